@@ -1,0 +1,105 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
+"""Fused dense kernels: y = act(x @ w + b) and its backward.
+
+2-D C-contiguous inputs of one dtype (float32 or float64); the caller
+reshapes N-D inputs to 2-D. Activation codes as in ckeras._ext._act.
+"""
+
+cimport numpy as cnp
+
+from ckeras._ext._checks cimport (
+    check_array, check_code, check_status, data_or_null, empty)
+from ckeras._ext.ck_act cimport CK_ACT_LINEAR
+from ckeras._ext.ck_blas cimport attach_blas
+from ckeras._ext.ck_dense cimport (
+    ck_dense_bwd_f32, ck_dense_bwd_f64, ck_dense_fwd_f32, ck_dense_fwd_f64)
+
+cnp.import_array()
+attach_blas()
+
+
+cdef inline object _empty2(Py_ssize_t rows, Py_ssize_t cols, int t):
+    cdef cnp.npy_intp dims[2]
+    dims[0] = rows
+    dims[1] = cols
+    return empty(2, dims, t)
+
+
+def dense_fwd(x, w, b, int code):
+    """y = act(x @ w + b): x (M, K), w (K, N), b (N,) or None -> y (M, N)."""
+    check_code(code)
+    cdef int t = check_array(x, "x", 2, -1)
+    check_array(w, "w", 2, t)
+    cdef cnp.npy_intp *xd = cnp.PyArray_DIMS(<cnp.ndarray> x)
+    cdef cnp.npy_intp *wd = cnp.PyArray_DIMS(<cnp.ndarray> w)
+    cdef size_t M = xd[0], K = xd[1], N = wd[1]
+    if <size_t> wd[0] != K:
+        raise ValueError(f"w has shape {w.shape}, expected ({K}, N) for x of shape {x.shape}")
+    if b is not None:
+        check_array(b, "b", 1, t)
+        if <size_t> cnp.PyArray_DIMS(<cnp.ndarray> b)[0] != N:
+            raise ValueError(f"b has shape {b.shape}, expected ({N},) for w of shape {w.shape}")
+    y = _empty2(M, N, t)
+    cdef void *xp = data_or_null(x)
+    cdef void *wp = data_or_null(w)
+    cdef void *bp = data_or_null(b)
+    cdef void *yp = data_or_null(y)
+    cdef int st
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            st = ck_dense_fwd_f32(M, K, N, <float *> xp, <float *> wp, <float *> bp,
+                                  code, <float *> yp)
+        else:
+            st = ck_dense_fwd_f64(M, K, N, <double *> xp, <double *> wp, <double *> bp,
+                                  code, <double *> yp)
+    check_status(st, "dense_fwd")
+    return y
+
+
+def dense_bwd(x, w, y, dy, int code, need_dx=True, need_dw=True, need_db=True):
+    """Gradients of y = act(x @ w + b) from the saved output y and dy = dL/dy.
+
+    Returns (dx (M, K), dw (K, N), db (N,)); each is None when not needed.
+    """
+    check_code(code)
+    cdef int t = check_array(x, "x", 2, -1)
+    check_array(w, "w", 2, t)
+    check_array(y, "y", 2, t)
+    check_array(dy, "dy", 2, t)
+    cdef cnp.npy_intp *xd = cnp.PyArray_DIMS(<cnp.ndarray> x)
+    cdef cnp.npy_intp *wd = cnp.PyArray_DIMS(<cnp.ndarray> w)
+    cdef cnp.npy_intp *yd = cnp.PyArray_DIMS(<cnp.ndarray> y)
+    cdef cnp.npy_intp *gd = cnp.PyArray_DIMS(<cnp.ndarray> dy)
+    cdef size_t M = xd[0], K = xd[1], N = wd[1]
+    if <size_t> wd[0] != K:
+        raise ValueError(f"w has shape {w.shape}, expected ({K}, N) for x of shape {x.shape}")
+    if <size_t> yd[0] != M or <size_t> yd[1] != N:
+        raise ValueError(f"y has shape {y.shape}, expected ({M}, {N})")
+    if <size_t> gd[0] != M or <size_t> gd[1] != N:
+        raise ValueError(f"dy has shape {dy.shape}, expected ({M}, {N})")
+    # dZ gets its own buffer, never dy's or y's; linear needs none (dZ = dY).
+    dz = None if code == CK_ACT_LINEAR else _empty2(M, N, t)
+    dx = _empty2(M, K, t) if need_dx else None
+    dw = _empty2(K, N, t) if need_dw else None
+    cdef cnp.npy_intp nb = N
+    db = empty(1, &nb, t) if need_db else None
+    cdef void *xp = data_or_null(x)
+    cdef void *wp = data_or_null(w)
+    cdef void *yp = data_or_null(y)
+    cdef void *gp = data_or_null(dy)
+    cdef void *zp = data_or_null(dz)
+    cdef void *dxp = data_or_null(dx)
+    cdef void *dwp = data_or_null(dw)
+    cdef void *dbp = data_or_null(db)
+    cdef int st
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            st = ck_dense_bwd_f32(M, K, N, <float *> xp, <float *> wp, <float *> yp,
+                                  <float *> gp, code, <float *> zp, <float *> dxp,
+                                  <float *> dwp, <float *> dbp)
+        else:
+            st = ck_dense_bwd_f64(M, K, N, <double *> xp, <double *> wp, <double *> yp,
+                                  <double *> gp, code, <double *> zp, <double *> dxp,
+                                  <double *> dwp, <double *> dbp)
+    check_status(st, "dense_bwd")
+    return dx, dw, db

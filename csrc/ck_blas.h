@@ -1,0 +1,56 @@
+/* GEMM through a table of BLAS function pointers.
+ *
+ * No BLAS is linked: the Python side looks the symbols up by name in a
+ * shared library that is already installed (the scipy-openblas32 wheel, or
+ * the OpenBLAS that numpy itself loaded) and stores the addresses here.
+ * Every kernel calls ck_gemm_f32/f64, which speak row-major.
+ */
+#ifndef CK_BLAS_H
+#define CK_BLAS_H
+
+#include "ck_common.h"
+
+/* How the pointers in the table have to be called. */
+enum {
+    CK_BLAS_NAIVE = 0,   /* no BLAS: the portable C loops in ck_blas.c */
+    CK_BLAS_CBLAS32 = 1, /* cblas_?gemm with 32-bit integers (LP64) */
+    CK_BLAS_CBLAS64 = 2, /* cblas_?gemm with 64-bit integers (ILP64, numpy's OpenBLAS) */
+    CK_BLAS_F77 = 3      /* Fortran ?gemm: every argument by pointer, column-major, 32-bit ints */
+};
+
+/* A generic function pointer: the real signature is chosen by `kind`.
+ * (Function-to-function pointer casts are portable; void* ones are not.) */
+typedef void (*ck_blas_fn)(void);
+
+typedef struct ck_blas_table {
+    int kind;                   /* one of CK_BLAS_* */
+    ck_blas_fn sgemm;
+    ck_blas_fn dgemm;
+    ck_blas_fn set_num_threads; /* void (*)(int), or NULL */
+    ck_blas_fn get_num_threads; /* int (*)(void), or NULL */
+} ck_blas_table;
+
+/* The table this copy of ck_blas.c uses. Every extension module compiles
+ * ck_blas.c into itself; the first one (_blas) fills its table and the
+ * others attach to it, so there is one table per process. */
+ck_blas_table *ck_blas_table_get(void);
+int ck_blas_table_attach(ck_blas_table *shared);
+int ck_blas_table_set(ck_blas_table *t, int kind, ck_blas_fn sgemm,
+                      ck_blas_fn dgemm, ck_blas_fn set_num_threads,
+                      ck_blas_fn get_num_threads);
+
+/* Returns CK_ERR_NO_BLAS when the library exposes no thread control. */
+int ck_blas_set_num_threads(int n);
+int ck_blas_get_num_threads(void); /* -1 when unknown */
+
+/* C = alpha * op(A) op(B) + beta * C, row-major.
+ * op(A) is M x K (A is M x K, or K x M when transA), op(B) is K x N, C is M x N.
+ * lda/ldb/ldc are row strides in elements. beta == 0 means C is not read. */
+int ck_gemm_f32(int transA, int transB, size_t M, size_t N, size_t K,
+                float alpha, const float *A, size_t lda, const float *B,
+                size_t ldb, float beta, float *C, size_t ldc);
+int ck_gemm_f64(int transA, int transB, size_t M, size_t N, size_t K,
+                double alpha, const double *A, size_t lda, const double *B,
+                size_t ldb, double beta, double *C, size_t ldc);
+
+#endif /* CK_BLAS_H */

@@ -1,0 +1,41 @@
+/* Shared definitions for the ckeras C kernels: status codes and build macros.
+ *
+ * Kernel conventions: plain C99, no Python.h, the caller allocates every
+ * buffer, arrays are row-major with explicit dims, and every kernel returns
+ * one of the status codes below.
+ */
+#ifndef CK_COMMON_H
+#define CK_COMMON_H
+
+#include <stddef.h>
+#include <stdlib.h> /* pulls in <features.h> on glibc, so __GLIBC__ is known below */
+
+enum {
+    CK_OK = 0,
+    CK_ERR_ARG = -1,       /* NULL pointer where a buffer is required, bad flag */
+    CK_ERR_CODE = -2,      /* unknown activation code */
+    CK_ERR_TOO_LARGE = -3, /* a dimension does not fit the BLAS integer type */
+    CK_ERR_NO_BLAS = -4    /* the BLAS table is not filled */
+};
+
+/* Hot elementwise loops are compiled three times (SSE2 baseline, AVX2+FMA,
+ * AVX-512) and picked at load time through an ifunc: wheels cannot assume
+ * AVX2, and -march=native is not allowed in the default build. ifuncs need
+ * GCC >= 11 (for the arch=x86-64-vN names), x86 and glibc; everywhere else
+ * the macro is empty and the baseline build is used. */
+#if !defined(CK_NO_TARGET_CLONES) && defined(__GNUC__) && !defined(__clang__) \
+    && (__GNUC__ >= 11) && (defined(__x86_64__) || defined(__i386__))     \
+    && defined(__GLIBC__)
+#define CK_TARGET_CLONES \
+    __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+#else
+#define CK_TARGET_CLONES
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CK_INLINE static __inline__ __attribute__((always_inline))
+#else
+#define CK_INLINE static inline
+#endif
+
+#endif /* CK_COMMON_H */

@@ -1,0 +1,70 @@
+"""Build the compiled core: Cython modules in ckeras/_ext, each compiled
+together with the plain-C kernels of csrc/ it needs (no BLAS is linked; see
+ckeras/_ext/_blas.pyx). Metadata lives in pyproject.toml."""
+import glob
+import os
+import shutil
+
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+from setuptools.command.build_py import build_py
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CSRC = "csrc"
+
+# Module -> the csrc/*.c it compiles in. A module that calls ck_gemm_* (even
+# through another kernel) needs ck_blas.c and must call attach_blas() at import.
+MODULES = {
+    "_blas": ["ck_blas.c"],
+    "_act": ["ck_act.c"],
+    "_dense": ["ck_dense.c", "ck_act.c", "ck_blas.c"],
+}
+
+# -O3 and -fno-trapping-math (so GCC if-converts the ternary clamps). Never
+# -ffast-math/-Ofast: GCC links crtfastmath.o into the .so, which turns on
+# flush-to-zero for the whole process. Never -march=native: wheels must run
+# on any x86-64; AVX2/AVX-512 come from target_clones in the C sources.
+# -std=c99 also makes -ffp-contract=off the default, so the SSE2 and the
+# AVX2/AVX-512 clones round identically. Hidden visibility keeps the ck_*
+# symbols of one module from interposing on another's copy.
+if os.name == "nt":
+    COMPILE_ARGS = ["/O2", "/fp:precise"]
+else:
+    COMPILE_ARGS = ["-O3", "-fno-trapping-math", "-std=c99", "-fvisibility=hidden"]
+
+HEADERS = sorted(glob.glob(os.path.join(CSRC, "*.h")))
+
+
+def extensions():
+    exts = []
+    for name, csources in MODULES.items():
+        exts.append(Extension(
+            f"ckeras._ext.{name}",
+            sources=[f"ckeras/_ext/{name}.pyx"] + [os.path.join(CSRC, c) for c in csources],
+            depends=HEADERS,
+            include_dirs=[CSRC, numpy.get_include()],
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            extra_compile_args=COMPILE_ARGS,
+        ))
+    return cythonize(
+        exts,
+        compiler_directives={"language_level": 3, "boundscheck": False,
+                             "wraparound": False, "initializedcheck": False,
+                             "cdivision": True, "embedsignature": True},
+    )
+
+
+class BuildPyWithHeaders(build_py):
+    """Ship csrc/*.h as ckeras/_ext/include/ so the installed .pxd files
+    (which `cdef extern from` those headers) can be cimported elsewhere."""
+
+    def run(self):
+        super().run()
+        dest = os.path.join(self.build_lib, "ckeras", "_ext", "include")
+        os.makedirs(dest, exist_ok=True)
+        for header in HEADERS:
+            shutil.copy2(os.path.join(HERE, header), dest)
+
+
+setup(ext_modules=extensions(), cmdclass={"build_py": BuildPyWithHeaders})

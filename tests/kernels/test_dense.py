@@ -1,0 +1,284 @@
+"""Fused dense kernels (ckeras._ext._dense) against their NumPy references,
+a finite-difference check of the backward, and the dispatch switch."""
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ckeras._ext import _dense
+from ckeras.backend import _dispatch
+from ckeras.backend import _reference as ref
+
+DTYPES = [np.float32, np.float64]
+CODES = list(range(ref.NCODES))
+NAMES = {v: k for k, v in ref.ACT_CODES.items()}
+EPS = {np.float32: float(np.finfo(np.float32).eps), np.float64: float(np.finfo(np.float64).eps)}
+# Absolute error of the activation itself (polynomial vs libm), per dtype.
+ACT_ERR = {np.float32: 2e-6, np.float64: 1e-14}
+IMPLS = {"c": _dense, "numpy": ref}
+
+
+def _problem(M, K, N, dtype, seed=0, bias=True):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((M, K)).astype(dtype)
+    w = (rng.standard_normal((K, N)) / np.sqrt(max(K, 1))).astype(dtype)
+    b = rng.standard_normal(N).astype(dtype) if bias else None
+    dy = rng.standard_normal((M, N)).astype(dtype)
+    return x, w, b, dy
+
+
+def _abs64(a):
+    return np.abs(a.astype(np.float64))
+
+
+def _assert_within(got, want, bound, what):
+    assert got.shape == want.shape, what
+    err = np.abs(got.astype(np.float64) - want.astype(np.float64))
+    bad = ~(err <= bound) & ~(np.isnan(got) & np.isnan(want))
+    assert not bad.any(), (f"{what}: max excess {np.max((err - bound)[bad])}, "
+                           f"max err {err.max()}")
+
+
+def _check_fwd(x, w, b, code, y, want):
+    dt = x.dtype.type
+    K = x.shape[1]
+    # Dot-product error bound of both GEMMs (C and reference), then the
+    # activation (Lipschitz <= 1 for every code) and its own error.
+    mag = _abs64(x) @ _abs64(w) + (0 if b is None else _abs64(b))
+    bound = 4 * (K + 2) * EPS[dt] * mag + ACT_ERR[dt] + 4 * EPS[dt] * np.abs(want)
+    _assert_within(y, want, bound, f"y ({NAMES[code]})")
+
+
+def _check_bwd(x, w, y, dy, code, got, want):
+    dt = x.dtype.type
+    M, K = x.shape
+    N = w.shape[1]
+    dz = _abs64(ref.act_bwd(code, y, dy))
+    # dz differs between the two only by rounding (softmax: the row dot).
+    dz_err = (4 * (N + 2) * EPS[dt] * (np.abs(dy).astype(np.float64).sum(axis=1, keepdims=True)
+                                       + 1) * np.ones_like(dz)) if code == ref.SOFTMAX else 0
+    dzb = dz + dz_err
+    tiny = 10 * np.finfo(dt).tiny
+    bounds = {
+        "dx": 4 * (N + 2) * EPS[dt] * (dzb @ _abs64(w).T) + (dz_err @ _abs64(w).T if code == ref.SOFTMAX else 0),
+        "dw": 4 * (M + 2) * EPS[dt] * (_abs64(x).T @ dzb) + (_abs64(x).T @ dz_err if code == ref.SOFTMAX else 0),
+        "db": 4 * (M + 2) * EPS[dt] * dzb.sum(axis=0) + (dz_err.sum(axis=0) if code == ref.SOFTMAX else 0),
+    }
+    for name, g, r in zip(("dx", "dw", "db"), got, want):
+        if r is None:
+            assert g is None, name
+            continue
+        assert g.dtype == dt and g.flags.c_contiguous, name
+        _assert_within(g, r, bounds[name] + tiny, f"{name} ({NAMES[code]})")
+
+
+SHAPES = [(1, 128, 128), (1, 1, 1), (1, 7, 1), (5, 1, 9), (33, 17, 15), (17, 31, 1),
+          (64, 48, 40), (3, 100, 257)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("code", CODES, ids=lambda c: NAMES[c])
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_fwd_bwd_match_reference(shape, code, dtype):
+    x, w, b, dy = _problem(*shape, dtype)
+    copies = [a.copy() for a in (x, w, b, dy)]
+    y = _dense.dense_fwd(x, w, b, code)
+    want = ref.dense_fwd(x, w, b, code)
+    assert y.dtype == dtype and y.shape == want.shape and y.flags.c_contiguous
+    _check_fwd(x, w, b, code, y, want)
+    # Backward on the reference's y, so each kernel is checked on its own.
+    y_saved = want.copy()
+    got = _dense.dense_bwd(x, w, want, dy, code)
+    _check_bwd(x, w, want, dy, code, got, ref.dense_bwd(x, w, want, dy, code))
+    for a, a0 in zip((x, w, b, dy, want), copies + [y_saved]):
+        assert np.array_equal(a, a0), "an input was modified"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("code", CODES, ids=lambda c: NAMES[c])
+def test_no_bias(code, dtype):
+    x, w, _, dy = _problem(6, 5, 4, dtype, bias=False)
+    want = ref.dense_fwd(x, w, None, code)
+    _check_fwd(x, w, None, code, _dense.dense_fwd(x, w, None, code), want)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("code", CODES, ids=lambda c: NAMES[c])
+def test_each_gradient_alone(code, dtype):
+    x, w, b, dy = _problem(7, 6, 5, dtype, seed=3)
+    y = ref.dense_fwd(x, w, b, code)
+    full = ref.dense_bwd(x, w, y, dy, code)
+    for i, flags in enumerate([(True, False, False), (False, True, False), (False, False, True)]):
+        got = _dense.dense_bwd(x, w, y, dy, code, *flags)
+        assert [g is not None for g in got] == list(flags)
+        want = [f if keep else None for f, keep in zip(full, flags)]
+        _check_bwd(x, w, y, dy, code, got, want)
+    assert _dense.dense_bwd(x, w, y, dy, code, False, False, False) == (None, None, None)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("code", CODES, ids=lambda c: NAMES[c])
+@pytest.mark.parametrize("shape", [(0, 4, 3), (3, 0, 4), (0, 0, 2), (2, 3, 0)], ids=str)
+def test_zero_sizes(shape, code, dtype):
+    x, w, b, dy = _problem(*shape, dtype)
+    for m in IMPLS.values():
+        y = m.dense_fwd(x, w, b, code)
+        assert y.shape == (shape[0], shape[2]) and y.dtype == dtype
+        dx, dw, db = m.dense_bwd(x, w, ref.dense_fwd(x, w, b, code), dy, code)
+        assert dx.shape == x.shape and dw.shape == w.shape and db.shape == (shape[2],)
+        # Empty sums are zero: dW with M == 0, dX with N == 0, db with M == 0.
+        assert not dw.any() if shape[0] == 0 else True
+        assert not db.any() if shape[0] == 0 else True
+        assert not dx.any() if shape[2] == 0 else True
+    if shape[1] == 0:  # K == 0: y = act(b)
+        want = ref.act_fwd(code, np.broadcast_to(b, (shape[0], shape[2])).copy())
+        np.testing.assert_allclose(_dense.dense_fwd(x, w, b, code), want, atol=ACT_ERR[dtype])
+
+
+@settings(max_examples=50, deadline=None)
+@given(M=st.integers(0, 40), K=st.integers(0, 40), N=st.integers(1, 40),
+       code=st.sampled_from(CODES), dtype=st.sampled_from(DTYPES),
+       bias=st.booleans(), seed=st.integers(0, 2**16))
+def test_fuzz_shapes(M, K, N, code, dtype, bias, seed):
+    x, w, b, dy = _problem(M, K, N, dtype, seed, bias)
+    want = ref.dense_fwd(x, w, b, code)
+    _check_fwd(x, w, b, code, _dense.dense_fwd(x, w, b, code), want)
+    got = _dense.dense_bwd(x, w, want, dy, code)
+    _check_bwd(x, w, want, dy, code, got, ref.dense_bwd(x, w, want, dy, code))
+
+
+@pytest.mark.parametrize("impl", list(IMPLS), ids=str)
+@pytest.mark.parametrize("code", CODES, ids=lambda c: NAMES[c])
+def test_backward_is_the_gradient_float64(impl, code):
+    """Directional finite differences of L = sum(r * dense_fwd(x, w, b))."""
+    m = IMPLS[impl]
+    rng = np.random.default_rng(7 + code)
+    M, K, N = 5, 4, 3
+    x, w, b, r = _problem(M, K, N, np.float64, seed=11 + code)
+    if code in (ref.RELU, ref.HARD_SIGMOID):
+        # Keep pre-activations away from the kinks so the FD is meaningful.
+        z = x @ w + b
+        b = b + np.where(np.abs(z).min(axis=0) < 0.05, 0.1, 0.0)
+    y = m.dense_fwd(x, w, b, code)
+    dx, dw, db = m.dense_bwd(x, w, y, r, code)
+    vx, vw, vb = (rng.standard_normal(a.shape) for a in (x, w, b))
+    h = 1e-6
+
+    def loss(t):
+        return float(np.sum(r * m.dense_fwd(x + t * vx, w + t * vw, b + t * vb, code)))
+
+    fd = (loss(h) - loss(-h)) / (2 * h)
+    an = float(np.sum(dx * vx) + np.sum(dw * vw) + np.sum(db * vb))
+    assert abs(fd - an) <= 1e-6 * max(1.0, abs(an)), (fd, an)
+
+
+def test_read_only_weights_accepted():
+    x, w, b, dy = _problem(3, 4, 5, np.float32)
+    for a in (x, w, b, dy):
+        a.flags.writeable = False
+    y = _dense.dense_fwd(x, w, b, ref.TANH)
+    y.flags.writeable = False
+    _dense.dense_bwd(x, w, y, dy, ref.TANH)
+
+
+@pytest.mark.parametrize("impl", list(IMPLS), ids=str)
+def test_bad_arguments(impl):
+    m = IMPLS[impl]
+    x, w, b, dy = _problem(3, 4, 5, np.float32)
+    y = ref.dense_fwd(x, w, b, ref.TANH)
+    cases_fwd = [
+        ((x.astype(np.float16), w, b), "x"),
+        ((x, w.astype(np.float64), b), "w"),
+        ((x, w, b.astype(np.float64)), "b"),
+        ((x, w, b[:4].copy()), "b"),
+        ((x, w[:3].copy(), b), "w"),
+        ((x.reshape(-1), w, b), "x"),
+        ((x, w.reshape(4, 5, 1), b), "w"),
+        ((x, np.asfortranarray(w), b), "w"),
+        ((x, w, b.reshape(1, 5)), "b"),
+    ]
+    for args, name in cases_fwd:
+        with pytest.raises(ValueError, match=rf"^{name}\b"):
+            m.dense_fwd(*args, ref.TANH)
+    with pytest.raises(TypeError, match=r"^x must be a numpy.ndarray"):
+        m.dense_fwd(x.tolist(), w, b, ref.TANH)
+    with pytest.raises(ValueError, match="^code must be an activation code"):
+        m.dense_fwd(x, w, b, 9)
+    cases_bwd = [
+        ((x, w, y[:2].copy(), dy), "y"),
+        ((x, w, y, dy[:, :4].copy()), "dy"),
+        ((x, w, y, dy.astype(np.float64)), "dy"),
+        ((x, w, y.astype(np.float64), dy), "y"),
+        ((x, w.T.copy(), y, dy), "w"),
+        ((x.T, w, y, dy), "x"),
+    ]
+    for args, name in cases_bwd:
+        with pytest.raises(ValueError, match=rf"^{name}\b"):
+            m.dense_bwd(*args, ref.TANH)
+
+
+# ---- dispatch -------------------------------------------------------------
+
+def test_dispatch_switch():
+    k = _dispatch.kernels()
+    assert set(_dispatch.OPS) <= set(vars(k))
+    with _dispatch.use_kernels("numpy") as kn:
+        assert kn.name == "numpy" and _dispatch.kernels() is kn
+        assert kn.dense_fwd is ref.dense_fwd
+        assert set(kn.implementation.values()) == {"numpy"}
+    assert _dispatch.kernels() is k
+    previous = _dispatch.set_kernels("c")
+    try:
+        kc = _dispatch.kernels()
+        assert kc.dense_fwd is _dense.dense_fwd and set(kc.implementation.values()) == {"c"}
+    finally:
+        _dispatch.set_kernels(previous)
+    with pytest.raises(ValueError, match="kernels must be one of"):
+        _dispatch.set_kernels("fortran")
+
+
+def test_dispatch_falls_back_with_a_warning(monkeypatch):
+    monkeypatch.setitem(_dispatch._C_OPS, "dense_fwd", ("ckeras._ext._no_such_module", "f"))
+    with pytest.warns(RuntimeWarning, match="dense_fwd"):
+        k = _dispatch._build("c")
+    assert k.dense_fwd is ref.dense_fwd and k.implementation["dense_fwd"] == "numpy"
+    assert k.dense_bwd is _dense.dense_bwd
+
+
+def test_dispatch_env_var_and_cheap_import():
+    # Stub parent packages so only _dispatch itself is measured.
+    code = ("import importlib.util, sys, types\n"
+            "for name in ('ckeras', 'ckeras.backend'):\n"
+            "    spec = importlib.util.find_spec(name)\n"
+            "    m = types.ModuleType(name)\n"
+            "    m.__path__ = list(spec.submodule_search_locations)\n"
+            "    sys.modules[name] = m\n"
+            "from ckeras.backend import _dispatch\n"
+            "heavy = sorted(m for m in sys.modules if m.startswith('ckeras._ext')\n"
+            "               or m.split('.')[0] in ('scipy', 'h5py', 'yaml'))\n"
+            "k = _dispatch.kernels()\n"
+            "print(k.name, k.dense_fwd.__module__, len(heavy))\n")
+    env = dict(os.environ)
+    env["CKERAS_KERNELS"] = "numpy"
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["numpy", "ckeras.backend._reference", "0"]
+
+
+def test_dispatch_results_agree():
+    x, w, b, dy = _problem(4, 6, 3, np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        outs = {}
+        for name in ("c", "numpy"):
+            with _dispatch.use_kernels(name) as k:
+                y = k.dense_fwd(x, w, b, ref.SIGMOID)
+                outs[name] = (y, *k.dense_bwd(x, w, y, dy, ref.SIGMOID))
+    for a, c in zip(outs["c"], outs["numpy"]):
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-14)
