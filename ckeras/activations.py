@@ -1,0 +1,191 @@
+"""Activation functions (`ckeras.activations`), as in tf-keras 2.x.
+
+Each takes a tensor (NumPy array, autograd Tensor or symbolic KerasTensor)
+and returns one of the same kind. `get` resolves the `activation=` argument
+of layers; `fused_code` tells the Dense layer which activations its fused
+kernel can apply.
+"""
+from ckeras.autograd.functions import math as _M
+from ckeras.autograd.functions import nn as _N
+from ckeras.backend import nn as _Knn
+from ckeras.backend.variables import _in
+
+
+def linear(x):
+    """Identity: returns `x` unchanged."""
+    return x
+
+
+def relu(x, alpha=0.0, max_value=None, threshold=0.0):
+    """Rectified linear unit.
+
+    `x` if threshold < x < max_value, `max_value` if x >= max_value,
+    `alpha * (x - threshold)` otherwise.
+
+    Example:
+        >>> relu(np.array([-2., 0.5, 8.]), alpha=0.1, max_value=6.)
+        array([-0.2,  0.5,  6. ])
+    """
+    return _Knn.relu(x, alpha=alpha, max_value=max_value, threshold=threshold)
+
+
+def elu(x, alpha=1.0):
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+    return _N.Elu.apply(_in(x), alpha=float(alpha))
+
+
+def selu(x):
+    """scale * elu(x, alpha) with alpha=1.67326..., scale=1.05070..."""
+    return _N.Selu.apply(_in(x))
+
+
+def softplus(x):
+    """log(exp(x) + 1)."""
+    return _N.Softplus.apply(_in(x))
+
+
+def softsign(x):
+    """x / (|x| + 1)."""
+    return _N.Softsign.apply(_in(x))
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x))."""
+    return _N.Sigmoid.apply(_in(x))
+
+
+def tanh(x):
+    """Hyperbolic tangent."""
+    return _N.Tanh.apply(_in(x))
+
+
+def hard_sigmoid(x):
+    """clip(0.2 x + 0.5, 0, 1) (the tf-keras 2.x definition)."""
+    return _N.HardSigmoid.apply(_in(x))
+
+
+def exponential(x):
+    """exp(x)."""
+    return _M.Exp.apply(_in(x))
+
+
+def softmax(x, axis=-1):
+    """Softmax along `axis` (an int or a tuple of ints); 1-D input is an error."""
+    x = _in(x)
+    if len(x.shape) <= 1:
+        raise ValueError(
+            f"Cannot apply softmax to a tensor that is 1D. Received input: {x!r}")
+    return _N.Softmax.apply(x, axis=tuple(axis) if isinstance(axis, list) else axis)
+
+
+def swish(x):
+    """x * sigmoid(x) (also known as silu)."""
+    return _N.Swish.apply(_in(x))
+
+
+silu = swish
+
+
+def gelu(x, approximate=False):
+    """0.5 x (1 + erf(x / sqrt(2))); with `approximate`, the tanh formula."""
+    return _N.Gelu.apply(_in(x), approximate=bool(approximate))
+
+
+def relu6(x):
+    """min(max(x, 0), 6)."""
+    return _N.Relu.apply(_in(x), max_value=6.0)
+
+
+def mish(x):
+    """x * tanh(softplus(x))."""
+    return _N.Mish.apply(_in(x))
+
+
+_ACTIVATIONS = {
+    fn.__name__: fn for fn in (
+        linear, relu, elu, selu, softplus, softsign, sigmoid, tanh, hard_sigmoid,
+        exponential, softmax, swish, gelu, relu6, mish)
+}
+_ACTIVATIONS["silu"] = swish
+
+_FUSED = {linear: 0, relu: 1, sigmoid: 2, tanh: 3, softmax: 4, hard_sigmoid: 5,
+          _Knn.relu: 1, _Knn.sigmoid: 2, _Knn.tanh: 3, _Knn.softmax: 4,
+          _Knn.hard_sigmoid: 5}
+
+
+def fused_code(fn):
+    """Kernel code of `fn` if the fused dense kernel can apply it, else None.
+
+    0 linear, 1 relu, 2 sigmoid, 3 tanh, 4 softmax (last axis), 5 hard_sigmoid;
+    only these functions themselves (default arguments) qualify.
+    """
+    try:
+        return _FUSED.get(fn)
+    except TypeError:       # unhashable callable
+        return None
+
+
+_LAYER_CLASSES = ("LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax", "ReLU")
+
+
+def _module_objects():
+    """Built-in names: the functions above plus the activation layer classes."""
+    objects = dict(_ACTIVATIONS)
+    try:
+        from ckeras import layers
+    except ImportError:
+        return objects
+    for name in _LAYER_CLASSES:
+        cls = getattr(layers, name, None)
+        if cls is not None:
+            objects[name] = cls
+    return objects
+
+
+def serialize(activation):
+    """The name of an activation function, as layer configs store it.
+
+    Objects with `get_config` (e.g. activation layers) serialize to
+    `{'class_name': ..., 'config': ...}`.
+
+    Example:
+        >>> serialize(relu)
+        'relu'
+    """
+    from ckeras.saving.serialization import serialize_keras_object
+    return serialize_keras_object(activation)
+
+
+def deserialize(name, custom_objects=None):
+    """The activation named `name` (a string or a serialized dict).
+
+    `custom_objects`, custom_object_scope and registered objects are searched
+    before the built-ins. Unknown names raise ValueError.
+    """
+    from ckeras.saving.serialization import deserialize_keras_object
+    if (isinstance(name, dict) and name.get("class_name") in _ACTIVATIONS
+            and not name.get("config")):
+        name = name["class_name"]
+    return deserialize_keras_object(
+        name, module_objects=_module_objects(), custom_objects=custom_objects,
+        printable_module_name="activation function")
+
+
+def get(identifier):
+    """Resolves the `activation=` argument of layers to a function.
+
+    None -> linear; a name or serialized dict -> deserialized; a callable ->
+    itself; anything else -> TypeError.
+
+    Example:
+        >>> get('relu') is relu, get(None) is linear
+        (True, True)
+    """
+    if identifier is None:
+        return linear
+    if isinstance(identifier, (str, dict)):
+        return deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise TypeError(
+        f"Could not interpret activation function identifier: {identifier!r}")

@@ -1,0 +1,10 @@
+"""Tape-based reverse-mode autodiff over coarse, fused Functions."""
+from ckeras.autograd.function import Function, enable_grad, grad_enabled, no_grad
+from ckeras.autograd.gradcheck import gradcheck
+from ckeras.autograd.tape import grad
+from ckeras.autograd.tensor import SymbolicTensor, Tensor, Variable, _install_operators
+
+_install_operators(Tensor)
+
+__all__ = ["Function", "Tensor", "Variable", "SymbolicTensor", "grad", "gradcheck",
+           "no_grad", "enable_grad", "grad_enabled"]

@@ -1,0 +1,1 @@
+"""The Functions of the tape, one family per module."""

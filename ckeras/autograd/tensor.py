@@ -1,0 +1,200 @@
+"""Tensor and Variable: NumPy arrays that remember how they were made.
+
+A Tensor that requires grad was produced by a Function on the tape (or is a
+leaf Variable); `ckeras.autograd.grad` walks those links backwards. Plain
+NumPy arrays flow through the same ops untouched, which is what the inference
+path relies on: no Tensor objects, no tape.
+"""
+import itertools
+
+import numpy as np
+
+
+class SymbolicTensor:
+    """Marker base for graph placeholders (the engine's KerasTensor).
+
+    Lives here so that Function.apply can recognise symbolic inputs without
+    importing the engine, which sits below autograd in the layering.
+    """
+
+    __slots__ = ()
+
+
+class Tensor:
+    """An eager tensor: a NumPy value plus its place on the tape.
+
+    Args:
+        value: array-like; stored as a NumPy array.
+        requires_grad: whether gradients should flow to this tensor.
+
+    Example:
+        >>> t = Tensor(np.ones((2, 3), 'float32'))
+        >>> (t * 2).shape
+        (2, 3)
+    """
+
+    __slots__ = ("value", "requires_grad", "_fn", "_idx", "_keras_mask", "__weakref__")
+    # Make `ndarray <op> Tensor` defer to Tensor's reflected operators.
+    __array_priority__ = 1000
+
+    def __init__(self, value, requires_grad=False, _fn=None, _idx=0):
+        self.value = value if type(value) is np.ndarray else np.asarray(value)
+        self.requires_grad = requires_grad
+        self._fn = _fn
+        self._idx = _idx
+        self._keras_mask = None
+
+    # NumPy interop -------------------------------------------------------
+    def numpy(self):
+        """Returns the value as a NumPy array (shared, not copied)."""
+        return self.value
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is None or self.value.dtype == dtype:
+            return self.value
+        return self.value.astype(dtype)
+
+    @property
+    def shape(self):
+        return self.value.shape
+
+    @property
+    def dtype(self):
+        return self.value.dtype
+
+    @property
+    def ndim(self):
+        return self.value.ndim
+
+    @property
+    def size(self):
+        return self.value.size
+
+    @property
+    def T(self):
+        from ckeras.autograd.functions import shape as S
+        return S.Transpose.apply(self, axes=None)
+
+    def __len__(self):
+        return len(self.value)
+
+    def __float__(self):
+        return float(self.value)
+
+    def __int__(self):
+        return int(self.value)
+
+    def __bool__(self):
+        return bool(self.value)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} shape={self.shape} dtype={self.dtype}>\n{self.value!r}"
+
+    def detach(self):
+        """Returns a Tensor with the same value and no tape history."""
+        return Tensor(self.value)
+
+    def astype(self, dtype):
+        from ckeras.autograd.functions import elementwise as E
+        return E.Cast.apply(self, dtype=np.dtype(dtype))
+
+    def reshape(self, *shape):
+        from ckeras.autograd.functions import shape as S
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return S.Reshape.apply(self, shape=shape)
+
+    def sum(self, axis=None, keepdims=False):
+        from ckeras.autograd.functions import reduction as R
+        return R.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        from ckeras.autograd.functions import reduction as R
+        return R.Mean.apply(self, axis=axis, keepdims=keepdims)
+
+
+def _install_operators(cls):
+    """Gives `cls` the arithmetic, comparison and indexing operators.
+
+    Shared by Tensor and the engine's KerasTensor: each operator is a
+    Function, so it tapes on eager tensors and becomes a graph node on
+    symbolic ones.
+    """
+    from ckeras.autograd.functions import elementwise as E
+    from ckeras.autograd.functions import linalg as L
+    from ckeras.autograd.functions import shape as S
+
+    def binary(fn):
+        return (lambda a, b: fn.apply(a, b), lambda a, b: fn.apply(b, a))
+
+    for name, fn in (("add", E.Add), ("sub", E.Sub), ("mul", E.Mul),
+                     ("truediv", E.Div), ("pow", E.Pow), ("matmul", L.MatMul)):
+        fwd, rev = binary(fn)
+        setattr(cls, f"__{name}__", fwd)
+        setattr(cls, f"__r{name}__", rev)
+    for name, fn in (("lt", E.Less), ("le", E.LessEqual), ("gt", E.Greater),
+                     ("ge", E.GreaterEqual)):
+        setattr(cls, f"__{name}__", lambda a, b, fn=fn: fn.apply(a, b))
+    cls.__neg__ = lambda a: E.Neg.apply(a)
+    cls.__pos__ = lambda a: a
+    cls.__abs__ = lambda a: E.Abs.apply(a)
+    cls.__getitem__ = lambda a, key: S.GetItem.apply(a, key=_freeze_key(key))
+
+
+def _freeze_key(key):
+    """Turns Tensor indices inside a slicing key into arrays."""
+    if isinstance(key, tuple):
+        return tuple(_freeze_key(k) for k in key)
+    if isinstance(key, Tensor):
+        return key.value
+    return key
+
+
+class Variable(Tensor):
+    """A mutable, trainable tensor: the weights of layers.
+
+    Args:
+        value: initial value (array-like).
+        dtype: dtype to store; defaults to the value's.
+        name: the variable name, e.g. "dense/kernel:0".
+        trainable: whether optimizers update it (also sets requires_grad).
+        constraint: optional callable applied after optimizer updates.
+
+    Example:
+        >>> v = Variable(np.zeros(3), name='v')
+        >>> v.assign(np.ones(3)); v.numpy()
+        array([1., 1., 1.])
+    """
+
+    __slots__ = ("name", "trainable", "constraint", "_uid")
+    _ids = itertools.count()
+
+    def __init__(self, value, dtype=None, name=None, trainable=True, constraint=None):
+        arr = np.array(value, dtype=dtype, copy=True)
+        super().__init__(arr, requires_grad=trainable)
+        self.name = name or f"Variable:{next(self._ids)}"
+        self.trainable = trainable
+        self.constraint = constraint
+        self._uid = next(self._ids)
+
+    def assign(self, value):
+        """Writes `value` into the variable in place (shape must match)."""
+        value = np.asarray(value)
+        if value.shape != self.value.shape:
+            raise ValueError(
+                f"Cannot assign to variable {self.name}: expected shape "
+                f"{self.value.shape}, received {value.shape}.")
+        self.value[...] = value
+        return self
+
+    def assign_add(self, delta):
+        self.value += np.asarray(delta, dtype=self.value.dtype)
+        return self
+
+    def assign_sub(self, delta):
+        self.value -= np.asarray(delta, dtype=self.value.dtype)
+        return self
+
+    def __repr__(self):
+        return (f"<ckeras.Variable '{self.name}' shape={self.shape} "
+                f"dtype={self.dtype}, numpy=\n{self.value!r}>")

@@ -1,0 +1,327 @@
+"""Neural-network ops of the Keras 2 backend: activations, crossentropies,
+l2_normalize, dropout, bias_add, the fused dense op and phase switches."""
+import numpy as np
+
+from ckeras.autograd.function import grad_enabled
+from ckeras.autograd.functions import conv as C
+from ckeras.autograd.functions import math as M
+from ckeras.autograd.functions import shape as S
+from ckeras.autograd.functions import nn as N
+from ckeras.autograd.tensor import SymbolicTensor, Tensor
+from ckeras.backend import config
+from ckeras.backend.variables import _in, _TENSOR_TYPES
+
+
+# -- activations ------------------------------------------------------------------
+
+def softmax(x, axis=-1):
+    """Softmax along `axis`."""
+    return N.Softmax.apply(_in(x), axis=axis if not isinstance(axis, list) else tuple(axis))
+
+
+def relu(x, alpha=0.0, max_value=None, threshold=0.0):
+    """Rectified linear unit with Keras' options.
+
+    x for x > threshold (capped at max_value), alpha * (x - threshold) otherwise.
+    """
+    if alpha == 0 and max_value is None and threshold == 0:
+        return N.Relu.apply(_in(x))
+    return N.Relu.apply(_in(x), alpha=float(alpha),
+                        max_value=None if max_value is None else float(max_value),
+                        threshold=float(threshold))
+
+
+def elu(x, alpha=1.0):
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+    return N.Elu.apply(_in(x), alpha=float(alpha))
+
+
+def sigmoid(x):
+    return N.Sigmoid.apply(_in(x))
+
+
+def hard_sigmoid(x):
+    """clip(0.2 x + 0.5, 0, 1)."""
+    return N.HardSigmoid.apply(_in(x))
+
+
+def tanh(x):
+    return N.Tanh.apply(_in(x))
+
+
+def softplus(x):
+    """log(exp(x) + 1)."""
+    return N.Softplus.apply(_in(x))
+
+
+def softsign(x):
+    """x / (|x| + 1)."""
+    return N.Softsign.apply(_in(x))
+
+
+# -- crossentropies -----------------------------------------------------------------
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Crossentropy of probabilities (renormalised, clipped) or logits along `axis`.
+
+    Note the (target, output) argument order.
+    """
+    target, output = _in(target), _in(output)
+    if from_logits:
+        return N.SoftmaxCrossentropy.apply(target, output, axis=int(axis))
+    return N.CategoricalCrossentropy.apply(target, output, axis=int(axis),
+                                           eps=config.epsilon())
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Crossentropy with integer labels `target` (shape output.shape[:-1] or (..., 1))."""
+    return N.SparseCategoricalCrossentropy.apply(
+        _in(target), _in(output), from_logits=bool(from_logits), axis=int(axis),
+        eps=config.epsilon())
+
+
+def binary_crossentropy(target, output, from_logits=False):
+    """Elementwise binary crossentropy (no mean); eps is added inside the logs."""
+    target, output = _in(target), _in(output)
+    if from_logits:
+        return N.SigmoidCrossentropy.apply(target, output)
+    return N.BinaryCrossentropy.apply(target, output, eps=config.epsilon())
+
+
+# -- normalisation, dropout, bias, dense -----------------------------------------------
+
+def l2_normalize(x, axis=None):
+    """x / sqrt(max(sum(x^2, axis), 1e-12)); axis None normalises over all elements."""
+    if isinstance(axis, (list, tuple)):
+        axis = tuple(int(a) for a in axis)
+    elif axis is not None:
+        axis = int(axis)
+    return N.L2Normalize.apply(_in(x), axis=axis)
+
+
+def dropout(x, level, noise_shape=None, seed=None):
+    """Sets a fraction `level` of entries to 0 and scales the rest by 1/(1 - level)."""
+    level = float(level)
+    if not 0 <= level < 1:
+        raise ValueError(f"K.dropout: `level` must be in [0, 1); received level={level}.")
+    return N.Dropout.apply(_in(x), rate=level,
+                           noise_shape=None if noise_shape is None else tuple(noise_shape),
+                           seed=seed)
+
+
+def bias_add(x, bias, data_format=None):
+    """Adds `bias` along the channel axis of `x`."""
+    data_format = config.normalize_data_format(data_format)
+    return N.BiasAdd.apply(_in(x), _in(bias), data_format=data_format)
+
+
+def dense(x, kernel, bias=None, activation_code=0):
+    """act(x @ kernel + bias) as one fused node (used by the Dense layer).
+
+    Not a Keras name. `activation_code`: 0 linear, 1 relu, 2 sigmoid, 3 tanh,
+    4 softmax, 5 hard_sigmoid (see `ckeras.activations.fused_code`). A NumPy
+    `x` with nothing to record skips the tape machinery entirely.
+    """
+    if type(x) is np.ndarray:
+        w, b = kernel, bias
+        if type(w) is not np.ndarray or (b is not None and type(b) is not np.ndarray):
+            if grad_enabled() and (getattr(w, "requires_grad", False)
+                                   or getattr(b, "requires_grad", False)):
+                return N.Dense.apply(x, kernel, bias, code=activation_code)
+            if isinstance(w, Tensor):
+                w = w.value
+            if isinstance(b, Tensor):
+                b = b.value
+        return N.dense_forward(x, w, b, activation_code)
+    return N.Dense.apply(x, kernel, bias, code=activation_code)
+
+
+# -- phase switches ------------------------------------------------------------------
+
+def _scalar_condition(c):
+    if isinstance(c, (bool, int, np.bool_, np.integer)):
+        return True, bool(c)
+    if isinstance(c, Tensor) and c.value.ndim == 0:
+        return True, bool(c.value)
+    if isinstance(c, np.ndarray) and c.ndim == 0:
+        return True, bool(c)
+    return False, None
+
+
+def switch(condition, then_expression, else_expression):
+    """Selects between two expressions by `condition`.
+
+    A scalar condition picks one branch (callables are called); a tensor
+    condition selects elementwise (a lower-rank condition applies along the
+    leading axes).
+    """
+    is_scalar, value = _scalar_condition(condition)
+    if is_scalar:
+        branch = then_expression if value else else_expression
+        return branch() if callable(branch) else branch
+    if callable(then_expression):
+        then_expression = then_expression()
+    if callable(else_expression):
+        else_expression = else_expression()
+    cond = _in(condition)
+    cnd = len(cond.shape)
+    for e in (then_expression, else_expression):
+        if isinstance(e, (_TENSOR_TYPES, np.ndarray)) and cnd > len(e.shape):
+            raise ValueError(
+                "K.switch: the rank of `condition` should be less than or equal to the "
+                f"rank of `then_expression` and `else_expression`; got rank {cnd} "
+                f"and shape {tuple(e.shape)}.")
+    t = then_expression if isinstance(then_expression, _TENSOR_TYPES) else _in(then_expression)
+    e = else_expression if isinstance(else_expression, _TENSOR_TYPES) else _in(else_expression)
+    return M.Where.apply(cond, t, e)
+
+
+def in_train_phase(x, alt, training=None):
+    """`x` in the training phase, `alt` otherwise (callables are called lazily).
+
+    `training` defaults to the learning phase; a tensor selects with K.switch.
+    """
+    if training is None:
+        training = config.learning_phase()
+    if not isinstance(training, (Tensor, SymbolicTensor, np.ndarray)):
+        if training == 1 or training is True:
+            return x() if callable(x) else x
+        if training == 0 or training is False:
+            return alt() if callable(alt) else alt
+    return switch(training, x, alt)
+
+
+def in_test_phase(x, alt, training=None):
+    """`x` in the test phase, `alt` otherwise."""
+    return in_train_phase(alt, x, training=training)
+
+
+# -- convolution, pooling, rnn --------------------------------------------------------
+
+def _tuple(v, n, name):
+    if isinstance(v, (int, np.integer)):
+        return (int(v),) * n
+    v = tuple(int(a) for a in v)
+    if len(v) != n:
+        raise ValueError(f"`{name}` must be an int or a tuple of {n} ints; received {v}.")
+    return v
+
+
+def _channels_last(x, data_format, sp):
+    if data_format == "channels_first":
+        return S.Transpose.apply(x, axes=(0,) + tuple(range(2, sp + 2)) + (1,))
+    return x
+
+
+def _channels_back(y, data_format, sp):
+    if data_format == "channels_first":
+        return S.Transpose.apply(y, axes=(0, sp + 1) + tuple(range(1, sp + 1)))
+    return y
+
+
+def _conv(x, kernel, strides, padding, data_format, dilation_rate, sp, name):
+    data_format = config.normalize_data_format(data_format)
+    x, kernel = _in(x), _in(kernel)
+    if len(x.shape) != sp + 2 or len(kernel.shape) != sp + 2:
+        raise ValueError(
+            f"K.{name}: `x` and `kernel` must have rank {sp + 2}; received shapes "
+            f"{tuple(x.shape)} and {tuple(kernel.shape)}.")
+    padding = str(padding).lower()
+    if padding == "causal" and sp != 1:
+        raise ValueError(f"K.{name}: `padding`='causal' is only supported by conv1d.")
+    y = C.Conv.apply(_channels_last(x, data_format, sp), kernel,
+                     strides=_tuple(strides, sp, "strides"), padding=padding,
+                     dilations=_tuple(dilation_rate, sp, "dilation_rate"))
+    return _channels_back(y, data_format, sp)
+
+
+def conv1d(x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """1-D convolution; kernel (width, in, out); padding 'valid', 'same' or 'causal'."""
+    return _conv(x, kernel, strides, padding, data_format, dilation_rate, 1, "conv1d")
+
+
+def conv2d(x, kernel, strides=(1, 1), padding="valid", data_format=None,
+           dilation_rate=(1, 1)):
+    """2-D convolution; kernel (rows, cols, in, out)."""
+    return _conv(x, kernel, strides, padding, data_format, dilation_rate, 2, "conv2d")
+
+
+def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None,
+           dilation_rate=(1, 1, 1)):
+    """3-D convolution; kernel (d1, d2, d3, in, out)."""
+    return _conv(x, kernel, strides, padding, data_format, dilation_rate, 3, "conv3d")
+
+
+def _pool(x, pool_size, strides, padding, data_format, pool_mode, sp, name):
+    data_format = config.normalize_data_format(data_format)
+    if pool_mode not in ("max", "avg"):
+        raise ValueError(f"K.{name}: `pool_mode` must be 'max' or 'avg'; received {pool_mode!r}.")
+    padding = str(padding).lower()
+    if padding not in ("valid", "same"):
+        raise ValueError(f"K.{name}: `padding` must be 'valid' or 'same'; received {padding!r}.")
+    x = _in(x)
+    y = C.Pool.apply(_channels_last(x, data_format, sp),
+                     pool_size=_tuple(pool_size, sp, "pool_size"),
+                     strides=_tuple(strides, sp, "strides"), padding=padding, mode=pool_mode)
+    return _channels_back(y, data_format, sp)
+
+
+def pool2d(x, pool_size, strides=(1, 1), padding="valid", data_format=None, pool_mode="max"):
+    """2-D max or average pooling ('avg' ignores padded entries)."""
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode, 2, "pool2d")
+
+
+def pool3d(x, pool_size, strides=(1, 1, 1), padding="valid", data_format=None,
+           pool_mode="max"):
+    """3-D max or average pooling."""
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode, 3, "pool3d")
+
+
+def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None,
+        unroll=False, input_length=None, time_major=False, zero_output_for_mask=False,
+        return_all_outputs=True):
+    """Iterates `step_function(x_t, states + constants) -> (output_t, new_states)` over time.
+
+    Returns (last_output, outputs, new_states); outputs is (B, T, ...) (in
+    processing order when `go_backwards`). At masked steps (mask (B, T) false)
+    the states are carried over and the output repeats the previous one (or
+    is zero with `zero_output_for_mask`). Built from taped ops, so it is
+    differentiable; the recurrent layers use their own fused kernels.
+    """
+    inputs = _in(inputs)
+    if time_major:
+        inputs = S.Transpose.apply(inputs, axes=(1, 0) + tuple(range(2, len(inputs.shape))))
+    steps = inputs.shape[1]
+    if steps is None:
+        raise ValueError("K.rnn: the number of timesteps of `inputs` must be known.")
+    if mask is not None:
+        mask = _in(mask)
+        if len(mask.shape) == 3:
+            mask = S.Reshape.apply(mask, shape=tuple(mask.shape[:2]))
+        if time_major:
+            mask = S.Transpose.apply(mask, axes=(1, 0))
+    states = list(initial_states)
+    constants = list(constants or [])
+    order = range(steps - 1, -1, -1) if go_backwards else range(steps)
+    outputs, prev = [], None
+    for t in order:
+        out, new_states = step_function(S.GetItem.apply(inputs, key=(slice(None), t)),
+                                        states + constants)
+        new_states = list(new_states)
+        if mask is not None:
+            m = S.GetItem.apply(mask, key=(slice(None), t))
+            if zero_output_for_mask or prev is None:
+                prev = S.FillLike.apply(out, value=0, dtype=None)
+            out = M.Where.apply(m, out, prev)
+            new_states = [M.Where.apply(m, ns, s) for ns, s in zip(new_states, states)]
+        prev = out
+        outputs.append(out)
+        states = new_states
+    if not outputs:
+        raise ValueError("K.rnn: `inputs` has no timesteps.")
+    stacked = S.Stack.apply(*outputs, axis=1) if return_all_outputs else \
+        S.ExpandDims.apply(outputs[-1], axis=1)
+    if time_major:
+        stacked = S.Transpose.apply(stacked, axes=(1, 0) + tuple(range(2, len(stacked.shape))))
+    return outputs[-1], stacked, states
+
