@@ -1,0 +1,17 @@
+"""ckeras: the Keras 2 API on NumPy and C kernels.
+
+Example:
+    >>> from ckeras.models import Sequential
+    >>> from ckeras.layers import Dense
+    >>> model = Sequential([Dense(10, activation='softmax', input_shape=(784,))])
+"""
+__version__ = "0.1.0"
+
+from ckeras import backend  # noqa: E402
+from ckeras import activations, constraints, initializers, regularizers  # noqa: E402
+from ckeras.engine import Input, Layer, Model, Sequential  # noqa: E402
+from ckeras import layers, models, utils  # noqa: E402
+
+__all__ = ["backend", "layers", "models", "utils", "activations", "initializers",
+           "regularizers", "constraints", "Input", "Layer", "Model", "Sequential",
+           "__version__"]

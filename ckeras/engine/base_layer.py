@@ -1,0 +1,489 @@
+"""Layer: the base class of every ckeras layer and model."""
+import functools
+import inspect
+
+import numpy as np
+
+from ckeras.autograd.function import grad_enabled, no_grad
+from ckeras.autograd.tensor import SymbolicTensor, Tensor, Variable
+from ckeras.backend import config
+from ckeras.engine import naming
+from ckeras.engine.input_spec import assert_input_compatibility
+from ckeras.engine.keras_tensor import KerasTensor
+from ckeras.engine.node import Node
+from ckeras.utils.nest import flatten, map_structure
+
+_ALLOWED_KWARGS = {"input_dim", "input_shape", "batch_input_shape", "batch_size",
+                   "weights", "activity_regularizer", "autocast", "implementation"}
+
+
+@functools.lru_cache(maxsize=None)
+def _call_params(call):
+    """Which of `training` / `mask` a `call` method accepts."""
+    params = inspect.signature(call).parameters
+    var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    return ("training" in params or var_kw, "mask" in params or var_kw)
+
+
+def _is_shape(obj):
+    return isinstance(obj, tuple) and all(d is None or isinstance(d, (int, np.integer))
+                                          for d in obj)
+
+
+class Layer:
+    """Base layer: weights, build/call, graph bookkeeping and config.
+
+    Subclasses implement `__init__` (store hyper-parameters), `build(input_shape)`
+    (create weights with `add_weight`), `call(inputs)` (the computation, written
+    with `ckeras.backend` ops), `compute_output_shape(input_shape)` and
+    `get_config()`.
+
+    Args:
+        trainable: whether the layer's weights are updated in training.
+        name: unique name; default is the snake_case class name plus a counter.
+        dtype: dtype of the weights and computations (default `K.floatx()`).
+        input_shape, batch_input_shape, batch_size, input_dim: the input shape,
+            for the first layer of a Sequential model.
+        weights: initial weights, set when the layer is built.
+        activity_regularizer: penalty on the layer's output.
+
+    Example:
+        >>> class Scale(Layer):
+        ...     def build(self, input_shape):
+        ...         self.w = self.add_weight('w', shape=(input_shape[-1],),
+        ...                                  initializer='ones')
+        ...     def call(self, x):
+        ...         return x * self.w
+    """
+
+    _default_name_zero_based = True
+
+    def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, **kwargs):
+        for key in kwargs:
+            if key not in _ALLOWED_KWARGS:
+                raise TypeError(
+                    f"Keyword argument not understood: '{key}' (passed to layer "
+                    f"{type(self).__name__}).")
+        object.__setattr__(self, "_sublayers", [])
+        if name is None:
+            name = naming.unique_name(naming.to_snake_case(type(self).__name__),
+                                      self._default_name_zero_based)
+        elif not isinstance(name, str):
+            raise TypeError(f"Layer name must be a string, received: {name!r}")
+        self._name = name
+        self._trainable = bool(trainable)
+        self._dtype = np.dtype(dtype or config.floatx()).name
+        self.built = False
+        self.input_spec = None
+        self.supports_masking = False
+        self._weights_list = []
+        self._regularizers = []
+        self._activity_losses = []
+        self._added_losses = []
+        self._inbound_nodes = []
+        self._outbound_nodes = []
+        self._initial_weights = kwargs.get("weights")
+        from ckeras import regularizers
+        self.activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
+        self._batch_input_shape = None
+        if "batch_input_shape" in kwargs and kwargs["batch_input_shape"] is not None:
+            self._batch_input_shape = tuple(kwargs["batch_input_shape"])
+        elif kwargs.get("input_shape") is not None or kwargs.get("input_dim") is not None:
+            shape = kwargs.get("input_shape")
+            if shape is None:
+                shape = (kwargs["input_dim"],)
+            elif isinstance(shape, int):
+                shape = (shape,)
+            self._batch_input_shape = (kwargs.get("batch_size"),) + tuple(shape)
+
+    def __setattr__(self, name, value):
+        if isinstance(value, Layer) and name != "_outer":
+            if not any(value is s for s in self._sublayers):
+                self._sublayers.append(value)
+        elif isinstance(value, (list, tuple)) and value and all(
+                isinstance(v, Layer) for v in value):
+            for v in value:
+                if not any(v is s for s in self._sublayers):
+                    self._sublayers.append(v)
+        object.__setattr__(self, name, value)
+
+    # ----------------------------------------------------------- attributes
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for layer in self._flatten_layers():
+            layer.trainable = value
+
+    def _flatten_layers(self):
+        """Direct sub-layers whose weights belong to this layer."""
+        return list(self._sublayers)
+
+    @property
+    def weights(self):
+        """All weights: own ones in creation order, then each sub-layer's."""
+        out, seen = [], set()
+        for w in self._weights_list:
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        for layer in self._flatten_layers():
+            for w in layer.weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        out, seen = [], set()
+        for w in self._weights_list:
+            if w.trainable and id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        for layer in self._flatten_layers():
+            for w in layer.trainable_weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    @property
+    def non_trainable_weights(self):
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trainable]
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def losses(self):
+        """Weight-regularization penalties, activity penalties and added losses."""
+        out = [reg(v) for v, reg in self._regularizers]
+        out += self._activity_losses + self._added_losses
+        for layer in self._flatten_layers():
+            out += layer.losses
+        return out
+
+    def add_loss(self, loss):
+        """Adds a loss tensor (or a zero-argument callable) to `layer.losses`."""
+        self._added_losses.append(loss() if callable(loss) else loss)
+
+    # -------------------------------------------------------------- weights
+    def add_weight(self, name=None, shape=None, dtype=None, initializer=None,
+                   regularizer=None, trainable=True, constraint=None, **kwargs):
+        """Creates a weight Variable of this layer.
+
+        Args:
+            name: the weight name ('kernel'); the variable is named
+                '<layer name>/<name>:0'.
+            shape: tuple of ints.
+            dtype: defaults to the layer dtype.
+            initializer: name, instance or callable `(shape, dtype)`
+                (default glorot_uniform for floats).
+            regularizer: penalty added to `layer.losses`.
+            trainable: whether optimizers update it.
+            constraint: callable applied to the value after each update.
+
+        Returns:
+            The new `Variable`.
+        """
+        from ckeras import constraints, initializers, regularizers
+        shape = tuple(int(d) for d in (shape or ()))
+        dtype = np.dtype(dtype or self._dtype)
+        init = initializers.get(initializer if initializer is not None else
+                                ("glorot_uniform" if dtype.kind == "f" else "zeros"))
+        value = init(shape, dtype=dtype)
+        var = Variable(value, dtype=dtype, name=f"{self.name}/{name}:0",
+                       trainable=trainable, constraint=constraints.get(constraint))
+        self._weights_list.append(var)
+        reg = regularizers.get(regularizer)
+        if reg is not None:
+            self._regularizers.append((var, reg))
+        return var
+
+    def get_weights(self):
+        """Returns the weights as a list of NumPy arrays (copies)."""
+        return [w.value.copy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Sets the weights from a list of NumPy arrays (shapes must match)."""
+        params = self.weights
+        weights = list(weights)
+        if len(params) != len(weights):
+            raise ValueError(
+                f'You called `set_weights(weights)` on layer "{self.name}" with a '
+                f"weight list of length {len(weights)}, but the layer was expecting "
+                f"{len(params)} weights. Provided weights: {str(weights)[:50]}...")
+        arrays = []
+        for p, w in zip(params, weights):
+            w = np.asarray(w)
+            if p.shape != w.shape:
+                raise ValueError(
+                    f"Layer {self.name} weight shape {p.shape} is not compatible "
+                    f"with provided weight shape {w.shape}.")
+            arrays.append(w)
+        for p, w in zip(params, arrays):
+            p.value[...] = w
+
+    def count_params(self):
+        """Total number of scalars in the layer's weights."""
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer {self.name}, but the "
+                f"layer isn't built. You can build it manually via: "
+                f"`{self.name}.build(batch_input_shape)`.")
+        return int(sum(w.size for w in self.weights))
+
+    # ---------------------------------------------------------- computation
+    def build(self, input_shape):
+        """Creates the weights; `input_shape` is a tuple (or list of tuples)."""
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        """The layer's computation (identity here)."""
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for `input_shape`; by default found by a trial run."""
+        dummies = _map_shapes(input_shape, lambda s: KerasTensor(s, self._dtype))
+        return self._trial_output_spec(dummies, (), {})[0]
+
+    def compute_mask(self, inputs, mask=None):
+        """Output mask: passes the input mask through if masking is supported."""
+        if not self.supports_masking:
+            return None
+        return mask
+
+    def __call__(self, *args, **kwargs):
+        if args:
+            inputs, args = args[0], args[1:]
+        else:
+            inputs = kwargs.pop("inputs")
+        if any(isinstance(t, SymbolicTensor) for t in flatten((inputs, args, kwargs))):
+            return self._symbolic_call(inputs, args, kwargs)
+        inputs = map_structure(self._convert_input, inputs)
+        shapes = _shapes_of(inputs)
+        if not self.built:
+            self._maybe_build(shapes)
+        assert_input_compatibility(self.input_spec, _as_list(shapes), self.name)
+        accepts_training, accepts_mask = _call_params(type(self).call)
+        if accepts_mask and "mask" not in kwargs:
+            masks = map_structure(lambda t: getattr(t, "_keras_mask", None), inputs)
+            if any(m is not None for m in flatten(masks)):
+                kwargs["mask"] = masks
+        if not accepts_training:
+            kwargs.pop("training", None)
+        outputs = self.call(inputs, *args, **kwargs)
+        if self.activity_regularizer is not None and grad_enabled():
+            self._activity_losses = [self._activity_penalty(o) for o in flatten(outputs)]
+        if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
+            out_mask = self.compute_mask(inputs, kwargs.get("mask"))
+            for o, m in zip(flatten(outputs), flatten(out_mask) if out_mask is not None
+                            else [None] * len(flatten(outputs))):
+                if isinstance(o, Tensor):
+                    o._keras_mask = m
+        return outputs
+
+    def _activity_penalty(self, output):
+        batch = output.shape[0] if np.ndim(output) else 1
+        return self.activity_regularizer(output) / max(int(batch), 1)
+
+    def _convert_input(self, x):
+        if isinstance(x, Tensor):
+            if x.dtype.kind == "f" and x.dtype != self._dtype:
+                from ckeras.autograd.functions.elementwise import Cast
+                return Cast.apply(x, dtype=np.dtype(self._dtype))
+            return x
+        x = np.asarray(x)
+        if x.dtype.kind == "f" and x.dtype != self._dtype:
+            x = x.astype(self._dtype)
+        return x
+
+    def _maybe_build(self, input_shapes):
+        if self.built:
+            return
+        self.build(input_shapes)
+        self.built = True
+        if self._initial_weights is not None:
+            weights, self._initial_weights = self._initial_weights, None
+            self.set_weights(weights)
+
+    def _symbolic_call(self, inputs, args, kwargs):
+        shapes = _shapes_of(inputs)
+        if not self.built:
+            self._maybe_build(shapes)
+        assert_input_compatibility(self.input_spec, _as_list(shapes), self.name)
+        maybe_masked = any(getattr(t, "_maybe_masked", False) for t in flatten(inputs))
+        output_shapes, output_dtypes = self._output_spec(inputs, args, kwargs)
+        outputs = _build_outputs(output_shapes, output_dtypes)
+        Node(self, (inputs,) + tuple(args), dict(kwargs), outputs)
+        masked = (type(self).compute_mask is not Layer.compute_mask or
+                  (self.supports_masking and maybe_masked))
+        for i, t in enumerate(flatten(outputs)):
+            t._maybe_masked = masked
+            t.name = f"{self.name}/output_{i}" if len(flatten(outputs)) > 1 else self.name
+        return outputs
+
+    def _output_spec(self, inputs, args, kwargs):
+        """(shapes, dtypes) of the outputs for symbolic `inputs`."""
+        if type(self).compute_output_shape is not Layer.compute_output_shape and not args \
+                and not any(isinstance(t, SymbolicTensor) for t in flatten(kwargs)):
+            shapes = self.compute_output_shape(_shapes_of(inputs))
+            in_dtypes = [t.dtype for t in flatten(inputs)]
+            dtype = self._output_dtype(in_dtypes)
+            return shapes, dtype
+        return self._trial_output_spec(inputs, args, kwargs)
+
+    def _output_dtype(self, input_dtypes):
+        if input_dtypes and all(np.dtype(d).kind != "f" for d in input_dtypes) \
+                and not self._weights_list:
+            return input_dtypes[0]
+        return self._dtype
+
+    def _trial_output_spec(self, inputs, args, kwargs):
+        """Runs `call` on dummy data twice (unknown dims = 1, then 2)."""
+        runs = []
+        for fill in (1, 2):
+            def dummy(t, fill=fill):
+                if isinstance(t, KerasTensor):
+                    return np.ones([fill if d is None else d for d in t.shape], t.dtype)
+                return t
+            call_kwargs = map_structure(dummy, kwargs)
+            accepts_training, _ = _call_params(type(self).call)
+            if accepts_training and call_kwargs.get("training") is None:
+                call_kwargs["training"] = False
+            elif not accepts_training:
+                call_kwargs.pop("training", None)
+            with no_grad(), np.errstate(all="ignore"):
+                out = self.call(map_structure(dummy, inputs),
+                                *map_structure(dummy, args), **call_kwargs)
+            runs.append(out)
+        merged = _merge_trial_shapes(runs[0], runs[1])
+        dtypes = map_structure(lambda a: np.asarray(a).dtype.name, runs[0])
+        return merged, dtypes
+
+    # ------------------------------------------------------ graph accessors
+    def _node_attr(self, attr, what):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer {self.name} is not connected, no {what} to return.")
+        values = [getattr(n, attr) for n in self._inbound_nodes]
+        if len(values) > 1 and any(_struct_id(v) != _struct_id(values[0]) for v in values):
+            raise AttributeError(
+                f'Layer "{self.name}" has multiple inbound nodes, with different '
+                f"{what}s. Hence the notion of \"{what}\" is ill-defined for the "
+                f"layer. Use `get_{what.replace(' ', '_')}_at(node_index)` instead.")
+        return values[0]
+
+    @property
+    def input(self):
+        self._single_node("input")
+        return self._inbound_nodes[0].call_args[0]
+
+    @property
+    def output(self):
+        self._single_node("output")
+        return self._inbound_nodes[0].outputs
+
+    def _single_node(self, what):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer {self.name} is not connected, no {what} to return.")
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError(
+                f"Layer {self.name} has multiple inbound nodes, hence the notion of "
+                f'"layer {what}" is ill-defined. Use `get_{what}_at(node_index)` instead.')
+
+    @property
+    def input_shape(self):
+        if not self._inbound_nodes and self._batch_input_shape is not None:
+            return self._batch_input_shape
+        return self._node_attr("input_shapes", "input shape")
+
+    @property
+    def output_shape(self):
+        return self._node_attr("output_shapes", "output shape")
+
+    def get_input_at(self, node_index):
+        return self._inbound_nodes[node_index].call_args[0]
+
+    def get_output_at(self, node_index):
+        return self._inbound_nodes[node_index].outputs
+
+    def get_input_shape_at(self, node_index):
+        return self._inbound_nodes[node_index].input_shapes
+
+    def get_output_shape_at(self, node_index):
+        return self._inbound_nodes[node_index].output_shapes
+
+    # --------------------------------------------------------------- config
+    def get_config(self):
+        """Constructor arguments as a JSON-friendly dict."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = self._batch_input_shape
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """Creates a layer from the output of `get_config()`."""
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__module__}.{type(self).__name__} name={self.name}>"
+
+
+def _struct_id(v):
+    return repr(v)
+
+
+def _as_list(shapes):
+    return shapes if isinstance(shapes, list) else [shapes]
+
+
+def _shapes_of(inputs):
+    """Shape tuple of one input, or a list of them for several."""
+    if isinstance(inputs, (list, tuple)):
+        return [tuple(t.shape) for t in inputs]
+    if isinstance(inputs, dict):
+        return [tuple(inputs[k].shape) for k in sorted(inputs)]
+    return tuple(inputs.shape)
+
+
+def _map_shapes(shapes, fn):
+    if _is_shape(shapes):
+        return fn(shapes)
+    return [fn(tuple(s)) for s in shapes]
+
+
+def _merge_trial_shapes(a, b):
+    if isinstance(a, (list, tuple)):
+        return [_merge_trial_shapes(x, y) for x, y in zip(a, b)]
+    sa, sb = np.shape(a), np.shape(b)
+    return tuple(None if x != y else x for x, y in zip(sa, sb))
+
+
+def _build_outputs(shapes, dtypes):
+    if _is_shape(shapes):
+        dtype = dtypes if isinstance(dtypes, str) else flatten(dtypes)[0]
+        return KerasTensor(shapes, dtype)
+    shapes = list(shapes)
+    if isinstance(dtypes, str):
+        dtypes = [dtypes] * len(shapes)
+    return [_build_outputs(tuple(s) if _is_shape(tuple(s)) else s, d)
+            for s, d in zip(shapes, dtypes)]

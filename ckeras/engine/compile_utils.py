@@ -1,0 +1,183 @@
+"""What `compile` sets up: per-output losses and metrics, with Keras' names."""
+import numpy as np
+
+from ckeras.autograd.tensor import Tensor
+
+
+def _output_config(value, output_names, what, allow_single=True):
+    """Maps a compile argument (single, list or dict) to one entry per output."""
+    n = len(output_names)
+    if isinstance(value, dict):
+        unknown = [k for k in value if k not in output_names]
+        if unknown:
+            raise ValueError(
+                f"Unknown entries in {what} dictionary: {unknown}. Only expected "
+                f"following keys: {output_names}")
+        return [value.get(name) for name in output_names]
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(
+                f"When passing a list as {what}, it should have one entry per model "
+                f"output. The model has {n} output(s), but you passed {what}="
+                f"{value!r} ({len(value)} entries).")
+        return list(value)
+    if not allow_single and value is not None and n > 1:
+        raise ValueError(f"{what} must be a list or a dict for a model with {n} outputs.")
+    return [value] * n
+
+
+def _fn_name(fn):
+    name = getattr(fn, "name", None) or getattr(fn, "__name__", None) or type(fn).__name__
+    return name
+
+
+class LossesContainer:
+    """Per-output losses, weights, and the running means Keras logs."""
+
+    def __init__(self, loss, loss_weights, output_names):
+        from ckeras import losses as losses_module
+        self.output_names = output_names
+        specs = _output_config(loss, output_names, "loss")
+        weights = (_output_config(loss_weights, output_names, "loss_weights")
+                   if loss_weights is not None else [1.0] * len(output_names))
+        self.losses = []
+        for spec in specs:
+            if spec is None:
+                self.losses.append(None)
+                continue
+            obj = losses_module.get(spec)
+            if not isinstance(obj, losses_module.Loss):
+                obj = losses_module.LossFunctionWrapper(obj, name=_fn_name(obj))
+            self.losses.append(obj)
+        if all(l is None for l in self.losses):
+            raise ValueError("No loss to compute: pass `loss=` to compile() for at least "
+                             "one output.")
+        self.loss_weights = [1.0 if w is None else float(w) for w in weights]
+        multi = len(output_names) > 1
+        self.names = ["loss"] + ([f"{name}_loss" for name, l in zip(output_names, self.losses)
+                                  if l is not None] if multi else [])
+        self.reset_state()
+
+    def reset_state(self):
+        self._totals = np.zeros(len(self.names))
+        self._count = 0.0
+
+    def __call__(self, y_true, y_pred, sample_weights, regularization):
+        """Total loss (taped) and the per-output values, for one batch."""
+        total = None
+        parts = []
+        for obj, w, t, p, sw in zip(self.losses, self.loss_weights, y_true, y_pred,
+                                    sample_weights):
+            if obj is None:
+                continue
+            value = obj(t, p, sample_weight=sw)
+            parts.append(value)
+            term = value * w if w != 1.0 else value
+            total = term if total is None else total + term
+        for r in regularization:
+            total = total + r
+        return total, parts
+
+    def update_state(self, total, parts, batch_size):
+        values = [_scalar(total)] + ([_scalar(p) for p in parts]
+                                     if len(self.names) > 1 else [])
+        self._totals += np.asarray(values) * batch_size
+        self._count += batch_size
+
+    def result(self):
+        return dict(zip(self.names, (self._totals / max(self._count, 1)).tolist()))
+
+
+def _scalar(value):
+    if isinstance(value, Tensor):
+        value = value.value
+    return float(np.asarray(value).reshape(-1)[0]) if np.size(value) == 1 else \
+        float(np.mean(value))
+
+
+class MetricsContainer:
+    """Per-output metrics, resolved on the first batch when shapes are known."""
+
+    def __init__(self, metrics, weighted_metrics, output_names, losses):
+        self.output_names = output_names
+        self._specs = self._per_output(metrics, "metrics")
+        self._weighted_specs = self._per_output(weighted_metrics, "weighted_metrics")
+        self._losses = losses
+        self._built = False
+        self.metrics = []
+
+    def _per_output(self, value, what):
+        names = self.output_names
+        if value is None:
+            return [[] for _ in names]
+        if isinstance(value, dict):
+            unknown = [k for k in value if k not in names]
+            if unknown:
+                raise ValueError(
+                    f"Unknown entries in {what} dictionary: {unknown}. Only expected "
+                    f"following keys: {names}")
+            return [_as_list(value.get(n)) for n in names]
+        if isinstance(value, (list, tuple)) and value and all(
+                isinstance(v, (list, tuple)) or v is None for v in value):
+            if len(value) != len(names):
+                raise ValueError(f"When passing a list of lists as {what}, it must have "
+                                 f"one entry per output ({len(names)}).")
+            return [_as_list(v) for v in value]
+        return [_as_list(value) for _ in names]
+
+    def build(self, y_true, y_pred):
+        from ckeras import metrics as metrics_module
+        multi = len(self.output_names) > 1
+        self.metrics = []
+        for i, name in enumerate(self.output_names):
+            plain = set()
+            for specs, weighted in ((self._specs[i], False), (self._weighted_specs[i], True)):
+                for spec in specs:
+                    obj, metric_name = self._resolve(metrics_module, spec, y_true[i],
+                                                     y_pred[i], self._losses[i])
+                    if weighted and metric_name in plain:
+                        metric_name = "weighted_" + metric_name
+                    plain.add(metric_name)
+                    full = f"{name}_{metric_name}" if multi else metric_name
+                    self.metrics.append((i, obj, full, weighted))
+        self._built = True
+
+    @staticmethod
+    def _resolve(metrics_module, spec, y_true, y_pred, loss):
+        if isinstance(spec, str) and spec in ("accuracy", "acc", "crossentropy", "ce"):
+            fn = metrics_module.resolve(spec, np.shape(y_true), np.shape(y_pred), loss)
+            return metrics_module.MeanMetricWrapper(fn, name=spec), spec
+        obj = metrics_module.get(spec)
+        if isinstance(obj, metrics_module.Metric):
+            return obj, obj.name
+        name = spec if isinstance(spec, str) else _fn_name(obj)
+        return metrics_module.MeanMetricWrapper(obj, name=name), name
+
+    @property
+    def names(self):
+        return [m[2] for m in self.metrics]
+
+    def update_state(self, y_true, y_pred, sample_weights):
+        if not self._built:
+            self.build(y_true, y_pred)
+        for i, obj, _, weighted in self.metrics:
+            p = y_pred[i]
+            if isinstance(p, Tensor):
+                p = p.value
+            obj.update_state(y_true[i], p, sample_weight=sample_weights[i] if weighted
+                             else None)
+
+    def reset_state(self):
+        for _, obj, _, _ in self.metrics:
+            obj.reset_state()
+
+    def result(self):
+        return {name: float(obj.result()) for _, obj, name, _ in self.metrics}
+
+
+def _as_list(value):
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]

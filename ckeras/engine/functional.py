@@ -1,0 +1,424 @@
+"""Functional: a model defined as a graph of layer calls on KerasTensors.
+
+The graph is walked once at construction into an execution plan (a list of
+steps, each a layer call with its input and output slots); running the model
+replays the plan over a dict of values, so each call costs only the layer
+calls themselves.
+"""
+import numpy as np
+
+from ckeras.engine import base_layer
+from ckeras.engine.base_layer import Layer
+from ckeras.engine.input_layer import InputLayer
+from ckeras.engine.keras_tensor import KerasTensor
+from ckeras.engine.training import Model
+from ckeras.utils.nest import flatten, map_structure
+
+
+class _Ref:
+    """A slot in a step's argument template: the value of one tensor."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key):
+        self.key = key
+
+
+def _template(struct):
+    if isinstance(struct, KerasTensor):
+        return _Ref(id(struct))
+    if isinstance(struct, list):
+        return [_template(s) for s in struct]
+    if isinstance(struct, tuple):
+        return tuple(_template(s) for s in struct)
+    if isinstance(struct, dict):
+        return {k: _template(v) for k, v in struct.items()}
+    return struct
+
+
+def _fill(struct, values):
+    if isinstance(struct, _Ref):
+        return values[struct.key]
+    if isinstance(struct, list):
+        return [_fill(s, values) for s in struct]
+    if isinstance(struct, tuple):
+        return tuple(_fill(s, values) for s in struct)
+    if isinstance(struct, dict):
+        return {k: _fill(v, values) for k, v in struct.items()}
+    return struct
+
+
+class _Step:
+    """One node of the plan."""
+
+    __slots__ = ("layer", "node", "single_in", "args", "kwargs", "out_keys",
+                 "single_out", "accepts_training", "accepts_mask", "mask_call")
+
+    def __init__(self, node, maybe_masked):
+        self.layer = node.layer
+        self.node = node
+        inputs = node.call_args[0]
+        self.single_in = isinstance(inputs, KerasTensor) and len(node.call_args) == 1 \
+            and not node.call_kwargs
+        self.args = id(inputs) if self.single_in else _template(node.call_args)
+        self.kwargs = _template(node.call_kwargs)
+        self.out_keys = [id(t) for t in node.output_tensors]
+        self.single_out = isinstance(node.outputs, KerasTensor)
+        training, mask = base_layer._call_params(type(self.layer).call)
+        self.accepts_training = training
+        self.accepts_mask = mask and maybe_masked
+        self.mask_call = (type(self.layer).compute_mask is not Layer.compute_mask or
+                          (self.layer.supports_masking and maybe_masked))
+
+
+class Functional(Model):
+    """A model built from input and output KerasTensors.
+
+    Args:
+        inputs: a KerasTensor from `Input()`, or a list/dict of them.
+        outputs: a KerasTensor, or a list/dict of them, computed from `inputs`.
+        name: model name (default 'model', 'model_1', ...).
+
+    Example:
+        >>> a = Input(shape=(3,)); b = Input(shape=(4,))
+        >>> merged = concatenate([Dense(8)(a), Dense(8)(b)])
+        >>> model = Model([a, b], [Dense(1)(merged), Dense(2)(merged)])
+    """
+
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        # Keras 1/2.0 spelled these `input` and `output`.
+        inputs = kwargs.pop("input", inputs)
+        outputs = kwargs.pop("output", outputs)
+        if inputs is None or outputs is None:
+            raise ValueError("A functional Model needs both `inputs` and `outputs`.")
+        if name is None:
+            from ckeras.engine import naming
+            name = naming.unique_name("model")
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._init_graph_network(inputs, outputs)
+
+    # ---------------------------------------------------------------- graph
+    def _init_graph_network(self, inputs, outputs):
+        if isinstance(inputs, dict):
+            self._input_keys = sorted(inputs)
+        else:
+            self._input_keys = None
+        self._nested_inputs = inputs
+        self._nested_outputs = outputs
+        self.inputs = flatten(inputs)
+        self.outputs = flatten(outputs)
+        for t in self.inputs + self.outputs:
+            if not isinstance(t, KerasTensor):
+                raise ValueError(
+                    "Input tensors and output tensors of a functional Model must be "
+                    f"KerasTensors (from `Input()` and layer calls). Received: {t!r}")
+        self._network_nodes, self._nodes_by_depth, self._graph_layers = \
+            self._map_graph(self.inputs, self.outputs)
+        input_ids = {id(t) for t in self.inputs}
+        self._plan = [_Step(node, any(getattr(t, "_maybe_masked", False)
+                                      for t in node.input_tensors))
+                      for node in self._topological_nodes
+                      if not (node.is_input or all(id(t) in input_ids
+                                                   for t in node.output_tensors))]
+        self._input_ids = [id(t) for t in self.inputs]
+        self._output_ids = [id(t) for t in self.outputs]
+        self.input_names = [t._keras_history[0].name for t in self.inputs]
+        self.output_names = [t._keras_history[0].name for t in self.outputs]
+        self.built = True
+        self._is_graph_network = True
+
+    def _map_graph(self, inputs, outputs):
+        """Orders the nodes feeding `outputs`, as Keras does for `layers`."""
+        input_ids = {id(t) for t in inputs}
+        finished, in_progress, order, layer_index = set(), set(), [], {}
+
+        def visit(tensor):
+            if tensor._keras_history is None:
+                raise ValueError(f"Tensor {tensor!r} was not produced by a layer.")
+            layer = tensor._keras_history[0]
+            node = tensor.node
+            if id(node) in finished:
+                return
+            if id(node) in in_progress:
+                raise ValueError(f"The graph contains a cycle at layer {layer.name}.")
+            layer_index.setdefault(layer, len(layer_index))
+            in_progress.add(id(node))
+            if id(tensor) not in input_ids:
+                if node.is_input:
+                    raise ValueError(
+                        f"Graph disconnected: cannot obtain value for tensor {tensor!r} "
+                        f'at layer "{layer.name}". The following previous layers were '
+                        f"accessed without issue: "
+                        f"{[l.name for l in layer_index if l is not layer]}")
+                for t in node.input_tensors:
+                    visit(t)
+            finished.add(id(node))
+            in_progress.discard(id(node))
+            order.append(node)
+
+        for t in outputs:
+            visit(t)
+        for t in inputs:
+            if t._keras_history is None:
+                raise ValueError(f"Model input {t!r} was not produced by Input().")
+            if t._keras_history[0] not in layer_index:
+                layer_index[t._keras_history[0]] = -1
+                order.insert(0, t.node)
+        self._topological_nodes = order
+        node_depth, layer_depth = {}, {}
+        for node in reversed(order):
+            depth = max(node_depth.setdefault(id(node), 0),
+                        layer_depth.get(node.layer, 0))
+            layer_depth[node.layer] = depth
+            node_depth[id(node)] = depth
+            if any(id(t) in input_ids for t in node.output_tensors):
+                continue
+            for t in node.input_tensors:
+                parent = t.node
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+        nodes_by_depth = {}
+        for node in order:
+            nodes_by_depth.setdefault(node_depth[id(node)], []).append(node)
+        layers_by_depth = {}
+        for layer, depth in layer_depth.items():
+            layers_by_depth.setdefault(depth, []).append(layer)
+        layers = []
+        for depth in sorted(layers_by_depth, reverse=True):
+            layers.extend(sorted(layers_by_depth[depth], key=layer_index.get))
+        return {id(n) for n in order}, nodes_by_depth, layers
+
+    @property
+    def layers(self):
+        return list(self._graph_layers)
+
+    def _flatten_layers(self):
+        return [l for l in self._graph_layers if not isinstance(l, InputLayer)]
+
+    @property
+    def input(self):
+        return self._nested_inputs if not isinstance(self._nested_inputs, list) or \
+            len(self._nested_inputs) != 1 else self._nested_inputs[0]
+
+    @property
+    def output(self):
+        return self._nested_outputs if not isinstance(self._nested_outputs, list) or \
+            len(self._nested_outputs) != 1 else self._nested_outputs[0]
+
+    @property
+    def input_shape(self):
+        shapes = [t.shape for t in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    # ------------------------------------------------------------ execution
+    def _run(self, values, training=None, masks=None):
+        """Replays the plan; `values` maps input ids to arrays/Tensors.
+
+        `masks`, when a dict, receives the mask of each tensor (by id).
+        """
+        for step in self._plan:
+            layer = step.layer
+            if step.single_in:
+                x = values[step.args]
+                kwargs = {}
+            else:
+                args = _fill(step.args, values)
+                x, rest = args[0], args[1:]
+                kwargs = _fill(step.kwargs, values)
+            if step.accepts_training and training is not None and "training" not in kwargs:
+                kwargs["training"] = training
+            in_mask = None
+            if masks is not None and (step.accepts_mask or step.mask_call):
+                in_mask = map_structure(lambda t: masks.get(id(t)), step.node.call_args[0])
+                if step.accepts_mask and "mask" not in kwargs and \
+                        any(m is not None for m in flatten(in_mask)):
+                    kwargs["mask"] = in_mask
+            if step.single_in:
+                out = layer.call(x, **kwargs)
+            else:
+                out = layer.call(x, *rest, **kwargs)
+            if layer.activity_regularizer is not None and training:
+                layer._activity_losses = [layer._activity_penalty(o) for o in flatten(out)]
+            if step.single_out:
+                values[step.out_keys[0]] = out
+            else:
+                for key, o in zip(step.out_keys, flatten(out)):
+                    values[key] = o
+            if masks is not None and step.mask_call:
+                out_mask = layer.compute_mask(x, in_mask)
+                if out_mask is not None:
+                    if step.single_out:
+                        masks[step.out_keys[0]] = out_mask
+                    else:
+                        for key, m in zip(step.out_keys, flatten(out_mask)):
+                            masks[key] = m
+        return values
+
+    def call(self, inputs, training=None, mask=None):
+        """Runs the graph on concrete inputs (arrays or Tensors)."""
+        flat = self._flatten_inputs(inputs)
+        values = dict(zip(self._input_ids, flat))
+        masks = {}
+        if mask is not None:
+            for key, m in zip(self._input_ids, flatten(mask)):
+                if m is not None:
+                    masks[key] = m
+        self._run(values, training, masks)
+        outs = [values[k] for k in self._output_ids]
+        self._last_output_masks = [masks.get(k) for k in self._output_ids]
+        return self._pack_outputs(outs)
+
+    def compute_mask(self, inputs, mask=None):
+        if not any(getattr(t, "_maybe_masked", False) for t in self.outputs):
+            return None
+        flat = self._flatten_inputs(inputs)
+        values = dict(zip(self._input_ids, flat))
+        masks = {}
+        if mask is not None:
+            for key, m in zip(self._input_ids, flatten(mask)):
+                if m is not None:
+                    masks[key] = m
+        self._run(values, False, masks)
+        out = [masks.get(k) for k in self._output_ids]
+        return out[0] if len(out) == 1 else out
+
+    def _flatten_inputs(self, inputs):
+        if isinstance(inputs, dict):
+            names = self._input_keys or self.input_names
+            missing = [n for n in names if n not in inputs]
+            if missing:
+                raise ValueError(f'Model "{self.name}" is missing inputs {missing}; '
+                                 f"received keys {sorted(inputs)}.")
+            return [inputs[n] for n in names]
+        if isinstance(inputs, (list, tuple)):
+            return list(inputs)
+        return [inputs]
+
+    def _pack_outputs(self, outs):
+        if isinstance(self._nested_outputs, dict):
+            return dict(zip(sorted(self._nested_outputs), outs))
+        if isinstance(self._nested_outputs, (list, tuple)):
+            return list(outs)
+        return outs[0]
+
+    def _output_spec(self, inputs, args, kwargs):
+        shapes = []
+        batch = flatten(inputs)[0].shape[0] if flatten(inputs) else None
+        for t in self.outputs:
+            shapes.append((batch,) + tuple(t.shape[1:]))
+        dtypes = [t.dtype for t in self.outputs]
+        if isinstance(self._nested_outputs, KerasTensor):
+            return shapes[0], dtypes[0]
+        return shapes, dtypes
+
+    def compute_output_shape(self, input_shape):
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    # --------------------------------------------------------------- config
+    def _node_key_map(self):
+        """Index of each in-model node among its layer's in-model nodes."""
+        index = {}
+        for layer in self._graph_layers:
+            k = 0
+            for node in layer._inbound_nodes:
+                if id(node) in self._network_nodes:
+                    index[id(node)] = k
+                    k += 1
+        return index
+
+    def get_config(self):
+        from ckeras.layers import serialize as serialize_layer
+        node_index = self._node_key_map()
+        layers = []
+        for layer in self._graph_layers:
+            entry = serialize_layer(layer)
+            entry["name"] = layer.name
+            inbound = []
+            for node in layer._inbound_nodes:
+                if id(node) not in self._network_nodes or node.is_input:
+                    continue
+                if isinstance(layer, InputLayer):
+                    continue
+                kwargs = {k: v for k, v in node.call_kwargs.items()
+                          if not any(isinstance(t, KerasTensor) for t in flatten(v))}
+                inbound.append([[t._keras_history[0].name,
+                                 node_index[id(t.node)],
+                                 t._keras_history[2], kwargs]
+                                for t in flatten(node.call_args[0])])
+            entry["inbound_nodes"] = inbound
+            layers.append(entry)
+
+        def refs(tensors):
+            return [[t._keras_history[0].name, node_index[id(t.node)],
+                     t._keras_history[2]] for t in tensors]
+
+        return {"name": self.name, "layers": layers,
+                "input_layers": refs(self.inputs), "output_layers": refs(self.outputs)}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ckeras.layers import deserialize as deserialize_layer
+        created = {}
+        pending = []
+        for entry in config["layers"]:
+            layer = deserialize_layer(entry, custom_objects=custom_objects)
+            created[entry.get("name", layer.name)] = layer
+            pending.append((layer, list(_inbound_entries(entry.get("inbound_nodes", [])))))
+        produced = {}
+        for name, layer in created.items():
+            if isinstance(layer, InputLayer):
+                produced[(name, 0)] = layer._inbound_nodes[0].outputs
+        progress = True
+        queue = [(layer, nodes) for layer, nodes in pending if nodes]
+        while queue and progress:
+            progress = False
+            rest = []
+            for layer, nodes in queue:
+                while nodes:
+                    refs, kwargs = nodes[0]
+                    if not all((r[0], r[1]) in produced for r in refs):
+                        break
+                    tensors = [_pick(produced[(r[0], r[1])], r[2]) for r in refs]
+                    out = layer(tensors if len(tensors) > 1 else tensors[0], **kwargs)
+                    produced[(layer.name, sum(1 for k in produced if k[0] == layer.name))] = out
+                    nodes.pop(0)
+                    progress = True
+                if nodes:
+                    rest.append((layer, nodes))
+            queue = rest
+        if queue:
+            raise ValueError("Cannot rebuild the model from its config: layers "
+                             f"{[l.name for l, _ in queue]} have unresolved inputs.")
+
+        def tensors(refs):
+            out = [_pick(produced[(r[0], r[1])], r[2]) for r in refs]
+            return out
+
+        inputs = tensors(config["input_layers"])
+        outputs = tensors(config["output_layers"])
+        return cls(inputs=inputs if len(inputs) > 1 else inputs[0],
+                   outputs=outputs if len(outputs) > 1 else outputs[0],
+                   name=config.get("name"))
+
+
+def _pick(out, index):
+    flat = flatten(out)
+    return flat[index]
+
+
+def _inbound_entries(inbound_nodes):
+    """Normalises the Keras 2 inbound_nodes format to (refs, kwargs) pairs."""
+    for node in inbound_nodes:
+        if isinstance(node, dict):
+            raise ValueError("Keras 3 node format is read by ckeras.saving, not here.")
+        refs, kwargs = [], {}
+        for entry in node:
+            refs.append((entry[0], int(entry[1]), int(entry[2])))
+            if len(entry) > 3 and entry[3]:
+                kwargs = dict(entry[3])
+        yield refs, kwargs

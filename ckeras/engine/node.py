@@ -1,0 +1,51 @@
+"""Node: one call of a layer on symbolic tensors, linking layers into a graph."""
+from ckeras.utils.nest import flatten
+
+
+class Node:
+    """Records `layer(*call_args, **call_kwargs) -> outputs` on KerasTensors.
+
+    The node is appended to `layer._inbound_nodes`; each input tensor's
+    producing layer gets it in `_outbound_nodes`.
+    """
+
+    __slots__ = ("layer", "call_args", "call_kwargs", "outputs", "input_tensors",
+                 "output_tensors", "__weakref__")
+
+    def __init__(self, layer, call_args, call_kwargs, outputs):
+        self.layer = layer
+        self.call_args = call_args
+        self.call_kwargs = call_kwargs
+        self.outputs = outputs
+        from ckeras.engine.keras_tensor import KerasTensor
+        self.input_tensors = [t for t in flatten((call_args, call_kwargs))
+                              if isinstance(t, KerasTensor)]
+        self.output_tensors = flatten(outputs)
+        node_index = len(layer._inbound_nodes)
+        layer._inbound_nodes.append(self)
+        for i, t in enumerate(self.output_tensors):
+            t._keras_history = (layer, node_index, i)
+        for t in self.input_tensors:
+            if t._keras_history is not None:
+                t._keras_history[0]._outbound_nodes.append(self)
+
+    @property
+    def inbound_layers(self):
+        return [t._keras_history[0] for t in self.input_tensors]
+
+    @property
+    def is_input(self):
+        return not self.input_tensors
+
+    def parent_nodes(self):
+        return [t.node for t in self.input_tensors]
+
+    @property
+    def input_shapes(self):
+        from ckeras.utils.nest import map_structure
+        return map_structure(lambda t: t.shape, self.call_args[0])
+
+    @property
+    def output_shapes(self):
+        from ckeras.utils.nest import map_structure
+        return map_structure(lambda t: t.shape, self.outputs)

@@ -1,0 +1,66 @@
+"""OpLambda: a backend op applied to KerasTensors becomes a graph layer.
+
+This is what lets `x[:, 0]`, `a + b` or `K.mean(x)` on symbolic tensors build
+a functional model, as TF-Keras does with its TFOpLambda layers.
+"""
+from ckeras.autograd import function as function_module
+from ckeras.autograd.tensor import SymbolicTensor
+from ckeras.engine import naming
+from ckeras.engine.base_layer import Layer
+
+
+class _Slot:
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+
+def _template(value, tensors):
+    """`value` with each symbolic tensor replaced by a numbered slot."""
+    if isinstance(value, SymbolicTensor):
+        tensors.append(value)
+        return _Slot(len(tensors) - 1)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_template(v, tensors) for v in value)
+    return value
+
+
+def _fill(value, inputs):
+    if isinstance(value, _Slot):
+        return inputs[value.index]
+    if isinstance(value, (list, tuple)):
+        return type(value)(_fill(v, inputs) for v in value)
+    return value
+
+
+class OpLambda(Layer):
+    """Wraps one Function call whose inputs include KerasTensors."""
+
+    def __init__(self, function, template, attrs, **kwargs):
+        kwargs.setdefault("name", naming.unique_name(
+            "op." + naming.to_snake_case(function.__name__)))
+        super().__init__(**kwargs)
+        self.function = function
+        self.template = template
+        self.attrs = attrs
+        self.supports_masking = True
+
+    def call(self, inputs):
+        values = inputs if isinstance(inputs, list) else [inputs]
+        return self.function.apply(*_fill(self.template, values), **self.attrs)
+
+    def get_config(self):
+        config = super().get_config()
+        config["function"] = self.function.__name__
+        return config
+
+
+def symbolic_apply(function, inputs, attrs):
+    tensors = []
+    template = _template(tuple(inputs), tensors)
+    layer = OpLambda(function, template, attrs)
+    return layer(tensors if len(tensors) > 1 else tensors[0])
+
+
+function_module.symbolic_handler = symbolic_apply

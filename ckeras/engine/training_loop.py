@@ -1,0 +1,358 @@
+"""compile / fit / evaluate / train_on_batch / test_on_batch for Model."""
+import numpy as np
+
+from ckeras.autograd.function import enable_grad, no_grad
+from ckeras.autograd.tape import grad
+from ckeras.autograd.tensor import Tensor
+from ckeras.engine import compile_utils, data_adapter
+
+
+class TrainingMixin:
+    """Keras' training API; mixed into Model."""
+
+    # ------------------------------------------------------------- compile
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                sample_weight_mode=None, weighted_metrics=None, target_tensors=None,
+                run_eagerly=None, steps_per_execution=None, **kwargs):
+        """Configures the model for training.
+
+        Args:
+            optimizer: name (e.g. 'adam') or optimizer instance.
+            loss: name, function `f(y_true, y_pred)` or Loss instance; a list
+                (one per output) or a dict keyed by output name.
+            metrics: list of metrics (names, functions, Metric objects), a
+                list of lists, or a dict keyed by output name.
+            loss_weights: list or dict of scalar weights of the output losses.
+            weighted_metrics: metrics that receive the sample weights.
+
+        Raises:
+            ValueError: unknown names, wrong list lengths or dict keys.
+        """
+        from ckeras import optimizers
+        if kwargs:
+            raise TypeError(f"Invalid keyword argument(s) in `compile()`: {sorted(kwargs)}")
+        if target_tensors is not None:
+            raise ValueError("`target_tensors` is not supported; pass targets to fit().")
+        names = getattr(self, "output_names", None) or (
+            [self.layers[-1].name] if self.layers else None)
+        if not names:
+            raise ValueError(f"Model {self.name} has no outputs to compile a loss for.")
+        self.optimizer = optimizers.get(optimizer)
+        self.compiled_loss = compile_utils.LossesContainer(loss, loss_weights, names)
+        self.compiled_metrics = compile_utils.MetricsContainer(
+            metrics, weighted_metrics, names, self.compiled_loss.losses)
+        self.loss = loss
+        self.loss_weights = loss_weights
+        self.sample_weight_mode = sample_weight_mode
+        # Like Keras, the trainable set is captured here: later `trainable`
+        # changes take effect at the next compile.
+        self._train_vars = None
+        if self.built:
+            self._capture_trainable()
+        self.stop_training = False
+        self._is_compiled = True
+
+    def _capture_trainable(self):
+        self._train_vars = self.trainable_weights
+        train_ids = {id(v) for v in self._train_vars}
+        for v in self.weights:
+            v.requires_grad = id(v) in train_ids
+
+    def _assert_compiled(self, what):
+        if not getattr(self, "_is_compiled", False):
+            raise RuntimeError(f"You must compile your model before {what}. "
+                               "Use `model.compile(optimizer, loss)`.")
+
+    @property
+    def metrics_names(self):
+        if not getattr(self, "_is_compiled", False):
+            return []
+        return self.compiled_loss.names + self.compiled_metrics.names
+
+    # ---------------------------------------------------------- one batch
+    def _forward(self, x, training):
+        out = self.call(x if len(x) > 1 else x[0], training=training)
+        return list(out) if isinstance(out, (list, tuple)) else (
+            [out[k] for k in sorted(out)] if isinstance(out, dict) else [out])
+
+    def _train_step(self, x, y, sw):
+        if self._train_vars is None:
+            self._capture_trainable()
+        with enable_grad():
+            y_pred = self._forward(x, training=True)
+            regs = self.losses
+            total, parts = self.compiled_loss(y, y_pred, sw, regs)
+            if isinstance(total, Tensor) and total.requires_grad:
+                grads = grad(total, self._train_vars)
+            else:
+                grads = [None] * len(self._train_vars)
+        self.optimizer.apply_gradients(zip(grads, self._train_vars))
+        batch = len(x[0])
+        self.compiled_loss.update_state(total, parts, batch)
+        self.compiled_metrics.update_state(y, y_pred, sw)
+
+    def _test_step(self, x, y, sw):
+        with no_grad():
+            y_pred = self._forward(x, training=False)
+            total, parts = self.compiled_loss(y, y_pred, sw, self.losses)
+        self.compiled_loss.update_state(total, parts, len(x[0]))
+        self.compiled_metrics.update_state(y, y_pred, sw)
+
+    def _logs(self):
+        logs = self.compiled_loss.result()
+        logs.update(self.compiled_metrics.result())
+        return logs
+
+    def _reset_metrics(self):
+        self.compiled_loss.reset_state()
+        self.compiled_metrics.reset_state()
+
+    def reset_metrics(self):
+        """Resets the running loss and metric values."""
+        if getattr(self, "_is_compiled", False):
+            self._reset_metrics()
+
+    # -------------------------------------------------------------- data
+    def _targets(self, y, sample_weight, class_weight, x_arrays):
+        names = self.output_names
+        y_arrays = data_adapter.flatten_arrays(y, names, "y")
+        if y_arrays is not None and len(y_arrays) != len(names):
+            raise ValueError(
+                f"The model has {len(names)} output(s) but received {len(y_arrays)} "
+                "target array(s).")
+        sw = None
+        if sample_weight is not None:
+            sw = data_adapter.flatten_arrays(sample_weight, names, "sample_weight")
+            if len(sw) == 1 and len(names) > 1:
+                sw = sw * len(names)
+        if class_weight is not None:
+            sw = self._class_weights(class_weight, y_arrays, sw)
+        return y_arrays, sw
+
+    @staticmethod
+    def _class_weights(class_weight, y_arrays, sw):
+        if isinstance(class_weight, dict) and len(y_arrays) > 1:
+            raise ValueError("`class_weight` is only supported for single-output models.")
+        y = y_arrays[0]
+        labels = y.argmax(-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+        labels = labels.astype(np.int64)
+        missing = set(np.unique(labels).tolist()) - set(class_weight)
+        if missing:
+            raise ValueError(f"`class_weight` has no entry for classes {sorted(missing)}.")
+        weights = np.array([class_weight[int(c)] for c in labels], dtype="float32")
+        if sw is not None and sw[0] is not None:
+            weights = weights * sw[0]
+        return [weights]
+
+    def _batches(self, x, y, sample_weight, class_weight, batch_size, shuffle, steps,
+                 what="x"):
+        if data_adapter.is_generator_like(x):
+            if y is not None or sample_weight is not None:
+                raise ValueError("`y` and `sample_weight` must be None when `x` is a "
+                                 "generator or a Sequence (it yields them).")
+            return data_adapter.GeneratorBatches(x, steps, self.input_names,
+                                                 self.output_names)
+        x_arrays = self._standardize_inputs(x)
+        y_arrays, sw = self._targets(y, sample_weight, class_weight, x_arrays)
+        return data_adapter.ArrayBatches(x_arrays, y_arrays, sw, batch_size, shuffle, steps)
+
+    @staticmethod
+    def _check_batch_size(batch_size):
+        if batch_size is None:
+            return 32
+        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"`batch_size` must be a positive integer, received "
+                             f"{batch_size!r}.")
+        return int(batch_size)
+
+    def _prepare_targets(self, y, sw, n_out):
+        y = [np.asarray(t) for t in y]
+        if sw is None:
+            sw = [None] * n_out
+        return y, sw
+
+    # ---------------------------------------------------------------- fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None,
+            validation_steps=None, validation_batch_size=None, validation_freq=1,
+            max_queue_size=10, workers=1, use_multiprocessing=False):
+        """Trains the model for a fixed number of epochs.
+
+        Args:
+            x, y: arrays (lists/dicts for several inputs/outputs), or a
+                generator / `ckeras.utils.Sequence` yielding `(x, y)` or
+                `(x, y, sample_weight)` (then `y` is None).
+            batch_size: samples per gradient update (default 32).
+            epochs: index of the last epoch.
+            verbose: 0 silent, 1 progress bar, 2 one line per epoch.
+            callbacks: list of `ckeras.callbacks.Callback`.
+            validation_split: fraction of the data (taken from the END, before
+                shuffling) held out for validation.
+            validation_data: `(x_val, y_val)` or `(x_val, y_val, sw)` or a
+                generator/Sequence.
+            shuffle: shuffle the training samples before each epoch.
+            class_weight: dict mapping class indices to loss weights.
+            sample_weight: per-sample loss weights.
+            initial_epoch: epoch at which to start (to resume training).
+            steps_per_epoch: batches per epoch (required for generators).
+            validation_steps: batches per validation run.
+            validation_freq: validate every N epochs, or at the listed epochs.
+
+        Returns:
+            A `History` object whose `history` dict holds the logged values.
+        """
+        from ckeras import callbacks as callbacks_module
+        self._assert_compiled("training")
+        batch_size = self._check_batch_size(batch_size)
+        if not 0.0 <= float(validation_split) < 1.0:
+            raise ValueError(f"`validation_split` must be in [0, 1), received "
+                             f"{validation_split!r}.")
+        if validation_split and validation_data is None:
+            if data_adapter.is_generator_like(x):
+                raise ValueError("`validation_split` is only supported for arrays; use "
+                                 "`validation_data` with a generator.")
+            x, y, sample_weight, validation_data = self._split(
+                x, y, sample_weight, validation_split)
+        train = self._batches(x, y, sample_weight, class_weight, batch_size, shuffle,
+                              steps_per_epoch)
+        val = None
+        if validation_data is not None:
+            val = self._validation_batches(validation_data,
+                                           validation_batch_size or batch_size,
+                                           validation_steps)
+        cbs = callbacks_module.CallbackList(
+            callbacks, add_history=True, add_progbar=verbose != 0, model=self,
+            verbose=verbose, epochs=epochs, steps=len(train))
+        self.stop_training = False
+        cbs.on_train_begin()
+        epoch_logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self._reset_metrics()
+            cbs.on_epoch_begin(epoch)
+            for step, (bx, by, bsw) in enumerate(train.epoch()):
+                cbs.on_train_batch_begin(step)
+                by, bsw = self._prepare_targets(by, bsw, len(self.output_names))
+                self._train_step(bx, by, bsw)
+                cbs.on_train_batch_end(step, self._logs())
+                if self.stop_training:
+                    break
+            epoch_logs = self._logs()
+            if val is not None and self._should_validate(epoch, validation_freq):
+                val_logs = self._run_evaluation(val)
+                epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+            cbs.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        cbs.on_train_end(epoch_logs)
+        return cbs.history
+
+    @staticmethod
+    def _should_validate(epoch, freq):
+        if isinstance(freq, int):
+            return (epoch + 1) % freq == 0
+        return epoch + 1 in freq
+
+    def _split(self, x, y, sample_weight, validation_split):
+        x_arrays = self._standardize_inputs(x)
+        n = data_adapter.check_cardinality({"x": x_arrays})
+        split = int(n * (1.0 - validation_split))
+        if split == 0 or split == n:
+            raise ValueError(f"validation_split={validation_split} leaves no samples for "
+                             f"training or validation ({n} samples).")
+
+        def cut(data, lo, hi):
+            if data is None:
+                return None
+            if isinstance(data, dict):
+                return {k: np.asarray(v)[lo:hi] for k, v in data.items()}
+            if isinstance(data, (list, tuple)) and not isinstance(data, np.ndarray) and \
+                    len(data) and isinstance(data[0], (np.ndarray, Tensor, list)):
+                return [np.asarray(getattr(v, "value", v))[lo:hi] for v in data]
+            return np.asarray(getattr(data, "value", data))[lo:hi]
+
+        xs = x_arrays if len(x_arrays) > 1 else x_arrays[0]
+        val = (cut(xs, split, None), cut(y, split, None), cut(sample_weight, split, None))
+        return (cut(xs, 0, split), cut(y, 0, split), cut(sample_weight, 0, split), val)
+
+    def _validation_batches(self, validation_data, batch_size, steps):
+        if data_adapter.is_generator_like(validation_data):
+            return data_adapter.GeneratorBatches(validation_data, steps, self.input_names,
+                                                 self.output_names)
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("`validation_data` must be a tuple (x_val, y_val) or "
+                             "(x_val, y_val, val_sample_weight), or a generator; received "
+                             f"{type(validation_data).__name__}.")
+        vx, vy = validation_data[0], validation_data[1]
+        vsw = validation_data[2] if len(validation_data) == 3 else None
+        return self._batches(vx, vy, vsw, None, batch_size, False, steps)
+
+    def _run_evaluation(self, batches, cbs=None):
+        self._reset_metrics()
+        if cbs is not None:
+            cbs.on_test_begin()
+        for step, (bx, by, bsw) in enumerate(batches.epoch()):
+            if cbs is not None:
+                cbs.on_test_batch_begin(step)
+            if by is None:
+                raise ValueError("Evaluation needs targets `y`.")
+            by, bsw = self._prepare_targets(by, bsw, len(self.output_names))
+            self._test_step(bx, by, bsw)
+            if cbs is not None:
+                cbs.on_test_batch_end(step, self._logs())
+        logs = self._logs()
+        if cbs is not None:
+            cbs.on_test_end(logs)
+        return logs
+
+    # ----------------------------------------------------------- evaluate
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None,
+                 steps=None, callbacks=None, max_queue_size=10, workers=1,
+                 use_multiprocessing=False, return_dict=False):
+        """Returns the loss and metric values of the model in test mode.
+
+        Returns:
+            The scalar loss if there is nothing else to report, else a list
+            `[loss, ...]` in the order of `model.metrics_names`, or a dict
+            with `return_dict=True`.
+        """
+        from ckeras import callbacks as callbacks_module
+        self._assert_compiled("evaluating")
+        batch_size = self._check_batch_size(batch_size)
+        batches = self._batches(x, y, sample_weight, None, batch_size, False, steps)
+        cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                            verbose=verbose, epochs=1, steps=len(batches))
+        logs = self._run_evaluation(batches, cbs)
+        return self._format_results(logs, return_dict)
+
+    def _format_results(self, logs, return_dict):
+        if return_dict:
+            return dict(logs)
+        values = [logs[k] for k in self.metrics_names]
+        return values[0] if len(values) == 1 else values
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       reset_metrics=True, return_dict=False):
+        """Runs one gradient update on a single batch of data."""
+        self._assert_compiled("training")
+        x_arrays = self._standardize_inputs(x)
+        y_arrays, sw = self._targets(y, sample_weight, class_weight, x_arrays)
+        data_adapter.check_cardinality({"x": x_arrays, "y": y_arrays})
+        if reset_metrics:
+            self._reset_metrics()
+        y_arrays, sw = self._prepare_targets(y_arrays, sw, len(self.output_names))
+        self._train_step(x_arrays, y_arrays, sw)
+        return self._format_results(self._logs(), return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True,
+                      return_dict=False):
+        """Returns the loss and metrics of the model on a single batch."""
+        self._assert_compiled("evaluating")
+        x_arrays = self._standardize_inputs(x)
+        y_arrays, sw = self._targets(y, sample_weight, None, x_arrays)
+        data_adapter.check_cardinality({"x": x_arrays, "y": y_arrays})
+        if reset_metrics:
+            self._reset_metrics()
+        y_arrays, sw = self._prepare_targets(y_arrays, sw, len(self.output_names))
+        self._test_step(x_arrays, y_arrays, sw)
+        return self._format_results(self._logs(), return_dict)

@@ -1,0 +1,9 @@
+"""Utilities: summaries, progress bars, Sequence, one-hot encoding, custom objects."""
+from ckeras.saving.object_registry import (
+    CustomObjectScope, custom_object_scope, get_custom_objects, get_registered_name,
+    register_keras_serializable)
+from ckeras.utils.data_utils import Sequence
+from ckeras.utils.generic_utils import Progbar
+from ckeras.utils.layer_utils import print_summary
+from ckeras.utils.np_utils import normalize, to_categorical
+from ckeras.utils.random import set_random_seed

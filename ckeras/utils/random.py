@@ -1,0 +1,18 @@
+"""One seed for every random source ckeras uses."""
+import random
+
+import numpy as np
+
+
+def set_random_seed(seed):
+    """Seeds Python's `random`, NumPy's global generator and ckeras' initializers.
+
+    Args:
+        seed: an integer.
+    """
+    if not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed!r}")
+    from ckeras import initializers
+    random.seed(seed)
+    np.random.seed(seed)
+    initializers.set_seed(seed)
