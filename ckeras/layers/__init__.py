@@ -1,0 +1,70 @@
+"""Keras layers (`from ckeras.layers import Dense, ...`) and layer (de)serialization."""
+from ckeras.engine.base_layer import Layer
+from ckeras.engine.input_layer import Input, InputLayer
+from ckeras.engine.input_spec import InputSpec
+from ckeras.layers.advanced_activations import (
+    ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU)
+from ckeras.layers.core import (
+    Activation, ActivityRegularization, Dense, Dropout, Flatten, Lambda, Masking,
+    Permute, RepeatVector, Reshape)
+from ckeras.layers.embeddings import Embedding
+from ckeras.layers.merge import (
+    Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
+    average, concatenate, dot, maximum, minimum, multiply, subtract)
+from ckeras.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
+
+
+def _module_objects():
+    """Every layer class exported here, plus the model classes, by class name."""
+    from ckeras.engine.functional import Functional
+    from ckeras.engine.sequential import Sequential
+    objects = {name: obj for name, obj in globals().items()
+               if isinstance(obj, type) and issubclass(obj, Layer)}
+    objects.update({"Model": Functional, "Functional": Functional,
+                    "Sequential": Sequential, "InputLayer": InputLayer})
+    return objects
+
+
+def serialize(layer):
+    """Serializes a layer (or model) to `{'class_name': ..., 'config': ...}`.
+
+    Args:
+        layer: a Layer instance.
+
+    Returns:
+        A JSON-able dict; `config` is `layer.get_config()`.
+
+    Example:
+        >>> serialize(Dense(2, name='d'))['class_name']
+        'Dense'
+    """
+    from ckeras.saving.serialization import serialize_keras_object
+    return serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """Instantiates a layer (or model) from a `{'class_name', 'config'}` dict.
+
+    Args:
+        config: the dict written by `serialize` (Keras 2 or tf-keras form;
+            the `module`/`registered_name` keys are accepted and ignored).
+        custom_objects: optional dict mapping names to custom classes or
+            functions (custom layers, `Lambda` functions, activations, ...).
+
+    Returns:
+        A Layer, Functional or Sequential instance.
+
+    Raises:
+        ValueError: for an unknown class name.
+
+    Example:
+        >>> layer = deserialize({'class_name': 'Dense', 'config': {'units': 2}})
+    """
+    from ckeras.saving.serialization import deserialize_keras_object
+    return deserialize_keras_object(config, module_objects=_module_objects(),
+                                    custom_objects=custom_objects,
+                                    printable_module_name="layer")
+
+
+__all__ = sorted(name for name, obj in list(globals().items())
+                 if not name.startswith("_") and callable(obj))
