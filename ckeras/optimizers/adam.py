@@ -1,0 +1,79 @@
+"""Adam: adaptive moment estimation."""
+import math
+
+import numpy as np
+
+from ckeras.optimizers.optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam, optionally AMSGrad.
+
+    ```
+    m = beta_1 * m + (1 - beta_1) * g
+    v = beta_2 * v + (1 - beta_2) * g**2
+    vhat = max(vhat, v)                              # amsgrad: use vhat for v
+    alpha = learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t)
+    w -= alpha * m / (sqrt(v) + epsilon)
+    ```
+
+    `t` counts updates from 1. Slots: `m`, `v` interleaved per variable,
+    then all `vhat` (amsgrad).
+
+    Args:
+        learning_rate: float or schedule (default 0.001).
+        beta_1: decay of the first moment (0.9).
+        beta_2: decay of the second moment (0.999).
+        epsilon: small constant for numerical stability (1e-7).
+        amsgrad: whether to use the AMSGrad variant.
+        name: name prefix ('Adam').
+        **kwargs: the common optimizer arguments.
+
+    Example:
+        >>> model.compile(optimizer=Adam(learning_rate=1e-3), loss='mse')
+    """
+
+    _hyper_keys = ("beta_1", "beta_2", "epsilon", "amsgrad")
+    _f32_hypers = ("beta_1", "beta_2")
+    _n_scratch = 1
+    _grouped = False   # legacy: all m, then all v
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07,
+                 amsgrad=False, name="Adam", **kwargs):
+        super().__init__(name, learning_rate, **kwargs)
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = 1e-07 if epsilon is None else float(epsilon)
+        self.amsgrad = bool(amsgrad)
+
+    def _slot_groups(self):
+        groups = [("m",), ("v",)] if self._grouped else [("m", "v")]
+        if self.amsgrad:
+            groups.append(("vhat",))
+        return groups
+
+    def _coefficients(self, lr, step):
+        b1, b2 = self.beta_1, self.beta_2
+        alpha = lr * math.sqrt(1.0 - b2 ** step) / (1.0 - b1 ** step)
+        return 1.0 - b1, 1.0 - b2, alpha, self.epsilon, self.amsgrad
+
+    def _apply(self, w, g, s, c):
+        one_b1, one_b2, alpha, eps, amsgrad = c
+        m, v = s[0], s[1]
+        t = s[-1]
+        np.subtract(g, m, out=t)
+        t *= one_b1
+        m += t
+        np.multiply(g, g, out=t)
+        t -= v
+        t *= one_b2
+        v += t
+        if amsgrad:
+            vhat = s[2]
+            np.maximum(vhat, v, out=vhat)
+            v = vhat
+        np.sqrt(v, out=t)
+        t += eps
+        np.divide(m, t, out=t)
+        t *= alpha
+        w -= t

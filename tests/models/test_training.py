@@ -1,0 +1,262 @@
+"""compile/fit/evaluate against golden tf-keras histories, plus Keras' errors."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from ckeras import backend as K
+from ckeras import callbacks, optimizers
+from ckeras.layers import Dense, Embedding, Input, Lambda
+from ckeras.models import Model, Sequential
+from ckeras.utils import Sequence
+
+FIX = os.path.join(os.path.dirname(__file__), "..", "fixtures", "training")
+
+
+def _case(name):
+    cases = json.load(open(os.path.join(FIX, "cases.json")))
+    entry = [c for c in cases if c["name"] == name][0]
+    return entry, np.load(os.path.join(FIX, name + ".npz"))
+
+
+def _weights(data, prefix):
+    keys = sorted((k for k in data if k.startswith(prefix)), key=lambda k: int(k.split("_")[-1]))
+    return [data[k] for k in keys]
+
+
+def _split_model(data):
+    model = Sequential([Dense(3, activation="relu", input_shape=(4,)),
+                        Dense(2, activation="softmax")])
+    model.set_weights(_weights(data, "w_init_"))
+    model.compile(optimizers.SGD(learning_rate=0.5), "categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def test_fit_with_validation_split_matches_tf_keras():
+    entry, data = _case("fit_validation_split")
+    model = _split_model(data)
+    hist = model.fit(data["x"], data["y"], batch_size=4, epochs=2, validation_split=0.25,
+                     shuffle=False, verbose=0)
+    assert list(hist.history) == entry["history_keys"]
+    for key, values in entry["history"].items():
+        np.testing.assert_allclose(hist.history[key], values, rtol=1e-5, atol=1e-6)
+    for got, want in zip(model.get_weights(), _weights(data, "w_final_")):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert hist.epoch == [0, 1]
+    assert hist.params["epochs"] == 2 and hist.params["steps"] == 2
+    assert model.metrics_names == entry["metrics_names"]
+    # The validation set is the LAST quarter, taken before any shuffling.
+    val = model.evaluate(data["x"][6:], data["y"][6:], verbose=0)
+    np.testing.assert_allclose(val, [hist.history["val_loss"][-1],
+                                     hist.history["val_accuracy"][-1]], rtol=1e-5)
+
+
+def _center_loss_model():
+    inp = Input(shape=(4,), name="inp")
+    label = Input(shape=(1,), dtype="int32", name="label")
+    feature = Dense(5, activation="relu", name="feature")(inp)
+    predict = Dense(3, activation="softmax", name="softmax")(feature)
+    centers = Embedding(3, 5, name="centers")(label)
+    l2_loss = Lambda(lambda t: K.sum(K.square(t[0] - t[1][:, 0]), axis=1, keepdims=True),
+                     name="centerlosslayer")([feature, centers])
+    return Model(inputs=[inp, label], outputs=[predict, l2_loss])
+
+
+def test_center_loss_two_inputs_two_outputs_matches_tf_keras():
+    entry, data = _case("fit_center_loss")
+    model = _center_loss_model()
+    assert [w.name for w in model.weights] == entry["weight_names"]
+    model.set_weights(_weights(data, "w_init_"))
+    model.compile(optimizer=optimizers.SGD(learning_rate=0.05),
+                  loss=["categorical_crossentropy", lambda y_true, y_pred: y_pred],
+                  loss_weights=[1., 0.2], metrics={"softmax": "accuracy"})
+    hist = model.fit([data["x"], data["y_int"]], [data["y_onehot"], data["dummy"]],
+                     batch_size=4, epochs=2, validation_split=0.25, shuffle=False, verbose=0)
+    assert list(hist.history) == entry["history_keys"]
+    for key, values in entry["history"].items():
+        np.testing.assert_allclose(hist.history[key], values, rtol=1e-5, atol=1e-6)
+    for got, want in zip(model.get_weights(), _weights(data, "w_final_")):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert model.metrics_names == entry["metrics_names"]
+
+
+def _toy(rng, n=32):
+    x = rng.standard_normal((n, 5)).astype("float32")
+    y = (x[:, :1] + x[:, 1:2] > 0).astype("float32")
+    return x, y
+
+
+def _binary_model():
+    model = Sequential([Dense(8, activation="tanh", input_shape=(5,)),
+                        Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda m, x, y: m.fit(x, y[:-1], verbose=0), "Data cardinality is ambiguous"),
+    (lambda m, x, y: m.fit(x, [y, y], verbose=0), "1 output"),
+    (lambda m, x, y: m.fit(x, y, validation_split=1.0, verbose=0), "validation_split"),
+    (lambda m, x, y: m.fit(x, y, validation_split=-0.1, verbose=0), "validation_split"),
+    (lambda m, x, y: m.fit(x, y, batch_size=0, verbose=0), "batch_size"),
+])
+def test_bad_fit_arguments_raise_before_any_step(rng, call, match):
+    x, y = _toy(rng)
+    model = _binary_model()
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=match):
+        call(model, x, y)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(optimizer="nope", loss="mse"), "nope"),
+    (dict(optimizer="sgd", loss="not_a_loss"), "not_a_loss"),
+    (dict(optimizer="sgd", loss="mse", metrics=["not_a_metric"]), "not_a_metric"),
+    (dict(optimizer="sgd", loss=["mse", "mse", "mse"]), "3 entries"),
+    (dict(optimizer="sgd", loss=["mse", "mse"], loss_weights=[1.0]), "loss_weights"),
+    (dict(optimizer="sgd", loss="mse", metrics={"nope": "accuracy"}), "nope"),
+])
+def test_bad_compile_arguments(rng, kwargs, match):
+    a = Input(shape=(3,))
+    model = Model(a, [Dense(1, name="o1")(a), Dense(2, name="o2")(a)])
+    with pytest.raises(ValueError, match=match):
+        model.compile(**kwargs)
+        model.fit(rng.standard_normal((4, 3)), [np.zeros((4, 1)), np.zeros((4, 2))],
+                  verbose=0)
+
+
+def test_training_reduces_loss_and_evaluate_agrees(rng):
+    x, y = _toy(rng, 64)
+    model = _binary_model()
+    hist = model.fit(x, y, epochs=15, batch_size=16, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    loss, acc = model.evaluate(x, y, verbose=0)
+    p = model.predict(x)
+    eps = 1e-7
+    pc = np.clip(p, eps, 1 - eps)
+    manual = -np.mean(y * np.log(pc + eps) + (1 - y) * np.log(1 - pc + eps))
+    np.testing.assert_allclose(loss, manual, rtol=1e-4)
+    np.testing.assert_allclose(acc, np.mean((p > 0.5) == y), rtol=1e-6)
+    assert model.test_on_batch(x, y) == pytest.approx([loss, acc], rel=1e-5)
+
+
+def test_frozen_layer_is_excluded_at_compile_only(rng):
+    x, y = _toy(rng)
+    model = Sequential([Dense(4, input_shape=(5,), trainable=False, name="frozen"),
+                        Dense(1)])
+    model.compile("sgd", "mse")
+    frozen_before = model.get_layer("frozen").get_weights()
+    model.fit(x, y, epochs=2, verbose=0)
+    for a, b in zip(frozen_before, model.get_layer("frozen").get_weights()):
+        np.testing.assert_array_equal(a, b)
+    # Unfreezing takes effect only at the next compile, as in Keras.
+    model.get_layer("frozen").trainable = True
+    model.fit(x, y, epochs=1, verbose=0)
+    np.testing.assert_array_equal(frozen_before[0], model.get_layer("frozen").get_weights()[0])
+    model.compile("sgd", "mse")
+    model.fit(x, y, epochs=1, verbose=0)
+    assert not np.array_equal(frozen_before[0], model.get_layer("frozen").get_weights()[0])
+    # Weight order does not change with freezing.
+    assert [w.name for w in model.weights][0] == "frozen/kernel:0"
+
+
+def test_custom_backend_loss_gets_gradients(rng):
+    x, y = _toy(rng)
+
+    def mean_abs_pred(y_true, y_pred):
+        return K.mean(K.abs(y_pred - y_true), axis=-1)
+
+    model = Sequential([Dense(1, input_shape=(5,))])
+    model.compile("sgd", loss=mean_abs_pred, metrics=[mean_abs_pred])
+    before = model.get_weights()[0].copy()
+    hist = model.fit(x, y, epochs=1, batch_size=32, verbose=0)
+    assert set(hist.history) == {"loss", "mean_abs_pred"}
+    np.testing.assert_allclose(hist.history["loss"], hist.history["mean_abs_pred"], rtol=1e-5)
+    assert not np.array_equal(before, model.get_weights()[0])
+
+
+class _Batches(Sequence):
+    def __init__(self, x, y, bs):
+        self.x, self.y, self.bs = x, y, bs
+        self.epochs_ended = 0
+
+    def __len__(self):
+        return -(-len(self.x) // self.bs)
+
+    def __getitem__(self, i):
+        return self.x[i * self.bs:(i + 1) * self.bs], self.y[i * self.bs:(i + 1) * self.bs]
+
+    def on_epoch_end(self):
+        self.epochs_ended += 1
+
+
+def test_sequence_and_generator_train_like_arrays(rng):
+    x, y = _toy(rng)
+    ref = _binary_model()
+    init = ref.get_weights()
+    ref.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    seq_model = _binary_model()
+    seq_model.set_weights(init)
+    seq = _Batches(x, y, 8)
+    seq_model.fit(seq, epochs=2, verbose=0)
+    assert seq.epochs_ended == 2
+
+    def gen():
+        while True:
+            for i in range(4):
+                yield x[i * 8:(i + 1) * 8], y[i * 8:(i + 1) * 8]
+
+    gen_model = _binary_model()
+    gen_model.set_weights(init)
+    gen_model.fit(gen(), steps_per_epoch=4, epochs=2, verbose=0)
+    for a, b, c in zip(ref.get_weights(), seq_model.get_weights(), gen_model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+        np.testing.assert_allclose(a, c, rtol=1e-6)
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        gen_model.fit(gen(), epochs=1, verbose=0)
+
+
+def test_terminate_on_nan_stops_cleanly(rng, capsys):
+    x, y = _toy(rng)
+    x[5, 0] = np.nan
+    model = _binary_model()
+    hist = model.fit(x, y, batch_size=4, epochs=3, verbose=0, shuffle=False,
+                     callbacks=[callbacks.TerminateOnNaN()])
+    assert len(hist.history["loss"]) == 1
+    assert "Batch 1: Invalid loss, terminating training" in capsys.readouterr().out
+
+
+def test_sample_and_class_weights(rng):
+    x, y = _toy(rng, 16)
+    model = Sequential([Dense(1, input_shape=(5,), activation="sigmoid")])
+    model.compile("sgd", "binary_crossentropy")
+    w = np.r_[np.ones(8), np.zeros(8)].astype("float32")
+    weighted = model.evaluate(x, y, sample_weight=w, verbose=0)
+    per_sample = [model.evaluate(x[i:i + 1], y[i:i + 1], verbose=0) for i in range(16)]
+    # Keras divides by the number of samples, not by the sum of the weights.
+    np.testing.assert_allclose(weighted, np.sum(per_sample[:8]) / 16, rtol=1e-5)
+    a = model.train_on_batch(x, y, class_weight={0: 1.0, 1: 0.0})
+    labels = y[:, 0].astype(int)
+    assert np.isfinite(a) and labels.sum() > 0
+
+
+def test_train_on_batch_and_history_names_multi_output(rng):
+    a = Input(shape=(3,))
+    h = Dense(4, activation="relu")(a)
+    model = Model(a, [Dense(1, name="reg")(h), Dense(3, activation="softmax", name="cls")(h)])
+    model.compile("rmsprop", loss={"reg": "mse", "cls": "sparse_categorical_crossentropy"},
+                  loss_weights={"reg": 0.5, "cls": 1.0}, metrics={"cls": ["acc"], "reg": "mae"})
+    x = rng.standard_normal((8, 3)).astype("float32")
+    yr = rng.standard_normal((8, 1)).astype("float32")
+    yc = rng.integers(0, 3, (8, 1))
+    out = model.train_on_batch(x, [yr, yc], return_dict=True)
+    assert list(out) == ["loss", "reg_loss", "cls_loss", "reg_mae", "cls_acc"]
+    np.testing.assert_allclose(out["loss"], 0.5 * out["reg_loss"] + out["cls_loss"], rtol=1e-5)
+    hist = model.fit(x, {"reg": yr, "cls": yc}, epochs=1, verbose=0, validation_data=(x, [yr, yc]))
+    assert list(hist.history) == ["loss", "reg_loss", "cls_loss", "reg_mae", "cls_acc",
+                                  "val_loss", "val_reg_loss", "val_cls_loss", "val_reg_mae",
+                                  "val_cls_acc"]
