@@ -1,0 +1,59 @@
+"""`python -m ckeras` / `ckeras`: the demo and the command-line tools."""
+import argparse
+import sys
+import time
+
+
+def _demo(args):
+    import numpy as np
+
+    from ckeras.datasets import digits
+    from ckeras.layers import Dense, Dropout
+    from ckeras.models import Sequential
+
+    start = time.perf_counter()
+    (x_train, y_train), (x_test, y_test) = digits.load_data()
+    x_train = x_train.reshape(len(x_train), 64).astype("float32") / 16.0
+    x_test = x_test.reshape(len(x_test), 64).astype("float32") / 16.0
+    print(f"8x8 digits: {len(x_train)} training and {len(x_test)} test images")
+
+    model = Sequential([
+        Dense(args.units, activation="relu", input_shape=(64,)),
+        Dropout(0.2),
+        Dense(10, activation="softmax"),
+    ])
+    model.summary()
+    if hasattr(model, "compile") and hasattr(model, "fit"):
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
+                  validation_split=0.1, verbose=1 if args.verbose else 2)
+        loss, acc = model.evaluate(x_test, y_test, verbose=0)
+        print(f"test loss {loss:.4f} - test accuracy {acc:.4f}")
+    else:
+        probs = model.predict(x_test, batch_size=args.batch_size)
+        acc = float(np.mean(probs.argmax(-1) == y_test))
+        print(f"untrained model (training arrives with compile/fit): "
+              f"test accuracy {acc:.4f}, prediction shape {probs.shape}")
+    print(f"done in {time.perf_counter() - start:.2f} s")
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="ckeras", description="ckeras: the Keras 2 API on NumPy and C kernels.")
+    sub = parser.add_subparsers(dest="command")
+    demo = sub.add_parser("demo", help="train an MLP on the bundled 8x8 digits (default)")
+    for p in (parser, demo):
+        p.add_argument("--epochs", type=int, default=20, help="training epochs (default 20)")
+        p.add_argument("--units", type=int, default=64, help="hidden units (default 64)")
+        p.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
+        p.add_argument("--verbose", action="store_true", help="progress bar per batch")
+    args = parser.parse_args(argv)
+    if args.epochs < 1 or args.units < 1 or args.batch_size < 1:
+        parser.error("--epochs, --units and --batch-size must be positive")
+    return _demo(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

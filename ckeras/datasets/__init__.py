@@ -1,0 +1,2 @@
+"""Small datasets shipped inside the package (nothing is downloaded)."""
+from ckeras.datasets import digits  # noqa: F401
