@@ -5,8 +5,6 @@ import time
 
 
 def _demo(args):
-    import numpy as np
-
     from ckeras.datasets import digits
     from ckeras.layers import Dense, Dropout
     from ckeras.models import Sequential
@@ -23,18 +21,12 @@ def _demo(args):
         Dense(10, activation="softmax"),
     ])
     model.summary()
-    if hasattr(model, "compile") and hasattr(model, "fit"):
-        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
-        model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
-                  validation_split=0.1, verbose=1 if args.verbose else 2)
-        loss, acc = model.evaluate(x_test, y_test, verbose=0)
-        print(f"test loss {loss:.4f} - test accuracy {acc:.4f}")
-    else:
-        probs = model.predict(x_test, batch_size=args.batch_size)
-        acc = float(np.mean(probs.argmax(-1) == y_test))
-        print(f"untrained model (training arrives with compile/fit): "
-              f"test accuracy {acc:.4f}, prediction shape {probs.shape}")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
+              validation_split=0.1, verbose=args.verbose)
+    loss, acc = model.evaluate(x_test, y_test, verbose=0)
+    print(f"test loss {loss:.4f} - test accuracy {acc:.4f}")
     print(f"done in {time.perf_counter() - start:.2f} s")
     return 0
 
@@ -48,7 +40,8 @@ def main(argv=None):
         p.add_argument("--epochs", type=int, default=20, help="training epochs (default 20)")
         p.add_argument("--units", type=int, default=64, help="hidden units (default 64)")
         p.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
-        p.add_argument("--verbose", action="store_true", help="progress bar per batch")
+        p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
+                       help="0 silent, 1 progress bar (default), 2 one line per epoch")
     args = parser.parse_args(argv)
     if args.epochs < 1 or args.units < 1 or args.batch_size < 1:
         parser.error("--epochs, --units and --batch-size must be positive")

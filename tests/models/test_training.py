@@ -1,6 +1,7 @@
 """compile/fit/evaluate against golden tf-keras histories, plus Keras' errors."""
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -260,3 +261,82 @@ def test_train_on_batch_and_history_names_multi_output(rng):
     assert list(hist.history) == ["loss", "reg_loss", "cls_loss", "reg_mae", "cls_acc",
                                   "val_loss", "val_reg_loss", "val_cls_loss", "val_reg_mae",
                                   "val_cls_acc"]
+
+
+def _optimizer_cases():
+    cases = json.load(open(os.path.join(FIX, "cases.json")))
+    return [c["name"] for c in cases if c["kind"] == "optimizer"]
+
+
+@pytest.mark.parametrize("name", _optimizer_cases())
+def test_two_train_steps_match_tf_keras(name):
+    """The whole path (layers, loss, tape, optimizer) gives tf-keras' weights."""
+    entry, data = _case(name)
+    module = optimizers.legacy if entry["implementation"] == "legacy" else optimizers
+    opt = getattr(module, entry["class"])(**entry["kwargs"])
+    model = Sequential([Dense(4, input_shape=(3,)), Dense(2)])
+    model.set_weights(_weights(data, "w_init_"))
+    model.compile(opt, loss="mse")
+    losses = [model.train_on_batch(data["x"], data["y"]) for _ in range(2)]
+    np.testing.assert_allclose(losses, data["loss"], rtol=1e-5)
+    for got, want in zip(model.get_weights(), _weights(data, "w_step2_")):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_fit_progress_bar_and_epoch_lines(rng, capsys):
+    x, y = _toy(rng, 16)
+    model = _binary_model()
+    model.fit(x, y, batch_size=8, epochs=2, verbose=1)
+    out = capsys.readouterr().out
+    assert "Epoch 1/2" in out and "Epoch 2/2" in out
+    assert "2/2 [==============================]" in out
+    assert " - loss: " in out and " - accuracy: " in out
+    model.fit(x, y, batch_size=8, epochs=1, verbose=2)
+    line = [l for l in capsys.readouterr().out.splitlines() if l.startswith("2/2")][0]
+    assert re.match(r"2/2 - \d+s - loss: \d\.\d{4} - accuracy: \d\.\d{4} - \d+[mu]?s/epoch - "
+                    r"\d+[mu]?s/step$", line), line
+
+
+def test_learning_rate_callbacks_drive_the_optimizer(rng):
+    x, y = _toy(rng, 16)
+    model = _binary_model()
+    seen = []
+    sched = callbacks.LearningRateScheduler(lambda epoch, lr: 0.1 / (epoch + 1))
+    probe = callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: seen.append(model.optimizer.lr))
+    hist = model.fit(x, y, epochs=3, verbose=0, callbacks=[sched, probe])
+    np.testing.assert_allclose(seen, [0.1, 0.05, 0.1 / 3], rtol=1e-6)
+    np.testing.assert_allclose(hist.history["lr"], [0.1, 0.05, 0.1 / 3], rtol=1e-6)
+
+
+def test_early_stopping_restores_best_weights(rng):
+    x, y = _toy(rng, 32)
+    model = Sequential([Dense(1, input_shape=(5,), activation="sigmoid")])
+    model.compile(optimizers.SGD(learning_rate=0.1), "binary_crossentropy")
+    snapshots = []
+    record = callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: snapshots.append(model.get_weights()))
+    # mode='max' on a falling loss: epoch 0 stays the best, so training stops
+    # after `patience` more epochs and epoch 0's weights come back.
+    stop = callbacks.EarlyStopping(monitor="loss", mode="max", patience=2,
+                                   restore_best_weights=True)
+    hist = model.fit(x, y, epochs=30, batch_size=32, verbose=0, callbacks=[record, stop])
+    assert len(hist.history["loss"]) == 3
+    assert hist.history["loss"][0] > hist.history["loss"][2]
+    for got, want in zip(model.get_weights(), snapshots[0]):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_memory_and_weights_stay_bounded_over_many_epochs(rng):
+    import tracemalloc
+    x, y = _toy(rng, 64)
+    model = _binary_model()
+    model.fit(x, y, epochs=5, batch_size=16, verbose=0)
+    tracemalloc.start()
+    model.fit(x, y, epochs=20, batch_size=16, verbose=0)
+    first, _ = tracemalloc.get_traced_memory()
+    model.fit(x, y, epochs=100, batch_size=16, verbose=0)
+    second, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # History objects grow a little; nothing per batch may accumulate.
+    assert second - first < 200_000
