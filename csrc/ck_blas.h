@@ -1,8 +1,9 @@
 /* GEMM through a table of BLAS function pointers.
  *
- * No BLAS is linked: the Python side looks the symbols up by name in a
- * shared library that is already installed (the scipy-openblas32 wheel, or
- * the OpenBLAS that numpy itself loaded) and stores the addresses here.
+ * No BLAS is linked: the Python side (ckeras/_ext/_blas.pyx) looks the
+ * symbols up by name in a shared library that is already installed (the
+ * OpenBLAS numpy itself loaded, else the scipy-openblas32 wheel) and stores
+ * the addresses here.
  * Every kernel calls ck_gemm_f32/f64, which speak row-major.
  */
 #ifndef CK_BLAS_H

@@ -9,19 +9,29 @@ attaches to that table (``ck_blas.pxd: attach_blas``).
 Sources, tried in this order unless ``CKERAS_BLAS`` names others
 (comma-separated):
 
+``numpy``
+    The OpenBLAS numpy already loaded (ILP64 ``scipy_cblas_sgemm64_`` in
+    numpy >= 2 wheels). First because it shares numpy's thread pool: with
+    a second OpenBLAS pool on the same cores, each pool's spinning workers
+    starve the other, and alternating a ckeras GEMM with ``a @ b`` ran
+    5-90x slower (2 cores, both pools at 2 threads: 64x256x256 took
+    12.8 ms instead of 0.14 ms). It also loads nothing (~0.5 ms import vs
+    ~1.4 ms), and measured as fast as 0.3.34 here (same kernels).
 ``scipy_openblas32``
     The ``scipy-openblas32`` wheel (a runtime dependency): current OpenBLAS,
-    cblas row-major, 32-bit ints. Its ``.so`` is opened directly; importing
-    the ``scipy_openblas32`` package would cost ~50 ms (importlib.metadata).
-``numpy``
-    The OpenBLAS numpy already loaded (ILP64 ``scipy_cblas_sgemm64_``):
-    costs nothing extra to load, but is the version numpy shipped.
+    cblas row-major, 32-bit ints; for numpy builds that expose no cblas
+    (e.g. Accelerate or MKL builds). Its ``.so`` is opened directly:
+    importing the ``scipy_openblas32`` package costs ~50 ms
+    (importlib.metadata).
 ``scipy``
     ``scipy.linalg.cython_blas`` (Fortran gemm); importing scipy.linalg
     costs ~0.2 s, so it is only a fallback.
 ``naive``
     Plain C loops: always available, slow; a RuntimeWarning says so when
     it is reached without being asked for.
+
+``use(name)`` switches at run time, ``info()`` tells what is in use, and
+``set_num_threads(n)`` sets the pool of the library in use.
 """
 
 import os
@@ -40,14 +50,14 @@ from ckeras._ext.ck_common cimport CK_ERR_NO_BLAS, CK_OK
 
 cnp.import_array()
 
-DEFAULT_ORDER = ("scipy_openblas32", "numpy", "scipy", "naive")
+DEFAULT_ORDER = ("numpy", "scipy_openblas32", "scipy", "naive")
 _KIND_NAMES = {CK_BLAS_NAIVE: "naive", CK_BLAS_CBLAS32: "cblas32",
                CK_BLAS_CBLAS64: "cblas64", CK_BLAS_F77: "f77"}
 
 # This module's own copy of the C table; the other modules attach to it.
 cdef ck_blas_table *_table = ck_blas_table_get()
 
-_info = {"source": "naive", "library": None, "kind": "naive"}
+_info = {"source": "naive", "library": None, "symbol": None, "kind": "naive"}
 _failures = {}   # source -> why it could not be used (for info())
 _keep = []       # loaded libraries, referenced for the life of the process
 
@@ -70,7 +80,7 @@ def _resolve(lib, symbol_sets):
     for kind, sgemm, dgemm, set_threads, get_threads in symbol_sets:
         s, d = _addr(lib, sgemm), _addr(lib, dgemm)
         if s and d:
-            return (kind, s, d, _addr(lib, set_threads), _addr(lib, get_threads))
+            return (kind, s, d, _addr(lib, set_threads), _addr(lib, get_threads), sgemm)
     return None
 
 
@@ -146,7 +156,7 @@ def _load_scipy():
     found = (CK_BLAS_F77,
              <uintptr_t> PyCapsule_GetPointer(s, PyCapsule_GetName(s)),
              <uintptr_t> PyCapsule_GetPointer(d, PyCapsule_GetName(d)),
-             None, None)
+             None, None, "sgemm (scipy.linalg.cython_blas)")
     return found, cython_blas.__file__, cython_blas
 
 
@@ -168,15 +178,15 @@ def use(source):
     """
     if source == "naive":
         ck_blas_table_set(_table, CK_BLAS_NAIVE, NULL, NULL, NULL, NULL)
-        _info.update(source="naive", library=None, kind="naive")
+        _info.update(source="naive", library=None, symbol=None, kind="naive")
         return info()
     if source not in _LOADERS:
         raise ValueError(f"unknown BLAS source {source!r}; expected one of {DEFAULT_ORDER}")
-    (kind, s, d, set_t, get_t), path, lib = _LOADERS[source]()
+    (kind, s, d, set_t, get_t, symbol), path, lib = _LOADERS[source]()
     st = ck_blas_table_set(_table, kind, _fn(s), _fn(d), _fn(set_t), _fn(get_t))
     check_status(st, "use")
     _keep.append(lib)
-    _info.update(source=source, library=path, kind=_KIND_NAMES[kind])
+    _info.update(source=source, library=path, symbol=symbol, kind=_KIND_NAMES[kind])
     return info()
 
 
@@ -200,7 +210,9 @@ def _autoload():
 
 
 def info():
-    """Which BLAS the kernels use: source, library path, kind, failures."""
+    """Which BLAS the kernels use: source, library (the file the symbols
+    were looked up in), symbol (the sgemm name found), kind, num_threads,
+    and why earlier sources in the order failed."""
     d = dict(_info)
     d["failures"] = dict(_failures)
     d["num_threads"] = get_num_threads()

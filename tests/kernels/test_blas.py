@@ -134,14 +134,9 @@ def test_info_and_default_source():
     assert info["kind"] in ("naive", "cblas32", "cblas64", "f77")
     if info["source"] != "naive":
         assert info["library"]
-    # The wheel is a runtime dependency: with it installed it is the default.
-    try:
-        import importlib.util
-        have_so32 = importlib.util.find_spec("scipy_openblas32") is not None
-    except ImportError:
-        have_so32 = False
-    if have_so32 and not os.environ.get("CKERAS_BLAS"):
-        assert info["source"] == "scipy_openblas32"
+    # numpy's own OpenBLAS comes first (one thread pool); the wheel next.
+    if not os.environ.get("CKERAS_BLAS"):
+        assert info["source"] == [s for s in _blas.DEFAULT_ORDER if s in SOURCES][0]
 
 
 @pytest.mark.parametrize("source", [s for s in SOURCES if s in ("scipy_openblas32", "numpy")])

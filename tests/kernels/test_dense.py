@@ -177,6 +177,26 @@ def test_backward_is_the_gradient_float64(impl, code):
     assert abs(fd - an) <= 1e-6 * max(1.0, abs(an)), (fd, an)
 
 
+def test_concurrent_calls_from_threads():
+    # The kernels run without the GIL; calls from several threads must not
+    # interfere (no shared scratch state in the C code).
+    from concurrent.futures import ThreadPoolExecutor
+    problems = [_problem(16, 40, 24, dt, seed=s) for s in range(8) for dt in DTYPES]
+    serial = [(_dense.dense_fwd(x, w, b, ref.TANH),) + _dense.dense_bwd(
+        x, w, _dense.dense_fwd(x, w, b, ref.TANH), dy, ref.TANH) for x, w, b, dy in problems]
+
+    def work(i):
+        x, w, b, dy = problems[i % len(problems)]
+        y = _dense.dense_fwd(x, w, b, ref.TANH)
+        return i % len(problems), (y,) + _dense.dense_bwd(x, w, y, dy, ref.TANH)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for i, got in pool.map(work, range(20 * len(problems))):
+            for g, s_ in zip(got, serial[i]):
+                # Not bitwise: a BLAS may split work differently under load.
+                np.testing.assert_allclose(g, s_, rtol=1e-5, atol=1e-6)
+
+
 def test_read_only_weights_accepted():
     x, w, b, dy = _problem(3, 4, 5, np.float32)
     for a in (x, w, b, dy):
