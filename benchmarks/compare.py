@@ -186,13 +186,20 @@ def tf_time(kind, batch, number, repeat, tf_python):
 
 # -------------------------------------------------------------- import time
 def import_time(stmt, repeat):
-    """Median wall time and peak RSS (MiB) of a fresh interpreter running `stmt`."""
+    """Median wall time and peak RSS (MiB) of a fresh interpreter running `stmt`.
+
+    Bytecode caching is switched on (as for any installed package) and warmed
+    by one untimed run, so both sides are timed with their .pyc files.
+    """
     code = ("import resource, time; t0 = time.perf_counter(); " + stmt +
             "; t = time.perf_counter() - t0; "
             "print(t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-c", stmt], capture_output=True, env=env)
     times, rss = [], []
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env=env)
         if out.returncode != 0:
             return None, None
         t, r = map(float, out.stdout.split())
@@ -201,8 +208,19 @@ def import_time(stmt, repeat):
     return statistics.median(times), statistics.median(rss)
 
 
-def thread_scaling(batch=64, calls=200):
+def thread_scaling(batch=64, calls=200, blas_threads=None):
     """Throughput of 2 threads over 1 thread, predict_on_batch on one model."""
+    from ckeras.utils import get_blas_threads, set_blas_threads
+    before = get_blas_threads()
+    if blas_threads:
+        set_blas_threads(blas_threads)
+    try:
+        return _thread_scaling(batch, calls)
+    finally:
+        set_blas_threads(before)
+
+
+def _thread_scaling(batch, calls):
     model = _ck_mlp()
     x = np.random.default_rng(0).random((batch, MLP[0]), dtype=np.float32)
     model.predict_on_batch(x)
@@ -221,7 +239,7 @@ def thread_scaling(batch=64, calls=200):
     for t in threads:
         t.join()
     two = 2 * calls / (time.perf_counter() - t0)
-    return two / one
+    return two / one, one, two
 
 
 def _fmt(seconds):
@@ -269,16 +287,22 @@ def main(argv=None):
     if want("import"):
         base_t, base_rss = import_time("import numpy", args.repeat)
         ck_t, ck_rss = import_time("import ckeras", args.repeat)
+        use_t, _ = import_time("from ckeras.models import Sequential; "
+                               "from ckeras.layers import Dense", args.repeat)
         print(f"import             numpy {base_t * 1e3:.0f} ms / {base_rss:.0f} MiB  "
               f"ckeras {ck_t * 1e3:.0f} ms / {ck_rss:.0f} MiB  ratio {ck_t / base_t:.2f}x, "
-              f"RSS +{ck_rss - base_rss:.1f} MiB", flush=True)
+              f"RSS +{ck_rss - base_rss:.1f} MiB; Sequential+Dense imports "
+              f"{use_t * 1e3:.0f} ms", flush=True)
         pt_t, _ = import_time("import torch", 3)
         if pt_t:
             print(f"                   torch {pt_t * 1e3:.0f} ms", flush=True)
 
     if want("threads"):
-        print(f"threads            2-thread / 1-thread predict throughput (batch 64): "
-              f"{thread_scaling():.2f}x", flush=True)
+        ratio, one, two = thread_scaling()
+        ratio1, one1, two1 = thread_scaling(blas_threads=1)
+        print(f"threads            predict_on_batch, batch 64: default BLAS threads: 1 thread "
+              f"{one:.0f}/s, 2 threads {two:.0f}/s ({ratio:.2f}x); set_blas_threads(1): "
+              f"1 thread {one1:.0f}/s, 2 threads {two1:.0f}/s ({ratio1:.2f}x)", flush=True)
 
 
 if __name__ == "__main__":

@@ -282,17 +282,22 @@ class Layer:
             self._maybe_build(shapes)
         assert_input_compatibility(self.input_spec, _as_list(shapes), self.name)
         accepts_training, accepts_mask = _call_params(type(self).call)
-        if accepts_mask and "mask" not in kwargs:
-            masks = map_structure(lambda t: getattr(t, "_keras_mask", None), inputs)
-            if any(m is not None for m in flatten(masks)):
-                kwargs["mask"] = masks
+        in_mask = kwargs.get("mask")
+        if in_mask is None:
+            in_mask = map_structure(lambda t: getattr(t, "_keras_mask", None), inputs)
+            if not any(m is not None for m in flatten(in_mask)):
+                in_mask = None
+            elif accepts_mask:
+                kwargs["mask"] = in_mask
+        if not accepts_mask:
+            kwargs.pop("mask", None)
         if not accepts_training:
             kwargs.pop("training", None)
         outputs = self.call(inputs, *args, **kwargs)
         if self.activity_regularizer is not None and grad_enabled():
             self._activity_losses = [self._activity_penalty(o) for o in flatten(outputs)]
         if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
-            out_mask = self.compute_mask(inputs, kwargs.get("mask"))
+            out_mask = self.compute_mask(inputs, in_mask)
             for o, m in zip(flatten(outputs), flatten(out_mask) if out_mask is not None
                             else [None] * len(flatten(outputs))):
                 if isinstance(o, Tensor):

@@ -268,9 +268,7 @@ class Functional(Model):
                 if m is not None:
                     masks[key] = m
         self._run(values, training, masks)
-        outs = [values[k] for k in self._output_ids]
-        self._last_output_masks = [masks.get(k) for k in self._output_ids]
-        return self._pack_outputs(outs)
+        return self._pack_outputs([values[k] for k in self._output_ids])
 
     def compute_mask(self, inputs, mask=None):
         if not any(getattr(t, "_maybe_masked", False) for t in self.outputs):

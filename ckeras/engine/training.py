@@ -119,6 +119,12 @@ class Model(TrainingMixin, Layer):
 
     def _standardize_inputs(self, x):
         """Checks and converts user inputs to a list of arrays, one per input."""
+        inputs = getattr(self, "inputs", None)
+        if type(x) is np.ndarray and self.built and inputs and len(inputs) == 1:
+            spec = inputs[0]
+            if x.dtype == spec.dtype and x.ndim == len(spec.shape) and all(
+                    d is None or d == s for d, s in zip(spec.shape[1:], x.shape[1:])):
+                return [x]
         if isinstance(x, dict):
             names = self.input_names
             unknown = [k for k in x if k not in names]

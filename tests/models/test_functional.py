@@ -175,3 +175,14 @@ def test_model_call_on_arrays_and_lambda(rng):
     data = rng.standard_normal((2, 3)).astype("float32")
     out = model(data)
     np.testing.assert_allclose(np.asarray(out), data.sum(-1, keepdims=True) * 2, rtol=1e-6)
+
+
+def test_eager_mask_flows_through_layers_without_mask_argument():
+    from ckeras.autograd import Tensor
+    from ckeras.layers import Masking
+    x = np.array([[[1.0, 2.0], [0.0, 0.0], [3.0, 1.0]]], dtype="float32")
+    masked = Masking(mask_value=0.0)(Tensor(x, requires_grad=True))
+    np.testing.assert_array_equal(masked._keras_mask, [[True, False, True]])
+    dense_out = Dense(3)(masked)
+    # Dense supports masking and has no `mask` argument: the mask still passes.
+    np.testing.assert_array_equal(dense_out._keras_mask, [[True, False, True]])
