@@ -258,28 +258,26 @@ class Functional(Model):
                             masks[key] = m
         return values
 
-    def call(self, inputs, training=None, mask=None):
-        """Runs the graph on concrete inputs (arrays or Tensors)."""
-        flat = self._flatten_inputs(inputs)
-        values = dict(zip(self._input_ids, flat))
+    def _seed(self, inputs, mask):
+        """Value and mask stores holding the model inputs."""
+        values = dict(zip(self._input_ids, self._flatten_inputs(inputs)))
         masks = {}
         if mask is not None:
             for key, m in zip(self._input_ids, flatten(mask)):
                 if m is not None:
                     masks[key] = m
+        return values, masks
+
+    def call(self, inputs, training=None, mask=None):
+        """Runs the graph on concrete inputs (arrays or Tensors)."""
+        values, masks = self._seed(inputs, mask)
         self._run(values, training, masks)
         return self._pack_outputs([values[k] for k in self._output_ids])
 
     def compute_mask(self, inputs, mask=None):
         if not any(getattr(t, "_maybe_masked", False) for t in self.outputs):
             return None
-        flat = self._flatten_inputs(inputs)
-        values = dict(zip(self._input_ids, flat))
-        masks = {}
-        if mask is not None:
-            for key, m in zip(self._input_ids, flatten(mask)):
-                if m is not None:
-                    masks[key] = m
+        values, masks = self._seed(inputs, mask)
         self._run(values, False, masks)
         out = [masks.get(k) for k in self._output_ids]
         return out[0] if len(out) == 1 else out
