@@ -92,8 +92,12 @@ class Function:
                 return symbolic_handler(cls, inputs, attrs)
             else:
                 arrays.append(x)
-        fn = cls(**attrs)
-        if not (taped and grad_enabled()):
+        # Functions take no constructor arguments of their own: skipping
+        # __init__ saves a call on every op of the inference path.
+        fn = object.__new__(cls)
+        if attrs:
+            fn.__dict__.update(attrs)
+        if not (taped and getattr(_state, "enabled", True)):
             return fn.forward(*arrays)
         fn.needs_input_grad = tuple(
             isinstance(x, Tensor) and x.requires_grad for x in inputs)

@@ -1,0 +1,63 @@
+/* Convolution and pooling on channels_last (NHWC) arrays, kernels HWIO.
+ *
+ * Convolution is im2col + GEMM: the im2col matrix is built in row blocks of
+ * about CK_CONV_BLOCK_BYTES (so a block stays in L2 while the GEMM reads
+ * it), each block is multiplied by kernel.reshape(KH*KW*C, O), and bias and
+ * activation are applied to the block's output rows right away. A 1x1,
+ * stride-1, unpadded convolution needs no im2col: x already is the matrix.
+ * 1-D convolution is the H == 1 case. The caller resolves 'valid'/'same'/
+ * 'causal' into the leading pads (PT, PL) and the output size (OH, OW); the
+ * trailing pad is implied. Every buffer is allocated by the caller; `col`
+ * holds ck_conv2d_col_rows() * KH*KW*C elements (NULL when that is 0).
+ */
+#ifndef CK_CONV_H
+#define CK_CONV_H
+
+#include "ck_common.h"
+
+#define CK_CONV_BLOCK_BYTES ((size_t)1 << 20)
+
+typedef struct ck_conv2d_shape {
+    size_t N, H, W, C;   /* input (N, H, W, C) */
+    size_t KH, KW, O;    /* kernel (KH, KW, C, O) */
+    size_t SH, SW;       /* strides */
+    size_t DH, DW;       /* dilations */
+    size_t PT, PL;       /* zero padding before rows / columns */
+    size_t OH, OW;       /* output (N, OH, OW, O) */
+} ck_conv2d_shape;
+
+/* Rows per im2col block for element size `elem` (0: no im2col needed). */
+size_t ck_conv2d_col_rows(const ck_conv2d_shape *s, size_t elem);
+
+/* y = act(conv(x, w) + b); b may be NULL. */
+int ck_conv2d_fwd_f32(const ck_conv2d_shape *s, const float *x, const float *w,
+                      const float *b, int code, float *col, float *y);
+int ck_conv2d_fwd_f64(const ck_conv2d_shape *s, const double *x, const double *w,
+                      const double *b, int code, double *col, double *y);
+
+/* Backward from the saved output y and dy. dz (N*OH*OW*O) receives
+ * dy * act'(y); it may be NULL only for the linear code (dy is used).
+ * dx, dw, db may each be NULL (not wanted); x may be NULL when dw is. */
+int ck_conv2d_bwd_f32(const ck_conv2d_shape *s, const float *x, const float *w,
+                      const float *y, const float *dy, int code, float *dz,
+                      float *col, float *dx, float *dw, float *db);
+int ck_conv2d_bwd_f64(const ck_conv2d_shape *s, const double *x, const double *w,
+                      const double *y, const double *dy, int code, double *dz,
+                      double *col, double *dx, double *dw, double *db);
+
+/* Pooling windows (KH, KW), the same shape struct with O unused (== C). */
+enum { CK_POOL_MAX = 0, CK_POOL_AVG = 1 };
+
+/* Max pooling: padded entries never win; idx (N*OH*OW*C, may be NULL)
+ * receives the flat position ih*W + iw of the (first) maximum. */
+int ck_pool2d_max_fwd_f32(const ck_conv2d_shape *s, const float *x, float *y, int *idx);
+int ck_pool2d_max_fwd_f64(const ck_conv2d_shape *s, const double *x, double *y, int *idx);
+int ck_pool2d_max_bwd_f32(const ck_conv2d_shape *s, const int *idx, const float *dy, float *dx);
+int ck_pool2d_max_bwd_f64(const ck_conv2d_shape *s, const int *idx, const double *dy, double *dx);
+/* Average pooling over the non-padded entries of each window (TF rule). */
+int ck_pool2d_avg_fwd_f32(const ck_conv2d_shape *s, const float *x, float *y);
+int ck_pool2d_avg_fwd_f64(const ck_conv2d_shape *s, const double *x, double *y);
+int ck_pool2d_avg_bwd_f32(const ck_conv2d_shape *s, const float *dy, float *dx);
+int ck_pool2d_avg_bwd_f64(const ck_conv2d_shape *s, const double *dy, double *dx);
+
+#endif /* CK_CONV_H */
