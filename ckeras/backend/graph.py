@@ -82,7 +82,7 @@ class GraphFunction:
         return outs[0] if self._single else outs
 
 
-def function(inputs, outputs, updates=None, name=None, **kwargs):
+def function(inputs, outputs=None, updates=None, name=None, **kwargs):
     """Instantiates a callable that evaluates `outputs` given `inputs`.
 
     Args:
@@ -90,6 +90,10 @@ def function(inputs, outputs, updates=None, name=None, **kwargs):
             tensors); may include `K.learning_phase()`.
         outputs: a symbolic tensor or a list of them.
         updates: not supported (Keras 1 style variable updates); must be None.
+
+    When `outputs` is omitted, the last tensor of `inputs` is the output and
+    the others are the inputs: the form some Keras tutorials print,
+    `K.function([model.layers[0].input, model.layers[3].output])`.
 
     Returns:
         A function taking a list of NumPy arrays and returning a list of
@@ -103,6 +107,11 @@ def function(inputs, outputs, updates=None, name=None, **kwargs):
     if updates:
         raise ValueError("K.function does not support `updates`; train with "
                          "model.fit or an optimizer instead.")
+    if outputs is None:
+        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
+            raise TypeError("K.function needs `outputs` (or a list whose last tensor "
+                            "is the output).")
+        inputs, outputs = list(inputs[:-1]), [inputs[-1]]
     return GraphFunction(inputs, outputs, name=name)
 
 
