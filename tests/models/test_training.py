@@ -340,3 +340,47 @@ def test_memory_and_weights_stay_bounded_over_many_epochs(rng):
     tracemalloc.stop()
     # History objects grow a little; nothing per batch may accumulate.
     assert second - first < 200_000
+
+
+def test_regularization_penalties_are_part_of_the_loss(rng):
+    from ckeras import regularizers
+    x, y = _toy(rng, 8)
+    model = Sequential([Dense(2, input_shape=(5,), kernel_regularizer=regularizers.l2(0.1),
+                              activity_regularizer=regularizers.l1(0.01), name="d")])
+    model.compile("sgd", "mse")
+    w, b = model.get_weights()
+    out = x @ w + b
+    yy = np.repeat(y, 2, axis=1)
+    mse = np.mean((out - yy) ** 2)
+    # TF2 divides the activity penalty by the batch size.
+    expected = mse + 0.1 * np.sum(w ** 2) + 0.01 * np.abs(out).sum() / len(x)
+    got = model.train_on_batch(x, yy)
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def test_constraints_apply_after_each_update(rng):
+    from ckeras import constraints
+    x, y = _toy(rng, 16)
+    model = Sequential([Dense(3, input_shape=(5,), kernel_constraint=constraints.NonNeg()),
+                        Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(x, -10 * np.abs(y) - 5, epochs=3, verbose=0)
+    assert model.layers[0].get_weights()[0].min() >= 0
+
+
+def test_reduce_lr_and_csv_logger_in_fit(rng, tmp_path):
+    x, y = _toy(rng, 16)
+    model = _binary_model()
+    model.optimizer.lr = 0.01
+    path = tmp_path / "log.csv"
+    reduce = callbacks.ReduceLROnPlateau(monitor="loss", mode="max", factor=0.5, patience=1,
+                                         min_lr=0.002)
+    hist = model.fit(x, y, epochs=5, verbose=0,
+                     callbacks=[reduce, callbacks.CSVLogger(str(path))])
+    # Like tf-keras, each epoch logs the rate it trained with, then reduces it.
+    np.testing.assert_allclose(hist.history["lr"], [0.01, 0.01, 0.005, 0.0025, 0.002],
+                               rtol=1e-6)
+    assert model.optimizer.lr == 0.002
+    rows = path.read_text().splitlines()
+    assert rows[0] == "epoch,accuracy,loss,lr" and len(rows) == 6
+    assert rows[1].startswith("0,")

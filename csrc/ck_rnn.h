@@ -1,0 +1,70 @@
+/* Recurrent layers over a whole batch-major sequence: LSTM, GRU (both
+ * reset_after variants) and SimpleRNN, forward and backward through time.
+ *
+ * Shapes (row-major): x (B,T,F); kernel W (F,G*U); recurrent R (U,G*U);
+ * states (B,U); mask (B,T) of 0/1 bytes in INPUT time order, or NULL.
+ * Step s reads input time t = go_backwards ? T-1-s : s. Per-timestep arrays
+ * named "input time" are indexed by t, arrays named "processing order" by s
+ * (H is the layer's return_sequences output before masking of the leading
+ * fully-masked steps, which the caller applies).
+ * At a masked (b, t) the states of row b are carried over unchanged.
+ * act/ract are activation codes of ck_act.h: linear, relu, sigmoid, tanh,
+ * hard_sigmoid (not softmax).
+ *
+ * Forward saves, for the backward:
+ *   G   (B,T,G*U) input time: the activated gates,
+ *   H   (B,T,U)   processing order: h after each step,
+ *   C   (B,T,U)   processing order: LSTM cell state after each step,
+ *   HZH (B,T,U)   input time: GRU reset_after, h_prev.R_h + b1_h.
+ * Backward inputs dH (B,T,U) processing order (gradient on H, may be NULL),
+ * dh (B,U) and for LSTM dc (B,U): gradient on the final states on entry,
+ * gradient on the initial states on return (they are the running buffers).
+ * dx/dW/dR/db may be NULL when not needed. ws is a workspace of
+ * ck_<unit>_bwd_ws(B,T,U) elements.
+ */
+#ifndef CK_RNN_H
+#define CK_RNN_H
+
+#include <stdint.h>
+
+#include "ck_common.h"
+
+size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t U);
+size_t ck_gru_bwd_ws(size_t B, size_t T, size_t U, int reset_after);
+size_t ck_simple_bwd_ws(size_t B, size_t T, size_t U);
+/* GRU forward workspace: (B,3U) for reset_after, (B,U) otherwise. */
+size_t ck_gru_fwd_ws(size_t B, size_t U, int reset_after);
+
+#define CK_RNN_DECLARE(T_, S)                                                    \
+int ck_lstm_fwd_##S(size_t B, size_t T, size_t F, size_t U, const T_ *x,         \
+                    const T_ *W, const T_ *R, const T_ *b, const T_ *h0,         \
+                    const T_ *c0, const uint8_t *mask, int go_backwards,         \
+                    int act, int ract, T_ *G, T_ *H, T_ *C);                     \
+int ck_lstm_bwd_##S(size_t B, size_t T, size_t F, size_t U, const T_ *x,         \
+                    const T_ *W, const T_ *R, const T_ *h0, const T_ *c0,        \
+                    const uint8_t *mask, int go_backwards, int act, int ract,    \
+                    const T_ *G, const T_ *H, const T_ *C, const T_ *dH,         \
+                    T_ *dh, T_ *dc, T_ *dx, T_ *dW, T_ *dR, T_ *db, T_ *ws);      \
+int ck_gru_fwd_##S(size_t B, size_t T, size_t F, size_t U, int reset_after,      \
+                   const T_ *x, const T_ *W, const T_ *R, const T_ *b,           \
+                   const T_ *h0, const uint8_t *mask, int go_backwards,          \
+                   int act, int ract, T_ *G, T_ *H, T_ *HZH, T_ *ws);            \
+int ck_gru_bwd_##S(size_t B, size_t T, size_t F, size_t U, int reset_after,      \
+                   const T_ *x, const T_ *W, const T_ *R, const T_ *h0,          \
+                   const uint8_t *mask, int go_backwards, int act, int ract,     \
+                   const T_ *G, const T_ *H, const T_ *HZH, const T_ *dH,        \
+                   T_ *dh, T_ *dx, T_ *dW, T_ *dR, T_ *db, T_ *ws);              \
+int ck_simple_fwd_##S(size_t B, size_t T, size_t F, size_t U, const T_ *x,       \
+                      const T_ *W, const T_ *R, const T_ *b, const T_ *h0,       \
+                      const uint8_t *mask, int go_backwards, int act, T_ *G,     \
+                      T_ *H);                                                    \
+int ck_simple_bwd_##S(size_t B, size_t T, size_t F, size_t U, const T_ *x,       \
+                      const T_ *W, const T_ *R, const T_ *h0,                    \
+                      const uint8_t *mask, int go_backwards, int act,            \
+                      const T_ *H, const T_ *dH, T_ *dh, T_ *dx, T_ *dW,         \
+                      T_ *dR, T_ *db, T_ *ws);
+
+CK_RNN_DECLARE(float, f32)
+CK_RNN_DECLARE(double, f64)
+
+#endif /* CK_RNN_H */

@@ -1,0 +1,60 @@
+/* Text kernels for ckeras.preprocessing.text: byte-table tokenisation of
+ * ASCII text, a byte-string vocabulary (hash table), and MD5.
+ *
+ * Everything works on bytes. The Cython layer only sends ASCII text here
+ * (or UTF-8 tokens that Python already split), so byte equality of a token
+ * is exactly Python `str` equality.
+ */
+#ifndef CK_TEXT_H
+#define CK_TEXT_H
+
+#include <stdint.h>
+
+#include "ck_common.h"
+
+/* map[b] = 0 when byte b separates tokens, else the byte b becomes (its
+ * lower-case form when `lower`). `seps` lists the separator bytes AFTER
+ * lower-casing (Keras lower-cases first, then translates filters). */
+void ck_text_make_map(unsigned char map[256], int lower, const unsigned char *seps,
+                      size_t nseps);
+
+/* Write the mapped bytes of src[0:n] into dst[0:n] and the tokens (maximal
+ * runs of non-separator bytes) as (start, length) pairs into spans, which
+ * must hold n + 1 entries of 2 size_t. Returns the number of tokens. */
+size_t ck_text_split(const unsigned char map[256], const unsigned char *src, size_t n,
+                     unsigned char *dst, size_t *spans);
+
+/* MD5 of msg[0:len] into digest[16] (RFC 1321). */
+void ck_md5(const unsigned char *msg, size_t len, unsigned char digest[16]);
+
+/* int.from_bytes(md5(msg), 'big') % m, for 1 <= m < 2**56 (Horner). */
+uint64_t ck_md5_mod(const unsigned char *msg, size_t len, uint64_t m);
+
+/* A vocabulary of byte strings; ids are 0, 1, ... in first-insertion order.
+ * Each id carries a count, a document count and a value (user data). */
+typedef struct ck_vocab ck_vocab;
+
+ck_vocab *ck_vocab_new(void);
+void ck_vocab_free(ck_vocab *v);
+size_t ck_vocab_size(const ck_vocab *v);
+/* The id of key, inserting it when absent; -1 when out of memory. */
+int64_t ck_vocab_intern(ck_vocab *v, const unsigned char *key, size_t len);
+/* The id of key, or -1. */
+int64_t ck_vocab_find(const ck_vocab *v, const unsigned char *key, size_t len);
+const unsigned char *ck_vocab_key(const ck_vocab *v, int64_t id, size_t *len);
+int64_t *ck_vocab_counts(ck_vocab *v);
+int64_t *ck_vocab_docs(ck_vocab *v);
+int64_t *ck_vocab_values(ck_vocab *v);
+
+/* Count the ntok tokens of buf (spans from ck_text_split) as one document:
+ * count[id] += 1 per occurrence, docs[id] += 1 once per document. doc must
+ * differ from every doc passed before (use an increasing counter). */
+int ck_vocab_count_doc(ck_vocab *v, const unsigned char *buf, const size_t *spans,
+                       size_t ntok, int64_t doc);
+
+/* out[k] = values[id] of each token, unknown tokens get `unknown`; results
+ * < 0 are dropped. Returns the number written to out (<= ntok). */
+size_t ck_vocab_lookup(const ck_vocab *v, const unsigned char *buf, const size_t *spans,
+                       size_t ntok, int64_t unknown, int64_t *out);
+
+#endif /* CK_TEXT_H */
