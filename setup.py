@@ -19,6 +19,7 @@ MODULES = {
     "_blas": ["ck_blas.c"],
     "_act": ["ck_act.c"],
     "_dense": ["ck_dense.c", "ck_act.c", "ck_blas.c"],
+    "_conv": ["ck_conv.c", "ck_act.c", "ck_blas.c"],
 }
 
 # -O3 and -fno-trapping-math (so GCC if-converts the ternary clamps). Never
