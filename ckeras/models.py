@@ -2,9 +2,9 @@
 from ckeras.engine.functional import Functional
 from ckeras.engine.sequential import Sequential
 from ckeras.engine.training import Model
+from ckeras.saving.model_config import (
+    clone_model, model_from_config, model_from_json, model_from_yaml)
+from ckeras.saving.save import load_model, save_model
 
-
-def model_from_config(config, custom_objects=None):
-    """Instantiates a model from its `{'class_name', 'config'}` dict."""
-    from ckeras.layers import deserialize
-    return deserialize(config, custom_objects=custom_objects)
+__all__ = ["Functional", "Sequential", "Model", "clone_model", "model_from_config",
+           "model_from_json", "model_from_yaml", "load_model", "save_model"]

@@ -318,9 +318,11 @@ class Functional(Model):
     # --------------------------------------------------------------- config
     def _node_key_map(self):
         """Index of each in-model node among its layer's in-model nodes."""
+        from ckeras.saving.model_config import should_skip_first_node
         index = {}
         for layer in self._graph_layers:
-            k = 0
+            # tf-keras: a nested model with its own Input owns node 0.
+            k = int(should_skip_first_node(layer))
             for node in layer._inbound_nodes:
                 if id(node) in self._network_nodes:
                     index[id(node)] = k
@@ -358,63 +360,6 @@ class Functional(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ckeras.layers import deserialize as deserialize_layer
-        created = {}
-        pending = []
-        for entry in config["layers"]:
-            layer = deserialize_layer(entry, custom_objects=custom_objects)
-            created[entry.get("name", layer.name)] = layer
-            pending.append((layer, list(_inbound_entries(entry.get("inbound_nodes", [])))))
-        produced = {}
-        for name, layer in created.items():
-            if isinstance(layer, InputLayer):
-                produced[(name, 0)] = layer._inbound_nodes[0].outputs
-        progress = True
-        queue = [(layer, nodes) for layer, nodes in pending if nodes]
-        while queue and progress:
-            progress = False
-            rest = []
-            for layer, nodes in queue:
-                while nodes:
-                    refs, kwargs = nodes[0]
-                    if not all((r[0], r[1]) in produced for r in refs):
-                        break
-                    tensors = [_pick(produced[(r[0], r[1])], r[2]) for r in refs]
-                    out = layer(tensors if len(tensors) > 1 else tensors[0], **kwargs)
-                    produced[(layer.name, sum(1 for k in produced if k[0] == layer.name))] = out
-                    nodes.pop(0)
-                    progress = True
-                if nodes:
-                    rest.append((layer, nodes))
-            queue = rest
-        if queue:
-            raise ValueError("Cannot rebuild the model from its config: layers "
-                             f"{[l.name for l, _ in queue]} have unresolved inputs.")
-
-        def tensors(refs):
-            out = [_pick(produced[(r[0], r[1])], r[2]) for r in refs]
-            return out
-
-        inputs = tensors(config["input_layers"])
-        outputs = tensors(config["output_layers"])
-        return cls(inputs=inputs if len(inputs) > 1 else inputs[0],
-                   outputs=outputs if len(outputs) > 1 else outputs[0],
-                   name=config.get("name"))
-
-
-def _pick(out, index):
-    flat = flatten(out)
-    return flat[index]
-
-
-def _inbound_entries(inbound_nodes):
-    """Normalises the Keras 2 inbound_nodes format to (refs, kwargs) pairs."""
-    for node in inbound_nodes:
-        if isinstance(node, dict):
-            raise ValueError("Keras 3 node format is read by ckeras.saving, not here.")
-        refs, kwargs = [], {}
-        for entry in node:
-            refs.append((entry[0], int(entry[1]), int(entry[2])))
-            if len(entry) > 3 and entry[3]:
-                kwargs = dict(entry[3])
-        yield refs, kwargs
+        """Rebuilds the model from `get_config()` output (tf-keras or Keras 3 form)."""
+        from ckeras.saving.model_config import functional_from_config
+        return functional_from_config(cls, config, custom_objects=custom_objects)

@@ -493,10 +493,13 @@ class Lambda(Layer):
             `mask(inputs, previous_mask)` computing the output mask.
         arguments: optional dict of keyword arguments passed to `function`.
 
-    Serialization: `get_config()` records only the function's name and module,
-    never its code. `from_config` finds the function through `custom_objects`
-    (or a `custom_object_scope`); a config whose function cannot be found
-    raises a ValueError.
+    Serialization: `get_config()` records a named function by name and
+    module; an anonymous lambda is stored as Keras stores it (marshalled
+    bytecode, `function_type: 'lambda'`). `from_config` finds named functions
+    through `custom_objects` (or a `custom_object_scope`). Bytecode is never
+    executed by default: it loads only with `safe_mode=False` passed to the
+    loading function, or when `custom_objects` maps the layer's name to the
+    function; otherwise a ValueError explains both options.
 
     Example:
         >>> model.add(Lambda(lambda x: x ** 2))
@@ -558,13 +561,21 @@ class Lambda(Layer):
     def _serialize_function(fn):
         """(value, type, module) of a function, an output shape or a mask.
 
-        Only the name of a function is recorded, never its code.
+        Named functions are recorded by name and module. Anonymous lambdas
+        are stored as Keras stores them: `[base64 marshal of the code,
+        defaults, closure]` with type 'lambda' (loadable only with
+        `safe_mode=False` or through `custom_objects`); when their defaults
+        or closure are not plain JSON values, only the name '<lambda>'.
         """
         if fn is None or not callable(fn):
             return fn, "raw", None
         name = getattr(fn, "__name__", None) or type(fn).__name__
-        kind = "lambda" if name == "<lambda>" else "function"
-        return name, kind, getattr(fn, "__module__", None)
+        module = getattr(fn, "__module__", None)
+        if name != "<lambda>":
+            return name, "function", module
+        from ckeras.saving import lambda_code
+        dumped = lambda_code.func_dump(fn)
+        return (dumped if dumped is not None else name), "lambda", module
 
     def get_config(self):
         config = super().get_config()
@@ -599,11 +610,22 @@ class Lambda(Layer):
                 f"(module {module!r}) is not among the custom objects. ckeras never "
                 f"loads code from a config: pass the function with "
                 f"`custom_objects={{'{value}': fn}}` or a `custom_object_scope`.{hint}")
-        raise ValueError(
-            f"Cannot load Lambda layer '{layer_name}': its {what} is stored as Python "
-            "bytecode, which ckeras does not execute (loading a file never runs code "
-            "from it). Rebuild the layer in code, or pass the function with "
-            "`custom_objects` under its name.")
+        # Python bytecode (Keras' 'lambda' function_type).
+        found = object_registry.get_registered_object(layer_name, custom_objects)
+        if found is not None and callable(found) and what == "function":
+            return found
+        from ckeras.saving.safe_mode import in_safe_mode
+        if in_safe_mode():
+            raise ValueError(
+                f"Cannot load Lambda layer '{layer_name}': its {what} (a <lambda>) is "
+                "stored as Python bytecode, and loading it would run code from the "
+                "file. This is refused by default. If you trust the source, pass "
+                "`safe_mode=False` to the loading function (load_model, "
+                "model_from_json, model_from_yaml); or pass the function with "
+                f"`custom_objects={{'{layer_name}': fn}}`.")
+        from ckeras.saving import lambda_code
+        return lambda_code.func_load(value, module=module, custom_objects=custom_objects,
+                                     layer_name=layer_name)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

@@ -1,0 +1,867 @@
+"""Keras' legacy HDF5 formats: weights-only files and whole-model files.
+
+Layout (see the Keras formats spec, sections 1 and 2):
+
+- weights file (`save_weights('w.h5')`): root attributes `layer_names`,
+  `backend`, `keras_version`; one group per layer with a `weight_names`
+  attribute, each weight stored at `group[weight_name]`
+  (e.g. `dense/dense/kernel:0`); an empty `top_level_model_weights` group;
+- model file (`model.save('m.h5')`): root attributes `keras_version`,
+  `backend`, `model_config` (JSON), optionally `training_config` (JSON); the
+  weights-file layout inside a `model_weights` group; optionally an
+  `optimizer_weights` group with its own `weight_names`.
+
+Within a layer (and within a nested model's single group), weights are
+stored trainable first, then non-trainable, as Keras does.
+
+Reading never trusts HDF5 member order: only the `layer_names` /
+`weight_names` attributes, which may be chunked (`layer_names0`,
+`layer_names1`, ...) when they exceed the 64 KB object-header limit, and
+may be `str`, `bytes`, vlen or fixed-length string arrays, or an empty
+float64 array meaning "no names".
+
+Writing is crash safe: everything goes to a temporary file in the target's
+folder, which replaces the target (`os.replace`) only once complete.
+Loading is all-or-nothing: every array is read and checked before the first
+one is assigned.
+
+`h5py` is imported lazily, inside the functions that need it.
+"""
+import json
+import logging
+import os
+import tempfile
+import warnings
+
+import numpy as np
+
+HDF5_OBJECT_HEADER_LIMIT = 64512
+# The Keras version ckeras' files declare: the tf.keras 2.x layout it follows
+# (loaders only special-case the Keras 1 layout, keras_version "1").
+KERAS_VERSION = "2.21.0"
+BACKEND = "tensorflow"
+
+
+def _h5py():
+    try:
+        import h5py
+    except ImportError as e:  # pragma: no cover - h5py is a runtime dependency
+        raise ImportError("Saving and loading HDF5 files requires the h5py package "
+                          "(`pip install h5py`).") from e
+    return h5py
+
+
+# ------------------------------------------------------------- attributes
+def _decode(value):
+    if isinstance(value, (bytes, np.bytes_)):
+        return bytes(value).decode("utf-8")
+    return str(value)
+
+
+def _decode_attr(value):
+    """A scalar attribute (str/bytes) as str."""
+    if hasattr(value, "decode"):
+        return value.decode("utf-8")
+    if isinstance(value, np.ndarray) and value.shape == ():
+        return _decode_attr(value[()])
+    return str(value)
+
+
+def _decode_list(value):
+    if isinstance(value, (str, bytes, np.bytes_)):
+        return [_decode(value)]
+    arr = np.asarray(value)
+    if arr.size == 0:
+        return []
+    return [_decode(v) for v in arr.reshape(-1)]
+
+
+def load_attributes_from_hdf5_group(group, name):
+    """Reads a list-of-names attribute, joining chunks `name0`, `name1`, ...
+
+    Args:
+        group: an h5py Group (or File).
+        name: the attribute name, e.g. `'layer_names'`.
+
+    Returns:
+        A list of str (empty when the attribute holds an empty array).
+    """
+    if name in group.attrs:
+        return _decode_list(group.attrs[name])
+    data = []
+    chunk_id = 0
+    while f"{name}{chunk_id}" in group.attrs:
+        data.extend(_decode_list(group.attrs[f"{name}{chunk_id}"]))
+        chunk_id += 1
+    return data
+
+
+def save_attributes_to_hdf5_group(group, name, data):
+    """Writes a list of names as Keras does, chunking above 64512 bytes.
+
+    Small lists are stored as the list itself (a vlen string array); larger
+    ones as `name0`, `name1`, ... fixed-length byte-string arrays of equal
+    size, each under the HDF5 object-header limit. An empty list is stored as
+    an empty float64 array, as Keras writes it.
+
+    Args:
+        group: an h5py Group (or File).
+        name: attribute name.
+        data: list of str.
+
+    Raises:
+        RuntimeError: when a single item is larger than the limit.
+    """
+    encoded = [d.encode("utf-8") if isinstance(d, str) else bytes(d) for d in data]
+    bad = [d for d in encoded if len(d) > HDF5_OBJECT_HEADER_LIMIT]
+    if bad:
+        raise RuntimeError(
+            "The following attributes cannot be saved to HDF5 file because they are "
+            f"larger than {HDF5_OBJECT_HEADER_LIMIT} bytes: {bad[:3]}")
+    if not encoded:
+        group.attrs[name] = np.asarray([], dtype=np.float64)
+        return
+    arr = np.asarray(encoded)
+    num_chunks = 1
+    chunks = [arr]
+    while any(c.nbytes > HDF5_OBJECT_HEADER_LIMIT for c in chunks):
+        num_chunks += 1
+        chunks = np.array_split(arr, num_chunks)
+    if num_chunks > 1:
+        for chunk_id, chunk in enumerate(chunks):
+            group.attrs[f"{name}{chunk_id}"] = chunk
+    else:
+        group.attrs[name] = encoded
+
+
+# ---------------------------------------------------------------- helpers
+def _layer_weights(layer):
+    """The weights of a layer in Keras' file order: trainable, then the rest."""
+    trainable = layer.trainable_weights
+    ids = {id(w) for w in trainable}
+    return list(trainable) + [w for w in layer.weights if id(w) not in ids]
+
+
+def _top_level_weights(model):
+    """Weights a model owns directly (not through its layers)."""
+    return list(getattr(model, "_weights_list", []))
+
+
+def _unique_names(weights):
+    names, seen = [], {}
+    for i, w in enumerate(weights):
+        name = getattr(w, "name", None) or f"param_{i}"
+        if name in seen:
+            seen[name] += 1
+            base, colon, suffix = name.rpartition(":")
+            name = f"{base}_{seen[name]}:{suffix}" if colon else f"{name}_{seen[name]}"
+        seen.setdefault(name, 0)
+        names.append(name)
+    return names
+
+
+def _write_weight_group(parent, group_name, weights):
+    g = parent.create_group(group_name)
+    names = _unique_names(weights)
+    save_attributes_to_hdf5_group(g, "weight_names", names)
+    for name, w in zip(names, weights):
+        value = np.asarray(getattr(w, "value", w))
+        ds = g.create_dataset(name, value.shape, dtype=value.dtype)
+        ds[()] = value
+    return g
+
+
+def save_weights_to_hdf5_group(f, model):
+    """Writes the weights of `model` into an h5py group, Keras layout.
+
+    Args:
+        f: an h5py File or Group (the file root for `save_weights`, the
+            `model_weights` group for `model.save`).
+        model: a ckeras model (or layer with `layers`).
+    """
+    layers = list(model.layers)
+    save_attributes_to_hdf5_group(f, "layer_names", [l.name for l in layers])
+    f.attrs["backend"] = BACKEND.encode("utf8")
+    f.attrs["keras_version"] = KERAS_VERSION.encode("utf8")
+    for layer in sorted(layers, key=lambda l: l.name):
+        _write_weight_group(f, layer.name, _layer_weights(layer))
+    _write_weight_group(f, "top_level_model_weights", _top_level_weights(model))
+
+
+def _read_group_arrays(group, filename, layer_label):
+    names = load_attributes_from_hdf5_group(group, "weight_names")
+    arrays = []
+    for n in names:
+        try:
+            arrays.append(np.asarray(group[n]))
+        except (KeyError, OSError, ValueError) as e:
+            raise ValueError(
+                f"Cannot read weight '{n}' of layer {layer_label} from the file "
+                f"{filename!r}: the file is truncated or corrupt ({e}).") from e
+    return names, arrays
+
+
+def preprocess_weights_for_loading(layer, weights, original_keras_version=None,
+                                   original_backend=None):
+    """Converts saved arrays to the layer's current layout.
+
+    Layers may define `_convert_saved_weights(weights, keras_version,
+    backend)` returning the converted list (e.g. RNN layers converting
+    CuDNN or Keras 1 layouts). Nested models split the list per sublayer,
+    trainable weights first, as Keras stores them.
+
+    Args:
+        layer: the layer receiving the weights.
+        weights: list of NumPy arrays in file order.
+        original_keras_version: the file's `keras_version` ("1" if absent).
+        original_backend: the file's `backend`.
+
+    Returns:
+        A list of arrays.
+    """
+    hook = getattr(layer, "_convert_saved_weights", None)
+    if hook is not None:
+        return list(hook(list(weights), original_keras_version, original_backend))
+    sublayers = getattr(layer, "layers", None)
+    if isinstance(sublayers, list) and sublayers and hasattr(layer, "_is_graph_network"):
+        n_train = len(layer.trainable_weights)
+        trainable, rest = list(weights[:n_train]), list(weights[n_train:])
+        new_t, new_nt = [], []
+        for sub in sublayers:
+            k = len(sub.trainable_weights)
+            if k:
+                part = trainable[:k]
+                trainable = trainable[k:]
+                nt = len(_layer_weights(sub)) - k
+                extra, rest = rest[:nt], rest[nt:]
+                conv = preprocess_weights_for_loading(sub, part + extra,
+                                                      original_keras_version,
+                                                      original_backend)
+                new_t.extend(conv[:k])
+                new_nt.extend(conv[k:])
+            else:
+                nt = len(_layer_weights(sub))
+                if nt:
+                    part, rest = rest[:nt], rest[nt:]
+                    new_nt.extend(preprocess_weights_for_loading(
+                        sub, part, original_keras_version, original_backend))
+        if trainable or rest:  # layouts we do not understand: leave as is
+            return list(weights)
+        return new_t + new_nt
+    return list(weights)
+
+
+def _check_and_pair(symbolic, arrays, k, layer, filename):
+    pairs = []
+    for w, a in zip(symbolic, arrays):
+        if tuple(w.shape) != tuple(a.shape):
+            raise ValueError(
+                f"Shape mismatch in layer #{k} (named {layer.name}) for weight "
+                f"{w.name}. Weight expects shape {tuple(w.shape)}. Received saved "
+                f"weight with shape {tuple(a.shape)} (file {filename!r}).")
+        pairs.append((w, a))
+    return pairs
+
+
+def _assign(pairs):
+    """Assigns (variable, array) pairs; called only after all were checked."""
+    for w, a in pairs:
+        w.value[...] = np.asarray(a, dtype=w.value.dtype)
+
+
+def _file_versions(f):
+    version = f.attrs.get("keras_version")
+    version = _decode_attr(version) if version is not None else "1"
+    backend = f.attrs.get("backend")
+    backend = _decode_attr(backend) if backend is not None else None
+    return version, backend
+
+
+def load_weights_from_hdf5_group(f, model, filename="<hdf5 group>"):
+    """Loads weights topologically: layers with weights are paired in order.
+
+    Layer names are ignored. Nothing is assigned unless every layer matches.
+
+    Args:
+        f: the h5py group holding `layer_names` (file root or
+            `model_weights`).
+        model: the target model.
+        filename: used in error messages.
+
+    Raises:
+        ValueError: layer count, weight count or shape mismatches.
+    """
+    version, backend = _file_versions(f)
+    filtered_layers = [l for l in model.layers if l.weights]
+    layer_names = load_attributes_from_hdf5_group(f, "layer_names")
+    filtered_names = []
+    for name in layer_names:
+        if name not in f:
+            raise ValueError(f"The file {filename!r} lists layer '{name}' but has no "
+                             "group for it: the file is truncated or corrupt.")
+        if load_attributes_from_hdf5_group(f[name], "weight_names"):
+            filtered_names.append(name)
+    if len(filtered_names) != len(filtered_layers):
+        raise ValueError(
+            "Layer count mismatch when loading weights from file. Model expected "
+            f"{len(filtered_layers)} layers, found {len(filtered_names)} saved layers.")
+    pairs = []
+    for k, (layer, name) in enumerate(zip(filtered_layers, filtered_names)):
+        _, arrays = _read_group_arrays(f[name], filename, f"#{k} ({name})")
+        arrays = preprocess_weights_for_loading(layer, arrays, version, backend)
+        symbolic = _layer_weights(layer)
+        if len(arrays) != len(symbolic):
+            raise ValueError(
+                f"Weight count mismatch for layer #{k} (named {layer.name} in the "
+                f"current model, {name} in the save file). Layer expects "
+                f"{len(symbolic)} weight(s). Received {len(arrays)} saved weight(s)")
+        pairs += _check_and_pair(symbolic, arrays, k, layer, filename)
+    if "top_level_model_weights" in f:
+        _, arrays = _read_group_arrays(f["top_level_model_weights"], filename,
+                                       "top_level_model_weights")
+        symbolic = _top_level_weights(model)
+        if len(arrays) != len(symbolic):
+            raise ValueError(
+                f"Weight count mismatch for top-level weights of model {model.name}. "
+                f"Model expects {len(symbolic)} weight(s). Received {len(arrays)} saved "
+                "weight(s)")
+        pairs += _check_and_pair(symbolic, arrays, "top", model, filename)
+    _assign(pairs)
+
+
+def load_weights_from_hdf5_group_by_name(f, model, skip_mismatch=False,
+                                         filename="<hdf5 group>"):
+    """Loads weights into the top-level layers with the same names.
+
+    File layers with no match are ignored; model layers with no match keep
+    their values. With `skip_mismatch`, layers with a wrong weight count and
+    individual weights with a wrong shape are skipped with a warning.
+
+    Args:
+        f: the h5py group holding `layer_names`.
+        model: the target model.
+        skip_mismatch: skip mismatches instead of raising.
+        filename: used in error messages.
+
+    Raises:
+        ValueError: count or shape mismatches (unless `skip_mismatch`).
+    """
+    version, backend = _file_versions(f)
+    index = {}
+    for layer in model.layers:
+        index.setdefault(layer.name, []).append(layer)
+    layer_names = load_attributes_from_hdf5_group(f, "layer_names")
+    pairs = []
+    for k, name in enumerate(layer_names):
+        if name not in f:
+            raise ValueError(f"The file {filename!r} lists layer '{name}' but has no "
+                             "group for it: the file is truncated or corrupt.")
+        targets = index.get(name, [])
+        if not targets:
+            continue
+        _, arrays = _read_group_arrays(f[name], filename, f"#{k} ({name})")
+        for layer in targets:
+            conv = preprocess_weights_for_loading(layer, arrays, version, backend)
+            symbolic = _layer_weights(layer)
+            if len(conv) != len(symbolic):
+                msg = (f"Layer #{k} (named {layer.name}) expects {len(symbolic)} "
+                       f"weight(s), but the saved weights have {len(conv)} element(s).")
+                if skip_mismatch:
+                    warnings.warn(
+                        f"Skipping loading of weights for layer #{k} (named "
+                        f"{layer.name}) due to mismatch in number of weights. {msg}",
+                        stacklevel=3)
+                    continue
+                raise ValueError(
+                    f"Weight count mismatch for layer #{k} (named {layer.name}). Layer "
+                    f"expects {len(symbolic)} weight(s). Received {len(conv)} saved "
+                    "weight(s)")
+            for w, a in zip(symbolic, conv):
+                if tuple(w.shape) != tuple(a.shape):
+                    if skip_mismatch:
+                        warnings.warn(
+                            f"Skipping loading weights for layer #{k} (named "
+                            f"{layer.name}) due to mismatch in shape for weight "
+                            f"{w.name}. Weight expects shape {tuple(w.shape)}. Received "
+                            f"saved weight with shape {tuple(a.shape)}", stacklevel=3)
+                        continue
+                    raise ValueError(
+                        f"Shape mismatch in layer #{k} (named {layer.name}) for weight "
+                        f"{w.name}. Weight expects shape {tuple(w.shape)}. Received "
+                        f"saved weight with shape {tuple(a.shape)}")
+                pairs.append((w, a))
+    if "top_level_model_weights" in f:
+        _, arrays = _read_group_arrays(f["top_level_model_weights"], filename,
+                                       "top_level_model_weights")
+        symbolic = _top_level_weights(model)
+        if len(arrays) == len(symbolic):
+            for w, a in zip(symbolic, arrays):
+                if tuple(w.shape) == tuple(a.shape):
+                    pairs.append((w, a))
+                elif not skip_mismatch:
+                    raise ValueError(
+                        f"Shape mismatch in top-level weight {w.name}. Weight expects "
+                        f"shape {tuple(w.shape)}. Received saved weight with shape "
+                        f"{tuple(a.shape)}")
+        elif not skip_mismatch and arrays:
+            raise ValueError(
+                f"Weight count mismatch for top-level weights of model {model.name}. "
+                f"Model expects {len(symbolic)} weight(s). Received {len(arrays)} saved "
+                "weight(s)")
+    _assign(pairs)
+
+
+# ------------------------------------------------------------------ files
+def _check_h5_path(filepath):
+    filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        raise OSError(f"No file or directory found at {filepath}")
+    if os.path.isdir(filepath):
+        raise OSError(f"{filepath} is a directory, not an HDF5 file (ckeras reads the "
+                      "Keras HDF5 format only; SavedModel folders are not supported).")
+    return filepath
+
+
+def open_h5(filepath):
+    """Opens a file for reading; a clear ValueError if it is not HDF5.
+
+    Args:
+        filepath: path of an `.h5` file.
+
+    Returns:
+        An open `h5py.File` (read-only).
+
+    Raises:
+        OSError: the path does not exist or is a directory.
+        ValueError: the file is not a readable HDF5 file.
+    """
+    h5py = _h5py()
+    filepath = _check_h5_path(filepath)
+    try:
+        return h5py.File(filepath, "r")
+    except OSError as e:
+        with open(filepath, "rb") as fh:
+            head = fh.read(8)
+        what = ("truncated or corrupt HDF5 file" if head == b"\x89HDF\r\n\x1a\n"
+                else "not an HDF5 file")
+        if head.startswith(b"PK"):
+            what = ("a zip archive (a Keras 3 `.keras` file?), not an HDF5 file; "
+                    "ckeras reads legacy `.h5` files")
+        raise ValueError(f"Cannot read {filepath!r}: {what} ({e}).") from e
+
+
+def _weights_root(f, filepath):
+    if "layer_names" in f.attrs or "layer_names0" in f.attrs:
+        return f
+    if "model_weights" in f:
+        return f["model_weights"]
+    raise ValueError(
+        f"The file {filepath!r} is an HDF5 file but not a Keras weights or model file "
+        "(it has no `layer_names` attribute and no `model_weights` group).")
+
+
+def atomic_h5_write(filepath, write_fn):
+    """Runs `write_fn(h5file)` on a temporary file, then moves it into place.
+
+    The temporary file lives in the target folder; it replaces `filepath`
+    (`os.replace`) only after `write_fn` returned and the file was closed.
+    On any error the temporary file is removed and `filepath` is untouched.
+
+    Args:
+        filepath: destination path.
+        write_fn: callable receiving an open, writable `h5py.File`.
+    """
+    h5py = _h5py()
+    filepath = os.fspath(filepath)
+    folder = os.path.dirname(os.path.abspath(filepath))
+    if folder and not os.path.isdir(folder):
+        os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(filepath) + ".",
+                               suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as f:
+            write_fn(f)
+        os.replace(tmp, filepath)
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def ask_to_proceed_with_overwrite(filepath):
+    """Asks on stdin whether to overwrite `filepath`; True means yes."""
+    answer = input(f"[WARNING] {filepath} already exists - overwrite? [y/n]").strip().lower()
+    while answer not in ("y", "n"):
+        answer = input('Enter "y" (overwrite) or "n" (cancel).').strip().lower()
+    return answer == "y"
+
+
+def save_weights(model, filepath, overwrite=True):
+    """`model.save_weights(filepath)` in the Keras HDF5 layout (crash safe)."""
+    filepath = os.fspath(filepath)
+    if not overwrite and os.path.isfile(filepath):
+        if not ask_to_proceed_with_overwrite(filepath):
+            return
+    _ensure_built(model, "save_weights")
+    atomic_h5_write(filepath, lambda f: save_weights_to_hdf5_group(f, model))
+
+
+def _ensure_built(model, what):
+    if not model.built:
+        raise ValueError(
+            f"Unable to {what}: the model {model.name} has not been built yet (its "
+            "weights do not exist). Call it on data or `build()` it first.")
+
+
+def load_weights(model, filepath, by_name=False, skip_mismatch=False):
+    """`model.load_weights(filepath, ...)` from a Keras HDF5 weights or model file.
+
+    Raises:
+        ValueError: `skip_mismatch` without `by_name`; bad files; mismatches.
+            The model is unchanged when an error is raised.
+    """
+    if skip_mismatch and not by_name:
+        raise ValueError("When calling model.load_weights, skip_mismatch can only be "
+                         "set to True when by_name is True.")
+    f = open_h5(filepath)
+    try:
+        root = _weights_root(f, filepath)
+        try:
+            if by_name:
+                load_weights_from_hdf5_group_by_name(root, model, skip_mismatch,
+                                                     filename=os.fspath(filepath))
+            else:
+                load_weights_from_hdf5_group(root, model, filename=os.fspath(filepath))
+        except (KeyError, OSError) as e:
+            raise ValueError(f"Cannot read the weights in {os.fspath(filepath)!r}: the "
+                             f"file is truncated or corrupt ({e}).") from e
+    finally:
+        f.close()
+
+
+# ---------------------------------------------------------- whole models
+def _json_default(obj):
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.dtype):
+        return obj.name
+    if isinstance(obj, bytes):
+        return obj.decode("utf-8")
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj)
+    if hasattr(obj, "get_config"):
+        from ckeras.saving.serialization import serialize_keras_object
+        return serialize_keras_object(obj)
+    if callable(obj) and hasattr(obj, "__name__"):
+        return obj.__name__
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def dumps(obj, **kwargs):
+    """`json.dumps` that knows NumPy scalars, dtypes and Keras objects."""
+    return json.dumps(obj, default=_json_default, **kwargs)
+
+
+def model_config_dict(model):
+    """`{'class_name', 'config'}` of a Sequential or Functional model."""
+    from ckeras.layers import serialize
+    if not getattr(model, "_is_graph_network", False) and \
+            type(model).__name__ not in ("Sequential",):
+        raise NotImplementedError(
+            "Saving the model to HDF5 format requires the model to be a Functional "
+            "model or a Sequential model. It does not work for subclassed models, "
+            "because such models are defined via the body of a Python method, which "
+            "isn't safely serializable. Use `save_weights` instead.")
+    return compat_for_writing(serialize(model))
+
+
+def compat_for_writing(config):
+    """Adjusts a serialized model so both tf-keras 2.21 and Keras 3 read it.
+
+    Per the formats spec (section 9): `time_major: False` is left out (Keras 3
+    rejects the key) and wrapped layers (`layer` / `backward_layer` of
+    Bidirectional, TimeDistributed) carry `module: 'keras.layers'` and
+    `registered_name: None` (Keras 3 needs them). Works in place; returns
+    `config`.
+    """
+    if isinstance(config, list):
+        for c in config:
+            compat_for_writing(c)
+        return config
+    if not isinstance(config, dict):
+        return config
+    cfg = config.get("config")
+    if "class_name" in config and isinstance(cfg, dict):
+        if cfg.get("time_major") is False:
+            del cfg["time_major"]
+        for key in ("layer", "backward_layer"):
+            sub = cfg.get(key)
+            if isinstance(sub, dict) and "class_name" in sub:
+                sub.setdefault("module", "keras.layers")
+                sub.setdefault("registered_name", None)
+                compat_for_writing(sub)
+        for key in ("layers", "cell", "cells"):
+            if key in cfg:
+                compat_for_writing(cfg[key])
+    elif "class_name" in config and isinstance(cfg, list):
+        compat_for_writing(cfg)
+    return config
+
+
+def _serialize_compile_item(item, serialize_fn):
+    if item is None or isinstance(item, (str, int, float, bool)):
+        return item
+    if isinstance(item, dict):
+        return {k: _serialize_compile_item(v, serialize_fn) for k, v in item.items()}
+    if isinstance(item, (list, tuple)):
+        return [_serialize_compile_item(v, serialize_fn) for v in item]
+    return serialize_fn(item)
+
+
+def training_config_dict(model):
+    """The `training_config` tf-keras writes: compile arguments + optimizer."""
+    from ckeras import losses, metrics, optimizers
+    if not getattr(model, "_is_compiled", False) or model.optimizer is None:
+        return None
+
+    def ser_loss(obj):
+        return losses.serialize(obj, use_legacy_format=True)
+
+    def ser_metric(obj):
+        return metrics.serialize(obj, use_legacy_format=True)
+
+    cm = getattr(model, "compiled_metrics", None)
+    names = getattr(model, "output_names", None) or []
+
+    def per_output(specs):
+        if specs is None or not any(specs):
+            return None
+        if len(specs) == 1:
+            return _serialize_compile_item(list(specs[0]), ser_metric)
+        return {n: _serialize_compile_item(list(s), ser_metric)
+                for n, s in zip(names, specs) if s}
+
+    optimizer_config = optimizers.serialize(model.optimizer, use_legacy_format=True)
+    lr = getattr(model.optimizer, "_learning_rate", None)
+    opt_cfg = optimizer_config.get("config")
+    if isinstance(opt_cfg, dict):
+        # get_config rounds hyper-parameters through float32 as tf-keras
+        # reports them; store the exact values so a reloaded model continues
+        # training bit for bit.
+        if isinstance(lr, float):
+            opt_cfg["learning_rate"] = lr
+        for key in getattr(model.optimizer, "_hyper_keys", ()):
+            value = getattr(model.optimizer, key, None)
+            if key in opt_cfg and isinstance(value, float):
+                opt_cfg[key] = value
+    return {
+        "loss": _serialize_compile_item(model.loss, ser_loss),
+        "metrics": per_output(getattr(cm, "_specs", None)),
+        "weighted_metrics": per_output(getattr(cm, "_weighted_specs", None)),
+        "loss_weights": _serialize_compile_item(model.loss_weights, ser_loss),
+        "optimizer_config": optimizer_config,
+    }
+
+
+def _optimizer_weight_entries(optimizer):
+    if optimizer is None or not getattr(optimizer, "_var_list", None):
+        return []
+    return list(optimizer.variables)
+
+
+def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
+    """`model.save(filepath)` as a legacy Keras `.h5` model file (crash safe).
+
+    Args:
+        model: a Sequential or Functional model.
+        filepath: destination path.
+        overwrite: False asks before replacing an existing file.
+        include_optimizer: also store `training_config` and the optimizer
+            state (when the model is compiled).
+    """
+    filepath = os.fspath(filepath)
+    if not overwrite and os.path.isfile(filepath):
+        if not ask_to_proceed_with_overwrite(filepath):
+            return
+    _ensure_built(model, "save the model")
+    config_json = dumps(model_config_dict(model))
+    training_json = None
+    opt_weights = []
+    if include_optimizer:
+        tc = training_config_dict(model)
+        if tc is not None:
+            training_json = dumps(tc)
+            opt_weights = _optimizer_weight_entries(model.optimizer)
+
+    def write(f):
+        import ckeras
+        f.attrs["keras_version"] = KERAS_VERSION
+        f.attrs["backend"] = BACKEND
+        f.attrs["ckeras_version"] = ckeras.__version__
+        f.attrs["model_config"] = config_json.encode("utf8")
+        if training_json is not None:
+            f.attrs["training_config"] = training_json.encode("utf8")
+        save_weights_to_hdf5_group(f.create_group("model_weights"), model)
+        if opt_weights:
+            _write_weight_group(f, "optimizer_weights", opt_weights)
+
+    atomic_h5_write(filepath, write)
+
+
+def _compile_args(training_config, custom_objects, output_names=None):
+    from ckeras import losses, metrics, optimizers
+
+    def deser(item, fn):
+        if item is None or isinstance(item, (str, int, float, bool)):
+            return item
+        if isinstance(item, dict) and "class_name" in item:
+            return fn(item, custom_objects=custom_objects)
+        if isinstance(item, dict):
+            return {k: deser(v, fn) for k, v in item.items()}
+        if isinstance(item, list):
+            return [deser(v, fn) for v in item]
+        return item
+
+    def deser_metric(item, custom_objects=None):
+        # tf-keras stores compiled metric objects: a user string such as
+        # 'accuracy' or 'mae' became a MeanMetricWrapper named after it (with
+        # an '<output>_' prefix for several outputs). Give back the string so
+        # ckeras resolves it and logs the same names.
+        if item.get("class_name") == "MeanMetricWrapper":
+            cfg = item.get("config") or {}
+            name = cfg.get("name") or ""
+            for out in sorted(output_names or [], key=len, reverse=True):
+                if len(output_names) > 1 and name.startswith(out + "_"):
+                    name = name[len(out) + 1:]
+                    break
+            if name in ("accuracy", "acc", "crossentropy", "ce"):
+                return name
+            try:
+                metrics.get(name)
+                return name
+            except ValueError:
+                pass
+            if isinstance(cfg.get("fn"), str):
+                return cfg["fn"]
+        return metrics.deserialize(item, custom_objects=custom_objects)
+
+    def fix_per_output_lists(value):
+        # tf-keras: a list per output of lists; one output -> flat list
+        if isinstance(value, list) and len(value) == 1 and isinstance(value[0], list):
+            return value[0]
+        return value
+
+    optimizer_config = training_config.get("optimizer_config")
+    if optimizer_config is None:
+        raise ValueError("The training_config of the file has no `optimizer_config`.")
+    cfg = optimizer_config.get("config")
+    if isinstance(cfg, dict) and "is_legacy_optimizer" not in cfg and any(
+            k in cfg for k in ("use_ema", "loss_scale_factor", "weight_decay",
+                               "gradient_accumulation_steps")):
+        # Keras 3 writes new-style optimizer configs without the flag.
+        optimizer_config = dict(optimizer_config, config=dict(cfg, is_legacy_optimizer=False))
+    return dict(
+        optimizer=optimizers.deserialize(optimizer_config, custom_objects=custom_objects),
+        loss=deser(training_config.get("loss"), losses.deserialize),
+        metrics=fix_per_output_lists(deser(training_config.get("metrics"), deser_metric)),
+        weighted_metrics=fix_per_output_lists(
+            deser(training_config.get("weighted_metrics"), deser_metric)),
+        loss_weights=training_config.get("loss_weights"))
+
+
+def _optimizer_arrays_for(optimizer, names, arrays):
+    """Maps a file's optimizer weight list onto `optimizer.variables` order."""
+    if names and len(names) > 1 and names[1].endswith("learning_rate") and \
+            "/" in names[0] and names[0].endswith("iteration"):
+        # Keras 3: iteration, learning_rate, then slots per variable.
+        return [arrays[0]] + arrays[2:]
+    return arrays
+
+
+def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Loads a whole model from a legacy Keras `.h5` file.
+
+    Args:
+        filepath: the file.
+        custom_objects: dict of custom classes and functions.
+        compile: recompile with the saved training configuration and restore
+            the optimizer state.
+        safe_mode: False allows loading the Python bytecode of Lambda layers.
+
+    Returns:
+        The model.
+
+    Raises:
+        ValueError: bad files, unknown classes (named), weight mismatches.
+    """
+    from ckeras.saving import model_config as model_config_module
+    from ckeras.saving.safe_mode import SafeModeScope
+    filepath = os.fspath(filepath)
+    f = open_h5(filepath)
+    try:
+        raw = f.attrs.get("model_config")
+        if raw is None:
+            if "layer_names" in f.attrs or "layer_names0" in f.attrs:
+                raise ValueError(
+                    f"The file {filepath!r} holds weights only (written by "
+                    "`save_weights`), not a whole model: build the model in code and "
+                    "call `model.load_weights()`.")
+            raise ValueError(f"No model config found in the file at {filepath!r}: it "
+                             "is not a Keras model file.")
+        try:
+            config = json.loads(_decode_attr(raw))
+        except (ValueError, UnicodeDecodeError) as e:
+            raise ValueError(f"The model_config of {filepath!r} is not valid JSON "
+                             f"({e}).") from e
+        with SafeModeScope(safe_mode):
+            model = model_config_module.model_from_config(
+                config, custom_objects=custom_objects)
+        if "model_weights" not in f:
+            raise ValueError(f"The file {filepath!r} has no `model_weights` group.")
+        try:
+            load_weights_from_hdf5_group(f["model_weights"], model, filename=filepath)
+        except (KeyError, OSError) as e:
+            raise ValueError(f"Cannot read the weights in {filepath!r}: the file is "
+                             f"truncated or corrupt ({e}).") from e
+        if not compile:
+            return model
+        raw_tc = f.attrs.get("training_config")
+        if raw_tc is None:
+            logging.getLogger("ckeras").warning(
+                "No training configuration found in the save file, so the model was "
+                "*not* compiled. Compile it manually.")
+            return model
+        training_config = json.loads(_decode_attr(raw_tc))
+        model.compile(**_compile_args(training_config, custom_objects,
+                                      getattr(model, "output_names", None)))
+        if "optimizer_weights" in f:
+            g = f["optimizer_weights"]
+            try:
+                names, arrays = _read_group_arrays(g, filepath, "optimizer_weights")
+                arrays = _optimizer_arrays_for(model.optimizer, names, arrays)
+                model.optimizer.build(model.trainable_weights)
+                model.optimizer.set_weights(arrays)
+            except ValueError as e:
+                warnings.warn("Error in loading the saved optimizer state. As a result, "
+                              f"your model is starting with a freshly initialized "
+                              f"optimizer. ({e})", stacklevel=2)
+        return model
+    finally:
+        f.close()
+
+
+def load_model_config(filepath):
+    """The decoded `model_config` dict of a model file (None if absent)."""
+    f = open_h5(filepath)
+    try:
+        raw = f.attrs.get("model_config")
+        return None if raw is None else json.loads(_decode_attr(raw))
+    finally:
+        f.close()

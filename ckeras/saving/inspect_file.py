@@ -1,0 +1,129 @@
+"""`ckeras inspect FILE`: describe a Keras `.h5` file without loading weights.
+
+Reads only HDF5 metadata (attributes, dataset shapes and dtypes): the Keras
+version and backend that wrote the file, a summary-like table of the layers
+with their weight shapes and parameter counts, whether a training config and
+optimizer state are present, and which layer classes ckeras cannot build.
+"""
+import json
+
+import numpy as np
+
+from ckeras.saving import hdf5_format
+
+
+def _layer_classes(config, out, path=""):
+    """Collects (layer name, class name) from a (nested) model/layer config."""
+    if isinstance(config, list):
+        for c in config:
+            _layer_classes(c, out, path)
+        return
+    if not isinstance(config, dict) or "class_name" not in config:
+        return
+    cls = config["class_name"]
+    cfg = config.get("config")
+    name = config.get("name") or (cfg.get("name") if isinstance(cfg, dict) else None)
+    out.append((path + (name or "?"), cls, config.get("registered_name")))
+    if isinstance(cfg, list):
+        _layer_classes(cfg, out, path + (name or "") + "/")
+    elif isinstance(cfg, dict):
+        for key in ("layers", "layer", "backward_layer", "cell", "cells"):
+            if key in cfg:
+                _layer_classes(cfg[key], out, path + (name or "") + "/")
+
+
+def unknown_classes(model_config, custom_objects=None):
+    """Class names in a model config that ckeras cannot resolve."""
+    from ckeras.layers import _module_objects
+    from ckeras.saving import object_registry
+    known = _module_objects()
+    entries = []
+    _layer_classes(model_config, entries)
+    missing = []
+    for lname, cls, registered in entries:
+        found = known.get(cls) or object_registry.get_registered_object(
+            registered or cls, custom_objects)
+        if found is None and (lname, cls) not in missing:
+            missing.append((lname, cls))
+    return missing
+
+
+def describe(filepath, print_fn=print):
+    """Prints the description of `filepath`; returns the unknown classes."""
+    f = hdf5_format.open_h5(filepath)
+    try:
+        attrs = f.attrs
+        version = attrs.get("keras_version")
+        backend = attrs.get("backend")
+        raw = attrs.get("model_config")
+        config = json.loads(hdf5_format._decode_attr(raw)) if raw is not None else None
+        root = hdf5_format._weights_root(f, filepath)
+        if version is None:
+            version = root.attrs.get("keras_version")
+        if backend is None:
+            backend = root.attrs.get("backend")
+        print_fn(f"File: {filepath}")
+        print_fn("Keras version: " + (hdf5_format._decode_attr(version) if version is not None
+                                      else "absent (Keras 1 file)"))
+        print_fn("Backend: " + (hdf5_format._decode_attr(backend) if backend is not None
+                                else "unknown"))
+        kind = "whole model (model.save)" if config else "weights only (save_weights)"
+        print_fn(f"Content: {kind}")
+        classes = {}
+        if config:
+            print_fn(f"Model: \"{(config.get('config') or {}).get('name', '?')}\" "
+                     f"({config.get('class_name')})")
+            entries = []
+            _layer_classes(config.get("config", {}).get("layers", []) if isinstance(
+                config.get("config"), dict) else config.get("config", []), entries)
+            classes = {n: c for n, c, _ in entries}
+        line = 98
+        cols = [40, 84, 98]
+        print_fn("_" * line)
+        print_fn(_row(["Layer (type)", "Weights (shape, dtype)", "Param #"], cols))
+        print_fn("=" * line)
+        total = 0
+        names = hdf5_format.load_attributes_from_hdf5_group(root, "layer_names")
+        for i, name in enumerate(names):
+            group = root[name] if name in root else None
+            wnames = (hdf5_format.load_attributes_from_hdf5_group(group, "weight_names")
+                      if group is not None else [])
+            shapes = []
+            for w in wnames:
+                ds = group.get(w) if group is not None else None
+                if ds is None:
+                    shapes.append((w, None, "MISSING"))
+                else:
+                    shapes.append((w, tuple(ds.shape), str(ds.dtype)))
+            params = int(sum(int(np.prod(s)) for _, s, _ in shapes if s is not None))
+            total += params
+            label = f"{name} ({classes.get(name, '?')})"
+            first = (f"{shapes[0][0]} {shapes[0][1]} {shapes[0][2]}"
+                     if shapes else "")
+            print_fn(_row([label, first, f"{params:,}"], cols))
+            for w, s, d in shapes[1:]:
+                print_fn(_row(["", f"{w} {s} {d}", ""], cols))
+            print_fn(("=" if i == len(names) - 1 else "_") * line)
+        print_fn(f"Total params: {total:,}")
+        print_fn(f"Training config: {'yes' if 'training_config' in attrs else 'no'}; "
+                 f"optimizer state: {'yes' if 'optimizer_weights' in f else 'no'}")
+        missing = unknown_classes(config) if config else []
+        if missing:
+            print_fn("Layers ckeras cannot build: " + ", ".join(
+                f"{n} ({c})" for n, c in missing))
+        elif config:
+            print_fn("Layers ckeras cannot build: none")
+        return missing
+    finally:
+        f.close()
+
+
+def _row(fields, positions):
+    line = ""
+    for i, field in enumerate(fields):
+        if i > 0:
+            line = line[:-1] + " "
+        line += str(field)
+        line = line[:positions[i]]
+        line += " " * (positions[i] - len(line))
+    return line.rstrip()

@@ -1,0 +1,525 @@
+"""Model configs: Keras 2 / tf-keras / Keras 3 configs to models, JSON and YAML.
+
+Accepted config dialects:
+
+- Keras 2 / tf.keras (`.h5` `model_config`, `to_json`): Sequential (also
+  the Keras <= 2.2.4 bare-list form and the form without an InputLayer),
+  Functional/Model with tf-keras `inbound_nodes` lists
+  (`[[['layer', node_index, tensor_index, {kwargs}], ...], ...]`), the
+  TFOpLambda raw-structure nodes and `_CONSTANT_VALUE` entries;
+- tf-keras >= 2.13: extra `module`, `registered_name`, `build_config` keys;
+- Keras 3: nodes as `{'args': [...], 'kwargs': {...}}` holding
+  `__keras_tensor__` entries, `batch_shape`, DTypePolicy dicts, flat
+  `input_layers`/`output_layers` for one tensor, and no node-index skipping
+  for nested models.
+
+Node indices (tf-keras rule): a nested Functional/Sequential model that has
+its own InputLayer owns an internal node 0, so its first call inside the
+parent is saved as index 1. ckeras writes and reads that rule for the
+tf-keras list format; Keras 3 dict-format nodes count from 0.
+
+Nothing in a config is ever imported or executed: classes come from
+ckeras, `custom_objects` and the registry; YAML is read with a SafeLoader.
+"""
+import copy
+import json
+import warnings
+
+from ckeras.utils.nest import flatten
+
+# Keys Keras 3 / newer tf-keras add to layer configs that ckeras layers do not
+# take; dropped when they hold their default value.
+_DROP_IF_DEFAULT = {
+    "quantization_config": (None,), "lora_rank": (None,), "lora_alpha": (None,),
+    "synchronized": (False,), "zero_output_for_mask": (False, True),
+    "optional": (False,), "seed": (None,), "time_major": (False,),
+    "input_length": (None,),
+}
+_ENTRY_EXTRA_KEYS = ("module", "build_config", "compile_config", "shared_object_id")
+
+
+# ------------------------------------------------------------ normalising
+def _policy_name(value):
+    if isinstance(value, dict) and value.get("class_name") in (
+            "DTypePolicy", "Policy", "FloatDTypePolicy", "QuantizedDTypePolicy"):
+        name = (value.get("config") or {}).get("name", "float32")
+        if isinstance(name, str) and name.startswith("mixed_"):
+            warnings.warn(f"Mixed-precision policy '{name}' is loaded as float32 "
+                          "(ckeras computes in the variable dtype).", stacklevel=4)
+            return "float32"
+        return name
+    return value
+
+
+def _is_layer_entry(obj):
+    return isinstance(obj, dict) and "class_name" in obj and isinstance(
+        obj.get("config"), (dict, list))
+
+
+def normalize_config(config):
+    """Returns a copy of a model or layer config in the form ckeras reads.
+
+    Converts Keras 3 specifics (DTypePolicy dicts, `batch_shape`, default
+    valued new keys, `time_major: False`) recursively; Functional node lists
+    are kept as they are (both node formats are read by
+    `functional_from_config`).
+
+    Args:
+        config: `{'class_name': ..., 'config': ...}` dict.
+
+    Returns:
+        A new dict.
+    """
+    return _normalize(copy.deepcopy(config))
+
+
+def _normalize(obj):
+    if isinstance(obj, list):
+        return [_normalize(o) for o in obj]
+    if not isinstance(obj, dict):
+        return obj
+    if obj.get("class_name") == "__keras_tensor__":
+        return obj
+    if _is_layer_entry(obj):
+        for key in _ENTRY_EXTRA_KEYS:
+            obj.pop(key, None)
+        cfg = obj["config"]
+        if isinstance(cfg, dict):
+            if "dtype" in cfg:
+                cfg["dtype"] = _policy_name(cfg["dtype"])
+            if obj["class_name"] != "InputLayer" and "batch_shape" in cfg:
+                cfg["batch_input_shape"] = cfg.pop("batch_shape")
+            for key, defaults in _DROP_IF_DEFAULT.items():
+                if key in cfg and any(cfg[key] is d or cfg[key] == d for d in defaults) \
+                        and not (key == "optional" and obj["class_name"] == "InputLayer"):
+                    if key == "input_length" and obj["class_name"] != "Embedding":
+                        continue
+                    del cfg[key]
+            for key, value in list(cfg.items()):
+                if key in ("layers", "layer", "backward_layer", "cell", "cells"):
+                    cfg[key] = _normalize(value)
+        elif isinstance(cfg, list):
+            obj["config"] = [_normalize(e) for e in cfg]
+        return obj
+    return obj
+
+
+# ----------------------------------------------------------- node parsing
+class _Ref:
+    """A reference to tensor `tensor_index` of call `node_index` of a layer."""
+
+    __slots__ = ("layer", "node", "tensor")
+
+    def __init__(self, layer, node, tensor):
+        self.layer, self.node, self.tensor = layer, int(node), int(tensor)
+
+
+class _Const:
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _is_ref_list(x):
+    return (isinstance(x, list) and len(x) in (3, 4) and isinstance(x[0], str)
+            and isinstance(x[1], int) and isinstance(x[2], int)
+            and (len(x) == 3 or isinstance(x[3], dict)))
+
+
+def _kwargs_refs(obj):
+    """Tensor refs inside tf-keras kwargs are 3-element [name, node, tensor]."""
+    if isinstance(obj, dict):
+        return {k: _kwargs_refs(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        if len(obj) == 3 and isinstance(obj[0], str) and isinstance(obj[1], int) \
+                and isinstance(obj[2], int):
+            return _Ref(*obj)
+        return [_kwargs_refs(v) for v in obj]
+    return obj
+
+
+def _k3_struct(obj):
+    if isinstance(obj, dict):
+        if obj.get("class_name") == "__keras_tensor__":
+            hist = obj["config"]["keras_history"]
+            return _Ref(hist[0], hist[1], hist[2])
+        return {k: _k3_struct(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_k3_struct(v) for v in obj]
+    return obj
+
+
+def _parse_node(node):
+    """(args, kwargs, keras3) of one saved call node."""
+    if isinstance(node, dict):
+        args = _k3_struct(node.get("args", []))
+        kwargs = _k3_struct(node.get("kwargs", {}) or {})
+        return list(args), kwargs, True
+    if _is_ref_list(node):  # TFOpLambda raw structure with a single input
+        node = [node]
+    refs, kwargs = [], {}
+    for entry in node:
+        if isinstance(entry, list) and entry and entry[0] == "_CONSTANT_VALUE":
+            refs.append(_Const(entry[2]))
+            if len(entry) > 3 and entry[3]:
+                kwargs = _kwargs_refs(dict(entry[3]))
+            continue
+        if not _is_ref_list(entry):
+            raise ValueError(f"Cannot parse the inbound node entry {entry!r}.")
+        refs.append(_Ref(entry[0], entry[1], entry[2]))
+        if len(entry) > 3 and entry[3]:
+            kwargs = _kwargs_refs(dict(entry[3]))
+    first = refs if len(refs) > 1 else refs[0]
+    return [first], kwargs, False
+
+
+def _refs_in(struct):
+    out = []
+    if isinstance(struct, _Ref):
+        out.append(struct)
+    elif isinstance(struct, (list, tuple)):
+        for s in struct:
+            out.extend(_refs_in(s))
+    elif isinstance(struct, dict):
+        for s in struct.values():
+            out.extend(_refs_in(s))
+    return out
+
+
+def _resolve_struct(struct, lookup):
+    if isinstance(struct, _Ref):
+        return lookup(struct)
+    if isinstance(struct, _Const):
+        return struct.value
+    if isinstance(struct, list):
+        return [_resolve_struct(s, lookup) for s in struct]
+    if isinstance(struct, dict):
+        return {k: _resolve_struct(v, lookup) for k, v in struct.items()}
+    return struct
+
+
+def should_skip_first_node(layer):
+    """True for nested graph models with their own InputLayer (tf-keras rule)."""
+    from ckeras.engine.functional import Functional
+    from ckeras.engine.input_layer import InputLayer
+    if not isinstance(layer, Functional) or not getattr(layer, "_is_graph_network", False):
+        return False
+    if type(layer).__name__ == "Sequential" or hasattr(layer, "_seq_layers"):
+        chain = getattr(layer, "_chain", None)
+        return bool(chain) and isinstance(chain[0]._keras_history[0], InputLayer)
+    return bool(layer.inputs) and all(
+        isinstance(t._keras_history[0], InputLayer) for t in layer.inputs)
+
+
+def _io_refs(value, keras3):
+    """input_layers / output_layers as a structure of _Ref."""
+    if isinstance(value, dict):
+        return {k: _Ref(*v[:3]) for k, v in value.items()}
+    if _is_ref_list(value):  # Keras 3: one flat triple
+        return _Ref(*value[:3])
+    return [_Ref(*v[:3]) for v in value]
+
+
+def functional_from_config(cls, config, custom_objects=None, input_tensors=None):
+    """Rebuilds a functional model from its config (both node formats).
+
+    Args:
+        cls: the model class to instantiate (Functional or a subclass).
+        config: the `config` part of the model's serialized dict.
+        custom_objects: dict of user classes/functions.
+        input_tensors: optional dict mapping InputLayer names to KerasTensors
+            to use instead of new Inputs (for `clone_model`).
+
+    Returns:
+        The model.
+
+    Raises:
+        ValueError: unknown layers (named), unresolvable nodes.
+    """
+    from ckeras.engine.input_layer import InputLayer
+    from ckeras.layers import deserialize as deserialize_layer
+    created, order = {}, []
+    for entry in config["layers"]:
+        entry = normalize_config(entry)
+        name = entry.get("name") or (entry.get("config") or {}).get("name")
+        if input_tensors and name in input_tensors and entry["class_name"] == "InputLayer":
+            layer = input_tensors[name]._keras_history[0]
+        else:
+            layer = deserialize_layer(entry, custom_objects=custom_objects)
+        name = name or layer.name
+        created[name] = layer
+        nodes = [_parse_node(n) for n in entry.get("inbound_nodes", []) or []]
+        order.append((name, layer, nodes))
+    produced = {}  # (layer name, saved node index) -> outputs
+    counts = {}
+    keras3 = any(k3 for _, _, nodes in order for _, _, k3 in nodes)
+    for name, layer in created.items():
+        if isinstance(layer, InputLayer):
+            produced[(name, 0)] = layer._inbound_nodes[0].outputs
+            if input_tensors and name in input_tensors:
+                produced[(name, 0)] = input_tensors[name]
+        counts[name] = 0 if keras3 else int(should_skip_first_node(layer))
+
+    def lookup(ref):
+        out = produced[(ref.layer, ref.node)]
+        return flatten(out)[ref.tensor]
+
+    def ready(ref):
+        if ref.layer not in created:
+            raise ValueError(f"Unknown layer name '{ref.layer}' in the model config "
+                             "(an inbound node refers to it).")
+        return (ref.layer, ref.node) in produced
+
+    queue = [(name, layer, list(nodes)) for name, layer, nodes in order if nodes]
+    while queue:
+        progress, rest = False, []
+        for name, layer, nodes in queue:
+            while nodes:
+                args, kwargs, _ = nodes[0]
+                if not all(ready(r) for r in _refs_in(args) + _refs_in(kwargs)):
+                    break
+                call_args = _resolve_struct(args, lookup)
+                call_kwargs = _resolve_struct(kwargs, lookup)
+                for key in ("mask", "training"):
+                    if key in call_kwargs and call_kwargs[key] is None:
+                        del call_kwargs[key]
+                out = layer(*call_args, **call_kwargs)
+                produced[(name, counts[name])] = out
+                counts[name] += 1
+                nodes.pop(0)
+                progress = True
+            if nodes:
+                rest.append((name, layer, nodes))
+        queue = rest
+        if not progress:
+            raise ValueError(
+                "Invalid Functional model configuration: the inputs of layers "
+                f"{[n for n, _, _ in queue]} could not be resolved.")
+
+    def tensors(struct):
+        def get(ref):
+            if not ready(ref):
+                raise ValueError(f"The model config names output/input "
+                                 f"['{ref.layer}', {ref.node}, {ref.tensor}], which "
+                                 "was never produced.")
+            return lookup(ref)
+        return _resolve_struct(struct, get)
+
+    inputs = tensors(_io_refs(config["input_layers"], keras3))
+    outputs = tensors(_io_refs(config["output_layers"], keras3))
+    if isinstance(inputs, list) and len(inputs) == 1:
+        inputs = inputs[0]
+    if isinstance(outputs, list) and len(outputs) == 1 and not keras3:
+        outputs = outputs[0]
+    kwargs = {"name": config.get("name")}
+    model = cls(inputs=inputs, outputs=outputs, **kwargs)
+    if config.get("trainable") is False:
+        model.trainable = False
+    return model
+
+
+# ------------------------------------------------------------ public API
+def _check_envelope(config, what="config"):
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Improper {what}: expected a dict with `class_name` and "
+                         f"`config` keys, received {str(config)[:200]!r}.")
+
+
+def model_from_config(config, custom_objects=None):
+    """Instantiates a model (or layer) from a Keras 2, tf-keras or Keras 3 config.
+
+    Args:
+        config: `{'class_name': ..., 'config': ...}`; extra `module`,
+            `registered_name`, `build_config`, `keras_version`, `backend`
+            keys are accepted.
+        custom_objects: dict of custom classes and functions.
+
+    Returns:
+        A model with freshly initialised weights.
+
+    Raises:
+        ValueError: malformed configs, unknown classes (the name is in the
+            message), Lambda bodies stored as bytecode (in safe mode).
+
+    Example:
+        >>> model = model_from_config(model.get_config() and
+        ...     {'class_name': 'Sequential', 'config': model.get_config()})
+    """
+    if isinstance(config, list):
+        raise TypeError("`model_from_config` expects a dictionary, not a list. "
+                        f"Received: {str(config)[:100]}. Did you mean to use "
+                        "`Sequential.from_config(config)`?")
+    _check_envelope(config)
+    config = {k: v for k, v in config.items() if k not in ("keras_version", "backend")}
+    from ckeras.layers import deserialize
+    return deserialize(normalize_config(config), custom_objects=custom_objects)
+
+
+def _jsonable(model):
+    from ckeras.saving.hdf5_format import dumps, model_config_dict
+    return json.loads(dumps(model_config_dict(model)))
+
+
+def model_to_dict(model):
+    """The dict `to_json`/`to_yaml` dump: class_name, config, versions."""
+    from ckeras.saving.hdf5_format import BACKEND, KERAS_VERSION
+    d = _jsonable(model)
+    d["keras_version"] = KERAS_VERSION
+    d["backend"] = BACKEND
+    return d
+
+
+def model_to_json(model, **kwargs):
+    """JSON string of `{'class_name', 'config', 'keras_version', 'backend'}`."""
+    from ckeras.saving.hdf5_format import dumps
+    return dumps(model_to_dict(model), **kwargs)
+
+
+def model_from_json(json_string, custom_objects=None, safe_mode=True):
+    """Instantiates a model from `to_json()` output (fresh weights).
+
+    Args:
+        json_string: the JSON text (tf-keras, Keras 3 or ckeras).
+        custom_objects: dict of custom classes and functions.
+        safe_mode: False allows Lambda bodies stored as bytecode.
+
+    Returns:
+        A model.
+
+    Raises:
+        ValueError: invalid JSON, malformed configs, unknown classes.
+    """
+    from ckeras.saving.safe_mode import SafeModeScope
+    try:
+        config = json.loads(json_string)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"model_from_json: the input is not valid JSON ({e}).") from e
+    with SafeModeScope(safe_mode):
+        return model_from_config(config, custom_objects=custom_objects)
+
+
+def _safe_loader():
+    import yaml
+
+    class KerasSafeLoader(yaml.SafeLoader):
+        """SafeLoader that also reads the tags legacy Keras YAML contains."""
+
+    def construct_tuple(loader, node):
+        return tuple(loader.construct_sequence(node, deep=True))
+
+    def construct_unicode(loader, node):
+        return loader.construct_scalar(node)
+
+    KerasSafeLoader.add_constructor("tag:yaml.org,2002:python/tuple", construct_tuple)
+    KerasSafeLoader.add_constructor("tag:yaml.org,2002:python/unicode", construct_unicode)
+    KerasSafeLoader.add_constructor("tag:yaml.org,2002:python/str", construct_unicode)
+    return KerasSafeLoader
+
+
+def _yaml():
+    try:
+        import yaml
+    except ImportError as e:  # pragma: no cover
+        raise ImportError("to_yaml/model_from_yaml require PyYAML "
+                          "(`pip install pyyaml`).") from e
+    return yaml
+
+
+def model_to_yaml(model, **kwargs):
+    """YAML text of the same dict as `to_json` (`yaml.safe_dump` only)."""
+    yaml = _yaml()
+    return yaml.safe_dump(model_to_dict(model), **kwargs)
+
+
+def load_yaml(yaml_string):
+    """Parses YAML safely (legacy `!!python/tuple` accepted, nothing executed)."""
+    yaml = _yaml()
+    try:
+        return yaml.load(yaml_string, Loader=_safe_loader())  # SafeLoader subclass
+    except yaml.YAMLError as e:
+        raise ValueError(
+            "model_from_yaml: cannot parse the YAML safely. Only plain data and the "
+            "legacy `!!python/tuple` tag are accepted; tags that construct Python "
+            f"objects are refused. ({e})") from e
+
+
+def model_from_yaml(yaml_string, custom_objects=None, safe_mode=True):
+    """Instantiates a model from `to_yaml()` output or legacy Keras 2 YAML.
+
+    Args:
+        yaml_string: the YAML text.
+        custom_objects: dict of custom classes and functions.
+        safe_mode: False allows Lambda bodies stored as bytecode.
+
+    Returns:
+        A model (fresh weights).
+
+    Raises:
+        ValueError: unsafe tags, malformed configs, unknown classes.
+    """
+    from ckeras.saving.safe_mode import SafeModeScope
+    config = load_yaml(yaml_string)
+    config = json.loads(json.dumps(config))  # tuples -> lists
+    with SafeModeScope(safe_mode):
+        return model_from_config(config, custom_objects=custom_objects)
+
+
+def clone_model(model, input_tensors=None, clone_function=None):
+    """Clones a Sequential or Functional model: same architecture, new weights.
+
+    Args:
+        model: the model to clone.
+        input_tensors: optional KerasTensor (or list) to build the clone on.
+        clone_function: optional `fn(layer) -> new layer` (default: rebuild
+            each layer from its config).
+
+    Returns:
+        A new model with freshly initialised weights.
+
+    Example:
+        >>> clone = clone_model(model)
+        >>> clone.set_weights(model.get_weights())
+    """
+    from ckeras.engine.sequential import Sequential
+    from ckeras.layers import deserialize, serialize
+    if clone_function is None:
+        def clone_function(layer):
+            return deserialize(json.loads(_dump(serialize(layer))))
+    if isinstance(model, Sequential):
+        layers = [clone_function(l) for l in model.layers]
+        if input_tensors is not None:
+            tensor = flatten(input_tensors)[0]
+            return Sequential([tensor] + layers, name=model.name)
+        clone = Sequential(name=model.name)
+        chain = getattr(model, "_chain", None)
+        if chain:
+            from ckeras.engine.input_layer import InputLayer
+            first = chain[0]._keras_history[0]
+            clone.add(InputLayer.from_config(first.get_config()))
+        for layer in layers:
+            clone.add(layer)
+        return clone
+    if not getattr(model, "_is_graph_network", False):
+        raise ValueError("clone_model expects a Sequential or Functional model; "
+                         f"received a subclassed model ({type(model).__name__}).")
+    config = json.loads(_dump(model.get_config()))
+    mapping = None
+    if input_tensors is not None:
+        tensors = flatten(input_tensors)
+        names = [t._keras_history[0].name for t in model.inputs]
+        if len(tensors) != len(names):
+            raise ValueError(f"clone_model: the model has {len(names)} inputs, "
+                             f"received {len(tensors)} input tensors.")
+        mapping = dict(zip(names, tensors))
+    return functional_from_config(type(model), config, input_tensors=mapping)
+
+
+def _dump(obj):
+    from ckeras.saving.hdf5_format import dumps
+    return dumps(obj)
+
+
+__all__ = ["model_from_config", "model_from_json", "model_from_yaml", "model_to_json",
+           "model_to_yaml", "clone_model", "normalize_config", "functional_from_config",
+           "load_yaml", "should_skip_first_node"]
