@@ -1,0 +1,66 @@
+# Declarations of csrc/ck_rnn.h for Cython modules.
+from libc.stdint cimport uint8_t
+
+cdef extern from "ck_rnn.h" nogil:
+    size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t U)
+    size_t ck_gru_bwd_ws(size_t B, size_t T, size_t U, int reset_after)
+    size_t ck_simple_bwd_ws(size_t B, size_t T, size_t U)
+    size_t ck_gru_fwd_ws(size_t B, size_t U, int reset_after)
+
+    int ck_lstm_fwd_f32(size_t B, size_t T, size_t F, size_t U, const float *x,
+                        const float *W, const float *R, const float *b, const float *h0,
+                        const float *c0, const uint8_t *mask, int go_backwards,
+                        int act, int ract, float *G, float *H, float *C)
+    int ck_lstm_fwd_f64(size_t B, size_t T, size_t F, size_t U, const double *x,
+                        const double *W, const double *R, const double *b, const double *h0,
+                        const double *c0, const uint8_t *mask, int go_backwards,
+                        int act, int ract, double *G, double *H, double *C)
+    int ck_lstm_bwd_f32(size_t B, size_t T, size_t F, size_t U, const float *x,
+                        const float *W, const float *R, const float *h0, const float *c0,
+                        const uint8_t *mask, int go_backwards, int act, int ract,
+                        const float *G, const float *H, const float *C, const float *dH,
+                        float *dh, float *dc, float *dx, float *dW, float *dR, float *db,
+                        float *ws)
+    int ck_lstm_bwd_f64(size_t B, size_t T, size_t F, size_t U, const double *x,
+                        const double *W, const double *R, const double *h0, const double *c0,
+                        const uint8_t *mask, int go_backwards, int act, int ract,
+                        const double *G, const double *H, const double *C, const double *dH,
+                        double *dh, double *dc, double *dx, double *dW, double *dR,
+                        double *db, double *ws)
+    int ck_gru_fwd_f32(size_t B, size_t T, size_t F, size_t U, int reset_after,
+                       const float *x, const float *W, const float *R, const float *b,
+                       const float *h0, const uint8_t *mask, int go_backwards,
+                       int act, int ract, float *G, float *H, float *HZH, float *ws)
+    int ck_gru_fwd_f64(size_t B, size_t T, size_t F, size_t U, int reset_after,
+                       const double *x, const double *W, const double *R, const double *b,
+                       const double *h0, const uint8_t *mask, int go_backwards,
+                       int act, int ract, double *G, double *H, double *HZH, double *ws)
+    int ck_gru_bwd_f32(size_t B, size_t T, size_t F, size_t U, int reset_after,
+                       const float *x, const float *W, const float *R, const float *h0,
+                       const uint8_t *mask, int go_backwards, int act, int ract,
+                       const float *G, const float *H, const float *HZH, const float *dH,
+                       float *dh, float *dx, float *dW, float *dR, float *db, float *ws)
+    int ck_gru_bwd_f64(size_t B, size_t T, size_t F, size_t U, int reset_after,
+                       const double *x, const double *W, const double *R, const double *h0,
+                       const uint8_t *mask, int go_backwards, int act, int ract,
+                       const double *G, const double *H, const double *HZH,
+                       const double *dH, double *dh, double *dx, double *dW, double *dR,
+                       double *db, double *ws)
+    int ck_simple_fwd_f32(size_t B, size_t T, size_t F, size_t U, const float *x,
+                          const float *W, const float *R, const float *b, const float *h0,
+                          const uint8_t *mask, int go_backwards, int act, float *G,
+                          float *H)
+    int ck_simple_fwd_f64(size_t B, size_t T, size_t F, size_t U, const double *x,
+                          const double *W, const double *R, const double *b,
+                          const double *h0, const uint8_t *mask, int go_backwards,
+                          int act, double *G, double *H)
+    int ck_simple_bwd_f32(size_t B, size_t T, size_t F, size_t U, const float *x,
+                          const float *W, const float *R, const float *h0,
+                          const uint8_t *mask, int go_backwards, int act,
+                          const float *H, const float *dH, float *dh, float *dx,
+                          float *dW, float *dR, float *db, float *ws)
+    int ck_simple_bwd_f64(size_t B, size_t T, size_t F, size_t U, const double *x,
+                          const double *W, const double *R, const double *h0,
+                          const uint8_t *mask, int go_backwards, int act,
+                          const double *H, const double *dH, double *dh, double *dx,
+                          double *dW, double *dR, double *db, double *ws)

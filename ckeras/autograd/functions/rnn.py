@@ -1,0 +1,146 @@
+"""Whole-sequence recurrent Functions: one tape node per layer call.
+
+Each runs the C time loop (or its NumPy reference, through
+``ckeras.backend._dispatch``) over the full sequence and backpropagates
+through time in one call. Inputs: x (B,T,F), kernel, recurrent_kernel, bias
+(or None), initial states (B,u). Attributes: ``mask`` (B,T) bool or None,
+``go_backwards``, ``return_sequences``, ``act``/``ract`` (elementwise
+activation codes of ``ckeras.backend._reference``), ``reset_after`` (GRU).
+Outputs: (output, *final_states), where output is the (B,T,u) sequence in
+processing order or the (B,u) last output.
+
+Keras semantics at masked steps: the states are carried, and the output
+repeats the previous output, which is zero before the first unmasked step
+(so it can differ from the carried initial state there); with the attribute
+``zero_output_for_mask`` (set by Bidirectional) it is zero at every masked step.
+"""
+import numpy as np
+
+from ckeras.autograd.function import Function
+from ckeras.backend._dispatch import kernels
+
+__all__ = ["LSTMSequence", "GRUSequence", "SimpleRNNSequence"]
+
+
+def _arr(a, dtype):
+    if a is None:
+        return None
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
+class _Sequence(Function):
+    mask = None
+    go_backwards = False
+    return_sequences = False
+    zero_output_for_mask = False
+    act = 3    # tanh
+    ract = 2   # sigmoid
+    n_states = 1
+
+    def _prepare(self, x, arrays):
+        dt = x.dtype if x.dtype.kind == "f" else np.dtype("float32")
+        self.dtype = dt
+        out = [_arr(a, dt) for a in (x,) + tuple(arrays)]
+        m = self.mask
+        self.m = None
+        self.seen = None
+        if m is not None:
+            m = np.ascontiguousarray(m, dtype=bool)
+            B, T = out[0].shape[:2]
+            if m.shape != (B, T):
+                raise ValueError(f"mask has shape {m.shape}, expected ({B}, {T})")
+            if not m.all():
+                self.m = m
+                order = m[:, ::-1] if self.go_backwards else m
+                # the output at a masked step: zero, or the previous output
+                seen = order if self.zero_output_for_mask else \
+                    np.logical_or.accumulate(order, axis=1)
+                if not seen.all():
+                    self.seen = seen[:, :, None].astype(dt)
+        return out
+
+    def _output(self, H):
+        O = H if self.seen is None else H * self.seen
+        return O if self.return_sequences else np.ascontiguousarray(O[:, -1])
+
+    def _out_grads(self, gO, gh):
+        """(dH or None, dh): the output's gradient routed onto H and h_T."""
+        dt = self.dtype
+        gh = np.array(gh, dtype=dt, copy=True)
+        if self.return_sequences:
+            dH = gO if self.seen is None else gO * self.seen
+            return np.ascontiguousarray(dH, dtype=dt), gh
+        gO = gO if self.seen is None else gO * self.seen[:, -1]
+        return None, np.ascontiguousarray(gh + gO, dtype=dt)
+
+    def _needs(self):
+        need = self.needs_input_grad or (True,) * 6
+        return dict(need_dx=bool(need[0]), need_dW=bool(need[1]), need_dR=bool(need[2]),
+                    need_db=bool(need[3]) and self.has_b)
+
+
+class LSTMSequence(_Sequence):
+    """LSTM over a whole sequence: inputs (x, kernel, recurrent_kernel, bias, h0, c0),
+    outputs (output, h_T, c_T). Gate order [i, f, c, o] as in Keras."""
+
+    n_states = 2
+
+    def forward(self, x, W, R, b, h0, c0):
+        x, W, R, b, h0, c0 = self._prepare(x, (W, R, b, h0, c0))
+        self.has_b = b is not None
+        H, C, G = kernels().lstm_fwd(x, W, R, b, h0, c0, self.m, self.go_backwards,
+                                     self.act, self.ract)
+        self.saved = (x, W, R, h0, c0, G, H, C)
+        return self._output(H), np.ascontiguousarray(H[:, -1]), np.ascontiguousarray(C[:, -1])
+
+    def backward(self, gO, gh, gc):
+        x, W, R, h0, c0, G, H, C = self.saved
+        dH, dh = self._out_grads(gO, gh)
+        dc = np.ascontiguousarray(gc, dtype=self.dtype)
+        dx, dW, dR, db, dh0, dc0 = kernels().lstm_bwd(
+            x, W, R, h0, c0, self.m, self.go_backwards, self.act, self.ract, G, H, C,
+            dH, dh, dc, **self._needs())
+        return dx, dW, dR, db, dh0, dc0
+
+
+class GRUSequence(_Sequence):
+    """GRU over a whole sequence: inputs (x, kernel, recurrent_kernel, bias, h0),
+    outputs (output, h_T). Gate order [z, r, h]; ``reset_after`` selects the
+    (2,3u)-bias variant (TF2 default) or the (3u,)-bias one."""
+
+    reset_after = True
+
+    def forward(self, x, W, R, b, h0):
+        x, W, R, b, h0 = self._prepare(x, (W, R, b, h0))
+        self.has_b = b is not None
+        H, G, HZH = kernels().gru_fwd(x, W, R, b, h0, self.m, self.go_backwards,
+                                      self.act, self.ract, self.reset_after)
+        self.saved = (x, W, R, h0, G, H, HZH)
+        return self._output(H), np.ascontiguousarray(H[:, -1])
+
+    def backward(self, gO, gh):
+        x, W, R, h0, G, H, HZH = self.saved
+        dH, dh = self._out_grads(gO, gh)
+        dx, dW, dR, db, dh0 = kernels().gru_bwd(
+            x, W, R, h0, self.m, self.go_backwards, self.act, self.ract,
+            self.reset_after, G, H, HZH, dH, dh, **self._needs())
+        return dx, dW, dR, db, dh0
+
+
+class SimpleRNNSequence(_Sequence):
+    """SimpleRNN over a whole sequence: inputs (x, kernel, recurrent_kernel, bias,
+    h0), outputs (output, h_T); ``act`` is the activation (tanh default)."""
+
+    def forward(self, x, W, R, b, h0):
+        x, W, R, b, h0 = self._prepare(x, (W, R, b, h0))
+        self.has_b = b is not None
+        H = kernels().simple_fwd(x, W, R, b, h0, self.m, self.go_backwards, self.act)
+        self.saved = (x, W, R, h0, H)
+        return self._output(H), np.ascontiguousarray(H[:, -1])
+
+    def backward(self, gO, gh):
+        x, W, R, h0, H = self.saved
+        dH, dh = self._out_grads(gO, gh)
+        dx, dW, dR, db, dh0 = kernels().simple_bwd(
+            x, W, R, h0, self.m, self.go_backwards, self.act, H, dH, dh, **self._needs())
+        return dx, dW, dR, db, dh0

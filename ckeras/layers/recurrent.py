@@ -1,0 +1,964 @@
+"""Recurrent layers: RNN, the SimpleRNN/LSTM/GRU cells and layers, StackedRNNCells.
+
+SimpleRNN, LSTM and GRU (and `RNN` around one of their cells) run the whole
+sequence in one C kernel call with backpropagation through time
+(`ckeras.autograd.functions.rnn`); any other cell, an activation the kernel
+does not know, or dropout in training take the generic per-step path
+(`K.rnn` over taped ops), which gives the same numbers.
+"""
+import numpy as np
+
+from ckeras import activations, constraints, initializers, regularizers
+from ckeras import backend as K
+from ckeras.autograd.functions import rnn as _rnn_fn
+from ckeras.autograd.tensor import Tensor
+from ckeras.engine.base_layer import Layer, _call_params
+from ckeras.utils.nest import flatten
+
+__all__ = ["RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
+           "SimpleRNN", "LSTM", "GRU"]
+
+_KERNEL_CODES = (0, 1, 2, 3, 5)   # linear, relu, sigmoid, tanh, hard_sigmoid
+
+
+def _value(x):
+    return x.value if isinstance(x, Tensor) else x
+
+
+def _training(training):
+    if training is None:
+        training = K.learning_phase()
+    return bool(_value(training)) if not isinstance(training, bool) else training
+
+
+def _kernel_code(fn):
+    code = activations.fused_code(fn)
+    return code if code in _KERNEL_CODES else None
+
+
+def _state_sizes(cell):
+    size = cell.state_size
+    if isinstance(size, (list, tuple)):
+        return [int(s) for s in flatten(list(size))]
+    return [int(size)]
+
+
+def _output_size(cell):
+    size = getattr(cell, "output_size", None)
+    if size is None:
+        return _state_sizes(cell)[0]
+    return int(size)
+
+
+class _DropoutMixin:
+    """Dropout masks drawn once per layer call and reused at every timestep."""
+
+    def reset_dropout_mask(self):
+        self._dp_mask = None
+        self._rdp_mask = None
+
+    def _masks(self, attr, rate, like, count, training):
+        if not training or rate <= 0:
+            return None
+        masks = getattr(self, attr, None)
+        if masks is None:
+            ones = np.ones(tuple(like.shape), dtype=self.dtype)
+            masks = [_value(K.dropout(ones, rate)) for _ in range(count)]
+            setattr(self, attr, masks)
+        return masks
+
+    def _common_init(self, units, activation, use_bias, kernel_initializer,
+                     recurrent_initializer, bias_initializer, kernel_regularizer,
+                     recurrent_regularizer, bias_regularizer, kernel_constraint,
+                     recurrent_constraint, bias_constraint, dropout, recurrent_dropout):
+        try:
+            units = int(units)
+        except (TypeError, ValueError):
+            raise ValueError("Received an invalid value for argument `units`, expected a "
+                             f"positive integer, got {units!r}.") from None
+        if units <= 0:
+            raise ValueError("Received an invalid value for argument `units`, expected a "
+                             f"positive integer, got {units}.")
+        self.units = units
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.dropout = min(1.0, max(0.0, float(dropout)))
+        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
+        self.reset_dropout_mask()
+
+    def _make_weights(self, input_dim, gates, bias_shape, bias_init=None):
+        n = gates * self.units
+        self.kernel = self.add_weight(
+            "kernel", shape=(input_dim, n), initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.recurrent_kernel = self.add_weight(
+            "recurrent_kernel", shape=(self.units, n), initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight(
+                "bias", shape=bias_shape, initializer=bias_init or self.bias_initializer,
+                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        else:
+            self.bias = None
+        self.built = True
+
+    def _common_config(self):
+        return {
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "dropout": self.dropout,
+            "recurrent_dropout": self.recurrent_dropout,
+        }
+
+
+def _input_dim(input_shape):
+    if isinstance(input_shape, list):
+        input_shape = input_shape[0]
+    dim = tuple(input_shape)[-1]
+    if dim is None:
+        raise ValueError("The last dimension of the inputs to a recurrent cell should be "
+                         f"defined. Found None. Full input shape received: {input_shape}")
+    return int(dim)
+
+
+# ------------------------------------------------------------------ cells
+class SimpleRNNCell(_DropoutMixin, Layer):
+    """Cell class for SimpleRNN: `h_t = activation(x_t W + h_{t-1} U + b)`.
+
+    Args:
+        units: positive integer, dimensionality of the output space.
+        activation: activation function (default `tanh`).
+        use_bias: whether to use a bias vector.
+        kernel_initializer, recurrent_initializer, bias_initializer:
+            initializers of `kernel` (F, units), `recurrent_kernel`
+            (units, units) (default orthogonal) and `bias` (units,).
+        kernel_regularizer, recurrent_regularizer, bias_regularizer:
+            regularizers of the weights.
+        kernel_constraint, recurrent_constraint, bias_constraint:
+            constraints of the weights.
+        dropout: fraction of the input units to drop (training only).
+        recurrent_dropout: fraction of the recurrent units to drop.
+
+    Call arguments:
+        inputs: (batch, features) tensor of one timestep.
+        states: list with the previous state `[h]`.
+        training: whether dropout applies.
+
+    Example:
+        >>> layer = RNN(SimpleRNNCell(4))
+        >>> layer(np.ones((2, 3, 5))).shape
+        (2, 4)
+    """
+
+    def __init__(self, units, activation="tanh", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self._common_init(units, activation, use_bias, kernel_initializer,
+                          recurrent_initializer, bias_initializer, kernel_regularizer,
+                          recurrent_regularizer, bias_regularizer, kernel_constraint,
+                          recurrent_constraint, bias_constraint, dropout, recurrent_dropout)
+
+    @property
+    def state_size(self):
+        return self.units
+
+    @property
+    def output_size(self):
+        return self.units
+
+    def build(self, input_shape):
+        self._make_weights(_input_dim(input_shape), 1, (self.units,))
+
+    def call(self, inputs, states, training=None):
+        training = _training(training)
+        h_tm1 = states[0] if isinstance(states, (list, tuple)) else states
+        dp = self._masks("_dp_mask", self.dropout, inputs, 1, training)
+        rdp = self._masks("_rdp_mask", self.recurrent_dropout, h_tm1, 1, training)
+        x = inputs * dp[0] if dp else inputs
+        h = K.dot(x, self.kernel)
+        if self.bias is not None:
+            h = h + self.bias
+        hp = h_tm1 * rdp[0] if rdp else h_tm1
+        out = self.activation(h + K.dot(hp, self.recurrent_kernel))
+        return out, [out]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(self._common_config())
+        return config
+
+
+class LSTMCell(_DropoutMixin, Layer):
+    """Cell class for the LSTM layer (gate order i, f, c, o in every weight).
+
+    Args:
+        units: positive integer, dimensionality of the output space.
+        activation: activation of the candidate and of the output (default
+            `tanh`).
+        recurrent_activation: activation of the gates (default `sigmoid`).
+        use_bias: whether to use a bias vector.
+        kernel_initializer, recurrent_initializer, bias_initializer:
+            initializers of `kernel` (F, 4u), `recurrent_kernel` (u, 4u)
+            (default orthogonal) and `bias` (4u,).
+        unit_forget_bias: if True, add 1 to the forget-gate bias at
+            initialization (and use zeros for the rest of the bias).
+        kernel_regularizer, recurrent_regularizer, bias_regularizer,
+        kernel_constraint, recurrent_constraint, bias_constraint: as usual.
+        dropout, recurrent_dropout: fractions dropped (training only).
+        implementation: accepted for compatibility (1 or 2; same numbers).
+
+    Example:
+        >>> RNN(LSTMCell(4))(np.ones((2, 3, 5))).shape
+        (2, 4)
+    """
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
+                 use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, **kwargs):
+        self.implementation = int(kwargs.pop("implementation", 2))
+        super().__init__(**kwargs)
+        self._common_init(units, activation, use_bias, kernel_initializer,
+                          recurrent_initializer, bias_initializer, kernel_regularizer,
+                          recurrent_regularizer, bias_regularizer, kernel_constraint,
+                          recurrent_constraint, bias_constraint, dropout, recurrent_dropout)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.unit_forget_bias = bool(unit_forget_bias)
+
+    @property
+    def state_size(self):
+        return [self.units, self.units]
+
+    @property
+    def output_size(self):
+        return self.units
+
+    def build(self, input_shape):
+        u = self.units
+        init = None
+        if self.unit_forget_bias:
+            base = self.bias_initializer
+
+            def init(shape, dtype=None):
+                return np.concatenate([np.asarray(base((u,), dtype=dtype)),
+                                       np.ones((u,), dtype=dtype),
+                                       np.asarray(base((2 * u,), dtype=dtype))]).astype(dtype)
+        self._make_weights(_input_dim(input_shape), 4, (4 * u,), init)
+
+    def call(self, inputs, states, training=None):
+        training = _training(training)
+        h_tm1, c_tm1 = states[0], states[1]
+        u = self.units
+        dp = self._masks("_dp_mask", self.dropout, inputs, 4, training)
+        rdp = self._masks("_rdp_mask", self.recurrent_dropout, h_tm1, 4, training)
+        W, R, b = self.kernel, self.recurrent_kernel, self.bias
+        if dp is None and rdp is None:
+            z = K.dot(inputs, W) + K.dot(h_tm1, R)
+            if b is not None:
+                z = z + b
+            zs = [z[:, k * u:(k + 1) * u] for k in range(4)]
+        else:
+            zs = []
+            for k in range(4):
+                xk = inputs * dp[k] if dp else inputs
+                hk = h_tm1 * rdp[k] if rdp else h_tm1
+                zk = K.dot(xk, W[:, k * u:(k + 1) * u]) + K.dot(hk, R[:, k * u:(k + 1) * u])
+                if b is not None:
+                    zk = zk + b[k * u:(k + 1) * u]
+                zs.append(zk)
+        i = self.recurrent_activation(zs[0])
+        f = self.recurrent_activation(zs[1])
+        c = f * c_tm1 + i * self.activation(zs[2])
+        o = self.recurrent_activation(zs[3])
+        h = o * self.activation(c)
+        return h, [h, c]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(self._common_config())
+        config.update({
+            "recurrent_activation": activations.serialize(self.recurrent_activation),
+            "unit_forget_bias": self.unit_forget_bias,
+            "implementation": self.implementation,
+        })
+        return config
+
+
+class GRUCell(_DropoutMixin, Layer):
+    """Cell class for the GRU layer (gate order z, r, h in every weight).
+
+    `h_t = z * h_{t-1} + (1 - z) * h~`; with `reset_after=True` (TF2 default)
+    the reset gate applies after the recurrent matmul and the bias is
+    (2, 3u) (input bias, recurrent bias); with False before it, bias (3u,).
+
+    Args:
+        units: positive integer, dimensionality of the output space.
+        activation: candidate activation (default `tanh`).
+        recurrent_activation: gate activation (default `sigmoid`).
+        use_bias, kernel_initializer, recurrent_initializer (orthogonal),
+        bias_initializer, *_regularizer, *_constraint: as usual.
+        dropout, recurrent_dropout: fractions dropped (training only).
+        reset_after: see above.
+        implementation: accepted for compatibility.
+
+    Example:
+        >>> RNN(GRUCell(4))(np.ones((2, 3, 5))).shape
+        (2, 4)
+    """
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
+                 use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
+                 dropout=0.0, recurrent_dropout=0.0, reset_after=True, **kwargs):
+        self.implementation = int(kwargs.pop("implementation", 2))
+        super().__init__(**kwargs)
+        self._common_init(units, activation, use_bias, kernel_initializer,
+                          recurrent_initializer, bias_initializer, kernel_regularizer,
+                          recurrent_regularizer, bias_regularizer, kernel_constraint,
+                          recurrent_constraint, bias_constraint, dropout, recurrent_dropout)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.reset_after = bool(reset_after)
+
+    @property
+    def state_size(self):
+        return self.units
+
+    @property
+    def output_size(self):
+        return self.units
+
+    def build(self, input_shape):
+        u = self.units
+        self._make_weights(_input_dim(input_shape), 3,
+                           (2, 3 * u) if self.reset_after else (3 * u,))
+
+    def call(self, inputs, states, training=None):
+        training = _training(training)
+        h_tm1 = states[0] if isinstance(states, (list, tuple)) else states
+        u = self.units
+        dp = self._masks("_dp_mask", self.dropout, inputs, 3, training)
+        rdp = self._masks("_rdp_mask", self.recurrent_dropout, h_tm1, 3, training)
+        W, R, b = self.kernel, self.recurrent_kernel, self.bias
+        if b is not None:
+            b_in, b_rec = (b[0], b[1]) if self.reset_after else (b, None)
+        xs = [K.dot(inputs * dp[k] if dp else inputs, W[:, k * u:(k + 1) * u])
+              for k in range(3)]
+        if b is not None:
+            xs = [xs[k] + b_in[k * u:(k + 1) * u] for k in range(3)]
+        hs = [h_tm1 * rdp[k] if rdp else h_tm1 for k in range(3)]
+        if self.reset_after:
+            rec = [K.dot(hs[k], R[:, k * u:(k + 1) * u]) for k in range(3)]
+            if b is not None:
+                rec = [rec[k] + b_rec[k * u:(k + 1) * u] for k in range(3)]
+            z = self.recurrent_activation(xs[0] + rec[0])
+            r = self.recurrent_activation(xs[1] + rec[1])
+            hh = self.activation(xs[2] + r * rec[2])
+        else:
+            z = self.recurrent_activation(xs[0] + K.dot(hs[0], R[:, :u]))
+            r = self.recurrent_activation(xs[1] + K.dot(hs[1], R[:, u:2 * u]))
+            hh = self.activation(xs[2] + K.dot(r * hs[2], R[:, 2 * u:]))
+        h = z * h_tm1 + (1 - z) * hh
+        return h, [h]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(self._common_config())
+        config.update({
+            "recurrent_activation": activations.serialize(self.recurrent_activation),
+            "implementation": self.implementation,
+            "reset_after": self.reset_after,
+        })
+        return config
+
+
+class StackedRNNCells(Layer):
+    """Wrapper making a stack of RNN cells behave as a single cell.
+
+    States are the concatenation of every cell's states, in order; the
+    output is the last cell's output.
+
+    Args:
+        cells: list of cell instances.
+
+    Example:
+        >>> RNN(StackedRNNCells([LSTMCell(8), GRUCell(4)]))(np.ones((2, 3, 5))).shape
+        (2, 4)
+    """
+
+    def __init__(self, cells, **kwargs):
+        for cell in cells:
+            if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
+                raise ValueError("All cells must have a `call` method and a `state_size` "
+                                 f"attribute. Received cells: {cells}")
+        super().__init__(**kwargs)
+        self.cells = list(cells)
+
+    @property
+    def state_size(self):
+        return [s for cell in self.cells for s in _state_sizes(cell)]
+
+    @property
+    def output_size(self):
+        return _output_size(self.cells[-1])
+
+    def build(self, input_shape):
+        dim = _input_dim(input_shape)
+        for cell in self.cells:
+            if not cell.built:
+                cell.build((None, dim))
+                cell.built = True
+            _prefix_weights(cell, self.name)
+            dim = _output_size(cell)
+        self.built = True
+
+    def reset_dropout_mask(self):
+        for cell in self.cells:
+            if hasattr(cell, "reset_dropout_mask"):
+                cell.reset_dropout_mask()
+
+    def call(self, inputs, states, training=None):
+        states = list(states)
+        new_states = []
+        x = inputs
+        for cell in self.cells:
+            n = len(_state_sizes(cell))
+            own, states = states[:n], states[n:]
+            x, ns = _cell_step(cell, x, own, training)
+            new_states += list(ns) if isinstance(ns, (list, tuple)) else [ns]
+        return x, new_states
+
+    def get_config(self):
+        from ckeras.layers import serialize
+        config = super().get_config()
+        config["cells"] = [serialize(c) for c in self.cells]
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ckeras.layers import deserialize
+        config = dict(config)
+        cells = [deserialize(c, custom_objects=custom_objects) for c in config.pop("cells")]
+        return cls(cells, **config)
+
+
+def _prefix_weights(cell, prefix):
+    for w in cell.weights:
+        if not w.name.startswith(prefix + "/"):
+            w.name = f"{prefix}/{w.name}"
+
+
+def _cell_step(cell, x, states, training):
+    accepts_training, _ = _call_params(type(cell).call)
+    kwargs = {"training": training} if accepts_training else {}
+    # States go in as a list, also for a single-state cell (as tf-keras does).
+    out, new = cell.call(x, states, **kwargs)
+    if not isinstance(new, (list, tuple)):
+        new = [new]
+    return out, list(new)
+
+
+# ------------------------------------------------------------------- RNN
+class RNN(Layer):
+    """Base class for recurrent layers: iterates a cell over the time axis.
+
+    Args:
+        cell: an RNN cell (a layer with `call(inputs, states)` returning
+            `(output, new_states)` and a `state_size` attribute), or a list
+            of cells (stacked with `StackedRNNCells`).
+        return_sequences: return the full sequence `(batch, time, units)`
+            instead of the last output `(batch, units)`.
+        return_state: also return the final states: `[output, *states]`.
+        go_backwards: process the input sequence backwards (the output
+            sequence is then in processing order).
+        stateful: the final states of batch i are the initial states of
+            batch i + 1 (needs a fixed batch size).
+        unroll: accepted; no effect on the numbers.
+        time_major: inputs (and sequence outputs) are `(time, batch, ...)`.
+
+    Call arguments:
+        inputs: `(batch, time, features)`; or a list `[inputs, *initial_states]`.
+        mask: `(batch, time)` boolean; masked steps carry the states.
+        training: whether dropout applies.
+        initial_state: list of initial state tensors.
+
+    Example:
+        >>> layer = RNN(LSTMCell(4), return_sequences=True)
+        >>> layer(np.ones((2, 3, 5))).shape
+        (2, 3, 4)
+    """
+
+    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, time_major=False, **kwargs):
+        if isinstance(cell, (list, tuple)):
+            cell = StackedRNNCells(cell)
+        if not hasattr(cell, "call"):
+            raise ValueError(f"Argument `cell` should have a `call` method. Received: {cell}")
+        if not hasattr(cell, "state_size"):
+            raise ValueError("The RNN cell should have a `state_size` attribute (tuple of "
+                             f"integers, one integer per RNN state). Received: {cell}")
+        zero_output_for_mask = bool(kwargs.pop("zero_output_for_mask", False))
+        kwargs.pop("num_constants", None)
+        super().__init__(**kwargs)
+        self.cell = cell
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+        self.stateful = bool(stateful)
+        self.unroll = bool(unroll)
+        self.time_major = bool(time_major)
+        self.supports_masking = True
+        self._states = None
+        self._stateful_batch = None
+        # Bidirectional sets it (to return_sequences): masked steps output zeros.
+        self.zero_output_for_mask = zero_output_for_mask
+
+    # --------------------------------------------------------------- shapes
+    def _seq_shape(self, input_shape):
+        if isinstance(input_shape, list):
+            input_shape = input_shape[0]
+        shape = tuple(input_shape)
+        if len(shape) != 3:
+            raise ValueError(
+                f'Input 0 of layer "{self.name}" is incompatible with the layer: expected '
+                f"ndim=3, found ndim={len(shape)}. Full shape received: {shape}")
+        if self.time_major:
+            shape = (shape[1], shape[0], shape[2])
+        return shape
+
+    def build(self, input_shape):
+        B, _, F = self._seq_shape(input_shape)
+        if self.stateful:
+            if B is None:
+                raise ValueError(
+                    f'If a RNN is stateful, it needs to know its batch size (layer '
+                    f'"{self.name}"). Specify the batch size of your input tensors:\n'
+                    "- If using a Sequential model, specify the batch size by passing a "
+                    "`batch_input_shape` argument to your first layer.\n- If using the "
+                    "functional API, specify the batch size by passing a `batch_shape` "
+                    "argument to your Input layer.")
+            self._stateful_batch = int(B)
+        if not self.cell.built:
+            self.cell.build((B, F))
+            self.cell.built = True
+        _prefix_weights(self.cell, self.name)
+        if self.stateful:
+            self.reset_states()
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        B, T, _ = self._seq_shape(input_shape)
+        u = _output_size(self.cell)
+        if self.return_sequences:
+            out = (T, B, u) if self.time_major else (B, T, u)
+        else:
+            out = (B, u)
+        if self.return_state:
+            return [out] + [(B, s) for s in _state_sizes(self.cell)]
+        return out
+
+    def compute_mask(self, inputs, mask=None):
+        if isinstance(mask, list):
+            mask = mask[0]
+        out = mask if self.return_sequences else None
+        if self.return_state:
+            return [out] + [None] * len(_state_sizes(self.cell))
+        return out
+
+    # --------------------------------------------------------------- states
+    @property
+    def states(self):
+        if self._states is None:
+            return [None] * len(_state_sizes(self.cell))
+        return list(self._states)
+
+    def get_initial_state(self, inputs):
+        B = inputs.shape[1 if self.time_major else 0]
+        return [np.zeros((B, s), dtype=self.dtype) for s in _state_sizes(self.cell)]
+
+    def reset_states(self, states=None):
+        """Resets the states of a stateful layer to zeros, or to `states`."""
+        if not self.stateful:
+            raise AttributeError("Layer must be stateful.")
+        B = self._stateful_batch
+        if B is None:
+            raise ValueError(
+                f'If a RNN is stateful, it needs to know its batch size (layer "{self.name}"). '
+                "Specify the batch size of your input tensors.")
+        sizes = _state_sizes(self.cell)
+        if states is None:
+            self._states = [np.zeros((B, s), dtype=self.dtype) for s in sizes]
+            return
+        if not isinstance(states, (list, tuple)):
+            states = [states]
+        if len(states) != len(sizes):
+            raise ValueError(f'Layer "{self.name}" expects {len(sizes)} states, but it '
+                             f"received {len(states)} state values. States received: {states}")
+        new = []
+        for i, (v, s) in enumerate(zip(states, sizes)):
+            v = np.asarray(_value(v), dtype=self.dtype)
+            if v.shape != (B, s):
+                raise ValueError(f'State {i} is incompatible with layer "{self.name}": '
+                                 f"expected shape={(B, s)} but found shape={v.shape}")
+            new.append(v.copy())
+        self._states = new
+
+    # ----------------------------------------------------------------- call
+    def _split_inputs(self, inputs, initial_state):
+        if isinstance(inputs, (list, tuple)):
+            if initial_state is None and len(inputs) > 1:
+                initial_state = list(inputs[1:])
+            inputs = inputs[0]
+        if initial_state is not None and not isinstance(initial_state, (list, tuple)):
+            initial_state = [initial_state]
+        return inputs, initial_state
+
+    def _check_states(self, initial_state, B):
+        sizes = _state_sizes(self.cell)
+        if len(initial_state) != len(sizes):
+            raise ValueError(
+                f'Layer "{self.name}" expects {len(sizes)} state(s), but it received '
+                f"{len(initial_state)} initial state(s). Input received: {initial_state}")
+        out = []
+        for i, (s, size) in enumerate(zip(initial_state, sizes)):
+            shape = tuple(s.shape)
+            if len(shape) != 2 or shape[1] != size or shape[0] != B:
+                raise ValueError(
+                    f'Initial state {i} of layer "{self.name}" has shape {shape}, expected '
+                    f"({B}, {size}).")
+            if not isinstance(s, Tensor):
+                s = np.asarray(s, dtype=self.dtype)
+            out.append(s)
+        return out
+
+    def call(self, inputs, mask=None, training=None, initial_state=None):
+        x, initial_state = self._split_inputs(inputs, initial_state)
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        self._seq_shape(tuple(x.shape))
+        if self.time_major:
+            x = K.permute_dimensions(x, (1, 0, 2))
+        if not isinstance(x, Tensor):
+            x = np.asarray(x)
+            if x.dtype != self.dtype:
+                x = x.astype(self.dtype)
+        B, T = int(x.shape[0]), int(x.shape[1])
+        if mask is not None:
+            mask = np.asarray(_value(mask)).astype(bool)
+            if mask.ndim == 3 and mask.shape[-1] == 1:
+                mask = mask[..., 0]
+            if mask.shape != (B, T):
+                raise ValueError(
+                    f'The mask given to layer "{self.name}" has shape {mask.shape}, which '
+                    f"does not fit its input of shape {tuple(x.shape)} (expected ({B}, {T})).")
+            if mask.all():
+                mask = None
+        if self.stateful and self._stateful_batch is not None and B != self._stateful_batch:
+            raise ValueError(
+                f'Layer "{self.name}" is stateful with batch size {self._stateful_batch}, but '
+                f"it was called on a batch of size {B}. A stateful RNN needs the same batch "
+                "size at every call.")
+        if initial_state is not None:
+            states = self._check_states(initial_state, B)
+        elif self.stateful:
+            if self._states is None:
+                self._stateful_batch = B
+                self.reset_states()
+            states = list(self._states)
+        else:
+            states = [np.zeros((B, s), dtype=self.dtype) for s in _state_sizes(self.cell)]
+        training = _training(training)
+        out, final = self._run(x, states, mask, training)
+        if self.stateful:
+            self._states = [np.array(_value(s), dtype=self.dtype, copy=True) for s in final]
+        if self.time_major and self.return_sequences:
+            out = K.permute_dimensions(out, (1, 0, 2))
+        if self.return_state:
+            return [out] + list(final)
+        return out
+
+    def _fast_fn(self, training):
+        cell = self.cell
+        kind = type(cell)
+        if kind not in (LSTMCell, GRUCell, SimpleRNNCell):
+            return None
+        if training and (cell.dropout > 0 or cell.recurrent_dropout > 0):
+            return None
+        act = _kernel_code(cell.activation)
+        ract = _kernel_code(getattr(cell, "recurrent_activation", activations.sigmoid))
+        if act is None or ract is None:
+            return None
+        return kind, act, ract
+
+    def _run(self, x, states, mask, training):
+        fast = self._fast_fn(training)
+        cell = self.cell
+        if fast is not None:
+            kind, act, ract = fast
+            attrs = dict(mask=mask, go_backwards=self.go_backwards,
+                         zero_output_for_mask=self.zero_output_for_mask,
+                         return_sequences=self.return_sequences, act=act, ract=ract)
+            w = (x, cell.kernel, cell.recurrent_kernel, cell.bias)
+            if kind is LSTMCell:
+                out, h, c = _rnn_fn.LSTMSequence.apply(*w, states[0], states[1], **attrs)
+                return out, [h, c]
+            if kind is GRUCell:
+                out, h = _rnn_fn.GRUSequence.apply(*w, states[0], reset_after=cell.reset_after,
+                                                   **attrs)
+                return out, [h]
+            out, h = _rnn_fn.SimpleRNNSequence.apply(*w, states[0], **attrs)
+            return out, [h]
+        # Generic path: any cell, stepped through taped ops.
+        if hasattr(cell, "reset_dropout_mask"):
+            cell.reset_dropout_mask()
+
+        def step(x_t, st):
+            return _cell_step(cell, x_t, list(st), training)
+
+        try:
+            last, outputs, final = K.rnn(step, x, states, go_backwards=self.go_backwards,
+                                         mask=mask, return_all_outputs=self.return_sequences,
+                                         zero_output_for_mask=self.zero_output_for_mask)
+        finally:
+            if hasattr(cell, "reset_dropout_mask"):
+                cell.reset_dropout_mask()
+        return (outputs if self.return_sequences else last), list(final)
+
+    # --------------------------------------------------------------- config
+    def get_config(self):
+        from ckeras.layers import serialize
+        config = super().get_config()
+        config.update({
+            "return_sequences": self.return_sequences,
+            "return_state": self.return_state,
+            "go_backwards": self.go_backwards,
+            "stateful": self.stateful,
+            "unroll": self.unroll,
+            "time_major": self.time_major,
+            "cell": serialize(self.cell),
+        })
+        if self.zero_output_for_mask:
+            config["zero_output_for_mask"] = True
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ckeras.layers import deserialize
+        config = dict(config)
+        cell = deserialize(config.pop("cell"), custom_objects=custom_objects)
+        return cls(cell, **config)
+
+
+class _CellLayer(RNN):
+    """Shared plumbing of SimpleRNN/LSTM/GRU: a fixed cell, flat config."""
+
+    _cell_class = None
+    _cell_name = None
+    _delegated = ("units", "activation", "recurrent_activation", "use_bias",
+                  "kernel_initializer", "recurrent_initializer", "bias_initializer",
+                  "unit_forget_bias", "kernel_regularizer", "recurrent_regularizer",
+                  "bias_regularizer", "kernel_constraint", "recurrent_constraint",
+                  "bias_constraint", "dropout", "recurrent_dropout", "reset_after",
+                  "implementation")
+
+    def _init(self, cell_kwargs, return_sequences, return_state, go_backwards, stateful,
+              unroll, time_major, kwargs):
+        cell = self._cell_class(name=self._cell_name, dtype=kwargs.get("dtype"),
+                                trainable=kwargs.get("trainable", True), **cell_kwargs)
+        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+                         time_major=time_major, **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["cell"]
+        cell_config = self.cell.get_config()
+        for key in ("name", "trainable", "dtype"):
+            cell_config.pop(key, None)
+        config.update(cell_config)
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return cls(**config)
+
+
+def _delegate(cls):
+    for attr in cls._delegated:
+        setattr(cls, attr, property(lambda self, a=attr: getattr(self.cell, a)))
+    return cls
+
+
+@_delegate
+class SimpleRNN(_CellLayer):
+    """Fully-connected RNN where the output is fed back to the input.
+
+    Args:
+        units: positive integer, dimensionality of the output space.
+        activation: default `tanh`.
+        use_bias, kernel_initializer, recurrent_initializer (orthogonal),
+        bias_initializer, kernel_regularizer, recurrent_regularizer,
+        bias_regularizer, activity_regularizer, kernel_constraint,
+        recurrent_constraint, bias_constraint, dropout, recurrent_dropout:
+            as in `SimpleRNNCell`.
+        return_sequences, return_state, go_backwards, stateful, unroll,
+        time_major: as in `RNN`.
+
+    Example:
+        >>> SimpleRNN(4)(np.ones((32, 10, 8))).shape
+        (32, 4)
+    """
+
+    _cell_class = SimpleRNNCell
+    _cell_name = "simple_rnn_cell"
+    _delegated = tuple(a for a in _CellLayer._delegated
+                       if a not in ("recurrent_activation", "unit_forget_bias", "reset_after",
+                                    "implementation"))
+
+    def __init__(self, units, activation="tanh", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
+                 dropout=0.0, recurrent_dropout=0.0, return_sequences=False,
+                 return_state=False, go_backwards=False, stateful=False, unroll=False,
+                 **kwargs):
+        time_major = kwargs.pop("time_major", False)
+        kwargs.pop("implementation", None)
+        cell_kwargs = dict(
+            units=units, activation=activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint, dropout=dropout,
+            recurrent_dropout=recurrent_dropout)
+        kwargs["activity_regularizer"] = activity_regularizer
+        self._init(cell_kwargs, return_sequences, return_state, go_backwards, stateful,
+                   unroll, time_major, kwargs)
+
+
+@_delegate
+class LSTM(_CellLayer):
+    """Long Short-Term Memory layer (Hochreiter 1997), Keras 2 / tf.keras semantics.
+
+    Args:
+        units: positive integer, dimensionality of the output space.
+        activation: default `tanh`. recurrent_activation: default `sigmoid`.
+        use_bias, kernel_initializer, recurrent_initializer (orthogonal),
+        bias_initializer, unit_forget_bias (True), kernel_regularizer,
+        recurrent_regularizer, bias_regularizer, activity_regularizer,
+        kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+        recurrent_dropout: as in `LSTMCell`.
+        return_sequences, return_state, go_backwards, stateful, unroll,
+        time_major: as in `RNN`. implementation: accepted (same numbers).
+
+    Example:
+        >>> out, h, c = LSTM(4, return_state=True)(np.ones((32, 10, 8)))
+        >>> out.shape, h.shape, c.shape
+        ((32, 4), (32, 4), (32, 4))
+    """
+
+    _cell_class = LSTMCell
+    _cell_name = "lstm_cell"
+    _delegated = tuple(a for a in _CellLayer._delegated if a != "reset_after")
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
+                 use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, time_major=False, unroll=False,
+                 **kwargs):
+        implementation = kwargs.pop("implementation", 2)
+        cell_kwargs = dict(
+            units=units, activation=activation, recurrent_activation=recurrent_activation,
+            use_bias=use_bias, kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+            unit_forget_bias=unit_forget_bias, kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint, dropout=dropout,
+            recurrent_dropout=recurrent_dropout, implementation=implementation)
+        kwargs["activity_regularizer"] = activity_regularizer
+        self._init(cell_kwargs, return_sequences, return_state, go_backwards, stateful,
+                   unroll, time_major, kwargs)
+
+
+@_delegate
+class GRU(_CellLayer):
+    """Gated Recurrent Unit (Cho et al. 2014), Keras 2 / tf.keras semantics.
+
+    Args:
+        units: positive integer, dimensionality of the output space.
+        activation: default `tanh`. recurrent_activation: default `sigmoid`.
+        use_bias, kernel_initializer, recurrent_initializer (orthogonal),
+        bias_initializer, kernel_regularizer, recurrent_regularizer,
+        bias_regularizer, activity_regularizer, kernel_constraint,
+        recurrent_constraint, bias_constraint, dropout, recurrent_dropout:
+            as in `GRUCell`.
+        return_sequences, return_state, go_backwards, stateful, unroll,
+        time_major: as in `RNN`.
+        reset_after: True (TF2 default, bias (2, 3u)) or False (Keras 2.2
+            and earlier, bias (3u,)).
+        implementation: accepted (same numbers).
+
+    Example:
+        >>> GRU(4, return_sequences=True)(np.ones((32, 10, 8))).shape
+        (32, 10, 4)
+    """
+
+    _cell_class = GRUCell
+    _cell_name = "gru_cell"
+    _delegated = tuple(a for a in _CellLayer._delegated if a != "unit_forget_bias")
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
+                 use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
+                 return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, time_major=False, reset_after=True, **kwargs):
+        implementation = kwargs.pop("implementation", 2)
+        cell_kwargs = dict(
+            units=units, activation=activation, recurrent_activation=recurrent_activation,
+            use_bias=use_bias, kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
+            dropout=dropout, recurrent_dropout=recurrent_dropout, reset_after=reset_after,
+            implementation=implementation)
+        kwargs["activity_regularizer"] = activity_regularizer
+        self._init(cell_kwargs, return_sequences, return_state, go_backwards, stateful,
+                   unroll, time_major, kwargs)

@@ -1,0 +1,274 @@
+"""Layer wrappers: Bidirectional and TimeDistributed."""
+import numpy as np
+
+from ckeras import backend as K
+from ckeras.engine.base_layer import Layer
+
+__all__ = ["Bidirectional", "TimeDistributed"]
+
+_MERGE_MODES = ("sum", "mul", "ave", "concat", None)
+
+
+def _prefix(layer, outer):
+    """Weight names as tf-keras scopes them: '<outer>/<inner name>/...'."""
+    for w in layer.weights:
+        if not w.name.startswith(outer + "/"):
+            w.name = f"{outer}/{w.name}"
+
+
+def _clone(layer, name, **overrides):
+    config = dict(layer.get_config(), name=name, **overrides)
+    return type(layer).from_config(config)
+
+
+class Bidirectional(Layer):
+    """Bidirectional wrapper for RNNs: runs a forward and a backward copy of
+    `layer` on the same input and merges their outputs.
+
+    Args:
+        layer: an `RNN` instance (LSTM, GRU, SimpleRNN, RNN(cell)); it is
+            copied from its config (fresh weights) as `forward_<name>`.
+        merge_mode: 'concat' (default), 'sum', 'mul', 'ave' or None (a list
+            `[forward, backward]`).
+        weights: initial weights (forward's then backward's).
+        backward_layer: optional RNN to use as the backward half; it must
+            have the opposite `go_backwards` and the same `return_sequences`,
+            `return_state` and `stateful`.
+
+    With `return_sequences` the backward output is reversed in time before
+    merging, so step t of both halves refers to input step t. With
+    `return_state` the output is `[merged, *forward_states, *backward_states]`.
+
+    Example:
+        >>> Bidirectional(LSTM(4, return_sequences=True))(np.ones((2, 5, 3))).shape
+        (2, 5, 8)
+    """
+
+    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None,
+                 **kwargs):
+        from ckeras.layers.recurrent import RNN
+        if not isinstance(layer, Layer):
+            raise ValueError("Please initialize `Bidirectional` layer with a "
+                             f"`tf.keras.layers.Layer` instance. Received: {layer}")
+        if not isinstance(layer, RNN):
+            raise ValueError(f'`Bidirectional` needs a recurrent layer (RNN, LSTM, GRU, '
+                             f'SimpleRNN); layer "{layer.name}" is a {type(layer).__name__}.')
+        if backward_layer is not None and not isinstance(backward_layer, RNN):
+            raise ValueError("`backward_layer` need to be a `tf.keras.layers.Layer` RNN "
+                             f"instance. Received: {backward_layer}")
+        if merge_mode not in _MERGE_MODES:
+            raise ValueError(f"Invalid merge mode. Received: {merge_mode}. Merge mode "
+                             "should be one of {'sum', 'mul', 'ave', 'concat', None}")
+        super().__init__(**kwargs)
+        object.__setattr__(self, "_wrapped", layer)
+        self.forward_layer = _clone(layer, "forward_" + layer.name)
+        if backward_layer is None:
+            self.backward_layer = _clone(layer, "backward_" + layer.name,
+                                         go_backwards=not layer.go_backwards)
+            self._custom_backward = False
+        else:
+            if backward_layer.go_backwards == layer.go_backwards:
+                raise ValueError(
+                    "Forward layer and backward layer should have different `go_backwards` "
+                    f"value. forward_layer.go_backwards = {layer.go_backwards}, "
+                    f"backward_layer.go_backwards = {backward_layer.go_backwards}")
+            for attr in ("stateful", "return_sequences", "return_state"):
+                if getattr(layer, attr) != getattr(backward_layer, attr):
+                    raise ValueError(
+                        "Forward layer and backward layer are expected to have the same value "
+                        f"for attribute {attr!r}, got {getattr(layer, attr)} for forward "
+                        f"layer and {getattr(backward_layer, attr)} for backward layer")
+            from ckeras.layers import serialize
+            self._backward_config = serialize(backward_layer)   # before the rename
+            self.backward_layer = backward_layer
+            self.backward_layer._name = "backward_" + backward_layer.name
+            self._custom_backward = True
+        for half in (self.forward_layer, self.backward_layer):
+            half.zero_output_for_mask = half.return_sequences
+        self.merge_mode = merge_mode
+        if weights is not None:
+            self._initial_weights = list(weights)
+        self.return_sequences = layer.return_sequences
+        self.return_state = layer.return_state
+        self.stateful = layer.stateful
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        for half in (self.forward_layer, self.backward_layer):
+            half._maybe_build(input_shape)
+            _prefix(half, self.name)
+        self.built = True
+
+    def _merge(self, f, b):
+        mode = self.merge_mode
+        if mode == "concat":
+            return K.concatenate([f, b], axis=-1)
+        if mode == "sum":
+            return f + b
+        if mode == "mul":
+            return f * b
+        if mode == "ave":
+            return (f + b) * np.asarray(0.5, dtype=self.dtype)
+        return [f, b]
+
+    def call(self, inputs, mask=None, training=None, initial_state=None):
+        if isinstance(inputs, (list, tuple)):
+            if initial_state is None and len(inputs) > 1:
+                initial_state = list(inputs[1:])
+            inputs = inputs[0]
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        kw = {"training": training}
+        fkw, bkw = dict(kw), dict(kw)
+        if mask is not None:
+            fkw["mask"] = bkw["mask"] = mask
+        if initial_state is not None:
+            half = len(initial_state) // 2
+            fkw["initial_state"] = list(initial_state[:half])
+            bkw["initial_state"] = list(initial_state[half:])
+        y_f = self.forward_layer(inputs, **fkw)
+        y_b = self.backward_layer(inputs, **bkw)
+        states = []
+        if self.return_state:
+            states = list(y_f[1:]) + list(y_b[1:])
+            y_f, y_b = y_f[0], y_b[0]
+        if self.return_sequences:
+            y_b = K.reverse(y_b, 1)
+        out = self._merge(y_f, y_b)
+        if self.return_state:
+            return (out if isinstance(out, list) else [out]) + states
+        return out
+
+    def compute_output_shape(self, input_shape):
+        shape = self.forward_layer.compute_output_shape(input_shape)
+        states = []
+        if self.return_state:
+            shape, states = shape[0], list(shape[1:])
+        shape = tuple(shape)
+        if self.merge_mode == "concat":
+            out = [shape[:-1] + (None if shape[-1] is None else 2 * shape[-1],)]
+        elif self.merge_mode is None:
+            out = [shape, shape]
+        else:
+            out = [shape]
+        if self.return_state:
+            return out + states + states
+        return out if self.merge_mode is None else out[0]
+
+    def compute_mask(self, inputs, mask=None):
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        out = mask if self.return_sequences else None
+        outs = [out, out] if self.merge_mode is None else [out]
+        if self.return_state:
+            from ckeras.layers.recurrent import _state_sizes
+            n = len(_state_sizes(self.forward_layer.cell))
+            return outs + [None] * (2 * n)
+        return outs if self.merge_mode is None else outs[0]
+
+    def reset_states(self, states=None):
+        if not self.stateful:
+            raise AttributeError("Layer must be stateful.")
+        if states is None:
+            self.forward_layer.reset_states()
+            self.backward_layer.reset_states()
+            return
+        half = len(states) // 2
+        self.forward_layer.reset_states(states[:half])
+        self.backward_layer.reset_states(states[half:])
+
+    def get_config(self):
+        from ckeras.layers import serialize
+        config = super().get_config()
+        config["layer"] = serialize(self._wrapped)
+        config["merge_mode"] = self.merge_mode
+        if self._custom_backward:
+            config["backward_layer"] = self._backward_config
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ckeras.layers import deserialize
+        config = dict(config)
+        layer = deserialize(config.pop("layer"), custom_objects=custom_objects)
+        backward = config.pop("backward_layer", None)
+        if backward is not None:
+            backward = deserialize(backward, custom_objects=custom_objects)
+        return cls(layer, backward_layer=backward, **config)
+
+
+class TimeDistributed(Layer):
+    """Applies `layer` to every temporal slice of an input (axis 1), with
+    the same weights at every step.
+
+    Args:
+        layer: a Layer instance.
+
+    Input shape:
+        `(batch, time, ...)`, rank >= 3.
+
+    Example:
+        >>> TimeDistributed(Dense(8))(np.ones((32, 10, 16))).shape
+        (32, 10, 8)
+    """
+
+    def __init__(self, layer, **kwargs):
+        if not isinstance(layer, Layer):
+            raise ValueError("Please initialize `TimeDistributed` layer with a "
+                             f"`tf.keras.layers.Layer` instance. Received: {layer}")
+        super().__init__(**kwargs)
+        self.layer = layer
+        self.supports_masking = True
+
+    def _check(self, input_shape):
+        shape = tuple(input_shape)
+        if len(shape) < 3:
+            raise ValueError(
+                f'`TimeDistributed` layer "{self.name}" requires an input of rank >= 3 '
+                f"(batch, time, ...). Received input_shape={shape}")
+        return shape
+
+    def build(self, input_shape):
+        shape = self._check(input_shape)
+        self.layer._maybe_build((None,) + shape[2:])
+        inner = self.layer.name + "/"
+        for w in self.layer.weights:
+            if w.name.startswith(inner):
+                w.name = f"{self.name}/{w.name[len(inner):]}"
+        self.built = True
+
+    def call(self, inputs, mask=None, training=None):
+        shape = self._check(inputs.shape)
+        B, T = shape[0], shape[1]
+        x = K.reshape(inputs, (B * T,) + tuple(shape[2:]))
+        kwargs = {}
+        from ckeras.engine.base_layer import _call_params
+        accepts_training, accepts_mask = _call_params(type(self.layer).call)
+        if accepts_training:
+            kwargs["training"] = training
+        if mask is not None and accepts_mask:
+            kwargs["mask"] = np.reshape(np.asarray(getattr(mask, "value", mask)), (B * T,) +
+                                        tuple(np.shape(mask)[2:]))
+        y = self.layer.call(x, **kwargs)
+        return K.reshape(y, (B, T) + tuple(y.shape[1:]))
+
+    def compute_output_shape(self, input_shape):
+        shape = self._check(input_shape)
+        inner = self.layer.compute_output_shape((shape[0],) + shape[2:])
+        return (shape[0], shape[1]) + tuple(inner[1:])
+
+    def compute_mask(self, inputs, mask=None):
+        return mask
+
+    def get_config(self):
+        from ckeras.layers import serialize
+        config = super().get_config()
+        config["layer"] = serialize(self.layer)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ckeras.layers import deserialize
+        config = dict(config)
+        layer = deserialize(config.pop("layer"), custom_objects=custom_objects)
+        return cls(layer, **config)

@@ -1,0 +1,444 @@
+/* Body of ck_rnn.c for one precision. Included twice by ck_rnn.c with T
+ * (element type) and CK_SUF (f32/f64) defined; not a public header. */
+
+#define CK_S(name) CK_RNN_CAT(name, CK_SUF)
+#define GEMM CK_S(ck_gemm_)
+#define ACT CK_S(ck_act_fwd_)
+#define CK_TRY(call) do { int st_ = (call); if (st_ != CK_OK) return st_; } while (0)
+
+/* d *= act'(.) from the activation's output y; the switch sits outside the
+ * loops so each one is a straight vectorizable body. */
+static void CK_S(rnn_dact_)(int code, size_t n, const T *y, T *d)
+{
+    size_t j;
+    switch (code) {
+    case CK_ACT_RELU:
+        for (j = 0; j < n; ++j) d[j] = y[j] > (T)0 ? d[j] : (T)0;
+        break;
+    case CK_ACT_SIGMOID:
+        for (j = 0; j < n; ++j) d[j] *= y[j] * ((T)1 - y[j]);
+        break;
+    case CK_ACT_TANH:
+        for (j = 0; j < n; ++j) d[j] *= (T)1 - y[j] * y[j];
+        break;
+    case CK_ACT_HARD_SIGMOID:
+        for (j = 0; j < n; ++j)
+            d[j] = (y[j] > (T)0 && y[j] < (T)1) ? d[j] * (T)0.2 : (T)0;
+        break;
+    default: /* linear */
+        break;
+    }
+}
+
+static void CK_S(rnn_add_rows_)(size_t rows, size_t cols, const T *b, T *y, size_t ldy)
+{
+    size_t i, j;
+    for (i = 0; i < rows; ++i) {
+        T *yi = y + i * ldy;
+        for (j = 0; j < cols; ++j) yi[j] += b[j];
+    }
+}
+
+/* out[j] = sum_i A[i, j]; rows outer so the inner loop runs along j. */
+static void CK_S(rnn_colsum_)(size_t rows, size_t cols, const T *A, size_t lda, T *out)
+{
+    size_t i, j;
+    for (j = 0; j < cols; ++j) out[j] = (T)0;
+    for (i = 0; i < rows; ++i) {
+        const T *ai = A + i * lda;
+        for (j = 0; j < cols; ++j) out[j] += ai[j];
+    }
+}
+
+static void CK_S(rnn_copy_)(size_t n, const T *src, T *dst)
+{
+    size_t j;
+    for (j = 0; j < n; ++j) dst[j] = src[j];
+}
+
+static void CK_S(rnn_zero_)(size_t n, T *dst)
+{
+    size_t j;
+    for (j = 0; j < n; ++j) dst[j] = (T)0;
+}
+
+/* Hp[b, t(s)] = h_{s-1}: the previous state aligned with the input-time
+ * gate rows, so dR is one GEMM over all B*T rows. */
+static void CK_S(rnn_prev_states_)(size_t B, size_t T_, size_t U, int gb, const T *h0,
+                                   const T *H, T *Hp)
+{
+    size_t bi, s;
+    for (bi = 0; bi < B; ++bi)
+        for (s = 0; s < T_; ++s) {
+            const size_t t = gb ? T_ - 1 - s : s;
+            const T *src = s ? H + (bi * T_ + s - 1) * U : h0 + bi * U;
+            CK_S(rnn_copy_)(U, src, Hp + (bi * T_ + t) * U);
+        }
+}
+
+/* The weight gradients shared by every unit, as GEMMs over all B*T rows:
+ * dW = x^T dG, dx = dG W^T. */
+static int CK_S(rnn_input_grads_)(size_t BT, size_t F, size_t N, const T *x,
+                                  const T *W, const T *dG, T *dx, T *dW)
+{
+    if (dW != NULL) CK_TRY(GEMM(1, 0, F, N, BT, (T)1, x, F, dG, N, (T)0, dW, N));
+    if (dx != NULL) CK_TRY(GEMM(0, 1, BT, F, N, (T)1, dG, N, W, N, (T)0, dx, F));
+    return CK_OK;
+}
+
+/* ------------------------------------------------------------------ LSTM */
+
+/* Gates through the vectorized ck_act passes, then the cell update. (A
+ * single fused loop calling the inline sigmoid/tanh measured 3x slower:
+ * GCC did not vectorize it.) */
+static void CK_S(lstm_cell_)(size_t U, T *g, const T *cp, T *c, T *h, int act,
+                                 int ract)
+{
+    T *gi = g, *gf = g + U, *gc = g + 2 * U, *go = g + 3 * U;
+    size_t j;
+    ACT(ract, 2 * U, g, g);
+    ACT(act, U, gc, gc);
+    ACT(ract, U, go, go);
+    for (j = 0; j < U; ++j) c[j] = gf[j] * cp[j] + gi[j] * gc[j];
+    ACT(act, U, c, h);
+    for (j = 0; j < U; ++j) h[j] *= go[j];
+}
+
+int CK_S(ck_lstm_fwd_)(size_t B, size_t T_, size_t F, size_t U, const T *x,
+                       const T *W, const T *R, const T *b, const T *h0, const T *c0,
+                       const uint8_t *mask, int gb, int act, int ract, T *G, T *H,
+                       T *C)
+{
+    const size_t G4 = 4 * U, ldg = T_ * G4, ldh = T_ * U;
+    size_t s, bi;
+    if (!ck_rnn_code_ok(act) || !ck_rnn_code_ok(ract)) return CK_ERR_CODE;
+    if (B == 0 || T_ == 0 || U == 0) return CK_OK;
+    if (W == NULL || R == NULL || h0 == NULL || c0 == NULL || G == NULL || H == NULL
+        || C == NULL || (F > 0 && x == NULL))
+        return CK_ERR_ARG;
+    /* The input projection of every timestep at once: the big GEMM. */
+    CK_TRY(GEMM(0, 0, B * T_, G4, F, (T)1, x, F, W, G4, (T)0, G, G4));
+    if (b != NULL) CK_S(rnn_add_rows_)(B * T_, G4, b, G, G4);
+    for (s = 0; s < T_; ++s) {
+        const size_t t = gb ? T_ - 1 - s : s;
+        const T *hp = s ? H + (s - 1) * U : h0;
+        const T *cp = s ? C + (s - 1) * U : c0;
+        const size_t ldp = s ? ldh : U;
+        /* Accumulate h_{s-1} R into the timestep-t rows in place (ld = T*4U). */
+        CK_TRY(GEMM(0, 0, B, G4, U, (T)1, hp, ldp, R, G4, (T)1, G + t * G4, ldg));
+        for (bi = 0; bi < B; ++bi) {
+            T *g = G + bi * ldg + t * G4;
+            T *hout = H + bi * ldh + s * U, *cout = C + bi * ldh + s * U;
+            if (mask != NULL && !mask[bi * T_ + t]) {
+                CK_S(rnn_copy_)(U, hp + bi * ldp, hout);
+                CK_S(rnn_copy_)(U, cp + bi * ldp, cout);
+                continue;
+            }
+            CK_S(lstm_cell_)(U, g, cp + bi * ldp, cout, hout, act, ract);
+        }
+    }
+    return CK_OK;
+}
+
+int CK_S(ck_lstm_bwd_)(size_t B, size_t T_, size_t F, size_t U, const T *x,
+                       const T *W, const T *R, const T *h0, const T *c0,
+                       const uint8_t *mask, int gb, int act, int ract, const T *G,
+                       const T *H, const T *C, const T *dH, T *dh, T *dc, T *dx,
+                       T *dW, T *dR, T *db, T *ws)
+{
+    const size_t G4 = 4 * U, ldg = T_ * G4, ldh = T_ * U;
+    T *dG = ws, *Hp = ws + B * T_ * G4, *ta = Hp + B * T_ * U, *tb = ta + U;
+    size_t s, bi, j;
+    if (!ck_rnn_code_ok(act) || !ck_rnn_code_ok(ract)) return CK_ERR_CODE;
+    if (B == 0 || T_ == 0 || U == 0) return CK_OK;
+    if (W == NULL || R == NULL || h0 == NULL || c0 == NULL || G == NULL || H == NULL
+        || C == NULL || dh == NULL || dc == NULL || ws == NULL || (F > 0 && x == NULL))
+        return CK_ERR_ARG;
+    for (s = T_; s-- > 0;) {
+        const size_t t = gb ? T_ - 1 - s : s;
+        const T *cp = s ? C + (s - 1) * U : c0;
+        const size_t ldp = s ? ldh : U;
+        for (bi = 0; bi < B; ++bi) {
+            T *dhr = dh + bi * U, *dcr = dc + bi * U;
+            T *dz = dG + bi * ldg + t * G4;
+            const T *g = G + bi * ldg + t * G4;
+            const T *cr = C + bi * ldh + s * U, *cpr = cp + bi * ldp;
+            if (dH != NULL) {
+                const T *dHr = dH + bi * ldh + s * U;
+                for (j = 0; j < U; ++j) dhr[j] += dHr[j];
+            }
+            if (mask != NULL && !mask[bi * T_ + t]) {
+                CK_S(rnn_zero_)(G4, dz); /* states carried: dh, dc pass through */
+                continue;
+            }
+            ACT(act, U, cr, ta); /* act(c_t), recomputed rather than stored */
+            for (j = 0; j < U; ++j) tb[j] = dhr[j] * g[3 * U + j];
+            CK_S(rnn_dact_)(act, U, ta, tb);
+            for (j = 0; j < U; ++j) {
+                const T dct = dcr[j] + tb[j];
+                dz[3 * U + j] = dhr[j] * ta[j];
+                dz[j] = dct * g[2 * U + j];
+                dz[2 * U + j] = dct * g[j];
+                dz[U + j] = dct * cpr[j];
+                dcr[j] = dct * g[U + j];
+                dhr[j] = (T)0; /* refilled by the GEMM below */
+            }
+            CK_S(rnn_dact_)(ract, 2 * U, g, dz);
+            CK_S(rnn_dact_)(act, U, g + 2 * U, dz + 2 * U);
+            CK_S(rnn_dact_)(ract, U, g + 3 * U, dz + 3 * U);
+        }
+        /* dh_{s-1} = dZ R^T; masked rows have dZ = 0 and keep their dh. */
+        CK_TRY(GEMM(0, 1, B, U, G4, (T)1, dG + t * G4, ldg, R, G4, (T)1, dh, U));
+    }
+    CK_TRY(CK_S(rnn_input_grads_)(B * T_, F, G4, x, W, dG, dx, dW));
+    if (dR != NULL) {
+        CK_S(rnn_prev_states_)(B, T_, U, gb, h0, H, Hp);
+        CK_TRY(GEMM(1, 0, U, G4, B * T_, (T)1, Hp, U, dG, G4, (T)0, dR, G4));
+    }
+    if (db != NULL) CK_S(rnn_colsum_)(B * T_, G4, dG, G4, db);
+    return CK_OK;
+}
+
+/* ------------------------------------------------------------------- GRU */
+
+int CK_S(ck_gru_fwd_)(size_t B, size_t T_, size_t F, size_t U, int ra, const T *x,
+                      const T *W, const T *R, const T *b, const T *h0,
+                      const uint8_t *mask, int gb, int act, int ract, T *G, T *H,
+                      T *HZH, T *ws)
+{
+    const size_t G3 = 3 * U, ldg = T_ * G3, ldh = T_ * U;
+    size_t s, bi, j;
+    if (!ck_rnn_code_ok(act) || !ck_rnn_code_ok(ract)) return CK_ERR_CODE;
+    if (B == 0 || T_ == 0 || U == 0) return CK_OK;
+    if (W == NULL || R == NULL || h0 == NULL || G == NULL || H == NULL || ws == NULL
+        || (ra && HZH == NULL) || (F > 0 && x == NULL))
+        return CK_ERR_ARG;
+    CK_TRY(GEMM(0, 0, B * T_, G3, F, (T)1, x, F, W, G3, (T)0, G, G3));
+    if (b != NULL) CK_S(rnn_add_rows_)(B * T_, G3, b, G, G3);
+    for (s = 0; s < T_; ++s) {
+        const size_t t = gb ? T_ - 1 - s : s;
+        const T *hp = s ? H + (s - 1) * U : h0;
+        const size_t ldp = s ? ldh : U;
+        if (ra) {
+            /* reset_after: one recurrent GEMM per step into HZ = h R + b1. */
+            T *HZ = ws;
+            CK_TRY(GEMM(0, 0, B, G3, U, (T)1, hp, ldp, R, G3, (T)0, HZ, G3));
+            if (b != NULL) CK_S(rnn_add_rows_)(B, G3, b + G3, HZ, G3);
+            for (bi = 0; bi < B; ++bi) {
+                T *g = G + bi * ldg + t * G3, *hz = HZ + bi * G3;
+                const T *hpr = hp + bi * ldp;
+                T *hout = H + bi * ldh + s * U;
+                CK_S(rnn_copy_)(U, hz + 2 * U, HZH + bi * ldh + t * U);
+                if (mask != NULL && !mask[bi * T_ + t]) {
+                    CK_S(rnn_copy_)(U, hpr, hout);
+                    continue;
+                }
+                for (j = 0; j < 2 * U; ++j) g[j] += hz[j];
+                ACT(ract, 2 * U, g, g);
+                for (j = 0; j < U; ++j) g[2 * U + j] += g[U + j] * hz[2 * U + j];
+                ACT(act, U, g + 2 * U, g + 2 * U);
+                for (j = 0; j < U; ++j)
+                    hout[j] = g[j] * hpr[j] + ((T)1 - g[j]) * g[2 * U + j];
+            }
+        } else {
+            /* reset_before: z, r need h R_zr; the candidate needs (r*h) R_h,
+             * so two dependent GEMMs per step. */
+            T *RH = ws;
+            CK_TRY(GEMM(0, 0, B, 2 * U, U, (T)1, hp, ldp, R, G3, (T)1, G + t * G3, ldg));
+            for (bi = 0; bi < B; ++bi) {
+                T *g = G + bi * ldg + t * G3, *rh = RH + bi * U;
+                const T *hpr = hp + bi * ldp;
+                if (mask != NULL && !mask[bi * T_ + t]) {
+                    CK_S(rnn_zero_)(U, rh);
+                    continue;
+                }
+                ACT(ract, 2 * U, g, g);
+                for (j = 0; j < U; ++j) rh[j] = g[U + j] * hpr[j];
+            }
+            CK_TRY(GEMM(0, 0, B, U, U, (T)1, RH, U, R + 2 * U, G3, (T)1,
+                        G + t * G3 + 2 * U, ldg));
+            for (bi = 0; bi < B; ++bi) {
+                T *g = G + bi * ldg + t * G3;
+                const T *hpr = hp + bi * ldp;
+                T *hout = H + bi * ldh + s * U;
+                if (mask != NULL && !mask[bi * T_ + t]) {
+                    CK_S(rnn_copy_)(U, hpr, hout);
+                    continue;
+                }
+                ACT(act, U, g + 2 * U, g + 2 * U);
+                for (j = 0; j < U; ++j)
+                    hout[j] = g[j] * hpr[j] + ((T)1 - g[j]) * g[2 * U + j];
+            }
+        }
+    }
+    return CK_OK;
+}
+
+int CK_S(ck_gru_bwd_)(size_t B, size_t T_, size_t F, size_t U, int ra, const T *x,
+                      const T *W, const T *R, const T *h0, const uint8_t *mask, int gb,
+                      int act, int ract, const T *G, const T *H, const T *HZH,
+                      const T *dH, T *dh, T *dx, T *dW, T *dR, T *db, T *ws)
+{
+    const size_t G3 = 3 * U, ldg = T_ * G3, ldh = T_ * U, BT = B * T_;
+    T *dG = ws, *dGR = ws + BT * G3;              /* dGR: reset_after only */
+    T *Hp = ra ? dGR + BT * G3 : ws + BT * G3;
+    T *RH = Hp + BT * U, *drh = RH + BT * U;      /* reset_before only */
+    size_t s, bi, j;
+    if (!ck_rnn_code_ok(act) || !ck_rnn_code_ok(ract)) return CK_ERR_CODE;
+    if (B == 0 || T_ == 0 || U == 0) return CK_OK;
+    if (W == NULL || R == NULL || h0 == NULL || G == NULL || H == NULL || dh == NULL
+        || ws == NULL || (ra && HZH == NULL) || (F > 0 && x == NULL))
+        return CK_ERR_ARG;
+    for (s = T_; s-- > 0;) {
+        const size_t t = gb ? T_ - 1 - s : s;
+        const T *hp = s ? H + (s - 1) * U : h0;
+        const size_t ldp = s ? ldh : U;
+        for (bi = 0; bi < B; ++bi) {
+            T *dhr = dh + bi * U, *dg = dG + bi * ldg + t * G3;
+            const T *g = G + bi * ldg + t * G3, *hpr = hp + bi * ldp;
+            const int off = mask != NULL && !mask[bi * T_ + t];
+            if (dH != NULL) {
+                const T *dHr = dH + bi * ldh + s * U;
+                for (j = 0; j < U; ++j) dhr[j] += dHr[j];
+            }
+            if (off) {
+                CK_S(rnn_zero_)(G3, dg);
+                if (ra) CK_S(rnn_zero_)(G3, dGR + bi * ldg + t * G3);
+                continue;
+            }
+            for (j = 0; j < U; ++j) {
+                dg[j] = dhr[j] * (hpr[j] - g[2 * U + j]);
+                dg[2 * U + j] = dhr[j] * ((T)1 - g[j]);
+            }
+            CK_S(rnn_dact_)(act, U, g + 2 * U, dg + 2 * U);
+            if (ra) {
+                T *dgr = dGR + bi * ldg + t * G3;
+                const T *hzh = HZH + bi * ldh + t * U;
+                for (j = 0; j < U; ++j) {
+                    dg[U + j] = dg[2 * U + j] * hzh[j];
+                    dhr[j] *= g[j];
+                }
+                CK_S(rnn_dact_)(ract, 2 * U, g, dg);
+                for (j = 0; j < 2 * U; ++j) dgr[j] = dg[j];
+                for (j = 0; j < U; ++j) dgr[2 * U + j] = dg[2 * U + j] * g[U + j];
+            }
+        }
+        if (ra) {
+            CK_TRY(GEMM(0, 1, B, U, G3, (T)1, dGR + t * G3, ldg, R, G3, (T)1, dh, U));
+            continue;
+        }
+        /* d(r*h) = dA_h R_h^T, needed before dr. */
+        CK_TRY(GEMM(0, 1, B, U, U, (T)1, dG + t * G3 + 2 * U, ldg, R + 2 * U, G3, (T)0,
+                    drh, U));
+        for (bi = 0; bi < B; ++bi) {
+            T *dhr = dh + bi * U, *dg = dG + bi * ldg + t * G3, *d = drh + bi * U;
+            const T *g = G + bi * ldg + t * G3, *hpr = hp + bi * ldp;
+            if (mask != NULL && !mask[bi * T_ + t]) continue;
+            for (j = 0; j < U; ++j) {
+                dg[U + j] = d[j] * hpr[j];
+                dhr[j] = dhr[j] * g[j] + d[j] * g[U + j];
+            }
+            CK_S(rnn_dact_)(ract, 2 * U, g, dg);
+        }
+        CK_TRY(GEMM(0, 1, B, U, 2 * U, (T)1, dG + t * G3, ldg, R, G3, (T)1, dh, U));
+    }
+    CK_TRY(CK_S(rnn_input_grads_)(BT, F, G3, x, W, dG, dx, dW));
+    if (dR != NULL) CK_S(rnn_prev_states_)(B, T_, U, gb, h0, H, Hp);
+    if (ra) {
+        if (dR != NULL)
+            CK_TRY(GEMM(1, 0, U, G3, BT, (T)1, Hp, U, dGR, G3, (T)0, dR, G3));
+        if (db != NULL) {
+            CK_S(rnn_colsum_)(BT, G3, dG, G3, db);
+            CK_S(rnn_colsum_)(BT, G3, dGR, G3, db + G3);
+        }
+        return CK_OK;
+    }
+    if (dR != NULL) {
+        size_t i;
+        for (i = 0; i < BT; ++i) {
+            const T *r = G + i * G3 + U, *hpi = Hp + i * U;
+            T *rh = RH + i * U;
+            for (j = 0; j < U; ++j) rh[j] = r[j] * hpi[j];
+        }
+        CK_TRY(GEMM(1, 0, U, 2 * U, BT, (T)1, Hp, U, dG, G3, (T)0, dR, G3));
+        CK_TRY(GEMM(1, 0, U, U, BT, (T)1, RH, U, dG + 2 * U, G3, (T)0, dR + 2 * U, G3));
+    }
+    if (db != NULL) CK_S(rnn_colsum_)(BT, G3, dG, G3, db);
+    return CK_OK;
+}
+
+/* ------------------------------------------------------------- SimpleRNN */
+
+int CK_S(ck_simple_fwd_)(size_t B, size_t T_, size_t F, size_t U, const T *x,
+                         const T *W, const T *R, const T *b, const T *h0,
+                         const uint8_t *mask, int gb, int act, T *G, T *H)
+{
+    const size_t ldg = T_ * U;
+    size_t s, bi;
+    if (!ck_rnn_code_ok(act)) return CK_ERR_CODE;
+    if (B == 0 || T_ == 0 || U == 0) return CK_OK;
+    if (W == NULL || R == NULL || h0 == NULL || G == NULL || H == NULL
+        || (F > 0 && x == NULL))
+        return CK_ERR_ARG;
+    CK_TRY(GEMM(0, 0, B * T_, U, F, (T)1, x, F, W, U, (T)0, G, U));
+    if (b != NULL) CK_S(rnn_add_rows_)(B * T_, U, b, G, U);
+    for (s = 0; s < T_; ++s) {
+        const size_t t = gb ? T_ - 1 - s : s;
+        const T *hp = s ? H + (s - 1) * U : h0;
+        const size_t ldp = s ? ldg : U;
+        CK_TRY(GEMM(0, 0, B, U, U, (T)1, hp, ldp, R, U, (T)1, G + t * U, ldg));
+        for (bi = 0; bi < B; ++bi) {
+            T *hout = H + bi * ldg + s * U;
+            if (mask != NULL && !mask[bi * T_ + t])
+                CK_S(rnn_copy_)(U, hp + bi * ldp, hout);
+            else
+                ACT(act, U, G + bi * ldg + t * U, hout);
+        }
+    }
+    return CK_OK;
+}
+
+int CK_S(ck_simple_bwd_)(size_t B, size_t T_, size_t F, size_t U, const T *x,
+                         const T *W, const T *R, const T *h0, const uint8_t *mask,
+                         int gb, int act, const T *H, const T *dH, T *dh, T *dx,
+                         T *dW, T *dR, T *db, T *ws)
+{
+    const size_t ldg = T_ * U, BT = B * T_;
+    T *dG = ws, *Hp = ws + BT * U;
+    size_t s, bi, j;
+    if (!ck_rnn_code_ok(act)) return CK_ERR_CODE;
+    if (B == 0 || T_ == 0 || U == 0) return CK_OK;
+    if (W == NULL || R == NULL || h0 == NULL || H == NULL || dh == NULL || ws == NULL
+        || (F > 0 && x == NULL))
+        return CK_ERR_ARG;
+    for (s = T_; s-- > 0;) {
+        const size_t t = gb ? T_ - 1 - s : s;
+        for (bi = 0; bi < B; ++bi) {
+            T *dhr = dh + bi * U, *dg = dG + bi * ldg + t * U;
+            if (dH != NULL) {
+                const T *dHr = dH + bi * ldg + s * U;
+                for (j = 0; j < U; ++j) dhr[j] += dHr[j];
+            }
+            if (mask != NULL && !mask[bi * T_ + t]) {
+                CK_S(rnn_zero_)(U, dg);
+                continue;
+            }
+            CK_S(rnn_copy_)(U, dhr, dg);
+            CK_S(rnn_dact_)(act, U, H + bi * ldg + s * U, dg);
+            CK_S(rnn_zero_)(U, dhr);
+        }
+        CK_TRY(GEMM(0, 1, B, U, U, (T)1, dG + t * U, ldg, R, U, (T)1, dh, U));
+    }
+    CK_TRY(CK_S(rnn_input_grads_)(BT, F, U, x, W, dG, dx, dW));
+    if (dR != NULL) {
+        CK_S(rnn_prev_states_)(B, T_, U, gb, h0, H, Hp);
+        CK_TRY(GEMM(1, 0, U, U, BT, (T)1, Hp, U, dG, U, (T)0, dR, U));
+    }
+    if (db != NULL) CK_S(rnn_colsum_)(BT, U, dG, U, db);
+    return CK_OK;
+}
+
+#undef CK_S
+#undef GEMM
+#undef ACT
+#undef CK_TRY

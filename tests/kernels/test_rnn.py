@@ -1,0 +1,156 @@
+"""Recurrent kernels: C (ckeras._ext._rnn) against the NumPy reference, and
+the reference's backward against central differences in float64."""
+import zlib
+
+import numpy as np
+import pytest
+
+from ckeras.backend import _reference_rnn as ref
+from ckeras.backend._reference import HARD_SIGMOID, LINEAR, RELU, SIGMOID, TANH
+
+rnn = pytest.importorskip("ckeras._ext._rnn")
+
+SHAPES = [  # B, T, F, U
+    (3, 5, 4, 6),
+    (1, 1, 2, 1),
+    (1, 7, 3, 5),
+    (4, 1, 1, 3),
+    (2, 3, 5, 1),
+]
+ACTS = [(TANH, SIGMOID), (RELU, HARD_SIGMOID), (LINEAR, TANH)]
+
+
+def _mask(rng, B, T, kind):
+    if kind == "none":
+        return None
+    m = rng.random((B, T)) > 0.35
+    if kind == "rows":      # a fully masked row and a fully kept one
+        m[0] = False
+        if B > 1:
+            m[-1] = True
+    return m
+
+
+def _data(unit, B, T, F, U, dtype, rng, ra=True):
+    g = {"lstm": 4, "gru": 3, "simple": 1}[unit]
+    x = rng.standard_normal((B, T, F)).astype(dtype)
+    W = (rng.standard_normal((F, g * U)) * 0.5).astype(dtype)
+    R = (rng.standard_normal((U, g * U)) * 0.5).astype(dtype)
+    bshape = (2, 3 * U) if unit == "gru" and ra else (g * U,)
+    b = (rng.standard_normal(bshape) * 0.3).astype(dtype)
+    h0 = (rng.standard_normal((B, U)) * 0.5).astype(dtype)
+    c0 = (rng.standard_normal((B, U)) * 0.5).astype(dtype)
+    return x, W, R, b, h0, c0
+
+
+def _fwd(mod, unit, args, mask, gb, act, ract, ra):
+    x, W, R, b, h0, c0 = args
+    if unit == "lstm":
+        return mod.lstm_fwd(x, W, R, b, h0, c0, mask, gb, act, ract)
+    if unit == "gru":
+        return mod.gru_fwd(x, W, R, b, h0, mask, gb, act, ract, ra)
+    return (mod.simple_fwd(x, W, R, b, h0, mask, gb, act),)
+
+
+def _bwd(mod, unit, args, mask, gb, act, ract, ra, saved, dH, dh, dc):
+    x, W, R, b, h0, c0 = args
+    if unit == "lstm":
+        H, C, G = saved
+        return mod.lstm_bwd(x, W, R, h0, c0, mask, gb, act, ract, G, H, C, dH, dh, dc)
+    if unit == "gru":
+        H, G, HZH = saved
+        return mod.gru_bwd(x, W, R, h0, mask, gb, act, ract, ra, G, H, HZH, dH, dh)
+    (H,) = saved
+    return mod.simple_bwd(x, W, R, h0, mask, gb, act, H, dH, dh)
+
+
+CASES = []
+for unit in ("lstm", "gru", "gru_rb", "simple"):
+    for shape in SHAPES:
+        for mk in ("none", "random", "rows"):
+            for gb in (False, True):
+                CASES.append((unit, shape, mk, gb))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("unit, shape, mk, gb", CASES)
+def test_c_matches_reference(unit, shape, mk, gb, dtype):
+    rng = np.random.default_rng(zlib.crc32(repr((unit, shape, mk, gb)).encode()))
+    ra = unit != "gru_rb"
+    unit = "gru" if unit.startswith("gru") else unit
+    B, T, F, U = shape
+    args = _data(unit, B, T, F, U, dtype, rng, ra)
+    mask = _mask(rng, B, T, mk)
+    tol = 2e-5 if dtype == np.float32 else 1e-11
+    for act, ract in ACTS:
+        out_c = _fwd(rnn, unit, args, mask, gb, act, ract, ra)
+        out_r = _fwd(ref, unit, args, mask, gb, act, ract, ra)
+        # linear/relu states can grow large: the error scales with them
+        scale = max(1.0, float(np.abs(out_r[0]).max()))
+        np.testing.assert_allclose(out_c[0], out_r[0], rtol=tol, atol=tol * scale)
+        assert out_c[0].dtype == dtype
+        dH = rng.standard_normal((B, T, U)).astype(dtype)
+        dh = rng.standard_normal((B, U)).astype(dtype)
+        dc = rng.standard_normal((B, U)).astype(dtype)
+        gc = _bwd(rnn, unit, args, mask, gb, act, ract, ra, out_c, dH, dh, dc)
+        gr = _bwd(ref, unit, args, mask, gb, act, ract, ra, out_r, dH, dh, dc)
+        for a, e in zip(gc, gr):
+            assert a.dtype == dtype
+            gscale = max(1.0, float(np.abs(e).max()))
+            np.testing.assert_allclose(a, e, rtol=20 * tol, atol=20 * tol * gscale)
+
+
+def _loss_and_grads(unit, args, mask, gb, act, ract, ra, wH, wh, wc):
+    out = _fwd(ref, unit, args, mask, gb, act, ract, ra)
+    H = out[0]
+    loss = (wH * H).sum() + (wh * H[:, -1]).sum()
+    if unit == "lstm":
+        loss += (wc * out[1][:, -1]).sum()
+    return loss, out
+
+
+@pytest.mark.parametrize("unit", ["lstm", "gru", "gru_rb", "simple"])
+@pytest.mark.parametrize("mk, gb", [("none", False), ("random", True), ("rows", False)])
+def test_reference_gradients_finite_differences(unit, mk, gb):
+    rng = np.random.default_rng(7)
+    ra = unit != "gru_rb"
+    unit = "gru" if unit.startswith("gru") else unit
+    B, T, F, U = 2, 4, 3, 3
+    args = list(_data(unit, B, T, F, U, np.float64, rng, ra))
+    mask = _mask(rng, B, T, mk)
+    wH, wh, wc = (rng.standard_normal(s) for s in ((B, T, U), (B, U), (B, U)))
+    act, ract = TANH, SIGMOID
+    _, saved = _loss_and_grads(unit, args, mask, gb, act, ract, ra, wH, wh, wc)
+    grads = _bwd(ref, unit, tuple(args), mask, gb, act, ract, ra, saved, wH, wh, wc)
+    gc = _bwd(rnn, unit, tuple(args), mask, gb, act, ract, ra,
+              _fwd(rnn, unit, tuple(args), mask, gb, act, ract, ra), wH, wh, wc)
+    # (dx, dW, dR, db, dh0[, dc0]) vs args (x, W, R, b, h0, c0)
+    order = [0, 1, 2, 3, 4] + ([5] if unit == "lstm" else [])
+    eps = 1e-6
+    for gi, ai in enumerate(order):
+        v = rng.standard_normal(args[ai].shape)
+        plus = [a.copy() for a in args]
+        minus = [a.copy() for a in args]
+        plus[ai] += eps * v
+        minus[ai] -= eps * v
+        lp, _ = _loss_and_grads(unit, tuple(plus), mask, gb, act, ract, ra, wH, wh, wc)
+        lm, _ = _loss_and_grads(unit, tuple(minus), mask, gb, act, ract, ra, wH, wh, wc)
+        fd = (lp - lm) / (2 * eps)
+        for g in (grads[gi], gc[gi]):
+            np.testing.assert_allclose((g * v).sum(), fd, rtol=1e-6, atol=1e-7)
+
+
+def test_bad_arguments():
+    rng = np.random.default_rng(0)
+    x, W, R, b, h0, c0 = _data("lstm", 2, 3, 4, 5, np.float32, rng)
+    for mod in (rnn, ref):
+        with pytest.raises(ValueError):
+            mod.lstm_fwd(x, W[:, :-1].copy(), R, b, h0, c0, None, False, TANH, SIGMOID)
+        with pytest.raises(ValueError):
+            mod.lstm_fwd(x, W, R, b, h0[:1].copy(), c0, None, False, TANH, SIGMOID)
+        with pytest.raises(ValueError):
+            mod.lstm_fwd(x, W, R, b, h0, c0, np.ones((2, 4), bool), False, TANH, SIGMOID)
+        with pytest.raises(ValueError):
+            mod.lstm_fwd(x, W, R, b, h0, c0, None, False, 4, SIGMOID)  # softmax
+        with pytest.raises(ValueError):
+            mod.lstm_fwd(x.astype(np.float64), W, R, b, h0, c0, None, False, TANH, SIGMOID)

@@ -1,0 +1,426 @@
+"""Recurrent layers against golden tf-keras 2.21 fixtures (tests/fixtures/recurrent,
+written by tools/make_fixtures_recurrent.py), the layer_test harness, the
+generic per-step path, and bad input."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from ckeras import backend as K
+from ckeras import layers as Lmod
+from ckeras.autograd import Tensor, grad
+from ckeras.backend._dispatch import use_kernels
+from ckeras.engine import Input
+from ckeras.engine.functional import Functional
+from ckeras.engine.sequential import Sequential
+from ckeras.layers import (
+    GRU, LSTM, RNN, Dense, Embedding, GRUCell, LSTMCell, Masking, SimpleRNN, SimpleRNNCell,
+    StackedRNNCells)
+
+from layer_test import assert_config_matches, layer_test
+
+FIX = os.path.join(os.path.dirname(__file__), os.pardir, "fixtures", "recurrent")
+CLASSES = {"SimpleRNN": SimpleRNN, "LSTM": LSTM, "GRU": GRU}
+
+
+def _cases():
+    path = os.path.join(FIX, "cases.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return {c["name"]: c for c in json.load(f)}
+
+
+CASES = _cases()
+
+
+def _load(name):
+    case = CASES[name]
+    a = np.load(os.path.join(FIX, name + ".npz"))
+    xs = [a[f"x{i}"] for i in range(case["inputs"])]
+    ws = [a[f"w{i}"] for i in range(case["weights"])]
+    ys = [a[f"y{i}"] for i in range(case["outputs"])]
+    return case, xs, ws, ys, a
+
+
+def _close(actual, expected, tol=1e-5):
+    np.testing.assert_allclose(np.asarray(actual), expected, rtol=tol, atol=tol)
+
+
+def _names(kind):
+    return sorted(n for n, c in CASES.items() if c["kind"] == kind)
+
+
+@pytest.fixture(params=["c", "numpy"])
+def kernel_mode(request):
+    with use_kernels(request.param):
+        yield request.param
+
+
+@pytest.mark.parametrize("name", _names("layer"))
+def test_golden_layer(name, kernel_mode):
+    case, xs, ws, ys, _ = _load(name)
+    K.clear_session()
+    layer = CLASSES[case["layer"]](**case["kwargs"])
+    out = layer(xs[0])
+    layer.set_weights(ws)
+    out = layer(xs[0])
+    outs = out if isinstance(out, list) else [out]
+    assert len(outs) == len(ys)
+    for o, y in zip(outs, ys):
+        _close(o, y)
+    # (tf-keras names these without the layer scope: built outside __call__)
+    assert [w.name.split("/", 1)[1] for w in layer.weights] == case["weight_names"]
+    assert_config_matches(layer.get_config(), case["config"])
+
+
+@pytest.mark.parametrize("name", _names("layer"))
+def test_golden_layer_generic_path(name):
+    """A subclassed cell takes the per-step autograd path: same numbers."""
+    case, xs, ws, ys, _ = _load(name)
+    K.clear_session()
+    ref = CLASSES[case["layer"]](**case["kwargs"])
+    kw = {k: v for k, v in ref.get_config().items()
+          if k in ("return_sequences", "return_state", "go_backwards")}
+    cell_cls = type("UserCell", (type(ref.cell),), {})
+    cell = cell_cls.from_config({k: v for k, v in ref.cell.get_config().items()
+                                 if k != "name"})
+    layer = RNN(cell, **kw)
+    layer(xs[0])
+    layer.set_weights(ws)
+    out = layer(xs[0])
+    outs = out if isinstance(out, list) else [out]
+    for o, y in zip(outs, ys):
+        _close(o, y)
+
+
+@pytest.mark.parametrize("name", _names("masking"))
+def test_golden_masking(name, kernel_mode):
+    case, xs, ws, ys, _ = _load(name)
+    K.clear_session()
+    inp = Input(tuple(case["input_shapes"][0]))
+    layer = CLASSES[case["layer"]](**case["kwargs"])
+    model = Functional(inp, layer(Masking(0.0)(inp)))
+    layer.set_weights(ws)
+    _close(model.predict(xs[0], verbose=0), ys[0])
+    assert [w.name for w in layer.weights] == case["weight_names"]
+    # eager, mask passed by hand
+    mask = np.any(xs[0] != 0, axis=-1)
+    _close(layer(xs[0], mask=mask), ys[0])
+
+
+@pytest.mark.parametrize("name", _names("masking_state"))
+def test_golden_masking_with_states(name, kernel_mode):
+    case, xs, ws, ys, _ = _load(name)
+    K.clear_session()
+    layer = CLASSES[case["layer"]](**case["kwargs"])
+    x, states = xs[0], xs[1:]
+    mask = np.any(x != 0, axis=-1)
+    layer(x, initial_state=states, mask=mask)
+    layer.set_weights(ws)
+    outs = layer(x, initial_state=states, mask=mask)
+    for o, y in zip(outs, ys):
+        _close(o, y)
+    # and through a functional model with Input states
+    K.clear_session()
+    inp = Input(x.shape[1:])
+    st = [Input((s.shape[1],)) for s in states]
+    layer = CLASSES[case["layer"]](**case["kwargs"])
+    model = Functional([inp] + st, layer(Masking(0.0)(inp), initial_state=st))
+    layer.set_weights(ws)
+    for o, y in zip(model.predict([x] + states, verbose=0), ys):
+        _close(o, y)
+
+
+@pytest.mark.parametrize("name", _names("embedding"))
+def test_golden_embedding_mask_zero(name, kernel_mode):
+    case, xs, ws, ys, _ = _load(name)
+    K.clear_session()
+    model = Sequential([Embedding(10, 4, mask_zero=True, input_length=xs[0].shape[1]),
+                        CLASSES[case["layer"]](**case["kwargs"])])
+    model.build((None, xs[0].shape[1]))
+    model.set_weights(ws)
+    _close(model.predict(xs[0], verbose=0), ys[0])
+
+
+@pytest.mark.parametrize("name", _names("initial_state"))
+def test_golden_initial_state(name, kernel_mode):
+    case, xs, ws, ys, _ = _load(name)
+    K.clear_session()
+    layer = CLASSES[case["layer"]](**case["kwargs"])
+    layer(xs[0], initial_state=xs[1:])
+    layer.set_weights(ws)
+    _close(layer(xs[0], initial_state=xs[1:]), ys[0])
+    # list-input form [x, *states]
+    _close(layer(list(xs)), ys[0])
+
+
+@pytest.mark.parametrize("name", _names("stateful"))
+def test_golden_stateful(name, kernel_mode):
+    case, xs, ws, ys, _ = _load(name)
+    K.clear_session()
+    B = xs[0].shape[0]
+    kwargs = dict(case["kwargs"])
+    model = Sequential([CLASSES[case["layer"]](batch_input_shape=(B,) + xs[0].shape[1:],
+                                               **kwargs)])
+    model.layers[0].set_weights(ws)
+    _close(model.predict(xs[0], batch_size=B, verbose=0), ys[0])
+    _close(model.predict(xs[1], batch_size=B, verbose=0), ys[1])
+    model.reset_states()
+    _close(model.predict(xs[1], batch_size=B, verbose=0), ys[2])
+    layer = model.layers[0]
+    with pytest.raises(ValueError, match=layer.name):
+        layer(xs[0][:1])
+
+
+@pytest.mark.parametrize("name", _names("train"))
+def test_golden_two_adam_steps(name, kernel_mode):
+    from ckeras.optimizers import Adam
+    case, xs, ws, ys, a = _load(name)
+    K.clear_session()
+    T, F = xs[0].shape[1:]
+    model = Sequential([CLASSES[case["layer"]](4, input_shape=(T, F)), Dense(1)])
+    model.set_weights(ws)
+    model.compile(optimizer=Adam(0.01), loss="mse")
+    loss1 = model.train_on_batch(xs[0], xs[1])
+    for i, w in enumerate(model.get_weights()):
+        _close(w, a[f"s1_w{i}"])
+    loss2 = model.train_on_batch(xs[0], xs[1])
+    for i, w in enumerate(model.get_weights()):
+        _close(w, a[f"s2_w{i}"])
+    _close(np.ravel(loss1)[0], a["loss1"])
+    _close(np.ravel(loss2)[0], a["loss2"])
+
+
+# ---------------------------------------------------------------- harness
+HARNESS = [
+    (SimpleRNN, {"units": 3}),
+    (SimpleRNN, {"units": 2, "return_sequences": True, "go_backwards": True}),
+    (LSTM, {"units": 3}),
+    (LSTM, {"units": 2, "return_sequences": True, "unit_forget_bias": False}),
+    (LSTM, {"units": 2, "recurrent_activation": "hard_sigmoid", "use_bias": False}),
+    (GRU, {"units": 3}),
+    (GRU, {"units": 2, "reset_after": False, "return_sequences": True}),
+    (GRU, {"units": 2, "activation": "elu"}),          # generic path (no kernel code)
+]
+
+
+@pytest.mark.parametrize("cls, kwargs", HARNESS,
+                         ids=[f"{c.__name__}-{i}" for i, (c, _) in enumerate(HARNESS)])
+def test_layer_harness(cls, kwargs):
+    layer_test(cls, kwargs, input_shape=(2, 4, 3), atol=1e-5, rtol=1e-5)
+
+
+def test_rnn_wrapper_harness():
+    layer_test(RNN, {"cell": LSTMCell(3), "return_sequences": True},
+               input_shape=(2, 4, 3), atol=1e-5, rtol=1e-5, test_models=False,
+               test_float64=False)   # kwargs share one cell instance
+
+
+# ------------------------------------------------------------- behaviour
+def test_stacked_cells_names_and_equivalence():
+    K.clear_session()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 4, 3)).astype("float32")
+    layer = RNN([LSTMCell(3), GRUCell(2)], return_state=True)
+    out = layer(x)
+    assert len(out) == 4    # output, h1, c1, h2
+    assert [w.name for w in layer.weights][:1] == ["rnn/stacked_rnn_cells/lstm_cell/kernel:0"]
+    assert [tuple(w.shape) for w in layer.weights] == [(3, 12), (3, 12), (12,), (3, 6),
+                                                       (2, 6), (2, 6)]
+    # = two layers in sequence
+    l1 = LSTM(3, return_sequences=True)
+    l2 = GRU(2)
+    l1(x)
+    l1.set_weights(layer.get_weights()[:3])
+    l2(l1(x))
+    l2.set_weights(layer.get_weights()[3:])
+    _close(out[0], np.asarray(l2(l1(x))))
+    cfg = layer.get_config()
+    again = RNN.from_config(json.loads(json.dumps(cfg)))
+    assert again.get_config()["cell"]["class_name"] == "StackedRNNCells"
+
+
+def test_gradients_fast_equal_generic():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, 5, 4))
+    mask = np.array([[1, 1, 1, 0, 0], [0, 1, 1, 1, 1], [1, 1, 1, 1, 1]], bool)
+    for cls, kw in ((LSTM, {}), (GRU, {}), (GRU, {"reset_after": False}), (SimpleRNN, {})):
+        K.clear_session()
+        fast = cls(3, return_sequences=True, go_backwards=True, dtype="float64", **kw)
+        fast(x)
+        cell = type("C", (type(fast.cell),), {}).from_config(
+            dict(fast.cell.get_config(), dtype="float64"))
+        slow = RNN(cell, return_sequences=True, go_backwards=True, dtype="float64")
+        slow(x)
+        slow.set_weights(fast.get_weights())
+        xt = Tensor(x, requires_grad=True)
+        g_fast = grad(fast(xt, mask=mask), [xt] + fast.trainable_weights,
+                      grad_outputs=[np.cos(np.arange(45.0)).reshape(3, 5, 3)])
+        xt2 = Tensor(x, requires_grad=True)
+        g_slow = grad(slow(xt2, mask=mask), [xt2] + slow.trainable_weights,
+                      grad_outputs=[np.cos(np.arange(45.0)).reshape(3, 5, 3)])
+        for a, b in zip(g_fast, g_slow):
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
+
+
+def test_dropout_training_only():
+    K.clear_session()
+    x = np.random.default_rng(2).standard_normal((4, 6, 3)).astype("float32")
+    layer = LSTM(5, dropout=0.5, recurrent_dropout=0.3)
+    base = np.asarray(layer(x))
+    np.testing.assert_array_equal(np.asarray(layer(x, training=False)), base)
+    trained = np.asarray(layer(x, training=True))
+    assert trained.shape == base.shape and not np.allclose(trained, base)
+    # one mask per call: a constant input sequence under input dropout only
+    cell = layer.cell
+    cell.reset_dropout_mask()
+    m1 = cell._masks("_dp_mask", 0.5, x[:, 0], 4, True)
+    m2 = cell._masks("_dp_mask", 0.5, x[:, 0], 4, True)
+    assert m1 is m2 and len(m1) == 4
+
+
+def test_unit_forget_bias_and_initializers():
+    K.clear_session()
+    layer = LSTM(2)
+    layer(np.zeros((1, 2, 3), "float32"))
+    np.testing.assert_array_equal(layer.cell.bias.value, [0, 0, 1, 1, 0, 0, 0, 0])
+    r = layer.cell.recurrent_kernel.value
+    np.testing.assert_allclose(r @ r.T, np.eye(2), atol=1e-5)   # orthogonal rows
+    g = GRU(5, reset_after=False)
+    g(np.zeros((1, 2, 4), "float32"))
+    assert g.count_params() == 150
+    g = GRU(5)
+    g(np.zeros((1, 2, 4), "float32"))
+    assert g.count_params() == 165
+
+
+def test_regularizers_and_constraints():
+    K.clear_session()
+    layer = SimpleRNN(3, kernel_regularizer="l2", recurrent_regularizer="l1",
+                      bias_regularizer="l2", activity_regularizer="l2",
+                      kernel_constraint="non_neg")
+    layer(np.ones((2, 3, 4), "float32"))
+    assert len(layer.losses) >= 3
+    assert layer.cell.kernel.constraint is not None
+
+
+def test_time_major():
+    K.clear_session()
+    x = np.random.default_rng(3).standard_normal((2, 5, 3)).astype("float32")
+    a = LSTM(4, return_sequences=True)
+    b = LSTM(4, return_sequences=True, time_major=True)
+    ya = a(x)
+    b(np.transpose(x, (1, 0, 2)))
+    b.set_weights(a.get_weights())
+    yb = b(np.transpose(x, (1, 0, 2)))
+    _close(np.transpose(np.asarray(yb), (1, 0, 2)), np.asarray(ya))
+
+
+def test_bad_input():
+    K.clear_session()
+    layer = LSTM(3, name="my_lstm")
+    with pytest.raises(ValueError, match="my_lstm"):
+        layer(np.zeros((2, 3), "float32"))
+    x = np.zeros((2, 4, 3), "float32")
+    layer = LSTM(3, name="my_lstm2")
+    layer(x)
+    with pytest.raises(ValueError, match="my_lstm2"):
+        layer(x, initial_state=[np.zeros((2, 3), "float32")])          # count
+    with pytest.raises(ValueError, match="my_lstm2"):
+        layer(x, initial_state=[np.zeros((2, 4), "float32")] * 2)      # shape
+    with pytest.raises(ValueError, match="my_lstm2"):
+        layer(x, mask=np.ones((2, 5), bool))
+    with pytest.raises(ValueError, match="stateful"):
+        Sequential([LSTM(3, stateful=True, input_shape=(4, 3))])
+    with pytest.raises(ValueError, match="my_lstm3"):
+        inp = Input((None, 3))
+        LSTM(3, stateful=True, name="my_lstm3")(inp)
+
+
+def test_symbolic_shapes_and_masks():
+    K.clear_session()
+    inp = Input((5,), dtype="int32")
+    e = Embedding(10, 4, mask_zero=True)(inp)
+    out, h, c = LSTM(3, return_sequences=True, return_state=True)(e)
+    assert tuple(out.shape) == (None, 5, 3) and tuple(h.shape) == (None, 3)
+    y = GRU(2)(out)
+    model = Functional(inp, y)
+    assert model.predict(np.array([[1, 2, 0, 0, 0]]), verbose=0).shape == (1, 2)
+    assert isinstance(Lmod.deserialize(Lmod.serialize(LSTM(2))), LSTM)
+
+
+def test_fit_stateful_carries_states():
+    K.clear_session()
+    model = Sequential([LSTM(3, stateful=True, batch_input_shape=(2, 4, 3)), Dense(1)])
+    model.compile("adam", "mse")
+    x = np.random.default_rng(4).standard_normal((4, 4, 3)).astype("float32")
+    y = np.zeros((4, 1), "float32")
+    model.fit(x, y, batch_size=2, epochs=1, shuffle=False, verbose=0)
+    st = model.layers[0].states
+    assert st[0].shape == (2, 3) and np.abs(st[0]).sum() > 0
+    model.reset_states()
+    assert np.abs(model.layers[0].states[0]).sum() == 0
+
+
+# ---------------------------------------------------------------- wrappers
+def _inner(spec):
+    cls_name, kw = spec
+    return getattr(Lmod, cls_name)(**kw)
+
+
+@pytest.mark.parametrize("name", _names("bidi") + _names("td"))
+def test_golden_wrappers(name, kernel_mode):
+    case, xs, ws, ys, _ = _load(name)
+    K.clear_session()
+    kw = dict(case["kwargs"])
+    inner = _inner(kw.pop("layer"))
+    masked = kw.pop("masked")
+    if case["kind"] == "td":
+        layer = Lmod.TimeDistributed(inner)
+    else:
+        back = kw.pop("backward", None)
+        layer = Lmod.Bidirectional(inner, backward_layer=_inner(back) if back else None, **kw)
+    inp = Input(xs[0].shape[1:])
+    model = Functional(inp, layer(Masking(0.0)(inp) if masked else inp))
+    layer.set_weights(ws)
+    out = model.predict(xs[0], verbose=0)
+    outs = out if isinstance(out, list) else [out]
+    assert len(outs) == len(ys)
+    for o, y in zip(outs, ys):
+        _close(o, y)
+    assert [w.name for w in layer.weights] == case["weight_names"]
+    assert_config_matches(layer.get_config(), case["config"])
+    again = type(layer).from_config(json.loads(json.dumps(layer.get_config())))
+    again(xs[0])
+    again.set_weights(ws)
+    if not masked:
+        got = again(xs[0])
+        for o, y in zip(got if isinstance(got, list) else [got], ys):
+            _close(o, y)
+
+
+def test_bidirectional_bad_input_and_training():
+    with pytest.raises(ValueError, match="Layer"):
+        Lmod.Bidirectional("lstm")
+    with pytest.raises(ValueError, match="my_dense"):
+        Lmod.Bidirectional(Dense(3, name="my_dense"))
+    with pytest.raises(ValueError, match="merge mode"):
+        Lmod.Bidirectional(LSTM(3), merge_mode="max")
+    with pytest.raises(ValueError, match="go_backwards"):
+        Lmod.Bidirectional(LSTM(3), backward_layer=LSTM(3))
+    with pytest.raises(ValueError, match="return_sequences"):
+        Lmod.Bidirectional(LSTM(3), backward_layer=LSTM(3, go_backwards=True,
+                                                        return_sequences=True))
+    with pytest.raises(ValueError):
+        Lmod.TimeDistributed(Dense(2))(np.zeros((2, 3), "float32"))
+    # a small Bidirectional text classifier trains
+    K.clear_session()
+    model = Sequential([Embedding(20, 4, mask_zero=True, input_length=6),
+                        Lmod.Bidirectional(LSTM(3)), Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy")
+    x = np.random.default_rng(5).integers(0, 20, (8, 6))
+    y = (x.sum(1) > 60).astype("float32")[:, None]
+    h = model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    assert np.isfinite(h.history["loss"]).all()
