@@ -45,7 +45,7 @@ static void CK_S(ck_conv_im2col_)(const ck_conv2d_shape *s, const T *x, size_t r
 }
 
 /* dx += col2im(col) for output rows [r0, r0 + m). */
-static void CK_S(ck_conv_col2im_)(const ck_conv2d_shape *s, const T *col, size_t r0,
+CK_TARGET_CLONES static void CK_S(ck_conv_col2im_)(const ck_conv2d_shape *s, const T *col, size_t r0,
                                   size_t m, T *dx)
 {
     const size_t C = s->C, KW = s->KW, K = s->KH * KW * C;
@@ -179,7 +179,7 @@ int CK_S(ck_conv2d_bwd_)(const ck_conv2d_shape *s, const T *x, const T *w, const
                 const ptrdiff_t iw0 = (ptrdiff_t)(ow * s->SW) - (ptrdiff_t)s->PL; \
                 const size_t xn = n * s->H * s->W * C;
 
-int CK_S(ck_pool2d_max_fwd_)(const ck_conv2d_shape *s, const T *x, T *y, int *idx)
+CK_TARGET_CLONES int CK_S(ck_pool2d_max_fwd_)(const ck_conv2d_shape *s, const T *x, T *y, int *idx)
 {
     if ((x == NULL || y == NULL) && s->N * s->OH * s->OW * s->C > 0) return CK_ERR_ARG;
     {
@@ -220,7 +220,7 @@ int CK_S(ck_pool2d_max_fwd_)(const ck_conv2d_shape *s, const T *x, T *y, int *id
     return CK_OK;
 }
 
-int CK_S(ck_pool2d_max_bwd_)(const ck_conv2d_shape *s, const int *idx, const T *dy, T *dx)
+CK_TARGET_CLONES int CK_S(ck_pool2d_max_bwd_)(const ck_conv2d_shape *s, const int *idx, const T *dy, T *dx)
 {
     const size_t C = s->C, HW = s->H * s->W;
     size_t n, p, c;
@@ -239,7 +239,7 @@ int CK_S(ck_pool2d_max_bwd_)(const ck_conv2d_shape *s, const int *idx, const T *
     return CK_OK;
 }
 
-int CK_S(ck_pool2d_avg_fwd_)(const ck_conv2d_shape *s, const T *x, T *y)
+CK_TARGET_CLONES int CK_S(ck_pool2d_avg_fwd_)(const ck_conv2d_shape *s, const T *x, T *y)
 {
     if ((x == NULL || y == NULL) && s->N * s->OH * s->OW * s->C > 0) return CK_ERR_ARG;
     {
@@ -268,7 +268,7 @@ int CK_S(ck_pool2d_avg_fwd_)(const ck_conv2d_shape *s, const T *x, T *y)
     return CK_OK;
 }
 
-int CK_S(ck_pool2d_avg_bwd_)(const ck_conv2d_shape *s, const T *dy, T *dx)
+CK_TARGET_CLONES int CK_S(ck_pool2d_avg_bwd_)(const ck_conv2d_shape *s, const T *dy, T *dx)
 {
     if (dx == NULL) return CK_ERR_ARG;
     memset(dx, 0, s->N * s->H * s->W * s->C * sizeof(T));

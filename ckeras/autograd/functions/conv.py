@@ -1,6 +1,8 @@
-"""Convolution and pooling on channels_last arrays (NumPy reference versions).
+"""Convolution and pooling Functions on channels_last arrays.
 
-Both loop over the kernel/window offsets (a few iterations) and do one
+1-D and 2-D run on the kernels of `ckeras.backend._dispatch` (C im2col +
+GEMM with fused bias and activation, or the NumPy reference); 3-D uses the
+NumPy loops of `_ConvND`/`_PoolND` below. Those loop over the kernel/window offsets (a few iterations) and do one
 vectorised product or comparison per offset, so every spatial rank (1-D, 2-D,
 3-D) shares the code. `pads` is one (before, after) pair per spatial axis,
 already resolved from 'valid'/'same'/'causal' by the caller.
@@ -44,8 +46,8 @@ def _window(xp, offset, strides, dilations, outs):
     return tuple(idx)
 
 
-class Conv(Function):
-    """y = sum over kernel offsets of window(x) @ w[offset]; x (B, *S, Cin), w (*K, Cin, Cout)."""
+class _ConvND:
+    """(N-D NumPy) y = sum over kernel offsets of window(x) @ w[offset]; x (B, *S, Cin), w (*K, Cin, Cout)."""
 
     def forward(self, x, w):
         sp = x.ndim - 2
@@ -83,8 +85,8 @@ class Conv(Function):
         return dx, dw
 
 
-class Pool(Function):
-    """Max or average pooling; average counts only the non-padded entries (as TF)."""
+class _PoolND:
+    """(N-D NumPy) Max or average pooling; average counts only the non-padded entries (as TF)."""
 
     def forward(self, x):
         sp = x.ndim - 2
@@ -136,3 +138,279 @@ class Pool(Function):
         crop = (slice(None),) + tuple(slice(a, a + n) for (a, _), n in
                                       zip(self.pads, self.xshape[1:-1])) + (slice(None),)
         return dxp[crop]
+
+
+# ----------------------------------------------------------------------------------
+# Kernel-backed Functions (1-D and 2-D)
+# ----------------------------------------------------------------------------------
+_kernels = None
+
+
+def kernels():
+    global _kernels
+    if _kernels is None:
+        from ckeras.backend._dispatch import kernels as k
+        _kernels = k
+    return _kernels()
+
+
+def _ref():
+    from ckeras.backend import _reference
+    return _reference
+
+
+def _c(a, dtype):
+    if a.dtype != dtype or not a.flags.c_contiguous:
+        a = np.ascontiguousarray(a, dtype=dtype)
+    return a
+
+
+def _as_2d(x, w, strides, dilations, pads, outs):
+    """1-D problems as 2-D ones with H == 1 (views, no copies)."""
+    if x.ndim == 3:
+        x = x[:, None]
+        if w is not None:
+            w = w[None]
+        strides, dilations = (1,) + tuple(strides), (1,) + tuple(dilations)
+        pads = ((0, 0),) + tuple(pads)
+        outs = (1,) + tuple(outs)
+    return x, w, tuple(strides), tuple(dilations), (pads[0][0], pads[1][0]), tuple(outs)
+
+
+def _work_dtype(*arrays):
+    dt = np.result_type(*[a.dtype for a in arrays if a is not None])
+    return dt if dt in (np.float32, np.float64) else np.dtype(np.float64 if dt == np.float64
+                                                              else np.float32)
+
+
+class Conv(Function):
+    """y = act(conv(x, w) + b) as one node; x (B, *S, Cin), w (*K, Cin, Cout).
+
+    Attributes: strides, dilations (one int per spatial axis), padding
+    ('valid', 'same', 'causal'), code (fused activation, default linear).
+    `b` is optional: `Conv.apply(x, w)` or `Conv.apply(x, w, b)`.
+    """
+
+    code = 0
+
+    def forward(self, x, w, b=None):
+        sp = x.ndim - 2
+        if sp == 3:
+            self.nd = True
+            y = _ConvND.forward(self, x, w)
+            if b is not None:
+                y = y + b
+            y = _ref()._act(self.code, y)
+            self.y = y
+            return y
+        self.nd = False
+        dt = _work_dtype(x, w, b)
+        x, w = _c(x, dt), _c(w, dt)
+        b = None if b is None else _c(b, dt)
+        pads, outs = conv_pads(x.shape[1:-1], w.shape[:sp], self.strides, self.dilations,
+                               self.padding)
+        x4, w4, s, d, p, o = _as_2d(x, w, self.strides, self.dilations, pads, outs)
+        y = kernels().conv2d_fwd(_c(x4, dt), _c(w4, dt), b, self.code, s, d, p, o)
+        self.geom = (s, d, p)
+        self.x4, self.w4, self.y4, self.xshape, self.wshape = x4, w4, y, x.shape, w.shape
+        self.has_b = b is not None
+        return y.reshape((x.shape[0],) + tuple(outs) + (w.shape[-1],))
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        if self.nd:
+            dz = _ref()._act_grad(self.code, self.y, g)
+            dx, dw = _ConvND.backward(self, dz)
+            db = dz.reshape(-1, dz.shape[-1]).sum(0) if len(need) > 2 and need[2] else None
+            return (dx, dw, db)[:len(need)]
+        s, d, p = self.geom
+        g4 = _c(g.reshape(self.y4.shape), self.y4.dtype)
+        dx, dw, db = kernels().conv2d_bwd(
+            self.x4, self.w4, self.y4, g4, self.code, s, d, p, need_dx=bool(need[0]),
+            need_dw=bool(need[1]), need_db=len(need) > 2 and bool(need[2]) and self.has_b)
+        if dx is not None:
+            dx = dx.reshape(self.xshape)
+        if dw is not None:
+            dw = dw.reshape(self.wshape)
+        return (dx, dw, db)[:len(need)]
+
+
+class Pool(Function):
+    """Max or average pooling (average counts only the non-padded entries, as TF).
+
+    Attributes: pool_size, strides (one int per spatial axis), padding
+    ('valid'/'same'), mode ('max'/'avg').
+    """
+
+    def forward(self, x):
+        sp = x.ndim - 2
+        if sp == 3:
+            self.nd = True
+            return _PoolND.forward(self, x)
+        self.nd = False
+        self.xdtype = x.dtype
+        dt = _work_dtype(x)
+        x = _c(x, dt)
+        ones = (1,) * sp
+        pads, outs = conv_pads(x.shape[1:-1], self.pool_size, self.strides, ones,
+                               self.padding)
+        x4, k4, s, _, p, o = _as_2d(x, np.empty(tuple(self.pool_size) + (0, 0)), self.strides,
+                                    ones, pads, outs)
+        self.mode_code = 0 if self.mode == "max" else 1
+        y, self.idx = kernels().pool2d_fwd(x4, k4.shape[:2], s, p, o, self.mode_code)
+        self.geom = (k4.shape[:2], s, p)
+        self.x4shape, self.xshape, self.y4shape = x4.shape, x.shape, y.shape
+        return y.reshape((x.shape[0],) + tuple(outs) + (x.shape[-1],)).astype(
+            self.xdtype, copy=False)
+
+    def backward(self, g):
+        if self.nd:
+            return _PoolND.backward(self, g)
+        k, s, p = self.geom
+        g4 = _c(g.reshape(self.y4shape), np.result_type(g.dtype, np.float32))
+        dx = kernels().pool2d_bwd(g4, self.idx, self.x4shape, k, s, p, self.mode_code)
+        return dx.reshape(self.xshape)
+
+
+def transpose_pads(in_sizes, out_sizes, k_sizes, strides, dilations, padding):
+    """Leading pads of the forward conv (output -> input sizes) that a transposed
+    conv inverts: TF's conv2d_backprop_input rule."""
+    pads = []
+    for n, o, k, s, d in zip(in_sizes, out_sizes, k_sizes, strides, dilations):
+        ek = (k - 1) * d + 1
+        if padding == "same":
+            total = max((n - 1) * s + ek - o, 0)
+            pads.append((total // 2, total - total // 2))
+        else:
+            pads.append((0, 0))
+    return tuple(pads)
+
+
+class ConvTranspose(Function):
+    """Transposed convolution y = act(conv_transpose(x, w) + b) (the gradient of
+    a convolution with respect to its input); x (B, *S, Cin), w (*K, Cout, Cin).
+
+    Attributes: strides, dilations, padding ('valid'/'same'), out_sizes (the
+    spatial output sizes), code.
+    """
+
+    code = 0
+
+    def forward(self, x, w, b=None):
+        sp = x.ndim - 2
+        dt = _work_dtype(x, w, b)
+        x, w = _c(x, dt), _c(w, dt)
+        b = None if b is None else _c(b, dt)
+        pads = transpose_pads(x.shape[1:-1], self.out_sizes, w.shape[:sp], self.strides,
+                              self.dilations, self.padding)
+        x4, w4, s, d, p, _ = _as_2d(x, w, self.strides, self.dilations, pads, x.shape[1:-1])
+        out4 = (1,) + tuple(self.out_sizes) if sp == 1 else tuple(self.out_sizes)
+        yshape4 = (x.shape[0],) + out4 + (w.shape[-2],)
+        x4, w4 = _c(x4, dt), _c(w4, dt)
+        z, _, _ = kernels().conv2d_bwd(None, w4, None, x4, 0, s, d, p, need_dx=True,
+                                       need_dw=False, need_db=False, x_shape=yshape4)
+        ref = _ref()
+        if b is not None:
+            z += b
+        y = z if self.code == 0 else np.ascontiguousarray(ref._act(self.code, z), dtype=dt)
+        self.geom = (s, d, p)
+        self.x4, self.w4, self.y4, self.xshape, self.wshape = x4, w4, y, x.shape, w.shape
+        return y.reshape((x.shape[0],) + tuple(self.out_sizes) + (w.shape[-2],))
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        s, d, p = self.geom
+        g4 = _c(g.reshape(self.y4.shape), self.y4.dtype)
+        dz = _c(_ref()._act_grad(self.code, self.y4, g4), self.y4.dtype)
+        k = kernels()
+        dx = dw = db = None
+        if need[0]:
+            dx = k.conv2d_fwd(dz, self.w4, None, 0, s, d, p, self.x4.shape[1:3])
+            dx = dx.reshape(self.xshape)
+        if need[1]:
+            _, dw, _ = k.conv2d_bwd(dz, self.w4, None, self.x4, 0, s, d, p, need_dx=False,
+                                    need_dw=True, need_db=False)
+            dw = dw.reshape(self.wshape)
+        if len(need) > 2 and need[2]:
+            db = dz.reshape(-1, dz.shape[-1]).sum(0)
+        return (dx, dw, db)[:len(need)]
+
+
+class DepthwiseConv(Function):
+    """Depthwise convolution: each input channel c convolved with its own
+    w[..., c, :] (depth multiplier M); x (B, *S, C), w (*K, C, M) ->
+    (B, *S', C*M), channel c*M + m. NumPy over kernel offsets.
+
+    Attributes: strides, dilations, padding ('valid'/'same').
+    """
+
+    def forward(self, x, w):
+        dt = _work_dtype(x, w)
+        x, w = _c(x, dt), _c(w, dt)
+        sp = x.ndim - 2
+        pads, outs = conv_pads(x.shape[1:-1], w.shape[:sp], self.strides, self.dilations,
+                               self.padding)
+        x4, w4, s, d, p, o = _as_2d(x, w, self.strides, self.dilations, pads, outs)
+        ref = _ref()
+        xp = ref._conv_padded(x4, w4.shape[:2], s, d, p, o)
+        N, C, M = x.shape[0], w.shape[-2], w.shape[-1]
+        y = np.zeros((N,) + o + (C, M), dt)
+        for kh in range(w4.shape[0]):
+            for kw in range(w4.shape[1]):
+                sl = ref._conv_window((kh, kw), s, d, o, p)
+                y += xp[:, sl[0], sl[1], :, None] * w4[kh, kw]
+        self.xp, self.w4, self.geom, self.xshape, self.wshape = xp, w4, (s, d, p, o), x.shape, w.shape
+        return y.reshape((N,) + tuple(outs) + (C * M,))
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        s, d, p, o = self.geom
+        ref = _ref()
+        xp, w4 = self.xp, self.w4
+        C, M = w4.shape[-2:]
+        g5 = g.reshape((g.shape[0],) + o + (C, M))
+        dxp = np.zeros_like(xp) if need[0] else None
+        dw = np.zeros_like(w4) if need[1] else None
+        for kh in range(w4.shape[0]):
+            for kw in range(w4.shape[1]):
+                sl = ref._conv_window((kh, kw), s, d, o, p)
+                win = xp[:, sl[0], sl[1], :]
+                if dw is not None:
+                    dw[kh, kw] = np.einsum("nhwc,nhwcm->cm", win, g5)
+                if dxp is not None:
+                    dxp[:, sl[0], sl[1], :] += np.einsum("nhwcm,cm->nhwc", g5, w4[kh, kw])
+        dx = None
+        if dxp is not None:
+            H, W = (1,) + self.xshape[1:2] if len(self.xshape) == 3 else self.xshape[1:3]
+            dx = dxp[:, p[0]:p[0] + H, p[1]:p[1] + W, :].reshape(self.xshape)
+        return dx, None if dw is None else dw.reshape(self.wshape)
+
+
+class Pad(Function):
+    """Zero padding of the spatial axes; `pads` is one (before, after) pair per axis
+    of x (batch and channel pairs included)."""
+
+    def forward(self, x):
+        self.crop = tuple(slice(a, a + n) for (a, _), n in zip(self.pads, x.shape))
+        return np.pad(x, self.pads)
+
+    def backward(self, g):
+        return np.ascontiguousarray(g[self.crop])
+
+
+class Resize(Function):
+    """Separable linear resampling: for each axis in `axes`, y = mats[i] applied
+    along that axis (mats[i] is (n_out, n_in)); used by bilinear UpSampling2D."""
+
+    def forward(self, x):
+        y = x
+        for ax, m in zip(self.axes, self.mats):
+            y = np.moveaxis(np.tensordot(m.astype(x.dtype, copy=False), np.moveaxis(y, ax, 0),
+                                         axes=(1, 0)), 0, ax)
+        return np.ascontiguousarray(y)
+
+    def backward(self, g):
+        for ax, m in zip(reversed(self.axes), reversed(self.mats)):
+            g = np.moveaxis(np.tensordot(m.T.astype(g.dtype, copy=False), np.moveaxis(g, ax, 0),
+                                         axes=(1, 0)), 0, ax)
+        return np.ascontiguousarray(g)

@@ -1,0 +1,187 @@
+"""Convolution and pooling kernels (ckeras._ext._conv) against their NumPy
+references (ckeras.backend._reference), and both against finite differences."""
+import numpy as np
+import pytest
+
+from ckeras._ext import _conv
+from ckeras.autograd.functions.conv import conv_pads
+from ckeras.backend import _reference as ref
+
+DTYPES = [np.float32, np.float64]
+IMPLS = {"c": _conv, "numpy": ref}
+
+# (N, H, W, C, KH, KW, O, strides, dilations, padding)
+CONV_CASES = [
+    (2, 7, 6, 3, 3, 3, 4, (1, 1), (1, 1), "valid"),
+    (1, 7, 7, 2, 3, 3, 5, (2, 2), (1, 1), "same"),
+    (3, 8, 5, 1, 2, 3, 2, (2, 1), (1, 1), "same"),
+    (2, 9, 9, 3, 3, 2, 3, (1, 2), (2, 2), "valid"),
+    (2, 9, 8, 2, 3, 3, 3, (1, 1), (2, 3), "same"),
+    (2, 5, 5, 4, 1, 1, 3, (1, 1), (1, 1), "valid"),     # 1x1: no im2col
+    (2, 5, 6, 4, 1, 1, 3, (2, 2), (1, 1), "valid"),     # 1x1 strided
+    (1, 1, 11, 3, 1, 3, 2, (1, 1), (1, 2), "causal"),  # Conv1D causal dilated
+    (1, 1, 10, 2, 1, 4, 3, (1, 3), (1, 1), "same"),    # Conv1D same strided
+    (1, 3, 3, 2, 3, 3, 2, (1, 1), (1, 1), "same"),
+    (2, 40, 37, 9, 3, 3, 7, (1, 1), (1, 1), "same"),    # several im2col blocks
+]
+
+
+def _geometry(H, W, KH, KW, strides, dilations, padding):
+    if padding == "causal":
+        pads, outs = conv_pads((W,), (KW,), strides[1:], dilations[1:], "causal")
+        return (0, pads[0][0]), (H, outs[0])
+    pads, outs = conv_pads((H, W), (KH, KW), strides, dilations, padding)
+    return (pads[0][0], pads[1][0]), outs
+
+
+def _conv_problem(case, dtype, seed=0):
+    N, H, W, C, KH, KW, O, strides, dilations, padding = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, H, W, C)).astype(dtype)
+    w = (rng.standard_normal((KH, KW, C, O)) / np.sqrt(KH * KW * C)).astype(dtype)
+    b = rng.standard_normal(O).astype(dtype)
+    pads, outs = _geometry(H, W, KH, KW, strides, dilations, padding)
+    return x, w, b, strides, dilations, pads, outs
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("code", [0, 1, 2, 3, 4, 5])
+@pytest.mark.parametrize("case", CONV_CASES)
+def test_conv_fwd_bwd_c_matches_reference(case, code, dtype):
+    x, w, b, s, d, pads, outs = _conv_problem(case, dtype)
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    y_c = _conv.conv2d_fwd(x, w, b, code, s, d, pads, outs)
+    y_r = ref.conv2d_fwd(x, w, b, code, s, d, pads, outs)
+    assert y_c.dtype == dtype and y_c.shape == y_r.shape
+    np.testing.assert_allclose(y_c, y_r, atol=tol, rtol=tol)
+    dy = np.random.default_rng(1).standard_normal(y_r.shape).astype(dtype)
+    got = _conv.conv2d_bwd(x, w, y_r, dy, code, s, d, pads)
+    want = ref.conv2d_bwd(x, w, y_r, dy, code, s, d, pads)
+    for g, e, name in zip(got, want, ("dx", "dw", "db")):
+        assert g.shape == e.shape and g.dtype == dtype, name
+        np.testing.assert_allclose(g, e, atol=10 * tol, rtol=10 * tol, err_msg=name)
+
+
+@pytest.mark.parametrize("impl", ["c", "numpy"])
+def test_conv_bwd_partial_and_no_bias(impl):
+    k = IMPLS[impl]
+    x, w, b, s, d, pads, outs = _conv_problem(CONV_CASES[1], np.float64)
+    y = k.conv2d_fwd(x, w, None, 0, s, d, pads, outs)
+    y_b = k.conv2d_fwd(x, w, b, 0, s, d, pads, outs)
+    np.testing.assert_allclose(y_b, y + b, atol=1e-12)
+    dy = np.ones_like(y)
+    dx, dw, db = k.conv2d_bwd(None, w, None, dy, 0, s, d, pads, need_dw=False,
+                              need_db=False, x_shape=x.shape)
+    assert dw is None and db is None
+    full = k.conv2d_bwd(x, w, None, dy, 0, s, d, pads)
+    np.testing.assert_allclose(dx, full[0], atol=1e-12)
+
+
+def _fd_check(f, args, i, grad, eps=1e-6, n=6, seed=0):
+    """Directional finite differences of scalar f along random directions."""
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        v = rng.standard_normal(args[i].shape)
+        a_p = list(args)
+        a_m = list(args)
+        a_p[i] = args[i] + eps * v
+        a_m[i] = args[i] - eps * v
+        fd = (f(*a_p) - f(*a_m)) / (2 * eps)
+        np.testing.assert_allclose(np.sum(grad * v), fd, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("impl", ["c", "numpy"])
+@pytest.mark.parametrize("code", [0, 2, 3])
+@pytest.mark.parametrize("case", [CONV_CASES[i] for i in (1, 3, 4, 5, 7)])
+def test_conv_gradient_finite_differences(case, code, impl):
+    k = IMPLS[impl]
+    x, w, b, s, d, pads, outs = _conv_problem(case, np.float64)
+    dy = np.random.default_rng(2).standard_normal(
+        (x.shape[0],) + tuple(outs) + (w.shape[3],))
+
+    def loss(x_, w_, b_):
+        return float(np.sum(k.conv2d_fwd(x_, w_, b_, code, s, d, pads, outs) * dy))
+
+    y = k.conv2d_fwd(x, w, b, code, s, d, pads, outs)
+    dx, dw, db = k.conv2d_bwd(x, w, y, dy, code, s, d, pads)
+    for i, g in enumerate((dx, dw, db)):
+        _fd_check(loss, (x, w, b), i, g)
+
+
+# (N, H, W, C, KH, KW, strides, padding)
+POOL_CASES = [
+    (2, 6, 6, 3, 2, 2, (2, 2), "valid"),
+    (2, 7, 7, 2, 2, 2, (2, 2), "valid"),
+    (1, 7, 5, 3, 3, 2, (2, 1), "same"),
+    (2, 5, 5, 1, 3, 3, (1, 1), "same"),
+    (1, 1, 7, 4, 1, 2, (1, 2), "valid"),   # 1-D, L=7 -> 3
+    (1, 1, 9, 2, 1, 3, (1, 2), "same"),
+]
+
+
+def _pool_problem(case, dtype, seed=0):
+    N, H, W, C, KH, KW, strides, padding = case
+    x = np.random.default_rng(seed).standard_normal((N, H, W, C)).astype(dtype)
+    pads, outs = conv_pads((H, W), (KH, KW), strides, (1, 1), padding)
+    return x, (KH, KW), strides, (pads[0][0], pads[1][0]), outs
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mode", [0, 1])
+@pytest.mark.parametrize("case", POOL_CASES)
+def test_pool_c_matches_reference(case, mode, dtype):
+    x, k, s, pads, outs = _pool_problem(case, dtype)
+    y_c, i_c = _conv.pool2d_fwd(x, k, s, pads, outs, mode)
+    y_r, i_r = ref.pool2d_fwd(x, k, s, pads, outs, mode)
+    tol = 1e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(y_c, y_r, atol=tol, rtol=tol)
+    if mode == 0:
+        np.testing.assert_array_equal(i_c, i_r)
+    dy = np.random.default_rng(3).standard_normal(y_r.shape).astype(dtype)
+    dx_c = _conv.pool2d_bwd(dy, i_c, x.shape, k, s, pads, mode)
+    dx_r = ref.pool2d_bwd(dy, i_r, x.shape, k, s, pads, mode)
+    np.testing.assert_allclose(dx_c, dx_r, atol=tol, rtol=tol)
+
+
+def test_pool_1d_length_and_avg_excludes_padding():
+    x = np.arange(7, dtype=np.float64).reshape(1, 1, 7, 1)
+    y, _ = _conv.pool2d_fwd(x, (1, 2), (1, 2), (0, 0), (1, 3), 0)
+    assert y.ravel().tolist() == [1, 3, 5]
+    pads, outs = conv_pads((1, 7), (1, 2), (1, 2), (1, 1), "same")
+    y, _ = _conv.pool2d_fwd(x, (1, 2), (1, 2), (pads[0][0], pads[1][0]), outs, 1)
+    assert y.ravel().tolist() == [0.5, 2.5, 4.5, 6.0]
+
+
+@pytest.mark.parametrize("impl", ["c", "numpy"])
+@pytest.mark.parametrize("mode", [0, 1])
+@pytest.mark.parametrize("case", POOL_CASES)
+def test_pool_gradient_finite_differences(case, mode, impl):
+    k = IMPLS[impl]
+    x, ks, s, pads, outs = _pool_problem(case, np.float64)
+    y, idx = k.pool2d_fwd(x, ks, s, pads, outs, mode)
+    dy = np.random.default_rng(4).standard_normal(y.shape)
+    dx = k.pool2d_bwd(dy, idx, x.shape, ks, s, pads, mode)
+    _fd_check(lambda x_: float(np.sum(k.pool2d_fwd(x_, ks, s, pads, outs, mode)[0] * dy)),
+              (x,), 0, dx)
+
+
+def test_conv_argument_errors():
+    x = np.zeros((1, 4, 4, 2), np.float32)
+    w = np.zeros((3, 3, 3, 2), np.float32)
+    with pytest.raises(ValueError):
+        _conv.conv2d_fwd(x, w, None, 0, (1, 1), (1, 1), (0, 0), (2, 2))
+    with pytest.raises(ValueError):
+        _conv.conv2d_fwd(x, np.zeros((3, 3, 2, 2)), None, 0, (1, 1), (1, 1), (0, 0), (2, 2))
+    with pytest.raises(ValueError):
+        _conv.conv2d_fwd(x, w[:, :, :2], None, 9, (1, 1), (1, 1), (0, 0), (2, 2))
+    with pytest.raises(ValueError):
+        _conv.conv2d_fwd(x[0], w[:, :, :2], None, 0, (1, 1), (1, 1), (0, 0), (2, 2))
+
+
+def test_conv_zero_batch():
+    x = np.zeros((0, 4, 4, 2), np.float32)
+    w = np.ones((3, 3, 2, 2), np.float32)
+    y = _conv.conv2d_fwd(x, w, None, 1, (1, 1), (1, 1), (0, 0), (2, 2))
+    assert y.shape == (0, 2, 2, 2)
+    dx, dw, db = _conv.conv2d_bwd(x, w, y, y, 1, (1, 1), (1, 1), (0, 0))
+    assert dx.shape == x.shape and not dw.any() and not db.any()
