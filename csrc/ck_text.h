@@ -30,7 +30,8 @@ void ck_md5(const unsigned char *msg, size_t len, unsigned char digest[16]);
 /* int.from_bytes(md5(msg), 'big') % m, for 1 <= m < 2**56 (Horner). */
 uint64_t ck_md5_mod(const unsigned char *msg, size_t len, uint64_t m);
 
-/* A vocabulary of byte strings; ids are 0, 1, ... in first-insertion order.
+/* A vocabulary of byte strings (fewer than 2**32 - 16); ids are 0, 1, ... in
+ * first-insertion order.
  * Each id carries a count, a document count and a value (user data). */
 typedef struct ck_vocab ck_vocab;
 
@@ -42,9 +43,12 @@ int64_t ck_vocab_intern(ck_vocab *v, const unsigned char *key, size_t len);
 /* The id of key, or -1. */
 int64_t ck_vocab_find(const ck_vocab *v, const unsigned char *key, size_t len);
 const unsigned char *ck_vocab_key(const ck_vocab *v, int64_t id, size_t *len);
+/* Per-id snapshots of the counts, document counts and values, valid until
+ * the next insertion or snapshot of the same kind; NULL when out of memory. */
 int64_t *ck_vocab_counts(ck_vocab *v);
 int64_t *ck_vocab_docs(ck_vocab *v);
 int64_t *ck_vocab_values(ck_vocab *v);
+void ck_vocab_set_value(ck_vocab *v, int64_t id, int64_t value);
 
 /* Count the ntok tokens of buf (spans from ck_text_split) as one document:
  * count[id] += 1 per occurrence, docs[id] += 1 once per document. doc must

@@ -1,0 +1,417 @@
+#include "ck_text.h"
+
+#include <string.h>
+
+/* ------------------------------------------------------------------ split */
+
+void ck_text_make_map(unsigned char map[256], int lower, const unsigned char *seps,
+                      size_t nseps)
+{
+    size_t i;
+    for (i = 0; i < 256; ++i) {
+        unsigned char b = (unsigned char)i;
+        if (lower && b >= 'A' && b <= 'Z') b = (unsigned char)(b + 32);
+        map[i] = b;
+    }
+    /* A byte separates when its mapped form is a separator. */
+    for (i = 0; i < 256; ++i) {
+        size_t k;
+        for (k = 0; k < nseps; ++k) {
+            if (map[i] == seps[k]) { map[i] = 0; break; }
+        }
+    }
+    /* NUL maps to 0 too, so it always separates: callers send no text that
+     * holds a NUL byte unless NUL is a separator. */
+}
+
+size_t ck_text_split(const unsigned char map[256], const unsigned char *src, size_t n,
+                     unsigned char *dst, size_t *spans)
+{
+    size_t i = 0, ntok = 0;
+    while (i < n) {
+        size_t start;
+        while (i < n && (dst[i] = map[src[i]]) == 0) ++i;
+        if (i >= n) break;
+        start = i;
+        while (i < n && (dst[i] = map[src[i]]) != 0) ++i;
+        spans[2 * ntok] = start;
+        spans[2 * ntok + 1] = i - start;
+        ++ntok;
+    }
+    return ntok;
+}
+
+/* -------------------------------------------------------------------- md5 */
+
+#define CK_ROTL(x, c) (((x) << (c)) | ((x) >> (32 - (c))))
+
+/* One 64-byte block, fully unrolled (RFC 1321 step order and constants). */
+#define CK_F(x, y, z) ((z) ^ ((x) & ((y) ^ (z))))
+#define CK_G(x, y, z) ((y) ^ ((z) & ((x) ^ (y))))
+#define CK_H(x, y, z) ((x) ^ (y) ^ (z))
+#define CK_I(x, y, z) ((y) ^ ((x) | ~(z)))
+#define CK_STEP(f, a, b, c, d, x, t, s)                                         \
+    (a) += f((b), (c), (d)) + (x) + (uint32_t)(t);                              \
+    (a) = CK_ROTL((a), (s));                                                    \
+    (a) += (b);
+
+static void ck_md5_block(uint32_t h[4], const unsigned char *p)
+{
+    uint32_t w[16], a = h[0], b = h[1], c = h[2], d = h[3];
+    int i;
+    for (i = 0; i < 16; ++i)
+        w[i] = (uint32_t)p[4 * i] | ((uint32_t)p[4 * i + 1] << 8) |
+               ((uint32_t)p[4 * i + 2] << 16) | ((uint32_t)p[4 * i + 3] << 24);
+    CK_STEP(CK_F, a, b, c, d, w[0], 0xd76aa478, 7)
+    CK_STEP(CK_F, d, a, b, c, w[1], 0xe8c7b756, 12)
+    CK_STEP(CK_F, c, d, a, b, w[2], 0x242070db, 17)
+    CK_STEP(CK_F, b, c, d, a, w[3], 0xc1bdceee, 22)
+    CK_STEP(CK_F, a, b, c, d, w[4], 0xf57c0faf, 7)
+    CK_STEP(CK_F, d, a, b, c, w[5], 0x4787c62a, 12)
+    CK_STEP(CK_F, c, d, a, b, w[6], 0xa8304613, 17)
+    CK_STEP(CK_F, b, c, d, a, w[7], 0xfd469501, 22)
+    CK_STEP(CK_F, a, b, c, d, w[8], 0x698098d8, 7)
+    CK_STEP(CK_F, d, a, b, c, w[9], 0x8b44f7af, 12)
+    CK_STEP(CK_F, c, d, a, b, w[10], 0xffff5bb1, 17)
+    CK_STEP(CK_F, b, c, d, a, w[11], 0x895cd7be, 22)
+    CK_STEP(CK_F, a, b, c, d, w[12], 0x6b901122, 7)
+    CK_STEP(CK_F, d, a, b, c, w[13], 0xfd987193, 12)
+    CK_STEP(CK_F, c, d, a, b, w[14], 0xa679438e, 17)
+    CK_STEP(CK_F, b, c, d, a, w[15], 0x49b40821, 22)
+    CK_STEP(CK_G, a, b, c, d, w[1], 0xf61e2562, 5)
+    CK_STEP(CK_G, d, a, b, c, w[6], 0xc040b340, 9)
+    CK_STEP(CK_G, c, d, a, b, w[11], 0x265e5a51, 14)
+    CK_STEP(CK_G, b, c, d, a, w[0], 0xe9b6c7aa, 20)
+    CK_STEP(CK_G, a, b, c, d, w[5], 0xd62f105d, 5)
+    CK_STEP(CK_G, d, a, b, c, w[10], 0x02441453, 9)
+    CK_STEP(CK_G, c, d, a, b, w[15], 0xd8a1e681, 14)
+    CK_STEP(CK_G, b, c, d, a, w[4], 0xe7d3fbc8, 20)
+    CK_STEP(CK_G, a, b, c, d, w[9], 0x21e1cde6, 5)
+    CK_STEP(CK_G, d, a, b, c, w[14], 0xc33707d6, 9)
+    CK_STEP(CK_G, c, d, a, b, w[3], 0xf4d50d87, 14)
+    CK_STEP(CK_G, b, c, d, a, w[8], 0x455a14ed, 20)
+    CK_STEP(CK_G, a, b, c, d, w[13], 0xa9e3e905, 5)
+    CK_STEP(CK_G, d, a, b, c, w[2], 0xfcefa3f8, 9)
+    CK_STEP(CK_G, c, d, a, b, w[7], 0x676f02d9, 14)
+    CK_STEP(CK_G, b, c, d, a, w[12], 0x8d2a4c8a, 20)
+    CK_STEP(CK_H, a, b, c, d, w[5], 0xfffa3942, 4)
+    CK_STEP(CK_H, d, a, b, c, w[8], 0x8771f681, 11)
+    CK_STEP(CK_H, c, d, a, b, w[11], 0x6d9d6122, 16)
+    CK_STEP(CK_H, b, c, d, a, w[14], 0xfde5380c, 23)
+    CK_STEP(CK_H, a, b, c, d, w[1], 0xa4beea44, 4)
+    CK_STEP(CK_H, d, a, b, c, w[4], 0x4bdecfa9, 11)
+    CK_STEP(CK_H, c, d, a, b, w[7], 0xf6bb4b60, 16)
+    CK_STEP(CK_H, b, c, d, a, w[10], 0xbebfbc70, 23)
+    CK_STEP(CK_H, a, b, c, d, w[13], 0x289b7ec6, 4)
+    CK_STEP(CK_H, d, a, b, c, w[0], 0xeaa127fa, 11)
+    CK_STEP(CK_H, c, d, a, b, w[3], 0xd4ef3085, 16)
+    CK_STEP(CK_H, b, c, d, a, w[6], 0x04881d05, 23)
+    CK_STEP(CK_H, a, b, c, d, w[9], 0xd9d4d039, 4)
+    CK_STEP(CK_H, d, a, b, c, w[12], 0xe6db99e5, 11)
+    CK_STEP(CK_H, c, d, a, b, w[15], 0x1fa27cf8, 16)
+    CK_STEP(CK_H, b, c, d, a, w[2], 0xc4ac5665, 23)
+    CK_STEP(CK_I, a, b, c, d, w[0], 0xf4292244, 6)
+    CK_STEP(CK_I, d, a, b, c, w[7], 0x432aff97, 10)
+    CK_STEP(CK_I, c, d, a, b, w[14], 0xab9423a7, 15)
+    CK_STEP(CK_I, b, c, d, a, w[5], 0xfc93a039, 21)
+    CK_STEP(CK_I, a, b, c, d, w[12], 0x655b59c3, 6)
+    CK_STEP(CK_I, d, a, b, c, w[3], 0x8f0ccc92, 10)
+    CK_STEP(CK_I, c, d, a, b, w[10], 0xffeff47d, 15)
+    CK_STEP(CK_I, b, c, d, a, w[1], 0x85845dd1, 21)
+    CK_STEP(CK_I, a, b, c, d, w[8], 0x6fa87e4f, 6)
+    CK_STEP(CK_I, d, a, b, c, w[15], 0xfe2ce6e0, 10)
+    CK_STEP(CK_I, c, d, a, b, w[6], 0xa3014314, 15)
+    CK_STEP(CK_I, b, c, d, a, w[13], 0x4e0811a1, 21)
+    CK_STEP(CK_I, a, b, c, d, w[4], 0xf7537e82, 6)
+    CK_STEP(CK_I, d, a, b, c, w[11], 0xbd3af235, 10)
+    CK_STEP(CK_I, c, d, a, b, w[2], 0x2ad7d2bb, 15)
+    CK_STEP(CK_I, b, c, d, a, w[9], 0xeb86d391, 21)
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d;
+}
+
+void ck_md5(const unsigned char *msg, size_t len, unsigned char digest[16])
+{
+    uint32_t h[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
+    unsigned char tail[128];
+    size_t full = len & ~(size_t)63, rest = len - full, tlen, i;
+    uint64_t bits = (uint64_t)len * 8;
+    for (i = 0; i < full; i += 64) ck_md5_block(h, msg + i);
+    if (rest) memcpy(tail, msg + full, rest);
+    tail[rest] = 0x80;
+    tlen = rest < 56 ? 64 : 128;
+    memset(tail + rest + 1, 0, tlen - rest - 1);
+    for (i = 0; i < 8; ++i) tail[tlen - 8 + i] = (unsigned char)(bits >> (8 * i));
+    ck_md5_block(h, tail);
+    if (tlen == 128) ck_md5_block(h, tail + 64);
+    for (i = 0; i < 4; ++i) {
+        digest[4 * i] = (unsigned char)h[i];
+        digest[4 * i + 1] = (unsigned char)(h[i] >> 8);
+        digest[4 * i + 2] = (unsigned char)(h[i] >> 16);
+        digest[4 * i + 3] = (unsigned char)(h[i] >> 24);
+    }
+}
+
+uint64_t ck_md5_mod(const unsigned char *msg, size_t len, uint64_t m)
+{
+    unsigned char d[16];
+    int i;
+    ck_md5(msg, len, d);
+#if defined(__SIZEOF_INT128__)
+    {   /* one 128-by-64 remainder instead of 16 divisions */
+        unsigned __int128 x = 0;
+        for (i = 0; i < 16; ++i) x = (x << 8) | d[i];
+        return (uint64_t)(x % m);
+    }
+#else
+    {
+        uint64_t r = 0;
+        for (i = 0; i < 16; ++i) r = ((r << 8) | d[i]) % m;  /* r < m < 2**56 */
+        return r;
+    }
+#endif
+}
+
+/* ------------------------------------------------------------ vocabulary */
+
+/* One cache line per word: everything a count or a lookup touches. Keys of
+ * up to CK_INLINE_KEY bytes live in the entry itself, longer ones in the
+ * arena. The slot table holds (id + 1, high hash bits) so most misses are
+ * rejected without touching an entry. */
+#define CK_INLINE_KEY 16
+
+typedef struct {
+    uint64_t hash;
+    int64_t count, docs, last, value;
+    size_t len;
+    union {
+        unsigned char bytes[CK_INLINE_KEY];
+        size_t off;
+    } key;
+} ck_entry;
+
+typedef struct {
+    uint32_t id1;   /* id + 1, 0 = empty */
+    uint32_t tag;   /* hash >> 32 */
+} ck_slot;
+
+struct ck_vocab {
+    size_t n, cap;          /* ids in use, capacity of entries */
+    size_t mask;            /* slots - 1 (power of two) */
+    ck_slot *slots;
+    ck_entry *e;
+    int64_t *count, *docs, *value;  /* flat copies for the accessors */
+    unsigned char *arena;
+    size_t arena_used, arena_cap;
+};
+
+static uint64_t ck_hash_bytes(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+        p += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t w = 0;
+        memcpy(&w, p, n);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    }
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}
+
+ck_vocab *ck_vocab_new(void)
+{
+    ck_vocab *v = (ck_vocab *)calloc(1, sizeof(ck_vocab));
+    if (v == NULL) return NULL;
+    v->mask = 1023;
+    v->slots = (ck_slot *)calloc(v->mask + 1, sizeof(ck_slot));
+    if (v->slots == NULL) { free(v); return NULL; }
+    return v;
+}
+
+void ck_vocab_free(ck_vocab *v)
+{
+    if (v == NULL) return;
+    free(v->slots); free(v->e);
+    free(v->count); free(v->docs); free(v->value);
+    free(v->arena);
+    free(v);
+}
+
+size_t ck_vocab_size(const ck_vocab *v) { return v->n; }
+
+static int64_t *ck_vocab_flat(ck_vocab *v, int64_t **dst, size_t field)
+{
+    size_t i;
+    int64_t *a = (int64_t *)realloc(*dst, (v->n ? v->n : 1) * sizeof(int64_t));
+    if (a == NULL) return NULL;
+    *dst = a;
+    for (i = 0; i < v->n; ++i)
+        a[i] = *(const int64_t *)((const char *)&v->e[i] + field);
+    return a;
+}
+
+/* Snapshots (valid until the next insertion or snapshot). */
+int64_t *ck_vocab_counts(ck_vocab *v)
+{
+    return ck_vocab_flat(v, &v->count, offsetof(ck_entry, count));
+}
+int64_t *ck_vocab_docs(ck_vocab *v)
+{
+    return ck_vocab_flat(v, &v->docs, offsetof(ck_entry, docs));
+}
+int64_t *ck_vocab_values(ck_vocab *v)
+{
+    return ck_vocab_flat(v, &v->value, offsetof(ck_entry, value));
+}
+
+void ck_vocab_set_value(ck_vocab *v, int64_t id, int64_t value) { v->e[id].value = value; }
+
+CK_INLINE const unsigned char *ck_entry_key(const ck_vocab *v, const ck_entry *e)
+{
+    return e->len <= CK_INLINE_KEY ? e->key.bytes : v->arena + e->key.off;
+}
+
+const unsigned char *ck_vocab_key(const ck_vocab *v, int64_t id, size_t *len)
+{
+    *len = v->e[id].len;
+    return ck_entry_key(v, &v->e[id]);
+}
+
+static int ck_vocab_rehash(ck_vocab *v)
+{
+    size_t slots = 2 * (v->mask + 1), i;
+    ck_slot *s = (ck_slot *)calloc(slots, sizeof(ck_slot));
+    if (s == NULL) return -1;
+    for (i = 0; i < v->n; ++i) {
+        uint64_t h = v->e[i].hash;
+        size_t j = (size_t)h & (slots - 1);
+        while (s[j].id1) j = (j + 1) & (slots - 1);
+        s[j].id1 = (uint32_t)(i + 1);
+        s[j].tag = (uint32_t)(h >> 32);
+    }
+    free(v->slots);
+    v->slots = s;
+    v->mask = slots - 1;
+    return 0;
+}
+
+CK_INLINE int64_t ck_vocab_probe(const ck_vocab *v, const unsigned char *key, size_t len,
+                                 uint64_t h, size_t *slot)
+{
+    size_t j = (size_t)h & v->mask;
+    uint32_t tag = (uint32_t)(h >> 32);
+    for (;;) {
+        const ck_slot *s = &v->slots[j];
+        if (s->id1 == 0) { *slot = j; return -1; }
+        if (s->tag == tag) {
+            const ck_entry *e = &v->e[s->id1 - 1];
+            if (e->hash == h && e->len == len &&
+                memcmp(ck_entry_key(v, e), key, len) == 0)
+                return (int64_t)s->id1 - 1;
+        }
+        j = (j + 1) & v->mask;
+    }
+}
+
+int64_t ck_vocab_find(const ck_vocab *v, const unsigned char *key, size_t len)
+{
+    size_t slot;
+    return ck_vocab_probe(v, key, len, ck_hash_bytes(key, len), &slot);
+}
+
+static int64_t ck_vocab_insert(ck_vocab *v, const unsigned char *key, size_t len,
+                               uint64_t h, size_t slot)
+{
+    ck_entry *e;
+    int64_t id;
+    if (v->n >= 0xFFFFFFF0u) return -1;
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? 2 * v->cap : 256;
+        ck_entry *ne = (ck_entry *)realloc(v->e, cap * sizeof(ck_entry));
+        if (ne == NULL) return -1;
+        v->e = ne;
+        v->cap = cap;
+    }
+    id = (int64_t)v->n;
+    e = &v->e[id];
+    e->hash = h;
+    e->len = len;
+    e->count = 0;
+    e->docs = 0;
+    e->last = -1;
+    e->value = -1;
+    if (len <= CK_INLINE_KEY) {
+        if (len) memcpy(e->key.bytes, key, len);
+    } else {
+        if (v->arena_used + len > v->arena_cap) {
+            size_t cap = v->arena_cap ? v->arena_cap : 4096;
+            unsigned char *na;
+            while (cap < v->arena_used + len) cap *= 2;
+            na = (unsigned char *)realloc(v->arena, cap);
+            if (na == NULL) return -1;
+            v->arena = na;
+            v->arena_cap = cap;
+        }
+        memcpy(v->arena + v->arena_used, key, len);
+        e->key.off = v->arena_used;
+        v->arena_used += len;
+    }
+    v->n++;
+    v->slots[slot].id1 = (uint32_t)(id + 1);
+    v->slots[slot].tag = (uint32_t)(h >> 32);
+    if (2 * v->n > v->mask + 1 && ck_vocab_rehash(v)) return -1;  /* load <= 1/2 */
+    return id;
+}
+
+int64_t ck_vocab_intern(ck_vocab *v, const unsigned char *key, size_t len)
+{
+    uint64_t h = ck_hash_bytes(key, len);
+    size_t slot = 0;
+    int64_t id = ck_vocab_probe(v, key, len, h, &slot);
+    if (id >= 0) return id;
+    return ck_vocab_insert(v, key, len, h, slot);
+}
+
+int ck_vocab_count_doc(ck_vocab *v, const unsigned char *buf, const size_t *spans,
+                       size_t ntok, int64_t doc)
+{
+    size_t k;
+    for (k = 0; k < ntok; ++k) {
+        const unsigned char *key = buf + spans[2 * k];
+        size_t len = spans[2 * k + 1], slot = 0;
+        uint64_t h = ck_hash_bytes(key, len);
+        int64_t id = ck_vocab_probe(v, key, len, h, &slot);
+        ck_entry *e;
+        if (id < 0) {
+            id = ck_vocab_insert(v, key, len, h, slot);
+            if (id < 0) return CK_ERR_ARG;
+        }
+        e = &v->e[id];
+        e->count += 1;
+        if (e->last != doc) {
+            e->last = doc;
+            e->docs += 1;
+        }
+    }
+    return CK_OK;
+}
+
+size_t ck_vocab_lookup(const ck_vocab *v, const unsigned char *buf, const size_t *spans,
+                       size_t ntok, int64_t unknown, int64_t *out)
+{
+    size_t k, m = 0;
+    for (k = 0; k < ntok; ++k) {
+        int64_t id = ck_vocab_find(v, buf + spans[2 * k], spans[2 * k + 1]);
+        int64_t r = id < 0 ? unknown : v->e[id].value;
+        if (r >= 0) out[m++] = r;
+    }
+    return m;
+}
