@@ -1,0 +1,17 @@
+# Declarations of csrc/ck_image.h for Cython modules.
+
+cdef extern from "ck_image.h" nogil:
+    enum:
+        CK_FILL_NEAREST
+        CK_FILL_WRAP
+        CK_FILL_REFLECT
+        CK_FILL_CONSTANT
+        CK_FILL_NCODES
+    int ck_affine_f32(size_t H, size_t W, size_t C, const float *x,
+                      ptrdiff_t xs_r, ptrdiff_t xs_c, ptrdiff_t xs_ch,
+                      const double *m, int mode, double cval, float *y,
+                      ptrdiff_t ys_r, ptrdiff_t ys_c, ptrdiff_t ys_ch)
+    int ck_affine_f64(size_t H, size_t W, size_t C, const double *x,
+                      ptrdiff_t xs_r, ptrdiff_t xs_c, ptrdiff_t xs_ch,
+                      const double *m, int mode, double cval, double *y,
+                      ptrdiff_t ys_r, ptrdiff_t ys_c, ptrdiff_t ys_ch)
