@@ -19,7 +19,11 @@ MODULES = {
     "_blas": ["ck_blas.c"],
     "_act": ["ck_act.c"],
     "_dense": ["ck_dense.c", "ck_act.c", "ck_blas.c"],
+    "_text": ["ck_text.c"],
+    "_sequence": ["ck_sequence.c"],
     "_conv": ["ck_conv.c", "ck_act.c", "ck_blas.c"],
+    "_image": ["ck_image.c"],
+    "_rnn": ["ck_rnn.c", "ck_act.c", "ck_blas.c"],
 }
 
 # -O3 and -fno-trapping-math (so GCC if-converts the ternary clamps). Never

@@ -31,6 +31,16 @@ def _demo(args):
     return 0
 
 
+def _inspect(args):
+    from ckeras.saving.inspect_file import describe
+    try:
+        missing = describe(args.file)
+    except (OSError, ValueError) as e:
+        print(f"ckeras inspect: {e}", file=sys.stderr)
+        return 2
+    return 1 if missing else 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="ckeras", description="ckeras: the Keras 2 API on NumPy and C kernels.")
@@ -42,7 +52,12 @@ def main(argv=None):
         p.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
         p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
                        help="0 silent, 1 progress bar (default), 2 one line per epoch")
+    insp = sub.add_parser("inspect", help="describe a Keras .h5 file (version, layers, "
+                                          "weight shapes) without loading the weights")
+    insp.add_argument("file", help="path of a Keras HDF5 model or weights file")
     args = parser.parse_args(argv)
+    if args.command == "inspect":
+        return _inspect(args)
     if args.epochs < 1 or args.units < 1 or args.batch_size < 1:
         parser.error("--epochs, --units and --batch-size must be positive")
     return _demo(args)

@@ -30,8 +30,20 @@ _C_OPS = {
     "act_bwd": ("ckeras._ext._act", "act_bwd"),
     "dense_fwd": ("ckeras._ext._dense", "dense_fwd"),
     "dense_bwd": ("ckeras._ext._dense", "dense_bwd"),
+    "conv2d_fwd": ("ckeras._ext._conv", "conv2d_fwd"),
+    "conv2d_bwd": ("ckeras._ext._conv", "conv2d_bwd"),
+    "pool2d_fwd": ("ckeras._ext._conv", "pool2d_fwd"),
+    "pool2d_bwd": ("ckeras._ext._conv", "pool2d_bwd"),
+    "lstm_fwd": ("ckeras._ext._rnn", "lstm_fwd"),
+    "lstm_bwd": ("ckeras._ext._rnn", "lstm_bwd"),
+    "gru_fwd": ("ckeras._ext._rnn", "gru_fwd"),
+    "gru_bwd": ("ckeras._ext._rnn", "gru_bwd"),
+    "simple_fwd": ("ckeras._ext._rnn", "simple_fwd"),
+    "simple_bwd": ("ckeras._ext._rnn", "simple_bwd"),
 }
-OPS = ("act_fwd", "act_bwd", "dense_fwd", "dense_bwd")
+OPS = ("act_fwd", "act_bwd", "dense_fwd", "dense_bwd", "conv2d_fwd", "conv2d_bwd",
+       "pool2d_fwd", "pool2d_bwd", "lstm_fwd", "lstm_bwd", "gru_fwd", "gru_bwd",
+       "simple_fwd", "simple_bwd")
 _NAMES = ("c", "numpy")
 
 _active = None   # the namespace kernels() returns
@@ -39,8 +51,8 @@ _name = None     # 'c' or 'numpy'
 
 
 def _reference_ops():
-    from ckeras.backend import _reference
-    return {op: getattr(_reference, op) for op in OPS}
+    from ckeras.backend import _reference, _reference_rnn
+    return {op: getattr(_reference, op, None) or getattr(_reference_rnn, op) for op in OPS}
 
 
 def _build(name):

@@ -56,9 +56,10 @@ class Model(TrainingMixin, Layer):
         """Generates output predictions for the input samples, batch by batch.
 
         Args:
-            x: a NumPy array, a list of arrays (one per input) or a dict
-                keyed by input name.
-            batch_size: samples per batch (default 32).
+            x: a NumPy array, a list of arrays (one per input), a dict
+                keyed by input name, or a generator / `ckeras.utils.Sequence`
+                yielding `x` or `(x, y[, sample_weight])` batches.
+            batch_size: samples per batch (default 32; arrays only).
             verbose: 0 silent, 1 progress bar.
             steps: number of batches to run (default: all).
 
@@ -70,24 +71,35 @@ class Model(TrainingMixin, Layer):
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"`batch_size` must be a positive integer, received: "
                              f"{batch_size!r}")
-        arrays = self._standardize_inputs(x)
-        n = arrays[0].shape[0] if arrays and arrays[0].ndim else 0
-        total = -(-n // batch_size)
-        if steps is not None:
-            total = min(total, int(steps))
+        from ckeras.engine import data_adapter
+        if data_adapter.is_generator_like(x):
+            batches = data_adapter.GeneratorBatches(x, steps, self.input_names,
+                                                    self.output_names)
+            total = len(batches)
+            arrays = None
+            source = (self._standardize_inputs(bx if len(bx) > 1 else bx[0])
+                      for bx, _, _ in batches.epoch())
+        else:
+            arrays = self._standardize_inputs(x)
+            n = arrays[0].shape[0] if arrays and arrays[0].ndim else 0
+            total = -(-n // batch_size)
+            if steps is not None:
+                total = min(total, int(steps))
+            source = ([a[i * batch_size:(i + 1) * batch_size] for a in arrays]
+                      for i in range(total))
         progbar = None
         if verbose:
             from ckeras.utils.generic_utils import Progbar
             progbar = Progbar(total)
         chunks = []
         with no_grad():
-            for i in range(total):
-                start = i * batch_size
-                batch = [a[start:start + batch_size] for a in arrays]
+            for i, batch in enumerate(source):
                 chunks.append(self._predict_arrays(batch))
                 if progbar is not None:
                     progbar.update(i + 1)
         if not chunks:
+            if arrays is None:
+                raise ValueError("predict received no batches from the generator.")
             with no_grad():
                 chunks.append(self._predict_arrays(arrays))
         outs = [np.concatenate([c[k] for c in chunks], axis=0)
@@ -204,6 +216,40 @@ class Model(TrainingMixin, Layer):
         from ckeras.utils.layer_utils import print_summary
         print_summary(self, line_length=line_length, positions=positions,
                       print_fn=print_fn)
+
+    # ---------------------------------------------------------- saving
+    # Thin entry points; the formats live in ckeras.saving.
+    def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None,
+             **kwargs):
+        """Saves the model (architecture, weights, training config, optimizer
+        state) to a Keras HDF5 file. See `ckeras.saving.save.save_model`."""
+        from ckeras.saving.save import save_model
+        save_model(self, filepath, overwrite=overwrite,
+                   include_optimizer=include_optimizer, save_format=save_format, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, save_format=None, options=None):
+        """Saves all layer weights to a Keras HDF5 file. See
+        `ckeras.saving.save.save_weights`."""
+        from ckeras.saving.save import save_weights
+        save_weights(self, filepath, overwrite=overwrite, save_format=save_format)
+
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False, options=None):
+        """Loads weights from a Keras HDF5 weights or model file. See
+        `ckeras.saving.save.load_weights`."""
+        from ckeras.saving.save import load_weights
+        load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs):
+        """JSON of `{'class_name', 'config', 'keras_version', 'backend'}`;
+        `kwargs` go to `json.dumps`."""
+        from ckeras.saving.model_config import model_to_json
+        return model_to_json(self, **kwargs)
+
+    def to_yaml(self, **kwargs):
+        """YAML of the same dict as `to_json` (`yaml.safe_dump`); `kwargs` go
+        to `yaml.safe_dump`."""
+        from ckeras.saving.model_config import model_to_yaml
+        return model_to_yaml(self, **kwargs)
 
     def reset_states(self):
         """Resets the states of every stateful layer in the model."""

@@ -12,6 +12,21 @@ from ckeras.layers.merge import (
     Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
     average, concatenate, dot, maximum, minimum, multiply, subtract)
 from ckeras.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
+from ckeras.layers.recurrent import (
+    GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells)
+from ckeras.layers.wrappers import Bidirectional, TimeDistributed
+from ckeras.layers.convolutional import (
+    Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D, Convolution2DTranspose,
+    Cropping1D, Cropping2D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+    SeparableConvolution1D, SeparableConvolution2D, UpSampling1D, UpSampling2D,
+    ZeroPadding1D, ZeroPadding2D)
+from ckeras.layers.normalization import BatchNormalization, LayerNormalization
+from ckeras.layers.pooling import (
+    AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, GlobalAveragePooling1D,
+    GlobalAveragePooling2D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D,
+    GlobalMaxPool2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPool1D, MaxPool2D,
+    MaxPooling1D, MaxPooling2D)
+from ckeras.layers.spatial_dropout import SpatialDropout1D, SpatialDropout2D
 
 
 def _module_objects():

@@ -19,6 +19,7 @@ from ckeras.autograd.functions import linalg as L
 from ckeras.autograd.functions import math as M
 from ckeras.autograd.functions import nn as N
 from ckeras.autograd.functions import reduction as R
+from ckeras.autograd.functions import rnn as RNN
 from ckeras.autograd.functions import shape as S
 
 rng = np.random.default_rng(0)
@@ -181,6 +182,41 @@ CASES = [
     (C.Pool, "avg same", lambda x: C.Pool.apply(x, pool_size=(3, 2), strides=(2, 1),
                                                 padding="same", mode="avg"),
      [r(2, 5, 3, 2)]),
+    (C.Conv, "2-D bias tanh dilated",
+     lambda x, w, b: C.Conv.apply(x, w, b, strides=(1, 2), dilations=(2, 1), padding="same",
+                                  code=3),
+     [r(2, 6, 5, 3), r(2, 3, 3, 2), r(2)]),
+    (C.Conv, "3-D valid (NumPy path)",
+     lambda x, w, b: C.Conv.apply(x, w, b, strides=(1, 2, 1), dilations=(1, 1, 1),
+                                  padding="valid", code=2),
+     [r(1, 4, 5, 3, 2), r(2, 2, 2, 2, 3), r(3)]),
+    (C.Pool, "1-D max valid", lambda x: C.Pool.apply(x, pool_size=(2,), strides=(2,),
+                                                     padding="valid", mode="max"),
+     [distinct(2, 7, 3)]),
+    (C.Pool, "3-D avg (NumPy path)", lambda x: C.Pool.apply(
+        x, pool_size=(2, 2, 1), strides=(1, 2, 1), padding="same", mode="avg"),
+     [r(1, 3, 4, 2, 2)]),
+    (C.ConvTranspose, "2-D same stride 2 relu-free sigmoid",
+     lambda x, w, b: C.ConvTranspose.apply(x, w, b, strides=(2, 2), dilations=(1, 1),
+                                           padding="same", out_sizes=(6, 8), code=2),
+     [r(2, 3, 4, 3), r(3, 3, 2, 3), r(2)]),
+    (C.ConvTranspose, "1-D valid",
+     lambda x, w: C.ConvTranspose.apply(x, w, strides=(2,), dilations=(1,),
+                                        padding="valid", out_sizes=(9,)),
+     [r(2, 4, 3), r(3, 2, 3)]),
+    (C.DepthwiseConv, "2-D same stride 2, multiplier 2",
+     lambda x, w: C.DepthwiseConv.apply(x, w, strides=(2, 1), dilations=(1, 1),
+                                        padding="same"),
+     [r(2, 5, 4, 3), r(3, 2, 3, 2)]),
+    (C.DepthwiseConv, "1-D dilated valid",
+     lambda x, w: C.DepthwiseConv.apply(x, w, strides=(1,), dilations=(2,),
+                                        padding="valid"),
+     [r(2, 7, 2), r(3, 2, 1)]),
+    (C.Resize, "bilinear 2-D",
+     lambda x, m=[r(6, 3), r(4, 2)]: C.Resize.apply(x, axes=(1, 2), mats=m),
+     [r(2, 3, 2, 2)]),
+    (C.Pad, "2-D", lambda x: C.Pad.apply(x, pads=((0, 0), (1, 2), (0, 1), (0, 0))),
+     [r(2, 3, 2, 2)]),
 ]
 for _code, _name in enumerate(["linear", "relu", "sigmoid", "tanh", "softmax",
                                "hard_sigmoid"]):
@@ -188,6 +224,33 @@ for _code, _name in enumerate(["linear", "relu", "sigmoid", "tanh", "softmax",
                   [r(3, 4), r(4, 5), r(5)]))
 CASES.append((N.Dense, "3-D input, no bias",
               lambda x, w: N.Dense.apply(x, w, None, code=3), [r(2, 3, 4), r(4, 5)]))
+
+# recurrent: whole-sequence Functions (x, kernel, recurrent_kernel, bias, states)
+_RNN_MASK = np.array([[False, True, True, False], [True, True, True, True],
+                      [False, False, True, True]])
+for _ret, _gb, _mask, _tag in [(False, False, None, "last"),
+                               (True, True, _RNN_MASK, "seq, backwards, mask"),
+                               (False, False, _RNN_MASK, "last, mask")]:
+    _kw = dict(return_sequences=_ret, go_backwards=_gb, mask=_mask)
+    CASES.append((RNN.LSTMSequence, _tag,
+                  lambda x, w, u, b, h, c, kw=_kw: RNN.LSTMSequence.apply(x, w, u, b, h, c, **kw),
+                  [r(3, 4, 2), r(2, 12), r(3, 12), r(12), r(3, 3), r(3, 3)]))
+    for _ra in (True, False):
+        CASES.append((RNN.GRUSequence, f"{_tag}, reset_after={_ra}",
+                      lambda x, w, u, b, h, kw=_kw, ra=_ra: RNN.GRUSequence.apply(
+                          x, w, u, b, h, reset_after=ra, **kw),
+                      [r(3, 4, 2), r(2, 9), r(3, 9), r(2, 9) if _ra else r(9), r(3, 3)]))
+    CASES.append((RNN.SimpleRNNSequence, _tag,
+                  lambda x, w, u, b, h, kw=_kw: RNN.SimpleRNNSequence.apply(x, w, u, b, h, **kw),
+                  [r(3, 4, 2), r(2, 3), r(3, 3), r(3), r(3, 3)]))
+CASES.append((RNN.GRUSequence, "seq, mask, zero_output_for_mask",
+              lambda x, w, u, b, h: RNN.GRUSequence.apply(
+                  x, w, u, b, h, mask=_RNN_MASK, return_sequences=True,
+                  zero_output_for_mask=True),
+              [r(3, 4, 2), r(2, 9), r(3, 9), r(2, 9), r(3, 3)]))
+CASES.append((RNN.LSTMSequence, "no bias, hard_sigmoid",
+              lambda x, w, u, h, c: RNN.LSTMSequence.apply(x, w, u, None, h, c, ract=5),
+              [r(2, 3, 2), r(2, 8), r(2, 8), r(2, 2), r(2, 2)]))
 
 EXEMPT = {
     E.Less: "comparison: boolean output",

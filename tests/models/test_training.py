@@ -386,3 +386,12 @@ def test_reduce_lr_and_csv_logger_in_fit(rng, tmp_path):
     assert rows[0] == "epoch,accuracy,loss,lr,val_accuracy,val_loss,val_lr" and len(rows) == 6
     assert rows[1].endswith(",NA,NA,NA")
     assert rows[1].startswith("0,")
+
+
+def test_predict_accepts_sequence_and_generator(rng):
+    x, y = _toy(rng, 20)
+    model = _binary_model()
+    expected = model.predict(x)
+    np.testing.assert_allclose(model.predict(_Batches(x, y, 8)), expected, rtol=1e-6)
+    gen = (x[i:i + 5] for i in range(0, 20, 5))
+    np.testing.assert_allclose(model.predict(gen, steps=4), expected, rtol=1e-6)
