@@ -88,3 +88,57 @@ def test_5_1_custom_loss_and_center_loss_recipe():
     other = Sequential([Dense(1, input_shape=(6,))])
     other.compile("sgd", loss=mean_pred)
     assert np.isfinite(other.evaluate(train_images, random_y, verbose=0))
+
+
+def test_1_preprocessing_snippets():
+    from ckeras.preprocessing.sequence import pad_sequences, skipgrams
+    from ckeras.preprocessing.text import hashing_trick, one_hot, text_to_word_sequence
+    padded = pad_sequences([[1, 2, 3], [4, 5]], maxlen=None, dtype='int32', padding='pre',
+                           truncating='pre', value=0.)
+    np.testing.assert_array_equal(padded, [[1, 2, 3], [0, 4, 5]])
+    couples, labels = skipgrams([1, 2, 3, 4], vocabulary_size=5, window_size=4,
+                                negative_samples=1., shuffle=True, categorical=False,
+                                sampling_table=None)
+    assert len(couples) == len(labels) and set(labels) == {0, 1}
+    words = text_to_word_sequence("Hello, World! hello",
+                                  filters='!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n',
+                                  lower=True, split=" ")
+    assert words == ["hello", "world", "hello"]
+    codes = one_hot("Hello, World! hello", 50)
+    assert len(codes) == 3 and codes[0] == codes[2] and all(1 <= c < 50 for c in codes)
+    hashed = hashing_trick("Hello, World! hello", 50, hash_function='md5')
+    assert hashed[0] == hashed[2] and all(1 <= c < 50 for c in hashed)
+
+
+def test_2_3_4_to_2_3_7_json_yaml_weights_and_whole_model(tmp_path):
+    from ckeras.models import load_model, model_from_json, model_from_yaml
+    model = _model()
+    model.compile("adam", "categorical_crossentropy")
+    x = np.random.default_rng(4).random((3, 8)).astype("float32")
+    json_string = model.to_json()
+    assert model_from_json(json_string).count_params() == model.count_params()
+    yaml_string = model.to_yaml()
+    assert model_from_yaml(yaml_string).count_params() == model.count_params()
+    path = str(tmp_path / "w.h5")
+    model.save_weights(path)
+    other = _model()
+    other.load_weights(path, by_name=False)
+    np.testing.assert_allclose(other.predict(x), model.predict(x), rtol=1e-6)
+    model.save(str(tmp_path / "my_model.h5"))
+    expected = model.predict(x)
+    del model
+    model = load_model(str(tmp_path / "my_model.h5"))
+    np.testing.assert_allclose(model.predict(x), expected, rtol=1e-6)
+    assert model.optimizer is not None
+
+
+def test_3_wrappers_time_distributed_and_bidirectional():
+    from ckeras.layers import LSTM, Bidirectional, Convolution2D, TimeDistributed
+    model = Sequential()
+    model.add(TimeDistributed(Convolution2D(64, 3, 3), input_shape=(10, 3, 299, 299)))
+    # Keras 2 reads Convolution2D(64, 3, 3) as kernel 3, strides 3, channels_last.
+    assert model.output_shape == (None, 10, 1, 99, 64)
+    seq = Sequential([Bidirectional(LSTM(10, return_sequences=True), input_shape=(5, 4))])
+    assert seq.output_shape == (None, 5, 20)
+    out = seq.predict(np.random.default_rng(5).random((2, 5, 4)))
+    assert out.shape == (2, 5, 20)
