@@ -4,17 +4,18 @@ import sys
 import time
 
 
-def _demo(args):
+def _digits(args):
+    import os
+    import tempfile
+
     from ckeras.datasets import digits
     from ckeras.layers import Dense, Dropout
-    from ckeras.models import Sequential
+    from ckeras.models import Sequential, load_model
 
-    start = time.perf_counter()
     (x_train, y_train), (x_test, y_test) = digits.load_data()
     x_train = x_train.reshape(len(x_train), 64).astype("float32") / 16.0
     x_test = x_test.reshape(len(x_test), 64).astype("float32") / 16.0
     print(f"8x8 digits: {len(x_train)} training and {len(x_test)} test images")
-
     model = Sequential([
         Dense(args.units, activation="relu", input_shape=(64,)),
         Dropout(0.2),
@@ -26,7 +27,44 @@ def _demo(args):
     model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
               validation_split=0.1, verbose=args.verbose)
     loss, acc = model.evaluate(x_test, y_test, verbose=0)
-    print(f"test loss {loss:.4f} - test accuracy {acc:.4f}")
+    print(f"digits: test loss {loss:.4f} - test accuracy {acc:.4f}")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "digits_mlp.h5")
+        model.save(path)
+        reloaded = load_model(path)
+        again = reloaded.evaluate(x_test, y_test, verbose=0)[1]
+    print(f"digits: saved to .h5 and reloaded - test accuracy {again:.4f}")
+    return acc
+
+
+def _reviews(args):
+    from ckeras.datasets import reviews
+    from ckeras.layers import LSTM, Bidirectional, Dense, Embedding
+    from ckeras.models import Sequential
+    from ckeras.preprocessing.sequence import pad_sequences
+    from ckeras.preprocessing.text import Tokenizer
+
+    (t_train, y_train), (t_test, y_test) = reviews.load_data()
+    tokenizer = Tokenizer(num_words=200, oov_token="<unk>")
+    tokenizer.fit_on_texts(t_train)
+    x_train = pad_sequences(tokenizer.texts_to_sequences(t_train), maxlen=10)
+    x_test = pad_sequences(tokenizer.texts_to_sequences(t_test), maxlen=10)
+    print(f"reviews: {len(t_train)} training and {len(t_test)} test sentences, "
+          f"{len(tokenizer.word_index)} words")
+    model = Sequential([Embedding(200, 16, input_length=10, mask_zero=True),
+                        Bidirectional(LSTM(16)), Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    model.fit(x_train, y_train, batch_size=16, epochs=max(args.epochs, 10),
+              verbose=0)
+    loss, acc = model.evaluate(x_test, y_test, verbose=0)
+    print(f"reviews: test loss {loss:.4f} - test accuracy {acc:.4f}")
+    return acc
+
+
+def _demo(args):
+    start = time.perf_counter()
+    _digits(args)
+    _reviews(args)
     print(f"done in {time.perf_counter() - start:.2f} s")
     return 0
 
@@ -45,7 +83,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="ckeras", description="ckeras: the Keras 2 API on NumPy and C kernels.")
     sub = parser.add_subparsers(dest="command")
-    demo = sub.add_parser("demo", help="train an MLP on the bundled 8x8 digits (default)")
+    demo = sub.add_parser("demo", help="train on the bundled digits and reviews (default)")
     for p in (parser, demo):
         p.add_argument("--epochs", type=int, default=20, help="training epochs (default 20)")
         p.add_argument("--units", type=int, default=64, help="hidden units (default 64)")

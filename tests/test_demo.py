@@ -20,8 +20,12 @@ def test_demo_trains_and_reports_accuracy(capsys):
     assert main(["demo", "--epochs", "3", "--verbose", "2"]) == 0
     out = capsys.readouterr().out
     assert "Total params: 4,810" in out and "Epoch 3/3" in out
-    acc = float(re.search(r"test accuracy (\d\.\d+)", out).group(1))
+    acc = float(re.search(r"digits: test loss \S+ - test accuracy (\d\.\d+)", out).group(1))
     assert acc > 0.5  # chance is 0.1
+    again = float(re.search(r"reloaded - test accuracy (\d\.\d+)", out).group(1))
+    assert again == acc
+    text_acc = float(re.search(r"reviews: test loss \S+ - test accuracy (\d\.\d+)", out).group(1))
+    assert text_acc > 0.7
     assert re.search(r"done in \d+\.\d\d s", out)
 
 

@@ -1,2 +1,2 @@
 """Small datasets shipped inside the package (nothing is downloaded)."""
-from ckeras.datasets import digits  # noqa: F401
+from ckeras.datasets import digits, reviews  # noqa: F401

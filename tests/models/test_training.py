@@ -395,3 +395,25 @@ def test_predict_accepts_sequence_and_generator(rng):
     np.testing.assert_allclose(model.predict(_Batches(x, y, 8)), expected, rtol=1e-6)
     gen = (x[i:i + 5] for i in range(0, 20, 5))
     np.testing.assert_allclose(model.predict(gen, steps=4), expected, rtol=1e-6)
+
+
+def test_model_checkpoint_saves_best_models_in_fit(rng, tmp_path):
+    from ckeras.models import load_model
+    x, y = _toy(rng, 32)
+    model = _binary_model()
+    pattern = str(tmp_path / "w.{epoch:02d}-{val_loss:.2f}.h5")
+    best = str(tmp_path / "best.h5")
+    hist = model.fit(x, y, epochs=4, validation_split=0.25, verbose=0, callbacks=[
+        callbacks.ModelCheckpoint(pattern, save_weights_only=True),
+        callbacks.ModelCheckpoint(best, monitor="val_loss", save_best_only=True)])
+    names = sorted(p.name for p in tmp_path.iterdir())
+    expected = [f"w.{e + 1:02d}-{v:.2f}.h5" for e, v in enumerate(hist.history["val_loss"])]
+    assert names == sorted(expected + ["best.h5"])
+    restored = load_model(best)
+    best_epoch = int(np.argmin(hist.history["val_loss"]))
+    np.testing.assert_allclose(restored.evaluate(x[24:], y[24:], verbose=0)[0],
+                               hist.history["val_loss"][best_epoch], rtol=1e-5)
+    weights_only = _binary_model()
+    weights_only.load_weights(str(tmp_path / expected[-1]))
+    for a, b in zip(weights_only.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
