@@ -21,7 +21,8 @@ import numpy as np
 from ckeras.backend import config as _backend_config
 from ckeras.saving import serialization as _serialization
 
-_rng = np.random.default_rng()
+# Created on first use: importing numpy.random costs ~8 ms of `import ckeras`.
+_rng = None
 
 # Keras 3 adds these keys to some configs; None means "Keras 2 behaviour".
 _KERAS3_OPTIONAL_KEYS = ("input_axes", "output_axes")
@@ -44,7 +45,10 @@ def set_seed(seed):
 
 
 def _generator(seed):
+    global _rng
     if seed is None:
+        if _rng is None:
+            _rng = np.random.default_rng()
         return _rng
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
         raise ValueError(f"`seed` must be an integer or None. Received: seed={seed!r}")

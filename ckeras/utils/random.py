@@ -1,6 +1,4 @@
 """One seed for every random source ckeras uses."""
-import random
-
 import numpy as np
 
 
@@ -12,6 +10,8 @@ def set_random_seed(seed):
     """
     if not isinstance(seed, (int, np.integer)):
         raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed!r}")
+    import random
+
     from ckeras import initializers
     random.seed(seed)
     np.random.seed(seed)
