@@ -67,6 +67,10 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     Note the (target, output) argument order.
     """
     target, output = _in(target), _in(output)
+    if not from_logits:
+        logits = _logits_of(output, N.Softmax, axis)
+        if logits is not None:
+            output, from_logits = logits, True
     if from_logits:
         return N.SoftmaxCrossentropy.apply(target, output, axis=int(axis))
     return N.CategoricalCrossentropy.apply(target, output, axis=int(axis),
@@ -75,6 +79,10 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Crossentropy with integer labels `target` (shape output.shape[:-1] or (..., 1))."""
+    if not from_logits:
+        logits = _logits_of(output, N.Softmax, axis)
+        if logits is not None:
+            output, from_logits = logits, True
     return N.SparseCategoricalCrossentropy.apply(
         _in(target), _in(output), from_logits=bool(from_logits), axis=int(axis),
         eps=config.epsilon())
@@ -82,6 +90,10 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 def binary_crossentropy(target, output, from_logits=False):
     """Elementwise binary crossentropy (no mean); eps is added inside the logs."""
+    if not from_logits:
+        logits = _logits_of(output, N.Sigmoid)
+        if logits is not None:
+            output, from_logits = logits, True
     target, output = _in(target), _in(output)
     if from_logits:
         return N.SigmoidCrossentropy.apply(target, output)
@@ -127,13 +139,35 @@ def dense(x, kernel, bias=None, activation_code=0):
         if type(w) is not np.ndarray or (b is not None and type(b) is not np.ndarray):
             if grad_enabled() and (getattr(w, "requires_grad", False)
                                    or getattr(b, "requires_grad", False)):
-                return N.Dense.apply(x, kernel, bias, code=activation_code)
+                return _taped_dense(x, kernel, bias, activation_code)
             if isinstance(w, Tensor):
                 w = w.value
             if isinstance(b, Tensor):
                 b = b.value
         return N.dense_forward(x, w, b, activation_code)
-    return N.Dense.apply(x, kernel, bias, code=activation_code)
+    return _taped_dense(x, kernel, bias, activation_code)
+
+
+# On the tape, softmax and sigmoid outputs stay separate nodes over the logits,
+# so that a crossentropy on them can work from the logits (see `_logits_of`):
+# the backward is then the fused `p - t`, and nothing saturates at eps.
+_LOGIT_ACTIVATIONS = {4: lambda z: N.Softmax.apply(z, axis=-1), 2: lambda z: N.Sigmoid.apply(z)}
+
+
+def _taped_dense(x, kernel, bias, code):
+    if code in _LOGIT_ACTIVATIONS and grad_enabled():
+        return _LOGIT_ACTIVATIONS[code](N.Dense.apply(x, kernel, bias, code=0))
+    return N.Dense.apply(x, kernel, bias, code=code)
+
+
+def _logits_of(output, fn_class, axis=-1):
+    """The taped logits under a softmax/sigmoid output, else None (as tf-keras'
+    `_keras_logits`)."""
+    fn = getattr(output, "_fn", None)
+    if isinstance(fn, fn_class) and getattr(fn, "axis", -1) in (-1, np.ndim(output) - 1) \
+            and axis in (-1, np.ndim(output) - 1):
+        return fn.inputs[0]
+    return None
 
 
 # -- phase switches ------------------------------------------------------------------

@@ -417,3 +417,29 @@ def test_model_checkpoint_saves_best_models_in_fit(rng, tmp_path):
     weights_only.load_weights(str(tmp_path / expected[-1]))
     for a, b in zip(weights_only.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_softmax_crossentropy_is_fused_from_the_logits():
+    """As tf-keras does with `_keras_logits`: training works from the logits, so the
+    gradient is p - t and a saturated softmax does not stall at eps."""
+    from ckeras.autograd import grad
+    from ckeras.autograd.functions.nn import SoftmaxCrossentropy
+    model = Sequential([Dense(3, activation="softmax", input_shape=(2,), name="out")])
+    model.set_weights([np.array([[60.0, 0.0, 0.0], [0.0, 0.0, 0.0]], "float32"),
+                       np.zeros(3, "float32")])
+    model.compile("sgd", "categorical_crossentropy")
+    x = np.array([[1.0, 0.0]], "float32")
+    y = np.array([[0.0, 1.0, 0.0]], "float32")
+    from ckeras.autograd import enable_grad
+    with enable_grad():
+        out = model._forward([x], training=True)[0]
+        total, _ = model.compiled_loss([y], [out], [None], [])
+    node = total._fn
+    while not isinstance(node, SoftmaxCrossentropy):
+        node = node.inputs[0]._fn
+    # The clipped probability path would give -log(1e-7) = 16.12; the logits give 60.
+    np.testing.assert_allclose(float(total.value), 60.0, rtol=1e-5)
+    g_kernel = grad(total, model.layers[0].kernel)
+    p = np.exp([60.0, 0, 0] - np.float64(60.0))
+    p /= p.sum()
+    np.testing.assert_allclose(g_kernel[0], p - y[0], atol=1e-6)
