@@ -443,3 +443,18 @@ def test_softmax_crossentropy_is_fused_from_the_logits():
     p = np.exp([60.0, 0, 0] - np.float64(60.0))
     p /= p.sum()
     np.testing.assert_allclose(g_kernel[0], p - y[0], atol=1e-6)
+
+
+def test_validation_freq_initial_epoch_and_steps(rng):
+    x, y = _toy(rng, 32)
+    model = _binary_model()
+    hist = model.fit(x, y, epochs=4, verbose=0, validation_data=(x, y), validation_freq=2)
+    assert len(hist.history["loss"]) == 4 and len(hist.history["val_loss"]) == 2
+    hist = model.fit(x, y, epochs=5, initial_epoch=3, verbose=0)
+    assert hist.epoch == [3, 4]
+    hist = model.fit(x, y, epochs=2, verbose=0, validation_data=(x, y), validation_freq=[2])
+    assert len(hist.history["val_loss"]) == 1
+    seen = []
+    counter = callbacks.LambdaCallback(on_batch_end=lambda batch, logs: seen.append(batch))
+    model.fit(x, y, batch_size=4, steps_per_epoch=3, epochs=1, verbose=0, callbacks=[counter])
+    assert seen == [0, 1, 2]
