@@ -11,23 +11,13 @@ here on a 2048^3 sgemm with the same thread count); the training step of
 batch 64, Adam, at most 1.5x PyTorch's time.
 """
 import argparse
-import statistics
-import time
 
 import numpy as np
 
 from ckeras._ext import _blas, _conv
+from _timing import median_time as _median  # noqa: E402
 
 
-def _median(fn, number, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times)
 
 
 def sgemm_gflops(repeat):

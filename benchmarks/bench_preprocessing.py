@@ -22,7 +22,6 @@ It prints the best-of-N wall time per workload and the speed-up ratio.
 Also usable under pytest-benchmark: ``pytest benchmarks/bench_preprocessing.py``.
 """
 import argparse
-import json
 import os
 import subprocess
 import sys

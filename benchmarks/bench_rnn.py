@@ -16,11 +16,10 @@ Targets (issue 4): batch-1 inference <= 0.5x PyTorch's time, batch 32
 >= 55% of the measured sgemm throughput.
 """
 import argparse
-import statistics
-import time
 
 import numpy as np
 import pytest
+from _timing import median_time as _median  # noqa: E402
 
 B, T, F, U = 32, 50, 32, 128
 
@@ -64,15 +63,6 @@ def test_lstm_fwd_bwd(benchmark, rnn):
 
 
 # ------------------------------------------------------------------ script
-def _median(fn, number, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times)
 
 
 def main():

@@ -19,21 +19,12 @@ import threading
 import time
 
 import numpy as np
+from _timing import median_time as _median_time  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MLP = (784, 256, 128, 10)
 
 
-def _median_time(fn, number, repeat):
-    """Median over `repeat` runs of the mean time of `number` calls (seconds)."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times)
 
 
 # ------------------------------------------------------------------ ckeras

@@ -5,7 +5,6 @@ steps, each a layer call with its input and output slots); running the model
 replays the plan over a dict of values, so each call costs only the layer
 calls themselves.
 """
-import numpy as np
 
 from ckeras.engine import base_layer
 from ckeras.engine.base_layer import Layer

@@ -1,5 +1,4 @@
 """Nadam: Adam with Nesterov momentum."""
-import math
 
 import numpy as np
 

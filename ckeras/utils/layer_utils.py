@@ -1,7 +1,6 @@
 """Model summaries in the Keras 2 text layout."""
 import numpy as np
 
-from ckeras.utils.nest import flatten
 
 
 def count_params(weights):
