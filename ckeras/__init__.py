@@ -12,6 +12,19 @@ from ckeras import activations, constraints, initializers, regularizers  # noqa:
 from ckeras.engine import Input, Layer, Model, Sequential  # noqa: E402
 from ckeras import layers, models, utils  # noqa: E402
 
+# Loaded on first attribute access (`ckeras.optimizers.Adam`), so that
+# `import ckeras` stays about as fast as `import numpy`.
+_LAZY = ("optimizers", "losses", "metrics", "callbacks", "preprocessing", "datasets",
+         "saving")
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        return importlib.import_module(f"ckeras.{name}")
+    raise AttributeError(f"module 'ckeras' has no attribute {name!r}")
+
+
 __all__ = ["backend", "layers", "models", "utils", "activations", "initializers",
            "regularizers", "constraints", "Input", "Layer", "Model", "Sequential",
            "__version__"]

@@ -1,0 +1,22 @@
+"""The top-level package: lazy submodules and a light import."""
+import subprocess
+import sys
+
+import pytest
+
+
+def test_lazy_submodules_load_on_attribute_access():
+    code = ("import sys, ckeras; "
+            "assert 'ckeras.optimizers' not in sys.modules; "
+            "assert 'h5py' not in sys.modules and 'yaml' not in sys.modules; "
+            "from ckeras import optimizers; "
+            "assert ckeras.optimizers.Adam is optimizers.Adam; "
+            "assert ckeras.preprocessing.sequence.pad_sequences([[1]], maxlen=2).tolist() "
+            "== [[0, 1]]")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_unknown_attribute_raises():
+    import ckeras
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        ckeras.nope
