@@ -152,7 +152,12 @@ def batch_get_value(tensors):
 
 
 def set_value(x, value):
-    """Assigns a NumPy value to variable `x` (same shape; cast to its dtype)."""
+    """Assigns a NumPy value to variable `x` (same shape; cast to its dtype).
+
+    `x` may also be `model.optimizer.lr`, as in classic Keras code."""
+    if hasattr(x, "_keras_set_value"):
+        x._keras_set_value(value)
+        return
     _check_variable(x, "set_value")
     value = np.asarray(value.value if isinstance(value, Tensor) else value)
     if value.shape != x.value.shape:

@@ -42,6 +42,19 @@ _NEW_ONLY_KWARGS = ("weight_decay", "use_ema", "ema_momentum", "ema_overwrite_fr
                     "jit_compile", "mesh")
 
 
+
+class LearningRateValue(float):
+    """The float `optimizer.lr` returns; it remembers its optimizer so that the
+    classic `K.set_value(model.optimizer.lr, 0.01)` can set the rate."""
+
+    def __new__(cls, value, optimizer):
+        obj = super().__new__(cls, value)
+        obj._optimizer = optimizer
+        return obj
+
+    def _keras_set_value(self, value):
+        self._optimizer.learning_rate = float(np.asarray(value))
+
 class CallableList(list):
     """A list that returns itself when called.
 
@@ -216,7 +229,7 @@ class Optimizer:
             return self._last_lr
         if callable(lr):
             return float(lr())
-        return lr
+        return LearningRateValue(lr, self)
 
     @learning_rate.setter
     def learning_rate(self, value):

@@ -458,3 +458,12 @@ def test_validation_freq_initial_epoch_and_steps(rng):
     counter = callbacks.LambdaCallback(on_batch_end=lambda batch, logs: seen.append(batch))
     model.fit(x, y, batch_size=4, steps_per_epoch=3, epochs=1, verbose=0, callbacks=[counter])
     assert seen == [0, 1, 2]
+
+
+def test_k_set_value_on_optimizer_lr():
+    model = _binary_model()
+    K.set_value(model.optimizer.lr, 0.05)
+    assert model.optimizer.lr == pytest.approx(0.05)
+    assert K.get_value(model.optimizer.lr) == pytest.approx(0.05)
+    model.optimizer.learning_rate = 0.2
+    assert float(model.optimizer.lr) == pytest.approx(0.2)
