@@ -64,3 +64,34 @@ def symbolic_apply(function, inputs, attrs):
 
 
 function_module.symbolic_handler = symbolic_apply
+
+
+class Keras3Op(Layer):
+    """A Keras 3 `Operation` node of a saved functional graph (e.g. the
+    `NotEqual` that Keras 3 records for `Embedding(mask_zero=True)` masks).
+
+    Only the element-wise comparisons below are known; they are rebuilt by
+    their `class_name` when a Keras 3 model config is loaded.
+    """
+
+    op_name = None
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = False
+
+    def call(self, x, y=0):
+        from ckeras import backend as K
+        return getattr(K, self.op_name)(x, y)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+
+def _keras3_op(class_name, op_name):
+    return type(class_name, (Keras3Op,), {"op_name": op_name, "__module__": __name__})
+
+
+KERAS3_OPS = {name: _keras3_op(name, op) for name, op in (
+    ("NotEqual", "not_equal"), ("Equal", "equal"), ("Greater", "greater"),
+    ("GreaterEqual", "greater_equal"), ("Less", "less"), ("LessEqual", "less_equal"))}

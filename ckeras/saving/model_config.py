@@ -221,6 +221,15 @@ def _io_refs(value, keras3):
     return [_Ref(*v[:3]) for v in value]
 
 
+def _is_keras3_op(entry, custom_objects):
+    """A Keras 3 ops node (e.g. the `NotEqual` of an Embedding mask_zero mask)."""
+    from ckeras.engine.op_layer import KERAS3_OPS
+    nodes = entry.get("inbound_nodes") or []
+    return (entry.get("class_name") in KERAS3_OPS
+            and entry["class_name"] not in (custom_objects or {})
+            and bool(nodes) and isinstance(nodes[0], dict))
+
+
 def functional_from_config(cls, config, custom_objects=None, input_tensors=None):
     """Rebuilds a functional model from its config (both node formats).
 
@@ -238,6 +247,7 @@ def functional_from_config(cls, config, custom_objects=None, input_tensors=None)
         ValueError: unknown layers (named), unresolvable nodes.
     """
     from ckeras.engine.input_layer import InputLayer
+    from ckeras.engine.op_layer import KERAS3_OPS
     from ckeras.layers import deserialize as deserialize_layer
     created, order = {}, []
     for entry in config["layers"]:
@@ -245,6 +255,8 @@ def functional_from_config(cls, config, custom_objects=None, input_tensors=None)
         name = entry.get("name") or (entry.get("config") or {}).get("name")
         if input_tensors and name in input_tensors and entry["class_name"] == "InputLayer":
             layer = input_tensors[name]._keras_history[0]
+        elif _is_keras3_op(entry, custom_objects):
+            layer = KERAS3_OPS[entry["class_name"]](name=name)
         else:
             layer = deserialize_layer(entry, custom_objects=custom_objects)
         name = name or layer.name
