@@ -17,7 +17,8 @@ static int ck_rnn_code_ok(int code)
 
 size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t U)
 {
-    return B * T * 4 * U + B * T * U + 2 * U;
+    /* dG, Hp, two U-vectors, and R^T (4U x U) for the per-step dh GEMM. */
+    return B * T * 4 * U + B * T * U + 2 * U + 4 * U * U;
 }
 
 size_t ck_gru_bwd_ws(size_t B, size_t T, size_t U, int reset_after)

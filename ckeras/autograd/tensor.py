@@ -170,7 +170,7 @@ class Variable(Tensor):
     _ids = itertools.count()
 
     def __init__(self, value, dtype=None, name=None, trainable=True, constraint=None):
-        arr = np.array(value, dtype=dtype, copy=True)
+        arr = np.array(value, dtype=dtype, copy=True, order="C")  # kernels need C order
         super().__init__(arr, requires_grad=trainable)
         self.name = name or f"Variable:{next(self._ids)}"
         self.trainable = trainable
