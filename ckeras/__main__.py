@@ -54,7 +54,7 @@ def _reviews(args):
     model = Sequential([Embedding(200, 16, input_length=10, mask_zero=True),
                         Bidirectional(LSTM(16)), Dense(1, activation="sigmoid")])
     model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
-    model.fit(x_train, y_train, batch_size=16, epochs=max(args.epochs, 10),
+    model.fit(x_train, y_train, batch_size=16, epochs=max(args.epochs, 15),
               verbose=0)
     loss, acc = model.evaluate(x_test, y_test, verbose=0)
     print(f"reviews: test loss {loss:.4f} - test accuracy {acc:.4f}")
@@ -62,7 +62,9 @@ def _reviews(args):
 
 
 def _demo(args):
+    from ckeras.utils import set_random_seed
     start = time.perf_counter()
+    set_random_seed(args.seed)
     _digits(args)
     _reviews(args)
     print(f"done in {time.perf_counter() - start:.2f} s")
@@ -88,6 +90,7 @@ def main(argv=None):
         p.add_argument("--epochs", type=int, default=20, help="training epochs (default 20)")
         p.add_argument("--units", type=int, default=64, help="hidden units (default 64)")
         p.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
+        p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
         p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
                        help="0 silent, 1 progress bar (default), 2 one line per epoch")
     insp = sub.add_parser("inspect", help="describe a Keras .h5 file (version, layers, "

@@ -17,7 +17,7 @@ def test_bundled_digits_load_and_split():
 
 
 def test_demo_trains_and_reports_accuracy(capsys):
-    assert main(["demo", "--epochs", "3", "--verbose", "2"]) == 0
+    assert main(["demo", "--epochs", "3", "--verbose", "2", "--seed", "0"]) == 0
     out = capsys.readouterr().out
     assert "Total params: 4,810" in out and "Epoch 3/3" in out
     acc = float(re.search(r"digits: test loss \S+ - test accuracy (\d\.\d+)", out).group(1))
@@ -33,7 +33,7 @@ def test_demo_help_lists_options(capsys):
     with pytest.raises(SystemExit):
         main(["demo", "--help"])
     out = capsys.readouterr().out
-    for flag in ("--epochs", "--units", "--batch-size", "--verbose"):
+    for flag in ("--epochs", "--units", "--batch-size", "--seed", "--verbose"):
         assert flag in out
     with pytest.raises(SystemExit):
         main(["demo", "--epochs", "0"])
