@@ -24,6 +24,7 @@ MODULES = {
     "_conv": ["ck_conv.c", "ck_act.c", "ck_blas.c"],
     "_image": ["ck_image.c"],
     "_rnn": ["ck_rnn.c", "ck_act.c", "ck_blas.c"],
+    "_bidirectional": ["ck_bidirectional.c"],
 }
 
 # -O3 and -fno-trapping-math (so GCC if-converts the ternary clamps). Never

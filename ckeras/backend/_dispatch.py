@@ -1,5 +1,5 @@
 """Pick the implementation of each kernel: C (``ckeras._ext``) or the NumPy
-reference (``ckeras.backend._reference``).
+reference (``ckeras.backend._reference*``).
 
     from ckeras.backend._dispatch import kernels
     y = kernels().dense_fwd(x, w, b, code)
@@ -40,10 +40,13 @@ _C_OPS = {
     "gru_bwd": ("ckeras._ext._rnn", "gru_bwd"),
     "simple_fwd": ("ckeras._ext._rnn", "simple_fwd"),
     "simple_bwd": ("ckeras._ext._rnn", "simple_bwd"),
+    "reverse_time": ("ckeras._ext._bidirectional", "reverse_time"),
+    "bidir_merge_fwd": ("ckeras._ext._bidirectional", "bidir_merge_fwd"),
+    "bidir_merge_bwd": ("ckeras._ext._bidirectional", "bidir_merge_bwd"),
 }
 OPS = ("act_fwd", "act_bwd", "dense_fwd", "dense_bwd", "conv2d_fwd", "conv2d_bwd",
        "pool2d_fwd", "pool2d_bwd", "lstm_fwd", "lstm_bwd", "gru_fwd", "gru_bwd",
-       "simple_fwd", "simple_bwd")
+       "simple_fwd", "simple_bwd", "reverse_time", "bidir_merge_fwd", "bidir_merge_bwd")
 _NAMES = ("c", "numpy")
 
 _active = None   # the namespace kernels() returns
@@ -51,8 +54,9 @@ _name = None     # 'c' or 'numpy'
 
 
 def _reference_ops():
-    from ckeras.backend import _reference, _reference_rnn
-    return {op: getattr(_reference, op, None) or getattr(_reference_rnn, op) for op in OPS}
+    from ckeras.backend import _reference, _reference_bidirectional, _reference_rnn
+    modules = (_reference, _reference_rnn, _reference_bidirectional)
+    return {op: next(getattr(m, op) for m in modules if hasattr(m, op)) for op in OPS}
 
 
 def _build(name):
