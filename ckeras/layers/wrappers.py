@@ -2,6 +2,7 @@
 import numpy as np
 
 from ckeras import backend as K
+from ckeras.autograd.functions import sequence as _seq
 from ckeras.engine.base_layer import Layer
 
 __all__ = ["Bidirectional", "TimeDistributed"]
@@ -98,18 +99,21 @@ class Bidirectional(Layer):
             half._maybe_build(input_shape)
             _prefix(half, self.name)
         self.built = True
+        weights, self._initial_weights = self._initial_weights, None
+        if weights is not None:
+            self._set_initial_weights(weights)
 
-    def _merge(self, f, b):
-        mode = self.merge_mode
-        if mode == "concat":
-            return K.concatenate([f, b], axis=-1)
-        if mode == "sum":
-            return f + b
-        if mode == "mul":
-            return f * b
-        if mode == "ave":
-            return (f + b) * np.asarray(0.5, dtype=self.dtype)
-        return [f, b]
+    def _set_initial_weights(self, weights):
+        """`weights=`: the forward half's weights, then the backward half's,
+        each in its layer's get_weights order."""
+        nf, nb = len(self.forward_layer.weights), len(self.backward_layer.weights)
+        if len(weights) != nf + nb:
+            raise ValueError(
+                f'Layer "{self.name}" (Bidirectional) received {len(weights)} initial '
+                f"weights, but its forward and backward layers have {nf} + {nb} = {nf + nb} "
+                f"weights ({self.forward_layer.name} then {self.backward_layer.name}).")
+        self.forward_layer.set_weights(weights[:nf])
+        self.backward_layer.set_weights(weights[nf:])
 
     def call(self, inputs, mask=None, training=None, initial_state=None):
         if isinstance(inputs, (list, tuple)):
@@ -132,9 +136,14 @@ class Bidirectional(Layer):
         if self.return_state:
             states = list(y_f[1:]) + list(y_b[1:])
             y_f, y_b = y_f[0], y_b[0]
-        if self.return_sequences:
-            y_b = K.reverse(y_b, 1)
-        out = self._merge(y_f, y_b)
+        # The backward half's sequence is in its processing order: reversing
+        # it in time aligns step t of both halves with input step t.
+        time_axis = 0 if getattr(self.forward_layer, "time_major", False) else 1
+        reverse = bool(self.return_sequences)
+        if self.merge_mode is None:
+            out = [y_f, _seq.reverse_time(y_b, time_axis) if reverse else y_b]
+        else:
+            out = _seq.bidirectional_merge(y_f, y_b, self.merge_mode, reverse, time_axis)
         if self.return_state:
             return (out if isinstance(out, list) else [out]) + states
         return out

@@ -20,6 +20,7 @@ from ckeras.autograd.functions import math as M
 from ckeras.autograd.functions import nn as N
 from ckeras.autograd.functions import reduction as R
 from ckeras.autograd.functions import rnn as RNN
+from ckeras.autograd.functions import sequence as SEQ
 from ckeras.autograd.functions import shape as S
 
 rng = np.random.default_rng(0)
@@ -251,6 +252,23 @@ CASES.append((RNN.GRUSequence, "seq, mask, zero_output_for_mask",
 CASES.append((RNN.LSTMSequence, "no bias, hard_sigmoid",
               lambda x, w, u, h, c: RNN.LSTMSequence.apply(x, w, u, None, h, c, ract=5),
               [r(2, 3, 2), r(2, 8), r(2, 8), r(2, 2), r(2, 2)]))
+
+# Bidirectional: time reverse and the merge of the two halves
+CASES += [
+    (SEQ.ReverseTime, "batch-major", lambda a: SEQ.ReverseTime.apply(a), [r(3, 4, 2)]),
+    (SEQ.ReverseTime, "time-major 4-D", lambda a: SEQ.ReverseTime.apply(a, time_axis=0),
+     [r(4, 2, 3, 2)]),
+    (SEQ.ReverseTime, "T=1", lambda a: SEQ.ReverseTime.apply(a), [r(2, 1, 3)]),
+    (SEQ.BidirectionalMerge, "concat 2-D, unequal widths",
+     lambda f, b: SEQ.BidirectionalMerge.apply(f, b, mode="concat"), [r(3, 4), r(3, 2)]),
+    (SEQ.BidirectionalMerge, "mul time-major reversed",
+     lambda f, b: SEQ.BidirectionalMerge.apply(f, b, mode="mul", reverse=True, time_axis=0),
+     [r(4, 3, 2), r(4, 3, 2)]),
+]
+for _mode in ("concat", "sum", "mul", "ave"):
+    CASES.append((SEQ.BidirectionalMerge, f"{_mode} seq reversed",
+                  lambda f, b, m=_mode: SEQ.BidirectionalMerge.apply(f, b, mode=m, reverse=True),
+                  [r(2, 4, 3), r(2, 4, 3)]))
 
 EXEMPT = {
     E.Less: "comparison: boolean output",
