@@ -17,6 +17,8 @@ outputs. Each case has a ``kind``:
 - ``initial_state``: ``layer(x0, initial_state=[x1, (x2)])``;
 - ``stateful``: ``stateful=True`` with a fixed batch, called on x0 then x1
   (states carried), outputs y0, y1;
+- ``bidi``/``td``: Bidirectional and TimeDistributed (see make_wrappers);
+  ``bidi_stateful``, ``bidi_initial_state``: see make_wrappers_rnn_state;
 - ``train``: ``Input -> LSTM(4) -> Dense(1)``, Adam(0.01), MSE, two
   ``train_on_batch`` steps on (x0, x1); y0 = initial weights flattened is
   not used: w are the initial weights, and ``s1_w*``/``s2_w*`` the weights
@@ -262,10 +264,100 @@ def make_wrappers(g):
           arrays([x], ws, [y]))
 
 
+def make_wrappers_rnn_state(g):
+    """Bidirectional with carried and given states, TimeDistributed around
+    an RNN, and Bidirectional return_state under masking.
+
+    - kind "bidi_stateful": ``Sequential([Bidirectional(inner(stateful=True),
+      batch_input_shape=(B, T, F))])`` predicts x0 then x1 (states carried):
+      y0, y1; then ``reset_states()`` and x1 again: y2. ``st0..`` are the
+      halves' states after x1 (forward's then backward's).
+    - kind "bidi_initial_state": ``Bidirectional(inner)(x0, initial_state=
+      [x1, ...])`` through a functional model with Input states: forward's
+      states then backward's (h, c for LSTM).
+    - kind "td": TimeDistributed(LSTM/GRU) on a 4-D (B, outer, T, F) input.
+    - kind "bidi" with ``masked``: return_state under Masking(0.).
+    """
+    for name, inner, ikw, kw in [
+            ("bidi_lstm_stateful_seq", "LSTM", {"units": U, "return_sequences": True},
+             {"merge_mode": "concat"}),
+            ("bidi_gru_stateful_last", "GRU", {"units": U}, {"merge_mode": "sum"})]:
+        K.clear_session()
+        rng = mf.rng_for("recurrent/" + name)
+        layer = L.Bidirectional(getattr(L, inner)(stateful=True, **ikw),
+                                batch_input_shape=(B, T, F), **kw)
+        model = keras.Sequential([layer])
+        ws = rand_weights(layer, rng)
+        x0 = rng.uniform(-2, 2, (B, T, F)).astype("float32")
+        x1 = rng.uniform(-2, 2, (B, T, F)).astype("float32")
+        y0 = model.predict(x0, batch_size=B, verbose=0)
+        y1 = model.predict(x1, batch_size=B, verbose=0)
+        states = [np.asarray(s) for half in (layer.forward_layer, layer.backward_layer)
+                  for s in half.states]
+        model.reset_states()
+        y2 = model.predict(x1, batch_size=B, verbose=0)
+        kwargs = dict(kw, layer=[inner, dict(ikw, stateful=True)], masked=False)
+        g.add(entry(name, "Bidirectional", kwargs, "bidi_stateful", [x0, x1], ws,
+                    [y0, y1, y2], layer,
+                    notes="y2: x1 again after reset_states(); st*: states after x1"),
+              arrays([x0, x1], ws, [y0, y1, y2],
+                     **{f"st{i}": st for i, st in enumerate(states)}))
+    for inner in ("LSTM", "GRU"):
+        n_states = 2 if inner == "LSTM" else 1
+        for seq in (False, True):
+            name = f"bidi_{inner.lower()}_initial_state_{'seq' if seq else 'last'}"
+            K.clear_session()
+            rng = mf.rng_for("recurrent/" + name)
+            ikw = {"units": U, "return_sequences": seq}
+            layer = L.Bidirectional(getattr(L, inner)(**ikw))
+            inp = keras.Input((T, F))
+            st = [keras.Input((U,)) for _ in range(2 * n_states)]
+            model = keras.Model([inp] + st, layer(inp, initial_state=st))
+            ws = rand_weights(layer, rng)
+            x = rng.uniform(-2, 2, (B, T, F)).astype("float32")
+            s0 = [rng.uniform(-1, 1, (B, U)).astype("float32") for _ in range(2 * n_states)]
+            y = model.predict([x] + s0, verbose=0)
+            kwargs = {"layer": [inner, ikw], "masked": False}
+            g.add(entry(name, "Bidirectional", kwargs, "bidi_initial_state", [x] + s0, ws,
+                        [y], layer, notes="states: forward's then backward's"),
+                  arrays([x] + s0, ws, [y]))
+    outer = 2
+    for name, inner, ikw in [("td_lstm", "LSTM", {"units": U}),
+                             ("td_gru_seq", "GRU", {"units": U, "return_sequences": True})]:
+        K.clear_session()
+        rng = mf.rng_for("recurrent/" + name)
+        layer = L.TimeDistributed(getattr(L, inner)(**ikw))
+        inp = keras.Input((outer, T, F))
+        model = keras.Model(inp, layer(inp))
+        ws = rand_weights(layer, rng)
+        x = rng.uniform(-2, 2, (B, outer, T, F)).astype("float32")
+        y = model.predict(x, verbose=0)
+        g.add(entry(name, "TimeDistributed", {"layer": [inner, ikw], "masked": False}, "td",
+                    [x], ws, [y], layer),
+              arrays([x], ws, [y]))
+    for name, inner, ikw, kw in [
+            ("bidi_lstm_state_seq_masked", "LSTM",
+             {"units": U, "return_state": True, "return_sequences": True}, {}),
+            ("bidi_gru_state_ave_masked", "GRU", {"units": U, "return_state": True},
+             {"merge_mode": "ave"})]:
+        K.clear_session()
+        rng = mf.rng_for("recurrent/" + name)
+        layer = L.Bidirectional(getattr(L, inner)(**ikw), **kw)
+        inp = keras.Input((T, F))
+        model = keras.Model(inp, layer(L.Masking(0.0)(inp)))
+        ws = rand_weights(layer, rng)
+        x = padded_x(rng)
+        ys = [np.asarray(y) for y in model.predict(x, verbose=0)]
+        g.add(entry(name, "Bidirectional", dict(kw, layer=[inner, ikw], masked=True), "bidi",
+                    [x], ws, ys, layer),
+              arrays([x], ws, ys))
+
+
 def main():
     g = mf.Group("recurrent")
     make(g)
     make_wrappers(g)
+    make_wrappers_rnn_state(g)
     g.close()
 
 
