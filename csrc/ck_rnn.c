@@ -37,6 +37,13 @@ size_t ck_gru_fwd_ws(size_t B, size_t U, int reset_after)
     return reset_after ? B * 3 * U : B * U;
 }
 
+size_t ck_lstm_infer_ws(size_t B, size_t F, size_t U)
+{
+    /* [W;R;b]^T, the stacked step input [x_t; h; 1]^T, gates, c, and the
+     * new h and c kept apart while a mask decides which columns take them. */
+    return 4 * U * (F + U + 1) + (F + U + 1) * B + 4 * U * B + 3 * U * B;
+}
+
 #define T float
 #define CK_SUF f32
 #include "ck_rnn_tmpl.h"

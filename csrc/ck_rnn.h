@@ -21,6 +21,12 @@
  * gradient on the initial states on return (they are the running buffers).
  * dx/dW/dR/db may be NULL when not needed. ws is a workspace of
  * ck_<unit>_bwd_ws(B,T,U) elements.
+ *
+ * ck_lstm_infer is the forward without the saved arrays, for inference: it
+ * writes H (processing order, may be NULL) and the final h and c (B,U),
+ * with a workspace of ck_lstm_infer_ws(B,F,U) elements. Its results equal
+ * ck_lstm_fwd's up to summation order (the input and recurrent products
+ * are one GEMM there).
  */
 #ifndef CK_RNN_H
 #define CK_RNN_H
@@ -32,6 +38,8 @@
 size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t U);
 size_t ck_gru_bwd_ws(size_t B, size_t T, size_t U, int reset_after);
 size_t ck_simple_bwd_ws(size_t B, size_t T, size_t U);
+/* LSTM inference workspace (see ck_lstm_infer). */
+size_t ck_lstm_infer_ws(size_t B, size_t F, size_t U);
 /* GRU forward workspace: (B,3U) for reset_after, (B,U) otherwise. */
 size_t ck_gru_fwd_ws(size_t B, size_t U, int reset_after);
 
@@ -45,6 +53,10 @@ int ck_lstm_bwd_##S(size_t B, size_t T, size_t F, size_t U, const T_ *x,        
                     const uint8_t *mask, int go_backwards, int act, int ract,    \
                     const T_ *G, const T_ *H, const T_ *C, const T_ *dH,         \
                     T_ *dh, T_ *dc, T_ *dx, T_ *dW, T_ *dR, T_ *db, T_ *ws);      \
+int ck_lstm_infer_##S(size_t B, size_t T, size_t F, size_t U, const T_ *x,       \
+                      const T_ *W, const T_ *R, const T_ *b, const T_ *h0,       \
+                      const T_ *c0, const uint8_t *mask, int go_backwards,       \
+                      int act, int ract, T_ *H, T_ *h, T_ *c, T_ *ws);           \
 int ck_gru_fwd_##S(size_t B, size_t T, size_t F, size_t U, int reset_after,      \
                    const T_ *x, const T_ *W, const T_ *R, const T_ *b,           \
                    const T_ *h0, const uint8_t *mask, int go_backwards,          \

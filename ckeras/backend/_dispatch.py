@@ -36,6 +36,7 @@ _C_OPS = {
     "pool2d_bwd": ("ckeras._ext._conv", "pool2d_bwd"),
     "lstm_fwd": ("ckeras._ext._rnn", "lstm_fwd"),
     "lstm_bwd": ("ckeras._ext._rnn", "lstm_bwd"),
+    "lstm_infer": ("ckeras._ext._rnn", "lstm_infer"),
     "gru_fwd": ("ckeras._ext._rnn", "gru_fwd"),
     "gru_bwd": ("ckeras._ext._rnn", "gru_bwd"),
     "simple_fwd": ("ckeras._ext._rnn", "simple_fwd"),
@@ -45,8 +46,8 @@ _C_OPS = {
     "bidir_merge_bwd": ("ckeras._ext._bidirectional", "bidir_merge_bwd"),
 }
 OPS = ("act_fwd", "act_bwd", "dense_fwd", "dense_bwd", "conv2d_fwd", "conv2d_bwd",
-       "pool2d_fwd", "pool2d_bwd", "lstm_fwd", "lstm_bwd", "gru_fwd", "gru_bwd",
-       "simple_fwd", "simple_bwd", "reverse_time", "bidir_merge_fwd", "bidir_merge_bwd")
+       "pool2d_fwd", "pool2d_bwd", "lstm_fwd", "lstm_bwd", "lstm_infer", "gru_fwd",
+       "gru_bwd", "simple_fwd", "simple_bwd", "reverse_time", "bidir_merge_fwd", "bidir_merge_bwd")
 _NAMES = ("c", "numpy")
 
 _active = None   # the namespace kernels() returns

@@ -93,6 +93,8 @@ def lstm_fwd(x, W, R, b, h0, c0, mask, go_backwards, act, ract):
     act, ract = _code(act, "act"), _code(ract, "ract")
     dt, B, T, F, U = check_common(x, W, R, h0, mask, 4)
     _check_array(c0, "c0", 2, dt)
+    if c0.shape != (B, U):
+        raise ValueError(f"c0 has shape {c0.shape}, expected ({B}, {U})")
     if b is not None:
         _check_array(b, "bias", 1, dt)
         if b.shape != (4 * U,):
@@ -115,6 +117,12 @@ def lstm_fwd(x, W, R, b, h0, c0, mask, go_backwards, act, ract):
         H[:, s] = h if on is None else np.where(on, h, hp)
         C[:, s] = c if on is None else np.where(on, c, cp)
     return H, C, G
+
+
+def lstm_infer(x, W, R, b, h0, c0, mask, go_backwards, act, ract, return_sequences):
+    """LSTM forward for inference. Returns (H or None, h_T, c_T)."""
+    H, C, _ = lstm_fwd(x, W, R, b, h0, c0, mask, go_backwards, act, ract)
+    return (H if return_sequences else None), H[:, -1].copy(), C[:, -1].copy()
 
 
 def lstm_bwd(x, W, R, h0, c0, mask, go_backwards, act, ract, G, H, C, dH, dh, dc,

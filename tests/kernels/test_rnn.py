@@ -154,3 +154,72 @@ def test_bad_arguments():
             mod.lstm_fwd(x, W, R, b, h0, c0, None, False, 4, SIGMOID)  # softmax
         with pytest.raises(ValueError):
             mod.lstm_fwd(x.astype(np.float64), W, R, b, h0, c0, None, False, TANH, SIGMOID)
+
+
+INFER_SHAPES = SHAPES + [(17, 6, 5, 7), (33, 3, 0, 4), (16, 4, 3, 9)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("seq", [True, False])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("mk", ["none", "random", "rows"])
+@pytest.mark.parametrize("shape", INFER_SHAPES)
+def test_lstm_infer_matches_reference(shape, mk, bias, seq, dtype):
+    """The inference kernel (transposed layout, one fused GEMM per step)
+    against the reference forward, for every activation pair, both
+    directions, with and without masks, bias and the output sequence."""
+    rng = np.random.default_rng(zlib.crc32(repr((shape, mk, bias, seq)).encode()))
+    B, T, F, U = shape
+    x, W, R, b, h0, c0 = _data("lstm", B, T, F, U, dtype, rng)
+    b = b if bias else None
+    mask = _mask(rng, B, T, mk)
+    tol = 2e-5 if dtype == np.float32 else 1e-11
+    for act, ract in ACTS:
+        for gb in (False, True):
+            Hc, hc, cc = rnn.lstm_infer(x, W, R, b, h0, c0, mask, gb, act, ract, seq)
+            Hr, Cr, _ = ref.lstm_fwd(x, W, R, b, h0, c0, mask, gb, act, ract)
+            scale = max(1.0, float(np.abs(Hr).max()), float(np.abs(Cr).max()))
+            if seq:
+                assert Hc.dtype == dtype and Hc.shape == (B, T, U)
+                np.testing.assert_allclose(Hc, Hr, rtol=tol, atol=tol * scale)
+            else:
+                assert Hc is None
+            assert hc.dtype == dtype and cc.dtype == dtype
+            np.testing.assert_allclose(hc, Hr[:, -1], rtol=tol, atol=tol * scale)
+            np.testing.assert_allclose(cc, Cr[:, -1], rtol=tol, atol=tol * scale)
+            # the reference's own inference entry point agrees
+            Hr2, hr2, cr2 = ref.lstm_infer(x, W, R, b, h0, c0, mask, gb, act, ract, seq)
+            np.testing.assert_array_equal(hr2, Hr[:, -1])
+            np.testing.assert_array_equal(cr2, Cr[:, -1])
+
+
+def test_lstm_infer_fully_masked_step_and_empty_sequence():
+    """A step masked in every row skips the product and carries all states;
+    T = 0 is refused as by the training kernel."""
+    rng = np.random.default_rng(5)
+    x, W, R, b, h0, c0 = _data("lstm", 18, 4, 3, 5, np.float32, rng)
+    mask = np.ones((18, 4), bool)
+    mask[:, 1] = False
+    Hc, hc, cc = rnn.lstm_infer(x, W, R, b, h0, c0, mask, False, TANH, SIGMOID, True)
+    np.testing.assert_array_equal(Hc[:, 1], Hc[:, 0])
+    Hr, Cr, _ = ref.lstm_fwd(x, W, R, b, h0, c0, mask, False, TANH, SIGMOID)
+    np.testing.assert_allclose(Hc, Hr, rtol=2e-5, atol=2e-5)
+    x0 = np.zeros((18, 0, 3), np.float32)
+    for mod in (rnn, ref):
+        with pytest.raises(ValueError, match="at least one timestep"):
+            mod.lstm_infer(x0, W, R, b, h0, c0, None, False, TANH, SIGMOID, True)
+
+
+def test_lstm_infer_bad_arguments():
+    rng = np.random.default_rng(0)
+    x, W, R, b, h0, c0 = _data("lstm", 2, 3, 4, 5, np.float32, rng)
+    for mod in (rnn, ref):
+        with pytest.raises(ValueError, match="bias"):
+            mod.lstm_infer(x, W, R, b[:-1].copy(), h0, c0, None, False, TANH, SIGMOID, True)
+        with pytest.raises(ValueError, match="c0"):
+            mod.lstm_infer(x, W, R, b, h0, c0[:1].copy(), None, False, TANH, SIGMOID, True)
+        with pytest.raises(ValueError):
+            mod.lstm_infer(x, W, R, b, h0, c0, np.ones((2, 4), bool), False, TANH, SIGMOID,
+                           False)
+        with pytest.raises(ValueError):
+            mod.lstm_infer(x, W, R, b, h0, c0, None, False, TANH, 4, False)  # softmax

@@ -52,10 +52,17 @@ def _names(kind):
     return sorted(n for n, c in CASES.items() if c["kind"] == kind)
 
 
-@pytest.fixture(params=["c", "numpy"])
-def kernel_mode(request):
-    with use_kernels(request.param):
-        yield request.param
+@pytest.fixture(params=["c", "c-infer-all-batches", "numpy"])
+def kernel_mode(request, monkeypatch):
+    """The C kernels, the NumPy references, and the C kernels with LSTM
+    inference on its transposed-layout kernel at every batch size (the
+    fixtures' batches are below the size where it is picked by default)."""
+    if request.param == "c-infer-all-batches":
+        from ckeras.autograd.functions import rnn as rnn_fn
+        monkeypatch.setattr(rnn_fn, "_INFER_MIN_BATCH", 1)
+    mode = "numpy" if request.param == "numpy" else "c"
+    with use_kernels(mode):
+        yield mode
 
 
 @pytest.mark.parametrize("name", _names("layer"))
@@ -424,3 +431,29 @@ def test_bidirectional_bad_input_and_training():
     y = (x.sum(1) > 60).astype("float32")[:, None]
     h = model.fit(x, y, epochs=2, batch_size=4, verbose=0)
     assert np.isfinite(h.history["loss"]).all()
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_lstm_inference_kernel_at_large_batch(return_sequences, go_backwards):
+    """From batch 16 up, predict runs the inference kernel; with padded rows
+    (Masking) it gives the training kernel's numbers (taped call) and the
+    NumPy reference's."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((20, 9, 6)).astype(np.float32)
+    x[:5, 6:] = 0.0          # right-padded rows
+    x[5:8, :2] = 0.0         # left-padded rows
+    K.clear_session()
+    model = Sequential([Lmod.Masking(input_shape=(9, 6)),
+                        Lmod.LSTM(7, return_sequences=return_sequences,
+                                  go_backwards=go_backwards)])
+    model.set_weights([w + rng.standard_normal(w.shape).astype(np.float32) * 0.3
+                       for w in model.get_weights()])
+    from ckeras.autograd.functions import rnn as rnn_fn
+    assert x.shape[0] >= rnn_fn._INFER_MIN_BATCH
+    out = model.predict(x, batch_size=20, verbose=0)
+    taped = model(Tensor(x, requires_grad=True)).value
+    with use_kernels("numpy"):
+        expected = model.predict(x, batch_size=20, verbose=0)
+    np.testing.assert_allclose(out, taped, rtol=2e-5, atol=2e-6)
+    np.testing.assert_allclose(out, expected, rtol=2e-5, atol=2e-6)
