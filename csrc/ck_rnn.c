@@ -37,10 +37,12 @@ size_t ck_gru_fwd_ws(size_t B, size_t U, int reset_after)
     return reset_after ? B * 3 * U : B * U;
 }
 
-size_t ck_lstm_infer_ws(size_t B, size_t F, size_t U)
+size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed)
 {
-    /* [W;R;b]^T, the stacked step input [x_t; h; 1]^T, gates, c, and the
-     * new h and c kept apart while a mask decides which columns take them. */
+    /* Transposed: [W;R;b]^T, the stacked step input [x_t; h; 1]^T, gates,
+     * c, and the new h and c kept apart while a mask decides which columns
+     * take them. Batch-major: the gates of every step. */
+    if (!transposed) return B * T * 4 * U;
     return 4 * U * (F + U + 1) + (F + U + 1) * B + 4 * U * B + 3 * U * B;
 }
 

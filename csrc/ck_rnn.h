@@ -24,9 +24,11 @@
  *
  * ck_lstm_infer is the forward without the saved arrays, for inference: it
  * writes H (processing order, may be NULL) and the final h and c (B,U),
- * with a workspace of ck_lstm_infer_ws(B,F,U) elements. Its results equal
- * ck_lstm_fwd's up to summation order (the input and recurrent products
- * are one GEMM there).
+ * with a workspace of ck_lstm_infer_ws(B,T,F,U,transposed) elements.
+ * `transposed` picks the step layout: gate rows of B values with the input
+ * and recurrent products as one GEMM (fast from B ~ 16), or the training
+ * kernel's batch-major rows. Results equal ck_lstm_fwd's up to summation
+ * order.
  */
 #ifndef CK_RNN_H
 #define CK_RNN_H
@@ -39,7 +41,7 @@ size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t U);
 size_t ck_gru_bwd_ws(size_t B, size_t T, size_t U, int reset_after);
 size_t ck_simple_bwd_ws(size_t B, size_t T, size_t U);
 /* LSTM inference workspace (see ck_lstm_infer). */
-size_t ck_lstm_infer_ws(size_t B, size_t F, size_t U);
+size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed);
 /* GRU forward workspace: (B,3U) for reset_after, (B,U) otherwise. */
 size_t ck_gru_fwd_ws(size_t B, size_t U, int reset_after);
 
@@ -56,7 +58,8 @@ int ck_lstm_bwd_##S(size_t B, size_t T, size_t F, size_t U, const T_ *x,        
 int ck_lstm_infer_##S(size_t B, size_t T, size_t F, size_t U, const T_ *x,       \
                       const T_ *W, const T_ *R, const T_ *b, const T_ *h0,       \
                       const T_ *c0, const uint8_t *mask, int go_backwards,       \
-                      int act, int ract, T_ *H, T_ *h, T_ *c, T_ *ws);           \
+                      int act, int ract, int transposed, T_ *H, T_ *h, T_ *c,    \
+                      T_ *ws);                                                   \
 int ck_gru_fwd_##S(size_t B, size_t T, size_t F, size_t U, int reset_after,      \
                    const T_ *x, const T_ *W, const T_ *R, const T_ *b,           \
                    const T_ *h0, const uint8_t *mask, int go_backwards,          \

@@ -299,10 +299,46 @@ static void CK_S(lstm_infer_cell_any_)(size_t n, T *z, T *c, T *h, int act, int 
     for (k = 0; k < n; ++k) h[k] *= zo[k];
 }
 
+/* Batch-major inference for small batches, where the transposed product
+ * with few columns runs slowly: the training kernel's steps, with h and c
+ * kept in the output buffers and the gate pass of the transposed kernel on
+ * each row (its four gate blocks are the row's [i f c o]). */
+static int CK_S(lstm_infer_rows_)(size_t B, size_t T_, size_t F, size_t U, const T *x,
+                                  const T *W, const T *R, const T *b, const T *h0,
+                                  const T *c0, const uint8_t *mask, int gb, int act,
+                                  int ract, T *H, T *h, T *c, T *G)
+{
+    const size_t G4 = 4 * U, ldg = T_ * G4;
+    const int fused = act == CK_ACT_TANH && ract == CK_ACT_SIGMOID;
+    size_t s, bi;
+    CK_S(rnn_copy_)(B * U, h0, h);
+    CK_S(rnn_copy_)(B * U, c0, c);
+    CK_TRY(GEMM(0, 0, B * T_, G4, F, (T)1, x, F, W, G4, (T)0, G, G4));
+    if (b != NULL) CK_S(rnn_add_rows_)(B * T_, G4, b, G, G4);
+    for (s = 0; s < T_; ++s) {
+        const size_t t = gb ? T_ - 1 - s : s;
+        if (B == 1)
+            CK_S(rnn_gemv_acc_)(U, G4, h, R, G + t * G4);
+        else
+            CK_TRY(GEMM(0, 0, B, G4, U, (T)1, h, U, R, G4, (T)1, G + t * G4, ldg));
+        for (bi = 0; bi < B; ++bi) {
+            T *z = G + bi * ldg + t * G4;
+            if (mask != NULL && !mask[bi * T_ + t]) continue;
+            if (fused)
+                CK_S(lstm_infer_cell_)(U, z, c + bi * U, h + bi * U);
+            else
+                CK_S(lstm_infer_cell_any_)(U, z, c + bi * U, h + bi * U, act, ract);
+        }
+        if (H != NULL)
+            for (bi = 0; bi < B; ++bi) CK_S(rnn_copy_)(U, h + bi * U, H + (bi * T_ + s) * U);
+    }
+    return CK_OK;
+}
+
 int CK_S(ck_lstm_infer_)(size_t B, size_t T_, size_t F, size_t U, const T *x,
                          const T *W, const T *R, const T *b, const T *h0, const T *c0,
-                         const uint8_t *mask, int gb, int act, int ract, T *H, T *h,
-                         T *c, T *ws)
+                         const uint8_t *mask, int gb, int act, int ract, int transposed,
+                         T *H, T *h, T *c, T *ws)
 {
     /* The bias rides in the GEMM as one more column of [W;R]^T against a
      * row of ones in the step input: cheaper than a pass adding it. */
@@ -316,6 +352,9 @@ int CK_S(ck_lstm_infer_)(size_t B, size_t T_, size_t F, size_t U, const T *x,
     if (W == NULL || R == NULL || h0 == NULL || c0 == NULL || h == NULL || c == NULL
         || ws == NULL || (F > 0 && x == NULL))
         return CK_ERR_ARG;
+    if (!transposed)
+        return CK_S(lstm_infer_rows_)(B, T_, F, U, x, W, R, b, h0, c0, mask, gb, act,
+                                      ract, H, h, c, ws);
     CK_S(rnn_transpose_)(F, G4, W, G4, WRt, K);
     CK_S(rnn_transpose_)(U, G4, R, G4, WRt + F, K);
     CK_S(rnn_transpose_)(B, U, h0, U, Ht, B);

@@ -92,7 +92,7 @@ def lstm_fwd(x, W, R, b, h0, c0, mask, go_backwards, int act, int ract):
 
 
 def lstm_infer(x, W, R, b, h0, c0, mask, go_backwards, int act, int ract,
-               return_sequences):
+               return_sequences, transposed):
     """LSTM forward for inference: (H or None, h_T, c_T); see ck_rnn.h."""
     act, ract = _code(act, "act"), _code(ract, "ract")
     _, B, T, F, U = check_common(x, W, R, h0, mask, 4)
@@ -109,7 +109,8 @@ def lstm_infer(x, W, R, b, h0, c0, mask, go_backwards, int act, int ract,
     H = _new((B, T, U), t) if return_sequences else None
     h = _new((B, U), t)
     c = _new((B, U), t)
-    ws = _new((ck_lstm_infer_ws(B, F, U),), t)
+    cdef int tr = 1 if transposed else 0
+    ws = _new((ck_lstm_infer_ws(B, T, F, U, tr),), t)
     cdef size_t b_ = B, t_ = T, f_ = F, u_ = U
     cdef int gb = 1 if go_backwards else 0, st
     cdef void *p[10]
@@ -119,12 +120,12 @@ def lstm_infer(x, W, R, b, h0, c0, mask, go_backwards, int act, int ract,
         if t == cnp.NPY_FLOAT32:
             st = ck_lstm_infer_f32(b_, t_, f_, u_, <float *> p[0], <float *> p[1],
                                    <float *> p[2], <float *> p[3], <float *> p[4],
-                                   <float *> p[5], mp, gb, act, ract, <float *> p[6],
+                                   <float *> p[5], mp, gb, act, ract, tr, <float *> p[6],
                                    <float *> p[7], <float *> p[8], <float *> p[9])
         else:
             st = ck_lstm_infer_f64(b_, t_, f_, u_, <double *> p[0], <double *> p[1],
                                    <double *> p[2], <double *> p[3], <double *> p[4],
-                                   <double *> p[5], mp, gb, act, ract, <double *> p[6],
+                                   <double *> p[5], mp, gb, act, ract, tr, <double *> p[6],
                                    <double *> p[7], <double *> p[8], <double *> p[9])
     check_status(st, "lstm_infer")
     return H, h, c

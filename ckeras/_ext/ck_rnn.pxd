@@ -6,17 +6,18 @@ cdef extern from "ck_rnn.h" nogil:
     size_t ck_gru_bwd_ws(size_t B, size_t T, size_t U, int reset_after)
     size_t ck_simple_bwd_ws(size_t B, size_t T, size_t U)
     size_t ck_gru_fwd_ws(size_t B, size_t U, int reset_after)
-    size_t ck_lstm_infer_ws(size_t B, size_t F, size_t U)
+    size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed)
 
     int ck_lstm_infer_f32(size_t B, size_t T, size_t F, size_t U, const float *x,
                           const float *W, const float *R, const float *b, const float *h0,
                           const float *c0, const uint8_t *mask, int go_backwards,
-                          int act, int ract, float *H, float *h, float *c, float *ws)
+                          int act, int ract, int transposed, float *H, float *h, float *c,
+                          float *ws)
     int ck_lstm_infer_f64(size_t B, size_t T, size_t F, size_t U, const double *x,
                           const double *W, const double *R, const double *b,
                           const double *h0, const double *c0, const uint8_t *mask,
-                          int go_backwards, int act, int ract, double *H, double *h,
-                          double *c, double *ws)
+                          int go_backwards, int act, int ract, int transposed, double *H,
+                          double *h, double *c, double *ws)
 
     int ck_lstm_fwd_f32(size_t B, size_t T, size_t F, size_t U, const float *x,
                         const float *W, const float *R, const float *b, const float *h0,

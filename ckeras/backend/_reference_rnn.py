@@ -119,8 +119,10 @@ def lstm_fwd(x, W, R, b, h0, c0, mask, go_backwards, act, ract):
     return H, C, G
 
 
-def lstm_infer(x, W, R, b, h0, c0, mask, go_backwards, act, ract, return_sequences):
-    """LSTM forward for inference. Returns (H or None, h_T, c_T)."""
+def lstm_infer(x, W, R, b, h0, c0, mask, go_backwards, act, ract, return_sequences,
+               transposed):
+    """LSTM forward for inference. Returns (H or None, h_T, c_T); `transposed`
+    (the C kernel's step layout) does not change the results."""
     H, C, _ = lstm_fwd(x, W, R, b, h0, c0, mask, go_backwards, act, ract)
     return (H if return_sequences else None), H[:, -1].copy(), C[:, -1].copy()
 

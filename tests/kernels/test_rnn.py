@@ -160,14 +160,16 @@ INFER_SHAPES = SHAPES + [(17, 6, 5, 7), (33, 3, 0, 4), (16, 4, 3, 9)]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("transposed", [True, False])
 @pytest.mark.parametrize("seq", [True, False])
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("mk", ["none", "random", "rows"])
 @pytest.mark.parametrize("shape", INFER_SHAPES)
-def test_lstm_infer_matches_reference(shape, mk, bias, seq, dtype):
-    """The inference kernel (transposed layout, one fused GEMM per step)
-    against the reference forward, for every activation pair, both
-    directions, with and without masks, bias and the output sequence."""
+def test_lstm_infer_matches_reference(shape, mk, bias, seq, transposed, dtype):
+    """The inference kernel in both step layouts (transposed with one fused
+    GEMM per step; batch-major rows) against the reference forward, for
+    every activation pair, both directions, with and without masks, bias
+    and the output sequence."""
     rng = np.random.default_rng(zlib.crc32(repr((shape, mk, bias, seq)).encode()))
     B, T, F, U = shape
     x, W, R, b, h0, c0 = _data("lstm", B, T, F, U, dtype, rng)
@@ -176,7 +178,8 @@ def test_lstm_infer_matches_reference(shape, mk, bias, seq, dtype):
     tol = 2e-5 if dtype == np.float32 else 1e-11
     for act, ract in ACTS:
         for gb in (False, True):
-            Hc, hc, cc = rnn.lstm_infer(x, W, R, b, h0, c0, mask, gb, act, ract, seq)
+            Hc, hc, cc = rnn.lstm_infer(x, W, R, b, h0, c0, mask, gb, act, ract, seq,
+                                        transposed)
             Hr, Cr, _ = ref.lstm_fwd(x, W, R, b, h0, c0, mask, gb, act, ract)
             scale = max(1.0, float(np.abs(Hr).max()), float(np.abs(Cr).max()))
             if seq:
@@ -188,7 +191,8 @@ def test_lstm_infer_matches_reference(shape, mk, bias, seq, dtype):
             np.testing.assert_allclose(hc, Hr[:, -1], rtol=tol, atol=tol * scale)
             np.testing.assert_allclose(cc, Cr[:, -1], rtol=tol, atol=tol * scale)
             # the reference's own inference entry point agrees
-            Hr2, hr2, cr2 = ref.lstm_infer(x, W, R, b, h0, c0, mask, gb, act, ract, seq)
+            Hr2, hr2, cr2 = ref.lstm_infer(x, W, R, b, h0, c0, mask, gb, act, ract, seq,
+                                           transposed)
             np.testing.assert_array_equal(hr2, Hr[:, -1])
             np.testing.assert_array_equal(cr2, Cr[:, -1])
 
@@ -200,14 +204,16 @@ def test_lstm_infer_fully_masked_step_and_empty_sequence():
     x, W, R, b, h0, c0 = _data("lstm", 18, 4, 3, 5, np.float32, rng)
     mask = np.ones((18, 4), bool)
     mask[:, 1] = False
-    Hc, hc, cc = rnn.lstm_infer(x, W, R, b, h0, c0, mask, False, TANH, SIGMOID, True)
-    np.testing.assert_array_equal(Hc[:, 1], Hc[:, 0])
     Hr, Cr, _ = ref.lstm_fwd(x, W, R, b, h0, c0, mask, False, TANH, SIGMOID)
-    np.testing.assert_allclose(Hc, Hr, rtol=2e-5, atol=2e-5)
+    for transposed in (True, False):
+        Hc, hc, cc = rnn.lstm_infer(x, W, R, b, h0, c0, mask, False, TANH, SIGMOID, True,
+                                    transposed)
+        np.testing.assert_array_equal(Hc[:, 1], Hc[:, 0])
+        np.testing.assert_allclose(Hc, Hr, rtol=2e-5, atol=2e-5)
     x0 = np.zeros((18, 0, 3), np.float32)
     for mod in (rnn, ref):
         with pytest.raises(ValueError, match="at least one timestep"):
-            mod.lstm_infer(x0, W, R, b, h0, c0, None, False, TANH, SIGMOID, True)
+            mod.lstm_infer(x0, W, R, b, h0, c0, None, False, TANH, SIGMOID, True, True)
 
 
 def test_lstm_infer_bad_arguments():
@@ -215,11 +221,13 @@ def test_lstm_infer_bad_arguments():
     x, W, R, b, h0, c0 = _data("lstm", 2, 3, 4, 5, np.float32, rng)
     for mod in (rnn, ref):
         with pytest.raises(ValueError, match="bias"):
-            mod.lstm_infer(x, W, R, b[:-1].copy(), h0, c0, None, False, TANH, SIGMOID, True)
+            mod.lstm_infer(x, W, R, b[:-1].copy(), h0, c0, None, False, TANH, SIGMOID, True,
+                           True)
         with pytest.raises(ValueError, match="c0"):
-            mod.lstm_infer(x, W, R, b, h0, c0[:1].copy(), None, False, TANH, SIGMOID, True)
-        with pytest.raises(ValueError):
-            mod.lstm_infer(x, W, R, b, h0, c0, np.ones((2, 4), bool), False, TANH, SIGMOID,
+            mod.lstm_infer(x, W, R, b, h0, c0[:1].copy(), None, False, TANH, SIGMOID, True,
                            False)
         with pytest.raises(ValueError):
-            mod.lstm_infer(x, W, R, b, h0, c0, None, False, TANH, 4, False)  # softmax
+            mod.lstm_infer(x, W, R, b, h0, c0, np.ones((2, 4), bool), False, TANH, SIGMOID,
+                           False, True)
+        with pytest.raises(ValueError):
+            mod.lstm_infer(x, W, R, b, h0, c0, None, False, TANH, 4, False, False)  # softmax

@@ -52,14 +52,14 @@ def _names(kind):
     return sorted(n for n, c in CASES.items() if c["kind"] == kind)
 
 
-@pytest.fixture(params=["c", "c-infer-all-batches", "numpy"])
+@pytest.fixture(params=["c", "c-transposed-all-batches", "numpy"])
 def kernel_mode(request, monkeypatch):
     """The C kernels, the NumPy references, and the C kernels with LSTM
-    inference on its transposed-layout kernel at every batch size (the
+    inference in its transposed step layout at every batch size (the
     fixtures' batches are below the size where it is picked by default)."""
-    if request.param == "c-infer-all-batches":
+    if request.param == "c-transposed-all-batches":
         from ckeras.autograd.functions import rnn as rnn_fn
-        monkeypatch.setattr(rnn_fn, "_INFER_MIN_BATCH", 1)
+        monkeypatch.setattr(rnn_fn, "_TRANSPOSED_MIN_BATCH", 1)
     mode = "numpy" if request.param == "numpy" else "c"
     with use_kernels(mode):
         yield mode
@@ -436,9 +436,9 @@ def test_bidirectional_bad_input_and_training():
 @pytest.mark.parametrize("return_sequences", [False, True])
 @pytest.mark.parametrize("go_backwards", [False, True])
 def test_lstm_inference_kernel_at_large_batch(return_sequences, go_backwards):
-    """From batch 16 up, predict runs the inference kernel; with padded rows
-    (Masking) it gives the training kernel's numbers (taped call) and the
-    NumPy reference's."""
+    """From batch 16 up, predict steps in the transposed layout; with padded
+    rows (Masking) it gives the training kernel's numbers (taped call) and
+    the NumPy reference's."""
     rng = np.random.default_rng(3)
     x = rng.standard_normal((20, 9, 6)).astype(np.float32)
     x[:5, 6:] = 0.0          # right-padded rows
@@ -450,7 +450,7 @@ def test_lstm_inference_kernel_at_large_batch(return_sequences, go_backwards):
     model.set_weights([w + rng.standard_normal(w.shape).astype(np.float32) * 0.3
                        for w in model.get_weights()])
     from ckeras.autograd.functions import rnn as rnn_fn
-    assert x.shape[0] >= rnn_fn._INFER_MIN_BATCH
+    assert x.shape[0] >= rnn_fn._TRANSPOSED_MIN_BATCH
     out = model.predict(x, batch_size=20, verbose=0)
     taped = model(Tensor(x, requires_grad=True)).value
     with use_kernels("numpy"):

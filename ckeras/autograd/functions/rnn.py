@@ -21,11 +21,12 @@ from ckeras.backend._dispatch import kernels
 
 __all__ = ["LSTMSequence", "GRUSequence", "SimpleRNNSequence"]
 
-# From this batch size up, LSTM inference runs the transposed-layout kernel
-# (ck_lstm_infer); below it the OpenBLAS product with few columns is slow and
-# the training kernel's batch-major step wins (measured: 12 -> 1.18 vs
-# 1.40 ms, 16 -> 2.05 vs 1.86 ms, LSTM(128) over 50 steps).
-_INFER_MIN_BATCH = 16
+# From this batch size up, LSTM inference steps in the transposed layout
+# (gate rows of B values, one GEMM for the input and recurrent products);
+# below it OpenBLAS runs that product with few columns slowly and the
+# batch-major rows win (LSTM(128), 50 steps: batch 12 1.18 vs 1.40 ms,
+# batch 16 2.05 vs 1.86 ms).
+_TRANSPOSED_MIN_BATCH = 16
 
 
 def _arr(a, dtype):
@@ -94,7 +95,7 @@ class LSTMSequence(_Sequence):
     def forward(self, x, W, R, b, h0, c0):
         x, W, R, b, h0, c0 = self._prepare(x, (W, R, b, h0, c0))
         self.has_b = b is not None
-        if self.needs_input_grad is None and x.shape[0] >= _INFER_MIN_BATCH:
+        if self.needs_input_grad is None:
             return self._infer(x, W, R, b, h0, c0)
         H, C, G = kernels().lstm_fwd(x, W, R, b, h0, c0, self.m, self.go_backwards,
                                      self.act, self.ract)
@@ -104,7 +105,8 @@ class LSTMSequence(_Sequence):
     def _infer(self, x, W, R, b, h0, c0):
         """Nothing will call backward (no tape): the kernel that saves no gates."""
         H, h, c = kernels().lstm_infer(x, W, R, b, h0, c0, self.m, self.go_backwards,
-                                       self.act, self.ract, self.return_sequences)
+                                       self.act, self.ract, self.return_sequences,
+                                       x.shape[0] >= _TRANSPOSED_MIN_BATCH)
         if self.return_sequences:
             return self._output(H), h, c
         out = h if self.seen is None else h * self.seen[:, -1]
