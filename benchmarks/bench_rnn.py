@@ -64,72 +64,181 @@ def test_lstm_fwd_bwd(benchmark, rnn):
 
 # ------------------------------------------------------------------ script
 
+UNITS = ("LSTM", "GRU", "BiLSTM")
 
-def main():
+TF_SNIPPET = """
+import os, json, time, statistics
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3'); os.environ['TF_USE_LEGACY_KERAS'] = '1'
+import numpy as np, tensorflow as tf
+tf.config.threading.set_intra_op_parallelism_threads({threads})
+tf.config.threading.set_inter_op_parallelism_threads(1)
+import tf_keras as keras
+out = {{}}
+for unit in {units!r}:
+    def rnn():
+        if unit == 'BiLSTM':
+            return keras.layers.Bidirectional(keras.layers.LSTM({U}), input_shape=({T}, {F}))
+        return getattr(keras.layers, unit)({U}, input_shape=({T}, {F}))
+    for batch in (1, 32):
+        m = keras.Sequential([rnn(), keras.layers.Dense(1)])
+        x = np.random.default_rng(1).standard_normal((batch, {T}, {F})).astype(np.float32)
+        fn = lambda: m.predict_on_batch(x)
+        fn(); ts = []
+        for _ in range({repeat}):
+            t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
+        out[unit + '_infer_%d' % batch] = statistics.median(ts)
+    m = keras.Sequential([rnn(), keras.layers.Dense(1)])
+    m.compile(keras.optimizers.Adam(1e-3), 'mse')
+    x = np.random.default_rng(2).standard_normal((32, {T}, {F})).astype(np.float32)
+    y = np.zeros((32, 1), np.float32)
+    fn = lambda: m.train_on_batch(x, y)
+    fn(); ts = []
+    for _ in range({repeat}):
+        t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
+    out[unit + '_train_32'] = statistics.median(ts)
+print(json.dumps(out))
+"""
+
+
+def tf_times(tf_python, threads, repeat):
+    """tf-keras medians, keyed like 'LSTM_infer_1', from a separate interpreter
+    (a venv with tensorflow-cpu and tf_keras); {} when it cannot run."""
+    import json
+    import subprocess
+    import sys
+    python = tf_python or sys.executable
+    code = TF_SNIPPET.format(threads=threads, units=UNITS, U=U, T=T, F=F, repeat=repeat)
+    try:
+        out = subprocess.run([python, "-c", code], capture_output=True, text=True,
+                             timeout=1800)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    if out.returncode != 0:
+        return {}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _ck_model(unit, layers, models):
+    if unit == "BiLSTM":
+        rnn = layers.Bidirectional(layers.LSTM(U), input_shape=(T, F))
+    else:
+        rnn = getattr(layers, unit)(U, input_shape=(T, F))
+    return models.Sequential([rnn, layers.Dense(1)])
+
+
+def _torch_model(unit, torch):
+    bi = unit == "BiLSTM"
+    rnn = getattr(torch.nn, "LSTM" if bi else unit)(F, U, batch_first=True, bidirectional=bi)
+    lin = torch.nn.Linear(2 * U if bi else U, 1)
+
+    def forward(x):
+        out, _ = rnn(x)
+        if bi:   # Keras' Bidirectional: forward's last step, backward's first
+            return lin(torch.cat([out[:, -1, :U], out[:, 0, U:]], dim=1))
+        return lin(out[:, -1])
+    return forward, list(rnn.parameters()) + list(lin.parameters())
+
+
+def thread_scaling(model, x, calls):
+    """Throughput of 2 Python threads calling predict_on_batch over 1 thread."""
+    import threading
+    import time
+
+    def work(n):
+        for _ in range(n):
+            model.predict_on_batch(x)
+
+    work(3)
+    t0 = time.perf_counter()
+    work(calls)
+    one = calls / (time.perf_counter() - t0)
+    threads = [threading.Thread(target=work, args=(calls,)) for _ in range(2)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return 2 * calls / (time.perf_counter() - t0) / one
+
+
+def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=7)
-    args = ap.parse_args()
-    import contextlib
+    ap.add_argument("--tf-python", default=None,
+                    help="python of a venv with tf-keras (its timings run there)")
+    ap.add_argument("--scaling-runs", type=int, default=3)
+    args = ap.parse_args(argv)
 
     import torch
 
     from ckeras import layers, models, optimizers
-    from ckeras._ext import _dense, _rnn
+    from ckeras._ext import _blas, _dense, _rnn
 
     torch.set_num_threads(args.threads)
-    from ckeras._ext import _blas
     _blas.set_num_threads(args.threads)
-    with contextlib.nullcontext():
-        n = 2048
-        a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
-        sg = 2.0 * n ** 3 / _median(lambda: _dense.dense_fwd(a, a, None, 0), 1, 3) / 1e9
-        print(f"sgemm 2048^3: {sg:.0f} GF/s ({args.threads} thread(s))")
-        x, W, R, b, h0, c0 = _data()
-        t = _median(lambda: _rnn.lstm_fwd(x, W, R, b, h0, c0, None, False, 3, 2), 3,
-                    args.repeat)
+    n = 2048
+    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
+    sg = 2.0 * n ** 3 / _median(lambda: _dense.dense_fwd(a, a, None, 0), 1, 3) / 1e9
+    print(f"sgemm 2048^3: {sg:.0f} GF/s ({args.threads} thread(s))")
+    x, W, R, b, h0, c0 = _data()
+    for name, fn in (
+            ("training fwd (saves gates)",
+             lambda: _rnn.lstm_fwd(x, W, R, b, h0, c0, None, False, 3, 2)),
+            ("inference fwd",
+             lambda: _rnn.lstm_infer(x, W, R, b, h0, c0, None, False, 3, 2, False, True))):
+        t = _median(fn, 3, args.repeat)
         gf = lstm_flops(B, T, F, U) / t / 1e9
-        print(f"lstm kernel fwd (32,50,32)->128: {t * 1e3:.3f} ms = {gf:.0f} GF/s "
+        print(f"lstm kernel {name:27s} (32,50,32)->128: {t * 1e3:.3f} ms = {gf:.0f} GF/s "
               f"= {100 * gf / sg:.0f}% of sgemm")
-        for unit in ("LSTM", "GRU"):
-            for batch in (1, 32):
-                xb = np.random.default_rng(1).standard_normal((batch, T, F)).astype(np.float32)
-                m = models.Sequential([getattr(layers, unit)(U, input_shape=(T, F)),
-                                       layers.Dense(1)])
-                tc = _median(lambda: m.predict_on_batch(xb), 5, args.repeat)
-                tm = getattr(torch.nn, unit)(F, U, batch_first=True)
-                lin = torch.nn.Linear(U, 1)
-                xt = torch.from_numpy(xb)
+    tf = tf_times(args.tf_python, args.threads, args.repeat) if args.tf_python else {}
 
-                def tfwd():
-                    with torch.inference_mode():
-                        out, _ = tm(xt)
-                        return lin(out[:, -1])
+    def row(label, key, tc, tt):
+        tk = tf.get(key)
+        tks = f"  tf-keras {tk * 1e3:8.3f} ms  ratio {tc / tk:.3f}x" if tk else ""
+        print(f"{label:34s} ckeras {tc * 1e3:7.3f} ms  torch {tt * 1e3:7.3f} ms  "
+              f"ratio {tc / tt:.2f}x{tks}", flush=True)
 
-                tt = _median(tfwd, 5, args.repeat)
-                print(f"{unit}(128) inference batch {batch:2d}: ckeras {tc * 1e3:7.3f} ms  "
-                      f"torch {tt * 1e3:7.3f} ms  ratio {tc / tt:.2f}x")
-            xb = np.random.default_rng(2).standard_normal((32, T, F)).astype(np.float32)
-            yb = np.zeros((32, 1), np.float32)
-            m = models.Sequential([getattr(layers, unit)(U, input_shape=(T, F)),
-                                   layers.Dense(1)])
-            m.compile(optimizers.Adam(1e-3), "mse")
-            tc = _median(lambda: m.train_on_batch(xb, yb), 3, args.repeat)
-            tm = getattr(torch.nn, unit)(F, U, batch_first=True)
-            lin = torch.nn.Linear(U, 1)
-            opt = torch.optim.Adam(list(tm.parameters()) + list(lin.parameters()), 1e-3)
-            xt, yt = torch.from_numpy(xb), torch.from_numpy(yb)
+    for unit in UNITS:
+        for batch in (1, 32):
+            xb = np.random.default_rng(1).standard_normal((batch, T, F)).astype(np.float32)
+            m = _ck_model(unit, layers, models)
+            tc = _median(lambda: m.predict_on_batch(xb), 5, args.repeat)
+            fwd, _ = _torch_model(unit, torch)
+            xt = torch.from_numpy(xb)
 
-            def tstep():
-                opt.zero_grad()
-                out, _ = tm(xt)
-                loss = torch.nn.functional.mse_loss(lin(out[:, -1]), yt)
-                loss.backward()
-                opt.step()
+            def tfwd():
+                with torch.inference_mode():
+                    return fwd(xt)
 
-            tt = _median(tstep, 3, args.repeat)
-            print(f"{unit}(128) train step batch 32: ckeras {tc * 1e3:7.3f} ms  "
-                  f"torch {tt * 1e3:7.3f} ms  ratio {tc / tt:.2f}x")
+            tt = _median(tfwd, 5, args.repeat)
+            row(f"{unit}(128) inference batch {batch:2d}:", f"{unit}_infer_{batch}", tc, tt)
+        xb = np.random.default_rng(2).standard_normal((32, T, F)).astype(np.float32)
+        yb = np.zeros((32, 1), np.float32)
+        m = _ck_model(unit, layers, models)
+        m.compile(optimizers.Adam(1e-3), "mse")
+        tc = _median(lambda: m.train_on_batch(xb, yb), 3, args.repeat)
+        fwd, params = _torch_model(unit, torch)
+        opt = torch.optim.Adam(params, 1e-3)
+        xt, yt = torch.from_numpy(xb), torch.from_numpy(yb)
+
+        def tstep():
+            opt.zero_grad()
+            loss = torch.nn.functional.mse_loss(fwd(xt), yt)
+            loss.backward()
+            opt.step()
+
+        tt = _median(tstep, 3, args.repeat)
+        row(f"{unit}(128) train step batch 32:", f"{unit}_train_32", tc, tt)
+
+    _blas.set_num_threads(1)
+    for unit, batch, calls in (("LSTM", 32, 60), ("LSTM", 1, 1500), ("BiLSTM", 32, 30)):
+        m = _ck_model(unit, layers, models)
+        xb = np.random.default_rng(3).standard_normal((batch, T, F)).astype(np.float32)
+        runs = sorted(thread_scaling(m, xb, calls) for _ in range(args.scaling_runs))
+        print(f"2 threads predict_on_batch {unit}(128) batch {batch:2d} (1 BLAS thread): "
+              f"{runs[len(runs) // 2]:.2f}x one thread (runs: "
+              f"{', '.join(f'{r:.2f}' for r in runs)})", flush=True)
 
 
 if __name__ == "__main__":

@@ -6,12 +6,16 @@ replays the plan over a dict of values, so each call costs only the layer
 calls themselves.
 """
 
+import threading
+
 from ckeras.engine import base_layer
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.input_layer import InputLayer
 from ckeras.engine.keras_tensor import KerasTensor
 from ckeras.engine.training import Model
 from ckeras.utils.nest import flatten, map_structure
+
+_last_masks = threading.local()   # see Functional.call
 
 
 class _Ref:
@@ -271,11 +275,23 @@ class Functional(Model):
         """Runs the graph on concrete inputs (arrays or Tensors)."""
         values, masks = self._seed(inputs, mask)
         self._run(values, training, masks)
+        if any(getattr(t, "_maybe_masked", False) for t in self.outputs):
+            # Layer.__call__ asks compute_mask next, on the same inputs: hand
+            # it this run's masks instead of running the graph again. Kept
+            # per thread, since threads may call one model concurrently.
+            _last_masks.entry = (self, inputs, mask,
+                                 [masks.get(k) for k in self._output_ids])
         return self._pack_outputs([values[k] for k in self._output_ids])
 
     def compute_mask(self, inputs, mask=None):
         if not any(getattr(t, "_maybe_masked", False) for t in self.outputs):
             return None
+        entry = getattr(_last_masks, "entry", None)
+        if entry is not None:
+            _last_masks.entry = None
+            if entry[0] is self and entry[1] is inputs and entry[2] is mask:
+                out = entry[3]
+                return out[0] if len(out) == 1 else out
         values, masks = self._seed(inputs, mask)
         self._run(values, False, masks)
         out = [masks.get(k) for k in self._output_ids]

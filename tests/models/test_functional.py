@@ -186,3 +186,33 @@ def test_eager_mask_flows_through_layers_without_mask_argument():
     dense_out = Dense(3)(masked)
     # Dense supports masking and has no `mask` argument: the mask still passes.
     np.testing.assert_array_equal(dense_out._keras_mask, [[True, False, True]])
+
+
+def test_model_call_runs_the_graph_once_and_returns_its_masks(monkeypatch):
+    """Calling a model whose output may carry a mask runs each layer once
+    (the output mask comes from the same run), with the masks Keras gives."""
+    from ckeras.layers import Embedding, Masking
+    calls = []
+    seq = Sequential([Embedding(10, 4, mask_zero=True, input_length=5),
+                      Dense(3)])
+    dense = seq.layers[1]
+    original = type(dense).call
+
+    def counting(self, inputs):
+        calls.append(self.name)
+        return original(self, inputs)
+
+    monkeypatch.setattr(type(dense), "call", counting)
+    tokens = np.array([[1, 2, 0, 0, 0], [3, 0, 4, 5, 0]])
+    out = seq(tokens)
+    assert calls == [dense.name]
+    np.testing.assert_array_equal(out._keras_mask, tokens != 0)
+    # a nested model inside a functional one: both masks still right
+    inp = Input(shape=(3, 2))
+    inner = Sequential([Masking(0.0, input_shape=(3, 2)), Dense(2)])
+    outer = Model(inp, Dense(1)(inner(inp)))
+    x = np.array([[[1.0, 2.0], [0.0, 0.0], [3.0, 1.0]]], "float32")
+    calls.clear()
+    y = outer(x)
+    assert len(calls) == 2    # the inner Dense and the outer one, once each
+    np.testing.assert_array_equal(y._keras_mask, [[True, False, True]])
