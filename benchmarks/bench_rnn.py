@@ -50,6 +50,12 @@ def test_lstm_fwd(benchmark, rnn):
     benchmark(rnn.lstm_fwd, x, W, R, b, h0, c0, None, False, 3, 2)
 
 
+def test_lstm_infer(benchmark, rnn):
+    x, W, R, b, h0, c0 = _data()
+    benchmark.group = "lstm128 (32,50,32)"
+    benchmark(rnn.lstm_infer, x, W, R, b, h0, c0, None, False, 3, 2, False, True)
+
+
 def test_lstm_fwd_bwd(benchmark, rnn):
     x, W, R, b, h0, c0 = _data()
     dH = np.ones((B, T, U), np.float32)
@@ -181,16 +187,21 @@ def main(argv=None):
     a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
     sg = 2.0 * n ** 3 / _median(lambda: _dense.dense_fwd(a, a, None, 0), 1, 3) / 1e9
     print(f"sgemm 2048^3: {sg:.0f} GF/s ({args.threads} thread(s))")
-    x, W, R, b, h0, c0 = _data()
-    for name, fn in (
-            ("training fwd (saves gates)",
-             lambda: _rnn.lstm_fwd(x, W, R, b, h0, c0, None, False, 3, 2)),
-            ("inference fwd",
-             lambda: _rnn.lstm_infer(x, W, R, b, h0, c0, None, False, 3, 2, False, True))):
-        t = _median(fn, 3, args.repeat)
-        gf = lstm_flops(B, T, F, U) / t / 1e9
-        print(f"lstm kernel {name:27s} (32,50,32)->128: {t * 1e3:.3f} ms = {gf:.0f} GF/s "
-              f"= {100 * gf / sg:.0f}% of sgemm")
+    rng = np.random.default_rng(0)
+    for batch, units in ((32, 64), (32, 128), (32, 256), (128, 128)):
+        x = rng.standard_normal((batch, T, F)).astype(np.float32)
+        W = (rng.standard_normal((F, 4 * units)) * 0.1).astype(np.float32)
+        R = (rng.standard_normal((units, 4 * units)) * 0.1).astype(np.float32)
+        b = np.zeros(4 * units, np.float32)
+        h0 = np.zeros((batch, units), np.float32)
+        shares = []
+        for fn in (lambda: _rnn.lstm_fwd(x, W, R, b, h0, h0, None, False, 3, 2),
+                   lambda: _rnn.lstm_infer(x, W, R, b, h0, h0, None, False, 3, 2, False,
+                                           True)):
+            t = _median(fn, 3, args.repeat)
+            shares.append(lstm_flops(batch, T, F, units) / t / 1e9 / sg)
+        print(f"lstm kernel ({batch},{T},{F})->{units}: training fwd (saves gates) "
+              f"{100 * shares[0]:.0f}% of sgemm, inference fwd {100 * shares[1]:.0f}%")
     tf = tf_times(args.tf_python, args.threads, args.repeat) if args.tf_python else {}
 
     def row(label, key, tc, tt):
