@@ -2,6 +2,7 @@
 tests of the compiled pad_sequences path against its NumPy reference."""
 import copy
 import random
+import sys
 
 import numpy as np
 import pytest
@@ -130,6 +131,123 @@ def test_pad_property_fast_equals_reference(seqs, maxlen, dtype, padding, trunca
         assert a[1] == b[1]
     for x, y in zip(seqs, before):
         assert type(x) is type(y) and repr(list(x)) == repr(list(y))
+
+
+class _ListSub(list):
+    pass
+
+
+# Rows the compiled first pass cannot convert by reading memory, so the second
+# pass (C API ints, arrays, NumPy) takes them, plus edge values it does take;
+# by the dtypes NumPy converts them to without an error.
+_ANY_DTYPE = "int32 int64 float32 float64"
+_SPECIAL_ROWS = [
+    ([0, -1, 1, 2 ** 30 - 1, -(2 ** 30 - 1)], _ANY_DTYPE),  # one-digit edges
+    ([2 ** 30, -(2 ** 30), 5], _ANY_DTYPE),                  # two digits
+    ([2 ** 40, 3, -(2 ** 40)], "int64 float32 float64"),
+    ([2 ** 53, 2 ** 53 + 1, -(2 ** 53) - 1], "int64 float32 float64"),
+    ([1.5, -2.5, 7, 1e9, -0.0], _ANY_DTYPE),                 # floats among ints
+    ([float("nan"), 1.0], "float32 float64"),
+    ([float("inf"), -float("inf"), 2], "float32 float64"),
+    ([1e39, 3.0], "float32 float64"),                        # overflows float32
+    ([True, 2, False], _ANY_DTYPE),
+    ([np.int64(4), 5, np.float32(6.5)], _ANY_DTYPE),
+    ((1, 2, 3, 4), _ANY_DTYPE),
+    ((), _ANY_DTYPE),
+    ([], _ANY_DTYPE),
+    (_ListSub([9, 8, 7]), _ANY_DTYPE),
+    (np.array([1, 2, 3], dtype="int32"), _ANY_DTYPE),
+    (np.array([1.5, 2.5], dtype="float64"), _ANY_DTYPE),
+    (range(4), _ANY_DTYPE),
+]
+
+
+def _large_input(dtype, n=4000, seed=0):
+    """Many rows of one-digit ints, special rows spread all over."""
+    rng = np.random.RandomState(seed)
+    seqs = [rng.randint(-50, 20_000, size=rng.randint(0, 150)).tolist() for _ in range(n)]
+    special = [r for r, dtypes in _SPECIAL_ROWS if dtype in dtypes.split()]
+    for k, pos in enumerate(range(3, n, 97)):
+        seqs[pos] = copy.copy(special[k % len(special)])
+    seqs[-1] = [2 ** 30 + 1] if dtype == "int32" else [2 ** 40]
+    return seqs
+
+
+def _boxed(seqs):
+    """Refcounts of the objects only the input holds (not the cached small ints)."""
+    return {id(v): sys.getrefcount(v) for r in seqs if type(r) is list for v in r
+            if type(v) is float or (type(v) is int and abs(v) > 256)}
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "float32", "float64"])
+def test_pad_large_fast_equals_reference(dtype):
+    seqs = _large_input(dtype)
+    before = copy.deepcopy(seqs)
+    refs = _boxed(seqs)
+    for padding in ("pre", "post"):
+        for truncating in ("pre", "post"):
+            for maxlen, value in ((100, 0.0), (None, -1), (7, 2.5)):
+                kw = dict(maxlen=maxlen, dtype=dtype, padding=padding,
+                          truncating=truncating, value=value)
+                a = _outcome(S.pad_sequences, seqs, kw)
+                b = _outcome(S._pad_sequences_reference, seqs, kw)
+                assert a[0] == b[0] == "ok", (a, b)
+                assert a[1].dtype == b[1].dtype and a[1].shape == b[1].shape
+                np.testing.assert_array_equal(a[1], b[1])
+    for x, y in zip(seqs, before):
+        assert type(x) is type(y) and repr(list(x)) == repr(list(y))
+    assert _boxed(seqs) == refs
+
+
+def test_pad_large_tuple_and_generic_containers():
+    seqs = _large_input("float64", 3000, seed=1)
+    kw = dict(maxlen=120, dtype="float64", padding="post", truncating="pre")
+    with np.errstate(all="ignore"):
+        want = S._pad_sequences_reference(seqs, **kw)
+        np.testing.assert_array_equal(S.pad_sequences(tuple(seqs), **kw), want)
+
+        class Rows:  # a sequence that is not a list: iterated once, like Keras
+            def __len__(self):
+                return len(seqs)
+
+            def __getitem__(self, i):
+                return seqs[i]
+
+        np.testing.assert_array_equal(S.pad_sequences(Rows(), **kw), want)
+    rect = np.arange(3000 * 90).reshape(3000, 90) % 20_000
+    np.testing.assert_array_equal(S.pad_sequences(rect, maxlen=100),
+                                  S._pad_sequences_reference(rect, maxlen=100))
+
+
+@pytest.mark.parametrize("bad_row, err", [
+    ([1, 2 ** 31], OverflowError),    # NumPy's error for an int beyond int32
+    ([1, [2, 3]], ValueError),         # a row of another sample shape
+    ([1, "x"], ValueError),
+])
+def test_pad_large_errors_as_reference(bad_row, err):
+    seqs = _large_input("int32", 3000, seed=2)
+    seqs[2900] = bad_row  # late, so the rows before it are converted first
+    a = _outcome(S.pad_sequences, seqs, dict(maxlen=100))
+    b = _outcome(S._pad_sequences_reference, seqs, dict(maxlen=100))
+    assert a == b and a[0] == "err" and issubclass(a[1][0], err), (a, b)
+
+
+def test_pad_slow_row_may_resize_the_list():
+    # Python code run for a row (here __index__) shrinking the outer list
+    # must give an error, never a read past its end.
+    seqs = _large_input("int32", 3000, seed=3)
+
+    class Shrinks:
+        def __index__(self):
+            del seqs[1000:]
+            return 1
+
+        def __int__(self):
+            return self.__index__()
+
+    seqs[10] = [Shrinks()]
+    with pytest.raises(RuntimeError, match="changed length"):
+        S.pad_sequences(seqs, maxlen=100)
 
 
 @pytest.mark.parametrize("case", _by("make_sampling_table"))
