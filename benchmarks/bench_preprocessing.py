@@ -11,6 +11,10 @@ extensions load there). Both implementations then run in ONE process, their
 repeats interleaved, on identical inputs; best-of-N wall and CPU
 (process_time) seconds are reported, the ratio on CPU time, which is the
 robust one on a shared machine (wall time also counts other processes).
+Except for pad: on large inputs ckeras' pad_sequences converts on two
+threads, so its CPU time adds both threads' time (and grows, as they share
+the memory bandwidth) and only its wall time drops; its wall ratio is the
+one that counts, and it depends on the second core being idle.
 
 Workloads (inputs generated identically on both sides, seeded):
   pad      pad_sequences on 100k lists of 1..200 ints, maxlen=100

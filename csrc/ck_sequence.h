@@ -17,4 +17,16 @@ size_t ck_pad_place(unsigned char *row, size_t maxlen, const unsigned char *src,
 /* Fill n items of `item` bytes at dst with the item at value. */
 void ck_pad_fill(unsigned char *dst, size_t n, const unsigned char *value, size_t item);
 
+/* Write to every page of dst[0:bytes], so that they are mapped (whatever
+ * the bytes then hold: the caller overwrites them all afterwards). */
+void ck_touch_pages(unsigned char *dst, size_t bytes);
+
+/* Call fn(ctx, lo, hi) on consecutive ranges of at most `chunk` indices that
+ * together cover [0, n) once. With threads > 1 (and POSIX threads available)
+ * one helper thread takes ranges too, so fn must accept two calls at once on
+ * disjoint ranges; otherwise the calling thread runs fn(ctx, 0, n). Returns
+ * after every range is done. */
+void ck_run_chunks(void (*fn)(void *ctx, size_t lo, size_t hi), void *ctx, size_t n,
+                   size_t chunk, int threads);
+
 #endif /* CK_SEQUENCE_H */

@@ -163,7 +163,8 @@ _SPECIAL_ROWS = [
 
 
 def _large_input(dtype, n=4000, seed=0):
-    """Many rows of one-digit ints, special rows spread all over."""
+    """Enough items for the threaded first pass, special rows spread all over
+    (so both threads, and the rows around the chunks' ends, meet some)."""
     rng = np.random.RandomState(seed)
     seqs = [rng.randint(-50, 20_000, size=rng.randint(0, 150)).tolist() for _ in range(n)]
     special = [r for r, dtypes in _SPECIAL_ROWS if dtype in dtypes.split()]
