@@ -4,7 +4,9 @@ As a script it times both sides and prints the ratio (tf-keras runs in another
 interpreter, e.g. the TensorFlow venv, through a subprocess)::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_image.py \
-        --tf-python /work/tfvenv/bin/python
+        --tf-python /work/tfvenv/bin/python [--order 3]
+
+(`--order` is the spline interpolation order, default 1.)
 
 Under pytest it is a pytest-benchmark suite of the ckeras side only.
 """
@@ -17,6 +19,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
 SHAPE = (256, 256, 3)
 # tf-keras swaps the shift axes: the ckeras params {tx: a, ty: b} equal the
@@ -35,11 +38,11 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 from tf_keras.preprocessing.image import ImageDataGenerator
-cases, modes, shape, number, repeat = json.loads(sys.argv[1])
+cases, modes, shape, number, repeat, order = json.loads(sys.argv[1])
 x = (np.random.RandomState(0).rand(*shape) * 255).astype("float32")
 out = {}
 for mode in modes:
-    g = ImageDataGenerator(fill_mode=mode)
+    g = ImageDataGenerator(fill_mode=mode, interpolation_order=order)
     for name, p in cases.items():
         q = dict(p); q["tx"], q["ty"] = p.get("ty", 0), p.get("tx", 0)
         g.apply_transform(x, q)
@@ -58,12 +61,12 @@ def _image():
     return (np.random.RandomState(0).rand(*SHAPE) * 255).astype("float32")
 
 
-def time_ckeras(number, repeat):
+def time_ckeras(number, repeat, order=1):
     from ckeras.preprocessing.image import ImageDataGenerator
     x = _image()
     out = {}
     for mode in MODES:
-        g = ImageDataGenerator(fill_mode=mode)
+        g = ImageDataGenerator(fill_mode=mode, interpolation_order=order)
         for name, p in CASES.items():
             g.apply_transform(x, p)
             ts = []
@@ -76,8 +79,8 @@ def time_ckeras(number, repeat):
     return out
 
 
-def time_tf_keras(python, number, repeat):
-    arg = json.dumps([CASES, list(MODES), list(SHAPE), number, repeat])
+def time_tf_keras(python, number, repeat, order=1):
+    arg = json.dumps([CASES, list(MODES), list(SHAPE), number, repeat, order])
     env = dict(os.environ, TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL="3")
     res = subprocess.run([python, "-c", _WORKER, arg], capture_output=True, text=True,
                          env=env, check=True)
@@ -89,12 +92,14 @@ def main(argv=None):
     ap.add_argument("--tf-python", default="/work/tfvenv/bin/python")
     ap.add_argument("--number", type=int, default=5)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--order", type=int, default=1, help="interpolation_order (0..5)")
     args = ap.parse_args(argv)
-    ck = time_ckeras(args.number, args.repeat)
+    ck = time_ckeras(args.number, args.repeat, args.order)
     tf = None
     if args.tf_python and os.path.exists(args.tf_python):
-        tf = time_tf_keras(args.tf_python, args.number, args.repeat)
-    print(f"apply_transform on {SHAPE} float32 (median ms per image)")
+        tf = time_tf_keras(args.tf_python, args.number, args.repeat, args.order)
+    print(f"apply_transform on {SHAPE} float32, interpolation_order={args.order} "
+          "(median ms per image)")
     print(f"{'case':24s} {'ckeras':>9s} {'tf-keras':>9s} {'speedup':>8s}")
     ratios = []
     for k, v in ck.items():
@@ -113,6 +118,14 @@ def test_apply_transform_affine_all(benchmark):
     from ckeras.preprocessing.image import ImageDataGenerator
     x = _image()
     g = ImageDataGenerator(fill_mode="reflect")
+    benchmark(g.apply_transform, x, CASES["affine_all"])
+
+
+@pytest.mark.parametrize("order", [0, 3, 5])
+def test_apply_transform_affine_all_order(benchmark, order):
+    from ckeras.preprocessing.image import ImageDataGenerator
+    x = _image()
+    g = ImageDataGenerator(fill_mode="reflect", interpolation_order=order)
     benchmark(g.apply_transform, x, CASES["affine_all"])
 
 

@@ -100,19 +100,18 @@ int ck_affine_##S(size_t H, size_t W, size_t C, const T *x,                     
     if (H == 0 || W == 0 || C == 0) return CK_OK;                               \
     if (x == NULL || y == NULL || m == NULL) return CK_ERR_ARG;                 \
     for (i = 0; i < H; ++i) {                                                   \
-        const double ri = (double)i * m[0], ci = (double)i * m[3];             \
+        const double ri = m[2] + (double)i * m[0];                              \
+        const double ci = m[5] + (double)i * m[3];                              \
         T *yrow = y + (ptrdiff_t)i * ys_r;                                      \
         for (j = 0; j < W; ++j) {                                               \
-            /* Same summation order as SciPy: 0 + i*m0 + j*m1 + shift. */       \
+            /* Same summation order as SciPy: (shift + i*m0) + j*m1. */         \
             double r = ri, c = ci;                                              \
             double wr1, wc1, wr0, wc0;                                          \
             ptrdiff_t r0, c0, r1, c1;                                           \
             const T *p00, *p01, *p10, *p11;                                     \
             T *py = yrow + (ptrdiff_t)j * ys_c;                                 \
             r += (double)j * m[1];                                              \
-            r += m[2];                                                          \
             c += (double)j * m[4];                                              \
-            c += m[5];                                                          \
             if (!axis_taps(r, h, mode, &r0, &r1, &wr1)                         \
                 || !axis_taps(c, w, mode, &c0, &c1, &wc1)) {                    \
                 for (k = 0; k < C; ++k) py[(ptrdiff_t)k * ys_ch] = fill;        \
@@ -140,3 +139,311 @@ int ck_affine_##S(size_t H, size_t W, size_t C, const T *x,                     
 
 CK_DEFINE_AFFINE(float, f32)
 CK_DEFINE_AFFINE(double, f64)
+
+/* ---------------------------------------------------------------------
+ * Spline interpolation of orders 0..5 (SciPy's ndimage model: prefilter
+ * the image into B-spline coefficients, then evaluate the spline).
+ * --------------------------------------------------------------------- */
+
+/* Poles of the B-spline prefilter of each order (Unser, Aldroubi & Eden,
+ * "Fast B-spline transforms for continuous image representation and
+ * interpolation", 1991): the roots inside the unit circle of the sampled
+ * B-spline's z-transform. Returns how many there are (0: no filter). */
+static int spline_poles(int order, double z[2])
+{
+    switch (order) {
+    case 2:
+        z[0] = sqrt(8.0) - 3.0;
+        return 1;
+    case 3:
+        z[0] = sqrt(3.0) - 2.0;
+        return 1;
+    case 4:
+        z[0] = sqrt(664.0 - sqrt(438976.0)) + sqrt(304.0) - 19.0;
+        z[1] = sqrt(664.0 + sqrt(438976.0)) - sqrt(304.0) - 19.0;
+        return 2;
+    case 5:
+        z[0] = sqrt(67.5 - sqrt(4436.25)) + sqrt(26.25) - 6.5;
+        z[1] = sqrt(67.5 + sqrt(4436.25)) - sqrt(26.25) - 6.5;
+        return 2;
+    default:
+        return 0;
+    }
+}
+
+/* The B-spline prefilter runs on blocks of `ni` lines stored side by side:
+ * sample k of line q is x[k*ni + q], so every step of the recursions is a
+ * contiguous row operation (for any image layout some such blocking
+ * exists, see ck_image.h). Each line sees exactly the arithmetic of a
+ * one-line filter. `work` holds ni doubles. */
+
+/* Start of the causal pass c+[k] = c[k] + z c+[k-1] over the whole-sample
+ * symmetric extension (period 2n - 2), summed in closed form into row 0. */
+static void causal_start_mirror(double *x, size_t n, size_t ni, double z)
+{
+    const double zn1 = pow(z, (double)(n - 1));
+    const double *last = x + (n - 1) * ni;
+    double zk = z;
+    size_t k, q;
+    for (q = 0; q < ni; ++q) x[q] += zn1 * last[q];
+    for (k = 1; k + 1 < n; ++k) {
+        const double *a = x + k * ni, *b = x + (n - 1 - k) * ni;
+        for (q = 0; q < ni; ++q) x[q] += zk * (a[q] + zn1 * b[q]);
+        zk *= z;
+    }
+    zk = 1.0 - zn1 * zn1;
+    for (q = 0; q < ni; ++q) x[q] /= zk;
+}
+
+/* The same over the half-sample symmetric extension (period 2n). SciPy
+ * (checked against 1.17.1) accumulates this sum in place in c[0] and reads
+ * c[0] again for the last term, so that term is z^(2n-1) times the partial
+ * sum instead of z^(2n-1) * c[0]. We reproduce it to give SciPy's numbers;
+ * the difference is O(z^(2n-1)), invisible on lines longer than ~20. */
+static void causal_start_reflect(double *x, size_t n, size_t ni, double z,
+                                 double *partial)
+{
+    const double zn = pow(z, (double)n);
+    const double *last = x + (n - 1) * ni;
+    const double f = z / (1.0 - zn * zn);
+    double zk = z;
+    size_t k, q;
+    for (q = 0; q < ni; ++q) partial[q] = x[q] + zn * last[q];
+    for (k = 1; k + 1 < n; ++k) {
+        const double *a = x + k * ni, *b = x + (n - 1 - k) * ni;
+        for (q = 0; q < ni; ++q) partial[q] += zk * (a[q] + zn * b[q]);
+        zk *= z;
+    }
+    /* zk = z^(n-1) here */
+    for (q = 0; q < ni; ++q)
+        x[q] += (partial[q] + zk * (last[q] + zn * partial[q])) * f;
+}
+
+/* In-place prefilter of one block (n >= 2): the gain, then per pole a
+ * causal and an anticausal first-order recursion. */
+static void spline_filter_block(double *x, size_t n, size_t ni, const double *z,
+                                int npoles, int boundary, double *work)
+{
+    double gain = 1.0;
+    size_t k, q;
+    int p;
+    for (p = 0; p < npoles; ++p) gain *= (1.0 - z[p]) * (1.0 - 1.0 / z[p]);
+    for (k = 0; k < n * ni; ++k) x[k] *= gain;
+    for (p = 0; p < npoles; ++p) {
+        const double zp = z[p];
+        double *last = x + (n - 1) * ni;
+        if (boundary == CK_SPLINE_REFLECT)
+            causal_start_reflect(x, n, ni, zp, work);
+        else
+            causal_start_mirror(x, n, ni, zp);
+        for (k = 1; k < n; ++k) {
+            double *cur = x + k * ni;
+            const double *prev = cur - ni;
+            for (q = 0; q < ni; ++q) cur[q] += zp * prev[q];
+        }
+        /* Start of the anticausal pass, again per extension. */
+        if (boundary == CK_SPLINE_REFLECT) {
+            const double f = zp / (zp - 1.0);
+            for (q = 0; q < ni; ++q) last[q] *= f;
+        } else {
+            const double *prev = last - ni;
+            const double f = zp * zp - 1.0;
+            for (q = 0; q < ni; ++q) last[q] = (zp * prev[q] + last[q]) * zp / f;
+        }
+        for (k = n - 1; k-- > 0;) {
+            double *cur = x + k * ni;
+            const double *next = cur + ni;
+            for (q = 0; q < ni; ++q) cur[q] = zp * (next[q] - cur[q]);
+        }
+    }
+}
+
+int ck_spline_filter_f64(double *x, size_t n_outer, size_t len, size_t n_inner,
+                         int order, int boundary, double *work)
+{
+    double z[2];
+    const int npoles = spline_poles(order, z);
+    size_t o;
+    if (npoles == 0 || boundary < 0 || boundary >= CK_SPLINE_NBOUNDARIES)
+        return CK_ERR_ARG;
+    if (len < 2 || n_outer == 0 || n_inner == 0) return CK_OK;
+    if (x == NULL || work == NULL) return CK_ERR_ARG;
+    for (o = 0; o < n_outer; ++o)
+        spline_filter_block(x + o * len * n_inner, len, n_inner, z, npoles,
+                            boundary, work);
+    return CK_OK;
+}
+
+/* Centred B-spline of `order` (1..5) at distance y >= 0 from its centre. */
+CK_INLINE double bspline(int order, double y)
+{
+    double t;
+    switch (order) {
+    case 1:
+        return y < 1.0 ? 1.0 - y : 0.0;
+    case 2:
+        if (y < 0.5) return 0.75 - y * y;
+        if (y < 1.5) {
+            t = 1.5 - y;
+            return 0.5 * t * t;
+        }
+        return 0.0;
+    case 3:
+        if (y < 1.0) return (y * y * (3.0 * y - 6.0) + 4.0) / 6.0;
+        if (y < 2.0) {
+            t = 2.0 - y;
+            return t * t * t / 6.0;
+        }
+        return 0.0;
+    case 4:
+        if (y < 0.5) {
+            t = y * y;
+            return t * (0.25 * t - 0.625) + 115.0 / 192.0;
+        }
+        if (y < 1.5)
+            return y * (y * (y * (5.0 - y) / 6.0 - 1.25) + 5.0 / 24.0) + 55.0 / 96.0;
+        if (y < 2.5) {
+            t = (2.5 - y) * (2.5 - y);
+            return t * t / 24.0;
+        }
+        return 0.0;
+    case 5:
+        if (y < 1.0) {
+            t = y * y;
+            return t * (t * (0.25 - y / 12.0) - 0.5) + 0.55;
+        }
+        if (y < 2.0)
+            return y * (y * (y * (y * (y / 24.0 - 0.375) + 1.25) - 1.75) + 0.625)
+                   + 0.425;
+        if (y < 3.0) {
+            t = 3.0 - y;
+            return t * t * t * t * t / 120.0;
+        }
+        return 0.0;
+    default:
+        return 0.0;
+    }
+}
+
+/* SciPy's 'reflect' folding of a sample coordinate into the image
+ * (half-sample symmetric, period 2*len; truncating integer arithmetic). */
+static double fold_reflect(double in, ptrdiff_t len)
+{
+    const ptrdiff_t p = 2 * len;
+    if (len <= 1) return 0.0;
+    if (in < 0) {
+        if (in < (double)-p) in += (double)p * (double)(ptrdiff_t)(-in / (double)p);
+        if (in < (double)-len) return in + (double)p;
+        /* SciPy keeps -in - 1 strictly above -1 for tiny negative inputs. */
+        return (in > -1e-15 ? 1e-15 : -in) - 1.0;
+    }
+    if (in > (double)(len - 1)) {
+        in -= (double)p * (double)(ptrdiff_t)(in / (double)p);
+        if (in >= (double)len) in = (double)p - in - 1.0;
+    }
+    return in;
+}
+
+/* In-range sample index for a spline tap, per fill mode: clamped for
+ * 'nearest', half-sample symmetric for 'reflect', whole-sample symmetric
+ * for 'wrap' and 'constant' (SciPy's rules for the taps). */
+CK_INLINE ptrdiff_t spline_tap(ptrdiff_t k, ptrdiff_t len, int mode)
+{
+    if (k >= 0 && k < len) return k;
+    if (len <= 1) return 0;
+    if (mode == CK_FILL_NEAREST) return k < 0 ? 0 : len - 1;
+    if (mode == CK_FILL_REFLECT) {
+        const ptrdiff_t p = 2 * len;
+        k %= p;
+        if (k < 0) k += p;
+        return k < len ? k : p - 1 - k;
+    }
+    return mirror_index(k, len);
+}
+
+/* Indices and weights of the order + 1 taps along one axis for sample
+ * coordinate `in`. Returns 0 when the output is the fill value (constant
+ * mode outside [0, len - 1], or a non-finite coordinate). */
+CK_INLINE int spline_axis(double in, ptrdiff_t len, int order, int mode,
+                          ptrdiff_t *idx, double *w)
+{
+    ptrdiff_t start;
+    int k;
+    if (!isfinite(in)) return 0;
+    switch (mode) {
+    case CK_FILL_CONSTANT:
+        if (in < 0.0 || in > (double)(len - 1)) return 0;
+        break;
+    case CK_FILL_WRAP:
+        in = fold_coordinate(in, len, mode);
+        break;
+    case CK_FILL_REFLECT:
+        in = fold_reflect(in, len);
+        break;
+    default:
+        /* 'nearest' is not folded (its taps are clamped); bounding the
+         * coordinate only keeps the integer conversion below defined, as
+         * every tap beyond the edge reads the same sample anyway. */
+        if (in < -1e9) in = -1e9;
+        else if (in > 1e9 + (double)len) in = 1e9 + (double)len;
+        break;
+    }
+    /* Odd orders centre the taps on floor(in), even orders on the nearest
+     * sample, rounding halves up (floor(in + 0.5)) as SciPy does. */
+    start = (ptrdiff_t)floor((order & 1) ? in : in + 0.5) - order / 2;
+    for (k = 0; k <= order; ++k) {
+        idx[k] = spline_tap(start + k, len, mode);
+        w[k] = order == 0 ? 1.0 : bspline(order, fabs(in - (double)(start + k)));
+    }
+    return 1;
+}
+
+#define CK_DEFINE_AFFINE_SPLINE(TI, TO, S)                                      \
+int ck_affine_spline_##S(size_t Hi, size_t Wi, size_t C, const TI *x,           \
+                         ptrdiff_t xs_r, ptrdiff_t xs_c, ptrdiff_t xs_ch,       \
+                         size_t Ho, size_t Wo, const double m[6], int order,    \
+                         int mode, double cval, double pad, TO *y,              \
+                         ptrdiff_t ys_r, ptrdiff_t ys_c, ptrdiff_t ys_ch)       \
+{                                                                               \
+    size_t i, j, k;                                                             \
+    const ptrdiff_t h = (ptrdiff_t)Hi, w = (ptrdiff_t)Wi;                       \
+    const TO fill = (TO)cval;                                                   \
+    if (mode < 0 || mode >= CK_FILL_NCODES || order < 0 || order > 5)           \
+        return CK_ERR_ARG;                                                      \
+    if (Ho == 0 || Wo == 0 || C == 0) return CK_OK;                             \
+    if (Hi == 0 || Wi == 0 || x == NULL || y == NULL || m == NULL)              \
+        return CK_ERR_ARG;                                                      \
+    for (i = 0; i < Ho; ++i) {                                                  \
+        const double ri = m[2] + (double)i * m[0];                              \
+        const double ci = m[5] + (double)i * m[3];                              \
+        TO *yrow = y + (ptrdiff_t)i * ys_r;                                     \
+        for (j = 0; j < Wo; ++j) {                                              \
+            ptrdiff_t rt[6], ct[6];                                             \
+            double wr[6], wc[6];                                                \
+            double r = ri + (double)j * m[1], c = ci + (double)j * m[4];        \
+            TO *py = yrow + (ptrdiff_t)j * ys_c;                                \
+            if (!spline_axis(r + pad, h, order, mode, rt, wr)                   \
+                || !spline_axis(c + pad, w, order, mode, ct, wc)) {             \
+                for (k = 0; k < C; ++k) py[(ptrdiff_t)k * ys_ch] = fill;        \
+                continue;                                                       \
+            }                                                                   \
+            for (k = 0; k < C; ++k) {                                           \
+                const TI *xk = x + (ptrdiff_t)k * xs_ch;                        \
+                double t = 0.0;                                                 \
+                int a, b;                                                       \
+                /* SciPy's accumulation: rows outer, (value*wr)*wc. */         \
+                for (a = 0; a <= order; ++a) {                                  \
+                    const TI *xr = xk + rt[a] * xs_r;                           \
+                    for (b = 0; b <= order; ++b)                                \
+                        t += (double)xr[ct[b] * xs_c] * wr[a] * wc[b];          \
+                }                                                               \
+                py[(ptrdiff_t)k * ys_ch] = (TO)t;                               \
+            }                                                                   \
+        }                                                                       \
+    }                                                                           \
+    return CK_OK;                                                               \
+}
+
+CK_DEFINE_AFFINE_SPLINE(float, float, f32)
+CK_DEFINE_AFFINE_SPLINE(double, double, f64)
+CK_DEFINE_AFFINE_SPLINE(double, float, f64_f32)

@@ -2,11 +2,17 @@
  * augmentation of ckeras.preprocessing.image.
  *
  * For every output pixel (i, j) the input is sampled at
- *     r = m[0]*i + m[1]*j + m[2],   c = m[3]*i + m[4]*j + m[5]
- * with linear interpolation (spline order 1) and the boundary rules of
- * scipy.ndimage.affine_transform(order=1) for the fill modes below (same
- * coordinate folding, same neighbour mirroring, same accumulation order in
- * double, so results agree with SciPy to the last bit in practice).
+ *     r = (m[2] + m[0]*i) + m[1]*j,   c = (m[5] + m[3]*i) + m[4]*j
+ * (SciPy's summation order) with the boundary rules of
+ * scipy.ndimage.affine_transform for the fill modes below: same coordinate
+ * folding, same handling of taps that leave the image, same accumulation
+ * order in double, so results agree with SciPy to rounding.
+ *
+ * ck_affine_* is the linear (spline order 1) kernel. ck_affine_spline_*
+ * handles every order 0..5: order 0 is nearest-neighbour on the raw image;
+ * orders 2..5 evaluate a B-spline whose coefficients the caller computed
+ * with ck_spline_filter_f64 (after padding the image by
+ * CK_SPLINE_NEAREST_PAD edge copies for 'nearest', as SciPy does).
  *
  * Images are H x W x C addressed through element strides (row, column,
  * channel), so channels-last and channels-first layouts share one kernel.
@@ -24,6 +30,18 @@ enum {
     CK_FILL_NCODES = 4
 };
 
+/* Boundary rule of the spline prefilter (SciPy's choice per fill mode:
+ * 'reflect' and the padded 'nearest' use REFLECT, 'wrap' and 'constant'
+ * use MIRROR). */
+enum {
+    CK_SPLINE_MIRROR = 0,  /* whole-sample symmetric: d c b | a b c d | c b a */
+    CK_SPLINE_REFLECT = 1, /* half-sample symmetric:  c b a | a b c d | d c b */
+    CK_SPLINE_NBOUNDARIES = 2
+};
+
+/* Edge copies added on each side before prefiltering for 'nearest'. */
+#define CK_SPLINE_NEAREST_PAD 12
+
 int ck_affine_f32(size_t H, size_t W, size_t C, const float *x,
                   ptrdiff_t xs_r, ptrdiff_t xs_c, ptrdiff_t xs_ch,
                   const double m[6], int mode, double cval, float *y,
@@ -32,5 +50,36 @@ int ck_affine_f64(size_t H, size_t W, size_t C, const double *x,
                   ptrdiff_t xs_r, ptrdiff_t xs_c, ptrdiff_t xs_ch,
                   const double m[6], int mode, double cval, double *y,
                   ptrdiff_t ys_r, ptrdiff_t ys_c, ptrdiff_t ys_ch);
+
+/* Turns image values into B-spline coefficients of `order` (2..5), in
+ * place, along one axis of x viewed as n_outer x len x n_inner (C order):
+ * the lines are x[(o*len + k)*n_inner + q], k = 0..len-1. Any axis of a
+ * C-ordered image has such a view (e.g. rows of H x W x C: 1 x H x W*C;
+ * columns: H x W x C). `work` holds n_inner doubles. Lines of length 1 are
+ * left alone (as in SciPy). */
+int ck_spline_filter_f64(double *x, size_t n_outer, size_t len, size_t n_inner,
+                         int order, int boundary, double *work);
+
+/* Resample through the 2x3 matrix `m` with a spline of `order` (0..5):
+ * input Hi x Wi x C (spline coefficients for order >= 2, image values for
+ * 0 and 1), output Ho x Wo x C. `pad` is added to both sample coordinates
+ * (the edge copies of a padded 'nearest' input, else 0). Suffix: input and
+ * output types (f64_f32: double coefficients, float output). */
+int ck_affine_spline_f32(size_t Hi, size_t Wi, size_t C, const float *x,
+                         ptrdiff_t xs_r, ptrdiff_t xs_c, ptrdiff_t xs_ch,
+                         size_t Ho, size_t Wo, const double m[6], int order,
+                         int mode, double cval, double pad, float *y,
+                         ptrdiff_t ys_r, ptrdiff_t ys_c, ptrdiff_t ys_ch);
+int ck_affine_spline_f64(size_t Hi, size_t Wi, size_t C, const double *x,
+                         ptrdiff_t xs_r, ptrdiff_t xs_c, ptrdiff_t xs_ch,
+                         size_t Ho, size_t Wo, const double m[6], int order,
+                         int mode, double cval, double pad, double *y,
+                         ptrdiff_t ys_r, ptrdiff_t ys_c, ptrdiff_t ys_ch);
+int ck_affine_spline_f64_f32(size_t Hi, size_t Wi, size_t C, const double *x,
+                             ptrdiff_t xs_r, ptrdiff_t xs_c, ptrdiff_t xs_ch,
+                             size_t Ho, size_t Wo, const double m[6],
+                             int order, int mode, double cval, double pad,
+                             float *y, ptrdiff_t ys_r, ptrdiff_t ys_c,
+                             ptrdiff_t ys_ch);
 
 #endif /* CK_IMAGE_H */

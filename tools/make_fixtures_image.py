@@ -19,6 +19,20 @@ Writes ``tests/fixtures/preprocessing_image/{cases.json, arrays.npz}``:
 - ``flow``: the first batches of ``flow(x, y, seed=...)`` with augmentation that
   does not involve the shift axes (so the batches must agree bit for bit in the
   index order and closely in values).
+
+and, in files of their own so the ones above stay byte-identical:
+
+- ``orders_{cases.json, arrays.npz}``: spline orders 0 and 2..5. ``affine``:
+  tf-keras' ``apply_affine_transform(..., order=k)`` for every fill mode on a
+  square and a non-square float32 image (and some float64 cases). For the
+  non-square image tf-keras is given the shift that makes its matrix equal to
+  ckeras' (true-centre) matrix, checked here to 1e-12, and its output is also
+  checked against SciPy run on ckeras' matrix (exactly for order 0, whose
+  half-way samples must round the same way). ``generator``:
+  ``ImageDataGenerator(interpolation_order=k).apply_transform`` in both data
+  formats; ``flow``: seeded batches with ``interpolation_order=3``.
+
+The SciPy version used by tf-keras is recorded in ``orders_cases.json``.
 """
 import io
 import json
@@ -184,20 +198,156 @@ def main():
         arrays[f"flow_{i}_getitem_y"] = by
         cases["flow"].append({"config": cfg, "index": i})
 
+    write_fixture("", cases, arrays)
+    make_order_fixtures()
+
+
+def write_fixture(prefix, cases, arrays):
+    """Writes ``{prefix}cases.json`` and ``{prefix}arrays.npz`` under OUT."""
     os.makedirs(OUT, exist_ok=True)
-    with open(os.path.join(OUT, "cases.json"), "w") as f:
+    with open(os.path.join(OUT, prefix + "cases.json"), "w") as f:
         json.dump(cases, f, indent=1, sort_keys=True)
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     # fixed timestamps so regeneration is byte-identical
     with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zin, \
-            zipfile.ZipFile(os.path.join(OUT, "arrays.npz"), "w",
+            zipfile.ZipFile(os.path.join(OUT, prefix + "arrays.npz"), "w",
                             zipfile.ZIP_DEFLATED) as zout:
         for name in sorted(zin.namelist()):
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zout.writestr(info, zin.read(name))
-    print(f"wrote {sum(len(v) for v in cases.values())} cases to {OUT}")
+    n = sum(len(v) for v in cases.values() if isinstance(v, list))
+    print(f"wrote {n} {prefix or 'main '}cases to {OUT}")
+
+
+# ---------------------------------------------------------------------------
+# spline orders
+# ---------------------------------------------------------------------------
+
+ORDER_PARAMS = [
+    {"theta": 30.0},
+    {"tx": 1.5, "ty": -2.25},
+    {"tx": 0.5, "ty": -0.5},  # order 0 samples exactly half-way between pixels
+    {"shear": 20.0, "zx": 0.7, "zy": 1.3},
+    {"theta": 17.0, "tx": 0.7, "ty": -1.3, "shear": 11.0, "zx": 0.9, "zy": 1.15},
+    {"theta": 200.0, "tx": 9.0, "ty": -8.5, "zx": 2.5, "zy": 1.7},  # folds far out
+]
+ORDERS = (0, 2, 3, 4, 5)
+MODES = ("nearest", "reflect", "wrap", "constant")
+
+
+def _keras_style_matrix(theta, shift, shear, zx, zy, first, second):
+    """tf-keras' 3x3 matrix (before its axis swap), with `shift` the
+    translation in its (x, y) order and the centre offsets taken from the
+    extents `first`, `second` as its transform_matrix_offset_center does."""
+    from tf_keras.src.preprocessing.image import transform_matrix_offset_center
+    t = np.deg2rad(theta)
+    m = np.array([[np.cos(t), -np.sin(t), 0], [np.sin(t), np.cos(t), 0], [0, 0, 1]])
+    m = np.dot(m, np.array([[1, 0, shift[0]], [0, 1, shift[1]], [0, 0, 1]]))
+    sh = np.deg2rad(shear)
+    m = np.dot(m, np.array([[1, -np.sin(sh), 0], [0, np.cos(sh), 0], [0, 0, 1]]))
+    m = np.dot(m, np.array([[zx, 0, 0], [0, zy, 0], [0, 0, 1]]))
+    return transform_matrix_offset_center(m, first, second)
+
+
+def keras_affine_args(p, h, w):
+    """tf-keras apply_affine_transform arguments that sample an h x w image
+    like ckeras does for its parameters p, and ckeras' (row, col) 2x3 matrix.
+
+    ckeras shifts rows with tx and centres on the true image centre; tf-keras
+    swaps the shift axes and, for h != w, centres on the transposed centre.
+    Both only differ in the translation, so tf-keras gets the shift t that
+    makes its translation equal to ckeras': offset(t) = offset(0) + R t."""
+    theta, shear = p.get("theta", 0.0), p.get("shear", 0.0)
+    zx, zy = p.get("zx", 1.0), p.get("zy", 1.0)
+    ck = _keras_style_matrix(theta, (p.get("ty", 0.0), p.get("tx", 0.0)), shear, zx, zy, w, h)
+    if h == w:
+        shift = (p.get("ty", 0.0), p.get("tx", 0.0))
+    else:
+        k0 = _keras_style_matrix(theta, (0.0, 0.0), shear, zx, zy, h, w)
+        t = np.deg2rad(theta)
+        rot = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+        shift = tuple(np.linalg.solve(rot, ck[:2, 2] - k0[:2, 2]))
+    km = _keras_style_matrix(theta, shift, shear, zx, zy, h, w)
+    assert np.max(np.abs(km - ck)) < 1e-12, (p, km, ck)
+    ck = ck.copy()
+    ck[:, [0, 1]] = ck[:, [1, 0]]
+    ck[[0, 1]] = ck[[1, 0]]
+    args = {"theta": theta, "tx": float(shift[0]), "ty": float(shift[1]), "shear": shear,
+            "zx": zx, "zy": zy}
+    return args, ck[:2]
+
+
+def make_order_fixtures():
+    import scipy
+    from scipy import ndimage
+    from tf_keras.preprocessing.image import apply_affine_transform
+
+    rng = np.random.RandomState(4321)
+    arrays = {
+        "osq": (rng.rand(6, 6, 3) * 255).astype("float32"),
+        "onsq": (rng.rand(5, 7, 3) * 255).astype("float32"),
+        "onsq64": rng.randn(5, 7, 2) * 3.0,
+    }
+    cases = {"scipy": scipy.__version__, "affine": [], "generator": [], "flow": []}
+    n = 0
+    grid = [(img, order, mode, i) for img in ("osq", "onsq") for order in ORDERS
+            for mode in MODES for i in range(len(ORDER_PARAMS))]
+    grid += [("onsq64", order, mode, i) for order in (0, 3, 5) for mode in MODES
+             for i in (2, 4)]
+    for img, order, mode, i in grid:
+        p = ORDER_PARAMS[i]
+        x = arrays[img]
+        h, w = x.shape[:2]
+        args, m = keras_affine_args(p, h, w)
+        y = apply_affine_transform(x.copy(), row_axis=0, col_axis=1, channel_axis=2,
+                                   fill_mode=mode, cval=17.5, order=order, **args)
+        ref = np.stack([ndimage.affine_transform(x[..., c], m[:, :2], m[:, 2], order=order,
+                                                 mode=mode, cval=17.5)
+                        for c in range(x.shape[2])], -1)
+        if order == 0:
+            assert np.array_equal(y, ref), (img, order, mode, p)
+        else:
+            np.testing.assert_allclose(y, ref, rtol=1e-6, atol=1e-6 * 255)
+        assert y.dtype == x.dtype
+        key = f"affine_{n}"
+        arrays[key] = y
+        cases["affine"].append({"key": key, "image": img, "order": order, "fill_mode": mode,
+                                "cval": 17.5, "params": p})
+        n += 1
+
+    from tf_keras.preprocessing.image import ImageDataGenerator
+    n = 0
+    for order in (0, 2, 3, 5):
+        for mode in MODES:
+            for p in (ORDER_PARAMS[0], ORDER_PARAMS[4]):
+                for fmt in ("channels_last", "channels_first"):
+                    gen = ImageDataGenerator(fill_mode=mode, cval=17.5, data_format=fmt,
+                                             interpolation_order=order)
+                    x = arrays["osq"]
+                    xin = x if fmt == "channels_last" else np.ascontiguousarray(
+                        x.transpose(2, 0, 1))
+                    y = gen.apply_transform(xin.copy(), keras_params(p))
+                    key = f"gen_{n}"
+                    arrays[key] = np.asarray(y, dtype="float32")
+                    cases["generator"].append({"key": key, "order": order, "fill_mode": mode,
+                                               "cval": 17.5, "data_format": fmt,
+                                               "params": p})
+                    n += 1
+
+    xs = (rng.rand(6, 6, 6, 3) * 255).astype("float32")
+    ys = np.arange(6) % 2
+    arrays.update(flow_x=xs, flow_y=ys)
+    cfg = {"rotation_range": 25, "zoom_range": 0.2, "horizontal_flip": True,
+           "fill_mode": "reflect", "interpolation_order": 3}
+    it = ImageDataGenerator(**cfg).flow(xs, ys, batch_size=4, seed=42)
+    for b in range(3):
+        bx, by = next(it)
+        arrays[f"flow_{b}_x"] = bx.astype("float32")
+        arrays[f"flow_{b}_y"] = by
+    cases["flow"].append({"config": cfg, "batches": 3, "batch_size": 4, "seed": 42})
+    write_fixture("orders_", cases, arrays)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
-"""Affine resampling kernel for image augmentation (spline order 1).
+"""Affine resampling kernels for image augmentation (spline orders 0..5).
 
 One 3-D C-contiguous float32/float64 image per call, channels first or last;
 the 2x3 matrix maps output (row, col) to input (row, col). Fill-mode codes:
 FILL_MODES below (SciPy's 'nearest', 'wrap', 'reflect', 'constant').
+`affine` is the linear kernel; `affine_spline` covers every order, with the
+coefficients of orders 2..5 prepared by `spline_filter` (see
+ckeras.preprocessing.image._resample for the whole recipe).
 """
 
 cimport numpy as cnp
@@ -12,40 +15,63 @@ from ckeras._ext._checks cimport check_array, data_or_null, empty
 from ckeras._ext.ck_common cimport CK_OK
 from ckeras._ext.ck_image cimport (
     CK_FILL_CONSTANT, CK_FILL_NEAREST, CK_FILL_REFLECT, CK_FILL_WRAP,
-    ck_affine_f32, ck_affine_f64)
+    CK_SPLINE_MIRROR, CK_SPLINE_REFLECT, CK_SPLINE_NEAREST_PAD,
+    ck_affine_f32, ck_affine_f64, ck_spline_filter_f64, ck_affine_spline_f32,
+    ck_affine_spline_f64, ck_affine_spline_f64_f32)
 
 cnp.import_array()
 
 FILL_MODES = {"nearest": CK_FILL_NEAREST, "wrap": CK_FILL_WRAP,
               "reflect": CK_FILL_REFLECT, "constant": CK_FILL_CONSTANT}
+# Prefilter boundary rule per fill mode, as SciPy picks it.
+SPLINE_BOUNDARY = {"nearest": CK_SPLINE_REFLECT, "reflect": CK_SPLINE_REFLECT,
+                   "wrap": CK_SPLINE_MIRROR, "constant": CK_SPLINE_MIRROR}
+# Edge copies SciPy adds around an image before prefiltering for 'nearest'.
+NEAREST_PAD = CK_SPLINE_NEAREST_PAD
 
 
-def affine(x, matrix, int mode, double cval=0.0, bint channels_first=False):
-    """Resample image `x` (H, W, C) or (C, H, W) through `matrix`.
-
-    `matrix` holds 6 floats (m00, m01, off_r, m10, m11, off_c): output pixel
-    (i, j) samples the input at (m00*i + m01*j + off_r, m10*i + m11*j + off_c).
-    Returns a new array of x's shape and dtype.
-    """
-    cdef int t = check_array(x, "x", 3, -1)
-    if mode < 0 or mode > 3:
-        raise ValueError(f"mode must be a fill-mode code in [0, 4), got {mode}")
-    cdef double m[6]
+cdef int _read_matrix(object matrix, double *m) except -1:
     vals = [float(v) for v in matrix]
     if len(vals) != 6:
         raise ValueError(f"matrix must hold 6 values, got {len(vals)}")
     cdef int q
     for q in range(6):
         m[q] = vals[q]
+    return 0
+
+
+cdef int _check_mode(int mode) except -1:
+    if mode < 0 or mode > 3:
+        raise ValueError(f"mode must be a fill-mode code in [0, 4), got {mode}")
+    return 0
+
+
+cdef void _layout(cnp.npy_intp *d, bint channels_first, size_t *H, size_t *W,
+                  size_t *C, ptrdiff_t *sr, ptrdiff_t *sc, ptrdiff_t *sch):
+    """Sizes and element strides of a C-ordered (H, W, C) or (C, H, W) image."""
+    if channels_first:
+        C[0], H[0], W[0] = d[0], d[1], d[2]
+        sr[0], sc[0], sch[0] = <ptrdiff_t> W[0], 1, <ptrdiff_t> (H[0] * W[0])
+    else:
+        H[0], W[0], C[0] = d[0], d[1], d[2]
+        sr[0], sc[0], sch[0] = <ptrdiff_t> (W[0] * C[0]), <ptrdiff_t> C[0], 1
+
+
+def affine(x, matrix, int mode, double cval=0.0, bint channels_first=False):
+    """Resample image `x` (H, W, C) or (C, H, W) through `matrix`, linearly.
+
+    `matrix` holds 6 floats (m00, m01, off_r, m10, m11, off_c): output pixel
+    (i, j) samples the input at (off_r + m00*i + m01*j, off_c + m10*i + m11*j).
+    Returns a new array of x's shape and dtype.
+    """
+    cdef int t = check_array(x, "x", 3, -1)
+    _check_mode(mode)
+    cdef double m[6]
+    _read_matrix(matrix, m)
     cdef cnp.npy_intp *d = cnp.PyArray_DIMS(<cnp.ndarray> x)
     cdef size_t H, W, C
     cdef ptrdiff_t sr, sc, sch
-    if channels_first:
-        C, H, W = d[0], d[1], d[2]
-        sr, sc, sch = <ptrdiff_t> W, 1, <ptrdiff_t> (H * W)
-    else:
-        H, W, C = d[0], d[1], d[2]
-        sr, sc, sch = <ptrdiff_t> (W * C), <ptrdiff_t> C, 1
+    _layout(d, channels_first, &H, &W, &C, &sr, &sc, &sch)
     y = empty(3, d, t)
     cdef void *xp = data_or_null(x)
     cdef void *yp = data_or_null(y)
@@ -59,4 +85,98 @@ def affine(x, matrix, int mode, double cval=0.0, bint channels_first=False):
                                <double *> yp, sr, sc, sch)
     if st != CK_OK:
         raise RuntimeError(f"affine: kernel failed with status {st}")
+    return y
+
+
+def spline_filter(c, int order, int boundary, bint channels_first=False):
+    """Turn the float64 image `c` into B-spline coefficients, IN PLACE.
+
+    Filters along the rows axis, then the columns axis (SciPy's order), with
+    the spline of `order` (2..5) and the boundary rule `boundary` (a value
+    of SPLINE_BOUNDARY). Returns None.
+    """
+    check_array(c, "c", 3, cnp.NPY_FLOAT64)
+    if not cnp.PyArray_ISWRITEABLE(<cnp.ndarray> c):
+        raise ValueError("c must be writeable (it is filtered in place)")
+    if order < 2 or order > 5:
+        raise ValueError(f"order must be in [2, 5] for the spline prefilter, got {order}")
+    if boundary != CK_SPLINE_MIRROR and boundary != CK_SPLINE_REFLECT:
+        raise ValueError(f"boundary must be {CK_SPLINE_MIRROR} (mirror) or "
+                         f"{CK_SPLINE_REFLECT} (reflect), got {boundary}")
+    cdef cnp.npy_intp *d = cnp.PyArray_DIMS(<cnp.ndarray> c)
+    cdef size_t H, W, C
+    cdef ptrdiff_t sr, sc, sch
+    _layout(d, channels_first, &H, &W, &C, &sr, &sc, &sch)
+    # (outer, len, inner) views of the rows axis and of the columns axis
+    cdef size_t ro, ri, co, ci
+    if channels_first:
+        ro, ri, co, ci = C, W, C * H, 1
+    else:
+        ro, ri, co, ci = 1, W * C, H, C
+    cdef cnp.npy_intp wlen = <cnp.npy_intp> (ri if ri > ci else ci)
+    if wlen < 1:
+        wlen = 1
+    work = empty(1, &wlen, cnp.NPY_FLOAT64)
+    cdef double *cp = <double *> data_or_null(c)
+    cdef double *wp = <double *> data_or_null(work)
+    cdef int st
+    with nogil:
+        st = ck_spline_filter_f64(cp, ro, H, ri, order, boundary, wp)
+        if st == CK_OK:
+            st = ck_spline_filter_f64(cp, co, W, ci, order, boundary, wp)
+    if st != CK_OK:
+        raise RuntimeError(f"spline_filter: kernel failed with status {st}")
+
+
+def affine_spline(x, matrix, int order, int mode, double cval=0.0,
+                  bint channels_first=False, int pad=0, bint float32_out=False):
+    """Resample `x` through `matrix` with a spline of `order` (0..5).
+
+    `x` holds image values for orders 0 and 1, and B-spline coefficients
+    from `spline_filter` for orders 2..5. `pad` is the number of edge
+    copies around `x` (the output is `pad` smaller on every side, and `pad`
+    is added to the sample coordinates). The output has x's dtype, or
+    float32 when `float32_out` (float64 coefficients of a float32 image).
+    """
+    cdef int t = check_array(x, "x", 3, -1)
+    _check_mode(mode)
+    if order < 0 or order > 5:
+        raise ValueError(f"order must be in [0, 5], got {order}")
+    cdef double m[6]
+    _read_matrix(matrix, m)
+    cdef cnp.npy_intp *d = cnp.PyArray_DIMS(<cnp.ndarray> x)
+    cdef size_t H, W, C
+    cdef ptrdiff_t sr, sc, sch
+    _layout(d, channels_first, &H, &W, &C, &sr, &sc, &sch)
+    if pad < 0 or <size_t> (2 * pad) >= H or <size_t> (2 * pad) >= W:
+        raise ValueError(f"pad must be >= 0 and leave a non-empty image, got {pad} for "
+                         f"a {H}x{W} input")
+    cdef size_t Ho = H - 2 * pad, Wo = W - 2 * pad
+    cdef cnp.npy_intp od[3]
+    if channels_first:
+        od[0], od[1], od[2] = C, Ho, Wo
+    else:
+        od[0], od[1], od[2] = Ho, Wo, C
+    cdef int tout = cnp.NPY_FLOAT32 if (t == cnp.NPY_FLOAT32 or float32_out) else t
+    y = empty(3, od, tout)
+    cdef size_t Ho_, Wo_, C_
+    cdef ptrdiff_t yr, yc, ych
+    _layout(od, channels_first, &Ho_, &Wo_, &C_, &yr, &yc, &ych)
+    cdef void *xp = data_or_null(x)
+    cdef void *yp = data_or_null(y)
+    cdef double dpad = pad
+    cdef int st
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            st = ck_affine_spline_f32(H, W, C, <float *> xp, sr, sc, sch, Ho, Wo, m,
+                                      order, mode, cval, dpad, <float *> yp, yr, yc, ych)
+        elif tout == cnp.NPY_FLOAT32:
+            st = ck_affine_spline_f64_f32(H, W, C, <double *> xp, sr, sc, sch, Ho, Wo,
+                                          m, order, mode, cval, dpad, <float *> yp,
+                                          yr, yc, ych)
+        else:
+            st = ck_affine_spline_f64(H, W, C, <double *> xp, sr, sc, sch, Ho, Wo, m,
+                                      order, mode, cval, dpad, <double *> yp, yr, yc, ych)
+    if st != CK_OK:
+        raise RuntimeError(f"affine_spline: kernel failed with status {st}")
     return y

@@ -7,12 +7,13 @@ The Keras 2 `keras.preprocessing.image` API: `ImageDataGenerator` (with
 (`apply_affine_transform`, `apply_channel_shift`, `apply_brightness_shift`,
 `flip_axis`) and `array_to_img` / `img_to_array` / `load_img` / `save_img`.
 
-The affine resampling runs in a C kernel (`ckeras._ext._image`) that gives
-the results of `scipy.ndimage.affine_transform(order=1)` for the fill modes
-'nearest', 'reflect', 'wrap' and 'constant' without needing SciPy;
-`affine_transform_reference` is its NumPy reference. Reading and writing
-image files needs Pillow (`pip install "ckeras[image]"`); everything that
-works on arrays, brightness shifts included, does not.
+The affine resampling runs in C kernels (`ckeras._ext._image`) that give
+the results of `scipy.ndimage.affine_transform` for spline orders 0..5 and
+the fill modes 'nearest', 'reflect', 'wrap' and 'constant' without needing
+SciPy; `affine_transform_reference` and `spline_filter_reference` are their
+NumPy references. Reading and writing image files needs Pillow
+(`pip install "ckeras[image]"`); everything that works on arrays, brightness
+shifts included, does not.
 """
 import os
 import threading
@@ -31,7 +32,8 @@ except ImportError:  # pragma: no cover - source tree without a build
 __all__ = [
     "ImageDataGenerator", "Iterator", "NumpyArrayIterator", "DirectoryIterator",
     "array_to_img", "img_to_array", "load_img", "save_img",
-    "apply_affine_transform", "affine_transform_reference", "apply_channel_shift",
+    "apply_affine_transform", "affine_transform_reference", "spline_filter_reference",
+    "apply_channel_shift",
     "apply_brightness_shift", "flip_axis", "transform_matrix_offset_center",
 ]
 
@@ -278,91 +280,237 @@ def _affine_matrix(theta, tx, ty, shear, zx, zy, h, w):
     return m[:2]
 
 
+# Spline interpolation orders and, per fill mode, the boundary rule SciPy's
+# prefilter uses ('mirror': whole-sample symmetric, 'reflect': half-sample
+# symmetric); 'nearest' is first padded by _NEAREST_PAD edge copies.
+_ORDERS = range(6)
+_SPLINE_BOUNDARY = {"nearest": "reflect", "reflect": "reflect", "wrap": "mirror",
+                    "constant": "mirror"}
+_NEAREST_PAD = 12
+
+
+def _check_order(order, name="order"):
+    """Spline orders are the ints 0..5 (what scipy.ndimage accepts)."""
+    if (isinstance(order, (bool, np.bool_)) or not isinstance(order, (int, np.integer))
+            or int(order) not in _ORDERS):
+        raise ValueError(f"`{name}` must be an int in [0, 5] (the spline order of the "
+                         f"affine transform), got {order!r}")
+    return int(order)
+
+
+def _spline_poles(order):
+    """Poles of the B-spline prefilter (Unser, Aldroubi & Eden, 1991)."""
+    if order == 2:
+        return [np.sqrt(8.0) - 3.0]
+    if order == 3:
+        return [np.sqrt(3.0) - 2.0]
+    if order == 4:
+        return [np.sqrt(664.0 - np.sqrt(438976.0)) + np.sqrt(304.0) - 19.0,
+                np.sqrt(664.0 + np.sqrt(438976.0)) - np.sqrt(304.0) - 19.0]
+    return [np.sqrt(67.5 - np.sqrt(4436.25)) + np.sqrt(26.25) - 6.5,
+            np.sqrt(67.5 + np.sqrt(4436.25)) - np.sqrt(26.25) - 6.5]
+
+
+def _spline_filter_lines(c, order, boundary):
+    """In-place prefilter of the lines c[..., :] (float64), see csrc/ck_image.c."""
+    n = c.shape[-1]
+    if n < 2:
+        return
+    poles = _spline_poles(order)
+    gain = 1.0
+    for z in poles:
+        gain *= (1.0 - z) * (1.0 - 1.0 / z)
+    c *= gain
+    for z in poles:
+        if boundary == "mirror":
+            zn1 = z ** (n - 1)
+            s = c[..., 0] + zn1 * c[..., n - 1]
+            zk = z
+            for k in range(1, n - 1):
+                s = s + zk * (c[..., k] + zn1 * c[..., n - 1 - k])
+                zk *= z
+            c[..., 0] = s / (1.0 - zn1 * zn1)
+        else:
+            # half-sample symmetric, including SciPy's reuse of the partial
+            # sum in the last term (see causal_start_reflect in the C file)
+            zn = z ** n
+            part = c[..., 0] + zn * c[..., n - 1]
+            zk = z
+            for k in range(1, n - 1):
+                part = part + zk * (c[..., k] + zn * c[..., n - 1 - k])
+                zk *= z
+            s = part + zk * (c[..., n - 1] + zn * part)
+            c[..., 0] = c[..., 0] + s * (z / (1.0 - zn * zn))
+        for k in range(1, n):
+            c[..., k] += z * c[..., k - 1]
+        if boundary == "mirror":
+            c[..., n - 1] = (z * c[..., n - 2] + c[..., n - 1]) * z / (z * z - 1.0)
+        else:
+            c[..., n - 1] *= z / (z - 1.0)
+        for k in range(n - 2, -1, -1):
+            c[..., k] = z * (c[..., k + 1] - c[..., k])
+
+
+def spline_filter_reference(x, order, fill_mode="mirror"):
+    """NumPy reference of the B-spline prefilter of a 2-D image.
+
+    Gives `scipy.ndimage.spline_filter(x, order, mode=...)` for `fill_mode`
+    'mirror' (whole-sample symmetric, SciPy's rule for 'wrap' and
+    'constant') or 'reflect' (half-sample symmetric, used for 'reflect' and,
+    after padding, 'nearest'). Returns a new float64 array.
+    """
+    if fill_mode not in ("mirror", "reflect"):
+        raise ValueError(f"fill_mode must be 'mirror' or 'reflect', got {fill_mode!r}")
+    if order not in (2, 3, 4, 5):
+        raise ValueError(f"order must be in [2, 5], got {order!r}")
+    c = np.array(x, dtype=np.float64)
+    if c.ndim != 2:
+        raise ValueError(f"x must be 2-D, got shape {c.shape}")
+    _spline_filter_lines(c.T, order, fill_mode)  # along the rows axis first
+    _spline_filter_lines(c, order, fill_mode)
+    return c
+
+
+def _bspline_reference(y, order):
+    """Centred B-spline of `order` (1..5) at distances y >= 0."""
+    if order == 1:
+        return np.where(y < 1, 1 - y, 0.0)
+    if order == 2:
+        return np.where(y < 0.5, 0.75 - y * y,
+                        np.where(y < 1.5, 0.5 * (1.5 - y) ** 2, 0.0))
+    if order == 3:
+        return np.where(y < 1, (y * y * (3 * y - 6) + 4) / 6,
+                        np.where(y < 2, (2 - y) ** 3 / 6, 0.0))
+    if order == 4:
+        t = y * y
+        inner = t * (0.25 * t - 0.625) + 115 / 192
+        mid = y * (y * (y * (5 - y) / 6 - 1.25) + 5 / 24) + 55 / 96
+        return np.where(y < 0.5, inner, np.where(y < 1.5, mid,
+                                                 np.where(y < 2.5, (2.5 - y) ** 4 / 24, 0.0)))
+    t = y * y
+    inner = t * (t * (0.25 - y / 12) - 0.5) + 0.55
+    mid = y * (y * (y * (y * (y / 24 - 0.375) + 1.25) - 1.75) + 0.625) + 0.425
+    return np.where(y < 1, inner, np.where(y < 2, mid, np.where(y < 3, (3 - y) ** 5 / 120, 0.0)))
+
+
 def _fold_reference(c, n, mode):
-    """Vectorised coordinate folding (see csrc/ck_image.c)."""
+    """Vectorised coordinate folding per fill mode (see csrc/ck_image.c):
+    the folded coordinates and a mask of those that are not the fill value."""
     c = np.array(c, dtype=np.float64)
-    if mode == "nearest":
-        return np.clip(c, 0, n - 1), np.ones(c.shape, bool)
-    if mode == "constant":
-        return c, (c >= 0) & (c <= n - 1)
-    # wrap: SciPy's period n - 1, truncating integer arithmetic
-    if n <= 1:
-        return np.where((c < 0) | (c > n - 1), 0.0, c), np.ones(c.shape, bool)
-    p = n - 1
-    lo = c < 0
-    hi = c > n - 1
-    out = c.copy()
-    out[lo] = c[lo] + p * (np.trunc(-c[lo] / p) + 1)
-    out[hi] = c[hi] - p * np.trunc(c[hi] / p)
-    return out, np.ones(c.shape, bool)
-
-
-def _taps_reference(c, n, mode):
     ok = np.isfinite(c)
     c = np.where(ok, c, 0.0)
-    if mode == "reflect":
-        fl = np.floor(c)
-        w1 = c - fl
-        p = 2 * n
-        k0 = np.mod(fl, p).astype(np.intp)
-        k1 = (k0 + 1) % p
-        i0 = np.where(k0 < n, k0, p - 1 - k0)
-        i1 = np.where(k1 < n, k1, p - 1 - k1)
-        return i0, i1, w1, ok
-    c, inside = _fold_reference(c, n, mode)
-    ok &= inside
-    c = np.where(ok, c, 0.0)
-    fl = np.floor(c)
-    w1 = c - fl
-    i0 = fl.astype(np.intp)
-    i1 = i0 + 1
+    if mode == "nearest":  # not folded (the taps are clamped), only bounded
+        return np.clip(c, -1e9, 1e9 + n), ok
+    if mode == "constant":
+        return c, ok & (c >= 0) & (c <= n - 1)
+    out = c.copy()
+    lo, hi = c < 0, c > n - 1
     if n <= 1:
-        i0 = np.zeros_like(i0)
-        i1 = np.zeros_like(i1)
-    else:  # the only out-of-range tap is i1 == n at c == n - 1 (weight 0)
-        i1 = np.where(i1 >= n, 2 * n - 2 - i1, i1)
-    return i0, i1, w1, ok
+        out[lo | hi] = 0.0
+        return out, ok
+    if mode == "wrap":  # SciPy's period n - 1, truncating integer arithmetic
+        p = n - 1
+        out[lo] = c[lo] + p * (np.trunc(-c[lo] / p) + 1)
+        out[hi] = c[hi] - p * np.trunc(c[hi] / p)
+        return out, ok
+    p = 2 * n  # reflect: half-sample symmetric
+    v = c[lo]
+    far = v < -p
+    v[far] = p * np.trunc(-v[far] / p) + v[far]
+    out[lo] = np.where(v < -n, v + p, np.where(v > -1e-15, 1e-15, -v) - 1)
+    v = c[hi] - p * np.trunc(c[hi] / p)
+    out[hi] = np.where(v >= n, p - v - 1, v)
+    return out, ok
 
 
-def affine_transform_reference(x, matrix, offset, fill_mode="nearest", cval=0.0):
+def _tap_reference(k, n, mode):
+    """In-range sample index of spline taps k along an axis of length n."""
+    if n <= 1:
+        return np.zeros_like(k)
+    if mode == "nearest":
+        return np.clip(k, 0, n - 1)
+    if mode == "reflect":
+        k = np.mod(k, 2 * n)
+        return np.where(k < n, k, 2 * n - 1 - k)
+    k = np.mod(k, 2 * n - 2)  # whole-sample symmetric ('wrap', 'constant')
+    return np.where(k < n, k, 2 * n - 2 - k)
+
+
+def _taps_reference(c, n, order, mode):
+    c, ok = _fold_reference(c, n, mode)
+    c = np.where(ok, c, 0.0)
+    start = np.floor(c if order & 1 else c + 0.5).astype(np.intp) - order // 2
+    k = start[..., None] + np.arange(order + 1)
+    if order == 0:
+        w = np.ones(k.shape)
+    else:
+        w = _bspline_reference(np.abs(c[..., None] - k), order)
+    return _tap_reference(k, n, mode), w, ok
+
+
+def affine_transform_reference(x, matrix, offset, fill_mode="nearest", cval=0.0, order=1):
     """NumPy reference of the affine resampling of one 2-D channel.
 
-    Output pixel `(i, j)` samples `x` at `matrix @ (i, j) + offset` with
-    linear interpolation and SciPy's rules for `fill_mode`; same results as
-    `scipy.ndimage.affine_transform(x, matrix, offset, order=1, mode=fill_mode,
-    cval=cval)`. Returns an array of x's shape and dtype.
+    Output pixel `(i, j)` samples `x` at `matrix @ (i, j) + offset` with a
+    spline of `order` (0..5) and SciPy's rules for `fill_mode`; same results
+    as `scipy.ndimage.affine_transform(x, matrix, offset, order=order,
+    mode=fill_mode, cval=cval)` (prefilter included). Returns an array of
+    x's shape and dtype.
     """
     x = np.asarray(x)
     if x.ndim != 2:
         raise ValueError(f"x must be 2-D, got shape {x.shape}")
     if fill_mode not in _FILL_CODES:
         raise ValueError(f"fill_mode must be one of {FILL_MODES}, got {fill_mode!r}")
+    order = _check_order(order)
     h, w = x.shape
+    coef = x.astype(np.float64)
+    pad = 0
+    if order > 1:
+        if fill_mode == "nearest":
+            pad = _NEAREST_PAD
+            coef = np.pad(coef, pad, mode="edge")
+        coef = spline_filter_reference(coef, order, _SPLINE_BOUNDARY[fill_mode])
     matrix = np.asarray(matrix, dtype=np.float64)
     i = np.arange(h, dtype=np.float64)[:, None]
     j = np.arange(w, dtype=np.float64)[None, :]
-    r = i * matrix[0, 0] + j * matrix[0, 1] + offset[0]
-    c = i * matrix[1, 0] + j * matrix[1, 1] + offset[1]
-    r0, r1, wr1, okr = _taps_reference(r, h, fill_mode)
-    c0, c1, wc1, okc = _taps_reference(c, w, fill_mode)
-    wr0 = 1.0 - wr1
-    wc0 = 1.0 - wc1
-    xd = x.astype(np.float64)
-    t = (xd[r0, c0] * wr0 * wc0 + xd[r0, c1] * wr0 * wc1
-         + xd[r1, c0] * wr1 * wc0 + xd[r1, c1] * wr1 * wc1)
+    r = (offset[0] + i * matrix[0, 0]) + j * matrix[0, 1] + pad
+    c = (offset[1] + i * matrix[1, 0]) + j * matrix[1, 1] + pad
+    rt, wr, okr = _taps_reference(r, coef.shape[0], order, fill_mode)
+    ct, wc, okc = _taps_reference(c, coef.shape[1], order, fill_mode)
+    t = np.zeros(r.shape)
+    for a in range(order + 1):
+        for b in range(order + 1):
+            t += coef[rt[..., a], ct[..., b]] * wr[..., a] * wc[..., b]
     t = np.where(okr & okc, t, cval)
     return t.astype(x.dtype)
 
 
-def _resample(x, m, channel_axis, fill_mode, cval):
-    """Resample a 3-D image (channel axis 0 or 2) through the 2x3 matrix m."""
+def _resample(x, m, channel_axis, fill_mode, cval, order=1):
+    """Resample a 3-D float image (channel axis 0 or 2) through the 2x3
+    matrix m with a spline of `order`; returns a new array of x's dtype."""
     if dispatch["affine"] == "c" and _ext_image is not None:
-        xc = np.ascontiguousarray(x)
+        cf = channel_axis == 0
         flat = (m[0, 0], m[0, 1], m[0, 2], m[1, 0], m[1, 1], m[1, 2])
-        return _ext_image.affine(xc, flat, _FILL_CODES[fill_mode], float(cval),
-                                 channel_axis == 0)
+        code = _FILL_CODES[fill_mode]
+        if order == 1:
+            return _ext_image.affine(np.ascontiguousarray(x), flat, code, float(cval), cf)
+        if order == 0:
+            return _ext_image.affine_spline(np.ascontiguousarray(x), flat, 0, code,
+                                            float(cval), cf)
+        pad = 0
+        if fill_mode == "nearest":
+            pad = _NEAREST_PAD
+            widths = [(pad, pad)] * 3
+            widths[channel_axis] = (0, 0)
+            coef = np.pad(x.astype(np.float64), widths, mode="edge")
+        else:
+            coef = np.array(x, dtype=np.float64)  # a C-ordered copy we may filter in place
+        _ext_image.spline_filter(coef, order, _ext_image.SPLINE_BOUNDARY[fill_mode], cf)
+        return _ext_image.affine_spline(coef, flat, order, code, float(cval), cf, pad,
+                                        x.dtype == np.float32)
     chans = np.moveaxis(x, channel_axis, 0)
-    out = np.stack([affine_transform_reference(ch, m[:, :2], m[:, 2], fill_mode, cval)
+    out = np.stack([affine_transform_reference(ch, m[:, :2], m[:, 2], fill_mode, cval, order)
                     for ch in chans], axis=0)
     return np.moveaxis(out, 0, channel_axis)
 
@@ -386,7 +534,10 @@ def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis
         row_axis, col_axis, channel_axis: Axes of x (channels first or last).
         fill_mode: One of `'constant'`, `'nearest'`, `'reflect'`, `'wrap'`.
         cval: Fill value for `fill_mode='constant'`.
-        order: Interpolation order; only 1 (linear) is implemented.
+        order: Spline interpolation order, an int in [0, 5]: 0 nearest
+            neighbour, 1 linear (default), 2..5 B-splines with SciPy's
+            prefilter. Results match `scipy.ndimage.affine_transform` (what
+            Keras calls) for every order and fill mode; SciPy is not needed.
 
     Returns:
         The transformed image, a new array of x's shape (float inputs keep
@@ -394,8 +545,7 @@ def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis
 
     Raises:
         ValueError: for an image that is not rank 3, bad axes, an unknown
-            fill_mode.
-        NotImplementedError: for `order != 1`.
+            fill_mode or an order that is not an int in [0, 5].
     """
     x = np.asarray(x)
     if x.ndim != 3:
@@ -408,17 +558,14 @@ def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis
         raise ValueError("Channels must be the first or last axis, with rows before columns.")
     if fill_mode not in _FILL_CODES:
         raise ValueError(f"fill_mode must be one of {FILL_MODES}, got {fill_mode!r}")
-    if order != 1:
-        raise NotImplementedError(
-            f"interpolation_order={order} is not implemented; ckeras supports order 1 "
-            "(linear, the Keras default).")
+    order = _check_order(order)
     if x.dtype not in (np.float32, np.float64):
         x = x.astype(np.float32)
     h, w = x.shape[row_axis], x.shape[col_axis]
     m = _affine_matrix(theta, tx, ty, shear, zx, zy, h, w)
     if m is None:
         return x.copy()
-    return _resample(x, m, channel_axis, fill_mode, cval)
+    return _resample(x, m, channel_axis, fill_mode, cval, order)
 
 
 def apply_channel_shift(x, intensity, channel_axis=0):
@@ -911,7 +1058,9 @@ class ImageDataGenerator:
             `ckeras.backend.image_data_format()`.
         validation_split: Fraction of the data reserved for validation
             (strictly between 0 and 1), selected with `subset=`.
-        interpolation_order: Spline order of the affine transform (only 1).
+        interpolation_order: Spline order of the affine transform, an int in
+            [0, 5] (0 nearest neighbour, 1 linear, 2..5 B-splines), with
+            the results of `scipy.ndimage.affine_transform` at that order.
         dtype: Dtype of the generated arrays; None means `floatx()`.
 
     Example:
@@ -947,14 +1096,10 @@ class ImageDataGenerator:
         self.rescale = rescale
         self.preprocessing_function = preprocessing_function
         self.dtype = dtype or floatx()
-        self.interpolation_order = interpolation_order
+        self.interpolation_order = _check_order(interpolation_order, "interpolation_order")
 
         if fill_mode not in _FILL_CODES:
             raise ValueError(f"fill_mode must be one of {FILL_MODES}, got {fill_mode!r}")
-        if interpolation_order != 1:
-            raise NotImplementedError(
-                f"interpolation_order={interpolation_order} is not implemented; ckeras "
-                "supports order 1 (linear, the Keras default).")
         if data_format is None:
             data_format = image_data_format()
         if data_format not in {"channels_last", "channels_first"}:

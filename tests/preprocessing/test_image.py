@@ -405,8 +405,8 @@ def test_constructor_errors():
         ImageDataGenerator(brightness_range=0.5)
     with pytest.raises(ValueError, match="fill_mode"):
         ImageDataGenerator(fill_mode="mirror")
-    with pytest.raises(NotImplementedError):
-        ImageDataGenerator(interpolation_order=3)
+    with pytest.raises(ValueError, match="interpolation_order"):
+        ImageDataGenerator(interpolation_order=6)
     with pytest.warns(UserWarning, match="featurewise_center"):
         g = ImageDataGenerator(featurewise_std_normalization=True)
     assert g.featurewise_center
