@@ -31,6 +31,12 @@ and, in files of their own so the ones above stay byte-identical:
   half-way samples must round the same way). ``generator``:
   ``ImageDataGenerator(interpolation_order=k).apply_transform`` in both data
   formats; ``flow``: seeded batches with ``interpolation_order=3``.
+- ``dataframe_{cases.json, arrays.npz}`` and the images in ``dataframe_images/``:
+  ``flow_from_dataframe`` (pandas DataFrame) for every class_mode, explicit
+  ``classes``, multi-label rows, weights, subsets with augmentation, absolute
+  paths, grayscale/RGBA/channels-first, non-validated names; per case the
+  iterator's attributes, its printed line, its warnings and every batch of an
+  epoch. Images are rewritten only when their pixels change.
 
 The SciPy version used by tf-keras is recorded in ``orders_cases.json``.
 """
@@ -200,6 +206,7 @@ def main():
 
     write_fixture("", cases, arrays)
     make_order_fixtures()
+    make_dataframe_fixtures()
 
 
 def write_fixture(prefix, cases, arrays):
@@ -348,6 +355,146 @@ def make_order_fixtures():
         arrays[f"flow_{b}_y"] = by
     cases["flow"].append({"config": cfg, "batches": 3, "batch_size": 4, "seed": 42})
     write_fixture("orders_", cases, arrays)
+
+
+# ---------------------------------------------------------------------------
+# flow_from_dataframe
+# ---------------------------------------------------------------------------
+
+DF_DIR = "dataframe_images"
+# name -> (height, width, PIL mode); all lossless formats so every Pillow
+# version decodes the same pixels
+DF_IMAGES = {
+    "a.png": (5, 7, "RGB"), "b.png": (6, 6, "RGB"), "c.png": (4, 9, "RGB"),
+    "d.png": (7, 5, "L"), "e.png": (6, 8, "RGBA"), "g.bmp": (5, 5, "RGB"),
+    "sub/h.png": (8, 6, "RGB"), "i.PNG": (6, 7, "RGB"),
+}
+DF_COLUMNS = {
+    "filename": ["a.png", "b.png", "c.png", "d.png", "e.png", "g.bmp", "sub/h.png",
+                 "notes.txt", "missing.png", "i.PNG"],
+    "class": ["cat", "dog", "cat", "dog", "cat", "dog", "cat", "dog", "cat", "dog"],
+    "species": ["cat", "dog", "bird", "dog", "cat", "bird", "bird", "cat", "dog", "cat"],
+    "tags": [["cat"], ["dog", "cat"], ["bird"], ["dog"], ["cat", "bird"], ["bird", "dog"],
+             ["dog"], ["cat"], ["dog"], ["bird"]],
+    "score": [0.5, 1.5, 2.5, -1.0, 3.25, 0.0, 7.5, 1.0, 2.0, -4.5],
+    "score2": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    "weight": [1.0, 0.5, 2.0, 1.5, 0.25, 3.0, 1.0, 1.0, 1.0, 0.75],
+}
+DF_VALID = [0, 1, 2, 3, 4, 5, 6, 9]  # rows whose file is an image on disk
+DF_CASES = [
+    {"flow": {"y_col": "class", "target_size": [4, 5], "batch_size": 3, "shuffle": False}},
+    {"flow": {"y_col": "tags", "target_size": [4, 5], "batch_size": 4, "shuffle": False}},
+    {"flow": {"y_col": "species", "classes": ["dog", "bird"], "target_size": [3, 4],
+              "batch_size": 4, "shuffle": False}},
+    {"flow": {"y_col": "tags", "classes": ["bird", "dog", "bird"], "target_size": [3, 4],
+              "batch_size": 5, "shuffle": False}},
+    {"flow": {"y_col": "class", "class_mode": "binary", "weight_col": "weight",
+              "target_size": [4, 4], "batch_size": 3, "shuffle": True, "seed": 3}},
+    {"flow": {"y_col": "species", "class_mode": "sparse", "color_mode": "grayscale",
+              "target_size": [3, 3], "batch_size": 4, "shuffle": False},
+     "gen": {"data_format": "channels_first"}},
+    {"flow": {"y_col": "score", "class_mode": "raw", "target_size": [4, 5], "batch_size": 3,
+              "shuffle": False}},
+    {"flow": {"y_col": ["score", "score2"], "class_mode": "raw", "target_size": [4, 5],
+              "batch_size": 3, "shuffle": True, "seed": 1}},
+    {"flow": {"y_col": ["score", "class"], "class_mode": "multi_output",
+              "weight_col": "weight", "target_size": [4, 5], "batch_size": 3,
+              "shuffle": False}},
+    {"flow": {"class_mode": "input", "color_mode": "rgba", "target_size": [4, 5],
+              "batch_size": 5, "shuffle": False}},
+    {"flow": {"class_mode": None, "target_size": [6, 6], "interpolation": "bilinear",
+              "batch_size": 4, "shuffle": False}},
+    {"flow": {"y_col": "class", "subset": "validation", "target_size": [4, 5],
+              "batch_size": 2, "shuffle": True, "seed": 11},
+     "gen": {"validation_split": 0.3, "horizontal_flip": True, "rescale": 1 / 255.0}},
+    {"flow": {"y_col": "class", "subset": "training", "target_size": [4, 5],
+              "batch_size": 2, "shuffle": True, "seed": 11},
+     "gen": {"validation_split": 0.3, "horizontal_flip": True, "rescale": 1 / 255.0}},
+    {"flow": {"y_col": "species", "target_size": [4, 5], "batch_size": 4, "shuffle": False},
+     "absolute": True},
+    {"flow": {"y_col": "class", "target_size": [4, 5], "batch_size": 8, "shuffle": False,
+              "validate_filenames": False},
+     "rows": DF_VALID},
+]
+
+
+def _write_df_images(root):
+    """The images (rewritten only if their pixels changed), a text file."""
+    from PIL import Image
+    rng = np.random.RandomState(77)
+    for name, (h, w, mode) in DF_IMAGES.items():
+        channels = {"RGB": 3, "RGBA": 4, "L": 1}[mode]
+        arr = (rng.rand(h, w, channels) * 255).astype("uint8")
+        if mode == "L":
+            arr = arr[..., 0]
+        path = os.path.join(root, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if os.path.exists(path):
+            with Image.open(path) as old:
+                if old.mode == mode and np.array_equal(np.asarray(old), arr):
+                    continue
+        Image.fromarray(arr, mode).save(path)
+    with open(os.path.join(root, "notes.txt"), "w") as f:
+        f.write("not an image\n")
+
+
+def _df_batch_arrays(prefix, batch, arrays):
+    parts = batch if isinstance(batch, tuple) else (batch,)
+    names = ("x", "y", "w")[:len(parts)]
+    for name, part in zip(names, parts):
+        if isinstance(part, list):
+            for k, a in enumerate(part):
+                arrays[f"{prefix}_{name}{k}"] = np.asarray(a)
+        else:
+            arrays[f"{prefix}_{name}"] = np.asarray(part)
+    return list(names), [len(p) if isinstance(p, list) else None for p in parts]
+
+
+def make_dataframe_fixtures():
+    import contextlib
+    import warnings
+    import pandas as pd
+    from tf_keras.preprocessing.image import ImageDataGenerator
+
+    root = os.path.join(OUT, DF_DIR)
+    _write_df_images(root)
+    cases = {"pandas": pd.__version__, "columns": DF_COLUMNS, "image_dir": DF_DIR,
+             "cases": []}
+    arrays = {}
+    for n, case in enumerate(DF_CASES):
+        cols = {k: list(v) for k, v in DF_COLUMNS.items()}
+        if "rows" in case:
+            cols = {k: [v[r] for r in case["rows"]] for k, v in cols.items()}
+        flow = dict(case["flow"])
+        if case.get("absolute"):
+            cols["filename"] = [os.path.join(root, f) for f in cols["filename"]]
+            directory = None
+        else:
+            directory = root
+        df = pd.DataFrame(cols)
+        gen = ImageDataGenerator(**case.get("gen", {}))
+        out = io.StringIO()
+        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out):
+            warnings.simplefilter("always")
+            it = gen.flow_from_dataframe(df, directory, **flow)
+        rec = {"index": n, "flow": case["flow"], "gen": case.get("gen", {}),
+               "absolute": bool(case.get("absolute")), "rows": case.get("rows"),
+               "printed": out.getvalue().strip(),
+               "warnings": [str(w.message) for w in caught
+                            if issubclass(w.category, UserWarning)],
+               "filenames": [os.path.relpath(f, root) if case.get("absolute") else f
+                             for f in it.filenames],
+               "samples": it.samples, "len": len(it)}
+        if flow.get("class_mode", "categorical") in ("categorical", "binary", "sparse"):
+            rec["class_indices"] = it.class_indices
+            rec["classes"] = [list(map(int, c)) if isinstance(c, list) else int(c)
+                              for c in it.classes]
+        rec["batches"] = []
+        for b in range(len(it)):
+            names, lists = _df_batch_arrays(f"df{n}_{b}", it[b], arrays)
+            rec["batches"].append({"parts": names, "list_lengths": lists})
+        cases["cases"].append(rec)
+    write_fixture("dataframe_", cases, arrays)
 
 
 if __name__ == "__main__":

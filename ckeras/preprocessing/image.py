@@ -1,9 +1,10 @@
 """Image preprocessing: real-time data augmentation and image file helpers.
 
 The Keras 2 `keras.preprocessing.image` API: `ImageDataGenerator` (with
-`flow` and `flow_from_directory`), the `NumpyArrayIterator` and
-`DirectoryIterator` batch providers (both `ckeras.utils.Sequence`s, so
-`fit`/`evaluate`/`predict` accept them), the transform helpers
+`flow`, `flow_from_directory` and `flow_from_dataframe`), the
+`NumpyArrayIterator`, `DirectoryIterator` and `DataFrameIterator` batch
+providers (all `ckeras.utils.Sequence`s, so `fit`/`evaluate`/`predict`
+accept them), the transform helpers
 (`apply_affine_transform`, `apply_channel_shift`, `apply_brightness_shift`,
 `flip_axis`) and `array_to_img` / `img_to_array` / `load_img` / `save_img`.
 
@@ -13,7 +14,8 @@ the fill modes 'nearest', 'reflect', 'wrap' and 'constant' without needing
 SciPy; `affine_transform_reference` and `spline_filter_reference` are their
 NumPy references. Reading and writing image files needs Pillow
 (`pip install "ckeras[image]"`); everything that works on arrays, brightness
-shifts included, does not.
+shifts included, does not. pandas is never imported: `flow_from_dataframe`
+only indexes the dataframe by column name.
 """
 import os
 import threading
@@ -31,6 +33,7 @@ except ImportError:  # pragma: no cover - source tree without a build
 
 __all__ = [
     "ImageDataGenerator", "Iterator", "NumpyArrayIterator", "DirectoryIterator",
+    "DataFrameIterator",
     "array_to_img", "img_to_array", "load_img", "save_img",
     "apply_affine_transform", "affine_transform_reference", "spline_filter_reference",
     "apply_channel_shift",
@@ -868,7 +871,83 @@ def _iter_valid_files(directory, follow_links):
                 yield root, fname
 
 
-class DirectoryIterator(Iterator):
+class _FilesIterator(Iterator):
+    """Machinery shared by `DirectoryIterator` and `DataFrameIterator`: the
+    reading settings, and batches of loaded, augmented and standardized
+    images with targets per `class_mode`.
+
+    Subclasses set `class_mode`, `classes` (a class index per sample, or a
+    list of indices for multi-label samples), `class_indices`, the
+    `filepaths`/`labels`/`sample_weight` properties, then call
+    `Iterator.__init__`.
+    """
+
+    def _set_reading_attrs(self, image_data_generator, target_size, color_mode, data_format,
+                           save_to_dir, save_prefix, save_format, subset, interpolation,
+                           keep_aspect_ratio, dtype):
+        if color_mode not in {"rgb", "rgba", "grayscale"}:
+            raise ValueError(f'Invalid color mode: {color_mode!r}; expected "rgb", "rgba", '
+                             'or "grayscale".')
+        if len(tuple(target_size)) != 2:
+            raise ValueError(f"target_size must be (height, width), got {target_size!r}")
+        self.image_data_generator = image_data_generator
+        self.target_size = tuple(int(v) for v in target_size)
+        self.color_mode = color_mode
+        self.keep_aspect_ratio = keep_aspect_ratio
+        self.data_format = data_format
+        channels = {"rgb": 3, "rgba": 4, "grayscale": 1}[color_mode]
+        self.image_shape = (self.target_size + (channels,) if data_format == "channels_last"
+                            else (channels,) + self.target_size)
+        self.save_to_dir = save_to_dir
+        self.save_prefix = save_prefix
+        self.save_format = save_format
+        self.interpolation = interpolation
+        self.dtype = dtype or floatx()
+        self.subset = subset
+        if subset is not None:
+            if subset not in {"training", "validation"}:
+                raise ValueError(f'Invalid subset name: {subset!r}; expected "training" or '
+                                 '"validation"')
+            v = image_data_generator._validation_split if image_data_generator else 0.0
+            self.split = (0, v) if subset == "validation" else (v, 1)
+        else:
+            self.split = None
+
+    def _get_batches_of_transformed_samples(self, index_array):
+        batch_x = np.zeros((len(index_array),) + self.image_shape, dtype=self.dtype)
+        filepaths = self.filepaths
+        for i, j in enumerate(index_array):
+            img = load_img(filepaths[j], color_mode=self.color_mode,
+                           target_size=self.target_size, interpolation=self.interpolation,
+                           keep_aspect_ratio=self.keep_aspect_ratio)
+            x = img_to_array(img, data_format=self.data_format, dtype=self.dtype)
+            if hasattr(img, "close"):
+                img.close()
+            if self.image_data_generator:
+                x = _augment(self.image_data_generator, x)
+            batch_x[i] = x
+        if self.save_to_dir:
+            self._save_batch(batch_x, index_array, int(1e7))
+        if self.class_mode == "input":
+            batch_y = batch_x.copy()
+        elif self.class_mode in {"binary", "sparse"}:
+            batch_y = np.array([self.classes[j] for j in index_array], dtype=self.dtype)
+        elif self.class_mode == "categorical":
+            batch_y = np.zeros((len(batch_x), len(self.class_indices)), dtype=self.dtype)
+            for i, j in enumerate(index_array):
+                batch_y[i, self.classes[j]] = 1.0  # a list of indices: multi-hot
+        elif self.class_mode == "multi_output":
+            batch_y = [target[index_array] for target in self.labels]
+        elif self.class_mode == "raw":
+            batch_y = self.labels[index_array]
+        else:
+            return batch_x
+        if self.sample_weight is None:
+            return batch_x, batch_y
+        return batch_x, batch_y, self.sample_weight[index_array]
+
+
+class DirectoryIterator(_FilesIterator):
     """Iterator yielding augmented batches of images read from a directory.
 
     `directory` holds one subdirectory per class; every png/jpg/jpeg/bmp/ppm/
@@ -910,38 +989,14 @@ class DirectoryIterator(Iterator):
         data_format = _check_data_format(data_format)
         if not os.path.isdir(directory):
             raise FileNotFoundError(f"flow_from_directory: directory not found: {directory!r}")
-        if color_mode not in {"rgb", "rgba", "grayscale"}:
-            raise ValueError(f'Invalid color mode: {color_mode!r}; expected "rgb", "rgba", '
-                             'or "grayscale".')
+        self._set_reading_attrs(image_data_generator, target_size, color_mode, data_format,
+                                save_to_dir, save_prefix, save_format, subset, interpolation,
+                                keep_aspect_ratio, dtype)
         if class_mode not in self.allowed_class_modes:
             raise ValueError(f"Invalid class_mode: {class_mode!r}; expected one of: "
                              '"categorical", "binary", "sparse", "input", None')
-        if len(tuple(target_size)) != 2:
-            raise ValueError(f"target_size must be (height, width), got {target_size!r}")
-        self.image_data_generator = image_data_generator
         self.directory = directory
-        self.target_size = tuple(int(v) for v in target_size)
-        self.color_mode = color_mode
-        self.keep_aspect_ratio = keep_aspect_ratio
-        self.data_format = data_format
-        channels = {"rgb": 3, "rgba": 4, "grayscale": 1}[color_mode]
-        self.image_shape = (self.target_size + (channels,) if data_format == "channels_last"
-                            else (channels,) + self.target_size)
-        self.save_to_dir = save_to_dir
-        self.save_prefix = save_prefix
-        self.save_format = save_format
-        self.interpolation = interpolation
         self.class_mode = class_mode
-        self.dtype = dtype or floatx()
-        self.subset = subset
-        if subset is not None:
-            if subset not in {"training", "validation"}:
-                raise ValueError(f'Invalid subset name: {subset!r}; expected "training" or '
-                                 '"validation"')
-            v = image_data_generator._validation_split if image_data_generator else 0.0
-            self.split = (0, v) if subset == "validation" else (v, 1)
-        else:
-            self.split = None
         if not classes:
             classes = [d for d in sorted(os.listdir(directory))
                        if os.path.isdir(os.path.join(directory, d))]
@@ -984,30 +1039,263 @@ class DirectoryIterator(Iterator):
     def sample_weight(self):
         return None
 
-    def _get_batches_of_transformed_samples(self, index_array):
-        batch_x = np.zeros((len(index_array),) + self.image_shape, dtype=self.dtype)
-        for i, j in enumerate(index_array):
-            img = load_img(self._filepaths[j], color_mode=self.color_mode,
-                           target_size=self.target_size, interpolation=self.interpolation,
-                           keep_aspect_ratio=self.keep_aspect_ratio)
-            x = img_to_array(img, data_format=self.data_format, dtype=self.dtype)
-            if hasattr(img, "close"):
-                img.close()
-            if self.image_data_generator:
-                x = _augment(self.image_data_generator, x)
-            batch_x[i] = x
-        if self.save_to_dir:
-            self._save_batch(batch_x, index_array, int(1e7))
-        if self.class_mode == "input":
-            batch_y = batch_x.copy()
-        elif self.class_mode in {"binary", "sparse"}:
-            batch_y = self.classes[index_array].astype(self.dtype)
-        elif self.class_mode == "categorical":
-            batch_y = np.zeros((len(batch_x), self.num_classes), dtype=self.dtype)
-            batch_y[np.arange(len(batch_x)), self.classes[index_array]] = 1.0
+
+def _df_column(df, col):
+    """Column `col` of a DataFrame-like object (anything with `df[col]`)."""
+    try:
+        return df[col]
+    except (KeyError, IndexError, TypeError):
+        raise KeyError(f"Column {col!r} not found in the dataframe.") from None
+
+
+def _column_list(column):
+    """A column's values as a Python list (pandas' `tolist()` when present)."""
+    tolist = getattr(column, "tolist", None)
+    return list(tolist()) if callable(tolist) else list(column)
+
+
+def _column_array(column):
+    """A column's values as an array (pandas' `.values` when present)."""
+    values = getattr(column, "values", None)
+    if values is not None and not callable(values):
+        return np.asarray(values)
+    return np.asarray(_column_list(column))
+
+
+def _column_is_numeric(column):
+    dtype = getattr(column, "dtype", None)
+    if dtype is None:
+        dtype = _column_array(column).dtype
+    return issubclass(getattr(dtype, "type", object), np.number)
+
+
+class DataFrameIterator(_FilesIterator):
+    """Iterator yielding augmented batches of images listed in a dataframe.
+
+    The dataframe is only indexed by column name (`dataframe[col]`, then
+    `tolist()`/`.values` or plain iteration), so a pandas DataFrame works
+    and so does e.g. a dict of equal-length lists; pandas is never imported.
+    Rows keep the dataframe's order (shuffled per epoch when `shuffle`).
+    Needs Pillow to read the images.
+
+    Args:
+        dataframe: The table of samples.
+        directory: Directory the file names are relative to, or None when
+            `x_col` holds absolute paths (an absolute path is used as is
+            either way).
+        image_data_generator: The `ImageDataGenerator` to use (or None).
+        x_col: Column of file names (strings).
+        y_col: Column of targets, or a list of columns (`"raw"`,
+            `"multi_output"`).
+        weight_col: Optional column of (numeric) sample weights; batches
+            then carry them as a third element (not with `class_mode=None`).
+        target_size: `(height, width)` every image is resized to.
+        color_mode: `"grayscale"`, `"rgb"` or `"rgba"`.
+        classes: Optional list of classes to keep, in class-index order;
+            rows whose label is not among them are dropped (and labels
+            outside them removed from multi-label rows). Default: the sorted
+            unique labels.
+        class_mode: How `y_col` becomes targets:
+            `"categorical"` (default): one-hot float rows; a label may be a
+                string or a list/tuple of strings (multi-hot).
+            `"binary"`: float 0/1 class index of string labels, exactly two
+                classes.
+            `"sparse"`: float class index of string labels.
+            `"raw"`: the values of `y_col` (one column or several) as is.
+            `"multi_output"`: a list with one array per column of `y_col`
+                (which must be a list).
+            `"input"`: the images themselves. None: images only.
+        batch_size, shuffle, seed: As in `Iterator`.
+        data_format: `"channels_first"` or `"channels_last"`.
+        save_to_dir, save_prefix, save_format: Optionally save the augmented
+            images.
+        subset: `"training"` or `"validation"`: validation is the first
+            `int(n * validation_split)` rows (after filtering), training the
+            rest.
+        interpolation: Resampling used to reach `target_size`.
+        keep_aspect_ratio: Centre-crop to the target aspect ratio first.
+        dtype: Dtype of the generated arrays.
+        validate_filenames: Drop (with a warning) rows whose file does not
+            exist or does not end in a supported image extension
+            (png/jpg/jpeg/bmp/ppm/tif/tiff, case-insensitive; tf-keras does
+            not require the dot before the extension, ckeras does).
+
+    Attributes:
+        filenames (of the kept rows), filepaths, samples, classes (class
+        index, or list of indices, per sample; None without classes),
+        class_indices (class name -> index; empty without classes), labels
+        (`classes`, or the targets of `"raw"`/`"multi_output"`),
+        sample_weight.
+
+    Raises:
+        ValueError: for an unknown class_mode/color_mode/subset, or not two
+            classes with `"binary"`.
+        TypeError: for non-string file names, labels of the wrong type for
+            the class_mode, a non-list `y_col` with `"multi_output"`, or
+            non-numeric weights.
+        KeyError: for a missing column.
+    """
+
+    allowed_class_modes = {"binary", "categorical", "input", "multi_output", "raw", "sparse",
+                           None}
+
+    def __init__(self, dataframe, directory=None, image_data_generator=None, x_col="filename",
+                 y_col="class", weight_col=None, target_size=(256, 256), color_mode="rgb",
+                 classes=None, class_mode="categorical", batch_size=32, shuffle=True,
+                 seed=None, data_format="channels_last", save_to_dir=None, save_prefix="",
+                 save_format="png", subset=None, interpolation="nearest",
+                 keep_aspect_ratio=False, dtype="float32", validate_filenames=True):
+        data_format = _check_data_format(data_format)
+        self._set_reading_attrs(image_data_generator, target_size, color_mode, data_format,
+                                save_to_dir, save_prefix, save_format, subset, interpolation,
+                                keep_aspect_ratio, dtype)
+        self.directory = directory or ""
+        self.class_mode = class_mode
+        with_classes = class_mode not in ("input", "multi_output", "raw", None)
+        fnames, labels, weights = self._read_columns(dataframe, x_col, y_col, weight_col,
+                                                     classes)
+        rows = list(range(len(fnames)))
+        if validate_filenames:
+            rows = [r for r in rows if _is_valid_image_path(
+                os.path.join(self.directory, fnames[r]))]
+            n_invalid = len(fnames) - len(rows)
+            if n_invalid:
+                warnings.warn(f'Found {n_invalid} invalid image filename(s) in x_col="{x_col}". '
+                              "These filename(s) will be ignored.")
+        if with_classes:
+            rows, labels, classes = self._filter_classes(rows, labels, classes)
+            self.class_indices = dict(zip(classes, range(len(classes))))
         else:
-            return batch_x
-        return batch_x, batch_y
+            self.class_indices = {}
+        if self.split:
+            n = len(rows)
+            rows = rows[int(self.split[0] * n):int(self.split[1] * n)]
+        if with_classes:
+            self.classes = [[self.class_indices[c] for c in labels[r]]
+                            if isinstance(labels[r], (list, tuple))
+                            else self.class_indices[labels[r]] for r in rows]
+        else:
+            self.classes = None
+        self.filenames = [fnames[r] for r in rows]
+        self._sample_weight = None if weights is None else weights[rows]
+        self._targets = None
+        if class_mode == "multi_output":
+            self._targets = [np.array([col[r] for r in rows]) for col in labels]
+        elif class_mode == "raw":
+            self._targets = labels[rows]
+        self.samples = len(self.filenames)
+        state = "validated" if validate_filenames else "non-validated"
+        if with_classes:
+            print(f"Found {self.samples} {state} image filenames belonging to "
+                  f"{len(classes)} classes.")
+        else:
+            print(f"Found {self.samples} {state} image filenames.")
+        self._filepaths = [os.path.join(self.directory, f) for f in self.filenames]
+        super().__init__(self.samples, batch_size, shuffle, seed)
+
+    def _read_columns(self, df, x_col, y_col, weight_col, classes):
+        """Checks the arguments against the dataframe (tf-keras' checks, in
+        its order) and returns file names, labels and weights."""
+        mode = self.class_mode
+        if mode not in self.allowed_class_modes:
+            raise ValueError(f"Invalid class_mode: {mode!r}; expected one of: "
+                             '"binary", "categorical", "input", "multi_output", "raw", '
+                             '"sparse", None')
+        if mode == "multi_output" and not isinstance(y_col, list):
+            raise TypeError(f'If class_mode="{mode}", y_col must be a list. '
+                            f"Received {type(y_col).__name__}.")
+        fnames = _column_list(_df_column(df, x_col))
+        if not all(isinstance(f, str) for f in fnames):
+            raise TypeError(f"All values in column x_col={x_col} must be strings.")
+        n = len(fnames)
+        labels = None
+        if mode in {"binary", "sparse", "categorical"}:
+            labels = _column_list(_df_column(df, y_col))
+            if mode in {"binary", "sparse"} and not all(isinstance(v, str) for v in labels):
+                raise TypeError(f'If class_mode="{mode}", y_col="{y_col}" column values must '
+                                "be strings.")
+            if mode == "binary":
+                if classes:
+                    if len(set(classes)) != 2:
+                        raise ValueError('If class_mode="binary" there must be 2 classes. '
+                                         f"{len(set(classes))} class/es were given.")
+                elif len(set(labels)) != 2:
+                    raise ValueError('If class_mode="binary" there must be 2 classes. '
+                                     f"Found {len(set(labels))} classes.")
+            if mode == "categorical" and not all(isinstance(v, (str, list, tuple))
+                                                 for v in labels):
+                raise TypeError(f'If class_mode="{mode}", y_col="{y_col}" column values must '
+                                "be type string, list or tuple.")
+        elif mode == "multi_output":
+            labels = [_column_list(_df_column(df, c)) for c in y_col]
+        elif mode == "raw":
+            if isinstance(y_col, (list, tuple)):
+                labels = np.stack([_column_array(_df_column(df, c)) for c in y_col], axis=1)
+            else:
+                labels = _column_array(_df_column(df, y_col))
+        if classes and mode in {"input", "multi_output", "raw", None}:
+            warnings.warn(f'`classes` will be ignored given the class_mode="{mode}"')
+        weights = None
+        if weight_col:
+            column = _df_column(df, weight_col)
+            if not _column_is_numeric(column):
+                raise TypeError(f"Column weight_col={weight_col} must be numeric.")
+            weights = _column_array(column)
+        for name, vals in (("y_col", labels if mode != "multi_output" else None),
+                           ("weight_col", weights)):
+            if vals is not None and len(vals) != n:
+                raise ValueError(f"Column {name} has {len(vals)} values, x_col={x_col!r} "
+                                 f"has {n}.")
+        if mode == "multi_output" and any(len(v) != n for v in labels):
+            raise ValueError(f"The y_col columns must have {n} values like x_col={x_col!r}.")
+        return fnames, labels, weights
+
+    @staticmethod
+    def _filter_classes(rows, labels, classes):
+        """Restrict the labels to `classes` (dropping rows left without one)
+        or collect the sorted unique labels; returns rows, labels, classes."""
+        if classes:
+            classes = list(dict.fromkeys(classes))
+            keep = set(classes)
+            labels = list(labels)
+            kept = []
+            for r in rows:
+                if isinstance(labels[r], (list, tuple)):
+                    labels[r] = [c for c in labels[r] if c in keep]
+                    if not labels[r]:
+                        continue
+                elif labels[r] not in keep:
+                    continue
+                kept.append(r)
+            return kept, labels, classes
+        found = set()
+        for r in rows:
+            if isinstance(labels[r], (list, tuple)):
+                found.update(labels[r])
+            else:
+                found.add(labels[r])
+        return rows, labels, sorted(found)
+
+    @property
+    def filepaths(self):
+        """List of the paths of the image files."""
+        return self._filepaths
+
+    @property
+    def labels(self):
+        """`classes`, or the targets of class_mode "raw"/"multi_output"."""
+        if self.class_mode in {"multi_output", "raw"}:
+            return self._targets
+        return self.classes
+
+    @property
+    def sample_weight(self):
+        return self._sample_weight
+
+
+def _is_valid_image_path(path):
+    return (path.lower().endswith(tuple("." + e for e in _WHITE_LIST_FORMATS))
+            and os.path.isfile(path))
 
 
 # --------------------------------------------------------------------------
@@ -1203,6 +1491,55 @@ class ImageDataGenerator:
             save_to_dir=save_to_dir, save_prefix=save_prefix, save_format=save_format,
             follow_links=follow_links, subset=subset, interpolation=interpolation,
             dtype=self.dtype)
+
+    def flow_from_dataframe(self, dataframe, directory=None, x_col="filename", y_col="class",
+                            weight_col=None, target_size=(256, 256), color_mode="rgb",
+                            classes=None, class_mode="categorical", batch_size=32,
+                            shuffle=True, seed=None, save_to_dir=None, save_prefix="",
+                            save_format="png", subset=None, interpolation="nearest",
+                            validate_filenames=True, **kwargs):
+        """Takes a dataframe of image file names (and targets) and generates
+        batches of augmented data.
+
+        `dataframe` may be a pandas DataFrame or any object whose
+        `dataframe[column]` gives the column's values (e.g. a dict of
+        lists); pandas is not needed. See `DataFrameIterator` for the
+        arguments. Needs Pillow.
+
+        Deprecated tf-keras keywords are accepted with a DeprecationWarning
+        and no effect (`has_ext`, `sort`, `drop_duplicates`), and
+        `class_mode="other"` means `"raw"`.
+
+        Returns:
+            A `DataFrameIterator` yielding `(x, y)` batches, `(x, y,
+            sample_weight)` with a `weight_col`, or `x` when `class_mode` is
+            None.
+        """
+        for key, what in (("has_ext", "has_ext is deprecated, filenames in the dataframe "
+                                      "have to match the exact filenames in disk."),
+                          ("sort", "sort is deprecated, batches will be created in the same "
+                                   "order than the filenames provided if shuffle is set to "
+                                   "False."),
+                          ("drop_duplicates", "drop_duplicates is deprecated, you can drop "
+                                              "duplicates by using the "
+                                              "pandas.DataFrame.drop_duplicates method.")):
+            if key in kwargs:
+                kwargs.pop(key)
+                warnings.warn(what, DeprecationWarning)
+        if kwargs:
+            raise TypeError("flow_from_dataframe() got unexpected keyword argument(s): "
+                            f"{', '.join(sorted(kwargs))}")
+        if class_mode == "other":
+            warnings.warn('`class_mode` "other" is deprecated, please use `class_mode` "raw".',
+                          DeprecationWarning)
+            class_mode = "raw"
+        return DataFrameIterator(
+            dataframe, directory, self, x_col=x_col, y_col=y_col, weight_col=weight_col,
+            target_size=target_size, color_mode=color_mode, classes=classes,
+            class_mode=class_mode, data_format=self.data_format, batch_size=batch_size,
+            shuffle=shuffle, seed=seed, save_to_dir=save_to_dir, save_prefix=save_prefix,
+            save_format=save_format, subset=subset, interpolation=interpolation,
+            validate_filenames=validate_filenames, dtype=self.dtype)
 
     # -- normalisation -----------------------------------------------------
 
