@@ -1,5 +1,6 @@
-"""The timing rule every benchmark script shares."""
+"""The timing rules the benchmark scripts share."""
 import statistics
+import threading
 import time
 
 
@@ -13,3 +14,24 @@ def median_time(fn, number, repeat):
             fn()
         times.append((time.perf_counter() - t0) / number)
     return statistics.median(times)
+
+
+def thread_scaling(fn, calls):
+    """Throughput of 2 Python threads each calling `fn` `calls` times, over
+    one thread doing the same (so 2.0 is perfect scaling on 2 cores)."""
+    def work(n):
+        for _ in range(n):
+            fn()
+
+    work(3)
+    t0 = time.perf_counter()
+    work(calls)
+    one = calls / (time.perf_counter() - t0)
+    threads = [threading.Thread(target=work, args=(calls,)) for _ in range(2)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    two = 2 * calls / (time.perf_counter() - t0)
+    return two / one, one, two

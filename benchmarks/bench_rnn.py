@@ -20,6 +20,7 @@ import argparse
 import numpy as np
 import pytest
 from _timing import median_time as _median  # noqa: E402
+from _timing import thread_scaling  # noqa: E402
 
 B, T, F, U = 32, 50, 32, 128
 
@@ -145,28 +146,6 @@ def _torch_model(unit, torch):
     return forward, list(rnn.parameters()) + list(lin.parameters())
 
 
-def thread_scaling(model, x, calls):
-    """Throughput of 2 Python threads calling predict_on_batch over 1 thread."""
-    import threading
-    import time
-
-    def work(n):
-        for _ in range(n):
-            model.predict_on_batch(x)
-
-    work(3)
-    t0 = time.perf_counter()
-    work(calls)
-    one = calls / (time.perf_counter() - t0)
-    threads = [threading.Thread(target=work, args=(calls,)) for _ in range(2)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return 2 * calls / (time.perf_counter() - t0) / one
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
@@ -246,7 +225,8 @@ def main(argv=None):
     for unit, batch, calls in (("LSTM", 32, 60), ("LSTM", 1, 1500), ("BiLSTM", 32, 30)):
         m = _ck_model(unit, layers, models)
         xb = np.random.default_rng(3).standard_normal((batch, T, F)).astype(np.float32)
-        runs = sorted(thread_scaling(m, xb, calls) for _ in range(args.scaling_runs))
+        runs = sorted(thread_scaling(lambda: m.predict_on_batch(xb), calls)[0]
+                      for _ in range(args.scaling_runs))
         print(f"2 threads predict_on_batch {unit}(128) batch {batch:2d} (1 BLAS thread): "
               f"{runs[len(runs) // 2]:.2f}x one thread (runs: "
               f"{', '.join(f'{r:.2f}' for r in runs)})", flush=True)

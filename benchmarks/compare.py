@@ -15,11 +15,11 @@ import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 
 import numpy as np
 from _timing import median_time as _median_time  # noqa: E402
+from _timing import thread_scaling as _thread_scaling_of  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MLP = (784, 256, 128, 10)
@@ -214,23 +214,7 @@ def thread_scaling(batch=64, calls=200, blas_threads=None):
 def _thread_scaling(batch, calls):
     model = _ck_mlp()
     x = np.random.default_rng(0).random((batch, MLP[0]), dtype=np.float32)
-    model.predict_on_batch(x)
-
-    def work(n):
-        for _ in range(n):
-            model.predict_on_batch(x)
-
-    t0 = time.perf_counter()
-    work(calls)
-    one = calls / (time.perf_counter() - t0)
-    threads = [threading.Thread(target=work, args=(calls,)) for _ in range(2)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    two = 2 * calls / (time.perf_counter() - t0)
-    return two / one, one, two
+    return _thread_scaling_of(lambda: model.predict_on_batch(x), calls)
 
 
 def fit_overhead(n=4000, repeat=5):

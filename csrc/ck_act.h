@@ -28,16 +28,31 @@ enum {
 typedef union { float f; int32_t i; } ck_bits32;
 typedef union { double f; uint64_t u; } ck_bits64;
 
-/* exp(x) for float. Cody-Waite: x = n ln2 + r with ln2 split into a part
- * exact in a few bits (so n*C1 is exact) and a tail, a degree-5 polynomial
- * (Cephes expf) on |r| <= ln2/2, and 2^n assembled from exponent bits.
- * Max error about 1.5 ulp. Results below FLT_MIN are returned as 0 rather
+/* exp(x - n ln2) for n = fn (integral): the Cody-Waite reduction, with ln2
+ * split into a part exact in a few bits (so fn*C1 is exact) and a tail, and
+ * a degree-5 polynomial (Cephes expf) on |r| <= ln2/2. */
+CK_INLINE float ck_act_exp_reduced_f32(float x, float fn)
+{
+    float r, p;
+    r = x - fn * 0.693359375f;
+    r = r - fn * -2.12194440e-4f;
+    p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    return p * (r * r) + r + 1.0f;
+}
+
+/* exp(x) for float: x = n ln2 + r, exp(r) by ck_act_exp_reduced_f32, and
+ * 2^n assembled from exponent bits. Max error about 1.5 ulp. Results below FLT_MIN are returned as 0 rather
  * than subnormals: subnormals are ~40x slower downstream. */
 CK_INLINE float ck_act_exp_f32(float x)
 {
     const float hi = 88.72283905206835f;  /* ln(FLT_MAX) */
     const float lo = -87.33654475055310f; /* ln(FLT_MIN) */
-    float xc, t, fn, r, p;
+    float xc, t, fn, p;
     int32_t n, n1;
     ck_bits32 s1, s2;
     xc = x > hi ? hi : x;
@@ -47,15 +62,7 @@ CK_INLINE float ck_act_exp_f32(float x)
      * vectorizes where floorf/rintf would become libm calls at SSE2. */
     n = (int32_t)(t + 128.5f) - 128;
     fn = (float)n;
-    r = xc - fn * 0.693359375f;
-    r = r - fn * -2.12194440e-4f;
-    p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * (r * r) + r + 1.0f;
+    p = ck_act_exp_reduced_f32(xc, fn);
     /* 2^n as two factors: n reaches 128 near ln(FLT_MAX), one factor would
      * hit the infinity exponent. */
     n1 = n / 2;
@@ -80,19 +87,11 @@ CK_INLINE float ck_act_sigmoid_f32(float x)
     const float lo = -87.33654475055310f; /* ln(FLT_MIN): n stays >= -126 */
     const float m = x < 0.0f ? x : -x;
     const float mc = m < lo ? lo : m;
-    float fn, r, p, e, s;
+    float fn, p, e, s;
     ck_bits32 k, scale;
     k.f = mc * 1.44269504088896341f + shifter;
     fn = k.f - shifter;
-    r = mc - fn * 0.693359375f;
-    r = r - fn * -2.12194440e-4f;
-    p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * (r * r) + r + 1.0f;
+    p = ck_act_exp_reduced_f32(mc, fn);
     /* k's low mantissa bits hold n (two's complement); the shifter's
      * exponent bits are removed before n + 127 is moved into place. */
     scale.i = (k.i - 0x4B400000 + 127) * 8388608;

@@ -110,20 +110,20 @@ static void CK_S(rnn_gemv_acc_)(size_t K, size_t N, const T *restrict h,
     }
 }
 
-/* Gates through the vectorized ck_act passes, then the cell update. (A
- * single fused loop calling the inline sigmoid/tanh measured 3x slower:
- * GCC did not vectorize it.) */
-static void CK_S(lstm_cell_)(size_t U, T *g, const T *cp, T *c, T *h, int act,
-                                 int ract)
+/* Gates z = [i f c o] (4 blocks of n) through the vectorized ck_act passes,
+ * then c = f cp + i c~ (cp may be c) and h = o act(c). (A single fused loop
+ * calling the inline sigmoid/tanh for any activation code measured 3x
+ * slower: GCC did not vectorize it.) */
+static void CK_S(lstm_cell_)(size_t n, T *z, const T *cp, T *c, T *h, int act, int ract)
 {
-    T *gi = g, *gf = g + U, *gc = g + 2 * U, *go = g + 3 * U;
-    size_t j;
-    ACT(ract, 2 * U, g, g);
-    ACT(act, U, gc, gc);
-    ACT(ract, U, go, go);
-    for (j = 0; j < U; ++j) c[j] = gf[j] * cp[j] + gi[j] * gc[j];
-    ACT(act, U, c, h);
-    for (j = 0; j < U; ++j) h[j] *= go[j];
+    T *zi = z, *zf = z + n, *zc = z + 2 * n, *zo = z + 3 * n;
+    size_t k;
+    ACT(ract, 2 * n, z, z);
+    ACT(act, n, zc, zc);
+    ACT(ract, n, zo, zo);
+    for (k = 0; k < n; ++k) c[k] = zf[k] * cp[k] + zi[k] * zc[k];
+    ACT(act, n, c, h);
+    for (k = 0; k < n; ++k) h[k] *= zo[k];
 }
 
 int CK_S(ck_lstm_fwd_)(size_t B, size_t T_, size_t F, size_t U, const T *x,
@@ -316,19 +316,6 @@ static void CK_S(lstm_infer_cell_)(size_t n, const T *restrict z, T *restrict c,
         h[k] = CK_S(ck_act_sigmoid_)(zo[k]) * CK_S(ck_act_tanh_)(c[k]);
 }
 
-/* Any activation pair, through the ck_act passes over whole gate blocks. */
-static void CK_S(lstm_infer_cell_any_)(size_t n, T *z, T *c, T *h, int act, int ract)
-{
-    T *zi = z, *zf = z + n, *zc = z + 2 * n, *zo = z + 3 * n;
-    size_t k;
-    ACT(ract, 2 * n, z, z);
-    ACT(act, n, zc, zc);
-    ACT(ract, n, zo, zo);
-    for (k = 0; k < n; ++k) c[k] = zf[k] * c[k] + zi[k] * zc[k];
-    ACT(act, n, c, h);
-    for (k = 0; k < n; ++k) h[k] *= zo[k];
-}
-
 /* Batch-major inference for small batches, where the transposed product
  * with few columns runs slowly: the training kernel's steps, with h and c
  * kept in the output buffers and the gate pass of the transposed kernel on
@@ -357,7 +344,7 @@ static int CK_S(lstm_infer_rows_)(size_t B, size_t T_, size_t F, size_t U, const
             if (fused)
                 CK_S(lstm_infer_cell_)(U, z, c + bi * U, h + bi * U);
             else
-                CK_S(lstm_infer_cell_any_)(U, z, c + bi * U, h + bi * U, act, ract);
+                CK_S(lstm_cell_)(U, z, c + bi * U, c + bi * U, h + bi * U, act, ract);
         }
         if (H != NULL)
             for (bi = 0; bi < B; ++bi) CK_S(rnn_copy_)(U, h + bi * U, H + (bi * T_ + s) * U);
@@ -407,13 +394,13 @@ int CK_S(ck_lstm_infer_)(size_t B, size_t T_, size_t F, size_t U, const T *x,
             if (fused)
                 CK_S(lstm_infer_cell_)(n, Z, Ct, Ht);
             else
-                CK_S(lstm_infer_cell_any_)(n, Z, Ct, Ht, act, ract);
+                CK_S(lstm_cell_)(n, Z, Ct, Ct, Ht, act, ract);
         } else if (on > 0) {
             for (j = 0; j < n; ++j) Cn[j] = Ct[j];
             if (fused)
                 CK_S(lstm_infer_cell_)(n, Z, Cn, Hn);
             else
-                CK_S(lstm_infer_cell_any_)(n, Z, Cn, Hn, act, ract);
+                CK_S(lstm_cell_)(n, Z, Cn, Cn, Hn, act, ract);
             for (k = 0; k < B; ++k) {
                 if (!mask[k * T_ + t]) continue;
                 for (j = 0; j < U; ++j) {

@@ -49,9 +49,8 @@ cdef int _check_seq(object a, str name, size_t B, size_t T, size_t N, int t) exc
     return 0
 
 
-def lstm_fwd(x, W, R, b, h0, c0, mask, go_backwards, int act, int ract):
-    """LSTM over a sequence. Returns (H, C, G); see ck_rnn.h."""
-    act, ract = _code(act, "act"), _code(ract, "ract")
+cdef tuple _lstm_args(x, W, R, b, h0, c0, mask):
+    """The LSTM forward kernels' checks: (B, T, F, U, numpy type number)."""
     _, B, T, F, U = check_common(x, W, R, h0, mask, 4)
     cdef int t = check_array(x, "x", 3, -1)
     check_array(W, "kernel", 2, t)
@@ -62,6 +61,14 @@ def lstm_fwd(x, W, R, b, h0, c0, mask, go_backwards, int act, int ract):
         check_array(b, "bias", 1, t)
         if b.shape != (4 * U,):
             raise ValueError(f"bias has shape {b.shape}, expected ({4 * U},)")
+    return B, T, F, U, t
+
+
+def lstm_fwd(x, W, R, b, h0, c0, mask, go_backwards, int act, int ract):
+    """LSTM over a sequence. Returns (H, C, G); see ck_rnn.h."""
+    act, ract = _code(act, "act"), _code(ract, "ract")
+    B, T, F, U, dtype_num = _lstm_args(x, W, R, b, h0, c0, mask)
+    cdef int t = dtype_num
     cdef const uint8_t *mp = _mask_ptr(mask)
     G = _new((B, T, 4 * U), t)
     H = _new((B, T, U), t)
@@ -95,16 +102,8 @@ def lstm_infer(x, W, R, b, h0, c0, mask, go_backwards, int act, int ract,
                return_sequences, transposed):
     """LSTM forward for inference: (H or None, h_T, c_T); see ck_rnn.h."""
     act, ract = _code(act, "act"), _code(ract, "ract")
-    _, B, T, F, U = check_common(x, W, R, h0, mask, 4)
-    cdef int t = check_array(x, "x", 3, -1)
-    check_array(W, "kernel", 2, t)
-    check_array(R, "recurrent_kernel", 2, t)
-    _check_state(h0, "h0", B, U, t)
-    _check_state(c0, "c0", B, U, t)
-    if b is not None:
-        check_array(b, "bias", 1, t)
-        if b.shape != (4 * U,):
-            raise ValueError(f"bias has shape {b.shape}, expected ({4 * U},)")
+    B, T, F, U, dtype_num = _lstm_args(x, W, R, b, h0, c0, mask)
+    cdef int t = dtype_num
     cdef const uint8_t *mp = _mask_ptr(mask)
     H = _new((B, T, U), t) if return_sequences else None
     h = _new((B, U), t)

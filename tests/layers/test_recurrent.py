@@ -2,7 +2,6 @@
 written by tools/make_fixtures_recurrent.py), the layer_test harness, the
 generic per-step path, and bad input."""
 import json
-import os
 
 import numpy as np
 import pytest
@@ -19,37 +18,9 @@ from ckeras.layers import (
     StackedRNNCells)
 
 from layer_test import assert_config_matches, layer_test
+from recurrent_golden import CASES, close, load, names
 
-FIX = os.path.join(os.path.dirname(__file__), os.pardir, "fixtures", "recurrent")
 CLASSES = {"SimpleRNN": SimpleRNN, "LSTM": LSTM, "GRU": GRU}
-
-
-def _cases():
-    path = os.path.join(FIX, "cases.json")
-    if not os.path.exists(path):
-        return {}
-    with open(path) as f:
-        return {c["name"]: c for c in json.load(f)}
-
-
-CASES = _cases()
-
-
-def _load(name):
-    case = CASES[name]
-    a = np.load(os.path.join(FIX, name + ".npz"))
-    xs = [a[f"x{i}"] for i in range(case["inputs"])]
-    ws = [a[f"w{i}"] for i in range(case["weights"])]
-    ys = [a[f"y{i}"] for i in range(case["outputs"])]
-    return case, xs, ws, ys, a
-
-
-def _close(actual, expected, tol=1e-5):
-    np.testing.assert_allclose(np.asarray(actual), expected, rtol=tol, atol=tol)
-
-
-def _names(kind):
-    return sorted(n for n, c in CASES.items() if c["kind"] == kind)
 
 
 @pytest.fixture(params=["c", "c-transposed-all-batches", "numpy"])
@@ -65,9 +36,9 @@ def kernel_mode(request, monkeypatch):
         yield mode
 
 
-@pytest.mark.parametrize("name", _names("layer"))
+@pytest.mark.parametrize("name", names("layer"))
 def test_golden_layer(name, kernel_mode):
-    case, xs, ws, ys, _ = _load(name)
+    case, xs, ws, ys, _ = load(name)
     K.clear_session()
     layer = CLASSES[case["layer"]](**case["kwargs"])
     out = layer(xs[0])
@@ -76,16 +47,16 @@ def test_golden_layer(name, kernel_mode):
     outs = out if isinstance(out, list) else [out]
     assert len(outs) == len(ys)
     for o, y in zip(outs, ys):
-        _close(o, y)
+        close(o, y)
     # (tf-keras names these without the layer scope: built outside __call__)
     assert [w.name.split("/", 1)[1] for w in layer.weights] == case["weight_names"]
     assert_config_matches(layer.get_config(), case["config"])
 
 
-@pytest.mark.parametrize("name", _names("layer"))
+@pytest.mark.parametrize("name", names("layer"))
 def test_golden_layer_generic_path(name):
     """A subclassed cell takes the per-step autograd path: same numbers."""
-    case, xs, ws, ys, _ = _load(name)
+    case, xs, ws, ys, _ = load(name)
     K.clear_session()
     ref = CLASSES[case["layer"]](**case["kwargs"])
     kw = {k: v for k, v in ref.get_config().items()
@@ -99,27 +70,27 @@ def test_golden_layer_generic_path(name):
     out = layer(xs[0])
     outs = out if isinstance(out, list) else [out]
     for o, y in zip(outs, ys):
-        _close(o, y)
+        close(o, y)
 
 
-@pytest.mark.parametrize("name", _names("masking"))
+@pytest.mark.parametrize("name", names("masking"))
 def test_golden_masking(name, kernel_mode):
-    case, xs, ws, ys, _ = _load(name)
+    case, xs, ws, ys, _ = load(name)
     K.clear_session()
     inp = Input(tuple(case["input_shapes"][0]))
     layer = CLASSES[case["layer"]](**case["kwargs"])
     model = Functional(inp, layer(Masking(0.0)(inp)))
     layer.set_weights(ws)
-    _close(model.predict(xs[0], verbose=0), ys[0])
+    close(model.predict(xs[0], verbose=0), ys[0])
     assert [w.name for w in layer.weights] == case["weight_names"]
     # eager, mask passed by hand
     mask = np.any(xs[0] != 0, axis=-1)
-    _close(layer(xs[0], mask=mask), ys[0])
+    close(layer(xs[0], mask=mask), ys[0])
 
 
-@pytest.mark.parametrize("name", _names("masking_state"))
+@pytest.mark.parametrize("name", names("masking_state"))
 def test_golden_masking_with_states(name, kernel_mode):
-    case, xs, ws, ys, _ = _load(name)
+    case, xs, ws, ys, _ = load(name)
     K.clear_session()
     layer = CLASSES[case["layer"]](**case["kwargs"])
     x, states = xs[0], xs[1:]
@@ -128,7 +99,7 @@ def test_golden_masking_with_states(name, kernel_mode):
     layer.set_weights(ws)
     outs = layer(x, initial_state=states, mask=mask)
     for o, y in zip(outs, ys):
-        _close(o, y)
+        close(o, y)
     # and through a functional model with Input states
     K.clear_session()
     inp = Input(x.shape[1:])
@@ -137,54 +108,54 @@ def test_golden_masking_with_states(name, kernel_mode):
     model = Functional([inp] + st, layer(Masking(0.0)(inp), initial_state=st))
     layer.set_weights(ws)
     for o, y in zip(model.predict([x] + states, verbose=0), ys):
-        _close(o, y)
+        close(o, y)
 
 
-@pytest.mark.parametrize("name", _names("embedding"))
+@pytest.mark.parametrize("name", names("embedding"))
 def test_golden_embedding_mask_zero(name, kernel_mode):
-    case, xs, ws, ys, _ = _load(name)
+    case, xs, ws, ys, _ = load(name)
     K.clear_session()
     model = Sequential([Embedding(10, 4, mask_zero=True, input_length=xs[0].shape[1]),
                         CLASSES[case["layer"]](**case["kwargs"])])
     model.build((None, xs[0].shape[1]))
     model.set_weights(ws)
-    _close(model.predict(xs[0], verbose=0), ys[0])
+    close(model.predict(xs[0], verbose=0), ys[0])
 
 
-@pytest.mark.parametrize("name", _names("initial_state"))
+@pytest.mark.parametrize("name", names("initial_state"))
 def test_golden_initial_state(name, kernel_mode):
-    case, xs, ws, ys, _ = _load(name)
+    case, xs, ws, ys, _ = load(name)
     K.clear_session()
     layer = CLASSES[case["layer"]](**case["kwargs"])
     layer(xs[0], initial_state=xs[1:])
     layer.set_weights(ws)
-    _close(layer(xs[0], initial_state=xs[1:]), ys[0])
+    close(layer(xs[0], initial_state=xs[1:]), ys[0])
     # list-input form [x, *states]
-    _close(layer(list(xs)), ys[0])
+    close(layer(list(xs)), ys[0])
 
 
-@pytest.mark.parametrize("name", _names("stateful"))
+@pytest.mark.parametrize("name", names("stateful"))
 def test_golden_stateful(name, kernel_mode):
-    case, xs, ws, ys, _ = _load(name)
+    case, xs, ws, ys, _ = load(name)
     K.clear_session()
     B = xs[0].shape[0]
     kwargs = dict(case["kwargs"])
     model = Sequential([CLASSES[case["layer"]](batch_input_shape=(B,) + xs[0].shape[1:],
                                                **kwargs)])
     model.layers[0].set_weights(ws)
-    _close(model.predict(xs[0], batch_size=B, verbose=0), ys[0])
-    _close(model.predict(xs[1], batch_size=B, verbose=0), ys[1])
+    close(model.predict(xs[0], batch_size=B, verbose=0), ys[0])
+    close(model.predict(xs[1], batch_size=B, verbose=0), ys[1])
     model.reset_states()
-    _close(model.predict(xs[1], batch_size=B, verbose=0), ys[2])
+    close(model.predict(xs[1], batch_size=B, verbose=0), ys[2])
     layer = model.layers[0]
     with pytest.raises(ValueError, match=layer.name):
         layer(xs[0][:1])
 
 
-@pytest.mark.parametrize("name", _names("train"))
+@pytest.mark.parametrize("name", names("train"))
 def test_golden_two_adam_steps(name, kernel_mode):
     from ckeras.optimizers import Adam
-    case, xs, ws, ys, a = _load(name)
+    case, xs, ws, ys, a = load(name)
     K.clear_session()
     T, F = xs[0].shape[1:]
     model = Sequential([CLASSES[case["layer"]](4, input_shape=(T, F)), Dense(1)])
@@ -192,12 +163,12 @@ def test_golden_two_adam_steps(name, kernel_mode):
     model.compile(optimizer=Adam(0.01), loss="mse")
     loss1 = model.train_on_batch(xs[0], xs[1])
     for i, w in enumerate(model.get_weights()):
-        _close(w, a[f"s1_w{i}"])
+        close(w, a[f"s1_w{i}"])
     loss2 = model.train_on_batch(xs[0], xs[1])
     for i, w in enumerate(model.get_weights()):
-        _close(w, a[f"s2_w{i}"])
-    _close(np.ravel(loss1)[0], a["loss1"])
-    _close(np.ravel(loss2)[0], a["loss2"])
+        close(w, a[f"s2_w{i}"])
+    close(np.ravel(loss1)[0], a["loss1"])
+    close(np.ravel(loss2)[0], a["loss2"])
 
 
 # ---------------------------------------------------------------- harness
@@ -243,7 +214,7 @@ def test_stacked_cells_names_and_equivalence():
     l1.set_weights(layer.get_weights()[:3])
     l2(l1(x))
     l2.set_weights(layer.get_weights()[3:])
-    _close(out[0], np.asarray(l2(l1(x))))
+    close(out[0], np.asarray(l2(l1(x))))
     cfg = layer.get_config()
     again = RNN.from_config(json.loads(json.dumps(cfg)))
     assert again.get_config()["cell"]["class_name"] == "StackedRNNCells"
@@ -322,7 +293,7 @@ def test_time_major():
     b(np.transpose(x, (1, 0, 2)))
     b.set_weights(a.get_weights())
     yb = b(np.transpose(x, (1, 0, 2)))
-    _close(np.transpose(np.asarray(yb), (1, 0, 2)), np.asarray(ya))
+    close(np.transpose(np.asarray(yb), (1, 0, 2)), np.asarray(ya))
 
 
 def test_bad_input():
@@ -377,9 +348,9 @@ def _inner(spec):
     return getattr(Lmod, cls_name)(**kw)
 
 
-@pytest.mark.parametrize("name", _names("bidi") + _names("td"))
+@pytest.mark.parametrize("name", names("bidi") + names("td"))
 def test_golden_wrappers(name, kernel_mode):
-    case, xs, ws, ys, _ = _load(name)
+    case, xs, ws, ys, _ = load(name)
     K.clear_session()
     kw = dict(case["kwargs"])
     inner = _inner(kw.pop("layer"))
@@ -396,7 +367,7 @@ def test_golden_wrappers(name, kernel_mode):
     outs = out if isinstance(out, list) else [out]
     assert len(outs) == len(ys)
     for o, y in zip(outs, ys):
-        _close(o, y)
+        close(o, y)
     assert [w.name for w in layer.weights] == case["weight_names"]
     assert_config_matches(layer.get_config(), case["config"])
     again = type(layer).from_config(json.loads(json.dumps(layer.get_config())))
@@ -405,7 +376,7 @@ def test_golden_wrappers(name, kernel_mode):
     if not masked:
         got = again(xs[0])
         for o, y in zip(got if isinstance(got, list) else [got], ys):
-            _close(o, y)
+            close(o, y)
 
 
 def test_bidirectional_bad_input_and_training():

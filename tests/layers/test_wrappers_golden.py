@@ -3,8 +3,6 @@ against golden tf-keras 2.21 fixtures (tests/fixtures/recurrent, written by
 tools/make_fixtures_recurrent.py; TimeDistributed(RNN) and return_state under
 masking run in test_recurrent.test_golden_wrappers), the `weights=` argument,
 time-major halves, and gradients through the merge."""
-import json
-import os
 
 import numpy as np
 import pytest
@@ -18,26 +16,7 @@ from ckeras.engine.functional import Functional
 from ckeras.engine.sequential import Sequential
 from ckeras.layers import GRU, LSTM, Bidirectional
 
-FIX = os.path.join(os.path.dirname(__file__), os.pardir, "fixtures", "recurrent")
-with open(os.path.join(FIX, "cases.json")) as _f:
-    CASES = {c["name"]: c for c in json.load(_f)}
-
-
-def _load(name):
-    case = CASES[name]
-    a = np.load(os.path.join(FIX, name + ".npz"))
-    xs = [a[f"x{i}"] for i in range(case["inputs"])]
-    ws = [a[f"w{i}"] for i in range(case["weights"])]
-    ys = [a[f"y{i}"] for i in range(case["outputs"])]
-    return case, xs, ws, ys, a
-
-
-def _names(kind):
-    return sorted(n for n, c in CASES.items() if c["kind"] == kind)
-
-
-def _close(actual, expected, tol=1e-5):
-    np.testing.assert_allclose(np.asarray(actual), expected, rtol=tol, atol=tol)
+from recurrent_golden import CASES, close, load, names
 
 
 def _bidi(case, **extra):
@@ -54,37 +33,37 @@ def kernel_mode(request):
 
 
 def test_fixtures_present():
-    assert len(_names("bidi_stateful")) == 2 and len(_names("bidi_initial_state")) == 4
+    assert len(names("bidi_stateful")) == 2 and len(names("bidi_initial_state")) == 4
     assert {"td_lstm", "td_gru_seq", "bidi_lstm_state_seq_masked",
             "bidi_gru_state_ave_masked"} <= set(CASES)
 
 
 # ---------------------------------------------------------------- stateful
-@pytest.mark.parametrize("name", _names("bidi_stateful"))
+@pytest.mark.parametrize("name", names("bidi_stateful"))
 def test_golden_bidirectional_stateful(name, kernel_mode):
-    case, (x0, x1), ws, (y0, y1, y2), a = _load(name)
+    case, (x0, x1), ws, (y0, y1, y2), a = load(name)
     K.clear_session()
     B = x0.shape[0]
     layer = _bidi(case, batch_input_shape=(B,) + x0.shape[1:])
     model = Sequential([layer])
     layer.set_weights(ws)
-    _close(model.predict(x0, batch_size=B, verbose=0), y0)
+    close(model.predict(x0, batch_size=B, verbose=0), y0)
     after_x0 = [s.copy() for half in (layer.forward_layer, layer.backward_layer)
                 for s in half.states]
-    _close(model.predict(x1, batch_size=B, verbose=0), y1)    # states carried over
+    close(model.predict(x1, batch_size=B, verbose=0), y1)    # states carried over
     states = [s for half in (layer.forward_layer, layer.backward_layer) for s in half.states]
     want = [a[f"st{i}"] for i in range(len(states))]
     assert len(want) == len(states) and f"st{len(states)}" not in a
     for s, w in zip(states, want):
-        _close(s, w)
+        close(s, w)
     model.reset_states()
     assert all(not np.any(s) for half in (layer.forward_layer, layer.backward_layer)
                for s in half.states)
-    _close(model.predict(x1, batch_size=B, verbose=0), y2)
+    close(model.predict(x1, batch_size=B, verbose=0), y2)
     assert not np.allclose(y1, y2, atol=1e-3)     # the fixture really carries states
     # reset_states(values): forward's states then backward's
     layer.reset_states(after_x0)
-    _close(model.predict(x1, batch_size=B, verbose=0), y1)
+    close(model.predict(x1, batch_size=B, verbose=0), y1)
     with pytest.raises(ValueError, match="forward_"):
         layer(x0[:1])
 
@@ -97,9 +76,9 @@ def test_reset_states_needs_stateful():
 
 
 # ----------------------------------------------------------- initial_state
-@pytest.mark.parametrize("name", _names("bidi_initial_state"))
+@pytest.mark.parametrize("name", names("bidi_initial_state"))
 def test_golden_bidirectional_initial_state(name, kernel_mode):
-    case, xs, ws, (y,), _ = _load(name)
+    case, xs, ws, (y,), _ = load(name)
     x, states = xs[0], xs[1:]
     K.clear_session()
     layer = _bidi(case)
@@ -107,10 +86,10 @@ def test_golden_bidirectional_initial_state(name, kernel_mode):
     st = [Input((s.shape[1],)) for s in states]
     model = Functional([inp] + st, layer(inp, initial_state=st))
     layer.set_weights(ws)
-    _close(model.predict([x] + states, verbose=0), y)
+    close(model.predict([x] + states, verbose=0), y)
     # eager, keyword and list-input forms
-    _close(layer(x, initial_state=states), y)
-    _close(layer([x] + states), y)
+    close(layer(x, initial_state=states), y)
+    close(layer([x] + states), y)
     # the halves really start from their own states: swapping them changes the output
     n = len(states) // 2
     swapped = states[n:] + states[:n]
@@ -124,11 +103,11 @@ def test_weights_argument_sets_forward_then_backward():
     Keras contract: the forward half's weights, then the backward half's,
     each in get_weights order, which is also the order of get_weights and
     of the golden fixture's w0..w5."""
-    case, (x,), ws, (y,), _ = _load("bidi_lstm_concat_seq")
+    case, (x,), ws, (y,), _ = load("bidi_lstm_concat_seq")
     K.clear_session()
     layer = _bidi(case, weights=ws)
     out = layer(x)
-    _close(out, y)
+    close(out, y)
     for got, want in zip(layer.forward_layer.get_weights() + layer.backward_layer.get_weights(),
                          ws):
         np.testing.assert_array_equal(got, want)
@@ -136,7 +115,7 @@ def test_weights_argument_sets_forward_then_backward():
     K.clear_session()
     layer = _bidi(case, weights=ws)
     inp = Input(x.shape[1:])
-    _close(Functional(inp, layer(inp)).predict(x, verbose=0), y)
+    close(Functional(inp, layer(inp)).predict(x, verbose=0), y)
 
 
 def test_weights_argument_with_a_custom_backward_layer():

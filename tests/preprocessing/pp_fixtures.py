@@ -6,6 +6,17 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "fixtures", "preprocessing")
+IMAGE_FIXTURES = os.path.join(HERE, "..", "fixtures", "preprocessing_image")
+
+
+def load_image_golden(prefix=""):
+    """(cases, arrays) of tools/make_fixtures_image.py: `<prefix>cases.json`
+    and `<prefix>arrays.npz`."""
+    with open(os.path.join(IMAGE_FIXTURES, f"{prefix}cases.json")) as f:
+        cases = json.load(f)
+    with np.load(os.path.join(IMAGE_FIXTURES, f"{prefix}arrays.npz")) as z:
+        arrays = {k: z[k] for k in z.files}
+    return cases, arrays
 
 
 def load(name):

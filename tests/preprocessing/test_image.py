@@ -1,7 +1,6 @@
 """ckeras.preprocessing.image: parity with tf-keras golden values
 (tests/fixtures/preprocessing_image, from tools/make_fixtures_image.py), the C
 affine kernel against its NumPy reference and SciPy, iterators, errors."""
-import json
 import os
 import warnings
 
@@ -11,17 +10,13 @@ import pytest
 from ckeras.preprocessing import image as im
 from ckeras.preprocessing.image import ImageDataGenerator
 from ckeras.utils.data_utils import Sequence
+from pp_fixtures import load_image_golden
 
-FIX = os.path.join(os.path.dirname(__file__), "..", "fixtures", "preprocessing_image")
 
 
 @pytest.fixture(scope="module")
 def golden():
-    with open(os.path.join(FIX, "cases.json")) as f:
-        cases = json.load(f)
-    with np.load(os.path.join(FIX, "arrays.npz")) as z:
-        arrays = {k: z[k] for k in z.files}
-    return cases, arrays
+    return load_image_golden()
 
 
 @pytest.fixture(params=["c", "numpy"])

@@ -3,7 +3,6 @@ from tf-keras (tests/fixtures/preprocessing_image/dataframe_*, made with a
 pandas DataFrame by tools/make_fixtures_image.py), replayed with pandas when
 it is installed and always with stand-ins (a dict of lists, a minimal
 Series-like table), so CI without pandas runs the code; argument errors."""
-import json
 import os
 import subprocess
 import sys
@@ -15,20 +14,16 @@ import pytest
 from ckeras.preprocessing import image as im
 from ckeras.preprocessing.image import DataFrameIterator, ImageDataGenerator
 from ckeras.utils.data_utils import Sequence
+from pp_fixtures import IMAGE_FIXTURES, load_image_golden
 
 pytest.importorskip("PIL")
 
-FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures",
-                   "preprocessing_image")
+FIX = IMAGE_FIXTURES
 
 
 @pytest.fixture(scope="module")
 def golden():
-    with open(os.path.join(FIX, "dataframe_cases.json")) as f:
-        cases = json.load(f)
-    with np.load(os.path.join(FIX, "dataframe_arrays.npz")) as z:
-        arrays = {k: z[k] for k in z.files}
-    return cases, arrays
+    return load_image_golden("dataframe_")
 
 
 class SeriesLike:

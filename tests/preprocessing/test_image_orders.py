@@ -4,26 +4,20 @@ golden tf-keras values (tests/fixtures/preprocessing_image/orders_*, from
 tools/make_fixtures_image.py), the C kernels against their NumPy reference
 and, when it is installed, against scipy.ndimage; SciPy's rounding and mode
 rules on hand-checked cases; bad orders."""
-import json
-import os
 
 import numpy as np
 import pytest
 
 from ckeras.preprocessing import image as im
 from ckeras.preprocessing.image import ImageDataGenerator
+from pp_fixtures import load_image_golden
 
-FIX = os.path.join(os.path.dirname(__file__), "..", "fixtures", "preprocessing_image")
 MODES = ("nearest", "reflect", "wrap", "constant")
 
 
 @pytest.fixture(scope="module")
 def golden():
-    with open(os.path.join(FIX, "orders_cases.json")) as f:
-        cases = json.load(f)
-    with np.load(os.path.join(FIX, "orders_arrays.npz")) as z:
-        arrays = {k: z[k] for k in z.files}
-    return cases, arrays
+    return load_image_golden("orders_")
 
 
 @pytest.fixture(params=["c", "numpy"])
