@@ -28,6 +28,9 @@ enum {
     && defined(__GLIBC__)
 #define CK_TARGET_CLONES \
     __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+/* The same toolchains can also compile whole functions for AVX-512 and
+ * pick them at run time (__builtin_cpu_supports). */
+#define CK_X86_DISPATCH 1
 #else
 #define CK_TARGET_CLONES
 #endif

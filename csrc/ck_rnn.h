@@ -40,6 +40,12 @@
 size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t U);
 size_t ck_gru_bwd_ws(size_t B, size_t T, size_t U, int reset_after);
 size_t ck_simple_bwd_ws(size_t B, size_t T, size_t U);
+/* Nonzero (the default where the CPU has AVX-512): ck_lstm_infer_f32's
+ * transposed steps without masked rows run the fused product-and-cell
+ * kernel instead of sgemm + the gate pass; tests clear it to reach the
+ * other path. Not for use while kernels run. */
+extern int ck_rnn_fused;
+
 /* LSTM inference workspace (see ck_lstm_infer). */
 size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed);
 /* GRU forward workspace: (B,3U) for reset_after, (B,U) otherwise. */

@@ -358,11 +358,17 @@ int CK_S(ck_lstm_infer_)(size_t B, size_t T_, size_t F, size_t U, const T *x,
                          T *H, T *h, T *c, T *ws)
 {
     /* The bias rides in the GEMM as one more column of [W;R]^T against a
-     * row of ones in the step input: cheaper than a pass adding it. */
-    const size_t G4 = 4 * U, K = F + U + (b != NULL), n = U * B;
-    T *WRt = ws, *XH = WRt + G4 * K, *Z = XH + K * B, *Ct = Z + G4 * B;
-    T *Hn = Ct + n, *Cn = Hn + n, *Ht = XH + F * B;
+     * row of ones in the step input: cheaper than a pass adding it. Every
+     * buffer has Bp columns, the batch padded with zero columns. */
+    const size_t G4 = 4 * U, K = F + U + (b != NULL), Bp = CK_RNN_BPAD(B), n = U * Bp;
+    T *XH = ws, *Z = XH + K * Bp, *Ct = Z + G4 * Bp, *Hn = Ct + n, *Cn = Hn + n;
+    T *WRt = Cn + n, *Ht = XH + F * Bp;
     const int fused = act == CK_ACT_TANH && ract == CK_ACT_SIGMOID;
+    int packed = 0;
+#ifdef CK_LSTM_FUSED
+    T *P = WRt + G4 * K, *tile = P + 4 * CK_RNN_UPAD(U) * K;
+    const int tiles = ck_rnn_fused_usable(act, ract);
+#endif
     size_t s, j, k;
     if (!ck_rnn_code_ok(act) || !ck_rnn_code_ok(ract)) return CK_ERR_CODE;
     if (B == 0 || U == 0) return CK_OK;
@@ -372,22 +378,37 @@ int CK_S(ck_lstm_infer_)(size_t B, size_t T_, size_t F, size_t U, const T *x,
     if (!transposed)
         return CK_S(lstm_infer_rows_)(B, T_, F, U, x, W, R, b, h0, c0, mask, gb, act,
                                       ract, H, h, c, ws);
-    CK_S(rnn_transpose_)(F, G4, W, G4, WRt, K);
-    CK_S(rnn_transpose_)(U, G4, R, G4, WRt + F, K);
-    CK_S(rnn_transpose_)(B, U, h0, U, Ht, B);
-    CK_S(rnn_transpose_)(B, U, c0, U, Ct, B);
-    if (b != NULL) {
-        for (j = 0; j < G4; ++j) WRt[j * K + F + U] = b[j];
-        for (k = 0; k < B; ++k) XH[(F + U) * B + k] = (T)1;
-    }
+    CK_S(rnn_zero_)(K * Bp + G4 * Bp + 3 * n, ws);
+    CK_S(rnn_transpose_)(B, U, h0, U, Ht, Bp);
+    CK_S(rnn_transpose_)(B, U, c0, U, Ct, Bp);
+    if (b != NULL)
+        for (k = 0; k < Bp; ++k) XH[(F + U) * Bp + k] = (T)1;
+#ifdef CK_LSTM_FUSED
+    if (tiles) lstm_pack_panels_f32(F, U, W, R, b, K, P);
+#endif
     for (s = 0; s < T_; ++s) {
         const size_t t = gb ? T_ - 1 - s : s;
         size_t on = B;
         if (mask != NULL)
             for (on = 0, k = 0; k < B; ++k) on += mask[k * T_ + t] != 0;
+        if (on > 0) CK_S(rnn_transpose_)(B, F, x + t * F, T_ * F, XH, Bp);
+#ifdef CK_LSTM_FUSED
+        if (tiles && on == B) {
+            lstm_fused_step_f32(K, U, Bp, P, XH, Ct, Hn, tile);
+            CK_S(rnn_copy_)(n, Hn, Ht);
+            if (H != NULL) CK_S(rnn_transpose_)(U, B, Ht, Bp, H + s * U, T_ * U);
+            continue;
+        }
+#endif
         if (on > 0) {
-            CK_S(rnn_transpose_)(B, F, x + t * F, T_ * F, XH, B);
-            CK_TRY(GEMM(0, 0, G4, B, K, (T)1, WRt, K, XH, B, (T)0, Z, B));
+            if (!packed) {
+                CK_S(rnn_transpose_)(F, G4, W, G4, WRt, K);
+                CK_S(rnn_transpose_)(U, G4, R, G4, WRt + F, K);
+                if (b != NULL)
+                    for (j = 0; j < G4; ++j) WRt[j * K + F + U] = b[j];
+                packed = 1;
+            }
+            CK_TRY(GEMM(0, 0, G4, Bp, K, (T)1, WRt, K, XH, Bp, (T)0, Z, Bp));
         }
         if (on == B) {
             /* No column carries its state: update h and c in place. */
@@ -404,15 +425,15 @@ int CK_S(ck_lstm_infer_)(size_t B, size_t T_, size_t F, size_t U, const T *x,
             for (k = 0; k < B; ++k) {
                 if (!mask[k * T_ + t]) continue;
                 for (j = 0; j < U; ++j) {
-                    Ht[j * B + k] = Hn[j * B + k];
-                    Ct[j * B + k] = Cn[j * B + k];
+                    Ht[j * Bp + k] = Hn[j * Bp + k];
+                    Ct[j * Bp + k] = Cn[j * Bp + k];
                 }
             }
         }
-        if (H != NULL) CK_S(rnn_transpose_)(U, B, Ht, B, H + s * U, T_ * U);
+        if (H != NULL) CK_S(rnn_transpose_)(U, B, Ht, Bp, H + s * U, T_ * U);
     }
-    CK_S(rnn_transpose_)(U, B, Ht, B, h, U);
-    CK_S(rnn_transpose_)(U, B, Ct, B, c, U);
+    CK_S(rnn_transpose_)(U, B, Ht, Bp, h, U);
+    CK_S(rnn_transpose_)(U, B, Ct, Bp, c, U);
     return CK_OK;
 }
 

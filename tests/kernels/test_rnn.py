@@ -156,7 +156,18 @@ def test_bad_arguments():
             mod.lstm_fwd(x.astype(np.float64), W, R, b, h0, c0, None, False, TANH, SIGMOID)
 
 
-INFER_SHAPES = SHAPES + [(17, 6, 5, 7), (33, 3, 0, 4), (16, 4, 3, 9)]
+# batches around the 16- and 32-column chunks of the fused step, odd units
+INFER_SHAPES = SHAPES + [(17, 6, 5, 7), (33, 3, 0, 4), (16, 4, 3, 9), (32, 5, 3, 8),
+                         (48, 3, 2, 5), (70, 2, 4, 6)]
+
+
+@pytest.fixture(params=["fused", "sgemm"])
+def float_steps(request):
+    """Float transposed LSTM inference with the fused AVX-512 step (where
+    the CPU has it) or with sgemm and the separate gate pass."""
+    prev = rnn.set_fused_steps(request.param == "fused")
+    yield request.param
+    rnn.set_fused_steps(prev)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -165,11 +176,11 @@ INFER_SHAPES = SHAPES + [(17, 6, 5, 7), (33, 3, 0, 4), (16, 4, 3, 9)]
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("mk", ["none", "random", "rows"])
 @pytest.mark.parametrize("shape", INFER_SHAPES)
-def test_lstm_infer_matches_reference(shape, mk, bias, seq, transposed, dtype):
-    """The inference kernel in both step layouts (transposed with one fused
-    GEMM per step; batch-major rows) against the reference forward, for
-    every activation pair, both directions, with and without masks, bias
-    and the output sequence."""
+def test_lstm_infer_matches_reference(shape, mk, bias, seq, transposed, dtype, float_steps):
+    """The inference kernel in both step layouts (transposed, with the input
+    and recurrent products in one GEMM or fused tiles per step; batch-major
+    rows) against the reference forward, for every activation pair, both
+    directions, with and without masks, bias and the output sequence."""
     rng = np.random.default_rng(zlib.crc32(repr((shape, mk, bias, seq)).encode()))
     B, T, F, U = shape
     x, W, R, b, h0, c0 = _data("lstm", B, T, F, U, dtype, rng)
@@ -231,3 +242,37 @@ def test_lstm_infer_bad_arguments():
                            False, True)
         with pytest.raises(ValueError):
             mod.lstm_infer(x, W, R, b, h0, c0, None, False, TANH, 4, False, False)  # softmax
+
+
+def test_lstm_infer_threads_and_reused_workspace():
+    """The transposed kernel keeps a scratch array per thread between calls:
+    calls of other shapes in between and two threads at once (the GIL is
+    released) still give each call its own results."""
+    import threading
+    rng = np.random.default_rng(11)
+    cases = []
+    for B, T, F, U in ((40, 6, 3, 5), (17, 4, 2, 9), (64, 3, 4, 4)):
+        args = _data("lstm", B, T, F, U, np.float32, rng)
+        x, W, R, b, h0, c0 = args
+        want = ref.lstm_fwd(x, W, R, b, h0, c0, None, False, TANH, SIGMOID)[0]
+        cases.append((args, want))
+    for args, want in cases + cases[::-1]:
+        got = rnn.lstm_infer(*args, None, False, TANH, SIGMOID, True, True)[0]
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5)
+    errors = []
+
+    def work(order):
+        try:
+            for _ in range(20):
+                for args, want in order:
+                    got = rnn.lstm_infer(*args, None, False, TANH, SIGMOID, True, True)[0]
+                    np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5)
+        except AssertionError as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(o,)) for o in (cases, cases[::-1])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
