@@ -25,10 +25,11 @@
  * ck_lstm_infer is the forward without the saved arrays, for inference: it
  * writes H (processing order, may be NULL) and the final h and c (B,U),
  * with a workspace of ck_lstm_infer_ws(B,T,F,U,transposed) elements.
- * `transposed` picks the step layout: gate rows of B values with the input
- * and recurrent products as one GEMM (fast from B ~ 16), or the training
- * kernel's batch-major rows. Results equal ck_lstm_fwd's up to summation
- * order.
+ * `transposed` picks the step layout: gate rows of B values (padded to a
+ * multiple of 16) with the input and recurrent products as one GEMM, or
+ * for float on AVX-512 CPUs fused product-and-cell tiles (see ck_rnn_fused);
+ * fast from B ~ 16. Otherwise the training kernel's batch-major rows.
+ * Results equal ck_lstm_fwd's up to summation order.
  */
 #ifndef CK_RNN_H
 #define CK_RNN_H
