@@ -34,10 +34,15 @@ MODULES = {
 # -std=c99 also makes -ffp-contract=off the default, so the SSE2 and the
 # AVX2/AVX-512 clones round identically. Hidden visibility keeps the ck_*
 # symbols of one module from interposing on another's copy.
+# -pthread: the padding kernel starts a helper thread; glibc before 2.34
+# (manylinux2014's 2.17) keeps pthread_create in libpthread.
 if os.name == "nt":
     COMPILE_ARGS = ["/O2", "/fp:precise"]
+    LINK_ARGS = []
 else:
-    COMPILE_ARGS = ["-O3", "-fno-trapping-math", "-std=c99", "-fvisibility=hidden"]
+    COMPILE_ARGS = ["-O3", "-fno-trapping-math", "-std=c99", "-fvisibility=hidden",
+                    "-pthread"]
+    LINK_ARGS = ["-pthread"]
 
 HEADERS = sorted(glob.glob(os.path.join(CSRC, "*.h")))
 
@@ -52,6 +57,7 @@ def extensions():
             include_dirs=[CSRC, numpy.get_include()],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             extra_compile_args=COMPILE_ARGS,
+            extra_link_args=LINK_ARGS,
         ))
     return cythonize(
         exts,
