@@ -3,6 +3,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "fixtures", "preprocessing")
@@ -71,3 +72,13 @@ def assert_same(got, expect, rtol=0.0):
             np.testing.assert_array_equal(got, want)
     else:  # tuples -> lists, as in the fixture
         assert json.loads(json.dumps(got)) == expect["value"]
+
+
+@pytest.fixture(params=["c", "numpy"])
+def impl(request):
+    """The affine transform through its C kernel, then its NumPy reference."""
+    from ckeras.preprocessing import image as im
+    old = im.dispatch["affine"]
+    im.dispatch["affine"] = request.param
+    yield request.param
+    im.dispatch["affine"] = old

@@ -10,21 +10,13 @@ import pytest
 from ckeras.preprocessing import image as im
 from ckeras.preprocessing.image import ImageDataGenerator
 from ckeras.utils.data_utils import Sequence
-from pp_fixtures import load_image_golden
+from pp_fixtures import impl, load_image_golden  # noqa: F401 (impl: a fixture)
 
 
 
 @pytest.fixture(scope="module")
 def golden():
     return load_image_golden()
-
-
-@pytest.fixture(params=["c", "numpy"])
-def impl(request):
-    old = im.dispatch["affine"]
-    im.dispatch["affine"] = request.param
-    yield request.param
-    im.dispatch["affine"] = old
 
 
 def _quiet():

@@ -10,7 +10,7 @@ import pytest
 
 from ckeras.preprocessing import image as im
 from ckeras.preprocessing.image import ImageDataGenerator
-from pp_fixtures import load_image_golden
+from pp_fixtures import impl, load_image_golden  # noqa: F401 (impl: a fixture)
 
 MODES = ("nearest", "reflect", "wrap", "constant")
 
@@ -18,14 +18,6 @@ MODES = ("nearest", "reflect", "wrap", "constant")
 @pytest.fixture(scope="module")
 def golden():
     return load_image_golden("orders_")
-
-
-@pytest.fixture(params=["c", "numpy"])
-def impl(request):
-    old = im.dispatch["affine"]
-    im.dispatch["affine"] = request.param
-    yield request.param
-    im.dispatch["affine"] = old
 
 
 def _matrix(a, off):
