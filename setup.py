@@ -23,7 +23,7 @@ MODULES = {
     "_sequence": ["ck_sequence.c"],
     "_conv": ["ck_conv.c", "ck_act.c", "ck_blas.c"],
     "_image": ["ck_image.c"],
-    "_rnn": ["ck_rnn.c", "ck_act.c", "ck_blas.c"],
+    "_rnn": ["ck_rnn.c", "ck_helper.c", "ck_act.c", "ck_blas.c"],
     "_bidirectional": ["ck_bidirectional.c"],
 }
 
@@ -34,7 +34,7 @@ MODULES = {
 # -std=c99 also makes -ffp-contract=off the default, so the SSE2 and the
 # AVX2/AVX-512 clones round identically. Hidden visibility keeps the ck_*
 # symbols of one module from interposing on another's copy.
-# -pthread: the padding kernel starts a helper thread; glibc before 2.34
+# -pthread: the padding and LSTM kernels start helper threads; glibc before 2.34
 # (manylinux2014's 2.17) keeps pthread_create in libpthread.
 if os.name == "nt":
     COMPILE_ARGS = ["/O2", "/fp:precise"]

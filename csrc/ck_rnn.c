@@ -6,6 +6,7 @@
 
 #include "ck_act.h"
 #include "ck_blas.h"
+#include "ck_helper.h"
 
 #define CK_RNN_CAT_(a, b) a##b
 #define CK_RNN_CAT(a, b) CK_RNN_CAT_(a, b)
@@ -46,14 +47,24 @@ size_t ck_gru_fwd_ws(size_t B, size_t U, int reset_after)
 #define CK_RNN_UPAD(U) ((U) + ((U) & 1))
 #define CK_RNN_TILE (8 * 32 + 2 * 32 + 2 * 32)
 
+/* Batch-1 LSTM inference splits a step between two threads from this many
+ * weights (4U(F+U)); below it the exchange of h costs more than it saves. */
+#define CK_RNN_SPLIT_MIN 16384
+
+int ck_rnn_split_strict = 0;
+
 size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed)
 {
     const size_t Bp = CK_RNN_BPAD(B), K = F + U + 1;
     /* Transposed: the stacked step input [x_t; h; 1]^T, gates, c, the new h
      * and c, [W;R;b]^T for BLAS steps, the fused step's panels and its tile
      * (8 x 32 gates, 2 x 32 of c and of h). Batch-major: the gates of every
-     * step. */
-    if (!transposed) return B * T * 4 * U;
+     * step, or at batch 1 what the split step needs if more: h of alternate
+     * steps and the packed [W;R] of both halves, each aligned to 64 bytes. */
+    if (!transposed) {
+        const size_t rows = B * T * 4 * U, one = 2 * U + 4 * U * (F + U) + 32;
+        return B == 1 && one > rows ? one : rows;
+    }
     return K * Bp + 4 * U * Bp + 3 * U * Bp + 4 * U * K + 4 * CK_RNN_UPAD(U) * K
         + CK_RNN_TILE;
 }
@@ -63,17 +74,25 @@ size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed)
  * step on the same machine. */
 int ck_rnn_fused = 1;
 
+static int ck_rnn_avx512(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+}
+
 static int ck_rnn_fused_usable(int act, int ract)
 {
-    return ck_rnn_fused && act == CK_ACT_TANH && ract == CK_ACT_SIGMOID
-        && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+    return ck_rnn_fused && act == CK_ACT_TANH && ract == CK_ACT_SIGMOID && ck_rnn_avx512();
 }
 
 static void lstm_pack_panels_f32(size_t F, size_t U, const float *W, const float *R,
                                  const float *b, size_t K, float *P);
 static void lstm_fused_step_f32(size_t K, size_t U, size_t Bp, const float *P,
                                 const float *XH, float *Ct, float *Hn, float *zt);
+static int ck_rnn_avx512(void);
+static void lstm_z64_f32(size_t F, size_t U, size_t ld, size_t gs, const float *xt,
+                         const float *W, const float *R, const float *h, const float *b,
+                         float *z);
 #define CK_LSTM_FUSED_F32 1
 #else
 int ck_rnn_fused = 0;
@@ -194,5 +213,36 @@ static void lstm_fused_step_f32(size_t K, size_t U, size_t Bp, const float *P,
             }
         }
     }
+}
+
+/* The batch-1 step's gates for 64 units (z as lstm_units_ lays it out, 4
+ * gates x 64), from x_t against W, h against R and the bias, with the 16
+ * accumulators in registers. W and R (layout of lstm_cols_: rows ld apart,
+ * gates gs apart) and b (gates U apart) point at the block's first unit. */
+__attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast")))
+static void lstm_z64_f32(size_t F, size_t U, size_t ld, size_t gs, const float *xt,
+                         const float *W, const float *R, const float *h, const float *b,
+                         float *z)
+{
+    ck_v16 a[16], w;
+    size_t k;
+    int g, v;
+    for (g = 0; g < 4; ++g)
+        for (v = 0; v < 4; ++v) {
+            if (b != NULL)
+                memcpy(&a[4 * g + v], b + g * U + 16 * v, sizeof(ck_v16));
+            else
+                a[4 * g + v] = (ck_v16){0};
+        }
+    for (k = 0; k < F + U; ++k) {
+        const float s = k < F ? xt[k] : h[k - F];
+        const float *row = k < F ? W + k * ld : R + (k - F) * ld;
+        for (g = 0; g < 4; ++g)
+            for (v = 0; v < 4; ++v) {
+                memcpy(&w, row + g * gs + 16 * v, sizeof(ck_v16));
+                a[4 * g + v] += s * w;
+            }
+    }
+    for (g = 0; g < 16; ++g) memcpy(z + 16 * g, &a[g], sizeof(ck_v16));
 }
 #endif

@@ -28,7 +28,9 @@
  * `transposed` picks the step layout: gate rows of B values (padded to a
  * multiple of 16) with the input and recurrent products as one GEMM, or
  * for float on AVX-512 CPUs fused product-and-cell tiles (see ck_rnn_fused);
- * fast from B ~ 16. Otherwise the training kernel's batch-major rows.
+ * fast from B ~ 16. Otherwise the training kernel's batch-major rows, or at
+ * B = 1 a step split by units between the caller and the helper thread of
+ * ck_helper.h (the caller does it all when the helper is busy or disabled).
  * Results equal ck_lstm_fwd's up to summation order.
  */
 #ifndef CK_RNN_H
@@ -46,6 +48,11 @@ size_t ck_simple_bwd_ws(size_t B, size_t T, size_t U);
  * kernel instead of sgemm + the gate pass; tests clear it to reach the
  * other path. Not for use while kernels run. */
 extern int ck_rnn_fused;
+
+/* Nonzero (tests only): batch-1 LSTM inference that got the helper thread
+ * leaves it every step's upper units instead of claiming them when the
+ * helper is late, so the two-thread exchange is what runs. */
+extern int ck_rnn_split_strict;
 
 /* LSTM inference workspace (see ck_lstm_infer). */
 size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed);

@@ -129,6 +129,32 @@ def set_fused_steps(bint on):
     return prev
 
 
+def set_helper_enabled(bint on):
+    """Whether kernels may share a call's work with the helper thread (see
+    ck_helper.h). Returns the previous setting."""
+    return bool(ck_helper_set_enabled(1 if on else 0))
+
+
+def helper_enabled():
+    """Whether kernels may use the helper thread."""
+    return bool(ck_helper_enabled())
+
+
+def set_split_strict(bint on):
+    """Tests: batch-1 LSTM inference leaves every step's upper units to the
+    helper once it has the helper (see ck_rnn.h). Returns the previous
+    setting."""
+    global ck_rnn_split_strict
+    prev = bool(ck_rnn_split_strict)
+    ck_rnn_split_strict = 1 if on else 0
+    return prev
+
+
+def helper_jobs_taken():
+    """How many jobs the helper thread has taken part in (tests)."""
+    return ck_helper_jobs_taken()
+
+
 def lstm_infer(x, W, R, b, h0, c0, mask, go_backwards, int act, int ract,
                return_sequences, transposed):
     """LSTM forward for inference: (H or None, h_T, c_T); see ck_rnn.h."""

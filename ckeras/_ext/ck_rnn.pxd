@@ -7,6 +7,7 @@ cdef extern from "ck_rnn.h" nogil:
     size_t ck_simple_bwd_ws(size_t B, size_t T, size_t U)
     size_t ck_gru_fwd_ws(size_t B, size_t U, int reset_after)
     int ck_rnn_fused
+    int ck_rnn_split_strict
     size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed)
 
     int ck_lstm_infer_f32(size_t B, size_t T, size_t F, size_t U, const float *x,
@@ -77,3 +78,9 @@ cdef extern from "ck_rnn.h" nogil:
                           const uint8_t *mask, int go_backwards, int act,
                           const double *H, const double *dH, double *dh, double *dx,
                           double *dW, double *dR, double *db, double *ws)
+
+
+cdef extern from "ck_helper.h" nogil:
+    int ck_helper_set_enabled(int on)
+    int ck_helper_enabled()
+    long ck_helper_jobs_taken()

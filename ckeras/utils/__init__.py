@@ -7,5 +7,6 @@ from ckeras.utils.generic_utils import Progbar
 from ckeras.utils.layer_utils import print_summary
 from ckeras.utils.np_utils import normalize, to_categorical
 from ckeras.utils.random import set_random_seed
-from ckeras.utils.threads import get_blas_threads, set_blas_threads
+from ckeras.utils.threads import (get_blas_threads, get_kernel_threads, set_blas_threads,
+                                  set_kernel_threads)
 from ckeras.utils.sequence_utils import pad_sequences

@@ -276,3 +276,185 @@ def test_lstm_infer_threads_and_reused_workspace():
     for t in threads:
         t.join()
     assert not errors
+
+
+# ------------------------------------------- batch-1 inference on two threads
+# Batch-1 LSTM inference splits each step by units with the helper thread
+# (csrc/ck_helper.h) from 4U(F+U) >= 16384 weights; the last shape stays
+# below that, the others cover both 64-unit float blocks and the generic
+# ones (odd halves, F = 0, fewer than 8 steps: no packed weights, T = 1).
+SPLIT_SHAPES = [(50, 32, 128), (9, 40, 130), (6, 16, 64), (12, 0, 80), (3, 5, 70),
+                (1, 4, 100), (20, 8, 20)]
+
+
+def _splits(T, F, U):
+    return 4 * U * (F + U) >= 16384
+
+
+def _data1(T, F, U, dtype, rng):
+    """Batch-1 data with weights scaled to the fan-in, so that the relu and
+    linear cells stay bounded over 50 steps of 128 units."""
+    x, W, R, b, h0, c0 = _data("lstm", 1, T, F, U, dtype, rng)
+    scale = np.asarray(1.0 / np.sqrt(F + U), dtype)
+    return x, W * scale, R * scale, b, h0, c0
+
+
+@pytest.fixture(scope="module", params=["off", "claims", "strict"])
+def helper_mode(request):
+    """off: no helper, the one-thread rows step; claims: the helper takes
+    the upper units of the steps it gets to first; strict: it takes them
+    all, so the exchange between the threads is what runs."""
+    import time
+    time.sleep(0.03)   # past the helper's back-off after overlapping calls
+    prev_on = rnn.set_helper_enabled(request.param != "off")
+    prev_strict = rnn.set_split_strict(request.param == "strict")
+    yield request.param
+    rnn.set_helper_enabled(prev_on)
+    rnn.set_split_strict(prev_strict)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("seq", [True, False])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("mk", ["none", "random", "rows"])
+@pytest.mark.parametrize("shape", SPLIT_SHAPES)
+def test_lstm_infer_batch1_split_matches_reference(shape, mk, bias, seq, dtype, helper_mode):
+    """Batch-1 inference with the step split between two threads (or not)
+    against the reference forward, for every activation pair, both
+    directions, masks (a masked step carries both halves' states), bias
+    and the output sequence; in strict mode the helper takes every call."""
+    rng = np.random.default_rng(zlib.crc32(repr((shape, mk, bias)).encode()))
+    T, F, U = shape
+    x, W, R, b, h0, c0 = _data1(T, F, U, dtype, rng)
+    b = b if bias else None
+    mask = _mask(rng, 1, T, mk)
+    tol = 2e-5 if dtype == np.float32 else 1e-11
+    jobs = rnn.helper_jobs_taken()
+    calls = 0
+    for act, ract in ACTS:
+        for gb in (False, True):
+            Hc, hc, cc = rnn.lstm_infer(x, W, R, b, h0, c0, mask, gb, act, ract, seq, False)
+            calls += 1
+            Hr, Cr, _ = ref.lstm_fwd(x, W, R, b, h0, c0, mask, gb, act, ract)
+            scale = max(1.0, float(np.abs(Hr).max()), float(np.abs(Cr).max()))
+            if seq:
+                assert Hc.dtype == dtype and Hc.shape == (1, T, U)
+                np.testing.assert_allclose(Hc, Hr, rtol=tol, atol=tol * scale)
+            else:
+                assert Hc is None
+            np.testing.assert_allclose(hc, Hr[:, -1], rtol=tol, atol=tol * scale)
+            np.testing.assert_allclose(cc, Cr[:, -1], rtol=tol, atol=tol * scale)
+    taken = rnn.helper_jobs_taken() - jobs
+    if helper_mode == "off" or not _splits(T, F, U):
+        assert taken == 0
+    elif helper_mode == "strict":
+        assert taken == calls
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(50, 32, 128), (9, 40, 130)])
+def test_lstm_infer_batch1_split_same_bits_whoever_computes(shape, dtype):
+    """The caller and the helper run the same code on the same values: the
+    result is bit for bit the same whichever thread took which step, over
+    repeated calls (which also exercise the hand-over between calls)."""
+    rng = np.random.default_rng(7)
+    T, F, U = shape
+    x, W, R, b, h0, c0 = _data1(T, F, U, dtype, rng)
+    mask = _mask(rng, 1, T, "random")
+    prev = rnn.set_split_strict(True)
+    try:
+        want = rnn.lstm_infer(x, W, R, b, h0, c0, mask, True, TANH, SIGMOID, True, False)
+    finally:
+        rnn.set_split_strict(prev)
+    for _ in range(40):
+        got = rnn.lstm_infer(x, W, R, b, h0, c0, mask, True, TANH, SIGMOID, True, False)
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g, w)
+
+
+def test_lstm_infer_batch1_threads_at_once():
+    """Calls from two threads at once: one may hold the helper while the
+    other runs alone, or both run alone; every result stays right."""
+    import threading
+    rng = np.random.default_rng(12)
+    cases = []
+    for shape in ((30, 16, 128), (8, 40, 130), (12, 0, 80)):
+        args = _data1(*shape, np.float32, rng)
+        x, W, R, b, h0, c0 = args
+        want = ref.lstm_fwd(x, W, R, b, h0, c0, None, False, TANH, SIGMOID)[0]
+        cases.append((args, want))
+    errors = []
+
+    def work(order):
+        try:
+            for _ in range(25):
+                for args, want in order:
+                    got = rnn.lstm_infer(*args, None, False, TANH, SIGMOID, True, False)[0]
+                    np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5)
+        except AssertionError as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(o,)) for o in (cases, cases[::-1])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+@pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
+def test_lstm_infer_batch1_helper_after_fork():
+    """A forked child has no helper thread: its first split call makes a new
+    one (strict mode would wait forever on the parent's)."""
+    import os
+    rng = np.random.default_rng(13)
+    x, W, R, b, h0, c0 = _data1(10, 8, 96, np.float32, rng)
+    want = ref.lstm_fwd(x, W, R, b, h0, c0, None, False, TANH, SIGMOID)[0]
+    rnn.lstm_infer(x, W, R, b, h0, c0, None, False, TANH, SIGMOID, True, False)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit code
+        code = 1
+        try:
+            import signal
+            signal.alarm(20)
+            rnn.set_split_strict(True)
+            jobs = rnn.helper_jobs_taken()
+            got = rnn.lstm_infer(x, W, R, b, h0, c0, None, False, TANH, SIGMOID, True,
+                                 False)[0]
+            ok = np.allclose(got, want, rtol=2e-5, atol=2e-5)
+            code = 0 if ok and rnn.helper_jobs_taken() == jobs + 1 else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def test_set_kernel_threads():
+    """set_kernel_threads(1) keeps batch-1 inference on the caller's thread,
+    2 gives it the helper again; anything but a positive int is refused."""
+    import time
+
+    from ckeras.utils import get_kernel_threads, set_kernel_threads
+    rng = np.random.default_rng(14)
+    args = _data1(10, 8, 96, np.float32, rng)
+    prev = get_kernel_threads()
+    prev_strict = rnn.set_split_strict(True)
+    time.sleep(0.03)
+    try:
+        set_kernel_threads(1)
+        assert get_kernel_threads() == 1
+        jobs = rnn.helper_jobs_taken()
+        rnn.lstm_infer(*args, None, False, TANH, SIGMOID, False, False)
+        assert rnn.helper_jobs_taken() == jobs
+        set_kernel_threads(4)
+        assert get_kernel_threads() == 2
+        rnn.lstm_infer(*args, None, False, TANH, SIGMOID, False, False)
+        assert rnn.helper_jobs_taken() == jobs + 1
+        for bad in (0, -1, 1.5, "2", True, None):
+            with pytest.raises(ValueError, match="`n` must be a positive integer"):
+                set_kernel_threads(bad)
+        assert get_kernel_threads() == 2
+    finally:
+        rnn.set_split_strict(prev_strict)
+        set_kernel_threads(prev)

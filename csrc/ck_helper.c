@@ -1,0 +1,214 @@
+/* The helper thread (see ck_helper.h). clock_gettime and pthread_sigmask
+ * are POSIX, not C99: ask for them before any header. */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include "ck_helper.h"
+
+#if !defined(_WIN32) && !defined(CK_NO_THREADS) && (defined(__GNUC__) || defined(__clang__))
+#define CK_THREADS 1
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <time.h>
+#else
+#define CK_THREADS 0
+#endif
+
+enum { JOB_NONE, JOB_OPEN, JOB_TAKEN, JOB_DONE, JOB_CLOSED };
+
+static int enabled = 1;
+static int calls;
+static long taken;
+
+void ck_spin_pause(unsigned *spins)
+{
+    /* After ~50 us of polling the other thread is probably not running:
+     * give its core back to the scheduler. */
+    if (++*spins < 1024) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+        return;
+    }
+    *spins = 0;
+#if CK_THREADS
+    sched_yield();
+#endif
+}
+
+
+int ck_helper_enabled(void) { return CK_LOAD(&enabled); }
+
+int ck_helper_set_enabled(int on)
+{
+    const int prev = CK_LOAD(&enabled);
+    CK_STORE(&enabled, on != 0);
+    return prev;
+}
+
+#if CK_THREADS
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* When calls overlap (several threads predicting), the helper stays out
+ * for a while: between two overlaps a call would often find it free, wake
+ * it, and then compete with the other call's thread for the second core
+ * (measured: 8% less throughput from two threads). */
+#define CK_CONTENDED_NS 20000000LL
+static long long contended_at = -CK_CONTENDED_NS;
+
+void ck_helper_enter(void)
+{
+    if (__atomic_add_fetch(&calls, 1, __ATOMIC_SEQ_CST) > 1)
+        __atomic_store_n(&contended_at, now_ns(), __ATOMIC_RELAXED);
+}
+
+void ck_helper_leave(void) { __atomic_sub_fetch(&calls, 1, __ATOMIC_SEQ_CST); }
+int ck_helper_calls(void) { return __atomic_load_n(&calls, __ATOMIC_SEQ_CST); }
+long ck_helper_jobs_taken(void) { return __atomic_load_n(&taken, __ATOMIC_RELAXED); }
+
+/* After a job the helper polls this long for the next one before sleeping:
+ * longer than the Python work between two predict calls, short enough that
+ * an idle process gives the core back quickly. */
+#define CK_IDLE_SPIN_NS 300000LL
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static int spawned;      /* 0 not tried, 1 running, -1 could not start */
+static int atfork_set;
+static unsigned seq_at_spawn;
+static int busy;         /* a caller holds the helper */
+static int state = JOB_NONE;
+static unsigned seq;     /* bumped for every posted job */
+static int sleeping;
+static ck_job *posted;
+
+static void *helper_main(void *arg)
+{
+    /* seq when the thread was made: a job posted before this thread first
+     * runs is still seen as new. */
+    unsigned seen = *(unsigned *)arg;
+    for (;;) {
+        const long long t0 = now_ns();
+        unsigned polls = 0;
+        int expected = JOB_OPEN;
+        /* Two calls in flight hold both cores: stop polling at once. */
+        while (CK_LOAD(&seq) == seen) {
+            if ((++polls & 255) == 0
+                && (now_ns() - t0 > CK_IDLE_SPIN_NS || ck_helper_calls() > 1))
+                break;
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        }
+        if (CK_LOAD(&seq) == seen) {
+            pthread_mutex_lock(&lock);
+            /* seq_cst on both sides: a caller that bumps seq after this
+             * store sees sleeping and signals. */
+            __atomic_store_n(&sleeping, 1, __ATOMIC_SEQ_CST);
+            while (__atomic_load_n(&seq, __ATOMIC_SEQ_CST) == seen)
+                pthread_cond_wait(&wake, &lock);
+            __atomic_store_n(&sleeping, 0, __ATOMIC_SEQ_CST);
+            pthread_mutex_unlock(&lock);
+        }
+        seen = CK_LOAD(&seq);
+        /* A job its caller already closed (it finished alone) stays closed. */
+        if (CK_CAS(&state, &expected, JOB_TAKEN)) {
+            ck_job *job = posted;
+            __atomic_add_fetch(&taken, 1, __ATOMIC_RELAXED);
+            job->run(job);
+            CK_STORE(&state, JOB_DONE);
+        }
+    }
+    return NULL;
+}
+
+/* In a forked child the helper does not exist: start from scratch. */
+static void after_fork_child(void)
+{
+    pthread_mutex_init(&lock, NULL);
+    pthread_cond_init(&wake, NULL);
+    spawned = 0;
+    busy = 0;
+    state = JOB_NONE;
+    sleeping = 0;
+    calls = 0;
+    contended_at = -CK_CONTENDED_NS;
+}
+
+static int ensure_thread(void)
+{
+    int s = CK_LOAD(&spawned);
+    if (s != 0) return s > 0;
+    pthread_mutex_lock(&lock);
+    if (spawned == 0) {
+        pthread_t th;
+        pthread_attr_t attr;
+        sigset_t all, old;
+        int ok = 0;
+        if (!atfork_set) atfork_set = pthread_atfork(NULL, NULL, after_fork_child) == 0;
+        if (atfork_set && pthread_attr_init(&attr) == 0) {
+            pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+            /* Signals keep going to the caller's threads (CPython handles
+             * them on the main thread only). */
+            sigfillset(&all);
+            pthread_sigmask(SIG_SETMASK, &all, &old);
+            seq_at_spawn = CK_LOAD(&seq);
+            ok = pthread_create(&th, &attr, helper_main, &seq_at_spawn) == 0;
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
+            pthread_attr_destroy(&attr);
+        }
+        CK_STORE(&spawned, ok ? 1 : -1);
+    }
+    s = spawned;
+    pthread_mutex_unlock(&lock);
+    return s > 0;
+}
+
+int ck_helper_start(ck_job *job)
+{
+    int free_ = 0;
+    if (!CK_LOAD(&enabled) || ck_helper_calls() > 1
+        || now_ns() - __atomic_load_n(&contended_at, __ATOMIC_RELAXED) < CK_CONTENDED_NS
+        || !ensure_thread())
+        return 0;
+    if (!CK_CAS(&busy, &free_, 1)) return 0;
+    posted = job;
+    CK_STORE(&state, JOB_OPEN);
+    __atomic_add_fetch(&seq, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&sleeping, __ATOMIC_SEQ_CST)) {
+        pthread_mutex_lock(&lock);
+        pthread_cond_signal(&wake);
+        pthread_mutex_unlock(&lock);
+    }
+    return 1;
+}
+
+void ck_helper_finish(void)
+{
+    int open = JOB_OPEN;
+    unsigned spins = 0;
+    if (!CK_CAS(&state, &open, JOB_CLOSED))
+        while (CK_LOAD(&state) != JOB_DONE) ck_spin_pause(&spins);
+    CK_STORE(&busy, 0);
+}
+#else
+void ck_helper_enter(void) { ++calls; }
+void ck_helper_leave(void) { --calls; }
+int ck_helper_calls(void) { return calls; }
+long ck_helper_jobs_taken(void) { return taken; }
+
+int ck_helper_start(ck_job *job)
+{
+    (void)job;
+    return 0;
+}
+
+void ck_helper_finish(void) {}
+#endif
