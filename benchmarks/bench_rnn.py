@@ -11,6 +11,11 @@ step at batch 32; GRU reported the same way), printed as ratios:
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_rnn.py
 
+Batch-1 LSTM inference uses a second core by default
+(ckeras.utils.set_kernel_threads); the script also prints it on one core
+and against torch allowed two threads. `--batch1-rounds 8` times only that
+model, alternating with torch, and prints the median ratio.
+
 Targets (issue 4): batch-1 inference <= 0.5x PyTorch's time, batch 32
 <= 1.0x, training step <= 1.0x; forward at batch >= 32, units >= 64 at
 >= 55% of the measured sgemm throughput.
@@ -146,6 +151,30 @@ def _torch_model(unit, torch):
     return forward, list(rnn.parameters()) + list(lin.parameters())
 
 
+def batch1_rounds(rounds, torch, layers, models):
+    """LSTM(128)+Dense(1) at batch 1, ckeras and torch timed in alternation
+    (a noisy machine shifts both alike), median of the per-round ratios."""
+    import statistics
+    xb = np.random.default_rng(1).standard_normal((1, T, F)).astype(np.float32)
+    m = _ck_model("LSTM", layers, models)
+    fwd, _ = _torch_model("LSTM", torch)
+    xt = torch.from_numpy(xb)
+
+    def tfwd():
+        with torch.inference_mode():
+            return fwd(xt)
+
+    ratios = []
+    for _ in range(rounds):
+        tc = _median(lambda: m.predict_on_batch(xb), 50, 5)
+        tt = _median(tfwd, 50, 5)
+        ratios.append(tc / tt)
+        print(f"ckeras {tc * 1e3:.3f} ms  torch {tt * 1e3:.3f} ms  ratio {tc / tt:.3f}x",
+              flush=True)
+    print(f"LSTM(128) batch 1, median ratio over {rounds} rounds: "
+          f"{statistics.median(ratios):.3f}x")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
@@ -153,15 +182,21 @@ def main(argv=None):
     ap.add_argument("--tf-python", default=None,
                     help="python of a venv with tf-keras (its timings run there)")
     ap.add_argument("--scaling-runs", type=int, default=3)
+    ap.add_argument("--batch1-rounds", type=int, default=0,
+                    help="only time LSTM(128) at batch 1, alternating with torch for "
+                         "this many rounds of 50 calls, and print the median ratio")
     args = ap.parse_args(argv)
 
     import torch
 
     from ckeras import layers, models, optimizers
     from ckeras._ext import _blas, _dense, _rnn
+    from ckeras.utils import set_kernel_threads
 
     torch.set_num_threads(args.threads)
     _blas.set_num_threads(args.threads)
+    if args.batch1_rounds:
+        return batch1_rounds(args.batch1_rounds, torch, layers, models)
     n = 2048
     a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
     sg = 2.0 * n ** 3 / _median(lambda: _dense.dense_fwd(a, a, None, 0), 1, 3) / 1e9
@@ -204,6 +239,18 @@ def main(argv=None):
 
             tt = _median(tfwd, number, args.repeat)
             row(f"{unit}(128) inference batch {batch:2d}:", f"{unit}_infer_{batch}", tc, tt)
+            if batch == 1 and unit != "GRU":
+                # ckeras' batch-1 LSTM uses a second core (set_kernel_threads):
+                # also each side on one core, and each side allowed two.
+                set_kernel_threads(1)
+                tc1 = _median(lambda: m.predict_on_batch(xb), number, args.repeat)
+                set_kernel_threads(2)
+                torch.set_num_threads(2)
+                tt2 = _median(tfwd, number, args.repeat)
+                torch.set_num_threads(args.threads)
+                print(f"  {unit} batch 1, both on one core: ckeras {tc1 * 1e3:.3f} ms "
+                      f"ratio {tc1 / tt:.2f}x; torch allowed 2 threads: {tt2 * 1e3:.3f} ms, "
+                      f"ckeras (2) / torch (2) {tc / tt2:.2f}x", flush=True)
         xb = np.random.default_rng(2).standard_normal((32, T, F)).astype(np.float32)
         yb = np.zeros((32, 1), np.float32)
         m = _ck_model(unit, layers, models)
@@ -223,14 +270,19 @@ def main(argv=None):
         row(f"{unit}(128) train step batch 32:", f"{unit}_train_32", tc, tt)
 
     _blas.set_num_threads(1)
-    for unit, batch, calls in (("LSTM", 32, 60), ("LSTM", 1, 1500), ("BiLSTM", 32, 30)):
+    for unit, batch, calls, kt in (("LSTM", 32, 60, 2), ("LSTM", 1, 1500, 1),
+                                   ("LSTM", 1, 1500, 2), ("BiLSTM", 32, 30, 2)):
         m = _ck_model(unit, layers, models)
         xb = np.random.default_rng(3).standard_normal((batch, T, F)).astype(np.float32)
-        runs = sorted(thread_scaling(lambda: m.predict_on_batch(xb), calls)[0]
+        set_kernel_threads(kt)
+        runs = sorted(thread_scaling(lambda: m.predict_on_batch(xb), calls)
                       for _ in range(args.scaling_runs))
-        print(f"2 threads predict_on_batch {unit}(128) batch {batch:2d} (1 BLAS thread): "
-              f"{runs[len(runs) // 2]:.2f}x one thread (runs: "
-              f"{', '.join(f'{r:.2f}' for r in runs)})", flush=True)
+        set_kernel_threads(2)
+        mid = runs[len(runs) // 2]
+        print(f"2 threads predict_on_batch {unit}(128) batch {batch:2d} (1 BLAS thread, "
+              f"kernel threads {kt}): {mid[0]:.2f}x one thread; calls/s one thread "
+              f"{mid[1]:.0f}, two threads {mid[2]:.0f} (runs: "
+              f"{', '.join(f'{r[0]:.2f}' for r in runs)})", flush=True)
 
 
 if __name__ == "__main__":

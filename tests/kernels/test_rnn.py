@@ -248,7 +248,6 @@ def test_lstm_infer_threads_and_reused_workspace():
     """The transposed kernel keeps a scratch array per thread between calls:
     calls of other shapes in between and two threads at once (the GIL is
     released) still give each call its own results."""
-    import threading
     rng = np.random.default_rng(11)
     cases = []
     for B, T, F, U in ((40, 6, 3, 5), (17, 4, 2, 9), (64, 3, 4, 4)):
@@ -259,13 +258,21 @@ def test_lstm_infer_threads_and_reused_workspace():
     for args, want in cases + cases[::-1]:
         got = rnn.lstm_infer(*args, None, False, TANH, SIGMOID, True, True)[0]
         np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5)
+    _infer_in_two_threads(cases, 20, transposed=True)
+
+
+def _infer_in_two_threads(cases, rounds, transposed):
+    """Two threads run lstm_infer over (args, want) cases, in opposite
+    orders, at the same time; every result must match its `want`."""
+    import threading
     errors = []
 
     def work(order):
         try:
-            for _ in range(20):
+            for _ in range(rounds):
                 for args, want in order:
-                    got = rnn.lstm_infer(*args, None, False, TANH, SIGMOID, True, True)[0]
+                    got = rnn.lstm_infer(*args, None, False, TANH, SIGMOID, True,
+                                         transposed)[0]
                     np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5)
         except AssertionError as e:  # pragma: no cover - reported below
             errors.append(e)
@@ -375,7 +382,6 @@ def test_lstm_infer_batch1_split_same_bits_whoever_computes(shape, dtype):
 def test_lstm_infer_batch1_threads_at_once():
     """Calls from two threads at once: one may hold the helper while the
     other runs alone, or both run alone; every result stays right."""
-    import threading
     rng = np.random.default_rng(12)
     cases = []
     for shape in ((30, 16, 128), (8, 40, 130), (12, 0, 80)):
@@ -383,23 +389,7 @@ def test_lstm_infer_batch1_threads_at_once():
         x, W, R, b, h0, c0 = args
         want = ref.lstm_fwd(x, W, R, b, h0, c0, None, False, TANH, SIGMOID)[0]
         cases.append((args, want))
-    errors = []
-
-    def work(order):
-        try:
-            for _ in range(25):
-                for args, want in order:
-                    got = rnn.lstm_infer(*args, None, False, TANH, SIGMOID, True, False)[0]
-                    np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5)
-        except AssertionError as e:  # pragma: no cover - reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=work, args=(o,)) for o in (cases, cases[::-1])]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    _infer_in_two_threads(cases, 25, transposed=False)
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
