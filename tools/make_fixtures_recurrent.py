@@ -19,6 +19,7 @@ outputs. Each case has a ``kind``:
   (states carried), outputs y0, y1;
 - ``bidi``/``td``: Bidirectional and TimeDistributed (see make_wrappers);
   ``bidi_stateful``, ``bidi_initial_state``: see make_wrappers_rnn_state;
+- ``batch1``: one sample through a wide LSTM (see make_batch1);
 - ``train``: ``Input -> LSTM(4) -> Dense(1)``, Adam(0.01), MSE, two
   ``train_on_batch`` steps on (x0, x1); y0 = initial weights flattened is
   not used: w are the initial weights, and ``s1_w*``/``s2_w*`` the weights
@@ -353,11 +354,39 @@ def make_wrappers_rnn_state(g):
               arrays([x], ws, ys))
 
 
+def make_batch1(g):
+    """``batch1``: one sample through ``Input -> Masking(0.) -> LSTM(U, ...)``
+    predicted as a model, large enough that ckeras splits each step
+    between two threads (128 units: two 64-unit halves; 96: 48 each);
+    weights in +-0.15 so that the gates do not saturate. The first two
+    steps of the masked case are zero (pre-padded)."""
+    T1, F1 = 12, 8
+    for name, U1, kw, pad in [
+            ("lstm_b1_wide_masked_seq", 128, {"return_sequences": True}, True),
+            ("lstm_b1_wide_back_state", 96, {"go_backwards": True, "return_state": True},
+             False)]:
+        K.clear_session()
+        rng = mf.rng_for("recurrent/" + name)
+        kwargs = dict(kw, units=U1)
+        inp = keras.Input((T1, F1))
+        layer = L.LSTM(**kwargs)
+        out = layer(L.Masking(0.0)(inp))
+        model = keras.Model(inp, out)
+        ws = rand_weights(layer, rng, -0.15, 0.15)
+        x = rng.uniform(-2, 2, (1, T1, F1)).astype("float32")
+        if pad:
+            x[0, :2] = 0.0
+        ys = model.predict(x, verbose=0)
+        ys = [np.asarray(y) for y in (ys if isinstance(ys, list) else [ys])]
+        g.add(entry(name, "LSTM", kwargs, "batch1", [x], ws, ys, layer), arrays([x], ws, ys))
+
+
 def main():
     g = mf.Group("recurrent")
     make(g)
     make_wrappers(g)
     make_wrappers_rnn_state(g)
+    make_batch1(g)
     g.close()
 
 

@@ -73,6 +73,41 @@ def test_golden_layer_generic_path(name):
         close(o, y)
 
 
+@pytest.mark.parametrize("helper", ["off", "claims", "strict"])
+@pytest.mark.parametrize("name", names("batch1"))
+def test_golden_batch1_two_threads(name, helper):
+    """One sample through a wide LSTM: predict splits each step by units
+    between the caller and the helper thread (strict: the helper takes
+    every upper half), or with the helper off runs on one thread; tf-keras'
+    numbers either way, masked steps and go_backwards included."""
+    import time
+    from ckeras._ext import _rnn
+    case, xs, ws, ys, _ = load(name)
+    K.clear_session()
+    inp = Input(tuple(case["input_shapes"][0]))
+    layer = LSTM(**case["kwargs"])
+    model = Functional(inp, layer(Masking(0.0)(inp)))
+    layer.set_weights(ws)
+    time.sleep(0.03)    # past the helper's back-off after overlapping calls
+    prev_on = _rnn.set_helper_enabled(helper != "off")
+    prev_strict = _rnn.set_split_strict(helper == "strict")
+    try:
+        jobs = _rnn.helper_jobs_taken()
+        outs = model.predict(xs[0], verbose=0)
+        taken = _rnn.helper_jobs_taken() - jobs
+    finally:
+        _rnn.set_helper_enabled(prev_on)
+        _rnn.set_split_strict(prev_strict)
+    outs = outs if isinstance(outs, list) else [outs]
+    assert len(outs) == len(ys)
+    for o, y in zip(outs, ys):
+        close(o, y)
+    if helper == "strict":
+        assert taken == 1
+    elif helper == "off":
+        assert taken == 0
+
+
 @pytest.mark.parametrize("name", names("masking"))
 def test_golden_masking(name, kernel_mode):
     case, xs, ws, ys, _ = load(name)
