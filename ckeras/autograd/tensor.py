@@ -150,6 +150,19 @@ def _freeze_key(key):
     return key
 
 
+def _aligned_copy(value, dtype=None):
+    """A C-ordered copy of `value` starting on a 64-byte boundary: the kernels
+    stream weights with whole-cache-line vector loads, and NumPy's allocator
+    only guarantees 16 bytes (a misaligned recurrent kernel made a batch-1
+    LSTM step ~10% slower). Assignments write in place, so it stays aligned."""
+    src = np.asarray(value, dtype=dtype)
+    buf = np.empty(src.nbytes + 64, np.uint8)
+    start = -buf.ctypes.data % 64
+    arr = buf[start:start + src.nbytes].view(src.dtype).reshape(src.shape)
+    arr[...] = src
+    return arr
+
+
 class Variable(Tensor):
     """A mutable, trainable tensor: the weights of layers.
 
@@ -170,8 +183,7 @@ class Variable(Tensor):
     _ids = itertools.count()
 
     def __init__(self, value, dtype=None, name=None, trainable=True, constraint=None):
-        arr = np.array(value, dtype=dtype, copy=True, order="C")  # kernels need C order
-        super().__init__(arr, requires_grad=trainable)
+        super().__init__(_aligned_copy(value, dtype), requires_grad=trainable)
         self.name = name or f"Variable:{next(self._ids)}"
         self.trainable = trainable
         self.constraint = constraint

@@ -62,6 +62,29 @@ def test_variable_defaults_to_floatx():
     assert K.dtype(K.variable([1])) == "float64"
 
 
+def test_variable_storage_is_64_byte_aligned_and_stays_so():
+    """Weights start on a cache line (the kernels' vector loads), whatever
+    the source array's layout, and assignments and updates keep the storage."""
+    src = np.arange(30, dtype=np.float64).reshape(5, 6)[:, 1:].T   # strided source
+    for value, dtype in ((src, None), (src, "float32"), ([[1, 2], [3, 4]], None),
+                         (2.5, None), (np.zeros((0, 3)), None)):
+        v = Variable(value, dtype=dtype)
+        want = np.asarray(value, dtype=dtype)
+        assert v.value.size == 0 or v.value.ctypes.data % 64 == 0
+        assert v.value.flags.c_contiguous
+        assert v.value.dtype == want.dtype and v.value.shape == want.shape
+        np.testing.assert_array_equal(v.value, want)
+    v = Variable(src, dtype="float32")
+    addr = v.value.ctypes.data
+    v.assign(np.ones((5, 5)))
+    v.assign_add(np.ones((5, 5)))
+    assert v.value.ctypes.data == addr and np.all(v.value == 2)
+    from ckeras import layers
+    lstm = layers.LSTM(7)
+    lstm.build((None, 3, 5))
+    assert all(w.value.ctypes.data % 64 == 0 for w in lstm.weights)
+
+
 def test_constant_broadcast_and_reshape():
     c = K.constant(2.0, shape=(2, 3))
     assert c.shape == (2, 3) and c.dtype == np.float32 and np.all(c == 2)
