@@ -38,7 +38,6 @@ void ck_spin_pause(unsigned *spins)
 #endif
 }
 
-
 int ck_helper_enabled(void) { return CK_LOAD(&enabled); }
 
 int ck_helper_set_enabled(int on)

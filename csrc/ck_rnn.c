@@ -89,7 +89,6 @@ static void lstm_pack_panels_f32(size_t F, size_t U, const float *W, const float
                                  const float *b, size_t K, float *P);
 static void lstm_fused_step_f32(size_t K, size_t U, size_t Bp, const float *P,
                                 const float *XH, float *Ct, float *Hn, float *zt);
-static int ck_rnn_avx512(void);
 static void lstm_z64_f32(size_t F, size_t U, size_t ld, size_t gs, const float *xt,
                          const float *W, const float *R, const float *h, const float *b,
                          float *z);

@@ -426,8 +426,9 @@ static CK_S(lstm_cols_) CK_S(lstm_cols_pack_)(size_t F, size_t U, const T *W, co
  * step go to whoever claims them first, so the caller finishes alone if the
  * helper comes late or never. Without the helper (busy, disabled, other
  * calls in flight) lstm_infer_one_ returns 0 and the caller takes the rows
- * path, faster on one thread: its input product is one GEMM. Both run the same code on the same values, so the
- * result does not depend on who computed which step. */
+ * path, faster on one thread: its input product is one GEMM. Both threads
+ * run the same code on the same values, so the result does not depend on
+ * who computed which step. */
 typedef struct {
     ck_job job; /* first: the helper receives a ck_job * */
     size_t T_, F, U, split;
@@ -520,18 +521,20 @@ static int CK_S(lstm_infer_one_)(size_t T_, size_t F, size_t U, const T *x, cons
                                   const uint8_t *mask, int gb, int act, int ract, T *H,
                                   T *h, T *c, T *ws)
 {
+    /* Whole AVX-512 vectors of float on the caller's side. */
+    const size_t split = (U / 2 + 15) / 16 * 16;
     CK_S(lstm_split_) j;
     CK_S(lstm_cols_) lo, hi;
     T *Plo;
     size_t s, claim;
     unsigned spins = 0;
+    if (split >= U || 4 * U * (F + U) < CK_RNN_SPLIT_MIN) return 0;
     memset(&j, 0, sizeof j);
     j.job.run = CK_S(lstm_split_run_);
     j.T_ = T_;
     j.F = F;
     j.U = U;
-    /* Whole AVX-512 vectors of float on the caller's side. */
-    j.split = (U / 2 + 15) / 16 * 16 < U ? (U / 2 + 15) / 16 * 16 : U;
+    j.split = split;
     j.x = x;
     j.W = W;
     j.R = R;
@@ -549,8 +552,7 @@ static int CK_S(lstm_infer_one_)(size_t T_, size_t F, size_t U, const T *x, cons
     j.c = c;
     j.H = H;
     Plo = CK_S(rnn_align64_)(ws + 2 * U);
-    j.Phi = CK_S(rnn_align64_)(Plo + 4 * j.split * (F + U));
-    if (j.split == U || 4 * U * (F + U) < CK_RNN_SPLIT_MIN) return 0;
+    j.Phi = CK_S(rnn_align64_)(Plo + 4 * split * (F + U));
     /* The helper may start on step 0 as soon as it has the job. */
     CK_S(rnn_copy_)(U, h0, ws);
     CK_S(rnn_copy_)(U, c0, c);

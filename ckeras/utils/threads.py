@@ -29,9 +29,9 @@ def set_kernel_threads(n):
     With 2 (the default) an LSTM inference call at batch size 1 shares each
     timestep with a helper thread: each core reads the weights of half the
     units from its own cache, and the call takes about two thirds of the
-    time it takes on one thread. The helper stays out while calls from several threads
-    overlap, so servers that predict from many threads keep their
-    throughput. With 1 every call runs on its caller's thread only.
+    time it takes on one thread. The helper stays out while calls from
+    several threads overlap, so servers that predict from many threads keep
+    their throughput. With 1 every call runs on its caller's thread only.
 
     Args:
         n: a positive integer; values above 2 act as 2.
