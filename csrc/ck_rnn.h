@@ -51,7 +51,8 @@ extern int ck_rnn_fused;
 
 /* Nonzero (tests only): batch-1 LSTM inference that got the helper thread
  * leaves it every step's upper units instead of claiming them when the
- * helper is late, so the two-thread exchange is what runs. */
+ * helper is late, so the two-thread exchange is what runs. Not for use
+ * while kernels run. */
 extern int ck_rnn_split_strict;
 
 /* LSTM inference workspace (see ck_lstm_infer). */

@@ -492,11 +492,14 @@ static void CK_S(lstm_units_)(const CK_S(lstm_split_) *j, size_t s, size_t u0, s
 static void CK_S(lstm_split_run_)(ck_job *job)
 {
     CK_S(lstm_split_) *j = (CK_S(lstm_split_) *)job;
-    CK_S(lstm_cols_) m = j->pack ? CK_S(lstm_cols_pack_)(j->F, j->U, j->W, j->R, j->split,
-                                                         j->U, j->Phi)
-                                 : CK_S(lstm_cols_orig_)(j->U, j->W, j->R, j->split);
+    CK_S(lstm_cols_) m;
     size_t s = 0;
     unsigned spins = 0;
+    /* Come too late to help: leave before copying weights the caller would
+     * wait for. */
+    if (CK_LOAD(&j->hi_claimed) >= j->T_ || CK_LOAD(&j->solo)) return;
+    m = j->pack ? CK_S(lstm_cols_pack_)(j->F, j->U, j->W, j->R, j->split, j->U, j->Phi)
+                : CK_S(lstm_cols_orig_)(j->U, j->W, j->R, j->split);
     while (s < j->T_ && !CK_LOAD(&j->solo)) {
         if (CK_LOAD(&j->lo_done) < s || CK_LOAD(&j->hi_done) < s) {
             ck_spin_pause(&spins);
