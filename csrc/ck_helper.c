@@ -22,14 +22,19 @@ static int enabled = 1;
 static int calls;
 static long taken;
 
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 void ck_spin_pause(unsigned *spins)
 {
     /* After ~50 us of polling the other thread is probably not running:
      * give its core back to the scheduler. */
     if (++*spins < 1024) {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
+        cpu_relax();
         return;
     }
     *spins = 0;
@@ -102,9 +107,7 @@ static void *helper_main(void *arg)
             if ((++polls & 255) == 0
                 && (now_ns() - t0 > CK_IDLE_SPIN_NS || ck_helper_calls() > 1))
                 break;
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#endif
+            cpu_relax();
         }
         if (CK_LOAD(&seq) == seen) {
             pthread_mutex_lock(&lock);

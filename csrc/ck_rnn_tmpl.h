@@ -89,23 +89,23 @@ static int CK_S(rnn_input_grads_)(size_t BT, size_t F, size_t N, const T *x,
 
 /* ------------------------------------------------------------------ LSTM */
 
-/* y[0:N] += h[0:K] R (R row-major K x N, ld N): the batch-1 recurrent
- * product. OpenBLAS sgemm repacks R on every call (4.2 us at 1x128x512);
- * this streams it once, four rows per pass (2.4 us). */
+/* y[0:N] += h[0:K] R (R row-major K x N, rows ldr apart): the batch-1
+ * recurrent product. OpenBLAS sgemm repacks R on every call (4.2 us at
+ * 1x128x512); this streams it once, four rows per pass (2.4 us). */
 CK_TARGET_CLONES
 static void CK_S(rnn_gemv_acc_)(size_t K, size_t N, const T *restrict h,
-                                const T *restrict R, T *restrict y)
+                                const T *restrict R, size_t ldr, T *restrict y)
 {
     size_t k = 0, j;
     for (; k + 4 <= K; k += 4) {
         const T h0 = h[k], h1 = h[k + 1], h2 = h[k + 2], h3 = h[k + 3];
-        const T *r0 = R + k * N, *r1 = r0 + N, *r2 = r1 + N, *r3 = r2 + N;
+        const T *r0 = R + k * ldr, *r1 = r0 + ldr, *r2 = r1 + ldr, *r3 = r2 + ldr;
         for (j = 0; j < N; ++j)
             y[j] += (h0 * r0[j] + h1 * r1[j]) + (h2 * r2[j] + h3 * r3[j]);
     }
     for (; k < K; ++k) {
         const T hk = h[k];
-        const T *r = R + k * N;
+        const T *r = R + k * ldr;
         for (j = 0; j < N; ++j) y[j] += hk * r[j];
     }
 }
@@ -148,7 +148,7 @@ int CK_S(ck_lstm_fwd_)(size_t B, size_t T_, size_t F, size_t U, const T *x,
         const size_t ldp = s ? ldh : U;
         /* Accumulate h_{s-1} R into the timestep-t rows in place (ld = T*4U). */
         if (B == 1)
-            CK_S(rnn_gemv_acc_)(U, G4, hp, R, G + t * G4);
+            CK_S(rnn_gemv_acc_)(U, G4, hp, R, G4, G + t * G4);
         else
             CK_TRY(GEMM(0, 0, B, G4, U, (T)1, hp, ldp, R, G4, (T)1, G + t * G4, ldg));
         for (bi = 0; bi < B; ++bi) {
@@ -335,7 +335,7 @@ static int CK_S(lstm_infer_rows_)(size_t B, size_t T_, size_t F, size_t U, const
     for (s = 0; s < T_; ++s) {
         const size_t t = gb ? T_ - 1 - s : s;
         if (B == 1)
-            CK_S(rnn_gemv_acc_)(U, G4, h, R, G + t * G4);
+            CK_S(rnn_gemv_acc_)(U, G4, h, R, G4, G + t * G4);
         else
             CK_TRY(GEMM(0, 0, B, G4, U, (T)1, h, U, R, G4, (T)1, G + t * G4, ldg));
         for (bi = 0; bi < B; ++bi) {
@@ -350,31 +350,6 @@ static int CK_S(lstm_infer_rows_)(size_t B, size_t T_, size_t F, size_t U, const
             for (bi = 0; bi < B; ++bi) CK_S(rnn_copy_)(U, h + bi * U, H + (bi * T_ + s) * U);
     }
     return CK_OK;
-}
-
-/* z[g*n + j] += sum_k v[k] M[k*ld + g*gs + j] for the four gate blocks of
- * n units: the step product restricted to a range of units. Four rows per
- * pass over z, as in rnn_gemv_acc_. */
-CK_TARGET_CLONES
-static void CK_S(lstm_gemv_units_)(size_t K, size_t n, size_t gs, const T *restrict v,
-                                   const T *restrict M, size_t ld, T *restrict z)
-{
-    size_t k = 0, g, j;
-    for (; k + 4 <= K; k += 4) {
-        const T v0 = v[k], v1 = v[k + 1], v2 = v[k + 2], v3 = v[k + 3];
-        for (g = 0; g < 4; ++g) {
-            const T *r0 = M + k * ld + g * gs, *r1 = r0 + ld, *r2 = r1 + ld, *r3 = r2 + ld;
-            T *zg = z + g * n;
-            for (j = 0; j < n; ++j)
-                zg[j] += (v0 * r0[j] + v1 * r1[j]) + (v2 * r2[j] + v3 * r3[j]);
-        }
-    }
-    for (; k < K; ++k)
-        for (g = 0; g < 4; ++g) {
-            const T vk = v[k], *r = M + k * ld + g * gs;
-            T *zg = z + g * n;
-            for (j = 0; j < n; ++j) zg[j] += vk * r[j];
-        }
 }
 
 /* The kernel and recurrent weights of a range of units [u0, u1): element
@@ -475,8 +450,10 @@ static void CK_S(lstm_units_)(const CK_S(lstm_split_) *j, size_t s, size_t u0, s
                 for (g = 0; g < 4; ++g)
                     for (k = 0; k < n; ++k)
                         z[g * n + k] = j->b != NULL ? j->b[g * U + u + k] : (T)0;
-                CK_S(lstm_gemv_units_)(j->F, n, m->gs, xt, Wu, m->ld, z);
-                CK_S(lstm_gemv_units_)(U, n, m->gs, hp, Ru, m->ld, z);
+                for (g = 0; g < 4; ++g) {
+                    CK_S(rnn_gemv_acc_)(j->F, n, xt, Wu + g * m->gs, m->ld, z + g * n);
+                    CK_S(rnn_gemv_acc_)(U, n, hp, Ru + g * m->gs, m->ld, z + g * n);
+                }
             }
             if (j->act == CK_ACT_TANH && j->ract == CK_ACT_SIGMOID)
                 CK_S(lstm_infer_cell_)(n, z, j->c + u, hn + u);
