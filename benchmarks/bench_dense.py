@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from ckeras._ext import _blas, _dense
-from ckeras.backend import _reference as ref
+from ckeras.kernels.codes import Act
+from ckeras.kernels.reference import dense as ref
 
 CASES = [(1, 128, 128, "tanh"), (32, 128, 128, "tanh"), (256, 784, 512, "relu")]
 IDS = [f"{M}x{K}x{N}-{act}" for M, K, N, act in CASES]
@@ -53,7 +54,7 @@ def _data(M, K, N, act):
     w = (rng.standard_normal((K, N), dtype=np.float32) / np.sqrt(K)).astype(np.float32)
     b = rng.standard_normal(N, dtype=np.float32)
     dy = rng.standard_normal((M, N), dtype=np.float32)
-    code = ref.ACT_CODES[act]
+    code = Act[act.upper()]
     y = _dense.dense_fwd(x, w, b, code)
     return x, w, b, y, dy, code
 

@@ -54,7 +54,7 @@ def ck_mlp_train(batch):
 
 
 def ck_dense_fused(batch):
-    from ckeras.backend._dispatch import kernels
+    from ckeras.kernels import kernels
     k = kernels()
     rng = np.random.default_rng(0)
     x = rng.random((batch, 784), dtype=np.float32)
@@ -64,7 +64,7 @@ def ck_dense_fused(batch):
 
 
 def ck_gemm_only(batch):
-    from ckeras.backend._dispatch import kernels
+    from ckeras.kernels import kernels
     k = kernels()
     rng = np.random.default_rng(0)
     x = rng.random((batch, 784), dtype=np.float32)

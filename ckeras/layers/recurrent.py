@@ -13,12 +13,12 @@ from ckeras import backend as K
 from ckeras.autograd.functions import rnn as _rnn_fn
 from ckeras.autograd.tensor import Tensor
 from ckeras.engine.base_layer import Layer, _call_params
+from ckeras.kernels.codes import RECURRENT_ACTS
 from ckeras.utils.nest import flatten
 
 __all__ = ["RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
            "SimpleRNN", "LSTM", "GRU"]
 
-_KERNEL_CODES = (0, 1, 2, 3, 5)   # linear, relu, sigmoid, tanh, hard_sigmoid
 
 
 def _value(x):
@@ -33,7 +33,7 @@ def _training(training):
 
 def _kernel_code(fn):
     code = activations.fused_code(fn)
-    return code if code in _KERNEL_CODES else None
+    return code if code in RECURRENT_ACTS else None
 
 
 def _state_sizes(cell):

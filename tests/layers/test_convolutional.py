@@ -7,7 +7,7 @@ import pytest
 from ckeras import backend as K
 from ckeras import layers as L
 from ckeras.autograd import Tensor, enable_grad, grad
-from ckeras.backend._dispatch import use_kernels
+from ckeras.kernels import use_kernels
 from ckeras.engine.sequential import Sequential
 
 from conv_golden import conv_cases, conv_golden, load_conv_case

@@ -10,7 +10,7 @@ import pytest
 from ckeras import backend as K
 from ckeras import layers as Lmod
 from ckeras.autograd import Tensor, grad
-from ckeras.backend._dispatch import use_kernels
+from ckeras.kernels import use_kernels
 from ckeras.engine import Input
 from ckeras.engine.functional import Functional
 from ckeras.engine.sequential import Sequential

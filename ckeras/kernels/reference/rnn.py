@@ -1,7 +1,7 @@
 """NumPy references of the recurrent kernels (``ckeras._ext._rnn``).
 
 Same signatures, saved-array layouts and errors as the C twins, so
-``ckeras.backend._dispatch`` can switch between them; also the oracle of the
+``ckeras.kernels`` can switch between them; also the oracle of the
 kernel tests. Conventions (see csrc/ck_rnn.h): x (B,T,F) batch-major; step s
 reads input time t = T-1-s when go_backwards; H and C are in processing
 order, the saved gates G (activated) and HZH in input time order; a masked
@@ -11,59 +11,29 @@ and it returns the gradients on the initial ones.
 """
 import numpy as np
 
-from ckeras.backend._reference import (
-    HARD_SIGMOID, LINEAR, RELU, SIGMOID, TANH, _act, _check_array)
+from ckeras.kernels.checks import check_array, check_recurrent, check_recurrent_act
+from ckeras.kernels.codes import Act
+from ckeras.kernels.reference.act import activate
 
-_CODES = (LINEAR, RELU, SIGMOID, TANH, HARD_SIGMOID)
-
-
-def _code(code, name):
-    code = int(code)
-    if code not in _CODES:
-        raise ValueError(f"{name} must be an elementwise activation code "
-                         f"(linear, relu, sigmoid, tanh, hard_sigmoid), got {code}")
-    return code
+__all__ = ["lstm_fwd", "lstm_bwd", "lstm_infer", "gru_fwd", "gru_bwd", "simple_fwd",
+           "simple_bwd"]
 
 
 def _dact(code, y, d):
-    if code == LINEAR:
+    if code == Act.LINEAR:
         return d
-    if code == RELU:
+    if code == Act.RELU:
         return np.where(y > 0, d, 0).astype(d.dtype)
-    if code == SIGMOID:
+    if code == Act.SIGMOID:
         return d * (y * (1 - y))
-    if code == TANH:
+    if code == Act.TANH:
         return d * (1 - y * y)
     return np.where((y > 0) & (y < 1), d * d.dtype.type(0.2), 0).astype(d.dtype)
 
 
 def _a(code, x):
-    y = _act(code, x)
+    y = activate(code, x)
     return y.astype(x.dtype, copy=False)
-
-
-def check_common(x, W, R, h0, mask, gates, u_shape_hint=None):
-    """Shared argument checks; returns (dtype, B, T, F, U)."""
-    dt = _check_array(x, "x", 3)
-    _check_array(W, "kernel", 2, dt)
-    _check_array(R, "recurrent_kernel", 2, dt)
-    B, T, F = x.shape
-    U = R.shape[0]
-    if W.shape != (F, gates * U):
-        raise ValueError(f"kernel has shape {W.shape}, expected ({F}, {gates * U})")
-    if R.shape != (U, gates * U):
-        raise ValueError(f"recurrent_kernel has shape {R.shape}, expected ({U}, {gates * U})")
-    if T == 0:
-        raise ValueError("the input sequence must have at least one timestep")
-    _check_array(h0, "h0", 2, dt)
-    if h0.shape != (B, U):
-        raise ValueError(f"h0 has shape {h0.shape}, expected ({B}, {U})")
-    if mask is not None:
-        if not isinstance(mask, np.ndarray) or mask.dtype not in (np.bool_, np.uint8):
-            raise ValueError("mask must be a bool or uint8 numpy.ndarray")
-        if mask.shape != (B, T):
-            raise ValueError(f"mask has shape {mask.shape}, expected ({B}, {T})")
-    return dt, B, T, F, U
 
 
 def _steps(T, go_backwards):
@@ -90,13 +60,13 @@ def _hp_aligned(H, h0, go_backwards):
 # ---------------------------------------------------------------- LSTM
 def lstm_fwd(x, W, R, b, h0, c0, mask, go_backwards, act, ract):
     """LSTM over a sequence. Returns (H, C, G)."""
-    act, ract = _code(act, "act"), _code(ract, "ract")
-    dt, B, T, F, U = check_common(x, W, R, h0, mask, 4)
-    _check_array(c0, "c0", 2, dt)
+    act, ract = check_recurrent_act(act, "act"), check_recurrent_act(ract, "ract")
+    dt, B, T, F, U = check_recurrent(x, W, R, h0, mask, 4)
+    check_array(c0, "c0", 2, dt)
     if c0.shape != (B, U):
         raise ValueError(f"c0 has shape {c0.shape}, expected ({B}, {U})")
     if b is not None:
-        _check_array(b, "bias", 1, dt)
+        check_array(b, "bias", 1, dt)
         if b.shape != (4 * U,):
             raise ValueError(f"bias has shape {b.shape}, expected ({4 * U},)")
     G = (x.reshape(B * T, F) @ W).reshape(B, T, 4 * U)
@@ -130,8 +100,8 @@ def lstm_infer(x, W, R, b, h0, c0, mask, go_backwards, act, ract, return_sequenc
 def lstm_bwd(x, W, R, h0, c0, mask, go_backwards, act, ract, G, H, C, dH, dh, dc,
              need_dx=True, need_dW=True, need_dR=True, need_db=True):
     """Returns (dx, dW, dR, db, dh0, dc0); a gradient is None when not needed."""
-    act, ract = _code(act, "act"), _code(ract, "ract")
-    dt, B, T, F, U = check_common(x, W, R, h0, mask, 4)
+    act, ract = check_recurrent_act(act, "act"), check_recurrent_act(ract, "ract")
+    dt, B, T, F, U = check_recurrent(x, W, R, h0, mask, 4)
     dh, dc = dh.astype(dt, copy=True), dc.astype(dt, copy=True)
     dG = np.zeros((B, T, 4 * U), dt)
     for s, t in reversed(_steps(T, go_backwards)):
@@ -177,11 +147,11 @@ def _finish(x, W, dG, H, h0, go_backwards, need_dx, need_dW, need_dR, need_db, d
 # ----------------------------------------------------------------- GRU
 def gru_fwd(x, W, R, b, h0, mask, go_backwards, act, ract, reset_after):
     """GRU over a sequence. Returns (H, G, HZH); HZH is None unless reset_after."""
-    act, ract = _code(act, "act"), _code(ract, "ract")
-    dt, B, T, F, U = check_common(x, W, R, h0, mask, 3)
+    act, ract = check_recurrent_act(act, "act"), check_recurrent_act(ract, "ract")
+    dt, B, T, F, U = check_recurrent(x, W, R, h0, mask, 3)
     ra = bool(reset_after)
     if b is not None:
-        _check_array(b, "bias", 2 if ra else 1, dt)
+        check_array(b, "bias", 2 if ra else 1, dt)
         want = (2, 3 * U) if ra else (3 * U,)
         if b.shape != want:
             raise ValueError(f"bias has shape {b.shape}, expected {want}")
@@ -216,8 +186,8 @@ def gru_fwd(x, W, R, b, h0, mask, go_backwards, act, ract, reset_after):
 def gru_bwd(x, W, R, h0, mask, go_backwards, act, ract, reset_after, G, H, HZH, dH, dh,
             need_dx=True, need_dW=True, need_dR=True, need_db=True):
     """Returns (dx, dW, dR, db, dh0); db is (2,3u) when reset_after."""
-    act, ract = _code(act, "act"), _code(ract, "ract")
-    dt, B, T, F, U = check_common(x, W, R, h0, mask, 3)
+    act, ract = check_recurrent_act(act, "act"), check_recurrent_act(ract, "ract")
+    dt, B, T, F, U = check_recurrent(x, W, R, h0, mask, 3)
     ra = bool(reset_after)
     dh = dh.astype(dt, copy=True)
     dG = np.zeros((B, T, 3 * U), dt)
@@ -271,10 +241,10 @@ def gru_bwd(x, W, R, h0, mask, go_backwards, act, ract, reset_after, G, H, HZH, 
 # ----------------------------------------------------------- SimpleRNN
 def simple_fwd(x, W, R, b, h0, mask, go_backwards, act):
     """SimpleRNN over a sequence. Returns H."""
-    act = _code(act, "act")
-    dt, B, T, F, U = check_common(x, W, R, h0, mask, 1)
+    act = check_recurrent_act(act, "act")
+    dt, B, T, F, U = check_recurrent(x, W, R, h0, mask, 1)
     if b is not None:
-        _check_array(b, "bias", 1, dt)
+        check_array(b, "bias", 1, dt)
         if b.shape != (U,):
             raise ValueError(f"bias has shape {b.shape}, expected ({U},)")
     G = (x.reshape(B * T, F) @ W).reshape(B, T, U)
@@ -292,8 +262,8 @@ def simple_fwd(x, W, R, b, h0, mask, go_backwards, act):
 def simple_bwd(x, W, R, h0, mask, go_backwards, act, H, dH, dh,
                need_dx=True, need_dW=True, need_dR=True, need_db=True):
     """Returns (dx, dW, dR, db, dh0)."""
-    act = _code(act, "act")
-    dt, B, T, F, U = check_common(x, W, R, h0, mask, 1)
+    act = check_recurrent_act(act, "act")
+    dt, B, T, F, U = check_recurrent(x, W, R, h0, mask, 1)
     dh = dh.astype(dt, copy=True)
     dG = np.zeros((B, T, U), dt)
     for s, t in reversed(_steps(T, go_backwards)):
