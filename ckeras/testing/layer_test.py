@@ -17,13 +17,15 @@ It builds and calls the layer eagerly on random (or given) data and checks:
 - the layer rebuilt inside a Sequential model (from `input_shape`) and inside
   a functional Model (plus their config round trips) predicts the same;
 - a float64 layer keeps float64 weights and outputs (and agrees with float32).
+
+`golden_layer_test` runs it on a tf-keras golden case (`ckeras.testing.Golden`)
+and compares the weights and the config with tf-keras'.
 """
 import copy
+import inspect
 import json
-import os
 
 import numpy as np
-import pytest
 
 from ckeras import backend as K
 from ckeras import layers as layers_module
@@ -31,9 +33,10 @@ from ckeras.autograd import Tensor, enable_grad, grad
 from ckeras.engine import Input
 from ckeras.engine.functional import Functional
 from ckeras.engine.sequential import Sequential
+from ckeras.saving.object_registry import custom_object_scope
 
-__all__ = ["layer_test", "assert_shape_compatible", "json_roundtrip", "golden",
-           "load_case", "cases_of", "assert_config_matches", "CASES", "FIXTURES"]
+__all__ = ["layer_test", "golden_layer_test", "assert_config_matches",
+           "assert_shape_compatible", "json_roundtrip"]
 
 
 def _is_multi(input_shape):
@@ -83,8 +86,6 @@ def _assert_outputs_close(expected, actual, what, atol, rtol):
 
 
 def _from_config(cls, config, custom_objects):
-    import inspect
-    from ckeras.saving.object_registry import custom_object_scope
     if "custom_objects" in inspect.signature(cls.from_config).parameters:
         return cls.from_config(config, custom_objects=custom_objects)
     with custom_object_scope(custom_objects):
@@ -347,35 +348,6 @@ def _check_models(layer_cls, config, x, data, multi, sym_shapes, weights, y,
 
 
 # ------------------------------------------------- tf-keras golden fixtures
-FIXTURES = os.path.join(os.path.dirname(__file__), os.pardir, "fixtures", "core")
-
-
-def _cases():
-    path = os.path.join(FIXTURES, "cases.json")
-    if not os.path.exists(path):
-        return {}
-    with open(path) as f:
-        return {c["name"]: c for c in json.load(f)}
-
-
-CASES = _cases()
-
-
-def load_case(name):
-    if name not in CASES:
-        pytest.skip(f"fixture {name} not generated")
-    case = CASES[name]
-    arrays = np.load(os.path.join(FIXTURES, f"{name}.npz"))
-    xs = [arrays[f"x{i}"] for i in range(case["inputs"])]
-    ws = [arrays[f"w{i}"] for i in range(case["weights"])]
-    ys = [arrays["y"]] if "y" in arrays else [arrays[f"y{i}"] for i in range(case["outputs"])]
-    return case, xs, ws, ys
-
-
-def cases_of(*layer_names):
-    return sorted(n for n, c in CASES.items() if c["layer"] in layer_names)
-
-
 def _normalize(value):
     """Config values compared across implementations: nested objects by
     class_name + config (module/registered_name are informational)."""
@@ -402,22 +374,53 @@ def assert_config_matches(ours, theirs, skip=()):
             f"config[{key!r}]: {ours[key]!r} != {theirs[key]!r}"
 
 
-def golden(name, layer_cls, custom_objects=None, **overrides):
-    """Runs the harness on a tf-keras fixture case and checks the config."""
-    case, xs, ws, ys = load_case(name)
-    kwargs = dict(case["kwargs"], **overrides)
+def golden_layer_test(golden_case, layer_cls=None, custom_objects=None, overrides=None,
+                      **harness):
+    """Runs `layer_test` on a tf-keras golden case, then checks the weights and config.
+
+    The harness gets the case's inputs and weights and must reproduce its
+    output (atol = rtol = 1e-5); a fresh layer built on the inputs must then
+    have tf-keras' weight shapes and names and a config with tf-keras' keys
+    and values.
+
+    Args:
+        golden_case: a `GoldenCase` (`Golden(...).load(name)`) whose entry has
+            `layer`, `kwargs`, `output_shapes`, `weight_shapes`,
+            `weight_names` and `config`.
+        layer_cls: the class under test (default: `ckeras.layers.<layer>`).
+        custom_objects: passed to every `from_config`.
+        overrides: constructor arguments replacing the case's `kwargs`
+            (e.g. the Python function of a Lambda case).
+        **harness: more `layer_test` arguments.
+
+    Returns:
+        The output of `layer_test`.
+
+    Example:
+        >>> golden_layer_test(Golden(root, "core").load("dense_relu"), Dense)
+    """
+    case, xs, ws, ys, _ = golden_case
+    if layer_cls is None:
+        layer_cls = getattr(layers_module, case["layer"])
+    kwargs = dict(case["kwargs"], **(overrides or {}))
+    x = xs if len(xs) > 1 else xs[0]
     K.clear_session()
-    y = layer_test(layer_cls, kwargs, input_data=xs if len(xs) > 1 else xs[0],
-                   weights=ws or None, expected_output=ys[0], atol=1e-5, rtol=1e-5,
+    y = layer_test(layer_cls, kwargs, input_data=x, weights=ws or None,
+                   expected_output=ys[0], atol=1e-5, rtol=1e-5,
                    expected_output_shape=tuple(case["output_shapes"][0]),
-                   custom_objects=custom_objects)
+                   custom_objects=custom_objects, **harness)
     K.clear_session()
     layer = layer_cls(**kwargs)
-    layer(xs if len(xs) > 1 else xs[0])
-    if ws:
-        assert [tuple(w.shape) for w in layer.get_weights()] == \
-            [tuple(s) for s in case["weight_shapes"]]
-        assert [w.name for w in layer.weights] == case["weight_names"]
+    layer(x)
+    assert [list(w.shape) for w in layer.get_weights()] == \
+        [list(s) for s in case["weight_shapes"]]
+    theirs = case["weight_names"]
+    assert len(layer.weights) == len(theirs)
+    # tf-keras names the weights of a layer built outside a model without the
+    # layer's scope ('gamma:0'): those compare by the part after the last '/'.
+    ours = [w.name if "/" in t else w.name.split("/")[-1]
+            for w, t in zip(layer.weights, theirs)]
+    assert ours == theirs, f"weight names {ours} != tf-keras {theirs}"
     skip = ("function", "function_type", "module") if layer_cls.__name__ == "Lambda" \
         else ()
     assert_config_matches(layer.get_config(), case["config"], skip=skip)
