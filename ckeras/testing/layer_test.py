@@ -65,7 +65,7 @@ def assert_shape_compatible(expected, actual, what=""):
     """`expected` may contain None (any size); ranks must agree."""
     expected, actual = tuple(expected), tuple(actual)
     assert len(expected) == len(actual), f"{what}: rank of {actual} != {expected}"
-    for e, a in zip(expected, actual):
+    for e, a in zip(expected, actual, strict=True):
         assert e is None or a is None or e == a, f"{what}: shape {actual} != {expected}"
 
 
@@ -80,7 +80,7 @@ def _value(out):
 def _assert_outputs_close(expected, actual, what, atol, rtol):
     expected, actual = _as_list(expected), _as_list(actual)
     assert len(expected) == len(actual), f"{what}: {len(actual)} outputs != {len(expected)}"
-    for e, a in zip(expected, actual):
+    for e, a in zip(expected, actual, strict=True):
         np.testing.assert_allclose(np.asarray(a), np.asarray(e), atol=atol, rtol=rtol,
                                    err_msg=what)
 
@@ -157,7 +157,7 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None,
         out = layer(x, **call_kwargs)
     assert layer.built, f"{layer.name} is not built after a call"
     y = _value(out)
-    for d, o in zip(data, originals):
+    for d, o in zip(data, originals, strict=True):
         np.testing.assert_array_equal(d, o, err_msg=f"{layer.name} modified its input")
 
     if expected_output_dtype is None and float_input:
@@ -169,7 +169,7 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None,
     if expected_output_shape is not None:
         exp_shapes = expected_output_shape if isinstance(expected_output_shape, list) \
             else [expected_output_shape]
-        for e, a in zip(exp_shapes, y):
+        for e, a in zip(exp_shapes, y, strict=True):
             assert_shape_compatible(e, a.shape, f"{layer.name} expected_output_shape")
     if expected_output is not None:
         _assert_outputs_close(expected_output, y, f"{layer.name} expected_output",
@@ -179,15 +179,16 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None,
     concrete = [tuple(d.shape) for d in data]
     computed = layer.compute_output_shape(concrete if multi else concrete[0])
     computed = computed if isinstance(computed, list) else [computed]
-    for c, a in zip(computed, y):
+    for c, a in zip(computed, y, strict=True):
         assert_shape_compatible(c, a.shape, f"{layer.name} compute_output_shape")
 
     # ----------------------------------------------------- symbolic call
-    sym_in = [Input(batch_shape=s, dtype=d.dtype.name) for s, d in zip(sym_shapes, data)]
+    sym_in = [Input(batch_shape=s, dtype=d.dtype.name)
+              for s, d in zip(sym_shapes, data, strict=True)]
     sym_out = layer(sym_in if multi else sym_in[0])
     sym_list = _as_list(sym_out)
     assert len(sym_list) == len(y)
-    for t, a in zip(sym_list, y):
+    for t, a in zip(sym_list, y, strict=True):
         assert_shape_compatible(t.shape, a.shape, f"{layer.name} symbolic shape")
         assert t.shape[0] is None, f"{layer.name}: symbolic batch dim {t.shape}"
         assert np.dtype(t.dtype) == a.dtype, \
@@ -218,7 +219,7 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None,
         else:
             raise AssertionError(f"{layer.name}: set_weights with wrong shapes did not "
                                  "raise")
-        for w, s in zip(layer.get_weights(), saved):
+        for w, s in zip(layer.get_weights(), saved, strict=True):
             np.testing.assert_array_equal(w, s)
 
     # -------------------------------------------------------- config
@@ -305,7 +306,7 @@ def _check_taped(layer, data, multi, y, call_kwargs, randomized, atol, rtol):
         for o in taped[1:]:
             total = total + o.sum()
         grads = grad(total, targets)
-    for t, g in zip(targets, grads):
+    for t, g in zip(targets, grads, strict=True):
         assert g.shape == t.shape, f"{layer.name}: gradient shape {g.shape} != {t.shape}"
         assert np.all(np.isfinite(g)), f"{layer.name}: non-finite gradient"
 
@@ -331,7 +332,8 @@ def _check_models(layer_cls, config, x, data, multi, sym_shapes, weights, y,
         _assert_outputs_close(y, clone.predict(x), "Sequential.from_config", atol, rtol)
 
     # Functional model with a fresh layer.
-    inputs = [Input(batch_shape=s, dtype=d.dtype.name) for s, d in zip(sym_shapes, data)]
+    inputs = [Input(batch_shape=s, dtype=d.dtype.name)
+              for s, d in zip(sym_shapes, data, strict=True)]
     fresh = _from_config(layer_cls, _fresh_config(config, "fn"), custom_objects)
     outputs = fresh(inputs if multi else inputs[0])
     model = Functional(inputs if multi else inputs[0], outputs)
@@ -419,7 +421,7 @@ def golden_layer_test(golden_case, layer_cls=None, custom_objects=None, override
     # tf-keras names the weights of a layer built outside a model without the
     # layer's scope ('gamma:0'): those compare by the part after the last '/'.
     ours = [w.name if "/" in t else w.name.split("/")[-1]
-            for w, t in zip(layer.weights, theirs)]
+            for w, t in zip(layer.weights, theirs, strict=True)]
     assert ours == theirs, f"weight names {ours} != tf-keras {theirs}"
     skip = ("function", "function_type", "module") if layer_cls.__name__ == "Lambda" \
         else ()
