@@ -10,6 +10,9 @@ def pytest_addoption(parser):
     parser.addoption("--results", default=None, metavar="PATH",
                      help="JSON-lines file the benchmark figures are appended to "
                           "(default: benchmarks/results/<date>-<host>.jsonl; 'none' to skip)")
+    parser.addoption("--quick", action="store_true",
+                     help="mark the figures as a smoke run (render.py leaves them out); "
+                          "shorten the run with --benchmark-max-time etc.")
 
 
 def _results(config, module):
@@ -17,7 +20,8 @@ def _results(config, module):
     if not hasattr(config, "_ckeras_results"):
         config._ckeras_results = {}
     if module not in config._ckeras_results:
-        args = types.SimpleNamespace(results=config.getoption("--results"), quick=False)
+        args = types.SimpleNamespace(results=config.getoption("--results"),
+                                     quick=config.getoption("--quick"))
         config._ckeras_results[module] = Results(f"{module} (pytest)", args)
     return config._ckeras_results[module]
 
