@@ -14,11 +14,13 @@ skip_mismatch), `model_from_json` or `model_from_yaml`. Outcome classes:
 * memory: MemoryError, or killed while allocating, under the RLIMIT_AS cap;
 * crash: the child died of a signal or exited without reporting;
 * code-exec: a canary file appeared (payloads create one if executed), or a
-  loaded layer holds a callable from outside ckeras (resolved from the file).
+  loaded layer holds a callable from outside ckeras (resolved from the file);
+* link-followed: a file whose weights were replaced by an HDF5 soft or
+  external link loaded anyway (the link was followed).
 
 The process exits non-zero on crash and code-exec, and on hang/memory of a
-mutator family that is not in KNOWN_OPEN (the open #19 items the "saving"
-worker is fixing; the lead tightens that table as fixes land).
+mutator family that is not in `known.KNOWN_OPEN` (the open #19 items being
+fixed; the lead tightens that table as fixes land).
 """
 import argparse
 import base64
@@ -41,27 +43,12 @@ import zipfile
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-# (outcome, mutator family) -> the open item that explains it. Outcomes of
-# these pairs are counted and reported, not failed. Only hang and memory can
-# be listed: crash and code-exec always fail.
-KNOWN_OPEN = {
-    ("hang", "yaml_alias_bomb"): "#19 item 2 (YAML alias bomb)",
-    ("memory", "yaml_alias_bomb"): "#19 item 2 (YAML alias bomb)",
-    ("hang", "h5_external_link_fifo"): "#19 item 3 (external links followed: FIFO)",
-    ("memory", "h5_huge_dataset"): "#19 item 4 (huge declared datasets read first)",
-    ("hang", "h5_huge_dataset"): "#19 item 4 (huge declared datasets read first)",
-    ("hang", "h5_byte_flip"): "#19 item 5 (libhdf5 spins on corrupted files)",
-    ("hang", "h5_truncate"): "#19 item 5 (libhdf5 spins on corrupted files)",
-    ("hang", "h5_zero_block"): "#19 item 5 (libhdf5 spins on corrupted files)",
-    ("memory", "h5_byte_flip"): "#19 items 4/5 (corrupt headers declaring huge sizes)",
-    ("memory", "h5_zero_block"): "#19 items 4/5 (corrupt headers declaring huge sizes)",
-    # Found by this fuzzer, not in #19: a config may declare layer sizes whose
-    # weights exceed any memory (Dense(units=10**9)); no loader caps them.
-    ("memory", "config_huge_number"): "new: config-declared layer sizes are not capped",
-    ("hang", "config_huge_number"): "new: config-declared layer sizes are not capped",
-}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from known import KNOWN_OPEN  # noqa: E402 - after the thread settings
+
 FAIL_ALWAYS = ("crash", "code-exec")
-OUTCOMES = ("clean", "hang", "memory", "crash", "code-exec")
+OUTCOMES = ("clean", "hang", "memory", "crash", "code-exec", "link-followed")
+LINK_FAMILIES = ("h5_soft_link", "h5_external_link")
 
 
 # ------------------------------------------------------------------ seed models
@@ -173,7 +160,7 @@ def yaml_canary_docs(canary):
         f"a: !!python/object/apply:builtins.eval [\"open('{canary}', 'w')\"]\n",
         "a: !!python/name:os.system ''\n",
         "a: !!python/module:os ''\n",
-        f"a: !!python/object:builtins.object {{state: 1}}\n",
+        "a: !!python/object:builtins.object {state: 1}\n",
         f"? !!python/object/apply:os.system ['touch {canary}']\n: 1\n",
     ]
 
@@ -255,8 +242,8 @@ def mutate_config(config, rng, canary):
         if isinstance(layers, list) and layers:
             layers.insert(rng.randint(0, len(layers)), payload)
             if rng.random() < 0.5:
-                layers[:] = [payload if i == len(layers) // 2 else l
-                             for i, l in enumerate(layers)]
+                layers[:] = [payload if i == len(layers) // 2 else layer
+                             for i, layer in enumerate(layers)]
         else:
             config = payload
     elif family == "config_unknown_class":
@@ -298,8 +285,8 @@ def mutate_yaml(config, rng, canary):
     if family == "yaml_from_config":
         fam, mutated = mutate_config(config, rng, canary)
         if isinstance(mutated, str):
-            return fam, mutated
-        return fam, yaml.safe_dump(mutated)
+            return "yaml_" + fam, mutated
+        return "yaml_" + fam, yaml.safe_dump(mutated)
     if family == "yaml_alias_bomb":
         return family, alias_bomb(levels=rng.choice([6, 8, 9, 10]))
     if family == "yaml_aliases":  # legitimate anchors, reused layer configs
@@ -730,6 +717,8 @@ def _run_forked(case, timeout, memory_bytes, cwd, errlog):
         outcome = "memory"
     elif report.get("foreign"):
         outcome = "code-exec"
+    elif report.get("status") == "loaded" and case["family"] in LINK_FAMILIES:
+        outcome = "link-followed"
     else:
         outcome = "clean"
     return {"outcome": outcome, "seconds": round(elapsed, 3), "report": report}

@@ -268,7 +268,8 @@ def test_affine_wrap_extreme_shifts_orders_0_1(img, order, tx, ty):
 
 @FUZZ
 @given(img=images(max_side=6, low=1.0), order=st.sampled_from(ORDERS),
-       mode=st.sampled_from(MODES), zoom=st.sampled_from([1e-300, 1e-30, 1e-12, 0.0, -1e-12, 1e12, 1e30, 1e300]),
+       mode=st.sampled_from(MODES),
+       zoom=st.sampled_from([1e-300, 1e-30, 1e-12, 0.0, -1e-12, 1e12, 1e30, 1e300]),
        other=st.sampled_from(NON_FINITE + [1.0]))
 def test_affine_degenerate_zoom_stays_in_range(img, order, mode, zoom, other):
     """Zoom near 0 or huge (and NaN/inf in the other axis): bounded output."""

@@ -10,49 +10,13 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from ckeras.preprocessing import sequence as S
+from oracles import keras_pad_model
 
 FUZZ = settings.get_profile("fuzz-active")
 # Known-bug (xfail) properties: no shrinking, the failure is already understood.
 KNOWN_BUG = settings(FUZZ, phases=[Phase.explicit, Phase.generate])
 
 FAST_DTYPES = ["int32", "int64", "float32", "float64"]
-
-
-def keras_pad_model(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre",
-                    value=0.0):
-    """Keras 2 pad_sequences, step by step: lengths, sample shape from the
-    first non-empty row, a (n, maxlen) block filled with `value` by np.full,
-    then each non-empty row truncated, converted with np.asarray and placed."""
-    lengths = [len(s) for s in sequences]
-    sample_shape = ()
-    for s in sequences:
-        if len(s):
-            sample_shape = np.asarray(s).shape[1:]
-            break
-    if maxlen is None:
-        if not lengths:
-            raise ValueError("zero-size array to reduction operation maximum")
-        maxlen = max(lengths)
-    out = np.full((len(sequences), maxlen) + sample_shape, value, dtype=dtype)
-    for idx, s in enumerate(sequences):
-        if not len(s):
-            continue
-        if truncating == "pre":
-            kept = s[-maxlen:]
-        elif truncating == "post":
-            kept = s[:maxlen]
-        else:
-            raise ValueError("bad truncating")
-        kept = np.asarray(kept, dtype=dtype)
-        if kept.shape[1:] != sample_shape:
-            raise ValueError("shape mismatch")
-        if padding == "post":
-            out[idx, :len(kept)] = kept
-        elif padding == "pre":
-            out[idx, -len(kept):] = kept
-        else:
-            raise ValueError("bad padding")
-    return out
 
 
 def outcome(fn, seqs, **kw):

@@ -2,7 +2,6 @@
 elsewhere) on arbitrary Unicode, ASCII and control characters: against the
 library's `_*_reference` functions and a model of Keras' Tokenizer written
 here."""
-import collections
 import hashlib
 import json
 
@@ -12,6 +11,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from ckeras.preprocessing import text as T
+from oracles import KerasTokenizerModel
 
 FUZZ = settings.get_profile("fuzz-active")
 KNOWN_BUG = settings(FUZZ, phases=[Phase.explicit, Phase.generate])
@@ -118,80 +118,6 @@ def test_numpy_int_n_same_as_python_int(text, n, hash_function):
     want = result(T.hashing_trick, text, int(n), hash_function)
     assert got[0] == want[0] and [type(v) for v in got[1]] == [type(v) for v in want[1]]
     assert got == want
-
-
-class KerasTokenizerModel:
-    """Keras 2's Tokenizer, written from its documented algorithm."""
-
-    def __init__(self, num_words=None, filters=T.DEFAULT_FILTERS, lower=True, split=" ",
-                 char_level=False, oov_token=None):
-        self.num_words, self.filters, self.lower, self.split = num_words, filters, lower, split
-        self.char_level, self.oov_token = char_level, oov_token
-        self.word_counts = collections.OrderedDict()
-        self.word_docs = collections.defaultdict(int)
-        self.index_docs = collections.defaultdict(int)
-        self.word_index, self.index_word = {}, {}
-        self.document_count = 0
-
-    def tokens(self, text):
-        if self.char_level or isinstance(text, list):
-            if self.lower:
-                text = [t.lower() for t in text] if isinstance(text, list) else text.lower()
-            return text
-        if self.lower:
-            text = text.lower()
-        text = text.translate(str.maketrans({c: self.split for c in self.filters}))
-        return [w for w in text.split(self.split) if w]
-
-    def fit_on_texts(self, texts):
-        for text in texts:
-            self.document_count += 1
-            seq = self.tokens(text)
-            for w in seq:
-                self.word_counts[w] = self.word_counts.get(w, 0) + 1
-            for w in set(seq):
-                self.word_docs[w] += 1
-        counts = sorted(self.word_counts.items(), key=lambda kv: kv[1], reverse=True)
-        vocab = ([] if self.oov_token is None else [self.oov_token]) + [w for w, _ in counts]
-        self.word_index = dict(zip(vocab, range(1, len(vocab) + 1)))
-        self.index_word = {i: w for w, i in self.word_index.items()}
-        for w, c in self.word_docs.items():
-            self.index_docs[self.word_index[w]] = c
-
-    def texts_to_sequences(self, texts):
-        oov = self.word_index.get(self.oov_token)
-        out = []
-        for text in texts:
-            vect = []
-            for w in self.tokens(text):
-                i = self.word_index.get(w)
-                if i is not None:
-                    if self.num_words and i >= self.num_words:
-                        if oov is not None:
-                            vect.append(oov)
-                    else:
-                        vect.append(i)
-                elif self.oov_token is not None:
-                    vect.append(oov)
-            out.append(vect)
-        return out
-
-    def sequences_to_matrix(self, sequences, mode):
-        width = self.num_words or len(self.word_index) + 1
-        x = np.zeros((len(sequences), width))
-        for i, seq in enumerate(sequences):
-            counts = collections.Counter(j for j in seq if j < width)
-            for j, c in counts.items():
-                if mode == "count":
-                    x[i, j] = c
-                elif mode == "freq":
-                    x[i, j] = c / len(seq)
-                elif mode == "binary":
-                    x[i, j] = 1
-                else:
-                    x[i, j] = (1 + np.log(c)) * np.log(
-                        1 + self.document_count / (1 + self.index_docs.get(j, 0)))
-        return x
 
 
 tok_kwargs = st.fixed_dictionaries({
