@@ -8,6 +8,10 @@ the model-file fuzzer (tests/fuzz/model_files.py).
     python -m tests.fuzz.run --harness rnn --seconds 300 --mutants 0
     python -m tests.fuzz.run --seconds 900 --update-corpus   # grow the seed corpus
 
+Local runs keep what they find in ~/.cache/ckeras-fuzz-corpus/<harness> (read
+again by the next run); the committed corpus (tests/fuzz/corpus/) is read only
+except through --update-corpus.
+
 Harness findings (an uncaught exception, a crash, a timeout or an RSS blow-up)
 are saved as `<artifacts>/crash-*` (or `timeout-*`, `oom-*`); replay one with
 `python tests/fuzz/harnesses/fuzz_NAME.py <file>`. Exit status 1 on any
@@ -51,39 +55,49 @@ def child_env(ccov=None):
     return env
 
 
-def run_harness(name, seconds, runs, seed, artifacts, env, extra_corpus=None, max_len=1024):
-    """One libFuzzer session; returns (ok, executions, seconds, output tail)."""
+def local_corpus(name):
+    """The growing corpus of local runs (outside the repository)."""
+    base = os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache"))
+    path = os.path.join(base, "ckeras-fuzz-corpus", name)
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def run_harness(name, seconds, runs, seed, artifacts, env, writable, max_len=1024):
+    """One libFuzzer session; new inputs go to `writable`, the committed corpus
+    is only read. Returns (ok, executions, seconds, output tail)."""
     script = os.path.join(HARNESS_DIR, f"fuzz_{name}.py")
     corpus = os.path.join(CORPUS_DIR, name)
-    work = tempfile.mkdtemp(prefix=f"ckeras-fuzz-{name}-")
     cmd = [sys.executable, script, f"-seed={seed}", f"-max_len={max_len}", "-timeout=30",
            "-rss_limit_mb=3072", "-print_final_stats=1", f"-artifact_prefix={artifacts}/",
            f"-max_total_time={seconds}"]
     if runs:
         cmd.append(f"-runs={runs}")
-    # New inputs go to the first (scratch) folder; the committed corpus is read only.
-    cmd += [extra_corpus or work] + ([corpus] if os.path.isdir(corpus) else [])
+    cmd += [writable] + ([corpus] if os.path.isdir(corpus) else [])
     start = time.monotonic()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                          errors="replace")
+    log = os.path.join(artifacts, f"{name}.log")
+    with open(log, "w") as fh:  # the whole session, stdout and stderr interleaved
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
     elapsed = time.monotonic() - start
-    out = proc.stderr + proc.stdout
+    with open(log, errors="replace") as fh:
+        out = fh.read()
+    if proc.returncode:
+        out += f"\n(exit status {proc.returncode}; whole log: {log})"
     m = re.search(r"stat::number_of_executed_units:\s*(\d+)", out)
     execs = int(m.group(1)) if m else -1
-    if extra_corpus is None:
-        shutil.rmtree(work, ignore_errors=True)
     return proc.returncode == 0, execs, elapsed, out[-4000:]
 
 
-def merge_corpus(name, new_dir, env):
-    """Keep the inputs of new_dir that add coverage to the committed corpus;
-    returns the number of files added."""
+def update_corpus(name, source):
+    """Add to tests/fuzz/corpus/<name> the inputs of `source` that the committed
+    corpus lacks, judged by the coverage CI sees (Python only), with
+    libFuzzer's set-cover merge: a few dozen small files per harness."""
     corpus = os.path.join(CORPUS_DIR, name)
     os.makedirs(corpus, exist_ok=True)
     before = len(os.listdir(corpus))
     script = os.path.join(HARNESS_DIR, f"fuzz_{name}.py")
-    subprocess.run([sys.executable, script, "-merge=1", corpus, new_dir], cwd=ROOT, env=env,
-                   capture_output=True)
+    subprocess.run([sys.executable, script, "-set_cover_merge=1", corpus, source], cwd=ROOT,
+                   env=child_env(), capture_output=True)
     return len(os.listdir(corpus)) - before
 
 
@@ -98,7 +112,8 @@ def main(argv=None):
     p.add_argument("--ci", action="store_true", help="bounded and seeded (see CI_*)")
     p.add_argument("--artifacts", default=None, help="folder for crash inputs")
     p.add_argument("--update-corpus", action="store_true",
-                   help="merge coverage-adding inputs into tests/fuzz/corpus/")
+                   help="add the inputs of the local corpus (~/.cache/ckeras-fuzz-corpus) "
+                        "that CI's coverage lacks to tests/fuzz/corpus/")
     p.add_argument("--c-coverage", action=argparse.BooleanOptionalAction, default=None,
                    help="guide by the C kernels' coverage too (a GCC-instrumented copy, "
                         "built once into ~/.cache; default: on locally, off with --ci)")
@@ -129,17 +144,19 @@ def main(argv=None):
           + (", C and Python coverage" if ccov else ", Python coverage"), flush=True)
     failed = []
     for name in names:
-        scratch = tempfile.mkdtemp(prefix=f"ckeras-new-{name}-") if args.update_corpus else None
-        ok, execs, secs, tail = run_harness(name, per, runs, seed, artifacts, env, scratch)
+        writable = tempfile.mkdtemp(prefix=f"ckeras-fuzz-{name}-") if args.ci \
+            else local_corpus(name)
+        ok, execs, secs, tail = run_harness(name, per, runs, seed, artifacts, env, writable)
         print(f"  {name:14s} {'ok     ' if ok else 'FINDING'} {execs:>9} executions "
               f"in {secs:6.1f} s", flush=True)
         if not ok:
             failed.append(name)
             print("\n".join("    | " + line for line in tail.splitlines()[-40:]), flush=True)
-        if scratch:
-            added = merge_corpus(name, scratch, env)
-            shutil.rmtree(scratch, ignore_errors=True)
-            print(f"  {name:14s} corpus: {added:+d} inputs", flush=True)
+        if args.update_corpus:
+            print(f"  {name:14s} committed corpus: {update_corpus(name, writable):+d} inputs",
+                  flush=True)
+        if args.ci:
+            shutil.rmtree(writable, ignore_errors=True)
     print(f"harnesses done in {time.monotonic() - t0:.1f} s", flush=True)
     if failed:
         print(f"findings of {', '.join(failed)} saved in {artifacts}/; replay one with "

@@ -8,13 +8,14 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import Phase, given, settings
+from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 
 from ckeras.preprocessing import image as I
 
 FUZZ = settings.get_profile("fuzz-active")
-KNOWN_BUG = settings(FUZZ, phases=[Phase.explicit, Phase.generate])
+KNOWN_BUG = settings(FUZZ, phases=[Phase.explicit, Phase.generate],
+                     report_multiple_bugs=False)
 
 try:
     import scipy.ndimage as ndimage
@@ -131,12 +132,15 @@ def test_affine_orders_0_1_any_layout(img, order, mode, layout, theta, tx, ty, s
     np.testing.assert_array_equal(got, want)
 
 
-@pytest.mark.xfail(strict=True, reason="#19 item 8: spline orders 2-5 refuse non-C-contiguous "
+@pytest.mark.xfail(strict=True, raises=ValueError,
+                   reason="#19 item 8: spline orders 2-5 refuse non-C-contiguous "
                                        "images ('c must be C-contiguous')")
 @KNOWN_BUG
 @given(img=images(), order=st.sampled_from([2, 3, 4, 5]),
        mode=st.sampled_from(MODES), layout=st.sampled_from(["fortran", "strided", "reversed"]),
        theta=st.floats(1, 80))
+@example(img=(np.arange(40, dtype=np.float32).reshape(4, 5, 2), False), order=3, mode="wrap",
+         layout="fortran", theta=10.0)
 def test_affine_spline_orders_any_layout(img, order, mode, layout, theta):
     x, cf = img
     kw = dict(theta=theta, fill_mode=mode, order=order, **axes(cf))
@@ -154,12 +158,15 @@ def test_affine_spline_contiguous_layouts(img, order, mode, layout, theta):
     np.testing.assert_allclose(got, quiet(I.apply_affine_transform, x, **kw), **tolerance(x))
 
 
-@pytest.mark.xfail(strict=True, reason="#19 item 9 class, in preprocessing (the issue lists "
+@pytest.mark.xfail(strict=True, raises=ValueError,
+                   reason="#19 item 9 class, in preprocessing (the issue lists "
                    "models only): apply_affine_transform refuses an unaligned float image "
                    "('x must be aligned and in native byte order') instead of copying it")
 @KNOWN_BUG
 @given(img=images(), order=st.sampled_from([0, 1]), mode=st.sampled_from(MODES),
        theta=st.floats(1, 80))
+@example(img=(np.arange(40, dtype=np.float32).reshape(4, 5, 2), False), order=1,
+         mode="nearest", theta=10.0)
 def test_affine_unaligned_images(img, order, mode, theta):
     x, cf = img
     kw = dict(theta=theta, fill_mode=mode, order=order, **axes(cf))
@@ -167,12 +174,15 @@ def test_affine_unaligned_images(img, order, mode, theta):
     np.testing.assert_allclose(got, quiet(I.apply_affine_transform, x, **kw), **tolerance(x))
 
 
-@pytest.mark.xfail(strict=True, reason="found by tests/fuzz (not in #19): a big-endian float64 "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="found by tests/fuzz (not in #19): a big-endian float64 "
                    "image comes back float32 (precision lost); the docstring says float "
                    "inputs keep their dtype")
 @KNOWN_BUG
 @given(img=images(), order=st.sampled_from(ORDERS), mode=st.sampled_from(MODES),
        theta=st.floats(1, 80))
+@example(img=(np.arange(40, dtype=np.float64).reshape(4, 5, 2) / 7, False), order=1,
+         mode="nearest", theta=10.0)
 def test_affine_big_endian_float64_keeps_precision(img, order, mode, theta):
     x, cf = img
     x = x.astype(np.float64)
@@ -256,11 +266,14 @@ def test_affine_wrap_extreme_shifts_splines(img, order, tx, ty):
     check_bounded(x, order, "wrap", 0.0, cf, tx=tx, ty=ty)
 
 
-@pytest.mark.xfail(strict=True, reason="#19 item 1: wrap-mode coordinate folding overflows "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="#19 item 1: wrap-mode coordinate folding overflows "
                                        "ptrdiff_t for huge shifts (out-of-bounds read)")
 @KNOWN_BUG
 @given(img=images(max_side=6, low=1.0), order=st.sampled_from([0, 1]),
        tx=st.sampled_from([1e30, 1e20, 1e308]), ty=st.sampled_from([1e30, 1e20]))
+@example(img=(np.arange(1, 43, dtype=np.float32).reshape(6, 7, 1), False), order=1, tx=1e30,
+         ty=1e30)  # the issue's repro
 def test_affine_wrap_extreme_shifts_orders_0_1(img, order, tx, ty):
     x, cf = img
     check_bounded(x, order, "wrap", 2.0, cf, tx=tx, ty=ty)

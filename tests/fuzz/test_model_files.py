@@ -73,10 +73,10 @@ def test_lambda_canaries_run_code_only_without_safe_mode(sandbox, index):
 def test_seeded_run_finds_nothing_new():
     """A short seeded run over every seed model and mutator kind: no crash,
     no code execution, hangs and memory blow-ups only of known open items."""
-    summary = MF.run(40, seed=3, timeout=4.0, memory_mb=1024)
-    assert summary["cases"] == 40
-    assert sum(summary["outcomes"].values()) == 40
-    assert summary["outcomes"].get("clean", 0) >= 30
+    summary = MF.run(30, seed=3, timeout=4.0, memory_mb=1024)
+    assert summary["cases"] == 30
+    assert sum(summary["outcomes"].values()) == 30
+    assert summary["outcomes"].get("clean", 0) >= 20
     assert not summary["failing"], MF.format_summary(summary)
     families = set(summary["by_family"])
     assert any(f.startswith("h5_") for f in families)

@@ -113,7 +113,8 @@ def run(test_one_input):
     """atheris.Setup + Fuzz on sys.argv (libFuzzer flags and corpus dirs)."""
     import atheris
     argv = list(sys.argv)
-    if any(a.startswith(("-merge=", "-fork=", "-jobs=", "-minimize_crash=")) for a in argv):
+    if any(a.startswith(("-merge=", "-set_cover_merge=", "-fork=", "-jobs=", "-minimize_crash="))
+           for a in argv):
         argv[0] = _self_command(argv[0])
     atheris.Setup(argv, test_one_input)
     if os.environ.get("CKERAS_FUZZ_CCOV") == "1":
