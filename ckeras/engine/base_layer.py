@@ -11,6 +11,7 @@ from ckeras.engine import naming
 from ckeras.engine.input_spec import assert_input_compatibility
 from ckeras.engine.keras_tensor import KerasTensor
 from ckeras.engine.node import Node
+from ckeras.engine.structure import conform_call_input
 from ckeras.utils.nest import flatten, map_structure
 
 _ALLOWED_KWARGS = {"input_dim", "input_shape", "batch_input_shape", "batch_size",
@@ -276,7 +277,7 @@ class Layer:
             inputs = kwargs.pop("inputs")
         if any(isinstance(t, SymbolicTensor) for t in flatten((inputs, args, kwargs))):
             return self._symbolic_call(inputs, args, kwargs)
-        inputs = map_structure(self._convert_input, inputs)
+        inputs = map_structure(lambda x: conform_call_input(x, self._dtype), inputs)
         shapes = _shapes_of(inputs)
         if not self.built:
             self._maybe_build(shapes)
@@ -307,17 +308,6 @@ class Layer:
     def _activity_penalty(self, output):
         batch = output.shape[0] if np.ndim(output) else 1
         return self.activity_regularizer(output) / max(int(batch), 1)
-
-    def _convert_input(self, x):
-        if isinstance(x, Tensor):
-            if x.dtype.kind == "f" and x.dtype != self._dtype:
-                from ckeras.autograd.functions.elementwise import Cast
-                return Cast.apply(x, dtype=np.dtype(self._dtype))
-            return x
-        x = np.asarray(x)
-        if x.dtype.kind == "f" and x.dtype != self._dtype:
-            x = x.astype(self._dtype)
-        return x
 
     def _maybe_build(self, input_shapes):
         if self.built:

@@ -8,7 +8,7 @@ calls themselves.
 
 import threading
 
-from ckeras.engine import base_layer
+from ckeras.engine import base_layer, structure
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.input_layer import InputLayer
 from ckeras.engine.keras_tensor import KerasTensor
@@ -263,7 +263,7 @@ class Functional(Model):
 
     def _seed(self, inputs, mask):
         """Value and mask stores holding the model inputs."""
-        values = dict(zip(self._input_ids, self._flatten_inputs(inputs)))
+        values = dict(zip(self._input_ids, structure.split_call_inputs(self, inputs)))
         masks = {}
         if mask is not None:
             for key, m in zip(self._input_ids, flatten(mask)):
@@ -281,7 +281,7 @@ class Functional(Model):
             # per thread, since threads may call one model concurrently.
             _last_masks.entry = (self, inputs, mask,
                                  [masks.get(k) for k in self._output_ids])
-        return self._pack_outputs([values[k] for k in self._output_ids])
+        return structure.pack_outputs(self, [values[k] for k in self._output_ids])
 
     def compute_mask(self, inputs, mask=None):
         if not any(getattr(t, "_maybe_masked", False) for t in self.outputs):
@@ -296,25 +296,6 @@ class Functional(Model):
         self._run(values, False, masks)
         out = [masks.get(k) for k in self._output_ids]
         return out[0] if len(out) == 1 else out
-
-    def _flatten_inputs(self, inputs):
-        if isinstance(inputs, dict):
-            names = self._input_keys or self.input_names
-            missing = [n for n in names if n not in inputs]
-            if missing:
-                raise ValueError(f'Model "{self.name}" is missing inputs {missing}; '
-                                 f"received keys {sorted(inputs)}.")
-            return [inputs[n] for n in names]
-        if isinstance(inputs, (list, tuple)):
-            return list(inputs)
-        return [inputs]
-
-    def _pack_outputs(self, outs):
-        if isinstance(self._nested_outputs, dict):
-            return dict(zip(sorted(self._nested_outputs), outs))
-        if isinstance(self._nested_outputs, (list, tuple)):
-            return list(outs)
-        return outs[0]
 
     def _output_spec(self, inputs, args, kwargs):
         shapes = []
