@@ -9,6 +9,7 @@ from ckeras.autograd.function import no_grad
 from ckeras.autograd.tensor import Tensor
 from ckeras.engine import data_adapter, naming, structure
 from ckeras.engine.base_layer import Layer
+from ckeras.engine.call import context as call_context
 from ckeras.engine.training_loop import TrainingMixin
 
 
@@ -110,7 +111,8 @@ class Model(TrainingMixin, Layer):
 
     def _predict_arrays(self, arrays):
         """Runs one batch in inference mode; returns a list of arrays."""
-        out = self.call(arrays if len(arrays) > 1 else arrays[0], training=False)
+        with call_context(False):
+            out = self.call(arrays if len(arrays) > 1 else arrays[0], training=False)
         return [o.value if isinstance(o, Tensor) else np.asarray(o)
                 for o in structure.flatten_outputs(out)]
 

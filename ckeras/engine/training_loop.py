@@ -5,6 +5,7 @@ from ckeras.autograd.function import enable_grad, no_grad
 from ckeras.autograd.tape import grad
 from ckeras.autograd.tensor import Tensor
 from ckeras.engine import compile_utils, data_adapter, structure
+from ckeras.engine.call import context as call_context
 
 
 class TrainingMixin:
@@ -71,7 +72,8 @@ class TrainingMixin:
 
     # ---------------------------------------------------------- one batch
     def _forward(self, x, training):
-        out = self.call(x if len(x) > 1 else x[0], training=training)
+        with call_context(training):
+            out = self.call(x if len(x) > 1 else x[0], training=training)
         return structure.flatten_outputs(out)
 
     def _train_step(self, x, y, sw):
