@@ -415,8 +415,9 @@ class Layer:
 
 
 def _eager_outputs(outputs, out_mask):
-    """The outputs of a call on concrete values, Tensors carrying their masks
-    as `_keras_mask`."""
+    """The outputs of a call on concrete values as eager Tensors (as tf.keras
+    returns EagerTensors), carrying their masks as `_keras_mask`."""
+    outputs = map_structure(lambda o: Tensor(o) if type(o) is np.ndarray else o, outputs)
     if out_mask is not None:
         for o, m in zip(flatten(outputs), flatten(out_mask)):
             if isinstance(o, Tensor):

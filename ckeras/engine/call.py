@@ -10,7 +10,10 @@ Keras rules live here once:
 - the activity regularizer's loss is recorded on every call (tf-keras):
   `layer.losses` then holds the penalties of the last top-level call, for
   training steps and evaluation alike. A layer called several times inside
-  one top-level call (a shared layer) keeps one penalty per call.
+  one top-level call (a shared layer) keeps one penalty per call;
+- Keras' `model(x)` rule: outside a recording context (`enable_grad`, the
+  engine's training step) a call runs the inference path under `no_grad`,
+  so nothing is taped and the inference kernels run.
 """
 import functools
 import inspect
@@ -19,6 +22,7 @@ import threading
 
 import numpy as np
 
+from ckeras.autograd.function import swap_mode
 from ckeras.utils.nest import flatten, map_structure
 
 
@@ -87,17 +91,21 @@ class context:
 
     Entered by `Layer.__call__` and by the engine's own entry points
     (the training and test steps, predict) around a top-level `call`.
-    Resolves `training` (explicit, else the enclosing call's) and opens a
-    new activity-loss generation at the top level.
+    Resolves `training` (explicit, else the enclosing call's), opens a new
+    activity-loss generation at the top level, and applies the `model(x)`
+    rule: outside a recording context the call runs under `no_grad`.
 
     Args:
         training: the call's explicit `training` argument, or None.
+        may_record: False for calls that never record, even inside a
+            recording context (predict).
     """
 
-    __slots__ = ("training", "_state", "_saved")
+    __slots__ = ("training", "_may_record", "_state", "_saved", "_mode")
 
-    def __init__(self, training=None):
+    def __init__(self, training=None, may_record=True):
         self.training = training
+        self._may_record = may_record
 
     def __enter__(self):
         st = self._state = _call_state()
@@ -108,9 +116,14 @@ class context:
             st.generation = next(_generations)
         st.depth += 1
         st.training = self.training
+        # Nothing records, unless the call may and the thread is recording.
+        self._mode = swap_mode(False)
+        if self._mode is True and self._may_record:
+            swap_mode(True)
         return self
 
     def __exit__(self, *exc):
+        swap_mode(self._mode)
         st = self._state
         st.depth, st.training, st.generation = self._saved
         return False

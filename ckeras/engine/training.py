@@ -5,7 +5,6 @@ fit and evaluate in `training_loop.TrainingMixin`.
 """
 import numpy as np
 
-from ckeras.autograd.function import no_grad
 from ckeras.autograd.tensor import Tensor
 from ckeras.engine import data_adapter, naming, structure
 from ckeras.engine.base_layer import Layer
@@ -74,15 +73,14 @@ class Model(TrainingMixin, Layer):
             from ckeras.utils.generic_utils import Progbar
             progbar = Progbar(total)
         chunks = []
-        with no_grad():
-            for i, batch in enumerate(batches):
-                chunks.append(self._predict_arrays(batch))
-                if progbar is not None:
-                    progbar.update(i + 1)
-            if not chunks:
-                if arrays is None:
-                    raise ValueError("predict received no batches from the generator.")
-                chunks.append(self._predict_arrays(arrays))
+        for i, batch in enumerate(batches):
+            chunks.append(self._predict_arrays(batch))
+            if progbar is not None:
+                progbar.update(i + 1)
+        if not chunks:
+            if arrays is None:
+                raise ValueError("predict received no batches from the generator.")
+            chunks.append(self._predict_arrays(arrays))
         outs = [np.concatenate([c[k] for c in chunks], axis=0)
                 for k in range(len(chunks[0]))]
         return structure.pack_outputs(self, outs, unwrap_single=True)
@@ -104,14 +102,13 @@ class Model(TrainingMixin, Layer):
 
     def predict_on_batch(self, x):
         """Returns predictions for a single batch of samples (no batching)."""
-        arrays = structure.flatten_inputs(self, x)
-        with no_grad():
-            outs = self._predict_arrays(arrays)
+        outs = self._predict_arrays(structure.flatten_inputs(self, x))
         return structure.pack_outputs(self, outs, unwrap_single=True)
 
     def _predict_arrays(self, arrays):
-        """Runs one batch in inference mode; returns a list of arrays."""
-        with call_context(False):
+        """Runs one batch in inference mode (never taped); returns a list of
+        arrays."""
+        with call_context(False, may_record=False):
             out = self.call(arrays if len(arrays) > 1 else arrays[0], training=False)
         return [o.value if isinstance(o, Tensor) else np.asarray(o)
                 for o in structure.flatten_outputs(out)]

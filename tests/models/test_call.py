@@ -1,12 +1,106 @@
-"""One way to call a layer (engine/call.py): training and mask propagation, and
-activity regularization, against tf-keras' behaviour."""
+"""One way to call a layer (engine/call.py): the `model(x)` rule, training and
+mask propagation, and activity regularization, against tf-keras' behaviour."""
 import numpy as np
 import pytest
 
+from ckeras import backend as K
 from ckeras import regularizers
+from ckeras.autograd import Tensor, enable_grad, grad, recording
+from ckeras.autograd.functions import rnn as rnn_functions
 from ckeras.engine.base_layer import Layer
 from ckeras.layers import LSTM, Dense, Dropout, Embedding, Input, add
 from ckeras.models import Model, Sequential
+
+
+@pytest.fixture
+def lstm_kernels(monkeypatch):
+    """Counts which LSTM kernel runs: the inference one (no gates saved) or
+    the training one."""
+    calls = {"infer": 0, "train": 0}
+    infer, forward = rnn_functions.LSTMSequence._infer, rnn_functions.LSTMSequence.forward
+
+    def counting_infer(self, *args):
+        calls["infer"] += 1
+        return infer(self, *args)
+
+    def counting_forward(self, *args):
+        if self.needs_input_grad is not None:
+            calls["train"] += 1
+        return forward(self, *args)
+
+    monkeypatch.setattr(rnn_functions.LSTMSequence, "_infer", counting_infer)
+    monkeypatch.setattr(rnn_functions.LSTMSequence, "forward", counting_forward)
+    return calls
+
+
+def _lstm_model():
+    model = Sequential([LSTM(4, input_shape=(5, 3)), Dense(1)])
+    model.compile("sgd", "mse")
+    return model
+
+
+# ------------------------------------------------------------ model(x) rule
+def test_layer_call_on_arrays_outside_recording_records_nothing(rng):
+    layer = Dense(3)
+    out = layer(rng.standard_normal((2, 4)).astype("float32"))
+    assert not recording()
+    assert isinstance(out, Tensor)          # an eager tensor, as tf.keras returns
+    assert not out.requires_grad and out._fn is None
+    inside = None
+    with enable_grad():
+        inside = layer(rng.standard_normal((2, 4)).astype("float32"))
+    assert inside.requires_grad and inside._fn is not None
+
+
+@pytest.mark.parametrize("how", ["layer", "model", "predict", "predict_on_batch",
+                                 "K.function", "evaluate"])
+def test_calls_outside_training_run_the_lstm_inference_kernel(how, rng, lstm_kernels):
+    model = _lstm_model()
+    x = rng.standard_normal((2, 5, 3)).astype("float32")
+    run = {
+        "layer": lambda: model.layers[0](x),
+        "model": lambda: model(x),
+        "predict": lambda: model.predict(x),
+        "predict_on_batch": lambda: model.predict_on_batch(x),
+        "K.function": lambda: K.function([model.input], [model.output])([x]),
+        "evaluate": lambda: model.evaluate(x, np.zeros((2, 1)), verbose=0),
+    }[how]
+    out = run()
+    assert lstm_kernels == {"infer": 1, "train": 0}
+    if how in ("layer", "model"):
+        assert out._fn is None and not out.requires_grad
+
+
+def test_predict_never_records_even_inside_a_recording_context(rng, lstm_kernels):
+    model = _lstm_model()
+    x = rng.standard_normal((2, 5, 3)).astype("float32")
+    with enable_grad():
+        out = model.predict(x)
+    assert type(out) is np.ndarray
+    assert lstm_kernels == {"infer": 1, "train": 0}
+
+
+def test_training_step_records_and_uses_the_training_kernel(rng, lstm_kernels):
+    model = _lstm_model()
+    x = rng.standard_normal((2, 5, 3)).astype("float32")
+    before = model.get_weights()
+    model.train_on_batch(x, np.ones((2, 1)))
+    assert lstm_kernels == {"infer": 0, "train": 1}
+    assert all(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+def test_model_call_inside_a_recording_context_gives_exact_gradients(rng):
+    K.set_floatx("float64")
+    inp = Input(shape=(4,))
+    dense = Dense(2)
+    model = Model(inp, dense(inp))
+    x = rng.standard_normal((3, 4))
+    with enable_grad():
+        loss = K.sum(model(x))
+    g_kernel, g_bias = grad(loss, [dense.kernel, dense.bias])
+    # d sum(x W + b) / dW = column sums of x, broadcast over the units
+    np.testing.assert_allclose(g_kernel, np.repeat(x.sum(0)[:, None], 2, axis=1), rtol=1e-12)
+    np.testing.assert_allclose(g_bias, [3.0, 3.0])
 
 
 # -------------------------------------------------------- training and masks
