@@ -4,8 +4,10 @@ User data maps onto a model's inputs as a dict (by the keys of a model built
 from a dict of Inputs, else by input layer name), a list/tuple with one
 entry per input, or a single array; targets and sample weights map onto the
 outputs the same way, by output name. Input arrays get the trailing axis of
-size 1 an input expects and the input's dtype. Outputs are packed back into
-the structure the model was built with. `predict`, `fit`, `evaluate`,
+size 1 an input expects, the input's dtype, and an aligned copy when they
+are not aligned (the C kernels read whole aligned elements; big-endian
+input is converted by the same cast). Outputs are packed back into the
+structure the model was built with. `predict`, `fit`, `evaluate`,
 generator batches and `Functional.call` all use these functions.
 """
 import warnings
@@ -17,13 +19,16 @@ from ckeras.autograd.tensor import Tensor
 
 
 def as_array(value):
-    """`value` as an ndarray (a Tensor gives its value)."""
-    return value.value if isinstance(value, Tensor) else np.asarray(value)
+    """`value` as an ndarray the kernels accept (a Tensor gives its value;
+    an unaligned array, e.g. a `np.frombuffer` view at an odd offset, is
+    copied)."""
+    a = value.value if isinstance(value, Tensor) else np.asarray(value)
+    return a if a.flags.aligned else a.copy()
 
 
 def conform_call_input(x, dtype):
     """One input of a layer call on concrete values: floats in the layer's
-    `dtype` (Tensors through a taped cast)."""
+    `dtype` (Tensors through a taped cast), arrays aligned."""
     if isinstance(x, Tensor):
         if x.dtype.kind == "f" and x.dtype != dtype:
             return Cast.apply(x, dtype=np.dtype(dtype))
@@ -31,7 +36,7 @@ def conform_call_input(x, dtype):
     x = np.asarray(x)
     if x.dtype.kind == "f" and x.dtype != dtype:
         return x.astype(dtype)
-    return x
+    return x if x.flags.aligned else x.copy()
 
 
 # ------------------------------------------------------------------ inputs
@@ -78,7 +83,7 @@ def _fits(x, spec):
     """Whether `x` needs no conversion for the input `spec` (the fast path of
     batch-1 predict: a plain loop, no generator)."""
     shape = spec.shape
-    if x.ndim != len(shape) or x.dtype != spec.dtype:
+    if x.ndim != len(shape) or x.dtype != spec.dtype or not x.flags.aligned:
         return False
     for d, s in zip(shape[1:], x.shape[1:]):
         if d is not None and d != s:
@@ -105,7 +110,8 @@ def _conform(model, i, value, spec):
         raise ValueError(
             f'Input {i} of layer "{model.name}" is incompatible with the layer: '
             f"expected shape={shape}, found shape={a.shape}")
-    return _cast(a, spec.dtype)
+    a = _cast(a, spec.dtype)
+    return a if a.flags.aligned else a.copy()
 
 
 def flatten_inputs(model, x):

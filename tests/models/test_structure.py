@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ckeras import backend as K
-from ckeras.layers import Dense, Embedding, Input
+from ckeras.layers import LSTM, Dense, Embedding, Input
 from ckeras.models import Model, Sequential
 from ckeras.utils import Sequence
 
@@ -99,3 +99,38 @@ def test_generator_batches_follow_the_same_rules_as_arrays(rng):
     np.testing.assert_allclose(model.predict(_Batches(x, y)), model.predict(x), rtol=1e-6)
     np.testing.assert_allclose(model.evaluate(_Batches(x, y), verbose=0),
                                model.evaluate(x, y, batch_size=2, verbose=0), rtol=1e-6)
+
+
+# ---------------------------------------------------------- unaligned input
+def _unaligned(a):
+    """A copy of `a` one byte into a buffer: not aligned."""
+    buf = np.empty(a.nbytes + 1, np.uint8)
+    out = buf[1:].view(a.dtype).reshape(a.shape)
+    out[...] = a
+    assert not out.flags.aligned
+    return out
+
+
+def test_unaligned_arrays_work_everywhere(rng):
+    model = Sequential([LSTM(3, input_shape=(4, 2)), Dense(1)])
+    model.compile("sgd", "mse")
+    x = rng.standard_normal((6, 4, 2)).astype("float32")
+    y = rng.standard_normal((6, 1)).astype("float32")
+    ux, uy = _unaligned(x), _unaligned(y)
+    np.testing.assert_allclose(model.predict(ux), model.predict(x), rtol=1e-6)
+    np.testing.assert_allclose(model.predict_on_batch(ux), model.predict(x), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(model(ux)), model.predict(x), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(model.layers[0](ux)),
+                               np.asarray(model.layers[0](x)), rtol=1e-6)
+    np.testing.assert_allclose(model.evaluate(ux, uy, verbose=0),
+                               model.evaluate(x, y, verbose=0), rtol=1e-6)
+    twin = Sequential([LSTM(3, input_shape=(4, 2)), Dense(1)])
+    twin.set_weights(model.get_weights())
+    twin.compile("sgd", "mse")
+    before = model.get_weights()
+    model.fit(ux, uy, batch_size=3, epochs=2, shuffle=False, verbose=0)
+    twin.fit(x, y, batch_size=3, epochs=2, shuffle=False, verbose=0)
+    for a, b, c in zip(model.get_weights(), twin.get_weights(), before):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+        assert not np.array_equal(a, c)
+    model.train_on_batch(ux, uy)
