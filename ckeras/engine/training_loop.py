@@ -235,7 +235,7 @@ class TrainingMixin:
                     break
             epoch_logs = self._logs()
             if val is not None and self._should_validate(epoch, validation_freq):
-                val_logs = self._run_evaluation(val)
+                val_logs = self._run_evaluation(val, cbs)
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:

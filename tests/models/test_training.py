@@ -467,3 +467,45 @@ def test_k_set_value_on_optimizer_lr():
     assert K.get_value(model.optimizer.lr) == pytest.approx(0.05)
     model.optimizer.learning_rate = 0.2
     assert float(model.optimizer.lr) == pytest.approx(0.2)
+
+class _HookRecorder(callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.events = []
+
+    def __getattribute__(self, name):
+        if name.startswith("on_"):
+            events = object.__getattribute__(self, "events")
+
+            def record(*args, **kwargs):
+                logs = args[-1] if args and isinstance(args[-1], dict) else kwargs.get("logs")
+                index = [a for a in args if isinstance(a, int)]
+                events.append((name, index[0] if index else None, sorted(logs or ())))
+            return record
+        return object.__getattribute__(self, name)
+
+
+def _epoch_events(epoch, keys):
+    val = keys + ["val_" + k for k in keys]
+    return ([("on_epoch_begin", epoch, [])]
+            + [e for b in (0, 1) for e in (("on_train_batch_begin", b, []),
+                                           ("on_train_batch_end", b, keys))]
+            + [("on_test_begin", None, [])]
+            + [e for b in (0, 1) for e in (("on_test_batch_begin", b, []),
+                                           ("on_test_batch_end", b, keys))]
+            + [("on_test_end", None, keys), ("on_epoch_end", epoch, val)])
+
+
+def test_fit_with_validation_calls_the_test_hooks_in_tf_keras_order():
+    model = Sequential([Dense(1, input_shape=(1,))])
+    model.compile("sgd", "mse", metrics=["mae"])
+    rec = _HookRecorder()
+    model.fit(np.ones((4, 1)), np.ones((4, 1)), batch_size=2, epochs=2, verbose=0,
+              validation_data=(np.ones((3, 1)), np.ones((3, 1))), callbacks=[rec])
+    keys = ["loss", "mae"]
+    # the sequence tf-keras 2.21 records for the same fit
+    expected = ([("on_train_begin", None, [])] + _epoch_events(0, keys)
+                + _epoch_events(1, keys)
+                + [("on_train_end", None, keys + ["val_loss", "val_mae"])])
+    assert rec.events == expected
+
