@@ -115,13 +115,18 @@ class TrainingMixin:
 
     # -------------------------------------------------------------- data
     def _targets(self, y, sample_weight, class_weight=None):
-        """Targets and sample weights as lists of arrays, one per output."""
+        """Targets and sample weights as lists of arrays, one per output,
+        checked against the output shapes before anything runs."""
         names = self.output_names
         y_arrays = structure.flatten_targets(y, names, "y")
-        if y_arrays is not None and len(y_arrays) != len(names):
-            raise ValueError(
-                f"The model has {len(names)} output(s) but received {len(y_arrays)} "
-                "target array(s).")
+        if y_arrays is not None:
+            if len(y_arrays) != len(names):
+                raise ValueError(
+                    f"The model has {len(names)} output(s) but received {len(y_arrays)} "
+                    "target array(s).")
+            outputs = getattr(self, "outputs", None)
+            if outputs:
+                self.compiled_loss.check_targets(y_arrays, [t.shape for t in outputs])
         sw = None
         if sample_weight is not None:
             sw = structure.flatten_targets(sample_weight, names, "sample_weight")
