@@ -12,7 +12,8 @@ from ckeras import activations, constraints, initializers, regularizers
 from ckeras import backend as K
 from ckeras.autograd.functions import rnn as _rnn_fn
 from ckeras.autograd.tensor import Tensor
-from ckeras.engine.base_layer import Layer, _call_params
+from ckeras.engine.base_layer import Layer
+from ckeras.engine.call import signature
 from ckeras.kernels.codes import RECURRENT_ACTS
 from ckeras.utils.nest import flatten
 
@@ -477,8 +478,7 @@ def _prefix_weights(cell, prefix):
 
 
 def _cell_step(cell, x, states, training):
-    accepts_training, _ = _call_params(type(cell).call)
-    kwargs = {"training": training} if accepts_training else {}
+    kwargs = {"training": training} if signature(type(cell)).training else {}
     # States go in as a list, also for a single-state cell (as tf-keras does).
     out, new = cell.call(x, states, **kwargs)
     if not isinstance(new, (list, tuple)):

@@ -11,7 +11,7 @@ import pytest
 
 from ckeras import backend as K
 from ckeras import layers as Lmod
-from ckeras.autograd import Tensor, grad
+from ckeras.autograd import Tensor, enable_grad, grad
 from ckeras.kernels import use_kernels
 from ckeras.engine import Input
 from ckeras.engine.functional import Functional
@@ -184,25 +184,27 @@ def test_gradients_through_the_merge(mode, seq, kernel_mode):
                           dtype="float64")
     layer(x)
     xt = Tensor(x, requires_grad=True)
-    out = layer(xt, mask=mask)
+    with enable_grad():   # layer calls record only in a recording context
+        out = layer(xt, mask=mask)
     outs = out if isinstance(out, list) else [out]
     G = [np.cos(np.arange(o.size, dtype=np.float64)).reshape(o.shape) for o in outs]
     wrt = [xt] + layer.trainable_weights
     g_layer = grad(outs, wrt, grad_outputs=G)
 
     xt2 = Tensor(x, requires_grad=True)
-    f = layer.forward_layer(xt2, mask=mask)
-    b = layer.backward_layer(xt2, mask=mask)
-    if seq:
-        b = K.reverse(b, 1)
-    if mode == "concat":
-        ref = [K.concatenate([f, b], -1)]
-    elif mode == "mul":
-        ref = [f * b]
-    elif mode == "ave":
-        ref = [(f + b) * 0.5]
-    else:
-        ref = [f, b]
+    with enable_grad():
+        f = layer.forward_layer(xt2, mask=mask)
+        b = layer.backward_layer(xt2, mask=mask)
+        if seq:
+            b = K.reverse(b, 1)
+        if mode == "concat":
+            ref = [K.concatenate([f, b], -1)]
+        elif mode == "mul":
+            ref = [f * b]
+        elif mode == "ave":
+            ref = [(f + b) * 0.5]
+        else:
+            ref = [f, b]
     for o, r in zip(outs, ref):
         np.testing.assert_allclose(np.asarray(o.value), np.asarray(r.value), rtol=1e-12)
     g_ref = grad(ref, [xt2] + layer.trainable_weights, grad_outputs=G)
