@@ -23,7 +23,7 @@ MODULES = {
     "_sequence": ["ck_sequence.c"],
     "_conv": ["ck_conv.c", "ck_act.c", "ck_blas.c"],
     "_image": ["ck_image.c"],
-    "_rnn": ["ck_rnn.c", "ck_helper.c", "ck_act.c", "ck_blas.c"],
+    "_rnn": ["ck_rnn.c", "ck_rnn_avx512.c", "ck_helper.c", "ck_act.c", "ck_blas.c"],
     "_bidirectional": ["ck_bidirectional.c"],
 }
 

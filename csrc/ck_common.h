@@ -35,6 +35,13 @@ enum {
 #define CK_TARGET_CLONES
 #endif
 
+/* Return the status of a call that failed. */
+#define CK_TRY(call)                   \
+    do {                               \
+        const int ck_st_ = (call);     \
+        if (ck_st_ != CK_OK) return ck_st_; \
+    } while (0)
+
 #if defined(__GNUC__) || defined(__clang__)
 #define CK_INLINE static __inline__ __attribute__((always_inline))
 #else
