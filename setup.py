@@ -14,16 +14,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CSRC = "csrc"
 
 # Module -> the csrc/*.c it compiles in. A module that calls ck_gemm_* (even
-# through another kernel) needs ck_blas.c and must call attach_blas() at import.
+# through another kernel) needs ck_blas.c and must call attach_blas() at
+# import; one whose kernels use the helper thread needs ck_threads.c and
+# must call attach_threads() (one BLAS table and one helper per process).
 MODULES = {
     "_blas": ["ck_blas.c"],
+    "_threads": ["ck_threads.c"],
     "_act": ["ck_act.c"],
     "_dense": ["ck_dense.c", "ck_act.c", "ck_blas.c"],
     "_text": ["ck_text.c"],
-    "_sequence": ["ck_sequence.c"],
+    "_sequence": ["ck_sequence.c", "ck_threads.c"],
     "_conv": ["ck_conv.c", "ck_act.c", "ck_blas.c"],
     "_image": ["ck_image.c"],
-    "_rnn": ["ck_rnn.c", "ck_rnn_avx512.c", "ck_helper.c", "ck_act.c", "ck_blas.c"],
+    "_rnn": ["ck_rnn.c", "ck_rnn_avx512.c", "ck_threads.c", "ck_act.c", "ck_blas.c"],
     "_bidirectional": ["ck_bidirectional.c"],
 }
 
@@ -34,7 +37,7 @@ MODULES = {
 # -std=c99 also makes -ffp-contract=off the default, so the SSE2 and the
 # AVX2/AVX-512 clones round identically. Hidden visibility keeps the ck_*
 # symbols of one module from interposing on another's copy.
-# -pthread: the padding and LSTM kernels start helper threads; glibc before 2.34
+# -pthread: the padding and LSTM kernels share work with a helper thread; glibc before 2.34
 # (manylinux2014's 2.17) keeps pthread_create in libpthread.
 if os.name == "nt":
     COMPILE_ARGS = ["/O2", "/fp:precise"]

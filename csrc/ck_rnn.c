@@ -9,8 +9,8 @@
 
 #include "ck_act.h"
 #include "ck_blas.h"
-#include "ck_helper.h"
 #include "ck_rnn_avx512.h"
+#include "ck_threads.h"
 #include "ck_tmpl.h"
 
 /* Elementwise activations only: softmax has no per-unit meaning in a gate. */

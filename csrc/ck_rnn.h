@@ -30,7 +30,7 @@
  * for float on AVX-512 CPUs fused product-and-cell tiles (see ck_rnn_fused);
  * fast from B ~ 16. Otherwise the training kernel's batch-major rows, or at
  * B = 1 a step split by units between the caller and the helper thread of
- * ck_helper.h (the caller does it all when the helper is busy or disabled).
+ * ck_threads.h (the caller does it all when the helper is busy or disabled).
  * Results equal ck_lstm_fwd's up to summation order.
  */
 #ifndef CK_RNN_H

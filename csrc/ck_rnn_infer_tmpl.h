@@ -176,16 +176,16 @@ static int CK_S(lstm_infer)(size_t B, size_t T, size_t F, size_t U, const real *
 }
 
 /* Counted in flight so that concurrent calls from several threads leave
- * the helper thread alone (see ck_helper.h). */
+ * the helper thread alone (see ck_threads.h). */
 int CK_S(ck_lstm_infer)(size_t B, size_t T, size_t F, size_t U, const real *x,
                         const real *W, const real *R, const real *b, const real *h0,
                         const real *c0, const uint8_t *mask, int gb, int act, int ract,
                         int transposed, real *H, real *h, real *c, real *ws)
 {
     int st;
-    ck_helper_enter();
+    ck_threads_enter();
     st = CK_S(lstm_infer)(B, T, F, U, x, W, R, b, h0, c0, mask, gb, act, ract,
                           transposed, H, h, c, ws);
-    ck_helper_leave();
+    ck_threads_leave();
     return st;
 }

@@ -42,7 +42,7 @@ static CK_S(lstm_cols) CK_S(lstm_cols_pack)(size_t F, size_t U, const real *W,
 }
 
 /* Batch-1 inference, split by units between the caller and the helper
- * thread (ck_helper.h). At one row the step is a matrix-vector product
+ * thread (ck_threads.h). At one row the step is a matrix-vector product
  * bound by reading [W;R] from L2 (~2.4 us a step for 128 units on one core,
  * measured); with each core reading the gate columns of half the units from
  * its own L2 the step takes about half as long, and the only exchange is h.
@@ -50,7 +50,7 @@ static CK_S(lstm_cols) CK_S(lstm_cols_pack)(size_t F, size_t U, const real *W,
  * units. The caller always runs units [0, split); units [split, U) of each
  * step go to whoever claims them first, so the caller finishes alone if the
  * helper comes late or never. Without the helper (busy, disabled, other
- * calls in flight) lstm_infer_one_ returns 0 and the caller takes the rows
+ * calls in flight) lstm_infer_one returns 0 and the caller takes the rows
  * path, faster on one thread: its input product is one GEMM. Both threads
  * run the same code on the same values, so the result does not depend on
  * who computed which step. */
@@ -182,7 +182,7 @@ static int CK_S(lstm_infer_one)(size_t T, size_t F, size_t U, const real *x, con
     /* The helper may start on step 0 as soon as it has the job. */
     CK_S(rnn_copy)(U, h0, ws);
     CK_S(rnn_copy)(U, c0, c);
-    if (!ck_helper_start(&j.job)) return 0;
+    if (!ck_threads_start(&j.job)) return 0;
     lo = j.pack ? CK_S(lstm_cols_pack)(F, U, W, R, 0, j.split, Plo)
                 : CK_S(lstm_cols_orig)(U, W, R, 0);
     /* Upper units this thread claims (the helper is late): from the
@@ -193,7 +193,7 @@ static int CK_S(lstm_infer_one)(size_t T, size_t F, size_t U, const real *x, con
         CK_S(lstm_units)(&j, s, 0, j.split, &lo);
         CK_STORE(&j.lo_done, s + 1);
         if (j.strict) continue;
-        if (!j.solo && ck_helper_calls() > 1) CK_STORE(&j.solo, 1);
+        if (!j.solo && ck_threads_calls() > 1) CK_STORE(&j.solo, 1);
         claim = s;
         if (CK_CAS(&j.hi_claimed, &claim, s + 1)) {
             CK_S(lstm_units)(&j, s, j.split, U, &hi);
@@ -201,7 +201,7 @@ static int CK_S(lstm_infer_one)(size_t T, size_t F, size_t U, const real *x, con
         }
     }
     while (CK_LOAD(&j.hi_done) < T) ck_spin_pause(&spins);
-    ck_helper_finish();
+    ck_threads_finish();
     CK_S(rnn_copy)(U, ws + (T & 1) * U, h);
     return 1;
 }

@@ -14,11 +14,13 @@ from libc.stdint cimport uint8_t
 from ckeras._ext._checks cimport check_array, check_status, data_or_null, empty
 from ckeras._ext.ck_blas cimport attach_blas
 from ckeras._ext.ck_rnn cimport *
+from ckeras._ext.ck_threads cimport attach_threads
 
 from ckeras.backend._reference_rnn import check_common, _code
 
 cnp.import_array()
 attach_blas()
+attach_threads()
 
 
 _scratch = threading.local()
@@ -129,17 +131,6 @@ def set_fused_steps(bint on):
     return prev
 
 
-def set_helper_enabled(bint on):
-    """Whether kernels may share a call's work with the helper thread (see
-    ck_helper.h). Returns the previous setting."""
-    return bool(ck_helper_set_enabled(1 if on else 0))
-
-
-def helper_enabled():
-    """Whether kernels may use the helper thread."""
-    return bool(ck_helper_enabled())
-
-
 def set_split_strict(bint on):
     """Tests: batch-1 LSTM inference leaves every step's upper units to the
     helper once it has the helper (see ck_rnn.h). Returns the previous
@@ -148,11 +139,6 @@ def set_split_strict(bint on):
     prev = bool(ck_rnn_split_strict)
     ck_rnn_split_strict = 1 if on else 0
     return prev
-
-
-def helper_jobs_taken():
-    """How many jobs the helper thread has taken part in (tests)."""
-    return ck_helper_jobs_taken()
 
 
 def lstm_infer(x, W, R, b, h0, c0, mask, go_backwards, int act, int ract,

@@ -79,8 +79,3 @@ cdef extern from "ck_rnn.h" nogil:
                           const double *H, const double *dH, double *dh, double *dx,
                           double *dW, double *dR, double *db, double *ws)
 
-
-cdef extern from "ck_helper.h" nogil:
-    int ck_helper_set_enabled(int on)
-    int ck_helper_enabled()
-    long ck_helper_jobs_taken()

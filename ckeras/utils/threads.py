@@ -29,7 +29,8 @@ def set_kernel_threads(n):
     With 2 (the default) an LSTM inference call at batch size 1 shares each
     timestep with a helper thread: each core reads the weights of half the
     units from its own cache, and the call takes about two thirds of the
-    time it takes on one thread. The helper stays out while calls from
+    time it takes on one thread; `pad_sequences` shares the conversion of
+    large inputs with the same helper. The helper stays out while calls from
     several threads overlap, so servers that predict from many threads keep
     their throughput. After a call the helper polls for the next one for
     about 0.3 ms (so back-to-back calls find it awake), then sleeps. With 1
@@ -45,11 +46,11 @@ def set_kernel_threads(n):
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"`n` must be a positive integer, received {n!r}")
-    from ckeras._ext import _rnn
-    _rnn.set_helper_enabled(n >= 2)
+    from ckeras._ext import _threads
+    _threads.set_helper_enabled(n >= 2)
 
 
 def get_kernel_threads():
     """Returns how many threads one kernel call may use (1 or 2)."""
-    from ckeras._ext import _rnn
-    return 2 if _rnn.helper_enabled() else 1
+    from ckeras._ext import _threads
+    return 2 if _threads.helper_enabled() else 1

@@ -9,6 +9,7 @@ from ckeras.backend import _reference_rnn as ref
 from ckeras.backend._reference import HARD_SIGMOID, LINEAR, RELU, SIGMOID, TANH
 
 rnn = pytest.importorskip("ckeras._ext._rnn")
+threads = pytest.importorskip("ckeras._ext._threads")
 
 SHAPES = [  # B, T, F, U
     (3, 5, 4, 6),
@@ -313,10 +314,10 @@ def helper_mode(request):
     all, so the exchange between the threads is what runs."""
     import time
     time.sleep(0.03)   # past the helper's back-off after overlapping calls
-    prev_on = rnn.set_helper_enabled(request.param != "off")
+    prev_on = threads.set_helper_enabled(request.param != "off")
     prev_strict = rnn.set_split_strict(request.param == "strict")
     yield request.param
-    rnn.set_helper_enabled(prev_on)
+    threads.set_helper_enabled(prev_on)
     rnn.set_split_strict(prev_strict)
 
 
@@ -336,7 +337,7 @@ def test_lstm_infer_batch1_split_matches_reference(shape, mk, bias, seq, dtype, 
     b = b if bias else None
     mask = _mask(rng, 1, T, mk)
     tol = 2e-5 if dtype == np.float32 else 1e-11
-    jobs = rnn.helper_jobs_taken()
+    jobs = threads.helper_jobs_taken()
     calls = 0
     for act, ract in ACTS:
         for gb in (False, True):
@@ -351,7 +352,7 @@ def test_lstm_infer_batch1_split_matches_reference(shape, mk, bias, seq, dtype, 
                 assert Hc is None
             np.testing.assert_allclose(hc, Hr[:, -1], rtol=tol, atol=tol * scale)
             np.testing.assert_allclose(cc, Cr[:, -1], rtol=tol, atol=tol * scale)
-    taken = rnn.helper_jobs_taken() - jobs
+    taken = threads.helper_jobs_taken() - jobs
     if helper_mode == "off" or not _splits(T, F, U):
         assert taken == 0
     elif helper_mode == "strict":
@@ -409,11 +410,11 @@ def test_lstm_infer_batch1_helper_after_fork():
             import signal
             signal.alarm(20)
             rnn.set_split_strict(True)
-            jobs = rnn.helper_jobs_taken()
+            jobs = threads.helper_jobs_taken()
             got = rnn.lstm_infer(x, W, R, b, h0, c0, None, False, TANH, SIGMOID, True,
                                  False)[0]
             ok = np.allclose(got, want, rtol=2e-5, atol=2e-5)
-            code = 0 if ok and rnn.helper_jobs_taken() == jobs + 1 else 1
+            code = 0 if ok and threads.helper_jobs_taken() == jobs + 1 else 1
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
@@ -434,13 +435,13 @@ def test_set_kernel_threads():
     try:
         set_kernel_threads(1)
         assert get_kernel_threads() == 1
-        jobs = rnn.helper_jobs_taken()
+        jobs = threads.helper_jobs_taken()
         rnn.lstm_infer(*args, None, False, TANH, SIGMOID, False, False)
-        assert rnn.helper_jobs_taken() == jobs
+        assert threads.helper_jobs_taken() == jobs
         set_kernel_threads(4)
         assert get_kernel_threads() == 2
         rnn.lstm_infer(*args, None, False, TANH, SIGMOID, False, False)
-        assert rnn.helper_jobs_taken() == jobs + 1
+        assert threads.helper_jobs_taken() == jobs + 1
         for bad in (0, -1, 1.5, "2", True, None):
             with pytest.raises(ValueError, match="`n` must be a positive integer"):
                 set_kernel_threads(bad)

@@ -81,7 +81,7 @@ def test_golden_batch1_two_threads(name, helper):
     every upper half), or with the helper off runs on one thread; tf-keras'
     numbers either way, masked steps and go_backwards included."""
     import time
-    from ckeras._ext import _rnn
+    from ckeras._ext import _rnn, _threads
     case, xs, ws, ys, _ = load(name)
     K.clear_session()
     inp = Input(tuple(case["input_shapes"][0]))
@@ -89,14 +89,14 @@ def test_golden_batch1_two_threads(name, helper):
     model = Functional(inp, layer(Masking(0.0)(inp)))
     layer.set_weights(ws)
     time.sleep(0.03)    # past the helper's back-off after overlapping calls
-    prev_on = _rnn.set_helper_enabled(helper != "off")
+    prev_on = _threads.set_helper_enabled(helper != "off")
     prev_strict = _rnn.set_split_strict(helper == "strict")
     try:
-        jobs = _rnn.helper_jobs_taken()
+        jobs = _threads.helper_jobs_taken()
         outs = model.predict(xs[0], verbose=0)
-        taken = _rnn.helper_jobs_taken() - jobs
+        taken = _threads.helper_jobs_taken() - jobs
     finally:
-        _rnn.set_helper_enabled(prev_on)
+        _threads.set_helper_enabled(prev_on)
         _rnn.set_split_strict(prev_strict)
     outs = outs if isinstance(outs, list) else [outs]
     assert len(outs) == len(ys)
