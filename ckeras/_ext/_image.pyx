@@ -1,4 +1,3 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
 """Affine resampling kernels for image augmentation (spline orders 0..5).
 
 One 3-D C-contiguous float32/float64 image per call, channels first or last;
@@ -10,19 +9,20 @@ ckeras.preprocessing.image._resample for the whole recipe).
 """
 
 cimport numpy as cnp
+from cython cimport floating
 
-from ckeras._ext._checks cimport check_array, data_or_null, empty
-from ckeras._ext.ck_common cimport CK_OK
+from ckeras._ext._checks cimport check_array, check_status, data_or_null, empty
 from ckeras._ext.ck_image cimport (
-    CK_FILL_CONSTANT, CK_FILL_NEAREST, CK_FILL_REFLECT, CK_FILL_WRAP,
-    CK_SPLINE_MIRROR, CK_SPLINE_REFLECT, CK_SPLINE_NEAREST_PAD,
-    ck_affine_f32, ck_affine_f64, ck_spline_filter_f64, ck_affine_spline_f32,
-    ck_affine_spline_f64, ck_affine_spline_f64_f32)
+    CK_FILL_CONSTANT, CK_FILL_NCODES, CK_FILL_NEAREST, CK_FILL_REFLECT, CK_FILL_WRAP,
+    CK_SPLINE_MIRROR, CK_SPLINE_NEAREST_PAD, CK_SPLINE_REFLECT, ck_affine, ck_affine_spline,
+    ck_affine_spline_f64_f32, ck_spline_filter_f64)
 
 cnp.import_array()
 
-FILL_MODES = {"nearest": CK_FILL_NEAREST, "wrap": CK_FILL_WRAP,
-              "reflect": CK_FILL_REFLECT, "constant": CK_FILL_CONSTANT}
+ENUMS = {"Fill": {"NEAREST": CK_FILL_NEAREST, "WRAP": CK_FILL_WRAP,
+                  "REFLECT": CK_FILL_REFLECT, "CONSTANT": CK_FILL_CONSTANT},
+         "SplineBoundary": {"MIRROR": CK_SPLINE_MIRROR, "REFLECT": CK_SPLINE_REFLECT}}
+FILL_MODES = {name.lower(): code for name, code in ENUMS["Fill"].items()}
 # Prefilter boundary rule per fill mode, as SciPy picks it.
 SPLINE_BOUNDARY = {"nearest": CK_SPLINE_REFLECT, "reflect": CK_SPLINE_REFLECT,
                    "wrap": CK_SPLINE_MIRROR, "constant": CK_SPLINE_MIRROR}
@@ -41,8 +41,8 @@ cdef int _read_matrix(object matrix, double *m) except -1:
 
 
 cdef int _check_mode(int mode) except -1:
-    if mode < 0 or mode > 3:
-        raise ValueError(f"mode must be a fill-mode code in [0, 4), got {mode}")
+    if mode < 0 or mode >= CK_FILL_NCODES:
+        raise ValueError(f"mode must be a fill-mode code in [0, {CK_FILL_NCODES}), got {mode}")
     return 0
 
 
@@ -73,19 +73,20 @@ def affine(x, matrix, int mode, double cval=0.0, bint channels_first=False):
     cdef ptrdiff_t sr, sc, sch
     _layout(d, channels_first, &H, &W, &C, &sr, &sc, &sch)
     y = empty(3, d, t)
-    cdef void *xp = data_or_null(x)
-    cdef void *yp = data_or_null(y)
+    if t == cnp.NPY_FLOAT32:
+        _affine(<float *> data_or_null(y), x, m, mode, cval, H, W, C, sr, sc, sch)
+    else:
+        _affine(<double *> data_or_null(y), x, m, mode, cval, H, W, C, sr, sc, sch)
+    return y
+
+
+cdef int _affine(floating *y, x, const double *m, int mode, double cval, size_t H, size_t W,
+                 size_t C, ptrdiff_t sr, ptrdiff_t sc, ptrdiff_t sch) except -1:
+    cdef const floating *xp = <const floating *> data_or_null(x)
     cdef int st
     with nogil:
-        if t == cnp.NPY_FLOAT32:
-            st = ck_affine_f32(H, W, C, <float *> xp, sr, sc, sch, m, mode, cval,
-                               <float *> yp, sr, sc, sch)
-        else:
-            st = ck_affine_f64(H, W, C, <double *> xp, sr, sc, sch, m, mode, cval,
-                               <double *> yp, sr, sc, sch)
-    if st != CK_OK:
-        raise RuntimeError(f"affine: kernel failed with status {st}")
-    return y
+        st = ck_affine(H, W, C, xp, sr, sc, sch, m, mode, cval, y, sr, sc, sch)
+    return check_status(st, "affine")
 
 
 def spline_filter(c, int order, int boundary, bint channels_first=False):
@@ -122,10 +123,9 @@ def spline_filter(c, int order, int boundary, bint channels_first=False):
     cdef int st
     with nogil:
         st = ck_spline_filter_f64(cp, ro, H, ri, order, boundary, wp)
-        if st == CK_OK:
+        if st == 0:
             st = ck_spline_filter_f64(cp, co, W, ci, order, boundary, wp)
-    if st != CK_OK:
-        raise RuntimeError(f"spline_filter: kernel failed with status {st}")
+    check_status(st, "spline_filter")
 
 
 def affine_spline(x, matrix, int order, int mode, double cval=0.0,
@@ -162,21 +162,38 @@ def affine_spline(x, matrix, int order, int mode, double cval=0.0,
     cdef size_t Ho_, Wo_, C_
     cdef ptrdiff_t yr, yc, ych
     _layout(od, channels_first, &Ho_, &Wo_, &C_, &yr, &yc, &ych)
-    cdef void *xp = data_or_null(x)
-    cdef void *yp = data_or_null(y)
-    cdef double dpad = pad
-    cdef int st
-    with nogil:
-        if t == cnp.NPY_FLOAT32:
-            st = ck_affine_spline_f32(H, W, C, <float *> xp, sr, sc, sch, Ho, Wo, m,
-                                      order, mode, cval, dpad, <float *> yp, yr, yc, ych)
-        elif tout == cnp.NPY_FLOAT32:
-            st = ck_affine_spline_f64_f32(H, W, C, <double *> xp, sr, sc, sch, Ho, Wo,
-                                          m, order, mode, cval, dpad, <float *> yp,
-                                          yr, yc, ych)
-        else:
-            st = ck_affine_spline_f64(H, W, C, <double *> xp, sr, sc, sch, Ho, Wo, m,
-                                      order, mode, cval, dpad, <double *> yp, yr, yc, ych)
-    if st != CK_OK:
-        raise RuntimeError(f"affine_spline: kernel failed with status {st}")
+    if t == cnp.NPY_FLOAT32:
+        _spline(<float *> data_or_null(y), <const float *> data_or_null(x), H, W, C, sr, sc,
+                sch, Ho, Wo, m, order, mode, cval, pad, yr, yc, ych)
+    elif tout == cnp.NPY_FLOAT64:
+        _spline(<double *> data_or_null(y), <const double *> data_or_null(x), H, W, C, sr, sc,
+                sch, Ho, Wo, m, order, mode, cval, pad, yr, yc, ych)
+    else:
+        _spline(<float *> data_or_null(y), <const double *> data_or_null(x), H, W, C, sr, sc,
+                sch, Ho, Wo, m, order, mode, cval, pad, yr, yc, ych)
     return y
+
+
+ctypedef fused real_in:
+    float
+    double
+
+
+cdef int _spline(floating *y, const real_in *x, size_t H, size_t W, size_t C, ptrdiff_t sr,
+                 ptrdiff_t sc, ptrdiff_t sch, size_t Ho, size_t Wo, const double *m, int order,
+                 int mode, double cval, double pad, ptrdiff_t yr, ptrdiff_t yc,
+                 ptrdiff_t ych) except -1:
+    # Three kernels: float, double, and double coefficients of a float image.
+    cdef int st = -1
+    with nogil:
+        if floating is float:
+            if real_in is float:
+                st = ck_affine_spline(H, W, C, x, sr, sc, sch, Ho, Wo, m, order, mode, cval, pad,
+                                      y, yr, yc, ych)
+            else:
+                st = ck_affine_spline_f64_f32(H, W, C, x, sr, sc, sch, Ho, Wo, m, order, mode,
+                                              cval, pad, y, yr, yc, ych)
+        elif real_in is double:
+            st = ck_affine_spline(H, W, C, x, sr, sc, sch, Ho, Wo, m, order, mode, cval, pad, y,
+                                  yr, yc, ych)
+    return check_status(st, "affine_spline")

@@ -1,4 +1,3 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
 """Padding kernel behind ckeras.preprocessing.sequence.pad_sequences.
 
 `pad_rows` writes the rows it can convert exactly (lists/tuples of Python
