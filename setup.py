@@ -37,15 +37,29 @@ MODULES = {
 # -std=c99 also makes -ffp-contract=off the default, so the SSE2 and the
 # AVX2/AVX-512 clones round identically. Hidden visibility keeps the ck_*
 # symbols of one module from interposing on another's copy.
-# -pthread: the padding and LSTM kernels share work with a helper thread; glibc before 2.34
-# (manylinux2014's 2.17) keeps pthread_create in libpthread.
+# -pthread: the padding and LSTM kernels share work with a helper thread;
+# glibc before 2.34 (manylinux2014's 2.17) keeps pthread_create in libpthread.
+#
+# Two switches for development builds (.ci/sanitize):
+# CKERAS_SANITIZE=address,undefined (or thread, ...) builds for the sanitizer
+# runtimes, -O1 -g and frame pointers for readable reports, and stops at the
+# first finding of UBSan instead of going on; load the runtime into the
+# uninstrumented python with LD_PRELOAD. CKERAS_DEBUG=1 adds -g.
+SANITIZE = os.environ.get("CKERAS_SANITIZE", "").strip()
 if os.name == "nt":
     COMPILE_ARGS = ["/O2", "/fp:precise"]
     LINK_ARGS = []
+elif SANITIZE:
+    COMPILE_ARGS = ["-O1", "-g", "-fno-omit-frame-pointer", f"-fsanitize={SANITIZE}",
+                    "-fno-sanitize-recover=all", "-fno-trapping-math", "-std=c99",
+                    "-fvisibility=hidden", "-pthread"]
+    LINK_ARGS = [f"-fsanitize={SANITIZE}", "-pthread"]
 else:
     COMPILE_ARGS = ["-O3", "-fno-trapping-math", "-std=c99", "-fvisibility=hidden",
                     "-pthread"]
     LINK_ARGS = ["-pthread"]
+    if os.environ.get("CKERAS_DEBUG") == "1":
+        COMPILE_ARGS.append("-g")
 
 HEADERS = sorted(glob.glob(os.path.join(CSRC, "*.h")))
 

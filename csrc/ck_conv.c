@@ -2,6 +2,7 @@
  * see ck_conv.h. The float and double versions share ck_conv_tmpl.h. */
 #include "ck_conv.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "ck_act.h"

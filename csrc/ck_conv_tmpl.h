@@ -181,6 +181,8 @@ CK_TARGET_CLONES
 int CK_S(ck_pool2d_max_fwd)(const ck_conv2d_shape *s, const real *x, real *y, int *idx)
 {
     if ((x == NULL || y == NULL) && s->N * s->OH * s->OW * s->C > 0) return CK_ERR_ARG;
+    /* idx holds positions ih*W + iw as int. */
+    if (idx != NULL && s->H * s->W > (size_t)INT_MAX) return CK_ERR_TOO_LARGE;
     {
     CK_POOL_LOOP_BEGIN
         real *yo = y + o;
@@ -191,10 +193,11 @@ int CK_S(ck_pool2d_max_fwd)(const ck_conv2d_shape *s, const real *x, real *y, in
             if (ih < 0 || ih >= H) continue;
             for (kw = 0; kw < s->KW; ++kw) {
                 const ptrdiff_t iw = iw0 + (ptrdiff_t)kw;
-                const int pos = (int)(ih * W + iw);
+                const size_t at = (size_t)(ih * W + iw);
+                const int pos = (int)at; /* < INT_MAX whenever stored in idx */
                 const real *xp;
                 if (iw < 0 || iw >= W) continue;
-                xp = x + xn + (size_t)pos * C;
+                xp = x + xn + at * C;
                 if (first) {
                     for (c = 0; c < C; ++c) yo[c] = xp[c];
                     if (io) for (c = 0; c < C; ++c) io[c] = pos;
@@ -231,8 +234,10 @@ int CK_S(ck_pool2d_max_bwd)(const ck_conv2d_shape *s, const int *idx, const real
         for (p = 0; p < s->OH * s->OW; ++p) {
             const size_t o = (n * s->OH * s->OW + p) * C;
             for (c = 0; c < C; ++c) {
+                /* -1 marks an empty window; a position outside the image
+                 * (not from ck_pool2d_max_fwd) is ignored too. */
                 const int q = idx[o + c];
-                if (q >= 0) dn[(size_t)q * C + c] += dy[o + c];
+                if (q >= 0 && (size_t)q < HW) dn[(size_t)q * C + c] += dy[o + c];
             }
         }
     }

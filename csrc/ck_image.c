@@ -4,6 +4,14 @@
 
 #include "ck_tmpl.h"
 
+/* From 2^52 on every double is an integer, and SciPy's folding arithmetic
+ * below (a quotient truncated to an integer type) loses the remainder, then
+ * overflows the integer type: SciPy then reads outside the image. Such
+ * coordinates are folded with fmod instead, which is exact, so they land
+ * in the image where the period puts them. Below 2^52 the quotient and its
+ * cast are exact enough and SciPy's arithmetic is kept, for its numbers. */
+#define CK_COORD_EXACT 4503599627370496.0
+
 /* Fold a sample coordinate that lies outside [0, len - 1] back inside, per
  * fill mode; -1 flags "use cval" (constant mode). `(ptrdiff_t)` casts
  * truncate toward zero on purpose: that is SciPy's folding arithmetic.
@@ -15,8 +23,13 @@ static double fold_coordinate(double in, ptrdiff_t len, int mode)
         case CK_FILL_WRAP:
             if (len <= 1) return 0.0;
             {
-                ptrdiff_t p = len - 1;
-                return in + (double)p * (double)((ptrdiff_t)(-in / p) + 1);
+                const double p = (double)(len - 1);
+                if (in < -CK_COORD_EXACT) {
+                    /* in (0, p], as below */
+                    const double r = fmod(in, p);
+                    return r + p;
+                }
+                return in + p * (double)((ptrdiff_t)(-in / p) + 1);
             }
         case CK_FILL_NEAREST:
             return 0.0;
@@ -28,8 +41,9 @@ static double fold_coordinate(double in, ptrdiff_t len, int mode)
         case CK_FILL_WRAP:
             if (len <= 1) return 0.0;
             {
-                ptrdiff_t p = len - 1;
-                return in - (double)p * (double)(ptrdiff_t)(in / p);
+                const double p = (double)(len - 1);
+                if (in > CK_COORD_EXACT) return fmod(in, p);
+                return in - p * (double)(ptrdiff_t)(in / p);
             }
         case CK_FILL_NEAREST:
             return (double)(len - 1);
@@ -292,6 +306,8 @@ static double fold_reflect(double in, ptrdiff_t len)
 {
     const ptrdiff_t p = 2 * len;
     if (len <= 1) return 0.0;
+    /* The same remainder as below, exactly (see CK_COORD_EXACT). */
+    if (in < -CK_COORD_EXACT || in > CK_COORD_EXACT) in = fmod(in, (double)p);
     if (in < 0) {
         if (in < (double)-p) in += (double)p * (double)(ptrdiff_t)(-in / (double)p);
         if (in < (double)-len) return in + (double)p;

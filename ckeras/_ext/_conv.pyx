@@ -23,10 +23,18 @@ attach_blas()
 ENUMS = {"Act": act_enum(), "Pool": {"MAX": CK_POOL_MAX, "AVG": CK_POOL_AVG}}
 
 
+# The kernels' index arithmetic (oh*SH + kh*DH - PT, in ptrdiff_t) is exact
+# for any window, stride, dilation, pad and output size below this; beyond it
+# no image fits in memory anyway.
+cdef size_t _GEOMETRY_MAX = 1 << 31
+
+
 cdef int _shape(ck_conv2d_shape *s, tuple xshape, tuple kshape, object strides,
                 object dilations, object pads, object out_hw) except -1:
     if len(xshape) != 4:
         raise ValueError(f"x must be 4-D (N, H, W, C), got shape {xshape}")
+    if len(kshape) < 2:
+        raise ValueError(f"the window must have 2 sizes (KH, KW), got {kshape}")
     s.N, s.H, s.W, s.C = xshape
     s.KH, s.KW = kshape[0], kshape[1]
     s.O = kshape[3] if len(kshape) == 4 else s.C
@@ -36,6 +44,10 @@ cdef int _shape(ck_conv2d_shape *s, tuple xshape, tuple kshape, object strides,
     s.OH, s.OW = out_hw
     if s.SH < 1 or s.SW < 1 or s.DH < 1 or s.DW < 1:
         raise ValueError("strides and dilations must be >= 1")
+    for v in (s.KH, s.KW, s.SH, s.SW, s.DH, s.DW, s.PT, s.PL, s.OH, s.OW):
+        if v >= _GEOMETRY_MAX:
+            raise ValueError(f"window, strides, dilations, pads and output sizes must be "
+                             f"< 2**31, got {v}")
     return 0
 
 
