@@ -44,8 +44,13 @@ MODULES = {
 # CKERAS_SANITIZE=address,undefined (or thread, ...) builds for the sanitizer
 # runtimes, -O1 -g and frame pointers for readable reports, and stops at the
 # first finding of UBSan instead of going on; load the runtime into the
-# uninstrumented python with LD_PRELOAD. CKERAS_DEBUG=1 adds -g.
+# uninstrumented python with LD_PRELOAD. ThreadSanitizer crashes in the
+# ifunc resolvers of target_clones (they run before it is set up), so its
+# builds keep the baseline loops. CKERAS_DEBUG=1 adds -g.
 SANITIZE = os.environ.get("CKERAS_SANITIZE", "").strip()
+MACROS = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
+if "thread" in SANITIZE.split(","):
+    MACROS.append(("CK_NO_TARGET_CLONES", "1"))
 if os.name == "nt":
     COMPILE_ARGS = ["/O2", "/fp:precise"]
     LINK_ARGS = []
@@ -72,7 +77,7 @@ def extensions():
             sources=[f"ckeras/_ext/{name}.pyx"] + [os.path.join(CSRC, c) for c in csources],
             depends=HEADERS,
             include_dirs=[CSRC, numpy.get_include()],
-            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            define_macros=MACROS,
             extra_compile_args=COMPILE_ARGS,
             extra_link_args=LINK_ARGS,
         ))
