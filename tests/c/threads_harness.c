@@ -25,14 +25,14 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                          \
-    do {                                          \
-        if (!(cond)) {                            \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-            fprintf(stderr, __VA_ARGS__);         \
-            fputc('\n', stderr);                  \
-            __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED); \
-        }                                         \
+#define CHECK(cond, ...)                                                      \
+    do {                                                                      \
+        if (!(cond)) {                                                        \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);              \
+            fprintf(stderr, __VA_ARGS__);                                     \
+            fputc('\n', stderr);                                              \
+            __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);               \
+        }                                                                     \
     } while (0)
 
 /* ---------------------------------------------------------- LSTM inputs */
@@ -153,7 +153,6 @@ static void lstm_cases_init(void)
 /* ------------------------------------------------------------- chunks */
 
 typedef struct {
-    size_t n;
     unsigned *hits;         /* times each index was visited */
     pthread_t caller;
     int helper_ran;         /* a range ran on another thread */
@@ -182,13 +181,13 @@ static void check_chunks(size_t n, size_t chunk, int wait_for_helper)
 {
     chunks_ctx c;
     size_t i;
-    c.n = n;
     c.hits = calloc(n ? n : 1, sizeof(unsigned));
     c.caller = pthread_self();
     c.helper_ran = 0;
     c.wait_for_helper = wait_for_helper;
     ck_threads_run_chunks(chunks_fn, &c, n, chunk);
-    for (i = 0; i < n; ++i) CHECK(c.hits[i] == 1, "index %zu of %zu visited %u times", i, n, c.hits[i]);
+    for (i = 0; i < n; ++i)
+        CHECK(c.hits[i] == 1, "index %zu of %zu visited %u times", i, n, c.hits[i]);
     if (wait_for_helper)
         CHECK(__atomic_load_n(&c.helper_ran, __ATOMIC_ACQUIRE), "the helper took no range");
     free(c.hits);

@@ -342,7 +342,7 @@ def _infer_in_two_threads(cases, rounds, transposed):
 
 # ------------------------------------------- batch-1 inference on two threads
 # Batch-1 LSTM inference splits each step by units with the helper thread
-# (csrc/ck_helper.h) from 4U(F+U) >= 16384 weights; the last shape stays
+# (csrc/ck_threads.h) from 4U(F+U) >= 16384 weights; the last shape stays
 # below that, the others cover both 64-unit float blocks and the generic
 # ones (odd halves, F = 0, fewer than 8 steps: no packed weights, T = 1).
 SPLIT_SHAPES = [(50, 32, 128), (9, 40, 130), (6, 16, 64), (12, 0, 80), (3, 5, 70),
