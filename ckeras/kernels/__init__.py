@@ -37,6 +37,10 @@ FAMILIES = {
             "simple_bwd"),
     "bidirectional": ("reverse_time", "bidir_merge_fwd", "bidir_merge_bwd"),
     "blas": ("gemm",),
+    "sequence": ("lengths", "pad_rows"),
+    "text": ("make_table", "words", "md5_mod_text", "md5_mod_tokens", "md5_int", "hash_mod_text",
+             "Vocab"),
+    "image": ("affine", "spline_filter", "affine_spline"),
 }
 _NAMES = ("c", "numpy")
 

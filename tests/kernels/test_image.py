@@ -1,0 +1,291 @@
+"""Affine resampling kernels: C (ckeras._ext._image) against the NumPy
+reference, and both against scipy.ndimage when it is installed: the linear
+kernel, the spline prefilter and the spline resampler at orders 0..5, every
+fill mode, float32/float64, channels first and last, odd and empty shapes,
+non-finite coordinates, bad arguments."""
+import zlib
+
+import numpy as np
+import pytest
+
+from ckeras.kernels.codes import Boundary, Fill
+from ckeras.kernels.reference import image as ref
+
+im = pytest.importorskip("ckeras._ext._image")
+
+IMPLS = {"c": im, "numpy": ref}
+DTYPES = [np.float32, np.float64]
+FILLS = list(Fill)
+
+
+def _rng(*key):
+    return np.random.default_rng(zlib.crc32(repr(key).encode()))
+
+
+def _rel_err(got, want):
+    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    return float(np.max(np.abs(got - want) / np.maximum(np.abs(want), 1.0))) if want.size else 0.0
+
+
+def _case(rng, trial):
+    """A random (H, W, C) and matrix; integer and half-integer coordinates
+    now and then (where order 0 and the even orders round)."""
+    h, w, c = (int(v) for v in rng.integers(1, 9, 3))
+    a = rng.standard_normal((2, 2)) * rng.choice([0.5, 1.0, 3.0])
+    off = rng.standard_normal(2) * rng.choice([1.0, 5.0, 40.0])
+    if trial % 3 == 0:
+        a, off = np.round(a * 2) / 2, np.round(off * 2) / 2
+    if trial % 7 == 1:
+        off = off + 1e4  # far outside: the folding of wrap and reflect
+    return h, w, c, a, off
+
+
+def _flat(a, off):
+    return (a[0, 0], a[0, 1], off[0], a[1, 0], a[1, 1], off[1])
+
+
+def _cf(x):
+    return np.ascontiguousarray(np.moveaxis(x, -1, 0))
+
+
+# --------------------------------------------------------------- linear kernel
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mode", FILLS, ids=lambda m: m.name)
+def test_affine_c_equals_reference(mode, dtype):
+    rng = _rng("affine", mode, dtype)
+    for trial in range(60):
+        h, w, c, a, off = _case(rng, trial)
+        x = rng.standard_normal((h, w, c)).astype(dtype)
+        got = im.affine(x, _flat(a, off), mode, 0.25)
+        want = ref.affine(x, _flat(a, off), mode, 0.25)
+        assert got.dtype == want.dtype == dtype and got.shape == want.shape == x.shape
+        assert _rel_err(got, want) <= (1e-6 if dtype == np.float32 else 1e-12), trial
+        for k in IMPLS.values():  # channels first: the same pixels
+            got_cf = k.affine(_cf(x), _flat(a, off), mode, 0.25, True)
+            assert got_cf.flags.c_contiguous
+            np.testing.assert_array_equal(np.moveaxis(got_cf, 0, -1), k.affine(
+                x, _flat(a, off), mode, 0.25))
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mode", FILLS, ids=lambda m: m.name)
+def test_affine_matches_scipy(impl, mode, dtype):
+    ndimage = pytest.importorskip("scipy.ndimage")
+    rng = _rng("scipy", mode, dtype)
+    tol = 1e-5 if dtype == np.float32 else 1e-11
+    for trial in range(80):
+        h, w, c, a, off = _case(rng, trial)
+        x = rng.standard_normal((h, w, c)).astype(dtype)
+        want = np.stack([ndimage.affine_transform(x[..., k], a, off, order=1,
+                                                  mode=mode.name.lower(), cval=0.25)
+                         for k in range(c)], -1)
+        got = IMPLS[impl].affine(x, _flat(a, off), mode, 0.25)
+        np.testing.assert_allclose(got, want, rtol=0, atol=tol)
+
+
+# ------------------------------------------------------------------ prefilter
+
+@pytest.mark.parametrize("boundary", list(Boundary), ids=lambda b: b.name)
+def test_spline_filter_c_equals_reference(boundary):
+    rng = _rng("prefilter", boundary)
+    for h, w in ((1, 1), (1, 5), (2, 2), (3, 7), (9, 4), (30, 25), (0, 3), (3, 0)):
+        for order in (2, 3, 4, 5):
+            x = rng.standard_normal((h, w, 3))
+            c, r = x.copy(), x.copy()
+            assert im.spline_filter(c, order, boundary) is None
+            assert ref.spline_filter(r, order, boundary) is None
+            np.testing.assert_allclose(c, r, rtol=1e-12, atol=1e-13)
+            for k in IMPLS.values():
+                cf = _cf(x)
+                k.spline_filter(cf, order, boundary, True)
+                np.testing.assert_allclose(np.moveaxis(cf, 0, -1), c, rtol=1e-13, atol=1e-14)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_spline_filter_matches_scipy(impl):
+    ndimage = pytest.importorskip("scipy.ndimage")
+    rng = _rng("prefilter-scipy")
+    for h, w in ((1, 4), (2, 2), (2, 3), (5, 8), (17, 3)):
+        x = rng.standard_normal((h, w, 2))
+        for order in (2, 3, 4, 5):
+            for boundary in Boundary:
+                c = x.copy()
+                IMPLS[impl].spline_filter(c, order, boundary)
+                want = np.stack([ndimage.spline_filter(x[..., k], order,
+                                                       mode=boundary.name.lower())
+                                 for k in range(2)], -1)
+                np.testing.assert_allclose(c, want, rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_reflect_prefilter_reproduces_scipys_short_line_values(impl):
+    # spline_filter(mode='reflect') of [0, 1] and [0, 0, 1], orders 2 and 3:
+    # SciPy's causal start reuses its partial sum, so these are not the exact
+    # (symmetric) coefficients -1/6, 7/6 etc. (values from scipy 1.17.1)
+    want = {
+        (2, 2): [-0.1666307427024395, 1.166661534671777],
+        (3, 2): [-0.24936804885691585, 1.2498736097713832],
+        (3, 3): [0.06665434716359882, -0.33333009135884173, 1.2666660182717682],
+    }
+    for (order, n), vals in want.items():
+        c = np.zeros((1, n, 1))
+        c[0, -1, 0] = 1.0
+        IMPLS[impl].spline_filter(c, order, Boundary.REFLECT)
+        np.testing.assert_allclose(c[0, :, 0], vals, rtol=1e-12)
+
+
+# ------------------------------------------------------------ spline sampling
+
+@pytest.mark.parametrize("order", range(6))
+@pytest.mark.parametrize("mode", FILLS, ids=lambda m: m.name)
+def test_affine_spline_c_equals_reference(order, mode):
+    rng = _rng("spline", order, mode)
+    for trial in range(30):
+        h, w, c, a, off = _case(rng, trial)
+        pad = int(rng.integers(0, 3)) if trial % 2 else 0
+        h, w = h + 2 * pad, w + 2 * pad
+        for dtype, f32_out in ((np.float32, False), (np.float64, False), (np.float64, True)):
+            if order > 1 and dtype == np.float32:
+                continue  # orders 2..5 sample float64 coefficients
+            x = rng.standard_normal((h, w, c)).astype(dtype)
+            args = (_flat(a, off), order, mode, 0.25, False, pad, f32_out)
+            got, want = im.affine_spline(x, *args), ref.affine_spline(x, *args)
+            out = np.float32 if f32_out else dtype
+            assert got.dtype == want.dtype == out
+            assert got.shape == want.shape == (h - 2 * pad, w - 2 * pad, c)
+            if order == 0:
+                np.testing.assert_array_equal(got, want)
+            else:
+                assert _rel_err(got, want) <= (1e-6 if out == np.float32 else 1e-12), trial
+            cf_args = (_flat(a, off), order, mode, 0.25, True, pad, f32_out)
+            for k in IMPLS.values():
+                got_cf = k.affine_spline(_cf(x), *cf_args)
+                np.testing.assert_array_equal(np.moveaxis(got_cf, 0, -1),
+                                              k.affine_spline(x, *args))
+
+
+def test_affine_spline_order1_is_the_linear_kernel():
+    x = _rng("order1").standard_normal((6, 7, 2))
+    m = (0.9, 0.3, -1.2, -0.2, 1.1, 2.7)
+    for k in IMPLS.values():
+        for mode in FILLS:
+            np.testing.assert_allclose(k.affine_spline(x, m, 1, mode, 0.5),
+                                       k.affine(x, m, mode, 0.5), rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("coord", [np.nan, np.inf, -np.inf, 1e6, -1e6, 2.5e9])
+@pytest.mark.parametrize("order", range(6))
+def test_non_finite_and_far_coordinates(coord, order):
+    x = np.arange(1, 21, dtype=np.float64).reshape(4, 5, 1)
+    for mode in FILLS:
+        m = (1, 0, coord, 0, 1, 0.5)
+        got = {name: k.affine_spline(x, m, order, mode, -3.0) for name, k in IMPLS.items()}
+        np.testing.assert_allclose(got["c"], got["numpy"], rtol=1e-12, atol=1e-12)
+        if not np.isfinite(coord):  # a sample at no coordinate is the fill value
+            assert np.all(got["c"] == -3.0)
+        if order == 1:
+            np.testing.assert_allclose(im.affine(x, m, mode, -3.0), ref.affine(x, m, mode, -3.0),
+                                       rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_padded_input_gives_the_unpadded_output_shape(impl):
+    c = np.zeros((2, 30, 26))  # channels first, 12 edge copies around 6 x 2
+    y = IMPLS[impl].affine_spline(c, (1, 0, 0, 0, 1, 0), 3, Fill.NEAREST, 0.0, True, 12, True)
+    assert y.shape == (2, 6, 2) and y.dtype == np.float32 and y.flags.c_contiguous
+
+
+# -------------------------------------------------------------- empty images
+
+@pytest.mark.parametrize("shape", [(0, 4, 1), (4, 0, 1), (3, 3, 0), (0, 0, 0)], ids=str)
+def test_empty_images(shape):
+    x = np.zeros(shape, np.float32)
+    for k in IMPLS.values():
+        y = k.affine(x, (1, 0, 0.5, 0, 1, 0), Fill.WRAP)
+        assert y.shape == shape and y.dtype == np.float32
+        c = np.zeros(shape)
+        k.spline_filter(c, 3, Boundary.MIRROR)
+    if shape[2] == 0 and shape[0]:  # no channels: an empty image of that size
+        for k in IMPLS.values():
+            assert k.affine_spline(x, (1, 0, 0, 0, 1, 0), 3, Fill.NEAREST).shape == shape
+    else:  # no pixels: nothing to pad around
+        assert _errors("affine_spline", x, (1, 0, 0, 0, 1, 0), 0, Fill.NEAREST)[0] is ValueError
+
+
+# -------------------------------------------------------------- bad arguments
+
+def _errors(op, *args):
+    got = {}
+    for name, k in IMPLS.items():
+        with pytest.raises(Exception) as info:
+            getattr(k, op)(*args)
+        got[name] = (type(info.value), str(info.value))
+    assert got["c"] == got["numpy"]
+    return got["c"]
+
+
+X = np.zeros((3, 3, 1), np.float32)
+C64 = np.zeros((3, 3, 1))
+EYE = (1, 0, 0, 0, 1, 0)
+BAD = [
+    ("affine", (X[..., 0], EYE, 0)),
+    ("affine", (X.astype(np.int32), EYE, 0)),
+    ("affine", (X.tolist(), EYE, 0)),
+    ("affine", (np.zeros((3, 3, 2), np.float32)[:, :, :1], EYE, 0)),
+    ("affine", (X.astype(">f4"), EYE, 0)),
+    ("affine", (X, EYE[:5], 0)),
+    ("affine", (X, EYE + (1,), 0)),
+    ("affine", (X, 5, 0)),
+    ("affine", (X, ("a",) * 6, 0)),
+    ("affine", (X, EYE, 4)),
+    ("affine", (X, EYE, -1)),
+    ("affine", (X, EYE, "1")),
+    ("affine", (X, EYE, 2 ** 40)),
+    ("affine", (X, EYE, 0, "0")),
+    ("affine", (X, EYE, 0, None)),
+    ("spline_filter", (X, 3, 0)),
+    ("spline_filter", (C64[..., 0], 3, 0)),
+    ("spline_filter", (np.asfortranarray(np.zeros((3, 4, 2))), 3, 0)),
+    ("spline_filter", (C64, 1, 0)),
+    ("spline_filter", (C64, 6, 0)),
+    ("spline_filter", (C64, 3, 2)),
+    ("spline_filter", (C64, 3, -1)),
+    ("spline_filter", (C64, 3.0 + 0j, 0)),
+    ("affine_spline", (X, EYE, 6, 0)),
+    ("affine_spline", (X, EYE, -1, 0)),
+    ("affine_spline", (X, EYE, 1, 7)),
+    ("affine_spline", (X, EYE[:2], 1, 0)),
+    ("affine_spline", (X, EYE, 1, 0, 0.0, False, -1)),
+    ("affine_spline", (X, EYE, 1, 0, 0.0, False, 2)),
+    ("affine_spline", (np.zeros((5, 2, 1)), EYE, 1, 0, 0.0, False, 1)),
+    ("affine_spline", (np.zeros((1, 2, 5)), EYE, 1, 0, 0.0, True, 1)),
+    ("affine_spline", (X, EYE, None, 0)),
+    ("affine_spline", (X, EYE, 1, 0, [0.0])),
+]
+
+
+@pytest.mark.parametrize("op,args", BAD, ids=[f"{op}-{i}" for i, (op, _) in enumerate(BAD)])
+def test_same_errors(op, args):
+    err, msg = _errors(op, *args)
+    assert err in (TypeError, ValueError, OverflowError) and msg
+
+
+def test_spline_filter_refuses_a_read_only_image():
+    c = np.zeros((3, 3, 1))
+    c.flags.writeable = False
+    assert _errors("spline_filter", c, 3, 0) == (
+        ValueError, "c must be writeable (it is filtered in place)")
+
+
+def test_arguments_convert_as_in_cython():
+    # C number arguments take what Cython takes: a float mode or order is
+    # truncated, a numpy int accepted, any object a flag
+    x = _rng("conv").standard_normal((4, 5, 2))
+    m = (0.8, 0.1, 0.3, -0.1, 1.2, -0.4)
+    for k in IMPLS.values():
+        np.testing.assert_array_equal(k.affine(x, m, 1.7, np.float32(0.5), "yes"),
+                                      k.affine(x, m, 1, 0.5, True))
+        np.testing.assert_array_equal(k.affine_spline(x, m, np.int64(3), 2.2, 1, [], 0, 0),
+                                      k.affine_spline(x, m, 3, 2, 1.0))
