@@ -8,11 +8,10 @@ accept them), the transform helpers
 (`apply_affine_transform`, `apply_channel_shift`, `apply_brightness_shift`,
 `flip_axis`) and `array_to_img` / `img_to_array` / `load_img` / `save_img`.
 
-The affine resampling runs in C kernels (`ckeras._ext._image`) that give
-the results of `scipy.ndimage.affine_transform` for spline orders 0..5 and
-the fill modes 'nearest', 'reflect', 'wrap' and 'constant' without needing
-SciPy; `affine_transform_reference` and `spline_filter_reference` are their
-NumPy references. Reading and writing image files needs Pillow
+The affine resampling runs in the image kernels (`ckeras.kernels`, family
+"image"), which give the results of `scipy.ndimage.affine_transform` for
+spline orders 0..5 and the fill modes 'nearest', 'reflect', 'wrap' and
+'constant' without needing SciPy. Reading and writing image files needs Pillow
 (`pip install "ckeras[image]"`); everything that works on arrays, brightness
 shifts included, does not. pandas is never imported: `flow_from_dataframe`
 only indexes the dataframe by column name.
@@ -24,29 +23,20 @@ import warnings
 import numpy as np
 
 from ckeras.backend import floatx, image_data_format
+from ckeras.kernels import kernels
+from ckeras.kernels.codes import Boundary, Fill
 from ckeras.utils.data_utils import Sequence
-
-try:
-    from ckeras._ext import _image as _ext_image
-except ImportError:  # pragma: no cover - source tree without a build
-    _ext_image = None
 
 __all__ = [
     "ImageDataGenerator", "Iterator", "NumpyArrayIterator", "DirectoryIterator",
     "DataFrameIterator",
     "array_to_img", "img_to_array", "load_img", "save_img",
-    "apply_affine_transform", "affine_transform_reference", "spline_filter_reference",
-    "apply_channel_shift",
+    "apply_affine_transform", "apply_channel_shift",
     "apply_brightness_shift", "flip_axis", "transform_matrix_offset_center",
 ]
 
 FILL_MODES = ("nearest", "reflect", "wrap", "constant")
-_FILL_CODES = {"nearest": 0, "wrap": 1, "reflect": 2, "constant": 3}
 _WHITE_LIST_FORMATS = ("png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff")
-
-# Implementation switch of the affine kernel: "c" (default when the extension
-# is built) or "numpy" (the reference). Tests flip it to compare both.
-dispatch = {"affine": "c" if _ext_image is not None else "numpy"}
 
 
 # --------------------------------------------------------------------------
@@ -284,11 +274,12 @@ def _affine_matrix(theta, tx, ty, shear, zx, zy, h, w):
 
 
 # Spline interpolation orders and, per fill mode, the boundary rule SciPy's
-# prefilter uses ('mirror': whole-sample symmetric, 'reflect': half-sample
-# symmetric); 'nearest' is first padded by _NEAREST_PAD edge copies.
+# prefilter uses (mirror: whole-sample symmetric, reflect: half-sample
+# symmetric); 'nearest' is first padded by _NEAREST_PAD edge copies, as
+# scipy.ndimage does.
 _ORDERS = range(6)
-_SPLINE_BOUNDARY = {"nearest": "reflect", "reflect": "reflect", "wrap": "mirror",
-                    "constant": "mirror"}
+_SPLINE_BOUNDARY = {Fill.NEAREST: Boundary.REFLECT, Fill.REFLECT: Boundary.REFLECT,
+                    Fill.WRAP: Boundary.MIRROR, Fill.CONSTANT: Boundary.MIRROR}
 _NEAREST_PAD = 12
 
 
@@ -301,221 +292,29 @@ def _check_order(order, name="order"):
     return int(order)
 
 
-def _spline_poles(order):
-    """Poles of the B-spline prefilter (Unser, Aldroubi & Eden, 1991)."""
-    if order == 2:
-        return [np.sqrt(8.0) - 3.0]
-    if order == 3:
-        return [np.sqrt(3.0) - 2.0]
-    if order == 4:
-        return [np.sqrt(664.0 - np.sqrt(438976.0)) + np.sqrt(304.0) - 19.0,
-                np.sqrt(664.0 + np.sqrt(438976.0)) - np.sqrt(304.0) - 19.0]
-    return [np.sqrt(67.5 - np.sqrt(4436.25)) + np.sqrt(26.25) - 6.5,
-            np.sqrt(67.5 + np.sqrt(4436.25)) - np.sqrt(26.25) - 6.5]
-
-
-def _spline_filter_lines(c, order, boundary):
-    """In-place prefilter of the lines c[..., :] (float64), see csrc/ck_image.c."""
-    n = c.shape[-1]
-    if n < 2:
-        return
-    poles = _spline_poles(order)
-    gain = 1.0
-    for z in poles:
-        gain *= (1.0 - z) * (1.0 - 1.0 / z)
-    c *= gain
-    for z in poles:
-        if boundary == "mirror":
-            zn1 = z ** (n - 1)
-            s = c[..., 0] + zn1 * c[..., n - 1]
-            zk = z
-            for k in range(1, n - 1):
-                s = s + zk * (c[..., k] + zn1 * c[..., n - 1 - k])
-                zk *= z
-            c[..., 0] = s / (1.0 - zn1 * zn1)
-        else:
-            # half-sample symmetric, including SciPy's reuse of the partial
-            # sum in the last term (see causal_start_reflect in the C file)
-            zn = z ** n
-            part = c[..., 0] + zn * c[..., n - 1]
-            zk = z
-            for k in range(1, n - 1):
-                part = part + zk * (c[..., k] + zn * c[..., n - 1 - k])
-                zk *= z
-            s = part + zk * (c[..., n - 1] + zn * part)
-            c[..., 0] = c[..., 0] + s * (z / (1.0 - zn * zn))
-        for k in range(1, n):
-            c[..., k] += z * c[..., k - 1]
-        if boundary == "mirror":
-            c[..., n - 1] = (z * c[..., n - 2] + c[..., n - 1]) * z / (z * z - 1.0)
-        else:
-            c[..., n - 1] *= z / (z - 1.0)
-        for k in range(n - 2, -1, -1):
-            c[..., k] = z * (c[..., k + 1] - c[..., k])
-
-
-def spline_filter_reference(x, order, fill_mode="mirror"):
-    """NumPy reference of the B-spline prefilter of a 2-D image.
-
-    Gives `scipy.ndimage.spline_filter(x, order, mode=...)` for `fill_mode`
-    'mirror' (whole-sample symmetric, SciPy's rule for 'wrap' and
-    'constant') or 'reflect' (half-sample symmetric, used for 'reflect' and,
-    after padding, 'nearest'). Returns a new float64 array.
-    """
-    if fill_mode not in ("mirror", "reflect"):
-        raise ValueError(f"fill_mode must be 'mirror' or 'reflect', got {fill_mode!r}")
-    if order not in (2, 3, 4, 5):
-        raise ValueError(f"order must be in [2, 5], got {order!r}")
-    c = np.array(x, dtype=np.float64)
-    if c.ndim != 2:
-        raise ValueError(f"x must be 2-D, got shape {c.shape}")
-    _spline_filter_lines(c.T, order, fill_mode)  # along the rows axis first
-    _spline_filter_lines(c, order, fill_mode)
-    return c
-
-
-def _bspline_reference(y, order):
-    """Centred B-spline of `order` (1..5) at distances y >= 0."""
-    if order == 1:
-        return np.where(y < 1, 1 - y, 0.0)
-    if order == 2:
-        return np.where(y < 0.5, 0.75 - y * y,
-                        np.where(y < 1.5, 0.5 * (1.5 - y) ** 2, 0.0))
-    if order == 3:
-        return np.where(y < 1, (y * y * (3 * y - 6) + 4) / 6,
-                        np.where(y < 2, (2 - y) ** 3 / 6, 0.0))
-    if order == 4:
-        t = y * y
-        inner = t * (0.25 * t - 0.625) + 115 / 192
-        mid = y * (y * (y * (5 - y) / 6 - 1.25) + 5 / 24) + 55 / 96
-        return np.where(y < 0.5, inner, np.where(y < 1.5, mid,
-                                                 np.where(y < 2.5, (2.5 - y) ** 4 / 24, 0.0)))
-    t = y * y
-    inner = t * (t * (0.25 - y / 12) - 0.5) + 0.55
-    mid = y * (y * (y * (y * (y / 24 - 0.375) + 1.25) - 1.75) + 0.625) + 0.425
-    return np.where(y < 1, inner, np.where(y < 2, mid, np.where(y < 3, (3 - y) ** 5 / 120, 0.0)))
-
-
-def _fold_reference(c, n, mode):
-    """Vectorised coordinate folding per fill mode (see csrc/ck_image.c):
-    the folded coordinates and a mask of those that are not the fill value."""
-    c = np.array(c, dtype=np.float64)
-    ok = np.isfinite(c)
-    c = np.where(ok, c, 0.0)
-    if mode == "nearest":  # not folded (the taps are clamped), only bounded
-        return np.clip(c, -1e9, 1e9 + n), ok
-    if mode == "constant":
-        return c, ok & (c >= 0) & (c <= n - 1)
-    out = c.copy()
-    lo, hi = c < 0, c > n - 1
-    if n <= 1:
-        out[lo | hi] = 0.0
-        return out, ok
-    if mode == "wrap":  # SciPy's period n - 1, truncating integer arithmetic
-        p = n - 1
-        out[lo] = c[lo] + p * (np.trunc(-c[lo] / p) + 1)
-        out[hi] = c[hi] - p * np.trunc(c[hi] / p)
-        return out, ok
-    p = 2 * n  # reflect: half-sample symmetric
-    v = c[lo]
-    far = v < -p
-    v[far] = p * np.trunc(-v[far] / p) + v[far]
-    out[lo] = np.where(v < -n, v + p, np.where(v > -1e-15, 1e-15, -v) - 1)
-    v = c[hi] - p * np.trunc(c[hi] / p)
-    out[hi] = np.where(v >= n, p - v - 1, v)
-    return out, ok
-
-
-def _tap_reference(k, n, mode):
-    """In-range sample index of spline taps k along an axis of length n."""
-    if n <= 1:
-        return np.zeros_like(k)
-    if mode == "nearest":
-        return np.clip(k, 0, n - 1)
-    if mode == "reflect":
-        k = np.mod(k, 2 * n)
-        return np.where(k < n, k, 2 * n - 1 - k)
-    k = np.mod(k, 2 * n - 2)  # whole-sample symmetric ('wrap', 'constant')
-    return np.where(k < n, k, 2 * n - 2 - k)
-
-
-def _taps_reference(c, n, order, mode):
-    c, ok = _fold_reference(c, n, mode)
-    c = np.where(ok, c, 0.0)
-    start = np.floor(c if order & 1 else c + 0.5).astype(np.intp) - order // 2
-    k = start[..., None] + np.arange(order + 1)
-    if order == 0:
-        w = np.ones(k.shape)
-    else:
-        w = _bspline_reference(np.abs(c[..., None] - k), order)
-    return _tap_reference(k, n, mode), w, ok
-
-
-def affine_transform_reference(x, matrix, offset, fill_mode="nearest", cval=0.0, order=1):
-    """NumPy reference of the affine resampling of one 2-D channel.
-
-    Output pixel `(i, j)` samples `x` at `matrix @ (i, j) + offset` with a
-    spline of `order` (0..5) and SciPy's rules for `fill_mode`; same results
-    as `scipy.ndimage.affine_transform(x, matrix, offset, order=order,
-    mode=fill_mode, cval=cval)` (prefilter included). Returns an array of
-    x's shape and dtype.
-    """
-    x = np.asarray(x)
-    if x.ndim != 2:
-        raise ValueError(f"x must be 2-D, got shape {x.shape}")
-    if fill_mode not in _FILL_CODES:
-        raise ValueError(f"fill_mode must be one of {FILL_MODES}, got {fill_mode!r}")
-    order = _check_order(order)
-    h, w = x.shape
-    coef = x.astype(np.float64)
-    pad = 0
-    if order > 1:
-        if fill_mode == "nearest":
-            pad = _NEAREST_PAD
-            coef = np.pad(coef, pad, mode="edge")
-        coef = spline_filter_reference(coef, order, _SPLINE_BOUNDARY[fill_mode])
-    matrix = np.asarray(matrix, dtype=np.float64)
-    i = np.arange(h, dtype=np.float64)[:, None]
-    j = np.arange(w, dtype=np.float64)[None, :]
-    r = (offset[0] + i * matrix[0, 0]) + j * matrix[0, 1] + pad
-    c = (offset[1] + i * matrix[1, 0]) + j * matrix[1, 1] + pad
-    rt, wr, okr = _taps_reference(r, coef.shape[0], order, fill_mode)
-    ct, wc, okc = _taps_reference(c, coef.shape[1], order, fill_mode)
-    t = np.zeros(r.shape)
-    for a in range(order + 1):
-        for b in range(order + 1):
-            t += coef[rt[..., a], ct[..., b]] * wr[..., a] * wc[..., b]
-    t = np.where(okr & okc, t, cval)
-    return t.astype(x.dtype)
-
-
 def _resample(x, m, channel_axis, fill_mode, cval, order=1):
     """Resample a 3-D float image (channel axis 0 or 2) through the 2x3
-    matrix m with a spline of `order`; returns a new array of x's dtype."""
-    if dispatch["affine"] == "c" and _ext_image is not None:
-        cf = channel_axis == 0
-        flat = (m[0, 0], m[0, 1], m[0, 2], m[1, 0], m[1, 1], m[1, 2])
-        code = _FILL_CODES[fill_mode]
-        if order == 1:
-            return _ext_image.affine(np.ascontiguousarray(x), flat, code, float(cval), cf)
-        if order == 0:
-            return _ext_image.affine_spline(np.ascontiguousarray(x), flat, 0, code,
-                                            float(cval), cf)
-        pad = 0
-        if fill_mode == "nearest":
-            pad = _NEAREST_PAD
-            widths = [(pad, pad)] * 3
-            widths[channel_axis] = (0, 0)
-            coef = np.pad(x.astype(np.float64), widths, mode="edge")
-        else:
-            coef = np.array(x, dtype=np.float64)  # a C-ordered copy we may filter in place
-        _ext_image.spline_filter(coef, order, _ext_image.SPLINE_BOUNDARY[fill_mode], cf)
-        return _ext_image.affine_spline(coef, flat, order, code, float(cval), cf, pad,
-                                        x.dtype == np.float32)
-    chans = np.moveaxis(x, channel_axis, 0)
-    out = np.stack([affine_transform_reference(ch, m[:, :2], m[:, 2], fill_mode, cval, order)
-                    for ch in chans], axis=0)
-    return np.moveaxis(out, 0, channel_axis)
+    matrix m with a spline of `order`: `scipy.ndimage.affine_transform` of
+    every channel, prefilter included. Returns a new array of x's dtype."""
+    k = kernels()
+    cf = channel_axis == 0
+    flat = (m[0, 0], m[0, 1], m[0, 2], m[1, 0], m[1, 1], m[1, 2])
+    mode = Fill[fill_mode.upper()]
+    if order == 1:
+        return k.affine(np.ascontiguousarray(x), flat, mode, float(cval), cf)
+    if order == 0:
+        return k.affine_spline(np.ascontiguousarray(x), flat, 0, mode, float(cval), cf)
+    pad = 0
+    if mode == Fill.NEAREST:
+        pad = _NEAREST_PAD
+        widths = [(pad, pad)] * 3
+        widths[channel_axis] = (0, 0)
+        coef = np.pad(x.astype(np.float64), widths, mode="edge")
+    else:
+        coef = np.array(x, dtype=np.float64)  # a C-ordered copy we may filter in place
+    k.spline_filter(coef, order, _SPLINE_BOUNDARY[mode], cf)
+    return k.affine_spline(coef, flat, order, mode, float(cval), cf, pad,
+                           x.dtype == np.float32)
 
 
 def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis=1,
@@ -559,7 +358,7 @@ def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis
                          f"permutation of 0, 1, 2; got {(row_axis, col_axis, channel_axis)}")
     if channel_axis not in (0, 2) or row_axis > col_axis:
         raise ValueError("Channels must be the first or last axis, with rows before columns.")
-    if fill_mode not in _FILL_CODES:
+    if fill_mode not in FILL_MODES:
         raise ValueError(f"fill_mode must be one of {FILL_MODES}, got {fill_mode!r}")
     order = _check_order(order)
     if x.dtype not in (np.float32, np.float64):
@@ -1386,7 +1185,7 @@ class ImageDataGenerator:
         self.dtype = dtype or floatx()
         self.interpolation_order = _check_order(interpolation_order, "interpolation_order")
 
-        if fill_mode not in _FILL_CODES:
+        if fill_mode not in FILL_MODES:
             raise ValueError(f"fill_mode must be one of {FILL_MODES}, got {fill_mode!r}")
         if data_format is None:
             data_format = image_data_format()

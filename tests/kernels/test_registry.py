@@ -1,5 +1,6 @@
 """The kernel registry (ckeras.kernels): one table of families, the same ops
 with the same signatures in C and in the NumPy references, and the switch."""
+import ast
 import importlib
 import inspect
 import os
@@ -49,6 +50,41 @@ def test_every_extension_module_is_a_family():
                 name.endswith(".pyx") or name.endswith(tuple(EXTENSION_SUFFIXES))):
             stems.add(stem[1:])
     assert stems == set(registry.FAMILIES)
+
+
+def _imported_modules(tree, package):
+    """Absolute names of the modules an ast imports (relative ones resolved)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            yield base
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+def test_only_the_registry_imports_extensions_and_references():
+    root = os.path.dirname(importlib.import_module("ckeras").__file__)
+    private = ("ckeras._ext", "ckeras.kernels.reference")
+    offenders = []
+    for folder, _, files in os.walk(root):
+        rel = os.path.relpath(folder, root)
+        if rel.split(os.sep)[0] in ("kernels", "_ext"):
+            continue
+        package = "ckeras" if rel == "." else "ckeras." + rel.replace(os.sep, ".")
+        for name in files:
+            if not name.endswith(".py"):
+                continue
+            with open(os.path.join(folder, name), encoding="utf-8") as f:
+                text = f.read()
+            mods = set(_imported_modules(ast.parse(text), package))
+            if any(m == p or m.startswith(p + ".") for m in mods for p in private) \
+                    or any(p in text for p in private):
+                offenders.append(os.path.join(rel, name))
+    assert offenders == []
 
 
 def test_switch_and_context_manager():

@@ -1,6 +1,6 @@
 """ckeras.preprocessing.image: parity with tf-keras golden values
-(tests/fixtures/preprocessing_image, from tools/make_fixtures_image.py), the C
-affine kernel against its NumPy reference and SciPy, iterators, errors."""
+(tests/fixtures/preprocessing_image, from tools/make_fixtures_image.py) on the
+C and on the NumPy-reference kernels, transforms, iterators, errors."""
 import os
 import warnings
 
@@ -97,57 +97,6 @@ def test_flow_batches_match_tf_keras(golden):
         bx, by = gen.flow(xs, ys, batch_size=4, seed=5, shuffle=True)[1]
         np.testing.assert_array_equal(by, arrays[f"flow_{i}_getitem_y"])
         np.testing.assert_allclose(bx, arrays[f"flow_{i}_getitem_x"], rtol=1e-5, atol=1e-3)
-
-
-# ---------------------------------------------------------------------------
-# the affine kernel
-# ---------------------------------------------------------------------------
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("mode", ["nearest", "reflect", "wrap", "constant"])
-def test_c_kernel_matches_scipy_and_reference(mode, dtype):
-    ndimage = pytest.importorskip("scipy.ndimage")
-    from ckeras._ext import _image
-    rng = np.random.default_rng(7)
-    tol = 1e-5 if dtype == np.float32 else 1e-11
-    for trial in range(150):
-        h, w, c = (int(v) for v in rng.integers(1, 9, 3))
-        x = rng.standard_normal((h, w, c)).astype(dtype)
-        a = rng.standard_normal((2, 2)) * rng.choice([0.5, 1.0, 3.0])
-        off = rng.standard_normal(2) * rng.choice([1.0, 5.0, 40.0])
-        if trial % 4 == 0:
-            off = np.round(off)
-        if trial % 5 == 0:
-            a = np.round(a)
-        ref = np.stack([ndimage.affine_transform(x[..., k], a, off, order=1, mode=mode,
-                                                 cval=0.25) for k in range(c)], -1)
-        m = (a[0, 0], a[0, 1], off[0], a[1, 0], a[1, 1], off[1])
-        got = _image.affine(x, m, im._FILL_CODES[mode], 0.25)
-        assert got.dtype == dtype
-        np.testing.assert_allclose(got, ref, rtol=0, atol=tol)
-        npref = np.stack([im.affine_transform_reference(x[..., k], a, off, mode, 0.25)
-                          for k in range(c)], -1)
-        np.testing.assert_allclose(npref, ref, rtol=0, atol=tol)
-        xf = np.ascontiguousarray(np.moveaxis(x, -1, 0))
-        got_cf = _image.affine(xf, m, im._FILL_CODES[mode], 0.25, True)
-        np.testing.assert_array_equal(np.moveaxis(got_cf, 0, -1), got)
-
-
-def test_c_kernel_argument_errors():
-    from ckeras._ext import _image
-    x = np.zeros((3, 3, 1), np.float32)
-    with pytest.raises(ValueError):
-        _image.affine(x[..., 0], (1, 0, 0, 0, 1, 0), 0)
-    with pytest.raises(ValueError):
-        _image.affine(x.astype(np.int32), (1, 0, 0, 0, 1, 0), 0)
-    with pytest.raises(ValueError):
-        _image.affine(x, (1, 0, 0, 0, 1), 0)
-    with pytest.raises(ValueError):
-        _image.affine(x, (1, 0, 0, 0, 1, 0), 9)
-    with pytest.raises(ValueError):
-        _image.affine(np.zeros((3, 3, 2), np.float32)[:, :, :1], (1, 0, 0, 0, 1, 0), 0)
-    y = _image.affine(x, (1, 0, float("nan"), 0, 1, 0), 3, 5.0)
-    assert np.all(y == 5.0)
 
 
 def test_shift_axes_follow_the_documentation(impl):

@@ -1,5 +1,6 @@
 """ckeras.preprocessing.sequence against golden tf-keras outputs, plus property
-tests of the compiled pad_sequences path against its NumPy reference."""
+tests of pad_sequences' fast path (the padding kernel) against its general
+path (Keras' algorithm in NumPy)."""
 import copy
 import random
 import sys
@@ -10,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ckeras
+from ckeras.kernels import use_kernels
 from ckeras.preprocessing import sequence as S
 from ckeras.utils import Sequence
 
@@ -23,14 +25,16 @@ def _by(fn):
             if c["fn"] == fn]
 
 
-@pytest.mark.parametrize("impl", ["fast", "reference"])
+@pytest.mark.parametrize("path", ["c", "numpy", "general"])
 @pytest.mark.parametrize("case", _by("pad_sequences"))
-def test_pad_sequences_golden(case, impl):
-    fn = S.pad_sequences if impl == "fast" else S._pad_sequences_reference
+def test_pad_sequences_golden(case, path):
+    """pad_sequences on the C kernel, on the NumPy reference kernel, and its
+    general path."""
+    fn = S.pad_sequences if path != "general" else S._pad_sequences_general
     seqs = dec(case["sequences"])
     kwargs = dec(case["kwargs"])
     before = copy.deepcopy(seqs)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), use_kernels("c" if path == "general" else path):
         check(case["expect"], fn, seqs, **kwargs)
     # inputs never modified
     if isinstance(seqs, np.ndarray):
@@ -84,7 +88,7 @@ def test_fast_path_generic_rows():
                 for trunc in ("pre", "post"):
                     kw = dict(maxlen=3, dtype=dtype, padding=pad, truncating=trunc)
                     np.testing.assert_array_equal(
-                        S.pad_sequences(seqs, **kw), S._pad_sequences_reference(seqs, **kw))
+                        S.pad_sequences(seqs, **kw), S._pad_sequences_general(seqs, **kw))
 
 
 _scalar = st.one_of(
@@ -118,11 +122,11 @@ def _outcome(fn, seqs, kw):
        padding=st.sampled_from(["pre", "post"]),
        truncating=st.sampled_from(["pre", "post"]),
        value=st.sampled_from([0.0, -1, 2.5]))
-def test_pad_property_fast_equals_reference(seqs, maxlen, dtype, padding, truncating, value):
+def test_pad_property_fast_equals_general(seqs, maxlen, dtype, padding, truncating, value):
     kw = dict(maxlen=maxlen, dtype=dtype, padding=padding, truncating=truncating, value=value)
     before = copy.deepcopy(seqs)
     a = _outcome(S.pad_sequences, seqs, kw)
-    b = _outcome(S._pad_sequences_reference, seqs, kw)
+    b = _outcome(S._pad_sequences_general, seqs, kw)
     assert a[0] == b[0], (a, b)
     if a[0] == "ok":
         assert a[1].dtype == b[1].dtype and a[1].shape == b[1].shape
@@ -181,7 +185,7 @@ def _boxed(seqs):
 
 
 @pytest.mark.parametrize("dtype", ["int32", "int64", "float32", "float64"])
-def test_pad_large_fast_equals_reference(dtype):
+def test_pad_large_fast_equals_general(dtype):
     seqs = _large_input(dtype)
     before = copy.deepcopy(seqs)
     refs = _boxed(seqs)
@@ -191,7 +195,7 @@ def test_pad_large_fast_equals_reference(dtype):
                 kw = dict(maxlen=maxlen, dtype=dtype, padding=padding,
                           truncating=truncating, value=value)
                 a = _outcome(S.pad_sequences, seqs, kw)
-                b = _outcome(S._pad_sequences_reference, seqs, kw)
+                b = _outcome(S._pad_sequences_general, seqs, kw)
                 assert a[0] == b[0] == "ok", (a, b)
                 assert a[1].dtype == b[1].dtype and a[1].shape == b[1].shape
                 np.testing.assert_array_equal(a[1], b[1])
@@ -204,7 +208,7 @@ def test_pad_large_tuple_and_generic_containers():
     seqs = _large_input("float64", 3000, seed=1)
     kw = dict(maxlen=120, dtype="float64", padding="post", truncating="pre")
     with np.errstate(all="ignore"):
-        want = S._pad_sequences_reference(seqs, **kw)
+        want = S._pad_sequences_general(seqs, **kw)
         np.testing.assert_array_equal(S.pad_sequences(tuple(seqs), **kw), want)
 
         class Rows:  # a sequence that is not a list: iterated once, like Keras
@@ -217,7 +221,7 @@ def test_pad_large_tuple_and_generic_containers():
         np.testing.assert_array_equal(S.pad_sequences(Rows(), **kw), want)
     rect = np.arange(3000 * 90).reshape(3000, 90) % 20_000
     np.testing.assert_array_equal(S.pad_sequences(rect, maxlen=100),
-                                  S._pad_sequences_reference(rect, maxlen=100))
+                                  S._pad_sequences_general(rect, maxlen=100))
 
 
 @pytest.mark.parametrize("bad_row, err", [
@@ -225,11 +229,11 @@ def test_pad_large_tuple_and_generic_containers():
     ([1, [2, 3]], ValueError),         # a row of another sample shape
     ([1, "x"], ValueError),
 ])
-def test_pad_large_errors_as_reference(bad_row, err):
+def test_pad_large_errors_as_general(bad_row, err):
     seqs = _large_input("int32", 3000, seed=2)
     seqs[2900] = bad_row  # late, so the rows before it are converted first
     a = _outcome(S.pad_sequences, seqs, dict(maxlen=100))
-    b = _outcome(S._pad_sequences_reference, seqs, dict(maxlen=100))
+    b = _outcome(S._pad_sequences_general, seqs, dict(maxlen=100))
     assert a == b and a[0] == "err" and issubclass(a[1][0], err), (a, b)
 
 
