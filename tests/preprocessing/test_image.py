@@ -1,6 +1,7 @@
 """ckeras.preprocessing.image: parity with tf-keras golden values
 (tests/fixtures/preprocessing_image, from tools/make_fixtures_image.py) on the
 C and on the NumPy-reference kernels, transforms, iterators, errors."""
+import importlib
 import os
 import warnings
 
@@ -394,3 +395,32 @@ def test_fit_augment_and_preprocessing_function():
     assert gen.mean.shape == (1, 1, 3)
     out = gen.standardize(x[0])
     np.testing.assert_allclose(out, x[0] * 2 - gen.mean, rtol=1e-6)
+
+
+# ---------------------------------------------------------------------------
+# the package
+# ---------------------------------------------------------------------------
+
+def test_public_names_and_their_modules():
+    assert sorted(im.__all__) == sorted([
+        "ImageDataGenerator", "Iterator", "NumpyArrayIterator", "DirectoryIterator",
+        "DataFrameIterator", "array_to_img", "img_to_array", "load_img", "save_img",
+        "apply_affine_transform", "apply_channel_shift", "apply_brightness_shift", "flip_axis",
+        "transform_matrix_offset_center"])
+    homes = {"utils": ("array_to_img", "img_to_array", "load_img", "save_img"),
+             "affine": ("apply_affine_transform", "apply_channel_shift",
+                        "apply_brightness_shift", "flip_axis", "transform_matrix_offset_center"),
+             "iterator": ("Iterator",), "numpy_array_iterator": ("NumpyArrayIterator",),
+             "directory_iterator": ("DirectoryIterator",),
+             "dataframe_iterator": ("DataFrameIterator",),
+             "image_data_generator": ("ImageDataGenerator",)}
+    for module, names in homes.items():
+        mod = importlib.import_module(f"ckeras.preprocessing.image.{module}")
+        for name in names:
+            assert getattr(im, name) is getattr(mod, name)
+            assert getattr(mod, name).__module__ == mod.__name__
+    # the NumPy oracle of the resampling kernels is the kernel reference now
+    for gone in ("affine_transform_reference", "spline_filter_reference", "dispatch"):
+        assert not hasattr(im, gone)
+    from ckeras.preprocessing.image import DirectoryIterator, Iterator
+    assert issubclass(DirectoryIterator, Iterator) and issubclass(im.DataFrameIterator, Iterator)

@@ -12,6 +12,7 @@ import pytest
 from ckeras.kernels import use_kernels
 from ckeras.preprocessing import image as im
 from ckeras.preprocessing.image import ImageDataGenerator
+from ckeras.preprocessing.image.affine import resample
 from pp_fixtures import impl, load_image_golden  # noqa: F401 (impl: a fixture)
 
 MODES = ("nearest", "reflect", "wrap", "constant")
@@ -118,7 +119,7 @@ def test_splines_interpolate_the_samples():
         for mode in MODES:
             for impl_name in ("c", "numpy"):
                 with use_kernels(impl_name):
-                    y = im._resample(x, eye, 2, mode, 9.0, order)
+                    y = resample(x, eye, 2, mode, 9.0, order)
                 np.testing.assert_allclose(y, x, rtol=0, atol=1e-11,
                                            err_msg=f"{order} {mode} {impl_name}")
 
@@ -129,7 +130,7 @@ def test_higher_orders_are_smoother_than_nearest_and_differ_by_order():
     x = np.zeros((1, 16, 1))
     x[0, 8:] = 1.0
     m = _matrix(np.eye(2), (0.0, 0.5))
-    outs = {k: im._resample(x, m, 2, "nearest", 0.0, k)[0, :, 0] for k in range(6)}
+    outs = {k: resample(x, m, 2, "nearest", 0.0, k)[0, :, 0] for k in range(6)}
     np.testing.assert_array_equal(outs[0], np.r_[np.zeros(7), np.ones(9)])
     assert outs[1][7] == 0.5
     for k in (2, 3, 4, 5):
@@ -155,7 +156,7 @@ ORDER0_ROWS = {  # x = [0, 1, 2, 3, 4, 5] sampled at j + shift, cval -1
 @pytest.mark.parametrize("shift,mode", sorted(ORDER0_ROWS))
 def test_order0_rounds_halves_up_with_scipy_folding(shift, mode, impl):
     x = np.arange(6, dtype=np.float32).reshape(1, 6, 1)
-    y = im._resample(x, _matrix(np.eye(2), (0.0, shift)), 2, mode, -1.0, 0)
+    y = resample(x, _matrix(np.eye(2), (0.0, shift)), 2, mode, -1.0, 0)
     np.testing.assert_array_equal(y.ravel(), ORDER0_ROWS[(shift, mode)])
 
 
@@ -178,7 +179,7 @@ def test_orders_match_scipy_ndimage(order, impl):
                 ref = np.stack([ndimage.affine_transform(x[..., k], a, off, order=order,
                                                          mode=mode, cval=0.25)
                                 for k in range(c)], -1)
-                got = im._resample(x, _matrix(a, off), 2, mode, 0.25, order)
+                got = resample(x, _matrix(a, off), 2, mode, 0.25, order)
                 assert got.dtype == dtype
                 if order == 0:
                     np.testing.assert_array_equal(got, ref, err_msg=f"{mode} {trial}")
