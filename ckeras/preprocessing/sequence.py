@@ -117,7 +117,8 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre",
             longest sequence (an empty `sequences` then raises ValueError).
         dtype: Output dtype, `'int32'` by default. Floats are truncated toward
             zero when converted to an integer dtype. Use `object` (or a NumPy
-            str dtype) to pad sequences of strings.
+            str dtype) to pad sequences of strings. None gives the dtype NumPy
+            gives `value` (int64 for `0`, float64 for `0.0`).
         padding: `'pre'` or `'post'`: pad before or after each sequence.
         truncating: `'pre'` or `'post'`: remove values from the beginning or
             the end of sequences longer than `maxlen`.
@@ -138,11 +139,21 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre",
         return _pad_sequences_general(sequences, maxlen, dtype, padding, truncating, value)
     if not hasattr(sequences, "__len__"):
         raise ValueError("`sequences` must be iterable.")
-    try:
-        out_dtype = np.dtype(dtype)
-    except TypeError:
-        out_dtype = None
-    if out_dtype not in _FAST_DTYPES or isinstance(value, str) or maxlen == 0:
+    if dtype is None:
+        # np.full's dtype: the fill value's. Each row then keeps the dtype
+        # NumPy infers for it until it is stored, so a row mixing floats with
+        # ints beyond 2**53 rounds them: only float outputs match the kernel.
+        out_dtype = np.asarray(value).dtype
+        if out_dtype.kind != "f":
+            out_dtype = None
+    else:
+        try:
+            out_dtype = np.dtype(dtype)
+        except TypeError:
+            out_dtype = None
+    # (`is None` first: NumPy compares None equal to float64)
+    if out_dtype is None or out_dtype not in _FAST_DTYPES or isinstance(value, str) \
+            or maxlen == 0:
         return _pad_sequences_general(sequences, maxlen, dtype, padding, truncating, value)
     k = kernels()
     longest, first = k.lengths(sequences)

@@ -215,6 +215,24 @@ def test_validation_split_subsets():
         gen.flow(x, y, subset="test")
 
 
+def test_flow_on_no_samples_is_empty_as_in_keras():
+    # tf-keras 2.21: an iterator of length 0 whose next() gives empty batches
+    gen = ImageDataGenerator(rotation_range=10)
+    x = np.zeros((0, 4, 4, 3), np.float32)
+    it = gen.flow(x, np.zeros(0), batch_size=2)
+    assert len(it) == 0
+    bx, by = next(it)
+    assert bx.shape == (0, 4, 4, 3) and by.shape == (0,)
+    with pytest.raises(ValueError, match="has length 0"):
+        it[0]
+    assert next(gen.flow(x, batch_size=2, shuffle=True, seed=1)).shape == (0, 4, 4, 3)
+    # where Keras fails with a bare IndexError (#19 item 11): a clear error
+    for bad in ([], [x], (x, np.zeros(0), np.zeros(0))):
+        with pytest.raises(ValueError, match=r"`x` must be an array of images \(rank 4\) or "
+                                             r"a pair .* got a (list|tuple) of [013] items"):
+            gen.flow(bad)
+
+
 def test_fit_accepts_iterator():
     from ckeras.layers import Dense, Flatten
     from ckeras.models import Sequential

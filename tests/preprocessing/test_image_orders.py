@@ -224,3 +224,45 @@ def test_integer_images_become_float32_for_every_order():
         y = im.apply_affine_transform(x, theta=15, row_axis=0, col_axis=1, channel_axis=2,
                                       order=k)
         assert y.dtype == np.float32
+
+
+def _unaligned(x):
+    """A copy of x whose data starts one byte into a buffer (not aligned)."""
+    buf = np.zeros(x.nbytes + 1, np.uint8)
+    y = np.frombuffer(buf.data, dtype=x.dtype, count=x.size, offset=1).reshape(x.shape)
+    y[...] = x
+    return y
+
+
+@pytest.mark.parametrize("order", range(6))
+def test_any_memory_layout_gives_the_same_image(order, impl):
+    # #19 item 8 and its kin: Fortran order, strided and reversed views,
+    # unaligned data and big-endian floats are copied for the kernels
+    rng = np.random.default_rng(order)
+    for dtype in (np.float32, np.float64):
+        x = rng.standard_normal((7, 9, 3)).astype(dtype)
+        kw = dict(theta=25, tx=0.7, row_axis=0, col_axis=1, channel_axis=2, order=order)
+        for mode in MODES:
+            want = im.apply_affine_transform(x, fill_mode=mode, **kw)
+            wide = np.zeros((7, 18, 3), dtype)
+            wide[:, ::2] = x
+            rev = np.ascontiguousarray(x[::-1])[::-1]
+            for view in (np.asfortranarray(x), wide[:, ::2], rev, _unaligned(x),
+                         x.astype(x.dtype.newbyteorder(">"))):
+                got = im.apply_affine_transform(view, fill_mode=mode, **kw)
+                assert got.dtype == dtype and got.dtype.isnative
+                np.testing.assert_array_equal(got, want, err_msg=f"{mode} {view.flags}")
+            cf = im.apply_affine_transform(np.moveaxis(x, 2, 0), fill_mode=mode,
+                                           **dict(kw, row_axis=1, col_axis=2, channel_axis=0))
+            np.testing.assert_array_equal(np.moveaxis(cf, 0, 2), want)
+
+
+@pytest.mark.parametrize("shape", [(0, 5, 2), (5, 0, 2), (4, 5, 0), (0, 0, 1)], ids=str)
+def test_empty_images_give_empty_images(shape, impl):
+    # as SciPy does for orders 0 and 1 (Keras' results), for every order
+    x = np.ones(shape, np.float32)
+    for order in range(6):
+        for mode in MODES:
+            y = im.apply_affine_transform(x, theta=15, row_axis=0, col_axis=1, channel_axis=2,
+                                          fill_mode=mode, order=order)
+            assert y.shape == shape and y.dtype == np.float32

@@ -79,6 +79,27 @@ def test_errors():
     assert S.pad_sequences([[]], maxlen=2, padding="x").shape == (1, 2)
 
 
+@pytest.mark.parametrize("mode", ["c", "numpy"])
+def test_pad_dtype_none_takes_the_dtype_of_value(mode):
+    # #19 item 10; outputs of tf-keras 2.21, where np.full(..., value,
+    # dtype=None) sets the dtype and each row is stored as NumPy reads it
+    seqs = [[1, 2, 3], [4.5]]
+    with use_kernels(mode):
+        got = S.pad_sequences(seqs, maxlen=2, dtype=None, value=0)
+        assert got.dtype == np.int64 and got.tolist() == [[2, 3], [0, 4]]
+        got = S.pad_sequences(seqs, maxlen=2, dtype=None, value=0.0)
+        assert got.dtype == np.float64 and got.tolist() == [[2.0, 3.0], [0.0, 4.5]]
+        got = S.pad_sequences(seqs, maxlen=2, dtype=None, value=np.float32(-1))
+        assert got.dtype == np.float32 and got.tolist() == [[2.0, 3.0], [-1.0, 4.5]]
+        got = S.pad_sequences([[1, 2], [3]], padding="post", dtype=None, value=7)
+        assert got.dtype == np.int64 and got.tolist() == [[1, 2], [3, 7]]
+        # a row NumPy reads as float64 rounds its ints beyond 2**53 ...
+        big = [[2 ** 53 + 1, 0.5]]
+        assert S.pad_sequences(big, dtype=None, value=0).tolist() == [[2 ** 53, 0]]
+        # ... which an explicit integer dtype does not
+        assert S.pad_sequences(big, dtype="int64", value=0).tolist() == [[2 ** 53 + 1, 0]]
+
+
 def test_fast_path_generic_rows():
     # rows the kernel does not take (numpy scalars, bools, ranges, big floats)
     seqs = [[np.int64(3), 4], [True, 2], range(5), [1e9, -2.5], np.array([1.5, 2.5])]
@@ -118,10 +139,10 @@ def _outcome(fn, seqs, kw):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seqs=st.lists(_row, max_size=6),
        maxlen=st.one_of(st.none(), st.integers(0, 10)),
-       dtype=st.sampled_from(["int32", "int64", "float32", "float64", "int16"]),
+       dtype=st.sampled_from(["int32", "int64", "float32", "float64", "int16", None]),
        padding=st.sampled_from(["pre", "post"]),
        truncating=st.sampled_from(["pre", "post"]),
-       value=st.sampled_from([0.0, -1, 2.5]))
+       value=st.sampled_from([0.0, -1, 2.5, np.float32(0.5)]))
 def test_pad_property_fast_equals_general(seqs, maxlen, dtype, padding, truncating, value):
     kw = dict(maxlen=maxlen, dtype=dtype, padding=padding, truncating=truncating, value=value)
     before = copy.deepcopy(seqs)

@@ -83,14 +83,18 @@ def resample(x, m, channel_axis, fill_mode, cval, order=1):
 
     Output pixel `(i, j)` samples `x` at `m @ (i, j, 1)` in (row, column)
     coordinates; `apply_affine_transform` builds `m` from its parameters."""
+    # The kernels take C-ordered, aligned, native images: copy any other.
+    x = np.require(x, x.dtype.newbyteorder("="), ["C_CONTIGUOUS", "ALIGNED"])
+    if x.size == 0:  # no pixel to sample (SciPy gives the empty image too)
+        return x.copy()
     k = kernels()
     cf = channel_axis == 0
     flat = (m[0, 0], m[0, 1], m[0, 2], m[1, 0], m[1, 1], m[1, 2])
     mode = Fill[fill_mode.upper()]
     if order == 1:
-        return k.affine(np.ascontiguousarray(x), flat, mode, float(cval), cf)
+        return k.affine(x, flat, mode, float(cval), cf)
     if order == 0:
-        return k.affine_spline(np.ascontiguousarray(x), flat, 0, mode, float(cval), cf)
+        return k.affine_spline(x, flat, 0, mode, float(cval), cf)
     pad = 0
     if mode == Fill.NEAREST:
         pad = _NEAREST_PAD
@@ -98,7 +102,7 @@ def resample(x, m, channel_axis, fill_mode, cval, order=1):
         widths[channel_axis] = (0, 0)
         coef = np.pad(x.astype(np.float64), widths, mode="edge")
     else:
-        coef = np.array(x, dtype=np.float64)  # a C-ordered copy we may filter in place
+        coef = np.array(x, dtype=np.float64)  # a copy we may filter in place
     k.spline_filter(coef, order, _SPLINE_BOUNDARY[mode], cf)
     return k.affine_spline(coef, flat, order, mode, float(cval), cf, pad,
                            x.dtype == np.float32)
@@ -129,8 +133,10 @@ def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis
             Keras calls) for every order and fill mode; SciPy is not needed.
 
     Returns:
-        The transformed image, a new array of x's shape (float inputs keep
-        their dtype, others become float32).
+        The transformed image, a new array of x's shape (float32 and float64
+        inputs keep their precision, in native byte order; others become
+        float32). Any memory layout is accepted, and an empty image gives an
+        empty image.
 
     Raises:
         ValueError: for an image that is not rank 3, bad axes, an unknown
@@ -148,7 +154,9 @@ def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis
     if fill_mode not in FILL_MODES:
         raise ValueError(f"fill_mode must be one of {FILL_MODES}, got {fill_mode!r}")
     order = check_interpolation_order(order)
-    if x.dtype not in (np.float32, np.float64):
+    if x.dtype.kind == "f" and x.dtype.itemsize in (4, 8):
+        x = x.astype(x.dtype.newbyteorder("="), copy=False)  # e.g. big-endian input
+    else:
         x = x.astype(np.float32)
     h, w = x.shape[row_axis], x.shape[col_axis]
     m = _affine_matrix(theta, tx, ty, shear, zx, zy, h, w)

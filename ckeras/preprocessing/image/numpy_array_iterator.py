@@ -44,7 +44,9 @@ class NumpyArrayIterator(Iterator):
         self.dtype = dtype or floatx()
         if isinstance(x, (tuple, list)):
             if len(x) != 2:
-                raise ValueError("A tuple `x` must be `(images, misc_array_or_list)`.")
+                raise ValueError("`x` must be an array of images (rank 4) or a pair "
+                                 "`(images, misc)` whose misc is an array or a list of arrays; "
+                                 f"got a {type(x).__name__} of {len(x)} items")
             misc = x[1]
             x_misc = [np.asarray(a) for a in misc] if isinstance(misc, list) else [np.asarray(misc)]
             x = x[0]
