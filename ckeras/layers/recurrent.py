@@ -50,8 +50,10 @@ def _output_size(cell):
     return int(size)
 
 
-class _DropoutMixin:
-    """Dropout masks drawn once per layer call and reused at every timestep."""
+class RecurrentCellBase(Layer):
+    """What the SimpleRNN, LSTM and GRU cells share: argument checks, the
+    kernel/recurrent_kernel/bias weights, their config, and the dropout masks
+    (drawn once per layer call and reused at every timestep)."""
 
     def reset_dropout_mask(self):
         self._dp_mask = None
@@ -141,7 +143,7 @@ def _input_dim(input_shape):
 
 
 # ------------------------------------------------------------------ cells
-class SimpleRNNCell(_DropoutMixin, Layer):
+class SimpleRNNCell(RecurrentCellBase):
     """Cell class for SimpleRNN: `h_t = activation(x_t W + h_{t-1} U + b)`.
 
     Args:
@@ -211,7 +213,7 @@ class SimpleRNNCell(_DropoutMixin, Layer):
         return config
 
 
-class LSTMCell(_DropoutMixin, Layer):
+class LSTMCell(RecurrentCellBase):
     """Cell class for the LSTM layer (gate order i, f, c, o in every weight).
 
     Args:
@@ -309,7 +311,7 @@ class LSTMCell(_DropoutMixin, Layer):
         return config
 
 
-class GRUCell(_DropoutMixin, Layer):
+class GRUCell(RecurrentCellBase):
     """Cell class for the GRU layer (gate order z, r, h in every weight).
 
     `h_t = z * h_{t-1} + (1 - z) * h~`; with `reset_after=True` (TF2 default)

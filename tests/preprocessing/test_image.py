@@ -3,6 +3,7 @@
 C and on the NumPy-reference kernels, transforms, iterators, errors."""
 import importlib
 import os
+import pathlib
 import warnings
 
 import numpy as np
@@ -11,13 +12,16 @@ import pytest
 from ckeras.preprocessing import image as im
 from ckeras.preprocessing.image import ImageDataGenerator
 from ckeras.utils.data_utils import Sequence
-from pp_fixtures import impl, load_image_golden  # noqa: F401 (impl: a fixture)
+from ckeras.testing import Golden
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
+IMAGES = Golden(FIXTURES, "preprocessing_image")
 
 
 
 @pytest.fixture(scope="module")
 def golden():
-    return load_image_golden()
+    return IMAGES.bundle()
 
 
 def _quiet():

@@ -7,20 +7,24 @@ hand-checked cases; bad orders. The kernels themselves are tested in
 tests/kernels/test_image.py."""
 
 import numpy as np
+import pathlib
 import pytest
 
 from ckeras.kernels import use_kernels
 from ckeras.preprocessing import image as im
 from ckeras.preprocessing.image import ImageDataGenerator
 from ckeras.preprocessing.image.affine import resample
-from pp_fixtures import impl, load_image_golden  # noqa: F401 (impl: a fixture)
+from ckeras.testing import Golden
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
+IMAGES = Golden(FIXTURES, "preprocessing_image")
 
 MODES = ("nearest", "reflect", "wrap", "constant")
 
 
 @pytest.fixture(scope="module")
 def golden():
-    return load_image_golden("orders_")
+    return IMAGES.bundle("orders_")
 
 
 def _matrix(a, off):

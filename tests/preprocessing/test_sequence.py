@@ -2,6 +2,7 @@
 tests of pad_sequences' fast path (the padding kernel) against its general
 path (Keras' algorithm in NumPy)."""
 import copy
+import pathlib
 import random
 import sys
 
@@ -14,10 +15,11 @@ import ckeras
 from ckeras.kernels import use_kernels
 from ckeras.preprocessing import sequence as S
 from ckeras.utils import Sequence
+from ckeras.testing import Golden, assert_result, check_call, decode
 
-from pp_fixtures import assert_same, check, dec, load
-
-CASES = load("sequence")
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
+PREPROCESSING = Golden(FIXTURES, "preprocessing")
+CASES = PREPROCESSING.read_json("sequence.json")
 
 
 def _by(fn):
@@ -31,11 +33,11 @@ def test_pad_sequences_golden(case, path):
     """pad_sequences on the C kernel, on the NumPy reference kernel, and its
     general path."""
     fn = S.pad_sequences if path != "general" else S._pad_sequences_general
-    seqs = dec(case["sequences"])
-    kwargs = dec(case["kwargs"])
+    seqs = decode(case["sequences"])
+    kwargs = decode(case["kwargs"])
     before = copy.deepcopy(seqs)
     with np.errstate(all="ignore"), use_kernels("c" if path == "general" else path):
-        check(case["expect"], fn, seqs, **kwargs)
+        check_call(case["expect"], fn, seqs, **kwargs)
     # inputs never modified
     if isinstance(seqs, np.ndarray):
         np.testing.assert_array_equal(seqs, before)
@@ -279,7 +281,7 @@ def test_pad_slow_row_may_resize_the_list():
 @pytest.mark.parametrize("case", _by("make_sampling_table"))
 def test_make_sampling_table_golden(case):
     got = S.make_sampling_table(*case["args"], **case["kwargs"])
-    assert_same(got, case["expect"], rtol=1e-15)
+    assert_result(got, case["expect"], rtol=1e-15)
 
 
 def test_make_sampling_table_spec():
@@ -293,7 +295,7 @@ def test_skipgrams_golden(case):
     random.seed(case["random_seed"])
     args = case["args"]
     seq = list(args[0])
-    check(case["expect"], S.skipgrams, seq, args[1], **case["kwargs"])
+    check_call(case["expect"], S.skipgrams, seq, args[1], **case["kwargs"])
     assert seq == args[0]
 
 
@@ -305,18 +307,18 @@ def test_skipgrams_spec():
 
 @pytest.mark.parametrize("case", _by("TimeseriesGenerator"))
 def test_timeseries_generator_golden(case):
-    data, targets = dec(case["args"])
+    data, targets = decode(case["args"])
     exp = case["expect"]
     if "error" in exp:
-        check(exp, S.TimeseriesGenerator, data, targets, **case["kwargs"])
+        check_call(exp, S.TimeseriesGenerator, data, targets, **case["kwargs"])
         return
     gen = S.TimeseriesGenerator(data, targets, **case["kwargs"])
     assert isinstance(gen, Sequence)
     assert len(gen) == exp["len"]
     for i, (x, y) in enumerate(exp["batches"]):
         bx, by = gen[i]
-        assert_same(bx, x)
-        assert_same(by, y)
+        assert_result(bx, x)
+        assert_result(by, y)
     assert gen.get_config() == exp["config"]
     assert len(list(gen)) == exp["len"]
 

@@ -17,13 +17,15 @@ It builds and calls the layer eagerly on random (or given) data and checks:
 - the layer rebuilt inside a Sequential model (from `input_shape`) and inside
   a functional Model (plus their config round trips) predicts the same;
 - a float64 layer keeps float64 weights and outputs (and agrees with float32).
+
+`golden_layer_test` runs it on a tf-keras golden case (`ckeras.testing.Golden`)
+and compares the weights and the config with tf-keras'.
 """
 import copy
+import inspect
 import json
-import os
 
 import numpy as np
-import pytest
 
 from ckeras import backend as K
 from ckeras import layers as layers_module
@@ -31,9 +33,10 @@ from ckeras.autograd import Tensor, enable_grad, grad
 from ckeras.engine import Input
 from ckeras.engine.functional import Functional
 from ckeras.engine.sequential import Sequential
+from ckeras.saving.object_registry import custom_object_scope
 
-__all__ = ["layer_test", "assert_shape_compatible", "json_roundtrip", "golden",
-           "load_case", "cases_of", "assert_config_matches", "CASES", "FIXTURES"]
+__all__ = ["layer_test", "golden_layer_test", "assert_config_matches",
+           "assert_shape_compatible", "json_roundtrip"]
 
 
 def _is_multi(input_shape):
@@ -62,7 +65,7 @@ def assert_shape_compatible(expected, actual, what=""):
     """`expected` may contain None (any size); ranks must agree."""
     expected, actual = tuple(expected), tuple(actual)
     assert len(expected) == len(actual), f"{what}: rank of {actual} != {expected}"
-    for e, a in zip(expected, actual):
+    for e, a in zip(expected, actual, strict=True):
         assert e is None or a is None or e == a, f"{what}: shape {actual} != {expected}"
 
 
@@ -77,14 +80,12 @@ def _value(out):
 def _assert_outputs_close(expected, actual, what, atol, rtol):
     expected, actual = _as_list(expected), _as_list(actual)
     assert len(expected) == len(actual), f"{what}: {len(actual)} outputs != {len(expected)}"
-    for e, a in zip(expected, actual):
+    for e, a in zip(expected, actual, strict=True):
         np.testing.assert_allclose(np.asarray(a), np.asarray(e), atol=atol, rtol=rtol,
                                    err_msg=what)
 
 
 def _from_config(cls, config, custom_objects):
-    import inspect
-    from ckeras.saving.object_registry import custom_object_scope
     if "custom_objects" in inspect.signature(cls.from_config).parameters:
         return cls.from_config(config, custom_objects=custom_objects)
     with custom_object_scope(custom_objects):
@@ -156,7 +157,7 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None,
         out = layer(x, **call_kwargs)
     assert layer.built, f"{layer.name} is not built after a call"
     y = _value(out)
-    for d, o in zip(data, originals):
+    for d, o in zip(data, originals, strict=True):
         np.testing.assert_array_equal(d, o, err_msg=f"{layer.name} modified its input")
 
     if expected_output_dtype is None and float_input:
@@ -168,7 +169,7 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None,
     if expected_output_shape is not None:
         exp_shapes = expected_output_shape if isinstance(expected_output_shape, list) \
             else [expected_output_shape]
-        for e, a in zip(exp_shapes, y):
+        for e, a in zip(exp_shapes, y, strict=True):
             assert_shape_compatible(e, a.shape, f"{layer.name} expected_output_shape")
     if expected_output is not None:
         _assert_outputs_close(expected_output, y, f"{layer.name} expected_output",
@@ -178,15 +179,16 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None,
     concrete = [tuple(d.shape) for d in data]
     computed = layer.compute_output_shape(concrete if multi else concrete[0])
     computed = computed if isinstance(computed, list) else [computed]
-    for c, a in zip(computed, y):
+    for c, a in zip(computed, y, strict=True):
         assert_shape_compatible(c, a.shape, f"{layer.name} compute_output_shape")
 
     # ----------------------------------------------------- symbolic call
-    sym_in = [Input(batch_shape=s, dtype=d.dtype.name) for s, d in zip(sym_shapes, data)]
+    sym_in = [Input(batch_shape=s, dtype=d.dtype.name)
+              for s, d in zip(sym_shapes, data, strict=True)]
     sym_out = layer(sym_in if multi else sym_in[0])
     sym_list = _as_list(sym_out)
     assert len(sym_list) == len(y)
-    for t, a in zip(sym_list, y):
+    for t, a in zip(sym_list, y, strict=True):
         assert_shape_compatible(t.shape, a.shape, f"{layer.name} symbolic shape")
         assert t.shape[0] is None, f"{layer.name}: symbolic batch dim {t.shape}"
         assert np.dtype(t.dtype) == a.dtype, \
@@ -217,7 +219,7 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None,
         else:
             raise AssertionError(f"{layer.name}: set_weights with wrong shapes did not "
                                  "raise")
-        for w, s in zip(layer.get_weights(), saved):
+        for w, s in zip(layer.get_weights(), saved, strict=True):
             np.testing.assert_array_equal(w, s)
 
     # -------------------------------------------------------- config
@@ -304,7 +306,7 @@ def _check_taped(layer, data, multi, y, call_kwargs, randomized, atol, rtol):
         for o in taped[1:]:
             total = total + o.sum()
         grads = grad(total, targets)
-    for t, g in zip(targets, grads):
+    for t, g in zip(targets, grads, strict=True):
         assert g.shape == t.shape, f"{layer.name}: gradient shape {g.shape} != {t.shape}"
         assert np.all(np.isfinite(g)), f"{layer.name}: non-finite gradient"
 
@@ -330,7 +332,8 @@ def _check_models(layer_cls, config, x, data, multi, sym_shapes, weights, y,
         _assert_outputs_close(y, clone.predict(x), "Sequential.from_config", atol, rtol)
 
     # Functional model with a fresh layer.
-    inputs = [Input(batch_shape=s, dtype=d.dtype.name) for s, d in zip(sym_shapes, data)]
+    inputs = [Input(batch_shape=s, dtype=d.dtype.name)
+              for s, d in zip(sym_shapes, data, strict=True)]
     fresh = _from_config(layer_cls, _fresh_config(config, "fn"), custom_objects)
     outputs = fresh(inputs if multi else inputs[0])
     model = Functional(inputs if multi else inputs[0], outputs)
@@ -347,35 +350,6 @@ def _check_models(layer_cls, config, x, data, multi, sym_shapes, weights, y,
 
 
 # ------------------------------------------------- tf-keras golden fixtures
-FIXTURES = os.path.join(os.path.dirname(__file__), os.pardir, "fixtures", "core")
-
-
-def _cases():
-    path = os.path.join(FIXTURES, "cases.json")
-    if not os.path.exists(path):
-        return {}
-    with open(path) as f:
-        return {c["name"]: c for c in json.load(f)}
-
-
-CASES = _cases()
-
-
-def load_case(name):
-    if name not in CASES:
-        pytest.skip(f"fixture {name} not generated")
-    case = CASES[name]
-    arrays = np.load(os.path.join(FIXTURES, f"{name}.npz"))
-    xs = [arrays[f"x{i}"] for i in range(case["inputs"])]
-    ws = [arrays[f"w{i}"] for i in range(case["weights"])]
-    ys = [arrays["y"]] if "y" in arrays else [arrays[f"y{i}"] for i in range(case["outputs"])]
-    return case, xs, ws, ys
-
-
-def cases_of(*layer_names):
-    return sorted(n for n, c in CASES.items() if c["layer"] in layer_names)
-
-
 def _normalize(value):
     """Config values compared across implementations: nested objects by
     class_name + config (module/registered_name are informational)."""
@@ -402,22 +376,53 @@ def assert_config_matches(ours, theirs, skip=()):
             f"config[{key!r}]: {ours[key]!r} != {theirs[key]!r}"
 
 
-def golden(name, layer_cls, custom_objects=None, **overrides):
-    """Runs the harness on a tf-keras fixture case and checks the config."""
-    case, xs, ws, ys = load_case(name)
-    kwargs = dict(case["kwargs"], **overrides)
+def golden_layer_test(golden_case, layer_cls=None, custom_objects=None, overrides=None,
+                      **harness):
+    """Runs `layer_test` on a tf-keras golden case, then checks the weights and config.
+
+    The harness gets the case's inputs and weights and must reproduce its
+    output (atol = rtol = 1e-5); a fresh layer built on the inputs must then
+    have tf-keras' weight shapes and names and a config with tf-keras' keys
+    and values.
+
+    Args:
+        golden_case: a `GoldenCase` (`Golden(...).load(name)`) whose entry has
+            `layer`, `kwargs`, `output_shapes`, `weight_shapes`,
+            `weight_names` and `config`.
+        layer_cls: the class under test (default: `ckeras.layers.<layer>`).
+        custom_objects: passed to every `from_config`.
+        overrides: constructor arguments replacing the case's `kwargs`
+            (e.g. the Python function of a Lambda case).
+        **harness: more `layer_test` arguments.
+
+    Returns:
+        The output of `layer_test`.
+
+    Example:
+        >>> golden_layer_test(Golden(root, "core").load("dense_relu"), Dense)
+    """
+    case, xs, ws, ys, _ = golden_case
+    if layer_cls is None:
+        layer_cls = getattr(layers_module, case["layer"])
+    kwargs = dict(case["kwargs"], **(overrides or {}))
+    x = xs if len(xs) > 1 else xs[0]
     K.clear_session()
-    y = layer_test(layer_cls, kwargs, input_data=xs if len(xs) > 1 else xs[0],
-                   weights=ws or None, expected_output=ys[0], atol=1e-5, rtol=1e-5,
+    y = layer_test(layer_cls, kwargs, input_data=x, weights=ws or None,
+                   expected_output=ys[0], atol=1e-5, rtol=1e-5,
                    expected_output_shape=tuple(case["output_shapes"][0]),
-                   custom_objects=custom_objects)
+                   custom_objects=custom_objects, **harness)
     K.clear_session()
     layer = layer_cls(**kwargs)
-    layer(xs if len(xs) > 1 else xs[0])
-    if ws:
-        assert [tuple(w.shape) for w in layer.get_weights()] == \
-            [tuple(s) for s in case["weight_shapes"]]
-        assert [w.name for w in layer.weights] == case["weight_names"]
+    layer(x)
+    assert [list(w.shape) for w in layer.get_weights()] == \
+        [list(s) for s in case["weight_shapes"]]
+    theirs = case["weight_names"]
+    assert len(layer.weights) == len(theirs)
+    # tf-keras names the weights of a layer built outside a model without the
+    # layer's scope ('gamma:0'): those compare by the part after the last '/'.
+    ours = [w.name if "/" in t else w.name.split("/")[-1]
+            for w, t in zip(layer.weights, theirs, strict=True)]
+    assert ours == theirs, f"weight names {ours} != tf-keras {theirs}"
     skip = ("function", "function_type", "module") if layer_cls.__name__ == "Lambda" \
         else ()
     assert_config_matches(layer.get_config(), case["config"], skip=skip)
