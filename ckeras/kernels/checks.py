@@ -52,11 +52,12 @@ def c_double(value):
     raise TypeError(f"must be real number, not {type(value).__name__}")
 
 
-def check_array(a, name, ndim=None, dtype=None):
+def check_array(a, name, ndim=None, dtype=None, contiguous=True):
     """A C-contiguous, aligned, native float32/float64 ndarray; returns its dtype.
 
     `ndim` None accepts any rank; `dtype` None accepts either float type,
-    else the dtype must be exactly `dtype`.
+    else the dtype must be exactly `dtype`. `contiguous=False` accepts any
+    memory layout (kernels that take element strides).
     """
     if not isinstance(a, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(a).__name__}")
@@ -69,7 +70,7 @@ def check_array(a, name, ndim=None, dtype=None):
                          f"(all arrays of one call share a dtype)")
     if ndim is not None and a.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {a.shape}")
-    if not a.flags.c_contiguous:
+    if contiguous and not a.flags.c_contiguous:
         raise ValueError(f"{name} must be C-contiguous (use numpy.ascontiguousarray)")
     if not a.flags.aligned:
         raise ValueError(f"{name} must be aligned and in native byte order")

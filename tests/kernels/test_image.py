@@ -233,7 +233,6 @@ BAD = [
     ("affine", (X[..., 0], EYE, 0)),
     ("affine", (X.astype(np.int32), EYE, 0)),
     ("affine", (X.tolist(), EYE, 0)),
-    ("affine", (np.zeros((3, 3, 2), np.float32)[:, :, :1], EYE, 0)),
     ("affine", (X.astype(">f4"), EYE, 0)),
     ("affine", (X, EYE[:5], 0)),
     ("affine", (X, EYE + (1,), 0)),
@@ -247,7 +246,6 @@ BAD = [
     ("affine", (X, EYE, 0, None)),
     ("spline_filter", (X, 3, 0)),
     ("spline_filter", (C64[..., 0], 3, 0)),
-    ("spline_filter", (np.asfortranarray(np.zeros((3, 4, 2))), 3, 0)),
     ("spline_filter", (C64, 1, 0)),
     ("spline_filter", (C64, 6, 0)),
     ("spline_filter", (C64, 3, 2)),
@@ -270,6 +268,28 @@ BAD = [
 def test_same_errors(op, args):
     err, msg = _errors(op, *args)
     assert err in (TypeError, ValueError, OverflowError) and msg
+
+
+def test_reference_takes_any_memory_layout():
+    # The image kernels take element strides (#19 item 8): a strided,
+    # reversed or Fortran-ordered image gives the result of its C-ordered
+    # copy, and spline_filter filters it in place. (The compiled ops accept
+    # these layouts with the csrc branch's check_strided.)
+    rng = _rng("layout")
+    x = rng.standard_normal((6, 7, 2))
+    views = [np.asfortranarray(x), np.zeros((12, 7, 2))[::2], x[::-1, :, ::-1]]
+    views[1][...] = x
+    m = (0.9, 0.2, 0.4, -0.3, 1.1, -0.6)
+    for view in views:
+        want = np.ascontiguousarray(view)
+        np.testing.assert_array_equal(ref.affine(view, m, Fill.WRAP, 0.5),
+                                      ref.affine(want, m, Fill.WRAP, 0.5))
+        np.testing.assert_array_equal(ref.affine_spline(view, m, 4, Fill.REFLECT, 0.5),
+                                      ref.affine_spline(want, m, 4, Fill.REFLECT, 0.5))
+        c = want.copy()
+        ref.spline_filter(c, 3, Boundary.MIRROR)
+        ref.spline_filter(view, 3, Boundary.MIRROR)
+        np.testing.assert_allclose(view, c, rtol=1e-14, atol=1e-14)
 
 
 def test_spline_filter_refuses_a_read_only_image():

@@ -6,7 +6,9 @@ SciPy: `spline_filter` is the B-spline prefilter of `ndimage.spline_filter`
 `affine_spline` samples through a 2x3 matrix with the spline of `order`
 (0..5) and SciPy's rules for the fill modes of `Fill` (`affine` is its
 linear case). Images are 3-D float32/float64, (H, W, C) or, with
-`channels_first`, (C, H, W); results are computed in float64.
+`channels_first`, (C, H, W), aligned and in native byte order but in any
+memory layout (the kernels take element strides); results are computed in
+float64 and returned C-ordered.
 """
 import numpy as np
 
@@ -97,7 +99,7 @@ def spline_filter(c, order, boundary, channels_first=False):
     half-sample symmetric). Returns None.
     """
     order, boundary, channels_first = c_int(order), c_int(boundary), bool(channels_first)
-    check_array(c, "c", 3, np.dtype(np.float64))
+    check_array(c, "c", 3, np.dtype(np.float64), contiguous=False)
     if not c.flags.writeable:
         raise ValueError("c must be writeable (it is filtered in place)")
     if order < 2 or order > 5:
@@ -218,7 +220,7 @@ def affine(x, matrix, mode, cval=0.0, channels_first=False):
     Returns a new array of x's shape and dtype.
     """
     mode, cval, channels_first = c_int(mode), c_double(cval), bool(channels_first)
-    check_array(x, "x", 3)
+    check_array(x, "x", 3, contiguous=False)
     mode = _check_mode(mode)
     m = _read_matrix(matrix)
     return _sample(x, m, 1, mode, cval, channels_first, 0, x.dtype)
@@ -236,7 +238,7 @@ def affine_spline(x, matrix, order, mode, cval=0.0, channels_first=False, pad=0,
     """
     order, mode, cval = c_int(order), c_int(mode), c_double(cval)
     channels_first, pad, float32_out = bool(channels_first), c_int(pad), bool(float32_out)
-    check_array(x, "x", 3)
+    check_array(x, "x", 3, contiguous=False)
     mode = _check_mode(mode)
     if order < 0 or order > 5:
         raise ValueError(f"order must be in [0, 5], got {order}")
