@@ -190,6 +190,25 @@ def test_non_finite_and_far_coordinates(coord, order):
                                        rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("shift", [1e30, -1e30, 2.0 ** 52 + 2, -(2.0 ** 52) - 2])
+def test_reference_folds_huge_coordinates_exactly(shift):
+    # #19 item 1: from 2**52 on the folding is the exact remainder, so every
+    # sample comes from inside the image. (The compiled ops fold the same way
+    # with the csrc branch's fix; before it they read outside the image.)
+    x = np.arange(1, 43, dtype=np.float64).reshape(6, 7, 1)
+    y = ref.affine_spline(x, (1, 0, shift, 0, 1, 0), 0, Fill.WRAP)
+    for i in range(6):  # output row i samples row (shift + i) mod 5 (6 rows: period 5)
+        c = shift + float(i)
+        r = float(np.fmod(c, 5.0))
+        np.testing.assert_array_equal(y[i], x[int(r + 5 if c < 0 else r)])
+    for mode in FILLS:
+        for order in range(6):
+            y = ref.affine_spline(x, (1, 0, shift, 0, 1, shift), order, mode, 0.0)
+            assert np.all(np.isfinite(y))
+            if order <= 1:  # convex combinations of pixels (or the fill value 0)
+                assert y.min() >= 0 and y.max() <= x.max()
+
+
 @pytest.mark.parametrize("impl", IMPLS)
 def test_padded_input_gives_the_unpadded_output_shape(impl):
     c = np.zeros((2, 30, 26))  # channels first, 12 edge copies around 6 x 2
