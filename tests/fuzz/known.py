@@ -43,10 +43,7 @@ KNOWN_OPEN = {
 KNOWN_KERNEL = {
     "affine_wrap_huge_coordinates": "#19 item 1 (wrap folding overflows ptrdiff_t: "
                                     "out-of-bounds read)",
-    "affine_spline_non_contiguous": "#19 item 8 (spline orders refuse non-C-contiguous)",
-    "affine_unaligned": "#19 item 9 class (unaligned arrays refused), in preprocessing",
     "rnn_bwd_zero_batch": "new: C RNN backward returns uninitialised dW/dR/db on batch 0; "
                           "the NumPy reference raises",
     "hashing_numpy_int_n": "new: NumPy-int n gives results that depend on the text",
-    "pad_dtype_none": "#19 item 10 (pad_sequences dtype=None returns float64)",
 }
