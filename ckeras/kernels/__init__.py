@@ -25,8 +25,8 @@ import os
 import types
 import warnings
 
-__all__ = ["FAMILIES", "kernels", "kernels_name", "set_kernels", "use_kernels", "c_module",
-           "reference_module", "blas_info", "set_blas_threads", "get_blas_threads",
+__all__ = ["FAMILIES", "RUNTIME", "kernels", "kernels_name", "set_kernels", "use_kernels",
+           "c_module", "reference_module", "blas_info", "set_blas_threads", "get_blas_threads",
            "set_helper_enabled", "helper_enabled"]
 
 FAMILIES = {
@@ -37,7 +37,14 @@ FAMILIES = {
             "simple_bwd"),
     "bidirectional": ("reverse_time", "bidir_merge_fwd", "bidir_merge_bwd"),
     "blas": ("gemm",),
+    "sequence": ("lengths", "pad_rows"),
+    "text": ("make_table", "words", "md5_mod_text", "md5_mod_tokens", "md5_int", "hash_mod_text",
+             "Vocab"),
+    "image": ("affine", "spline_filter", "affine_spline"),
 }
+# Compiled modules that hold no kernels: "threads" owns the kernels' helper
+# thread (csrc/ck_threads.h), which the other modules attach to at import.
+RUNTIME = ("threads",)
 _NAMES = ("c", "numpy")
 
 _active = None   # the namespace kernels() returns

@@ -9,17 +9,55 @@ import numpy as np
 
 from ckeras.kernels.codes import Act, Merge, RECURRENT_ACTS
 
-__all__ = ["check_array", "check_act", "check_recurrent_act", "check_recurrent",
-           "check_mask", "merge_code", "check_reverse", "check_merge", "check_merge_bwd"]
+__all__ = ["c_int", "c_long_long", "c_double", "check_array", "check_act",
+           "check_recurrent_act", "check_recurrent", "check_mask", "merge_code", "check_reverse",
+           "check_merge", "check_merge_bwd"]
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def check_array(a, name, ndim=None, dtype=None):
+# What Cython does to an argument declared as a C number, so a reference
+# accepts, converts and refuses the same values as its compiled twin: ints
+# through __int__ (a float is truncated), doubles through __float__ or
+# __index__, each with Cython's exception and message.
+def c_long_long(value):
+    """The value of a `long long` argument."""
+    if not isinstance(value, int):
+        to_int = getattr(type(value), "__int__", None)
+        if to_int is None:
+            raise TypeError("an integer is required")
+        value = to_int(value)
+    value = int(value)
+    if not -(1 << 63) <= value < (1 << 63):
+        raise OverflowError("Python int too large to convert to C long")
+    return value
+
+
+def c_int(value):
+    """The value of an `int` argument."""
+    value = c_long_long(value)
+    if not -(1 << 31) <= value < (1 << 31):
+        raise OverflowError("value too large to convert to int")
+    return value
+
+
+def c_double(value):
+    """The value of a `double` argument."""
+    if isinstance(value, float):
+        return float(value)
+    for method in ("__float__", "__index__"):
+        convert = getattr(type(value), method, None)
+        if convert is not None:
+            return float(convert(value))
+    raise TypeError(f"must be real number, not {type(value).__name__}")
+
+
+def check_array(a, name, ndim=None, dtype=None, contiguous=True):
     """A C-contiguous, aligned, native float32/float64 ndarray; returns its dtype.
 
     `ndim` None accepts any rank; `dtype` None accepts either float type,
-    else the dtype must be exactly `dtype`.
+    else the dtype must be exactly `dtype`. `contiguous=False` accepts any
+    memory layout (kernels that take element strides).
     """
     if not isinstance(a, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(a).__name__}")
@@ -32,7 +70,7 @@ def check_array(a, name, ndim=None, dtype=None):
                          f"(all arrays of one call share a dtype)")
     if ndim is not None and a.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {a.shape}")
-    if not a.flags.c_contiguous:
+    if contiguous and not a.flags.c_contiguous:
         raise ValueError(f"{name} must be C-contiguous (use numpy.ascontiguousarray)")
     if not a.flags.aligned:
         raise ValueError(f"{name} must be aligned and in native byte order")

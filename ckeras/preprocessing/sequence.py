@@ -1,26 +1,21 @@
 """Utilities for preprocessing sequence data (Keras 2 semantics).
 
-`pad_sequences` writes rows of Python ints/floats and 1-D arrays through a
-compiled kernel (`ckeras._ext._sequence`); every other case runs
-`_pad_sequences_reference`, the plain NumPy version that also serves as the
-oracle in the tests.
+`pad_sequences` writes rows of Python ints/floats and 1-D arrays through the
+padding kernel (`ckeras.kernels`, family "sequence"); every other case runs
+`_pad_sequences_general`, Keras' algorithm step by step in NumPy.
 """
 import json
 import random
 
 import numpy as np
 
+from ckeras.kernels import kernels
 from ckeras.utils.data_utils import Sequence
 
 __all__ = ["pad_sequences", "skipgrams", "make_sampling_table", "TimeseriesGenerator"]
 
 _FAST_DTYPES = (np.dtype("int32"), np.dtype("int64"), np.dtype("float32"),
                 np.dtype("float64"))
-
-try:  # the compiled kernel; the reference below is used without it
-    from ckeras._ext import _sequence as _ext
-except ImportError:  # pragma: no cover
-    _ext = None
 
 
 def _check_value_dtype(value, dtype):
@@ -52,9 +47,9 @@ def _put_row(x, idx, s, maxlen, dtype, padding, truncating, sample_shape):
         raise ValueError(f'Padding type "{padding}" not understood')
 
 
-def _pad_sequences_reference(sequences, maxlen=None, dtype="int32", padding="pre",
-                             truncating="pre", value=0.0):
-    """Pure NumPy pad_sequences: Keras' algorithm step by step (the oracle)."""
+def _pad_sequences_general(sequences, maxlen=None, dtype="int32", padding="pre",
+                           truncating="pre", value=0.0):
+    """pad_sequences for any input: Keras' algorithm step by step in NumPy."""
     if not hasattr(sequences, "__len__"):
         raise ValueError("`sequences` must be iterable.")
     num_samples = len(sequences)
@@ -122,7 +117,8 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre",
             longest sequence (an empty `sequences` then raises ValueError).
         dtype: Output dtype, `'int32'` by default. Floats are truncated toward
             zero when converted to an integer dtype. Use `object` (or a NumPy
-            str dtype) to pad sequences of strings.
+            str dtype) to pad sequences of strings. None gives the dtype NumPy
+            gives `value` (int64 for `0`, float64 for `0.0`).
         padding: `'pre'` or `'post'`: pad before or after each sequence.
         truncating: `'pre'` or `'post'`: remove values from the beginning or
             the end of sequences longer than `maxlen`.
@@ -139,24 +135,35 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre",
             sequence), a str `value` with a numeric `dtype`, or an entry whose
             shape differs from the first non-empty one.
     """
-    if _ext is None or padding not in ("pre", "post") or truncating not in ("pre", "post"):
-        return _pad_sequences_reference(sequences, maxlen, dtype, padding, truncating, value)
+    if padding not in ("pre", "post") or truncating not in ("pre", "post"):
+        return _pad_sequences_general(sequences, maxlen, dtype, padding, truncating, value)
     if not hasattr(sequences, "__len__"):
         raise ValueError("`sequences` must be iterable.")
-    try:
-        out_dtype = np.dtype(dtype)
-    except TypeError:
-        out_dtype = None
-    if out_dtype not in _FAST_DTYPES or isinstance(value, str) or maxlen == 0:
-        return _pad_sequences_reference(sequences, maxlen, dtype, padding, truncating, value)
-    longest, first = _ext.lengths(sequences)
+    if dtype is None:
+        # np.full's dtype: the fill value's. Each row then keeps the dtype
+        # NumPy infers for it until it is stored, so a row mixing floats with
+        # ints beyond 2**53 rounds them: only float outputs match the kernel.
+        out_dtype = np.asarray(value).dtype
+        if out_dtype.kind != "f":
+            out_dtype = None
+    else:
+        try:
+            out_dtype = np.dtype(dtype)
+        except TypeError:
+            out_dtype = None
+    # (`is None` first: NumPy compares None equal to float64)
+    if out_dtype is None or out_dtype not in _FAST_DTYPES or isinstance(value, str) \
+            or maxlen == 0:
+        return _pad_sequences_general(sequences, maxlen, dtype, padding, truncating, value)
+    k = kernels()
+    longest, first = k.lengths(sequences)
     if first >= 0:
         x0 = (sequences[first] if isinstance(sequences, (list, tuple, np.ndarray))
               else None)
         if x0 is None or not (_scalar_list(x0) or (isinstance(x0, np.ndarray)
                                                     and x0.ndim == 1)):
-            return _pad_sequences_reference(sequences, maxlen, dtype, padding,
-                                            truncating, value)
+            return _pad_sequences_general(sequences, maxlen, dtype, padding, truncating,
+                                          value)
     if maxlen is None:
         if longest < 0:
             np.max([])  # Keras' error for no sequences and no maxlen
@@ -168,7 +175,7 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre",
     def slow_row(idx, s):
         _put_row(x, idx, s, maxlen, dtype, padding, truncating, ())
 
-    _ext.pad_rows(sequences, x, fill, padding == "post", truncating == "post", slow_row)
+    k.pad_rows(sequences, x, fill, padding == "post", truncating == "post", slow_row)
     return x
 
 

@@ -1,12 +1,12 @@
 """Utilities for text input preprocessing (Keras 2 semantics).
 
-Plain ASCII text takes a compiled fast path (`ckeras._ext._text`): a byte
-table lower-cases and splits, tokens are counted, looked up and MD5-hashed
-in C without creating a Python object per token. Everything else (non-ASCII
-text, multi-character `split`, `analyzer`, `char_level`, lists of tokens)
-uses Python's own `str.lower`/`str.translate`/`str.split`, so results equal
-Keras' exactly, Unicode included. The `_*_reference` functions are the pure
-Python versions used as the tests' oracle.
+Plain ASCII text takes a fast path through the text kernels
+(`ckeras.kernels`, family "text"): a byte table lower-cases and splits,
+tokens are counted, looked up and MD5-hashed without creating a Python
+object per token. Everything else (non-ASCII text, multi-character `split`,
+`analyzer`, `char_level`, lists of tokens) takes the general path, Keras'
+own code on Python's `str.lower`/`str.translate`/`str.split` (the
+`_*_general` functions), so results equal Keras' exactly, Unicode included.
 """
 import collections
 import hashlib
@@ -16,15 +16,12 @@ from operator import itemgetter
 
 import numpy as np
 
+from ckeras.kernels import kernels
+
 __all__ = ["text_to_word_sequence", "one_hot", "hashing_trick", "Tokenizer",
            "tokenizer_from_json"]
 
 DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
-
-try:  # the compiled fast path; the references below are used without it
-    from ckeras._ext import _text as _ext
-except ImportError:  # pragma: no cover
-    _ext = None
 
 _MD5_FAST_LIMIT = 1 << 56   # ck_md5_mod is exact for moduli below 2**56
 _HASH_FAST_LIMIT = 1 << 62
@@ -33,8 +30,6 @@ _tables = {}
 
 def _table(filters, lower, split):
     """The cached byte table of the ASCII fast path, or None."""
-    if _ext is None:
-        return None
     try:
         key = (filters, bool(lower), split)
         hash(key)
@@ -46,7 +41,7 @@ def _table(filters, lower, split):
     tab = _tables.get(key)
     if tab is None:
         try:
-            tab = _ext.make_table(filters, lower, split) or False
+            tab = kernels().make_table(filters, lower, split) or False
         except TypeError:
             tab = False
         if len(_tables) > 64:
@@ -55,9 +50,9 @@ def _table(filters, lower, split):
     return tab or None
 
 
-def _text_to_word_sequence_reference(input_text, filters=DEFAULT_FILTERS, lower=True,
-                                     split=" "):
-    """Pure Python text_to_word_sequence (the oracle)."""
+def _text_to_word_sequence_general(input_text, filters=DEFAULT_FILTERS, lower=True,
+                                   split=" "):
+    """text_to_word_sequence for any text: Keras' code on Python's str methods."""
     if lower:
         input_text = input_text.lower()
     translate_map = str.maketrans({c: split for c in filters})
@@ -90,10 +85,10 @@ def text_to_word_sequence(input_text, filters=DEFAULT_FILTERS, lower=True, split
     """
     tab = _table(filters, lower, split)
     if tab is not None:
-        words = _ext.words(input_text, tab)
+        words = kernels().words(input_text, tab)
         if words is not None:
             return words
-    return _text_to_word_sequence_reference(input_text, filters, lower, split)
+    return _text_to_word_sequence_general(input_text, filters, lower, split)
 
 
 class HashingRangeError(ValueError, ZeroDivisionError):
@@ -102,19 +97,22 @@ class HashingRangeError(ValueError, ZeroDivisionError):
 
 
 def _md5_int(w):
+    # hashlib rather than the md5 kernel: tokens from an analyzer may be any
+    # object whose encode() gives any bytes-like value, as in Keras
     return int(hashlib.md5(w.encode()).hexdigest(), 16)
 
 
-def _hashing_trick_reference(text, n, hash_function=None, filters=DEFAULT_FILTERS,
-                             lower=True, split=" ", analyzer=None):
-    """Pure Python hashing_trick (the oracle, no range check)."""
+def _hashing_trick_general(text, n, hash_function=None, filters=DEFAULT_FILTERS,
+                           lower=True, split=" ", analyzer=None):
+    """hashing_trick for any text and hash function: Keras' code (no range
+    check)."""
     if hash_function is None:
         hash_function = hash
     elif hash_function == "md5":
         hash_function = _md5_int
     if analyzer is None:
-        seq = _text_to_word_sequence_reference(text, filters=filters, lower=lower,
-                                               split=split)
+        seq = _text_to_word_sequence_general(text, filters=filters, lower=lower,
+                                             split=split)
     else:
         seq = analyzer(text)
     return [(hash_function(w) % (n - 1) + 1) for w in seq]
@@ -158,27 +156,27 @@ def hashing_trick(text, n, hash_function=None, filters=DEFAULT_FILTERS, lower=Tr
             "indices are hash % (n - 1) + 1.")
     tab = _table(filters, lower, split) if analyzer is None else None
     is_int = isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+    k = kernels()
     if is_int and isinstance(hash_function, str) and hash_function == "md5" \
-            and n - 1 < _MD5_FAST_LIMIT and _ext is not None:
+            and n - 1 < _MD5_FAST_LIMIT:
         m = int(n - 1)
         if tab is not None:
-            res = _ext.md5_mod_text(text, tab, m)
+            res = k.md5_mod_text(text, tab, m)
             if res is not None:
                 return res
         if analyzer is None:
-            seq = _text_to_word_sequence_reference(text, filters, lower, split)
+            seq = _text_to_word_sequence_general(text, filters, lower, split)
         else:
             seq = analyzer(text)
         if all(type(w) is str for w in seq):
-            return _ext.md5_mod_tokens(seq, m)
+            return k.md5_mod_tokens(seq, m)
         return [_md5_int(w) % m + 1 for w in seq]
     if is_int and (hash_function is None or hash_function is hash) and tab is not None \
             and n - 1 < _HASH_FAST_LIMIT:
-        res = _ext.hash_mod_text(text, tab, int(n - 1))
+        res = k.hash_mod_text(text, tab, int(n - 1))
         if res is not None:
             return res
-    return _hashing_trick_reference(text, n, hash_function, filters, lower, split,
-                                    analyzer)
+    return _hashing_trick_general(text, n, hash_function, filters, lower, split, analyzer)
 
 
 def one_hot(input_text, n, filters=DEFAULT_FILTERS, lower=True, split=" ",
@@ -287,8 +285,8 @@ class Tokenizer:
                     text = text.lower()
             return text
         if self.analyzer is None:
-            return _text_to_word_sequence_reference(text, filters=self.filters,
-                                                    lower=self.lower, split=self.split)
+            return _text_to_word_sequence_general(text, filters=self.filters,
+                                                  lower=self.lower, split=self.split)
         return self.analyzer(text)
 
     def _fast_table(self):
@@ -332,13 +330,7 @@ class Tokenizer:
             texts: Iterable of str, or of lists of str tokens (taken as they
                 are, lower-cased if `lower`), or a generator of those.
         """
-        if _ext is None:
-            for text in texts:
-                self.document_count += 1
-                self._count_python(self._tokens(text))
-            self._rebuild_index()
-            return
-        vocab = _ext.Vocab()
+        vocab = kernels().Vocab()
 
         def slow(text):
             seq = self._tokens(text)
@@ -401,10 +393,8 @@ class Tokenizer:
     def _lookup_vocab(self, oov_index):
         """A C lookup table of word_index with the num_words/OOV rule folded in,
         or None when some entry is not (str -> int)."""
-        if _ext is None:
-            return None
         num_words = self.num_words
-        vocab = _ext.Vocab()
+        vocab = kernels().Vocab()
         for w, i in self.word_index.items():
             if type(w) is not str or type(i) is not int or i < 0 or i >= (1 << 62):
                 return None

@@ -41,9 +41,7 @@ KNOWN_OPEN = {
 
 # name -> the open item; harnesses skip the named check while it is listed.
 KNOWN_KERNEL = {
-    "affine_unaligned": "#19 item 9 class (unaligned arrays refused), in preprocessing",
     "rnn_bwd_zero_batch": "new: C RNN backward returns uninitialised dW/dR/db on batch 0; "
                           "the NumPy reference raises",
     "hashing_numpy_int_n": "new: NumPy-int n gives results that depend on the text",
-    "pad_dtype_none": "#19 item 10 (pad_sequences dtype=None returns float64)",
 }

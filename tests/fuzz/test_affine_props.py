@@ -1,9 +1,8 @@
 """Property-based tests of the affine resampling kernels (spline orders 0-5,
 every fill mode) through `apply_affine_transform` and
-`ImageDataGenerator.apply_transform`: the C path against the NumPy reference
-(`affine_transform_reference`, reached by `image.dispatch`) and SciPy when
+`ImageDataGenerator.apply_transform`: the C kernels against the NumPy
+reference kernels (`ckeras.kernels.use_kernels("numpy")`) and SciPy when
 installed, on odd memory layouts and extreme parameters."""
-import contextlib
 import warnings
 
 import numpy as np
@@ -11,7 +10,11 @@ import pytest
 from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 
+from ckeras.kernels import use_kernels
+from ckeras.kernels.codes import Fill
+from ckeras.kernels.reference import image as reference
 from ckeras.preprocessing import image as I
+from ckeras.preprocessing.image.affine import _NEAREST_PAD, _SPLINE_BOUNDARY, _affine_matrix
 
 FUZZ = settings.get_profile("fuzz-active")
 KNOWN_BUG = settings(FUZZ, phases=[Phase.explicit, Phase.generate],
@@ -24,16 +27,6 @@ except ImportError:  # pragma: no cover - SciPy is optional
 
 MODES = list(I.FILL_MODES)
 ORDERS = list(range(6))
-
-
-@contextlib.contextmanager
-def affine_impl(name):
-    saved = I.dispatch["affine"]
-    I.dispatch["affine"] = name
-    try:
-        yield
-    finally:
-        I.dispatch["affine"] = saved
 
 
 def quiet(fn, *args, **kwargs):
@@ -113,7 +106,7 @@ def test_affine_c_matches_reference(img, order, mode, cval, layout, theta, tx, t
               cval=cval, order=order, **axes(cf))
     xin = with_layout(x, layout)
     got = quiet(I.apply_affine_transform, xin, **kw)
-    with affine_impl("numpy"):
+    with use_kernels("numpy"):
         want = quiet(I.apply_affine_transform, x, **kw)
     assert got.shape == x.shape and got.dtype == x.dtype
     np.testing.assert_allclose(got, want, **tolerance(x))
@@ -155,11 +148,7 @@ def test_affine_spline_contiguous_layouts(img, order, mode, layout, theta):
     np.testing.assert_allclose(got, quiet(I.apply_affine_transform, x, **kw), **tolerance(x))
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="#19 item 9 class, in preprocessing (the issue lists "
-                   "models only): apply_affine_transform refuses an unaligned float image "
-                   "('x must be aligned and in native byte order') instead of copying it")
-@KNOWN_BUG
+@FUZZ
 @given(img=images(), order=st.sampled_from([0, 1]), mode=st.sampled_from(MODES),
        theta=st.floats(1, 80))
 @example(img=(np.arange(40, dtype=np.float32).reshape(4, 5, 2), False), order=1,
@@ -171,11 +160,7 @@ def test_affine_unaligned_images(img, order, mode, theta):
     np.testing.assert_allclose(got, quiet(I.apply_affine_transform, x, **kw), **tolerance(x))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="found by tests/fuzz (not in #19): a big-endian float64 "
-                   "image comes back float32 (precision lost); the docstring says float "
-                   "inputs keep their dtype")
-@KNOWN_BUG
+@FUZZ
 @given(img=images(), order=st.sampled_from(ORDERS), mode=st.sampled_from(MODES),
        theta=st.floats(1, 80))
 @example(img=(np.arange(40, dtype=np.float64).reshape(4, 5, 2) / 7, False), order=1,
@@ -201,7 +186,7 @@ def test_affine_matches_scipy(img, order, mode, cval, theta, tx, ty, zx, zy):
                 fill_mode=mode, cval=cval, order=order, **axes(cf))
     chans = np.moveaxis(x, 0 if cf else 2, 0)
     h, w = chans.shape[1:]
-    m = I._affine_matrix(theta, tx, ty, 0, zx, zy, h, w)
+    m = _affine_matrix(theta, tx, ty, 0, zx, zy, h, w)
     if m is None:
         want = x
     else:
@@ -219,12 +204,14 @@ def coefficient_bound(x, order, mode, cf):
     """Largest |value| a spline resampling may return: a convex combination
     of the B-spline coefficients (the weights are >= 0 and sum to 1)."""
     chans = np.moveaxis(np.asarray(x, np.float64), 0 if cf else 2, 0)
-    rule = I._SPLINE_BOUNDARY[mode]
+    rule = _SPLINE_BOUNDARY[Fill[mode.upper()]]
     bound = 0.0
     for ch in chans:
         if mode == "nearest":
-            ch = np.pad(ch, I._NEAREST_PAD, mode="edge")
-        bound = max(bound, float(np.max(np.abs(I.spline_filter_reference(ch, order, rule)))))
+            ch = np.pad(ch, _NEAREST_PAD, mode="edge")
+        c = np.array(ch[..., None], dtype=np.float64)
+        reference.spline_filter(c, order, rule)
+        bound = max(bound, float(np.max(np.abs(c))))
     return bound
 
 
@@ -344,7 +331,7 @@ def test_generator_apply_transform_matches_reference(img, order, mode, cval, par
             gen.apply_transform(xin, params)
         return
     got = quiet(gen.apply_transform, xin, params)
-    with affine_impl("numpy"):
+    with use_kernels("numpy"):
         want = quiet(gen.apply_transform, x, params)
     assert got.shape == x.shape and got.flags.c_contiguous
     np.testing.assert_allclose(got, want, **tolerance(x))

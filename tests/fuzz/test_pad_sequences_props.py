@@ -1,21 +1,17 @@
 """Property-based tests of `pad_sequences` (compiled kernel) against a plain
 Python model of Keras' algorithm written here, independent of the library's
-`_pad_sequences_reference`."""
+`_pad_sequences_general`."""
 import copy
 import warnings
 
 import numpy as np
-import pytest
-from hypothesis import Phase, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ckeras.preprocessing import sequence as S
 from oracles import keras_pad_model
 
 FUZZ = settings.get_profile("fuzz-active")
-# Known-bug (xfail) properties: no shrinking, the failure is already understood.
-KNOWN_BUG = settings(FUZZ, phases=[Phase.explicit, Phase.generate],
-                     report_multiple_bugs=False)
 
 FAST_DTYPES = ["int32", "int64", "float32", "float64"]
 
@@ -190,10 +186,7 @@ def test_pad_custom_sequence_types(items, maxlen, dtype, padding, truncating, va
         assert_same_outcome(got, outcome(keras_pad_model, seqs_model, **kw))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="#19 item 10: pad_sequences(dtype=None) returns "
-                                       "float64 instead of the dtype of `value`")
-@KNOWN_BUG
+@FUZZ
 @given(seqs=st.lists(st.lists(st.integers(-99, 99), min_size=1, max_size=5), min_size=1,
                      max_size=4), value=st.integers(-5, 5))
 @example(seqs=[[1, 2], [3]], value=0)

@@ -1,10 +1,13 @@
 """The kernel registry (ckeras.kernels): one table of families, the same ops
 with the same signatures in C and in the NumPy references, and the switch."""
+import ast
+import importlib
 import inspect
 import os
 import subprocess
 import sys
 import warnings
+from importlib.machinery import EXTENSION_SUFFIXES
 
 import numpy as np
 import pytest
@@ -17,12 +20,72 @@ def _params(fn):
     return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()]
 
 
+def _methods(cls):
+    return {name: getattr(cls, name) for name in dir(cls)
+            if not name.startswith("_") and inspect.isroutine(getattr(cls, name))}
+
+
 @pytest.mark.parametrize("family", sorted(registry.FAMILIES))
 def test_every_op_exists_in_c_and_reference_with_one_signature(family):
     c, ref = registry.c_module(family), registry.reference_module(family)
     for op in registry.FAMILIES[family]:
-        assert _params(getattr(c, op)) == _params(getattr(ref, op)), op
+        c_op, ref_op = getattr(c, op), getattr(ref, op)
+        if inspect.isclass(c_op):  # a class op: the same public methods
+            assert inspect.isclass(ref_op), op
+            c_methods, ref_methods = _methods(c_op), _methods(ref_op)
+            assert sorted(c_methods) == sorted(ref_methods), op
+            for name, method in c_methods.items():
+                assert _params(method) == _params(ref_methods[name]), (op, name)
+        else:
+            assert _params(c_op) == _params(ref_op), op
     assert set(registry.FAMILIES[family]) <= set(ref.__all__)
+
+
+def test_every_extension_module_is_a_family_or_the_runtime():
+    import ckeras._ext as ext
+    stems = set()
+    for name in os.listdir(os.path.dirname(ext.__file__)):
+        stem = name.split(".")[0]
+        if stem.startswith("_") and not stem.startswith("__") and (
+                name.endswith(".pyx") or name.endswith(tuple(EXTENSION_SUFFIXES))):
+            stems.add(stem[1:])
+    assert stems == set(registry.FAMILIES) | set(registry.RUNTIME)
+    assert not set(registry.FAMILIES) & set(registry.RUNTIME)
+
+
+def _imported_modules(tree, package):
+    """Absolute names of the modules an ast imports (relative ones resolved)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            yield base
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+def test_only_the_registry_imports_extensions_and_references():
+    root = os.path.dirname(importlib.import_module("ckeras").__file__)
+    private = ("ckeras._ext", "ckeras.kernels.reference")
+    offenders = []
+    for folder, _, files in os.walk(root):
+        rel = os.path.relpath(folder, root)
+        if rel.split(os.sep)[0] in ("kernels", "_ext"):
+            continue
+        package = "ckeras" if rel == "." else "ckeras." + rel.replace(os.sep, ".")
+        for name in files:
+            if not name.endswith(".py"):
+                continue
+            with open(os.path.join(folder, name), encoding="utf-8") as f:
+                text = f.read()
+            mods = set(_imported_modules(ast.parse(text), package))
+            if any(m == p or m.startswith(p + ".") for m in mods for p in private) \
+                    or any(p in text for p in private):
+                offenders.append(os.path.join(rel, name))
+    assert offenders == []
 
 
 def test_switch_and_context_manager():

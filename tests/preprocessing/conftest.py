@@ -3,9 +3,7 @@ import pytest
 
 @pytest.fixture(params=["c", "numpy"])
 def impl(request):
-    """The affine transform through its C kernel, then its NumPy reference."""
-    from ckeras.preprocessing import image as im
-    old = im.dispatch["affine"]
-    im.dispatch["affine"] = request.param
-    yield request.param
-    im.dispatch["affine"] = old
+    """The test on the C kernels, then on their NumPy references."""
+    from ckeras.kernels import use_kernels
+    with use_kernels(request.param):
+        yield request.param

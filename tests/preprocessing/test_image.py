@@ -1,6 +1,7 @@
 """ckeras.preprocessing.image: parity with tf-keras golden values
-(tests/fixtures/preprocessing_image, from tools/make_fixtures_image.py), the C
-affine kernel against its NumPy reference and SciPy, iterators, errors."""
+(tests/fixtures/preprocessing_image, from tools/make_fixtures_image.py) on the
+C and on the NumPy-reference kernels, transforms, iterators, errors."""
+import importlib
 import os
 import pathlib
 import warnings
@@ -101,59 +102,6 @@ def test_flow_batches_match_tf_keras(golden):
         bx, by = gen.flow(xs, ys, batch_size=4, seed=5, shuffle=True)[1]
         np.testing.assert_array_equal(by, arrays[f"flow_{i}_getitem_y"])
         np.testing.assert_allclose(bx, arrays[f"flow_{i}_getitem_x"], rtol=1e-5, atol=1e-3)
-
-
-# ---------------------------------------------------------------------------
-# the affine kernel
-# ---------------------------------------------------------------------------
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("mode", ["nearest", "reflect", "wrap", "constant"])
-def test_c_kernel_matches_scipy_and_reference(mode, dtype):
-    ndimage = pytest.importorskip("scipy.ndimage")
-    from ckeras._ext import _image
-    rng = np.random.default_rng(7)
-    tol = 1e-5 if dtype == np.float32 else 1e-11
-    for trial in range(150):
-        h, w, c = (int(v) for v in rng.integers(1, 9, 3))
-        x = rng.standard_normal((h, w, c)).astype(dtype)
-        a = rng.standard_normal((2, 2)) * rng.choice([0.5, 1.0, 3.0])
-        off = rng.standard_normal(2) * rng.choice([1.0, 5.0, 40.0])
-        if trial % 4 == 0:
-            off = np.round(off)
-        if trial % 5 == 0:
-            a = np.round(a)
-        ref = np.stack([ndimage.affine_transform(x[..., k], a, off, order=1, mode=mode,
-                                                 cval=0.25) for k in range(c)], -1)
-        m = (a[0, 0], a[0, 1], off[0], a[1, 0], a[1, 1], off[1])
-        got = _image.affine(x, m, im._FILL_CODES[mode], 0.25)
-        assert got.dtype == dtype
-        np.testing.assert_allclose(got, ref, rtol=0, atol=tol)
-        npref = np.stack([im.affine_transform_reference(x[..., k], a, off, mode, 0.25)
-                          for k in range(c)], -1)
-        np.testing.assert_allclose(npref, ref, rtol=0, atol=tol)
-        xf = np.ascontiguousarray(np.moveaxis(x, -1, 0))
-        got_cf = _image.affine(xf, m, im._FILL_CODES[mode], 0.25, True)
-        np.testing.assert_array_equal(np.moveaxis(got_cf, 0, -1), got)
-
-
-def test_c_kernel_argument_errors():
-    from ckeras._ext import _image
-    x = np.zeros((3, 3, 1), np.float32)
-    with pytest.raises(ValueError):
-        _image.affine(x[..., 0], (1, 0, 0, 0, 1, 0), 0)
-    with pytest.raises(ValueError):
-        _image.affine(x.astype(np.int32), (1, 0, 0, 0, 1, 0), 0)
-    with pytest.raises(ValueError):
-        _image.affine(x, (1, 0, 0, 0, 1), 0)
-    with pytest.raises(ValueError):
-        _image.affine(x, (1, 0, 0, 0, 1, 0), 9)
-    # any memory layout is accepted (issue 19): a strided view as its copy
-    v = np.arange(18, dtype=np.float32).reshape(3, 3, 2)[:, :, :1]
-    np.testing.assert_array_equal(_image.affine(v, (1, 0, 0.5, 0, 1, 0), 0),
-                                  _image.affine(v.copy(), (1, 0, 0.5, 0, 1, 0), 0))
-    y = _image.affine(x, (1, 0, float("nan"), 0, 1, 0), 3, 5.0)
-    assert np.all(y == 5.0)
 
 
 def test_shift_axes_follow_the_documentation(impl):
@@ -269,6 +217,24 @@ def test_validation_split_subsets():
     gen.flow(x, np.array([0] * 3 + [1] * 7), subset="training", ignore_class_split=True)
     with pytest.raises(ValueError, match="subset"):
         gen.flow(x, y, subset="test")
+
+
+def test_flow_on_no_samples_is_empty_as_in_keras():
+    # tf-keras 2.21: an iterator of length 0 whose next() gives empty batches
+    gen = ImageDataGenerator(rotation_range=10)
+    x = np.zeros((0, 4, 4, 3), np.float32)
+    it = gen.flow(x, np.zeros(0), batch_size=2)
+    assert len(it) == 0
+    bx, by = next(it)
+    assert bx.shape == (0, 4, 4, 3) and by.shape == (0,)
+    with pytest.raises(ValueError, match="has length 0"):
+        it[0]
+    assert next(gen.flow(x, batch_size=2, shuffle=True, seed=1)).shape == (0, 4, 4, 3)
+    # where Keras fails with a bare IndexError (#19 item 11): a clear error
+    for bad in ([], [x], (x, np.zeros(0), np.zeros(0))):
+        with pytest.raises(ValueError, match=r"`x` must be an array of images \(rank 4\) or "
+                                             r"a pair .* got a (list|tuple) of [013] items"):
+            gen.flow(bad)
 
 
 def test_fit_accepts_iterator():
@@ -451,3 +417,32 @@ def test_fit_augment_and_preprocessing_function():
     assert gen.mean.shape == (1, 1, 3)
     out = gen.standardize(x[0])
     np.testing.assert_allclose(out, x[0] * 2 - gen.mean, rtol=1e-6)
+
+
+# ---------------------------------------------------------------------------
+# the package
+# ---------------------------------------------------------------------------
+
+def test_public_names_and_their_modules():
+    assert sorted(im.__all__) == sorted([
+        "ImageDataGenerator", "Iterator", "NumpyArrayIterator", "DirectoryIterator",
+        "DataFrameIterator", "array_to_img", "img_to_array", "load_img", "save_img",
+        "apply_affine_transform", "apply_channel_shift", "apply_brightness_shift", "flip_axis",
+        "transform_matrix_offset_center"])
+    homes = {"utils": ("array_to_img", "img_to_array", "load_img", "save_img"),
+             "affine": ("apply_affine_transform", "apply_channel_shift",
+                        "apply_brightness_shift", "flip_axis", "transform_matrix_offset_center"),
+             "iterator": ("Iterator",), "numpy_array_iterator": ("NumpyArrayIterator",),
+             "directory_iterator": ("DirectoryIterator",),
+             "dataframe_iterator": ("DataFrameIterator",),
+             "image_data_generator": ("ImageDataGenerator",)}
+    for module, names in homes.items():
+        mod = importlib.import_module(f"ckeras.preprocessing.image.{module}")
+        for name in names:
+            assert getattr(im, name) is getattr(mod, name)
+            assert getattr(mod, name).__module__ == mod.__name__
+    # the NumPy oracle of the resampling kernels is the kernel reference now
+    for gone in ("affine_transform_reference", "spline_filter_reference", "dispatch"):
+        assert not hasattr(im, gone)
+    from ckeras.preprocessing.image import DirectoryIterator, Iterator
+    assert issubclass(DirectoryIterator, Iterator) and issubclass(im.DataFrameIterator, Iterator)

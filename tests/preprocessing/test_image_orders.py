@@ -1,16 +1,19 @@
 """Spline interpolation orders 0..5 of the affine transform
 (`apply_affine_transform(order=k)`, `ImageDataGenerator(interpolation_order=k)`):
 golden tf-keras values (tests/fixtures/preprocessing_image/orders_*, from
-tools/make_fixtures_image.py), the C kernels against their NumPy reference
-and, when it is installed, against scipy.ndimage; SciPy's rounding and mode
-rules on hand-checked cases; bad orders."""
+tools/make_fixtures_image.py) and, when it is installed, scipy.ndimage, on the
+C and on the NumPy-reference kernels; SciPy's rounding and mode rules on
+hand-checked cases; bad orders. The kernels themselves are tested in
+tests/kernels/test_image.py."""
 
 import numpy as np
 import pathlib
 import pytest
 
+from ckeras.kernels import use_kernels
 from ckeras.preprocessing import image as im
 from ckeras.preprocessing.image import ImageDataGenerator
+from ckeras.preprocessing.image.affine import resample
 from ckeras.testing import Golden
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
@@ -96,7 +99,7 @@ def test_fixture_records_the_scipy_version(golden):
 
 
 # ---------------------------------------------------------------------------
-# C kernels against the NumPy reference (no SciPy needed)
+# the resampling recipe (prefilter, padding, kernels), on both kernel sets
 # ---------------------------------------------------------------------------
 
 def _random_case(rng, trial):
@@ -109,32 +112,6 @@ def _random_case(rng, trial):
     return h, w, c, a, off
 
 
-@pytest.mark.parametrize("order", [0, 2, 3, 4, 5])
-def test_c_kernels_match_numpy_reference(order):
-    rng = np.random.default_rng(100 + order)
-    for trial in range(25):
-        h, w, c, a, off = _random_case(rng, trial)
-        m = _matrix(a, off)
-        for dtype in (np.float32, np.float64):
-            x = rng.standard_normal((h, w, c)).astype(dtype)
-            for mode in MODES:
-                im.dispatch["affine"] = "numpy"
-                try:
-                    ref = im._resample(x, m, 2, mode, 0.25, order)
-                finally:
-                    im.dispatch["affine"] = "c"
-                got = im._resample(x, m, 2, mode, 0.25, order)
-                assert got.dtype == dtype
-                if order == 0:
-                    np.testing.assert_array_equal(got, ref)
-                else:
-                    tol = 1e-6 if dtype == np.float32 else 1e-12
-                    assert _rel_err(got, ref) <= tol, (order, mode, dtype, trial)
-                xf = np.ascontiguousarray(np.moveaxis(x, -1, 0))
-                got_cf = im._resample(xf, m, 0, mode, 0.25, order)
-                np.testing.assert_array_equal(np.moveaxis(got_cf, 0, -1), got)
-
-
 def test_splines_interpolate_the_samples():
     # an identity transform returns the image: the prefilter inverts the
     # sampled B-spline (images long enough that SciPy's short-line
@@ -145,11 +122,8 @@ def test_splines_interpolate_the_samples():
     for order in range(6):
         for mode in MODES:
             for impl_name in ("c", "numpy"):
-                im.dispatch["affine"] = impl_name
-                try:
-                    y = im._resample(x, eye, 2, mode, 9.0, order)
-                finally:
-                    im.dispatch["affine"] = "c"
+                with use_kernels(impl_name):
+                    y = resample(x, eye, 2, mode, 9.0, order)
                 np.testing.assert_allclose(y, x, rtol=0, atol=1e-11,
                                            err_msg=f"{order} {mode} {impl_name}")
 
@@ -160,7 +134,7 @@ def test_higher_orders_are_smoother_than_nearest_and_differ_by_order():
     x = np.zeros((1, 16, 1))
     x[0, 8:] = 1.0
     m = _matrix(np.eye(2), (0.0, 0.5))
-    outs = {k: im._resample(x, m, 2, "nearest", 0.0, k)[0, :, 0] for k in range(6)}
+    outs = {k: resample(x, m, 2, "nearest", 0.0, k)[0, :, 0] for k in range(6)}
     np.testing.assert_array_equal(outs[0], np.r_[np.zeros(7), np.ones(9)])
     assert outs[1][7] == 0.5
     for k in (2, 3, 4, 5):
@@ -186,48 +160,8 @@ ORDER0_ROWS = {  # x = [0, 1, 2, 3, 4, 5] sampled at j + shift, cval -1
 @pytest.mark.parametrize("shift,mode", sorted(ORDER0_ROWS))
 def test_order0_rounds_halves_up_with_scipy_folding(shift, mode, impl):
     x = np.arange(6, dtype=np.float32).reshape(1, 6, 1)
-    y = im._resample(x, _matrix(np.eye(2), (0.0, shift)), 2, mode, -1.0, 0)
+    y = resample(x, _matrix(np.eye(2), (0.0, shift)), 2, mode, -1.0, 0)
     np.testing.assert_array_equal(y.ravel(), ORDER0_ROWS[(shift, mode)])
-
-
-def test_reflect_prefilter_reproduces_scipys_short_line_values():
-    # spline_filter(mode='reflect') of [[0, 1]] and [[0, 0, 1]], order 2 and
-    # 3: SciPy's causal start reuses its partial sum, so these are not the
-    # exact (symmetric) coefficients -1/6, 7/6 etc.
-    want = {
-        (2, 2): [-0.1666307427024395, 1.166661534671777],
-        (3, 2): [-0.24936804885691585, 1.2498736097713832],
-        (3, 3): [0.06665434716359882, -0.33333009135884173, 1.2666660182717682],
-    }
-    for (order, n), vals in want.items():
-        x = np.zeros((1, n))
-        x[0, -1] = 1.0
-        c = im.spline_filter_reference(x, order, "reflect")
-        np.testing.assert_allclose(c[0], vals, rtol=1e-12)
-    from ckeras._ext import _image
-    c = np.zeros((1, 3, 1))
-    c[0, -1, 0] = 1.0
-    _image.spline_filter(c, 3, _image.SPLINE_BOUNDARY["reflect"])
-    np.testing.assert_allclose(c[0, :, 0], want[(3, 3)], rtol=1e-12)
-
-
-@pytest.mark.parametrize("boundary", ["mirror", "reflect"])
-def test_c_prefilter_matches_reference(boundary):
-    from ckeras._ext import _image
-    rng = np.random.default_rng(11)
-    code = {"mirror": _image.SPLINE_BOUNDARY["wrap"],
-            "reflect": _image.SPLINE_BOUNDARY["reflect"]}[boundary]
-    for h, w in ((1, 1), (1, 5), (2, 2), (3, 7), (9, 4), (30, 25)):
-        for order in (2, 3, 4, 5):
-            x = rng.standard_normal((h, w, 3))
-            want = np.stack([im.spline_filter_reference(x[..., k], order, boundary)
-                             for k in range(3)], -1)
-            c = x.copy()
-            _image.spline_filter(c, order, code)
-            np.testing.assert_allclose(c, want, rtol=1e-12, atol=1e-13)
-            cf = np.ascontiguousarray(np.moveaxis(x, -1, 0))
-            _image.spline_filter(cf, order, code, True)
-            np.testing.assert_allclose(np.moveaxis(cf, 0, -1), c, rtol=0, atol=0)
 
 
 # ---------------------------------------------------------------------------
@@ -249,7 +183,7 @@ def test_orders_match_scipy_ndimage(order, impl):
                 ref = np.stack([ndimage.affine_transform(x[..., k], a, off, order=order,
                                                          mode=mode, cval=0.25)
                                 for k in range(c)], -1)
-                got = im._resample(x, _matrix(a, off), 2, mode, 0.25, order)
+                got = resample(x, _matrix(a, off), 2, mode, 0.25, order)
                 assert got.dtype == dtype
                 if order == 0:
                     np.testing.assert_array_equal(got, ref, err_msg=f"{mode} {trial}")
@@ -258,18 +192,6 @@ def test_orders_match_scipy_ndimage(order, impl):
                     assert err <= (1e-5 if dtype == np.float32 else 1e-12), (mode, trial)
                     worst = max(worst, err if dtype == np.float64 else 0.0)
     assert worst < 1e-12
-
-
-def test_prefilter_matches_scipy_spline_filter():
-    ndimage = pytest.importorskip("scipy.ndimage")
-    rng = np.random.default_rng(5)
-    for h, w in ((1, 4), (2, 2), (2, 3), (5, 8), (17, 3)):
-        x = rng.standard_normal((h, w))
-        for order in (2, 3, 4, 5):
-            for mode in ("mirror", "reflect"):
-                np.testing.assert_allclose(im.spline_filter_reference(x, order, mode),
-                                           ndimage.spline_filter(x, order, mode=mode),
-                                           rtol=1e-12, atol=1e-13)
 
 
 # ---------------------------------------------------------------------------
@@ -284,8 +206,6 @@ def test_bad_orders_raise_value_error(bad):
         ImageDataGenerator(interpolation_order=bad)
     with pytest.raises(ValueError, match="`order`"):
         im.apply_affine_transform(x, theta=10, order=bad)
-    with pytest.raises(ValueError, match="`order`"):
-        im.affine_transform_reference(x[0], np.eye(2), (0, 0), order=bad)
     np.testing.assert_array_equal(x, x0)
 
 
@@ -310,46 +230,43 @@ def test_integer_images_become_float32_for_every_order():
         assert y.dtype == np.float32
 
 
-def test_spline_kernel_argument_errors():
-    from ckeras._ext import _image
-    x = np.zeros((4, 4, 1))
-    eye = (1, 0, 0, 0, 1, 0)
-    with pytest.raises(ValueError, match="order"):
-        _image.affine_spline(x, eye, 6, 0)
-    with pytest.raises(ValueError, match="order"):
-        _image.affine_spline(x, eye, -1, 0)
-    with pytest.raises(ValueError, match="mode"):
-        _image.affine_spline(x, eye, 2, 4)
-    with pytest.raises(ValueError, match="pad"):
-        _image.affine_spline(x, eye, 2, 0, pad=2)
-    with pytest.raises(ValueError, match="pad"):
-        _image.affine_spline(x, eye, 2, 0, pad=-1)
-    with pytest.raises(ValueError, match="6 values"):
-        _image.affine_spline(x, (1, 0, 0), 2, 0)
-    with pytest.raises(ValueError, match="float64"):
-        _image.spline_filter(x.astype(np.float32), 3, 0)
-    with pytest.raises(ValueError, match="order"):
-        _image.spline_filter(x, 1, 0)
-    with pytest.raises(ValueError, match="boundary"):
-        _image.spline_filter(x, 3, 2)
-    ro = x.copy()
-    ro.flags.writeable = False
-    with pytest.raises(ValueError, match="writeable"):
-        _image.spline_filter(ro, 3, 0)
-    # any memory layout is filtered in place (issue 19)
-    v = np.arange(32.0).reshape(4, 8, 1)[:, ::2]
-    want = v.copy()
-    _image.spline_filter(want, 3, 0)
-    _image.spline_filter(v, 3, 0)
-    np.testing.assert_array_equal(v, want)
-    # non-finite sample coordinates give the fill value, for every order
-    for k in range(6):
-        y = _image.affine_spline(x, (1, 0, float("nan"), 0, 1, 0), k, 3, 5.0)
-        assert np.all(y == 5.0)
+def _unaligned(x):
+    """A copy of x whose data starts one byte into a buffer (not aligned)."""
+    buf = np.zeros(x.nbytes + 1, np.uint8)
+    y = np.frombuffer(buf.data, dtype=x.dtype, count=x.size, offset=1).reshape(x.shape)
+    y[...] = x
+    return y
 
 
-def test_padded_input_gives_the_unpadded_output_shape():
-    from ckeras._ext import _image
-    c = np.zeros((2, 30, 26))  # channels first, 12 edge copies around 6 x 2
-    y = _image.affine_spline(c, (1, 0, 0, 0, 1, 0), 3, 0, 0.0, True, 12, True)
-    assert y.shape == (2, 6, 2) and y.dtype == np.float32
+@pytest.mark.parametrize("order", range(6))
+def test_any_memory_layout_gives_the_same_image(order, impl):
+    # #19 item 8 and its kin: Fortran order, strided and reversed views,
+    # unaligned data and big-endian floats are copied for the kernels
+    rng = np.random.default_rng(order)
+    for dtype in (np.float32, np.float64):
+        x = rng.standard_normal((7, 9, 3)).astype(dtype)
+        kw = dict(theta=25, tx=0.7, row_axis=0, col_axis=1, channel_axis=2, order=order)
+        for mode in MODES:
+            want = im.apply_affine_transform(x, fill_mode=mode, **kw)
+            wide = np.zeros((7, 18, 3), dtype)
+            wide[:, ::2] = x
+            rev = np.ascontiguousarray(x[::-1])[::-1]
+            for view in (np.asfortranarray(x), wide[:, ::2], rev, _unaligned(x),
+                         x.astype(x.dtype.newbyteorder(">"))):
+                got = im.apply_affine_transform(view, fill_mode=mode, **kw)
+                assert got.dtype == dtype and got.dtype.isnative
+                np.testing.assert_array_equal(got, want, err_msg=f"{mode} {view.flags}")
+            cf = im.apply_affine_transform(np.moveaxis(x, 2, 0), fill_mode=mode,
+                                           **dict(kw, row_axis=1, col_axis=2, channel_axis=0))
+            np.testing.assert_array_equal(np.moveaxis(cf, 0, 2), want)
+
+
+@pytest.mark.parametrize("shape", [(0, 5, 2), (5, 0, 2), (4, 5, 0), (0, 0, 1)], ids=str)
+def test_empty_images_give_empty_images(shape, impl):
+    # as SciPy does for orders 0 and 1 (Keras' results), for every order
+    x = np.ones(shape, np.float32)
+    for order in range(6):
+        for mode in MODES:
+            y = im.apply_affine_transform(x, theta=15, row_axis=0, col_axis=1, channel_axis=2,
+                                          fill_mode=mode, order=order)
+            assert y.shape == shape and y.dtype == np.float32

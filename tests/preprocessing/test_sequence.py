@@ -1,5 +1,6 @@
 """ckeras.preprocessing.sequence against golden tf-keras outputs, plus property
-tests of the compiled pad_sequences path against its NumPy reference."""
+tests of pad_sequences' fast path (the padding kernel) against its general
+path (Keras' algorithm in NumPy)."""
 import copy
 import pathlib
 import random
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ckeras
+from ckeras.kernels import use_kernels
 from ckeras.preprocessing import sequence as S
 from ckeras.utils import Sequence
 from ckeras.testing import Golden, assert_result, check_call, decode
@@ -25,14 +27,16 @@ def _by(fn):
             if c["fn"] == fn]
 
 
-@pytest.mark.parametrize("impl", ["fast", "reference"])
+@pytest.mark.parametrize("path", ["c", "numpy", "general"])
 @pytest.mark.parametrize("case", _by("pad_sequences"))
-def test_pad_sequences_golden(case, impl):
-    fn = S.pad_sequences if impl == "fast" else S._pad_sequences_reference
+def test_pad_sequences_golden(case, path):
+    """pad_sequences on the C kernel, on the NumPy reference kernel, and its
+    general path."""
+    fn = S.pad_sequences if path != "general" else S._pad_sequences_general
     seqs = decode(case["sequences"])
     kwargs = decode(case["kwargs"])
     before = copy.deepcopy(seqs)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), use_kernels("c" if path == "general" else path):
         check_call(case["expect"], fn, seqs, **kwargs)
     # inputs never modified
     if isinstance(seqs, np.ndarray):
@@ -77,6 +81,27 @@ def test_errors():
     assert S.pad_sequences([[]], maxlen=2, padding="x").shape == (1, 2)
 
 
+@pytest.mark.parametrize("mode", ["c", "numpy"])
+def test_pad_dtype_none_takes_the_dtype_of_value(mode):
+    # #19 item 10; outputs of tf-keras 2.21, where np.full(..., value,
+    # dtype=None) sets the dtype and each row is stored as NumPy reads it
+    seqs = [[1, 2, 3], [4.5]]
+    with use_kernels(mode):
+        got = S.pad_sequences(seqs, maxlen=2, dtype=None, value=0)
+        assert got.dtype == np.int64 and got.tolist() == [[2, 3], [0, 4]]
+        got = S.pad_sequences(seqs, maxlen=2, dtype=None, value=0.0)
+        assert got.dtype == np.float64 and got.tolist() == [[2.0, 3.0], [0.0, 4.5]]
+        got = S.pad_sequences(seqs, maxlen=2, dtype=None, value=np.float32(-1))
+        assert got.dtype == np.float32 and got.tolist() == [[2.0, 3.0], [-1.0, 4.5]]
+        got = S.pad_sequences([[1, 2], [3]], padding="post", dtype=None, value=7)
+        assert got.dtype == np.int64 and got.tolist() == [[1, 2], [3, 7]]
+        # a row NumPy reads as float64 rounds its ints beyond 2**53 ...
+        big = [[2 ** 53 + 1, 0.5]]
+        assert S.pad_sequences(big, dtype=None, value=0).tolist() == [[2 ** 53, 0]]
+        # ... which an explicit integer dtype does not
+        assert S.pad_sequences(big, dtype="int64", value=0).tolist() == [[2 ** 53 + 1, 0]]
+
+
 def test_fast_path_generic_rows():
     # rows the kernel does not take (numpy scalars, bools, ranges, big floats)
     seqs = [[np.int64(3), 4], [True, 2], range(5), [1e9, -2.5], np.array([1.5, 2.5])]
@@ -86,7 +111,7 @@ def test_fast_path_generic_rows():
                 for trunc in ("pre", "post"):
                     kw = dict(maxlen=3, dtype=dtype, padding=pad, truncating=trunc)
                     np.testing.assert_array_equal(
-                        S.pad_sequences(seqs, **kw), S._pad_sequences_reference(seqs, **kw))
+                        S.pad_sequences(seqs, **kw), S._pad_sequences_general(seqs, **kw))
 
 
 _scalar = st.one_of(
@@ -116,15 +141,15 @@ def _outcome(fn, seqs, kw):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seqs=st.lists(_row, max_size=6),
        maxlen=st.one_of(st.none(), st.integers(0, 10)),
-       dtype=st.sampled_from(["int32", "int64", "float32", "float64", "int16"]),
+       dtype=st.sampled_from(["int32", "int64", "float32", "float64", "int16", None]),
        padding=st.sampled_from(["pre", "post"]),
        truncating=st.sampled_from(["pre", "post"]),
-       value=st.sampled_from([0.0, -1, 2.5]))
-def test_pad_property_fast_equals_reference(seqs, maxlen, dtype, padding, truncating, value):
+       value=st.sampled_from([0.0, -1, 2.5, np.float32(0.5)]))
+def test_pad_property_fast_equals_general(seqs, maxlen, dtype, padding, truncating, value):
     kw = dict(maxlen=maxlen, dtype=dtype, padding=padding, truncating=truncating, value=value)
     before = copy.deepcopy(seqs)
     a = _outcome(S.pad_sequences, seqs, kw)
-    b = _outcome(S._pad_sequences_reference, seqs, kw)
+    b = _outcome(S._pad_sequences_general, seqs, kw)
     assert a[0] == b[0], (a, b)
     if a[0] == "ok":
         assert a[1].dtype == b[1].dtype and a[1].shape == b[1].shape
@@ -183,7 +208,7 @@ def _boxed(seqs):
 
 
 @pytest.mark.parametrize("dtype", ["int32", "int64", "float32", "float64"])
-def test_pad_large_fast_equals_reference(dtype):
+def test_pad_large_fast_equals_general(dtype):
     seqs = _large_input(dtype)
     before = copy.deepcopy(seqs)
     refs = _boxed(seqs)
@@ -193,7 +218,7 @@ def test_pad_large_fast_equals_reference(dtype):
                 kw = dict(maxlen=maxlen, dtype=dtype, padding=padding,
                           truncating=truncating, value=value)
                 a = _outcome(S.pad_sequences, seqs, kw)
-                b = _outcome(S._pad_sequences_reference, seqs, kw)
+                b = _outcome(S._pad_sequences_general, seqs, kw)
                 assert a[0] == b[0] == "ok", (a, b)
                 assert a[1].dtype == b[1].dtype and a[1].shape == b[1].shape
                 np.testing.assert_array_equal(a[1], b[1])
@@ -206,7 +231,7 @@ def test_pad_large_tuple_and_generic_containers():
     seqs = _large_input("float64", 3000, seed=1)
     kw = dict(maxlen=120, dtype="float64", padding="post", truncating="pre")
     with np.errstate(all="ignore"):
-        want = S._pad_sequences_reference(seqs, **kw)
+        want = S._pad_sequences_general(seqs, **kw)
         np.testing.assert_array_equal(S.pad_sequences(tuple(seqs), **kw), want)
 
         class Rows:  # a sequence that is not a list: iterated once, like Keras
@@ -219,7 +244,7 @@ def test_pad_large_tuple_and_generic_containers():
         np.testing.assert_array_equal(S.pad_sequences(Rows(), **kw), want)
     rect = np.arange(3000 * 90).reshape(3000, 90) % 20_000
     np.testing.assert_array_equal(S.pad_sequences(rect, maxlen=100),
-                                  S._pad_sequences_reference(rect, maxlen=100))
+                                  S._pad_sequences_general(rect, maxlen=100))
 
 
 @pytest.mark.parametrize("bad_row, err", [
@@ -227,11 +252,11 @@ def test_pad_large_tuple_and_generic_containers():
     ([1, [2, 3]], ValueError),         # a row of another sample shape
     ([1, "x"], ValueError),
 ])
-def test_pad_large_errors_as_reference(bad_row, err):
+def test_pad_large_errors_as_general(bad_row, err):
     seqs = _large_input("int32", 3000, seed=2)
     seqs[2900] = bad_row  # late, so the rows before it are converted first
     a = _outcome(S.pad_sequences, seqs, dict(maxlen=100))
-    b = _outcome(S._pad_sequences_reference, seqs, dict(maxlen=100))
+    b = _outcome(S._pad_sequences_general, seqs, dict(maxlen=100))
     assert a == b and a[0] == "err" and issubclass(a[1][0], err), (a, b)
 
 

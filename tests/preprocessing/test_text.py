@@ -1,5 +1,7 @@
-"""ckeras.preprocessing.text against golden tf-keras outputs, plus property
-tests of the compiled (ASCII) paths against the pure-Python references."""
+"""ckeras.preprocessing.text against golden tf-keras outputs (on the C and on
+the NumPy-reference kernels), plus property tests of the fast (ASCII) paths
+against the general paths and against Keras' algorithm."""
+import collections
 import copy
 import json
 import os
@@ -7,25 +9,17 @@ import pathlib
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ckeras.kernels import use_kernels
 from ckeras.preprocessing import text as T
 from ckeras.testing import Golden, assert_result, check_call
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
 PREPROCESSING = Golden(FIXTURES, "preprocessing")
 CASES = PREPROCESSING.read_json("text.json")
-
-
-@pytest.fixture(params=["fast", "reference"])
-def impl(request, monkeypatch):
-    """Run a test with the C fast path, then with the pure-Python path only."""
-    if request.param == "reference":
-        monkeypatch.setattr(T, "_ext", None)
-    return request.param
 
 
 def _by(fn, hashseed=False):
@@ -45,8 +39,8 @@ def _kwargs(kw):
 @pytest.mark.parametrize("case", _by("text_to_word_sequence"))
 def test_text_to_word_sequence_golden(case, impl):
     check_call(case["expect"], T.text_to_word_sequence, *case["args"], **case["kwargs"])
-    if impl == "fast":
-        check_call(case["expect"], T._text_to_word_sequence_reference, *case["args"],
+    if impl == "c":
+        check_call(case["expect"], T._text_to_word_sequence_general, *case["args"],
                    **case["kwargs"])
 
 
@@ -77,7 +71,7 @@ for c in Golden(%r, "preprocessing").read_json("text.json"):
         continue
     fn = T.one_hot if c["fn"] == "one_hot" else T.hashing_trick
     got = fn(*c["args"], **c["kwargs"])
-    ref = T._hashing_trick_reference(*c["args"])
+    ref = T._hashing_trick_general(*c["args"])
     n += 1
     if got != c["expect"]["value"] or ref != got:
         bad += 1
@@ -235,13 +229,13 @@ _ascii_text = st.text(st.characters(max_codepoint=127), max_size=40)
        filters=st.sampled_from([T.DEFAULT_FILTERS, "", "aX", "!\x00", "é"]),
        split=st.sampled_from([" ", ",", "a", "::", "é"]))
 def test_words_property(text, lower, filters, split):
-    ref = T._text_to_word_sequence_reference(text, filters, lower, split)
+    ref = T._text_to_word_sequence_general(text, filters, lower, split)
     assert T.text_to_word_sequence(text, filters, lower, split) == ref
     for n in (2, 97, 2 ** 60):
         assert T.hashing_trick(text, n, "md5", filters, lower, split) == \
-            T._hashing_trick_reference(text, n, "md5", filters, lower, split)
+            T._hashing_trick_general(text, n, "md5", filters, lower, split)
     assert T.one_hot(text, 1000, filters, lower, split) == \
-        T._hashing_trick_reference(text, 1000, None, filters, lower, split)
+        T._hashing_trick_general(text, 1000, None, filters, lower, split)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -255,25 +249,72 @@ def test_words_property(text, lower, filters, split):
            "char_level": st.booleans(),
            "split": st.sampled_from([" ", ","]),
        }))
-def test_tokenizer_property_fast_equals_reference(fits, probes, kwargs):
-    fast = T.Tokenizer(**kwargs)
-    ref = T.Tokenizer(**kwargs)
-    ext = T._ext
+def test_tokenizer_property_fast_equals_keras(fits, probes, kwargs):
+    toks = {}
+    for mode in ("c", "numpy"):
+        with use_kernels(mode):
+            tok = T.Tokenizer(**kwargs)
+            for texts in fits:
+                tok.fit_on_texts(texts)
+            toks[mode] = (tok, tok.texts_to_sequences(probes))
+    keras = _KerasTokenizer(**kwargs)
     for texts in fits:
-        fast.fit_on_texts(texts)
-        T._ext = None
-        try:
-            ref.fit_on_texts(texts)
-        finally:
-            T._ext = ext
-    assert list(fast.word_counts.items()) == list(ref.word_counts.items())
-    assert dict(fast.word_docs) == dict(ref.word_docs)
-    assert fast.word_index == ref.word_index
-    assert dict(fast.index_docs) == dict(ref.index_docs)
-    got = fast.texts_to_sequences(probes)
-    T._ext = None
-    try:
-        want = ref.texts_to_sequences(probes)
-    finally:
-        T._ext = ext
-    assert got == want
+        keras.fit_on_texts(texts)
+    want = keras.texts_to_sequences(probes)
+    for tok, got in toks.values():
+        assert list(tok.word_counts.items()) == list(keras.word_counts.items())
+        assert dict(tok.word_docs) == dict(keras.word_docs)
+        assert tok.word_index == keras.word_index
+        assert dict(tok.index_docs) == dict(keras.index_docs)
+        assert got == want
+
+
+class _KerasTokenizer:
+    """Keras' Tokenizer algorithm, written out plainly (str texts only)."""
+
+    def __init__(self, num_words, oov_token, lower, char_level, split):
+        self.num_words, self.oov_token, self.lower = num_words, oov_token, lower
+        self.char_level, self.split = char_level, split
+        self.word_counts = collections.OrderedDict()
+        self.word_docs = collections.defaultdict(int)
+        self.index_docs = collections.defaultdict(int)
+        self.word_index = {}
+
+    def _tokens(self, text):
+        if self.lower:
+            text = text.lower()
+        if self.char_level:
+            return text
+        text = text.translate(str.maketrans({c: self.split for c in T.DEFAULT_FILTERS}))
+        return [t for t in text.split(self.split) if t]
+
+    def fit_on_texts(self, texts):
+        for text in texts:
+            seq = self._tokens(text)
+            for w in seq:
+                self.word_counts[w] = self.word_counts.get(w, 0) + 1
+            for w in set(seq):
+                self.word_docs[w] += 1
+        order = sorted(self.word_counts.items(), key=lambda kv: kv[1], reverse=True)
+        vocab = ([] if self.oov_token is None else [self.oov_token]) + [w for w, _ in order]
+        self.word_index = {w: i + 1 for i, w in enumerate(vocab)}
+        for w, c in self.word_docs.items():
+            self.index_docs[self.word_index[w]] = c
+
+    def texts_to_sequences(self, texts):
+        oov = self.word_index.get(self.oov_token)
+        out = []
+        for text in texts:
+            vect = []
+            for w in self._tokens(text):
+                i = self.word_index.get(w)
+                if i is not None:
+                    if self.num_words and i >= self.num_words:
+                        if oov is not None:
+                            vect.append(oov)
+                    else:
+                        vect.append(i)
+                elif self.oov_token is not None:
+                    vect.append(oov)
+            out.append(vect)
+        return out

@@ -10,8 +10,10 @@ import numpy as np
 
 with atheris.instrument_imports(include=["ckeras.preprocessing"]):
     from ckeras.preprocessing import image as I
+    from ckeras.preprocessing.image.affine import _affine_matrix, resample
 
 from ckeras._ext import _image  # noqa: E402
+from ckeras.kernels import use_kernels  # noqa: E402
 
 from _common import assert_close, check, known, outcome, rng_values, run  # noqa: E402
 
@@ -96,7 +98,7 @@ def public(fdp):
             if order <= 1:
                 in_range(y, x, cval, kw)
         return
-    m = I._affine_matrix(p["theta"], p["tx"], p["ty"], p["shear"], p["zx"], p["zy"],
+    m = _affine_matrix(p["theta"], p["tx"], p["ty"], p["shear"], p["zx"], p["zy"],
                          *((x.shape[1], x.shape[2]) if cf else x.shape[:2]))
     if m is None:
         check(np.array_equal(y, x, equal_nan=True), "identity transform changed the image")
@@ -123,11 +125,9 @@ def public(fdp):
 
 
 def reference(x, cf, m, mode, cval, order):
-    chans = np.moveaxis(x, 0 if cf else 2, 0)
-    with np.errstate(all="ignore"):
-        out = np.stack([I.affine_transform_reference(ch, m[:, :2], m[:, 2], mode, cval,
-                                                     order) for ch in chans])
-    return np.moveaxis(out, 0, 0 if cf else 2)
+    """The resampling on the NumPy reference kernels."""
+    with np.errstate(all="ignore"), use_kernels("numpy"):
+        return resample(x, m, 0 if cf else 2, mode, cval, order)
 
 def raw(fdp):
     """ckeras._ext._image with any matrix, pad and order."""

@@ -1,5 +1,5 @@
 """atheris harness: the tokenizer family (ASCII fast path in C, Python
-elsewhere) against the library's `_*_reference` functions, hashlib and the
+elsewhere) against the library's `_*_general` functions, hashlib and the
 Keras Tokenizer model of tests/fuzz/oracles.py, on arbitrary text."""
 import hashlib
 
@@ -51,7 +51,7 @@ def TestOneInput(data):
     if what == 0:
         t = text(fdp)
         got = outcome(T.text_to_word_sequence, t, flt, lower, split)
-        check(got == outcome(T._text_to_word_sequence_reference, t, flt, lower, split),
+        check(got == outcome(T._text_to_word_sequence_general, t, flt, lower, split),
               "text_to_word_sequence", repr(t), flt, lower, repr(split))
     elif what == 1:
         t = text(fdp)
@@ -61,13 +61,13 @@ def TestOneInput(data):
             n = np.int64(n)
         hf = fdp.PickValueInList(["md5", None, hash])
         got = outcome(T.hashing_trick, t, n, hf, flt, lower, split)
-        want = outcome(T._hashing_trick_reference, t, n, hf, flt, lower, split)
+        want = outcome(T._hashing_trick_general, t, n, hf, flt, lower, split)
         if n < 2:
             check(got[0] == "err" and issubclass(got[1], ValueError), "n < 2 accepted", n)
             return
         check(got == want, "hashing_trick", repr(t), n, hf, got, want)
         if got[0] == "ok" and hf == "md5":
-            words = T._text_to_word_sequence_reference(t, flt, lower, split)
+            words = T._text_to_word_sequence_general(t, flt, lower, split)
             check(got[1] == [int(hashlib.md5(w.encode()).hexdigest(), 16) % (n - 1) + 1
                              for w in words], "md5 values")
     else:
