@@ -1,6 +1,7 @@
 """Hostile and damaged .h5 files (issue #19, items 3, 4 and 11): links are
 refused, datasets are checked before they are read, and every failure is a
 ValueError naming the file and the member."""
+import json
 import os
 import subprocess
 import sys
@@ -324,4 +325,17 @@ def test_h5py_read_error_names_the_file_and_weight(tmp_path):
     with pytest.raises(ValueError, match=r"Cannot read a weight of layer #0 \(a\) "
                                          r"\('/model_weights/a/a/kernel:0'\) of the file "
                                          r".*m\.h5.*truncated or corrupt"):
+        load_model(path)
+
+
+def test_model_config_json_errors_name_the_file(tmp_path):
+    _, path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        f.attrs["model_config"] = b'{"class_name": "Sequential", "config": {"layers": ['
+    with pytest.raises(ValueError, match=r"model_config of the file .*m\.h5.*not valid JSON"):
+        load_model(path)
+    with h5py.File(path, "a") as f:
+        f.attrs["model_config"] = json.dumps({"class_name": "Sequential",
+                                              "config": {"name": "x"}}).encode()
+    with pytest.raises(ValueError, match=r"layers"):
         load_model(path)
