@@ -122,6 +122,93 @@ def _normalize(obj):
     return obj
 
 
+# ------------------------------------------------------------ node writing
+_CONSTANT_VALUE = "_CONSTANT_VALUE"
+# tf-keras' RNN and Bidirectional move these call keywords into the first
+# argument when they hold KerasTensors: `layer(x, initial_state=[h, c])` is
+# saved as the node [x, h, c] (and read back as `layer([x, h, c])`, which
+# both libraries split again).
+_STATE_KEYWORDS = ("initial_state", "constants")
+
+
+def _joins_states_to_inputs(layer):
+    from ckeras.layers.recurrent import RNN
+    from ckeras.layers.wrappers import Bidirectional
+    return isinstance(layer, (RNN, Bidirectional))
+
+
+def _positional_names(layer, count):
+    """Names of the `count` positional `call` arguments after the first."""
+    import inspect
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    params = [p.name for p in inspect.signature(layer.call).parameters.values()
+              if p.kind in kinds][1:]
+    if len(params) < count:
+        raise ValueError(
+            f"Layer {layer.name} was called with {count} positional argument(s) after its "
+            f"inputs, but its call() signature names only {len(params)}; they cannot be "
+            "saved in the model config. Pass them as keyword arguments.")
+    return params[:count]
+
+
+def _is_symbolic(value):
+    from ckeras.engine.keras_tensor import KerasTensor
+    return any(isinstance(t, KerasTensor) for t in flatten(value))
+
+
+def _plain(value, ref):
+    """A call argument in JSON form: KerasTensors as refs, arrays as lists."""
+    import numpy as np
+    from ckeras.engine.keras_tensor import KerasTensor
+    if isinstance(value, KerasTensor):
+        return ref(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, ref) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v, ref) for k, v in value.items()}
+    return value
+
+
+def node_config(node, ref):
+    """One call of a layer in tf-keras' `inbound_nodes` list format.
+
+    Every tensor of the first call argument becomes an entry
+    `[layer_name, node_index, tensor_index, kwargs]` (a constant becomes
+    `['_CONSTANT_VALUE', -1, value, kwargs]`); `kwargs` holds the other
+    arguments, positional ones under their `call` parameter names, with
+    KerasTensors as `[layer_name, node_index, tensor_index]` refs (e.g. an
+    explicit `mask=`, or MultiHeadAttention's `value`). RNN and
+    Bidirectional states given as tensors join the inputs, as tf-keras saves
+    them.
+
+    Args:
+        node: the Node (one call of a layer on KerasTensors).
+        ref: `ref(tensor) -> [layer_name, node_index, tensor_index]`.
+
+    Returns:
+        The list of entries.
+    """
+    from ckeras.engine.keras_tensor import KerasTensor
+    layer = node.layer
+    first, rest = node.call_args[0], node.call_args[1:]
+    kwargs = dict(zip(_positional_names(layer, len(rest)), rest)) if rest else {}
+    kwargs.update(node.call_kwargs)
+    if _joins_states_to_inputs(layer):
+        extra = []
+        for key in _STATE_KEYWORDS:
+            if key in kwargs and _is_symbolic(kwargs[key]):
+                extra += flatten(kwargs.pop(key))
+        if extra:
+            first = [first] + extra
+    kwargs = _plain(kwargs, ref)
+    return [ref(t) + [kwargs] if isinstance(t, KerasTensor)
+            else [_CONSTANT_VALUE, -1, _plain(t, ref), kwargs] for t in flatten(first)]
+
+
 # ----------------------------------------------------------- node parsing
 class _Ref:
     """A reference to tensor `tensor_index` of call `node_index` of a layer."""
@@ -188,7 +275,7 @@ def _parse_node_entries(node):
         node = [node]
     refs, kwargs = [], {}
     for entry in node:
-        if isinstance(entry, list) and entry and entry[0] == "_CONSTANT_VALUE":
+        if isinstance(entry, list) and entry and entry[0] == _CONSTANT_VALUE:
             refs.append(_Const(entry[2]))
             if len(entry) > 3 and entry[3]:
                 kwargs = _kwargs_refs(dict(entry[3]))
@@ -222,7 +309,11 @@ def _resolve_struct(struct, lookup):
     if isinstance(struct, _Ref):
         return lookup(struct)
     if isinstance(struct, _Const):
-        return struct.value
+        # Layers were called on an array; JSON kept its values, not its dtype.
+        import numpy as np
+        from ckeras.backend import config as backend_config
+        value = np.asarray(struct.value)
+        return value.astype(backend_config.floatx()) if value.dtype.kind == "f" else value
     if isinstance(struct, list):
         return [_resolve_struct(s, lookup) for s in struct]
     if isinstance(struct, dict):
@@ -365,7 +456,7 @@ def functional_from_config(cls, config, custom_objects=None, input_tensors=None)
                     break
                 call_args = _resolve_struct(args, lookup)
                 call_kwargs = _resolve_struct(kwargs, lookup)
-                for key in ("mask", "training"):
+                for key in ("mask", "training") + _STATE_KEYWORDS:
                     if key in call_kwargs and call_kwargs[key] is None:
                         del call_kwargs[key]
                 out = layer(*call_args, **call_kwargs)
@@ -682,4 +773,4 @@ def _dump(obj):
 
 __all__ = ["model_from_config", "model_from_json", "model_from_yaml", "model_to_json",
            "model_to_yaml", "clone_model", "normalize_config", "functional_from_config",
-           "load_yaml", "should_skip_first_node"]
+           "load_yaml", "should_skip_first_node", "node_config"]
