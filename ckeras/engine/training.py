@@ -7,7 +7,7 @@ import numpy as np
 
 from ckeras.autograd.function import no_grad
 from ckeras.autograd.tensor import Tensor
-from ckeras.engine import naming
+from ckeras.engine import naming, weight_sync
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.training_loop import TrainingMixin
 
@@ -125,7 +125,11 @@ class Model(TrainingMixin, Layer):
 
     def _predict_arrays(self, arrays):
         """Runs one batch in inference mode; returns a list of arrays."""
-        out = self.call(arrays if len(arrays) > 1 else arrays[0], training=False)
+        token = weight_sync.begin_read()   # set_weights waits for the batch
+        try:
+            out = self.call(arrays if len(arrays) > 1 else arrays[0], training=False)
+        finally:
+            weight_sync.end_read(token)
         outs = out if isinstance(out, (list, tuple)) else [out]
         return [o.value if isinstance(o, Tensor) else np.asarray(o) for o in outs]
 

@@ -271,9 +271,10 @@ def _check_and_pair(symbolic, arrays, k, layer, filename):
 
 
 def _assign(pairs):
-    """Assigns (variable, array) pairs; called only after all were checked."""
-    for w, a in pairs:
-        w.value[...] = np.asarray(a, dtype=w.value.dtype)
+    """Assigns (variable, array) pairs, as one update a concurrent predict sees
+    all or none of; called only after all were checked."""
+    from ckeras.engine import weight_sync
+    weight_sync.assign([w for w, _ in pairs], [a for _, a in pairs])
 
 
 def _file_versions(f, filename):
