@@ -32,7 +32,10 @@ checked before the first one is assigned.
 import json
 import logging
 import os
+import re
+import stat
 import tempfile
+import time
 import warnings
 
 import numpy as np
@@ -494,12 +497,96 @@ def _weights_root(f, filepath):
         "(it has no `layer_names` attribute and no `model_weights` group).")
 
 
+# Temporary files of `atomic_h5_write`: "." + target name + "." + mkstemp's
+# 8 random characters + ".tmp".
+_TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+_IMPORT_TIME = time.time()
+_PROCESS_START = None
+
+
+def _process_start_time():
+    """When this process started (wall clock): from /proc on Linux, else the
+    time this module was imported (later, so fewer files count as stale)."""
+    try:
+        with open("/proc/self/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        with open("/proc/stat") as fh:
+            boot = next(int(line.split()[1]) for line in fh if line.startswith("btime"))
+        # /proc/stat's boot time is rounded to the second: keep a margin.
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK") - 2.0
+    except (OSError, ValueError, IndexError, StopIteration, AttributeError):
+        return _IMPORT_TIME
+
+
+def _in_use(path):
+    """True if another open of `path` holds a lock (libhdf5 locks the files
+    it writes); False where locks cannot be tested."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temp_files(folder):
+    """Deletes the temporary files of saves that were killed before finishing.
+
+    A file of `folder` counts as stale when its name is one `atomic_h5_write`
+    gives its temporary files (`.NAME.xxxxxxxx.tmp`), it is a regular file
+    owned by this user, it was last modified before this process started,
+    and nothing holds a lock on it (libhdf5 locks a file while writing it).
+
+    Args:
+        folder: the folder a save is about to write into.
+
+    Returns:
+        The names of the deleted files.
+    """
+    global _PROCESS_START
+    if _PROCESS_START is None:
+        _PROCESS_START = _process_start_time()
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        if not _TEMP_NAME.match(name):
+            continue
+        path = os.path.join(folder, name)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode) or st.st_mtime >= _PROCESS_START or (
+                hasattr(os, "geteuid") and st.st_uid != os.geteuid()) or _in_use(path):
+            continue
+        try:
+            os.remove(path)
+            removed.append(name)
+        except OSError:
+            pass
+    return removed
+
+
 def atomic_h5_write(filepath, write_fn):
     """Runs `write_fn(h5file)` on a temporary file, then moves it into place.
 
-    The temporary file lives in the target folder; it replaces `filepath`
-    (`os.replace`) only after `write_fn` returned and the file was closed.
-    On any error the temporary file is removed and `filepath` is untouched.
+    The temporary file (`.NAME.xxxxxxxx.tmp`) lives in the target folder; it
+    replaces `filepath` (`os.replace`) only after `write_fn` returned and the
+    file was closed. On any error the temporary file is removed and
+    `filepath` is untouched. Temporary files left by saves that were killed
+    (older than this process, unlocked) are deleted first.
 
     Args:
         filepath: destination path.
@@ -510,6 +597,7 @@ def atomic_h5_write(filepath, write_fn):
     folder = os.path.dirname(os.path.abspath(filepath))
     if folder and not os.path.isdir(folder):
         os.makedirs(folder, exist_ok=True)
+    remove_stale_temp_files(folder)
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(filepath) + ".",
                                suffix=".tmp", dir=folder)
     os.close(fd)
