@@ -135,6 +135,36 @@ def _link_error(filename, path, link, h5py):
         "forever. Keras never writes links; copy the data into the file instead.")
 
 
+def refuse_links(f, filename):
+    """Raises if the file holds a soft, external or user-defined link anywhere.
+
+    Keras never writes links; refusing them at open time means no code path
+    can follow one. Uses `visititems_links` (h5py >= 3.11), which lists links
+    without resolving them; with older h5py the per-member checks of
+    `member` remain.
+
+    Raises:
+        ValueError: naming the file, the link and its target.
+    """
+    h5py = h5py_module()
+    if not hasattr(f, "visititems_links"):
+        return
+    found = []
+
+    def visit(name, link):
+        if not isinstance(link, h5py.HardLink):
+            found.append((name, link))
+            return True   # stops the visit
+        return None
+    try:
+        f.visititems_links(visit)
+    except H5_ERRORS as e:
+        raise corrupt(filename, "the list of members", e) from e
+    if found:
+        name, link = found[0]
+        raise _link_error(filename, "/" + name, link, h5py)
+
+
 def member(group, path, filename):
     """`group[path]` without following soft or external links.
 
@@ -249,14 +279,14 @@ def read(ds, filename, what):
         raise corrupt(filename, f"{what} ({ds.name!r})", e) from e
 
 
-def open_file(filepath):
-    """Opens an HDF5 file for reading; a clear ValueError if it is not HDF5.
+def check_path(filepath):
+    """The path as str, after checking it names a regular file (not opened).
 
     Raises:
         OSError: the path does not exist or is a directory.
-        ValueError: the file is not a regular, readable HDF5 file.
+        ValueError: it is not a regular file (a FIFO or device would block
+            libhdf5, or never end).
     """
-    h5py = h5py_module()
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise OSError(f"No file or directory found at {filepath}")
@@ -264,10 +294,22 @@ def open_file(filepath):
         raise OSError(f"{filepath} is a directory, not an HDF5 file (ckeras reads the "
                       "Keras HDF5 format only; SavedModel folders are not supported).")
     if not os.path.isfile(filepath):
-        # A FIFO or device would block libhdf5 (or never end).
         raise ValueError(f"Cannot read {filepath!r}: not a regular file.")
+    return filepath
+
+
+def open_file(filepath):
+    """Opens an HDF5 file for reading, refusing files that hold links.
+
+    Raises:
+        OSError: the path does not exist or is a directory.
+        ValueError: the file is not a regular, readable HDF5 file, or it holds
+            a soft or external link (`refuse_links`).
+    """
+    h5py = h5py_module()
+    filepath = check_path(filepath)
     try:
-        return h5py.File(filepath, "r")
+        f = h5py.File(filepath, "r")
     except OSError as e:
         with open(filepath, "rb") as fh:
             head = fh.read(8)
@@ -277,3 +319,9 @@ def open_file(filepath):
             what = ("a zip archive (a Keras 3 `.keras` file?), not an HDF5 file; "
                     "ckeras reads legacy `.h5` files")
         raise ValueError(f"Cannot read {filepath!r}: {what} ({e}).") from e
+    try:
+        refuse_links(f, filepath)
+    except BaseException:
+        f.close()
+        raise
+    return f

@@ -910,6 +910,9 @@ def _json_attr(f, name, filename):
         return None
     try:
         value = json.loads(raw)
+    except RecursionError as e:
+        raise ValueError(f"The {name} of the file {filename!r} is nested too deeply.") \
+            from e
     except ValueError as e:
         raise ValueError(f"The {name} of the file {filename!r} is not valid JSON ({e}).") \
             from e

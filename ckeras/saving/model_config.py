@@ -541,6 +541,9 @@ def model_from_config(config, custom_objects=None):
         # method on a value of the wrong type.
         raise ValueError(f"Malformed model config for {brief(config['class_name'], 80)}: "
                          f"{type(e).__name__}: {brief(e)}.") from e
+    except RecursionError as e:
+        raise ValueError(f"Malformed model config for {brief(config['class_name'], 80)}: "
+                         "it is nested too deeply.") from e
 
 
 def _jsonable(model):
@@ -580,6 +583,8 @@ def model_from_json(json_string, custom_objects=None, safe_mode=True):
     from ckeras.saving.safe_mode import SafeModeScope
     try:
         config = json.loads(json_string)
+    except RecursionError as e:
+        raise ValueError("model_from_json: the JSON is nested too deeply.") from e
     except (TypeError, ValueError) as e:
         raise ValueError(f"model_from_json: the input is not valid JSON ({e}).") from e
     with SafeModeScope(safe_mode):
@@ -688,6 +693,8 @@ def load_yaml(yaml_string):
     yaml = _yaml()
     try:
         return yaml.load(yaml_string, Loader=_safe_loader())  # SafeLoader subclass
+    except RecursionError as e:
+        raise ValueError("model_from_yaml: the YAML is nested too deeply.") from e
     except yaml.YAMLError as e:
         raise ValueError(
             "model_from_yaml: cannot parse the YAML safely. Only plain data and the "
@@ -711,7 +718,10 @@ def model_from_yaml(yaml_string, custom_objects=None, safe_mode=True):
     """
     from ckeras.saving.safe_mode import SafeModeScope
     config = load_yaml(yaml_string)
-    config = json.loads(json.dumps(config))  # tuples -> lists
+    try:
+        config = json.loads(json.dumps(config))  # tuples -> lists
+    except RecursionError as e:
+        raise ValueError("model_from_yaml: the YAML is nested too deeply.") from e
     with SafeModeScope(safe_mode):
         return model_from_config(config, custom_objects=custom_objects)
 

@@ -108,3 +108,28 @@ def test_the_unmutated_configs_load():
         cfg = _config(build())
         with SafeModeScope(False):
             assert model_from_config(cfg).count_params() == build().count_params()
+
+
+def test_deeply_nested_configs_are_value_errors(tmp_path):
+    deep = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(ValueError, match="nested too deeply"):
+        model_from_json(deep)
+    with pytest.raises(ValueError, match="nested too deeply"):
+        model_from_json('{"class_name": "Sequential", "config": ' + deep + "}")
+    with pytest.raises(ValueError, match="nested too deeply"):
+        model_from_yaml("a: " + "[" * 5000 + "]" * 5000)
+    nested = inner = {}
+    for _ in range(100_000):
+        inner["x"] = {}
+        inner = inner["x"]
+    with pytest.raises(ValueError, match="nested too deeply"):
+        model_from_config({"class_name": "Dense", "config": {"units": 1, "n": nested}})
+    model = _sequential()
+    path = tmp_path / "m.h5"
+    model.save(path)
+    for attr in ("model_config", "training_config"):
+        with h5py.File(path, "a") as f:
+            f.attrs[attr] = ('{"class_name": ' + deep + "}").encode()
+        with pytest.raises(ValueError, match=rf"{attr} of the file .*m\.h5.*nested too deeply"):
+            load_model(path, safe_mode=False)
+        model.save(path)
