@@ -139,30 +139,31 @@ def refuse_links(f, filename):
     """Raises if the file holds a soft, external or user-defined link anywhere.
 
     Keras never writes links; refusing them at open time means no code path
-    can follow one. Uses `visititems_links` (h5py >= 3.11), which lists links
-    without resolving them; with older h5py the per-member checks of
-    `member` remain.
+    can follow one. The links are listed with libhdf5's link visit, which
+    does not resolve them (and visits hard-link cycles once); names are kept
+    as bytes, so names that are not UTF-8 do not stop the visit.
 
     Raises:
         ValueError: naming the file, the link and its target.
     """
     h5py = h5py_module()
-    if not hasattr(f, "visititems_links"):
-        return
+    from h5py import h5l
     found = []
 
-    def visit(name, link):
-        if not isinstance(link, h5py.HardLink):
-            found.append((name, link))
+    def visit(name, info):
+        if info.type != h5l.TYPE_HARD:
+            found.append(name)
             return True   # stops the visit
         return None
     try:
-        f.visititems_links(visit)
+        f.id.links.visit(visit, info=True)
+        if not found:
+            return
+        name = found[0]
+        link = f.get(name, getlink=True)
     except H5_ERRORS as e:
         raise corrupt(filename, "the list of members", e) from e
-    if found:
-        name, link = found[0]
-        raise _link_error(filename, "/" + name, link, h5py)
+    raise _link_error(filename, "/" + name.decode("utf-8", "replace"), link, h5py)
 
 
 def member(group, path, filename):

@@ -722,6 +722,9 @@ def model_from_yaml(yaml_string, custom_objects=None, safe_mode=True):
         config = json.loads(json.dumps(config))  # tuples -> lists
     except RecursionError as e:
         raise ValueError("model_from_yaml: the YAML is nested too deeply.") from e
+    except TypeError as e:   # sets, dates, binary: safe YAML, but not a Keras config
+        raise ValueError(f"model_from_yaml: the YAML holds a value a Keras config cannot "
+                         f"contain ({e}).") from e
     with SafeModeScope(safe_mode):
         return model_from_config(config, custom_objects=custom_objects)
 

@@ -341,3 +341,18 @@ def test_model_config_json_errors_name_the_file(tmp_path):
                                               "config": {"name": "x"}}).encode()
     with pytest.raises(ValueError, match=r"layers"):
         load_model(path)
+
+
+@pytest.mark.parametrize("entry", ["load_model", "load_weights", "by_name", "inspect"])
+def test_member_names_that_are_not_utf8(tmp_path, entry):
+    """Found by the model-file fuzzer: h5py raised SystemError listing them."""
+    _, path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        f.move(KERNEL, b"model_weights/a/a/\xff\xfe")
+    if entry == "inspect":      # describes the file, the kernel shown as missing
+        lines = []
+        inspect_file.describe(path, print_fn=lines.append)
+        assert any("a/kernel:0 None MISSING" in line for line in lines)
+        return
+    with pytest.raises(ValueError, match=r"kernel:0.*missing from the file .*m\.h5"):
+        _all_loaders(path, KERNEL)[entry]()

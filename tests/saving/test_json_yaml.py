@@ -175,3 +175,9 @@ def test_error_messages_echo_a_bounded_config():
                                      "inbound_nodes": ["x" * 100_000]}],
             "input_layers": [], "output_layers": []}}))
     assert len(str(info.value)) < 600
+
+
+@pytest.mark.parametrize("value", ["!!set {a, b}", "2001-12-14", "!!binary aGVsbG8="])
+def test_yaml_values_json_cannot_hold_are_value_errors(value):
+    with pytest.raises(ValueError, match="a value a Keras config cannot contain"):
+        model_from_yaml(f"class_name: Dense\nconfig: {{units: 2, extra: {value}}}\n")
