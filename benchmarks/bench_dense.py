@@ -4,15 +4,17 @@
         python -m pytest benchmarks/bench_dense.py --benchmark-group-by=group
 
 Targets (shared/design/kernels_measured.md section 4): fused forward >= 90%
-of GEMM-only throughput at batch 256, backward <= 2.1x forward. The closing
-summary (benchmarks/conftest.py) prints those ratios and the batch-1
-per-call overhead.
+of GEMM-only throughput at batch 256, backward <= 2.1x forward (`-k
+256x784x512`). The closing summary (benchmarks/conftest.py) prints those
+ratios and the batch-1 per-call overhead, and records them with every
+benchmark's statistics (see peers.py; `--results PATH` chooses the file).
 """
 import numpy as np
 import pytest
 
 from ckeras._ext import _blas, _dense
-from ckeras.backend import _reference as ref
+from ckeras.kernels.codes import Act
+from ckeras.kernels.reference import dense as ref
 
 CASES = [(1, 128, 128, "tanh"), (32, 128, 128, "tanh"), (256, 784, 512, "relu")]
 IDS = [f"{M}x{K}x{N}-{act}" for M, K, N, act in CASES]
@@ -47,15 +49,24 @@ def one_blas_thread():
         _set_threads("numpy", theirs)
 
 
-def _data(M, K, N, act):
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((M, K), dtype=np.float32)
-    w = (rng.standard_normal((K, N), dtype=np.float32) / np.sqrt(K)).astype(np.float32)
-    b = rng.standard_normal(N, dtype=np.float32)
-    dy = rng.standard_normal((M, N), dtype=np.float32)
-    code = ref.ACT_CODES[act]
-    y = _dense.dense_fwd(x, w, b, code)
-    return x, w, b, y, dy, code
+class Case:
+    """The arrays of one (M, K, N, activation) case, and its id."""
+
+    def __init__(self, M, K, N, act):
+        rng = np.random.default_rng(0)
+        self.id = f"{M}x{K}x{N}-{act}"
+        self.x = rng.standard_normal((M, K), dtype=np.float32)
+        self.w = (rng.standard_normal((K, N), dtype=np.float32) / np.sqrt(K)).astype(
+            np.float32)
+        self.b = rng.standard_normal(N, dtype=np.float32)
+        self.dy = rng.standard_normal((M, N), dtype=np.float32)
+        self.code = Act[act.upper()]
+        self.y = _dense.dense_fwd(self.x, self.w, self.b, self.code)
+
+
+@pytest.fixture(params=CASES, ids=IDS)
+def case(request):
+    return Case(*request.param)
 
 
 def _run(benchmark, case_id, kind, fn, *args):
@@ -65,37 +76,29 @@ def _run(benchmark, case_id, kind, fn, *args):
         RESULTS[(case_id, kind)] = benchmark.stats.stats.median
 
 
-@pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_gemm_only(benchmark, case):
-    x, w, b, y, dy, code = _data(*case)
-    _run(benchmark, IDS[CASES.index(case)], "gemm", _blas.gemm, x, w)
+    _run(benchmark, case.id, "gemm", _blas.gemm, case.x, case.w)
 
 
-@pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_dense_fwd(benchmark, case):
-    x, w, b, y, dy, code = _data(*case)
-    _run(benchmark, IDS[CASES.index(case)], "fwd", _dense.dense_fwd, x, w, b, code)
+    _run(benchmark, case.id, "fwd", _dense.dense_fwd, case.x, case.w, case.b, case.code)
 
 
-@pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_dense_bwd(benchmark, case):
-    x, w, b, y, dy, code = _data(*case)
-    _run(benchmark, IDS[CASES.index(case)], "bwd", _dense.dense_bwd, x, w, y, dy, code)
+    _run(benchmark, case.id, "bwd", _dense.dense_bwd, case.x, case.w, case.y, case.dy,
+         case.code)
 
 
-@pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_numpy_reference_fwd(benchmark, case):
-    x, w, b, y, dy, code = _data(*case)
-    _run(benchmark, IDS[CASES.index(case)], "numpy_fwd", ref.dense_fwd, x, w, b, code)
+    _run(benchmark, case.id, "numpy_fwd", ref.dense_fwd, case.x, case.w, case.b, case.code)
 
 
-@pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_numpy_reference_bwd(benchmark, case):
-    x, w, b, y, dy, code = _data(*case)
-    _run(benchmark, IDS[CASES.index(case)], "numpy_bwd", ref.dense_bwd, x, w, y, dy, code)
+    _run(benchmark, case.id, "numpy_bwd", ref.dense_bwd, case.x, case.w, case.y, case.dy,
+         case.code)
 
 
 def test_call_overhead_1x1x1(benchmark):
     """Per-call cost of dense_fwd when there is (almost) no arithmetic."""
-    x, w, b, y, dy, code = _data(1, 1, 1, "tanh")
-    _run(benchmark, "overhead", "fwd_1x1x1", _dense.dense_fwd, x, w, b, code)
+    c = Case(1, 1, 1, "tanh")
+    _run(benchmark, "overhead", "fwd_1x1x1", _dense.dense_fwd, c.x, c.w, c.b, c.code)

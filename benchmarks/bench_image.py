@@ -1,25 +1,21 @@
 """ImageDataGenerator.apply_transform on 256x256x3 float32 images, ckeras vs tf-keras.
 
-As a script it times both sides and prints the ratio (tf-keras runs in another
-interpreter, e.g. the TensorFlow venv, through a subprocess)::
+As a script it times both sides, prints the ratio and records the figures
+(tf-keras runs in another interpreter, e.g. the TensorFlow venv, through a
+subprocess; see peers.py)::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_image.py \
-        --tf-python /work/tfvenv/bin/python [--order 3]
+        [--tf-python PY] [--order 3] [--case rotate affine_all zoom_flip] [--quick]
 
 (`--order` is the spline interpolation order, default 1.)
 
 Under pytest it is a pytest-benchmark suite of the ckeras side only.
 """
-import argparse
-import json
-import os
-import statistics
-import subprocess
+import functools
 import sys
-import time
 
 import numpy as np
-import pytest
+from peers import Results, Timing, main_parser, run_tf_keras, tf_python, time_runs
 
 SHAPE = (256, 256, 3)
 # tf-keras swaps the shift axes: the ckeras params {tx: a, ty: b} equal the
@@ -32,83 +28,75 @@ CASES = {
 }
 MODES = ("nearest", "reflect", "wrap", "constant")
 
-_WORKER = r"""
-import json, os, statistics, sys, time
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-import numpy as np
-from tf_keras.preprocessing.image import ImageDataGenerator
-cases, modes, shape, number, repeat, order = json.loads(sys.argv[1])
-x = (np.random.RandomState(0).rand(*shape) * 255).astype("float32")
-out = {}
-for mode in modes:
-    g = ImageDataGenerator(fill_mode=mode, interpolation_order=order)
-    for name, p in cases.items():
-        q = dict(p); q["tx"], q["ty"] = p.get("ty", 0), p.get("tx", 0)
-        g.apply_transform(x, q)
-        ts = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            for _ in range(number):
-                g.apply_transform(x, q)
-            ts.append((time.perf_counter() - t0) / number)
-        out[f"{name}/{mode}"] = statistics.median(ts)
-print(json.dumps(out))
-"""
 
-
-def _image():
+def image():
+    """The 256x256x3 float32 test image (the same on both sides)."""
     return (np.random.RandomState(0).rand(*SHAPE) * 255).astype("float32")
 
 
-def time_ckeras(number, repeat, order=1):
-    from ckeras.preprocessing.image import ImageDataGenerator
-    x = _image()
+def time_apply_transform(image_data_generator, x, cases, modes, number, repeat, order,
+                         swap_shifts=False):
+    """Timings of `apply_transform` per '<case>/<mode>' (both peers run this)."""
     out = {}
-    for mode in MODES:
-        g = ImageDataGenerator(fill_mode=mode, interpolation_order=order)
-        for name, p in CASES.items():
-            g.apply_transform(x, p)
-            ts = []
-            for _ in range(repeat):
-                t0 = time.perf_counter()
-                for _ in range(number):
-                    g.apply_transform(x, p)
-                ts.append((time.perf_counter() - t0) / number)
-            out[f"{name}/{mode}"] = statistics.median(ts)
+    for mode in modes:
+        g = image_data_generator(fill_mode=mode, interpolation_order=order)
+        for name, p in cases.items():
+            if swap_shifts:
+                p = dict(p, tx=p.get("ty", 0), ty=p.get("tx", 0))
+            out[f"{name}/{mode}"] = time_runs(functools.partial(g.apply_transform, x, p),
+                                              number, repeat)
     return out
 
 
-def time_tf_keras(python, number, repeat, order=1):
-    arg = json.dumps([CASES, list(MODES), list(SHAPE), number, repeat, order])
-    env = dict(os.environ, TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL="3")
-    res = subprocess.run([python, "-c", _WORKER, arg], capture_output=True, text=True,
-                         env=env, check=True)
-    return json.loads(res.stdout.strip().splitlines()[-1])
+TF_WORKER = """
+import json, sys
+import numpy as np
+from tf_keras.preprocessing.image import ImageDataGenerator
+from bench_image import image, time_apply_transform
+from peers import worker_reply
+cases, modes, number, repeat, order = json.loads(sys.argv[1])
+worker_reply(time_apply_transform(ImageDataGenerator, image(), cases, modes, number,
+                                  repeat, order, swap_shifts=True))
+"""
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--tf-python", default="/work/tfvenv/bin/python")
+    ap = main_parser(__doc__.splitlines()[0], tuple(CASES), repeat=5)
     ap.add_argument("--number", type=int, default=5)
-    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--order", type=int, default=1, help="interpolation_order (0..5)")
     args = ap.parse_args(argv)
-    ck = time_ckeras(args.number, args.repeat, args.order)
-    tf = None
-    if args.tf_python and os.path.exists(args.tf_python):
-        tf = time_tf_keras(args.tf_python, args.number, args.repeat, args.order)
+    from ckeras.preprocessing.image import ImageDataGenerator
+    results = Results("bench_image.py", args)
+    cases = {k: v for k, v in CASES.items() if args.case is None or k in args.case}
+    modes = MODES[:1] if args.quick else MODES
+    number, repeat = (1, 2) if args.quick else (args.number, args.repeat)
+    ck = time_apply_transform(ImageDataGenerator, image(), cases, modes, number, repeat,
+                              args.order)
+    tf = run_tf_keras(TF_WORKER, tf_python(args.tf_python),
+                      [cases, list(modes), number, repeat, args.order])
     print(f"apply_transform on {SHAPE} float32, interpolation_order={args.order} "
           "(median ms per image)")
     print(f"{'case':24s} {'ckeras':>9s} {'tf-keras':>9s} {'speedup':>8s}")
     ratios = []
     for k, v in ck.items():
-        t = tf.get(k) if tf else None
+        case = f"{k}/order{args.order}"
+        label = f"`ImageDataGenerator.apply_transform` {k}, 256x256x3, order {args.order}"
+        results.record(case, "ckeras", v, number=number, label=label, detail=True)
+        t = Timing(tf["figures"][k]) if tf else None
         if t:
-            ratios.append(t / v)
-        print(f"{k:24s} {v * 1e3:9.3f} " + (f"{t * 1e3:9.3f} {t / v:7.2f}x" if t else ""))
+            results.record(case, "tf-keras", t, number=number, label=label, detail=True,
+                           versions=tf["versions"], threads=tf["threads"])
+            ratios.append(t.median / v.median)
+        print(f"{k:24s} {v.median * 1e3:9.3f} " +
+              (f"{t.median * 1e3:9.3f} {t.median / v.median:7.2f}x" if t else ""))
     if ratios:
         gm = float(np.exp(np.mean(np.log(ratios))))
+        results.record(f"apply_transform/order{args.order}", "ckeras", value=gm,
+                       metric="speedup", unit="x", min=min(ratios), max=max(ratios),
+                       cases=len(ratios), command=f"bench_image.py --order {args.order}",
+                       label=f"`ImageDataGenerator.apply_transform`, 256x256x3 "
+                             f"({len(ratios)} transform/fill-mode cases, order "
+                             f"{args.order}): geometric mean")
         print(f"geometric-mean speedup: {gm:.2f}x (min {min(ratios):.2f}x, "
               f"max {max(ratios):.2f}x)")
 
@@ -116,17 +104,21 @@ def main(argv=None):
 # ---------------------------------------------------------------- pytest-benchmark
 def test_apply_transform_affine_all(benchmark):
     from ckeras.preprocessing.image import ImageDataGenerator
-    x = _image()
+    x = image()
     g = ImageDataGenerator(fill_mode="reflect")
     benchmark(g.apply_transform, x, CASES["affine_all"])
 
 
-@pytest.mark.parametrize("order", [0, 3, 5])
+def pytest_generate_tests(metafunc):
+    # (not @pytest.mark: the tf-keras worker imports this module where pytest is absent)
+    if "order" in metafunc.fixturenames:
+        metafunc.parametrize("order", [0, 3, 5])
+
+
 def test_apply_transform_affine_all_order(benchmark, order):
     from ckeras.preprocessing.image import ImageDataGenerator
-    x = _image()
     g = ImageDataGenerator(fill_mode="reflect", interpolation_order=order)
-    benchmark(g.apply_transform, x, CASES["affine_all"])
+    benchmark(g.apply_transform, image(), CASES["affine_all"])
 
 
 def test_flow_batch_32(benchmark):

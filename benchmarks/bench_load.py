@@ -9,26 +9,23 @@ prediction (interpreter start-up included, exit excluded). ckeras and tf-keras
 runs alternate; medians of --runs runs each.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_load.py \
-        [--tf-python /work/tfvenv/bin/python] [--runs 7]
+        [--tf-python PY] [--runs 7] [--quick]
 
-Target (issue 5): ckeras <= 10% of tf-keras.
+Target (issue 5): ckeras <= 10% of tf-keras (`--case cold_start`).
 """
-import argparse
 import os
-import statistics
-import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.normpath(os.path.join(HERE, ".."))
+from peers import ROOT, Results, Timing, main_parser, run_python, tf_python
+
 FILE = os.path.join(ROOT, "tests", "fixtures", "saving", "rnn", "tk_bilstm.h5")
 REF = FILE[:-3] + ".npz"
+LABEL = ("cold start: fresh interpreter -> `load_model` Bidirectional LSTM `.h5` -> first "
+         "`predict`")
 
 CHILD = {
     "ckeras": """
-import sys
-sys.path.insert(0, {root!r})
 import numpy as np
 from ckeras.models import load_model
 m = load_model({file!r})
@@ -37,9 +34,6 @@ import time
 print(repr(time.time()), float(abs(y - np.load({ref!r})["y0"]).max()))
 """,
     "tf-keras": """
-import os
-os.environ["TF_USE_LEGACY_KERAS"] = "1"
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import tf_keras
 m = tf_keras.models.load_model({file!r})
@@ -50,52 +44,46 @@ print(repr(time.time()), float(abs(y - np.load({ref!r})["y0"]).max()))
 }
 
 
-def _default_tf_python():
-    for path in ("/work/tfvenv/bin/python",):
-        if os.path.exists(path):
-            return path
-    return None
-
-
-def run_once(python, which):
-    code = CHILD[which].format(root=ROOT, file=FILE, ref=REF)
-    env = dict(os.environ)
-    if which == "tf-keras":
-        env.pop("PYTHONPATH", None)
+def run_once(python, peer):
+    """Seconds from spawning `python` to its first prediction of FILE."""
+    code = CHILD[peer].format(file=FILE, ref=REF)
     t0 = time.time()
-    out = subprocess.run([python, "-c", code], capture_output=True, text=True, env=env,
-                         cwd=ROOT)
+    out = run_python(python, code, peer)
     if out.returncode:
-        raise RuntimeError(f"{which} run failed:\n{out.stderr[-2000:]}")
+        raise RuntimeError(f"{peer} run failed:\n{out.stderr[-2000:]}")
     t_end, err = out.stdout.strip().splitlines()[-1].split()
     if float(err) > 1e-5:
-        raise RuntimeError(f"{which}: prediction differs from the fixture by {err}")
+        raise RuntimeError(f"{peer}: prediction differs from the fixture by {err}")
     return float(t_end) - t0
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--tf-python", default=_default_tf_python())
-    p.add_argument("--runs", type=int, default=7)
-    args = p.parse_args()
+def main(argv=None):
+    ap = main_parser(__doc__.split("\n\n")[0], ("cold_start",))
+    ap.add_argument("--runs", type=int, default=7)
+    args = ap.parse_args(argv)
+    results = Results("bench_load.py", args)
+    tf_py = tf_python(args.tf_python)
+    runs = 2 if args.quick else args.runs
     times = {"ckeras": [], "tf-keras": []}
     run_once(sys.executable, "ckeras")  # warm the OS file cache once for each side
-    if args.tf_python:
-        run_once(args.tf_python, "tf-keras")
-    for _ in range(args.runs):
+    if tf_py:
+        run_once(tf_py, "tf-keras")
+    for _ in range(runs):
         times["ckeras"].append(run_once(sys.executable, "ckeras"))
-        if args.tf_python:
-            times["tf-keras"].append(run_once(args.tf_python, "tf-keras"))
-    ck = statistics.median(times["ckeras"])
+        if tf_py:
+            times["tf-keras"].append(run_once(tf_py, "tf-keras"))
+    ck = Timing(times["ckeras"])
+    results.record("cold_start", "ckeras", ck, number=1, label=LABEL)
     print(f"cold start to first prediction of {os.path.relpath(FILE, ROOT)} "
-          f"({args.runs} fresh runs each, alternating, medians)")
-    print(f"  ckeras   {ck * 1e3:8.1f} ms   runs: "
-          + " ".join(f"{t * 1e3:.0f}" for t in times["ckeras"]))
+          f"({runs} fresh runs each, alternating, medians)")
+    print(f"  ckeras   {ck.median * 1e3:8.1f} ms   runs: "
+          + " ".join(f"{t * 1e3:.0f}" for t in ck.runs))
     if times["tf-keras"]:
-        tk = statistics.median(times["tf-keras"])
-        print(f"  tf-keras {tk * 1e3:8.1f} ms   runs: "
-              + " ".join(f"{t * 1e3:.0f}" for t in times["tf-keras"]))
-        print(f"  ckeras / tf-keras = {ck / tk:.3f}  (target <= 0.10)")
+        tk = Timing(times["tf-keras"])
+        results.record("cold_start", "tf-keras", tk, number=1, label=LABEL)
+        print(f"  tf-keras {tk.median * 1e3:8.1f} ms   runs: "
+              + " ".join(f"{t * 1e3:.0f}" for t in tk.runs))
+        print(f"  ckeras / tf-keras = {ck.median / tk.median:.3f}  (target <= 0.10)")
     else:
         print("  tf-keras: no interpreter found (pass --tf-python)")
 

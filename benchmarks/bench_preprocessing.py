@@ -3,11 +3,11 @@
 Run from the repo root::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_preprocessing.py \
-        [--tf-python /work/tfvenv/bin/python] [--repeat 5]
+        [--tf-python PY] [--repeat 5] [--case pad tok md5 words] [--quick]
 
-When tf_keras is not importable, the script re-runs itself under --tf-python
-with this checkout on PYTHONPATH (same CPython and NumPy, so the built
-extensions load there). Both implementations then run in ONE process, their
+When tf_keras is not importable, the script re-runs itself under the tf-keras
+interpreter (peers.tf_python) with this checkout on PYTHONPATH (same CPython
+and NumPy, so the built extensions load there). Both implementations then run in ONE process, their
 repeats interleaved, on identical inputs; best-of-N wall and CPU
 (process_time) seconds are reported, the ratio on CPU time, which is the
 robust one on a shared machine (wall time also counts other processes).
@@ -21,17 +21,17 @@ Workloads (inputs generated identically on both sides, seeded):
   tok      Tokenizer fit_on_texts + texts_to_sequences on 20k documents
   md5      hashing_trick(hash_function='md5', n=10000) on the same 20k documents
   words    text_to_word_sequence on the 20k documents
-It prints the best-of-N wall time per workload and the speed-up ratio.
+It prints the best-of-N wall time per workload and the speed-up ratio, and
+records every run (see peers.py).
 
 Also usable under pytest-benchmark: ``pytest benchmarks/bench_preprocessing.py``.
 """
-import argparse
 import os
-import subprocess
 import sys
 import time
 
 import numpy as np
+from peers import Results, main_parser, rerun_under_tf_python, tf_python, wanted
 
 
 def make_sequences(n=100_000, seed=0):
@@ -66,17 +66,26 @@ def make_docs(n=20_000, seed=0):
 
 
 _DATA = {}
+CASES = ("pad", "tok", "md5", "words")
+LABELS = {
+    "pad": "`pad_sequences`, 100k lists of 1–200 ints, maxlen=100",
+    "tok": "`Tokenizer.fit_on_texts` + `texts_to_sequences`, 20k documents",
+    "md5": "`hashing_trick(..., 'md5')`, 20k documents",
+    "words": "`text_to_word_sequence`, 20k documents",
+}
 
 
-def workloads(impl):
+def workloads(impl, scale=1):
+    """The four workloads of `impl` ('ckeras' or 'tf_keras'), on inputs
+    `scale` times smaller than the real ones (for smoke runs)."""
     if impl == "tf_keras":
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         from tf_keras.preprocessing import sequence, text
     else:
         from ckeras.preprocessing import sequence, text
     if not _DATA:
-        _DATA["seqs"] = make_sequences()
-        _DATA["docs"] = make_docs()
+        _DATA["seqs"] = make_sequences(100_000 // scale)
+        _DATA["docs"] = make_docs(20_000 // scale)
     seqs = _DATA["seqs"]
     docs = _DATA["docs"]
 
@@ -103,44 +112,61 @@ def _digest(out):
     return sum(sum(r) if r and not isinstance(r[0], str) else len(r) for r in out)
 
 
-def compare(repeat):
+def compare(args):
     import gc
-    impls = {"tf_keras": workloads("tf_keras"), "ckeras": workloads("ckeras")}
+    results = Results("bench_preprocessing.py", args)
+    scale = 10 if args.quick else 1
+    impls = {"tf_keras": workloads("tf_keras", scale), "ckeras": workloads("ckeras", scale)}
+    peers = {"tf_keras": "tf-keras", "ckeras": "ckeras"}
+    repeat = 1 if args.quick else args.repeat
     print(f"{'workload':<8} {'tf_keras wall/cpu s':>20} {'ckeras wall/cpu s':>19} "
           f"{'speed-up (cpu)':>15} {'(wall)':>7}  same result")
-    for name in impls["ckeras"]:
-        best = {k: [float("inf"), float("inf")] for k in impls}
+    for name in CASES:
+        if not wanted(args, name):
+            continue
+        runs = {k: ([], []) for k in impls}     # wall, cpu
         digests = {}
         for _ in range(repeat):
             for impl, fns in impls.items():
                 gc.collect()
                 t0, c0 = time.perf_counter(), time.process_time()
                 out = fns[name]()
-                wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-                best[impl][0] = min(best[impl][0], wall)
-                best[impl][1] = min(best[impl][1], cpu)
+                runs[impl][0].append(time.perf_counter() - t0)
+                runs[impl][1].append(time.process_time() - c0)
                 digests[impl] = _digest(out)
                 del out
+        best = {k: (min(w), min(c)) for k, (w, c) in runs.items()}
+        for impl, (wall, cpu) in runs.items():
+            for metric, values in (("wall_time", wall), ("cpu_time", cpu)):
+                results.record(name, peers[impl], values, metric=metric, number=1,
+                               best=min(values), label=LABELS[name])
         a, b = best["tf_keras"], best["ckeras"]
+        same = digests["tf_keras"] == digests["ckeras"]
+        # pad_sequences converts large inputs on two threads: its CPU time adds
+        # both threads, so its wall time is the figure that counts.
+        basis = "wall" if name == "pad" else "cpu"
+        i = 0 if basis == "wall" else 1
+        results.record(name, "ckeras", value=a[i] / b[i],
+                       metric="speedup", unit="x", basis=basis, wall_speedup=a[0] / b[0],
+                       cpu_speedup=a[1] / b[1], same_result=same, label=LABELS[name])
         print(f"{name:<8} {a[0]:>10.4f}/{a[1]:<9.4f} {b[0]:>9.4f}/{b[1]:<9.4f} "
-              f"{a[1] / b[1]:>14.1f}x {a[0] / b[0]:>6.1f}x  "
-              f"{digests['tf_keras'] == digests['ckeras']}")
+              f"{a[1] / b[1]:>14.1f}x {a[0] / b[0]:>6.1f}x  {same}")
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--tf-python", default="/work/tfvenv/bin/python")
-    ap.add_argument("--repeat", type=int, default=5)
-    args = ap.parse_args()
+def main(argv=None):
+    args = main_parser(__doc__.splitlines()[0], CASES, repeat=5).parse_args(argv)
     try:
         import tf_keras  # noqa: F401
     except ImportError:
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        env = dict(os.environ, TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL="3",
-                   CUDA_VISIBLE_DEVICES="", PYTHONPATH=root)
-        sys.exit(subprocess.call([args.tf_python, os.path.abspath(__file__),
-                                  "--repeat", str(args.repeat)], env=env))
-    compare(args.repeat)
+        python = tf_python(args.tf_python)
+        if python is None:
+            sys.exit("bench_preprocessing.py: no tf-keras interpreter (pass --tf-python)")
+        argv = [a for a in (sys.argv[1:] if argv is None else argv)]
+        if "--tf-python" in argv:
+            i = argv.index("--tf-python")
+            del argv[i:i + 2]
+        sys.exit(rerun_under_tf_python(python, __file__, argv))
+    compare(args)
 
 
 # ------------------------------------------------------- pytest-benchmark

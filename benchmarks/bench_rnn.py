@@ -7,25 +7,30 @@ pytest-benchmark (kernel level, LSTM(128) on (32, 50, 32)):
 
 Comparison against torch.nn.LSTM (model level: LSTM(128) on (batch, 50, 32)
 followed by Dense(1); inference at batch 1 and 32, one Adam/MSE training
-step at batch 32; GRU reported the same way), printed as ratios:
+step at batch 32; GRU and Bidirectional(LSTM) the same way) and tf-keras
+(--tf-python), printed as ratios and recorded (see peers.py):
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_rnn.py
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_rnn.py \
+        [--tf-python PY] [--case lstm_infer_b1 ...] [--quick]
 
 Batch-1 LSTM inference uses a second core by default
-(ckeras.utils.set_kernel_threads); the script also prints it on one core
-and against torch allowed two threads. `--batch1-rounds 8` times only that
-model, alternating with torch, and prints the median ratio.
+(ckeras.utils.set_kernel_threads); the script also times it on one core
+(case lstm_infer_b1_one_core) and against torch allowed two threads
+(lstm_infer_b1_torch2). `--batch1-rounds 8` times only that model,
+alternating with torch, and prints the median ratio.
 
-Targets (issue 4): batch-1 inference <= 0.5x PyTorch's time, batch 32
-<= 1.0x, training step <= 1.0x; forward at batch >= 32, units >= 64 at
->= 55% of the measured sgemm throughput.
+Targets (issue 4): batch-1 inference <= 0.5x PyTorch's time (`--case
+lstm_infer_b1`), batch 32 <= 1.0x (`--case lstm_infer_b32`), training step
+<= 1.0x (`--case lstm_train_b32`); forward at batch >= 32, units >= 64 at
+>= 55% of the measured sgemm throughput (`--case lstm_kernel`).
 """
-import argparse
+import functools
+import statistics
 
 import numpy as np
 import pytest
-from _timing import median_time as _median  # noqa: E402
-from _timing import thread_scaling  # noqa: E402
+from peers import (
+    Results, Timing, main_parser, run_tf_keras, tf_python, thread_scaling, time_runs, wanted)
 
 B, T, F, U = 32, 50, 32, 128
 
@@ -77,57 +82,51 @@ def test_lstm_fwd_bwd(benchmark, rnn):
 # ------------------------------------------------------------------ script
 
 UNITS = ("LSTM", "GRU", "BiLSTM")
+LABELS = {"LSTM": "LSTM(128)+Dense(1) on (B,50,32)", "GRU": "GRU(128)+Dense(1)",
+          "BiLSTM": "Bidirectional(LSTM(128))+Dense(1)"}
+KERNEL_SHAPES = ((32, 64), (32, 128), (32, 256), (128, 128))   # (batch, units)
 
-TF_SNIPPET = """
-import os, json, time, statistics
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3'); os.environ['TF_USE_LEGACY_KERAS'] = '1'
+
+def model_cases(unit):
+    """The model-level workload ids of `unit`: (id, kind, batch)."""
+    u = unit.lower()
+    return [(f"{u}_infer_b1", "infer", 1), (f"{u}_infer_b32", "infer", 32),
+            (f"{u}_train_b32", "train", 32)]
+
+
+CASES = (("sgemm", "lstm_kernel") + tuple(c for u in UNITS for c, _, _ in model_cases(u))
+         + ("lstm_infer_b1_one_core", "lstm_infer_b1_torch2", "bilstm_infer_b1_one_core",
+            "bilstm_infer_b1_torch2", "thread_scaling"))
+
+TF_WORKER = """
+import json, sys
 import numpy as np, tensorflow as tf
-tf.config.threading.set_intra_op_parallelism_threads({threads})
+from peers import time_runs, worker_reply
+threads, todo, U, T, F, repeat = json.loads(sys.argv[1])
+tf.config.threading.set_intra_op_parallelism_threads(threads)
 tf.config.threading.set_inter_op_parallelism_threads(1)
 import tf_keras as keras
-out = {{}}
-for unit in {units!r}:
-    def rnn():
-        if unit == 'BiLSTM':
-            return keras.layers.Bidirectional(keras.layers.LSTM({U}), input_shape=({T}, {F}))
-        return getattr(keras.layers, unit)({U}, input_shape=({T}, {F}))
-    for batch in (1, 32):
-        m = keras.Sequential([rnn(), keras.layers.Dense(1)])
-        x = np.random.default_rng(1).standard_normal((batch, {T}, {F})).astype(np.float32)
-        fn = lambda: m.predict_on_batch(x)
-        fn(); ts = []
-        for _ in range({repeat}):
-            t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
-        out[unit + '_infer_%d' % batch] = statistics.median(ts)
-    m = keras.Sequential([rnn(), keras.layers.Dense(1)])
-    m.compile(keras.optimizers.Adam(1e-3), 'mse')
-    x = np.random.default_rng(2).standard_normal((32, {T}, {F})).astype(np.float32)
-    y = np.zeros((32, 1), np.float32)
-    fn = lambda: m.train_on_batch(x, y)
-    fn(); ts = []
-    for _ in range({repeat}):
-        t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
-    out[unit + '_train_32'] = statistics.median(ts)
-print(json.dumps(out))
+
+def model(unit):
+    if unit == 'BiLSTM':
+        rnn = keras.layers.Bidirectional(keras.layers.LSTM(U), input_shape=(T, F))
+    else:
+        rnn = getattr(keras.layers, unit)(U, input_shape=(T, F))
+    return keras.Sequential([rnn, keras.layers.Dense(1)])
+
+out = {}
+for case, unit, kind, batch in todo:
+    m = model(unit)
+    if kind == 'infer':
+        x = np.random.default_rng(1).standard_normal((batch, T, F)).astype(np.float32)
+        out[case] = time_runs(lambda: m.predict_on_batch(x), 1, repeat)
+    else:
+        m.compile(keras.optimizers.Adam(1e-3), 'mse')
+        x = np.random.default_rng(2).standard_normal((batch, T, F)).astype(np.float32)
+        y = np.zeros((batch, 1), np.float32)
+        out[case] = time_runs(lambda: m.train_on_batch(x, y), 1, repeat)
+worker_reply(out)
 """
-
-
-def tf_times(tf_python, threads, repeat):
-    """tf-keras medians, keyed like 'LSTM_infer_1', from a separate interpreter
-    (a venv with tensorflow-cpu and tf_keras); {} when it cannot run."""
-    import json
-    import subprocess
-    import sys
-    python = tf_python or sys.executable
-    code = TF_SNIPPET.format(threads=threads, units=UNITS, U=U, T=T, F=F, repeat=repeat)
-    try:
-        out = subprocess.run([python, "-c", code], capture_output=True, text=True,
-                             timeout=1800)
-    except (OSError, subprocess.TimeoutExpired):
-        return {}
-    if out.returncode != 0:
-        return {}
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _ck_model(unit, layers, models):
@@ -151,41 +150,100 @@ def _torch_model(unit, torch):
     return forward, list(rnn.parameters()) + list(lin.parameters())
 
 
-def batch1_rounds(rounds, torch, layers, models):
+def _torch_infer(torch, forward, x):
+    xt = torch.from_numpy(x)
+
+    def run():
+        with torch.inference_mode():
+            return forward(xt)
+    return run
+
+
+def _torch_train(torch, forward, params, x, y):
+    opt = torch.optim.Adam(params, 1e-3)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def step():
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(forward(xt), yt)
+        loss.backward()
+        opt.step()
+    return step
+
+
+def batch1_rounds(rounds, torch, layers, models, results):
     """LSTM(128)+Dense(1) at batch 1, ckeras and torch timed in alternation
     (a noisy machine shifts both alike), median of the per-round ratios."""
-    import statistics
     xb = np.random.default_rng(1).standard_normal((1, T, F)).astype(np.float32)
     m = _ck_model("LSTM", layers, models)
     fwd, _ = _torch_model("LSTM", torch)
-    xt = torch.from_numpy(xb)
-
-    def tfwd():
-        with torch.inference_mode():
-            return fwd(xt)
-
-    ratios = []
+    ck_fn, pt_fn = functools.partial(m.predict_on_batch, xb), _torch_infer(torch, fwd, xb)
+    ck_runs, pt_runs = [], []
     for _ in range(rounds):
-        tc = _median(lambda: m.predict_on_batch(xb), 50, 5)
-        tt = _median(tfwd, 50, 5)
-        ratios.append(tc / tt)
+        tc = time_runs(ck_fn, 50, 5).median
+        tt = time_runs(pt_fn, 50, 5).median
+        ck_runs.append(tc)
+        pt_runs.append(tt)
         print(f"ckeras {tc * 1e3:.3f} ms  torch {tt * 1e3:.3f} ms  ratio {tc / tt:.3f}x",
               flush=True)
-    print(f"LSTM(128) batch 1, median ratio over {rounds} rounds: "
-          f"{statistics.median(ratios):.3f}x")
+    label = f"{LABELS['LSTM']}, inference, batch 1, alternating rounds"
+    command = f"bench_rnn.py --batch1-rounds {rounds}"
+    results.record("lstm_infer_b1_rounds", "ckeras", ck_runs, number=50, label=label,
+                   command=command)
+    results.record("lstm_infer_b1_rounds", "torch", pt_runs, number=50, label=label,
+                   command=command)
+    ratio = statistics.median(c / t for c, t in zip(ck_runs, pt_runs, strict=True))
+    results.record("lstm_infer_b1_rounds", "ckeras", value=ratio, metric="ratio", unit="x",
+                   rounds=rounds, label=f"{label}: median of the per-round ratios to torch",
+                   command=command)
+    print(f"LSTM(128) batch 1, median ratio over {rounds} rounds: {ratio:.3f}x")
+
+
+def _kernel_shares(args, results, repeat, _rnn, _dense):
+    n = 2048
+    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
+    sgemm = time_runs(functools.partial(_dense.dense_fwd, a, a, None, 0), 1, 3)
+    sg = 2.0 * n ** 3 / sgemm.median / 1e9
+    results.record("sgemm", "ckeras", value=sg, metric="gflops", unit="GF/s",
+                   label=f"sgemm 2048^3, {args.threads} thread(s)", runs=sgemm.runs)
+    print(f"sgemm 2048^3: {sg:.0f} GF/s ({args.threads} thread(s))")
+    if not wanted(args, "lstm_kernel"):
+        return
+    rng = np.random.default_rng(0)
+    for batch, units in KERNEL_SHAPES[:1] if args.quick else KERNEL_SHAPES:
+        x = rng.standard_normal((batch, T, F)).astype(np.float32)
+        W = (rng.standard_normal((F, 4 * units)) * 0.1).astype(np.float32)
+        R = (rng.standard_normal((units, 4 * units)) * 0.1).astype(np.float32)
+        b = np.zeros(4 * units, np.float32)
+        h0 = np.zeros((batch, units), np.float32)
+        shape = f"({batch},{T},{F})->{units}"
+        shares = []
+        for kind, fn in (
+                ("training forward (saves gates)",
+                 functools.partial(_rnn.lstm_fwd, x, W, R, b, h0, h0, None, False, 3, 2)),
+                ("inference forward",
+                 functools.partial(_rnn.lstm_infer, x, W, R, b, h0, h0, None, False, 3, 2,
+                                   False, True))):
+            t = time_runs(fn, 3, repeat)
+            share = 100 * lstm_flops(batch, T, F, units) / t.median / 1e9 / sg
+            shares.append(share)
+            results.record(f"lstm_kernel/{kind.split()[0]}/{shape}", "ckeras", value=share,
+                           metric="share_of_sgemm", unit="%", runs=t.runs, number=3,
+                           label=f"LSTM {kind}, {args.threads} thread(s): {shape}")
+        print(f"lstm kernel {shape}: training fwd (saves gates) {shares[0]:.0f}% of sgemm, "
+              f"inference fwd {shares[1]:.0f}%")
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser()
+    ap = main_parser(__doc__.splitlines()[0], CASES)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--repeat", type=int, default=7)
-    ap.add_argument("--tf-python", default=None,
-                    help="python of a venv with tf-keras (its timings run there)")
     ap.add_argument("--scaling-runs", type=int, default=3)
     ap.add_argument("--batch1-rounds", type=int, default=0,
                     help="only time LSTM(128) at batch 1, alternating with torch for "
                          "this many rounds of 50 calls, and print the median ratio")
     args = ap.parse_args(argv)
+    results = Results("bench_rnn.py", args)
+    repeat = 2 if args.quick else args.repeat
 
     import torch
 
@@ -196,89 +254,88 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     _blas.set_num_threads(args.threads)
     if args.batch1_rounds:
-        return batch1_rounds(args.batch1_rounds, torch, layers, models)
-    n = 2048
-    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
-    sg = 2.0 * n ** 3 / _median(lambda: _dense.dense_fwd(a, a, None, 0), 1, 3) / 1e9
-    print(f"sgemm 2048^3: {sg:.0f} GF/s ({args.threads} thread(s))")
-    rng = np.random.default_rng(0)
-    for batch, units in ((32, 64), (32, 128), (32, 256), (128, 128)):
-        x = rng.standard_normal((batch, T, F)).astype(np.float32)
-        W = (rng.standard_normal((F, 4 * units)) * 0.1).astype(np.float32)
-        R = (rng.standard_normal((units, 4 * units)) * 0.1).astype(np.float32)
-        b = np.zeros(4 * units, np.float32)
-        h0 = np.zeros((batch, units), np.float32)
-        shares = []
-        for fn in (lambda: _rnn.lstm_fwd(x, W, R, b, h0, h0, None, False, 3, 2),
-                   lambda: _rnn.lstm_infer(x, W, R, b, h0, h0, None, False, 3, 2, False,
-                                           True)):
-            t = _median(fn, 3, args.repeat)
-            shares.append(lstm_flops(batch, T, F, units) / t / 1e9 / sg)
-        print(f"lstm kernel ({batch},{T},{F})->{units}: training fwd (saves gates) "
-              f"{100 * shares[0]:.0f}% of sgemm, inference fwd {100 * shares[1]:.0f}%")
-    tf = tf_times(args.tf_python, args.threads, args.repeat) if args.tf_python else {}
+        return batch1_rounds(args.batch1_rounds, torch, layers, models, results)
+    if wanted(args, "sgemm") or wanted(args, "lstm_kernel"):
+        _kernel_shares(args, results, repeat, _rnn, _dense)
 
-    def row(label, key, tc, tt):
-        tk = tf.get(key)
-        tks = f"  tf-keras {tk * 1e3:8.3f} ms  ratio {tc / tk:.3f}x" if tk else ""
-        print(f"{label:34s} ckeras {tc * 1e3:7.3f} ms  torch {tt * 1e3:7.3f} ms  "
-              f"ratio {tc / tt:.2f}x{tks}", flush=True)
+    def needed(case):   # the one-core / two-thread variants reuse the base case's setup
+        return any(wanted(args, c) for c in (case, f"{case}_one_core", f"{case}_torch2"))
 
-    for unit in UNITS:
-        for batch in (1, 32):
-            xb = np.random.default_rng(1).standard_normal((batch, T, F)).astype(np.float32)
-            m = _ck_model(unit, layers, models)
-            number = 50 if batch == 1 else 5   # sub-ms calls: more per timing
-            tc = _median(lambda: m.predict_on_batch(xb), number, args.repeat)
-            fwd, _ = _torch_model(unit, torch)
-            xt = torch.from_numpy(xb)
+    todo = [(case, unit, kind, batch) for unit in UNITS
+            for case, kind, batch in model_cases(unit) if needed(case)]
+    tf_reply = None
+    if todo:
+        tf_reply = run_tf_keras(TF_WORKER, tf_python(args.tf_python),
+                                [args.threads, [w for w in todo if wanted(args, w[0])], U, T,
+                                 F, repeat])
 
-            def tfwd():
-                with torch.inference_mode():
-                    return fwd(xt)
+    def compare(case, label, ck, pt, number):
+        tc, tt = time_runs(ck, number, repeat), time_runs(pt, number, repeat)
+        results.record(case, "ckeras", tc, number=number, label=label)
+        results.record(case, "torch", tt, number=number, label=label)
+        line = (f"{label:62s} ckeras {tc.median * 1e3:7.3f} ms  torch "
+                f"{tt.median * 1e3:7.3f} ms  ratio {tc.median / tt.median:.2f}x")
+        if tf_reply is not None and case in tf_reply["figures"]:
+            tk = Timing(tf_reply["figures"][case])
+            results.record(case, "tf-keras", tk, number=1, label=label,
+                           versions=tf_reply["versions"], threads=tf_reply["threads"])
+            line += f"  tf-keras {tk.median * 1e3:8.3f} ms  ratio {tc.median / tk.median:.3f}x"
+        print(line, flush=True)
+        return tc, tt
 
-            tt = _median(tfwd, number, args.repeat)
-            row(f"{unit}(128) inference batch {batch:2d}:", f"{unit}_infer_{batch}", tc, tt)
-            if batch == 1 and unit != "GRU":
-                # ckeras' batch-1 LSTM uses a second core (set_kernel_threads):
-                # also each side on one core, and each side allowed two.
-                set_kernel_threads(1)
-                tc1 = _median(lambda: m.predict_on_batch(xb), number, args.repeat)
-                set_kernel_threads(2)
-                torch.set_num_threads(2)
-                tt2 = _median(tfwd, number, args.repeat)
-                torch.set_num_threads(args.threads)
-                print(f"  {unit} batch 1, both on one core: ckeras {tc1 * 1e3:.3f} ms "
-                      f"ratio {tc1 / tt:.2f}x; torch allowed 2 threads: {tt2 * 1e3:.3f} ms, "
-                      f"ckeras (2) / torch (2) {tc / tt2:.2f}x", flush=True)
-        xb = np.random.default_rng(2).standard_normal((32, T, F)).astype(np.float32)
-        yb = np.zeros((32, 1), np.float32)
+    for case, unit, kind, batch in todo:
         m = _ck_model(unit, layers, models)
-        m.compile(optimizers.Adam(1e-3), "mse")
-        tc = _median(lambda: m.train_on_batch(xb, yb), 3, args.repeat)
         fwd, params = _torch_model(unit, torch)
-        opt = torch.optim.Adam(params, 1e-3)
-        xt, yt = torch.from_numpy(xb), torch.from_numpy(yb)
+        if kind == "train":
+            xb = np.random.default_rng(2).standard_normal((batch, T, F)).astype(np.float32)
+            yb = np.zeros((batch, 1), np.float32)
+            m.compile(optimizers.Adam(1e-3), "mse")
+            compare(case, f"{LABELS[unit]}, one Adam train step, batch {batch}",
+                    functools.partial(m.train_on_batch, xb, yb),
+                    _torch_train(torch, fwd, params, xb, yb), 1 if args.quick else 3)
+            continue
+        xb = np.random.default_rng(1).standard_normal((batch, T, F)).astype(np.float32)
+        number = 50 if batch == 1 else 5   # sub-ms calls: more per timing
+        number = 2 if args.quick else number
+        ck_fn, pt_fn = functools.partial(m.predict_on_batch, xb), _torch_infer(torch, fwd, xb)
+        label = f"{LABELS[unit]}, inference, batch {batch}"
+        if wanted(args, case):
+            compare(case, label, ck_fn, pt_fn, number)
+        if batch != 1 or unit == "GRU":
+            continue
+        # ckeras' batch-1 LSTM uses a second core (set_kernel_threads): also
+        # each side on one core, and each side allowed two.
+        if wanted(args, f"{case}_one_core"):
+            set_kernel_threads(1)
+            compare(f"{case}_one_core", f"{label}, each on one core (`set_kernel_threads(1)`)",
+                    ck_fn, pt_fn, number)
+            set_kernel_threads(2)
+        if wanted(args, f"{case}_torch2"):
+            torch.set_num_threads(2)
+            compare(f"{case}_torch2", f"{label}, torch allowed 2 threads (ckeras default)",
+                    ck_fn, pt_fn, number)
+            torch.set_num_threads(args.threads)
 
-        def tstep():
-            opt.zero_grad()
-            loss = torch.nn.functional.mse_loss(fwd(xt), yt)
-            loss.backward()
-            opt.step()
-
-        tt = _median(tstep, 3, args.repeat)
-        row(f"{unit}(128) train step batch 32:", f"{unit}_train_32", tc, tt)
-
+    if not wanted(args, "thread_scaling"):
+        return
     _blas.set_num_threads(1)
-    for unit, batch, calls, kt in (("LSTM", 32, 60, 2), ("LSTM", 1, 1500, 1),
-                                   ("LSTM", 1, 1500, 2), ("BiLSTM", 32, 30, 2)):
+    scaling = (("LSTM", 32, 60, 2), ("LSTM", 1, 1500, 1), ("LSTM", 1, 1500, 2),
+               ("BiLSTM", 32, 30, 2))
+    for unit, batch, calls, kt in scaling:
+        calls = max(calls // 20, 3) if args.quick else calls
         m = _ck_model(unit, layers, models)
         xb = np.random.default_rng(3).standard_normal((batch, T, F)).astype(np.float32)
         set_kernel_threads(kt)
-        runs = sorted(thread_scaling(lambda: m.predict_on_batch(xb), calls)
-                      for _ in range(args.scaling_runs))
+        runs = sorted(thread_scaling(functools.partial(m.predict_on_batch, xb), calls)
+                      for _ in range(1 if args.quick else args.scaling_runs))
         set_kernel_threads(2)
         mid = runs[len(runs) // 2]
+        results.record(f"thread_scaling/{unit.lower()}_b{batch}_k{kt}", "ckeras", value=mid[0],
+                       metric="thread_scaling", unit="x", runs=[r[0] for r in runs],
+                       one_thread_calls_per_s=mid[1], two_threads_calls_per_s=mid[2],
+                       label=f"2 threads `predict_on_batch` on one {unit}(128) model, batch "
+                             f"{batch} (1 BLAS thread, kernel threads {kt}): throughput "
+                             "over one thread")
         print(f"2 threads predict_on_batch {unit}(128) batch {batch:2d} (1 BLAS thread, "
               f"kernel threads {kt}): {mid[0]:.2f}x one thread; calls/s one thread "
               f"{mid[1]:.0f}, two threads {mid[2]:.0f} (runs: "

@@ -1,16 +1,22 @@
 """Side-by-side timings of ckeras against PyTorch and tf-keras, in one run.
 
 Each workload runs in ckeras and, where installed, in PyTorch (CPU) and
-tf-keras; the table shows median times and the ratio ckeras / peer (below 1
-means ckeras is faster). Peers that are not importable are skipped; tf-keras
-can also run in another interpreter given with --tf-python (a separate venv).
+tf-keras; it prints median times and the ratio ckeras / peer (below 1 means
+ckeras is faster) and records every figure (see peers.py). tf-keras runs in
+another interpreter (--tf-python, a separate venv).
 
 Usage:
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/compare.py
-    python benchmarks/compare.py --only mlp_predict_b1 mlp_train_b128 --repeat 9
+    python benchmarks/compare.py --case mlp_predict_b1 mlp_train_b128 --repeat 9
+    python benchmarks/compare.py --quick --results /tmp/smoke.jsonl   # pipeline check
+
+Workloads (`--case`): mlp_predict_b1, mlp_predict_b64, mlp_train_b128 (MLP
+784-256-128-10, all three peers); dense_fused_b256 (fused dense forward as a
+share of GEMM-only throughput); import (`import ckeras` against `import
+numpy`); fit_overhead (fit's own cost per batch); threads (two Python threads
+predicting on one model).
 """
-import argparse
-import json
+import functools
 import os
 import statistics
 import subprocess
@@ -18,13 +24,18 @@ import sys
 import time
 
 import numpy as np
-from _timing import median_time as _median_time  # noqa: E402
-from _timing import thread_scaling as _thread_scaling_of  # noqa: E402
+from peers import (
+    Results, Timing, fmt_time, main_parser, run_tf_keras, tf_python, thread_scaling,
+    time_runs, torch_or_none, wanted)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 MLP = (784, 256, 128, 10)
-
-
+MLP_CASES = {   # id: (kind, batch, calls per timed run, README label)
+    "mlp_predict_b1": ("predict", 1, 2000,
+                       "MLP 784-256-128-10 `predict_on_batch`, batch 1"),
+    "mlp_predict_b64": ("predict", 64, 300, "same, batch 64"),
+    "mlp_train_b128": ("train", 128, 50, "same, one Adam train step, batch 128"),
+}
+CASES = tuple(MLP_CASES) + ("dense_fused_b256", "import", "fit_overhead", "threads")
 
 
 # ------------------------------------------------------------------ ckeras
@@ -39,148 +50,86 @@ def _ck_mlp(compile_adam=False):
     return model
 
 
-def ck_mlp_predict(batch):
-    model = _ck_mlp()
-    x = np.random.default_rng(0).random((batch, MLP[0]), dtype=np.float32)
-    return lambda: model.predict_on_batch(x)
-
-
-def ck_mlp_train(batch):
-    model = _ck_mlp(compile_adam=True)
+def ck_mlp(kind, batch):
     rng = np.random.default_rng(0)
     x = rng.random((batch, MLP[0]), dtype=np.float32)
+    if kind == "predict":
+        return functools.partial(_ck_mlp().predict_on_batch, x)
     y = rng.integers(0, 10, (batch, 1))
-    return lambda: model.train_on_batch(x, y)
+    return functools.partial(_ck_mlp(compile_adam=True).train_on_batch, x, y)
 
 
-def ck_dense_fused(batch):
-    from ckeras.backend._dispatch import kernels
-    k = kernels()
+def ck_dense(batch, fused):
+    """dense_fwd of (batch, 784) x (784, 512): with bias and ReLU, or GEMM only."""
+    from ckeras.kernels import kernels
+    from ckeras.kernels.codes import Act
     rng = np.random.default_rng(0)
     x = rng.random((batch, 784), dtype=np.float32)
     w = rng.random((784, 512), dtype=np.float32)
-    b = rng.random(512, dtype=np.float32)
-    return lambda: k.dense_fwd(x, w, b, 1)
-
-
-def ck_gemm_only(batch):
-    from ckeras.backend._dispatch import kernels
-    k = kernels()
-    rng = np.random.default_rng(0)
-    x = rng.random((batch, 784), dtype=np.float32)
-    w = rng.random((784, 512), dtype=np.float32)
-    return lambda: k.dense_fwd(x, w, None, 0)
+    if fused:
+        return functools.partial(kernels().dense_fwd, x, w, rng.random(512, dtype=np.float32),
+                                 Act.RELU)
+    return functools.partial(kernels().dense_fwd, x, w, None, Act.LINEAR)
 
 
 # ------------------------------------------------------------------- torch
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
-
-
-def _torch_mlp(torch):
+def torch_mlp(torch, kind, batch):
     nn = torch.nn
-    return nn.Sequential(nn.Linear(MLP[0], MLP[1]), nn.ReLU(), nn.Linear(MLP[1], MLP[2]),
-                         nn.ReLU(), nn.Linear(MLP[2], MLP[3]), nn.Softmax(dim=-1))
-
-
-def torch_mlp_predict(batch):
-    torch = _torch()
-    if torch is None:
-        return None
-    model = _torch_mlp(torch).eval()
+    layers = [nn.Linear(MLP[0], MLP[1]), nn.ReLU(), nn.Linear(MLP[1], MLP[2]), nn.ReLU(),
+              nn.Linear(MLP[2], MLP[3])]
     x = torch.rand(batch, MLP[0])
+    if kind == "predict":
+        model = nn.Sequential(*layers, nn.Softmax(dim=-1)).eval()
 
-    def run():
-        with torch.no_grad():
-            return model(x)
-    return run
-
-
-def torch_mlp_train(batch):
-    torch = _torch()
-    if torch is None:
-        return None
-    nn = torch.nn
-    model = nn.Sequential(nn.Linear(MLP[0], MLP[1]), nn.ReLU(), nn.Linear(MLP[1], MLP[2]),
-                          nn.ReLU(), nn.Linear(MLP[2], MLP[3]))
+        def run():
+            with torch.no_grad():
+                return model(x)
+        return run
+    model = nn.Sequential(*layers)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
     loss_fn = nn.CrossEntropyLoss()
-    x = torch.rand(batch, MLP[0])
     y = torch.randint(0, 10, (batch,))
 
-    def run():
+    def step():
         opt.zero_grad()
         loss = loss_fn(model(x), y)
         loss.backward()
         opt.step()
         return loss
-    return run
+    return step
 
 
 # ---------------------------------------------------------------- tf-keras
-TF_SNIPPETS = {
-    "mlp_predict": """
-model = keras.Sequential([keras.layers.Dense({h1}, activation='relu', input_shape=({d},)),
-                          keras.layers.Dense({h2}, activation='relu'),
-                          keras.layers.Dense({o}, activation='softmax')])
-x = np.random.default_rng(0).random(({batch}, {d}), dtype=np.float32)
-fn = lambda: model.predict_on_batch(x)
-""",
-    "mlp_train": """
-model = keras.Sequential([keras.layers.Dense({h1}, activation='relu', input_shape=({d},)),
-                          keras.layers.Dense({h2}, activation='relu'),
-                          keras.layers.Dense({o}, activation='softmax')])
-model.compile('adam', 'sparse_categorical_crossentropy')
-rng = np.random.default_rng(0)
-x = rng.random(({batch}, {d}), dtype=np.float32); y = rng.integers(0, 10, ({batch}, 1))
-fn = lambda: model.train_on_batch(x, y)
-""",
-}
-
-TF_RUNNER = """
-import os, sys, json, time, statistics
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3'); os.environ['TF_USE_LEGACY_KERAS'] = '1'
+TF_WORKER = """
+import json, sys
 import numpy as np
 import tf_keras as keras
-{setup}
-number, repeat = {number}, {repeat}
-fn()
-times = []
-for _ in range(repeat):
-    t0 = time.perf_counter()
-    for _ in range(number):
-        fn()
-    times.append((time.perf_counter() - t0) / number)
-print(json.dumps(statistics.median(times)))
+from peers import time_runs, worker_reply
+kind, batch, number, repeat, (d, h1, h2, o) = json.loads(sys.argv[1])
+model = keras.Sequential([keras.layers.Dense(h1, activation='relu', input_shape=(d,)),
+                          keras.layers.Dense(h2, activation='relu'),
+                          keras.layers.Dense(o, activation='softmax')])
+rng = np.random.default_rng(0)
+x = rng.random((batch, d), dtype=np.float32)
+if kind == 'predict':
+    fn = lambda: model.predict_on_batch(x)
+else:
+    model.compile('adam', 'sparse_categorical_crossentropy')
+    y = rng.integers(0, 10, (batch, 1))
+    fn = lambda: model.train_on_batch(x, y)
+worker_reply({'time': time_runs(fn, number, repeat)})
 """
-
-
-def tf_time(kind, batch, number, repeat, tf_python):
-    setup = TF_SNIPPETS[kind].format(h1=MLP[1], h2=MLP[2], o=MLP[3], d=MLP[0], batch=batch)
-    code = TF_RUNNER.format(setup=setup, number=number, repeat=repeat)
-    python = tf_python or sys.executable
-    if tf_python is None:
-        try:
-            import tf_keras  # noqa: F401
-        except ImportError:
-            return None
-    out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=900)
-    if out.returncode != 0:
-        print(f"  tf-keras run failed: {out.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-        return None
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 # -------------------------------------------------------------- import time
 def import_time(stmt, repeat):
-    """Median wall time and peak RSS (MiB) of a fresh interpreter running `stmt`.
+    """Wall times and peak RSS (MiB) of fresh interpreters running `stmt`.
 
     Bytecode caching is switched on (as for any installed package) and warmed
     by one untimed run, so both sides are timed with their .pyc files.
+
+    Returns:
+        (list of times, list of peak RSS), or (None, None) if `stmt` fails.
     """
     code = ("import resource, time; t0 = time.perf_counter(); " + stmt +
             "; t = time.perf_counter() - t0; "
@@ -196,29 +145,29 @@ def import_time(stmt, repeat):
         t, r = map(float, out.stdout.split())
         times.append(t)
         rss.append(r)
-    return statistics.median(times), statistics.median(rss)
+    return times, rss
 
 
-def thread_scaling(batch=64, calls=200, blas_threads=None):
+def blas_thread_scaling(calls, batch=64, blas_threads=None):
     """Throughput of 2 threads over 1 thread, predict_on_batch on one model."""
     from ckeras.utils import get_blas_threads, set_blas_threads
     before = get_blas_threads()
     if blas_threads:
         set_blas_threads(blas_threads)
     try:
-        return _thread_scaling(batch, calls)
+        model = _ck_mlp()
+        x = np.random.default_rng(0).random((batch, MLP[0]), dtype=np.float32)
+        return thread_scaling(functools.partial(model.predict_on_batch, x), calls)
     finally:
         set_blas_threads(before)
 
 
-def _thread_scaling(batch, calls):
-    model = _ck_mlp()
-    x = np.random.default_rng(0).random((batch, MLP[0]), dtype=np.float32)
-    return _thread_scaling_of(lambda: model.predict_on_batch(x), calls)
+def fit_overhead(n, repeat):
+    """fit's own cost per batch: fit time minus the same train steps run directly.
 
-
-def fit_overhead(n=4000, repeat=5):
-    """fit's own cost per batch: fit time minus the same train steps run directly."""
+    Returns:
+        (Timing of fit per batch, Timing of the direct steps per batch).
+    """
     from ckeras.layers import Dense
     from ckeras.models import Sequential
     rng = np.random.default_rng(0)
@@ -238,86 +187,121 @@ def fit_overhead(n=4000, repeat=5):
         for i in range(n):
             model._train_step(xs[i], ys[i], [None])
         steps.append((time.perf_counter() - t0) / n)
-    return statistics.median(fits), statistics.median(steps)
+    return Timing(fits), Timing(steps)
 
 
-def _fmt(seconds):
-    if seconds is None:
-        return "-"
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.1f} us"
-    return f"{seconds * 1e3:.2f} ms"
+def _ratio(a, b):
+    return a / b if a is not None and b else float("nan")
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--only", nargs="*", default=None)
-    parser.add_argument("--tf-python", default=None,
-                        help="python of a venv with tf-keras (run as a subprocess)")
-    args = parser.parse_args(argv)
-    want = lambda name: args.only is None or name in args.only  # noqa: E731
-    rows = []
+    args = main_parser(__doc__.splitlines()[0], CASES).parse_args(argv)
+    results = Results("compare.py", args)
+    repeat = 2 if args.quick else args.repeat
+    torch = torch_or_none()
+    tf_py = tf_python(args.tf_python)
 
-    workloads = [
-        ("mlp_predict_b1", ck_mlp_predict, torch_mlp_predict, "mlp_predict", 1, 2000),
-        ("mlp_predict_b64", ck_mlp_predict, torch_mlp_predict, "mlp_predict", 64, 300),
-        ("mlp_train_b128", ck_mlp_train, torch_mlp_train, "mlp_train", 128, 50),
-    ]
-    for name, ck, pt, tf_kind, batch, number in workloads:
-        if not want(name):
+    for case, (kind, batch, number, label) in MLP_CASES.items():
+        if not wanted(args, case):
             continue
-        t_ck = _median_time(ck(batch), number, args.repeat)
-        fn = pt(batch)
-        t_pt = _median_time(fn, number, args.repeat) if fn is not None else None
-        t_tf = tf_time(tf_kind, batch, max(number // 10, 5), args.repeat, args.tf_python)
-        rows.append((name, t_ck, t_pt, t_tf))
-        print(f"{name:18s} ckeras {_fmt(t_ck):>10s}  torch {_fmt(t_pt):>10s}  "
-              f"tf-keras {_fmt(t_tf):>10s}  ckeras/torch "
-              f"{(t_ck / t_pt) if t_pt else float('nan'):.2f}  ckeras/tf "
-              f"{(t_ck / t_tf) if t_tf else float('nan'):.3f}", flush=True)
+        number = max(number // 50, 2) if args.quick else number
+        t_ck = time_runs(ck_mlp(kind, batch), number, repeat)
+        results.record(case, "ckeras", t_ck, number=number, label=label)
+        t_pt = t_tf = None
+        if torch is not None:
+            t_pt = time_runs(torch_mlp(torch, kind, batch), number, repeat)
+            results.record(case, "torch", t_pt, number=number, label=label)
+        tf_number = max(number // 10, 5) if not args.quick else 2
+        reply = run_tf_keras(TF_WORKER, tf_py, [kind, batch, tf_number, repeat, MLP])
+        if reply is not None:
+            t_tf = Timing(reply["figures"]["time"])
+            results.record(case, "tf-keras", t_tf, number=tf_number, label=label,
+                           versions=reply["versions"], threads=reply["threads"])
+        med = {k: t.median if t else None for k, t in (("ck", t_ck), ("pt", t_pt),
+                                                      ("tf", t_tf))}
+        print(f"{case:18s} ckeras {fmt_time(med['ck']):>10s}  torch {fmt_time(med['pt']):>10s}"
+              f"  tf-keras {fmt_time(med['tf']):>10s}  ckeras/torch "
+              f"{_ratio(med['ck'], med['pt']):.2f}  ckeras/tf "
+              f"{_ratio(med['ck'], med['tf']):.3f}", flush=True)
 
-    if want("dense_fused_b256"):
+    if wanted(args, "dense_fused_b256"):
         # Alternate the two so that load changes on this noisy box hit both alike.
-        f_fn, g_fn = ck_dense_fused(256), ck_gemm_only(256)
-        pairs = [(_median_time(f_fn, 20, 1), _median_time(g_fn, 20, 1))
-                 for _ in range(max(args.repeat, 5))]
-        fused = statistics.median(p[0] for p in pairs)
-        gemm = statistics.median(p[1] for p in pairs)
-        print(f"dense_fused_b256   fused {_fmt(fused)}  gemm-only {_fmt(gemm)}  "
-              f"fused throughput = {100 * gemm / fused:.0f}% of GEMM-only", flush=True)
+        f_fn, g_fn = ck_dense(256, fused=True), ck_dense(256, fused=False)
+        number = 2 if args.quick else 20
+        pairs = [(time_runs(f_fn, number, 1).median, time_runs(g_fn, number, 1).median)
+                 for _ in range(repeat if args.quick else max(args.repeat, 5))]
+        fused, gemm = Timing(p[0] for p in pairs), Timing(p[1] for p in pairs)
+        results.record("dense_fused_b256/fused", "ckeras", fused, number=number)
+        results.record("dense_fused_b256/gemm", "ckeras", gemm, number=number)
+        share = 100 * gemm.median / fused.median
+        results.record("dense_fused_b256", "ckeras", value=share, metric="share_of_gemm",
+                       unit="%", label="fused dense forward (GEMM + bias + ReLU), "
+                                       "256x784x512: share of the GEMM-only throughput")
+        print(f"dense_fused_b256   fused {fmt_time(fused.median)}  gemm-only "
+              f"{fmt_time(gemm.median)}  fused throughput = {share:.0f}% of GEMM-only",
+              flush=True)
 
-    if want("import"):
+    if wanted(args, "import"):
         # numpy and ckeras alternate run by run, so load changes hit both alike.
+        runs = repeat if args.quick else max(args.repeat, 9)
         pairs = [(import_time("import numpy", 1), import_time("import ckeras", 1),
                   import_time("from ckeras.models import Sequential; "
                               "from ckeras.layers import Dense", 1))
-                 for _ in range(max(args.repeat, 9))]
-        base_t = statistics.median(p[0][0] for p in pairs)
-        ck_t = statistics.median(p[1][0] for p in pairs)
-        use_t = statistics.median(p[2][0] for p in pairs)
-        base_rss = statistics.median(p[0][1] for p in pairs)
-        ck_rss = statistics.median(p[1][1] for p in pairs)
-        print(f"import             numpy {base_t * 1e3:.0f} ms / {base_rss:.0f} MiB  "
-              f"ckeras {ck_t * 1e3:.0f} ms / {ck_rss:.0f} MiB  ratio {ck_t / base_t:.2f}x, "
-              f"RSS +{ck_rss - base_rss:.1f} MiB; Sequential+Dense imports "
-              f"{use_t * 1e3:.0f} ms ({use_t / base_t:.2f}x)", flush=True)
-        pt_t, _ = import_time("import torch", 3)
-        if pt_t:
-            print(f"                   torch {pt_t * 1e3:.0f} ms", flush=True)
+                 for _ in range(runs)]
+        base, ck, use = (Timing(p[i][0][0] for p in pairs) for i in range(3))
+        base_rss = statistics.median(p[0][1][0] for p in pairs)
+        ck_rss = statistics.median(p[1][1][0] for p in pairs)
+        results.record("import/numpy", "ckeras", base, number=1)
+        results.record("import/ckeras", "ckeras", ck, number=1)
+        results.record("import/sequential_dense", "ckeras", use, number=1)
+        results.record("import", "ckeras", value=ck.median / base.median, metric="ratio",
+                       unit="x", label="`import ckeras` / `import numpy` (fresh "
+                                       "interpreters, warm bytecode, alternated)")
+        results.record("import", "ckeras", value=ck_rss - base_rss, metric="rss_delta",
+                       unit="MiB", label="peak RSS of `import ckeras` over `import numpy`")
+        results.record("import/sequential_dense", "ckeras", value=use.median / base.median,
+                       metric="ratio", unit="x",
+                       label="`from ckeras.models import Sequential; from ckeras.layers "
+                             "import Dense` / `import numpy`")
+        print(f"import             numpy {base.median * 1e3:.0f} ms / {base_rss:.0f} MiB  "
+              f"ckeras {ck.median * 1e3:.0f} ms / {ck_rss:.0f} MiB  ratio "
+              f"{ck.median / base.median:.2f}x, RSS +{ck_rss - base_rss:.1f} MiB; "
+              f"Sequential+Dense imports {use.median * 1e3:.0f} ms "
+              f"({use.median / base.median:.2f}x)", flush=True)
+        pt_times, _ = import_time("import torch", 2 if args.quick else 3)
+        if pt_times:
+            results.record("import/torch", "torch", Timing(pt_times), number=1)
+            print(f"                   torch {statistics.median(pt_times) * 1e3:.0f} ms",
+                  flush=True)
 
-    if want("fit_overhead"):
-        fit, step = fit_overhead()
-        print(f"fit_overhead       fit per batch {_fmt(fit)}, the same train steps called "
-              f"directly {_fmt(step)}: fit's own overhead {_fmt(fit - step)} per batch",
-              flush=True)
+    if wanted(args, "fit_overhead"):
+        fit, step = fit_overhead(200 if args.quick else 4000, 1 if args.quick else 5)
+        results.record("fit_overhead/fit", "ckeras", fit)
+        results.record("fit_overhead/steps", "ckeras", step)
+        results.record("fit_overhead", "ckeras", value=fit.median - step.median,
+                       metric="overhead", unit="s",
+                       label="fit's own overhead per batch (fit minus the same train "
+                             "steps run directly)")
+        print(f"fit_overhead       fit per batch {fmt_time(fit.median)}, the same train steps "
+              f"called directly {fmt_time(step.median)}: fit's own overhead "
+              f"{fmt_time(fit.median - step.median)} per batch", flush=True)
 
-    if want("threads"):
-        ratio, one, two = thread_scaling()
-        ratio1, one1, two1 = thread_scaling(blas_threads=1)
+    if wanted(args, "threads"):
+        calls = 20 if args.quick else 200
+        ratio, one, two = blas_thread_scaling(calls)
+        ratio1, one1, two1 = blas_thread_scaling(calls, blas_threads=1)
+        results.record("threads/blas1", "ckeras", value=ratio1, metric="thread_scaling",
+                       unit="x", one_thread_calls_per_s=one1, two_threads_calls_per_s=two1,
+                       label="2 threads predicting (batch 64) on one model, with "
+                             "`ckeras.utils.set_blas_threads(1)`: throughput over one thread")
+        results.record("threads/blas_default", "ckeras", value=ratio, metric="thread_scaling",
+                       unit="x", one_thread_calls_per_s=one, two_threads_calls_per_s=two,
+                       label="the same with the default BLAS threads")
         print(f"threads            predict_on_batch, batch 64: default BLAS threads: 1 thread "
               f"{one:.0f}/s, 2 threads {two:.0f}/s ({ratio:.2f}x); set_blas_threads(1): "
               f"1 thread {one1:.0f}/s, 2 threads {two1:.0f}/s ({ratio1:.2f}x)", flush=True)
+    if results.path:
+        print(f"figures appended to {results.path}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from ckeras.autograd.functions import math as _M
 from ckeras.autograd.functions import nn as _N
 from ckeras.backend import nn as _Knn
 from ckeras.backend.variables import _in
+from ckeras.kernels.codes import Act
 
 
 def linear(x):
@@ -108,16 +109,17 @@ _ACTIVATIONS = {
 }
 _ACTIVATIONS["silu"] = swish
 
-_FUSED = {linear: 0, relu: 1, sigmoid: 2, tanh: 3, softmax: 4, hard_sigmoid: 5,
-          _Knn.relu: 1, _Knn.sigmoid: 2, _Knn.tanh: 3, _Knn.softmax: 4,
-          _Knn.hard_sigmoid: 5}
+_FUSED = {linear: Act.LINEAR, relu: Act.RELU, sigmoid: Act.SIGMOID, tanh: Act.TANH,
+          softmax: Act.SOFTMAX, hard_sigmoid: Act.HARD_SIGMOID, _Knn.relu: Act.RELU,
+          _Knn.sigmoid: Act.SIGMOID, _Knn.tanh: Act.TANH, _Knn.softmax: Act.SOFTMAX,
+          _Knn.hard_sigmoid: Act.HARD_SIGMOID}
 
 
 def fused_code(fn):
     """Kernel code of `fn` if the fused dense kernel can apply it, else None.
 
-    0 linear, 1 relu, 2 sigmoid, 3 tanh, 4 softmax (last axis), 5 hard_sigmoid;
-    only these functions themselves (default arguments) qualify.
+    A `ckeras.kernels.codes.Act` (softmax over the last axis); only these
+    functions themselves (default arguments) qualify.
     """
     try:
         return _FUSED.get(fn)

@@ -1,5 +1,4 @@
 """ckeras.metrics against the tf-keras 2.21 golden values and the spec's rules."""
-import json
 import pathlib
 
 import numpy as np
@@ -8,19 +7,19 @@ import pytest
 from ckeras import backend as K
 from ckeras import losses, metrics
 from ckeras.autograd import Tensor
+from ckeras.testing import Golden
 
-FIX = pathlib.Path(__file__).parent / "fixtures" / "training"
-_ALL = json.loads((FIX / "cases.json").read_text())
-FN_CASES = [c for c in _ALL if c["kind"] == "metric_fn"]
-CLS_CASES = [c for c in _ALL if c["kind"] == "metric_class"]
+TRAINING = Golden(pathlib.Path(__file__).resolve().parent / "fixtures", "training")
+FN_CASES = [TRAINING[n] for n in TRAINING.names(kind="metric_fn")]
+CLS_CASES = [TRAINING[n] for n in TRAINING.names(kind="metric_class")]
 
 
 def _load(case):
-    return np.load(FIX / f"{case['name']}.npz")
+    return TRAINING.load(case["name"]).arrays
 
 
 def _args(d, prefix):
-    return [d[k] for k in sorted(d.files) if k.startswith(prefix)]
+    return [d[k] for k in sorted(d) if k.startswith(prefix)]
 
 
 # -- golden values --------------------------------------------------------------------------

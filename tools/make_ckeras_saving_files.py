@@ -1,7 +1,7 @@
 """Writes ckeras `.h5` model files + expected outputs for the reverse check.
 
     python tools/make_ckeras_saving_files.py DIR
-    TF_USE_LEGACY_KERAS=1 /work/tfvenv/bin/python tools/make_fixtures_saving.py --check-ckeras DIR
+    TF_USE_LEGACY_KERAS=1 <tfvenv>/bin/python tools/make_fixtures_saving.py --check-ckeras DIR
 
 Files: ck_seq.h5 (Sequential, compiled Adam, trained 1 step), ck_func.h5
 (3 inputs incl. int ids -> Embedding, 2 outputs, Add/Multiply/Concatenate,
@@ -12,6 +12,7 @@ import os
 import sys
 
 import numpy as np
+from _golden import as_list, numbered, two_io_model
 
 from ckeras import layers as L
 from ckeras.models import Model, Sequential
@@ -22,12 +23,9 @@ def main(folder):
     rng = np.random.default_rng(1)
 
     def dump(name, model, xs):
-        ys = model.predict(xs if len(xs) > 1 else xs[0])
-        ys = ys if isinstance(ys, list) else [ys]
+        ys = as_list(model.predict(xs if len(xs) > 1 else xs[0]))
         model.save(os.path.join(folder, name + ".h5"))
-        np.savez(os.path.join(folder, name + ".npz"),
-                 **{f"x{i}": x for i, x in enumerate(xs)},
-                 **{f"y{i}": y for i, y in enumerate(ys)})
+        np.savez(os.path.join(folder, name + ".npz"), **numbered(xs=xs, ys=ys))
 
     s = Sequential([L.Dense(8, activation="relu", input_shape=(4,), name="d1"),
                     L.Dropout(0.1, name="drop"), L.Activation("tanh", name="act"),
@@ -37,16 +35,7 @@ def main(folder):
     s.train_on_batch(x, rng.integers(0, 3, 5))
     dump("ck_seq", s, [x])
 
-    a = L.Input((4,), name="in_a")
-    b = L.Input((6,), name="in_b")
-    c = L.Input((5,), name="in_c", dtype="int32")
-    da = L.Dense(5, activation="relu", name="da")(a)
-    db = L.Dense(5, name="db")(b)
-    emb = L.Flatten(name="flat")(L.Embedding(20, 2, name="emb")(c))
-    cat = L.Concatenate(name="cat")([L.Add(name="add")([da, db]),
-                                     L.Multiply(name="mul")([da, db]), emb])
-    f = Model([a, b, c], [L.Dense(1, activation="sigmoid", name="out1")(cat),
-                          L.Dense(3, activation="softmax", name="out2")(cat)], name="ck_func")
+    f = two_io_model(L.Input, Model, L, "ck_func")
     f.compile("sgd", {"out1": "binary_crossentropy", "out2": "categorical_crossentropy"},
               loss_weights={"out1": 1.0, "out2": 0.5})
     xs = [rng.standard_normal((5, 4)).astype("float32"),

@@ -6,12 +6,15 @@ tests read the fixtures with NumPy only.
 
 One-time setup (outside the repo)::
 
-    python3 -m venv /work/tfvenv
-    /work/tfvenv/bin/pip install tensorflow-cpu==2.21.0 tf-keras==2.21.0
+    python3 -m venv <tfvenv>
+    <tfvenv>/bin/pip install tensorflow-cpu==2.21.0 tf-keras==2.21.0
 
 Regenerate (from the repo root)::
 
-    TF_USE_LEGACY_KERAS=1 /work/tfvenv/bin/python tools/make_fixtures.py [group ...]
+    TF_USE_LEGACY_KERAS=1 <tfvenv>/bin/python tools/make_fixtures.py [group ...]
+
+(`CKERAS_FIXTURES_DIR=DIR` writes under DIR instead of tests/fixtures.) The
+helpers shared with the other generators are in tools/_golden.py.
 
 Groups: core, backend, training (default: all). Output is deterministic: every case draws
 its data from ``np.random.RandomState(crc32(case_name))``, oneDNN is disabled, and the npz
@@ -23,17 +26,14 @@ Layout (see ``tests/fixtures/README.md``)::
     tests/fixtures/<group>/cases.json     list of case dicts
     tests/fixtures/<group>/<case>.npz     x0.. inputs, w0.. weights, y / y0.. outputs
 """
-import io
 import json
 import os
 import sys
-import zipfile
-import zlib
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+import _golden
+from _golden import Group, clean_config, rng_for, write_npz
+
+_golden.tf_environment()
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -42,101 +42,9 @@ import tf_keras as keras  # noqa: E402
 K = keras.backend
 L = keras.layers
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "tests", "fixtures")
-ROOT = os.path.normpath(ROOT)
+ROOT = _golden.FIXTURES
 
 VERSIONS = {"tensorflow": tf.__version__, "tf_keras": keras.__version__, "numpy": np.__version__}
-
-
-# --------------------------------------------------------------------------------------------
-# helpers
-# --------------------------------------------------------------------------------------------
-def rng_for(name):
-    return np.random.RandomState(zlib.crc32(name.encode()) & 0x7FFFFFFF)
-
-
-def to_jsonable(obj):
-    """Convert a Keras config (tuples, numpy scalars, TensorShapes, functions) to plain JSON."""
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating,)):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, tf.TensorShape):
-        return obj.as_list()
-    if isinstance(obj, tf.DType):
-        return obj.name
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        return obj
-    if callable(obj):
-        return "<callable %s>" % getattr(obj, "__name__", type(obj).__name__)
-    return str(obj)
-
-
-def clean_config(cfg, lambda_text=None):
-    """Replace marshalled Lambda bytecode (Python-version specific) by a readable string."""
-    if isinstance(cfg, dict):
-        out = {}
-        for k, v in cfg.items():
-            out[k] = clean_config(v, lambda_text)
-        if cfg.get("function_type") == "lambda" and "function" in cfg:
-            out["function"] = lambda_text or "<python lambda: see case notes>"
-        return out
-    if isinstance(cfg, (list, tuple)):
-        return [clean_config(v, lambda_text) for v in cfg]
-    return cfg
-
-
-def write_npz(path, arrays):
-    """np.savez_compressed equivalent with fixed zip timestamps (byte-reproducible)."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for key in sorted(arrays):
-            arr = np.asarray(arrays[key])
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, arr, allow_pickle=False)
-            info = zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, buf.getvalue())
-
-
-def write_json(path, obj):
-    with open(path, "w") as f:
-        json.dump(to_jsonable(obj), f, indent=1, sort_keys=False)
-        f.write("\n")
-
-
-class Group:
-    def __init__(self, name):
-        self.name = name
-        self.dir = os.path.join(ROOT, name)
-        os.makedirs(self.dir, exist_ok=True)
-        for fn in os.listdir(self.dir):  # stale files from an earlier run
-            if fn.endswith(".npz") or fn.endswith(".json"):
-                os.remove(os.path.join(self.dir, fn))
-        self.cases = []
-        self.names = set()
-
-    def add(self, entry, arrays):
-        name = entry["name"]
-        assert name not in self.names, name
-        self.names.add(name)
-        write_npz(os.path.join(self.dir, name + ".npz"), arrays)
-        self.cases.append(entry)
-
-    def write_model_config(self, case_name, cfg):
-        fn = case_name + ".model_config.json"
-        write_json(os.path.join(self.dir, fn), cfg)
-        return fn
-
-    def close(self):
-        write_json(os.path.join(self.dir, "cases.json"), self.cases)
-        print("%-9s %3d cases -> %s" % (self.name, len(self.cases), self.dir))
 
 
 def fl(a, dtype="float32"):

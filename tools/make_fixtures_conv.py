@@ -2,11 +2,11 @@
 
 Run by hand (never in CI), from the repo root::
 
-    TF_USE_LEGACY_KERAS=1 /work/tfvenv/bin/python tools/make_fixtures_conv.py
+    TF_USE_LEGACY_KERAS=1 <tfvenv>/bin/python tools/make_fixtures_conv.py
 
 Writes ``tests/fixtures/conv/cases.json`` and one ``<case>.npz`` per case
 (x0 input, w0.. weights in get_weights order, y output), in the format of
-``tests/fixtures/core`` (see tools/make_fixtures.py, whose helpers are reused).
+``tests/fixtures/core`` (the helpers are tools/_golden.py's).
 
 channels_first: TensorFlow's CPU kernels reject NCHW for most conv/pool ops.
 For those cases the expected output is computed by a channels_last twin of
@@ -18,11 +18,8 @@ Also writes ``bn_train_*``: small models with BatchNormalization trained for
 two SGD steps with train_on_batch; weights (moving statistics included)
 after each step.
 """
-import os
-import sys
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import make_fixtures as mf  # noqa: E402  (sets the TF environment variables)
+import make_fixtures as mf  # (sets the TF environment first)
+from _golden import Group, clean_config, rng_for
 
 np, tf, keras, L = mf.np, mf.tf, mf.keras, mf.L
 K = keras.backend
@@ -43,7 +40,7 @@ def _to_first(x):
 def layer_case(g, name, cls_name, kwargs, input_shape, batch=2, wlo=-1.0, whi=1.0,
                notes=""):
     K.clear_session()
-    rng = mf.rng_for("conv/" + name)
+    rng = rng_for("conv/" + name)
     x = rng.uniform(-2.0, 2.0, (batch,) + tuple(input_shape)).astype("float32")
     layer = getattr(L, cls_name)(**kwargs)
     layer.build((None,) + tuple(input_shape))
@@ -74,7 +71,7 @@ def layer_case(g, name, cls_name, kwargs, input_shape, batch=2, wlo=-1.0, whi=1.
         "weight_names": [w.name for w in layer.weights],
         "weight_shapes": [list(w.shape) for w in new_ws], "outputs": 1,
         "output_shapes": [list(y.shape)], "dtype": "float32",
-        "config": mf.clean_config(layer.get_config()), "notes": notes,
+        "config": clean_config(layer.get_config()), "notes": notes,
     }
     if via:
         entry["via"] = via
@@ -215,11 +212,11 @@ def make_bn_training(g):
     ]
     for name, in_shape, make, out_dim in specs:
         K.clear_session()
-        rng = mf.rng_for("conv/" + name)
+        rng = rng_for("conv/" + name)
         model = keras.Sequential([L.InputLayer(input_shape=in_shape)] + make())
         ws = model.get_weights()
         new = []
-        for w, v in zip(ws, model.weights):
+        for w, v in zip(ws, model.weights, strict=True):
             if "moving_variance" in v.name or "gamma" in v.name:
                 new.append(rng.uniform(0.5, 1.5, w.shape).astype("float32"))
             else:
@@ -240,14 +237,14 @@ def make_bn_training(g):
                "inputs": 1, "weights": len(new), "weight_names": [v.name for v in model.weights],
                "weight_shapes": [list(w.shape) for w in new], "outputs": 1,
                "output_shapes": [list(arrays["y"].shape)], "losses": losses,
-               "model_config": mf.clean_config(model.get_config()),
+               "model_config": clean_config(model.get_config()),
                "notes": "compile(SGD(0.1), 'mse'); train_on_batch(x0, t) twice; "
                         "s<step>_w<i> = get_weights() after each step; y = predict(x0)"},
               arrays)
 
 
 def main():
-    g = mf.Group("conv")
+    g = Group("conv")
     make_layers(g)
     make_bn_training(g)
     g.close()

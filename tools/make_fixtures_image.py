@@ -2,7 +2,7 @@
 
 Run BY HAND in the TensorFlow venv (needs scipy and Pillow there too)::
 
-    TF_USE_LEGACY_KERAS=1 /work/tfvenv/bin/python tools/make_fixtures_image.py
+    TF_USE_LEGACY_KERAS=1 <tfvenv>/bin/python tools/make_fixtures_image.py
 
 Writes ``tests/fixtures/preprocessing_image/{cases.json, arrays.npz}``:
 
@@ -43,17 +43,15 @@ The SciPy version used by tf-keras is recorded in ``orders_cases.json``.
 import io
 import json
 import os
-import zipfile
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+import _golden
+
+_golden.tf_environment()
 
 import numpy as np  # noqa: E402
 from tf_keras.preprocessing.image import ImageDataGenerator  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "..", "tests", "fixtures", "preprocessing_image")
+OUT = _golden.fixtures_dir("preprocessing_image")
 
 AFFINE_PARAMS = [
     {"theta": 30.0},
@@ -85,7 +83,7 @@ def keras_params(p):
     return q
 
 
-def to_jsonable(d):
+def params_jsonable(d):
     out = {}
     for k, v in d.items():
         if v is None:
@@ -148,12 +146,12 @@ def main():
          "shear_range": 5, "zoom_range": 0.1, "horizontal_flip": True,
          "channel_shift_range": 3.0, "brightness_range": (0.9, 1.1)},
     ]
-    for i, cfg in enumerate(configs):
+    for cfg in configs:
         gen = ImageDataGenerator(**cfg)
         for seed in (0, 7, 123):
             params = gen.get_random_transform((10, 12, 3), seed=seed)
             cases["random"].append({"config": cfg, "seed": seed, "shape": [10, 12, 3],
-                                    "params": to_jsonable(params)})
+                                    "params": params_jsonable(params)})
 
     data = (rng.rand(8, 5, 5, 3) * 255).astype("float32")
     batch = (rng.rand(3, 5, 5, 3) * 255).astype("float32")
@@ -214,16 +212,7 @@ def write_fixture(prefix, cases, arrays):
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, prefix + "cases.json"), "w") as f:
         json.dump(cases, f, indent=1, sort_keys=True)
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
-    # fixed timestamps so regeneration is byte-identical
-    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zin, \
-            zipfile.ZipFile(os.path.join(OUT, prefix + "arrays.npz"), "w",
-                            zipfile.ZIP_DEFLATED) as zout:
-        for name in sorted(zin.namelist()):
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zout.writestr(info, zin.read(name))
+    _golden.write_npz(os.path.join(OUT, prefix + "arrays.npz"), arrays, file_mode=0)
     n = sum(len(v) for v in cases.values() if isinstance(v, list))
     print(f"wrote {n} {prefix or 'main '}cases to {OUT}")
 
@@ -441,7 +430,7 @@ def _write_df_images(root):
 def _df_batch_arrays(prefix, batch, arrays):
     parts = batch if isinstance(batch, tuple) else (batch,)
     names = ("x", "y", "w")[:len(parts)]
-    for name, part in zip(names, parts):
+    for name, part in zip(names, parts, strict=True):
         if isinstance(part, list):
             for k, a in enumerate(part):
                 arrays[f"{prefix}_{name}{k}"] = np.asarray(a)

@@ -2,7 +2,7 @@
 
 Run by hand (never in CI), from the repo root::
 
-    TF_USE_LEGACY_KERAS=1 /work/tfvenv/bin/python tools/make_fixtures_recurrent.py
+    TF_USE_LEGACY_KERAS=1 <tfvenv>/bin/python tools/make_fixtures_recurrent.py
 
 Writes ``tests/fixtures/recurrent/cases.json`` and one ``<case>.npz`` per case,
 in the format of ``tests/fixtures/core``: x0.. inputs, w0.. weights in
@@ -25,11 +25,8 @@ outputs. Each case has a ``kind``:
   not used: w are the initial weights, and ``s1_w*``/``s2_w*`` the weights
   after each step, ``loss1``/``loss2`` the returned losses.
 """
-import os
-import sys
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import make_fixtures as mf  # noqa: E402  (sets the TF environment variables)
+import make_fixtures as mf  # (sets the TF environment first)
+from _golden import Group, clean_config, numbered, rng_for
 
 np, tf, keras, L = mf.np, mf.tf, mf.keras, mf.L
 K = keras.backend
@@ -50,16 +47,12 @@ def entry(name, cls_name, kwargs, kind, xs, ws, ys, layer, notes=""):
         "weights": len(ws), "weight_names": [w.name for w in layer.weights],
         "weight_shapes": [list(w.shape) for w in ws], "outputs": len(ys),
         "output_shapes": [list(y.shape) for y in ys], "dtype": "float32",
-        "config": mf.clean_config(layer.get_config()), "notes": notes,
+        "config": clean_config(layer.get_config()), "notes": notes,
     }
 
 
 def arrays(xs, ws, ys, **extra):
-    out = {f"x{i}": x for i, x in enumerate(xs)}
-    out.update({f"w{i}": w for i, w in enumerate(ws)})
-    out.update({f"y{i}": np.asarray(y) for i, y in enumerate(ys)})
-    out.update(extra)
-    return out
+    return dict(numbered(xs=xs, ws=ws, ys=ys), **extra)
 
 
 def padded_x(rng):
@@ -92,7 +85,7 @@ def make(g):
                 extra = {"activation": "relu", "return_sequences": True}
             name = f"{tag}_{vname}"
             K.clear_session()
-            rng = mf.rng_for("recurrent/" + name)
+            rng = rng_for("recurrent/" + name)
             kwargs = dict(base, units=U, **extra)
             layer = cls(**kwargs)
             layer.build((None, T, F))
@@ -106,7 +99,7 @@ def make(g):
         for seq in (False, True):
             name = f"{tag}_masking" + ("_seq" if seq else "")
             K.clear_session()
-            rng = mf.rng_for("recurrent/" + name)
+            rng = rng_for("recurrent/" + name)
             kwargs = dict(base, units=U, return_sequences=seq)
             inp = keras.Input((T, F))
             layer = cls(**kwargs)
@@ -119,7 +112,7 @@ def make(g):
         # masking with initial state and return_state (masked steps vs states)
         name = f"{tag}_masking_state"
         K.clear_session()
-        rng = mf.rng_for("recurrent/" + name)
+        rng = rng_for("recurrent/" + name)
         kwargs = dict(base, units=U, return_sequences=True, return_state=True)
         inp = keras.Input((T, F))
         st = [keras.Input((U,)) for _ in range(n_states)]
@@ -135,7 +128,7 @@ def make(g):
         # Embedding(mask_zero) -> layer
         name = f"{tag}_embedding"
         K.clear_session()
-        rng = mf.rng_for("recurrent/" + name)
+        rng = rng_for("recurrent/" + name)
         kwargs = dict(base, units=U, return_sequences=True)
         inp = keras.Input((T,), dtype="int32")
         emb = L.Embedding(10, F, mask_zero=True)
@@ -152,7 +145,7 @@ def make(g):
         # initial_state
         name = f"{tag}_initial_state"
         K.clear_session()
-        rng = mf.rng_for("recurrent/" + name)
+        rng = rng_for("recurrent/" + name)
         kwargs = dict(base, units=U, return_sequences=True)
         layer = cls(**kwargs)
         layer.build((None, T, F))
@@ -165,7 +158,7 @@ def make(g):
         # stateful over two calls
         name = f"{tag}_stateful"
         K.clear_session()
-        rng = mf.rng_for("recurrent/" + name)
+        rng = rng_for("recurrent/" + name)
         kwargs = dict(base, units=U, stateful=True, return_sequences=True)
         model = keras.Sequential([cls(batch_input_shape=(B, T, F), **kwargs)])
         layer = model.layers[0]
@@ -184,7 +177,7 @@ def make(g):
     for cls_name, kw in (("LSTM", {}), ("GRU", {}), ("SimpleRNN", {})):
         name = f"train_{cls_name.lower()}"
         K.clear_session()
-        rng = mf.rng_for("recurrent/" + name)
+        rng = rng_for("recurrent/" + name)
         model = keras.Sequential([getattr(L, cls_name)(4, input_shape=(T, F), **kw),
                                   L.Dense(1)])
         ws = rand_weights(model, rng, -0.5, 0.5)
@@ -225,7 +218,7 @@ def make_wrappers(g):
     ]
     for name, inner, ikw, kw, masked in specs:
         K.clear_session()
-        rng = mf.rng_for("recurrent/" + name)
+        rng = rng_for("recurrent/" + name)
         layer = L.Bidirectional(getattr(L, inner)(**ikw), **kw)
         x = padded_x(rng) if masked else rng.uniform(-2, 2, (B, T, F)).astype("float32")
         inp = keras.Input((T, F))
@@ -238,7 +231,7 @@ def make_wrappers(g):
               arrays([x], ws, ys))
     name = "bidi_custom_backward"
     K.clear_session()
-    rng = mf.rng_for("recurrent/" + name)
+    rng = rng_for("recurrent/" + name)
     layer = L.Bidirectional(L.LSTM(U, return_sequences=True),
                             backward_layer=L.GRU(2, return_sequences=True, go_backwards=True))
     x = rng.uniform(-2, 2, (B, T, F)).astype("float32")
@@ -253,7 +246,7 @@ def make_wrappers(g):
           arrays([x], ws, [y]))
     name = "td_dense"
     K.clear_session()
-    rng = mf.rng_for("recurrent/" + name)
+    rng = rng_for("recurrent/" + name)
     layer = L.TimeDistributed(L.Dense(2, activation="tanh"))
     x = rng.uniform(-2, 2, (B, T, F)).astype("float32")
     inp = keras.Input((T, F))
@@ -284,7 +277,7 @@ def make_wrappers_rnn_state(g):
              {"merge_mode": "concat"}),
             ("bidi_gru_stateful_last", "GRU", {"units": U}, {"merge_mode": "sum"})]:
         K.clear_session()
-        rng = mf.rng_for("recurrent/" + name)
+        rng = rng_for("recurrent/" + name)
         layer = L.Bidirectional(getattr(L, inner)(stateful=True, **ikw),
                                 batch_input_shape=(B, T, F), **kw)
         model = keras.Sequential([layer])
@@ -308,7 +301,7 @@ def make_wrappers_rnn_state(g):
         for seq in (False, True):
             name = f"bidi_{inner.lower()}_initial_state_{'seq' if seq else 'last'}"
             K.clear_session()
-            rng = mf.rng_for("recurrent/" + name)
+            rng = rng_for("recurrent/" + name)
             ikw = {"units": U, "return_sequences": seq}
             layer = L.Bidirectional(getattr(L, inner)(**ikw))
             inp = keras.Input((T, F))
@@ -326,7 +319,7 @@ def make_wrappers_rnn_state(g):
     for name, inner, ikw in [("td_lstm", "LSTM", {"units": U}),
                              ("td_gru_seq", "GRU", {"units": U, "return_sequences": True})]:
         K.clear_session()
-        rng = mf.rng_for("recurrent/" + name)
+        rng = rng_for("recurrent/" + name)
         layer = L.TimeDistributed(getattr(L, inner)(**ikw))
         inp = keras.Input((outer, T, F))
         model = keras.Model(inp, layer(inp))
@@ -342,7 +335,7 @@ def make_wrappers_rnn_state(g):
             ("bidi_gru_state_ave_masked", "GRU", {"units": U, "return_state": True},
              {"merge_mode": "ave"})]:
         K.clear_session()
-        rng = mf.rng_for("recurrent/" + name)
+        rng = rng_for("recurrent/" + name)
         layer = L.Bidirectional(getattr(L, inner)(**ikw), **kw)
         inp = keras.Input((T, F))
         model = keras.Model(inp, layer(L.Masking(0.0)(inp)))
@@ -366,7 +359,7 @@ def make_batch1(g):
             ("lstm_b1_wide_back_state", 96, {"go_backwards": True, "return_state": True},
              False)]:
         K.clear_session()
-        rng = mf.rng_for("recurrent/" + name)
+        rng = rng_for("recurrent/" + name)
         kwargs = dict(kw, units=U1)
         inp = keras.Input((T1, F1))
         layer = L.LSTM(**kwargs)
@@ -382,7 +375,7 @@ def make_batch1(g):
 
 
 def main():
-    g = mf.Group("recurrent")
+    g = Group("recurrent")
     make(g)
     make_wrappers(g)
     make_wrappers_rnn_state(g)

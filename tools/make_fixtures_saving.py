@@ -2,7 +2,7 @@
 
 Run with the TensorFlow venv (never needed by the tests):
 
-    TF_USE_LEGACY_KERAS=1 /work/tfvenv/bin/python tools/make_fixtures_saving.py
+    TF_USE_LEGACY_KERAS=1 <tfvenv>/bin/python tools/make_fixtures_saving.py
 
 It writes, with tf-keras 2.21 (tk):
   tk_seq.h5 / tk_seq_w.h5       Sequential Dense-Dense-Activation-Dropout-Dense,
@@ -25,30 +25,19 @@ Reverse direction: `--check-ckeras DIR` loads every `*.h5` written by ckeras
 the `.npz` next to each file; it prints one line per file and library.
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
 
+import _golden
 import numpy as np
+from _golden import as_list, numbered
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "..", "tests", "fixtures", "saving")
-
-
-def _save_npz(name, xs, ys, ts=None, ws=None, extra=None):
-    data = {f"x{i}": x for i, x in enumerate(xs)}
-    data.update({f"y{i}": y for i, y in enumerate(ys)})
-    for i, t in enumerate(ts or []):
-        data[f"t{i}"] = t
-    for i, w in enumerate(ws or []):
-        data[f"w{i}"] = w
-    data.update(extra or {})
-    np.savez_compressed(os.path.join(OUT, name + ".npz"), **data)
+OUT = _golden.fixtures_dir("saving")
 
 
-def _as_list(y):
-    return list(y) if isinstance(y, (list, tuple)) else [y]
+def _save_npz(name, xs, ys, ts=(), ws=()):
+    _golden.write_npz(os.path.join(OUT, name + ".npz"), numbered(xs=xs, ys=ys, ts=ts, ws=ws))
 
 
 def make_tk():
@@ -87,19 +76,8 @@ def make_tk():
         _save_npz(name, [x], [y], [t], m.get_weights())
 
     # ---- functional 3 in / 2 out
-    a = keras.Input((4,), name="in_a")
-    b = keras.Input((6,), name="in_b")
-    c = keras.Input((5,), name="in_c", dtype="int32")
-    da = L.Dense(5, activation="relu", name="da",
-                 kernel_regularizer=keras.regularizers.l2(0.01))(a)
-    db = L.Dense(5, name="db")(b)
-    emb = L.Flatten(name="flat")(L.Embedding(20, 2, name="emb")(c))
-    added = L.Add(name="add")([da, db])
-    mult = L.Multiply(name="mul")([da, db])
-    cat = L.Concatenate(name="cat")([added, mult, emb])
-    out1 = L.Dense(1, activation="sigmoid", name="out1")(cat)
-    out2 = L.Dense(3, activation="softmax", name="out2")(cat)
-    f = keras.Model([a, b, c], [out1, out2], name="two_io")
+    f = _golden.two_io_model(keras.Input, keras.Model, L, "two_io",
+                             kernel_regularizer=keras.regularizers.l2(0.01))
     f.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9),
               loss={"out1": "binary_crossentropy", "out2": "categorical_crossentropy"},
               loss_weights={"out1": 1.0, "out2": 0.5},
@@ -112,7 +90,7 @@ def make_tk():
     f.train_on_batch(xs, ts)
     f.save(os.path.join(OUT, "tk_func.h5"))
     f.save_weights(os.path.join(OUT, "tk_func_w.h5"))
-    ys = _as_list(f.predict(xs, verbose=0))
+    ys = as_list(f.predict(xs, verbose=0))
     func_weights_before = f.get_weights()
     for _ in range(2):
         f.train_on_batch(xs, ts)
@@ -140,37 +118,22 @@ def make_tk():
     _save_npz("tk_nested", [xn], [yn], [tn], n.get_weights())
 
     # inputs/weights for the Keras 3 twin of the functional model
-    np.savez(os.path.join(OUT, "_k3_input.npz"),
-             **{f"x{i}": v for i, v in enumerate(xs)},
-             **{f"w{i}": w for i, w in enumerate(func_weights_before)})
+    _golden.save_k3_input(OUT, xs, func_weights_before)
 
 
 def make_k3():
     import keras
     from keras import layers as L
-    data = np.load(os.path.join(OUT, "_k3_input.npz"))
-    a = keras.Input((4,), name="in_a")
-    b = keras.Input((6,), name="in_b")
-    c = keras.Input((5,), name="in_c", dtype="int32")
-    da = L.Dense(5, activation="relu", name="da")(a)
-    db = L.Dense(5, name="db")(b)
-    emb = L.Flatten(name="flat")(L.Embedding(20, 2, name="emb")(c))
-    cat = L.Concatenate(name="cat")([L.Add(name="add")([da, db]),
-                                     L.Multiply(name="mul")([da, db]), emb])
-    out1 = L.Dense(1, activation="sigmoid", name="out1")(cat)
-    out2 = L.Dense(3, activation="softmax", name="out2")(cat)
-    f = keras.Model([a, b, c], [out1, out2], name="two_io")
-    n_w = len([k for k in data if k.startswith("w")])
-    f.set_weights([data[f"w{i}"] for i in range(n_w)])
+    xs, ws = _golden.take_k3_input(OUT)
+    f = _golden.two_io_model(keras.Input, keras.Model, L, "two_io")
+    f.set_weights(ws)
     f.compile(optimizer=keras.optimizers.Adam(0.01),
               loss=["binary_crossentropy", "categorical_crossentropy"])
-    xs = [data["x0"], data["x1"], data["x2"]]
     ts = [np.zeros((6, 1), "float32"), np.eye(3, dtype="float32")[[0, 1, 2, 0, 1, 2]]]
     f.train_on_batch(xs, ts)
     f.save(os.path.join(OUT, "k3_func.h5"))
-    ys = _as_list(f.predict(xs, verbose=0))
+    ys = as_list(f.predict(xs, verbose=0))
     _save_npz("k3_func", xs, ys)
-    os.remove(os.path.join(OUT, "_k3_input.npz"))
 
 
 def check_ckeras(folder, which):
@@ -192,8 +155,9 @@ def check_ckeras(folder, which):
         ys = [ref[k] for k in sorted(k for k in ref if k.startswith("y"))]
         try:
             m = load(path)
-            pred = _as_list(m.predict(xs if len(xs) > 1 else xs[0], verbose=0))
-            err = max(float(np.max(np.abs(np.asarray(p) - y))) for p, y in zip(pred, ys))
+            pred = as_list(m.predict(xs if len(xs) > 1 else xs[0], verbose=0))
+            err = max(float(np.max(np.abs(np.asarray(p) - y)))
+                      for p, y in zip(pred, ys, strict=True))
             results.append(f"{which} {fn}: loaded, compiled={m.optimizer is not None}, "
                            f"max |diff| = {err:.2e}")
         except Exception as e:  # noqa: BLE001 - report every failure
@@ -221,12 +185,8 @@ def main():
         make_k3()
         return
     make_tk()
-    env = dict(os.environ)
-    env.pop("TF_USE_LEGACY_KERAS", None)
-    subprocess.run([sys.executable, __file__, "--k3"], check=True, env=env)
-    total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT)
-                if os.path.isfile(os.path.join(OUT, f)))
-    print(f"fixtures written to {os.path.normpath(OUT)}: {total / 1024:.0f} KB")
+    _golden.run_keras3_twin(__file__)
+    _golden.report_size(OUT)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ layers (tests/fixtures/saving/rnn/), for ckeras' load_model.
 
 Run with the TensorFlow venv (never needed by the tests):
 
-    TF_USE_LEGACY_KERAS=1 /work/tfvenv/bin/python tools/make_fixtures_saving_rnn.py
+    TF_USE_LEGACY_KERAS=1 <tfvenv>/bin/python tools/make_fixtures_saving_rnn.py
 
 Written with tf-keras 2.21 (`model.save("x.h5")`):
   tk_bilstm.h5      Embedding(mask_zero) -> Bidirectional(LSTM(4)) -> Dense,
@@ -30,18 +30,16 @@ import subprocess
 import sys
 import tempfile
 
+import _golden
 import numpy as np
+from _golden import as_list, numbered
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.normpath(os.path.join(HERE, ".."))
-OUT = os.path.join(ROOT, "tests", "fixtures", "saving", "rnn")
+OUT = _golden.fixtures_dir("saving", "rnn")
 VOCAB, SEQ = 12, 6
 
 
 def _save_npz(name, xs, ys):
-    data = {f"x{i}": x for i, x in enumerate(xs)}
-    data.update({f"y{i}": np.asarray(y) for i, y in enumerate(ys)})
-    np.savez_compressed(os.path.join(OUT, name + ".npz"), **data)
+    _golden.write_npz(os.path.join(OUT, name + ".npz"), numbered(xs=xs, ys=ys))
 
 
 def _ids(rng):
@@ -71,8 +69,7 @@ def make_tk():
 
     def save(name, m, xs):
         m.save(os.path.join(OUT, name + ".h5"))
-        ys = m.predict(xs if len(xs) > 1 else xs[0], verbose=0)
-        _save_npz(name, xs, ys if isinstance(ys, list) else [ys])
+        _save_npz(name, xs, as_list(m.predict(xs if len(xs) > 1 else xs[0], verbose=0)))
 
     # Bidirectional LSTM over a masked Embedding, compiled + trained one step
     m = _bilstm(keras, L)
@@ -81,8 +78,7 @@ def make_tk():
     x = _ids(rng)
     m.train_on_batch(x, np.array([0, 1, 1, 0]))
     save("tk_bilstm", m, [x])
-    np.savez(os.path.join(OUT, "_k3_input.npz"), x0=x,
-             **{f"w{i}": w for i, w in enumerate(m.get_weights())})
+    _golden.save_k3_input(OUT, [x], m.get_weights())
 
     xs = rng.standard_normal((3, 5, 3)).astype("float32")
     # GRU, both reset_after values
@@ -128,17 +124,16 @@ def make_tk():
 def make_k3():
     import keras
     from keras import layers as L
-    data = np.load(os.path.join(OUT, "_k3_input.npz"))
+    (x,), ws = _golden.take_k3_input(OUT)
     m = _bilstm(keras, L)
-    m.set_weights([data[f"w{i}"] for i in range(len([k for k in data if k[0] == "w"]))])
+    m.set_weights(ws)
     m.save(os.path.join(OUT, "k3_bilstm.h5"))
-    _save_npz("k3_bilstm", [data["x0"]], [m.predict(data["x0"], verbose=0)])
-    os.remove(os.path.join(OUT, "_k3_input.npz"))
+    _save_npz("k3_bilstm", [x], [m.predict(x, verbose=0)])
 
 
 CK_SAVE = """
 import sys, numpy as np
-sys.path.insert(0, {root!r})
+sys.path.insert(0, {root!r})   # this checkout's ckeras, whatever is installed
 from ckeras.models import load_model
 m = load_model({src!r})
 m.save({dst!r})
@@ -150,7 +145,7 @@ def check_ckeras(ck_python):
     with tempfile.TemporaryDirectory() as d:
         dst = os.path.join(d, "ck_bilstm.h5")
         env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
-        subprocess.run([ck_python, "-c", CK_SAVE.format(root=ROOT, src=src, dst=dst)],
+        subprocess.run([ck_python, "-c", CK_SAVE.format(root=_golden.REPO, src=src, dst=dst)],
                        check=True, env=env, cwd=d)
         for lib in ("tk", "k3"):
             code = ("import os, numpy as np\n"
@@ -185,11 +180,8 @@ def main():
         make_k3()
         return
     make_tk()
-    env = dict(os.environ)
-    env.pop("TF_USE_LEGACY_KERAS", None)
-    subprocess.run([sys.executable, __file__, "--k3"], check=True, env=env)
-    total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
-    print(f"fixtures written to {os.path.normpath(OUT)}: {total / 1024:.0f} KB")
+    _golden.run_keras3_twin(__file__)
+    _golden.report_size(OUT)
 
 
 if __name__ == "__main__":

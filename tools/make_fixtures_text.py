@@ -4,7 +4,7 @@ tf_keras.preprocessing.text / .sequence are Keras' reference implementation of
 these utilities. Run BY HAND in the TensorFlow venv (never in CI), from the repo
 root::
 
-    TF_USE_LEGACY_KERAS=1 /work/tfvenv/bin/python tools/make_fixtures_text.py
+    TF_USE_LEGACY_KERAS=1 <tfvenv>/bin/python tools/make_fixtures_text.py
 
 It re-executes itself with PYTHONHASHSEED=0 so the `hash`-based cases
 (one_hot, hashing_trick with hash_function=None) are reproducible; the tests
@@ -12,9 +12,9 @@ check those in a subprocess with the same seed. Writes
 ``tests/fixtures/preprocessing/{sequence,text}.json``: every case stores its
 inputs, and either the result or the error type and message.
 
-Input encoding (decoded by tests/preprocessing/_fixtures.py):
-``{"__nd__": list, "dtype": str}`` is an ndarray, ``{"__tuple__": list}`` a tuple,
-``{"__float__": "nan"}`` a NaN.
+Input encoding (``_golden.encode``; the tests decode with
+``ckeras.testing.golden.decode``): ``{"__nd__": list, "dtype": str}`` is an
+ndarray, ``{"__tuple__": list}`` a tuple, ``{"__float__": "nan"}`` a NaN.
 """
 import json
 import os
@@ -25,48 +25,16 @@ if os.environ.get("PYTHONHASHSEED") != "0":
     os.environ["PYTHONHASHSEED"] = "0"
     os.execv(sys.executable, [sys.executable] + sys.argv)
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+import _golden  # noqa: E402
+from _golden import encode  # noqa: E402
+
+_golden.tf_environment()
 
 import numpy as np  # noqa: E402
 from tf_keras.preprocessing import sequence as ks  # noqa: E402
 from tf_keras.preprocessing import text as kt  # noqa: E402
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures",
-                   "preprocessing")
-
-
-def enc(x):
-    if isinstance(x, np.ndarray):
-        return {"__nd__": x.tolist(), "dtype": str(x.dtype)}
-    if isinstance(x, tuple):
-        return {"__tuple__": [enc(v) for v in x]}
-    if isinstance(x, list):
-        return [enc(v) for v in x]
-    if isinstance(x, float) and x != x:
-        return {"__float__": "nan"}
-    if x is object:
-        return {"__type__": "object"}
-    if isinstance(x, dict):
-        return {k: enc(v) for k, v in x.items()}
-    return x
-
-
-def dec(x):
-    if isinstance(x, dict):
-        if "__nd__" in x:
-            return np.array(x["__nd__"], dtype=x["dtype"])
-        if "__tuple__" in x:
-            return tuple(dec(v) for v in x["__tuple__"])
-        if "__float__" in x:
-            return float(x["__float__"])
-        if "__type__" in x:
-            return object
-        return {k: dec(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [dec(v) for v in x]
-    return x
+OUT = _golden.fixtures_dir("preprocessing")
 
 
 def out(y):
@@ -133,8 +101,8 @@ PAD_CASES = [
 def sequence_cases():
     cases = []
     for name, seqs, kw in PAD_CASES:
-        cases.append({"fn": "pad_sequences", "name": name, "sequences": enc(seqs),
-                      "kwargs": enc(kw), "expect": run(ks.pad_sequences, seqs, **kw)})
+        cases.append({"fn": "pad_sequences", "name": name, "sequences": encode(seqs),
+                      "kwargs": encode(kw), "expect": run(ks.pad_sequences, seqs, **kw)})
     cases.append({"fn": "pad_sequences", "name": "non_iterable", "sequences": 5,
                   "kwargs": {}, "expect": run(ks.pad_sequences, 5)})
     for size in (1, 2, 5, 100):
@@ -172,14 +140,14 @@ def sequence_cases():
         gen = ks.TimeseriesGenerator(data, targets, **kw)
         batches = [[out(b[0]), out(b[1])] for b in (gen[i] for i in range(len(gen)))]
         cases.append({"fn": "TimeseriesGenerator", "name": name,
-                      "args": [enc(data), enc(targets)], "kwargs": kw,
+                      "args": [encode(data), encode(targets)], "kwargs": kw,
                       "expect": {"len": len(gen), "batches": batches,
                                  "config": gen.get_config()}})
     for name, data, targets, kw in [
             ("len_mismatch", np.arange(5), np.arange(4), {"length": 2}),
             ("start_gt_end", np.arange(5), np.arange(5), {"length": 5})]:
         cases.append({"fn": "TimeseriesGenerator", "name": name,
-                      "args": [enc(data), enc(targets)], "kwargs": kw,
+                      "args": [encode(data), encode(targets)], "kwargs": kw,
                       "expect": run(ks.TimeseriesGenerator, data, targets, **kw)})
     return cases
 

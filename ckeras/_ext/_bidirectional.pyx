@@ -1,7 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
 """Bidirectional sequence kernels (csrc/ck_bidirectional.h): the mask-aware
 time reverse and the fused merge of the two halves with its split. Same
-signatures, results and errors as ckeras.backend._reference_bidirectional,
+signatures, results and errors as ckeras.kernels.reference.bidirectional,
 whose argument checks run here with the GIL held; the kernels run with the
 GIL released.
 """
@@ -13,7 +13,7 @@ from libc.stdint cimport uint8_t
 from ckeras._ext._checks cimport check_status, data_or_null
 from ckeras._ext.ck_bidirectional cimport *
 
-from ckeras.backend._reference_bidirectional import check_merge, check_merge_bwd, check_reverse
+from ckeras.kernels.checks import check_merge, check_merge_bwd, check_reverse
 
 cnp.import_array()
 

@@ -1,7 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
 """Recurrent kernels over whole sequences: LSTM, GRU, SimpleRNN, forward and
 backward through time (csrc/ck_rnn.h). Same signatures and results as
-ckeras.backend._reference_rnn; arguments are checked here with the GIL held,
+ckeras.kernels.reference.rnn; arguments are checked here with the GIL held,
 then each kernel runs with the GIL released for the whole sequence.
 """
 import threading
@@ -15,7 +15,7 @@ from ckeras._ext._checks cimport check_array, check_status, data_or_null, empty
 from ckeras._ext.ck_blas cimport attach_blas
 from ckeras._ext.ck_rnn cimport *
 
-from ckeras.backend._reference_rnn import check_common, _code
+from ckeras.kernels.checks import check_recurrent as check_common, check_recurrent_act as _code
 
 cnp.import_array()
 attach_blas()

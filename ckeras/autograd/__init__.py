@@ -1,5 +1,6 @@
 """Tape-based reverse-mode autodiff over coarse, fused Functions."""
-from ckeras.autograd.function import Function, enable_grad, grad_enabled, no_grad
+from ckeras.autograd.function import (Function, enable_grad, grad_enabled, no_grad,
+                                      recording, swap_mode)
 from ckeras.autograd.gradcheck import gradcheck
 from ckeras.autograd.tape import grad
 from ckeras.autograd.tensor import SymbolicTensor, Tensor, Variable, _install_operators
@@ -7,4 +8,4 @@ from ckeras.autograd.tensor import SymbolicTensor, Tensor, Variable, _install_op
 _install_operators(Tensor)
 
 __all__ = ["Function", "Tensor", "Variable", "SymbolicTensor", "grad", "gradcheck",
-           "no_grad", "enable_grad", "grad_enabled"]
+           "no_grad", "enable_grad", "grad_enabled", "recording", "swap_mode"]

@@ -11,6 +11,15 @@ instance before `forward`, and `forward` may store on `self` whatever
 - an input that requires grad, with grad mode on: the result is a Tensor
   linked to this Function (taped);
 - otherwise: plain NumPy in, plain NumPy out, nothing recorded.
+
+The recording switch is one thread-local mode with three values:
+- default: Functions record (the taped path) when an input requires grad, so
+  autograd can be used directly (gradchecks, `K.gradients` on Tensors);
+- `enable_grad()`: an explicit recording context. `recording()` is true only
+  here. Layer and model calls follow Keras' rule: they record only inside
+  such a context (the engine's training step; a GradientTape builds on the
+  same switch) and run the inference path elsewhere (see `engine/call.py`);
+- `no_grad()`: nothing records (predict, evaluate, K.function).
 """
 import threading
 
@@ -18,15 +27,51 @@ import numpy as np
 
 from ckeras.autograd.tensor import SymbolicTensor, Tensor
 
-_state = threading.local()
+
+class _State(threading.local):
+    # None (default), True (enable_grad) or False (no_grad). A class default,
+    # since getattr with a default on a missing thread-local attribute costs
+    # an exception (~0.4 us) on every op of the default path.
+    mode = None
+
+
+_state = _State()
 
 # Set by the engine: builds a graph node when an op meets a KerasTensor.
 symbolic_handler = None
 
 
 def grad_enabled():
-    """Whether Functions record the tape in this thread (default True)."""
-    return getattr(_state, "enabled", True)
+    """Whether Functions record the tape in this thread (true unless in
+    `no_grad`)."""
+    return _state.mode is not False
+
+
+def recording():
+    """Whether this thread is inside an explicit recording context
+    (`enable_grad`): only then do layer and model calls record the tape.
+
+    Example:
+        >>> recording()
+        False
+        >>> with enable_grad():
+        ...     recording()
+        True
+    """
+    return _state.mode is True
+
+
+def swap_mode(mode):
+    """Sets this thread's recording mode and returns the previous one.
+
+    `mode` is None (default), True (recording context) or False (nothing
+    records). The primitive under `no_grad`/`enable_grad`, for hot paths
+    that switch it without a context manager object (the engine's call
+    context, once per layer call).
+    """
+    prev = _state.mode
+    _state.mode = mode
+    return prev
 
 
 class no_grad:
@@ -38,26 +83,30 @@ class no_grad:
     """
 
     __slots__ = ("_prev",)
+    _mode = False
 
     def __enter__(self):
-        self._prev = grad_enabled()
-        _state.enabled = False
+        self._prev = _state.mode
+        _state.mode = self._mode
         return self
 
     def __exit__(self, *exc):
-        _state.enabled = self._prev
+        _state.mode = self._prev
         return False
 
 
 class enable_grad(no_grad):
-    """Context manager that turns the tape on in the current thread."""
+    """Context manager that opens a recording context in the current thread:
+    Functions and layer/model calls record the tape (see `recording()`).
+
+    Example:
+        >>> with enable_grad():
+        ...     loss = K.mean(model(x))    # taped
+        >>> grads = grad(loss, model.trainable_weights)
+    """
 
     __slots__ = ()
-
-    def __enter__(self):
-        self._prev = grad_enabled()
-        _state.enabled = True
-        return self
+    _mode = True
 
 
 class Function:
@@ -97,7 +146,7 @@ class Function:
         fn = object.__new__(cls)
         if attrs:
             fn.__dict__.update(attrs)
-        if not (taped and getattr(_state, "enabled", True)):
+        if not (taped and _state.mode is not False):
             return fn.forward(*arrays)
         fn.needs_input_grad = tuple(
             isinstance(x, Tensor) and x.requires_grad for x in inputs)

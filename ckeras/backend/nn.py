@@ -10,6 +10,7 @@ from ckeras.autograd.functions import nn as N
 from ckeras.autograd.tensor import SymbolicTensor, Tensor
 from ckeras.backend import config
 from ckeras.backend.variables import _in, _TENSOR_TYPES
+from ckeras.kernels.codes import Act
 
 
 # -- activations ------------------------------------------------------------------
@@ -127,11 +128,11 @@ def bias_add(x, bias, data_format=None):
     return N.BiasAdd.apply(_in(x), _in(bias), data_format=data_format)
 
 
-def dense(x, kernel, bias=None, activation_code=0):
+def dense(x, kernel, bias=None, activation_code=Act.LINEAR):
     """act(x @ kernel + bias) as one fused node (used by the Dense layer).
 
-    Not a Keras name. `activation_code`: 0 linear, 1 relu, 2 sigmoid, 3 tanh,
-    4 softmax, 5 hard_sigmoid (see `ckeras.activations.fused_code`). A NumPy
+    Not a Keras name. `activation_code`: a `ckeras.kernels.codes.Act` (see
+    `ckeras.activations.fused_code`). A NumPy
     `x` with nothing to record skips the tape machinery entirely.
     """
     if type(x) is np.ndarray:
@@ -151,7 +152,8 @@ def dense(x, kernel, bias=None, activation_code=0):
 # On the tape, softmax and sigmoid outputs stay separate nodes over the logits,
 # so that a crossentropy on them can work from the logits (see `_logits_of`):
 # the backward is then the fused `p - t`, and nothing saturates at eps.
-_LOGIT_ACTIVATIONS = {4: lambda z: N.Softmax.apply(z, axis=-1), 2: lambda z: N.Sigmoid.apply(z)}
+_LOGIT_ACTIVATIONS = {Act.SOFTMAX: lambda z: N.Softmax.apply(z, axis=-1),
+                      Act.SIGMOID: lambda z: N.Sigmoid.apply(z)}
 
 
 def _taped_dense(x, kernel, bias, code):

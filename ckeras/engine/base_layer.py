@@ -1,28 +1,19 @@
 """Layer: the base class of every ckeras layer and model."""
-import functools
-import inspect
-
 import numpy as np
 
-from ckeras.autograd.function import grad_enabled, no_grad
+from ckeras.autograd.function import no_grad
 from ckeras.autograd.tensor import SymbolicTensor, Tensor, Variable
 from ckeras.backend import config
+from ckeras.engine import call as call_module
 from ckeras.engine import naming, weight_sync
 from ckeras.engine.input_spec import assert_input_compatibility
 from ckeras.engine.keras_tensor import KerasTensor
 from ckeras.engine.node import Node
+from ckeras.engine.structure import conform_call_input
 from ckeras.utils.nest import flatten, map_structure
 
 _ALLOWED_KWARGS = {"input_dim", "input_shape", "batch_input_shape", "batch_size",
                    "weights", "activity_regularizer", "autocast", "implementation"}
-
-
-@functools.lru_cache(maxsize=None)
-def _call_params(call):
-    """Which of `training` / `mask` a `call` method accepts."""
-    params = inspect.signature(call).parameters
-    var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
-    return ("training" in params or var_kw, "mask" in params or var_kw)
 
 
 def _is_shape(obj):
@@ -78,7 +69,8 @@ class Layer:
         self.supports_masking = False
         self._weights_list = []
         self._regularizers = []
-        self._activity_losses = []
+        self._activity_losses = []        # written by engine.call on every call
+        self._activity_generation = None
         self._added_losses = []
         self._inbound_nodes = []
         self._outbound_nodes = []
@@ -275,48 +267,18 @@ class Layer:
             inputs = kwargs.pop("inputs")
         if any(isinstance(t, SymbolicTensor) for t in flatten((inputs, args, kwargs))):
             return self._symbolic_call(inputs, args, kwargs)
-        inputs = map_structure(self._convert_input, inputs)
+        inputs = map_structure(lambda x: conform_call_input(x, self._dtype), inputs)
         shapes = _shapes_of(inputs)
         if not self.built:
             self._maybe_build(shapes)
         assert_input_compatibility(self.input_spec, _as_list(shapes), self.name)
-        accepts_training, accepts_mask = _call_params(type(self).call)
         in_mask = kwargs.get("mask")
         if in_mask is None:
-            in_mask = map_structure(lambda t: getattr(t, "_keras_mask", None), inputs)
-            if not any(m is not None for m in flatten(in_mask)):
-                in_mask = None
-            elif accepts_mask:
-                kwargs["mask"] = in_mask
-        if not accepts_mask:
-            kwargs.pop("mask", None)
-        if not accepts_training:
-            kwargs.pop("training", None)
-        outputs = self.call(inputs, *args, **kwargs)
-        if self.activity_regularizer is not None and grad_enabled():
-            self._activity_losses = [self._activity_penalty(o) for o in flatten(outputs)]
-        if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
-            out_mask = self.compute_mask(inputs, in_mask)
-            for o, m in zip(flatten(outputs), flatten(out_mask) if out_mask is not None
-                            else [None] * len(flatten(outputs))):
-                if isinstance(o, Tensor):
-                    o._keras_mask = m
-        return outputs
-
-    def _activity_penalty(self, output):
-        batch = output.shape[0] if np.ndim(output) else 1
-        return self.activity_regularizer(output) / max(int(batch), 1)
-
-    def _convert_input(self, x):
-        if isinstance(x, Tensor):
-            if x.dtype.kind == "f" and x.dtype != self._dtype:
-                from ckeras.autograd.functions.elementwise import Cast
-                return Cast.apply(x, dtype=np.dtype(self._dtype))
-            return x
-        x = np.asarray(x)
-        if x.dtype.kind == "f" and x.dtype != self._dtype:
-            x = x.astype(self._dtype)
-        return x
+            in_mask = call_module.input_mask(inputs)
+        with call_module.context(kwargs.get("training")) as ctx:
+            outputs, out_mask = call_module.invoke(self, inputs, args, kwargs,
+                                                   training=ctx.training, in_mask=in_mask)
+        return _eager_outputs(outputs, out_mask)
 
     def _maybe_build(self, input_shapes):
         if self.built:
@@ -368,11 +330,10 @@ class Layer:
                     return np.ones([fill if d is None else d for d in t.shape], t.dtype)
                 return t
             call_kwargs = map_structure(dummy, kwargs)
-            accepts_training, _ = _call_params(type(self).call)
-            if accepts_training and call_kwargs.get("training") is None:
-                call_kwargs["training"] = False
-            elif not accepts_training:
+            if not call_module.signature(type(self)).training:
                 call_kwargs.pop("training", None)
+            elif call_kwargs.get("training") is None:
+                call_kwargs["training"] = False
             with no_grad(), np.errstate(all="ignore"):
                 out = self.call(map_structure(dummy, inputs),
                                 *map_structure(dummy, args), **call_kwargs)
@@ -450,6 +411,17 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__module__}.{type(self).__name__} name={self.name}>"
+
+
+def _eager_outputs(outputs, out_mask):
+    """The outputs of a call on concrete values as eager Tensors (as tf.keras
+    returns EagerTensors), carrying their masks as `_keras_mask`."""
+    outputs = map_structure(lambda o: Tensor(o) if type(o) is np.ndarray else o, outputs)
+    if out_mask is not None:
+        for o, m in zip(flatten(outputs), flatten(out_mask)):
+            if isinstance(o, Tensor):
+                o._keras_mask = m
+    return outputs
 
 
 def _struct_id(v):

@@ -26,6 +26,55 @@ def _output_config(value, output_names, what, allow_single=True):
     return [value] * n
 
 
+_ONE_HOT_MESSAGE = (
+    "You are passing a target array of shape {shape} while using as loss "
+    "`categorical_crossentropy`. `categorical_crossentropy` expects targets to be "
+    "binary matrices (1s and 0s) of shape (samples, classes). If your targets are "
+    "integer classes, you can convert them to the expected format via:\n```\n"
+    "from ckeras.utils import to_categorical\ny_binary = to_categorical(y_int)\n```\n\n"
+    "Alternatively, you can use the loss function `sparse_categorical_crossentropy` "
+    "instead, which does expect integer targets.")
+
+# Built-in losses computed element by element over targets and predictions.
+_ELEMENTWISE_LOSSES = (
+    "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
+    "mean_squared_logarithmic_error", "binary_crossentropy", "hinge", "squared_hinge",
+    "categorical_hinge", "kl_divergence", "poisson", "log_cosh", "huber",
+    "cosine_similarity")
+
+
+def _target_rule(losses_module, loss):
+    """'same', 'broadcast' or None: how targets must match the output."""
+    fn = getattr(loss, "fn", None)
+    if fn is None:
+        return None
+    if fn is losses_module.categorical_crossentropy:
+        return "same"
+    if any(fn is getattr(losses_module, name) for name in _ELEMENTWISE_LOSSES):
+        return "broadcast"
+    return None
+
+
+def _targets_fit(y_shape, out_shape, same):
+    """Whether targets of `y_shape` can meet predictions of `out_shape` (None
+    for unknown dims) after the losses' rank alignment (`_match_rank`)."""
+    ys, ps = tuple(y_shape), tuple(out_shape)
+    if len(ys) == 1 and len(ps) == 2:
+        ys += (1,)
+    if len(ps) - len(ys) == 1 and ps[-1] == 1:
+        ps = ps[:-1]
+    elif len(ys) - len(ps) == 1 and ys[-1] == 1:
+        ys = ys[:-1]
+    if len(ys) == len(ps):
+        ys, ps = ys[1:], ps[1:]   # the sample counts are checked on their own
+    elif same:
+        return False
+    if same:
+        return all(p is None or t == p for t, p in zip(ys, ps))
+    return all(p is None or t == p or t == 1 or p == 1
+               for t, p in zip(reversed(ys), reversed(ps)))
+
+
 def _fn_name(fn):
     name = getattr(fn, "name", None) or getattr(fn, "__name__", None) or type(fn).__name__
     return name
@@ -52,11 +101,33 @@ class LossesContainer:
         if all(l is None for l in self.losses):
             raise ValueError("No loss to compute: pass `loss=` to compile() for at least "
                              "one output.")
+        self._target_rules = [_target_rule(losses_module, obj) for obj in self.losses]
         self.loss_weights = [1.0 if w is None else float(w) for w in weights]
         multi = len(output_names) > 1
         self.names = ["loss"] + ([f"{name}_loss" for name, l in zip(output_names, self.losses)
                                   if l is not None] if multi else [])
         self.reset_state()
+
+    def check_targets(self, y_true, output_shapes):
+        """Raises Keras' error for targets a built-in loss cannot compare with
+        its output, before any forward pass can change layer state.
+
+        Only the losses that compare targets and predictions element by
+        element are checked: the targets must broadcast against the output
+        after Keras' rank alignment (categorical crossentropy: the same
+        shape). Custom and sparse losses define their own target shapes.
+        """
+        for rule, loss, y, shape in zip(self._target_rules, self.losses, y_true,
+                                        output_shapes):
+            if rule is None or y is None:
+                continue
+            if rule == "same" and y.shape[-1:] == (1,) and shape[-1] not in (1, None):
+                raise ValueError(_ONE_HOT_MESSAGE.format(shape=y.shape))
+            if not _targets_fit(y.shape, shape, same=rule == "same"):
+                raise ValueError(
+                    f"A target array with shape {y.shape} was passed for an output of "
+                    f"shape {tuple(shape)} while using as loss `{loss.name}`. This loss "
+                    "expects targets to have the same shape as the output.")
 
     def reset_state(self):
         self._totals = np.zeros(len(self.names))

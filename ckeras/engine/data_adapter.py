@@ -3,49 +3,17 @@ import inspect
 
 import numpy as np
 
-from ckeras.autograd.tensor import Tensor
+from ckeras.engine.structure import check_cardinality
 
 
-def _as_array(value):
-    if isinstance(value, Tensor):
-        return value.value
-    return np.asarray(value)
-
-
-def flatten_arrays(data, names, what):
-    """Lists one array per model input/output from an array, list or dict."""
-    if data is None:
-        return None
-    if isinstance(data, dict):
-        unknown = [k for k in data if k not in names]
-        if unknown:
-            raise ValueError(f"Unknown entries in {what} dictionary: {unknown}. "
-                             f"Expected keys: {names}")
-        missing = [n for n in names if n not in data]
-        if missing:
-            raise ValueError(f"Missing entries in {what} dictionary: {missing}.")
-        return [_as_array(data[n]) for n in names]
-    if isinstance(data, (list, tuple)) and (len(names) > 1 or (len(data) > 1 and all(
-            isinstance(d, (np.ndarray, Tensor)) for d in data))):
-        return [_as_array(d) for d in data]
-    if isinstance(data, (list, tuple)) and data and all(
-            isinstance(d, (np.ndarray, Tensor)) for d in data) and len(data) == 1:
-        return [_as_array(data[0])]
-    return [_as_array(data)]
-
-
-def check_cardinality(arrays_by_role):
-    """All arrays must hold the same number of samples."""
-    sizes = {role: [a.shape[0] if a.ndim else 1 for a in arrays]
-             for role, arrays in arrays_by_role.items() if arrays}
-    flat = {n for v in sizes.values() for n in v}
-    if len(flat) > 1:
-        detail = " ".join(f"{role} sizes: {', '.join(map(str, v))}"
-                          for role, v in sizes.items())
-        raise ValueError(
-            f"Data cardinality is ambiguous:\n  {detail}\nMake sure all arrays "
-            "contain the same number of samples.")
-    return flat.pop() if flat else 0
+def check_batch_size(batch_size):
+    """The `batch_size` argument of fit/evaluate/predict (default 32)."""
+    if batch_size is None:
+        return 32
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"`batch_size` must be a positive integer, received "
+                         f"{batch_size!r}.")
+    return int(batch_size)
 
 
 def is_generator_like(data):
@@ -68,6 +36,18 @@ def unpack(batch):
     return batch, None, None
 
 
+def _epoch_order(n, batch_size, shuffle):
+    """Sample order of one epoch: None (as stored), whole-batch or full shuffle."""
+    if shuffle == "batch":
+        if not n:
+            return np.arange(0)
+        starts = np.random.permutation(-(-n // batch_size)) * batch_size
+        return np.concatenate([np.arange(s, min(s + batch_size, n)) for s in starts])
+    if shuffle:
+        return np.random.permutation(n)
+    return None
+
+
 class ArrayBatches:
     """Batches over in-memory arrays, reshuffled every epoch if asked."""
 
@@ -84,20 +64,10 @@ class ArrayBatches:
 
     def epoch(self):
         n, bs = self.n, self.batch_size
-        if self.shuffle == "batch":
-            starts = np.random.permutation(-(-n // bs)) * bs
-            order = np.concatenate([np.arange(s, min(s + bs, n)) for s in starts]) if n else \
-                np.arange(0)
-        elif self.shuffle:
-            order = np.random.permutation(n)
-        else:
-            order = None
+        order = _epoch_order(n, bs, self.shuffle)
         for step in range(self.steps):
             start = (step * bs) % max(n, 1)
-            if order is None:
-                idx = slice(start, start + bs)
-            else:
-                idx = order[start:start + bs]
+            idx = slice(start, start + bs) if order is None else order[start:start + bs]
             yield ([a[idx] for a in self.x],
                    None if self.y is None else [a[idx] for a in self.y],
                    None if self.sw is None else [None if s is None else s[idx]
@@ -105,9 +75,16 @@ class ArrayBatches:
 
 
 class GeneratorBatches:
-    """Batches from a Python generator or a `Sequence`."""
+    """Batches from a Python generator or a `Sequence`.
 
-    def __init__(self, data, steps, input_names, output_names):
+    Args:
+        data: the generator or Sequence.
+        steps: batches per epoch (default: the Sequence's length).
+        convert: `convert(x, y, sample_weight)` -> the batch as lists of
+            arrays (the model's structure rules and checks).
+    """
+
+    def __init__(self, data, steps, convert):
         from ckeras.utils.data_utils import Sequence
         self.data = data
         self.is_sequence = isinstance(data, Sequence)
@@ -118,9 +95,7 @@ class GeneratorBatches:
                     "generator, since its length is unknown.")
             steps = len(data)
         self.steps = int(steps)
-        self.input_names = input_names
-        self.output_names = output_names
-        self._iter = None
+        self.convert = convert
 
     def __len__(self):
         return self.steps
@@ -134,11 +109,6 @@ class GeneratorBatches:
                     batch = next(self.data)
                 except StopIteration:
                     return
-            x, y, sw = unpack(batch)
-            x = flatten_arrays(x, self.input_names, "x")
-            y = flatten_arrays(y, self.output_names, "y")
-            sw = flatten_arrays(sw, self.output_names, "sample_weight") if sw is not None \
-                else None
-            yield x, y, sw
+            yield self.convert(*unpack(batch))
         if self.is_sequence:
             self.data.on_epoch_end()

@@ -8,8 +8,7 @@ calls themselves.
 
 import threading
 
-from ckeras.engine import base_layer
-from ckeras.engine.base_layer import Layer
+from ckeras.engine import call, structure
 from ckeras.engine.input_layer import InputLayer
 from ckeras.engine.keras_tensor import KerasTensor
 from ckeras.engine.training import Model
@@ -52,14 +51,15 @@ def _fill(struct, values):
 
 
 class _Step:
-    """One node of the plan."""
+    """One node of the plan: a layer call with its argument and output slots."""
 
-    __slots__ = ("layer", "node", "single_in", "args", "kwargs", "out_keys",
-                 "single_out", "accepts_training", "accepts_mask", "mask_call")
+    __slots__ = ("layer", "node", "sig", "single_in", "args", "kwargs", "out_keys",
+                 "single_out", "wants_mask")
 
     def __init__(self, node, maybe_masked):
         self.layer = node.layer
         self.node = node
+        self.sig = call.signature(type(self.layer))
         inputs = node.call_args[0]
         self.single_in = isinstance(inputs, KerasTensor) and len(node.call_args) == 1 \
             and not node.call_kwargs
@@ -67,11 +67,29 @@ class _Step:
         self.kwargs = _template(node.call_kwargs)
         self.out_keys = [id(t) for t in node.output_tensors]
         self.single_out = isinstance(node.outputs, KerasTensor)
-        training, mask = base_layer._call_params(type(self.layer).call)
-        self.accepts_training = training
-        self.accepts_mask = mask and maybe_masked
-        self.mask_call = (type(self.layer).compute_mask is not Layer.compute_mask or
-                          (self.layer.supports_masking and maybe_masked))
+        # Whether input masks can exist and matter here (known from the graph).
+        self.wants_mask = maybe_masked and (self.sig.mask or self.sig.computes_mask
+                                            or self.layer.supports_masking)
+
+    def gather(self, values):
+        """(inputs, other args, kwargs) of this call from the value store."""
+        args = _fill(self.args, values)
+        return args[0], args[1:], _fill(self.kwargs, values)
+
+    def input_mask(self, masks):
+        """The masks of this call's inputs from the mask store, or None."""
+        if masks is None or not self.wants_mask:
+            return None
+        in_mask = map_structure(lambda t: masks.get(id(t)), self.node.call_args[0])
+        return in_mask if any(m is not None for m in flatten(in_mask)) else None
+
+    def scatter(self, store, out):
+        """Stores the call's outputs (or output masks) under their slots."""
+        if self.single_out:
+            store[self.out_keys[0]] = out
+        else:
+            for key, o in zip(self.out_keys, flatten(out)):
+                store[key] = o
 
 
 class Functional(Model):
@@ -123,6 +141,8 @@ class Functional(Model):
                       for node in self._topological_nodes
                       if not (node.is_input or all(id(t) in input_ids
                                                    for t in node.output_tensors))]
+        self._outputs_maybe_masked = any(getattr(t, "_maybe_masked", False)
+                                         for t in self.outputs)
         self._input_ids = [id(t) for t in self.inputs]
         self._output_ids = [id(t) for t in self.outputs]
         self.input_names = [t._keras_history[0].name for t in self.inputs]
@@ -221,49 +241,31 @@ class Functional(Model):
     def _run(self, values, training=None, masks=None):
         """Replays the plan; `values` maps input ids to arrays/Tensors.
 
-        `masks`, when a dict, receives the mask of each tensor (by id).
+        `masks`, when a dict, holds the masks of the inputs and receives the
+        mask of each tensor (by id).
         """
         for step in self._plan:
-            layer = step.layer
-            if step.single_in:
-                x = values[step.args]
-                kwargs = {}
+            if step.single_in:   # the common case, kept inline: batch-1 predict
+                x, args, kwargs = values[step.args], (), {}
             else:
-                args = _fill(step.args, values)
-                x, rest = args[0], args[1:]
-                kwargs = _fill(step.kwargs, values)
-            if step.accepts_training and training is not None and "training" not in kwargs:
-                kwargs["training"] = training
-            in_mask = None
-            if masks is not None and (step.accepts_mask or step.mask_call):
-                in_mask = map_structure(lambda t: masks.get(id(t)), step.node.call_args[0])
-                if step.accepts_mask and "mask" not in kwargs and \
-                        any(m is not None for m in flatten(in_mask)):
-                    kwargs["mask"] = in_mask
-            if step.single_in:
-                out = layer.call(x, **kwargs)
-            else:
-                out = layer.call(x, *rest, **kwargs)
-            if layer.activity_regularizer is not None and training:
-                layer._activity_losses = [layer._activity_penalty(o) for o in flatten(out)]
+                x, args, kwargs = step.gather(values)
+            in_mask = step.input_mask(masks) if step.wants_mask else None
+            out, out_mask = call.invoke(step.layer, x, args, kwargs, training=training,
+                                        in_mask=in_mask, sig=step.sig)
             if step.single_out:
                 values[step.out_keys[0]] = out
             else:
-                for key, o in zip(step.out_keys, flatten(out)):
-                    values[key] = o
-            if masks is not None and step.mask_call:
-                out_mask = layer.compute_mask(x, in_mask)
-                if out_mask is not None:
-                    if step.single_out:
-                        masks[step.out_keys[0]] = out_mask
-                    else:
-                        for key, m in zip(step.out_keys, flatten(out_mask)):
-                            masks[key] = m
+                step.scatter(values, out)
+            if out_mask is not None and masks is not None:
+                step.scatter(masks, out_mask)
         return values
 
     def _seed(self, inputs, mask):
         """Value and mask stores holding the model inputs."""
-        values = dict(zip(self._input_ids, self._flatten_inputs(inputs)))
+        if len(self._input_ids) == 1 and not isinstance(inputs, (list, tuple, dict)):
+            values = {self._input_ids[0]: inputs}
+        else:
+            values = dict(zip(self._input_ids, structure.split_call_inputs(self, inputs)))
         masks = {}
         if mask is not None:
             for key, m in zip(self._input_ids, flatten(mask)):
@@ -275,16 +277,16 @@ class Functional(Model):
         """Runs the graph on concrete inputs (arrays or Tensors)."""
         values, masks = self._seed(inputs, mask)
         self._run(values, training, masks)
-        if any(getattr(t, "_maybe_masked", False) for t in self.outputs):
+        if self._outputs_maybe_masked:
             # Layer.__call__ asks compute_mask next, on the same inputs: hand
             # it this run's masks instead of running the graph again. Kept
             # per thread, since threads may call one model concurrently.
             _last_masks.entry = (self, inputs, mask,
                                  [masks.get(k) for k in self._output_ids])
-        return self._pack_outputs([values[k] for k in self._output_ids])
+        return structure.pack_outputs(self, [values[k] for k in self._output_ids])
 
     def compute_mask(self, inputs, mask=None):
-        if not any(getattr(t, "_maybe_masked", False) for t in self.outputs):
+        if not self._outputs_maybe_masked:
             return None
         entry = getattr(_last_masks, "entry", None)
         if entry is not None:
@@ -296,25 +298,6 @@ class Functional(Model):
         self._run(values, False, masks)
         out = [masks.get(k) for k in self._output_ids]
         return out[0] if len(out) == 1 else out
-
-    def _flatten_inputs(self, inputs):
-        if isinstance(inputs, dict):
-            names = self._input_keys or self.input_names
-            missing = [n for n in names if n not in inputs]
-            if missing:
-                raise ValueError(f'Model "{self.name}" is missing inputs {missing}; '
-                                 f"received keys {sorted(inputs)}.")
-            return [inputs[n] for n in names]
-        if isinstance(inputs, (list, tuple)):
-            return list(inputs)
-        return [inputs]
-
-    def _pack_outputs(self, outs):
-        if isinstance(self._nested_outputs, dict):
-            return dict(zip(sorted(self._nested_outputs), outs))
-        if isinstance(self._nested_outputs, (list, tuple)):
-            return list(outs)
-        return outs[0]
 
     def _output_spec(self, inputs, args, kwargs):
         shapes = []

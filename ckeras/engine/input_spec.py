@@ -44,29 +44,30 @@ def assert_input_compatibility(specs, shapes, layer_name):
             f'Layer "{layer_name}" expects {len(specs)} input(s), but it '
             f"received {len(shapes)} input tensors.")
     for i, (spec, shape) in enumerate(zip(specs, shapes)):
-        if spec is None:
+        if spec is not None:
+            _check_one(spec, shape, f'Input {i} of layer "{layer_name}" is incompatible '
+                                    "with the layer")
+
+
+def _check_one(spec, shape, where):
+    rank = len(shape)
+    for bound, want, bad in (
+            ("ndim", spec.ndim, spec.ndim is not None and rank != spec.ndim),
+            ("max_ndim", spec.max_ndim, spec.max_ndim is not None and rank > spec.max_ndim),
+            ("min_ndim", spec.min_ndim, spec.min_ndim is not None and rank < spec.min_ndim)):
+        if bad:
+            raise ValueError(f"{where}: expected {bound}={want}, found ndim={rank}. "
+                             f"Full shape received: {shape}")
+    for axis, size in spec.axes.items():
+        if size is None or rank == 0:
             continue
-        rank = len(shape)
-        where = f'Input {i} of layer "{layer_name}" is incompatible with the layer'
-        if spec.ndim is not None and rank != spec.ndim:
-            raise ValueError(f"{where}: expected ndim={spec.ndim}, found "
-                             f"ndim={rank}. Full shape received: {shape}")
-        if spec.max_ndim is not None and rank > spec.max_ndim:
-            raise ValueError(f"{where}: expected max_ndim={spec.max_ndim}, found "
-                             f"ndim={rank}. Full shape received: {shape}")
-        if spec.min_ndim is not None and rank < spec.min_ndim:
-            raise ValueError(f"{where}: expected min_ndim={spec.min_ndim}, found "
-                             f"ndim={rank}. Full shape received: {shape}")
-        for axis, size in spec.axes.items():
-            if size is None or rank == 0:
-                continue
-            actual = shape[axis] if -rank <= axis < rank else None
-            if actual is not None and actual != size:
-                raise ValueError(
-                    f"{where}: expected axis {axis} of input shape to have value "
-                    f"{size}, but received input with shape {shape}")
-        if spec.shape is not None:
-            for want, got in zip(spec.shape, shape):
-                if want is not None and got is not None and want != got:
-                    raise ValueError(f"{where}: expected shape={spec.shape}, "
-                                     f"found shape={shape}")
+        actual = shape[axis] if -rank <= axis < rank else None
+        if actual is not None and actual != size:
+            raise ValueError(
+                f"{where}: expected axis {axis} of input shape to have value "
+                f"{size}, but received input with shape {shape}")
+    if spec.shape is not None:
+        for want, got in zip(spec.shape, shape):
+            if want is not None and got is not None and want != got:
+                raise ValueError(f"{where}: expected shape={spec.shape}, "
+                                 f"found shape={shape}")

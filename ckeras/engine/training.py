@@ -5,10 +5,10 @@ fit and evaluate in `training_loop.TrainingMixin`.
 """
 import numpy as np
 
-from ckeras.autograd.function import no_grad
 from ckeras.autograd.tensor import Tensor
-from ckeras.engine import naming, weight_sync
+from ckeras.engine import data_adapter, naming, structure, weight_sync
 from ckeras.engine.base_layer import Layer
+from ckeras.engine.call import context as call_context
 from ckeras.engine.training_loop import TrainingMixin
 
 
@@ -66,124 +66,56 @@ class Model(TrainingMixin, Layer):
         Returns:
             A NumPy array, or a list of arrays for several outputs.
         """
-        if batch_size is None:
-            batch_size = 32
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"`batch_size` must be a positive integer, received: "
-                             f"{batch_size!r}")
-        from ckeras.engine import data_adapter
-        if data_adapter.is_generator_like(x):
-            batches = data_adapter.GeneratorBatches(x, steps, self.input_names,
-                                                    self.output_names)
-            total = len(batches)
-            arrays = None
-            source = (self._standardize_inputs(bx if len(bx) > 1 else bx[0])
-                      for bx, _, _ in batches.epoch())
-        else:
-            arrays = self._standardize_inputs(x)
-            n = arrays[0].shape[0] if arrays and arrays[0].ndim else 0
-            total = -(-n // batch_size)
-            if steps is not None:
-                total = min(total, int(steps))
-            source = ([a[i * batch_size:(i + 1) * batch_size] for a in arrays]
-                      for i in range(total))
+        batch_size = data_adapter.check_batch_size(batch_size)
+        batches, total, arrays = self._predict_batches(x, batch_size, steps)
         progbar = None
         if verbose:
             from ckeras.utils.generic_utils import Progbar
             progbar = Progbar(total)
         chunks = []
-        with no_grad():
-            for i, batch in enumerate(source):
-                chunks.append(self._predict_arrays(batch))
-                if progbar is not None:
-                    progbar.update(i + 1)
+        for i, batch in enumerate(batches):
+            chunks.append(self._predict_arrays(batch))
+            if progbar is not None:
+                progbar.update(i + 1)
         if not chunks:
             if arrays is None:
                 raise ValueError("predict received no batches from the generator.")
-            with no_grad():
-                chunks.append(self._predict_arrays(arrays))
+            chunks.append(self._predict_arrays(arrays))
         outs = [np.concatenate([c[k] for c in chunks], axis=0)
                 for k in range(len(chunks[0]))]
-        return self._pack_predictions(outs)
+        return structure.pack_outputs(self, outs, unwrap_single=True)
+
+    def _predict_batches(self, x, batch_size, steps):
+        """(batches, their number, the input arrays or None for generators)."""
+        if data_adapter.is_generator_like(x):
+            source = data_adapter.GeneratorBatches(
+                x, steps, lambda bx, by, bsw: structure.flatten_inputs(self, bx))
+            return source.epoch(), len(source), None
+        arrays = structure.flatten_inputs(self, x)
+        n = arrays[0].shape[0] if arrays and arrays[0].ndim else 0
+        total = -(-n // batch_size)
+        if steps is not None:
+            total = min(total, int(steps))
+        batches = ([a[i * batch_size:(i + 1) * batch_size] for a in arrays]
+                   for i in range(total))
+        return batches, total, arrays
 
     def predict_on_batch(self, x):
         """Returns predictions for a single batch of samples (no batching)."""
-        arrays = self._standardize_inputs(x)
-        with no_grad():
-            outs = self._predict_arrays(arrays)
-        return self._pack_predictions(outs)
-
-    def _pack_predictions(self, outs):
-        nested = getattr(self, "_nested_outputs", None)
-        if isinstance(nested, dict):
-            return dict(zip(sorted(nested), outs))
-        if len(outs) == 1 and not isinstance(nested, (list, tuple)):
-            return outs[0]
-        if len(outs) == 1 and isinstance(nested, (list, tuple)) and len(nested) == 1:
-            return outs[0]
-        return outs
+        outs = self._predict_arrays(structure.flatten_inputs(self, x))
+        return structure.pack_outputs(self, outs, unwrap_single=True)
 
     def _predict_arrays(self, arrays):
-        """Runs one batch in inference mode; returns a list of arrays."""
-        token = weight_sync.begin_read()   # set_weights waits for the batch
+        """Runs one batch in inference mode (never taped); returns a list of
+        arrays. A concurrent set_weights waits for the batch (engine.weight_sync)."""
+        token = weight_sync.begin_read()
         try:
-            out = self.call(arrays if len(arrays) > 1 else arrays[0], training=False)
+            with call_context(False, may_record=False):
+                out = self.call(arrays if len(arrays) > 1 else arrays[0], training=False)
         finally:
             weight_sync.end_read(token)
-        outs = out if isinstance(out, (list, tuple)) else [out]
-        return [o.value if isinstance(o, Tensor) else np.asarray(o) for o in outs]
-
-    def _standardize_inputs(self, x):
-        """Checks and converts user inputs to a list of arrays, one per input."""
-        inputs = getattr(self, "inputs", None)
-        if type(x) is np.ndarray and self.built and inputs and len(inputs) == 1:
-            spec = inputs[0]
-            if x.dtype == spec.dtype and x.ndim == len(spec.shape) and all(
-                    d is None or d == s for d, s in zip(spec.shape[1:], x.shape[1:])):
-                return [x]
-        if isinstance(x, dict):
-            names = self.input_names
-            unknown = [k for k in x if k not in names]
-            missing = [n for n in names if n not in x]
-            if missing or unknown:
-                raise ValueError(
-                    f'Model "{self.name}" expects inputs named {names}; received '
-                    f"keys {sorted(x)}.")
-            x = [x[n] for n in names]
-        elif isinstance(x, (list, tuple)) and not (
-                len(getattr(self, "inputs", None) or []) <= 1 and
-                all(np.isscalar(v) for v in x)):
-            x = list(x)
-        else:
-            x = [x]
-        if not self.built or not getattr(self, "inputs", None):
-            self._build_from_data(x)
-        expected = self.inputs
-        if len(x) != len(expected):
-            raise ValueError(
-                f'Layer "{self.name}" expects {len(expected)} input(s), but it '
-                f"received {len(x)} input tensors.")
-        arrays = []
-        for i, (value, spec) in enumerate(zip(x, expected)):
-            a = value.value if isinstance(value, Tensor) else np.asarray(value)
-            shape = spec.shape
-            if a.ndim == len(shape) - 1 and shape[-1] == 1:
-                a = a[..., None]
-            if a.ndim != len(shape) or any(
-                    d is not None and d != s for d, s in zip(shape[1:], a.shape[1:])):
-                raise ValueError(
-                    f'Input {i} of layer "{self.name}" is incompatible with the '
-                    f"layer: expected shape={shape}, found shape={a.shape}")
-            if a.dtype != spec.dtype and (a.dtype.kind in "fiub"):
-                if np.dtype(spec.dtype).kind == "f" or a.dtype.kind != "f":
-                    a = a.astype(spec.dtype)
-            arrays.append(a)
-        n = {a.shape[0] for a in arrays}
-        if len(n) > 1:
-            raise ValueError(
-                f"All input arrays must have the same number of samples; received "
-                f"sizes {[a.shape[0] for a in arrays]}.")
-        return arrays
+        return [o.value if isinstance(o, Tensor) else np.asarray(o)
+                for o in structure.flatten_outputs(out)]
 
     def _build_from_data(self, arrays):
         raise ValueError(

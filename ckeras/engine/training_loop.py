@@ -4,7 +4,8 @@ import numpy as np
 from ckeras.autograd.function import enable_grad, no_grad
 from ckeras.autograd.tape import grad
 from ckeras.autograd.tensor import Tensor
-from ckeras.engine import compile_utils, data_adapter
+from ckeras.engine import compile_utils, data_adapter, structure
+from ckeras.engine.call import context as call_context
 
 
 class TrainingMixin:
@@ -71,9 +72,9 @@ class TrainingMixin:
 
     # ---------------------------------------------------------- one batch
     def _forward(self, x, training):
-        out = self.call(x if len(x) > 1 else x[0], training=training)
-        return list(out) if isinstance(out, (list, tuple)) else (
-            [out[k] for k in sorted(out)] if isinstance(out, dict) else [out])
+        with call_context(training):
+            out = self.call(x if len(x) > 1 else x[0], training=training)
+        return structure.flatten_outputs(out)
 
     def _train_step(self, x, y, sw):
         if self._train_vars is None:
@@ -113,21 +114,31 @@ class TrainingMixin:
             self._reset_metrics()
 
     # -------------------------------------------------------------- data
-    def _targets(self, y, sample_weight, class_weight, x_arrays):
+    def _targets(self, y, sample_weight, class_weight=None):
+        """Targets and sample weights as lists of arrays, one per output,
+        checked against the output shapes before anything runs."""
         names = self.output_names
-        y_arrays = data_adapter.flatten_arrays(y, names, "y")
-        if y_arrays is not None and len(y_arrays) != len(names):
-            raise ValueError(
-                f"The model has {len(names)} output(s) but received {len(y_arrays)} "
-                "target array(s).")
+        y_arrays = structure.flatten_targets(y, names, "y")
+        if y_arrays is not None:
+            if len(y_arrays) != len(names):
+                raise ValueError(
+                    f"The model has {len(names)} output(s) but received {len(y_arrays)} "
+                    "target array(s).")
+            outputs = getattr(self, "outputs", None)
+            if outputs:
+                self.compiled_loss.check_targets(y_arrays, [t.shape for t in outputs])
         sw = None
         if sample_weight is not None:
-            sw = data_adapter.flatten_arrays(sample_weight, names, "sample_weight")
+            sw = structure.flatten_targets(sample_weight, names, "sample_weight")
             if len(sw) == 1 and len(names) > 1:
                 sw = sw * len(names)
         if class_weight is not None:
             sw = self._class_weights(class_weight, y_arrays, sw)
         return y_arrays, sw
+
+    def _batch_arrays(self, x, y, sample_weight):
+        """One generator batch through the same rules as array data."""
+        return (structure.flatten_inputs(self, x),) + self._targets(y, sample_weight)
 
     @staticmethod
     def _class_weights(class_weight, y_arrays, sw):
@@ -150,20 +161,10 @@ class TrainingMixin:
             if y is not None or sample_weight is not None:
                 raise ValueError("`y` and `sample_weight` must be None when `x` is a "
                                  "generator or a Sequence (it yields them).")
-            return data_adapter.GeneratorBatches(x, steps, self.input_names,
-                                                 self.output_names)
-        x_arrays = self._standardize_inputs(x)
-        y_arrays, sw = self._targets(y, sample_weight, class_weight, x_arrays)
+            return data_adapter.GeneratorBatches(x, steps, self._batch_arrays)
+        x_arrays = structure.flatten_inputs(self, x)
+        y_arrays, sw = self._targets(y, sample_weight, class_weight)
         return data_adapter.ArrayBatches(x_arrays, y_arrays, sw, batch_size, shuffle, steps)
-
-    @staticmethod
-    def _check_batch_size(batch_size):
-        if batch_size is None:
-            return 32
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"`batch_size` must be a positive integer, received "
-                             f"{batch_size!r}.")
-        return int(batch_size)
 
     def _prepare_targets(self, y, sw, n_out):
         y = [np.asarray(t) for t in y]
@@ -204,7 +205,7 @@ class TrainingMixin:
         """
         from ckeras import callbacks as callbacks_module
         self._assert_compiled("training")
-        batch_size = self._check_batch_size(batch_size)
+        batch_size = data_adapter.check_batch_size(batch_size)
         if not 0.0 <= float(validation_split) < 1.0:
             raise ValueError(f"`validation_split` must be in [0, 1), received "
                              f"{validation_split!r}.")
@@ -239,7 +240,7 @@ class TrainingMixin:
                     break
             epoch_logs = self._logs()
             if val is not None and self._should_validate(epoch, validation_freq):
-                val_logs = self._run_evaluation(val)
+                val_logs = self._run_evaluation(val, cbs)
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
@@ -254,8 +255,8 @@ class TrainingMixin:
         return epoch + 1 in freq
 
     def _split(self, x, y, sample_weight, validation_split):
-        x_arrays = self._standardize_inputs(x)
-        n = data_adapter.check_cardinality({"x": x_arrays})
+        x_arrays = structure.flatten_inputs(self, x)
+        n = structure.check_cardinality({"x": x_arrays})
         split = int(n * (1.0 - validation_split))
         if split == 0 or split == n:
             raise ValueError(f"validation_split={validation_split} leaves no samples for "
@@ -277,8 +278,7 @@ class TrainingMixin:
 
     def _validation_batches(self, validation_data, batch_size, steps):
         if data_adapter.is_generator_like(validation_data):
-            return data_adapter.GeneratorBatches(validation_data, steps, self.input_names,
-                                                 self.output_names)
+            return data_adapter.GeneratorBatches(validation_data, steps, self._batch_arrays)
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("`validation_data` must be a tuple (x_val, y_val) or "
                              "(x_val, y_val, val_sample_weight), or a generator; received "
@@ -318,7 +318,7 @@ class TrainingMixin:
         """
         from ckeras import callbacks as callbacks_module
         self._assert_compiled("evaluating")
-        batch_size = self._check_batch_size(batch_size)
+        batch_size = data_adapter.check_batch_size(batch_size)
         batches = self._batches(x, y, sample_weight, None, batch_size, False, steps)
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                             verbose=verbose, epochs=1, steps=len(batches))
@@ -335,9 +335,9 @@ class TrainingMixin:
                        reset_metrics=True, return_dict=False):
         """Runs one gradient update on a single batch of data."""
         self._assert_compiled("training")
-        x_arrays = self._standardize_inputs(x)
-        y_arrays, sw = self._targets(y, sample_weight, class_weight, x_arrays)
-        data_adapter.check_cardinality({"x": x_arrays, "y": y_arrays})
+        x_arrays = structure.flatten_inputs(self, x)
+        y_arrays, sw = self._targets(y, sample_weight, class_weight)
+        structure.check_cardinality({"x": x_arrays, "y": y_arrays})
         if reset_metrics:
             self._reset_metrics()
         y_arrays, sw = self._prepare_targets(y_arrays, sw, len(self.output_names))
@@ -348,9 +348,9 @@ class TrainingMixin:
                       return_dict=False):
         """Returns the loss and metrics of the model on a single batch."""
         self._assert_compiled("evaluating")
-        x_arrays = self._standardize_inputs(x)
-        y_arrays, sw = self._targets(y, sample_weight, None, x_arrays)
-        data_adapter.check_cardinality({"x": x_arrays, "y": y_arrays})
+        x_arrays = structure.flatten_inputs(self, x)
+        y_arrays, sw = self._targets(y, sample_weight)
+        structure.check_cardinality({"x": x_arrays, "y": y_arrays})
         if reset_metrics:
             self._reset_metrics()
         y_arrays, sw = self._prepare_targets(y_arrays, sw, len(self.output_names))

@@ -12,13 +12,14 @@ from ckeras import activations, constraints, initializers, regularizers
 from ckeras import backend as K
 from ckeras.autograd.functions import rnn as _rnn_fn
 from ckeras.autograd.tensor import Tensor
-from ckeras.engine.base_layer import Layer, _call_params
+from ckeras.engine.base_layer import Layer
+from ckeras.engine.call import signature
+from ckeras.kernels.codes import RECURRENT_ACTS
 from ckeras.utils.nest import flatten
 
 __all__ = ["RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
            "SimpleRNN", "LSTM", "GRU"]
 
-_KERNEL_CODES = (0, 1, 2, 3, 5)   # linear, relu, sigmoid, tanh, hard_sigmoid
 
 
 def _value(x):
@@ -33,7 +34,7 @@ def _training(training):
 
 def _kernel_code(fn):
     code = activations.fused_code(fn)
-    return code if code in _KERNEL_CODES else None
+    return code if code in RECURRENT_ACTS else None
 
 
 def _state_sizes(cell):
@@ -50,8 +51,10 @@ def _output_size(cell):
     return int(size)
 
 
-class _DropoutMixin:
-    """Dropout masks drawn once per layer call and reused at every timestep."""
+class RecurrentCellBase(Layer):
+    """What the SimpleRNN, LSTM and GRU cells share: argument checks, the
+    kernel/recurrent_kernel/bias weights, their config, and the dropout masks
+    (drawn once per layer call and reused at every timestep)."""
 
     def reset_dropout_mask(self):
         self._dp_mask = None
@@ -141,7 +144,7 @@ def _input_dim(input_shape):
 
 
 # ------------------------------------------------------------------ cells
-class SimpleRNNCell(_DropoutMixin, Layer):
+class SimpleRNNCell(RecurrentCellBase):
     """Cell class for SimpleRNN: `h_t = activation(x_t W + h_{t-1} U + b)`.
 
     Args:
@@ -211,7 +214,7 @@ class SimpleRNNCell(_DropoutMixin, Layer):
         return config
 
 
-class LSTMCell(_DropoutMixin, Layer):
+class LSTMCell(RecurrentCellBase):
     """Cell class for the LSTM layer (gate order i, f, c, o in every weight).
 
     Args:
@@ -309,7 +312,7 @@ class LSTMCell(_DropoutMixin, Layer):
         return config
 
 
-class GRUCell(_DropoutMixin, Layer):
+class GRUCell(RecurrentCellBase):
     """Cell class for the GRU layer (gate order z, r, h in every weight).
 
     `h_t = z * h_{t-1} + (1 - z) * h~`; with `reset_after=True` (TF2 default)
@@ -475,8 +478,7 @@ def _prefix_weights(cell, prefix):
 
 
 def _cell_step(cell, x, states, training):
-    accepts_training, _ = _call_params(type(cell).call)
-    kwargs = {"training": training} if accepts_training else {}
+    kwargs = {"training": training} if signature(type(cell)).training else {}
     # States go in as a list, also for a single-state cell (as tf-keras does).
     out, new = cell.call(x, states, **kwargs)
     if not isinstance(new, (list, tuple)):

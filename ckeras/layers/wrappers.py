@@ -4,6 +4,7 @@ import numpy as np
 from ckeras import backend as K
 from ckeras.autograd.functions import sequence as _seq
 from ckeras.engine.base_layer import Layer
+from ckeras.engine.call import signature
 
 __all__ = ["Bidirectional", "TimeDistributed"]
 
@@ -251,11 +252,10 @@ class TimeDistributed(Layer):
         B, T = shape[0], shape[1]
         x = K.reshape(inputs, (B * T,) + tuple(shape[2:]))
         kwargs = {}
-        from ckeras.engine.base_layer import _call_params
-        accepts_training, accepts_mask = _call_params(type(self.layer).call)
-        if accepts_training:
+        sig = signature(type(self.layer))
+        if sig.training:
             kwargs["training"] = training
-        if mask is not None and accepts_mask:
+        if mask is not None and sig.mask:
             kwargs["mask"] = np.reshape(np.asarray(getattr(mask, "value", mask)), (B * T,) +
                                         tuple(np.shape(mask)[2:]))
         y = self.layer.call(x, **kwargs)

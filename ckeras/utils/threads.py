@@ -1,4 +1,5 @@
 """Thread settings of the C kernels and of the BLAS they call."""
+from ckeras import kernels
 
 
 def set_blas_threads(n):
@@ -13,14 +14,12 @@ def set_blas_threads(n):
     """
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"`n` must be a positive integer, received {n!r}")
-    from ckeras._ext import _blas
-    _blas.set_num_threads(n)
+    kernels.set_blas_threads(n)
 
 
 def get_blas_threads():
     """Returns the number of threads a BLAS call may use."""
-    from ckeras._ext import _blas
-    return _blas.get_num_threads()
+    return kernels.get_blas_threads()
 
 
 def set_kernel_threads(n):
@@ -45,11 +44,9 @@ def set_kernel_threads(n):
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"`n` must be a positive integer, received {n!r}")
-    from ckeras._ext import _rnn
-    _rnn.set_helper_enabled(n >= 2)
+    kernels.set_helper_enabled(n >= 2)
 
 
 def get_kernel_threads():
     """Returns how many threads one kernel call may use (1 or 2)."""
-    from ckeras._ext import _rnn
-    return 2 if _rnn.helper_enabled() else 1
+    return 2 if kernels.helper_enabled() else 1

@@ -309,7 +309,7 @@ def test_table_covers_every_function():
 @pytest.fixture(params=["c", "numpy"])
 def kernel_mode(request):
     """Runs a test on the C kernels and on the NumPy reference kernels."""
-    from ckeras.backend._dispatch import use_kernels
+    from ckeras.kernels import use_kernels
     try:
         with use_kernels(request.param):
             yield request.param

@@ -1,11 +1,11 @@
 """Convolution and pooling kernels (ckeras._ext._conv) against their NumPy
-references (ckeras.backend._reference), and both against finite differences."""
+references (ckeras.kernels.reference.conv), and both against finite differences."""
 import numpy as np
 import pytest
 
 from ckeras._ext import _conv
 from ckeras.autograd.functions.conv import conv_pads
-from ckeras.backend import _reference as ref
+from ckeras.kernels.reference import conv as ref
 
 DTYPES = [np.float32, np.float64]
 IMPLS = {"c": _conv, "numpy": ref}

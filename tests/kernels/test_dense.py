@@ -1,22 +1,18 @@
 """Fused dense kernels (ckeras._ext._dense) against their NumPy references,
-a finite-difference check of the backward, and the dispatch switch."""
-import os
-import subprocess
-import sys
-import warnings
-
+and a finite-difference check of the backward."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ckeras._ext import _dense
-from ckeras.backend import _dispatch
-from ckeras.backend import _reference as ref
+from ckeras.kernels.codes import Act
+from ckeras.kernels.reference import act as ref_act
+from ckeras.kernels.reference import dense as ref
 
 DTYPES = [np.float32, np.float64]
-CODES = list(range(ref.NCODES))
-NAMES = {v: k for k, v in ref.ACT_CODES.items()}
+CODES = list(Act)
+NAMES = {a: a.name.lower() for a in Act}
 EPS = {np.float32: float(np.finfo(np.float32).eps), np.float64: float(np.finfo(np.float64).eps)}
 # Absolute error of the activation itself (polynomial vs libm), per dtype.
 ACT_ERR = {np.float32: 2e-6, np.float64: 1e-14}
@@ -58,16 +54,16 @@ def _check_bwd(x, w, y, dy, code, got, want):
     dt = x.dtype.type
     M, K = x.shape
     N = w.shape[1]
-    dz = _abs64(ref.act_bwd(code, y, dy))
+    dz = _abs64(ref_act.act_bwd(code, y, dy))
     # dz differs between the two only by rounding (softmax: the row dot).
     dz_err = (4 * (N + 2) * EPS[dt] * (np.abs(dy).astype(np.float64).sum(axis=1, keepdims=True)
-                                       + 1) * np.ones_like(dz)) if code == ref.SOFTMAX else 0
+                                       + 1) * np.ones_like(dz)) if code == Act.SOFTMAX else 0
     dzb = dz + dz_err
     tiny = 10 * np.finfo(dt).tiny
     bounds = {
-        "dx": 4 * (N + 2) * EPS[dt] * (dzb @ _abs64(w).T) + (dz_err @ _abs64(w).T if code == ref.SOFTMAX else 0),
-        "dw": 4 * (M + 2) * EPS[dt] * (_abs64(x).T @ dzb) + (_abs64(x).T @ dz_err if code == ref.SOFTMAX else 0),
-        "db": 4 * (M + 2) * EPS[dt] * dzb.sum(axis=0) + (dz_err.sum(axis=0) if code == ref.SOFTMAX else 0),
+        "dx": 4 * (N + 2) * EPS[dt] * (dzb @ _abs64(w).T) + (dz_err @ _abs64(w).T if code == Act.SOFTMAX else 0),
+        "dw": 4 * (M + 2) * EPS[dt] * (_abs64(x).T @ dzb) + (_abs64(x).T @ dz_err if code == Act.SOFTMAX else 0),
+        "db": 4 * (M + 2) * EPS[dt] * dzb.sum(axis=0) + (dz_err.sum(axis=0) if code == Act.SOFTMAX else 0),
     }
     for name, g, r in zip(("dx", "dw", "db"), got, want):
         if r is None:
@@ -136,7 +132,7 @@ def test_zero_sizes(shape, code, dtype):
         assert not db.any() if shape[0] == 0 else True
         assert not dx.any() if shape[2] == 0 else True
     if shape[1] == 0:  # K == 0: y = act(b)
-        want = ref.act_fwd(code, np.broadcast_to(b, (shape[0], shape[2])).copy())
+        want = ref_act.act_fwd(code, np.broadcast_to(b, (shape[0], shape[2])).copy())
         np.testing.assert_allclose(_dense.dense_fwd(x, w, b, code), want, atol=ACT_ERR[dtype])
 
 
@@ -160,7 +156,7 @@ def test_backward_is_the_gradient_float64(impl, code):
     rng = np.random.default_rng(7 + code)
     M, K, N = 5, 4, 3
     x, w, b, r = _problem(M, K, N, np.float64, seed=11 + code)
-    if code in (ref.RELU, ref.HARD_SIGMOID):
+    if code in (Act.RELU, Act.HARD_SIGMOID):
         # Keep pre-activations away from the kinks so the FD is meaningful.
         z = x @ w + b
         b = b + np.where(np.abs(z).min(axis=0) < 0.05, 0.1, 0.0)
@@ -182,13 +178,13 @@ def test_concurrent_calls_from_threads():
     # interfere (no shared scratch state in the C code).
     from concurrent.futures import ThreadPoolExecutor
     problems = [_problem(16, 40, 24, dt, seed=s) for s in range(8) for dt in DTYPES]
-    serial = [(_dense.dense_fwd(x, w, b, ref.TANH),) + _dense.dense_bwd(
-        x, w, _dense.dense_fwd(x, w, b, ref.TANH), dy, ref.TANH) for x, w, b, dy in problems]
+    serial = [(_dense.dense_fwd(x, w, b, Act.TANH),) + _dense.dense_bwd(
+        x, w, _dense.dense_fwd(x, w, b, Act.TANH), dy, Act.TANH) for x, w, b, dy in problems]
 
     def work(i):
         x, w, b, dy = problems[i % len(problems)]
-        y = _dense.dense_fwd(x, w, b, ref.TANH)
-        return i % len(problems), (y,) + _dense.dense_bwd(x, w, y, dy, ref.TANH)
+        y = _dense.dense_fwd(x, w, b, Act.TANH)
+        return i % len(problems), (y,) + _dense.dense_bwd(x, w, y, dy, Act.TANH)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         for i, got in pool.map(work, range(20 * len(problems))):
@@ -201,16 +197,16 @@ def test_read_only_weights_accepted():
     x, w, b, dy = _problem(3, 4, 5, np.float32)
     for a in (x, w, b, dy):
         a.flags.writeable = False
-    y = _dense.dense_fwd(x, w, b, ref.TANH)
+    y = _dense.dense_fwd(x, w, b, Act.TANH)
     y.flags.writeable = False
-    _dense.dense_bwd(x, w, y, dy, ref.TANH)
+    _dense.dense_bwd(x, w, y, dy, Act.TANH)
 
 
 @pytest.mark.parametrize("impl", list(IMPLS), ids=str)
 def test_bad_arguments(impl):
     m = IMPLS[impl]
     x, w, b, dy = _problem(3, 4, 5, np.float32)
-    y = ref.dense_fwd(x, w, b, ref.TANH)
+    y = ref.dense_fwd(x, w, b, Act.TANH)
     cases_fwd = [
         ((x.astype(np.float16), w, b), "x"),
         ((x, w.astype(np.float64), b), "w"),
@@ -224,9 +220,9 @@ def test_bad_arguments(impl):
     ]
     for args, name in cases_fwd:
         with pytest.raises(ValueError, match=rf"^{name}\b"):
-            m.dense_fwd(*args, ref.TANH)
+            m.dense_fwd(*args, Act.TANH)
     with pytest.raises(TypeError, match=r"^x must be a numpy.ndarray"):
-        m.dense_fwd(x.tolist(), w, b, ref.TANH)
+        m.dense_fwd(x.tolist(), w, b, Act.TANH)
     with pytest.raises(ValueError, match="^code must be an activation code"):
         m.dense_fwd(x, w, b, 9)
     cases_bwd = [
@@ -239,66 +235,4 @@ def test_bad_arguments(impl):
     ]
     for args, name in cases_bwd:
         with pytest.raises(ValueError, match=rf"^{name}\b"):
-            m.dense_bwd(*args, ref.TANH)
-
-
-# ---- dispatch -------------------------------------------------------------
-
-def test_dispatch_switch():
-    k = _dispatch.kernels()
-    assert set(_dispatch.OPS) <= set(vars(k))
-    with _dispatch.use_kernels("numpy") as kn:
-        assert kn.name == "numpy" and _dispatch.kernels() is kn
-        assert kn.dense_fwd is ref.dense_fwd
-        assert set(kn.implementation.values()) == {"numpy"}
-    assert _dispatch.kernels() is k
-    previous = _dispatch.set_kernels("c")
-    try:
-        kc = _dispatch.kernels()
-        assert kc.dense_fwd is _dense.dense_fwd and set(kc.implementation.values()) == {"c"}
-    finally:
-        _dispatch.set_kernels(previous)
-    with pytest.raises(ValueError, match="kernels must be one of"):
-        _dispatch.set_kernels("fortran")
-
-
-def test_dispatch_falls_back_with_a_warning(monkeypatch):
-    monkeypatch.setitem(_dispatch._C_OPS, "dense_fwd", ("ckeras._ext._no_such_module", "f"))
-    with pytest.warns(RuntimeWarning, match="dense_fwd"):
-        k = _dispatch._build("c")
-    assert k.dense_fwd is ref.dense_fwd and k.implementation["dense_fwd"] == "numpy"
-    assert k.dense_bwd is _dense.dense_bwd
-
-
-def test_dispatch_env_var_and_cheap_import():
-    # Stub parent packages so only _dispatch itself is measured.
-    code = ("import importlib.util, sys, types\n"
-            "for name in ('ckeras', 'ckeras.backend'):\n"
-            "    spec = importlib.util.find_spec(name)\n"
-            "    m = types.ModuleType(name)\n"
-            "    m.__path__ = list(spec.submodule_search_locations)\n"
-            "    sys.modules[name] = m\n"
-            "from ckeras.backend import _dispatch\n"
-            "heavy = sorted(m for m in sys.modules if m.startswith('ckeras._ext')\n"
-            "               or m.split('.')[0] in ('scipy', 'h5py', 'yaml'))\n"
-            "k = _dispatch.kernels()\n"
-            "print(k.name, k.dense_fwd.__module__, len(heavy))\n")
-    env = dict(os.environ)
-    env["CKERAS_KERNELS"] = "numpy"
-    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                       timeout=60)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.split() == ["numpy", "ckeras.backend._reference", "0"]
-
-
-def test_dispatch_results_agree():
-    x, w, b, dy = _problem(4, 6, 3, np.float64)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        outs = {}
-        for name in ("c", "numpy"):
-            with _dispatch.use_kernels(name) as k:
-                y = k.dense_fwd(x, w, b, ref.SIGMOID)
-                outs[name] = (y, *k.dense_bwd(x, w, y, dy, ref.SIGMOID))
-    for a, c in zip(outs["c"], outs["numpy"]):
-        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-14)
+            m.dense_bwd(*args, Act.TANH)

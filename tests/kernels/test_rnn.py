@@ -5,8 +5,9 @@ import zlib
 import numpy as np
 import pytest
 
-from ckeras.backend import _reference_rnn as ref
-from ckeras.backend._reference import HARD_SIGMOID, LINEAR, RELU, SIGMOID, TANH
+from ckeras.kernels import testing
+from ckeras.kernels.codes import Act
+from ckeras.kernels.reference import rnn as ref
 
 rnn = pytest.importorskip("ckeras._ext._rnn")
 
@@ -17,7 +18,7 @@ SHAPES = [  # B, T, F, U
     (4, 1, 1, 3),
     (2, 3, 5, 1),
 ]
-ACTS = [(TANH, SIGMOID), (RELU, HARD_SIGMOID), (LINEAR, TANH)]
+ACTS = [(Act.TANH, Act.SIGMOID), (Act.RELU, Act.HARD_SIGMOID), (Act.LINEAR, Act.TANH)]
 
 
 def _mask(rng, B, T, kind):
@@ -119,7 +120,7 @@ def test_reference_gradients_finite_differences(unit, mk, gb):
     args = list(_data(unit, B, T, F, U, np.float64, rng, ra))
     mask = _mask(rng, B, T, mk)
     wH, wh, wc = (rng.standard_normal(s) for s in ((B, T, U), (B, U), (B, U)))
-    act, ract = TANH, SIGMOID
+    act, ract = Act.TANH, Act.SIGMOID
     _, saved = _loss_and_grads(unit, args, mask, gb, act, ract, ra, wH, wh, wc)
     grads = _bwd(ref, unit, tuple(args), mask, gb, act, ract, ra, saved, wH, wh, wc)
     gc = _bwd(rnn, unit, tuple(args), mask, gb, act, ract, ra,
@@ -145,15 +146,15 @@ def test_bad_arguments():
     x, W, R, b, h0, c0 = _data("lstm", 2, 3, 4, 5, np.float32, rng)
     for mod in (rnn, ref):
         with pytest.raises(ValueError):
-            mod.lstm_fwd(x, W[:, :-1].copy(), R, b, h0, c0, None, False, TANH, SIGMOID)
+            mod.lstm_fwd(x, W[:, :-1].copy(), R, b, h0, c0, None, False, Act.TANH, Act.SIGMOID)
         with pytest.raises(ValueError):
-            mod.lstm_fwd(x, W, R, b, h0[:1].copy(), c0, None, False, TANH, SIGMOID)
+            mod.lstm_fwd(x, W, R, b, h0[:1].copy(), c0, None, False, Act.TANH, Act.SIGMOID)
         with pytest.raises(ValueError):
-            mod.lstm_fwd(x, W, R, b, h0, c0, np.ones((2, 4), bool), False, TANH, SIGMOID)
+            mod.lstm_fwd(x, W, R, b, h0, c0, np.ones((2, 4), bool), False, Act.TANH, Act.SIGMOID)
         with pytest.raises(ValueError):
-            mod.lstm_fwd(x, W, R, b, h0, c0, None, False, 4, SIGMOID)  # softmax
+            mod.lstm_fwd(x, W, R, b, h0, c0, None, False, 4, Act.SIGMOID)  # softmax
         with pytest.raises(ValueError):
-            mod.lstm_fwd(x.astype(np.float64), W, R, b, h0, c0, None, False, TANH, SIGMOID)
+            mod.lstm_fwd(x.astype(np.float64), W, R, b, h0, c0, None, False, Act.TANH, Act.SIGMOID)
 
 
 # batches around the 16- and 32-column chunks of the fused step, odd units
@@ -165,9 +166,9 @@ INFER_SHAPES = SHAPES + [(17, 6, 5, 7), (33, 3, 0, 4), (16, 4, 3, 9), (32, 5, 3,
 def float_steps(request):
     """Float transposed LSTM inference with the fused AVX-512 step (where
     the CPU has it) or with sgemm and the separate gate pass."""
-    prev = rnn.set_fused_steps(request.param == "fused")
+    prev = testing.set_fused_steps(request.param == "fused")
     yield request.param
-    rnn.set_fused_steps(prev)
+    testing.set_fused_steps(prev)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -215,16 +216,16 @@ def test_lstm_infer_fully_masked_step_and_empty_sequence():
     x, W, R, b, h0, c0 = _data("lstm", 18, 4, 3, 5, np.float32, rng)
     mask = np.ones((18, 4), bool)
     mask[:, 1] = False
-    Hr, Cr, _ = ref.lstm_fwd(x, W, R, b, h0, c0, mask, False, TANH, SIGMOID)
+    Hr, Cr, _ = ref.lstm_fwd(x, W, R, b, h0, c0, mask, False, Act.TANH, Act.SIGMOID)
     for transposed in (True, False):
-        Hc, hc, cc = rnn.lstm_infer(x, W, R, b, h0, c0, mask, False, TANH, SIGMOID, True,
+        Hc, hc, cc = rnn.lstm_infer(x, W, R, b, h0, c0, mask, False, Act.TANH, Act.SIGMOID, True,
                                     transposed)
         np.testing.assert_array_equal(Hc[:, 1], Hc[:, 0])
         np.testing.assert_allclose(Hc, Hr, rtol=2e-5, atol=2e-5)
     x0 = np.zeros((18, 0, 3), np.float32)
     for mod in (rnn, ref):
         with pytest.raises(ValueError, match="at least one timestep"):
-            mod.lstm_infer(x0, W, R, b, h0, c0, None, False, TANH, SIGMOID, True, True)
+            mod.lstm_infer(x0, W, R, b, h0, c0, None, False, Act.TANH, Act.SIGMOID, True, True)
 
 
 def test_lstm_infer_bad_arguments():
@@ -232,16 +233,16 @@ def test_lstm_infer_bad_arguments():
     x, W, R, b, h0, c0 = _data("lstm", 2, 3, 4, 5, np.float32, rng)
     for mod in (rnn, ref):
         with pytest.raises(ValueError, match="bias"):
-            mod.lstm_infer(x, W, R, b[:-1].copy(), h0, c0, None, False, TANH, SIGMOID, True,
+            mod.lstm_infer(x, W, R, b[:-1].copy(), h0, c0, None, False, Act.TANH, Act.SIGMOID, True,
                            True)
         with pytest.raises(ValueError, match="c0"):
-            mod.lstm_infer(x, W, R, b, h0, c0[:1].copy(), None, False, TANH, SIGMOID, True,
+            mod.lstm_infer(x, W, R, b, h0, c0[:1].copy(), None, False, Act.TANH, Act.SIGMOID, True,
                            False)
         with pytest.raises(ValueError):
-            mod.lstm_infer(x, W, R, b, h0, c0, np.ones((2, 4), bool), False, TANH, SIGMOID,
+            mod.lstm_infer(x, W, R, b, h0, c0, np.ones((2, 4), bool), False, Act.TANH, Act.SIGMOID,
                            False, True)
         with pytest.raises(ValueError):
-            mod.lstm_infer(x, W, R, b, h0, c0, None, False, TANH, 4, False, False)  # softmax
+            mod.lstm_infer(x, W, R, b, h0, c0, None, False, Act.TANH, 4, False, False)  # softmax
 
 
 def test_lstm_infer_threads_and_reused_workspace():
@@ -253,10 +254,10 @@ def test_lstm_infer_threads_and_reused_workspace():
     for B, T, F, U in ((40, 6, 3, 5), (17, 4, 2, 9), (64, 3, 4, 4)):
         args = _data("lstm", B, T, F, U, np.float32, rng)
         x, W, R, b, h0, c0 = args
-        want = ref.lstm_fwd(x, W, R, b, h0, c0, None, False, TANH, SIGMOID)[0]
+        want = ref.lstm_fwd(x, W, R, b, h0, c0, None, False, Act.TANH, Act.SIGMOID)[0]
         cases.append((args, want))
     for args, want in cases + cases[::-1]:
-        got = rnn.lstm_infer(*args, None, False, TANH, SIGMOID, True, True)[0]
+        got = rnn.lstm_infer(*args, None, False, Act.TANH, Act.SIGMOID, True, True)[0]
         np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5)
     _infer_in_two_threads(cases, 20, transposed=True)
 
@@ -271,7 +272,7 @@ def _infer_in_two_threads(cases, rounds, transposed):
         try:
             for _ in range(rounds):
                 for args, want in order:
-                    got = rnn.lstm_infer(*args, None, False, TANH, SIGMOID, True,
+                    got = rnn.lstm_infer(*args, None, False, Act.TANH, Act.SIGMOID, True,
                                          transposed)[0]
                     np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5)
         except AssertionError as e:  # pragma: no cover - reported below
@@ -314,10 +315,10 @@ def helper_mode(request):
     import time
     time.sleep(0.03)   # past the helper's back-off after overlapping calls
     prev_on = rnn.set_helper_enabled(request.param != "off")
-    prev_strict = rnn.set_split_strict(request.param == "strict")
+    prev_strict = testing.set_split_strict(request.param == "strict")
     yield request.param
     rnn.set_helper_enabled(prev_on)
-    rnn.set_split_strict(prev_strict)
+    testing.set_split_strict(prev_strict)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -336,7 +337,7 @@ def test_lstm_infer_batch1_split_matches_reference(shape, mk, bias, seq, dtype, 
     b = b if bias else None
     mask = _mask(rng, 1, T, mk)
     tol = 2e-5 if dtype == np.float32 else 1e-11
-    jobs = rnn.helper_jobs_taken()
+    jobs = testing.helper_jobs_taken()
     calls = 0
     for act, ract in ACTS:
         for gb in (False, True):
@@ -351,7 +352,7 @@ def test_lstm_infer_batch1_split_matches_reference(shape, mk, bias, seq, dtype, 
                 assert Hc is None
             np.testing.assert_allclose(hc, Hr[:, -1], rtol=tol, atol=tol * scale)
             np.testing.assert_allclose(cc, Cr[:, -1], rtol=tol, atol=tol * scale)
-    taken = rnn.helper_jobs_taken() - jobs
+    taken = testing.helper_jobs_taken() - jobs
     if helper_mode == "off" or not _splits(T, F, U):
         assert taken == 0
     elif helper_mode == "strict":
@@ -368,13 +369,13 @@ def test_lstm_infer_batch1_split_same_bits_whoever_computes(shape, dtype):
     T, F, U = shape
     x, W, R, b, h0, c0 = _data1(T, F, U, dtype, rng)
     mask = _mask(rng, 1, T, "random")
-    prev = rnn.set_split_strict(True)
+    prev = testing.set_split_strict(True)
     try:
-        want = rnn.lstm_infer(x, W, R, b, h0, c0, mask, True, TANH, SIGMOID, True, False)
+        want = rnn.lstm_infer(x, W, R, b, h0, c0, mask, True, Act.TANH, Act.SIGMOID, True, False)
     finally:
-        rnn.set_split_strict(prev)
+        testing.set_split_strict(prev)
     for _ in range(40):
-        got = rnn.lstm_infer(x, W, R, b, h0, c0, mask, True, TANH, SIGMOID, True, False)
+        got = rnn.lstm_infer(x, W, R, b, h0, c0, mask, True, Act.TANH, Act.SIGMOID, True, False)
         for g, w in zip(got, want):
             np.testing.assert_array_equal(g, w)
 
@@ -387,7 +388,7 @@ def test_lstm_infer_batch1_threads_at_once():
     for shape in ((30, 16, 128), (8, 40, 130), (12, 0, 80)):
         args = _data1(*shape, np.float32, rng)
         x, W, R, b, h0, c0 = args
-        want = ref.lstm_fwd(x, W, R, b, h0, c0, None, False, TANH, SIGMOID)[0]
+        want = ref.lstm_fwd(x, W, R, b, h0, c0, None, False, Act.TANH, Act.SIGMOID)[0]
         cases.append((args, want))
     _infer_in_two_threads(cases, 25, transposed=False)
 
@@ -400,20 +401,20 @@ def test_lstm_infer_batch1_helper_after_fork():
     import os
     rng = np.random.default_rng(13)
     x, W, R, b, h0, c0 = _data1(10, 8, 96, np.float32, rng)
-    want = ref.lstm_fwd(x, W, R, b, h0, c0, None, False, TANH, SIGMOID)[0]
-    rnn.lstm_infer(x, W, R, b, h0, c0, None, False, TANH, SIGMOID, True, False)
+    want = ref.lstm_fwd(x, W, R, b, h0, c0, None, False, Act.TANH, Act.SIGMOID)[0]
+    rnn.lstm_infer(x, W, R, b, h0, c0, None, False, Act.TANH, Act.SIGMOID, True, False)
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child reports through its exit code
         code = 1
         try:
             import signal
             signal.alarm(20)
-            rnn.set_split_strict(True)
-            jobs = rnn.helper_jobs_taken()
-            got = rnn.lstm_infer(x, W, R, b, h0, c0, None, False, TANH, SIGMOID, True,
+            testing.set_split_strict(True)
+            jobs = testing.helper_jobs_taken()
+            got = rnn.lstm_infer(x, W, R, b, h0, c0, None, False, Act.TANH, Act.SIGMOID, True,
                                  False)[0]
             ok = np.allclose(got, want, rtol=2e-5, atol=2e-5)
-            code = 0 if ok and rnn.helper_jobs_taken() == jobs + 1 else 1
+            code = 0 if ok and testing.helper_jobs_taken() == jobs + 1 else 1
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
@@ -429,22 +430,22 @@ def test_set_kernel_threads():
     rng = np.random.default_rng(14)
     args = _data1(10, 8, 96, np.float32, rng)
     prev = get_kernel_threads()
-    prev_strict = rnn.set_split_strict(True)
+    prev_strict = testing.set_split_strict(True)
     time.sleep(0.03)
     try:
         set_kernel_threads(1)
         assert get_kernel_threads() == 1
-        jobs = rnn.helper_jobs_taken()
-        rnn.lstm_infer(*args, None, False, TANH, SIGMOID, False, False)
-        assert rnn.helper_jobs_taken() == jobs
+        jobs = testing.helper_jobs_taken()
+        rnn.lstm_infer(*args, None, False, Act.TANH, Act.SIGMOID, False, False)
+        assert testing.helper_jobs_taken() == jobs
         set_kernel_threads(4)
         assert get_kernel_threads() == 2
-        rnn.lstm_infer(*args, None, False, TANH, SIGMOID, False, False)
-        assert rnn.helper_jobs_taken() == jobs + 1
+        rnn.lstm_infer(*args, None, False, Act.TANH, Act.SIGMOID, False, False)
+        assert testing.helper_jobs_taken() == jobs + 1
         for bad in (0, -1, 1.5, "2", True, None):
             with pytest.raises(ValueError, match="`n` must be a positive integer"):
                 set_kernel_threads(bad)
         assert get_kernel_threads() == 2
     finally:
-        rnn.set_split_strict(prev_strict)
+        testing.set_split_strict(prev_strict)
         set_kernel_threads(prev)

@@ -1,21 +1,24 @@
 """LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax, ReLU."""
+import pathlib
+
 import numpy as np
 import pytest
 
 from ckeras import layers as L
 from ckeras.autograd import Tensor, enable_grad, grad
 from ckeras.engine import Input
+from ckeras.testing import Golden, golden_layer_test, layer_test
 
-from layer_test import CASES, cases_of, golden, layer_test
+GOLDEN = Golden(pathlib.Path(__file__).resolve().parents[1] / "fixtures", "core")
 
 CLASSES = {cls.__name__: cls for cls in (L.LeakyReLU, L.PReLU, L.ELU, L.ThresholdedReLU,
                                          L.Softmax, L.ReLU)}
 X = np.array([[-7.0, -2.5, -1.0, -0.2, 0.0, 0.3, 0.5, 1.0, 2.5, 6.0, 7.5]], "float32")
 
 
-@pytest.mark.parametrize("name", cases_of(*CLASSES))
+@pytest.mark.parametrize("name", GOLDEN.names(layer=tuple(CLASSES)))
 def test_advanced_activation_golden(name):
-    golden(name, CLASSES[CASES[name]["layer"]])
+    golden_layer_test(GOLDEN.load(name), CLASSES[GOLDEN[name]["layer"]])
 
 
 # ---------------------------------------------------------------- LeakyReLU

@@ -1,17 +1,19 @@
 """Conv1D, Conv2D, Conv2DTranspose, SeparableConv1D/2D, DepthwiseConv2D,
 ZeroPadding, Cropping, UpSampling and SpatialDropout against tf-keras goldens,
 plus argument errors and training."""
+import pathlib
+
 import numpy as np
 import pytest
 
 from ckeras import backend as K
 from ckeras import layers as L
 from ckeras.autograd import Tensor, enable_grad, grad
-from ckeras.backend._dispatch import use_kernels
+from ckeras.kernels import use_kernels
 from ckeras.engine.sequential import Sequential
+from ckeras.testing import Golden, golden_layer_test, layer_test
 
-from conv_golden import conv_cases, conv_golden, load_conv_case
-from layer_test import layer_test
+GOLDEN = Golden(pathlib.Path(__file__).resolve().parents[1] / "fixtures", "conv")
 
 CONV = ("Conv1D", "Conv2D", "Conv2DTranspose", "SeparableConv1D", "SeparableConv2D",
         "DepthwiseConv2D")
@@ -19,14 +21,14 @@ RESHAPING = ("ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D", "UpSa
              "UpSampling2D", "SpatialDropout1D", "SpatialDropout2D")
 
 
-@pytest.mark.parametrize("name", conv_cases(*CONV))
+@pytest.mark.parametrize("name", GOLDEN.names(layer=CONV))
 def test_conv_golden(name):
-    conv_golden(name)
+    golden_layer_test(GOLDEN.load(name))
 
 
-@pytest.mark.parametrize("name", conv_cases(*CONV))
+@pytest.mark.parametrize("name", GOLDEN.names(layer=CONV))
 def test_conv_golden_numpy_kernels(name):
-    case, a = load_conv_case(name)
+    case, *_, a = GOLDEN.load(name)
     layer = getattr(L, case["layer"])(**case["kwargs"])
     layer(a["x0"])
     layer.set_weights([a[f"w{i}"] for i in range(case["weights"])])
@@ -35,9 +37,9 @@ def test_conv_golden_numpy_kernels(name):
     np.testing.assert_allclose(y, a["y"], atol=1e-5, rtol=1e-5)
 
 
-@pytest.mark.parametrize("name", conv_cases(*RESHAPING))
+@pytest.mark.parametrize("name", GOLDEN.names(layer=RESHAPING))
 def test_reshaping_golden(name):
-    conv_golden(name)
+    golden_layer_test(GOLDEN.load(name))
 
 
 def test_alias_and_spec_shapes():

@@ -1,7 +1,7 @@
 """Core layers: Dense, Activation, Dropout, Flatten, Reshape, Permute,
 RepeatVector, Lambda, ActivityRegularization, Masking."""
 import json
-import os
+import pathlib
 
 import numpy as np
 import pytest
@@ -13,9 +13,9 @@ from ckeras.autograd import Tensor, enable_grad, grad
 from ckeras.engine import Input
 from ckeras.engine.functional import Functional
 from ckeras.engine.sequential import Sequential
+from ckeras.testing import Golden, golden_layer_test, json_roundtrip, layer_test
 
-from layer_test import CASES, cases_of, golden, json_roundtrip, layer_test, load_case
-from layer_test import FIXTURES
+GOLDEN = Golden(pathlib.Path(__file__).resolve().parents[1] / "fixtures", "core")
 
 LAMBDA_FUNCTIONS = {"keras.activations.relu": activations.relu,
                     "keras.activations.softmax": activations.softmax,
@@ -23,9 +23,9 @@ LAMBDA_FUNCTIONS = {"keras.activations.relu": activations.relu,
                     "keras.activations.gelu": activations.gelu}
 
 # ------------------------------------------------------------------ Dense
-@pytest.mark.parametrize("name", cases_of("Dense"))
+@pytest.mark.parametrize("name", GOLDEN.names(layer="Dense"))
 def test_dense_golden(name):
-    golden(name, L.Dense)
+    golden_layer_test(GOLDEN.load(name), L.Dense)
 
 
 @pytest.mark.parametrize("kwargs,shape", [
@@ -127,9 +127,9 @@ def test_dense_kernel_gradient_matches_finite_differences():
 
 
 # ------------------------------------------------------------- Activation
-@pytest.mark.parametrize("name", cases_of("Activation"))
+@pytest.mark.parametrize("name", GOLDEN.names(layer="Activation"))
 def test_activation_golden(name):
-    golden(name, L.Activation)
+    golden_layer_test(GOLDEN.load(name), L.Activation)
 
 
 @pytest.mark.parametrize("activation", ["relu", "softmax", "tanh", "selu", "linear",
@@ -145,7 +145,7 @@ def test_activation_unknown_name():
 
 # ---------------------------------------------------------------- Dropout
 def test_dropout_golden_inference():
-    golden("dropout_inference", L.Dropout)
+    golden_layer_test(GOLDEN.load("dropout_inference"), L.Dropout)
 
 
 @pytest.mark.parametrize("kwargs,shape", [
@@ -214,9 +214,9 @@ def test_dropout_in_model_is_identity_at_predict():
 
 
 # ---------------------------------------------------------------- Flatten
-@pytest.mark.parametrize("name", cases_of("Flatten"))
+@pytest.mark.parametrize("name", GOLDEN.names(layer="Flatten"))
 def test_flatten_golden(name):
-    golden(name, L.Flatten)
+    golden_layer_test(GOLDEN.load(name), L.Flatten)
 
 
 @pytest.mark.parametrize("kwargs,shape,out", [
@@ -248,9 +248,9 @@ def test_flatten_bad_data_format():
 
 
 # ---------------------------------------------------------------- Reshape
-@pytest.mark.parametrize("name", cases_of("Reshape"))
+@pytest.mark.parametrize("name", GOLDEN.names(layer="Reshape"))
 def test_reshape_golden(name):
-    golden(name, L.Reshape)
+    golden_layer_test(GOLDEN.load(name), L.Reshape)
 
 
 @pytest.mark.parametrize("target,shape,out", [
@@ -275,9 +275,9 @@ def test_reshape_errors():
 
 
 # ---------------------------------------------------------------- Permute
-@pytest.mark.parametrize("name", cases_of("Permute"))
+@pytest.mark.parametrize("name", GOLDEN.names(layer="Permute"))
 def test_permute_golden(name):
-    golden(name, L.Permute)
+    golden_layer_test(GOLDEN.load(name), L.Permute)
 
 
 @pytest.mark.parametrize("dims,shape,out", [
@@ -302,7 +302,7 @@ def test_permute_wrong_rank_names_layer():
 
 # ----------------------------------------------------------- RepeatVector
 def test_repeatvector_golden():
-    golden("repeatvector_3", L.RepeatVector)
+    golden_layer_test(GOLDEN.load("repeatvector_3"), L.RepeatVector)
 
 
 @pytest.mark.parametrize("n,shape", [(1, (2, 3)), (4, (3, 5)), (2, (None, 2))])
@@ -319,10 +319,11 @@ def test_repeatvector_errors():
 
 
 # ----------------------------------------------------------------- Lambda
-@pytest.mark.parametrize("name", cases_of("Lambda"))
+@pytest.mark.parametrize("name", GOLDEN.names(layer="Lambda"))
 def test_lambda_golden(name):
-    fn = LAMBDA_FUNCTIONS[CASES[name]["kwargs"]["function"]]
-    golden(name, L.Lambda, custom_objects={fn.__name__: fn}, function=fn)
+    fn = LAMBDA_FUNCTIONS[GOLDEN[name]["kwargs"]["function"]]
+    golden_layer_test(GOLDEN.load(name), L.Lambda, custom_objects={fn.__name__: fn},
+                      overrides={"function": fn})
 
 
 def square_plus(x, offset=0.0):
@@ -474,9 +475,8 @@ def test_core_configs_json_and_keys():
 
 
 def test_sequential_dense_mlp_golden():
-    case, xs, ws, ys = load_case("model_sequential_mlp")
-    with open(os.path.join(FIXTURES, case["model_config_file"])) as f:
-        model_config = json.load(f)
+    case, xs, ws, ys, _ = GOLDEN.load("model_sequential_mlp")
+    model_config = GOLDEN.read_json(case["model_config_file"])
     model = L.deserialize({"class_name": "Sequential", "config": model_config})
     assert type(model) is Sequential
     model.set_weights(ws)
@@ -485,9 +485,8 @@ def test_sequential_dense_mlp_golden():
 
 
 def test_functional_2in_2out_golden():
-    case, xs, ws, ys = load_case("model_functional_2in_2out")
-    with open(os.path.join(FIXTURES, case["model_config_file"])) as f:
-        model_config = json.load(f)
+    case, xs, ws, ys, _ = GOLDEN.load("model_functional_2in_2out")
+    model_config = GOLDEN.read_json(case["model_config_file"])
     model = L.deserialize({"class_name": "Model", "config": model_config})
     assert type(model) is Functional
     assert [l.name for l in model.layers] == case["layer_names"]

@@ -1,4 +1,6 @@
 """Merge layers and their functional forms."""
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -6,8 +8,9 @@ from ckeras import layers as L
 from ckeras.autograd import Tensor, enable_grad, grad
 from ckeras.engine import Input
 from ckeras.engine.functional import Functional
+from ckeras.testing import Golden, golden_layer_test, layer_test
 
-from layer_test import CASES, cases_of, golden, layer_test
+GOLDEN = Golden(pathlib.Path(__file__).resolve().parents[1] / "fixtures", "core")
 
 ELEMENTWISE = {"Add": (L.Add, lambda xs: sum(xs)),
                "Subtract": (L.Subtract, lambda xs: xs[0] - xs[1]),
@@ -19,9 +22,9 @@ CLASSES = {cls.__name__: cls for cls in (L.Add, L.Subtract, L.Multiply, L.Averag
                                          L.Maximum, L.Minimum, L.Concatenate, L.Dot)}
 
 
-@pytest.mark.parametrize("name", cases_of(*CLASSES))
+@pytest.mark.parametrize("name", GOLDEN.names(layer=tuple(CLASSES)))
 def test_merge_golden(name):
-    golden(name, CLASSES[CASES[name]["layer"]])
+    golden_layer_test(GOLDEN.load(name), CLASSES[GOLDEN[name]["layer"]])
 
 
 @pytest.mark.parametrize("name,n", [(name, n) for name in sorted(ELEMENTWISE)

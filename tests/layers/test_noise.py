@@ -1,5 +1,7 @@
 """GaussianNoise, GaussianDropout, AlphaDropout: identity at inference, the
 Keras noise formulas in training."""
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -7,16 +9,17 @@ from ckeras import backend as K
 from ckeras import layers as L
 from ckeras.autograd import Tensor, enable_grad, grad
 from ckeras.engine.sequential import Sequential
+from ckeras.testing import Golden, golden_layer_test, layer_test
 
-from layer_test import CASES, cases_of, golden, layer_test
+GOLDEN = Golden(pathlib.Path(__file__).resolve().parents[1] / "fixtures", "core")
 
 CLASSES = {cls.__name__: cls for cls in (L.GaussianNoise, L.GaussianDropout, L.AlphaDropout)}
 ALPHA_P = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
 
 
-@pytest.mark.parametrize("name", cases_of(*CLASSES))
+@pytest.mark.parametrize("name", GOLDEN.names(layer=tuple(CLASSES)))
 def test_noise_golden_inference(name):
-    golden(name, CLASSES[CASES[name]["layer"]])
+    golden_layer_test(GOLDEN.load(name), CLASSES[GOLDEN[name]["layer"]])
 
 
 @pytest.mark.parametrize("cls,kwargs,shape", [

@@ -1,18 +1,21 @@
 """BatchNormalization and LayerNormalization against tf-keras goldens (inference
 and two training steps), frozen BatchNormalization."""
+import pathlib
+
 import numpy as np
 import pytest
 
 from ckeras import layers as L
 from ckeras import optimizers
 from ckeras.engine.sequential import Sequential
+from ckeras.testing import Golden, golden_layer_test
 
-from conv_golden import conv_cases, conv_golden, load_conv_case
+GOLDEN = Golden(pathlib.Path(__file__).resolve().parents[1] / "fixtures", "conv")
 
 
-@pytest.mark.parametrize("name", conv_cases("BatchNormalization", "LayerNormalization"))
+@pytest.mark.parametrize("name", GOLDEN.names(layer=("BatchNormalization", "LayerNormalization")))
 def test_normalization_golden(name):
-    conv_golden(name)
+    golden_layer_test(GOLDEN.load(name))
 
 
 def _bn_model(name):
@@ -24,7 +27,7 @@ def _bn_model(name):
 
 @pytest.mark.parametrize("name", ["bn_train_dense", "bn_train_conv"])
 def test_batchnorm_two_training_steps(name):
-    case, a = load_conv_case(name)
+    case, *_, a = GOLDEN.load(name)
     model = _bn_model(name)
     model.set_weights([a[f"w{i}"] for i in range(case["weights"])])
     model.compile(optimizer=optimizers.SGD(learning_rate=0.1), loss="mse")

@@ -1,21 +1,24 @@
 """Pooling layers against tf-keras goldens; masks in GlobalAveragePooling1D."""
+import pathlib
+
 import numpy as np
 import pytest
 
 from ckeras import layers as L
 from ckeras.engine import Input
 from ckeras.engine.functional import Functional
+from ckeras.testing import Golden, golden_layer_test
 
-from conv_golden import conv_cases, conv_golden
+GOLDEN = Golden(pathlib.Path(__file__).resolve().parents[1] / "fixtures", "conv")
 
 POOL = ("MaxPooling1D", "AveragePooling1D", "MaxPooling2D", "AveragePooling2D",
         "GlobalMaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D",
         "GlobalAveragePooling2D")
 
 
-@pytest.mark.parametrize("name", conv_cases(*POOL))
+@pytest.mark.parametrize("name", GOLDEN.names(layer=POOL))
 def test_pooling_golden(name):
-    conv_golden(name)
+    golden_layer_test(GOLDEN.load(name))
 
 
 def test_spec_lengths():

@@ -4,19 +4,22 @@ tools/make_fixtures_recurrent.py; TimeDistributed(RNN) and return_state under
 masking run in test_recurrent.test_golden_wrappers), the `weights=` argument,
 time-major halves, and gradients through the merge."""
 
+import pathlib
+
 import numpy as np
 import pytest
 
 from ckeras import backend as K
 from ckeras import layers as Lmod
-from ckeras.autograd import Tensor, grad
-from ckeras.backend._dispatch import use_kernels
+from ckeras.autograd import Tensor, enable_grad, grad
+from ckeras.kernels import use_kernels
 from ckeras.engine import Input
 from ckeras.engine.functional import Functional
 from ckeras.engine.sequential import Sequential
 from ckeras.layers import GRU, LSTM, Bidirectional
+from ckeras.testing import Golden, assert_close
 
-from recurrent_golden import CASES, close, load, names
+GOLDEN = Golden(pathlib.Path(__file__).resolve().parents[1] / "fixtures", "recurrent")
 
 
 def _bidi(case, **extra):
@@ -33,37 +36,38 @@ def kernel_mode(request):
 
 
 def test_fixtures_present():
-    assert len(names("bidi_stateful")) == 2 and len(names("bidi_initial_state")) == 4
+    assert len(GOLDEN.names(kind="bidi_stateful")) == 2
+    assert len(GOLDEN.names(kind="bidi_initial_state")) == 4
     assert {"td_lstm", "td_gru_seq", "bidi_lstm_state_seq_masked",
-            "bidi_gru_state_ave_masked"} <= set(CASES)
+            "bidi_gru_state_ave_masked"} <= set(GOLDEN.cases)
 
 
 # ---------------------------------------------------------------- stateful
-@pytest.mark.parametrize("name", names("bidi_stateful"))
+@pytest.mark.parametrize("name", GOLDEN.names(kind="bidi_stateful"))
 def test_golden_bidirectional_stateful(name, kernel_mode):
-    case, (x0, x1), ws, (y0, y1, y2), a = load(name)
+    case, (x0, x1), ws, (y0, y1, y2), a = GOLDEN.load(name)
     K.clear_session()
     B = x0.shape[0]
     layer = _bidi(case, batch_input_shape=(B,) + x0.shape[1:])
     model = Sequential([layer])
     layer.set_weights(ws)
-    close(model.predict(x0, batch_size=B, verbose=0), y0)
+    assert_close(model.predict(x0, batch_size=B, verbose=0), y0)
     after_x0 = [s.copy() for half in (layer.forward_layer, layer.backward_layer)
                 for s in half.states]
-    close(model.predict(x1, batch_size=B, verbose=0), y1)    # states carried over
+    assert_close(model.predict(x1, batch_size=B, verbose=0), y1)    # states carried over
     states = [s for half in (layer.forward_layer, layer.backward_layer) for s in half.states]
     want = [a[f"st{i}"] for i in range(len(states))]
     assert len(want) == len(states) and f"st{len(states)}" not in a
     for s, w in zip(states, want):
-        close(s, w)
+        assert_close(s, w)
     model.reset_states()
     assert all(not np.any(s) for half in (layer.forward_layer, layer.backward_layer)
                for s in half.states)
-    close(model.predict(x1, batch_size=B, verbose=0), y2)
+    assert_close(model.predict(x1, batch_size=B, verbose=0), y2)
     assert not np.allclose(y1, y2, atol=1e-3)     # the fixture really carries states
     # reset_states(values): forward's states then backward's
     layer.reset_states(after_x0)
-    close(model.predict(x1, batch_size=B, verbose=0), y1)
+    assert_close(model.predict(x1, batch_size=B, verbose=0), y1)
     with pytest.raises(ValueError, match="forward_"):
         layer(x0[:1])
 
@@ -76,9 +80,9 @@ def test_reset_states_needs_stateful():
 
 
 # ----------------------------------------------------------- initial_state
-@pytest.mark.parametrize("name", names("bidi_initial_state"))
+@pytest.mark.parametrize("name", GOLDEN.names(kind="bidi_initial_state"))
 def test_golden_bidirectional_initial_state(name, kernel_mode):
-    case, xs, ws, (y,), _ = load(name)
+    case, xs, ws, (y,), _ = GOLDEN.load(name)
     x, states = xs[0], xs[1:]
     K.clear_session()
     layer = _bidi(case)
@@ -86,10 +90,10 @@ def test_golden_bidirectional_initial_state(name, kernel_mode):
     st = [Input((s.shape[1],)) for s in states]
     model = Functional([inp] + st, layer(inp, initial_state=st))
     layer.set_weights(ws)
-    close(model.predict([x] + states, verbose=0), y)
+    assert_close(model.predict([x] + states, verbose=0), y)
     # eager, keyword and list-input forms
-    close(layer(x, initial_state=states), y)
-    close(layer([x] + states), y)
+    assert_close(layer(x, initial_state=states), y)
+    assert_close(layer([x] + states), y)
     # the halves really start from their own states: swapping them changes the output
     n = len(states) // 2
     swapped = states[n:] + states[:n]
@@ -103,11 +107,11 @@ def test_weights_argument_sets_forward_then_backward():
     Keras contract: the forward half's weights, then the backward half's,
     each in get_weights order, which is also the order of get_weights and
     of the golden fixture's w0..w5."""
-    case, (x,), ws, (y,), _ = load("bidi_lstm_concat_seq")
+    case, (x,), ws, (y,), _ = GOLDEN.load("bidi_lstm_concat_seq")
     K.clear_session()
     layer = _bidi(case, weights=ws)
     out = layer(x)
-    close(out, y)
+    assert_close(out, y)
     for got, want in zip(layer.forward_layer.get_weights() + layer.backward_layer.get_weights(),
                          ws):
         np.testing.assert_array_equal(got, want)
@@ -115,7 +119,7 @@ def test_weights_argument_sets_forward_then_backward():
     K.clear_session()
     layer = _bidi(case, weights=ws)
     inp = Input(x.shape[1:])
-    close(Functional(inp, layer(inp)).predict(x, verbose=0), y)
+    assert_close(Functional(inp, layer(inp)).predict(x, verbose=0), y)
 
 
 def test_weights_argument_with_a_custom_backward_layer():
@@ -180,25 +184,27 @@ def test_gradients_through_the_merge(mode, seq, kernel_mode):
                           dtype="float64")
     layer(x)
     xt = Tensor(x, requires_grad=True)
-    out = layer(xt, mask=mask)
+    with enable_grad():   # layer calls record only in a recording context
+        out = layer(xt, mask=mask)
     outs = out if isinstance(out, list) else [out]
     G = [np.cos(np.arange(o.size, dtype=np.float64)).reshape(o.shape) for o in outs]
     wrt = [xt] + layer.trainable_weights
     g_layer = grad(outs, wrt, grad_outputs=G)
 
     xt2 = Tensor(x, requires_grad=True)
-    f = layer.forward_layer(xt2, mask=mask)
-    b = layer.backward_layer(xt2, mask=mask)
-    if seq:
-        b = K.reverse(b, 1)
-    if mode == "concat":
-        ref = [K.concatenate([f, b], -1)]
-    elif mode == "mul":
-        ref = [f * b]
-    elif mode == "ave":
-        ref = [(f + b) * 0.5]
-    else:
-        ref = [f, b]
+    with enable_grad():
+        f = layer.forward_layer(xt2, mask=mask)
+        b = layer.backward_layer(xt2, mask=mask)
+        if seq:
+            b = K.reverse(b, 1)
+        if mode == "concat":
+            ref = [K.concatenate([f, b], -1)]
+        elif mode == "mul":
+            ref = [f * b]
+        elif mode == "ave":
+            ref = [(f + b) * 0.5]
+        else:
+            ref = [f, b]
     for o, r in zip(outs, ref):
         np.testing.assert_allclose(np.asarray(o.value), np.asarray(r.value), rtol=1e-12)
     g_ref = grad(ref, [xt2] + layer.trainable_weights, grad_outputs=G)

@@ -467,3 +467,89 @@ def test_k_set_value_on_optimizer_lr():
     assert K.get_value(model.optimizer.lr) == pytest.approx(0.05)
     model.optimizer.learning_rate = 0.2
     assert float(model.optimizer.lr) == pytest.approx(0.2)
+
+
+class _HookRecorder(callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.events = []
+
+    def __getattribute__(self, name):
+        if name.startswith("on_"):
+            events = object.__getattribute__(self, "events")
+
+            def record(*args, **kwargs):
+                logs = args[-1] if args and isinstance(args[-1], dict) else kwargs.get("logs")
+                index = [a for a in args if isinstance(a, int)]
+                events.append((name, index[0] if index else None, sorted(logs or ())))
+            return record
+        return object.__getattribute__(self, name)
+
+
+def _epoch_events(epoch, keys):
+    val = keys + ["val_" + k for k in keys]
+    return ([("on_epoch_begin", epoch, [])]
+            + [e for b in (0, 1) for e in (("on_train_batch_begin", b, []),
+                                           ("on_train_batch_end", b, keys))]
+            + [("on_test_begin", None, [])]
+            + [e for b in (0, 1) for e in (("on_test_batch_begin", b, []),
+                                           ("on_test_batch_end", b, keys))]
+            + [("on_test_end", None, keys), ("on_epoch_end", epoch, val)])
+
+
+def test_fit_with_validation_calls_the_test_hooks_in_tf_keras_order():
+    model = Sequential([Dense(1, input_shape=(1,))])
+    model.compile("sgd", "mse", metrics=["mae"])
+    rec = _HookRecorder()
+    model.fit(np.ones((4, 1)), np.ones((4, 1)), batch_size=2, epochs=2, verbose=0,
+              validation_data=(np.ones((3, 1)), np.ones((3, 1))), callbacks=[rec])
+    keys = ["loss", "mae"]
+    # the sequence tf-keras 2.21 records for the same fit
+    expected = ([("on_train_begin", None, [])] + _epoch_events(0, keys)
+                + _epoch_events(1, keys)
+                + [("on_train_end", None, keys + ["val_loss", "val_mae"])])
+    assert rec.events == expected
+
+
+def _bn_model(units, loss):
+    from ckeras.layers import BatchNormalization
+    model = Sequential([BatchNormalization(input_shape=(3,)), Dense(units)])
+    model.compile("sgd", loss)
+    return model
+
+
+@pytest.mark.parametrize("loss,units,y_shape,match", [
+    ("mse", 2, (4, 3), r"A target array with shape \(4, 3\) was passed for an output of "
+                       r"shape \(None, 2\) while using as loss `mean_squared_error`"),
+    ("categorical_crossentropy", 2, (4, 3), r"shape \(None, 2\) while using as loss "
+                                            "`categorical_crossentropy`"),
+    ("categorical_crossentropy", 3, (4, 1), r"You are passing a target array of shape "
+                                            r"\(4, 1\) while using as loss"),
+    ("binary_crossentropy", 2, (4, 2, 3), r"A target array with shape \(4, 2, 3\)"),
+])
+@pytest.mark.parametrize("call", ["fit", "train_on_batch", "evaluate", "test_on_batch"])
+def test_targets_that_do_not_fit_the_output_are_refused_before_any_step(
+        rng, loss, units, y_shape, match, call):
+    model = _bn_model(units, loss)
+    before = model.get_weights()      # BatchNormalization's moving statistics included
+    x = rng.standard_normal((4, 3)).astype("float32")
+    kwargs = {"verbose": 0} if call in ("fit", "evaluate") else {}
+    with pytest.raises(ValueError, match=match):
+        getattr(model, call)(x, np.ones(y_shape, "float32"), **kwargs)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("loss,units,y_shape", [
+    ("binary_crossentropy", 1, (4, 2)),             # broadcasts, as in tf-keras
+    ("sparse_categorical_crossentropy", 2, (4,)),
+    ("mse", 2, (4,)),
+    ("mse", 1, (4,)),
+    ("mse", 2, (4, 2, 1)),
+])
+def test_targets_tf_keras_accepts_still_train(rng, loss, units, y_shape):
+    model = _bn_model(units, loss)
+    moving_mean = model.layers[0].get_weights()[2].copy()
+    model.fit(rng.standard_normal((4, 3)).astype("float32"), np.ones(y_shape, "float32"),
+              verbose=0)
+    assert not np.array_equal(moving_mean, model.layers[0].get_weights()[2])

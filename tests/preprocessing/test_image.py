@@ -2,6 +2,7 @@
 (tests/fixtures/preprocessing_image, from tools/make_fixtures_image.py), the C
 affine kernel against its NumPy reference and SciPy, iterators, errors."""
 import os
+import pathlib
 import warnings
 
 import numpy as np
@@ -10,13 +11,16 @@ import pytest
 from ckeras.preprocessing import image as im
 from ckeras.preprocessing.image import ImageDataGenerator
 from ckeras.utils.data_utils import Sequence
-from pp_fixtures import impl, load_image_golden  # noqa: F401 (impl: a fixture)
+from ckeras.testing import Golden
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
+IMAGES = Golden(FIXTURES, "preprocessing_image")
 
 
 
 @pytest.fixture(scope="module")
 def golden():
-    return load_image_golden()
+    return IMAGES.bundle()
 
 
 def _quiet():

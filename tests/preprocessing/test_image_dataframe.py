@@ -4,6 +4,7 @@ pandas DataFrame by tools/make_fixtures_image.py), replayed with pandas when
 it is installed and always with stand-ins (a dict of lists, a minimal
 Series-like table), so CI without pandas runs the code; argument errors."""
 import os
+import pathlib
 import subprocess
 import sys
 import warnings
@@ -14,16 +15,17 @@ import pytest
 from ckeras.preprocessing import image as im
 from ckeras.preprocessing.image import DataFrameIterator, ImageDataGenerator
 from ckeras.utils.data_utils import Sequence
-from pp_fixtures import IMAGE_FIXTURES, load_image_golden
+from ckeras.testing import Golden
 
 pytest.importorskip("PIL")
 
-FIX = IMAGE_FIXTURES
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
+IMAGES = Golden(FIXTURES, "preprocessing_image")
 
 
 @pytest.fixture(scope="module")
 def golden():
-    return load_image_golden("dataframe_")
+    return IMAGES.bundle("dataframe_")
 
 
 class SeriesLike:
@@ -68,7 +70,7 @@ def _make_frame(kind, columns):
 
 
 def _case_columns(cases, case):
-    root = os.path.join(FIX, cases["image_dir"])
+    root = IMAGES.file(cases["image_dir"])
     cols = {k: list(v) for k, v in cases["columns"].items()}
     if case["rows"] is not None:
         cols = {k: [v[r] for r in case["rows"]] for k, v in cols.items()}

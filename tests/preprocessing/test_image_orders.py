@@ -6,18 +6,22 @@ and, when it is installed, against scipy.ndimage; SciPy's rounding and mode
 rules on hand-checked cases; bad orders."""
 
 import numpy as np
+import pathlib
 import pytest
 
 from ckeras.preprocessing import image as im
 from ckeras.preprocessing.image import ImageDataGenerator
-from pp_fixtures import impl, load_image_golden  # noqa: F401 (impl: a fixture)
+from ckeras.testing import Golden
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
+IMAGES = Golden(FIXTURES, "preprocessing_image")
 
 MODES = ("nearest", "reflect", "wrap", "constant")
 
 
 @pytest.fixture(scope="module")
 def golden():
-    return load_image_golden("orders_")
+    return IMAGES.bundle("orders_")
 
 
 def _matrix(a, off):

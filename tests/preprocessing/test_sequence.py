@@ -1,6 +1,7 @@
 """ckeras.preprocessing.sequence against golden tf-keras outputs, plus property
 tests of the compiled pad_sequences path against its NumPy reference."""
 import copy
+import pathlib
 import random
 import sys
 
@@ -12,10 +13,11 @@ from hypothesis import strategies as st
 import ckeras
 from ckeras.preprocessing import sequence as S
 from ckeras.utils import Sequence
+from ckeras.testing import Golden, assert_result, check_call, decode
 
-from pp_fixtures import assert_same, check, dec, load
-
-CASES = load("sequence")
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
+PREPROCESSING = Golden(FIXTURES, "preprocessing")
+CASES = PREPROCESSING.read_json("sequence.json")
 
 
 def _by(fn):
@@ -27,11 +29,11 @@ def _by(fn):
 @pytest.mark.parametrize("case", _by("pad_sequences"))
 def test_pad_sequences_golden(case, impl):
     fn = S.pad_sequences if impl == "fast" else S._pad_sequences_reference
-    seqs = dec(case["sequences"])
-    kwargs = dec(case["kwargs"])
+    seqs = decode(case["sequences"])
+    kwargs = decode(case["kwargs"])
     before = copy.deepcopy(seqs)
     with np.errstate(all="ignore"):
-        check(case["expect"], fn, seqs, **kwargs)
+        check_call(case["expect"], fn, seqs, **kwargs)
     # inputs never modified
     if isinstance(seqs, np.ndarray):
         np.testing.assert_array_equal(seqs, before)
@@ -254,7 +256,7 @@ def test_pad_slow_row_may_resize_the_list():
 @pytest.mark.parametrize("case", _by("make_sampling_table"))
 def test_make_sampling_table_golden(case):
     got = S.make_sampling_table(*case["args"], **case["kwargs"])
-    assert_same(got, case["expect"], rtol=1e-15)
+    assert_result(got, case["expect"], rtol=1e-15)
 
 
 def test_make_sampling_table_spec():
@@ -268,7 +270,7 @@ def test_skipgrams_golden(case):
     random.seed(case["random_seed"])
     args = case["args"]
     seq = list(args[0])
-    check(case["expect"], S.skipgrams, seq, args[1], **case["kwargs"])
+    check_call(case["expect"], S.skipgrams, seq, args[1], **case["kwargs"])
     assert seq == args[0]
 
 
@@ -280,18 +282,18 @@ def test_skipgrams_spec():
 
 @pytest.mark.parametrize("case", _by("TimeseriesGenerator"))
 def test_timeseries_generator_golden(case):
-    data, targets = dec(case["args"])
+    data, targets = decode(case["args"])
     exp = case["expect"]
     if "error" in exp:
-        check(exp, S.TimeseriesGenerator, data, targets, **case["kwargs"])
+        check_call(exp, S.TimeseriesGenerator, data, targets, **case["kwargs"])
         return
     gen = S.TimeseriesGenerator(data, targets, **case["kwargs"])
     assert isinstance(gen, Sequence)
     assert len(gen) == exp["len"]
     for i, (x, y) in enumerate(exp["batches"]):
         bx, by = gen[i]
-        assert_same(bx, x)
-        assert_same(by, y)
+        assert_result(bx, x)
+        assert_result(by, y)
     assert gen.get_config() == exp["config"]
     assert len(list(gen)) == exp["len"]
 

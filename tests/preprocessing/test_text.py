@@ -3,6 +3,7 @@ tests of the compiled (ASCII) paths against the pure-Python references."""
 import copy
 import json
 import os
+import pathlib
 import subprocess
 import sys
 
@@ -12,10 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ckeras.preprocessing import text as T
+from ckeras.testing import Golden, assert_result, check_call
 
-from pp_fixtures import HERE, assert_same, check, load
-
-CASES = load("text")
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
+PREPROCESSING = Golden(FIXTURES, "preprocessing")
+CASES = PREPROCESSING.read_json("text.json")
 
 
 @pytest.fixture(params=["fast", "reference"])
@@ -42,10 +44,10 @@ def _kwargs(kw):
 
 @pytest.mark.parametrize("case", _by("text_to_word_sequence"))
 def test_text_to_word_sequence_golden(case, impl):
-    check(case["expect"], T.text_to_word_sequence, *case["args"], **case["kwargs"])
+    check_call(case["expect"], T.text_to_word_sequence, *case["args"], **case["kwargs"])
     if impl == "fast":
-        check(case["expect"], T._text_to_word_sequence_reference, *case["args"],
-              **case["kwargs"])
+        check_call(case["expect"], T._text_to_word_sequence_reference, *case["args"],
+                   **case["kwargs"])
 
 
 @pytest.mark.parametrize("case", _by("hashing_trick"))
@@ -60,19 +62,17 @@ def test_hashing_trick_golden(case, impl):
             with pytest.raises(ZeroDivisionError):
                 T.hashing_trick(*case["args"], **kw)
         return
-    check(exp, T.hashing_trick, *case["args"], **kw)
+    check_call(exp, T.hashing_trick, *case["args"], **kw)
 
 
 def test_hashseed_cases_in_subprocess():
     """one_hot / hashing_trick(hash=None) use Python's salted hash: compare with
     the fixture (made under PYTHONHASHSEED=0) in a process with the same seed."""
     code = r"""
-import json, sys
-sys.path.insert(0, %r)
-from pp_fixtures import load
 from ckeras.preprocessing import text as T
+from ckeras.testing import Golden
 bad = 0; n = 0
-for c in load("text"):
+for c in Golden(%r, "preprocessing").read_json("text.json"):
     if c.get("hashseed") is None:
         continue
     fn = T.one_hot if c["fn"] == "one_hot" else T.hashing_trick
@@ -83,7 +83,7 @@ for c in load("text"):
         bad += 1
         print("MISMATCH", c["args"][:1], c["args"][1], got, c["expect"])
 print("checked", n, "bad", bad)
-""" % HERE
+""" % str(FIXTURES)
     env = dict(os.environ, PYTHONHASHSEED="0")
     res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, timeout=120)
@@ -130,19 +130,19 @@ def _check_conversions(tok, case):
     assert tok.sequences_to_texts(case["back_in"]) == exp["sequences_to_texts"]
     for mode, m in exp["matrix"].items():
         if "error" in m:
-            check(m, tok.texts_to_matrix, probes, mode=mode)
+            check_call(m, tok.texts_to_matrix, probes, mode=mode)
         else:
-            assert_same(tok.texts_to_matrix(probes, mode=mode), m, rtol=1e-13)
+            assert_result(tok.texts_to_matrix(probes, mode=mode), m, rtol=1e-13)
     for mode, m in exp["seq_matrix"].items():
         if "error" in m:
-            check(m, tok.sequences_to_matrix, case["back_in"] + [[-1, 2]], mode=mode)
+            check_call(m, tok.sequences_to_matrix, case["back_in"] + [[-1, 2]], mode=mode)
         else:
-            assert_same(tok.sequences_to_matrix(case["back_in"] + [[-1, 2]], mode=mode), m,
-                        rtol=1e-13)
+            assert_result(tok.sequences_to_matrix(case["back_in"] + [[-1, 2]], mode=mode), m,
+                          rtol=1e-13)
     for key in ("bad_mode", "bad_mode_empty", "bad_mode_ignored"):
         seqs = {"bad_mode": [[1]], "bad_mode_empty": [[]],
                 "bad_mode_ignored": [[10 ** 6]]}[key]
-        check(exp[key], tok.sequences_to_matrix, seqs, mode="nope")
+        check_call(exp[key], tok.sequences_to_matrix, seqs, mode="nope")
 
 
 @pytest.mark.parametrize("case", _by("Tokenizer"))
@@ -184,16 +184,16 @@ def test_tokenizer_fit_on_sequences_golden(case, impl):
     for k in ("index_docs", "document_count", "word_index"):
         assert got[k] == case["expect"]["state"][k]
     for mode, m in case["expect"]["matrix"].items():
-        assert_same(tok.sequences_to_matrix(case["back_in"], mode=mode), m, rtol=1e-13)
+        assert_result(tok.sequences_to_matrix(case["back_in"], mode=mode), m, rtol=1e-13)
 
 
 def test_tokenizer_errors_golden():
     (case,) = [c for c in CASES if c["fn"] == "Tokenizer_errors"]
     exp = case["expect"]
-    check(exp["matrix_unfitted"], T.Tokenizer().sequences_to_matrix, [[1]])
-    check(exp["tfidf_unfitted"], T.Tokenizer(num_words=3).sequences_to_matrix, [[1]],
-          mode="tfidf")
-    check(exp["bad_kwarg"], T.Tokenizer, foo=1)
+    check_call(exp["matrix_unfitted"], T.Tokenizer().sequences_to_matrix, [[1]])
+    check_call(exp["tfidf_unfitted"], T.Tokenizer(num_words=3).sequences_to_matrix, [[1]],
+               mode="tfidf")
+    check_call(exp["bad_kwarg"], T.Tokenizer, foo=1)
 
 
 def test_tokenizer_spec_and_legacy():

@@ -1,6 +1,6 @@
 """Convolution and pooling Functions on channels_last arrays.
 
-1-D and 2-D run on the kernels of `ckeras.backend._dispatch` (C im2col +
+1-D and 2-D run on the kernels of `ckeras.kernels` (C im2col +
 GEMM with fused bias and activation, or the NumPy reference); 3-D uses the
 NumPy loops of `_ConvND`/`_PoolND` below. Those loop over the kernel/window offsets (a few iterations) and do one
 vectorised product or comparison per offset, so every spatial rank (1-D, 2-D,
@@ -12,6 +12,9 @@ import itertools
 import numpy as np
 
 from ckeras.autograd.function import Function
+from ckeras.kernels import kernels
+from ckeras.kernels.codes import Act
+from ckeras.kernels.codes import Pool as PoolMode
 
 
 def conv_pads(in_sizes, k_sizes, strides, dilations, padding):
@@ -143,22 +146,6 @@ class _PoolND:
 # ----------------------------------------------------------------------------------
 # Kernel-backed Functions (1-D and 2-D)
 # ----------------------------------------------------------------------------------
-_kernels = None
-
-
-def kernels():
-    global _kernels
-    if _kernels is None:
-        from ckeras.backend._dispatch import kernels as k
-        _kernels = k
-    return _kernels()
-
-
-def _ref():
-    from ckeras.backend import _reference
-    return _reference
-
-
 def _c(a, dtype):
     if a.dtype != dtype or not a.flags.c_contiguous:
         a = np.ascontiguousarray(a, dtype=dtype)
@@ -191,7 +178,7 @@ class Conv(Function):
     `b` is optional: `Conv.apply(x, w)` or `Conv.apply(x, w, b)`.
     """
 
-    code = 0
+    code = Act.LINEAR
 
     def forward(self, x, w, b=None):
         sp = x.ndim - 2
@@ -200,7 +187,8 @@ class Conv(Function):
             y = _ConvND.forward(self, x, w)
             if b is not None:
                 y = y + b
-            y = _ref()._act(self.code, y)
+            if self.code != Act.LINEAR:
+                y = kernels().act_fwd(self.code, _c(y, y.dtype))
             self.y = y
             return y
         self.nd = False
@@ -219,7 +207,8 @@ class Conv(Function):
     def backward(self, g):
         need = self.needs_input_grad
         if self.nd:
-            dz = _ref()._act_grad(self.code, self.y, g)
+            dz = g if self.code == Act.LINEAR else \
+                kernels().act_bwd(self.code, self.y, _c(g, self.y.dtype))
             dx, dw = _ConvND.backward(self, dz)
             db = dz.reshape(-1, dz.shape[-1]).sum(0) if len(need) > 2 and need[2] else None
             return (dx, dw, db)[:len(need)]
@@ -256,7 +245,7 @@ class Pool(Function):
                                self.padding)
         x4, k4, s, _, p, o = _as_2d(x, np.empty(tuple(self.pool_size) + (0, 0)), self.strides,
                                     ones, pads, outs)
-        self.mode_code = 0 if self.mode == "max" else 1
+        self.mode_code = PoolMode.MAX if self.mode == "max" else PoolMode.AVG
         y, self.idx = kernels().pool2d_fwd(x4, k4.shape[:2], s, p, o, self.mode_code)
         self.geom = (k4.shape[:2], s, p)
         self.x4shape, self.xshape, self.y4shape = x4.shape, x.shape, y.shape
@@ -294,7 +283,7 @@ class ConvTranspose(Function):
     spatial output sizes), code.
     """
 
-    code = 0
+    code = Act.LINEAR
 
     def forward(self, x, w, b=None):
         sp = x.ndim - 2
@@ -309,10 +298,9 @@ class ConvTranspose(Function):
         x4, w4 = _c(x4, dt), _c(w4, dt)
         z, _, _ = kernels().conv2d_bwd(None, w4, None, x4, 0, s, d, p, need_dx=True,
                                        need_dw=False, need_db=False, x_shape=yshape4)
-        ref = _ref()
         if b is not None:
             z += b
-        y = z if self.code == 0 else np.ascontiguousarray(ref._act(self.code, z), dtype=dt)
+        y = z if self.code == Act.LINEAR else kernels().act_fwd(self.code, z)
         self.geom = (s, d, p)
         self.x4, self.w4, self.y4, self.xshape, self.wshape = x4, w4, y, x.shape, w.shape
         return y.reshape((x.shape[0],) + tuple(self.out_sizes) + (w.shape[-2],))
@@ -321,7 +309,7 @@ class ConvTranspose(Function):
         need = self.needs_input_grad
         s, d, p = self.geom
         g4 = _c(g.reshape(self.y4.shape), self.y4.dtype)
-        dz = _c(_ref()._act_grad(self.code, self.y4, g4), self.y4.dtype)
+        dz = g4 if self.code == Act.LINEAR else kernels().act_bwd(self.code, self.y4, g4)
         k = kernels()
         dx = dw = db = None
         if need[0]:
@@ -348,42 +336,37 @@ class DepthwiseConv(Function):
         dt = _work_dtype(x, w)
         x, w = _c(x, dt), _c(w, dt)
         sp = x.ndim - 2
-        pads, outs = conv_pads(x.shape[1:-1], w.shape[:sp], self.strides, self.dilations,
-                               self.padding)
-        x4, w4, s, d, p, o = _as_2d(x, w, self.strides, self.dilations, pads, outs)
-        ref = _ref()
-        xp = ref._conv_padded(x4, w4.shape[:2], s, d, p, o)
+        self.pads, self.outs = conv_pads(x.shape[1:-1], w.shape[:sp], self.strides,
+                                         self.dilations, self.padding)
+        xp = np.pad(x, ((0, 0),) + self.pads + ((0, 0),))
         N, C, M = x.shape[0], w.shape[-2], w.shape[-1]
-        y = np.zeros((N,) + o + (C, M), dt)
-        for kh in range(w4.shape[0]):
-            for kw in range(w4.shape[1]):
-                sl = ref._conv_window((kh, kw), s, d, o, p)
-                y += xp[:, sl[0], sl[1], :, None] * w4[kh, kw]
-        self.xp, self.w4, self.geom, self.xshape, self.wshape = xp, w4, (s, d, p, o), x.shape, w.shape
-        return y.reshape((N,) + tuple(outs) + (C * M,))
+        y = np.zeros((N,) + self.outs + (C, M), dt)
+        for off in itertools.product(*[range(k) for k in w.shape[:sp]]):
+            win = xp[_window(xp, off, self.strides, self.dilations, self.outs)]
+            y += win[..., None] * w[off]
+        self.xp, self.w, self.xshape = xp, w, x.shape
+        return y.reshape((N,) + self.outs + (C * M,))
 
     def backward(self, g):
         need = self.needs_input_grad
-        s, d, p, o = self.geom
-        ref = _ref()
-        xp, w4 = self.xp, self.w4
-        C, M = w4.shape[-2:]
-        g5 = g.reshape((g.shape[0],) + o + (C, M))
+        xp, w = self.xp, self.w
+        sp = len(self.outs)
+        g5 = g.reshape((g.shape[0],) + self.outs + w.shape[-2:])
         dxp = np.zeros_like(xp) if need[0] else None
-        dw = np.zeros_like(w4) if need[1] else None
-        for kh in range(w4.shape[0]):
-            for kw in range(w4.shape[1]):
-                sl = ref._conv_window((kh, kw), s, d, o, p)
-                win = xp[:, sl[0], sl[1], :]
-                if dw is not None:
-                    dw[kh, kw] = np.einsum("nhwc,nhwcm->cm", win, g5)
-                if dxp is not None:
-                    dxp[:, sl[0], sl[1], :] += np.einsum("nhwcm,cm->nhwc", g5, w4[kh, kw])
+        dw = np.zeros_like(w) if need[1] else None
+        for off in itertools.product(*[range(k) for k in w.shape[:sp]]):
+            sl = _window(xp, off, self.strides, self.dilations, self.outs)
+            if dw is not None:
+                dw[off] = np.einsum("nc,ncm->cm", xp[sl].reshape(-1, g5.shape[-2]),
+                                    g5.reshape((-1,) + g5.shape[-2:]))
+            if dxp is not None:
+                dxp[sl] += np.einsum("...cm,cm->...c", g5, w[off])
         dx = None
         if dxp is not None:
-            H, W = (1,) + self.xshape[1:2] if len(self.xshape) == 3 else self.xshape[1:3]
-            dx = dxp[:, p[0]:p[0] + H, p[1]:p[1] + W, :].reshape(self.xshape)
-        return dx, None if dw is None else dw.reshape(self.wshape)
+            crop = (slice(None),) + tuple(slice(a, a + n) for (a, _), n in
+                                          zip(self.pads, self.xshape[1:-1])) + (slice(None),)
+            dx = dxp[crop]
+        return dx, dw
 
 
 class Pad(Function):

@@ -1,8 +1,8 @@
 """Neural-network Functions: activations, softmax, crossentropies, dense, dropout.
 
 sigmoid, tanh, hard_sigmoid, plain relu, softmax over the last axis and the
-fused dense layer run on the kernels of `ckeras.backend._dispatch` (C, or the
-NumPy reference); the other activations are NumPy expressions here.
+fused dense layer run on the kernels of `ckeras.kernels` (C, or the NumPy
+reference); the other activations are NumPy expressions here.
 """
 import math
 
@@ -11,17 +11,8 @@ import numpy as np
 from ckeras.autograd.function import Function
 from ckeras.autograd.functions._special import erfc
 from ckeras.autograd.functions._util import shape_of, unbroadcast
-
-_kernels = None
-
-
-def kernels():
-    """The active kernel table of ckeras.backend._dispatch (imported on first use)."""
-    global _kernels
-    if _kernels is None:
-        from ckeras.backend._dispatch import kernels as k
-        _kernels = k
-    return _kernels()
+from ckeras.kernels import kernels
+from ckeras.kernels.codes import Act
 
 
 def _floatx():
@@ -87,17 +78,17 @@ class _KernelActivation(Function):
 
 
 class Sigmoid(_KernelActivation):
-    code = 2
+    code = Act.SIGMOID
 
 
 class Tanh(_KernelActivation):
-    code = 3
+    code = Act.TANH
 
 
 class HardSigmoid(_KernelActivation):
     """clip(0.2 x + 0.5, 0, 1) (the tf-keras 2.x definition)."""
 
-    code = 5
+    code = Act.HARD_SIGMOID
 
 
 class Relu(Function):
@@ -117,7 +108,7 @@ class Relu(Function):
         self.plain = al == 0 and mx is None and thr == 0
         if self.plain:
             a, back = _kernel_input(a)
-            y = kernels().act_fwd(1, a)
+            y = kernels().act_fwd(Act.RELU, a)
             self.y, self.back = y, back
             return y if back is None else y.astype(back)
         a = _as_float(a)
@@ -270,7 +261,7 @@ class Softmax(Function):
         self.fast = isinstance(ax, (int, np.integer)) and nd >= 1 and (ax == -1 or ax == nd - 1)
         if self.fast:
             a, back = _kernel_input(a)
-            y = kernels().act_fwd(4, a.reshape(-1, a.shape[-1])).reshape(a.shape)
+            y = kernels().act_fwd(Act.SOFTMAX, a.reshape(-1, a.shape[-1])).reshape(a.shape)
             self.y, self.back = y, back
             return y if back is None else y.astype(back)
         a = _as_float(a)
@@ -611,11 +602,11 @@ class Dense(Function):
     """act(x @ kernel + bias) fused: one node, forward and backward on the kernels.
 
     `x` may be N-D (the product is over its last axis); `bias` may be None;
-    `code` is the fused activation (0 linear, 1 relu, 2 sigmoid, 3 tanh,
-    4 softmax, 5 hard_sigmoid). The backward starts from the saved output.
+    `code` is the fused activation (`ckeras.kernels.codes.Act`). The backward
+    starts from the saved output.
     """
 
-    code = 0
+    code = Act.LINEAR
 
     def forward(self, x, w, b):
         shp = x.shape

@@ -1,11 +1,11 @@
 """Whole-sequence recurrent Functions: one tape node per layer call.
 
 Each runs the C time loop (or its NumPy reference, through
-``ckeras.backend._dispatch``) over the full sequence and backpropagates
+``ckeras.kernels``) over the full sequence and backpropagates
 through time in one call. Inputs: x (B,T,F), kernel, recurrent_kernel, bias
 (or None), initial states (B,u). Attributes: ``mask`` (B,T) bool or None,
 ``go_backwards``, ``return_sequences``, ``act``/``ract`` (elementwise
-activation codes of ``ckeras.backend._reference``), ``reset_after`` (GRU).
+activation codes of ``ckeras.kernels.codes.Act``), ``reset_after`` (GRU).
 Outputs: (output, *final_states), where output is the (B,T,u) sequence in
 processing order or the (B,u) last output.
 
@@ -17,7 +17,8 @@ repeats the previous output, which is zero before the first unmasked step
 import numpy as np
 
 from ckeras.autograd.function import Function
-from ckeras.backend._dispatch import kernels
+from ckeras.kernels import kernels
+from ckeras.kernels.codes import Act
 
 __all__ = ["LSTMSequence", "GRUSequence", "SimpleRNNSequence"]
 
@@ -40,8 +41,8 @@ class _Sequence(Function):
     go_backwards = False
     return_sequences = False
     zero_output_for_mask = False
-    act = 3    # tanh
-    ract = 2   # sigmoid
+    act = Act.TANH
+    ract = Act.SIGMOID
     n_states = 1
 
     def _prepare(self, x, arrays):

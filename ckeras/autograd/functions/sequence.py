@@ -1,6 +1,5 @@
 """Sequence Functions of the Bidirectional wrapper: tiny tape nodes over the
-kernels of ``ckeras._ext._bidirectional`` (or their NumPy references, through
-``ckeras.backend._dispatch``).
+``bidirectional`` kernels of ``ckeras.kernels`` (C or the NumPy references).
 
 * ``ReverseTime``: ``x`` reversed along its time axis (attribute
   ``time_axis``: 1 for batch-major sequences, the default, 0 for time-major).
@@ -15,7 +14,7 @@ kernels of ``ckeras._ext._bidirectional`` (or their NumPy references, through
 import numpy as np
 
 from ckeras.autograd.function import Function
-from ckeras.backend._dispatch import kernels
+from ckeras.kernels import kernels
 
 __all__ = ["ReverseTime", "BidirectionalMerge", "reverse_time", "bidirectional_merge"]
 

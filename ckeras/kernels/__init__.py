@@ -1,0 +1,158 @@
+"""The kernel registry: the one place that imports the compiled kernels
+(``ckeras._ext``) and their NumPy references (``ckeras.kernels.reference``).
+
+Every kernel family is four files with one stem: ``csrc/ck_<family>*``,
+``ckeras/_ext/_<family>.pyx``, ``ckeras/kernels/reference/<family>.py`` and
+``tests/kernels/test_<family>.py``. ``FAMILIES`` lists the ops of each; an
+op has the same name and signature in both implementations.
+
+    from ckeras.kernels import kernels
+    y = kernels().dense_fwd(x, w, b, code)
+
+* ``CKERAS_KERNELS=numpy`` in the environment selects the references for
+  every op (``CKERAS_KERNELS=c``, the default, selects C).
+* ``set_kernels('c' | 'numpy')`` switches at run time and returns the
+  previous choice; ``use_kernels(name)`` does the same for a ``with`` block.
+* In 'c' mode a family whose extension module fails to import falls back to
+  its reference, with a RuntimeWarning.
+
+Importing this module imports nothing heavy: the extensions are loaded on
+the first ``kernels()`` call.
+"""
+import contextlib
+import importlib
+import os
+import types
+import warnings
+
+__all__ = ["FAMILIES", "kernels", "kernels_name", "set_kernels", "use_kernels", "c_module",
+           "reference_module", "blas_info", "set_blas_threads", "get_blas_threads",
+           "set_helper_enabled", "helper_enabled"]
+
+FAMILIES = {
+    "act": ("act_fwd", "act_bwd"),
+    "dense": ("dense_fwd", "dense_bwd"),
+    "conv": ("conv2d_fwd", "conv2d_bwd", "pool2d_fwd", "pool2d_bwd"),
+    "rnn": ("lstm_fwd", "lstm_bwd", "lstm_infer", "gru_fwd", "gru_bwd", "simple_fwd",
+            "simple_bwd"),
+    "bidirectional": ("reverse_time", "bidir_merge_fwd", "bidir_merge_bwd"),
+    "blas": ("gemm",),
+}
+_NAMES = ("c", "numpy")
+
+_active = None   # the namespace kernels() returns
+_name = None     # 'c' or 'numpy'
+
+
+def c_module(family):
+    """The compiled module of a kernel family (ImportError when not built)."""
+    return importlib.import_module(f"ckeras._ext._{family}")
+
+
+def reference_module(family):
+    """The NumPy reference module of a kernel family."""
+    return importlib.import_module(f"ckeras.kernels.reference.{family}")
+
+
+def _build(name):
+    ops, impl, failed = {}, {}, {}
+    for family, names in FAMILIES.items():
+        module, kind = None, "numpy"
+        if name == "c":
+            try:
+                module, kind = c_module(family), "c"
+            except ImportError as exc:
+                failed[family] = f"{type(exc).__name__}: {exc}"
+        if module is None:
+            module = reference_module(family)
+        for op in names:
+            ops[op] = getattr(module, op)
+            impl[op] = kind
+    if failed:
+        warnings.warn("ckeras: C kernels unavailable, using the NumPy reference for "
+                      + "; ".join(f"{family} ({why})" for family, why in failed.items()),
+                      RuntimeWarning, stacklevel=3)
+    return types.SimpleNamespace(name=name, implementation=impl, **ops)
+
+
+def _env_choice():
+    value = os.environ.get("CKERAS_KERNELS", "c").strip().lower() or "c"
+    if value not in _NAMES:
+        warnings.warn(f"CKERAS_KERNELS={value!r} is not one of {_NAMES}; using 'c'",
+                      RuntimeWarning, stacklevel=3)
+        value = "c"
+    return value
+
+
+def kernels():
+    """The active kernels: a namespace with every op of `FAMILIES`, plus
+    `name` ('c' or 'numpy') and `implementation` (op -> 'c' or 'numpy')."""
+    global _active, _name
+    if _active is None:
+        _name = _env_choice()
+        _active = _build(_name)
+    return _active
+
+
+def kernels_name():
+    """'c' or 'numpy': the mode kernels() is in."""
+    kernels()
+    return _name
+
+
+def set_kernels(name):
+    """Switches every op to 'c' or 'numpy'; returns the previous mode.
+
+    Unlike the automatic choice, an explicit 'c' raises ImportError when a
+    C extension cannot be loaded.
+    """
+    global _active, _name
+    if name not in _NAMES:
+        raise ValueError(f"kernels must be one of {_NAMES}, got {name!r}")
+    previous = kernels_name()
+    if name == "c":
+        for family in FAMILIES:
+            c_module(family)   # raises if unavailable
+    _active = _build(name)
+    _name = name
+    return previous
+
+
+@contextlib.contextmanager
+def use_kernels(name):
+    """``with use_kernels('numpy'): ...`` runs the block on those kernels."""
+    global _active, _name
+    saved = (kernels(), _name)
+    set_kernels(name)
+    try:
+        yield kernels()
+    finally:
+        _active, _name = saved
+
+
+# Run-time controls of the compiled side. They act on the C library whatever
+# the mode, since NumPy's own OpenBLAS is the BLAS the kernels call.
+def blas_info():
+    """Which BLAS the C kernels use (source, library, symbol, threads, ...)."""
+    return c_module("blas").info()
+
+
+def set_blas_threads(n):
+    """Sets the thread count of the BLAS in use; False if it has no control."""
+    return c_module("blas").set_num_threads(n)
+
+
+def get_blas_threads():
+    """The BLAS thread count, or None if the BLAS in use does not say."""
+    return c_module("blas").get_num_threads()
+
+
+def set_helper_enabled(on):
+    """Lets kernels share a call with ckeras's helper thread (or not);
+    returns the previous setting."""
+    return c_module("rnn").set_helper_enabled(bool(on))
+
+
+def helper_enabled():
+    """Whether kernels may use the helper thread."""
+    return bool(c_module("rnn").helper_enabled())

@@ -1,0 +1,26 @@
+"""Switches that only tests use: they force a kernel's internal strategy so
+every code path can be checked against the reference. Not for production
+code; nothing outside tests/ and benchmarks/ imports this module."""
+from ckeras.kernels import c_module
+
+__all__ = ["set_fused_steps", "set_split_strict", "helper_jobs_taken"]
+
+
+def set_fused_steps(on):
+    """LSTM inference: allow (True, the default) or forbid the fused AVX-512
+    step, so the generic transposed step can be tested on AVX-512 machines.
+    Returns the previous setting."""
+    return c_module("rnn").set_fused_steps(bool(on))
+
+
+def set_split_strict(on):
+    """Batch-1 LSTM inference: with True the helper thread must take every
+    upper half of a step (the caller waits for it), so a test can assert the
+    split path ran; never while kernels run on other threads. Returns the
+    previous setting."""
+    return c_module("rnn").set_split_strict(bool(on))
+
+
+def helper_jobs_taken():
+    """How many jobs the helper thread has taken part in since the process began."""
+    return c_module("rnn").helper_jobs_taken()
