@@ -4,7 +4,7 @@ item 12) and an explicit `mask=`.
 
 Run with the TensorFlow venv (never needed by the tests):
 
-    TF_USE_LEGACY_KERAS=1 /work/tfvenv/bin/python tools/make_fixtures_saving_seq2seq.py
+    TF_USE_LEGACY_KERAS=1 <tfvenv>/bin/python tools/make_fixtures_saving_seq2seq.py
 
 Written with tf-keras 2.21 (`model.save("x.h5")`):
   tk_seq2seq.h5        the Keras lstm_seq2seq example at small sizes: encoder
@@ -31,11 +31,12 @@ import subprocess
 import sys
 import tempfile
 
+import _golden
 import numpy as np
+from _golden import as_list, numbered
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.normpath(os.path.join(HERE, ".."))
-OUT = os.path.join(ROOT, "tests", "fixtures", "saving", "seq2seq")
+OUT = _golden.fixtures_dir("saving", "seq2seq")
 T_ENC, T_DEC, N_ENC, N_DEC, LATENT = 5, 4, 6, 5, 8
 
 
@@ -70,9 +71,9 @@ def states_and_mask(Input, Model, L):
 
 
 def inputs(rng):
-    """{model name: list of inputs}."""
+    """{model name: list of inputs}; `rng` is a NumPy RandomState."""
     def one_hot(n, t, k):
-        return np.eye(k, dtype="float32")[rng.integers(0, k, (n, t))]
+        return np.eye(k, dtype="float32")[rng.randint(0, k, (n, t))]
     mask = np.ones((3, T_DEC), bool)
     mask[0, 2:] = False
     mask[1, 1] = False
@@ -86,33 +87,35 @@ def inputs(rng):
     }
 
 
-def _as_list(y):
-    return list(y) if isinstance(y, (list, tuple)) else [y]
+def set_weights(model):
+    """Weights drawn from the model's own RNG (initializers are not reproducible)."""
+    rng = _golden.rng_for(model.name + "/weights")
+    model.set_weights([rng.uniform(-0.5, 0.5, w.shape).astype("float32")
+                       for w in model.get_weights()])
 
 
-def _save_npz(folder, name, xs, ys):
-    data = {f"x{i}": x for i, x in enumerate(xs)}
-    data.update({f"y{i}": np.asarray(y) for i, y in enumerate(ys)})
-    np.savez_compressed(os.path.join(folder, name + ".npz"), **data)
+def save_npz(folder, name, xs, ys):
+    _golden.write_npz(os.path.join(folder, name + ".npz"), numbered(xs=xs, ys=ys))
 
 
 # ------------------------------------------------------------ tf-keras side
 def make_tk():
-    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    _golden.tf_environment()
     import tensorflow as tf
     import tf_keras as keras
     from tf_keras import layers as L
+    tf.config.experimental.enable_op_determinism()
     tf.random.set_seed(0)
-    rng = np.random.default_rng(0)
     os.makedirs(OUT, exist_ok=True)
-    data = inputs(rng)
+    data = inputs(_golden.rng_for("seq2seq"))
 
     def save(name, model, file_name):
         xs = data[model.name]
         model.save(os.path.join(OUT, file_name + ".h5"))
-        _save_npz(OUT, file_name, xs, _as_list(model.predict(xs, verbose=0)))
+        save_npz(OUT, file_name, xs, as_list(model.predict(xs, verbose=0)))
 
     train, infer = seq2seq(keras.Input, keras.Model, L)
+    set_weights(train)       # the inference decoder shares the decoder's layers
     train.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
     xs = data["seq2seq"]
     train.train_on_batch(xs, np.roll(xs[1], -1, axis=1))
@@ -120,33 +123,36 @@ def make_tk():
     with open(os.path.join(OUT, "tk_seq2seq.to_json.json"), "w") as fh:
         fh.write(train.to_json())
     save("seq2seq_decoder", infer, "tk_seq2seq_infer")
-    save("states_and_mask", states_and_mask(keras.Input, keras.Model, L), "tk_states_mask")
+    model = states_and_mask(keras.Input, keras.Model, L)
+    set_weights(model)
+    save("states_and_mask", model, "tk_states_mask")
 
 
 # ------------------------------------------------------ reverse direction
 CK_BUILD = """
 import sys
-sys.path.insert(0, {root!r})
+sys.path.insert(0, {root!r})   # this checkout's ckeras, whatever is installed
 sys.path.insert(0, {tools!r})
 import numpy as np
+import _golden
 from ckeras import layers as L
 from ckeras.models import Model, load_model
 from ckeras.utils import set_random_seed
 import make_fixtures_saving_seq2seq as fx
 
 set_random_seed(1)
-data = fx.inputs(np.random.default_rng(1))
+data = fx.inputs(_golden.rng_for("ckeras"))
 train, infer = fx.seq2seq(L.Input, Model, L)
 for model in (train, infer, fx.states_and_mask(L.Input, Model, L)):
     xs = data[model.name]
     model.save({folder!r} + "/ck_" + model.name + ".h5")
-    fx._save_npz({folder!r}, "ck_" + model.name, xs, fx._as_list(model.predict(xs)))
+    fx.save_npz({folder!r}, "ck_" + model.name, xs, _golden.as_list(model.predict(xs)))
     print("ckeras", model.name, "params", model.count_params())
 m = load_model({tk_file!r})
 m.save({folder!r} + "/ck_resaved_tk_seq2seq.h5")
 ref = np.load({tk_npz!r})
-fx._save_npz({folder!r}, "ck_resaved_tk_seq2seq", [ref["x0"], ref["x1"]],
-             [m.predict([ref["x0"], ref["x1"]])])
+fx.save_npz({folder!r}, "ck_resaved_tk_seq2seq", [ref["x0"], ref["x1"]],
+            [m.predict([ref["x0"], ref["x1"]])])
 """
 
 TK_LOAD = """
@@ -175,7 +181,7 @@ for fn in sorted(os.listdir(folder)):
 def check_ckeras(ck_python):
     with tempfile.TemporaryDirectory() as d:
         env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
-        code = CK_BUILD.format(root=ROOT, tools=HERE, folder=d,
+        code = CK_BUILD.format(root=_golden.REPO, tools=HERE, folder=d,
                                tk_file=os.path.join(OUT, "tk_seq2seq.h5"),
                                tk_npz=os.path.join(OUT, "tk_seq2seq.npz"))
         subprocess.run([ck_python, "-c", code], check=True, env=env, cwd=d)
@@ -194,8 +200,7 @@ def main():
         check_ckeras(args.ck_python)
         return
     make_tk()
-    total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
-    print(f"fixtures written to {os.path.normpath(OUT)}: {total / 1024:.0f} KB")
+    _golden.report_size(OUT)
 
 
 if __name__ == "__main__":
