@@ -26,6 +26,8 @@ import json
 import reprlib
 import warnings
 
+import numpy as np
+
 from ckeras.utils.nest import flatten
 
 # Keys Keras 3 / newer tf-keras add to layer configs that ckeras layers do not
@@ -158,7 +160,6 @@ def _is_symbolic(value):
 
 def _plain(value, ref):
     """A call argument in JSON form: KerasTensors as refs, arrays as lists."""
-    import numpy as np
     from ckeras.engine.keras_tensor import KerasTensor
     if isinstance(value, KerasTensor):
         return ref(value)
@@ -310,7 +311,6 @@ def _resolve_struct(struct, lookup):
         return lookup(struct)
     if isinstance(struct, _Const):
         # Layers were called on an array; JSON kept its values, not its dtype.
-        import numpy as np
         from ckeras.backend import config as backend_config
         value = np.asarray(struct.value)
         return value.astype(backend_config.floatx()) if value.dtype.kind == "f" else value
@@ -784,6 +784,16 @@ def _dump(obj):
     return dumps(obj)
 
 
-__all__ = ["model_from_config", "model_from_json", "model_from_yaml", "model_to_json",
-           "model_to_yaml", "clone_model", "normalize_config", "functional_from_config",
-           "load_yaml", "should_skip_first_node", "node_config"]
+__all__ = [
+    "clone_model",
+    "functional_from_config",
+    "load_yaml",
+    "model_from_config",
+    "model_from_json",
+    "model_from_yaml",
+    "model_to_json",
+    "model_to_yaml",
+    "node_config",
+    "normalize_config",
+    "should_skip_first_node",
+]

@@ -9,8 +9,14 @@ import pytest
 import yaml
 
 from ckeras import layers as L
-from ckeras.models import (Model, Sequential, load_model, model_from_config,
-                           model_from_json, model_from_yaml)
+from ckeras.models import (
+    Model,
+    Sequential,
+    load_model,
+    model_from_config,
+    model_from_json,
+    model_from_yaml,
+)
 from ckeras.saving.safe_mode import SafeModeScope
 
 
