@@ -14,16 +14,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CSRC = "csrc"
 
 # Module -> the csrc/*.c it compiles in. A module that calls ck_gemm_* (even
-# through another kernel) needs ck_blas.c and must call attach_blas() at import.
+# through another kernel) needs ck_blas.c and must call attach_blas() at
+# import; one whose kernels use the helper thread needs ck_threads.c and
+# must call attach_threads() (one BLAS table and one helper per process).
 MODULES = {
     "_blas": ["ck_blas.c"],
+    "_threads": ["ck_threads.c"],
     "_act": ["ck_act.c"],
     "_dense": ["ck_dense.c", "ck_act.c", "ck_blas.c"],
     "_text": ["ck_text.c"],
-    "_sequence": ["ck_sequence.c"],
+    "_sequence": ["ck_sequence.c", "ck_threads.c"],
     "_conv": ["ck_conv.c", "ck_act.c", "ck_blas.c"],
     "_image": ["ck_image.c"],
-    "_rnn": ["ck_rnn.c", "ck_helper.c", "ck_act.c", "ck_blas.c"],
+    "_rnn": ["ck_rnn.c", "ck_rnn_avx512.c", "ck_threads.c", "ck_act.c", "ck_blas.c"],
     "_bidirectional": ["ck_bidirectional.c"],
 }
 
@@ -34,15 +37,34 @@ MODULES = {
 # -std=c99 also makes -ffp-contract=off the default, so the SSE2 and the
 # AVX2/AVX-512 clones round identically. Hidden visibility keeps the ck_*
 # symbols of one module from interposing on another's copy.
-# -pthread: the padding and LSTM kernels start helper threads; glibc before 2.34
-# (manylinux2014's 2.17) keeps pthread_create in libpthread.
+# -pthread: the padding and LSTM kernels share work with a helper thread;
+# glibc before 2.34 (manylinux2014's 2.17) keeps pthread_create in libpthread.
+#
+# Two switches for development builds (.ci/sanitize):
+# CKERAS_SANITIZE=address,undefined (or thread, ...) builds for the sanitizer
+# runtimes, -O1 -g and frame pointers for readable reports, and stops at the
+# first finding of UBSan instead of going on; load the runtime into the
+# uninstrumented python with LD_PRELOAD. ThreadSanitizer crashes in the
+# ifunc resolvers of target_clones (they run before it is set up), so its
+# builds keep the baseline loops. CKERAS_DEBUG=1 adds -g.
+SANITIZE = os.environ.get("CKERAS_SANITIZE", "").strip()
+MACROS = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
+if "thread" in SANITIZE.split(","):
+    MACROS.append(("CK_NO_TARGET_CLONES", "1"))
 if os.name == "nt":
     COMPILE_ARGS = ["/O2", "/fp:precise"]
     LINK_ARGS = []
+elif SANITIZE:
+    COMPILE_ARGS = ["-O1", "-g", "-fno-omit-frame-pointer", f"-fsanitize={SANITIZE}",
+                    "-fno-sanitize-recover=all", "-fno-trapping-math", "-std=c99",
+                    "-fvisibility=hidden", "-pthread"]
+    LINK_ARGS = [f"-fsanitize={SANITIZE}", "-pthread"]
 else:
     COMPILE_ARGS = ["-O3", "-fno-trapping-math", "-std=c99", "-fvisibility=hidden",
                     "-pthread"]
     LINK_ARGS = ["-pthread"]
+    if os.environ.get("CKERAS_DEBUG") == "1":
+        COMPILE_ARGS.append("-g")
 
 HEADERS = sorted(glob.glob(os.path.join(CSRC, "*.h")))
 
@@ -55,7 +77,7 @@ def extensions():
             sources=[f"ckeras/_ext/{name}.pyx"] + [os.path.join(CSRC, c) for c in csources],
             depends=HEADERS,
             include_dirs=[CSRC, numpy.get_include()],
-            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            define_macros=MACROS,
             extra_compile_args=COMPILE_ARGS,
             extra_link_args=LINK_ARGS,
         ))

@@ -1,16 +1,15 @@
 #include "ck_act.h"
 
-/* The kernels are written once in ck_act_tmpl.h and instantiated here for
- * float and double. */
+#include "ck_tmpl.h"
 
-#define T float
+#define real float
 #define CK_SUF f32
 #include "ck_act_tmpl.h"
-#undef T
+#undef real
 #undef CK_SUF
 
-#define T double
+#define real double
 #define CK_SUF f64
 #include "ck_act_tmpl.h"
-#undef T
+#undef real
 #undef CK_SUF

@@ -46,8 +46,9 @@ CK_INLINE float ck_act_exp_reduced_f32(float x, float fn)
 }
 
 /* exp(x) for float: x = n ln2 + r, exp(r) by ck_act_exp_reduced_f32, and
- * 2^n assembled from exponent bits. Max error about 1.5 ulp. Results below FLT_MIN are returned as 0 rather
- * than subnormals: subnormals are ~40x slower downstream. */
+ * 2^n assembled from exponent bits. Max error about 1.5 ulp. Results below
+ * FLT_MIN are returned as 0 rather than subnormals: subnormals are ~40x
+ * slower downstream. */
 CK_INLINE float ck_act_exp_f32(float x)
 {
     const float hi = 88.72283905206835f;  /* ln(FLT_MAX) */

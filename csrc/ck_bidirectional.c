@@ -1,20 +1,18 @@
-/* Bidirectional sequence kernels (see ck_bidirectional.h). The float and
- * double bodies come from one template, ck_bidirectional_tmpl.h. */
+/* Bidirectional sequence kernels (see ck_bidirectional.h). */
 #include "ck_bidirectional.h"
 
 #include <string.h>
 
-#define CK_BIDIR_CAT_(a, b) a##b
-#define CK_BIDIR_CAT(a, b) CK_BIDIR_CAT_(a, b)
+#include "ck_tmpl.h"
 
-#define T float
+#define real float
 #define CK_SUF f32
 #include "ck_bidirectional_tmpl.h"
-#undef T
+#undef real
 #undef CK_SUF
 
-#define T double
+#define real double
 #define CK_SUF f64
 #include "ck_bidirectional_tmpl.h"
-#undef T
+#undef real
 #undef CK_SUF

@@ -47,17 +47,21 @@ enum {
  * All return CK_OK, or CK_ERR_ARG for an unknown mode, Df != Db outside
  * concat, or a missing buffer.
  */
-#define CK_BIDIR_DECLARE(T_, S)                                                  \
-int ck_bidir_reverse_fwd_##S(size_t N, size_t T, size_t D, const T_ *x, T_ *y,   \
-                             const uint8_t *mask, uint8_t *mask_out);            \
-int ck_bidir_merge_fwd_##S(int mode, int reverse, size_t N, size_t T, size_t R, \
-                           size_t Df, size_t Db, const T_ *f, const T_ *b,       \
-                           T_ *out);                                             \
-int ck_bidir_merge_bwd_##S(int mode, int reverse, size_t N, size_t T, size_t R, \
-                           size_t Df, size_t Db, const T_ *f, const T_ *b,       \
-                           const T_ *dout, T_ *df, T_ *db);
-
-CK_BIDIR_DECLARE(float, f32)
-CK_BIDIR_DECLARE(double, f64)
+int ck_bidir_reverse_fwd_f32(size_t N, size_t T, size_t D, const float *x, float *y,
+                             const uint8_t *mask, uint8_t *mask_out);
+int ck_bidir_reverse_fwd_f64(size_t N, size_t T, size_t D, const double *x, double *y,
+                             const uint8_t *mask, uint8_t *mask_out);
+int ck_bidir_merge_fwd_f32(int mode, int reverse, size_t N, size_t T, size_t R,
+                           size_t Df, size_t Db, const float *f, const float *b,
+                           float *out);
+int ck_bidir_merge_fwd_f64(int mode, int reverse, size_t N, size_t T, size_t R,
+                           size_t Df, size_t Db, const double *f, const double *b,
+                           double *out);
+int ck_bidir_merge_bwd_f32(int mode, int reverse, size_t N, size_t T, size_t R,
+                           size_t Df, size_t Db, const float *f, const float *b,
+                           const float *dout, float *df, float *db);
+int ck_bidir_merge_bwd_f64(int mode, int reverse, size_t N, size_t T, size_t R,
+                           size_t Df, size_t Db, const double *f, const double *b,
+                           const double *dout, double *df, double *db);
 
 #endif /* CK_BIDIRECTIONAL_H */

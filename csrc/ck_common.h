@@ -22,18 +22,29 @@ enum {
  * AVX-512) and picked at load time through an ifunc: wheels cannot assume
  * AVX2, and -march=native is not allowed in the default build. ifuncs need
  * GCC >= 11 (for the arch=x86-64-vN names), x86 and glibc; everywhere else
- * the macro is empty and the baseline build is used. */
-#if !defined(CK_NO_TARGET_CLONES) && defined(__GNUC__) && !defined(__clang__) \
-    && (__GNUC__ >= 11) && (defined(__x86_64__) || defined(__i386__))     \
-    && defined(__GLIBC__)
-#define CK_TARGET_CLONES \
-    __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-/* The same toolchains can also compile whole functions for AVX-512 and
- * pick them at run time (__builtin_cpu_supports). */
+ * the macro is empty and the baseline build is used. The same toolchains
+ * also compile whole functions for AVX-512 and pick them at run time
+ * (__builtin_cpu_supports): CK_X86_DISPATCH. CK_NO_TARGET_CLONES keeps only
+ * the baseline of the cloned loops (ThreadSanitizer builds: its runtime
+ * crashes in ifunc resolvers, which run before it is set up). */
+#if defined(__GNUC__) && !defined(__clang__) && (__GNUC__ >= 11)              \
+    && (defined(__x86_64__) || defined(__i386__)) && defined(__GLIBC__)
 #define CK_X86_DISPATCH 1
-#else
+#if !defined(CK_NO_TARGET_CLONES)
+#define CK_TARGET_CLONES                                                      \
+    __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+#endif
+#endif
+#ifndef CK_TARGET_CLONES
 #define CK_TARGET_CLONES
 #endif
+
+/* Return the status of a call that failed. */
+#define CK_TRY(call)                                                          \
+    do {                                                                      \
+        const int ck_st_ = (call);                                            \
+        if (ck_st_ != CK_OK) return ck_st_;                                   \
+    } while (0)
 
 #if defined(__GNUC__) || defined(__clang__)
 #define CK_INLINE static __inline__ __attribute__((always_inline))

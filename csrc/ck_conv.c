@@ -2,10 +2,12 @@
  * see ck_conv.h. The float and double versions share ck_conv_tmpl.h. */
 #include "ck_conv.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "ck_act.h"
 #include "ck_blas.h"
+#include "ck_tmpl.h"
 
 size_t ck_conv2d_col_rows(const ck_conv2d_shape *s, size_t elem)
 {
@@ -20,14 +22,14 @@ size_t ck_conv2d_col_rows(const ck_conv2d_shape *s, size_t elem)
     return r < M ? r : M;
 }
 
-#define T float
+#define real float
 #define CK_SUF f32
 #include "ck_conv_tmpl.h"
-#undef T
+#undef real
 #undef CK_SUF
 
-#define T double
+#define real double
 #define CK_SUF f64
 #include "ck_conv_tmpl.h"
-#undef T
+#undef real
 #undef CK_SUF

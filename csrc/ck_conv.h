@@ -51,7 +51,8 @@ int ck_conv2d_bwd_f64(const ck_conv2d_shape *s, const double *x, const double *w
 enum { CK_POOL_MAX = 0, CK_POOL_AVG = 1 };
 
 /* Max pooling: padded entries never win; idx (N*OH*OW*C, may be NULL)
- * receives the flat position ih*W + iw of the (first) maximum. */
+ * receives the flat position ih*W + iw of the (first) maximum, or -1 for an
+ * empty window (CK_ERR_TOO_LARGE when H*W does not fit an int). */
 int ck_pool2d_max_fwd_f32(const ck_conv2d_shape *s, const float *x, float *y, int *idx);
 int ck_pool2d_max_fwd_f64(const ck_conv2d_shape *s, const double *x, double *y, int *idx);
 int ck_pool2d_max_bwd_f32(const ck_conv2d_shape *s, const int *idx, const float *dy, float *dx);

@@ -1,13 +1,9 @@
-/* Body of ck_conv.c for one precision: included twice with T and CK_SUF
- * defined (float/f32, double/f64). Not a public header. */
-
-#define CK_CAT_(a, b) a##b
-#define CK_CAT(a, b) CK_CAT_(a, b)
-#define CK_S(name) CK_CAT(name, CK_SUF)
+/* Body of ck_conv.c for one precision: included once per element type
+ * `real` (see ck_tmpl.h); not a public header. */
 
 /* im2col of output rows [r0, r0 + m) into col (m, KH*KW*C). */
-static void CK_S(ck_conv_im2col_)(const ck_conv2d_shape *s, const T *x, size_t r0,
-                                  size_t m, T *col)
+static void CK_S(ck_conv_im2col)(const ck_conv2d_shape *s, const real *x, size_t r0,
+                                 size_t m, real *col)
 {
     const size_t C = s->C, KW = s->KW, K = s->KH * KW * C;
     const ptrdiff_t H = (ptrdiff_t)s->H, W = (ptrdiff_t)s->W;
@@ -16,37 +12,38 @@ static void CK_S(ck_conv_im2col_)(const ck_conv2d_shape *s, const T *x, size_t r
         const size_t r = r0 + i;
         const size_t ow = r % s->OW, t = r / s->OW;
         const size_t oh = t % s->OH, n = t / s->OH;
-        const T *xn = x + n * s->H * s->W * C;
+        const real *xn = x + n * s->H * s->W * C;
         const ptrdiff_t iw0 = (ptrdiff_t)(ow * s->SW) - (ptrdiff_t)s->PL;
-        T *dst = col + i * K;
+        real *dst = col + i * K;
         for (kh = 0; kh < s->KH; ++kh) {
             const ptrdiff_t ih = (ptrdiff_t)(oh * s->SH + kh * s->DH) - (ptrdiff_t)s->PT;
-            const T *row;
+            const real *row;
             if (ih < 0 || ih >= H) {
-                memset(dst, 0, KW * C * sizeof(T));
+                memset(dst, 0, KW * C * sizeof(real));
                 dst += KW * C;
                 continue;
             }
             row = xn + (size_t)ih * s->W * C;
             if (s->DW == 1 && iw0 >= 0 && iw0 + (ptrdiff_t)KW <= W) {
-                memcpy(dst, row + (size_t)iw0 * C, KW * C * sizeof(T));
+                memcpy(dst, row + (size_t)iw0 * C, KW * C * sizeof(real));
                 dst += KW * C;
                 continue;
             }
             for (kw = 0; kw < KW; ++kw, dst += C) {
                 const ptrdiff_t iw = iw0 + (ptrdiff_t)(kw * s->DW);
                 if (iw < 0 || iw >= W)
-                    memset(dst, 0, C * sizeof(T));
+                    memset(dst, 0, C * sizeof(real));
                 else
-                    memcpy(dst, row + (size_t)iw * C, C * sizeof(T));
+                    memcpy(dst, row + (size_t)iw * C, C * sizeof(real));
             }
         }
     }
 }
 
 /* dx += col2im(col) for output rows [r0, r0 + m). */
-CK_TARGET_CLONES static void CK_S(ck_conv_col2im_)(const ck_conv2d_shape *s, const T *col, size_t r0,
-                                  size_t m, T *dx)
+CK_TARGET_CLONES
+static void CK_S(ck_conv_col2im)(const ck_conv2d_shape *s, const real *col, size_t r0,
+                                 size_t m, real *dx)
 {
     const size_t C = s->C, KW = s->KW, K = s->KH * KW * C;
     const ptrdiff_t H = (ptrdiff_t)s->H, W = (ptrdiff_t)s->W;
@@ -55,12 +52,12 @@ CK_TARGET_CLONES static void CK_S(ck_conv_col2im_)(const ck_conv2d_shape *s, con
         const size_t r = r0 + i;
         const size_t ow = r % s->OW, t = r / s->OW;
         const size_t oh = t % s->OH, n = t / s->OH;
-        T *dn = dx + n * s->H * s->W * C;
+        real *dn = dx + n * s->H * s->W * C;
         const ptrdiff_t iw0 = (ptrdiff_t)(ow * s->SW) - (ptrdiff_t)s->PL;
-        const T *src = col + i * K;
+        const real *src = col + i * K;
         for (kh = 0; kh < s->KH; ++kh) {
             const ptrdiff_t ih = (ptrdiff_t)(oh * s->SH + kh * s->DH) - (ptrdiff_t)s->PT;
-            T *row;
+            real *row;
             if (ih < 0 || ih >= H) {
                 src += KW * C;
                 continue;
@@ -68,7 +65,7 @@ CK_TARGET_CLONES static void CK_S(ck_conv_col2im_)(const ck_conv2d_shape *s, con
             row = dn + (size_t)ih * s->W * C;
             for (kw = 0; kw < KW; ++kw, src += C) {
                 const ptrdiff_t iw = iw0 + (ptrdiff_t)(kw * s->DW);
-                T *d;
+                real *d;
                 if (iw < 0 || iw >= W) continue;
                 d = row + (size_t)iw * C;
                 for (c = 0; c < C; ++c) d[c] += src[c];
@@ -77,11 +74,11 @@ CK_TARGET_CLONES static void CK_S(ck_conv_col2im_)(const ck_conv2d_shape *s, con
     }
 }
 
-int CK_S(ck_conv2d_fwd_)(const ck_conv2d_shape *s, const T *x, const T *w, const T *b,
-                         int code, T *col, T *y)
+int CK_S(ck_conv2d_fwd)(const ck_conv2d_shape *s, const real *x, const real *w,
+                        const real *b, int code, real *col, real *y)
 {
     const size_t M = s->N * s->OH * s->OW, K = s->KH * s->KW * s->C, O = s->O;
-    const size_t R = ck_conv2d_col_rows(s, sizeof(T));
+    const size_t R = ck_conv2d_col_rows(s, sizeof(real));
     size_t r0;
     int st;
     if (code < 0 || code >= CK_ACT_NCODES) return CK_ERR_CODE;
@@ -89,34 +86,35 @@ int CK_S(ck_conv2d_fwd_)(const ck_conv2d_shape *s, const T *x, const T *w, const
     if (y == NULL || (K > 0 && (x == NULL || w == NULL))) return CK_ERR_ARG;
     if (R > 0 && col == NULL) return CK_ERR_ARG;
     if (R == 0) { /* 1x1 stride 1: x is the (M, C) matrix */
-        st = CK_CAT(ck_gemm_, CK_SUF)(0, 0, M, O, K, (T)1, x, K, w, O, (T)0, y, O);
+        st = CK_S(ck_gemm)(0, 0, M, O, K, (real)1, x, K, w, O, (real)0, y, O);
         if (st != CK_OK) return st;
-        return CK_CAT(ck_act_bias_fwd_, CK_SUF)(code, M, O, b, y);
+        return CK_S(ck_act_bias_fwd)(code, M, O, b, y);
     }
     for (r0 = 0; r0 < M; r0 += R) {
         const size_t m = M - r0 < R ? M - r0 : R;
-        CK_S(ck_conv_im2col_)(s, x, r0, m, col);
-        st = CK_CAT(ck_gemm_, CK_SUF)(0, 0, m, O, K, (T)1, col, K, w, O, (T)0,
-                                      y + r0 * O, O);
+        CK_S(ck_conv_im2col)(s, x, r0, m, col);
+        st = CK_S(ck_gemm)(0, 0, m, O, K, (real)1, col, K, w, O, (real)0,
+                           y + r0 * O, O);
         if (st != CK_OK) return st;
-        st = CK_CAT(ck_act_bias_fwd_, CK_SUF)(code, m, O, b, y + r0 * O);
+        st = CK_S(ck_act_bias_fwd)(code, m, O, b, y + r0 * O);
         if (st != CK_OK) return st;
     }
     return CK_OK;
 }
 
-int CK_S(ck_conv2d_bwd_)(const ck_conv2d_shape *s, const T *x, const T *w, const T *y,
-                         const T *dy, int code, T *dz, T *col, T *dx, T *dw, T *db)
+int CK_S(ck_conv2d_bwd)(const ck_conv2d_shape *s, const real *x, const real *w,
+                        const real *y, const real *dy, int code, real *dz, real *col,
+                        real *dx, real *dw, real *db)
 {
     const size_t M = s->N * s->OH * s->OW, K = s->KH * s->KW * s->C, O = s->O;
-    const size_t R = ck_conv2d_col_rows(s, sizeof(T));
-    const T *z;
+    const size_t R = ck_conv2d_col_rows(s, sizeof(real));
+    const real *z;
     size_t r0, j;
     int st;
     if (code < 0 || code >= CK_ACT_NCODES) return CK_ERR_CODE;
-    if (dx != NULL) memset(dx, 0, s->N * s->H * s->W * s->C * sizeof(T));
-    if (dw != NULL) memset(dw, 0, K * O * sizeof(T));
-    if (db != NULL) for (j = 0; j < O; ++j) db[j] = (T)0;
+    if (dx != NULL) memset(dx, 0, s->N * s->H * s->W * s->C * sizeof(real));
+    if (dw != NULL) memset(dw, 0, K * O * sizeof(real));
+    if (db != NULL) for (j = 0; j < O; ++j) db[j] = (real)0;
     if (M == 0 || O == 0) return CK_OK;
     if (dy == NULL || (dw != NULL && x == NULL) || (dx != NULL && w == NULL))
         return CK_ERR_ARG;
@@ -126,24 +124,24 @@ int CK_S(ck_conv2d_bwd_)(const ck_conv2d_shape *s, const T *x, const T *w, const
         if (db != NULL) {
             size_t i;
             for (i = 0; i < M; ++i) {
-                const T *gi = dy + i * O;
+                const real *gi = dy + i * O;
                 for (j = 0; j < O; ++j) db[j] += gi[j];
             }
         }
     } else {
         if (dz == NULL || y == NULL || dz == y || dz == dy) return CK_ERR_ARG;
-        st = CK_CAT(ck_act_bias_bwd_, CK_SUF)(code, M, O, y, dy, dz, db);
+        st = CK_S(ck_act_bias_bwd)(code, M, O, y, dy, dz, db);
         if (st != CK_OK) return st;
         z = dz;
     }
     if (K == 0) return CK_OK;
     if (R == 0) {
         if (dw != NULL) {
-            st = CK_CAT(ck_gemm_, CK_SUF)(1, 0, K, O, M, (T)1, x, K, z, O, (T)0, dw, O);
+            st = CK_S(ck_gemm)(1, 0, K, O, M, (real)1, x, K, z, O, (real)0, dw, O);
             if (st != CK_OK) return st;
         }
         if (dx != NULL) {
-            st = CK_CAT(ck_gemm_, CK_SUF)(0, 1, M, K, O, (T)1, z, O, w, O, (T)0, dx, K);
+            st = CK_S(ck_gemm)(0, 1, M, K, O, (real)1, z, O, w, O, (real)0, dx, K);
             if (st != CK_OK) return st;
         }
         return CK_OK;
@@ -151,40 +149,43 @@ int CK_S(ck_conv2d_bwd_)(const ck_conv2d_shape *s, const T *x, const T *w, const
     for (r0 = 0; r0 < M; r0 += R) {
         const size_t m = M - r0 < R ? M - r0 : R;
         if (dw != NULL) {
-            CK_S(ck_conv_im2col_)(s, x, r0, m, col);
-            st = CK_CAT(ck_gemm_, CK_SUF)(1, 0, K, O, m, (T)1, col, K, z + r0 * O, O,
-                                          (T)1, dw, O);
+            CK_S(ck_conv_im2col)(s, x, r0, m, col);
+            st = CK_S(ck_gemm)(1, 0, K, O, m, (real)1, col, K, z + r0 * O, O,
+                               (real)1, dw, O);
             if (st != CK_OK) return st;
         }
         if (dx != NULL) {
-            st = CK_CAT(ck_gemm_, CK_SUF)(0, 1, m, K, O, (T)1, z + r0 * O, O, w, O,
-                                          (T)0, col, K);
+            st = CK_S(ck_gemm)(0, 1, m, K, O, (real)1, z + r0 * O, O, w, O,
+                               (real)0, col, K);
             if (st != CK_OK) return st;
-            CK_S(ck_conv_col2im_)(s, col, r0, m, dx);
+            CK_S(ck_conv_col2im)(s, col, r0, m, dx);
         }
     }
     return CK_OK;
 }
 
 /* ---------------------------------------------------------------- pooling */
-#define CK_POOL_LOOP_BEGIN                                                      \
-    const size_t C = s->C;                                                      \
-    const ptrdiff_t H = (ptrdiff_t)s->H, W = (ptrdiff_t)s->W;                   \
-    size_t n, oh, ow, kh, kw, c;                                                \
-    for (n = 0; n < s->N; ++n)                                                  \
-        for (oh = 0; oh < s->OH; ++oh)                                          \
-            for (ow = 0; ow < s->OW; ++ow) {                                    \
-                const size_t o = ((n * s->OH + oh) * s->OW + ow) * C;           \
+#define CK_POOL_LOOP_BEGIN                                                        \
+    const size_t C = s->C;                                                        \
+    const ptrdiff_t H = (ptrdiff_t)s->H, W = (ptrdiff_t)s->W;                     \
+    size_t n, oh, ow, kh, kw, c;                                                  \
+    for (n = 0; n < s->N; ++n)                                                    \
+        for (oh = 0; oh < s->OH; ++oh)                                            \
+            for (ow = 0; ow < s->OW; ++ow) {                                      \
+                const size_t o = ((n * s->OH + oh) * s->OW + ow) * C;             \
                 const ptrdiff_t ih0 = (ptrdiff_t)(oh * s->SH) - (ptrdiff_t)s->PT; \
                 const ptrdiff_t iw0 = (ptrdiff_t)(ow * s->SW) - (ptrdiff_t)s->PL; \
                 const size_t xn = n * s->H * s->W * C;
 
-CK_TARGET_CLONES int CK_S(ck_pool2d_max_fwd_)(const ck_conv2d_shape *s, const T *x, T *y, int *idx)
+CK_TARGET_CLONES
+int CK_S(ck_pool2d_max_fwd)(const ck_conv2d_shape *s, const real *x, real *y, int *idx)
 {
     if ((x == NULL || y == NULL) && s->N * s->OH * s->OW * s->C > 0) return CK_ERR_ARG;
+    /* idx holds positions ih*W + iw as int. */
+    if (idx != NULL && s->H * s->W > (size_t)INT_MAX) return CK_ERR_TOO_LARGE;
     {
     CK_POOL_LOOP_BEGIN
-        T *yo = y + o;
+        real *yo = y + o;
         int *io = idx ? idx + o : NULL;
         int first = 1;
         for (kh = 0; kh < s->KH; ++kh) {
@@ -192,10 +193,11 @@ CK_TARGET_CLONES int CK_S(ck_pool2d_max_fwd_)(const ck_conv2d_shape *s, const T 
             if (ih < 0 || ih >= H) continue;
             for (kw = 0; kw < s->KW; ++kw) {
                 const ptrdiff_t iw = iw0 + (ptrdiff_t)kw;
-                const int pos = (int)(ih * W + iw);
-                const T *xp;
+                const size_t at = (size_t)(ih * W + iw);
+                const int pos = (int)at; /* < INT_MAX whenever stored in idx */
+                const real *xp;
                 if (iw < 0 || iw >= W) continue;
-                xp = x + xn + (size_t)pos * C;
+                xp = x + xn + at * C;
                 if (first) {
                     for (c = 0; c < C; ++c) yo[c] = xp[c];
                     if (io) for (c = 0; c < C; ++c) io[c] = pos;
@@ -212,7 +214,7 @@ CK_TARGET_CLONES int CK_S(ck_pool2d_max_fwd_)(const ck_conv2d_shape *s, const T 
             }
         }
         if (first) { /* empty window (cannot happen for valid/same) */
-            for (c = 0; c < C; ++c) yo[c] = (T)0;
+            for (c = 0; c < C; ++c) yo[c] = (real)0;
             if (io) for (c = 0; c < C; ++c) io[c] = -1;
         }
     }
@@ -220,61 +222,63 @@ CK_TARGET_CLONES int CK_S(ck_pool2d_max_fwd_)(const ck_conv2d_shape *s, const T 
     return CK_OK;
 }
 
-CK_TARGET_CLONES int CK_S(ck_pool2d_max_bwd_)(const ck_conv2d_shape *s, const int *idx, const T *dy, T *dx)
+CK_TARGET_CLONES
+int CK_S(ck_pool2d_max_bwd)(const ck_conv2d_shape *s, const int *idx, const real *dy, real *dx)
 {
     const size_t C = s->C, HW = s->H * s->W;
     size_t n, p, c;
     if (dx == NULL) return CK_ERR_ARG;
-    memset(dx, 0, s->N * HW * C * sizeof(T));
+    memset(dx, 0, s->N * HW * C * sizeof(real));
     for (n = 0; n < s->N; ++n) {
-        T *dn = dx + n * HW * C;
+        real *dn = dx + n * HW * C;
         for (p = 0; p < s->OH * s->OW; ++p) {
             const size_t o = (n * s->OH * s->OW + p) * C;
             for (c = 0; c < C; ++c) {
+                /* -1 marks an empty window; a position outside the image
+                 * (not from ck_pool2d_max_fwd) is ignored too. */
                 const int q = idx[o + c];
-                if (q >= 0) dn[(size_t)q * C + c] += dy[o + c];
+                if (q >= 0 && (size_t)q < HW) dn[(size_t)q * C + c] += dy[o + c];
             }
         }
     }
     return CK_OK;
 }
 
-CK_TARGET_CLONES int CK_S(ck_pool2d_avg_fwd_)(const ck_conv2d_shape *s, const T *x, T *y)
+CK_TARGET_CLONES
+int CK_S(ck_pool2d_avg_fwd)(const ck_conv2d_shape *s, const real *x, real *y)
 {
     if ((x == NULL || y == NULL) && s->N * s->OH * s->OW * s->C > 0) return CK_ERR_ARG;
     {
     CK_POOL_LOOP_BEGIN
-        T *yo = y + o;
+        real *yo = y + o;
         size_t count = 0;
-        T inv;
-        for (c = 0; c < C; ++c) yo[c] = (T)0;
+        for (c = 0; c < C; ++c) yo[c] = (real)0;
         for (kh = 0; kh < s->KH; ++kh) {
             const ptrdiff_t ih = ih0 + (ptrdiff_t)kh;
             if (ih < 0 || ih >= H) continue;
             for (kw = 0; kw < s->KW; ++kw) {
                 const ptrdiff_t iw = iw0 + (ptrdiff_t)kw;
-                const T *xp;
+                const real *xp;
                 if (iw < 0 || iw >= W) continue;
                 xp = x + xn + (size_t)(ih * W + iw) * C;
                 for (c = 0; c < C; ++c) yo[c] += xp[c];
                 ++count;
             }
         }
-        inv = count ? (T)1 / (T)count : (T)0;
-        for (c = 0; c < C; ++c) yo[c] = count ? yo[c] / (T)count : (T)0;
-        (void)inv;
+        for (c = 0; c < C; ++c) yo[c] = count ? yo[c] / (real)count : (real)0;
     }
     }
     return CK_OK;
 }
 
-CK_TARGET_CLONES int CK_S(ck_pool2d_avg_bwd_)(const ck_conv2d_shape *s, const T *dy, T *dx)
+CK_TARGET_CLONES
+int CK_S(ck_pool2d_avg_bwd)(const ck_conv2d_shape *s, const real *dy, real *dx)
 {
     if (dx == NULL) return CK_ERR_ARG;
-    memset(dx, 0, s->N * s->H * s->W * s->C * sizeof(T));
+    memset(dx, 0, s->N * s->H * s->W * s->C * sizeof(real));
     {
     CK_POOL_LOOP_BEGIN
-        const T *go = dy + o;
+        const real *go = dy + o;
         size_t count = 0;
         for (kh = 0; kh < s->KH; ++kh) {
             const ptrdiff_t ih = ih0 + (ptrdiff_t)kh;
@@ -290,10 +294,10 @@ CK_TARGET_CLONES int CK_S(ck_pool2d_avg_bwd_)(const ck_conv2d_shape *s, const T 
             if (ih < 0 || ih >= H) continue;
             for (kw = 0; kw < s->KW; ++kw) {
                 const ptrdiff_t iw = iw0 + (ptrdiff_t)kw;
-                T *dp;
+                real *dp;
                 if (iw < 0 || iw >= W) continue;
                 dp = dx + xn + (size_t)(ih * W + iw) * C;
-                for (c = 0; c < C; ++c) dp[c] += go[c] / (T)count;
+                for (c = 0; c < C; ++c) dp[c] += go[c] / (real)count;
             }
         }
     }
@@ -301,6 +305,4 @@ CK_TARGET_CLONES int CK_S(ck_pool2d_avg_bwd_)(const ck_conv2d_shape *s, const T 
     return CK_OK;
 }
 
-#undef CK_S
-#undef CK_CAT
-#undef CK_CAT_
+#undef CK_POOL_LOOP_BEGIN

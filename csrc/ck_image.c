@@ -2,6 +2,16 @@
 
 #include <math.h>
 
+#include "ck_tmpl.h"
+
+/* From 2^52 on every double is an integer, and SciPy's folding arithmetic
+ * below (a quotient truncated to an integer type) loses the remainder, then
+ * overflows the integer type: SciPy then reads outside the image. Such
+ * coordinates are folded with fmod instead, which is exact, so they land
+ * in the image where the period puts them. Below 2^52 the quotient and its
+ * cast are exact enough and SciPy's arithmetic is kept, for its numbers. */
+#define CK_COORD_EXACT 4503599627370496.0
+
 /* Fold a sample coordinate that lies outside [0, len - 1] back inside, per
  * fill mode; -1 flags "use cval" (constant mode). `(ptrdiff_t)` casts
  * truncate toward zero on purpose: that is SciPy's folding arithmetic.
@@ -13,8 +23,13 @@ static double fold_coordinate(double in, ptrdiff_t len, int mode)
         case CK_FILL_WRAP:
             if (len <= 1) return 0.0;
             {
-                ptrdiff_t p = len - 1;
-                return in + (double)p * (double)((ptrdiff_t)(-in / p) + 1);
+                const double p = (double)(len - 1);
+                if (in < -CK_COORD_EXACT) {
+                    /* in (0, p], as below */
+                    const double r = fmod(in, p);
+                    return r + p;
+                }
+                return in + p * (double)((ptrdiff_t)(-in / p) + 1);
             }
         case CK_FILL_NEAREST:
             return 0.0;
@@ -26,8 +41,9 @@ static double fold_coordinate(double in, ptrdiff_t len, int mode)
         case CK_FILL_WRAP:
             if (len <= 1) return 0.0;
             {
-                ptrdiff_t p = len - 1;
-                return in - (double)p * (double)(ptrdiff_t)(in / p);
+                const double p = (double)(len - 1);
+                if (in > CK_COORD_EXACT) return fmod(in, p);
+                return in - p * (double)(ptrdiff_t)(in / p);
             }
         case CK_FILL_NEAREST:
             return (double)(len - 1);
@@ -87,58 +103,17 @@ CK_INLINE int axis_taps(double in, ptrdiff_t len, int mode,
     return 1;
 }
 
-#define CK_DEFINE_AFFINE(T, S)                                                  \
-int ck_affine_##S(size_t H, size_t W, size_t C, const T *x,                     \
-                  ptrdiff_t xs_r, ptrdiff_t xs_c, ptrdiff_t xs_ch,              \
-                  const double m[6], int mode, double cval, T *y,               \
-                  ptrdiff_t ys_r, ptrdiff_t ys_c, ptrdiff_t ys_ch)              \
-{                                                                               \
-    size_t i, j, k;                                                             \
-    const ptrdiff_t h = (ptrdiff_t)H, w = (ptrdiff_t)W;                         \
-    const T fill = (T)cval;                                                     \
-    if (mode < 0 || mode >= CK_FILL_NCODES) return CK_ERR_CODE;                 \
-    if (H == 0 || W == 0 || C == 0) return CK_OK;                               \
-    if (x == NULL || y == NULL || m == NULL) return CK_ERR_ARG;                 \
-    for (i = 0; i < H; ++i) {                                                   \
-        const double ri = m[2] + (double)i * m[0];                              \
-        const double ci = m[5] + (double)i * m[3];                              \
-        T *yrow = y + (ptrdiff_t)i * ys_r;                                      \
-        for (j = 0; j < W; ++j) {                                               \
-            /* Same summation order as SciPy: (shift + i*m0) + j*m1. */         \
-            double r = ri, c = ci;                                              \
-            double wr1, wc1, wr0, wc0;                                          \
-            ptrdiff_t r0, c0, r1, c1;                                           \
-            const T *p00, *p01, *p10, *p11;                                     \
-            T *py = yrow + (ptrdiff_t)j * ys_c;                                 \
-            r += (double)j * m[1];                                              \
-            c += (double)j * m[4];                                              \
-            if (!axis_taps(r, h, mode, &r0, &r1, &wr1)                         \
-                || !axis_taps(c, w, mode, &c0, &c1, &wc1)) {                    \
-                for (k = 0; k < C; ++k) py[(ptrdiff_t)k * ys_ch] = fill;        \
-                continue;                                                       \
-            }                                                                   \
-            wr0 = 1.0 - wr1;                                                    \
-            wc0 = 1.0 - wc1;                                                    \
-            p00 = x + r0 * xs_r + c0 * xs_c;                                    \
-            p01 = x + r0 * xs_r + c1 * xs_c;                                    \
-            p10 = x + r1 * xs_r + c0 * xs_c;                                    \
-            p11 = x + r1 * xs_r + c1 * xs_c;                                    \
-            for (k = 0; k < C; ++k) {                                           \
-                const ptrdiff_t o = (ptrdiff_t)k * xs_ch;                       \
-                double t = 0.0;                                                 \
-                t += (double)p00[o] * wr0 * wc0;                                \
-                t += (double)p01[o] * wr0 * wc1;                                \
-                t += (double)p10[o] * wr1 * wc0;                                \
-                t += (double)p11[o] * wr1 * wc1;                                \
-                py[(ptrdiff_t)k * ys_ch] = (T)t;                                \
-            }                                                                   \
-        }                                                                       \
-    }                                                                           \
-    return CK_OK;                                                               \
-}
+#define real float
+#define CK_SUF f32
+#include "ck_image_tmpl.h"
+#undef real
+#undef CK_SUF
 
-CK_DEFINE_AFFINE(float, f32)
-CK_DEFINE_AFFINE(double, f64)
+#define real double
+#define CK_SUF f64
+#include "ck_image_tmpl.h"
+#undef real
+#undef CK_SUF
 
 /* ---------------------------------------------------------------------
  * Spline interpolation of orders 0..5 (SciPy's ndimage model: prefilter
@@ -331,6 +306,8 @@ static double fold_reflect(double in, ptrdiff_t len)
 {
     const ptrdiff_t p = 2 * len;
     if (len <= 1) return 0.0;
+    /* The same remainder as below, exactly (see CK_COORD_EXACT). */
+    if (in < -CK_COORD_EXACT || in > CK_COORD_EXACT) in = fmod(in, (double)p);
     if (in < 0) {
         if (in < (double)-p) in += (double)p * (double)(ptrdiff_t)(-in / (double)p);
         if (in < (double)-len) return in + (double)p;
@@ -398,52 +375,28 @@ CK_INLINE int spline_axis(double in, ptrdiff_t len, int order, int mode,
     return 1;
 }
 
-#define CK_DEFINE_AFFINE_SPLINE(TI, TO, S)                                      \
-int ck_affine_spline_##S(size_t Hi, size_t Wi, size_t C, const TI *x,           \
-                         ptrdiff_t xs_r, ptrdiff_t xs_c, ptrdiff_t xs_ch,       \
-                         size_t Ho, size_t Wo, const double m[6], int order,    \
-                         int mode, double cval, double pad, TO *y,              \
-                         ptrdiff_t ys_r, ptrdiff_t ys_c, ptrdiff_t ys_ch)       \
-{                                                                               \
-    size_t i, j, k;                                                             \
-    const ptrdiff_t h = (ptrdiff_t)Hi, w = (ptrdiff_t)Wi;                       \
-    const TO fill = (TO)cval;                                                   \
-    if (mode < 0 || mode >= CK_FILL_NCODES || order < 0 || order > 5)           \
-        return CK_ERR_ARG;                                                      \
-    if (Ho == 0 || Wo == 0 || C == 0) return CK_OK;                             \
-    if (Hi == 0 || Wi == 0 || x == NULL || y == NULL || m == NULL)              \
-        return CK_ERR_ARG;                                                      \
-    for (i = 0; i < Ho; ++i) {                                                  \
-        const double ri = m[2] + (double)i * m[0];                              \
-        const double ci = m[5] + (double)i * m[3];                              \
-        TO *yrow = y + (ptrdiff_t)i * ys_r;                                     \
-        for (j = 0; j < Wo; ++j) {                                              \
-            ptrdiff_t rt[6], ct[6];                                             \
-            double wr[6], wc[6];                                                \
-            double r = ri + (double)j * m[1], c = ci + (double)j * m[4];        \
-            TO *py = yrow + (ptrdiff_t)j * ys_c;                                \
-            if (!spline_axis(r + pad, h, order, mode, rt, wr)                   \
-                || !spline_axis(c + pad, w, order, mode, ct, wc)) {             \
-                for (k = 0; k < C; ++k) py[(ptrdiff_t)k * ys_ch] = fill;        \
-                continue;                                                       \
-            }                                                                   \
-            for (k = 0; k < C; ++k) {                                           \
-                const TI *xk = x + (ptrdiff_t)k * xs_ch;                        \
-                double t = 0.0;                                                 \
-                int a, b;                                                       \
-                /* SciPy's accumulation: rows outer, (value*wr)*wc. */         \
-                for (a = 0; a <= order; ++a) {                                  \
-                    const TI *xr = xk + rt[a] * xs_r;                           \
-                    for (b = 0; b <= order; ++b)                                \
-                        t += (double)xr[ct[b] * xs_c] * wr[a] * wc[b];          \
-                }                                                               \
-                py[(ptrdiff_t)k * ys_ch] = (TO)t;                               \
-            }                                                                   \
-        }                                                                       \
-    }                                                                           \
-    return CK_OK;                                                               \
-}
+/* real_in: the input samples (image values, or the double coefficients of
+ * a float image); real: the output. */
+#define real_in float
+#define real float
+#define CK_SUF f32
+#include "ck_image_spline_tmpl.h"
+#undef real_in
+#undef real
+#undef CK_SUF
 
-CK_DEFINE_AFFINE_SPLINE(float, float, f32)
-CK_DEFINE_AFFINE_SPLINE(double, double, f64)
-CK_DEFINE_AFFINE_SPLINE(double, float, f64_f32)
+#define real_in double
+#define real double
+#define CK_SUF f64
+#include "ck_image_spline_tmpl.h"
+#undef real_in
+#undef real
+#undef CK_SUF
+
+#define real_in double
+#define real float
+#define CK_SUF f64_f32
+#include "ck_image_spline_tmpl.h"
+#undef real_in
+#undef real
+#undef CK_SUF

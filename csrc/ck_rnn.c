@@ -1,21 +1,37 @@
 /* Recurrent kernels (see ck_rnn.h). The float and double bodies come from
- * one template, ck_rnn_tmpl.h. */
+ * three templates: training (ck_rnn_train_tmpl.h), LSTM inference
+ * (ck_rnn_infer_tmpl.h) and its batch-1 split between two threads
+ * (ck_rnn_split_tmpl.h); the AVX-512 tiles of float inference are in
+ * ck_rnn_avx512.c. */
 #include "ck_rnn.h"
 
 #include <string.h>
 
 #include "ck_act.h"
 #include "ck_blas.h"
-#include "ck_helper.h"
-
-#define CK_RNN_CAT_(a, b) a##b
-#define CK_RNN_CAT(a, b) CK_RNN_CAT_(a, b)
+#include "ck_rnn_avx512.h"
+#include "ck_threads.h"
+#include "ck_tmpl.h"
 
 /* Elementwise activations only: softmax has no per-unit meaning in a gate. */
 static int ck_rnn_code_ok(int code)
 {
     return code == CK_ACT_LINEAR || code == CK_ACT_RELU || code == CK_ACT_SIGMOID
         || code == CK_ACT_TANH || code == CK_ACT_HARD_SIGMOID;
+}
+
+/* What every recurrent kernel checks first: CK_ERR_CODE for an activation
+ * that is not elementwise, CK_OK when there is nothing to compute (`empty`),
+ * CK_ERR_ARG for a missing input; else CK_RNN_RUN, and the kernel goes on to
+ * check its own buffers. */
+#define CK_RNN_RUN 1
+static int ck_rnn_check(int act, int ract, int empty, size_t F, const void *x,
+                        const void *W, const void *R, const void *h0)
+{
+    if (!ck_rnn_code_ok(act) || !ck_rnn_code_ok(ract)) return CK_ERR_CODE;
+    if (empty) return CK_OK;
+    if (W == NULL || R == NULL || h0 == NULL || (F > 0 && x == NULL)) return CK_ERR_ARG;
+    return CK_RNN_RUN;
 }
 
 size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t U)
@@ -41,15 +57,16 @@ size_t ck_gru_fwd_ws(size_t B, size_t U, int reset_after)
 }
 
 /* ck_lstm_infer pads the batch of its transposed buffers to a multiple of
- * 16 (one AVX-512 vector of floats) and the units to an even count (the
- * fused step's tiles hold two units). */
+ * 16 (one AVX-512 vector of floats). */
 #define CK_RNN_BPAD(B) (((B) + 15) / 16 * 16)
-#define CK_RNN_UPAD(U) ((U) + ((U) & 1))
-#define CK_RNN_TILE (8 * 32 + 2 * 32 + 2 * 32)
 
 /* Batch-1 LSTM inference splits a step between two threads from this many
  * weights (4U(F+U)); below it the exchange of h costs more than it saves. */
 #define CK_RNN_SPLIT_MIN 16384
+/* Units per block of the split step (the AVX-512 z64 tile's width). */
+#define CK_RNN_UBLK 64
+/* Packing the split step's weights pays for itself over this many steps. */
+#define CK_RNN_PACK_MIN_T 8
 
 int ck_rnn_split_strict = 0;
 
@@ -69,179 +86,33 @@ size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed)
         + CK_RNN_TILE;
 }
 
-#if defined(CK_X86_DISPATCH)
-/* The fused float step is on unless a test turns it off to reach the BLAS
- * step on the same machine. */
-int ck_rnn_fused = 1;
-
-static int ck_rnn_avx512(void)
-{
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-}
-
+#if defined(CK_RNN_AVX512)
 static int ck_rnn_fused_usable(int act, int ract)
 {
     return ck_rnn_fused && act == CK_ACT_TANH && ract == CK_ACT_SIGMOID && ck_rnn_avx512();
 }
-
-static void lstm_pack_panels_f32(size_t F, size_t U, const float *W, const float *R,
-                                 const float *b, size_t K, float *P);
-static void lstm_fused_step_f32(size_t K, size_t U, size_t Bp, const float *P,
-                                const float *XH, float *Ct, float *Hn, float *zt);
-static void lstm_z64_f32(size_t F, size_t U, size_t ld, size_t gs, const float *xt,
-                         const float *W, const float *R, const float *h, const float *b,
-                         float *z);
-#define CK_LSTM_FUSED_F32 1
-#else
-int ck_rnn_fused = 0;
 #endif
 
-#define T float
+/* Shorthands of the templates, expanded per precision. */
+#define GEMM CK_S(ck_gemm)
+#define ACT CK_S(ck_act_fwd)
+
+#define real float
 #define CK_SUF f32
-#ifdef CK_LSTM_FUSED_F32
+#if defined(CK_RNN_AVX512)
 #define CK_LSTM_FUSED 1
 #endif
-#include "ck_rnn_tmpl.h"
+#include "ck_rnn_train_tmpl.h"
+#include "ck_rnn_infer_tmpl.h"
+#include "ck_rnn_split_tmpl.h"
 #undef CK_LSTM_FUSED
-#undef T
+#undef real
 #undef CK_SUF
 
-#define T double
+#define real double
 #define CK_SUF f64
-#include "ck_rnn_tmpl.h"
-#undef T
+#include "ck_rnn_train_tmpl.h"
+#include "ck_rnn_infer_tmpl.h"
+#include "ck_rnn_split_tmpl.h"
+#undef real
 #undef CK_SUF
-
-#ifdef CK_LSTM_FUSED_F32
-/* The fused LSTM inference step for float on AVX-512: the product of the
- * gate rows of two units with the step input, kept in registers, and their
- * cell update right after, on a tile still in L1. The weights are packed
- * once per call into panels (OpenBLAS repacks them on every step: ~10% of
- * the step), and this 8-row x 32-column micro-kernel runs at the machine's
- * FMA peak where sgemm on the (4U x K)(K x B) step reached ~75%. */
-
-typedef float ck_v16 __attribute__((vector_size(64)));
-
-/* Panel p holds units 2p and 2p+1 as rows r = du*4 + gate ([i f c o]),
- * stored [k][8] so that step k reads 8 consecutive weights; rows of a
- * padding unit are zero. */
-static void lstm_pack_panels_f32(size_t F, size_t U, const float *W, const float *R,
-                                 const float *b, size_t K, float *P)
-{
-    const size_t G4 = 4 * U, Up = CK_RNN_UPAD(U);
-    size_t k, u, g;
-    for (k = 0; k < K; ++k) {
-        const float *src = k < F ? W + k * G4 : k < F + U ? R + (k - F) * G4 : b;
-        for (u = 0; u < Up; ++u)
-            for (g = 0; g < 4; ++g)
-                P[((u / 2) * K + k) * 8 + (u % 2) * 4 + g] = u < U ? src[g * U + u] : 0.0f;
-    }
-}
-
-/* zt (4 gates x 2 units x w columns, gate-major: the layout of
- * lstm_infer_cell_ with n = 2w) = panel (8 x K) times X (K x w, ld ldx). */
-__attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast"), always_inline))
-static inline void lstm_tile_body_f32(size_t K, const float *restrict P,
-                                      const float *restrict X, size_t ldx, float *restrict zt,
-                                      const int nv)
-{
-    ck_v16 a[8][2], xv[2];
-    size_t k;
-    int r, v;
-    for (r = 0; r < 8; ++r)
-        for (v = 0; v < nv; ++v) a[r][v] = (ck_v16){0};
-    for (k = 0; k < K; ++k) {
-        const float *w = P + k * 8;
-        for (v = 0; v < nv; ++v) memcpy(&xv[v], X + k * ldx + 16 * v, sizeof(ck_v16));
-        for (r = 0; r < 8; ++r)
-            for (v = 0; v < nv; ++v) a[r][v] += w[r] * xv[v];
-    }
-    for (r = 0; r < 8; ++r)
-        for (v = 0; v < nv; ++v)
-            memcpy(zt + ((r % 4) * 2 + r / 4) * (16 * nv) + 16 * v, &a[r][v], sizeof(ck_v16));
-}
-
-__attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast")))
-static void lstm_tile32_f32(size_t K, const float *P, const float *X, size_t ldx, float *zt)
-{
-    lstm_tile_body_f32(K, P, X, ldx, zt, 2);
-}
-
-__attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast")))
-static void lstm_tile16_f32(size_t K, const float *P, const float *X, size_t ldx, float *zt)
-{
-    lstm_tile_body_f32(K, P, X, ldx, zt, 1);
-}
-
-/* One unmasked step: for every pair of units and every chunk of 32 (or 16)
- * columns, the tile product and its cell update; c in place in Ct, the new
- * h into Hn (the product of later tiles still reads the old h in XH). */
-static void lstm_fused_step_f32(size_t K, size_t U, size_t Bp, const float *P,
-                                const float *XH, float *Ct, float *Hn, float *zt)
-{
-    const size_t Up = CK_RNN_UPAD(U);
-    float *ct = zt + 8 * 32, *ht = ct + 2 * 32;
-    size_t u0, c0, j;
-    for (u0 = 0; u0 < Up; u0 += 2) {
-        const float *panel = P + (u0 / 2) * K * 8;
-        const size_t nu = u0 + 1 < U ? 2 : 1;
-        for (c0 = 0; c0 < Bp; c0 += 32) {
-            const size_t w = Bp - c0 >= 32 ? 32 : 16;
-            if (w == 32)
-                lstm_tile32_f32(K, panel, XH + c0, Bp, zt);
-            else
-                lstm_tile16_f32(K, panel, XH + c0, Bp, zt);
-            if (w == Bp && nu == 2) {
-                /* one chunk: the two units' rows of Ct and Hn are adjacent */
-                lstm_infer_cell_f32(2 * w, zt, Ct + u0 * Bp, Hn + u0 * Bp);
-                continue;
-            }
-            for (j = 0; j < w; ++j) {
-                ct[j] = Ct[u0 * Bp + c0 + j];
-                ct[w + j] = nu == 2 ? Ct[(u0 + 1) * Bp + c0 + j] : 0.0f;
-            }
-            lstm_infer_cell_f32(2 * w, zt, ct, ht);
-            for (j = 0; j < w; ++j) {
-                Ct[u0 * Bp + c0 + j] = ct[j];
-                Hn[u0 * Bp + c0 + j] = ht[j];
-                if (nu == 2) {
-                    Ct[(u0 + 1) * Bp + c0 + j] = ct[w + j];
-                    Hn[(u0 + 1) * Bp + c0 + j] = ht[w + j];
-                }
-            }
-        }
-    }
-}
-
-/* The batch-1 step's gates for 64 units (z as lstm_units_ lays it out, 4
- * gates x 64), from x_t against W, h against R and the bias, with the 16
- * accumulators in registers. W and R (layout of lstm_cols_: rows ld apart,
- * gates gs apart) and b (gates U apart) point at the block's first unit. */
-__attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast")))
-static void lstm_z64_f32(size_t F, size_t U, size_t ld, size_t gs, const float *xt,
-                         const float *W, const float *R, const float *h, const float *b,
-                         float *z)
-{
-    ck_v16 a[16], w;
-    size_t k;
-    int g, v;
-    for (g = 0; g < 4; ++g)
-        for (v = 0; v < 4; ++v) {
-            if (b != NULL)
-                memcpy(&a[4 * g + v], b + g * U + 16 * v, sizeof(ck_v16));
-            else
-                a[4 * g + v] = (ck_v16){0};
-        }
-    for (k = 0; k < F + U; ++k) {
-        const float s = k < F ? xt[k] : h[k - F];
-        const float *row = k < F ? W + k * ld : R + (k - F) * ld;
-        for (g = 0; g < 4; ++g)
-            for (v = 0; v < 4; ++v) {
-                memcpy(&w, row + g * gs + 16 * v, sizeof(ck_v16));
-                a[4 * g + v] += s * w;
-            }
-    }
-    for (g = 0; g < 16; ++g) memcpy(z + 16 * g, &a[g], sizeof(ck_v16));
-}
-#endif

@@ -30,7 +30,7 @@
  * for float on AVX-512 CPUs fused product-and-cell tiles (see ck_rnn_fused);
  * fast from B ~ 16. Otherwise the training kernel's batch-major rows, or at
  * B = 1 a step split by units between the caller and the helper thread of
- * ck_helper.h (the caller does it all when the helper is busy or disabled).
+ * ck_threads.h (the caller does it all when the helper is busy or disabled).
  * Results equal ck_lstm_fwd's up to summation order.
  */
 #ifndef CK_RNN_H
@@ -60,41 +60,67 @@ size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed);
 /* GRU forward workspace: (B,3U) for reset_after, (B,U) otherwise. */
 size_t ck_gru_fwd_ws(size_t B, size_t U, int reset_after);
 
-#define CK_RNN_DECLARE(T_, S)                                                    \
-int ck_lstm_fwd_##S(size_t B, size_t T, size_t F, size_t U, const T_ *x,         \
-                    const T_ *W, const T_ *R, const T_ *b, const T_ *h0,         \
-                    const T_ *c0, const uint8_t *mask, int go_backwards,         \
-                    int act, int ract, T_ *G, T_ *H, T_ *C);                     \
-int ck_lstm_bwd_##S(size_t B, size_t T, size_t F, size_t U, const T_ *x,         \
-                    const T_ *W, const T_ *R, const T_ *h0, const T_ *c0,        \
-                    const uint8_t *mask, int go_backwards, int act, int ract,    \
-                    const T_ *G, const T_ *H, const T_ *C, const T_ *dH,         \
-                    T_ *dh, T_ *dc, T_ *dx, T_ *dW, T_ *dR, T_ *db, T_ *ws);      \
-int ck_lstm_infer_##S(size_t B, size_t T, size_t F, size_t U, const T_ *x,       \
-                      const T_ *W, const T_ *R, const T_ *b, const T_ *h0,       \
-                      const T_ *c0, const uint8_t *mask, int go_backwards,       \
-                      int act, int ract, int transposed, T_ *H, T_ *h, T_ *c,    \
-                      T_ *ws);                                                   \
-int ck_gru_fwd_##S(size_t B, size_t T, size_t F, size_t U, int reset_after,      \
-                   const T_ *x, const T_ *W, const T_ *R, const T_ *b,           \
-                   const T_ *h0, const uint8_t *mask, int go_backwards,          \
-                   int act, int ract, T_ *G, T_ *H, T_ *HZH, T_ *ws);            \
-int ck_gru_bwd_##S(size_t B, size_t T, size_t F, size_t U, int reset_after,      \
-                   const T_ *x, const T_ *W, const T_ *R, const T_ *h0,          \
-                   const uint8_t *mask, int go_backwards, int act, int ract,     \
-                   const T_ *G, const T_ *H, const T_ *HZH, const T_ *dH,        \
-                   T_ *dh, T_ *dx, T_ *dW, T_ *dR, T_ *db, T_ *ws);              \
-int ck_simple_fwd_##S(size_t B, size_t T, size_t F, size_t U, const T_ *x,       \
-                      const T_ *W, const T_ *R, const T_ *b, const T_ *h0,       \
-                      const uint8_t *mask, int go_backwards, int act, T_ *G,     \
-                      T_ *H);                                                    \
-int ck_simple_bwd_##S(size_t B, size_t T, size_t F, size_t U, const T_ *x,       \
-                      const T_ *W, const T_ *R, const T_ *h0,                    \
-                      const uint8_t *mask, int go_backwards, int act,            \
-                      const T_ *H, const T_ *dH, T_ *dh, T_ *dx, T_ *dW,         \
-                      T_ *dR, T_ *db, T_ *ws);
-
-CK_RNN_DECLARE(float, f32)
-CK_RNN_DECLARE(double, f64)
+int ck_lstm_fwd_f32(size_t B, size_t T, size_t F, size_t U, const float *x, const float *W,
+                    const float *R, const float *b, const float *h0, const float *c0,
+                    const uint8_t *mask, int go_backwards, int act, int ract, float *G,
+                    float *H, float *C);
+int ck_lstm_fwd_f64(size_t B, size_t T, size_t F, size_t U, const double *x,
+                    const double *W, const double *R, const double *b, const double *h0,
+                    const double *c0, const uint8_t *mask, int go_backwards, int act,
+                    int ract, double *G, double *H, double *C);
+int ck_lstm_bwd_f32(size_t B, size_t T, size_t F, size_t U, const float *x, const float *W,
+                    const float *R, const float *h0, const float *c0, const uint8_t *mask,
+                    int go_backwards, int act, int ract, const float *G, const float *H,
+                    const float *C, const float *dH, float *dh, float *dc, float *dx,
+                    float *dW, float *dR, float *db, float *ws);
+int ck_lstm_bwd_f64(size_t B, size_t T, size_t F, size_t U, const double *x,
+                    const double *W, const double *R, const double *h0, const double *c0,
+                    const uint8_t *mask, int go_backwards, int act, int ract,
+                    const double *G, const double *H, const double *C, const double *dH,
+                    double *dh, double *dc, double *dx, double *dW, double *dR, double *db,
+                    double *ws);
+int ck_lstm_infer_f32(size_t B, size_t T, size_t F, size_t U, const float *x,
+                      const float *W, const float *R, const float *b, const float *h0,
+                      const float *c0, const uint8_t *mask, int go_backwards, int act,
+                      int ract, int transposed, float *H, float *h, float *c, float *ws);
+int ck_lstm_infer_f64(size_t B, size_t T, size_t F, size_t U, const double *x,
+                      const double *W, const double *R, const double *b, const double *h0,
+                      const double *c0, const uint8_t *mask, int go_backwards, int act,
+                      int ract, int transposed, double *H, double *h, double *c,
+                      double *ws);
+int ck_gru_fwd_f32(size_t B, size_t T, size_t F, size_t U, int reset_after, const float *x,
+                   const float *W, const float *R, const float *b, const float *h0,
+                   const uint8_t *mask, int go_backwards, int act, int ract, float *G,
+                   float *H, float *HZH, float *ws);
+int ck_gru_fwd_f64(size_t B, size_t T, size_t F, size_t U, int reset_after,
+                   const double *x, const double *W, const double *R, const double *b,
+                   const double *h0, const uint8_t *mask, int go_backwards, int act,
+                   int ract, double *G, double *H, double *HZH, double *ws);
+int ck_gru_bwd_f32(size_t B, size_t T, size_t F, size_t U, int reset_after, const float *x,
+                   const float *W, const float *R, const float *h0, const uint8_t *mask,
+                   int go_backwards, int act, int ract, const float *G, const float *H,
+                   const float *HZH, const float *dH, float *dh, float *dx, float *dW,
+                   float *dR, float *db, float *ws);
+int ck_gru_bwd_f64(size_t B, size_t T, size_t F, size_t U, int reset_after,
+                   const double *x, const double *W, const double *R, const double *h0,
+                   const uint8_t *mask, int go_backwards, int act, int ract,
+                   const double *G, const double *H, const double *HZH, const double *dH,
+                   double *dh, double *dx, double *dW, double *dR, double *db, double *ws);
+int ck_simple_fwd_f32(size_t B, size_t T, size_t F, size_t U, const float *x,
+                      const float *W, const float *R, const float *b, const float *h0,
+                      const uint8_t *mask, int go_backwards, int act, float *G, float *H);
+int ck_simple_fwd_f64(size_t B, size_t T, size_t F, size_t U, const double *x,
+                      const double *W, const double *R, const double *b, const double *h0,
+                      const uint8_t *mask, int go_backwards, int act, double *G,
+                      double *H);
+int ck_simple_bwd_f32(size_t B, size_t T, size_t F, size_t U, const float *x,
+                      const float *W, const float *R, const float *h0, const uint8_t *mask,
+                      int go_backwards, int act, const float *H, const float *dH,
+                      float *dh, float *dx, float *dW, float *dR, float *db, float *ws);
+int ck_simple_bwd_f64(size_t B, size_t T, size_t F, size_t U, const double *x,
+                      const double *W, const double *R, const double *h0,
+                      const uint8_t *mask, int go_backwards, int act, const double *H,
+                      const double *dH, double *dh, double *dx, double *dW, double *dR,
+                      double *db, double *ws);
 
 #endif /* CK_RNN_H */

@@ -21,12 +21,4 @@ void ck_pad_fill(unsigned char *dst, size_t n, const unsigned char *value, size_
  * the bytes then hold: the caller overwrites them all afterwards). */
 void ck_touch_pages(unsigned char *dst, size_t bytes);
 
-/* Call fn(ctx, lo, hi) on consecutive ranges of at most `chunk` indices that
- * together cover [0, n) once. With threads > 1 (and POSIX threads available)
- * one helper thread takes ranges too, so fn must accept two calls at once on
- * disjoint ranges; otherwise the calling thread runs fn(ctx, 0, n). Returns
- * after every range is done. */
-void ck_run_chunks(void (*fn)(void *ctx, size_t lo, size_t hi), void *ctx, size_t n,
-                   size_t chunk, int threads);
-
 #endif /* CK_SEQUENCE_H */

@@ -1,28 +1,21 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
 """Activation kernels: act_fwd(code, x) and act_bwd(code, y, dy).
 
-Any C-contiguous float32/float64 array; softmax (code 4) is row-wise over
-the last axis. The backward takes the forward OUTPUT y.
+Any C-contiguous float32/float64 array; softmax (code SOFTMAX) is row-wise
+over the last axis. The backward takes the forward OUTPUT y.
 """
 
 cimport numpy as cnp
+from cython cimport floating
 
 from ckeras._ext._checks cimport (
-    check_array, check_code, check_status, empty, same_shape)
+    check_array, check_code, check_status, data_or_null, empty, same_shape)
 from ckeras._ext.ck_act cimport (
-    CK_ACT_HARD_SIGMOID, CK_ACT_LINEAR, CK_ACT_NCODES, CK_ACT_RELU,
-    CK_ACT_SIGMOID, CK_ACT_SOFTMAX, CK_ACT_TANH, ck_act_bwd_f32, ck_act_bwd_f64,
-    ck_act_fwd_f32, ck_act_fwd_f64, ck_act_softmax_bwd_f32,
-    ck_act_softmax_bwd_f64, ck_act_softmax_fwd_f32, ck_act_softmax_fwd_f64)
+    CK_ACT_NCODES, CK_ACT_SOFTMAX, act_enum, ck_act_bwd, ck_act_fwd, ck_act_softmax_bwd,
+    ck_act_softmax_fwd)
 
 cnp.import_array()
 
-LINEAR = CK_ACT_LINEAR
-RELU = CK_ACT_RELU
-SIGMOID = CK_ACT_SIGMOID
-TANH = CK_ACT_TANH
-SOFTMAX = CK_ACT_SOFTMAX
-HARD_SIGMOID = CK_ACT_HARD_SIGMOID
+ENUMS = {"Act": act_enum()}
 NCODES = CK_ACT_NCODES
 
 
@@ -39,27 +32,26 @@ def act_fwd(int code, x):
     if code == CK_ACT_SOFTMAX and cnp.PyArray_NDIM(xa) == 0:
         raise ValueError("x must have at least 1 dimension for softmax, got a 0-d array")
     y = empty(cnp.PyArray_NDIM(xa), cnp.PyArray_DIMS(xa), t)
-    cdef size_t n = cnp.PyArray_SIZE(xa)
-    cdef size_t cols = _cols(xa)
-    cdef size_t rows = n // cols if cols > 0 else 0
-    cdef int st = 0
-    if n == 0:
+    if cnp.PyArray_SIZE(xa) == 0:
         return y
-    cdef void *xp = cnp.PyArray_DATA(xa)
-    cdef void *yp = cnp.PyArray_DATA(<cnp.ndarray> y)
-    with nogil:
-        if t == cnp.NPY_FLOAT32:
-            if code == CK_ACT_SOFTMAX:
-                st = ck_act_softmax_fwd_f32(rows, cols, <float *> xp, <float *> yp)
-            else:
-                st = ck_act_fwd_f32(code, n, <float *> xp, <float *> yp)
-        else:
-            if code == CK_ACT_SOFTMAX:
-                st = ck_act_softmax_fwd_f64(rows, cols, <double *> xp, <double *> yp)
-            else:
-                st = ck_act_fwd_f64(code, n, <double *> xp, <double *> yp)
-    check_status(st, "act_fwd")
+    if t == cnp.NPY_FLOAT32:
+        _fwd(<float *> data_or_null(y), code, xa)
+    else:
+        _fwd(<double *> data_or_null(y), code, xa)
     return y
+
+
+cdef int _fwd(floating *y, int code, cnp.ndarray x) except -1:
+    cdef const floating *xp = <const floating *> cnp.PyArray_DATA(x)
+    cdef size_t n = cnp.PyArray_SIZE(x)
+    cdef size_t cols = _cols(x)
+    cdef int st
+    with nogil:
+        if code == CK_ACT_SOFTMAX:
+            st = ck_act_softmax_fwd(n // cols if cols > 0 else 0, cols, xp, y)
+        else:
+            st = ck_act_fwd(code, n, xp, y)
+    return check_status(st, "act_fwd")
 
 
 def act_bwd(int code, y, dy):
@@ -73,25 +65,24 @@ def act_bwd(int code, y, dy):
     if code == CK_ACT_SOFTMAX and cnp.PyArray_NDIM(ya) == 0:
         raise ValueError("y must have at least 1 dimension for softmax, got a 0-d array")
     dx = empty(cnp.PyArray_NDIM(ya), cnp.PyArray_DIMS(ya), t)
-    cdef size_t n = cnp.PyArray_SIZE(ya)
-    cdef size_t cols = _cols(ya)
-    cdef size_t rows = n // cols if cols > 0 else 0
-    cdef int st = 0
-    if n == 0:
+    if cnp.PyArray_SIZE(ya) == 0:
         return dx
-    cdef void *yp = cnp.PyArray_DATA(ya)
-    cdef void *gp = cnp.PyArray_DATA(<cnp.ndarray> dy)
-    cdef void *dp = cnp.PyArray_DATA(<cnp.ndarray> dx)
-    with nogil:
-        if t == cnp.NPY_FLOAT32:
-            if code == CK_ACT_SOFTMAX:
-                st = ck_act_softmax_bwd_f32(rows, cols, <float *> yp, <float *> gp, <float *> dp)
-            else:
-                st = ck_act_bwd_f32(code, n, <float *> yp, <float *> gp, <float *> dp)
-        else:
-            if code == CK_ACT_SOFTMAX:
-                st = ck_act_softmax_bwd_f64(rows, cols, <double *> yp, <double *> gp, <double *> dp)
-            else:
-                st = ck_act_bwd_f64(code, n, <double *> yp, <double *> gp, <double *> dp)
-    check_status(st, "act_bwd")
+    if t == cnp.NPY_FLOAT32:
+        _bwd(<float *> data_or_null(dx), code, ya, dy)
+    else:
+        _bwd(<double *> data_or_null(dx), code, ya, dy)
     return dx
+
+
+cdef int _bwd(floating *dx, int code, cnp.ndarray y, object dy) except -1:
+    cdef const floating *yp = <const floating *> cnp.PyArray_DATA(y)
+    cdef const floating *gp = <const floating *> data_or_null(dy)
+    cdef size_t n = cnp.PyArray_SIZE(y)
+    cdef size_t cols = _cols(y)
+    cdef int st
+    with nogil:
+        if code == CK_ACT_SOFTMAX:
+            st = ck_act_softmax_bwd(n // cols if cols > 0 else 0, cols, yp, gp, dx)
+        else:
+            st = ck_act_bwd(code, n, yp, gp, dx)
+    return check_status(st, "act_bwd")

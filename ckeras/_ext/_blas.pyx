@@ -1,4 +1,3 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
 """The process-wide BLAS table used by ckeras' C kernels.
 
 No BLAS is linked into the extensions. At import this module finds a GEMM by
@@ -38,6 +37,7 @@ import os
 import sys
 
 cimport numpy as cnp
+from cython cimport floating
 from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
 from libc.stdint cimport uintptr_t
 
@@ -45,7 +45,7 @@ from ckeras._ext._checks cimport check_array, check_status, data_or_null, empty
 from ckeras._ext.ck_blas cimport (
     CK_BLAS_CBLAS32, CK_BLAS_CBLAS64, CK_BLAS_F77, CK_BLAS_NAIVE, ck_blas_fn,
     ck_blas_get_num_threads, ck_blas_set_num_threads, ck_blas_table,
-    ck_blas_table_get, ck_blas_table_set, ck_gemm_f32, ck_gemm_f64)
+    ck_blas_table_get, ck_blas_table_set, ck_gemm)
 from ckeras._ext.ck_common cimport CK_ERR_NO_BLAS, CK_OK
 
 cnp.import_array()
@@ -281,20 +281,23 @@ def gemm(a, b, trans_a=False, trans_b=False, double alpha=1.0, double beta=0.0, 
         if _overlap(out, a) or _overlap(out, b):
             raise ValueError("out must not overlap a or b")
         c = out
-    cdef void *ap = data_or_null(a)
-    cdef void *bp = data_or_null(b)
-    cdef void *cp = data_or_null(c)
-    cdef size_t lda = ad[1], ldb = bd[1]
+    if t == cnp.NPY_FLOAT32:
+        _gemm(<float *> data_or_null(c), ta, tb, M, N, K, alpha, a, b, beta)
+    else:
+        _gemm(<double *> data_or_null(c), ta, tb, M, N, K, alpha, a, b, beta)
+    return c
+
+
+cdef int _gemm(floating *c, int ta, int tb, size_t M, size_t N, size_t K, floating alpha, a,
+               b, floating beta) except -1:
+    cdef const floating *ap = <const floating *> data_or_null(a)
+    cdef const floating *bp = <const floating *> data_or_null(b)
+    cdef size_t lda = cnp.PyArray_DIMS(<cnp.ndarray> a)[1]
+    cdef size_t ldb = cnp.PyArray_DIMS(<cnp.ndarray> b)[1]
     cdef int st
     with nogil:
-        if t == cnp.NPY_FLOAT32:
-            st = ck_gemm_f32(ta, tb, M, N, K, <float> alpha, <float *> ap, lda, <float *> bp,
-                             ldb, <float> beta, <float *> cp, N)
-        else:
-            st = ck_gemm_f64(ta, tb, M, N, K, alpha, <double *> ap, lda, <double *> bp, ldb,
-                             beta, <double *> cp, N)
-    check_status(st, "gemm")
-    return c
+        st = ck_gemm(ta, tb, M, N, K, alpha, ap, lda, bp, ldb, beta, c, N)
+    return check_status(st, "gemm")
 
 
 _autoload()

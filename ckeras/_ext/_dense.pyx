@@ -1,4 +1,3 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
 """Fused dense kernels: y = act(x @ w + b) and its backward.
 
 2-D C-contiguous inputs of one dtype (float32 or float64); the caller
@@ -6,16 +5,18 @@ reshapes N-D inputs to 2-D. Activation codes as in ckeras._ext._act.
 """
 
 cimport numpy as cnp
+from cython cimport floating
 
 from ckeras._ext._checks cimport (
     check_array, check_code, check_status, data_or_null, empty)
-from ckeras._ext.ck_act cimport CK_ACT_LINEAR
+from ckeras._ext.ck_act cimport CK_ACT_LINEAR, act_enum
 from ckeras._ext.ck_blas cimport attach_blas
-from ckeras._ext.ck_dense cimport (
-    ck_dense_bwd_f32, ck_dense_bwd_f64, ck_dense_fwd_f32, ck_dense_fwd_f64)
+from ckeras._ext.ck_dense cimport ck_dense_bwd, ck_dense_fwd
 
 cnp.import_array()
 attach_blas()
+
+ENUMS = {"Act": act_enum()}
 
 
 cdef inline object _empty2(Py_ssize_t rows, Py_ssize_t cols, int t):
@@ -40,20 +41,21 @@ def dense_fwd(x, w, b, int code):
         if <size_t> cnp.PyArray_DIMS(<cnp.ndarray> b)[0] != N:
             raise ValueError(f"b has shape {b.shape}, expected ({N},) for w of shape {w.shape}")
     y = _empty2(M, N, t)
-    cdef void *xp = data_or_null(x)
-    cdef void *wp = data_or_null(w)
-    cdef void *bp = data_or_null(b)
-    cdef void *yp = data_or_null(y)
+    if t == cnp.NPY_FLOAT32:
+        _fwd(<float *> data_or_null(y), x, w, b, code, M, K, N)
+    else:
+        _fwd(<double *> data_or_null(y), x, w, b, code, M, K, N)
+    return y
+
+
+cdef int _fwd(floating *y, x, w, b, int code, size_t M, size_t K, size_t N) except -1:
+    cdef const floating *xp = <const floating *> data_or_null(x)
+    cdef const floating *wp = <const floating *> data_or_null(w)
+    cdef const floating *bp = <const floating *> data_or_null(b)
     cdef int st
     with nogil:
-        if t == cnp.NPY_FLOAT32:
-            st = ck_dense_fwd_f32(M, K, N, <float *> xp, <float *> wp, <float *> bp,
-                                  code, <float *> yp)
-        else:
-            st = ck_dense_fwd_f64(M, K, N, <double *> xp, <double *> wp, <double *> bp,
-                                  code, <double *> yp)
-    check_status(st, "dense_fwd")
-    return y
+        st = ck_dense_fwd(M, K, N, xp, wp, bp, code, y)
+    return check_status(st, "dense_fwd")
 
 
 def dense_bwd(x, w, y, dy, int code, need_dx=True, need_dw=True, need_db=True):
@@ -83,23 +85,23 @@ def dense_bwd(x, w, y, dy, int code, need_dx=True, need_dw=True, need_db=True):
     dw = _empty2(K, N, t) if need_dw else None
     cdef cnp.npy_intp nb = N
     db = empty(1, &nb, t) if need_db else None
-    cdef void *xp = data_or_null(x)
-    cdef void *wp = data_or_null(w)
-    cdef void *yp = data_or_null(y)
-    cdef void *gp = data_or_null(dy)
-    cdef void *zp = data_or_null(dz)
-    cdef void *dxp = data_or_null(dx)
-    cdef void *dwp = data_or_null(dw)
-    cdef void *dbp = data_or_null(db)
+    if t == cnp.NPY_FLOAT32:
+        _bwd(<float *> data_or_null(dy), x, w, y, code, dz, dx, dw, db, M, K, N)
+    else:
+        _bwd(<double *> data_or_null(dy), x, w, y, code, dz, dx, dw, db, M, K, N)
+    return dx, dw, db
+
+
+cdef int _bwd(const floating *dy, x, w, y, int code, dz, dx, dw, db, size_t M, size_t K,
+              size_t N) except -1:
+    cdef const floating *xp = <const floating *> data_or_null(x)
+    cdef const floating *wp = <const floating *> data_or_null(w)
+    cdef const floating *yp = <const floating *> data_or_null(y)
+    cdef floating *zp = <floating *> data_or_null(dz)
+    cdef floating *dxp = <floating *> data_or_null(dx)
+    cdef floating *dwp = <floating *> data_or_null(dw)
+    cdef floating *dbp = <floating *> data_or_null(db)
     cdef int st
     with nogil:
-        if t == cnp.NPY_FLOAT32:
-            st = ck_dense_bwd_f32(M, K, N, <float *> xp, <float *> wp, <float *> yp,
-                                  <float *> gp, code, <float *> zp, <float *> dxp,
-                                  <float *> dwp, <float *> dbp)
-        else:
-            st = ck_dense_bwd_f64(M, K, N, <double *> xp, <double *> wp, <double *> yp,
-                                  <double *> gp, code, <double *> zp, <double *> dxp,
-                                  <double *> dwp, <double *> dbp)
-    check_status(st, "dense_bwd")
-    return dx, dw, db
+        st = ck_dense_bwd(M, K, N, xp, wp, yp, dy, code, zp, dxp, dwp, dbp)
+    return check_status(st, "dense_bwd")

@@ -1,28 +1,31 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
 """Affine resampling kernels for image augmentation (spline orders 0..5).
 
-One 3-D C-contiguous float32/float64 image per call, channels first or last;
-the 2x3 matrix maps output (row, col) to input (row, col). Fill-mode codes:
+One 3-D float32/float64 image per call, channels first or last, in any
+memory layout (the kernels take element strides); the 2x3 matrix maps output
+(row, col) to input (row, col). Fill-mode codes:
 FILL_MODES below (SciPy's 'nearest', 'wrap', 'reflect', 'constant').
 `affine` is the linear kernel; `affine_spline` covers every order, with the
 coefficients of orders 2..5 prepared by `spline_filter` (see
 ckeras.preprocessing.image._resample for the whole recipe).
 """
 
-cimport numpy as cnp
+import numpy as np
 
-from ckeras._ext._checks cimport check_array, data_or_null, empty
-from ckeras._ext.ck_common cimport CK_OK
+cimport numpy as cnp
+from cython cimport floating
+
+from ckeras._ext._checks cimport check_status, check_strided, data_or_null, empty
 from ckeras._ext.ck_image cimport (
-    CK_FILL_CONSTANT, CK_FILL_NEAREST, CK_FILL_REFLECT, CK_FILL_WRAP,
-    CK_SPLINE_MIRROR, CK_SPLINE_REFLECT, CK_SPLINE_NEAREST_PAD,
-    ck_affine_f32, ck_affine_f64, ck_spline_filter_f64, ck_affine_spline_f32,
-    ck_affine_spline_f64, ck_affine_spline_f64_f32)
+    CK_FILL_CONSTANT, CK_FILL_NCODES, CK_FILL_NEAREST, CK_FILL_REFLECT, CK_FILL_WRAP,
+    CK_SPLINE_MIRROR, CK_SPLINE_NEAREST_PAD, CK_SPLINE_REFLECT, ck_affine, ck_affine_spline,
+    ck_affine_spline_f64_f32, ck_spline_filter_f64)
 
 cnp.import_array()
 
-FILL_MODES = {"nearest": CK_FILL_NEAREST, "wrap": CK_FILL_WRAP,
-              "reflect": CK_FILL_REFLECT, "constant": CK_FILL_CONSTANT}
+ENUMS = {"Fill": {"NEAREST": CK_FILL_NEAREST, "WRAP": CK_FILL_WRAP,
+                  "REFLECT": CK_FILL_REFLECT, "CONSTANT": CK_FILL_CONSTANT},
+         "SplineBoundary": {"MIRROR": CK_SPLINE_MIRROR, "REFLECT": CK_SPLINE_REFLECT}}
+FILL_MODES = {name.lower(): code for name, code in ENUMS["Fill"].items()}
 # Prefilter boundary rule per fill mode, as SciPy picks it.
 SPLINE_BOUNDARY = {"nearest": CK_SPLINE_REFLECT, "reflect": CK_SPLINE_REFLECT,
                    "wrap": CK_SPLINE_MIRROR, "constant": CK_SPLINE_MIRROR}
@@ -41,20 +44,25 @@ cdef int _read_matrix(object matrix, double *m) except -1:
 
 
 cdef int _check_mode(int mode) except -1:
-    if mode < 0 or mode > 3:
-        raise ValueError(f"mode must be a fill-mode code in [0, 4), got {mode}")
+    if mode < 0 or mode >= CK_FILL_NCODES:
+        raise ValueError(f"mode must be a fill-mode code in [0, {CK_FILL_NCODES}), got {mode}")
     return 0
 
 
-cdef void _layout(cnp.npy_intp *d, bint channels_first, size_t *H, size_t *W,
-                  size_t *C, ptrdiff_t *sr, ptrdiff_t *sc, ptrdiff_t *sch):
-    """Sizes and element strides of a C-ordered (H, W, C) or (C, H, W) image."""
+cdef void _layout(object image, bint channels_first, size_t *H, size_t *W, size_t *C,
+                  ptrdiff_t *sr, ptrdiff_t *sc, ptrdiff_t *sch):
+    """Sizes and element strides of an (H, W, C) or (C, H, W) image that
+    passed check_strided (aligned: its byte strides are whole elements)."""
+    cdef cnp.ndarray a = <cnp.ndarray> image
+    cdef cnp.npy_intp *d = cnp.PyArray_DIMS(a)
+    cdef cnp.npy_intp *st = cnp.PyArray_STRIDES(a)
+    cdef cnp.npy_intp e = cnp.PyArray_ITEMSIZE(a)
     if channels_first:
         C[0], H[0], W[0] = d[0], d[1], d[2]
-        sr[0], sc[0], sch[0] = <ptrdiff_t> W[0], 1, <ptrdiff_t> (H[0] * W[0])
+        sch[0], sr[0], sc[0] = st[0] // e, st[1] // e, st[2] // e
     else:
         H[0], W[0], C[0] = d[0], d[1], d[2]
-        sr[0], sc[0], sch[0] = <ptrdiff_t> (W[0] * C[0]), <ptrdiff_t> C[0], 1
+        sr[0], sc[0], sch[0] = st[0] // e, st[1] // e, st[2] // e
 
 
 def affine(x, matrix, int mode, double cval=0.0, bint channels_first=False):
@@ -64,28 +72,33 @@ def affine(x, matrix, int mode, double cval=0.0, bint channels_first=False):
     (i, j) samples the input at (off_r + m00*i + m01*j, off_c + m10*i + m11*j).
     Returns a new array of x's shape and dtype.
     """
-    cdef int t = check_array(x, "x", 3, -1)
+    cdef int t = check_strided(x, "x", 3, -1)
     _check_mode(mode)
     cdef double m[6]
     _read_matrix(matrix, m)
-    cdef cnp.npy_intp *d = cnp.PyArray_DIMS(<cnp.ndarray> x)
+    y = empty(3, cnp.PyArray_DIMS(<cnp.ndarray> x), t)
+    if t == cnp.NPY_FLOAT32:
+        _affine(<float *> data_or_null(y), x, m, mode, cval, channels_first)
+    else:
+        _affine(<double *> data_or_null(y), x, m, mode, cval, channels_first)
+    return y
+
+
+cdef int _affine(floating *y, x, const double *m, int mode, double cval,
+                 bint channels_first) except -1:
+    cdef const floating *xp = <const floating *> data_or_null(x)
     cdef size_t H, W, C
-    cdef ptrdiff_t sr, sc, sch
-    _layout(d, channels_first, &H, &W, &C, &sr, &sc, &sch)
-    y = empty(3, d, t)
-    cdef void *xp = data_or_null(x)
-    cdef void *yp = data_or_null(y)
+    cdef ptrdiff_t sr, sc, sch, yr, yc, ych
+    _layout(x, channels_first, &H, &W, &C, &sr, &sc, &sch)
+    # y: a new C-ordered array of x's shape
+    if channels_first:
+        ych, yr, yc = <ptrdiff_t> (H * W), <ptrdiff_t> W, 1
+    else:
+        yr, yc, ych = <ptrdiff_t> (W * C), <ptrdiff_t> C, 1
     cdef int st
     with nogil:
-        if t == cnp.NPY_FLOAT32:
-            st = ck_affine_f32(H, W, C, <float *> xp, sr, sc, sch, m, mode, cval,
-                               <float *> yp, sr, sc, sch)
-        else:
-            st = ck_affine_f64(H, W, C, <double *> xp, sr, sc, sch, m, mode, cval,
-                               <double *> yp, sr, sc, sch)
-    if st != CK_OK:
-        raise RuntimeError(f"affine: kernel failed with status {st}")
-    return y
+        st = ck_affine(H, W, C, xp, sr, sc, sch, m, mode, cval, y, yr, yc, ych)
+    return check_status(st, "affine")
 
 
 def spline_filter(c, int order, int boundary, bint channels_first=False):
@@ -95,7 +108,7 @@ def spline_filter(c, int order, int boundary, bint channels_first=False):
     the spline of `order` (2..5) and the boundary rule `boundary` (a value
     of SPLINE_BOUNDARY). Returns None.
     """
-    check_array(c, "c", 3, cnp.NPY_FLOAT64)
+    check_strided(c, "c", 3, cnp.NPY_FLOAT64)
     if not cnp.PyArray_ISWRITEABLE(<cnp.ndarray> c):
         raise ValueError("c must be writeable (it is filtered in place)")
     if order < 2 or order > 5:
@@ -103,10 +116,16 @@ def spline_filter(c, int order, int boundary, bint channels_first=False):
     if boundary != CK_SPLINE_MIRROR and boundary != CK_SPLINE_REFLECT:
         raise ValueError(f"boundary must be {CK_SPLINE_MIRROR} (mirror) or "
                          f"{CK_SPLINE_REFLECT} (reflect), got {boundary}")
-    cdef cnp.npy_intp *d = cnp.PyArray_DIMS(<cnp.ndarray> c)
+    if not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> c):
+        # The filter runs on the lines of a C-ordered image; any other
+        # layout is filtered in a C-ordered copy, written back.
+        tmp = np.ascontiguousarray(c)
+        spline_filter(tmp, order, boundary, channels_first)
+        c[...] = tmp
+        return
     cdef size_t H, W, C
     cdef ptrdiff_t sr, sc, sch
-    _layout(d, channels_first, &H, &W, &C, &sr, &sc, &sch)
+    _layout(c, channels_first, &H, &W, &C, &sr, &sc, &sch)
     # (outer, len, inner) views of the rows axis and of the columns axis
     cdef size_t ro, ri, co, ci
     if channels_first:
@@ -122,10 +141,9 @@ def spline_filter(c, int order, int boundary, bint channels_first=False):
     cdef int st
     with nogil:
         st = ck_spline_filter_f64(cp, ro, H, ri, order, boundary, wp)
-        if st == CK_OK:
+        if st == 0:
             st = ck_spline_filter_f64(cp, co, W, ci, order, boundary, wp)
-    if st != CK_OK:
-        raise RuntimeError(f"spline_filter: kernel failed with status {st}")
+    check_status(st, "spline_filter")
 
 
 def affine_spline(x, matrix, int order, int mode, double cval=0.0,
@@ -138,16 +156,15 @@ def affine_spline(x, matrix, int order, int mode, double cval=0.0,
     is added to the sample coordinates). The output has x's dtype, or
     float32 when `float32_out` (float64 coefficients of a float32 image).
     """
-    cdef int t = check_array(x, "x", 3, -1)
+    cdef int t = check_strided(x, "x", 3, -1)
     _check_mode(mode)
     if order < 0 or order > 5:
         raise ValueError(f"order must be in [0, 5], got {order}")
     cdef double m[6]
     _read_matrix(matrix, m)
-    cdef cnp.npy_intp *d = cnp.PyArray_DIMS(<cnp.ndarray> x)
     cdef size_t H, W, C
     cdef ptrdiff_t sr, sc, sch
-    _layout(d, channels_first, &H, &W, &C, &sr, &sc, &sch)
+    _layout(x, channels_first, &H, &W, &C, &sr, &sc, &sch)
     if pad < 0 or <size_t> (2 * pad) >= H or <size_t> (2 * pad) >= W:
         raise ValueError(f"pad must be >= 0 and leave a non-empty image, got {pad} for "
                          f"a {H}x{W} input")
@@ -161,22 +178,39 @@ def affine_spline(x, matrix, int order, int mode, double cval=0.0,
     y = empty(3, od, tout)
     cdef size_t Ho_, Wo_, C_
     cdef ptrdiff_t yr, yc, ych
-    _layout(od, channels_first, &Ho_, &Wo_, &C_, &yr, &yc, &ych)
-    cdef void *xp = data_or_null(x)
-    cdef void *yp = data_or_null(y)
-    cdef double dpad = pad
-    cdef int st
-    with nogil:
-        if t == cnp.NPY_FLOAT32:
-            st = ck_affine_spline_f32(H, W, C, <float *> xp, sr, sc, sch, Ho, Wo, m,
-                                      order, mode, cval, dpad, <float *> yp, yr, yc, ych)
-        elif tout == cnp.NPY_FLOAT32:
-            st = ck_affine_spline_f64_f32(H, W, C, <double *> xp, sr, sc, sch, Ho, Wo,
-                                          m, order, mode, cval, dpad, <float *> yp,
-                                          yr, yc, ych)
-        else:
-            st = ck_affine_spline_f64(H, W, C, <double *> xp, sr, sc, sch, Ho, Wo, m,
-                                      order, mode, cval, dpad, <double *> yp, yr, yc, ych)
-    if st != CK_OK:
-        raise RuntimeError(f"affine_spline: kernel failed with status {st}")
+    _layout(y, channels_first, &Ho_, &Wo_, &C_, &yr, &yc, &ych)
+    if t == cnp.NPY_FLOAT32:
+        _spline(<float *> data_or_null(y), <const float *> data_or_null(x), H, W, C, sr, sc,
+                sch, Ho, Wo, m, order, mode, cval, pad, yr, yc, ych)
+    elif tout == cnp.NPY_FLOAT64:
+        _spline(<double *> data_or_null(y), <const double *> data_or_null(x), H, W, C, sr, sc,
+                sch, Ho, Wo, m, order, mode, cval, pad, yr, yc, ych)
+    else:
+        _spline(<float *> data_or_null(y), <const double *> data_or_null(x), H, W, C, sr, sc,
+                sch, Ho, Wo, m, order, mode, cval, pad, yr, yc, ych)
     return y
+
+
+ctypedef fused real_in:
+    float
+    double
+
+
+cdef int _spline(floating *y, const real_in *x, size_t H, size_t W, size_t C, ptrdiff_t sr,
+                 ptrdiff_t sc, ptrdiff_t sch, size_t Ho, size_t Wo, const double *m, int order,
+                 int mode, double cval, double pad, ptrdiff_t yr, ptrdiff_t yc,
+                 ptrdiff_t ych) except -1:
+    # Three kernels: float, double, and double coefficients of a float image.
+    cdef int st = -1
+    with nogil:
+        if floating is float:
+            if real_in is float:
+                st = ck_affine_spline(H, W, C, x, sr, sc, sch, Ho, Wo, m, order, mode, cval, pad,
+                                      y, yr, yc, ych)
+            else:
+                st = ck_affine_spline_f64_f32(H, W, C, x, sr, sc, sch, Ho, Wo, m, order, mode,
+                                              cval, pad, y, yr, yc, ych)
+        elif real_in is double:
+            st = ck_affine_spline(H, W, C, x, sr, sc, sch, Ho, Wo, m, order, mode, cval, pad, y,
+                                  yr, yc, ych)
+    return check_status(st, "affine_spline")

@@ -1,24 +1,67 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
 """Recurrent kernels over whole sequences: LSTM, GRU, SimpleRNN, forward and
-backward through time (csrc/ck_rnn.h). Same signatures and results as
-ckeras.kernels.reference.rnn; arguments are checked here with the GIL held,
+backward through time (csrc/ck_rnn.h). Same signatures, results and errors
+as the NumPy references; arguments are checked here with the GIL held,
 then each kernel runs with the GIL released for the whole sequence.
 """
 import threading
 
-import numpy as np
-
 cimport numpy as cnp
+from cython cimport floating
 from libc.stdint cimport uint8_t
 
-from ckeras._ext._checks cimport check_array, check_status, data_or_null, empty
+from ckeras._ext._checks cimport (
+    check_array, check_mask, check_shaped, check_status, data_or_null, empty)
+from ckeras._ext.ck_act cimport (
+    CK_ACT_HARD_SIGMOID, CK_ACT_LINEAR, CK_ACT_RELU, CK_ACT_SIGMOID, CK_ACT_TANH, act_enum)
 from ckeras._ext.ck_blas cimport attach_blas
 from ckeras._ext.ck_rnn cimport *
-
-from ckeras.kernels.checks import check_recurrent as check_common, check_recurrent_act as _code
+from ckeras._ext.ck_threads cimport attach_threads
 
 cnp.import_array()
 attach_blas()
+attach_threads()
+
+ENUMS = {"Act": act_enum()}
+
+
+# ------------------------------------------------------------------ checks
+
+cdef int _code(int code, str name) except -1:
+    """An elementwise activation code (softmax has no per-unit meaning)."""
+    if (code != CK_ACT_LINEAR and code != CK_ACT_RELU and code != CK_ACT_SIGMOID
+            and code != CK_ACT_TANH and code != CK_ACT_HARD_SIGMOID):
+        raise ValueError(f"{name} must be an elementwise activation code "
+                         f"(linear, relu, sigmoid, tanh, hard_sigmoid), got {code}")
+    return 0
+
+
+cdef int _check_common(x, W, R, h0, mask, size_t gates, size_t dims[4]) except -1:
+    """The checks every recurrent kernel shares; dims receives (B, T, F, U).
+    Returns the numpy type number."""
+    cdef int t = check_array(x, "x", 3, -1)
+    check_array(W, "kernel", 2, t)
+    check_array(R, "recurrent_kernel", 2, t)
+    cdef size_t B = x.shape[0], T = x.shape[1], F = x.shape[2], U = R.shape[0]
+    if W.shape != (F, gates * U):
+        raise ValueError(f"kernel has shape {W.shape}, expected ({F}, {gates * U})")
+    if R.shape != (U, gates * U):
+        raise ValueError(f"recurrent_kernel has shape {R.shape}, expected ({U}, {gates * U})")
+    if T == 0:
+        raise ValueError("the input sequence must have at least one timestep")
+    check_shaped(h0, "h0", (B, U), t)
+    if mask is not None:
+        check_mask(mask, B, T)
+    dims[0], dims[1], dims[2], dims[3] = B, T, F, U
+    return t
+
+
+cdef int _check_lstm(x, W, R, b, h0, c0, mask, size_t dims[4]) except -1:
+    """The LSTM forward kernels' checks."""
+    cdef int t = _check_common(x, W, R, h0, mask, 4, dims)
+    check_shaped(c0, "c0", (dims[0], dims[3]), t)
+    if b is not None:
+        check_shaped(b, "bias", (4 * dims[3],), t)
+    return t
 
 
 _scratch = threading.local()
@@ -48,75 +91,43 @@ cdef object _new(tuple shape, int t):
     return empty(nd, dims, t)
 
 
-cdef const uint8_t *_mask_ptr(object mask):
-    if mask is None:
-        return NULL
-    if not mask.flags.c_contiguous:
-        raise ValueError("mask must be C-contiguous")
-    return <const uint8_t *> cnp.PyArray_DATA(<cnp.ndarray> mask)
-
-
-cdef int _check_state(object a, str name, size_t B, size_t U, int t) except -1:
-    check_array(a, name, 2, t)
-    if a.shape != (B, U):
-        raise ValueError(f"{name} has shape {a.shape}, expected ({B}, {U})")
-    return 0
-
-
-cdef int _check_seq(object a, str name, size_t B, size_t T, size_t N, int t) except -1:
-    check_array(a, name, 3, t)
-    if a.shape != (B, T, N):
-        raise ValueError(f"{name} has shape {a.shape}, expected ({B}, {T}, {N})")
-    return 0
-
-
-cdef tuple _lstm_args(x, W, R, b, h0, c0, mask):
-    """The LSTM forward kernels' checks: (B, T, F, U, numpy type number)."""
-    _, B, T, F, U = check_common(x, W, R, h0, mask, 4)
-    cdef int t = check_array(x, "x", 3, -1)
-    check_array(W, "kernel", 2, t)
-    check_array(R, "recurrent_kernel", 2, t)
-    _check_state(h0, "h0", B, U, t)
-    _check_state(c0, "c0", B, U, t)
-    if b is not None:
-        check_array(b, "bias", 1, t)
-        if b.shape != (4 * U,):
-            raise ValueError(f"bias has shape {b.shape}, expected ({4 * U},)")
-    return B, T, F, U, t
-
+# ------------------------------------------------------------------- LSTM
 
 def lstm_fwd(x, W, R, b, h0, c0, mask, go_backwards, int act, int ract):
     """LSTM over a sequence. Returns (H, C, G); see ck_rnn.h."""
-    act, ract = _code(act, "act"), _code(ract, "ract")
-    B, T, F, U, dtype_num = _lstm_args(x, W, R, b, h0, c0, mask)
-    cdef int t = dtype_num
-    cdef const uint8_t *mp = _mask_ptr(mask)
-    G = _new((B, T, 4 * U), t)
-    H = _new((B, T, U), t)
-    C = _new((B, T, U), t)
-    cdef size_t b_ = B, t_ = T, f_ = F, u_ = U
-    cdef int gb = 1 if go_backwards else 0, st
-    cdef void *xp = data_or_null(x)
-    cdef void *wp = data_or_null(W)
-    cdef void *rp = data_or_null(R)
-    cdef void *bp = data_or_null(b)
-    cdef void *h0p = data_or_null(h0)
-    cdef void *c0p = data_or_null(c0)
-    cdef void *gp = data_or_null(G)
-    cdef void *hp = data_or_null(H)
-    cdef void *cp = data_or_null(C)
-    with nogil:
-        if t == cnp.NPY_FLOAT32:
-            st = ck_lstm_fwd_f32(b_, t_, f_, u_, <float *> xp, <float *> wp, <float *> rp,
-                                 <float *> bp, <float *> h0p, <float *> c0p, mp, gb, act,
-                                 ract, <float *> gp, <float *> hp, <float *> cp)
-        else:
-            st = ck_lstm_fwd_f64(b_, t_, f_, u_, <double *> xp, <double *> wp,
-                                 <double *> rp, <double *> bp, <double *> h0p,
-                                 <double *> c0p, mp, gb, act, ract, <double *> gp,
-                                 <double *> hp, <double *> cp)
-    check_status(st, "lstm_fwd")
+    _code(act, "act")
+    _code(ract, "ract")
+    cdef bint gb = go_backwards
+    cdef size_t d[4]
+    cdef int t = _check_lstm(x, W, R, b, h0, c0, mask, d)
+    G = _new((d[0], d[1], 4 * d[3]), t)
+    H = _new((d[0], d[1], d[3]), t)
+    C = _new((d[0], d[1], d[3]), t)
+    if t == cnp.NPY_FLOAT32:
+        _lstm_fwd(<float *> data_or_null(G), d, x, W, R, b, h0, c0, mask, gb, act,
+                  ract, H, C)
+    else:
+        _lstm_fwd(<double *> data_or_null(G), d, x, W, R, b, h0, c0, mask, gb, act,
+                  ract, H, C)
     return H, C, G
+
+
+cdef int _lstm_fwd(floating *G, size_t *d, x, W, R, b, h0, c0, mask, bint gb, int act,
+                   int ract, H, C) except -1:
+    cdef const floating *xp = <const floating *> data_or_null(x)
+    cdef const floating *Wp = <const floating *> data_or_null(W)
+    cdef const floating *Rp = <const floating *> data_or_null(R)
+    cdef const floating *bp = <const floating *> data_or_null(b)
+    cdef const floating *h0p = <const floating *> data_or_null(h0)
+    cdef const floating *c0p = <const floating *> data_or_null(c0)
+    cdef const uint8_t *mp = <const uint8_t *> data_or_null(mask)
+    cdef floating *Hp = <floating *> data_or_null(H)
+    cdef floating *Cp = <floating *> data_or_null(C)
+    cdef int st
+    with nogil:
+        st = ck_lstm_fwd(d[0], d[1], d[2], d[3], xp, Wp, Rp, bp, h0p, c0p, mp, gb, act, ract,
+                         G, Hp, Cp)
+    return check_status(st, "lstm_fwd")
 
 
 def set_fused_steps(bint on):
@@ -129,17 +140,6 @@ def set_fused_steps(bint on):
     return prev
 
 
-def set_helper_enabled(bint on):
-    """Whether kernels may share a call's work with the helper thread (see
-    ck_helper.h). Returns the previous setting."""
-    return bool(ck_helper_set_enabled(1 if on else 0))
-
-
-def helper_enabled():
-    """Whether kernels may use the helper thread."""
-    return bool(ck_helper_enabled())
-
-
 def set_split_strict(bint on):
     """Tests: batch-1 LSTM inference leaves every step's upper units to the
     helper once it has the helper (see ck_rnn.h). Returns the previous
@@ -150,58 +150,64 @@ def set_split_strict(bint on):
     return prev
 
 
-def helper_jobs_taken():
-    """How many jobs the helper thread has taken part in (tests)."""
-    return ck_helper_jobs_taken()
-
-
 def lstm_infer(x, W, R, b, h0, c0, mask, go_backwards, int act, int ract,
                return_sequences, transposed):
     """LSTM forward for inference: (H or None, h_T, c_T); see ck_rnn.h."""
-    act, ract = _code(act, "act"), _code(ract, "ract")
-    B, T, F, U, dtype_num = _lstm_args(x, W, R, b, h0, c0, mask)
-    cdef int t = dtype_num
-    cdef const uint8_t *mp = _mask_ptr(mask)
-    H = _new((B, T, U), t) if return_sequences else None
-    h = _new((B, U), t)
-    c = _new((B, U), t)
-    cdef int tr = 1 if transposed else 0
-    ws = _workspace(ck_lstm_infer_ws(B, T, F, U, tr), t)
-    cdef size_t b_ = B, t_ = T, f_ = F, u_ = U
-    cdef int gb = 1 if go_backwards else 0, st
-    cdef void *p[10]
-    for i, a in enumerate((x, W, R, b, h0, c0, H, h, c, ws)):
-        p[i] = data_or_null(a)
-    with nogil:
-        if t == cnp.NPY_FLOAT32:
-            st = ck_lstm_infer_f32(b_, t_, f_, u_, <float *> p[0], <float *> p[1],
-                                   <float *> p[2], <float *> p[3], <float *> p[4],
-                                   <float *> p[5], mp, gb, act, ract, tr, <float *> p[6],
-                                   <float *> p[7], <float *> p[8], <float *> p[9])
-        else:
-            st = ck_lstm_infer_f64(b_, t_, f_, u_, <double *> p[0], <double *> p[1],
-                                   <double *> p[2], <double *> p[3], <double *> p[4],
-                                   <double *> p[5], mp, gb, act, ract, tr, <double *> p[6],
-                                   <double *> p[7], <double *> p[8], <double *> p[9])
-    check_status(st, "lstm_infer")
+    _code(act, "act")
+    _code(ract, "ract")
+    cdef bint gb = go_backwards
+    cdef size_t d[4]
+    cdef int t = _check_lstm(x, W, R, b, h0, c0, mask, d)
+    H = _new((d[0], d[1], d[3]), t) if return_sequences else None
+    h = _new((d[0], d[3]), t)
+    c = _new((d[0], d[3]), t)
+    cdef bint tr = transposed
+    ws = _workspace(ck_lstm_infer_ws(d[0], d[1], d[2], d[3], tr), t)
+    if t == cnp.NPY_FLOAT32:
+        _lstm_infer(<float *> data_or_null(ws), d, x, W, R, b, h0, c0, mask, gb,
+                    act, ract, tr, H, h, c)
+    else:
+        _lstm_infer(<double *> data_or_null(ws), d, x, W, R, b, h0, c0, mask, gb,
+                    act, ract, tr, H, h, c)
     return H, h, c
+
+
+cdef int _lstm_infer(floating *ws, size_t *d, x, W, R, b, h0, c0, mask, bint gb,
+                     int act, int ract, bint tr, H, h, c) except -1:
+    cdef const floating *xp = <const floating *> data_or_null(x)
+    cdef const floating *Wp = <const floating *> data_or_null(W)
+    cdef const floating *Rp = <const floating *> data_or_null(R)
+    cdef const floating *bp = <const floating *> data_or_null(b)
+    cdef const floating *h0p = <const floating *> data_or_null(h0)
+    cdef const floating *c0p = <const floating *> data_or_null(c0)
+    cdef const uint8_t *mp = <const uint8_t *> data_or_null(mask)
+    cdef floating *Hp = <floating *> data_or_null(H)
+    cdef floating *hp = <floating *> data_or_null(h)
+    cdef floating *cp = <floating *> data_or_null(c)
+    cdef int st
+    with nogil:
+        st = ck_lstm_infer(d[0], d[1], d[2], d[3], xp, Wp, Rp, bp, h0p, c0p, mp, gb, act,
+                           ract, tr, Hp, hp, cp, ws)
+    return check_status(st, "lstm_infer")
 
 
 def lstm_bwd(x, W, R, h0, c0, mask, go_backwards, int act, int ract, G, H, C, dH, dh, dc,
              need_dx=True, need_dW=True, need_dR=True, need_db=True):
     """Returns (dx, dW, dR, db, dh0, dc0); see ck_rnn.h."""
-    act, ract = _code(act, "act"), _code(ract, "ract")
-    _, B, T, F, U = check_common(x, W, R, h0, mask, 4)
-    cdef int t = check_array(x, "x", 3, -1)
-    _check_state(c0, "c0", B, U, t)
-    _check_seq(G, "G", B, T, 4 * U, t)
-    _check_seq(H, "H", B, T, U, t)
-    _check_seq(C, "C", B, T, U, t)
+    _code(act, "act")
+    _code(ract, "ract")
+    cdef bint gb = go_backwards
+    cdef size_t d[4]
+    cdef int t = _check_common(x, W, R, h0, mask, 4, d)
+    cdef size_t B = d[0], T = d[1], F = d[2], U = d[3]
+    check_shaped(c0, "c0", (B, U), t)
+    check_shaped(G, "G", (B, T, 4 * U), t)
+    check_shaped(H, "H", (B, T, U), t)
+    check_shaped(C, "C", (B, T, U), t)
     if dH is not None:
-        _check_seq(dH, "dH", B, T, U, t)
-    _check_state(dh, "dh", B, U, t)
-    _check_state(dc, "dc", B, U, t)
-    cdef const uint8_t *mp = _mask_ptr(mask)
+        check_shaped(dH, "dH", (B, T, U), t)
+    check_shaped(dh, "dh", (B, U), t)
+    check_shaped(dc, "dc", (B, U), t)
     dh = dh.copy()
     dc = dc.copy()
     dx = _new((B, T, F), t) if need_dx else None
@@ -209,175 +215,217 @@ def lstm_bwd(x, W, R, h0, c0, mask, go_backwards, int act, int ract, G, H, C, dH
     dR = _new((U, 4 * U), t) if need_dR else None
     db = _new((4 * U,), t) if need_db else None
     ws = _new((ck_lstm_bwd_ws(B, T, U),), t)
-    cdef size_t b_ = B, t_ = T, f_ = F, u_ = U
-    cdef int gb = 1 if go_backwards else 0, st
-    cdef void *p[17]
-    for i, a in enumerate((x, W, R, h0, c0, G, H, C, dH, dh, dc, dx, dW, dR, db, ws)):
-        p[i] = data_or_null(a)
-    with nogil:
-        if t == cnp.NPY_FLOAT32:
-            st = ck_lstm_bwd_f32(b_, t_, f_, u_, <float *> p[0], <float *> p[1],
-                                 <float *> p[2], <float *> p[3], <float *> p[4], mp, gb,
-                                 act, ract, <float *> p[5], <float *> p[6], <float *> p[7],
-                                 <float *> p[8], <float *> p[9], <float *> p[10],
-                                 <float *> p[11], <float *> p[12], <float *> p[13],
-                                 <float *> p[14], <float *> p[15])
-        else:
-            st = ck_lstm_bwd_f64(b_, t_, f_, u_, <double *> p[0], <double *> p[1],
-                                 <double *> p[2], <double *> p[3], <double *> p[4], mp, gb,
-                                 act, ract, <double *> p[5], <double *> p[6],
-                                 <double *> p[7], <double *> p[8], <double *> p[9],
-                                 <double *> p[10], <double *> p[11], <double *> p[12],
-                                 <double *> p[13], <double *> p[14], <double *> p[15])
-    check_status(st, "lstm_bwd")
+    if t == cnp.NPY_FLOAT32:
+        _lstm_bwd(<float *> data_or_null(ws), d, x, W, R, h0, c0, mask, gb, act,
+                  ract, G, H, C, dH, dh, dc, dx, dW, dR, db)
+    else:
+        _lstm_bwd(<double *> data_or_null(ws), d, x, W, R, h0, c0, mask, gb, act,
+                  ract, G, H, C, dH, dh, dc, dx, dW, dR, db)
     return dx, dW, dR, db, dh, dc
 
 
+cdef int _lstm_bwd(floating *ws, size_t *d, x, W, R, h0, c0, mask, bint gb, int act,
+                   int ract, G, H, C, dH, dh, dc, dx, dW, dR, db) except -1:
+    cdef const floating *xp = <const floating *> data_or_null(x)
+    cdef const floating *Wp = <const floating *> data_or_null(W)
+    cdef const floating *Rp = <const floating *> data_or_null(R)
+    cdef const floating *h0p = <const floating *> data_or_null(h0)
+    cdef const floating *c0p = <const floating *> data_or_null(c0)
+    cdef const uint8_t *mp = <const uint8_t *> data_or_null(mask)
+    cdef const floating *Gp = <const floating *> data_or_null(G)
+    cdef const floating *Hp = <const floating *> data_or_null(H)
+    cdef const floating *Cp = <const floating *> data_or_null(C)
+    cdef const floating *dHp = <const floating *> data_or_null(dH)
+    cdef floating *dhp = <floating *> data_or_null(dh)
+    cdef floating *dcp = <floating *> data_or_null(dc)
+    cdef floating *dxp = <floating *> data_or_null(dx)
+    cdef floating *dWp = <floating *> data_or_null(dW)
+    cdef floating *dRp = <floating *> data_or_null(dR)
+    cdef floating *dbp = <floating *> data_or_null(db)
+    cdef int st
+    with nogil:
+        st = ck_lstm_bwd(d[0], d[1], d[2], d[3], xp, Wp, Rp, h0p, c0p, mp, gb, act, ract, Gp,
+                         Hp, Cp, dHp, dhp, dcp, dxp, dWp, dRp, dbp, ws)
+    return check_status(st, "lstm_bwd")
+
+
+# -------------------------------------------------------------------- GRU
+
 def gru_fwd(x, W, R, b, h0, mask, go_backwards, int act, int ract, reset_after):
     """GRU over a sequence. Returns (H, G, HZH); HZH is None unless reset_after."""
-    act, ract = _code(act, "act"), _code(ract, "ract")
-    _, B, T, F, U = check_common(x, W, R, h0, mask, 3)
-    cdef int t = check_array(x, "x", 3, -1)
-    cdef int ra = 1 if reset_after else 0
+    _code(act, "act")
+    _code(ract, "ract")
+    cdef bint gb = go_backwards
+    cdef size_t d[4]
+    cdef int t = _check_common(x, W, R, h0, mask, 3, d)
+    cdef size_t B = d[0], T = d[1], U = d[3]
+    cdef bint ra = reset_after
+    cdef object units3 = 3 * U
     if b is not None:
-        check_array(b, "bias", 2 if ra else 1, t)
-        want = (2, 3 * U) if ra else (3 * U,)
-        if b.shape != want:
-            raise ValueError(f"bias has shape {b.shape}, expected {want}")
-    cdef const uint8_t *mp = _mask_ptr(mask)
+        check_shaped(b, "bias", (2, units3) if ra else (units3,), t)
     G = _new((B, T, 3 * U), t)
     H = _new((B, T, U), t)
     HZH = _new((B, T, U), t) if ra else None
     ws = _new((ck_gru_fwd_ws(B, U, ra),), t)
-    cdef size_t b_ = B, t_ = T, f_ = F, u_ = U
-    cdef int gb = 1 if go_backwards else 0, st
-    cdef void *p[10]
-    for i, a in enumerate((x, W, R, b, h0, G, H, HZH, ws)):
-        p[i] = data_or_null(a)
-    with nogil:
-        if t == cnp.NPY_FLOAT32:
-            st = ck_gru_fwd_f32(b_, t_, f_, u_, ra, <float *> p[0], <float *> p[1],
-                                <float *> p[2], <float *> p[3], <float *> p[4], mp, gb,
-                                act, ract, <float *> p[5], <float *> p[6], <float *> p[7],
-                                <float *> p[8])
-        else:
-            st = ck_gru_fwd_f64(b_, t_, f_, u_, ra, <double *> p[0], <double *> p[1],
-                                <double *> p[2], <double *> p[3], <double *> p[4], mp, gb,
-                                act, ract, <double *> p[5], <double *> p[6],
-                                <double *> p[7], <double *> p[8])
-    check_status(st, "gru_fwd")
+    if t == cnp.NPY_FLOAT32:
+        _gru_fwd(<float *> data_or_null(ws), d, ra, x, W, R, b, h0, mask, gb, act,
+                 ract, G, H, HZH)
+    else:
+        _gru_fwd(<double *> data_or_null(ws), d, ra, x, W, R, b, h0, mask, gb, act,
+                 ract, G, H, HZH)
     return H, G, HZH
+
+
+cdef int _gru_fwd(floating *ws, size_t *d, bint ra, x, W, R, b, h0, mask, bint gb,
+                  int act, int ract, G, H, HZH) except -1:
+    cdef const floating *xp = <const floating *> data_or_null(x)
+    cdef const floating *Wp = <const floating *> data_or_null(W)
+    cdef const floating *Rp = <const floating *> data_or_null(R)
+    cdef const floating *bp = <const floating *> data_or_null(b)
+    cdef const floating *h0p = <const floating *> data_or_null(h0)
+    cdef const uint8_t *mp = <const uint8_t *> data_or_null(mask)
+    cdef floating *Gp = <floating *> data_or_null(G)
+    cdef floating *Hp = <floating *> data_or_null(H)
+    cdef floating *HZHp = <floating *> data_or_null(HZH)
+    cdef int st
+    with nogil:
+        st = ck_gru_fwd(d[0], d[1], d[2], d[3], ra, xp, Wp, Rp, bp, h0p, mp, gb, act, ract, Gp,
+                        Hp, HZHp, ws)
+    return check_status(st, "gru_fwd")
 
 
 def gru_bwd(x, W, R, h0, mask, go_backwards, int act, int ract, reset_after, G, H, HZH,
             dH, dh, need_dx=True, need_dW=True, need_dR=True, need_db=True):
     """Returns (dx, dW, dR, db, dh0); db is (2, 3u) when reset_after."""
-    act, ract = _code(act, "act"), _code(ract, "ract")
-    _, B, T, F, U = check_common(x, W, R, h0, mask, 3)
-    cdef int t = check_array(x, "x", 3, -1)
-    cdef int ra = 1 if reset_after else 0
-    _check_seq(G, "G", B, T, 3 * U, t)
-    _check_seq(H, "H", B, T, U, t)
+    _code(act, "act")
+    _code(ract, "ract")
+    cdef bint gb = go_backwards
+    cdef size_t d[4]
+    cdef int t = _check_common(x, W, R, h0, mask, 3, d)
+    cdef size_t B = d[0], T = d[1], F = d[2], U = d[3]
+    cdef bint ra = reset_after
+    check_shaped(G, "G", (B, T, 3 * U), t)
+    check_shaped(H, "H", (B, T, U), t)
     if ra:
-        _check_seq(HZH, "HZH", B, T, U, t)
+        check_shaped(HZH, "HZH", (B, T, U), t)
     if dH is not None:
-        _check_seq(dH, "dH", B, T, U, t)
-    _check_state(dh, "dh", B, U, t)
-    cdef const uint8_t *mp = _mask_ptr(mask)
+        check_shaped(dH, "dH", (B, T, U), t)
+    check_shaped(dh, "dh", (B, U), t)
     dh = dh.copy()
     dx = _new((B, T, F), t) if need_dx else None
     dW = _new((F, 3 * U), t) if need_dW else None
     dR = _new((U, 3 * U), t) if need_dR else None
     db = (_new((2, 3 * U), t) if ra else _new((3 * U,), t)) if need_db else None
     ws = _new((ck_gru_bwd_ws(B, T, U, ra),), t)
-    cdef size_t b_ = B, t_ = T, f_ = F, u_ = U
-    cdef int gb = 1 if go_backwards else 0, st
-    cdef void *p[16]
-    for i, a in enumerate((x, W, R, h0, G, H, HZH, dH, dh, dx, dW, dR, db, ws)):
-        p[i] = data_or_null(a)
-    with nogil:
-        if t == cnp.NPY_FLOAT32:
-            st = ck_gru_bwd_f32(b_, t_, f_, u_, ra, <float *> p[0], <float *> p[1],
-                                <float *> p[2], <float *> p[3], mp, gb, act, ract,
-                                <float *> p[4], <float *> p[5], <float *> p[6],
-                                <float *> p[7], <float *> p[8], <float *> p[9],
-                                <float *> p[10], <float *> p[11], <float *> p[12],
-                                <float *> p[13])
-        else:
-            st = ck_gru_bwd_f64(b_, t_, f_, u_, ra, <double *> p[0], <double *> p[1],
-                                <double *> p[2], <double *> p[3], mp, gb, act, ract,
-                                <double *> p[4], <double *> p[5], <double *> p[6],
-                                <double *> p[7], <double *> p[8], <double *> p[9],
-                                <double *> p[10], <double *> p[11], <double *> p[12],
-                                <double *> p[13])
-    check_status(st, "gru_bwd")
+    if t == cnp.NPY_FLOAT32:
+        _gru_bwd(<float *> data_or_null(ws), d, ra, x, W, R, h0, mask, gb, act, ract,
+                 G, H, HZH, dH, dh, dx, dW, dR, db)
+    else:
+        _gru_bwd(<double *> data_or_null(ws), d, ra, x, W, R, h0, mask, gb, act,
+                 ract, G, H, HZH, dH, dh, dx, dW, dR, db)
     return dx, dW, dR, db, dh
 
 
+cdef int _gru_bwd(floating *ws, size_t *d, bint ra, x, W, R, h0, mask, bint gb,
+                  int act, int ract, G, H, HZH, dH, dh, dx, dW, dR, db) except -1:
+    cdef const floating *xp = <const floating *> data_or_null(x)
+    cdef const floating *Wp = <const floating *> data_or_null(W)
+    cdef const floating *Rp = <const floating *> data_or_null(R)
+    cdef const floating *h0p = <const floating *> data_or_null(h0)
+    cdef const uint8_t *mp = <const uint8_t *> data_or_null(mask)
+    cdef const floating *Gp = <const floating *> data_or_null(G)
+    cdef const floating *Hp = <const floating *> data_or_null(H)
+    cdef const floating *HZHp = <const floating *> data_or_null(HZH)
+    cdef const floating *dHp = <const floating *> data_or_null(dH)
+    cdef floating *dhp = <floating *> data_or_null(dh)
+    cdef floating *dxp = <floating *> data_or_null(dx)
+    cdef floating *dWp = <floating *> data_or_null(dW)
+    cdef floating *dRp = <floating *> data_or_null(dR)
+    cdef floating *dbp = <floating *> data_or_null(db)
+    cdef int st
+    with nogil:
+        st = ck_gru_bwd(d[0], d[1], d[2], d[3], ra, xp, Wp, Rp, h0p, mp, gb, act, ract, Gp, Hp,
+                        HZHp, dHp, dhp, dxp, dWp, dRp, dbp, ws)
+    return check_status(st, "gru_bwd")
+
+
+# -------------------------------------------------------------- SimpleRNN
+
 def simple_fwd(x, W, R, b, h0, mask, go_backwards, int act):
     """SimpleRNN over a sequence. Returns H."""
-    act = _code(act, "act")
-    _, B, T, F, U = check_common(x, W, R, h0, mask, 1)
-    cdef int t = check_array(x, "x", 3, -1)
+    _code(act, "act")
+    cdef bint gb = go_backwards
+    cdef size_t d[4]
+    cdef int t = _check_common(x, W, R, h0, mask, 1, d)
     if b is not None:
-        check_array(b, "bias", 1, t)
-        if b.shape != (U,):
-            raise ValueError(f"bias has shape {b.shape}, expected ({U},)")
-    cdef const uint8_t *mp = _mask_ptr(mask)
-    G = _new((B, T, U), t)
-    H = _new((B, T, U), t)
-    cdef size_t b_ = B, t_ = T, f_ = F, u_ = U
-    cdef int gb = 1 if go_backwards else 0, st
-    cdef void *p[8]
-    for i, a in enumerate((x, W, R, b, h0, G, H)):
-        p[i] = data_or_null(a)
-    with nogil:
-        if t == cnp.NPY_FLOAT32:
-            st = ck_simple_fwd_f32(b_, t_, f_, u_, <float *> p[0], <float *> p[1],
-                                   <float *> p[2], <float *> p[3], <float *> p[4], mp, gb,
-                                   act, <float *> p[5], <float *> p[6])
-        else:
-            st = ck_simple_fwd_f64(b_, t_, f_, u_, <double *> p[0], <double *> p[1],
-                                   <double *> p[2], <double *> p[3], <double *> p[4], mp,
-                                   gb, act, <double *> p[5], <double *> p[6])
-    check_status(st, "simple_fwd")
+        check_shaped(b, "bias", (d[3],), t)
+    G = _new((d[0], d[1], d[3]), t)
+    H = _new((d[0], d[1], d[3]), t)
+    if t == cnp.NPY_FLOAT32:
+        _simple_fwd(<float *> data_or_null(H), d, x, W, R, b, h0, mask, gb, act, G)
+    else:
+        _simple_fwd(<double *> data_or_null(H), d, x, W, R, b, h0, mask, gb, act, G)
     return H
+
+
+cdef int _simple_fwd(floating *H, size_t *d, x, W, R, b, h0, mask, bint gb, int act,
+                     G) except -1:
+    cdef const floating *xp = <const floating *> data_or_null(x)
+    cdef const floating *Wp = <const floating *> data_or_null(W)
+    cdef const floating *Rp = <const floating *> data_or_null(R)
+    cdef const floating *bp = <const floating *> data_or_null(b)
+    cdef const floating *h0p = <const floating *> data_or_null(h0)
+    cdef const uint8_t *mp = <const uint8_t *> data_or_null(mask)
+    cdef floating *Gp = <floating *> data_or_null(G)
+    cdef int st
+    with nogil:
+        st = ck_simple_fwd(d[0], d[1], d[2], d[3], xp, Wp, Rp, bp, h0p, mp, gb, act, Gp, H)
+    return check_status(st, "simple_fwd")
 
 
 def simple_bwd(x, W, R, h0, mask, go_backwards, int act, H, dH, dh,
                need_dx=True, need_dW=True, need_dR=True, need_db=True):
     """Returns (dx, dW, dR, db, dh0)."""
-    act = _code(act, "act")
-    _, B, T, F, U = check_common(x, W, R, h0, mask, 1)
-    cdef int t = check_array(x, "x", 3, -1)
-    _check_seq(H, "H", B, T, U, t)
+    _code(act, "act")
+    cdef bint gb = go_backwards
+    cdef size_t d[4]
+    cdef int t = _check_common(x, W, R, h0, mask, 1, d)
+    cdef size_t B = d[0], T = d[1], F = d[2], U = d[3]
+    check_shaped(H, "H", (B, T, U), t)
     if dH is not None:
-        _check_seq(dH, "dH", B, T, U, t)
-    _check_state(dh, "dh", B, U, t)
-    cdef const uint8_t *mp = _mask_ptr(mask)
+        check_shaped(dH, "dH", (B, T, U), t)
+    check_shaped(dh, "dh", (B, U), t)
     dh = dh.copy()
     dx = _new((B, T, F), t) if need_dx else None
     dW = _new((F, U), t) if need_dW else None
     dR = _new((U, U), t) if need_dR else None
     db = _new((U,), t) if need_db else None
     ws = _new((ck_simple_bwd_ws(B, T, U),), t)
-    cdef size_t b_ = B, t_ = T, f_ = F, u_ = U
-    cdef int gb = 1 if go_backwards else 0, st
-    cdef void *p[12]
-    for i, a in enumerate((x, W, R, h0, H, dH, dh, dx, dW, dR, db, ws)):
-        p[i] = data_or_null(a)
-    with nogil:
-        if t == cnp.NPY_FLOAT32:
-            st = ck_simple_bwd_f32(b_, t_, f_, u_, <float *> p[0], <float *> p[1],
-                                   <float *> p[2], <float *> p[3], mp, gb, act,
-                                   <float *> p[4], <float *> p[5], <float *> p[6],
-                                   <float *> p[7], <float *> p[8], <float *> p[9],
-                                   <float *> p[10], <float *> p[11])
-        else:
-            st = ck_simple_bwd_f64(b_, t_, f_, u_, <double *> p[0], <double *> p[1],
-                                   <double *> p[2], <double *> p[3], mp, gb, act,
-                                   <double *> p[4], <double *> p[5], <double *> p[6],
-                                   <double *> p[7], <double *> p[8], <double *> p[9],
-                                   <double *> p[10], <double *> p[11])
-    check_status(st, "simple_bwd")
+    if t == cnp.NPY_FLOAT32:
+        _simple_bwd(<float *> data_or_null(ws), d, x, W, R, h0, mask, gb, act, H,
+                    dH, dh, dx, dW, dR, db)
+    else:
+        _simple_bwd(<double *> data_or_null(ws), d, x, W, R, h0, mask, gb, act, H,
+                    dH, dh, dx, dW, dR, db)
     return dx, dW, dR, db, dh
+
+
+cdef int _simple_bwd(floating *ws, size_t *d, x, W, R, h0, mask, bint gb, int act, H,
+                     dH, dh, dx, dW, dR, db) except -1:
+    cdef const floating *xp = <const floating *> data_or_null(x)
+    cdef const floating *Wp = <const floating *> data_or_null(W)
+    cdef const floating *Rp = <const floating *> data_or_null(R)
+    cdef const floating *h0p = <const floating *> data_or_null(h0)
+    cdef const uint8_t *mp = <const uint8_t *> data_or_null(mask)
+    cdef const floating *Hp = <const floating *> data_or_null(H)
+    cdef const floating *dHp = <const floating *> data_or_null(dH)
+    cdef floating *dhp = <floating *> data_or_null(dh)
+    cdef floating *dxp = <floating *> data_or_null(dx)
+    cdef floating *dWp = <floating *> data_or_null(dW)
+    cdef floating *dRp = <floating *> data_or_null(dR)
+    cdef floating *dbp = <floating *> data_or_null(db)
+    cdef int st
+    with nogil:
+        st = ck_simple_bwd(d[0], d[1], d[2], d[3], xp, Wp, Rp, h0p, mp, gb, act, Hp, dHp, dhp,
+                           dxp, dWp, dRp, dbp, ws)
+    return check_status(st, "simple_bwd")

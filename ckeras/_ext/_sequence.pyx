@@ -1,4 +1,3 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
 """Padding kernel behind ckeras.preprocessing.sequence.pad_sequences.
 
 `pad_rows` writes the rows it can convert exactly (lists/tuples of Python
@@ -23,8 +22,10 @@ from libc.stdlib cimport free, malloc
 from libc.string cimport memchr
 
 from ckeras._ext.ck_sequence cimport ck_pad_fill, ck_pad_place
+from ckeras._ext.ck_threads cimport attach_threads
 
 cnp.import_array()
+attach_threads()
 
 cdef extern from *:
     """
@@ -255,8 +256,9 @@ cdef extern from *:
     }
 
     /* Below this many output items a second thread costs more than it saves:
-     * starting and joining one takes ~40 us here, and on rows of 100 ints
-     * whose objects were in cache the two broke even at ~2500 rows. */
+     * measured when each call started and joined its own thread (~40 us
+     * here), on rows of 100 ints whose objects were in cache the two broke
+     * even at ~2500 rows. (Waking the persistent helper costs less.) */
     #define CK_PAD_PARALLEL_MIN ((size_t)1 << 18)
     /* Rows per range handed to a thread: ~32k output items, small enough
      * that a late helper still gets its share, large enough that claiming
@@ -267,14 +269,17 @@ cdef extern from *:
     {
         size_t total = j->n * (size_t)j->maxlen;
         size_t chunk = CK_PAD_CHUNK_ITEMS / (size_t)j->maxlen;
-        int threads = total >= CK_PAD_PARALLEL_MIN ? CK_PAD_THREADS : 1;
+        if (CK_PAD_THREADS < 2 || total < CK_PAD_PARALLEL_MIN || !ck_threads_enabled()) {
+            ck_pad_fast_range(j, 0, j->n);
+            return;
+        }
         /* The output is usually fresh from np.empty, its pages not mapped
          * yet. Two threads faulting them in at once made the pass erratic
          * here (often 28 ms wall / 55 ms CPU instead of 21 / 39 on 100k rows
          * of 100 int32), so they are mapped first, before the helper starts
          * (later, these writes would race with its stores). */
-        if (threads > 1) ck_touch_pages((unsigned char *)j->out, total * j->item);
-        ck_run_chunks(ck_pad_fast_range, j, j->n, chunk ? chunk : 1, threads);
+        ck_touch_pages((unsigned char *)j->out, total * j->item);
+        ck_threads_run_chunks(ck_pad_fast_range, j, j->n, chunk);
     }
     """
     enum:

@@ -1,4 +1,3 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
 """ASCII fast path of ckeras.preprocessing.text.
 
 A 256-byte table (from `make_table`) lower-cases and marks separators; the

@@ -3,6 +3,7 @@
 # A module that calls ck_gemm_* (directly or through another kernel) compiles
 # csrc/ck_blas.c into itself and must call attach_blas() once at import, so
 # its copy of the C code uses the process-wide table that _blas filled.
+from cython cimport floating
 
 cdef extern from "ck_blas.h" nogil:
     enum:
@@ -34,6 +35,18 @@ cdef extern from "ck_blas.h" nogil:
     int ck_gemm_f64(int transA, int transB, size_t M, size_t N, size_t K,
                     double alpha, const double *A, size_t lda, const double *B,
                     size_t ldb, double beta, double *C, size_t ldc)
+
+
+# One name per kernel for both precisions, picked by the pointers' element
+# type: the only place where a float and a double kernel are both named.
+
+cdef inline int ck_gemm(int transA, int transB, size_t M, size_t N, size_t K,
+                        floating alpha, const floating *A, size_t lda, const floating *B,
+                        size_t ldb, floating beta, floating *C, size_t ldc) noexcept nogil:
+    if floating is float:
+        return ck_gemm_f32(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
+    else:
+        return ck_gemm_f64(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
 
 
 cdef inline int attach_blas() except -1:

@@ -1,4 +1,5 @@
 # Declarations of csrc/ck_image.h for Cython modules.
+from cython cimport floating
 
 cdef extern from "ck_image.h" nogil:
     enum:
@@ -37,3 +38,31 @@ cdef extern from "ck_image.h" nogil:
                                  int order, int mode, double cval, double pad,
                                  float *y, ptrdiff_t ys_r, ptrdiff_t ys_c,
                                  ptrdiff_t ys_ch)
+
+
+# One name per kernel for both precisions, picked by the pointers' element
+# type: the only place where a float and a double kernel are both named.
+
+cdef inline int ck_affine(size_t H, size_t W, size_t C, const floating *x, ptrdiff_t xs_r,
+                          ptrdiff_t xs_c, ptrdiff_t xs_ch, const double *m, int mode,
+                          double cval, floating *y, ptrdiff_t ys_r, ptrdiff_t ys_c,
+                          ptrdiff_t ys_ch) noexcept nogil:
+    if floating is float:
+        return ck_affine_f32(H, W, C, x, xs_r, xs_c, xs_ch, m, mode, cval, y, ys_r, ys_c,
+                             ys_ch)
+    else:
+        return ck_affine_f64(H, W, C, x, xs_r, xs_c, xs_ch, m, mode, cval, y, ys_r, ys_c,
+                             ys_ch)
+
+
+cdef inline int ck_affine_spline(size_t Hi, size_t Wi, size_t C, const floating *x,
+                                 ptrdiff_t xs_r, ptrdiff_t xs_c, ptrdiff_t xs_ch, size_t Ho,
+                                 size_t Wo, const double *m, int order, int mode,
+                                 double cval, double pad, floating *y, ptrdiff_t ys_r,
+                                 ptrdiff_t ys_c, ptrdiff_t ys_ch) noexcept nogil:
+    if floating is float:
+        return ck_affine_spline_f32(Hi, Wi, C, x, xs_r, xs_c, xs_ch, Ho, Wo, m, order, mode,
+                                    cval, pad, y, ys_r, ys_c, ys_ch)
+    else:
+        return ck_affine_spline_f64(Hi, Wi, C, x, xs_r, xs_c, xs_ch, Ho, Wo, m, order, mode,
+                                    cval, pad, y, ys_r, ys_c, ys_ch)

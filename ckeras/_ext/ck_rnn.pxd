@@ -1,4 +1,5 @@
 # Declarations of csrc/ck_rnn.h for Cython modules.
+from cython cimport floating
 from libc.stdint cimport uint8_t
 
 cdef extern from "ck_rnn.h" nogil:
@@ -80,7 +81,98 @@ cdef extern from "ck_rnn.h" nogil:
                           double *dW, double *dR, double *db, double *ws)
 
 
-cdef extern from "ck_helper.h" nogil:
-    int ck_helper_set_enabled(int on)
-    int ck_helper_enabled()
-    long ck_helper_jobs_taken()
+# One name per kernel for both precisions, picked by the pointers' element
+# type: the only place where a float and a double kernel are both named.
+
+cdef inline int ck_lstm_infer(size_t B, size_t T, size_t F, size_t U, const floating *x,
+                              const floating *W, const floating *R, const floating *b,
+                              const floating *h0, const floating *c0, const uint8_t *mask,
+                              int go_backwards, int act, int ract, int transposed,
+                              floating *H, floating *h, floating *c,
+                              floating *ws) noexcept nogil:
+    if floating is float:
+        return ck_lstm_infer_f32(B, T, F, U, x, W, R, b, h0, c0, mask, go_backwards, act,
+                                 ract, transposed, H, h, c, ws)
+    else:
+        return ck_lstm_infer_f64(B, T, F, U, x, W, R, b, h0, c0, mask, go_backwards, act,
+                                 ract, transposed, H, h, c, ws)
+
+
+cdef inline int ck_lstm_fwd(size_t B, size_t T, size_t F, size_t U, const floating *x,
+                            const floating *W, const floating *R, const floating *b,
+                            const floating *h0, const floating *c0, const uint8_t *mask,
+                            int go_backwards, int act, int ract, floating *G, floating *H,
+                            floating *C) noexcept nogil:
+    if floating is float:
+        return ck_lstm_fwd_f32(B, T, F, U, x, W, R, b, h0, c0, mask, go_backwards, act,
+                               ract, G, H, C)
+    else:
+        return ck_lstm_fwd_f64(B, T, F, U, x, W, R, b, h0, c0, mask, go_backwards, act,
+                               ract, G, H, C)
+
+
+cdef inline int ck_lstm_bwd(size_t B, size_t T, size_t F, size_t U, const floating *x,
+                            const floating *W, const floating *R, const floating *h0,
+                            const floating *c0, const uint8_t *mask, int go_backwards,
+                            int act, int ract, const floating *G, const floating *H,
+                            const floating *C, const floating *dH, floating *dh,
+                            floating *dc, floating *dx, floating *dW, floating *dR,
+                            floating *db, floating *ws) noexcept nogil:
+    if floating is float:
+        return ck_lstm_bwd_f32(B, T, F, U, x, W, R, h0, c0, mask, go_backwards, act, ract,
+                               G, H, C, dH, dh, dc, dx, dW, dR, db, ws)
+    else:
+        return ck_lstm_bwd_f64(B, T, F, U, x, W, R, h0, c0, mask, go_backwards, act, ract,
+                               G, H, C, dH, dh, dc, dx, dW, dR, db, ws)
+
+
+cdef inline int ck_gru_fwd(size_t B, size_t T, size_t F, size_t U, int reset_after,
+                           const floating *x, const floating *W, const floating *R,
+                           const floating *b, const floating *h0, const uint8_t *mask,
+                           int go_backwards, int act, int ract, floating *G, floating *H,
+                           floating *HZH, floating *ws) noexcept nogil:
+    if floating is float:
+        return ck_gru_fwd_f32(B, T, F, U, reset_after, x, W, R, b, h0, mask, go_backwards,
+                              act, ract, G, H, HZH, ws)
+    else:
+        return ck_gru_fwd_f64(B, T, F, U, reset_after, x, W, R, b, h0, mask, go_backwards,
+                              act, ract, G, H, HZH, ws)
+
+
+cdef inline int ck_gru_bwd(size_t B, size_t T, size_t F, size_t U, int reset_after,
+                           const floating *x, const floating *W, const floating *R,
+                           const floating *h0, const uint8_t *mask, int go_backwards,
+                           int act, int ract, const floating *G, const floating *H,
+                           const floating *HZH, const floating *dH, floating *dh,
+                           floating *dx, floating *dW, floating *dR, floating *db,
+                           floating *ws) noexcept nogil:
+    if floating is float:
+        return ck_gru_bwd_f32(B, T, F, U, reset_after, x, W, R, h0, mask, go_backwards, act,
+                              ract, G, H, HZH, dH, dh, dx, dW, dR, db, ws)
+    else:
+        return ck_gru_bwd_f64(B, T, F, U, reset_after, x, W, R, h0, mask, go_backwards, act,
+                              ract, G, H, HZH, dH, dh, dx, dW, dR, db, ws)
+
+
+cdef inline int ck_simple_fwd(size_t B, size_t T, size_t F, size_t U, const floating *x,
+                              const floating *W, const floating *R, const floating *b,
+                              const floating *h0, const uint8_t *mask, int go_backwards,
+                              int act, floating *G, floating *H) noexcept nogil:
+    if floating is float:
+        return ck_simple_fwd_f32(B, T, F, U, x, W, R, b, h0, mask, go_backwards, act, G, H)
+    else:
+        return ck_simple_fwd_f64(B, T, F, U, x, W, R, b, h0, mask, go_backwards, act, G, H)
+
+
+cdef inline int ck_simple_bwd(size_t B, size_t T, size_t F, size_t U, const floating *x,
+                              const floating *W, const floating *R, const floating *h0,
+                              const uint8_t *mask, int go_backwards, int act,
+                              const floating *H, const floating *dH, floating *dh,
+                              floating *dx, floating *dW, floating *dR, floating *db,
+                              floating *ws) noexcept nogil:
+    if floating is float:
+        return ck_simple_bwd_f32(B, T, F, U, x, W, R, h0, mask, go_backwards, act, H, dH,
+                                 dh, dx, dW, dR, db, ws)
+    else:
+        return ck_simple_bwd_f64(B, T, F, U, x, W, R, h0, mask, go_backwards, act, H, dH,
+                                 dh, dx, dW, dR, db, ws)

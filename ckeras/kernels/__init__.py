@@ -45,7 +45,9 @@ _name = None     # 'c' or 'numpy'
 
 
 def c_module(family):
-    """The compiled module of a kernel family (ImportError when not built)."""
+    """The compiled module of a kernel family, or of the kernels' helper
+    thread (``"threads"``: not a family, it owns no kernels); ImportError when
+    not built."""
     return importlib.import_module(f"ckeras._ext._{family}")
 
 
@@ -150,9 +152,9 @@ def get_blas_threads():
 def set_helper_enabled(on):
     """Lets kernels share a call with ckeras's helper thread (or not);
     returns the previous setting."""
-    return c_module("rnn").set_helper_enabled(bool(on))
+    return c_module("threads").set_helper_enabled(bool(on))
 
 
 def helper_enabled():
     """Whether kernels may use the helper thread."""
-    return bool(c_module("rnn").helper_enabled())
+    return bool(c_module("threads").helper_enabled())

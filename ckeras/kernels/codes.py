@@ -1,13 +1,13 @@
 """Named codes of the C kernels, mirroring the enums of their headers.
 
 Each enum's member names are the Keras names upper-cased, so a Keras string
-maps to its code with ``Act[name.upper()]``; ``tests/kernels/test_registry.py``
+maps to its code with ``Act[name.upper()]``; ``tests/kernels/test_enums.py``
 checks every value against the ``ENUMS`` dict the extension modules build
 from the C enums.
 """
 import enum
 
-__all__ = ["Act", "Merge", "Pool", "Fill", "Boundary", "RECURRENT_ACTS"]
+__all__ = ["Act", "Merge", "Pool", "Fill", "SplineBoundary", "RECURRENT_ACTS"]
 
 
 class Act(enum.IntEnum):
@@ -42,7 +42,7 @@ class Fill(enum.IntEnum):
     CONSTANT = 3
 
 
-class Boundary(enum.IntEnum):
+class SplineBoundary(enum.IntEnum):
     """Boundary rules of the spline prefilter (csrc/ck_image.h)."""
     MIRROR = 0
     REFLECT = 1

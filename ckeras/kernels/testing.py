@@ -23,4 +23,4 @@ def set_split_strict(on):
 
 def helper_jobs_taken():
     """How many jobs the helper thread has taken part in since the process began."""
-    return c_module("rnn").helper_jobs_taken()
+    return c_module("threads").helper_jobs_taken()

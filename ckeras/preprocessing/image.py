@@ -411,12 +411,19 @@ def _fold_reference(c, n, mode):
     if n <= 1:
         out[lo | hi] = 0.0
         return out, ok
+    # From 2**52 on SciPy's truncated quotient overflows; there the remainder
+    # is taken exactly with fmod (as csrc/ck_image.c does).
+    big = np.abs(c) > 2.0 ** 52
     if mode == "wrap":  # SciPy's period n - 1, truncating integer arithmetic
         p = n - 1
         out[lo] = c[lo] + p * (np.trunc(-c[lo] / p) + 1)
         out[hi] = c[hi] - p * np.trunc(c[hi] / p)
+        r = np.fmod(c[big], p)
+        out[big] = np.where(c[big] < 0, r + p, r)
         return out, ok
     p = 2 * n  # reflect: half-sample symmetric
+    c = np.where(big, np.fmod(c, p), c)
+    out, lo, hi = c.copy(), c < 0, c > n - 1
     v = c[lo]
     far = v < -p
     v[far] = p * np.trunc(-v[far] / p) + v[far]

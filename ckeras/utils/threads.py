@@ -28,7 +28,8 @@ def set_kernel_threads(n):
     With 2 (the default) an LSTM inference call at batch size 1 shares each
     timestep with a helper thread: each core reads the weights of half the
     units from its own cache, and the call takes about two thirds of the
-    time it takes on one thread. The helper stays out while calls from
+    time it takes on one thread; `pad_sequences` shares the conversion of
+    large inputs with the same helper. The helper stays out while calls from
     several threads overlap, so servers that predict from many threads keep
     their throughput. After a call the helper polls for the next one for
     about 0.3 ms (so back-to-back calls find it awake), then sleeps. With 1

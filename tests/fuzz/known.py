@@ -41,9 +41,6 @@ KNOWN_OPEN = {
 
 # name -> the open item; harnesses skip the named check while it is listed.
 KNOWN_KERNEL = {
-    "affine_wrap_huge_coordinates": "#19 item 1 (wrap folding overflows ptrdiff_t: "
-                                    "out-of-bounds read)",
-    "affine_spline_non_contiguous": "#19 item 8 (spline orders refuse non-C-contiguous)",
     "affine_unaligned": "#19 item 9 class (unaligned arrays refused), in preprocessing",
     "rnn_bwd_zero_batch": "new: C RNN backward returns uninitialised dW/dR/db on batch 0; "
                           "the NumPy reference raises",

@@ -187,6 +187,51 @@ def test_bad_arguments(impl):
         m.reverse_time(None, None)
 
 
+def _raised(fn, *args):
+    try:
+        fn(*args)
+    except Exception as e:  # noqa: BLE001 - the type is what is compared
+        return type(e), str(e)
+    return None
+
+
+F32 = np.zeros((2, 3, 4), np.float32)
+BAD_CALLS = [
+    ("mode name", "bidir_merge_fwd", (F32, F32, "max", False)),
+    ("mode code", "bidir_merge_fwd", (F32, F32, 7, False)),
+    ("mode type", "bidir_merge_fwd", (F32, F32, 1.0, False)),
+    ("f list", "bidir_merge_fwd", ([[1.0]], F32, "sum", False)),
+    ("f 1-D", "bidir_merge_fwd", (F32[0, 0].copy(), F32[0, 0].copy(), "sum", False)),
+    ("b shape", "bidir_merge_fwd", (F32, F32[:, :, :2].copy(), "sum", False)),
+    ("b concat", "bidir_merge_fwd", (F32, np.zeros((2, 4, 2), np.float32), "concat", False)),
+    ("b dtype", "bidir_merge_fwd", (F32, F32.astype(np.float64), "sum", False)),
+    ("f int", "bidir_merge_fwd", (F32.astype(np.int64), F32, "sum", False)),
+    ("f strided", "bidir_merge_fwd", (F32[:, ::-1], F32, "sum", False)),
+    ("f swapped", "bidir_merge_fwd", (F32.astype(">f4"), F32, "sum", False)),
+    ("2-D reverse", "bidir_merge_fwd", (F32[:, 0].copy(), F32[:, 0].copy(), "ave", True)),
+    ("time_axis", "bidir_merge_fwd", (F32, F32, "sum", True, 2)),
+    ("dout shape", "bidir_merge_bwd", (F32, F32, F32, "concat", False)),
+    ("dout dtype", "bidir_merge_bwd", (F32.astype(np.float64), F32, F32, "sum", False)),
+    ("mask shape", "reverse_time", (F32, np.ones((2, 4), bool))),
+    ("mask dtype", "reverse_time", (F32, np.ones((2, 3), np.float32))),
+    ("mask 3-D", "reverse_time", (None, np.ones((2, 3, 1), bool))),
+    ("mask strided", "reverse_time", (F32, np.ones((2, 6), bool)[:, ::2])),
+    ("no time axis", "reverse_time", (np.zeros(3, np.float32),)),
+    ("x list", "reverse_time", ([[1.0, 2.0]],)),
+    ("nothing", "reverse_time", (None, None)),
+]
+
+
+@pytest.mark.parametrize("case", BAD_CALLS, ids=lambda c: c[0])
+def test_errors_same_as_reference(case):
+    """The C module's checks are Cython ports of the reference's: same
+    order, same exception types, same messages."""
+    _, op, args = case
+    want = _raised(getattr(ref, op), *args)
+    assert want is not None
+    assert _raised(getattr(bd, op), *args) == want
+
+
 def test_registry_serves_the_ops():
     from ckeras.kernels import use_kernels
     with use_kernels("c") as k:

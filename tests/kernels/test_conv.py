@@ -185,3 +185,30 @@ def test_conv_zero_batch():
     assert y.shape == (0, 2, 2, 2)
     dx, dw, db = _conv.conv2d_bwd(x, w, y, y, 1, (1, 1), (1, 1), (0, 0))
     assert dx.shape == x.shape and not dw.any() and not db.any()
+
+
+def test_pool_bwd_ignores_positions_outside_the_image():
+    """pool2d_bwd scatters dy to the positions in idx; a position that
+    ck_pool2d_max_fwd could not have written (outside the H*W image) must
+    not be written to (it was, before: an out-of-bounds write)."""
+    x = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+    y, idx = _conv.pool2d_fwd(x, (2, 2), (2, 2), (0, 0), (2, 2), 0)
+    dy = np.ones_like(y)
+    want = _conv.pool2d_bwd(dy, idx, x.shape, (2, 2), (2, 2), (0, 0), 0)
+    bad = idx.copy()
+    bad[0, 0, 0, 0] = 16            # one past the image
+    bad[0, 1, 1, 0] = 2 ** 31 - 1
+    got = _conv.pool2d_bwd(dy, bad, x.shape, (2, 2), (2, 2), (0, 0), 0)
+    want[0, 1, 1, 0] = want[0, 3, 3, 0] = 0.0   # the two entries whose positions were broken
+    np.testing.assert_array_equal(got, want)
+
+
+def test_geometry_beyond_the_index_arithmetic_is_refused():
+    x = np.zeros((1, 4, 4, 2), np.float32)
+    w = np.zeros((3, 3, 2, 1), np.float32)
+    with pytest.raises(ValueError, match="< 2\\*\\*31"):
+        _conv.conv2d_fwd(x, w, None, 0, (1, 1), (2 ** 40, 1), (0, 0), (2, 2))
+    with pytest.raises(ValueError, match="< 2\\*\\*31"):
+        _conv.pool2d_fwd(x, (2, 2), (2, 2), (2 ** 62, 0), (1, 1), 0)
+    with pytest.raises(ValueError, match="window must have 2 sizes"):
+        _conv.pool2d_fwd(x, (2,), (2, 2), (0, 0), (2, 2), 0)

@@ -5,6 +5,7 @@ import zlib
 import numpy as np
 import pytest
 
+from ckeras import kernels
 from ckeras.kernels import testing
 from ckeras.kernels.codes import Act
 from ckeras.kernels.reference import rnn as ref
@@ -157,6 +158,60 @@ def test_bad_arguments():
             mod.lstm_fwd(x.astype(np.float64), W, R, b, h0, c0, None, False, Act.TANH, Act.SIGMOID)
 
 
+def _raised(fn, *args):
+    try:
+        fn(*args)
+    except Exception as e:  # noqa: BLE001 - the type is what is compared
+        return type(e), str(e)
+    return None
+
+
+def _bad_calls(dtype=np.float32):
+    """(name, op, args) of calls that must fail, one broken argument each."""
+    rng = np.random.default_rng(3)
+    x, W, R, b, h0, c0 = _data("lstm", 2, 3, 4, 5, dtype, rng)
+    gx, gW, gR, gb, gh0, _ = _data("gru", 2, 3, 4, 5, dtype, rng)
+    sx, sW, sR, sb, sh0, _ = _data("simple", 2, 3, 4, 5, dtype, rng)
+    f64 = x.astype(np.float64)
+    lstm = (x, W, R, b, h0, c0, None, False, Act.TANH, Act.SIGMOID)
+    cases = [
+        ("x list", "lstm_fwd", ([[1.0]],) + lstm[1:]),
+        ("x int", "lstm_fwd", (x.astype(np.int32),) + lstm[1:]),
+        ("x 2-D", "lstm_fwd", (x[0],) + lstm[1:]),
+        ("x strided", "lstm_fwd", (x[:, ::-1],) + lstm[1:]),
+        ("x swapped", "lstm_fwd", (x.astype(x.dtype.newbyteorder()),) + lstm[1:]),
+        ("kernel dtype", "lstm_fwd", (f64,) + lstm[1:]),
+        ("kernel shape", "lstm_fwd", (x, W[:, :-1].copy()) + lstm[2:]),
+        ("recurrent shape", "lstm_fwd", (x, W, R[:-1].copy()) + lstm[3:]),
+        ("no steps", "lstm_fwd", (x[:, :0].copy(),) + lstm[1:]),
+        ("h0 shape", "lstm_fwd", lstm[:4] + (h0[:1].copy(),) + lstm[5:]),
+        ("c0 shape", "lstm_fwd", lstm[:5] + (c0[:, :1].copy(),) + lstm[6:]),
+        ("bias shape", "lstm_fwd", lstm[:3] + (b[:-1].copy(),) + lstm[4:]),
+        ("mask dtype", "lstm_fwd", lstm[:6] + (np.ones((2, 3), np.float32),) + lstm[7:]),
+        ("mask shape", "lstm_fwd", lstm[:6] + (np.ones((2, 4), bool),) + lstm[7:]),
+        ("softmax", "lstm_fwd", lstm[:8] + (4, Act.SIGMOID)),
+        ("ract", "lstm_fwd", lstm[:9] + (7,)),
+        ("infer bias", "lstm_infer", lstm[:3] + (b[:-1].copy(),) + lstm[4:] + (True, False)),
+        ("gru bias", "gru_fwd", (gx, gW, gR, gb[None].copy(), gh0, None, False, Act.TANH,
+                                 Act.SIGMOID, False)),
+        ("gru kernel", "gru_fwd", (gx, W, gR, gb, gh0, None, False, Act.TANH, Act.SIGMOID, False)),
+        ("simple act", "simple_fwd", (sx, sW, sR, sb, sh0, None, False, 4)),
+        ("simple h0", "simple_fwd", (sx, sW, sR, sb, sh0.T.copy(), None, False, Act.TANH)),
+    ]
+    return cases
+
+
+@pytest.mark.parametrize("case", _bad_calls(), ids=lambda c: c[0])
+def test_errors_same_as_reference(case):
+    """Both implementations check their arguments in the same order with
+    the same messages (the C module's checks are Cython ports of the
+    reference's)."""
+    _, op, args = case
+    want = _raised(getattr(ref, op), *args)
+    assert want is not None
+    assert _raised(getattr(rnn, op), *args) == want
+
+
 # batches around the 16- and 32-column chunks of the fused step, odd units
 INFER_SHAPES = SHAPES + [(17, 6, 5, 7), (33, 3, 0, 4), (16, 4, 3, 9), (32, 5, 3, 8),
                          (48, 3, 2, 5), (70, 2, 4, 6)]
@@ -288,7 +343,7 @@ def _infer_in_two_threads(cases, rounds, transposed):
 
 # ------------------------------------------- batch-1 inference on two threads
 # Batch-1 LSTM inference splits each step by units with the helper thread
-# (csrc/ck_helper.h) from 4U(F+U) >= 16384 weights; the last shape stays
+# (csrc/ck_threads.h) from 4U(F+U) >= 16384 weights; the last shape stays
 # below that, the others cover both 64-unit float blocks and the generic
 # ones (odd halves, F = 0, fewer than 8 steps: no packed weights, T = 1).
 SPLIT_SHAPES = [(50, 32, 128), (9, 40, 130), (6, 16, 64), (12, 0, 80), (3, 5, 70),
@@ -314,10 +369,10 @@ def helper_mode(request):
     all, so the exchange between the threads is what runs."""
     import time
     time.sleep(0.03)   # past the helper's back-off after overlapping calls
-    prev_on = rnn.set_helper_enabled(request.param != "off")
+    prev_on = kernels.set_helper_enabled(request.param != "off")
     prev_strict = testing.set_split_strict(request.param == "strict")
     yield request.param
-    rnn.set_helper_enabled(prev_on)
+    kernels.set_helper_enabled(prev_on)
     testing.set_split_strict(prev_strict)
 
 

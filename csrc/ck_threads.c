@@ -1,10 +1,12 @@
-/* The helper thread (see ck_helper.h). clock_gettime and pthread_sigmask
- * are POSIX, not C99: ask for them before any header. */
+/* The helper thread and the job API (see ck_threads.h). clock_gettime and
+ * pthread_sigmask are POSIX, not C99: ask for them before any header. */
 #if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L
 #endif
 
-#include "ck_helper.h"
+#include "ck_threads.h"
+
+#include <stdint.h>
 
 #if !defined(_WIN32) && !defined(CK_NO_THREADS) && (defined(__GNUC__) || defined(__clang__))
 #define CK_THREADS 1
@@ -15,12 +17,6 @@
 #else
 #define CK_THREADS 0
 #endif
-
-enum { JOB_NONE, JOB_OPEN, JOB_TAKEN, JOB_DONE, JOB_CLOSED };
-
-static int enabled = 1;
-static int calls;
-static long taken;
 
 static void cpu_relax(void)
 {
@@ -43,9 +39,17 @@ void ck_spin_pause(unsigned *spins)
 #endif
 }
 
-int ck_helper_enabled(void) { return CK_LOAD(&enabled); }
+/* ------------------------------------------------------------ the helper */
 
-int ck_helper_set_enabled(int on)
+enum { JOB_NONE, JOB_OPEN, JOB_TAKEN, JOB_DONE, JOB_CLOSED };
+
+static int enabled = 1;
+static int calls;
+static long taken;
+
+static int own_enabled(void) { return CK_LOAD(&enabled); }
+
+static int own_set_enabled(int on)
 {
     const int prev = CK_LOAD(&enabled);
     CK_STORE(&enabled, on != 0);
@@ -67,15 +71,15 @@ static long long now_ns(void)
 #define CK_CONTENDED_NS 20000000LL
 static long long contended_at = -CK_CONTENDED_NS;
 
-void ck_helper_enter(void)
+static void own_enter(void)
 {
     if (__atomic_add_fetch(&calls, 1, __ATOMIC_SEQ_CST) > 1)
         __atomic_store_n(&contended_at, now_ns(), __ATOMIC_RELAXED);
 }
 
-void ck_helper_leave(void) { __atomic_sub_fetch(&calls, 1, __ATOMIC_SEQ_CST); }
-int ck_helper_calls(void) { return __atomic_load_n(&calls, __ATOMIC_SEQ_CST); }
-long ck_helper_jobs_taken(void) { return __atomic_load_n(&taken, __ATOMIC_RELAXED); }
+static void own_leave(void) { __atomic_sub_fetch(&calls, 1, __ATOMIC_SEQ_CST); }
+static int own_calls(void) { return __atomic_load_n(&calls, __ATOMIC_SEQ_CST); }
+static long own_jobs_taken(void) { return __atomic_load_n(&taken, __ATOMIC_RELAXED); }
 
 /* After a job the helper polls this long for the next one before sleeping:
  * longer than the Python work between two predict calls, short enough that
@@ -105,7 +109,7 @@ static void *helper_main(void *arg)
         /* Two calls in flight hold both cores: stop polling at once. */
         while (CK_LOAD(&seq) == seen) {
             if ((++polls & 255) == 0
-                && (now_ns() - t0 > CK_IDLE_SPIN_NS || ck_helper_calls() > 1))
+                && (now_ns() - t0 > CK_IDLE_SPIN_NS || own_calls() > 1))
                 break;
             cpu_relax();
         }
@@ -173,10 +177,10 @@ static int ensure_thread(void)
     return s > 0;
 }
 
-int ck_helper_start(ck_job *job)
+static int own_start(ck_job *job)
 {
     int free_ = 0;
-    if (!CK_LOAD(&enabled) || ck_helper_calls() > 1
+    if (!CK_LOAD(&enabled) || own_calls() > 1
         || now_ns() - __atomic_load_n(&contended_at, __ATOMIC_RELAXED) < CK_CONTENDED_NS
         || !ensure_thread())
         return 0;
@@ -192,7 +196,7 @@ int ck_helper_start(ck_job *job)
     return 1;
 }
 
-void ck_helper_finish(void)
+static void own_finish(void)
 {
     int open = JOB_OPEN;
     unsigned spins = 0;
@@ -201,16 +205,134 @@ void ck_helper_finish(void)
     CK_STORE(&busy, 0);
 }
 #else
-void ck_helper_enter(void) { ++calls; }
-void ck_helper_leave(void) { --calls; }
-int ck_helper_calls(void) { return calls; }
-long ck_helper_jobs_taken(void) { return taken; }
+static void own_enter(void) { ++calls; }
+static void own_leave(void) { --calls; }
+static int own_calls(void) { return calls; }
+static long own_jobs_taken(void) { return taken; }
 
-int ck_helper_start(ck_job *job)
+static int own_start(ck_job *job)
 {
     (void)job;
     return 0;
 }
 
-void ck_helper_finish(void) {}
+static void own_finish(void) {}
 #endif
+
+static const ck_threads_table own_table = {
+    own_start, own_finish, own_enter, own_leave, own_calls,
+    own_set_enabled, own_enabled, own_jobs_taken,
+};
+
+/* ------------------------------------------- no helper, until attached */
+
+static int none_start(ck_job *job)
+{
+    (void)job;
+    return 0;
+}
+
+static void none_void(void) {}
+static int none_int(void) { return 0; }
+static long none_long(void) { return 0; }
+
+static int none_set_enabled(int on)
+{
+    (void)on;
+    return 0;
+}
+
+static const ck_threads_table none_table = {
+    none_start, none_void, none_void, none_void, none_int,
+    none_set_enabled, none_int, none_long,
+};
+
+/* Written once, at import, before any kernel of the module can run. */
+static const ck_threads_table *active = &none_table;
+
+const ck_threads_table *ck_threads_own(void) { return &own_table; }
+
+int ck_threads_attach(const ck_threads_table *t)
+{
+    if (t == NULL) return CK_ERR_ARG;
+    active = t;
+    return CK_OK;
+}
+
+int ck_threads_start(ck_job *job) { return active->start(job); }
+void ck_threads_finish(void) { active->finish(); }
+void ck_threads_enter(void) { active->enter(); }
+void ck_threads_leave(void) { active->leave(); }
+int ck_threads_calls(void) { return active->calls(); }
+int ck_threads_set_enabled(int on) { return active->set_enabled(on); }
+int ck_threads_enabled(void) { return active->enabled(); }
+long ck_threads_jobs_taken(void) { return active->jobs_taken(); }
+
+/* --------------------------------------------------------------- chunks */
+
+/* The chunks claimed from either end of [0, nchunks), in one word so that a
+ * claim is one CAS: the low half counts the chunks the caller took from the
+ * front, the high half is the first chunk the helper took from the back.
+ * Taking from the two ends, each thread writes next to the other only where
+ * they meet, not at every chunk. */
+typedef struct {
+    ck_job job; /* first: the helper receives a ck_job * */
+    void (*fn)(void *ctx, size_t lo, size_t hi);
+    void *ctx;
+    size_t n, chunk;
+    uint64_t ends;
+} ck_chunks;
+
+static int chunks_claim(ck_chunks *c, int from_back, size_t *lo, size_t *hi)
+{
+    uint64_t cur = CK_LOAD(&c->ends), next;
+    uint32_t front, back;
+    size_t k;
+    do {
+        front = (uint32_t)cur;
+        back = (uint32_t)(cur >> 32);
+        if (front >= back) return 0;
+        next = from_back ? ((uint64_t)(back - 1) << 32) | front
+                         : ((uint64_t)back << 32) | (front + 1);
+    } while (!CK_CAS(&c->ends, &cur, next));
+    k = from_back ? back - 1 : front;
+    *lo = k * c->chunk;
+    *hi = c->n - *lo < c->chunk ? c->n : *lo + c->chunk;
+    return 1;
+}
+
+static void chunks_drain(ck_chunks *c, int from_back)
+{
+    size_t lo, hi;
+    while (chunks_claim(c, from_back, &lo, &hi)) c->fn(c->ctx, lo, hi);
+}
+
+static void chunks_run(ck_job *job) { chunks_drain((ck_chunks *)job, 1); }
+
+void ck_threads_run_chunks(void (*fn)(void *ctx, size_t lo, size_t hi), void *ctx,
+                           size_t n, size_t chunk)
+{
+    ck_chunks c;
+    size_t nchunks;
+    if (chunk == 0) chunk = 1;
+    /* The chunk indices must fit the halves of the claim word. */
+    if (n / chunk >= UINT32_MAX) chunk = n / (UINT32_MAX - 1) + 1;
+    nchunks = n / chunk + (n % chunk != 0);
+    ck_threads_enter();
+    c.job.run = chunks_run;
+    c.fn = fn;
+    c.ctx = ctx;
+    c.n = n;
+    c.chunk = chunk;
+    c.ends = (uint64_t)nchunks << 32;
+    /* Chunks are handed out on demand rather than split in halves: when the
+     * other core is busy and the helper starts late, the caller simply takes
+     * more of them, and all of them when the helper never comes. */
+    if (nchunks > 1 && ck_threads_start(&c.job)) {
+        chunks_drain(&c, 0);
+        ck_threads_finish();
+    } else {
+        fn(ctx, 0, n);
+    }
+    ck_threads_leave();
+}

@@ -1,0 +1,110 @@
+/* Body of ck_blas.c for one precision: included once per element type
+ * `real` (see ck_tmpl.h), with CK_GEMM_FIELD naming the table's pointer
+ * (sgemm or dgemm); not a public header. */
+
+/* How the table's pointer is called, per CK_BLAS_* kind. */
+typedef void (*CK_S(ck_cblas32_gemm_fn))(int, int, int, int32_t, int32_t, int32_t, real,
+                                          const real *, int32_t, const real *, int32_t,
+                                          real, real *, int32_t);
+typedef void (*CK_S(ck_cblas64_gemm_fn))(int, int, int, int64_t, int64_t, int64_t, real,
+                                          const real *, int64_t, const real *, int64_t,
+                                          real, real *, int64_t);
+/* The shape of scipy.linalg.cython_blas' wrappers: no hidden string lengths. */
+typedef void (*CK_S(ck_f77_gemm_fn))(const char *, const char *, const int *, const int *,
+                                      const int *, const real *, const real *, const int *,
+                                      const real *, const int *, const real *, real *,
+                                      const int *);
+
+/* The naive loops keep C rows contiguous in the inner loop so they
+ * vectorize. */
+static void CK_S(ck_gemm_naive)(int transA, int transB, size_t M, size_t N, size_t K,
+                                real alpha, const real *A, size_t lda, const real *B,
+                                size_t ldb, real beta, real *C, size_t ldc)
+{
+    size_t i, j, k;
+    for (i = 0; i < M; ++i) {
+        real *Ci = C + i * ldc;
+        if (beta == (real)0) {
+            for (j = 0; j < N; ++j) Ci[j] = (real)0;
+        } else if (beta != (real)1) {
+            for (j = 0; j < N; ++j) Ci[j] *= beta;
+        }
+        if (!transB) {
+            for (k = 0; k < K; ++k) {
+                const real a = alpha * (transA ? A[k * lda + i] : A[i * lda + k]);
+                const real *Bk = B + k * ldb;
+                for (j = 0; j < N; ++j) Ci[j] += a * Bk[j];
+            }
+        } else {
+            for (j = 0; j < N; ++j) {
+                const real *Bj = B + j * ldb;
+                real s = (real)0;
+                if (transA) {
+                    for (k = 0; k < K; ++k) s += A[k * lda + i] * Bj[k];
+                } else {
+                    const real *Ai = A + i * lda;
+                    for (k = 0; k < K; ++k) s += Ai[k] * Bj[k];
+                }
+                Ci[j] += alpha * s;
+            }
+        }
+    }
+}
+
+int CK_S(ck_gemm)(int transA, int transB, size_t M, size_t N, size_t K, real alpha,
+                  const real *A, size_t lda, const real *B, size_t ldb, real beta, real *C,
+                  size_t ldc)
+{
+    const ck_blas_table *t = ck_blas_active;
+    const int kind = t->kind;
+    int st = ck_gemm_check(transA, transB, M, N, K, A, lda, B, ldb, C, ldc);
+    if (st != CK_OK) return st;
+    if (M == 0 || N == 0) return CK_OK;
+    if (K == 0) {
+        /* BLAS rejects lda == 0; the product is empty, only beta*C remains. */
+        size_t i, j;
+        for (i = 0; i < M; ++i) {
+            real *Ci = C + i * ldc;
+            if (beta == (real)0) {
+                for (j = 0; j < N; ++j) Ci[j] = (real)0;
+            } else if (beta != (real)1) {
+                for (j = 0; j < N; ++j) Ci[j] *= beta;
+            }
+        }
+        return CK_OK;
+    }
+    switch (kind) {
+    case CK_BLAS_CBLAS32:
+        if (!ck_fits_int32(M, N, K, lda, ldb, ldc)) return CK_ERR_TOO_LARGE;
+        ((CK_S(ck_cblas32_gemm_fn))t->CK_GEMM_FIELD)(
+            CK_CBLAS_ROW_MAJOR, transA ? CK_CBLAS_TRANS : CK_CBLAS_NO_TRANS,
+            transB ? CK_CBLAS_TRANS : CK_CBLAS_NO_TRANS, (int32_t)M, (int32_t)N,
+            (int32_t)K, alpha, A, (int32_t)lda, B, (int32_t)ldb, beta, C, (int32_t)ldc);
+        return CK_OK;
+    case CK_BLAS_CBLAS64:
+        ((CK_S(ck_cblas64_gemm_fn))t->CK_GEMM_FIELD)(
+            CK_CBLAS_ROW_MAJOR, transA ? CK_CBLAS_TRANS : CK_CBLAS_NO_TRANS,
+            transB ? CK_CBLAS_TRANS : CK_CBLAS_NO_TRANS, (int64_t)M, (int64_t)N,
+            (int64_t)K, alpha, A, (int64_t)lda, B, (int64_t)ldb, beta, C, (int64_t)ldc);
+        return CK_OK;
+    case CK_BLAS_F77: {
+        /* Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T:
+         * swap the operands and their flags, and M with N. */
+        int m, n, k, ila, ilb, ilc;
+        const char ta = transB ? 'T' : 'N', tb = transA ? 'T' : 'N';
+        if (!ck_fits_int32(M, N, K, lda, ldb, ldc)) return CK_ERR_TOO_LARGE;
+        m = (int)N;
+        n = (int)M;
+        k = (int)K;
+        ila = (int)ldb;
+        ilb = (int)lda;
+        ilc = (int)ldc;
+        ((CK_S(ck_f77_gemm_fn))t->CK_GEMM_FIELD)(&ta, &tb, &m, &n, &k, &alpha, B, &ila, A,
+                                                   &ilb, &beta, C, &ilc);
+        return CK_OK;
+    }
+    default:
+        CK_S(ck_gemm_naive)(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return CK_OK;
+    }
+}

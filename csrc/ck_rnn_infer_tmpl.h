@@ -1,0 +1,191 @@
+/* LSTM inference of ck_rnn.c for one precision: the batch-major rows and
+ * the transposed step layouts. Included once per element type `real` (see
+ * ck_tmpl.h), after ck_rnn_train_tmpl.h; not a public header. */
+
+/* The transposed kernel works on the transposed step layout: gate
+ * rows of B contiguous values. The recurrent product then runs as
+ * (4U x K)(K x B) with the input projection fused in (K = F + U), which
+ * OpenBLAS does at ~95% of peak where the (B x U)(U x 4U) form with B = 32
+ * reaches ~75%, and the gate pass becomes long unit-stride loops instead
+ * of B short ones. Nothing is saved for a backward pass. */
+
+/* dst (cols x rows, ld ldd) = src^T (src rows x cols, ld lds), in tiles so
+ * both sides stay in cache. */
+static void CK_S(rnn_transpose)(size_t rows, size_t cols, const real *src, size_t lds,
+                                real *dst, size_t ldd)
+{
+    size_t i0, j0, i, j;
+    for (i0 = 0; i0 < rows; i0 += 16)
+        for (j0 = 0; j0 < cols; j0 += 16) {
+            const size_t ie = i0 + 16 < rows ? i0 + 16 : rows;
+            const size_t je = j0 + 16 < cols ? j0 + 16 : cols;
+            for (i = i0; i < ie; ++i)
+                for (j = j0; j < je; ++j) dst[j * ldd + i] = src[i * lds + j];
+        }
+}
+
+/* The default activations (tanh, sigmoid) over the gate blocks zi, zf,
+ * zc, zo of n = U*B values each; c updated in place. Two flat loops run
+ * faster than one (fewer live registers) and than loops over the rows of B
+ * values. Not static: the AVX-512 step of ck_rnn_avx512.c runs it on its
+ * tiles. */
+CK_TARGET_CLONES
+void CK_S(ck_lstm_infer_cell)(size_t n, const real *restrict z, real *restrict c,
+                              real *restrict h)
+{
+    const real *restrict zi = z, *restrict zf = z + n, *restrict zc = z + 2 * n,
+            *restrict zo = z + 3 * n;
+    size_t k;
+    for (k = 0; k < n; ++k)
+        c[k] = CK_S(ck_act_sigmoid)(zf[k]) * c[k]
+             + CK_S(ck_act_sigmoid)(zi[k]) * CK_S(ck_act_tanh)(zc[k]);
+    for (k = 0; k < n; ++k)
+        h[k] = CK_S(ck_act_sigmoid)(zo[k]) * CK_S(ck_act_tanh)(c[k]);
+}
+
+/* Batch-major inference for small batches, where the transposed product
+ * with few columns runs slowly: the training kernel's steps, with h and c
+ * kept in the output buffers and the gate pass of the transposed kernel on
+ * each row (its four gate blocks are the row's [i f c o]). */
+static int CK_S(lstm_infer_rows)(size_t B, size_t T, size_t F, size_t U, const real *x,
+                                 const real *W, const real *R, const real *b,
+                                 const real *h0, const real *c0, const uint8_t *mask,
+                                 int gb, int act, int ract, real *H, real *h, real *c,
+                                 real *G)
+{
+    const size_t G4 = 4 * U, ldg = T * G4;
+    const int fused = act == CK_ACT_TANH && ract == CK_ACT_SIGMOID;
+    size_t s, bi;
+    CK_S(rnn_copy)(B * U, h0, h);
+    CK_S(rnn_copy)(B * U, c0, c);
+    CK_TRY(GEMM(0, 0, B * T, G4, F, (real)1, x, F, W, G4, (real)0, G, G4));
+    if (b != NULL) CK_S(rnn_add_rows)(B * T, G4, b, G, G4);
+    for (s = 0; s < T; ++s) {
+        const size_t t = gb ? T - 1 - s : s;
+        if (B == 1)
+            CK_S(rnn_gemv_acc)(U, G4, h, R, G4, G + t * G4);
+        else
+            CK_TRY(GEMM(0, 0, B, G4, U, (real)1, h, U, R, G4, (real)1, G + t * G4, ldg));
+        for (bi = 0; bi < B; ++bi) {
+            real *z = G + bi * ldg + t * G4;
+            if (mask != NULL && !mask[bi * T + t]) continue;
+            if (fused)
+                CK_S(ck_lstm_infer_cell)(U, z, c + bi * U, h + bi * U);
+            else
+                CK_S(lstm_cell)(U, z, c + bi * U, c + bi * U, h + bi * U, act, ract);
+        }
+        if (H != NULL)
+            for (bi = 0; bi < B; ++bi) CK_S(rnn_copy)(U, h + bi * U, H + (bi * T + s) * U);
+    }
+    return CK_OK;
+}
+
+/* Batch-1 inference on two threads (ck_rnn_split_tmpl.h); 0 when it did
+ * not run (no helper), and the caller takes the rows path. */
+static int CK_S(lstm_infer_one)(size_t T, size_t F, size_t U, const real *x, const real *W,
+                                const real *R, const real *b, const real *h0,
+                                const real *c0, const uint8_t *mask, int gb, int act,
+                                int ract, real *H, real *h, real *c, real *ws);
+
+static int CK_S(lstm_infer)(size_t B, size_t T, size_t F, size_t U, const real *x,
+                            const real *W, const real *R, const real *b, const real *h0,
+                            const real *c0, const uint8_t *mask, int gb, int act, int ract,
+                            int transposed, real *H, real *h, real *c, real *ws)
+{
+    /* The bias rides in the GEMM as one more column of [W;R]^T against a
+     * row of ones in the step input: cheaper than a pass adding it. Every
+     * buffer has Bp columns, the batch padded with zero columns. */
+    const size_t G4 = 4 * U, K = F + U + (b != NULL), Bp = CK_RNN_BPAD(B), n = U * Bp;
+    real *XH = ws, *Z = XH + K * Bp, *Ct = Z + G4 * Bp, *Hn = Ct + n, *Cn = Hn + n;
+    real *WRt = Cn + n, *Ht = XH + F * Bp;
+    const int fused = act == CK_ACT_TANH && ract == CK_ACT_SIGMOID;
+    int packed = 0;
+#ifdef CK_LSTM_FUSED
+    real *P = WRt + G4 * K, *tile = P + 4 * CK_RNN_UPAD(U) * K;
+    const int tiles = ck_rnn_fused_usable(act, ract);
+#endif
+    size_t s, j, k;
+    /* T == 0 is not empty here: h and c are then h0 and c0. */
+    const int st = ck_rnn_check(act, ract, B == 0 || U == 0, F, x, W, R, h0);
+    if (st != CK_RNN_RUN) return st;
+    if (c0 == NULL || h == NULL || c == NULL || ws == NULL) return CK_ERR_ARG;
+    if (!transposed && B == 1
+        && CK_S(lstm_infer_one)(T, F, U, x, W, R, b, h0, c0, mask, gb, act, ract, H, h, c,
+                                ws))
+        return CK_OK;
+    if (!transposed)
+        return CK_S(lstm_infer_rows)(B, T, F, U, x, W, R, b, h0, c0, mask, gb, act,
+                                     ract, H, h, c, ws);
+    CK_S(rnn_zero)(K * Bp + G4 * Bp + 3 * n, ws);
+    CK_S(rnn_transpose)(B, U, h0, U, Ht, Bp);
+    CK_S(rnn_transpose)(B, U, c0, U, Ct, Bp);
+    if (b != NULL)
+        for (k = 0; k < Bp; ++k) XH[(F + U) * Bp + k] = (real)1;
+#ifdef CK_LSTM_FUSED
+    if (tiles) ck_lstm_pack_panels_f32(F, U, W, R, b, K, P);
+#endif
+    for (s = 0; s < T; ++s) {
+        const size_t t = gb ? T - 1 - s : s;
+        size_t on = B;
+        if (mask != NULL)
+            for (on = 0, k = 0; k < B; ++k) on += mask[k * T + t] != 0;
+        if (on > 0) CK_S(rnn_transpose)(B, F, x + t * F, T * F, XH, Bp);
+#ifdef CK_LSTM_FUSED
+        if (tiles && on == B) {
+            ck_lstm_fused_step_f32(K, U, Bp, P, XH, Ct, Hn, tile);
+            CK_S(rnn_copy)(n, Hn, Ht);
+            if (H != NULL) CK_S(rnn_transpose)(U, B, Ht, Bp, H + s * U, T * U);
+            continue;
+        }
+#endif
+        if (on > 0) {
+            if (!packed) {
+                CK_S(rnn_transpose)(F, G4, W, G4, WRt, K);
+                CK_S(rnn_transpose)(U, G4, R, G4, WRt + F, K);
+                if (b != NULL)
+                    for (j = 0; j < G4; ++j) WRt[j * K + F + U] = b[j];
+                packed = 1;
+            }
+            CK_TRY(GEMM(0, 0, G4, Bp, K, (real)1, WRt, K, XH, Bp, (real)0, Z, Bp));
+        }
+        if (on == B) {
+            /* No column carries its state: update h and c in place. */
+            if (fused)
+                CK_S(ck_lstm_infer_cell)(n, Z, Ct, Ht);
+            else
+                CK_S(lstm_cell)(n, Z, Ct, Ct, Ht, act, ract);
+        } else if (on > 0) {
+            for (j = 0; j < n; ++j) Cn[j] = Ct[j];
+            if (fused)
+                CK_S(ck_lstm_infer_cell)(n, Z, Cn, Hn);
+            else
+                CK_S(lstm_cell)(n, Z, Cn, Cn, Hn, act, ract);
+            for (k = 0; k < B; ++k) {
+                if (!mask[k * T + t]) continue;
+                for (j = 0; j < U; ++j) {
+                    Ht[j * Bp + k] = Hn[j * Bp + k];
+                    Ct[j * Bp + k] = Cn[j * Bp + k];
+                }
+            }
+        }
+        if (H != NULL) CK_S(rnn_transpose)(U, B, Ht, Bp, H + s * U, T * U);
+    }
+    CK_S(rnn_transpose)(U, B, Ht, Bp, h, U);
+    CK_S(rnn_transpose)(U, B, Ct, Bp, c, U);
+    return CK_OK;
+}
+
+/* Counted in flight so that concurrent calls from several threads leave
+ * the helper thread alone (see ck_threads.h). */
+int CK_S(ck_lstm_infer)(size_t B, size_t T, size_t F, size_t U, const real *x,
+                        const real *W, const real *R, const real *b, const real *h0,
+                        const real *c0, const uint8_t *mask, int gb, int act, int ract,
+                        int transposed, real *H, real *h, real *c, real *ws)
+{
+    int st;
+    ck_threads_enter();
+    st = CK_S(lstm_infer)(B, T, F, U, x, W, R, b, h0, c0, mask, gb, act, ract,
+                          transposed, H, h, c, ws);
+    ck_threads_leave();
+    return st;
+}

@@ -1,0 +1,503 @@
+/* Training kernels of ck_rnn.c for one precision: LSTM, GRU and SimpleRNN
+ * forward and backward through time. Included once per element type
+ * `real` (see ck_tmpl.h), before ck_rnn_infer_tmpl.h and
+ * ck_rnn_split_tmpl.h, which reuse its step helpers; not a public header. */
+
+/* d *= act'(.) from the activation's output y; the switch sits outside the
+ * loops so each one is a straight vectorizable body. */
+CK_TARGET_CLONES
+static void CK_S(rnn_dact)(int code, size_t n, const real *restrict y, real *restrict d)
+{
+    size_t j;
+    switch (code) {
+    case CK_ACT_RELU:
+        for (j = 0; j < n; ++j) d[j] = y[j] > (real)0 ? d[j] : (real)0;
+        break;
+    case CK_ACT_SIGMOID:
+        for (j = 0; j < n; ++j) d[j] *= y[j] * ((real)1 - y[j]);
+        break;
+    case CK_ACT_TANH:
+        for (j = 0; j < n; ++j) d[j] *= (real)1 - y[j] * y[j];
+        break;
+    case CK_ACT_HARD_SIGMOID:
+        for (j = 0; j < n; ++j)
+            d[j] = (y[j] > (real)0 && y[j] < (real)1) ? d[j] * (real)0.2 : (real)0;
+        break;
+    default: /* linear */
+        break;
+    }
+}
+
+static void CK_S(rnn_add_rows)(size_t rows, size_t cols, const real *b, real *y, size_t ldy)
+{
+    size_t i, j;
+    for (i = 0; i < rows; ++i) {
+        real *yi = y + i * ldy;
+        for (j = 0; j < cols; ++j) yi[j] += b[j];
+    }
+}
+
+/* out[j] = sum_i A[i, j]; rows outer so the inner loop runs along j. */
+static void CK_S(rnn_colsum)(size_t rows, size_t cols, const real *A, size_t lda, real *out)
+{
+    size_t i, j;
+    for (j = 0; j < cols; ++j) out[j] = (real)0;
+    for (i = 0; i < rows; ++i) {
+        const real *ai = A + i * lda;
+        for (j = 0; j < cols; ++j) out[j] += ai[j];
+    }
+}
+
+static void CK_S(rnn_copy)(size_t n, const real *src, real *dst)
+{
+    size_t j;
+    for (j = 0; j < n; ++j) dst[j] = src[j];
+}
+
+static void CK_S(rnn_zero)(size_t n, real *dst)
+{
+    size_t j;
+    for (j = 0; j < n; ++j) dst[j] = (real)0;
+}
+
+/* Hp[b, t(s)] = h_{s-1}: the previous state aligned with the input-time
+ * gate rows, so dR is one GEMM over all B*T rows. */
+static void CK_S(rnn_prev_states)(size_t B, size_t T, size_t U, int gb, const real *h0,
+                                  const real *H, real *Hp)
+{
+    size_t bi, s;
+    for (bi = 0; bi < B; ++bi)
+        for (s = 0; s < T; ++s) {
+            const size_t t = gb ? T - 1 - s : s;
+            const real *src = s ? H + (bi * T + s - 1) * U : h0 + bi * U;
+            CK_S(rnn_copy)(U, src, Hp + (bi * T + t) * U);
+        }
+}
+
+/* The weight gradients shared by every unit, as GEMMs over all B*T rows:
+ * dW = x^T dG, dx = dG W^T. */
+static int CK_S(rnn_input_grads)(size_t BT, size_t F, size_t N, const real *x,
+                                 const real *W, const real *dG, real *dx, real *dW)
+{
+    if (dW != NULL) CK_TRY(GEMM(1, 0, F, N, BT, (real)1, x, F, dG, N, (real)0, dW, N));
+    if (dx != NULL) CK_TRY(GEMM(0, 1, BT, F, N, (real)1, dG, N, W, N, (real)0, dx, F));
+    return CK_OK;
+}
+
+/* ------------------------------------------------------------------ LSTM */
+
+/* y[0:N] += h[0:K] R (R row-major K x N, rows ldr apart): the batch-1
+ * recurrent product. OpenBLAS sgemm repacks R on every call (4.2 us at
+ * 1x128x512); this streams it once, four rows per pass (2.4 us). */
+CK_TARGET_CLONES
+static void CK_S(rnn_gemv_acc)(size_t K, size_t N, const real *restrict h,
+                               const real *restrict R, size_t ldr, real *restrict y)
+{
+    size_t k = 0, j;
+    for (; k + 4 <= K; k += 4) {
+        const real h0 = h[k], h1 = h[k + 1], h2 = h[k + 2], h3 = h[k + 3];
+        const real *r0 = R + k * ldr, *r1 = r0 + ldr, *r2 = r1 + ldr, *r3 = r2 + ldr;
+        for (j = 0; j < N; ++j)
+            y[j] += (h0 * r0[j] + h1 * r1[j]) + (h2 * r2[j] + h3 * r3[j]);
+    }
+    for (; k < K; ++k) {
+        const real hk = h[k];
+        const real *r = R + k * ldr;
+        for (j = 0; j < N; ++j) y[j] += hk * r[j];
+    }
+}
+
+/* Gates z = [i f c o] (4 blocks of n) through the vectorized ck_act passes,
+ * then c = f cp + i c~ (cp may be c) and h = o act(c). (A single fused loop
+ * calling the inline sigmoid/tanh for any activation code measured 3x
+ * slower: GCC did not vectorize it.) */
+static void CK_S(lstm_cell)(size_t n, real *z, const real *cp, real *c, real *h, int act, int ract)
+{
+    real *zi = z, *zf = z + n, *zc = z + 2 * n, *zo = z + 3 * n;
+    size_t k;
+    ACT(ract, 2 * n, z, z);
+    ACT(act, n, zc, zc);
+    ACT(ract, n, zo, zo);
+    for (k = 0; k < n; ++k) c[k] = zf[k] * cp[k] + zi[k] * zc[k];
+    ACT(act, n, c, h);
+    for (k = 0; k < n; ++k) h[k] *= zo[k];
+}
+
+int CK_S(ck_lstm_fwd)(size_t B, size_t T, size_t F, size_t U, const real *x, const real *W,
+                      const real *R, const real *b, const real *h0, const real *c0,
+                      const uint8_t *mask, int gb, int act, int ract, real *G, real *H,
+                      real *C)
+{
+    const size_t G4 = 4 * U, ldg = T * G4, ldh = T * U;
+    size_t s, bi;
+    const int st = ck_rnn_check(act, ract, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
+    if (st != CK_RNN_RUN) return st;
+    if (c0 == NULL || G == NULL || H == NULL || C == NULL) return CK_ERR_ARG;
+    /* The input projection of every timestep at once: the big GEMM. */
+    CK_TRY(GEMM(0, 0, B * T, G4, F, (real)1, x, F, W, G4, (real)0, G, G4));
+    if (b != NULL) CK_S(rnn_add_rows)(B * T, G4, b, G, G4);
+    for (s = 0; s < T; ++s) {
+        const size_t t = gb ? T - 1 - s : s;
+        const real *hp = s ? H + (s - 1) * U : h0;
+        const real *cp = s ? C + (s - 1) * U : c0;
+        const size_t ldp = s ? ldh : U;
+        /* Accumulate h_{s-1} R into the timestep-t rows in place (ld = T*4U). */
+        if (B == 1)
+            CK_S(rnn_gemv_acc)(U, G4, hp, R, G4, G + t * G4);
+        else
+            CK_TRY(GEMM(0, 0, B, G4, U, (real)1, hp, ldp, R, G4, (real)1, G + t * G4, ldg));
+        for (bi = 0; bi < B; ++bi) {
+            real *g = G + bi * ldg + t * G4;
+            real *hout = H + bi * ldh + s * U, *cout = C + bi * ldh + s * U;
+            if (mask != NULL && !mask[bi * T + t]) {
+                CK_S(rnn_copy)(U, hp + bi * ldp, hout);
+                CK_S(rnn_copy)(U, cp + bi * ldp, cout);
+                continue;
+            }
+            CK_S(lstm_cell)(U, g, cp + bi * ldp, cout, hout, act, ract);
+        }
+    }
+    return CK_OK;
+}
+
+/* The LSTM backward cell update for one row, on per-gate base pointers
+ * with restrict so GCC vectorizes it (through g[3*U+j] with eight pointers
+ * it ran scalar). tb = dh*o*act'(c) on entry. */
+CK_TARGET_CLONES
+static void CK_S(lstm_bwd_cell)(size_t U, const real *restrict g, const real *restrict cpr,
+                                const real *restrict ta, const real *restrict tb,
+                                real *restrict dhr, real *restrict dcr, real *restrict dz)
+{
+    const real *restrict gi = g, *restrict gf = g + U, *restrict gc = g + 2 * U;
+    real *restrict dzi = dz, *restrict dzf = dz + U, *restrict dzc = dz + 2 * U,
+      *restrict dzo = dz + 3 * U;
+    size_t j;
+    for (j = 0; j < U; ++j) {
+        const real dct = dcr[j] + tb[j];
+        dzo[j] = dhr[j] * ta[j];
+        dzi[j] = dct * gc[j];
+        dzc[j] = dct * gi[j];
+        dzf[j] = dct * cpr[j];
+        dcr[j] = dct * gf[j];
+        dhr[j] = (real)0; /* refilled by the dh GEMM */
+    }
+}
+
+/* The whole backward cell of one row for the default activations (tanh,
+ * sigmoid) in one loop, tanh(c_t) recomputed inline, in the generic path's
+ * operation order; its seven passes over short rows cost more. */
+CK_TARGET_CLONES
+static void CK_S(lstm_bwd_row)(size_t U, const real *restrict g, const real *restrict cr,
+                               const real *restrict cpr, real *restrict dhr,
+                               real *restrict dcr, real *restrict dz)
+{
+    const real *restrict gi = g, *restrict gf = g + U, *restrict gc = g + 2 * U,
+            *restrict go = g + 3 * U;
+    real *restrict dzi = dz, *restrict dzf = dz + U, *restrict dzc = dz + 2 * U,
+      *restrict dzo = dz + 3 * U;
+    size_t j;
+    for (j = 0; j < U; ++j) {
+        const real a = CK_S(ck_act_tanh)(cr[j]);
+        const real dct = dcr[j] + dhr[j] * go[j] * ((real)1 - a * a);
+        dzo[j] = dhr[j] * a * (go[j] * ((real)1 - go[j]));
+        dzi[j] = dct * gc[j] * (gi[j] * ((real)1 - gi[j]));
+        dzc[j] = dct * gi[j] * ((real)1 - gc[j] * gc[j]);
+        dzf[j] = dct * cpr[j] * (gf[j] * ((real)1 - gf[j]));
+        dcr[j] = dct * gf[j];
+        dhr[j] = (real)0; /* refilled by the dh GEMM */
+    }
+}
+
+int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, const real *W,
+                      const real *R, const real *h0, const real *c0, const uint8_t *mask,
+                      int gb, int act, int ract, const real *G, const real *H,
+                      const real *C, const real *dH, real *dh, real *dc, real *dx, real *dW,
+                      real *dR, real *db, real *ws)
+{
+    const size_t G4 = 4 * U, ldg = T * G4, ldh = T * U;
+    real *dG = ws, *Hp = ws + B * T * G4, *ta = Hp + B * T * U, *tb = ta + U;
+    real *Rt = tb + U; /* R^T (4U x U): an NN GEMM per step runs ~1.5x faster than NT */
+    const int fused = act == CK_ACT_TANH && ract == CK_ACT_SIGMOID;
+    size_t s, bi, j;
+    const int st = ck_rnn_check(act, ract, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
+    if (st != CK_RNN_RUN) return st;
+    if (c0 == NULL || G == NULL || H == NULL || C == NULL || dh == NULL || dc == NULL
+        || ws == NULL)
+        return CK_ERR_ARG;
+    for (j = 0; j < U; ++j) {
+        const real *rj = R + j * G4;
+        for (s = 0; s < G4; ++s) Rt[s * U + j] = rj[s];
+    }
+    for (s = T; s-- > 0;) {
+        const size_t t = gb ? T - 1 - s : s;
+        const real *cp = s ? C + (s - 1) * U : c0;
+        const size_t ldp = s ? ldh : U;
+        for (bi = 0; bi < B; ++bi) {
+            real *dhr = dh + bi * U, *dcr = dc + bi * U;
+            real *dz = dG + bi * ldg + t * G4;
+            const real *g = G + bi * ldg + t * G4;
+            const real *cr = C + bi * ldh + s * U, *cpr = cp + bi * ldp;
+            if (dH != NULL) {
+                const real *dHr = dH + bi * ldh + s * U;
+                for (j = 0; j < U; ++j) dhr[j] += dHr[j];
+            }
+            if (mask != NULL && !mask[bi * T + t]) {
+                CK_S(rnn_zero)(G4, dz); /* states carried: dh, dc pass through */
+                continue;
+            }
+            if (fused) {
+                CK_S(lstm_bwd_row)(U, g, cr, cpr, dhr, dcr, dz);
+                continue;
+            }
+            ACT(act, U, cr, ta); /* act(c_t), recomputed rather than stored */
+            for (j = 0; j < U; ++j) tb[j] = dhr[j] * g[3 * U + j];
+            CK_S(rnn_dact)(act, U, ta, tb);
+            CK_S(lstm_bwd_cell)(U, g, cpr, ta, tb, dhr, dcr, dz);
+            CK_S(rnn_dact)(ract, 2 * U, g, dz);
+            CK_S(rnn_dact)(act, U, g + 2 * U, dz + 2 * U);
+            CK_S(rnn_dact)(ract, U, g + 3 * U, dz + 3 * U);
+        }
+        /* dh_{s-1} = dZ R^T; masked rows have dZ = 0 and keep their dh. */
+        CK_TRY(GEMM(0, 0, B, U, G4, (real)1, dG + t * G4, ldg, Rt, U, (real)1, dh, U));
+    }
+    CK_TRY(CK_S(rnn_input_grads)(B * T, F, G4, x, W, dG, dx, dW));
+    if (dR != NULL) {
+        CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp);
+        CK_TRY(GEMM(1, 0, U, G4, B * T, (real)1, Hp, U, dG, G4, (real)0, dR, G4));
+    }
+    if (db != NULL) CK_S(rnn_colsum)(B * T, G4, dG, G4, db);
+    return CK_OK;
+}
+
+/* ------------------------------------------------------------------- GRU */
+
+int CK_S(ck_gru_fwd)(size_t B, size_t T, size_t F, size_t U, int ra, const real *x,
+                     const real *W, const real *R, const real *b, const real *h0,
+                     const uint8_t *mask, int gb, int act, int ract, real *G, real *H,
+                     real *HZH, real *ws)
+{
+    const size_t G3 = 3 * U, ldg = T * G3, ldh = T * U;
+    size_t s, bi, j;
+    const int st = ck_rnn_check(act, ract, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
+    if (st != CK_RNN_RUN) return st;
+    if (G == NULL || H == NULL || ws == NULL || (ra && HZH == NULL)) return CK_ERR_ARG;
+    CK_TRY(GEMM(0, 0, B * T, G3, F, (real)1, x, F, W, G3, (real)0, G, G3));
+    if (b != NULL) CK_S(rnn_add_rows)(B * T, G3, b, G, G3);
+    for (s = 0; s < T; ++s) {
+        const size_t t = gb ? T - 1 - s : s;
+        const real *hp = s ? H + (s - 1) * U : h0;
+        const size_t ldp = s ? ldh : U;
+        if (ra) {
+            /* reset_after: one recurrent GEMM per step into HZ = h R + b1. */
+            real *HZ = ws;
+            CK_TRY(GEMM(0, 0, B, G3, U, (real)1, hp, ldp, R, G3, (real)0, HZ, G3));
+            if (b != NULL) CK_S(rnn_add_rows)(B, G3, b + G3, HZ, G3);
+            for (bi = 0; bi < B; ++bi) {
+                real *g = G + bi * ldg + t * G3, *hz = HZ + bi * G3;
+                const real *hpr = hp + bi * ldp;
+                real *hout = H + bi * ldh + s * U;
+                CK_S(rnn_copy)(U, hz + 2 * U, HZH + bi * ldh + t * U);
+                if (mask != NULL && !mask[bi * T + t]) {
+                    CK_S(rnn_copy)(U, hpr, hout);
+                    continue;
+                }
+                for (j = 0; j < 2 * U; ++j) g[j] += hz[j];
+                ACT(ract, 2 * U, g, g);
+                for (j = 0; j < U; ++j) g[2 * U + j] += g[U + j] * hz[2 * U + j];
+                ACT(act, U, g + 2 * U, g + 2 * U);
+                for (j = 0; j < U; ++j)
+                    hout[j] = g[j] * hpr[j] + ((real)1 - g[j]) * g[2 * U + j];
+            }
+        } else {
+            /* reset_before: z, r need h R_zr; the candidate needs (r*h) R_h,
+             * so two dependent GEMMs per step. */
+            real *RH = ws;
+            CK_TRY(GEMM(0, 0, B, 2 * U, U, (real)1, hp, ldp, R, G3, (real)1, G + t * G3, ldg));
+            for (bi = 0; bi < B; ++bi) {
+                real *g = G + bi * ldg + t * G3, *rh = RH + bi * U;
+                const real *hpr = hp + bi * ldp;
+                if (mask != NULL && !mask[bi * T + t]) {
+                    CK_S(rnn_zero)(U, rh);
+                    continue;
+                }
+                ACT(ract, 2 * U, g, g);
+                for (j = 0; j < U; ++j) rh[j] = g[U + j] * hpr[j];
+            }
+            CK_TRY(GEMM(0, 0, B, U, U, (real)1, RH, U, R + 2 * U, G3, (real)1,
+                        G + t * G3 + 2 * U, ldg));
+            for (bi = 0; bi < B; ++bi) {
+                real *g = G + bi * ldg + t * G3;
+                const real *hpr = hp + bi * ldp;
+                real *hout = H + bi * ldh + s * U;
+                if (mask != NULL && !mask[bi * T + t]) {
+                    CK_S(rnn_copy)(U, hpr, hout);
+                    continue;
+                }
+                ACT(act, U, g + 2 * U, g + 2 * U);
+                for (j = 0; j < U; ++j)
+                    hout[j] = g[j] * hpr[j] + ((real)1 - g[j]) * g[2 * U + j];
+            }
+        }
+    }
+    return CK_OK;
+}
+
+int CK_S(ck_gru_bwd)(size_t B, size_t T, size_t F, size_t U, int ra, const real *x,
+                     const real *W, const real *R, const real *h0, const uint8_t *mask,
+                     int gb, int act, int ract, const real *G, const real *H,
+                     const real *HZH, const real *dH, real *dh, real *dx, real *dW,
+                     real *dR, real *db, real *ws)
+{
+    const size_t G3 = 3 * U, ldg = T * G3, ldh = T * U, BT = B * T;
+    real *dG = ws, *dGR = ws + BT * G3;              /* dGR: reset_after only */
+    real *Hp = ra ? dGR + BT * G3 : ws + BT * G3;
+    real *RH = Hp + BT * U, *drh = RH + BT * U;      /* reset_before only */
+    size_t s, bi, j;
+    const int st = ck_rnn_check(act, ract, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
+    if (st != CK_RNN_RUN) return st;
+    if (G == NULL || H == NULL || dh == NULL || ws == NULL || (ra && HZH == NULL))
+        return CK_ERR_ARG;
+    for (s = T; s-- > 0;) {
+        const size_t t = gb ? T - 1 - s : s;
+        const real *hp = s ? H + (s - 1) * U : h0;
+        const size_t ldp = s ? ldh : U;
+        for (bi = 0; bi < B; ++bi) {
+            real *dhr = dh + bi * U, *dg = dG + bi * ldg + t * G3;
+            const real *g = G + bi * ldg + t * G3, *hpr = hp + bi * ldp;
+            const int off = mask != NULL && !mask[bi * T + t];
+            if (dH != NULL) {
+                const real *dHr = dH + bi * ldh + s * U;
+                for (j = 0; j < U; ++j) dhr[j] += dHr[j];
+            }
+            if (off) {
+                CK_S(rnn_zero)(G3, dg);
+                if (ra) CK_S(rnn_zero)(G3, dGR + bi * ldg + t * G3);
+                continue;
+            }
+            for (j = 0; j < U; ++j) {
+                dg[j] = dhr[j] * (hpr[j] - g[2 * U + j]);
+                dg[2 * U + j] = dhr[j] * ((real)1 - g[j]);
+            }
+            CK_S(rnn_dact)(act, U, g + 2 * U, dg + 2 * U);
+            if (ra) {
+                real *dgr = dGR + bi * ldg + t * G3;
+                const real *hzh = HZH + bi * ldh + t * U;
+                for (j = 0; j < U; ++j) {
+                    dg[U + j] = dg[2 * U + j] * hzh[j];
+                    dhr[j] *= g[j];
+                }
+                CK_S(rnn_dact)(ract, 2 * U, g, dg);
+                for (j = 0; j < 2 * U; ++j) dgr[j] = dg[j];
+                for (j = 0; j < U; ++j) dgr[2 * U + j] = dg[2 * U + j] * g[U + j];
+            }
+        }
+        if (ra) {
+            CK_TRY(GEMM(0, 1, B, U, G3, (real)1, dGR + t * G3, ldg, R, G3, (real)1, dh, U));
+            continue;
+        }
+        /* d(r*h) = dA_h R_h^T, needed before dr. */
+        CK_TRY(GEMM(0, 1, B, U, U, (real)1, dG + t * G3 + 2 * U, ldg, R + 2 * U, G3, (real)0,
+                    drh, U));
+        for (bi = 0; bi < B; ++bi) {
+            real *dhr = dh + bi * U, *dg = dG + bi * ldg + t * G3, *d = drh + bi * U;
+            const real *g = G + bi * ldg + t * G3, *hpr = hp + bi * ldp;
+            if (mask != NULL && !mask[bi * T + t]) continue;
+            for (j = 0; j < U; ++j) {
+                dg[U + j] = d[j] * hpr[j];
+                dhr[j] = dhr[j] * g[j] + d[j] * g[U + j];
+            }
+            CK_S(rnn_dact)(ract, 2 * U, g, dg);
+        }
+        CK_TRY(GEMM(0, 1, B, U, 2 * U, (real)1, dG + t * G3, ldg, R, G3, (real)1, dh, U));
+    }
+    CK_TRY(CK_S(rnn_input_grads)(BT, F, G3, x, W, dG, dx, dW));
+    if (dR != NULL) CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp);
+    if (ra) {
+        if (dR != NULL)
+            CK_TRY(GEMM(1, 0, U, G3, BT, (real)1, Hp, U, dGR, G3, (real)0, dR, G3));
+        if (db != NULL) {
+            CK_S(rnn_colsum)(BT, G3, dG, G3, db);
+            CK_S(rnn_colsum)(BT, G3, dGR, G3, db + G3);
+        }
+        return CK_OK;
+    }
+    if (dR != NULL) {
+        size_t i;
+        for (i = 0; i < BT; ++i) {
+            const real *r = G + i * G3 + U, *hpi = Hp + i * U;
+            real *rh = RH + i * U;
+            for (j = 0; j < U; ++j) rh[j] = r[j] * hpi[j];
+        }
+        CK_TRY(GEMM(1, 0, U, 2 * U, BT, (real)1, Hp, U, dG, G3, (real)0, dR, G3));
+        CK_TRY(GEMM(1, 0, U, U, BT, (real)1, RH, U, dG + 2 * U, G3, (real)0, dR + 2 * U, G3));
+    }
+    if (db != NULL) CK_S(rnn_colsum)(BT, G3, dG, G3, db);
+    return CK_OK;
+}
+
+/* ------------------------------------------------------------- SimpleRNN */
+
+int CK_S(ck_simple_fwd)(size_t B, size_t T, size_t F, size_t U, const real *x,
+                        const real *W, const real *R, const real *b, const real *h0,
+                        const uint8_t *mask, int gb, int act, real *G, real *H)
+{
+    const size_t ldg = T * U;
+    size_t s, bi;
+    const int st = ck_rnn_check(act, act, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
+    if (st != CK_RNN_RUN) return st;
+    if (G == NULL || H == NULL) return CK_ERR_ARG;
+    CK_TRY(GEMM(0, 0, B * T, U, F, (real)1, x, F, W, U, (real)0, G, U));
+    if (b != NULL) CK_S(rnn_add_rows)(B * T, U, b, G, U);
+    for (s = 0; s < T; ++s) {
+        const size_t t = gb ? T - 1 - s : s;
+        const real *hp = s ? H + (s - 1) * U : h0;
+        const size_t ldp = s ? ldg : U;
+        CK_TRY(GEMM(0, 0, B, U, U, (real)1, hp, ldp, R, U, (real)1, G + t * U, ldg));
+        for (bi = 0; bi < B; ++bi) {
+            real *hout = H + bi * ldg + s * U;
+            if (mask != NULL && !mask[bi * T + t])
+                CK_S(rnn_copy)(U, hp + bi * ldp, hout);
+            else
+                ACT(act, U, G + bi * ldg + t * U, hout);
+        }
+    }
+    return CK_OK;
+}
+
+int CK_S(ck_simple_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x,
+                        const real *W, const real *R, const real *h0, const uint8_t *mask,
+                        int gb, int act, const real *H, const real *dH, real *dh, real *dx,
+                        real *dW, real *dR, real *db, real *ws)
+{
+    const size_t ldg = T * U, BT = B * T;
+    real *dG = ws, *Hp = ws + BT * U;
+    size_t s, bi, j;
+    const int st = ck_rnn_check(act, act, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
+    if (st != CK_RNN_RUN) return st;
+    if (H == NULL || dh == NULL || ws == NULL) return CK_ERR_ARG;
+    for (s = T; s-- > 0;) {
+        const size_t t = gb ? T - 1 - s : s;
+        for (bi = 0; bi < B; ++bi) {
+            real *dhr = dh + bi * U, *dg = dG + bi * ldg + t * U;
+            if (dH != NULL) {
+                const real *dHr = dH + bi * ldg + s * U;
+                for (j = 0; j < U; ++j) dhr[j] += dHr[j];
+            }
+            if (mask != NULL && !mask[bi * T + t]) {
+                CK_S(rnn_zero)(U, dg);
+                continue;
+            }
+            CK_S(rnn_copy)(U, dhr, dg);
+            CK_S(rnn_dact)(act, U, H + bi * ldg + s * U, dg);
+            CK_S(rnn_zero)(U, dhr);
+        }
+        CK_TRY(GEMM(0, 1, B, U, U, (real)1, dG + t * U, ldg, R, U, (real)1, dh, U));
+    }
+    CK_TRY(CK_S(rnn_input_grads)(BT, F, U, x, W, dG, dx, dW));
+    if (dR != NULL) {
+        CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp);
+        CK_TRY(GEMM(1, 0, U, U, BT, (real)1, Hp, U, dG, U, (real)0, dR, U));
+    }
+    if (db != NULL) CK_S(rnn_colsum)(BT, U, dG, U, db);
+    return CK_OK;
+}

@@ -1,0 +1,286 @@
+/* ThreadSanitizer harness of the kernels' threading (csrc/ck_threads.h) and
+ * of the batch-1 LSTM split that uses it (csrc/ck_rnn_split_tmpl.h).
+ *
+ * A Python run under TSan would need an instrumented CPython (the GIL and
+ * NumPy are invisible to TSan, and its runtime has to be loaded first), so
+ * .ci/sanitize builds this program with -fsanitize=thread instead and runs
+ * it: several threads call the kernels at once, GEMMs go through the naive
+ * loops of the BLAS table (no BLAS library), and every result is compared
+ * bit for bit with a one-thread run. Exit status 0 when every check held
+ * (TSan itself exits non-zero on a report). */
+#define _POSIX_C_SOURCE 200809L
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ck_act.h"
+#include "ck_blas.h"
+#include "ck_rnn.h"
+#include "ck_threads.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                      \
+    do {                                                                      \
+        if (!(cond)) {                                                        \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);              \
+            fprintf(stderr, __VA_ARGS__);                                     \
+            fputc('\n', stderr);                                              \
+            __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);               \
+        }                                                                     \
+    } while (0)
+
+/* ---------------------------------------------------------- LSTM inputs */
+
+typedef struct {
+    size_t T, F, U;
+    float *x, *W, *R, *b, *h0, *c0;
+    uint8_t *mask;
+    /* The two one-thread results: the split step (both threads run the
+     * same code, so the same bits whoever computes which step) and the
+     * rows step taken without the helper (its input product is one GEMM:
+     * another summation order). */
+    float *split_H, *split_h, *split_c, *rows_H, *rows_h, *rows_c;
+} lstm_case;
+
+static float frand(unsigned *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return ((float)((*s >> 8) & 0xffff) / 65536.0f - 0.5f);
+}
+
+static float *fill(size_t n, unsigned *s, float scale)
+{
+    float *a = malloc(n * sizeof(float));
+    size_t k;
+    for (k = 0; k < n; ++k) a[k] = frand(s) * scale;
+    return a;
+}
+
+static void lstm_case_init(lstm_case *c, size_t T, size_t F, size_t U, unsigned seed, int masked)
+{
+    const float scale = 2.0f / (float)(F + U);
+    size_t t;
+    c->T = T;
+    c->F = F;
+    c->U = U;
+    c->x = fill(T * F + 1, &seed, 2.0f);
+    c->W = fill(F * 4 * U + 1, &seed, scale);
+    c->R = fill(U * 4 * U, &seed, scale);
+    c->b = fill(4 * U, &seed, 1.0f);
+    c->h0 = fill(U, &seed, 1.0f);
+    c->c0 = fill(U, &seed, 1.0f);
+    c->mask = NULL;
+    if (masked) {
+        c->mask = malloc(T);
+        for (t = 0; t < T; ++t) c->mask[t] = (uint8_t)(t % 3 != 1);
+    }
+    c->split_H = malloc(T * U * sizeof(float));
+    c->split_h = malloc(U * sizeof(float));
+    c->split_c = malloc(U * sizeof(float));
+    c->rows_H = malloc(T * U * sizeof(float));
+    c->rows_h = malloc(U * sizeof(float));
+    c->rows_c = malloc(U * sizeof(float));
+}
+
+static int lstm_run(const lstm_case *c, float *H, float *h, float *cc)
+{
+    const size_t ws_n = ck_lstm_infer_ws(1, c->T, c->F, c->U, 0);
+    float *ws = malloc(ws_n * sizeof(float));
+    const int st = ck_lstm_infer_f32(1, c->T, c->F, c->U, c->x, c->W, c->R, c->b, c->h0,
+                                     c->c0, c->mask, 0, CK_ACT_TANH, CK_ACT_SIGMOID, 0, H,
+                                     h, cc, ws);
+    free(ws);
+    return st;
+}
+
+static int same(const lstm_case *c, const float *H, const float *h, const float *cc,
+                const float *wH, const float *wh, const float *wc)
+{
+    return memcmp(H, wH, c->T * c->U * sizeof(float)) == 0
+        && memcmp(h, wh, c->U * sizeof(float)) == 0
+        && memcmp(cc, wc, c->U * sizeof(float)) == 0;
+}
+
+static int same_as_split(const lstm_case *c, const float *H, const float *h, const float *cc)
+{
+    return same(c, H, h, cc, c->split_H, c->split_h, c->split_c);
+}
+
+/* A call of several threads at once runs the split or the rows step. */
+static int same_as_either(const lstm_case *c, const float *H, const float *h, const float *cc)
+{
+    return same_as_split(c, H, h, cc) || same(c, H, h, cc, c->rows_H, c->rows_h, c->rows_c);
+}
+
+/* The split runs from 4U(F+U) >= 16384 weights: these all split. */
+static lstm_case cases[3];
+
+static void lstm_cases_init(void)
+{
+    size_t k;
+    lstm_case_init(&cases[0], 20, 16, 128, 1, 0); /* 64-unit AVX-512 blocks, packed */
+    lstm_case_init(&cases[1], 5, 40, 130, 2, 1);  /* odd halves, masked, unpacked */
+    lstm_case_init(&cases[2], 12, 0, 80, 3, 0);   /* no input features */
+    ck_threads_set_enabled(0);
+    for (k = 0; k < 3; ++k)
+        CHECK(lstm_run(&cases[k], cases[k].rows_H, cases[k].rows_h, cases[k].rows_c) == CK_OK,
+              "rows LSTM %zu", k);
+    ck_threads_set_enabled(1);
+    /* The helper takes every upper half (strict). */
+    ck_rnn_split_strict = 1;
+    for (k = 0; k < 3; ++k)
+        CHECK(lstm_run(&cases[k], cases[k].split_H, cases[k].split_h, cases[k].split_c)
+              == CK_OK, "split LSTM %zu", k);
+    ck_rnn_split_strict = 0;
+    for (k = 0; k < 3; ++k) {
+        const lstm_case *c = &cases[k];
+        float err = 0.0f;
+        size_t i;
+        for (i = 0; i < c->T * c->U; ++i) {
+            const float d = c->split_H[i] - c->rows_H[i];
+            err = d > err ? d : (-d > err ? -d : err);
+        }
+        CHECK(err < 1e-4f, "split and rows steps differ by %g (case %zu)", (double)err, k);
+    }
+}
+
+/* ------------------------------------------------------------- chunks */
+
+typedef struct {
+    unsigned *hits;         /* times each index was visited */
+    pthread_t caller;
+    int helper_ran;         /* a range ran on another thread */
+    int wait_for_helper;    /* the caller's first range waits for the helper */
+} chunks_ctx;
+
+static void chunks_fn(void *ctx, size_t lo, size_t hi)
+{
+    chunks_ctx *c = ctx;
+    size_t i;
+    if (!pthread_equal(pthread_self(), c->caller)) {
+        __atomic_store_n(&c->helper_ran, 1, __ATOMIC_RELEASE);
+    } else if (c->wait_for_helper) {
+        /* Hold the caller until the helper has taken a range (or 2 s
+         * passed), so the two-thread path is what runs. */
+        struct timespec ts = {0, 100000};
+        int k;
+        c->wait_for_helper = 0;
+        for (k = 0; k < 20000 && !__atomic_load_n(&c->helper_ran, __ATOMIC_ACQUIRE); ++k)
+            nanosleep(&ts, NULL);
+    }
+    for (i = lo; i < hi; ++i) c->hits[i] += 1;
+}
+
+static void check_chunks(size_t n, size_t chunk, int wait_for_helper)
+{
+    chunks_ctx c;
+    size_t i;
+    c.hits = calloc(n ? n : 1, sizeof(unsigned));
+    c.caller = pthread_self();
+    c.helper_ran = 0;
+    c.wait_for_helper = wait_for_helper;
+    ck_threads_run_chunks(chunks_fn, &c, n, chunk);
+    for (i = 0; i < n; ++i)
+        CHECK(c.hits[i] == 1, "index %zu of %zu visited %u times", i, n, c.hits[i]);
+    if (wait_for_helper)
+        CHECK(__atomic_load_n(&c.helper_ran, __ATOMIC_ACQUIRE), "the helper took no range");
+    free(c.hits);
+}
+
+/* ------------------------------------------------------------ threads */
+
+static void *worker(void *arg)
+{
+    const unsigned id = (unsigned)(uintptr_t)arg;
+    float *H = malloc(20 * 130 * sizeof(float)), h[130], cc[130];
+    int it;
+    for (it = 0; it < 30; ++it) {
+        const lstm_case *c = &cases[(id + (unsigned)it) % 3];
+        CHECK(lstm_run(c, H, h, cc) == CK_OK, "LSTM in thread %u", id);
+        CHECK(same_as_either(c, H, h, cc), "LSTM result of thread %u differs (call %d)", id,
+              it);
+        if (it % 5 == 0) check_chunks(1000 + 37 * id, 64, 0);
+    }
+    free(H);
+    return NULL;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+int main(void)
+{
+    float *H = malloc(20 * 130 * sizeof(float)), h[130], cc[130];
+    pthread_t th[4];
+    long jobs;
+    int k, it;
+    alarm(120); /* a lost wake-up hangs: fail instead */
+    ck_blas_table_set(ck_blas_table_get(), CK_BLAS_NAIVE, NULL, NULL, NULL, NULL);
+    ck_threads_attach(ck_threads_own());
+    lstm_cases_init();
+
+    /* One thread, the helper taking every upper half (strict), then
+     * claiming steps as they come: the same bits every time. */
+    ck_rnn_split_strict = 1;
+    jobs = ck_threads_jobs_taken();
+    for (it = 0; it < 9; ++it) {
+        const lstm_case *c = &cases[it % 3];
+        CHECK(lstm_run(c, H, h, cc) == CK_OK, "strict LSTM");
+        CHECK(same_as_split(c, H, h, cc), "strict LSTM result differs (call %d)", it);
+    }
+    CHECK(ck_threads_jobs_taken() == jobs + 9, "strict calls: helper took %ld of 9 jobs",
+          ck_threads_jobs_taken() - jobs);
+    ck_rnn_split_strict = 0;
+    for (it = 0; it < 30; ++it) {
+        const lstm_case *c = &cases[it % 3];
+        CHECK(lstm_run(c, H, h, cc) == CK_OK, "LSTM");
+        CHECK(same_as_split(c, H, h, cc), "LSTM result differs (call %d)", it);
+    }
+
+    /* Chunks: every index once, with the helper made to take part, and
+     * the edge cases (nothing, one chunk, a partial last chunk). */
+    check_chunks(100000, 1000, 1);
+    check_chunks(0, 10, 0);
+    check_chunks(7, 10, 0);
+    check_chunks(1001, 10, 0);
+    check_chunks(5, 0, 0);
+
+    /* Helper after a sleep: the condition-variable wake-up. */
+    sleep_ms(5);
+    check_chunks(50000, 100, 1);
+
+    /* Four threads at once: calls overlap, the helper stays out or serves
+     * one of them; every result stays the same. */
+    for (k = 0; k < 4; ++k) pthread_create(&th[k], NULL, worker, (void *)(uintptr_t)k);
+    for (k = 0; k < 4; ++k) pthread_join(th[k], NULL);
+
+    /* Disabled: no job is taken. */
+    sleep_ms(25); /* past the back-off after overlapping calls */
+    ck_threads_set_enabled(0);
+    jobs = ck_threads_jobs_taken();
+    ck_rnn_split_strict = 1;
+    CHECK(lstm_run(&cases[0], H, h, cc) == CK_OK
+          && same(&cases[0], H, h, cc, cases[0].rows_H, cases[0].rows_h, cases[0].rows_c),
+          "disabled LSTM");
+    check_chunks(100000, 1000, 0);
+    CHECK(ck_threads_jobs_taken() == jobs, "a job was taken while disabled");
+    ck_threads_set_enabled(1);
+    free(H);
+    if (failures) {
+        fprintf(stderr, "%d check(s) failed\n", failures);
+        return 1;
+    }
+    printf("threads harness: all checks passed\n");
+    return 0;
+}
