@@ -5,7 +5,7 @@ from ckeras.autograd.function import no_grad
 from ckeras.autograd.tensor import SymbolicTensor, Tensor, Variable
 from ckeras.backend import config
 from ckeras.engine import call as call_module
-from ckeras.engine import naming
+from ckeras.engine import naming, weight_sync
 from ckeras.engine.input_spec import assert_input_compatibility
 from ckeras.engine.keras_tensor import KerasTensor
 from ckeras.engine.node import Node
@@ -229,8 +229,7 @@ class Layer:
                     f"Layer {self.name} weight shape {p.shape} is not compatible "
                     f"with provided weight shape {w.shape}.")
             arrays.append(w)
-        for p, w in zip(params, arrays):
-            p.value[...] = w
+        weight_sync.assign(params, arrays)   # a concurrent predict sees all or none
 
     def count_params(self):
         """Total number of scalars in the layer's weights."""

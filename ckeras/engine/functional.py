@@ -328,33 +328,31 @@ class Functional(Model):
         return index
 
     def get_config(self):
+        """The tf-keras functional config: layers with their `inbound_nodes`.
+
+        Each call node lists its input tensors as `[layer, node_index,
+        tensor_index, kwargs]`; tensors passed as other arguments (RNN
+        `initial_state`, an explicit `mask`, ...) are kept as refs too (see
+        `ckeras.saving.model_config.node_config`).
+        """
         from ckeras.layers import serialize as serialize_layer
+        from ckeras.saving.model_config import node_config
         node_index = self._node_key_map()
+
+        def ref(t):
+            return [t._keras_history[0].name, node_index[id(t.node)], t._keras_history[2]]
+
         layers = []
         for layer in self._graph_layers:
             entry = serialize_layer(layer)
             entry["name"] = layer.name
-            inbound = []
-            for node in layer._inbound_nodes:
-                if id(node) not in self._network_nodes or node.is_input:
-                    continue
-                if isinstance(layer, InputLayer):
-                    continue
-                kwargs = {k: v for k, v in node.call_kwargs.items()
-                          if not any(isinstance(t, KerasTensor) for t in flatten(v))}
-                inbound.append([[t._keras_history[0].name,
-                                 node_index[id(t.node)],
-                                 t._keras_history[2], kwargs]
-                                for t in flatten(node.call_args[0])])
-            entry["inbound_nodes"] = inbound
+            entry["inbound_nodes"] = [] if isinstance(layer, InputLayer) else [
+                node_config(node, ref) for node in layer._inbound_nodes
+                if id(node) in self._network_nodes and not node.is_input]
             layers.append(entry)
-
-        def refs(tensors):
-            return [[t._keras_history[0].name, node_index[id(t.node)],
-                     t._keras_history[2]] for t in tensors]
-
         return {"name": self.name, "layers": layers,
-                "input_layers": refs(self.inputs), "output_layers": refs(self.outputs)}
+                "input_layers": [ref(t) for t in self.inputs],
+                "output_layers": [ref(t) for t in self.outputs]}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

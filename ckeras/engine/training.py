@@ -6,7 +6,7 @@ fit and evaluate in `training_loop.TrainingMixin`.
 import numpy as np
 
 from ckeras.autograd.tensor import Tensor
-from ckeras.engine import data_adapter, naming, structure
+from ckeras.engine import data_adapter, naming, structure, weight_sync
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.call import context as call_context
 from ckeras.engine.training_loop import TrainingMixin
@@ -107,9 +107,13 @@ class Model(TrainingMixin, Layer):
 
     def _predict_arrays(self, arrays):
         """Runs one batch in inference mode (never taped); returns a list of
-        arrays."""
-        with call_context(False, may_record=False):
-            out = self.call(arrays if len(arrays) > 1 else arrays[0], training=False)
+        arrays. A concurrent set_weights waits for the batch (engine.weight_sync)."""
+        token = weight_sync.begin_read()
+        try:
+            with call_context(False, may_record=False):
+                out = self.call(arrays if len(arrays) > 1 else arrays[0], training=False)
+        finally:
+            weight_sync.end_read(token)
         return [o.value if isinstance(o, Tensor) else np.asarray(o)
                 for o in structure.flatten_outputs(out)]
 

@@ -10,7 +10,7 @@ import pytest
 
 from ckeras import layers as L
 from ckeras.models import Model, Sequential, load_model
-from ckeras.saving import hdf5_format
+from ckeras.saving import hdf5_access, hdf5_format
 
 FIX = os.path.join(os.path.dirname(__file__), "..", "fixtures", "saving")
 
@@ -112,7 +112,7 @@ def test_weights_file_layout(tmp_path):
         assert f["da/da/kernel:0"].shape == (4, 5)
         assert read(f["cat"], "weight_names") == []
         assert "top_level_model_weights" in f
-        assert hdf5_format._decode_attr(f.attrs["keras_version"]) == "2.21.0"
+        assert hdf5_access.decode_attr(f.attrs["keras_version"]) == "2.21.0"
 
 
 def test_nested_model_weight_order(tmp_path):
