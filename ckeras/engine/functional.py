@@ -8,11 +8,12 @@ calls themselves.
 
 import threading
 
+from ckeras._internal import naming
+from ckeras._internal.nest import flatten, map_structure
 from ckeras.engine import call, structure
 from ckeras.engine.input_layer import InputLayer
 from ckeras.engine.keras_tensor import KerasTensor
 from ckeras.engine.training import Model
-from ckeras.utils.nest import flatten, map_structure
 
 _last_masks = threading.local()   # see Functional.call
 
@@ -113,7 +114,6 @@ class Functional(Model):
         if inputs is None or outputs is None:
             raise ValueError("A functional Model needs both `inputs` and `outputs`.")
         if name is None:
-            from ckeras.engine import naming
             name = naming.unique_name("model")
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._init_graph_network(inputs, outputs)
@@ -172,7 +172,7 @@ class Functional(Model):
                         f"Graph disconnected: cannot obtain value for tensor {tensor!r} "
                         f'at layer "{layer.name}". The following previous layers were '
                         f"accessed without issue: "
-                        f"{[l.name for l in layer_index if l is not layer]}")
+                        f"{[other.name for other in layer_index if other is not layer]}")
                 for t in node.input_tensors:
                     visit(t)
             finished.add(id(node))
@@ -215,7 +215,7 @@ class Functional(Model):
         return list(self._graph_layers)
 
     def _flatten_layers(self):
-        return [l for l in self._graph_layers if not isinstance(l, InputLayer)]
+        return [layer for layer in self._graph_layers if not isinstance(layer, InputLayer)]
 
     @property
     def input(self):
@@ -316,7 +316,7 @@ class Functional(Model):
     # --------------------------------------------------------------- config
     def _node_key_map(self):
         """Index of each in-model node among its layer's in-model nodes."""
-        from ckeras.saving.model_config import should_skip_first_node
+        from ckeras.saving.model_config import should_skip_first_node  # lazy: E2
         index = {}
         for layer in self._graph_layers:
             # tf-keras: a nested model with its own Input owns node 0.
@@ -335,8 +335,8 @@ class Functional(Model):
         `initial_state`, an explicit `mask`, ...) are kept as refs too (see
         `ckeras.saving.model_config.node_config`).
         """
-        from ckeras.layers import serialize as serialize_layer
-        from ckeras.saving.model_config import node_config
+        from ckeras.layers import serialize as serialize_layer  # lazy: E3
+        from ckeras.saving.model_config import node_config  # lazy: E2
         node_index = self._node_key_map()
 
         def ref(t):
@@ -357,5 +357,5 @@ class Functional(Model):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """Rebuilds the model from `get_config()` output (tf-keras or Keras 3 form)."""
-        from ckeras.saving.model_config import functional_from_config
+        from ckeras.saving.model_config import functional_from_config  # lazy: E2
         return functional_from_config(cls, config, custom_objects=custom_objects)

@@ -27,7 +27,7 @@ _NUMERIC_KINDS = "biuf"
 
 def h5py_module():
     try:
-        import h5py
+        import h5py  # lazy: heavy
     except ImportError as e:  # pragma: no cover - h5py is a runtime dependency
         raise ImportError("Saving and loading HDF5 files requires the h5py package "
                           "(`pip install h5py`).") from e
@@ -147,7 +147,7 @@ def refuse_links(f, filename):
         ValueError: naming the file, the link and its target.
     """
     h5py = h5py_module()
-    from h5py import h5l
+    from h5py import h5l  # lazy: heavy
     found = []
 
     def visit(name, info):

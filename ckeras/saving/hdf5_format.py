@@ -40,13 +40,20 @@ import warnings
 
 import numpy as np
 
+import ckeras
+from ckeras import losses, metrics, optimizers
+from ckeras.engine import weight_sync
 from ckeras.saving import hdf5_access
+from ckeras.saving import model_config as model_config_module
+from ckeras.saving.model_config import (
+    BACKEND,
+    KERAS_VERSION,
+    dumps,
+    model_config_dict,
+)
+from ckeras.saving.safe_mode import SafeModeScope
 
 HDF5_OBJECT_HEADER_LIMIT = 64512
-# The Keras version ckeras' files declare: the tf.keras 2.x layout it follows
-# (loaders only special-case the Keras 1 layout, keras_version "1").
-KERAS_VERSION = "2.21.0"
-BACKEND = "tensorflow"
 
 
 def _filename_of(group):
@@ -159,10 +166,10 @@ def save_weights_to_hdf5_group(f, model):
         model: a ckeras model (or layer with `layers`).
     """
     layers = list(model.layers)
-    save_attributes_to_hdf5_group(f, "layer_names", [l.name for l in layers])
+    save_attributes_to_hdf5_group(f, "layer_names", [layer.name for layer in layers])
     f.attrs["backend"] = BACKEND.encode("utf8")
     f.attrs["keras_version"] = KERAS_VERSION.encode("utf8")
-    for layer in sorted(layers, key=lambda l: l.name):
+    for layer in sorted(layers, key=lambda lyr: lyr.name):
         _write_weight_group(f, layer.name, _layer_weights(layer))
     _write_weight_group(f, "top_level_model_weights", _top_level_weights(model))
 
@@ -276,7 +283,6 @@ def _check_and_pair(symbolic, arrays, k, layer, filename):
 def _assign(pairs):
     """Assigns (variable, array) pairs, as one update a concurrent predict sees
     all or none of; called only after all were checked."""
-    from ckeras.engine import weight_sync
     weight_sync.assign([w for w, _ in pairs], [a for _, a in pairs])
 
 
@@ -327,7 +333,7 @@ def load_weights_from_hdf5_group(f, model, filename=None):
     """
     filename = filename or _filename_of(f)
     version, backend = _file_versions(f, filename)
-    filtered_layers = [l for l in model.layers if l.weights]
+    filtered_layers = [layer for layer in model.layers if layer.weights]
     filtered = [entry for entry in _layer_groups(f, filename) if entry[2]]
     if len(filtered) != len(filtered_layers):
         raise ValueError(
@@ -662,78 +668,6 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
 
 
 # ---------------------------------------------------------- whole models
-def _json_default(obj):
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.dtype):
-        return obj.name
-    if isinstance(obj, bytes):
-        return obj.decode("utf-8")
-    if isinstance(obj, (set, frozenset)):
-        return sorted(obj)
-    if hasattr(obj, "get_config"):
-        from ckeras.saving.serialization import serialize_keras_object
-        return serialize_keras_object(obj)
-    if callable(obj) and hasattr(obj, "__name__"):
-        return obj.__name__
-    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
-
-
-def dumps(obj, **kwargs):
-    """`json.dumps` that knows NumPy scalars, dtypes and Keras objects."""
-    return json.dumps(obj, default=_json_default, **kwargs)
-
-
-def model_config_dict(model):
-    """`{'class_name', 'config'}` of a Sequential or Functional model."""
-    from ckeras.layers import serialize
-    if not getattr(model, "_is_graph_network", False) and \
-            type(model).__name__ not in ("Sequential",):
-        raise NotImplementedError(
-            "Saving the model to HDF5 format requires the model to be a Functional "
-            "model or a Sequential model. It does not work for subclassed models, "
-            "because such models are defined via the body of a Python method, which "
-            "isn't safely serializable. Use `save_weights` instead.")
-    return compat_for_writing(serialize(model))
-
-
-def compat_for_writing(config):
-    """Adjusts a serialized model so both tf-keras 2.21 and Keras 3 read it.
-
-    Per the formats spec (section 9): `time_major: False` is left out (Keras 3
-    rejects the key) and wrapped layers (`layer` / `backward_layer` of
-    Bidirectional, TimeDistributed) carry `module: 'keras.layers'` and
-    `registered_name: None` (Keras 3 needs them). Works in place; returns
-    `config`.
-    """
-    if isinstance(config, list):
-        for c in config:
-            compat_for_writing(c)
-        return config
-    if not isinstance(config, dict):
-        return config
-    cfg = config.get("config")
-    if "class_name" in config and isinstance(cfg, dict):
-        if cfg.get("time_major") is False:
-            del cfg["time_major"]
-        for key in ("layer", "backward_layer"):
-            sub = cfg.get(key)
-            if isinstance(sub, dict) and "class_name" in sub:
-                sub.setdefault("module", "keras.layers")
-                sub.setdefault("registered_name", None)
-                compat_for_writing(sub)
-        for key in ("layers", "cell", "cells"):
-            if key in cfg:
-                compat_for_writing(cfg[key])
-    elif "class_name" in config and isinstance(cfg, list):
-        compat_for_writing(cfg)
-    return config
-
-
 def _serialize_compile_item(item, serialize_fn):
     if item is None or isinstance(item, (str, int, float, bool)):
         return item
@@ -746,7 +680,6 @@ def _serialize_compile_item(item, serialize_fn):
 
 def training_config_dict(model):
     """The `training_config` tf-keras writes: compile arguments + optimizer."""
-    from ckeras import losses, metrics, optimizers
     if not getattr(model, "_is_compiled", False) or model.optimizer is None:
         return None
 
@@ -820,7 +753,6 @@ def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
             opt_weights = _optimizer_weight_entries(model.optimizer)
 
     def write(f):
-        import ckeras
         f.attrs["keras_version"] = KERAS_VERSION
         f.attrs["backend"] = BACKEND
         f.attrs["ckeras_version"] = ckeras.__version__
@@ -835,7 +767,6 @@ def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
 
 
 def _compile_args(training_config, custom_objects, output_names=None):
-    from ckeras import losses, metrics, optimizers
 
     def deser(item, fn):
         if item is None or isinstance(item, (str, int, float, bool)):
@@ -987,8 +918,6 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=
 def load_model_from_open_file(f, filename, custom_objects=None, compile=True,
                               safe_mode=True):
     """`load_model_from_hdf5` on an open h5py File; errors name `filename`."""
-    from ckeras.saving import model_config as model_config_module
-    from ckeras.saving.safe_mode import SafeModeScope
     config = load_model_config_from_file(f, filename)
     if config is None:
         if hdf5_access.raw_attr(f, "layer_names", filename) is not None or \

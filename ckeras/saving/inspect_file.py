@@ -9,7 +9,8 @@ import os
 
 import numpy as np
 
-from ckeras.saving import hdf5_access, hdf5_format
+from ckeras import layers
+from ckeras.saving import hdf5_access, hdf5_format, object_registry
 
 
 def _layer_classes(config, out, path=""):
@@ -34,9 +35,7 @@ def _layer_classes(config, out, path=""):
 
 def unknown_classes(model_config, custom_objects=None):
     """Class names in a model config that ckeras cannot resolve."""
-    from ckeras.layers import _module_objects
-    from ckeras.saving import object_registry
-    known = _module_objects()
+    known = layers.module_objects()
     entries = []
     _layer_classes(model_config, entries)
     missing = []

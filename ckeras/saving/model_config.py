@@ -28,7 +28,24 @@ import warnings
 
 import numpy as np
 
-from ckeras.utils.nest import flatten
+from ckeras._internal import config as backend_config
+from ckeras._internal.nest import flatten
+from ckeras.engine.functional import Functional
+from ckeras.engine.input_layer import InputLayer
+from ckeras.engine.keras_tensor import KerasTensor
+from ckeras.engine.op_layer import KERAS3_OPS
+from ckeras.engine.sequential import Sequential
+from ckeras.layers import deserialize as deserialize_layer
+from ckeras.layers import serialize as serialize_layer
+from ckeras.layers.recurrent import RNN
+from ckeras.layers.wrappers import Bidirectional
+from ckeras.saving.safe_mode import SafeModeScope
+from ckeras.saving.serialization import serialize_keras_object
+
+# The Keras version ckeras' files declare: the tf.keras 2.x layout it follows
+# (loaders only special-case the Keras 1 layout, keras_version "1").
+KERAS_VERSION = "2.21.0"
+BACKEND = "tensorflow"
 
 # Keys Keras 3 / newer tf-keras add to layer configs that ckeras layers do not
 # take; dropped when they hold their default value.
@@ -134,8 +151,6 @@ _STATE_KEYWORDS = ("initial_state", "constants")
 
 
 def _joins_states_to_inputs(layer):
-    from ckeras.layers.recurrent import RNN
-    from ckeras.layers.wrappers import Bidirectional
     return isinstance(layer, (RNN, Bidirectional))
 
 
@@ -154,13 +169,11 @@ def _positional_names(layer, count):
 
 
 def _is_symbolic(value):
-    from ckeras.engine.keras_tensor import KerasTensor
     return any(isinstance(t, KerasTensor) for t in flatten(value))
 
 
 def _plain(value, ref):
     """A call argument in JSON form: KerasTensors as refs, arrays as lists."""
-    from ckeras.engine.keras_tensor import KerasTensor
     if isinstance(value, KerasTensor):
         return ref(value)
     if isinstance(value, np.ndarray):
@@ -193,7 +206,6 @@ def node_config(node, ref):
     Returns:
         The list of entries.
     """
-    from ckeras.engine.keras_tensor import KerasTensor
     layer = node.layer
     first, rest = node.call_args[0], node.call_args[1:]
     kwargs = dict(zip(_positional_names(layer, len(rest)), rest)) if rest else {}
@@ -311,7 +323,6 @@ def _resolve_struct(struct, lookup):
         return lookup(struct)
     if isinstance(struct, _Const):
         # Layers were called on an array; JSON kept its values, not its dtype.
-        from ckeras.backend import config as backend_config
         value = np.asarray(struct.value)
         return value.astype(backend_config.floatx()) if value.dtype.kind == "f" else value
     if isinstance(struct, list):
@@ -323,8 +334,6 @@ def _resolve_struct(struct, lookup):
 
 def should_skip_first_node(layer):
     """True for nested graph models with their own InputLayer (tf-keras rule)."""
-    from ckeras.engine.functional import Functional
-    from ckeras.engine.input_layer import InputLayer
     if not isinstance(layer, Functional) or not getattr(layer, "_is_graph_network", False):
         return False
     if type(layer).__name__ == "Sequential" or hasattr(layer, "_seq_layers"):
@@ -373,7 +382,6 @@ def _check_functional_config(config):
 
 def _is_keras3_op(entry, custom_objects):
     """A Keras 3 ops node (e.g. the `NotEqual` of an Embedding mask_zero mask)."""
-    from ckeras.engine.op_layer import KERAS3_OPS
     nodes = entry.get("inbound_nodes") or []
     return (entry.get("class_name") in KERAS3_OPS
             and entry["class_name"] not in (custom_objects or {})
@@ -396,9 +404,6 @@ def functional_from_config(cls, config, custom_objects=None, input_tensors=None)
     Raises:
         ValueError: unknown layers (named), unresolvable nodes.
     """
-    from ckeras.engine.input_layer import InputLayer
-    from ckeras.engine.op_layer import KERAS3_OPS
-    from ckeras.layers import deserialize as deserialize_layer
     _check_functional_config(config)
     created, order = {}, []
     for i, entry in enumerate(config["layers"]):
@@ -533,9 +538,8 @@ def model_from_config(config, custom_objects=None):
                         "`Sequential.from_config(config)`?")
     _check_envelope(config)
     config = {k: v for k, v in config.items() if k not in ("keras_version", "backend")}
-    from ckeras.layers import deserialize
     try:
-        return deserialize(normalize_config(config), custom_objects=custom_objects)
+        return deserialize_layer(normalize_config(config), custom_objects=custom_objects)
     except (KeyError, AttributeError, IndexError) as e:
         # A layer's from_config indexing a key the config lacks, or calling a
         # method on a value of the wrong type.
@@ -547,13 +551,81 @@ def model_from_config(config, custom_objects=None):
 
 
 def _jsonable(model):
-    from ckeras.saving.hdf5_format import dumps, model_config_dict
     return json.loads(dumps(model_config_dict(model)))
+
+
+def _json_default(obj):
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.dtype):
+        return obj.name
+    if isinstance(obj, bytes):
+        return obj.decode("utf-8")
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj)
+    if hasattr(obj, "get_config"):
+        return serialize_keras_object(obj)
+    if callable(obj) and hasattr(obj, "__name__"):
+        return obj.__name__
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def dumps(obj, **kwargs):
+    """`json.dumps` that knows NumPy scalars, dtypes and Keras objects."""
+    return json.dumps(obj, default=_json_default, **kwargs)
+
+
+def model_config_dict(model):
+    """`{'class_name', 'config'}` of a Sequential or Functional model."""
+    if not getattr(model, "_is_graph_network", False) and \
+            type(model).__name__ not in ("Sequential",):
+        raise NotImplementedError(
+            "Saving the model to HDF5 format requires the model to be a Functional "
+            "model or a Sequential model. It does not work for subclassed models, "
+            "because such models are defined via the body of a Python method, which "
+            "isn't safely serializable. Use `save_weights` instead.")
+    return compat_for_writing(serialize_layer(model))
+
+
+def compat_for_writing(config):
+    """Adjusts a serialized model so both tf-keras 2.21 and Keras 3 read it.
+
+    Per the formats spec (section 9): `time_major: False` is left out (Keras 3
+    rejects the key) and wrapped layers (`layer` / `backward_layer` of
+    Bidirectional, TimeDistributed) carry `module: 'keras.layers'` and
+    `registered_name: None` (Keras 3 needs them). Works in place; returns
+    `config`.
+    """
+    if isinstance(config, list):
+        for c in config:
+            compat_for_writing(c)
+        return config
+    if not isinstance(config, dict):
+        return config
+    cfg = config.get("config")
+    if "class_name" in config and isinstance(cfg, dict):
+        if cfg.get("time_major") is False:
+            del cfg["time_major"]
+        for key in ("layer", "backward_layer"):
+            sub = cfg.get(key)
+            if isinstance(sub, dict) and "class_name" in sub:
+                sub.setdefault("module", "keras.layers")
+                sub.setdefault("registered_name", None)
+                compat_for_writing(sub)
+        for key in ("layers", "cell", "cells"):
+            if key in cfg:
+                compat_for_writing(cfg[key])
+    elif "class_name" in config and isinstance(cfg, list):
+        compat_for_writing(cfg)
+    return config
 
 
 def model_to_dict(model):
     """The dict `to_json`/`to_yaml` dump: class_name, config, versions."""
-    from ckeras.saving.hdf5_format import BACKEND, KERAS_VERSION
     d = _jsonable(model)
     d["keras_version"] = KERAS_VERSION
     d["backend"] = BACKEND
@@ -562,7 +634,6 @@ def model_to_dict(model):
 
 def model_to_json(model, **kwargs):
     """JSON string of `{'class_name', 'config', 'keras_version', 'backend'}`."""
-    from ckeras.saving.hdf5_format import dumps
     return dumps(model_to_dict(model), **kwargs)
 
 
@@ -580,7 +651,6 @@ def model_from_json(json_string, custom_objects=None, safe_mode=True):
     Raises:
         ValueError: invalid JSON, malformed configs, unknown classes.
     """
-    from ckeras.saving.safe_mode import SafeModeScope
     try:
         config = json.loads(json_string)
     except RecursionError as e:
@@ -604,7 +674,7 @@ def _alias_error(event, reason):
 def _node_count_exceeds(node, limit):
     """Whether the expanded YAML node tree has more than `limit` nodes
     (stops counting there, so the cost is bounded)."""
-    import yaml
+    import yaml  # lazy: heavy
     count, stack = 0, [node]
     while stack:
         n = stack.pop()
@@ -620,7 +690,7 @@ def _node_count_exceeds(node, limit):
 
 
 def _safe_loader():
-    import yaml
+    import yaml  # lazy: heavy
 
     class KerasSafeLoader(yaml.SafeLoader):
         """SafeLoader that reads the tags legacy Keras YAML contains and refuses
@@ -669,7 +739,7 @@ def _safe_loader():
 
 def _yaml():
     try:
-        import yaml
+        import yaml  # lazy: heavy
     except ImportError as e:  # pragma: no cover
         raise ImportError("to_yaml/model_from_yaml require PyYAML "
                           "(`pip install pyyaml`).") from e
@@ -716,7 +786,6 @@ def model_from_yaml(yaml_string, custom_objects=None, safe_mode=True):
     Raises:
         ValueError: unsafe tags, malformed configs, unknown classes.
     """
-    from ckeras.saving.safe_mode import SafeModeScope
     config = load_yaml(yaml_string)
     try:
         config = json.loads(json.dumps(config))  # tuples -> lists
@@ -745,20 +814,17 @@ def clone_model(model, input_tensors=None, clone_function=None):
         >>> clone = clone_model(model)
         >>> clone.set_weights(model.get_weights())
     """
-    from ckeras.engine.sequential import Sequential
-    from ckeras.layers import deserialize, serialize
     if clone_function is None:
         def clone_function(layer):
-            return deserialize(json.loads(_dump(serialize(layer))))
+            return deserialize_layer(json.loads(_dump(serialize_layer(layer))))
     if isinstance(model, Sequential):
-        layers = [clone_function(l) for l in model.layers]
+        layers = [clone_function(layer) for layer in model.layers]
         if input_tensors is not None:
             tensor = flatten(input_tensors)[0]
             return Sequential([tensor] + layers, name=model.name)
         clone = Sequential(name=model.name)
         chain = getattr(model, "_chain", None)
         if chain:
-            from ckeras.engine.input_layer import InputLayer
             first = chain[0]._keras_history[0]
             clone.add(InputLayer.from_config(first.get_config()))
         for layer in layers:
@@ -780,7 +846,6 @@ def clone_model(model, input_tensors=None, clone_function=None):
 
 
 def _dump(obj):
-    from ckeras.saving.hdf5_format import dumps
     return dumps(obj)
 
 

@@ -19,7 +19,9 @@ import subprocess
 import sys
 import tempfile
 
-from ckeras.saving import hdf5_access
+import ckeras
+from ckeras.saving import hdf5_access, hdf5_format, model_config
+from ckeras.saving.safe_mode import SafeModeScope
 
 # Errors the child may report that are re-raised with their own type; any
 # other becomes a ValueError.
@@ -85,7 +87,6 @@ def safe_load_model(filepath, custom_objects=None, compile=True, timeout=60,
     with tempfile.TemporaryDirectory(prefix="ckeras-safe-load-") as folder:
         clean = os.path.join(folder, "clean.h5")
         _run_child(filepath, clean, folder, timeout, max_memory)
-        from ckeras.saving import hdf5_format
         f = hdf5_access.open_file(clean)
         try:
             return hdf5_format.load_model_from_open_file(f, filepath, custom_objects,
@@ -95,7 +96,6 @@ def safe_load_model(filepath, custom_objects=None, compile=True, timeout=60,
 
 
 def _child_env():
-    import ckeras
     root = os.path.dirname(os.path.dirname(os.path.abspath(ckeras.__file__)))
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
@@ -166,8 +166,6 @@ def _try_building(clean):
     every class: a config may declare layers whose weights exceed any memory
     (Dense(units=10**9)). Custom classes and Lambda bytecode are only built
     by the parent (it has custom_objects); then this check is skipped."""
-    from ckeras.saving import hdf5_format, model_config
-    from ckeras.saving.safe_mode import SafeModeScope
     config = hdf5_format.load_model_config(clean)
     if config is None:
         return
@@ -209,7 +207,6 @@ def copy_keras_content(src, dst):
     Raises:
         ValueError: the file is not a Keras file, or is corrupt or hostile.
     """
-    from ckeras.saving import hdf5_format
     h5py = hdf5_access.h5py_module()
     f = hdf5_access.open_file(src)
     try:
@@ -235,7 +232,6 @@ def _copy_text_attrs(src, dst, filename, names):
 
 
 def _copy_weights_root(root, target, filename):
-    from ckeras.saving import hdf5_format
     names = hdf5_format.load_attributes_from_hdf5_group(root, "layer_names", filename)
     hdf5_format.save_attributes_to_hdf5_group(target, "layer_names", names)
     _copy_text_attrs(root, target, filename, ("keras_version", "backend"))
@@ -253,7 +249,6 @@ def _copy_weights_root(root, target, filename):
 
 
 def _copy_weight_group(group, target, filename, label):
-    from ckeras.saving import hdf5_format
     names = hdf5_format.load_attributes_from_hdf5_group(group, "weight_names", filename)
     hdf5_format.save_attributes_to_hdf5_group(target, "weight_names", names)
     for n in dict.fromkeys(names):

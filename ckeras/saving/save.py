@@ -7,6 +7,7 @@ writes, all-or-nothing loads).
 import os
 
 from ckeras.saving import hdf5_format
+from ckeras.saving.safe_load import safe_load_model
 
 
 def _check_format(filepath, save_format, what):
@@ -83,7 +84,6 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, opti
         TimeoutError: with `timeout`, the file took longer to parse.
     """
     if timeout is not None:
-        from ckeras.saving.safe_load import safe_load_model
         return safe_load_model(filepath, custom_objects=custom_objects, compile=compile,
                                timeout=timeout, safe_mode=safe_mode)
     return hdf5_format.load_model_from_hdf5(filepath, custom_objects=custom_objects,

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
+from oracles import KerasTokenizerModel
 
 from ckeras.preprocessing import text as T
-from oracles import KerasTokenizerModel
 
 FUZZ = settings.get_profile("fuzz-active")
 KNOWN_BUG = settings(FUZZ, phases=[Phase.explicit, Phase.generate],

@@ -138,7 +138,7 @@ def test_node_format_matches_tf_keras_to_json():
     with open(os.path.join(FIX, "tk_seq2seq.to_json.json")) as fh:
         tk = json.load(fh)["config"]
     ck = json.loads(seq2seq()[0].to_json())["config"]
-    assert [l["name"] for l in ck["layers"]] == [l["name"] for l in tk["layers"]]
+    assert [layer["name"] for layer in ck["layers"]] == [layer["name"] for layer in tk["layers"]]
     for mine, theirs in zip(ck["layers"], tk["layers"]):
         assert mine["inbound_nodes"] == theirs["inbound_nodes"], mine["name"]
     assert ck["input_layers"] == tk["input_layers"]
@@ -146,12 +146,12 @@ def test_node_format_matches_tf_keras_to_json():
 
 
 def test_keyword_tensors_are_refs_in_the_config():
-    layers = {l["name"]: l for l in states_and_mask().get_config()["layers"]}
+    layers = {layer["name"]: layer for layer in states_and_mask().get_config()["layers"]}
     assert layers["masked"]["inbound_nodes"] == [[["gru", 0, 0, {"mask": ["m", 0, 0]}]]]
     assert layers["bi_dec"]["inbound_nodes"] == [[["y", 0, 0, {}]] + [
         ["bi_enc", 0, i, {}] for i in range(1, 5)]]
     assert layers["gru"]["inbound_nodes"] == [[["bi_dec", 0, 0, {}], ["h0", 0, 0, {}]]]
-    mix = {l["name"]: l for l in mixing().get_config()["layers"]}
+    mix = {layer["name"]: layer for layer in mixing().get_config()["layers"]}
     kwargs = {"other": ["b", 0, 0], "bias": ["dc", 0, 0]}
     assert mix["mix"]["inbound_nodes"] == [[["da", 0, 0, kwargs]]]
     assert mix["scale"]["inbound_nodes"] == [[["mix", 0, 0, {}],
@@ -188,7 +188,7 @@ def test_config_round_trip_keeps_every_layer(route, name):
     model = _models()[name]
     clone = route(model)
     assert clone.count_params() == model.count_params()
-    assert sorted(l.name for l in clone.layers) == sorted(l.name for l in model.layers)
+    assert sorted(lyr.name for lyr in clone.layers) == sorted(lyr.name for lyr in model.layers)
     assert [w.name for w in clone.weights] == [w.name for w in model.weights]
     clone.set_weights(model.get_weights())
     xs = _inputs(model, np.random.default_rng(0))
