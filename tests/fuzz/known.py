@@ -40,6 +40,4 @@ KNOWN_OPEN = {
 }
 
 # name -> the open item; harnesses skip the named check while it is listed.
-KNOWN_KERNEL = {
-    "hashing_numpy_int_n": "new: NumPy-int n gives results that depend on the text",
-}
+KNOWN_KERNEL = {}
