@@ -133,7 +133,9 @@ def hashing_trick(text, n, hash_function=None, filters=DEFAULT_FILTERS, lower=Tr
 
     Args:
         text: Input text (str).
-        n: Dimension of the hashing space; must be at least 2.
+        n: Dimension of the hashing space; must be at least 2. An integer
+            of any type (a NumPy integer counts as `int(n)`, so the indices
+            are Python ints); other numbers follow Keras' arithmetic.
         hash_function: `None` (default) uses Python's built-in `hash`, which
             is salted per process (see PYTHONHASHSEED): the indices are
             consistent within one process but NOT reproducible across runs.
