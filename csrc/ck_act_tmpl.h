@@ -86,6 +86,13 @@ static int CK_S(ck_act_rows_fwd)(int code, size_t rows, size_t cols, const real 
             m = CK_S(ck_act_rowmax)(cols, xi);
             for (j = 0; j < cols; ++j) yi[j] = CK_S(ck_act_exp)(xi[j] - m);
             s = CK_S(ck_act_rowsum)(cols, yi);
+            /* Every x - m is <= 0, so s <= cols unless one was NaN (a NaN
+             * or +inf in the row, or m = -inf): float exp gives +inf for
+             * it, double exp NaN. Such a row is NaN, as x - max(x) is. */
+            if (!(s < (real)HUGE_VAL)) {
+                for (j = 0; j < cols; ++j) yi[j] = (real)NAN;
+                continue;
+            }
             for (j = 0; j < cols; ++j) yi[j] = yi[j] / s;
         }
         return CK_OK;

@@ -2,6 +2,7 @@
  * see ck_conv.h. The float and double versions share ck_conv_tmpl.h. */
 #include "ck_conv.h"
 
+#include <float.h>
 #include <limits.h>
 #include <string.h>
 
@@ -24,12 +25,16 @@ size_t ck_conv2d_col_rows(const ck_conv2d_shape *s, size_t elem)
 
 #define real float
 #define CK_SUF f32
+#define CK_REAL_LOWEST (-FLT_MAX)
 #include "ck_conv_tmpl.h"
 #undef real
 #undef CK_SUF
+#undef CK_REAL_LOWEST
 
 #define real double
 #define CK_SUF f64
+#define CK_REAL_LOWEST (-DBL_MAX)
 #include "ck_conv_tmpl.h"
 #undef real
 #undef CK_SUF
+#undef CK_REAL_LOWEST

@@ -50,9 +50,15 @@ int ck_conv2d_bwd_f64(const ck_conv2d_shape *s, const double *x, const double *w
 /* Pooling windows (KH, KW), the same shape struct with O unused (== C). */
 enum { CK_POOL_MAX = 0, CK_POOL_AVG = 1 };
 
-/* Max pooling: padded entries never win; idx (N*OH*OW*C, may be NULL)
- * receives the flat position ih*W + iw of the (first) maximum, or -1 for an
- * empty window (CK_ERR_TOO_LARGE when H*W does not fit an int). */
+/* Max pooling as TensorFlow's CPU kernel computes it: y is the largest
+ * entry of the window that is not NaN, and at least the lowest finite value
+ * (-FLT_MAX, -DBL_MAX): NaN and -inf never win, so a window of only NaN or
+ * -inf gives the lowest finite value, whatever the positions. Padded
+ * entries are not part of the window. idx (N*OH*OW*C, may be NULL)
+ * receives the flat position ih*W + iw of the first maximum, or of the
+ * window's first entry when nothing exceeds the lowest finite value; an
+ * empty window (impossible for valid/same) gives y = 0 and idx = -1
+ * (CK_ERR_TOO_LARGE when H*W does not fit an int). */
 int ck_pool2d_max_fwd_f32(const ck_conv2d_shape *s, const float *x, float *y, int *idx);
 int ck_pool2d_max_fwd_f64(const ck_conv2d_shape *s, const double *x, double *y, int *idx);
 int ck_pool2d_max_bwd_f32(const ck_conv2d_shape *s, const int *idx, const float *dy, float *dx);

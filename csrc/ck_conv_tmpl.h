@@ -177,9 +177,13 @@ int CK_S(ck_conv2d_bwd)(const ck_conv2d_shape *s, const real *x, const real *w,
                 const ptrdiff_t iw0 = (ptrdiff_t)(ow * s->SW) - (ptrdiff_t)s->PL; \
                 const size_t xn = n * s->H * s->W * C;
 
+/* TF's CPU rule (see ck_conv.h): each window starts at the lowest finite
+ * value, at its first real entry, and an entry replaces it only when
+ * greater, so NaN and -inf never win, wherever they sit. */
 CK_TARGET_CLONES
 int CK_S(ck_pool2d_max_fwd)(const ck_conv2d_shape *s, const real *x, real *y, int *idx)
 {
+    const real lo = CK_REAL_LOWEST;
     if ((x == NULL || y == NULL) && s->N * s->OH * s->OW * s->C > 0) return CK_ERR_ARG;
     /* idx holds positions ih*W + iw as int. */
     if (idx != NULL && s->H * s->W > (size_t)INT_MAX) return CK_ERR_TOO_LARGE;
@@ -199,7 +203,7 @@ int CK_S(ck_pool2d_max_fwd)(const ck_conv2d_shape *s, const real *x, real *y, in
                 if (iw < 0 || iw >= W) continue;
                 xp = x + xn + at * C;
                 if (first) {
-                    for (c = 0; c < C; ++c) yo[c] = xp[c];
+                    for (c = 0; c < C; ++c) yo[c] = xp[c] > lo ? xp[c] : lo;
                     if (io) for (c = 0; c < C; ++c) io[c] = pos;
                     first = 0;
                 } else if (io) {

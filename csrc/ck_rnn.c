@@ -34,6 +34,18 @@ static int ck_rnn_check(int act, int ract, int empty, size_t F, const void *x,
     return CK_RNN_RUN;
 }
 
+/* The gradients a backward kernel returns when there is nothing to compute
+ * (B or U is 0): no step contributes, so dx, dW, dR and db are zero (the
+ * caller's buffers are uninitialised). NULL ones are not wanted. */
+static void ck_rnn_zero_grads(size_t size, size_t ndx, size_t ndW, size_t ndR, size_t ndb,
+                              void *dx, void *dW, void *dR, void *db)
+{
+    if (dx != NULL) memset(dx, 0, ndx * size);
+    if (dW != NULL) memset(dW, 0, ndW * size);
+    if (dR != NULL) memset(dR, 0, ndR * size);
+    if (db != NULL) memset(db, 0, ndb * size);
+}
+
 size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t U)
 {
     /* dG, Hp, two U-vectors, and R^T (4U x U) for the per-step dh GEMM. */

@@ -19,7 +19,8 @@
  * Backward inputs dH (B,T,U) processing order (gradient on H, may be NULL),
  * dh (B,U) and for LSTM dc (B,U): gradient on the final states on entry,
  * gradient on the initial states on return (they are the running buffers).
- * dx/dW/dR/db may be NULL when not needed. ws is a workspace of
+ * dx/dW/dR/db may be NULL when not needed; with B or U = 0 they are zeroed
+ * (nothing else is read or written). ws is a workspace of
  * ck_<unit>_bwd_ws(B,T,U) elements.
  *
  * ck_lstm_infer is the forward without the saved arrays, for inference: it

@@ -220,6 +220,8 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
     const int fused = act == CK_ACT_TANH && ract == CK_ACT_SIGMOID;
     size_t s, bi, j;
     const int st = ck_rnn_check(act, ract, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
+    if (st == CK_OK)
+        ck_rnn_zero_grads(sizeof(real), B * T * F, F * G4, U * G4, G4, dx, dW, dR, db);
     if (st != CK_RNN_RUN) return st;
     if (c0 == NULL || G == NULL || H == NULL || C == NULL || dh == NULL || dc == NULL
         || ws == NULL)
@@ -354,6 +356,9 @@ int CK_S(ck_gru_bwd)(size_t B, size_t T, size_t F, size_t U, int ra, const real 
     real *RH = Hp + BT * U, *drh = RH + BT * U;      /* reset_before only */
     size_t s, bi, j;
     const int st = ck_rnn_check(act, ract, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
+    if (st == CK_OK)
+        ck_rnn_zero_grads(sizeof(real), BT * F, F * G3, U * G3, ra ? 2 * G3 : G3, dx, dW, dR,
+                          db);
     if (st != CK_RNN_RUN) return st;
     if (G == NULL || H == NULL || dh == NULL || ws == NULL || (ra && HZH == NULL))
         return CK_ERR_ARG;
@@ -473,6 +478,7 @@ int CK_S(ck_simple_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x,
     real *dG = ws, *Hp = ws + BT * U;
     size_t s, bi, j;
     const int st = ck_rnn_check(act, act, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
+    if (st == CK_OK) ck_rnn_zero_grads(sizeof(real), BT * F, F * U, U * U, U, dx, dW, dR, db);
     if (st != CK_RNN_RUN) return st;
     if (H == NULL || dh == NULL || ws == NULL) return CK_ERR_ARG;
     for (s = T; s-- > 0;) {

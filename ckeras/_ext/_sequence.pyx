@@ -351,9 +351,15 @@ def pad_rows(sequences, cnp.ndarray out, cnp.ndarray value, int pad_post, int tr
     Keras-style: `value` is a 1-element array of out's dtype with the padding
     value; rows the fast path cannot convert exactly are filled with it and
     passed to slow_row(idx, seq), in order."""
+    # (a typed argument accepts None)
+    if out is None or value is None:
+        raise TypeError(f"Argument '{'out' if out is None else 'value'}' has incorrect type "
+                        f"(expected numpy.ndarray, got NoneType)")
     cdef int t = cnp.PyArray_TYPE(out)
     cdef ck_pad_job job
-    if t == cnp.NPY_INT32:
+    if not cnp.PyArray_ISNOTSWAPPED(out):
+        raise ValueError(f"pad_rows: unsupported dtype {out.dtype}")
+    elif t == cnp.NPY_INT32:
         job.kind = CK_I32
     elif t == cnp.NPY_INT64:
         job.kind = CK_I64
@@ -363,9 +369,11 @@ def pad_rows(sequences, cnp.ndarray out, cnp.ndarray value, int pad_post, int tr
         job.kind = CK_F64
     else:
         raise ValueError(f"pad_rows: unsupported dtype {out.dtype}")
-    if cnp.PyArray_NDIM(out) != 2 or not cnp.PyArray_IS_C_CONTIGUOUS(out):
-        raise ValueError("pad_rows: out must be a C-contiguous 2-D array")
-    if cnp.PyArray_TYPE(value) != t or cnp.PyArray_SIZE(value) != 1:
+    if (cnp.PyArray_NDIM(out) != 2 or not cnp.PyArray_IS_C_CONTIGUOUS(out)
+            or not cnp.PyArray_ISALIGNED(out)):
+        raise ValueError("pad_rows: out must be an aligned C-contiguous 2-D array")
+    if (cnp.PyArray_TYPE(value) != t or cnp.PyArray_SIZE(value) != 1
+            or not cnp.PyArray_ISNOTSWAPPED(value)):
         raise ValueError("pad_rows: value must be one item of out's dtype")
     if not (PyList_CheckExact(sequences) or PyTuple_CheckExact(sequences)):
         sequences = list(sequences)

@@ -7,6 +7,7 @@ it does not handle — non-ASCII text, text with a NUL byte that is not a
 separator — and the caller then runs the pure-Python reference, so results
 always equal Keras'.
 """
+import hashlib
 
 from libc.stdint cimport int64_t, uint64_t
 from libc.stdlib cimport malloc, free, realloc
@@ -132,9 +133,18 @@ cdef object _int_list(const int64_t *v, Py_ssize_t n):
     return res
 
 
+cdef inline int _modulus(long long m) except -1:
+    """The hashing ops' modulus check (m = 0 would divide by zero, a
+    negative m would wrap around as uint64)."""
+    if m < 1:
+        raise ValueError(f"m must be >= 1, got {m}")
+    return 0
+
+
 def md5_mod_text(text, tab, long long m):
     """[md5(w) % m + 1 for w in words(text)] for ASCII text, or None.
     Requires 1 <= m < 2**56."""
+    _modulus(m)
     cdef _Scratch sc = _Scratch()
     cdef Py_ssize_t ntok = _split(sc, text, tab), k
     if ntok < 0:
@@ -149,6 +159,7 @@ def md5_mod_text(text, tab, long long m):
 def md5_mod_tokens(tokens, long long m):
     """[md5(w.encode()) % m + 1 for w in tokens] for str tokens (1 <= m < 2**56);
     encoding errors are raised as by str.encode()."""
+    _modulus(m)
     res = []
     cdef Py_ssize_t n
     cdef const char *p
@@ -170,8 +181,11 @@ def md5_mod_tokens(tokens, long long m):
 def md5_int(w):
     """int(md5(w.encode()).hexdigest(), 16) computed in C."""
     cdef unsigned char d[16]
-    cdef Py_ssize_t n
     b = w.encode()
+    if not isinstance(b, bytes):
+        # any other buffer as hashlib takes it, and hashlib's own TypeError for
+        # what it refuses (a str, say): only bytes has the layout read below
+        return int.from_bytes(hashlib.md5(b).digest(), 'big')
     ck_md5(<const unsigned char *> (<bytes> b), len(b), d)
     return int.from_bytes((<char *> d)[:16], 'big')
 
@@ -179,6 +193,7 @@ def md5_int(w):
 def hash_mod_text(text, tab, long long m):
     """[hash(w) % m + 1 for w in words(text)] for ASCII text, or None
     (Python's salted str hash, so only stable within one process)."""
+    _modulus(m)
     cdef _Scratch sc = _Scratch()
     cdef Py_ssize_t ntok = _split(sc, text, tab), k
     cdef Py_ssize_t h

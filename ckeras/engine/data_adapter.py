@@ -87,22 +87,36 @@ class GeneratorBatches:
     def __init__(self, data, steps, convert):
         self.data = data
         self.is_sequence = isinstance(data, Sequence)
-        if steps is None:
-            if not self.is_sequence:
-                raise ValueError(
-                    "`steps_per_epoch` (or `steps`) is required when the data is a Python "
-                    "generator, since its length is unknown.")
-            steps = len(data)
+        if self.is_sequence:
+            n = self._sequence_length(steps)
+            steps = n if steps is None else steps
+        elif steps is None:
+            raise ValueError(
+                "`steps_per_epoch` (or `steps`) is required when the data is a Python "
+                "generator, since its length is unknown.")
         self.steps = int(steps)
         self.convert = convert
+
+    def _sequence_length(self, steps):
+        """len(Sequence), which must be positive: steps beyond it wrap around,
+        and there is nothing to wrap around on (Keras too refuses empty data,
+        after reading item 0 of the Sequence)."""
+        n = len(self.data)
+        if n < 1:
+            raise ValueError(
+                f"Expected input data to be non-empty: the Sequence "
+                f"{type(self.data).__name__} has length {n}, so it has no batch to give"
+                + ("." if steps is None else f" for the {steps} steps asked."))
+        return n
 
     def __len__(self):
         return self.steps
 
     def epoch(self):
+        n = self._sequence_length(self.steps) if self.is_sequence else 0
         for step in range(self.steps):
             if self.is_sequence:
-                batch = self.data[step % len(self.data)]
+                batch = self.data[step % n]
             else:
                 try:
                     batch = next(self.data)

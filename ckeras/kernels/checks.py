@@ -183,8 +183,8 @@ def check_merge(f, b, mode, reverse, time_axis):
     if f.ndim < 2:
         raise ValueError(f"f must be at least 2-D, got shape {f.shape}")
     if code == Merge.CONCAT:
-        if b.shape[:-1] != f.shape[:-1]:
-            raise ValueError(f"b has shape {b.shape}, expected {f.shape[:-1] + (b.shape[-1],)}"
+        if b.ndim != f.ndim or b.shape[:-1] != f.shape[:-1]:
+            raise ValueError(f"b has shape {b.shape}, expected {f.shape[:-1] + b.shape[-1:]}"
                              " (the shape of f but for the last axis)")
     elif b.shape != f.shape:
         raise ValueError(f"b has shape {b.shape}, expected {f.shape} (merge mode {mode!r})")

@@ -22,6 +22,10 @@ class Pooling(Layer):
         strides: int or tuple, or None (= pool_size).
         padding: 'valid' or 'same' (TF rule: extra padding at the end; padded
             entries never win a max and are not counted in an average).
+
+    Max pooling follows TF's CPU kernel on non-finite input: NaN and -inf
+    never win a window, wherever they sit in it, and a window holding
+    nothing else gives the dtype's lowest finite value (`np.finfo(dtype).min`).
         data_format: 'channels_last' or 'channels_first'.
     """
 

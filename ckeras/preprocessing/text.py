@@ -11,6 +11,7 @@ own code on Python's `str.lower`/`str.translate`/`str.split` (the
 import collections
 import hashlib
 import json
+import operator
 import warnings
 from operator import itemgetter
 
@@ -132,7 +133,9 @@ def hashing_trick(text, n, hash_function=None, filters=DEFAULT_FILTERS, lower=Tr
 
     Args:
         text: Input text (str).
-        n: Dimension of the hashing space; must be at least 2.
+        n: Dimension of the hashing space; must be at least 2. An integer
+            of any type (a NumPy integer counts as `int(n)`, so the indices
+            are Python ints); other numbers follow Keras' arithmetic.
         hash_function: `None` (default) uses Python's built-in `hash`, which
             is salted per process (see PYTHONHASHSEED): the indices are
             consistent within one process but NOT reproducible across runs.
@@ -154,12 +157,16 @@ def hashing_trick(text, n, hash_function=None, filters=DEFAULT_FILTERS, lower=Tr
         raise HashingRangeError(
             f"`n` (the size of the hashing space) must be at least 2, got {n}: "
             "indices are hash % (n - 1) + 1.")
+    is_int = hasattr(type(n), "__index__")
+    if is_int:
+        # A NumPy integer n becomes a Python int once, so every path (C or
+        # Python, any text) gives Python ints, the values of Keras with int(n).
+        n = operator.index(n)
     tab = _table(filters, lower, split) if analyzer is None else None
-    is_int = isinstance(n, (int, np.integer)) and not isinstance(n, bool)
     k = kernels()
     if is_int and isinstance(hash_function, str) and hash_function == "md5" \
             and n - 1 < _MD5_FAST_LIMIT:
-        m = int(n - 1)
+        m = n - 1
         if tab is not None:
             res = k.md5_mod_text(text, tab, m)
             if res is not None:
@@ -173,7 +180,7 @@ def hashing_trick(text, n, hash_function=None, filters=DEFAULT_FILTERS, lower=Tr
         return [_md5_int(w) % m + 1 for w in seq]
     if is_int and (hash_function is None or hash_function is hash) and tab is not None \
             and n - 1 < _HASH_FAST_LIMIT:
-        res = k.hash_mod_text(text, tab, int(n - 1))
+        res = k.hash_mod_text(text, tab, n - 1)
         if res is not None:
             return res
     return _hashing_trick_general(text, n, hash_function, filters, lower, split, analyzer)

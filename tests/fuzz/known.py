@@ -33,8 +33,4 @@ KNOWN_OPEN = {
 }
 
 # name -> the open item; harnesses skip the named check while it is listed.
-KNOWN_KERNEL = {
-    "rnn_bwd_zero_batch": "new: C RNN backward returns uninitialised dW/dR/db on batch 0; "
-                          "the NumPy reference raises",
-    "hashing_numpy_int_n": "new: NumPy-int n gives results that depend on the text",
-}
+KNOWN_KERNEL = {}

@@ -6,8 +6,7 @@ inference and the taped path, and gradients."""
 import warnings
 
 import numpy as np
-import pytest
-from hypothesis import Phase, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ckeras import backend as K
@@ -15,8 +14,6 @@ from ckeras import layers as L
 from ckeras.autograd import Tensor, enable_grad, grad
 
 FUZZ = settings.get_profile("fuzz-active")
-KNOWN_BUG = settings(FUZZ, phases=[Phase.explicit, Phase.generate],
-                     report_multiple_bugs=False)
 
 
 def outcome(fn):
@@ -168,41 +165,46 @@ def test_rnn_layer_refusals_agree(kernels_mode, case):
                                   [a.shape for a in got[1]] == [b.shape for b in want[1]])
 
 
-def zero_batch_weight_grads(kernels_mode, mode, kind, kwargs, x):
+def zero_batch_grads(kernels_mode, mode, kind, kwargs, x, bidirectional):
+    """The gradients on x and on every weight of a layer called on a batch of 0."""
     K.clear_session()
     with kernels_mode(mode):
         layer = RNN_CLASSES[kind](**kwargs)
+        if bidirectional:
+            layer = L.Bidirectional(RNN_CLASSES[kind](**dict(kwargs, go_backwards=False)))
         xt = Tensor(x, requires_grad=True)
         with enable_grad():
             outs = layer(xt)
         outs = outs if isinstance(outs, (list, tuple)) else [outs]
-        return grad(list(outs), layer.trainable_weights)
+        return grad(list(outs), [xt] + layer.trainable_weights)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="found by tests/fuzz (not in #19): on a batch of 0 the C "
-                   "RNN backward kernels return uninitialised memory as dW/dR/db")
-@KNOWN_BUG
-@given(case=rnn_cases(batches=(0,)))
+def assert_zero_batch_grads(grads, x):
+    dx, weights = grads[0], grads[1:]
+    assert dx.shape == x.shape and dx.dtype == x.dtype
+    assert weights
+    for g in weights:
+        assert not np.any(g), g
+
+
+@FUZZ
+@given(case=rnn_cases(batches=(0,)), bidirectional=st.booleans())
 @example(case=("LSTM", {"units": 2, "dtype": "float32"}, np.zeros((0, 4, 2), np.float32), None,
-               0))
-def test_rnn_zero_batch_weight_gradients_are_zero_c(kernels_mode, case):
+               0), bidirectional=False)
+def test_rnn_zero_batch_weight_gradients_are_zero_c(kernels_mode, case, bidirectional):
     kind, kwargs, x, _, _ = case
-    for g in zero_batch_weight_grads(kernels_mode, "c", kind, kwargs, x):
-        assert not np.any(g), g
+    assert_zero_batch_grads(zero_batch_grads(kernels_mode, "c", kind, kwargs, x,
+                                             bidirectional), x)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="found by tests/fuzz (not in #19): the NumPy reference "
-                   "RNN backward (_reference_rnn._finish) fails on a batch of 0: "
-                   "reshape(B * T, -1) of an empty array")
-@KNOWN_BUG
-@given(case=rnn_cases(batches=(0,)))
-@example(case=("GRU", {"units": 2, "dtype": "float64"}, np.zeros((0, 3, 1)), None, 0))
-def test_rnn_zero_batch_weight_gradients_are_zero_numpy(kernels_mode, case):
+@FUZZ
+@given(case=rnn_cases(batches=(0,)), bidirectional=st.booleans())
+@example(case=("GRU", {"units": 2, "dtype": "float64"}, np.zeros((0, 3, 1)), None, 0),
+         bidirectional=False)
+def test_rnn_zero_batch_weight_gradients_are_zero_numpy(kernels_mode, case, bidirectional):
     kind, kwargs, x, _, _ = case
-    for g in zero_batch_weight_grads(kernels_mode, "numpy", kind, kwargs, x):
-        assert not np.any(g), g
+    assert_zero_batch_grads(zero_batch_grads(kernels_mode, "numpy", kind, kwargs, x,
+                                             bidirectional), x)
 
 
 @FUZZ
@@ -290,8 +292,6 @@ def test_pool_with_non_finite_inputs(kernels_mode, case, kind, special):
     dtype, rank, x, pool, strides, padding, _, seed = case
     if padding == "causal" or x.size == 0:
         return
-    if kind == "max" and np.isnan(special):
-        special = np.inf  # NaN in max pooling: see test_max_pool_nan_in_padded_window
     x = x.copy()
     rng = np.random.default_rng(seed)
     x.reshape(-1)[rng.integers(0, x.size, max(1, x.size // 4))] = special
@@ -304,12 +304,11 @@ def test_pool_with_non_finite_inputs(kernels_mode, case, kind, special):
     assert_same(got, want, dtype)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="found by tests/fuzz (not in #19): a 'same' max-pooling "
-                   "window whose only real element is NaN gives NaN in C and -inf (the "
-                   "padding value) in the NumPy reference")
 def test_max_pool_nan_in_padded_window(kernels_mode):
+    """A 'same' window whose only real element is NaN gives the lowest finite
+    float on both kernel sets, as tf-keras' MaxPooling2D does."""
     x = np.full((1, 1, 1, 1), np.nan, np.float32)
     layer = L.MaxPooling2D((1, 3), strides=(1, 2), padding="same")
     got, want = both_kernels(kernels_mode, lambda: layer(x))
     assert_same(got, want, "float32")
+    assert got[1][0].ravel().tolist() == [np.finfo(np.float32).min]

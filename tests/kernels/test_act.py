@@ -109,6 +109,37 @@ def test_special_values(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_nan_and_inf_rows(dtype):
+    """NaN in, NaN out, wherever it sits: a softmax row holding a NaN or
+    +inf (or only -inf) is NaN as in the reference, every other row is
+    untouched; sigmoid and tanh keep NaN elementwise. (Float exp converted
+    NaN to int, undefined in C: run under .ci/sanitize's UBSan build, these
+    inputs are what it flagged.)"""
+    inf, nan = np.inf, np.nan
+    rng = np.random.default_rng(4)
+    for cols in (1, 3, 8, 9, 33):
+        x = (rng.standard_normal((6 + 3 * cols, cols)) * 3).astype(dtype)
+        for j in range(cols):
+            x[j, j] = nan                    # a NaN at every position
+            x[cols + j, j] = inf
+        x[2 * cols] = -inf
+        if cols > 1:
+            x[2 * cols + 1, 0] = -inf        # a -inf among finite values: fine
+        got = _act.act_fwd(Act.SOFTMAX, x)
+        with np.errstate(invalid="ignore"):
+            want = ref.act_fwd(Act.SOFTMAX, x)
+        nan_rows = np.isnan(want).any(axis=1)
+        assert nan_rows[:2 * cols + 1].all() and not nan_rows[2 * cols + 1:].any()
+        assert np.isnan(got[nan_rows]).all()
+        np.testing.assert_allclose(got[~nan_rows], want[~nan_rows], **TOL[dtype])
+    x = np.array([nan, -nan, 1.0, nan], dtype)
+    for code in (Act.SIGMOID, Act.TANH):
+        np.testing.assert_array_equal(np.isnan(_act.act_fwd(code, x)), np.isnan(x))
+        np.testing.assert_array_equal(np.isnan(_act.act_fwd(code, np.tile(x, 9))),
+                                      np.isnan(np.tile(x, 9)))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_softmax_is_row_wise_over_last_axis(dtype):
     x = _inputs((2, 3, 5), dtype)
     y = _act.act_fwd(Act.SOFTMAX, x)

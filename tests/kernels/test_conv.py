@@ -165,6 +165,80 @@ def test_pool_gradient_finite_differences(case, mode, impl):
               (x,), 0, dx)
 
 
+NAN, INF = np.nan, np.inf
+LOW = "lowest"  # the dtype's lowest finite value
+# (row, pool, stride, padding, y, idx): y as tf.nn.max_pool2d gives it on the
+# CPU (TF 2.21, windows 1 x pool over a 1 x len(row) image); idx is the
+# position the gradient goes to: the first maximum, or the window's first
+# entry when nothing beats the lowest finite value (TF's own gradient agrees
+# except for a NaN first in the window, where it sends it to the NaN).
+MAX_POOL_NON_FINITE = [
+    ([NAN, 1, 2], 3, 1, "valid", [2], [2]),
+    ([1, NAN, 2], 3, 1, "valid", [2], [2]),
+    ([1, 2, NAN], 3, 1, "valid", [2], [1]),
+    ([2, NAN, 1], 3, 1, "valid", [2], [0]),
+    ([NAN, -1, -2], 3, 1, "valid", [-1], [1]),
+    ([-1, -2, NAN], 3, 1, "valid", [-1], [0]),
+    ([NAN, NAN, 1], 3, 1, "valid", [1], [2]),
+    ([1, NAN, NAN], 3, 1, "valid", [1], [0]),
+    ([NAN, NAN, NAN], 3, 1, "valid", [LOW], [0]),
+    ([-INF, -INF, -INF], 3, 1, "valid", [LOW], [0]),
+    ([NAN, -INF, NAN], 3, 1, "valid", [LOW], [0]),
+    ([-INF, NAN, -3e38], 3, 1, "valid", [-3e38], [2]),
+    ([NAN], 3, 2, "same", [LOW], [0]),            # the window's only real entry is NaN
+    ([NAN], 3, 1, "same", [LOW], [0]),
+    ([NAN, 1], 3, 1, "same", [1, 1], [1, 1]),
+    ([1, NAN], 3, 1, "same", [1, 1], [0, 0]),
+    ([NAN, NAN, 1, NAN], 3, 2, "same", [1, 1], [2, 2]),
+]
+
+
+@pytest.mark.parametrize("impl", ["c", "numpy"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", MAX_POOL_NON_FINITE, ids=repr)
+def test_max_pool_nan_and_inf_follow_tensorflow(case, dtype, impl):
+    """NaN and -inf never win a max-pooling window, wherever they sit, and a
+    window of nothing else gives the lowest finite value: TF's CPU rule."""
+    row, k, stride, padding, want, want_idx = case
+    x = np.array(row, dtype).reshape(1, 1, -1, 1)
+    pads, outs = conv_pads(x.shape[1:3], (1, k), (1, stride), (1, 1), padding)
+    pads = (pads[0][0], pads[1][0])
+    y, idx = IMPLS[impl].pool2d_fwd(x, (1, k), (1, stride), pads, outs, 0)
+    low = np.finfo(dtype).min
+    want = np.array([low if v == LOW else v for v in want], dtype)
+    np.testing.assert_array_equal(y.ravel(), want)
+    assert idx.ravel().tolist() == want_idx
+    dx = IMPLS[impl].pool2d_bwd(np.ones_like(y), idx, x.shape, (1, k), (1, stride), pads, 0)
+    np.testing.assert_array_equal(dx.ravel(), np.bincount(want_idx, minlength=x.size))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_max_pool_nan_anywhere_in_the_window(dtype):
+    """A NaN at any position of a 3x3 window (and the padded windows of
+    'same' around it) leaves the maximum of the other entries, on both
+    implementations, with the same gradient positions."""
+    rng = np.random.default_rng(9)
+    base = rng.standard_normal((2, 3, 3, 4)).astype(dtype)
+    for k, padding in (((3, 3), "valid"), ((3, 3), "same"), ((2, 3), "same")):
+        pads, outs = conv_pads((3, 3), k, (1, 1), (1, 1), padding)
+        pads = (pads[0][0], pads[1][0])
+        for p in range(9):
+            x = base.copy()
+            x[:, p // 3, p % 3, :] = np.nan
+            y_c, i_c = _conv.pool2d_fwd(x, k, (1, 1), pads, outs, 0)
+            y_r, i_r = ref.pool2d_fwd(x, k, (1, 1), pads, outs, 0)
+            np.testing.assert_array_equal(y_c, y_r)
+            np.testing.assert_array_equal(i_c, i_r)
+            assert not np.isnan(y_c).any()
+            # the output is the entry its gradient goes to
+            flat = x.reshape(2, 9, 4)
+            picked = np.take_along_axis(flat, i_c.reshape(2, -1, 4), axis=1)
+            np.testing.assert_array_equal(picked.reshape(y_c.shape), y_c)
+            if padding == "valid":
+                want = np.nanmax(x, axis=(1, 2), keepdims=True)
+                np.testing.assert_array_equal(y_c, want)
+
+
 def test_conv_argument_errors():
     x = np.zeros((1, 4, 4, 2), np.float32)
     w = np.zeros((3, 3, 3, 2), np.float32)
@@ -187,20 +261,35 @@ def test_conv_zero_batch():
     assert dx.shape == x.shape and not dw.any() and not db.any()
 
 
-def test_pool_bwd_ignores_positions_outside_the_image():
+@pytest.mark.parametrize("impl", ["c", "numpy"])
+def test_pool_bwd_ignores_positions_outside_the_image(impl):
     """pool2d_bwd scatters dy to the positions in idx; a position that
     ck_pool2d_max_fwd could not have written (outside the H*W image) must
     not be written to (it was, before: an out-of-bounds write)."""
+    k = IMPLS[impl]
     x = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
-    y, idx = _conv.pool2d_fwd(x, (2, 2), (2, 2), (0, 0), (2, 2), 0)
+    y, idx = k.pool2d_fwd(x, (2, 2), (2, 2), (0, 0), (2, 2), 0)
     dy = np.ones_like(y)
-    want = _conv.pool2d_bwd(dy, idx, x.shape, (2, 2), (2, 2), (0, 0), 0)
+    want = k.pool2d_bwd(dy, idx, x.shape, (2, 2), (2, 2), (0, 0), 0)
     bad = idx.copy()
     bad[0, 0, 0, 0] = 16            # one past the image
     bad[0, 1, 1, 0] = 2 ** 31 - 1
-    got = _conv.pool2d_bwd(dy, bad, x.shape, (2, 2), (2, 2), (0, 0), 0)
+    got = k.pool2d_bwd(dy, bad, x.shape, (2, 2), (2, 2), (0, 0), 0)
     want[0, 1, 1, 0] = want[0, 3, 3, 0] = 0.0   # the two entries whose positions were broken
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("impl", ["c", "numpy"])
+def test_max_pool_empty_window(impl):
+    """A window entirely in the padding (never from valid/same padding)
+    gives 0 and position -1, and its gradient goes nowhere."""
+    k = IMPLS[impl]
+    x = np.array([3.0, np.nan], np.float32).reshape(1, 1, 2, 1)
+    y, idx = k.pool2d_fwd(x, (1, 1), (1, 1), (0, 1), (1, 3), 0)
+    assert y.ravel().tolist() == [0.0, 3.0, np.finfo(np.float32).min]
+    assert idx.ravel().tolist() == [-1, 0, 1]
+    dx = k.pool2d_bwd(np.full_like(y, 2.0), idx, x.shape, (1, 1), (1, 1), (0, 1), 0)
+    assert dx.ravel().tolist() == [2.0, 2.0]
 
 
 def test_geometry_beyond_the_index_arithmetic_is_refused():

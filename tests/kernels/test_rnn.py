@@ -102,6 +102,56 @@ def test_c_matches_reference(unit, shape, mk, gb, dtype):
             np.testing.assert_allclose(a, e, rtol=20 * tol, atol=20 * tol * gscale)
 
 
+def _poison_heap(*shapes):
+    """Frees NaN-filled blocks of these shapes, so an output the kernel
+    forgets to write is likely to reuse them and show NaN."""
+    for _ in range(4):
+        blocks = [np.full(sh, np.nan) for sh in shapes]
+        del blocks
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(0, 4, 2, 3), (0, 1, 1, 1), (3, 2, 4, 0), (0, 2, 0, 0)])
+@pytest.mark.parametrize("unit", ["lstm", "gru", "gru_rb", "simple"])
+def test_empty_batch_or_units(unit, shape, dtype):
+    """With no rows (B = 0) or no units (U = 0) nothing flows through the
+    recurrence: empty outputs and dx, and weight gradients that are exactly
+    zero, from C (which must write them) and the reference alike."""
+    rng = np.random.default_rng(11)
+    ra = unit != "gru_rb"
+    unit = "gru" if unit.startswith("gru") else unit
+    B, T, F, U = shape
+    args = _data(unit, B, T, F, U, dtype, rng, ra)
+    for gb in (False, True):
+        outs = {}
+        for mod in (rnn, ref):
+            saved = _fwd(mod, unit, args, None, gb, Act.TANH, Act.SIGMOID, ra)
+            zeros = [np.zeros((B, T, U), dtype), np.zeros((B, U), dtype),
+                     np.zeros((B, U), dtype)]
+            _poison_heap(args[1].shape, args[2].shape, args[3].shape, args[0].shape)
+            outs[mod] = saved, _bwd(mod, unit, args, None, gb, Act.TANH, Act.SIGMOID, ra,
+                                    saved, *zeros)
+        (sc, gc), (sr, gr) = outs[rnn], outs[ref]
+        for a, e in zip(sc, sr):
+            assert (a is None) == (e is None)
+            if a is not None:
+                assert a.shape == e.shape and a.dtype == e.dtype == dtype
+        dx, dW, dR, db = gc[:4]
+        assert dx.shape == args[0].shape and dW.shape == args[1].shape
+        assert dR.shape == args[2].shape and db.shape == args[3].shape
+        for g, e in zip(gc, gr):
+            assert g.shape == e.shape and g.dtype == e.dtype == dtype
+            np.testing.assert_array_equal(g, np.zeros_like(g))
+            np.testing.assert_array_equal(e, np.zeros_like(e))
+    if unit == "lstm":
+        x, W, R, b, h0, c0 = args
+        for transposed in (True, False):
+            for mod in (rnn, ref):
+                H, h, c = mod.lstm_infer(x, W, R, b, h0, c0, None, False, Act.TANH,
+                                         Act.SIGMOID, True, transposed)
+                assert H.shape == (B, T, U) and h.shape == c.shape == (B, U)
+
+
 def _loss_and_grads(unit, args, mask, gb, act, ract, ra, wH, wh, wc):
     out = _fwd(ref, unit, args, mask, gb, act, ract, ra)
     H = out[0]

@@ -182,8 +182,21 @@ def _error(fn, *args):
     ([[1]], np.empty((1, 2), "int32"), np.zeros(1, "int32"), "pre", 0),
     ([[1]], np.empty((1, 2), "int32"), np.zeros(1, "int32"), 0, 2 ** 40),
     (5, np.empty((1, 2), "int32"), np.zeros(1, "int32"), 0, 0),
+    # C read None as an array, and wrote native bytes into a swapped out
+    ([[1]], None, np.zeros(1, "int32"), 0, 0),
+    ([[1]], np.empty((1, 2), "int32"), None, 0, 0),
+    ([[1]], None, None, 0, 0),
+    ([[1, 2]], np.empty((1, 2), ">i4"), np.zeros(1, ">i4"), 0, 0),
+    ([[1, 2]], np.empty((1, 2), ">f8"), np.zeros(1, "f8"), 0, 0),
+    ([[1, 2]], np.empty((1, 2), "<i8"), np.ones(1, ">i8"), 0, 0),
+    ([[1, 2]], np.empty((1, 2), "float32"), np.ones(1, ">f4"), 0, 0),
+    ([[]], np.empty((1, 0), ">i4"), np.zeros(1, ">i4"), 0, 0),
+    ([[1, 2]], np.empty(9, "u1")[1:].view("int32").reshape(1, 2), np.zeros(1, "int32"),
+     0, 0),
 ], ids=["int16", "uint8", "1-D", "strided", "value-dtype", "value-size", "rows",
-        "out-list", "value-int", "pad-str", "trunc-big", "not-iterable"])
+        "out-list", "value-int", "pad-str", "trunc-big", "not-iterable", "out-None",
+        "value-None", "both-None", "swapped", "out-swapped", "value-swapped",
+        "value-swapped-f4", "swapped-empty", "out-unaligned"])
 def test_pad_rows_same_errors(args):
     got = {impl: _error(IMPLS[impl].pad_rows, *args, None) for impl in IMPLS}
     assert got["c"] == got["numpy"]

@@ -184,6 +184,16 @@ BAD_CALLS = [
     ("words", ("a b", None)),
     ("make_table", (5, True, " ")),
     ("md5_int", (5,)),
+    # m < 1: C divided by zero (SIGFPE) or wrapped a negative m around
+    ("md5_mod_text", ("a b", TAB, 0)),
+    ("md5_mod_text", ("a b", TAB, -1)),
+    ("md5_mod_text", ("é b", TAB, 0)),      # refused before the text is looked at
+    ("md5_mod_tokens", (["a"], 0)),
+    ("md5_mod_tokens", (["a"], -(2 ** 63))),
+    ("md5_mod_tokens", ([], 0)),
+    ("hash_mod_text", ("a", TAB, 0)),
+    ("hash_mod_text", ("a b", TAB, -5)),
+    ("hash_mod_text", ("é", TAB, 0)),
 ]
 
 
@@ -210,10 +220,42 @@ def test_same_argument_conversions(impl):
             v.lookup_text("a", TAB, bad)
 
 
-def test_reference_needs_a_positive_modulus():
-    # (the compiled ops assume it: the public functions never pass m < 1)
+@pytest.mark.parametrize("impl", IMPLS)
+def test_modulus_below_one_is_refused(impl):
+    # (the public functions never pass m < 1: hashing_trick refuses n < 2)
+    k = IMPLS[impl]
     for op, args in (("md5_mod_text", ("a", TAB)), ("md5_mod_tokens", (["a"],)),
                      ("hash_mod_text", ("a", TAB))):
-        for m in (0, -3):
+        for m in (0, -1, -3, -(2 ** 63)):
             with pytest.raises(ValueError, match=f"m must be >= 1, got {m}"):
-                getattr(ref, op)(*args, m)
+                getattr(k, op)(*args, m)
+
+
+class _Encodes(str):
+    """A str whose encode() returns something else (as an analyzer's token
+    type may)."""
+
+    def __new__(cls, text, encoded):
+        self = super().__new__(cls, text)
+        self.encoded = encoded
+        return self
+
+    def encode(self, *args, **kwargs):
+        return self.encoded
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_md5_int_hashes_what_encode_returns(impl):
+    """md5_int(w) is md5 of w.encode(), whatever buffer that is; a str or a
+    non-buffer is refused with hashlib's TypeError (C read a str's object
+    memory as bytes)."""
+    k = IMPLS[impl]
+    data = b"some bytes \x00\xff"
+    want = int(hashlib.md5(data).hexdigest(), 16)
+    for encoded in (data, bytearray(data), memoryview(data)):
+        assert k.md5_int(_Encodes("unrelated", encoded)) == want
+    for encoded in ("a str", 12345, None):
+        with pytest.raises(TypeError):
+            k.md5_int(_Encodes("x", encoded))
+    assert _error(tx.md5_int, _Encodes("x", "a str")) == \
+        _error(ref.md5_int, _Encodes("x", "a str"))

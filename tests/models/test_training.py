@@ -221,6 +221,31 @@ def test_sequence_and_generator_train_like_arrays(rng):
         gen_model.fit(gen(), epochs=1, verbose=0)
 
 
+@pytest.mark.parametrize("steps", [None, 3])
+def test_empty_sequence_is_refused(rng, steps):
+    """An empty Sequence has no batch: fit, evaluate, predict and fit's
+    validation refuse it with Keras' "Expected input data to be non-empty"
+    and the Sequence's name, before changing anything (it raised
+    ZeroDivisionError with steps, and returned a loss of 0.0 without)."""
+    x, y = _toy(rng)
+    empty = _Batches(x[:0], y[:0], 8)
+    model = _binary_model()
+    before = model.get_weights()
+    msg = "non-empty: the Sequence _Batches has length 0"
+    if steps is not None:
+        msg += ".* for the 3 steps asked"
+    for call in (lambda: model.fit(empty, steps_per_epoch=steps, verbose=0),
+                 lambda: model.evaluate(empty, steps=steps, verbose=0),
+                 lambda: model.predict(empty, steps=steps, verbose=0),
+                 lambda: model.fit(x, y, validation_data=empty, validation_steps=steps,
+                                   verbose=0)):
+        with pytest.raises(ValueError, match=msg):
+            call()
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert empty.epochs_ended == 0
+
+
 def test_terminate_on_nan_stops_cleanly(rng, capsys):
     x, y = _toy(rng)
     x[5, 0] = np.nan

@@ -102,6 +102,22 @@ def test_pad_dtype_none_takes_the_dtype_of_value(mode):
         assert S.pad_sequences(big, dtype="int64", value=0).tolist() == [[2 ** 53 + 1, 0]]
 
 
+@pytest.mark.parametrize("mode", ["c", "numpy"])
+def test_pad_non_native_byte_order(mode):
+    """A big-endian dtype or value reaches the kernel's pad_rows never (it
+    refuses them): pad_sequences gives Keras' values and dtype, the padding
+    value included."""
+    seqs = [[1, 2, 3], [4], [], np.array([5, 6], ">i4")]
+    with use_kernels(mode):
+        for kw in (dict(dtype=">i4", value=-2), dict(dtype=">f8", value=1.5),
+                   dict(dtype=None, value=np.array(-1.25, ">f8")),
+                   dict(dtype="int32", value=np.array(9, ">i8"))):
+            got = S.pad_sequences(seqs, maxlen=2, **kw)
+            want = S._pad_sequences_general(seqs, maxlen=2, **kw)
+            assert got.dtype == want.dtype and got.tolist() == want.tolist(), kw
+            assert got[2].tolist() == [float(kw["value"])] * 2
+
+
 def test_fast_path_generic_rows():
     # rows the kernel does not take (numpy scalars, bools, ranges, big floats)
     seqs = [[np.int64(3), 4], [True, 2], range(5), [1e9, -2.5], np.array([1.5, 2.5])]

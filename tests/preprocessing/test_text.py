@@ -9,6 +9,7 @@ import pathlib
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -57,6 +58,44 @@ def test_hashing_trick_golden(case, impl):
                 T.hashing_trick(*case["args"], **kw)
         return
     check_call(exp, T.hashing_trick, *case["args"], **kw)
+
+
+HASHING_TEXTS = ["a b", "The cat, the DOG", "é b", "x\x00y z"]
+HASH_FUNCTIONS = ["md5", None, hash, len]
+
+
+@pytest.mark.parametrize("n", [np.uint8(2), np.uint8(255), np.int16(7), np.int64(10),
+                               np.int64(2 ** 56 + 1), np.int64(2 ** 62), np.uint64(2 ** 63 + 5)],
+                         ids=repr)
+def test_hashing_trick_numpy_int_n(n, impl):
+    """A NumPy integer n gives what Keras gives with int(n), as Python ints,
+    on every path (C fast paths, ASCII or not, analyzer): before, the
+    result's type and even success depended on the text (np.uint8(2) and
+    "é b" overflowed)."""
+    for text in HASHING_TEXTS:
+        for hf in HASH_FUNCTIONS:
+            for analyzer in (None, str.split):
+                got = T.hashing_trick(text, n, hf, analyzer=analyzer)
+                want = T._hashing_trick_general(text, int(n), hf, analyzer=analyzer)
+                assert got == want, (text, hf)
+                assert all(type(v) is int for v in got), (text, hf, got)
+        assert T.one_hot(text, n) == T.hashing_trick(text, int(n), hash)
+
+
+@pytest.mark.parametrize("n", [1, 0, -1, -(2 ** 70), np.int64(1), np.uint8(1), np.int8(-3),
+                               True, False], ids=repr)
+def test_hashing_trick_n_below_two(n, impl):
+    """n < 2 is refused on every path before any kernel runs (the C modulus
+    n - 1 must be >= 1); n = 1 raises Keras' ZeroDivisionError too."""
+    for text in HASHING_TEXTS:
+        for hf in HASH_FUNCTIONS:
+            for analyzer in (None, str.split):
+                with pytest.raises(ValueError, match="at least 2") as info:
+                    T.hashing_trick(text, n, hf, analyzer=analyzer)
+                if n == 1:
+                    assert isinstance(info.value, ZeroDivisionError)
+        with pytest.raises(ValueError, match="at least 2"):
+            T.one_hot(text, n)
 
 
 def test_hashseed_cases_in_subprocess():

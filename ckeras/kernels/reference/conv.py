@@ -95,23 +95,7 @@ def pool2d_fwd(x, pool_size, strides, pads, out_hw, mode):
     N, H, W, C = x.shape
     ones = (1, 1)
     if mode == Pool.MAX:
-        xp = _conv_padded(x, pool_size, strides, ones, pads, out_hw, value=-np.inf)
-        pos = np.pad(np.arange(H * W, dtype=np.intc).reshape(H, W),
-                     ((pads[0], xp.shape[1] - H - pads[0]), (pads[1], xp.shape[2] - W - pads[1])),
-                     constant_values=-1)
-        best = idx = None
-        for kh in range(pool_size[0]):
-            for kw in range(pool_size[1]):
-                sl = _conv_window((kh, kw), strides, ones, out_hw, pads)
-                win = xp[:, sl[0], sl[1], :]
-                p = np.broadcast_to(pos[sl[0], sl[1]][None, :, :, None], win.shape)
-                if best is None:
-                    best, idx = win.copy(), p.astype(np.intc)
-                else:
-                    better = win > best
-                    best = np.where(better, win, best)
-                    idx = np.where(better, p, idx).astype(np.intc)
-        return np.ascontiguousarray(best, dtype=dtype), np.ascontiguousarray(idx)
+        return _max_pool(x, pool_size, strides, pads, out_hw)
     xp = _conv_padded(x, pool_size, strides, ones, pads, out_hw)
     valid = _conv_padded(np.ones((1, H, W, 1), dtype), pool_size, strides, ones, pads, out_hw)
     total = np.zeros((N,) + out_hw + (C,), dtype)
@@ -124,6 +108,33 @@ def pool2d_fwd(x, pool_size, strides, pads, out_hw, mode):
     return np.ascontiguousarray(total / np.maximum(count, 1), dtype=dtype), None
 
 
+def _max_pool(x, pool_size, strides, pads, out_hw):
+    """TF's CPU rule (see csrc/ck_conv.h): a window starts at the lowest finite
+    value, at its first real entry, and an entry replaces it only when greater,
+    so NaN and -inf never win; an empty window gives 0 and position -1."""
+    N, H, W, C = x.shape
+    ones = (1, 1)
+    lowest = np.finfo(x.dtype).min
+    xp = _conv_padded(x, pool_size, strides, ones, pads, out_hw)
+    pos = np.pad(np.arange(H * W, dtype=np.intc).reshape(H, W),
+                 ((pads[0], xp.shape[1] - H - pads[0]), (pads[1], xp.shape[2] - W - pads[1])),
+                 constant_values=-1)
+    best = np.full((N,) + out_hw + (C,), lowest, x.dtype)
+    idx = np.full(best.shape, -1, np.intc)
+    for kh in range(pool_size[0]):
+        for kw in range(pool_size[1]):
+            sl = _conv_window((kh, kw), strides, ones, out_hw, pads)
+            win = xp[:, sl[0], sl[1], :]
+            p = np.broadcast_to(pos[sl[0], sl[1]][None, :, :, None], win.shape)
+            real = p >= 0
+            idx = np.where(real & (idx < 0), p, idx)
+            better = real & (win > best)
+            best = np.where(better, win, best)
+            idx = np.where(better, p, idx).astype(np.intc)
+    best[idx < 0] = 0
+    return np.ascontiguousarray(best, dtype=x.dtype), np.ascontiguousarray(idx)
+
+
 def pool2d_bwd(dy, idx, x_shape, pool_size, strides, pads, mode):
     """dx of pool2d_fwd."""
     dtype = check_array(dy, "dy", 4)
@@ -131,9 +142,11 @@ def pool2d_bwd(dy, idx, x_shape, pool_size, strides, pads, mode):
     out_hw = dy.shape[1:3]
     if mode == Pool.MAX:
         dx = np.zeros((N, H * W, C), dtype)
-        n = np.arange(N)[:, None, None, None]
-        c = np.arange(C)[None, None, None, :]
-        np.add.at(dx, (np.broadcast_to(n, dy.shape), idx, np.broadcast_to(c, dy.shape)), dy)
+        n = np.broadcast_to(np.arange(N)[:, None, None, None], dy.shape)
+        c = np.broadcast_to(np.arange(C)[None, None, None, :], dy.shape)
+        # -1 marks an empty window; like C, ignore any position outside the image
+        keep = (idx >= 0) & (idx < H * W)
+        np.add.at(dx, (n[keep], idx[keep], c[keep]), dy[keep])
         return dx.reshape(N, H, W, C)
     ones = (1, 1)
     proto = np.zeros((1, H, W, 1), dtype)

@@ -136,7 +136,7 @@ def _finish(x, W, dG, H, h0, go_backwards, need_dx, need_dW, need_dR, need_db, d
     dR = None
     rec = dG2 if dGR is None else dGR.reshape(B * T, N)
     if need_dR:
-        Hp = _hp_aligned(H, h0, go_backwards).reshape(B * T, -1)
+        Hp = _hp_aligned(H, h0, go_backwards).reshape(B * T, H.shape[-1])
         dR = (Hp.T @ rec).astype(dt)
     db = dG2.sum(0).astype(dt) if need_db else None
     if need_db and dGR is not None:

@@ -101,8 +101,8 @@ def pad_rows(sequences, out, value, pad_post, trunc_post, slow_row):
     dtype = _KINDS.get(out.dtype.num)
     if dtype is None or not out.dtype.isnative:
         raise ValueError(f"pad_rows: unsupported dtype {out.dtype}")
-    if out.ndim != 2 or not out.flags.c_contiguous:
-        raise ValueError("pad_rows: out must be a C-contiguous 2-D array")
+    if out.ndim != 2 or not out.flags.c_contiguous or not out.flags.aligned:
+        raise ValueError("pad_rows: out must be an aligned C-contiguous 2-D array")
     if value.dtype.num != out.dtype.num or value.size != 1 or not value.dtype.isnative:
         raise ValueError("pad_rows: value must be one item of out's dtype")
     if type(sequences) not in (list, tuple):
