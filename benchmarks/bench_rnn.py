@@ -30,7 +30,15 @@ import statistics
 import numpy as np
 import pytest
 from peers import (
-    Results, Timing, main_parser, run_tf_keras, tf_python, thread_scaling, time_runs, wanted)
+    Results,
+    Timing,
+    main_parser,
+    run_tf_keras,
+    tf_python,
+    thread_scaling,
+    time_runs,
+    wanted,
+)
 
 B, T, F, U = 32, 50, 32, 128
 

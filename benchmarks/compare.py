@@ -25,8 +25,17 @@ import time
 
 import numpy as np
 from peers import (
-    Results, Timing, fmt_time, main_parser, run_tf_keras, tf_python, thread_scaling,
-    time_runs, torch_or_none, wanted)
+    Results,
+    Timing,
+    fmt_time,
+    main_parser,
+    run_tf_keras,
+    tf_python,
+    thread_scaling,
+    time_runs,
+    torch_or_none,
+    wanted,
+)
 
 MLP = (784, 256, 128, 10)
 MLP_CASES = {   # id: (kind, batch, calls per timed run, README label)

@@ -7,10 +7,17 @@ Example:
 """
 __version__ = "0.1.0"
 
-from ckeras import backend  # noqa: E402
-from ckeras import activations, constraints, initializers, regularizers  # noqa: E402
+from ckeras import (  # noqa: E402  # noqa: E402
+    activations,
+    backend,  # noqa: E402
+    constraints,
+    initializers,
+    layers,
+    models,
+    regularizers,
+    utils,
+)
 from ckeras.engine import Input, Layer, Model, Sequential  # noqa: E402
-from ckeras import layers, models, utils  # noqa: E402
 
 # Loaded on first attribute access (`ckeras.optimizers.Adam`), so that
 # `import ckeras` stays about as fast as `import numpy`.

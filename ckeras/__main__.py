@@ -1,17 +1,20 @@
 """`python -m ckeras` / `ckeras`: the demo and the command-line tools."""
 import argparse
+import os
 import sys
+import tempfile
 import time
+
+from ckeras.datasets import digits, reviews
+from ckeras.layers import LSTM, Bidirectional, Dense, Dropout, Embedding
+from ckeras.models import Sequential, load_model
+from ckeras.preprocessing.sequence import pad_sequences
+from ckeras.preprocessing.text import Tokenizer
+from ckeras.saving.inspect_file import describe
+from ckeras.utils import set_random_seed
 
 
 def _digits(args):
-    import os
-    import tempfile
-
-    from ckeras.datasets import digits
-    from ckeras.layers import Dense, Dropout
-    from ckeras.models import Sequential, load_model
-
     (x_train, y_train), (x_test, y_test) = digits.load_data()
     x_train = x_train.reshape(len(x_train), 64).astype("float32") / 16.0
     x_test = x_test.reshape(len(x_test), 64).astype("float32") / 16.0
@@ -38,12 +41,6 @@ def _digits(args):
 
 
 def _reviews(args):
-    from ckeras.datasets import reviews
-    from ckeras.layers import LSTM, Bidirectional, Dense, Embedding
-    from ckeras.models import Sequential
-    from ckeras.preprocessing.sequence import pad_sequences
-    from ckeras.preprocessing.text import Tokenizer
-
     (t_train, y_train), (t_test, y_test) = reviews.load_data()
     tokenizer = Tokenizer(num_words=200, oov_token="<unk>")
     tokenizer.fit_on_texts(t_train)
@@ -62,7 +59,6 @@ def _reviews(args):
 
 
 def _demo(args):
-    from ckeras.utils import set_random_seed
     start = time.perf_counter()
     set_random_seed(args.seed)
     _digits(args)
@@ -72,7 +68,6 @@ def _demo(args):
 
 
 def _inspect(args):
-    from ckeras.saving.inspect_file import describe
     try:
         missing = describe(args.file)
     except (OSError, ValueError) as e:

@@ -8,8 +8,9 @@ kernel can apply.
 from ckeras.autograd.functions import math as _M
 from ckeras.autograd.functions import nn as _N
 from ckeras.backend import nn as _Knn
-from ckeras.backend.variables import _in
+from ckeras.backend.variables import as_input
 from ckeras.kernels.codes import Act
+from ckeras.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 
 def linear(x):
@@ -32,47 +33,47 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
 
 def elu(x, alpha=1.0):
     """x if x > 0 else alpha * (exp(x) - 1)."""
-    return _N.Elu.apply(_in(x), alpha=float(alpha))
+    return _N.Elu.apply(as_input(x), alpha=float(alpha))
 
 
 def selu(x):
     """scale * elu(x, alpha) with alpha=1.67326..., scale=1.05070..."""
-    return _N.Selu.apply(_in(x))
+    return _N.Selu.apply(as_input(x))
 
 
 def softplus(x):
     """log(exp(x) + 1)."""
-    return _N.Softplus.apply(_in(x))
+    return _N.Softplus.apply(as_input(x))
 
 
 def softsign(x):
     """x / (|x| + 1)."""
-    return _N.Softsign.apply(_in(x))
+    return _N.Softsign.apply(as_input(x))
 
 
 def sigmoid(x):
     """1 / (1 + exp(-x))."""
-    return _N.Sigmoid.apply(_in(x))
+    return _N.Sigmoid.apply(as_input(x))
 
 
 def tanh(x):
     """Hyperbolic tangent."""
-    return _N.Tanh.apply(_in(x))
+    return _N.Tanh.apply(as_input(x))
 
 
 def hard_sigmoid(x):
     """clip(0.2 x + 0.5, 0, 1) (the tf-keras 2.x definition)."""
-    return _N.HardSigmoid.apply(_in(x))
+    return _N.HardSigmoid.apply(as_input(x))
 
 
 def exponential(x):
     """exp(x)."""
-    return _M.Exp.apply(_in(x))
+    return _M.Exp.apply(as_input(x))
 
 
 def softmax(x, axis=-1):
     """Softmax along `axis` (an int or a tuple of ints); 1-D input is an error."""
-    x = _in(x)
+    x = as_input(x)
     if len(x.shape) <= 1:
         raise ValueError(
             f"Cannot apply softmax to a tensor that is 1D. Received input: {x!r}")
@@ -81,7 +82,7 @@ def softmax(x, axis=-1):
 
 def swish(x):
     """x * sigmoid(x) (also known as silu)."""
-    return _N.Swish.apply(_in(x))
+    return _N.Swish.apply(as_input(x))
 
 
 silu = swish
@@ -89,17 +90,17 @@ silu = swish
 
 def gelu(x, approximate=False):
     """0.5 x (1 + erf(x / sqrt(2))); with `approximate`, the tanh formula."""
-    return _N.Gelu.apply(_in(x), approximate=bool(approximate))
+    return _N.Gelu.apply(as_input(x), approximate=bool(approximate))
 
 
 def relu6(x):
     """min(max(x, 0), 6)."""
-    return _N.Relu.apply(_in(x), max_value=6.0)
+    return _N.Relu.apply(as_input(x), max_value=6.0)
 
 
 def mish(x):
     """x * tanh(softplus(x))."""
-    return _N.Mish.apply(_in(x))
+    return _N.Mish.apply(as_input(x))
 
 
 _ACTIVATIONS = {
@@ -134,7 +135,7 @@ def _module_objects():
     """Built-in names: the functions above plus the activation layer classes."""
     objects = dict(_ACTIVATIONS)
     try:
-        from ckeras import layers
+        from ckeras import layers  # lazy: E4
     except ImportError:
         return objects
     for name in _LAYER_CLASSES:
@@ -154,7 +155,6 @@ def serialize(activation):
         >>> serialize(relu)
         'relu'
     """
-    from ckeras.saving.serialization import serialize_keras_object
     return serialize_keras_object(activation)
 
 
@@ -164,7 +164,6 @@ def deserialize(name, custom_objects=None):
     `custom_objects`, custom_object_scope and registered objects are searched
     before the built-ins. Unknown names raise ValueError.
     """
-    from ckeras.saving.serialization import deserialize_keras_object
     if (isinstance(name, dict) and name.get("class_name") in _ACTIVATIONS
             and not name.get("config")):
         name = name["class_name"]

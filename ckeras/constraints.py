@@ -8,7 +8,7 @@ array of the same shape and dtype. Norm-based constraints add
 """
 import numpy as np
 
-from ckeras.backend import config as _backend_config
+from ckeras._internal import config as _backend_config
 from ckeras.saving import serialization as _serialization
 
 

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from ckeras.backend import config as _backend_config
+from ckeras._internal import config as _backend_config
 from ckeras.saving import serialization as _serialization
 
 # Created on first use: importing numpy.random costs ~8 ms of `import ckeras`.

@@ -26,16 +26,15 @@ import warnings
 import numpy as np
 
 from ckeras import backend as K
+from ckeras._internal import config as _config
 from ckeras.autograd.function import Function
 from ckeras.autograd.functions import reduction as _R
 from ckeras.autograd.functions import shape as _S
 from ckeras.autograd.functions._util import shape_of as _shape_of
 from ckeras.autograd.functions._util import unbroadcast as _unbroadcast
 from ckeras.autograd.tensor import SymbolicTensor, Tensor
-from ckeras.backend import config as _config
-from ckeras.backend.variables import _in
+from ckeras.backend.variables import as_input
 from ckeras.saving import serialization as _serialization
-
 
 # -- helpers --------------------------------------------------------------------------
 
@@ -50,7 +49,7 @@ def _is_tensor(x):
 
 def _pred(y_pred):
     """`y_pred` as an op input with a float dtype (ints/bools become floatx)."""
-    p = y_pred if _is_tensor(y_pred) else _in(y_pred)
+    p = y_pred if _is_tensor(y_pred) else as_input(y_pred)
     if np.dtype(p.dtype).kind != "f":
         p = K.cast(p, _config.floatx())
     return p
@@ -94,7 +93,7 @@ def _match_rank(y_true, y_pred):
     if not hasattr(y_true, "shape"):
         y_true = np.asarray(y_true)
     if not hasattr(y_pred, "shape"):
-        y_pred = _in(y_pred)
+        y_pred = as_input(y_pred)
     rt, rp = _ndim(y_true), _ndim(y_pred)
     if rt == 1 and rp == 2 and isinstance(y_true, np.ndarray):
         y_true = y_true[:, None]

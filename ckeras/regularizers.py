@@ -15,11 +15,11 @@ import numbers
 
 import numpy as np
 
+from ckeras._internal import config as _backend_config
 from ckeras.autograd.functions import elementwise as _E
 from ckeras.autograd.functions import linalg as _L
 from ckeras.autograd.functions import reduction as _R
 from ckeras.autograd.functions import shape as _S
-from ckeras.backend import config as _backend_config
 from ckeras.saving import serialization as _serialization
 
 

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
+from ckeras import backend as K
+
 # CI must not flake: there, hypothesis replays the same examples every run.
 settings.register_profile("ci", derandomize=True, deadline=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-
-from ckeras import backend as K
 
 
 @pytest.fixture(autouse=True)

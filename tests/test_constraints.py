@@ -86,7 +86,8 @@ def test_min_max_norm_rate():
 
 # ------------------------------------------------------- RadialConstraint
 def _radial(n):
-    return constraints.RadialConstraint()(np.arange(n * n, dtype="float64").reshape(n, n, 1, 1))[..., 0, 0]
+    w = np.arange(n * n, dtype="float64").reshape(n, n, 1, 1)
+    return constraints.RadialConstraint()(w)[..., 0, 0]
 
 
 def test_radial_constraint_matches_tf_keras_rings():

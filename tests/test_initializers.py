@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ckeras import initializers
-from ckeras.backend import config as backend_config
+from ckeras._internal import config as backend_config
 from ckeras.initializers import _compute_fans
 
 TRUNC = 0.87962566103423978

@@ -346,7 +346,7 @@ def test_private_functions_gradcheck_wrt_targets_too():
     gradcheck(lambda tt, pp: losses.log_cosh(tt, pp), [_REG_T, _REG_P])
     w = _r.uniform(0, 1, (3,))
     for red in ("sum_over_batch_size", "sum", "none"):
-        gradcheck(lambda ll: losses.compute_weighted_loss(ll, w, reduction=red),
+        gradcheck(lambda ll, red=red: losses.compute_weighted_loss(ll, w, reduction=red),
                   [_r.uniform(0, 1, (3, 2))])
 
 

@@ -19,7 +19,7 @@ def test_lazy_submodules_load_on_attribute_access():
 def test_unknown_attribute_raises():
     import ckeras
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        ckeras.nope
+        _ = ckeras.nope
 
 
 def test_licence_is_apache_2_in_metadata_and_repo():
@@ -30,3 +30,11 @@ def test_licence_is_apache_2_in_metadata_and_repo():
     licence = pathlib.Path(__file__).resolve().parents[1] / "LICENSE"
     text = licence.read_text()
     assert "Apache License" in text and "Version 2.0, January 2004" in text
+
+
+def test_layers_all_lists_every_public_layer_and_function():
+    import ckeras.layers as L
+    public = {n for n, o in vars(L).items()
+              if not n.startswith("_") and callable(o) and n != "module_objects"}
+    assert set(L.__all__) == public
+    assert {"Dense", "LSTM", "Bidirectional", "concatenate", "serialize", "Input"} <= public

@@ -442,6 +442,7 @@ def _df_batch_arrays(prefix, batch, arrays):
 def make_dataframe_fixtures():
     import contextlib
     import warnings
+
     import pandas as pd
     from tf_keras.preprocessing.image import ImageDataGenerator
 

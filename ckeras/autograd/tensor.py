@@ -70,11 +70,6 @@ class Tensor:
     def size(self):
         return self.value.size
 
-    @property
-    def T(self):
-        from ckeras.autograd.functions import shape as S
-        return S.Transpose.apply(self, axes=None)
-
     def __len__(self):
         return len(self.value)
 
@@ -93,61 +88,6 @@ class Tensor:
     def detach(self):
         """Returns a Tensor with the same value and no tape history."""
         return Tensor(self.value)
-
-    def astype(self, dtype):
-        from ckeras.autograd.functions import elementwise as E
-        return E.Cast.apply(self, dtype=np.dtype(dtype))
-
-    def reshape(self, *shape):
-        from ckeras.autograd.functions import shape as S
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return S.Reshape.apply(self, shape=shape)
-
-    def sum(self, axis=None, keepdims=False):
-        from ckeras.autograd.functions import reduction as R
-        return R.Sum.apply(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        from ckeras.autograd.functions import reduction as R
-        return R.Mean.apply(self, axis=axis, keepdims=keepdims)
-
-
-def _install_operators(cls):
-    """Gives `cls` the arithmetic, comparison and indexing operators.
-
-    Shared by Tensor and the engine's KerasTensor: each operator is a
-    Function, so it tapes on eager tensors and becomes a graph node on
-    symbolic ones.
-    """
-    from ckeras.autograd.functions import elementwise as E
-    from ckeras.autograd.functions import linalg as L
-    from ckeras.autograd.functions import shape as S
-
-    def binary(fn):
-        return (lambda a, b: fn.apply(a, b), lambda a, b: fn.apply(b, a))
-
-    for name, fn in (("add", E.Add), ("sub", E.Sub), ("mul", E.Mul),
-                     ("truediv", E.Div), ("pow", E.Pow), ("matmul", L.MatMul)):
-        fwd, rev = binary(fn)
-        setattr(cls, f"__{name}__", fwd)
-        setattr(cls, f"__r{name}__", rev)
-    for name, fn in (("lt", E.Less), ("le", E.LessEqual), ("gt", E.Greater),
-                     ("ge", E.GreaterEqual)):
-        setattr(cls, f"__{name}__", lambda a, b, fn=fn: fn.apply(a, b))
-    cls.__neg__ = lambda a: E.Neg.apply(a)
-    cls.__pos__ = lambda a: a
-    cls.__abs__ = lambda a: E.Abs.apply(a)
-    cls.__getitem__ = lambda a, key: S.GetItem.apply(a, key=_freeze_key(key))
-
-
-def _freeze_key(key):
-    """Turns Tensor indices inside a slicing key into arrays."""
-    if isinstance(key, tuple):
-        return tuple(_freeze_key(k) for k in key)
-    if isinstance(key, Tensor):
-        return key.value
-    return key
 
 
 def _aligned_copy(value, dtype=None):

@@ -1,7 +1,10 @@
 """Graph-level backend functions: placeholder, function, gradients."""
 import numpy as np
 
-from ckeras.backend import config
+from ckeras._internal import config
+from ckeras.autograd.function import no_grad
+from ckeras.autograd.tape import grad
+from ckeras.autograd.tensor import SymbolicTensor, Tensor
 
 
 class LearningPhase(int):
@@ -20,7 +23,7 @@ def learning_phase():
 
 def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
     """A symbolic input tensor (batch dimension included in `shape`)."""
-    from ckeras.engine.input_layer import Input
+    from ckeras.engine.input_layer import Input  # lazy: E1
     if shape is None:
         if ndim is None:
             raise ValueError("placeholder needs a `shape` or an `ndim` argument.")
@@ -32,8 +35,8 @@ class GraphFunction:
     """Callable returned by `K.function`: evaluates graph tensors on arrays."""
 
     def __init__(self, inputs, outputs, name=None):
-        from ckeras.engine.functional import Functional
-        from ckeras.engine.keras_tensor import KerasTensor
+        from ckeras.engine.functional import Functional  # lazy: E1
+        from ckeras.engine.keras_tensor import KerasTensor  # lazy: E1
         inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         self._single = not isinstance(outputs, (list, tuple))
         outputs = [outputs] if self._single else list(outputs)
@@ -57,7 +60,6 @@ class GraphFunction:
         Functional.__init__(self._graph, tensors, outputs, name=name or "k_function")
 
     def __call__(self, values):
-        from ckeras.autograd.function import no_grad
         values = list(values) if isinstance(values, (list, tuple)) else [values]
         training = False
         if self._phase_slot is not None:
@@ -121,8 +123,6 @@ def gradients(loss, variables):
     Works on Tensors recorded on the tape (e.g. computed from a layer's
     weights); symbolic (KerasTensor) losses are not differentiable here.
     """
-    from ckeras.autograd.tape import grad
-    from ckeras.autograd.tensor import SymbolicTensor, Tensor
     if isinstance(loss, SymbolicTensor):
         raise RuntimeError(
             "K.gradients cannot differentiate a symbolic tensor. Compute the loss "

@@ -4,6 +4,7 @@ import builtins
 
 import numpy as np
 
+from ckeras._internal.config import floatx
 from ckeras.autograd.functions import elementwise as E
 from ckeras.autograd.functions import linalg as L
 from ckeras.autograd.functions import math as M
@@ -11,8 +12,8 @@ from ckeras.autograd.functions import reduction as R
 from ckeras.autograd.functions import shape as S
 from ckeras.autograd.functions.nn import make_rng
 from ckeras.autograd.tensor import SymbolicTensor, Tensor
-from ckeras.backend.config import floatx
-from ckeras.backend.variables import _in, _operand, _TENSOR_TYPES, variable
+from ckeras.backend.shape import stack
+from ckeras.backend.variables import TENSOR_TYPES, as_input, as_operand, variable
 
 
 def _axis(axis):
@@ -37,12 +38,12 @@ def _to_float(x):
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001
     """Sum over `axis` (int, list or None for all)."""
-    return R.Sum.apply(_in(x), axis=_axis(axis), keepdims=keepdims)
+    return R.Sum.apply(as_input(x), axis=_axis(axis), keepdims=keepdims)
 
 
 def mean(x, axis=None, keepdims=False):
     """Mean over `axis`; booleans are cast to floatx first."""
-    x = _in(x)
+    x = as_input(x)
     if _kind(x) == "b":
         x = _to_float(x)
     return R.Mean.apply(x, axis=_axis(axis), keepdims=keepdims)
@@ -50,156 +51,156 @@ def mean(x, axis=None, keepdims=False):
 
 def max(x, axis=None, keepdims=False):  # noqa: A001
     """Maximum over `axis`; the gradient goes to the maximal element(s)."""
-    return R.Max.apply(_in(x), axis=_axis(axis), keepdims=keepdims)
+    return R.Max.apply(as_input(x), axis=_axis(axis), keepdims=keepdims)
 
 
 def min(x, axis=None, keepdims=False):  # noqa: A001
     """Minimum over `axis`; the gradient goes to the minimal element(s)."""
-    return R.Min.apply(_in(x), axis=_axis(axis), keepdims=keepdims)
+    return R.Min.apply(as_input(x), axis=_axis(axis), keepdims=keepdims)
 
 
 def prod(x, axis=None, keepdims=False):
     """Product over `axis`."""
-    return R.Prod.apply(_in(x), axis=_axis(axis), keepdims=keepdims)
+    return R.Prod.apply(as_input(x), axis=_axis(axis), keepdims=keepdims)
 
 
 def var(x, axis=None, keepdims=False):
     """Population variance (ddof=0) over `axis`."""
-    return R.Var.apply(_to_float(_in(x)), axis=_axis(axis), keepdims=keepdims)
+    return R.Var.apply(_to_float(as_input(x)), axis=_axis(axis), keepdims=keepdims)
 
 
 def std(x, axis=None, keepdims=False):
     """Population standard deviation (ddof=0) over `axis`."""
-    return R.Std.apply(_to_float(_in(x)), axis=_axis(axis), keepdims=keepdims)
+    return R.Std.apply(_to_float(as_input(x)), axis=_axis(axis), keepdims=keepdims)
 
 
 def logsumexp(x, axis=None, keepdims=False):
     """log(sum(exp(x))) over `axis`, computed stably."""
-    return R.LogSumExp.apply(_to_float(_in(x)), axis=_axis(axis), keepdims=keepdims)
+    return R.LogSumExp.apply(_to_float(as_input(x)), axis=_axis(axis), keepdims=keepdims)
 
 
 def any(x, axis=None, keepdims=False):  # noqa: A001
     """Logical OR over `axis` (boolean result)."""
-    return R.Any.apply(_in(x), axis=_axis(axis), keepdims=keepdims)
+    return R.Any.apply(as_input(x), axis=_axis(axis), keepdims=keepdims)
 
 
 def all(x, axis=None, keepdims=False):  # noqa: A001
     """Logical AND over `axis` (boolean result)."""
-    return R.All.apply(_in(x), axis=_axis(axis), keepdims=keepdims)
+    return R.All.apply(as_input(x), axis=_axis(axis), keepdims=keepdims)
 
 
 def argmax(x, axis=-1):
     """Index (int64) of the maximum along `axis`."""
-    return R.ArgMax.apply(_in(x), axis=int(axis))
+    return R.ArgMax.apply(as_input(x), axis=int(axis))
 
 
 def argmin(x, axis=-1):
     """Index (int64) of the minimum along `axis`."""
-    return R.ArgMin.apply(_in(x), axis=int(axis))
+    return R.ArgMin.apply(as_input(x), axis=int(axis))
 
 
 # -- elementwise -------------------------------------------------------------------
 
 def square(x):
-    return M.Square.apply(_in(x))
+    return M.Square.apply(as_input(x))
 
 
 def abs(x):  # noqa: A001
-    return E.Abs.apply(_in(x))
+    return E.Abs.apply(as_input(x))
 
 
 def sqrt(x):
     """sqrt(max(x, 0)): negative inputs give 0, as in Keras."""
-    return M.Sqrt.apply(_in(x))
+    return M.Sqrt.apply(as_input(x))
 
 
 def exp(x):
-    return M.Exp.apply(_in(x))
+    return M.Exp.apply(as_input(x))
 
 
 def log(x):
-    return M.Log.apply(_in(x))
+    return M.Log.apply(as_input(x))
 
 
 def log1p(x):
-    return M.Log1p.apply(_in(x))
+    return M.Log1p.apply(as_input(x))
 
 
 def round(x):  # noqa: A001
     """Round half to even (as TensorFlow does)."""
-    return M.Round.apply(_in(x))
+    return M.Round.apply(as_input(x))
 
 
 def sign(x):
-    return M.Sign.apply(_in(x))
+    return M.Sign.apply(as_input(x))
 
 
 def sin(x):
-    return M.Sin.apply(_in(x))
+    return M.Sin.apply(as_input(x))
 
 
 def cos(x):
-    return M.Cos.apply(_in(x))
+    return M.Cos.apply(as_input(x))
 
 
 def pow(x, a):  # noqa: A001
     """x ** a, elementwise."""
-    return E.Pow.apply(_in(x), _operand(a))
+    return E.Pow.apply(as_input(x), as_operand(a))
 
 
 def clip(x, min_value, max_value):
     """Clips `x` to [min_value, max_value]; if max < min, max is set to min."""
     if max_value is not None and min_value is not None:
-        mx, mn = _operand(max_value), _operand(min_value)
-        if not isinstance(mx, _TENSOR_TYPES) and not isinstance(mn, _TENSOR_TYPES):
+        mx, mn = as_operand(max_value), as_operand(min_value)
+        if not isinstance(mx, TENSOR_TYPES) and not isinstance(mn, TENSOR_TYPES):
             if np.any(np.asarray(mx) < np.asarray(mn)):
                 max_value = np.maximum(mx, mn) if np.ndim(mx) or np.ndim(mn) else mn
-    lo = -np.inf if min_value is None else _operand(min_value)
-    hi = np.inf if max_value is None else _operand(max_value)
+    lo = -np.inf if min_value is None else as_operand(min_value)
+    hi = np.inf if max_value is None else as_operand(max_value)
     if isinstance(lo, Tensor):
         lo = lo.value
     if isinstance(hi, Tensor):
         hi = hi.value
-    return M.Clip.apply(_in(x), lo=lo, hi=hi)
+    return M.Clip.apply(as_input(x), lo=lo, hi=hi)
 
 
 def equal(x, y):
-    return E.Equal.apply(_in(x), _operand(y))
+    return E.Equal.apply(as_input(x), as_operand(y))
 
 
 def not_equal(x, y):
-    return E.NotEqual.apply(_in(x), _operand(y))
+    return E.NotEqual.apply(as_input(x), as_operand(y))
 
 
 def greater(x, y):
-    return E.Greater.apply(_in(x), _operand(y))
+    return E.Greater.apply(as_input(x), as_operand(y))
 
 
 def greater_equal(x, y):
-    return E.GreaterEqual.apply(_in(x), _operand(y))
+    return E.GreaterEqual.apply(as_input(x), as_operand(y))
 
 
 def less(x, y):
-    return E.Less.apply(_in(x), _operand(y))
+    return E.Less.apply(as_input(x), as_operand(y))
 
 
 def less_equal(x, y):
-    return E.LessEqual.apply(_in(x), _operand(y))
+    return E.LessEqual.apply(as_input(x), as_operand(y))
 
 
 def maximum(x, y):
     """Elementwise maximum (broadcasting); differentiable in both arguments."""
-    return M.Maximum.apply(_in(x), _operand(y))
+    return M.Maximum.apply(as_input(x), as_operand(y))
 
 
 def minimum(x, y):
     """Elementwise minimum (broadcasting); differentiable in both arguments."""
-    return M.Minimum.apply(_in(x), _operand(y))
+    return M.Minimum.apply(as_input(x), as_operand(y))
 
 
 def cast(x, dtype):
     """`x` converted to `dtype` (a string or NumPy dtype)."""
-    return E.Cast.apply(_in(x), dtype=np.dtype(dtype))
+    return E.Cast.apply(as_input(x), dtype=np.dtype(dtype))
 
 
 # -- products ----------------------------------------------------------------------
@@ -211,7 +212,7 @@ def dot(x, y):
         >>> K.int_shape(K.dot(np.ones((2, 3)), np.ones((4, 3, 5))))
         (2, 4, 5)
     """
-    return L.Dot.apply(_in(x), _in(y))
+    return L.Dot.apply(as_input(x), as_input(y))
 
 
 def batch_dot(x, y, axes=None):
@@ -220,7 +221,7 @@ def batch_dot(x, y, axes=None):
     Default axes: (last of x, last of y) if y is 2-D, else (last of x,
     second-to-last of y); an int applies to both. 2-D x 2-D gives (B, 1).
     """
-    x, y = _in(x), _in(y)
+    x, y = as_input(x), as_input(y)
     xs, ys = tuple(x.shape), tuple(y.shape)
     xn, yn = len(xs), len(ys)
     if xn < 2 or yn < 2:
@@ -261,12 +262,12 @@ def batch_dot(x, y, axes=None):
 
 def cumsum(x, axis=0):
     """Cumulative sum along `axis`."""
-    return M.Cumsum.apply(_in(x), axis=int(axis))
+    return M.Cumsum.apply(as_input(x), axis=int(axis))
 
 
 def cumprod(x, axis=0):
     """Cumulative product along `axis`."""
-    return M.Cumprod.apply(_in(x), axis=int(axis))
+    return M.Cumprod.apply(as_input(x), axis=int(axis))
 
 
 def arange(start, stop=None, step=1, dtype="int32"):
@@ -281,18 +282,17 @@ def arange(start, stop=None, step=1, dtype="int32"):
 def stop_gradient(variables):
     """`variables` (a tensor or a list of them) with the gradient blocked."""
     if isinstance(variables, (list, tuple)):
-        return [S.StopGradient.apply(_in(v)) for v in variables]
-    return S.StopGradient.apply(_in(variables))
+        return [S.StopGradient.apply(as_input(v)) for v in variables]
+    return S.StopGradient.apply(as_input(variables))
 
 
 def print_tensor(x, message="", summarize=3):
     """Prints `message` and the value of `x` when it is computed; returns `x`."""
-    return S.PrintTensor.apply(_in(x), message=message)
+    return S.PrintTensor.apply(as_input(x), message=message)
 
 
 def map_fn(fn, elems, name=None, dtype=None):
     """stack([fn(e) for e in elems]) along a new first axis."""
-    from ckeras.backend.shape import stack
     return stack([fn(elems[i]) for i in range(len(elems))])
 
 

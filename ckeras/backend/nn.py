@@ -2,22 +2,21 @@
 l2_normalize, dropout, bias_add, the fused dense op and phase switches."""
 import numpy as np
 
+from ckeras._internal import config
 from ckeras.autograd.function import grad_enabled
 from ckeras.autograd.functions import conv as C
 from ckeras.autograd.functions import math as M
-from ckeras.autograd.functions import shape as S
 from ckeras.autograd.functions import nn as N
+from ckeras.autograd.functions import shape as S
 from ckeras.autograd.tensor import SymbolicTensor, Tensor
-from ckeras.backend import config
-from ckeras.backend.variables import _in, _TENSOR_TYPES
+from ckeras.backend.variables import TENSOR_TYPES, as_input
 from ckeras.kernels.codes import Act
-
 
 # -- activations ------------------------------------------------------------------
 
 def softmax(x, axis=-1):
     """Softmax along `axis`."""
-    return N.Softmax.apply(_in(x), axis=axis if not isinstance(axis, list) else tuple(axis))
+    return N.Softmax.apply(as_input(x), axis=axis if not isinstance(axis, list) else tuple(axis))
 
 
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
@@ -26,38 +25,38 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
     x for x > threshold (capped at max_value), alpha * (x - threshold) otherwise.
     """
     if alpha == 0 and max_value is None and threshold == 0:
-        return N.Relu.apply(_in(x))
-    return N.Relu.apply(_in(x), alpha=float(alpha),
+        return N.Relu.apply(as_input(x))
+    return N.Relu.apply(as_input(x), alpha=float(alpha),
                         max_value=None if max_value is None else float(max_value),
                         threshold=float(threshold))
 
 
 def elu(x, alpha=1.0):
     """x if x > 0 else alpha * (exp(x) - 1)."""
-    return N.Elu.apply(_in(x), alpha=float(alpha))
+    return N.Elu.apply(as_input(x), alpha=float(alpha))
 
 
 def sigmoid(x):
-    return N.Sigmoid.apply(_in(x))
+    return N.Sigmoid.apply(as_input(x))
 
 
 def hard_sigmoid(x):
     """clip(0.2 x + 0.5, 0, 1)."""
-    return N.HardSigmoid.apply(_in(x))
+    return N.HardSigmoid.apply(as_input(x))
 
 
 def tanh(x):
-    return N.Tanh.apply(_in(x))
+    return N.Tanh.apply(as_input(x))
 
 
 def softplus(x):
     """log(exp(x) + 1)."""
-    return N.Softplus.apply(_in(x))
+    return N.Softplus.apply(as_input(x))
 
 
 def softsign(x):
     """x / (|x| + 1)."""
-    return N.Softsign.apply(_in(x))
+    return N.Softsign.apply(as_input(x))
 
 
 # -- crossentropies -----------------------------------------------------------------
@@ -67,7 +66,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
     Note the (target, output) argument order.
     """
-    target, output = _in(target), _in(output)
+    target, output = as_input(target), as_input(output)
     if not from_logits:
         logits = _logits_of(output, N.Softmax, axis)
         if logits is not None:
@@ -85,7 +84,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         if logits is not None:
             output, from_logits = logits, True
     return N.SparseCategoricalCrossentropy.apply(
-        _in(target), _in(output), from_logits=bool(from_logits), axis=int(axis),
+        as_input(target), as_input(output), from_logits=bool(from_logits), axis=int(axis),
         eps=config.epsilon())
 
 
@@ -95,7 +94,7 @@ def binary_crossentropy(target, output, from_logits=False):
         logits = _logits_of(output, N.Sigmoid)
         if logits is not None:
             output, from_logits = logits, True
-    target, output = _in(target), _in(output)
+    target, output = as_input(target), as_input(output)
     if from_logits:
         return N.SigmoidCrossentropy.apply(target, output)
     return N.BinaryCrossentropy.apply(target, output, eps=config.epsilon())
@@ -109,7 +108,7 @@ def l2_normalize(x, axis=None):
         axis = tuple(int(a) for a in axis)
     elif axis is not None:
         axis = int(axis)
-    return N.L2Normalize.apply(_in(x), axis=axis)
+    return N.L2Normalize.apply(as_input(x), axis=axis)
 
 
 def dropout(x, level, noise_shape=None, seed=None):
@@ -117,7 +116,7 @@ def dropout(x, level, noise_shape=None, seed=None):
     level = float(level)
     if not 0 <= level < 1:
         raise ValueError(f"K.dropout: `level` must be in [0, 1); received level={level}.")
-    return N.Dropout.apply(_in(x), rate=level,
+    return N.Dropout.apply(as_input(x), rate=level,
                            noise_shape=None if noise_shape is None else tuple(noise_shape),
                            seed=seed)
 
@@ -125,7 +124,7 @@ def dropout(x, level, noise_shape=None, seed=None):
 def bias_add(x, bias, data_format=None):
     """Adds `bias` along the channel axis of `x`."""
     data_format = config.normalize_data_format(data_format)
-    return N.BiasAdd.apply(_in(x), _in(bias), data_format=data_format)
+    return N.BiasAdd.apply(as_input(x), as_input(bias), data_format=data_format)
 
 
 def dense(x, kernel, bias=None, activation_code=Act.LINEAR):
@@ -199,16 +198,16 @@ def switch(condition, then_expression, else_expression):
         then_expression = then_expression()
     if callable(else_expression):
         else_expression = else_expression()
-    cond = _in(condition)
+    cond = as_input(condition)
     cnd = len(cond.shape)
     for e in (then_expression, else_expression):
-        if isinstance(e, (_TENSOR_TYPES, np.ndarray)) and cnd > len(e.shape):
+        if isinstance(e, (TENSOR_TYPES, np.ndarray)) and cnd > len(e.shape):
             raise ValueError(
                 "K.switch: the rank of `condition` should be less than or equal to the "
                 f"rank of `then_expression` and `else_expression`; got rank {cnd} "
                 f"and shape {tuple(e.shape)}.")
-    t = then_expression if isinstance(then_expression, _TENSOR_TYPES) else _in(then_expression)
-    e = else_expression if isinstance(else_expression, _TENSOR_TYPES) else _in(else_expression)
+    t = then_expression if isinstance(then_expression, TENSOR_TYPES) else as_input(then_expression)
+    e = else_expression if isinstance(else_expression, TENSOR_TYPES) else as_input(else_expression)
     return M.Where.apply(cond, t, e)
 
 
@@ -257,7 +256,7 @@ def _channels_back(y, data_format, sp):
 
 def _conv(x, kernel, strides, padding, data_format, dilation_rate, sp, name):
     data_format = config.normalize_data_format(data_format)
-    x, kernel = _in(x), _in(kernel)
+    x, kernel = as_input(x), as_input(kernel)
     if len(x.shape) != sp + 2 or len(kernel.shape) != sp + 2:
         raise ValueError(
             f"K.{name}: `x` and `kernel` must have rank {sp + 2}; received shapes "
@@ -295,7 +294,7 @@ def _pool(x, pool_size, strides, padding, data_format, pool_mode, sp, name):
     padding = str(padding).lower()
     if padding not in ("valid", "same"):
         raise ValueError(f"K.{name}: `padding` must be 'valid' or 'same'; received {padding!r}.")
-    x = _in(x)
+    x = as_input(x)
     y = C.Pool.apply(_channels_last(x, data_format, sp),
                      pool_size=_tuple(pool_size, sp, "pool_size"),
                      strides=_tuple(strides, sp, "strides"), padding=padding, mode=pool_mode)
@@ -324,14 +323,14 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
     is zero with `zero_output_for_mask`). Built from taped ops, so it is
     differentiable; the recurrent layers use their own fused kernels.
     """
-    inputs = _in(inputs)
+    inputs = as_input(inputs)
     if time_major:
         inputs = S.Transpose.apply(inputs, axes=(1, 0) + tuple(range(2, len(inputs.shape))))
     steps = inputs.shape[1]
     if steps is None:
         raise ValueError("K.rnn: the number of timesteps of `inputs` must be known.")
     if mask is not None:
-        mask = _in(mask)
+        mask = as_input(mask)
         if len(mask.shape) == 3:
             mask = S.Reshape.apply(mask, shape=tuple(mask.shape[:2]))
         if time_major:

@@ -8,20 +8,21 @@ import contextlib
 
 import numpy as np
 
+from ckeras._internal.config import floatx
+from ckeras.autograd.functions import elementwise as E
 from ckeras.autograd.functions import shape as S
 from ckeras.autograd.tensor import SymbolicTensor, Tensor, Variable
-from ckeras.backend.config import floatx
 
-_TENSOR_TYPES = (Tensor, SymbolicTensor)
+TENSOR_TYPES = (Tensor, SymbolicTensor)
 
 
-def _in(x):
+def as_input(x):
     """An op input: arrays and tensors pass; Python values become arrays.
 
     Python floats (and lists of them) become floatx, as TensorFlow converts
     them to float32.
     """
-    if type(x) is np.ndarray or isinstance(x, _TENSOR_TYPES):
+    if type(x) is np.ndarray or isinstance(x, TENSOR_TYPES):
         return x
     if isinstance(x, np.generic):
         return np.asarray(x)
@@ -31,7 +32,7 @@ def _in(x):
     return a
 
 
-def _operand(y):
+def as_operand(y):
     """A second operand: NumPy scalars and 0-d arrays become Python scalars.
 
     Keeps `float32_tensor * np.float64(2)` float32, as TensorFlow casts
@@ -39,11 +40,11 @@ def _operand(y):
     """
     if isinstance(y, np.generic) or (type(y) is np.ndarray and y.ndim == 0):
         return y.item()
-    if isinstance(y, _TENSOR_TYPES) or isinstance(y, (bool, int, float)):
+    if isinstance(y, TENSOR_TYPES) or isinstance(y, (bool, int, float)):
         return y
     if type(y) is np.ndarray:
         return y
-    return _in(y)
+    return as_input(y)
 
 
 def _dtype_name(dtype):
@@ -103,25 +104,23 @@ def eye(size, dtype=None, name=None):
 
 def zeros_like(x, dtype=None, name=None):
     """Zeros with the shape (and, by default, dtype) of `x`."""
-    return S.FillLike.apply(_in(x), value=0, dtype=dtype and np.dtype(dtype))
+    return S.FillLike.apply(as_input(x), value=0, dtype=dtype and np.dtype(dtype))
 
 
 def ones_like(x, dtype=None, name=None):
     """Ones with the shape (and, by default, dtype) of `x`."""
-    return S.FillLike.apply(_in(x), value=1, dtype=dtype and np.dtype(dtype))
+    return S.FillLike.apply(as_input(x), value=1, dtype=dtype and np.dtype(dtype))
 
 
 def identity(x, name=None):
     """A tensor with the same content as `x` (a copy)."""
-    from ckeras.autograd.functions import elementwise as E
-    x = _in(x)
+    x = as_input(x)
     return E.Cast.apply(x, dtype=np.dtype(dtype(x)))
 
 
 def cast_to_floatx(x):
     """`x` cast to floatx (arrays stay arrays, tensors stay tensors)."""
-    if isinstance(x, _TENSOR_TYPES):
-        from ckeras.autograd.functions import elementwise as E
+    if isinstance(x, TENSOR_TYPES):
         return E.Cast.apply(x, dtype=np.dtype(floatx()))
     return np.asarray(x, dtype=floatx())
 
@@ -218,7 +217,7 @@ def int_shape(x):
 
 def shape(x):
     """The runtime shape as an int32 vector (a graph tensor for symbolic `x`)."""
-    return S.Shape.apply(_in(x))
+    return S.Shape.apply(as_input(x))
 
 
 def ndim(x):

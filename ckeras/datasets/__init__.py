@@ -1,2 +1,4 @@
 """Small datasets shipped inside the package (nothing is downloaded)."""
-from ckeras.datasets import digits, reviews  # noqa: F401
+from ckeras.datasets import digits, reviews
+
+__all__ = ["digits", "reviews"]

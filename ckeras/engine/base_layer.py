@@ -1,16 +1,17 @@
 """Layer: the base class of every ckeras layer and model."""
 import numpy as np
 
+from ckeras import constraints, initializers, regularizers
+from ckeras._internal import config, naming
+from ckeras._internal.nest import flatten, map_structure
 from ckeras.autograd.function import no_grad
 from ckeras.autograd.tensor import SymbolicTensor, Tensor, Variable
-from ckeras.backend import config
 from ckeras.engine import call as call_module
-from ckeras.engine import naming
+from ckeras.engine import weight_sync
 from ckeras.engine.input_spec import assert_input_compatibility
 from ckeras.engine.keras_tensor import KerasTensor
 from ckeras.engine.node import Node
 from ckeras.engine.structure import conform_call_input
-from ckeras.utils.nest import flatten, map_structure
 
 _ALLOWED_KWARGS = {"input_dim", "input_shape", "batch_input_shape", "batch_size",
                    "weights", "activity_regularizer", "autocast", "implementation"}
@@ -75,7 +76,6 @@ class Layer:
         self._inbound_nodes = []
         self._outbound_nodes = []
         self._initial_weights = kwargs.get("weights")
-        from ckeras import regularizers
         self.activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
         self._batch_input_shape = None
         if "batch_input_shape" in kwargs and kwargs["batch_input_shape"] is not None:
@@ -194,7 +194,6 @@ class Layer:
         Returns:
             The new `Variable`.
         """
-        from ckeras import constraints, initializers, regularizers
         shape = tuple(int(d) for d in (shape or ()))
         dtype = np.dtype(dtype or self._dtype)
         init = initializers.get(initializer if initializer is not None else
@@ -229,8 +228,7 @@ class Layer:
                     f"Layer {self.name} weight shape {p.shape} is not compatible "
                     f"with provided weight shape {w.shape}.")
             arrays.append(w)
-        for p, w in zip(params, arrays):
-            p.value[...] = w
+        weight_sync.assign(params, arrays)   # a concurrent predict sees all or none
 
     def count_params(self):
         """Total number of scalars in the layer's weights."""

@@ -22,8 +22,8 @@ import threading
 
 import numpy as np
 
+from ckeras._internal.nest import flatten, map_structure
 from ckeras.autograd.function import swap_mode
-from ckeras.utils.nest import flatten, map_structure
 
 
 def _defines_own(cls, name):

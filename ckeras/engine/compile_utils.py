@@ -84,7 +84,7 @@ class LossesContainer:
     """Per-output losses, weights, and the running means Keras logs."""
 
     def __init__(self, loss, loss_weights, output_names):
-        from ckeras import losses as losses_module
+        from ckeras import losses as losses_module  # lazy: startup
         self.output_names = output_names
         specs = _output_config(loss, output_names, "loss")
         weights = (_output_config(loss_weights, output_names, "loss_weights")
@@ -98,14 +98,14 @@ class LossesContainer:
             if not isinstance(obj, losses_module.Loss):
                 obj = losses_module.LossFunctionWrapper(obj, name=_fn_name(obj))
             self.losses.append(obj)
-        if all(l is None for l in self.losses):
+        if all(layer is None for layer in self.losses):
             raise ValueError("No loss to compute: pass `loss=` to compile() for at least "
                              "one output.")
         self._target_rules = [_target_rule(losses_module, obj) for obj in self.losses]
         self.loss_weights = [1.0 if w is None else float(w) for w in weights]
         multi = len(output_names) > 1
-        self.names = ["loss"] + ([f"{name}_loss" for name, l in zip(output_names, self.losses)
-                                  if l is not None] if multi else [])
+        self.names = ["loss"] + ([f"{name}_loss" for name, layer in zip(output_names, self.losses)
+                                  if layer is not None] if multi else [])
         self.reset_state()
 
     def check_targets(self, y_true, output_shapes):
@@ -197,7 +197,7 @@ class MetricsContainer:
         return [_as_list(value) for _ in names]
 
     def build(self, y_true, y_pred):
-        from ckeras import metrics as metrics_module
+        from ckeras import metrics as metrics_module  # lazy: startup
         multi = len(self.output_names) > 1
         self.metrics = []
         for i, name in enumerate(self.output_names):

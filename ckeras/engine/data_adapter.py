@@ -4,6 +4,7 @@ import inspect
 import numpy as np
 
 from ckeras.engine.structure import check_cardinality
+from ckeras.utils.data_utils import Sequence
 
 
 def check_batch_size(batch_size):
@@ -17,7 +18,6 @@ def check_batch_size(batch_size):
 
 
 def is_generator_like(data):
-    from ckeras.utils.data_utils import Sequence
     return isinstance(data, Sequence) or inspect.isgenerator(data) or (
         hasattr(data, "__next__") and not isinstance(data, (np.ndarray, list, tuple, dict)))
 
@@ -85,7 +85,6 @@ class GeneratorBatches:
     """
 
     def __init__(self, data, steps, convert):
-        from ckeras.utils.data_utils import Sequence
         self.data = data
         self.is_sequence = isinstance(data, Sequence)
         if self.is_sequence:

@@ -8,11 +8,12 @@ calls themselves.
 
 import threading
 
+from ckeras._internal import naming
+from ckeras._internal.nest import flatten, map_structure
 from ckeras.engine import call, structure
 from ckeras.engine.input_layer import InputLayer
 from ckeras.engine.keras_tensor import KerasTensor
 from ckeras.engine.training import Model
-from ckeras.utils.nest import flatten, map_structure
 
 _last_masks = threading.local()   # see Functional.call
 
@@ -113,7 +114,6 @@ class Functional(Model):
         if inputs is None or outputs is None:
             raise ValueError("A functional Model needs both `inputs` and `outputs`.")
         if name is None:
-            from ckeras.engine import naming
             name = naming.unique_name("model")
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._init_graph_network(inputs, outputs)
@@ -172,7 +172,7 @@ class Functional(Model):
                         f"Graph disconnected: cannot obtain value for tensor {tensor!r} "
                         f'at layer "{layer.name}". The following previous layers were '
                         f"accessed without issue: "
-                        f"{[l.name for l in layer_index if l is not layer]}")
+                        f"{[other.name for other in layer_index if other is not layer]}")
                 for t in node.input_tensors:
                     visit(t)
             finished.add(id(node))
@@ -215,7 +215,7 @@ class Functional(Model):
         return list(self._graph_layers)
 
     def _flatten_layers(self):
-        return [l for l in self._graph_layers if not isinstance(l, InputLayer)]
+        return [layer for layer in self._graph_layers if not isinstance(layer, InputLayer)]
 
     @property
     def input(self):
@@ -316,7 +316,7 @@ class Functional(Model):
     # --------------------------------------------------------------- config
     def _node_key_map(self):
         """Index of each in-model node among its layer's in-model nodes."""
-        from ckeras.saving.model_config import should_skip_first_node
+        from ckeras.saving.model_config import should_skip_first_node  # lazy: E2
         index = {}
         for layer in self._graph_layers:
             # tf-keras: a nested model with its own Input owns node 0.
@@ -328,36 +328,34 @@ class Functional(Model):
         return index
 
     def get_config(self):
-        from ckeras.layers import serialize as serialize_layer
+        """The tf-keras functional config: layers with their `inbound_nodes`.
+
+        Each call node lists its input tensors as `[layer, node_index,
+        tensor_index, kwargs]`; tensors passed as other arguments (RNN
+        `initial_state`, an explicit `mask`, ...) are kept as refs too (see
+        `ckeras.saving.model_config.node_config`).
+        """
+        from ckeras.layers import serialize as serialize_layer  # lazy: E3
+        from ckeras.saving.model_config import node_config  # lazy: E2
         node_index = self._node_key_map()
+
+        def ref(t):
+            return [t._keras_history[0].name, node_index[id(t.node)], t._keras_history[2]]
+
         layers = []
         for layer in self._graph_layers:
             entry = serialize_layer(layer)
             entry["name"] = layer.name
-            inbound = []
-            for node in layer._inbound_nodes:
-                if id(node) not in self._network_nodes or node.is_input:
-                    continue
-                if isinstance(layer, InputLayer):
-                    continue
-                kwargs = {k: v for k, v in node.call_kwargs.items()
-                          if not any(isinstance(t, KerasTensor) for t in flatten(v))}
-                inbound.append([[t._keras_history[0].name,
-                                 node_index[id(t.node)],
-                                 t._keras_history[2], kwargs]
-                                for t in flatten(node.call_args[0])])
-            entry["inbound_nodes"] = inbound
+            entry["inbound_nodes"] = [] if isinstance(layer, InputLayer) else [
+                node_config(node, ref) for node in layer._inbound_nodes
+                if id(node) in self._network_nodes and not node.is_input]
             layers.append(entry)
-
-        def refs(tensors):
-            return [[t._keras_history[0].name, node_index[id(t.node)],
-                     t._keras_history[2]] for t in tensors]
-
         return {"name": self.name, "layers": layers,
-                "input_layers": refs(self.inputs), "output_layers": refs(self.outputs)}
+                "input_layers": [ref(t) for t in self.inputs],
+                "output_layers": [ref(t) for t in self.outputs]}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """Rebuilds the model from `get_config()` output (tf-keras or Keras 3 form)."""
-        from ckeras.saving.model_config import functional_from_config
+        from ckeras.saving.model_config import functional_from_config  # lazy: E2
         return functional_from_config(cls, config, custom_objects=custom_objects)

@@ -1,8 +1,7 @@
 """InputLayer and Input(): the entry points of a functional graph."""
 import numpy as np
 
-from ckeras.backend import config
-from ckeras.engine import naming
+from ckeras._internal import config, naming
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.keras_tensor import KerasTensor
 from ckeras.engine.node import Node

@@ -5,7 +5,8 @@ which layer call produced it (`_keras_history`). No value, no kernel runs.
 """
 import numpy as np
 
-from ckeras.autograd.tensor import SymbolicTensor, _install_operators
+from ckeras.autograd.operators import install_operators
+from ckeras.autograd.tensor import SymbolicTensor
 
 
 class KerasTensor(SymbolicTensor):
@@ -63,4 +64,4 @@ class KerasTensor(SymbolicTensor):
             "model on data (model.predict(x)) or use K.function to evaluate it.")
 
 
-_install_operators(KerasTensor)
+install_operators(KerasTensor)

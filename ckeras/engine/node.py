@@ -1,5 +1,6 @@
 """Node: one call of a layer on symbolic tensors, linking layers into a graph."""
-from ckeras.utils.nest import flatten
+from ckeras._internal.nest import flatten, map_structure
+from ckeras.engine.keras_tensor import KerasTensor
 
 
 class Node:
@@ -17,7 +18,6 @@ class Node:
         self.call_args = call_args
         self.call_kwargs = call_kwargs
         self.outputs = outputs
-        from ckeras.engine.keras_tensor import KerasTensor
         self.input_tensors = [t for t in flatten((call_args, call_kwargs))
                               if isinstance(t, KerasTensor)]
         self.output_tensors = flatten(outputs)
@@ -42,10 +42,8 @@ class Node:
 
     @property
     def input_shapes(self):
-        from ckeras.utils.nest import map_structure
         return map_structure(lambda t: t.shape, self.call_args[0])
 
     @property
     def output_shapes(self):
-        from ckeras.utils.nest import map_structure
         return map_structure(lambda t: t.shape, self.outputs)

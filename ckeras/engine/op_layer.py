@@ -3,9 +3,10 @@
 This is what lets `x[:, 0]`, `a + b` or `K.mean(x)` on symbolic tensors build
 a functional model, as TF-Keras does with its TFOpLambda layers.
 """
+from ckeras import backend as K
+from ckeras._internal import naming
 from ckeras.autograd import function as function_module
 from ckeras.autograd.tensor import SymbolicTensor
-from ckeras.engine import naming
 from ckeras.engine.base_layer import Layer
 
 
@@ -81,7 +82,6 @@ class Keras3Op(Layer):
         self.supports_masking = False
 
     def call(self, x, y=0):
-        from ckeras import backend as K
         return getattr(K, self.op_name)(x, y)
 
     def compute_mask(self, inputs, mask=None):

@@ -1,5 +1,5 @@
 """Sequential: a linear stack of layers."""
-from ckeras.engine import naming
+from ckeras._internal import naming
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.functional import Functional
 from ckeras.engine.input_layer import Input, InputLayer
@@ -44,7 +44,7 @@ class Sequential(Functional):
         if not isinstance(layer, Layer):
             raise TypeError("The added layer must be an instance of class Layer. "
                             f"Received: layer={layer!r} of type {type(layer)}.")
-        if any(l.name == layer.name for l in self._seq_layers):
+        if any(other.name == layer.name for other in self._seq_layers):
             raise ValueError(
                 "All layers added to a Sequential model should have unique names. "
                 f'Name "{layer.name}" is already the name of a layer in this model. '
@@ -130,7 +130,7 @@ class Sequential(Functional):
 
     @property
     def weights(self):
-        if not self.built and any(not l.built for l in self._seq_layers):
+        if not self.built and any(not layer.built for layer in self._seq_layers):
             raise ValueError(
                 f"Weights for model {self.name} have not yet been created. Weights are "
                 "created when the Model is first called on inputs or `build()` is "
@@ -156,16 +156,16 @@ class Sequential(Functional):
         super().summary(*args, **kwargs)
 
     def get_config(self):
-        from ckeras.layers import serialize as serialize_layer
+        from ckeras.layers import serialize as serialize_layer  # lazy: E3
         layers = []
         if self._chain:
             layers.append(serialize_layer(self._chain[0]._keras_history[0]))
-        layers += [serialize_layer(l) for l in self._seq_layers]
+        layers += [serialize_layer(layer) for layer in self._seq_layers]
         return {"name": self.name, "layers": layers}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ckeras.layers import deserialize as deserialize_layer
+        from ckeras.layers import deserialize as deserialize_layer  # lazy: E3
         if isinstance(config, list):
             config = {"layers": config}
         model = cls(name=config.get("name"))

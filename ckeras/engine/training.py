@@ -5,11 +5,14 @@ fit and evaluate in `training_loop.TrainingMixin`.
 """
 import numpy as np
 
+from ckeras._internal import naming
 from ckeras.autograd.tensor import Tensor
-from ckeras.engine import data_adapter, naming, structure
+from ckeras.engine import data_adapter, structure, weight_sync
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.call import context as call_context
 from ckeras.engine.training_loop import TrainingMixin
+from ckeras.utils.generic_utils import Progbar
+from ckeras.utils.layer_utils import print_summary
 
 
 class Model(TrainingMixin, Layer):
@@ -29,7 +32,7 @@ class Model(TrainingMixin, Layer):
     def __new__(cls, *args, **kwargs):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs
                              or "input" in kwargs or "output" in kwargs):
-            from ckeras.engine.functional import Functional
+            from ckeras.engine.functional import Functional  # lazy: E7
             return super().__new__(Functional)
         return super().__new__(cls)
 
@@ -46,7 +49,7 @@ class Model(TrainingMixin, Layer):
     def from_config(cls, config, custom_objects=None):
         """Rebuilds a functional model from `get_config()` output."""
         if cls is Model:
-            from ckeras.engine.functional import Functional
+            from ckeras.engine.functional import Functional  # lazy: E7
             return Functional.from_config(config, custom_objects=custom_objects)
         return cls(**config)
 
@@ -70,7 +73,6 @@ class Model(TrainingMixin, Layer):
         batches, total, arrays = self._predict_batches(x, batch_size, steps)
         progbar = None
         if verbose:
-            from ckeras.utils.generic_utils import Progbar
             progbar = Progbar(total)
         chunks = []
         for i, batch in enumerate(batches):
@@ -107,9 +109,13 @@ class Model(TrainingMixin, Layer):
 
     def _predict_arrays(self, arrays):
         """Runs one batch in inference mode (never taped); returns a list of
-        arrays."""
-        with call_context(False, may_record=False):
-            out = self.call(arrays if len(arrays) > 1 else arrays[0], training=False)
+        arrays. A concurrent set_weights waits for the batch (engine.weight_sync)."""
+        token = weight_sync.begin_read()
+        try:
+            with call_context(False, may_record=False):
+                out = self.call(arrays if len(arrays) > 1 else arrays[0], training=False)
+        finally:
+            weight_sync.end_read(token)
         return [o.value if isinstance(o, Tensor) else np.asarray(o)
                 for o in structure.flatten_outputs(out)]
 
@@ -135,7 +141,7 @@ class Model(TrainingMixin, Layer):
                 if layer.name == name:
                     return layer
             raise ValueError(f"No such layer: {name}. Existing layers are: "
-                             f"{[l.name for l in layers]}.")
+                             f"{[layer.name for layer in layers]}.")
         raise ValueError("Provide either a layer name or layer index at `get_layer`.")
 
     @property
@@ -145,7 +151,6 @@ class Model(TrainingMixin, Layer):
     def summary(self, line_length=None, positions=None, print_fn=None,
                 expand_nested=False, show_trainable=False):
         """Prints a string summary of the network (Keras 2 layout)."""
-        from ckeras.utils.layer_utils import print_summary
         print_summary(self, line_length=line_length, positions=positions,
                       print_fn=print_fn)
 
@@ -155,32 +160,32 @@ class Model(TrainingMixin, Layer):
              **kwargs):
         """Saves the model (architecture, weights, training config, optimizer
         state) to a Keras HDF5 file. See `ckeras.saving.save.save_model`."""
-        from ckeras.saving.save import save_model
+        from ckeras.saving.save import save_model  # lazy: E2
         save_model(self, filepath, overwrite=overwrite,
                    include_optimizer=include_optimizer, save_format=save_format, **kwargs)
 
     def save_weights(self, filepath, overwrite=True, save_format=None, options=None):
         """Saves all layer weights to a Keras HDF5 file. See
         `ckeras.saving.save.save_weights`."""
-        from ckeras.saving.save import save_weights
+        from ckeras.saving.save import save_weights  # lazy: E2
         save_weights(self, filepath, overwrite=overwrite, save_format=save_format)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False, options=None):
         """Loads weights from a Keras HDF5 weights or model file. See
         `ckeras.saving.save.load_weights`."""
-        from ckeras.saving.save import load_weights
+        from ckeras.saving.save import load_weights  # lazy: E2
         load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
     def to_json(self, **kwargs):
         """JSON of `{'class_name', 'config', 'keras_version', 'backend'}`;
         `kwargs` go to `json.dumps`."""
-        from ckeras.saving.model_config import model_to_json
+        from ckeras.saving.model_config import model_to_json  # lazy: E2
         return model_to_json(self, **kwargs)
 
     def to_yaml(self, **kwargs):
         """YAML of the same dict as `to_json` (`yaml.safe_dump`); `kwargs` go
         to `yaml.safe_dump`."""
-        from ckeras.saving.model_config import model_to_yaml
+        from ckeras.saving.model_config import model_to_yaml  # lazy: E2
         return model_to_yaml(self, **kwargs)
 
     def reset_states(self):

@@ -29,7 +29,7 @@ class TrainingMixin:
         Raises:
             ValueError: unknown names, wrong list lengths or dict keys.
         """
-        from ckeras import optimizers
+        from ckeras import optimizers  # lazy: startup
         if kwargs:
             raise TypeError(f"Invalid keyword argument(s) in `compile()`: {sorted(kwargs)}")
         if target_tensors is not None:
@@ -203,7 +203,7 @@ class TrainingMixin:
         Returns:
             A `History` object whose `history` dict holds the logged values.
         """
-        from ckeras import callbacks as callbacks_module
+        from ckeras import callbacks as callbacks_module  # lazy: startup
         self._assert_compiled("training")
         batch_size = data_adapter.check_batch_size(batch_size)
         if not 0.0 <= float(validation_split) < 1.0:
@@ -316,7 +316,7 @@ class TrainingMixin:
             `[loss, ...]` in the order of `model.metrics_names`, or a dict
             with `return_dict=True`.
         """
-        from ckeras import callbacks as callbacks_module
+        from ckeras import callbacks as callbacks_module  # lazy: startup
         self._assert_compiled("evaluating")
         batch_size = data_adapter.check_batch_size(batch_size)
         batches = self._batches(x, y, sample_weight, None, batch_size, False, steps)

@@ -7,7 +7,7 @@ tests compare both on bad input. Imports NumPy only.
 """
 import numpy as np
 
-from ckeras.kernels.codes import Act, Merge, RECURRENT_ACTS
+from ckeras.kernels.codes import RECURRENT_ACTS, Act, Merge
 
 __all__ = ["c_int", "c_long_long", "c_double", "check_array", "check_act",
            "check_recurrent_act", "check_recurrent", "check_mask", "merge_code", "check_reverse",

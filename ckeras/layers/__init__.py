@@ -1,42 +1,102 @@
 """Keras layers (`from ckeras.layers import Dense, ...`) and layer (de)serialization."""
+from ckeras.engine import functional as _functional
+from ckeras.engine import sequential as _sequential
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.input_layer import Input, InputLayer
 from ckeras.engine.input_spec import InputSpec
-from ckeras.layers.advanced_activations import (
-    ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU)
+from ckeras.layers.advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
+from ckeras.layers.convolutional import (
+    Conv1D,
+    Conv2D,
+    Conv2DTranspose,
+    Convolution1D,
+    Convolution2D,
+    Convolution2DTranspose,
+    Cropping1D,
+    Cropping2D,
+    DepthwiseConv2D,
+    SeparableConv1D,
+    SeparableConv2D,
+    SeparableConvolution1D,
+    SeparableConvolution2D,
+    UpSampling1D,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+)
 from ckeras.layers.core import (
-    Activation, ActivityRegularization, Dense, Dropout, Flatten, Lambda, Masking,
-    Permute, RepeatVector, Reshape)
+    Activation,
+    ActivityRegularization,
+    Dense,
+    Dropout,
+    Flatten,
+    Lambda,
+    Masking,
+    Permute,
+    RepeatVector,
+    Reshape,
+)
 from ckeras.layers.embeddings import Embedding
 from ckeras.layers.merge import (
-    Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
-    average, concatenate, dot, maximum, minimum, multiply, subtract)
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from ckeras.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
-from ckeras.layers.recurrent import (
-    GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells)
-from ckeras.layers.wrappers import Bidirectional, TimeDistributed
-from ckeras.layers.convolutional import (
-    Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D, Convolution2DTranspose,
-    Cropping1D, Cropping2D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
-    SeparableConvolution1D, SeparableConvolution2D, UpSampling1D, UpSampling2D,
-    ZeroPadding1D, ZeroPadding2D)
 from ckeras.layers.normalization import BatchNormalization, LayerNormalization
 from ckeras.layers.pooling import (
-    AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, GlobalAveragePooling1D,
-    GlobalAveragePooling2D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D,
-    GlobalMaxPool2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPool1D, MaxPool2D,
-    MaxPooling1D, MaxPooling2D)
+    AveragePooling1D,
+    AveragePooling2D,
+    AvgPool1D,
+    AvgPool2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
+from ckeras.layers.recurrent import (
+    GRU,
+    LSTM,
+    RNN,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+)
 from ckeras.layers.spatial_dropout import SpatialDropout1D, SpatialDropout2D
+from ckeras.layers.wrappers import Bidirectional, TimeDistributed
+from ckeras.saving import serialization as _serialization
 
 
-def _module_objects():
-    """Every layer class exported here, plus the model classes, by class name."""
-    from ckeras.engine.functional import Functional
-    from ckeras.engine.sequential import Sequential
+def module_objects():
+    """Every built-in layer class, plus the model classes, by class name
+    (what `deserialize` resolves class names against)."""
     objects = {name: obj for name, obj in globals().items()
                if isinstance(obj, type) and issubclass(obj, Layer)}
-    objects.update({"Model": Functional, "Functional": Functional,
-                    "Sequential": Sequential, "InputLayer": InputLayer})
+    objects.update({"Model": _functional.Functional, "Functional": _functional.Functional,
+                    "Sequential": _sequential.Sequential, "InputLayer": InputLayer})
     return objects
 
 
@@ -53,8 +113,7 @@ def serialize(layer):
         >>> serialize(Dense(2, name='d'))['class_name']
         'Dense'
     """
-    from ckeras.saving.serialization import serialize_keras_object
-    return serialize_keras_object(layer)
+    return _serialization.serialize_keras_object(layer)
 
 
 def deserialize(config, custom_objects=None):
@@ -75,11 +134,25 @@ def deserialize(config, custom_objects=None):
     Example:
         >>> layer = deserialize({'class_name': 'Dense', 'config': {'units': 2}})
     """
-    from ckeras.saving.serialization import deserialize_keras_object
-    return deserialize_keras_object(config, module_objects=_module_objects(),
+    return _serialization.deserialize_keras_object(config, module_objects=module_objects(),
                                     custom_objects=custom_objects,
                                     printable_module_name="layer")
 
 
-__all__ = sorted(name for name, obj in list(globals().items())
-                 if not name.startswith("_") and callable(obj))
+__all__ = ["Activation", "ActivityRegularization", "Add", "AlphaDropout", "Average",
+           "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization",
+           "Bidirectional", "Concatenate", "Conv1D", "Conv2D", "Conv2DTranspose", "Convolution1D",
+           "Convolution2D", "Convolution2DTranspose", "Cropping1D", "Cropping2D", "Dense",
+           "DepthwiseConv2D", "Dot", "Dropout", "ELU", "Embedding", "Flatten", "GRU", "GRUCell",
+           "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+           "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D",
+           "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "InputSpec", "LSTM",
+           "LSTMCell", "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "Masking",
+           "MaxPool1D", "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "Maximum", "Minimum",
+           "Multiply", "PReLU", "Permute", "RNN", "ReLU", "RepeatVector", "Reshape",
+           "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D",
+           "SeparableConvolution2D", "SimpleRNN", "SimpleRNNCell", "Softmax", "SpatialDropout1D",
+           "SpatialDropout2D", "StackedRNNCells", "Subtract", "ThresholdedReLU", "TimeDistributed",
+           "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "add", "average",
+           "concatenate", "deserialize", "dot", "maximum", "minimum", "multiply", "serialize",
+           "subtract"]

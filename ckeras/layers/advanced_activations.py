@@ -4,7 +4,7 @@ import numpy as np
 
 from ckeras import backend as K
 from ckeras import constraints, initializers, regularizers
-from ckeras.backend import config as _config
+from ckeras._internal import config as _config
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.input_spec import InputSpec
 

@@ -11,10 +11,10 @@ import numpy as np
 
 from ckeras import activations, constraints, initializers, regularizers
 from ckeras import backend as K
+from ckeras._internal import config as _config
 from ckeras.autograd.functions import conv as C
 from ckeras.autograd.functions import shape as S
 from ckeras.autograd.tensor import Tensor
-from ckeras.backend import config as _config
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.input_spec import InputSpec
 
@@ -79,11 +79,11 @@ def deconv_output_length(length, k, padding, output_padding, stride, dilation=1)
     return (length - 1) * stride + k - 2 * pad + output_padding
 
 
-def _to_last(x, rank):
+def channels_to_last(x, rank):
     return S.Transpose.apply(x, axes=(0,) + tuple(range(2, rank + 2)) + (1,))
 
 
-def _to_first(x, rank):
+def channels_to_first(x, rank):
     return S.Transpose.apply(x, axes=(0, rank + 1) + tuple(range(1, rank + 1)))
 
 
@@ -235,14 +235,14 @@ class Conv(Layer):
         self._input_channels(shape)
         self._check_sizes(shape)
         if self.data_format == "channels_first":
-            x = _to_last(x, self.rank)
+            x = channels_to_last(x, self.rank)
         return x
 
     def _finish(self, y, fused):
         if fused is None:
             y = self.activation(y)
         if self.data_format == "channels_first":
-            y = _to_first(y, self.rank)
+            y = channels_to_first(y, self.rank)
         return y
 
     def call(self, inputs):

@@ -6,11 +6,13 @@ import numpy as np
 
 from ckeras import activations, constraints, initializers, regularizers
 from ckeras import backend as K
+from ckeras._internal import config as _config
 from ckeras.autograd.tensor import Tensor
-from ckeras.backend import config as _config
 from ckeras.backend import nn as _nn
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.input_spec import InputSpec
+from ckeras.saving import lambda_code, object_registry
+from ckeras.saving.safe_mode import in_safe_mode
 
 
 def _resolve_training(training):
@@ -19,12 +21,12 @@ def _resolve_training(training):
     return bool(training)
 
 
-def _py(value):
+def python_number(value):
     """NumPy scalars as Python numbers, so that configs stay JSON-able."""
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _call_seed(layer):
+def call_seed(layer):
     """Seed for one call of a seeded random layer (None if `layer.seed` is None).
 
     A layer with a seed draws a fresh mask on every call, and two layers with
@@ -237,9 +239,9 @@ class Dropout(Layer):
         if isinstance(rate, (int, float, np.number)) and not 0 <= rate <= 1:
             raise ValueError(f"Invalid value {rate} received for `rate`, expected a "
                              "value between 0 and 1.")
-        self.rate = _py(rate)
+        self.rate = python_number(rate)
         self.noise_shape = tuple(noise_shape) if noise_shape is not None else None
-        self.seed = _py(seed)
+        self.seed = python_number(seed)
         self.supports_masking = True
 
     def call(self, inputs, training=None):
@@ -249,7 +251,7 @@ class Dropout(Layer):
             return inputs * np.zeros((), dtype=inputs.dtype)
         noise_shape = _noise_shape(self.noise_shape, inputs.shape)
         return K.dropout(inputs, self.rate, noise_shape=noise_shape,
-                         seed=_call_seed(self))
+                         seed=call_seed(self))
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -573,7 +575,6 @@ class Lambda(Layer):
         module = getattr(fn, "__module__", None)
         if name != "<lambda>":
             return name, "function", module
-        from ckeras.saving import lambda_code
         dumped = lambda_code.func_dump(fn)
         return (dumped if dumped is not None else name), "lambda", module
 
@@ -597,7 +598,6 @@ class Lambda(Layer):
             return value
         if kind == "raw":
             return value
-        from ckeras.saving import object_registry
         if isinstance(value, str):
             found = object_registry.get_registered_object(value, custom_objects)
             if found is not None and callable(found):
@@ -614,7 +614,6 @@ class Lambda(Layer):
         found = object_registry.get_registered_object(layer_name, custom_objects)
         if found is not None and callable(found) and what == "function":
             return found
-        from ckeras.saving.safe_mode import in_safe_mode
         if in_safe_mode():
             raise ValueError(
                 f"Cannot load Lambda layer '{layer_name}': its {what} (a <lambda>) is "
@@ -623,7 +622,6 @@ class Lambda(Layer):
                 "`safe_mode=False` to the loading function (load_model, "
                 "model_from_json, model_from_yaml); or pass the function with "
                 f"`custom_objects={{'{layer_name}': fn}}`.")
-        from ckeras.saving import lambda_code
         return lambda_code.func_load(value, module=module, custom_objects=custom_objects,
                                      layer_name=layer_name)
 
@@ -665,8 +663,8 @@ class ActivityRegularization(Layer):
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
         super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)
         self.supports_masking = True
-        self.l1 = _py(l1)
-        self.l2 = _py(l2)
+        self.l1 = python_number(l1)
+        self.l2 = python_number(l2)
 
     def call(self, inputs):
         return inputs
@@ -698,7 +696,7 @@ class Masking(Layer):
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
-        self.mask_value = _py(mask_value)
+        self.mask_value = python_number(mask_value)
 
     def compute_mask(self, inputs, mask=None):
         return np.any(np.asarray(inputs) != self.mask_value, axis=-1)

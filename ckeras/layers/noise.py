@@ -4,7 +4,7 @@ import numpy as np
 
 from ckeras import backend as K
 from ckeras.engine.base_layer import Layer
-from ckeras.layers.core import _call_seed, _py
+from ckeras.layers.core import call_seed, python_number
 
 
 def _training(training):
@@ -43,14 +43,14 @@ class GaussianNoise(_Noise):
 
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.stddev = _py(stddev)
-        self.seed = _py(seed)
+        self.stddev = python_number(stddev)
+        self.seed = python_number(seed)
 
     def call(self, inputs, training=None):
         if not _training(training):
             return inputs
         noise = K.random_normal(tuple(inputs.shape), mean=0.0, stddev=self.stddev,
-                                dtype=inputs.dtype.name, seed=_call_seed(self))
+                                dtype=inputs.dtype.name, seed=call_seed(self))
         return inputs + np.asarray(noise, dtype=inputs.dtype)
 
     def get_config(self):
@@ -76,15 +76,15 @@ class GaussianDropout(_Noise):
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.rate = _py(rate)
-        self.seed = _py(seed)
+        self.rate = python_number(rate)
+        self.seed = python_number(seed)
 
     def call(self, inputs, training=None):
         if not (0 < self.rate < 1) or not _training(training):
             return inputs
         stddev = np.sqrt(self.rate / (1.0 - self.rate))
         noise = K.random_normal(tuple(inputs.shape), mean=1.0, stddev=stddev,
-                                dtype=inputs.dtype.name, seed=_call_seed(self))
+                                dtype=inputs.dtype.name, seed=call_seed(self))
         return inputs * np.asarray(noise, dtype=inputs.dtype)
 
     def get_config(self):
@@ -117,9 +117,9 @@ class AlphaDropout(_Noise):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.rate = _py(rate)
+        self.rate = python_number(rate)
         self.noise_shape = tuple(noise_shape) if noise_shape is not None else None
-        self.seed = _py(seed)
+        self.seed = python_number(seed)
 
     def call(self, inputs, training=None):
         if not (0.0 < self.rate < 1.0) or not _training(training):
@@ -134,7 +134,7 @@ class AlphaDropout(_Noise):
         dtype = inputs.dtype
         alpha_p = -self._ALPHA * self._SCALE
         uniform = np.asarray(K.random_uniform(noise_shape, dtype=dtype.name,
-                                              seed=_call_seed(self)))
+                                              seed=call_seed(self)))
         kept = (uniform >= rate).astype(dtype)
         a = ((1 - rate) * (1 + rate * alpha_p ** 2)) ** -0.5
         b = -a * alpha_p * rate

@@ -1,12 +1,17 @@
 """Pooling layers: Max/AveragePooling1D/2D (C kernels) and
 GlobalMax/AveragePooling1D/2D."""
 from ckeras import backend as K
+from ckeras._internal import config as _config
 from ckeras.autograd.functions import conv as C
-from ckeras.backend import config as _config
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.input_spec import InputSpec
 from ckeras.layers.convolutional import (
-    _to_first, _to_last, conv_output_length, normalize_padding, normalize_tuple)
+    channels_to_first,
+    channels_to_last,
+    conv_output_length,
+    normalize_padding,
+    normalize_tuple,
+)
 
 
 class Pooling(Layer):
@@ -58,11 +63,11 @@ class Pooling(Layer):
         self._check(inputs.shape)
         x = inputs
         if self.data_format == "channels_first":
-            x = _to_last(x, self.rank)
+            x = channels_to_last(x, self.rank)
         y = C.Pool.apply(x, pool_size=self.pool_size, strides=self.strides,
                          padding=self.padding, mode=self.mode)
         if self.data_format == "channels_first":
-            y = _to_first(y, self.rank)
+            y = channels_to_first(y, self.rank)
         return y
 
     def compute_output_shape(self, input_shape):

@@ -10,12 +10,12 @@ import numpy as np
 
 from ckeras import activations, constraints, initializers, regularizers
 from ckeras import backend as K
+from ckeras._internal.nest import flatten
 from ckeras.autograd.functions import rnn as _rnn_fn
 from ckeras.autograd.tensor import Tensor
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.call import signature
 from ckeras.kernels.codes import RECURRENT_ACTS
-from ckeras.utils.nest import flatten
 
 __all__ = ["RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
            "SimpleRNN", "LSTM", "GRU"]
@@ -37,7 +37,7 @@ def _kernel_code(fn):
     return code if code in RECURRENT_ACTS else None
 
 
-def _state_sizes(cell):
+def state_sizes(cell):
     size = cell.state_size
     if isinstance(size, (list, tuple)):
         return [int(s) for s in flatten(list(size))]
@@ -47,7 +47,7 @@ def _state_sizes(cell):
 def _output_size(cell):
     size = getattr(cell, "output_size", None)
     if size is None:
-        return _state_sizes(cell)[0]
+        return state_sizes(cell)[0]
     return int(size)
 
 
@@ -425,7 +425,7 @@ class StackedRNNCells(Layer):
 
     @property
     def state_size(self):
-        return [s for cell in self.cells for s in _state_sizes(cell)]
+        return [s for cell in self.cells for s in state_sizes(cell)]
 
     @property
     def output_size(self):
@@ -451,7 +451,7 @@ class StackedRNNCells(Layer):
         new_states = []
         x = inputs
         for cell in self.cells:
-            n = len(_state_sizes(cell))
+            n = len(state_sizes(cell))
             own, states = states[:n], states[n:]
             x, ns = _cell_step(cell, x, own, training)
             new_states += list(ns) if isinstance(ns, (list, tuple)) else [ns]
@@ -582,7 +582,7 @@ class RNN(Layer):
         else:
             out = (B, u)
         if self.return_state:
-            return [out] + [(B, s) for s in _state_sizes(self.cell)]
+            return [out] + [(B, s) for s in state_sizes(self.cell)]
         return out
 
     def compute_mask(self, inputs, mask=None):
@@ -590,19 +590,19 @@ class RNN(Layer):
             mask = mask[0]
         out = mask if self.return_sequences else None
         if self.return_state:
-            return [out] + [None] * len(_state_sizes(self.cell))
+            return [out] + [None] * len(state_sizes(self.cell))
         return out
 
     # --------------------------------------------------------------- states
     @property
     def states(self):
         if self._states is None:
-            return [None] * len(_state_sizes(self.cell))
+            return [None] * len(state_sizes(self.cell))
         return list(self._states)
 
     def get_initial_state(self, inputs):
         B = inputs.shape[1 if self.time_major else 0]
-        return [np.zeros((B, s), dtype=self.dtype) for s in _state_sizes(self.cell)]
+        return [np.zeros((B, s), dtype=self.dtype) for s in state_sizes(self.cell)]
 
     def reset_states(self, states=None):
         """Resets the states of a stateful layer to zeros, or to `states`."""
@@ -613,7 +613,7 @@ class RNN(Layer):
             raise ValueError(
                 f'If a RNN is stateful, it needs to know its batch size (layer "{self.name}"). '
                 "Specify the batch size of your input tensors.")
-        sizes = _state_sizes(self.cell)
+        sizes = state_sizes(self.cell)
         if states is None:
             self._states = [np.zeros((B, s), dtype=self.dtype) for s in sizes]
             return
@@ -642,7 +642,7 @@ class RNN(Layer):
         return inputs, initial_state
 
     def _check_states(self, initial_state, B):
-        sizes = _state_sizes(self.cell)
+        sizes = state_sizes(self.cell)
         if len(initial_state) != len(sizes):
             raise ValueError(
                 f'Layer "{self.name}" expects {len(sizes)} state(s), but it received '
@@ -694,7 +694,7 @@ class RNN(Layer):
                 self.reset_states()
             states = list(self._states)
         else:
-            states = [np.zeros((B, s), dtype=self.dtype) for s in _state_sizes(self.cell)]
+            states = [np.zeros((B, s), dtype=self.dtype) for s in state_sizes(self.cell)]
         training = _training(training)
         out, final = self._run(x, states, mask, training)
         if self.stateful:

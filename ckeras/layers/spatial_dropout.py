@@ -1,5 +1,5 @@
 """SpatialDropout1D/2D: dropout of whole feature maps (channels)."""
-from ckeras.backend import config as _config
+from ckeras._internal import config as _config
 from ckeras.engine.input_spec import InputSpec
 from ckeras.layers.core import Dropout
 

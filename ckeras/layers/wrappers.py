@@ -5,6 +5,7 @@ from ckeras import backend as K
 from ckeras.autograd.functions import sequence as _seq
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.call import signature
+from ckeras.layers.recurrent import RNN, state_sizes
 
 __all__ = ["Bidirectional", "TimeDistributed"]
 
@@ -48,7 +49,6 @@ class Bidirectional(Layer):
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None,
                  **kwargs):
-        from ckeras.layers.recurrent import RNN
         if not isinstance(layer, Layer):
             raise ValueError("Please initialize `Bidirectional` layer with a "
                              f"`tf.keras.layers.Layer` instance. Received: {layer}")
@@ -171,8 +171,7 @@ class Bidirectional(Layer):
         out = mask if self.return_sequences else None
         outs = [out, out] if self.merge_mode is None else [out]
         if self.return_state:
-            from ckeras.layers.recurrent import _state_sizes
-            n = len(_state_sizes(self.forward_layer.cell))
+            n = len(state_sizes(self.forward_layer.cell))
             return outs + [None] * (2 * n)
         return outs if self.merge_mode is None else outs[0]
 

@@ -21,27 +21,81 @@ Reduce, Sum, Mean, MeanMetricWrapper), `accuracy`, `regression`,
 `ckeras.metrics` itself.
 """
 from ckeras.metrics.accuracy import (
-    ACC, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-    SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, acc, accuracy, binary_accuracy,
-    categorical_accuracy, sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
-    top_k_categorical_accuracy)
+    ACC,
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    TopKCategoricalAccuracy,
+    acc,
+    accuracy,
+    binary_accuracy,
+    categorical_accuracy,
+    sparse_categorical_accuracy,
+    sparse_top_k_categorical_accuracy,
+    top_k_categorical_accuracy,
+)
 from ckeras.metrics.base import Mean, MeanMetricWrapper, Metric, Reduce, Sum
 from ckeras.metrics.confusion import (
-    AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives)
+    AUC,
+    FalseNegatives,
+    FalsePositives,
+    Precision,
+    Recall,
+    TrueNegatives,
+    TruePositives,
+)
 from ckeras.metrics.hinge import (
-    CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, hinge, squared_hinge)
+    CategoricalHinge,
+    Hinge,
+    SquaredHinge,
+    categorical_hinge,
+    hinge,
+    squared_hinge,
+)
 from ckeras.metrics.probabilistic import (
-    BCE, KLD, BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, Poisson,
-    SparseCategoricalCrossentropy, bce, binary_crossentropy, categorical_crossentropy,
-    kl_divergence, kld, kullback_leibler_divergence, poisson, sparse_categorical_crossentropy)
+    BCE,
+    KLD,
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    KLDivergence,
+    Poisson,
+    SparseCategoricalCrossentropy,
+    bce,
+    binary_crossentropy,
+    categorical_crossentropy,
+    kl_divergence,
+    kld,
+    kullback_leibler_divergence,
+    poisson,
+    sparse_categorical_crossentropy,
+)
 from ckeras.metrics.regression import (
-    MAE, MAPE, MSE, MSLE, CosineSimilarity, LogCoshError, MeanAbsoluteError,
-    MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError,
-    RootMeanSquaredError, cosine_similarity, log_cosh, logcosh, mae, mape, mean_absolute_error,
-    mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error, mse,
-    msle)
+    MAE,
+    MAPE,
+    MSE,
+    MSLE,
+    CosineSimilarity,
+    LogCoshError,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    RootMeanSquaredError,
+    cosine_similarity,
+    log_cosh,
+    logcosh,
+    mae,
+    mape,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    mse,
+    msle,
+)
 from ckeras.saving import serialization as _serialization
-
 
 # -- resolution of 'accuracy' / 'crossentropy' ------------------------------------------------
 

@@ -3,7 +3,7 @@
 classes that average them."""
 import numpy as np
 
-from ckeras.backend import config as _config
+from ckeras._internal import config as _config
 from ckeras.metrics.base import MeanMetricWrapper
 from ckeras.metrics.metrics_utils import to_numpy
 

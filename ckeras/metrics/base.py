@@ -3,7 +3,8 @@ and `Mean`, and `MeanMetricWrapper`, the weighted mean of a per-sample
 function that most built-in metrics are."""
 import numpy as np
 
-from ckeras.backend import config as _config
+from ckeras._internal import config as _config
+from ckeras._internal import naming
 from ckeras.metrics.metrics_utils import align_weights, divide_no_nan, match_rank, to_numpy
 
 
@@ -28,8 +29,7 @@ class Metric:
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments: {sorted(kwargs)}")
         if name is None:
-            from ckeras.engine.naming import to_snake_case, unique_name
-            name = unique_name(to_snake_case(type(self).__name__))
+            name = naming.unique_name(naming.to_snake_case(type(self).__name__))
         self.name = name
         self._dtype = np.dtype(dtype if dtype is not None else _config.floatx())
         self._weights = []

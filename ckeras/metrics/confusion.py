@@ -4,7 +4,7 @@ counting weighted outcomes at a list of thresholds (a prediction is positive
 at threshold t when it is > t, as in tf-keras)."""
 import numpy as np
 
-from ckeras.backend import config as _config
+from ckeras._internal import config as _config
 from ckeras.metrics.base import Metric
 from ckeras.metrics.metrics_utils import align_weights, divide_no_nan, match_rank, to_numpy
 

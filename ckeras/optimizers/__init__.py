@@ -86,7 +86,8 @@ def deserialize(config, custom_objects=None, use_legacy_format=False, **kwargs):
     with its `is_legacy_optimizer` key; when that key is missing the legacy
     class is used (Keras 2.2 / TF <= 2.10 files), except for Keras 3 configs
     (a `module` key not naming `legacy`), which get the new classes. An
-    empty config uses `use_legacy_optimizer` (default False). `'Custom>Adam'` names always give the new classes.
+    empty config uses `use_legacy_optimizer` (default False). `'Custom>Adam'`
+    names always give the new classes.
 
     Args:
         config: `{'class_name': ..., 'config': {...}}` (optionally with

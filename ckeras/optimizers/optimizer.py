@@ -32,8 +32,10 @@ import re
 
 import numpy as np
 
+from ckeras._internal import config as _backend_config
+from ckeras.autograd.function import enable_grad
+from ckeras.autograd.tape import grad
 from ckeras.autograd.tensor import Tensor, Variable
-from ckeras.backend import config as _backend_config
 from ckeras.optimizers import schedules as _schedules
 
 _log = logging.getLogger("ckeras.optimizers")
@@ -587,8 +589,6 @@ class Optimizer:
         Returns:
             The `iterations` Variable.
         """
-        from ckeras.autograd.function import enable_grad
-        from ckeras.autograd.tape import grad
         if callable(loss):
             with enable_grad():
                 loss = loss()

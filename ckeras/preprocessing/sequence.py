@@ -20,7 +20,9 @@ _FAST_DTYPES = (np.dtype("int32"), np.dtype("int64"), np.dtype("float32"),
 
 def _check_value_dtype(value, dtype):
     is_dtype_str = np.issubdtype(dtype, np.str_)
-    if isinstance(value, str) and dtype != object and not is_dtype_str:
+    # Keras compares with the type `object` itself, so dtype="object" (a
+    # string) is refused too; tf-keras raises there, and so do we.
+    if isinstance(value, str) and dtype != object and not is_dtype_str:  # noqa: E721
         raise ValueError(
             f"`dtype` {dtype} is not compatible with `value`'s type: {type(value)}\n"
             "You should set `dtype=object` for variable length strings.")

@@ -262,7 +262,7 @@ class Tokenizer:
                  char_level=False, oov_token=None, analyzer=None, **kwargs):
         if "nb_words" in kwargs:
             warnings.warn("The `nb_words` argument in `Tokenizer` has been renamed "
-                          "`num_words`.")
+                          "`num_words`.", stacklevel=2)
             num_words = kwargs.pop("nb_words")
         document_count = kwargs.pop("document_count", 0)
         if kwargs:

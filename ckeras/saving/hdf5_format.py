@@ -22,78 +22,64 @@ float64 array meaning "no names".
 
 Writing is crash safe: everything goes to a temporary file in the target's
 folder, which replaces the target (`os.replace`) only once complete.
-Loading is all-or-nothing: every array is read and checked before the first
-one is assigned.
+Loading is all-or-nothing and bounded: every dataset is checked before any is
+read (no links, numeric data stored in the file, the count and shape the
+model expects; see `ckeras.saving.hdf5_access`), and every array is read and
+checked before the first one is assigned.
 
 `h5py` is imported lazily, inside the functions that need it.
 """
 import json
 import logging
 import os
+import re
+import stat
 import tempfile
+import time
 import warnings
 
 import numpy as np
 
+import ckeras
+from ckeras import losses, metrics, optimizers
+from ckeras.engine import weight_sync
+from ckeras.saving import hdf5_access
+from ckeras.saving import model_config as model_config_module
+from ckeras.saving.model_config import (
+    BACKEND,
+    KERAS_VERSION,
+    dumps,
+    model_config_dict,
+)
+from ckeras.saving.safe_mode import SafeModeScope
+
 HDF5_OBJECT_HEADER_LIMIT = 64512
-# The Keras version ckeras' files declare: the tf.keras 2.x layout it follows
-# (loaders only special-case the Keras 1 layout, keras_version "1").
-KERAS_VERSION = "2.21.0"
-BACKEND = "tensorflow"
 
 
-def _h5py():
+def _filename_of(group):
     try:
-        import h5py
-    except ImportError as e:  # pragma: no cover - h5py is a runtime dependency
-        raise ImportError("Saving and loading HDF5 files requires the h5py package "
-                          "(`pip install h5py`).") from e
-    return h5py
+        return group.file.filename
+    except hdf5_access.H5_ERRORS:
+        return "<hdf5 group>"
 
 
 # ------------------------------------------------------------- attributes
-def _decode(value):
-    if isinstance(value, (bytes, np.bytes_)):
-        return bytes(value).decode("utf-8")
-    return str(value)
-
-
-def _decode_attr(value):
-    """A scalar attribute (str/bytes) as str."""
-    if hasattr(value, "decode"):
-        return value.decode("utf-8")
-    if isinstance(value, np.ndarray) and value.shape == ():
-        return _decode_attr(value[()])
-    return str(value)
-
-
-def _decode_list(value):
-    if isinstance(value, (str, bytes, np.bytes_)):
-        return [_decode(value)]
-    arr = np.asarray(value)
-    if arr.size == 0:
-        return []
-    return [_decode(v) for v in arr.reshape(-1)]
-
-
-def load_attributes_from_hdf5_group(group, name):
+def load_attributes_from_hdf5_group(group, name, filename=None):
     """Reads a list-of-names attribute, joining chunks `name0`, `name1`, ...
 
     Args:
         group: an h5py Group (or File).
         name: the attribute name, e.g. `'layer_names'`.
+        filename: the file name used in error messages (default: the
+            group's file).
 
     Returns:
         A list of str (empty when the attribute holds an empty array).
+
+    Raises:
+        ValueError: names that are not UTF-8, unreadable attributes.
     """
-    if name in group.attrs:
-        return _decode_list(group.attrs[name])
-    data = []
-    chunk_id = 0
-    while f"{name}{chunk_id}" in group.attrs:
-        data.extend(_decode_list(group.attrs[f"{name}{chunk_id}"]))
-        chunk_id += 1
-    return data
+    return hdf5_access.name_list_attr(group, name, filename or _filename_of(group))
 
 
 def save_attributes_to_hdf5_group(group, name, data):
@@ -180,25 +166,12 @@ def save_weights_to_hdf5_group(f, model):
         model: a ckeras model (or layer with `layers`).
     """
     layers = list(model.layers)
-    save_attributes_to_hdf5_group(f, "layer_names", [l.name for l in layers])
+    save_attributes_to_hdf5_group(f, "layer_names", [layer.name for layer in layers])
     f.attrs["backend"] = BACKEND.encode("utf8")
     f.attrs["keras_version"] = KERAS_VERSION.encode("utf8")
-    for layer in sorted(layers, key=lambda l: l.name):
+    for layer in sorted(layers, key=lambda lyr: lyr.name):
         _write_weight_group(f, layer.name, _layer_weights(layer))
     _write_weight_group(f, "top_level_model_weights", _top_level_weights(model))
-
-
-def _read_group_arrays(group, filename, layer_label):
-    names = load_attributes_from_hdf5_group(group, "weight_names")
-    arrays = []
-    for n in names:
-        try:
-            arrays.append(np.asarray(group[n]))
-        except (KeyError, OSError, ValueError) as e:
-            raise ValueError(
-                f"Cannot read weight '{n}' of layer {layer_label} from the file "
-                f"{filename!r}: the file is truncated or corrupt ({e}).") from e
-    return names, arrays
 
 
 def preprocess_weights_for_loading(layer, weights, original_keras_version=None,
@@ -251,231 +224,386 @@ def preprocess_weights_for_loading(layer, weights, original_keras_version=None,
     return list(weights)
 
 
+def _size(shape):
+    return int(np.prod(shape, dtype=np.float64))
+
+
+def _converts(layer):
+    """True when saved arrays may need a layout conversion for `layer` (see
+    `preprocess_weights_for_loading`), so their exact shapes can only be
+    checked once read."""
+    if getattr(layer, "_convert_saved_weights", None) is not None:
+        return True
+    sublayers = getattr(layer, "layers", None)
+    return isinstance(sublayers, list) and any(_converts(s) for s in sublayers)
+
+
+def _shape_error(w, saved_shape, k, layer, filename):
+    return ValueError(
+        f"Shape mismatch in layer #{k} (named {layer.name}) for weight {w.name}. Weight "
+        f"expects shape {tuple(w.shape)}. Received saved weight with shape "
+        f"{tuple(saved_shape)} (file {filename!r}).")
+
+
+def _check_unread(symbolic, datasets, k, layer, name, filename):
+    """Count and shape checks on datasets before any is read.
+
+    A layer whose saved layout may be converted gets a size bound instead:
+    at most twice the size of its weights (a CuDNN LSTM bias is twice as
+    long as the native one; other conversions keep the size).
+    """
+    if _converts(layer):
+        have = sum(_size(ds.shape) for ds in datasets)
+        limit = 2 * sum(_size(w.shape) for w in symbolic)
+        if have > limit:
+            raise ValueError(
+                f"The saved weights of layer #{k} (named {layer.name} in the current "
+                f"model, {name} in the save file) hold {have} values, more than the "
+                f"{limit} its weights could be converted from (file {filename!r}).")
+        return
+    if len(datasets) != len(symbolic):
+        raise ValueError(
+            f"Weight count mismatch for layer #{k} (named {layer.name} in the "
+            f"current model, {name} in the save file). Layer expects "
+            f"{len(symbolic)} weight(s). Received {len(datasets)} saved weight(s)")
+    for w, ds in zip(symbolic, datasets):
+        if tuple(w.shape) != tuple(ds.shape):
+            raise _shape_error(w, ds.shape, k, layer, filename)
+
+
 def _check_and_pair(symbolic, arrays, k, layer, filename):
     pairs = []
     for w, a in zip(symbolic, arrays):
         if tuple(w.shape) != tuple(a.shape):
-            raise ValueError(
-                f"Shape mismatch in layer #{k} (named {layer.name}) for weight "
-                f"{w.name}. Weight expects shape {tuple(w.shape)}. Received saved "
-                f"weight with shape {tuple(a.shape)} (file {filename!r}).")
+            raise _shape_error(w, a.shape, k, layer, filename)
         pairs.append((w, a))
     return pairs
 
 
 def _assign(pairs):
-    """Assigns (variable, array) pairs; called only after all were checked."""
-    for w, a in pairs:
-        w.value[...] = np.asarray(a, dtype=w.value.dtype)
+    """Assigns (variable, array) pairs, as one update a concurrent predict sees
+    all or none of; called only after all were checked."""
+    weight_sync.assign([w for w, _ in pairs], [a for _, a in pairs])
 
 
-def _file_versions(f):
-    version = f.attrs.get("keras_version")
-    version = _decode_attr(version) if version is not None else "1"
-    backend = f.attrs.get("backend")
-    backend = _decode_attr(backend) if backend is not None else None
-    return version, backend
+def _file_versions(f, filename):
+    version = hdf5_access.text_attr(f, "keras_version", filename)
+    backend = hdf5_access.text_attr(f, "backend", filename)
+    return (version if version is not None else "1"), backend
 
 
-def load_weights_from_hdf5_group(f, model, filename="<hdf5 group>"):
+def _weight_datasets(group, names, filename, label):
+    return [hdf5_access.dataset(group, n, filename, f"weight '{n}' of {label}")
+            for n in names]
+
+
+def _read_all(datasets, filename, label):
+    return [hdf5_access.read(ds, filename, f"a weight of {label}") for ds in datasets]
+
+
+def _layer_groups(f, filename):
+    """(name, group, weight names) of every layer listed in `layer_names`."""
+    out = []
+    for name in load_attributes_from_hdf5_group(f, "layer_names", filename):
+        group = hdf5_access.subgroup(f, name, filename)
+        if group is None:
+            raise ValueError(f"The file {filename!r} lists layer '{name}' but has no "
+                             "group for it: the file is truncated or corrupt.")
+        out.append((name, group, load_attributes_from_hdf5_group(group, "weight_names",
+                                                                  filename)))
+    return out
+
+
+def load_weights_from_hdf5_group(f, model, filename=None):
     """Loads weights topologically: layers with weights are paired in order.
 
-    Layer names are ignored. Nothing is assigned unless every layer matches.
+    Layer names are ignored. Every dataset is checked (no links, numeric,
+    stored in the file, count and shape as the model expects) before the
+    first one is read, and nothing is assigned unless every layer matches.
 
     Args:
         f: the h5py group holding `layer_names` (file root or
             `model_weights`).
         model: the target model.
-        filename: used in error messages.
+        filename: used in error messages (default: the group's file).
 
     Raises:
-        ValueError: layer count, weight count or shape mismatches.
+        ValueError: layer count, weight count or shape mismatches; links,
+            non-numeric or damaged datasets.
     """
-    version, backend = _file_versions(f)
-    filtered_layers = [l for l in model.layers if l.weights]
-    layer_names = load_attributes_from_hdf5_group(f, "layer_names")
-    filtered_names = []
-    for name in layer_names:
-        if name not in f:
-            raise ValueError(f"The file {filename!r} lists layer '{name}' but has no "
-                             "group for it: the file is truncated or corrupt.")
-        if load_attributes_from_hdf5_group(f[name], "weight_names"):
-            filtered_names.append(name)
-    if len(filtered_names) != len(filtered_layers):
+    filename = filename or _filename_of(f)
+    version, backend = _file_versions(f, filename)
+    filtered_layers = [layer for layer in model.layers if layer.weights]
+    filtered = [entry for entry in _layer_groups(f, filename) if entry[2]]
+    if len(filtered) != len(filtered_layers):
         raise ValueError(
             "Layer count mismatch when loading weights from file. Model expected "
-            f"{len(filtered_layers)} layers, found {len(filtered_names)} saved layers.")
-    pairs = []
-    for k, (layer, name) in enumerate(zip(filtered_layers, filtered_names)):
-        _, arrays = _read_group_arrays(f[name], filename, f"#{k} ({name})")
-        arrays = preprocess_weights_for_loading(layer, arrays, version, backend)
+            f"{len(filtered_layers)} layers, found {len(filtered)} saved layers.")
+    plan = []
+    for k, (layer, (name, group, names)) in enumerate(zip(filtered_layers, filtered)):
+        label = f"layer #{k} ({name})"
+        datasets = _weight_datasets(group, names, filename, label)
         symbolic = _layer_weights(layer)
+        _check_unread(symbolic, datasets, k, layer, name, filename)
+        plan.append((k, layer, label, symbolic, datasets))
+    top = hdf5_access.subgroup(f, "top_level_model_weights", filename)
+    top_plan = None
+    if top is not None:
+        names = load_attributes_from_hdf5_group(top, "weight_names", filename)
+        datasets = _weight_datasets(top, names, filename, "top_level_model_weights")
+        symbolic = _top_level_weights(model)
+        if len(datasets) != len(symbolic):
+            raise ValueError(
+                f"Weight count mismatch for top-level weights of model {model.name}. "
+                f"Model expects {len(symbolic)} weight(s). Received {len(datasets)} saved "
+                "weight(s)")
+        for w, ds in zip(symbolic, datasets):
+            if tuple(w.shape) != tuple(ds.shape):
+                raise _shape_error(w, ds.shape, "top", model, filename)
+        top_plan = (symbolic, datasets)
+    pairs = []
+    for k, layer, label, symbolic, datasets in plan:
+        arrays = preprocess_weights_for_loading(layer, _read_all(datasets, filename, label),
+                                                version, backend)
         if len(arrays) != len(symbolic):
             raise ValueError(
                 f"Weight count mismatch for layer #{k} (named {layer.name} in the "
-                f"current model, {name} in the save file). Layer expects "
+                f"current model, {label} in the save file). Layer expects "
                 f"{len(symbolic)} weight(s). Received {len(arrays)} saved weight(s)")
         pairs += _check_and_pair(symbolic, arrays, k, layer, filename)
-    if "top_level_model_weights" in f:
-        _, arrays = _read_group_arrays(f["top_level_model_weights"], filename,
-                                       "top_level_model_weights")
-        symbolic = _top_level_weights(model)
-        if len(arrays) != len(symbolic):
-            raise ValueError(
-                f"Weight count mismatch for top-level weights of model {model.name}. "
-                f"Model expects {len(symbolic)} weight(s). Received {len(arrays)} saved "
-                "weight(s)")
-        pairs += _check_and_pair(symbolic, arrays, "top", model, filename)
+    if top_plan is not None:
+        symbolic, datasets = top_plan
+        pairs += list(zip(symbolic, _read_all(datasets, filename,
+                                              "top_level_model_weights")))
     _assign(pairs)
 
 
-def load_weights_from_hdf5_group_by_name(f, model, skip_mismatch=False,
-                                         filename="<hdf5 group>"):
+def load_weights_from_hdf5_group_by_name(f, model, skip_mismatch=False, filename=None):
     """Loads weights into the top-level layers with the same names.
 
     File layers with no match are ignored; model layers with no match keep
     their values. With `skip_mismatch`, layers with a wrong weight count and
-    individual weights with a wrong shape are skipped with a warning.
+    individual weights with a wrong shape are skipped with a warning. Counts
+    and shapes are checked before the datasets are read.
 
     Args:
         f: the h5py group holding `layer_names`.
         model: the target model.
         skip_mismatch: skip mismatches instead of raising.
-        filename: used in error messages.
+        filename: used in error messages (default: the group's file).
 
     Raises:
-        ValueError: count or shape mismatches (unless `skip_mismatch`).
+        ValueError: count or shape mismatches (unless `skip_mismatch`);
+            links, non-numeric or damaged datasets.
     """
-    version, backend = _file_versions(f)
+    filename = filename or _filename_of(f)
+    version, backend = _file_versions(f, filename)
     index = {}
     for layer in model.layers:
         index.setdefault(layer.name, []).append(layer)
-    layer_names = load_attributes_from_hdf5_group(f, "layer_names")
-    pairs = []
-    for k, name in enumerate(layer_names):
-        if name not in f:
-            raise ValueError(f"The file {filename!r} lists layer '{name}' but has no "
-                             "group for it: the file is truncated or corrupt.")
+    direct, converted = [], []   # (variable, dataset); (layer, k, label, datasets)
+    for k, (name, group, names) in enumerate(_layer_groups(f, filename)):
         targets = index.get(name, [])
         if not targets:
             continue
-        _, arrays = _read_group_arrays(f[name], filename, f"#{k} ({name})")
+        label = f"layer #{k} ({name})"
+        datasets = _weight_datasets(group, names, filename, label)
         for layer in targets:
-            conv = preprocess_weights_for_loading(layer, arrays, version, backend)
             symbolic = _layer_weights(layer)
-            if len(conv) != len(symbolic):
-                msg = (f"Layer #{k} (named {layer.name}) expects {len(symbolic)} "
-                       f"weight(s), but the saved weights have {len(conv)} element(s).")
-                if skip_mismatch:
+            if _converts(layer):
+                _check_unread(symbolic, datasets, k, layer, name, filename)
+                converted.append((layer, k, label, datasets))
+                continue
+            if len(datasets) != len(symbolic):
+                _count_mismatch(k, layer, len(symbolic), len(datasets), skip_mismatch)
+                continue
+            for w, ds in zip(symbolic, datasets):
+                if tuple(w.shape) == tuple(ds.shape):
+                    direct.append((w, ds))
+                elif skip_mismatch:
                     warnings.warn(
-                        f"Skipping loading of weights for layer #{k} (named "
-                        f"{layer.name}) due to mismatch in number of weights. {msg}",
-                        stacklevel=3)
-                    continue
-                raise ValueError(
-                    f"Weight count mismatch for layer #{k} (named {layer.name}). Layer "
-                    f"expects {len(symbolic)} weight(s). Received {len(conv)} saved "
-                    "weight(s)")
-            for w, a in zip(symbolic, conv):
-                if tuple(w.shape) != tuple(a.shape):
-                    if skip_mismatch:
-                        warnings.warn(
-                            f"Skipping loading weights for layer #{k} (named "
-                            f"{layer.name}) due to mismatch in shape for weight "
-                            f"{w.name}. Weight expects shape {tuple(w.shape)}. Received "
-                            f"saved weight with shape {tuple(a.shape)}", stacklevel=3)
-                        continue
+                        f"Skipping loading weights for layer #{k} (named {layer.name}) due "
+                        f"to mismatch in shape for weight {w.name}. Weight expects shape "
+                        f"{tuple(w.shape)}. Received saved weight with shape "
+                        f"{tuple(ds.shape)}", stacklevel=3)
+                else:
                     raise ValueError(
                         f"Shape mismatch in layer #{k} (named {layer.name}) for weight "
                         f"{w.name}. Weight expects shape {tuple(w.shape)}. Received "
-                        f"saved weight with shape {tuple(a.shape)}")
-                pairs.append((w, a))
-    if "top_level_model_weights" in f:
-        _, arrays = _read_group_arrays(f["top_level_model_weights"], filename,
-                                       "top_level_model_weights")
+                        f"saved weight with shape {tuple(ds.shape)}")
+    top = hdf5_access.subgroup(f, "top_level_model_weights", filename)
+    if top is not None:
+        names = load_attributes_from_hdf5_group(top, "weight_names", filename)
+        datasets = _weight_datasets(top, names, filename, "top_level_model_weights")
         symbolic = _top_level_weights(model)
-        if len(arrays) == len(symbolic):
-            for w, a in zip(symbolic, arrays):
-                if tuple(w.shape) == tuple(a.shape):
-                    pairs.append((w, a))
+        if len(datasets) == len(symbolic):
+            for w, ds in zip(symbolic, datasets):
+                if tuple(w.shape) == tuple(ds.shape):
+                    direct.append((w, ds))
                 elif not skip_mismatch:
                     raise ValueError(
                         f"Shape mismatch in top-level weight {w.name}. Weight expects "
                         f"shape {tuple(w.shape)}. Received saved weight with shape "
-                        f"{tuple(a.shape)}")
-        elif not skip_mismatch and arrays:
+                        f"{tuple(ds.shape)}")
+        elif not skip_mismatch and datasets:
             raise ValueError(
                 f"Weight count mismatch for top-level weights of model {model.name}. "
-                f"Model expects {len(symbolic)} weight(s). Received {len(arrays)} saved "
+                f"Model expects {len(symbolic)} weight(s). Received {len(datasets)} saved "
                 "weight(s)")
+    cache = {}
+
+    def read(ds, label):
+        if id(ds) not in cache:
+            cache[id(ds)] = hdf5_access.read(ds, filename, f"a weight of {label}")
+        return cache[id(ds)]
+
+    pairs = [(w, read(ds, "the file")) for w, ds in direct]
+    for layer, k, label, datasets in converted:
+        conv = preprocess_weights_for_loading(layer, [read(ds, label) for ds in datasets],
+                                              version, backend)
+        symbolic = _layer_weights(layer)
+        if len(conv) != len(symbolic):
+            _count_mismatch(k, layer, len(symbolic), len(conv), skip_mismatch)
+            continue
+        for w, a in zip(symbolic, conv):
+            if tuple(w.shape) == tuple(a.shape):
+                pairs.append((w, a))
+            elif skip_mismatch:
+                warnings.warn(
+                    f"Skipping loading weights for layer #{k} (named {layer.name}) due to "
+                    f"mismatch in shape for weight {w.name}. Weight expects shape "
+                    f"{tuple(w.shape)}. Received saved weight with shape "
+                    f"{tuple(a.shape)}", stacklevel=3)
+            else:
+                raise _shape_error(w, a.shape, k, layer, filename)
     _assign(pairs)
 
 
+def _count_mismatch(k, layer, expected, received, skip_mismatch):
+    msg = (f"Layer #{k} (named {layer.name}) expects {expected} weight(s), but the saved "
+           f"weights have {received} element(s).")
+    if not skip_mismatch:
+        raise ValueError(
+            f"Weight count mismatch for layer #{k} (named {layer.name}). Layer expects "
+            f"{expected} weight(s). Received {received} saved weight(s)")
+    warnings.warn(f"Skipping loading of weights for layer #{k} (named {layer.name}) due to "
+                  f"mismatch in number of weights. {msg}", stacklevel=4)
+
+
 # ------------------------------------------------------------------ files
-def _check_h5_path(filepath):
-    filepath = os.fspath(filepath)
-    if not os.path.exists(filepath):
-        raise OSError(f"No file or directory found at {filepath}")
-    if os.path.isdir(filepath):
-        raise OSError(f"{filepath} is a directory, not an HDF5 file (ckeras reads the "
-                      "Keras HDF5 format only; SavedModel folders are not supported).")
-    return filepath
-
-
-def open_h5(filepath):
-    """Opens a file for reading; a clear ValueError if it is not HDF5.
-
-    Args:
-        filepath: path of an `.h5` file.
-
-    Returns:
-        An open `h5py.File` (read-only).
-
-    Raises:
-        OSError: the path does not exist or is a directory.
-        ValueError: the file is not a readable HDF5 file.
-    """
-    h5py = _h5py()
-    filepath = _check_h5_path(filepath)
-    try:
-        return h5py.File(filepath, "r")
-    except OSError as e:
-        with open(filepath, "rb") as fh:
-            head = fh.read(8)
-        what = ("truncated or corrupt HDF5 file" if head == b"\x89HDF\r\n\x1a\n"
-                else "not an HDF5 file")
-        if head.startswith(b"PK"):
-            what = ("a zip archive (a Keras 3 `.keras` file?), not an HDF5 file; "
-                    "ckeras reads legacy `.h5` files")
-        raise ValueError(f"Cannot read {filepath!r}: {what} ({e}).") from e
-
-
 def _weights_root(f, filepath):
-    if "layer_names" in f.attrs or "layer_names0" in f.attrs:
+    if hdf5_access.raw_attr(f, "layer_names", filepath) is not None or \
+            hdf5_access.raw_attr(f, "layer_names0", filepath) is not None:
         return f
-    if "model_weights" in f:
-        return f["model_weights"]
+    group = hdf5_access.subgroup(f, "model_weights", filepath)
+    if group is not None:
+        return group
     raise ValueError(
         f"The file {filepath!r} is an HDF5 file but not a Keras weights or model file "
         "(it has no `layer_names` attribute and no `model_weights` group).")
 
 
+# Temporary files of `atomic_h5_write`: "." + target name + "." + mkstemp's
+# 8 random characters + ".tmp".
+_TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+_IMPORT_TIME = time.time()
+_PROCESS_START = None
+
+
+def _process_start_time():
+    """When this process started (wall clock): from /proc on Linux, else the
+    time this module was imported (later, so fewer files count as stale)."""
+    try:
+        with open("/proc/self/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        with open("/proc/stat") as fh:
+            boot = next(int(line.split()[1]) for line in fh if line.startswith("btime"))
+        # /proc/stat's boot time is rounded to the second: keep a margin.
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK") - 2.0
+    except (OSError, ValueError, IndexError, StopIteration, AttributeError):
+        return _IMPORT_TIME
+
+
+def _in_use(path):
+    """True if another open of `path` holds a lock (libhdf5 locks the files
+    it writes); False where locks cannot be tested."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temp_files(folder):
+    """Deletes the temporary files of saves that were killed before finishing.
+
+    A file of `folder` counts as stale when its name is one `atomic_h5_write`
+    gives its temporary files (`.NAME.xxxxxxxx.tmp`), it is a regular file
+    owned by this user, it was last modified before this process started,
+    and nothing holds a lock on it (libhdf5 locks a file while writing it).
+
+    Args:
+        folder: the folder a save is about to write into.
+
+    Returns:
+        The names of the deleted files.
+    """
+    global _PROCESS_START
+    if _PROCESS_START is None:
+        _PROCESS_START = _process_start_time()
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        if not _TEMP_NAME.match(name):
+            continue
+        path = os.path.join(folder, name)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode) or st.st_mtime >= _PROCESS_START or (
+                hasattr(os, "geteuid") and st.st_uid != os.geteuid()) or _in_use(path):
+            continue
+        try:
+            os.remove(path)
+            removed.append(name)
+        except OSError:
+            pass
+    return removed
+
+
 def atomic_h5_write(filepath, write_fn):
     """Runs `write_fn(h5file)` on a temporary file, then moves it into place.
 
-    The temporary file lives in the target folder; it replaces `filepath`
-    (`os.replace`) only after `write_fn` returned and the file was closed.
-    On any error the temporary file is removed and `filepath` is untouched.
+    The temporary file (`.NAME.xxxxxxxx.tmp`) lives in the target folder; it
+    replaces `filepath` (`os.replace`) only after `write_fn` returned and the
+    file was closed. On any error the temporary file is removed and
+    `filepath` is untouched. Temporary files left by saves that were killed
+    (older than this process, unlocked) are deleted first.
 
     Args:
         filepath: destination path.
         write_fn: callable receiving an open, writable `h5py.File`.
     """
-    h5py = _h5py()
+    h5py = hdf5_access.h5py_module()
     filepath = os.fspath(filepath)
     folder = os.path.dirname(os.path.abspath(filepath))
     if folder and not os.path.isdir(folder):
         os.makedirs(folder, exist_ok=True)
+    remove_stale_temp_files(folder)
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(filepath) + ".",
                                suffix=".tmp", dir=folder)
     os.close(fd)
@@ -526,95 +654,20 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
     if skip_mismatch and not by_name:
         raise ValueError("When calling model.load_weights, skip_mismatch can only be "
                          "set to True when by_name is True.")
-    f = open_h5(filepath)
+    filepath = os.fspath(filepath)
+    f = hdf5_access.open_file(filepath)
     try:
         root = _weights_root(f, filepath)
-        try:
-            if by_name:
-                load_weights_from_hdf5_group_by_name(root, model, skip_mismatch,
-                                                     filename=os.fspath(filepath))
-            else:
-                load_weights_from_hdf5_group(root, model, filename=os.fspath(filepath))
-        except (KeyError, OSError) as e:
-            raise ValueError(f"Cannot read the weights in {os.fspath(filepath)!r}: the "
-                             f"file is truncated or corrupt ({e}).") from e
+        if by_name:
+            load_weights_from_hdf5_group_by_name(root, model, skip_mismatch,
+                                                 filename=filepath)
+        else:
+            load_weights_from_hdf5_group(root, model, filename=filepath)
     finally:
         f.close()
 
 
 # ---------------------------------------------------------- whole models
-def _json_default(obj):
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.dtype):
-        return obj.name
-    if isinstance(obj, bytes):
-        return obj.decode("utf-8")
-    if isinstance(obj, (set, frozenset)):
-        return sorted(obj)
-    if hasattr(obj, "get_config"):
-        from ckeras.saving.serialization import serialize_keras_object
-        return serialize_keras_object(obj)
-    if callable(obj) and hasattr(obj, "__name__"):
-        return obj.__name__
-    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
-
-
-def dumps(obj, **kwargs):
-    """`json.dumps` that knows NumPy scalars, dtypes and Keras objects."""
-    return json.dumps(obj, default=_json_default, **kwargs)
-
-
-def model_config_dict(model):
-    """`{'class_name', 'config'}` of a Sequential or Functional model."""
-    from ckeras.layers import serialize
-    if not getattr(model, "_is_graph_network", False) and \
-            type(model).__name__ not in ("Sequential",):
-        raise NotImplementedError(
-            "Saving the model to HDF5 format requires the model to be a Functional "
-            "model or a Sequential model. It does not work for subclassed models, "
-            "because such models are defined via the body of a Python method, which "
-            "isn't safely serializable. Use `save_weights` instead.")
-    return compat_for_writing(serialize(model))
-
-
-def compat_for_writing(config):
-    """Adjusts a serialized model so both tf-keras 2.21 and Keras 3 read it.
-
-    Per the formats spec (section 9): `time_major: False` is left out (Keras 3
-    rejects the key) and wrapped layers (`layer` / `backward_layer` of
-    Bidirectional, TimeDistributed) carry `module: 'keras.layers'` and
-    `registered_name: None` (Keras 3 needs them). Works in place; returns
-    `config`.
-    """
-    if isinstance(config, list):
-        for c in config:
-            compat_for_writing(c)
-        return config
-    if not isinstance(config, dict):
-        return config
-    cfg = config.get("config")
-    if "class_name" in config and isinstance(cfg, dict):
-        if cfg.get("time_major") is False:
-            del cfg["time_major"]
-        for key in ("layer", "backward_layer"):
-            sub = cfg.get(key)
-            if isinstance(sub, dict) and "class_name" in sub:
-                sub.setdefault("module", "keras.layers")
-                sub.setdefault("registered_name", None)
-                compat_for_writing(sub)
-        for key in ("layers", "cell", "cells"):
-            if key in cfg:
-                compat_for_writing(cfg[key])
-    elif "class_name" in config and isinstance(cfg, list):
-        compat_for_writing(cfg)
-    return config
-
-
 def _serialize_compile_item(item, serialize_fn):
     if item is None or isinstance(item, (str, int, float, bool)):
         return item
@@ -627,7 +680,6 @@ def _serialize_compile_item(item, serialize_fn):
 
 def training_config_dict(model):
     """The `training_config` tf-keras writes: compile arguments + optimizer."""
-    from ckeras import losses, metrics, optimizers
     if not getattr(model, "_is_compiled", False) or model.optimizer is None:
         return None
 
@@ -701,7 +753,6 @@ def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
             opt_weights = _optimizer_weight_entries(model.optimizer)
 
     def write(f):
-        import ckeras
         f.attrs["keras_version"] = KERAS_VERSION
         f.attrs["backend"] = BACKEND
         f.attrs["ckeras_version"] = ckeras.__version__
@@ -716,7 +767,6 @@ def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
 
 
 def _compile_args(training_config, custom_objects, output_names=None):
-    from ckeras import losses, metrics, optimizers
 
     def deser(item, fn):
         if item is None or isinstance(item, (str, int, float, bool)):
@@ -785,6 +835,62 @@ def _optimizer_arrays_for(optimizer, names, arrays):
     return arrays
 
 
+def _json_attr(f, name, filename):
+    raw = hdf5_access.text_attr(f, name, filename)
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except RecursionError as e:
+        raise ValueError(f"The {name} of the file {filename!r} is nested too deeply.") \
+            from e
+    except ValueError as e:
+        raise ValueError(f"The {name} of the file {filename!r} is not valid JSON ({e}).") \
+            from e
+    if not isinstance(value, dict):
+        raise ValueError(f"The {name} of the file {filename!r} is not a JSON object "
+                         f"(found {type(value).__name__}).")
+    return value
+
+
+def _optimizer_warning(reason):
+    warnings.warn("Error in loading the saved optimizer state. As a result, your model is "
+                  f"starting with a freshly initialized optimizer. ({reason})", stacklevel=4)
+
+
+def _restore_optimizer(f, model, filename):
+    """Loads `optimizer_weights` after checking them against the optimizer.
+
+    As in Keras, a mismatch only warns and keeps the fresh optimizer; links
+    and damaged datasets are errors.
+    """
+    group = hdf5_access.subgroup(f, "optimizer_weights", filename)
+    if group is None:
+        return
+    names = load_attributes_from_hdf5_group(group, "weight_names", filename)
+    datasets = [hdf5_access.dataset(group, n, filename, f"optimizer weight '{n}'")
+                for n in names]
+    optimizer = model.optimizer
+    optimizer.build(model.trainable_weights)
+    expected = list(optimizer.variables)
+    datasets = _optimizer_arrays_for(optimizer, names, datasets)
+    if len(datasets) != len(expected):
+        _optimizer_warning(f"The optimizer expects {len(expected)} weights; the file holds "
+                           f"{len(datasets)}.")
+        return
+    for v, ds in zip(expected, datasets):
+        if tuple(v.value.shape) != tuple(ds.shape):
+            _optimizer_warning(f"Optimizer weight shape {tuple(v.value.shape)} of "
+                               f"'{v.name}' not compatible with saved weight shape "
+                               f"{tuple(ds.shape)}.")
+            return
+    arrays = [hdf5_access.read(ds, filename, "an optimizer weight") for ds in datasets]
+    try:
+        optimizer.set_weights(arrays)
+    except ValueError as e:
+        _optimizer_warning(e)
+
+
 def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Loads a whole model from a legacy Keras `.h5` file.
 
@@ -801,67 +907,67 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=
     Raises:
         ValueError: bad files, unknown classes (named), weight mismatches.
     """
-    from ckeras.saving import model_config as model_config_module
-    from ckeras.saving.safe_mode import SafeModeScope
     filepath = os.fspath(filepath)
-    f = open_h5(filepath)
+    f = hdf5_access.open_file(filepath)
     try:
-        raw = f.attrs.get("model_config")
-        if raw is None:
-            if "layer_names" in f.attrs or "layer_names0" in f.attrs:
-                raise ValueError(
-                    f"The file {filepath!r} holds weights only (written by "
-                    "`save_weights`), not a whole model: build the model in code and "
-                    "call `model.load_weights()`.")
-            raise ValueError(f"No model config found in the file at {filepath!r}: it "
-                             "is not a Keras model file.")
-        try:
-            config = json.loads(_decode_attr(raw))
-        except (ValueError, UnicodeDecodeError) as e:
-            raise ValueError(f"The model_config of {filepath!r} is not valid JSON "
-                             f"({e}).") from e
-        with SafeModeScope(safe_mode):
-            model = model_config_module.model_from_config(
-                config, custom_objects=custom_objects)
-        if "model_weights" not in f:
-            raise ValueError(f"The file {filepath!r} has no `model_weights` group.")
-        try:
-            load_weights_from_hdf5_group(f["model_weights"], model, filename=filepath)
-        except (KeyError, OSError) as e:
-            raise ValueError(f"Cannot read the weights in {filepath!r}: the file is "
-                             f"truncated or corrupt ({e}).") from e
-        if not compile:
-            return model
-        raw_tc = f.attrs.get("training_config")
-        if raw_tc is None:
-            logging.getLogger("ckeras").warning(
-                "No training configuration found in the save file, so the model was "
-                "*not* compiled. Compile it manually.")
-            return model
-        training_config = json.loads(_decode_attr(raw_tc))
-        model.compile(**_compile_args(training_config, custom_objects,
-                                      getattr(model, "output_names", None)))
-        if "optimizer_weights" in f:
-            g = f["optimizer_weights"]
-            try:
-                names, arrays = _read_group_arrays(g, filepath, "optimizer_weights")
-                arrays = _optimizer_arrays_for(model.optimizer, names, arrays)
-                model.optimizer.build(model.trainable_weights)
-                model.optimizer.set_weights(arrays)
-            except ValueError as e:
-                warnings.warn("Error in loading the saved optimizer state. As a result, "
-                              f"your model is starting with a freshly initialized "
-                              f"optimizer. ({e})", stacklevel=2)
-        return model
+        return load_model_from_open_file(f, filepath, custom_objects, compile, safe_mode)
     finally:
         f.close()
+
+
+def load_model_from_open_file(f, filename, custom_objects=None, compile=True,
+                              safe_mode=True):
+    """`load_model_from_hdf5` on an open h5py File; errors name `filename`."""
+    config = load_model_config_from_file(f, filename)
+    if config is None:
+        if hdf5_access.raw_attr(f, "layer_names", filename) is not None or \
+                hdf5_access.raw_attr(f, "layer_names0", filename) is not None:
+            raise ValueError(
+                f"The file {filename!r} holds weights only (written by "
+                "`save_weights`), not a whole model: build the model in code and "
+                "call `model.load_weights()`.")
+        raise ValueError(f"No model config found in the file at {filename!r}: it "
+                         "is not a Keras model file.")
+    with SafeModeScope(safe_mode):
+        model = model_config_module.model_from_config(config, custom_objects=custom_objects)
+    weights = hdf5_access.subgroup(f, "model_weights", filename)
+    if weights is None:
+        raise ValueError(f"The file {filename!r} has no `model_weights` group.")
+    load_weights_from_hdf5_group(weights, model, filename=filename)
+    if not compile:
+        return model
+    training_config = _json_attr(f, "training_config", filename)
+    if training_config is None:
+        logging.getLogger("ckeras").warning(
+            "No training configuration found in the save file, so the model was "
+            "*not* compiled. Compile it manually.")
+        return model
+    try:
+        compile_args = _compile_args(training_config, custom_objects,
+                                     getattr(model, "output_names", None))
+    except (KeyError, AttributeError, TypeError, IndexError) as e:
+        raise ValueError(
+            f"The training_config of the file {filename!r} is malformed "
+            f"({type(e).__name__}: {e}); load with compile=False to skip it.") from e
+    model.compile(**compile_args)
+    _restore_optimizer(f, model, filename)
+    return model
 
 
 def load_model_config(filepath):
     """The decoded `model_config` dict of a model file (None if absent)."""
-    f = open_h5(filepath)
+    filepath = os.fspath(filepath)
+    f = hdf5_access.open_file(filepath)
     try:
-        raw = f.attrs.get("model_config")
-        return None if raw is None else json.loads(_decode_attr(raw))
+        return load_model_config_from_file(f, filepath)
     finally:
         f.close()
+
+
+def load_model_config_from_file(f, filename):
+    """The decoded `model_config` dict of an open file (None if absent).
+
+    Raises:
+        ValueError: the attribute is not UTF-8 JSON holding an object.
+    """
+    return _json_attr(f, "model_config", filename)

@@ -5,11 +5,12 @@ version and backend that wrote the file, a summary-like table of the layers
 with their weight shapes and parameter counts, whether a training config and
 optimizer state are present, and which layer classes ckeras cannot build.
 """
-import json
+import os
 
 import numpy as np
 
-from ckeras.saving import hdf5_format
+from ckeras import layers
+from ckeras.saving import hdf5_access, hdf5_format, object_registry
 
 
 def _layer_classes(config, out, path=""):
@@ -34,9 +35,7 @@ def _layer_classes(config, out, path=""):
 
 def unknown_classes(model_config, custom_objects=None):
     """Class names in a model config that ckeras cannot resolve."""
-    from ckeras.layers import _module_objects
-    from ckeras.saving import object_registry
-    known = _module_objects()
+    known = layers.module_objects()
     entries = []
     _layer_classes(model_config, entries)
     missing = []
@@ -49,24 +48,28 @@ def unknown_classes(model_config, custom_objects=None):
 
 
 def describe(filepath, print_fn=print):
-    """Prints the description of `filepath`; returns the unknown classes."""
-    f = hdf5_format.open_h5(filepath)
+    """Prints the description of `filepath`; returns the unknown classes.
+
+    Only metadata is read, through the same checked access as loading: soft
+    and external links, non-numeric datasets and data stored outside the
+    file are refused with a ValueError naming the member.
+    """
+    filepath = os.fspath(filepath)
+    f = hdf5_access.open_file(filepath)
     try:
         attrs = f.attrs
-        version = attrs.get("keras_version")
-        backend = attrs.get("backend")
-        raw = attrs.get("model_config")
-        config = json.loads(hdf5_format._decode_attr(raw)) if raw is not None else None
+        version = hdf5_access.text_attr(f, "keras_version", filepath)
+        backend = hdf5_access.text_attr(f, "backend", filepath)
+        config = hdf5_format.load_model_config_from_file(f, filepath)
         root = hdf5_format._weights_root(f, filepath)
         if version is None:
-            version = root.attrs.get("keras_version")
+            version = hdf5_access.text_attr(root, "keras_version", filepath)
         if backend is None:
-            backend = root.attrs.get("backend")
+            backend = hdf5_access.text_attr(root, "backend", filepath)
         print_fn(f"File: {filepath}")
-        print_fn("Keras version: " + (hdf5_format._decode_attr(version) if version is not None
+        print_fn("Keras version: " + (version if version is not None
                                       else "absent (Keras 1 file)"))
-        print_fn("Backend: " + (hdf5_format._decode_attr(backend) if backend is not None
-                                else "unknown"))
+        print_fn("Backend: " + (backend if backend is not None else "unknown"))
         kind = "whole model (model.save)" if config else "weights only (save_weights)"
         print_fn(f"Content: {kind}")
         classes = {}
@@ -83,18 +86,19 @@ def describe(filepath, print_fn=print):
         print_fn(_row(["Layer (type)", "Weights (shape, dtype)", "Param #"], cols))
         print_fn("=" * line)
         total = 0
-        names = hdf5_format.load_attributes_from_hdf5_group(root, "layer_names")
+        names = hdf5_format.load_attributes_from_hdf5_group(root, "layer_names", filepath)
         for i, name in enumerate(names):
-            group = root[name] if name in root else None
-            wnames = (hdf5_format.load_attributes_from_hdf5_group(group, "weight_names")
+            group = hdf5_access.subgroup(root, name, filepath)
+            wnames = (hdf5_format.load_attributes_from_hdf5_group(group, "weight_names",
+                                                                  filepath)
                       if group is not None else [])
             shapes = []
             for w in wnames:
-                ds = group.get(w) if group is not None else None
-                if ds is None:
+                if hdf5_access.member(group, w, filepath) is None:
                     shapes.append((w, None, "MISSING"))
-                else:
-                    shapes.append((w, tuple(ds.shape), str(ds.dtype)))
+                    continue
+                ds = hdf5_access.dataset(group, w, filepath, f"weight '{w}' of layer {name}")
+                shapes.append((w, tuple(ds.shape), str(ds.dtype)))
             params = int(sum(int(np.prod(s)) for _, s, _ in shapes if s is not None))
             total += params
             label = f"{name} ({classes.get(name, '?')})"
@@ -105,8 +109,9 @@ def describe(filepath, print_fn=print):
                 print_fn(_row(["", f"{w} {s} {d}", ""], cols))
             print_fn(("=" if i == len(names) - 1 else "_") * line)
         print_fn(f"Total params: {total:,}")
+        has_optimizer = hdf5_access.subgroup(f, "optimizer_weights", filepath) is not None
         print_fn(f"Training config: {'yes' if 'training_config' in attrs else 'no'}; "
-                 f"optimizer state: {'yes' if 'optimizer_weights' in f else 'no'}")
+                 f"optimizer state: {'yes' if has_optimizer else 'no'}")
         missing = unknown_classes(config) if config else []
         if missing:
             print_fn("Layers ckeras cannot build: " + ", ".join(

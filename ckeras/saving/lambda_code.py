@@ -14,6 +14,8 @@ import marshal
 import sys
 import types
 
+from ckeras import backend
+
 
 def _jsonable(value):
     try:
@@ -82,7 +84,6 @@ def func_load(code, module=None, custom_objects=None, layer_name=None):
             f"only loads in the Python version that wrote it). ({e})") from e
     if not isinstance(code_obj, types.CodeType):
         raise ValueError(f"Lambda layer '{layer_name}': the stored data is not code.")
-    from ckeras import backend
     import numpy as np
     globs = {"__builtins__": builtins, "K": backend, "backend": backend, "np": np}
     if module and module in sys.modules:

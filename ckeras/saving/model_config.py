@@ -23,9 +23,29 @@ ckeras, `custom_objects` and the registry; YAML is read with a SafeLoader.
 """
 import copy
 import json
+import reprlib
 import warnings
 
-from ckeras.utils.nest import flatten
+import numpy as np
+
+from ckeras._internal import config as backend_config
+from ckeras._internal.nest import flatten
+from ckeras.engine.functional import Functional
+from ckeras.engine.input_layer import InputLayer
+from ckeras.engine.keras_tensor import KerasTensor
+from ckeras.engine.op_layer import KERAS3_OPS
+from ckeras.engine.sequential import Sequential
+from ckeras.layers import deserialize as deserialize_layer
+from ckeras.layers import serialize as serialize_layer
+from ckeras.layers.recurrent import RNN
+from ckeras.layers.wrappers import Bidirectional
+from ckeras.saving.safe_mode import SafeModeScope
+from ckeras.saving.serialization import serialize_keras_object
+
+# The Keras version ckeras' files declare: the tf.keras 2.x layout it follows
+# (loaders only special-case the Keras 1 layout, keras_version "1").
+KERAS_VERSION = "2.21.0"
+BACKEND = "tensorflow"
 
 # Keys Keras 3 / newer tf-keras add to layer configs that ckeras layers do not
 # take; dropped when they hold their default value.
@@ -36,6 +56,23 @@ _DROP_IF_DEFAULT = {
     "input_length": (None,),
 }
 _ENTRY_EXTRA_KEYS = ("module", "build_config", "compile_config", "shared_object_id")
+# A YAML alias may stand for at most this many nodes (see `_safe_loader`).
+YAML_ALIAS_MAX_NODES = 64
+
+
+def brief(obj, limit=200):
+    """A short repr of a (possibly huge or deep) config for error messages.
+
+    Bounded work: nested containers are cut after a few items and levels
+    before anything is formatted, unlike `str(obj)[:limit]`. Exceptions
+    give their message.
+    """
+    r = reprlib.Repr()
+    r.maxlevel = 4
+    r.maxdict = r.maxlist = r.maxtuple = r.maxset = 8
+    r.maxstring = r.maxother = 80
+    text = str(obj) if isinstance(obj, BaseException) else r.repr(obj)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 # ------------------------------------------------------------ normalising
@@ -104,6 +141,87 @@ def _normalize(obj):
     return obj
 
 
+# ------------------------------------------------------------ node writing
+_CONSTANT_VALUE = "_CONSTANT_VALUE"
+# tf-keras' RNN and Bidirectional move these call keywords into the first
+# argument when they hold KerasTensors: `layer(x, initial_state=[h, c])` is
+# saved as the node [x, h, c] (and read back as `layer([x, h, c])`, which
+# both libraries split again).
+_STATE_KEYWORDS = ("initial_state", "constants")
+
+
+def _joins_states_to_inputs(layer):
+    return isinstance(layer, (RNN, Bidirectional))
+
+
+def _positional_names(layer, count):
+    """Names of the `count` positional `call` arguments after the first."""
+    import inspect
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    params = [p.name for p in inspect.signature(layer.call).parameters.values()
+              if p.kind in kinds][1:]
+    if len(params) < count:
+        raise ValueError(
+            f"Layer {layer.name} was called with {count} positional argument(s) after its "
+            f"inputs, but its call() signature names only {len(params)}; they cannot be "
+            "saved in the model config. Pass them as keyword arguments.")
+    return params[:count]
+
+
+def _is_symbolic(value):
+    return any(isinstance(t, KerasTensor) for t in flatten(value))
+
+
+def _plain(value, ref):
+    """A call argument in JSON form: KerasTensors as refs, arrays as lists."""
+    if isinstance(value, KerasTensor):
+        return ref(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, ref) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v, ref) for k, v in value.items()}
+    return value
+
+
+def node_config(node, ref):
+    """One call of a layer in tf-keras' `inbound_nodes` list format.
+
+    Every tensor of the first call argument becomes an entry
+    `[layer_name, node_index, tensor_index, kwargs]` (a constant becomes
+    `['_CONSTANT_VALUE', -1, value, kwargs]`); `kwargs` holds the other
+    arguments, positional ones under their `call` parameter names, with
+    KerasTensors as `[layer_name, node_index, tensor_index]` refs (e.g. an
+    explicit `mask=`, or MultiHeadAttention's `value`). RNN and
+    Bidirectional states given as tensors join the inputs, as tf-keras saves
+    them.
+
+    Args:
+        node: the Node (one call of a layer on KerasTensors).
+        ref: `ref(tensor) -> [layer_name, node_index, tensor_index]`.
+
+    Returns:
+        The list of entries.
+    """
+    layer = node.layer
+    first, rest = node.call_args[0], node.call_args[1:]
+    kwargs = dict(zip(_positional_names(layer, len(rest)), rest)) if rest else {}
+    kwargs.update(node.call_kwargs)
+    if _joins_states_to_inputs(layer):
+        extra = []
+        for key in _STATE_KEYWORDS:
+            if key in kwargs and _is_symbolic(kwargs[key]):
+                extra += flatten(kwargs.pop(key))
+        if extra:
+            first = [first] + extra
+    kwargs = _plain(kwargs, ref)
+    return [ref(t) + [kwargs] if isinstance(t, KerasTensor)
+            else [_CONSTANT_VALUE, -1, _plain(t, ref), kwargs] for t in flatten(first)]
+
+
 # ----------------------------------------------------------- node parsing
 class _Ref:
     """A reference to tensor `tensor_index` of call `node_index` of a layer."""
@@ -150,26 +268,39 @@ def _k3_struct(obj):
     return obj
 
 
-def _parse_node(node):
-    """(args, kwargs, keras3) of one saved call node."""
+def _parse_node(node, label="a layer"):
+    """(args, kwargs, keras3) of one saved call node of `label`."""
+    try:
+        return _parse_node_entries(node)
+    except (KeyError, AttributeError, IndexError, TypeError, ValueError) as e:
+        raise ValueError(f"Malformed model config: cannot parse an inbound node of {label}: "
+                         f"{brief(node)} ({type(e).__name__}: {brief(e)}).") from e
+
+
+def _parse_node_entries(node):
     if isinstance(node, dict):
         args = _k3_struct(node.get("args", []))
         kwargs = _k3_struct(node.get("kwargs", {}) or {})
+        if not isinstance(args, list) or not isinstance(kwargs, dict):
+            raise ValueError("'args' must be a list and 'kwargs' a dict")
         return list(args), kwargs, True
     if _is_ref_list(node):  # TFOpLambda raw structure with a single input
         node = [node]
     refs, kwargs = [], {}
     for entry in node:
-        if isinstance(entry, list) and entry and entry[0] == "_CONSTANT_VALUE":
+        if isinstance(entry, list) and entry and entry[0] == _CONSTANT_VALUE:
             refs.append(_Const(entry[2]))
             if len(entry) > 3 and entry[3]:
                 kwargs = _kwargs_refs(dict(entry[3]))
             continue
         if not _is_ref_list(entry):
-            raise ValueError(f"Cannot parse the inbound node entry {entry!r}.")
+            raise ValueError(f"not a [layer_name, node_index, tensor_index, kwargs] "
+                             f"entry: {brief(entry)}")
         refs.append(_Ref(entry[0], entry[1], entry[2]))
         if len(entry) > 3 and entry[3]:
             kwargs = _kwargs_refs(dict(entry[3]))
+    if not refs:
+        raise ValueError("an empty node")
     first = refs if len(refs) > 1 else refs[0]
     return [first], kwargs, False
 
@@ -191,7 +322,9 @@ def _resolve_struct(struct, lookup):
     if isinstance(struct, _Ref):
         return lookup(struct)
     if isinstance(struct, _Const):
-        return struct.value
+        # Layers were called on an array; JSON kept its values, not its dtype.
+        value = np.asarray(struct.value)
+        return value.astype(backend_config.floatx()) if value.dtype.kind == "f" else value
     if isinstance(struct, list):
         return [_resolve_struct(s, lookup) for s in struct]
     if isinstance(struct, dict):
@@ -201,8 +334,6 @@ def _resolve_struct(struct, lookup):
 
 def should_skip_first_node(layer):
     """True for nested graph models with their own InputLayer (tf-keras rule)."""
-    from ckeras.engine.functional import Functional
-    from ckeras.engine.input_layer import InputLayer
     if not isinstance(layer, Functional) or not getattr(layer, "_is_graph_network", False):
         return False
     if type(layer).__name__ == "Sequential" or hasattr(layer, "_seq_layers"):
@@ -212,18 +343,45 @@ def should_skip_first_node(layer):
         isinstance(t._keras_history[0], InputLayer) for t in layer.inputs)
 
 
-def _io_refs(value, keras3):
+def _io_refs(value, key):
     """input_layers / output_layers as a structure of _Ref."""
+    def ref(v):
+        if not _is_ref_list(v):
+            raise ValueError(f"Malformed model config: each entry of {key} must be "
+                             f"[layer_name, node_index, tensor_index], received {brief(v)}.")
+        return _Ref(*v[:3])
     if isinstance(value, dict):
-        return {k: _Ref(*v[:3]) for k, v in value.items()}
+        return {k: ref(v) for k, v in value.items()}
     if _is_ref_list(value):  # Keras 3: one flat triple
         return _Ref(*value[:3])
-    return [_Ref(*v[:3]) for v in value]
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"Malformed model config: {key} must be a non-empty list of "
+                         f"[layer_name, node_index, tensor_index], received {brief(value)}.")
+    return [ref(v) for v in value]
+
+
+def _check_functional_config(config):
+    if not isinstance(config, dict):
+        raise ValueError("Malformed model config: a functional model's config must be a "
+                         f"dict, received {brief(config)}.")
+    missing = [k for k in ("layers", "input_layers", "output_layers") if k not in config]
+    if missing:
+        raise ValueError(f"Malformed model config: a functional model's config needs the "
+                         f"keys {missing} (received the keys {brief(sorted(config))}).")
+    layers = config["layers"]
+    if not isinstance(layers, list):
+        raise ValueError("Malformed model config: 'layers' must be a list of layer "
+                         f"entries, received {brief(layers)}.")
+    for i, entry in enumerate(layers):
+        if not isinstance(entry, dict) or not isinstance(entry.get("class_name"), str) \
+                or not isinstance(entry.get("config", {}), (dict, list)):
+            raise ValueError(f"Malformed model config: layer #{i} must be a dict with a "
+                             f"'class_name' string and a 'config' dict, received "
+                             f"{brief(entry)}.")
 
 
 def _is_keras3_op(entry, custom_objects):
     """A Keras 3 ops node (e.g. the `NotEqual` of an Embedding mask_zero mask)."""
-    from ckeras.engine.op_layer import KERAS3_OPS
     nodes = entry.get("inbound_nodes") or []
     return (entry.get("class_name") in KERAS3_OPS
             and entry["class_name"] not in (custom_objects or {})
@@ -246,23 +404,33 @@ def functional_from_config(cls, config, custom_objects=None, input_tensors=None)
     Raises:
         ValueError: unknown layers (named), unresolvable nodes.
     """
-    from ckeras.engine.input_layer import InputLayer
-    from ckeras.engine.op_layer import KERAS3_OPS
-    from ckeras.layers import deserialize as deserialize_layer
+    _check_functional_config(config)
     created, order = {}, []
-    for entry in config["layers"]:
+    for i, entry in enumerate(config["layers"]):
         entry = normalize_config(entry)
         name = entry.get("name") or (entry.get("config") or {}).get("name")
-        if input_tensors and name in input_tensors and entry["class_name"] == "InputLayer":
-            layer = input_tensors[name]._keras_history[0]
-        elif _is_keras3_op(entry, custom_objects):
-            layer = KERAS3_OPS[entry["class_name"]](name=name)
-        else:
-            layer = deserialize_layer(entry, custom_objects=custom_objects)
+        label = f"layer #{i} ({name!r}, {brief(entry['class_name'], 80)})"
+        try:
+            if input_tensors and name in input_tensors and \
+                    entry["class_name"] == "InputLayer":
+                layer = input_tensors[name]._keras_history[0]
+            elif _is_keras3_op(entry, custom_objects):
+                layer = KERAS3_OPS[entry["class_name"]](name=name)
+            else:
+                layer = deserialize_layer(entry, custom_objects=custom_objects)
+        except (KeyError, AttributeError, IndexError) as e:
+            raise ValueError(f"Malformed model config: cannot build {label} from its "
+                             f"config ({type(e).__name__}: {brief(e)}).") from e
+        except TypeError as e:   # Keras' type for bad arguments: keep it, add the layer
+            raise TypeError(f"Cannot build {label} from its config: {brief(e, 400)}") \
+                from e
         name = name or layer.name
         created[name] = layer
-        nodes = [_parse_node(n) for n in entry.get("inbound_nodes", []) or []]
-        order.append((name, layer, nodes))
+        nodes = entry.get("inbound_nodes", []) or []
+        if not isinstance(nodes, list):
+            raise ValueError(f"Malformed model config: the inbound_nodes of {label} must "
+                             f"be a list, received {brief(nodes)}.")
+        order.append((name, layer, [_parse_node(n, label) for n in nodes]))
     produced = {}  # (layer name, saved node index) -> outputs
     counts = {}
     keras3 = any(k3 for _, _, nodes in order for _, _, k3 in nodes)
@@ -293,7 +461,7 @@ def functional_from_config(cls, config, custom_objects=None, input_tensors=None)
                     break
                 call_args = _resolve_struct(args, lookup)
                 call_kwargs = _resolve_struct(kwargs, lookup)
-                for key in ("mask", "training"):
+                for key in ("mask", "training") + _STATE_KEYWORDS:
                     if key in call_kwargs and call_kwargs[key] is None:
                         del call_kwargs[key]
                 out = layer(*call_args, **call_kwargs)
@@ -318,8 +486,8 @@ def functional_from_config(cls, config, custom_objects=None, input_tensors=None)
             return lookup(ref)
         return _resolve_struct(struct, get)
 
-    inputs = tensors(_io_refs(config["input_layers"], keras3))
-    outputs = tensors(_io_refs(config["output_layers"], keras3))
+    inputs = tensors(_io_refs(config["input_layers"], "input_layers"))
+    outputs = tensors(_io_refs(config["output_layers"], "output_layers"))
     if isinstance(inputs, list) and len(inputs) == 1:
         inputs = inputs[0]
     if isinstance(outputs, list) and len(outputs) == 1 and not keras3:
@@ -333,9 +501,15 @@ def functional_from_config(cls, config, custom_objects=None, input_tensors=None)
 
 # ------------------------------------------------------------ public API
 def _check_envelope(config, what="config"):
-    if not isinstance(config, dict) or "class_name" not in config:
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
         raise ValueError(f"Improper {what}: expected a dict with `class_name` and "
-                         f"`config` keys, received {str(config)[:200]!r}.")
+                         f"`config` keys, received {brief(config)}.")
+    inner = config.get("config")
+    if config["class_name"] == "Sequential" and not (
+            isinstance(inner, list) or (isinstance(inner, dict) and
+                                        isinstance(inner.get("layers"), list))):
+        raise ValueError("Malformed model config: a Sequential model's config needs a "
+                         f"'layers' list, received {brief(inner)}.")
 
 
 def model_from_config(config, custom_objects=None):
@@ -360,22 +534,98 @@ def model_from_config(config, custom_objects=None):
     """
     if isinstance(config, list):
         raise TypeError("`model_from_config` expects a dictionary, not a list. "
-                        f"Received: {str(config)[:100]}. Did you mean to use "
+                        f"Received: {brief(config, 100)}. Did you mean to use "
                         "`Sequential.from_config(config)`?")
     _check_envelope(config)
     config = {k: v for k, v in config.items() if k not in ("keras_version", "backend")}
-    from ckeras.layers import deserialize
-    return deserialize(normalize_config(config), custom_objects=custom_objects)
+    try:
+        return deserialize_layer(normalize_config(config), custom_objects=custom_objects)
+    except (KeyError, AttributeError, IndexError) as e:
+        # A layer's from_config indexing a key the config lacks, or calling a
+        # method on a value of the wrong type.
+        raise ValueError(f"Malformed model config for {brief(config['class_name'], 80)}: "
+                         f"{type(e).__name__}: {brief(e)}.") from e
+    except RecursionError as e:
+        raise ValueError(f"Malformed model config for {brief(config['class_name'], 80)}: "
+                         "it is nested too deeply.") from e
 
 
 def _jsonable(model):
-    from ckeras.saving.hdf5_format import dumps, model_config_dict
     return json.loads(dumps(model_config_dict(model)))
+
+
+def _json_default(obj):
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.dtype):
+        return obj.name
+    if isinstance(obj, bytes):
+        return obj.decode("utf-8")
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj)
+    if hasattr(obj, "get_config"):
+        return serialize_keras_object(obj)
+    if callable(obj) and hasattr(obj, "__name__"):
+        return obj.__name__
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def dumps(obj, **kwargs):
+    """`json.dumps` that knows NumPy scalars, dtypes and Keras objects."""
+    return json.dumps(obj, default=_json_default, **kwargs)
+
+
+def model_config_dict(model):
+    """`{'class_name', 'config'}` of a Sequential or Functional model."""
+    if not getattr(model, "_is_graph_network", False) and \
+            type(model).__name__ not in ("Sequential",):
+        raise NotImplementedError(
+            "Saving the model to HDF5 format requires the model to be a Functional "
+            "model or a Sequential model. It does not work for subclassed models, "
+            "because such models are defined via the body of a Python method, which "
+            "isn't safely serializable. Use `save_weights` instead.")
+    return compat_for_writing(serialize_layer(model))
+
+
+def compat_for_writing(config):
+    """Adjusts a serialized model so both tf-keras 2.21 and Keras 3 read it.
+
+    Per the formats spec (section 9): `time_major: False` is left out (Keras 3
+    rejects the key) and wrapped layers (`layer` / `backward_layer` of
+    Bidirectional, TimeDistributed) carry `module: 'keras.layers'` and
+    `registered_name: None` (Keras 3 needs them). Works in place; returns
+    `config`.
+    """
+    if isinstance(config, list):
+        for c in config:
+            compat_for_writing(c)
+        return config
+    if not isinstance(config, dict):
+        return config
+    cfg = config.get("config")
+    if "class_name" in config and isinstance(cfg, dict):
+        if cfg.get("time_major") is False:
+            del cfg["time_major"]
+        for key in ("layer", "backward_layer"):
+            sub = cfg.get(key)
+            if isinstance(sub, dict) and "class_name" in sub:
+                sub.setdefault("module", "keras.layers")
+                sub.setdefault("registered_name", None)
+                compat_for_writing(sub)
+        for key in ("layers", "cell", "cells"):
+            if key in cfg:
+                compat_for_writing(cfg[key])
+    elif "class_name" in config and isinstance(cfg, list):
+        compat_for_writing(cfg)
+    return config
 
 
 def model_to_dict(model):
     """The dict `to_json`/`to_yaml` dump: class_name, config, versions."""
-    from ckeras.saving.hdf5_format import BACKEND, KERAS_VERSION
     d = _jsonable(model)
     d["keras_version"] = KERAS_VERSION
     d["backend"] = BACKEND
@@ -384,7 +634,6 @@ def model_to_dict(model):
 
 def model_to_json(model, **kwargs):
     """JSON string of `{'class_name', 'config', 'keras_version', 'backend'}`."""
-    from ckeras.saving.hdf5_format import dumps
     return dumps(model_to_dict(model), **kwargs)
 
 
@@ -402,20 +651,79 @@ def model_from_json(json_string, custom_objects=None, safe_mode=True):
     Raises:
         ValueError: invalid JSON, malformed configs, unknown classes.
     """
-    from ckeras.saving.safe_mode import SafeModeScope
     try:
         config = json.loads(json_string)
+    except RecursionError as e:
+        raise ValueError("model_from_json: the JSON is nested too deeply.") from e
     except (TypeError, ValueError) as e:
         raise ValueError(f"model_from_json: the input is not valid JSON ({e}).") from e
     with SafeModeScope(safe_mode):
         return model_from_config(config, custom_objects=custom_objects)
 
 
+def _alias_error(event, reason):
+    mark = event.start_mark
+    return ValueError(
+        f"model_from_yaml: the alias *{event.anchor} (line {mark.line + 1}) {reason}. "
+        f"Aliases may stand only for small values (at most {YAML_ALIAS_MAX_NODES} YAML "
+        "nodes, such as the shared tuples legacy Keras writes): nested aliases expand "
+        "exponentially (a few hundred bytes can stand for gigabytes). Write the values "
+        "out instead.")
+
+
+def _node_count_exceeds(node, limit):
+    """Whether the expanded YAML node tree has more than `limit` nodes
+    (stops counting there, so the cost is bounded)."""
+    import yaml  # lazy: heavy
+    count, stack = 0, [node]
+    while stack:
+        n = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+        elif isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                stack.extend((k, v))
+    return False
+
+
 def _safe_loader():
-    import yaml
+    import yaml  # lazy: heavy
 
     class KerasSafeLoader(yaml.SafeLoader):
-        """SafeLoader that also reads the tags legacy Keras YAML contains."""
+        """SafeLoader that reads the tags legacy Keras YAML contains and refuses
+        aliases that stand for more than a few values (alias bombs)."""
+
+        def __init__(self, stream):
+            super().__init__(stream)
+            self._open_anchors = []
+
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                if event.anchor in self._open_anchors:
+                    raise _alias_error(event, "refers to a node that contains it")
+                target = self.anchors.get(event.anchor)
+                if target is not None and _node_count_exceeds(target, YAML_ALIAS_MAX_NODES):
+                    raise _alias_error(event, f"stands for more than "
+                                              f"{YAML_ALIAS_MAX_NODES} nodes")
+            return super().compose_node(parent, index)
+
+        def compose_sequence_node(self, anchor):
+            self._open_anchors.append(anchor)
+            try:
+                return super().compose_sequence_node(anchor)
+            finally:
+                self._open_anchors.pop()
+
+        def compose_mapping_node(self, anchor):
+            self._open_anchors.append(anchor)
+            try:
+                return super().compose_mapping_node(anchor)
+            finally:
+                self._open_anchors.pop()
 
     def construct_tuple(loader, node):
         return tuple(loader.construct_sequence(node, deep=True))
@@ -431,7 +739,7 @@ def _safe_loader():
 
 def _yaml():
     try:
-        import yaml
+        import yaml  # lazy: heavy
     except ImportError as e:  # pragma: no cover
         raise ImportError("to_yaml/model_from_yaml require PyYAML "
                           "(`pip install pyyaml`).") from e
@@ -445,10 +753,18 @@ def model_to_yaml(model, **kwargs):
 
 
 def load_yaml(yaml_string):
-    """Parses YAML safely (legacy `!!python/tuple` accepted, nothing executed)."""
+    """Parses YAML safely: `yaml.safe_load` plus the legacy `!!python/tuple`
+    tag; nothing is executed and aliases may only stand for small values.
+
+    Raises:
+        ValueError: tags that construct Python objects, large, nested or
+            recursive aliases, invalid YAML.
+    """
     yaml = _yaml()
     try:
         return yaml.load(yaml_string, Loader=_safe_loader())  # SafeLoader subclass
+    except RecursionError as e:
+        raise ValueError("model_from_yaml: the YAML is nested too deeply.") from e
     except yaml.YAMLError as e:
         raise ValueError(
             "model_from_yaml: cannot parse the YAML safely. Only plain data and the "
@@ -470,9 +786,14 @@ def model_from_yaml(yaml_string, custom_objects=None, safe_mode=True):
     Raises:
         ValueError: unsafe tags, malformed configs, unknown classes.
     """
-    from ckeras.saving.safe_mode import SafeModeScope
     config = load_yaml(yaml_string)
-    config = json.loads(json.dumps(config))  # tuples -> lists
+    try:
+        config = json.loads(json.dumps(config))  # tuples -> lists
+    except RecursionError as e:
+        raise ValueError("model_from_yaml: the YAML is nested too deeply.") from e
+    except TypeError as e:   # sets, dates, binary: safe YAML, but not a Keras config
+        raise ValueError(f"model_from_yaml: the YAML holds a value a Keras config cannot "
+                         f"contain ({e}).") from e
     with SafeModeScope(safe_mode):
         return model_from_config(config, custom_objects=custom_objects)
 
@@ -493,20 +814,17 @@ def clone_model(model, input_tensors=None, clone_function=None):
         >>> clone = clone_model(model)
         >>> clone.set_weights(model.get_weights())
     """
-    from ckeras.engine.sequential import Sequential
-    from ckeras.layers import deserialize, serialize
     if clone_function is None:
         def clone_function(layer):
-            return deserialize(json.loads(_dump(serialize(layer))))
+            return deserialize_layer(json.loads(_dump(serialize_layer(layer))))
     if isinstance(model, Sequential):
-        layers = [clone_function(l) for l in model.layers]
+        layers = [clone_function(layer) for layer in model.layers]
         if input_tensors is not None:
             tensor = flatten(input_tensors)[0]
             return Sequential([tensor] + layers, name=model.name)
         clone = Sequential(name=model.name)
         chain = getattr(model, "_chain", None)
         if chain:
-            from ckeras.engine.input_layer import InputLayer
             first = chain[0]._keras_history[0]
             clone.add(InputLayer.from_config(first.get_config()))
         for layer in layers:
@@ -528,10 +846,19 @@ def clone_model(model, input_tensors=None, clone_function=None):
 
 
 def _dump(obj):
-    from ckeras.saving.hdf5_format import dumps
     return dumps(obj)
 
 
-__all__ = ["model_from_config", "model_from_json", "model_from_yaml", "model_to_json",
-           "model_to_yaml", "clone_model", "normalize_config", "functional_from_config",
-           "load_yaml", "should_skip_first_node"]
+__all__ = [
+    "clone_model",
+    "functional_from_config",
+    "load_yaml",
+    "model_from_config",
+    "model_from_json",
+    "model_from_yaml",
+    "model_to_json",
+    "model_to_yaml",
+    "node_config",
+    "normalize_config",
+    "should_skip_first_node",
+]

@@ -7,6 +7,7 @@ writes, all-or-nothing loads).
 import os
 
 from ckeras.saving import hdf5_format
+from ckeras.saving.safe_load import safe_load_model
 
 
 def _check_format(filepath, save_format, what):
@@ -52,8 +53,16 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
                                    include_optimizer=include_optimizer)
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, options=None):
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, options=None,
+               timeout=None):
     """Loads a model saved with `model.save` (ckeras, tf.keras 2.x, Keras 3 `.h5`).
+
+    Loading never runs code from the file (Lambda bytecode only with
+    `safe_mode=False`, custom classes only through `custom_objects`), follows
+    no links and checks every weight against the model before reading it.
+    For files you do not trust, also pass `timeout` (or use
+    `ckeras.saving.safe_load_model`): libhdf5 then parses the file in a
+    subprocess that is stopped after `timeout` seconds.
 
     Args:
         filepath: path to the `.h5` file.
@@ -62,15 +71,21 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, opti
             the optimizer state (when the file has them).
         safe_mode: True (default) refuses to load Lambda layers stored as
             Python bytecode; pass False only for files you trust.
+        timeout: None (default) loads in this process; a number of seconds
+            loads through `safe_load_model(..., timeout=timeout)`.
 
     Returns:
         The model.
 
     Raises:
         OSError: missing file.
-        ValueError: corrupt, truncated or non-Keras files (the message names
-            the file); unknown classes (named).
+        ValueError: corrupt, truncated, hostile or non-Keras files (the
+            message names the file and member); unknown classes (named).
+        TimeoutError: with `timeout`, the file took longer to parse.
     """
+    if timeout is not None:
+        return safe_load_model(filepath, custom_objects=custom_objects, compile=compile,
+                               timeout=timeout, safe_mode=safe_mode)
     return hdf5_format.load_model_from_hdf5(filepath, custom_objects=custom_objects,
                                             compile=compile, safe_mode=safe_mode)
 

@@ -14,10 +14,20 @@ Example:
     >>> y = layer_test(Dense, {"units": 3}, input_shape=(2, 4))
 """
 from ckeras.testing.golden import (
-    Golden, GoldenCase, assert_close, assert_result, check_call, decode)
+    Golden,
+    GoldenCase,
+    assert_close,
+    assert_result,
+    check_call,
+    decode,
+)
 from ckeras.testing.layer_test import (
-    assert_config_matches, assert_shape_compatible, golden_layer_test, json_roundtrip,
-    layer_test)
+    assert_config_matches,
+    assert_shape_compatible,
+    golden_layer_test,
+    json_roundtrip,
+    layer_test,
+)
 
 __all__ = ["layer_test", "golden_layer_test", "assert_config_matches",
            "assert_shape_compatible", "json_roundtrip", "Golden", "GoldenCase", "decode",

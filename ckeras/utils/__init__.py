@@ -1,12 +1,25 @@
 """Utilities: summaries, progress bars, Sequence, one-hot encoding, custom objects."""
 from ckeras.saving.object_registry import (
-    CustomObjectScope, custom_object_scope, get_custom_objects, get_registered_name,
-    register_keras_serializable)
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    register_keras_serializable,
+)
 from ckeras.utils.data_utils import Sequence
 from ckeras.utils.generic_utils import Progbar
 from ckeras.utils.layer_utils import print_summary
 from ckeras.utils.np_utils import normalize, to_categorical
 from ckeras.utils.random import set_random_seed
-from ckeras.utils.threads import (get_blas_threads, get_kernel_threads, set_blas_threads,
-                                  set_kernel_threads)
 from ckeras.utils.sequence_utils import pad_sequences
+from ckeras.utils.threads import (
+    get_blas_threads,
+    get_kernel_threads,
+    set_blas_threads,
+    set_kernel_threads,
+)
+
+__all__ = ["custom_object_scope", "CustomObjectScope", "get_blas_threads", "get_custom_objects",
+           "get_kernel_threads", "get_registered_name", "normalize", "pad_sequences",
+           "print_summary", "Progbar", "register_keras_serializable", "Sequence",
+           "set_blas_threads", "set_kernel_threads", "set_random_seed", "to_categorical"]

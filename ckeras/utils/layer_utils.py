@@ -2,7 +2,6 @@
 import numpy as np
 
 
-
 def count_params(weights):
     """Number of scalars in a list of weights, each counted once."""
     seen, total = set(), 0

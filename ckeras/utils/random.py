@@ -1,6 +1,8 @@
 """One seed for every random source ckeras uses."""
 import numpy as np
 
+from ckeras import initializers
+
 
 def set_random_seed(seed):
     """Seeds Python's `random`, NumPy's global generator and ckeras' initializers.
@@ -12,7 +14,6 @@ def set_random_seed(seed):
         raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed!r}")
     import random
 
-    from ckeras import initializers
     random.seed(seed)
     np.random.seed(seed)
     initializers.set_seed(seed)

@@ -16,6 +16,6 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
                [2, 3],
                [5, 6]], dtype=int32)
     """
-    from ckeras.preprocessing.sequence import pad_sequences as _pad_sequences
+    from ckeras.preprocessing.sequence import pad_sequences as _pad_sequences  # lazy: E6
     return _pad_sequences(sequences, maxlen=maxlen, dtype=dtype, padding=padding,
                           truncating=truncating, value=value)

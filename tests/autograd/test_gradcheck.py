@@ -46,6 +46,9 @@ def distinct(*shape):
 
 
 # (Function class, case id, fn(*inputs) -> Tensor(s), inputs)
+# Fixed resampling matrices of the Resize row (not an input of the check).
+_RESIZE_MATS = [r(6, 3), r(4, 2)]
+
 CASES = [
     (E.Add, "broadcast", lambda a, b: E.Add.apply(a, b), [r(3, 4), r(4)]),
     (E.Sub, "broadcast", lambda a, b: E.Sub.apply(a, b), [r(3, 1), r(3, 4)]),
@@ -214,7 +217,7 @@ CASES = [
                                         padding="valid"),
      [r(2, 7, 2), r(3, 2, 1)]),
     (C.Resize, "bilinear 2-D",
-     lambda x, m=[r(6, 3), r(4, 2)]: C.Resize.apply(x, axes=(1, 2), mats=m),
+     lambda x, m=_RESIZE_MATS: C.Resize.apply(x, axes=(1, 2), mats=m),
      [r(2, 3, 2, 2)]),
     (C.Pad, "2-D", lambda x: C.Pad.apply(x, pads=((0, 0), (1, 2), (0, 1), (0, 0))),
      [r(2, 3, 2, 2)]),

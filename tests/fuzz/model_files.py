@@ -559,6 +559,7 @@ def _zeros_for(model):
 def _load(case):
     """Runs in the child: load, then predict; returns the report dict."""
     import numpy as np  # noqa: F401 - warm
+
     from ckeras import models
     loader = case["loader"]
     path = case["path"]

@@ -5,9 +5,8 @@ known open items. The long runs are `python -m tests.fuzz.model_files`."""
 import json
 import os
 
-import pytest
-
 import model_files as MF
+import pytest
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or not hasattr(os, "pidfd_open"),
                                 reason="the fuzzer forks (Linux)")

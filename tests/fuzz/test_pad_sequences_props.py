@@ -7,9 +7,9 @@ import warnings
 import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from oracles import keras_pad_model
 
 from ckeras.preprocessing import sequence as S
-from oracles import keras_pad_model
 
 FUZZ = settings.get_profile("fuzz-active")
 

@@ -8,9 +8,9 @@ import json
 import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from oracles import KerasTokenizerModel
 
 from ckeras.preprocessing import text as T
-from oracles import KerasTokenizerModel
 
 FUZZ = settings.get_profile("fuzz-active")
 

@@ -35,11 +35,11 @@ def _geometry(H, W, KH, KW, strides, dilations, padding):
 
 
 def _conv_problem(case, dtype, seed=0):
-    N, H, W, C, KH, KW, O, strides, dilations, padding = case
+    N, H, W, C, KH, KW, n_out, strides, dilations, padding = case
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((N, H, W, C)).astype(dtype)
-    w = (rng.standard_normal((KH, KW, C, O)) / np.sqrt(KH * KW * C)).astype(dtype)
-    b = rng.standard_normal(O).astype(dtype)
+    w = (rng.standard_normal((KH, KW, C, n_out)) / np.sqrt(KH * KW * C)).astype(dtype)
+    b = rng.standard_normal(n_out).astype(dtype)
     pads, outs = _geometry(H, W, KH, KW, strides, dilations, padding)
     return x, w, b, strides, dilations, pads, outs
 

@@ -6,11 +6,9 @@ import pathlib
 import numpy as np
 import pytest
 
-from ckeras import backend as K
 from ckeras import layers as L
-from ckeras.autograd import Tensor, enable_grad, grad
-from ckeras.kernels import use_kernels
 from ckeras.engine.sequential import Sequential
+from ckeras.kernels import use_kernels
 from ckeras.testing import Golden, golden_layer_test, layer_test
 
 GOLDEN = Golden(pathlib.Path(__file__).resolve().parents[1] / "fixtures", "conv")

@@ -481,7 +481,7 @@ def test_sequential_dense_mlp_golden():
     assert type(model) is Sequential
     model.set_weights(ws)
     np.testing.assert_allclose(model.predict(xs[0]), ys[0], atol=1e-5)
-    assert [l.name for l in model.layers] == ["dense", "dense_1"]
+    assert [layer.name for layer in model.layers] == ["dense", "dense_1"]
 
 
 def test_functional_2in_2out_golden():
@@ -489,7 +489,7 @@ def test_functional_2in_2out_golden():
     model_config = GOLDEN.read_json(case["model_config_file"])
     model = L.deserialize({"class_name": "Model", "config": model_config})
     assert type(model) is Functional
-    assert [l.name for l in model.layers] == case["layer_names"]
+    assert [layer.name for layer in model.layers] == case["layer_names"]
     model.set_weights(ws)
     outs = model.predict(xs)
     for o, y in zip(outs, ys):

@@ -214,7 +214,7 @@ def test_functional_forms():
             L.dot([a, b], axes=-1, normalize=True)]
     model = Functional([a, b], outs)
     names = [t._keras_history[0] for t in outs]
-    assert [type(l).__name__ for l in names] == [
+    assert [type(layer).__name__ for layer in names] == [
         "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
         "Concatenate", "Dot", "Dot"]
     assert names[6].name == "cc"

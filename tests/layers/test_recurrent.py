@@ -10,13 +10,21 @@ import pytest
 from ckeras import backend as K
 from ckeras import layers as Lmod
 from ckeras.autograd import Tensor, enable_grad, grad
-from ckeras.kernels import use_kernels
 from ckeras.engine import Input
 from ckeras.engine.functional import Functional
 from ckeras.engine.sequential import Sequential
+from ckeras.kernels import use_kernels
 from ckeras.layers import (
-    GRU, LSTM, RNN, Dense, Embedding, GRUCell, LSTMCell, Masking, SimpleRNN, SimpleRNNCell,
-    StackedRNNCells)
+    GRU,
+    LSTM,
+    RNN,
+    Dense,
+    Embedding,
+    GRUCell,
+    LSTMCell,
+    Masking,
+    SimpleRNN,
+)
 from ckeras.testing import Golden, assert_close, assert_config_matches, layer_test
 
 GOLDEN = Golden(pathlib.Path(__file__).resolve().parents[1] / "fixtures", "recurrent")
@@ -82,6 +90,7 @@ def test_golden_batch1_two_threads(name, helper):
     every upper half), or with the helper off runs on one thread; tf-keras'
     numbers either way, masked steps and go_backwards included."""
     import time
+
     from ckeras import kernels
     from ckeras.kernels import testing
     case, xs, ws, ys, _ = GOLDEN.load(name)

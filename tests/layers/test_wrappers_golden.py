@@ -12,10 +12,10 @@ import pytest
 from ckeras import backend as K
 from ckeras import layers as Lmod
 from ckeras.autograd import Tensor, enable_grad, grad
-from ckeras.kernels import use_kernels
 from ckeras.engine import Input
 from ckeras.engine.functional import Functional
 from ckeras.engine.sequential import Sequential
+from ckeras.kernels import use_kernels
 from ckeras.layers import GRU, LSTM, Bidirectional
 from ckeras.testing import Golden, assert_close
 

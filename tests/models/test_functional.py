@@ -44,7 +44,7 @@ def test_multi_io_predict_matches_numpy(rng):
 def test_model_properties():
     model = _two_in_two_out()
     # Keras' order: by decreasing depth, ties in order of discovery from the outputs.
-    assert [l.name for l in model.layers] == ["a", "pre", "b", "shared", "merged",
+    assert [layer.name for layer in model.layers] == ["a", "pre", "b", "shared", "merged",
                                               "out1", "out2"]
     assert model.input_names == ["a", "b"]
     assert model.output_names == ["out1", "out2"]
@@ -54,7 +54,7 @@ def test_model_properties():
     assert isinstance(model.input, list) and len(model.output) == 2
     # The shared layer was called twice: its output is ambiguous.
     with pytest.raises(AttributeError, match="multiple inbound nodes"):
-        model.get_layer("shared").output
+        _ = model.get_layer("shared").output
     assert model.get_layer(index=2).name == "b"
     # Weights in layer order: pre, shared, out1, out2 (2 each).
     assert [w.shape for w in model.get_weights()] == [(3, 4), (4,), (4, 5), (5,),
@@ -146,7 +146,7 @@ def test_config_round_trip_rebuilds_same_graph(rng):
     config = model.get_config()
     json.dumps(config)
     clone = Model.from_config(config)
-    assert [l.name for l in clone.layers] == [l.name for l in model.layers]
+    assert [layer.name for layer in clone.layers] == [layer.name for layer in model.layers]
     clone.set_weights(model.get_weights())
     xa = rng.standard_normal((2, 3)).astype("float32")
     xb = rng.standard_normal((2, 4)).astype("float32")

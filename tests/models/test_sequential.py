@@ -18,7 +18,7 @@ def test_list_constructor_and_add_are_equivalent(rng):
     x = rng.standard_normal((3, 784)).astype("float32")
     np.testing.assert_allclose(a.predict(x), b.predict(x), rtol=1e-6)
     assert a.output_shape == (None, 10) and a.input_shape == (None, 784)
-    assert [l.name for l in a.layers] == ["dense", "activation", "dense_1", "activation_1"]
+    assert [layer.name for layer in a.layers] == ["dense", "activation", "dense_1", "activation_1"]
     assert np.allclose(a.predict(x).sum(-1), 1, atol=1e-5)
 
 
@@ -39,7 +39,7 @@ def test_deferred_build(rng):
     model.add(Dense(1))
     assert not model.built
     with pytest.raises(ValueError, match="not yet been created"):
-        model.weights
+        _ = model.weights
     out = model.predict(rng.standard_normal((3, 7)))
     assert out.shape == (3, 1) and model.built
     assert model.layers[0].get_weights()[0].shape == (7, 4)
@@ -52,7 +52,7 @@ def test_pop_and_add_errors():
     model = Sequential([Dense(4, input_shape=(3,)), Dense(2, name="last")])
     model.pop()
     assert model.output_shape == (None, 4)
-    assert [l.name for l in model.layers] == ["dense"]
+    assert [layer.name for layer in model.layers] == ["dense"]
     model.pop()
     with pytest.raises(TypeError, match="There are no layers in the model"):
         model.pop()
@@ -71,7 +71,7 @@ def test_wrong_last_dimension_is_rejected_with_layer_name():
     with pytest.raises(ValueError, match='layer "late".*axis -1.*value 5.*\\(None, 4\\)'):
         model.add(d)
     # The failed add left the model as it was.
-    assert [l.name for l in model.layers] == ["dense"]
+    assert [layer.name for layer in model.layers] == ["dense"]
     assert model.output_shape == (None, 4)
 
 

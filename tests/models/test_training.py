@@ -317,7 +317,7 @@ def test_fit_progress_bar_and_epoch_lines(rng, capsys):
     assert "2/2 [==============================]" in out
     assert " - loss: " in out and " - accuracy: " in out
     model.fit(x, y, batch_size=8, epochs=1, verbose=2)
-    line = [l for l in capsys.readouterr().out.splitlines() if l.startswith("2/2")][0]
+    line = [s for s in capsys.readouterr().out.splitlines() if s.startswith("2/2")][0]
     assert re.match(r"2/2 - \d+s - loss: \d\.\d{4} - accuracy: \d\.\d{4} - \d+[mu]?s/epoch - "
                     r"\d+[mu]?s/step$", line), line
 

@@ -11,8 +11,8 @@ import pytest
 
 from ckeras.preprocessing import image as im
 from ckeras.preprocessing.image import ImageDataGenerator
-from ckeras.utils.data_utils import Sequence
 from ckeras.testing import Golden
+from ckeras.utils.data_utils import Sequence
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
 IMAGES = Golden(FIXTURES, "preprocessing_image")

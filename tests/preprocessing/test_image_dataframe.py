@@ -14,8 +14,8 @@ import pytest
 
 from ckeras.preprocessing import image as im
 from ckeras.preprocessing.image import DataFrameIterator, ImageDataGenerator
-from ckeras.utils.data_utils import Sequence
 from ckeras.testing import Golden
+from ckeras.utils.data_utils import Sequence
 
 pytest.importorskip("PIL")
 

@@ -6,8 +6,9 @@ C and on the NumPy-reference kernels; SciPy's rounding and mode rules on
 hand-checked cases; bad orders. The kernels themselves are tested in
 tests/kernels/test_image.py."""
 
-import numpy as np
 import pathlib
+
+import numpy as np
 import pytest
 
 from ckeras.kernels import use_kernels

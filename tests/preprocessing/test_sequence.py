@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 import ckeras
 from ckeras.kernels import use_kernels
 from ckeras.preprocessing import sequence as S
-from ckeras.utils import Sequence
 from ckeras.testing import Golden, assert_result, check_call, decode
+from ckeras.utils import Sequence
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
 PREPROCESSING = Golden(FIXTURES, "preprocessing")

@@ -10,7 +10,7 @@ import pytest
 
 from ckeras import layers as L
 from ckeras.models import Model, Sequential, load_model
-from ckeras.saving import hdf5_format
+from ckeras.saving import hdf5_access, hdf5_format
 
 FIX = os.path.join(os.path.dirname(__file__), "..", "fixtures", "saving")
 
@@ -107,12 +107,12 @@ def test_weights_file_layout(tmp_path):
     model.save_weights(tmp_path / "w.h5")
     with h5py.File(tmp_path / "w.h5", "r") as f:
         read = hdf5_format.load_attributes_from_hdf5_group
-        assert read(f, "layer_names") == [l.name for l in model.layers]
+        assert read(f, "layer_names") == [layer.name for layer in model.layers]
         assert read(f["da"], "weight_names") == ["da/kernel:0", "da/bias:0"]
         assert f["da/da/kernel:0"].shape == (4, 5)
         assert read(f["cat"], "weight_names") == []
         assert "top_level_model_weights" in f
-        assert hdf5_format._decode_attr(f.attrs["keras_version"]) == "2.21.0"
+        assert hdf5_access.decode_attr(f.attrs["keras_version"]) == "2.21.0"
 
 
 def test_nested_model_weight_order(tmp_path):
@@ -145,7 +145,7 @@ def test_whole_model_round_trip(tmp_path, make):
     model.save(tmp_path / "m.h5")
     loaded = load_model(tmp_path / "m.h5")
     assert type(loaded) is type(model)
-    assert [l.name for l in loaded.layers] == [l.name for l in model.layers]
+    assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
     xs = [np.random.default_rng(0).standard_normal((3,) + tuple(t.shape[1:])).astype("float32")
           for t in model.inputs]
     for a, b in zip(_as_list(model.predict(_call(xs))), _as_list(loaded.predict(_call(xs)))):
@@ -166,7 +166,8 @@ def test_renamed_layers_load_topologically(tmp_path):
     model.save_weights(tmp_path / "w.h5")
     other = Sequential([L.Dense(5, input_shape=(4,), name="x1"), L.Dense(3, name="x2")])
     other.load_weights(tmp_path / "w.h5")
-    np.testing.assert_array_equal(model.layers[0].get_weights()[0], other.layers[0].get_weights()[0])
+    np.testing.assert_array_equal(model.layers[0].get_weights()[0],
+                                  other.layers[0].get_weights()[0])
 
 
 @pytest.mark.parametrize("opt", ["adam", "sgd", "rmsprop", "adagrad", "nadam", "adamax"])
@@ -292,7 +293,7 @@ def test_golden_weights_files(name, make):
 
 def test_golden_keras3_config_is_keras3_format():
     config = hdf5_format.load_model_config(os.path.join(FIX, "k3_func.h5"))
-    cat = [l for l in config["config"]["layers"] if l["name"] == "cat"][0]
+    cat = [layer for layer in config["config"]["layers"] if layer["name"] == "cat"][0]
     assert isinstance(cat["inbound_nodes"][0], dict)
 
 
@@ -303,7 +304,8 @@ def test_by_name_loads_matching_layers_only(tmp_path):
     other = Sequential([L.Dense(5, input_shape=(4,), name="a"), L.Dense(3, name="zzz")])
     before = other.layers[1].get_weights()
     other.load_weights(tmp_path / "w.h5", by_name=True)
-    np.testing.assert_array_equal(other.layers[0].get_weights()[0], model.layers[0].get_weights()[0])
+    np.testing.assert_array_equal(other.layers[0].get_weights()[0],
+                                  model.layers[0].get_weights()[0])
     np.testing.assert_array_equal(other.layers[1].get_weights()[0], before[0])
 
 
@@ -325,7 +327,8 @@ def test_by_name_shape_mismatch_error_and_skip(tmp_path):
         f"weight b/{name}:0. Weight expects shape {want}. Received saved weight with "
         f"shape {got}" for name, want, got in (("kernel", (4, 2), (4, 1)),
                                                ("bias", (2,), (1,)))]
-    np.testing.assert_array_equal(other.layers[0].get_weights()[0], model.layers[0].get_weights()[0])
+    np.testing.assert_array_equal(other.layers[0].get_weights()[0],
+                                  model.layers[0].get_weights()[0])
     np.testing.assert_array_equal(other.layers[1].get_weights()[0], before[2])
 
 

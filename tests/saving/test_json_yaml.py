@@ -124,3 +124,60 @@ def test_yaml_uses_no_unsafe_loader(monkeypatch):
 def test_yaml_syntax_error_is_value_error():
     with pytest.raises(ValueError, match="YAML"):
         model_from_yaml("a: [unclosed")
+
+
+# ------------------------------------------------ alias bombs (issue #19 item 2)
+def _alias_bomb(depth, width=9):
+    """`depth` levels of `width` aliases to the level below: width**depth values."""
+    lines = ["l0: &l0 [" + ", ".join(['"lol"'] * width) + "]"]
+    for i in range(1, depth + 1):
+        lines.append(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * width) + "]")
+    lines.append(f"class_name: [*l{depth}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_nested_alias_bomb_is_refused_before_expansion():
+    small = _alias_bomb(3)       # 729 values: expands fast, but must be refused too
+    with pytest.raises(ValueError, match=r"alias \*l1 \(line 3\) stands for more than 64"):
+        model_from_yaml(small)
+    bomb = _alias_bomb(9)        # ~500 bytes standing for 387 million values
+    assert len(bomb) < 600
+    with pytest.raises(ValueError, match=r"alias \*l1 .*nested aliases expand exponentially"):
+        model_from_yaml(bomb)
+
+
+def test_large_flat_alias_is_refused_small_ones_load():
+    big = "v: &v [" + ", ".join(["1"] * 100) + "]\nclass_name: x\nconfig: {a: *v, b: *v}\n"
+    with pytest.raises(ValueError, match=r"alias \*v .*more than 64 nodes"):
+        model_from_yaml(big)
+    from ckeras.saving.model_config import load_yaml
+    small = "s: &s [1, 2, 3]\nt: *s\nm: &m {a: 1}\nn: {<<: *m, b: 2}\n"
+    assert load_yaml(small) == yaml.safe_load(small)
+
+
+def test_recursive_alias_is_refused():
+    with pytest.raises(ValueError, match=r"alias \*a .*refers to a node that contains it"):
+        model_from_yaml("class_name: &a [1, *a]\nconfig: {}\n")
+
+
+def test_error_messages_echo_a_bounded_config():
+    deep = node = []
+    for _ in range(100_000):    # str() of this overflows the stack
+        node.append([])
+        node = node[0]
+    with pytest.raises(ValueError, match=r"Improper config: .*\[\[\[\[") as info:
+        from ckeras.models import model_from_config
+        model_from_config({"class_name": deep, "config": {}})
+    assert len(str(info.value)) < 400
+    with pytest.raises(ValueError) as info:
+        model_from_json(json.dumps({"class_name": "Functional", "config": {
+            "name": "m", "layers": [{"class_name": "Dense", "config": {"units": 2},
+                                     "inbound_nodes": ["x" * 100_000]}],
+            "input_layers": [], "output_layers": []}}))
+    assert len(str(info.value)) < 600
+
+
+@pytest.mark.parametrize("value", ["!!set {a, b}", "2001-12-14", "!!binary aGVsbG8="])
+def test_yaml_values_json_cannot_hold_are_value_errors(value):
+    with pytest.raises(ValueError, match="a value a Keras config cannot contain"):
+        model_from_yaml(f"class_name: Dense\nconfig: {{units: 2, extra: {value}}}\n")

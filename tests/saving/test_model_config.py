@@ -10,9 +10,16 @@ import pytest
 
 from ckeras import backend as K
 from ckeras import layers as L
-from ckeras.models import (Model, Sequential, clone_model, load_model, model_from_config,
-                           model_from_json, model_from_yaml)
-from ckeras.saving import hdf5_format
+from ckeras.models import (
+    Model,
+    Sequential,
+    clone_model,
+    load_model,
+    model_from_config,
+    model_from_json,
+    model_from_yaml,
+)
+from ckeras.saving import hdf5_format, model_config
 
 FIX = os.path.join(os.path.dirname(__file__), "..", "fixtures", "saving")
 
@@ -85,10 +92,10 @@ def _check_same(model, other, x):
 
 def _round_trips(model, x, tmp_path):
     cfg = {"class_name": type(model).__name__, "config": model.get_config()}
-    by_config = model_from_config(json.loads(hdf5_format.dumps(cfg)), custom_objects=CUSTOM)
-    assert by_config.get_config() == json.loads(hdf5_format.dumps(model.get_config())) or \
-        json.loads(hdf5_format.dumps(by_config.get_config())) == \
-        json.loads(hdf5_format.dumps(model.get_config()))
+    by_config = model_from_config(json.loads(model_config.dumps(cfg)), custom_objects=CUSTOM)
+    assert by_config.get_config() == json.loads(model_config.dumps(model.get_config())) or \
+        json.loads(model_config.dumps(by_config.get_config())) == \
+        json.loads(model_config.dumps(model.get_config()))
     _check_same(model, by_config, x)
     _check_same(model, model_from_json(model.to_json(), custom_objects=CUSTOM), x)
     _check_same(model, model_from_yaml(model.to_yaml(), custom_objects=CUSTOM), x)
@@ -117,13 +124,13 @@ def test_every_merge_layer_round_trips(cls_name, tmp_path):
 
 
 def test_layer_case_table_covers_current_layers():
-    from ckeras.layers import _module_objects
+    from ckeras.layers import module_objects
     engine = {"Functional", "Model", "Sequential", "InputLayer", "Layer"}
     core = {"Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute", "RepeatVector",
             "Masking", "ActivityRegularization", "Lambda", "Embedding", "ELU", "LeakyReLU",
             "PReLU", "ReLU", "Softmax", "ThresholdedReLU", "GaussianNoise",
             "GaussianDropout", "AlphaDropout"} | set(MERGE_CASES)
-    assert core <= set(_module_objects()) - engine
+    assert core <= set(module_objects()) - engine
     assert core <= set(LAYER_CASES) | set(MERGE_CASES)
 
 
@@ -171,7 +178,7 @@ def test_keras3_sequential_config():
            "build_config": {"input_shape": [None, 5]},
            "compile_config": {"loss": "mse"}}
     model = model_from_config(cfg)
-    assert [l.name for l in model.layers] == ["embedding", "flatten", "dense"]
+    assert [layer.name for layer in model.layers] == ["embedding", "flatten", "dense"]
     assert model.predict(np.zeros((2, 5), "int32")).shape == (2, 3)
 
 
@@ -224,9 +231,9 @@ def test_shared_layer_node_indices_round_trip():
     h2 = shared(h1)
     model = Model(a, L.Concatenate(name="cat")([h1, h2]))
     cfg = model.get_config()
-    shared_entry = [l for l in cfg["layers"] if l["name"] == "shared"][0]
+    shared_entry = [layer for layer in cfg["layers"] if layer["name"] == "shared"][0]
     assert shared_entry["inbound_nodes"] == [[["a", 0, 0, {}]], [["shared", 0, 0, {}]]]
-    cat = [l for l in cfg["layers"] if l["name"] == "cat"][0]
+    cat = [layer for layer in cfg["layers"] if layer["name"] == "cat"][0]
     assert cat["inbound_nodes"] == [[["shared", 0, 0, {}], ["shared", 1, 0, {}]]]
     clone = Model.from_config(json.loads(json.dumps(cfg)))
     x = np.random.default_rng(0).standard_normal((2, 3)).astype("float32")
@@ -238,13 +245,13 @@ def test_nested_model_uses_tf_keras_node_index_one():
     x = L.Input((4,), name="x")
     model = Model(x, L.Dense(2, name="h")(inner(x)))
     cfg = model.get_config()
-    head = [l for l in cfg["layers"] if l["name"] == "h"][0]
+    head = [layer for layer in cfg["layers"] if layer["name"] == "h"][0]
     assert head["inbound_nodes"] == [[["inner", 1, 0, {}]]]
     clone = model_from_json(model.to_json())
     _check_same(model, clone, np.ones((2, 4), "float32"))
     # the tf-keras golden file uses the same rule
     tk = hdf5_format.load_model_config(os.path.join(FIX, "tk_nested.h5"))
-    head = [l for l in tk["config"]["layers"] if l["name"] == "head"][0]
+    head = [layer for layer in tk["config"]["layers"] if layer["name"] == "head"][0]
     assert head["inbound_nodes"] == [[["inner_seq", 1, 0, {}]]]
 
 
@@ -271,7 +278,7 @@ def test_unknown_class_and_unresolvable_graph():
 def test_clone_model_fresh_weights_same_architecture():
     model = Sequential([L.Dense(4, input_shape=(3,), name="a"), L.Dense(2, name="b")])
     clone = clone_model(model)
-    assert clone is not model and [l.name for l in clone.layers] == ["a", "b"]
+    assert clone is not model and [layer.name for layer in clone.layers] == ["a", "b"]
     assert not np.array_equal(clone.get_weights()[0], model.get_weights()[0])
     _check_same(model, clone, np.ones((2, 3), "float32"))
     new_in = L.Input((3,), name="new_in")
@@ -295,7 +302,7 @@ def test_lambda_body_refused_by_default_and_allowed_by_opt_in(tmp_path):
     x = L.Input((3,))
     model = Model(x, L.Lambda(lambda t: K.concatenate([t, t * 3.0], axis=-1), name="lam")(x))
     cfg = model.get_config()
-    lam = [l for l in cfg["layers"] if l["name"] == "lam"][0]["config"]
+    lam = [layer for layer in cfg["layers"] if layer["name"] == "lam"][0]["config"]
     assert lam["function_type"] == "lambda" and isinstance(lam["function"], list)
     data = np.random.default_rng(0).standard_normal((2, 3)).astype("float32")
     for loader, arg in ((model_from_json, model.to_json()), (model_from_yaml, model.to_yaml())):

@@ -7,10 +7,14 @@ import pytest
 
 from ckeras.saving import object_registry as reg
 from ckeras.saving.object_registry import (
-    CustomObjectScope, custom_object_scope, get_custom_objects, get_registered_name,
-    get_registered_object, register_keras_serializable)
-from ckeras.saving.serialization import (
-    deserialize_keras_object, serialize_keras_object)
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
+from ckeras.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 
 @pytest.fixture(autouse=True)

@@ -1,11 +1,12 @@
 """Convolution and pooling Functions on channels_last arrays.
 
-1-D and 2-D run on the kernels of `ckeras.kernels` (C im2col +
-GEMM with fused bias and activation, or the NumPy reference); 3-D uses the
-NumPy loops of `_ConvND`/`_PoolND` below. Those loop over the kernel/window offsets (a few iterations) and do one
-vectorised product or comparison per offset, so every spatial rank (1-D, 2-D,
-3-D) shares the code. `pads` is one (before, after) pair per spatial axis,
-already resolved from 'valid'/'same'/'causal' by the caller.
+1-D and 2-D run on the kernels of `ckeras.kernels` (C im2col + GEMM with
+fused bias and activation, or the NumPy reference); 3-D uses the NumPy loops
+of `_ConvND`/`_PoolND` below. Those loop over the kernel/window offsets (a
+few iterations) and do one vectorised product or comparison per offset, so
+every spatial rank (1-D, 2-D, 3-D) shares the code. `pads` is one (before,
+after) pair per spatial axis, already resolved from 'valid'/'same'/'causal'
+by the caller.
 """
 import itertools
 
@@ -50,7 +51,8 @@ def _window(xp, offset, strides, dilations, outs):
 
 
 class _ConvND:
-    """(N-D NumPy) y = sum over kernel offsets of window(x) @ w[offset]; x (B, *S, Cin), w (*K, Cin, Cout)."""
+    """(N-D NumPy) y = sum over kernel offsets of window(x) @ w[offset];
+    x (B, *S, Cin), w (*K, Cin, Cout)."""
 
     def forward(self, x, w):
         sp = x.ndim - 2

@@ -8,16 +8,12 @@ import math
 
 import numpy as np
 
+from ckeras._internal.config import floatx
 from ckeras.autograd.function import Function
 from ckeras.autograd.functions._special import erfc
 from ckeras.autograd.functions._util import shape_of, unbroadcast
 from ckeras.kernels import kernels
 from ckeras.kernels.codes import Act
-
-
-def _floatx():
-    from ckeras.backend.config import floatx
-    return floatx()
 
 
 def _kernel_input(a):
@@ -32,12 +28,12 @@ def _kernel_input(a):
         return (a if a.flags.c_contiguous else np.ascontiguousarray(a)), None
     if dt.kind == "f":
         return a.astype(np.float32), dt
-    return a.astype(_floatx()), None
+    return a.astype(floatx()), None
 
 
 def _as_float(a):
     a = np.asarray(a)
-    return a if a.dtype.kind == "f" else a.astype(_floatx())
+    return a if a.dtype.kind == "f" else a.astype(floatx())
 
 
 def sigmoid_np(a):

@@ -68,8 +68,8 @@ class _Sequence(Function):
         return out
 
     def _output(self, H):
-        O = H if self.seen is None else H * self.seen
-        return O if self.return_sequences else np.ascontiguousarray(O[:, -1])
+        out = H if self.seen is None else H * self.seen
+        return out if self.return_sequences else np.ascontiguousarray(out[:, -1])
 
     def _out_grads(self, gO, gh):
         """(dH or None, dh): the output's gradient routed onto H and h_T."""

@@ -13,7 +13,7 @@ float64 and returned C-ordered.
 import numpy as np
 
 from ckeras.kernels.checks import c_double, c_int, check_array
-from ckeras.kernels.codes import SplineBoundary, Fill
+from ckeras.kernels.codes import Fill, SplineBoundary
 
 __all__ = ["affine", "spline_filter", "affine_spline"]
 

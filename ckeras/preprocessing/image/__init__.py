@@ -17,9 +17,13 @@ shifts included, does not. pandas is never imported: `flow_from_dataframe`
 only indexes the dataframe by column name.
 """
 from ckeras.preprocessing.image.affine import (
-    apply_affine_transform, apply_brightness_shift, apply_channel_shift, flip_axis,
-    transform_matrix_offset_center)
-from ckeras.preprocessing.image.affine import FILL_MODES  # noqa: F401 (not Keras API)
+    FILL_MODES,  # noqa: F401 (not Keras API)
+    apply_affine_transform,
+    apply_brightness_shift,
+    apply_channel_shift,
+    flip_axis,
+    transform_matrix_offset_center,
+)
 from ckeras.preprocessing.image.dataframe_iterator import DataFrameIterator
 from ckeras.preprocessing.image.directory_iterator import DirectoryIterator
 from ckeras.preprocessing.image.image_data_generator import ImageDataGenerator

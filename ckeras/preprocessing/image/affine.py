@@ -6,7 +6,7 @@ import numpy as np
 
 from ckeras.backend import floatx
 from ckeras.kernels import kernels
-from ckeras.kernels.codes import SplineBoundary, Fill
+from ckeras.kernels.codes import Fill, SplineBoundary
 
 __all__ = ["apply_affine_transform", "apply_channel_shift", "apply_brightness_shift",
            "flip_axis", "transform_matrix_offset_center"]

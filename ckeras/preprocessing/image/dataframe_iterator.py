@@ -132,7 +132,7 @@ class DataFrameIterator(BatchFromFilesMixin, Iterator):
             n_invalid = len(fnames) - len(rows)
             if n_invalid:
                 warnings.warn(f'Found {n_invalid} invalid image filename(s) in x_col="{x_col}". '
-                              "These filename(s) will be ignored.")
+                              "These filename(s) will be ignored.", stacklevel=2)
         if with_classes:
             rows, labels, classes = self._filter_classes(rows, labels, classes)
             self.class_indices = dict(zip(classes, range(len(classes))))
@@ -205,7 +205,7 @@ class DataFrameIterator(BatchFromFilesMixin, Iterator):
             else:
                 labels = _column_array(_df_column(df, y_col))
         if classes and mode in {"input", "multi_output", "raw", None}:
-            warnings.warn(f'`classes` will be ignored given the class_mode="{mode}"')
+            warnings.warn(f'`classes` will be ignored given the class_mode="{mode}"', stacklevel=2)
         weights = None
         if weight_col:
             column = _df_column(df, weight_col)

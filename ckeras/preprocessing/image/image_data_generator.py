@@ -6,8 +6,12 @@ import numpy as np
 
 from ckeras.backend import floatx, image_data_format
 from ckeras.preprocessing.image.affine import (
-    FILL_MODES, apply_affine_transform, apply_brightness_shift, apply_channel_shift,
-    check_interpolation_order)
+    FILL_MODES,
+    apply_affine_transform,
+    apply_brightness_shift,
+    apply_channel_shift,
+    check_interpolation_order,
+)
 from ckeras.preprocessing.image.dataframe_iterator import DataFrameIterator
 from ckeras.preprocessing.image.directory_iterator import DirectoryIterator
 from ckeras.preprocessing.image.numpy_array_iterator import NumpyArrayIterator
@@ -139,19 +143,19 @@ class ImageDataGenerator:
             if not featurewise_center:
                 self.featurewise_center = True
                 warnings.warn("This ImageDataGenerator specifies `zca_whitening`, which "
-                              "overrides setting of `featurewise_center`.")
+                              "overrides setting of `featurewise_center`.", stacklevel=2)
             if featurewise_std_normalization:
                 self.featurewise_std_normalization = False
                 warnings.warn("This ImageDataGenerator specifies `zca_whitening` which "
-                              "overrides setting of `featurewise_std_normalization`.")
+                              "overrides setting of `featurewise_std_normalization`.", stacklevel=2)
         if featurewise_std_normalization and not featurewise_center:
             self.featurewise_center = True
             warnings.warn("This ImageDataGenerator specifies `featurewise_std_normalization`, "
-                          "which overrides setting of `featurewise_center`.")
+                          "which overrides setting of `featurewise_center`.", stacklevel=2)
         if samplewise_std_normalization and not samplewise_center:
             self.samplewise_center = True
             warnings.warn("This ImageDataGenerator specifies `samplewise_std_normalization`, "
-                          "which overrides setting of `samplewise_center`.")
+                          "which overrides setting of `samplewise_center`.", stacklevel=2)
         if brightness_range is not None:
             if not isinstance(brightness_range, (tuple, list)) or len(brightness_range) != 2:
                 raise ValueError("`brightness_range should be tuple or list of two floats. "
@@ -244,13 +248,13 @@ class ImageDataGenerator:
                                               "pandas.DataFrame.drop_duplicates method.")):
             if key in kwargs:
                 kwargs.pop(key)
-                warnings.warn(what, DeprecationWarning)
+                warnings.warn(what, DeprecationWarning, stacklevel=2)
         if kwargs:
             raise TypeError("flow_from_dataframe() got unexpected keyword argument(s): "
                             f"{', '.join(sorted(kwargs))}")
         if class_mode == "other":
             warnings.warn('`class_mode` "other" is deprecated, please use `class_mode` "raw".',
-                          DeprecationWarning)
+                          DeprecationWarning, stacklevel=2)
             class_mode = "raw"
         return DataFrameIterator(
             dataframe, directory, self, x_col=x_col, y_col=y_col, weight_col=weight_col,
@@ -295,14 +299,15 @@ class ImageDataGenerator:
             else:
                 warnings.warn("This ImageDataGenerator specifies `featurewise_center`, but it "
                               "hasn't been fit on any training data. Fit it first by calling "
-                              "`.fit(numpy_data)`.")
+                              "`.fit(numpy_data)`.", stacklevel=2)
         if self.featurewise_std_normalization:
             if self.std is not None:
                 x /= self.std + 1e-6
             else:
                 warnings.warn("This ImageDataGenerator specifies "
                               "`featurewise_std_normalization`, but it hasn't been fit on any "
-                              "training data. Fit it first by calling `.fit(numpy_data)`.")
+                              "training data. Fit it first by calling `.fit(numpy_data)`.",
+                              stacklevel=2)
         if self.zca_whitening:
             if self.zca_whitening_matrix is not None:
                 flat_x = x.reshape(-1, np.prod(x.shape[-3:]))
@@ -310,7 +315,7 @@ class ImageDataGenerator:
             else:
                 warnings.warn("This ImageDataGenerator specifies `zca_whitening`, but it "
                               "hasn't been fit on any training data. Fit it first by calling "
-                              "`.fit(numpy_data)`.")
+                              "`.fit(numpy_data)`.", stacklevel=2)
         return x
 
     # -- augmentation ------------------------------------------------------
@@ -457,7 +462,7 @@ class ImageDataGenerator:
                 f'convention "{self.data_format}" (channels on axis {self.channel_axis}), i.e. '
                 f"expected either 1, 3 or 4 channels on axis {self.channel_axis}. However, it "
                 f"was passed an array with shape {x.shape} ({x.shape[self.channel_axis]} "
-                "channels).")
+                "channels).", stacklevel=2)
         if seed is not None:
             np.random.seed(seed)
         x = np.copy(x)

@@ -93,7 +93,7 @@ class NumpyArrayIterator(Iterator):
                 f'NumpyArrayIterator is set to use the data format convention "{data_format}" '
                 f"(channels on axis {channels_axis}), i.e. expected either 1, 3, or 4 channels "
                 f"on axis {channels_axis}. However, it was passed an array with shape "
-                f"{self.x.shape} ({self.x.shape[channels_axis]} channels).")
+                f"{self.x.shape} ({self.x.shape[channels_axis]} channels).", stacklevel=2)
         self.y = None if y is None else np.asarray(y)
         self.sample_weight = None if sample_weight is None else np.asarray(sample_weight)
         self.image_data_generator = image_data_generator

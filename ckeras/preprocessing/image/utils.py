@@ -15,7 +15,7 @@ __all__ = ["array_to_img", "img_to_array", "load_img", "save_img"]
 
 def _pil_image():
     try:
-        from PIL import Image
+        from PIL import Image  # lazy: heavy
     except ImportError:
         raise ImportError(
             "Reading and writing image files requires Pillow, which is an optional "
@@ -128,7 +128,8 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
     if img.mode == "RGBA" and (file_format in ("jpg", "jpeg") or (
             file_format is None and isinstance(path, (str, os.PathLike))
             and str(path).lower().endswith((".jpg", ".jpeg")))):
-        warnings.warn("The JPG format does not support RGBA images, converting to RGB.")
+        warnings.warn("The JPG format does not support RGBA images, converting to RGB.",
+                      stacklevel=2)
         img = img.convert("RGB")
     img.save(path, format=file_format, **kwargs)
 
@@ -157,7 +158,7 @@ def load_img(path, grayscale=False, color_mode="rgb", target_size=None,
     """
     Image = _pil_image()
     if grayscale:
-        warnings.warn('grayscale is deprecated. Please use color_mode = "grayscale"')
+        warnings.warn('grayscale is deprecated. Please use color_mode = "grayscale"', stacklevel=2)
         color_mode = "grayscale"
     if color_mode not in ("grayscale", "rgb", "rgba"):
         raise ValueError(f'color_mode must be "grayscale", "rgb", or "rgba"; got {color_mode!r}')
@@ -205,7 +206,7 @@ def iter_valid_files(directory, white_list_formats, follow_links):
             low = fname.lower()
             if low.endswith(".tiff"):
                 warnings.warn('Using ".tiff" files with multiple bands will cause distortion. '
-                              "Please verify your output.")
+                              "Please verify your output.", stacklevel=2)
             if low.endswith(tuple("." + e for e in white_list_formats)):
                 yield root, fname
 

@@ -77,6 +77,7 @@ def register_c_coverage():
     import glob
 
     import atheris
+
     import ckeras._ext as ext
     core = glob.glob(os.path.join(os.path.dirname(atheris.__file__), "core_with_libfuzzer*"))
     fuzzer = ctypes.CDLL(core[0])

@@ -12,10 +12,10 @@ with atheris.instrument_imports(include=["ckeras.preprocessing"]):
     from ckeras.preprocessing import image as I
     from ckeras.preprocessing.image.affine import _affine_matrix, resample
 
+from _common import assert_close, check, known, outcome, rng_values, run  # noqa: E402
+
 from ckeras._ext import _image  # noqa: E402
 from ckeras.kernels import use_kernels  # noqa: E402
-
-from _common import assert_close, check, known, outcome, rng_values, run  # noqa: E402
 
 MODES = list(I.FILL_MODES)
 PARAM_SPECIALS = [0.0, 1e-300, 1e-12, 1e12, 2.0 ** 53, 1e18, 9.3e18, 1e30, 1e308, math.inf,

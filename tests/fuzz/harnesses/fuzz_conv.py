@@ -4,10 +4,9 @@ dilations, leading pads and output sizes decoded from the fuzz input: those
 the layers make ('valid'/'same'/'causal') and any other the kernels accept."""
 import atheris
 import numpy as np
+from _common import assert_close, check, outcome, rng_values, run, use_kernels  # noqa: E402
 
 from ckeras._ext import _conv
-
-from _common import assert_close, check, outcome, rng_values, run, use_kernels  # noqa: E402
 
 # The NumPy references, imported (lazily, by the registry) under instrumentation.
 with atheris.instrument_imports(include=["ckeras"]), use_kernels("numpy") as _ref:

@@ -5,7 +5,6 @@ layout and the batch-1 two-thread split included), one timestep, one unit,
 masks of any byte values, fully masked rows, every activation code."""
 import atheris
 import numpy as np
-
 from _common import assert_close, check, outcome, rng_values, run, use_kernels
 
 # The NumPy references, imported (lazily, by the registry) under instrumentation.

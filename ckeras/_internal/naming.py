@@ -3,8 +3,6 @@ import collections
 import re
 import threading
 
-from ckeras.backend import config
-
 _lock = threading.Lock()
 _counts = collections.defaultdict(int)
 
@@ -26,9 +24,7 @@ def unique_name(prefix, zero_based=True):
     return f"{prefix}_{n + 1}"
 
 
-def _reset():
+def reset():
+    """Forgets every name handed out (`clear_session`)."""
     with _lock:
         _counts.clear()
-
-
-config._clear_session_hooks.append(_reset)

@@ -1,14 +1,14 @@
-"""Global backend settings: floatx, epsilon, image data format, session."""
+"""Global backend settings (floatx, epsilon, image data format, learning
+phase, clear_session), exposed as the `ckeras.backend` functions of the same
+names; a leaf, so every layer of ckeras may read them."""
 import threading
+
+from ckeras._internal import naming
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 _phase = threading.local()
-
-# Callbacks run by clear_session (name counters, graph caches); registered by
-# the modules that own such state, so this module imports none of them.
-_clear_session_hooks = []
 
 
 def floatx():
@@ -77,6 +77,5 @@ def set_learning_phase(value):
 
 
 def clear_session():
-    """Resets global state: default layer-name counters and cached graphs."""
-    for hook in _clear_session_hooks:
-        hook()
+    """Resets global state: the default layer-name counters."""
+    naming.reset()
