@@ -3,6 +3,10 @@ from ckeras._internal.nest import flatten, map_structure
 from ckeras.engine.keras_tensor import KerasTensor
 
 
+def _same(t):
+    return t
+
+
 class Node:
     """Records `layer(*call_args, **call_kwargs) -> outputs` on KerasTensors.
 
@@ -15,8 +19,11 @@ class Node:
 
     def __init__(self, layer, call_args, call_kwargs, outputs):
         self.layer = layer
-        self.call_args = call_args
-        self.call_kwargs = call_kwargs
+        # Copies of the caller's lists and dicts: code such as DenseNet's
+        # `feats.append(x); concatenate(feats)` keeps growing the list it
+        # passed, and the graph must keep what the call received.
+        self.call_args = map_structure(_same, call_args)
+        self.call_kwargs = map_structure(_same, call_kwargs)
         self.outputs = outputs
         self.input_tensors = [t for t in flatten((call_args, call_kwargs))
                               if isinstance(t, KerasTensor)]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from ckeras import backend as K
-from ckeras.layers import Add, Concatenate, Dense, Input, Lambda
+from ckeras.layers import Add, Concatenate, Dense, Input, Lambda, concatenate
 from ckeras.models import Model, Sequential
 
 
@@ -216,3 +216,19 @@ def test_model_call_runs_the_graph_once_and_returns_its_masks(monkeypatch):
     y = outer(x)
     assert len(calls) == 2    # the inner Dense and the outer one, once each
     np.testing.assert_array_equal(y._keras_mask, [[True, False, True]])
+
+
+def test_a_layer_call_keeps_the_list_it_received():
+    """#21 item 3: DenseNet's `feats.append(y); concatenate(feats)` pattern
+    grows the list a layer was called on; the graph keeps the list as called."""
+    x = Input((4,))
+    feats = [x]
+    for _ in range(3):
+        y = Dense(2, kernel_initializer="ones")(concatenate(feats) if len(feats) > 1 else x)
+        feats.append(y)
+    model = Model(x, concatenate(feats))
+    out = model.predict(np.ones((2, 4), "float32"))
+    # widths 4 + 2 + 2 + 2; with ones kernels and zero biases: y1 = 4,
+    # y2 = 4 + 2*4 = 12, y3 = 4 + 8 + 24 = 36 per unit
+    np.testing.assert_allclose(out[0], [1, 1, 1, 1, 4, 4, 12, 12, 36, 36])
+    assert model.count_params() == 4 * 2 + 2 + 6 * 2 + 2 + 8 * 2 + 2
