@@ -283,7 +283,10 @@ class Functional(Model):
             # per thread, since threads may call one model concurrently.
             _last_masks.entry = (self, inputs, mask,
                                  [masks.get(k) for k in self._output_ids])
-        return structure.pack_outputs(self, [values[k] for k in self._output_ids])
+        # A model built with outputs=[y] returns y itself when called, as
+        # tf-keras does (predict unwraps it too).
+        return structure.pack_outputs(self, [values[k] for k in self._output_ids],
+                                      unwrap_single=True)
 
     def compute_mask(self, inputs, mask=None):
         if not self._outputs_maybe_masked:
@@ -305,7 +308,7 @@ class Functional(Model):
         for t in self.outputs:
             shapes.append((batch,) + tuple(t.shape[1:]))
         dtypes = [t.dtype for t in self.outputs]
-        if isinstance(self._nested_outputs, KerasTensor):
+        if len(shapes) == 1 and not isinstance(self._nested_outputs, dict):
             return shapes[0], dtypes[0]
         return shapes, dtypes
 

@@ -71,13 +71,22 @@ def test_wrong_input_shape_and_count_are_keras_errors(rng):
         model.predict([np.zeros((2, 3)), np.zeros((3, 2))])
 
 
-def test_single_output_list_model_predicts_an_array_and_calls_to_a_list(rng):
+def test_single_output_list_model_unwraps_its_output_as_tf_keras(rng):
+    """#21 item 2: a model built with outputs=[y] gives y itself from predict,
+    from an eager call and from a symbolic call (tf-keras 2.21 does all three),
+    so it nests as a layer: Dense(2)(sub(b)) used to raise a TypeError."""
     a = Input(shape=(3,))
     model = Model([a], [Dense(2)(a)])
     x = rng.standard_normal((4, 3)).astype("float32")
     assert isinstance(model.predict(x), np.ndarray)
     called = model(x)
-    assert isinstance(called, list) and len(called) == 1
+    assert not isinstance(called, list) and called.shape == (4, 2)
+    np.testing.assert_allclose(np.asarray(called), model.predict(x), rtol=1e-6)
+    b = Input(shape=(3,))
+    inner = model(b)
+    assert not isinstance(inner, list) and inner.shape == (None, 2)
+    outer = Model(b, Dense(1)(inner))
+    assert outer.predict(x).shape == (4, 1)
 
 
 class _Batches(Sequence):
