@@ -289,9 +289,9 @@ class Functional(Model):
                              f"computed from the model's inputs ({e}).") from e
         finally:
             self._topological_nodes = saved
-        self._added_plan = list(self._added_plan) + [_Step(node, any(getattr(t, "_maybe_masked", False)
-                                             for t in node.input_tensors))
-                             for node in extra if not node.is_input]
+        self._added_plan = list(self._added_plan) + [
+            _Step(node, any(getattr(t, "_maybe_masked", False) for t in node.input_tensors))
+            for node in extra if not node.is_input]
         self._added = list(self._added) + [(kind, id(tensor), name)]
 
     def _run_added(self, values, training, masks):

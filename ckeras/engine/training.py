@@ -6,7 +6,7 @@ fit and evaluate in `training_loop.TrainingMixin`.
 import numpy as np
 
 from ckeras._internal import naming
-from ckeras._internal.nest import flatten, map_structure
+from ckeras._internal.nest import map_structure
 from ckeras.autograd.function import no_grad
 from ckeras.autograd.tensor import Tensor
 from ckeras.engine import data_adapter, structure, weight_sync
