@@ -277,6 +277,8 @@ class Layer:
                 self._add_symbolic("loss", loss)
             else:
                 state = call_module.call_state()
+                if state.tracing:
+                    continue
                 if not state.depth:
                     raise ValueError(
                         f"Layer {self.name}: add_loss received a concrete value outside "

@@ -289,6 +289,13 @@ class Functional(Model):
                              f"computed from the model's inputs ({e}).") from e
         finally:
             self._topological_nodes = saved
+        # As tf-keras, layers met only on the way to the added tensor join
+        # the model's layers (after the others), so their weights train.
+        known = {id(layer) for layer in self._graph_layers}
+        for node in extra:
+            if not node.is_input and id(node.layer) not in known:
+                known.add(id(node.layer))
+                self._graph_layers = list(self._graph_layers) + [node.layer]
         self._added_plan = list(self._added_plan) + [
             _Step(node, any(getattr(t, "_maybe_masked", False) for t in node.input_tensors))
             for node in extra if not node.is_input]
