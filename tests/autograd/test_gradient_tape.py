@@ -434,3 +434,52 @@ def test_functional_model_saliency_sign_matches_the_weights():
         tape.watch(x)
         y = model(x)
     np.testing.assert_array_equal(tape.gradient(y, x), [[2.0, -1.0, 0.5]])
+
+
+# ---------------------------------------------------- a custom training loop
+def _classifier():
+    K.clear_session()
+    model = Sequential([Dense(16, activation="relu", input_shape=(4,)), Dense(3)])
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.standard_normal(w.shape).astype("float32") * 0.5
+                       for w in model.weights])
+    return model
+
+
+def test_custom_training_loop_equals_fit_on_the_same_batches():
+    from ckeras import metrics
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((64, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("int64") + (x[:, 1] > 0.5)
+    fitted = _classifier()
+    fitted.compile(optimizers.Adam(0.01),
+                   losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"])
+    history = fitted.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0).history
+
+    model = _classifier()
+    opt = optimizers.Adam(0.01)
+    loss_fn = losses.SparseCategoricalCrossentropy(from_logits=True)
+    mean_loss, accuracy = metrics.Mean(), metrics.SparseCategoricalAccuracy()
+    epochs = []
+    for _ in range(3):
+        mean_loss.reset_state()
+        accuracy.reset_state()
+        for i in range(0, 64, 16):
+            xb, yb = x[i:i + 16], y[i:i + 16]
+            with GradientTape() as tape:
+                logits = model(xb, training=True)
+                loss = loss_fn(yb, logits)
+            grads = tape.gradient(loss, model.trainable_weights)
+            opt.apply_gradients(zip(grads, model.trainable_weights))
+            mean_loss.update_state(loss)
+            accuracy.update_state(yb, logits)
+        epochs.append((float(mean_loss.result()), float(accuracy.result())))
+    # Same float32 gradients, same Adam state path: bit-identical weights.
+    for a, b in zip(fitted.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert int(opt.iterations) == int(fitted.optimizer.iterations) == 12
+    losses_seen = [e[0] for e in epochs]
+    assert losses_seen[2] < losses_seen[1] < losses_seen[0]
+    # fit averages the batch losses in float64, the Mean metric in float32
+    np.testing.assert_allclose(losses_seen, history["loss"], rtol=1e-6)
+    assert [e[1] for e in epochs] == history["accuracy"]
