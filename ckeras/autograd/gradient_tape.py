@@ -22,7 +22,13 @@ computes NumPy arrays, not taped Tensors):
   instead of silently dropping that term;
 - NumPy arrays cannot be watched: wrap them with `convert_to_tensor` first
   (`K.constant` returns a plain array, as ckeras' constants are arrays);
-- `stop_recording` pauses every tape of the thread, not only this one.
+- `stop_recording` pauses every tape of the thread, not only this one;
+- `==` on Tensors is identity (hashing and `in` checks rely on it), not
+  TensorFlow's elementwise comparison: compare `t.numpy()` or use
+  `K.equal`;
+- a Variable follows its `requires_grad`, which `compile` sets from the
+  model's trainable set: a weight frozen when some model was compiled gets
+  no gradient until it is recompiled trainable (or `tape.watch`ed).
 """
 import enum
 

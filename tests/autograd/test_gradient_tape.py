@@ -483,3 +483,26 @@ def test_custom_training_loop_equals_fit_on_the_same_batches():
     # fit averages the batch losses in float64, the Mean metric in float32
     np.testing.assert_allclose(losses_seen, history["loss"], rtol=1e-6)
     assert [e[1] for e in epochs] == history["accuracy"]
+
+
+def test_the_training_loop_guide_with_model_losses_equals_train_on_batch(rng):
+    # "Writing a training loop from scratch": loss_value += sum(model.losses)
+    from ckeras import regularizers
+    inputs = Input(shape=(4,))
+    hidden = Dense(8, activation="relu", activity_regularizer=regularizers.l2(1e-2))(inputs)
+    model = Model(inputs, Dense(3)(hidden))
+    x = rng.standard_normal((5, 4)).astype("float32")
+    y = np.array([0, 1, 2, 1, 0])
+    loss_fn = losses.SparseCategoricalCrossentropy(from_logits=True)
+    with GradientTape() as tape:
+        logits = model(x, training=True)
+        loss_value = loss_fn(y, logits)
+        assert len(model.losses) == 1
+        loss_value += sum(model.losses)
+    grads = tape.gradient(loss_value, model.trainable_weights)
+    model.compile(optimizers.SGD(1.0), loss_fn)
+    before = model.get_weights()
+    reported = model.train_on_batch(x, y)
+    assert reported == pytest.approx(float(loss_value), rel=1e-6)
+    for w0, w1, g in zip(before, model.get_weights(), grads):
+        np.testing.assert_array_equal(w1, w0 - g)
