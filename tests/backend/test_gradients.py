@@ -175,3 +175,21 @@ def test_fgsm_adversarial_example_flips_a_trained_prediction():
         eager_loss = -K.log(model(t)[:, 1])
     np.testing.assert_array_equal(np.sign(tape.gradient(eager_loss, t)),
                                   np.sign(get_grads([sample])[0]))
+
+
+def test_style_transfer_pattern_placeholder_next_to_variables(rng):
+    # K.concatenate([base_image, style, combination]) with K.variable images and a
+    # K.placeholder: the loss compares features; the gradient is w.r.t. the placeholder.
+    K.set_floatx("float64")
+    base = K.variable(rng.random((1, 3)))
+    combination = K.placeholder((1, 3))
+    features = Dense(4, activation="tanh")(K.concatenate([base, combination], axis=0))
+    loss = K.sum(K.square(features[0] - features[1]))
+    grads = K.gradients(loss, combination)[0]
+    f = K.function([combination], [loss, grads])
+    x = rng.random((1, 3))
+    loss_value, g = f([x])
+    evaluate = K.function([combination], [loss])
+    np.testing.assert_allclose(g, _finite_differences(lambda v: evaluate([v])[0], x),
+                               rtol=1e-6, atol=1e-10)
+    assert loss_value == evaluate([x])[0]
