@@ -113,7 +113,14 @@ class GraphFunction:
             arrays.append(a)
         graph = self._graph
         if self._slots:
-            arrays = arrays + self._gradients(arrays, training)
+            grads, known = self._gradients(arrays, training)
+            # [loss, grads] (deep dream): the outputs are all known from the
+            # gradient pass, whose dropout draws they must share.
+            known.update((id(ph), g) for (ph, _, _), g in zip(self._slots, grads))
+            if all(k in known for k in graph._output_ids):
+                outs = [np.asarray(known[k]) for k in graph._output_ids]
+                return outs[0] if self._single else outs
+            arrays = arrays + grads
         with no_grad():
             store = dict(zip(graph._input_ids, arrays))
             graph._run(store, training=training, masks={})
@@ -121,7 +128,8 @@ class GraphFunction:
         return outs[0] if self._single else outs
 
     def _gradients(self, arrays, training):
-        """The values of the gradient placeholders for one call."""
+        """The values of the gradient placeholders for one call, and the
+        values of the tensors of the gradient graph (by id)."""
         graph = self._grad_graph
         variables = [src for _, _, src in self._slots if isinstance(src, Variable)]
         flags = [v.requires_grad for v in variables]
@@ -148,7 +156,7 @@ class GraphFunction:
                 g = next(found) if isinstance(v, Tensor) else None
                 values[i] = np.zeros(np.shape(v), self._slots[i][0].dtype) if g is None \
                     else np.asarray(g, self._slots[i][0].dtype)
-        return values
+        return values, store
 
 
 def function(inputs, outputs=None, updates=None, name=None, **kwargs):

@@ -115,6 +115,11 @@ def test_learning_phase_reaches_the_gradient_graph():
     np.testing.assert_array_equal(f([x, 0])[0], np.ones((1, 200)))
     train = f([x, 1])[0]
     assert set(np.unique(train)) == {0.0, 2.0}
+    # [loss, grads] come from one pass: the same dropout draw
+    both = K.function([inp, K.learning_phase()], [loss, g])
+    for _ in range(3):
+        loss_value, grads_value = both([x, 1])
+        assert loss_value == grads_value.sum()
 
 
 def test_k_function_must_be_given_what_the_loss_depends_on():
