@@ -12,7 +12,7 @@ from ckeras.engine.input_spec import assert_input_compatibility
 from ckeras.engine.keras_tensor import KerasTensor
 from ckeras.engine.node import Node
 from ckeras.engine.structure import conform_call_input
-from ckeras.metrics.base import Mean
+from ckeras.metrics.base import Mean, Metric
 
 _ALLOWED_KWARGS = {"input_dim", "input_shape", "batch_input_shape", "batch_size",
                    "weights", "activity_regularizer", "autocast", "implementation"}
@@ -98,6 +98,7 @@ class Layer:
                 raise TypeError(
                     f"Keyword argument not understood: '{key}' (passed to layer "
                     f"{type(self).__name__}).")
+        object.__setattr__(self, "_metrics", [])
         object.__setattr__(self, "_sublayers", [])
         if name is None:
             name = naming.unique_name(naming.to_snake_case(type(self).__name__),
@@ -115,7 +116,6 @@ class Layer:
         self._eager_losses = []           # written by engine.call (see record_loss)
         self._loss_generation = None
         self._callable_losses = []
-        self._metrics = []
         self._inbound_nodes = []
         self._outbound_nodes = []
         self._initial_weights = kwargs.get("weights")
@@ -137,6 +137,9 @@ class Layer:
         # list assigned in `__init__` and appended to). A reassigned or
         # deleted attribute stops being tracked unless another one holds it.
         tracked = self.__dict__.get("_sublayers")
+        if isinstance(value, Metric) and tracked is not None and \
+                not any(value is m for m in self._metrics):
+            self._metrics.append(value)     # tf-keras tracks metric attributes
         if tracked is not None and name != "_outer":
             old = self.__dict__.get(name, _MISSING)
             if old is not value:
@@ -319,6 +322,8 @@ class Layer:
             return
         if call_module.call_state().tracing:
             return
+        if any(value is getattr(m, "_last_result", None) for m in self._metrics):
+            return      # the result of a tracked metric's call: logged as itself
         metric = self._metric_named(name)
         metric.update_state(value.value if isinstance(value, Tensor) else value)
 
@@ -337,30 +342,53 @@ class Layer:
 
     # -------------------------------------------------------------- weights
     def add_weight(self, name=None, shape=None, dtype=None, initializer=None,
-                   regularizer=None, trainable=True, constraint=None, **kwargs):
+                   regularizer=None, trainable=None, constraint=None, use_resource=None,
+                   synchronization="auto", aggregation="none", **kwargs):
         """Creates a weight Variable of this layer.
 
         Args:
             name: the weight name ('kernel'); the variable is named
-                '<layer name>/<name>:0'.
-            shape: tuple of ints.
+                '<layer name>/<name>:0' ('Variable' when not given).
+            shape: tuple of ints (default: a scalar).
             dtype: defaults to the layer dtype.
             initializer: name, instance or callable `(shape, dtype)`
-                (default glorot_uniform for floats).
+                (default glorot_uniform for floats, zeros otherwise).
             regularizer: penalty added to `layer.losses`.
-            trainable: whether optimizers update it.
+            trainable: whether optimizers update it (default True, False
+                for `synchronization='on_read'` as in tf-keras).
             constraint: callable applied to the value after each update.
+            use_resource, synchronization, aggregation: TensorFlow
+                distribution settings, accepted for tf-keras compatibility
+                (one process here, so they change nothing else).
+            **kwargs: tf-keras' `getter`, `partitioner`,
+                `experimental_autocast`, `caching_device`; others raise.
 
         Returns:
             The new `Variable`.
+
+        Raises:
+            TypeError: an unknown keyword argument.
+            ValueError: a trainable on-read variable (tf-keras' rule).
         """
+        unknown = set(kwargs) - {"getter", "partitioner", "experimental_autocast",
+                                 "caching_device", "collections"}
+        if unknown:
+            raise TypeError(f"Layer {self.name}: unknown keyword argument(s) to add_weight: "
+                            f"{sorted(unknown)}.")
+        on_read = str(synchronization).lower().endswith("on_read")
+        if trainable is None:
+            trainable = not on_read
+        elif trainable and on_read:
+            raise ValueError(
+                f"Layer {self.name}: synchronization=ON_READ is for non-trainable "
+                "variables; set `trainable=False`.")
         shape = tuple(int(d) for d in (shape or ()))
         dtype = np.dtype(dtype or self._dtype)
         init = initializers.get(initializer if initializer is not None else
                                 ("glorot_uniform" if dtype.kind == "f" else "zeros"))
         value = init(shape, dtype=dtype)
-        var = Variable(value, dtype=dtype, name=f"{self.name}/{name}:0",
-                       trainable=trainable, constraint=constraints.get(constraint))
+        var = Variable(value, dtype=dtype, name=f"{self.name}/{name or 'Variable'}:0",
+                       trainable=bool(trainable), constraint=constraints.get(constraint))
         self._weights_list.append(var)
         reg = regularizers.get(regularizer)
         if reg is not None:

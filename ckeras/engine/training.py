@@ -6,9 +6,9 @@ fit and evaluate in `training_loop.TrainingMixin`.
 import numpy as np
 
 from ckeras._internal import naming
-from ckeras._internal.nest import map_structure
+from ckeras._internal.nest import flatten, map_structure
 from ckeras.autograd.function import no_grad
-from ckeras.autograd.tensor import Tensor
+from ckeras.autograd.tensor import SymbolicTensor, Tensor
 from ckeras.engine import data_adapter, structure, weight_sync
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.call import call_state
@@ -36,12 +36,12 @@ class Model(TrainingMixin, Layer):
     _subclassed = True
 
     def __new__(cls, *args, **kwargs):
-        if (args or "inputs" in kwargs or "outputs" in kwargs or "input" in kwargs
-                or "output" in kwargs) and cls._subclassed:
+        graph_args = args or any(k in kwargs for k in ("inputs", "outputs", "input", "output"))
+        if cls is Model and graph_args or cls._subclassed and _functional_init(args, kwargs):
             from ckeras.engine.functional import Functional  # lazy: E7
             # `Model(inputs, outputs)` is a Functional; so is a subclass of
-            # Model built that way (tf-keras: functional subclassing, e.g. a
-            # custom train_step on a graph of layers).
+            # Model given symbolic inputs (tf-keras: functional subclassing,
+            # e.g. a custom train_step on a graph of layers).
             return super().__new__(Functional if cls is Model else
                                    _functional_subclass(cls, Functional))
         return super().__new__(cls)
@@ -287,6 +287,13 @@ class Model(TrainingMixin, Layer):
 
 
 _functional_classes = {}
+
+
+def _functional_init(args, kwargs):
+    """Whether constructor arguments build a graph network: inputs given as
+    symbolic tensors (`Model(inputs, outputs)`, `Model(input=, output=)`)."""
+    inputs = args[0] if args else kwargs.get("inputs", kwargs.get("input"))
+    return any(isinstance(t, SymbolicTensor) for t in flatten(inputs))
 
 
 def _functional_subclass(cls, functional):

@@ -94,14 +94,17 @@ def test_unconnected_sources_give_none():
 def test_frozen_weights_still_get_symbolic_gradients(rng):
     model, _ = _model()
     model.trainable = False
-    model.compile("sgd", "mse")          # compile freezes requires_grad
+    model.compile("sgd", "mse")          # frozen for this model's training steps only
     kernel = model.get_layer("out").kernel
     loss = K.sum(model.output)
     g = K.function([model.input], K.gradients(loss, kernel))([np.ones((2, 3))])[0]
     hidden = np.tanh(np.ones((2, 3)) @ model.get_layer("hidden").kernel.numpy()
                      + model.get_layer("hidden").bias.numpy())
     np.testing.assert_allclose(g, np.tile(hidden.sum(0)[:, None], (1, 2)), rtol=1e-12)
-    assert not kernel.requires_grad
+    model.train_on_batch(np.ones((2, 3)), np.zeros((2, 2)))
+    np.testing.assert_allclose(
+        K.function([model.input], K.gradients(loss, kernel))([np.ones((2, 3))])[0], g,
+        rtol=1e-12)
 
 
 def test_learning_phase_reaches_the_gradient_graph():

@@ -7,10 +7,10 @@ import warnings
 import numpy as np
 import pytest
 
+from ckeras import GradientTape, optimizers
 from ckeras import backend as K
 from ckeras import layers as L
 from ckeras import metrics as metrics_module
-from ckeras import optimizers
 from ckeras.models import Model, Sequential
 from ckeras.testing import Golden
 from ckeras.utils import Sequence
@@ -393,3 +393,42 @@ def test_predict_classes_and_predict_proba_keras_2_3_semantics():
         proba = linear.predict_proba(x)
     assert any("invalid probability values" in str(w.message) for w in caught)
     np.testing.assert_allclose(proba, linear.predict(x))
+
+
+# ------------------------------------------------- the guide's tape step
+class TapeStep(Model):
+    """The first custom train_step of the Keras guide "Customizing what
+    happens in fit()", on a subclassed MLP."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = L.Dense(4, activation="relu")
+        self.out = L.Dense(1)
+
+    def call(self, x, training=None):
+        return self.out(self.hidden(x))
+
+    def train_step(self, data):
+        x, y = data
+        with GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compiled_loss(y, y_pred, regularization_losses=self.losses)
+        trainable_vars = self.trainable_variables
+        gradients = tape.gradient(loss, trainable_vars)
+        self.optimizer.apply_gradients(zip(gradients, trainable_vars))
+        self.compiled_metrics.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+
+def test_tape_train_step_matches_tf_keras():
+    case, *_, a = GOLDEN.load("tape_train_step")
+    model = TapeStep()
+    model(a["x0"][:1])
+    model.set_weights(_numbered(a, "w"))
+    model.compile(optimizers.SGD(0.1), "mse", metrics=["mae"])
+    hist = model.fit(a["x0"], a["x1"], batch_size=4, epochs=2, shuffle=False, verbose=0)
+    for key, values in case["history"].items():
+        np.testing.assert_allclose(hist.history[key], values, rtol=1e-5, atol=1e-6)
+    _close(model.get_weights(), _numbered(a, "final_w"))
+    np.testing.assert_allclose(model.evaluate(a["x0"], a["x1"], verbose=0), case["evaluate"],
+                               rtol=1e-5)
