@@ -13,78 +13,23 @@ from ckeras import activations, constraints, initializers, regularizers
 from ckeras import backend as K
 from ckeras._internal import config as _config
 from ckeras.autograd.functions import conv as C
-from ckeras.autograd.functions import shape as S
 from ckeras.autograd.tensor import Tensor
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.input_spec import InputSpec
-
-
-# ------------------------------------------------------------------ helpers
-def normalize_tuple(value, n, name, layer=None, allow_zero=False):
-    """`value` (an int or an iterable of n ints) as a tuple of n ints."""
-    where = f' of layer "{layer}"' if layer else ""
-    if isinstance(value, (int, np.integer)):
-        out = (int(value),) * n
-    else:
-        try:
-            out = tuple(int(v) for v in value)
-        except (TypeError, ValueError):
-            raise ValueError(f"The `{name}` argument{where} must be a tuple of {n} integers. "
-                             f"Received: {value!r}") from None
-        if len(out) != n:
-            raise ValueError(f"The `{name}` argument{where} must be a tuple of {n} integers. "
-                             f"Received: {value!r}")
-    low = 0 if allow_zero else 1
-    if any(v < low for v in out):
-        raise ValueError(f"The `{name}` argument{where} must be a tuple of {n} integers "
-                         f">= {low}. Received: {value!r}")
-    return out
-
-
-def normalize_padding(value, allowed=("valid", "same")):
-    padding = str(value).lower() if isinstance(value, str) else value
-    if padding not in allowed:
-        raise ValueError(
-            "The `padding` argument must be one of " + ", ".join(f'"{a}"' for a in allowed)
-            + f". Received: {value!r}")
-    return padding
-
-
-def conv_output_length(length, k, padding, stride, dilation=1):
-    """Keras' conv_output_length: None stays None."""
-    if length is None:
-        return None
-    ek = (k - 1) * dilation + 1
-    if padding in ("same", "causal"):
-        out = length
-    elif padding == "valid":
-        out = length - ek + 1
-    else:  # full
-        out = length + ek - 1
-    return (out + stride - 1) // stride
-
-
-def deconv_output_length(length, k, padding, output_padding, stride, dilation=1):
-    """Keras' deconv_output_length (transposed convolution)."""
-    if length is None:
-        return None
-    k = k + (k - 1) * (dilation - 1)
-    if output_padding is None:
-        if padding == "valid":
-            return length * stride + max(k - stride, 0)
-        if padding == "full":
-            return length * stride - (stride + k - 2)
-        return length * stride
-    pad = {"same": k // 2, "valid": 0, "full": k - 1}[padding]
-    return (length - 1) * stride + k - 2 * pad + output_padding
-
-
-def channels_to_last(x, rank):
-    return S.Transpose.apply(x, axes=(0,) + tuple(range(2, rank + 2)) + (1,))
-
-
-def channels_to_first(x, rank):
-    return S.Transpose.apply(x, axes=(0, rank + 1) + tuple(range(1, rank + 1)))
+from ckeras.layers.pooling import (  # noqa: F401 (Keras 2 exposed them here too)
+    AveragePooling1D,
+    AveragePooling2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
+from ckeras.utils.conv_utils import (
+    channels_to_first,
+    channels_to_last,
+    conv_output_length,
+    deconv_output_length,
+    normalize_padding,
+    normalize_tuple,
+)
 
 
 def _serialize_common(layer, config):
