@@ -40,7 +40,12 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     Returns:
         (samples, 1): -log p(y_true | y_pred), computed as Keras does from the
         logits log(y_pred + epsilon) (which CTC renormalises with a softmax).
-        Differentiable with respect to `y_pred`.
+        Differentiable with respect to `y_pred`; works on symbolic tensors too
+        (e.g. inside a `Lambda` layer of an OCR model).
+
+    Raises:
+        ValueError: a label outside [0, num_categories - 2] (the last category
+            is the blank) or a length out of range.
 
     Example:
         >>> y = np.full((1, 3, 3), 1 / 3, "float32")
@@ -51,27 +56,9 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     if len(y_pred.shape) != 3:
         raise ValueError("K.ctc_batch_cost: `y_pred` must have shape "
                          f"(samples, time_steps, num_categories); received {tuple(y_pred.shape)}.")
-    labels = np.asarray(y_true.value if isinstance(y_true, Tensor) else y_true)
-    if isinstance(y_true, SymbolicTensor) or labels.ndim != 2:
-        raise ValueError("K.ctc_batch_cost: `y_true` must be a (samples, max_string_length) "
-                         f"array of labels; received {y_true!r:.80}.")
-    in_len = _ints(input_length, "input_length", "ctc_batch_cost")
-    lab_len = _ints(label_length, "label_length", "ctc_batch_cost")
-    T = y_pred.shape[1]
-    if (in_len > T).any() or (in_len < 0).any():
-        raise ValueError(f"K.ctc_batch_cost: `input_length` must be in [0, {T}] (the "
-                         f"time steps of y_pred); received {in_len.tolist()}.")
-    if (lab_len > labels.shape[1]).any() or (lab_len < 0).any():
-        raise ValueError(f"K.ctc_batch_cost: `label_length` must be in [0, {labels.shape[1]}]"
-                         f"; received {lab_len.tolist()}.")
-    C = y_pred.shape[2]
-    used = np.arange(labels.shape[1])[None, :] < lab_len[:, None]
-    bad = used & ((labels < 0) | (labels >= C - 1))
-    if bad.any():
-        raise ValueError(f"K.ctc_batch_cost: labels must be in [0, {C - 2}] (class {C - 1} of "
-                         f"y_pred is the blank); received {labels[bad].tolist()}.")
     logits = M.Log.apply(E.Add.apply(y_pred, config.epsilon()))
-    loss = CTC.CTCLoss.apply(logits, labels.astype(np.int64), in_len, lab_len)
+    loss = CTC.CTCLoss.apply(logits, as_input(y_true), as_input(input_length),
+                             as_input(label_length))
     return S.ExpandDims.apply(loss, axis=1)
 
 

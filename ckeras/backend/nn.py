@@ -506,6 +506,11 @@ def _local_conv(x, kernel, kernel_size, strides, output_shape, data_format, name
     if kernel.shape[0] != len(positions):
         raise ValueError(f"K.{name}: the kernel has {kernel.shape[0]} positions but the "
                          f"output shape {tuple(output_shape)} has {len(positions)}.")
+    spatial_in = x.shape[2:] if data_format == "channels_first" else x.shape[1:-1]
+    for n, out, s, k in zip(spatial_in, output_shape, strides, kernel_size):
+        if n is not None and (int(out) - 1) * s + k > n:
+            raise ValueError(f"K.{name}: {int(out)} windows of size {k} with stride {s} do not "
+                             f"fit in the {n} input positions (input shape {tuple(x.shape)}).")
     features, filters = kernel.shape[1], kernel.shape[2]
     windows = []
     for pos in positions:
@@ -614,8 +619,9 @@ def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
     beta = None if beta is None else S.Reshape.apply(as_input(beta), shape=kept)
     normed = batch_normalization(x, mean, var, beta, gamma, epsilon=epsilon)
     if nd == 4 and axes == [0, 1, 2]:
-        n = int(np.prod([x.shape[ax] for ax in axes]))
-        var = E.Mul.apply(var, n / max(n - 1, 1))
+        # n from the values, so that a symbolic batch size works too
+        n = KM.sum(S.FillLike.apply(x, value=1, dtype=None), axis=axes, keepdims=True)
+        var = E.Div.apply(E.Mul.apply(var, n), KM.maximum(E.Sub.apply(n, 1.0), 1.0))
     stats = tuple(n for ax, n in enumerate(x.shape) if ax not in axes)
     return normed, S.Reshape.apply(mean, shape=stats), S.Reshape.apply(var, shape=stats)
 

@@ -76,22 +76,48 @@ def _sequence_loss(lp, label, blank):
     return -log_p, grad
 
 
+def _lengths(v, name, limit):
+    v = np.asarray(v)
+    if v.ndim == 2 and v.shape[1] == 1:
+        v = v[:, 0]
+    if v.ndim != 1:
+        raise ValueError(f"CTC: `{name}` must have shape (batch,) or (batch, 1); received "
+                         f"shape {v.shape}.")
+    v = v.astype(np.int64)
+    if (v < 0).any() or (v > limit).any():
+        raise ValueError(f"CTC: `{name}` must be in [0, {limit}]; received {v.tolist()}.")
+    return v
+
+
 class CTCLoss(Function):
     """-log p(labels | logits) per sequence (B,), from logits (B, T, C).
 
     `labels` (B, L) int, of which row b uses its first `label_length[b]`
-    entries; only the first `input_length[b]` steps of sequence b are read.
-    A label that no path of that length can produce costs inf (zero gradient).
+    entries, each in [0, C-2]; only the first `input_length[b]` steps of
+    sequence b are read. Lengths may be (B,) or (B, 1). A label that no path
+    of that length can produce costs inf (zero gradient).
     """
 
     def forward(self, logits, labels, input_length, label_length):
-        B, _, C = logits.shape
+        B, T, C = logits.shape
+        labels = np.asarray(labels)
+        if labels.ndim != 2 or len(labels) != B:
+            raise ValueError(f"CTC: `labels` must have shape ({B}, max_label_length); "
+                             f"received shape {labels.shape}.")
+        in_len = _lengths(input_length, "input_length", T)
+        lab_len = _lengths(label_length, "label_length", labels.shape[1])
+        used = np.arange(labels.shape[1])[None, :] < lab_len[:, None]
+        bad = used & ((labels < 0) | (labels >= C - 1))
+        if bad.any():
+            raise ValueError(f"CTC: labels must be in [0, {C - 2}] (class {C - 1} is the "
+                             f"blank); received {labels[bad].tolist()}.")
+        labels = labels.astype(np.int64)
         lp = _log_softmax(logits.astype(np.float64))
         self.dz = np.zeros(lp.shape)
         loss = np.empty(B)
         for b in range(B):
-            n = int(input_length[b])
-            loss[b], dlp = _sequence_loss(lp[b, :n], labels[b, :int(label_length[b])], C - 1)
+            n = int(in_len[b])
+            loss[b], dlp = _sequence_loss(lp[b, :n], labels[b, :int(lab_len[b])], C - 1)
             # through the log-softmax: d/dz = d/dlp - softmax * sum(d/dlp)
             self.dz[b, :n] = dlp - np.exp(lp[b, :n]) * dlp.sum(-1, keepdims=True)
         self.dtype = logits.dtype
