@@ -794,16 +794,8 @@ class UpSampling2D(_Spatial):
         self.interpolation = interpolation
 
     def call(self, inputs):
-        axes = self._spatial_axes()
-        if self.interpolation == "nearest":
-            y = inputs
-            for ax, s in zip(axes, self.size):
-                y = K.repeat_elements(y, s, axis=ax)
-            return y
-        shape = tuple(inputs.shape)
-        mats = [_bilinear_matrix(shape[ax], shape[ax] * s, np.dtype(self.dtype))
-                for ax, s in zip(axes, self.size)]
-        return C.Resize.apply(inputs, axes=axes, mats=mats)
+        return K.resize_images(inputs, self.size[0], self.size[1], self.data_format,
+                               interpolation=self.interpolation)
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)
@@ -816,17 +808,3 @@ class UpSampling2D(_Spatial):
         config = super().get_config()
         config.update({"size": self.size, "interpolation": self.interpolation})
         return config
-
-
-def _bilinear_matrix(n_in, n_out, dtype):
-    """(n_out, n_in) linear interpolation weights, half-pixel centres (TF2 resize)."""
-    scale = n_in / n_out
-    src = (np.arange(n_out) + 0.5) * scale - 0.5
-    src = np.clip(src, 0, n_in - 1)
-    lo = np.floor(src).astype(int)
-    hi = np.minimum(lo + 1, n_in - 1)
-    frac = src - lo
-    m = np.zeros((n_out, n_in), np.float64)
-    m[np.arange(n_out), lo] += 1 - frac
-    m[np.arange(n_out), hi] += frac
-    return m.astype(dtype)
