@@ -153,6 +153,14 @@ def main():
          "K.local_conv2d(x0, x1, (2, 2), (1, 1), (2, 3), data_format='channels_first')",
          [u(2, 3, 3, 4), u(6, 12, 2)])
 
+    case("bias_add_2d_bias_channels_first", "K.bias_add(x0, x1, 'channels_first')",
+         [u(2, 3, 4), u(4, 3)], grad=1,
+         notes="a (spatial, channels) bias is reshaped, not transposed, to (channels, spatial)")
+    case("bias_add_3d_bias_channels_first", "K.bias_add(x0, x1, 'channels_first')",
+         [u(2, 3, 2, 4), u(2, 4, 3)])
+    case("bias_add_2d_bias_channels_last", "K.bias_add(x0, x1, 'channels_last')",
+         [u(2, 4, 3), u(4, 3)], grad=1)
+
     # -- normalisation ------------------------------------------------------------------
     xb = u(4, 3, 2, 5, lo=-2, hi=2)
     mean, var = u(5), u(5, lo=0.1, hi=2)

@@ -493,6 +493,32 @@ def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padd
     return _channels_back(y, data_format, 2)
 
 
+def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                     data_format=None, dilation_rate=1):
+    """1-D separable convolution (Keras 2's K.separable_conv1d; tf-keras 2.x no
+    longer exports it from the backend).
+
+    Args:
+        x: a 3-D tensor.
+        depthwise_kernel: (width, input_channels, depth_multiplier).
+        pointwise_kernel: (1, input_channels * depth_multiplier, filters).
+        strides, padding ('valid'/'same'), data_format, dilation_rate: of the
+            depthwise step.
+    """
+    data_format = config.normalize_data_format(data_format)
+    x = as_input(x)
+    if len(x.shape) != 3:
+        raise ValueError(f"K.separable_conv1d: `x` must have rank 3; received shape "
+                         f"{tuple(x.shape)}.")
+    x = S.ExpandDims.apply(x, axis=2 if data_format == "channels_first" else 1)
+    y = separable_conv2d(x, S.ExpandDims.apply(as_input(depthwise_kernel), axis=0),
+                         S.ExpandDims.apply(as_input(pointwise_kernel), axis=0),
+                         strides=(1,) + _tuple(strides, 1, "strides"), padding=padding,
+                         data_format=data_format,
+                         dilation_rate=(1,) + _tuple(dilation_rate, 1, "dilation_rate"))
+    return S.Squeeze.apply(y, axis=2 if data_format == "channels_first" else 1)
+
+
 def _local_conv(x, kernel, kernel_size, strides, output_shape, data_format, name):
     """Unshared-weight convolution: one (features, filters) matrix per output
     position, applied to the flattened window there (in the input's axis order)."""

@@ -52,7 +52,9 @@ def resize_images(x, height_factor, width_factor, data_format, interpolation="ne
         width_factor: positive int.
         data_format: 'channels_last' or 'channels_first' (None: the default).
         interpolation: 'nearest' (each pixel repeated) or 'bilinear' (half-pixel
-            centres, as TensorFlow 2's `tf.image.resize`). tf-keras also accepts
+            centres, as TensorFlow 2's `tf.image.resize` in tf-keras 2.x; Keras
+            2.3.1 on TensorFlow 1 sampled without the half-pixel shift, so its
+            bilinear values differ at the borders). tf-keras also accepts
             TensorFlow's other methods ('bicubic', 'area', ...); ckeras raises
             NotImplementedError for those.
 

@@ -239,7 +239,14 @@ def count_params(x):
 
 
 def is_keras_tensor(x):
-    """Whether `x` is a symbolic KerasTensor (ValueError for non-tensors)."""
+    """Whether `x` is a symbolic KerasTensor.
+
+    Tensors that hold values give False: autograd Tensors and Variables, and
+    NumPy arrays, which are ckeras' eager tensors (what `K.constant` and every
+    op return on values; tf-keras, whose eager tensors are `tf.Tensor`s, raises
+    for a raw NumPy array instead). Anything else (Python numbers, lists,
+    strings, None) raises ValueError, as in Keras.
+    """
     if isinstance(x, SymbolicTensor):
         return True
     if isinstance(x, (Tensor, np.ndarray)):

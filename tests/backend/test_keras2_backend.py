@@ -260,6 +260,52 @@ def test_in_top_k_out_of_range_and_nan_are_false():
     np.testing.assert_array_equal(K.in_top_k(p, np.array([5, 1]), 2), [False, False])
 
 
+@pytest.mark.parametrize("shape, start, size", [
+    ((2, 5), (0, 1), (2, 3)), ((3, 2, 3), (1, 0, 0), (2, 1, 3)), ((3, 4), (1, 2), (-1, -1))])
+def test_slice_takes_size_entries_from_start(shape, start, size, rng):
+    x = rng.uniform(size=shape).astype("float32")
+    key = tuple(slice(b, None if s == -1 else b + s) for b, s in zip(start, size))
+    np.testing.assert_array_equal(K.slice(x, start, size), x[key])
+    t = Tensor(x, requires_grad=True)
+    expected = np.zeros(shape, np.float32)
+    expected[key] = 1
+    np.testing.assert_array_equal(grad(K.sum(K.slice(t, start, size)), t), expected)
+    inp = Input(shape[1:])
+    sym = K.slice(inp, (0,) + start[1:], (-1,) + size[1:])
+    np.testing.assert_array_equal(Model(inp, sym).predict(x, verbose=0),
+                                  x[(slice(None),) + key[1:]])
+
+
+def test_slice_errors():
+    with pytest.raises(ValueError, match="one entry per axis"):
+        K.slice(np.ones((2, 3)), (0, 0, 0), (1, 1, 1))
+    with pytest.raises(ValueError, match="fall outside"):
+        K.slice(np.ones((2, 3)), (1, 1), (2, 1))
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+@pytest.mark.parametrize("strides, padding, dilation", [(1, "valid", 1), (2, "same", 1),
+                                                         (1, "valid", 2)])
+def test_separable_conv1d_is_depthwise_then_pointwise(data_format, strides, padding, dilation,
+                                                      rng):
+    x = rng.uniform(-1, 1, (2, 9, 3)).astype("float32")
+    dk = rng.uniform(-1, 1, (3, 3, 2)).astype("float32")
+    pk = rng.uniform(-1, 1, (1, 6, 4)).astype("float32")
+    span = (3 - 1) * dilation + 1
+    n_out = -(-9 // strides) if padding == "same" else (9 - span) // strides + 1
+    pad = max((n_out - 1) * strides + span - 9, 0) if padding == "same" else 0
+    xp = np.pad(x, ((0, 0), (pad // 2, pad - pad // 2), (0, 0)))
+    depth = np.stack([sum(xp[:, o * strides + j * dilation, :, None] * dk[j]
+                          for j in range(3)) for o in range(n_out)], 1)   # (B, n, C, M)
+    expected = depth.reshape(2, n_out, 6) @ pk[0]
+    xin = x if data_format == "channels_last" else x.transpose(0, 2, 1)
+    y = K.separable_conv1d(xin, dk, pk, strides=strides, padding=padding,
+                           data_format=data_format, dilation_rate=dilation)
+    if data_format == "channels_first":
+        y = y.transpose(0, 2, 1)
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6)
+
+
 # -- argument checks --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("call, err, match", [
@@ -329,6 +375,7 @@ def test_learning_phase_scope_sets_and_restores():
 def test_is_keras_tensor_raises_on_non_tensors():
     assert K.is_keras_tensor(Input((2,)))
     assert not K.is_keras_tensor(np.ones(2)) and not K.is_keras_tensor(K.variable(1.0))
+    assert not K.is_keras_tensor(K.constant(1.0))
     for value in (1.0, [1, 2], "x", None):
         with pytest.raises(ValueError, match="Expected a symbolic tensor"):
             K.is_keras_tensor(value)
