@@ -97,6 +97,13 @@ def main():
          "_flat(K.ctc_decode(x0, x1, greedy=False, beam_width=10, top_paths=3))",
          [softmax(2, 5, 3), ints(5, 3)],
          notes="3 classes; merge_repeated=True (tf.compat.v1 default)")
+    raw = np.exp(u(2, 6, 5, lo=0, hi=3))
+    for greedy in (True, False):
+        case(f"ctc_decode_{'greedy' if greedy else 'beam'}_unnormalised",
+             f"_flat(K.ctc_decode(x0, x1, greedy={greedy}, beam_width=3, top_paths=2))"
+             if not greedy else "_flat(K.ctc_decode(x0, x1, greedy=True))",
+             [raw, ints(6, 4)], notes="rows not summing to 1: beam search renormalises "
+                                      "each step (log-softmax), greedy does not")
     case("ctc_label_dense_to_sparse", "_flat(K.ctc_label_dense_to_sparse(x0, x1))",
          [labels, ints(2, 4, 1, 3)], notes="indices, values, dense_shape")
 

@@ -62,7 +62,8 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     return S.ExpandDims.apply(loss, axis=1)
 
 
-def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
+def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1,
+               merge_repeated=True):
     """Decodes the output of a softmax with CTC: best path or beam search.
 
     Args:
@@ -73,6 +74,10 @@ def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
             blanks dropped); False runs a prefix beam search.
         beam_width: beams kept per step (beam search).
         top_paths: how many labellings to return (beam search).
+        merge_repeated: beam search only: whether repeated labels in a decoded
+            labelling are merged. tf-keras 2.x always merges (TensorFlow's v1
+            decoder default) and has no such argument; Keras 2.3.1 took it
+            with default False. The default here follows tf-keras.
 
     Returns:
         `(decoded, log_prob)`: `decoded` is a list of `top_paths` int64 arrays
@@ -80,40 +85,22 @@ def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
         (samples, top_paths). As in tf-keras the decoders read log(y_pred +
         epsilon): greedy gives the negative sum of the best log-probability of
         each step; beam search gives each labelling's log-probability summed
-        over the paths its beams kept, each step relative to its best entry,
-        with repeated labels merged in the output (TensorFlow's v1 decoder).
+        over the paths its beams kept. Works on symbolic tensors too (no
+        gradient).
 
     Example:
         >>> y = np.eye(3, dtype="float32")[[[0, 0, 2, 1]]]
         >>> K.ctc_decode(y, np.array([4]))[0][0]
         array([[ 0,  1, -1, -1]])
     """
-    if isinstance(y_pred, SymbolicTensor):
-        raise TypeError("K.ctc_decode decodes values: call it on the predictions "
-                        "(e.g. `model.predict(x)`), not on a symbolic tensor.")
-    y = np.asarray(y_pred.value if isinstance(y_pred, Tensor) else y_pred)
-    if y.ndim != 3:
-        raise ValueError("K.ctc_decode: `y_pred` must have shape (samples, time_steps, "
-                         f"num_categories); received {y.shape}.")
-    lengths = _ints(input_length, "input_length", "ctc_decode")
-    if len(lengths) != len(y) or (lengths > y.shape[1]).any() or (lengths < 0).any():
-        raise ValueError(f"K.ctc_decode: `input_length` must give one length in [0, "
-                         f"{y.shape[1]}] per sample; received {lengths.tolist()}.")
-    if not np.issubdtype(y.dtype, np.floating):
-        y = y.astype(config.floatx())
-    logits = np.log(y + y.dtype.type(config.epsilon()))
-    if greedy:
-        paths, log_prob = CTC.greedy_decode(logits, lengths, y.shape[-1] - 1)
-        paths = [paths]
-    else:
-        paths, log_prob = CTC.beam_decode(logits, lengths, int(beam_width), int(top_paths))
-    decoded = []
-    for rows in paths:
-        dense = np.full(y.shape[:2], -1, np.int64)
-        for b, row in enumerate(rows):
-            dense[b, :len(row)] = row
-        decoded.append(dense)
-    return decoded, log_prob
+    beam_width, top_paths = int(beam_width), int(top_paths)
+    if not greedy and not 1 <= top_paths <= beam_width:
+        raise ValueError(f"K.ctc_decode: `top_paths` ({top_paths}) must be in [1, "
+                         f"`beam_width`] (beam_width={beam_width}).")
+    outs = CTC.CTCDecode.apply(as_input(y_pred), as_input(input_length), greedy=bool(greedy),
+                               beam_width=beam_width, top_paths=top_paths,
+                               merge_repeated=bool(merge_repeated), eps=config.epsilon())
+    return list(outs[:-1]), outs[-1]
 
 
 def ctc_label_dense_to_sparse(labels, label_lengths):

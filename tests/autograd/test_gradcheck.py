@@ -298,6 +298,7 @@ EXEMPT = {
     R.ArgMax: "integer indices",
     R.ArgMin: "integer indices",
     R.InTopK: "boolean output",
+    CTC.CTCDecode: "integer labellings and their scores",
     S.OneHot: "integer input, constant output",
     S.Shape: "integer shape vector",
     S.FillLike: "constant output (zeros_like/ones_like)",

@@ -196,10 +196,38 @@ def test_ctc_decode_errors():
     y = np.full((1, 2, 3), 1 / 3, "float32")
     with pytest.raises(ValueError, match="`top_paths`.*beam_width"):
         K.ctc_decode(y, np.array([2]), greedy=False, beam_width=2, top_paths=3)
-    with pytest.raises(ValueError, match="`input_length`"):
+    with pytest.raises(ValueError, match="`input_length` must be in"):
         K.ctc_decode(y, np.array([3]))
-    with pytest.raises(TypeError, match="symbolic"):
-        K.ctc_decode(Input((2, 3)), np.array([2]))
+    with pytest.raises(ValueError, match="one length per sample"):
+        K.ctc_decode(y, np.array([2, 2]))
+    with pytest.raises(ValueError, match="distinct beams"):
+        # one step over one label: only the empty and the one-label beams exist
+        K.ctc_decode(np.full((1, 1, 2), .5, "float32"), np.array([1]), greedy=False,
+                     beam_width=5, top_paths=3)
+
+
+def test_ctc_decode_merge_repeated_keyword():
+    """Keras 2.3.1's argument: "A A B B" with blanks between stays unmerged
+    when asked; tf-keras' default merges it to "A B"."""
+    y = np.float32([[[0, 0, 1], [1, 0, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1],
+                     [0, 1, 0]]])
+    merged = K.ctc_decode(y, np.array([7]), greedy=False, beam_width=1)[0][0]
+    kept = K.ctc_decode(y, np.array([7]), greedy=False, beam_width=1,
+                        merge_repeated=False)[0][0]
+    np.testing.assert_array_equal(merged[0, :3], [0, 1, -1])
+    np.testing.assert_array_equal(kept[0, :5], [0, 0, 1, 1, -1])
+
+
+def test_ctc_decode_on_symbolic_tensors(arrays):
+    """A decoding graph built on placeholders gives the golden values."""
+    y, lengths = K.placeholder((None, None, 4)), K.placeholder((None,), dtype="int32")
+    decoded, log_prob = K.ctc_decode(y, lengths, greedy=False, beam_width=8, top_paths=3)
+    assert len(decoded) == 3 and all(K.is_keras_tensor(d) for d in decoded)
+    run = K.function([y, lengths], decoded + [log_prob])
+    name = "ctc_decode_beam_w8_top3"
+    outs = run([arrays[f"{name}__x0"], arrays[f"{name}__x1"]])
+    for i, out in enumerate(outs):
+        np.testing.assert_allclose(out, arrays[f"{name}__y{i}"], rtol=1e-5)
 
 
 def test_sparse_labels_round_trip():

@@ -235,7 +235,9 @@ def beam_decode(logits, lengths, width, top_paths, merge_repeated=True):
     decoded = [[] for _ in range(top_paths)]
     scores = np.empty((len(logits), top_paths), logits.dtype)
     for b in range(len(logits)):
-        beams = _beam_sequence(logits[b, :int(lengths[b])].astype(np.float64), width)
+        # TensorFlow's beam decoder normalises each step with a log-softmax
+        steps = _log_softmax(logits[b, :int(lengths[b])].astype(np.float64))
+        beams = _beam_sequence(steps, width)
         if len(beams) < top_paths:
             raise ValueError(
                 f"ctc_decode: sequence {b} has only {len(beams)} distinct beams, fewer than "
@@ -244,3 +246,42 @@ def beam_decode(logits, lengths, width, top_paths, merge_repeated=True):
             decoded[i].append(np.asarray(beams[i].labels(merge_repeated), np.int64))
             scores[b, i] = beams[i].new[2]
     return decoded, scores
+
+
+class CTCDecode(Function):
+    """Decodes softmax outputs y (B, T, C) read as logits log(y + eps) (which
+    beam search renormalises per step with a log-softmax; greedy does not).
+
+    Attributes: greedy, beam_width, top_paths, merge_repeated, eps. Returns a
+    tuple: one int64 (B, T) array per path (labels, then -1), and the (B,
+    paths) scores. No gradient.
+    """
+
+    def forward(self, y, lengths):
+        y = np.asarray(y)
+        if y.ndim != 3:
+            raise ValueError("CTC decode: `y_pred` must have shape (samples, time_steps, "
+                             f"num_categories); received {y.shape}.")
+        lengths = _lengths(lengths, "input_length", y.shape[1])
+        if len(lengths) != len(y):
+            raise ValueError(f"CTC decode: `input_length` needs one length per sample "
+                             f"({len(y)}); received {len(lengths)}.")
+        if not np.issubdtype(y.dtype, np.floating):
+            y = y.astype(np.float32)
+        logits = np.log(y + y.dtype.type(self.eps))
+        if self.greedy:
+            paths, scores = greedy_decode(logits, lengths, y.shape[-1] - 1)
+            paths = [paths]
+        else:
+            paths, scores = beam_decode(logits, lengths, self.beam_width, self.top_paths,
+                                        self.merge_repeated)
+        decoded = []
+        for rows in paths:
+            dense = np.full(y.shape[:2], -1, np.int64)
+            for b, row in enumerate(rows):
+                dense[b, :len(row)] = row
+            decoded.append(dense)
+        return tuple(decoded) + (scores,)
+
+    def backward(self, *grads):
+        return None, None
