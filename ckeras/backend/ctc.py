@@ -81,7 +81,8 @@ def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1,
 
     Returns:
         `(decoded, log_prob)`: `decoded` is a list of `top_paths` int64 arrays
-        (samples, time_steps), each row padded with -1; `log_prob` is
+        (samples, time_steps), each row padded with -1 (tf-keras 2.x; Keras
+        2.3.1 cut the arrays to the longest decoded labelling); `log_prob` is
         (samples, top_paths). As in tf-keras the decoders read log(y_pred +
         epsilon): greedy gives the negative sum of the best log-probability of
         each step; beam search gives each labelling's log-probability summed
