@@ -173,3 +173,28 @@ def test_initializer_aliases_keep_keras2_arguments():
     np.testing.assert_array_equal(initializers.zero()((3,)), np.zeros(3, np.float32))
     u = initializers.uniform(minval=2.0, maxval=3.0, seed=1)((50,))
     assert ((u >= 2.0) & (u < 3.0)).all() and u.std() > 0
+
+
+def test_objectives_is_the_losses_module_under_its_old_name():
+    from ckeras import objectives
+    assert objectives.categorical_crossentropy is losses.categorical_crossentropy
+    assert objectives.mse is losses.mean_squared_error
+    assert objectives.cosine_proximity is losses.cosine_similarity
+    assert set(objectives.__all__) == set(losses.__all__)
+    assert all(getattr(objectives, n) is getattr(losses, n) for n in losses.__all__)
+
+
+def test_conv_utils_convert_kernel_flips_the_spatial_axes(rng):
+    from ckeras.utils.conv_utils import convert_kernel
+    k = rng.uniform(size=(3, 2, 4, 5))
+    flipped = convert_kernel(k)
+    np.testing.assert_array_equal(flipped, k[::-1, ::-1])
+    np.testing.assert_array_equal(convert_kernel(flipped), k)
+    # a true convolution with k equals the cross-correlation with the flipped kernel
+    x = rng.uniform(size=(1, 6, 1))
+    k1 = rng.uniform(size=(3, 1, 1))
+    conv = np.convolve(x[0, :, 0], k1[:, 0, 0], mode="valid")
+    corr = layers.Conv1D(1, 3, use_bias=False, weights=[convert_kernel(k1)])(x)
+    np.testing.assert_allclose(np.asarray(corr)[0, :, 0], conv, rtol=1e-6)
+    with pytest.raises(ValueError, match="3 to 5 axes"):
+        convert_kernel(np.ones((2, 2)))

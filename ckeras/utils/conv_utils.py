@@ -70,3 +70,25 @@ def channels_to_last(x, rank):
 
 def channels_to_first(x, rank):
     return S.Transpose.apply(x, axes=(0, rank + 1) + tuple(range(1, rank + 1)))
+
+
+def convert_kernel(kernel):
+    """A convolution kernel with its spatial axes reversed (Keras 2's
+    `conv_utils.convert_kernel`): turns Theano-style (true convolution)
+    weights into the cross-correlation weights ckeras uses, and back.
+
+    Args:
+        kernel: (*spatial, in_channels, out_channels) array, 1 to 3 spatial axes.
+
+    Returns:
+        A new array of the same shape.
+
+    Example:
+        >>> convert_kernel(np.arange(3.).reshape(3, 1, 1))[:, 0, 0]
+        array([2., 1., 0.])
+    """
+    kernel = np.asarray(kernel)
+    if not 3 <= kernel.ndim <= 5:
+        raise ValueError("convert_kernel: `kernel` must have 3 to 5 axes (spatial axes, then "
+                         f"input and output channels); received shape {kernel.shape}.")
+    return kernel[(slice(None, None, -1),) * (kernel.ndim - 2)].copy()
