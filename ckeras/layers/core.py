@@ -266,7 +266,7 @@ class Dropout(Layer):
         return config
 
 
-# ------------------------------------------------------------------- Flatten
+# ---------------------------------------------------------- SpatialDropout
 class SpatialDropout1D(Dropout):
     """Drops entire 1-D feature maps: the mask has shape `(batch, 1, channels)`,
     so adjacent (strongly correlated) steps are dropped together.
@@ -311,6 +311,7 @@ class SpatialDropout2D(SpatialDropout1D):
         return (shape[0], 1, 1, shape[3])
 
 
+# ------------------------------------------------------------------- Flatten
 class Flatten(Layer):
     """Flattens the input. Does not affect the batch size.
 
