@@ -1,4 +1,6 @@
 """Layer: the base class of every ckeras layer and model."""
+import warnings
+
 import numpy as np
 
 from ckeras import constraints, initializers, regularizers
@@ -338,6 +340,39 @@ class Layer:
             return      # the result of a tracked metric's call: logged as itself
         metric = self._metric_named(name)
         metric.update_state(value.value if isinstance(value, Tensor) else value)
+
+    def add_update(self, updates, inputs=None):
+        """Runs state updates now (tf-keras 2, eager): zero-argument
+        callables are called; assignments such as `v.assign(x)` have already
+        happened when they are passed. `inputs` is accepted for Keras 2
+        compatibility and ignored.
+
+        Example:
+            >>> layer.add_update(lambda: counter.assign_add(np.float32(1)))
+        """
+        for update in updates if isinstance(updates, (list, tuple)) else [updates]:
+            if callable(update) and not isinstance(update, Tensor):
+                update()
+
+    @property
+    def updates(self):
+        """Always empty, as in tf-keras 2: updates run when they are made."""
+        warnings.warn("`layer.updates` will be removed in a future version. This property "
+                      "should not be used in TensorFlow 2.0, as `updates` are applied "
+                      "automatically.", stacklevel=2)
+        return []
+
+    def get_losses_for(self, inputs):
+        """Deprecated (tf-keras 2): returns `layer.losses`."""
+        warnings.warn("`layer.get_losses_for` is deprecated and will be removed in a future "
+                      "version. Please use `layer.losses` instead.", stacklevel=2)
+        return self.losses
+
+    def get_updates_for(self, inputs):
+        """Deprecated (tf-keras 2): returns `layer.updates` (empty)."""
+        warnings.warn("`layer.get_updates_for` is deprecated and will be removed in a future "
+                      "version. Please use `layer.updates` method instead.", stacklevel=2)
+        return []
 
     def _metric_named(self, name):
         for m in self._metrics:
