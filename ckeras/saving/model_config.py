@@ -37,6 +37,7 @@ from ckeras.engine.op_layer import KERAS3_OPS
 from ckeras.engine.sequential import Sequential
 from ckeras.layers import deserialize as deserialize_layer
 from ckeras.layers import serialize as serialize_layer
+from ckeras.layers.core import Lambda
 from ckeras.layers.recurrent import RNN
 from ckeras.layers.wrappers import Bidirectional
 from ckeras.saving.safe_mode import SafeModeScope
@@ -858,7 +859,6 @@ def _live_callables(model):
     for the functions of the model's Lambda layers: a clone made in memory
     reuses the function objects, so no code goes through a config (Keras 2
     cloned such models; their bytecode would be refused on load)."""
-    from ckeras.layers.core import Lambda  # lazy: E3
     by_layer, objects = {}, {}
     for layer in model._all_layers():
         if not isinstance(layer, Lambda) or layer.name in by_layer:
