@@ -258,14 +258,17 @@ class TrainingMixin:
         return [weights]
 
     def _batches(self, x, y, sample_weight, class_weight, batch_size, shuffle, steps,
-                 step="train_step"):
+                 step="train_step", feed=(1, False, 10)):
+        """The batches of `x` (arrays or a generator/Sequence); `feed` is
+        `(workers, use_multiprocessing, max_queue_size)` for generators."""
         structured = self._structured(step)
         if data_adapter.is_generator_like(x):
             if y is not None or sample_weight is not None:
                 raise ValueError("`y` and `sample_weight` must be None when `x` is a "
                                  "generator or a Sequence (it yields them).")
             return data_adapter.GeneratorBatches(
-                x, steps, self._batch_structures if structured else self._batch_arrays)
+                x, steps, self._batch_structures if structured else self._batch_arrays,
+                *feed)
         if structured:
             if class_weight is not None:
                 y, sample_weight = self._structured_class_weights(y, sample_weight,
@@ -323,7 +326,6 @@ class TrainingMixin:
         Returns:
             A `History` object whose `history` dict holds the logged values.
         """
-        from ckeras import callbacks as callbacks_module  # lazy: startup
         self._assert_compiled("training")
         batch_size = data_adapter.check_batch_size(batch_size)
         if not 0.0 <= float(validation_split) < 1.0:
@@ -335,13 +337,25 @@ class TrainingMixin:
                                  "`validation_data` with a generator.")
             x, y, sample_weight, validation_data = self._split(
                 x, y, sample_weight, validation_split)
+        feed = data_adapter.feed_options(workers, use_multiprocessing, max_queue_size)
         train = self._batches(x, y, sample_weight, class_weight, batch_size, shuffle,
-                              steps_per_epoch, "train_step")
+                              steps_per_epoch, "train_step", feed)
         val = None
-        if validation_data is not None:
-            val = self._validation_batches(validation_data,
-                                           validation_batch_size or batch_size,
-                                           validation_steps)
+        try:
+            if validation_data is not None:
+                val = self._validation_batches(validation_data,
+                                               validation_batch_size or batch_size,
+                                               validation_steps, feed)
+            return self._fit_loop(train, val, callbacks, verbose, epochs, initial_epoch,
+                                  validation_freq)
+        finally:
+            train.close()
+            if val is not None:
+                val.close()
+
+    def _fit_loop(self, train, val, callbacks, verbose, epochs, initial_epoch,
+                  validation_freq):
+        from ckeras import callbacks as callbacks_module  # lazy: startup
         cbs = callbacks_module.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=len(train))
@@ -399,11 +413,11 @@ class TrainingMixin:
         val = (cut(xs, split, None), cut(y, split, None), cut(sample_weight, split, None))
         return (cut(xs, 0, split), cut(y, 0, split), cut(sample_weight, 0, split), val)
 
-    def _validation_batches(self, validation_data, batch_size, steps):
+    def _validation_batches(self, validation_data, batch_size, steps, feed=(1, False, 10)):
         if data_adapter.is_generator_like(validation_data):
             return data_adapter.GeneratorBatches(
                 validation_data, steps, self._batch_structures
-                if self._structured("test_step") else self._batch_arrays)
+                if self._structured("test_step") else self._batch_arrays, *feed)
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("`validation_data` must be a tuple (x_val, y_val) or "
                              "(x_val, y_val, val_sample_weight), or a generator; received "
@@ -442,10 +456,15 @@ class TrainingMixin:
         self._assert_compiled("evaluating")
         batch_size = data_adapter.check_batch_size(batch_size)
         batches = self._batches(x, y, sample_weight, None, batch_size, False, steps,
-                                "test_step")
-        cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                            verbose=verbose, epochs=1, steps=len(batches))
-        logs = self._run_evaluation(batches, cbs)
+                                "test_step", data_adapter.feed_options(workers, use_multiprocessing,
+                                                   max_queue_size))
+        try:
+            cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0,
+                                                model=self, verbose=verbose, epochs=1,
+                                                steps=len(batches))
+            logs = self._run_evaluation(batches, cbs)
+        finally:
+            batches.close()
         return self._format_results(logs, return_dict)
 
     def _format_results(self, logs, return_dict):
