@@ -233,10 +233,13 @@ class MetricsContainer:
             self.build(y_true, y_pred)
         for i, obj, _, weighted in self.metrics:
             p = y_pred[i]
+            mask = getattr(p, "_keras_mask", None)
             if isinstance(p, Tensor):
                 p = p.value
-            obj.update_state(y_true[i], p, sample_weight=sample_weights[i] if weighted
-                             else None)
+            sw = sample_weights[i] if weighted else None
+            if mask is not None:
+                sw = _apply_mask(mask, sw)
+            obj.update_state(y_true[i], p, sample_weight=sw)
 
     def reset_state(self):
         for _, obj, _, _ in self.metrics:
@@ -244,6 +247,20 @@ class MetricsContainer:
 
     def result(self):
         return {name: float(obj.result()) for _, obj, name, _ in self.metrics}
+
+
+def _apply_mask(mask, sample_weight):
+    """tf-keras: a metric is weighted by the output mask (times the sample
+    weights, for a weighted metric), so masked entries count nowhere."""
+    mask = np.asarray(getattr(mask, "value", mask), dtype=np.float32)
+    if sample_weight is None:
+        return mask
+    sw = np.asarray(getattr(sample_weight, "value", sample_weight), dtype=np.float32)
+    if sw.ndim == mask.ndim + 1 and sw.shape[-1] == 1:
+        sw = sw.reshape(sw.shape[:-1])
+    while 0 < sw.ndim < mask.ndim:
+        sw = sw[..., None]
+    return sw * mask
 
 
 def _as_list(value):

@@ -266,7 +266,29 @@ class TimeDistributed(Layer):
         return (shape[0], shape[1]) + tuple(inner[1:])
 
     def compute_mask(self, inputs, mask=None):
-        return mask
+        """tf-keras' rule: the inner layer's mask of every step, shaped
+        `(batch, time, ...)`; when the inner layer gives none (e.g. Dense),
+        the input mask reduced to `(batch, time)` by `any`."""
+        sig = signature(type(self.layer))
+        if mask is None and not sig.computes_mask:
+            return None
+        shape = tuple(np.shape(inputs))
+        B, T = shape[0], shape[1]
+        inner_mask = None
+        if mask is not None:
+            mask = np.asarray(getattr(mask, "value", mask))
+            inner_mask = mask.reshape((B * T,) + mask.shape[2:])
+        inner_out = None
+        if sig.computes_mask or (inner_mask is not None and self.layer.supports_masking):
+            x = np.reshape(np.asarray(getattr(inputs, "value", inputs)), (B * T,) + shape[2:])
+            inner_out = self.layer.compute_mask(x, inner_mask)
+        if inner_out is None:
+            if mask is None:
+                return None
+            return mask.reshape(mask.shape[:2] + (-1,)).any(axis=-1) if mask.ndim > 2 \
+                else mask
+        inner_out = np.asarray(getattr(inner_out, "value", inner_out))
+        return inner_out.reshape((B, T) + inner_out.shape[1:])
 
     def get_config(self):
         from ckeras.layers import serialize

@@ -1,0 +1,169 @@
+"""Golden fixtures for the Keras 2 conformance items of issue #21, from real tf-keras 2.21.
+
+Run BY HAND in the TensorFlow venv (never in CI), from the repo root::
+
+    TF_USE_LEGACY_KERAS=1 <tfvenv>/bin/python tools/make_fixtures_conformance.py
+
+Writes ``tests/fixtures/conformance/``: ``cases.json`` and one ``<case>.npz`` per case
+(``CKERAS_FIXTURES_DIR=DIR`` writes under DIR instead). Two kinds of case:
+
+- ``masked_training``: a model whose output carries a Keras mask, compiled with a loss and
+  metrics; ``train_on_batch`` twice, then ``evaluate``. The npz holds ``x``, ``y``,
+  ``sample_weight`` (when the case uses one), ``w_init_*``, ``w_final_*``, ``train`` (the
+  two ``[loss, *metrics]`` rows) and ``evaluate``.
+- ``metric_class``: ``m = cls(*args, **kwargs); m.update_state(*a1); r1 = m.result();
+  m.update_state(*a2[, sample_weight=sample_weight2]); r2 = m.result()``, with predictions
+  outside [0, 1]. The npz holds ``a1_*``, ``a2_*``, ``r1``, ``r2`` and ``var_*`` (the
+  metric variables after the second call, named in ``variables``).
+"""
+import sys
+
+import _golden
+from _golden import Group, rng_for
+
+_golden.tf_environment()
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+import tf_keras as keras  # noqa: E402
+
+L = keras.layers
+
+
+def _set_weights(model, rng):
+    ws = [rng.uniform(-0.5, 0.5, w.shape).astype("float32") for w in model.get_weights()]
+    model.set_weights(ws)
+    return ws
+
+
+def _masked_case(g, name, build, x, y, metrics, notes, sample_weight=None,
+                 weighted_metrics=None, loss="mse"):
+    keras.backend.clear_session()
+    rng = rng_for("conformance/" + name)
+    model = build()
+    w0 = _set_weights(model, rng)
+    model.compile(keras.optimizers.SGD(learning_rate=0.1), loss, metrics=metrics,
+                  weighted_metrics=weighted_metrics)
+    train = [model.train_on_batch(x, y, sample_weight=sample_weight) for _ in range(2)]
+    evaluate = model.evaluate(x, y, sample_weight=sample_weight, batch_size=len(x), verbose=0)
+    arrays = {"x": x, "y": y, "train": np.float32(train), "evaluate": np.float32(evaluate)}
+    if sample_weight is not None:
+        arrays["sample_weight"] = sample_weight
+    arrays.update({"w_init_%d" % i: w for i, w in enumerate(w0)})
+    arrays.update({"w_final_%d" % i: w for i, w in enumerate(model.get_weights())})
+    g.add({"name": name, "kind": "masked_training", "metrics": metrics,
+           "weighted_metrics": weighted_metrics, "loss": loss,
+           "metrics_names": model.metrics_names,
+           "model_config": _golden.to_jsonable(model.get_config()),
+           "notes": notes + " compile(SGD(0.1), %r, metrics=%r, weighted_metrics=%r); "
+                    "train_on_batch(x, y[, sample_weight]) twice, then evaluate with one "
+                    "batch." % (loss, metrics, weighted_metrics)}, arrays)
+
+
+def make_masked(g):
+    x = np.float32([[[1, 2], [0, 0], [3, -1]],
+                    [[0, 0], [0, 0], [2, 2]],
+                    [[-1, 1], [1, 1], [0, 0]]])
+    y = np.float32(np.arange(18).reshape(3, 3, 2) % 4 - 1.5)
+
+    def td_dense():
+        return keras.Sequential([L.Masking(0.0, input_shape=(3, 2)),
+                                 L.TimeDistributed(L.Dense(2))])
+    _masked_case(g, "td_dense_masked", td_dense, x, y, ["mae"],
+                 "Sequential([Masking(0., input_shape=(3, 2)), TimeDistributed(Dense(2))]):"
+                 " steps whose inputs are all 0 are masked.")
+    _masked_case(g, "td_dense_masked_sw", td_dense, x, y, ["mae"],
+                 "The same model with sample weights of shape (B,).",
+                 sample_weight=np.float32([1.0, 2.0, 0.5]), weighted_metrics=["mse"])
+
+    def td_masking():
+        inp = keras.Input((3, 2))
+        h = L.TimeDistributed(L.Masking(0.0))(inp)
+        return keras.Model(inp, L.TimeDistributed(L.Dense(2))(h))
+    _masked_case(g, "td_of_masking", td_masking, x, y, ["mae"],
+                 "Input((3, 2)) -> TimeDistributed(Masking(0.)) -> TimeDistributed(Dense(2)):"
+                 " the mask comes from the inner Masking at every step.")
+
+    xb = np.float32([[[1], [1]], [[0], [0]]])
+
+    def issue_case():
+        return keras.Sequential([L.Masking(0.0, input_shape=(None, 1)),
+                                 L.TimeDistributed(L.Dense(1, kernel_initializer="ones"))])
+    _masked_case(g, "td_dense_issue21", issue_case, xb, np.ones((2, 2, 1), "float32"),
+                 ["mae", "accuracy"],
+                 "The example of issue #21 (Masking(0., input_shape=(None, 1)), "
+                 "TimeDistributed(Dense(1))), with random initial weights.")
+
+    xe = np.int32([[3, 1, 0, 0], [2, 0, 0, 0], [1, 2, 3, 4]])
+    ye = np.float32(np.arange(24).reshape(3, 4, 2) % 3 == 0)
+
+    def embed_lstm():
+        return keras.Sequential([L.Embedding(5, 3, mask_zero=True, input_length=4),
+                                 L.LSTM(2, return_sequences=True),
+                                 L.TimeDistributed(L.Dense(2, activation="sigmoid"))])
+    _masked_case(g, "embedding_lstm_td", embed_lstm, xe, ye, ["binary_accuracy"],
+                 "Embedding(5, 3, mask_zero=True) -> LSTM(2, return_sequences=True) -> "
+                 "TimeDistributed(Dense(2, sigmoid)); loss binary_crossentropy.",
+                 loss="binary_crossentropy")
+
+
+def make_metrics(g):
+    rng = rng_for("conformance/metrics")
+    t1 = (rng.uniform(0, 1, (6, 3)) > 0.5).astype("float32")
+    p1 = rng.uniform(-1.5, 2.5, (6, 3)).astype("float32")
+    t2 = (rng.uniform(0, 1, (6, 3)) > 0.4).astype("float32")
+    p2 = rng.uniform(-0.5, 1.5, (6, 3)).astype("float32")
+    p2[0] = [0.0, 1.0, 0.5]
+    sw2 = rng.uniform(0, 2, (6,)).astype("float32")
+    specs = [
+        ("TruePositives", [], {}, False),
+        ("FalsePositives", [], {"thresholds": [0.0, 0.5, 1.0]}, True),
+        ("TrueNegatives", [], {"thresholds": [0.2, 0.7]}, False),
+        ("FalseNegatives", [], {}, True),
+        ("Precision", [], {}, False),
+        ("Precision", [], {"class_id": 2}, True),
+        ("Recall", [], {"thresholds": [0.0, 0.25, 0.5, 0.75, 1.0]}, True),
+        ("Recall", [], {"top_k": 2}, False),
+        ("AUC", [], {}, True),
+        ("AUC", [], {"curve": "PR", "num_thresholds": 11}, False),
+        ("SensitivityAtSpecificity", [0.5], {}, False),
+        ("SensitivityAtSpecificity", [0.8], {"num_thresholds": 5}, True),
+        ("SpecificityAtSensitivity", [0.6], {}, True),
+        ("SpecificityAtSensitivity", [0.4], {"num_thresholds": 1}, False),
+        ("PrecisionAtRecall", [0.7], {}, False),
+        ("PrecisionAtRecall", [0.5], {"num_thresholds": 21, "class_id": 1}, True),
+        ("RecallAtPrecision", [0.5], {}, True),
+        ("RecallAtPrecision", [0.99], {"num_thresholds": 3}, False),
+    ]
+    for i, (cls_name, args, kw, weighted2) in enumerate(specs):
+        m = getattr(keras.metrics, cls_name)(*args, **kw)
+        m.update_state(t1, p1)
+        r1 = np.asarray(m.result())
+        if weighted2:
+            m.update_state(t2, p2, sample_weight=sw2)
+        else:
+            m.update_state(t2, p2)
+        r2 = np.asarray(m.result())
+        arrays = {"r1": r1, "r2": r2, "a1_0": t1, "a1_1": p1, "a2_0": t2, "a2_1": p2}
+        arrays.update({"var_%d" % j: np.asarray(v) for j, v in enumerate(m.variables)})
+        if weighted2:
+            arrays["sample_weight2"] = sw2
+        g.add({"name": "metric_%02d_%s" % (i, cls_name), "kind": "metric_class",
+               "class": cls_name, "args": args, "kwargs": kw,
+               "config": _golden.to_jsonable(m.get_config()),
+               "variables": [v.name for v in m.variables],
+               "stateful": bool(m.stateful), "weighted2": weighted2,
+               "notes": "predictions outside [0, 1]: tf-keras 2.21 takes them as they are"},
+              arrays)
+
+
+def main(argv):
+    g = Group("conformance")
+    make_masked(g)
+    make_metrics(g)
+    g.close()
+    print("tf", tf.__version__, "tf_keras", keras.__version__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
