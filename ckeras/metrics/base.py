@@ -19,11 +19,17 @@ class Metric:
             like layer names: 'auc', 'auc_1', ...).
         dtype: the dtype of the state and the result (default floatx).
 
+    Attributes:
+        stateful: True, as in tf-keras: a metric keeps state across batches
+            (a layer's `stateful` is False unless it carries state).
+
     Example:
         >>> m = Mean()
         >>> m.update_state([1, 3]); float(m.result())
         2.0
     """
+
+    stateful = True
 
     def __init__(self, name=None, dtype=None, **kwargs):
         if kwargs:
