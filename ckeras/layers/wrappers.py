@@ -38,6 +38,14 @@ class Bidirectional(Layer):
             have the opposite `go_backwards` and the same `return_sequences`,
             `return_state` and `stateful`.
 
+    Attributes:
+        forward_layer: the forward half, a fresh copy of `layer` named
+            `forward_<name>`.
+        backward_layer: the backward half: a copy of `layer` with the
+            opposite `go_backwards`, or the `backward_layer` given (itself,
+            renamed `backward_<name>`).
+        layer: `layer` itself (not built, and not run).
+
     With `return_sequences` the backward output is reversed in time before
     merging, so step t of both halves refers to input step t. With
     `return_state` the output is `[merged, *forward_states, *backward_states]`.
@@ -94,6 +102,12 @@ class Bidirectional(Layer):
         self.return_state = layer.return_state
         self.stateful = layer.stateful
         self.supports_masking = True
+
+    @property
+    def layer(self):
+        """The RNN the wrapper was made from (tf-keras' `Wrapper.layer`):
+        a template, never built; `forward_layer` is the copy that runs."""
+        return self._wrapped
 
     def build(self, input_shape):
         for half in (self.forward_layer, self.backward_layer):
