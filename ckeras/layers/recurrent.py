@@ -44,6 +44,26 @@ def state_sizes(cell):
     return [int(size)]
 
 
+def initial_states(cell, batch_size, dtype):
+    """The states a sequence starts from (no `initial_state` given): the
+    cell's `get_initial_state(inputs=None, batch_size=, dtype=)` when it has
+    one (tf-keras), else zeros of `(batch_size, size)`, as a flat list."""
+    fn = getattr(cell, "get_initial_state", None)
+    if fn is None:
+        return [np.zeros((batch_size, s), dtype=dtype) for s in state_sizes(cell)]
+    states = fn(inputs=None, batch_size=batch_size, dtype=dtype)
+    states = flatten(list(states)) if isinstance(states, (list, tuple)) else [states]
+    return [s if isinstance(s, Tensor) else np.asarray(s, dtype=dtype) for s in states]
+
+
+def _zero_states(cell, inputs, batch_size, dtype):
+    if inputs is not None:
+        batch_size, dtype = inputs.shape[0], inputs.dtype
+    dtype = np.dtype(dtype) if dtype is not None else np.dtype(cell.dtype)
+    states = [np.zeros((int(batch_size), s), dtype=dtype) for s in state_sizes(cell)]
+    return states if isinstance(cell.state_size, (list, tuple)) else states[0]
+
+
 def _output_size(cell):
     size = getattr(cell, "output_size", None)
     if size is None:
@@ -59,6 +79,11 @@ class RecurrentCellBase(Layer):
     def reset_dropout_mask(self):
         self._dp_mask = None
         self._rdp_mask = None
+
+    def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
+        """Zero states: one array `(batch, units)`, or a list for LSTM's two
+        (the batch size and dtype of `inputs` when given)."""
+        return _zero_states(self, inputs, batch_size, dtype)
 
     def _masks(self, attr, rate, like, count, training):
         if not training or rate <= 0:
@@ -422,6 +447,9 @@ class StackedRNNCells(Layer):
                                  f"attribute. Received cells: {cells}")
         super().__init__(**kwargs)
         self.cells = list(cells)
+        # Only Layer cells own tracked weights (tf-keras); a list mixing in
+        # plain cells is not tracked as a whole, so the Layer ones are named.
+        self._layer_cells = [c for c in self.cells if isinstance(c, Layer)]
 
     @property
     def state_size(self):
@@ -434,12 +462,16 @@ class StackedRNNCells(Layer):
     def build(self, input_shape):
         dim = _input_dim(input_shape)
         for cell in self.cells:
-            if not cell.built:
-                cell.build((None, dim))
-                cell.built = True
-            _prefix_weights(cell, self.name)
+            _build_cell(cell, (None, dim), self.name)
             dim = _output_size(cell)
         self.built = True
+
+    def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
+        """Every cell's initial states, in order, as one flat list."""
+        if inputs is not None:
+            batch_size, dtype = inputs.shape[0], inputs.dtype
+        dtype = dtype if dtype is not None else self.dtype
+        return [s for cell in self.cells for s in initial_states(cell, batch_size, dtype)]
 
     def reset_dropout_mask(self):
         for cell in self.cells:
@@ -477,6 +509,19 @@ def _prefix_weights(cell, prefix):
             w.name = f"{prefix}/{w.name}"
 
 
+def _build_cell(cell, input_shape, prefix):
+    """Builds a Layer cell and scopes its weight names. A cell that is not
+    a Layer builds nothing: as in Keras 2 and tf-keras, its variables are
+    its own business and are not tracked by the RNN (not in `weights`, not
+    trained by `fit`, not saved)."""
+    if not isinstance(cell, Layer):
+        return
+    if not cell.built:
+        cell.build(input_shape)
+        cell.built = True
+    _prefix_weights(cell, prefix)
+
+
 def _cell_step(cell, x, states, training):
     kwargs = {"training": training} if signature(type(cell)).training else {}
     # States go in as a list, also for a single-state cell (as tf-keras does).
@@ -491,9 +536,14 @@ class RNN(Layer):
     """Base class for recurrent layers: iterates a cell over the time axis.
 
     Args:
-        cell: an RNN cell (a layer with `call(inputs, states)` returning
-            `(output, new_states)` and a `state_size` attribute), or a list
-            of cells (stacked with `StackedRNNCells`).
+        cell: an RNN cell: any object with `call(inputs, states)` returning
+            `(output, new_states)` and a `state_size` attribute (an int or
+            a list of ints), optionally `output_size` and
+            `get_initial_state(inputs=None, batch_size=None, dtype=None)`;
+            or a list of cells (stacked with `StackedRNNCells`). A cell that
+            is not a `Layer` works as in Keras 2 and tf-keras: its variables
+            are not tracked (not in `weights`, not trained, not saved), and
+            the RNN's config needs the cell's own `get_config`.
         return_sequences: return the full sequence `(batch, time, units)`
             instead of the last output `(batch, units)`.
         return_state: also return the final states: `[output, *states]`.
@@ -566,10 +616,7 @@ class RNN(Layer):
                     "functional API, specify the batch size by passing a `batch_shape` "
                     "argument to your Input layer.")
             self._stateful_batch = int(B)
-        if not self.cell.built:
-            self.cell.build((B, F))
-            self.cell.built = True
-        _prefix_weights(self.cell, self.name)
+        _build_cell(self.cell, (B, F), self.name)
         if self.stateful:
             self.reset_states()
         self.built = True
@@ -601,8 +648,10 @@ class RNN(Layer):
         return list(self._states)
 
     def get_initial_state(self, inputs):
-        B = inputs.shape[1 if self.time_major else 0]
-        return [np.zeros((B, s), dtype=self.dtype) for s in state_sizes(self.cell)]
+        """The states a call on `inputs` starts from: the cell's
+        `get_initial_state` when it has one, else zeros."""
+        B = int(inputs.shape[1 if self.time_major else 0])
+        return initial_states(self.cell, B, self.dtype)
 
     def reset_states(self, states=None):
         """Resets the states of a stateful layer to zeros, or to `states`."""
@@ -694,7 +743,7 @@ class RNN(Layer):
                 self.reset_states()
             states = list(self._states)
         else:
-            states = [np.zeros((B, s), dtype=self.dtype) for s in state_sizes(self.cell)]
+            states = self._check_states(initial_states(self.cell, B, self.dtype), B)
         training = _training(training)
         out, final = self._run(x, states, mask, training)
         if self.stateful:
@@ -763,11 +812,18 @@ class RNN(Layer):
             "stateful": self.stateful,
             "unroll": self.unroll,
             "time_major": self.time_major,
-            "cell": serialize(self.cell),
+            "cell": serialize(self.cell) if hasattr(self.cell, "get_config") else
+            self._unserializable_cell(),
         })
         if self.zero_output_for_mask:
             config["zero_output_for_mask"] = True
         return config
+
+    def _unserializable_cell(self):
+        raise TypeError(
+            f'Cannot serialize the cell of RNN layer "{self.name}": {self.cell!r} of type '
+            f"{type(self.cell)}. To be serializable, a class must implement the "
+            "`get_config()` method.")
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
