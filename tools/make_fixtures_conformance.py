@@ -15,6 +15,9 @@ Writes ``tests/fixtures/conformance/``: ``cases.json`` and one ``<case>.npz`` pe
   m.update_state(*a2[, sample_weight=sample_weight2]); r2 = m.result()``, with predictions
   outside [0, 1]. The npz holds ``a1_*``, ``a2_*``, ``r1``, ``r2`` and ``var_*`` (the
   metric variables after the second call, named in ``variables``).
+- ``random_image``: ``np.random.seed(seed); y = image.<function>(x, *args, **kwargs)`` on a
+  square image (tf-keras and ckeras agree on the centre of square images only). The npz
+  holds ``x`` and ``y``. Needs SciPy (and Pillow for random_brightness) in the venv.
 """
 import sys
 
@@ -157,10 +160,42 @@ def make_metrics(g):
               arrays)
 
 
+def make_random_image(g):
+    from tf_keras.preprocessing import image as kimage
+    rng = rng_for("conformance/random_image")
+    first = rng.uniform(0, 255, (3, 9, 9)).astype("float32")      # channels first
+    last = rng.uniform(-1, 2, (9, 9, 3)).astype("float32")        # channels last
+    cl = {"row_axis": 0, "col_axis": 1, "channel_axis": 2}
+    specs = [
+        ("random_rotation", first, [40], {}),
+        ("random_rotation", last, [90], dict(cl, fill_mode="constant", cval=0.5)),
+        ("random_rotation", first, [25], {"fill_mode": "reflect", "interpolation_order": 3}),
+        ("random_shear", first, [30], {"fill_mode": "wrap"}),
+        ("random_shear", last, [15], dict(cl, interpolation_order=0)),
+        ("random_zoom", first, [(0.7, 1.3)], {}),
+        ("random_zoom", last, [[0.5, 0.9]], dict(cl, fill_mode="constant", cval=-1.0)),
+        ("random_zoom", first, [(1, 1)], {}),
+        ("random_channel_shift", first, [40.0], {}),
+        ("random_channel_shift", last, [0.8], {"channel_axis": 2}),
+        ("random_brightness", (last * 80 + 60), [(0.5, 1.5)], {}),
+        ("random_brightness", last, [[0.2, 0.9]], {"scale": False}),
+    ]
+    for i, (fn, x, args, kw) in enumerate(specs):
+        seed = 100 + i
+        np.random.seed(seed)
+        y = getattr(kimage, fn)(x.copy(), *args, **kw)
+        g.add({"name": "random_%02d_%s" % (i, fn), "kind": "random_image", "function": fn,
+               "args": [list(a) if isinstance(a, tuple) else a for a in args], "kwargs": kw,
+               "seed": seed,
+               "notes": "np.random.seed(seed); y = image.%s(x, *args, **kwargs)" % fn},
+              {"x": x, "y": np.asarray(y)})
+
+
 def main(argv):
     g = Group("conformance")
     make_masked(g)
     make_metrics(g)
+    make_random_image(g)
     g.close()
     print("tf", tf.__version__, "tf_keras", keras.__version__)
 
