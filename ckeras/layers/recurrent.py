@@ -6,6 +6,9 @@ sequence in one C kernel call with backpropagation through time
 does not know, or dropout in training take the generic per-step path
 (`K.rnn` over taped ops), which gives the same numbers.
 """
+import functools
+import inspect
+
 import numpy as np
 
 from ckeras import activations, constraints, initializers, regularizers
@@ -522,10 +525,20 @@ def _build_cell(cell, input_shape, prefix):
     _prefix_weights(cell, prefix)
 
 
+@functools.lru_cache(maxsize=None)
+def _plain_call_takes_training(cls):
+    params = inspect.signature(cls.__call__).parameters
+    return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
 def _cell_step(cell, x, states, training):
-    kwargs = {"training": training} if signature(type(cell)).training else {}
+    if isinstance(cell, Layer) or not callable(cell):
+        fn, takes_training = cell.call, signature(type(cell)).training
+    else:   # a plain callable cell is called, as tf-keras does
+        fn, takes_training = cell, _plain_call_takes_training(type(cell))
+    kwargs = {"training": training} if takes_training else {}
     # States go in as a list, also for a single-state cell (as tf-keras does).
-    out, new = cell.call(x, states, **kwargs)
+    out, new = fn(x, states, **kwargs)
     if not isinstance(new, (list, tuple)):
         new = [new]
     return out, list(new)
@@ -539,11 +552,13 @@ class RNN(Layer):
         cell: an RNN cell: any object with `call(inputs, states)` returning
             `(output, new_states)` and a `state_size` attribute (an int or
             a list of ints), optionally `output_size` and
-            `get_initial_state(inputs=None, batch_size=None, dtype=None)`;
-            or a list of cells (stacked with `StackedRNNCells`). A cell that
-            is not a `Layer` works as in Keras 2 and tf-keras: its variables
-            are not tracked (not in `weights`, not trained, not saved), and
-            the RNN's config needs the cell's own `get_config`.
+            `get_initial_state(inputs=None, batch_size=None, dtype=None)`
+            (a cell that is not a Layer but is callable is called rather than
+            its `call`, as in tf-keras); or a list of cells (stacked with
+            `StackedRNNCells`). A cell that is not a `Layer` works as in
+            Keras 2 and tf-keras: its variables are not tracked (not in
+            `weights`, not trained, not saved), and the RNN's config needs
+            the cell's own `get_config`.
         return_sequences: return the full sequence `(batch, time, units)`
             instead of the last output `(batch, units)`.
         return_state: also return the final states: `[output, *states]`.

@@ -157,3 +157,22 @@ def test_layer_cell_initial_state_is_honoured():
     for t in range(3):
         h = np.tanh(X[:, t] @ kernel + h @ rec + bias)
     np.testing.assert_allclose(y, h, rtol=1e-5, atol=1e-6)
+
+
+def test_plain_callable_cell_is_called_with_training():
+    seen = []
+
+    class CallableCell:
+        state_size = 1
+
+        def call(self, inputs, states):
+            raise AssertionError("tf-keras calls a callable cell, not its call")
+
+        def __call__(self, inputs, states, training=None):
+            seen.append(training)
+            h = states[0] + K.sum(inputs, axis=-1, keepdims=True)
+            return h, [h]
+
+    y = np.asarray(L.RNN(CallableCell())(X, training=True))
+    np.testing.assert_allclose(y, X.sum(axis=(1, 2))[:, None], rtol=1e-5)
+    assert seen == [True] * 3
