@@ -432,31 +432,42 @@ class GRUCell(RecurrentCellBase):
 class StackedRNNCells(Layer):
     """Wrapper making a stack of RNN cells behave as a single cell.
 
-    States are the concatenation of every cell's states, in order; the
-    output is the last cell's output.
+    States are every cell's states, cell after cell (in reverse cell order
+    with `reverse_state_order`); the output is the last cell's output.
 
     Args:
         cells: list of cell instances.
+        reverse_state_order: Keras 2's option to order the states from the
+            last cell to the first (not saved in the config, as in
+            tf-keras, which deprecates it).
+
+    Attributes:
+        state_size: a tuple with the `state_size` of every cell, in state
+            order (tf-keras 2.x; Keras 2.3 flattened it).
 
     Example:
         >>> RNN(StackedRNNCells([LSTMCell(8), GRUCell(4)]))(np.ones((2, 3, 5))).shape
         (2, 4)
     """
 
-    def __init__(self, cells, **kwargs):
+    def __init__(self, cells, reverse_state_order=False, **kwargs):
         for cell in cells:
             if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
                 raise ValueError("All cells must have a `call` method and a `state_size` "
                                  f"attribute. Received cells: {cells}")
         super().__init__(**kwargs)
         self.cells = list(cells)
+        self.reverse_state_order = bool(reverse_state_order)
         # Only Layer cells own tracked weights (tf-keras); a list mixing in
         # plain cells is not tracked as a whole, so the Layer ones are named.
         self._layer_cells = [c for c in self.cells if isinstance(c, Layer)]
 
+    def _state_order(self):
+        return self.cells[::-1] if self.reverse_state_order else self.cells
+
     @property
     def state_size(self):
-        return [s for cell in self.cells for s in state_sizes(cell)]
+        return tuple(cell.state_size for cell in self._state_order())
 
     @property
     def output_size(self):
@@ -470,11 +481,12 @@ class StackedRNNCells(Layer):
         self.built = True
 
     def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
-        """Every cell's initial states, in order, as one flat list."""
+        """Every cell's initial states, in state order, as one flat list."""
         if inputs is not None:
             batch_size, dtype = inputs.shape[0], inputs.dtype
         dtype = dtype if dtype is not None else self.dtype
-        return [s for cell in self.cells for s in initial_states(cell, batch_size, dtype)]
+        return [s for cell in self._state_order()
+                for s in initial_states(cell, batch_size, dtype)]
 
     def reset_dropout_mask(self):
         for cell in self.cells:
@@ -483,14 +495,21 @@ class StackedRNNCells(Layer):
 
     def call(self, inputs, states, training=None):
         states = list(states)
+        per_cell = []
+        for cell in self._state_order():
+            n = len(state_sizes(cell))
+            per_cell.append(states[:n])
+            states = states[n:]
+        if self.reverse_state_order:
+            per_cell.reverse()
         new_states = []
         x = inputs
-        for cell in self.cells:
-            n = len(state_sizes(cell))
-            own, states = states[:n], states[n:]
+        for cell, own in zip(self.cells, per_cell):
             x, ns = _cell_step(cell, x, own, training)
-            new_states += list(ns) if isinstance(ns, (list, tuple)) else [ns]
-        return x, new_states
+            new_states.append(list(ns) if isinstance(ns, (list, tuple)) else [ns])
+        if self.reverse_state_order:
+            new_states.reverse()
+        return x, [s for group in new_states for s in group]
 
     def get_config(self):
         from ckeras.layers import serialize

@@ -176,3 +176,24 @@ def test_plain_callable_cell_is_called_with_training():
     y = np.asarray(L.RNN(CallableCell())(X, training=True))
     np.testing.assert_allclose(y, X.sum(axis=(1, 2))[:, None], rtol=1e-5)
     assert seen == [True] * 3
+
+
+def test_stacked_cells_state_size_and_reverse_state_order():
+    stack = L.StackedRNNCells([L.LSTMCell(2), L.GRUCell(3), VariableCell(4, 3)])
+    assert stack.state_size == ([2, 2], 3, 4)   # tf-keras: one entry per cell
+    plain = L.RNN(L.StackedRNNCells([L.LSTMCell(2, name="a"), L.GRUCell(3, name="b")]),
+                  return_state=True)
+    rev = L.RNN(L.StackedRNNCells([L.LSTMCell(2, name="a"), L.GRUCell(3, name="b")],
+                                  reverse_state_order=True), return_state=True)
+    assert rev.cell.state_size == (3, [2, 2])
+    assert rev.compute_output_shape((None, 3, 4)) == [(None, 3), (None, 3), (None, 2),
+                                                       (None, 2)]
+    plain(X)
+    rev(X)
+    rev.set_weights(plain.get_weights())
+    h0 = [RNG.uniform(-1, 1, (2, n)).astype("float32") for n in (2, 2, 3)]
+    out, lh, lc, gh = (np.asarray(t) for t in plain(X, initial_state=h0))
+    rout, rgh, rlh, rlc = (np.asarray(t) for t in rev(X, initial_state=[h0[2], h0[0], h0[1]]))
+    for got, want in ((rout, out), (rgh, gh), (rlh, lh), (rlc, lc)):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert [s.shape for s in rev.get_initial_state(X)] == [(2, 3), (2, 2), (2, 2)]
