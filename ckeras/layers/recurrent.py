@@ -15,7 +15,7 @@ from ckeras import activations, constraints, initializers, regularizers
 from ckeras import backend as K
 from ckeras._internal.nest import flatten
 from ckeras.autograd.functions import rnn as _rnn_fn
-from ckeras.autograd.tensor import Tensor
+from ckeras.autograd.tensor import SymbolicTensor, Tensor
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.call import signature
 from ckeras.kernels.codes import RECURRENT_ACTS
@@ -27,6 +27,15 @@ __all__ = ["RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
 
 def _value(x):
     return x.value if isinstance(x, Tensor) else x
+
+
+def _as_list(x):
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def is_symbolic(values):
+    """Whether `values` (a tensor or a structure of them) holds a graph tensor."""
+    return values is not None and any(isinstance(t, SymbolicTensor) for t in flatten(values))
 
 
 def _training(training):
@@ -474,9 +483,13 @@ class StackedRNNCells(Layer):
         return _output_size(self.cells[-1])
 
     def build(self, input_shape):
+        constants_shapes = ()
+        if isinstance(input_shape, list) and input_shape and \
+                isinstance(input_shape[0], (list, tuple)):
+            input_shape, constants_shapes = input_shape[0], input_shape[1:]
         dim = _input_dim(input_shape)
         for cell in self.cells:
-            _build_cell(cell, (None, dim), self.name)
+            _build_cell(cell, (None, dim), self.name, constants_shapes)
             dim = _output_size(cell)
         self.built = True
 
@@ -493,7 +506,7 @@ class StackedRNNCells(Layer):
             if hasattr(cell, "reset_dropout_mask"):
                 cell.reset_dropout_mask()
 
-    def call(self, inputs, states, training=None):
+    def call(self, inputs, states, constants=None, training=None):
         states = list(states)
         per_cell = []
         for cell in self._state_order():
@@ -505,7 +518,8 @@ class StackedRNNCells(Layer):
         new_states = []
         x = inputs
         for cell, own in zip(self.cells, per_cell):
-            x, ns = _cell_step(cell, x, own, training)
+            consts = constants if constants is not None and takes_constants(cell) else None
+            x, ns = _cell_step(cell, x, own, training, consts)
             new_states.append(list(ns) if isinstance(ns, (list, tuple)) else [ns])
         if self.reverse_state_order:
             new_states.reverse()
@@ -531,17 +545,33 @@ def _prefix_weights(cell, prefix):
             w.name = f"{prefix}/{w.name}"
 
 
-def _build_cell(cell, input_shape, prefix):
-    """Builds a Layer cell and scopes its weight names. A cell that is not
-    a Layer builds nothing: as in Keras 2 and tf-keras, its variables are
-    its own business and are not tracked by the RNN (not in `weights`, not
-    trained by `fit`, not saved)."""
+def _build_cell(cell, input_shape, prefix, constants_shapes=()):
+    """Builds a Layer cell and scopes its weight names; a cell that reads
+    constants is built on `[input_shape, *constants_shapes]` (Keras). A cell
+    that is not a Layer builds nothing: as in Keras 2 and tf-keras, its
+    variables are its own business and are not tracked by the RNN (not in
+    `weights`, not trained by `fit`, not saved)."""
     if not isinstance(cell, Layer):
         return
     if not cell.built:
+        if constants_shapes and takes_constants(cell):
+            input_shape = [tuple(input_shape)] + [tuple(c) for c in constants_shapes]
         cell.build(input_shape)
         cell.built = True
     _prefix_weights(cell, prefix)
+
+
+@functools.lru_cache(maxsize=None)
+def _call_params(fn):
+    params = inspect.signature(fn).parameters
+    var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    return ("training" in params or var_kw, "constants" in params or var_kw)
+
+
+def takes_constants(cell):
+    """Whether `cell.call` accepts `constants=` (Keras' test for cells that
+    read constant inputs at every step)."""
+    return _call_params(type(cell).call)[1]
 
 
 @functools.lru_cache(maxsize=None)
@@ -550,12 +580,14 @@ def _plain_call_takes_training(cls):
     return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
-def _cell_step(cell, x, states, training):
+def _cell_step(cell, x, states, training, constants=None):
     if isinstance(cell, Layer) or not callable(cell):
         fn, takes_training = cell.call, signature(type(cell)).training
     else:   # a plain callable cell is called, as tf-keras does
         fn, takes_training = cell, _plain_call_takes_training(type(cell))
     kwargs = {"training": training} if takes_training else {}
+    if constants is not None:
+        kwargs["constants"] = constants
     # States go in as a list, also for a single-state cell (as tf-keras does).
     out, new = fn(x, states, **kwargs)
     if not isinstance(new, (list, tuple)):
@@ -593,6 +625,11 @@ class RNN(Layer):
         mask: `(batch, time)` boolean; masked steps carry the states.
         training: whether dropout applies.
         initial_state: list of initial state tensors.
+        constants: list of tensors the cell reads at every step, passed to
+            its `call` as `constants=` (the cell's `call` must accept it; a
+            Layer cell is then built on `[step_input_shape, *constant_shapes]`).
+            In a graph they become inputs: the call's inputs are
+            `[inputs, *initial_state, *constants]`.
 
     Example:
         >>> layer = RNN(LSTMCell(4), return_sequences=True)
@@ -610,8 +647,11 @@ class RNN(Layer):
             raise ValueError("The RNN cell should have a `state_size` attribute (tuple of "
                              f"integers, one integer per RNN state). Received: {cell}")
         zero_output_for_mask = bool(kwargs.pop("zero_output_for_mask", False))
-        kwargs.pop("num_constants", None)
+        num_constants = int(kwargs.pop("num_constants", 0) or 0)
         super().__init__(**kwargs)
+        # How many of the trailing list inputs are constants (set by a call
+        # with `constants=`, or by the config).
+        self._num_constants = num_constants
         self.cell = cell
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
@@ -638,6 +678,28 @@ class RNN(Layer):
             shape = (shape[1], shape[0], shape[2])
         return shape
 
+    def __call__(self, *args, **kwargs):
+        constants = kwargs.pop("constants", None)
+        if constants is None and not is_symbolic(kwargs.get("initial_state")):
+            return super().__call__(*args, **kwargs)
+        # As tf-keras: constants, and initial states that are graph tensors,
+        # join the inputs, so a graph records them as inputs and `build`
+        # sees their shapes.
+        inputs = args[0] if args else kwargs.pop("inputs")
+        initial_state = kwargs.pop("initial_state", None)
+        full = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if initial_state is not None:
+            full += _as_list(initial_state)
+        constants = _as_list(constants) if constants is not None else []
+        self._num_constants = len(constants)
+        return super().__call__(full + constants, *args[1:], **kwargs)
+
+    def _constants_shapes(self, input_shape):
+        n = self._num_constants
+        if n and isinstance(input_shape, list) and len(input_shape) > n:
+            return [tuple(s) for s in input_shape[-n:]]
+        return []
+
     def build(self, input_shape):
         B, _, F = self._seq_shape(input_shape)
         if self.stateful:
@@ -650,7 +712,7 @@ class RNN(Layer):
                     "functional API, specify the batch size by passing a `batch_shape` "
                     "argument to your Input layer.")
             self._stateful_batch = int(B)
-        _build_cell(self.cell, (B, F), self.name)
+        _build_cell(self.cell, (B, F), self.name, self._constants_shapes(input_shape))
         if self.stateful:
             self.reset_states()
         self.built = True
@@ -683,7 +745,13 @@ class RNN(Layer):
 
     def get_initial_state(self, inputs):
         """The states a call on `inputs` starts from: the cell's
-        `get_initial_state` when it has one, else zeros."""
+        `get_initial_state` when it has one, else zeros. On a symbolic input
+        (batch size unknown) they are zero tensors of the graph, shaped
+        `(None, size)`."""
+        if isinstance(inputs, SymbolicTensor):
+            # One zero per sample, from the input itself, widened per state.
+            zero = K.expand_dims(K.sum(K.zeros_like(inputs), axis=(1, 2)))
+            return [K.tile(zero, [1, s]) for s in state_sizes(self.cell)]
         B = int(inputs.shape[1 if self.time_major else 0])
         return initial_states(self.cell, B, self.dtype)
 
@@ -715,14 +783,24 @@ class RNN(Layer):
         self._states = new
 
     # ----------------------------------------------------------------- call
-    def _split_inputs(self, inputs, initial_state):
+    def _split_inputs(self, inputs, initial_state, constants=None):
         if isinstance(inputs, (list, tuple)):
+            inputs = list(inputs)
+            n = self._num_constants
+            if n and constants is None and len(inputs) > n:
+                inputs, constants = inputs[:-n], inputs[-n:]
             if initial_state is None and len(inputs) > 1:
                 initial_state = list(inputs[1:])
             inputs = inputs[0]
         if initial_state is not None and not isinstance(initial_state, (list, tuple)):
             initial_state = [initial_state]
-        return inputs, initial_state
+        if constants is not None:
+            constants = _as_list(constants)
+            if not takes_constants(self.cell):
+                raise ValueError(f'The cell of RNN layer "{self.name}" ({self.cell!r}) does '
+                                 "not support constants: its `call` has no `constants` "
+                                 f"argument. Received: constants={constants}")
+        return inputs, initial_state, constants
 
     def _check_states(self, initial_state, B):
         sizes = state_sizes(self.cell)
@@ -742,8 +820,8 @@ class RNN(Layer):
             out.append(s)
         return out
 
-    def call(self, inputs, mask=None, training=None, initial_state=None):
-        x, initial_state = self._split_inputs(inputs, initial_state)
+    def call(self, inputs, mask=None, training=None, initial_state=None, constants=None):
+        x, initial_state, constants = self._split_inputs(inputs, initial_state, constants)
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
         self._seq_shape(tuple(x.shape))
@@ -779,7 +857,7 @@ class RNN(Layer):
         else:
             states = self._check_states(initial_states(self.cell, B, self.dtype), B)
         training = _training(training)
-        out, final = self._run(x, states, mask, training)
+        out, final = self._run(x, states, mask, training, constants)
         if self.stateful:
             self._states = [np.array(_value(s), dtype=self.dtype, copy=True) for s in final]
         if self.time_major and self.return_sequences:
@@ -801,8 +879,8 @@ class RNN(Layer):
             return None
         return kind, act, ract
 
-    def _run(self, x, states, mask, training):
-        fast = self._fast_fn(training)
+    def _run(self, x, states, mask, training, constants=None):
+        fast = None if constants is not None else self._fast_fn(training)
         cell = self.cell
         if fast is not None:
             kind, act, ract = fast
@@ -824,7 +902,7 @@ class RNN(Layer):
             cell.reset_dropout_mask()
 
         def step(x_t, st):
-            return _cell_step(cell, x_t, list(st), training)
+            return _cell_step(cell, x_t, list(st), training, constants)
 
         try:
             last, outputs, final = K.rnn(step, x, states, go_backwards=self.go_backwards,
@@ -851,6 +929,8 @@ class RNN(Layer):
         })
         if self.zero_output_for_mask:
             config["zero_output_for_mask"] = True
+        if self._num_constants:
+            config["num_constants"] = self._num_constants
         return config
 
     def _unserializable_cell(self):

@@ -1,11 +1,13 @@
 """Layer wrappers: Bidirectional and TimeDistributed."""
+import inspect
+
 import numpy as np
 
 from ckeras import backend as K
 from ckeras.autograd.functions import sequence as _seq
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.call import signature
-from ckeras.layers.recurrent import RNN, state_sizes
+from ckeras.layers.recurrent import RNN, is_symbolic, state_sizes
 
 __all__ = ["Bidirectional", "TimeDistributed"]
 
@@ -20,8 +22,16 @@ def _prefix(layer, outer):
 
 
 def _clone(layer, name, **overrides):
+    """A fresh copy of `layer` from its config. The classes of its cell (and
+    of a stack's cells) are handed to `from_config`, as tf-keras does, so a
+    custom cell needs no registration to be copied."""
     config = dict(layer.get_config(), name=name, **overrides)
-    return type(layer).from_config(config)
+    cell = getattr(layer, "cell", None)
+    if cell is None or "custom_objects" not in inspect.signature(
+            type(layer).from_config).parameters:
+        return type(layer).from_config(config)
+    classes = {type(c).__name__: type(c) for c in [cell] + list(getattr(cell, "cells", []))}
+    return type(layer).from_config(config, custom_objects=classes)
 
 
 class Bidirectional(Layer):
@@ -69,6 +79,7 @@ class Bidirectional(Layer):
         if merge_mode not in _MERGE_MODES:
             raise ValueError(f"Invalid merge mode. Received: {merge_mode}. Merge mode "
                              "should be one of {'sum', 'mul', 'ave', 'concat', None}")
+        num_constants = int(kwargs.pop("num_constants", 0) or 0)
         super().__init__(**kwargs)
         object.__setattr__(self, "_wrapped", layer)
         self.forward_layer = _clone(layer, "forward_" + layer.name)
@@ -102,6 +113,41 @@ class Bidirectional(Layer):
         self.return_state = layer.return_state
         self.stateful = layer.stateful
         self.supports_masking = True
+        self._set_num_constants(num_constants)
+
+    def __call__(self, *args, **kwargs):
+        constants = kwargs.pop("constants", None)
+        state = kwargs.get("initial_state")
+        if state is not None:
+            self._check_state_count(state if isinstance(state, (list, tuple)) else [state])
+        if constants is None and not is_symbolic(state):
+            return super().__call__(*args, **kwargs)
+        # As RNN: constants, and initial states that are graph tensors, join
+        # the inputs; both halves read the same constants.
+        inputs = args[0] if args else kwargs.pop("inputs")
+        initial_state = kwargs.pop("initial_state", None)
+        full = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if initial_state is not None:
+            full += list(initial_state) if isinstance(initial_state, (list, tuple)) \
+                else [initial_state]
+        if constants is None:
+            constants = []
+        elif not isinstance(constants, (list, tuple)):
+            constants = [constants]
+        self._set_num_constants(len(constants))
+        return super().__call__(full + constants, *args[1:], **kwargs)
+
+    def _check_state_count(self, states):
+        if len(states) % 2:
+            raise ValueError(
+                f'Layer "{self.name}" (Bidirectional) needs the initial states of both '
+                "halves, forward then backward (an even number of states); received "
+                f"{len(states)}.")
+
+    def _set_num_constants(self, n):
+        self._num_constants = n
+        self.forward_layer._num_constants = n
+        self.backward_layer._num_constants = n
 
     @property
     def layer(self):
@@ -130,8 +176,12 @@ class Bidirectional(Layer):
         self.forward_layer.set_weights(weights[:nf])
         self.backward_layer.set_weights(weights[nf:])
 
-    def call(self, inputs, mask=None, training=None, initial_state=None):
+    def call(self, inputs, mask=None, training=None, initial_state=None, constants=None):
         if isinstance(inputs, (list, tuple)):
+            inputs = list(inputs)
+            n = self._num_constants
+            if n and constants is None and len(inputs) > n:
+                inputs, constants = inputs[:-n], inputs[-n:]
             if initial_state is None and len(inputs) > 1:
                 initial_state = list(inputs[1:])
             inputs = inputs[0]
@@ -141,7 +191,10 @@ class Bidirectional(Layer):
         fkw, bkw = dict(kw), dict(kw)
         if mask is not None:
             fkw["mask"] = bkw["mask"] = mask
+        if constants is not None:
+            fkw["constants"] = bkw["constants"] = constants
         if initial_state is not None:
+            self._check_state_count(initial_state)
             half = len(initial_state) // 2
             fkw["initial_state"] = list(initial_state[:half])
             bkw["initial_state"] = list(initial_state[half:])
@@ -207,6 +260,8 @@ class Bidirectional(Layer):
         config["merge_mode"] = self.merge_mode
         if self._custom_backward:
             config["backward_layer"] = self._backward_config
+        if self._num_constants:
+            config["num_constants"] = self._num_constants
         return config
 
     @classmethod
