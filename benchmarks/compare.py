@@ -14,7 +14,9 @@ Workloads (`--case`): mlp_predict_b1, mlp_predict_b64, mlp_train_b128 (MLP
 784-256-128-10, all three peers); dense_fused_b256 (fused dense forward as a
 share of GEMM-only throughput); import (`import ckeras` against `import
 numpy`); fit_overhead (fit's own cost per batch); threads (two Python threads
-predicting on one model).
+predicting on one model); custom_loop (one GradientTape step on the MLP, batch 128:
+forward, loss, tape.gradient, Adam apply_gradients, against ckeras' own
+train_on_batch and the same loop in PyTorch).
 """
 import functools
 import os
@@ -44,7 +46,10 @@ MLP_CASES = {   # id: (kind, batch, calls per timed run, README label)
     "mlp_predict_b64": ("predict", 64, 300, "same, batch 64"),
     "mlp_train_b128": ("train", 128, 50, "same, one Adam train step, batch 128"),
 }
-CASES = tuple(MLP_CASES) + ("dense_fused_b256", "import", "fit_overhead", "threads")
+CASES = tuple(MLP_CASES) + ("dense_fused_b256", "import", "fit_overhead", "threads",
+                            "custom_loop")
+CUSTOM_LOOP = ("train", 128, 50, "MLP 784-256-128-10, one GradientTape step "
+               "(forward, loss, tape.gradient, Adam apply_gradients), batch 128")
 
 
 # ------------------------------------------------------------------ ckeras
@@ -66,6 +71,26 @@ def ck_mlp(kind, batch):
         return functools.partial(_ck_mlp().predict_on_batch, x)
     y = rng.integers(0, 10, (batch, 1))
     return functools.partial(_ck_mlp(compile_adam=True).train_on_batch, x, y)
+
+
+def ck_custom_loop(batch):
+    """One step of the Keras guide's training loop written from scratch."""
+    import ckeras
+    from ckeras import losses, optimizers
+    rng = np.random.default_rng(0)
+    x = rng.random((batch, MLP[0]), dtype=np.float32)
+    y = rng.integers(0, 10, (batch, 1))
+    model = _ck_mlp()
+    opt = optimizers.Adam()
+    loss_fn = losses.SparseCategoricalCrossentropy()
+
+    def step():
+        with ckeras.GradientTape() as tape:
+            loss = loss_fn(y, model(x, training=True))
+        grads = tape.gradient(loss, model.trainable_weights)
+        opt.apply_gradients(zip(grads, model.trainable_weights))
+        return loss
+    return step
 
 
 def ck_dense(batch, fused):
@@ -232,6 +257,33 @@ def main(argv=None):
               f"  tf-keras {fmt_time(med['tf']):>10s}  ckeras/torch "
               f"{_ratio(med['ck'], med['pt']):.2f}  ckeras/tf "
               f"{_ratio(med['ck'], med['tf']):.3f}", flush=True)
+
+    if wanted(args, "custom_loop"):
+        kind, batch, number, label = CUSTOM_LOOP
+        number = 2 if args.quick else number
+        # loop and train_on_batch alternate, so load changes hit both alike
+        pairs = [(time_runs(ck_custom_loop(batch), number, 1).median,
+                  time_runs(ck_mlp(kind, batch), number, 1).median)
+                 for _ in range(repeat)]
+        loop, tob = Timing(p[0] for p in pairs), Timing(p[1] for p in pairs)
+        results.record("custom_loop", "ckeras", loop, number=number, label=label)
+        results.record("custom_loop/train_on_batch", "ckeras", tob, number=number,
+                       label="same model and batch, ckeras `train_on_batch`")
+        results.record("custom_loop/vs_train_on_batch", "ckeras",
+                       value=loop.median / tob.median, metric="ratio", unit="x",
+                       label="GradientTape step / train_on_batch (target <= 1.2)")
+        t_pt = None
+        if torch is not None:
+            t_pt = time_runs(torch_mlp(torch, kind, batch), number, repeat)
+            results.record("custom_loop", "torch", t_pt, number=number, label=label)
+            results.record("custom_loop/vs_torch", "ckeras",
+                           value=loop.median / t_pt.median, metric="ratio", unit="x",
+                           label="GradientTape step / the same loop in PyTorch "
+                                 "(target <= 1.0)")
+        print(f"custom_loop        tape step {fmt_time(loop.median)}  train_on_batch "
+              f"{fmt_time(tob.median)}  torch {fmt_time(t_pt.median if t_pt else None):>10s}"
+              f"  tape/train_on_batch {loop.median / tob.median:.2f}  tape/torch "
+              f"{_ratio(loop.median, t_pt.median if t_pt else None):.2f}", flush=True)
 
     if wanted(args, "dense_fused_b256"):
         # Alternate the two so that load changes on this noisy box hit both alike.

@@ -17,6 +17,7 @@ from ckeras import (  # noqa: E402  # noqa: E402
     regularizers,
     utils,
 )
+from ckeras.autograd import GradientTape, UnconnectedGradients, convert_to_tensor  # noqa: E402
 from ckeras.engine import Input, Layer, Model, Sequential  # noqa: E402
 
 # Loaded on first attribute access (`ckeras.optimizers.Adam`), so that
@@ -34,4 +35,5 @@ def __getattr__(name):
 
 __all__ = ["backend", "layers", "models", "utils", "activations", "initializers",
            "regularizers", "constraints", "Input", "Layer", "Model", "Sequential",
+           "GradientTape", "UnconnectedGradients", "convert_to_tensor",
            "__version__"]

@@ -53,7 +53,8 @@ LEVELS = {
 }
 
 EXCEPTIONS = {
-    "E1": "K.function and K.placeholder build graph models (backend -> engine), as tf-keras",
+    "E1": "K.function, K.placeholder and symbolic K.gradients build graph models "
+          "(backend -> engine), as tf-keras",
     "E2": "Model's save/load/to_json/get_config entry points delegate to the file formats "
           "(engine -> saving)",
     "E3": "Functional and Sequential serialize and rebuild their layers by class name "

@@ -33,6 +33,9 @@ class _State(threading.local):
     # since getattr with a default on a missing thread-local attribute costs
     # an exception (~0.4 us) on every op of the default path.
     mode = None
+    # The GradientTapes open and recording in this thread, innermost last;
+    # each is told of the Functions taped while it is open.
+    tapes = ()
 
 
 _state = _State()
@@ -59,6 +62,19 @@ def recording():
         True
     """
     return _state.mode is True
+
+
+def open_tapes():
+    """The GradientTapes recording in this thread, innermost last."""
+    return _state.tapes
+
+
+def set_open_tapes(tapes):
+    """Sets the tuple of recording GradientTapes of this thread; returns the
+    previous one (GradientTape's enter, exit and `stop_recording`)."""
+    prev = _state.tapes
+    _state.tapes = tapes
+    return prev
 
 
 def swap_mode(mode):
@@ -152,6 +168,10 @@ class Function:
             isinstance(x, Tensor) and x.requires_grad for x in inputs)
         out = fn.forward(*arrays)
         fn.inputs = inputs
+        tapes = _state.tapes
+        if tapes:
+            for tape in tapes:
+                tape.record(fn)
         if isinstance(out, tuple):
             fn.n_outputs = len(out)
             fn.out_meta = tuple((o.shape, o.dtype) for o in out)

@@ -4,8 +4,9 @@ import numpy as np
 from ckeras.autograd.tensor import Tensor
 
 
-def _topological(outputs):
-    """Functions reachable from `outputs`, each after all that consume it."""
+def _topological(outputs, recorded=None):
+    """Functions reachable from `outputs`, each after all that consume it
+    (only those in `recorded`, when given)."""
     order, seen = [], set()
     stack = [(t._fn, False) for t in outputs if t._fn is not None]
     while stack:
@@ -13,7 +14,7 @@ def _topological(outputs):
         if done:
             order.append(fn)
             continue
-        if id(fn) in seen:
+        if id(fn) in seen or (recorded is not None and id(fn) not in recorded):
             continue
         seen.add(id(fn))
         stack.append((fn, True))
@@ -29,17 +30,30 @@ def _accumulate(store, key, g):
     store[key] = g if prev is None else prev + g
 
 
-def grad(outputs, inputs, grad_outputs=None):
+def grad(outputs, inputs, grad_outputs=None, unconnected_gradients="zero",
+         recorded=None):
     """Gradients of `outputs` with respect to `inputs`.
 
     Args:
-        outputs: a Tensor or list of Tensors produced on the tape.
+        outputs: a Tensor or list of Tensors produced on the tape (other
+            values are constants: they contribute nothing).
         inputs: a Tensor/Variable or list of them.
         grad_outputs: seeds, one per output; default ones.
+        unconnected_gradients: what an input that the outputs do not depend
+            on gets: "zero" (zeros of its shape) or "none" (None, as
+            tf.GradientTape gives by default).
+        recorded: optional set of ids of the Functions that may be walked
+            (a GradientTape's record); others are treated as constants.
 
     Returns:
-        A list of NumPy arrays, one per input (zeros where an input does not
-        influence the outputs).
+        A list of NumPy arrays, one per input (or one array for one input).
+
+    Example:
+        >>> w = Variable(np.array([1.0, 2.0]))
+        >>> with enable_grad():
+        ...     y = (w * w).sum()
+        >>> grad(y, w)
+        array([2., 4.])
     """
     outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
     single = not isinstance(inputs, (list, tuple))
@@ -48,12 +62,13 @@ def grad(outputs, inputs, grad_outputs=None):
         grad_outputs = [None] * len(outputs)
     grads = {}
     for t, g in zip(outputs, grad_outputs):
-        if not isinstance(t, Tensor):
+        if not isinstance(t, Tensor) or (
+                recorded is not None and t._fn is not None and id(t._fn) not in recorded):
             continue
         g = np.ones_like(t.value) if g is None else np.asarray(g, dtype=t.value.dtype)
         key = (id(t._fn), t._idx) if t._fn is not None else id(t)
         _accumulate(grads, key, g)
-    for fn in _topological([t for t in outputs if isinstance(t, Tensor)]):
+    for fn in _topological([t for t in outputs if isinstance(t, Tensor)], recorded):
         out_grads = [grads.get((id(fn), i)) for i in range(len(fn.out_meta))]
         if all(g is None for g in out_grads):
             continue
@@ -67,8 +82,9 @@ def grad(outputs, inputs, grad_outputs=None):
                 continue
             key = (id(x._fn), x._idx) if x._fn is not None else id(x)
             _accumulate(grads, key, g)
+    zero = unconnected_gradients == "zero"
     result = []
     for x in inputs:
         g = grads.get(id(x)) if x._fn is None else grads.get((id(x._fn), x._idx))
-        result.append(np.zeros_like(x.value) if g is None else g)
+        result.append(np.zeros_like(x.value) if g is None and zero else g)
     return result[0] if single else result

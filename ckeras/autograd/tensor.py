@@ -150,3 +150,49 @@ class Variable(Tensor):
     def __repr__(self):
         return (f"<ckeras.Variable '{self.name}' shape={self.shape} "
                 f"dtype={self.dtype}, numpy=\n{self.value!r}>")
+
+
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
+    """Converts `value` to a ckeras Tensor (tf.convert_to_tensor).
+
+    What a `GradientTape` can `watch`: NumPy arrays are plain values in
+    ckeras, so gradients with respect to an input image take
+    `x = convert_to_tensor(img)`, then `tape.watch(x)`. Tensors and
+    Variables are returned as they are; Python floats become float32 (as
+    TensorFlow converts them), NumPy arrays keep their dtype.
+
+    Args:
+        value: a Tensor, NumPy array, or (nested lists of) Python numbers.
+        dtype: the dtype to convert to (Tensors must already have it).
+        dtype_hint: the dtype used when `value` is a Python number or list.
+        name: ignored (TensorFlow compatibility).
+
+    Returns:
+        A Tensor (that does not require grad, unless `value` already did).
+
+    Raises:
+        ValueError: a Tensor whose dtype differs from `dtype`.
+
+    Example:
+        >>> x = convert_to_tensor(np.zeros((1, 4)))
+        >>> x.shape
+        (1, 4)
+    """
+    if isinstance(value, Tensor):
+        if dtype is not None and np.dtype(dtype) != value.dtype:
+            raise ValueError(
+                f"Tensor conversion requested dtype {np.dtype(dtype).name} for Tensor "
+                f"with dtype {value.dtype.name}.")
+        return value
+    if dtype is not None:
+        return Tensor(np.asarray(value, dtype=dtype))
+    if isinstance(value, (np.ndarray, np.generic)):
+        return Tensor(np.asarray(value))
+    a = np.asarray(value)
+    if dtype_hint is not None:
+        a = a.astype(dtype_hint)
+    elif a.dtype == np.float64:
+        a = a.astype(np.float32)
+    elif a.dtype == np.int64:
+        a = a.astype(np.int32)
+    return Tensor(a)

@@ -9,6 +9,8 @@ from ckeras._internal.config import (
     set_image_data_format,
     set_learning_phase,
 )
+from ckeras.autograd.gradient_tape import GradientTape
+from ckeras.autograd.tensor import convert_to_tensor
 from ckeras.backend.graph import function, gradients, learning_phase, placeholder
 
 # Ops (each accepts NumPy arrays, autograd Tensors and symbolic KerasTensors).
@@ -137,10 +139,12 @@ from ckeras.backend.variables import (  # noqa: E402
     zeros_like,
 )
 
-__all__ = ["abs", "all", "any", "arange", "argmax", "argmin", "batch_dot", "batch_flatten",
+__all__ = ["GradientTape", "abs", "all", "any", "arange", "argmax", "argmin", "batch_dot",
+           "batch_flatten",
            "batch_get_value", "batch_set_value", "bias_add", "binary_crossentropy", "cast",
            "cast_to_floatx", "categorical_crossentropy", "clear_session", "clip", "concatenate",
-           "constant", "conv1d", "conv2d", "conv3d", "cos", "count_params", "cumprod", "cumsum",
+           "constant", "convert_to_tensor", "conv1d", "conv2d", "conv3d", "cos", "count_params",
+           "cumprod", "cumsum",
            "dot", "dropout", "dtype", "elu", "epsilon", "equal", "eval", "exp", "expand_dims",
            "eye", "flatten", "floatx", "foldl", "foldr", "function", "gather", "get_value",
            "gradients", "greater", "greater_equal", "hard_sigmoid", "identity",

@@ -12,6 +12,7 @@ from ckeras.engine.input_spec import assert_input_compatibility
 from ckeras.engine.keras_tensor import KerasTensor
 from ckeras.engine.node import Node
 from ckeras.engine.structure import conform_call_input
+from ckeras.metrics.base import Mean, Metric
 
 _ALLOWED_KWARGS = {"input_dim", "input_shape", "batch_input_shape", "batch_size",
                    "weights", "activity_regularizer", "autocast", "implementation"}
@@ -20,6 +21,47 @@ _ALLOWED_KWARGS = {"input_dim", "input_shape", "batch_input_shape", "batch_size"
 def _is_shape(obj):
     return isinstance(obj, tuple) and all(d is None or isinstance(d, (int, np.integer))
                                           for d in obj)
+
+
+_MISSING = object()
+
+
+def _trackable(name, value):
+    """Whether an attribute value is tracked (see `Layer.__setattr__`).
+    Private containers are the engine's own bookkeeping unless they hold
+    layers (lists of weights it keeps must not become weights again)."""
+    if isinstance(value, (Layer, Variable)):
+        return True
+    if type(value) not in (list, dict, tuple):
+        return False
+    kinds = (Layer,) if name.startswith("_") else (Layer, Variable)
+    if not value:
+        return type(value) is not tuple and not name.startswith("_")
+    return any(isinstance(x, kinds) for x in _leaves(value))
+
+
+def _leaves(value):
+    """Layers and Variables inside nested lists, tuples and dicts (sorted keys)."""
+    if isinstance(value, (Layer, Variable)):
+        return [value]
+    if isinstance(value, dict):
+        try:
+            keys = sorted(value)
+        except TypeError:
+            keys = list(value)
+        return [x for k in keys for x in _leaves(value[k])]
+    if isinstance(value, (list, tuple)):
+        return [x for v in value for x in _leaves(v)]
+    return []
+
+
+def _unique(items):
+    out, seen = [], set()
+    for x in items:
+        if id(x) not in seen:
+            seen.add(id(x))
+            out.append(x)
+    return out
 
 
 class Layer:
@@ -56,6 +98,7 @@ class Layer:
                 raise TypeError(
                     f"Keyword argument not understood: '{key}' (passed to layer "
                     f"{type(self).__name__}).")
+        object.__setattr__(self, "_metrics", [])
         object.__setattr__(self, "_sublayers", [])
         if name is None:
             name = naming.unique_name(naming.to_snake_case(type(self).__name__),
@@ -70,9 +113,9 @@ class Layer:
         self.supports_masking = False
         self._weights_list = []
         self._regularizers = []
-        self._activity_losses = []        # written by engine.call on every call
-        self._activity_generation = None
-        self._added_losses = []
+        self._eager_losses = []           # written by engine.call (see record_loss)
+        self._loss_generation = None
+        self._callable_losses = []
         self._inbound_nodes = []
         self._outbound_nodes = []
         self._initial_weights = kwargs.get("weights")
@@ -89,15 +132,33 @@ class Layer:
             self._batch_input_shape = (kwargs.get("batch_size"),) + tuple(shape)
 
     def __setattr__(self, name, value):
-        if isinstance(value, Layer) and name != "_outer":
-            if not any(value is s for s in self._sublayers):
-                self._sublayers.append(value)
-        elif isinstance(value, (list, tuple)) and value and all(
-                isinstance(v, Layer) for v in value):
-            for v in value:
-                if not any(v is s for s in self._sublayers):
-                    self._sublayers.append(v)
+        # Keras tracks what is assigned to a layer: sub-layers and Variables,
+        # and containers (lists, dicts) that hold them or may later (an empty
+        # list assigned in `__init__` and appended to). A reassigned or
+        # deleted attribute stops being tracked unless another one holds it.
+        tracked = self.__dict__.get("_sublayers")
+        if isinstance(value, Metric) and tracked is not None and \
+                not any(value is m for m in self._metrics):
+            self._metrics.append(value)     # tf-keras tracks metric attributes
+        if tracked is not None and name != "_outer":
+            old = self.__dict__.get(name, _MISSING)
+            if old is not value:
+                if old is not _MISSING and _trackable(name, old):
+                    self._untrack(name, old)
+                if _trackable(name, value) and not any(value is t for t in tracked):
+                    tracked.append(value)
         object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        old = self.__dict__.get(name, _MISSING)
+        if old is not _MISSING and _trackable(name, old):
+            self._untrack(name, old)
+        object.__delattr__(self, name)
+
+    def _untrack(self, name, old):
+        if any(v is old for k, v in self.__dict__.items() if k != name):
+            return
+        self._sublayers[:] = [t for t in self._sublayers if t is not old]
 
     # ----------------------------------------------------------- attributes
     @property
@@ -119,39 +180,40 @@ class Layer:
             layer.trainable = value
 
     def _flatten_layers(self):
-        """Direct sub-layers whose weights belong to this layer."""
-        return list(self._sublayers)
+        """Direct sub-layers whose weights belong to this layer, in the order
+        they were assigned (a dict's by sorted key, as tf-keras)."""
+        out = []
+        for item in self._sublayers:
+            if isinstance(item, Layer):
+                out.append(item)
+            elif not isinstance(item, Variable):
+                out.extend(x for x in _leaves(item) if isinstance(x, Layer))
+        return _unique(out)
+
+    def _tracked_variables(self):
+        """Variables assigned as attributes (or in tracked containers)."""
+        return [x for item in self._sublayers if not isinstance(item, Layer)
+                for x in _leaves(item) if isinstance(x, Variable)]
+
+    def _own_weights(self):
+        return _unique(self._weights_list + self._tracked_variables())
 
     @property
     def weights(self):
         """All weights: own ones in creation order, then each sub-layer's."""
-        out, seen = [], set()
-        for w in self._weights_list:
-            if id(w) not in seen:
-                seen.add(id(w))
-                out.append(w)
+        out = self._own_weights()
         for layer in self._flatten_layers():
-            for w in layer.weights:
-                if id(w) not in seen:
-                    seen.add(id(w))
-                    out.append(w)
-        return out
+            out += layer.weights
+        return _unique(out)
 
     @property
     def trainable_weights(self):
         if not self.trainable:
             return []
-        out, seen = [], set()
-        for w in self._weights_list:
-            if w.trainable and id(w) not in seen:
-                seen.add(id(w))
-                out.append(w)
+        out = [w for w in self._own_weights() if w.trainable]
         for layer in self._flatten_layers():
-            for w in layer.trainable_weights:
-                if id(w) not in seen:
-                    seen.add(id(w))
-                    out.append(w)
-        return out
+            out += layer.trainable_weights
+        return _unique(out)
 
     @property
     def non_trainable_weights(self):
@@ -162,45 +224,171 @@ class Layer:
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
 
-    @property
-    def losses(self):
-        """Weight-regularization penalties, activity penalties and added losses."""
-        out = [reg(v) for v, reg in self._regularizers]
-        out += self._activity_losses + self._added_losses
-        for layer in self._flatten_layers():
-            out += layer.losses
+    def _all_layers(self):
+        """This layer and every layer under it, each once, parents first."""
+        out, seen, stack = [], set(), [self]
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            stack.extend(reversed(layer._flatten_layers()))
         return out
 
-    def add_loss(self, loss):
-        """Adds a loss tensor (or a zero-argument callable) to `layer.losses`."""
-        self._added_losses.append(loss() if callable(loss) else loss)
+    @property
+    def losses(self):
+        """The losses of this layer and the layers under it: weight
+        regularization penalties and `add_loss` callables (evaluated now),
+        then the activity penalties and tensors added during the latest
+        call (tf-keras: each top-level call replaces those)."""
+        out = []
+        for layer in self._all_layers():
+            out += [reg(v) for v, reg in layer._regularizers]
+            out += [fn() for fn in layer._callable_losses]
+            out += layer._eager_losses
+        return out
+
+    def add_loss(self, losses, inputs=None, **kwargs):
+        """Adds loss tensors to `layer.losses`.
+
+        Args:
+            losses: a tensor, a zero-argument callable returning one
+                (evaluated each time `losses` is read: the way to
+                regularize a weight from outside `call`), or a list of them.
+                A symbolic tensor of a functional model's graph becomes part
+                of the model and is computed on every call.
+            inputs: accepted for Keras 2 compatibility (conditional losses);
+                ignored, as tf-keras does.
+
+        Raises:
+            ValueError: for a concrete tensor added outside `call` (wrap it
+                in a zero-argument `lambda`).
+
+        Example:
+            >>> class ActivityReg(Layer):
+            ...     def call(self, x):
+            ...         self.add_loss(0.01 * K.sum(K.square(x)))
+            ...         return x
+        """
+        for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
+            if loss is None:
+                continue
+            if callable(loss) and not isinstance(loss, (Tensor, SymbolicTensor)):
+                self._callable_losses.append(loss)
+            elif isinstance(loss, SymbolicTensor):
+                self._add_symbolic("loss", loss)
+            else:
+                state = call_module.call_state()
+                if state.tracing:
+                    continue
+                if not state.depth:
+                    raise ValueError(
+                        f"Layer {self.name}: add_loss received a concrete value outside "
+                        "of a layer call. Pass a symbolic tensor, or wrap the loss "
+                        "computation in a zero-argument `lambda`.")
+                call_module.record_loss(self, loss)
+
+    def _add_symbolic(self, kind, tensor, name=None):
+        raise ValueError(
+            f"Layer {self.name}: a symbolic tensor can only be added as a {kind} to a "
+            f"functional model; received {tensor!r}.")
+
+    def add_metric(self, value, name=None, aggregation=None, **kwargs):
+        """Adds a metric tensor: its mean over each epoch appears in the logs
+        of `fit`/`evaluate` under `name` (tf-keras 2 semantics).
+
+        Args:
+            value: the metric value (a tensor, or a symbolic tensor of a
+                functional model).
+            name: the log name (required).
+            aggregation: None or 'mean' (the mean over the batches).
+
+        Example:
+            >>> class Probe(Layer):
+            ...     def call(self, x):
+            ...         self.add_metric(K.mean(x), name="mean_activation")
+            ...         return x
+        """
+        if aggregation not in (None, "mean"):
+            raise ValueError(f"Layer {self.name}: add_metric supports aggregation=None or "
+                             f"'mean'; received {aggregation!r}.")
+        if name is None:
+            raise ValueError(
+                f"Layer {self.name}: please provide a name for your metric, like "
+                "`self.add_metric(K.sum(inputs), name='mean_activation')`.")
+        if isinstance(value, SymbolicTensor):
+            self._add_symbolic("metric", value, name)
+            return
+        if call_module.call_state().tracing:
+            return
+        if any(value is getattr(m, "_last_result", None) for m in self._metrics):
+            return      # the result of a tracked metric's call: logged as itself
+        metric = self._metric_named(name)
+        metric.update_state(value.value if isinstance(value, Tensor) else value)
+
+    def _metric_named(self, name):
+        for m in self._metrics:
+            if m.name == name:
+                return m
+        m = Mean(name=name)
+        self._metrics.append(m)
+        return m
+
+    @property
+    def metrics(self):
+        """Metrics added with `add_metric` by this layer and the layers under it."""
+        return [m for layer in self._all_layers() for m in layer._metrics]
 
     # -------------------------------------------------------------- weights
     def add_weight(self, name=None, shape=None, dtype=None, initializer=None,
-                   regularizer=None, trainable=True, constraint=None, **kwargs):
+                   regularizer=None, trainable=None, constraint=None, use_resource=None,
+                   synchronization="auto", aggregation="none", **kwargs):
         """Creates a weight Variable of this layer.
 
         Args:
             name: the weight name ('kernel'); the variable is named
-                '<layer name>/<name>:0'.
-            shape: tuple of ints.
+                '<layer name>/<name>:0' ('Variable' when not given).
+            shape: tuple of ints (default: a scalar).
             dtype: defaults to the layer dtype.
             initializer: name, instance or callable `(shape, dtype)`
-                (default glorot_uniform for floats).
+                (default glorot_uniform for floats, zeros otherwise).
             regularizer: penalty added to `layer.losses`.
-            trainable: whether optimizers update it.
+            trainable: whether optimizers update it (default True, False
+                for `synchronization='on_read'` as in tf-keras).
             constraint: callable applied to the value after each update.
+            use_resource, synchronization, aggregation: TensorFlow
+                distribution settings, accepted for tf-keras compatibility
+                (one process here, so they change nothing else).
+            **kwargs: tf-keras' `getter`, `partitioner`,
+                `experimental_autocast`, `caching_device`; others raise.
 
         Returns:
             The new `Variable`.
+
+        Raises:
+            TypeError: an unknown keyword argument.
+            ValueError: a trainable on-read variable (tf-keras' rule).
         """
+        unknown = set(kwargs) - {"getter", "partitioner", "experimental_autocast",
+                                 "caching_device", "collections"}
+        if unknown:
+            raise TypeError(f"Layer {self.name}: unknown keyword argument(s) to add_weight: "
+                            f"{sorted(unknown)}.")
+        on_read = str(synchronization).lower().endswith("on_read")
+        if trainable is None:
+            trainable = not on_read
+        elif trainable and on_read:
+            raise ValueError(
+                f"Layer {self.name}: synchronization=ON_READ is for non-trainable "
+                "variables; set `trainable=False`.")
         shape = tuple(int(d) for d in (shape or ()))
         dtype = np.dtype(dtype or self._dtype)
         init = initializers.get(initializer if initializer is not None else
                                 ("glorot_uniform" if dtype.kind == "f" else "zeros"))
         value = init(shape, dtype=dtype)
-        var = Variable(value, dtype=dtype, name=f"{self.name}/{name}:0",
-                       trainable=trainable, constraint=constraints.get(constraint))
+        var = Variable(value, dtype=dtype, name=f"{self.name}/{name or 'Variable'}:0",
+                       trainable=bool(trainable), constraint=constraints.get(constraint))
         self._weights_list.append(var)
         reg = regularizers.get(regularizer)
         if reg is not None:
@@ -333,9 +521,14 @@ class Layer:
                 call_kwargs.pop("training", None)
             elif call_kwargs.get("training") is None:
                 call_kwargs["training"] = False
-            with no_grad(), np.errstate(all="ignore"):
-                out = self.call(map_structure(dummy, inputs),
-                                *map_structure(dummy, args), **call_kwargs)
+            state = call_module.call_state()
+            tracing, state.tracing = state.tracing, True
+            try:
+                with no_grad(), np.errstate(all="ignore"):
+                    out = self.call(map_structure(dummy, inputs),
+                                    *map_structure(dummy, args), **call_kwargs)
+            finally:
+                state.tracing = tracing
             runs.append(out)
         merged = _merge_trial_shapes(runs[0], runs[1])
         dtypes = map_structure(lambda a: np.asarray(a).dtype.name, runs[0])

@@ -66,19 +66,23 @@ def signature(cls):
 
 
 class _CallState:
-    __slots__ = ("depth", "training", "generation")
+    __slots__ = ("depth", "training", "generation", "tracing")
 
     def __init__(self):
         self.depth = 0             # nesting of layer calls in this thread
         self.training = None       # `training` of the innermost enclosing call
         self.generation = None     # token of the current top-level call
+        self.tracing = False       # a trial run for output shapes: record nothing
 
 
 _local = threading.local()
 _generations = itertools.count()
 
 
-def _call_state():
+def call_state():
+    """This thread's call state: `depth` (nesting of layer calls),
+    `training`, `generation` (token of the current top-level call) and
+    `tracing` (inside a trial run that finds output shapes)."""
     try:
         return _local.state
     except AttributeError:
@@ -108,7 +112,7 @@ class context:
         self._may_record = may_record
 
     def __enter__(self):
-        st = self._state = _call_state()
+        st = self._state = call_state()
         self._saved = (st.depth, st.training, st.generation)
         if self.training is None:
             self.training = st.training
@@ -168,14 +172,25 @@ def invoke(layer, inputs, args, kwargs, *, training, in_mask, sig=None):
 
 def _record_activity(layer, outputs):
     # tf-keras: the regularizer of each output, divided by its batch size.
-    penalties = [layer.activity_regularizer(o) / (max(int(np.shape(o)[0]), 1)
-                                                  if np.ndim(o) else 1)
-                 for o in flatten(outputs)]
-    generation = _call_state().generation
-    if generation is not None and layer._activity_generation == generation:
-        penalties = layer._activity_losses + penalties
-    layer._activity_losses = penalties
-    layer._activity_generation = generation
+    for o in flatten(outputs):
+        n = max(int(np.shape(o)[0]), 1) if np.ndim(o) else 1
+        record_loss(layer, layer.activity_regularizer(o) / n)
+
+
+def record_loss(layer, loss):
+    """Adds a loss computed during a call to `layer.losses`. The first loss
+    of a new top-level call replaces those of the previous one (tf-keras
+    clears them when a top-level call starts); a layer called several times
+    within one top-level call (a shared layer) keeps one loss per call.
+    Trial runs for output shapes record nothing."""
+    state = call_state()
+    if state.tracing:
+        return
+    generation = state.generation
+    if generation is None or layer._loss_generation != generation:
+        layer._eager_losses = []
+        layer._loss_generation = generation
+    layer._eager_losses.append(loss)
 
 
 def input_mask(inputs):

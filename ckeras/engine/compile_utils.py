@@ -2,6 +2,7 @@
 import numpy as np
 
 from ckeras.autograd.tensor import Tensor
+from ckeras.metrics.base import Mean
 
 
 def _output_config(value, output_names, what, allow_single=True):
@@ -80,15 +81,66 @@ def _fn_name(fn):
     return name
 
 
-class LossesContainer:
-    """Per-output losses, weights, and the running means Keras logs."""
+def _flatten_for(names, value, what):
+    """`value` (a structure of per-output data) as one entry per output name;
+    None stays None."""
+    if value is None:
+        return [None] * len(names)
+    if isinstance(value, dict):
+        missing = [n for n in names if n not in value]
+        if missing and len(names) > 1:
+            raise ValueError(f"Missing entries in {what} dictionary: {missing}.")
+        return [value.get(n) for n in names]
+    if isinstance(value, (list, tuple)) and len(names) > 1:
+        if len(value) != len(names):
+            raise ValueError(f"{what} has {len(value)} entries for a model with "
+                             f"{len(names)} outputs.")
+        return list(value)
+    if isinstance(value, (list, tuple)) and len(value) == 1 and len(names) == 1:
+        return [value[0]]
+    return [value]
 
-    def __init__(self, loss, loss_weights, output_names):
+
+def output_names_of(y_pred):
+    """tf-keras' names for the outputs of a subclassed model: the keys of a
+    dict (sorted), else 'output_1', 'output_2', ..."""
+    if isinstance(y_pred, dict):
+        return sorted(y_pred)
+    n = len(y_pred) if isinstance(y_pred, (list, tuple)) else 1
+    return [f"output_{i + 1}" for i in range(n)]
+
+
+class LossesContainer:
+    """Per-output losses and weights, with the running means Keras logs.
+
+    Created by `compile`; `model.compiled_loss(y_true, y_pred,
+    sample_weight=None, regularization_losses=None)` returns the total loss
+    (taped) and updates the 'loss' (and per-output) mean trackers. The
+    output names are known at compile time for functional models, and from
+    the first batch of predictions for subclassed ones.
+    """
+
+    def __init__(self, loss, loss_weights, output_names=None):
+        self._loss_spec, self._weights_spec = loss, loss_weights
+        self._loss_metric = Mean(name="loss")
+        self._per_output_metrics = []
+        self.output_names = None
+        self.losses = []
+        self._built = False
+        if output_names is not None:
+            self.build(output_names)
+
+    @property
+    def built(self):
+        return self._built
+
+    def build(self, output_names):
+        """Resolves the losses once the output names are known."""
         from ckeras import losses as losses_module  # lazy: startup
-        self.output_names = output_names
-        specs = _output_config(loss, output_names, "loss")
-        weights = (_output_config(loss_weights, output_names, "loss_weights")
-                   if loss_weights is not None else [1.0] * len(output_names))
+        self.output_names = list(output_names)
+        specs = _output_config(self._loss_spec, self.output_names, "loss")
+        weights = (_output_config(self._weights_spec, self.output_names, "loss_weights")
+                   if self._weights_spec is not None else [1.0] * len(self.output_names))
         self.losses = []
         for spec in specs:
             if spec is None:
@@ -98,15 +150,30 @@ class LossesContainer:
             if not isinstance(obj, losses_module.Loss):
                 obj = losses_module.LossFunctionWrapper(obj, name=_fn_name(obj))
             self.losses.append(obj)
-        if all(layer is None for layer in self.losses):
-            raise ValueError("No loss to compute: pass `loss=` to compile() for at least "
-                             "one output.")
         self._target_rules = [_target_rule(losses_module, obj) for obj in self.losses]
         self.loss_weights = [1.0 if w is None else float(w) for w in weights]
-        multi = len(output_names) > 1
-        self.names = ["loss"] + ([f"{name}_loss" for name, layer in zip(output_names, self.losses)
-                                  if layer is not None] if multi else [])
-        self.reset_state()
+        multi = len(self.output_names) > 1
+        self._per_output_metrics = [
+            Mean(name=f"{name}_loss") if multi and obj is not None else None
+            for name, obj in zip(self.output_names, self.losses)]
+        self._built = True
+
+    @property
+    def has_loss(self):
+        """Whether compile gave a loss for at least one output."""
+        return self._loss_spec is not None and (
+            not self._built or any(obj is not None for obj in self.losses))
+
+    @property
+    def metrics(self):
+        """The mean trackers: 'loss', then '<output>_loss' per output."""
+        if not self._built:
+            return []
+        return [self._loss_metric] + [m for m in self._per_output_metrics if m is not None]
+
+    @property
+    def names(self):
+        return [m.name for m in self.metrics] if self._built else ["loss"]
 
     def check_targets(self, y_true, output_shapes):
         """Raises Keras' error for targets a built-in loss cannot compare with
@@ -130,33 +197,65 @@ class LossesContainer:
                     "expects targets to have the same shape as the output.")
 
     def reset_state(self):
-        self._totals = np.zeros(len(self.names))
-        self._count = 0.0
+        for m in self.metrics:
+            m.reset_state()
 
-    def __call__(self, y_true, y_pred, sample_weights, regularization):
-        """Total loss (taped) and the per-output values, for one batch."""
-        total = None
-        parts = []
-        for obj, w, t, p, sw in zip(self.losses, self.loss_weights, y_true, y_pred,
-                                    sample_weights):
+    def __call__(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
+        """The total loss of one batch (taped), updating the mean trackers.
+
+        Args:
+            y_true, y_pred: targets and predictions, one per output (a single
+                value, a list, or a dict by output name).
+            sample_weight: per-sample weights in the same structure, or None.
+            regularization_losses: extra scalar losses (`model.losses`).
+
+        Returns:
+            The total loss: the weighted sum of the output losses plus the
+            regularization losses.
+        """
+        if not self._built:
+            self.build(output_names_of(y_pred))
+        names = self.output_names
+        y_pred = _flatten_for(names, y_pred, "y_pred")
+        y_true = _flatten_for(names, y_true, "y")
+        sample_weight = _flatten_for(names, sample_weight, "sample_weight")
+        total, parts = None, []
+        for obj, w, t, p, sw, tracker in zip(self.losses, self.loss_weights, y_true,
+                                             y_pred, sample_weight,
+                                             self._per_output_metrics):
             if obj is None:
                 continue
+            if t is None:
+                raise ValueError(
+                    "Target data is missing. Your model was compiled with loss="
+                    f"{self._loss_spec!r}, and therefore expects target data to be "
+                    "provided in `fit()`.")
             value = obj(t, p, sample_weight=sw)
-            parts.append(value)
+            parts.append((value, tracker))
             term = value * w if w != 1.0 else value
             total = term if total is None else total + term
-        for r in regularization:
-            total = total + r
-        return total, parts
-
-    def update_state(self, total, parts, batch_size):
-        values = [_scalar(total)] + ([_scalar(p) for p in parts]
-                                     if len(self.names) > 1 else [])
-        self._totals += np.asarray(values) * batch_size
-        self._count += batch_size
+        for r in regularization_losses or ():
+            total = r if total is None else total + r
+        if total is None:
+            raise ValueError("No loss found. You may have forgotten to provide a `loss` "
+                             "argument in the `compile()` method.")
+        batch = _batch_size(y_pred)
+        self._loss_metric.update_state(_scalar(total), sample_weight=batch)
+        for value, tracker in parts:
+            if tracker is not None:
+                tracker.update_state(_scalar(value), sample_weight=batch)
+        return total
 
     def result(self):
-        return dict(zip(self.names, (self._totals / max(self._count, 1)).tolist()))
+        return {m.name: float(m.result()) for m in self.metrics}
+
+
+def _batch_size(y_pred):
+    for p in y_pred:
+        shape = np.shape(p.value if isinstance(p, Tensor) else p)
+        if shape:
+            return shape[0]
+    return 1
 
 
 def _scalar(value):
@@ -167,15 +266,26 @@ def _scalar(value):
 
 
 class MetricsContainer:
-    """Per-output metrics, resolved on the first batch when shapes are known."""
+    """Per-output metrics, resolved on the first batch when shapes are known.
 
-    def __init__(self, metrics, weighted_metrics, output_names, losses):
-        self.output_names = output_names
-        self._specs = self._per_output(metrics, "metrics")
-        self._weighted_specs = self._per_output(weighted_metrics, "weighted_metrics")
-        self._losses = losses
+    `model.compiled_metrics.update_state(y_true, y_pred, sample_weight=None)`
+    updates them; `metrics` lists the Metric objects, each named as its
+    log key ('accuracy', 'out_mae', 'weighted_accuracy', ...).
+    """
+
+    def __init__(self, metrics, weighted_metrics, output_names, losses_container):
+        self._metrics_spec, self._weighted_spec = metrics, weighted_metrics
+        self._losses = losses_container
+        self.output_names = None
         self._built = False
-        self.metrics = []
+        self._entries = []
+        if output_names is not None:
+            self._set_names(output_names)
+
+    def _set_names(self, output_names):
+        self.output_names = list(output_names)
+        self._specs = self._per_output(self._metrics_spec, "metrics")
+        self._weighted_specs = self._per_output(self._weighted_spec, "weighted_metrics")
 
     def _per_output(self, value, what):
         names = self.output_names
@@ -198,19 +308,24 @@ class MetricsContainer:
 
     def build(self, y_true, y_pred):
         from ckeras import metrics as metrics_module  # lazy: startup
+        if self.output_names is None:
+            self._set_names(self._losses.output_names if self._losses.built
+                            else output_names_of(y_pred))
+        losses = self._losses.losses if self._losses.built else [None] * len(y_pred)
         multi = len(self.output_names) > 1
-        self.metrics = []
+        self._entries = []
         for i, name in enumerate(self.output_names):
             plain = set()
             for specs, weighted in ((self._specs[i], False), (self._weighted_specs[i], True)):
                 for spec in specs:
                     obj, metric_name = self._resolve(metrics_module, spec, y_true[i],
-                                                     y_pred[i], self._losses[i])
+                                                     y_pred[i], losses[i])
                     if weighted and metric_name in plain:
                         metric_name = "weighted_" + metric_name
                     plain.add(metric_name)
-                    full = f"{name}_{metric_name}" if multi else metric_name
-                    self.metrics.append((i, obj, full, weighted))
+                    # tf-keras renames the metric objects to their log keys.
+                    obj.name = f"{name}_{metric_name}" if multi else metric_name
+                    self._entries.append((i, obj, weighted))
         self._built = True
 
     @staticmethod
@@ -225,28 +340,43 @@ class MetricsContainer:
         return metrics_module.MeanMetricWrapper(obj, name=name), name
 
     @property
-    def names(self):
-        return [m[2] for m in self.metrics]
+    def metrics(self):
+        return [obj for _, obj, _ in self._entries]
 
-    def update_state(self, y_true, y_pred, sample_weights):
+    @property
+    def names(self):
+        return [obj.name for obj in self.metrics]
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Updates every metric with one batch (structures as in
+        `LossesContainer.__call__`)."""
+        names = self.output_names or output_names_of(y_pred)
+        y_pred = _flatten_for(names, y_pred, "y_pred")
+        y_true = _flatten_for(names, y_true, "y")
+        sample_weight = _flatten_for(names, sample_weight, "sample_weight")
         if not self._built:
             self.build(y_true, y_pred)
-        for i, obj, _, weighted in self.metrics:
+        for i, obj, weighted in self._entries:
+            if y_true[i] is None:
+                continue
             p = y_pred[i]
             mask = getattr(p, "_keras_mask", None)
             if isinstance(p, Tensor):
                 p = p.value
-            sw = sample_weights[i] if weighted else None
+            t = y_true[i]
+            if isinstance(t, Tensor):
+                t = t.value
+            sw = sample_weight[i] if weighted else None
             if mask is not None:
                 sw = _apply_mask(mask, sw)
-            obj.update_state(y_true[i], p, sample_weight=sw)
+            obj.update_state(t, p, sample_weight=sw)
 
     def reset_state(self):
-        for _, obj, _, _ in self.metrics:
+        for obj in self.metrics:
             obj.reset_state()
 
     def result(self):
-        return {name: float(obj.result()) for _, obj, name, _ in self.metrics}
+        return {obj.name: float(obj.result()) for obj in self.metrics}
 
 
 def _apply_mask(mask, sample_weight):

@@ -3,7 +3,8 @@ import inspect
 
 import numpy as np
 
-from ckeras.engine.structure import check_cardinality
+from ckeras._internal.nest import flatten
+from ckeras.engine.structure import check_cardinality, slice_structure
 from ckeras.utils.data_utils import Sequence
 
 
@@ -20,6 +21,39 @@ def check_batch_size(batch_size):
 def is_generator_like(data):
     return isinstance(data, Sequence) or inspect.isgenerator(data) or (
         hasattr(data, "__next__") and not isinstance(data, (np.ndarray, list, tuple, dict)))
+
+
+def unpack_x_y_sample_weight(data):
+    """`(x, y, sample_weight)` of a `train_step` batch: `x`, `(x,)`, `(x, y)`
+    or `(x, y, sample_weight)` (missing entries are None).
+
+    Example:
+        >>> x, y, sw = unpack_x_y_sample_weight((np.ones(2), np.zeros(2)))
+        >>> sw is None
+        True
+    """
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError("Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
+                     f"`(x, y, sample_weight)`, found: {data!r:.200}")
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """What `train_step` receives: `x` alone when there is no `y` (`(x,)` if
+    `x` is itself a tuple), else `(x, y)` or `(x, y, sample_weight)`."""
+    if y is None:
+        return (x,) if isinstance(x, tuple) else x
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
 
 
 def unpack(batch):
@@ -53,8 +87,9 @@ class ArrayBatches:
 
     def __init__(self, x, y, sw, batch_size, shuffle=False, steps=None):
         self.x, self.y, self.sw = x, y, sw
-        self.n = check_cardinality({"x": x, "y": y or [], "sample_weight":
-                                    [s for s in (sw or []) if s is not None]})
+        self.n = check_cardinality({"x": flatten(x), "y": flatten(y or []),
+                                    "sample_weight": [s for s in flatten(sw or [])
+                                                      if s is not None]})
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.steps = steps if steps is not None else -(-self.n // batch_size)
@@ -68,9 +103,10 @@ class ArrayBatches:
         for step in range(self.steps):
             start = (step * bs) % max(n, 1)
             idx = slice(start, start + bs) if order is None else order[start:start + bs]
-            yield ([a[idx] for a in self.x],
-                   None if self.y is None else [a[idx] for a in self.y],
-                   None if self.sw is None else [None if s is None else s[idx]
+            yield ([slice_structure(a, idx) for a in self.x],
+                   None if self.y is None else [slice_structure(a, idx) for a in self.y],
+                   None if self.sw is None else [None if s is None else
+                                                 slice_structure(s, idx)
                                                  for s in self.sw])
 
 

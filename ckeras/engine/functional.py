@@ -107,6 +107,10 @@ class Functional(Model):
         >>> model = Model([a, b], [Dense(1)(merged), Dense(2)(merged)])
     """
 
+    _subclassed = False
+    _added = ()           # (kind, tensor id, name) from add_loss/add_metric
+    _added_plan = ()
+
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         # Keras 1/2.0 spelled these `input` and `output`.
         inputs = kwargs.pop("input", inputs)
@@ -147,6 +151,7 @@ class Functional(Model):
         self._output_ids = [id(t) for t in self.outputs]
         self.input_names = [t._keras_history[0].name for t in self.inputs]
         self.output_names = [t._keras_history[0].name for t in self.outputs]
+        self._added, self._added_plan = (), ()
         self.built = True
         self._is_graph_network = True
 
@@ -244,7 +249,11 @@ class Functional(Model):
         `masks`, when a dict, holds the masks of the inputs and receives the
         mask of each tensor (by id).
         """
-        for step in self._plan:
+        return self._run_steps(self._plan, values, training, masks)
+
+    @staticmethod
+    def _run_steps(plan, values, training, masks):
+        for step in plan:
             if step.single_in:   # the common case, kept inline: batch-1 predict
                 x, args, kwargs = values[step.args], (), {}
             else:
@@ -259,6 +268,49 @@ class Functional(Model):
             if out_mask is not None and masks is not None:
                 step.scatter(masks, out_mask)
         return values
+
+    def _add_symbolic(self, kind, tensor, name=None):
+        """`add_loss`/`add_metric` of a symbolic tensor computed from the
+        model's inputs: its subgraph joins the model and runs on every call
+        (after the outputs); the value becomes a loss of the model, or
+        updates the mean metric `name`.
+
+        Raises:
+            ValueError: the tensor is not computed from the model's inputs.
+        """
+        saved = self._topological_nodes
+        try:
+            self._map_graph(self.inputs, [tensor])
+            extra = [node for node in self._topological_nodes
+                     if id(node) not in self._network_nodes
+                     and not any(node is step.node for step in self._added_plan)]
+        except ValueError as e:
+            raise ValueError(f"Model {self.name}: the {kind} tensor {tensor!r} is not "
+                             f"computed from the model's inputs ({e}).") from e
+        finally:
+            self._topological_nodes = saved
+        # As tf-keras, layers met only on the way to the added tensor join
+        # the model's layers (after the others), so their weights train.
+        known = {id(layer) for layer in self._graph_layers}
+        for node in extra:
+            if not node.is_input and id(node.layer) not in known:
+                known.add(id(node.layer))
+                self._graph_layers = list(self._graph_layers) + [node.layer]
+        self._added_plan = list(self._added_plan) + [
+            _Step(node, any(getattr(t, "_maybe_masked", False) for t in node.input_tensors))
+            for node in extra if not node.is_input]
+        self._added = list(self._added) + [(kind, id(tensor), name)]
+
+    def _run_added(self, values, training, masks):
+        """Computes the tensors given to add_loss/add_metric and records them."""
+        state = call.call_state()
+        self._run_steps(self._added_plan, values, training, masks)
+        for kind, key, name in self._added:
+            if kind == "loss":
+                call.record_loss(self, values[key])
+            elif not state.tracing:
+                value = values[key]
+                self._metric_named(name).update_state(getattr(value, "value", value))
 
     def _seed(self, inputs, mask):
         """Value and mask stores holding the model inputs."""
@@ -277,6 +329,8 @@ class Functional(Model):
         """Runs the graph on concrete inputs (arrays or Tensors)."""
         values, masks = self._seed(inputs, mask)
         self._run(values, training, masks)
+        if self._added:
+            self._run_added(values, training, masks)
         if self._outputs_maybe_masked:
             # Layer.__call__ asks compute_mask next, on the same inputs: hand
             # it this run's masks instead of running the graph again. Kept

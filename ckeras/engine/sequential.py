@@ -1,4 +1,6 @@
 """Sequential: a linear stack of layers."""
+import warnings
+
 from ckeras._internal import naming
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.functional import Functional
@@ -155,6 +157,36 @@ class Sequential(Functional):
         self._ensure_built("summary")
         super().summary(*args, **kwargs)
 
+    def predict_proba(self, x, batch_size=32, verbose=0):
+        """Probabilities for the input samples (Keras 2.3; removed from
+        tf-keras 2.6, where `predict` does the same).
+
+        Warns when the outputs are not in [0, 1] (the last layer does not
+        normalize, like softmax or sigmoid would).
+        """
+        _warn_removed("predict_proba", "model.predict(x)")
+        preds = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if preds.min() < 0.0 or preds.max() > 1.0:
+            warnings.warn("Network returning invalid probability values. The last layer "
+                          "might not normalize predictions into probabilities (like "
+                          "softmax or sigmoid would).", stacklevel=2)
+        return preds
+
+    def predict_classes(self, x, batch_size=32, verbose=0):
+        """Class predictions for the input samples (Keras 2.3; removed from
+        tf-keras 2.6): the argmax of several outputs, or 1 where a single
+        output exceeds 0.5, as int32.
+
+        Example:
+            >>> model.predict_classes(x)      # e.g. array([2, 0, 1])
+        """
+        _warn_removed("predict_classes", "np.argmax(model.predict(x), axis=-1) (or "
+                      "(model.predict(x) > 0.5).astype('int32') for one sigmoid output)")
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype("int32")
+
     def get_config(self):
         from ckeras.layers import serialize as serialize_layer  # lazy: E3
         layers = []
@@ -174,3 +206,8 @@ class Sequential(Functional):
         if not model.built and config.get("build_input_shape"):
             model.build(tuple(config["build_input_shape"]))
         return model
+
+
+def _warn_removed(name, instead):
+    warnings.warn(f"`model.{name}()` is deprecated (removed from tf-keras 2.6). Please "
+                  f"use instead: {instead}.", DeprecationWarning, stacklevel=3)

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from ckeras._internal.nest import flatten, map_structure
 from ckeras.autograd.functions.elementwise import Cast
 from ckeras.autograd.tensor import Tensor
 
@@ -142,6 +143,71 @@ def flatten_inputs(model, x):
     arrays = [_conform(model, i, v, s) for i, (v, s) in enumerate(zip(data, specs))]
     check_cardinality({"x": arrays})
     return arrays
+
+
+# ------------------------------------------------------ user structures
+def _leaf(value):
+    return as_array(value)
+
+
+def _structure(data):
+    """User data with NumPy leaves: nested lists/tuples/dicts of arrays keep
+    their structure (a top-level list becomes a tuple, as tf-keras hands it
+    to `train_step`); anything else (numbers, nested Python lists) is one
+    array."""
+    if data is None:
+        return None
+    if isinstance(data, dict):
+        return {k: _structure(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)) and data and all(
+            isinstance(d, (np.ndarray, Tensor, dict, list, tuple)) for d in data) and \
+            not all(isinstance(d, (list, tuple)) and not _has_arrays(d) for d in data):
+        return tuple(_structure(d) for d in data)
+    return _leaf(data)
+
+
+def _has_arrays(data):
+    return any(isinstance(d, (np.ndarray, Tensor, dict)) for d in flatten(data))
+
+
+def as_structures(x, y=None, sample_weight=None):
+    """`([x], [y] or None, [sample_weight] or None)` for the structured steps
+    (subclassed models, overridden `train_step`): each the user's structure
+    with NumPy leaves, as the single entry of a list, so that batching
+    slices every leaf alike.
+
+    Raises:
+        ValueError: leaves with different sample counts.
+    """
+    parts = [_structure(x), _structure(y), _structure(sample_weight)]
+    check_cardinality({role: flatten(part) for role, part in
+                       zip(("x", "y", "sample_weight"), parts) if part is not None})
+    return [parts[0]], (None if parts[1] is None else [parts[1]]), \
+        (None if parts[2] is None else [parts[2]])
+
+
+def slice_structure(data, index):
+    """Every array leaf of `data` indexed by `index` (a slice or indices)."""
+    if type(data) is np.ndarray:
+        return data[index]
+    return map_structure(lambda a: None if a is None else a[index], data)
+
+
+def split_structures(x, y, sample_weight, validation_split):
+    """`validation_split` for the structured steps: (x, y, sample_weight,
+    validation_data) with the last fraction of every leaf held out."""
+    (xs,), ys, sws = as_structures(x, y, sample_weight)
+    n = check_cardinality({"x": flatten(xs)})
+    split = int(n * (1.0 - validation_split))
+    if split == 0 or split == n:
+        raise ValueError(f"validation_split={validation_split} leaves no samples for "
+                         f"training or validation ({n} samples).")
+
+    def cut(part, lo, hi):
+        return None if part is None else slice_structure(part[0], slice(lo, hi))
+
+    val = (cut([xs], split, None), cut(ys, split, None), cut(sws, split, None))
+    return cut([xs], 0, split), cut(ys, 0, split), cut(sws, 0, split), val
 
 
 # ----------------------------------------------------------------- targets

@@ -6,9 +6,12 @@ fit and evaluate in `training_loop.TrainingMixin`.
 import numpy as np
 
 from ckeras._internal import naming
-from ckeras.autograd.tensor import Tensor
+from ckeras._internal.nest import flatten, map_structure
+from ckeras.autograd.function import no_grad
+from ckeras.autograd.tensor import SymbolicTensor, Tensor
 from ckeras.engine import data_adapter, structure, weight_sync
 from ckeras.engine.base_layer import Layer
+from ckeras.engine.call import call_state
 from ckeras.engine.call import context as call_context
 from ckeras.engine.training_loop import TrainingMixin
 from ckeras.utils.generic_utils import Progbar
@@ -29,11 +32,18 @@ class Model(TrainingMixin, Layer):
         (4, 2)
     """
 
+    # Subclassed models define `call`; Functional and Sequential clear this.
+    _subclassed = True
+
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs
-                             or "input" in kwargs or "output" in kwargs):
+        graph_args = args or any(k in kwargs for k in ("inputs", "outputs", "input", "output"))
+        if cls is Model and graph_args or cls._subclassed and _functional_init(args, kwargs):
             from ckeras.engine.functional import Functional  # lazy: E7
-            return super().__new__(Functional)
+            # `Model(inputs, outputs)` is a Functional; so is a subclass of
+            # Model given symbolic inputs (tf-keras: functional subclassing,
+            # e.g. a custom train_step on a graph of layers).
+            return super().__new__(Functional if cls is Model else
+                                   _functional_subclass(cls, Functional))
         return super().__new__(cls)
 
     def __init__(self, name=None, trainable=True, **kwargs):
@@ -41,6 +51,7 @@ class Model(TrainingMixin, Layer):
             name = naming.unique_name(naming.to_snake_case(type(self).__name__))
         Layer.__init__(self, name=name, trainable=trainable, **kwargs)
         self._is_graph_network = False
+        self._build_input_shape = None
         self.stop_training = False
         self.optimizer = None
         self.compiled_loss = None
@@ -52,6 +63,55 @@ class Model(TrainingMixin, Layer):
             from ckeras.engine.functional import Functional  # lazy: E7
             return Functional.from_config(config, custom_objects=custom_objects)
         return cls(**config)
+
+    # --------------------------------------------------- subclassed models
+    def build(self, input_shape):
+        """Builds a subclassed model for inputs of `input_shape` (batch
+        dimension included, None for unknown sizes) by running `call` once
+        on zeros, which creates the weights of its layers.
+
+        Args:
+            input_shape: a shape tuple, or a list/dict of them for several
+                inputs.
+
+        Raises:
+            ValueError: for a subclassed model whose `call` cannot run on
+                such inputs (the error names the model).
+        """
+        if not self._subclassed or self.built:
+            self.built = True
+            return
+        if input_shape is None:
+            raise ValueError(f"Model {self.name}: build() needs an `input_shape`.")
+        dummies = _zeros_for(input_shape, self._dtype)
+        with no_grad(), call_context(False, may_record=False):
+            state = call_state()
+            tracing, state.tracing = state.tracing, True
+            try:
+                self.call(dummies, training=False)
+            except Exception as e:
+                raise ValueError(
+                    f"Model {self.name}: could not build the model by calling it on "
+                    f"inputs of shape {input_shape}: {e}. Call the model on a batch of "
+                    "real data instead.") from e
+            finally:
+                state.tracing = tracing
+        self._build_input_shape = input_shape
+        self.built = True
+
+    def _maybe_build(self, input_shapes):
+        if not self._subclassed:
+            return super()._maybe_build(input_shapes)
+        # The first call builds the layers it uses.
+        self._build_input_shape = input_shapes
+        self.built = True
+        return None
+
+    def _assert_built(self, what):
+        if self._subclassed and not self.built:
+            raise ValueError(
+                "This model has not yet been built. Build the model first by calling "
+                f"`build()` or by calling the model on a batch of data ({what}).")
 
     # ----------------------------------------------------------- inference
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None,
@@ -70,6 +130,8 @@ class Model(TrainingMixin, Layer):
             A NumPy array, or a list of arrays for several outputs.
         """
         batch_size = data_adapter.check_batch_size(batch_size)
+        if self._structured("predict_step"):
+            return self._predict_structured(x, batch_size, verbose, steps)
         batches, total, arrays = self._predict_batches(x, batch_size, steps)
         progbar = None
         if verbose:
@@ -86,6 +148,25 @@ class Model(TrainingMixin, Layer):
         outs = [np.concatenate([c[k] for c in chunks], axis=0)
                 for k in range(len(chunks[0]))]
         return structure.pack_outputs(self, outs, unwrap_single=True)
+
+    def _predict_structured(self, x, batch_size, verbose, steps):
+        """predict through `predict_step`, on the user's input structure."""
+        if data_adapter.is_generator_like(x):
+            source = data_adapter.GeneratorBatches(
+                x, steps, lambda bx, by, bsw: structure.as_structures(bx))
+        else:
+            source = data_adapter.ArrayBatches(structure.as_structures(x)[0], None, None,
+                                               batch_size, False, steps)
+        progbar = Progbar(len(source)) if verbose else None
+        chunks = []
+        for i, (bx, _, _) in enumerate(source.epoch()):
+            chunks.append(map_structure(_numpy, self.predict_step(
+                data_adapter.pack_x_y_sample_weight(bx[0]))))
+            if progbar is not None:
+                progbar.update(i + 1)
+        if not chunks:
+            raise ValueError("predict received no batches.")
+        return _concatenate(chunks)
 
     def _predict_batches(self, x, batch_size, steps):
         """(batches, their number, the input arrays or None for generators)."""
@@ -104,6 +185,10 @@ class Model(TrainingMixin, Layer):
 
     def predict_on_batch(self, x):
         """Returns predictions for a single batch of samples (no batching)."""
+        if self._structured("predict_step"):
+            (bx,), _, _ = structure.as_structures(x)
+            return map_structure(_numpy, self.predict_step(
+                data_adapter.pack_x_y_sample_weight(bx)))
         outs = self._predict_arrays(structure.flatten_inputs(self, x))
         return structure.pack_outputs(self, outs, unwrap_single=True)
 
@@ -151,6 +236,7 @@ class Model(TrainingMixin, Layer):
     def summary(self, line_length=None, positions=None, print_fn=None,
                 expand_nested=False, show_trainable=False):
         """Prints a string summary of the network (Keras 2 layout)."""
+        self._assert_built("summary")
         print_summary(self, line_length=line_length, positions=positions,
                       print_fn=print_fn)
 
@@ -174,6 +260,11 @@ class Model(TrainingMixin, Layer):
         """Loads weights from a Keras HDF5 weights or model file. See
         `ckeras.saving.save.load_weights`."""
         from ckeras.saving.save import load_weights  # lazy: E2
+        if self._subclassed and not self.built:
+            raise ValueError(
+                f"Unable to load weights into the subclassed model {self.name}, which "
+                "has not created its variables yet. Call the model on a batch of data "
+                "(or build() it) first, then load the weights.")
         load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
     def to_json(self, **kwargs):
@@ -193,3 +284,50 @@ class Model(TrainingMixin, Layer):
         for layer in self.layers:
             if hasattr(layer, "reset_states") and getattr(layer, "stateful", False):
                 layer.reset_states()
+
+
+_functional_classes = {}
+
+
+def _functional_init(args, kwargs):
+    """Whether constructor arguments build a graph network: inputs given as
+    symbolic tensors (`Model(inputs, outputs)`, `Model(input=, output=)`)."""
+    inputs = args[0] if args else kwargs.get("inputs", kwargs.get("input"))
+    return any(isinstance(t, SymbolicTensor) for t in flatten(inputs))
+
+
+def _functional_subclass(cls, functional):
+    """`cls` with Functional spliced in before Model: its own methods (a
+    custom `train_step`, ...) first, then the graph network's. Cached, so
+    every instance of `cls` built from tensors shares one class."""
+    sub = _functional_classes.get(cls)
+    if sub is None:
+        sub = type(cls.__name__, (cls, functional),
+                   {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                    "_subclassed": False})
+        _functional_classes[cls] = sub
+    return sub
+
+
+def _zeros_for(shape, dtype):
+    """Zeros of `shape` (None -> 1), or a list/tuple/dict of them."""
+    if isinstance(shape, dict):
+        return {k: _zeros_for(v, dtype) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and shape and all(
+            isinstance(d, (list, tuple, dict)) for d in shape):
+        return [_zeros_for(tuple(d) if isinstance(d, list) else d, dtype) for d in shape]
+    return np.zeros([1 if d is None else int(d) for d in shape], dtype)
+
+
+def _numpy(value):
+    return value.value if isinstance(value, Tensor) else np.asarray(value)
+
+
+def _concatenate(chunks):
+    """Per-batch prediction structures joined along the batch axis."""
+    first = chunks[0]
+    if isinstance(first, dict):
+        return {k: _concatenate([c[k] for c in chunks]) for k in first}
+    if isinstance(first, (list, tuple)):
+        return type(first)(_concatenate([c[i] for c in chunks]) for i in range(len(first)))
+    return np.concatenate([np.asarray(c) for c in chunks], axis=0)

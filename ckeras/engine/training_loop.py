@@ -1,6 +1,9 @@
 """compile / fit / evaluate / train_on_batch / test_on_batch for Model."""
+import warnings
+
 import numpy as np
 
+from ckeras._internal.nest import flatten
 from ckeras.autograd.function import enable_grad, no_grad
 from ckeras.autograd.tape import grad
 from ckeras.autograd.tensor import Tensor
@@ -35,21 +38,22 @@ class TrainingMixin:
             raise TypeError(f"Invalid keyword argument(s) in `compile()`: {sorted(kwargs)}")
         if target_tensors is not None:
             raise ValueError("`target_tensors` is not supported; pass targets to fit().")
+        # Functional models know their outputs now; subclassed models name
+        # theirs from the first batch of predictions (tf-keras).
         names = getattr(self, "output_names", None) or (
-            [self.layers[-1].name] if self.layers else None)
-        if not names:
-            raise ValueError(f"Model {self.name} has no outputs to compile a loss for.")
+            [self.layers[-1].name] if self.layers and not self._subclassed else None)
         self.optimizer = optimizers.get(optimizer)
         self.compiled_loss = compile_utils.LossesContainer(loss, loss_weights, names)
         self.compiled_metrics = compile_utils.MetricsContainer(
-            metrics, weighted_metrics, names, self.compiled_loss.losses)
+            metrics, weighted_metrics, names, self.compiled_loss)
         self.loss = loss
         self.loss_weights = loss_weights
         self.sample_weight_mode = sample_weight_mode
         # Like Keras, the trainable set is captured here: later `trainable`
-        # changes take effect at the next compile.
+        # changes take effect at the next compile (the GAN pattern: a
+        # discriminator frozen in the combined model still trains on its own).
         self._train_vars = None
-        if self.built:
+        if self.built and not self._subclassed:
             self._capture_trainable()
         self.stop_training = False
         self._is_compiled = True
@@ -57,8 +61,10 @@ class TrainingMixin:
     def _capture_trainable(self):
         self._train_vars = self.trainable_weights
         train_ids = {id(v) for v in self._train_vars}
-        for v in self.weights:
-            v.requires_grad = id(v) in train_ids
+        # Variables this model must not train although they take gradients
+        # elsewhere: switched off while its training step records.
+        self._frozen_vars = [v for v in self.weights
+                             if v.requires_grad and id(v) not in train_ids]
 
     def _assert_compiled(self, what):
         if not getattr(self, "_is_compiled", False):
@@ -66,12 +72,110 @@ class TrainingMixin:
                                "Use `model.compile(optimizer, loss)`.")
 
     @property
-    def metrics_names(self):
-        if not getattr(self, "_is_compiled", False):
-            return []
-        return self.compiled_loss.names + self.compiled_metrics.names
+    def metrics(self):
+        """The Metric objects whose results `fit`/`evaluate` log: the loss
+        trackers, the compiled metrics (once they have seen a batch), then
+        the metrics added with `add_metric`. `reset_metrics` resets these,
+        so a `train_step` override can track its own by overriding this
+        property."""
+        out = []
+        if getattr(self, "_is_compiled", False):
+            out += self.compiled_loss.metrics + self.compiled_metrics.metrics
+        return out + [m for layer in self._all_layers() for m in layer._metrics]
 
-    # ---------------------------------------------------------- one batch
+    @property
+    def metrics_names(self):
+        """The log names of `model.metrics` (the order of the values that
+        `evaluate` and `train_on_batch` return)."""
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        """Resets the state of every metric in `model.metrics`."""
+        for m in self.metrics:
+            m.reset_state()
+
+    # ------------------------------------------------------------- steps
+    def _custom(self, step):
+        """Whether a subclass overrides `train_step`/`test_step`/`predict_step`."""
+        return getattr(type(self), step) is not getattr(TrainingMixin, step)
+
+    def _structured(self, step):
+        """Whether batches go to `step` as the user's structures (a
+        subclassed model or an overridden step) rather than as the lists of
+        arrays of the functional fast path."""
+        return self._subclassed or self._custom(step)
+
+    def train_step(self, data):
+        """One training step: forward, loss, gradients, update, metrics.
+
+        Override it to customize what `fit` does; `fit` calls it once per
+        batch with `data` as `x`, `(x, y)` or `(x, y, sample_weight)`.
+
+        Args:
+            data: the batch (see `ckeras.utils.unpack_x_y_sample_weight`).
+
+        Returns:
+            A dict of logs: `{m.name: m.result() for m in self.metrics}`.
+
+        Example:
+            >>> class MyModel(Model):
+            ...     def train_step(self, data):
+            ...         x, y = data
+            ...         with GradientTape() as tape:
+            ...             y_pred = self(x, training=True)
+            ...             loss = self.compiled_loss(y, y_pred,
+            ...                                       regularization_losses=self.losses)
+            ...         grads = tape.gradient(loss, self.trainable_variables)
+            ...         self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+            ...         self.compiled_metrics.update_state(y, y_pred)
+            ...         return {m.name: m.result() for m in self.metrics}
+        """
+        x, y, sample_weight = data_adapter.unpack_x_y_sample_weight(data)
+        with enable_grad(), self._freezing():
+            y_pred = self(x, training=True)
+            if self._train_vars is None:
+                self._capture_trainable()
+            total = self.compiled_loss(y, y_pred, sample_weight,
+                                       regularization_losses=self.losses)
+        self._apply_gradients(total)
+        self.compiled_metrics.update_state(y, y_pred, sample_weight)
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data):
+        """One evaluation step (override it to customize `evaluate`).
+
+        Args:
+            data: the batch, as in `train_step`.
+
+        Returns:
+            A dict of logs.
+        """
+        x, y, sample_weight = data_adapter.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        self.compiled_loss(y, y_pred, sample_weight, regularization_losses=self.losses)
+        self.compiled_metrics.update_state(y, y_pred, sample_weight)
+        return {m.name: m.result() for m in self.metrics}
+
+    def predict_step(self, data):
+        """The predictions for one batch (override it to customize `predict`).
+
+        Args:
+            data: the batch: `x`, or a tuple whose first entry is `x`.
+        """
+        x, _, _ = data_adapter.unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def _freezing(self):
+        return _Freeze(getattr(self, "_frozen_vars", None)
+                       if self._train_vars is not None else None)
+
+    def _apply_gradients(self, total):
+        if isinstance(total, Tensor) and total.requires_grad:
+            grads = grad(total, self._train_vars)
+        else:
+            grads = [None] * len(self._train_vars)
+        self.optimizer.apply_gradients(zip(grads, self._train_vars))
+
     def _forward(self, x, training):
         inputs = x if len(x) > 1 else x[0]
         with call_context(training):
@@ -83,41 +187,34 @@ class TrainingMixin:
         return structure.attach_masks(structure.flatten_outputs(out), masks)
 
     def _train_step(self, x, y, sw):
+        """The functional fast path of the default `train_step` (lists of
+        arrays, one per input and output)."""
         if self._train_vars is None:
             self._capture_trainable()
-        with enable_grad():
+        with enable_grad(), self._freezing():
             y_pred = self._forward(x, training=True)
-            regs = self.losses
-            total, parts = self.compiled_loss(y, y_pred, sw, regs)
-            if isinstance(total, Tensor) and total.requires_grad:
-                grads = grad(total, self._train_vars)
-            else:
-                grads = [None] * len(self._train_vars)
-        self.optimizer.apply_gradients(zip(grads, self._train_vars))
-        batch = len(x[0])
-        self.compiled_loss.update_state(total, parts, batch)
+            total = self.compiled_loss(y, y_pred, sw, self.losses)
+        self._apply_gradients(total)
         self.compiled_metrics.update_state(y, y_pred, sw)
 
     def _test_step(self, x, y, sw):
         with no_grad():
             y_pred = self._forward(x, training=False)
-            total, parts = self.compiled_loss(y, y_pred, sw, self.losses)
-        self.compiled_loss.update_state(total, parts, len(x[0]))
+            self.compiled_loss(y, y_pred, sw, self.losses)
         self.compiled_metrics.update_state(y, y_pred, sw)
 
+    def _run_step(self, step, bx, by, bsw):
+        """One batch through `train_step`/`test_step`; returns the logs."""
+        if self._structured(step):
+            data = data_adapter.pack_x_y_sample_weight(
+                bx[0], None if by is None else by[0], None if bsw is None else bsw[0])
+            return _python_logs(getattr(self, step)(data))
+        by, bsw = self._prepare_targets(by, bsw, len(self.output_names))
+        (self._train_step if step == "train_step" else self._test_step)(bx, by, bsw)
+        return self._logs()
+
     def _logs(self):
-        logs = self.compiled_loss.result()
-        logs.update(self.compiled_metrics.result())
-        return logs
-
-    def _reset_metrics(self):
-        self.compiled_loss.reset_state()
-        self.compiled_metrics.reset_state()
-
-    def reset_metrics(self):
-        """Resets the running loss and metric values."""
-        if getattr(self, "_is_compiled", False):
-            self._reset_metrics()
+        return {m.name: float(m.result()) for m in self.metrics}
 
     # -------------------------------------------------------------- data
     def _targets(self, y, sample_weight, class_weight=None):
@@ -146,6 +243,11 @@ class TrainingMixin:
         """One generator batch through the same rules as array data."""
         return (structure.flatten_inputs(self, x),) + self._targets(y, sample_weight)
 
+    def _batch_structures(self, x, y, sample_weight):
+        """One generator batch for a structured step: the user's structures,
+        each as the single entry of its list."""
+        return structure.as_structures(x, y, sample_weight)
+
     @staticmethod
     def _class_weights(class_weight, y_arrays, sw):
         if isinstance(class_weight, dict) and len(y_arrays) > 1:
@@ -162,18 +264,35 @@ class TrainingMixin:
         return [weights]
 
     def _batches(self, x, y, sample_weight, class_weight, batch_size, shuffle, steps,
-                 what="x"):
+                 step="train_step"):
+        structured = self._structured(step)
         if data_adapter.is_generator_like(x):
             if y is not None or sample_weight is not None:
                 raise ValueError("`y` and `sample_weight` must be None when `x` is a "
                                  "generator or a Sequence (it yields them).")
-            return data_adapter.GeneratorBatches(x, steps, self._batch_arrays)
-        x_arrays = structure.flatten_inputs(self, x)
-        y_arrays, sw = self._targets(y, sample_weight, class_weight)
+            return data_adapter.GeneratorBatches(
+                x, steps, self._batch_structures if structured else self._batch_arrays)
+        if structured:
+            if class_weight is not None:
+                y, sample_weight = self._structured_class_weights(y, sample_weight,
+                                                                  class_weight)
+            x_arrays, y_arrays, sw = structure.as_structures(x, y, sample_weight)
+        else:
+            x_arrays = structure.flatten_inputs(self, x)
+            y_arrays, sw = self._targets(y, sample_weight, class_weight)
         return data_adapter.ArrayBatches(x_arrays, y_arrays, sw, batch_size, shuffle, steps)
 
+    def _structured_class_weights(self, y, sample_weight, class_weight):
+        if y is None or isinstance(y, (dict, list, tuple)):
+            raise ValueError("`class_weight` is only supported for single-output models.")
+        y = structure.as_array(y)
+        sw = None if sample_weight is None else [structure.as_array(sample_weight)]
+        return y, self._class_weights(class_weight, [y], sw)[0]
+
     def _prepare_targets(self, y, sw, n_out):
-        y = [np.asarray(t) for t in y]
+        # No targets at all is fine for a model whose loss comes from
+        # add_loss; compiled_loss names the missing targets otherwise.
+        y = [None] * n_out if y is None else [np.asarray(t) for t in y]
         if sw is None:
             sw = [None] * n_out
         return y, sw
@@ -222,7 +341,7 @@ class TrainingMixin:
             x, y, sample_weight, validation_data = self._split(
                 x, y, sample_weight, validation_split)
         train = self._batches(x, y, sample_weight, class_weight, batch_size, shuffle,
-                              steps_per_epoch)
+                              steps_per_epoch, "train_step")
         val = None
         if validation_data is not None:
             val = self._validation_batches(validation_data,
@@ -235,16 +354,16 @@ class TrainingMixin:
         cbs.on_train_begin()
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
-            self._reset_metrics()
+            self.reset_metrics()
             cbs.on_epoch_begin(epoch)
+            logs = {}
             for step, (bx, by, bsw) in enumerate(train.epoch()):
                 cbs.on_train_batch_begin(step)
-                by, bsw = self._prepare_targets(by, bsw, len(self.output_names))
-                self._train_step(bx, by, bsw)
-                cbs.on_train_batch_end(step, self._logs())
+                logs = self._run_step("train_step", bx, by, bsw)
+                cbs.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
-            epoch_logs = self._logs()
+            epoch_logs = dict(logs)
             if val is not None and self._should_validate(epoch, validation_freq):
                 val_logs = self._run_evaluation(val, cbs)
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
@@ -261,6 +380,8 @@ class TrainingMixin:
         return epoch + 1 in freq
 
     def _split(self, x, y, sample_weight, validation_split):
+        if self._structured("train_step"):
+            return structure.split_structures(x, y, sample_weight, validation_split)
         x_arrays = structure.flatten_inputs(self, x)
         n = structure.check_cardinality({"x": x_arrays})
         split = int(n * (1.0 - validation_split))
@@ -284,29 +405,28 @@ class TrainingMixin:
 
     def _validation_batches(self, validation_data, batch_size, steps):
         if data_adapter.is_generator_like(validation_data):
-            return data_adapter.GeneratorBatches(validation_data, steps, self._batch_arrays)
+            return data_adapter.GeneratorBatches(
+                validation_data, steps, self._batch_structures
+                if self._structured("test_step") else self._batch_arrays)
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("`validation_data` must be a tuple (x_val, y_val) or "
                              "(x_val, y_val, val_sample_weight), or a generator; received "
                              f"{type(validation_data).__name__}.")
         vx, vy = validation_data[0], validation_data[1]
         vsw = validation_data[2] if len(validation_data) == 3 else None
-        return self._batches(vx, vy, vsw, None, batch_size, False, steps)
+        return self._batches(vx, vy, vsw, None, batch_size, False, steps, "test_step")
 
     def _run_evaluation(self, batches, cbs=None):
-        self._reset_metrics()
+        self.reset_metrics()
         if cbs is not None:
             cbs.on_test_begin()
+        logs = {}
         for step, (bx, by, bsw) in enumerate(batches.epoch()):
             if cbs is not None:
                 cbs.on_test_batch_begin(step)
-            if by is None:
-                raise ValueError("Evaluation needs targets `y`.")
-            by, bsw = self._prepare_targets(by, bsw, len(self.output_names))
-            self._test_step(bx, by, bsw)
+            logs = self._run_step("test_step", bx, by, bsw)
             if cbs is not None:
-                cbs.on_test_batch_end(step, self._logs())
-        logs = self._logs()
+                cbs.on_test_batch_end(step, logs)
         if cbs is not None:
             cbs.on_test_end(logs)
         return logs
@@ -325,7 +445,8 @@ class TrainingMixin:
         from ckeras import callbacks as callbacks_module  # lazy: startup
         self._assert_compiled("evaluating")
         batch_size = data_adapter.check_batch_size(batch_size)
-        batches = self._batches(x, y, sample_weight, None, batch_size, False, steps)
+        batches = self._batches(x, y, sample_weight, None, batch_size, False, steps,
+                                "test_step")
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                             verbose=verbose, epochs=1, steps=len(batches))
         logs = self._run_evaluation(batches, cbs)
@@ -334,31 +455,117 @@ class TrainingMixin:
     def _format_results(self, logs, return_dict):
         if return_dict:
             return dict(logs)
-        values = [logs[k] for k in self.metrics_names]
+        values = list(logs.values())
         return values[0] if len(values) == 1 else values
+
+    # ------------------------------------------------- Keras 2 generators
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1,
+                      callbacks=None, validation_data=None, validation_steps=None,
+                      validation_freq=1, class_weight=None, max_queue_size=10, workers=1,
+                      use_multiprocessing=False, shuffle=True, initial_epoch=0):
+        """Fits the model on batches from a generator or `Sequence`
+        (deprecated in tf-keras 2: `fit` takes generators).
+
+        Returns:
+            The `History` of `fit`.
+        """
+        _deprecated("fit_generator", "fit")
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs,
+                        verbose=verbose, callbacks=callbacks,
+                        validation_data=validation_data, validation_steps=validation_steps,
+                        validation_freq=validation_freq, class_weight=class_weight,
+                        max_queue_size=max_queue_size, workers=workers,
+                        use_multiprocessing=use_multiprocessing, shuffle=shuffle,
+                        initial_epoch=initial_epoch)
+
+    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10,
+                           workers=1, use_multiprocessing=False, verbose=0):
+        """Evaluates the model on batches from a generator or `Sequence`
+        (deprecated in tf-keras 2: `evaluate` takes generators)."""
+        _deprecated("evaluate_generator", "evaluate")
+        return self.evaluate(generator, steps=steps, callbacks=callbacks,
+                             max_queue_size=max_queue_size, workers=workers,
+                             use_multiprocessing=use_multiprocessing, verbose=verbose)
+
+    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10,
+                          workers=1, use_multiprocessing=False, verbose=0):
+        """Predicts on batches from a generator or `Sequence` (deprecated in
+        tf-keras 2: `predict` takes generators)."""
+        _deprecated("predict_generator", "predict")
+        return self.predict(generator, steps=steps, callbacks=callbacks,
+                            max_queue_size=max_queue_size, workers=workers,
+                            use_multiprocessing=use_multiprocessing, verbose=verbose)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        reset_metrics=True, return_dict=False):
         """Runs one gradient update on a single batch of data."""
         self._assert_compiled("training")
-        x_arrays = structure.flatten_inputs(self, x)
-        y_arrays, sw = self._targets(y, sample_weight, class_weight)
-        structure.check_cardinality({"x": x_arrays, "y": y_arrays})
+        batch = self._one_batch("train_step", x, y, sample_weight, class_weight)
         if reset_metrics:
-            self._reset_metrics()
-        y_arrays, sw = self._prepare_targets(y_arrays, sw, len(self.output_names))
-        self._train_step(x_arrays, y_arrays, sw)
-        return self._format_results(self._logs(), return_dict)
+            self.reset_metrics()
+        return self._format_results(self._run_step("train_step", *batch), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True,
                       return_dict=False):
         """Returns the loss and metrics of the model on a single batch."""
         self._assert_compiled("evaluating")
-        x_arrays = structure.flatten_inputs(self, x)
-        y_arrays, sw = self._targets(y, sample_weight)
-        structure.check_cardinality({"x": x_arrays, "y": y_arrays})
+        batch = self._one_batch("test_step", x, y, sample_weight, None)
         if reset_metrics:
-            self._reset_metrics()
-        y_arrays, sw = self._prepare_targets(y_arrays, sw, len(self.output_names))
-        self._test_step(x_arrays, y_arrays, sw)
-        return self._format_results(self._logs(), return_dict)
+            self.reset_metrics()
+        return self._format_results(self._run_step("test_step", *batch), return_dict)
+
+    def _one_batch(self, step, x, y, sample_weight, class_weight):
+        """(x, y, sample_weight) of `train_on_batch`/`test_on_batch`, as the
+        batches of `fit` give them."""
+        if self._structured(step):
+            if class_weight is not None:
+                y, sample_weight = self._structured_class_weights(y, sample_weight,
+                                                                  class_weight)
+            batch = structure.as_structures(x, y, sample_weight)
+            structure.check_cardinality({"data": [a for part in batch if part
+                                                  for a in flatten(part)]})
+            return batch
+        x_arrays = structure.flatten_inputs(self, x)
+        y_arrays, sw = self._targets(y, sample_weight, class_weight)
+        structure.check_cardinality({"x": x_arrays, "y": y_arrays})
+        return x_arrays, y_arrays, sw
+
+
+class _Freeze:
+    """Switches off, for the duration of one training step, the gradients of
+    variables the model must not train (frozen when it was compiled) but
+    which record elsewhere, e.g. a discriminator shared with a GAN."""
+
+    __slots__ = ("_vars",)
+
+    def __init__(self, variables):
+        self._vars = variables
+
+    def __enter__(self):
+        for v in self._vars or ():
+            v.requires_grad = False
+        return self
+
+    def __exit__(self, *exc):
+        for v in self._vars or ():
+            v.requires_grad = True
+        return False
+
+
+def _deprecated(old, new):
+    warnings.warn(f"`Model.{old}` is deprecated and will be removed in a future version. "
+                  f"Please use `Model.{new}`, which supports generators.",
+                  DeprecationWarning, stacklevel=3)
+
+
+def _python_logs(logs):
+    """A step's logs as Python numbers (tf-keras converts tensors to NumPy)."""
+    if not isinstance(logs, dict):
+        raise TypeError("train_step/test_step must return a dict of logs; received "
+                        f"{type(logs).__name__}.")
+    out = {}
+    for k, v in logs.items():
+        v = v.value if isinstance(v, Tensor) else v
+        a = np.asarray(v)
+        out[k] = float(a) if a.size == 1 and a.dtype.kind in "fiub" else a
+    return out

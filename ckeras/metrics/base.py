@@ -92,7 +92,10 @@ class Metric:
     def __call__(self, *args, **kwargs):
         """Updates the state with one batch and returns the new result."""
         self.update_state(*args, **kwargs)
-        return self.result()
+        # Kept so that `layer.add_metric(metric(y, p))` can tell the result
+        # came from this metric and log the metric itself (tf-keras).
+        self._last_result = self.result()
+        return self._last_result
 
     def get_config(self):
         """Returns `{'name': ..., 'dtype': ...}`."""

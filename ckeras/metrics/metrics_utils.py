@@ -4,13 +4,17 @@ rank alignment of targets, predictions and sample weights, and a division
 that gives 0 where the denominator is 0."""
 import numpy as np
 
-from ckeras.autograd.tensor import Tensor
+from ckeras.autograd.tensor import SymbolicTensor, Tensor
 
 
 def to_numpy(x):
-    """`x` as a NumPy array (Tensors are read through `.value`)."""
+    """`x` as a NumPy array (Tensors are read through `.value`). Symbolic
+    tensors pass through, so a metric function applied to a model's tensors
+    builds graph ops (the Keras 2 `model.add_loss(metrics.mse(x, y))` form)."""
     if isinstance(x, Tensor):
         return x.value
+    if isinstance(x, SymbolicTensor):
+        return x
     return x if type(x) is np.ndarray else np.asarray(x)
 
 

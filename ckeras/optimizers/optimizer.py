@@ -33,8 +33,7 @@ import re
 import numpy as np
 
 from ckeras._internal import config as _backend_config
-from ckeras.autograd.function import enable_grad
-from ckeras.autograd.tape import grad
+from ckeras.autograd.gradient_tape import GradientTape
 from ckeras.autograd.tensor import Tensor, Variable
 from ckeras.optimizers import schedules as _schedules
 
@@ -577,26 +576,59 @@ class Optimizer:
             if st is not None:
                 v.value[...] = st.slots["average"].value
 
-    def minimize(self, loss, var_list, tape=None):
-        """Computes gradients of `loss` with the ckeras tape and applies them.
+    def minimize(self, loss, var_list, grad_loss=None, name=None, tape=None):
+        """Minimizes `loss` by updating `var_list` (one step).
 
         Args:
-            loss: a zero-argument callable returning the loss Tensor (run
-                with the tape on), or a Tensor already on the tape.
-            var_list: list of Variables, or a callable returning it.
-            tape: ignored (tf-keras compatibility).
+            loss: a zero-argument callable returning the loss (run inside a
+                new GradientTape, or inside `tape`), or a loss Tensor
+                recorded by `tape`.
+            var_list: list of Variables, or a zero-argument callable
+                returning it (called after `loss`, so that variables it
+                creates exist).
+            grad_loss: optional seed for the gradient of `loss`.
+            name: ignored (tf-keras compatibility).
+            tape: the `GradientTape` that recorded a Tensor `loss`. As the
+                third positional argument (tf-keras' new optimizers), a tape
+                is taken as `tape`.
 
         Returns:
             The `iterations` Variable.
+
+        Raises:
+            ValueError: a Tensor `loss` without `tape`; no gradient for any
+                variable.
+
+        Example:
+            >>> var = ckeras.backend.variable(1.0)
+            >>> opt = ckeras.optimizers.SGD(learning_rate=0.1)
+            >>> opt.minimize(lambda: (var ** 2) / 2.0, [var])
+            >>> float(var)
+            0.9
         """
+        if isinstance(grad_loss, GradientTape) and tape is None:
+            tape, grad_loss = grad_loss, None
+        return self.apply_gradients(self.compute_gradients(loss, var_list, grad_loss, tape))
+
+    def compute_gradients(self, loss, var_list, grad_loss=None, tape=None):
+        """The `(gradient, variable)` pairs of `loss` (see `minimize`)."""
+        if not callable(loss) and tape is None:
+            raise ValueError("`tape` is required when a `Tensor` loss is passed. "
+                             f"Received: loss={loss!r}, tape={tape!r}.")
+        if tape is None:
+            tape = GradientTape()
         if callable(loss):
-            with enable_grad():
+            with tape:
+                if not callable(var_list):
+                    tape.watch(var_list)
                 loss = loss()
-        if callable(var_list):
+                if callable(var_list):
+                    var_list = var_list()
+        elif callable(var_list):
             var_list = var_list()
         var_list = list(var_list)
-        grads = grad(loss, var_list)
-        return self.apply_gradients(zip(grads, var_list))
+        grads = tape.gradient(loss, var_list, output_gradients=grad_loss)
+        return list(zip(grads, var_list))
 
     # ---------------------------------------------------------- serialization
     def _serialize_lr(self):

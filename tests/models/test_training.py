@@ -458,7 +458,7 @@ def test_softmax_crossentropy_is_fused_from_the_logits():
     from ckeras.autograd import enable_grad
     with enable_grad():
         out = model._forward([x], training=True)[0]
-        total, _ = model.compiled_loss([y], [out], [None], [])
+        total = model.compiled_loss([y], [out], [None], [])
     node = total._fn
     while not isinstance(node, SoftmaxCrossentropy):
         node = node.inputs[0]._fn
