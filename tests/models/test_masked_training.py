@@ -80,3 +80,34 @@ def test_time_distributed_compute_mask_follows_tf_keras():
     tm = L.TimeDistributed(L.Masking(0.0))
     np.testing.assert_array_equal(tm.compute_mask(x, None), [[True, False], [False, True]])
     np.testing.assert_array_equal(tm(x)._keras_mask, [[True, False], [False, True]])
+
+
+class _Subclassed(ckeras.Model):
+    def __init__(self):
+        super().__init__()
+        self.masking = L.Masking(0.0)
+        self.td = L.TimeDistributed(L.Dense(1, kernel_initializer="ones"))
+
+    def call(self, x):
+        return self.td(self.masking(x))
+
+
+class _OwnStep(ckeras.Sequential):
+    def train_step(self, data):
+        return super().train_step(data)
+
+
+@pytest.mark.parametrize("build", [
+    _Subclassed,
+    lambda: _OwnStep([L.Masking(0.0, input_shape=(None, 1)),
+                      L.TimeDistributed(L.Dense(1, kernel_initializer="ones"))])],
+    ids=["subclassed", "overridden_train_step"])
+def test_masks_count_on_every_step_path(build):
+    # tf-keras 2.21 gives [0.0, 0.0], then evaluate [0.5, 0.5] (the second
+    # sample's unmasked step predicts 2 against 1; its masked step counts not).
+    model = build()
+    model.compile("sgd", "mse", metrics=["mae"])
+    assert model.train_on_batch(np.float32([[[1], [1]], [[0], [0]]]),
+                                np.ones((2, 2, 1))) == [0.0, 0.0]
+    assert model.evaluate(np.float32([[[1], [0]], [[2], [0]]]), np.ones((2, 2, 1)),
+                          verbose=0) == [0.5, 0.5]
