@@ -467,9 +467,6 @@ class StackedRNNCells(Layer):
         super().__init__(**kwargs)
         self.cells = list(cells)
         self.reverse_state_order = bool(reverse_state_order)
-        # Only Layer cells own tracked weights (tf-keras); a list mixing in
-        # plain cells is not tracked as a whole, so the Layer ones are named.
-        self._layer_cells = [c for c in self.cells if isinstance(c, Layer)]
 
     def _state_order(self):
         return self.cells[::-1] if self.reverse_state_order else self.cells
