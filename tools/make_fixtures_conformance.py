@@ -138,26 +138,99 @@ def make_metrics(g):
         ("RecallAtPrecision", [0.5], {}, True),
         ("RecallAtPrecision", [0.99], {"num_thresholds": 3}, False),
     ]
-    for i, (cls_name, args, kw, weighted2) in enumerate(specs):
+    specs = [(c, a, k, w, (t1, p1), (t2, p2), sw2) for c, a, k, w in specs]
+    specs += more_metric_specs()
+    for i, (cls_name, args, kw, weighted2, a1, a2, sw) in enumerate(specs):
         m = getattr(keras.metrics, cls_name)(*args, **kw)
-        m.update_state(t1, p1)
+        m.update_state(*a1)
         r1 = np.asarray(m.result())
         if weighted2:
-            m.update_state(t2, p2, sample_weight=sw2)
+            m.update_state(*a2, sample_weight=sw)
         else:
-            m.update_state(t2, p2)
+            m.update_state(*a2)
         r2 = np.asarray(m.result())
-        arrays = {"r1": r1, "r2": r2, "a1_0": t1, "a1_1": p1, "a2_0": t2, "a2_1": p2}
+        arrays = {"r1": r1, "r2": r2}
+        arrays.update({"a1_%d" % j: a for j, a in enumerate(a1)})
+        arrays.update({"a2_%d" % j: a for j, a in enumerate(a2)})
         arrays.update({"var_%d" % j: np.asarray(v) for j, v in enumerate(m.variables)})
         if weighted2:
-            arrays["sample_weight2"] = sw2
+            arrays["sample_weight2"] = sw
         g.add({"name": "metric_%02d_%s" % (i, cls_name), "kind": "metric_class",
                "class": cls_name, "args": args, "kwargs": kw,
                "config": _golden.to_jsonable(m.get_config()),
                "variables": [v.name for v in m.variables],
                "stateful": bool(m.stateful), "weighted2": weighted2,
-               "notes": "predictions outside [0, 1]: tf-keras 2.21 takes them as they are"},
+               "notes": "update_state(*a1), then update_state(*a2[, sample_weight2]); the "
+                        "threshold metrics get predictions outside [0, 1], which tf-keras "
+                        "2.21 takes as they are"},
               arrays)
+
+
+def more_metric_specs():
+    """IoU, F-score, R2, relative-error and mean-tensor cases: (class, args,
+    kwargs, weighted2, a1, a2, sample_weight2)."""
+    rng = rng_for("conformance/metrics2")
+    ids1 = rng.randint(0, 3, (8,)).astype("int32")
+    ids2 = rng.randint(0, 3, (2, 4)).astype("int32")
+    pid1 = rng.randint(0, 3, (8,)).astype("int32")
+    pid2 = rng.randint(0, 3, (2, 4)).astype("int32")
+    ids2[0, 0] = 255
+    sw_ids = rng.uniform(0, 2, (2, 4)).astype("float32")
+    bt1 = (rng.uniform(0, 1, (6,)) > 0.5).astype("float32")
+    bp1 = rng.uniform(0, 1, (6,)).astype("float32")
+    bt2 = (rng.uniform(0, 1, (6,)) > 0.5).astype("float32")
+    bp2 = rng.uniform(0, 1, (6,)).astype("float32")
+    sw6 = rng.uniform(0, 2, (6,)).astype("float32")
+    oh1 = np.eye(3, dtype="float32")[ids1]
+    sc1 = rng.uniform(0, 1, (8, 3)).astype("float32")
+    oh2 = np.eye(3, dtype="float32")[pid1]
+    sc2 = rng.uniform(0, 1, (8, 3)).astype("float32")
+    sw8 = rng.uniform(0, 2, (8,)).astype("float32")
+    ml1 = (rng.uniform(0, 1, (6, 3)) > 0.5).astype("float32")
+    ml2 = (rng.uniform(0, 1, (6, 3)) > 0.5).astype("float32")
+    ms1 = rng.uniform(0, 1, (6, 3)).astype("float32")
+    ms2 = rng.uniform(0, 1, (6, 3)).astype("float32")
+    ms2[1] = 0.0
+    rt1 = rng.uniform(-1, 1, (6, 2)).astype("float32")
+    rp1 = (rt1 + rng.uniform(-0.5, 0.5, (6, 2))).astype("float32")
+    rt2 = rng.uniform(-1, 1, (6, 2)).astype("float32")
+    rp2 = (rt2 + rng.uniform(-0.5, 0.5, (6, 2))).astype("float32")
+    norm = rng.uniform(0.5, 2, (6, 2)).astype("float32")
+    norm[0, 0] = 0.0
+    mt1 = rng.uniform(-1, 1, (2, 3)).astype("float32")
+    mt2 = rng.uniform(-1, 1, (2, 3)).astype("float32")
+    sw23 = rng.uniform(0, 2, (2, 3)).astype("float32")
+    cls3 = {"num_classes": 3}
+    return [
+        ("MeanIoU", [], cls3, False, (ids1, pid1), (ids2 % 3, pid2), None),
+        ("MeanIoU", [], dict(cls3, ignore_class=255), True, (ids1, pid1), (ids2, pid2),
+         sw_ids),
+        ("IoU", [], dict(cls3, target_class_ids=[0, 2]), False, (ids1, pid1),
+         (ids2 % 3, pid2), None),
+        ("IoU", [], dict(cls3, target_class_ids=[1], sparse_y_true=False,
+                         sparse_y_pred=False), True, (oh1, sc1), (oh2, sc2), sw8),
+        ("BinaryIoU", [], {}, False, (bt1, bp1), (bt2, bp2), None),
+        ("BinaryIoU", [], {"target_class_ids": [1], "threshold": 0.3}, True, (bt1, bp1),
+         (bt2, bp2), sw6),
+        ("OneHotIoU", [], dict(cls3, target_class_ids=[0, 1]), True, (oh1, sc1), (oh2, sc2),
+         sw8),
+        ("OneHotMeanIoU", [], cls3, False, (oh1, sc1), (oh2, sc2), None),
+        ("FBetaScore", [], {}, False, (ml1, ms1), (ml2, ms2), None),
+        ("FBetaScore", [], {"average": "micro", "beta": 2.0, "threshold": 0.4}, True,
+         (ml1, ms1), (ml2, ms2), sw6),
+        ("FBetaScore", [], {"average": "weighted", "beta": 0.5}, True, (ml1, ms1),
+         (ml2, ms2), sw6),
+        ("F1Score", [], {"average": "macro", "threshold": 0.5}, False, (ml1, ms1),
+         (ml2, ms2), None),
+        ("R2Score", [], {}, False, (rt1, rp1), (rt2, rp2), None),
+        ("R2Score", [], {"class_aggregation": "variance_weighted_average"}, True, (rt1, rp1),
+         (rt2, rp2), sw6),
+        ("R2Score", [], {"class_aggregation": None, "num_regressors": 2}, False, (rt1, rp1),
+         (rt2, rp2), None),
+        ("MeanRelativeError", [norm], {}, False, (rt1, rp1), (rt2, rp2), None),
+        ("MeanRelativeError", [norm], {}, True, (rt1, rp1), (rt2, rp2), sw6),
+        ("MeanTensor", [], {}, True, (mt1,), (mt2,), sw23),
+    ]
 
 
 def make_random_image(g):
