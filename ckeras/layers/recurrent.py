@@ -33,6 +33,29 @@ def _as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
+def rnn_call_args(args, kwargs):
+    """Keras' `RNN.__call__(inputs, initial_state=None, constants=None,
+    **kwargs)` arguments, positional or not: `(inputs, initial_state,
+    constants, other_kwargs)`, the states and constants as lists or None."""
+    kwargs = dict(kwargs)
+    names = ("inputs", "initial_state", "constants")
+    if len(args) > len(names):
+        raise TypeError(f"Too many positional arguments for a recurrent layer call: "
+                        f"{len(args)} (inputs, initial_state, constants).")
+    values = dict(zip(names, args))
+    for name in names[len(args):]:
+        values[name] = kwargs.pop(name, None)
+    state, constants = values["initial_state"], values["constants"]
+    return (values["inputs"], None if state is None else _as_list(state),
+            None if constants is None else _as_list(constants), kwargs)
+
+
+def folded_inputs(inputs, initial_state, constants):
+    """`[inputs, *initial_state, *constants]`: how a graph call records them."""
+    full = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    return full + list(initial_state or ()) + list(constants or ())
+
+
 def is_symbolic(values):
     """Whether `values` (a tensor or a structure of them) holds a graph tensor."""
     return values is not None and any(isinstance(t, SymbolicTensor) for t in flatten(values))
@@ -676,20 +699,16 @@ class RNN(Layer):
         return shape
 
     def __call__(self, *args, **kwargs):
-        constants = kwargs.pop("constants", None)
-        if constants is None and not is_symbolic(kwargs.get("initial_state")):
-            return super().__call__(*args, **kwargs)
+        inputs, initial_state, constants, kwargs = rnn_call_args(args, kwargs)
+        if constants is None and not is_symbolic(initial_state):
+            if initial_state is not None:
+                kwargs["initial_state"] = initial_state
+            return super().__call__(inputs, **kwargs)
         # As tf-keras: constants, and initial states that are graph tensors,
         # join the inputs, so a graph records them as inputs and `build`
         # sees their shapes.
-        inputs = args[0] if args else kwargs.pop("inputs")
-        initial_state = kwargs.pop("initial_state", None)
-        full = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        if initial_state is not None:
-            full += _as_list(initial_state)
-        constants = _as_list(constants) if constants is not None else []
-        self._num_constants = len(constants)
-        return super().__call__(full + constants, *args[1:], **kwargs)
+        self._num_constants = len(constants or ())
+        return super().__call__(folded_inputs(inputs, initial_state, constants), **kwargs)
 
     def _constants_shapes(self, input_shape):
         n = self._num_constants

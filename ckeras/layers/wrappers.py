@@ -7,7 +7,13 @@ from ckeras import backend as K
 from ckeras.autograd.functions import sequence as _seq
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.call import signature
-from ckeras.layers.recurrent import RNN, is_symbolic, state_sizes
+from ckeras.layers.recurrent import (
+    RNN,
+    folded_inputs,
+    is_symbolic,
+    rnn_call_args,
+    state_sizes,
+)
 
 __all__ = ["Bidirectional", "TimeDistributed"]
 
@@ -116,26 +122,17 @@ class Bidirectional(Layer):
         self._set_num_constants(num_constants)
 
     def __call__(self, *args, **kwargs):
-        constants = kwargs.pop("constants", None)
-        state = kwargs.get("initial_state")
-        if state is not None:
-            self._check_state_count(state if isinstance(state, (list, tuple)) else [state])
-        if constants is None and not is_symbolic(state):
-            return super().__call__(*args, **kwargs)
+        inputs, initial_state, constants, kwargs = rnn_call_args(args, kwargs)
+        if initial_state is not None:
+            self._check_state_count(initial_state)
+        if constants is None and not is_symbolic(initial_state):
+            if initial_state is not None:
+                kwargs["initial_state"] = initial_state
+            return super().__call__(inputs, **kwargs)
         # As RNN: constants, and initial states that are graph tensors, join
         # the inputs; both halves read the same constants.
-        inputs = args[0] if args else kwargs.pop("inputs")
-        initial_state = kwargs.pop("initial_state", None)
-        full = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        if initial_state is not None:
-            full += list(initial_state) if isinstance(initial_state, (list, tuple)) \
-                else [initial_state]
-        if constants is None:
-            constants = []
-        elif not isinstance(constants, (list, tuple)):
-            constants = [constants]
-        self._set_num_constants(len(constants))
-        return super().__call__(full + constants, *args[1:], **kwargs)
+        self._set_num_constants(len(constants or ()))
+        return super().__call__(folded_inputs(inputs, initial_state, constants), **kwargs)
 
     def _check_state_count(self, states):
         if len(states) % 2:

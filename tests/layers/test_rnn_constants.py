@@ -155,3 +155,20 @@ def test_symbolic_initial_state_of_an_rnn():
     reference(X)
     reference.set_weights(layer.get_weights())
     np.testing.assert_allclose(model.predict(X), np.asarray(reference(X)), rtol=1e-6)
+
+
+def test_initial_state_and_constants_may_be_positional():
+    cell = ConstantCell(3)
+    layer = L.RNN(cell)
+    h0 = RNG.uniform(-1, 1, (3, 3)).astype("float32")
+    y = np.asarray(layer(X, [h0], [C]))
+    want = _reference(cell, X, C, h0)
+    np.testing.assert_allclose(y, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(layer(X, h0, constants=C)), want, rtol=1e-6)
+    plain = L.SimpleRNN(2)
+    s0 = np.ones((3, 2), np.float32)
+    np.testing.assert_allclose(np.asarray(plain(X, s0)), np.asarray(plain(X, initial_state=[s0])),
+                               rtol=1e-6)
+    assert not np.allclose(np.asarray(plain(X, s0)), np.asarray(plain(X)))
+    with pytest.raises(TypeError, match="Too many positional arguments"):
+        layer(X, [h0], [C], None)
