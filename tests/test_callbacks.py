@@ -970,3 +970,32 @@ def test_progbar_logger_stops_mid_epoch(clock, static, capsys):
     assert out.splitlines() == [
         "Batch 1: Invalid loss, terminating training",
         "4/4 [==============================] - 0s 33ms/step - loss: nan"]
+
+
+def test_predict_calls_the_predict_hooks_in_tf_keras_order_with_batch_outputs():
+    from ckeras.layers import Dense
+    from ckeras.models import Sequential
+
+    calls, outputs = [], []
+
+    class Recorder(callbacks.Callback):
+        def on_predict_begin(self, logs=None):
+            calls.append(("begin", sorted(logs or {})))
+
+        def on_predict_batch_begin(self, batch, logs=None):
+            calls.append(("batch_begin", batch))
+
+        def on_predict_batch_end(self, batch, logs=None):
+            calls.append(("batch_end", batch, sorted(logs)))
+            outputs.append(logs["outputs"])
+
+        def on_predict_end(self, logs=None):
+            calls.append(("end", sorted(logs or {})))
+
+    model = Sequential([Dense(2, input_shape=(3,))])
+    x = np.arange(15, dtype="float32").reshape(5, 3)
+    pred = model.predict(x, batch_size=2, callbacks=[Recorder()])
+    assert calls == [("begin", []), ("batch_begin", 0), ("batch_end", 0, ["outputs"]),
+                     ("batch_begin", 1), ("batch_end", 1, ["outputs"]),
+                     ("batch_begin", 2), ("batch_end", 2, ["outputs"]), ("end", [])]
+    np.testing.assert_array_equal(np.concatenate(outputs), pred)

@@ -1,4 +1,6 @@
 """Layer: the base class of every ckeras layer and model."""
+import warnings
+
 import numpy as np
 
 from ckeras import constraints, initializers, regularizers
@@ -99,7 +101,8 @@ class Layer:
                     f"Keyword argument not understood: '{key}' (passed to layer "
                     f"{type(self).__name__}).")
         object.__setattr__(self, "_metrics", [])
-        object.__setattr__(self, "_sublayers", [])
+        object.__setattr__(self, "_sublayers", [])     # layers and containers
+        object.__setattr__(self, "_tracked_vars", [])  # Variables assigned directly
         if name is None:
             name = naming.unique_name(naming.to_snake_case(type(self).__name__),
                                       self._default_name_zero_based)
@@ -145,8 +148,10 @@ class Layer:
             if old is not value:
                 if old is not _MISSING and _trackable(name, old):
                     self._untrack(name, old)
-                if _trackable(name, value) and not any(value is t for t in tracked):
-                    tracked.append(value)
+                if _trackable(name, value):
+                    into = self._tracked_vars if isinstance(value, Variable) else tracked
+                    if not any(value is t for t in into):
+                        into.append(value)
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
@@ -158,7 +163,8 @@ class Layer:
     def _untrack(self, name, old):
         if any(v is old for k, v in self.__dict__.items() if k != name):
             return
-        self._sublayers[:] = [t for t in self._sublayers if t is not old]
+        into = self._tracked_vars if isinstance(old, Variable) else self._sublayers
+        into[:] = [t for t in into if t is not old]
 
     # ----------------------------------------------------------- attributes
     @property
@@ -182,18 +188,21 @@ class Layer:
     def _flatten_layers(self):
         """Direct sub-layers whose weights belong to this layer, in the order
         they were assigned (a dict's by sorted key, as tf-keras)."""
+        if not self._sublayers:
+            return []
         out = []
         for item in self._sublayers:
             if isinstance(item, Layer):
                 out.append(item)
-            elif not isinstance(item, Variable):
+            else:
                 out.extend(x for x in _leaves(item) if isinstance(x, Layer))
         return _unique(out)
 
     def _tracked_variables(self):
         """Variables assigned as attributes (or in tracked containers)."""
-        return [x for item in self._sublayers if not isinstance(item, Layer)
-                for x in _leaves(item) if isinstance(x, Variable)]
+        return self._tracked_vars + [x for item in self._sublayers
+                                     if not isinstance(item, Layer)
+                                     for x in _leaves(item) if isinstance(x, Variable)]
 
     def _own_weights(self):
         return _unique(self._weights_list + self._tracked_variables())
@@ -233,7 +242,9 @@ class Layer:
                 continue
             seen.add(id(layer))
             out.append(layer)
-            stack.extend(reversed(layer._flatten_layers()))
+            children = layer._flatten_layers()
+            if children:
+                stack.extend(reversed(children))
         return out
 
     @property
@@ -244,9 +255,12 @@ class Layer:
         call (tf-keras: each top-level call replaces those)."""
         out = []
         for layer in self._all_layers():
-            out += [reg(v) for v, reg in layer._regularizers]
-            out += [fn() for fn in layer._callable_losses]
-            out += layer._eager_losses
+            if layer._regularizers:
+                out += [reg(v) for v, reg in layer._regularizers]
+            if layer._callable_losses:
+                out += [fn() for fn in layer._callable_losses]
+            if layer._eager_losses:
+                out += layer._eager_losses
         return out
 
     def add_loss(self, losses, inputs=None, **kwargs):
@@ -326,6 +340,39 @@ class Layer:
             return      # the result of a tracked metric's call: logged as itself
         metric = self._metric_named(name)
         metric.update_state(value.value if isinstance(value, Tensor) else value)
+
+    def add_update(self, updates, inputs=None):
+        """Runs state updates now (tf-keras 2, eager): zero-argument
+        callables are called; assignments such as `v.assign(x)` have already
+        happened when they are passed. `inputs` is accepted for Keras 2
+        compatibility and ignored.
+
+        Example:
+            >>> layer.add_update(lambda: counter.assign_add(np.float32(1)))
+        """
+        for update in updates if isinstance(updates, (list, tuple)) else [updates]:
+            if callable(update) and not isinstance(update, Tensor):
+                update()
+
+    @property
+    def updates(self):
+        """Always empty, as in tf-keras 2: updates run when they are made."""
+        warnings.warn("`layer.updates` will be removed in a future version. This property "
+                      "should not be used in TensorFlow 2.0, as `updates` are applied "
+                      "automatically.", stacklevel=2)
+        return []
+
+    def get_losses_for(self, inputs):
+        """Deprecated (tf-keras 2): returns `layer.losses`."""
+        warnings.warn("`layer.get_losses_for` is deprecated and will be removed in a future "
+                      "version. Please use `layer.losses` instead.", stacklevel=2)
+        return self.losses
+
+    def get_updates_for(self, inputs):
+        """Deprecated (tf-keras 2): returns `layer.updates` (empty)."""
+        warnings.warn("`layer.get_updates_for` is deprecated and will be removed in a future "
+                      "version. Please use `layer.updates` method instead.", stacklevel=2)
+        return []
 
     def _metric_named(self, name):
         for m in self._metrics:

@@ -87,9 +87,6 @@ def _flatten_for(names, value, what):
     if value is None:
         return [None] * len(names)
     if isinstance(value, dict):
-        missing = [n for n in names if n not in value]
-        if missing and len(names) > 1:
-            raise ValueError(f"Missing entries in {what} dictionary: {missing}.")
         return [value.get(n) for n in names]
     if isinstance(value, (list, tuple)) and len(names) > 1:
         if len(value) != len(names):
@@ -215,6 +212,11 @@ class LossesContainer:
         """
         if not self._built:
             self.build(output_names_of(y_pred))
+        if y_true is None and any(obj is not None for obj in self.losses):
+            raise ValueError(
+                "Target data is missing. Your model was compiled with loss="
+                f"{self._loss_spec!r}, and therefore expects target data to be "
+                "provided in `fit()`.")
         names = self.output_names
         y_pred = _flatten_for(names, y_pred, "y_pred")
         y_true = _flatten_for(names, y_true, "y")
@@ -223,13 +225,8 @@ class LossesContainer:
         for obj, w, t, p, sw, tracker in zip(self.losses, self.loss_weights, y_true,
                                              y_pred, sample_weight,
                                              self._per_output_metrics):
-            if obj is None:
+            if obj is None or t is None:   # no target given for this output
                 continue
-            if t is None:
-                raise ValueError(
-                    "Target data is missing. Your model was compiled with loss="
-                    f"{self._loss_spec!r}, and therefore expects target data to be "
-                    "provided in `fit()`.")
             value = obj(t, p, sample_weight=sw)
             parts.append((value, tracker))
             term = value * w if w != 1.0 else value

@@ -87,7 +87,8 @@ class ArrayBatches:
 
     def __init__(self, x, y, sw, batch_size, shuffle=False, steps=None):
         self.x, self.y, self.sw = x, y, sw
-        self.n = check_cardinality({"x": flatten(x), "y": flatten(y or []),
+        self.n = check_cardinality({"x": flatten(x),
+                                    "y": [a for a in flatten(y or []) if a is not None],
                                     "sample_weight": [s for s in flatten(sw or [])
                                                       if s is not None]})
         self.batch_size = batch_size

@@ -224,10 +224,8 @@ def flatten_targets(data, names, what):
         if unknown:
             raise ValueError(f"Unknown entries in {what} dictionary: {unknown}. "
                              f"Only expected following keys: {names}")
-        missing = [n for n in names if n not in data]
-        if missing:
-            raise ValueError(f"Missing entries in {what} dictionary: {missing}.")
-        return [as_array(data[n]) for n in names]
+        # Outputs left out get no loss or metric for this data (tf-keras).
+        return [as_array(data[n]) if data.get(n) is not None else None for n in names]
     if isinstance(data, (list, tuple)):
         return [as_array(d) for d in _split_sequence(data, len(names))]
     return [as_array(data)]

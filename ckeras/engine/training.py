@@ -131,16 +131,16 @@ class Model(TrainingMixin, Layer):
         """
         batch_size = data_adapter.check_batch_size(batch_size)
         if self._structured("predict_step"):
-            return self._predict_structured(x, batch_size, verbose, steps)
+            return self._predict_structured(x, batch_size, verbose, steps, callbacks)
         batches, total, arrays = self._predict_batches(x, batch_size, steps)
-        progbar = None
-        if verbose:
-            progbar = Progbar(total)
+        hooks = _PredictHooks(self, callbacks, verbose, total)
         chunks = []
         for i, batch in enumerate(batches):
+            hooks.batch_begin(i)
             chunks.append(self._predict_arrays(batch))
-            if progbar is not None:
-                progbar.update(i + 1)
+            hooks.batch_end(i, lambda c=chunks[-1]: structure.pack_outputs(
+                self, c, unwrap_single=True))
+        hooks.end()
         if not chunks:
             if arrays is None:
                 raise ValueError("predict received no batches from the generator.")
@@ -149,7 +149,7 @@ class Model(TrainingMixin, Layer):
                 for k in range(len(chunks[0]))]
         return structure.pack_outputs(self, outs, unwrap_single=True)
 
-    def _predict_structured(self, x, batch_size, verbose, steps):
+    def _predict_structured(self, x, batch_size, verbose, steps, callbacks=None):
         """predict through `predict_step`, on the user's input structure."""
         if data_adapter.is_generator_like(x):
             source = data_adapter.GeneratorBatches(
@@ -157,13 +157,14 @@ class Model(TrainingMixin, Layer):
         else:
             source = data_adapter.ArrayBatches(structure.as_structures(x)[0], None, None,
                                                batch_size, False, steps)
-        progbar = Progbar(len(source)) if verbose else None
+        hooks = _PredictHooks(self, callbacks, verbose, len(source))
         chunks = []
         for i, (bx, _, _) in enumerate(source.epoch()):
+            hooks.batch_begin(i)
             chunks.append(map_structure(_numpy, self.predict_step(
                 data_adapter.pack_x_y_sample_weight(bx[0]))))
-            if progbar is not None:
-                progbar.update(i + 1)
+            hooks.batch_end(i, lambda c=chunks[-1]: c)
+        hooks.end()
         if not chunks:
             raise ValueError("predict received no batches.")
         return _concatenate(chunks)
@@ -331,3 +332,35 @@ def _concatenate(chunks):
     if isinstance(first, (list, tuple)):
         return type(first)(_concatenate([c[i] for c in chunks]) for i in range(len(first)))
     return np.concatenate([np.asarray(c) for c in chunks], axis=0)
+
+
+class _PredictHooks:
+    """The progress bar and the `on_predict_*` callbacks of one `predict`
+    (tf-keras' order: begin, batch_begin/batch_end({'outputs': ...}) per
+    batch, end). Without callbacks it costs nothing per batch."""
+
+    __slots__ = ("_cbs", "_progbar")
+
+    def __init__(self, model, callbacks, verbose, steps):
+        self._progbar = Progbar(steps) if verbose else None
+        self._cbs = None
+        if callbacks:
+            from ckeras import callbacks as callbacks_module  # lazy: startup
+            self._cbs = callbacks_module.CallbackList(callbacks, model=model,
+                                                      verbose=verbose, epochs=1,
+                                                      steps=steps)
+            self._cbs.on_predict_begin()
+
+    def batch_begin(self, step):
+        if self._cbs is not None:
+            self._cbs.on_predict_batch_begin(step)
+
+    def batch_end(self, step, outputs):
+        if self._cbs is not None:
+            self._cbs.on_predict_batch_end(step, {"outputs": outputs()})
+        if self._progbar is not None:
+            self._progbar.update(step + 1)
+
+    def end(self):
+        if self._cbs is not None:
+            self._cbs.on_predict_end()

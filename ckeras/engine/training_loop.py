@@ -292,7 +292,8 @@ class TrainingMixin:
     def _prepare_targets(self, y, sw, n_out):
         # No targets at all is fine for a model whose loss comes from
         # add_loss; compiled_loss names the missing targets otherwise.
-        y = [None] * n_out if y is None else [np.asarray(t) for t in y]
+        if y is not None:
+            y = [None if t is None else np.asarray(t) for t in y]
         if sw is None:
             sw = [None] * n_out
         return y, sw
@@ -393,7 +394,8 @@ class TrainingMixin:
             if data is None:
                 return None
             if isinstance(data, dict):
-                return {k: np.asarray(v)[lo:hi] for k, v in data.items()}
+                return {k: None if v is None else np.asarray(v)[lo:hi]
+                        for k, v in data.items()}
             if isinstance(data, (list, tuple)) and not isinstance(data, np.ndarray) and \
                     len(data) and isinstance(data[0], (np.ndarray, Tensor, list)):
                 return [np.asarray(getattr(v, "value", v))[lo:hi] for v in data]
@@ -527,7 +529,8 @@ class TrainingMixin:
             return batch
         x_arrays = structure.flatten_inputs(self, x)
         y_arrays, sw = self._targets(y, sample_weight, class_weight)
-        structure.check_cardinality({"x": x_arrays, "y": y_arrays})
+        structure.check_cardinality({"x": x_arrays,
+                                     "y": [a for a in y_arrays or [] if a is not None]})
         return x_arrays, y_arrays, sw
 
 

@@ -432,3 +432,18 @@ def test_tape_train_step_matches_tf_keras():
     _close(model.get_weights(), _numbered(a, "final_w"))
     np.testing.assert_allclose(model.evaluate(a["x0"], a["x1"], verbose=0), case["evaluate"],
                                rtol=1e-5)
+
+
+def test_add_update_runs_now_and_updates_stay_empty_as_tf_keras_2():
+    counter = L.Dense(1)
+    counter.build((None, 1))
+    counter.add_update(lambda: counter.bias.assign_add(np.ones(1, "float32")))
+    assert counter.bias.numpy().tolist() == [1.0]
+    with pytest.warns(UserWarning, match="updates"):
+        assert counter.updates == []
+    reg = L.Dense(1, kernel_regularizer="l2")
+    reg.build((None, 2))
+    with pytest.warns(UserWarning, match="get_losses_for"):
+        assert len(reg.get_losses_for(None)) == 1
+    with pytest.warns(UserWarning, match="get_updates_for"):
+        assert reg.get_updates_for(None) == []
