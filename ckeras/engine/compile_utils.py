@@ -357,12 +357,16 @@ class MetricsContainer:
             if y_true[i] is None:
                 continue
             p = y_pred[i]
+            mask = getattr(p, "_keras_mask", None)
             if isinstance(p, Tensor):
                 p = p.value
             t = y_true[i]
             if isinstance(t, Tensor):
                 t = t.value
-            obj.update_state(t, p, sample_weight=sample_weight[i] if weighted else None)
+            sw = sample_weight[i] if weighted else None
+            if mask is not None:
+                sw = _apply_mask(mask, sw)
+            obj.update_state(t, p, sample_weight=sw)
 
     def reset_state(self):
         for obj in self.metrics:
@@ -370,6 +374,20 @@ class MetricsContainer:
 
     def result(self):
         return {obj.name: float(obj.result()) for obj in self.metrics}
+
+
+def _apply_mask(mask, sample_weight):
+    """tf-keras: a metric is weighted by the output mask (times the sample
+    weights, for a weighted metric), so masked entries count nowhere."""
+    mask = np.asarray(getattr(mask, "value", mask), dtype=np.float32)
+    if sample_weight is None:
+        return mask
+    sw = np.asarray(getattr(sample_weight, "value", sample_weight), dtype=np.float32)
+    if sw.ndim == mask.ndim + 1 and sw.shape[-1] == 1:
+        sw = sw.reshape(sw.shape[:-1])
+    while 0 < sw.ndim < mask.ndim:
+        sw = sw[..., None]
+    return sw * mask
 
 
 def _as_list(value):

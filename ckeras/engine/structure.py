@@ -255,6 +255,22 @@ def flatten_outputs(outputs):
     return [outputs]
 
 
+def attach_masks(outs, masks):
+    """The flat outputs with their masks set as `_keras_mask` (arrays become
+    Tensors to carry them); `masks` is one mask or a list in output order.
+    An output that already carries a mask keeps it."""
+    if masks is None:
+        return outs
+    masks = masks if isinstance(masks, (list, tuple)) else [masks]
+    result = []
+    for o, m in zip(outs, masks):
+        if m is not None and getattr(o, "_keras_mask", None) is None:
+            o = o if isinstance(o, Tensor) else Tensor(o)
+            o._keras_mask = m
+        result.append(o)
+    return result
+
+
 def pack_outputs(model, outs, unwrap_single=False):
     """A list of output values in the structure the model was built with.
 

@@ -9,6 +9,7 @@ from ckeras.autograd.tape import grad
 from ckeras.autograd.tensor import Tensor
 from ckeras.engine import compile_utils, data_adapter, structure
 from ckeras.engine.call import context as call_context
+from ckeras.engine.call import signature as call_signature
 
 
 class TrainingMixin:
@@ -176,9 +177,14 @@ class TrainingMixin:
         self.optimizer.apply_gradients(zip(grads, self._train_vars))
 
     def _forward(self, x, training):
+        inputs = x if len(x) > 1 else x[0]
         with call_context(training):
-            out = self.call(x if len(x) > 1 else x[0], training=training)
-        return structure.flatten_outputs(out)
+            out = self.call(inputs, training=training)
+            # As Layer.__call__ does: the output masks ride on the outputs as
+            # `_keras_mask`, so that masked steps count in no loss or metric.
+            masks = (self.compute_mask(inputs, None)
+                     if call_signature(type(self)).computes_mask else None)
+        return structure.attach_masks(structure.flatten_outputs(out), masks)
 
     def _train_step(self, x, y, sw):
         """The functional fast path of the default `train_step` (lists of
