@@ -169,7 +169,7 @@ class Model(TrainingMixin, Layer):
             for i, (bx, _, _) in enumerate(source.epoch()):
                 hooks.batch_begin(i)
                 chunks.append(map_structure(_numpy, self.predict_step(
-                    data_adapter.pack_x_y_sample_weight(bx[0]))))
+                    data_adapter.pack_x_y_sample_weight(structure.densify_all(bx[0])))))
                 hooks.batch_end(i, lambda c=chunks[-1]: c)
         finally:
             source.close()
@@ -199,13 +199,14 @@ class Model(TrainingMixin, Layer):
         if self._structured("predict_step"):
             (bx,), _, _ = structure.as_structures(x)
             return map_structure(_numpy, self.predict_step(
-                data_adapter.pack_x_y_sample_weight(bx)))
+                data_adapter.pack_x_y_sample_weight(structure.densify_all(bx))))
         outs = self._predict_arrays(structure.flatten_inputs(self, x))
         return structure.pack_outputs(self, outs, unwrap_single=True)
 
     def _predict_arrays(self, arrays):
         """Runs one batch in inference mode (never taped); returns a list of
         arrays. A concurrent set_weights waits for the batch (engine.weight_sync)."""
+        arrays = structure.densify_all(arrays)
         token = weight_sync.begin_read()
         try:
             with call_context(False, may_record=False):

@@ -207,8 +207,10 @@ class TrainingMixin:
         """One batch through `train_step`/`test_step`; returns the logs."""
         if self._structured(step):
             data = data_adapter.pack_x_y_sample_weight(
-                bx[0], None if by is None else by[0], None if bsw is None else bsw[0])
+                structure.densify_all(bx[0]), None if by is None else by[0],
+                None if bsw is None else bsw[0])
             return _python_logs(getattr(self, step)(data))
+        bx = structure.densify_all(bx)
         by, bsw = self._prepare_targets(by, bsw, len(self.output_names))
         (self._train_step if step == "train_step" else self._test_step)(bx, by, bsw)
         return self._logs()
@@ -407,6 +409,8 @@ class TrainingMixin:
         def cut(data, lo, hi):
             if data is None:
                 return None
+            if structure.is_sparse(data):
+                return data.tocsr()[lo:hi]
             if isinstance(data, dict):
                 return {k: None if v is None else np.asarray(v)[lo:hi]
                         for k, v in data.items()}
