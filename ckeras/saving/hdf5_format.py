@@ -627,8 +627,24 @@ def ask_to_proceed_with_overwrite(filepath):
     return answer == "y"
 
 
+def is_h5_group(obj):
+    """Whether `obj` is an open h5py File or Group (Keras 2 saves into and
+    loads from those too); checked by interface, without importing h5py."""
+    return hasattr(obj, "attrs") and hasattr(obj, "create_group") and hasattr(obj, "file")
+
+
+def group_label(group):
+    """'file.h5:/group' for messages about an open group."""
+    return f"{getattr(group.file, 'filename', '?')}:{group.name}"
+
+
 def save_weights(model, filepath, overwrite=True):
-    """`model.save_weights(filepath)` in the Keras HDF5 layout (crash safe)."""
+    """`model.save_weights(filepath)` in the Keras HDF5 layout (crash safe);
+    `filepath` may be an open h5py File or Group (written in place)."""
+    if is_h5_group(filepath):
+        _ensure_built(model, "save_weights")
+        save_weights_to_hdf5_group(filepath, model)
+        return
     filepath = os.fspath(filepath)
     if not overwrite and os.path.isfile(filepath):
         if not ask_to_proceed_with_overwrite(filepath):
@@ -654,17 +670,23 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
     if skip_mismatch and not by_name:
         raise ValueError("When calling model.load_weights, skip_mismatch can only be "
                          "set to True when by_name is True.")
+    if is_h5_group(filepath):
+        _load_weights_from(filepath, group_label(filepath), model, by_name, skip_mismatch)
+        return
     filepath = os.fspath(filepath)
     f = hdf5_access.open_file(filepath)
     try:
-        root = _weights_root(f, filepath)
-        if by_name:
-            load_weights_from_hdf5_group_by_name(root, model, skip_mismatch,
-                                                 filename=filepath)
-        else:
-            load_weights_from_hdf5_group(root, model, filename=filepath)
+        _load_weights_from(f, filepath, model, by_name, skip_mismatch)
     finally:
         f.close()
+
+
+def _load_weights_from(f, filepath, model, by_name, skip_mismatch):
+    root = _weights_root(f, filepath)
+    if by_name:
+        load_weights_from_hdf5_group_by_name(root, model, skip_mismatch, filename=filepath)
+    else:
+        load_weights_from_hdf5_group(root, model, filename=filepath)
 
 
 # ---------------------------------------------------------- whole models
@@ -738,10 +760,12 @@ def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
         include_optimizer: also store `training_config` and the optimizer
             state (when the model is compiled).
     """
-    filepath = os.fspath(filepath)
-    if not overwrite and os.path.isfile(filepath):
-        if not ask_to_proceed_with_overwrite(filepath):
-            return
+    to_group = is_h5_group(filepath)
+    if not to_group:
+        filepath = os.fspath(filepath)
+        if not overwrite and os.path.isfile(filepath):
+            if not ask_to_proceed_with_overwrite(filepath):
+                return
     _ensure_built(model, "save the model")
     config_json = dumps(model_config_dict(model))
     training_json = None
@@ -763,7 +787,10 @@ def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
         if opt_weights:
             _write_weight_group(f, "optimizer_weights", opt_weights)
 
-    atomic_h5_write(filepath, write)
+    if to_group:
+        write(filepath)      # the caller's open file: written in place
+    else:
+        atomic_h5_write(filepath, write)
 
 
 def _compile_args(training_config, custom_objects, output_names=None):
@@ -907,6 +934,9 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=
     Raises:
         ValueError: bad files, unknown classes (named), weight mismatches.
     """
+    if is_h5_group(filepath):
+        return load_model_from_open_file(filepath, group_label(filepath), custom_objects,
+                                         compile, safe_mode)
     filepath = os.fspath(filepath)
     f = hdf5_access.open_file(filepath)
     try:

@@ -16,6 +16,8 @@ def _check_format(filepath, save_format, what):
         raise ValueError(
             f"{what}: save_format={save_format!r} is not supported; ckeras writes the "
             "Keras HDF5 format only (save_format='h5').")
+    if hdf5_format.is_h5_group(filepath):
+        return filepath          # an open h5py File or Group (Keras 2 accepted those)
     path = os.fspath(filepath)
     if path.endswith(".keras"):
         raise ValueError(
@@ -65,7 +67,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, opti
     subprocess that is stopped after `timeout` seconds.
 
     Args:
-        filepath: path to the `.h5` file.
+        filepath: path to the `.h5` file, or an open h5py File or Group.
         custom_objects: dict of custom classes and functions named in the file.
         compile: recompile with the saved training configuration and restore
             the optimizer state (when the file has them).
@@ -84,6 +86,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, opti
         TimeoutError: with `timeout`, the file took longer to parse.
     """
     if timeout is not None:
+        if hdf5_format.is_h5_group(filepath):
+            raise ValueError("load_model: `timeout` loads a file path in a subprocess; it "
+                             "cannot take an open h5py File or Group.")
         return safe_load_model(filepath, custom_objects=custom_objects, compile=compile,
                                timeout=timeout, safe_mode=safe_mode)
     return hdf5_format.load_model_from_hdf5(filepath, custom_objects=custom_objects,
