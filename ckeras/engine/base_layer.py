@@ -94,6 +94,12 @@ class Layer:
 
     _default_name_zero_based = True
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        fn = cls.__dict__.get("compute_mask")
+        if fn is not None and not getattr(fn, "_graph_aware", False):
+            cls.compute_mask = _graph_aware_mask(fn)
+
     def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, **kwargs):
         for key in kwargs:
             if key not in _ALLOWED_KWARGS:
@@ -652,6 +658,24 @@ class Layer:
         return f"<{type(self).__module__}.{type(self).__name__} name={self.name}>"
 
 
+def _graph_aware_mask(fn):
+    """Wraps a layer class's `compute_mask` so that, asked on graph tensors
+    (Keras 2's `layer.compute_mask(model.input)` then `K.function`), it
+    returns a graph tensor computed by `fn` when the graph runs, instead of
+    running NumPy on placeholders."""
+    def compute_mask(self, inputs, mask=None):
+        if type(inputs) is not np.ndarray and not isinstance(inputs, Tensor) and any(
+                isinstance(t, SymbolicTensor) for t in flatten((inputs, mask))):
+            return _MaskOf(self, fn)(inputs, mask=mask)
+        return fn(self, inputs, mask)
+
+    compute_mask.__name__ = fn.__name__
+    compute_mask.__qualname__ = fn.__qualname__
+    compute_mask.__doc__ = fn.__doc__
+    compute_mask._graph_aware = True
+    return compute_mask
+
+
 def _eager_outputs(outputs, out_mask):
     """The outputs of a call on concrete values as eager Tensors (as tf.keras
     returns EagerTensors), carrying their masks as `_keras_mask`."""
@@ -702,3 +726,20 @@ def _build_outputs(shapes, dtypes):
         dtypes = [dtypes] * len(shapes)
     return [_build_outputs(tuple(s) if _is_shape(tuple(s)) else s, d)
             for s, d in zip(shapes, dtypes)]
+
+
+class _MaskOf(Layer):
+    """A graph node computing `layer.compute_mask(inputs, mask)` (see
+    `_graph_aware_mask`)."""
+
+    def __init__(self, layer, fn):
+        super().__init__(name=naming.unique_name(layer.name + "_mask"))
+        # Not a sub-layer: the node reads the layer, it does not own its weights.
+        object.__setattr__(self, "_target", layer)
+        self._fn = fn
+
+    def call(self, inputs, mask=None):
+        return self._fn(self._target, inputs, mask)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
