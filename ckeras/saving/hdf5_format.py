@@ -263,7 +263,9 @@ def _assign(pairs):
     weight_sync.assign([w for w, _ in pairs], [a for _, a in pairs])
 
 
-def _file_versions(f, filename):
+def file_versions(f, filename):
+    """`(keras_version, backend)` of a weights group, as the loaders read them:
+    the version is "1" when absent (Keras 1 wrote none), the backend None."""
     version = hdf5_access.text_attr(f, "keras_version", filename)
     backend = hdf5_access.text_attr(f, "backend", filename)
     return (version if version is not None else "1"), backend
@@ -319,7 +321,7 @@ def load_weights_from_hdf5_group(f, model, filename=None):
             non-numeric or damaged datasets.
     """
     filename = filename or _filename_of(f)
-    version, backend = _file_versions(f, filename)
+    version, backend = file_versions(f, filename)
     filtered_layers = [layer for layer in model.layers if layer.weights]
     filtered = [entry for entry in _layer_groups(f, filename) if entry[2]]
     if len(filtered) != len(filtered_layers):
@@ -384,7 +386,7 @@ def load_weights_from_hdf5_group_by_name(f, model, skip_mismatch=False, filename
             links, non-numeric or damaged datasets.
     """
     filename = filename or _filename_of(f)
-    version, backend = _file_versions(f, filename)
+    version, backend = file_versions(f, filename)
     index = {}
     for layer in model.layers:
         index.setdefault(layer.name, []).append(layer)

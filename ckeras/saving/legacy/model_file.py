@@ -37,22 +37,22 @@ def convert_layer_entry(entry):
     return entry
 
 
-def _entries(config):
+def layer_entries(config):
     """Every layer entry of a model or layer config, depth first."""
     if isinstance(config, list):
         for c in config:
-            yield from _entries(c)
+            yield from layer_entries(c)
         return
     if not isinstance(config, dict) or "class_name" not in config:
         return
     yield config
     cfg = config.get("config")
     if isinstance(cfg, list):
-        yield from _entries(cfg)
+        yield from layer_entries(cfg)
     elif isinstance(cfg, dict):
         for key in _NESTED_KEYS:
             if key in cfg:
-                yield from _entries(cfg[key])
+                yield from layer_entries(cfg[key])
 
 
 def _top_level(model_config):
@@ -74,7 +74,7 @@ def _gru_entries_without_reset_after(top):
     """(top-level layer name, GRU config) of every GRU lacking the key."""
     for entry in top:
         top_name = _entry_name(entry)
-        for sub in _entries(entry):
+        for sub in layer_entries(entry):
             cfg = sub.get("config")
             if sub.get("class_name") in ("GRU", "GRUCell") and isinstance(cfg, dict) \
                     and "reset_after" not in cfg:
@@ -136,7 +136,7 @@ def describe_conversions(model_config, keras_version, backend, weight_shapes):
         A list of str (empty when the file loads as it is).
     """
     out = []
-    entries = list(_entries(model_config)) if model_config else []
+    entries = list(layer_entries(model_config)) if model_config else []
     keras1 = sorted({e["class_name"] for e in entries
                      if _is_keras1_entry(e["class_name"], e.get("config"))})
     if keras1:
