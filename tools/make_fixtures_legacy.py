@@ -213,7 +213,7 @@ def theano_cnn(backend="theano", name="theano_cnn"):
     k2, b2 = _r(rng, 2, 2, 2, 3), _r(rng, 2)
     gamma, beta, mean = _r(rng, 2) + 1, _r(rng, 2), _r(rng, 2)
     var = np.abs(_r(rng, 2)) + 0.5
-    wd, bd = _r(rng, 50, 3), _r(rng, 3)
+    wd, bd = _r(rng, 50, 3, scale=0.1), _r(rng, 3)
     x = _r(rng, 3, 2, 7, 7, scale=1.0)
     conv = true_conv2d_cf if flip else corr2d_cf
     h = relu(conv(x, k1, b1))

@@ -293,11 +293,14 @@ def _layer_groups(f, filename):
     return out
 
 
-def weight_shapes(f, filename):
+def weight_shapes(f, filename, missing_ok=False):
     """`{layer name: [(weight name, shape), ...]}` of a weights group, from
-    metadata only (no weight data is read)."""
+    metadata only (no weight data is read); `missing_ok` leaves out listed
+    weights that are absent instead of raising (for describing damaged files)."""
     out = {}
     for name, group, names in _layer_groups(f, filename):
+        if missing_ok:
+            names = [n for n in names if hdf5_access.member(group, n, filename) is not None]
         out[name] = [(n, tuple(ds.shape)) for n, ds in
                      zip(names, _weight_datasets(group, names, filename, f"layer {name}"))]
     return out

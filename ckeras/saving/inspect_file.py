@@ -11,6 +11,7 @@ cannot build. A `.keras` zip archive is described from its `metadata.json`.
 import copy
 import json
 import os
+import warnings
 import zipfile
 
 import numpy as np
@@ -48,7 +49,9 @@ def unknown_classes(model_config, custom_objects=None):
     for entry in legacy_model_file.layer_entries(model_config):
         # Keras 1 and CuDNN classes are built as their Keras 2 equivalents.
         try:
-            legacy_model_file.convert_layer_entry(entry)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                legacy_model_file.convert_layer_entry(entry)
         except ValueError:
             cfg = entry.get("config")
             missing.append((cfg.get("name", "?") if isinstance(cfg, dict) else "?",
@@ -94,8 +97,8 @@ def describe(filepath, print_fn=print):
         print_fn(f"Content: {kind}")
         conversions = legacy_model_file.describe_conversions(
             config, weights_version, weights_backend or backend,
-            hdf5_format.weight_shapes(root, filepath))
-        print_fn("Conversions on load: " + ("none" if not conversions else ""))
+            hdf5_format.weight_shapes(root, filepath, missing_ok=True))
+        print_fn("Conversions on load:" + ("" if conversions else " none"))
         for line in conversions:
             print_fn(f"  - {line}")
         classes = {}

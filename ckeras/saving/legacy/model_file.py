@@ -15,6 +15,9 @@ from ckeras.saving.legacy import weights as legacy_weights
 from ckeras.saving.legacy.cudnn_recurrent import CUDNN_CLASSES, convert_cudnn_config
 from ckeras.saving.legacy.interfaces import CLASS_RENAMES, RENAMES, convert_layer_config
 
+# Layers whose Keras 1 weights have another layout (see `weights._keras1`).
+_KERAS1_WEIGHT_LAYERS = ("Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "LSTM", "GRU",
+                         "ConvLSTM2D")
 _NESTED_KEYS = ("layers", "layer", "backward_layer", "cell", "cells")
 
 
@@ -151,8 +154,14 @@ def describe_conversions(model_config, keras_version, backend, weight_shapes):
             out.append(f"GRU '{name}' has no reset_after key: reset_after={value} "
                        "(from its bias shape)")
     if keras_version == "1":
-        out.append("Keras 1 weights: per-gate LSTM/GRU weights joined, Conv kernels "
-                   "transposed to the Keras 2 layout")
+        converted = []
+        for e in entries:
+            cls = CLASS_RENAMES.get(e["class_name"], e["class_name"])
+            if cls in _KERAS1_WEIGHT_LAYERS and cls not in converted:
+                converted.append(cls)
+        out.append("Keras 1 weights: " + (", ".join(converted) if converted else
+                                          "LSTM/GRU/Conv layers (if any)") +
+                   " converted to the Keras 2 layout")
     if legacy_weights.flips_kernels(backend):
         conv = sorted({e["class_name"] for e in entries
                        if e["class_name"] in legacy_weights.CONV_LAYERS +
