@@ -442,6 +442,42 @@ def keras1_conv1d():
 
 
 @case
+def keras1_merge_branches():
+    """Keras 1.2.2 Sequential starting with `Merge([left, right], mode='concat')`
+    of two branch Sequential models; weights saved in Keras 1's flattened
+    order (branch layers, then the rest; the Merge has no group)."""
+    name = "keras1_merge_branches"
+    rng = _golden.rng_for(name)
+    w1, b1 = _r(rng, 3, 4), _r(rng, 4)
+    w2, b2 = _r(rng, 2, 3), _r(rng, 3)
+    w3, b3 = _r(rng, 7, 1), _r(rng, 1)
+    xl, xr = _r(rng, 4, 3, scale=1.0), _r(rng, 4, 2, scale=1.0)
+    y = np.concatenate([relu(xl @ w1 + b1), np.tanh(xr @ w2 + b2)], -1) @ w3 + b3
+    dense = dict(trainable=True, init="glorot_uniform", bias=True, W_regularizer=None,
+                 b_regularizer=None, activity_regularizer=None, W_constraint=None,
+                 b_constraint=None)
+    left = {"class_name": "Sequential", "config": [
+        _layer("Dense", name="dense_1", output_dim=4, activation="relu", input_dim=3,
+               batch_input_shape=[None, 3], input_dtype="float32", **dense)]}
+    right = {"class_name": "Sequential", "config": [
+        _layer("Dense", name="dense_2", output_dim=3, activation="tanh", input_dim=2,
+               batch_input_shape=[None, 2], input_dtype="float32", **dense),
+        _layer("Dropout", name="dropout_1", trainable=True, p=0.3)]}
+    config = {"class_name": "Sequential", "config": [
+        _layer("Merge", name="merge_1", layers=[left, right], mode="concat", concat_axis=-1,
+               dot_axes=-1, output_shape=None, output_shape_type="raw", output_mask=None,
+               output_mask_type="raw", arguments={}, mode_type="raw"),
+        _layer("Dense", name="dense_3", output_dim=1, activation="linear", input_dim=7,
+               **dense),
+    ]}
+    layers = [("dense_1", [("dense_1_W", w1), ("dense_1_b", b1)]),
+              ("dense_2", [("dense_2_W", w2), ("dense_2_b", b2)]), ("dropout_1", []),
+              ("dense_3", [("dense_3_W", w3), ("dense_3_b", b3)])]
+    return _save(name, [xl, xr], [y], config, layers, "1.2.2", None, None,
+                 "Keras 1.2.2 Sequential Merge of two branch models")
+
+
+@case
 def keras20_gru():
     """Keras 2.0.8 (TensorFlow): GRU and Bidirectional(GRU) configs without
     `reset_after` (bias (3u,)), recurrent_activation hard_sigmoid."""

@@ -927,7 +927,10 @@ def load_model_from_open_file(f, filename, custom_objects=None, compile=True,
     legacy_model_file.infer_gru_reset_after(config, weight_shapes(weights, filename))
     with SafeModeScope(safe_mode):
         model = model_config_module.model_from_config(config, custom_objects=custom_objects)
-    load_weights_from_hdf5_group(weights, model, filename=filename)
+    if legacy_model_file.weights_by_name(config):
+        _load_every_layer_by_name(weights, model, filename)
+    else:
+        load_weights_from_hdf5_group(weights, model, filename=filename)
     if not compile:
         return model
     training_config = _json_attr(f, "training_config", filename)
@@ -946,6 +949,17 @@ def load_model_from_open_file(f, filename, custom_objects=None, compile=True,
     model.compile(**compile_args)
     _restore_optimizer(f, model, filename)
     return model
+
+
+def _load_every_layer_by_name(f, model, filename):
+    """By-name loading that, as a whole-model load, requires a saved group
+    for every layer with weights."""
+    saved = {name for name, _, names in _layer_groups(f, filename) if names}
+    missing = [layer.name for layer in model.layers if layer.weights and
+               layer.name not in saved]
+    if missing:
+        raise ValueError(f"The file {filename!r} has no weights for the layers {missing}.")
+    load_weights_from_hdf5_group_by_name(f, model, filename=filename)
 
 
 def load_model_config(filepath):

@@ -56,8 +56,8 @@ def test_tf_keras_predicted_the_same_from_the_converted_files():
         if "tfk_y0" in a.files:
             np.testing.assert_allclose(a["tfk_y0"], a["y0"], rtol=1e-5, atol=1e-5)
             verified.append(case["name"])
-    assert {"theano_conv1d", "keras1_rnn_merge", "keras1_conv1d", "keras20_gru",
-            "cudnn_rnn"} <= set(verified)
+    assert {"theano_conv1d", "keras1_rnn_merge", "keras1_conv1d", "keras1_merge_branches",
+            "keras20_gru", "cudnn_rnn"} <= set(verified)
 
 
 def test_converted_theano_kernels_are_stored_flipped(tmp_path):

@@ -134,3 +134,10 @@ def test_inspect_keras_archive(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Format: Keras 3 .keras archive (zip)" in out and "Keras version: 3.3.3" in out
     assert "config.json, metadata.json" in out
+
+
+def test_inspect_keras1_branch_merge(capsys):
+    out = _inspect_legacy("keras1_merge_branches", capsys)
+    assert "Keras 1 Sequential starting with a Merge of branch models: rebuilt as a " \
+           "functional model, weights matched by layer name" in out
+    assert "Keras 1 weights" not in out   # Dense weights keep their layout

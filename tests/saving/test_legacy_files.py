@@ -199,7 +199,7 @@ def test_keras1_argument_renames(old, new):
 @pytest.mark.parametrize("cls,config,match", [
     ("Merge", {"name": "m", "mode": "cos"}, "Layer 'm'.*'cos'"),
     ("Merge", {"name": "m", "mode": "lambda"}, "Layer 'm'"),
-    ("Merge", {"name": "m", "mode": "sum", "layers": [{}]}, "branch models"),
+    ("Merge", {"name": "m", "mode": "sum", "layers": [{}]}, "first layer of a Sequential"),
     ("BatchNormalization", {"name": "bn", "mode": 2}, "Layer 'bn'.*mode"),
     ("Dense", {"name": "d", "W_regularizer": {"name": "Mystery"}}, "Layer 'd'.*Mystery"),
     ("Dense", {"name": "d", "output_dim": 2, "units": 3}, "both"),
@@ -207,6 +207,44 @@ def test_keras1_argument_renames(old, new):
 def test_keras1_values_without_keras2_equivalent(cls, config, match):
     with pytest.raises(ValueError, match=match):
         interfaces.convert_layer_config(cls, config)
+
+
+def test_keras1_branch_merge_sequential_becomes_functional():
+    model = _load(os.path.join(FIX, "keras1_merge_branches.h5"))
+    assert len(model.inputs) == 2
+    by_name = {layer.name: layer for layer in model.layers}
+    assert type(by_name["merge_1"]).__name__ == "Concatenate"
+    with h5py.File(os.path.join(FIX, "keras1_merge_branches.h5"), "r") as f:
+        for name in ("dense_1", "dense_2", "dense_3"):
+            np.testing.assert_array_equal(by_name[name].kernel.numpy(),
+                                          f[f"model_weights/{name}/{name}_W"][()])
+
+
+def test_keras1_branch_merge_file_missing_a_layer(tmp_path):
+    path = _copy("keras1_merge_branches", tmp_path)
+    with h5py.File(path, "a") as f:
+        g = f["model_weights"]
+        g.attrs["layer_names"] = [b"dense_1", b"dropout_1", b"dense_3"]
+    with pytest.raises(ValueError, match=r"no weights for the layers \['dense_2'\]"):
+        _load(path)
+
+
+def _branch_merge(branches):
+    return [{"class_name": "Merge", "config": {"name": "m", "mode": "sum",
+                                               "layers": branches}}]
+
+
+@pytest.mark.parametrize("branches,match", [
+    ([{"class_name": "Dense", "config": {}}], "must be a Sequential"),
+    ([{"class_name": "Sequential", "config": []}], "has no layers"),
+    ([{"class_name": "Sequential", "config": [{"class_name": "Dense", "config": {
+        "name": "d"}}]}], "batch_input_shape"),
+    ([{"class_name": "Sequential", "config": [{"class_name": "Dense", "config": {
+        "name": "d", "batch_input_shape": [None, 2]}}]}] * 2, "'d' more than once"),
+])
+def test_keras1_branch_merge_errors(branches, match):
+    with pytest.raises(ValueError, match=match):
+        model_file.sequential_merge_to_functional(_branch_merge(branches))
 
 
 def test_keras1_json_builds():

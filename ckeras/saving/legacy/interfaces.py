@@ -146,9 +146,8 @@ def _merge(config):
     name = _layer_name(config)
     if config.get("layers"):
         raise ValueError(
-            f"Layer '{name}': a Keras 1 `Merge` of branch models (a Sequential model "
-            "that starts with a Merge) cannot be rebuilt: Keras 2 has no such model. "
-            "Rebuild the branches as a functional model and load the weights by name.")
+            f"Layer '{name}': a Keras 1 `Merge` of branch models is rebuilt only as the "
+            "first layer of a Sequential model (as Keras 1 wrote it).")
     mode = config.get("mode")
     if not isinstance(mode, str) or mode not in MERGE_MODES:
         raise ValueError(

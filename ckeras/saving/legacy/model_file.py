@@ -34,10 +34,102 @@ def convert_layer_entry(entry):
         `entry`.
     """
     class_name, config = entry["class_name"], entry["config"]
+    if class_name == "Sequential" and _starts_with_branch_merge(config):
+        class_name, config = "Model", sequential_merge_to_functional(config)
     class_name, config = convert_cudnn_config(class_name, config)
     class_name, config = convert_layer_config(class_name, config)
     entry["class_name"], entry["config"] = class_name, config
     return entry
+
+
+def _starts_with_branch_merge(config):
+    return isinstance(config, list) and bool(config) and isinstance(config[0], dict) and \
+        config[0].get("class_name") == "Merge" and \
+        bool((config[0].get("config") or {}).get("layers"))
+
+
+def _branch_layers(branch, merge_name):
+    if not isinstance(branch, dict) or branch.get("class_name") != "Sequential":
+        raise ValueError(f"Layer '{merge_name}': a Keras 1 `Merge` branch must be a "
+                         f"Sequential model, received {str(branch)[:80]}.")
+    cfg = branch.get("config")
+    layers = cfg if isinstance(cfg, list) else (cfg or {}).get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise ValueError(f"Layer '{merge_name}': a Keras 1 `Merge` branch has no layers.")
+    if _starts_with_branch_merge(layers):
+        raise ValueError(f"Layer '{merge_name}': nested Keras 1 `Merge` branches are not "
+                         "supported.")
+    return layers
+
+
+def weights_by_name(model_config):
+    """True for model configs whose saved weights must be matched by layer
+    name: a Keras 1 branch-Merge Sequential saved its layers in an order a
+    functional model does not keep (the names are unique, see
+    `sequential_merge_to_functional`)."""
+    return isinstance(model_config, dict) and model_config.get("class_name") == \
+        "Sequential" and _starts_with_branch_merge(model_config.get("config"))
+
+
+def sequential_merge_to_functional(config):
+    """A Keras 1 Sequential model that starts with a `Merge` of branch
+    Sequential models, as the functional model computing the same.
+
+    Each branch gets an input (from its first layer's `batch_input_shape`)
+    and its layers in a chain; the Merge joins the branch outputs and the
+    Sequential's other layers follow. Keras 1 saved the weights of such a
+    model in its own order (the branch layers, then the rest): they are
+    loaded by name (`weights_by_name`).
+
+    Args:
+        config: the Sequential's list of layer entries.
+
+    Returns:
+        The functional model's config dict.
+
+    Raises:
+        ValueError: branches that are not Sequential models, nested Merges,
+            or a layer name used twice.
+    """
+    merge = config[0]
+    merge_cfg = dict(merge["config"])
+    merge_name = merge_cfg.get("name", "merge")
+    layers, outputs, seen = [], [], set()
+
+    def add(entry, inbound):
+        cfg = dict(entry.get("config") or {})
+        name = cfg.get("name")
+        if not isinstance(name, str) or name in seen:
+            raise ValueError(f"Layer '{merge_name}': the Keras 1 Merge model uses the layer "
+                             f"name {name!r} more than once (shared layers are not "
+                             "supported).")
+        seen.add(name)
+        layers.append({"class_name": entry["class_name"], "name": name, "config": cfg,
+                       "inbound_nodes": [[[n, 0, 0, {}] for n in inbound]] if inbound
+                       else []})
+        return name
+
+    for i, branch in enumerate(merge_cfg.pop("layers")):
+        chain = _branch_layers(branch, merge_name)
+        first = dict(chain[0].get("config") or {})
+        shape = first.get("batch_input_shape")
+        if shape is None:
+            raise ValueError(f"Layer '{merge_name}': branch {i} of the Keras 1 Merge has no "
+                             "batch_input_shape on its first layer.")
+        prev = add({"class_name": "InputLayer", "config": {
+            "name": f"{merge_name}_input_{i}", "batch_input_shape": shape,
+            "dtype": first.get("input_dtype") or "float32", "sparse": False}}, None)
+        for entry in chain:
+            entry = dict(entry, config={k: v for k, v in (entry.get("config") or {}).items()
+                                        if k not in ("batch_input_shape", "input_dtype")})
+            prev = add(entry, [prev])
+        outputs.append(prev)
+    prev = add({"class_name": "Merge", "config": merge_cfg}, outputs)
+    for entry in config[1:]:
+        prev = add(entry, [prev])
+    inputs = [[entry["name"], 0, 0] for entry in layers if entry["class_name"] == "InputLayer"]
+    return {"name": merge_cfg.get("name", "model") + "_model", "layers": layers,
+            "input_layers": inputs, "output_layers": [[prev, 0, 0]]}
 
 
 def layer_entries(config):
@@ -144,6 +236,9 @@ def describe_conversions(model_config, keras_version, backend, weight_shapes):
                      if _is_keras1_entry(e["class_name"], e.get("config"))})
     if keras1:
         out.append("Keras 1 layer configs renamed to Keras 2 (" + ", ".join(keras1) + ")")
+    if weights_by_name(model_config):
+        out.append("Keras 1 Sequential starting with a Merge of branch models: rebuilt as a "
+                   "functional model, weights matched by layer name")
     cudnn = sorted({e["class_name"] for e in entries if e["class_name"] in CUDNN_CLASSES})
     if cudnn:
         out.append(", ".join(cudnn) + " loaded as LSTM/GRU, weights converted from the "
@@ -159,9 +254,10 @@ def describe_conversions(model_config, keras_version, backend, weight_shapes):
             cls = CLASS_RENAMES.get(e["class_name"], e["class_name"])
             if cls in _KERAS1_WEIGHT_LAYERS and cls not in converted:
                 converted.append(cls)
-        out.append("Keras 1 weights: " + (", ".join(converted) if converted else
-                                          "LSTM/GRU/Conv layers (if any)") +
-                   " converted to the Keras 2 layout")
+        if converted or not model_config:
+            out.append("Keras 1 weights: " + (", ".join(converted) if converted else
+                                              "LSTM/GRU/Conv layers (if any)") +
+                       " converted to the Keras 2 layout")
     if legacy_weights.flips_kernels(backend):
         conv = sorted({e["class_name"] for e in entries
                        if e["class_name"] in legacy_weights.CONV_LAYERS +

@@ -191,9 +191,4 @@ def preprocess_weights_for_loading(layer, weights, keras_version=None, backend=N
             weights[0] = convert_kernel(weights[0])
             if name == "ConvLSTM2D":
                 weights[1] = convert_kernel(weights[1])
-        expected = tuple(layer.weights[0].shape)
-        if weights[0].ndim == 4 and tuple(weights[0].shape) != expected and \
-                tuple(np.transpose(weights[0], (3, 2, 0, 1)).shape) == expected:
-            # Keras 2.0 files with a kernel in Theano's axis order.
-            weights[0] = np.transpose(weights[0], (3, 2, 0, 1))
     return convert_rnn_weights(layer, weights)
