@@ -412,3 +412,70 @@ def test_preprocess_passes_native_weights_through():
     out = preprocess_weights_for_loading(layer, native, "2.21.0", "tensorflow")
     for got, want in zip(out, native):
         assert got is want
+
+
+# ------------------------------- rules for layers ckeras may gain (by class name)
+class _Weight:
+    def __init__(self, shape):
+        self.shape = shape
+
+
+def _stub(class_name, data_format, shapes):
+    cls = type(class_name, (), {})
+    layer = cls()
+    layer.data_format = data_format
+    layer.name = class_name.lower()
+    layer.weights = [_Weight(s) for s in shapes]
+    layer.trainable_weights = layer.weights
+    return layer
+
+
+def test_keras1_conv3d_channels_first_kernel():
+    k = np.random.default_rng(1).normal(size=(4, 2, 3, 3, 3))   # (out, in, d, h, w)
+    layer = _stub("Conv3D", "channels_first", [(3, 3, 3, 2, 4), (4,)])
+    out = preprocess_weights_for_loading(layer, [k, np.zeros(4)], "1", None)
+    assert out[0].shape == (3, 3, 3, 2, 4)
+    assert out[0][2, 1, 0, 1, 3] == k[3, 1, 2, 1, 0]
+    last = _stub("Conv3D", "channels_last", [(3, 3, 3, 2, 4), (4,)])
+    kl = np.zeros((3, 3, 3, 2, 4))
+    assert preprocess_weights_for_loading(last, [kl, np.zeros(4)], "1", None)[0] is kl
+
+
+def test_theano_flips_5d_kernels():
+    k = np.arange(2 * 2 * 2 * 1 * 1.).reshape(2, 2, 2, 1, 1)
+    layer = _stub("Conv3D", "channels_last", [k.shape, (1,)])
+    out = preprocess_weights_for_loading(layer, [k, np.zeros(1)], "2.1.6", "theano")
+    assert out[0][0, 0, 0, 0, 0] == k[1, 1, 1, 0, 0]
+
+
+def test_keras1_convlstm2d_gates_and_theano_flip():
+    rng = np.random.default_rng(2)
+    # Keras 1 ConvLSTM2D, dim_ordering 'th': per gate (out, in, kh, kw) kernels
+    # in i, c, f, o order.
+    w = [rng.normal(size=s) for _ in range(4)
+         for s in ((2, 3, 3, 3), (2, 2, 3, 3), (2,))]
+    layer = _stub("ConvLSTM2D", "channels_first", [(3, 3, 3, 8), (3, 3, 2, 8), (8,)])
+    k, r, b = preprocess_weights_for_loading(layer, list(w), "1", None)
+    assert k.shape == (3, 3, 3, 8) and r.shape == (3, 3, 2, 8)
+    # gate f (saved third) is Keras 2's second block of 2 filters
+    np.testing.assert_array_equal(k[..., 2:4], np.transpose(w[6], (2, 3, 1, 0)))
+    np.testing.assert_array_equal(r[..., 4:6], np.transpose(w[4], (2, 3, 1, 0)))
+    np.testing.assert_array_equal(b, np.concatenate([w[2], w[8], w[5], w[11]]))
+    k2, r2, _ = preprocess_weights_for_loading(
+        _stub("ConvLSTM2D", "channels_last", [k.shape, r.shape, b.shape]), [k, r, b],
+        "2.1.6", "theano")
+    np.testing.assert_array_equal(k2, k[::-1, ::-1])
+    np.testing.assert_array_equal(r2, r[::-1, ::-1])
+
+
+@pytest.mark.parametrize("data_format,axes", [("channels_last", (0, 1, 3, 2)),
+                                              ("channels_first", (2, 3, 0, 1))])
+def test_keras1_conv2d_transpose_kernel(data_format, axes):
+    layer = L.Conv2DTranspose(3, (2, 2), data_format=data_format)
+    layer.build((None, 4, 5, 5) if data_format == "channels_first" else (None, 5, 5, 4))
+    target = tuple(layer.kernel.shape)            # (kh, kw, out, in)
+    saved = np.random.default_rng(3).normal(size=tuple(np.array(target)[list(
+        np.argsort(axes))]))
+    out = preprocess_weights_for_loading(layer, [saved, np.zeros(3)], "1", None)
+    np.testing.assert_array_equal(out[0], np.transpose(saved, axes))
+    assert out[0].shape == target

@@ -11,7 +11,9 @@ every layer as its arrays are read (`ckeras.saving.hdf5_format`):
   4-D, channels-first (`dim_ordering='th'`) Conv2D/Conv3D kernels were
   `(filters, channels, *kernel)`, Conv2DTranspose kernels had their last
   two axes swapped, and LSTM/GRU/ConvLSTM2D stored one kernel, recurrent
-  kernel and bias per gate (12 or 9 arrays, LSTM gates in i, c, f, o order);
+  kernel and bias per gate (12 or 9 arrays, LSTM gates in i, c, f, o order;
+  channels-first ConvLSTM2D gate kernels are transposed before they are
+  joined, where Keras 2.3.1 joined them first and got a wrong shape);
 - files written with the Theano backend (`backend='theano'`): Theano's
   convolutions are true convolutions, so the spatial axes of the kernels of
   Conv1D/2D/3D, Conv2DTranspose and ConvLSTM2D are flipped. TensorFlow and
@@ -141,10 +143,12 @@ def _keras1(layer, weights):
     elif name == "GRU" and len(weights) == 9:
         weights = _keras1_gates(weights, (0, 1, 2))
     elif name in ("LSTM", "ConvLSTM2D") and len(weights) == 12:
-        weights = _keras1_gates(weights, (0, 2, 1, 3))  # i, c, f, o -> i, f, c, o
         if name == "ConvLSTM2D" and layer.data_format == "channels_first":
-            weights[0] = np.transpose(weights[0], (2, 3, 1, 0))
-            weights[1] = np.transpose(weights[1], (2, 3, 1, 0))
+            # (filters, channels, rows, cols) per gate. Keras 2.3.1 joined the
+            # gates before transposing, along the column axis: a wrong kernel.
+            weights = [np.transpose(w, (2, 3, 1, 0)) if w.ndim == 4 else w
+                       for w in weights]
+        weights = _keras1_gates(weights, (0, 2, 1, 3))  # i, c, f, o -> i, f, c, o
     return weights
 
 
