@@ -17,6 +17,7 @@ import zipfile
 import numpy as np
 
 from ckeras import layers
+from ckeras.engine.op_layer import KERAS3_OPS
 from ckeras.saving import hdf5_access, hdf5_format, object_registry
 from ckeras.saving.legacy import model_file as legacy_model_file
 
@@ -59,7 +60,7 @@ def unknown_classes(model_config, custom_objects=None):
     entries = []
     _layer_classes(model_config, entries)
     for lname, cls, registered in entries:
-        found = known.get(cls) or object_registry.get_registered_object(
+        found = known.get(cls) or KERAS3_OPS.get(cls) or object_registry.get_registered_object(
             registered or cls, custom_objects)
         if found is None and (lname, cls) not in missing:
             missing.append((lname, cls))

@@ -141,3 +141,17 @@ def test_inspect_keras1_branch_merge(capsys):
     assert "Keras 1 Sequential starting with a Merge of branch models: rebuilt as a " \
            "functional model, weights matched by layer name" in out
     assert "Keras 1 weights" not in out   # Dense weights keep their layout
+
+
+def test_inspect_keras1_conv_file_warns_about_the_unknown_backend(capsys):
+    out = _inspect_legacy("keras1_cnn", capsys)
+    assert "Keras 1 weights: Conv2D converted to the Keras 2 layout" in out
+    assert "Keras 1 files do not record their backend" in out
+
+
+def test_inspect_keras3_h5(capsys):
+    rnn = os.path.join(os.path.dirname(__file__), "..", "fixtures", "saving", "rnn")
+    assert main(["inspect", os.path.join(rnn, "k3_bilstm.h5")]) == 0
+    out = capsys.readouterr().out
+    assert "Format: Keras HDF5 (.h5), Keras 3 (legacy .h5 writer) layout" in out
+    assert "Conversions on load: none" in out

@@ -254,6 +254,9 @@ def describe_conversions(model_config, keras_version, backend, weight_shapes):
             cls = CLASS_RENAMES.get(e["class_name"], e["class_name"])
             if cls in _KERAS1_WEIGHT_LAYERS and cls not in converted:
                 converted.append(cls)
+        if any(c.startswith("Conv") for c in converted):
+            out.append("Keras 1 files do not record their backend: kernels trained with "
+                       "Theano are not flipped (as in Keras 2)")
         if converted or not model_config:
             out.append("Keras 1 weights: " + (", ".join(converted) if converted else
                                               "LSTM/GRU/Conv layers (if any)") +
