@@ -403,8 +403,12 @@ def load_weights_from_hdf5_group_by_name(f, model, skip_mismatch=False, filename
         for layer in targets:
             symbolic = _layer_weights(layer)
             if legacy_weights.may_convert(layer, version, backend):
-                _check_unread(symbolic, datasets, k, layer, name, filename, version,
-                              backend)
+                try:
+                    _check_unread(symbolic, datasets, k, layer, name, filename, version,
+                                  backend)
+                except ValueError as e:
+                    _skip_or_raise(e, k, layer, skip_mismatch)
+                    continue
                 converted.append((layer, k, label, datasets))
                 continue
             if len(datasets) != len(symbolic):
@@ -452,8 +456,12 @@ def load_weights_from_hdf5_group_by_name(f, model, skip_mismatch=False, filename
 
     pairs = [(w, read(ds, "the file")) for w, ds in direct]
     for layer, k, label, datasets in converted:
-        conv = _converted(layer, [read(ds, label) for ds in datasets], version, backend,
-                          k, filename)
+        try:
+            conv = _converted(layer, [read(ds, label) for ds in datasets], version,
+                              backend, k, filename)
+        except ValueError as e:
+            _skip_or_raise(e, k, layer, skip_mismatch)
+            continue
         symbolic = _layer_weights(layer)
         if len(conv) != len(symbolic):
             _count_mismatch(k, layer, len(symbolic), len(conv), skip_mismatch)
@@ -470,6 +478,15 @@ def load_weights_from_hdf5_group_by_name(f, model, skip_mismatch=False, filename
             else:
                 raise _shape_error(w, a.shape, k, layer, filename)
     _assign(pairs)
+
+
+def _skip_or_raise(error, k, layer, skip_mismatch):
+    """A saved layout that does not fit a layer: raised, or with
+    `skip_mismatch` a warning and the layer keeps its values."""
+    if not skip_mismatch:
+        raise error
+    warnings.warn(f"Skipping loading weights for layer #{k} (named {layer.name}): {error}",
+                  stacklevel=4)
 
 
 def _count_mismatch(k, layer, expected, received, skip_mismatch):

@@ -95,3 +95,36 @@ def test_convert_refuses_to_overwrite_and_keeps_the_old_output(tmp_path, capsys)
     assert "is the input file" in capsys.readouterr().err
     assert main(["convert", src, str(out), "--overwrite"]) == 0
     assert out.read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"
+
+
+def test_convert_keeps_a_keras1_training_config(tmp_path):
+    src = tmp_path / "k1.h5"
+    src.write_bytes(open(os.path.join(FIX, "keras1_cnn.h5"), "rb").read())
+    with h5py.File(src, "a") as f:
+        f.attrs["training_config"] = json.dumps({
+            "optimizer_config": {"class_name": "Adam", "config": {
+                "lr": 0.0005, "beta_1": 0.9, "beta_2": 0.999, "decay": 0.0,
+                "epsilon": 1e-08}},
+            "loss": "categorical_crossentropy", "metrics": ["accuracy"],
+            "sample_weight_mode": None, "loss_weights": None}).encode()
+    out = tmp_path / "out.h5"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        convert_file.convert(src, out)
+        model = load_model(out)
+    assert model.loss == "categorical_crossentropy"
+    assert abs(float(model.optimizer.learning_rate) - 0.0005) < 1e-9
+
+
+def test_convert_drops_a_training_config_it_cannot_compile(tmp_path):
+    src = tmp_path / "k1.h5"
+    src.write_bytes(open(os.path.join(FIX, "keras20_gru.h5"), "rb").read())
+    with h5py.File(src, "a") as f:
+        f.attrs["training_config"] = json.dumps({
+            "optimizer_config": {"class_name": "YellowFin", "config": {}},
+            "loss": "mse"}).encode()
+    out = tmp_path / "out.h5"
+    with pytest.warns(UserWarning, match="training configuration of .*k1.h5.*YellowFin"):
+        convert_file.convert(src, out)
+    with h5py.File(out, "r") as f:
+        assert "training_config" not in f.attrs and "model_config" in f.attrs

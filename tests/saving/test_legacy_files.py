@@ -479,3 +479,28 @@ def test_keras1_conv2d_transpose_kernel(data_format, axes):
     out = preprocess_weights_for_loading(layer, [saved, np.zeros(3)], "1", None)
     np.testing.assert_array_equal(out[0], np.transpose(saved, axes))
     assert out[0].shape == target
+
+
+def test_by_name_skip_mismatch_skips_layers_whose_layout_does_not_fit(tmp_path):
+    # The CuDNN LSTM file into a GRU of the same name and a Dense: with
+    # skip_mismatch the GRU keeps its values (warning), the Dense still loads.
+    path = tmp_path / "w.h5"
+    shutil.copy(os.path.join(FIX, "cudnn_lstm_weights.h5"), path)
+    with h5py.File(path, "a") as f:
+        f.attrs["layer_names"] = [b"cu_lstm", b"unused", b"d"]
+        g = f.create_group("d")
+        g.attrs["weight_names"] = [b"d/kernel:0", b"d/bias:0"]
+        g["d/kernel:0"] = np.full((3, 2), 2.0, "float32")
+        g["d/bias:0"] = np.full((2,), 3.0, "float32")
+    inp = L.Input((5, 3))
+    gru = L.GRU(4, name="cu_lstm")
+    model = Model(inp, [gru(inp), L.Dense(2, name="d")(inp)])
+    before = [w.numpy().copy() for w in gru.weights]
+    with pytest.raises(ValueError, match="cu_lstm"):
+        model.load_weights(path, by_name=True)
+    with pytest.warns(UserWarning, match="Skipping loading weights for layer #0 "
+                                         r"\(named cu_lstm\)"):
+        model.load_weights(path, by_name=True, skip_mismatch=True)
+    for w, b in zip(gru.weights, before):
+        np.testing.assert_array_equal(w.numpy(), b)
+    np.testing.assert_array_equal(model.get_layer("d").bias.numpy(), [3.0, 3.0])
