@@ -504,3 +504,31 @@ def test_by_name_skip_mismatch_skips_layers_whose_layout_does_not_fit(tmp_path):
     for w, b in zip(gru.weights, before):
         np.testing.assert_array_equal(w.numpy(), b)
     np.testing.assert_array_equal(model.get_layer("d").bias.numpy(), [3.0, 3.0])
+
+
+def test_cudnn_weights_inside_a_nested_model(tmp_path):
+    # A nested model's single group holds its sublayers' weights; the CuDNN
+    # LSTM share is converted there too (with a Dense after it, so the split
+    # of the list per sublayer matters).
+    xs, a = _arrays("cudnn_lstm_weights")
+    inner = Sequential([L.LSTM(4, recurrent_activation="sigmoid", name="cu_lstm",
+                               input_shape=(5, 3)), L.Dense(2, name="d")], name="inner")
+    inp = L.Input((5, 3))
+    model = Model(inp, inner(inp))
+    path = tmp_path / "w.h5"
+    model.save_weights(path)
+    with h5py.File(os.path.join(FIX, "cudnn_lstm_weights.h5"), "r") as src, \
+            h5py.File(path, "a") as f:
+        group = f["inner"]
+        names = [n.decode() if isinstance(n, bytes) else n
+                 for n in group.attrs["weight_names"]]
+        cudnn = [src["cu_lstm"][f"cu_lstm/{n}"][()] for n in
+                 ("kernel:0", "recurrent_kernel:0", "bias:0")]
+        for name, value in zip(names[:3], cudnn):
+            del group[name]
+            group[name] = value
+        group["d/kernel:0"][()] = np.eye(4, 2, dtype="float32")
+        group["d/bias:0"][()] = np.zeros(2, "float32")
+    model.load_weights(path)
+    np.testing.assert_allclose(model.predict(xs[0], verbose=0), a["y0"][:, :2], rtol=1e-5,
+                               atol=1e-5)
