@@ -361,7 +361,8 @@ def load_weights_from_hdf5_group(f, model, filename=None):
             raise ValueError(
                 f"Weight count mismatch for layer #{k} (named {layer.name} in the "
                 f"current model, {label} in the save file). Layer expects "
-                f"{len(symbolic)} weight(s). Received {len(arrays)} saved weight(s)")
+                f"{len(symbolic)} weight(s). Received {len(arrays)} saved weight(s) "
+                f"(file {filename!r}).")
         pairs += _check_and_pair(symbolic, arrays, k, layer, filename)
     if top_plan is not None:
         symbolic, datasets = top_plan

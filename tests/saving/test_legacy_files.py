@@ -532,3 +532,14 @@ def test_cudnn_weights_inside_a_nested_model(tmp_path):
     model.load_weights(path)
     np.testing.assert_allclose(model.predict(xs[0], verbose=0), a["y0"][:, :2], rtol=1e-5,
                                atol=1e-5)
+
+
+def test_keras1_lstm_with_a_gate_missing(tmp_path):
+    path = _copy("keras1_rnn_merge", tmp_path)
+    with h5py.File(path, "a") as f:
+        g = f["model_weights/lstm_1"]
+        names = list(g.attrs["weight_names"])
+        g.attrs["weight_names"] = names[:-1]
+    with pytest.raises(ValueError, match=r"lstm_1.*expects 3 weight\(s\)\. Received 11 .*"
+                                         r"keras1_rnn_merge\.h5"):
+        _load(path)
