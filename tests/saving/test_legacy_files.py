@@ -543,3 +543,15 @@ def test_keras1_lstm_with_a_gate_missing(tmp_path):
     with pytest.raises(ValueError, match=r"lstm_1.*expects 3 weight\(s\)\. Received 11 .*"
                                          r"keras1_rnn_merge\.h5"):
         _load(path)
+
+
+@pytest.mark.parametrize("name", ["theano_cnn", "keras1_rnn_merge", "cudnn_rnn"])
+def test_safe_load_model_keeps_the_attributes_conversions_depend_on(name):
+    # safe_load_model copies the file first: the version and backend
+    # attributes (or their absence, for Keras 1) must survive the copy.
+    from ckeras.saving import safe_load_model
+    xs, a = _arrays(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = safe_load_model(os.path.join(FIX, name + ".h5"), compile=False)
+    np.testing.assert_allclose(_predict(model, xs), a["y0"], rtol=1e-5, atol=1e-5)
