@@ -8,6 +8,9 @@ Accepted config dialects:
   (`[[['layer', node_index, tensor_index, {kwargs}], ...], ...]`), the
   TFOpLambda raw-structure nodes and `_CONSTANT_VALUE` entries;
 - tf-keras >= 2.13: extra `module`, `registered_name`, `build_config` keys;
+- Keras 1 (argument names such as `output_dim`, `nb_filter`, classes such as
+  `Convolution2D`, `Merge`) and the CuDNN layers of Keras 2, converted by
+  `ckeras.saving.legacy.model_file.convert_layer_entry`;
 - Keras 3: nodes as `{'args': [...], 'kwargs': {...}}` holding
   `__keras_tensor__` entries, `batch_shape`, DTypePolicy dicts, flat
   `input_layers`/`output_layers` for one tensor, and no node-index skipping
@@ -40,6 +43,7 @@ from ckeras.layers import serialize as serialize_layer
 from ckeras.layers.core import Lambda
 from ckeras.layers.recurrent import RNN
 from ckeras.layers.wrappers import Bidirectional
+from ckeras.saving.legacy.model_file import convert_layer_entry
 from ckeras.saving.safe_mode import SafeModeScope
 from ckeras.saving.serialization import serialize_keras_object
 
@@ -119,6 +123,7 @@ def _normalize(obj):
     if obj.get("class_name") == "__keras_tensor__":
         return obj
     if _is_layer_entry(obj):
+        convert_layer_entry(obj)
         for key in _ENTRY_EXTRA_KEYS:
             obj.pop(key, None)
         cfg = obj["config"]
