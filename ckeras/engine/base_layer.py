@@ -26,6 +26,14 @@ def _is_shape(obj):
 
 
 _MISSING = object()
+# Whether any layer has ever held a metric: until one does, `model.metrics`
+# needs no walk over the layers (it runs once per training batch).
+_metric_holders = [False]
+
+
+def layers_may_hold_metrics():
+    """False until some layer gets a metric (`add_metric`, a Metric attribute)."""
+    return _metric_holders[0]
 
 
 def _trackable(name, value):
@@ -149,6 +157,7 @@ class Layer:
         if isinstance(value, Metric) and tracked is not None and \
                 not any(value is m for m in self._metrics):
             self._metrics.append(value)     # tf-keras tracks metric attributes
+            _metric_holders[0] = True
         if tracked is not None and name != "_outer":
             old = self.__dict__.get(name, _MISSING)
             if old is not value:
@@ -386,6 +395,7 @@ class Layer:
                 return m
         m = Mean(name=name)
         self._metrics.append(m)
+        _metric_holders[0] = True
         return m
 
     @property

@@ -84,6 +84,8 @@ def _fn_name(fn):
 def _flatten_for(names, value, what):
     """`value` (a structure of per-output data) as one entry per output name;
     None stays None."""
+    if type(value) is list and len(value) == len(names):
+        return value        # the engine's own lists, one entry per output
     if value is None:
         return [None] * len(names)
     if isinstance(value, dict):
@@ -237,14 +239,22 @@ class LossesContainer:
             raise ValueError("No loss found. You may have forgotten to provide a `loss` "
                              "argument in the `compile()` method.")
         batch = _batch_size(y_pred)
-        self._loss_metric.update_state(_scalar(total), sample_weight=batch)
+        _add_to_mean(self._loss_metric, _scalar(total), batch)
         for value, tracker in parts:
             if tracker is not None:
-                tracker.update_state(_scalar(value), sample_weight=batch)
+                _add_to_mean(tracker, _scalar(value), batch)
         return total
 
     def result(self):
         return {m.name: float(m.result()) for m in self.metrics}
+
+
+def _add_to_mean(mean, value, batch):
+    """`mean.update_state(value, sample_weight=batch)` for a scalar, without
+    the general broadcasting (once per batch per tracker)."""
+    dt = mean.total.dtype.type
+    mean.total += dt(value) * dt(batch)
+    mean.count += dt(batch)
 
 
 def _batch_size(y_pred):

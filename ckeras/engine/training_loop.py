@@ -8,6 +8,7 @@ from ckeras.autograd.function import enable_grad, no_grad
 from ckeras.autograd.tape import grad
 from ckeras.autograd.tensor import Tensor
 from ckeras.engine import compile_utils, data_adapter, structure
+from ckeras.engine.base_layer import layers_may_hold_metrics
 from ckeras.engine.call import context as call_context
 from ckeras.engine.call import signature as call_signature
 
@@ -81,7 +82,9 @@ class TrainingMixin:
         out = []
         if getattr(self, "_is_compiled", False):
             out += self.compiled_loss.metrics + self.compiled_metrics.metrics
-        return out + [m for layer in self._all_layers() for m in layer._metrics]
+        if layers_may_hold_metrics():
+            out += [m for layer in self._all_layers() for m in layer._metrics]
+        return out
 
     @property
     def metrics_names(self):
