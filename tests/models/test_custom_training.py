@@ -447,3 +447,58 @@ def test_add_update_runs_now_and_updates_stay_empty_as_tf_keras_2():
         assert len(reg.get_losses_for(None)) == 1
     with pytest.warns(UserWarning, match="get_updates_for"):
         assert reg.get_updates_for(None) == []
+
+
+class CountPositives(metrics_module.Metric):
+    """A user metric as the Keras guides write them: state from add_weight,
+    update_state/result/reset_state."""
+
+    def __init__(self, name="positives", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.count = self.add_weight("count")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.count += np.sum(np.asarray(y_pred) > 0)
+
+    def result(self):
+        return self.count.copy()
+
+    def reset_state(self):
+        self.count[...] = 0
+
+
+def test_user_metric_subclass_in_compile_and_in_a_custom_step():
+    x, y = _data(n=8)
+    model = Sequential([L.Dense(1, input_shape=(3,), kernel_initializer="ones")])
+    model.compile("sgd", "mse", metrics=[CountPositives()])
+    hist = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    assert list(hist.history) == ["loss", "positives"]
+    # reset at each epoch: never more than the 8 samples of one epoch
+    assert all(0 <= v <= 8 for v in hist.history["positives"])
+
+    counter = CountPositives(name="pos")
+    seen = []
+
+    class Stepper(Model):
+        def __init__(self):
+            super().__init__()
+            self.d = L.Dense(1, kernel_initializer="ones")
+
+        def call(self, x):
+            return self.d(x)
+
+        def train_step(self, data):
+            x, _ = data
+            counter.update_state(None, self(x).numpy())
+            seen.append(float(counter.result()))
+            return {"pos": counter.result()}
+
+        @property
+        def metrics(self):
+            return [counter]
+
+    stepper = Stepper()
+    stepper.compile("sgd")
+    stepper.fit(np.ones((8, 3), "float32"), np.zeros((8, 1)), batch_size=4, epochs=2,
+                verbose=0)
+    assert seen == [4.0, 8.0, 4.0, 8.0]
