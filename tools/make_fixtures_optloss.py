@@ -5,7 +5,8 @@ Run BY HAND in the tfvenv (see tools/make_fixtures.py for the setup), from the r
 
     TF_USE_LEGACY_KERAS=1 <tfvenv>/bin/python tools/make_fixtures_optloss.py
 
-Writes tests/fixtures/optloss/ (cases.json + one .npz per case) and
+Writes tests/fixtures/optloss/ (cases.json + one .npz per case, and the h5_*.h5 model
+files tf-keras saves with these optimizers) and
 tests/fixtures/api_names_tf_keras_2_21.json. Deterministic like the other generators.
 
 Optimizer cases follow make_fixtures.py's 'training' optimizer cases (same model, data
@@ -223,6 +224,41 @@ def make_losses(g):
               arrays)
 
 
+H5_CASES = [("h5_adamw", "AdamW", {"learning_rate": 0.01, "weight_decay": 0.1}),
+            ("h5_lion", "Lion", {"learning_rate": 0.01}),
+            ("h5_adafactor", "Adafactor", {"learning_rate": 0.05, "relative_step": False})]
+
+
+def make_h5_files(g):
+    """Models compiled with the new optimizers, trained two steps and saved to .h5 by
+    tf-keras: the training_config names ('Custom>AdamW') and optimizer weights."""
+    for fn in os.listdir(g.dir):
+        if fn.startswith("h5_") and fn.endswith(".h5"):
+            os.remove(os.path.join(g.dir, fn))
+    drng = rng_for("training/optimizers/data")
+    x = drng.uniform(-1, 1, (4, 3)).astype("float32")
+    y = drng.uniform(-1, 1, (4, 2)).astype("float32")
+    for name, cls_name, kw in H5_CASES:
+        K.clear_session()
+        model = keras.Sequential([L.Dense(4, input_shape=(3,)), L.Dense(2)])
+        set_random_weights(model, rng_for("optloss/" + name))
+        opt = getattr(keras.optimizers, cls_name)(**kw)
+        model.compile(optimizer=opt, loss=keras.losses.BinaryFocalCrossentropy(gamma=1.0),
+                      run_eagerly=True)
+        model.train_on_batch(x, y)
+        model.train_on_batch(x, y)
+        h5 = name + ".h5"
+        model.save(os.path.join(g.dir, h5))
+        arrays = {"x": x, "y": y, "loss_next": np.float32(model.train_on_batch(x, y))}
+        for i, w in enumerate(model.get_weights()):
+            arrays["w_next_%d" % i] = w
+        g.add({"name": name, "kind": "h5", "class": cls_name, "kwargs": kw, "file": h5,
+               "notes": ("Sequential([Dense(4, input_shape=(3,)), Dense(2)]); compile(opt, "
+                         "loss=BinaryFocalCrossentropy(gamma=1.0)); two train_on_batch(x, y); "
+                         "model.save(file); then one more train_on_batch: loss_next and "
+                         "w_next_* (what the loaded model must reproduce).")}, arrays)
+
+
 def public_names(module):
     return sorted(n for n in dir(module) if not n.startswith("_"))
 
@@ -244,6 +280,7 @@ def main():
     g = Group("optloss")
     make_optimizers(g)
     make_losses(g)
+    make_h5_files(g)
     g.close()
     make_api_names()
 

@@ -177,3 +177,31 @@ def test_bad_arguments_raise_as_tf_keras():
         optimizers.Adafactor(bogus=1)
     with pytest.raises(ValueError, match="clipnorm"):
         optimizers.Lion(clipnorm=1.0, global_clipnorm=1.0)
+
+
+H5 = [c for c in ALL if c["kind"] == "h5"]
+
+
+@pytest.mark.parametrize("case", H5, ids=[c["name"] for c in H5])
+def test_h5_written_by_tf_keras_loads_and_continues_training(case, tmp_path):
+    from ckeras.models import load_model
+
+    data = _data(case["name"])
+    model = load_model(os.path.join(FIX, case["file"]))
+    opt = model.optimizer
+    assert type(opt) is getattr(optimizers, case["class"])
+    assert int(opt.iterations) == 2
+    assert type(model.loss).__name__ == "BinaryFocalCrossentropy" and model.loss.gamma == 1.0
+    # saved again by ckeras, loaded again: the same state
+    path = str(tmp_path / "again.h5")
+    model.save(path)
+    again = load_model(path)
+    assert type(again.optimizer) is type(opt)
+    assert [v.name for v in again.optimizer.variables] == [v.name for v in opt.variables]
+    for a, b in zip(again.optimizer.get_weights(), opt.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    for m in (model, again):
+        loss = float(m.train_on_batch(data["x"], data["y"]))
+        np.testing.assert_allclose(loss, data["loss_next"], rtol=RTOL, atol=ATOL)
+        for i, w in enumerate(m.get_weights()):
+            np.testing.assert_allclose(w, data["w_next_%d" % i], rtol=RTOL, atol=ATOL)
