@@ -40,7 +40,9 @@ def _data():
 
 def _model(init_seed=0):
     # unseeded Dropout draws from NumPy's global generator, the seeded one from its own
+    # BatchNormalization's moving statistics are non-trainable state to restore too
     model = ckeras.Sequential([layers.Dense(8, activation="relu", input_shape=(6,)),
+                               layers.BatchNormalization(),
                                layers.Dropout(0.3),
                                layers.Dense(8, activation="tanh"),
                                layers.Dropout(0.2, seed=11),
