@@ -62,7 +62,8 @@ def serialize(optimizer, use_legacy_format=False):
             `training_config` of `.h5` files: `{'class_name': 'Custom>Adam',
             'config': ...}` for the new optimizers, `{'class_name': 'Adam',
             'config': ...}` for legacy ones. False (default) gives the
-            tf-keras 2.13+ form with `module` and `registered_name`.
+            tf-keras 2.13+ form with `module` and `registered_name` (None
+            for the built-in optimizers, as tf-keras 2.21 writes).
 
     Returns:
         A JSON-able dict, or None for None.
@@ -83,8 +84,9 @@ def serialize(optimizer, use_legacy_format=False):
     if use_legacy_format:
         return {"class_name": registered or cls.__name__, "config": config}
     module = "keras.optimizers.legacy" if optimizer._is_legacy else "keras.optimizers"
+    # tf-keras 2.21 names built-ins by module + class here, with no registered name
     return {"module": module, "class_name": cls.__name__, "config": config,
-            "registered_name": registered}
+            "registered_name": None}
 
 
 def _is_keras3(config):

@@ -95,6 +95,7 @@ def test_config_and_serialization_match_tf_keras(case):
     assert opt.get_config() == case["config"]
     legacy = optimizers.serialize(opt, use_legacy_format=True)
     assert legacy == case["serialized_legacy_format"]
+    assert optimizers.serialize(opt) == case["serialized"]
     for form in (legacy, optimizers.serialize(opt), case["serialized"]):
         again = optimizers.deserialize(form)
         assert type(again) is type(opt) and again.get_config() == case["config"]
