@@ -96,7 +96,7 @@ def test_interrupted_fit_resumes_bit_for_bit(tmp_path, reference, save_freq, cra
     if fresh_model:
         model = _model(init_seed=99)
     backup = callbacks.BackupAndRestore(backup_dir, save_freq=save_freq)
-    history = _fit(model, [backup])
+    _fit(model, [backup])
     _assert_same(model, reference)
     assert not os.path.exists(backup_dir)      # delete_checkpoint=True after completion
 

@@ -178,5 +178,5 @@ def get(identifier, **kwargs):
 
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam",
-           "Ftrl", "AdamW", "Lion", "Adafactor", "legacy", "schedules", "get", "serialize", "deserialize", "sgd", "rmsprop",
-           "adagrad", "adadelta", "adam", "adamax", "nadam"]
+           "Ftrl", "AdamW", "Lion", "Adafactor", "legacy", "schedules", "get", "serialize",
+           "deserialize", "sgd", "rmsprop", "adagrad", "adadelta", "adam", "adamax", "nadam"]
