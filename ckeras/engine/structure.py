@@ -53,6 +53,8 @@ def densify_all(values):
 def conform_call_input(x, dtype):
     """One input of a layer call on concrete values: floats in the layer's
     `dtype` (Tensors through a taped cast), arrays aligned."""
+    if dtype == "string":
+        return np.asarray(x)
     if isinstance(x, Tensor):
         if x.dtype.kind == "f" and x.dtype != dtype:
             return Cast.apply(x, dtype=np.dtype(dtype))
