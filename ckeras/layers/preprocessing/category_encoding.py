@@ -149,7 +149,7 @@ class CategoryEncoding(Layer):
                              f"`'count'`. Received `count_weights={count_weights}`.")
         if x.size and (x.max() >= self.num_tokens or x.min() < 0):
             raise ValueError(
-                f"Layer {self.name} (CategoryEncoding): input values must be in the range "
+                f"Layer {self.name} (CategoryEncoding): Input values must be in the range "
                 f"0 <= values < num_tokens with num_tokens={self.num_tokens}; received "
                 f"values from {x.min()} to {x.max()}.")
         return encode_categorical(x, self.output_mode, self.num_tokens, self.dtype,

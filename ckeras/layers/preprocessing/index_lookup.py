@@ -242,9 +242,6 @@ class IndexLookup(PreprocessingLayer):
             self._reset_counts()
 
     def update_state(self, data):
-        if self._has_input_vocabulary:
-            raise ValueError(f"Cannot adapt {type(self).__name__} layer after setting a static "
-                             "vocabulary via init argument or `set_vocabulary`.")
         self.update_documents(self._documents(data))
 
     def _documents(self, data):
@@ -257,6 +254,9 @@ class IndexLookup(PreprocessingLayer):
 
     def update_documents(self, docs):
         """Counts tokens of `docs` (lists of tokens, one per document)."""
+        if self._has_input_vocabulary:
+            raise ValueError(f"Cannot adapt {type(self).__name__} layer after setting a static "
+                             "vocabulary via init argument or `set_vocabulary`.")
         counts = self._counts
         for doc in docs:
             counts.update(doc)
