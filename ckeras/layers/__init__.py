@@ -77,6 +77,11 @@ from ckeras.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from ckeras.layers.preprocessing.category_encoding import CategoryEncoding
+from ckeras.layers.preprocessing.hashing import Hashing
+from ckeras.layers.preprocessing.integer_lookup import IntegerLookup
+from ckeras.layers.preprocessing.string_lookup import StringLookup
+from ckeras.layers.preprocessing.text_vectorization import TextVectorization
 from ckeras.layers.recurrent import (
     GRU,
     LSTM,
@@ -88,11 +93,6 @@ from ckeras.layers.recurrent import (
     StackedRNNCells,
 )
 from ckeras.layers.wrappers import Bidirectional, TimeDistributed
-from ckeras.layers.preprocessing.category_encoding import CategoryEncoding
-from ckeras.layers.preprocessing.hashing import Hashing
-from ckeras.layers.preprocessing.integer_lookup import IntegerLookup
-from ckeras.layers.preprocessing.string_lookup import StringLookup
-from ckeras.layers.preprocessing.text_vectorization import TextVectorization
 from ckeras.saving import serialization as _serialization
 
 

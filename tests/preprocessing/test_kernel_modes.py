@@ -1,7 +1,7 @@
 """Preprocessing runs on the active kernels (ckeras.kernels): in each mode,
 pad_sequences, the text functions, the Tokenizer, apply_affine_transform and
-the text preprocessing layers (TextVectorization, Hashing) call the ops of that mode and no other, and CKERAS_KERNELS=numpy reaches
-them."""
+the text preprocessing layers (TextVectorization, Hashing) call the ops of
+that mode and no other, and CKERAS_KERNELS=numpy reaches them."""
 import json
 import os
 import subprocess

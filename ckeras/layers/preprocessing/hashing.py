@@ -5,7 +5,13 @@ from ckeras._internal import config
 from ckeras.engine.base_layer import Layer
 from ckeras.kernels import kernels
 from ckeras.layers.preprocessing.category_encoding import (
-    COUNT, INT, MULTI_HOT, ONE_HOT, encode_categorical, validate_string_arg)
+    COUNT,
+    INT,
+    MULTI_HOT,
+    ONE_HOT,
+    encode_categorical,
+    validate_string_arg,
+)
 
 
 class Hashing(Layer):

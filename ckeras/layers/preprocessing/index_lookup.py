@@ -15,7 +15,14 @@ import numpy as np
 from ckeras._internal import config
 from ckeras.layers.preprocessing.base_preprocessing_layer import PreprocessingLayer
 from ckeras.layers.preprocessing.category_encoding import (
-    COUNT, INT, MULTI_HOT, ONE_HOT, TF_IDF, encode_categorical, validate_string_arg)
+    COUNT,
+    INT,
+    MULTI_HOT,
+    ONE_HOT,
+    TF_IDF,
+    encode_categorical,
+    validate_string_arg,
+)
 
 
 def listify(value):

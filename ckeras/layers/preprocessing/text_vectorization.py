@@ -5,7 +5,13 @@ from ckeras._internal import config
 from ckeras.kernels import kernels
 from ckeras.layers.preprocessing.base_preprocessing_layer import PreprocessingLayer
 from ckeras.layers.preprocessing.category_encoding import (
-    COUNT, INT, MULTI_HOT, TF_IDF, encode_categorical, validate_string_arg)
+    COUNT,
+    INT,
+    MULTI_HOT,
+    TF_IDF,
+    encode_categorical,
+    validate_string_arg,
+)
 from ckeras.layers.preprocessing.string_lookup import StringLookup, as_text
 from ckeras.saving import serialization
 
