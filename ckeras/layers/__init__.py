@@ -77,6 +77,11 @@ from ckeras.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from ckeras.layers.preprocessing.category_encoding import CategoryEncoding
+from ckeras.layers.preprocessing.hashing import Hashing
+from ckeras.layers.preprocessing.integer_lookup import IntegerLookup
+from ckeras.layers.preprocessing.string_lookup import StringLookup
+from ckeras.layers.preprocessing.text_vectorization import TextVectorization
 from ckeras.layers.recurrent import (
     GRU,
     LSTM,
@@ -157,3 +162,5 @@ __all__ = ["Activation", "ActivityRegularization", "Add", "AlphaDropout", "Avera
            "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "add", "average",
            "concatenate", "deserialize", "dot", "maximum", "minimum", "multiply", "serialize",
            "subtract"]
+__all__ += ["CategoryEncoding", "Hashing", "IntegerLookup", "StringLookup",
+            "TextVectorization"]
