@@ -766,7 +766,9 @@ def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
     atomic_h5_write(filepath, write)
 
 
-def _compile_args(training_config, custom_objects, output_names=None):
+def compile_args(training_config, custom_objects, output_names=None):
+    """`model.compile` keyword arguments from a tf-keras `training_config`
+    (or the same keys of a Keras 3 `compile_config`)."""
 
     def deser(item, fn):
         if item is None or isinstance(item, (str, int, float, bool)):
@@ -943,13 +945,13 @@ def load_model_from_open_file(f, filename, custom_objects=None, compile=True,
             "*not* compiled. Compile it manually.")
         return model
     try:
-        compile_args = _compile_args(training_config, custom_objects,
-                                     getattr(model, "output_names", None))
+        kwargs = compile_args(training_config, custom_objects,
+                              getattr(model, "output_names", None))
     except (KeyError, AttributeError, TypeError, IndexError) as e:
         raise ValueError(
             f"The training_config of the file {filename!r} is malformed "
             f"({type(e).__name__}: {e}); load with compile=False to skip it.") from e
-    model.compile(**compile_args)
+    model.compile(**kwargs)
     _restore_optimizer(f, model, filename)
     return model
 

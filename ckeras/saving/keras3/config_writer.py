@@ -1,0 +1,270 @@
+"""ckeras models as Keras 3 configs (`config.json` of a `.keras` archive).
+
+Keras 3 reads what ckeras's tf-keras serialization says, once these are
+changed (formats spec, sections 3.4 to 3.6):
+
+- every object entry carries `module` and `registered_name`, and every
+  built layer a `build_config` (`{"input_shape": ...}`), so Keras 3 can
+  build it before its weights are loaded;
+- `InputLayer` takes `batch_shape`; other layers lose `batch_input_shape`
+  (the model's InputLayer holds the shape) and RNNs `time_major`;
+  BatchNormalization's `axis` is an int; optimizers lose the tf-keras-only
+  keys (`jit_compile`, `is_legacy_optimizer`, `decay`);
+- a functional model is `Functional`, its nodes are `{"args", "kwargs"}`
+  holding `__keras_tensor__` entries, node indices count this model's calls
+  from 0 (no tf-keras node skipping for nested models), and one input or
+  output is a flat `[name, node, tensor]` triple;
+- the top level adds `build_config` and `compile_config`.
+
+Reading Keras 3 configs is `ckeras.saving.model_config`'s job.
+"""
+import numpy as np
+
+from ckeras._internal.nest import flatten
+from ckeras.engine.functional import Functional
+from ckeras.engine.input_layer import InputLayer
+from ckeras.engine.keras_tensor import KerasTensor
+from ckeras.engine.sequential import Sequential
+from ckeras.layers import serialize as serialize_layer
+from ckeras.saving import hdf5_format
+from ckeras.saving.model_config import compat_for_writing
+
+# The Keras release whose `.keras` format ckeras writes (metadata.json).
+KERAS3_VERSION = "3.15.1"
+_FUNCTIONAL_MODULE = "keras.src.models.functional"
+_OPTIMIZER_DROP = ("jit_compile", "is_legacy_optimizer", "decay")
+_NESTED_LAYER_KEYS = ("layer", "backward_layer", "cell")
+
+
+def _shape(shape):
+    if shape is None:
+        return None
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
+        return [_shape(s) for s in shape]
+    return [None if d is None else int(d) for d in shape]
+
+
+def _build_config(layer):
+    shape = getattr(layer, "_build_input_shape", None)
+    if shape is None and getattr(layer, "built", False):
+        try:
+            shape = layer.input_shape
+        except (AttributeError, ValueError, RuntimeError):
+            shape = None
+    if shape is None:
+        return None
+    return {"input_shape": _shape(shape)}
+
+
+def _module(class_name):
+    if class_name == "Sequential":
+        return "keras"
+    if class_name == "Functional":
+        return _FUNCTIONAL_MODULE
+    return "keras.layers"
+
+
+def _fix_layer_config(class_name, cfg):
+    if class_name == "InputLayer":
+        if "batch_input_shape" in cfg:
+            cfg["batch_shape"] = cfg.pop("batch_input_shape")
+        return
+    cfg.pop("batch_input_shape", None)
+    cfg.pop("time_major", None)
+    if class_name == "BatchNormalization" and isinstance(cfg.get("axis"), list) \
+            and len(cfg["axis"]) == 1:
+        cfg["axis"] = cfg["axis"][0]
+
+
+def _entry(serialized, layer):
+    """A tf-keras layer entry of `layer` in Keras 3 form (in place)."""
+    class_name = serialized["class_name"]
+    cfg = serialized.get("config")
+    if isinstance(layer, Functional) and not isinstance(layer, Sequential):
+        return _functional(layer, serialized)
+    if isinstance(layer, Sequential):
+        cfg = dict(cfg)
+        cfg["layers"] = _sequential_layers(layer, cfg["layers"])
+        class_name = "Sequential"
+    elif isinstance(cfg, dict):
+        _fix_layer_config(class_name, cfg)
+        for key in _NESTED_LAYER_KEYS:
+            sub = getattr(layer, "forward_layer" if key == "layer" and
+                          hasattr(layer, "forward_layer") else key, None)
+            if isinstance(cfg.get(key), dict) and sub is not None:
+                cfg[key] = _entry(cfg[key], sub)
+    out = {"module": _module(class_name), "class_name": class_name, "config": cfg,
+           "registered_name": serialized.get("registered_name")}
+    build = _build_config(layer)
+    if build is not None and not isinstance(layer, InputLayer):
+        out["build_config"] = build
+    return out
+
+
+def _sequential_layers(model, entries):
+    layers = list(model.layers)
+    out = []
+    if entries and entries[0].get("class_name") == "InputLayer":
+        first = entries[0]
+        _fix_layer_config("InputLayer", first["config"])
+        out.append({"module": "keras.layers", "class_name": "InputLayer",
+                    "config": first["config"], "registered_name": None})
+        entries = entries[1:]
+    elif layers and getattr(layers[0], "_batch_input_shape", None) is not None:
+        out.append({"module": "keras.layers", "class_name": "InputLayer",
+                    "config": {"batch_shape": _shape(layers[0]._batch_input_shape),
+                               "dtype": layers[0].dtype, "sparse": False,
+                               "name": layers[0].name + "_input"},
+                    "registered_name": None})
+    for entry, layer in zip(entries, layers):
+        out.append(_entry(entry, layer))
+    return out
+
+
+def _node_indices(model):
+    """Keras 3 index of each node of `model`: its layer's n-th call here."""
+    index = {}
+    for layer in model._graph_layers:
+        k = 0
+        for node in layer._inbound_nodes:
+            if id(node) in model._network_nodes:
+                index[id(node)] = k
+                k += 1
+    return index
+
+
+def _keras_tensor(t, index):
+    return {"class_name": "__keras_tensor__",
+            "config": {"shape": _shape(t.shape), "dtype": str(t.dtype),
+                       "keras_history": [t._keras_history[0].name, index[id(t.node)],
+                                         t._keras_history[2]]}}
+
+
+def _plain(value, index):
+    if isinstance(value, KerasTensor):
+        return _keras_tensor(value, index)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, index) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v, index) for k, v in value.items()}
+    return value
+
+
+def _functional(model, serialized):
+    index = _node_indices(model)
+    entries = {e["name"]: e for e in serialized["config"]["layers"]}
+    layers = []
+    for layer in model._graph_layers:
+        entry = _entry({k: v for k, v in entries[layer.name].items()
+                        if k not in ("name", "inbound_nodes")}, layer)
+        entry["name"] = layer.name
+        entry["inbound_nodes"] = [] if isinstance(layer, InputLayer) else [
+            {"args": _plain(list(node.call_args), index),
+             "kwargs": _plain(dict(node.call_kwargs), index)}
+            for node in layer._inbound_nodes
+            if id(node) in model._network_nodes and not node.is_input]
+        layers.append(entry)
+
+    def refs(tensors):
+        triples = [_keras_tensor(t, index)["config"]["keras_history"] for t in tensors]
+        return triples[0] if len(triples) == 1 else triples
+    cfg = {"name": model.name, "trainable": model.trainable, "layers": layers,
+           "input_layers": refs(flatten(model.inputs)),
+           "output_layers": refs(flatten(model.outputs))}
+    out = {"module": _FUNCTIONAL_MODULE, "class_name": "Functional", "config": cfg,
+           "registered_name": "Functional"}
+    build = _build_config(model)
+    if build is not None:
+        out["build_config"] = build
+    return out
+
+
+def _compile_config(model):
+    training = hdf5_format.training_config_dict(model)
+    if training is None:
+        return None
+    optimizer = training["optimizer_config"]
+    cfg = optimizer.get("config")
+    if isinstance(cfg, dict):
+        for key in _OPTIMIZER_DROP:
+            cfg.pop(key, None)
+    # tf-keras's legacy form marks the new optimizers "Custom>Adam".
+    class_name = optimizer["class_name"].rpartition(">")[2]
+    optimizer = {"module": "keras.optimizers", "class_name": class_name,
+                 "config": cfg, "registered_name": None}
+    return {"optimizer": optimizer, "loss": _with_module(training["loss"], "keras.losses"),
+            "loss_weights": training["loss_weights"],
+            "metrics": _with_module(training["metrics"], "keras.metrics"),
+            "weighted_metrics": _with_module(training["weighted_metrics"], "keras.metrics"),
+            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+
+
+def _with_module(item, module):
+    """Serialized losses/metrics with the `module` Keras 3 looks them up by."""
+    if isinstance(item, list):
+        return [_with_module(v, module) for v in item]
+    if isinstance(item, dict):
+        if "class_name" in item:
+            return dict(item, module=item.get("module", module),
+                        registered_name=item.get("registered_name"))
+        return {k: _with_module(v, module) for k, v in item.items()}
+    return item
+
+
+def model_config(model, include_optimizer=True):
+    """The Keras 3 `config.json` dict of a built ckeras model.
+
+    Args:
+        model: a Sequential or Functional model, or a subclassed model
+            whose `get_config()` returns its constructor arguments.
+        include_optimizer: add `compile_config` when the model is compiled.
+
+    Raises:
+        NotImplementedError: a subclassed model without `get_config`
+            (Keras 3's message).
+    """
+    if getattr(model, "_is_graph_network", False) or isinstance(model, Sequential):
+        serialized = compat_for_writing(serialize_layer(model))
+        config = _entry(serialized, model)
+    else:
+        config = _subclassed(model)
+    if include_optimizer:
+        compile_config = _compile_config(model)
+        if compile_config is not None:
+            config["compile_config"] = compile_config
+    return config
+
+
+def _subclassed(model):
+    try:
+        cfg = model.get_config()
+    except NotImplementedError:
+        cfg = None
+    if not isinstance(cfg, dict):
+        raise NotImplementedError(
+            f"Object {type(model).__name__} was created by passing non-serializable "
+            "argument values in `__init__()`, and therefore the object must override "
+            "`get_config()` in order to be serializable. Please implement "
+            "`get_config()`.")
+    cls = type(model)
+    out = {"module": cls.__module__, "class_name": cls.__name__, "config": cfg,
+           "registered_name": getattr(cls, "_keras_registered_name", None) or cls.__name__}
+    build = _build_config(model)
+    if build is not None:
+        out["build_config"] = build
+    return out
+
+
+def compile_args(compile_config, custom_objects=None, output_names=None):
+    """`model.compile` keyword arguments from a Keras 3 `compile_config`."""
+    optimizer = compile_config.get("optimizer")
+    if isinstance(optimizer, str):
+        optimizer = {"class_name": optimizer, "config": {"is_legacy_optimizer": False}}
+    training = {"optimizer_config": optimizer}
+    for key in ("loss", "metrics", "weighted_metrics", "loss_weights"):
+        training[key] = compile_config.get(key)
+    return hdf5_format.compile_args(training, custom_objects, output_names)

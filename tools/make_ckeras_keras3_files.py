@@ -1,0 +1,92 @@
+"""Writes `.keras` and `.weights.h5` files with ckeras, for Keras 3 to load.
+
+The reverse direction of tools/make_fixtures_keras3.py:
+
+    python tools/make_ckeras_keras3_files.py                      # ckeras env
+    /work/tfvenv/bin/python tools/make_fixtures_keras3.py reverse # Keras 3
+
+The first writes tests/fixtures/keras3/ck_NAME.keras (and some
+ck_NAME.weights.h5) plus ck_NAME.npz with the inputs `x0, ...` and ckeras's
+predictions `y0, ...`; the second loads every ck_* file with Keras 3
+(`keras.saving.load_model`, and `load_weights` into the model it loaded)
+and writes ck_NAME.k3.npz with Keras 3's predictions `y0, ...`, failing if
+they differ from ckeras's by more than 1e-5.
+tests/saving/test_keras_archive.py checks the committed results.
+"""
+import os
+
+import numpy as np
+
+import ckeras
+from ckeras import layers
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures",
+                   "keras3")
+
+
+def _randomize(model, rng):
+    """Non-trivial weights everywhere (biases and BN statistics included)."""
+    for w in model.weights:
+        value = rng.normal(0, 0.5, w.value.shape).astype(w.value.dtype)
+        if "variance" in w.name:
+            value = np.abs(value) + 0.5
+        w.value[...] = value
+
+
+def _write(model, name, inputs, weights=False):
+    model.save(os.path.join(OUT, f"ck_{name}.keras"))
+    if weights:
+        model.save_weights(os.path.join(OUT, f"ck_{name}.weights.h5"))
+    out = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
+    out = out if isinstance(out, list) else [out]
+    arrays = {f"x{i}": x for i, x in enumerate(inputs)}
+    arrays.update({f"y{i}": y for i, y in enumerate(out)})
+    np.savez(os.path.join(OUT, f"ck_{name}.npz"), **arrays)
+
+
+def main():
+    rng = np.random.default_rng(11)
+
+    m = ckeras.Sequential([ckeras.Input((5,)), layers.Dense(4, activation="relu"),
+                           layers.Dense(3, activation="softmax")])
+    _randomize(m, rng)
+    x = rng.random((4, 5), dtype=np.float32)
+    m.compile(optimizer=ckeras.optimizers.Adam(0.01), loss="categorical_crossentropy",
+              metrics=["accuracy"])
+    m.fit(x, np.eye(3)[np.arange(4) % 3], epochs=1, verbose=0)
+    _write(m, "seq_compiled", [x], weights=True)
+
+    tok = ckeras.Input((6,), dtype="int32", name="tok")
+    aux = ckeras.Input((3,), name="aux")
+    h = layers.Embedding(20, 4, mask_zero=True)(tok)
+    h = layers.Bidirectional(layers.GRU(3))(h)
+    a = layers.Dense(4, activation="tanh")(aux)
+    c = layers.Concatenate()([h, a])
+    m = ckeras.Model([tok, aux], [layers.Dense(2, activation="softmax", name="out_a")(c),
+                                  layers.Dense(1, name="out_b")(c)])
+    _randomize(m, rng)
+    xt = rng.integers(1, 20, (4, 6)).astype("int32")
+    xt[:, 4:] = 0
+    _write(m, "func_multi", [xt, rng.random((4, 3), dtype=np.float32)], weights=True)
+
+    inner = ckeras.Sequential([ckeras.Input((4,)), layers.Dense(3, activation="relu"),
+                               layers.Dense(3)], name="inner_seq")
+    i = ckeras.Input((4,))
+    m = ckeras.Model(i, layers.Dense(2)(inner(i)))
+    _randomize(m, rng)
+    _write(m, "nested", [rng.random((3, 4), dtype=np.float32)], weights=True)
+
+    m = ckeras.Sequential([ckeras.Input((6, 6, 2)), layers.Conv2D(3, 3),
+                           layers.BatchNormalization(), layers.ReLU(),
+                           layers.MaxPooling2D(), layers.Flatten(), layers.Dense(2)])
+    _randomize(m, rng)
+    _write(m, "conv_bn", [rng.random((2, 6, 6, 2), dtype=np.float32)])
+
+    m = ckeras.Sequential([ckeras.Input((5, 3)), layers.LSTM(4, return_sequences=True),
+                           layers.TimeDistributed(layers.Dense(2)), layers.SimpleRNN(3)])
+    _randomize(m, rng)
+    _write(m, "rnn_td", [rng.random((2, 5, 3), dtype=np.float32)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""Writes the Keras 3 golden files of tests/fixtures/keras3/ with real Keras 3.
+
+Run with the interpreter that has Keras 3 (and tf-keras for the tk_* file):
+
+    /work/tfvenv/bin/python tools/make_fixtures_keras3.py
+
+For each model NAME it writes some of `NAME.keras` (`model.save`),
+`NAME.weights.h5` (`model.save_weights`), `NAME.json` (`model.to_json()`)
+and always `NAME.npz`: the inputs `x0, x1, ...` and Keras 3's predictions
+`y0, y1, ...` on them. Seeds are fixed; the files are a few KB each.
+"""
+import os
+import sys
+
+import numpy as np
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures",
+                   "keras3")
+
+
+def _save_npz(name, inputs, outputs):
+    arrays = {f"x{i}": x for i, x in enumerate(inputs)}
+    arrays.update({f"y{i}": np.asarray(y) for i, y in enumerate(outputs)})
+    np.savez(os.path.join(OUT, name + ".npz"), **arrays)
+
+
+def _predict(model, inputs):
+    out = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
+    return out if isinstance(out, list) else [out]
+
+
+def _write(model, name, inputs, keras=True, weights=True, json=False):
+    if keras:
+        model.save(os.path.join(OUT, name + ".keras"))
+    if weights:
+        model.save_weights(os.path.join(OUT, name + ".weights.h5"))
+    if json:
+        with open(os.path.join(OUT, name + ".json"), "w") as fh:
+            fh.write(model.to_json())
+    _save_npz(name, inputs, _predict(model, inputs))
+
+
+def keras3_models():
+    import keras
+    from keras import layers
+    keras.utils.set_random_seed(3)
+    rng = np.random.default_rng(3)
+
+    # Sequential, compiled and trained one step (optimizer state in both files).
+    m = keras.Sequential([keras.Input((5,)), layers.Dense(4, activation="relu"),
+                          layers.Dense(3, activation="softmax")], name="seq")
+    m.compile(optimizer=keras.optimizers.Adam(0.01), loss="categorical_crossentropy",
+              metrics=["accuracy"])
+    x = rng.random((6, 5), dtype=np.float32)
+    m.fit(x, np.eye(3)[np.arange(6) % 3], epochs=1, verbose=0)
+    _write(m, "seq_dense", [x])
+
+    # Functional, two inputs and two outputs, Bidirectional(GRU) with masking.
+    tok = keras.Input((6,), dtype="int32", name="tok")
+    aux = keras.Input((3,), name="aux")
+    h = layers.Embedding(20, 4, mask_zero=True)(tok)
+    h = layers.Bidirectional(layers.GRU(3))(h)
+    a = layers.Dense(4, activation="tanh")(aux)
+    c = layers.Concatenate()([h, a])
+    out_a = layers.Dense(2, activation="softmax", name="out_a")(c)
+    out_b = layers.Dense(1, name="out_b")(c)
+    m = keras.Model([tok, aux], [out_a, out_b], name="func")
+    xt = rng.integers(1, 20, (4, 6)).astype("int32")
+    xt[:, 4:] = 0
+    _write(m, "func_multi", [xt, rng.random((4, 3), dtype=np.float32)])
+
+    # A Sequential nested in a functional model.
+    inner = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="relu"),
+                              layers.Dense(3)], name="inner_seq")
+    i = keras.Input((4,))
+    m = keras.Model(i, layers.Dense(2)(inner(i)), name="outer")
+    _write(m, "nested", [rng.random((3, 4), dtype=np.float32)])
+
+    # Conv + BatchNormalization, trained so the moving statistics moved.
+    m = keras.Sequential([keras.Input((6, 6, 2)), layers.Conv2D(3, 3),
+                          layers.BatchNormalization(), layers.ReLU(),
+                          layers.MaxPooling2D(), layers.Flatten(), layers.Dense(2)])
+    x = rng.random((4, 6, 6, 2), dtype=np.float32)
+    m.compile(optimizer="sgd", loss="mse")
+    m.fit(x, rng.random((4, 2), dtype=np.float32), epochs=2, verbose=0)
+    _write(m, "conv_bn", [x], weights=False)
+
+    # RNN cells and TimeDistributed, plus its JSON (Orthogonal initializers).
+    m = keras.Sequential([keras.Input((5, 3)), layers.LSTM(4, return_sequences=True),
+                          layers.TimeDistributed(layers.Dense(2)), layers.SimpleRNN(3)])
+    _write(m, "rnn_td", [rng.random((2, 5, 3), dtype=np.float32)], json=True)
+
+    # Bidirectional LSTM text model (the benchmark's model).
+    m = keras.Sequential([keras.Input((20,), dtype="int32"), layers.Embedding(50, 8),
+                          layers.Bidirectional(layers.LSTM(8)),
+                          layers.Dense(3, activation="softmax")])
+    _write(m, "bilstm", [rng.integers(0, 50, (2, 20)).astype("int32")], weights=False)
+
+    # A subclassed model: layers as attributes, in a list and in a dict, a
+    # custom sub-layer, a private attribute (see tests/saving/test_keras3_weights.py).
+    class Block(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.d = layers.Dense(3, activation="relu")
+            self.e = layers.Dense(2)
+
+        def call(self, x):
+            return self.e(self.d(x))
+
+    class Sub(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.first = layers.Dense(4, activation="relu")
+            self.blocks = [layers.Dense(4, activation="tanh"), layers.Dense(4)]
+            self.heads = {"b": layers.Dense(2), "a": layers.Dense(2)}
+            self.blk = Block()
+            self.rnn = layers.GRU(2)
+            self._priv = layers.Dense(2)
+
+        def call(self, x):
+            h = self.first(x)
+            for b in self.blocks:
+                h = b(h)
+            s = self.heads["b"](h) + self.heads["a"](h) + self.blk(h) + self._priv(h)
+            return self.rnn(s[:, None, :] * np.ones((1, 3, 1), "float32"))
+
+    m = Sub()
+    x = rng.random((3, 5), dtype=np.float32)
+    m(x)
+    _write(m, "subclassed", [x], keras=False)
+
+
+def tf_keras_models():
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    import tf_keras as tk
+    tk.utils.set_random_seed(3)
+    rng = np.random.default_rng(4)
+    m = tk.Sequential([tk.Input((5,)), tk.layers.Dense(4, activation="relu"),
+                       tk.layers.Dense(2)])
+    m.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    x = rng.random((4, 5), dtype=np.float32)
+    m.fit(x, rng.random((4, 2), dtype=np.float32), epochs=1, verbose=0)
+    m.save(os.path.join(OUT, "tk_seq.keras"))
+    _save_npz("tk_seq", [x], [m.predict(x, verbose=0)])
+
+
+def reverse():
+    """Keras 3 loads the ckeras-written ck_* files (tools/make_ckeras_keras3_files.py)."""
+    import glob
+
+    import keras
+    for path in sorted(glob.glob(os.path.join(OUT, "ck_*.keras"))):
+        name = os.path.basename(path)[:-len(".keras")]
+        data = np.load(os.path.join(OUT, name + ".npz"))
+        inputs = [data[k] for k in sorted(data.files) if k.startswith("x")]
+        expected = [data[k] for k in sorted(data.files) if k.startswith("y")]
+        model = keras.saving.load_model(path)
+        outputs = _predict(model, inputs)
+        weights = os.path.join(OUT, name + ".weights.h5")
+        if os.path.exists(weights):
+            for w in model.weights:
+                w.assign(np.zeros(w.shape, w.dtype))
+            model.load_weights(weights)
+            again = _predict(model, inputs)
+            assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(outputs, again)), name
+        diff = max(float(np.abs(a - b).max()) for a, b in zip(outputs, expected))
+        print(f"{name}: Keras 3 vs ckeras max |diff| = {diff:.3g}")
+        assert diff < 1e-5, name
+        np.savez(os.path.join(OUT, name + ".k3.npz"),
+                 **{f"y{i}": np.asarray(y) for i, y in enumerate(outputs)})
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    if "tk" in sys.argv[1:]:
+        tf_keras_models()
+    elif "reverse" in sys.argv[1:]:
+        reverse()
+    else:
+        keras3_models()
