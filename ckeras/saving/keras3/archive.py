@@ -163,15 +163,23 @@ class _Archive:
 
 
 # ------------------------------------------------------------------ loading
-def _build(model, config):
-    """Builds what `from_config` left unbuilt, from Keras 3's `build_config`."""
+def _zeros(shape):
+    if shape and isinstance(shape[0], (list, tuple)):
+        return [_zeros(s) for s in shape]
+    return np.zeros([1 if d is None else d for d in shape], np.float32)
+
+
+def _build(model, config, filename):
+    """Builds what `from_config` left unbuilt, from Keras 3's `build_config`:
+    a subclassed model is called once on zeros of that shape (the symbolic
+    call Keras 3's `build` makes)."""
     if model.built:
         return
     shape = (config.get("build_config") or {}).get("input_shape")
-    if shape is None:
-        raise ValueError(f"The model {model.name} could not be built from its config "
-                         "(no input shape and no `build_config`).")
-    model.build(tuple(shape) if shape and not isinstance(shape[0], list) else shape)
+    if not isinstance(shape, list):
+        raise ValueError(f"The model {model.name} of {filename!r} could not be built from "
+                         "its config (no input shape and no `build_config`).")
+    model(_zeros(shape))
 
 
 def _compile(model, compile_config, custom_objects, filename):
@@ -219,7 +227,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         except (ValueError, TypeError) as e:
             raise type(e)(f"Cannot build the model of {arc.filename!r} from its member "
                           f"'{CONFIG}': {e}") from e
-        _build(model, config)
+        _build(model, config, arc.filename)
         compile_config = config.get("compile_config")
         if compile and isinstance(compile_config, dict) and compile_config.get("optimizer"):
             _compile(model, compile_config, custom_objects, arc.filename)

@@ -18,6 +18,8 @@ changed (formats spec, sections 3.4 to 3.6):
 
 Reading Keras 3 configs is `ckeras.saving.model_config`'s job.
 """
+import inspect
+
 import numpy as np
 
 from ckeras._internal.nest import flatten
@@ -239,18 +241,35 @@ def model_config(model, include_optimizer=True):
     return config
 
 
+def _own_get_config(cls):
+    """True when a user class (not ckeras) defines `get_config`."""
+    owner = next(c for c in cls.__mro__ if "get_config" in vars(c))
+    return not owner.__module__.startswith("ckeras.")
+
+
+def _init_takes_arguments(cls):
+    params = inspect.signature(cls.__init__).parameters.values()
+    return any(p.name not in ("self", "name", "trainable", "dtype")
+               and p.kind is not inspect.Parameter.VAR_KEYWORD for p in params)
+
+
 def _subclassed(model):
-    try:
-        cfg = model.get_config()
-    except NotImplementedError:
-        cfg = None
+    """A subclassed model's entry: its `get_config()` (the base one only when
+    `__init__` takes no arguments of its own, where Keras 3's automatic
+    config would hold nothing more)."""
+    cls = type(model)
+    cfg = None
+    if _own_get_config(cls) or not _init_takes_arguments(cls):
+        try:
+            cfg = model.get_config()
+        except NotImplementedError:
+            cfg = None
     if not isinstance(cfg, dict):
         raise NotImplementedError(
-            f"Object {type(model).__name__} was created by passing non-serializable "
-            "argument values in `__init__()`, and therefore the object must override "
+            f"Object {cls.__name__} was created by passing non-serializable argument "
+            "values in `__init__()`, and therefore the object must override "
             "`get_config()` in order to be serializable. Please implement "
             "`get_config()`.")
-    cls = type(model)
     out = {"module": cls.__module__, "class_name": cls.__name__, "config": cfg,
            "registered_name": getattr(cls, "_keras_registered_name", None) or cls.__name__}
     build = _build_config(model)
