@@ -1,0 +1,355 @@
+"""`.keras` archives: Keras 3 / tf-keras 2.21 files loaded by ckeras, ckeras
+files loaded by Keras 3, Keras 3 JSON, hostile zips, atomic saves.
+
+Golden files (tests/fixtures/keras3/): NAME.keras + NAME.npz written by real
+Keras 3.15 and tk_seq.keras by tf-keras 2.21 (tools/make_fixtures_keras3.py);
+ck_NAME.keras written by ckeras (tools/make_ckeras_keras3_files.py) with
+ck_NAME.k3.npz holding the predictions of Keras 3 after loading them
+(`make_fixtures_keras3.py reverse`).
+"""
+import io
+import json
+import os
+import zipfile
+
+import h5py
+import numpy as np
+import pytest
+
+import ckeras
+from ckeras import layers
+from ckeras.models import load_model, model_from_json
+from ckeras.saving.keras3 import archive
+
+FIX = os.path.join(os.path.dirname(__file__), "..", "fixtures", "keras3")
+
+
+def _npz(name):
+    d = np.load(os.path.join(FIX, name + ".npz"))
+    xs = [d[k] for k in sorted(d.files) if k.startswith("x")]
+    ys = [d[k] for k in sorted(d.files) if k.startswith("y")]
+    return xs, ys
+
+
+def _predict(model, xs):
+    out = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)
+    return out if isinstance(out, list) else [out]
+
+
+def _members(path):
+    with zipfile.ZipFile(path) as z:
+        return {i.filename: z.read(i) for i in z.infolist()}
+
+
+def _write_zip(path, members):
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+def _seq():
+    m = ckeras.Sequential([ckeras.Input((5,)), layers.Dense(4, activation="relu"),
+                           layers.Dense(3, activation="softmax")])
+    return m
+
+
+# ------------------------------------------------------ Keras 3 -> ckeras
+@pytest.mark.parametrize("name", ["seq_dense", "func_multi", "nested", "conv_bn", "rnn_td",
+                                  "bilstm", "tk_seq"])
+def test_archives_give_the_writers_predictions(name):
+    model = load_model(os.path.join(FIX, name + ".keras"))
+    xs, ys = _npz(name)
+    out = _predict(model, xs)
+    assert len(out) == len(ys)
+    for got, want in zip(out, ys):
+        np.testing.assert_allclose(got, want, atol=2e-6)
+
+
+def test_compile_config_and_optimizer_state_restored():
+    model = load_model(os.path.join(FIX, "seq_dense.keras"))
+    assert type(model.optimizer).__name__ == "Adam"
+    assert model.optimizer.learning_rate == pytest.approx(0.01)
+    with zipfile.ZipFile(os.path.join(FIX, "seq_dense.keras")) as z:
+        f = h5py.File(io.BytesIO(z.read("model.weights.h5")), "r")
+        saved = [f["optimizer/vars"][str(i)][()] for i in range(len(f["optimizer/vars"]))]
+    state = model.optimizer.get_weights()
+    assert int(state[0]) == 1
+    for got, want in zip(state[1:], saved[2:]):
+        np.testing.assert_array_equal(got, want)
+    x = np.ones((2, 5), "float32")
+    model.fit(x, np.eye(3)[[0, 1]], verbose=0)      # compiled: trains
+    assert int(model.optimizer.iterations) == 2
+
+
+def test_compile_false_leaves_model_uncompiled():
+    model = load_model(os.path.join(FIX, "seq_dense.keras"), compile=False)
+    assert model.optimizer is None
+
+
+def test_tf_keras_archive_optimizer_state():
+    # tf-keras 2.21 stores no learning_rate entry and adds metrics/ (ignored).
+    model = load_model(os.path.join(FIX, "tk_seq.keras"))
+    assert int(model.optimizer.iterations) == 1
+    assert any(np.any(s != 0) for s in model.optimizer.get_weights()[1:])
+
+
+def test_keras3_json():
+    model = model_from_json(open(os.path.join(FIX, "rnn_td.json")).read())
+    model.load_weights(os.path.join(FIX, "rnn_td.weights.h5"))
+    xs, ys = _npz("rnn_td")
+    np.testing.assert_allclose(_predict(model, xs)[0], ys[0], atol=2e-6)
+
+
+def test_keras3_json_with_early_keras3_class_names():
+    # Keras 3.0-3.3 wrote the Python class name of the Orthogonal initializer.
+    text = open(os.path.join(FIX, "rnn_td.json")).read()
+    text = text.replace('"Orthogonal"', '"OrthogonalInitializer"')
+    assert "OrthogonalInitializer" in text
+    model = model_from_json(text)
+    assert type(model.layers[0].cell.recurrent_initializer).__name__ == "Orthogonal"
+
+
+def test_load_weights_from_archive():
+    model = load_model(os.path.join(FIX, "nested.keras"))
+    expected = [np.array(w.value) for w in model.weights]
+    for w in model.weights:
+        w.value[...] = 0
+    model.load_weights(os.path.join(FIX, "nested.keras"))
+    for w, e in zip(model.weights, expected):
+        np.testing.assert_array_equal(w.value, e)
+
+
+# ------------------------------------------------------ ckeras -> Keras 3
+@pytest.mark.parametrize("name", ["seq_compiled", "func_multi", "nested", "conv_bn",
+                                  "rnn_td"])
+def test_ckeras_archives_predict_as_keras3_did(name):
+    model = load_model(os.path.join(FIX, f"ck_{name}.keras"))
+    xs, ys = _npz(f"ck_{name}")
+    k3 = np.load(os.path.join(FIX, f"ck_{name}.k3.npz"))
+    for i, got in enumerate(_predict(model, xs)):
+        np.testing.assert_allclose(got, k3[f"y{i}"], atol=2e-6)
+        np.testing.assert_allclose(got, ys[i], atol=2e-6)
+
+
+def test_written_config_is_keras3_form(tmp_path):
+    tok = ckeras.Input((6,), dtype="int32")
+    h = layers.Bidirectional(layers.GRU(3))(layers.Embedding(20, 4, mask_zero=True)(tok))
+    model = ckeras.Model(tok, layers.Dense(2)(h))
+    model.save(tmp_path / "m.keras")
+    members = _members(tmp_path / "m.keras")
+    assert sorted(members) == ["config.json", "metadata.json", "model.weights.h5"]
+    config = json.loads(members["config.json"])
+    assert config["class_name"] == "Functional"
+    assert config["module"] == "keras.src.models.functional"
+    entries = config["config"]["layers"]
+    assert entries[0]["config"]["batch_shape"] == [None, 6]
+    bi = entries[2]
+    assert bi["build_config"] == {"input_shape": [None, 6, 4]}
+    assert bi["config"]["layer"]["module"] == "keras.layers"
+    assert "time_major" not in bi["config"]["layer"]["config"]
+    node = bi["inbound_nodes"][0]
+    assert node["args"][0]["class_name"] == "__keras_tensor__"
+    assert node["args"][0]["config"]["keras_history"] == [entries[1]["name"], 0, 0]
+    assert config["config"]["input_layers"] == [entries[0]["name"], 0, 0]
+    assert json.loads(members["metadata.json"])["keras_version"].startswith("3.")
+
+
+def test_roundtrip_compiled_functional(tmp_path):
+    a, b = ckeras.Input((3,)), ckeras.Input((2,))
+    c = layers.Concatenate()([layers.Dense(4)(a), b])
+    model = ckeras.Model([a, b], [layers.Dense(1)(c), layers.Dense(2)(c)])
+    model.compile(optimizer="rmsprop", loss=["mse", "mae"])
+    xs = [np.ones((4, 3), "float32"), np.ones((4, 2), "float32")]
+    model.fit(xs, [np.zeros((4, 1)), np.zeros((4, 2))], verbose=0)
+    model.save(tmp_path / "m.keras")
+    other = load_model(tmp_path / "m.keras")
+    for got, want in zip(_predict(other, xs), _predict(model, xs)):
+        np.testing.assert_array_equal(got, want)
+    for got, want in zip(other.optimizer.get_weights(), model.optimizer.get_weights()):
+        np.testing.assert_array_equal(got, want)
+
+
+# ------------------------------------------------------------ subclassed
+class Sub(ckeras.Model):
+    def __init__(self, units=3, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.d = layers.Dense(units, activation="relu")
+        self.out = layers.Dense(2)
+
+    def call(self, x):
+        return self.out(self.d(x))
+
+    def get_config(self):
+        return {"units": self.units, "name": self.name}
+
+
+class NoConfig(ckeras.Model):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.d = layers.Dense(units)
+
+    def call(self, x):
+        return self.d(x)
+
+
+def test_subclassed_with_get_config(tmp_path):
+    model = Sub(units=5)
+    x = np.random.default_rng(1).random((2, 4)).astype("float32")
+    want = np.asarray(model(x))
+    model.save(tmp_path / "s.keras")
+    with pytest.raises(ValueError, match=r"s\.keras.*config\.json.*Unknown layer: 'Sub'"):
+        load_model(tmp_path / "s.keras")
+    other = load_model(tmp_path / "s.keras", custom_objects={"Sub": Sub})
+    assert other.units == 5
+    np.testing.assert_array_equal(np.asarray(other(x)), want)
+
+
+def test_subclassed_without_get_config(tmp_path):
+    model = NoConfig(3)
+    model(np.ones((1, 4), "float32"))
+    with pytest.raises(NotImplementedError, match="must override `get_config\\(\\)`"):
+        model.save(tmp_path / "n.keras")
+    assert not os.path.exists(tmp_path / "n.keras")
+
+
+# --------------------------------------------------------- safety, errors
+def test_lambda_bytecode_refused_in_safe_mode(tmp_path):
+    model = ckeras.Sequential([ckeras.Input((2,)), layers.Lambda(lambda t: t * 2)])
+    model.save(tmp_path / "l.keras")
+    with pytest.raises(ValueError, match="safe_mode"):
+        load_model(tmp_path / "l.keras")
+    other = load_model(tmp_path / "l.keras", safe_mode=False)
+    np.testing.assert_array_equal(other.predict(np.ones((1, 2)), verbose=0), [[2, 2]])
+
+
+def _good_members():
+    return _members(os.path.join(FIX, "nested.keras"))
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("../evil.json", "leaves the archive"),
+    ("/etc/evil", "leaves the archive"),
+    ("a/../../evil", "leaves the archive"),
+])
+def test_path_traversal_names_refused(tmp_path, bad, message):
+    members = _good_members()
+    members[bad] = b"x"
+    _write_zip(tmp_path / "m.keras", members)
+    with pytest.raises(ValueError, match=message):
+        load_model(tmp_path / "m.keras")
+
+
+@pytest.mark.parametrize("missing", ["config.json", "model.weights.h5"])
+def test_missing_member(tmp_path, missing):
+    members = _good_members()
+    del members[missing]
+    _write_zip(tmp_path / "m.keras", members)
+    with pytest.raises(ValueError, match=rf"m\.keras.*no member '{missing}'"):
+        load_model(tmp_path / "m.keras")
+
+
+def test_duplicate_member_refused(tmp_path):
+    members = _good_members()
+    with zipfile.ZipFile(tmp_path / "m.keras", "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+        with pytest.warns(UserWarning):
+            z.writestr("config.json", b"{}")
+    with pytest.raises(ValueError, match="twice"):
+        load_model(tmp_path / "m.keras")
+
+
+@pytest.mark.parametrize("member, data, message", [
+    ("config.json", b"[1, 2]", "must be a JSON object"),
+    ("config.json", b"{not json", "not valid JSON"),
+    ("metadata.json", b"\xff\xfe", "not valid JSON"),
+    ("model.weights.h5", b"not hdf5 at all", "not an HDF5 file"),
+])
+def test_wrong_member_types(tmp_path, member, data, message):
+    members = _good_members()
+    members[member] = data
+    _write_zip(tmp_path / "m.keras", members)
+    with pytest.raises(ValueError, match=rf"m\.keras.*{message}|{message}.*m\.keras"):
+        load_model(tmp_path / "m.keras")
+
+
+def test_zip_bomb_declared_size_refused(tmp_path, monkeypatch):
+    # A 2 MB config of spaces deflates to a few KB; the cap is checked on the
+    # declared size before anything is decompressed.
+    members = _good_members()
+    config = members["config.json"] + b" " * (2 << 20)
+    with zipfile.ZipFile(tmp_path / "m.keras", "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in dict(members, **{"config.json": config}).items():
+            z.writestr(name, data)
+    assert os.path.getsize(tmp_path / "m.keras") < 100_000
+    monkeypatch.setitem(archive.MAX_JSON_BYTES, "config.json", 1 << 20)
+    with pytest.raises(ValueError, match=r"'config\.json'.*declares \d+ bytes.*zip bomb"):
+        load_model(tmp_path / "m.keras")
+
+
+def test_weights_member_larger_than_model_refused(tmp_path, monkeypatch):
+    members = _good_members()
+    members["model.weights.h5"] += b"\0" * 200_000
+    _write_zip(tmp_path / "m.keras", members)
+    monkeypatch.setattr(archive, "WEIGHTS_OVERHEAD_BYTES", 100_000)
+    with pytest.raises(ValueError, match=r"model\.weights\.h5.*more than the"):
+        load_model(tmp_path / "m.keras")
+
+
+def test_stream_limit_when_declared_size_lies(tmp_path):
+    arc = archive._Archive.__new__(archive._Archive)
+    data = b"x" * 5000
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("config.json", data)
+    arc.filename = "lie.keras"
+    arc.zip = zipfile.ZipFile(buf)
+    info = arc.zip.infolist()[0]
+    info.file_size = 10            # the header claims 10 bytes
+    arc.infos = {"config.json": info}
+    with pytest.raises(ValueError, match="expands to more than 100 bytes|damaged"):
+        arc.read("config.json", 100)
+
+
+def test_not_a_zip(tmp_path):
+    p = tmp_path / "m.keras"
+    p.write_bytes(b"PK\x03\x04 garbage")
+    with pytest.raises(ValueError, match=r"m\.keras.*not a valid `\.keras`"):
+        load_model(p)
+
+
+def test_mismatched_weights_leave_model_unchanged(tmp_path):
+    model = _seq()
+    model.save(tmp_path / "m.keras")
+    other = ckeras.Sequential([ckeras.Input((5,)), layers.Dense(4), layers.Dense(6)])
+    before = [np.array(w.value) for w in other.weights]
+    with pytest.raises(ValueError, match="A total of 1 objects could not be loaded"):
+        other.load_weights(tmp_path / "m.keras")
+    for w, b in zip(other.weights, before):
+        np.testing.assert_array_equal(w.value, b)
+
+
+def test_failed_save_keeps_previous_archive(tmp_path, monkeypatch):
+    from ckeras.saving.keras3 import weights_store
+    p = tmp_path / "m.keras"
+    _seq().save(p)
+    data = p.read_bytes()
+
+    def boom(model, f, include_optimizer=True):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(weights_store, "write_weights", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        _seq().save(p)
+    assert p.read_bytes() == data
+    assert os.listdir(tmp_path) == ["m.keras"]
+
+
+def test_include_optimizer_false(tmp_path):
+    model = _seq()
+    model.compile("adam", "mse")
+    model.fit(np.ones((2, 5)), np.ones((2, 3)), verbose=0)
+    model.save(tmp_path / "m.keras", include_optimizer=False)
+    config = json.loads(_members(tmp_path / "m.keras")["config.json"])
+    assert "compile_config" not in config
+    assert load_model(tmp_path / "m.keras").optimizer is None
