@@ -7,7 +7,12 @@ Run with the interpreter that has Keras 3 (and tf-keras for the tk_* file):
 For each model NAME it writes some of `NAME.keras` (`model.save`),
 `NAME.weights.h5` (`model.save_weights`), `NAME.json` (`model.to_json()`)
 and always `NAME.npz`: the inputs `x0, x1, ...` and Keras 3's predictions
-`y0, y1, ...` on them. Seeds are fixed; the files are a few KB each.
+`y0, y1, ...` on them. Seeds are fixed. The archives' members are
+recompressed (deflate) to keep the fixtures small; Keras stores them.
+
+    /work/tfvenv/bin/python tools/make_fixtures_keras3.py tk       # tf-keras 2.21
+    /work/tfvenv/bin/python tools/make_fixtures_keras3.py reverse  # see
+        tools/make_ckeras_keras3_files.py
 """
 import os
 import sys
@@ -19,6 +24,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures",
                    "keras3")
+
+
+def _deflate(path):
+    """Recompresses an archive's members (Keras writes them stored): the
+    fixtures shrink about tenfold; the members are unchanged."""
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        members = [(info, z.read(info)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w") as z:
+        for info, data in members:
+            z.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
 
 
 def _save_npz(name, inputs, outputs):
@@ -35,6 +51,7 @@ def _predict(model, inputs):
 def _write(model, name, inputs, keras=True, weights=True, json=False):
     if keras:
         model.save(os.path.join(OUT, name + ".keras"))
+        _deflate(os.path.join(OUT, name + ".keras"))
     if weights:
         model.save_weights(os.path.join(OUT, name + ".weights.h5"))
     if json:
@@ -99,6 +116,50 @@ def keras3_models():
                           layers.Dense(3, activation="softmax")])
     _write(m, "bilstm", [rng.integers(0, 50, (2, 20)).astype("int32")], weights=False)
 
+    # Layer zoos: one functional model per family, many layer types each.
+    i = keras.Input((8, 6))
+    branches = [
+        layers.Conv1D(3, 3, padding="same", activation="relu")(i),
+        layers.SeparableConv1D(3, 3, depth_multiplier=2)(i),
+        layers.LSTM(3, return_sequences=True, go_backwards=True)(i),
+        layers.GRU(3, reset_after=False, return_sequences=True)(i),
+        layers.SimpleRNN(2, return_sequences=True)(layers.Masking(0.0)(i)),
+        layers.LayerNormalization()(i),
+        layers.BatchNormalization(center=False)(i),
+        layers.PReLU()(i), layers.LeakyReLU(negative_slope=0.2)(i), layers.ELU()(i),
+        layers.Softmax()(i), layers.ReLU(max_value=1.0)(i), layers.Activation("swish")(i),
+        layers.Dropout(0.5)(i), layers.GaussianNoise(0.1)(i),
+        layers.ZeroPadding1D(1)(i), layers.Cropping1D((1, 2))(i),
+        layers.UpSampling1D(2)(i), layers.MaxPooling1D(2)(i),
+        layers.AveragePooling1D(2, padding="same")(i),
+        layers.Permute((2, 1))(i), layers.Reshape((6, 8))(i),
+        layers.Add()([i, i]), layers.Multiply()([i, i]), layers.Subtract()([i, i]),
+        layers.Average()([i, i]), layers.Maximum()([i, i]), layers.Minimum()([i, i]),
+        layers.Dot(axes=2)([i, i]),
+    ]
+    pooled = [layers.GlobalAveragePooling1D()(b) for b in branches]
+    pooled += [layers.GlobalMaxPooling1D()(i), layers.Flatten()(i),
+               layers.RepeatVector(2)(layers.Dense(2)(layers.Flatten()(i)))]
+    pooled[-1] = layers.Flatten()(pooled[-1])
+    m = keras.Model(i, layers.Dense(3)(layers.Concatenate()(pooled)), name="zoo1d")
+    _write(m, "zoo1d", [rng.random((2, 8, 6), dtype=np.float32)], weights=False)
+
+    i = keras.Input((8, 8, 2))
+    branches = [
+        layers.Conv2D(3, 3, strides=2, padding="same", dilation_rate=1)(i),
+        layers.SeparableConv2D(2, 3)(i), layers.DepthwiseConv2D(3, depth_multiplier=2)(i),
+        layers.Conv2DTranspose(2, 3, strides=2)(i),
+        layers.MaxPooling2D()(i), layers.AveragePooling2D(3, strides=1)(i),
+        layers.UpSampling2D(2, interpolation="bilinear")(i),
+        layers.ZeroPadding2D(((1, 0), (0, 2)))(i), layers.Cropping2D(1)(i),
+        layers.SpatialDropout2D(0.3)(i),
+        layers.BatchNormalization(axis=-1, momentum=0.9)(i),
+    ]
+    pooled = [layers.Flatten()(b) for b in branches]
+    pooled += [layers.GlobalMaxPooling2D()(i), layers.GlobalAveragePooling2D()(i)]
+    m = keras.Model(i, layers.Dense(2)(layers.Concatenate()(pooled)), name="zoo2d")
+    _write(m, "zoo2d", [rng.random((2, 8, 8, 2), dtype=np.float32)], weights=False)
+
     # A subclassed model: layers as attributes, in a list and in a dict, a
     # custom sub-layer, a private attribute (see tests/saving/test_keras3_weights.py).
     class Block(layers.Layer):
@@ -144,6 +205,7 @@ def tf_keras_models():
     x = rng.random((4, 5), dtype=np.float32)
     m.fit(x, rng.random((4, 2), dtype=np.float32), epochs=1, verbose=0)
     m.save(os.path.join(OUT, "tk_seq.keras"))
+    _deflate(os.path.join(OUT, "tk_seq.keras"))
     _save_npz("tk_seq", [x], [m.predict(x, verbose=0)])
 
 

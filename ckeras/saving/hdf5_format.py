@@ -585,6 +585,29 @@ def remove_stale_temp_files(folder):
     return removed
 
 
+def _umask():
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)   # no way to read it without setting it elsewhere
+    os.umask(mask)
+    return mask
+
+
+def new_file_mode(filepath):
+    """The permissions a save gives `filepath`: those of the file it replaces,
+    else what `open()` would give a new file (0o666 minus the umask), not the
+    0o600 of the temporary file it is written to."""
+    try:
+        return stat.S_IMODE(os.stat(filepath).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
 def atomic_h5_write(filepath, write_fn):
     """Runs `write_fn(h5file)` on a temporary file, then moves it into place.
 
@@ -610,6 +633,7 @@ def atomic_h5_write(filepath, write_fn):
     try:
         with h5py.File(tmp, "w") as f:
             write_fn(f)
+        os.chmod(tmp, new_file_mode(filepath))
         os.replace(tmp, filepath)
     except BaseException:
         try:

@@ -54,7 +54,7 @@ _DROP_IF_DEFAULT = {
     "quantization_config": (None,), "lora_rank": (None,), "lora_alpha": (None,),
     "synchronized": (False,), "zero_output_for_mask": (False, True),
     "optional": (False,), "seed": (None,), "time_major": (False,),
-    "input_length": (None,),
+    "input_length": (None,), "rms_scaling": (False,),
 }
 _ENTRY_EXTRA_KEYS = ("module", "build_config", "compile_config", "shared_object_id")
 # A YAML alias may stand for at most this many nodes (see `_safe_loader`).
@@ -417,7 +417,8 @@ def functional_from_config(cls, config, custom_objects=None, input_tensors=None)
                     entry["class_name"] == "InputLayer":
                 layer = input_tensors[name]._keras_history[0]
             elif _is_keras3_op(entry, custom_objects):
-                layer = KERAS3_OPS[entry["class_name"]](name=name)
+                layer = KERAS3_OPS[entry["class_name"]](**dict(entry.get("config") or {},
+                                                                 name=name))
             else:
                 layer = deserialize_layer(entry, custom_objects=custom_objects)
         except (KeyError, AttributeError, IndexError) as e:

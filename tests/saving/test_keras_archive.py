@@ -55,7 +55,7 @@ def _seq():
 
 # ------------------------------------------------------ Keras 3 -> ckeras
 @pytest.mark.parametrize("name", ["seq_dense", "func_multi", "nested", "conv_bn", "rnn_td",
-                                  "bilstm", "tk_seq"])
+                                  "bilstm", "tk_seq", "zoo1d", "zoo2d"])
 def test_archives_give_the_writers_predictions(name):
     model = load_model(os.path.join(FIX, name + ".keras"))
     xs, ys = _npz(name)
@@ -121,7 +121,7 @@ def test_load_weights_from_archive():
 
 # ------------------------------------------------------ ckeras -> Keras 3
 @pytest.mark.parametrize("name", ["seq_compiled", "func_multi", "nested", "conv_bn",
-                                  "rnn_td"])
+                                  "rnn_td", "zoo1d", "zoo2d"])
 def test_ckeras_archives_predict_as_keras3_did(name):
     model = load_model(os.path.join(FIX, f"ck_{name}.keras"))
     xs, ys = _npz(f"ck_{name}")
@@ -353,3 +353,37 @@ def test_include_optimizer_false(tmp_path):
     config = json.loads(_members(tmp_path / "m.keras")["config.json"])
     assert "compile_config" not in config
     assert load_model(tmp_path / "m.keras").optimizer is None
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path):
+    # Not the 0o600 of the temporary file they are written to.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    model = _seq()
+    for name in ("m.keras", "m.h5", "w.weights.h5"):
+        (model.save_weights if "weights" in name else model.save)(tmp_path / name)
+        assert os.stat(tmp_path / name).st_mode & 0o777 == 0o666 & ~mask
+    os.chmod(tmp_path / "m.keras", 0o640)
+    model.save(tmp_path / "m.keras")
+    assert os.stat(tmp_path / "m.keras").st_mode & 0o777 == 0o640
+
+
+def test_keras3_only_arguments_written_in_keras3_form(tmp_path):
+    model = ckeras.Sequential([ckeras.Input((4,)), layers.LeakyReLU(0.2),
+                               layers.Dense(2)])
+    model.save(tmp_path / "m.keras")
+    entry = json.loads(_members(tmp_path / "m.keras")["config.json"])["config"]["layers"][1]
+    assert entry["config"]["negative_slope"] == pytest.approx(0.2)
+    assert "alpha" not in entry["config"]
+
+
+def test_inexpressible_argument_refused(tmp_path):
+    # A layer whose config holds an argument Keras 3's class lacks, at a
+    # value other than its default.
+    conv = layers.Conv2DTranspose(2, 2)
+    model = ckeras.Sequential([ckeras.Input((4, 4, 4)), conv])
+    config = conv.get_config()
+    conv.get_config = lambda: dict(config, groups=2)
+    with pytest.raises(ValueError, match=r"Keras 3's Conv2DTranspose has no `groups`"):
+        model.save(tmp_path / "m.keras")
+    assert not os.path.exists(tmp_path / "m.keras")

@@ -295,6 +295,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
             _zip_member(zf, METADATA, metadata)
             _zip_member(zf, CONFIG, config_json)
             _zip_member(zf, WEIGHTS, weights.getvalue(), now.timetuple()[:6])
+        os.chmod(tmp, hdf5_format.new_file_mode(filepath))
         os.replace(tmp, filepath)
     except BaseException:
         try:

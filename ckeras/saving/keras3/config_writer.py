@@ -26,6 +26,7 @@ from ckeras._internal.nest import flatten
 from ckeras.engine.functional import Functional
 from ckeras.engine.input_layer import InputLayer
 from ckeras.engine.keras_tensor import KerasTensor
+from ckeras.engine.op_layer import Keras3Op, Keras3Reduction
 from ckeras.engine.sequential import Sequential
 from ckeras.layers import serialize as serialize_layer
 from ckeras.saving import hdf5_format
@@ -36,6 +37,18 @@ KERAS3_VERSION = "3.15.1"
 _FUNCTIONAL_MODULE = "keras.src.models.functional"
 _OPTIMIZER_DROP = ("jit_compile", "is_legacy_optimizer", "decay")
 _NESTED_LAYER_KEYS = ("layer", "backward_layer", "cell")
+# tf-keras config keys a Keras 3 layer rejects (it has no such argument):
+# arguments tf-keras ignores for that layer, dropped; and arguments Keras 3
+# cannot express, dropped at their default value (else the save fails).
+_SEPARABLE_UNUSED = ("kernel_initializer", "kernel_regularizer", "kernel_constraint")
+_UNUSED_KEYS = {"SeparableConv1D": _SEPARABLE_UNUSED, "SeparableConv2D": _SEPARABLE_UNUSED,
+                "SpatialDropout1D": ("trainable",), "SpatialDropout2D": ("trainable",),
+                "SpatialDropout3D": ("trainable",)}
+_DEFAULT_ONLY_KEYS = {name: {"groups": 1} for name in (
+    "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D",
+    "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose")}
+_RENAMED_KEYS = {"LeakyReLU": {"alpha": "negative_slope"}}
+_DEFAULT_ONLY_KEYS.update({f"SpatialDropout{n}D": {"noise_shape": None} for n in (1, 2, 3)})
 
 
 def _shape(shape):
@@ -73,13 +86,36 @@ def _fix_layer_config(class_name, cfg):
         return
     cfg.pop("batch_input_shape", None)
     cfg.pop("time_major", None)
+    for old, new in _RENAMED_KEYS.get(class_name, {}).items():
+        if old in cfg:
+            cfg[new] = cfg.pop(old)
+    for key in _UNUSED_KEYS.get(class_name, ()):
+        cfg.pop(key, None)
+    for key, default in _DEFAULT_ONLY_KEYS.get(class_name, {}).items():
+        if key in cfg and cfg.pop(key) != default:
+            raise ValueError(f"Cannot save the layer {cfg.get('name')!r} ({class_name}) in "
+                             f"the Keras 3 `.keras` format: Keras 3's {class_name} has no "
+                             f"`{key}` argument (this layer has {key}="
+                             f"{cfg.get(key, '?')}). Save it as `.h5` instead.")
     if class_name == "BatchNormalization" and isinstance(cfg.get("axis"), list) \
             and len(cfg["axis"]) == 1:
         cfg["axis"] = cfg["axis"][0]
 
 
+def _op_entry(layer):
+    """A Keras 3 ops node (the mask comparisons Keras 3 records)."""
+    cfg = {"name": layer.name}
+    if isinstance(layer, Keras3Reduction):
+        cfg.update(axis=layer.axis, keepdims=layer.keepdims)
+    name = type(layer).__name__
+    return {"module": "keras.src.ops.numpy", "class_name": name, "config": cfg,
+            "registered_name": name}
+
+
 def _entry(serialized, layer):
     """A tf-keras layer entry of `layer` in Keras 3 form (in place)."""
+    if isinstance(layer, Keras3Op):
+        return _op_entry(layer)
     class_name = serialized["class_name"]
     cfg = serialized.get("config")
     if isinstance(layer, Functional) and not isinstance(layer, Sequential):
