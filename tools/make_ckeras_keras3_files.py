@@ -95,6 +95,27 @@ def main():
     _randomize(m, rng)
     _write(m, "conv_bn", [rng.random((2, 6, 6, 2), dtype=np.float32)])
 
+    # A functional model nested and called twice, a shared layer, an RNN
+    # given its initial state, a wrapper with masking. (Not a masked RNN with
+    # an initial state: Keras 3 drops the mask then, tf-keras and ckeras
+    # apply it; Keras 3 writes the same config for it.)
+    a = ckeras.Input((4,))
+    sub = ckeras.Model(a, layers.Dense(3, activation="tanh")(a), name="sub")
+    x1, x2 = ckeras.Input((4,), name="x1"), ckeras.Input((4,), name="x2")
+    shared = layers.Dense(3, name="shared")
+    h = layers.Add()([sub(x1), sub(x2), shared(x1), shared(x2)])
+    seq = ckeras.Input((5, 2), name="seq")
+    masked = layers.Masking(0.0)(seq)
+    state = layers.Dense(3)(h)
+    r = layers.GRU(3)(seq, initial_state=state)
+    t = layers.Bidirectional(layers.LSTM(2))(masked)
+    m = ckeras.Model([x1, x2, seq], layers.Concatenate()([h, r, t]))
+    _randomize(m, rng)
+    xs = rng.random((3, 5, 2), dtype=np.float32)
+    xs[:, 3:] = 0
+    _write(m, "shared", [rng.random((3, 4), dtype=np.float32),
+                         rng.random((3, 4), dtype=np.float32), xs], weights=True)
+
     # The Keras 3 layer zoos (loaded by ckeras from Keras 3's files), written back.
     for name in ("zoo1d", "zoo2d"):
         m = ckeras.models.load_model(os.path.join(OUT, name + ".keras"))

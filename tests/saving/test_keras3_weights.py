@@ -159,7 +159,7 @@ def test_subclassed_paths_follow_attribute_names():
 
 
 # ------------------------------------------------------ ckeras -> Keras 3
-@pytest.mark.parametrize("name", ["seq_compiled", "func_multi", "nested"])
+@pytest.mark.parametrize("name", ["seq_compiled", "func_multi", "nested", "shared"])
 def test_ckeras_written_weights_loaded_by_keras3(name):
     # ck_NAME.k3.npz: predictions of Keras 3 after loading ck_NAME.keras and
     # then ck_NAME.weights.h5 (written by ckeras); ckeras agrees.

@@ -121,7 +121,7 @@ def test_load_weights_from_archive():
 
 # ------------------------------------------------------ ckeras -> Keras 3
 @pytest.mark.parametrize("name", ["seq_compiled", "func_multi", "nested", "conv_bn",
-                                  "rnn_td", "zoo1d", "zoo2d"])
+                                  "rnn_td", "zoo1d", "zoo2d", "shared"])
 def test_ckeras_archives_predict_as_keras3_did(name):
     model = load_model(os.path.join(FIX, f"ck_{name}.keras"))
     xs, ys = _npz(f"ck_{name}")
