@@ -57,6 +57,37 @@ def _write(model, name, inputs, weights=False):
     np.savez(os.path.join(OUT, f"ck_{name}.npz"), **arrays)
 
 
+def subclassed():
+    """The ckeras twin of tools/make_fixtures_keras3.py's `keras3_subclassed`."""
+    class Block(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.d = layers.Dense(3, activation="relu")
+            self.e = layers.Dense(2)
+
+        def call(self, x):
+            return self.e(self.d(x))
+
+    class Sub(ckeras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.first = layers.Dense(4, activation="relu")
+            self.blocks = [layers.Dense(4, activation="tanh"), layers.Dense(4)]
+            self.heads = {"b": layers.Dense(2), "a": layers.Dense(2)}
+            self.blk = Block()
+            self.rnn = layers.GRU(2)
+            self._priv = layers.Dense(2)
+
+        def call(self, x):
+            h = self.first(x)
+            for b in self.blocks:
+                h = b(h)
+            s = self.heads["b"](h) + self.heads["a"](h) + self.blk(h) + self._priv(h)
+            return self.rnn(s[:, None, :] * np.ones((1, 3, 1), "float32"))
+
+    return Sub()
+
+
 def main():
     rng = np.random.default_rng(11)
 
@@ -115,6 +146,14 @@ def main():
     xs[:, 3:] = 0
     _write(m, "shared", [rng.random((3, 4), dtype=np.float32),
                          rng.random((3, 4), dtype=np.float32), xs], weights=True)
+
+    # A subclassed model's weights (Keras 3 loads them into its own twin).
+    m = subclassed()
+    x = rng.random((3, 5), dtype=np.float32)
+    m(x)
+    _randomize(m, rng)
+    m.save_weights(os.path.join(OUT, "ck_subclassed.weights.h5"))
+    np.savez(os.path.join(OUT, "ck_subclassed.npz"), x0=x, y0=m.predict(x, verbose=0))
 
     # The Keras 3 layer zoos (loaded by ckeras from Keras 3's files), written back.
     for name in ("zoo1d", "zoo2d"):

@@ -160,8 +160,19 @@ def keras3_models():
     m = keras.Model(i, layers.Dense(2)(layers.Concatenate()(pooled)), name="zoo2d")
     _write(m, "zoo2d", [rng.random((2, 8, 8, 2), dtype=np.float32)], weights=False)
 
-    # A subclassed model: layers as attributes, in a list and in a dict, a
-    # custom sub-layer, a private attribute (see tests/saving/test_keras3_weights.py).
+    m = keras3_subclassed()
+    x = rng.random((3, 5), dtype=np.float32)
+    m(x)
+    _write(m, "subclassed", [x], keras=False)
+
+
+def keras3_subclassed():
+    """A subclassed model: layers as attributes, in a list and in a dict, a
+    custom sub-layer, a private attribute (tests/saving/test_keras3_weights.py
+    defines the same model with ckeras)."""
+    import keras
+    from keras import layers
+
     class Block(layers.Layer):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
@@ -188,10 +199,7 @@ def keras3_models():
             s = self.heads["b"](h) + self.heads["a"](h) + self.blk(h) + self._priv(h)
             return self.rnn(s[:, None, :] * np.ones((1, 3, 1), "float32"))
 
-    m = Sub()
-    x = rng.random((3, 5), dtype=np.float32)
-    m(x)
-    _write(m, "subclassed", [x], keras=False)
+    return Sub()
 
 
 def tf_keras_models():
@@ -233,6 +241,16 @@ def reverse():
         assert diff < 1e-5, name
         np.savez(os.path.join(OUT, name + ".k3.npz"),
                  **{f"y{i}": np.asarray(y) for i, y in enumerate(outputs)})
+    # The subclassed model's weights, written by ckeras, into Keras 3's Sub.
+    data = np.load(os.path.join(OUT, "ck_subclassed.npz"))
+    model = keras3_subclassed()
+    model(data["x0"])
+    model.load_weights(os.path.join(OUT, "ck_subclassed.weights.h5"))
+    out = model.predict(data["x0"], verbose=0)
+    diff = float(np.abs(out - data["y0"]).max())
+    print(f"ck_subclassed (weights): Keras 3 vs ckeras max |diff| = {diff:.3g}")
+    assert diff < 1e-5
+    np.savez(os.path.join(OUT, "ck_subclassed.k3.npz"), y0=out)
 
 
 if __name__ == "__main__":

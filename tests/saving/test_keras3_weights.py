@@ -173,6 +173,17 @@ def test_ckeras_written_weights_loaded_by_keras3(name):
         np.testing.assert_allclose(got, k3[f"y{i}"], atol=2e-6)
 
 
+def test_ckeras_written_subclassed_weights_loaded_by_keras3():
+    # ck_subclassed.k3.npz: Keras 3's Sub (the same attributes) after
+    # load_weights of the ckeras-written file.
+    model = subclassed()
+    model.load_weights(os.path.join(FIX, "ck_subclassed.weights.h5"))
+    xs, ys = _npz("ck_subclassed")
+    k3 = np.load(os.path.join(FIX, "ck_subclassed.k3.npz"))["y0"]
+    np.testing.assert_allclose(_predict(model, xs)[0], k3, atol=2e-6)
+    np.testing.assert_allclose(k3, ys[0], atol=2e-6)
+
+
 def test_roundtrip_with_optimizer(tmp_path):
     model = seq_dense()
     x = np.random.default_rng(0).random((4, 5)).astype("float32")
