@@ -387,3 +387,36 @@ def test_inexpressible_argument_refused(tmp_path):
     with pytest.raises(ValueError, match=r"Keras 3's Conv2DTranspose has no `groups`"):
         model.save(tmp_path / "m.keras")
     assert not os.path.exists(tmp_path / "m.keras")
+
+
+# ------------------------------------------------------- safe_load_model
+def test_safe_load_of_keras3_archive():
+    model = load_model(os.path.join(FIX, "func_multi.keras"), timeout=60)
+    xs, ys = _npz("func_multi")
+    for got, want in zip(_predict(model, xs), ys):
+        np.testing.assert_allclose(got, want, atol=2e-6)
+
+
+def test_safe_load_of_archive_keeps_custom_objects_in_parent(tmp_path):
+    model = Sub(units=2)
+    x = np.ones((1, 4), "float32")
+    want = np.asarray(model(x))
+    model.save(tmp_path / "s.keras")
+    other = ckeras.saving.safe_load_model(tmp_path / "s.keras", timeout=60,
+                                          custom_objects={"Sub": Sub})
+    np.testing.assert_array_equal(np.asarray(other(x)), want)
+
+
+def test_safe_load_of_hostile_archive_names_the_file(tmp_path):
+    members = _good_members()
+    p = tmp_path / "evil.keras"
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        f.create_group("vars")
+        f["layers"] = h5py.ExternalLink("/etc/passwd", "/")
+    members["model.weights.h5"] = buf.getvalue()
+    _write_zip(p, members)
+    with pytest.raises(ValueError, match=r"evil\.keras.*link"):
+        load_model(p, timeout=60)
+    with pytest.raises(ValueError, match=r"evil\.keras.*link"):
+        load_model(p)

@@ -40,6 +40,9 @@ MAX_JSON_BYTES = {CONFIG: 64 << 20, METADATA: 1 << 20}
 # The weights member may exceed the model's variables by this much (HDF5
 # headers, the optimizer's iteration and learning rate, metric variables).
 WEIGHTS_OVERHEAD_BYTES = 4 << 20
+# `safe_load_model`'s child cap for the weights of a model it cannot build
+# (custom classes: only the parent has them).
+MAX_UNBUILT_WEIGHTS_BYTES = 1 << 30
 _CHUNK = 1 << 20
 
 
@@ -58,10 +61,11 @@ def is_zip(filepath):
 class _Archive:
     """A `.keras` zip opened for reading, with its member names checked."""
 
-    def __init__(self, filepath):
-        self.filename = hdf5_access.check_path(filepath)
+    def __init__(self, filepath, label=None):
+        path = hdf5_access.check_path(filepath)
+        self.filename = label or path
         try:
-            self.zip = zipfile.ZipFile(self.filename, "r")
+            self.zip = zipfile.ZipFile(path, "r")
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
             raise ValueError(f"Cannot read {self.filename!r}: not a valid `.keras` (zip) "
                              f"archive ({type(e).__name__}: {e}).") from e
@@ -139,14 +143,18 @@ class _Archive:
         return value
 
     def weights_file(self, model):
-        """The `model.weights.h5` member opened in memory (links refused)."""
+        """The `model.weights.h5` member opened in memory (links refused),
+        read only up to what `model`'s variables can justify."""
+        limit = WEIGHTS_OVERHEAD_BYTES + 2 * sum(
+            int(np.asarray(v.value).nbytes) for _, obj in walk(model)
+            for v in own_variables(obj))
+        return self.open_weights(limit)
+
+    def open_weights(self, limit):
         if WEIGHTS not in self.infos and "model.weights.npz" in self.infos:
             raise ValueError(f"The archive {self.filename!r} stores its weights as "
                              "`model.weights.npz`, which ckeras does not read (only "
                              f"`{WEIGHTS}`).")
-        limit = WEIGHTS_OVERHEAD_BYTES + 2 * sum(
-            int(np.asarray(v.value).nbytes) for _, obj in walk(model)
-            for v in own_variables(obj))
         data = self.read(WEIGHTS, limit)
         h5py = hdf5_access.h5py_module()
         label = f"{self.filename}::{WEIGHTS}"
@@ -195,11 +203,12 @@ def _compile(model, compile_config, custom_objects, filename):
     return True
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, label=None):
     """Loads a `.keras` archive written by Keras 3, tf-keras 2.13+ or ckeras.
 
     Args:
         filepath: the archive.
+        label: the file name errors give (default: `filepath`).
         custom_objects: dict of custom classes and functions named in the
             config.
         compile: compile with the saved `compile_config` and restore the
@@ -214,7 +223,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         ValueError: not a zip, hostile or missing members, bad configs,
             unknown classes, weights that do not match.
     """
-    with _Archive(filepath) as arc:
+    with _Archive(filepath, label) as arc:
         metadata = arc.json(METADATA, required=False)
         config = arc.json(CONFIG)
         if metadata is not None and str(metadata.get("keras_version", "3")).startswith("1"):
@@ -250,6 +259,58 @@ def load_weights(model, filepath, skip_mismatch=False):
             weights_store.read_weights(model, f, label, skip_mismatch=skip_mismatch)
         finally:
             f.close()
+
+
+def _copy_tree(src, dst, label):
+    """Copies the groups, numeric datasets and `name` attributes of an open
+    HDF5 weights store, each through `hdf5_access`'s checks."""
+    h5py = hdf5_access.h5py_module()
+    name = hdf5_access.text_attr(src, "name", label) if "name" in src.attrs else None
+    if name is not None:
+        dst.attrs["name"] = name
+    for key in list(src.keys()):
+        node = hdf5_access.member(src, key, label)
+        if isinstance(node, h5py.Group):
+            _copy_tree(node, dst.create_group(key), label)
+        else:
+            what = f"the member {node.name!r}"
+            ds = hdf5_access.dataset(src, key, label, what)
+            dst.create_dataset(key, data=hdf5_access.read(ds, label, what))
+
+
+def copy_archive(src, dst):
+    """Copies the content of the `.keras` archive `src` to a new archive
+    `dst`, checking all of it (the child process of `safe_load_model`).
+
+    The JSON members are parsed and written again; the weights are parsed
+    (links refused, numeric data only) and copied into a fresh HDF5 store;
+    the model is built once when every class is a ckeras one, which bounds
+    the weights member by the model's size.
+    """
+    h5py = hdf5_access.h5py_module()
+    with _Archive(src) as arc:
+        metadata = arc.json(METADATA, required=False)
+        config = arc.json(CONFIG)
+        try:
+            with SafeModeScope(True):
+                model = model_config_module.model_from_config(config)
+            _build(model, config, arc.filename)
+            f, label = arc.weights_file(model)
+        except (ValueError, TypeError, NotImplementedError) as e:
+            if "could not be loaded" in str(e) or WEIGHTS in str(e):
+                raise
+            f, label = arc.open_weights(MAX_UNBUILT_WEIGHTS_BYTES)
+        weights = io.BytesIO()
+        try:
+            with h5py.File(weights, "w") as out:
+                _copy_tree(f, out, label)
+        finally:
+            f.close()
+    with zipfile.ZipFile(dst, "w") as zf:
+        if metadata is not None:
+            _zip_member(zf, METADATA, model_config_module.dumps(metadata).encode())
+        _zip_member(zf, CONFIG, model_config_module.dumps(config).encode())
+        _zip_member(zf, WEIGHTS, weights.getvalue())
 
 
 # ------------------------------------------------------------------ saving
