@@ -420,3 +420,29 @@ def test_safe_load_of_hostile_archive_names_the_file(tmp_path):
         load_model(p, timeout=60)
     with pytest.raises(ValueError, match=r"evil\.keras.*link"):
         load_model(p)
+
+
+def test_dict_inputs_and_outputs_keep_their_structure(tmp_path):
+    a, b = ckeras.Input((3,), name="a"), ckeras.Input((3,), name="b")
+    model = ckeras.Model({"a": a, "b": b}, {"o": layers.Dense(2)(layers.Add()([a, b]))})
+    model.save(tmp_path / "d.keras")
+    config = json.loads(_members(tmp_path / "d.keras")["config.json"])["config"]
+    assert config["input_layers"] == {"a": ["a", 0, 0], "b": ["b", 0, 0]}
+    assert list(config["output_layers"]) == ["o"]
+    x = {"a": np.ones((1, 3), "float32"), "b": np.full((1, 3), 2, "float32")}
+    out = load_model(tmp_path / "d.keras").predict(x, verbose=0)
+    np.testing.assert_array_equal(out["o"], model.predict(x, verbose=0)["o"])
+
+
+@pytest.mark.parametrize("how", ["input_shape", "build", "call"])
+def test_sequential_without_input_layer(tmp_path, how):
+    x = np.random.default_rng(2).random((2, 5)).astype("float32")
+    first = layers.Dense(3, input_shape=(5,)) if how == "input_shape" else layers.Dense(3)
+    model = ckeras.Sequential([first, layers.Dense(2)])
+    if how == "build":
+        model.build((None, 5))
+    elif how == "call":
+        model(x)
+    model.save(tmp_path / "s.keras")
+    other = load_model(tmp_path / "s.keras")
+    np.testing.assert_array_equal(other.predict(x, verbose=0), model.predict(x, verbose=0))

@@ -226,9 +226,6 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, labe
     with _Archive(filepath, label) as arc:
         metadata = arc.json(METADATA, required=False)
         config = arc.json(CONFIG)
-        if metadata is not None and str(metadata.get("keras_version", "3")).startswith("1"):
-            raise ValueError(f"{arc.filename!r} says it was written by Keras "
-                             f"{metadata['keras_version']}, which had no `.keras` format.")
         try:
             with SafeModeScope(safe_mode):
                 model = model_config_module.model_from_config(

@@ -22,7 +22,6 @@ import inspect
 
 import numpy as np
 
-from ckeras._internal.nest import flatten
 from ckeras.engine.functional import Functional
 from ckeras.engine.input_layer import InputLayer
 from ckeras.engine.keras_tensor import KerasTensor
@@ -207,12 +206,17 @@ def _functional(model, serialized):
             if id(node) in model._network_nodes and not node.is_input]
         layers.append(entry)
 
-    def refs(tensors):
-        triples = [_keras_tensor(t, index)["config"]["keras_history"] for t in tensors]
-        return triples[0] if len(triples) == 1 else triples
+    def refs(structure):
+        # The structure the model was built with: one tensor is one flat
+        # triple, a list a list of triples, a dict a dict of them.
+        if isinstance(structure, dict):
+            return {k: refs(v) for k, v in structure.items()}
+        if isinstance(structure, (list, tuple)):
+            return [refs(v) for v in structure]
+        return _keras_tensor(structure, index)["config"]["keras_history"]
     cfg = {"name": model.name, "trainable": model.trainable, "layers": layers,
-           "input_layers": refs(flatten(model.inputs)),
-           "output_layers": refs(flatten(model.outputs))}
+           "input_layers": refs(model._nested_inputs),
+           "output_layers": refs(model._nested_outputs)}
     out = {"module": _FUNCTIONAL_MODULE, "class_name": "Functional", "config": cfg,
            "registered_name": "Functional"}
     build = _build_config(model)
