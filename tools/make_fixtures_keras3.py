@@ -166,6 +166,34 @@ def keras3_models():
     _write(m, "subclassed", [x], keras=False)
 
 
+def keras3_optimizers():
+    """opt_NAME.weights.h5: Dense(2) trained two steps with each optimizer;
+    opt_NAME.npz: the batch (x, y) and the weights after a third step."""
+    import keras
+    from keras import layers
+    rng = np.random.default_rng(5)
+    x = rng.random((4, 3), dtype=np.float32)
+    y = rng.random((4, 2), dtype=np.float32)
+    o = keras.optimizers
+    makers = {
+        "adam": lambda: o.Adam(0.01), "amsgrad": lambda: o.Adam(0.01, amsgrad=True),
+        "sgd_momentum": lambda: o.SGD(0.1, momentum=0.9),
+        "rmsprop_centered": lambda: o.RMSprop(0.01, momentum=0.5, centered=True),
+        "adagrad": lambda: o.Adagrad(0.1), "adamax": lambda: o.Adamax(0.01),
+        "nadam": lambda: o.Nadam(0.01), "adadelta": lambda: o.Adadelta(1.0),
+        "ftrl": lambda: o.Ftrl(0.1)}
+    for name, make in makers.items():
+        keras.utils.set_random_seed(1)
+        m = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+        m.compile(optimizer=make(), loss="mse")
+        m.train_on_batch(x, y)
+        m.train_on_batch(x, y)
+        m.save_weights(os.path.join(OUT, f"opt_{name}.weights.h5"))
+        m.train_on_batch(x, y)
+        kernel, bias = m.get_weights()
+        np.savez(os.path.join(OUT, f"opt_{name}.npz"), x=x, y=y, kernel=kernel, bias=bias)
+
+
 def keras3_subclassed():
     """A subclassed model: layers as attributes, in a list and in a dict, a
     custom sub-layer, a private attribute (tests/saving/test_keras3_weights.py
@@ -261,3 +289,4 @@ if __name__ == "__main__":
         reverse()
     else:
         keras3_models()
+        keras3_optimizers()

@@ -42,12 +42,22 @@ def _stored_variables(optimizer):
     return variables
 
 
+def _trailing_values(optimizer):
+    """State Keras 3 stores after the slots and ckeras derives: Nadam's
+    running product of its momentum schedule, prod_k beta_1 (1 - 0.5 0.96^k)
+    over the steps taken."""
+    if type(optimizer).__name__ != "Nadam":
+        return []
+    k = np.arange(1, int(optimizer.iterations) + 1, dtype=np.float64)
+    return [np.asarray(np.prod(optimizer.beta_1 * (1.0 - 0.5 * 0.96 ** k)), np.float32)]
+
+
 def _optimizer_values(optimizer):
-    """Keras 3 order: iteration, learning_rate, then the slots."""
+    """Keras 3 order: iteration, learning_rate, the slots, derived state."""
     variables = _stored_variables(optimizer)
     lr = np.asarray(float(optimizer.learning_rate), np.float32)
-    return [np.asarray(variables[0].value)] + [lr] + [np.asarray(v.value)
-                                                     for v in variables[1:]]
+    return ([np.asarray(variables[0].value)] + [lr]
+            + [np.asarray(v.value) for v in variables[1:]] + _trailing_values(optimizer))
 
 
 def write_weights(model, f, include_optimizer=True):
@@ -112,7 +122,8 @@ def _optimizer_arrays(f, path, optimizer, model, filename, learning_rate_stored)
         return None
     optimizer.build(model.trainable_weights)
     expected = _stored_variables(optimizer)
-    extra = int(learning_rate_stored)
+    trailing = len(_trailing_values(optimizer)) if learning_rate_stored else 0
+    extra = int(learning_rate_stored) + trailing
     keys = list(group.keys())
     if len(keys) != len(expected) + extra:
         warnings.warn(f"Skipping variable loading for optimizer '{optimizer.name}', "
@@ -120,7 +131,7 @@ def _optimizer_arrays(f, path, optimizer, model, filename, learning_rate_stored)
                       f"saved optimizer has {len(keys)} variables.", stacklevel=4)
         return None
     datasets = [hdf5_access.dataset(group, str(i), filename, f"optimizer variable {i}")
-                for i in range(len(keys))]
+                for i in range(len(keys) - trailing)]
     if learning_rate_stored:
         del datasets[1]   # the compiled optimizer keeps its own learning rate
     for v, ds in zip(expected, datasets):
