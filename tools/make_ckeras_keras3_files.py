@@ -147,6 +147,28 @@ def main():
     _write(m, "shared", [rng.random((3, 4), dtype=np.float32),
                          rng.random((3, 4), dtype=np.float32), xs], weights=True)
 
+    # Compiled with loss and metric objects per (dict) output, loss weights,
+    # trained one step; Keras 3 evaluates it (e_<metric> in the npz: ckeras's).
+    a = ckeras.Input((3,), name="a")
+    h = layers.Dense(4)(a)
+    m = ckeras.Model(a, {"p": layers.Dense(2, activation="softmax", name="p")(h),
+                         "q": layers.Dense(1, name="q")(h)})
+    m.compile(optimizer=ckeras.optimizers.RMSprop(0.01),
+              loss={"p": ckeras.losses.CategoricalCrossentropy(label_smoothing=0.1),
+                    "q": "mse"},
+              loss_weights={"p": 1.0, "q": 0.5},
+              metrics={"p": ["accuracy", ckeras.metrics.AUC()],
+                       "q": [ckeras.metrics.MeanAbsoluteError()]})
+    x = rng.random((4, 3), dtype=np.float32)
+    targets = {"p": np.eye(2, dtype=np.float32)[[0, 1, 0, 1]],
+               "q": np.ones((4, 1), np.float32)}
+    m.fit(x, targets, verbose=0)
+    m.save(os.path.join(OUT, "ck_compiled_multi.keras"))
+    _deflate(os.path.join(OUT, "ck_compiled_multi.keras"))
+    scores = m.evaluate(x, targets, verbose=0, return_dict=True)
+    np.savez(os.path.join(OUT, "ck_compiled_multi.npz"), x0=x, **targets,
+             **{f"e_{k}": np.float64(v) for k, v in scores.items()})
+
     # A subclassed model's weights (Keras 3 loads them into its own twin).
     m = subclassed()
     x = rng.random((3, 5), dtype=np.float32)

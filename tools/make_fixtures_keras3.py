@@ -160,10 +160,43 @@ def keras3_models():
     m = keras.Model(i, layers.Dense(2)(layers.Concatenate()(pooled)), name="zoo2d")
     _write(m, "zoo2d", [rng.random((2, 8, 8, 2), dtype=np.float32)], weights=False)
 
+    # Compiled with loss and metric objects per (dict) output, loss weights;
+    # the npz also holds Keras 3's `evaluate` (e_<name>) on (x0, p, q).
+    m = keras3_compiled()
+    x = rng.random((4, 3), dtype=np.float32)
+    targets = {"p": np.eye(2, dtype=np.float32)[[0, 1, 0, 1]],
+               "q": np.ones((4, 1), np.float32)}
+    m.fit(x, targets, verbose=0)
+    m.save(os.path.join(OUT, "compiled_multi.keras"))
+    _deflate(os.path.join(OUT, "compiled_multi.keras"))
+    _save_compiled_npz("compiled_multi", m, x, targets)
+
     m = keras3_subclassed()
     x = rng.random((3, 5), dtype=np.float32)
     m(x)
     _write(m, "subclassed", [x], keras=False)
+
+
+def keras3_compiled():
+    import keras
+    from keras import layers
+    a = keras.Input((3,), name="a")
+    h = layers.Dense(4)(a)
+    m = keras.Model(a, {"p": layers.Dense(2, activation="softmax", name="p")(h),
+                        "q": layers.Dense(1, name="q")(h)})
+    m.compile(optimizer=keras.optimizers.RMSprop(0.01),
+              loss={"p": keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
+                    "q": "mse"},
+              loss_weights={"p": 1.0, "q": 0.5},
+              metrics={"p": ["accuracy", keras.metrics.AUC()],
+                       "q": [keras.metrics.MeanAbsoluteError()]})
+    return m
+
+
+def _save_compiled_npz(name, model, x, targets):
+    scores = model.evaluate(x, targets, verbose=0, return_dict=True)
+    np.savez(os.path.join(OUT, name + ".npz"), x0=x, p=targets["p"], q=targets["q"],
+             **{f"e_{k}": np.float64(v) for k, v in scores.items()})
 
 
 def keras3_optimizers():
@@ -252,6 +285,8 @@ def reverse():
     import keras
     for path in sorted(glob.glob(os.path.join(OUT, "ck_*.keras"))):
         name = os.path.basename(path)[:-len(".keras")]
+        if name == "ck_compiled_multi":
+            continue
         data = np.load(os.path.join(OUT, name + ".npz"))
         inputs = [data[k] for k in sorted(data.files) if k.startswith("x")]
         expected = [data[k] for k in sorted(data.files) if k.startswith("y")]
@@ -269,6 +304,16 @@ def reverse():
         assert diff < 1e-5, name
         np.savez(os.path.join(OUT, name + ".k3.npz"),
                  **{f"y{i}": np.asarray(y) for i, y in enumerate(outputs)})
+    # The compiled model written by ckeras: Keras 3 evaluates it.
+    data = np.load(os.path.join(OUT, "ck_compiled_multi.npz"))
+    model = keras.saving.load_model(os.path.join(OUT, "ck_compiled_multi.keras"))
+    scores = model.evaluate(data["x0"], {"p": data["p"], "q": data["q"]}, verbose=0,
+                            return_dict=True)
+    for k, v in scores.items():
+        assert abs(v - float(data[f"e_{k}"])) < 1e-5, (k, v, float(data[f"e_{k}"]))
+    print("ck_compiled_multi: Keras 3 evaluate = ckeras evaluate")
+    np.savez(os.path.join(OUT, "ck_compiled_multi.k3.npz"),
+             **{f"e_{k}": np.float64(v) for k, v in scores.items()})
     # The subclassed model's weights, written by ckeras, into Keras 3's Sub.
     data = np.load(os.path.join(OUT, "ck_subclassed.npz"))
     model = keras3_subclassed()

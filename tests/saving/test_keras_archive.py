@@ -446,3 +446,39 @@ def test_sequential_without_input_layer(tmp_path, how):
     model.save(tmp_path / "s.keras")
     other = load_model(tmp_path / "s.keras")
     np.testing.assert_array_equal(other.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+# ------------------------------------------------ compiled with objects
+def _scores(npz):
+    return {k[2:]: float(npz[k]) for k in npz.files if k.startswith("e_")}
+
+
+def test_keras3_compile_config_with_loss_and_metric_objects():
+    # Keras 3's evaluate of its own model (e_* in the npz) is what the loaded
+    # ckeras model reports: losses per output with their weights and
+    # label smoothing, metric objects per output, the optimizer state.
+    model = load_model(os.path.join(FIX, "compiled_multi.keras"))
+    d = np.load(os.path.join(FIX, "compiled_multi.npz"))
+    assert int(model.optimizer.iterations) == 1
+    got = model.evaluate(d["x0"], {"p": d["p"], "q": d["q"]}, verbose=0, return_dict=True)
+    want = _scores(d)
+    assert set(got) == set(want)
+    for k, v in want.items():
+        assert got[k] == pytest.approx(v, abs=1e-5), k
+
+
+def test_ckeras_compile_config_read_by_keras3():
+    # ck_compiled_multi.k3.npz: Keras 3's evaluate of the ckeras-written file.
+    d = np.load(os.path.join(FIX, "ck_compiled_multi.npz"))
+    k3 = _scores(np.load(os.path.join(FIX, "ck_compiled_multi.k3.npz")))
+    mine = _scores(d)
+    assert set(k3) == set(mine)
+    model = load_model(os.path.join(FIX, "ck_compiled_multi.keras"))
+    got = model.evaluate(d["x0"], {"p": d["p"], "q": d["q"]}, verbose=0, return_dict=True)
+    for k, v in k3.items():
+        assert got[k] == pytest.approx(v, abs=1e-5), k
+    compile_config = json.loads(_members(os.path.join(FIX, "ck_compiled_multi.keras"))[
+        "config.json"])["compile_config"]
+    loss = compile_config["loss"]["p"]["config"]
+    assert loss["reduction"] == "sum_over_batch_size" and "fn" not in loss
+    assert compile_config["metrics"]["p"][1]["config"]["name"] == "auc"

@@ -238,23 +238,41 @@ def _compile_config(model):
     class_name = optimizer["class_name"].rpartition(">")[2]
     optimizer = {"module": "keras.optimizers", "class_name": class_name,
                  "config": cfg, "registered_name": None}
-    return {"optimizer": optimizer, "loss": _with_module(training["loss"], "keras.losses"),
+    names = list(getattr(model, "output_names", None) or [])
+    return {"optimizer": optimizer, "loss": _keras3_objects(training["loss"], "keras.losses"),
             "loss_weights": training["loss_weights"],
-            "metrics": _with_module(training["metrics"], "keras.metrics"),
-            "weighted_metrics": _with_module(training["weighted_metrics"], "keras.metrics"),
+            "metrics": _metrics(training["metrics"], names),
+            "weighted_metrics": _metrics(training["weighted_metrics"], names),
             "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
 
 
-def _with_module(item, module):
-    """Serialized losses/metrics with the `module` Keras 3 looks them up by."""
+def _keras3_objects(item, module, prefix=None):
+    """Serialized losses/metrics as Keras 3 reads them: with the `module` it
+    looks them up by, without tf-keras's `fn` and `reduction='auto'` (Keras
+    3's default is 'sum_over_batch_size'), and metric names without the
+    '<output>_' prefix tf-keras adds (Keras 3 adds it again)."""
     if isinstance(item, list):
-        return [_with_module(v, module) for v in item]
-    if isinstance(item, dict):
-        if "class_name" in item:
-            return dict(item, module=item.get("module", module),
-                        registered_name=item.get("registered_name"))
-        return {k: _with_module(v, module) for k, v in item.items()}
-    return item
+        return [_keras3_objects(v, module, prefix) for v in item]
+    if isinstance(item, dict) and "class_name" not in item:
+        return {k: _keras3_objects(v, module, k) for k, v in item.items()}
+    if not isinstance(item, dict):
+        return item
+    cfg = dict(item.get("config") or {})
+    cfg.pop("fn", None)
+    if cfg.get("reduction") == "auto":
+        cfg["reduction"] = "sum_over_batch_size"
+    name = cfg.get("name")
+    if prefix and isinstance(name, str) and name.startswith(prefix + "_"):
+        cfg["name"] = name[len(prefix) + 1:]
+    return dict(item, config=cfg, module=item.get("module", module),
+                registered_name=item.get("registered_name"))
+
+
+def _metrics(metrics, output_names):
+    if isinstance(metrics, list) and len(metrics) == len(output_names) > 1 and all(
+            isinstance(m, list) for m in metrics):
+        return [_keras3_objects(m, "keras.metrics", n) for m, n in zip(metrics, output_names)]
+    return _keras3_objects(metrics, "keras.metrics")
 
 
 def model_config(model, include_optimizer=True):
