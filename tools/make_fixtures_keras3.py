@@ -277,6 +277,26 @@ def tf_keras_models():
     _deflate(os.path.join(OUT, "tk_seq.keras"))
     _save_npz("tk_seq", [x], [m.predict(x, verbose=0)])
 
+    # Functional: a nested Sequential, Bidirectional(LSTM) over a masked
+    # Embedding, TimeDistributed, BatchNormalization.
+    L = tk.layers
+    inner = tk.Sequential([tk.Input((3,)), L.Dense(3, activation="relu"), L.Dense(2)],
+                          name="inner")
+    tok, aux = tk.Input((5,), dtype="int32"), tk.Input((3,))
+    h = L.Bidirectional(L.LSTM(2, return_sequences=True))(L.Embedding(9, 3,
+                                                                     mask_zero=True)(tok))
+    h = L.GlobalAveragePooling1D()(L.TimeDistributed(L.Dense(2))(h))
+    out = L.Dense(2)(L.Concatenate()([h, inner(L.BatchNormalization()(aux))]))
+    m = tk.Model([tok, aux], out)
+    m.compile(optimizer="sgd", loss="mse")
+    xt = rng.integers(1, 9, (3, 5)).astype("int32")
+    xt[:, 3:] = 0
+    xa = rng.random((3, 3), dtype=np.float32)
+    m.fit([xt, xa], rng.random((3, 2), dtype=np.float32), epochs=2, verbose=0)
+    m.save(os.path.join(OUT, "tk_func.keras"))
+    _deflate(os.path.join(OUT, "tk_func.keras"))
+    _save_npz("tk_func", [xt, xa], [m.predict([xt, xa], verbose=0)])
+
 
 def reverse():
     """Keras 3 loads the ckeras-written ck_* files (tools/make_ckeras_keras3_files.py)."""

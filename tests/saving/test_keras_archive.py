@@ -10,6 +10,7 @@ ck_NAME.k3.npz holding the predictions of Keras 3 after loading them
 import io
 import json
 import os
+import warnings
 import zipfile
 
 import h5py
@@ -55,7 +56,7 @@ def _seq():
 
 # ------------------------------------------------------ Keras 3 -> ckeras
 @pytest.mark.parametrize("name", ["seq_dense", "func_multi", "nested", "conv_bn", "rnn_td",
-                                  "bilstm", "tk_seq", "zoo1d", "zoo2d"])
+                                  "bilstm", "tk_seq", "tk_func", "zoo1d", "zoo2d"])
 def test_archives_give_the_writers_predictions(name):
     model = load_model(os.path.join(FIX, name + ".keras"))
     xs, ys = _npz(name)
@@ -91,6 +92,15 @@ def test_tf_keras_archive_optimizer_state():
     model = load_model(os.path.join(FIX, "tk_seq.keras"))
     assert int(model.optimizer.iterations) == 1
     assert any(np.any(s != 0) for s in model.optimizer.get_weights()[1:])
+
+
+def test_tf_keras_sgd_state_keeps_its_momenta():
+    # tf-keras's SGD has a momentum slot per variable even at momentum=0
+    # (Keras 3's has none); its .keras file is read with its own list.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = load_model(os.path.join(FIX, "tk_func.keras"))
+    assert int(model.optimizer.iterations) == 2
 
 
 def test_keras3_json():

@@ -121,7 +121,9 @@ def _optimizer_arrays(f, path, optimizer, model, filename, learning_rate_stored)
     if group is None:
         return None
     optimizer.build(model.trainable_weights)
-    expected = _stored_variables(optimizer)
+    # tf-keras 2 `.keras` files: its own variables list (SGD keeps momenta).
+    expected = _stored_variables(optimizer) if learning_rate_stored \
+        else list(optimizer.variables)
     trailing = len(_trailing_values(optimizer)) if learning_rate_stored else 0
     extra = int(learning_rate_stored) + trailing
     keys = list(group.keys())
