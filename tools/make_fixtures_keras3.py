@@ -116,6 +116,10 @@ def keras3_models():
                           layers.Dense(3, activation="softmax")])
     _write(m, "bilstm", [rng.integers(0, 50, (2, 20)).astype("int32")], weights=False)
 
+    # A Lambda layer: Keras 3 stores the function as bytecode (safe_mode).
+    m = keras.Sequential([keras.Input((2,)), layers.Lambda(lambda t: t * 2.0 + 1.0)])
+    _write(m, "lambda", [rng.random((2, 2), dtype=np.float32)], weights=False)
+
     # Layer zoos: one functional model per family, many layer types each.
     i = keras.Input((8, 6))
     branches = [

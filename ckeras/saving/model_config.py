@@ -39,7 +39,7 @@ from ckeras.layers import deserialize as deserialize_layer
 from ckeras.layers import serialize as serialize_layer
 from ckeras.layers.recurrent import RNN
 from ckeras.layers.wrappers import Bidirectional
-from ckeras.saving.keras3.names import rename_classes as rename_keras3_classes
+from ckeras.saving.keras3.config_reader import from_keras3
 from ckeras.saving.safe_mode import SafeModeScope
 from ckeras.saving.serialization import serialize_keras_object
 
@@ -98,8 +98,8 @@ def normalize_config(config):
     """Returns a copy of a model or layer config in the form ckeras reads.
 
     Converts Keras 3 specifics (DTypePolicy dicts, `batch_shape`, default
-    valued new keys, `time_major: False`, class names such as
-    `OrthogonalInitializer`) recursively; Functional node lists
+    valued new keys, `time_major: False`, and the forms of
+    `ckeras.saving.keras3.config_reader`) recursively; Functional node lists
     are kept as they are (both node formats are read by
     `functional_from_config`).
 
@@ -109,7 +109,7 @@ def normalize_config(config):
     Returns:
         A new dict.
     """
-    return _normalize(rename_keras3_classes(copy.deepcopy(config)))
+    return _normalize(from_keras3(copy.deepcopy(config)))
 
 
 def _normalize(obj):

@@ -233,6 +233,15 @@ def test_lambda_bytecode_refused_in_safe_mode(tmp_path):
     np.testing.assert_array_equal(other.predict(np.ones((1, 2)), verbose=0), [[2, 2]])
 
 
+def test_keras3_lambda_refused_in_safe_mode_loaded_without():
+    path = os.path.join(FIX, "lambda.keras")
+    with pytest.raises(ValueError, match="bytecode.*safe_mode=False"):
+        load_model(path)
+    xs, ys = _npz("lambda")
+    np.testing.assert_allclose(_predict(load_model(path, safe_mode=False), xs)[0], ys[0],
+                               atol=1e-6)
+
+
 def _good_members():
     return _members(os.path.join(FIX, "nested.keras"))
 
