@@ -169,6 +169,10 @@ def main():
     np.savez(os.path.join(OUT, "ck_compiled_multi.npz"), x0=x, **targets,
              **{f"e_{k}": np.float64(v) for k, v in scores.items()})
 
+    # A Lambda layer (bytecode: Keras 3 loads it with safe_mode=False).
+    m = ckeras.Sequential([ckeras.Input((2,)), layers.Lambda(lambda t: t * 3.0 - 1.0)])
+    _write(m, "lambda", [rng.random((2, 2), dtype=np.float32)])
+
     # A subclassed model's weights (Keras 3 loads them into its own twin).
     m = subclassed()
     x = rng.random((3, 5), dtype=np.float32)

@@ -78,7 +78,23 @@ def _module(class_name):
     return "keras.layers"
 
 
+def _lambda_config(cfg):
+    """tf-keras's Lambda keys in Keras 3's form: a bytecode function as a
+    `__lambda__` object, a named one as its name (Keras 3 looks it up in
+    `custom_objects`); Keras 3 has no `*_type`/`*_module` keys."""
+    for key in ("function", "output_shape"):
+        kind = cfg.pop(f"{key}_type", None)
+        cfg.pop(f"{key}_module" if key != "function" else "module", None)
+        value = cfg.get(key)
+        if kind == "lambda" and isinstance(value, list) and len(value) == 3:
+            cfg[key] = {"class_name": "__lambda__",
+                        "config": {"code": value[0], "defaults": value[1],
+                                   "closure": value[2]}}
+
+
 def _fix_layer_config(class_name, cfg):
+    if class_name == "Lambda":
+        _lambda_config(cfg)
     if class_name == "InputLayer":
         if "batch_input_shape" in cfg:
             cfg["batch_shape"] = cfg.pop("batch_input_shape")
