@@ -501,3 +501,35 @@ def test_ckeras_compile_config_read_by_keras3():
     loss = compile_config["loss"]["p"]["config"]
     assert loss["reduction"] == "sum_over_batch_size" and "fn" not in loss
     assert compile_config["metrics"]["p"][1]["config"]["name"] == "auc"
+
+
+class Scale(layers.Layer):
+    def __init__(self, factor=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def build(self, input_shape):
+        self.w = self.add_weight(name="w", shape=(input_shape[-1],), initializer="ones")
+        super().build(input_shape)
+
+    def call(self, x):
+        return x * self.w * self.factor
+
+    def get_config(self):
+        return dict(super().get_config(), factor=self.factor)
+
+
+def test_custom_layer_in_functional_model(tmp_path):
+    i = ckeras.Input((3,))
+    model = ckeras.Model(i, layers.Dense(2)(Scale(3.0)(i)))
+    model.layers[1].w.value[...] = [1.0, 2.0, 3.0]
+    model.save(tmp_path / "c.keras")
+    entry = json.loads(_members(tmp_path / "c.keras")["config.json"])["config"]["layers"][1]
+    assert (entry["class_name"], entry["registered_name"]) == ("Scale", "Scale")
+    assert entry["module"] == Scale.__module__
+    with pytest.raises(ValueError, match="Unknown layer: 'Scale'"):
+        load_model(tmp_path / "c.keras")
+    other = load_model(tmp_path / "c.keras", custom_objects={"Scale": Scale})
+    x = np.ones((1, 3), "float32")
+    np.testing.assert_array_equal(other.predict(x, verbose=0), model.predict(x, verbose=0))
+    np.testing.assert_array_equal(other.layers[1].w.value, [1.0, 2.0, 3.0])

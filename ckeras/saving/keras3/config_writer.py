@@ -146,8 +146,14 @@ def _entry(serialized, layer):
                           hasattr(layer, "forward_layer") else key, None)
             if isinstance(cfg.get(key), dict) and sub is not None:
                 cfg[key] = _entry(cfg[key], sub)
-    out = {"module": _module(class_name), "class_name": class_name, "config": cfg,
-           "registered_name": serialized.get("registered_name")}
+    cls = type(layer)
+    if cls.__module__.startswith("ckeras."):
+        module, registered = _module(class_name), serialized.get("registered_name")
+    else:   # a user class: Keras 3 finds it by this name in custom_objects
+        module = cls.__module__
+        registered = serialized.get("registered_name") or class_name
+    out = {"module": module, "class_name": class_name, "config": cfg,
+           "registered_name": registered}
     build = _build_config(layer)
     if build is not None and not isinstance(layer, InputLayer):
         out["build_config"] = build
