@@ -110,6 +110,16 @@ def keras3_models():
                           layers.TimeDistributed(layers.Dense(2)), layers.SimpleRNN(3)])
     _write(m, "rnn_td", [rng.random((2, 5, 3), dtype=np.float32)], json=True)
 
+    # Stacked RNN cells, a Bidirectional with its own backward layer.
+    m = keras.Sequential([
+        keras.Input((4, 3)), layers.RNN([layers.LSTMCell(3), layers.GRUCell(2)],
+                                        return_sequences=True),
+        layers.Bidirectional(layers.SimpleRNN(2, return_sequences=True),
+                             backward_layer=layers.GRU(2, go_backwards=True,
+                                                       return_sequences=True)),
+        layers.TimeDistributed(layers.Dense(1))])
+    _write(m, "rnn_stacked", [rng.random((2, 4, 3), dtype=np.float32)], keras=False)
+
     # Bidirectional LSTM text model (the benchmark's model).
     m = keras.Sequential([keras.Input((20,), dtype="int32"), layers.Embedding(50, 8),
                           layers.Bidirectional(layers.LSTM(8)),

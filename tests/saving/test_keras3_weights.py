@@ -70,6 +70,16 @@ def rnn_td():
                               layers.SimpleRNN(3)])
 
 
+def rnn_stacked():
+    return ckeras.Sequential([
+        ckeras.Input((4, 3)), layers.RNN([layers.LSTMCell(3), layers.GRUCell(2)],
+                                         return_sequences=True),
+        layers.Bidirectional(layers.SimpleRNN(2, return_sequences=True),
+                             backward_layer=layers.GRU(2, go_backwards=True,
+                                                       return_sequences=True)),
+        layers.TimeDistributed(layers.Dense(1))])
+
+
 class Block(layers.Layer):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -108,7 +118,7 @@ def subclassed():
 
 
 MODELS = {"seq_dense": seq_dense, "func_multi": func_multi, "nested": nested,
-          "rnn_td": rnn_td, "subclassed": subclassed}
+          "rnn_td": rnn_td, "rnn_stacked": rnn_stacked, "subclassed": subclassed}
 
 
 # ------------------------------------------------------ Keras 3 -> ckeras
