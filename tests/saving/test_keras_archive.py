@@ -268,6 +268,15 @@ def test_missing_member(tmp_path, missing):
         load_model(tmp_path / "m.keras")
 
 
+def test_too_many_members_refused(tmp_path, monkeypatch):
+    members = _good_members()
+    members.update({f"assets/{i}": b"" for i in range(20)})
+    _write_zip(tmp_path / "m.keras", members)
+    monkeypatch.setattr(archive, "MAX_MEMBERS", 10)
+    with pytest.raises(ValueError, match=r"m\.keras.*23 members"):
+        load_model(tmp_path / "m.keras")
+
+
 def test_duplicate_member_refused(tmp_path):
     members = _good_members()
     with zipfile.ZipFile(tmp_path / "m.keras", "w") as z:

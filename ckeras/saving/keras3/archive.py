@@ -44,6 +44,8 @@ WEIGHTS_OVERHEAD_BYTES = 4 << 20
 # (custom classes: only the parent has them).
 MAX_UNBUILT_WEIGHTS_BYTES = 1 << 30
 _CHUNK = 1 << 20
+# A Keras archive has three members plus a few assets.
+MAX_MEMBERS = 10000
 
 
 def is_zip(filepath):
@@ -70,6 +72,11 @@ class _Archive:
             raise ValueError(f"Cannot read {self.filename!r}: not a valid `.keras` (zip) "
                              f"archive ({type(e).__name__}: {e}).") from e
         self.infos = {}
+        if len(self.zip.infolist()) > MAX_MEMBERS:
+            count = len(self.zip.infolist())
+            self.close()
+            raise ValueError(f"The archive {self.filename!r} has {count} members, more than "
+                             f"the {MAX_MEMBERS} a Keras archive could need.")
         for info in self.zip.infolist():
             name = info.filename
             parts = name.replace("\\", "/").split("/")
