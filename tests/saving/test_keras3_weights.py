@@ -381,3 +381,15 @@ def test_optimizer_mismatch_warns_and_keeps_fresh_state():
     assert int(model.optimizer.iterations) == 0
     with h5py.File(os.path.join(FIX, "opt_sgd_momentum.weights.h5"), "r") as f:
         np.testing.assert_array_equal(model.layers[0].kernel.value, f["layers/dense/vars/0"])
+
+
+def test_legacy_optimizer_state_not_exchanged(tmp_path):
+    model = ckeras.Sequential([ckeras.Input((3,)), layers.Dense(2)])
+    model.compile(optimizer=ckeras.optimizers.legacy.Adam(0.01), loss="mse")
+    model.fit(np.ones((2, 3)), np.ones((2, 2)), verbose=0)
+    model.save_weights(tmp_path / "w.weights.h5")
+    with h5py.File(tmp_path / "w.weights.h5", "r") as f:
+        assert "optimizer" not in f
+    with pytest.warns(UserWarning, match="legacy optimizer"):
+        model.load_weights(os.path.join(FIX, "opt_adam.weights.h5"))
+    assert int(model.optimizer.iterations) == 1

@@ -71,7 +71,8 @@ def write_weights(model, f, include_optimizer=True):
     """
     for path, obj in walk(model, include_optimizer=include_optimizer):
         if isinstance(obj, Optimizer):
-            if not getattr(obj, "_var_list", None):
+            # Keras 3 has no legacy optimizers (their state is slot-major).
+            if not getattr(obj, "_var_list", None) or obj._is_legacy:
                 continue
             values = _optimizer_values(obj)
             name = obj.name.lower()
@@ -119,6 +120,11 @@ def _optimizer_arrays(f, path, optimizer, model, filename, learning_rate_stored)
     """(variables, checked arrays) of the optimizer state, or None (warned)."""
     group = hdf5_access.subgroup(f, _vars_path(path), filename)
     if group is None:
+        return None
+    if optimizer._is_legacy:
+        warnings.warn(f"Skipping variable loading for optimizer '{optimizer.name}': a "
+                      "legacy optimizer cannot take the state of a Keras 3 one.",
+                      stacklevel=4)
         return None
     optimizer.build(model.trainable_weights)
     # tf-keras 2 `.keras` files: its own variables list (SGD keeps momenta).
