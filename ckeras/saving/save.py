@@ -168,6 +168,10 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
             The model is unchanged when an error is raised.
     """
     path = os.fspath(filepath)
+    if path.endswith(".weights.json"):
+        raise ValueError("Sharded Keras 3 weights (`.weights.json`, written with "
+                         "`max_shard_size`) are not supported by ckeras; save them "
+                         f"unsharded as `.weights.h5`. Received: {path}")
     keras3 = path.endswith((".keras", ".weights.h5"))
     if keras3 and by_name:
         raise ValueError("`by_name` only supports loading legacy '.h5' or '.hdf5' files. "

@@ -262,6 +262,13 @@ def test_extra_file_entries_are_ignored():
         np.testing.assert_array_equal(model.layers[0].bias.value, f["layers/dense/vars/1"][()])
 
 
+def test_sharded_weights_are_refused_clearly(tmp_path):
+    p = tmp_path / "w.weights.json"
+    p.write_text('{"metadata": {}, "weight_map": {}}')
+    with pytest.raises(ValueError, match=r"Sharded Keras 3 weights.*w\.weights\.json"):
+        seq_dense().load_weights(p)
+
+
 def test_by_name_is_refused():
     with pytest.raises(ValueError, match="`by_name` only supports loading legacy"):
         seq_dense().load_weights(os.path.join(FIX, "seq_dense.weights.h5"), by_name=True)
