@@ -373,6 +373,12 @@ def test_failed_save_keeps_previous_archive(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["m.keras"]
 
 
+def test_unbuilt_model_cannot_be_saved(tmp_path):
+    with pytest.raises(ValueError, match="not yet been built"):
+        ckeras.Sequential([layers.Dense(2)]).save(tmp_path / "m.keras")
+    assert not os.path.exists(tmp_path / "m.keras")
+
+
 def test_include_optimizer_false(tmp_path):
     model = _seq()
     model.compile("adam", "mse")
@@ -412,7 +418,8 @@ def test_inexpressible_argument_refused(tmp_path):
     model = ckeras.Sequential([ckeras.Input((4, 4, 4)), conv])
     config = conv.get_config()
     conv.get_config = lambda: dict(config, groups=2)
-    with pytest.raises(ValueError, match=r"Keras 3's Conv2DTranspose has no `groups`"):
+    with pytest.raises(ValueError, match=r"Keras 3's Conv2DTranspose has no `groups` "
+                                         r"argument \(this layer has groups=2\)"):
         model.save(tmp_path / "m.keras")
     assert not os.path.exists(tmp_path / "m.keras")
 

@@ -46,8 +46,8 @@ _UNUSED_KEYS = {"SeparableConv1D": _SEPARABLE_UNUSED, "SeparableConv2D": _SEPARA
 _DEFAULT_ONLY_KEYS = {name: {"groups": 1} for name in (
     "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D",
     "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose")}
-_RENAMED_KEYS = {"LeakyReLU": {"alpha": "negative_slope"}}
 _DEFAULT_ONLY_KEYS.update({f"SpatialDropout{n}D": {"noise_shape": None} for n in (1, 2, 3)})
+_RENAMED_KEYS = {"LeakyReLU": {"alpha": "negative_slope"}}
 
 
 def _shape(shape):
@@ -107,11 +107,12 @@ def _fix_layer_config(class_name, cfg):
     for key in _UNUSED_KEYS.get(class_name, ()):
         cfg.pop(key, None)
     for key, default in _DEFAULT_ONLY_KEYS.get(class_name, {}).items():
-        if key in cfg and cfg.pop(key) != default:
+        value = cfg.pop(key, default)
+        if value != default:
             raise ValueError(f"Cannot save the layer {cfg.get('name')!r} ({class_name}) in "
                              f"the Keras 3 `.keras` format: Keras 3's {class_name} has no "
-                             f"`{key}` argument (this layer has {key}="
-                             f"{cfg.get(key, '?')}). Save it as `.h5` instead.")
+                             f"`{key}` argument (this layer has {key}={value!r}). Save it "
+                             "as `.h5` instead.")
     if class_name == "BatchNormalization" and isinstance(cfg.get("axis"), list) \
             and len(cfg["axis"]) == 1:
         cfg["axis"] = cfg["axis"][0]
