@@ -400,3 +400,29 @@ def test_legacy_optimizer_state_not_exchanged(tmp_path):
     with pytest.warns(UserWarning, match="legacy optimizer"):
         model.load_weights(os.path.join(FIX, "opt_adam.weights.h5"))
     assert int(model.optimizer.iterations) == 1
+
+
+class WithProperty(ckeras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._enc = layers.Dense(3)
+        self.zz = layers.Dense(2)
+
+    @property
+    def encoder(self):
+        return self._enc
+
+    def call(self, x):
+        return self.zz(self.encoder(x))
+
+
+def test_properties_returning_layers_are_paths():
+    # Keras 3 3.15 writes this model as encoder/vars (through the property,
+    # which sorts before `layers`) and layers/dense_1/vars (`zz`, the second
+    # Dense of `layers`, sorts after it).
+    model = WithProperty()
+    model(np.ones((1, 4), "float32"))
+    paths = {p: o for p, o in saveables.walk(model)}
+    assert paths["encoder"] is model._enc
+    assert paths["layers/dense_1"] is model.zz
+    assert set(paths) == {"", "encoder", "layers/dense_1"}

@@ -74,6 +74,34 @@ def _is_container(value):
     return isinstance(value, (list, tuple, dict))
 
 
+def _holds_layers(value):
+    if isinstance(value, Layer):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_layers(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_layers(v) for v in value)
+    return False
+
+
+def _user_properties(obj):
+    """Properties of user classes that return layers (Keras 3 walks `dir()`,
+    so `@property def encoder(self)` is a path of its own)."""
+    out = {}
+    for cls in type(obj).__mro__:
+        if cls.__module__.startswith("ckeras.") or cls is object:
+            continue
+        for name, attr in vars(cls).items():
+            if isinstance(attr, property) and name not in out and not name.startswith("__"):
+                try:
+                    value = getattr(obj, name)
+                except Exception:   # noqa: BLE001 - Keras 3 skips what fails too
+                    continue
+                if _holds_layers(value):
+                    out[name] = value
+    return out
+
+
 def _children(obj):
     """(attribute name, value) pairs Keras 3 visits under `obj`, in order."""
     if isinstance(obj, Optimizer):
@@ -83,6 +111,7 @@ def _children(obj):
              if n not in _ENGINE_ATTRS and any(v is t for t in tracked)
              and (isinstance(v, Layer) or _is_container(v))}
     values = {n: getattr(obj, n) for n in names}
+    values.update(_user_properties(obj))
     if isinstance(obj, Model):
         optimizer = getattr(obj, "optimizer", None)
         if isinstance(optimizer, Optimizer):
