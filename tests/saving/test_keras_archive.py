@@ -373,6 +373,13 @@ def test_failed_save_keeps_previous_archive(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["m.keras"]
 
 
+def test_layer_keras3_removed_is_refused(tmp_path):
+    model = ckeras.Sequential([ckeras.Input((2,)), layers.ThresholdedReLU(0.5)])
+    with pytest.raises(ValueError, match="Keras 3 has no ThresholdedReLU layer.*`.h5`"):
+        model.save(tmp_path / "t.keras")
+    assert not os.path.exists(tmp_path / "t.keras")
+
+
 def test_unbuilt_model_cannot_be_saved(tmp_path):
     with pytest.raises(ValueError, match="not yet been built"):
         ckeras.Sequential([layers.Dense(2)]).save(tmp_path / "m.keras")

@@ -48,6 +48,9 @@ _DEFAULT_ONLY_KEYS = {name: {"groups": 1} for name in (
     "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose")}
 _DEFAULT_ONLY_KEYS.update({f"SpatialDropout{n}D": {"noise_shape": None} for n in (1, 2, 3)})
 _RENAMED_KEYS = {"LeakyReLU": {"alpha": "negative_slope"}}
+# ckeras layers Keras 3 removed, with what to use instead.
+_NOT_IN_KERAS3 = {"ThresholdedReLU": "ReLU(threshold=theta), which keeps x == theta "
+                                     "where ThresholdedReLU gives 0"}
 
 
 def _shape(shape):
@@ -93,6 +96,10 @@ def _lambda_config(cfg):
 
 
 def _fix_layer_config(class_name, cfg):
+    if class_name in _NOT_IN_KERAS3:
+        raise ValueError(f"Cannot save the layer {cfg.get('name')!r} in the Keras 3 "
+                         f"`.keras` format: Keras 3 has no {class_name} layer (the closest "
+                         f"is {_NOT_IN_KERAS3[class_name]}). Save the model as `.h5`.")
     if class_name == "Lambda":
         _lambda_config(cfg)
     if class_name == "InputLayer":
