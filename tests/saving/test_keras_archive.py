@@ -556,3 +556,68 @@ def test_custom_layer_in_functional_model(tmp_path):
     x = np.ones((1, 3), "float32")
     np.testing.assert_array_equal(other.predict(x, verbose=0), model.predict(x, verbose=0))
     np.testing.assert_array_equal(other.layers[1].w.value, [1.0, 2.0, 3.0])
+
+
+def double(x):
+    return x * 2.0
+
+
+def test_named_lambda_function_in_keras3_form(tmp_path):
+    # Keras 3 writes a named function as {"module", "class_name": "function",
+    # "config": name} and finds it in custom_objects; so does ckeras.
+    model = ckeras.Sequential([ckeras.Input((3,)), layers.Lambda(double)])
+    model.save(tmp_path / "f.keras")
+    fn = json.loads(_members(tmp_path / "f.keras")["config.json"])["config"]["layers"][1][
+        "config"]["function"]
+    assert fn == {"module": __name__, "class_name": "function", "config": "double",
+                  "registered_name": "function"}
+    with pytest.raises(ValueError, match="'double'.*custom_objects"):
+        load_model(tmp_path / "f.keras")
+    other = load_model(tmp_path / "f.keras", custom_objects={"double": double})
+    np.testing.assert_array_equal(other.predict(np.ones((1, 3)), verbose=0), [[2, 2, 2]])
+
+
+# ------------------------------------------------ every layer class, .keras
+def _layer_entries(obj):
+    """Every serialized layer inside a Keras 3 config (nested ones too)."""
+    if isinstance(obj, list):
+        return [e for v in obj for e in _layer_entries(v)]
+    if not isinstance(obj, dict):
+        return []
+    found = [obj] if obj.get("module") == "keras.layers" or (
+        "class_name" in obj and obj.get("class_name", "").endswith("Cell")) else []
+    return found + [e for v in obj.values() for e in _layer_entries(v)]
+
+
+def _all_layer_cases():
+    """The layer catalog of test_roundtrip_all_layers.py (loaded by path)."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(__file__), "test_roundtrip_all_layers.py")
+    spec = importlib.util.spec_from_file_location("_all_layers_catalog", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CASES
+
+
+@pytest.mark.parametrize("name", sorted(set(_all_layer_cases()) - {"ThresholdedReLU"}))
+def test_every_layer_class_round_trips_through_keras_archive(name, tmp_path):
+    # tools/check_keras3_layers.py loads the same files in Keras 3 (all load,
+    # same predictions); here: ckeras reads its own, and every layer entry,
+    # nested cells included, names its Keras module.
+    make, shape, kind = _all_layer_cases()[name]
+    model = ckeras.Sequential([ckeras.Input(shape, dtype="int32" if kind == "i"
+                                            else "float32"), make()])
+    rng = np.random.default_rng(0)
+    for w in model.weights:
+        w.value[...] = rng.uniform(0.1, 0.9, w.value.shape)
+    x = (rng.integers(0, 9, (2,) + shape) if kind == "i"
+         else rng.normal(0, 1, (2,) + shape)).astype("int32" if kind == "i" else "float32")
+    model.save(tmp_path / "m.keras")
+    config = json.loads(_members(tmp_path / "m.keras")["config.json"])
+    for entry in _layer_entries(config):
+        assert entry.get("module"), entry.get("class_name")
+    other = load_model(tmp_path / "m.keras", custom_objects={"tanh": np.tanh})
+    for a, b in zip(model.weights, other.weights):
+        np.testing.assert_array_equal(a.value, b.value)
+    np.testing.assert_allclose(other.predict(x, verbose=0), model.predict(x, verbose=0),
+                               atol=1e-6)

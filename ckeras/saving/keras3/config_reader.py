@@ -6,9 +6,12 @@ rewritten before a config is deserialized.
   releases write the exported names (`Orthogonal`), as tf-keras does;
 - Lambda functions: Keras 3 stores a Python lambda as
   `{"class_name": "__lambda__", "config": {"code", "defaults", "closure"}}`
-  (the same marshal + base64 code text as tf-keras); tf-keras as
-  `"function": [code, defaults, closure], "function_type": "lambda"`. The
-  bytecode is still only loaded with `safe_mode=False`.
+  (the same marshal + base64 code text as tf-keras), tf-keras as
+  `"function": [code, defaults, closure], "function_type": "lambda"`; a named
+  function as `{"class_name": "function", "config": name, "module": ...}`,
+  tf-keras as `"function": name, "function_type": "function"`. The bytecode
+  is still only loaded with `safe_mode=False`, a named function only through
+  `custom_objects`.
 
 Other Keras 3 specifics (DTypePolicy dicts, `batch_shape`, new default
 valued keys, `{args, kwargs}` nodes) are read by
@@ -21,12 +24,19 @@ KERAS3_CLASS_NAMES = {
 
 
 def _lambda_function(cfg):
-    fn = cfg.get("function")
-    if isinstance(fn, dict) and fn.get("class_name") == "__lambda__" and \
-            isinstance(fn.get("config"), dict):
-        inner = fn["config"]
-        cfg["function"] = [inner.get("code"), inner.get("defaults"), inner.get("closure")]
-        cfg["function_type"] = "lambda"
+    for key in ("function", "output_shape", "mask"):
+        fn = cfg.get(key)
+        if not isinstance(fn, dict):
+            continue
+        module_key = "module" if key == "function" else f"{key}_module"
+        if fn.get("class_name") == "__lambda__" and isinstance(fn.get("config"), dict):
+            inner = fn["config"]
+            cfg[key] = [inner.get("code"), inner.get("defaults"), inner.get("closure")]
+            cfg[f"{key}_type"] = "lambda"
+        elif fn.get("class_name") == "function" and isinstance(fn.get("config"), str):
+            cfg[key] = fn["config"]
+            cfg[f"{key}_type"] = "function"
+            cfg[module_key] = fn.get("module")
 
 
 def from_keras3(obj):

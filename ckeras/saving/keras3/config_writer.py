@@ -83,16 +83,20 @@ def _module(class_name):
 
 def _lambda_config(cfg):
     """tf-keras's Lambda keys in Keras 3's form: a bytecode function as a
-    `__lambda__` object, a named one as its name (Keras 3 looks it up in
-    `custom_objects`); Keras 3 has no `*_type`/`*_module` keys."""
-    for key in ("function", "output_shape"):
+    `__lambda__` object, a named one as a `function` object (Keras 3 finds it
+    in `custom_objects`, as ckeras does); Keras 3 has no `*_type`/`*_module`
+    keys."""
+    for key in ("function", "output_shape", "mask"):
         kind = cfg.pop(f"{key}_type", None)
-        cfg.pop(f"{key}_module" if key != "function" else "module", None)
+        module = cfg.pop("module" if key == "function" else f"{key}_module", None)
         value = cfg.get(key)
         if kind == "lambda" and isinstance(value, list) and len(value) == 3:
             cfg[key] = {"class_name": "__lambda__",
                         "config": {"code": value[0], "defaults": value[1],
                                    "closure": value[2]}}
+        elif kind == "function" and isinstance(value, str):
+            cfg[key] = {"module": module or "builtins", "class_name": "function",
+                        "config": value, "registered_name": "function"}
 
 
 def _fix_layer_config(class_name, cfg):
@@ -154,6 +158,9 @@ def _entry(serialized, layer):
                           hasattr(layer, "forward_layer") else key, None)
             if isinstance(cfg.get(key), dict) and sub is not None:
                 cfg[key] = _entry(cfg[key], sub)
+        cells = getattr(layer, "cells", None)
+        if isinstance(cfg.get("cells"), list) and isinstance(cells, list):
+            cfg["cells"] = [_entry(c, cell) for c, cell in zip(cfg["cells"], cells)]
     cls = type(layer)
     if cls.__module__.startswith("ckeras."):
         module, registered = _module(class_name), serialized.get("registered_name")
