@@ -42,6 +42,70 @@ print(json.dumps(out))
 """
 
 
+KERAS3_WRITER = r"""
+import ast, json, os, sys
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+import numpy as np
+import keras
+catalog, folder = sys.argv[1], sys.argv[2]
+source = open(catalog).read()
+tree = ast.parse(source)
+cases = next(n.value for n in tree.body if isinstance(n, ast.Assign)
+             and getattr(n.targets[0], "id", "") == "CASES")
+env = {"L": keras.layers, "np": np}
+rng = np.random.default_rng(0)
+written, skipped = [], {}
+for key, value in zip(cases.keys, cases.values):
+    name = ast.literal_eval(key)
+    make = eval(ast.get_source_segment(source, value.elts[0]), env)
+    shape = ast.literal_eval(value.elts[1])
+    kind = ast.literal_eval(value.elts[2])
+    try:
+        model = keras.Sequential([keras.Input(shape, dtype="int32" if kind == "i"
+                                              else "float32"), make()])
+        for w in model.weights:
+            w.assign(rng.uniform(0.1, 0.9, w.shape).astype(w.dtype))
+        x = (rng.integers(0, 9, (2,) + shape) if kind == "i"
+             else rng.normal(0, 1, (2,) + shape)).astype("int32" if kind == "i" else "f")
+        model.save(os.path.join(folder, name + ".keras"))
+    except Exception as e:  # noqa: BLE001 - reported per layer
+        skipped[name] = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+        continue
+    np.savez(os.path.join(folder, name + ".npz"), x=x,
+             y=np.asarray(model.predict(x, verbose=0), np.float64))
+    written.append(name)
+print(json.dumps({"written": written, "skipped": skipped}))
+"""
+
+
+def from_keras3(python, folder):
+    """Keras 3 writes the cases; ckeras loads them. Returns (results, skipped)."""
+    import ckeras
+    catalog = os.path.join(ROOT, "tests", "saving", "test_roundtrip_all_layers.py")
+    run = subprocess.run([python, "-c", KERAS3_WRITER, catalog, folder],
+                         capture_output=True, text=True, env=_keras3_env())
+    if run.returncode:
+        sys.exit(f"Keras 3 side failed:\n{run.stderr[-2000:]}")
+    reply = json.loads(run.stdout.strip().splitlines()[-1])
+    results = {}
+    for name in reply["written"]:
+        d = np.load(os.path.join(folder, name + ".npz"))
+        try:
+            model = ckeras.models.load_model(os.path.join(folder, name + ".keras"),
+                                             safe_mode=False)
+            y = np.asarray(model.predict(d["x"], verbose=0), np.float64)
+            results[name] = float(np.abs(y - d["y"]).max())
+        except Exception as e:  # noqa: BLE001 - reported per layer
+            results[name] = f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"
+    return results, reply["skipped"]
+
+
+def _keras3_env():
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
+    env.pop("TF_USE_LEGACY_KERAS", None)
+    return env
+
+
 def write_cases(folder):
     from test_roundtrip_all_layers import CASES
 
@@ -77,16 +141,20 @@ def write_cases(folder):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--keras3-python", required=True)
+    ap.add_argument("--from-keras3", action="store_true",
+                    help="Keras 3 writes, ckeras loads (default: the other way)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        written, refused = write_cases(folder)
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
-        env.pop("TF_USE_LEGACY_KERAS", None)
-        run = subprocess.run([args.keras3_python, "-c", KERAS3_SIDE, folder],
-                             capture_output=True, text=True, env=env)
-        if run.returncode:
-            sys.exit(f"Keras 3 side failed:\n{run.stderr[-2000:]}")
-        results = json.loads(run.stdout.strip().splitlines()[-1])
+        if args.from_keras3:
+            results, refused = from_keras3(args.keras3_python, folder)
+            written = sorted(results)
+        else:
+            written, refused = write_cases(folder)
+            run = subprocess.run([args.keras3_python, "-c", KERAS3_SIDE, folder],
+                                 capture_output=True, text=True, env=_keras3_env())
+            if run.returncode:
+                sys.exit(f"Keras 3 side failed:\n{run.stderr[-2000:]}")
+            results = json.loads(run.stdout.strip().splitlines()[-1])
     bad = 0
     for name in written:
         r = results.get(name)
