@@ -34,7 +34,7 @@ _CHILD = "from ckeras.saving.safe_load import _child_main; _child_main()"
 
 def safe_load_model(filepath, custom_objects=None, compile=True, timeout=60,
                     max_memory=None, safe_mode=True):
-    """Loads a model from an untrusted `.h5` file, parsing it in a subprocess.
+    """Loads a model from an untrusted `.h5` or `.keras` file, parsing it in a subprocess.
 
     A child Python process opens the file with libhdf5, checks it as
     `load_model` does (no soft or external links, numeric datasets stored in
@@ -47,7 +47,7 @@ def safe_load_model(filepath, custom_objects=None, compile=True, timeout=60,
     loops forever costs `timeout`, not a hung program.
 
     Args:
-        filepath: path of the `.h5` file.
+        filepath: path of the `.h5` file or `.keras` archive.
         custom_objects: dict of custom classes and functions (used in this
             process only).
         compile: recompile with the saved training configuration and restore

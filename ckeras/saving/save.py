@@ -45,22 +45,33 @@ def _model_format(path, save_format):
 
 def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None,
                **kwargs):
-    """Saves a model to a Keras HDF5 file (crash safe).
+    """Saves a model to a `.keras` archive or a legacy `.h5` file (crash safe).
+
+    The format follows the file name: `.keras` writes the Keras 3 archive
+    (Keras 3 loads it), `.h5`/`.hdf5` the tf.keras 2 HDF5 format. Any other
+    name is refused, as Keras 3 refuses it (tf.keras 2 wrote a SavedModel
+    folder there, which ckeras does not write), unless `save_format` names
+    the format.
 
     Args:
-        model: a Sequential or Functional model (built).
-        filepath: destination, e.g. `'model.h5'`.
+        model: a built model: Sequential or Functional; for `.keras` also a
+            subclassed model with `get_config()` (loading it then needs the
+            class in `custom_objects`).
+        filepath: destination, e.g. `'model.keras'` or `'model.h5'`.
         overwrite: False asks before replacing an existing file.
-        include_optimizer: also store the training config and optimizer state.
-        save_format: None or `'h5'`.
+        include_optimizer: also store the compile/training config and the
+            optimizer state.
+        save_format: None (from the name), `'keras'` or `'h5'`.
 
     Raises:
-        NotImplementedError: subclassed models.
-        ValueError: other formats.
+        NotImplementedError: subclassed models in `.h5`, or without
+            `get_config()` in `.keras`.
+        ValueError: other formats or names; layers Keras 3 cannot express
+            (`.keras`).
 
     Example:
-        >>> model.save('my_model.h5')
-        >>> model = ckeras.models.load_model('my_model.h5')
+        >>> model.save('my_model.keras')
+        >>> model = ckeras.models.load_model('my_model.keras')
     """
     kwargs.pop("signatures", None)
     kwargs.pop("options", None)
@@ -78,7 +89,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, options=None,
                timeout=None):
-    """Loads a model saved with `model.save` (ckeras, tf.keras 2.x, Keras 3 `.h5`).
+    """Loads a model saved with `model.save`: a `.keras` archive (Keras 3,
+    tf-keras 2.13+, ckeras) or an `.h5` file (ckeras, tf.keras 2.x, Keras 3).
 
     Loading never runs code from the file (Lambda bytecode only with
     `safe_mode=False`, custom classes only through `custom_objects`), follows
@@ -88,7 +100,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, opti
     subprocess that is stopped after `timeout` seconds.
 
     Args:
-        filepath: path to the `.h5` file.
+        filepath: path to the `.keras` or `.h5` file (the format is read
+            from the content, not the name).
         custom_objects: dict of custom classes and functions named in the file.
         compile: recompile with the saved training configuration and restore
             the optimizer state (when the file has them).
