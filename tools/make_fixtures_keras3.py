@@ -96,6 +96,22 @@ def keras3_models():
     m = keras.Model(i, layers.Dense(2)(inner(i)), name="outer")
     _write(m, "nested", [rng.random((3, 4), dtype=np.float32)])
 
+    # A functional model nested and called twice, a shared layer, an RNN given
+    # its initial state, a masked Bidirectional.
+    a = keras.Input((4,))
+    sub = keras.Model(a, layers.Dense(3, activation="tanh")(a), name="sub")
+    x1, x2 = keras.Input((4,), name="x1"), keras.Input((4,), name="x2")
+    shared = layers.Dense(3, name="shared")
+    h = layers.Add()([sub(x1), sub(x2), shared(x1), shared(x2)])
+    seq = keras.Input((5, 2), name="seq")
+    r = layers.GRU(3)(seq, initial_state=layers.Dense(3)(h))
+    t = layers.Bidirectional(layers.LSTM(2))(layers.Masking(0.0)(seq))
+    m = keras.Model([x1, x2, seq], layers.Concatenate()([h, r, t]))
+    xs = rng.random((3, 5, 2), dtype=np.float32)
+    xs[:, 3:] = 0
+    _write(m, "shared", [rng.random((3, 4), dtype=np.float32),
+                         rng.random((3, 4), dtype=np.float32), xs])
+
     # Conv + BatchNormalization, trained so the moving statistics moved.
     m = keras.Sequential([keras.Input((6, 6, 2)), layers.Conv2D(3, 3),
                           layers.BatchNormalization(), layers.ReLU(),

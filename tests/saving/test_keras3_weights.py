@@ -70,6 +70,18 @@ def rnn_td():
                               layers.SimpleRNN(3)])
 
 
+def shared():
+    a = ckeras.Input((4,))
+    sub = ckeras.Model(a, layers.Dense(3, activation="tanh")(a))
+    x1, x2 = ckeras.Input((4,)), ckeras.Input((4,))
+    dense = layers.Dense(3)
+    h = layers.Add()([sub(x1), sub(x2), dense(x1), dense(x2)])
+    seq = ckeras.Input((5, 2))
+    r = layers.GRU(3)(seq, initial_state=layers.Dense(3)(h))
+    t = layers.Bidirectional(layers.LSTM(2))(layers.Masking(0.0)(seq))
+    return ckeras.Model([x1, x2, seq], layers.Concatenate()([h, r, t]))
+
+
 def rnn_stacked():
     return ckeras.Sequential([
         ckeras.Input((4, 3)), layers.RNN([layers.LSTMCell(3), layers.GRUCell(2)],
@@ -118,7 +130,8 @@ def subclassed():
 
 
 MODELS = {"seq_dense": seq_dense, "func_multi": func_multi, "nested": nested,
-          "rnn_td": rnn_td, "rnn_stacked": rnn_stacked, "subclassed": subclassed}
+          "rnn_td": rnn_td, "rnn_stacked": rnn_stacked, "subclassed": subclassed,
+          "shared": shared}
 
 
 # ------------------------------------------------------ Keras 3 -> ckeras

@@ -56,7 +56,8 @@ def _seq():
 
 # ------------------------------------------------------ Keras 3 -> ckeras
 @pytest.mark.parametrize("name", ["seq_dense", "func_multi", "nested", "conv_bn", "rnn_td",
-                                  "bilstm", "tk_seq", "tk_func", "zoo1d", "zoo2d"])
+                                  "bilstm", "tk_seq", "tk_func", "zoo1d", "zoo2d",
+                                  "shared"])
 def test_archives_give_the_writers_predictions(name):
     model = load_model(os.path.join(FIX, name + ".keras"))
     xs, ys = _npz(name)
