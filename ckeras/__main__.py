@@ -10,6 +10,7 @@ from ckeras.layers import LSTM, Bidirectional, Dense, Dropout, Embedding
 from ckeras.models import Sequential, load_model
 from ckeras.preprocessing.sequence import pad_sequences
 from ckeras.preprocessing.text import Tokenizer
+from ckeras.saving import convert_file
 from ckeras.saving.inspect_file import describe
 from ckeras.utils import set_random_seed
 
@@ -76,6 +77,23 @@ def _inspect(args):
     return 1 if missing else 0
 
 
+def _convert(args):
+    try:
+        convert_file.convert(args.input, args.output, overwrite=args.overwrite)
+        print(f"ckeras convert: wrote {args.output}")
+        if args.check:
+            diff = convert_file.check(args.input, args.output)
+            print(f"largest |difference| of the predictions: {diff:.3g}")
+            if not diff <= args.tolerance:
+                print(f"ckeras convert: the predictions differ by more than "
+                      f"{args.tolerance:g}", file=sys.stderr)
+                return 1
+    except (OSError, ValueError, TypeError, NotImplementedError) as e:
+        print(f"ckeras convert: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="ckeras", description="ckeras: the Keras 2 API on NumPy and C kernels.")
@@ -91,9 +109,21 @@ def main(argv=None):
     insp = sub.add_parser("inspect", help="describe a Keras .h5 file (version, layers, "
                                           "weight shapes) without loading the weights")
     insp.add_argument("file", help="path of a Keras HDF5 model or weights file")
+    conv = sub.add_parser("convert", help="load a model file (any Keras era ckeras reads) "
+                                          "and save it as OUT (.h5: tf.keras 2 layout)")
+    conv.add_argument("input", help="the model file to read")
+    conv.add_argument("output", help="the file to write; its extension picks the format")
+    conv.add_argument("--check", action="store_true",
+                      help="load both files, predict on random inputs and print the "
+                           "largest difference (exit 1 above --tolerance)")
+    conv.add_argument("--tolerance", type=float, default=1e-5,
+                      help="largest accepted difference for --check (default 1e-5)")
+    conv.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
     args = parser.parse_args(argv)
     if args.command == "inspect":
         return _inspect(args)
+    if args.command == "convert":
+        return _convert(args)
     if args.epochs < 1 or args.units < 1 or args.batch_size < 1:
         parser.error("--epochs, --units and --batch-size must be positive")
     return _demo(args)

@@ -628,6 +628,11 @@ lecun_uniform = LecunUniform
 lecun_normal = LecunNormal
 orthogonal = Orthogonal
 identity = Identity
+# Keras 2's shorter aliases (also accepted by `get`, as in tf-keras).
+zero = Zeros
+one = Ones
+normal = RandomNormal
+uniform = RandomUniform
 
 _CLASSES = (Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal,
             VarianceScaling, GlorotUniform, GlorotNormal, HeUniform, HeNormal,
@@ -734,5 +739,6 @@ __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal",
            "Orthogonal", "Identity", "zeros", "ones", "constant", "random_normal",
            "random_uniform", "truncated_normal", "variance_scaling",
            "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
-           "lecun_uniform", "lecun_normal", "orthogonal", "identity",
+           "lecun_uniform", "lecun_normal", "orthogonal", "identity", "zero", "one",
+           "normal", "uniform",
            "get", "serialize", "deserialize", "set_seed"]

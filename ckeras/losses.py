@@ -559,6 +559,9 @@ kld = KLD = kullback_leibler_divergence = kl_divergence
 logcosh = log_cosh
 bce = BCE = binary_crossentropy
 huber_loss = huber
+# Keras 2's names of the negative cosine similarity (tf-keras dropped them; `get`
+# still resolves them here so Keras 2 programs compile).
+cosine_proximity = cosine = cosine_similarity
 
 
 # -- reduction --------------------------------------------------------------------------
@@ -1088,6 +1091,7 @@ ALL_OBJECTS = {
     "kl_divergence": kl_divergence, "kld": kld, "KLD": KLD,
     "kullback_leibler_divergence": kullback_leibler_divergence,
     "poisson": poisson, "cosine_similarity": cosine_similarity,
+    "cosine_proximity": cosine_proximity, "cosine": cosine,
     "hinge": hinge, "squared_hinge": squared_hinge, "categorical_hinge": categorical_hinge,
     "huber": huber, "huber_loss": huber, "log_cosh": log_cosh, "logcosh": logcosh,
 }
@@ -1177,7 +1181,8 @@ __all__ = [
     "mean_absolute_percentage_error", "mape", "MAPE", "mean_squared_logarithmic_error",
     "msle", "MSLE", "binary_crossentropy", "bce", "BCE", "categorical_crossentropy",
     "sparse_categorical_crossentropy", "kl_divergence", "kld", "KLD",
-    "kullback_leibler_divergence", "poisson", "cosine_similarity", "hinge", "squared_hinge",
+    "kullback_leibler_divergence", "poisson", "cosine_similarity", "cosine_proximity",
+    "cosine", "hinge", "squared_hinge",
     "categorical_hinge", "huber", "huber_loss", "log_cosh", "logcosh",
     "serialize", "deserialize", "get",
 ]

@@ -970,3 +970,64 @@ def test_progbar_logger_stops_mid_epoch(clock, static, capsys):
     assert out.splitlines() == [
         "Batch 1: Invalid loss, terminating training",
         "4/4 [==============================] - 0s 33ms/step - loss: nan"]
+
+
+def test_predict_calls_the_predict_hooks_in_tf_keras_order_with_batch_outputs():
+    from ckeras.layers import Dense
+    from ckeras.models import Sequential
+
+    calls, outputs = [], []
+
+    class Recorder(callbacks.Callback):
+        def on_predict_begin(self, logs=None):
+            calls.append(("begin", sorted(logs or {})))
+
+        def on_predict_batch_begin(self, batch, logs=None):
+            calls.append(("batch_begin", batch))
+
+        def on_predict_batch_end(self, batch, logs=None):
+            calls.append(("batch_end", batch, sorted(logs)))
+            outputs.append(logs["outputs"])
+
+        def on_predict_end(self, logs=None):
+            calls.append(("end", sorted(logs or {})))
+
+    model = Sequential([Dense(2, input_shape=(3,))])
+    x = np.arange(15, dtype="float32").reshape(5, 3)
+    pred = model.predict(x, batch_size=2, callbacks=[Recorder()])
+    assert calls == [("begin", []), ("batch_begin", 0), ("batch_end", 0, ["outputs"]),
+                     ("batch_begin", 1), ("batch_end", 1, ["outputs"]),
+                     ("batch_begin", 2), ("batch_end", 2, ["outputs"]), ("end", [])]
+    np.testing.assert_array_equal(np.concatenate(outputs), pred)
+
+
+def test_fit_and_evaluate_call_the_hooks_in_tf_keras_order():
+    from ckeras.layers import Dense
+    from ckeras.models import Sequential
+
+    calls = []
+
+    class Recorder(callbacks.Callback):
+        pass
+
+    for hook in ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
+                 "on_train_batch_begin", "on_train_batch_end", "on_test_begin",
+                 "on_test_end", "on_test_batch_begin", "on_test_batch_end"):
+        def record(self, *args, _hook=hook):
+            calls.append((_hook,) + args[:-1] + (sorted(args[-1] or {}),))
+        setattr(Recorder, hook, record)
+
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    x, y = np.zeros((4, 2), "float32"), np.zeros((4, 1), "float32")
+    model.fit(x, y, batch_size=2, epochs=1, validation_data=(x, y), callbacks=[Recorder()],
+              verbose=0)
+    # The sequence tf-keras 2.21 produces for the same call.
+    assert calls == [
+        ("on_train_begin", []), ("on_epoch_begin", 0, []),
+        ("on_train_batch_begin", 0, []), ("on_train_batch_end", 0, ["loss"]),
+        ("on_train_batch_begin", 1, []), ("on_train_batch_end", 1, ["loss"]),
+        ("on_test_begin", []), ("on_test_batch_begin", 0, []),
+        ("on_test_batch_end", 0, ["loss"]), ("on_test_batch_begin", 1, []),
+        ("on_test_batch_end", 1, ["loss"]), ("on_test_end", ["loss"]),
+        ("on_epoch_end", 0, ["loss", "val_loss"]), ("on_train_end", ["loss", "val_loss"])]

@@ -37,6 +37,7 @@ LEVELS = {
     "ckeras.regularizers": 5,
     "ckeras.constraints": 5,
     "ckeras.losses": 5,
+    "ckeras.objectives": 5,                   # Keras 1/2's name of the losses module
     "ckeras.metrics": 5,
     "ckeras.optimizers": 5,
     "ckeras.callbacks": 5,

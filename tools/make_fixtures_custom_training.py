@@ -191,10 +191,40 @@ def case_layer_add_loss_metric(g):
           {"x0": x, "x1": y, **numbered("w", w0), **numbered("final_w", model.get_weights())})
 
 
+def case_partial_output_dicts(g):
+    """Loss, target, sample-weight and loss-weight dicts naming only some outputs."""
+    name = "partial_output_dicts"
+    rng = rng_for(name)
+    inp = L.Input((3,))
+    model = keras.Model(inp, [L.Dense(1, name="a")(inp), L.Dense(2, name="b")(inp)])
+    w0 = random_weights(model, rng)
+    x = fl(rng.uniform(-1, 1, (6, 3)))
+    ya, yb = fl(rng.uniform(-1, 1, (6, 1))), fl(rng.uniform(-1, 1, (6, 2)))
+    swa = fl(rng.uniform(0, 1, (6,)))
+    results = {}
+    model.compile("sgd", loss={"a": "mse"}, metrics={"b": "mae"})
+    results["a_only_y_a"] = model.evaluate(x, {"a": ya}, verbose=0, return_dict=True)
+    results["a_only_y_ab"] = model.evaluate(x, {"a": ya, "b": yb}, verbose=0,
+                                            return_dict=True)
+    results["a_only_sw_a"] = model.evaluate(x, {"a": ya, "b": yb}, verbose=0,
+                                            sample_weight={"a": swa}, return_dict=True)
+    model.compile("sgd", loss={"a": "mse", "b": "mae"}, loss_weights={"a": 2.0})
+    results["both_weight_a"] = model.evaluate(x, {"a": ya, "b": yb}, verbose=0,
+                                              return_dict=True)
+    results["both_y_a"] = model.evaluate(x, {"a": ya}, verbose=0, return_dict=True)
+    model.compile(keras.optimizers.SGD(0.1), loss=["mse", None])
+    results["list_none"] = model.evaluate(x, [ya, yb], verbose=0, return_dict=True)
+    h = model.fit(x, {"a": ya}, batch_size=3, epochs=2, shuffle=False, verbose=0)
+    g.add({"name": name, "results": results, "history": history(h)},
+          {"x0": x, "x1": ya, "x2": yb, "x3": swa, **numbered("w", w0),
+           **numbered("final_w", model.get_weights())})
+
+
 def main():
     g = Group("custom_training")
     for make in (case_tape_train_step, case_subclass_default_fit, case_gan_frozen,
-                 case_symbolic_add_loss, case_layer_add_loss_metric):
+                 case_symbolic_add_loss, case_layer_add_loss_metric,
+                 case_partial_output_dicts):
         K.clear_session()
         make(g)
     g.close()

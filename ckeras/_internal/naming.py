@@ -24,6 +24,14 @@ def unique_name(prefix, zero_based=True):
     return f"{prefix}_{n + 1}"
 
 
+def next_uid(prefix):
+    """Counts one more use of `prefix` and returns the count (1, 2, ...):
+    `K.get_uid`, sharing the counters of `unique_name`."""
+    with _lock:
+        _counts[prefix] += 1
+        return _counts[prefix]
+
+
 def reset():
     """Forgets every name handed out (`clear_session`)."""
     with _lock:

@@ -1,14 +1,22 @@
 """Neural-network ops of the Keras 2 backend: activations, crossentropies,
-l2_normalize, dropout, bias_add, the fused dense op and phase switches."""
+l2_normalize, dropout, bias_add, the fused dense op, phase switches,
+convolutions, pooling, batch normalization, in_top_k and rnn."""
+import contextlib
+import itertools
+
 import numpy as np
 
 from ckeras._internal import config
 from ckeras.autograd.function import grad_enabled
 from ckeras.autograd.functions import conv as C
+from ckeras.autograd.functions import elementwise as E
+from ckeras.autograd.functions import linalg as L
 from ckeras.autograd.functions import math as M
 from ckeras.autograd.functions import nn as N
+from ckeras.autograd.functions import reduction as R
 from ckeras.autograd.functions import shape as S
 from ckeras.autograd.tensor import SymbolicTensor, Tensor
+from ckeras.backend import math as KM
 from ckeras.backend.variables import TENSOR_TYPES, as_input
 from ckeras.kernels.codes import Act
 
@@ -98,6 +106,60 @@ def binary_crossentropy(target, output, from_logits=False):
     if from_logits:
         return N.SigmoidCrossentropy.apply(target, output)
     return N.BinaryCrossentropy.apply(target, output, eps=config.epsilon())
+
+
+def binary_focal_crossentropy(target, output, apply_class_balancing=False, alpha=0.25,
+                              gamma=2.0, from_logits=False):
+    """Binary crossentropy scaled by the focal factor (1 - p_t) ** gamma
+    (elementwise, no mean), where p_t is the probability given to the target.
+
+    Args:
+        target: targets, same shape as `output`.
+        output: probabilities, or logits with `from_logits=True`.
+        apply_class_balancing: also weight class 1 by `alpha` and class 0 by
+            `1 - alpha`.
+        alpha: the class-1 weight of the balancing.
+        gamma: the focusing exponent (0 gives the plain crossentropy).
+        from_logits: whether `output` holds logits.
+
+    Example:
+        >>> K.binary_focal_crossentropy(np.array([1.]), np.array([0.9]))
+        array([0.00105...])
+    """
+    target, output = as_input(target), as_input(output)
+    prob = N.Sigmoid.apply(output) if from_logits else output
+    p_t = E.Add.apply(E.Mul.apply(target, prob),
+                      E.Mul.apply(E.Sub.apply(1.0, target), E.Sub.apply(1.0, prob)))
+    focal = KM.pow(E.Sub.apply(1.0, p_t), gamma)
+    loss = E.Mul.apply(focal, binary_crossentropy(target, output, from_logits=from_logits))
+    if apply_class_balancing:
+        weight = E.Add.apply(E.Mul.apply(target, float(alpha)),
+                             E.Mul.apply(E.Sub.apply(1.0, target), 1.0 - float(alpha)))
+        loss = E.Mul.apply(weight, loss)
+    return loss
+
+
+def categorical_focal_crossentropy(target, output, alpha=0.25, gamma=2.0, from_logits=False,
+                                   axis=-1):
+    """Categorical crossentropy with each class term scaled by
+    alpha * (1 - p) ** gamma, summed along `axis`.
+
+    `output` is renormalised to sum 1 and clipped to [eps, 1 - eps] (after a
+    softmax with `from_logits=True`), as tf-keras does.
+
+    Example:
+        >>> K.categorical_focal_crossentropy(np.array([[0., 1.]]), np.array([[.2, .8]]))
+        array([0.00223...])
+    """
+    target, output = as_input(target), as_input(output)
+    if from_logits:
+        output = N.Softmax.apply(output, axis=int(axis))
+    output = E.Div.apply(output, KM.sum(output, axis=int(axis), keepdims=True))
+    eps = config.epsilon()
+    output = M.Clip.apply(output, lo=eps, hi=1.0 - eps)
+    cce = E.Neg.apply(E.Mul.apply(target, M.Log.apply(output)))
+    weight = E.Mul.apply(KM.pow(E.Sub.apply(1.0, output), gamma), float(alpha))
+    return KM.sum(E.Mul.apply(weight, cce), axis=int(axis))
 
 
 # -- normalisation, dropout, bias, dense -----------------------------------------------
@@ -231,6 +293,27 @@ def in_test_phase(x, alt, training=None):
     return in_train_phase(alt, x, training=training)
 
 
+@contextlib.contextmanager
+def learning_phase_scope(value):
+    """Sets the learning phase (0 = test, 1 = train) of this thread inside a
+    `with` block and restores the previous one on exit.
+
+    Example:
+        >>> with K.learning_phase_scope(1):
+        ...     K.learning_phase()
+        1
+    """
+    if value not in {0, 1}:
+        raise ValueError(f"K.learning_phase_scope: expected learning phase to be 0 or 1; "
+                         f"received {value!r}.")
+    previous = config.learning_phase()
+    config.set_learning_phase(value)
+    try:
+        yield value
+    finally:
+        config.set_learning_phase(previous)
+
+
 # -- convolution, pooling, rnn --------------------------------------------------------
 
 def _tuple(v, n, name):
@@ -310,6 +393,287 @@ def pool3d(x, pool_size, strides=(1, 1, 1), padding="valid", data_format=None,
            pool_mode="max"):
     """3-D max or average pooling."""
     return _pool(x, pool_size, strides, padding, data_format, pool_mode, 3, "pool3d")
+
+
+def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding="valid",
+                     data_format=None, dilation_rate=(1, 1)):
+    """2-D transposed convolution (the gradient of `conv2d` with respect to its input).
+
+    Args:
+        x: a 4-D tensor.
+        kernel: (rows, cols, output_channels, input_channels).
+        output_shape: the 4-D output shape in `data_format` order (batch and
+            channels included; the batch entry may be None).
+        strides, padding ('valid'/'same'), data_format, dilation_rate: as conv2d.
+
+    Returns:
+        A tensor of shape `output_shape`.
+
+    Example:
+        >>> K.conv2d_transpose(np.ones((1, 2, 2, 1)), np.ones((2, 2, 1, 1)),
+        ...                    (1, 3, 3, 1))[0, :, :, 0]
+        array([[1., 2., 1.], [2., 4., 2.], [1., 2., 1.]])
+    """
+    data_format = config.normalize_data_format(data_format)
+    x, kernel = as_input(x), as_input(kernel)
+    if len(x.shape) != 4 or len(kernel.shape) != 4:
+        raise ValueError("K.conv2d_transpose: `x` and `kernel` must have rank 4; received "
+                         f"shapes {tuple(x.shape)} and {tuple(kernel.shape)}.")
+    shape = tuple(output_shape)
+    if len(shape) != 4:
+        raise ValueError("K.conv2d_transpose: `output_shape` must have 4 entries (batch, "
+                         f"rows, cols, channels in data_format order); received {shape}.")
+    if data_format == "channels_first":
+        shape = (shape[0], shape[2], shape[3], shape[1])
+    if shape[3] is not None and kernel.shape[2] is not None and int(shape[3]) != kernel.shape[2]:
+        raise ValueError(f"K.conv2d_transpose: `output_shape` has {shape[3]} channels but "
+                         f"the kernel makes {kernel.shape[2]} (kernel shape "
+                         f"{tuple(kernel.shape)}).")
+    padding = str(padding).lower()
+    if padding not in ("valid", "same"):
+        raise ValueError("K.conv2d_transpose: `padding` must be 'valid' or 'same'; "
+                         f"received {padding!r}.")
+    y = C.ConvTranspose.apply(_channels_last(x, data_format, 2), kernel,
+                              strides=_tuple(strides, 2, "strides"), padding=padding,
+                              dilations=_tuple(dilation_rate, 2, "dilation_rate"),
+                              out_sizes=(int(shape[1]), int(shape[2])))
+    return _channels_back(y, data_format, 2)
+
+
+def _depthwise(x, kernel, strides, padding, data_format, dilation_rate, name):
+    x, kernel = as_input(x), as_input(kernel)
+    if len(x.shape) != 4 or len(kernel.shape) != 4:
+        raise ValueError(f"K.{name}: `x` and the depthwise kernel must have rank 4; received "
+                         f"shapes {tuple(x.shape)} and {tuple(kernel.shape)}.")
+    padding = str(padding).lower()
+    if padding not in ("valid", "same"):
+        raise ValueError(f"K.{name}: `padding` must be 'valid' or 'same'; received {padding!r}.")
+    return C.DepthwiseConv.apply(_channels_last(x, data_format, 2), kernel,
+                                 strides=_tuple(strides, 2, "strides"), padding=padding,
+                                 dilations=_tuple(dilation_rate, 2, "dilation_rate"))
+
+
+def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", data_format=None,
+                     dilation_rate=(1, 1)):
+    """Depthwise 2-D convolution: each input channel convolved with its own filters.
+
+    Args:
+        x: a 4-D tensor.
+        depthwise_kernel: (rows, cols, input_channels, depth_multiplier).
+        strides, padding ('valid'/'same'), data_format, dilation_rate: as conv2d.
+
+    Returns:
+        input_channels * depth_multiplier channels, channel c * M + m from filter
+        m of channel c.
+    """
+    data_format = config.normalize_data_format(data_format)
+    y = _depthwise(x, depthwise_kernel, strides, padding, data_format, dilation_rate,
+                   "depthwise_conv2d")
+    return _channels_back(y, data_format, 2)
+
+
+def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding="valid",
+                     data_format=None, dilation_rate=(1, 1)):
+    """Depthwise convolution followed by a 1x1 (pointwise) convolution.
+
+    Args:
+        x: a 4-D tensor.
+        depthwise_kernel: (rows, cols, input_channels, depth_multiplier).
+        pointwise_kernel: (1, 1, input_channels * depth_multiplier, filters).
+        strides, padding, data_format, dilation_rate: of the depthwise step.
+    """
+    data_format = config.normalize_data_format(data_format)
+    pointwise_kernel = as_input(pointwise_kernel)
+    if len(pointwise_kernel.shape) != 4 or tuple(pointwise_kernel.shape[:2]) != (1, 1):
+        raise ValueError("K.separable_conv2d: `pointwise_kernel` must have shape (1, 1, "
+                         f"channels, filters); received {tuple(pointwise_kernel.shape)}.")
+    y = _depthwise(x, depthwise_kernel, strides, padding, data_format, dilation_rate,
+                   "separable_conv2d")
+    y = C.Conv.apply(y, pointwise_kernel, strides=(1, 1), padding="valid", dilations=(1, 1))
+    return _channels_back(y, data_format, 2)
+
+
+def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                     data_format=None, dilation_rate=1):
+    """1-D separable convolution (Keras 2's K.separable_conv1d; tf-keras 2.x no
+    longer exports it from the backend).
+
+    Args:
+        x: a 3-D tensor.
+        depthwise_kernel: (width, input_channels, depth_multiplier).
+        pointwise_kernel: (1, input_channels * depth_multiplier, filters).
+        strides, padding ('valid'/'same'), data_format, dilation_rate: of the
+            depthwise step.
+    """
+    data_format = config.normalize_data_format(data_format)
+    x = as_input(x)
+    if len(x.shape) != 3:
+        raise ValueError(f"K.separable_conv1d: `x` must have rank 3; received shape "
+                         f"{tuple(x.shape)}.")
+    x = S.ExpandDims.apply(x, axis=2 if data_format == "channels_first" else 1)
+    y = separable_conv2d(x, S.ExpandDims.apply(as_input(depthwise_kernel), axis=0),
+                         S.ExpandDims.apply(as_input(pointwise_kernel), axis=0),
+                         strides=(1,) + _tuple(strides, 1, "strides"), padding=padding,
+                         data_format=data_format,
+                         dilation_rate=(1,) + _tuple(dilation_rate, 1, "dilation_rate"))
+    return S.Squeeze.apply(y, axis=2 if data_format == "channels_first" else 1)
+
+
+def _local_conv(x, kernel, kernel_size, strides, output_shape, data_format, name):
+    """Unshared-weight convolution: one (features, filters) matrix per output
+    position, applied to the flattened window there (in the input's axis order)."""
+    data_format = config.normalize_data_format(data_format)
+    x, kernel = as_input(x), as_input(kernel)
+    sp = len(output_shape)
+    if len(x.shape) != sp + 2 or len(kernel.shape) != 3:
+        raise ValueError(f"K.{name}: `inputs` must have rank {sp + 2} and `kernel` rank 3; "
+                         f"received shapes {tuple(x.shape)} and {tuple(kernel.shape)}.")
+    positions = list(itertools.product(*[range(int(n)) for n in output_shape]))
+    if kernel.shape[0] != len(positions):
+        raise ValueError(f"K.{name}: the kernel has {kernel.shape[0]} positions but the "
+                         f"output shape {tuple(output_shape)} has {len(positions)}.")
+    spatial_in = x.shape[2:] if data_format == "channels_first" else x.shape[1:-1]
+    for n, out, s, k in zip(spatial_in, output_shape, strides, kernel_size):
+        if n is not None and (int(out) - 1) * s + k > n:
+            raise ValueError(f"K.{name}: {int(out)} windows of size {k} with stride {s} do not "
+                             f"fit in the {n} input positions (input shape {tuple(x.shape)}).")
+    features, filters = kernel.shape[1], kernel.shape[2]
+    windows = []
+    for pos in positions:
+        key = [slice(None)] + [slice(p * s, p * s + k)
+                               for p, s, k in zip(pos, strides, kernel_size)]
+        key = key[:1] + [slice(None)] + key[1:] if data_format == "channels_first" \
+            else key + [slice(None)]
+        windows.append(S.Reshape.apply(S.GetItem.apply(x, key=tuple(key)),
+                                       shape=(1, -1, features)))
+    y = L.BatchDot.apply(S.Concatenate.apply(*windows, axis=0), kernel, axes=(2, 1))
+    y = S.Reshape.apply(y, shape=tuple(int(n) for n in output_shape) + (-1, filters))
+    spatial = tuple(range(sp))
+    axes = (sp, sp + 1) + spatial if data_format == "channels_first" else \
+        (sp,) + spatial + (sp + 1,)
+    return S.Transpose.apply(y, axes=axes)
+
+
+def local_conv1d(inputs, kernel, kernel_size, strides, data_format=None):
+    """1-D convolution with unshared weights (LocallyConnected1D).
+
+    Args:
+        inputs: (batch, steps, channels) (or channels_first).
+        kernel: (output_length, kernel_size * channels, filters).
+        kernel_size: a tuple of 1 int.
+        strides: a tuple of 1 int.
+
+    Returns:
+        (batch, output_length, filters) (or channels_first).
+    """
+    kernel = as_input(kernel)
+    return _local_conv(inputs, kernel, _tuple(kernel_size, 1, "kernel_size"),
+                       _tuple(strides, 1, "strides"), (kernel.shape[0],), data_format,
+                       "local_conv1d")
+
+
+def local_conv2d(inputs, kernel, kernel_size, strides, output_shape, data_format=None):
+    """2-D convolution with unshared weights (LocallyConnected2D).
+
+    Args:
+        inputs: a 4-D tensor.
+        kernel: (output_rows * output_cols, rows * cols * channels, filters).
+        kernel_size: a tuple of 2 ints.
+        strides: a tuple of 2 ints.
+        output_shape: (output_rows, output_cols).
+
+    Returns:
+        (batch, output_rows, output_cols, filters) (or channels_first).
+    """
+    return _local_conv(inputs, kernel, _tuple(kernel_size, 2, "kernel_size"),
+                       _tuple(strides, 2, "strides"), _tuple(output_shape, 2, "output_shape"),
+                       data_format, "local_conv2d")
+
+
+# -- batch normalization, in_top_k -------------------------------------------------------
+
+def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
+    """(x - mean) / sqrt(var + epsilon) * gamma + beta.
+
+    The statistics broadcast against `x`; for a 4-D `x` with `axis` 1 or -1
+    (3 or -3) they may also be 1-D, per channel of that axis (tf-keras' fused
+    path). `beta` and `gamma` may be None.
+
+    Example:
+        >>> K.batch_normalization(np.array([[3.]]), np.array([1.]), np.array([4.]),
+        ...                       None, None, epsilon=0.)
+        array([[1.]])
+    """
+    x = as_input(x)
+    nd = len(x.shape)
+    params = [None if p is None else as_input(p) for p in (mean, var, beta, gamma)]
+    if nd == 4 and axis in (1, -3):
+        params = [None if p is None else S.Reshape.apply(p, shape=(-1, 1, 1)) for p in params]
+    mean, var, beta, gamma = params
+    y = E.Div.apply(E.Sub.apply(x, mean), M.Sqrt.apply(E.Add.apply(var, float(epsilon))))
+    if gamma is not None:
+        y = E.Mul.apply(y, gamma)
+    if beta is not None:
+        y = E.Add.apply(y, beta)
+    return y
+
+
+def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
+    """Batch-normalizes `x` with the mean and variance over `reduction_axes`.
+
+    Args:
+        x: a tensor.
+        gamma, beta: scale and offset, one per position of the kept axes (or None).
+        reduction_axes: the axes the statistics are taken over.
+        epsilon: added to the variance.
+
+    Returns:
+        `(normalized, mean, variance)`; mean and variance have the kept axes
+        only. `x` is normalized with the biased variance (divided by the count
+        n). The variance returned is that one too, except for a 4-D `x`
+        reduced over (0, 1, 2), where tf-keras 2.21 (on the CPU) takes its
+        fused kernel, which returns the unbiased n / (n - 1) estimate; ckeras
+        returns what tf-keras returns.
+    """
+    x = as_input(x)
+    nd = len(x.shape)
+    axes = sorted({int(a) % nd for a in reduction_axes})
+    kept = tuple(1 if ax in axes else x.shape[ax] for ax in range(nd))
+    mean = KM.mean(x, axis=axes, keepdims=True)
+    var = KM.var(x, axis=axes, keepdims=True)
+    gamma = None if gamma is None else S.Reshape.apply(as_input(gamma), shape=kept)
+    beta = None if beta is None else S.Reshape.apply(as_input(beta), shape=kept)
+    normed = batch_normalization(x, mean, var, beta, gamma, epsilon=epsilon)
+    if nd == 4 and axes == [0, 1, 2]:
+        # n from the values, so that a symbolic batch size works too
+        n = KM.sum(S.FillLike.apply(x, value=1, dtype=None), axis=axes, keepdims=True)
+        var = E.Div.apply(E.Mul.apply(var, n), KM.maximum(E.Sub.apply(n, 1.0), 1.0))
+    stats = tuple(n for ax, n in enumerate(x.shape) if ax not in axes)
+    return normed, S.Reshape.apply(mean, shape=stats), S.Reshape.apply(var, shape=stats)
+
+
+def in_top_k(predictions, targets, k):
+    """Whether each target is among the `k` largest predictions of its row.
+
+    Args:
+        predictions: (batch, classes) floats.
+        targets: (batch,) int class indices.
+        k: int.
+
+    Returns:
+        (batch,) bool. Classes tied with the k-th largest value count as in
+        the top k, as in TensorFlow.
+
+    Example:
+        >>> K.in_top_k(np.array([[.1, .5, .4]]), np.array([2]), 1)
+        array([False])
+    """
+    predictions, targets = as_input(predictions), as_input(targets)
+    if len(predictions.shape) != 2 or len(targets.shape) != 1:
+        raise ValueError("K.in_top_k: `predictions` must be (batch, classes) and `targets` "
+                         f"(batch,); received shapes {tuple(predictions.shape)} and "
+                         f"{tuple(targets.shape)}.")
+    return R.InTopK.apply(predictions, targets, k=int(k))
 
 
 def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None,

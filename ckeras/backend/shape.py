@@ -1,4 +1,6 @@
 """Shape-manipulation ops of the Keras 2 backend."""
+import builtins
+
 import numpy as np
 
 from ckeras._internal.config import floatx
@@ -103,3 +105,31 @@ def one_hot(indices, num_classes):
     """One-hot encoding (floatx) along a new last axis of `num_classes`."""
     return S.OneHot.apply(as_input(indices), num_classes=int(num_classes),
                           dtype=np.dtype(floatx()))
+
+
+def slice(x, start, size):  # noqa: A001  (Keras name)
+    """`x[start[0]:start[0] + size[0], ...]`: one start and one size per axis
+    (a size of -1 takes the rest of that axis), as Keras 2's K.slice (tf.slice).
+
+    tf-keras 2.x no longer exports it from the backend; Keras 2 programs call it.
+
+    Example:
+        >>> K.slice(np.arange(10).reshape(2, 5), (0, 1), (2, 3))
+        array([[1, 2, 3], [6, 7, 8]])
+    """
+    x = as_input(x)
+    start, size = _ints(start), _ints(size)
+    start = (start,) if isinstance(start, int) else start
+    size = (size,) if isinstance(size, int) else size
+    nd = len(x.shape)
+    if len(start) != nd or len(size) != nd:
+        raise ValueError(f"K.slice: `start` and `size` need one entry per axis of `x` (rank "
+                         f"{nd}); received start={start}, size={size}.")
+    key = []
+    for n, b, s in zip(x.shape, start, size):
+        end = n if s == -1 else b + s
+        if b < 0 or s < -1 or (n is not None and end > n):
+            raise ValueError(f"K.slice: start={start}, size={size} fall outside the shape "
+                             f"{tuple(x.shape)} of `x`.")
+        key.append(builtins.slice(b, end))
+    return S.GetItem.apply(x, key=tuple(key))

@@ -5,9 +5,11 @@ autograd Tensors/Variables (and returns taped Tensors when gradients are
 recorded) and symbolic KerasTensors (and returns graph tensors).
 """
 import contextlib
+from typing import NamedTuple
 
 import numpy as np
 
+from ckeras._internal import naming
 from ckeras._internal.config import floatx
 from ckeras.autograd.functions import elementwise as E
 from ckeras.autograd.functions import shape as S
@@ -237,7 +239,14 @@ def count_params(x):
 
 
 def is_keras_tensor(x):
-    """Whether `x` is a symbolic KerasTensor (ValueError for non-tensors)."""
+    """Whether `x` is a symbolic KerasTensor.
+
+    Tensors that hold values give False: autograd Tensors and Variables, and
+    NumPy arrays, which are ckeras' eager tensors (what `K.constant` and every
+    op return on values; tf-keras, whose eager tensors are `tf.Tensor`s, raises
+    for a raw NumPy array instead). Anything else (Python numbers, lists,
+    strings, None) raises ValueError, as in Keras.
+    """
     if isinstance(x, SymbolicTensor):
         return True
     if isinstance(x, (Tensor, np.ndarray)):
@@ -247,9 +256,75 @@ def is_keras_tensor(x):
         "Expected a symbolic tensor instance.")
 
 
+class SparseTensor(NamedTuple):
+    """A sparse 2-D tensor as `K.ctc_label_dense_to_sparse` returns it (the fields
+    of TensorFlow's SparseTensor). The other ops take dense arrays: convert it
+    with `K.to_dense`.
+
+    Attributes:
+        indices: int64 (n, rank) positions of the stored values.
+        values: (n,) the values.
+        dense_shape: int64 (rank,) shape of the dense tensor.
+    """
+    indices: np.ndarray
+    values: np.ndarray
+    dense_shape: np.ndarray
+
+
 def is_sparse(tensor):
-    """Always False: ckeras has no sparse tensors."""
-    return False
+    """Whether `tensor` is a `SparseTensor` (only `K.ctc_label_dense_to_sparse`
+    makes them; every other tensor of ckeras is dense)."""
+    return isinstance(tensor, SparseTensor)
+
+
+def to_dense(tensor):
+    """A `SparseTensor` as a dense array (zeros where nothing is stored); any
+    other tensor is returned unchanged.
+
+    Example:
+        >>> K.to_dense(K.ctc_label_dense_to_sparse(np.array([[5, 6]]), np.array([1])))
+        array([[5, 0]])
+    """
+    if not is_sparse(tensor):
+        return tensor
+    dense = np.zeros(tuple(int(n) for n in tensor.dense_shape), tensor.values.dtype)
+    dense[tuple(tensor.indices.T)] = tensor.values
+    return dense
+
+
+# -- session-era names -------------------------------------------------------------
+
+def backend():
+    """The name of the backend: `'ckeras'`.
+
+    tf-keras returns `'tensorflow'`; Keras 2 programs test it to choose
+    TensorFlow-only code (`tf.Session` configs, `import tensorflow as tf` ops),
+    which would fail here, so ckeras names itself and such branches are skipped.
+    """
+    return "ckeras"
+
+
+def get_uid(prefix=""):
+    """The next number for `prefix`: 1 on the first call, then 2, 3, ...
+
+    Shares the counters of default layer names, as tf-keras does: after one
+    `Dense()`, `get_uid('dense')` is 2. `reset_uids` or `clear_session`
+    restarts them.
+    """
+    return naming.next_uid(prefix)
+
+
+def reset_uids():
+    """Restarts every `get_uid` counter (and so the default layer names)."""
+    naming.reset()
+
+
+def manual_variable_initialization(value):
+    """Accepted for compatibility, without effect: as in tf-keras 2.x eager
+    mode, every variable holds its value from the moment it is created."""
+    if not isinstance(value, (bool, int, np.bool_)):
+        raise TypeError("K.manual_variable_initialization: `value` must be a bool; "
+                        f"received {value!r}.")
 
 
 @contextlib.contextmanager

@@ -1,4 +1,6 @@
 """Layer: the base class of every ckeras layer and model."""
+import warnings
+
 import numpy as np
 
 from ckeras import constraints, initializers, regularizers
@@ -24,6 +26,14 @@ def _is_shape(obj):
 
 
 _MISSING = object()
+# Whether any layer has ever held a metric: until one does, `model.metrics`
+# needs no walk over the layers (it runs once per training batch).
+_metric_holders = [False]
+
+
+def layers_may_hold_metrics():
+    """False until some layer gets a metric (`add_metric`, a Metric attribute)."""
+    return _metric_holders[0]
 
 
 def _trackable(name, value):
@@ -92,6 +102,12 @@ class Layer:
 
     _default_name_zero_based = True
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        fn = cls.__dict__.get("compute_mask")
+        if fn is not None and not getattr(fn, "_graph_aware", False):
+            cls.compute_mask = _graph_aware_mask(fn)
+
     def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, **kwargs):
         for key in kwargs:
             if key not in _ALLOWED_KWARGS:
@@ -99,7 +115,8 @@ class Layer:
                     f"Keyword argument not understood: '{key}' (passed to layer "
                     f"{type(self).__name__}).")
         object.__setattr__(self, "_metrics", [])
-        object.__setattr__(self, "_sublayers", [])
+        object.__setattr__(self, "_sublayers", [])     # layers and containers
+        object.__setattr__(self, "_tracked_vars", [])  # Variables assigned directly
         if name is None:
             name = naming.unique_name(naming.to_snake_case(type(self).__name__),
                                       self._default_name_zero_based)
@@ -140,13 +157,16 @@ class Layer:
         if isinstance(value, Metric) and tracked is not None and \
                 not any(value is m for m in self._metrics):
             self._metrics.append(value)     # tf-keras tracks metric attributes
+            _metric_holders[0] = True
         if tracked is not None and name != "_outer":
             old = self.__dict__.get(name, _MISSING)
             if old is not value:
                 if old is not _MISSING and _trackable(name, old):
                     self._untrack(name, old)
-                if _trackable(name, value) and not any(value is t for t in tracked):
-                    tracked.append(value)
+                if _trackable(name, value):
+                    into = self._tracked_vars if isinstance(value, Variable) else tracked
+                    if not any(value is t for t in into):
+                        into.append(value)
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
@@ -158,7 +178,8 @@ class Layer:
     def _untrack(self, name, old):
         if any(v is old for k, v in self.__dict__.items() if k != name):
             return
-        self._sublayers[:] = [t for t in self._sublayers if t is not old]
+        into = self._tracked_vars if isinstance(old, Variable) else self._sublayers
+        into[:] = [t for t in into if t is not old]
 
     # ----------------------------------------------------------- attributes
     @property
@@ -182,18 +203,21 @@ class Layer:
     def _flatten_layers(self):
         """Direct sub-layers whose weights belong to this layer, in the order
         they were assigned (a dict's by sorted key, as tf-keras)."""
+        if not self._sublayers:
+            return []
         out = []
         for item in self._sublayers:
             if isinstance(item, Layer):
                 out.append(item)
-            elif not isinstance(item, Variable):
+            else:
                 out.extend(x for x in _leaves(item) if isinstance(x, Layer))
         return _unique(out)
 
     def _tracked_variables(self):
         """Variables assigned as attributes (or in tracked containers)."""
-        return [x for item in self._sublayers if not isinstance(item, Layer)
-                for x in _leaves(item) if isinstance(x, Variable)]
+        return self._tracked_vars + [x for item in self._sublayers
+                                     if not isinstance(item, Layer)
+                                     for x in _leaves(item) if isinstance(x, Variable)]
 
     def _own_weights(self):
         return _unique(self._weights_list + self._tracked_variables())
@@ -233,7 +257,9 @@ class Layer:
                 continue
             seen.add(id(layer))
             out.append(layer)
-            stack.extend(reversed(layer._flatten_layers()))
+            children = layer._flatten_layers()
+            if children:
+                stack.extend(reversed(children))
         return out
 
     @property
@@ -244,9 +270,12 @@ class Layer:
         call (tf-keras: each top-level call replaces those)."""
         out = []
         for layer in self._all_layers():
-            out += [reg(v) for v, reg in layer._regularizers]
-            out += [fn() for fn in layer._callable_losses]
-            out += layer._eager_losses
+            if layer._regularizers:
+                out += [reg(v) for v, reg in layer._regularizers]
+            if layer._callable_losses:
+                out += [fn() for fn in layer._callable_losses]
+            if layer._eager_losses:
+                out += layer._eager_losses
         return out
 
     def add_loss(self, losses, inputs=None, **kwargs):
@@ -327,12 +356,46 @@ class Layer:
         metric = self._metric_named(name)
         metric.update_state(value.value if isinstance(value, Tensor) else value)
 
+    def add_update(self, updates, inputs=None):
+        """Runs state updates now (tf-keras 2, eager): zero-argument
+        callables are called; assignments such as `v.assign(x)` have already
+        happened when they are passed. `inputs` is accepted for Keras 2
+        compatibility and ignored.
+
+        Example:
+            >>> layer.add_update(lambda: counter.assign_add(np.float32(1)))
+        """
+        for update in updates if isinstance(updates, (list, tuple)) else [updates]:
+            if callable(update) and not isinstance(update, Tensor):
+                update()
+
+    @property
+    def updates(self):
+        """Always empty, as in tf-keras 2: updates run when they are made."""
+        warnings.warn("`layer.updates` will be removed in a future version. This property "
+                      "should not be used in TensorFlow 2.0, as `updates` are applied "
+                      "automatically.", stacklevel=2)
+        return []
+
+    def get_losses_for(self, inputs):
+        """Deprecated (tf-keras 2): returns `layer.losses`."""
+        warnings.warn("`layer.get_losses_for` is deprecated and will be removed in a future "
+                      "version. Please use `layer.losses` instead.", stacklevel=2)
+        return self.losses
+
+    def get_updates_for(self, inputs):
+        """Deprecated (tf-keras 2): returns `layer.updates` (empty)."""
+        warnings.warn("`layer.get_updates_for` is deprecated and will be removed in a future "
+                      "version. Please use `layer.updates` method instead.", stacklevel=2)
+        return []
+
     def _metric_named(self, name):
         for m in self._metrics:
             if m.name == name:
                 return m
         m = Mean(name=name)
         self._metrics.append(m)
+        _metric_holders[0] = True
         return m
 
     @property
@@ -605,6 +668,24 @@ class Layer:
         return f"<{type(self).__module__}.{type(self).__name__} name={self.name}>"
 
 
+def _graph_aware_mask(fn):
+    """Wraps a layer class's `compute_mask` so that, asked on graph tensors
+    (Keras 2's `layer.compute_mask(model.input)` then `K.function`), it
+    returns a graph tensor computed by `fn` when the graph runs, instead of
+    running NumPy on placeholders."""
+    def compute_mask(self, inputs, mask=None):
+        if type(inputs) is not np.ndarray and not isinstance(inputs, Tensor) and any(
+                isinstance(t, SymbolicTensor) for t in flatten((inputs, mask))):
+            return _MaskOf(self, fn)(inputs, mask=mask)
+        return fn(self, inputs, mask)
+
+    compute_mask.__name__ = fn.__name__
+    compute_mask.__qualname__ = fn.__qualname__
+    compute_mask.__doc__ = fn.__doc__
+    compute_mask._graph_aware = True
+    return compute_mask
+
+
 def _eager_outputs(outputs, out_mask):
     """The outputs of a call on concrete values as eager Tensors (as tf.keras
     returns EagerTensors), carrying their masks as `_keras_mask`."""
@@ -655,3 +736,20 @@ def _build_outputs(shapes, dtypes):
         dtypes = [dtypes] * len(shapes)
     return [_build_outputs(tuple(s) if _is_shape(tuple(s)) else s, d)
             for s, d in zip(shapes, dtypes)]
+
+
+class _MaskOf(Layer):
+    """A graph node computing `layer.compute_mask(inputs, mask)` (see
+    `_graph_aware_mask`)."""
+
+    def __init__(self, layer, fn):
+        super().__init__(name=naming.unique_name(layer.name + "_mask"))
+        # Not a sub-layer: the node reads the layer, it does not own its weights.
+        object.__setattr__(self, "_target", layer)
+        self._fn = fn
+
+    def call(self, inputs, mask=None):
+        return self._fn(self._target, inputs, mask)
+
+    def compute_mask(self, inputs, mask=None):
+        return None

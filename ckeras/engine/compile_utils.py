@@ -84,12 +84,11 @@ def _fn_name(fn):
 def _flatten_for(names, value, what):
     """`value` (a structure of per-output data) as one entry per output name;
     None stays None."""
+    if type(value) is list and len(value) == len(names):
+        return value        # the engine's own lists, one entry per output
     if value is None:
         return [None] * len(names)
     if isinstance(value, dict):
-        missing = [n for n in names if n not in value]
-        if missing and len(names) > 1:
-            raise ValueError(f"Missing entries in {what} dictionary: {missing}.")
         return [value.get(n) for n in names]
     if isinstance(value, (list, tuple)) and len(names) > 1:
         if len(value) != len(names):
@@ -215,6 +214,11 @@ class LossesContainer:
         """
         if not self._built:
             self.build(output_names_of(y_pred))
+        if y_true is None and any(obj is not None for obj in self.losses):
+            raise ValueError(
+                "Target data is missing. Your model was compiled with loss="
+                f"{self._loss_spec!r}, and therefore expects target data to be "
+                "provided in `fit()`.")
         names = self.output_names
         y_pred = _flatten_for(names, y_pred, "y_pred")
         y_true = _flatten_for(names, y_true, "y")
@@ -223,13 +227,8 @@ class LossesContainer:
         for obj, w, t, p, sw, tracker in zip(self.losses, self.loss_weights, y_true,
                                              y_pred, sample_weight,
                                              self._per_output_metrics):
-            if obj is None:
+            if obj is None or t is None:   # no target given for this output
                 continue
-            if t is None:
-                raise ValueError(
-                    "Target data is missing. Your model was compiled with loss="
-                    f"{self._loss_spec!r}, and therefore expects target data to be "
-                    "provided in `fit()`.")
             value = obj(t, p, sample_weight=sw)
             parts.append((value, tracker))
             term = value * w if w != 1.0 else value
@@ -240,14 +239,22 @@ class LossesContainer:
             raise ValueError("No loss found. You may have forgotten to provide a `loss` "
                              "argument in the `compile()` method.")
         batch = _batch_size(y_pred)
-        self._loss_metric.update_state(_scalar(total), sample_weight=batch)
+        _add_to_mean(self._loss_metric, _scalar(total), batch)
         for value, tracker in parts:
             if tracker is not None:
-                tracker.update_state(_scalar(value), sample_weight=batch)
+                _add_to_mean(tracker, _scalar(value), batch)
         return total
 
     def result(self):
         return {m.name: float(m.result()) for m in self.metrics}
+
+
+def _add_to_mean(mean, value, batch):
+    """`mean.update_state(value, sample_weight=batch)` for a scalar, without
+    the general broadcasting (once per batch per tracker)."""
+    dt = mean.total.dtype.type
+    mean.total += dt(value) * dt(batch)
+    mean.count += dt(batch)
 
 
 def _batch_size(y_pred):
@@ -360,12 +367,16 @@ class MetricsContainer:
             if y_true[i] is None:
                 continue
             p = y_pred[i]
+            mask = getattr(p, "_keras_mask", None)
             if isinstance(p, Tensor):
                 p = p.value
             t = y_true[i]
             if isinstance(t, Tensor):
                 t = t.value
-            obj.update_state(t, p, sample_weight=sample_weight[i] if weighted else None)
+            sw = sample_weight[i] if weighted else None
+            if mask is not None:
+                sw = _apply_mask(mask, sw)
+            obj.update_state(t, p, sample_weight=sw)
 
     def reset_state(self):
         for obj in self.metrics:
@@ -373,6 +384,20 @@ class MetricsContainer:
 
     def result(self):
         return {obj.name: float(obj.result()) for obj in self.metrics}
+
+
+def _apply_mask(mask, sample_weight):
+    """tf-keras: a metric is weighted by the output mask (times the sample
+    weights, for a weighted metric), so masked entries count nowhere."""
+    mask = np.asarray(getattr(mask, "value", mask), dtype=np.float32)
+    if sample_weight is None:
+        return mask
+    sw = np.asarray(getattr(sample_weight, "value", sample_weight), dtype=np.float32)
+    if sw.ndim == mask.ndim + 1 and sw.shape[-1] == 1:
+        sw = sw.reshape(sw.shape[:-1])
+    while 0 < sw.ndim < mask.ndim:
+        sw = sw[..., None]
+    return sw * mask
 
 
 def _as_list(value):

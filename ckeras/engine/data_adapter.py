@@ -5,7 +5,7 @@ import numpy as np
 
 from ckeras._internal.nest import flatten
 from ckeras.engine.structure import check_cardinality, slice_structure
-from ckeras.utils.data_utils import Sequence
+from ckeras.utils.data_utils import GeneratorEnqueuer, OrderedEnqueuer, Sequence
 
 
 def check_batch_size(batch_size):
@@ -16,6 +16,17 @@ def check_batch_size(batch_size):
         raise ValueError(f"`batch_size` must be a positive integer, received "
                          f"{batch_size!r}.")
     return int(batch_size)
+
+
+def feed_options(workers, use_multiprocessing, max_queue_size):
+    """`(workers, use_multiprocessing, max_queue_size)` of fit/evaluate/predict,
+    checked."""
+    if not isinstance(workers, (int, np.integer)) or workers < 0:
+        raise ValueError(f"`workers` must be a non-negative integer; received {workers!r}.")
+    if not isinstance(max_queue_size, (int, np.integer)) or max_queue_size < 1:
+        raise ValueError(f"`max_queue_size` must be a positive integer; received "
+                         f"{max_queue_size!r}.")
+    return int(workers), bool(use_multiprocessing), int(max_queue_size)
 
 
 def is_generator_like(data):
@@ -85,9 +96,13 @@ def _epoch_order(n, batch_size, shuffle):
 class ArrayBatches:
     """Batches over in-memory arrays, reshuffled every epoch if asked."""
 
+    def close(self):
+        """Nothing to stop (the generator batches' counterpart)."""
+
     def __init__(self, x, y, sw, batch_size, shuffle=False, steps=None):
         self.x, self.y, self.sw = x, y, sw
-        self.n = check_cardinality({"x": flatten(x), "y": flatten(y or []),
+        self.n = check_cardinality({"x": flatten(x),
+                                    "y": [a for a in flatten(y or []) if a is not None],
                                     "sample_weight": [s for s in flatten(sw or [])
                                                       if s is not None]})
         self.batch_size = batch_size
@@ -118,9 +133,14 @@ class GeneratorBatches:
         steps: batches per epoch (default: the Sequence's length).
         convert: `convert(x, y, sample_weight)` -> the batch as lists of
             arrays (the model's structure rules and checks).
+        workers, use_multiprocessing, max_queue_size: as in `fit`: with
+            `workers > 1`, or `use_multiprocessing` and `workers > 0`, an
+            enqueuer fetches the batches ahead in threads (or processes for
+            a Sequence), as tf-keras does; `close()` stops it.
     """
 
-    def __init__(self, data, steps, convert):
+    def __init__(self, data, steps, convert, workers=1, use_multiprocessing=False,
+                 max_queue_size=10):
         self.data = data
         self.is_sequence = isinstance(data, Sequence)
         if self.is_sequence:
@@ -132,6 +152,10 @@ class GeneratorBatches:
                 "generator, since its length is unknown.")
         self.steps = int(steps)
         self.convert = convert
+        self._enqueue = (int(workers) > 1 or (use_multiprocessing and int(workers) > 0))
+        self._use_multiprocessing = bool(use_multiprocessing)
+        self._workers, self._max_queue_size = int(workers), int(max_queue_size)
+        self._enqueuer = self._stream = None
 
     def _sequence_length(self, steps):
         """len(Sequence), which must be positive: steps beyond it wrap around,
@@ -149,6 +173,9 @@ class GeneratorBatches:
         return self.steps
 
     def epoch(self):
+        if self._enqueue:
+            yield from self._enqueued_epoch()
+            return
         n = self._sequence_length(self.steps) if self.is_sequence else 0
         for step in range(self.steps):
             if self.is_sequence:
@@ -161,3 +188,24 @@ class GeneratorBatches:
             yield self.convert(*unpack(batch))
         if self.is_sequence:
             self.data.on_epoch_end()
+
+    def _enqueued_epoch(self):
+        if self._enqueuer is None:
+            if self.is_sequence:
+                self._enqueuer = OrderedEnqueuer(self.data, self._use_multiprocessing)
+            else:
+                self._enqueuer = GeneratorEnqueuer(self.data, self._use_multiprocessing)
+            self._enqueuer.start(self._workers, self._max_queue_size)
+            self._stream = self._enqueuer.get()
+        for _ in range(self.steps):
+            try:
+                batch = next(self._stream)
+            except StopIteration:
+                return
+            yield self.convert(*unpack(batch))
+
+    def close(self):
+        """Stops the enqueuer, if one was started."""
+        if self._enqueuer is not None:
+            self._enqueuer.stop()
+            self._enqueuer = self._stream = None

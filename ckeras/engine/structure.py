@@ -22,9 +22,32 @@ from ckeras.autograd.tensor import Tensor
 def as_array(value):
     """`value` as an ndarray the kernels accept (a Tensor gives its value;
     an unaligned array, e.g. a `np.frombuffer` view at an odd offset, is
-    copied)."""
+    copied). A sparse matrix stays sparse (CSR) until `densify`."""
+    if is_sparse(value):
+        return value.tocsr()
     a = value.value if isinstance(value, Tensor) else np.asarray(value)
     return a if a.flags.aligned else a.copy()
+
+
+def is_sparse(value):
+    """Whether `value` is a SciPy sparse matrix (recognised by its interface,
+    so SciPy is never imported by ckeras)."""
+    return hasattr(value, "tocsr") and hasattr(value, "toarray") and hasattr(value, "nnz")
+
+
+def densify(value):
+    """A sparse batch as a dense array (Keras 2 fed sparse data batch by
+    batch this way); anything else unchanged."""
+    if type(value) is np.ndarray or not is_sparse(value):
+        return value
+    return np.ascontiguousarray(value.toarray())
+
+
+def densify_all(values):
+    """`densify` over a list of inputs or a nested structure."""
+    if isinstance(values, list):
+        return [densify(v) for v in values]
+    return map_structure(densify, values)
 
 
 def conform_call_input(x, dtype):
@@ -75,7 +98,8 @@ def _split_sequence(data, n):
     """One entry per model input/output from a list or tuple: for a single
     input, a list of arrays is one per input (checked against the count
     later), anything else (numbers, nested lists) is the data itself."""
-    if n > 1 or (data and all(isinstance(d, (np.ndarray, Tensor)) for d in data)):
+    if n > 1 or (data and all(isinstance(d, (np.ndarray, Tensor)) or is_sparse(d)
+                              for d in data)):
         return list(data)
     return [data]
 
@@ -102,6 +126,8 @@ def _cast(a, dtype):
 
 
 def _conform(model, i, value, spec):
+    if is_sparse(value):
+        return _conform_sparse(model, i, value, spec)
     a = value.value if isinstance(value, Tensor) else np.asarray(value)
     shape = spec.shape
     if a.ndim == len(shape) - 1 and shape[-1] == 1:
@@ -113,6 +139,16 @@ def _conform(model, i, value, spec):
             f"expected shape={shape}, found shape={a.shape}")
     a = _cast(a, spec.dtype)
     return a if a.flags.aligned else a.copy()
+
+
+def _conform_sparse(model, i, value, spec):
+    shape = spec.shape
+    if len(shape) != 2 or (shape[1] is not None and shape[1] != value.shape[1]):
+        raise ValueError(
+            f'Input {i} of layer "{model.name}" is incompatible with the layer: '
+            f"expected shape={shape}, found a sparse matrix of shape={value.shape}")
+    a = value.tocsr()
+    return a.astype(spec.dtype) if a.dtype != spec.dtype else a
 
 
 def flatten_inputs(model, x):
@@ -160,7 +196,8 @@ def _structure(data):
     if isinstance(data, dict):
         return {k: _structure(v) for k, v in data.items()}
     if isinstance(data, (list, tuple)) and data and all(
-            isinstance(d, (np.ndarray, Tensor, dict, list, tuple)) for d in data) and \
+            isinstance(d, (np.ndarray, Tensor, dict, list, tuple)) or is_sparse(d)
+            for d in data) and \
             not all(isinstance(d, (list, tuple)) and not _has_arrays(d) for d in data):
         return tuple(_structure(d) for d in data)
     return _leaf(data)
@@ -224,10 +261,8 @@ def flatten_targets(data, names, what):
         if unknown:
             raise ValueError(f"Unknown entries in {what} dictionary: {unknown}. "
                              f"Only expected following keys: {names}")
-        missing = [n for n in names if n not in data]
-        if missing:
-            raise ValueError(f"Missing entries in {what} dictionary: {missing}.")
-        return [as_array(data[n]) for n in names]
+        # Outputs left out get no loss or metric for this data (tf-keras).
+        return [as_array(data[n]) if data.get(n) is not None else None for n in names]
     if isinstance(data, (list, tuple)):
         return [as_array(d) for d in _split_sequence(data, len(names))]
     return [as_array(data)]
@@ -255,6 +290,22 @@ def flatten_outputs(outputs):
     if isinstance(outputs, dict):
         return [outputs[k] for k in sorted(outputs)]
     return [outputs]
+
+
+def attach_masks(outs, masks):
+    """The flat outputs with their masks set as `_keras_mask` (arrays become
+    Tensors to carry them); `masks` is one mask or a list in output order.
+    An output that already carries a mask keeps it."""
+    if masks is None:
+        return outs
+    masks = masks if isinstance(masks, (list, tuple)) else [masks]
+    result = []
+    for o, m in zip(outs, masks):
+        if m is not None and getattr(o, "_keras_mask", None) is None:
+            o = o if isinstance(o, Tensor) else Tensor(o)
+            o._keras_mask = m
+        result.append(o)
+    return result
 
 
 def pack_outputs(model, outs, unwrap_single=False):

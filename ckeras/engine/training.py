@@ -130,17 +130,22 @@ class Model(TrainingMixin, Layer):
             A NumPy array, or a list of arrays for several outputs.
         """
         batch_size = data_adapter.check_batch_size(batch_size)
+        feed = data_adapter.feed_options(workers, use_multiprocessing, max_queue_size)
         if self._structured("predict_step"):
-            return self._predict_structured(x, batch_size, verbose, steps)
-        batches, total, arrays = self._predict_batches(x, batch_size, steps)
-        progbar = None
-        if verbose:
-            progbar = Progbar(total)
+            return self._predict_structured(x, batch_size, verbose, steps, callbacks, feed)
+        source, batches, total, arrays = self._predict_batches(x, batch_size, steps, feed)
+        hooks = _PredictHooks(self, callbacks, verbose, total)
         chunks = []
-        for i, batch in enumerate(batches):
-            chunks.append(self._predict_arrays(batch))
-            if progbar is not None:
-                progbar.update(i + 1)
+        try:
+            for i, batch in enumerate(batches):
+                hooks.batch_begin(i)
+                chunks.append(self._predict_arrays(batch))
+                hooks.batch_end(i, lambda c=chunks[-1]: structure.pack_outputs(
+                    self, c, unwrap_single=True))
+        finally:
+            if source is not None:
+                source.close()
+        hooks.end()
         if not chunks:
             if arrays is None:
                 raise ValueError("predict received no batches from the generator.")
@@ -149,31 +154,37 @@ class Model(TrainingMixin, Layer):
                 for k in range(len(chunks[0]))]
         return structure.pack_outputs(self, outs, unwrap_single=True)
 
-    def _predict_structured(self, x, batch_size, verbose, steps):
+    def _predict_structured(self, x, batch_size, verbose, steps, callbacks=None,
+                            feed=(1, False, 10)):
         """predict through `predict_step`, on the user's input structure."""
         if data_adapter.is_generator_like(x):
             source = data_adapter.GeneratorBatches(
-                x, steps, lambda bx, by, bsw: structure.as_structures(bx))
+                x, steps, lambda bx, by, bsw: structure.as_structures(bx), *feed)
         else:
             source = data_adapter.ArrayBatches(structure.as_structures(x)[0], None, None,
                                                batch_size, False, steps)
-        progbar = Progbar(len(source)) if verbose else None
+        hooks = _PredictHooks(self, callbacks, verbose, len(source))
         chunks = []
-        for i, (bx, _, _) in enumerate(source.epoch()):
-            chunks.append(map_structure(_numpy, self.predict_step(
-                data_adapter.pack_x_y_sample_weight(bx[0]))))
-            if progbar is not None:
-                progbar.update(i + 1)
+        try:
+            for i, (bx, _, _) in enumerate(source.epoch()):
+                hooks.batch_begin(i)
+                chunks.append(map_structure(_numpy, self.predict_step(
+                    data_adapter.pack_x_y_sample_weight(structure.densify_all(bx[0])))))
+                hooks.batch_end(i, lambda c=chunks[-1]: c)
+        finally:
+            source.close()
+        hooks.end()
         if not chunks:
             raise ValueError("predict received no batches.")
         return _concatenate(chunks)
 
-    def _predict_batches(self, x, batch_size, steps):
-        """(batches, their number, the input arrays or None for generators)."""
+    def _predict_batches(self, x, batch_size, steps, feed=(1, False, 10)):
+        """(the generator source or None, the batches, their number, the
+        input arrays or None for generators)."""
         if data_adapter.is_generator_like(x):
             source = data_adapter.GeneratorBatches(
-                x, steps, lambda bx, by, bsw: structure.flatten_inputs(self, bx))
-            return source.epoch(), len(source), None
+                x, steps, lambda bx, by, bsw: structure.flatten_inputs(self, bx), *feed)
+            return source, source.epoch(), len(source), None
         arrays = structure.flatten_inputs(self, x)
         n = arrays[0].shape[0] if arrays and arrays[0].ndim else 0
         total = -(-n // batch_size)
@@ -181,20 +192,21 @@ class Model(TrainingMixin, Layer):
             total = min(total, int(steps))
         batches = ([a[i * batch_size:(i + 1) * batch_size] for a in arrays]
                    for i in range(total))
-        return batches, total, arrays
+        return None, batches, total, arrays
 
     def predict_on_batch(self, x):
         """Returns predictions for a single batch of samples (no batching)."""
         if self._structured("predict_step"):
             (bx,), _, _ = structure.as_structures(x)
             return map_structure(_numpy, self.predict_step(
-                data_adapter.pack_x_y_sample_weight(bx)))
+                data_adapter.pack_x_y_sample_weight(structure.densify_all(bx))))
         outs = self._predict_arrays(structure.flatten_inputs(self, x))
         return structure.pack_outputs(self, outs, unwrap_single=True)
 
     def _predict_arrays(self, arrays):
         """Runs one batch in inference mode (never taped); returns a list of
         arrays. A concurrent set_weights waits for the batch (engine.weight_sync)."""
+        arrays = structure.densify_all(arrays)
         token = weight_sync.begin_read()
         try:
             with call_context(False, may_record=False):
@@ -331,3 +343,35 @@ def _concatenate(chunks):
     if isinstance(first, (list, tuple)):
         return type(first)(_concatenate([c[i] for c in chunks]) for i in range(len(first)))
     return np.concatenate([np.asarray(c) for c in chunks], axis=0)
+
+
+class _PredictHooks:
+    """The progress bar and the `on_predict_*` callbacks of one `predict`
+    (tf-keras' order: begin, batch_begin/batch_end({'outputs': ...}) per
+    batch, end). Without callbacks it costs nothing per batch."""
+
+    __slots__ = ("_cbs", "_progbar")
+
+    def __init__(self, model, callbacks, verbose, steps):
+        self._progbar = Progbar(steps) if verbose else None
+        self._cbs = None
+        if callbacks:
+            from ckeras import callbacks as callbacks_module  # lazy: startup
+            self._cbs = callbacks_module.CallbackList(callbacks, model=model,
+                                                      verbose=verbose, epochs=1,
+                                                      steps=steps)
+            self._cbs.on_predict_begin()
+
+    def batch_begin(self, step):
+        if self._cbs is not None:
+            self._cbs.on_predict_batch_begin(step)
+
+    def batch_end(self, step, outputs):
+        if self._cbs is not None:
+            self._cbs.on_predict_batch_end(step, {"outputs": outputs()})
+        if self._progbar is not None:
+            self._progbar.update(step + 1)
+
+    def end(self):
+        if self._cbs is not None:
+            self._cbs.on_predict_end()

@@ -8,7 +8,9 @@ from ckeras.autograd.function import enable_grad, no_grad
 from ckeras.autograd.tape import grad
 from ckeras.autograd.tensor import Tensor
 from ckeras.engine import compile_utils, data_adapter, structure
+from ckeras.engine.base_layer import layers_may_hold_metrics
 from ckeras.engine.call import context as call_context
+from ckeras.engine.call import signature as call_signature
 
 
 class TrainingMixin:
@@ -80,7 +82,9 @@ class TrainingMixin:
         out = []
         if getattr(self, "_is_compiled", False):
             out += self.compiled_loss.metrics + self.compiled_metrics.metrics
-        return out + [m for layer in self._all_layers() for m in layer._metrics]
+        if layers_may_hold_metrics():
+            out += [m for layer in self._all_layers() for m in layer._metrics]
+        return out
 
     @property
     def metrics_names(self):
@@ -176,9 +180,14 @@ class TrainingMixin:
         self.optimizer.apply_gradients(zip(grads, self._train_vars))
 
     def _forward(self, x, training):
+        inputs = x if len(x) > 1 else x[0]
         with call_context(training):
-            out = self.call(x if len(x) > 1 else x[0], training=training)
-        return structure.flatten_outputs(out)
+            out = self.call(inputs, training=training)
+            # As Layer.__call__ does: the output masks ride on the outputs as
+            # `_keras_mask`, so that masked steps count in no loss or metric.
+            masks = (self.compute_mask(inputs, None)
+                     if call_signature(type(self)).computes_mask else None)
+        return structure.attach_masks(structure.flatten_outputs(out), masks)
 
     def _train_step(self, x, y, sw):
         """The functional fast path of the default `train_step` (lists of
@@ -201,8 +210,10 @@ class TrainingMixin:
         """One batch through `train_step`/`test_step`; returns the logs."""
         if self._structured(step):
             data = data_adapter.pack_x_y_sample_weight(
-                bx[0], None if by is None else by[0], None if bsw is None else bsw[0])
+                structure.densify_all(bx[0]), None if by is None else by[0],
+                None if bsw is None else bsw[0])
             return _python_logs(getattr(self, step)(data))
+        bx = structure.densify_all(bx)
         by, bsw = self._prepare_targets(by, bsw, len(self.output_names))
         (self._train_step if step == "train_step" else self._test_step)(bx, by, bsw)
         return self._logs()
@@ -258,14 +269,17 @@ class TrainingMixin:
         return [weights]
 
     def _batches(self, x, y, sample_weight, class_weight, batch_size, shuffle, steps,
-                 step="train_step"):
+                 step="train_step", feed=(1, False, 10)):
+        """The batches of `x` (arrays or a generator/Sequence); `feed` is
+        `(workers, use_multiprocessing, max_queue_size)` for generators."""
         structured = self._structured(step)
         if data_adapter.is_generator_like(x):
             if y is not None or sample_weight is not None:
                 raise ValueError("`y` and `sample_weight` must be None when `x` is a "
                                  "generator or a Sequence (it yields them).")
             return data_adapter.GeneratorBatches(
-                x, steps, self._batch_structures if structured else self._batch_arrays)
+                x, steps, self._batch_structures if structured else self._batch_arrays,
+                *feed)
         if structured:
             if class_weight is not None:
                 y, sample_weight = self._structured_class_weights(y, sample_weight,
@@ -286,7 +300,8 @@ class TrainingMixin:
     def _prepare_targets(self, y, sw, n_out):
         # No targets at all is fine for a model whose loss comes from
         # add_loss; compiled_loss names the missing targets otherwise.
-        y = [None] * n_out if y is None else [np.asarray(t) for t in y]
+        if y is not None:
+            y = [None if t is None else np.asarray(t) for t in y]
         if sw is None:
             sw = [None] * n_out
         return y, sw
@@ -322,7 +337,6 @@ class TrainingMixin:
         Returns:
             A `History` object whose `history` dict holds the logged values.
         """
-        from ckeras import callbacks as callbacks_module  # lazy: startup
         self._assert_compiled("training")
         batch_size = data_adapter.check_batch_size(batch_size)
         if not 0.0 <= float(validation_split) < 1.0:
@@ -334,13 +348,25 @@ class TrainingMixin:
                                  "`validation_data` with a generator.")
             x, y, sample_weight, validation_data = self._split(
                 x, y, sample_weight, validation_split)
+        feed = data_adapter.feed_options(workers, use_multiprocessing, max_queue_size)
         train = self._batches(x, y, sample_weight, class_weight, batch_size, shuffle,
-                              steps_per_epoch, "train_step")
+                              steps_per_epoch, "train_step", feed)
         val = None
-        if validation_data is not None:
-            val = self._validation_batches(validation_data,
-                                           validation_batch_size or batch_size,
-                                           validation_steps)
+        try:
+            if validation_data is not None:
+                val = self._validation_batches(validation_data,
+                                               validation_batch_size or batch_size,
+                                               validation_steps, feed)
+            return self._fit_loop(train, val, callbacks, verbose, epochs, initial_epoch,
+                                  validation_freq)
+        finally:
+            train.close()
+            if val is not None:
+                val.close()
+
+    def _fit_loop(self, train, val, callbacks, verbose, epochs, initial_epoch,
+                  validation_freq):
+        from ckeras import callbacks as callbacks_module  # lazy: startup
         cbs = callbacks_module.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=len(train))
@@ -386,8 +412,11 @@ class TrainingMixin:
         def cut(data, lo, hi):
             if data is None:
                 return None
+            if structure.is_sparse(data):
+                return data.tocsr()[lo:hi]
             if isinstance(data, dict):
-                return {k: np.asarray(v)[lo:hi] for k, v in data.items()}
+                return {k: None if v is None else np.asarray(v)[lo:hi]
+                        for k, v in data.items()}
             if isinstance(data, (list, tuple)) and not isinstance(data, np.ndarray) and \
                     len(data) and isinstance(data[0], (np.ndarray, Tensor, list)):
                 return [np.asarray(getattr(v, "value", v))[lo:hi] for v in data]
@@ -397,11 +426,11 @@ class TrainingMixin:
         val = (cut(xs, split, None), cut(y, split, None), cut(sample_weight, split, None))
         return (cut(xs, 0, split), cut(y, 0, split), cut(sample_weight, 0, split), val)
 
-    def _validation_batches(self, validation_data, batch_size, steps):
+    def _validation_batches(self, validation_data, batch_size, steps, feed=(1, False, 10)):
         if data_adapter.is_generator_like(validation_data):
             return data_adapter.GeneratorBatches(
                 validation_data, steps, self._batch_structures
-                if self._structured("test_step") else self._batch_arrays)
+                if self._structured("test_step") else self._batch_arrays, *feed)
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("`validation_data` must be a tuple (x_val, y_val) or "
                              "(x_val, y_val, val_sample_weight), or a generator; received "
@@ -440,10 +469,15 @@ class TrainingMixin:
         self._assert_compiled("evaluating")
         batch_size = data_adapter.check_batch_size(batch_size)
         batches = self._batches(x, y, sample_weight, None, batch_size, False, steps,
-                                "test_step")
-        cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                            verbose=verbose, epochs=1, steps=len(batches))
-        logs = self._run_evaluation(batches, cbs)
+                                "test_step", data_adapter.feed_options(workers, use_multiprocessing,
+                                                   max_queue_size))
+        try:
+            cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0,
+                                                model=self, verbose=verbose, epochs=1,
+                                                steps=len(batches))
+            logs = self._run_evaluation(batches, cbs)
+        finally:
+            batches.close()
         return self._format_results(logs, return_dict)
 
     def _format_results(self, logs, return_dict):
@@ -521,7 +555,8 @@ class TrainingMixin:
             return batch
         x_arrays = structure.flatten_inputs(self, x)
         y_arrays, sw = self._targets(y, sample_weight, class_weight)
-        structure.check_cardinality({"x": x_arrays, "y": y_arrays})
+        structure.check_cardinality({"x": x_arrays,
+                                     "y": [a for a in y_arrays or [] if a is not None]})
         return x_arrays, y_arrays, sw
 
 

@@ -35,6 +35,8 @@ from ckeras.layers.core import (
     Permute,
     RepeatVector,
     Reshape,
+    SpatialDropout1D,
+    SpatialDropout2D,
 )
 from ckeras.layers.embeddings import Embedding
 from ckeras.layers.merge import (
@@ -85,7 +87,6 @@ from ckeras.layers.recurrent import (
     SimpleRNNCell,
     StackedRNNCells,
 )
-from ckeras.layers.spatial_dropout import SpatialDropout1D, SpatialDropout2D
 from ckeras.layers.wrappers import Bidirectional, TimeDistributed
 from ckeras.saving import serialization as _serialization
 

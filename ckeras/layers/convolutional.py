@@ -13,78 +13,23 @@ from ckeras import activations, constraints, initializers, regularizers
 from ckeras import backend as K
 from ckeras._internal import config as _config
 from ckeras.autograd.functions import conv as C
-from ckeras.autograd.functions import shape as S
 from ckeras.autograd.tensor import Tensor
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.input_spec import InputSpec
-
-
-# ------------------------------------------------------------------ helpers
-def normalize_tuple(value, n, name, layer=None, allow_zero=False):
-    """`value` (an int or an iterable of n ints) as a tuple of n ints."""
-    where = f' of layer "{layer}"' if layer else ""
-    if isinstance(value, (int, np.integer)):
-        out = (int(value),) * n
-    else:
-        try:
-            out = tuple(int(v) for v in value)
-        except (TypeError, ValueError):
-            raise ValueError(f"The `{name}` argument{where} must be a tuple of {n} integers. "
-                             f"Received: {value!r}") from None
-        if len(out) != n:
-            raise ValueError(f"The `{name}` argument{where} must be a tuple of {n} integers. "
-                             f"Received: {value!r}")
-    low = 0 if allow_zero else 1
-    if any(v < low for v in out):
-        raise ValueError(f"The `{name}` argument{where} must be a tuple of {n} integers "
-                         f">= {low}. Received: {value!r}")
-    return out
-
-
-def normalize_padding(value, allowed=("valid", "same")):
-    padding = str(value).lower() if isinstance(value, str) else value
-    if padding not in allowed:
-        raise ValueError(
-            "The `padding` argument must be one of " + ", ".join(f'"{a}"' for a in allowed)
-            + f". Received: {value!r}")
-    return padding
-
-
-def conv_output_length(length, k, padding, stride, dilation=1):
-    """Keras' conv_output_length: None stays None."""
-    if length is None:
-        return None
-    ek = (k - 1) * dilation + 1
-    if padding in ("same", "causal"):
-        out = length
-    elif padding == "valid":
-        out = length - ek + 1
-    else:  # full
-        out = length + ek - 1
-    return (out + stride - 1) // stride
-
-
-def deconv_output_length(length, k, padding, output_padding, stride, dilation=1):
-    """Keras' deconv_output_length (transposed convolution)."""
-    if length is None:
-        return None
-    k = k + (k - 1) * (dilation - 1)
-    if output_padding is None:
-        if padding == "valid":
-            return length * stride + max(k - stride, 0)
-        if padding == "full":
-            return length * stride - (stride + k - 2)
-        return length * stride
-    pad = {"same": k // 2, "valid": 0, "full": k - 1}[padding]
-    return (length - 1) * stride + k - 2 * pad + output_padding
-
-
-def channels_to_last(x, rank):
-    return S.Transpose.apply(x, axes=(0,) + tuple(range(2, rank + 2)) + (1,))
-
-
-def channels_to_first(x, rank):
-    return S.Transpose.apply(x, axes=(0, rank + 1) + tuple(range(1, rank + 1)))
+from ckeras.layers.pooling import (  # noqa: F401 (Keras 2 exposed them here too)
+    AveragePooling1D,
+    AveragePooling2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
+from ckeras.utils.conv_utils import (
+    channels_to_first,
+    channels_to_last,
+    conv_output_length,
+    deconv_output_length,
+    normalize_padding,
+    normalize_tuple,
+)
 
 
 def _serialize_common(layer, config):
@@ -849,16 +794,8 @@ class UpSampling2D(_Spatial):
         self.interpolation = interpolation
 
     def call(self, inputs):
-        axes = self._spatial_axes()
-        if self.interpolation == "nearest":
-            y = inputs
-            for ax, s in zip(axes, self.size):
-                y = K.repeat_elements(y, s, axis=ax)
-            return y
-        shape = tuple(inputs.shape)
-        mats = [_bilinear_matrix(shape[ax], shape[ax] * s, np.dtype(self.dtype))
-                for ax, s in zip(axes, self.size)]
-        return C.Resize.apply(inputs, axes=axes, mats=mats)
+        return K.resize_images(inputs, self.size[0], self.size[1], self.data_format,
+                               interpolation=self.interpolation)
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)
@@ -871,17 +808,3 @@ class UpSampling2D(_Spatial):
         config = super().get_config()
         config.update({"size": self.size, "interpolation": self.interpolation})
         return config
-
-
-def _bilinear_matrix(n_in, n_out, dtype):
-    """(n_out, n_in) linear interpolation weights, half-pixel centres (TF2 resize)."""
-    scale = n_in / n_out
-    src = (np.arange(n_out) + 0.5) * scale - 0.5
-    src = np.clip(src, 0, n_in - 1)
-    lo = np.floor(src).astype(int)
-    hi = np.minimum(lo + 1, n_in - 1)
-    frac = src - lo
-    m = np.zeros((n_out, n_in), np.float64)
-    m[np.arange(n_out), lo] += 1 - frac
-    m[np.arange(n_out), hi] += frac
-    return m.astype(dtype)

@@ -5,7 +5,7 @@ from ckeras._internal import config as _config
 from ckeras.autograd.functions import conv as C
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.input_spec import InputSpec
-from ckeras.layers.convolutional import (
+from ckeras.utils.conv_utils import (
     channels_to_first,
     channels_to_last,
     conv_output_length,

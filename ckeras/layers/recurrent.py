@@ -6,13 +6,16 @@ sequence in one C kernel call with backpropagation through time
 does not know, or dropout in training take the generic per-step path
 (`K.rnn` over taped ops), which gives the same numbers.
 """
+import functools
+import inspect
+
 import numpy as np
 
 from ckeras import activations, constraints, initializers, regularizers
 from ckeras import backend as K
 from ckeras._internal.nest import flatten
 from ckeras.autograd.functions import rnn as _rnn_fn
-from ckeras.autograd.tensor import Tensor
+from ckeras.autograd.tensor import SymbolicTensor, Tensor
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.call import signature
 from ckeras.kernels.codes import RECURRENT_ACTS
@@ -24,6 +27,38 @@ __all__ = ["RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
 
 def _value(x):
     return x.value if isinstance(x, Tensor) else x
+
+
+def _as_list(x):
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def rnn_call_args(args, kwargs):
+    """Keras' `RNN.__call__(inputs, initial_state=None, constants=None,
+    **kwargs)` arguments, positional or not: `(inputs, initial_state,
+    constants, other_kwargs)`, the states and constants as lists or None."""
+    kwargs = dict(kwargs)
+    names = ("inputs", "initial_state", "constants")
+    if len(args) > len(names):
+        raise TypeError(f"Too many positional arguments for a recurrent layer call: "
+                        f"{len(args)} (inputs, initial_state, constants).")
+    values = dict(zip(names, args))
+    for name in names[len(args):]:
+        values[name] = kwargs.pop(name, None)
+    state, constants = values["initial_state"], values["constants"]
+    return (values["inputs"], None if state is None else _as_list(state),
+            None if constants is None else _as_list(constants), kwargs)
+
+
+def folded_inputs(inputs, initial_state, constants):
+    """`[inputs, *initial_state, *constants]`: how a graph call records them."""
+    full = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    return full + list(initial_state or ()) + list(constants or ())
+
+
+def is_symbolic(values):
+    """Whether `values` (a tensor or a structure of them) holds a graph tensor."""
+    return values is not None and any(isinstance(t, SymbolicTensor) for t in flatten(values))
 
 
 def _training(training):
@@ -44,6 +79,26 @@ def state_sizes(cell):
     return [int(size)]
 
 
+def initial_states(cell, batch_size, dtype):
+    """The states a sequence starts from (no `initial_state` given): the
+    cell's `get_initial_state(inputs=None, batch_size=, dtype=)` when it has
+    one (tf-keras), else zeros of `(batch_size, size)`, as a flat list."""
+    fn = getattr(cell, "get_initial_state", None)
+    if fn is None:
+        return [np.zeros((batch_size, s), dtype=dtype) for s in state_sizes(cell)]
+    states = fn(inputs=None, batch_size=batch_size, dtype=dtype)
+    states = flatten(list(states)) if isinstance(states, (list, tuple)) else [states]
+    return [s if isinstance(s, Tensor) else np.asarray(s, dtype=dtype) for s in states]
+
+
+def _zero_states(cell, inputs, batch_size, dtype):
+    if inputs is not None:
+        batch_size, dtype = inputs.shape[0], inputs.dtype
+    dtype = np.dtype(dtype) if dtype is not None else np.dtype(cell.dtype)
+    states = [np.zeros((int(batch_size), s), dtype=dtype) for s in state_sizes(cell)]
+    return states if isinstance(cell.state_size, (list, tuple)) else states[0]
+
+
 def _output_size(cell):
     size = getattr(cell, "output_size", None)
     if size is None:
@@ -59,6 +114,11 @@ class RecurrentCellBase(Layer):
     def reset_dropout_mask(self):
         self._dp_mask = None
         self._rdp_mask = None
+
+    def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
+        """Zero states: one array `(batch, units)`, or a list for LSTM's two
+        (the batch size and dtype of `inputs` when given)."""
+        return _zero_states(self, inputs, batch_size, dtype)
 
     def _masks(self, attr, rate, like, count, training):
         if not training or rate <= 0:
@@ -404,58 +464,86 @@ class GRUCell(RecurrentCellBase):
 class StackedRNNCells(Layer):
     """Wrapper making a stack of RNN cells behave as a single cell.
 
-    States are the concatenation of every cell's states, in order; the
-    output is the last cell's output.
+    States are every cell's states, cell after cell (in reverse cell order
+    with `reverse_state_order`); the output is the last cell's output.
 
     Args:
         cells: list of cell instances.
+        reverse_state_order: Keras 2's option to order the states from the
+            last cell to the first (not saved in the config, as in
+            tf-keras, which deprecates it).
+
+    Attributes:
+        state_size: a tuple with the `state_size` of every cell, in state
+            order (tf-keras 2.x; Keras 2.3 flattened it).
 
     Example:
         >>> RNN(StackedRNNCells([LSTMCell(8), GRUCell(4)]))(np.ones((2, 3, 5))).shape
         (2, 4)
     """
 
-    def __init__(self, cells, **kwargs):
+    def __init__(self, cells, reverse_state_order=False, **kwargs):
         for cell in cells:
             if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
                 raise ValueError("All cells must have a `call` method and a `state_size` "
                                  f"attribute. Received cells: {cells}")
         super().__init__(**kwargs)
         self.cells = list(cells)
+        self.reverse_state_order = bool(reverse_state_order)
+
+    def _state_order(self):
+        return self.cells[::-1] if self.reverse_state_order else self.cells
 
     @property
     def state_size(self):
-        return [s for cell in self.cells for s in state_sizes(cell)]
+        return tuple(cell.state_size for cell in self._state_order())
 
     @property
     def output_size(self):
         return _output_size(self.cells[-1])
 
     def build(self, input_shape):
+        constants_shapes = ()
+        if isinstance(input_shape, list) and input_shape and \
+                isinstance(input_shape[0], (list, tuple)):
+            input_shape, constants_shapes = input_shape[0], input_shape[1:]
         dim = _input_dim(input_shape)
         for cell in self.cells:
-            if not cell.built:
-                cell.build((None, dim))
-                cell.built = True
-            _prefix_weights(cell, self.name)
+            _build_cell(cell, (None, dim), self.name, constants_shapes)
             dim = _output_size(cell)
         self.built = True
+
+    def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
+        """Every cell's initial states, in state order, as one flat list."""
+        if inputs is not None:
+            batch_size, dtype = inputs.shape[0], inputs.dtype
+        dtype = dtype if dtype is not None else self.dtype
+        return [s for cell in self._state_order()
+                for s in initial_states(cell, batch_size, dtype)]
 
     def reset_dropout_mask(self):
         for cell in self.cells:
             if hasattr(cell, "reset_dropout_mask"):
                 cell.reset_dropout_mask()
 
-    def call(self, inputs, states, training=None):
+    def call(self, inputs, states, constants=None, training=None):
         states = list(states)
+        per_cell = []
+        for cell in self._state_order():
+            n = len(state_sizes(cell))
+            per_cell.append(states[:n])
+            states = states[n:]
+        if self.reverse_state_order:
+            per_cell.reverse()
         new_states = []
         x = inputs
-        for cell in self.cells:
-            n = len(state_sizes(cell))
-            own, states = states[:n], states[n:]
-            x, ns = _cell_step(cell, x, own, training)
-            new_states += list(ns) if isinstance(ns, (list, tuple)) else [ns]
-        return x, new_states
+        for cell, own in zip(self.cells, per_cell):
+            consts = constants if constants is not None and takes_constants(cell) else None
+            x, ns = _cell_step(cell, x, own, training, consts)
+            new_states.append(list(ns) if isinstance(ns, (list, tuple)) else [ns])
+        if self.reverse_state_order:
+            new_states.reverse()
+        return x, [s for group in new_states for s in group]
 
     def get_config(self):
         from ckeras.layers import serialize
@@ -477,10 +565,51 @@ def _prefix_weights(cell, prefix):
             w.name = f"{prefix}/{w.name}"
 
 
-def _cell_step(cell, x, states, training):
-    kwargs = {"training": training} if signature(type(cell)).training else {}
+def _build_cell(cell, input_shape, prefix, constants_shapes=()):
+    """Builds a Layer cell and scopes its weight names; a cell that reads
+    constants is built on `[input_shape, *constants_shapes]` (Keras). A cell
+    that is not a Layer builds nothing: as in Keras 2 and tf-keras, its
+    variables are its own business and are not tracked by the RNN (not in
+    `weights`, not trained by `fit`, not saved)."""
+    if not isinstance(cell, Layer):
+        return
+    if not cell.built:
+        if constants_shapes and takes_constants(cell):
+            input_shape = [tuple(input_shape)] + [tuple(c) for c in constants_shapes]
+        cell.build(input_shape)
+        cell.built = True
+    _prefix_weights(cell, prefix)
+
+
+@functools.lru_cache(maxsize=None)
+def _call_params(fn):
+    params = inspect.signature(fn).parameters
+    var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    return ("training" in params or var_kw, "constants" in params or var_kw)
+
+
+def takes_constants(cell):
+    """Whether `cell.call` accepts `constants=` (Keras' test for cells that
+    read constant inputs at every step)."""
+    return _call_params(type(cell).call)[1]
+
+
+@functools.lru_cache(maxsize=None)
+def _plain_call_takes_training(cls):
+    params = inspect.signature(cls.__call__).parameters
+    return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def _cell_step(cell, x, states, training, constants=None):
+    if isinstance(cell, Layer) or not callable(cell):
+        fn, takes_training = cell.call, signature(type(cell)).training
+    else:   # a plain callable cell is called, as tf-keras does
+        fn, takes_training = cell, _plain_call_takes_training(type(cell))
+    kwargs = {"training": training} if takes_training else {}
+    if constants is not None:
+        kwargs["constants"] = constants
     # States go in as a list, also for a single-state cell (as tf-keras does).
-    out, new = cell.call(x, states, **kwargs)
+    out, new = fn(x, states, **kwargs)
     if not isinstance(new, (list, tuple)):
         new = [new]
     return out, list(new)
@@ -491,9 +620,16 @@ class RNN(Layer):
     """Base class for recurrent layers: iterates a cell over the time axis.
 
     Args:
-        cell: an RNN cell (a layer with `call(inputs, states)` returning
-            `(output, new_states)` and a `state_size` attribute), or a list
-            of cells (stacked with `StackedRNNCells`).
+        cell: an RNN cell: any object with `call(inputs, states)` returning
+            `(output, new_states)` and a `state_size` attribute (an int or
+            a list of ints), optionally `output_size` and
+            `get_initial_state(inputs=None, batch_size=None, dtype=None)`
+            (a cell that is not a Layer but is callable is called rather than
+            its `call`, as in tf-keras); or a list of cells (stacked with
+            `StackedRNNCells`). A cell that is not a `Layer` works as in
+            Keras 2 and tf-keras: its variables are not tracked (not in
+            `weights`, not trained, not saved), and the RNN's config needs
+            the cell's own `get_config`.
         return_sequences: return the full sequence `(batch, time, units)`
             instead of the last output `(batch, units)`.
         return_state: also return the final states: `[output, *states]`.
@@ -509,6 +645,11 @@ class RNN(Layer):
         mask: `(batch, time)` boolean; masked steps carry the states.
         training: whether dropout applies.
         initial_state: list of initial state tensors.
+        constants: list of tensors the cell reads at every step, passed to
+            its `call` as `constants=` (the cell's `call` must accept it; a
+            Layer cell is then built on `[step_input_shape, *constant_shapes]`).
+            In a graph they become inputs: the call's inputs are
+            `[inputs, *initial_state, *constants]`.
 
     Example:
         >>> layer = RNN(LSTMCell(4), return_sequences=True)
@@ -526,8 +667,11 @@ class RNN(Layer):
             raise ValueError("The RNN cell should have a `state_size` attribute (tuple of "
                              f"integers, one integer per RNN state). Received: {cell}")
         zero_output_for_mask = bool(kwargs.pop("zero_output_for_mask", False))
-        kwargs.pop("num_constants", None)
+        num_constants = int(kwargs.pop("num_constants", 0) or 0)
         super().__init__(**kwargs)
+        # How many of the trailing list inputs are constants (set by a call
+        # with `constants=`, or by the config).
+        self._num_constants = num_constants
         self.cell = cell
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
@@ -554,6 +698,24 @@ class RNN(Layer):
             shape = (shape[1], shape[0], shape[2])
         return shape
 
+    def __call__(self, *args, **kwargs):
+        inputs, initial_state, constants, kwargs = rnn_call_args(args, kwargs)
+        if constants is None and not is_symbolic(initial_state):
+            if initial_state is not None:
+                kwargs["initial_state"] = initial_state
+            return super().__call__(inputs, **kwargs)
+        # As tf-keras: constants, and initial states that are graph tensors,
+        # join the inputs, so a graph records them as inputs and `build`
+        # sees their shapes.
+        self._num_constants = len(constants or ())
+        return super().__call__(folded_inputs(inputs, initial_state, constants), **kwargs)
+
+    def _constants_shapes(self, input_shape):
+        n = self._num_constants
+        if n and isinstance(input_shape, list) and len(input_shape) > n:
+            return [tuple(s) for s in input_shape[-n:]]
+        return []
+
     def build(self, input_shape):
         B, _, F = self._seq_shape(input_shape)
         if self.stateful:
@@ -566,10 +728,7 @@ class RNN(Layer):
                     "functional API, specify the batch size by passing a `batch_shape` "
                     "argument to your Input layer.")
             self._stateful_batch = int(B)
-        if not self.cell.built:
-            self.cell.build((B, F))
-            self.cell.built = True
-        _prefix_weights(self.cell, self.name)
+        _build_cell(self.cell, (B, F), self.name, self._constants_shapes(input_shape))
         if self.stateful:
             self.reset_states()
         self.built = True
@@ -601,8 +760,16 @@ class RNN(Layer):
         return list(self._states)
 
     def get_initial_state(self, inputs):
-        B = inputs.shape[1 if self.time_major else 0]
-        return [np.zeros((B, s), dtype=self.dtype) for s in state_sizes(self.cell)]
+        """The states a call on `inputs` starts from: the cell's
+        `get_initial_state` when it has one, else zeros. On a symbolic input
+        (batch size unknown) they are zero tensors of the graph, shaped
+        `(None, size)`."""
+        if isinstance(inputs, SymbolicTensor):
+            # One zero per sample, from the input itself, widened per state.
+            zero = K.expand_dims(K.sum(K.zeros_like(inputs), axis=(1, 2)))
+            return [K.tile(zero, [1, s]) for s in state_sizes(self.cell)]
+        B = int(inputs.shape[1 if self.time_major else 0])
+        return initial_states(self.cell, B, self.dtype)
 
     def reset_states(self, states=None):
         """Resets the states of a stateful layer to zeros, or to `states`."""
@@ -632,14 +799,24 @@ class RNN(Layer):
         self._states = new
 
     # ----------------------------------------------------------------- call
-    def _split_inputs(self, inputs, initial_state):
+    def _split_inputs(self, inputs, initial_state, constants=None):
         if isinstance(inputs, (list, tuple)):
+            inputs = list(inputs)
+            n = self._num_constants
+            if n and constants is None and len(inputs) > n:
+                inputs, constants = inputs[:-n], inputs[-n:]
             if initial_state is None and len(inputs) > 1:
                 initial_state = list(inputs[1:])
             inputs = inputs[0]
         if initial_state is not None and not isinstance(initial_state, (list, tuple)):
             initial_state = [initial_state]
-        return inputs, initial_state
+        if constants is not None:
+            constants = _as_list(constants)
+            if not takes_constants(self.cell):
+                raise ValueError(f'The cell of RNN layer "{self.name}" ({self.cell!r}) does '
+                                 "not support constants: its `call` has no `constants` "
+                                 f"argument. Received: constants={constants}")
+        return inputs, initial_state, constants
 
     def _check_states(self, initial_state, B):
         sizes = state_sizes(self.cell)
@@ -659,8 +836,8 @@ class RNN(Layer):
             out.append(s)
         return out
 
-    def call(self, inputs, mask=None, training=None, initial_state=None):
-        x, initial_state = self._split_inputs(inputs, initial_state)
+    def call(self, inputs, mask=None, training=None, initial_state=None, constants=None):
+        x, initial_state, constants = self._split_inputs(inputs, initial_state, constants)
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
         self._seq_shape(tuple(x.shape))
@@ -694,9 +871,9 @@ class RNN(Layer):
                 self.reset_states()
             states = list(self._states)
         else:
-            states = [np.zeros((B, s), dtype=self.dtype) for s in state_sizes(self.cell)]
+            states = self._check_states(initial_states(self.cell, B, self.dtype), B)
         training = _training(training)
-        out, final = self._run(x, states, mask, training)
+        out, final = self._run(x, states, mask, training, constants)
         if self.stateful:
             self._states = [np.array(_value(s), dtype=self.dtype, copy=True) for s in final]
         if self.time_major and self.return_sequences:
@@ -718,8 +895,8 @@ class RNN(Layer):
             return None
         return kind, act, ract
 
-    def _run(self, x, states, mask, training):
-        fast = self._fast_fn(training)
+    def _run(self, x, states, mask, training, constants=None):
+        fast = None if constants is not None else self._fast_fn(training)
         cell = self.cell
         if fast is not None:
             kind, act, ract = fast
@@ -741,7 +918,7 @@ class RNN(Layer):
             cell.reset_dropout_mask()
 
         def step(x_t, st):
-            return _cell_step(cell, x_t, list(st), training)
+            return _cell_step(cell, x_t, list(st), training, constants)
 
         try:
             last, outputs, final = K.rnn(step, x, states, go_backwards=self.go_backwards,
@@ -763,11 +940,20 @@ class RNN(Layer):
             "stateful": self.stateful,
             "unroll": self.unroll,
             "time_major": self.time_major,
-            "cell": serialize(self.cell),
+            "cell": serialize(self.cell) if hasattr(self.cell, "get_config") else
+            self._unserializable_cell(),
         })
         if self.zero_output_for_mask:
             config["zero_output_for_mask"] = True
+        if self._num_constants:
+            config["num_constants"] = self._num_constants
         return config
+
+    def _unserializable_cell(self):
+        raise TypeError(
+            f'Cannot serialize the cell of RNN layer "{self.name}": {self.cell!r} of type '
+            f"{type(self.cell)}. To be serializable, a class must implement the "
+            "`get_config()` method.")
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

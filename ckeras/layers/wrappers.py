@@ -1,11 +1,19 @@
 """Layer wrappers: Bidirectional and TimeDistributed."""
+import inspect
+
 import numpy as np
 
 from ckeras import backend as K
 from ckeras.autograd.functions import sequence as _seq
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.call import signature
-from ckeras.layers.recurrent import RNN, state_sizes
+from ckeras.layers.recurrent import (
+    RNN,
+    folded_inputs,
+    is_symbolic,
+    rnn_call_args,
+    state_sizes,
+)
 
 __all__ = ["Bidirectional", "TimeDistributed"]
 
@@ -20,8 +28,16 @@ def _prefix(layer, outer):
 
 
 def _clone(layer, name, **overrides):
+    """A fresh copy of `layer` from its config. The classes of its cell (and
+    of a stack's cells) are handed to `from_config`, as tf-keras does, so a
+    custom cell needs no registration to be copied."""
     config = dict(layer.get_config(), name=name, **overrides)
-    return type(layer).from_config(config)
+    cell = getattr(layer, "cell", None)
+    if cell is None or "custom_objects" not in inspect.signature(
+            type(layer).from_config).parameters:
+        return type(layer).from_config(config)
+    classes = {type(c).__name__: type(c) for c in [cell] + list(getattr(cell, "cells", []))}
+    return type(layer).from_config(config, custom_objects=classes)
 
 
 class Bidirectional(Layer):
@@ -37,6 +53,14 @@ class Bidirectional(Layer):
         backward_layer: optional RNN to use as the backward half; it must
             have the opposite `go_backwards` and the same `return_sequences`,
             `return_state` and `stateful`.
+
+    Attributes:
+        forward_layer: the forward half, a fresh copy of `layer` named
+            `forward_<name>`.
+        backward_layer: the backward half: a copy of `layer` with the
+            opposite `go_backwards`, or the `backward_layer` given (itself,
+            renamed `backward_<name>`).
+        layer: `layer` itself (not built, and not run).
 
     With `return_sequences` the backward output is reversed in time before
     merging, so step t of both halves refers to input step t. With
@@ -61,6 +85,7 @@ class Bidirectional(Layer):
         if merge_mode not in _MERGE_MODES:
             raise ValueError(f"Invalid merge mode. Received: {merge_mode}. Merge mode "
                              "should be one of {'sum', 'mul', 'ave', 'concat', None}")
+        num_constants = int(kwargs.pop("num_constants", 0) or 0)
         super().__init__(**kwargs)
         object.__setattr__(self, "_wrapped", layer)
         self.forward_layer = _clone(layer, "forward_" + layer.name)
@@ -94,6 +119,38 @@ class Bidirectional(Layer):
         self.return_state = layer.return_state
         self.stateful = layer.stateful
         self.supports_masking = True
+        self._set_num_constants(num_constants)
+
+    def __call__(self, *args, **kwargs):
+        inputs, initial_state, constants, kwargs = rnn_call_args(args, kwargs)
+        if initial_state is not None:
+            self._check_state_count(initial_state)
+        if constants is None and not is_symbolic(initial_state):
+            if initial_state is not None:
+                kwargs["initial_state"] = initial_state
+            return super().__call__(inputs, **kwargs)
+        # As RNN: constants, and initial states that are graph tensors, join
+        # the inputs; both halves read the same constants.
+        self._set_num_constants(len(constants or ()))
+        return super().__call__(folded_inputs(inputs, initial_state, constants), **kwargs)
+
+    def _check_state_count(self, states):
+        if len(states) % 2:
+            raise ValueError(
+                f'Layer "{self.name}" (Bidirectional) needs the initial states of both '
+                "halves, forward then backward (an even number of states); received "
+                f"{len(states)}.")
+
+    def _set_num_constants(self, n):
+        self._num_constants = n
+        self.forward_layer._num_constants = n
+        self.backward_layer._num_constants = n
+
+    @property
+    def layer(self):
+        """The RNN the wrapper was made from (tf-keras' `Wrapper.layer`):
+        a template, never built; `forward_layer` is the copy that runs."""
+        return self._wrapped
 
     def build(self, input_shape):
         for half in (self.forward_layer, self.backward_layer):
@@ -116,8 +173,12 @@ class Bidirectional(Layer):
         self.forward_layer.set_weights(weights[:nf])
         self.backward_layer.set_weights(weights[nf:])
 
-    def call(self, inputs, mask=None, training=None, initial_state=None):
+    def call(self, inputs, mask=None, training=None, initial_state=None, constants=None):
         if isinstance(inputs, (list, tuple)):
+            inputs = list(inputs)
+            n = self._num_constants
+            if n and constants is None and len(inputs) > n:
+                inputs, constants = inputs[:-n], inputs[-n:]
             if initial_state is None and len(inputs) > 1:
                 initial_state = list(inputs[1:])
             inputs = inputs[0]
@@ -127,7 +188,10 @@ class Bidirectional(Layer):
         fkw, bkw = dict(kw), dict(kw)
         if mask is not None:
             fkw["mask"] = bkw["mask"] = mask
+        if constants is not None:
+            fkw["constants"] = bkw["constants"] = constants
         if initial_state is not None:
+            self._check_state_count(initial_state)
             half = len(initial_state) // 2
             fkw["initial_state"] = list(initial_state[:half])
             bkw["initial_state"] = list(initial_state[half:])
@@ -193,6 +257,8 @@ class Bidirectional(Layer):
         config["merge_mode"] = self.merge_mode
         if self._custom_backward:
             config["backward_layer"] = self._backward_config
+        if self._num_constants:
+            config["num_constants"] = self._num_constants
         return config
 
     @classmethod
@@ -266,7 +332,29 @@ class TimeDistributed(Layer):
         return (shape[0], shape[1]) + tuple(inner[1:])
 
     def compute_mask(self, inputs, mask=None):
-        return mask
+        """tf-keras' rule: the inner layer's mask of every step, shaped
+        `(batch, time, ...)`; when the inner layer gives none (e.g. Dense),
+        the input mask reduced to `(batch, time)` by `any`."""
+        sig = signature(type(self.layer))
+        if mask is None and not sig.computes_mask:
+            return None
+        shape = tuple(np.shape(inputs))
+        B, T = shape[0], shape[1]
+        inner_mask = None
+        if mask is not None:
+            mask = np.asarray(getattr(mask, "value", mask))
+            inner_mask = mask.reshape((B * T,) + mask.shape[2:])
+        inner_out = None
+        if sig.computes_mask or (inner_mask is not None and self.layer.supports_masking):
+            x = np.reshape(np.asarray(getattr(inputs, "value", inputs)), (B * T,) + shape[2:])
+            inner_out = self.layer.compute_mask(x, inner_mask)
+        if inner_out is None:
+            if mask is None:
+                return None
+            return mask.reshape(mask.shape[:2] + (-1,)).any(axis=-1) if mask.ndim > 2 \
+                else mask
+        inner_out = np.asarray(getattr(inner_out, "value", inner_out))
+        return inner_out.reshape((B, T) + inner_out.shape[1:])
 
     def get_config(self):
         from ckeras.layers import serialize

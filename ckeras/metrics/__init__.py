@@ -17,8 +17,8 @@ targets and outputs.
 
 The package is laid out as tf-keras' `keras.metrics`: `base` (Metric,
 Reduce, Sum, Mean, MeanMetricWrapper), `accuracy`, `regression`,
-`probabilistic`, `hinge` and `confusion`; every name is importable from
-`ckeras.metrics` itself.
+`probabilistic`, `hinge`, `confusion`, `iou` and `f_score`; every name is
+importable from `ckeras.metrics` itself.
 """
 from ckeras.metrics.accuracy import (
     ACC,
@@ -36,16 +36,21 @@ from ckeras.metrics.accuracy import (
     sparse_top_k_categorical_accuracy,
     top_k_categorical_accuracy,
 )
-from ckeras.metrics.base import Mean, MeanMetricWrapper, Metric, Reduce, Sum
+from ckeras.metrics.base import Mean, MeanMetricWrapper, MeanTensor, Metric, Reduce, Sum
 from ckeras.metrics.confusion import (
     AUC,
     FalseNegatives,
     FalsePositives,
     Precision,
+    PrecisionAtRecall,
     Recall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
     TrueNegatives,
     TruePositives,
 )
+from ckeras.metrics.f_score import F1Score, FBetaScore
 from ckeras.metrics.hinge import (
     CategoricalHinge,
     Hinge,
@@ -54,6 +59,7 @@ from ckeras.metrics.hinge import (
     hinge,
     squared_hinge,
 )
+from ckeras.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from ckeras.metrics.probabilistic import (
     BCE,
     KLD,
@@ -80,8 +86,10 @@ from ckeras.metrics.regression import (
     LogCoshError,
     MeanAbsoluteError,
     MeanAbsolutePercentageError,
+    MeanRelativeError,
     MeanSquaredError,
     MeanSquaredLogarithmicError,
+    R2Score,
     RootMeanSquaredError,
     cosine_similarity,
     log_cosh,
@@ -159,6 +167,12 @@ ALL_OBJECTS = {
     "LogCoshError": LogCoshError, "Precision": Precision, "Recall": Recall, "AUC": AUC,
     "TruePositives": TruePositives, "FalsePositives": FalsePositives,
     "TrueNegatives": TrueNegatives, "FalseNegatives": FalseNegatives,
+    "SensitivityAtSpecificity": SensitivityAtSpecificity,
+    "SpecificityAtSensitivity": SpecificityAtSensitivity,
+    "PrecisionAtRecall": PrecisionAtRecall, "RecallAtPrecision": RecallAtPrecision,
+    "IoU": IoU, "MeanIoU": MeanIoU, "BinaryIoU": BinaryIoU, "OneHotIoU": OneHotIoU,
+    "OneHotMeanIoU": OneHotMeanIoU, "FBetaScore": FBetaScore, "F1Score": F1Score,
+    "R2Score": R2Score, "MeanRelativeError": MeanRelativeError, "MeanTensor": MeanTensor,
     "accuracy": accuracy, "acc": acc, "ACC": ACC,
     "binary_accuracy": binary_accuracy, "categorical_accuracy": categorical_accuracy,
     "sparse_categorical_accuracy": sparse_categorical_accuracy,
@@ -261,7 +275,10 @@ __all__ = [
     "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
     "CosineSimilarity", "KLDivergence", "Poisson", "Hinge", "SquaredHinge",
     "CategoricalHinge", "LogCoshError", "Precision", "Recall", "AUC", "TruePositives",
-    "FalsePositives", "TrueNegatives", "FalseNegatives",
+    "FalsePositives", "TrueNegatives", "FalseNegatives", "SensitivityAtSpecificity",
+    "SpecificityAtSensitivity", "PrecisionAtRecall", "RecallAtPrecision", "IoU", "MeanIoU",
+    "BinaryIoU", "OneHotIoU", "OneHotMeanIoU", "FBetaScore", "F1Score", "R2Score",
+    "MeanRelativeError", "MeanTensor",
     "accuracy", "acc", "ACC", "binary_accuracy", "categorical_accuracy",
     "sparse_categorical_accuracy", "top_k_categorical_accuracy",
     "sparse_top_k_categorical_accuracy", "mean_squared_error", "mse", "MSE",

@@ -19,11 +19,17 @@ class Metric:
             like layer names: 'auc', 'auc_1', ...).
         dtype: the dtype of the state and the result (default floatx).
 
+    Attributes:
+        stateful: True, as in tf-keras: a metric keeps state across batches
+            (a layer's `stateful` is False unless it carries state).
+
     Example:
         >>> m = Mean()
         >>> m.update_state([1, 3]); float(m.result())
         2.0
     """
+
+    stateful = True
 
     def __init__(self, name=None, dtype=None, **kwargs):
         if kwargs:
@@ -188,6 +194,78 @@ class Mean(Reduce):
 
     def __init__(self, name="mean", dtype=None):
         super().__init__("weighted_mean", name=name, dtype=dtype)
+
+
+class MeanTensor(Metric):
+    """The element-wise (weighted) mean of same-shaped value tensors.
+
+    Args:
+        name: default 'mean_tensor'.
+        dtype: the state dtype.
+        shape: the values' shape (else taken from the first update).
+
+    Example:
+        >>> m = MeanTensor()
+        >>> m.update_state([0, 1, 2, 3]); m.update_state([4, 5, 6, 7])
+        >>> m.result().tolist()
+        [2.0, 3.0, 4.0, 5.0]
+    """
+
+    def __init__(self, name="mean_tensor", dtype=None, shape=None):
+        super().__init__(name=name, dtype=dtype)
+        self._shape = None
+        self._total = None
+        self._count = None
+        if shape is not None:
+            self._build(shape)
+
+    def _build(self, shape):
+        self._shape = tuple(shape)
+        self._total = self.add_weight("total", self._shape)
+        self._count = self.add_weight("count", self._shape)
+
+    @property
+    def total(self):
+        return self._total
+
+    @property
+    def count(self):
+        return self._count
+
+    def update_state(self, values, sample_weight=None):
+        """Adds `values` (always of the same shape), optionally weighted.
+
+        Raises:
+            ValueError: values of another shape than the first ones.
+        """
+        dt = self._dtype
+        values = np.asarray(to_numpy(values), dtype=dt)
+        if self._shape is None:
+            self._build(values.shape)
+        elif values.shape != self._shape:
+            raise ValueError("MeanTensor input values must always have the same shape. "
+                             f"Expected shape (set during the first call): {self._shape}. "
+                             f"Got: {values.shape}.")
+        counts = np.ones_like(values)
+        if sample_weight is not None:
+            w = align_weights(values, np.asarray(to_numpy(sample_weight), dtype=dt))
+            try:
+                w = np.broadcast_to(w, values.shape)
+            except ValueError:
+                raise ValueError(f'Metric "{self.name}": sample_weight of shape {w.shape} '
+                                 f"does not broadcast to the values' shape {values.shape}."
+                                 ) from None
+            counts = counts * w
+            values = values * w
+        self._total += values
+        self._count += counts
+
+    def result(self):
+        if self._shape is None:
+            raise ValueError("MeanTensor does not have any value yet. Please call the "
+                             "MeanTensor instance or use `.update_state(value)` before "
+                             "retrieving the result.")
+        return divide_no_nan(self._total, self._count)
 
 
 class MeanMetricWrapper(Mean):

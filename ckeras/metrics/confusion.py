@@ -1,7 +1,9 @@
 """Confusion-matrix metrics: `TruePositives`, `FalsePositives`,
-`TrueNegatives`, `FalseNegatives`, `Precision`, `Recall` and `AUC`, all
-counting weighted outcomes at a list of thresholds (a prediction is positive
-at threshold t when it is > t, as in tf-keras)."""
+`TrueNegatives`, `FalseNegatives`, `Precision`, `Recall`, `AUC` and the
+"X at Y" metrics (`SensitivityAtSpecificity`, `SpecificityAtSensitivity`,
+`PrecisionAtRecall`, `RecallAtPrecision`), all counting weighted outcomes at
+a list of thresholds (a prediction is positive at threshold t when it is
+> t, as in tf-keras; predictions may be any real numbers)."""
 import numpy as np
 
 from ckeras._internal import config as _config
@@ -49,11 +51,10 @@ def _update_confusion_matrix(variables, y_true, y_pred, thresholds, top_k=None, 
     """
     dtype = np.dtype(dtype)
     y_true = np.asarray(to_numpy(y_true), dtype=dtype)
+    # tf-keras 2.21 takes any real-valued predictions (Keras 2.3 asserted
+    # [0, 1]): compared with each threshold as they are, and clipped to
+    # [0, 1] on the evenly-spaced bucket path.
     y_pred = np.asarray(to_numpy(y_pred), dtype=dtype)
-    if y_pred.size and not (np.all(y_pred >= 0) and np.all(y_pred <= 1)):
-        raise ValueError(
-            "predictions must be >= 0 and <= 1; received values in "
-            f"[{np.nanmin(y_pred)}, {np.nanmax(y_pred)}].")
     y_true, y_pred = match_rank(y_true, y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(
@@ -243,7 +244,7 @@ class _PrecisionRecall(Metric):
 
         Args:
             y_true: 0/1 labels.
-            y_pred: scores in [0, 1], same shape.
+            y_pred: scores (any real values), same shape.
             sample_weight: optional weights broadcastable to `y_pred`.
         """
         _update_confusion_matrix({"tp": self.true_positives, self._second: self._other},
@@ -493,3 +494,175 @@ class AUC(Metric):
         if self._init_from_thresholds:
             config["thresholds"] = [float(t) for t in self._thresholds[1:-1]]
         return config
+
+
+class _AtConstraint(Metric):
+    """The best value of one rate among the thresholds where another rate
+    reaches a target (tf-keras' SensitivitySpecificityBase).
+
+    Subclasses name the target argument (`_arg`) and the two rates: the
+    result is the largest `_dependent` rate over the thresholds whose
+    `_constrained` rate is >= the target, or 0 when none is.
+    """
+
+    _arg = None
+    _constrained = None
+    _dependent = None
+
+    def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if value < 0 or value > 1:
+            raise ValueError(f"Argument `{self._arg}` must be in the range [0, 1]. "
+                             f"Received: {self._arg}={value}")
+        if num_thresholds <= 0:
+            raise ValueError("Argument `num_thresholds` must be an integer > 0. "
+                             f"Received: num_thresholds={num_thresholds}")
+        super().__init__(name=name, dtype=dtype)
+        self.value = value
+        setattr(self, self._arg, value)
+        self.num_thresholds = num_thresholds
+        self.class_id = class_id
+        n = int(num_thresholds)
+        self.true_positives = self.add_weight("true_positives", shape=(n,))
+        self.true_negatives = self.add_weight("true_negatives", shape=(n,))
+        self.false_positives = self.add_weight("false_positives", shape=(n,))
+        self.false_negatives = self.add_weight("false_negatives", shape=(n,))
+        if n == 1:
+            self.thresholds = [0.5]
+            self._thresholds_distributed_evenly = False
+        else:
+            self.thresholds = [0.0] + [(i + 1) * 1.0 / (n - 1) for i in range(n - 2)] + [1.0]
+            self._thresholds_distributed_evenly = True
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Adds the four confusion counts of one batch at every threshold.
+
+        Args:
+            y_true: 0/1 labels.
+            y_pred: scores (any real values), same shape.
+            sample_weight: optional weights broadcastable to `y_pred`.
+        """
+        _update_confusion_matrix(
+            {"tp": self.true_positives, "tn": self.true_negatives,
+             "fp": self.false_positives, "fn": self.false_negatives},
+            y_true, y_pred, self.thresholds, class_id=self.class_id,
+            sample_weight=sample_weight, evenly=self._thresholds_distributed_evenly,
+            dtype=self._dtype)
+
+    def _rate(self, which):
+        tp, tn = self.true_positives, self.true_negatives
+        fp, fn = self.false_positives, self.false_negatives
+        if which == "sensitivity" or which == "recall":
+            return divide_no_nan(tp, tp + fn)
+        if which == "specificity":
+            return divide_no_nan(tn, tn + fp)
+        return divide_no_nan(tp, tp + fp)   # precision
+
+    def result(self):
+        constrained = self._rate(self._constrained)
+        dependent = self._rate(self._dependent)
+        feasible = constrained >= self._dtype.type(self.value)
+        if not feasible.any():
+            return self._dtype.type(0)
+        return self._dtype.type(dependent[feasible].max())
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"class_id": self.class_id, "num_thresholds": self.num_thresholds,
+                       self._arg: self.value})
+        return config
+
+
+class SensitivityAtSpecificity(_AtConstraint):
+    """The best sensitivity (recall) among the thresholds whose specificity
+    `TN / (TN + FP)` is at least `specificity`.
+
+    Args:
+        specificity: the target specificity, in [0, 1].
+        num_thresholds: thresholds evenly spaced over [0, 1] (default 200;
+            1 gives the single threshold 0.5).
+        class_id: compute the metric for this class (last axis) only.
+        name: default 'sensitivity_at_specificity' (made unique).
+        dtype: the state dtype.
+
+    Example:
+        >>> m = SensitivityAtSpecificity(0.5)
+        >>> float(m([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8]))
+        0.5
+    """
+
+    _arg, _constrained, _dependent = "specificity", "specificity", "sensitivity"
+
+    def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(specificity, num_thresholds, class_id, name, dtype)
+
+
+class SpecificityAtSensitivity(_AtConstraint):
+    """The best specificity among the thresholds whose sensitivity
+    `TP / (TP + FN)` is at least `sensitivity`.
+
+    Args:
+        sensitivity: the target sensitivity, in [0, 1].
+        num_thresholds: thresholds evenly spaced over [0, 1] (default 200;
+            1 gives the single threshold 0.5).
+        class_id: compute the metric for this class (last axis) only.
+        name: default 'specificity_at_sensitivity' (made unique).
+        dtype: the state dtype.
+
+    Example:
+        >>> m = SpecificityAtSensitivity(0.5)
+        >>> float(m([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8]))
+        0.666...
+    """
+
+    _arg, _constrained, _dependent = "sensitivity", "sensitivity", "specificity"
+
+    def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
+
+
+class PrecisionAtRecall(_AtConstraint):
+    """The best precision among the thresholds whose recall is at least
+    `recall`.
+
+    Args:
+        recall: the target recall, in [0, 1].
+        num_thresholds: thresholds evenly spaced over [0, 1] (default 200;
+            1 gives the single threshold 0.5).
+        class_id: compute the metric for this class (last axis) only.
+        name: default 'precision_at_recall' (made unique).
+        dtype: the state dtype.
+
+    Example:
+        >>> m = PrecisionAtRecall(0.5)
+        >>> float(m([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8]))
+        0.5
+    """
+
+    _arg, _constrained, _dependent = "recall", "recall", "precision"
+
+    def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(recall, num_thresholds, class_id, name, dtype)
+
+
+class RecallAtPrecision(_AtConstraint):
+    """The best recall among the thresholds whose precision is at least
+    `precision`.
+
+    Args:
+        precision: the target precision, in [0, 1].
+        num_thresholds: thresholds evenly spaced over [0, 1] (default 200;
+            1 gives the single threshold 0.5).
+        class_id: compute the metric for this class (last axis) only.
+        name: default 'recall_at_precision' (made unique).
+        dtype: the state dtype.
+
+    Example:
+        >>> m = RecallAtPrecision(0.8)
+        >>> float(m([0, 0, 1, 1], [0.5, 0.1, 0.6, 0.9]))
+        1.0
+    """
+
+    _arg, _constrained, _dependent = "precision", "precision", "recall"
+
+    def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(precision, num_thresholds, class_id, name, dtype)

@@ -24,6 +24,15 @@ from ckeras.optimizers.rmsprop import RMSprop
 from ckeras.optimizers.sgd import SGD
 from ckeras.saving import serialization as _serialization
 
+# Keras 2's lowercase class aliases (`optimizers.adam(lr=...)` in old code).
+sgd = SGD
+rmsprop = RMSprop
+adagrad = Adagrad
+adadelta = Adadelta
+adam = Adam
+adamax = Adamax
+nadam = Nadam
+
 _NEW = {"adadelta": Adadelta, "adagrad": Adagrad, "adam": Adam, "adamax": Adamax,
         "nadam": Nadam, "rmsprop": RMSprop, "sgd": SGD, "ftrl": Ftrl,
         "experimentaladadelta": Adadelta, "experimentaladagrad": Adagrad,
@@ -161,4 +170,5 @@ def get(identifier, **kwargs):
 
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam",
-           "Ftrl", "legacy", "schedules", "get", "serialize", "deserialize"]
+           "Ftrl", "legacy", "schedules", "get", "serialize", "deserialize", "sgd", "rmsprop",
+           "adagrad", "adadelta", "adam", "adamax", "nadam"]

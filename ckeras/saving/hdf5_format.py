@@ -45,6 +45,8 @@ from ckeras import losses, metrics, optimizers
 from ckeras.engine import weight_sync
 from ckeras.saving import hdf5_access
 from ckeras.saving import model_config as model_config_module
+from ckeras.saving.legacy import model_file as legacy_model_file
+from ckeras.saving.legacy import weights as legacy_weights
 from ckeras.saving.model_config import (
     BACKEND,
     KERAS_VERSION,
@@ -178,10 +180,11 @@ def preprocess_weights_for_loading(layer, weights, original_keras_version=None,
                                    original_backend=None):
     """Converts saved arrays to the layer's current layout.
 
-    Layers may define `_convert_saved_weights(weights, keras_version,
-    backend)` returning the converted list (e.g. RNN layers converting
-    CuDNN or Keras 1 layouts). Nested models split the list per sublayer,
-    trainable weights first, as Keras stores them.
+    The rules are Keras 2's (Keras 1 layouts, Theano kernel flips, CuDNN
+    LSTM/GRU weights, inside wrappers and nested models): see
+    `ckeras.saving.legacy.weights`. Layers may define
+    `_convert_saved_weights(weights, keras_version, backend)` returning the
+    converted list.
 
     Args:
         layer: the layer receiving the weights.
@@ -192,50 +195,20 @@ def preprocess_weights_for_loading(layer, weights, original_keras_version=None,
     Returns:
         A list of arrays.
     """
-    hook = getattr(layer, "_convert_saved_weights", None)
-    if hook is not None:
-        return list(hook(list(weights), original_keras_version, original_backend))
-    sublayers = getattr(layer, "layers", None)
-    if isinstance(sublayers, list) and sublayers and hasattr(layer, "_is_graph_network"):
-        n_train = len(layer.trainable_weights)
-        trainable, rest = list(weights[:n_train]), list(weights[n_train:])
-        new_t, new_nt = [], []
-        for sub in sublayers:
-            k = len(sub.trainable_weights)
-            if k:
-                part = trainable[:k]
-                trainable = trainable[k:]
-                nt = len(_layer_weights(sub)) - k
-                extra, rest = rest[:nt], rest[nt:]
-                conv = preprocess_weights_for_loading(sub, part + extra,
-                                                      original_keras_version,
-                                                      original_backend)
-                new_t.extend(conv[:k])
-                new_nt.extend(conv[k:])
-            else:
-                nt = len(_layer_weights(sub))
-                if nt:
-                    part, rest = rest[:nt], rest[nt:]
-                    new_nt.extend(preprocess_weights_for_loading(
-                        sub, part, original_keras_version, original_backend))
-        if trainable or rest:  # layouts we do not understand: leave as is
-            return list(weights)
-        return new_t + new_nt
-    return list(weights)
+    return legacy_weights.preprocess_weights_for_loading(
+        layer, weights, original_keras_version, original_backend)
 
 
 def _size(shape):
     return int(np.prod(shape, dtype=np.float64))
 
 
-def _converts(layer):
-    """True when saved arrays may need a layout conversion for `layer` (see
-    `preprocess_weights_for_loading`), so their exact shapes can only be
-    checked once read."""
-    if getattr(layer, "_convert_saved_weights", None) is not None:
-        return True
-    sublayers = getattr(layer, "layers", None)
-    return isinstance(sublayers, list) and any(_converts(s) for s in sublayers)
+def _converted(layer, arrays, version, backend, k, filename):
+    try:
+        return preprocess_weights_for_loading(layer, arrays, version, backend)
+    except ValueError as e:
+        raise ValueError(f"Cannot load the saved weights of layer #{k} (named {layer.name}) "
+                         f"from the file {filename!r}: {e}") from e
 
 
 def _shape_error(w, saved_shape, k, layer, filename):
@@ -245,14 +218,18 @@ def _shape_error(w, saved_shape, k, layer, filename):
         f"{tuple(saved_shape)} (file {filename!r}).")
 
 
-def _check_unread(symbolic, datasets, k, layer, name, filename):
+def _check_unread(symbolic, datasets, k, layer, name, filename, version, backend):
     """Count and shape checks on datasets before any is read.
 
-    A layer whose saved layout may be converted gets a size bound instead:
+    Datasets that do not match a layer whose saved layout may be converted
+    (`ckeras.saving.legacy.weights.may_convert`) get a size bound instead:
     at most twice the size of its weights (a CuDNN LSTM bias is twice as
     long as the native one; other conversions keep the size).
     """
-    if _converts(layer):
+    if len(datasets) == len(symbolic) and all(
+            tuple(w.shape) == tuple(ds.shape) for w, ds in zip(symbolic, datasets)):
+        return
+    if legacy_weights.may_convert(layer, version, backend):
         have = sum(_size(ds.shape) for ds in datasets)
         limit = 2 * sum(_size(w.shape) for w in symbolic)
         if have > limit:
@@ -286,7 +263,9 @@ def _assign(pairs):
     weight_sync.assign([w for w, _ in pairs], [a for _, a in pairs])
 
 
-def _file_versions(f, filename):
+def file_versions(f, filename):
+    """`(keras_version, backend)` of a weights group, as the loaders read them:
+    the version is "1" when absent (Keras 1 wrote none), the backend None."""
     version = hdf5_access.text_attr(f, "keras_version", filename)
     backend = hdf5_access.text_attr(f, "backend", filename)
     return (version if version is not None else "1"), backend
@@ -314,6 +293,19 @@ def _layer_groups(f, filename):
     return out
 
 
+def weight_shapes(f, filename, missing_ok=False):
+    """`{layer name: [(weight name, shape), ...]}` of a weights group, from
+    metadata only (no weight data is read); `missing_ok` leaves out listed
+    weights that are absent instead of raising (for describing damaged files)."""
+    out = {}
+    for name, group, names in _layer_groups(f, filename):
+        if missing_ok:
+            names = [n for n in names if hdf5_access.member(group, n, filename) is not None]
+        out[name] = [(n, tuple(ds.shape)) for n, ds in
+                     zip(names, _weight_datasets(group, names, filename, f"layer {name}"))]
+    return out
+
+
 def load_weights_from_hdf5_group(f, model, filename=None):
     """Loads weights topologically: layers with weights are paired in order.
 
@@ -332,7 +324,7 @@ def load_weights_from_hdf5_group(f, model, filename=None):
             non-numeric or damaged datasets.
     """
     filename = filename or _filename_of(f)
-    version, backend = _file_versions(f, filename)
+    version, backend = file_versions(f, filename)
     filtered_layers = [layer for layer in model.layers if layer.weights]
     filtered = [entry for entry in _layer_groups(f, filename) if entry[2]]
     if len(filtered) != len(filtered_layers):
@@ -344,7 +336,7 @@ def load_weights_from_hdf5_group(f, model, filename=None):
         label = f"layer #{k} ({name})"
         datasets = _weight_datasets(group, names, filename, label)
         symbolic = _layer_weights(layer)
-        _check_unread(symbolic, datasets, k, layer, name, filename)
+        _check_unread(symbolic, datasets, k, layer, name, filename, version, backend)
         plan.append((k, layer, label, symbolic, datasets))
     top = hdf5_access.subgroup(f, "top_level_model_weights", filename)
     top_plan = None
@@ -363,13 +355,14 @@ def load_weights_from_hdf5_group(f, model, filename=None):
         top_plan = (symbolic, datasets)
     pairs = []
     for k, layer, label, symbolic, datasets in plan:
-        arrays = preprocess_weights_for_loading(layer, _read_all(datasets, filename, label),
-                                                version, backend)
+        arrays = _converted(layer, _read_all(datasets, filename, label), version, backend,
+                            k, filename)
         if len(arrays) != len(symbolic):
             raise ValueError(
                 f"Weight count mismatch for layer #{k} (named {layer.name} in the "
                 f"current model, {label} in the save file). Layer expects "
-                f"{len(symbolic)} weight(s). Received {len(arrays)} saved weight(s)")
+                f"{len(symbolic)} weight(s). Received {len(arrays)} saved weight(s) "
+                f"(file {filename!r}).")
         pairs += _check_and_pair(symbolic, arrays, k, layer, filename)
     if top_plan is not None:
         symbolic, datasets = top_plan
@@ -397,7 +390,7 @@ def load_weights_from_hdf5_group_by_name(f, model, skip_mismatch=False, filename
             links, non-numeric or damaged datasets.
     """
     filename = filename or _filename_of(f)
-    version, backend = _file_versions(f, filename)
+    version, backend = file_versions(f, filename)
     index = {}
     for layer in model.layers:
         index.setdefault(layer.name, []).append(layer)
@@ -410,8 +403,13 @@ def load_weights_from_hdf5_group_by_name(f, model, skip_mismatch=False, filename
         datasets = _weight_datasets(group, names, filename, label)
         for layer in targets:
             symbolic = _layer_weights(layer)
-            if _converts(layer):
-                _check_unread(symbolic, datasets, k, layer, name, filename)
+            if legacy_weights.may_convert(layer, version, backend):
+                try:
+                    _check_unread(symbolic, datasets, k, layer, name, filename, version,
+                                  backend)
+                except ValueError as e:
+                    _skip_or_raise(e, k, layer, skip_mismatch)
+                    continue
                 converted.append((layer, k, label, datasets))
                 continue
             if len(datasets) != len(symbolic):
@@ -459,8 +457,12 @@ def load_weights_from_hdf5_group_by_name(f, model, skip_mismatch=False, filename
 
     pairs = [(w, read(ds, "the file")) for w, ds in direct]
     for layer, k, label, datasets in converted:
-        conv = preprocess_weights_for_loading(layer, [read(ds, label) for ds in datasets],
-                                              version, backend)
+        try:
+            conv = _converted(layer, [read(ds, label) for ds in datasets], version,
+                              backend, k, filename)
+        except ValueError as e:
+            _skip_or_raise(e, k, layer, skip_mismatch)
+            continue
         symbolic = _layer_weights(layer)
         if len(conv) != len(symbolic):
             _count_mismatch(k, layer, len(symbolic), len(conv), skip_mismatch)
@@ -477,6 +479,15 @@ def load_weights_from_hdf5_group_by_name(f, model, skip_mismatch=False, filename
             else:
                 raise _shape_error(w, a.shape, k, layer, filename)
     _assign(pairs)
+
+
+def _skip_or_raise(error, k, layer, skip_mismatch):
+    """A saved layout that does not fit a layer: raised, or with
+    `skip_mismatch` a warning and the layer keeps its values."""
+    if not skip_mismatch:
+        raise error
+    warnings.warn(f"Skipping loading weights for layer #{k} (named {layer.name}): {error}",
+                  stacklevel=4)
 
 
 def _count_mismatch(k, layer, expected, received, skip_mismatch):
@@ -651,8 +662,24 @@ def ask_to_proceed_with_overwrite(filepath):
     return answer == "y"
 
 
+def is_h5_group(obj):
+    """Whether `obj` is an open h5py File or Group (Keras 2 saves into and
+    loads from those too); checked by interface, without importing h5py."""
+    return hasattr(obj, "attrs") and hasattr(obj, "create_group") and hasattr(obj, "file")
+
+
+def group_label(group):
+    """'file.h5:/group' for messages about an open group."""
+    return f"{getattr(group.file, 'filename', '?')}:{group.name}"
+
+
 def save_weights(model, filepath, overwrite=True):
-    """`model.save_weights(filepath)` in the Keras HDF5 layout (crash safe)."""
+    """`model.save_weights(filepath)` in the Keras HDF5 layout (crash safe);
+    `filepath` may be an open h5py File or Group (written in place)."""
+    if is_h5_group(filepath):
+        _ensure_built(model, "save_weights")
+        save_weights_to_hdf5_group(filepath, model)
+        return
     filepath = os.fspath(filepath)
     if not overwrite and os.path.isfile(filepath):
         if not ask_to_proceed_with_overwrite(filepath):
@@ -678,17 +705,23 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
     if skip_mismatch and not by_name:
         raise ValueError("When calling model.load_weights, skip_mismatch can only be "
                          "set to True when by_name is True.")
+    if is_h5_group(filepath):
+        _load_weights_from(filepath, group_label(filepath), model, by_name, skip_mismatch)
+        return
     filepath = os.fspath(filepath)
     f = hdf5_access.open_file(filepath)
     try:
-        root = _weights_root(f, filepath)
-        if by_name:
-            load_weights_from_hdf5_group_by_name(root, model, skip_mismatch,
-                                                 filename=filepath)
-        else:
-            load_weights_from_hdf5_group(root, model, filename=filepath)
+        _load_weights_from(f, filepath, model, by_name, skip_mismatch)
     finally:
         f.close()
+
+
+def _load_weights_from(f, filepath, model, by_name, skip_mismatch):
+    root = _weights_root(f, filepath)
+    if by_name:
+        load_weights_from_hdf5_group_by_name(root, model, skip_mismatch, filename=filepath)
+    else:
+        load_weights_from_hdf5_group(root, model, filename=filepath)
 
 
 # ---------------------------------------------------------- whole models
@@ -762,10 +795,12 @@ def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
         include_optimizer: also store `training_config` and the optimizer
             state (when the model is compiled).
     """
-    filepath = os.fspath(filepath)
-    if not overwrite and os.path.isfile(filepath):
-        if not ask_to_proceed_with_overwrite(filepath):
-            return
+    to_group = is_h5_group(filepath)
+    if not to_group:
+        filepath = os.fspath(filepath)
+        if not overwrite and os.path.isfile(filepath):
+            if not ask_to_proceed_with_overwrite(filepath):
+                return
     _ensure_built(model, "save the model")
     config_json = dumps(model_config_dict(model))
     training_json = None
@@ -787,7 +822,10 @@ def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
         if opt_weights:
             _write_weight_group(f, "optimizer_weights", opt_weights)
 
-    atomic_h5_write(filepath, write)
+    if to_group:
+        write(filepath)      # the caller's open file: written in place
+    else:
+        atomic_h5_write(filepath, write)
 
 
 def compile_args(training_config, custom_objects, output_names=None):
@@ -933,6 +971,9 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=
     Raises:
         ValueError: bad files, unknown classes (named), weight mismatches.
     """
+    if is_h5_group(filepath):
+        return load_model_from_open_file(filepath, group_label(filepath), custom_objects,
+                                         compile, safe_mode)
     filepath = os.fspath(filepath)
     f = hdf5_access.open_file(filepath)
     try:
@@ -954,12 +995,16 @@ def load_model_from_open_file(f, filename, custom_objects=None, compile=True,
                 "call `model.load_weights()`.")
         raise ValueError(f"No model config found in the file at {filename!r}: it "
                          "is not a Keras model file.")
-    with SafeModeScope(safe_mode):
-        model = model_config_module.model_from_config(config, custom_objects=custom_objects)
     weights = hdf5_access.subgroup(f, "model_weights", filename)
     if weights is None:
         raise ValueError(f"The file {filename!r} has no `model_weights` group.")
-    load_weights_from_hdf5_group(weights, model, filename=filename)
+    legacy_model_file.infer_gru_reset_after(config, weight_shapes(weights, filename))
+    with SafeModeScope(safe_mode):
+        model = model_config_module.model_from_config(config, custom_objects=custom_objects)
+    if legacy_model_file.weights_by_name(config):
+        _load_every_layer_by_name(weights, model, filename)
+    else:
+        load_weights_from_hdf5_group(weights, model, filename=filename)
     if not compile:
         return model
     training_config = _json_attr(f, "training_config", filename)
@@ -978,6 +1023,17 @@ def load_model_from_open_file(f, filename, custom_objects=None, compile=True,
     model.compile(**kwargs)
     _restore_optimizer(f, model, filename)
     return model
+
+
+def _load_every_layer_by_name(f, model, filename):
+    """By-name loading that, as a whole-model load, requires a saved group
+    for every layer with weights."""
+    saved = {name for name, _, names in _layer_groups(f, filename) if names}
+    missing = [layer.name for layer in model.layers if layer.weights and
+               layer.name not in saved]
+    if missing:
+        raise ValueError(f"The file {filename!r} has no weights for the layers {missing}.")
+    load_weights_from_hdf5_group_by_name(f, model, filename=filename)
 
 
 def load_model_config(filepath):

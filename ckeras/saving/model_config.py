@@ -8,6 +8,9 @@ Accepted config dialects:
   (`[[['layer', node_index, tensor_index, {kwargs}], ...], ...]`), the
   TFOpLambda raw-structure nodes and `_CONSTANT_VALUE` entries;
 - tf-keras >= 2.13: extra `module`, `registered_name`, `build_config` keys;
+- Keras 1 (argument names such as `output_dim`, `nb_filter`, classes such as
+  `Convolution2D`, `Merge`) and the CuDNN layers of Keras 2, converted by
+  `ckeras.saving.legacy.model_file.convert_layer_entry`;
 - Keras 3: nodes as `{'args': [...], 'kwargs': {...}}` holding
   `__keras_tensor__` entries, `batch_shape`, DTypePolicy dicts, flat
   `input_layers`/`output_layers` for one tensor, and no node-index skipping
@@ -37,9 +40,11 @@ from ckeras.engine.op_layer import KERAS3_OPS
 from ckeras.engine.sequential import Sequential
 from ckeras.layers import deserialize as deserialize_layer
 from ckeras.layers import serialize as serialize_layer
+from ckeras.layers.core import Lambda
 from ckeras.layers.recurrent import RNN
 from ckeras.layers.wrappers import Bidirectional
 from ckeras.saving.keras3.config_reader import from_keras3
+from ckeras.saving.legacy.model_file import convert_layer_entry
 from ckeras.saving.safe_mode import SafeModeScope
 from ckeras.saving.serialization import serialize_keras_object
 
@@ -120,6 +125,7 @@ def _normalize(obj):
     if obj.get("class_name") == "__keras_tensor__":
         return obj
     if _is_layer_entry(obj):
+        convert_layer_entry(obj)
         for key in _ENTRY_EXTRA_KEYS:
             obj.pop(key, None)
         cfg = obj["config"]
@@ -817,9 +823,11 @@ def clone_model(model, input_tensors=None, clone_function=None):
         >>> clone = clone_model(model)
         >>> clone.set_weights(model.get_weights())
     """
+    live = _live_callables(model)
     if clone_function is None:
         def clone_function(layer):
-            return deserialize_layer(json.loads(_dump(serialize_layer(layer))))
+            config = _with_live_callables(serialize_layer(layer), live)
+            return deserialize_layer(json.loads(_dump(config)), custom_objects=live[1])
     if isinstance(model, Sequential):
         layers = [clone_function(layer) for layer in model.layers]
         if input_tensors is not None:
@@ -836,7 +844,7 @@ def clone_model(model, input_tensors=None, clone_function=None):
     if not getattr(model, "_is_graph_network", False):
         raise ValueError("clone_model expects a Sequential or Functional model; "
                          f"received a subclassed model ({type(model).__name__}).")
-    config = json.loads(_dump(model.get_config()))
+    config = json.loads(_dump(_with_live_callables(model.get_config(), live)))
     mapping = None
     if input_tensors is not None:
         tensors = flatten(input_tensors)
@@ -845,7 +853,51 @@ def clone_model(model, input_tensors=None, clone_function=None):
             raise ValueError(f"clone_model: the model has {len(names)} inputs, "
                              f"received {len(tensors)} input tensors.")
         mapping = dict(zip(names, tensors))
-    return functional_from_config(type(model), config, input_tensors=mapping)
+    return functional_from_config(type(model), config, input_tensors=mapping,
+                                  custom_objects=live[1])
+
+
+_LAMBDA_CALLABLES = (("function", "function_type", "module"),
+                     ("output_shape", "output_shape_type", "output_shape_module"),
+                     ("mask", "mask_type", "mask_module"))
+
+
+def _live_callables(model):
+    """`({layer name: {config key: registry key}}, {registry key: callable})`
+    for the functions of the model's Lambda layers: a clone made in memory
+    reuses the function objects, so no code goes through a config (Keras 2
+    cloned such models; their bytecode would be refused on load)."""
+    by_layer, objects = {}, {}
+    for layer in model._all_layers():
+        if not isinstance(layer, Lambda) or layer.name in by_layer:
+            continue
+        keys = {}
+        for attr, value in (("function", layer.function), ("output_shape", layer._output_shape),
+                            ("mask", layer.mask)):
+            if callable(value):
+                key = f"__clone__{id(value)}"
+                objects[key] = value
+                keys[attr] = key
+        by_layer[layer.name] = keys
+    return by_layer, objects
+
+
+def _with_live_callables(config, live):
+    """`config` with each Lambda callable replaced by its registry key."""
+    by_layer = live[0]
+    if isinstance(config, list):
+        return [_with_live_callables(c, live) for c in config]
+    if not isinstance(config, dict):
+        return config
+    out = {k: _with_live_callables(v, live) for k, v in config.items()}
+    inner = out.get("config")
+    if out.get("class_name") == "Lambda" and isinstance(inner, dict) and \
+            inner.get("name") in by_layer:
+        keys = by_layer[inner["name"]]
+        for attr, type_key, module_key in _LAMBDA_CALLABLES:
+            if attr in keys:
+                inner[attr], inner[type_key], inner[module_key] = keys[attr], "function", None
+    return out
 
 
 def _dump(obj):

@@ -23,6 +23,8 @@ _KERAS_FORMATS = ("keras", "keras_v3")
 
 def _model_format(path, save_format):
     """'h5' or 'keras' for `model.save(path, save_format=...)`."""
+    if hdf5_format.is_h5_group(path):
+        return "h5"              # an open h5py File or Group (Keras 2 accepted those)
     if save_format is not None:
         fmt = str(save_format).lower()
         if fmt in _H5_FORMATS:
@@ -78,7 +80,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
     kwargs.pop("save_traces", None)
     if kwargs:
         raise TypeError(f"save() got unexpected keyword arguments {sorted(kwargs)}")
-    path = os.fspath(filepath)
+    path = filepath if hdf5_format.is_h5_group(filepath) else os.fspath(filepath)
     if _model_format(path, save_format) == "keras":
         archive.save_model(model, path, overwrite=overwrite,
                            include_optimizer=include_optimizer)
@@ -101,7 +103,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, opti
 
     Args:
         filepath: path to the `.keras` or `.h5` file (the format is read
-            from the content, not the name).
+            from the content, not the name), or an open h5py File or Group.
         custom_objects: dict of custom classes and functions named in the file.
         compile: recompile with the saved training configuration and restore
             the optimizer state (when the file has them).
@@ -120,6 +122,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, opti
         TimeoutError: with `timeout`, the file took longer to parse.
     """
     if timeout is not None:
+        if hdf5_format.is_h5_group(filepath):
+            raise ValueError("load_model: `timeout` loads a file path in a subprocess; it "
+                             "cannot take an open h5py File or Group.")
         return safe_load_model(filepath, custom_objects=custom_objects, compile=compile,
                                timeout=timeout, safe_mode=safe_mode)
     if archive.is_zip(filepath):
@@ -138,17 +143,21 @@ def save_weights(model, filepath, overwrite=True, save_format=None):
 
     Args:
         model: a built model.
-        filepath: destination, e.g. `'w.weights.h5'` or `'w.h5'`.
+        filepath: destination, e.g. `'w.weights.h5'` or `'w.h5'`, or an
+            open h5py File or Group (legacy layout).
         overwrite: False asks before replacing an existing file.
         save_format: None, or `'h5'`.
 
     Raises:
         ValueError: other formats; `.keras` names (use `model.save`).
     """
-    path = os.fspath(filepath)
     if save_format is not None and str(save_format).lower() not in _H5_FORMATS:
         raise ValueError(f"save_weights: save_format={save_format!r} is not supported; "
                          "ckeras writes weights as HDF5 (save_format='h5').")
+    if hdf5_format.is_h5_group(filepath):
+        hdf5_format.save_weights(model, filepath, overwrite=overwrite)
+        return
+    path = os.fspath(filepath)
     if path.endswith(".keras"):
         raise ValueError("save_weights: the filename must end in `.weights.h5` (Keras 3 "
                          f"layout) or `.h5` (legacy layout). Received: filepath={path}; "
@@ -180,6 +189,10 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
             `by_name` with Keras 3 files, mismatches, bad files.
             The model is unchanged when an error is raised.
     """
+    if hdf5_format.is_h5_group(filepath):
+        hdf5_format.load_weights(model, filepath, by_name=by_name,
+                                 skip_mismatch=skip_mismatch)
+        return
     path = os.fspath(filepath)
     if path.endswith(".weights.json"):
         raise ValueError("Sharded Keras 3 weights (`.weights.json`, written with "

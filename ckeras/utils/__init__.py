@@ -6,9 +6,9 @@ from ckeras.saving.object_registry import (
     get_registered_name,
     register_keras_serializable,
 )
-from ckeras.utils.data_utils import Sequence
+from ckeras.utils.data_utils import GeneratorEnqueuer, OrderedEnqueuer, Sequence, SequenceEnqueuer
 from ckeras.utils.generic_utils import Progbar
-from ckeras.utils.layer_utils import print_summary
+from ckeras.utils.layer_utils import get_source_inputs, print_summary
 from ckeras.utils.np_utils import normalize, to_categorical
 from ckeras.utils.random import set_random_seed
 from ckeras.utils.sequence_utils import pad_sequences
@@ -19,7 +19,8 @@ from ckeras.utils.threads import (
     set_kernel_threads,
 )
 
-__all__ = ["custom_object_scope", "CustomObjectScope", "get_blas_threads", "get_custom_objects",
-           "get_kernel_threads", "get_registered_name", "normalize", "pad_sequences",
-           "print_summary", "Progbar", "register_keras_serializable", "Sequence",
+__all__ = ["custom_object_scope", "CustomObjectScope", "GeneratorEnqueuer", "get_blas_threads",
+           "get_custom_objects", "OrderedEnqueuer", "SequenceEnqueuer",
+           "get_kernel_threads", "get_registered_name", "get_source_inputs", "normalize",
+           "pad_sequences", "print_summary", "Progbar", "register_keras_serializable", "Sequence",
            "set_blas_threads", "set_kernel_threads", "set_random_seed", "to_categorical"]

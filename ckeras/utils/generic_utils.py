@@ -19,6 +19,17 @@ import time
 
 import numpy as np
 
+# Keras 2 kept the custom-object registry and (de)serialization helpers here.
+from ckeras.saving.object_registry import (  # noqa: F401
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+)
+from ckeras.saving.serialization import (  # noqa: F401
+    deserialize_keras_object,
+    serialize_keras_object,
+)
+
 
 def _dynamic_display():
     """Whether the bar may be redrawn in place (terminal or notebook)."""

@@ -110,3 +110,40 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
     print_fn(f"Trainable params: {trainable:,}")
     print_fn(f"Non-trainable params: {non_trainable:,}")
     print_fn("_" * line_length)
+
+
+def get_source_inputs(tensor, layer=None, node_index=None):
+    """The input tensors of the graph that `tensor` was computed from.
+
+    Walks the layer calls back from `tensor` to the `Input` tensors they
+    started from, each listed once, in the order first reached.
+
+    Args:
+        tensor: a symbolic tensor (the output of a layer called on `Input`s).
+        layer: optional layer to start from instead of the one that made `tensor`.
+        node_index: with `layer`, which of its calls to start from.
+
+    Returns:
+        A list of input tensors; `[tensor]` for a tensor no layer produced.
+
+    Example:
+        >>> a = Input((3,)); b = Input((3,))
+        >>> get_source_inputs(Add()([Dense(3)(a), b])) == [a, b]
+        True
+    """
+    history = getattr(tensor, "_keras_history", None)
+    if history is None:
+        return [tensor]
+    if layer is None or node_index is None:
+        layer, node_index, _ = history
+    if not layer._inbound_nodes:
+        return [tensor]
+    node = layer._inbound_nodes[node_index]
+    if node.is_input:
+        return list(node.output_tensors)
+    sources = []
+    for t in node.input_tensors:
+        for s in get_source_inputs(t):
+            if not any(s is seen for seen in sources):
+                sources.append(s)
+    return sources

@@ -14,6 +14,7 @@ import pytest
 import ckeras.autograd.functions as functions_pkg
 from ckeras.autograd import Function, Tensor, grad, gradcheck
 from ckeras.autograd.functions import conv as C
+from ckeras.autograd.functions import ctc as CTC
 from ckeras.autograd.functions import elementwise as E
 from ckeras.autograd.functions import linalg as L
 from ckeras.autograd.functions import math as M
@@ -273,6 +274,18 @@ for _mode in ("concat", "sum", "mul", "ave"):
                   lambda f, b, m=_mode: SEQ.BidirectionalMerge.apply(f, b, mode=m, reverse=True),
                   [r(2, 4, 3), r(2, 4, 3)]))
 
+# CTC loss: labels with a repeat (needs a blank between), an empty label, and a
+# row read only up to its input length (the rest gets no gradient).
+_CTC_LABELS = np.array([[0, 0, 1], [1, 2, 2], [2, 0, 0]])
+CASES += [
+    (CTC.CTCLoss, "repeats, lengths",
+     lambda z: CTC.CTCLoss.apply(z, _CTC_LABELS, np.array([5, 4, 5]), np.array([3, 2, 0])),
+     [r(3, 5, 4, lo=-2, hi=2)]),
+    (CTC.CTCLoss, "label fills the input",
+     lambda z: CTC.CTCLoss.apply(z, np.array([[0, 1, 2]]), np.array([3]), np.array([3])),
+     [r(1, 3, 4, lo=-2, hi=2)]),
+]
+
 EXEMPT = {
     E.Less: "comparison: boolean output",
     E.LessEqual: "comparison: boolean output",
@@ -284,6 +297,8 @@ EXEMPT = {
     R.All: "logical reduction: boolean output",
     R.ArgMax: "integer indices",
     R.ArgMin: "integer indices",
+    R.InTopK: "boolean output",
+    CTC.CTCDecode: "integer labellings and their scores",
     S.OneHot: "integer input, constant output",
     S.Shape: "integer shape vector",
     S.FillLike: "constant output (zeros_like/ones_like)",

@@ -201,3 +201,19 @@ def test_shared_layer_activity_losses_match_tf_keras(method):
     # mse of [2.5, 11] = 63.625, plus 0.5 + 0.225; tf-keras 2.21: 64.3499984741211
     value = getattr(model, method)([X1, X2], np.zeros((2, 1), "float32"), **kwargs)
     np.testing.assert_allclose(value, 64.35, rtol=1e-6)
+
+
+def test_compute_mask_on_graph_tensors_builds_a_graph_tensor():
+    from ckeras import backend as K
+    from ckeras.layers import Embedding, Input, Masking
+
+    inp = Input((None, 2))
+    layer = Masking(0.0)
+    mask = layer.compute_mask(inp)
+    assert mask is not True and mask.shape == (None, None) and mask.dtype == "bool"
+    x = np.array([[[1, 2], [0, 0], [3, 0]], [[0, 0], [0, 0], [1, 1]]], "float32")
+    np.testing.assert_array_equal(K.function([inp], [mask])([x])[0], layer.compute_mask(x))
+    ids = Input((4,), dtype="int32")
+    embedding = Embedding(5, 3, mask_zero=True)
+    got = K.function([ids], [embedding.compute_mask(ids)])([np.array([[1, 0, 2, 0]])])[0]
+    np.testing.assert_array_equal(got, [[True, False, True, False]])

@@ -428,10 +428,13 @@ def test_public_names_and_their_modules():
         "ImageDataGenerator", "Iterator", "NumpyArrayIterator", "DirectoryIterator",
         "DataFrameIterator", "array_to_img", "img_to_array", "load_img", "save_img",
         "apply_affine_transform", "apply_channel_shift", "apply_brightness_shift", "flip_axis",
-        "transform_matrix_offset_center"])
+        "transform_matrix_offset_center", "random_rotation", "random_shift", "random_shear",
+        "random_zoom", "random_channel_shift", "random_brightness"])
     homes = {"utils": ("array_to_img", "img_to_array", "load_img", "save_img"),
              "affine": ("apply_affine_transform", "apply_channel_shift",
                         "apply_brightness_shift", "flip_axis", "transform_matrix_offset_center"),
+             "random_transforms": ("random_rotation", "random_shift", "random_shear",
+                                   "random_zoom", "random_channel_shift", "random_brightness"),
              "iterator": ("Iterator",), "numpy_array_iterator": ("NumpyArrayIterator",),
              "directory_iterator": ("DirectoryIterator",),
              "dataframe_iterator": ("DataFrameIterator",),

@@ -330,3 +330,39 @@ def test_lambda_bytecode_never_unmarshalled_in_safe_mode(monkeypatch):
     with pytest.raises(ValueError, match="bytecode"):
         L.deserialize(copy.deepcopy(cfg))
     assert calls == []
+
+
+def test_clone_model_keeps_lambda_functions_in_memory():
+    from ckeras.layers import Dense, Input, Lambda
+    from ckeras.models import Model, Sequential, clone_model
+
+    def double(t):
+        return t * 2
+
+    seq = Sequential([Dense(2, input_shape=(3,)), Lambda(lambda t: t + 1),
+                      Lambda(double, output_shape=lambda s: s)])
+    inp = Input((3,))
+    masked = Lambda(lambda t: t * 3, mask=lambda t, m: K.not_equal(t, 0))(inp)
+    func = Model(inp, Dense(1)(Lambda(double)(masked)))
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    for model in (seq, func):
+        clone = clone_model(model)
+        clone.set_weights(model.get_weights())
+        np.testing.assert_array_equal(clone.predict(x), model.predict(x))
+        lambdas = [(a, b) for a, b in zip(model.layers, clone.layers, strict=True)
+                   if isinstance(a, Lambda)]
+        assert lambdas and all(a is not b and a.function is b.function for a, b in lambdas)
+    assert clone.layers[1].mask is func.layers[1].mask
+
+
+def test_a_model_with_a_lambda_saves_its_code_and_loads_it_only_when_asked(tmp_path):
+    from ckeras.layers import Dense, Lambda
+    from ckeras.models import Sequential, load_model
+
+    model = Sequential([Dense(2, input_shape=(3,)), Lambda(lambda t: t * 5)])
+    model.save(tmp_path / "m.h5")
+    with pytest.raises(ValueError, match="safe_mode=False"):
+        load_model(tmp_path / "m.h5")
+    loaded = load_model(tmp_path / "m.h5", safe_mode=False)
+    x = np.ones((1, 3), "float32")
+    np.testing.assert_allclose(loaded.predict(x), model.predict(x), rtol=1e-6)

@@ -533,13 +533,13 @@ class BiasAdd(Function):
                 f"K.bias_add: unexpected `bias` dimensions {b.ndim}, expected 1 or "
                 f"{nd - 1} (x.shape={x.shape}, bias.shape={b.shape}).")
         self.bshape = b.shape
-        self.moved = False
         if self.data_format == "channels_first" and nd > 2:
             if b.ndim == 1:
                 bb = b.reshape((1, -1) + (1,) * (nd - 2))
             else:
-                bb = np.moveaxis(b, -1, 0)[None]
-                self.moved = True
+                # tf-keras reshapes (not transposes) a channels-last-shaped bias
+                # to (channels, *spatial): the same values in the same order
+                bb = b.reshape((1, b.shape[-1]) + b.shape[:-1])
         else:
             bb = b
         self.bb_shape = bb.shape
@@ -551,8 +551,7 @@ class BiasAdd(Function):
         gx = unbroadcast(g, self.xshape) if need[0] else None
         gb = None
         if need[1]:
-            gb = unbroadcast(g, self.bb_shape)
-            gb = np.moveaxis(gb[0], 0, -1) if self.moved else gb.reshape(self.bshape)
+            gb = unbroadcast(g, self.bb_shape).reshape(self.bshape)
         return gx, gb
 
 

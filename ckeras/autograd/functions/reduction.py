@@ -194,3 +194,21 @@ class ArgMax(_ArgExtreme):
 
 class ArgMin(_ArgExtreme):
     op = np.argmin
+
+
+class InTopK(Function):
+    """Whether each row's target class is among its `k` largest predictions:
+    (B, C) predictions, (B,) int targets -> (B,) bool. Ties at the k-th value
+    count as in the top k (TensorFlow's rule); a non-finite prediction or an
+    out-of-range target gives False. No gradient."""
+
+    def forward(self, predictions, targets):
+        targets = np.asarray(targets).astype(np.int64, copy=False)
+        valid = (targets >= 0) & (targets < predictions.shape[1])
+        rows = np.arange(len(targets))
+        own = predictions[rows, np.where(valid, targets, 0)]
+        above = (predictions > own[:, None]).sum(1)
+        return valid & np.isfinite(predictions).all(1) & (above < self.k)
+
+    def backward(self, g):
+        return None, None

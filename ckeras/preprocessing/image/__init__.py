@@ -6,7 +6,10 @@ The Keras 2 `keras.preprocessing.image` API: `ImageDataGenerator` (with
 providers (all `ckeras.utils.Sequence`s, so `fit`/`evaluate`/`predict`
 accept them), the transform helpers
 (`apply_affine_transform`, `apply_channel_shift`, `apply_brightness_shift`,
-`flip_axis`) and `array_to_img` / `img_to_array` / `load_img` / `save_img`.
+`flip_axis`), the random augmentations of one image built on them
+(`random_rotation`, `random_shift`, `random_shear`, `random_zoom`,
+`random_channel_shift`, `random_brightness`) and `array_to_img` /
+`img_to_array` / `load_img` / `save_img`.
 
 The affine resampling runs in the image kernels (`ckeras.kernels`, family
 "image"), which give the results of `scipy.ndimage.affine_transform` for
@@ -29,6 +32,14 @@ from ckeras.preprocessing.image.directory_iterator import DirectoryIterator
 from ckeras.preprocessing.image.image_data_generator import ImageDataGenerator
 from ckeras.preprocessing.image.iterator import Iterator
 from ckeras.preprocessing.image.numpy_array_iterator import NumpyArrayIterator
+from ckeras.preprocessing.image.random_transforms import (
+    random_brightness,
+    random_channel_shift,
+    random_rotation,
+    random_shear,
+    random_shift,
+    random_zoom,
+)
 from ckeras.preprocessing.image.utils import array_to_img, img_to_array, load_img, save_img
 
 __all__ = [
@@ -37,4 +48,6 @@ __all__ = [
     "array_to_img", "img_to_array", "load_img", "save_img",
     "apply_affine_transform", "apply_channel_shift",
     "apply_brightness_shift", "flip_axis", "transform_matrix_offset_center",
+    "random_rotation", "random_shift", "random_shear", "random_zoom",
+    "random_channel_shift", "random_brightness",
 ]
