@@ -389,11 +389,12 @@ def _check_functional_config(config):
 
 
 def _is_keras3_op(entry, custom_objects):
-    """A Keras 3 ops node (e.g. the `NotEqual` of an Embedding mask_zero mask)."""
-    nodes = entry.get("inbound_nodes") or []
+    """A Keras 3 ops node (e.g. the `NotEqual` of an Embedding mask_zero mask),
+    in Keras 3's node format or in the tf-keras one ckeras writes to `.h5`
+    for a model loaded from Keras 3."""
     return (entry.get("class_name") in KERAS3_OPS
             and entry["class_name"] not in (custom_objects or {})
-            and bool(nodes) and isinstance(nodes[0], dict))
+            and bool(entry.get("inbound_nodes")))
 
 
 def functional_from_config(cls, config, custom_objects=None, input_tensors=None):

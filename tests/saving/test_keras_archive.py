@@ -622,3 +622,21 @@ def test_every_layer_class_round_trips_through_keras_archive(name, tmp_path):
         np.testing.assert_array_equal(a.value, b.value)
     np.testing.assert_allclose(other.predict(x, verbose=0), model.predict(x, verbose=0),
                                atol=1e-6)
+
+
+def test_keras3_mask_ops_survive_h5_and_back(tmp_path):
+    # func_multi.keras holds Keras 3's NotEqual node (Embedding mask_zero).
+    # Through a ckeras `.h5` (tf-keras node lists) and back to `.keras`, the
+    # node reloads, and is written with Keras 3's positional operands.
+    model = load_model(os.path.join(FIX, "func_multi.keras"))
+    model.save(tmp_path / "m.h5")
+    again = load_model(tmp_path / "m.h5")
+    again.save(tmp_path / "m.keras")
+    entries = json.loads(_members(tmp_path / "m.keras")["config.json"])["config"]["layers"]
+    op = next(e for e in entries if e["class_name"] == "NotEqual")
+    node = op["inbound_nodes"][0]
+    assert node["kwargs"] == {} and node["args"][1] == 0
+    assert op["config"] == {"name": op["name"]}
+    xs, ys = _npz("func_multi")
+    for got, want in zip(_predict(load_model(tmp_path / "m.keras"), xs), ys):
+        np.testing.assert_allclose(got, want, atol=2e-6)

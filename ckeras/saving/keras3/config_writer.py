@@ -228,6 +228,15 @@ def _plain(value, index):
     return value
 
 
+def _node(layer, node, index):
+    args, kwargs = list(node.call_args), dict(node.call_kwargs)
+    if isinstance(layer, Keras3Op):
+        # Keras 3 ops take their operands positionally (`not_equal(x1, x2)`).
+        args += list(kwargs.values())
+        kwargs = {}
+    return {"args": _plain(args, index), "kwargs": _plain(kwargs, index)}
+
+
 def _functional(model, serialized):
     index = _node_indices(model)
     entries = {e["name"]: e for e in serialized["config"]["layers"]}
@@ -237,9 +246,7 @@ def _functional(model, serialized):
                         if k not in ("name", "inbound_nodes")}, layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [] if isinstance(layer, InputLayer) else [
-            {"args": _plain(list(node.call_args), index),
-             "kwargs": _plain(dict(node.call_kwargs), index)}
-            for node in layer._inbound_nodes
+            _node(layer, node, index) for node in layer._inbound_nodes
             if id(node) in model._network_nodes and not node.is_input]
         layers.append(entry)
 
