@@ -7,6 +7,7 @@ from ckeras.saving.object_registry import (
     register_keras_serializable,
 )
 from ckeras.utils.data_utils import GeneratorEnqueuer, OrderedEnqueuer, Sequence, SequenceEnqueuer
+from ckeras.utils.file_utils import get_file
 from ckeras.utils.generic_utils import Progbar
 from ckeras.utils.layer_utils import get_source_inputs, print_summary
 from ckeras.utils.np_utils import normalize, to_categorical
@@ -20,7 +21,7 @@ from ckeras.utils.threads import (
 )
 
 __all__ = ["custom_object_scope", "CustomObjectScope", "GeneratorEnqueuer", "get_blas_threads",
-           "get_custom_objects", "OrderedEnqueuer", "SequenceEnqueuer",
+           "get_custom_objects", "get_file", "OrderedEnqueuer", "SequenceEnqueuer",
            "get_kernel_threads", "get_registered_name", "get_source_inputs", "normalize",
            "pad_sequences", "print_summary", "Progbar", "register_keras_serializable", "Sequence",
            "set_blas_threads", "set_kernel_threads", "set_random_seed", "to_categorical"]
