@@ -80,3 +80,87 @@ def cache(tmp_path, monkeypatch):
     path = tmp_path / "keras_home"
     monkeypatch.setenv("KERAS_HOME", str(path))
     return path
+
+
+def py2_pickle(value):
+    """`value` pickled as Python 2's cPickle (protocol 2) wrote the CIFAR
+    batches: str as SHORT_BINSTRING/BINSTRING, memo puts everywhere, NumPy
+    arrays through numpy.core.multiarray._reconstruct."""
+    import struct
+
+    import numpy as np
+
+    out = [b"\x80\x02"]
+    memo = {}
+
+    def put():
+        out.append(b"q" + bytes([len(memo) % 256]))
+        memo[len(memo)] = True
+
+    def glob(module, name):
+        key = (module, name)
+        if key in memo:
+            out.append(b"h" + bytes([memo[key]]))
+            return
+        out.append(b"c" + module.encode() + b"\n" + name.encode() + b"\n")
+        memo[key] = len(memo)
+        out.append(b"q" + bytes([memo[key]]))
+
+    def string(b):
+        if len(b) < 256:
+            out.append(b"U" + bytes([len(b)]) + b)
+        else:
+            out.append(b"T" + struct.pack("<i", len(b)) + b)
+
+    def integer(v):
+        out.append(b"K" + bytes([v]) if 0 <= v < 256 else b"J" + struct.pack("<i", v))
+
+    def write(v):
+        if isinstance(v, dict):
+            out.append(b"}")
+            out.append(b"(")
+            for k, x in v.items():
+                write(k)
+                write(x)
+            out.append(b"u")
+        elif isinstance(v, bytes):
+            string(v)
+        elif isinstance(v, bool) or v is None:
+            out.append({None: b"N", True: b"\x88", False: b"\x89"}[v])
+        elif isinstance(v, int):
+            integer(v)
+        elif isinstance(v, list):
+            out.append(b"]")
+            out.append(b"(")
+            for x in v:
+                write(x)
+            out.append(b"e")
+        elif isinstance(v, tuple):
+            out.append(b"(")
+            for x in v:
+                write(x)
+            out.append(b"t")
+        elif isinstance(v, np.ndarray):
+            glob("numpy.core.multiarray", "_reconstruct")
+            glob("numpy", "ndarray")
+            out.append(b"K\x00\x85U\x01b\x87R")
+            out.append(b"(K\x01")
+            write(tuple(int(d) for d in v.shape))
+            glob("numpy", "dtype")
+            string(v.dtype.str[1:].encode())
+            out.append(b"K\x00K\x01\x87R(K\x03")
+            string(v.dtype.str[0].encode())
+            out.append(b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb\x89")
+            string(np.ascontiguousarray(v).tobytes())
+            out.append(b"tb")
+        else:
+            raise TypeError(type(v))
+
+    write(value)
+    out.append(b".")
+    return b"".join(out)
+
+
+@pytest.fixture
+def py2_pickler():
+    return py2_pickle
