@@ -7,16 +7,10 @@ A download goes to a temporary file next to its target and is renamed into
 place only once complete and verified: an interrupted or failed download
 never becomes the cached file.
 """
-import hashlib
 import os
 import shutil
-import tarfile
 import tempfile
-import urllib.error
-import urllib.parse
-import urllib.request
 import warnings
-import zipfile
 
 from ckeras.utils.generic_utils import Progbar
 
@@ -52,6 +46,9 @@ def _writable_base(cache_dir):
 
 
 def _hasher(algorithm, file_hash=None):
+    # hashlib, urllib, tarfile and zipfile are imported where used (ssl and
+    # friends): `import ckeras` stays light
+    import hashlib
     if algorithm not in ("auto", "sha256", "md5"):
         raise ValueError('`hash_algorithm` must be "auto", "sha256" or "md5"; '
                          f"received {algorithm!r}")
@@ -104,6 +101,9 @@ class _DownloadBar:
 def _download(origin, target):
     """Streams `origin` into `target`; raises URLFetchError for a network
     error, an HTTP error status, or fewer bytes than announced."""
+    import urllib.error
+    import urllib.request
+
     try:
         with urllib.request.urlopen(origin) as response, open(target, "wb") as out:
             length = response.headers.get("Content-Length")
@@ -183,6 +183,9 @@ def extract_archive(file_path, path=".", archive_format="auto"):
     Raises:
         ValueError: for an unknown archive format, or a corrupt archive.
     """
+    import tarfile
+    import zipfile
+
     if archive_format is None:
         return False
     formats = ["tar", "zip"] if archive_format == "auto" else archive_format
@@ -271,6 +274,8 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
         ...     origin="https://storage.googleapis.com/tensorflow/"
         ...            "tf-keras-datasets/mnist.npz")
     """
+    import urllib.parse
+
     if origin is None:
         raise ValueError('Please specify the "origin" argument (URL of the file to download).')
     if md5_hash is not None and file_hash is None:
