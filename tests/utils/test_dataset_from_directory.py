@@ -209,3 +209,14 @@ def test_timeseries_bad_arguments(kw, match):
     args.update(kw)
     with pytest.raises(ValueError, match=match):
         timeseries_dataset_from_array(np.arange(20), None, **args)
+
+
+def test_follow_links(text_tree, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "more").mkdir()
+    (outside / "more" / "f.txt").write_text("linked")
+    os.symlink(outside / "more", text_tree / "pos" / "link")
+    names = lambda ds: sorted(os.path.relpath(p, text_tree) for p in ds.file_paths)  # noqa: E731
+    assert "pos/link/f.txt" not in names(text_dataset_from_directory(str(text_tree)))
+    assert "pos/link/f.txt" in names(text_dataset_from_directory(str(text_tree),
+                                                                 follow_links=True))
