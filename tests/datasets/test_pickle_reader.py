@@ -43,7 +43,9 @@ def test_python2_cifar_batch_matches_pickle(py2_pickler, rng):
 
 def _object_array():
     a = np.empty(4, dtype=object)
-    for i, x in enumerate([[1, 2, 3], [4, 5, 6], [70000, -3], list(range(300))]):
+    # every int opcode: BININT1 (<256), BININT2 (<65536), BININT, LONG1
+    edges = [0, 255, 256, 65535, 65536, -1, 2**31 - 1, -2**31, 2**40, -2**35]
+    for i, x in enumerate([[1, 2, 3], edges, [70000, -3], list(range(1500))]):
         a[i] = x
     return a
 
@@ -83,7 +85,8 @@ def test_code_is_refused_not_run(payload, capsys):
     assert "pwned" not in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("payload", [b"", b"\x80\x02}q\x00", b"garbage", b"\x80\x02]K\x01."])
+@pytest.mark.parametrize("payload", [b"", b"\x80\x02}q\x00", b"garbage", b"\x80\x02]K\x01.",
+                                     b"\x80\x02](K\x01J\x01\x00", b"\x80\x02U\x05ab."])
 def test_malformed(payload):
     with pytest.raises(ValueError, match="[Mm]alformed|Unsupported"):
         read_pickle(payload)
