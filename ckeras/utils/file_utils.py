@@ -211,7 +211,10 @@ def extract_archive(file_path, path=".", archive_format="auto"):
             base = os.path.realpath(staging)
             if kind == "tar":
                 with tarfile.open(file_path) as archive:
-                    archive.extractall(staging, members=list(_safe_tar_members(archive, base)))
+                    members = list(_safe_tar_members(archive, base))
+                    # Python's own "data" filter too, where it exists (3.11.4+)
+                    extra = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+                    archive.extractall(staging, members=members, **extra)
             else:
                 with zipfile.ZipFile(file_path) as archive:
                     archive.extractall(staging, members=list(_safe_zip_members(archive, base)))
