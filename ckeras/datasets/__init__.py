@@ -1,4 +1,18 @@
-"""Small datasets shipped inside the package (nothing is downloaded)."""
-from ckeras.datasets import digits, reviews
+"""Keras' datasets (downloaded once into Keras' cache, `~/.keras/datasets`,
+by `ckeras.utils.get_file`) and two small sets shipped in the package for
+offline demos (`digits`, `reviews`)."""
+from ckeras.datasets import (
+    boston_housing,
+    california_housing,
+    cifar10,
+    cifar100,
+    digits,
+    fashion_mnist,
+    imdb,
+    mnist,
+    reuters,
+    reviews,
+)
 
-__all__ = ["digits", "reviews"]
+__all__ = ["boston_housing", "california_housing", "cifar10", "cifar100", "digits",
+           "fashion_mnist", "imdb", "mnist", "reuters", "reviews"]
