@@ -104,9 +104,8 @@ def put(out, key, value):
 def main():
     inputs()
     import tf_keras.src.datasets as ds
-    from tf_keras.src.datasets import (boston_housing, cifar100, fashion_mnist, imdb, mnist,
-                                       reuters)
     from keras.src.datasets import california_housing
+    from tf_keras.src.datasets import boston_housing, cifar100, fashion_mnist, imdb, mnist, reuters
 
     tmp = os.path.join(OUT, "_extract")
 

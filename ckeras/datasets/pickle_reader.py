@@ -4,10 +4,10 @@ Two Keras downloads hold pickles: the CIFAR python batches (a Python 2 dict
 of bytes keys, NumPy arrays and lists) and the object arrays of `imdb.npz`
 and `reuters.npz` (NumPy arrays of Python lists of ints). `pickle.load`
 would run whatever callables a file names; this module instead decodes the
-opcodes itself and builds plain values. The only globals it accepts are the names NumPy's own array pickles use
-(`_reconstruct`, `ndarray`, `dtype`, and `_codecs.encode` for bytes under
-protocol 2), and it never calls them: an array is rebuilt from its shape,
-dtype string and raw bytes.
+opcodes itself and builds plain values. The only globals it accepts are
+the names NumPy's own array pickles use (`_reconstruct`, `ndarray`,
+`dtype`, and `_codecs.encode` for bytes under protocol 2), and it never
+calls them: an array is rebuilt from its shape, dtype string and raw bytes.
 Anything else in a file raises ValueError.
 """
 import io

@@ -306,8 +306,8 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
     if not download and file_hash is not None and not validate_file(fpath, file_hash,
                                                                     hash_algorithm):
         print("A local file was found, but it seems to be incomplete or outdated because "
-              f"the {_hasher(hash_algorithm, file_hash).name} file hash does not match the original value of "
-              f"{file_hash} so we will re-download the data.")
+              f"the {_hasher(hash_algorithm, file_hash).name} file hash does not match "
+              f"the original value of {file_hash} so we will re-download the data.")
         download = True
 
     if download:
@@ -325,8 +325,8 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
                                     f"place it at {fpath}") from None
             if file_hash is not None and not validate_file(partial, file_hash, hash_algorithm):
                 raise ValueError("Incomplete or corrupted file detected. The "
-                                 f"{_hasher(hash_algorithm, file_hash).name} file hash does not match the provided "
-                                 f"value of {file_hash}.")
+                                 f"{_hasher(hash_algorithm, file_hash).name} file hash does "
+                                 f"not match the provided value of {file_hash}.")
             os.replace(partial, fpath)
         finally:
             if os.path.exists(partial):

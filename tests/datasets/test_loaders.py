@@ -50,7 +50,7 @@ def test_origins_and_hashes_are_keras():
     assert remote.REMOTE_FILES["mnist.npz"][0] == base + "mnist.npz"
     assert remote.REMOTE_FILES["cifar-10-batches-py"][0] == \
         "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
-    for name, (origin, h) in remote.REMOTE_FILES.items():
+    for origin, h in remote.REMOTE_FILES.values():
         assert origin.startswith("https://")
         assert h is None or len(h) in (32, 64) and int(h, 16) >= 0
 

@@ -48,7 +48,8 @@ def _check(prefix, result):
     for key, got in zip(KEYS, [a for pair in result for a in pair]):
         if got.dtype == object:
             assert got.ndim == 1
-            np.testing.assert_array_equal([len(s) for s in got], EXPECTED[f"{prefix}/{key}/lengths"])
+            np.testing.assert_array_equal([len(s) for s in got],
+                                          EXPECTED[f"{prefix}/{key}/lengths"])
             flat = [w for s in got for w in s]
             np.testing.assert_array_equal(flat, EXPECTED[f"{prefix}/{key}/flat"])
         else:

@@ -1,6 +1,5 @@
 """The pickle reader gives what `pickle.loads` gives on the formats of
 Keras' files, and refuses everything else without running it."""
-import io
 import pickle
 
 import numpy as np
