@@ -77,6 +77,22 @@ from ckeras.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from ckeras.layers.preprocessing import (
+    CenterCrop,
+    Discretization,
+    Normalization,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomHeight,
+    RandomRotation,
+    RandomTranslation,
+    RandomWidth,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+)
 from ckeras.layers.recurrent import (
     GRU,
     LSTM,
@@ -88,6 +104,7 @@ from ckeras.layers.recurrent import (
     StackedRNNCells,
 )
 from ckeras.layers.wrappers import Bidirectional, TimeDistributed
+from ckeras.layers import experimental
 from ckeras.saving import serialization as _serialization
 
 
@@ -140,7 +157,10 @@ def deserialize(config, custom_objects=None):
                                     printable_module_name="layer")
 
 
-__all__ = ["Activation", "ActivityRegularization", "Add", "AlphaDropout", "Average",
+__all__ = ["CenterCrop", "Discretization", "Normalization", "RandomBrightness",
+           "RandomContrast", "RandomCrop", "RandomFlip", "RandomHeight", "RandomRotation",
+           "RandomTranslation", "RandomWidth", "RandomZoom", "Rescaling", "Resizing"]
+__all__ += ["Activation", "ActivityRegularization", "Add", "AlphaDropout", "Average",
            "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization",
            "Bidirectional", "Concatenate", "Conv1D", "Conv2D", "Conv2DTranspose", "Convolution1D",
            "Convolution2D", "Convolution2DTranspose", "Cropping1D", "Cropping2D", "Dense",
