@@ -52,13 +52,16 @@ def densify_all(values):
 
 def conform_call_input(x, dtype):
     """One input of a layer call on concrete values: floats in the layer's
-    `dtype` (Tensors through a taped cast), arrays aligned."""
+    `dtype` when that is a float type (Tensors through a taped cast), arrays
+    aligned. A layer of integer dtype (Discretization's int64) gets its
+    float inputs as they are, as tf-keras autocasts only float to float."""
+    to_float = np.dtype(dtype).kind == "f"
     if isinstance(x, Tensor):
-        if x.dtype.kind == "f" and x.dtype != dtype:
+        if to_float and x.dtype.kind == "f" and x.dtype != dtype:
             return Cast.apply(x, dtype=np.dtype(dtype))
         return x
     x = np.asarray(x)
-    if x.dtype.kind == "f" and x.dtype != dtype:
+    if to_float and x.dtype.kind == "f" and x.dtype != dtype:
         return x.astype(dtype)
     return x if x.flags.aligned else x.copy()
 
