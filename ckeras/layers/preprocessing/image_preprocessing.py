@@ -45,6 +45,12 @@ def _images(layer, inputs, dtype):
         raise ValueError(f"{type(layer).__name__} layer '{layer.name}' can only process a "
                          "tensor representing an image or a batch of images. Received: "
                          f"type(inputs)={type(inputs)}.")
+    if isinstance(inputs, (list, tuple)):
+        shapes = {np.shape(a) for a in inputs}
+        if len(shapes) > 1:
+            raise ValueError(f"{type(layer).__name__} layer '{layer.name}' received images of "
+                             f"different sizes {sorted(shapes)}; batch images of one size "
+                             "(resize them first, e.g. with a Resizing layer per image).")
     x = np.asarray(inputs)
     if x.ndim not in (3, 4):
         raise ValueError(f"{type(layer).__name__} layer '{layer.name}' expects a 3-D (one image) "

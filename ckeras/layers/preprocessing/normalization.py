@@ -179,6 +179,10 @@ class Normalization(Layer):
 
     def call(self, inputs):
         x = inputs
+        if self.axis and (x.ndim != len(self._broadcast_shape) or any(
+                b != 1 and b != s for b, s in zip(self._broadcast_shape, x.shape))):
+            raise ValueError(f"Normalization layer '{self.name}' was built for inputs of shape "
+                             f"{self._built_shape()}; received shape {tuple(x.shape)}.")
         if np.dtype(x.dtype) != np.dtype(self.dtype):
             x = K.cast(x, self.dtype)
         dt = np.dtype(self.dtype).type
