@@ -69,7 +69,8 @@ def _transforms(rng, n, far=False):
     t = np.zeros((n, 8), np.float32)
     a = rng.uniform(-np.pi, np.pi, n)
     s = rng.uniform(0.5, 2.0, (n, 2))
-    t[:, 0], t[:, 1], t[:, 3], t[:, 4] = np.cos(a) * s[:, 0], -np.sin(a), np.sin(a), np.cos(a) * s[:, 1]
+    t[:, 0], t[:, 1] = np.cos(a) * s[:, 0], -np.sin(a)
+    t[:, 3], t[:, 4] = np.sin(a), np.cos(a) * s[:, 1]
     t[:, 2], t[:, 5] = rng.uniform(-12, 12, (2, n)) * (1e4 if far else 1)
     t[:, 6:] = rng.choice([0.0, 0.03], (n, 2)) * rng.standard_normal((n, 2))
     return t

@@ -93,8 +93,8 @@ def test_random_translation_whole_pixel_shift():
 def test_random_crop_is_one_window_for_the_batch():
     x = _images(n=3, h=9, w=11)
     y = np.asarray(layers.RandomCrop(4, 5, seed=2)(x, training=True))
-    hits = [(t, l) for t in range(6) for l in range(7)
-            if np.array_equal(y, x[:, t:t + 4, l:l + 5])]
+    hits = [(t, c) for t in range(6) for c in range(7)
+            if np.array_equal(y, x[:, t:t + 4, c:c + 5])]
     assert len(hits) == 1
 
 
@@ -304,10 +304,10 @@ def test_functional_model_h5_round_trip(tmp_path):
     model.save(path)
     loaded = models.load_model(path)
     np.testing.assert_allclose(loaded.predict(x, verbose=0), want, rtol=1e-6)
-    got_norm = [l for l in loaded.layers if isinstance(l, layers.Normalization)][0]
+    got_norm = [la for la in loaded.layers if isinstance(la, layers.Normalization)][0]
     for a, b in zip(got_norm.get_weights(), norm.get_weights()):
         np.testing.assert_array_equal(a, b)
-    assert [type(l).__name__ for l in loaded.layers][3:5] == ["RandomFlip", "RandomRotation"]
+    assert [type(la).__name__ for la in loaded.layers][3:5] == ["RandomFlip", "RandomRotation"]
     assert loaded.layers[4].get_config()["seed"] == 2
 
 

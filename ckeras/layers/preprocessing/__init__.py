@@ -16,3 +16,8 @@ from ckeras.layers.preprocessing.image_preprocessing import (
     Resizing,
 )
 from ckeras.layers.preprocessing.normalization import Normalization
+
+__all__ = [
+    "CenterCrop", "Discretization", "Normalization", "RandomBrightness", "RandomContrast",
+    "RandomCrop", "RandomFlip", "RandomHeight", "RandomRotation", "RandomTranslation",
+    "RandomWidth", "RandomZoom", "Rescaling", "Resizing"]
