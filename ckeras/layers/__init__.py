@@ -4,7 +4,7 @@ from ckeras.engine import sequential as _sequential
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.input_layer import Input, InputLayer
 from ckeras.engine.input_spec import InputSpec
-from ckeras.layers import experimental
+from ckeras.layers import experimental as experimental  # tf.keras 2.x's import path
 from ckeras.layers.advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
 from ckeras.layers.convolutional import (
     Conv1D,
@@ -157,7 +157,7 @@ def deserialize(config, custom_objects=None):
                                     printable_module_name="layer")
 
 
-__all__ = ["experimental", "CenterCrop", "Discretization", "Normalization", "RandomBrightness",
+__all__ = ["CenterCrop", "Discretization", "Normalization", "RandomBrightness",
            "RandomContrast", "RandomCrop", "RandomFlip", "RandomHeight", "RandomRotation",
            "RandomTranslation", "RandomWidth", "RandomZoom", "Rescaling", "Resizing"]
 __all__ += ["Activation", "ActivityRegularization", "Add", "AlphaDropout", "Average",
