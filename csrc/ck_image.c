@@ -1,6 +1,9 @@
 #include "ck_image.h"
 
 #include <math.h>
+#include <string.h>
+
+#include "ck_threads.h"
 
 #include "ck_tmpl.h"
 
@@ -159,6 +162,9 @@ static float map_coord_tf(float in, ptrdiff_t len, int mode)
     /* the clamp keeps a folded 3.5 of a length-4 axis from rounding to 4 */
     return in < 0.f ? 0.f : (in > hi ? hi : in);
 }
+
+/* Output values below which a resize runs on the caller's thread alone. */
+#define CK_RESIZE_PARALLEL_MIN ((size_t)1 << 16)
 
 /* A tap's integer index; anything far outside (or NaN) becomes -1, which
  * reads the fill value, so no out-of-range float is ever cast. */

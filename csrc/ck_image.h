@@ -93,16 +93,23 @@ enum {
 
 /* Separable resampling through precomputed taps (Resizing): output pixel
  * (i, j) is sum_a rw[i*Kr + a] * sum_b cw[j*Kc + b] * x[ridx[i*Kr + a],
- * cidx[j*Kc + b]], accumulated in double. Every index must lie inside the
- * input (CK_ERR_ARG otherwise). `work` holds Wi*C doubles. */
+ * cidx[j*Kc + b]], computed in the element type (TensorFlow resizes in
+ * float too): each input row along x first, then the rows blended. Every
+ * index must lie inside the input (CK_ERR_ARG otherwise). `work` is 8-byte
+ * aligned scratch of ck_resize_taps_work_* bytes. Batches share the work
+ * with the helper thread (ck_threads.h), one image at a time. */
+size_t ck_resize_taps_work_f32(size_t Hi, size_t Wo, size_t C, size_t Ho, size_t Kr,
+                               size_t Kc);
+size_t ck_resize_taps_work_f64(size_t Hi, size_t Wo, size_t C, size_t Ho, size_t Kr,
+                               size_t Kc);
 int ck_resize_taps_f32(size_t N, size_t Hi, size_t Wi, size_t C, const float *x,
                        size_t Ho, size_t Wo, size_t Kr, const ptrdiff_t *ridx,
                        const double *rw, size_t Kc, const ptrdiff_t *cidx,
-                       const double *cw, double *work, float *y);
+                       const double *cw, void *work, float *y);
 int ck_resize_taps_f64(size_t N, size_t Hi, size_t Wi, size_t C, const double *x,
                        size_t Ho, size_t Wo, size_t Kr, const ptrdiff_t *ridx,
                        const double *rw, size_t Kc, const ptrdiff_t *cidx,
-                       const double *cw, double *work, double *y);
+                       const double *cw, void *work, double *y);
 
 /* TensorFlow's ImageProjectiveTransformV3 (the Random* layers): output
  * pixel (row i, col j) samples the input at x' = (t0*j + t1*i + t2) / k,

@@ -22,10 +22,12 @@ from ckeras._ext.ck_image cimport (
     CK_FILL_CONSTANT, CK_FILL_NCODES, CK_FILL_NEAREST, CK_FILL_REFLECT, CK_FILL_WRAP,
     CK_SPLINE_MIRROR, CK_SPLINE_NEAREST_PAD, CK_SPLINE_REFLECT, ck_affine, ck_affine_spline,
     ck_affine_spline_f64_f32, ck_spline_filter_f64, CK_INTERP_NEAREST, CK_INTERP_BILINEAR,
-    CK_INTERP_NCODES, ck_resize_taps_f32, ck_resize_taps_f64, ck_projective_f32,
-    ck_projective_f64)
+    CK_INTERP_NCODES, ck_resize_taps_f32, ck_resize_taps_f64, ck_resize_taps_work_f32,
+    ck_resize_taps_work_f64, ck_projective_f32, ck_projective_f64)
+from ckeras._ext.ck_threads cimport attach_threads
 
 cnp.import_array()
+attach_threads()
 
 ENUMS = {"Fill": {"NEAREST": CK_FILL_NEAREST, "WRAP": CK_FILL_WRAP,
                   "REFLECT": CK_FILL_REFLECT, "CONSTANT": CK_FILL_CONSTANT},
@@ -238,9 +240,10 @@ def resize_taps(x, row_idx, row_w, col_idx, col_w):
     """Separable resampling of a batch `x` (N, Hi, Wi, C) through taps.
 
     Output pixel (i, j) is sum_a row_w[i, a] * sum_b col_w[j, b] *
-    x[row_idx[i, a], col_idx[j, b]] (double accumulation); row_idx/row_w are
-    (Ho, Kr) (intp/float64), col_idx/col_w (Wo, Kc). Returns a new (N, Ho,
-    Wo, C) array of x's dtype.
+    x[row_idx[i, a], col_idx[j, b]], computed in x's dtype (as TensorFlow
+    resizes float32 images in float); row_idx/row_w are (Ho, Kr)
+    (intp/float64), col_idx/col_w (Wo, Kc). Batches are shared with the
+    helper thread. Returns a new (N, Ho, Wo, C) array of x's dtype.
     """
     cdef int t = check_array(x, "x", 4, -1)
     cdef Py_ssize_t Ho = row_idx.shape[0] if cnp.PyArray_Check(row_idx) else -1
@@ -253,13 +256,17 @@ def resize_taps(x, row_idx, row_w, col_idx, col_w):
     cdef cnp.npy_intp od[4]
     od[0], od[1], od[2], od[3] = d[0], Ho, Wo, d[3]
     y = empty(4, od, t)
-    cdef cnp.npy_intp wl = <cnp.npy_intp> (Wi * C if Wi * C > 0 else 1)
+    cdef size_t wbytes = (ck_resize_taps_work_f32(Hi, Wo, C, Ho, Kr, Kc)
+                          if t == cnp.NPY_FLOAT32 else
+                          ck_resize_taps_work_f64(Hi, Wo, C, Ho, Kr, Kc))
+    # float64 elements: the kernel's scratch must be 8-byte aligned
+    cdef cnp.npy_intp wl = <cnp.npy_intp> (wbytes // 8 + 1)
     work = empty(1, &wl, cnp.NPY_FLOAT64)
     cdef const ptrdiff_t *ri = <const ptrdiff_t *> cnp.PyArray_DATA(<cnp.ndarray> row_idx)
     cdef const ptrdiff_t *ci = <const ptrdiff_t *> cnp.PyArray_DATA(<cnp.ndarray> col_idx)
     cdef const double *rw = <const double *> data_or_null(row_w)
     cdef const double *cw = <const double *> data_or_null(col_w)
-    cdef double *wp = <double *> data_or_null(work)
+    cdef void *wp = data_or_null(work)
     cdef void *xp = data_or_null(x)
     cdef void *yp = data_or_null(y)
     cdef int st

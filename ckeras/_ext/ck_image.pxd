@@ -73,14 +73,18 @@ cdef extern from "ck_image.h" nogil:
         CK_INTERP_NEAREST
         CK_INTERP_BILINEAR
         CK_INTERP_NCODES
+    size_t ck_resize_taps_work_f32(size_t Hi, size_t Wo, size_t C, size_t Ho, size_t Kr,
+                                   size_t Kc)
+    size_t ck_resize_taps_work_f64(size_t Hi, size_t Wo, size_t C, size_t Ho, size_t Kr,
+                                   size_t Kc)
     int ck_resize_taps_f32(size_t N, size_t Hi, size_t Wi, size_t C, const float *x,
                            size_t Ho, size_t Wo, size_t Kr, const ptrdiff_t *ridx,
                            const double *rw, size_t Kc, const ptrdiff_t *cidx,
-                           const double *cw, double *work, float *y)
+                           const double *cw, void *work, float *y)
     int ck_resize_taps_f64(size_t N, size_t Hi, size_t Wi, size_t C, const double *x,
                            size_t Ho, size_t Wo, size_t Kr, const ptrdiff_t *ridx,
                            const double *rw, size_t Kc, const ptrdiff_t *cidx,
-                           const double *cw, double *work, double *y)
+                           const double *cw, void *work, double *y)
     int ck_projective_f32(size_t N, size_t H, size_t W, size_t C, const float *x,
                           const float *transforms, size_t n_transforms, size_t Ho,
                           size_t Wo, int interpolation, int mode, float fill_value,

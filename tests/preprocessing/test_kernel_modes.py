@@ -1,7 +1,7 @@
 """Preprocessing runs on the active kernels (ckeras.kernels): in each mode,
-pad_sequences, the text functions, the Tokenizer and apply_affine_transform
-call the ops of that mode and no other, and CKERAS_KERNELS=numpy reaches
-them."""
+pad_sequences, the text functions, the Tokenizer, apply_affine_transform and
+the image preprocessing layers (Resizing, RandomRotation) call the ops of that
+mode and no other, and CKERAS_KERNELS=numpy reaches them."""
 import json
 import os
 import subprocess
@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from ckeras import kernels as registry
+from ckeras import layers
 from ckeras.preprocessing import image, sequence, text
 
 FAMILIES = ("sequence", "text", "image")
@@ -51,6 +52,8 @@ def _run_everything(tag):
     out["affine"] = [image.apply_affine_transform(x, theta=30, row_axis=0, col_axis=1,
                                                   channel_axis=2, order=k).tolist()
                      for k in (0, 1, 3)]
+    out["resizing"] = np.asarray(layers.Resizing(3, 4)(x[None])).tolist()
+    out["rotation"] = np.asarray(layers.RandomRotation((0.1, 0.1))(x[None], training=True)).tolist()
     return out
 
 
@@ -88,6 +91,9 @@ def test_environment_variable_reaches_preprocessing():
     with registry.use_kernels("c"):
         want = json.loads(json.dumps(_run_everything("\u2200")))
     del got["hash"], want["hash"]  # Python's str hash is salted per process
-    got_affine, want_affine = got.pop("affine"), want.pop("affine")
+    resampled = ("affine", "resizing", "rotation")  # float rounding differs between C and NumPy
+    got_images = [got.pop(key) for key in resampled]
+    want_images = [want.pop(key) for key in resampled]
     assert got == want
-    np.testing.assert_allclose(got_affine, want_affine, rtol=1e-6, atol=1e-6)
+    for g, w in zip(got_images, want_images):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-5)
