@@ -16,6 +16,13 @@ the transform for given parameters can. RandomContrast's factor range
 cannot be one point (it is [1 - lower, 1 + upper], lower >= 0), so its
 cases record ``tf.image.adjust_contrast`` + clip for a given factor.
 ``config`` cases record ``get_config()`` of layers built with fixed names.
+
+It also saves ``pipeline.h5``: a tf-keras functional model of Rescaling,
+Normalization (adapted), Resizing, CenterCrop, RandomFlip, RandomRotation,
+Flatten, Dense, a Discretization branch with given boundaries and one
+adapted (its summary weight shorter than ckeras'), with its inputs and
+``predict`` outputs in ``arrays.npz`` (``pipeline.x``, ``pipeline.y0..y2``),
+so ckeras must load tf-keras' own file.
 """
 import _golden
 
@@ -222,6 +229,29 @@ for k, (cls, args) in enumerate(CONFIGS):
 import os  # noqa: E402
 
 os.makedirs(OUT, exist_ok=True)
+
+# ------------------------------------------------- a tf-keras .h5 pipeline
+keras.utils.set_random_seed(0)
+inp = keras.Input((10, 12, 3))
+h = L.Rescaling(1 / 255.0)(inp)
+norm = L.Normalization()
+h = norm(h)
+h = L.Resizing(8, 9, interpolation="bicubic")(h)
+h = L.CenterCrop(6, 6)(h)
+h = L.RandomFlip(seed=1)(h)
+h = L.RandomRotation(0.2, seed=2)(h)
+out0 = L.Dense(2)(L.Flatten()(h))
+out1 = L.Discretization(bin_boundaries=[64.0, 128.0, 192.0], output_mode="count")(
+    L.Reshape((360,))(inp))
+disc = L.Discretization(num_bins=5)
+out2 = disc(L.Reshape((360,))(inp))
+model = keras.Model(inp, [out0, out1, out2])
+x = image("pipeline", shape=(4, 10, 12, 3))
+norm.adapt(x / 255.0, batch_size=3)
+disc.adapt(x[:, :3, :3, 0].reshape(-1))   # 36 values: a summary of 36 < 100 entries
+y0, y1, y2 = model.predict(x, verbose=0)
+model.save(os.path.join(OUT, "pipeline.h5"))
+arrays.update({"pipeline.x": x, "pipeline.y0": y0, "pipeline.y1": y1, "pipeline.y2": y2})
 _golden.write_json(os.path.join(OUT, "cases.json"), cases)
 _golden.write_npz(os.path.join(OUT, "arrays.npz"), arrays)
 print(f"{len(cases)} cases -> {OUT}")

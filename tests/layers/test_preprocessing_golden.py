@@ -131,3 +131,22 @@ def test_get_config_equals_tf_keras_and_round_trips(name):
     assert got == case["config"]
     again = layers.deserialize({"class_name": case["layer"], "config": case["config"]})
     assert _jsonable(again.get_config()) == case["config"]
+
+
+def test_tf_keras_h5_pipeline_loads_and_predicts_the_same():
+    from ckeras import models
+    model = models.load_model(str(FIXTURES / "preprocessing_layers" / "pipeline.h5"))
+    kinds = [type(la).__name__ for la in model.layers]
+    for name in ("Rescaling", "Normalization", "Resizing", "CenterCrop", "RandomFlip",
+                 "RandomRotation", "Discretization"):
+        assert name in kinds
+    y0, y1, y2 = model.predict(ARRAYS["pipeline.x"], verbose=0)
+    _close(y0, ARRAYS["pipeline.y0"], 2e-5)
+    np.testing.assert_array_equal(y1, ARRAYS["pipeline.y1"])
+    # the adapted Discretization: boundaries from tf-keras' shorter summary
+    np.testing.assert_array_equal(y2, ARRAYS["pipeline.y2"])
+    disc = [la for la in model.layers if isinstance(la, layers.Discretization)
+            and la.num_bins == 5][0]
+    assert len(disc.bin_boundaries) == 4
+    norm = model.layers[kinds.index("Normalization")]
+    assert int(norm.get_weights()[2]) == 4 * 10 * 12

@@ -323,14 +323,23 @@ def test_fit_with_augmentation_layers_trains():
     assert not np.array_equal(before, model.get_weights()[0])
 
 
-def test_discretization_adapted_boundaries_round_trip_through_config_and_h5(tmp_path):
+def test_discretization_adapted_boundaries_round_trip_through_weights_and_h5(tmp_path):
     data = np.random.default_rng(2).random((200, 1)).astype(np.float32)
     inp = layers.Input((1,))
     disc = layers.Discretization(num_bins=4, output_mode="one_hot")
     model = models.Model(inp, disc(inp))
     disc.adapt(data)
     cfg = disc.get_config()
-    assert cfg["num_bins"] is None and cfg["bin_boundaries"] == disc.bin_boundaries
+    assert cfg["num_bins"] == 4 and cfg["bin_boundaries"] is None   # tf-keras' config
+    summary = disc.get_weights()[0]
+    assert summary.shape == (2, 100) and (summary[1] > 0).sum() == 100
+    assert len(disc.bin_boundaries) == 3
+    # the boundaries follow the weight
+    other = layers.Discretization(num_bins=4)
+    other.build((None, 1))
+    assert other.bin_boundaries == []
+    other.set_weights(disc.get_weights())
+    assert other.bin_boundaries == disc.bin_boundaries
     path = str(tmp_path / "disc.h5")
     model.save(path)
     loaded = models.load_model(path)

@@ -62,10 +62,11 @@ class Discretization(Layer):
     to -inf and +inf, so `bin_boundaries=[0., 1., 2.]` makes 4 bins. With
     `num_bins`, `adapt(data)` estimates the boundaries as approximate
     quantiles with tf-keras' summary algorithm (the same boundaries for the
-    same batches). Adapted boundaries are stored in the config
-    (`bin_boundaries`; tf-keras keeps them in a weight of variable size,
-    which Keras 2's h5 weights cannot reload), so a saved model reloads
-    with them.
+    same batches). As in tf-keras, an adapted layer keeps its summary in a
+    non-trainable weight `summary` (float32, shape `(2, len(arange(0, 1,
+    epsilon)))`, unused entries of weight 0), so the boundaries are saved
+    with the model's weights and follow them; tf-keras' files, whose summary
+    may be shorter, load too.
 
     Args:
         bin_boundaries: sorted list of boundaries (instead of `adapt`).
@@ -119,12 +120,55 @@ class Discretization(Layer):
                 raise ValueError("Discretization: `bin_boundaries` must be sorted in "
                                  f"increasing order; received {bin_boundaries}.")
         self.input_bin_boundaries = bin_boundaries
-        self.bin_boundaries = bin_boundaries if bin_boundaries is not None else []
         self.num_bins = num_bins
         self.epsilon = epsilon
         self.output_mode = output_mode
         self.sparse = bool(sparse)
-        self.summary = np.zeros((2, 0), np.float32)
+        self.summary = None   # the weight, once built (adapted layers only)
+        self._building = np.zeros((2, 0), np.float32)   # the summary during adapt
+
+    def _summary_size(self):
+        return len(np.arange(0.0, 1.0, self.epsilon))
+
+    def build(self, input_shape):
+        if self.input_bin_boundaries is None:
+            self.summary = self.add_weight(name="summary", shape=(2, self._summary_size()),
+                                           dtype="float32", initializer="zeros",
+                                           trainable=False)
+        super().build(input_shape)
+
+    @property
+    def bin_boundaries(self):
+        """The boundaries in use: the given ones, or those of the adapted
+        summary ([] before adapt)."""
+        if self.input_bin_boundaries is not None:
+            return list(self.input_bin_boundaries)
+        if self.summary is None or self.num_bins is None:
+            return []
+        value = self.summary.value
+        value = value[:, value[1] > 0]
+        if value.shape[1] == 0:
+            return []
+        return get_bin_boundaries(value, self.num_bins).tolist()
+
+    def _padded(self, summary):
+        size = self._summary_size()
+        if summary.ndim != 2 or summary.shape[0] != 2 or summary.shape[1] > size:
+            raise ValueError(f"Discretization layer '{self.name}': a saved summary must have "
+                             f"shape (2, k) with k <= {size} (epsilon={self.epsilon}); "
+                             f"received shape {summary.shape}.")
+        out = np.zeros((2, size), np.float32)
+        out[:, :summary.shape[1]] = summary
+        return out
+
+    def _convert_saved_weights(self, weights, keras_version, backend):
+        # tf-keras saves the summary at its own length (its weight has a
+        # variable shape); ckeras' weight has the longest length.
+        if self.summary is None or len(weights) != 1:
+            raise ValueError(f"Discretization layer '{self.name}' expects "
+                             f"{0 if self.summary is None else 1} saved weight(s); received "
+                             f"{len(weights)}.")
+        return [self._padded(np.asarray(weights[0], np.float32))]
 
     # ---------------------------------------------------------------- adapt
     def adapt(self, data, batch_size=None, steps=None):
@@ -146,28 +190,32 @@ class Discretization(Layer):
                              f"`bin_boundaries={self.input_bin_boundaries}`.")
         if self.num_bins is None:
             raise ValueError("Discretization: set `num_bins` to adapt the layer.")
-        self.reset_state()
+        self._building = np.zeros((2, 0), np.float32)
         for batch in adapt_data.batches(data, batch_size, steps, self.name):
+            if not self.built:
+                self.build((None,) + batch.shape[1:])
             self.update_state(batch)
         self.finalize_state()
 
     def update_state(self, data):
         """Merges one batch into the quantile summary."""
         values = np.asarray(data, np.float32)
-        self.summary = merge_summaries(summarize(values, self.epsilon), self.summary,
-                                       self.epsilon)
+        self._building = merge_summaries(summarize(values, self.epsilon), self._building,
+                                         self.epsilon)
 
     def finalize_state(self):
-        """Turns the summary into `bin_boundaries`."""
-        if self.input_bin_boundaries is not None:
+        """Stores the summary in the `summary` weight (the boundaries follow)."""
+        if self.input_bin_boundaries is not None or self.summary is None:
             return
-        self.bin_boundaries = get_bin_boundaries(self.summary, self.num_bins).tolist()
+        self.summary.assign(self._padded(self._building))
 
     def reset_state(self):
         """Forgets the summary."""
         if self.input_bin_boundaries is not None:
             return
-        self.summary = np.zeros((2, 0), np.float32)
+        self._building = np.zeros((2, 0), np.float32)
+        if self.summary is not None:
+            self.summary.assign(np.zeros(self.summary.shape, np.float32))
 
     # ----------------------------------------------------------------- call
     def call(self, inputs):
@@ -203,7 +251,7 @@ class Discretization(Layer):
         shape = tuple(input_shape)
         if self.output_mode == "int":
             return shape
-        depth = len(self.bin_boundaries) + 1 if self.bin_boundaries or \
+        depth = len(self.bin_boundaries) + 1 if self.input_bin_boundaries is not None or \
             self.num_bins is None else self.num_bins
         if self.output_mode == "one_hot" and (not shape or shape[-1] != 1):
             return shape + (depth,)
@@ -211,10 +259,7 @@ class Discretization(Layer):
 
     def get_config(self):
         config = super().get_config()
-        adapted = self.input_bin_boundaries is None and bool(self.bin_boundaries)
-        config.update({
-            "bin_boundaries": list(self.bin_boundaries) if adapted
-            else self.input_bin_boundaries,
-            "num_bins": None if adapted else self.num_bins,
-            "epsilon": self.epsilon, "output_mode": self.output_mode, "sparse": self.sparse})
+        config.update({"bin_boundaries": self.input_bin_boundaries, "num_bins": self.num_bins,
+                       "epsilon": self.epsilon, "output_mode": self.output_mode,
+                       "sparse": self.sparse})
         return config
