@@ -185,8 +185,7 @@ class Rescaling(Layer):
         if isinstance(inputs, dict):
             raise ValueError(f"Rescaling layer '{self.name}' expects a tensor; received "
                              f"type(inputs)={type(inputs)}.")
-        x = K.cast(inputs, dtype) if np.dtype(getattr(inputs, "dtype", None) or "O") != dtype \
-            else inputs
+        x = inputs if np.dtype(inputs.dtype) == np.dtype(dtype) else K.cast(inputs, dtype)
         scale = np.asarray(self.scale, dtype)
         offset = np.asarray(self.offset, dtype)
         return x * scale + offset
