@@ -280,6 +280,26 @@ def test_rescaling_is_differentiable():
     np.testing.assert_allclose(tape.gradient(loss, x), [0.5, 0.5])
 
 
+@pytest.mark.parametrize("method, crop", [("bilinear", False), ("bicubic", True),
+                                          ("area", False), ("nearest", True)])
+def test_resizing_is_differentiable_and_equals_the_kernel_path(method, crop):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 6, 9, 2)).astype(np.float32)
+    layer = layers.Resizing(4, 5, interpolation=method, crop_to_aspect_ratio=crop)
+    plain = np.asarray(layer(x))
+    g = rng.standard_normal(plain.shape).astype(np.float32)
+    t = ckeras.convert_to_tensor(x)
+    with ckeras.GradientTape() as tape:
+        tape.watch(t)
+        y = layer(t)
+        loss = (y * g).sum()
+    np.testing.assert_allclose(np.asarray(y), plain, rtol=1e-5, atol=1e-5)
+    grad = np.asarray(tape.gradient(loss, t))
+    # the map is linear: its gradient is its adjoint, <grad, v> = <g, layer(v)>
+    v = rng.standard_normal(x.shape).astype(np.float32)
+    np.testing.assert_allclose((grad * v).sum(), (g * np.asarray(layer(v))).sum(), rtol=1e-4)
+
+
 # --------------------------------------------------- models and saving
 def _pipeline_model():
     inp = layers.Input((12, 14, 3))

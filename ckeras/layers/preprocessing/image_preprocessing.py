@@ -14,12 +14,15 @@ the same seed draw the same parameters call after call. TensorFlow's random
 streams cannot be reproduced, so the draws differ from tf-keras' (the
 transform for given parameters does not).
 
-These layers are not differentiable: gradients do not flow through them
-(Rescaling is; it is plain arithmetic).
+Rescaling and Resizing are differentiable (Resizing through the autograd
+Resize function when its input carries gradients, else the C kernel); the
+crops and the random layers are not: gradients do not flow through them.
 """
 import numpy as np
 
 from ckeras import backend as K
+from ckeras.autograd.functions import conv as _conv_fns
+from ckeras.autograd.tensor import Tensor
 from ckeras.engine.base_layer import Layer
 from ckeras.kernels import kernels
 from ckeras.kernels.codes import Fill, Interp
@@ -111,6 +114,13 @@ def _crop(images, top, left, height, width):
 
 
 # --------------------------------------------------------------- Resizing
+def _dense(idx, w, n_in):
+    """The (n_out, n_in) matrix of one axis' taps."""
+    m = np.zeros((idx.shape[0], n_in))
+    np.add.at(m, (np.repeat(np.arange(idx.shape[0]), idx.shape[1]), idx.ravel()), w.ravel())
+    return m
+
+
 class Resizing(Layer):
     """Resizes images to `(height, width)`, as `tf.image.resize` does.
 
@@ -141,14 +151,32 @@ class Resizing(Layer):
         self.interpolation = interpolation
         self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
 
+    def _taps(self, height, width):
+        """Row and column taps, the crop to the aspect ratio folded in."""
+        top, left, ch, cw = (_resize.smart_resize_box(height, width, self.height, self.width)
+                             if self.crop_to_aspect_ratio else (0, 0, height, width))
+        ri, rw = _resize.taps(ch, self.height, self.interpolation)
+        ci, cwt = _resize.taps(cw, self.width, self.interpolation)
+        return ri + top, rw, ci + left, cwt
+
     def call(self, inputs):
+        if isinstance(inputs, Tensor) and inputs.requires_grad and inputs.ndim in (3, 4) \
+                and inputs.dtype.kind == "f":
+            return self._differentiable(inputs)
         dtype = self.dtype if self.interpolation == "nearest" else _F
         x, unbatched = _images(self, inputs, dtype)
-        if self.crop_to_aspect_ratio:
-            y = smart_resize(x, self.height, self.width, self.interpolation)
-        else:
-            y = _resize.resize(x, self.height, self.width, self.interpolation)
+        ri, rw, ci, cw = self._taps(x.shape[1], x.shape[2])
+        y = kernels().resize_taps(x, ri, rw, ci, cw)
         return _out(y.astype(self.dtype, copy=False), unbatched)
+
+    def _differentiable(self, x):
+        # The same linear map as dense matrices, through the taped Resize.
+        axes = (x.ndim - 3, x.ndim - 2)
+        h, w = x.shape[axes[0]], x.shape[axes[1]]
+        ri, rw, ci, cw = self._taps(h, w)
+        if np.dtype(x.dtype) != np.dtype(self.dtype):
+            x = K.cast(x, self.dtype)
+        return _conv_fns.Resize.apply(x, axes=axes, mats=[_dense(ri, rw, h), _dense(ci, cw, w)])
 
     def compute_output_shape(self, input_shape):
         return _hw_shape(input_shape, self.height, self.width)
