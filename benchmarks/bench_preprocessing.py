@@ -21,6 +21,8 @@ Workloads (inputs generated identically on both sides, seeded):
   tok      Tokenizer fit_on_texts + texts_to_sequences on 20k documents
   md5      hashing_trick(hash_function='md5', n=10000) on the same 20k documents
   words    text_to_word_sequence on the 20k documents
+  textvec  TextVectorization(max_tokens=20000, output_sequence_length=12): adapt,
+           then call, on 100k sentences of 10 words
 It prints the best-of-N wall time per workload and the speed-up ratio, and
 records every run (see peers.py).
 
@@ -45,17 +47,17 @@ def make_sequences(n=100_000, seed=0):
     return out
 
 
-def make_docs(n=20_000, seed=0):
+def make_docs(n=20_000, seed=0, words=40):
     rng = np.random.RandomState(seed)
     vocab = ["".join(chr(97 + c) for c in rng.randint(0, 26, size=rng.randint(2, 10)))
              for _ in range(30_000)]
-    ranks = np.minimum(rng.zipf(1.2, size=n * 40), len(vocab)) - 1
+    ranks = np.minimum(rng.zipf(1.2, size=n * words), len(vocab)) - 1
     punct = [" ", " ", " ", " ", " ", ", ", ". ", "! ", "  ", "\n"]
-    pu = rng.randint(0, len(punct), size=n * 40)
-    caps = rng.rand(n * 40) < 0.1
+    pu = rng.randint(0, len(punct), size=n * words)
+    caps = rng.rand(n * words) < 0.1
     docs, k = [], 0
     for _ in range(n):
-        m = 40
+        m = words
         parts = []
         for j in range(k, k + m):
             w = vocab[ranks[j]]
@@ -66,12 +68,13 @@ def make_docs(n=20_000, seed=0):
 
 
 _DATA = {}
-CASES = ("pad", "tok", "md5", "words")
+CASES = ("pad", "tok", "md5", "words", "textvec")
 LABELS = {
     "pad": "`pad_sequences`, 100k lists of 1–200 ints, maxlen=100",
     "tok": "`Tokenizer.fit_on_texts` + `texts_to_sequences`, 20k documents",
     "md5": "`hashing_trick(..., 'md5')`, 20k documents",
     "words": "`text_to_word_sequence`, 20k documents",
+    "textvec": "`TextVectorization` adapt + call, 100k sentences",
 }
 
 
@@ -80,14 +83,18 @@ def workloads(impl, scale=1):
     `scale` times smaller than the real ones (for smoke runs)."""
     if impl == "tf_keras":
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        from tf_keras.layers import TextVectorization
         from tf_keras.preprocessing import sequence, text
     else:
+        from ckeras.layers import TextVectorization
         from ckeras.preprocessing import sequence, text
     if not _DATA:
         _DATA["seqs"] = make_sequences(100_000 // scale)
         _DATA["docs"] = make_docs(20_000 // scale)
+        _DATA["sentences"] = np.array(make_docs(100_000 // scale, seed=1, words=10))
     seqs = _DATA["seqs"]
     docs = _DATA["docs"]
+    sentences = _DATA["sentences"]
 
     def pad():
         return sequence.pad_sequences(seqs, maxlen=100)
@@ -103,7 +110,12 @@ def workloads(impl, scale=1):
     def words():
         return [text.text_to_word_sequence(d) for d in docs]
 
-    return {"pad": pad, "tok": tok, "md5": md5, "words": words}
+    def textvec():
+        layer = TextVectorization(max_tokens=20_000, output_sequence_length=12)
+        layer.adapt(sentences, batch_size=1024)
+        return np.asarray(layer(sentences))
+
+    return {"pad": pad, "tok": tok, "md5": md5, "words": words, "textvec": textvec}
 
 
 def _digest(out):
@@ -190,6 +202,10 @@ def test_bench_tokenizer(benchmark):
 
 def test_bench_hashing_md5(benchmark):
     benchmark(_w()["md5"])
+
+
+def test_bench_text_vectorization(benchmark):
+    benchmark(_w()["textvec"])
 
 
 if __name__ == "__main__":

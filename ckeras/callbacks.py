@@ -12,17 +12,22 @@ Example:
 """
 import collections.abc
 import csv
+import json
+import logging
 import os
 import warnings
 
 import numpy as np
 
+from ckeras.optimizers.optimizer import LearningRateValue
 from ckeras.utils.generic_utils import Progbar
+
+_log = logging.getLogger("ckeras.callbacks")
 
 __all__ = [
     "Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
     "ModelCheckpoint", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger",
-    "LambdaCallback", "TerminateOnNaN",
+    "LambdaCallback", "TerminateOnNaN", "BackupAndRestore", "BaseLogger", "RemoteMonitor",
 ]
 
 
@@ -1071,3 +1076,399 @@ class TerminateOnNaN(Callback):
         if np.any(np.isnan(loss)) or np.any(np.isinf(loss)):
             _print(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True
+
+
+class BaseLogger(Callback):
+    """Accumulates epoch averages of the batch logs (the Keras 2 default logger).
+
+    Each batch's values are weighted by the batch's `size` log entry (each
+    batch counts as one when the logs carry no `size`, which `fit` does not
+    write); at the end of the epoch the averages are written into the epoch
+    logs, for the metric names in `params['metrics']` (every accumulated
+    name when the params have no such list). Metrics named in
+    `stateful_metrics` are already running values: the last one is kept.
+
+    Args:
+        stateful_metrics: iterable of metric names not to average.
+
+    Example:
+        >>> logger = BaseLogger(stateful_metrics=['auc'])
+        >>> # model.fit(x, y, callbacks=[logger])
+    """
+
+    def __init__(self, stateful_metrics=None):
+        super().__init__()
+        self.stateful_metrics = set(stateful_metrics or [])
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.seen = 0
+        self.totals = {}
+
+    def on_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        batch_size = logs.get("size", 1)
+        self.seen += batch_size * logs.get("num_steps", 1)
+        for k, v in logs.items():
+            if k in self.stateful_metrics:
+                self.totals[k] = v
+            else:
+                self.totals[k] = self.totals.get(k, 0) + v * batch_size
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None:
+            return
+        names = self.params.get("metrics")
+        for k in (self.totals if names is None else names):
+            if k not in self.totals:
+                continue
+            if k in self.stateful_metrics:
+                logs[k] = self.totals[k]
+            elif self.seen:
+                logs[k] = self.totals[k] / self.seen
+
+
+class RemoteMonitor(Callback):
+    """Posts the epoch logs to a server at the end of every epoch (urllib only).
+
+    The payload is the logs plus `epoch` (0-based). By default it is sent as
+    an HTML form with one field, `field`, holding the JSON text; with
+    `send_as_json=True` the body is the JSON itself
+    (`Content-Type: application/json`). A server that cannot be reached
+    gives a warning, not an error.
+
+    Args:
+        root: the server's root URL ('http://localhost:9000').
+        path: the path appended to `root` ('/publish/epoch/end/').
+        field: the form field holding the JSON ('data').
+        headers: optional dict of extra HTTP headers.
+        send_as_json: send the JSON as the request body.
+
+    Example:
+        >>> monitor = RemoteMonitor(root='http://127.0.0.1:9000', send_as_json=True)
+        >>> # model.fit(x, y, callbacks=[monitor])
+    """
+
+    def __init__(self, root="http://localhost:9000", path="/publish/epoch/end/", field="data",
+                 headers=None, send_as_json=False):
+        super().__init__()
+        self.root = root
+        self.path = path
+        self.field = field
+        self.headers = headers
+        self.send_as_json = send_as_json
+
+    def on_epoch_end(self, epoch, logs=None):
+        # urllib.request imports http.client and email: only this callback needs them.
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        send = {"epoch": epoch}
+        for k, v in (logs or {}).items():
+            send[k] = _to_python(v)
+        headers = dict(self.headers or {})
+        if self.send_as_json:
+            body = json.dumps(send).encode("utf-8")
+            headers.setdefault("Content-Type", "application/json")
+        else:
+            body = urllib.parse.urlencode({self.field: json.dumps(send)}).encode("utf-8")
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        request = urllib.request.Request(self.root + self.path, data=body, headers=headers,
+                                         method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                response.read()
+        except (urllib.error.URLError, OSError, ValueError):
+            _log.warning("Warning: could not reach RemoteMonitor root server at %s",
+                         self.root)
+
+
+# -- BackupAndRestore ------------------------------------------------------------------
+
+_BACKUP_FILE = "training_state.h5"
+
+
+def _layers_of(model):
+    """`model` and every nested layer, depth first, each once."""
+    out, todo, seen = [], [model], set()
+    while todo:
+        layer = todo.pop(0)
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        out.append(layer)
+        flatten = getattr(layer, "_flatten_layers", None)
+        todo[:0] = list(flatten()) if flatten is not None else []
+    return out
+
+
+def _layer_generators(model):
+    """`(layer index, attribute, generator)` for the NumPy random generators held by
+    the model's layers (seeded Dropout and friends draw their masks from one)."""
+    out = []
+    for i, layer in enumerate(_layers_of(model)):
+        for attr, value in sorted(vars(layer).items()):
+            if isinstance(value, np.random.Generator):
+                out.append((i, attr, value))
+    return out
+
+
+def _jsonable_state(state):
+    if isinstance(state, dict):
+        return {k: _jsonable_state(v) for k, v in state.items()}
+    if isinstance(state, np.ndarray):
+        return {"__uint32__": state.tolist()}
+    if isinstance(state, np.generic):
+        return state.item()
+    return state
+
+
+def _state_from_json(state):
+    if isinstance(state, dict):
+        if "__uint32__" in state:
+            return np.array(state["__uint32__"], dtype=np.uint32)
+        return {k: _state_from_json(v) for k, v in state.items()}
+    return state
+
+
+def _rng_state(model):
+    """Every random source `fit` draws from: NumPy's global generator (shuffling,
+    unseeded dropout), Python's `random` and the layers' own generators."""
+    import random
+
+    return {"numpy": _jsonable_state(np.random.get_state(legacy=False)),
+            "python": [random.getstate()[0], list(random.getstate()[1]),
+                       random.getstate()[2]],
+            "layers": [[i, attr, _jsonable_state(g.bit_generator.state)]
+                       for i, attr, g in _layer_generators(model)]}
+
+
+_BIT_GENERATORS = {name: getattr(np.random, name)
+                   for name in ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")}
+
+
+def _check_rng_state(model, state, path):
+    n = len(_layers_of(model))
+    for i, attr, value in state["layers"]:
+        if not (isinstance(i, int) and 0 <= i < n and isinstance(attr, str)
+                and value.get("bit_generator") in _BIT_GENERATORS):
+            raise ValueError(f"The backup {path!r} holds the random state of a layer model "
+                             f"{model.name!r} does not have: it was written by a different "
+                             "model.")
+
+
+def _set_rng_state(model, state):
+    import random
+
+    np.random.set_state(_state_from_json(state["numpy"]))
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    all_layers = _layers_of(model)
+    for i, attr, value in state["layers"]:
+        value = _state_from_json(value)
+        gen = vars(all_layers[i]).get(attr)
+        if not isinstance(gen, np.random.Generator):
+            # a fresh model's layer creates its generator on first use
+            bit_generator = _BIT_GENERATORS[value["bit_generator"]]()
+            gen = np.random.Generator(bit_generator)
+            setattr(all_layers[i], attr, gen)
+        gen.bit_generator.state = value
+
+
+class BackupAndRestore(Callback):
+    """Backs up the training state so that an interrupted `fit` resumes exactly.
+
+    At the end of every epoch (or every `save_freq` batches) the callback
+    writes `backup_dir/training_state.h5`: the model's weights, the
+    optimizer's variables and learning rate, the epoch (and batch) reached,
+    and the state of every random generator `fit` draws from (NumPy's global
+    one, Python's `random`, the layers' own). The file is replaced
+    atomically, so a crash while writing leaves the previous backup intact.
+
+    When `fit` starts and a backup exists, everything is restored and
+    training continues after the last backed-up epoch (or batch): the final
+    weights are then the same, bit for bit, as those of an uninterrupted run
+    with the same data and seeds. After a `fit` that completes, the backup
+    is deleted (unless `delete_checkpoint=False`). A `fit` stopped by an
+    exception keeps it. Metric values, `History` and the state of other
+    callbacks are not backed up (as in tf-keras).
+
+    Args:
+        backup_dir: the folder of the backup (created if needed). Use a
+            different folder for each training job.
+        save_freq: `'epoch'`, or an integer N: back up every N batches (a
+            resumed run then skips the batches already trained in its epoch,
+            in the same shuffled order).
+        delete_checkpoint: delete the backup when training completes.
+        save_before_preemption: accepted for tf-keras compatibility;
+            ckeras receives no preemption notices, so it adds no backup.
+
+    Raises:
+        ValueError: an empty `backup_dir`, an invalid `save_freq`, neither
+            `save_freq` nor `save_before_preemption`; at restore time, a
+            backup that does not fit the model or its optimizer (nothing is
+            changed then).
+
+    Example:
+        >>> backup = BackupAndRestore(backup_dir='/tmp/backup')
+        >>> # model.fit(x, y, epochs=10, callbacks=[backup])
+        >>> # interrupted at epoch 4? the same call resumes at epoch 5.
+    """
+
+    def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=True,
+                 save_before_preemption=False):
+        super().__init__()
+        if not backup_dir:
+            raise ValueError("Empty `backup_dir` argument passed")
+        if save_freq != "epoch" and save_freq is not False and save_freq is not None and (
+                isinstance(save_freq, bool) or not isinstance(save_freq, (int, np.integer))
+                or save_freq < 1):
+            raise ValueError("Invalid value for argument `save_freq`. Expected 'epoch', a "
+                             f"positive integer or False; received save_freq={save_freq!r}")
+        if not save_freq and not save_before_preemption:
+            raise ValueError("Either `save_freq` or `save_before_preemption` must be set.")
+        self.backup_dir = os.fspath(backup_dir)
+        self.save_freq = save_freq
+        self.delete_checkpoint = delete_checkpoint
+        self.save_before_preemption = save_before_preemption
+        self._batches_count = 0
+        self._current_epoch = 0
+        self._epoch_rng = None
+        self._pending_rng = None
+
+    @property
+    def _path(self):
+        return os.path.join(self.backup_dir, _BACKUP_FILE)
+
+    # ---------------------------------------------------------------- hooks
+    def on_train_begin(self, logs=None):
+        self._batches_count = 0
+        self._pending_rng = None
+        optimizer = getattr(self.model, "optimizer", None)
+        if not getattr(self.model, "built", True):
+            if os.path.exists(self._path):
+                raise ValueError(
+                    f"BackupAndRestore found a backup in {self.backup_dir!r}, but model "
+                    f"{self.model.name!r} is not built: build it (call it on a batch, or "
+                    "give its input shape) before `fit()` so the backup can be restored.")
+            _log.warning("To use the BackupAndRestore callback, your model must be built "
+                         "before you call `fit()`. Model %s is unbuilt.", self.model.name)
+            return
+        if optimizer is not None:
+            # slots must exist before their backed-up values can be restored
+            optimizer.build(self.model.trainable_weights)
+        if os.path.exists(self._path):
+            self._restore()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+        if self._pending_rng is None:
+            # the state the epoch's shuffle is drawn from (for mid-epoch backups)
+            self._epoch_rng = _rng_state(self.model) if self.save_freq != "epoch" else None
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self._pending_rng is not None:
+            # A mid-epoch resume: the epoch's shuffle was redrawn from the
+            # epoch-start state; the remaining batches continue from the backup's.
+            _set_rng_state(self.model, self._pending_rng)
+            self._pending_rng = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq and self.save_freq != "epoch":
+            self._batches_count += 1
+            if self._batches_count >= self.save_freq:
+                self._batches_count = 0
+                self._backup(self._current_epoch, batch)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == "epoch":
+            self._backup(epoch, None)
+
+    def on_train_end(self, logs=None):
+        if not self.delete_checkpoint:
+            return
+        try:
+            os.remove(self._path)
+        except FileNotFoundError:
+            pass
+        try:
+            os.rmdir(self.backup_dir)
+        except OSError:
+            pass  # not empty: other files are the user's
+
+    # -------------------------------------------------------------- the file
+    def _state_arrays(self):
+        model_vars = list(self.model.weights)
+        optimizer = getattr(self.model, "optimizer", None)
+        opt_vars = list(optimizer.variables) if optimizer is not None else []
+        return model_vars, opt_vars
+
+    def _backup(self, epoch, batch):
+        from ckeras.saving.hdf5_format import atomic_h5_write  # lazy: E8
+
+        model_vars, opt_vars = self._state_arrays()
+        optimizer = getattr(self.model, "optimizer", None)
+        lr = getattr(optimizer, "learning_rate", None)
+        meta = {"epoch": int(epoch), "batch": None if batch is None else int(batch),
+                "steps": self.params.get("steps"),
+                # a set rate (callbacks change it); schedules follow the iterations
+                "learning_rate": float(lr) if isinstance(lr, LearningRateValue) else None,
+                "model_weights": [v.name for v in model_vars],
+                "optimizer_weights": [v.name for v in opt_vars],
+                "rng": _rng_state(self.model), "epoch_rng": self._epoch_rng}
+
+        def write(f):
+            f.create_dataset("meta", data=json.dumps(meta))
+            for group, variables in (("model", model_vars), ("optimizer", opt_vars)):
+                g = f.create_group(group)
+                for i, v in enumerate(variables):
+                    g.create_dataset(str(i), data=np.asarray(v.value))
+
+        os.makedirs(self.backup_dir, exist_ok=True)
+        atomic_h5_write(self._path, write)
+
+    def _read(self):
+        from ckeras.saving.hdf5_access import h5py_module  # lazy: E8
+
+        with h5py_module().File(self._path, "r") as f:
+            meta = f["meta"][()]
+            meta = json.loads(meta.decode("utf-8") if isinstance(meta, bytes) else meta)
+            arrays = {group: [f[group][str(i)][()] for i in range(len(f[group]))]
+                      for group in ("model", "optimizer")}
+        return meta, arrays
+
+    def _check(self, kind, variables, arrays):
+        if len(variables) != len(arrays):
+            raise ValueError(
+                f"The backup {self._path!r} holds {len(arrays)} {kind} weights, but the "
+                f"{kind} of model {self.model.name!r} has {len(variables)}: it was written "
+                "by a different model. Use another `backup_dir` or delete the backup.")
+        for v, a in zip(variables, arrays):
+            if tuple(v.value.shape) != tuple(a.shape):
+                raise ValueError(
+                    f"The backup {self._path!r} holds {kind} weight {v.name!r} with shape "
+                    f"{tuple(a.shape)}, but the model's has shape {tuple(v.value.shape)}: it "
+                    "was written by a different model.")
+
+    def _restore(self):
+        meta, arrays = self._read()
+        model_vars, opt_vars = self._state_arrays()
+        self._check("model", model_vars, arrays["model"])
+        self._check("optimizer", opt_vars, arrays["optimizer"])
+        _check_rng_state(self.model, meta["rng"], self._path)
+        for v, a in zip(model_vars, arrays["model"]):
+            v.value[...] = a
+        optimizer = getattr(self.model, "optimizer", None)
+        if optimizer is not None:
+            optimizer.set_weights(arrays["optimizer"])
+            if meta["learning_rate"] is not None:
+                optimizer.learning_rate = meta["learning_rate"]
+        epoch, batch, steps = meta["epoch"], meta["batch"], meta["steps"]
+        if batch is None or (steps is not None and batch + 1 >= steps):
+            _set_rng_state(self.model, meta["rng"])
+            self.model._resume_point = (epoch + 1, 0)
+        else:
+            _set_rng_state(self.model, meta["epoch_rng"])
+            self._epoch_rng = meta["epoch_rng"]
+            self._pending_rng = meta["rng"]
+            self.model._resume_point = (epoch, batch + 1)

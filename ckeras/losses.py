@@ -347,6 +347,84 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return K.categorical_crossentropy(t, p, from_logits=from_logits, axis=axis)
 
 
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25,
+                              gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Binary focal crossentropy (Lin et al., 2017), averaged over `axis`.
+
+    Each element's binary crossentropy is scaled by `(1 - p_t) ** gamma`,
+    where `p_t` is the probability the prediction gives to the target, so
+    well-classified elements count less. With `apply_class_balancing`, the
+    1-targets are further weighted by `alpha` and the 0-targets by
+    `1 - alpha`.
+
+    Args:
+        y_true: targets in [0, 1], shape `(B, d0, .. dN)`.
+        y_pred: probabilities (or logits), same shape.
+        apply_class_balancing: whether to apply the `alpha` weighting.
+        alpha: the weight of class 1 when balancing (0.25).
+        gamma: the focusing exponent (2.0; 0 gives binary crossentropy).
+        from_logits: whether `y_pred` holds logits.
+        label_smoothing: in [0, 1]; targets become `t·(1 - ls) + 0.5·ls`.
+        axis: the axis the mean is taken over.
+
+    Returns:
+        Per-sample losses, shape `(B, d0, .. dN-1)`.
+
+    Example:
+        >>> binary_focal_crossentropy(np.array([[0., 1.]]), np.array([[0.4, 0.6]]),
+        ...                           gamma=2.0)
+        array([0.08173...])
+    """
+    axis = _check_axis(axis)
+    t, p = _prepare(y_true, y_pred)
+    if label_smoothing:
+        ls = float(label_smoothing)
+        t = t * (1.0 - ls) + 0.5 * ls
+    return K.mean(K.binary_focal_crossentropy(
+        t, p, apply_class_balancing=apply_class_balancing, alpha=alpha, gamma=gamma,
+        from_logits=from_logits), axis=axis)
+
+
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
+                                   label_smoothing=0.0, axis=-1):
+    """Categorical focal crossentropy (Lin et al., 2017) over `axis`.
+
+    `-Σ alpha·(1 - p)**gamma · t·log(p)`, with `p` renormalised to sum 1
+    along `axis` and clipped to [eps, 1 - eps] (after a softmax when
+    `from_logits=True`).
+
+    Args:
+        y_true: one-hot (or soft) targets, shape `(B, .., K)`.
+        y_pred: probabilities (or logits), same shape.
+        alpha: the weighting factor (0.25).
+        gamma: the focusing exponent (2.0).
+        from_logits: whether `y_pred` holds logits.
+        label_smoothing: in [0, 1]; targets become `t·(1 - ls) + ls/n` with
+            `n` the size of the LAST axis (as tf-keras does, whatever `axis`).
+        axis: the class axis.
+
+    Returns:
+        Per-sample losses (the class axis removed).
+
+    Example:
+        >>> categorical_focal_crossentropy(np.array([[0., 1.]]), np.array([[.2, .8]]))
+        array([0.00223...])
+    """
+    axis = _check_axis(axis)
+    t, p = _prepare(y_true, y_pred)
+    if p.shape and p.shape[-1] == 1:
+        warnings.warn(
+            "In loss categorical_focal_crossentropy, expected y_pred.shape to be "
+            "(batch_size, num_classes) with num_classes > 1. Received: "
+            f"y_pred.shape={tuple(p.shape)}. Consider using 'binary_crossentropy' if "
+            "you only have 2 classes.", SyntaxWarning, stacklevel=2)
+    if label_smoothing:
+        ls = float(label_smoothing)
+        t = t * (1.0 - ls) + ls / t.shape[-1]
+    return K.categorical_focal_crossentropy(t, p, alpha=alpha, gamma=gamma,
+                                            from_logits=from_logits, axis=axis)
+
+
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1,
                                     ignore_class=None):
     """Categorical crossentropy with integer targets.
@@ -901,6 +979,64 @@ class CategoricalCrossentropy(LossFunctionWrapper):
                          from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
 
 
+class BinaryFocalCrossentropy(LossFunctionWrapper):
+    """Binary focal crossentropy: see `binary_focal_crossentropy`.
+
+    Args:
+        apply_class_balancing: weight 1-targets by `alpha`, 0-targets by
+            `1 - alpha`.
+        alpha: the class-1 weight when balancing (0.25).
+        gamma: the focusing exponent (2.0).
+        from_logits: whether `y_pred` holds logits.
+        label_smoothing: targets become `t·(1 - ls) + 0.5·ls`.
+        axis: the axis the per-sample mean is taken over.
+        reduction: see `Loss`.
+        name: default 'binary_focal_crossentropy'.
+
+    Example:
+        >>> loss = BinaryFocalCrossentropy(gamma=2.0, from_logits=True)
+        >>> model.compile(optimizer='adam', loss=loss)
+    """
+
+    def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
+                 label_smoothing=0.0, axis=-1, reduction="auto",
+                 name="binary_focal_crossentropy"):
+        super().__init__(binary_focal_crossentropy, reduction=reduction, name=name,
+                         apply_class_balancing=apply_class_balancing, alpha=alpha, gamma=gamma,
+                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+        self.from_logits = from_logits
+        self.apply_class_balancing = apply_class_balancing
+        self.alpha = alpha
+        self.gamma = gamma
+
+
+class CategoricalFocalCrossentropy(LossFunctionWrapper):
+    """Categorical focal crossentropy: see `categorical_focal_crossentropy`.
+
+    Args:
+        alpha: the weighting factor (0.25).
+        gamma: the focusing exponent (2.0).
+        from_logits: whether `y_pred` holds logits.
+        label_smoothing: targets become `t·(1 - ls) + ls/K`.
+        axis: the class axis.
+        reduction: see `Loss`.
+        name: default 'categorical_focal_crossentropy'.
+
+    Example:
+        >>> loss = CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0)
+        >>> model.compile(optimizer='adam', loss=loss)
+    """
+
+    def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction="auto", name="categorical_focal_crossentropy"):
+        super().__init__(categorical_focal_crossentropy, reduction=reduction, name=name,
+                         alpha=alpha, gamma=gamma, from_logits=from_logits,
+                         label_smoothing=label_smoothing, axis=axis)
+        self.from_logits = from_logits
+        self.alpha = alpha
+        self.gamma = gamma
+
+
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
     """Categorical crossentropy with integer targets.
 
@@ -1075,6 +1211,10 @@ ALL_OBJECTS = {
     "MeanSquaredLogarithmicError": MeanSquaredLogarithmicError,
     "BinaryCrossentropy": BinaryCrossentropy,
     "CategoricalCrossentropy": CategoricalCrossentropy,
+    "BinaryFocalCrossentropy": BinaryFocalCrossentropy,
+    "CategoricalFocalCrossentropy": CategoricalFocalCrossentropy,
+    "binary_focal_crossentropy": binary_focal_crossentropy,
+    "categorical_focal_crossentropy": categorical_focal_crossentropy,
     "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
     "KLDivergence": KLDivergence, "Poisson": Poisson, "CosineSimilarity": CosineSimilarity,
     "Hinge": Hinge, "SquaredHinge": SquaredHinge, "CategoricalHinge": CategoricalHinge,
@@ -1175,6 +1315,8 @@ __all__ = [
     "Loss", "LossFunctionWrapper", "Reduction", "ReductionV2", "compute_weighted_loss",
     "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
     "MeanSquaredLogarithmicError", "BinaryCrossentropy", "CategoricalCrossentropy",
+    "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy", "binary_focal_crossentropy",
+    "categorical_focal_crossentropy",
     "SparseCategoricalCrossentropy", "KLDivergence", "Poisson", "CosineSimilarity", "Hinge",
     "SquaredHinge", "CategoricalHinge", "Huber", "LogCosh",
     "mean_squared_error", "mse", "MSE", "mean_absolute_error", "mae", "MAE",

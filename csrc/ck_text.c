@@ -415,3 +415,206 @@ size_t ck_vocab_lookup(const ck_vocab *v, const unsigned char *buf, const size_t
     }
     return m;
 }
+
+/* --------------------------------------------------------------- tokenize */
+
+size_t ck_text_tokenize(const uint16_t tab[256], const unsigned char *src, size_t n,
+                        unsigned char *dst, size_t *spans)
+{
+    size_t i, out = 0, start = 0, ntok = 0;
+    int any_sep = 0, in_tok = 0;
+    for (i = 0; i < 256; ++i)
+        if (tab[i] == CK_TOK_SEP) { any_sep = 1; break; }
+    for (i = 0; i < n; ++i) {
+        uint16_t t = tab[src[i]];
+        if (t == CK_TOK_DROP) continue;
+        if (t == CK_TOK_SEP) {
+            if (in_tok) {
+                spans[2 * ntok] = start;
+                spans[2 * ntok + 1] = out - start;
+                ++ntok;
+                in_tok = 0;
+            }
+            continue;
+        }
+        if (!in_tok) { start = out; in_tok = 1; }
+        dst[out++] = (unsigned char)t;
+    }
+    /* Without separators the text is one token even when empty, as a
+     * lookup of the whole standardized string expects. */
+    if (in_tok || !any_sep) {
+        spans[2 * ntok] = in_tok ? start : 0;
+        spans[2 * ntok + 1] = in_tok ? out - start : 0;
+        ++ntok;
+    }
+    return ntok;
+}
+
+/* --------------------------------------------------------------- farmhash */
+
+/* Unaligned little-endian loads: the hash is defined on little-endian
+ * words whatever the host. */
+static uint64_t ck_le64(const unsigned char *p)
+{
+    return (uint64_t)p[0] | ((uint64_t)p[1] << 8) | ((uint64_t)p[2] << 16) |
+           ((uint64_t)p[3] << 24) | ((uint64_t)p[4] << 32) | ((uint64_t)p[5] << 40) |
+           ((uint64_t)p[6] << 48) | ((uint64_t)p[7] << 56);
+}
+
+static uint64_t ck_le32(const unsigned char *p)
+{
+    return (uint64_t)p[0] | ((uint64_t)p[1] << 8) | ((uint64_t)p[2] << 16) |
+           ((uint64_t)p[3] << 24);
+}
+
+static uint64_t ck_rotr64(uint64_t v, int s) { return s == 0 ? v : (v >> s) | (v << (64 - s)); }
+
+static const uint64_t CK_FH_K0 = 0xc3a5c85c97cb3127ULL;
+static const uint64_t CK_FH_K1 = 0xb492b66fbe98f273ULL;
+static const uint64_t CK_FH_K2 = 0x9ae16a3b2f90404fULL;
+
+static uint64_t ck_fh_shift_mix(uint64_t v) { return v ^ (v >> 47); }
+
+static uint64_t ck_fh_len16(uint64_t u, uint64_t v, uint64_t mul)
+{
+    uint64_t a = (u ^ v) * mul, b;
+    a ^= a >> 47;
+    b = (v ^ a) * mul;
+    b ^= b >> 47;
+    return b * mul;
+}
+
+static uint64_t ck_fh_0to16(const unsigned char *s, size_t len)
+{
+    if (len >= 8) {
+        uint64_t mul = CK_FH_K2 + (uint64_t)len * 2;
+        uint64_t a = ck_le64(s) + CK_FH_K2, b = ck_le64(s + len - 8);
+        uint64_t c = ck_rotr64(b, 37) * mul + a, d = (ck_rotr64(a, 25) + b) * mul;
+        return ck_fh_len16(c, d, mul);
+    }
+    if (len >= 4) {
+        uint64_t mul = CK_FH_K2 + (uint64_t)len * 2;
+        return ck_fh_len16((uint64_t)len + (ck_le32(s) << 3), ck_le32(s + len - 4), mul);
+    }
+    if (len > 0) {
+        uint32_t y = (uint32_t)s[0] + ((uint32_t)s[len >> 1] << 8);
+        uint32_t z = (uint32_t)len + ((uint32_t)s[len - 1] << 2);
+        return ck_fh_shift_mix((uint64_t)y * CK_FH_K2 ^ (uint64_t)z * CK_FH_K0) * CK_FH_K2;
+    }
+    return CK_FH_K2;
+}
+
+static uint64_t ck_fh_17to32(const unsigned char *s, size_t len)
+{
+    uint64_t mul = CK_FH_K2 + (uint64_t)len * 2;
+    uint64_t a = ck_le64(s) * CK_FH_K1, b = ck_le64(s + 8);
+    uint64_t c = ck_le64(s + len - 8) * mul, d = ck_le64(s + len - 16) * CK_FH_K2;
+    return ck_fh_len16(ck_rotr64(a + b, 43) + ck_rotr64(c, 30) + d,
+                       a + ck_rotr64(b + CK_FH_K2, 18) + c, mul);
+}
+
+static uint64_t ck_fh_33to64(const unsigned char *s, size_t len)
+{
+    uint64_t mul = CK_FH_K2 + (uint64_t)len * 2;
+    uint64_t a = ck_le64(s) * CK_FH_K2, b = ck_le64(s + 8);
+    uint64_t c = ck_le64(s + len - 8) * mul, d = ck_le64(s + len - 16) * CK_FH_K2;
+    uint64_t y = ck_rotr64(a + b, 43) + ck_rotr64(c, 30) + d;
+    uint64_t z = ck_fh_len16(y, a + ck_rotr64(b + CK_FH_K2, 18) + c, mul);
+    uint64_t e = ck_le64(s + 16) * mul, f = ck_le64(s + 24);
+    uint64_t g = (y + ck_le64(s + len - 32)) * mul, h = (z + ck_le64(s + len - 24)) * mul;
+    return ck_fh_len16(ck_rotr64(e + f, 43) + ck_rotr64(g, 30) + h,
+                       e + ck_rotr64(f + a, 18) + g, mul);
+}
+
+/* Two 64-bit lanes of 32 bytes of s mixed with the seeds a, b. */
+static void ck_fh_weak32(const unsigned char *s, uint64_t a, uint64_t b, uint64_t out[2])
+{
+    uint64_t w = ck_le64(s), x = ck_le64(s + 8), y = ck_le64(s + 16), z = ck_le64(s + 24), c;
+    a += w;
+    b = ck_rotr64(b + a + z, 21);
+    c = a;
+    a += x;
+    a += y;
+    b += ck_rotr64(a, 44);
+    out[0] = a + z;
+    out[1] = b + c;
+}
+
+uint64_t ck_farmhash64(const unsigned char *s, size_t len)
+{
+    const uint64_t seed = 81;
+    uint64_t x, y, z, v[2] = {0, 0}, w[2] = {0, 0}, mul, tmp;
+    const unsigned char *end, *last64;
+    if (len <= 16) return ck_fh_0to16(s, len);
+    if (len <= 32) return ck_fh_17to32(s, len);
+    if (len <= 64) return ck_fh_33to64(s, len);
+    x = seed;
+    y = seed * CK_FH_K1 + 113;
+    z = ck_fh_shift_mix(y * CK_FH_K2 + 113) * CK_FH_K2;
+    x = x * CK_FH_K2 + ck_le64(s);
+    end = s + ((len - 1) / 64) * 64;
+    last64 = end + ((len - 1) & 63) - 63;
+    do {
+        x = ck_rotr64(x + y + v[0] + ck_le64(s + 8), 37) * CK_FH_K1;
+        y = ck_rotr64(y + v[1] + ck_le64(s + 48), 42) * CK_FH_K1;
+        x ^= w[1];
+        y += v[0] + ck_le64(s + 40);
+        z = ck_rotr64(z + w[0], 33) * CK_FH_K1;
+        ck_fh_weak32(s, v[1] * CK_FH_K1, x + w[0], v);
+        ck_fh_weak32(s + 32, z + w[1], y + ck_le64(s + 16), w);
+        tmp = z; z = x; x = tmp;
+        s += 64;
+    } while (s != end);
+    mul = CK_FH_K1 + ((z & 0xff) << 1);
+    s = last64;
+    w[0] += (len - 1) & 63;
+    v[0] += w[0];
+    w[0] += v[0];
+    x = ck_rotr64(x + y + v[0] + ck_le64(s + 8), 37) * mul;
+    y = ck_rotr64(y + v[1] + ck_le64(s + 48), 42) * mul;
+    x ^= w[1] * 9;
+    y += v[0] * 9 + ck_le64(s + 40);
+    z = ck_rotr64(z + w[0], 33) * mul;
+    ck_fh_weak32(s, v[1] * mul, x + w[0], v);
+    ck_fh_weak32(s + 32, z + w[1], y + ck_le64(s + 16), w);
+    tmp = z; z = x; x = tmp;
+    return ck_fh_len16(ck_fh_len16(v[0], w[0], mul) + ck_fh_shift_mix(y) * CK_FH_K0 + z,
+                       ck_fh_len16(v[1], w[1], mul) + x, mul);
+}
+
+/* ---------------------------------------------------------------- siphash */
+
+#define CK_ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+#define CK_SIPROUND                                                             \
+    do {                                                                        \
+        v0 += v1; v1 = CK_ROTL64(v1, 13); v1 ^= v0; v0 = CK_ROTL64(v0, 32);     \
+        v2 += v3; v3 = CK_ROTL64(v3, 16); v3 ^= v2;                             \
+        v0 += v3; v3 = CK_ROTL64(v3, 21); v3 ^= v0;                             \
+        v2 += v1; v1 = CK_ROTL64(v1, 17); v1 ^= v2; v2 = CK_ROTL64(v2, 32);     \
+    } while (0)
+
+uint64_t ck_siphash24(uint64_t k0, uint64_t k1, const unsigned char *s, size_t len)
+{
+    uint64_t v0 = k0 ^ 0x736f6d6570736575ULL, v1 = k1 ^ 0x646f72616e646f6dULL;
+    uint64_t v2 = k0 ^ 0x6c7967656e657261ULL, v3 = k1 ^ 0x7465646279746573ULL;
+    uint64_t m, b = (uint64_t)len << 56;
+    size_t i, full = len & ~(size_t)7;
+    for (i = 0; i < full; i += 8) {
+        m = ck_le64(s + i);
+        v3 ^= m;
+        CK_SIPROUND;
+        CK_SIPROUND;
+        v0 ^= m;
+    }
+    for (i = 0; i < (len & 7); ++i) b |= (uint64_t)s[full + i] << (8 * i);
+    v3 ^= b;
+    CK_SIPROUND;
+    CK_SIPROUND;
+    v0 ^= b;
+    v2 ^= 0xff;
+    CK_SIPROUND;
+    CK_SIPROUND;
+    CK_SIPROUND;
+    CK_SIPROUND;
+    return v0 ^ v1 ^ v2 ^ v3;
+}

@@ -61,4 +61,26 @@ int ck_vocab_count_doc(ck_vocab *v, const unsigned char *buf, const size_t *span
 size_t ck_vocab_lookup(const ck_vocab *v, const unsigned char *buf, const size_t *spans,
                        size_t ntok, int64_t unknown, int64_t *out);
 
+/* Standardize and split UTF-8 text in one pass (TextVectorization).
+ * tab[b] is what byte b becomes: a byte value (< 256), CK_TOK_DROP (the byte
+ * vanishes, as a stripped punctuation mark) or CK_TOK_SEP (the byte ends a
+ * token and is dropped, as whitespace). Bytes >= 0x80 are UTF-8 continuation
+ * or lead bytes; callers map them to themselves, so code points survive
+ * intact. The kept bytes go to dst[0:n] and the tokens (non-empty runs between
+ * separators) as (start, length) pairs into spans, which must hold n + 1
+ * entries of 2 size_t. With no CK_TOK_SEP byte in tab, the whole (possibly
+ * empty) text is one token. Returns the number of tokens. */
+#define CK_TOK_DROP 256
+#define CK_TOK_SEP 257
+size_t ck_text_tokenize(const uint16_t tab[256], const unsigned char *src, size_t n,
+                        unsigned char *dst, size_t *spans);
+
+/* FarmHash Fingerprint64 (farmhashna::Hash64) of s[0:len]: the hash of
+ * tf.strings.to_hash_bucket_fast and the unsalted Keras Hashing layer. */
+uint64_t ck_farmhash64(const unsigned char *s, size_t len);
+
+/* SipHash-2-4 of s[0:len] under the 128-bit key (k0, k1): the hash of
+ * tf.strings.to_hash_bucket_strong and the salted Keras Hashing layer. */
+uint64_t ck_siphash24(uint64_t k0, uint64_t k1, const unsigned char *s, size_t len);
+
 #endif /* CK_TEXT_H */

@@ -68,6 +68,8 @@ EXCEPTIONS = {
           "(utils -> preprocessing)",
     "E7": "Model(inputs, outputs) returns a Functional, the subclass defined on top of Model "
           "(one level, circular by design, as in tf-keras)",
+    "E8": "BackupAndRestore writes its training-state file with the h5 format's crash-safe "
+          "writer (callbacks -> saving)",
 }
 HEAVY = {"h5py", "yaml", "PIL", "scipy", "pandas", "tensorflow", "tf_keras", "torch", "dask"}
 TAG = re.compile(r"#\s*lazy:\s*(heavy|startup|E\d+)\b")

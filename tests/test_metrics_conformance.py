@@ -8,16 +8,10 @@ import numpy as np
 import pytest
 
 from ckeras import metrics
-from ckeras.testing import Golden
+from ckeras.testing import Golden, numbered
 
 GOLD = Golden(pathlib.Path(__file__).resolve().parent / "fixtures", "conformance")
 
-
-def _numbered(arrays, prefix):
-    out = []
-    while f"{prefix}{len(out)}" in arrays:
-        out.append(arrays[f"{prefix}{len(out)}"])
-    return out
 
 
 @pytest.mark.parametrize("name", GOLD.names(kind="metric_class"))
@@ -25,9 +19,9 @@ def test_metric_matches_tf_keras(name):
     case, _, _, _, a = GOLD.load(name)
     cls = getattr(metrics, case["class"])
     m = cls(*case["args"], **case["kwargs"])
-    m.update_state(*_numbered(a, "a1_"))
+    m.update_state(*numbered(a, "a1_"))
     np.testing.assert_allclose(m.result(), a["r1"], rtol=1e-6, atol=1e-7)
-    m.update_state(*_numbered(a, "a2_"), sample_weight=a.get("sample_weight2"))
+    m.update_state(*numbered(a, "a2_"), sample_weight=a.get("sample_weight2"))
     np.testing.assert_allclose(m.result(), a["r2"], rtol=1e-6, atol=1e-7)
     for i, v in enumerate(m.variables):
         np.testing.assert_allclose(v, a[f"var_{i}"], rtol=1e-6, atol=1e-6)

@@ -9,7 +9,7 @@ always equal Keras'.
 """
 import hashlib
 
-from libc.stdint cimport int64_t, uint64_t
+from libc.stdint cimport int64_t, uint16_t, uint64_t
 from libc.stdlib cimport malloc, free, realloc
 from libc.string cimport memcpy, memchr
 from cpython.list cimport PyList_New, PyList_SET_ITEM
@@ -18,7 +18,8 @@ from cpython.ref cimport Py_INCREF
 from ckeras._ext.ck_text cimport (
     ck_md5, ck_md5_mod, ck_text_make_map, ck_text_split, ck_vocab, ck_vocab_count_doc,
     ck_vocab_counts, ck_vocab_docs, ck_vocab_find, ck_vocab_free, ck_vocab_intern,
-    ck_vocab_key, ck_vocab_lookup, ck_vocab_new, ck_vocab_set_value, ck_vocab_size)
+    ck_vocab_key, ck_vocab_lookup, ck_vocab_new, ck_vocab_set_value, ck_vocab_size,
+    CK_TOK_DROP, CK_TOK_SEP, ck_text_tokenize, ck_farmhash64, ck_siphash24)
 
 cdef extern from "Python.h":
     bint PyUnicode_CheckExact(object o)
@@ -363,3 +364,98 @@ cdef class Vocab:
                                 self.sc.out)
             res.append(self._values_list(m))
         return res
+
+
+# ------------------------------------------------ TextVectorization / Hashing
+
+# Keras' DEFAULT_STRIP_REGEX class: ASCII punctuation only.
+_PUNCTUATION = b'!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\''
+# tf.strings.split with no separator: the ASCII whitespace of isspace.
+_WHITESPACE = b' \t\n\x0b\x0c\r'
+
+
+def token_table(lower, strip, whitespace):
+    """The 256-entry uint16 table of `tokenize` (native byte order, as bytes):
+    ASCII lower-casing (tf.strings.lower is ASCII-only), Keras' punctuation
+    dropped, ASCII whitespace separating. Bytes >= 0x80 map to themselves."""
+    cdef uint16_t tab[256]
+    cdef int b
+    for b in range(256):
+        tab[b] = b + 32 if lower and 65 <= b <= 90 else b
+    if strip:
+        for b in _PUNCTUATION:
+            tab[b] = CK_TOK_DROP
+    if whitespace:
+        for b in _WHITESPACE:
+            tab[b] = CK_TOK_SEP
+    return (<char *> tab)[:512]
+
+
+def tokenize(docs, table):
+    """The standardized tokens of each str in the list docs, as a list of lists
+    of str (`token_table` gives table). Without separators in the table each
+    document is one token. UnicodeEncodeError for a str that is not valid
+    Unicode (lone surrogates); TypeError for an entry that is not a str."""
+    if not isinstance(table, bytes) or len(table) != 512:
+        raise ValueError("table must be the 512 bytes of token_table()")
+    cdef const uint16_t *tab = <const uint16_t *> (<const char *> table)
+    cdef _Scratch sc = _Scratch()
+    cdef Py_ssize_t n, ntok, k, d, ndocs = len(docs)
+    cdef const char *src
+    res = PyList_New(ndocs)
+    for d in range(ndocs):
+        text = docs[d]
+        if not PyUnicode_Check(text):
+            raise TypeError(f"tokenize expects str documents, got {type(text).__name__}")
+        src = PyUnicode_AsUTF8AndSize(text, &n)
+        sc.reserve(n + 1)   # spans for the one empty token of an empty text
+        with nogil:
+            ntok = <Py_ssize_t> ck_text_tokenize(tab, <const unsigned char *> src, n, sc.buf,
+                                                 sc.spans)
+        toks = PyList_New(ntok)
+        for k in range(ntok):
+            w = PyUnicode_DecodeUTF8(<const char *> sc.buf + sc.spans[2 * k],
+                                     sc.spans[2 * k + 1], "strict")
+            Py_INCREF(w)
+            PyList_SET_ITEM(toks, k, w)
+        Py_INCREF(toks)
+        PyList_SET_ITEM(res, d, toks)
+    return res
+
+
+cdef inline uint64_t _u64(object v, str what) except? 0:
+    if not isinstance(v, int) or v < 0 or v >= 2 ** 64:
+        raise ValueError(f"{what} must be an integer in [0, 2**64), got {v!r}")
+    return <uint64_t> v
+
+
+def hash_buckets(tokens, long long m, salt, int64_t[::1] out):
+    """out[k] = hash(tokens[k]) % m, the hash being FarmHash Fingerprint64
+    (salt None) or SipHash-2-4 keyed by salt = (k0, k1). Tokens are str
+    (hashed as UTF-8) or bytes; m >= 1; out holds len(tokens) entries."""
+    _modulus(m)
+    cdef Py_ssize_t k, n = len(tokens), size
+    cdef const char *src
+    cdef bint strong = salt is not None
+    cdef uint64_t k0 = 0, k1 = 0, h
+    if strong:
+        if not isinstance(salt, (tuple, list)) or len(salt) != 2:
+            raise ValueError(f"salt must be None or a pair of integers, got {salt!r}")
+        k0 = _u64(salt[0], "salt[0]")
+        k1 = _u64(salt[1], "salt[1]")
+    if out.shape[0] != n:
+        raise ValueError(f"out must hold {n} entries, got {out.shape[0]}")
+    for k in range(n):
+        w = tokens[k]
+        if isinstance(w, bytes):
+            src = w
+            size = len(<bytes> w)
+        elif PyUnicode_Check(w):
+            src = PyUnicode_AsUTF8AndSize(w, &size)
+        else:
+            raise TypeError(f"hash_buckets expects str or bytes tokens, got {type(w).__name__}")
+        if strong:
+            h = ck_siphash24(k0, k1, <const unsigned char *> src, size)
+        else:
+            h = ck_farmhash64(<const unsigned char *> src, size)
+        out[k] = <int64_t> (h % <uint64_t> m)

@@ -1,5 +1,5 @@
 # Declarations of csrc/ck_text.h for Cython modules.
-from libc.stdint cimport int64_t, uint64_t
+from libc.stdint cimport int64_t, uint16_t, uint64_t
 
 cdef extern from "ck_text.h" nogil:
     void ck_text_make_map(unsigned char *map, int lower, const unsigned char *seps,
@@ -25,3 +25,11 @@ cdef extern from "ck_text.h" nogil:
                            size_t ntok, int64_t doc)
     size_t ck_vocab_lookup(const ck_vocab *v, const unsigned char *buf, const size_t *spans,
                            size_t ntok, int64_t unknown, int64_t *out)
+
+    enum:
+        CK_TOK_DROP
+        CK_TOK_SEP
+    size_t ck_text_tokenize(const uint16_t *tab, const unsigned char *src, size_t n,
+                            unsigned char *dst, size_t *spans)
+    uint64_t ck_farmhash64(const unsigned char *s, size_t len)
+    uint64_t ck_siphash24(uint64_t k0, uint64_t k1, const unsigned char *s, size_t len)

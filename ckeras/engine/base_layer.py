@@ -124,7 +124,8 @@ class Layer:
             raise TypeError(f"Layer name must be a string, received: {name!r}")
         self._name = name
         self._trainable = bool(trainable)
-        self._dtype = np.dtype(dtype or config.floatx()).name
+        # "string" (text preprocessing layers and their Inputs) has no NumPy twin.
+        self._dtype = "string" if dtype == "string" else np.dtype(dtype or config.floatx()).name
         self.built = False
         self.input_spec = None
         self.supports_masking = False

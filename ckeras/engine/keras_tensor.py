@@ -23,7 +23,8 @@ class KerasTensor(SymbolicTensor):
 
     def __init__(self, shape, dtype="float32", name=None, history=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = np.dtype(dtype).name
+        # String tensors (Keras dtype "string") hold NumPy str/bytes/object arrays.
+        self.dtype = np.dtype(object if dtype == "string" else dtype).name
         self.name = name
         self._keras_history = history
         self._maybe_masked = False

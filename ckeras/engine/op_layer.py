@@ -88,10 +88,26 @@ class Keras3Op(Layer):
         return None
 
 
-def _keras3_op(class_name, op_name):
-    return type(class_name, (Keras3Op,), {"op_name": op_name, "__module__": __name__})
+class Keras3Reduction(Keras3Op):
+    """A Keras 3 boolean reduction node (`Any` of a `Masking` layer's mask)."""
+
+    def __init__(self, axis=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.axis, self.keepdims = axis, keepdims
+
+    def call(self, x):
+        return getattr(K, self.op_name)(x, axis=self.axis, keepdims=self.keepdims)
+
+    def get_config(self):
+        return dict(super().get_config(), axis=self.axis, keepdims=self.keepdims)
+
+
+def _keras3_op(class_name, op_name, base=Keras3Op):
+    return type(class_name, (base,), {"op_name": op_name, "__module__": __name__})
 
 
 KERAS3_OPS = {name: _keras3_op(name, op) for name, op in (
     ("NotEqual", "not_equal"), ("Equal", "equal"), ("Greater", "greater"),
     ("GreaterEqual", "greater_equal"), ("Less", "less"), ("LessEqual", "less_equal"))}
+KERAS3_OPS.update({name: _keras3_op(name, op, Keras3Reduction)
+                   for name, op in (("Any", "any"), ("All", "all"))})

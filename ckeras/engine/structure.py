@@ -52,16 +52,20 @@ def densify_all(values):
 
 def conform_call_input(x, dtype):
     """One input of a layer call on concrete values: floats in the layer's
-    `dtype` when that is a float type (Tensors through a taped cast), arrays
-    aligned. A layer of integer dtype (Discretization's int64) gets its
-    float inputs as they are, as tf-keras autocasts only float to float."""
-    to_float = np.dtype(dtype).kind == "f"
+    `dtype` (Tensors through a taped cast), arrays aligned."""
+    if dtype == "string" or np.dtype(dtype).kind != "f":
+        # Keras autocasts floats only into floating layers: a string or
+        # integer layer (lookups, Hashing) sees its input as given.
+        if isinstance(x, Tensor):
+            return x
+        x = np.asarray(x)
+        return x if x.flags.aligned else x.copy()
     if isinstance(x, Tensor):
-        if to_float and x.dtype.kind == "f" and x.dtype != dtype:
+        if x.dtype.kind == "f" and x.dtype != dtype:
             return Cast.apply(x, dtype=np.dtype(dtype))
         return x
     x = np.asarray(x)
-    if to_float and x.dtype.kind == "f" and x.dtype != dtype:
+    if x.dtype.kind == "f" and x.dtype != dtype:
         return x.astype(dtype)
     return x if x.flags.aligned else x.copy()
 

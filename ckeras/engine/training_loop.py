@@ -372,12 +372,20 @@ class TrainingMixin:
             verbose=verbose, epochs=epochs, steps=len(train))
         self.stop_training = False
         cbs.on_train_begin()
+        # BackupAndRestore restored an interrupted run: continue where its backup ends.
+        skip = 0
+        resume = self.__dict__.pop("_resume_point", None)
+        if resume is not None:
+            initial_epoch, skip = resume
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
             logs = {}
             for step, (bx, by, bsw) in enumerate(train.epoch()):
+                if skip:
+                    skip -= 1
+                    continue
                 cbs.on_train_batch_begin(step)
                 logs = self._run_step("train_step", bx, by, bsw)
                 cbs.on_train_batch_end(step, logs)

@@ -78,10 +78,11 @@ from ckeras.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
-from ckeras.layers.preprocessing import (
+from ckeras.layers.preprocessing.category_encoding import CategoryEncoding
+from ckeras.layers.preprocessing.discretization import Discretization
+from ckeras.layers.preprocessing.hashing import Hashing
+from ckeras.layers.preprocessing.image_preprocessing import (
     CenterCrop,
-    Discretization,
-    Normalization,
     RandomBrightness,
     RandomContrast,
     RandomCrop,
@@ -94,6 +95,10 @@ from ckeras.layers.preprocessing import (
     Rescaling,
     Resizing,
 )
+from ckeras.layers.preprocessing.integer_lookup import IntegerLookup
+from ckeras.layers.preprocessing.normalization import Normalization
+from ckeras.layers.preprocessing.string_lookup import StringLookup
+from ckeras.layers.preprocessing.text_vectorization import TextVectorization
 from ckeras.layers.recurrent import (
     GRU,
     LSTM,
@@ -157,10 +162,7 @@ def deserialize(config, custom_objects=None):
                                     printable_module_name="layer")
 
 
-__all__ = ["CenterCrop", "Discretization", "Normalization", "RandomBrightness",
-           "RandomContrast", "RandomCrop", "RandomFlip", "RandomHeight", "RandomRotation",
-           "RandomTranslation", "RandomWidth", "RandomZoom", "Rescaling", "Resizing"]
-__all__ += ["Activation", "ActivityRegularization", "Add", "AlphaDropout", "Average",
+__all__ = ["Activation", "ActivityRegularization", "Add", "AlphaDropout", "Average",
            "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization",
            "Bidirectional", "Concatenate", "Conv1D", "Conv2D", "Conv2DTranspose", "Convolution1D",
            "Convolution2D", "Convolution2DTranspose", "Cropping1D", "Cropping2D", "Dense",
@@ -177,3 +179,8 @@ __all__ += ["Activation", "ActivityRegularization", "Add", "AlphaDropout", "Aver
            "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "add", "average",
            "concatenate", "deserialize", "dot", "maximum", "minimum", "multiply", "serialize",
            "subtract"]
+__all__ += ["CategoryEncoding", "Hashing", "IntegerLookup", "StringLookup",
+            "TextVectorization"]
+__all__ += ["CenterCrop", "Discretization", "Normalization", "RandomBrightness",
+            "RandomContrast", "RandomCrop", "RandomFlip", "RandomHeight", "RandomRotation",
+            "RandomTranslation", "RandomWidth", "RandomZoom", "Rescaling", "Resizing"]

@@ -19,6 +19,23 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
                                             label_smoothing=label_smoothing, axis=axis)
 
 
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25,
+                              gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Per-sample binary focal crossentropy (see the loss of the same name)."""
+    return _losses.binary_focal_crossentropy(
+        to_numpy(y_true), to_numpy(y_pred), apply_class_balancing=apply_class_balancing,
+        alpha=alpha, gamma=gamma, from_logits=from_logits, label_smoothing=label_smoothing,
+        axis=axis)
+
+
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
+                                   label_smoothing=0.0, axis=-1):
+    """Per-sample categorical focal crossentropy (see the loss of the same name)."""
+    return _losses.categorical_focal_crossentropy(
+        to_numpy(y_true), to_numpy(y_pred), alpha=alpha, gamma=gamma, from_logits=from_logits,
+        label_smoothing=label_smoothing, axis=axis)
+
+
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1,
                                     ignore_class=None):
     """Per-sample sparse categorical crossentropy (see the loss of the same name)."""

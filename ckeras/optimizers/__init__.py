@@ -3,7 +3,7 @@
 The default classes follow tf-keras 2.21's default (2.11+ "new")
 optimizers; `ckeras.optimizers.legacy` has the OptimizerV2 variants.
 String names (case-insensitive): 'sgd', 'rmsprop', 'adagrad', 'adadelta',
-'adam', 'adamax', 'nadam', 'ftrl'.
+'adam', 'adamw', 'adamax', 'nadam', 'ftrl', 'lion', 'adafactor'.
 
 Example:
     >>> from ckeras import optimizers
@@ -14,10 +14,13 @@ Example:
 """
 from ckeras.optimizers import legacy, schedules
 from ckeras.optimizers.adadelta import Adadelta
+from ckeras.optimizers.adafactor import Adafactor
 from ckeras.optimizers.adagrad import Adagrad
 from ckeras.optimizers.adam import Adam
 from ckeras.optimizers.adamax import Adamax
+from ckeras.optimizers.adamw import AdamW
 from ckeras.optimizers.ftrl import Ftrl
+from ckeras.optimizers.lion import Lion
 from ckeras.optimizers.nadam import Nadam
 from ckeras.optimizers.optimizer import Optimizer
 from ckeras.optimizers.rmsprop import RMSprop
@@ -35,16 +38,19 @@ nadam = Nadam
 
 _NEW = {"adadelta": Adadelta, "adagrad": Adagrad, "adam": Adam, "adamax": Adamax,
         "nadam": Nadam, "rmsprop": RMSprop, "sgd": SGD, "ftrl": Ftrl,
+        "adamw": AdamW, "lion": Lion, "adafactor": Adafactor,
         "experimentaladadelta": Adadelta, "experimentaladagrad": Adagrad,
         "experimentaladam": Adam, "experimentalsgd": SGD}
 _LEGACY = {"adadelta": legacy.Adadelta, "adagrad": legacy.Adagrad, "adam": legacy.Adam,
            "adamax": legacy.Adamax, "nadam": legacy.Nadam, "rmsprop": legacy.RMSprop,
            "sgd": legacy.SGD, "ftrl": legacy.Ftrl,
+           "adamw": AdamW, "lion": Lion, "adafactor": Adafactor,
            "experimentaladadelta": Adadelta, "experimentaladagrad": Adagrad,
            "experimentaladam": Adam, "experimentalsgd": SGD}
 # tf-keras registers its new optimizers as 'Custom>Adam' (what `.h5` files hold).
 _REGISTERED = {f"Custom>{cls.__name__}": cls
-               for cls in (Adadelta, Adagrad, Adam, Adamax, Nadam, RMSprop, SGD, Ftrl)}
+               for cls in (Adadelta, Adagrad, Adam, Adamax, Nadam, RMSprop, SGD, Ftrl,
+                                 AdamW, Lion, Adafactor)}
 
 
 def serialize(optimizer, use_legacy_format=False):
@@ -56,7 +62,8 @@ def serialize(optimizer, use_legacy_format=False):
             `training_config` of `.h5` files: `{'class_name': 'Custom>Adam',
             'config': ...}` for the new optimizers, `{'class_name': 'Adam',
             'config': ...}` for legacy ones. False (default) gives the
-            tf-keras 2.13+ form with `module` and `registered_name`.
+            tf-keras 2.13+ form with `module` and `registered_name` (None
+            for the built-in optimizers, as tf-keras 2.21 writes).
 
     Returns:
         A JSON-able dict, or None for None.
@@ -77,8 +84,9 @@ def serialize(optimizer, use_legacy_format=False):
     if use_legacy_format:
         return {"class_name": registered or cls.__name__, "config": config}
     module = "keras.optimizers.legacy" if optimizer._is_legacy else "keras.optimizers"
+    # tf-keras 2.21 names built-ins by module + class here, with no registered name
     return {"module": module, "class_name": cls.__name__, "config": config,
-            "registered_name": registered}
+            "registered_name": None}
 
 
 def _is_keras3(config):
@@ -170,5 +178,5 @@ def get(identifier, **kwargs):
 
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam",
-           "Ftrl", "legacy", "schedules", "get", "serialize", "deserialize", "sgd", "rmsprop",
-           "adagrad", "adadelta", "adam", "adamax", "nadam"]
+           "Ftrl", "AdamW", "Lion", "Adafactor", "legacy", "schedules", "get", "serialize",
+           "deserialize", "sgd", "rmsprop", "adagrad", "adadelta", "adam", "adamax", "nadam"]

@@ -55,10 +55,16 @@ class Adam(Optimizer):
     def _coefficients(self, lr, step):
         b1, b2 = self.beta_1, self.beta_2
         alpha = lr * math.sqrt(1.0 - b2 ** step) / (1.0 - b1 ** step)
-        return 1.0 - b1, 1.0 - b2, alpha, self.epsilon, self.amsgrad
+        # tf-keras forms the bias corrections in the variable's dtype: with
+        # float32, 1 - 0.999f differs from 1 - 0.999 by 1e-5 relative.
+        f32 = np.float32
+        alpha32 = float(f32(lr) * np.sqrt(f32(1) - f32(b2) ** f32(step))
+                        / (f32(1) - f32(b1) ** f32(step)))
+        return 1.0 - b1, 1.0 - b2, (alpha, alpha32), self.epsilon, self.amsgrad
 
     def _apply(self, w, g, s, c):
-        one_b1, one_b2, alpha, eps, amsgrad = c
+        one_b1, one_b2, alphas, eps, amsgrad = c
+        alpha = alphas[1] if w.dtype == np.float32 else alphas[0]
         m, v = s[0], s[1]
         t = s[-1]
         np.subtract(g, m, out=t)

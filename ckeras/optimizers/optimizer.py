@@ -294,6 +294,11 @@ class Optimizer:
             groups.insert(0, ("average",))
         return groups
 
+    def _slot_shape(self, slot, shape):
+        """The shape of `slot` for a variable of `shape`, or None when that
+        variable has no such slot (Adafactor factors only rank >= 2)."""
+        return shape
+
     def _extra_variables(self):
         """Non-slot state variables listed right after the iteration counter."""
         return []
@@ -319,10 +324,13 @@ class Optimizer:
                 if slot == "average":
                     init = np.array(value, copy=True)
                 else:
-                    init = np.full(value.shape, self._slot_fill(slot), dtype=value.dtype)
+                    shape = self._slot_shape(slot, value.shape)
+                    if shape is None:
+                        continue
+                    init = np.full(shape, self._slot_fill(slot), dtype=value.dtype)
                 slots[slot] = Variable(init, name=self._slot_name(var, slot), trainable=False)
             scratch = [np.empty_like(value) for _ in range(self._n_scratch)]
-            ordered = [slots[n] for n in update_names]
+            ordered = [slots[n] for n in update_names if n in slots]
             self._state[id(var)] = _VarState(var, slots, ordered, scratch)
             self._var_list.append(var)
         self._built = True
@@ -368,7 +376,8 @@ class Optimizer:
             for var in self._var_list:
                 slots = self._state[id(var)].slots
                 for slot in group:
-                    out.append(slots[slot])
+                    if slot in slots:
+                        out.append(slots[slot])
         out.extend(self._custom_variables)
         return CallableList(out)
 

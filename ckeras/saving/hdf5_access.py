@@ -317,8 +317,8 @@ def open_file(filepath):
         what = ("truncated or corrupt HDF5 file" if head == b"\x89HDF\r\n\x1a\n"
                 else "not an HDF5 file")
         if head.startswith(b"PK"):
-            what = ("a zip archive (a Keras 3 `.keras` file?), not an HDF5 file; "
-                    "ckeras reads legacy `.h5` files")
+            what = ("a zip archive (a `.keras` file, which `load_model` and "
+                    "`load_weights` read), not an HDF5 file")
         raise ValueError(f"Cannot read {filepath!r}: {what} ({e}).") from e
     try:
         refuse_links(f, filepath)

@@ -596,6 +596,29 @@ def remove_stale_temp_files(folder):
     return removed
 
 
+def _umask():
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)   # no way to read it without setting it elsewhere
+    os.umask(mask)
+    return mask
+
+
+def new_file_mode(filepath):
+    """The permissions a save gives `filepath`: those of the file it replaces,
+    else what `open()` would give a new file (0o666 minus the umask), not the
+    0o600 of the temporary file it is written to."""
+    try:
+        return stat.S_IMODE(os.stat(filepath).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
 def atomic_h5_write(filepath, write_fn):
     """Runs `write_fn(h5file)` on a temporary file, then moves it into place.
 
@@ -621,6 +644,7 @@ def atomic_h5_write(filepath, write_fn):
     try:
         with h5py.File(tmp, "w") as f:
             write_fn(f)
+        os.chmod(tmp, new_file_mode(filepath))
         os.replace(tmp, filepath)
     except BaseException:
         try:
@@ -804,7 +828,9 @@ def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
         atomic_h5_write(filepath, write)
 
 
-def _compile_args(training_config, custom_objects, output_names=None):
+def compile_args(training_config, custom_objects, output_names=None):
+    """`model.compile` keyword arguments from a tf-keras `training_config`
+    (or the same keys of a Keras 3 `compile_config`)."""
 
     def deser(item, fn):
         if item is None or isinstance(item, (str, int, float, bool)):
@@ -988,13 +1014,13 @@ def load_model_from_open_file(f, filename, custom_objects=None, compile=True,
             "*not* compiled. Compile it manually.")
         return model
     try:
-        compile_args = _compile_args(training_config, custom_objects,
-                                     getattr(model, "output_names", None))
+        kwargs = compile_args(training_config, custom_objects,
+                              getattr(model, "output_names", None))
     except (KeyError, AttributeError, TypeError, IndexError) as e:
         raise ValueError(
             f"The training_config of the file {filename!r} is malformed "
             f"({type(e).__name__}: {e}); load with compile=False to skip it.") from e
-    model.compile(**compile_args)
+    model.compile(**kwargs)
     _restore_optimizer(f, model, filename)
     return model
 

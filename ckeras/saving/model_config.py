@@ -43,6 +43,7 @@ from ckeras.layers import serialize as serialize_layer
 from ckeras.layers.core import Lambda
 from ckeras.layers.recurrent import RNN
 from ckeras.layers.wrappers import Bidirectional
+from ckeras.saving.keras3.config_reader import from_keras3
 from ckeras.saving.legacy.model_file import convert_layer_entry
 from ckeras.saving.safe_mode import SafeModeScope
 from ckeras.saving.serialization import serialize_keras_object
@@ -58,7 +59,7 @@ _DROP_IF_DEFAULT = {
     "quantization_config": (None,), "lora_rank": (None,), "lora_alpha": (None,),
     "synchronized": (False,), "zero_output_for_mask": (False, True),
     "optional": (False,), "seed": (None,), "time_major": (False,),
-    "input_length": (None,),
+    "input_length": (None,), "rms_scaling": (False,),
 }
 _ENTRY_EXTRA_KEYS = ("module", "build_config", "compile_config", "shared_object_id")
 # A YAML alias may stand for at most this many nodes (see `_safe_loader`).
@@ -102,7 +103,8 @@ def normalize_config(config):
     """Returns a copy of a model or layer config in the form ckeras reads.
 
     Converts Keras 3 specifics (DTypePolicy dicts, `batch_shape`, default
-    valued new keys, `time_major: False`) recursively; Functional node lists
+    valued new keys, `time_major: False`, and the forms of
+    `ckeras.saving.keras3.config_reader`) recursively; Functional node lists
     are kept as they are (both node formats are read by
     `functional_from_config`).
 
@@ -112,7 +114,7 @@ def normalize_config(config):
     Returns:
         A new dict.
     """
-    return _normalize(copy.deepcopy(config))
+    return _normalize(from_keras3(copy.deepcopy(config)))
 
 
 def _normalize(obj):
@@ -387,11 +389,12 @@ def _check_functional_config(config):
 
 
 def _is_keras3_op(entry, custom_objects):
-    """A Keras 3 ops node (e.g. the `NotEqual` of an Embedding mask_zero mask)."""
-    nodes = entry.get("inbound_nodes") or []
+    """A Keras 3 ops node (e.g. the `NotEqual` of an Embedding mask_zero mask),
+    in Keras 3's node format or in the tf-keras one ckeras writes to `.h5`
+    for a model loaded from Keras 3."""
     return (entry.get("class_name") in KERAS3_OPS
             and entry["class_name"] not in (custom_objects or {})
-            and bool(nodes) and isinstance(nodes[0], dict))
+            and bool(entry.get("inbound_nodes")))
 
 
 def functional_from_config(cls, config, custom_objects=None, input_tensors=None):
@@ -421,7 +424,8 @@ def functional_from_config(cls, config, custom_objects=None, input_tensors=None)
                     entry["class_name"] == "InputLayer":
                 layer = input_tensors[name]._keras_history[0]
             elif _is_keras3_op(entry, custom_objects):
-                layer = KERAS3_OPS[entry["class_name"]](name=name)
+                layer = KERAS3_OPS[entry["class_name"]](**dict(entry.get("config") or {},
+                                                                 name=name))
             else:
                 layer = deserialize_layer(entry, custom_objects=custom_objects)
         except (KeyError, AttributeError, IndexError) as e:

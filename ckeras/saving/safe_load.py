@@ -1,4 +1,5 @@
-"""`safe_load_model`: load an untrusted `.h5` file with libhdf5 in a subprocess.
+"""`safe_load_model`: load an untrusted `.h5` or `.keras` file with libhdf5 in
+a subprocess.
 
 `load_model` checks everything it reads (no links, datasets checked before
 they are read, no code run), but the file is still parsed by libhdf5, which
@@ -21,6 +22,7 @@ import tempfile
 
 import ckeras
 from ckeras.saving import hdf5_access, hdf5_format, model_config
+from ckeras.saving.keras3 import archive
 from ckeras.saving.safe_mode import SafeModeScope
 
 # Errors the child may report that are re-raised with their own type; any
@@ -32,7 +34,7 @@ _CHILD = "from ckeras.saving.safe_load import _child_main; _child_main()"
 
 def safe_load_model(filepath, custom_objects=None, compile=True, timeout=60,
                     max_memory=None, safe_mode=True):
-    """Loads a model from an untrusted `.h5` file, parsing it in a subprocess.
+    """Loads a model from an untrusted `.h5` or `.keras` file, parsing it in a subprocess.
 
     A child Python process opens the file with libhdf5, checks it as
     `load_model` does (no soft or external links, numeric datasets stored in
@@ -45,7 +47,7 @@ def safe_load_model(filepath, custom_objects=None, compile=True, timeout=60,
     loops forever costs `timeout`, not a hung program.
 
     Args:
-        filepath: path of the `.h5` file.
+        filepath: path of the `.h5` file or `.keras` archive.
         custom_objects: dict of custom classes and functions (used in this
             process only).
         compile: recompile with the saved training configuration and restore
@@ -85,6 +87,11 @@ def safe_load_model(filepath, custom_objects=None, compile=True, timeout=60,
             raise NotImplementedError("safe_load_model: `max_memory` needs the POSIX "
                                       "`resource` module.") from e
     with tempfile.TemporaryDirectory(prefix="ckeras-safe-load-") as folder:
+        if archive.is_zip(filepath):
+            clean = os.path.join(folder, "clean.keras")
+            _run_child(filepath, clean, folder, timeout, max_memory)
+            return archive.load_model(clean, custom_objects=custom_objects, compile=compile,
+                                      safe_mode=safe_mode, label=filepath)
         clean = os.path.join(folder, "clean.h5")
         _run_child(filepath, clean, folder, timeout, max_memory)
         f = hdf5_access.open_file(clean)
@@ -150,8 +157,11 @@ def _child_main():
     try:
         if int(max_memory):
             _limit_memory(int(max_memory))
-        copy_keras_content(src, clean)
-        _try_building(clean)
+        if archive.is_zip(src):
+            archive.copy_archive(src, clean)
+        else:
+            copy_keras_content(src, clean)
+            _try_building(clean)
         result = {"ok": True}
     except MemoryError as e:
         result = {"error": "MemoryError", "message": str(e)}

@@ -20,6 +20,7 @@ from ckeras.testing.golden import (
     assert_result,
     check_call,
     decode,
+    numbered,
 )
 from ckeras.testing.layer_test import (
     assert_config_matches,
@@ -31,4 +32,4 @@ from ckeras.testing.layer_test import (
 
 __all__ = ["layer_test", "golden_layer_test", "assert_config_matches",
            "assert_shape_compatible", "json_roundtrip", "Golden", "GoldenCase", "decode",
-           "assert_close", "assert_result", "check_call"]
+           "assert_close", "assert_result", "check_call", "numbered"]

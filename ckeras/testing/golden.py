@@ -19,7 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Golden", "GoldenCase", "decode", "assert_close", "assert_result", "check_call"]
+__all__ = ["Golden", "GoldenCase", "decode", "assert_close", "assert_result", "check_call",
+           "numbered"]
 
 
 class GoldenCase(NamedTuple):
@@ -39,7 +40,8 @@ class GoldenCase(NamedTuple):
     arrays: dict
 
 
-def _numbered(arrays, prefix):
+def numbered(arrays, prefix):
+    """The arrays `prefix0, prefix1, ...` of a case, in order (up to the first gap)."""
     out = []
     while f"{prefix}{len(out)}" in arrays:
         out.append(arrays[f"{prefix}{len(out)}"])
@@ -115,8 +117,8 @@ class Golden:
         case = self[name]
         with np.load(self.file(f"{name}.npz")) as npz:
             arrays = {k: npz[k] for k in npz.files}
-        ys = [arrays["y"]] if "y" in arrays else _numbered(arrays, "y")
-        return GoldenCase(case, _numbered(arrays, "x"), _numbered(arrays, "w"), ys, arrays)
+        ys = [arrays["y"]] if "y" in arrays else numbered(arrays, "y")
+        return GoldenCase(case, numbered(arrays, "x"), numbered(arrays, "w"), ys, arrays)
 
     def file(self, filename):
         """The path of `filename` in the folder."""

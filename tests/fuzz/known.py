@@ -21,6 +21,10 @@ KNOWN_OPEN = {
     ("hang", "h5_splice"): "#19 item 5 (libhdf5 spins on corrupted files)",
     ("memory", "h5_byte_flip"): "#19 item 5 (libhdf5, corrupt headers declaring huge sizes)",
     ("memory", "h5_zero_block"): "#19 item 5 (libhdf5, corrupt headers declaring huge sizes)",
+    # The same libhdf5 parsing, of the weights store inside a `.keras` archive.
+    ("hang", "keras_weights_bytes"): "#19 item 5 (libhdf5 spins on corrupted files)",
+    ("memory", "keras_weights_bytes"): "#19 item 5 (libhdf5, corrupt headers declaring "
+                                       "huge sizes)",
     # Found by this fuzzer, not in #19: a config may declare layer sizes whose
     # weights exceed any memory (Dense(units=10**9)); no loader caps them.
     ("memory", "config_huge_number"): "new: config-declared layer sizes are not capped",

@@ -98,17 +98,21 @@ def seed_models():
 
 
 def write_seeds(folder):
-    """Save every seed model as .h5, .json and .yaml; returns {name: paths}."""
+    """Save every seed model as .h5, legacy and Keras 3 weights, .keras, .json
+    and .yaml; returns {name: paths}."""
     seeds = {}
     for name, model in seed_models():
         base = os.path.join(folder, name)
         model.save(base + ".h5")
-        model.save_weights(base + ".weights.h5")
+        model.save(base + ".keras")
+        model.save_weights(base + "_w.h5")           # tf.keras 2 layout
+        model.save_weights(base + ".weights.h5")     # Keras 3 layout
         with open(base + ".json", "w") as fh:
             fh.write(model.to_json())
         with open(base + ".yaml", "w") as fh:
             fh.write(model.to_yaml())
-        seeds[name] = {"h5": base + ".h5", "weights": base + ".weights.h5",
+        seeds[name] = {"h5": base + ".h5", "weights": base + "_w.h5",
+                       "weights3": base + ".weights.h5", "keras": base + ".keras",
                        "json": base + ".json", "yaml": base + ".yaml"}
     return seeds
 
@@ -457,12 +461,43 @@ def mutate_h5_struct(src, dst, family, rng, other, workdir, canary):
                 np.array([b"../../etc/passwd"]), np.array([b"kernel:0"] * 50)])
 
 
-def make_keras_zip(config, dst, rng, canary):
-    _, mutated = mutate_config(config, rng, canary)
-    with zipfile.ZipFile(dst, "w") as z:
-        z.writestr("config.json", mutated if isinstance(mutated, str) else json.dumps(mutated))
-        z.writestr("metadata.json", json.dumps({"keras_version": "3.0.0"}))
-        z.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n" + bytes(64))
+KERAS_ZIP_FAMILIES = ["keras_config", "keras_weights_bytes", "keras_members",
+                      "keras_zip_bytes"]
+
+
+def make_keras_zip(seed_archive, dst, family, rng, canary, other, workdir):
+    """A mutant of a ckeras-written `.keras` archive: its config, the bytes of
+    its weights store, its member list, or the zip's own bytes."""
+    with zipfile.ZipFile(seed_archive) as z:
+        members = {i.filename: z.read(i) for i in z.infolist()}
+    if family == "keras_config":
+        _, mutated = mutate_config(json.loads(members["config.json"]), rng, canary)
+        members["config.json"] = (mutated if isinstance(mutated, str)
+                                  else json.dumps(mutated)).encode("utf-8", "surrogatepass")
+    elif family == "keras_weights_bytes":
+        src, out = os.path.join(workdir, "_w_in.h5"), os.path.join(workdir, "_w_out.h5")
+        with open(src, "wb") as fh:
+            fh.write(members["model.weights.h5"])
+        mutate_h5_bytes(src, out, rng.choice(H5_BYTE_FAMILIES), rng, other)
+        members["model.weights.h5"] = open(out, "rb").read()
+    elif family == "keras_members":
+        victim = rng.choice(sorted(members))
+        action = rng.choice(["delete", "rename", "traversal", "swap"])
+        if action == "delete":
+            del members[victim]
+        elif action == "rename":
+            members[victim + "x"] = members.pop(victim)
+        elif action == "traversal":
+            members["../" + victim] = members[victim]
+        else:
+            a, b = rng.sample(sorted(members), 2)
+            members[a], members[b] = members[b], members[a]
+    with zipfile.ZipFile(dst, "w", rng.choice([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])) \
+            as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    if family == "keras_zip_bytes":
+        mutate_h5_bytes(dst, dst, rng.choice(H5_BYTE_FAMILIES), rng, other)
 
 
 # ------------------------------------------------------------------ mutant plan
@@ -477,19 +512,19 @@ def make_mutants(seeds, n, seed, workdir, canary):
         name = rng.choice(names)
         other = seeds[rng.choice(names)]["h5"]
         kind = rng.choices(["h5_bytes", "h5_struct", "json", "yaml", "keras_zip"],
-                           weights=[30, 40, 15, 13, 2])[0]
+                           weights=[28, 37, 14, 12, 9])[0]
         path = os.path.join(workdir, f"m{i:05d}")
         try:
             if kind == "h5_bytes":
                 family = rng.choice(H5_BYTE_FAMILIES)
-                src = seeds[name]["h5" if rng.random() < 0.7 else "weights"]
+                src = seeds[name][rng.choices(["h5", "weights", "weights3"], [7, 2, 1])[0]]
                 mutate_h5_bytes(src, path + ".h5", family, rng, other)
                 loader = rng.choice(["load_model", "load_model", "load_weights",
                                      "load_weights_by_name"])
                 path += ".h5"
             elif kind == "h5_struct":
                 family = rng.choice(H5_STRUCT_FAMILIES)
-                src = seeds[name]["h5" if rng.random() < 0.75 else "weights"]
+                src = seeds[name][rng.choices(["h5", "weights", "weights3"], [7, 2, 1])[0]]
                 mutate_h5_struct(src, path + ".h5", family, rng, other, workdir, canary)
                 loader = rng.choice(["load_model", "load_model", "load_weights",
                                      "load_weights_by_name"])
@@ -509,10 +544,11 @@ def make_mutants(seeds, n, seed, workdir, canary):
                              else text.encode("utf-8", "surrogatepass"))
                 loader = "model_from_yaml"
             else:
-                family = "keras_zip"
+                family = rng.choice(KERAS_ZIP_FAMILIES)
                 path += ".keras"
-                make_keras_zip(configs[name], path, rng, canary)
-                loader = "load_model"
+                make_keras_zip(seeds[name]["keras"], path, family, rng, canary, other,
+                               workdir)
+                loader = rng.choice(["load_model", "load_model", "load_weights"])
         except Exception as e:  # noqa: BLE001 - a mutation h5py refuses: skip it
             family, loader = "mutation_failed", None
             path = f"{type(e).__name__}: {e}"

@@ -2,7 +2,10 @@
 against hashlib and Python's own str methods: byte tables, splitting, MD5 and
 str-hash moduli, the vocabulary, the input each declines, bad arguments."""
 import hashlib
+import json
+import pathlib
 import random
+import re
 
 import numpy as np
 import pytest
@@ -259,3 +262,109 @@ def test_md5_int_hashes_what_encode_returns(impl):
             k.md5_int(_Encodes("x", encoded))
     assert _error(tx.md5_int, _Encodes("x", "a str")) == \
         _error(ref.md5_int, _Encodes("x", "a str"))
+
+
+# ------------------------------------------------ TextVectorization / Hashing
+_HASHES = json.loads((pathlib.Path(__file__).resolve().parents[1] / "fixtures"
+                       / "preprocessing_text" / "hashes.json").read_text())
+
+
+def _tv_tokens(text, lower, strip, whitespace):
+    """TextVectorization's standardize + split, from tf-keras' definition:
+    ASCII lower-casing, the punctuation regex removed, ASCII-whitespace split."""
+    if lower:
+        text = "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
+    if strip:
+        text = re.sub(r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']', "", text)
+    if whitespace:
+        return [t for t in re.split("[ \t\n\x0b\x0c\r]", text) if t]
+    return [text]
+
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_token_table_agrees(impl):
+    for flags in [(a, b, c) for a in (0, 1) for b in (0, 1) for c in (0, 1)]:
+        assert IMPLS[impl].token_table(*flags) == tx.token_table(*flags)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("flags", [(1, 1, 1), (1, 0, 1), (0, 1, 1), (0, 0, 1), (1, 1, 0),
+                                   (0, 0, 0)])
+def test_tokenize_matches_definition(impl, flags):
+    k = IMPLS[impl]
+    tab = k.token_table(*flags)
+    docs = ["The Cat sat.", "ÀBC déf! the-cat's", "", "   ", "a\tb\nc\x0bd\x0ce\rf",
+            "non\u00a0breaking\x1cfs", "x" * 300 + " Y", "日本語 テキスト!", "\x00nul ok"]
+    assert k.tokenize(docs, tab) == [_tv_tokens(d, *flags) for d in docs]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40),
+                max_size=6),
+       st.tuples(st.booleans(), st.booleans(), st.booleans()))
+def test_tokenize_c_equals_reference(docs, flags):
+    assert tx.tokenize(docs, tx.token_table(*flags)) == \
+        ref.tokenize(docs, ref.token_table(*flags))
+    assert tx.tokenize(docs, tx.token_table(*flags)) == [_tv_tokens(d, *flags) for d in docs]
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_tokenize_bad_input(impl):
+    k = IMPLS[impl]
+    tab = k.token_table(1, 1, 1)
+    with pytest.raises(TypeError, match="str documents"):
+        k.tokenize([b"bytes"], tab)
+    with pytest.raises(UnicodeEncodeError):
+        k.tokenize(["\ud800"], tab)
+    with pytest.raises(ValueError, match="512 bytes"):
+        k.tokenize(["a"], b"short")
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_farmhash64_golden(impl):
+    """FarmHash Fingerprint64 of strings of every length 0..200 (tf.fingerprint)."""
+    strings = [bytes.fromhex(h) for h in _HASHES["strings_hex"]]
+    out = np.empty(len(strings), dtype=np.int64)
+    # m = 2**63 - 1 keeps the hash but for the values >= m: compare modulo m.
+    m = 2 ** 63 - 1
+    IMPLS[impl].hash_buckets(strings, m, None, out)
+    assert out.tolist() == [h % m for h in _HASHES["farmhash64"]]
+    if impl == "numpy":
+        assert [ref.farmhash64(s) for s in strings] == _HASHES["farmhash64"]
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_siphash_golden(impl):
+    """SipHash-2-4 (tf.strings.to_hash_bucket_strong) of every length 0..200."""
+    strings = [bytes.fromhex(h) for h in _HASHES["strings_hex"]]
+    out = np.empty(len(strings), dtype=np.int64)
+    for key, want in _HASHES["siphash_mod_2_63_minus_1"].items():
+        k0, k1 = (int(v) for v in key.split("_"))
+        IMPLS[impl].hash_buckets(strings, 2 ** 63 - 1, (k0, k1), out)
+        assert out.tolist() == want, key
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_hash_buckets_str_is_utf8(impl):
+    k = IMPLS[impl]
+    a, b = np.empty(3, np.int64), np.empty(3, np.int64)
+    k.hash_buckets(["é", "", "abc"], 97, (3, 4), a)
+    k.hash_buckets(["é".encode(), b"", b"abc"], 97, (3, 4), b)
+    assert a.tolist() == b.tolist()
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_hash_buckets_bad_arguments(impl):
+    k = IMPLS[impl]
+    out = np.empty(1, np.int64)
+    with pytest.raises(ValueError, match="m must be >= 1"):
+        k.hash_buckets(["a"], 0, None, out)
+    with pytest.raises(ValueError, match="salt must be None or a pair"):
+        k.hash_buckets(["a"], 3, 7, out)
+    with pytest.raises(ValueError, match=r"salt\[0\] must be an integer"):
+        k.hash_buckets(["a"], 3, (-1, 2), out)
+    with pytest.raises(ValueError, match="out must hold 2 entries"):
+        k.hash_buckets(["a", "b"], 3, None, out)
+    with pytest.raises(TypeError, match="str or bytes"):
+        k.hash_buckets([1], 3, None, out)

@@ -234,6 +234,7 @@ def test_adapt_reads_arrays_lists_generators_and_sequences_alike():
     ref.adapt(data, batch_size=10)
     sources = [data.tolist(), (data[k:k + 10] for k in range(0, 45, 10)),
                iter([(data[k:k + 10], None) for k in range(0, 45, 10)]), _Batches(data, 10)]
+    assert isinstance(ref, layers.preprocessing.PreprocessingLayer) and ref.is_adapted
     for src in sources:
         layer = layers.Normalization()
         layer.adapt(src, batch_size=10 if isinstance(src, list) else None)

@@ -12,17 +12,11 @@ from ckeras import backend as K
 from ckeras import layers as L
 from ckeras import metrics as metrics_module
 from ckeras.models import Model, Sequential
-from ckeras.testing import Golden
+from ckeras.testing import Golden, numbered
 from ckeras.utils import Sequence
 
 GOLDEN = Golden(pathlib.Path(__file__).resolve().parents[1] / "fixtures", "custom_training")
 
-
-def _numbered(arrays, prefix):
-    out = []
-    while f"{prefix}{len(out)}" in arrays:
-        out.append(arrays[f"{prefix}{len(out)}"])
-    return out
 
 
 def _close(got, want, atol=1e-6):
@@ -223,12 +217,12 @@ def test_layer_add_loss_add_metric_and_callable_loss_match_tf_keras():
     out = L.Dense(1, name="out")(Probe(name="probe")(dense(inp)))
     model = Model(inp, out)
     model.add_loss(lambda: 0.1 * K.sum(K.abs(dense.kernel)))
-    model.set_weights(_numbered(a, "w"))
+    model.set_weights(numbered(a, "w"))
     model.compile(optimizers.SGD(0.1), "mse")
     hist = model.fit(a["x0"], a["x1"], batch_size=4, epochs=2, shuffle=False, verbose=0)
     for key, values in case["history"].items():
         np.testing.assert_allclose(hist.history[key], values, rtol=1e-5, atol=1e-6)
-    _close(model.get_weights(), _numbered(a, "final_w"))
+    _close(model.get_weights(), numbered(a, "final_w"))
     got = model.evaluate(a["x0"], a["x1"], verbose=0, return_dict=True)
     assert set(got) == set(case["evaluate"])
     for key, value in case["evaluate"].items():
@@ -273,14 +267,14 @@ def test_symbolic_add_loss_and_add_metric_train_like_tf_keras():
     kl = -0.5 * K.sum(1 + z_log_var - K.square(z_mean) - K.exp(z_log_var), axis=-1)
     model.add_loss(K.mean(xent + kl))
     model.add_metric(K.mean(kl), name="kl")
-    model.set_weights(_numbered(a, "w"))
+    model.set_weights(numbered(a, "w"))
     model.compile(optimizer=optimizers.SGD(0.05))
     hist = model.fit(a["x0"], batch_size=4, epochs=2, shuffle=False, verbose=0,
                      validation_data=(a["x1"], None))
     assert list(hist.history) == list(case["history"])
     for key, values in case["history"].items():
         np.testing.assert_allclose(hist.history[key], values, rtol=1e-5, atol=1e-5)
-    _close(model.get_weights(), _numbered(a, "final_w"), atol=1e-5)
+    _close(model.get_weights(), numbered(a, "final_w"), atol=1e-5)
     got = model.evaluate(a["x1"], verbose=0, return_dict=True)["loss"]
     np.testing.assert_allclose(got, case["evaluate"], rtol=1e-5)
     # As in tf-keras, the layers only the loss uses (z_log_var) join the
@@ -305,8 +299,8 @@ def test_gan_frozen_discriminator_trains_alone_as_tf_keras():
     gen = Sequential([L.Dense(4, activation="relu", input_shape=(2,)), L.Dense(3)])
     disc = Sequential([L.Dense(4, activation="relu", input_shape=(3,)),
                        L.Dense(1, activation="sigmoid")])
-    gen.set_weights(_numbered(a, "wg"))
-    disc.set_weights(_numbered(a, "wd"))
+    gen.set_weights(numbered(a, "wg"))
+    disc.set_weights(numbered(a, "wd"))
     disc.compile(optimizers.SGD(0.5), "binary_crossentropy")
     disc.trainable = False
     z = L.Input((2,))
@@ -322,8 +316,8 @@ def test_gan_frozen_discriminator_trains_alone_as_tf_keras():
         for b, w in zip(trained, disc.get_weights(), strict=True):
             np.testing.assert_array_equal(b, w)
     np.testing.assert_allclose(losses, case["losses"], rtol=1e-5, atol=1e-6)
-    _close(gen.get_weights(), _numbered(a, "final_wg"))
-    _close(disc.get_weights(), _numbered(a, "final_wd"))
+    _close(gen.get_weights(), numbered(a, "final_wg"))
+    _close(disc.get_weights(), numbered(a, "final_wd"))
 
 
 def test_trainable_change_takes_effect_at_the_next_compile():
@@ -424,12 +418,12 @@ def test_tape_train_step_matches_tf_keras():
     case, *_, a = GOLDEN.load("tape_train_step")
     model = TapeStep()
     model(a["x0"][:1])
-    model.set_weights(_numbered(a, "w"))
+    model.set_weights(numbered(a, "w"))
     model.compile(optimizers.SGD(0.1), "mse", metrics=["mae"])
     hist = model.fit(a["x0"], a["x1"], batch_size=4, epochs=2, shuffle=False, verbose=0)
     for key, values in case["history"].items():
         np.testing.assert_allclose(hist.history[key], values, rtol=1e-5, atol=1e-6)
-    _close(model.get_weights(), _numbered(a, "final_w"))
+    _close(model.get_weights(), numbered(a, "final_w"))
     np.testing.assert_allclose(model.evaluate(a["x0"], a["x1"], verbose=0), case["evaluate"],
                                rtol=1e-5)
 
@@ -447,3 +441,58 @@ def test_add_update_runs_now_and_updates_stay_empty_as_tf_keras_2():
         assert len(reg.get_losses_for(None)) == 1
     with pytest.warns(UserWarning, match="get_updates_for"):
         assert reg.get_updates_for(None) == []
+
+
+class CountPositives(metrics_module.Metric):
+    """A user metric as the Keras guides write them: state from add_weight,
+    update_state/result/reset_state."""
+
+    def __init__(self, name="positives", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.count = self.add_weight("count")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.count += np.sum(np.asarray(y_pred) > 0)
+
+    def result(self):
+        return self.count.copy()
+
+    def reset_state(self):
+        self.count[...] = 0
+
+
+def test_user_metric_subclass_in_compile_and_in_a_custom_step():
+    x, y = _data(n=8)
+    model = Sequential([L.Dense(1, input_shape=(3,), kernel_initializer="ones")])
+    model.compile("sgd", "mse", metrics=[CountPositives()])
+    hist = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    assert list(hist.history) == ["loss", "positives"]
+    # reset at each epoch: never more than the 8 samples of one epoch
+    assert all(0 <= v <= 8 for v in hist.history["positives"])
+
+    counter = CountPositives(name="pos")
+    seen = []
+
+    class Stepper(Model):
+        def __init__(self):
+            super().__init__()
+            self.d = L.Dense(1, kernel_initializer="ones")
+
+        def call(self, x):
+            return self.d(x)
+
+        def train_step(self, data):
+            x, _ = data
+            counter.update_state(None, self(x).numpy())
+            seen.append(float(counter.result()))
+            return {"pos": counter.result()}
+
+        @property
+        def metrics(self):
+            return [counter]
+
+    stepper = Stepper()
+    stepper.compile("sgd")
+    stepper.fit(np.ones((8, 3), "float32"), np.zeros((8, 1)), batch_size=4, epochs=2,
+                verbose=0)
+    assert seen == [4.0, 8.0, 4.0, 8.0]

@@ -7,16 +7,10 @@ import numpy as np
 from ckeras import layers as L
 from ckeras import optimizers
 from ckeras.models import Model
-from ckeras.testing import Golden
+from ckeras.testing import Golden, numbered
 
 GOLDEN = Golden(pathlib.Path(__file__).resolve().parents[1] / "fixtures", "custom_training")
 
-
-def _numbered(arrays, prefix):
-    out = []
-    while f"{prefix}{len(out)}" in arrays:
-        out.append(arrays[f"{prefix}{len(out)}"])
-    return out
 
 
 def _check(got, want):
@@ -30,7 +24,7 @@ def test_dicts_naming_some_outputs_match_tf_keras():
     want = case["results"]
     inp = L.Input((3,))
     model = Model(inp, [L.Dense(1, name="a")(inp), L.Dense(2, name="b")(inp)])
-    model.set_weights(_numbered(a, "w"))
+    model.set_weights(numbered(a, "w"))
     x, ya, yb, swa = a["x0"], a["x1"], a["x2"], a["x3"]
     model.compile("sgd", loss={"a": "mse"}, metrics={"b": "mae"})
     # A metric whose output has no target is never updated: 0.0, as tf-keras.
@@ -48,7 +42,7 @@ def test_dicts_naming_some_outputs_match_tf_keras():
     _check(model.evaluate(x, [ya, yb], verbose=0, return_dict=True), want["list_none"])
     hist = model.fit(x, {"a": ya}, batch_size=3, epochs=2, shuffle=False, verbose=0)
     _check({k: v for k, v in hist.history.items()}, case["history"])
-    for got, w in zip(model.get_weights(), _numbered(a, "final_w"), strict=True):
+    for got, w in zip(model.get_weights(), numbered(a, "final_w"), strict=True):
         np.testing.assert_allclose(got, w, rtol=1e-5, atol=1e-6)
 
 

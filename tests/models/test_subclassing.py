@@ -10,7 +10,7 @@ from ckeras import layers as L
 from ckeras import optimizers
 from ckeras.autograd import Variable
 from ckeras.models import Model, Sequential
-from ckeras.testing import Golden
+from ckeras.testing import Golden, numbered
 
 GOLDEN = Golden(pathlib.Path(__file__).resolve().parents[1] / "fixtures", "custom_training")
 
@@ -43,12 +43,6 @@ class Mlp(Model):
         return self.out(self.hidden(x))
 
 
-def _numbered(arrays, prefix):
-    out = []
-    while f"{prefix}{len(out)}" in arrays:
-        out.append(arrays[f"{prefix}{len(out)}"])
-    return out
-
 
 def _data(n=8, d=5, seed=0):
     rng = np.random.default_rng(seed)
@@ -70,12 +64,12 @@ def test_subclass_with_default_train_step_matches_tf_keras():
     case, *_, a = GOLDEN.load("subclass_default_fit")
     model = Tracked()
     model(a["x0"][:1])
-    model.set_weights(_numbered(a, "w"))
+    model.set_weights(numbered(a, "w"))
     model.compile(optimizers.Adam(0.05), "mse", metrics=["mae"])
     hist = model.fit(a["x0"], a["x1"], batch_size=4, epochs=2, shuffle=False, verbose=0)
     for key, values in case["history"].items():
         np.testing.assert_allclose(hist.history[key], values, rtol=1e-5, atol=1e-6)
-    for got, want in zip(model.get_weights(), _numbered(a, "final_w"), strict=True):
+    for got, want in zip(model.get_weights(), numbered(a, "final_w"), strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)   # Adam in float32
     np.testing.assert_allclose(model.evaluate(a["x0"], a["x1"], verbose=0), case["evaluate"],
                                rtol=1e-5)

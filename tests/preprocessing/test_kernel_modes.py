@@ -1,7 +1,8 @@
 """Preprocessing runs on the active kernels (ckeras.kernels): in each mode,
 pad_sequences, the text functions, the Tokenizer, apply_affine_transform and
-the image preprocessing layers (Resizing, RandomRotation) call the ops of that
-mode and no other, and CKERAS_KERNELS=numpy reaches them."""
+the text and image preprocessing layers (TextVectorization, Hashing, Resizing,
+RandomRotation) call the ops of that mode and no other, and CKERAS_KERNELS=numpy
+reaches them."""
 import json
 import os
 import subprocess
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from ckeras import kernels as registry
-from ckeras import layers
+from ckeras.layers import Hashing, RandomRotation, Resizing, TextVectorization
 from ckeras.preprocessing import image, sequence, text
 
 FAMILIES = ("sequence", "text", "image")
@@ -52,8 +53,12 @@ def _run_everything(tag):
     out["affine"] = [image.apply_affine_transform(x, theta=30, row_axis=0, col_axis=1,
                                                   channel_axis=2, order=k).tolist()
                      for k in (0, 1, 3)]
-    out["resizing"] = np.asarray(layers.Resizing(3, 4)(x[None])).tolist()
-    out["rotation"] = np.asarray(layers.RandomRotation((0.1, 0.1))(x[None], training=True)).tolist()
+    out["resizing"] = np.asarray(Resizing(3, 4)(x[None])).tolist()
+    out["rotation"] = np.asarray(RandomRotation((0.1, 0.1))(x[None], training=True)).tolist()
+    tv = TextVectorization(output_sequence_length=4)
+    tv.adapt(["The cat sat.", "the dog!"])
+    out["textvec"] = np.asarray(tv(np.array(["the cat ran"]))).tolist()
+    out["hashing"] = np.asarray(Hashing(num_bins=5, salt=1)(np.array(["a", "b"]))).tolist()
     return out
 
 

@@ -7,7 +7,8 @@ from ckeras import layers as L
 from ckeras.engine.base_layer import Layer
 from ckeras.models import Sequential, load_model, model_from_json, model_from_yaml
 
-# (layer factory, input shape without batch, input kind)
+# (layer factory, input shape without batch, input kind: "f" floats, "i" integers fed
+# to a float Input, "I" integers to an int64 Input, "s" digit strings to a string Input)
 CASES = {
     "Dense": (lambda: L.Dense(3, activation="tanh"), (4,), "f"),
     "Activation": (lambda: L.Activation("relu"), (4,), "f"),
@@ -81,6 +82,15 @@ CASES = {
     "SpatialDropout1D": (lambda: L.SpatialDropout1D(0.3), (6, 2), "f"),
     "SpatialDropout2D": (lambda: L.SpatialDropout2D(0.3), (4, 4, 2), "f"),
     "Lambda": (lambda: L.Lambda(np.tanh), (4,), "f"),
+    "CategoryEncoding": (lambda: L.CategoryEncoding(10, output_mode="count"), (4,), "I"),
+    "Hashing": (lambda: L.Hashing(7, salt=3, output_mode="multi_hot"), (4,), "I"),
+    "IntegerLookup": (lambda: L.IntegerLookup(vocabulary=[3, 1, 4], num_oov_indices=2),
+                      (4,), "I"),
+    "StringLookup": (lambda: L.StringLookup(vocabulary=["3", "1", "4"], mask_token="0",
+                                            output_mode="count"), (4,), "s"),
+    "TextVectorization": (lambda: L.TextVectorization(vocabulary=["3", "1"], ngrams=2,
+                                                      output_mode="tf_idf",
+                                                      idf_weights=[0.5, 1.5]), (1,), "s"),
 }
 # Aliases of a listed class, layers of several inputs (merge layers: round-tripped in
 # tests/saving/test_model_config.py's MERGE_CASES) and the bases.
@@ -99,13 +109,19 @@ def test_every_layer_class_is_covered():
 def test_round_trips(name, tmp_path):
     factory, shape, kind = CASES[name]
     rng = np.random.default_rng(0)
-    model = Sequential([factory()], name="m")
-    model.build((None,) + shape)
+    if kind in "Is":   # integer and string inputs: an Input of that dtype
+        dtype = "string" if kind == "s" else "int64"
+        model = Sequential([L.Input(shape, dtype=dtype), factory()], name="m")
+    else:
+        model = Sequential([factory()], name="m")
+        model.build((None,) + shape)
     # Positive values keep BatchNormalization's moving variance valid.
     model.set_weights([rng.uniform(0.1, 0.6, w.shape).astype(w.dtype)
                        for w in model.get_weights()])
-    x = (rng.integers(0, 10, (3,) + shape) if kind == "i"
+    x = (rng.integers(0, 10, (3,) + shape) if kind in "iIs"
          else rng.standard_normal((3,) + shape).astype("float32"))
+    if kind == "s":   # strings of digits (and digit pairs for text)
+        x = np.char.add(x.astype(str), " 3 1") if name == "TextVectorization" else x.astype(str)
     expected = model.predict(x)
     objects = {"tanh": np.tanh}
 

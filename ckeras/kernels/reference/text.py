@@ -5,12 +5,13 @@ through `bytes.translate`; every op declines (None or False) the input its
 C twin declines: text that is not an exact ASCII `str`, or that holds a NUL
 byte NUL does not separate. The hashing ops need a modulus `m >= 1`.
 """
+import array
 import hashlib
 
 from ckeras.kernels.checks import c_long_long
 
 __all__ = ["make_table", "words", "md5_mod_text", "md5_mod_tokens", "md5_int", "hash_mod_text",
-           "Vocab"]
+           "Vocab", "token_table", "tokenize", "hash_buckets"]
 
 
 def make_table(filters, lower, split):
@@ -212,3 +213,219 @@ class Vocab:
             toks = _split(text, tab)
             res.append(slow(text) if toks is None else self._lookup(toks, unknown))
         return res
+
+
+# ------------------------------------------------ TextVectorization / Hashing
+
+_PUNCTUATION = b'!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\''
+_WHITESPACE = b" \t\n\x0b\x0c\r"
+TOK_DROP = 256
+TOK_SEP = 257
+_M64 = (1 << 64) - 1
+
+
+def token_table(lower, strip, whitespace):
+    """The 256-entry uint16 table of `tokenize` (native byte order, as bytes):
+    ASCII lower-casing, Keras' punctuation dropped, ASCII whitespace
+    separating; bytes >= 0x80 map to themselves."""
+    tab = array.array("H", range(256))
+    if lower:
+        tab[65:91] = array.array("H", range(97, 123))
+    if strip:
+        for b in _PUNCTUATION:
+            tab[b] = TOK_DROP
+    if whitespace:
+        for b in _WHITESPACE:
+            tab[b] = TOK_SEP
+    return tab.tobytes()
+
+
+def tokenize(docs, table):
+    """The standardized tokens of each str in docs (a list of lists of str)."""
+    if not isinstance(table, bytes) or len(table) != 512:
+        raise ValueError("table must be the 512 bytes of token_table()")
+    tab = array.array("H")
+    tab.frombytes(table)
+    any_sep = TOK_SEP in tab
+    res = []
+    for text in docs:
+        if not isinstance(text, str):
+            raise TypeError(f"tokenize expects str documents, got {type(text).__name__}")
+        toks, cur, in_tok = [], bytearray(), False
+        for b in text.encode("utf-8"):
+            t = tab[b]
+            if t == TOK_DROP:
+                continue
+            if t == TOK_SEP:
+                if in_tok:
+                    toks.append(cur.decode("utf-8"))
+                    cur, in_tok = bytearray(), False
+                continue
+            cur.append(t)
+            in_tok = True
+        if in_tok or not any_sep:
+            toks.append(cur.decode("utf-8"))
+        res.append(toks)
+    return res
+
+
+def _rotr(v, s):
+    return v if s == 0 else ((v >> s) | (v << (64 - s))) & _M64
+
+
+_K0, _K1, _K2 = 0xc3a5c85c97cb3127, 0xb492b66fbe98f273, 0x9ae16a3b2f90404f
+
+
+def _le(s, i, n=8):
+    return int.from_bytes(s[i:i + n], "little")
+
+
+def _len16(u, v, mul):
+    a = ((u ^ v) * mul) & _M64
+    a ^= a >> 47
+    b = ((v ^ a) * mul) & _M64
+    b ^= b >> 47
+    return (b * mul) & _M64
+
+
+def _weak32(s, i, a, b):
+    w, x, y, z = _le(s, i), _le(s, i + 8), _le(s, i + 16), _le(s, i + 24)
+    a = (a + w) & _M64
+    b = _rotr((b + a + z) & _M64, 21)
+    c = a
+    a = (a + x + y) & _M64
+    b = (b + _rotr(a, 44)) & _M64
+    return [(a + z) & _M64, (b + c) & _M64]
+
+
+def farmhash64(s):
+    """FarmHash Fingerprint64 (farmhashna::Hash64) of the bytes s."""
+    n, m = len(s), _M64
+    if n <= 16:
+        if n >= 8:
+            mul = _K2 + n * 2
+            a, b = (_le(s, 0) + _K2) & m, _le(s, n - 8)
+            c = (_rotr(b, 37) * mul + a) & m
+            d = ((_rotr(a, 25) + b) * mul) & m
+            return _len16(c, d, mul)
+        if n >= 4:
+            return _len16(n + (_le(s, 0, 4) << 3), _le(s, n - 4, 4), _K2 + n * 2)
+        if n > 0:
+            y = s[0] + (s[n >> 1] << 8)
+            z = n + (s[n - 1] << 2)
+            v = ((y * _K2) ^ (z * _K0)) & m
+            return ((v ^ (v >> 47)) * _K2) & m
+        return _K2
+    mul = _K2 + n * 2
+    if n <= 32:
+        a, b = (_le(s, 0) * _K1) & m, _le(s, 8)
+        c, d = (_le(s, n - 8) * mul) & m, (_le(s, n - 16) * _K2) & m
+        return _len16((_rotr((a + b) & m, 43) + _rotr(c, 30) + d) & m,
+                      (a + _rotr((b + _K2) & m, 18) + c) & m, mul)
+    if n <= 64:
+        a, b = (_le(s, 0) * _K2) & m, _le(s, 8)
+        c, d = (_le(s, n - 8) * mul) & m, (_le(s, n - 16) * _K2) & m
+        y = (_rotr((a + b) & m, 43) + _rotr(c, 30) + d) & m
+        z = _len16(y, (a + _rotr((b + _K2) & m, 18) + c) & m, mul)
+        e, f = (_le(s, 16) * mul) & m, _le(s, 24)
+        g, h = ((y + _le(s, n - 32)) * mul) & m, ((z + _le(s, n - 24)) * mul) & m
+        return _len16((_rotr((e + f) & m, 43) + _rotr(g, 30) + h) & m,
+                      (e + _rotr((f + a) & m, 18) + g) & m, mul)
+    x, y = 81, (81 * _K1 + 113) & m
+    z = (y * _K2 + 113) & m
+    z = ((z ^ (z >> 47)) * _K2) & m
+    v, w = [0, 0], [0, 0]
+    x = (x * _K2 + _le(s, 0)) & m
+    end, last = ((n - 1) // 64) * 64, ((n - 1) // 64) * 64 + ((n - 1) & 63) - 63
+    i = 0
+    while True:
+        x = (_rotr((x + y + v[0] + _le(s, i + 8)) & m, 37) * _K1) & m
+        y = (_rotr((y + v[1] + _le(s, i + 48)) & m, 42) * _K1) & m
+        x ^= w[1]
+        y = (y + v[0] + _le(s, i + 40)) & m
+        z = (_rotr((z + w[0]) & m, 33) * _K1) & m
+        v = _weak32(s, i, (v[1] * _K1) & m, (x + w[0]) & m)
+        w = _weak32(s, i + 32, (z + w[1]) & m, (y + _le(s, i + 16)) & m)
+        z, x = x, z
+        i += 64
+        if i == end:
+            break
+    mul = _K1 + ((z & 0xff) << 1)
+    i = last
+    w[0] = (w[0] + ((n - 1) & 63)) & m
+    v[0] = (v[0] + w[0]) & m
+    w[0] = (w[0] + v[0]) & m
+    x = (_rotr((x + y + v[0] + _le(s, i + 8)) & m, 37) * mul) & m
+    y = (_rotr((y + v[1] + _le(s, i + 48)) & m, 42) * mul) & m
+    x ^= (w[1] * 9) & m
+    y = (y + v[0] * 9 + _le(s, i + 40)) & m
+    z = (_rotr((z + w[0]) & m, 33) * mul) & m
+    v = _weak32(s, i, (v[1] * mul) & m, (x + w[0]) & m)
+    w = _weak32(s, i + 32, (z + w[1]) & m, (y + _le(s, i + 16)) & m)
+    z, x = x, z
+    return _len16((_len16(v[0], w[0], mul) + (y ^ (y >> 47)) * _K0 + z) & m,
+                  (_len16(v[1], w[1], mul) + x) & m, mul)
+
+
+def _rotl(v, b):
+    return ((v << b) | (v >> (64 - b))) & _M64
+
+
+def siphash24(k0, k1, s):
+    """SipHash-2-4 of the bytes s under the key (k0, k1)."""
+    v = [k0 ^ 0x736f6d6570736575, k1 ^ 0x646f72616e646f6d,
+         k0 ^ 0x6c7967656e657261, k1 ^ 0x7465646279746573]
+
+    def rounds(r):
+        for _ in range(r):
+            v[0] = (v[0] + v[1]) & _M64
+            v[1] = _rotl(v[1], 13) ^ v[0]
+            v[0] = _rotl(v[0], 32)
+            v[2] = (v[2] + v[3]) & _M64
+            v[3] = _rotl(v[3], 16) ^ v[2]
+            v[0] = (v[0] + v[3]) & _M64
+            v[3] = _rotl(v[3], 21) ^ v[0]
+            v[2] = (v[2] + v[1]) & _M64
+            v[1] = _rotl(v[1], 17) ^ v[2]
+            v[2] = _rotl(v[2], 32)
+
+    full = len(s) & ~7
+    for i in range(0, full, 8):
+        word = _le(s, i)
+        v[3] ^= word
+        rounds(2)
+        v[0] ^= word
+    last = ((len(s) & 0xff) << 56) | int.from_bytes(s[full:], "little")
+    v[3] ^= last
+    rounds(2)
+    v[0] ^= last
+    v[2] ^= 0xff
+    rounds(4)
+    return v[0] ^ v[1] ^ v[2] ^ v[3]
+
+
+def _u64(v, what):
+    if not isinstance(v, int) or v < 0 or v >= 2 ** 64:
+        raise ValueError(f"{what} must be an integer in [0, 2**64), got {v!r}")
+    return v
+
+
+def hash_buckets(tokens, m, salt, out):
+    """out[k] = hash(tokens[k]) % m: FarmHash Fingerprint64 (salt None) or
+    SipHash-2-4 keyed by salt = (k0, k1); str tokens hash as UTF-8."""
+    m = c_long_long(m)
+    if m < 1:
+        raise ValueError(f"m must be >= 1, got {m}")
+    if salt is not None:
+        if not isinstance(salt, (tuple, list)) or len(salt) != 2:
+            raise ValueError(f"salt must be None or a pair of integers, got {salt!r}")
+        k0, k1 = _u64(salt[0], "salt[0]"), _u64(salt[1], "salt[1]")
+    if len(out) != len(tokens):
+        raise ValueError(f"out must hold {len(tokens)} entries, got {len(out)}")
+    for k, w in enumerate(tokens):
+        if isinstance(w, str):
+            w = w.encode("utf-8")
+        elif not isinstance(w, bytes):
+            raise TypeError(f"hash_buckets expects str or bytes tokens, got {type(w).__name__}")
+        h = farmhash64(w) if salt is None else siphash24(k0, k1, w)
+        out[k] = h % m

@@ -1,5 +1,5 @@
-"""`ckeras.layers.experimental`: tf.keras 2.x's earlier home of the
-preprocessing layers, kept as an import path."""
+"""tf.keras.layers.experimental: the Keras 2.x home of the preprocessing layers
+(`ckeras.layers.experimental.preprocessing`)."""
 from ckeras.layers.experimental import preprocessing
 
 __all__ = ["preprocessing"]

@@ -1,24 +1,4 @@
-"""`ckeras.layers.experimental.preprocessing`: the preprocessing layers under
-tf.keras 2.x's experimental import path (the same classes as in
-`ckeras.layers`)."""
-from ckeras.layers.preprocessing import (
-    CenterCrop,
-    Discretization,
-    Normalization,
-    RandomBrightness,
-    RandomContrast,
-    RandomCrop,
-    RandomFlip,
-    RandomHeight,
-    RandomRotation,
-    RandomTranslation,
-    RandomWidth,
-    RandomZoom,
-    Rescaling,
-    Resizing,
-)
-
-__all__ = [
-    "CenterCrop", "Discretization", "Normalization", "RandomBrightness", "RandomContrast",
-    "RandomCrop", "RandomFlip", "RandomHeight", "RandomRotation", "RandomTranslation",
-    "RandomWidth", "RandomZoom", "Rescaling", "Resizing"]
+"""`tf.keras.layers.experimental.preprocessing`: the preprocessing layers under
+their Keras 2.x experimental path (the same classes as `ckeras.layers`)."""
+from ckeras.layers.preprocessing import *  # noqa: F401,F403
+from ckeras.layers.preprocessing import __all__  # noqa: F401

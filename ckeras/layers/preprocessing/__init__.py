@@ -1,6 +1,9 @@
-"""Keras' preprocessing layers (also exported from `ckeras.layers` and
-`ckeras.layers.experimental.preprocessing`)."""
+"""Keras preprocessing layers (`from ckeras.layers.preprocessing import ...`),
+also exported from `ckeras.layers` and `ckeras.layers.experimental.preprocessing`."""
+from ckeras.layers.preprocessing.base_preprocessing_layer import PreprocessingLayer
+from ckeras.layers.preprocessing.category_encoding import CategoryEncoding
 from ckeras.layers.preprocessing.discretization import Discretization
+from ckeras.layers.preprocessing.hashing import Hashing
 from ckeras.layers.preprocessing.image_preprocessing import (
     CenterCrop,
     RandomBrightness,
@@ -15,9 +18,30 @@ from ckeras.layers.preprocessing.image_preprocessing import (
     Rescaling,
     Resizing,
 )
+from ckeras.layers.preprocessing.integer_lookup import IntegerLookup
 from ckeras.layers.preprocessing.normalization import Normalization
+from ckeras.layers.preprocessing.string_lookup import StringLookup
+from ckeras.layers.preprocessing.text_vectorization import TextVectorization
 
 __all__ = [
-    "CenterCrop", "Discretization", "Normalization", "RandomBrightness", "RandomContrast",
-    "RandomCrop", "RandomFlip", "RandomHeight", "RandomRotation", "RandomTranslation",
-    "RandomWidth", "RandomZoom", "Rescaling", "Resizing"]
+    "PreprocessingLayer",
+    "CategoryEncoding",
+    "Hashing",
+    "IntegerLookup",
+    "StringLookup",
+    "TextVectorization",
+    "CenterCrop",
+    "Discretization",
+    "Normalization",
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomHeight",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomWidth",
+    "RandomZoom",
+    "Rescaling",
+    "Resizing",
+]

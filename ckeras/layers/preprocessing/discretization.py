@@ -3,8 +3,8 @@
 import numpy as np
 
 from ckeras._internal import config as _config
-from ckeras.engine.base_layer import Layer
 from ckeras.layers.preprocessing import adapt_data
+from ckeras.layers.preprocessing.base_preprocessing_layer import PreprocessingLayer
 
 __all__ = ["Discretization", "summarize", "merge_summaries", "compress_summary",
            "get_bin_boundaries"]
@@ -55,7 +55,7 @@ def _is_int_dtype(dtype):
         return False
 
 
-class Discretization(Layer):
+class Discretization(PreprocessingLayer):
     """Buckets numbers into ranges given by sorted `bin_boundaries`.
 
     Bin `i` is `[boundaries[i-1], boundaries[i])`, with the outer bins open
@@ -196,6 +196,7 @@ class Discretization(Layer):
                 self.build((None,) + batch.shape[1:])
             self.update_state(batch)
         self.finalize_state()
+        self._is_adapted = True
 
     def update_state(self, data):
         """Merges one batch into the quantile summary."""

@@ -2,8 +2,8 @@
 import numpy as np
 
 from ckeras import backend as K
-from ckeras.engine.base_layer import Layer
 from ckeras.layers.preprocessing import adapt_data
+from ckeras.layers.preprocessing.base_preprocessing_layer import PreprocessingLayer
 
 __all__ = ["Normalization"]
 
@@ -16,7 +16,7 @@ def _listify(value):
     return value
 
 
-class Normalization(Layer):
+class Normalization(PreprocessingLayer):
     """Shifts and scales inputs to mean 0 and variance 1 per `axis` feature.
 
     Computes `(inputs - mean) / max(sqrt(variance), epsilon)` (epsilon =
@@ -124,6 +124,7 @@ class Normalization(Layer):
                 self.build((None,) + batch.shape[1:])
                 self.reset_state()
             self.update_state(batch)
+        self._is_adapted = True
 
     def update_state(self, data):
         """Folds one batch into the adapted statistics (tf-keras' float32
