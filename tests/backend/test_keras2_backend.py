@@ -13,6 +13,7 @@ from ckeras.autograd import Tensor, grad
 from ckeras.layers import Dense, Input
 from ckeras.models import Model
 from ckeras.optimizers import Adam
+from ckeras.utils import set_random_seed
 
 FIXTURES = os.path.join(os.path.dirname(__file__), os.pardir, "fixtures", "keras2_backend")
 
@@ -140,6 +141,7 @@ def test_ctc_batch_cost_on_symbolic_tensors_matches_eager(rng):
 def test_ctc_model_trains_the_loss_down(rng):
     """The Keras OCR pattern: the CTC loss as the model output, compiled with an
     identity loss; training lowers it."""
+    set_random_seed(0)   # the Dense weights: the descent is checked for one fixed start
     y = Input((6, 3))
     labels, in_len, lab_len = (Input((2,), dtype="int32"), Input((1,), dtype="int32"),
                                Input((1,), dtype="int32"))

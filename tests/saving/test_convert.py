@@ -128,3 +128,22 @@ def test_convert_drops_a_training_config_it_cannot_compile(tmp_path):
         convert_file.convert(src, out)
     with h5py.File(out, "r") as f:
         assert "training_config" not in f.attrs and "model_config" in f.attrs
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "channels_first" not in json.dumps(c)
+                                  and "theano_cnn" not in c["name"]
+                                  and "cntk_cnn" not in c["name"]
+                                  and "keras1_cnn" not in c["name"]][:4],
+                         ids=lambda c: c["name"])
+def test_convert_to_keras_archive_and_back_predicts_the_same(case, tmp_path, capsys):
+    archive, back = tmp_path / "out.keras", tmp_path / "back.h5"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["convert", os.path.join(FIX, case["file"]), str(archive), "--check"]) == 0
+        assert main(["convert", str(archive), str(back), "--check"]) == 0
+    assert capsys.readouterr().out.count("largest |difference| of the predictions: 0\n") == 2
+    with open(archive, "rb") as f:
+        assert f.read(2) == b"PK"          # a zip: Keras 3's archive
+    xs, a = _arrays(case["name"])
+    y = _load(back).predict(xs if len(xs) > 1 else xs[0], verbose=0)
+    np.testing.assert_allclose(y, a["y0"], rtol=1e-5, atol=1e-5)

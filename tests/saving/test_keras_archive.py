@@ -606,13 +606,17 @@ def test_every_layer_class_round_trips_through_keras_archive(name, tmp_path):
     # same predictions); here: ckeras reads its own, and every layer entry,
     # nested cells included, names its Keras module.
     make, shape, kind = _all_layer_cases()[name]
-    model = ckeras.Sequential([ckeras.Input(shape, dtype="int32" if kind == "i"
-                                            else "float32"), make()])
+    dtype = {"i": "int32", "I": "int64", "s": "string"}.get(kind, "float32")
+    model = ckeras.Sequential([ckeras.Input(shape, dtype=dtype), make()])
     rng = np.random.default_rng(0)
     for w in model.weights:
         w.value[...] = rng.uniform(0.1, 0.9, w.value.shape)
-    x = (rng.integers(0, 9, (2,) + shape) if kind == "i"
-         else rng.normal(0, 1, (2,) + shape)).astype("int32" if kind == "i" else "float32")
+    x = (rng.integers(0, 9, (2,) + shape) if kind in "iIs"
+         else rng.normal(0, 1, (2,) + shape))
+    if kind == "s":   # strings of digits (and digit pairs for text)
+        x = np.char.add(x.astype(str), " 3 1") if name == "TextVectorization" else x.astype(str)
+    else:
+        x = x.astype(dtype)
     model.save(tmp_path / "m.keras")
     config = json.loads(_members(tmp_path / "m.keras")["config.json"])
     for entry in _layer_entries(config):
