@@ -25,7 +25,7 @@ MODULES = {
     "_text": ["ck_text.c"],
     "_sequence": ["ck_sequence.c", "ck_threads.c"],
     "_conv": ["ck_conv.c", "ck_act.c", "ck_blas.c"],
-    "_image": ["ck_image.c"],
+    "_image": ["ck_image.c", "ck_threads.c"],
     "_rnn": ["ck_rnn.c", "ck_rnn_avx512.c", "ck_threads.c", "ck_act.c", "ck_blas.c"],
     "_bidirectional": ["ck_bidirectional.c"],
 }

@@ -1,6 +1,9 @@
 #include "ck_image.h"
 
 #include <math.h>
+#include <string.h>
+
+#include "ck_threads.h"
 
 #include "ck_tmpl.h"
 
@@ -102,6 +105,85 @@ CK_INLINE int axis_taps(double in, ptrdiff_t len, int mode,
     *i1 = mirror_index(k + 1, len);
     return 1;
 }
+
+/* ---------------------------------------------------------------------
+ * The preprocessing layers' kernels (TensorFlow's resampling rules). */
+
+/* TensorFlow's fold of a sample coordinate of ImageProjectiveTransformV3 into
+ * [0, len - 1], in float and with its integer truncations, so the folded
+ * points are TensorFlow's. Unlike SciPy's, 'reflect' here is half-sample
+ * symmetric on the coordinate itself and 'wrap' has period len. 'constant'
+ * leaves the coordinate alone: taps outside read the fill value. */
+static float map_coord_tf(float in, ptrdiff_t len, int mode)
+{
+    const float hi = (float)(len - 1);
+    switch (mode) {
+    case CK_FILL_REFLECT:
+        if (in < 0.f) {
+            if (len <= 1) {
+                in = 0.f;
+            } else {
+                const ptrdiff_t sz2 = 2 * len;
+                in = (float)sz2 * (float)(ptrdiff_t)(-in / (float)sz2) + in;
+                in = (in < (float)-len) ? in + (float)sz2 : -in - 1.f;
+            }
+        } else if (in > hi) {
+            if (len <= 1) {
+                in = 0.f;
+            } else {
+                const ptrdiff_t sz2 = 2 * len;
+                in -= (float)sz2 * (float)(ptrdiff_t)(in / (float)sz2);
+                if (in >= (float)len) in = (float)sz2 - in - 1.f;
+            }
+        }
+        break;
+    case CK_FILL_WRAP:
+        if (in < 0.f) {
+            if (len <= 1) {
+                in = 0.f;
+            } else {
+                const ptrdiff_t sz = len - 1;
+                in += (float)len * (float)((ptrdiff_t)(-in / (float)sz) + 1);
+            }
+        } else if (in > hi) {
+            if (len <= 1) {
+                in = 0.f;
+            } else {
+                const ptrdiff_t sz = len - 1;
+                in -= (float)len * (float)(ptrdiff_t)(in / (float)sz);
+            }
+        }
+        break;
+    case CK_FILL_CONSTANT:
+        return in;
+    default: /* nearest */
+        break;
+    }
+    /* the clamp keeps a folded 3.5 of a length-4 axis from rounding to 4 */
+    return in < 0.f ? 0.f : (in > hi ? hi : in);
+}
+
+/* Output values below which a resize runs on the caller's thread alone. */
+#define CK_RESIZE_PARALLEL_MIN ((size_t)1 << 16)
+
+/* A tap's integer index; anything far outside (or NaN) becomes -1, which
+ * reads the fill value, so no out-of-range float is ever cast. */
+CK_INLINE ptrdiff_t tap_index(float v)
+{
+    return (v > -2.f && v < 1073741824.f) ? (ptrdiff_t)v : -1;
+}
+
+#define real float
+#define CK_SUF f32
+#include "ck_image_layers_tmpl.h"
+#undef real
+#undef CK_SUF
+
+#define real double
+#define CK_SUF f64
+#include "ck_image_layers_tmpl.h"
+#undef real
+#undef CK_SUF
 
 #define real float
 #define CK_SUF f32

@@ -82,4 +82,48 @@ int ck_affine_spline_f64_f32(size_t Hi, size_t Wi, size_t C, const double *x,
                              float *y, ptrdiff_t ys_r, ptrdiff_t ys_c,
                              ptrdiff_t ys_ch);
 
+/* ---- Kernels of the image preprocessing layers (TensorFlow's rules). ----
+ * Batches of C-ordered N x H x W x C images. */
+
+enum {
+    CK_INTERP_NEAREST = 0,
+    CK_INTERP_BILINEAR = 1,
+    CK_INTERP_NCODES = 2
+};
+
+/* Separable resampling through precomputed taps (Resizing): output pixel
+ * (i, j) is sum_a rw[i*Kr + a] * sum_b cw[j*Kc + b] * x[ridx[i*Kr + a],
+ * cidx[j*Kc + b]], computed in the element type (TensorFlow resizes in
+ * float too): each input row along x first, then the rows blended. Every
+ * index must lie inside the input (CK_ERR_ARG otherwise). `work` is 8-byte
+ * aligned scratch of ck_resize_taps_work_* bytes. Batches share the work
+ * with the helper thread (ck_threads.h), one image at a time. */
+size_t ck_resize_taps_work_f32(size_t Hi, size_t Wo, size_t C, size_t Ho, size_t Kr,
+                               size_t Kc);
+size_t ck_resize_taps_work_f64(size_t Hi, size_t Wo, size_t C, size_t Ho, size_t Kr,
+                               size_t Kc);
+int ck_resize_taps_f32(size_t N, size_t Hi, size_t Wi, size_t C, const float *x,
+                       size_t Ho, size_t Wo, size_t Kr, const ptrdiff_t *ridx,
+                       const double *rw, size_t Kc, const ptrdiff_t *cidx,
+                       const double *cw, void *work, float *y);
+int ck_resize_taps_f64(size_t N, size_t Hi, size_t Wi, size_t C, const double *x,
+                       size_t Ho, size_t Wo, size_t Kr, const ptrdiff_t *ridx,
+                       const double *rw, size_t Kc, const ptrdiff_t *cidx,
+                       const double *cw, void *work, double *y);
+
+/* TensorFlow's ImageProjectiveTransformV3 (the Random* layers): output
+ * pixel (row i, col j) samples the input at x' = (t0*j + t1*i + t2) / k,
+ * y' = (t3*j + t4*i + t5) / k, k = t6*j + t7*i + 1, with the transform of
+ * its image (n_transforms == N) or one shared transform (n_transforms ==
+ * 1), 8 floats each; fill modes are CK_FILL_* with TensorFlow's folding
+ * (see map_coord_tf in ck_image.c); interpolation CK_INTERP_*. */
+int ck_projective_f32(size_t N, size_t H, size_t W, size_t C, const float *x,
+                      const float *transforms, size_t n_transforms, size_t Ho,
+                      size_t Wo, int interpolation, int mode, float fill_value,
+                      float *y);
+int ck_projective_f64(size_t N, size_t H, size_t W, size_t C, const double *x,
+                      const float *transforms, size_t n_transforms, size_t Ho,
+                      size_t Wo, int interpolation, int mode, float fill_value,
+                      double *y);
+
 #endif /* CK_IMAGE_H */

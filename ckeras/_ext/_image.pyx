@@ -4,7 +4,9 @@ One 3-D float32/float64 image per call, channels first or last, in any
 memory layout (the kernels take element strides); the 2x3 matrix maps output
 (row, col) to input (row, col). Fill-mode codes:
 FILL_MODES below (SciPy's 'nearest', 'wrap', 'reflect', 'constant').
-`affine` is the linear kernel; `affine_spline` covers every order, with the
+`resize_taps` and `projective` are the kernels of the preprocessing layers
+(batches of C-ordered NHWC images, TensorFlow's rules). `affine` is the
+linear kernel; `affine_spline` covers every order, with the
 coefficients of orders 2..5 prepared by `spline_filter` (see
 ckeras.preprocessing.image._resample for the whole recipe).
 """
@@ -14,17 +16,23 @@ import numpy as np
 cimport numpy as cnp
 from cython cimport floating
 
-from ckeras._ext._checks cimport check_status, check_strided, data_or_null, empty
+from ckeras._ext._checks cimport (check_array, check_status, check_strided, data_or_null,
+                                   empty)
 from ckeras._ext.ck_image cimport (
     CK_FILL_CONSTANT, CK_FILL_NCODES, CK_FILL_NEAREST, CK_FILL_REFLECT, CK_FILL_WRAP,
     CK_SPLINE_MIRROR, CK_SPLINE_NEAREST_PAD, CK_SPLINE_REFLECT, ck_affine, ck_affine_spline,
-    ck_affine_spline_f64_f32, ck_spline_filter_f64)
+    ck_affine_spline_f64_f32, ck_spline_filter_f64, CK_INTERP_NEAREST, CK_INTERP_BILINEAR,
+    CK_INTERP_NCODES, ck_resize_taps_f32, ck_resize_taps_f64, ck_resize_taps_work_f32,
+    ck_resize_taps_work_f64, ck_projective_f32, ck_projective_f64)
+from ckeras._ext.ck_threads cimport attach_threads
 
 cnp.import_array()
+attach_threads()
 
 ENUMS = {"Fill": {"NEAREST": CK_FILL_NEAREST, "WRAP": CK_FILL_WRAP,
                   "REFLECT": CK_FILL_REFLECT, "CONSTANT": CK_FILL_CONSTANT},
-         "SplineBoundary": {"MIRROR": CK_SPLINE_MIRROR, "REFLECT": CK_SPLINE_REFLECT}}
+         "SplineBoundary": {"MIRROR": CK_SPLINE_MIRROR, "REFLECT": CK_SPLINE_REFLECT},
+         "Interp": {"NEAREST": CK_INTERP_NEAREST, "BILINEAR": CK_INTERP_BILINEAR}}
 FILL_MODES = {name.lower(): code for name, code in ENUMS["Fill"].items()}
 # Prefilter boundary rule per fill mode, as SciPy picks it.
 SPLINE_BOUNDARY = {"nearest": CK_SPLINE_REFLECT, "reflect": CK_SPLINE_REFLECT,
@@ -214,3 +222,108 @@ cdef int _spline(floating *y, const real_in *x, size_t H, size_t W, size_t C, pt
             st = ck_affine_spline(H, W, C, x, sr, sc, sch, Ho, Wo, m, order, mode, cval, pad, y,
                                   yr, yc, ych)
     return check_status(st, "affine_spline")
+
+
+cdef int _check_taps(object idx, object w, Py_ssize_t n_out, str name) except -1:
+    if not cnp.PyArray_Check(idx) or cnp.PyArray_TYPE(<cnp.ndarray> idx) != cnp.NPY_INTP \
+            or cnp.PyArray_NDIM(<cnp.ndarray> idx) != 2 \
+            or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> idx):
+        raise ValueError(f"{name}_idx must be a C-contiguous 2-D numpy.intp array")
+    check_array(w, name + "_w", 2, cnp.NPY_FLOAT64)
+    if idx.shape != w.shape or idx.shape[0] != n_out:
+        raise ValueError(f"{name}_idx and {name}_w must share a shape ({n_out}, taps), got "
+                         f"{idx.shape} and {w.shape}")
+    return 0
+
+
+def resize_taps(x, row_idx, row_w, col_idx, col_w):
+    """Separable resampling of a batch `x` (N, Hi, Wi, C) through taps.
+
+    Output pixel (i, j) is sum_a row_w[i, a] * sum_b col_w[j, b] *
+    x[row_idx[i, a], col_idx[j, b]], computed in x's dtype (as TensorFlow
+    resizes float32 images in float); row_idx/row_w are (Ho, Kr)
+    (intp/float64), col_idx/col_w (Wo, Kc). Batches are shared with the
+    helper thread. Returns a new (N, Ho, Wo, C) array of x's dtype.
+    """
+    cdef int t = check_array(x, "x", 4, -1)
+    cdef Py_ssize_t Ho = row_idx.shape[0] if cnp.PyArray_Check(row_idx) else -1
+    cdef Py_ssize_t Wo = col_idx.shape[0] if cnp.PyArray_Check(col_idx) else -1
+    _check_taps(row_idx, row_w, Ho, "row")
+    _check_taps(col_idx, col_w, Wo, "col")
+    cdef cnp.npy_intp *d = cnp.PyArray_DIMS(<cnp.ndarray> x)
+    cdef size_t N = d[0], Hi = d[1], Wi = d[2], C = d[3]
+    cdef size_t Kr = row_idx.shape[1], Kc = col_idx.shape[1]
+    cdef cnp.npy_intp od[4]
+    od[0], od[1], od[2], od[3] = d[0], Ho, Wo, d[3]
+    y = empty(4, od, t)
+    cdef size_t wbytes = (ck_resize_taps_work_f32(Hi, Wo, C, Ho, Kr, Kc)
+                          if t == cnp.NPY_FLOAT32 else
+                          ck_resize_taps_work_f64(Hi, Wo, C, Ho, Kr, Kc))
+    # float64 elements: the kernel's scratch must be 8-byte aligned
+    cdef cnp.npy_intp wl = <cnp.npy_intp> (wbytes // 8 + 1)
+    work = empty(1, &wl, cnp.NPY_FLOAT64)
+    cdef const ptrdiff_t *ri = <const ptrdiff_t *> cnp.PyArray_DATA(<cnp.ndarray> row_idx)
+    cdef const ptrdiff_t *ci = <const ptrdiff_t *> cnp.PyArray_DATA(<cnp.ndarray> col_idx)
+    cdef const double *rw = <const double *> data_or_null(row_w)
+    cdef const double *cw = <const double *> data_or_null(col_w)
+    cdef void *wp = data_or_null(work)
+    cdef void *xp = data_or_null(x)
+    cdef void *yp = data_or_null(y)
+    cdef int st
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            st = ck_resize_taps_f32(N, Hi, Wi, C, <const float *> xp, Ho, Wo, Kr, ri, rw, Kc, ci,
+                                    cw, wp, <float *> yp)
+        else:
+            st = ck_resize_taps_f64(N, Hi, Wi, C, <const double *> xp, Ho, Wo, Kr, ri, rw, Kc,
+                                    ci, cw, wp, <double *> yp)
+    if st == -1 and N * Ho * Wo * C > 0:
+        raise ValueError("resize_taps: a tap index lies outside the input image")
+    check_status(st, "resize_taps")
+    return y
+
+
+def projective(x, transforms, int interpolation, int mode, double fill_value=0.0,
+               output_shape=None):
+    """TensorFlow's ImageProjectiveTransformV3 on a batch `x` (N, H, W, C).
+
+    `transforms` is a float32 (N, 8) or (1, 8) array: output pixel (row i,
+    col j) samples the input at ((t0*j + t1*i + t2) / k, (t3*j + t4*i + t5)
+    / k) as (col, row), k = t6*j + t7*i + 1. `interpolation` is an Interp
+    code, `mode` a Fill code (TensorFlow's meanings). `output_shape` is
+    (Ho, Wo), default (H, W). Returns a new array of x's dtype.
+    """
+    cdef int t = check_array(x, "x", 4, -1)
+    check_array(transforms, "transforms", 2, cnp.NPY_FLOAT32)
+    _check_mode(mode)
+    if interpolation < 0 or interpolation >= CK_INTERP_NCODES:
+        raise ValueError(f"interpolation must be an Interp code in [0, {CK_INTERP_NCODES}), "
+                         f"got {interpolation}")
+    cdef cnp.npy_intp *d = cnp.PyArray_DIMS(<cnp.ndarray> x)
+    cdef size_t N = d[0], H = d[1], W = d[2], C = d[3]
+    cdef size_t nt = transforms.shape[0]
+    if transforms.shape[1] != 8 or (nt != 1 and nt != N):
+        raise ValueError(f"transforms must have shape (1, 8) or ({N}, 8), got "
+                         f"{transforms.shape}")
+    cdef size_t Ho = H, Wo = W
+    if output_shape is not None:
+        Ho, Wo = int(output_shape[0]), int(output_shape[1])
+    if (H == 0 or W == 0) and N * Ho * Wo * C > 0:
+        raise ValueError("projective: cannot sample an empty image")
+    cdef cnp.npy_intp od[4]
+    od[0], od[1], od[2], od[3] = d[0], Ho, Wo, d[3]
+    y = empty(4, od, t)
+    cdef const float *tp = <const float *> data_or_null(transforms)
+    cdef void *xp = data_or_null(x)
+    cdef void *yp = data_or_null(y)
+    cdef float fv = <float> fill_value
+    cdef int st
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            st = ck_projective_f32(N, H, W, C, <const float *> xp, tp, nt, Ho, Wo, interpolation,
+                                   mode, fv, <float *> yp)
+        else:
+            st = ck_projective_f64(N, H, W, C, <const double *> xp, tp, nt, Ho, Wo,
+                                   interpolation, mode, fv, <double *> yp)
+    check_status(st, "projective")
+    return y

@@ -66,3 +66,30 @@ cdef inline int ck_affine_spline(size_t Hi, size_t Wi, size_t C, const floating 
     else:
         return ck_affine_spline_f64(Hi, Wi, C, x, xs_r, xs_c, xs_ch, Ho, Wo, m, order, mode,
                                     cval, pad, y, ys_r, ys_c, ys_ch)
+
+
+cdef extern from "ck_image.h" nogil:
+    enum:
+        CK_INTERP_NEAREST
+        CK_INTERP_BILINEAR
+        CK_INTERP_NCODES
+    size_t ck_resize_taps_work_f32(size_t Hi, size_t Wo, size_t C, size_t Ho, size_t Kr,
+                                   size_t Kc)
+    size_t ck_resize_taps_work_f64(size_t Hi, size_t Wo, size_t C, size_t Ho, size_t Kr,
+                                   size_t Kc)
+    int ck_resize_taps_f32(size_t N, size_t Hi, size_t Wi, size_t C, const float *x,
+                           size_t Ho, size_t Wo, size_t Kr, const ptrdiff_t *ridx,
+                           const double *rw, size_t Kc, const ptrdiff_t *cidx,
+                           const double *cw, void *work, float *y)
+    int ck_resize_taps_f64(size_t N, size_t Hi, size_t Wi, size_t C, const double *x,
+                           size_t Ho, size_t Wo, size_t Kr, const ptrdiff_t *ridx,
+                           const double *rw, size_t Kc, const ptrdiff_t *cidx,
+                           const double *cw, void *work, double *y)
+    int ck_projective_f32(size_t N, size_t H, size_t W, size_t C, const float *x,
+                          const float *transforms, size_t n_transforms, size_t Ho,
+                          size_t Wo, int interpolation, int mode, float fill_value,
+                          float *y)
+    int ck_projective_f64(size_t N, size_t H, size_t W, size_t C, const double *x,
+                          const float *transforms, size_t n_transforms, size_t Ho,
+                          size_t Wo, int interpolation, int mode, float fill_value,
+                          double *y)

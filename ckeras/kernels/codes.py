@@ -7,7 +7,7 @@ from the C enums.
 """
 import enum
 
-__all__ = ["Act", "Merge", "Pool", "Fill", "SplineBoundary", "RECURRENT_ACTS"]
+__all__ = ["Act", "Merge", "Pool", "Fill", "SplineBoundary", "Interp", "RECURRENT_ACTS"]
 
 
 class Act(enum.IntEnum):
@@ -40,6 +40,12 @@ class Fill(enum.IntEnum):
     WRAP = 1
     REFLECT = 2
     CONSTANT = 3
+
+
+class Interp(enum.IntEnum):
+    """Interpolations of the projective kernel (csrc/ck_image.h)."""
+    NEAREST = 0
+    BILINEAR = 1
 
 
 class SplineBoundary(enum.IntEnum):

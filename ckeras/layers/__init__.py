@@ -4,6 +4,7 @@ from ckeras.engine import sequential as _sequential
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.input_layer import Input, InputLayer
 from ckeras.engine.input_spec import InputSpec
+from ckeras.layers import experimental as experimental  # tf.keras 2.x's import path
 from ckeras.layers.advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
 from ckeras.layers.convolutional import (
     Conv1D,
@@ -78,8 +79,24 @@ from ckeras.layers.pooling import (
     MaxPooling2D,
 )
 from ckeras.layers.preprocessing.category_encoding import CategoryEncoding
+from ckeras.layers.preprocessing.discretization import Discretization
 from ckeras.layers.preprocessing.hashing import Hashing
+from ckeras.layers.preprocessing.image_preprocessing import (
+    CenterCrop,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomHeight,
+    RandomRotation,
+    RandomTranslation,
+    RandomWidth,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+)
 from ckeras.layers.preprocessing.integer_lookup import IntegerLookup
+from ckeras.layers.preprocessing.normalization import Normalization
 from ckeras.layers.preprocessing.string_lookup import StringLookup
 from ckeras.layers.preprocessing.text_vectorization import TextVectorization
 from ckeras.layers.recurrent import (
@@ -164,3 +181,6 @@ __all__ = ["Activation", "ActivityRegularization", "Add", "AlphaDropout", "Avera
            "subtract"]
 __all__ += ["CategoryEncoding", "Hashing", "IntegerLookup", "StringLookup",
             "TextVectorization"]
+__all__ += ["CenterCrop", "Discretization", "Normalization", "RandomBrightness",
+            "RandomContrast", "RandomCrop", "RandomFlip", "RandomHeight", "RandomRotation",
+            "RandomTranslation", "RandomWidth", "RandomZoom", "Rescaling", "Resizing"]

@@ -14,7 +14,7 @@ bd = pytest.importorskip("ckeras._ext._bidirectional")
 image = pytest.importorskip("ckeras._ext._image")
 
 MODULES = {act: {"Act"}, dense: {"Act"}, conv: {"Act", "Pool"}, rnn: {"Act"},
-           bd: {"Merge"}, image: {"Fill", "SplineBoundary"}}
+           bd: {"Merge"}, image: {"Fill", "SplineBoundary", "Interp"}}
 
 
 @pytest.mark.parametrize("mod", MODULES, ids=lambda m: m.__name__)

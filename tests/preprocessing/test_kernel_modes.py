@@ -1,7 +1,8 @@
 """Preprocessing runs on the active kernels (ckeras.kernels): in each mode,
 pad_sequences, the text functions, the Tokenizer, apply_affine_transform and
-the text preprocessing layers (TextVectorization, Hashing) call the ops of
-that mode and no other, and CKERAS_KERNELS=numpy reaches them."""
+the text and image preprocessing layers (TextVectorization, Hashing, Resizing,
+RandomRotation) call the ops of that mode and no other, and CKERAS_KERNELS=numpy
+reaches them."""
 import json
 import os
 import subprocess
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from ckeras import kernels as registry
-from ckeras.layers import Hashing, TextVectorization
+from ckeras.layers import Hashing, RandomRotation, Resizing, TextVectorization
 from ckeras.preprocessing import image, sequence, text
 
 FAMILIES = ("sequence", "text", "image")
@@ -52,6 +53,8 @@ def _run_everything(tag):
     out["affine"] = [image.apply_affine_transform(x, theta=30, row_axis=0, col_axis=1,
                                                   channel_axis=2, order=k).tolist()
                      for k in (0, 1, 3)]
+    out["resizing"] = np.asarray(Resizing(3, 4)(x[None])).tolist()
+    out["rotation"] = np.asarray(RandomRotation((0.1, 0.1))(x[None], training=True)).tolist()
     tv = TextVectorization(output_sequence_length=4)
     tv.adapt(["The cat sat.", "the dog!"])
     out["textvec"] = np.asarray(tv(np.array(["the cat ran"]))).tolist()
@@ -93,6 +96,9 @@ def test_environment_variable_reaches_preprocessing():
     with registry.use_kernels("c"):
         want = json.loads(json.dumps(_run_everything("\u2200")))
     del got["hash"], want["hash"]  # Python's str hash is salted per process
-    got_affine, want_affine = got.pop("affine"), want.pop("affine")
+    resampled = ("affine", "resizing", "rotation")  # float rounding differs between C and NumPy
+    got_images = [got.pop(key) for key in resampled]
+    want_images = [want.pop(key) for key in resampled]
     assert got == want
-    np.testing.assert_allclose(got_affine, want_affine, rtol=1e-6, atol=1e-6)
+    for g, w in zip(got_images, want_images):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-5)

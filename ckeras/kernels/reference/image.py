@@ -9,13 +9,18 @@ linear case). Images are 3-D float32/float64, (H, W, C) or, with
 `channels_first`, (C, H, W), aligned and in native byte order but in any
 memory layout (the kernels take element strides); results are computed in
 float64 and returned C-ordered.
+
+`resize_taps` and `projective` are the preprocessing layers' kernels:
+batches of C-ordered (N, H, W, C) images, TensorFlow's resampling rules
+(`projective` is ImageProjectiveTransformV3, computed in float32 as
+TensorFlow does).
 """
 import numpy as np
 
 from ckeras.kernels.checks import c_double, c_int, check_array
-from ckeras.kernels.codes import Fill, SplineBoundary
+from ckeras.kernels.codes import Fill, Interp, SplineBoundary
 
-__all__ = ["affine", "spline_filter", "affine_spline"]
+__all__ = ["affine", "spline_filter", "affine_spline", "resize_taps", "projective"]
 
 
 def _read_matrix(matrix):
@@ -256,3 +261,115 @@ def affine_spline(x, matrix, order, mode, cval=0.0, channels_first=False, pad=0,
                          f"a {h}x{w} input")
     dtype = np.float32 if float32_out else x.dtype
     return _sample(x, m, order, mode, cval, channels_first, pad, dtype)
+
+
+# ------------------------------------------------ preprocessing-layer kernels
+
+def _check_taps(idx, w, name):
+    if not isinstance(idx, np.ndarray) or idx.dtype != np.intp or idx.ndim != 2 \
+            or not idx.flags.c_contiguous:
+        raise ValueError(f"{name}_idx must be a C-contiguous 2-D numpy.intp array")
+    check_array(w, name + "_w", 2, np.float64)
+    if idx.shape != w.shape:
+        raise ValueError(f"{name}_idx and {name}_w must share a shape ({idx.shape[0]}, taps), "
+                         f"got {idx.shape} and {w.shape}")
+
+
+def resize_taps(x, row_idx, row_w, col_idx, col_w):
+    """Separable resampling of (N, Hi, Wi, C) through (Ho, Kr) row taps and
+    (Wo, Kc) column taps (see ckeras._ext._image.resize_taps)."""
+    check_array(x, "x", 4)
+    _check_taps(row_idx, row_w, "row")
+    _check_taps(col_idx, col_w, "col")
+    n, hi, wi, c = x.shape
+    ho, wo = row_idx.shape[0], col_idx.shape[0]
+    if n * ho * wo * c == 0:
+        return np.empty((n, ho, wo, c), x.dtype)
+    if (row_idx < 0).any() or (row_idx >= hi).any() or (col_idx < 0).any() \
+            or (col_idx >= wi).any():
+        raise ValueError("resize_taps: a tap index lies outside the input image")
+    rows = np.einsum("ik,nikwc->niwc", row_w, x.astype(np.float64)[:, row_idx])
+    out = np.einsum("jk,nijkc->nijc", col_w, rows[:, :, col_idx])
+    return out.astype(x.dtype)
+
+
+def _map_coord_tf(v, n, mode):
+    """TensorFlow's fold of float32 coordinates `v` into [0, n - 1]."""
+    f32 = np.float32
+    v = v.astype(f32, copy=True)
+    if mode == Fill.CONSTANT:
+        return v
+    if n <= 1:
+        return np.zeros_like(v)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if mode == Fill.REFLECT:
+            sz2 = f32(2 * n)
+            neg, pos = v < 0, v > n - 1
+            q = np.trunc(-v[neg] / sz2)
+            t = sz2 * q + v[neg]
+            v[neg] = np.where(t < -n, t + sz2, -t - f32(1))
+            t = v[pos] - sz2 * np.trunc(v[pos] / sz2)
+            v[pos] = np.where(t >= n, sz2 - t - f32(1), t)
+        elif mode == Fill.WRAP:
+            sz = f32(n - 1)
+            neg, pos = v < 0, v > n - 1
+            v[neg] = v[neg] + f32(n) * (np.trunc(-v[neg] / sz) + f32(1))
+            v[pos] = v[pos] - f32(n) * np.trunc(v[pos] / sz)
+        return np.clip(v, f32(0), f32(n - 1))
+
+
+def _read_fill(img, r, c, fill):
+    h, w = img.shape[:2]
+    ok = (r >= 0) & (r < h) & (c >= 0) & (c < w) & (r > -2) & (c > -2)
+    vals = img[np.clip(r, 0, h - 1), np.clip(c, 0, w - 1)].astype(np.float32)
+    return np.where(ok[..., None], vals, np.float32(fill))
+
+
+def _index(v):
+    with np.errstate(invalid="ignore"):
+        ok = (v > -2) & (v < 2 ** 30)
+        return np.where(ok, v, -1).astype(np.int64)
+
+
+def projective(x, transforms, interpolation, mode, fill_value=0.0, output_shape=None):
+    """ImageProjectiveTransformV3 on (N, H, W, C) (see
+    ckeras._ext._image.projective)."""
+    check_array(x, "x", 4)
+    check_array(transforms, "transforms", 2, np.float32)
+    mode = _check_mode(mode)
+    if interpolation < 0 or interpolation >= len(Interp):
+        raise ValueError(f"interpolation must be an Interp code in [0, {len(Interp)}), "
+                         f"got {interpolation}")
+    n, h, w, c = x.shape
+    if transforms.shape[1] != 8 or transforms.shape[0] not in (1, n):
+        raise ValueError(f"transforms must have shape (1, 8) or ({n}, 8), got "
+                         f"{transforms.shape}")
+    ho, wo = (h, w) if output_shape is None else (int(output_shape[0]), int(output_shape[1]))
+    if (h == 0 or w == 0) and n * ho * wo * c > 0:
+        raise ValueError("projective: cannot sample an empty image")
+    out = np.empty((n, ho, wo, c), x.dtype)
+    f32 = np.float32
+    oy, ox = np.meshgrid(np.arange(ho, dtype=f32), np.arange(wo, dtype=f32), indexing="ij")
+    fill = f32(fill_value)
+    for b in range(n):
+        t = transforms[0 if transforms.shape[0] == 1 else b]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            proj = t[6] * ox + t[7] * oy + f32(1)
+            in_x = _map_coord_tf((t[0] * ox + t[1] * oy + t[2]) / proj, w, mode)
+            in_y = _map_coord_tf((t[3] * ox + t[4] * oy + t[5]) / proj, h, mode)
+            if interpolation == Interp.NEAREST:
+                # np.round rounds half to even; TensorFlow's roundf rounds away
+                r = _index(np.trunc(in_y + np.copysign(f32(0.5), in_y)))
+                cc = _index(np.trunc(in_x + np.copysign(f32(0.5), in_x)))
+                v = _read_fill(x[b], r, cc, fill)
+            else:
+                yf, xf = np.floor(in_y), np.floor(in_x)
+                yc, xc = yf + f32(1), xf + f32(1)
+                r0, c0, r1, c1 = _index(yf), _index(xf), _index(yc), _index(xc)
+                wx0, wx1 = (xc - in_x)[..., None], (in_x - xf)[..., None]
+                top = wx0 * _read_fill(x[b], r0, c0, fill) + wx1 * _read_fill(x[b], r0, c1, fill)
+                bot = wx0 * _read_fill(x[b], r1, c0, fill) + wx1 * _read_fill(x[b], r1, c1, fill)
+                v = (yc - in_y)[..., None] * top + (in_y - yf)[..., None] * bot
+            v = np.where((proj == 0)[..., None], fill, v)
+        out[b] = v.astype(x.dtype)
+    return out

@@ -2,8 +2,24 @@
 also exported from `ckeras.layers` and `ckeras.layers.experimental.preprocessing`."""
 from ckeras.layers.preprocessing.base_preprocessing_layer import PreprocessingLayer
 from ckeras.layers.preprocessing.category_encoding import CategoryEncoding
+from ckeras.layers.preprocessing.discretization import Discretization
 from ckeras.layers.preprocessing.hashing import Hashing
+from ckeras.layers.preprocessing.image_preprocessing import (
+    CenterCrop,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomHeight,
+    RandomRotation,
+    RandomTranslation,
+    RandomWidth,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+)
 from ckeras.layers.preprocessing.integer_lookup import IntegerLookup
+from ckeras.layers.preprocessing.normalization import Normalization
 from ckeras.layers.preprocessing.string_lookup import StringLookup
 from ckeras.layers.preprocessing.text_vectorization import TextVectorization
 
@@ -14,4 +30,18 @@ __all__ = [
     "IntegerLookup",
     "StringLookup",
     "TextVectorization",
+    "CenterCrop",
+    "Discretization",
+    "Normalization",
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomHeight",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomWidth",
+    "RandomZoom",
+    "Rescaling",
+    "Resizing",
 ]

@@ -1,0 +1,125 @@
+"""The preprocessing layers' image kernels (resize_taps, projective): C
+(ckeras._ext._image) against the NumPy reference, every fill mode and
+interpolation, float32/float64, odd and empty shapes, coordinates far
+outside the image or non-finite, and bad arguments. Agreement with
+TensorFlow itself is checked by the layers' golden tests
+(tests/layers/preprocessing)."""
+import zlib
+
+import numpy as np
+import pytest
+
+from ckeras.kernels.codes import Fill, Interp
+from ckeras.kernels.reference import image as ref
+
+im = pytest.importorskip("ckeras._ext._image")
+
+DTYPES = [np.float32, np.float64]
+
+
+def _rng(*key):
+    return np.random.default_rng(zlib.crc32(repr(key).encode()))
+
+
+def _taps(rng, n_in, n_out, k):
+    idx = rng.integers(0, n_in, (n_out, k)).astype(np.intp)
+    return idx, rng.standard_normal((n_out, k))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("trial", range(12))
+def test_resize_taps_c_equals_reference_and_the_dense_formula(dtype, trial):
+    rng = _rng("resize", trial, np.dtype(dtype).name)
+    n, hi, wi, c = (int(v) for v in rng.integers(1, 7, 4))
+    ho, wo, kr, kc = (int(v) for v in rng.integers(1, 6, 4))
+    x = rng.standard_normal((n, hi, wi, c)).astype(dtype)
+    ri, rw = _taps(rng, hi, ho, kr)
+    ci, cw = _taps(rng, wi, wo, kc)
+    got = im.resize_taps(x, ri, rw, ci, cw)
+    want = ref.resize_taps(x, ri, rw, ci, cw)
+    # the same map as two dense matrices
+    mr, mc = np.zeros((ho, hi)), np.zeros((wo, wi))
+    np.add.at(mr, (np.arange(ho)[:, None].repeat(kr, 1), ri), rw)
+    np.add.at(mc, (np.arange(wo)[:, None].repeat(kc, 1), ci), cw)
+    dense = np.einsum("ih,jw,nhwc->nijc", mr, mc, x.astype(np.float64))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    assert got.dtype == want.dtype == dtype and got.shape == (n, ho, wo, c)
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+    np.testing.assert_allclose(got, dense, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("impl", [im, ref], ids=["c", "numpy"])
+def test_resize_taps_bad_arguments(impl):
+    x = np.zeros((1, 3, 4, 2), np.float32)
+    ri, rw = np.zeros((2, 1), np.intp), np.ones((2, 1))
+    with pytest.raises(ValueError, match="outside the input"):
+        impl.resize_taps(x, ri + 3, rw, ri, rw)
+    with pytest.raises(ValueError, match="outside the input"):
+        impl.resize_taps(x, ri, rw, ri - 1, rw)
+    with pytest.raises(ValueError, match="row_idx must be"):
+        impl.resize_taps(x, ri.astype(np.int32), rw, ri, rw)
+    with pytest.raises(ValueError, match="share a shape"):
+        impl.resize_taps(x, ri, np.ones((2, 2)), ri, rw)
+    with pytest.raises(ValueError, match="4-D"):
+        impl.resize_taps(x[0], ri, rw, ri, rw)
+    assert impl.resize_taps(x[:0], ri, rw, ri, rw).shape == (0, 2, 2, 2)
+
+
+def _transforms(rng, n, far=False):
+    t = np.zeros((n, 8), np.float32)
+    a = rng.uniform(-np.pi, np.pi, n)
+    s = rng.uniform(0.5, 2.0, (n, 2))
+    t[:, 0], t[:, 1] = np.cos(a) * s[:, 0], -np.sin(a)
+    t[:, 3], t[:, 4] = np.sin(a), np.cos(a) * s[:, 1]
+    t[:, 2], t[:, 5] = rng.uniform(-12, 12, (2, n)) * (1e4 if far else 1)
+    t[:, 6:] = rng.choice([0.0, 0.03], (n, 2)) * rng.standard_normal((n, 2))
+    return t
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mode", list(Fill), ids=lambda m: m.name)
+@pytest.mark.parametrize("interp", list(Interp), ids=lambda m: m.name)
+@pytest.mark.parametrize("trial", range(4))
+def test_projective_c_equals_reference(dtype, mode, interp, trial):
+    rng = _rng("proj", trial, int(mode), int(interp), np.dtype(dtype).name)
+    n, h, w, c = (int(v) for v in rng.integers(1, 8, 4))
+    x = rng.standard_normal((n, h, w, c)).astype(dtype)
+    t = _transforms(rng, n if trial % 2 else 1, far=trial == 3)
+    shape = None if trial < 2 else (int(rng.integers(1, 9)), int(rng.integers(1, 9)))
+    got = im.projective(x, t, int(interp), int(mode), 0.5, output_shape=shape)
+    want = ref.projective(x, t, int(interp), int(mode), 0.5, output_shape=shape)
+    assert got.dtype == dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("impl", [im, ref], ids=["c", "numpy"])
+def test_projective_identity_shift_and_fill(impl):
+    x = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4, 1)
+    ident = np.array([[1, 0, 0, 0, 1, 0, 0, 0]], np.float32)
+    for interp in Interp:
+        np.testing.assert_array_equal(impl.projective(x, ident, int(interp), 0, 0.0), x)
+    # one column right: output col j reads input col j - 1; col 0 is the fill
+    shift = np.array([[1, 0, -1, 0, 1, 0, 0, 0]], np.float32)
+    y = impl.projective(x, shift, int(Interp.NEAREST), int(Fill.CONSTANT), -7.0)
+    np.testing.assert_array_equal(y[:, :, 1:], x[:, :, :-1])
+    assert (y[:, :, 0] == -7).all()
+    # non-finite coordinates read the fill value in constant mode
+    nan = np.array([[np.nan, 0, 0, 0, 1, 0, 0, 0]], np.float32)
+    assert (impl.projective(x, nan, int(Interp.BILINEAR), int(Fill.CONSTANT), 3.0)[..., 0]
+            != x[..., 0]).all()
+
+
+@pytest.mark.parametrize("impl", [im, ref], ids=["c", "numpy"])
+def test_projective_bad_arguments(impl):
+    x = np.zeros((2, 3, 4, 1), np.float32)
+    t = np.zeros((2, 8), np.float32)
+    with pytest.raises(ValueError, match="transforms must have shape"):
+        impl.projective(x, np.zeros((3, 8), np.float32), 0, 0)
+    with pytest.raises(ValueError, match="transforms must have shape"):
+        impl.projective(x, np.zeros((2, 6), np.float32), 0, 0)
+    with pytest.raises(ValueError, match="float32"):
+        impl.projective(x, t.astype(np.float64), 0, 0)
+    with pytest.raises(ValueError, match="fill-mode code"):
+        impl.projective(x, t, 0, 9)
+    with pytest.raises(ValueError, match="Interp code"):
+        impl.projective(x, t, 5, 0)
