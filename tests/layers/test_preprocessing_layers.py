@@ -191,7 +191,7 @@ def test_normalization_bad_input():
         layers.Normalization().adapt(np.zeros((0, 3)))
     with pytest.raises(ValueError, match="`batch_size` must be a positive integer"):
         layers.Normalization().adapt(np.ones((4, 3)), batch_size=0)
-    with pytest.raises(ValueError, match="do not pass `batch_size`"):
+    with pytest.raises(ValueError, match="`batch_size` must not be set"):
         layers.Normalization().adapt((b for b in [np.ones((2, 3))]), batch_size=2)
 
 

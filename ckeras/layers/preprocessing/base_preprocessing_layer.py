@@ -7,41 +7,57 @@ from ckeras.utils.data_utils import Sequence
 _DEFAULT_BATCH_SIZE = 32   # tf-keras' adapt batch size for arrays
 
 
-def adapt_batches(data, batch_size=None, steps=None):
-    """The batches `adapt()` feeds to `update_state`, as tf-keras' adapt sees
-    them: arrays and lists split into `batch_size` rows (32 by default), a
-    `Sequence` item by item, any other iterable (generators) element by
-    element; `steps` caps the number of batches."""
-    if steps is not None and (not isinstance(steps, (int, np.integer)) or steps < 1):
-        raise ValueError(f"`steps` must be a positive integer or None. Received: steps={steps}")
-    if batch_size is not None and (not isinstance(batch_size, (int, np.integer))
-                                   or batch_size < 1):
-        raise ValueError("`batch_size` must be a positive integer or None. "
-                         f"Received: batch_size={batch_size}")
+def adapt_batches(data, batch_size=None, steps=None, layer_name="layer"):
+    """The batches `adapt()` folds into a layer's state, as tf-keras' adapt
+    data handler gives them: arrays, lists and tuples of values are cut into
+    `batch_size` rows (32 by default, in order); a `Sequence`, generator or
+    iterator already yields batches (a tuple `(x, y, ...)` counts as `x`);
+    `steps` caps the number of batches. Numeric layers fold their statistics
+    batch by batch, so these batches decide their exact float32 results.
+
+    Raises:
+        ValueError: empty data, a bad `batch_size`/`steps`, or a
+            `batch_size` given for data that is already batched.
+        TypeError: data of another kind.
+    """
+    if steps is not None and (isinstance(steps, bool) or not isinstance(
+            steps, (int, np.integer)) or steps < 1):
+        raise ValueError(f"{layer_name}.adapt: `steps` must be a positive integer or None; "
+                         f"received steps={steps!r}.")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(
+            batch_size, (int, np.integer)) or batch_size < 1):
+        raise ValueError(f"{layer_name}.adapt: `batch_size` must be a positive integer or "
+                         f"None; received batch_size={batch_size!r}.")
     if isinstance(data, (np.ndarray, list, tuple, str, bytes)):
         arr = np.asarray(data)
         if arr.ndim == 0:
-            batches = [arr]
-        else:
-            size = batch_size or _DEFAULT_BATCH_SIZE
-            batches = (arr[i:i + size] for i in range(0, len(arr), size))
-    elif isinstance(data, Sequence):
-        if batch_size is not None:
-            raise ValueError("`batch_size` must not be set when `data` is a Sequence "
-                             "(it yields batches).")
-        batches = (data[i] for i in range(len(data)))
+            arr = arr.reshape(1)
+        if arr.size == 0:
+            raise ValueError(f"{layer_name}.adapt: received empty data (shape {arr.shape}); "
+                             "adapt needs at least one sample.")
+        size = batch_size or _DEFAULT_BATCH_SIZE
+        n = -(-len(arr) // size)
+        for k in range(n if steps is None else min(n, int(steps))):
+            yield arr[k * size:(k + 1) * size]
+        return
+    if batch_size is not None:
+        raise ValueError(f"{layer_name}.adapt: `batch_size` must not be set when `data` is "
+                         "a generator, an iterator or a Sequence (it yields batches).")
+    if isinstance(data, Sequence):
+        items = (data[k] for k in range(len(data)))
     elif hasattr(data, "__iter__") or hasattr(data, "__next__"):
-        if batch_size is not None:
-            raise ValueError("`batch_size` must not be set when `data` is a generator "
-                             "(it yields batches).")
-        batches = iter(data)
+        items = iter(data)
     else:
         raise TypeError("adapt() expects a NumPy array, a list, a Sequence or a generator "
                         f"of batches. Received: {type(data).__name__}")
-    for i, batch in enumerate(batches):
-        if steps is not None and i >= steps:
+    count = 0
+    for item in items:
+        if steps is not None and count >= steps:
             return
-        yield batch
+        yield np.asarray(item[0] if isinstance(item, tuple) else item)
+        count += 1
+    if count == 0:
+        raise ValueError(f"{layer_name}.adapt: the data yielded no batch.")
 
 
 class PreprocessingLayer(Layer):
@@ -87,7 +103,7 @@ class PreprocessingLayer(Layer):
         ['[UNK]', 'a', 'b']
         """
         self.reset_state()
-        for batch in adapt_batches(data, batch_size, steps):
+        for batch in adapt_batches(data, batch_size, steps, self.name):
             self.update_state(batch)
         self.finalize_state()
         self._is_adapted = True

@@ -3,8 +3,7 @@
 import numpy as np
 
 from ckeras._internal import config as _config
-from ckeras.layers.preprocessing import adapt_data
-from ckeras.layers.preprocessing.base_preprocessing_layer import PreprocessingLayer
+from ckeras.layers.preprocessing.base_preprocessing_layer import PreprocessingLayer, adapt_batches
 
 __all__ = ["Discretization", "summarize", "merge_summaries", "compress_summary",
            "get_bin_boundaries"]
@@ -191,7 +190,7 @@ class Discretization(PreprocessingLayer):
         if self.num_bins is None:
             raise ValueError("Discretization: set `num_bins` to adapt the layer.")
         self._building = np.zeros((2, 0), np.float32)
-        for batch in adapt_data.batches(data, batch_size, steps, self.name):
+        for batch in adapt_batches(data, batch_size, steps, self.name):
             if not self.built:
                 self.build((None,) + batch.shape[1:])
             self.update_state(batch)

@@ -2,8 +2,7 @@
 import numpy as np
 
 from ckeras import backend as K
-from ckeras.layers.preprocessing import adapt_data
-from ckeras.layers.preprocessing.base_preprocessing_layer import PreprocessingLayer
+from ckeras.layers.preprocessing.base_preprocessing_layer import PreprocessingLayer, adapt_batches
 
 __all__ = ["Normalization"]
 
@@ -117,7 +116,7 @@ class Normalization(PreprocessingLayer):
                              f"and variance {self.input_variance}.")
         if self.built:
             self.reset_state()
-        for batch in adapt_data.batches(data, batch_size, steps, self.name):
+        for batch in adapt_batches(data, batch_size, steps, self.name):
             if not self.built:
                 if self._batch_input_shape is None:
                     self._batch_input_shape = (None,) * batch.ndim
