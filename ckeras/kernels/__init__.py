@@ -41,6 +41,7 @@ FAMILIES = {
     "text": ("make_table", "words", "md5_mod_text", "md5_mod_tokens", "md5_int", "hash_mod_text",
              "Vocab"),
     "image": ("affine", "spline_filter", "affine_spline"),
+    "attention": ("sdpa_fwd", "sdpa_bwd"),
 }
 # Compiled modules that hold no kernels: "threads" owns the kernels' helper
 # thread (csrc/ck_threads.h), which the other modules attach to at import.
