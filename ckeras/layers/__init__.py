@@ -5,6 +5,7 @@ from ckeras.engine.base_layer import Layer
 from ckeras.engine.input_layer import Input, InputLayer
 from ckeras.engine.input_spec import InputSpec
 from ckeras.layers.advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
+from ckeras.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from ckeras.layers.convolutional import (
     Conv1D,
     Conv2D,
@@ -38,6 +39,7 @@ from ckeras.layers.core import (
     SpatialDropout1D,
     SpatialDropout2D,
 )
+from ckeras.layers.einsum_dense import EinsumDense
 from ckeras.layers.embeddings import Embedding
 from ckeras.layers.merge import (
     Add,
@@ -140,7 +142,8 @@ def deserialize(config, custom_objects=None):
                                     printable_module_name="layer")
 
 
-__all__ = ["Activation", "ActivityRegularization", "Add", "AlphaDropout", "Average",
+__all__ = ["AdditiveAttention", "Attention", "EinsumDense", "MultiHeadAttention",
+           "Activation", "ActivityRegularization", "Add", "AlphaDropout", "Average",
            "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization",
            "Bidirectional", "Concatenate", "Conv1D", "Conv2D", "Conv2DTranspose", "Convolution1D",
            "Convolution2D", "Convolution2DTranspose", "Cropping1D", "Cropping2D", "Dense",
