@@ -35,21 +35,66 @@ def _weights(rng, layer, lo=-0.6, hi=0.6):
     return new
 
 
-def einsum_case(g, name, kwargs, input_shape, batch=2):
+def layer_case(g, name, cls_name, kwargs, input_shape, batch=2, args=(), wlo=-0.6, whi=0.6):
+    """`cls_name(*args, **kwargs)` with random weights on one input."""
     K.clear_session()
     rng = rng_for("attention/" + name)
     x = rng.uniform(-2.0, 2.0, (batch,) + tuple(input_shape)).astype("float32")
-    layer = L.EinsumDense(**kwargs)
+    layer = getattr(L, cls_name)(*args, **kwargs)
     layer(tf.constant(x))
-    ws = _weights(rng, layer)
+    ws = _weights(rng, layer, wlo, whi)
     y = np.asarray(layer(tf.constant(x)))
-    g.add({"name": name, "layer": "EinsumDense", "kwargs": kwargs,
+    g.add({"name": name, "layer": cls_name, "args": list(args), "kwargs": kwargs,
            "input_shapes": [list(input_shape)], "inputs": 1, "weights": len(ws),
            "weight_names": [w.name for w in layer.weights],
            "weight_shapes": [list(w.shape) for w in ws], "outputs": 1,
            "output_shapes": [list(y.shape)], "dtype": "float32",
            "config": clean_config(layer.get_config()), "notes": ""},
           {"x0": x, "y": y, **{"w%d" % i: w for i, w in enumerate(ws)}})
+
+
+def einsum_case(g, name, kwargs, input_shape):
+    layer_case(g, name, "EinsumDense", kwargs, input_shape)
+
+
+def softmax_case(g, name, kwargs, shape, mask):
+    """Softmax on logits of +-1e10 and 1, with a mask (tf-keras' adder loses
+    the large logits; robust_masking keeps them)."""
+    K.clear_session()
+    rng = rng_for("attention/" + name)
+    x = rng.uniform(-3.0, 3.0, (2,) + tuple(shape)).astype("float32")
+    x[0, 0, 0] = 1e10
+    layer = L.Softmax(**kwargs)
+    y = np.asarray(layer(tf.constant(x), tf.constant(mask)))
+    g.add({"name": name, "layer": "Softmax", "kwargs": kwargs, "style": "mask",
+           "input_shapes": [list(shape)], "inputs": 1, "weights": 0, "weight_names": [],
+           "weight_shapes": [], "outputs": 1, "output_shapes": [list(y.shape)],
+           "dtype": "float32", "config": clean_config(layer.get_config()),
+           "notes": "y = Softmax(**kwargs)(x0, mask=m)"},
+          {"x0": x, "m": mask, "y": y})
+
+
+def make_small_layers(g):
+    layer_case(g, "unitnorm_default", "UnitNormalization", {}, (4, 5))
+    layer_case(g, "unitnorm_axes", "UnitNormalization", {"axis": [1, 2]}, (3, 4))
+    layer_case(g, "groupnorm_g2", "GroupNormalization", {"groups": 2}, (5, 6), wlo=0.5,
+               whi=1.5)
+    layer_case(g, "groupnorm_axis1", "GroupNormalization", {"groups": 3, "axis": 1}, (6, 4),
+               wlo=0.5, whi=1.5)
+    layer_case(g, "groupnorm_instance", "GroupNormalization",
+               {"groups": -1, "epsilon": 1e-5}, (3, 4))
+    layer_case(g, "groupnorm_4d_noscale", "GroupNormalization",
+               {"groups": 4, "scale": False}, (3, 2, 8))
+    layer_case(g, "identity", "Identity", {}, (3, 4))
+    layer_case(g, "sepconv2d_positional", "SeparableConv2D", {}, (5, 5, 2),
+               args=(4, 3, 1, "same", None, 1, 2, "relu", False))
+    layer_case(g, "sepconv1d_positional", "SeparableConv1D", {}, (6, 3),
+               args=(2, 2, 1, "causal", None, 1, 1, "tanh"))
+    mask = np.ones((2, 3, 4), bool)
+    mask[0, 0, 1:] = False
+    mask[1, 2, :2] = False
+    softmax_case(g, "softmax_mask", {}, (3, 4), mask)
+    softmax_case(g, "softmax_robust_mask", {"robust_masking": True}, (3, 4), mask)
 
 
 def call_case(g, name, cls_name, kwargs, shapes, style, call_kwargs=None, attention_mask=None,
@@ -213,6 +258,7 @@ def main():
         if fn.endswith(".h5"):
             os.remove(os.path.join(g.dir, fn))
     make_layers(g)
+    make_small_layers(g)
     make_training(g)
     g.close()
 

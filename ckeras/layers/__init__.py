@@ -31,6 +31,7 @@ from ckeras.layers.core import (
     Dense,
     Dropout,
     Flatten,
+    Identity,
     Lambda,
     Masking,
     Permute,
@@ -60,7 +61,12 @@ from ckeras.layers.merge import (
     subtract,
 )
 from ckeras.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
-from ckeras.layers.normalization import BatchNormalization, LayerNormalization
+from ckeras.layers.normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    UnitNormalization,
+)
 from ckeras.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -83,13 +89,14 @@ from ckeras.layers.recurrent import (
     GRU,
     LSTM,
     RNN,
+    AbstractRNNCell,
     GRUCell,
     LSTMCell,
     SimpleRNN,
     SimpleRNNCell,
     StackedRNNCells,
 )
-from ckeras.layers.wrappers import Bidirectional, TimeDistributed
+from ckeras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
 from ckeras.saving import serialization as _serialization
 
 
@@ -142,7 +149,9 @@ def deserialize(config, custom_objects=None):
                                     printable_module_name="layer")
 
 
-__all__ = ["AdditiveAttention", "Attention", "EinsumDense", "MultiHeadAttention",
+__all__ = ["AbstractRNNCell", "AdditiveAttention", "Attention", "EinsumDense",
+           "GroupNormalization", "Identity", "MultiHeadAttention", "UnitNormalization",
+           "Wrapper",
            "Activation", "ActivityRegularization", "Add", "AlphaDropout", "Average",
            "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization",
            "Bidirectional", "Concatenate", "Conv1D", "Conv2D", "Conv2DTranspose", "Convolution1D",
