@@ -153,12 +153,43 @@ def _einsum_specs(equation, a_ndim, b_ndim):
     return a, b, out
 
 
+def contract(a, sa, b, sb, so):
+    """`np.einsum(f"{sa},{sb}->{so}", a, b)` as one batched matmul (NumPy's
+    optimized einsum plans each call anew, ~10 ms for an attention
+    projection). Indices shared by both operands and the output are batch
+    axes (broadcast like matmul's), shared ones absent from the output are
+    contracted, an index of one operand only is summed first."""
+    for name in ("a", "b"):
+        x, s, other = (a, sa, sb) if name == "a" else (b, sb, sa)
+        alone = [c for c in s if c not in other and c not in so]
+        if alone:
+            x = x.sum(axis=tuple(s.index(c) for c in alone))
+            s = "".join(c for c in s if c not in alone)
+            a, sa = (x, s) if name == "a" else (a, sa)
+            b, sb = (x, s) if name == "b" else (b, sb)
+    batch = [c for c in so if c in sa and c in sb]
+    contr = [c for c in sa if c in sb and c not in so]
+    free_a = [c for c in so if c in sa and c not in sb]
+    free_b = [c for c in so if c in sb and c not in sa]
+    at = a.transpose([sa.index(c) for c in batch + free_a + contr])
+    bt = b.transpose([sb.index(c) for c in batch + contr + free_b])
+    nb = len(batch)
+    dims_a = at.shape[nb:nb + len(free_a)]
+    dims_b = bt.shape[nb + len(contr):]
+    k = int(np.prod(at.shape[nb + len(free_a):], dtype=np.int64))
+    r = np.matmul(at.reshape(at.shape[:nb] + (int(np.prod(dims_a, dtype=np.int64)), k)),
+                  bt.reshape(bt.shape[:nb] + (k, int(np.prod(dims_b, dtype=np.int64)))))
+    r = r.reshape(r.shape[:nb] + dims_a + dims_b)
+    order = batch + free_a + free_b
+    return r.transpose([order.index(c) for c in so])
+
+
 def _einsum_grad(g, g_spec, other, other_spec, target_spec, target_shape):
     """The gradient of one operand: contract `g` with the other operand onto
     the target's indices; an index summed in the target alone is broadcast."""
     have = set(g_spec) | set(other_spec)
     kept = "".join(c for c in target_spec if c in have)
-    res = np.einsum(f"{g_spec},{other_spec}->{kept}", g, other, optimize=True)
+    res = contract(g, g_spec, other, other_spec, kept)
     if kept != target_spec:
         shape = [target_shape[i] if c in have else 1 for i, c in enumerate(target_spec)]
         res = np.broadcast_to(res.reshape(shape), target_shape)
@@ -178,7 +209,7 @@ class Einsum(Function):
         self.specs = _einsum_specs(self.equation, a.ndim, b.ndim)
         sa, sb, so = self.specs
         self.a, self.b = a, b
-        return np.einsum(f"{sa},{sb}->{so}", a, b, optimize=True)
+        return np.ascontiguousarray(contract(a, sa, b, sb, so))
 
     def backward(self, g):
         sa, sb, so = self.specs
