@@ -7,7 +7,7 @@
  * the adder is CK_ATTENTION_MASKED (-1e9) at positions whose mask byte is 0
  * (mask (B, T, S), or NULL), as tf-keras' Softmax layer masks: a fully
  * masked row becomes uniform rather than NaN. Two GEMMs per head through
- * ck_blas, with the softmax between them done in place on P.
+ * ck_blas, with ck_act's row softmax between them, in place on P.
  */
 #ifndef CK_ATTENTION_H
 #define CK_ATTENTION_H

@@ -1,29 +1,13 @@
 /* Body of ck_attention.c for one precision: included once per element type
- * `real` (see ck_tmpl.h), with CK_EXP its exponential; not a public header. */
+ * `real` (see ck_tmpl.h); not a public header. The softmax and its backward
+ * are ck_act's vectorized row kernels. */
 
-/* Masks and softmaxes the T x S scores of one head in place. The maximum is
- * taken after the adder, so every exponent is <= 0 and the sum is >= 1. */
-static void CK_S(attention_softmax)(size_t T, size_t S, const unsigned char *mask, real *p)
+/* Adds tf-keras' -1e9 to the masked scores of one head's T x S block. */
+static void CK_S(attention_mask)(size_t T, size_t S, const unsigned char *mask, real *p)
 {
-    size_t i, j;
-    for (i = 0; i < T; ++i) {
-        real *row = p + i * S;
-        real mx, sum = (real)0, inv;
-        if (mask != NULL) {
-            const unsigned char *m = mask + i * S;
-            for (j = 0; j < S; ++j)
-                if (!m[j]) row[j] += (real)CK_ATTENTION_MASKED;
-        }
-        mx = row[0];
-        for (j = 1; j < S; ++j)
-            if (row[j] > mx) mx = row[j];
-        for (j = 0; j < S; ++j) {
-            row[j] = CK_EXP(row[j] - mx);
-            sum += row[j];
-        }
-        inv = (real)1 / sum;
-        for (j = 0; j < S; ++j) row[j] *= inv;
-    }
+    size_t i;
+    for (i = 0; i < T * S; ++i)
+        if (!mask[i]) p[i] += (real)CK_ATTENTION_MASKED;
 }
 
 int CK_S(ck_attention_fwd)(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
@@ -42,7 +26,8 @@ int CK_S(ck_attention_fwd)(size_t B, size_t T, size_t S, size_t N, size_t H, siz
             real *p = probs + (b * N + n) * T * S;
             CK_TRY(CK_S(ck_gemm)(0, 1, T, S, H, (real)scale, q + b * T * N * H + n * H, N * H,
                                  k + b * S * N * H + n * H, N * H, (real)0, p, S));
-            CK_S(attention_softmax)(T, S, mb, p);
+            if (mb != NULL) CK_S(attention_mask)(T, S, mb, p);
+            CK_TRY(CK_S(ck_act_softmax_fwd)(T, S, p, p));
             CK_TRY(CK_S(ck_gemm)(0, 0, T, Hv, S, (real)1, p, S,
                                  v + b * S * N * Hv + n * Hv, N * Hv, (real)0,
                                  out + b * T * N * Hv + n * Hv, N * Hv));
@@ -56,7 +41,7 @@ int CK_S(ck_attention_bwd)(size_t B, size_t T, size_t S, size_t N, size_t H, siz
                            const real *probs, const real *dout, const real *dprobs,
                            double scale, real *work, real *dq, real *dk, real *dv)
 {
-    size_t b, n, i, j;
+    size_t b, n, i;
     if (B == 0 || N == 0 || (T == 0 && S == 0)) return CK_OK;
     if (q == NULL || k == NULL || v == NULL || probs == NULL || dout == NULL ||
         work == NULL || dq == NULL || dk == NULL || dv == NULL)
@@ -73,21 +58,15 @@ int CK_S(ck_attention_bwd)(size_t B, size_t T, size_t S, size_t N, size_t H, siz
                                  dv + b * S * N * Hv + n * Hv, N * Hv));
             CK_TRY(CK_S(ck_gemm)(0, 1, T, S, Hv, (real)1, gb, N * Hv, vb, N * Hv, (real)0,
                                  work, S));
-            /* the softmax backward, scaled: dS = scale * P (dP - rowsum(dP P)) */
-            for (i = 0; i < T; ++i) {
-                real *w = work + i * S;
-                const real *pr = p + i * S;
-                real dot = (real)0;
-                if (dprobs != NULL) {
-                    const real *gp = dprobs + head + i * S;
-                    for (j = 0; j < S; ++j) w[j] += gp[j];
-                }
-                for (j = 0; j < S; ++j) dot += w[j] * pr[j];
-                for (j = 0; j < S; ++j) w[j] = (real)scale * pr[j] * (w[j] - dot);
+            if (dprobs != NULL) {
+                const real *gp = dprobs + head;
+                for (i = 0; i < T * S; ++i) work[i] += gp[i];
             }
-            CK_TRY(CK_S(ck_gemm)(0, 0, T, H, S, (real)1, work, S, kb, N * H, (real)0,
+            /* dS = P (dP - rowsum(dP P)) in place; the scale goes into the GEMMs */
+            CK_TRY(CK_S(ck_act_softmax_bwd)(T, S, p, work, work));
+            CK_TRY(CK_S(ck_gemm)(0, 0, T, H, S, (real)scale, work, S, kb, N * H, (real)0,
                                  dq + b * T * N * H + n * H, N * H));
-            CK_TRY(CK_S(ck_gemm)(1, 0, S, H, T, (real)1, work, S, qb, N * H, (real)0,
+            CK_TRY(CK_S(ck_gemm)(1, 0, S, H, T, (real)scale, work, S, qb, N * H, (real)0,
                                  dk + b * S * N * H + n * H, N * H));
         }
     }
