@@ -3,6 +3,7 @@ tf-keras 2.21 goldens (tests/fixtures/attention, tools/make_fixtures_attention.p
 forward values and scores, masks, causal masks, weights names and config, two
 training steps, and a tf-keras-written MultiHeadAttention .h5 model."""
 import pathlib
+import warnings
 
 import numpy as np
 import pytest
@@ -239,3 +240,14 @@ def test_dense_attention_model_h5_and_json_round_trip(tmp_path):
     clone = Model.from_config(model.get_config())
     clone.set_weights(model.get_weights())
     np.testing.assert_allclose(clone.predict(xs, verbose=0), a["y"], rtol=1e-5, atol=1e-5)
+
+
+def test_functional_cross_attention_warns_that_the_value_mask_is_not_applied():
+    q_in, v_in = L.Input((4, 3)), L.Input((5,), dtype="int32")
+    v = L.Embedding(10, 3, mask_zero=True)(v_in)
+    with pytest.warns(UserWarning, match="mask of a different `value`/`key` tensor is not"):
+        L.MultiHeadAttention(2, 2)(q_in, v)
+    x = L.Embedding(10, 3, mask_zero=True)(v_in)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        L.MultiHeadAttention(2, 2)(x, x)     # self-attention: the mask is applied
