@@ -251,3 +251,25 @@ def test_functional_cross_attention_warns_that_the_value_mask_is_not_applied():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         L.MultiHeadAttention(2, 2)(x, x)     # self-attention: the mask is applied
+
+
+def test_functional_key_and_attention_mask_inputs_round_trip(tmp_path):
+    q, v, k = L.Input((3, 6), name="q"), L.Input((5, 6), name="v"), L.Input((5, 6), name="k")
+    am = L.Input((3, 5), name="am", dtype="bool")
+    mha = L.MultiHeadAttention(3, 2, value_dim=4, name="mha")
+    out, scores = mha(q, v, key=k, attention_mask=am, return_attention_scores=True)
+    model = Model([q, v, k, am], [out, scores])
+    rng = np.random.default_rng(0)
+    xs = [rng.standard_normal(s).astype("float32") for s in ((2, 3, 6), (2, 5, 6), (2, 5, 6))]
+    xs.append(rng.random((2, 3, 5)) > 0.3)
+    got = model.predict(xs, verbose=0)
+    want = mha(xs[0], xs[1], key=xs[2], attention_mask=xs[3], return_attention_scores=True)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-7)
+    assert np.all(got[1][~np.broadcast_to(xs[3][:, None], got[1].shape)] == 0)
+    node = model.get_config()["layers"][4]["inbound_nodes"][0][0]
+    assert node[3]["value"][0] == "v" and node[3]["key"][0] == "k"
+    model.save(tmp_path / "m.h5")
+    again = load_model(tmp_path / "m.h5")
+    for g, w in zip(again.predict(xs, verbose=0), got, strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-7)
