@@ -146,3 +146,13 @@ def test_abstract_rnn_cell_runs_in_rnn_and_trains():
     assert all(np.any(a != b) for a, b in zip(before, model.get_weights(), strict=True))
     with pytest.raises(NotImplementedError):
         L.AbstractRNNCell().state_size  # noqa: B018
+
+
+def test_embedding_accepts_sparse_as_tf_keras():
+    ids = np.array([[1, 0, 3], [2, 2, 0]])
+    dense = L.Embedding(5, 2, embeddings_initializer="ones")
+    sparse = L.Embedding(5, 2, embeddings_initializer="ones", sparse=True)
+    np.testing.assert_array_equal(sparse(ids), dense(ids))
+    assert sparse.sparse and "sparse" not in sparse.get_config()
+    with pytest.raises(ValueError, match="`mask_zero` cannot be enabled"):
+        L.Embedding(5, 2, mask_zero=True, sparse=True)
