@@ -273,3 +273,13 @@ def test_functional_key_and_attention_mask_inputs_round_trip(tmp_path):
     again = load_model(tmp_path / "m.h5")
     for g, w in zip(again.predict(xs, verbose=0), got, strict=True):
         np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-7)
+
+
+def test_mha_compute_output_shape_as_tf_keras():
+    mha = L.MultiHeadAttention(2, 4, output_shape=(3, 5))
+    assert mha.compute_output_shape((None, 6, 8), (None, 7, 8)) == (None, 6, 3, 5)
+    assert L.MultiHeadAttention(2, 4).compute_output_shape((None, 6, 8)) == (None, 6, 8)
+    with pytest.raises(ValueError, match="last dimension of `query_shape` and `value_shape`"):
+        mha.compute_output_shape((None, 6, 8), (None, 7, 9))
+    with pytest.raises(ValueError, match="All dimensions of `value` and `key`"):
+        mha.compute_output_shape((None, 6, 8), (None, 7, 8), (None, 5, 8))

@@ -296,6 +296,26 @@ class MultiHeadAttention(Layer):
     def compute_mask(self, inputs, mask=None):
         return mask
 
+    def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
+        """The output shape for `query_shape` (value: `value_shape`, default
+        the query's; key: `key_shape`, default the value's)."""
+        query_shape = tuple(query_shape)
+        value_shape = query_shape if value_shape is None else tuple(value_shape)
+        key_shape = value_shape if key_shape is None else tuple(key_shape)
+        if query_shape[-1] != value_shape[-1]:
+            raise ValueError(
+                "The last dimension of `query_shape` and `value_shape` must be equal, but "
+                f"are {query_shape[-1]}, {value_shape[-1]}. Received: "
+                f"query_shape={query_shape}, value_shape={value_shape}")
+        if value_shape[1:-1] != key_shape[1:-1]:
+            raise ValueError("All dimensions of `value` and `key`, except the last one, must "
+                             f"be equal. Received {value_shape} and {key_shape}")
+        if self._output_shape:
+            out = self._output_shape
+            return query_shape[:-1] + (tuple(out) if isinstance(out, (list, tuple))
+                                       else (out,))
+        return query_shape
+
     # ------------------------------------------------------------ (de)serializing
     def get_config(self):
         config = super().get_config()
