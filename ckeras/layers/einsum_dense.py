@@ -1,9 +1,13 @@
 """EinsumDense: a dense layer whose contraction is an einsum equation."""
 import re
 
+import numpy as np
+
 from ckeras import activations, constraints, initializers, regularizers
+from ckeras import backend as K
 from ckeras.autograd.functions.linalg import Einsum
 from ckeras.autograd.tensor import Tensor
+from ckeras.backend import nn as _nn
 from ckeras.engine.base_layer import Layer
 
 _FORMS = (
@@ -85,6 +89,25 @@ def analyze(equation, bias_axes, input_shape, output_shape):
     return kernel, bias, out
 
 
+def dense_plan(equation, bias_axes):
+    """`(contracted, kernel_free, bias_fused)` when `equation` is a plain
+    dense product (input = free + contracted axes, kernel = contracted +
+    new axes, output = free + new axes), so the layer can run the fused
+    dense kernel on 2-D views; else None. `bias_fused`: the bias spans
+    exactly the new axes."""
+    spec_in, spec_w, spec_out, left = _split(equation)
+    if "0" in equation.replace("...", "0") and not left:
+        return None
+    contracted = "".join(c for c in spec_in if c in spec_w and c not in spec_out)
+    free = spec_in[:len(spec_in) - len(contracted)]
+    new = spec_w[len(contracted):]
+    if not contracted or spec_in != free + contracted or spec_w != contracted + new \
+            or spec_out != free + new or any(c in spec_w for c in free) \
+            or len(set(spec_in + spec_w)) != len(spec_in) + len(new):
+        return None
+    return len(contracted), len(new), bias_axes is not None and set(bias_axes) == set(new)
+
+
 class EinsumDense(Layer):
     """A dense layer of arbitrary dimensionality: `einsum(equation, inputs, kernel)`,
     plus an optional bias, then the activation.
@@ -142,12 +165,35 @@ class EinsumDense(Layer):
             "bias", shape=bias, initializer=self.bias_initializer,
             regularizer=self.bias_regularizer, constraint=self.bias_constraint,
             dtype=self.dtype, trainable=True)
+        self._plan = dense_plan(self.equation, self.bias_axes)
         self.built = True
+
+    def _dense_call(self, x):
+        """The product as the fused dense kernel on 2-D views (bias and a
+        fusable activation included)."""
+        n_contracted, n_new, bias_fused = self._plan
+        kshape = tuple(self.kernel.shape)
+        k = int(np.prod(kshape[:n_contracted]))
+        m = int(np.prod(kshape[n_contracted:]))
+        fused = activations.fused_code(self.activation) if (
+            bias_fused or self.bias is None) else None
+        code = fused if fused is not None else activations.fused_code(activations.linear)
+        bias = K.reshape(self.bias, (m,)) if bias_fused else None
+        shape = tuple(x.shape)
+        y = _nn.dense(K.reshape(x, (-1, k)), K.reshape(self.kernel, (k, m)), bias, code)
+        y = K.reshape(y, shape[:len(shape) - n_contracted] + kshape[n_contracted:])
+        if self.bias is not None and not bias_fused:
+            y = y + self.bias
+        if fused is None and self.activation is not activations.linear:
+            y = self.activation(y)
+        return y
 
     def call(self, inputs):
         x = inputs
         if not isinstance(x, Tensor) and x.dtype != self.kernel.dtype:
             x = x.astype(self.kernel.dtype)
+        if self._plan is not None:
+            return self._dense_call(x)
         y = Einsum.apply(x, self.kernel, equation=self.equation)
         if self.bias is not None:
             y = y + self.bias

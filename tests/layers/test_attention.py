@@ -283,3 +283,35 @@ def test_mha_compute_output_shape_as_tf_keras():
         mha.compute_output_shape((None, 6, 8), (None, 7, 9))
     with pytest.raises(ValueError, match="All dimensions of `value` and `key`"):
         mha.compute_output_shape((None, 6, 8), (None, 7, 8), (None, 5, 8))
+
+
+@pytest.mark.parametrize("equation, out_shape, bias_axes, activation", [
+    ("abc,cde->abde", (None, 2, 3), "de", "relu"),
+    ("abcd,cde->abe", (3, 6), "e", "softmax"),
+    ("abc,cd->abd", (4, 3), "b", "tanh"),
+    ("...b,bc->...c", 4, None, None),
+])
+def test_einsum_dense_fused_dense_path_equals_einsum(equation, out_shape, bias_axes,
+                                                    activation):
+    rng = np.random.default_rng(4)
+    shape = {"abc,cde->abde": (2, 4, 6), "abcd,cde->abe": (2, 3, 4, 5),
+             "abc,cd->abd": (2, 4, 5), "...b,bc->...c": (2, 3, 5)}[equation]
+    x = rng.standard_normal(shape)
+    fused = L.EinsumDense(equation, out_shape, bias_axes=bias_axes, activation=activation,
+                          bias_initializer="random_normal", dtype="float64")
+    plain = L.EinsumDense(equation, out_shape, bias_axes=bias_axes, activation=activation,
+                          bias_initializer="random_normal", dtype="float64")
+    fused(x)
+    plain(x)
+    plain.set_weights(fused.get_weights())
+    assert fused._plan is not None
+    plain._plan = None
+    results = []
+    for layer in (fused, plain):
+        xt = Tensor(x, requires_grad=True)
+        with enable_grad():
+            y = layer(xt)
+            loss = K.sum(y * np.cos(np.arange(y.shape[-1])))
+        results.append([np.asarray(y)] + grad(loss, [xt] + layer.trainable_weights))
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
