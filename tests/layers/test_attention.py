@@ -315,3 +315,18 @@ def test_einsum_dense_fused_dense_path_equals_einsum(equation, out_shape, bias_a
         results.append([np.asarray(y)] + grad(loss, [xt] + layer.trainable_weights))
     for a, b in zip(*results, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_per_head_attention_mask_takes_the_general_path():
+    rng = np.random.default_rng(5)
+    q = rng.standard_normal((2, 3, 4))
+    v = rng.standard_normal((2, 5, 4))
+    mask = rng.random((2, 2, 3, 5)) > 0.4      # (B, heads, T, S): one mask per head
+    layer = L.MultiHeadAttention(2, 3, dtype="float64")
+    _, scores = layer(q, v, attention_mask=mask, return_attention_scores=True)
+    assert np.all(scores[~mask] == 0) and np.all(scores[mask] > 0)
+    shared = mask[:, :1]                       # (B, 1, T, S): the fused kernel
+    _, s1 = layer(q, v, attention_mask=shared, return_attention_scores=True)
+    _, s2 = layer(q, v, attention_mask=shared[:, 0], return_attention_scores=True)
+    np.testing.assert_array_equal(s1, s2)
+    assert np.all(s1[~np.broadcast_to(shared, s1.shape)] == 0)

@@ -268,7 +268,8 @@ class MultiHeadAttention(Layer):
         if mask is not None:
             mask = mask.value if isinstance(mask, Tensor) else np.asarray(mask)
         if self._fused and not dropping and not self._softmax_robust_masking and (
-                mask is None or mask.dtype == bool):
+                mask is None or (mask.dtype == bool and (
+                    mask.ndim <= 3 or (mask.ndim == 4 and mask.shape[1] == 1)))):
             if mask is not None and mask.ndim == 4:   # (B, 1, T, S): one mask for all heads
                 mask = mask[:, 0]
             return ScaledDotProductAttention.apply(query, key, value, mask=mask, scale=scale)
