@@ -224,9 +224,11 @@ def test_bad_arguments_raise_clear_errors():
         L.Attention()(np.ones((2, 3, 4), "float32"))
     with pytest.raises(ValueError, match="num_heads, key_dim and value_dim must be positive"):
         L.MultiHeadAttention(0, 4)
+    bad = L.MultiHeadAttention(2, 4, name="mha_bad")
     with pytest.raises(ValueError, match=r'"mha_bad".*expects query of rank >= 3'):
-        L.MultiHeadAttention(2, 4, name="mha_bad")(np.ones((2, 4), "float32"),
-                                                   np.ones((2, 4), "float32"))
+        bad(np.ones((2, 4), "float32"), np.ones((2, 4), "float32"))
+    assert not bad.weights      # the failed call left the layer unbuilt: a good call works
+    assert bad(np.ones((2, 3, 4), "float32"), np.ones((2, 5, 4), "float32")).shape == (2, 3, 4)
 
 
 def test_dense_attention_model_h5_and_json_round_trip(tmp_path):

@@ -181,16 +181,16 @@ class MultiHeadAttention(Layer):
         """Creates the four projections for inputs shaped like `query`,
         `value` and `key` (tensors or shapes); `from_config` and the first
         call do this."""
-        self._built_from_signature = True
-        self._query_shape = _shape_of(query)
-        self._value_shape = _shape_of(value)
-        self._key_shape = self._value_shape if key is None else _shape_of(key)
-        for what, shape in (("query", self._query_shape), ("value", self._value_shape),
-                            ("key", self._key_shape)):
+        shapes = {"query": _shape_of(query), "value": _shape_of(value)}
+        shapes["key"] = shapes["value"] if key is None else _shape_of(key)
+        for what, shape in shapes.items():
             if len(shape) < 3 or shape[-1] is None:
                 raise ValueError(f'Layer "{self.name}" (MultiHeadAttention) expects {what} '
                                  "of rank >= 3 (batch, ..., features) with a defined last "
                                  f"dimension; received shape {shape}.")
+        self._built_from_signature = True
+        self._query_shape, self._value_shape, self._key_shape = (
+            shapes["query"], shapes["value"], shapes["key"])
         heads = self._num_heads
         self._query_dense = self._projection(self._query_shape, 1, (heads, self._key_dim),
                                              "query")
