@@ -6,6 +6,7 @@ from ckeras.engine.input_layer import Input, InputLayer
 from ckeras.engine.input_spec import InputSpec
 from ckeras.layers import experimental as experimental  # tf.keras 2.x's import path
 from ckeras.layers.advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
+from ckeras.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from ckeras.layers.convolutional import (
     Conv1D,
     Conv2D,
@@ -31,6 +32,7 @@ from ckeras.layers.core import (
     Dense,
     Dropout,
     Flatten,
+    Identity,
     Lambda,
     Masking,
     Permute,
@@ -39,6 +41,7 @@ from ckeras.layers.core import (
     SpatialDropout1D,
     SpatialDropout2D,
 )
+from ckeras.layers.einsum_dense import EinsumDense
 from ckeras.layers.embeddings import Embedding
 from ckeras.layers.merge import (
     Add,
@@ -59,7 +62,12 @@ from ckeras.layers.merge import (
     subtract,
 )
 from ckeras.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
-from ckeras.layers.normalization import BatchNormalization, LayerNormalization
+from ckeras.layers.normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    UnitNormalization,
+)
 from ckeras.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -103,13 +111,14 @@ from ckeras.layers.recurrent import (
     GRU,
     LSTM,
     RNN,
+    AbstractRNNCell,
     GRUCell,
     LSTMCell,
     SimpleRNN,
     SimpleRNNCell,
     StackedRNNCells,
 )
-from ckeras.layers.wrappers import Bidirectional, TimeDistributed
+from ckeras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
 from ckeras.saving import serialization as _serialization
 
 
@@ -162,7 +171,10 @@ def deserialize(config, custom_objects=None):
                                     printable_module_name="layer")
 
 
-__all__ = ["Activation", "ActivityRegularization", "Add", "AlphaDropout", "Average",
+__all__ = ["AbstractRNNCell", "AdditiveAttention", "Attention", "EinsumDense",
+           "GroupNormalization", "Identity", "MultiHeadAttention", "UnitNormalization",
+           "Wrapper",
+           "Activation", "ActivityRegularization", "Add", "AlphaDropout", "Average",
            "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization",
            "Bidirectional", "Concatenate", "Conv1D", "Conv2D", "Conv2DTranspose", "Convolution1D",
            "Convolution2D", "Convolution2DTranspose", "Cropping1D", "Cropping2D", "Dense",

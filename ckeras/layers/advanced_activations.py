@@ -205,6 +205,8 @@ class Softmax(_Elementwise):
     Args:
         axis: integer, or list of integers, the axis (axes) along which the
             softmax normalisation is applied.
+        robust_masking: masked logits are replaced by -1e9 instead of getting
+            -1e9 added (exact however large the finite logits are).
 
     Call arguments:
         inputs: the logits.
@@ -216,17 +218,24 @@ class Softmax(_Elementwise):
         array([[0.5, 0.5]], dtype=float32)
     """
 
-    def __init__(self, axis=-1, **kwargs):
+    def __init__(self, axis=-1, robust_masking=False, **kwargs):
         super().__init__(**kwargs)
         self.axis = list(axis) if isinstance(axis, (list, tuple)) else int(axis)
+        self.robust_masking = bool(robust_masking)
 
     def call(self, inputs, mask=None):
         if mask is not None:
             m = np.asarray(mask)
             m = m.reshape(m.shape + (1,) * (inputs.ndim - m.ndim))
-            large = 65500.0 if inputs.dtype == np.float16 else 1e9
-            inputs = inputs + (1.0 - m.astype(inputs.dtype)) * \
-                np.asarray(-large, dtype=inputs.dtype)
+            large = np.asarray(-65500.0 if inputs.dtype == np.float16 else -1e9,
+                               dtype=inputs.dtype)
+            if self.robust_masking:
+                # The masked (finite) logits are replaced, not shifted, so
+                # large logits stay exact (tf-keras keeps mask > 0.5).
+                keep = (m > 0.5 if m.dtype != bool else m).astype(inputs.dtype)
+                inputs = inputs * keep + (1.0 - keep) * large
+            else:
+                inputs = inputs + (1.0 - m.astype(inputs.dtype)) * large
         if isinstance(self.axis, list):
             if len(self.axis) > 1:
                 return K.exp(inputs - K.logsumexp(inputs, axis=self.axis, keepdims=True))
@@ -236,6 +245,8 @@ class Softmax(_Elementwise):
     def get_config(self):
         config = super().get_config()
         config["axis"] = self.axis
+        if self.robust_masking:
+            config["robust_masking"] = True
         return config
 
 

@@ -758,3 +758,23 @@ class Masking(Layer):
         config = super().get_config()
         config["mask_value"] = self.mask_value
         return config
+
+
+# ------------------------------------------------------------------ Identity
+class Identity(Layer):
+    """Returns its inputs unchanged (a placeholder layer; masks pass through).
+
+    Example:
+        >>> Identity()(np.ones((2, 3), "float32")).shape
+        (2, 3)
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape

@@ -19,6 +19,10 @@ class Embedding(Layer):
         mask_zero: id 0 is padding and produces a mask (then `input_dim`
             must be vocabulary size + 1).
         input_length: length of the input sequences, when constant.
+        sparse: tf-keras returns a SparseTensor when True; ckeras has no
+            sparse tensors, so the output is the same values, dense. Like
+            tf-keras, it cannot be combined with `mask_zero` and is not part
+            of the config.
 
     Input shape: `(batch, sequence_length)` of integers.
     Output shape: `(batch, sequence_length, output_dim)`.
@@ -31,7 +35,8 @@ class Embedding(Layer):
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, activity_regularizer=None,
-                 embeddings_constraint=None, mask_zero=False, input_length=None, **kwargs):
+                 embeddings_constraint=None, mask_zero=False, input_length=None, sparse=False,
+                 **kwargs):
         if "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
             if input_length is not None:
                 kwargs["input_shape"] = (input_length,)
@@ -40,7 +45,11 @@ class Embedding(Layer):
             raise ValueError(
                 "Both `input_dim` and `output_dim` should be positive, received "
                 f"input_dim={input_dim} and output_dim={output_dim}")
+        if sparse and mask_zero:
+            raise ValueError("`mask_zero` cannot be enabled when `tf.keras.layers.Embedding` "
+                             "is used with `tf.SparseTensor` input.")
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.sparse = bool(sparse)
         self.input_dim = int(input_dim)
         self.output_dim = int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)

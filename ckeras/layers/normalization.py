@@ -1,4 +1,4 @@
-"""BatchNormalization and LayerNormalization."""
+"""BatchNormalization, LayerNormalization, GroupNormalization and UnitNormalization."""
 import numpy as np
 
 from ckeras import backend as K
@@ -229,3 +229,138 @@ class LayerNormalization(_Norm):
         mean = K.mean(x, axis=axes, keepdims=True)
         var = K.mean(K.square(x - mean), axis=axes, keepdims=True)
         return self._normalize(x, mean, var)
+
+
+class UnitNormalization(Layer):
+    """Scales each sample to unit L2 norm over `axis`:
+    `x / sqrt(max(sum(x ** 2, axis), 1e-12))`.
+
+    Args:
+        axis: an int or a list of ints, the axes normalized together.
+
+    Example:
+        >>> y = UnitNormalization()(np.array([[3.0, 4.0]], "float32"))
+        >>> np.asarray(y, "float64").round(3).tolist()
+        [[0.6, 0.8]]
+    """
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            self.axis = list(axis)
+        elif isinstance(axis, int):
+            self.axis = axis
+        else:
+            raise TypeError("Invalid value for `axis` argument: expected an int or a "
+                            f"list/tuple of ints. Received: axis={axis}")
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        ndim = len(tuple(input_shape))
+        for a in (self.axis if isinstance(self.axis, list) else [self.axis]):
+            if not -ndim <= a < ndim:
+                raise ValueError(f'Invalid value for `axis` argument of layer "{self.name}": '
+                                 f"{self.axis}, for an input of rank {ndim}.")
+        self.built = True
+
+    def call(self, inputs):
+        axis = tuple(self.axis) if isinstance(self.axis, list) else self.axis
+        return K.l2_normalize(inputs, axis=axis)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config
+
+
+class GroupNormalization(_Norm):
+    """Normalizes each group of channels of each sample (Wu & He, 2018):
+    channels on `axis` are split into `groups`; each group is normalized by
+    its mean and variance over its channels and every non-batch axis, then
+    `gamma * x + beta` per channel.
+
+    `groups=-1` makes one group per channel (instance normalization); one
+    group is layer normalization over the whole sample. A Keras mask
+    (broadcast to the input, trailing axes added) weights the statistics.
+
+    Args:
+        groups: number of groups; must divide the size of `axis`.
+        axis: the channel axis.
+        epsilon: added to the variance.
+        center, scale: use `beta`, `gamma` (each of the channel count).
+        beta_initializer, gamma_initializer, beta_regularizer,
+        gamma_regularizer, beta_constraint, gamma_constraint: of the weights.
+
+    Example:
+        >>> y = GroupNormalization(groups=2)(np.random.rand(4, 5, 6).astype("float32"))
+        >>> y.shape
+        (4, 5, 6)
+    """
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 **kwargs):
+        if isinstance(axis, (list, tuple)):
+            raise TypeError(f"GroupNormalization: `axis` must be an int; received {axis}.")
+        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                         beta_regularizer, gamma_regularizer, beta_constraint,
+                         gamma_constraint, **kwargs)
+        self.groups = int(groups)
+        self._config_axis = int(axis)
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        ndim = len(input_shape)
+        if not -ndim <= self._config_axis < ndim or self._config_axis % ndim == 0:
+            raise ValueError(f'Invalid axis {self._config_axis} for layer "{self.name}" with '
+                             f"input of rank {ndim}.")
+        dim = input_shape[self._config_axis]
+        if dim is None:
+            raise ValueError(f"Axis {self._config_axis} of input tensor should have a defined "
+                             "dimension but the layer received an input with shape "
+                             f"{input_shape}.")
+        if self.groups == -1:
+            self.groups = dim
+        if dim < self.groups:
+            raise ValueError(f"Number of groups ({self.groups}) cannot be more than the "
+                             f"number of channels ({dim}).")
+        if dim % self.groups != 0:
+            raise ValueError(f"Number of groups ({self.groups}) must be a multiple of the "
+                             f"number of channels ({dim}).")
+        self._build_params(input_shape)
+        self.built = True
+
+    def call(self, inputs, mask=None):
+        x = inputs
+        shape = tuple(x.shape)
+        a = self._config_axis % len(shape)
+        grouped = shape[:a] + (self.groups, shape[a] // self.groups) + shape[a + 1:]
+        xg = K.reshape(x, grouped)
+        red = tuple(i for i in range(1, len(grouped)) if i != a)
+        if mask is None:
+            mean = K.mean(xg, axis=red, keepdims=True)
+            var = K.mean(K.square(xg - mean), axis=red, keepdims=True)
+        else:
+            m = np.asarray(mask, dtype=self.dtype)
+            m = m.reshape(m.shape + (1,) * (len(shape) - m.ndim))
+            wts = np.broadcast_to(m, shape).reshape(grouped)
+            total = np.maximum(wts.sum(axis=red, keepdims=True), np.finfo(self.dtype).tiny)
+            mean = K.sum(xg * wts, axis=red, keepdims=True) / total
+            var = K.sum(K.square(xg - mean) * wts, axis=red, keepdims=True) / total
+        y = (xg - mean) / K.sqrt(var + np.asarray(self.epsilon, dtype=self.dtype))
+        bshape = [1] * len(grouped)
+        bshape[a], bshape[a + 1] = self.groups, shape[a] // self.groups
+        if self.gamma is not None:
+            y = y * K.reshape(self.gamma, tuple(bshape))
+        if self.beta is not None:
+            y = y + K.reshape(self.beta, tuple(bshape))
+        return K.reshape(y, shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"groups": self.groups, "axis": self._config_axis})
+        return config

@@ -106,6 +106,51 @@ def _output_size(cell):
     return int(size)
 
 
+class AbstractRNNCell(Layer):
+    """Base class of RNN cells: a layer that processes one timestep.
+
+    A subclass implements `call(inputs, states)` returning `(output,
+    new_states)` and the properties `state_size` (an int, or a list of ints
+    for several states) and `output_size`; `RNN(cell)` runs it over time.
+
+    Example:
+        >>> class MinimalRNNCell(AbstractRNNCell):
+        ...     def __init__(self, units, **kwargs):
+        ...         super().__init__(**kwargs)
+        ...         self.units = units
+        ...     @property
+        ...     def state_size(self):
+        ...         return self.units
+        ...     @property
+        ...     def output_size(self):
+        ...         return self.units
+        ...     def build(self, input_shape):
+        ...         self.kernel = self.add_weight("kernel", (input_shape[-1], self.units))
+        ...         self.built = True
+        ...     def call(self, inputs, states):
+        ...         h = K.dot(inputs, self.kernel) + states[0]
+        ...         return h, [h]
+        >>> RNN(MinimalRNNCell(4))(np.ones((2, 3, 5), "float32")).shape
+        (2, 4)
+    """
+
+    def call(self, inputs, states):
+        raise NotImplementedError
+
+    @property
+    def state_size(self):
+        raise NotImplementedError
+
+    @property
+    def output_size(self):
+        raise NotImplementedError
+
+    def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
+        """Zero states of `state_size` (the batch size and dtype of `inputs`
+        when given)."""
+        return _zero_states(self, inputs, batch_size, dtype)
+
+
 class RecurrentCellBase(Layer):
     """What the SimpleRNN, LSTM and GRU cells share: argument checks, the
     kernel/recurrent_kernel/bias weights, their config, and the dropout masks

@@ -1,4 +1,4 @@
-"""Layer wrappers: Bidirectional and TimeDistributed."""
+"""Layer wrappers: the Wrapper base class, Bidirectional and TimeDistributed."""
 import inspect
 
 import numpy as np
@@ -15,7 +15,7 @@ from ckeras.layers.recurrent import (
     state_sizes,
 )
 
-__all__ = ["Bidirectional", "TimeDistributed"]
+__all__ = ["Bidirectional", "TimeDistributed", "Wrapper"]
 
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
@@ -40,7 +40,57 @@ def _clone(layer, name, **overrides):
     return type(layer).from_config(config, custom_objects=classes)
 
 
-class Bidirectional(Layer):
+class Wrapper(Layer):
+    """Base class of the layers that wrap another layer (`self.layer`).
+
+    Args:
+        layer: the wrapped Layer instance.
+
+    A subclass implements `call` (and usually `build`); `get_config` holds
+    the wrapped layer's serialization under `layer`, and `from_config`
+    rebuilds it (with `custom_objects`).
+
+    Example:
+        >>> class Twice(Wrapper):
+        ...     def call(self, inputs):
+        ...         return self.layer(self.layer(inputs))
+        >>> Twice(Dense(4))(np.ones((2, 4), "float32")).shape
+        (2, 4)
+    """
+
+    # Bidirectional keeps `layer` as an untracked template (it runs copies).
+    _tracks_layer = True
+
+    def __init__(self, layer, **kwargs):
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Layer {layer} supplied to wrapper is not a supported layer "
+                             "type. Please ensure wrapped layer is a valid TF-Keras layer.")
+        super().__init__(**kwargs)
+        if self._tracks_layer:
+            self.layer = layer
+        else:
+            object.__setattr__(self, "_template", layer)
+
+    def build(self, input_shape=None):
+        if not self.layer.built:
+            self.layer._maybe_build(input_shape)
+        self.built = True
+
+    def get_config(self):
+        from ckeras.layers import serialize
+        config = super().get_config()
+        config["layer"] = serialize(self.layer)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ckeras.layers import deserialize
+        config = dict(config)
+        layer = deserialize(config.pop("layer"), custom_objects=custom_objects)
+        return cls(layer, **config)
+
+
+class Bidirectional(Wrapper):
     """Bidirectional wrapper for RNNs: runs a forward and a backward copy of
     `layer` on the same input and merges their outputs.
 
@@ -71,6 +121,8 @@ class Bidirectional(Layer):
         (2, 5, 8)
     """
 
+    _tracks_layer = False
+
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None,
                  **kwargs):
         if not isinstance(layer, Layer):
@@ -86,8 +138,7 @@ class Bidirectional(Layer):
             raise ValueError(f"Invalid merge mode. Received: {merge_mode}. Merge mode "
                              "should be one of {'sum', 'mul', 'ave', 'concat', None}")
         num_constants = int(kwargs.pop("num_constants", 0) or 0)
-        super().__init__(**kwargs)
-        object.__setattr__(self, "_wrapped", layer)
+        super().__init__(layer, **kwargs)
         self.forward_layer = _clone(layer, "forward_" + layer.name)
         if backward_layer is None:
             self.backward_layer = _clone(layer, "backward_" + layer.name,
@@ -150,7 +201,7 @@ class Bidirectional(Layer):
     def layer(self):
         """The RNN the wrapper was made from (tf-keras' `Wrapper.layer`):
         a template, never built; `forward_layer` is the copy that runs."""
-        return self._wrapped
+        return self._template
 
     def build(self, input_shape):
         for half in (self.forward_layer, self.backward_layer):
@@ -251,9 +302,7 @@ class Bidirectional(Layer):
         self.backward_layer.reset_states(states[half:])
 
     def get_config(self):
-        from ckeras.layers import serialize
         config = super().get_config()
-        config["layer"] = serialize(self._wrapped)
         config["merge_mode"] = self.merge_mode
         if self._custom_backward:
             config["backward_layer"] = self._backward_config
@@ -272,7 +321,7 @@ class Bidirectional(Layer):
         return cls(layer, backward_layer=backward, **config)
 
 
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Applies `layer` to every temporal slice of an input (axis 1), with
     the same weights at every step.
 
@@ -291,8 +340,7 @@ class TimeDistributed(Layer):
         if not isinstance(layer, Layer):
             raise ValueError("Please initialize `TimeDistributed` layer with a "
                              f"`tf.keras.layers.Layer` instance. Received: {layer}")
-        super().__init__(**kwargs)
-        self.layer = layer
+        super().__init__(layer, **kwargs)
         self.supports_masking = True
 
     def _check(self, input_shape):
@@ -356,15 +404,3 @@ class TimeDistributed(Layer):
         inner_out = np.asarray(getattr(inner_out, "value", inner_out))
         return inner_out.reshape((B, T) + inner_out.shape[1:])
 
-    def get_config(self):
-        from ckeras.layers import serialize
-        config = super().get_config()
-        config["layer"] = serialize(self.layer)
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        from ckeras.layers import deserialize
-        config = dict(config)
-        layer = deserialize(config.pop("layer"), custom_objects=custom_objects)
-        return cls(layer, **config)

@@ -13,6 +13,7 @@ import pytest
 
 import ckeras.autograd.functions as functions_pkg
 from ckeras.autograd import Function, Tensor, grad, gradcheck
+from ckeras.autograd.functions import attention as ATT
 from ckeras.autograd.functions import conv as C
 from ckeras.autograd.functions import ctc as CTC
 from ckeras.autograd.functions import elementwise as E
@@ -49,6 +50,9 @@ def distinct(*shape):
 # (Function class, case id, fn(*inputs) -> Tensor(s), inputs)
 # Fixed resampling matrices of the Resize row (not an input of the check).
 _RESIZE_MATS = [r(6, 3), r(4, 2)]
+# The constant mask and score weights of the attention rows.
+_ATT_MASK = rng.random((2, 3, 5)) > 0.3
+_ATT_W = r(1, 2, 3, 4)
 
 CASES = [
     (E.Add, "broadcast", lambda a, b: E.Add.apply(a, b), [r(3, 4), r(4)]),
@@ -66,6 +70,19 @@ CASES = [
     (S.GetItem, "fancy", lambda a: S.GetItem.apply(a, key=(slice(0, 2), [0, 2, 2])),
      [r(3, 4)]),
     (L.MatMul, "batched", lambda a, b: L.MatMul.apply(a, b), [r(2, 3, 4), r(4, 5)]),
+    (L.Einsum, "projection", lambda a, b: L.Einsum.apply(a, b, equation="abc,cde->abde"),
+     [r(2, 3, 4), r(4, 2, 3)]),
+    (L.Einsum, "ellipsis_broadcast",
+     lambda a, b: L.Einsum.apply(a, b, equation="...cd,cde->...e"), [r(2, 3, 4, 5), r(4, 5, 3)]),
+    (L.Einsum, "summed_alone", lambda a, b: L.Einsum.apply(a, b, equation="abc,cd->ad"),
+     [r(2, 3, 4), r(4, 5)]),
+    (ATT.ScaledDotProductAttention, "masked",
+     lambda q, k, v: ATT.ScaledDotProductAttention.apply(
+         q, k, v, scale=0.5, mask=_ATT_MASK), [r(2, 3, 2, 4), r(2, 5, 2, 4), r(2, 5, 2, 3)]),
+    (ATT.ScaledDotProductAttention, "scores_used",
+     lambda q, k, v: ATT.ScaledDotProductAttention.apply(q, k, v, scale=0.7)[1]
+     * _ATT_W.astype(q.dtype),
+     [r(1, 3, 2, 2), r(1, 4, 2, 2), r(1, 4, 2, 3)]),
     (R.Sum, "axis", lambda a: R.Sum.apply(a, axis=1, keepdims=False), [r(2, 3, 4)]),
     (R.Mean, "axes_keep", lambda a: R.Mean.apply(a, axis=(0, 2), keepdims=True),
      [r(2, 3, 4)]),

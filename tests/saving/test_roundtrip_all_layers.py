@@ -79,6 +79,10 @@ CASES = {
     "GlobalAveragePooling2D": (lambda: L.GlobalAveragePooling2D(), (4, 4, 2), "f"),
     "BatchNormalization": (lambda: L.BatchNormalization(momentum=0.5), (4, 3), "f"),
     "LayerNormalization": (lambda: L.LayerNormalization(), (4, 3), "f"),
+    "EinsumDense": (lambda: L.EinsumDense("abc,cd->abd", (3, 4), bias_axes="d"), (3, 2), "f"),
+    "GroupNormalization": (lambda: L.GroupNormalization(groups=2), (3, 4), "f"),
+    "UnitNormalization": (lambda: L.UnitNormalization(axis=[1, 2]), (3, 4), "f"),
+    "Identity": (lambda: L.Identity(), (4,), "f"),
     "SpatialDropout1D": (lambda: L.SpatialDropout1D(0.3), (6, 2), "f"),
     "SpatialDropout2D": (lambda: L.SpatialDropout2D(0.3), (4, 4, 2), "f"),
     "Lambda": (lambda: L.Lambda(np.tanh), (4,), "f"),
@@ -93,9 +97,11 @@ CASES = {
                                                       idf_weights=[0.5, 1.5]), (1,), "s"),
 }
 # Aliases of a listed class, layers of several inputs (merge layers: round-tripped in
-# tests/saving/test_model_config.py's MERGE_CASES) and the bases.
+# tests/saving/test_model_config.py's MERGE_CASES; the attention layers in
+# tests/layers/test_attention.py) and the bases.
 EXEMPT = {"Layer", "InputLayer", "Add", "Subtract", "Multiply", "Average", "Maximum",
-          "Minimum", "Concatenate", "Dot"}
+          "Minimum", "Concatenate", "Dot", "MultiHeadAttention", "Attention",
+          "AdditiveAttention", "Wrapper", "AbstractRNNCell"}
 
 
 def test_every_layer_class_is_covered():

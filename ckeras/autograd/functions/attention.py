@@ -1,0 +1,40 @@
+"""Scaled-dot-product attention as one Function over the fused kernel."""
+import numpy as np
+
+from ckeras.autograd.function import Function
+from ckeras.kernels import kernels
+
+
+def _real(a, dtype):
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
+class ScaledDotProductAttention(Function):
+    """`(out, probs)` of softmax(scale * q k^T + mask adder) v per batch and head.
+
+    Inputs q (B, T, N, H), k (B, S, N, H), v (B, S, N, Hv); attribute `mask`
+    (B, T, S) bool or None (constant: never differentiated) and `scale`.
+    Outputs (B, T, N, Hv) and the probabilities (B, N, T, S), both
+    differentiable (a caller may use the returned scores).
+    """
+
+    n_outputs = 2
+    mask = None
+
+    def forward(self, q, k, v):
+        dtype = np.result_type(q.dtype, k.dtype, v.dtype)
+        if dtype not in (np.float32, np.float64):
+            dtype = np.dtype(np.float32)
+        self.q, self.k, self.v = _real(q, dtype), _real(k, dtype), _real(v, dtype)
+        mask = self.mask
+        if mask is not None:
+            mask = np.ascontiguousarray(np.broadcast_to(
+                mask, (q.shape[0], q.shape[1], k.shape[1])), dtype=np.bool_)
+        out, self.probs = kernels().sdpa_fwd(self.q, self.k, self.v, mask, float(self.scale))
+        return out, self.probs
+
+    def backward(self, g_out, g_probs):
+        dtype = self.q.dtype
+        g_probs = None if not np.any(g_probs) else _real(g_probs, dtype)
+        return kernels().sdpa_bwd(self.q, self.k, self.v, self.probs, _real(g_out, dtype),
+                                  g_probs, float(self.scale))

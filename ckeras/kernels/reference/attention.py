@@ -1,0 +1,84 @@
+"""NumPy reference of the fused scaled-dot-product attention kernels
+(``ckeras._ext._attention``).
+
+Layouts are those of Keras' MultiHeadAttention after its projections:
+q (B, T, N, H), k (B, S, N, H), v (B, S, N, Hv); the probabilities are
+(B, N, T, S), the output (B, T, N, Hv). A mask (B, T, S) (bool or uint8,
+nonzero = attend) adds -1e9 to the masked scores before the softmax, as
+tf-keras' Softmax does, so a fully masked row becomes uniform.
+"""
+import numpy as np
+
+from ckeras.kernels.checks import c_double, check_array
+
+__all__ = ["sdpa_fwd", "sdpa_bwd", "MASKED_SCORE"]
+
+MASKED_SCORE = -1e9
+
+
+def _check_qkv(q, k, v):
+    dtype = check_array(q, "q", 4)
+    check_array(k, "k", 4, dtype)
+    check_array(v, "v", 4, dtype)
+    B, T, N, H = q.shape
+    if k.shape[0] != B or k.shape[2] != N or k.shape[3] != H:
+        raise ValueError(f"k has shape {k.shape}, expected ({B}, S, {N}, {H}) "
+                         f"for q of shape {q.shape}")
+    S = k.shape[1]
+    if v.shape[:3] != (B, S, N):
+        raise ValueError(f"v has shape {v.shape}, expected ({B}, {S}, {N}, Hv) "
+                         f"for k of shape {k.shape}")
+    return dtype, B, T, N, H, S, v.shape[3]
+
+
+def check_attention_mask(mask, B, T, S):
+    """A (B, T, S) bool or uint8 C-contiguous mask, or None."""
+    if mask is None:
+        return
+    if not isinstance(mask, np.ndarray) or mask.dtype not in (np.bool_, np.uint8):
+        raise ValueError("mask must be a bool or uint8 numpy.ndarray")
+    if mask.shape != (B, T, S):
+        raise ValueError(f"mask has shape {mask.shape}, expected {(B, T, S)}")
+    if not mask.flags.c_contiguous:
+        raise ValueError("mask must be C-contiguous (use numpy.ascontiguousarray)")
+
+
+def sdpa_fwd(q, k, v, mask, scale):
+    """`(out (B, T, N, Hv), probs (B, N, T, S))` of
+    softmax(scale * q k^T + masked adder) v, per batch and head."""
+    scale = c_double(scale)
+    dtype, B, T, N, H, S, Hv = _check_qkv(q, k, v)
+    check_attention_mask(mask, B, T, S)
+    s = np.einsum("btnh,bsnh->bnts", q, k) * dtype.type(scale)
+    if mask is not None:
+        s = s + (1 - mask[:, None].astype(dtype)) * dtype.type(MASKED_SCORE)
+    s = s - s.max(axis=-1, keepdims=True)
+    p = np.exp(s)
+    p /= p.sum(axis=-1, keepdims=True)
+    out = np.einsum("bnts,bsnh->btnh", p, v)
+    return np.ascontiguousarray(out, dtype=dtype), np.ascontiguousarray(p, dtype=dtype)
+
+
+def sdpa_bwd(q, k, v, probs, dout, dprobs, scale):
+    """`(dq, dk, dv)` of `sdpa_fwd` from its saved probabilities, the gradient
+    of the output and (or None) the gradient of the probabilities."""
+    scale = c_double(scale)
+    dtype, B, T, N, H, S, Hv = _check_qkv(q, k, v)
+    check_array(probs, "probs", 4, dtype)
+    if probs.shape != (B, N, T, S):
+        raise ValueError(f"probs has shape {probs.shape}, expected {(B, N, T, S)}")
+    check_array(dout, "dout", 4, dtype)
+    if dout.shape != (B, T, N, Hv):
+        raise ValueError(f"dout has shape {dout.shape}, expected {(B, T, N, Hv)}")
+    if dprobs is not None:
+        check_array(dprobs, "dprobs", 4, dtype)
+        if dprobs.shape != (B, N, T, S):
+            raise ValueError(f"dprobs has shape {dprobs.shape}, expected {(B, N, T, S)}")
+    dv = np.einsum("bnts,btnh->bsnh", probs, dout)
+    dp = np.einsum("btnh,bsnh->bnts", dout, v)
+    if dprobs is not None:
+        dp = dp + dprobs
+    ds = probs * (dp - (dp * probs).sum(axis=-1, keepdims=True)) * dtype.type(scale)
+    dq = np.einsum("bnts,bsnh->btnh", ds, k)
+    dk = np.einsum("bnts,btnh->bsnh", ds, q)
+    return tuple(np.ascontiguousarray(a, dtype=dtype) for a in (dq, dk, dv))

@@ -1,0 +1,40 @@
+/* Fused scaled-dot-product attention, forward and backward.
+ *
+ * Layouts are those of Keras' MultiHeadAttention after its projections, so
+ * no transpose is needed: q (B, T, N, H), k (B, S, N, H), v (B, S, N, Hv),
+ * probabilities (B, N, T, S), output (B, T, N, Hv); every array C-contiguous.
+ * Per batch and head: P = softmax(scale * q k^T + adder), out = P v, where
+ * the adder is CK_ATTENTION_MASKED (-1e9) at positions whose mask byte is 0
+ * (mask (B, T, S), or NULL), as tf-keras' Softmax layer masks: a fully
+ * masked row becomes uniform rather than NaN. Two GEMMs per head through
+ * ck_blas, with ck_act's row softmax between them, in place on P.
+ */
+#ifndef CK_ATTENTION_H
+#define CK_ATTENTION_H
+
+#include "ck_common.h"
+
+#define CK_ATTENTION_MASKED (-1e9)
+
+int ck_attention_fwd_f32(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
+                         const float *q, const float *k, const float *v,
+                         const unsigned char *mask, double scale, float *probs,
+                         float *out);
+int ck_attention_fwd_f64(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
+                         const double *q, const double *k, const double *v,
+                         const unsigned char *mask, double scale, double *probs,
+                         double *out);
+
+/* Gradients from the saved probabilities: dout (B, T, N, Hv), dprobs
+ * (B, N, T, S) or NULL; work holds T * S elements. dq, dk, dv are written
+ * (never read). */
+int ck_attention_bwd_f32(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
+                         const float *q, const float *k, const float *v,
+                         const float *probs, const float *dout, const float *dprobs,
+                         double scale, float *work, float *dq, float *dk, float *dv);
+int ck_attention_bwd_f64(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
+                         const double *q, const double *k, const double *v,
+                         const double *probs, const double *dout, const double *dprobs,
+                         double scale, double *work, double *dq, double *dk, double *dv);
+
+#endif /* CK_ATTENTION_H */

@@ -1,0 +1,153 @@
+"""Fused scaled-dot-product attention (ckeras._ext._attention) against its
+NumPy reference, float32 and float64, with and without masks, plus a
+finite-difference check of the reference backward."""
+import numpy as np
+import pytest
+
+from ckeras._ext import _attention
+from ckeras.kernels.reference import attention as ref
+
+DTYPES = [np.float32, np.float64]
+TOL = {np.float32: 2e-5, np.float64: 1e-12}
+IMPLS = {"c": _attention, "numpy": ref}
+
+
+def _problem(B, T, S, N, H, Hv, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    q = rng.standard_normal((B, T, N, H)).astype(dtype)
+    k = rng.standard_normal((B, S, N, H)).astype(dtype)
+    v = rng.standard_normal((B, S, N, Hv)).astype(dtype)
+    g = rng.standard_normal((B, T, N, Hv)).astype(dtype)
+    gp = rng.standard_normal((B, N, T, S)).astype(dtype)
+    mask = rng.random((B, T, S)) > 0.3
+    return q, k, v, g, gp, mask
+
+
+def _naive(q, k, v, mask, scale):
+    """Per batch and head, in float64, written out with loops."""
+    B, T, N, _ = q.shape
+    S = k.shape[1]
+    out = np.zeros(q.shape[:3] + (v.shape[3],))
+    probs = np.zeros((B, N, T, S))
+    for b in range(B):
+        for n in range(N):
+            s = scale * q[b, :, n].astype(np.float64) @ k[b, :, n].astype(np.float64).T
+            if mask is not None:
+                s = np.where(mask[b], s, s - 1e9)
+            e = np.exp(s - s.max(-1, keepdims=True))
+            p = e / e.sum(-1, keepdims=True)
+            probs[b, n] = p
+            out[b, :, n] = p @ v[b, :, n]
+    return out, probs
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("shape", [(2, 5, 7, 3, 4, 6), (1, 1, 1, 1, 1, 1), (3, 8, 8, 2, 16, 16)])
+def test_forward_c_matches_reference_and_loops(dtype, masked, shape):
+    B, T, S, N, H, Hv = shape
+    q, k, v, _, _, mask = _problem(B, T, S, N, H, Hv, dtype)
+    m = mask if masked else None
+    scale = 1.0 / np.sqrt(H)
+    want_o, want_p = _naive(q, k, v, m, scale)
+    for name, impl in IMPLS.items():
+        out, probs = impl.sdpa_fwd(q, k, v, m, scale)
+        assert out.dtype == dtype and probs.dtype == dtype, name
+        assert out.shape == (B, T, N, Hv) and probs.shape == (B, N, T, S), name
+        np.testing.assert_allclose(out, want_o, atol=TOL[dtype], rtol=TOL[dtype], err_msg=name)
+        np.testing.assert_allclose(probs, want_p, atol=TOL[dtype], rtol=TOL[dtype],
+                                   err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_masked_scores_get_zero_weight_and_full_rows_become_uniform(dtype):
+    q, k, v, _, _, _ = _problem(1, 3, 4, 2, 3, 3, dtype, seed=1)
+    mask = np.array([[[1, 1, 0, 0], [0, 0, 0, 0], [1, 0, 1, 0]]], np.uint8)
+    for impl in IMPLS.values():
+        _, probs = impl.sdpa_fwd(q, k, v, mask, 0.5)
+        assert np.all(probs[0, :, 0, 2:] == 0) and np.all(probs[0, :, 2, [1, 3]] == 0)
+        np.testing.assert_allclose(probs.sum(-1), 1.0, rtol=1e-6)
+    # tf-keras adds -1e9: a row with every key masked is the softmax of the
+    # raw scores (float64) or uniform (float32, where -1e9 swallows them).
+    _, probs = _attention.sdpa_fwd(q, k, v, mask, 0.5)
+    if dtype == np.float32:
+        np.testing.assert_allclose(probs[0, :, 1], 0.25, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_is_stable_for_huge_scores(dtype):
+    q, k, v, _, _, _ = _problem(2, 3, 5, 1, 2, 2, dtype, seed=2)
+    q = q * dtype(1e4)
+    for impl in IMPLS.values():
+        out, probs = impl.sdpa_fwd(q, k, v, None, 1.0)
+        assert np.all(np.isfinite(out)) and np.all(np.isfinite(probs))
+        np.testing.assert_allclose(probs.sum(-1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("with_dprobs", [False, True])
+@pytest.mark.parametrize("shape", [(2, 5, 7, 3, 4, 6), (2, 4, 4, 2, 8, 8)])
+def test_backward_c_matches_reference(dtype, with_dprobs, shape):
+    B, T, S, N, H, Hv = shape
+    q, k, v, g, gp, mask = _problem(B, T, S, N, H, Hv, dtype, seed=3)
+    scale = 0.37
+    _, probs = ref.sdpa_fwd(q, k, v, mask, scale)
+    gp = gp if with_dprobs else None
+    want = ref.sdpa_bwd(q, k, v, probs, g, gp, scale)
+    got = _attention.sdpa_bwd(q, k, v, probs, g, gp, scale)
+    for name, a, b in zip(("dq", "dk", "dv"), got, want):
+        assert a.dtype == dtype and a.shape == b.shape, name
+        np.testing.assert_allclose(a, b, atol=10 * TOL[dtype], rtol=10 * TOL[dtype],
+                                   err_msg=name)
+
+
+def test_reference_backward_matches_finite_differences():
+    q, k, v, g, gp, mask = _problem(2, 3, 4, 2, 3, 2, np.float64, seed=4)
+    scale = 0.6
+
+    def loss(q_, k_, v_):
+        out, probs = ref.sdpa_fwd(q_, k_, v_, mask, scale)
+        return float((out * g).sum() + (probs * gp).sum())
+
+    _, probs = ref.sdpa_fwd(q, k, v, mask, scale)
+    grads = ref.sdpa_bwd(q, k, v, probs, g, gp, scale)
+    args = [q, k, v]
+    for i, analytic in enumerate(grads):
+        a = args[i]
+        num = np.zeros_like(a)
+        for idx in np.ndindex(a.shape):
+            old = a[idx]
+            a[idx] = old + 1e-6
+            up = loss(*args)
+            a[idx] = old - 1e-6
+            down = loss(*args)
+            a[idx] = old
+            num[idx] = (up - down) / 2e-6
+        np.testing.assert_allclose(analytic, num, atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("impl", list(IMPLS))
+def test_bad_arguments_raise_the_same_errors(impl):
+    fns = IMPLS[impl]
+    q, k, v, g, _, mask = _problem(2, 3, 4, 2, 3, 2, np.float32)
+    cases = [
+        ((q.astype(np.float64), k, v, None, 1.0), ValueError, "k has dtype float32"),
+        ((q, np.ascontiguousarray(k[:, :, :1]), v, None, 1.0), ValueError,
+         "k has shape (2, 4, 1, 3)"),
+        ((q, k, v[:1], None, 1.0), ValueError, "v has shape (1, 4, 2, 2)"),
+        ((q, k, v, mask[:, :2], 1.0), ValueError,
+         "mask has shape (2, 2, 4), expected (2, 3, 4)"),
+        ((q, k, v, mask.astype(np.int32), 1.0), ValueError, "mask must be a bool or uint8"),
+        ((q, k, v, np.asfortranarray(mask), 1.0), ValueError, "mask must be C-contiguous"),
+        ((q[..., ::2], k, v, None, 1.0), ValueError, "must be C-contiguous"),
+        ((q, k, v, None, "x"), TypeError, "must be real number"),
+    ]
+    for args, exc, msg in cases:
+        with pytest.raises(exc) as info:
+            fns.sdpa_fwd(*args)
+        assert msg in str(info.value), (str(info.value), msg)
+    _, probs = ref.sdpa_fwd(q, k, v, mask, 1.0)
+    with pytest.raises(ValueError, match=r"dout has shape \(2, 3, 2, 3\)"):
+        fns.sdpa_bwd(q, k, v, probs, np.zeros((2, 3, 2, 3), np.float32), None, 1.0)
+    with pytest.raises(ValueError, match=r"probs has shape"):
+        fns.sdpa_bwd(q, k, v, np.ascontiguousarray(probs[:, :1]), g, None, 1.0)
