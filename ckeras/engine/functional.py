@@ -10,6 +10,7 @@ import threading
 
 from ckeras._internal import naming
 from ckeras._internal.nest import flatten, map_structure
+from ckeras.autograd.tensor import Tensor
 from ckeras.engine import call, structure
 from ckeras.engine.input_layer import InputLayer
 from ckeras.engine.keras_tensor import KerasTensor
@@ -51,11 +52,29 @@ def _fill(struct, values):
     return struct
 
 
+def _with_masks(template, filled, masks, keys):
+    """`filled` with each tensor of `keys` that has a mask in `masks` as a
+    Tensor carrying it (`_keras_mask`)."""
+    if isinstance(template, _Ref):
+        mask = masks.get(template.key) if template.key in keys else None
+        if mask is None:
+            return filled
+        tensor = filled if isinstance(filled, Tensor) else Tensor(filled)
+        tensor._keras_mask = mask
+        return tensor
+    if isinstance(template, (list, tuple)):
+        return type(template)(_with_masks(t, f, masks, keys)
+                              for t, f in zip(template, filled))
+    if isinstance(template, dict):
+        return {k: _with_masks(template[k], filled[k], masks, keys) for k in template}
+    return filled
+
+
 class _Step:
     """One node of the plan: a layer call with its argument and output slots."""
 
     __slots__ = ("layer", "node", "sig", "single_in", "args", "kwargs", "out_keys",
-                 "single_out", "wants_mask")
+                 "single_out", "wants_mask", "arg_mask_keys")
 
     def __init__(self, node, maybe_masked):
         self.layer = node.layer
@@ -71,11 +90,24 @@ class _Step:
         # Whether input masks can exist and matter here (known from the graph).
         self.wants_mask = maybe_masked and (self.sig.mask or self.sig.computes_mask
                                             or self.layer.supports_masking)
+        # Tensors passed as other arguments (MultiHeadAttention's value and
+        # key) whose Keras masks the layer reads from `_keras_mask`, as
+        # eager calls give them.
+        self.arg_mask_keys = frozenset(
+            id(t) for t in flatten((node.call_args[1:], node.call_kwargs))
+            if isinstance(t, KerasTensor) and getattr(t, "_maybe_masked", False)
+        ) if getattr(self.layer, "reads_argument_masks", False) else frozenset()
 
-    def gather(self, values):
-        """(inputs, other args, kwargs) of this call from the value store."""
+    def gather(self, values, masks=None):
+        """(inputs, other args, kwargs) of this call from the value store
+        (other tensor arguments carry their masks when the layer reads them)."""
         args = _fill(self.args, values)
-        return args[0], args[1:], _fill(self.kwargs, values)
+        kwargs = _fill(self.kwargs, values)
+        if self.arg_mask_keys and masks:
+            args = (args[0],) + _with_masks(self.args[1:], args[1:], masks,
+                                            self.arg_mask_keys)
+            kwargs = _with_masks(self.kwargs, kwargs, masks, self.arg_mask_keys)
+        return args[0], args[1:], kwargs
 
     def input_mask(self, masks):
         """The masks of this call's inputs from the mask store, or None."""
@@ -257,7 +289,7 @@ class Functional(Model):
             if step.single_in:   # the common case, kept inline: batch-1 predict
                 x, args, kwargs = values[step.args], (), {}
             else:
-                x, args, kwargs = step.gather(values)
+                x, args, kwargs = step.gather(values, masks)
             in_mask = step.input_mask(masks) if step.wants_mask else None
             out, out_mask = call.invoke(step.layer, x, args, kwargs, training=training,
                                         in_mask=in_mask, sig=step.sig)

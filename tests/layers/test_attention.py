@@ -3,7 +3,6 @@ tf-keras 2.21 goldens (tests/fixtures/attention, tools/make_fixtures_attention.p
 forward values and scores, masks, causal masks, weights names and config, two
 training steps, and a tf-keras-written MultiHeadAttention .h5 model."""
 import pathlib
-import warnings
 
 import numpy as np
 import pytest
@@ -244,15 +243,29 @@ def test_dense_attention_model_h5_and_json_round_trip(tmp_path):
     np.testing.assert_allclose(clone.predict(xs, verbose=0), a["y"], rtol=1e-5, atol=1e-5)
 
 
-def test_functional_cross_attention_warns_that_the_value_mask_is_not_applied():
+def test_functional_cross_attention_applies_the_value_and_key_masks():
     q_in, v_in = L.Input((4, 3)), L.Input((5,), dtype="int32")
-    v = L.Embedding(10, 3, mask_zero=True)(v_in)
-    with pytest.warns(UserWarning, match="mask of a different `value`/`key` tensor is not"):
-        L.MultiHeadAttention(2, 2)(q_in, v)
-    x = L.Embedding(10, 3, mask_zero=True)(v_in)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        L.MultiHeadAttention(2, 2)(x, x)     # self-attention: the mask is applied
+    k_in = L.Input((5,), dtype="int32")
+    value_embedding = L.Embedding(10, 3, mask_zero=True)
+    key_embedding = L.Embedding(10, 3, mask_zero=True)
+    mha = L.MultiHeadAttention(2, 2)
+    out, scores = mha(q_in, value_embedding(v_in), key=key_embedding(k_in),
+                      return_attention_scores=True)
+    model = Model([q_in, v_in, k_in], [out, scores])
+    rng = np.random.default_rng(0)
+    q = rng.standard_normal((2, 4, 3)).astype("float32")
+    v_ids = np.array([[1, 2, 0, 0, 3], [4, 0, 5, 6, 7]])
+    k_ids = np.array([[1, 2, 3, 0, 3], [4, 5, 5, 6, 7]])
+    got_out, got_scores = model.predict([q, v_ids, k_ids], verbose=0)
+    # Eagerly, the embeddings' outputs carry their masks to the layer.
+    want_out, want_scores = mha(q, value_embedding(v_ids), key=key_embedding(k_ids),
+                                return_attention_scores=True)
+    np.testing.assert_allclose(got_out, want_out, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(got_scores, want_scores, rtol=1e-6, atol=1e-7)
+    # Masked value or key positions get no attention.
+    hidden = (v_ids == 0) | (k_ids == 0)
+    assert np.all(got_scores[:, :, :, :][np.broadcast_to(hidden[:, None, None, :],
+                                                         got_scores.shape)] == 0)
 
 
 def test_functional_key_and_attention_mask_inputs_round_trip(tmp_path):

@@ -1,7 +1,6 @@
 """MultiHeadAttention (Vaswani et al., 2017), with tf-keras' weights and masks."""
 import math
 import string
-import warnings
 
 import numpy as np
 
@@ -102,6 +101,10 @@ class MultiHeadAttention(Layer):
         ((1, 8, 16), (1, 2, 8, 4))
     """
 
+    # The functional plan hands `value` and `key` with their Keras masks
+    # (`_keras_mask`), as an eager call gives them.
+    reads_argument_masks = True
+
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
                  output_shape=None, attention_axes=None, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
@@ -140,15 +143,6 @@ class MultiHeadAttention(Layer):
                 args.append(kwargs.pop(name))
         if not self._built_from_signature and len(args) >= 2:
             self._build_from_signature(args[0], args[1], args[2] if len(args) > 2 else None)
-        key = args[2] if len(args) > 2 else kwargs.get("key")
-        if any(t is not None and t is not args[0] and getattr(t, "_maybe_masked", False)
-               for t in (args[1] if len(args) > 1 else None, key)):
-            warnings.warn(
-                f'Layer "{self.name}" (MultiHeadAttention): in a functional model only the '
-                "Keras mask of `query` (and of a `value` that is the query itself) reaches "
-                "the layer; the mask of a different `value`/`key` tensor is not applied. "
-                "Pass it as `attention_mask` (shape (batch, query_len, value_len)).",
-                UserWarning, stacklevel=2)
         return super().__call__(*args, **kwargs)
 
     def build(self, input_shape):
