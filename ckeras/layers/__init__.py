@@ -1,12 +1,12 @@
 """Keras layers (`from ckeras.layers import Dense, ...`) and layer (de)serialization."""
+import importlib
+
 from ckeras.engine import functional as _functional
 from ckeras.engine import sequential as _sequential
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.input_layer import Input, InputLayer
 from ckeras.engine.input_spec import InputSpec
-from ckeras.layers import experimental as experimental  # tf.keras 2.x's import path
 from ckeras.layers.advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
-from ckeras.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from ckeras.layers.convolutional import (
     Conv1D,
     Conv2D,
@@ -86,27 +86,6 @@ from ckeras.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
-from ckeras.layers.preprocessing.category_encoding import CategoryEncoding
-from ckeras.layers.preprocessing.discretization import Discretization
-from ckeras.layers.preprocessing.hashing import Hashing
-from ckeras.layers.preprocessing.image_preprocessing import (
-    CenterCrop,
-    RandomBrightness,
-    RandomContrast,
-    RandomCrop,
-    RandomFlip,
-    RandomHeight,
-    RandomRotation,
-    RandomTranslation,
-    RandomWidth,
-    RandomZoom,
-    Rescaling,
-    Resizing,
-)
-from ckeras.layers.preprocessing.integer_lookup import IntegerLookup
-from ckeras.layers.preprocessing.normalization import Normalization
-from ckeras.layers.preprocessing.string_lookup import StringLookup
-from ckeras.layers.preprocessing.text_vectorization import TextVectorization
 from ckeras.layers.recurrent import (
     GRU,
     LSTM,
@@ -121,12 +100,64 @@ from ckeras.layers.recurrent import (
 from ckeras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
 from ckeras.saving import serialization as _serialization
 
+# Loaded on first use: the preprocessing and attention layers are a sizable
+# part of `import ckeras` that most programs never touch.
+_LAZY = {
+    "AdditiveAttention": "ckeras.layers.attention",
+    "Attention": "ckeras.layers.attention",
+    "CategoryEncoding": "ckeras.layers.preprocessing.category_encoding",
+    "CenterCrop": "ckeras.layers.preprocessing.image_preprocessing",
+    "Discretization": "ckeras.layers.preprocessing.discretization",
+    "Hashing": "ckeras.layers.preprocessing.hashing",
+    "IntegerLookup": "ckeras.layers.preprocessing.integer_lookup",
+    "MultiHeadAttention": "ckeras.layers.attention",
+    "Normalization": "ckeras.layers.preprocessing.normalization",
+    "RandomBrightness": "ckeras.layers.preprocessing.image_preprocessing",
+    "RandomContrast": "ckeras.layers.preprocessing.image_preprocessing",
+    "RandomCrop": "ckeras.layers.preprocessing.image_preprocessing",
+    "RandomFlip": "ckeras.layers.preprocessing.image_preprocessing",
+    "RandomHeight": "ckeras.layers.preprocessing.image_preprocessing",
+    "RandomRotation": "ckeras.layers.preprocessing.image_preprocessing",
+    "RandomTranslation": "ckeras.layers.preprocessing.image_preprocessing",
+    "RandomWidth": "ckeras.layers.preprocessing.image_preprocessing",
+    "RandomZoom": "ckeras.layers.preprocessing.image_preprocessing",
+    "Rescaling": "ckeras.layers.preprocessing.image_preprocessing",
+    "Resizing": "ckeras.layers.preprocessing.image_preprocessing",
+    "StringLookup": "ckeras.layers.preprocessing.string_lookup",
+    "TextVectorization": "ckeras.layers.preprocessing.text_vectorization",
+}
+
+
+def __getattr__(name):
+    if name == "experimental":      # tf.keras 2.x's import path of the preprocessing layers
+        return importlib.import_module("ckeras.layers.experimental")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ckeras.layers' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+class _Objects(dict):
+    """The name -> class registry, loading the lazy layers only when a
+    config names them (`in` and `[]` are what the deserializer uses)."""
+
+    def __contains__(self, name):
+        return dict.__contains__(self, name) or name in _LAZY
+
+    def __missing__(self, name):
+        if name not in _LAZY:
+            raise KeyError(name)
+        value = self[name] = __getattr__(name)
+        return value
+
 
 def module_objects():
     """Every built-in layer class, plus the model classes, by class name
     (what `deserialize` resolves class names against)."""
-    objects = {name: obj for name, obj in globals().items()
-               if isinstance(obj, type) and issubclass(obj, Layer)}
+    objects = _Objects((name, obj) for name, obj in globals().items()
+                       if isinstance(obj, type) and issubclass(obj, Layer))
     objects.update({"Model": _functional.Functional, "Functional": _functional.Functional,
                     "Sequential": _sequential.Sequential, "InputLayer": InputLayer})
     return objects
