@@ -5,7 +5,7 @@ import numpy as np
 
 from ckeras._internal.nest import flatten
 from ckeras.engine.structure import check_cardinality, slice_structure
-from ckeras.utils.data_utils import GeneratorEnqueuer, OrderedEnqueuer, Sequence
+from ckeras.utils.data_utils import Sequence
 
 
 def check_batch_size(batch_size):
@@ -191,6 +191,7 @@ class GeneratorBatches:
 
     def _enqueued_epoch(self):
         if self._enqueuer is None:
+            from ckeras.utils.enqueuers import GeneratorEnqueuer, OrderedEnqueuer  # lazy: startup
             if self.is_sequence:
                 self._enqueuer = OrderedEnqueuer(self.data, self._use_multiprocessing)
             else:

@@ -20,6 +20,8 @@ Reduce, Sum, Mean, MeanMetricWrapper), `accuracy`, `regression`,
 `probabilistic`, `hinge`, `confusion`, `iou` and `f_score`; every name is
 importable from `ckeras.metrics` itself.
 """
+import importlib
+
 from ckeras.metrics.accuracy import (
     ACC,
     Accuracy,
@@ -37,20 +39,6 @@ from ckeras.metrics.accuracy import (
     top_k_categorical_accuracy,
 )
 from ckeras.metrics.base import Mean, MeanMetricWrapper, MeanTensor, Metric, Reduce, Sum
-from ckeras.metrics.confusion import (
-    AUC,
-    FalseNegatives,
-    FalsePositives,
-    Precision,
-    PrecisionAtRecall,
-    Recall,
-    RecallAtPrecision,
-    SensitivityAtSpecificity,
-    SpecificityAtSensitivity,
-    TrueNegatives,
-    TruePositives,
-)
-from ckeras.metrics.f_score import F1Score, FBetaScore
 from ckeras.metrics.hinge import (
     CategoricalHinge,
     Hinge,
@@ -59,7 +47,6 @@ from ckeras.metrics.hinge import (
     hinge,
     squared_hinge,
 )
-from ckeras.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from ckeras.metrics.probabilistic import (
     BCE,
     KLD,
@@ -150,8 +137,55 @@ def resolve(name, y_true_shape, y_pred_shape, loss_fn=None):
     return sparse_categorical_crossentropy if is_sparse else categorical_crossentropy
 
 
+# Loaded on first use (thresholds, IoU, F-scores are rarely needed at startup).
+_LAZY = {
+    "AUC": "ckeras.metrics.confusion",
+    "BinaryIoU": "ckeras.metrics.iou",
+    "F1Score": "ckeras.metrics.f_score",
+    "FBetaScore": "ckeras.metrics.f_score",
+    "FalseNegatives": "ckeras.metrics.confusion",
+    "FalsePositives": "ckeras.metrics.confusion",
+    "IoU": "ckeras.metrics.iou",
+    "MeanIoU": "ckeras.metrics.iou",
+    "OneHotIoU": "ckeras.metrics.iou",
+    "OneHotMeanIoU": "ckeras.metrics.iou",
+    "Precision": "ckeras.metrics.confusion",
+    "PrecisionAtRecall": "ckeras.metrics.confusion",
+    "Recall": "ckeras.metrics.confusion",
+    "RecallAtPrecision": "ckeras.metrics.confusion",
+    "SensitivityAtSpecificity": "ckeras.metrics.confusion",
+    "SpecificityAtSensitivity": "ckeras.metrics.confusion",
+    "TrueNegatives": "ckeras.metrics.confusion",
+    "TruePositives": "ckeras.metrics.confusion",
+}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ckeras.metrics' has no attribute {name!r}")
+    value = globals()[name] = getattr(importlib.import_module(module), name)
+    return value
+
+
+class _Objects(dict):
+    """`ALL_OBJECTS`, loading a lazy metric class when a name asks for it."""
+
+    def __contains__(self, name):
+        return dict.__contains__(self, name) or name in _LAZY
+
+    def __missing__(self, name):
+        if name not in _LAZY:
+            raise KeyError(name)
+        value = self[name] = __getattr__(name)
+        return value
+
+    def get(self, name, default=None):
+        return self[name] if name in self else default
+
+
 #: Every name `get` / `deserialize` accept for a built-in metric.
-ALL_OBJECTS = {
+ALL_OBJECTS = _Objects({
     "Metric": Metric, "Reduce": Reduce, "Sum": Sum, "Mean": Mean,
     "MeanMetricWrapper": MeanMetricWrapper, "Accuracy": Accuracy,
     "BinaryAccuracy": BinaryAccuracy, "CategoricalAccuracy": CategoricalAccuracy,
@@ -166,15 +200,8 @@ ALL_OBJECTS = {
     "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
     "CosineSimilarity": CosineSimilarity, "KLDivergence": KLDivergence, "Poisson": Poisson,
     "Hinge": Hinge, "SquaredHinge": SquaredHinge, "CategoricalHinge": CategoricalHinge,
-    "LogCoshError": LogCoshError, "Precision": Precision, "Recall": Recall, "AUC": AUC,
-    "TruePositives": TruePositives, "FalsePositives": FalsePositives,
-    "TrueNegatives": TrueNegatives, "FalseNegatives": FalseNegatives,
-    "SensitivityAtSpecificity": SensitivityAtSpecificity,
-    "SpecificityAtSensitivity": SpecificityAtSensitivity,
-    "PrecisionAtRecall": PrecisionAtRecall, "RecallAtPrecision": RecallAtPrecision,
-    "IoU": IoU, "MeanIoU": MeanIoU, "BinaryIoU": BinaryIoU, "OneHotIoU": OneHotIoU,
-    "OneHotMeanIoU": OneHotMeanIoU, "FBetaScore": FBetaScore, "F1Score": F1Score,
-    "R2Score": R2Score, "MeanRelativeError": MeanRelativeError, "MeanTensor": MeanTensor,
+    "LogCoshError": LogCoshError, "R2Score": R2Score, "MeanRelativeError": MeanRelativeError,
+    "MeanTensor": MeanTensor,
     "accuracy": accuracy, "acc": acc, "ACC": ACC,
     "binary_accuracy": binary_accuracy, "categorical_accuracy": categorical_accuracy,
     "sparse_categorical_accuracy": sparse_categorical_accuracy,
@@ -196,7 +223,7 @@ ALL_OBJECTS = {
     "poisson": poisson, "hinge": hinge, "squared_hinge": squared_hinge,
     "categorical_hinge": categorical_hinge, "log_cosh": log_cosh, "logcosh": logcosh,
     "cosine_similarity": cosine_similarity,
-}
+})
 
 
 def serialize(metric, use_legacy_format=False):
