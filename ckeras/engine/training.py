@@ -257,13 +257,15 @@ class Model(TrainingMixin, Layer):
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None,
              **kwargs):
         """Saves the model (architecture, weights, training config, optimizer
-        state) to a Keras HDF5 file. See `ckeras.saving.save.save_model`."""
+        state): a `.keras` name writes Keras 3's archive, a `.h5` name the
+        tf.keras 2 HDF5 layout. See `ckeras.saving.save.save_model`."""
         from ckeras.saving.save import save_model  # lazy: E2
         save_model(self, filepath, overwrite=overwrite,
                    include_optimizer=include_optimizer, save_format=save_format, **kwargs)
 
     def save_weights(self, filepath, overwrite=True, save_format=None, options=None):
-        """Saves all layer weights to a Keras HDF5 file. See
+        """Saves all layer weights: a `.weights.h5` name writes Keras 3's
+        layout, other names the tf.keras 2 HDF5 layout. See
         `ckeras.saving.save.save_weights`."""
         from ckeras.saving.save import save_weights  # lazy: E2
         save_weights(self, filepath, overwrite=overwrite, save_format=save_format)

@@ -4,7 +4,7 @@ The input is read by `load_model` (every format and era it reads: Keras 1,
 multi-backend Keras 2 with Theano/CNTK kernels, CuDNN layers, tf.keras 2,
 Keras 3 `.h5`), and written by `model.save(OUT)`: the output format follows
 OUT's extension (`.h5`: the tf.keras 2 layout, which tf-keras 2.x and Keras
-3 read; `.keras`: once ckeras writes Keras 3 archives). Old layouts come out
+3 read; `.keras`: Keras 3's archive, which Keras 3 loads). Old layouts come out
 converted: kernels flipped, CuDNN weights native, Keras 1 names gone.
 
 `check` loads both files and compares their predictions on the same random
