@@ -2,6 +2,7 @@
 class) as batches of float32 arrays."""
 import numpy as np
 
+from ckeras.backend import resize
 from ckeras.utils import dataset_utils
 
 __all__ = ["image_dataset_from_directory", "resize_image", "smart_crop_box"]
@@ -12,56 +13,29 @@ _CHANNELS = {"rgb": 3, "rgba": 4, "grayscale": 1}
 # weights of 0.299/0.587/0.114 out of 2**15, truncated (measured bit-exact
 # on random images); PIL's "L" rounds differently, off by one on most pixels.
 _GRAY_WEIGHTS = np.array([9797, 19234, 3737], dtype=np.int64)
-# tf.image.resize's methods; those ckeras computes exactly are first
-_EXACT = ("bilinear", "nearest")
-_KERAS_METHODS = _EXACT + ("bicubic", "area", "lanczos3", "lanczos5", "gaussian",
-                           "mitchellcubic")
-
-
-def _source_coords(out_size, in_size):
-    """tf.image.resize's half-pixel source coordinate of each output pixel,
-    in float32 as TensorFlow computes it."""
-    scale = np.float32(in_size) / np.float32(out_size)
-    return (np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * scale
-
-
 def resize_image(image, size, interpolation="bilinear"):
     """Resizes a (height, width, channels) image as `tf.image.resize` does
-    (half-pixel centres, no antialiasing), in float32.
+    (half-pixel centres, no antialiasing), in float32, through the C
+    `resize_taps` kernel.
 
     Args:
         image: array (height, width, channels).
         size: `(height, width)` of the result.
-        interpolation: `"bilinear"` or `"nearest"`.
+        interpolation: one of `tf.image.resize`'s methods ("bilinear",
+            "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian",
+            "mitchellcubic").
 
     Returns:
         float32 array of shape `size + (channels,)`.
+
+    Raises:
+        ValueError: an unknown interpolation.
     """
+    if interpolation not in resize.METHODS:
+        raise ValueError(f"Unknown interpolation {interpolation!r}; expected one of "
+                         f"{sorted(resize.METHODS)}.")
     image = np.asarray(image, dtype=np.float32)
-    (h, w), (th, tw) = image.shape[:2], (int(size[0]), int(size[1]))
-    if interpolation == "nearest":
-        rows = np.minimum(np.floor(_source_coords(th, h)).astype(np.int64), h - 1)
-        cols = np.minimum(np.floor(_source_coords(tw, w)).astype(np.int64), w - 1)
-        return image[rows][:, cols]
-    if interpolation != "bilinear":
-        raise NotImplementedError(f"ckeras resizes with {_EXACT} only; received "
-                                  f"interpolation={interpolation!r}")
-
-    def weights(out_size, in_size):
-        src = _source_coords(out_size, in_size) - np.float32(0.5)
-        floor = np.floor(src)
-        lower = np.maximum(floor, 0).astype(np.int64)
-        upper = np.minimum(np.ceil(src), in_size - 1).astype(np.int64)
-        return lower, upper, (src - floor).astype(np.float32)
-
-    y0, y1, dy = weights(th, h)
-    x0, x1, dx = weights(tw, w)
-    # TF's top = tl + (tr - tl) * dx (and bottom alike) is this x pass of
-    # every source row, picked by row afterwards: the same float32 values
-    left = image[:, x0]
-    across = left + (image[:, x1] - left) * dx[None, :, None]
-    top = across[y0]
-    return top + (across[y1] - top) * dy[:, None, None]
+    return resize.resize(image[None], int(size[0]), int(size[1]), interpolation)[0]
 
 
 def smart_crop_box(height, width, size):
@@ -138,9 +112,9 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
             `shuffle`).
         validation_split: fraction of the files for validation.
         subset: `"training"`, `"validation"` or `"both"` (a list of the two).
-        interpolation: `"bilinear"` or `"nearest"`, computed as
-            `tf.image.resize` does; tf-keras's other methods raise
-            NotImplementedError.
+        interpolation: a method of `tf.image.resize` ("bilinear",
+            "nearest", "bicubic", "area", "lanczos3", "lanczos5",
+            "gaussian", "mitchellcubic"), computed as TensorFlow does.
         follow_links: follow symbolic links to sub-folders.
         crop_to_aspect_ratio: crop the largest centred window of the target
             aspect ratio before resizing (tf-keras's `smart_resize`).
@@ -154,7 +128,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     Raises:
         ValueError: bad arguments, a `labels` list of the wrong length, or
             no image files found.
-        NotImplementedError: an interpolation ckeras does not compute.
+        NotImplementedError: an unknown interpolation (tf-keras' error).
 
     Example:
         >>> train, val = image_dataset_from_directory(  # doctest: +SKIP
@@ -172,13 +146,9 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         raise ValueError('`color_mode` must be one of {"rgb", "rgba", "grayscale"}. '
                          f"Received: color_mode={color_mode}")
     interpolation = str(interpolation).lower()
-    if interpolation not in _KERAS_METHODS:
+    if interpolation not in resize.METHODS:
         raise NotImplementedError(f"Value not recognized for `interpolation`: {interpolation}. "
-                                  f"Supported values are: {_EXACT}")
-    if interpolation not in _EXACT:
-        raise NotImplementedError(f"interpolation={interpolation!r} is not computed by ckeras "
-                                  f"(tf.image.resize's exact results are reproduced for "
-                                  f"{_EXACT}).")
+                                  f"Supported values are: {sorted(resize.METHODS)}")
     if len(image_size) != 2 or min(int(s) for s in image_size) < 1:
         raise ValueError(f"`image_size` must be (height, width) of positive integers; "
                          f"received {image_size!r}")

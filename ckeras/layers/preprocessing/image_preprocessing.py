@@ -23,11 +23,11 @@ import numpy as np
 from ckeras import backend as K
 from ckeras.autograd.functions import conv as _conv_fns
 from ckeras.autograd.tensor import Tensor
+from ckeras.backend import resize as _resize
 from ckeras.engine.base_layer import Layer
 from ckeras.kernels import kernels
 from ckeras.kernels.codes import Fill, Interp
 from ckeras.layers.core import python_number
-from ckeras.layers.preprocessing import resize as _resize
 
 __all__ = ["Resizing", "Rescaling", "CenterCrop", "RandomCrop", "RandomFlip",
            "RandomTranslation", "RandomRotation", "RandomZoom", "RandomContrast",

@@ -5,7 +5,8 @@ then the columns. `taps(n_in, n_out, method)` returns, for one axis, the
 input indices and weights of each output position, computed with
 TensorFlow's arithmetic (float32 sample positions, its bicubic coefficient
 table, its renormalisation at the borders), and `resize` runs them through
-the C kernel `resize_taps`. The layers' Resizing and CenterCrop sit on this.
+the C kernel `resize_taps`. The layers' Resizing and CenterCrop, and
+`image_dataset_from_directory`, sit on this.
 """
 import functools
 import math
