@@ -113,6 +113,11 @@ def main():
         for interp in ("nearest", "bilinear"):
             case(f"resize_images_{fmt}_{interp}",
                  f"K.resize_images(x0, 2, 3, '{fmt}', interpolation='{interp}')", [img])
+        if fmt == "channels_last":   # TensorFlow's other methods, one layout is enough
+            for interp in ("bicubic", "area", "lanczos3", "lanczos5", "gaussian",
+                           "mitchellcubic"):
+                case(f"resize_images_{fmt}_{interp}",
+                     f"K.resize_images(x0, 2, 3, '{fmt}', interpolation='{interp}')", [img])
         case(f"resize_volumes_{fmt}", f"K.resize_volumes(x0, 2, 1, 3, '{fmt}')",
              [u(1, 2, 3, 2, 2)])
         case(f"spatial_2d_padding_{fmt}",

@@ -5,9 +5,10 @@ import numpy as np
 from ckeras._internal import config
 from ckeras.autograd.functions import conv as C
 from ckeras.autograd.functions import shape as S
+from ckeras.backend import resize
 from ckeras.backend.variables import as_input
 
-# tf.image.resize methods that ckeras does not implement.
+# tf.image.resize's other methods, computed from their separable taps.
 _OTHER_METHODS = ("area", "bicubic", "gaussian", "lanczos3", "lanczos5", "mitchellcubic")
 
 
@@ -34,6 +35,15 @@ def bilinear_matrix(n_in, n_out, dtype):
     return m.astype(dtype)
 
 
+def taps_matrix(n_in, n_out, method, dtype):
+    """(n_out, n_in) weights of one axis of `tf.image.resize(method=...)`
+    (antialias=False), from the taps of `ckeras.backend.resize`."""
+    idx, w = resize.taps(n_in, n_out, method)
+    m = np.zeros((n_out, n_in), np.float64)
+    np.add.at(m, (np.repeat(np.arange(n_out), idx.shape[1]), idx.ravel()), w.ravel())
+    return m.astype(dtype)
+
+
 def _positive_ints(values, names, fn):
     out = []
     for v, name in zip(values, names):
@@ -51,12 +61,12 @@ def resize_images(x, height_factor, width_factor, data_format, interpolation="ne
         height_factor: positive int.
         width_factor: positive int.
         data_format: 'channels_last' or 'channels_first' (None: the default).
-        interpolation: 'nearest' (each pixel repeated) or 'bilinear' (half-pixel
+        interpolation: 'nearest' (each pixel repeated), 'bilinear' (half-pixel
             centres, as TensorFlow 2's `tf.image.resize` in tf-keras 2.x; Keras
             2.3.1 on TensorFlow 1 sampled without the half-pixel shift, so its
-            bilinear values differ at the borders). tf-keras also accepts
-            TensorFlow's other methods ('bicubic', 'area', ...); ckeras raises
-            NotImplementedError for those.
+            bilinear values differ at the borders), or TensorFlow's other
+            methods ('bicubic', 'area', 'lanczos3', 'lanczos5', 'gaussian',
+            'mitchellcubic'), as `tf.image.resize` computes them.
 
     Returns:
         The resized tensor (differentiable).
@@ -74,20 +84,19 @@ def resize_images(x, height_factor, width_factor, data_format, interpolation="ne
             if f != 1:
                 x = S.RepeatElements.apply(x, rep=f, axis=ax)
         return x
-    if interpolation in _OTHER_METHODS:
-        raise NotImplementedError(
-            f"K.resize_images: interpolation '{interpolation}' is not implemented in ckeras; "
-            "use 'nearest' or 'bilinear'.")
-    if interpolation != "bilinear":
-        raise ValueError("K.resize_images: `interpolation` must be 'nearest' or 'bilinear'; "
-                         f"received {interpolation!r}.")
+    if interpolation != "bilinear" and interpolation not in _OTHER_METHODS:
+        raise ValueError("K.resize_images: `interpolation` must be 'nearest', 'bilinear' or "
+                         f"one of {_OTHER_METHODS}; received {interpolation!r}.")
     sizes = [x.shape[ax] for ax in axes]
     if any(n is None for n in sizes):
-        raise ValueError("K.resize_images: bilinear resizing needs known spatial sizes; "
+        raise ValueError(f"K.resize_images: {interpolation} resizing needs known spatial sizes; "
                          f"received shape {tuple(x.shape)}.")
     dtype = np.dtype(x.dtype) if np.issubdtype(np.dtype(x.dtype), np.floating) \
         else np.dtype(config.floatx())
-    mats = [bilinear_matrix(n, n * f, dtype) for n, f in zip(sizes, factors)]
+    if interpolation == "bilinear":
+        mats = [bilinear_matrix(n, n * f, dtype) for n, f in zip(sizes, factors)]
+    else:
+        mats = [taps_matrix(n, n * f, interpolation, dtype) for n, f in zip(sizes, factors)]
     return C.Resize.apply(x, axes=axes, mats=mats)
 
 

@@ -806,9 +806,15 @@ class UpSampling1D(Layer):
         return config
 
 
+# tf-keras 2's UpSampling2D methods: those of tf.image.resize.
+_UPSAMPLING_METHODS = ("area", "bicubic", "bilinear", "gaussian", "lanczos3", "lanczos5",
+                       "mitchellcubic", "nearest")
+
+
 class UpSampling2D(_Spatial):
     """Upsamples rows and columns by `size = (rows, cols)` with 'nearest'
-    (repetition) or 'bilinear' interpolation (TF2 half-pixel centres).
+    (repetition), 'bilinear' (TF2 half-pixel centres) or another
+    `tf.image.resize` method ('bicubic', 'area', ...), as tf-keras 2.
 
     Example:
         >>> UpSampling2D((2, 3))(np.zeros((1, 3, 2, 2))).shape
@@ -820,9 +826,10 @@ class UpSampling2D(_Spatial):
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         self.size = normalize_tuple(size, 2, "size")
-        if interpolation not in ("nearest", "bilinear"):
-            raise ValueError('`interpolation` argument should be one of `"nearest"` or '
-                             f'`"bilinear"`. Received: "{interpolation}".')
+        if interpolation not in _UPSAMPLING_METHODS:
+            raise ValueError("`interpolation` argument should be one of: "
+                             f"{', '.join(repr(m) for m in _UPSAMPLING_METHODS)}. "
+                             f'Received: "{interpolation}".')
         self.interpolation = interpolation
 
     def call(self, inputs):

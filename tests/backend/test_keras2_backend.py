@@ -339,8 +339,6 @@ def test_separable_conv1d_is_depthwise_then_pointwise(data_format, strides, padd
 # -- argument checks --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("call, err, match", [
-    (lambda: K.resize_images(np.ones((1, 2, 2, 1)), 2, 2, "channels_last", "bicubic"),
-     NotImplementedError, "'bicubic'.*'nearest' or 'bilinear'"),
     (lambda: K.resize_images(np.ones((1, 2, 2, 1)), 2, 2, "channels_last", "cubic"),
      ValueError, "`interpolation`"),
     (lambda: K.resize_images(np.ones((1, 2, 2, 1)), 0, 2, "channels_last"),

@@ -135,3 +135,16 @@ def test_small_cnn_trains():
     for _ in range(30):
         last = model.train_on_batch(x, y)
     assert last < first
+
+
+def test_upsampling2d_takes_every_tf_image_resize_method_as_tf_keras_2():
+    from ckeras import backend as K
+    x = np.arange(2 * 3 * 4 * 2, dtype="float32").reshape(2, 3, 4, 2)
+    for method in ("bicubic", "area", "lanczos3", "mitchellcubic"):
+        layer = L.UpSampling2D((2, 3), interpolation=method)
+        # K.resize_images is checked against tf-keras for each method.
+        np.testing.assert_array_equal(
+            layer(x).numpy(), K.resize_images(x, 2, 3, "channels_last", method))
+        assert L.UpSampling2D.from_config(layer.get_config()).interpolation == method
+    with pytest.raises(ValueError, match="should be one of: 'area'"):
+        L.UpSampling2D(interpolation="cubic")
