@@ -189,10 +189,6 @@ def flatten_inputs(model, x):
 
 
 # ------------------------------------------------------ user structures
-def _leaf(value):
-    return as_array(value)
-
-
 def _structure(data):
     """User data with NumPy leaves: nested lists/tuples/dicts of arrays keep
     their structure (a top-level list becomes a tuple, as tf-keras hands it
@@ -207,7 +203,7 @@ def _structure(data):
             for d in data) and \
             not all(isinstance(d, (list, tuple)) and not _has_arrays(d) for d in data):
         return tuple(_structure(d) for d in data)
-    return _leaf(data)
+    return as_array(data)
 
 
 def _has_arrays(data):

@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 import pytest
+from mlp_grads import mse_grads
 
 from ckeras import optimizers
 from ckeras.autograd import Variable
@@ -22,15 +23,6 @@ def _data(name):
     return np.load(os.path.join(FIX, name + ".npz"))
 
 
-def _mse_grads(ws, x, y):
-    w1, b1, w2, b2 = ws
-    h = x @ w1 + b1
-    out = h @ w2 + b2
-    d = (2.0 / out.size) * (out - y)
-    dh = d @ w2.T
-    grads = [x.T @ dh, dh.sum(0), h.T @ d, d.sum(0)]
-    return float(np.mean((out - y) ** 2)), [g.astype(w.dtype) for g, w in zip(grads, ws)]
-
 
 def _make(case):
     opt = getattr(optimizers, case["class"])(**case["kwargs"])
@@ -45,7 +37,7 @@ def _variables(case, data, dtype="float32"):
 
 
 def _step(opt, variables, data):
-    loss, grads = _mse_grads([v.value for v in variables], data["x"].astype(variables[0].dtype),
+    loss, grads = mse_grads([v.value for v in variables], data["x"].astype(variables[0].dtype),
                              data["y"].astype(variables[0].dtype))
     opt.apply_gradients(zip(grads, variables))
     return loss
