@@ -43,6 +43,7 @@ from ckeras.layers.core import (
 )
 from ckeras.layers.einsum_dense import EinsumDense
 from ckeras.layers.embeddings import Embedding
+from ckeras.layers.locally_connected import LocallyConnected1D, LocallyConnected2D
 from ckeras.layers.merge import (
     Add,
     Average,
@@ -227,3 +228,4 @@ __all__ += ["CategoryEncoding", "Hashing", "IntegerLookup", "StringLookup",
 __all__ += ["CenterCrop", "Discretization", "Normalization", "RandomBrightness",
             "RandomContrast", "RandomCrop", "RandomFlip", "RandomHeight", "RandomRotation",
             "RandomTranslation", "RandomWidth", "RandomZoom", "Rescaling", "Resizing"]
+__all__ += ["LocallyConnected1D", "LocallyConnected2D"]

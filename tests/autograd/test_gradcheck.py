@@ -18,12 +18,14 @@ from ckeras.autograd.functions import conv as C
 from ckeras.autograd.functions import ctc as CTC
 from ckeras.autograd.functions import elementwise as E
 from ckeras.autograd.functions import linalg as L
+from ckeras.autograd.functions import locally_connected as LC
 from ckeras.autograd.functions import math as M
 from ckeras.autograd.functions import nn as N
 from ckeras.autograd.functions import reduction as R
 from ckeras.autograd.functions import rnn as RNN
 from ckeras.autograd.functions import sequence as SEQ
 from ckeras.autograd.functions import shape as S
+from ckeras.layers.locally_connected import connectivity
 
 rng = np.random.default_rng(0)
 
@@ -53,6 +55,10 @@ _RESIZE_MATS = [r(6, 3), r(4, 2)]
 # The constant mask and score weights of the attention rows.
 _ATT_MASK = rng.random((2, 3, 5)) > 0.3
 _ATT_W = r(1, 2, 3, 4)
+# The connectivity of a LocallyConnected2D (implementation 3, 'same': border
+# windows read the zero slot).
+_LC_PATCH, _LC_WMAP = connectivity(
+    (4, 3), 2, (3, 2), (2, 1), "same", (2, 3), 2, "channels_last", 3)
 
 CASES = [
     (E.Add, "broadcast", lambda a, b: E.Add.apply(a, b), [r(3, 4), r(4)]),
@@ -83,6 +89,9 @@ CASES = [
      lambda q, k, v: ATT.ScaledDotProductAttention.apply(q, k, v, scale=0.7)[1]
      * _ATT_W.astype(q.dtype),
      [r(1, 3, 2, 2), r(1, 4, 2, 2), r(1, 4, 2, 3)]),
+    (LC.LocalConv, "same_padding",
+     lambda x, k: LC.LocalConv.apply(x, k, patch=_LC_PATCH, wmap=_LC_WMAP),
+     [r(3, 24), r(int((_LC_WMAP >= 0).sum()))]),
     (R.Sum, "axis", lambda a: R.Sum.apply(a, axis=1, keepdims=False), [r(2, 3, 4)]),
     (R.Mean, "axes_keep", lambda a: R.Mean.apply(a, axis=(0, 2), keepdims=True),
      [r(2, 3, 4)]),
