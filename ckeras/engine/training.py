@@ -34,6 +34,7 @@ class Model(TrainingMixin, Layer):
 
     # Subclassed models define `call`; Functional and Sequential clear this.
     _subclassed = True
+    _weights_by_layer = True
 
     def __new__(cls, *args, **kwargs):
         graph_args = args or any(k in kwargs for k in ("inputs", "outputs", "input", "output"))
@@ -102,7 +103,10 @@ class Model(TrainingMixin, Layer):
     def _maybe_build(self, input_shapes):
         if not self._subclassed:
             return super()._maybe_build(input_shapes)
-        # The first call builds the layers it uses.
+        # The first call builds the layers it uses; a `build` the subclass
+        # defines runs first (tf-keras skips only Model's own default build).
+        if type(self).build is not Model.build:
+            self.build(input_shapes)
         self._build_input_shape = input_shapes
         self.built = True
         return None

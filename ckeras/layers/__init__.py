@@ -44,6 +44,7 @@ from ckeras.layers.core import (
 from ckeras.layers.einsum_dense import EinsumDense
 from ckeras.layers.embeddings import Embedding
 from ckeras.layers.locally_connected import LocallyConnected1D, LocallyConnected2D
+from ckeras.layers.spectral_normalization import SpectralNormalization
 from ckeras.layers.merge import (
     Add,
     Average,
@@ -109,6 +110,7 @@ _LAZY = {
     "CategoryEncoding": "ckeras.layers.preprocessing.category_encoding",
     "CenterCrop": "ckeras.layers.preprocessing.image_preprocessing",
     "Discretization": "ckeras.layers.preprocessing.discretization",
+    "HashedCrossing": "ckeras.layers.preprocessing.hashed_crossing",
     "Hashing": "ckeras.layers.preprocessing.hashing",
     "IntegerLookup": "ckeras.layers.preprocessing.integer_lookup",
     "MultiHeadAttention": "ckeras.layers.attention",
@@ -229,3 +231,4 @@ __all__ += ["CenterCrop", "Discretization", "Normalization", "RandomBrightness",
             "RandomContrast", "RandomCrop", "RandomFlip", "RandomHeight", "RandomRotation",
             "RandomTranslation", "RandomWidth", "RandomZoom", "Rescaling", "Resizing"]
 __all__ += ["LocallyConnected1D", "LocallyConnected2D"]
+__all__ += ["HashedCrossing", "SpectralNormalization"]

@@ -88,6 +88,12 @@ CASES = {
     "Lambda": (lambda: L.Lambda(np.tanh), (4,), "f"),
     "CategoryEncoding": (lambda: L.CategoryEncoding(10, output_mode="count"), (4,), "I"),
     "Hashing": (lambda: L.Hashing(7, salt=3, output_mode="multi_hot"), (4,), "I"),
+    "LocallyConnected1D": (lambda: L.LocallyConnected1D(3, 2, implementation=3,
+                                                         padding="same"), (5, 2), "f"),
+    "LocallyConnected2D": (lambda: L.LocallyConnected2D(2, (2, 3), strides=(1, 2)), (4, 5, 2),
+                           "f"),
+    "SpectralNormalization": (lambda: L.SpectralNormalization(L.Dense(3), power_iterations=2),
+                              (4,), "f"),
     "IntegerLookup": (lambda: L.IntegerLookup(vocabulary=[3, 1, 4], num_oov_indices=2),
                       (4,), "I"),
     "StringLookup": (lambda: L.StringLookup(vocabulary=["3", "1", "4"], mask_token="0",
@@ -101,7 +107,9 @@ CASES = {
 # tests/layers/test_attention.py) and the bases.
 EXEMPT = {"Layer", "InputLayer", "Add", "Subtract", "Multiply", "Average", "Maximum",
           "Minimum", "Concatenate", "Dot", "MultiHeadAttention", "Attention",
-          "AdditiveAttention", "Wrapper", "AbstractRNNCell"}
+          "AdditiveAttention", "Wrapper", "AbstractRNNCell",
+          # Several inputs: tests/layers/test_breadth.py saves it inside a functional model.
+          "HashedCrossing"}
 
 
 def test_every_layer_class_is_covered():
