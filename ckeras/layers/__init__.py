@@ -44,7 +44,6 @@ from ckeras.layers.core import (
 from ckeras.layers.einsum_dense import EinsumDense
 from ckeras.layers.embeddings import Embedding
 from ckeras.layers.locally_connected import LocallyConnected1D, LocallyConnected2D
-from ckeras.layers.spectral_normalization import SpectralNormalization
 from ckeras.layers.merge import (
     Add,
     Average,
@@ -99,6 +98,7 @@ from ckeras.layers.recurrent import (
     SimpleRNNCell,
     StackedRNNCells,
 )
+from ckeras.layers.spectral_normalization import SpectralNormalization
 from ckeras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
 from ckeras.saving import serialization as _serialization
 
