@@ -202,17 +202,17 @@ def make_training(g):
         ("train_conv3d", (4, 6, 6, 2), lambda: [
             L.Conv3D(3, 3, padding="same", activation="relu"), L.MaxPooling3D(),
             L.Conv3D(4, 2, groups=1, dilation_rate=1), L.GlobalAveragePooling3D(),
-            L.Dense(2)], (2,)),
+            L.Dense(2)]),
         ("train_conv3d_transpose", (2, 3, 3, 2), lambda: [
             L.Conv3DTranspose(3, 2, strides=2, activation="tanh"), L.ZeroPadding3D(1),
             L.Cropping3D(((1, 1), (0, 2), (2, 0))), L.AveragePooling3D(2),
-            L.UpSampling3D((1, 2, 1)), L.Conv3D(2, 1)], None),
+            L.UpSampling3D((1, 2, 1)), L.Conv3D(2, 1)]),
         ("train_conv1d_transpose", (6, 3), lambda: [
             L.Conv1DTranspose(4, 3, strides=2, padding="same"),
             L.DepthwiseConv1D(3, depth_multiplier=2, activation="relu"),
-            L.GlobalMaxPooling1D(), L.Dense(2)], (2,)),
+            L.GlobalMaxPooling1D(), L.Dense(2)]),
     ]
-    for name, in_shape, make, out_shape in specs:
+    for name, in_shape, make in specs:
         K.clear_session()
         rng = rng_for("conv3d/" + name)
         model = keras.Sequential([L.InputLayer(input_shape=in_shape)] + make())

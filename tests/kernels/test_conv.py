@@ -490,7 +490,8 @@ def test_conv3d_argument_errors():
     with pytest.raises(ValueError, match="x must be 5-D"):
         _conv.conv3d_fwd(x[0], w, None, 0, (1,) * 3, (1,) * 3, (0,) * 3, (2,) * 3)
     with pytest.raises(ValueError, match="expected"):
-        _conv.conv3d_fwd(x, np.zeros((3, 3, 3, 1, 2), np.float32), None, 0, (1,) * 3, (1,) * 3, (0,) * 3, (2,) * 3)
+        _conv.conv3d_fwd(x, np.zeros((3, 3, 3, 1, 2), np.float32), None, 0, (1,) * 3,
+                         (1,) * 3, (0,) * 3, (2,) * 3)
     with pytest.raises(ValueError, match="3 values"):
         _conv.conv3d_fwd(x, w, None, 0, (1, 1), (1,) * 3, (0,) * 3, (2,) * 3)
     with pytest.raises(ValueError, match="< 2\\*\\*31"):
