@@ -1,0 +1,179 @@
+"""Golden text of tf-keras 2.21's `model.summary()` and `model_to_dot()`.
+
+Writes tests/fixtures/tools/summary.json ({case: {"model", "kwargs",
+"lines"}}) and tests/fixtures/tools/dot.json ({case: {"model", "kwargs",
+"graph": attrs, "nodes": [{"label", "cluster"}], "edges": [[src label,
+dst label]]}}). Node ids are `id(layer)` in Keras, so
+the DOT golden names nodes by their labels instead. Needs pydot in <tfvenv>.
+
+    TF_USE_LEGACY_KERAS=1 <tfvenv>/bin/python tools/make_fixtures_tools.py
+
+The models are rebuilt layer for layer by tests/utils/tools_models.py: keep the three in step.
+"""
+import json
+import os
+
+import _golden
+
+_golden.tf_environment()
+
+import tensorflow as tf  # noqa: E402
+import tf_keras as keras  # noqa: E402
+
+L = keras.layers
+
+
+def sequential():
+    return keras.Sequential([L.Dense(32, input_shape=(784,), name="dense"),
+                             L.Dropout(0.5, name="dropout"),
+                             L.Dense(10, activation="softmax", name="dense_1")],
+                            name="sequential")
+
+
+def long_name():
+    return keras.Sequential([L.Dense(2, input_shape=(3,), name="a_very_long_layer_name_indeed")],
+                                name="long_name")
+
+
+def two_towers():
+    a = L.Input(shape=(3,), name="left")
+    b = L.Input(shape=(4,), name="right")
+    merged = L.Concatenate(name="merged")([L.Dense(8, name="dense")(a),
+                                           L.Dense(8, activation="relu", name="dense_1")(b)])
+    return keras.Model([a, b], L.Dense(1, name="out")(merged), name="two_towers")
+
+
+def with_frozen():
+    model = keras.Sequential([L.Dense(4, input_shape=(3,), name="frozen"),
+                              L.BatchNormalization(name="bn"),
+                              L.Dense(2, name="head")], name="with_frozen")
+    model.layers[0].trainable = False
+    return model
+
+
+def nested():
+    inner = keras.Sequential([L.Dense(6, activation="tanh", input_shape=(5,), name="inner_a"),
+                              L.Dense(4, name="inner_b")], name="encoder")
+    x = L.Input(shape=(5,), name="x")
+    h = inner(x)
+    return keras.Model(x, L.Dense(1, activation="sigmoid", name="head")(h), name="outer")
+
+
+def shared_and_states():
+    seq = L.Input(shape=(7, 3), name="seq")
+    out, h, c = L.LSTM(5, return_state=True, name="lstm")(seq)
+    shared = L.Dense(2, name="shared")
+    merged = L.Add(name="add")([shared(h), shared(c)])
+    return keras.Model(seq, [out, merged], name="states")
+
+
+class Mlp(keras.Model):
+    def __init__(self):
+        super().__init__(name="mlp")
+        self.hidden = L.Dense(4, activation="relu", name="hidden")
+        self.out = L.Dense(1, name="out")
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+
+def subclassed():
+    model = Mlp()
+    model(tf.zeros((1, 5)))
+    return model
+
+
+MODELS = {"sequential": sequential, "long_name": long_name, "two_towers": two_towers,
+          "with_frozen": with_frozen,
+          "nested": nested, "shared_and_states": shared_and_states, "subclassed": subclassed}
+
+SUMMARY_CASES = [
+    ("sequential", {}),
+    ("sequential", {"show_trainable": True}),
+    ("sequential", {"line_length": 80, "positions": [0.5, 0.8, 1.0]}),
+    ("sequential", {"layer_range": ["dropout", "dense_1"]}),
+    ("long_name", {"line_length": 40, "positions": [20, 30, 40]}),
+    ("two_towers", {}),
+    ("two_towers", {"show_trainable": True, "line_length": 110}),
+    ("two_towers", {"positions": [30, 55, 67, 98]}),
+    ("with_frozen", {"show_trainable": True}),
+    ("nested", {}),
+    ("nested", {"expand_nested": True}),
+    ("nested", {"expand_nested": True, "show_trainable": True}),
+    ("shared_and_states", {}),
+    ("subclassed", {}),
+]
+
+DOT_CASES = [
+    ("sequential", {}),
+    ("sequential", {"show_shapes": True, "show_dtype": True}),
+    ("sequential", {"show_layer_activations": True, "show_trainable": True}),
+    ("sequential", {"show_layer_names": False, "rankdir": "LR", "dpi": 72}),
+    ("two_towers", {"show_shapes": True}),
+    ("two_towers", {"layer_range": ["merged", "out"]}),
+    ("with_frozen", {"show_trainable": True}),
+    ("nested", {"show_shapes": True}),
+    ("nested", {"expand_nested": True, "show_layer_activations": True}),
+    ("shared_and_states", {"show_shapes": True}),
+    ("subclassed", {}),
+]
+
+
+def case_name(model_name, kwargs):
+    parts = [model_name] + [f"{k}={json.dumps(v)}" for k, v in sorted(kwargs.items())]
+    return " ".join(parts)
+
+
+def dot_golden(dot):
+    labels = {}
+    nodes = []
+
+    def walk(graph, cluster):
+        for node in graph.get_nodes():
+            name = node.get_name()
+            if name in ("node", "edge", "graph"):
+                continue
+            label = node.get("label")
+            labels[name] = label
+            nodes.append({"label": label, "cluster": cluster})
+        for sub in graph.get_subgraphs():
+            walk(sub, sub.get("label"))
+
+    walk(dot, None)
+    edges = []
+
+    def walk_edges(graph):
+        for e in graph.get_edges():
+            edges.append([labels[e.get_source()], labels[e.get_destination()]])
+        for sub in graph.get_subgraphs():
+            walk_edges(sub)
+
+    walk_edges(dot)
+    attrs = {k: str(v) for k, v in dot.get_attributes().items()}
+    return {"graph": attrs, "nodes": nodes, "edges": edges}
+
+
+def main():
+    out = _golden.fixtures_dir("tools")
+    os.makedirs(out, exist_ok=True)
+    summaries = {}
+    for model_name, kwargs in SUMMARY_CASES:
+        keras.backend.clear_session()
+        lines = []
+        MODELS[model_name]().summary(print_fn=lines.append, **kwargs)
+        summaries[case_name(model_name, kwargs)] = {"model": model_name, "kwargs": kwargs,
+                                                    "lines": lines}
+    dots = {}
+    for model_name, kwargs in DOT_CASES:
+        keras.backend.clear_session()
+        dot = keras.utils.model_to_dot(MODELS[model_name](), **kwargs)
+        dots[case_name(model_name, kwargs)] = {"model": model_name, "kwargs": kwargs,
+                                               **dot_golden(dot)}
+    for filename, data in (("summary.json", summaries), ("dot.json", dots)):
+        with open(os.path.join(out, filename), "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1, ensure_ascii=False)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
