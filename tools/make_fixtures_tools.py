@@ -59,6 +59,13 @@ def nested():
     return keras.Model(x, L.Dense(1, activation="sigmoid", name="head")(h), name="outer")
 
 
+def wrapped_model():
+    inner = keras.Sequential([L.Dense(3, input_shape=(2,), name="a")], name="inner")
+    x = L.Input((4, 2), name="x")
+    return keras.Model(x, L.Dense(1, name="h")(L.TimeDistributed(inner, name="td")(x)),
+                       name="wrapped_model")
+
+
 def shared_and_states():
     seq = L.Input(shape=(7, 3), name="seq")
     out, h, c = L.LSTM(5, return_state=True, name="lstm")(seq)
@@ -84,7 +91,7 @@ def subclassed():
 
 
 MODELS = {"sequential": sequential, "long_name": long_name, "two_towers": two_towers,
-          "with_frozen": with_frozen,
+          "with_frozen": with_frozen, "wrapped_model": wrapped_model,
           "nested": nested, "shared_and_states": shared_and_states, "subclassed": subclassed}
 
 SUMMARY_CASES = [
@@ -115,6 +122,8 @@ DOT_CASES = [
     ("nested", {"show_shapes": True}),
     ("nested", {"expand_nested": True, "show_layer_activations": True}),
     ("shared_and_states", {"show_shapes": True}),
+    ("wrapped_model", {}),
+    ("wrapped_model", {"expand_nested": True}),
     ("subclassed", {}),
 ]
 

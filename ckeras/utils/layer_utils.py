@@ -37,19 +37,21 @@ def readable_memory_size(size):
     return f"{size:.2f} PB"
 
 
-def get_layer_index_bound_by_layer_name(model, layer_range=None):
-    """`[first, last + 1]` indices into `model.layers` of `layer_range`.
+def layer_index_bounds(layers, layer_range=None):
+    """`[first, last + 1]` indices into `layers` of `layer_range`.
 
     Args:
-        model: a model.
+        layers: a list of layers.
         layer_range: `None` (every layer) or two strings, regexes matched
             (`re.match`) against layer names: the range runs from the first
             layer matching the first to the last layer matching the second.
 
     Returns:
-        A list of two ints, for slicing `model.layers`.
+        A list of two ints, for slicing `layers`.
+
+    Raises:
+        ValueError: if `layer_range` is not two strings or matches no layer.
     """
-    layers = model.layers
     if layer_range is None:
         return [0, len(layers)]
     if len(layer_range) != 2:
@@ -65,6 +67,11 @@ def get_layer_index_bound_by_layer_name(model, layer_range=None):
     if min(lower) > max(upper):
         return [min(upper), max(lower) + 1]
     return [min(lower), max(upper) + 1]
+
+
+def get_layer_index_bound_by_layer_name(model, layer_range=None):
+    """`layer_index_bounds` over `model.layers`."""
+    return layer_index_bounds(model.layers, layer_range)
 
 
 def _is_sequential_like(model):

@@ -40,6 +40,13 @@ def nested():
     return Model(x, L.Dense(1, activation="sigmoid", name="head")(inner(x)), name="outer")
 
 
+def wrapped_model():
+    inner = Sequential([L.Dense(3, input_shape=(2,), name="a")], name="inner")
+    x = L.Input((4, 2), name="x")
+    return Model(x, L.Dense(1, name="h")(L.TimeDistributed(inner, name="td")(x)),
+                 name="wrapped_model")
+
+
 def shared_and_states():
     seq = L.Input(shape=(7, 3), name="seq")
     out, h, c = L.LSTM(5, return_state=True, name="lstm")(seq)
@@ -64,6 +71,6 @@ def subclassed():
 
 
 MODELS = {"sequential": sequential, "long_name": long_name, "two_towers": two_towers,
-          "with_frozen": with_frozen,
+          "with_frozen": with_frozen, "wrapped_model": wrapped_model,
           "nested": nested, "shared_and_states": shared_and_states, "subclassed": subclassed}
 
