@@ -3,7 +3,8 @@
 Writes tests/fixtures/tools/summary.json ({case: {"model", "kwargs",
 "lines"}}) and tests/fixtures/tools/dot.json ({case: {"model", "kwargs",
 "graph": attrs, "nodes": [{"label", "cluster"}], "edges": [[src label,
-dst label]]}}). Node ids are `id(layer)` in Keras, so
+dst label]]}}), and tests/fixtures/tools/tensorboard.json (the tags, plugins
+and steps of the TensorBoard callback's event files). Node ids are `id(layer)` in Keras, so
 the DOT golden names nodes by their labels instead. Needs pydot in <tfvenv>.
 
     TF_USE_LEGACY_KERAS=1 <tfvenv>/bin/python tools/make_fixtures_tools.py
@@ -162,6 +163,40 @@ def dot_golden(dot):
     return {"graph": attrs, "nodes": nodes, "edges": edges}
 
 
+def tensorboard_run(log_dir, **callback_kwargs):
+    """Tags, plugins and steps of the event files tf-keras' TensorBoard
+    callback writes for a small fit (2 epochs of 5 batches, validation split)
+    and an evaluate: {run folder: {tag: {"plugin", "steps"}}}."""
+    import glob
+
+    keras.backend.clear_session()
+    rng = _golden.rng_for("tools/tensorboard")
+    x = rng.uniform(-1, 1, (50, 3)).astype("float32")
+    y = rng.uniform(-1, 1, (50, 2)).astype("float32")
+    model = keras.Sequential([L.Dense(4, activation="relu", input_shape=(3,), name="hidden"),
+                              L.Dense(2, name="out")], name="tb")
+    model.compile("sgd", "mse", metrics=["mae"])
+    callback = keras.callbacks.TensorBoard(log_dir, **callback_kwargs)
+    model.fit(x, y, batch_size=8, epochs=2, validation_split=0.2, callbacks=[callback],
+              verbose=0)
+    model.evaluate(x, y, batch_size=25, callbacks=[callback], verbose=0)
+    runs = {}
+    for path in sorted(glob.glob(os.path.join(log_dir, "*", "events.out.tfevents.*"))):
+        run = runs.setdefault(os.path.basename(os.path.dirname(path)), {})
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                entry = run.setdefault(value.tag, {
+                    "plugin": value.metadata.plugin_data.plugin_name, "steps": []})
+                entry["steps"].append(int(event.step))
+    return runs
+
+
+TENSORBOARD_CASES = {
+    "defaults": {},
+    "histograms_batches": {"histogram_freq": 1, "update_freq": 2, "write_steps_per_second": True},
+}
+
+
 def main():
     out = _golden.fixtures_dir("tools")
     os.makedirs(out, exist_ok=True)
@@ -178,7 +213,14 @@ def main():
         dot = keras.utils.model_to_dot(MODELS[model_name](), **kwargs)
         dots[case_name(model_name, kwargs)] = {"model": model_name, "kwargs": kwargs,
                                                **dot_golden(dot)}
-    for filename, data in (("summary.json", summaries), ("dot.json", dots)):
+    import tempfile
+
+    runs = {}
+    for name, kwargs in TENSORBOARD_CASES.items():
+        with tempfile.TemporaryDirectory() as log_dir:
+            runs[name] = {"kwargs": kwargs, "runs": tensorboard_run(log_dir, **kwargs)}
+    for filename, data in (("summary.json", summaries), ("dot.json", dots),
+                           ("tensorboard.json", runs)):
         with open(os.path.join(out, filename), "w", encoding="utf-8") as f:
             json.dump(data, f, indent=1, ensure_ascii=False)
             f.write("\n")
