@@ -67,6 +67,14 @@ def wrapped_model():
                        name="wrapped_model")
 
 
+def deep():
+    core = keras.Sequential([L.Dense(3, input_shape=(4,), name="core_a")], name="core")
+    block = keras.Sequential([L.Dense(4, input_shape=(5,), name="block_in"), core], name="block")
+    block.layers[0].trainable = False
+    x = L.Input(shape=(5,), name="x")
+    return keras.Model(x, L.Dense(1, name="head")(block(x)), name="deep")
+
+
 def shared_and_states():
     seq = L.Input(shape=(7, 3), name="seq")
     out, h, c = L.LSTM(5, return_state=True, name="lstm")(seq)
@@ -93,6 +101,7 @@ def subclassed():
 
 MODELS = {"sequential": sequential, "long_name": long_name, "two_towers": two_towers,
           "with_frozen": with_frozen, "wrapped_model": wrapped_model,
+          "deep": deep,
           "nested": nested, "shared_and_states": shared_and_states, "subclassed": subclassed}
 
 SUMMARY_CASES = [
@@ -108,8 +117,13 @@ SUMMARY_CASES = [
     ("nested", {}),
     ("nested", {"expand_nested": True}),
     ("nested", {"expand_nested": True, "show_trainable": True}),
+    ("two_towers", {"layer_range": ["dense.*", "merged"]}),
+    ("nested", {"expand_nested": True, "line_length": 90, "positions": [0.4, 0.7, 1.0]}),
+    ("deep", {"expand_nested": True, "show_trainable": True}),
+    ("deep", {}),
     ("shared_and_states", {}),
     ("subclassed", {}),
+    ("subclassed", {"show_trainable": True, "line_length": 70}),
 ]
 
 DOT_CASES = [
@@ -125,6 +139,7 @@ DOT_CASES = [
     ("shared_and_states", {"show_shapes": True}),
     ("wrapped_model", {}),
     ("wrapped_model", {"expand_nested": True}),
+    ("deep", {"expand_nested": True, "show_trainable": True}),
     ("subclassed", {}),
 ]
 

@@ -47,6 +47,14 @@ def wrapped_model():
                  name="wrapped_model")
 
 
+def deep():
+    core = Sequential([L.Dense(3, input_shape=(4,), name="core_a")], name="core")
+    block = Sequential([L.Dense(4, input_shape=(5,), name="block_in"), core], name="block")
+    block.layers[0].trainable = False
+    x = L.Input(shape=(5,), name="x")
+    return Model(x, L.Dense(1, name="head")(block(x)), name="deep")
+
+
 def shared_and_states():
     seq = L.Input(shape=(7, 3), name="seq")
     out, h, c = L.LSTM(5, return_state=True, name="lstm")(seq)
@@ -72,5 +80,6 @@ def subclassed():
 
 MODELS = {"sequential": sequential, "long_name": long_name, "two_towers": two_towers,
           "with_frozen": with_frozen, "wrapped_model": wrapped_model,
+          "deep": deep,
           "nested": nested, "shared_and_states": shared_and_states, "subclassed": subclassed}
 
