@@ -1,7 +1,8 @@
 """The TensorBoard callback: its event files read back with TensorBoard's own
-reader, against the tags, plugins and steps tf-keras 2.21 writes for the same
-run (golden tests/fixtures/tools/tensorboard.json, from
-tools/make_fixtures_tools.py), and against the values fit/evaluate report."""
+reader, against the tags, plugins, tensor dtypes and shapes, and steps that
+tf-keras 2.21 writes for the same run (golden
+tests/fixtures/tools/tensorboard.json, from tools/make_fixtures_tools.py), and
+against the values fit/evaluate report."""
 import json
 import os
 import subprocess
@@ -43,9 +44,13 @@ def _tags(log_dir):
         if not os.path.isdir(os.path.join(log_dir, run)):
             continue
         acc = _read(log_dir, run)
-        runs[run] = {tag: {"plugin": acc.SummaryMetadata(tag).plugin_data.plugin_name,
-                           "steps": [e.step for e in _events(acc, tag)]}
-                     for tag in acc.Tags()["tensors"]}
+        runs[run] = {}
+        for tag in acc.Tags()["tensors"]:
+            events = _events(acc, tag)
+            array = tensor_util.make_ndarray(events[0].tensor_proto)
+            runs[run][tag] = {"plugin": acc.SummaryMetadata(tag).plugin_data.plugin_name,
+                              "dtype": array.dtype.name, "shape": list(array.shape),
+                              "steps": [e.step for e in events]}
     return runs
 
 

@@ -179,9 +179,9 @@ def dot_golden(dot):
 
 
 def tensorboard_run(log_dir, **callback_kwargs):
-    """Tags, plugins and steps of the event files tf-keras' TensorBoard
+    """Tags, plugins, tensor dtypes and shapes, and steps of the event files tf-keras' TensorBoard
     callback writes for a small fit (2 epochs of 5 batches, validation split)
-    and an evaluate: {run folder: {tag: {"plugin", "steps"}}}."""
+    and an evaluate: {run folder: {tag: {"plugin", "dtype", "shape", "steps"}}}."""
     import glob
 
     keras.backend.clear_session()
@@ -200,8 +200,10 @@ def tensorboard_run(log_dir, **callback_kwargs):
         run = runs.setdefault(os.path.basename(os.path.dirname(path)), {})
         for event in tf.compat.v1.train.summary_iterator(path):
             for value in event.summary.value:
+                array = tf.make_ndarray(value.tensor)
                 entry = run.setdefault(value.tag, {
-                    "plugin": value.metadata.plugin_data.plugin_name, "steps": []})
+                    "plugin": value.metadata.plugin_data.plugin_name,
+                    "dtype": array.dtype.name, "shape": list(array.shape), "steps": []})
                 entry["steps"].append(int(event.step))
     return runs
 
