@@ -204,6 +204,8 @@ def tensorboard_run(log_dir, **callback_kwargs):
                 entry = run.setdefault(value.tag, {
                     "plugin": value.metadata.plugin_data.plugin_name,
                     "dtype": array.dtype.name, "shape": list(array.shape), "steps": []})
+                if entry["plugin"] == "images":   # width and height, then the PNGs
+                    entry["size"] = [array[0].decode(), array[1].decode()]
                 entry["steps"].append(int(event.step))
     return runs
 
@@ -211,6 +213,7 @@ def tensorboard_run(log_dir, **callback_kwargs):
 TENSORBOARD_CASES = {
     "defaults": {},
     "histograms_batches": {"histogram_freq": 1, "update_freq": 2, "write_steps_per_second": True},
+    "images": {"histogram_freq": 2, "write_images": True, "update_freq": "batch"},
 }
 
 
