@@ -3,6 +3,7 @@ reader, against the tags, plugins, tensor dtypes and shapes, and steps that
 tf-keras 2.21 writes for the same run (golden
 tests/fixtures/tools/tensorboard.json, from tools/make_fixtures_tools.py), and
 against the values fit/evaluate report."""
+import io
 import json
 import os
 import subprocess
@@ -155,7 +156,14 @@ def test_write_images_encodes_each_weight_as_a_png(tmp_path):
     content = tensor_util.make_ndarray(_events(train, "hidden/kernel_0/image")[0].tensor_proto)
     # A (3, 4) kernel is drawn 3 rows high and 4 wide: width, height, PNGs.
     assert content[0] == b"4" and content[1] == b"3"
-    assert content[2].startswith(b"\x89PNG")
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(io.BytesIO(content[2])))
+    # tf.summary.image's float rule: [0, 1] scaled by 255.5, clipped, truncated.
+    kernel = model.get_layer("hidden").kernel.numpy()
+    expected = np.floor(np.clip(kernel * 255.5, 0, 255)).astype(np.uint8)
+    np.testing.assert_array_equal(pixels, expected)
+    assert len(content) == 3
 
 
 def test_learning_rate_schedules_are_logged(tmp_path):
