@@ -71,7 +71,8 @@ EXCEPTIONS = {
     "E8": "BackupAndRestore writes its training-state file with the h5 format's crash-safe "
           "writer (callbacks -> saving)",
 }
-HEAVY = {"h5py", "yaml", "PIL", "scipy", "pandas", "tensorflow", "tf_keras", "torch", "dask"}
+HEAVY = {"h5py", "yaml", "PIL", "scipy", "pandas", "tensorflow", "tf_keras", "torch", "dask",
+         "pydot", "IPython", "tensorboard"}
 TAG = re.compile(r"#\s*lazy:\s*(heavy|startup|E\d+)\b")
 
 

@@ -250,11 +250,26 @@ class Model(TrainingMixin, Layer):
         return list(self._flatten_layers())
 
     def summary(self, line_length=None, positions=None, print_fn=None,
-                expand_nested=False, show_trainable=False):
-        """Prints a string summary of the network (Keras 2 layout)."""
+                expand_nested=False, show_trainable=False, layer_range=None):
+        """Prints a string summary of the network, in tf-keras 2.x's layout.
+
+        Args:
+            line_length: total width of the lines.
+            positions: where each column ends, relative (<= 1) or absolute.
+            print_fn: called with each line (default `print`).
+            expand_nested: also list the layers of nested models.
+            show_trainable: add a `Trainable` column.
+            layer_range: two layer-name regexes bounding the layers listed.
+
+        Raises:
+            ValueError: if the model is not built yet.
+
+        See `ckeras.utils.layer_utils.print_summary`.
+        """
         self._assert_built("summary")
         print_summary(self, line_length=line_length, positions=positions,
-                      print_fn=print_fn)
+                      print_fn=print_fn, expand_nested=expand_nested,
+                      show_trainable=show_trainable, layer_range=layer_range)
 
     # ---------------------------------------------------------- saving
     # Thin entry points; the formats live in ckeras.saving.
