@@ -790,6 +790,8 @@ class _Spatial(Layer):
 def _pairs(value, rank, name):
     """int, tuple of `rank` ints or of `rank` pairs -> tuple of `rank` pairs."""
     if isinstance(value, (int, np.integer)):
+        if value < 0:
+            raise ValueError(f"`{name}` cannot be negative. Received: {value}.")
         return ((int(value), int(value)),) * rank
     value = tuple(value)
     if rank == 1:

@@ -234,6 +234,10 @@ def test_errors_name_the_layer_and_say_what_was_expected():
         L.MaxPooling3D(3, name="mp3b")(np.zeros((1, 2, 4, 4, 2), np.float32))
     with pytest.raises(ValueError, match="`padding` should have 3 elements"):
         L.ZeroPadding3D((1, 2))
+    with pytest.raises(ValueError, match="`padding` cannot be negative. Received: -1"):
+        L.ZeroPadding3D(-1)
+    with pytest.raises(ValueError, match="`cropping` cannot be negative"):
+        L.Cropping3D((1, -1, 0))
     with pytest.raises(ValueError, match="`cropping` should have 3 elements"):
         L.Cropping3D(((1, 1), (1, 1)))
     with pytest.raises(ValueError, match=r'"crop".*too large'):
