@@ -89,11 +89,13 @@ class Replica:
             if not payload.with_optimizer:
                 self.capture = args["optimizer"] = GradientCapture()
             self.model.compile(**args)
-            if payload.optimizer_weights:
+            if payload.optimizer_weights and len(payload.optimizer_weights) > 1:
                 _restore_optimizer(self.model, payload.optimizer_weights)
 
 
 def _restore_optimizer(model, weights):
+    """The client optimizer's slots (an unbuilt one has only its step
+    count, and a fresh optimizer is the same)."""
     opt = model.optimizer
     opt.build(model.trainable_weights)
     opt.set_weights(weights)

@@ -86,7 +86,8 @@ class _Cluster:
                 return None if arrays is None else [None if a is None else a[idx]
                                                     for a in arrays]
             shard = dask.delayed(replica.Shard, pure=False)(cut(xs), cut(ys), cut(sws))
-            self.shards.append(self.client.compute(shard, workers=[self.assign[k]]))
+            self.shards.append(self.client.compute(shard, workers=[self.assign[k]],
+                                                   allow_other_workers=True))
 
     def _submit(self, fn, weights, args_of):
         client = self.client
