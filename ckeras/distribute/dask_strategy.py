@@ -72,7 +72,7 @@ class DaskStrategy:
             from distributed import Client, LocalCluster  # lazy: heavy
             n = self.n_workers or os.cpu_count() or 1
             self._own_cluster = LocalCluster(n_workers=n, threads_per_worker=1,
-                                             processes=True, dashboard_address=None)
+                                             processes=True, dashboard_address=":0")
             self._client = Client(self._own_cluster)
         return self._client
 

@@ -1,5 +1,5 @@
 """Where Model.fit/evaluate/predict hand over (engine -> distribute, E9)."""
-from ckeras.distribute import inference, training
+from ckeras.distribute import inference, replica, training
 
 
 def _strategy(model):
@@ -14,11 +14,13 @@ def fit(model, **kwargs):
             f"Model {model.name}: fit received Dask collections, which train on a Dask "
             "cluster: create and compile the model inside `with DaskStrategy(client)."
             "scope():` (ckeras.distribute), or compute the data into NumPy arrays.")
+    replica.check_shippable(model)
     return training.fit(strategy, model, **kwargs)
 
 
 def evaluate(model, **kwargs):
     """`Model.evaluate` over Dask collections."""
+    replica.check_shippable(model)
     strategy = _strategy(model)
     if strategy is not None:
         strategy.workers()
@@ -29,6 +31,7 @@ def evaluate(model, **kwargs):
 
 def predict(model, **kwargs):
     """`Model.predict` over Dask collections (lazy)."""
+    replica.check_shippable(model)
     strategy = _strategy(model)
     return inference.predict(model, custom_objects=None if strategy is None
                              else strategy.custom_objects, **kwargs)

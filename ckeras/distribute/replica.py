@@ -41,14 +41,7 @@ class ModelPayload:
     """
 
     def __init__(self, model, custom_objects=None, with_optimizer=False):
-        if getattr(model, "_subclassed", False):
-            raise ValueError(
-                f"Model {model.name}: a Dask strategy ships models by their config, so it "
-                "needs a Sequential or Functional model; a subclassed model has no "
-                "config to rebuild it from on the workers.")
-        if not model.built:
-            raise ValueError(f"Model {model.name} is not built: build it (or call it on "
-                             "data) before distributing it.")
+        check_shippable(model)
         self.token = uuid.uuid4().hex
         self.config = model.to_json()
         self.weights = model.get_weights()
@@ -58,6 +51,18 @@ class ModelPayload:
         self.with_optimizer = with_optimizer
         self.optimizer_weights = (model.optimizer.get_weights()
                                   if with_optimizer and model.optimizer is not None else None)
+
+
+def check_shippable(model):
+    """ValueError unless the workers can rebuild `model` from its config."""
+    if getattr(model, "_subclassed", False):
+        raise ValueError(
+            f"Model {model.name}: a Dask strategy ships models by their config, so it "
+            "needs a Sequential or Functional model; a subclassed model has no "
+            "config to rebuild it from on the workers.")
+    if not model.built:
+        raise ValueError(f"Model {model.name} is not built: build it (or call it on "
+                         "data) before distributing it.")
 
 
 class GradientCapture(Optimizer):

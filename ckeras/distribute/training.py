@@ -103,11 +103,10 @@ class _Cluster:
         step is submitted again if workers died under it."""
         last = None
         for _ in range(self.strategy.max_retries + 1):
-            weights = self.client.scatter([self.model.get_weights()], broadcast=True,
-                                          hash=False)[0]
-            root = self._submit(fn, weights, args_of)
             try:
-                return root.result()
+                weights = self.client.scatter([self.model.get_weights()], broadcast=True,
+                                              hash=False)[0]
+                return self._submit(fn, weights, args_of).result()
             except Exception as e:
                 if not self._lost_workers(e):
                     raise
