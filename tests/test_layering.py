@@ -74,7 +74,8 @@ EXCEPTIONS = {
     "E9": "Model.fit/evaluate/predict hand Dask collections and models compiled in a "
           "DaskStrategy scope to ckeras.distribute (engine -> distribute)",
 }
-HEAVY = {"h5py", "yaml", "PIL", "scipy", "pandas", "tensorflow", "tf_keras", "torch", "dask"}
+HEAVY = {"h5py", "yaml", "PIL", "scipy", "pandas", "tensorflow", "tf_keras", "torch", "dask",
+         "distributed"}
 TAG = re.compile(r"#\s*lazy:\s*(heavy|startup|E\d+)\b")
 
 

@@ -174,6 +174,7 @@ def evaluate(model, x, y=None, batch_size=None, verbose=0, sample_weight=None, s
         As `Model.evaluate`.
     """
     import dask  # lazy: heavy
+
     from ckeras import callbacks as callbacks_module  # lazy: startup
     check_compiled(model, "evaluating")
     if steps is not None:

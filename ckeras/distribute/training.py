@@ -82,10 +82,8 @@ class _Cluster:
         self.payload = self.client.scatter(payload, broadcast=True, hash=False)
         self.shards = []
         for k, idx in enumerate(plan.index):
-            def cut(arrays):
-                return None if arrays is None else [None if a is None else a[idx]
-                                                    for a in arrays]
-            shard = dask.delayed(replica.Shard, pure=False)(cut(xs), cut(ys), cut(sws))
+            shard = dask.delayed(replica.Shard, pure=False)(
+                _take(xs, idx), _take(ys, idx), _take(sws, idx))
             self.shards.append(self.client.compute(shard, workers=[self.assign[k]],
                                                    allow_other_workers=True))
 
@@ -136,6 +134,10 @@ class _Cluster:
             self.client.run(replica.release, self.token)
         except Exception:
             pass    # a closed cluster holds no replicas
+
+
+def _take(arrays, idx):
+    return None if arrays is None else [None if a is None else a[idx] for a in arrays]
 
 
 def _data(model, x, y, sample_weight):

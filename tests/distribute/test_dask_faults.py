@@ -5,11 +5,11 @@ import signal
 import dask.array as da
 import numpy as np
 import pytest
+from dask_helpers import mlp, regression
 from distributed import Client, LocalCluster
 
 from ckeras import callbacks, optimizers
 from ckeras.distribute import DaskStrategy
-from dask_helpers import mlp, regression
 
 
 def test_dask_fit_outside_a_strategy_scope(client):

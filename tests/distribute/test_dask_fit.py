@@ -3,12 +3,11 @@ import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
-import pytest
+from dask_helpers import mlp, regression, two_in_two_out
 
 from ckeras import Input, Sequential, layers, optimizers, regularizers
 from ckeras.callbacks import EarlyStopping
 from ckeras.distribute import DaskStrategy, replica
-from dask_helpers import mlp, regression, two_in_two_out
 
 
 def pair(strategy, build, compile_kwargs):
@@ -32,8 +31,8 @@ def test_sync_fit_equals_local_fit(strategy):
     # an L2 penalty (added once, not once per worker) and Adam's slots.
     x, y = regression(300)
     sw = np.linspace(0.5, 2.0, 300).astype("float32")
-    compile_kwargs = lambda: dict(optimizer=optimizers.Adam(0.01), loss="mse",
-                                  metrics=["mae"])
+    def compile_kwargs():
+        return dict(optimizer=optimizers.Adam(0.01), loss="mse", metrics=["mae"])
     local, dist = pair(strategy, lambda: mlp(kernel_regularizer=regularizers.l2(0.01)),
                        compile_kwargs)
     h_local = local.fit(x, y, sample_weight=sw, batch_size=64, epochs=3, shuffle=False,
@@ -51,7 +50,8 @@ def test_sync_fit_equals_local_fit(strategy):
 def test_in_memory_arrays_and_validation(strategy):
     x, y = regression(200, seed=3)
     vx, vy = regression(90, seed=4)
-    compile_kwargs = lambda: dict(optimizer="sgd", loss="mse", metrics=["mae"])
+    def compile_kwargs():
+        return dict(optimizer="sgd", loss="mse", metrics=["mae"])
     local, dist = pair(strategy, mlp, compile_kwargs)
     h_local = local.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0,
                         validation_data=(vx, vy))
@@ -87,9 +87,9 @@ def test_dataframe_and_multi_input_output(strategy):
     b = rng.normal(size=(120, 2)).astype("float32")
     reg = a.sum(1, keepdims=True)
     cls = np.eye(3, dtype="float32")[rng.integers(0, 3, 120)]
-    compile_kwargs = lambda: dict(optimizer="adam", loss={"reg": "mse",
-                                                          "cls": "categorical_crossentropy"},
-                                  metrics={"cls": ["accuracy"]}, loss_weights=[0.5, 1.0])
+    def compile_kwargs():
+        return dict(optimizer="adam", loss={"reg": "mse", "cls": "categorical_crossentropy"},
+                    metrics={"cls": ["accuracy"]}, loss_weights=[0.5, 1.0])
     local, dist = pair(strategy, two_in_two_out, compile_kwargs)
     h_local = local.fit({"a": a, "b": b}, [reg, cls], batch_size=25, epochs=2,
                         shuffle=False, verbose=0)

@@ -4,10 +4,10 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+from dask_helpers import mlp, regression, two_in_two_out
 
 from ckeras import Model, layers, metrics
 from ckeras.distribute import replica
-from dask_helpers import mlp, regression, two_in_two_out
 
 
 def test_predict_ragged_chunks_is_lazy_and_exact(client):
