@@ -135,7 +135,8 @@ def test_callbacks_run_on_the_client(strategy):
             seen.append((batch, sorted(logs)))
 
     h = model.fit(da.from_array(x, chunks=40), da.from_array(y, chunks=40), batch_size=32,
-                  epochs=10, verbose=0, callbacks=[Record(monitor="loss", patience=1)])
+                  epochs=10, shuffle=False, verbose=0,
+                  callbacks=[Record(monitor="loss", patience=1)])
     # lr 0: the loss never improves, so EarlyStopping stops after 2 epochs
     assert len(h.history["loss"]) == 2
     assert seen[:3] == [(0, ["loss"]), (1, ["loss"]), (2, ["loss"])] and len(seen) == 6
