@@ -6,8 +6,8 @@ Layout. Global batch i is rows [i*B, (i+1)*B) of the data, as in
 every batch: it is built once per fit, on that worker (computed from the
 Dask blocks, or from the in-memory arrays), and stays there.
 
-A step (steps_per_sync=1). The client scatters the current weights; each
-worker sets them on its replica, runs the model's training step on its
+A step (steps_per_sync=1). The client submits the current weights with the
+step's tasks; each worker sets them on its replica, runs the model's training step on its
 part with an optimizer that only records the gradients, and returns them
 times (its rows / the global batch): the loss of a batch is a mean over its
 samples, so these scaled gradients sum to the gradient of the global batch's
@@ -26,17 +26,18 @@ mean of the parts' variances. The normalization inside a training step uses
 each worker's own part (tf.distribute's default, without synchronized batch
 normalization).
 
-Faults: shards are Dask computations, so the blocks of a dead worker are
-recomputed on another one, and Dask reruns the step's tasks there; if a step
-still fails because workers died, it is submitted again (up to
-`max_retries`). The client applies an update only once all parts of a step
-arrived, so a redone step gives the same weights.
+Faults: step tasks may move to another worker when theirs dies. If a step
+fails because workers died, the shards they held are placed again on the
+survivors (scattered again from the client's arrays, or computed again from
+the Dask graph) and the step is submitted again, up to `max_retries` times.
+The client applies an update only once every part of a step has arrived,
+so a redone step gives the same weights.
 """
 import math
 
 import numpy as np
 
-from ckeras._internal.distribution import holds_dask, is_dask_collection
+from ckeras._internal.distribution import holds_dask
 from ckeras.distribute import collections, inference, replica
 
 
@@ -73,28 +74,45 @@ class _Cluster:
     """The shards, the shipped model and the per-step tasks of one fit."""
 
     def __init__(self, strategy, model, xs, ys, sws, plan, with_optimizer):
-        import dask  # lazy: heavy
         self.strategy, self.model, self.plan = strategy, model, plan
         self.client = strategy.client
         self.assign = strategy.workers()[:plan.workers]
         payload = replica.ModelPayload(model, strategy.custom_objects, with_optimizer)
         self.token = payload.token
         self.payload = self.client.scatter(payload, broadcast=True, hash=False)
-        self.shards = []
-        for k, idx in enumerate(plan.index):
-            shard = dask.delayed(replica.Shard, pure=False)(
-                _take(xs, idx), _take(ys, idx), _take(sws, idx))
-            self.shards.append(self.client.compute(shard, workers=[self.assign[k]],
-                                                   allow_other_workers=True))
+        self.data = (xs, ys, sws)
+        self.in_memory = not holds_dask(*(a for group in self.data for a in group or ()))
+        self.shards = [self._place(k) for k in range(plan.workers)]
 
-    def _submit(self, fn, weights, args_of):
-        client = self.client
-        futures = [client.submit(fn, self.payload, weights, shard, *args_of(k),
-                                 workers=[self.assign[k]], allow_other_workers=True,
-                                 pure=False)
-                   for k, shard in enumerate(self.shards)]
-        return inference.tree(futures, lambda a, b: client.submit(replica.merge, a, b,
-                                                                  pure=False))
+    def _place(self, k):
+        """Worker k's shard, on its worker: in-memory rows are scattered
+        straight to it, Dask rows computed there. A shard lost with its
+        worker is placed again from the client's arrays or Dask graph."""
+        import dask  # lazy: heavy
+        idx = self.plan.index[k]
+        xs, ys, sws = self.data
+        if self.in_memory:
+            return self.client.scatter(replica.Shard(_take(xs, idx), _take(ys, idx),
+                                                     _take(sws, idx)),
+                                       workers=[self.assign[k]], hash=False)
+        shard = dask.delayed(replica.Shard, pure=False)(
+            _take(xs, idx), _take(ys, idx), _take(sws, idx))
+        return self.client.compute(shard, workers=[self.assign[k]], allow_other_workers=True)
+
+    def _submit(self, fn, args_of):
+        """One step as one graph (one message to the scheduler, where
+        separate submits would wait out the client's batching interval):
+        the weights, a task per shard pinned to its worker (another may
+        take over if it dies), and the tree of merges."""
+        import dask  # lazy: heavy
+        weights = dask.delayed(replica.hold, pure=False)(self.model.get_weights())
+        parts = []
+        for k, shard in enumerate(self.shards):
+            with dask.annotate(workers=[self.assign[k]], allow_other_workers=True):
+                parts.append(dask.delayed(fn, pure=False)(self.payload, weights, shard,
+                                                          *args_of(k)))
+        merge = dask.delayed(replica.merge, pure=False)
+        return self.client.compute(inference.tree(parts, merge))
 
     def run(self, fn, args_of):
         """Runs `fn` on every shard and returns the summed `StepResult`; the
@@ -102,9 +120,7 @@ class _Cluster:
         last = None
         for _ in range(self.strategy.max_retries + 1):
             try:
-                weights = self.client.scatter([self.model.get_weights()], broadcast=True,
-                                              hash=False)[0]
-                return self._submit(fn, weights, args_of).result()
+                return self._submit(fn, args_of).result()
             except Exception as e:
                 if not self._lost_workers(e):
                     raise
@@ -125,6 +141,10 @@ class _Cluster:
             return False
         self.assign = [w if w in alive else alive[k % len(alive)]
                        for k, w in enumerate(self.assign)]
+        for k, shard in enumerate(self.shards):
+            if shard.status != "finished":
+                shard.release()
+                self.shards[k] = self._place(k)
         return True
 
     def close(self):
@@ -182,6 +202,7 @@ def fit(strategy, model, x=None, y=None, batch_size=None, epochs=1, verbose=1,
     if x is None or hasattr(x, "__next__") or type(x).__name__ == "Sequence":
         raise ValueError("DaskStrategy.fit takes arrays or Dask collections for x, not "
                          f"{type(x).__name__}.")
+    _check_validation(validation_data)
     workers = strategy.workers()
     xs, ys, sws, n = _data(model, x, y, sample_weight)
     steps = math.ceil(n / batch_size)
@@ -266,13 +287,19 @@ def _should_validate(epoch, freq):
     return epoch + 1 in freq
 
 
-def _validate(strategy, model, validation_data, batch_size, steps):
+def _check_validation(validation_data):
+    if validation_data is None:
+        return
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
         raise ValueError("`validation_data` must be a tuple (x_val, y_val) or "
-                         "(x_val, y_val, val_sample_weight).")
+                         "(x_val, y_val, val_sample_weight); received "
+                         f"{type(validation_data).__name__}.")
+
+
+def _validate(strategy, model, validation_data, batch_size, steps):
     vx, vy = validation_data[0], validation_data[1]
     vsw = validation_data[2] if len(validation_data) == 3 else None
-    if holds_dask(vx, vy, vsw) or is_dask_collection(vx):
+    if holds_dask(vx, vy, vsw):
         return inference.evaluate(model, vx, vy, batch_size=batch_size, sample_weight=vsw,
                                   steps=steps, return_dict=True, client=strategy.client,
                                   custom_objects=strategy.custom_objects)

@@ -66,7 +66,8 @@ def test_closed_client_fails_before_any_step():
         np.testing.assert_array_equal(a, b)
 
 
-def test_worker_process_killed_mid_fit_gives_the_exact_weights(tmp_path):
+@pytest.mark.parametrize("source", ["dask", "numpy"])
+def test_worker_process_killed_mid_fit_gives_the_exact_weights(source):
     x, y = regression(256, seed=21)
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                            dashboard_address=":0")
@@ -90,8 +91,9 @@ def test_worker_process_killed_mid_fit_gives_the_exact_weights(tmp_path):
                     killed.append(victim)
 
         local.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
-        h = dist.fit(da.from_array(x, chunks=64), da.from_array(y, chunks=64),
-                     batch_size=32, epochs=2, shuffle=False, verbose=0, callbacks=[Kill()])
+        if source == "dask":
+            x, y = da.from_array(x, chunks=64), da.from_array(y, chunks=64)
+        h = dist.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0, callbacks=[Kill()])
         assert killed and killed[0] not in client.scheduler_info()["workers"]
         assert len(h.history["loss"]) == 2
         for a, b in zip(local.get_weights(), dist.get_weights()):
