@@ -176,3 +176,20 @@ def test_model_shipped_once_per_worker(strategy):
            if n != before.get(t, 0)}
     # 16 steps on 2 workers: one model build per worker, for the one call
     assert list(new.values()) == [2]
+
+
+def test_checkpoint_and_progress_bar(strategy, tmp_path, capsys):
+    from ckeras.callbacks import ModelCheckpoint
+    from ckeras.models import load_model
+    x, y = regression(64, seed=13)
+    with strategy.scope():
+        model = mlp()
+        model.compile("adam", "mse")
+    path = str(tmp_path / "best.h5")
+    model.fit(da.from_array(x, chunks=20), da.from_array(y, chunks=20), batch_size=16,
+              epochs=2, verbose=1, callbacks=[ModelCheckpoint(path)])
+    out = capsys.readouterr().out
+    assert "Epoch 2/2" in out and "4/4" in out and "loss:" in out
+    saved = load_model(path)
+    for a, b in zip(saved.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -21,6 +21,15 @@ def test_plain_fit_predict_never_import_dask():
     assert out.stdout.strip() == "[]"
 
 
+def test_ckeras_distribute_loads_on_first_access():
+    code = ("import sys, ckeras\n"
+            "assert 'ckeras.distribute' not in sys.modules\n"
+            "print(ckeras.distribute.DaskStrategy.__name__)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "DaskStrategy"
+
+
 def test_dask_collections_are_told_by_their_module():
     import dask.array as da
     import dask.dataframe as dd
