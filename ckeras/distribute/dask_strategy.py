@@ -3,6 +3,7 @@ import contextlib
 import os
 
 from ckeras._internal import distribution
+from ckeras.utils import set_blas_threads, set_kernel_threads
 
 
 class DaskStrategy:
@@ -74,6 +75,10 @@ class DaskStrategy:
             self._own_cluster = LocalCluster(n_workers=n, threads_per_worker=1,
                                              processes=True, dashboard_address=":0")
             self._client = Client(self._own_cluster)
+            # One worker per core: each worker's kernels and BLAS stay on one
+            # thread, or they fight over the cores (also after a restart,
+            # hence a plugin rather than one client.run).
+            self._client.register_plugin(_one_thread_plugin())
         return self._client
 
     def workers(self):
@@ -104,3 +109,21 @@ class DaskStrategy:
     def __repr__(self):
         return (f"DaskStrategy(client={self._client!r}, steps_per_sync="
                 f"{self.steps_per_sync})")
+
+
+def single_threaded():
+    """Puts this process's kernels and BLAS on one thread each."""
+    set_blas_threads(1)
+    set_kernel_threads(1)
+
+
+def _one_thread_plugin():
+    from distributed import WorkerPlugin  # lazy: heavy
+
+    class OneThread(WorkerPlugin):
+        name = "ckeras-one-thread"
+
+        def setup(self, worker):
+            single_threaded()
+
+    return OneThread()

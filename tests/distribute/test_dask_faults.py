@@ -101,3 +101,25 @@ def test_worker_process_killed_mid_fit_gives_the_exact_weights(source):
     finally:
         client.close()
         cluster.close()
+
+
+def test_default_local_cluster_of_single_threaded_processes():
+    from ckeras.utils import get_blas_threads
+    strategy = DaskStrategy(n_workers=2)
+    try:
+        threads = strategy.client.run(get_blas_threads)
+        assert sorted(threads.values()) == [1, 1]
+        assert all(a.startswith("tcp://") for a in threads)      # processes, not threads
+        x, y = regression(64, seed=22)
+        local = mlp()
+        local.compile("sgd", "mse")
+        with strategy.scope():
+            dist = mlp()
+            dist.compile("sgd", "mse")
+        dist.set_weights(local.get_weights())
+        local.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+        dist.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+        for a, b in zip(local.get_weights(), dist.get_weights()):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    finally:
+        strategy.close()
