@@ -75,7 +75,7 @@ EXCEPTIONS = {
           "DaskStrategy scope to ckeras.distribute (engine -> distribute)",
 }
 HEAVY = {"h5py", "yaml", "PIL", "scipy", "pandas", "tensorflow", "tf_keras", "torch", "dask",
-         "distributed"}
+         "pydot", "IPython", "tensorboard", "distributed"}
 TAG = re.compile(r"#\s*lazy:\s*(heavy|startup|E\d+)\b")
 
 
