@@ -5,7 +5,7 @@ fit and evaluate in `training_loop.TrainingMixin`.
 """
 import numpy as np
 
-from ckeras._internal import naming
+from ckeras._internal import distribution, naming
 from ckeras._internal.nest import flatten, map_structure
 from ckeras.autograd.function import no_grad
 from ckeras.autograd.tensor import SymbolicTensor, Tensor
@@ -134,6 +134,10 @@ class Model(TrainingMixin, Layer):
             A NumPy array, or a list of arrays for several outputs.
         """
         batch_size = data_adapter.check_batch_size(batch_size)
+        if distribution.holds_dask(x):
+            from ckeras.distribute import dispatch  # lazy: E9
+            return dispatch.predict(self, x=x, batch_size=batch_size, verbose=verbose,
+                                    steps=steps, callbacks=callbacks)
         feed = data_adapter.feed_options(workers, use_multiprocessing, max_queue_size)
         if self._structured("predict_step"):
             return self._predict_structured(x, batch_size, verbose, steps, callbacks, feed)
