@@ -216,8 +216,19 @@ static uint64_t ck_hash_bytes(const unsigned char *p, size_t n)
         n -= 8;
     }
     if (n) {
-        uint64_t w = 0;
-        memcpy(&w, p, n);
+        /* The 1-7 tail bytes through fixed-size loads (a variable-length
+         * memcpy is a libc call per token): two overlapping 4-byte words,
+         * or first/middle/last byte; with n in the seed, distinct tails of
+         * one length give distinct words. */
+        uint64_t w;
+        if (n >= 4) {
+            uint32_t a, b;
+            memcpy(&a, p, 4);
+            memcpy(&b, p + n - 4, 4);
+            w = (uint64_t)a | ((uint64_t)b << 32);
+        } else {
+            w = (uint64_t)p[0] | ((uint64_t)p[n >> 1] << 8) | ((uint64_t)p[n - 1] << 16);
+        }
         h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
     }
     h ^= h >> 29;
