@@ -464,34 +464,6 @@ size_t ck_text_tokenize(const uint16_t tab[256], const unsigned char *src, size_
 
 /* ----------------------------------------------- TextVectorization n-grams */
 
-ptrdiff_t ck_text_ucs4_utf8(const uint32_t *src, size_t n, unsigned char *dst)
-{
-    size_t i;
-    unsigned char *p = dst;
-    while (n > 0 && src[n - 1] == 0) --n;
-    for (i = 0; i < n; ++i) {
-        uint32_t c = src[i];
-        if (c < 0x80) {
-            *p++ = (unsigned char)c;
-        } else if (c < 0x800) {
-            *p++ = (unsigned char)(0xC0 | (c >> 6));
-            *p++ = (unsigned char)(0x80 | (c & 0x3F));
-        } else if (c < 0x10000) {
-            if (c >= 0xD800 && c <= 0xDFFF) return -1;
-            *p++ = (unsigned char)(0xE0 | (c >> 12));
-            *p++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
-            *p++ = (unsigned char)(0x80 | (c & 0x3F));
-        } else {
-            if (c > 0x10FFFF) return -1;
-            *p++ = (unsigned char)(0xF0 | (c >> 18));
-            *p++ = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
-            *p++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
-            *p++ = (unsigned char)(0x80 | (c & 0x3F));
-        }
-    }
-    return p - dst;
-}
-
 size_t ck_text_chars(const unsigned char *buf, size_t n, size_t *spans)
 {
     size_t i, nch = 0;
@@ -580,6 +552,71 @@ size_t ck_vocab_lookup_ngrams(const ck_vocab *v, const unsigned char *buf, const
         }
     }
     return m;
+}
+
+typedef struct {
+    const uint16_t *tab;
+    unsigned char *dst;
+    size_t *spans;
+    size_t out, start, ntok;
+    int in_tok;
+} ck_tok_state;
+
+CK_INLINE void ck_tok_byte(ck_tok_state *st, unsigned char b)
+{
+    const uint16_t t = st->tab[b];
+    if (t == CK_TOK_DROP) return;
+    if (t == CK_TOK_SEP) {
+        if (st->in_tok) {
+            st->spans[2 * st->ntok] = st->start;
+            st->spans[2 * st->ntok + 1] = st->out - st->start;
+            ++st->ntok;
+            st->in_tok = 0;
+        }
+        return;
+    }
+    if (!st->in_tok) { st->start = st->out; st->in_tok = 1; }
+    st->dst[st->out++] = (unsigned char)t;
+}
+
+ptrdiff_t ck_text_tokenize_ucs4(const uint16_t tab[256], const uint32_t *src, size_t n,
+                                unsigned char *dst, size_t *spans)
+{
+    size_t i;
+    int any_sep = 0;
+    ck_tok_state st;
+    st.tab = tab; st.dst = dst; st.spans = spans;
+    st.out = st.start = st.ntok = 0;
+    st.in_tok = 0;
+    for (i = 0; i < 256; ++i)
+        if (tab[i] == CK_TOK_SEP) { any_sep = 1; break; }
+    while (n > 0 && src[n - 1] == 0) --n;
+    for (i = 0; i < n; ++i) {
+        const uint32_t c = src[i];
+        if (c < 0x80) {
+            ck_tok_byte(&st, (unsigned char)c);
+        } else if (c < 0x800) {
+            ck_tok_byte(&st, (unsigned char)(0xC0 | (c >> 6)));
+            ck_tok_byte(&st, (unsigned char)(0x80 | (c & 0x3F)));
+        } else if (c < 0x10000) {
+            if (c >= 0xD800 && c <= 0xDFFF) return -1;
+            ck_tok_byte(&st, (unsigned char)(0xE0 | (c >> 12)));
+            ck_tok_byte(&st, (unsigned char)(0x80 | ((c >> 6) & 0x3F)));
+            ck_tok_byte(&st, (unsigned char)(0x80 | (c & 0x3F)));
+        } else {
+            if (c > 0x10FFFF) return -1;
+            ck_tok_byte(&st, (unsigned char)(0xF0 | (c >> 18)));
+            ck_tok_byte(&st, (unsigned char)(0x80 | ((c >> 12) & 0x3F)));
+            ck_tok_byte(&st, (unsigned char)(0x80 | ((c >> 6) & 0x3F)));
+            ck_tok_byte(&st, (unsigned char)(0x80 | (c & 0x3F)));
+        }
+    }
+    if (st.in_tok || !any_sep) {
+        spans[2 * st.ntok] = st.in_tok ? st.start : 0;
+        spans[2 * st.ntok + 1] = st.in_tok ? st.out - st.start : 0;
+        ++st.ntok;
+    }
+    return (ptrdiff_t)st.ntok;
 }
 
 /* --------------------------------------------------------------- farmhash */

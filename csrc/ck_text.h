@@ -85,11 +85,13 @@ uint64_t ck_farmhash64(const unsigned char *s, size_t len);
  * tf.strings.to_hash_bucket_strong and the salted Keras Hashing layer. */
 uint64_t ck_siphash24(uint64_t k0, uint64_t k1, const unsigned char *s, size_t len);
 
-/* The UTF-8 form of n UCS-4 code points (a NumPy str element), without
- * its trailing NULs (NumPy's padding) into dst (4 n bytes). Returns the
- * byte count, or -1 at a surrogate or a value above U+10FFFF (which have no
- * UTF-8 form; the caller lets Python raise its own error). */
-ptrdiff_t ck_text_ucs4_utf8(const uint32_t *src, size_t n, unsigned char *dst);
+/* ck_text_tokenize of the UTF-8 form of n UCS-4 code points without their
+ * trailing NULs, in one pass (no UTF-8 copy first): each UTF-8 byte goes
+ * through tab. dst holds 4 n bytes, spans 4 n + 1 pairs. Returns the
+ * token count, or -1 at a surrogate or a value above U+10FFFF (they have
+ * no UTF-8 form; the caller lets Python raise its own error). */
+ptrdiff_t ck_text_tokenize_ucs4(const uint16_t tab[256], const uint32_t *src, size_t n,
+                                unsigned char *dst, size_t *spans);
 
 /* TextVectorization's token stream of one standardized document.
  * ck_text_chars cuts the kept bytes buf[0:n] into UTF-8 code points (a new

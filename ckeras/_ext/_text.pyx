@@ -21,8 +21,8 @@ import numpy as np
 from cython cimport floating
 
 from ckeras._ext.ck_text cimport (
-    ck_text_chars, ck_text_ngram_total, ck_text_ucs4_utf8, ck_vocab_value, ck_vocab_count_ngrams, ck_vocab_lookup_ngrams,
-    ck_md5, ck_md5_mod, ck_text_make_map, ck_text_split, ck_vocab, ck_vocab_count_doc,
+    ck_text_chars, ck_text_ngram_total, ck_text_tokenize_ucs4, ck_vocab_value,
+    ck_vocab_count_ngrams, ck_vocab_lookup_ngrams, ck_md5, ck_md5_mod, ck_text_make_map, ck_text_split, ck_vocab, ck_vocab_count_doc,
     ck_vocab_counts, ck_vocab_docs, ck_vocab_find, ck_vocab_free, ck_vocab_intern,
     ck_vocab_key, ck_vocab_lookup, ck_vocab_new, ck_vocab_set_value, ck_vocab_size,
     CK_TOK_DROP, CK_TOK_SEP, ck_text_tokenize, ck_farmhash64, ck_siphash24)
@@ -592,7 +592,6 @@ cdef class _DocScratch:
     cdef object docs
     cdef const uint32_t *ucs4
     cdef Py_ssize_t ucs4_width
-    cdef unsigned char *utf8
     cdef unsigned char *buf
     cdef unsigned char *key
     cdef size_t *spans
@@ -618,7 +617,6 @@ cdef class _DocScratch:
         self.nwidths = len(widths)
 
     def __dealloc__(self):
-        free(self.utf8)
         free(self.buf)
         free(self.key)
         free(self.spans)
@@ -633,12 +631,10 @@ cdef class _DocScratch:
         free(self.buf)
         free(self.key)
         free(self.spans)
-        free(self.utf8)
-        self.utf8 = <unsigned char *> malloc(cap + 1)
         self.buf = <unsigned char *> malloc(cap + 1)
         self.key = <unsigned char *> malloc(2 * cap + 2)
         self.spans = <size_t *> malloc((cap + 1) * 2 * sizeof(size_t))
-        if self.buf == NULL or self.key == NULL or self.spans == NULL or self.utf8 == NULL:
+        if self.buf == NULL or self.key == NULL or self.spans == NULL:
             self.cap = 0
             raise MemoryError()
         self.cap = cap
@@ -657,8 +653,8 @@ cdef class _DocScratch:
 
     cdef Py_ssize_t bind(self, docs) except -1:
         """Read documents from docs: a list of str, or a 1-D NumPy str array
-        (its UCS-4 elements are converted to UTF-8 here, without making a
-        str of each). Returns the number of documents."""
+        (its UCS-4 elements are tokenized as UTF-8 in place, without making
+        a str of each). Returns the number of documents."""
         cdef Py_ssize_t n
         self.docs = docs
         self.ucs4 = NULL
@@ -684,12 +680,16 @@ cdef class _DocScratch:
         cdef size_t ntok, kept
         cdef const char *src
         if self.ucs4 != NULL:
-            nb = ck_text_ucs4_utf8(self.ucs4 + d * self.ucs4_width, self.ucs4_width, self.utf8)
+            nb = ck_text_tokenize_ucs4(self.tab, self.ucs4 + d * self.ucs4_width,
+                                       self.ucs4_width, self.buf, self.spans)
             if nb < 0:
                 str(self.docs[d]).encode("utf-8")   # Python's own UnicodeEncodeError
-                raise AssertionError("ck_text_ucs4_utf8 refused a valid str")
-            src = <const char *> self.utf8
-            n = nb
+                raise AssertionError("ck_text_tokenize_ucs4 refused a valid str")
+            ntok = <size_t> nb
+            if chars:
+                kept = self.spans[1] if ntok else 0
+                ntok = ck_text_chars(self.buf, kept, self.spans)
+            return <Py_ssize_t> ntok
         elif self.ucs4_width == 0 and isinstance(self.docs, np.ndarray):
             src = ""
             n = 0

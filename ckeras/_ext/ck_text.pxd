@@ -35,7 +35,8 @@ cdef extern from "ck_text.h" nogil:
                             unsigned char *dst, size_t *spans)
     uint64_t ck_farmhash64(const unsigned char *s, size_t len)
     uint64_t ck_siphash24(uint64_t k0, uint64_t k1, const unsigned char *s, size_t len)
-    ptrdiff_t ck_text_ucs4_utf8(const uint32_t *src, size_t n, unsigned char *dst)
+    ptrdiff_t ck_text_tokenize_ucs4(const uint16_t *tab, const uint32_t *src, size_t n,
+                                    unsigned char *dst, size_t *spans)
     size_t ck_text_chars(const unsigned char *buf, size_t n, size_t *spans)
     size_t ck_text_ngram_total(size_t ntok, const int64_t *widths, size_t nwidths)
     int ck_vocab_count_ngrams(ck_vocab *v, const unsigned char *buf, const size_t *spans,
