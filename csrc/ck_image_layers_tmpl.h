@@ -37,8 +37,32 @@ CK_INLINE void CK_S(resize_row_c)(const CK_S(resize_job) *j, const real *xr, rea
     }
 }
 
-static void CK_S(resize_row)(const CK_S(resize_job) *j, const real *xr, real *out)
+/* The same sums for two taps (bilinear): the tap loop and its loads of
+ * weights and indices go; w0*s0 + w1*s1 rounds as the loop above does (the
+ * build does not contract to FMA). */
+CK_INLINE void CK_S(resize_row_c2)(const CK_S(resize_job) *j, const real *xr, real *out,
+                                   const size_t C)
 {
+    size_t q, k;
+    for (q = 0; q < j->Wo; ++q) {
+        const real w0 = j->cw[2 * q], w1 = j->cw[2 * q + 1];
+        const real *s0 = xr + (size_t)j->cidx[2 * q] * C;
+        const real *s1 = xr + (size_t)j->cidx[2 * q + 1] * C;
+        real *o = out + q * C;
+        for (k = 0; k < C; ++k) o[k] = w0 * s0[k] + w1 * s1[k];
+    }
+}
+
+CK_INLINE void CK_S(resize_row)(const CK_S(resize_job) *j, const real *xr, real *out)
+{
+    if (j->Kc == 2) {
+        switch (j->C) {
+        case 1: CK_S(resize_row_c2)(j, xr, out, 1); return;
+        case 3: CK_S(resize_row_c2)(j, xr, out, 3); return;
+        case 4: CK_S(resize_row_c2)(j, xr, out, 4); return;
+        default: CK_S(resize_row_c2)(j, xr, out, j->C); return;
+        }
+    }
     switch (j->C) {
     case 1: CK_S(resize_row_c)(j, xr, out, 1); break;
     case 3: CK_S(resize_row_c)(j, xr, out, 3); break;
@@ -47,6 +71,8 @@ static void CK_S(resize_row)(const CK_S(resize_job) *j, const real *xr, real *ou
     }
 }
 
+/* Cloned for AVX2/AVX-512: the row sums below are long contiguous loops. */
+CK_TARGET_CLONES
 static void CK_S(resize_images)(void *ctx, size_t lo, size_t hi)
 {
     CK_S(resize_job) *j = (CK_S(resize_job) *)ctx;
@@ -80,9 +106,16 @@ static void CK_S(resize_images)(void *ctx, size_t lo, size_t hi)
             {
                 const real w0 = j->rw[i * j->Kr];
                 const real *src0 = rows + (size_t)j->ridx[i * j->Kr] * rowlen;
-                for (q = 0; q < rowlen; ++q) yr[q] = w0 * src0[q];
+                const real w1 = j->Kr > 1 ? j->rw[i * j->Kr + 1] : 0;
+                if (w1 != 0) {
+                    /* the first two taps in one pass, rounded as two */
+                    const real *src1 = rows + (size_t)j->ridx[i * j->Kr + 1] * rowlen;
+                    for (q = 0; q < rowlen; ++q) yr[q] = w0 * src0[q] + w1 * src1[q];
+                } else {
+                    for (q = 0; q < rowlen; ++q) yr[q] = w0 * src0[q];
+                }
             }
-            for (a = 1; a < j->Kr; ++a) {
+            for (a = 2; a < j->Kr; ++a) {
                 const real w = j->rw[i * j->Kr + a];
                 const real *src = rows + (size_t)j->ridx[i * j->Kr + a] * rowlen;
                 if (w == 0) continue;

@@ -216,8 +216,19 @@ static uint64_t ck_hash_bytes(const unsigned char *p, size_t n)
         n -= 8;
     }
     if (n) {
-        uint64_t w = 0;
-        memcpy(&w, p, n);
+        /* The 1-7 tail bytes through fixed-size loads (a variable-length
+         * memcpy is a libc call per token): two overlapping 4-byte words,
+         * or first/middle/last byte; with n in the seed, distinct tails of
+         * one length give distinct words. */
+        uint64_t w;
+        if (n >= 4) {
+            uint32_t a, b;
+            memcpy(&a, p, 4);
+            memcpy(&b, p + n - 4, 4);
+            w = (uint64_t)a | ((uint64_t)b << 32);
+        } else {
+            w = (uint64_t)p[0] | ((uint64_t)p[n >> 1] << 8) | ((uint64_t)p[n - 1] << 16);
+        }
         h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
     }
     h ^= h >> 29;
@@ -273,6 +284,7 @@ int64_t *ck_vocab_values(ck_vocab *v)
 }
 
 void ck_vocab_set_value(ck_vocab *v, int64_t id, int64_t value) { v->e[id].value = value; }
+int64_t ck_vocab_value(const ck_vocab *v, int64_t id) { return v->e[id].value; }
 
 CK_INLINE const unsigned char *ck_entry_key(const ck_vocab *v, const ck_entry *e)
 {
@@ -448,6 +460,163 @@ size_t ck_text_tokenize(const uint16_t tab[256], const unsigned char *src, size_
         ++ntok;
     }
     return ntok;
+}
+
+/* ----------------------------------------------- TextVectorization n-grams */
+
+size_t ck_text_chars(const unsigned char *buf, size_t n, size_t *spans)
+{
+    size_t i, nch = 0;
+    for (i = 0; i < n; ++i) {
+        if ((buf[i] & 0xC0) != 0x80 || nch == 0) {
+            spans[2 * nch] = i;
+            spans[2 * nch + 1] = 1;
+            ++nch;
+        } else {
+            spans[2 * nch - 1] += 1;
+        }
+    }
+    return nch;
+}
+
+size_t ck_text_ngram_total(size_t ntok, const int64_t *widths, size_t nwidths)
+{
+    size_t k, total = 0;
+    for (k = 0; k < nwidths; ++k)
+        if ((size_t)widths[k] <= ntok) total += ntok - (size_t)widths[k] + 1;
+    return total;
+}
+
+/* The bytes of the n-gram of tokens [i, i + w): the token itself for w = 1
+ * (no copy), else the tokens joined by ' ' in key. */
+CK_INLINE const unsigned char *ck_ngram_key(const unsigned char *buf, const size_t *spans,
+                                            size_t i, size_t w, unsigned char *key,
+                                            size_t *len)
+{
+    size_t j, pos = 0;
+    if (w == 1) {
+        *len = spans[2 * i + 1];
+        return buf + spans[2 * i];
+    }
+    for (j = i; j < i + w; ++j) {
+        if (j > i) key[pos++] = ' ';
+        memcpy(key + pos, buf + spans[2 * j], spans[2 * j + 1]);
+        pos += spans[2 * j + 1];
+    }
+    *len = pos;
+    return key;
+}
+
+int ck_vocab_count_ngrams(ck_vocab *v, const unsigned char *buf, const size_t *spans,
+                          size_t ntok, const int64_t *widths, size_t nwidths,
+                          unsigned char *key, int64_t doc)
+{
+    size_t k, i;
+    for (k = 0; k < nwidths; ++k) {
+        size_t w = (size_t)widths[k];
+        if (w == 0 || w > ntok) continue;
+        for (i = 0; i + w <= ntok; ++i) {
+            size_t len, slot = 0;
+            const unsigned char *p = ck_ngram_key(buf, spans, i, w, key, &len);
+            uint64_t h = ck_hash_bytes(p, len);
+            int64_t id = ck_vocab_probe(v, p, len, h, &slot);
+            ck_entry *e;
+            if (id < 0) {
+                id = ck_vocab_insert(v, p, len, h, slot);
+                if (id < 0) return CK_ERR_ARG;
+            }
+            e = &v->e[id];
+            e->count += 1;
+            if (e->last != doc) {
+                e->last = doc;
+                e->docs += 1;
+            }
+        }
+    }
+    return CK_OK;
+}
+
+size_t ck_vocab_lookup_ngrams(const ck_vocab *v, const unsigned char *buf, const size_t *spans,
+                              size_t ntok, const int64_t *widths, size_t nwidths,
+                              unsigned char *key, int64_t unknown, int64_t *out)
+{
+    size_t k, i, m = 0;
+    for (k = 0; k < nwidths; ++k) {
+        size_t w = (size_t)widths[k];
+        if (w == 0 || w > ntok) continue;
+        for (i = 0; i + w <= ntok; ++i) {
+            size_t len, slot;
+            const unsigned char *p = ck_ngram_key(buf, spans, i, w, key, &len);
+            int64_t id = ck_vocab_probe(v, p, len, ck_hash_bytes(p, len), &slot);
+            out[m++] = id < 0 ? unknown : v->e[id].value;
+        }
+    }
+    return m;
+}
+
+typedef struct {
+    const uint16_t *tab;
+    unsigned char *dst;
+    size_t *spans;
+    size_t out, start, ntok;
+    int in_tok;
+} ck_tok_state;
+
+CK_INLINE void ck_tok_byte(ck_tok_state *st, unsigned char b)
+{
+    const uint16_t t = st->tab[b];
+    if (t == CK_TOK_DROP) return;
+    if (t == CK_TOK_SEP) {
+        if (st->in_tok) {
+            st->spans[2 * st->ntok] = st->start;
+            st->spans[2 * st->ntok + 1] = st->out - st->start;
+            ++st->ntok;
+            st->in_tok = 0;
+        }
+        return;
+    }
+    if (!st->in_tok) { st->start = st->out; st->in_tok = 1; }
+    st->dst[st->out++] = (unsigned char)t;
+}
+
+ptrdiff_t ck_text_tokenize_ucs4(const uint16_t tab[256], const uint32_t *src, size_t n,
+                                unsigned char *dst, size_t *spans)
+{
+    size_t i;
+    int any_sep = 0;
+    ck_tok_state st;
+    st.tab = tab; st.dst = dst; st.spans = spans;
+    st.out = st.start = st.ntok = 0;
+    st.in_tok = 0;
+    for (i = 0; i < 256; ++i)
+        if (tab[i] == CK_TOK_SEP) { any_sep = 1; break; }
+    while (n > 0 && src[n - 1] == 0) --n;
+    for (i = 0; i < n; ++i) {
+        const uint32_t c = src[i];
+        if (c < 0x80) {
+            ck_tok_byte(&st, (unsigned char)c);
+        } else if (c < 0x800) {
+            ck_tok_byte(&st, (unsigned char)(0xC0 | (c >> 6)));
+            ck_tok_byte(&st, (unsigned char)(0x80 | (c & 0x3F)));
+        } else if (c < 0x10000) {
+            if (c >= 0xD800 && c <= 0xDFFF) return -1;
+            ck_tok_byte(&st, (unsigned char)(0xE0 | (c >> 12)));
+            ck_tok_byte(&st, (unsigned char)(0x80 | ((c >> 6) & 0x3F)));
+            ck_tok_byte(&st, (unsigned char)(0x80 | (c & 0x3F)));
+        } else {
+            if (c > 0x10FFFF) return -1;
+            ck_tok_byte(&st, (unsigned char)(0xF0 | (c >> 18)));
+            ck_tok_byte(&st, (unsigned char)(0x80 | ((c >> 12) & 0x3F)));
+            ck_tok_byte(&st, (unsigned char)(0x80 | ((c >> 6) & 0x3F)));
+            ck_tok_byte(&st, (unsigned char)(0x80 | (c & 0x3F)));
+        }
+    }
+    if (st.in_tok || !any_sep) {
+        spans[2 * st.ntok] = st.in_tok ? st.start : 0;
+        spans[2 * st.ntok + 1] = st.in_tok ? st.out - st.start : 0;
+        ++st.ntok;
+    }
+    return (ptrdiff_t)st.ntok;
 }
 
 /* --------------------------------------------------------------- farmhash */

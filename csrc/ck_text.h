@@ -8,6 +8,7 @@
 #ifndef CK_TEXT_H
 #define CK_TEXT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ck_common.h"
@@ -49,6 +50,7 @@ int64_t *ck_vocab_counts(ck_vocab *v);
 int64_t *ck_vocab_docs(ck_vocab *v);
 int64_t *ck_vocab_values(ck_vocab *v);
 void ck_vocab_set_value(ck_vocab *v, int64_t id, int64_t value);
+int64_t ck_vocab_value(const ck_vocab *v, int64_t id);
 
 /* Count the ntok tokens of buf (spans from ck_text_split) as one document:
  * count[id] += 1 per occurrence, docs[id] += 1 once per document. doc must
@@ -82,5 +84,39 @@ uint64_t ck_farmhash64(const unsigned char *s, size_t len);
 /* SipHash-2-4 of s[0:len] under the 128-bit key (k0, k1): the hash of
  * tf.strings.to_hash_bucket_strong and the salted Keras Hashing layer. */
 uint64_t ck_siphash24(uint64_t k0, uint64_t k1, const unsigned char *s, size_t len);
+
+/* ck_text_tokenize of the UTF-8 form of n UCS-4 code points without their
+ * trailing NULs, in one pass (no UTF-8 copy first): each UTF-8 byte goes
+ * through tab. dst holds 4 n bytes, spans 4 n + 1 pairs. Returns the
+ * token count, or -1 at a surrogate or a value above U+10FFFF (they have
+ * no UTF-8 form; the caller lets Python raise its own error). */
+ptrdiff_t ck_text_tokenize_ucs4(const uint16_t tab[256], const uint32_t *src, size_t n,
+                                unsigned char *dst, size_t *spans);
+
+/* TextVectorization's token stream of one standardized document.
+ * ck_text_chars cuts the kept bytes buf[0:n] into UTF-8 code points (a new
+ * character starts at every byte that is not a continuation byte 10xxxxxx),
+ * as tf.strings.unicode_split; spans must hold n entries of 2 size_t.
+ * Returns the number of characters. */
+size_t ck_text_chars(const unsigned char *buf, size_t n, size_t *spans);
+
+/* The n-grams of ntok tokens (spans into buf) for each width in turn
+ * (tf.strings.ngrams with separator " ": every 1-gram, then every 2-gram,
+ * ...; a width longer than the token list gives none). widths must all be
+ * >= 1. ck_text_ngram_total is how many there are; the largest n-gram has
+ * at most (sum of token lengths) + ntok bytes, the size `key` must have. */
+size_t ck_text_ngram_total(size_t ntok, const int64_t *widths, size_t nwidths);
+
+/* Count every n-gram (see above) of one document into v, as
+ * ck_vocab_count_doc does (doc: a new number per document). */
+int ck_vocab_count_ngrams(ck_vocab *v, const unsigned char *buf, const size_t *spans,
+                          size_t ntok, const int64_t *widths, size_t nwidths,
+                          unsigned char *key, int64_t doc);
+
+/* out[k] = the value of the k-th n-gram, `unknown` when it is absent; no
+ * value is dropped. Returns the number written (ck_text_ngram_total). */
+size_t ck_vocab_lookup_ngrams(const ck_vocab *v, const unsigned char *buf, const size_t *spans,
+                              size_t ntok, const int64_t *widths, size_t nwidths,
+                              unsigned char *key, int64_t unknown, int64_t *out);
 
 #endif /* CK_TEXT_H */

@@ -9,14 +9,20 @@ always equal Keras'.
 """
 import hashlib
 
-from libc.stdint cimport int64_t, uint16_t, uint64_t
+from libc.stddef cimport ptrdiff_t
+from libc.stdint cimport int64_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport malloc, free, realloc
 from libc.string cimport memcpy, memchr
 from cpython.list cimport PyList_New, PyList_SET_ITEM
 from cpython.ref cimport Py_INCREF
 
+import numpy as np
+
+from cython cimport floating
+
 from ckeras._ext.ck_text cimport (
-    ck_md5, ck_md5_mod, ck_text_make_map, ck_text_split, ck_vocab, ck_vocab_count_doc,
+    ck_text_chars, ck_text_ngram_total, ck_text_tokenize_ucs4, ck_vocab_value,
+    ck_vocab_count_ngrams, ck_vocab_lookup_ngrams, ck_md5, ck_md5_mod, ck_text_make_map, ck_text_split, ck_vocab, ck_vocab_count_doc,
     ck_vocab_counts, ck_vocab_docs, ck_vocab_find, ck_vocab_free, ck_vocab_intern,
     ck_vocab_key, ck_vocab_lookup, ck_vocab_new, ck_vocab_set_value, ck_vocab_size,
     CK_TOK_DROP, CK_TOK_SEP, ck_text_tokenize, ck_farmhash64, ck_siphash24)
@@ -324,6 +330,29 @@ cdef class Vocab:
             self.maxval = value
         self.ints = None
 
+    def set_values(self, words, long long start):
+        """set_value(words[k], start + k) for each str of the list words."""
+        cdef Py_ssize_t k, n = len(words), size
+        cdef const char *src
+        cdef int64_t id
+        for k in range(n):
+            w = words[k]
+            if not PyUnicode_Check(w):
+                raise TypeError(f"words must be str, got {type(w).__name__}")
+            try:
+                src = PyUnicode_AsUTF8AndSize(w, &size)
+            except UnicodeEncodeError:
+                b = (<str> w).encode('utf-8', 'surrogatepass')
+                src = b
+                size = len(b)
+            id = ck_vocab_intern(self.v, <const unsigned char *> src, size)
+            if id < 0:
+                raise MemoryError()
+            ck_vocab_set_value(self.v, id, start + k)
+        if n and start + n - 1 > self.maxval:
+            self.maxval = start + n - 1
+        self.ints = None
+
     cdef object _values_list(self, Py_ssize_t m):
         cdef list ints = self.ints
         if ints is None and self.maxval < 4 * <int64_t> ck_vocab_size(self.v) + 1024:
@@ -363,6 +392,100 @@ cdef class Vocab:
             m = ck_vocab_lookup(self.v, self.sc.buf, self.sc.spans, ntok, unknown,
                                 self.sc.out)
             res.append(self._values_list(m))
+        return res
+
+
+    def count_docs(self, docs, table, bint chars, widths):
+        """Count the n-grams of each str of docs (a list, or a 1-D NumPy str
+        array, read in place) as one document.
+        Tokens come from `tokenize` with `table`, each cut into characters
+        when `chars`; `widths` lists the n-gram widths (>= 1), as `ngrams`.
+        Returns the number of documents."""
+        cdef _DocScratch sc = _DocScratch(table, widths)
+        cdef Py_ssize_t d, ntok, ndocs = sc.bind(docs)
+        for d in range(ndocs):
+            ntok = sc.tokens(d, chars)
+            if ck_vocab_count_ngrams(self.v, sc.buf, sc.spans, ntok, sc.widths, sc.nwidths,
+                                     sc.key, self.doc) != 0:
+                raise MemoryError()
+            self.doc += 1
+        return ndocs
+
+    def lookup_docs(self, docs, table, bint chars, widths, long long unknown, width):
+        """The values of the n-grams of each str of docs (as `count_docs`; unknown
+        n-grams: `unknown`), one row per document: an int64 array of shape
+        (len(docs), width), cut or zero-padded at the end, or with width
+        None the pair (all values flat, int64 row lengths)."""
+        cdef _DocScratch sc = _DocScratch(table, widths)
+        cdef Py_ssize_t d, ntok, m, k, w = -1, ndocs = sc.bind(docs)
+        cdef size_t total = 0, cap = 0, need
+        cdef int64_t *flat = NULL
+        cdef int64_t *tmp
+        cdef int64_t[:, ::1] rows
+        cdef int64_t[::1] lens
+        if width is not None:
+            w = width
+            if w < 0:
+                raise ValueError(f"width must be None or >= 0, got {width}")
+            res = np.zeros((ndocs, w), dtype=np.int64)
+            rows = res
+        else:
+            lengths = np.empty(ndocs, dtype=np.int64)
+            lens = lengths
+        try:
+            for d in range(ndocs):
+                ntok = sc.tokens(d, chars)
+                need = ck_text_ngram_total(ntok, sc.widths, sc.nwidths)
+                if w < 0 and total + need > cap:
+                    cap = max(2 * cap, total + need, 1024)
+                    tmp = <int64_t *> realloc(flat, cap * sizeof(int64_t))
+                    if tmp == NULL:
+                        raise MemoryError()
+                    flat = tmp
+                sc.out_reserve(need)
+                m = <Py_ssize_t> ck_vocab_lookup_ngrams(
+                    self.v, sc.buf, sc.spans, ntok, sc.widths, sc.nwidths, sc.key, unknown,
+                    sc.out if w >= 0 else flat + total)
+                if w >= 0:
+                    if m > w:
+                        m = w
+                    for k in range(m):
+                        rows[d, k] = sc.out[k]
+                else:
+                    lens[d] = m
+                    total += m
+            if w >= 0:
+                return res
+            ids = np.empty(total, dtype=np.int64)
+            if total:
+                lens = ids
+                memcpy(&lens[0], flat, total * sizeof(int64_t))
+            return ids, lengths
+        finally:
+            free(flat)
+
+
+    def lookup_tokens(self, tokens, long long unknown):
+        """The values of a list of str tokens as an int64 array (absent
+        tokens: `unknown`); a str with lone surrogates is looked up by its
+        'surrogatepass' bytes, as `set_value` stores it."""
+        cdef Py_ssize_t k, n = len(tokens), size
+        cdef const char *src
+        cdef int64_t id
+        res = np.empty(n, dtype=np.int64)
+        cdef int64_t[::1] out = res
+        for k in range(n):
+            w = tokens[k]
+            if not PyUnicode_Check(w):
+                raise TypeError(f"tokens must be str, got {type(w).__name__}")
+            try:
+                src = PyUnicode_AsUTF8AndSize(w, &size)
+            except UnicodeEncodeError:
+                b = (<str> w).encode('utf-8', 'surrogatepass')
+                src = b
+                size = len(b)
+            id = ck_vocab_find(self.v, <const unsigned char *> src, size)
+            out[k] = unknown if id < 0 else ck_vocab_value(self.v, id)
         return res
 
 
@@ -478,3 +601,149 @@ def fingerprint64(tokens, uint64_t[::1] out):
         else:
             raise TypeError(f"fingerprint64 expects str or bytes tokens, got {type(w).__name__}")
         out[k] = ck_farmhash64(<const unsigned char *> src, size)
+
+cdef class _DocScratch:
+    """Buffers for the token stream of one document at a time: kept bytes,
+    token spans, an n-gram key, looked-up values; and the widths."""
+    cdef const uint16_t *tab
+    cdef bytes table
+    cdef object docs
+    cdef const uint32_t *ucs4
+    cdef Py_ssize_t ucs4_width
+    cdef unsigned char *buf
+    cdef unsigned char *key
+    cdef size_t *spans
+    cdef int64_t *out
+    cdef int64_t *widths
+    cdef size_t nwidths, cap, outcap
+
+    def __cinit__(self, table, widths):
+        if not isinstance(table, bytes) or len(table) != 512:
+            raise ValueError("table must be the 512 bytes of token_table()")
+        self.table = table
+        self.tab = <const uint16_t *> (<const char *> self.table)
+        widths = tuple(widths)
+        if not widths:
+            raise ValueError("widths must hold at least one n-gram width")
+        self.widths = <int64_t *> malloc(len(widths) * sizeof(int64_t))
+        if self.widths == NULL:
+            raise MemoryError()
+        for k, v in enumerate(widths):
+            if not isinstance(v, int) or v < 1:
+                raise ValueError(f"n-gram widths must be integers >= 1, got {widths!r}")
+            self.widths[k] = v
+        self.nwidths = len(widths)
+
+    def __dealloc__(self):
+        free(self.buf)
+        free(self.key)
+        free(self.spans)
+        free(self.out)
+        free(self.widths)
+
+    cdef int reserve(self, size_t n) except -1:
+        """Room for a document of n UTF-8 bytes."""
+        if n <= self.cap:
+            return 0
+        cdef size_t cap = n if n > 2 * self.cap else 2 * self.cap
+        free(self.buf)
+        free(self.key)
+        free(self.spans)
+        self.buf = <unsigned char *> malloc(cap + 1)
+        self.key = <unsigned char *> malloc(2 * cap + 2)
+        self.spans = <size_t *> malloc((cap + 1) * 2 * sizeof(size_t))
+        if self.buf == NULL or self.key == NULL or self.spans == NULL:
+            self.cap = 0
+            raise MemoryError()
+        self.cap = cap
+        return 0
+
+    cdef int out_reserve(self, size_t n) except -1:
+        if n <= self.outcap:
+            return 0
+        cdef size_t cap = n if n > 2 * self.outcap else 2 * self.outcap
+        cdef void *p = realloc(self.out, cap * sizeof(int64_t))
+        if p == NULL:
+            raise MemoryError()
+        self.out = <int64_t *> p
+        self.outcap = cap
+        return 0
+
+    cdef Py_ssize_t bind(self, docs) except -1:
+        """Read documents from docs: a list of str, or a 1-D NumPy str array
+        (its UCS-4 elements are tokenized as UTF-8 in place, without making
+        a str of each). Returns the number of documents."""
+        cdef Py_ssize_t n
+        self.docs = docs
+        self.ucs4 = NULL
+        if isinstance(docs, np.ndarray) and docs.dtype.kind == "U" and docs.ndim == 1:
+            if not docs.dtype.isnative or not docs.flags.c_contiguous:
+                docs = np.ascontiguousarray(docs, dtype=docs.dtype.newbyteorder("="))
+            self.docs = docs
+            self.ucs4_width = docs.dtype.itemsize // 4
+            n = docs.shape[0]
+            if n and self.ucs4_width:
+                self.ucs4 = <const uint32_t *> <size_t> docs.__array_interface__["data"][0]
+                self.reserve(4 * self.ucs4_width)
+            return n
+        if not isinstance(docs, list):
+            raise TypeError(f"docs must be a list of str or a 1-D str array, got "
+                            f"{type(docs).__name__}")
+        return len(docs)
+
+    cdef Py_ssize_t tokens(self, Py_ssize_t d, bint chars) except -1:
+        """Standardize and split document d into buf/spans; the token count."""
+        cdef Py_ssize_t n
+        cdef ptrdiff_t nb
+        cdef size_t ntok, kept
+        cdef const char *src
+        if self.ucs4 != NULL:
+            nb = ck_text_tokenize_ucs4(self.tab, self.ucs4 + d * self.ucs4_width,
+                                       self.ucs4_width, self.buf, self.spans)
+            if nb < 0:
+                str(self.docs[d]).encode("utf-8")   # Python's own UnicodeEncodeError
+                raise AssertionError("ck_text_tokenize_ucs4 refused a valid str")
+            ntok = <size_t> nb
+            if chars:
+                kept = self.spans[1] if ntok else 0
+                ntok = ck_text_chars(self.buf, kept, self.spans)
+            return <Py_ssize_t> ntok
+        elif self.ucs4_width == 0 and isinstance(self.docs, np.ndarray):
+            src = ""
+            n = 0
+        else:
+            text = self.docs[d]
+            if not PyUnicode_Check(text):
+                raise TypeError(f"documents must be str, got {type(text).__name__}")
+            src = PyUnicode_AsUTF8AndSize(text, &n)
+            self.reserve(n + 1)
+        ntok = ck_text_tokenize(self.tab, <const unsigned char *> src, n, self.buf, self.spans)
+        if chars:
+            kept = self.spans[1] if ntok else 0
+            ntok = ck_text_chars(self.buf, kept, self.spans)
+        return <Py_ssize_t> ntok
+
+
+def bag_encode(int64_t[::1] ids, int64_t[::1] lengths, bint binary, floating[:, ::1] out):
+    """Row d of out (zeros on entry) counts the ids of row d (the rows are
+    consecutive runs of `lengths` ids); ids outside [0, out.shape[1]) are
+    dropped; with binary, a 1 marks each id present instead."""
+    cdef Py_ssize_t d, k, pos = 0, n = lengths.shape[0], depth = out.shape[1]
+    cdef int64_t i
+    if out.shape[0] != n:
+        raise ValueError(f"out must have {n} rows, got {out.shape[0]}")
+    for d in range(n):
+        if lengths[d] < 0 or pos + lengths[d] > ids.shape[0]:
+            raise ValueError("lengths must be >= 0 and sum to at most len(ids)")
+        pos += lengths[d]
+    pos = 0
+    with nogil:
+        for d in range(n):
+            for k in range(pos, pos + lengths[d]):
+                i = ids[k]
+                if 0 <= i < depth:
+                    if binary:
+                        out[d, i] = 1
+                    else:
+                        out[d, i] += 1
+            pos += lengths[d]

@@ -1,5 +1,6 @@
 # Declarations of csrc/ck_text.h for Cython modules.
-from libc.stdint cimport int64_t, uint16_t, uint64_t
+from libc.stddef cimport ptrdiff_t
+from libc.stdint cimport int64_t, uint16_t, uint32_t, uint64_t
 
 cdef extern from "ck_text.h" nogil:
     void ck_text_make_map(unsigned char *map, int lower, const unsigned char *seps,
@@ -21,6 +22,7 @@ cdef extern from "ck_text.h" nogil:
     int64_t *ck_vocab_docs(ck_vocab *v)
     int64_t *ck_vocab_values(ck_vocab *v)
     void ck_vocab_set_value(ck_vocab *v, int64_t id, int64_t value)
+    int64_t ck_vocab_value(const ck_vocab *v, int64_t id)
     int ck_vocab_count_doc(ck_vocab *v, const unsigned char *buf, const size_t *spans,
                            size_t ntok, int64_t doc)
     size_t ck_vocab_lookup(const ck_vocab *v, const unsigned char *buf, const size_t *spans,
@@ -33,3 +35,14 @@ cdef extern from "ck_text.h" nogil:
                             unsigned char *dst, size_t *spans)
     uint64_t ck_farmhash64(const unsigned char *s, size_t len)
     uint64_t ck_siphash24(uint64_t k0, uint64_t k1, const unsigned char *s, size_t len)
+    ptrdiff_t ck_text_tokenize_ucs4(const uint16_t *tab, const uint32_t *src, size_t n,
+                                    unsigned char *dst, size_t *spans)
+    size_t ck_text_chars(const unsigned char *buf, size_t n, size_t *spans)
+    size_t ck_text_ngram_total(size_t ntok, const int64_t *widths, size_t nwidths)
+    int ck_vocab_count_ngrams(ck_vocab *v, const unsigned char *buf, const size_t *spans,
+                              size_t ntok, const int64_t *widths, size_t nwidths,
+                              unsigned char *key, int64_t doc)
+    size_t ck_vocab_lookup_ngrams(const ck_vocab *v, const unsigned char *buf,
+                                  const size_t *spans, size_t ntok, const int64_t *widths,
+                                  size_t nwidths, unsigned char *key, int64_t unknown,
+                                  int64_t *out)

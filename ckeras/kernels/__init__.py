@@ -41,7 +41,8 @@ FAMILIES = {
     "blas": ("gemm",),
     "sequence": ("lengths", "pad_rows"),
     "text": ("make_table", "words", "md5_mod_text", "md5_mod_tokens", "md5_int", "hash_mod_text",
-             "Vocab", "token_table", "tokenize", "hash_buckets", "fingerprint64"),
+             "Vocab", "token_table", "tokenize", "hash_buckets", "fingerprint64",
+             "bag_encode"),
     "image": ("affine", "spline_filter", "affine_spline", "resize_taps", "projective"),
 }
 # Compiled modules that hold no kernels: "threads" owns the kernels' helper

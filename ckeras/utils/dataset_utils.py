@@ -227,11 +227,32 @@ class DatasetSequence(Sequence):
             i = self._order[index]
             x = self._load(i)
             return x if self._labels is None else (x, self._labels[i])
+        if self._threaded:
+            return self._assemble(*self._submit(index))
         idx = self._order[index * self.batch_size:(index + 1) * self.batch_size]
-        if self._threaded and len(idx) > 1:
-            samples = list(_pool().map(self._load, idx))
-        else:
-            samples = [self._load(i) for i in idx]
+        return self._assemble(idx, [self._load(i) for i in idx])
+
+    def __iter__(self):
+        """The batches in order; while one is handed out, the worker threads
+        already decode the next (as tf.data's prefetch)."""
+        if not self._threaded or self.batch_size is None:
+            yield from super().__iter__()
+            return
+        pending = self._submit(0) if len(self) else None
+        for index in range(len(self)):
+            ahead = self._submit(index + 1) if index + 1 < len(self) else None
+            yield self._assemble(*pending)
+            pending = ahead
+
+    def _submit(self, index):
+        """(the sample indices of batch `index`, futures of their samples)."""
+        idx = self._order[index * self.batch_size:(index + 1) * self.batch_size]
+        return idx, [_pool().submit(self._load, i) for i in idx]
+
+    def _assemble(self, idx, samples):
+        """Batch of the samples (or futures of them) of indices `idx`."""
+        samples = [s.result() if isinstance(s, concurrent.futures.Future) else s
+                   for s in samples]
         if isinstance(samples[0], bytes):
             x = np.empty(len(samples), dtype=object)
             x[:] = samples

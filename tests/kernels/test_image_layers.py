@@ -123,3 +123,28 @@ def test_projective_bad_arguments(impl):
         impl.projective(x, t, 0, 9)
     with pytest.raises(ValueError, match="Interp code"):
         impl.projective(x, t, 5, 0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("c", [1, 3, 4, 5])
+@pytest.mark.parametrize("sizes", [((64, 48), (56, 40)), ((20, 30), (40, 61)),
+                                   ((16, 16), (8, 8))])
+def test_resize_taps_two_tap_rows_and_columns(dtype, c, sizes):
+    """Bilinear taps (two per output), then the same with every other
+    second row weight set to zero (a tap the row pass skips): the two-tap
+    loops give the reference's values, on batches large enough to be shared
+    with the helper thread."""
+    from ckeras.backend import resize as taps_of
+    (hi, wi), (ho, wo) = sizes
+    rng = _rng("two-tap", c, hi, ho, np.dtype(dtype).name)
+    x = rng.standard_normal((9, hi, wi, c)).astype(dtype)
+    ri, rw = taps_of.taps(hi, ho, "bilinear")
+    ci, cw = taps_of.taps(wi, wo, "bilinear")
+    assert ri.shape[1] == ci.shape[1] == 2
+    rz = rw.copy()
+    rz[::2, 1] = 0.0
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for row_w in (rw, rz):
+        got = im.resize_taps(x, ri, row_w, ci, cw)
+        want = ref.resize_taps(x, ri, row_w, ci, cw)
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)

@@ -58,6 +58,12 @@ def _run_everything(tag):
     tv = TextVectorization(output_sequence_length=4)
     tv.adapt(["The cat sat.", "the dog!"])
     out["textvec"] = np.asarray(tv(np.array(["the cat ran"]))).tolist()
+    bag = TextVectorization(output_mode="count", ngrams=2)
+    bag.adapt(["The cat sat.", "the dog!"])
+    out["textvec_count"] = np.asarray(bag(np.array(["the cat sat", "dog"]))).tolist()
+    whole = TextVectorization(split=None)
+    whole.adapt(["The cat sat.", "the dog!"])
+    out["textvec_whole"] = np.asarray(whole(np.array(["the dog!", "a"]))).tolist()
     out["hashing"] = np.asarray(Hashing(num_bins=5, salt=1)(np.array(["a", "b"]))).tolist()
     out["crossing"] = np.asarray(HashedCrossing(num_bins=7)(
         [np.array(["a", "b"]), np.array([1, 2])])).tolist()

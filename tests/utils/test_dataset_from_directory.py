@@ -234,3 +234,30 @@ def test_follow_links(text_tree, tmp_path_factory):
     assert "pos/link/f.txt" not in names(text_dataset_from_directory(str(text_tree)))
     assert "pos/link/f.txt" in names(text_dataset_from_directory(str(text_tree),
                                                                  follow_links=True))
+
+
+def test_iteration_prefetches_the_same_batches_as_indexing(tree, tmp_path):
+    ds = image_dataset_from_directory(str(tree), seed=3, image_size=(5, 7), batch_size=3)
+    by_index = [ds[i] for i in range(len(ds))]
+    it = iter(ds)
+    first = next(it)        # the second batch is being decoded meanwhile
+    np.testing.assert_array_equal(first[0], by_index[0][0])
+    del it                  # a loop left early leaves nothing behind
+    for (x, y), (xi, yi) in zip(ds, by_index):
+        np.testing.assert_array_equal(x, xi)
+        np.testing.assert_array_equal(y, yi)
+    assert sum(1 for _ in ds) == len(ds) == 4
+    # a file that does not decode fails the batch it belongs to, when reached
+    Image = pytest.importorskip("PIL.Image")
+    root = tmp_path / "bad"
+    (root / "a").mkdir(parents=True)
+    for k in range(4):
+        Image.fromarray(np.full((3, 3, 3), k, np.uint8)).save(root / "a" / f"{k}.png")
+    (root / "a" / "4.png").write_bytes(b"not a png")
+    bad = image_dataset_from_directory(str(root), shuffle=False, image_size=(3, 3),
+                                       batch_size=2)
+    got = []
+    with pytest.raises(ValueError, match="could not decode"):
+        for x, _ in bad:
+            got.append(x[:, 0, 0, 0].tolist())
+    assert got == [[0.0, 1.0], [2.0, 3.0]]

@@ -8,10 +8,12 @@ byte NUL does not separate. The hashing ops need a modulus `m >= 1`.
 import array
 import hashlib
 
+import numpy as np
+
 from ckeras.kernels.checks import c_long_long
 
 __all__ = ["make_table", "words", "md5_mod_text", "md5_mod_tokens", "md5_int", "hash_mod_text",
-           "Vocab", "token_table", "tokenize", "hash_buckets", "fingerprint64"]
+           "Vocab", "token_table", "tokenize", "hash_buckets", "fingerprint64", "bag_encode"]
 
 
 def make_table(filters, lower, split):
@@ -189,6 +191,14 @@ class Vocab:
         value = c_long_long(value)
         self._values[self._intern(str.encode(word, "utf-8", "surrogatepass"))] = value
 
+    def set_values(self, words, start):
+        """set_value(words[k], start + k) for each str of the list words."""
+        start = c_long_long(start)
+        for k, w in enumerate(words):
+            if not isinstance(w, str):
+                raise TypeError(f"words must be str, got {type(w).__name__}")
+            self.set_value(w, start + k)
+
     def _lookup(self, toks, unknown):
         res = []
         for key in toks:
@@ -197,6 +207,51 @@ class Vocab:
             if r >= 0:
                 res.append(r)
         return res
+
+    def count_docs(self, docs, table, chars, widths):
+        """Count the n-grams of each str of docs (a list, or a 1-D NumPy str
+        array, read in place) as one document.
+        Tokens come from `tokenize` with `table`, each cut into characters
+        when `chars`; `widths` lists the n-gram widths (>= 1), as `ngrams`.
+        Returns the number of documents."""
+        rows = doc_ngrams(docs, table, chars, widths)
+        for grams in rows:
+            self._count_doc([g.encode("utf-8") for g in grams])
+        return len(rows)
+
+    def lookup_docs(self, docs, table, chars, widths, unknown, width):
+        """The values of the n-grams of each str of docs (as `count_docs`; unknown
+        n-grams: `unknown`), one row per document: an int64 array of shape
+        (len(docs), width), cut or zero-padded at the end, or with width
+        None the pair (all values flat, int64 row lengths)."""
+        unknown = c_long_long(unknown)
+        if width is not None and width < 0:
+            raise ValueError(f"width must be None or >= 0, got {width}")
+        rows = []
+        for grams in doc_ngrams(docs, table, chars, widths):
+            ids = [self._ids.get(g.encode("utf-8")) for g in grams]
+            rows.append([unknown if i is None else self._values[i] for i in ids])
+        if width is not None:
+            out = np.zeros((len(rows), width), dtype=np.int64)
+            for d, r in enumerate(rows):
+                r = r[:width]
+                out[d, :len(r)] = r
+            return out
+        flat = np.array([v for r in rows for v in r], dtype=np.int64)
+        return flat, np.array([len(r) for r in rows], dtype=np.int64)
+
+    def lookup_tokens(self, tokens, unknown):
+        """The values of a list of str tokens as an int64 array (absent
+        tokens: `unknown`); a str with lone surrogates is looked up by its
+        'surrogatepass' bytes, as `set_value` stores it."""
+        unknown = c_long_long(unknown)
+        out = np.empty(len(tokens), dtype=np.int64)
+        for k, w in enumerate(tokens):
+            if not isinstance(w, str):
+                raise TypeError(f"tokens must be str, got {type(w).__name__}")
+            i = self._ids.get(str.encode(w, "utf-8", "surrogatepass"))
+            out[k] = unknown if i is None else self._values[i]
+        return out
 
     def lookup_text(self, text, tab, unknown):
         """Values of the words of ASCII text (unknown words -> `unknown`, values
@@ -441,3 +496,42 @@ def fingerprint64(tokens, out):
         elif not isinstance(w, bytes):
             raise TypeError(f"fingerprint64 expects str or bytes tokens, got {type(w).__name__}")
         out[k] = farmhash64(w)
+
+def doc_ngrams(docs, table, chars, widths):
+    """TextVectorization's token stream of each str of docs, as lists of str:
+    the tokens of `tokenize`, cut into code points when `chars`, then the
+    n-grams of each width in turn, joined by ' ' (tf.strings.ngrams)."""
+    if isinstance(docs, np.ndarray) and docs.dtype.kind == "U" and docs.ndim == 1:
+        docs = docs.tolist()
+    elif not isinstance(docs, list):
+        raise TypeError(f"docs must be a list of str or a 1-D str array, got "
+                        f"{type(docs).__name__}")
+    widths = tuple(widths)
+    if not widths or any(not isinstance(w, int) or w < 1 for w in widths):
+        raise ValueError(f"n-gram widths must be integers >= 1, got {widths!r}")
+    out = []
+    for toks in tokenize(docs, table):
+        if chars:
+            toks = list(toks[0]) if toks else []
+        grams = []
+        for w in widths:
+            grams.extend(" ".join(toks[i:i + w]) for i in range(len(toks) - w + 1))
+        out.append(grams)
+    return out
+
+
+def bag_encode(ids, lengths, binary, out):
+    """Row d of out (zeros on entry) counts the ids of row d (the rows are
+    consecutive runs of `lengths` ids); ids outside [0, out.shape[1]) are
+    dropped; with binary, a 1 marks each id present instead."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if out.shape[0] != len(lengths):
+        raise ValueError(f"out must have {len(lengths)} rows, got {out.shape[0]}")
+    if (lengths < 0).any() or lengths.sum() > len(ids):
+        raise ValueError("lengths must be >= 0 and sum to at most len(ids)")
+    pos = 0
+    for d, n in enumerate(lengths.tolist()):
+        for i in ids[pos:pos + n].tolist():
+            if 0 <= i < out.shape[1]:
+                out[d, i] = 1 if binary else out[d, i] + 1
+        pos += n

@@ -34,6 +34,20 @@ def listify(value):
     return value
 
 
+class Vocabulary:
+    """A lookup layer's learned tokens in index order and each token's index,
+    with room for the C table built from them (`StringLookup.token_table`).
+    Being neither list nor dict, it is not walked by the layer's attribute
+    tracking, which would go through every token at each assignment."""
+
+    __slots__ = ("tokens", "index", "table")
+
+    def __init__(self, tokens, start):
+        self.tokens = list(tokens)
+        self.index = {t: start + i for i, t in enumerate(self.tokens)}
+        self.table = None
+
+
 class IndexLookup(PreprocessingLayer):
     """Maps tokens to integer indices through a vocabulary (base class).
 
@@ -91,8 +105,7 @@ class IndexLookup(PreprocessingLayer):
         if output_mode == INT and np.dtype(self.dtype).kind not in "iu":
             raise ValueError("When `output_mode='int'`, `dtype` should be an integer type. "
                              f"Received: dtype={kwargs['dtype']}")
-        self._tokens = []          # learned tokens, in index order
-        self._index = {}           # token -> index
+        self._vocab = Vocabulary([], 0)
         self._idf = None           # full idf weights (tf_idf)
         self._reset_counts()
         if vocabulary is not None:
@@ -119,7 +132,7 @@ class IndexLookup(PreprocessingLayer):
     # ------------------------------------------------------- vocabulary
     def vocabulary_size(self):
         """The size of the vocabulary, mask and OOV indices included."""
-        return len(self._tokens) + self._token_start_index()
+        return len(self._vocab.tokens) + self._token_start_index()
 
     def vocab_size(self):
         """Deprecated alias of `vocabulary_size()`."""
@@ -133,8 +146,8 @@ class IndexLookup(PreprocessingLayer):
                 position is its index), else the learned tokens only.
         """
         if not include_special_tokens:
-            return list(self._tokens)
-        vocab = [self.oov_token] * self._token_start_index() + list(self._tokens)
+            return list(self._vocab.tokens)
+        vocab = [self.oov_token] * self._token_start_index() + list(self._vocab.tokens)
         if self.mask_token is not None and self.output_mode == INT:
             vocab[0] = self.mask_token
         return vocab
@@ -206,8 +219,7 @@ class IndexLookup(PreprocessingLayer):
                     if self.pad_to_max_tokens and self.max_tokens is not None else 0)
             idf = np.concatenate([np.full(front, front_value), idf, np.zeros(back)])
         self._check_size_unchanged(new_size)
-        self._tokens = list(tokens)
-        self._index = {t: token_start + i for i, t in enumerate(self._tokens)}
+        self._vocab = Vocabulary(tokens, token_start)
         if idf is not None:
             self._idf = idf.astype(self.dtype)
         self._frozen_vocab_size = new_size
@@ -224,9 +236,7 @@ class IndexLookup(PreprocessingLayer):
             lines.pop()   # the newline that ends the last line starts no token
         tokens = self._token_array(lines)
         self._check_size_unchanged(self._token_start_index() + len(tokens))
-        self._tokens = list(tokens)
-        start = self._token_start_index()
-        self._index = {t: start + i for i, t in enumerate(self._tokens)}
+        self._vocab = Vocabulary(tokens, self._token_start_index())
         self._frozen_vocab_size = self.vocabulary_size()
 
     def _check_size_unchanged(self, new_size):
@@ -272,6 +282,18 @@ class IndexLookup(PreprocessingLayer):
                 self._doc_counts.update(set(doc))
             self._num_documents += len(docs)
 
+    def update_counts(self, tokens, counts, doc_counts, num_documents):
+        """Adds counts made elsewhere (TextVectorization counts in C): how
+        often each of `tokens` occurred, in how many of the
+        `num_documents` documents."""
+        if self._has_input_vocabulary:
+            raise ValueError(f"Cannot adapt {type(self).__name__} layer after setting a static "
+                             "vocabulary via init argument or `set_vocabulary`.")
+        self._counts.update(dict(zip(tokens, counts)))
+        if self.output_mode == TF_IDF:
+            self._doc_counts.update(dict(zip(tokens, doc_counts)))
+            self._num_documents += num_documents
+
     def finalize_state(self):
         if self._has_input_vocabulary or not self._counts:
             self._frozen_vocab_size_check()
@@ -280,17 +302,16 @@ class IndexLookup(PreprocessingLayer):
         for special in (self.mask_token, self.oov_token):
             if special is not None:
                 counts.pop(special, None)
-        # Sorted by count, then by token, both descending (tf-keras' lexsort).
-        order = sorted(counts.items(), key=lambda kv: (kv[1], self._sort_key(kv[0])),
-                       reverse=True)
+        # Sorted by count, then by token, both descending (tf-keras' lexsort;
+        # for strings it sorts the UTF-8 bytes, whose order is code point order).
+        order = sorted(zip(counts.values(), counts.keys()), reverse=True)
         token_start = self._token_start_index()
         if self.max_tokens:
             order = order[:self.max_tokens - token_start]
-        tokens = [t for t, _ in order]
+        tokens = [t for _, t in order]
         new_size = token_start + len(tokens)
         self._check_size_unchanged(new_size)
-        self._tokens = tokens
-        self._index = {t: token_start + i for i, t in enumerate(tokens)}
+        self._vocab = Vocabulary(tokens, token_start)
         if self.output_mode == TF_IDF:
             n = self._num_documents
             idf = np.array([math.log(1 + n / (1 + self._doc_counts[t])) for t in tokens],
@@ -306,9 +327,6 @@ class IndexLookup(PreprocessingLayer):
     def _frozen_vocab_size_check(self):
         self._check_size_unchanged(self.vocabulary_size())
         self._frozen_vocab_size = self.vocabulary_size()
-
-    def _sort_key(self, token):
-        return token
 
     # ------------------------------------------------------------- call
     def output_depth(self):
@@ -347,12 +365,7 @@ class IndexLookup(PreprocessingLayer):
     def lookup_flat(self, tokens):
         """The int64 indices of a flat list of tokens (mask and OOV applied;
         masked tokens are -1 outside int mode, which encodings drop)."""
-        get = self._index.get
-        ids = np.fromiter((get(t, -1) for t in tokens), dtype=np.int64, count=len(tokens))
-        mask = None
-        if self.mask_token is not None:
-            mask = np.fromiter((t == self.mask_token for t in tokens), dtype=bool,
-                               count=len(tokens))
+        ids, mask = self._find(tokens)
         unknown = ids < 0
         if mask is not None:
             unknown &= ~mask
@@ -373,6 +386,17 @@ class IndexLookup(PreprocessingLayer):
             ids[mask] = 0 if self.output_mode == INT else -1
         return ids
 
+    def _find(self, tokens):
+        """(the index of each token, -1 when absent; where the mask token is,
+        or None without a mask token)."""
+        get = self._vocab.index.get
+        ids = np.fromiter((get(t, -1) for t in tokens), dtype=np.int64, count=len(tokens))
+        mask = None
+        if self.mask_token is not None:
+            mask = np.fromiter((t == self.mask_token for t in tokens), dtype=bool,
+                               count=len(tokens))
+        return ids, mask
+
     def _invert(self, x):
         if x.dtype.kind not in "iu":
             raise ValueError(f"Layer {self.name} with invert=True expects integer indices; "
@@ -389,7 +413,7 @@ class IndexLookup(PreprocessingLayer):
     # ---------------------------------------------------------- config
     def get_config(self):
         vocabulary, idf_weights = self.input_vocabulary, self.input_idf_weights
-        if vocabulary is None and self._tokens:
+        if vocabulary is None and self._vocab.tokens:
             # An adapted vocabulary lives in the config, the only place an .h5
             # file keeps it (tf-keras refuses to save adapted lookups to .h5).
             vocabulary = self.get_vocabulary()

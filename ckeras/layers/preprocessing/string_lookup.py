@@ -4,6 +4,8 @@ import numpy as np
 from ckeras.kernels import kernels
 from ckeras.layers.preprocessing.index_lookup import IndexLookup
 
+_MASK = -2   # the mask token's value in token_table()
+
 
 def as_text(values, encoding, layer_name):
     """A flat sequence of str/bytes values as a list of str (bytes decoded
@@ -77,14 +79,32 @@ class StringLookup(IndexLookup):
     def _token_array(self, values):
         return as_text(values, self.encoding, self.name)
 
+    def token_table(self):
+        """The vocabulary as a C hash table (`kernels().Vocab`): each token's
+        value is its index, the mask token's is -2. Built once per
+        vocabulary and kept with it."""
+        k = kernels()
+        vocab = self._vocab
+        if vocab.table is None or type(vocab.table) is not k.Vocab:
+            table = k.Vocab()
+            table.set_values(vocab.tokens, self._token_start_index())
+            if isinstance(self.mask_token, str):
+                table.set_value(self.mask_token, _MASK)
+            vocab.table = table
+        return vocab.table
+
+    def _find(self, tokens):
+        ids = self.token_table().lookup_tokens(tokens, -1)
+        if self.mask_token is None:
+            return ids, None
+        mask = ids == _MASK
+        ids[mask] = -1
+        return ids, mask
+
     def _oov_slots(self, tokens):
         out = np.empty(len(tokens), dtype=np.int64)
         kernels().hash_buckets(tokens, self.num_oov_indices, None, out)
         return out
-
-    def _sort_key(self, token):
-        # tf-keras sorts the UTF-8 bytes; str order by code point is the same.
-        return token
 
     def get_config(self):
         config_ = super().get_config()

@@ -140,6 +140,13 @@ class TextVectorization(PreprocessingLayer):
             builtin in (LOWER, LOWER_AND_STRIP_PUNCTUATION),
             builtin in (STRIP_PUNCTUATION, LOWER_AND_STRIP_PUNCTUATION),
             split == WHITESPACE)
+        # The C token stream (standardize, split, n-grams, lookup in one call
+        # per batch) covers the built-in standardize and split modes.
+        widths = self._ngrams or (1,)
+        self._streamed = (not callable(standardize) and split in (WHITESPACE, CHARACTER)
+                          and all(isinstance(w, int) and w >= 1 for w in widths))
+        self._widths = tuple(widths)
+        self._adapt_counts = None
 
     # ------------------------------------------------------------ text
     @property
@@ -148,9 +155,10 @@ class TextVectorization(PreprocessingLayer):
             return "object"
         return "int64" if self._output_mode == INT else config.floatx()
 
-    def _docs(self, inputs):
+    def _docs(self, inputs, in_place=False):
         """(the documents of `inputs` as a flat list of str, the shape of the
-        batch they came from)."""
+        batch they came from); with in_place, a NumPy str array stays one
+        (the C token stream reads it in place)."""
         x = np.asarray(inputs, dtype=object if isinstance(inputs, list) else None)
         if self._split is not None and x.ndim > 1:
             if x.shape[-1] != 1:
@@ -163,8 +171,10 @@ class TextVectorization(PreprocessingLayer):
             raise ValueError(f"Layer {self.name} (TextVectorization) expects string inputs; "
                              f"received dtype {x.dtype}.")
         flat = x.reshape(-1)
-        docs = flat.tolist() if flat.dtype.kind == "U" else as_text(flat, self._encoding,
-                                                                      self.name)
+        if flat.dtype.kind == "U":
+            docs = flat if in_place else flat.tolist()
+        else:
+            docs = as_text(flat, self._encoding, self.name)
         return docs, x.shape
 
     def _tokenize(self, docs, shape):
@@ -196,15 +206,31 @@ class TextVectorization(PreprocessingLayer):
 
     # ------------------------------------------------------------ adapt
     def update_state(self, data):
+        if self._streamed:
+            docs, _ = self._docs(data, in_place=True)
+            if self._adapt_counts is None:
+                if self._lookup_layer._has_input_vocabulary:
+                    self._lookup_layer.update_documents([])   # its error
+                self._adapt_counts = [kernels().Vocab(), 0]
+            counter = self._adapt_counts
+            counter[0].count_docs(docs, self._table, self._split == CHARACTER, self._widths)
+            counter[1] += len(docs)
+            return
         tokens, shape = self._preprocess(data)
         if self._split is None and self._ngrams is None and len(shape) <= 1:
             tokens = [[t for row in tokens for t in row]]   # a rank-1 batch: one document
         self._lookup_layer.update_documents(tokens)
 
     def finalize_state(self):
+        if self._adapt_counts is not None:
+            counter, ndocs = self._adapt_counts
+            self._adapt_counts = None
+            tokens, counts, doc_counts = counter.items()
+            self._lookup_layer.update_counts(tokens, counts, doc_counts, ndocs)
         self._lookup_layer.finalize_state()
 
     def reset_state(self):
+        self._adapt_counts = None
         self._lookup_layer.reset_state()
 
     def get_vocabulary(self, include_special_tokens=True):
@@ -239,6 +265,8 @@ class TextVectorization(PreprocessingLayer):
         lookup = self._lookup_layer
         if self._output_mode not in (INT, None):
             depth = lookup.output_depth()
+        if self._streamed and self._output_mode is not None:
+            return self._call_streamed(inputs)
         tokens, shape = self._preprocess(inputs)
         if self._output_mode is None:
             if self._split is None:
@@ -258,6 +286,34 @@ class TextVectorization(PreprocessingLayer):
         rows = _pad_ids(ids, lengths, -1, None)
         return encode_categorical(rows, self._output_mode, depth, self.output_dtype,
                                   idf_weights=lookup.idf_weights)
+
+    def _call_streamed(self, inputs):
+        """call() through the C token stream: ids straight from the text."""
+        lookup = self._lookup_layer
+        k = kernels()
+        docs, _ = self._docs(inputs, in_place=True)
+        table = lookup.token_table()
+        unknown = lookup._oov_start_index()
+        chars = self._split == CHARACTER
+        if self._output_mode == INT:
+            if self._output_sequence_length is not None:
+                return table.lookup_docs(docs, self._table, chars, self._widths, unknown,
+                                         self._output_sequence_length)
+            ids, lengths = table.lookup_docs(docs, self._table, chars, self._widths, unknown,
+                                             None)
+            return _pad_ids(ids, lengths, 0, None)
+        depth = lookup.output_depth()
+        ids, lengths = table.lookup_docs(docs, self._table, chars, self._widths, unknown, None)
+        dtype = np.dtype(self.output_dtype)
+        n = len(lengths)
+        if dtype not in (np.float32, np.float64):
+            return encode_categorical(_pad_ids(ids, lengths, -1, None), self._output_mode, depth,
+                                      dtype, idf_weights=lookup.idf_weights)
+        out = np.zeros((n, depth), dtype=dtype)
+        k.bag_encode(ids, lengths, self._output_mode == MULTI_HOT, out)
+        if self._output_mode == TF_IDF:
+            out *= np.asarray(lookup.idf_weights, dtype=dtype)
+        return out
 
     # ----------------------------------------------------------- config
     def get_config(self):
