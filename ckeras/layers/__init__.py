@@ -107,6 +107,9 @@ _LAZY = {
     "Attention": "ckeras.layers.attention",
     "CategoryEncoding": "ckeras.layers.preprocessing.category_encoding",
     "CenterCrop": "ckeras.layers.preprocessing.image_preprocessing",
+    "ConvLSTM1D": "ckeras.layers.convolutional_recurrent",
+    "ConvLSTM2D": "ckeras.layers.convolutional_recurrent",
+    "ConvLSTM3D": "ckeras.layers.convolutional_recurrent",
     "Discretization": "ckeras.layers.preprocessing.discretization",
     "Hashing": "ckeras.layers.preprocessing.hashing",
     "IntegerLookup": "ckeras.layers.preprocessing.integer_lookup",
@@ -227,3 +230,4 @@ __all__ += ["CategoryEncoding", "Hashing", "IntegerLookup", "StringLookup",
 __all__ += ["CenterCrop", "Discretization", "Normalization", "RandomBrightness",
             "RandomContrast", "RandomCrop", "RandomFlip", "RandomHeight", "RandomRotation",
             "RandomTranslation", "RandomWidth", "RandomZoom", "Rescaling", "Resizing"]
+__all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
