@@ -83,6 +83,10 @@ def layer_cases(g):
                   dict(filters=F, kernel_size=KSIZE[rank], data_format="channels_first",
                        padding="same", return_sequences=True), channels_first=True)
     add_layer(g, "r2_no_forget_bias", 2, dict(filters=F, kernel_size=3, unit_forget_bias=False))
+    # activations without a kernel code (the taped step-by-step path)
+    add_layer(g, "r2_elu_swish", 2, dict(filters=F, kernel_size=3, padding="same",
+                                          activation="elu", recurrent_activation="swish",
+                                          return_sequences=True))
 
 
 def add_layer(g, name, rank, kwargs, channels_first=False):

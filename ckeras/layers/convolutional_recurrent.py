@@ -30,13 +30,9 @@ def _value(x):
     return x.value if isinstance(x, Tensor) else x
 
 
-def _kernel_code(fn, what, layer):
+def _kernel_code(fn):
     code = activations.fused_code(fn)
-    if code not in RECURRENT_ACTS:
-        raise ValueError(
-            f'Layer "{layer}": `{what}` must be one of linear, relu, sigmoid, tanh, '
-            f"hard_sigmoid for a ConvLSTM layer; received {activations.serialize(fn)!r}.")
-    return code
+    return code if code in RECURRENT_ACTS else None
 
 
 def _to_last(x, rank, lead):
@@ -58,7 +54,8 @@ class ConvLSTMCell(Layer):
     Args:
         rank: number of spatial axes (1, 2 or 3).
         filters, kernel_size, strides, padding, data_format, dilation_rate,
-        activation, recurrent_activation, use_bias, kernel_initializer,
+        activation, recurrent_activation (any activation; those without a
+        kernel code step through taped ops), use_bias, kernel_initializer,
         recurrent_initializer, bias_initializer, unit_forget_bias,
         kernel_regularizer, recurrent_regularizer, bias_regularizer,
         kernel_constraint, recurrent_constraint, bias_constraint, dropout,
@@ -363,18 +360,21 @@ class ConvLSTM(Layer):
         training = self._training(training)
         xz = self._input_conv(x, N, T, training)
         out_shape = tuple(int(v) for v in xz.shape[2:-1])
-        act = _kernel_code(cell.activation, "activation", self.name)
-        ract = _kernel_code(cell.recurrent_activation, "recurrent_activation", self.name)
+        act, ract = _kernel_code(cell.activation), _kernel_code(cell.recurrent_activation)
         h0, c0 = self._initial(initial_state, N, out_shape)
         rmask = None
         if training and 0 < cell.recurrent_dropout < 1:
             ones = np.ones((N,) + out_shape + (self.filters,), self.dtype)
             rmask = np.stack([_value(K.dropout(ones, cell.recurrent_dropout))
                               for _ in range(4)])
-        out, h, c = ConvLSTMSequence.apply(
-            xz, cell.recurrent_kernel, h0, c0, mask=self._mask(mask, N, T), rmask=rmask,
-            go_backwards=self.go_backwards, return_sequences=self.return_sequences, act=act,
-            ract=ract)
+        mask = self._mask(mask, N, T)
+        if act is None or ract is None:
+            out, h, c = self._steps(xz, h0, c0, mask, rmask)
+        else:
+            out, h, c = ConvLSTMSequence.apply(
+                xz, cell.recurrent_kernel, h0, c0, mask=mask, rmask=rmask,
+                go_backwards=self.go_backwards, return_sequences=self.return_sequences,
+                act=act, ract=ract)
         if self.stateful:
             self._states = [np.array(_value(s), dtype=self.dtype, copy=True) for s in (h, c)]
         if first:
@@ -411,6 +411,36 @@ class ConvLSTM(Layer):
         else:
             z = C.Conv.apply(frames, cell.kernel, cell.bias, **attrs)
         return K.reshape(z, (N, T) + tuple(int(v) for v in z.shape[1:]))
+
+    def _steps(self, xz, h, c, mask, rmask):
+        """The recurrence step by step on taped ops, for activations the
+        kernel has no code for (same rules as ConvLSTMSequence)."""
+        cell, f, rank = self.cell, self.filters, self.rank
+        R = cell.recurrent_kernel
+        attrs = dict(strides=(1,) * rank, dilations=(1,) * rank, padding="same")
+        N, T = int(xz.shape[0]), int(xz.shape[1])
+        out, outs = None, []
+        for t in (range(T - 1, -1, -1) if self.go_backwards else range(T)):
+            if rmask is None:
+                rz = C.Conv.apply(h, R, **attrs)
+            else:
+                rz = K.concatenate([C.Conv.apply(h * rmask[g], R[..., g * f:(g + 1) * f],
+                                                 **attrs) for g in range(4)], axis=-1)
+            z = xz[:, t] + rz
+            i = cell.recurrent_activation(z[..., :f])
+            fg = cell.recurrent_activation(z[..., f:2 * f])
+            o = cell.recurrent_activation(z[..., 3 * f:])
+            c_new = fg * c + i * cell.activation(z[..., 2 * f:3 * f])
+            h_new = o * cell.activation(c_new)
+            if mask is None:
+                h, c, out = h_new, c_new, h_new
+            else:
+                # masked samples carry their states and repeat the previous output
+                m = mask[:, t].reshape((N,) + (1,) * (rank + 1)).astype(self.dtype)
+                h, c = h_new * m + h * (1 - m), c_new * m + c * (1 - m)
+                out = h_new * m if out is None else h_new * m + out * (1 - m)
+            outs.append(out)
+        return (K.stack(outs, axis=1) if self.return_sequences else out), h, c
 
     def _mask(self, mask, N, T):
         if mask is None:

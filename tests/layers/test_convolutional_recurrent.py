@@ -54,6 +54,39 @@ def test_golden_layer(name, kernel_mode):
     assert_config_matches(layer.get_config(), case["config"], skip=("name",))
 
 
+@pytest.fixture
+def generic_path(monkeypatch):
+    """Every activation treated as one the kernel has no code for."""
+    import ckeras.layers.convolutional_recurrent as mod
+    monkeypatch.setattr(mod, "_kernel_code", lambda fn: None)
+
+
+@pytest.mark.parametrize("name", GOLDEN.names(kind=("layer", "mask")))
+def test_golden_generic_path(name, generic_path):
+    case, xs, ws, ys, _ = GOLDEN.load(name)
+    layer = _cls(case)(**case["kwargs"])
+    layer(xs[0])
+    layer.set_weights(ws)
+    mask = xs[1] if case["kind"] == "mask" else None
+    for o, y in zip(_outs(layer(xs[0], mask=mask)), ys):
+        assert_close(o, y)
+
+
+@pytest.mark.parametrize("name", GOLDEN.names(kind="grad"))
+def test_golden_gradients_generic_path(name, generic_path):
+    _check_gradients(name)
+
+
+def test_elu_activation_trains():
+    layer = L.ConvLSTM2D(2, 3, padding="same", activation="elu", return_sequences=True)
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 3, 4, 4, 1)).astype("float32")
+    xt = Tensor(x, requires_grad=True)
+    with enable_grad():
+        loss = K.sum(layer(xt))
+    grads = grad(loss, [xt] + layer.trainable_weights)
+    assert all(np.abs(np.asarray(g)).sum() > 0 for g in grads)
+
+
 @pytest.mark.parametrize("name", GOLDEN.names(kind="mask"))
 def test_golden_mask(name, kernel_mode):
     case, xs, ws, ys, _ = GOLDEN.load(name)
@@ -96,6 +129,10 @@ def test_golden_stateful(kernel_mode):
 
 @pytest.mark.parametrize("name", GOLDEN.names(kind="grad"))
 def test_golden_gradients(name, kernel_mode):
+    _check_gradients(name)
+
+
+def _check_gradients(name):
     case, xs, ws, ys, a = GOLDEN.load(name)
     K.clear_session()
     layer = _cls(case)(**case["kwargs"])
@@ -146,6 +183,9 @@ def test_golden_h5_loads_and_saves_back(tmp_path, kernel_mode):
                  for n in f["model_weights/convlstm"].attrs["weight_names"]]
     assert names == case["weight_names"]
     assert_close(load_model(path).predict(xs[0], verbose=0), ys[0])
+    keras_file = tmp_path / "again.keras"
+    model.save(keras_file)
+    assert_close(load_model(keras_file).predict(xs[0], verbose=0), ys[0])
 
 
 # ---------------------------------------------------------------- harness
@@ -282,9 +322,23 @@ def test_bad_inputs():
         layer(x, initial_state=[np.zeros((2, 4, 5, 2), "float32")] * 2)
     with pytest.raises(ValueError, match="mask.*clstm2"):
         layer(x, mask=np.ones((2, 4), bool))
-    with pytest.raises(ValueError, match="activation"):
-        L.ConvLSTM2D(2, 3, activation="elu")(x)
     with pytest.raises(AttributeError, match="stateful"):
         layer.reset_states()
     with pytest.raises(ValueError, match="batch size"):
         Sequential([Input((3, 5, 5, 1)), L.ConvLSTM2D(2, 3, stateful=True)])
+
+
+def test_reset_states_to_given_values_equals_initial_state():
+    rng = np.random.default_rng(2)
+    x = rng.uniform(-1, 1, (2, 3, 4, 4, 1)).astype("float32")
+    h, c = (rng.uniform(-1, 1, (2, 4, 4, 2)).astype("float32") for _ in range(2))
+    model = Sequential([L.ConvLSTM2D(2, 3, padding="same", stateful=True,
+                                     batch_input_shape=x.shape)])
+    layer = model.layers[0]
+    layer.reset_states([h, c])
+    plain = L.ConvLSTM2D(2, 3, padding="same")
+    plain(x)
+    plain.set_weights(layer.get_weights())
+    assert_close(model.predict(x, batch_size=2, verbose=0), plain(x, initial_state=[h, c]))
+    with pytest.raises(ValueError, match="State 0 is incompatible"):
+        layer.reset_states([h[:1], c])
