@@ -11,6 +11,7 @@ values, biases included; y0.. outputs). Kinds:
 - ``layer``: ``layer(x0, training=False)``, outputs y0.. (several with
   return_state); dropout cases check that inference ignores dropout;
 - ``mask``: ``layer(x0, mask=x1)`` with x1 a (N, T) bool mask;
+- ``masking``: ``Input -> Masking(0.) -> layer`` on samples with zero frames;
 - ``initial_state``: ``layer(x0, initial_state=[x1, x2])``;
 - ``stateful``: ``stateful=True``, called on x0 then x1 (y0, y1), then
   ``reset_states()`` and x1 again (y2);
@@ -118,6 +119,23 @@ def mask_cases(g):
               numbered([x, m], ws, ys))
 
 
+def masking_cases(g):
+    """Masking(0.) in front: tf-keras passes its (N, T, *S) mask on, which
+    masks whole frames here (zero-padded samples)."""
+    for rank, kw in ((2, {"return_sequences": True}), (1, {"go_backwards": True})):
+        name = f"masking_r{rank}"
+        rng = rng_for("convlstm/" + name)
+        x = x_for(rank, rng, batch=3)
+        x[0, 2:] = 0.0
+        x[1, :1] = 0.0
+        kwargs = dict(filters=F, kernel_size=KSIZE[rank], padding="same", **kw)
+        layer = getattr(L, f"ConvLSTM{rank}D")(**kwargs)
+        model = keras.Sequential([keras.Input(x.shape[1:]), L.Masking(0.0), layer])
+        ws = rand_weights(layer, rng)
+        y = model.predict(x, verbose=0)
+        g.add(entry(name, rank, kwargs, "masking", [x], ws, [y], layer), numbered([x], ws, [y]))
+
+
 def state_cases(g):
     rng = rng_for("convlstm/initial_state")
     x = x_for(2, rng)
@@ -211,6 +229,7 @@ def main():
     g = Group("convlstm")
     layer_cases(g)
     mask_cases(g)
+    masking_cases(g)
     state_cases(g)
     grad_cases(g)
     train_cases(g, g.dir)

@@ -446,8 +446,17 @@ class ConvLSTM(Layer):
         if mask is None:
             return None
         mask = np.asarray(_value(mask)).astype(bool)
-        if mask.ndim > 2 and mask.shape[2:] == (1,) * (mask.ndim - 2):
-            mask = mask.reshape(mask.shape[:2])
+        if mask.ndim > 2 and mask.shape[:2] == (N, T):
+            # A (N, T, *S) mask (Masking in front) that masks whole frames is
+            # Keras' per-sample rule; tf-keras also masks single positions,
+            # which the kernel does not do.
+            shape, frames = mask.shape, mask.reshape(N, T, -1)
+            mask = frames.any(axis=-1)
+            if (frames.all(axis=-1) != mask).any():
+                raise ValueError(
+                    f'Layer "{self.name}" received a mask of shape {shape} that masks single '
+                    "positions of a frame; ConvLSTM layers take masks of whole timesteps, of "
+                    f"shape ({N}, {T}) (or constant over each frame).")
         if mask.shape != (N, T):
             raise ValueError(
                 f'The mask given to layer "{self.name}" has shape {mask.shape}, which does '

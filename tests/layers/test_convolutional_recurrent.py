@@ -99,6 +99,16 @@ def test_golden_mask(name, kernel_mode):
         assert_close(o, y)
 
 
+@pytest.mark.parametrize("name", GOLDEN.names(kind="masking"))
+def test_golden_masking_layer_in_front(name, kernel_mode):
+    case, xs, ws, ys, _ = GOLDEN.load(name)
+    K.clear_session()
+    layer = _cls(case)(**case["kwargs"])
+    model = Sequential([Input(xs[0].shape[1:]), L.Masking(0.0), layer])
+    layer.set_weights(ws)
+    assert_close(model.predict(xs[0], verbose=0), ys[0])
+
+
 def test_golden_initial_state(kernel_mode):
     case, xs, ws, ys, _ = GOLDEN.load("initial_state")
     K.clear_session()
@@ -322,6 +332,10 @@ def test_bad_inputs():
         layer(x, initial_state=[np.zeros((2, 4, 5, 2), "float32")] * 2)
     with pytest.raises(ValueError, match="mask.*clstm2"):
         layer(x, mask=np.ones((2, 4), bool))
+    positions = np.ones((2, 3, 5, 5), bool)
+    positions[0, 1, 2, 2] = False
+    with pytest.raises(ValueError, match="clstm2.*single positions"):
+        layer(x, mask=positions)
     with pytest.raises(AttributeError, match="stateful"):
         layer.reset_states()
     with pytest.raises(ValueError, match="batch size"):
