@@ -23,6 +23,7 @@ LAYER_MODULES = {
                       "AveragePooling2D"],
     "recurrent": ["RNN", "SimpleRNN", "GRU", "LSTM", "SimpleRNNCell", "GRUCell", "LSTMCell",
                   "StackedRNNCells"],
+    "convolutional_recurrent": ["ConvLSTM2D"],
     "embeddings": ["Embedding"],
     "merge": ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
               "Dot", "add", "subtract", "multiply", "average", "maximum", "minimum",

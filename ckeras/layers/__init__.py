@@ -128,6 +128,9 @@ _LAZY = {
     "Attention": "ckeras.layers.attention",
     "CategoryEncoding": "ckeras.layers.preprocessing.category_encoding",
     "CenterCrop": "ckeras.layers.preprocessing.image_preprocessing",
+    "ConvLSTM1D": "ckeras.layers.convolutional_recurrent",
+    "ConvLSTM2D": "ckeras.layers.convolutional_recurrent",
+    "ConvLSTM3D": "ckeras.layers.convolutional_recurrent",
     "Discretization": "ckeras.layers.preprocessing.discretization",
     "HashedCrossing": "ckeras.layers.preprocessing.hashed_crossing",
     "Hashing": "ckeras.layers.preprocessing.hashing",
@@ -256,3 +259,4 @@ __all__ += ["CenterCrop", "Discretization", "Normalization", "RandomBrightness",
             "RandomTranslation", "RandomWidth", "RandomZoom", "Rescaling", "Resizing"]
 __all__ += ["LocallyConnected1D", "LocallyConnected2D"]
 __all__ += ["HashedCrossing", "SpectralNormalization"]
+__all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]

@@ -15,6 +15,7 @@ import ckeras.autograd.functions as functions_pkg
 from ckeras.autograd import Function, Tensor, grad, gradcheck
 from ckeras.autograd.functions import attention as ATT
 from ckeras.autograd.functions import conv as C
+from ckeras.autograd.functions import convlstm as CL
 from ckeras.autograd.functions import ctc as CTC
 from ckeras.autograd.functions import elementwise as E
 from ckeras.autograd.functions import linalg as L
@@ -311,6 +312,22 @@ CASES.append((RNN.GRUSequence, "seq, mask, zero_output_for_mask",
 CASES.append((RNN.LSTMSequence, "no bias, hard_sigmoid",
               lambda x, w, u, h, c: RNN.LSTMSequence.apply(x, w, u, None, h, c, ract=5),
               [r(2, 3, 2), r(2, 8), r(2, 8), r(2, 2), r(2, 2)]))
+
+# ConvLSTM: the recurrence (xz, recurrent_kernel, h0, c0) over 1, 2 and 3 spatial axes
+_CL_MASK = np.array([[True, False, True], [False, True, True]])
+_CL_RMASK = (rng.random((4, 2, 3, 2, 2)) > 0.3) / 0.7
+for _shape, _k, _kw, _tag in [
+        ((4,), (3,), dict(return_sequences=True), "1-D seq"),
+        ((3, 2), (3, 2), {}, "2-D last"),
+        ((3, 2), (2, 2), dict(return_sequences=True, go_backwards=True, mask=_CL_MASK),
+         "2-D seq, backwards, mask"),
+        ((3, 2), (3, 3), dict(rmask=_CL_RMASK, mask=_CL_MASK), "2-D recurrent dropout, mask"),
+        ((2, 2, 2), (2, 1, 2), dict(return_sequences=True, act=2, ract=3),
+         "3-D seq, sigmoid/tanh")]:
+    CASES.append((CL.ConvLSTMSequence, _tag,
+                  lambda x, u, h, c, kw=_kw: CL.ConvLSTMSequence.apply(x, u, h, c, **kw),
+                  [r(*(2, 3) + _shape + (8,)), r(*_k + (2, 8), lo=-0.6, hi=0.6),
+                   r(*(2,) + _shape + (2,)), r(*(2,) + _shape + (2,))]))
 
 # Bidirectional: time reverse and the merge of the two halves
 CASES += [

@@ -1,0 +1,65 @@
+/* The ConvLSTM recurrence: time loop and backpropagation through time.
+ *
+ * Channels-last arrays with up to 3 spatial axes (D, H, W; 1 for the axes a
+ * layer does not have, so ConvLSTM1D/2D/3D share one loop), P = D*H*W
+ * positions, F filters, gate order [i, f, c, o] (Keras):
+ *   xz (N, T, P, 4F)  the input convolution of every step, bias included
+ *                     (the caller runs it as one batched convolution)
+ *   R  (KD, KH, KW, F, 4F)  the recurrent kernel: a stride-1 'same'
+ *                     convolution of the state (TF's split: (k-1)/2 before)
+ *   h0, c0 (N, P, F); H, C (N, T, P, F) in processing order (step s reads
+ *   input time t = T-1-s when go_backwards); G (N, T, P, 4F) the activated
+ *   gates in input time order.
+ *   mask (N, T) or NULL: a masked (n, t) carries sample n's states.
+ *   rmask (4, N, P, F) or NULL: recurrent dropout, gate g convolves
+ *   h * rmask[g] (Keras 2's rule), which costs four thinner GEMMs a step.
+ * The recurrent convolution is im2col + GEMM in row blocks, as in ck_conv
+ * (ck_conv's im2col is 2-D with contiguous batches; the state of step s-1
+ * lives inside H with a sample stride of T*P*F, so the loop has its own
+ * N-D im2col reading through that stride instead of copying the state).
+ * The caller allocates everything; `work` holds ck_convlstm_work_elems()
+ * elements. The backward never writes into a forward array.
+ */
+#ifndef CK_CONVLSTM_H
+#define CK_CONVLSTM_H
+
+#include "ck_common.h"
+
+typedef struct ck_convlstm_shape {
+    size_t N, T;      /* batch, timesteps */
+    size_t D, H, W;   /* state spatial sizes */
+    size_t F;         /* filters */
+    size_t KD, KH, KW; /* recurrent window */
+} ck_convlstm_shape;
+
+/* Rows of one im2col block for element size `elem`. */
+size_t ck_convlstm_col_rows(const ck_convlstm_shape *s, size_t elem);
+/* Elements of the workspace either direction needs. */
+size_t ck_convlstm_work_elems(const ck_convlstm_shape *s, size_t elem);
+
+int ck_convlstm_fwd_f32(const ck_convlstm_shape *s, const float *xz, const float *R,
+                        const float *h0, const float *c0, const unsigned char *mask,
+                        const float *rmask, int go_backwards, int act, int ract,
+                        float *work, float *H, float *C, float *G);
+int ck_convlstm_fwd_f64(const ck_convlstm_shape *s, const double *xz, const double *R,
+                        const double *h0, const double *c0, const unsigned char *mask,
+                        const double *rmask, int go_backwards, int act, int ract,
+                        double *work, double *H, double *C, double *G);
+
+/* dH (N, T, P, F) or NULL: the gradient on H; dh, dc (N, P, F): on the
+ * final states. Writes dxz (N, T, P, 4F; may be NULL), dR (may be NULL) and
+ * the gradients on the initial states dh0, dc0. */
+int ck_convlstm_bwd_f32(const ck_convlstm_shape *s, const float *R, const float *h0,
+                        const float *c0, const unsigned char *mask, const float *rmask,
+                        int go_backwards, int act, int ract, const float *G,
+                        const float *H, const float *C, const float *dH, const float *dh,
+                        const float *dc, float *work, float *dxz, float *dR, float *dh0,
+                        float *dc0);
+int ck_convlstm_bwd_f64(const ck_convlstm_shape *s, const double *R, const double *h0,
+                        const double *c0, const unsigned char *mask, const double *rmask,
+                        int go_backwards, int act, int ract, const double *G,
+                        const double *H, const double *C, const double *dH, const double *dh,
+                        const double *dc, double *work, double *dxz, double *dR, double *dh0,
+                        double *dc0);
+
+#endif /* CK_CONVLSTM_H */
