@@ -2,8 +2,7 @@
 exists in ckeras, or has a stated reason here.
 
 The lists are a committed snapshot (tests/fixtures/api_names_tf_keras_2_21.json, written
-by tools/make_fixtures_optloss.py from `dir()` of the tf-keras modules; it also lists
-`layers` for the layer work of issue 16)."""
+by tools/make_fixtures_optloss.py from `dir()` of the tf-keras modules, `layers` included)."""
 import importlib
 import json
 import pathlib
@@ -20,6 +19,11 @@ MISSING_BECAUSE = {
     "optimizers.legacy": {},
     "losses": {},
     "metrics": {"experimental": EXPERIMENTAL + " (PyMetric needs tf.function)"},
+    "layers": {
+        "DenseFeatures": "turns tf.feature_column objects into a dense tensor; feature "
+                         "columns are TensorFlow objects ckeras has no counterpart of (use the "
+                         "preprocessing layers)",
+    },
     "callbacks": {
         "SidecarEvaluatorModelExport": "exports TF checkpoints (a format ckeras does not "
                                        "write) for TF's SidecarEvaluator",
