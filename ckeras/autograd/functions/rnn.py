@@ -5,7 +5,11 @@ Each runs the C time loop (or its NumPy reference, through
 through time in one call. Inputs: x (B,T,F), kernel, recurrent_kernel, bias
 (or None), initial states (B,u). Attributes: ``mask`` (B,T) bool or None,
 ``go_backwards``, ``return_sequences``, ``act``/``ract`` (elementwise
-activation codes of ``ckeras.kernels.codes.Act``), ``reset_after`` (GRU).
+activation codes of ``ckeras.kernels.codes.Act``), ``reset_after`` (GRU),
+and the dropout masks of the call (training): ``dpx`` (gates,B,F) on the
+inputs and ``dph`` (gates,B,u) on the previous output, one per gate in the
+weights' gate order (4 LSTM, 3 GRU, 1 SimpleRNN), or None; they are
+constants (no gradient).
 Outputs: (output, *final_states), where output is the (B,T,u) sequence in
 processing order or the (B,u) last output.
 
@@ -43,6 +47,8 @@ class _Sequence(Function):
     zero_output_for_mask = False
     act = Act.TANH
     ract = Act.SIGMOID
+    dpx = None
+    dph = None
     n_states = 1
 
     def _prepare(self, x, arrays):
@@ -65,6 +71,7 @@ class _Sequence(Function):
                     np.logical_or.accumulate(order, axis=1)
                 if not seen.all():
                     self.seen = seen[:, :, None].astype(dt)
+        self.dropout = dict(dpx=_arr(self.dpx, dt), dph=_arr(self.dph, dt))
         return out
 
     def _output(self, H):
@@ -84,7 +91,7 @@ class _Sequence(Function):
     def _needs(self):
         need = self.needs_input_grad or (True,) * 6
         return dict(need_dx=bool(need[0]), need_dW=bool(need[1]), need_dR=bool(need[2]),
-                    need_db=bool(need[3]) and self.has_b)
+                    need_db=bool(need[3]) and self.has_b, **self.dropout)
 
 
 class LSTMSequence(_Sequence):
@@ -96,10 +103,10 @@ class LSTMSequence(_Sequence):
     def forward(self, x, W, R, b, h0, c0):
         x, W, R, b, h0, c0 = self._prepare(x, (W, R, b, h0, c0))
         self.has_b = b is not None
-        if self.needs_input_grad is None:
+        if self.needs_input_grad is None and self.dpx is None and self.dph is None:
             return self._infer(x, W, R, b, h0, c0)
         H, C, G = kernels().lstm_fwd(x, W, R, b, h0, c0, self.m, self.go_backwards,
-                                     self.act, self.ract)
+                                     self.act, self.ract, **self.dropout)
         self.saved = (x, W, R, h0, c0, G, H, C)
         return self._output(H), np.ascontiguousarray(H[:, -1]), np.ascontiguousarray(C[:, -1])
 
@@ -134,7 +141,7 @@ class GRUSequence(_Sequence):
         x, W, R, b, h0 = self._prepare(x, (W, R, b, h0))
         self.has_b = b is not None
         H, G, HZH = kernels().gru_fwd(x, W, R, b, h0, self.m, self.go_backwards,
-                                      self.act, self.ract, self.reset_after)
+                                      self.act, self.ract, self.reset_after, **self.dropout)
         self.saved = (x, W, R, h0, G, H, HZH)
         return self._output(H), np.ascontiguousarray(H[:, -1])
 
@@ -154,7 +161,8 @@ class SimpleRNNSequence(_Sequence):
     def forward(self, x, W, R, b, h0):
         x, W, R, b, h0 = self._prepare(x, (W, R, b, h0))
         self.has_b = b is not None
-        H = kernels().simple_fwd(x, W, R, b, h0, self.m, self.go_backwards, self.act)
+        H = kernels().simple_fwd(x, W, R, b, h0, self.m, self.go_backwards, self.act,
+                                 **self.dropout)
         self.saved = (x, W, R, h0, H)
         return self._output(H), np.ascontiguousarray(H[:, -1])
 
