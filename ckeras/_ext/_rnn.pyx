@@ -11,6 +11,7 @@ from libc.stdint cimport uint8_t
 
 from ckeras._ext._checks cimport (
     check_array, check_mask, check_shaped, check_status, data_or_null, empty)
+from ckeras._ext.ck_common cimport ck_fpmode, ck_ftz_enter, ck_ftz_leave
 from ckeras._ext.ck_act cimport (
     CK_ACT_HARD_SIGMOID, CK_ACT_LINEAR, CK_ACT_RELU, CK_ACT_SIGMOID, CK_ACT_TANH, act_enum)
 from ckeras._ext.ck_blas cimport attach_blas
@@ -145,9 +146,12 @@ cdef int _lstm_fwd(floating *G, size_t *d, x, W, R, b, h0, c0, mask, bint gb, in
     cdef const floating *dphp = <const floating *> data_or_null(dph)
     cdef floating *dwsp = <floating *> data_or_null(dws)
     cdef int st
+    cdef ck_fpmode fp
     with nogil:
+        fp = ck_ftz_enter()
         st = ck_lstm_fwd(d[0], d[1], d[2], d[3], xp, Wp, Rp, bp, h0p, c0p, mp, gb, act, ract,
                          dpxp, dphp, G, Hp, Cp, dwsp)
+        ck_ftz_leave(fp)
     return check_status(st, "lstm_fwd")
 
 
@@ -268,9 +272,12 @@ cdef int _lstm_bwd(floating *ws, size_t *d, x, W, R, h0, c0, mask, bint gb, int 
     cdef const floating *dphp = <const floating *> data_or_null(dph)
     cdef floating *dwsp = <floating *> data_or_null(dws)
     cdef int st
+    cdef ck_fpmode fp
     with nogil:
+        fp = ck_ftz_enter()
         st = ck_lstm_bwd(d[0], d[1], d[2], d[3], xp, Wp, Rp, h0p, c0p, mp, gb, act, ract,
                          dpxp, dphp, Gp, Hp, Cp, dHp, dhp, dcp, dxp, dWp, dRp, dbp, ws, dwsp)
+        ck_ftz_leave(fp)
     return check_status(st, "lstm_bwd")
 
 
@@ -318,9 +325,12 @@ cdef int _gru_fwd(floating *ws, size_t *d, bint ra, x, W, R, b, h0, mask, bint g
     cdef const floating *dphp = <const floating *> data_or_null(dph)
     cdef floating *dwsp = <floating *> data_or_null(dws)
     cdef int st
+    cdef ck_fpmode fp
     with nogil:
+        fp = ck_ftz_enter()
         st = ck_gru_fwd(d[0], d[1], d[2], d[3], ra, xp, Wp, Rp, bp, h0p, mp, gb, act, ract,
                         dpxp, dphp, Gp, Hp, HZHp, ws, dwsp)
+        ck_ftz_leave(fp)
     return check_status(st, "gru_fwd")
 
 
@@ -379,9 +389,12 @@ cdef int _gru_bwd(floating *ws, size_t *d, bint ra, x, W, R, h0, mask, bint gb,
     cdef const floating *dphp = <const floating *> data_or_null(dph)
     cdef floating *dwsp = <floating *> data_or_null(dws)
     cdef int st
+    cdef ck_fpmode fp
     with nogil:
+        fp = ck_ftz_enter()
         st = ck_gru_bwd(d[0], d[1], d[2], d[3], ra, xp, Wp, Rp, h0p, mp, gb, act, ract, dpxp,
                         dphp, Gp, Hp, HZHp, dHp, dhp, dxp, dWp, dRp, dbp, ws, dwsp)
+        ck_ftz_leave(fp)
     return check_status(st, "gru_bwd")
 
 
@@ -420,9 +433,12 @@ cdef int _simple_fwd(floating *H, size_t *d, x, W, R, b, h0, mask, bint gb, int 
     cdef const floating *dphp = <const floating *> data_or_null(dph)
     cdef floating *dwsp = <floating *> data_or_null(dws)
     cdef int st
+    cdef ck_fpmode fp
     with nogil:
+        fp = ck_ftz_enter()
         st = ck_simple_fwd(d[0], d[1], d[2], d[3], xp, Wp, Rp, bp, h0p, mp, gb, act, dpxp,
                            dphp, Gp, H, dwsp)
+        ck_ftz_leave(fp)
     return check_status(st, "simple_fwd")
 
 
@@ -472,7 +488,10 @@ cdef int _simple_bwd(floating *ws, size_t *d, x, W, R, h0, mask, bint gb, int ac
     cdef const floating *dphp = <const floating *> data_or_null(dph)
     cdef floating *dwsp = <floating *> data_or_null(dws)
     cdef int st
+    cdef ck_fpmode fp
     with nogil:
+        fp = ck_ftz_enter()
         st = ck_simple_bwd(d[0], d[1], d[2], d[3], xp, Wp, Rp, h0p, mp, gb, act, dpxp, dphp,
                            Hp, dHp, dhp, dxp, dWp, dRp, dbp, ws, dwsp)
+        ck_ftz_leave(fp)
     return check_status(st, "simple_bwd")

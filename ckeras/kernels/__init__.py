@@ -42,6 +42,7 @@ FAMILIES = {
     "text": ("make_table", "words", "md5_mod_text", "md5_mod_tokens", "md5_int", "hash_mod_text",
              "Vocab", "token_table", "tokenize", "hash_buckets"),
     "image": ("affine", "spline_filter", "affine_spline", "resize_taps", "projective"),
+    "optim": ("adam_update", "rmsprop_update", "sgd_update"),
 }
 # Compiled modules that hold no kernels: "threads" owns the kernels' helper
 # thread (csrc/ck_threads.h), which the other modules attach to at import.
