@@ -30,6 +30,7 @@ MODULES = {
     "_bidirectional": ["ck_bidirectional.c"],
     "_attention": ["ck_attention.c", "ck_act.c", "ck_blas.c"],
     "_optim": ["ck_optim.c", "ck_threads.c"],
+    "_dropout": ["ck_dropout.c"],
 }
 
 # -O3 and -fno-trapping-math (so GCC if-converts the ternary clamps). Never

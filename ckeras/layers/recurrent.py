@@ -15,6 +15,7 @@ import numpy as np
 from ckeras import activations, constraints, initializers, regularizers
 from ckeras import backend as K
 from ckeras._internal.nest import flatten
+from ckeras.autograd.functions import nn as _N
 from ckeras.autograd.functions import rnn as _rnn_fn
 from ckeras.autograd.tensor import SymbolicTensor, Tensor
 from ckeras.engine.base_layer import Layer
@@ -175,9 +176,10 @@ class RecurrentCellBase(Layer):
             return None
         masks = getattr(self, attr, None)
         if masks is None:
-            ones = np.ones(tuple(like.shape), dtype=self.dtype)
+            state = _N.layer_generator(self)
             shared = attr == "_dp_mask" and getattr(self, "implementation", 1) != 1
-            masks = [_value(K.dropout(ones, rate)) for _ in range(1 if shared else count)]
+            masks = [_N.dropout_mask(state, rate, like.shape, self.dtype)
+                     for _ in range(1 if shared else count)]
             masks = masks * count if shared else masks
             setattr(self, attr, masks)
         return masks

@@ -23,7 +23,8 @@ def _both(fn_name, w, g, slots, *hyper, pick):
     out = []
     for mod in (optim, ref):
         ws, ss = w.copy(), [s.copy() for s in slots]
-        getattr(mod, fn_name)(ws, g, *pick(ss), *hyper)
+        with np.errstate(invalid="ignore"):     # centered RMSprop: sqrt of v - a*a < 0
+            getattr(mod, fn_name)(ws, g, *pick(ss), *hyper)
         out.append([ws] + ss)
     return out
 

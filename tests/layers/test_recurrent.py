@@ -558,6 +558,11 @@ def test_dropout_masks_as_tf_keras_draws_them():
         assert not np.array_equal(dpx[0], dpx[1]) and not np.array_equal(dph[0], dph[1])
         np.testing.assert_allclose(np.unique(dph), [0.0, 1 / 0.75], rtol=1e-6)
         assert 0.55 < (dph > 0).mean() < 0.95
-        # drawn fresh at each call
+        # drawn fresh at each call, in float32, from the cell's one C generator
+        state = layer.cell._dropout_state
+        drawn = int(state[1])
         again = _call_dropout_masks(layer.cell, x, h)
         assert not np.array_equal(again[1], dph)
+        assert again[0].dtype == again[1].dtype == np.float32
+        assert layer.cell._dropout_state is state
+        assert int(state[1]) == drawn + gates * 6 * (40 + 30)
