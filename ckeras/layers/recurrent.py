@@ -682,7 +682,8 @@ _GATES = {"LSTMCell": 4, "GRUCell": 3, "SimpleRNNCell": 1}
 def _call_dropout_masks(cell, x, h0):
     """The dropout masks of one call, as the cell's first step draws them
     (input masks, then recurrent ones), stacked per gate: (gates, B, F) and
-    (gates, B, u), each None without that dropout."""
+    (gates, B, u), each None without that dropout; (1, B, F) when the gates
+    share one input mask (implementation=2)."""
     n = _GATES[type(cell).__name__]
     cell.reset_dropout_mask()
     try:
@@ -691,6 +692,8 @@ def _call_dropout_masks(cell, x, h0):
         rdp = cell._masks("_rdp_mask", cell.recurrent_dropout, _value(h0), n, True)
     finally:
         cell.reset_dropout_mask()
+    if dp is not None and all(m is dp[0] for m in dp):
+        dp = dp[:1]
     return tuple(None if m is None else np.stack([np.asarray(k) for k in m])
                  for m in (dp, rdp))
 

@@ -278,6 +278,13 @@ for _ra in (True, False):
                   lambda x, w, u, b, h, kw=_kw, ra=_ra: RNN.GRUSequence.apply(
                       x, w, u, b, h, reset_after=ra, dpx=_DP[3][0], dph=_DP[3][1], **kw),
                   [r(3, 4, 2), r(2, 9), r(3, 9), r(2, 9) if _ra else r(9), r(3, 3)]))
+CASES.append((RNN.LSTMSequence, "one input mask for every gate, recurrent dropout",
+              lambda x, w, u, b, h, c, kw=_kw: RNN.LSTMSequence.apply(
+                  x, w, u, b, h, c, dpx=_DP[1][0], dph=_DP[4][1], **kw),
+              [r(3, 4, 2), r(2, 12), r(3, 12), r(12), r(3, 3), r(3, 3)]))
+CASES.append((RNN.GRUSequence, "one input mask for every gate",
+              lambda x, w, u, b, h: RNN.GRUSequence.apply(x, w, u, b, h, dpx=_DP[1][0]),
+              [r(3, 4, 2), r(2, 9), r(3, 9), r(2, 9), r(3, 3)]))
 CASES.append((RNN.SimpleRNNSequence, "dropout, last",
               lambda x, w, u, b, h: RNN.SimpleRNNSequence.apply(
                   x, w, u, b, h, dpx=_DP[1][0], dph=_DP[1][1]),

@@ -9,7 +9,9 @@ activation codes of ``ckeras.kernels.codes.Act``), ``reset_after`` (GRU),
 and the dropout masks of the call (training): ``dpx`` (gates,B,F) on the
 inputs and ``dph`` (gates,B,u) on the previous output, one per gate in the
 weights' gate order (4 LSTM, 3 GRU, 1 SimpleRNN), or None; they are
-constants (no gradient).
+constants (no gradient). A ``dpx`` of shape (1,B,F) is one input mask
+shared by every gate (tf-keras' implementation=2): it scales x once, and
+the kernel runs its plain input projection.
 Outputs: (output, *final_states), where output is the (B,T,u) sequence in
 processing order or the (B,u) last output.
 
@@ -71,8 +73,18 @@ class _Sequence(Function):
                     np.logical_or.accumulate(order, axis=1)
                 if not seen.all():
                     self.seen = seen[:, :, None].astype(dt)
-        self.dropout = dict(dpx=_arr(self.dpx, dt), dph=_arr(self.dph, dt))
+        dpx = _arr(self.dpx, dt)
+        self.x_mask = None
+        if dpx is not None and dpx.shape[0] == 1:
+            self.x_mask = dpx[0][:, None, :]
+            out[0] = np.ascontiguousarray(out[0] * self.x_mask)
+            dpx = None
+        self.dropout = dict(dpx=dpx, dph=_arr(self.dph, dt))
         return out
+
+    def _dx(self, dx):
+        """The gradient on x of the kernel's (masked) input."""
+        return dx if dx is None or self.x_mask is None else dx * self.x_mask
 
     def _output(self, H):
         out = H if self.seen is None else H * self.seen
@@ -127,7 +139,7 @@ class LSTMSequence(_Sequence):
         dx, dW, dR, db, dh0, dc0 = kernels().lstm_bwd(
             x, W, R, h0, c0, self.m, self.go_backwards, self.act, self.ract, G, H, C,
             dH, dh, dc, **self._needs())
-        return dx, dW, dR, db, dh0, dc0
+        return self._dx(dx), dW, dR, db, dh0, dc0
 
 
 class GRUSequence(_Sequence):
@@ -151,7 +163,7 @@ class GRUSequence(_Sequence):
         dx, dW, dR, db, dh0 = kernels().gru_bwd(
             x, W, R, h0, self.m, self.go_backwards, self.act, self.ract,
             self.reset_after, G, H, HZH, dH, dh, **self._needs())
-        return dx, dW, dR, db, dh0
+        return self._dx(dx), dW, dR, db, dh0
 
 
 class SimpleRNNSequence(_Sequence):
@@ -171,4 +183,4 @@ class SimpleRNNSequence(_Sequence):
         dH, dh = self._out_grads(gO, gh)
         dx, dW, dR, db, dh0 = kernels().simple_bwd(
             x, W, R, h0, self.m, self.go_backwards, self.act, H, dH, dh, **self._needs())
-        return dx, dW, dR, db, dh0
+        return self._dx(dx), dW, dR, db, dh0
