@@ -30,6 +30,8 @@ MODULES = {
     "_bidirectional": ["ck_bidirectional.c"],
     "_attention": ["ck_attention.c", "ck_act.c", "ck_blas.c"],
     "_convlstm": ["ck_convlstm.c", "ck_act.c", "ck_blas.c"],
+    "_optim": ["ck_optim.c", "ck_threads.c"],
+    "_dropout": ["ck_dropout.c"],
 }
 
 # -O3 and -fno-trapping-math (so GCC if-converts the ternary clamps). Never
@@ -70,6 +72,10 @@ else:
 
 HEADERS = sorted(glob.glob(os.path.join(CSRC, "*.h")))
 
+# Per-module additions: the optimizer updates' sqrt sets no errno, so GCC
+# vectorizes it (their kernels never read errno).
+MODULE_ARGS = {"_optim": ["-fno-math-errno"]} if os.name != "nt" else {}
+
 
 def extensions():
     exts = []
@@ -80,7 +86,7 @@ def extensions():
             depends=HEADERS,
             include_dirs=[CSRC, numpy.get_include()],
             define_macros=MACROS,
-            extra_compile_args=COMPILE_ARGS,
+            extra_compile_args=COMPILE_ARGS + MODULE_ARGS.get(name, []),
             extra_link_args=LINK_ARGS,
         ))
     return cythonize(

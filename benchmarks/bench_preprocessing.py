@@ -68,13 +68,15 @@ def make_docs(n=20_000, seed=0, words=40):
 
 
 _DATA = {}
-CASES = ("pad", "tok", "md5", "words", "textvec")
+CASES = ("pad", "tok", "md5", "words", "textvec", "pad_np", "pad_arrays")
 LABELS = {
     "pad": "`pad_sequences`, 100k lists of 1–200 ints, maxlen=100",
     "tok": "`Tokenizer.fit_on_texts` + `texts_to_sequences`, 20k documents",
     "md5": "`hashing_trick(..., 'md5')`, 20k documents",
     "words": "`text_to_word_sequence`, 20k documents",
     "textvec": "`TextVectorization` adapt + call, 100k sentences",
+    "pad_np": "`pad_sequences`, 100k lists of 1–200 NumPy int64 scalars (`list(array)`)",
+    "pad_arrays": "`pad_sequences`, 100k 1-D int64 arrays of 1–200 ints",
 }
 
 
@@ -92,6 +94,8 @@ def workloads(impl, scale=1):
         _DATA["seqs"] = make_sequences(100_000 // scale)
         _DATA["docs"] = make_docs(20_000 // scale)
         _DATA["sentences"] = np.array(make_docs(100_000 // scale, seed=1, words=10))
+        _DATA["arrays"] = [np.asarray(s, np.int64) for s in _DATA["seqs"]]
+        _DATA["np_seqs"] = [list(a) for a in _DATA["arrays"]]
     seqs = _DATA["seqs"]
     docs = _DATA["docs"]
     sentences = _DATA["sentences"]
@@ -115,7 +119,14 @@ def workloads(impl, scale=1):
         layer.adapt(sentences, batch_size=1024)
         return np.asarray(layer(sentences))
 
-    return {"pad": pad, "tok": tok, "md5": md5, "words": words, "textvec": textvec}
+    def pad_np():
+        return sequence.pad_sequences(_DATA["np_seqs"], maxlen=100)
+
+    def pad_arrays():
+        return sequence.pad_sequences(_DATA["arrays"], maxlen=100)
+
+    return {"pad": pad, "tok": tok, "md5": md5, "words": words, "textvec": textvec,
+            "pad_np": pad_np, "pad_arrays": pad_arrays}
 
 
 def _digest(out):

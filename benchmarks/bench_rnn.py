@@ -7,7 +7,9 @@ pytest-benchmark (kernel level, LSTM(128) on (32, 50, 32)):
 
 Comparison against torch.nn.LSTM (model level: LSTM(128) on (batch, 50, 32)
 followed by Dense(1); inference at batch 1 and 32, one Adam/MSE training
-step at batch 32; GRU and Bidirectional(LSTM) the same way) and tf-keras
+step at batch 32; GRU and Bidirectional(LSTM) the same way; the training
+step of LSTM(128, dropout=0.2, recurrent_dropout=0.2), torch with dropout
+0.2 on its input, which has no recurrent dropout) and tf-keras
 (--tf-python), printed as ratios and recorded (see peers.py):
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_rnn.py \
@@ -87,17 +89,38 @@ def test_lstm_fwd_bwd(benchmark, rnn):
     benchmark(run)
 
 
+def test_lstm_fwd_bwd_dropout(benchmark, rnn):
+    """The same with input and recurrent dropout masks (rate 0.2) per gate."""
+    x, W, R, b, h0, c0 = _data()
+    dH = np.ones((B, T, U), np.float32)
+    rng = np.random.default_rng(1)
+    dpx = ((rng.random((4, B, F)) > 0.2) / 0.8).astype(np.float32)
+    dph = ((rng.random((4, B, U)) > 0.2) / 0.8).astype(np.float32)
+
+    def run():
+        H, C, G = rnn.lstm_fwd(x, W, R, b, h0, c0, None, False, 3, 2, dpx, dph)
+        return rnn.lstm_bwd(x, W, R, h0, c0, None, False, 3, 2, G, H, C, dH, h0, c0,
+                            dpx=dpx, dph=dph)
+
+    benchmark.group = "lstm128 (32,50,32)"
+    benchmark(run)
+
+
 # ------------------------------------------------------------------ script
 
-UNITS = ("LSTM", "GRU", "BiLSTM")
+UNITS = ("LSTM", "GRU", "BiLSTM", "LSTMdrop")
 LABELS = {"LSTM": "LSTM(128)+Dense(1) on (B,50,32)", "GRU": "GRU(128)+Dense(1)",
-          "BiLSTM": "Bidirectional(LSTM(128))+Dense(1)"}
+          "BiLSTM": "Bidirectional(LSTM(128))+Dense(1)",
+          "LSTMdrop": "LSTM(128, dropout=0.2, recurrent_dropout=0.2)+Dense(1)"}
+DROP = 0.2   # LSTMdrop's rates (torch: on its input only)
 KERNEL_SHAPES = ((32, 64), (32, 128), (32, 256), (128, 128))   # (batch, units)
 
 
 def model_cases(unit):
     """The model-level workload ids of `unit`: (id, kind, batch)."""
     u = unit.lower()
+    if unit == "LSTMdrop":   # inference is LSTM's: dropout applies in training only
+        return [(f"{u}_train_b32", "train", 32)]
     return [(f"{u}_infer_b1", "infer", 1), (f"{u}_infer_b32", "infer", 32),
             (f"{u}_train_b32", "train", 32)]
 
@@ -118,6 +141,8 @@ import tf_keras as keras
 def model(unit):
     if unit == 'BiLSTM':
         rnn = keras.layers.Bidirectional(keras.layers.LSTM(U), input_shape=(T, F))
+    elif unit == 'LSTMdrop':
+        rnn = keras.layers.LSTM(U, dropout=0.2, recurrent_dropout=0.2, input_shape=(T, F))
     else:
         rnn = getattr(keras.layers, unit)(U, input_shape=(T, F))
     return keras.Sequential([rnn, keras.layers.Dense(1)])
@@ -140,6 +165,8 @@ worker_reply(out)
 def _ck_model(unit, layers, models):
     if unit == "BiLSTM":
         rnn = layers.Bidirectional(layers.LSTM(U), input_shape=(T, F))
+    elif unit == "LSTMdrop":
+        rnn = layers.LSTM(U, dropout=DROP, recurrent_dropout=DROP, input_shape=(T, F))
     else:
         rnn = getattr(layers, unit)(U, input_shape=(T, F))
     return models.Sequential([rnn, layers.Dense(1)])
@@ -147,10 +174,14 @@ def _ck_model(unit, layers, models):
 
 def _torch_model(unit, torch):
     bi = unit == "BiLSTM"
-    rnn = getattr(torch.nn, "LSTM" if bi else unit)(F, U, batch_first=True, bidirectional=bi)
+    drop = unit == "LSTMdrop"
+    rnn = getattr(torch.nn, "LSTM" if bi or drop else unit)(F, U, batch_first=True,
+                                                           bidirectional=bi)
     lin = torch.nn.Linear(2 * U if bi else U, 1)
 
     def forward(x):
+        if drop:
+            x = torch.nn.functional.dropout(x, DROP, training=torch.is_grad_enabled())
         out, _ = rnn(x)
         if bi:   # Keras' Bidirectional: forward's last step, backward's first
             return lin(torch.cat([out[:, -1, :U], out[:, 0, U:]], dim=1))

@@ -1219,6 +1219,13 @@ def _layer_generators(model):
     return out
 
 
+def _dropout_states(model):
+    """`(layer index, [key, counter])` of the layers' (and cells') dropout
+    generator states (`ckeras.autograd.functions.nn.layer_generator`)."""
+    return [(i, [int(v) for v in layer.__dict__["_dropout_state"]])
+            for i, layer in enumerate(_layers_of(model)) if "_dropout_state" in vars(layer)]
+
+
 def _jsonable_state(state):
     if isinstance(state, dict):
         return {k: _jsonable_state(v) for k, v in state.items()}
@@ -1246,7 +1253,8 @@ def _rng_state(model):
             "python": [random.getstate()[0], list(random.getstate()[1]),
                        random.getstate()[2]],
             "layers": [[i, attr, _jsonable_state(g.bit_generator.state)]
-                       for i, attr, g in _layer_generators(model)]}
+                       for i, attr, g in _layer_generators(model)],
+            "dropout": [[i, st] for i, st in _dropout_states(model)]}
 
 
 _BIT_GENERATORS = {name: getattr(np.random, name)
@@ -1261,6 +1269,12 @@ def _check_rng_state(model, state, path):
             raise ValueError(f"The backup {path!r} holds the random state of a layer model "
                              f"{model.name!r} does not have: it was written by a different "
                              "model.")
+    for entry in state.get("dropout", []):
+        if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], int)
+                and 0 <= entry[0] < n and isinstance(entry[1], list) and len(entry[1]) == 2
+                and all(isinstance(v, int) and 0 <= v < 2**64 for v in entry[1])):
+            raise ValueError(f"The backup {path!r} holds a dropout state model {model.name!r} "
+                             "does not have: it was written by a different model.")
 
 
 def _set_rng_state(model, state):
@@ -1279,6 +1293,8 @@ def _set_rng_state(model, state):
             gen = np.random.Generator(bit_generator)
             setattr(all_layers[i], attr, gen)
         gen.bit_generator.state = value
+    for i, st in state.get("dropout", []):
+        vars(all_layers[i])["_dropout_state"] = np.array(st, dtype=np.uint64)
 
 
 class BackupAndRestore(Callback):

@@ -52,4 +52,39 @@ enum {
 #define CK_INLINE static inline
 #endif
 
+/* Flush-to-zero and denormals-are-zero inside a kernel call: denormal
+ * operands (Adam's moments of parameters whose gradient stays zero) cost
+ * ~100 cycles each on x86, slowing an update ~6x after a few hundred steps.
+ *   const ck_fpmode fp = ck_ftz_enter();  ...kernel body...;  ck_ftz_leave(fp);
+ * sets both modes on the calling thread and restores its previous control
+ * and status word exactly, so the caller's floating-point state (NumPy's
+ * included) is unchanged. A helper thread sharing the work sets its own.
+ * Elsewhere than x86 SSE and AArch64 both are no-ops. */
+#if defined(__SSE2__) || defined(__x86_64__) || defined(_M_X64)
+#include <xmmintrin.h>
+typedef unsigned int ck_fpmode;
+#define CK_MXCSR_FTZ_DAZ 0x8040u /* bit 15 flush-to-zero, bit 6 denormals-are-zero */
+CK_INLINE ck_fpmode ck_ftz_enter(void)
+{
+    const unsigned int old = _mm_getcsr();
+    _mm_setcsr(old | CK_MXCSR_FTZ_DAZ);
+    return old;
+}
+CK_INLINE void ck_ftz_leave(ck_fpmode old) { _mm_setcsr(old); }
+#elif defined(__aarch64__) && defined(__GNUC__)
+typedef unsigned long long ck_fpmode;
+CK_INLINE ck_fpmode ck_ftz_enter(void)
+{
+    unsigned long long old;
+    __asm__ __volatile__("mrs %0, fpcr" : "=r"(old));
+    __asm__ __volatile__("msr fpcr, %0" : : "r"(old | (1ull << 24))); /* FZ */
+    return old;
+}
+CK_INLINE void ck_ftz_leave(ck_fpmode old) { __asm__ __volatile__("msr fpcr, %0" : : "r"(old)); }
+#else
+typedef int ck_fpmode;
+CK_INLINE ck_fpmode ck_ftz_enter(void) { return 0; }
+CK_INLINE void ck_ftz_leave(ck_fpmode old) { (void)old; }
+#endif
+
 #endif /* CK_COMMON_H */

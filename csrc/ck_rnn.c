@@ -63,6 +63,13 @@ size_t ck_simple_bwd_ws(size_t B, size_t T, size_t U)
     return 2 * B * T * U;
 }
 
+size_t ck_rnn_dropout_ws(size_t B, size_t T, size_t F, size_t U)
+{
+    /* The masked inputs or states of every step (or dx's per-gate term), one
+     * at a time; a step's masked h (B x U) fits in it too. */
+    return B * T * (F > U ? F : U);
+}
+
 size_t ck_gru_fwd_ws(size_t B, size_t U, int reset_after)
 {
     return reset_after ? B * 3 * U : B * U;

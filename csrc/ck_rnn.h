@@ -23,6 +23,14 @@
  * (nothing else is read or written). ws is a workspace of
  * ck_<unit>_bwd_ws(B,T,U) elements.
  *
+ * Dropout (Keras' dropout/recurrent_dropout, training): dpx (ng,B,F) holds
+ * one input mask per gate, dph (ng,B,U) one recurrent mask per gate (ng =
+ * 4 LSTM [i f c o], 3 GRU [z r h], 1 SimpleRNN), the same at every step;
+ * gate k reads x_t . dpx_k and h_{t-1} . dph_k (GRU reset_before: its
+ * candidate reads r . (h_{t-1} . dph_h)). NULL for none. With either, dws
+ * is a scratch of ck_rnn_dropout_ws(B,T,F,U) elements (else unused, may be
+ * NULL). The states themselves (and the GRU's z h_{t-1}) are not masked.
+ *
  * ck_lstm_infer is the forward without the saved arrays, for inference: it
  * writes H (processing order, may be NULL) and the final h and c (B,U),
  * with a workspace of ck_lstm_infer_ws(B,T,F,U,transposed) elements.
@@ -44,6 +52,7 @@
 size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t U);
 size_t ck_gru_bwd_ws(size_t B, size_t T, size_t U, int reset_after);
 size_t ck_simple_bwd_ws(size_t B, size_t T, size_t U);
+size_t ck_rnn_dropout_ws(size_t B, size_t T, size_t F, size_t U);
 /* Nonzero (the default where the CPU has AVX-512): ck_lstm_infer_f32's
  * transposed steps without masked rows run the fused product-and-cell
  * kernel instead of sgemm + the gate pass; tests clear it to reach the
@@ -63,23 +72,27 @@ size_t ck_gru_fwd_ws(size_t B, size_t U, int reset_after);
 
 int ck_lstm_fwd_f32(size_t B, size_t T, size_t F, size_t U, const float *x, const float *W,
                     const float *R, const float *b, const float *h0, const float *c0,
-                    const uint8_t *mask, int go_backwards, int act, int ract, float *G,
-                    float *H, float *C);
+                    const uint8_t *mask, int go_backwards, int act, int ract,
+                    const float *dpx, const float *dph, float *G,
+                    float *H, float *C, float *dws);
 int ck_lstm_fwd_f64(size_t B, size_t T, size_t F, size_t U, const double *x,
                     const double *W, const double *R, const double *b, const double *h0,
                     const double *c0, const uint8_t *mask, int go_backwards, int act,
-                    int ract, double *G, double *H, double *C);
+                    int ract, const double *dpx, const double *dph, double *G, double *H,
+                    double *C, double *dws);
 int ck_lstm_bwd_f32(size_t B, size_t T, size_t F, size_t U, const float *x, const float *W,
                     const float *R, const float *h0, const float *c0, const uint8_t *mask,
-                    int go_backwards, int act, int ract, const float *G, const float *H,
+                    int go_backwards, int act, int ract, const float *dpx, const float *dph,
+                    const float *G, const float *H,
                     const float *C, const float *dH, float *dh, float *dc, float *dx,
-                    float *dW, float *dR, float *db, float *ws);
+                    float *dW, float *dR, float *db, float *ws, float *dws);
 int ck_lstm_bwd_f64(size_t B, size_t T, size_t F, size_t U, const double *x,
                     const double *W, const double *R, const double *h0, const double *c0,
                     const uint8_t *mask, int go_backwards, int act, int ract,
+                    const double *dpx, const double *dph,
                     const double *G, const double *H, const double *C, const double *dH,
                     double *dh, double *dc, double *dx, double *dW, double *dR, double *db,
-                    double *ws);
+                    double *ws, double *dws);
 int ck_lstm_infer_f32(size_t B, size_t T, size_t F, size_t U, const float *x,
                       const float *W, const float *R, const float *b, const float *h0,
                       const float *c0, const uint8_t *mask, int go_backwards, int act,
@@ -91,37 +104,47 @@ int ck_lstm_infer_f64(size_t B, size_t T, size_t F, size_t U, const double *x,
                       double *ws);
 int ck_gru_fwd_f32(size_t B, size_t T, size_t F, size_t U, int reset_after, const float *x,
                    const float *W, const float *R, const float *b, const float *h0,
-                   const uint8_t *mask, int go_backwards, int act, int ract, float *G,
-                   float *H, float *HZH, float *ws);
+                   const uint8_t *mask, int go_backwards, int act, int ract, const float *dpx,
+                   const float *dph, float *G,
+                   float *H, float *HZH, float *ws, float *dws);
 int ck_gru_fwd_f64(size_t B, size_t T, size_t F, size_t U, int reset_after,
                    const double *x, const double *W, const double *R, const double *b,
                    const double *h0, const uint8_t *mask, int go_backwards, int act,
-                   int ract, double *G, double *H, double *HZH, double *ws);
+                   int ract, const double *dpx, const double *dph, double *G, double *H,
+                   double *HZH, double *ws, double *dws);
 int ck_gru_bwd_f32(size_t B, size_t T, size_t F, size_t U, int reset_after, const float *x,
                    const float *W, const float *R, const float *h0, const uint8_t *mask,
-                   int go_backwards, int act, int ract, const float *G, const float *H,
+                   int go_backwards, int act, int ract, const float *dpx, const float *dph,
+                   const float *G, const float *H,
                    const float *HZH, const float *dH, float *dh, float *dx, float *dW,
-                   float *dR, float *db, float *ws);
+                   float *dR, float *db, float *ws, float *dws);
 int ck_gru_bwd_f64(size_t B, size_t T, size_t F, size_t U, int reset_after,
                    const double *x, const double *W, const double *R, const double *h0,
                    const uint8_t *mask, int go_backwards, int act, int ract,
+                   const double *dpx, const double *dph,
                    const double *G, const double *H, const double *HZH, const double *dH,
-                   double *dh, double *dx, double *dW, double *dR, double *db, double *ws);
+                   double *dh, double *dx, double *dW, double *dR, double *db, double *ws,
+                   double *dws);
 int ck_simple_fwd_f32(size_t B, size_t T, size_t F, size_t U, const float *x,
                       const float *W, const float *R, const float *b, const float *h0,
-                      const uint8_t *mask, int go_backwards, int act, float *G, float *H);
+                      const uint8_t *mask, int go_backwards, int act, const float *dpx,
+                      const float *dph, float *G, float *H, float *dws);
 int ck_simple_fwd_f64(size_t B, size_t T, size_t F, size_t U, const double *x,
                       const double *W, const double *R, const double *b, const double *h0,
-                      const uint8_t *mask, int go_backwards, int act, double *G,
-                      double *H);
+                      const uint8_t *mask, int go_backwards, int act, const double *dpx,
+                      const double *dph, double *G,
+                      double *H, double *dws);
 int ck_simple_bwd_f32(size_t B, size_t T, size_t F, size_t U, const float *x,
                       const float *W, const float *R, const float *h0, const uint8_t *mask,
-                      int go_backwards, int act, const float *H, const float *dH,
-                      float *dh, float *dx, float *dW, float *dR, float *db, float *ws);
+                      int go_backwards, int act, const float *dpx, const float *dph,
+                      const float *H, const float *dH,
+                      float *dh, float *dx, float *dW, float *dR, float *db, float *ws,
+                      float *dws);
 int ck_simple_bwd_f64(size_t B, size_t T, size_t F, size_t U, const double *x,
                       const double *W, const double *R, const double *h0,
-                      const uint8_t *mask, int go_backwards, int act, const double *H,
+                      const uint8_t *mask, int go_backwards, int act, const double *dpx,
+                      const double *dph, const double *H,
                       const double *dH, double *dh, double *dx, double *dW, double *dR,
-                      double *db, double *ws);
+                      double *db, double *ws, double *dws);
 
 #endif /* CK_RNN_H */

@@ -84,6 +84,130 @@ static int CK_S(rnn_input_grads)(size_t BT, size_t F, size_t N, const real *x,
     return CK_OK;
 }
 
+/* ------------------------------------------------------------- dropout */
+/* Keras' recurrent dropout: per gate k, an input mask dpx_k (B,F) scales
+ * x_t and a recurrent mask dph_k (B,U) scales h_{t-1} before that gate's
+ * product, the same masks at every step. Each gate's product is then its
+ * own GEMM over its column block (blocks of U columns, ng of them, rows
+ * ng*U apart); dws is the scratch of ck_rnn_dropout_ws. */
+
+/* out[b*T+t, :] = A[b*T+t, :] * m[b, :]: rows of one sample share its mask. */
+static void CK_S(rnn_mask_rows)(size_t B, size_t T, size_t n, const real *A, size_t lda,
+                                const real *m, real *out)
+{
+    size_t bi, t, j;
+    for (bi = 0; bi < B; ++bi)
+        for (t = 0; t < T; ++t) {
+            const real *a = A + (bi * T + t) * lda;
+            real *o = out + (bi * T + t) * n;
+            for (j = 0; j < n; ++j) o[j] = a[j] * m[bi * n + j];
+        }
+}
+
+/* G[:, block k] = (x . dpx_k) W_k for every gate: the input projection. */
+static int CK_S(rnn_dp_proj)(size_t B, size_t T, size_t F, size_t U, size_t ng,
+                             const real *x, const real *W, const real *dpx, real *G,
+                             real *dws)
+{
+    size_t k;
+    for (k = 0; k < ng; ++k) {
+        CK_S(rnn_mask_rows)(B, T, F, x, F, dpx + k * B * F, dws);
+        CK_TRY(GEMM(0, 0, B * T, U, F, (real)1, dws, F, W + k * U, ng * U, (real)0,
+                    G + k * U, ng * U));
+    }
+    return CK_OK;
+}
+
+/* out[:, block k] = (hp . dph_k) R_k + beta out[:, block k], k in [k0, k1). */
+static int CK_S(rnn_dp_rec)(size_t B, size_t U, size_t ng, size_t k0, size_t k1,
+                            const real *hp, size_t ldp, const real *dph, const real *R,
+                            real beta, real *out, size_t ldo, real *dws)
+{
+    size_t k;
+    for (k = k0; k < k1; ++k) {
+        CK_S(rnn_mask_rows)(B, 1, U, hp, ldp, dph + k * B * U, dws);
+        CK_TRY(GEMM(0, 0, B, U, U, (real)1, dws, U, R + k * U, ng * U, beta, out + k * U,
+                    ldo));
+    }
+    return CK_OK;
+}
+
+/* dh += sum_k (dZ_k R_k^T) . dph_k, k in [k0, k1): the gradient on h_{t-1}
+ * through the gates' recurrent products. */
+static int CK_S(rnn_dp_dh)(size_t B, size_t U, size_t ng, size_t k0, size_t k1,
+                           const real *dZ, size_t ldz, const real *R, const real *dph,
+                           real *dh, real *dws)
+{
+    size_t k, i;
+    for (k = k0; k < k1; ++k) {
+        const real *m = dph + k * B * U;
+        CK_TRY(GEMM(0, 1, B, U, U, (real)1, dZ + k * U, ldz, R + k * U, ng * U, (real)0, dws,
+                    U));
+        for (i = 0; i < B * U; ++i) dh[i] += dws[i] * m[i];
+    }
+    return CK_OK;
+}
+
+/* dR[:, block k] = (Hp . dph_k)^T dZ_k over all B*T rows, k in [k0, k1). */
+static int CK_S(rnn_dp_dR)(size_t B, size_t T, size_t U, size_t ng, size_t k0, size_t k1,
+                           const real *Hp, const real *dph, const real *dZ, size_t ldz,
+                           real *dR, real *dws)
+{
+    size_t k;
+    for (k = k0; k < k1; ++k) {
+        CK_S(rnn_mask_rows)(B, T, U, Hp, U, dph + k * B * U, dws);
+        CK_TRY(GEMM(1, 0, U, U, B * T, (real)1, dws, U, dZ + k * U, ldz, (real)0,
+                    dR + k * U, ng * U));
+    }
+    return CK_OK;
+}
+
+/* dW_k = (x . dpx_k)^T dG_k and dx = sum_k (dG_k W_k^T) . dpx_k. */
+static int CK_S(rnn_dp_input_grads)(size_t B, size_t T, size_t F, size_t U, size_t ng,
+                                    const real *x, const real *W, const real *dpx,
+                                    const real *dG, real *dx, real *dW, real *dws)
+{
+    const size_t N = ng * U, BT = B * T;
+    size_t k, bi, t, j;
+    if (dW != NULL)
+        for (k = 0; k < ng; ++k) {
+            CK_S(rnn_mask_rows)(B, T, F, x, F, dpx + k * B * F, dws);
+            CK_TRY(GEMM(1, 0, F, U, BT, (real)1, dws, F, dG + k * U, N, (real)0, dW + k * U,
+                        N));
+        }
+    if (dx == NULL) return CK_OK;
+    CK_S(rnn_zero)(BT * F, dx);
+    for (k = 0; k < ng; ++k) {
+        const real *m = dpx + k * B * F;
+        CK_TRY(GEMM(0, 1, BT, F, U, (real)1, dG + k * U, N, W + k * U, N, (real)0, dws, F));
+        for (bi = 0; bi < B; ++bi)
+            for (t = 0; t < T; ++t) {
+                real *o = dx + (bi * T + t) * F;
+                const real *a = dws + (bi * T + t) * F;
+                for (j = 0; j < F; ++j) o[j] += a[j] * m[bi * F + j];
+            }
+    }
+    return CK_OK;
+}
+
+/* The input projection, plain or under input dropout. */
+static int CK_S(rnn_proj)(size_t B, size_t T, size_t F, size_t U, size_t ng,
+                          const real *x, const real *W, const real *dpx, real *G, real *dws)
+{
+    if (dpx != NULL) return CK_S(rnn_dp_proj)(B, T, F, U, ng, x, W, dpx, G, dws);
+    return GEMM(0, 0, B * T, ng * U, F, (real)1, x, F, W, ng * U, (real)0, G, ng * U);
+}
+
+/* dx/dW, plain or under input dropout. */
+static int CK_S(rnn_in_grads)(size_t B, size_t T, size_t F, size_t U, size_t ng,
+                              const real *x, const real *W, const real *dpx, const real *dG,
+                              real *dx, real *dW, real *dws)
+{
+    if (dpx != NULL)
+        return CK_S(rnn_dp_input_grads)(B, T, F, U, ng, x, W, dpx, dG, dx, dW, dws);
+    return CK_S(rnn_input_grads)(B * T, F, ng * U, x, W, dG, dx, dW);
+}
+
 /* ------------------------------------------------------------------ LSTM */
 
 /* y[0:N] += h[0:K] R (R row-major K x N, rows ldr apart): the batch-1
@@ -125,16 +249,18 @@ static void CK_S(lstm_cell)(size_t n, real *z, const real *cp, real *c, real *h,
 
 int CK_S(ck_lstm_fwd)(size_t B, size_t T, size_t F, size_t U, const real *x, const real *W,
                       const real *R, const real *b, const real *h0, const real *c0,
-                      const uint8_t *mask, int gb, int act, int ract, real *G, real *H,
-                      real *C)
+                      const uint8_t *mask, int gb, int act, int ract, const real *dpx,
+                      const real *dph, real *G, real *H, real *C, real *dws)
 {
     const size_t G4 = 4 * U, ldg = T * G4, ldh = T * U;
     size_t s, bi;
     const int st = ck_rnn_check(act, ract, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
     if (st != CK_RNN_RUN) return st;
-    if (c0 == NULL || G == NULL || H == NULL || C == NULL) return CK_ERR_ARG;
+    if (c0 == NULL || G == NULL || H == NULL || C == NULL
+        || ((dpx != NULL || dph != NULL) && dws == NULL))
+        return CK_ERR_ARG;
     /* The input projection of every timestep at once: the big GEMM. */
-    CK_TRY(GEMM(0, 0, B * T, G4, F, (real)1, x, F, W, G4, (real)0, G, G4));
+    CK_TRY(CK_S(rnn_proj)(B, T, F, U, 4, x, W, dpx, G, dws));
     if (b != NULL) CK_S(rnn_add_rows)(B * T, G4, b, G, G4);
     for (s = 0; s < T; ++s) {
         const size_t t = gb ? T - 1 - s : s;
@@ -142,7 +268,10 @@ int CK_S(ck_lstm_fwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
         const real *cp = s ? C + (s - 1) * U : c0;
         const size_t ldp = s ? ldh : U;
         /* Accumulate h_{s-1} R into the timestep-t rows in place (ld = T*4U). */
-        if (B == 1)
+        if (dph != NULL)
+            CK_TRY(CK_S(rnn_dp_rec)(B, U, 4, 0, 4, hp, ldp, dph, R, (real)1, G + t * G4, ldg,
+                                    dws));
+        else if (B == 1)
             CK_S(rnn_gemv_acc)(U, G4, hp, R, G4, G + t * G4);
         else
             CK_TRY(GEMM(0, 0, B, G4, U, (real)1, hp, ldp, R, G4, (real)1, G + t * G4, ldg));
@@ -210,9 +339,9 @@ static void CK_S(lstm_bwd_row)(size_t U, const real *restrict g, const real *res
 
 int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, const real *W,
                       const real *R, const real *h0, const real *c0, const uint8_t *mask,
-                      int gb, int act, int ract, const real *G, const real *H,
-                      const real *C, const real *dH, real *dh, real *dc, real *dx, real *dW,
-                      real *dR, real *db, real *ws)
+                      int gb, int act, int ract, const real *dpx, const real *dph,
+                      const real *G, const real *H, const real *C, const real *dH, real *dh,
+                      real *dc, real *dx, real *dW, real *dR, real *db, real *ws, real *dws)
 {
     const size_t G4 = 4 * U, ldg = T * G4, ldh = T * U;
     real *dG = ws, *Hp = ws + B * T * G4, *ta = Hp + B * T * U, *tb = ta + U;
@@ -224,7 +353,7 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
         ck_rnn_zero_grads(sizeof(real), B * T * F, F * G4, U * G4, G4, dx, dW, dR, db);
     if (st != CK_RNN_RUN) return st;
     if (c0 == NULL || G == NULL || H == NULL || C == NULL || dh == NULL || dc == NULL
-        || ws == NULL)
+        || ws == NULL || ((dpx != NULL || dph != NULL) && dws == NULL))
         return CK_ERR_ARG;
     for (j = 0; j < U; ++j) {
         const real *rj = R + j * G4;
@@ -260,12 +389,18 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
             CK_S(rnn_dact)(ract, U, g + 3 * U, dz + 3 * U);
         }
         /* dh_{s-1} = dZ R^T; masked rows have dZ = 0 and keep their dh. */
-        CK_TRY(GEMM(0, 0, B, U, G4, (real)1, dG + t * G4, ldg, Rt, U, (real)1, dh, U));
+        if (dph != NULL)
+            CK_TRY(CK_S(rnn_dp_dh)(B, U, 4, 0, 4, dG + t * G4, ldg, R, dph, dh, dws));
+        else
+            CK_TRY(GEMM(0, 0, B, U, G4, (real)1, dG + t * G4, ldg, Rt, U, (real)1, dh, U));
     }
-    CK_TRY(CK_S(rnn_input_grads)(B * T, F, G4, x, W, dG, dx, dW));
+    CK_TRY(CK_S(rnn_in_grads)(B, T, F, U, 4, x, W, dpx, dG, dx, dW, dws));
     if (dR != NULL) {
         CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp);
-        CK_TRY(GEMM(1, 0, U, G4, B * T, (real)1, Hp, U, dG, G4, (real)0, dR, G4));
+        if (dph != NULL)
+            CK_TRY(CK_S(rnn_dp_dR)(B, T, U, 4, 0, 4, Hp, dph, dG, G4, dR, dws));
+        else
+            CK_TRY(GEMM(1, 0, U, G4, B * T, (real)1, Hp, U, dG, G4, (real)0, dR, G4));
     }
     if (db != NULL) CK_S(rnn_colsum)(B * T, G4, dG, G4, db);
     return CK_OK;
@@ -275,15 +410,17 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
 
 int CK_S(ck_gru_fwd)(size_t B, size_t T, size_t F, size_t U, int ra, const real *x,
                      const real *W, const real *R, const real *b, const real *h0,
-                     const uint8_t *mask, int gb, int act, int ract, real *G, real *H,
-                     real *HZH, real *ws)
+                     const uint8_t *mask, int gb, int act, int ract, const real *dpx,
+                     const real *dph, real *G, real *H, real *HZH, real *ws, real *dws)
 {
     const size_t G3 = 3 * U, ldg = T * G3, ldh = T * U;
     size_t s, bi, j;
     const int st = ck_rnn_check(act, ract, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
     if (st != CK_RNN_RUN) return st;
-    if (G == NULL || H == NULL || ws == NULL || (ra && HZH == NULL)) return CK_ERR_ARG;
-    CK_TRY(GEMM(0, 0, B * T, G3, F, (real)1, x, F, W, G3, (real)0, G, G3));
+    if (G == NULL || H == NULL || ws == NULL || (ra && HZH == NULL)
+        || ((dpx != NULL || dph != NULL) && dws == NULL))
+        return CK_ERR_ARG;
+    CK_TRY(CK_S(rnn_proj)(B, T, F, U, 3, x, W, dpx, G, dws));
     if (b != NULL) CK_S(rnn_add_rows)(B * T, G3, b, G, G3);
     for (s = 0; s < T; ++s) {
         const size_t t = gb ? T - 1 - s : s;
@@ -292,7 +429,10 @@ int CK_S(ck_gru_fwd)(size_t B, size_t T, size_t F, size_t U, int ra, const real 
         if (ra) {
             /* reset_after: one recurrent GEMM per step into HZ = h R + b1. */
             real *HZ = ws;
-            CK_TRY(GEMM(0, 0, B, G3, U, (real)1, hp, ldp, R, G3, (real)0, HZ, G3));
+            if (dph != NULL)
+                CK_TRY(CK_S(rnn_dp_rec)(B, U, 3, 0, 3, hp, ldp, dph, R, (real)0, HZ, G3, dws));
+            else
+                CK_TRY(GEMM(0, 0, B, G3, U, (real)1, hp, ldp, R, G3, (real)0, HZ, G3));
             if (b != NULL) CK_S(rnn_add_rows)(B, G3, b + G3, HZ, G3);
             for (bi = 0; bi < B; ++bi) {
                 real *g = G + bi * ldg + t * G3, *hz = HZ + bi * G3;
@@ -314,7 +454,12 @@ int CK_S(ck_gru_fwd)(size_t B, size_t T, size_t F, size_t U, int ra, const real 
             /* reset_before: z, r need h R_zr; the candidate needs (r*h) R_h,
              * so two dependent GEMMs per step. */
             real *RH = ws;
-            CK_TRY(GEMM(0, 0, B, 2 * U, U, (real)1, hp, ldp, R, G3, (real)1, G + t * G3, ldg));
+            if (dph != NULL)
+                CK_TRY(CK_S(rnn_dp_rec)(B, U, 3, 0, 2, hp, ldp, dph, R, (real)1, G + t * G3,
+                                        ldg, dws));
+            else
+                CK_TRY(GEMM(0, 0, B, 2 * U, U, (real)1, hp, ldp, R, G3, (real)1, G + t * G3,
+                            ldg));
             for (bi = 0; bi < B; ++bi) {
                 real *g = G + bi * ldg + t * G3, *rh = RH + bi * U;
                 const real *hpr = hp + bi * ldp;
@@ -323,7 +468,12 @@ int CK_S(ck_gru_fwd)(size_t B, size_t T, size_t F, size_t U, int ra, const real 
                     continue;
                 }
                 ACT(ract, 2 * U, g, g);
-                for (j = 0; j < U; ++j) rh[j] = g[U + j] * hpr[j];
+                if (dph != NULL) {
+                    const real *m = dph + 2 * B * U + bi * U;
+                    for (j = 0; j < U; ++j) rh[j] = g[U + j] * (hpr[j] * m[j]);
+                } else {
+                    for (j = 0; j < U; ++j) rh[j] = g[U + j] * hpr[j];
+                }
             }
             CK_TRY(GEMM(0, 0, B, U, U, (real)1, RH, U, R + 2 * U, G3, (real)1,
                         G + t * G3 + 2 * U, ldg));
@@ -346,9 +496,9 @@ int CK_S(ck_gru_fwd)(size_t B, size_t T, size_t F, size_t U, int ra, const real 
 
 int CK_S(ck_gru_bwd)(size_t B, size_t T, size_t F, size_t U, int ra, const real *x,
                      const real *W, const real *R, const real *h0, const uint8_t *mask,
-                     int gb, int act, int ract, const real *G, const real *H,
-                     const real *HZH, const real *dH, real *dh, real *dx, real *dW,
-                     real *dR, real *db, real *ws)
+                     int gb, int act, int ract, const real *dpx, const real *dph,
+                     const real *G, const real *H, const real *HZH, const real *dH, real *dh,
+                     real *dx, real *dW, real *dR, real *db, real *ws, real *dws)
 {
     const size_t G3 = 3 * U, ldg = T * G3, ldh = T * U, BT = B * T;
     real *dG = ws, *dGR = ws + BT * G3;              /* dGR: reset_after only */
@@ -360,7 +510,8 @@ int CK_S(ck_gru_bwd)(size_t B, size_t T, size_t F, size_t U, int ra, const real 
         ck_rnn_zero_grads(sizeof(real), BT * F, F * G3, U * G3, ra ? 2 * G3 : G3, dx, dW, dR,
                           db);
     if (st != CK_RNN_RUN) return st;
-    if (G == NULL || H == NULL || dh == NULL || ws == NULL || (ra && HZH == NULL))
+    if (G == NULL || H == NULL || dh == NULL || ws == NULL || (ra && HZH == NULL)
+        || ((dpx != NULL || dph != NULL) && dws == NULL))
         return CK_ERR_ARG;
     for (s = T; s-- > 0;) {
         const size_t t = gb ? T - 1 - s : s;
@@ -397,7 +548,10 @@ int CK_S(ck_gru_bwd)(size_t B, size_t T, size_t F, size_t U, int ra, const real 
             }
         }
         if (ra) {
-            CK_TRY(GEMM(0, 1, B, U, G3, (real)1, dGR + t * G3, ldg, R, G3, (real)1, dh, U));
+            if (dph != NULL)
+                CK_TRY(CK_S(rnn_dp_dh)(B, U, 3, 0, 3, dGR + t * G3, ldg, R, dph, dh, dws));
+            else
+                CK_TRY(GEMM(0, 1, B, U, G3, (real)1, dGR + t * G3, ldg, R, G3, (real)1, dh, U));
             continue;
         }
         /* d(r*h) = dA_h R_h^T, needed before dr. */
@@ -407,18 +561,32 @@ int CK_S(ck_gru_bwd)(size_t B, size_t T, size_t F, size_t U, int ra, const real 
             real *dhr = dh + bi * U, *dg = dG + bi * ldg + t * G3, *d = drh + bi * U;
             const real *g = G + bi * ldg + t * G3, *hpr = hp + bi * ldp;
             if (mask != NULL && !mask[bi * T + t]) continue;
-            for (j = 0; j < U; ++j) {
-                dg[U + j] = d[j] * hpr[j];
-                dhr[j] = dhr[j] * g[j] + d[j] * g[U + j];
+            if (dph != NULL) {
+                /* the candidate read r * (h . dph_h) */
+                const real *m = dph + 2 * B * U + bi * U;
+                for (j = 0; j < U; ++j) {
+                    dg[U + j] = d[j] * (hpr[j] * m[j]);
+                    dhr[j] = dhr[j] * g[j] + d[j] * g[U + j] * m[j];
+                }
+            } else {
+                for (j = 0; j < U; ++j) {
+                    dg[U + j] = d[j] * hpr[j];
+                    dhr[j] = dhr[j] * g[j] + d[j] * g[U + j];
+                }
             }
             CK_S(rnn_dact)(ract, 2 * U, g, dg);
         }
-        CK_TRY(GEMM(0, 1, B, U, 2 * U, (real)1, dG + t * G3, ldg, R, G3, (real)1, dh, U));
+        if (dph != NULL)
+            CK_TRY(CK_S(rnn_dp_dh)(B, U, 3, 0, 2, dG + t * G3, ldg, R, dph, dh, dws));
+        else
+            CK_TRY(GEMM(0, 1, B, U, 2 * U, (real)1, dG + t * G3, ldg, R, G3, (real)1, dh, U));
     }
-    CK_TRY(CK_S(rnn_input_grads)(BT, F, G3, x, W, dG, dx, dW));
+    CK_TRY(CK_S(rnn_in_grads)(B, T, F, U, 3, x, W, dpx, dG, dx, dW, dws));
     if (dR != NULL) CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp);
     if (ra) {
-        if (dR != NULL)
+        if (dR != NULL && dph != NULL)
+            CK_TRY(CK_S(rnn_dp_dR)(B, T, U, 3, 0, 3, Hp, dph, dGR, G3, dR, dws));
+        else if (dR != NULL)
             CK_TRY(GEMM(1, 0, U, G3, BT, (real)1, Hp, U, dGR, G3, (real)0, dR, G3));
         if (db != NULL) {
             CK_S(rnn_colsum)(BT, G3, dG, G3, db);
@@ -432,8 +600,15 @@ int CK_S(ck_gru_bwd)(size_t B, size_t T, size_t F, size_t U, int ra, const real 
             const real *r = G + i * G3 + U, *hpi = Hp + i * U;
             real *rh = RH + i * U;
             for (j = 0; j < U; ++j) rh[j] = r[j] * hpi[j];
+            if (dph != NULL) {
+                const real *m = dph + 2 * B * U + (i / T) * U;
+                for (j = 0; j < U; ++j) rh[j] *= m[j];
+            }
         }
-        CK_TRY(GEMM(1, 0, U, 2 * U, BT, (real)1, Hp, U, dG, G3, (real)0, dR, G3));
+        if (dph != NULL)
+            CK_TRY(CK_S(rnn_dp_dR)(B, T, U, 3, 0, 2, Hp, dph, dG, G3, dR, dws));
+        else
+            CK_TRY(GEMM(1, 0, U, 2 * U, BT, (real)1, Hp, U, dG, G3, (real)0, dR, G3));
         CK_TRY(GEMM(1, 0, U, U, BT, (real)1, RH, U, dG + 2 * U, G3, (real)0, dR + 2 * U, G3));
     }
     if (db != NULL) CK_S(rnn_colsum)(BT, G3, dG, G3, db);
@@ -444,20 +619,26 @@ int CK_S(ck_gru_bwd)(size_t B, size_t T, size_t F, size_t U, int ra, const real 
 
 int CK_S(ck_simple_fwd)(size_t B, size_t T, size_t F, size_t U, const real *x,
                         const real *W, const real *R, const real *b, const real *h0,
-                        const uint8_t *mask, int gb, int act, real *G, real *H)
+                        const uint8_t *mask, int gb, int act, const real *dpx,
+                        const real *dph, real *G, real *H, real *dws)
 {
     const size_t ldg = T * U;
     size_t s, bi;
     const int st = ck_rnn_check(act, act, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
     if (st != CK_RNN_RUN) return st;
-    if (G == NULL || H == NULL) return CK_ERR_ARG;
-    CK_TRY(GEMM(0, 0, B * T, U, F, (real)1, x, F, W, U, (real)0, G, U));
+    if (G == NULL || H == NULL || ((dpx != NULL || dph != NULL) && dws == NULL))
+        return CK_ERR_ARG;
+    CK_TRY(CK_S(rnn_proj)(B, T, F, U, 1, x, W, dpx, G, dws));
     if (b != NULL) CK_S(rnn_add_rows)(B * T, U, b, G, U);
     for (s = 0; s < T; ++s) {
         const size_t t = gb ? T - 1 - s : s;
         const real *hp = s ? H + (s - 1) * U : h0;
         const size_t ldp = s ? ldg : U;
-        CK_TRY(GEMM(0, 0, B, U, U, (real)1, hp, ldp, R, U, (real)1, G + t * U, ldg));
+        if (dph != NULL)
+            CK_TRY(CK_S(rnn_dp_rec)(B, U, 1, 0, 1, hp, ldp, dph, R, (real)1, G + t * U, ldg,
+                                    dws));
+        else
+            CK_TRY(GEMM(0, 0, B, U, U, (real)1, hp, ldp, R, U, (real)1, G + t * U, ldg));
         for (bi = 0; bi < B; ++bi) {
             real *hout = H + bi * ldg + s * U;
             if (mask != NULL && !mask[bi * T + t])
@@ -471,8 +652,9 @@ int CK_S(ck_simple_fwd)(size_t B, size_t T, size_t F, size_t U, const real *x,
 
 int CK_S(ck_simple_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x,
                         const real *W, const real *R, const real *h0, const uint8_t *mask,
-                        int gb, int act, const real *H, const real *dH, real *dh, real *dx,
-                        real *dW, real *dR, real *db, real *ws)
+                        int gb, int act, const real *dpx, const real *dph, const real *H,
+                        const real *dH, real *dh, real *dx, real *dW, real *dR, real *db,
+                        real *ws, real *dws)
 {
     const size_t ldg = T * U, BT = B * T;
     real *dG = ws, *Hp = ws + BT * U;
@@ -480,7 +662,8 @@ int CK_S(ck_simple_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x,
     const int st = ck_rnn_check(act, act, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
     if (st == CK_OK) ck_rnn_zero_grads(sizeof(real), BT * F, F * U, U * U, U, dx, dW, dR, db);
     if (st != CK_RNN_RUN) return st;
-    if (H == NULL || dh == NULL || ws == NULL) return CK_ERR_ARG;
+    if (H == NULL || dh == NULL || ws == NULL || ((dpx != NULL || dph != NULL) && dws == NULL))
+        return CK_ERR_ARG;
     for (s = T; s-- > 0;) {
         const size_t t = gb ? T - 1 - s : s;
         for (bi = 0; bi < B; ++bi) {
@@ -497,12 +680,18 @@ int CK_S(ck_simple_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x,
             CK_S(rnn_dact)(act, U, H + bi * ldg + s * U, dg);
             CK_S(rnn_zero)(U, dhr);
         }
-        CK_TRY(GEMM(0, 1, B, U, U, (real)1, dG + t * U, ldg, R, U, (real)1, dh, U));
+        if (dph != NULL)
+            CK_TRY(CK_S(rnn_dp_dh)(B, U, 1, 0, 1, dG + t * U, ldg, R, dph, dh, dws));
+        else
+            CK_TRY(GEMM(0, 1, B, U, U, (real)1, dG + t * U, ldg, R, U, (real)1, dh, U));
     }
-    CK_TRY(CK_S(rnn_input_grads)(BT, F, U, x, W, dG, dx, dW));
+    CK_TRY(CK_S(rnn_in_grads)(B, T, F, U, 1, x, W, dpx, dG, dx, dW, dws));
     if (dR != NULL) {
         CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp);
-        CK_TRY(GEMM(1, 0, U, U, BT, (real)1, Hp, U, dG, U, (real)0, dR, U));
+        if (dph != NULL)
+            CK_TRY(CK_S(rnn_dp_dR)(B, T, U, 1, 0, 1, Hp, dph, dG, U, dR, dws));
+        else
+            CK_TRY(GEMM(1, 0, U, U, BT, (real)1, Hp, U, dG, U, (real)0, dR, U));
     }
     if (db != NULL) CK_S(rnn_colsum)(BT, U, dG, U, db);
     return CK_OK;

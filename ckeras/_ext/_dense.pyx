@@ -9,6 +9,7 @@ from cython cimport floating
 
 from ckeras._ext._checks cimport (
     check_array, check_code, check_status, data_or_null, empty)
+from ckeras._ext.ck_common cimport ck_fpmode, ck_ftz_enter, ck_ftz_leave
 from ckeras._ext.ck_act cimport CK_ACT_LINEAR, act_enum
 from ckeras._ext.ck_blas cimport attach_blas
 from ckeras._ext.ck_dense cimport ck_dense_bwd, ck_dense_fwd
@@ -53,8 +54,11 @@ cdef int _fwd(floating *y, x, w, b, int code, size_t M, size_t K, size_t N) exce
     cdef const floating *wp = <const floating *> data_or_null(w)
     cdef const floating *bp = <const floating *> data_or_null(b)
     cdef int st
+    cdef ck_fpmode fp
     with nogil:
+        fp = ck_ftz_enter()
         st = ck_dense_fwd(M, K, N, xp, wp, bp, code, y)
+        ck_ftz_leave(fp)
     return check_status(st, "dense_fwd")
 
 
@@ -102,6 +106,9 @@ cdef int _bwd(const floating *dy, x, w, y, int code, dz, dx, dw, db, size_t M, s
     cdef floating *dwp = <floating *> data_or_null(dw)
     cdef floating *dbp = <floating *> data_or_null(db)
     cdef int st
+    cdef ck_fpmode fp
     with nogil:
+        fp = ck_ftz_enter()
         st = ck_dense_bwd(M, K, N, xp, wp, yp, dy, code, zp, dxp, dwp, dbp)
+        ck_ftz_leave(fp)
     return check_status(st, "dense_bwd")

@@ -11,6 +11,7 @@ from libc.stdint cimport uint8_t
 
 from ckeras._ext._checks cimport (
     check_array, check_mask, check_shaped, check_status, data_or_null, empty)
+from ckeras._ext.ck_common cimport ck_fpmode, ck_ftz_enter, ck_ftz_leave
 from ckeras._ext.ck_act cimport (
     CK_ACT_HARD_SIGMOID, CK_ACT_LINEAR, CK_ACT_RELU, CK_ACT_SIGMOID, CK_ACT_TANH, act_enum)
 from ckeras._ext.ck_blas cimport attach_blas
@@ -64,6 +65,21 @@ cdef int _check_lstm(x, W, R, b, h0, c0, mask, size_t dims[4]) except -1:
     return t
 
 
+cdef int _check_dropout(dpx, dph, size_t ng, size_t dims[4], int t) except -1:
+    """The dropout masks, (ng,B,F) on the inputs and (ng,B,U) on the
+    states, one per gate; either may be None. Returns 1 if any is given."""
+    cdef object B = dims[0]
+    if dpx is not None:
+        check_shaped(dpx, "input dropout masks", (ng, B, dims[2]), t)
+    if dph is not None:
+        check_shaped(dph, "recurrent dropout masks", (ng, B, dims[3]), t)
+    return dpx is not None or dph is not None
+
+
+cdef object _dropout_ws(bint on, size_t *d, int t):
+    return _new((ck_rnn_dropout_ws(d[0], d[1], d[2], d[3]),), t) if on else None
+
+
 _scratch = threading.local()
 
 
@@ -93,27 +109,30 @@ cdef object _new(tuple shape, int t):
 
 # ------------------------------------------------------------------- LSTM
 
-def lstm_fwd(x, W, R, b, h0, c0, mask, go_backwards, int act, int ract):
-    """LSTM over a sequence. Returns (H, C, G); see ck_rnn.h."""
+def lstm_fwd(x, W, R, b, h0, c0, mask, go_backwards, int act, int ract, dpx=None,
+             dph=None):
+    """LSTM over a sequence. Returns (H, C, G); see ck_rnn.h (dpx/dph: the
+    dropout masks, (4,B,F) and (4,B,U), or None)."""
     _code(act, "act")
     _code(ract, "ract")
     cdef bint gb = go_backwards
     cdef size_t d[4]
     cdef int t = _check_lstm(x, W, R, b, h0, c0, mask, d)
+    dws = _dropout_ws(_check_dropout(dpx, dph, 4, d, t), d, t)
     G = _new((d[0], d[1], 4 * d[3]), t)
     H = _new((d[0], d[1], d[3]), t)
     C = _new((d[0], d[1], d[3]), t)
     if t == cnp.NPY_FLOAT32:
         _lstm_fwd(<float *> data_or_null(G), d, x, W, R, b, h0, c0, mask, gb, act,
-                  ract, H, C)
+                  ract, dpx, dph, H, C, dws)
     else:
         _lstm_fwd(<double *> data_or_null(G), d, x, W, R, b, h0, c0, mask, gb, act,
-                  ract, H, C)
+                  ract, dpx, dph, H, C, dws)
     return H, C, G
 
 
 cdef int _lstm_fwd(floating *G, size_t *d, x, W, R, b, h0, c0, mask, bint gb, int act,
-                   int ract, H, C) except -1:
+                   int ract, dpx, dph, H, C, dws) except -1:
     cdef const floating *xp = <const floating *> data_or_null(x)
     cdef const floating *Wp = <const floating *> data_or_null(W)
     cdef const floating *Rp = <const floating *> data_or_null(R)
@@ -123,10 +142,16 @@ cdef int _lstm_fwd(floating *G, size_t *d, x, W, R, b, h0, c0, mask, bint gb, in
     cdef const uint8_t *mp = <const uint8_t *> data_or_null(mask)
     cdef floating *Hp = <floating *> data_or_null(H)
     cdef floating *Cp = <floating *> data_or_null(C)
+    cdef const floating *dpxp = <const floating *> data_or_null(dpx)
+    cdef const floating *dphp = <const floating *> data_or_null(dph)
+    cdef floating *dwsp = <floating *> data_or_null(dws)
     cdef int st
+    cdef ck_fpmode fp
     with nogil:
+        fp = ck_ftz_enter()
         st = ck_lstm_fwd(d[0], d[1], d[2], d[3], xp, Wp, Rp, bp, h0p, c0p, mp, gb, act, ract,
-                         G, Hp, Cp)
+                         dpxp, dphp, G, Hp, Cp, dwsp)
+        ck_ftz_leave(fp)
     return check_status(st, "lstm_fwd")
 
 
@@ -192,7 +217,7 @@ cdef int _lstm_infer(floating *ws, size_t *d, x, W, R, b, h0, c0, mask, bint gb,
 
 
 def lstm_bwd(x, W, R, h0, c0, mask, go_backwards, int act, int ract, G, H, C, dH, dh, dc,
-             need_dx=True, need_dW=True, need_dR=True, need_db=True):
+             need_dx=True, need_dW=True, need_dR=True, need_db=True, dpx=None, dph=None):
     """Returns (dx, dW, dR, db, dh0, dc0); see ck_rnn.h."""
     _code(act, "act")
     _code(ract, "ract")
@@ -208,6 +233,7 @@ def lstm_bwd(x, W, R, h0, c0, mask, go_backwards, int act, int ract, G, H, C, dH
         check_shaped(dH, "dH", (B, T, U), t)
     check_shaped(dh, "dh", (B, U), t)
     check_shaped(dc, "dc", (B, U), t)
+    dws = _dropout_ws(_check_dropout(dpx, dph, 4, d, t), d, t)
     dh = dh.copy()
     dc = dc.copy()
     dx = _new((B, T, F), t) if need_dx else None
@@ -217,15 +243,15 @@ def lstm_bwd(x, W, R, h0, c0, mask, go_backwards, int act, int ract, G, H, C, dH
     ws = _new((ck_lstm_bwd_ws(B, T, U),), t)
     if t == cnp.NPY_FLOAT32:
         _lstm_bwd(<float *> data_or_null(ws), d, x, W, R, h0, c0, mask, gb, act,
-                  ract, G, H, C, dH, dh, dc, dx, dW, dR, db)
+                  ract, dpx, dph, G, H, C, dH, dh, dc, dx, dW, dR, db, dws)
     else:
         _lstm_bwd(<double *> data_or_null(ws), d, x, W, R, h0, c0, mask, gb, act,
-                  ract, G, H, C, dH, dh, dc, dx, dW, dR, db)
+                  ract, dpx, dph, G, H, C, dH, dh, dc, dx, dW, dR, db, dws)
     return dx, dW, dR, db, dh, dc
 
 
 cdef int _lstm_bwd(floating *ws, size_t *d, x, W, R, h0, c0, mask, bint gb, int act,
-                   int ract, G, H, C, dH, dh, dc, dx, dW, dR, db) except -1:
+                   int ract, dpx, dph, G, H, C, dH, dh, dc, dx, dW, dR, db, dws) except -1:
     cdef const floating *xp = <const floating *> data_or_null(x)
     cdef const floating *Wp = <const floating *> data_or_null(W)
     cdef const floating *Rp = <const floating *> data_or_null(R)
@@ -242,16 +268,23 @@ cdef int _lstm_bwd(floating *ws, size_t *d, x, W, R, h0, c0, mask, bint gb, int 
     cdef floating *dWp = <floating *> data_or_null(dW)
     cdef floating *dRp = <floating *> data_or_null(dR)
     cdef floating *dbp = <floating *> data_or_null(db)
+    cdef const floating *dpxp = <const floating *> data_or_null(dpx)
+    cdef const floating *dphp = <const floating *> data_or_null(dph)
+    cdef floating *dwsp = <floating *> data_or_null(dws)
     cdef int st
+    cdef ck_fpmode fp
     with nogil:
-        st = ck_lstm_bwd(d[0], d[1], d[2], d[3], xp, Wp, Rp, h0p, c0p, mp, gb, act, ract, Gp,
-                         Hp, Cp, dHp, dhp, dcp, dxp, dWp, dRp, dbp, ws)
+        fp = ck_ftz_enter()
+        st = ck_lstm_bwd(d[0], d[1], d[2], d[3], xp, Wp, Rp, h0p, c0p, mp, gb, act, ract,
+                         dpxp, dphp, Gp, Hp, Cp, dHp, dhp, dcp, dxp, dWp, dRp, dbp, ws, dwsp)
+        ck_ftz_leave(fp)
     return check_status(st, "lstm_bwd")
 
 
 # -------------------------------------------------------------------- GRU
 
-def gru_fwd(x, W, R, b, h0, mask, go_backwards, int act, int ract, reset_after):
+def gru_fwd(x, W, R, b, h0, mask, go_backwards, int act, int ract, reset_after, dpx=None,
+            dph=None):
     """GRU over a sequence. Returns (H, G, HZH); HZH is None unless reset_after."""
     _code(act, "act")
     _code(ract, "ract")
@@ -267,17 +300,18 @@ def gru_fwd(x, W, R, b, h0, mask, go_backwards, int act, int ract, reset_after):
     H = _new((B, T, U), t)
     HZH = _new((B, T, U), t) if ra else None
     ws = _new((ck_gru_fwd_ws(B, U, ra),), t)
+    dws = _dropout_ws(_check_dropout(dpx, dph, 3, d, t), d, t)
     if t == cnp.NPY_FLOAT32:
         _gru_fwd(<float *> data_or_null(ws), d, ra, x, W, R, b, h0, mask, gb, act,
-                 ract, G, H, HZH)
+                 ract, dpx, dph, G, H, HZH, dws)
     else:
         _gru_fwd(<double *> data_or_null(ws), d, ra, x, W, R, b, h0, mask, gb, act,
-                 ract, G, H, HZH)
+                 ract, dpx, dph, G, H, HZH, dws)
     return H, G, HZH
 
 
 cdef int _gru_fwd(floating *ws, size_t *d, bint ra, x, W, R, b, h0, mask, bint gb,
-                  int act, int ract, G, H, HZH) except -1:
+                  int act, int ract, dpx, dph, G, H, HZH, dws) except -1:
     cdef const floating *xp = <const floating *> data_or_null(x)
     cdef const floating *Wp = <const floating *> data_or_null(W)
     cdef const floating *Rp = <const floating *> data_or_null(R)
@@ -287,15 +321,22 @@ cdef int _gru_fwd(floating *ws, size_t *d, bint ra, x, W, R, b, h0, mask, bint g
     cdef floating *Gp = <floating *> data_or_null(G)
     cdef floating *Hp = <floating *> data_or_null(H)
     cdef floating *HZHp = <floating *> data_or_null(HZH)
+    cdef const floating *dpxp = <const floating *> data_or_null(dpx)
+    cdef const floating *dphp = <const floating *> data_or_null(dph)
+    cdef floating *dwsp = <floating *> data_or_null(dws)
     cdef int st
+    cdef ck_fpmode fp
     with nogil:
-        st = ck_gru_fwd(d[0], d[1], d[2], d[3], ra, xp, Wp, Rp, bp, h0p, mp, gb, act, ract, Gp,
-                        Hp, HZHp, ws)
+        fp = ck_ftz_enter()
+        st = ck_gru_fwd(d[0], d[1], d[2], d[3], ra, xp, Wp, Rp, bp, h0p, mp, gb, act, ract,
+                        dpxp, dphp, Gp, Hp, HZHp, ws, dwsp)
+        ck_ftz_leave(fp)
     return check_status(st, "gru_fwd")
 
 
 def gru_bwd(x, W, R, h0, mask, go_backwards, int act, int ract, reset_after, G, H, HZH,
-            dH, dh, need_dx=True, need_dW=True, need_dR=True, need_db=True):
+            dH, dh, need_dx=True, need_dW=True, need_dR=True, need_db=True, dpx=None,
+            dph=None):
     """Returns (dx, dW, dR, db, dh0); db is (2, 3u) when reset_after."""
     _code(act, "act")
     _code(ract, "ract")
@@ -317,17 +358,19 @@ def gru_bwd(x, W, R, h0, mask, go_backwards, int act, int ract, reset_after, G, 
     dR = _new((U, 3 * U), t) if need_dR else None
     db = (_new((2, 3 * U), t) if ra else _new((3 * U,), t)) if need_db else None
     ws = _new((ck_gru_bwd_ws(B, T, U, ra),), t)
+    dws = _dropout_ws(_check_dropout(dpx, dph, 3, d, t), d, t)
     if t == cnp.NPY_FLOAT32:
         _gru_bwd(<float *> data_or_null(ws), d, ra, x, W, R, h0, mask, gb, act, ract,
-                 G, H, HZH, dH, dh, dx, dW, dR, db)
+                 dpx, dph, G, H, HZH, dH, dh, dx, dW, dR, db, dws)
     else:
         _gru_bwd(<double *> data_or_null(ws), d, ra, x, W, R, h0, mask, gb, act,
-                 ract, G, H, HZH, dH, dh, dx, dW, dR, db)
+                 ract, dpx, dph, G, H, HZH, dH, dh, dx, dW, dR, db, dws)
     return dx, dW, dR, db, dh
 
 
 cdef int _gru_bwd(floating *ws, size_t *d, bint ra, x, W, R, h0, mask, bint gb,
-                  int act, int ract, G, H, HZH, dH, dh, dx, dW, dR, db) except -1:
+                  int act, int ract, dpx, dph, G, H, HZH, dH, dh, dx, dW, dR, db,
+                  dws) except -1:
     cdef const floating *xp = <const floating *> data_or_null(x)
     cdef const floating *Wp = <const floating *> data_or_null(W)
     cdef const floating *Rp = <const floating *> data_or_null(R)
@@ -342,16 +385,22 @@ cdef int _gru_bwd(floating *ws, size_t *d, bint ra, x, W, R, h0, mask, bint gb,
     cdef floating *dWp = <floating *> data_or_null(dW)
     cdef floating *dRp = <floating *> data_or_null(dR)
     cdef floating *dbp = <floating *> data_or_null(db)
+    cdef const floating *dpxp = <const floating *> data_or_null(dpx)
+    cdef const floating *dphp = <const floating *> data_or_null(dph)
+    cdef floating *dwsp = <floating *> data_or_null(dws)
     cdef int st
+    cdef ck_fpmode fp
     with nogil:
-        st = ck_gru_bwd(d[0], d[1], d[2], d[3], ra, xp, Wp, Rp, h0p, mp, gb, act, ract, Gp, Hp,
-                        HZHp, dHp, dhp, dxp, dWp, dRp, dbp, ws)
+        fp = ck_ftz_enter()
+        st = ck_gru_bwd(d[0], d[1], d[2], d[3], ra, xp, Wp, Rp, h0p, mp, gb, act, ract, dpxp,
+                        dphp, Gp, Hp, HZHp, dHp, dhp, dxp, dWp, dRp, dbp, ws, dwsp)
+        ck_ftz_leave(fp)
     return check_status(st, "gru_bwd")
 
 
 # -------------------------------------------------------------- SimpleRNN
 
-def simple_fwd(x, W, R, b, h0, mask, go_backwards, int act):
+def simple_fwd(x, W, R, b, h0, mask, go_backwards, int act, dpx=None, dph=None):
     """SimpleRNN over a sequence. Returns H."""
     _code(act, "act")
     cdef bint gb = go_backwards
@@ -359,17 +408,20 @@ def simple_fwd(x, W, R, b, h0, mask, go_backwards, int act):
     cdef int t = _check_common(x, W, R, h0, mask, 1, d)
     if b is not None:
         check_shaped(b, "bias", (d[3],), t)
+    dws = _dropout_ws(_check_dropout(dpx, dph, 1, d, t), d, t)
     G = _new((d[0], d[1], d[3]), t)
     H = _new((d[0], d[1], d[3]), t)
     if t == cnp.NPY_FLOAT32:
-        _simple_fwd(<float *> data_or_null(H), d, x, W, R, b, h0, mask, gb, act, G)
+        _simple_fwd(<float *> data_or_null(H), d, x, W, R, b, h0, mask, gb, act, dpx, dph, G,
+                    dws)
     else:
-        _simple_fwd(<double *> data_or_null(H), d, x, W, R, b, h0, mask, gb, act, G)
+        _simple_fwd(<double *> data_or_null(H), d, x, W, R, b, h0, mask, gb, act, dpx, dph, G,
+                    dws)
     return H
 
 
 cdef int _simple_fwd(floating *H, size_t *d, x, W, R, b, h0, mask, bint gb, int act,
-                     G) except -1:
+                     dpx, dph, G, dws) except -1:
     cdef const floating *xp = <const floating *> data_or_null(x)
     cdef const floating *Wp = <const floating *> data_or_null(W)
     cdef const floating *Rp = <const floating *> data_or_null(R)
@@ -377,14 +429,21 @@ cdef int _simple_fwd(floating *H, size_t *d, x, W, R, b, h0, mask, bint gb, int 
     cdef const floating *h0p = <const floating *> data_or_null(h0)
     cdef const uint8_t *mp = <const uint8_t *> data_or_null(mask)
     cdef floating *Gp = <floating *> data_or_null(G)
+    cdef const floating *dpxp = <const floating *> data_or_null(dpx)
+    cdef const floating *dphp = <const floating *> data_or_null(dph)
+    cdef floating *dwsp = <floating *> data_or_null(dws)
     cdef int st
+    cdef ck_fpmode fp
     with nogil:
-        st = ck_simple_fwd(d[0], d[1], d[2], d[3], xp, Wp, Rp, bp, h0p, mp, gb, act, Gp, H)
+        fp = ck_ftz_enter()
+        st = ck_simple_fwd(d[0], d[1], d[2], d[3], xp, Wp, Rp, bp, h0p, mp, gb, act, dpxp,
+                           dphp, Gp, H, dwsp)
+        ck_ftz_leave(fp)
     return check_status(st, "simple_fwd")
 
 
 def simple_bwd(x, W, R, h0, mask, go_backwards, int act, H, dH, dh,
-               need_dx=True, need_dW=True, need_dR=True, need_db=True):
+               need_dx=True, need_dW=True, need_dR=True, need_db=True, dpx=None, dph=None):
     """Returns (dx, dW, dR, db, dh0)."""
     _code(act, "act")
     cdef bint gb = go_backwards
@@ -401,17 +460,18 @@ def simple_bwd(x, W, R, h0, mask, go_backwards, int act, H, dH, dh,
     dR = _new((U, U), t) if need_dR else None
     db = _new((U,), t) if need_db else None
     ws = _new((ck_simple_bwd_ws(B, T, U),), t)
+    dws = _dropout_ws(_check_dropout(dpx, dph, 1, d, t), d, t)
     if t == cnp.NPY_FLOAT32:
-        _simple_bwd(<float *> data_or_null(ws), d, x, W, R, h0, mask, gb, act, H,
-                    dH, dh, dx, dW, dR, db)
+        _simple_bwd(<float *> data_or_null(ws), d, x, W, R, h0, mask, gb, act, dpx, dph,
+                    H, dH, dh, dx, dW, dR, db, dws)
     else:
-        _simple_bwd(<double *> data_or_null(ws), d, x, W, R, h0, mask, gb, act, H,
-                    dH, dh, dx, dW, dR, db)
+        _simple_bwd(<double *> data_or_null(ws), d, x, W, R, h0, mask, gb, act, dpx, dph,
+                    H, dH, dh, dx, dW, dR, db, dws)
     return dx, dW, dR, db, dh
 
 
-cdef int _simple_bwd(floating *ws, size_t *d, x, W, R, h0, mask, bint gb, int act, H,
-                     dH, dh, dx, dW, dR, db) except -1:
+cdef int _simple_bwd(floating *ws, size_t *d, x, W, R, h0, mask, bint gb, int act, dpx,
+                     dph, H, dH, dh, dx, dW, dR, db, dws) except -1:
     cdef const floating *xp = <const floating *> data_or_null(x)
     cdef const floating *Wp = <const floating *> data_or_null(W)
     cdef const floating *Rp = <const floating *> data_or_null(R)
@@ -424,8 +484,14 @@ cdef int _simple_bwd(floating *ws, size_t *d, x, W, R, h0, mask, bint gb, int ac
     cdef floating *dWp = <floating *> data_or_null(dW)
     cdef floating *dRp = <floating *> data_or_null(dR)
     cdef floating *dbp = <floating *> data_or_null(db)
+    cdef const floating *dpxp = <const floating *> data_or_null(dpx)
+    cdef const floating *dphp = <const floating *> data_or_null(dph)
+    cdef floating *dwsp = <floating *> data_or_null(dws)
     cdef int st
+    cdef ck_fpmode fp
     with nogil:
-        st = ck_simple_bwd(d[0], d[1], d[2], d[3], xp, Wp, Rp, h0p, mp, gb, act, Hp, dHp, dhp,
-                           dxp, dWp, dRp, dbp, ws)
+        fp = ck_ftz_enter()
+        st = ck_simple_bwd(d[0], d[1], d[2], d[3], xp, Wp, Rp, h0p, mp, gb, act, dpxp, dphp,
+                           Hp, dHp, dhp, dxp, dWp, dRp, dbp, ws, dwsp)
+        ck_ftz_leave(fp)
     return check_status(st, "simple_bwd")

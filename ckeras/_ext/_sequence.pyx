@@ -1,7 +1,8 @@
 """Padding kernel behind ckeras.preprocessing.sequence.pad_sequences.
 
 `pad_rows` writes the rows it can convert exactly (lists/tuples of Python
-ints and floats, 1-D arrays of the output dtype) straight into the output
+ints and floats and of NumPy integer/float32/float64 scalars, 1-D numeric
+arrays, cast as NumPy casts them) straight into the output
 and fills their padding; any other row is filled with the padding value and
 handed to the caller's `slow_row(idx, seq)`, which runs Keras' own per-row
 code, so values and errors are NumPy's.
@@ -127,20 +128,52 @@ cdef extern from *:
         return 0;
     }
 
+    /* NumPy scalars (lists built from arrays hold them: list(array); not
+     * array.tolist()), by exact type, since a subtype check walks the MRO:
+     * 1 and *v for an integer of at most 64 signed bits, 2 and *d for a
+     * float32/float64, 0 for anything else (uint64, float16, subclasses:
+     * NumPy decides). */
+    static int ck_numpy_scalar(PyObject *o, long long *v, double *d)
+    {
+        PyTypeObject *tp = Py_TYPE(o);
+        if (tp == &PyLongArrType_Type) *v = PyArrayScalar_VAL(o, Long);
+        else if (tp == &PyDoubleArrType_Type) { *d = PyArrayScalar_VAL(o, Double); return 2; }
+        else if (tp == &PyFloatArrType_Type) { *d = PyArrayScalar_VAL(o, Float); return 2; }
+        else if (tp == &PyIntArrType_Type) *v = PyArrayScalar_VAL(o, Int);
+        else if (tp == &PyLongLongArrType_Type) *v = PyArrayScalar_VAL(o, LongLong);
+        else if (tp == &PyUIntArrType_Type) *v = PyArrayScalar_VAL(o, UInt);
+        else if (tp == &PyShortArrType_Type) *v = PyArrayScalar_VAL(o, Short);
+        else if (tp == &PyUShortArrType_Type) *v = PyArrayScalar_VAL(o, UShort);
+        else if (tp == &PyByteArrType_Type) *v = PyArrayScalar_VAL(o, Byte);
+        else if (tp == &PyUByteArrType_Type) *v = PyArrayScalar_VAL(o, UByte);
+        else return 0;
+        return 1;
+    }
+
     /* The second pass's conversion of items[0:m], with the GIL: also ints of
-     * more digits. Returns the number converted before the first item that
-     * needs NumPy. */
+     * more digits and NumPy integer and float32/float64 scalars, each only
+     * where the value converts exactly as NumPy would convert it. Returns
+     * the number converted before the first item that needs NumPy. */
     static Py_ssize_t ck_put_items(PyObject **it, Py_ssize_t m, int kind, void *dst)
     {
         Py_ssize_t k;
         for (k = 0; k < m; ++k) {
-            int ovf;
-            long long v;
-            if (ck_put_fast(it[k], kind, dst, k)) continue;
-            if (!PyLong_CheckExact(it[k])) return k;
-            v = PyLong_AsLongLongAndOverflow(it[k], &ovf);
-            if (ovf) return k;
-            if (v == -1 && PyErr_Occurred()) { PyErr_Clear(); return k; }
+            int ovf, np_kind;
+            long long v = 0;
+            double d = 0.0;
+            PyObject *o = it[k];
+            if (ck_put_fast(o, kind, dst, k)) continue;
+            np_kind = ck_numpy_scalar(o, &v, &d);
+            if (np_kind == 2) {
+                if (!ck_store_float(kind, dst, k, d)) return k;
+                continue;
+            }
+            if (np_kind == 0) {
+                if (!PyLong_CheckExact(o)) return k;
+                v = PyLong_AsLongLongAndOverflow(o, &ovf);
+                if (ovf) return k;
+                if (v == -1 && PyErr_Occurred()) { PyErr_Clear(); return k; }
+            }
             if (kind == CK_I32 ? (v < INT32_MIN || v > INT32_MAX)
                     : kind != CK_I64 && (v > 9007199254740992LL || v < -9007199254740992LL))
                 return k;
@@ -442,6 +475,12 @@ cdef _second_pass(sequences, cnp.ndarray out, cnp.ndarray value, int pad_post,
                 slow_row(idx, s)
         elif cnp.PyArray_Check(s):
             arr = <cnp.ndarray> s
+            if cnp.PyArray_NDIM(arr) == 1 and arr.dtype.kind in "iuf" and (
+                    cnp.PyArray_TYPE(arr) != t or not cnp.PyArray_ISBEHAVED_RO(arr)):
+                # Keras converts the kept part with np.asarray(part, dtype): the same cast
+                ln = cnp.PyArray_DIMS(arr)[0]
+                m = ln if ln < maxlen else maxlen
+                arr = (arr[:m] if trunc_post else arr[ln - m:]).astype(out.dtype)
             if cnp.PyArray_NDIM(arr) == 1 and cnp.PyArray_TYPE(arr) == t \
                     and cnp.PyArray_ISBEHAVED_RO(arr):
                 ln = cnp.PyArray_DIMS(arr)[0]

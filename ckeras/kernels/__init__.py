@@ -45,6 +45,8 @@ FAMILIES = {
              "Vocab", "token_table", "tokenize", "hash_buckets", "fingerprint64",
              "bag_encode"),
     "image": ("affine", "spline_filter", "affine_spline", "resize_taps", "projective"),
+    "optim": ("adam_update", "rmsprop_update", "sgd_update"),
+    "dropout": ("dropout_mask",),
 }
 # Compiled modules that hold no kernels: "threads" owns the kernels' helper
 # thread (csrc/ck_threads.h), which the other modules attach to at import.

@@ -8,8 +8,10 @@ import numpy as np
 from ckeras import activations, constraints, initializers, regularizers
 from ckeras import backend as K
 from ckeras._internal import config as _config
+from ckeras.autograd.functions import nn as _N
 from ckeras.autograd.tensor import Tensor
 from ckeras.backend import nn as _nn
+from ckeras.backend.variables import as_input
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.input_spec import InputSpec
 from ckeras.saving import lambda_code, object_registry
@@ -251,8 +253,9 @@ class Dropout(Layer):
         if self.rate >= 1:
             return inputs * np.zeros((), dtype=inputs.dtype)
         noise_shape = _noise_shape(self.noise_shape, inputs.shape)
-        return K.dropout(inputs, self.rate, noise_shape=noise_shape,
-                         seed=call_seed(self))
+        # one generator per layer, masks drawn in C
+        return _N.Dropout.apply(as_input(inputs), rate=self.rate, noise_shape=noise_shape,
+                                generator=_N.layer_generator(self, self.seed))
 
     def compute_output_shape(self, input_shape):
         return input_shape

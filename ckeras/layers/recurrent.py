@@ -2,9 +2,10 @@
 
 SimpleRNN, LSTM and GRU (and `RNN` around one of their cells) run the whole
 sequence in one C kernel call with backpropagation through time
-(`ckeras.autograd.functions.rnn`); any other cell, an activation the kernel
-does not know, or dropout in training take the generic per-step path
-(`K.rnn` over taped ops), which gives the same numbers.
+(`ckeras.autograd.functions.rnn`), dropout included (the cell's masks of the
+call go to the kernel); any other cell or an activation the kernel does not
+know take the generic per-step path (`K.rnn` over taped ops), which gives
+the same numbers.
 """
 import functools
 import inspect
@@ -14,6 +15,7 @@ import numpy as np
 from ckeras import activations, constraints, initializers, regularizers
 from ckeras import backend as K
 from ckeras._internal.nest import flatten
+from ckeras.autograd.functions import nn as _N
 from ckeras.autograd.functions import rnn as _rnn_fn
 from ckeras.autograd.tensor import SymbolicTensor, Tensor
 from ckeras.engine.base_layer import Layer
@@ -166,12 +168,19 @@ class RecurrentCellBase(Layer):
         return _zero_states(self, inputs, batch_size, dtype)
 
     def _masks(self, attr, rate, like, count, training):
+        """The `count` per-gate masks of `attr` for this call, drawn on first
+        use. Under `implementation=2` (tf-keras) the gates share one input
+        mask; recurrent dropout always has one mask per gate (it forces
+        `implementation=1`)."""
         if not training or rate <= 0:
             return None
         masks = getattr(self, attr, None)
         if masks is None:
-            ones = np.ones(tuple(like.shape), dtype=self.dtype)
-            masks = [_value(K.dropout(ones, rate)) for _ in range(count)]
+            state = _N.layer_generator(self)
+            shared = attr == "_dp_mask" and getattr(self, "implementation", 1) != 1
+            masks = [_N.dropout_mask(state, rate, like.shape, self.dtype)
+                     for _ in range(1 if shared else count)]
+            masks = masks * count if shared else masks
             setattr(self, attr, masks)
         return masks
 
@@ -336,7 +345,9 @@ class LSTMCell(RecurrentCellBase):
         kernel_regularizer, recurrent_regularizer, bias_regularizer,
         kernel_constraint, recurrent_constraint, bias_constraint: as usual.
         dropout, recurrent_dropout: fractions dropped (training only).
-        implementation: accepted for compatibility (1 or 2; same numbers).
+        implementation: 1 or 2, as in tf-keras: with 2 (the default) input
+            dropout draws one mask shared by the four gates, with 1 one per
+            gate; `recurrent_dropout` forces 1. Otherwise the same numbers.
 
     Example:
         >>> RNN(LSTMCell(4))(np.ones((2, 3, 5))).shape
@@ -357,6 +368,8 @@ class LSTMCell(RecurrentCellBase):
                           recurrent_constraint, bias_constraint, dropout, recurrent_dropout)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = bool(unit_forget_bias)
+        if self.recurrent_dropout:
+            self.implementation = 1    # as tf-keras: recurrent dropout needs it
 
     @property
     def state_size(self):
@@ -432,7 +445,8 @@ class GRUCell(RecurrentCellBase):
         bias_initializer, *_regularizer, *_constraint: as usual.
         dropout, recurrent_dropout: fractions dropped (training only).
         reset_after: see above.
-        implementation: accepted for compatibility.
+        implementation: 1 or 2, as for `LSTMCell` (dropout masks per gate
+            or shared).
 
     Example:
         >>> RNN(GRUCell(4))(np.ones((2, 3, 5))).shape
@@ -453,6 +467,8 @@ class GRUCell(RecurrentCellBase):
                           recurrent_constraint, bias_constraint, dropout, recurrent_dropout)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.reset_after = bool(reset_after)
+        if self.recurrent_dropout:
+            self.implementation = 1    # as tf-keras: recurrent dropout needs it
 
     @property
     def state_size(self):
@@ -658,6 +674,28 @@ def _cell_step(cell, x, states, training, constants=None):
     if not isinstance(new, (list, tuple)):
         new = [new]
     return out, list(new)
+
+
+_GATES = {"LSTMCell": 4, "GRUCell": 3, "SimpleRNNCell": 1}
+
+
+def _call_dropout_masks(cell, x, h0):
+    """The dropout masks of one call, as the cell's first step draws them
+    (input masks, then recurrent ones), stacked per gate: (gates, B, F) and
+    (gates, B, u), each None without that dropout; (1, B, F) when the gates
+    share one input mask (implementation=2)."""
+    n = _GATES[type(cell).__name__]
+    cell.reset_dropout_mask()
+    try:
+        step = np.broadcast_to(np.zeros((), cell.dtype), (x.shape[0], x.shape[2]))
+        dp = cell._masks("_dp_mask", cell.dropout, step, n, True)
+        rdp = cell._masks("_rdp_mask", cell.recurrent_dropout, _value(h0), n, True)
+    finally:
+        cell.reset_dropout_mask()
+    if dp is not None and all(m is dp[0] for m in dp):
+        dp = dp[:1]
+    return tuple(None if m is None else np.stack([np.asarray(k) for k in m])
+                 for m in (dp, rdp))
 
 
 # ------------------------------------------------------------------- RNN
@@ -932,8 +970,6 @@ class RNN(Layer):
         kind = type(cell)
         if kind not in (LSTMCell, GRUCell, SimpleRNNCell):
             return None
-        if training and (cell.dropout > 0 or cell.recurrent_dropout > 0):
-            return None
         act = _kernel_code(cell.activation)
         ract = _kernel_code(getattr(cell, "recurrent_activation", activations.sigmoid))
         if act is None or ract is None:
@@ -948,6 +984,8 @@ class RNN(Layer):
             attrs = dict(mask=mask, go_backwards=self.go_backwards,
                          zero_output_for_mask=self.zero_output_for_mask,
                          return_sequences=self.return_sequences, act=act, ract=ract)
+            if training:
+                attrs["dpx"], attrs["dph"] = _call_dropout_masks(cell, x, states[0])
             w = (x, cell.kernel, cell.recurrent_kernel, cell.bias)
             if kind is LSTMCell:
                 out, h, c = _rnn_fn.LSTMSequence.apply(*w, states[0], states[1], **attrs)

@@ -3,7 +3,8 @@ import math
 
 import numpy as np
 
-from ckeras.optimizers.optimizer import Optimizer
+from ckeras.kernels import kernels
+from ckeras.optimizers.optimizer import Optimizer, fused_update
 
 
 class Adam(Optimizer):
@@ -35,7 +36,7 @@ class Adam(Optimizer):
 
     _hyper_keys = ("beta_1", "beta_2", "epsilon", "amsgrad")
     _f32_hypers = ("beta_1", "beta_2")
-    _n_scratch = 1
+    _n_scratch = 0   # the fused C update needs no scratch
     _grouped = False   # legacy: all m, then all v
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07,
@@ -63,23 +64,8 @@ class Adam(Optimizer):
         return 1.0 - b1, 1.0 - b2, (alpha, alpha32), self.epsilon, self.amsgrad
 
     def _apply(self, w, g, s, c):
+        # one fused pass in C, under flush-to-zero (ckeras.kernels optim)
         one_b1, one_b2, alphas, eps, amsgrad = c
         alpha = alphas[1] if w.dtype == np.float32 else alphas[0]
-        m, v = s[0], s[1]
-        t = s[-1]
-        np.subtract(g, m, out=t)
-        t *= one_b1
-        m += t
-        np.multiply(g, g, out=t)
-        t -= v
-        t *= one_b2
-        v += t
-        if amsgrad:
-            vhat = s[2]
-            np.maximum(vhat, v, out=vhat)
-            v = vhat
-        np.sqrt(v, out=t)
-        t += eps
-        np.divide(m, t, out=t)
-        t *= alpha
-        w -= t
+        fused_update(kernels().adam_update, w, g, s[0], s[1], s[2] if amsgrad else None,
+                     one_b1, one_b2, alpha, eps)

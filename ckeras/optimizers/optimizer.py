@@ -565,8 +565,8 @@ class Optimizer:
         for v in variables:
             st = self._state[id(v)]
             avg = st.slots["average"].value
-            t = st.scratch[0]
             w = v.value
+            t = st.scratch[0] if st.scratch else np.empty_like(w)
             avg *= m
             np.multiply(w, 1.0 - m, out=t)
             avg += t
@@ -721,6 +721,20 @@ class Optimizer:
     def __repr__(self):
         return f"<ckeras.optimizers.{'legacy.' if self._is_legacy else ''}" \
                f"{type(self).__name__} name={self.name!r} learning_rate={self.learning_rate}>"
+
+
+def fused_update(kernel, w, g, *args):
+    """Runs a fused update kernel of ``ckeras.kernels`` (optim family) on
+    variable `w` in place: the kernels take C-contiguous arrays, so a strided
+    gradient is copied, and a strided variable is updated through a copy."""
+    if not g.flags.c_contiguous:
+        g = np.ascontiguousarray(g)
+    if w.flags.c_contiguous:
+        kernel(w, g, *args)
+        return
+    wc = np.ascontiguousarray(w)
+    kernel(wc, g, *args)
+    w[...] = wc
 
 
 def _constraint_value(constraint, w):

@@ -1,7 +1,6 @@
 """RMSprop: divide the gradient by a running RMS of recent gradients."""
-import numpy as np
-
-from ckeras.optimizers.optimizer import Optimizer
+from ckeras.kernels import kernels
+from ckeras.optimizers.optimizer import Optimizer, fused_update
 
 
 class RMSprop(Optimizer):
@@ -36,7 +35,7 @@ class RMSprop(Optimizer):
     _hyper_keys = ("rho", "momentum", "epsilon", "centered")
     _f32_hypers = ("rho", "momentum")
     _default_ema_overwrite_frequency = 100
-    _n_scratch = 1
+    _n_scratch = 0   # the fused C update needs no scratch
     _names = ("velocity", "momentum", "average_gradient")
     #: legacy without momentum: `lr * g / (sqrt(d) + eps)` instead of `sqrt(d + eps)`.
     _eps_outside_sqrt = False
@@ -61,34 +60,8 @@ class RMSprop(Optimizer):
         return lr, self.rho, self.momentum, self.epsilon, self.centered
 
     def _apply(self, w, g, s, c):
+        # one fused pass in C, under flush-to-zero (ckeras.kernels optim)
         lr, rho, momentum, eps, centered = c
-        v = s[0]
-        t = s[-1]
-        mom = s[1] if momentum > 0 else None
-        np.multiply(g, g, out=t)
-        t -= v
-        t *= 1.0 - rho
-        v += t
-        if centered:
-            a = s[-2]
-            np.subtract(g, a, out=t)
-            t *= 1.0 - rho
-            a += t
-            np.multiply(a, a, out=t)
-            np.subtract(v, t, out=t)
-        else:
-            t[...] = v
-        if self._eps_outside_sqrt and mom is None:
-            np.sqrt(t, out=t)
-            t += eps
-        else:
-            t += eps
-            np.sqrt(t, out=t)
-        np.divide(g, t, out=t)
-        t *= lr
-        if mom is not None:
-            mom *= momentum
-            mom += t
-            w -= mom
-        else:
-            w -= t
+        fused_update(kernels().rmsprop_update, w, g, s[0], s[-1] if centered else None,
+                     s[1] if momentum > 0 else None, 1.0 - rho, momentum, lr, eps,
+                     self._eps_outside_sqrt)

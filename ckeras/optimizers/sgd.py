@@ -1,7 +1,6 @@
 """Stochastic gradient descent, with optional (Nesterov) momentum."""
-import numpy as np
-
-from ckeras.optimizers.optimizer import Optimizer
+from ckeras.kernels import kernels
+from ckeras.optimizers.optimizer import Optimizer, fused_update
 
 
 class SGD(Optimizer):
@@ -36,7 +35,7 @@ class SGD(Optimizer):
 
     _hyper_keys = ("momentum", "nesterov")
     _f32_hypers = ("momentum",)
-    _n_scratch = 1
+    _n_scratch = 0   # the fused C update needs no scratch
     _slot = "m"
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD",
@@ -54,23 +53,8 @@ class SGD(Optimizer):
         return lr, self.momentum, self.nesterov
 
     def _apply(self, w, g, s, c):
+        # one fused pass in C, under flush-to-zero (ckeras.kernels optim);
+        # legacy SGD without momentum has no slot
         lr, momentum, nesterov = c
-        if len(s) == 1:                       # no momentum slot (legacy, momentum=0)
-            t = s[0]
-            np.multiply(g, lr, out=t)
-            w -= t
-            return
-        m, t = s
-        if momentum == 0.0:
-            np.multiply(g, -lr, out=m)
-            w += m
-            return
-        np.multiply(g, lr, out=t)
-        m *= momentum
-        m -= t
-        if nesterov:
-            w -= t
-            np.multiply(m, momentum, out=t)
-            w += t
-        else:
-            w += m
+        fused_update(kernels().sgd_update, w, g, s[0] if s else None, lr, momentum,
+                     nesterov)

@@ -1,7 +1,7 @@
 """Utilities for preprocessing sequence data (Keras 2 semantics).
 
-`pad_sequences` writes rows of Python ints/floats and 1-D arrays through the
-padding kernel (`ckeras.kernels`, family "sequence"); every other case runs
+`pad_sequences` writes rows of Python ints/floats, of NumPy scalars and 1-D
+arrays through the padding kernel (`ckeras.kernels`, family "sequence"); every other case runs
 `_pad_sequences_general`, Keras' algorithm step by step in NumPy.
 """
 import json
@@ -78,12 +78,17 @@ def _pad_sequences_general(sequences, maxlen=None, dtype="int32", padding="pre",
     return x
 
 
+_SCALARS = (int, float, np.int64, np.int32, np.int16, np.int8, np.uint32, np.uint16,
+            np.uint8, np.float64, np.float32)
+
+
 def _scalar_list(x):
-    """True when x is a list/tuple of Python ints and floats only."""
+    """True when x is a list/tuple of Python ints and floats and NumPy
+    integer/float32/float64 scalars only (`list(array)` gives those)."""
     if type(x) not in (list, tuple):
         return False
     for v in x:
-        if type(v) not in (int, float):
+        if type(v) not in _SCALARS:
             return False
     return True
 

@@ -304,6 +304,30 @@ for _ret, _gb, _mask, _tag in [(False, False, None, "last"),
     CASES.append((RNN.SimpleRNNSequence, _tag,
                   lambda x, w, u, b, h, kw=_kw: RNN.SimpleRNNSequence.apply(x, w, u, b, h, **kw),
                   [r(3, 4, 2), r(2, 3), r(3, 3), r(3), r(3, 3)]))
+# dropout: per-gate input and recurrent masks (constants), with mask and go_backwards
+_DP = {g: (np.where(rng.random((g, 3, 2)) > 0.4, 2.0, 0.0),
+           np.where(rng.random((g, 3, 3)) > 0.4, 2.0, 0.0)) for g in (1, 3, 4)}
+_kw = dict(return_sequences=True, go_backwards=True, mask=_RNN_MASK)
+CASES.append((RNN.LSTMSequence, "dropout, seq, backwards, mask",
+              lambda x, w, u, b, h, c, kw=_kw: RNN.LSTMSequence.apply(
+                  x, w, u, b, h, c, dpx=_DP[4][0], dph=_DP[4][1], **kw),
+              [r(3, 4, 2), r(2, 12), r(3, 12), r(12), r(3, 3), r(3, 3)]))
+for _ra in (True, False):
+    CASES.append((RNN.GRUSequence, f"dropout, seq, backwards, mask, reset_after={_ra}",
+                  lambda x, w, u, b, h, kw=_kw, ra=_ra: RNN.GRUSequence.apply(
+                      x, w, u, b, h, reset_after=ra, dpx=_DP[3][0], dph=_DP[3][1], **kw),
+                  [r(3, 4, 2), r(2, 9), r(3, 9), r(2, 9) if _ra else r(9), r(3, 3)]))
+CASES.append((RNN.LSTMSequence, "one input mask for every gate, recurrent dropout",
+              lambda x, w, u, b, h, c, kw=_kw: RNN.LSTMSequence.apply(
+                  x, w, u, b, h, c, dpx=_DP[1][0], dph=_DP[4][1], **kw),
+              [r(3, 4, 2), r(2, 12), r(3, 12), r(12), r(3, 3), r(3, 3)]))
+CASES.append((RNN.GRUSequence, "one input mask for every gate",
+              lambda x, w, u, b, h: RNN.GRUSequence.apply(x, w, u, b, h, dpx=_DP[1][0]),
+              [r(3, 4, 2), r(2, 9), r(3, 9), r(2, 9), r(3, 3)]))
+CASES.append((RNN.SimpleRNNSequence, "dropout, last",
+              lambda x, w, u, b, h: RNN.SimpleRNNSequence.apply(
+                  x, w, u, b, h, dpx=_DP[1][0], dph=_DP[1][1]),
+              [r(3, 4, 2), r(2, 3), r(3, 3), r(3), r(3, 3)]))
 CASES.append((RNN.GRUSequence, "seq, mask, zero_output_for_mask",
               lambda x, w, u, b, h: RNN.GRUSequence.apply(
                   x, w, u, b, h, mask=_RNN_MASK, return_sequences=True,

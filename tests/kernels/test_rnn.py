@@ -554,3 +554,156 @@ def test_set_kernel_threads():
     finally:
         testing.set_split_strict(prev_strict)
         set_kernel_threads(prev)
+
+
+# ----------------------------------------------------------------- dropout
+_GATES = {"lstm": 4, "gru": 3, "simple": 1}
+
+
+def _dropout(rng, unit, B, F, U, dtype, kind):
+    """Keras-style inverted-dropout masks per gate: values 0 or 1/(1-rate)."""
+    g = _GATES[unit]
+
+    def draw(n):
+        return ((rng.random((g, B, n)) > 0.4) / 0.6).astype(dtype)
+    dpx = draw(F) if kind in ("x", "both") else None
+    dph = draw(U) if kind in ("h", "both") else None
+    return dpx, dph
+
+
+def _fwd_dp(mod, unit, args, mask, gb, act, ract, ra, dp):
+    x, W, R, b, h0, c0 = args
+    if unit == "lstm":
+        return mod.lstm_fwd(x, W, R, b, h0, c0, mask, gb, act, ract, *dp)
+    if unit == "gru":
+        return mod.gru_fwd(x, W, R, b, h0, mask, gb, act, ract, ra, *dp)
+    return (mod.simple_fwd(x, W, R, b, h0, mask, gb, act, *dp),)
+
+
+def _bwd_dp(mod, unit, args, mask, gb, act, ract, ra, saved, dH, dh, dc, dp):
+    x, W, R, b, h0, c0 = args
+    kw = dict(dpx=dp[0], dph=dp[1])
+    if unit == "lstm":
+        H, C, G = saved
+        return mod.lstm_bwd(x, W, R, h0, c0, mask, gb, act, ract, G, H, C, dH, dh, dc, **kw)
+    if unit == "gru":
+        H, G, HZH = saved
+        return mod.gru_bwd(x, W, R, h0, mask, gb, act, ract, ra, G, H, HZH, dH, dh, **kw)
+    (H,) = saved
+    return mod.simple_bwd(x, W, R, h0, mask, gb, act, H, dH, dh, **kw)
+
+
+DP_CASES = [(unit, shape, mk, gb, kind)
+            for unit in ("lstm", "gru", "gru_rb", "simple")
+            for shape in [(3, 5, 4, 6), (1, 4, 3, 5), (2, 3, 7, 2)]
+            for mk, gb in (("none", False), ("random", True), ("rows", False))
+            for kind in ("x", "h", "both")]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("unit, shape, mk, gb, kind", DP_CASES)
+def test_dropout_c_matches_reference(unit, shape, mk, gb, kind, dtype):
+    """Per-gate input and recurrent dropout masks, forward and backward, with
+    Keras masking and go_backwards: C equals the NumPy reference."""
+    rng = np.random.default_rng(zlib.crc32(repr((unit, shape, mk, gb, kind)).encode()))
+    ra = unit != "gru_rb"
+    unit = "gru" if unit.startswith("gru") else unit
+    B, T, F, U = shape
+    args = _data(unit, B, T, F, U, dtype, rng, ra)
+    mask = _mask(rng, B, T, mk)
+    dp = _dropout(rng, unit, B, F, U, dtype, kind)
+    tol = 2e-5 if dtype == np.float32 else 1e-11
+    for act, ract in ACTS[:2]:
+        out_c = _fwd_dp(rnn, unit, args, mask, gb, act, ract, ra, dp)
+        out_r = _fwd_dp(ref, unit, args, mask, gb, act, ract, ra, dp)
+        # H (and the LSTM's C); the saved gates of masked steps are unspecified
+        for a, e in zip(out_c[:2 if unit == "lstm" else 1], out_r):
+            scale = max(1.0, float(np.abs(e).max()))
+            np.testing.assert_allclose(a, e, rtol=tol, atol=tol * scale)
+        # the masks change the result of every row that runs a step
+        plain = _fwd(ref, unit, args, mask, gb, act, ract, ra)
+        live = np.ones(B, bool) if mask is None else mask.any(axis=1)
+        if live.any():
+            assert not np.allclose(plain[0][live], out_r[0][live])
+        dH = rng.standard_normal((B, T, U)).astype(dtype)
+        dh = rng.standard_normal((B, U)).astype(dtype)
+        dc = rng.standard_normal((B, U)).astype(dtype)
+        gc = _bwd_dp(rnn, unit, args, mask, gb, act, ract, ra, out_c, dH, dh, dc, dp)
+        gr = _bwd_dp(ref, unit, args, mask, gb, act, ract, ra, out_r, dH, dh, dc, dp)
+        for a, e in zip(gc, gr):
+            assert a.dtype == dtype
+            gscale = max(1.0, float(np.abs(e).max()))
+            np.testing.assert_allclose(a, e, rtol=20 * tol, atol=20 * tol * gscale)
+
+
+@pytest.mark.parametrize("unit", ["lstm", "gru", "gru_rb", "simple"])
+def test_dropout_ones_is_no_dropout(unit):
+    """Masks of ones give the results without dropout, through the dropout
+    code path (per-gate GEMMs) of both implementations."""
+    rng = np.random.default_rng(5)
+    ra = unit != "gru_rb"
+    unit = "gru" if unit.startswith("gru") else unit
+    B, T, F, U = 3, 4, 5, 6
+    args = _data(unit, B, T, F, U, np.float64, rng, ra)
+    g = _GATES[unit]
+    dp = (np.ones((g, B, F)), np.ones((g, B, U)))
+    wH, wh, wc = (rng.standard_normal(s) for s in ((B, T, U), (B, U), (B, U)))
+    for mod in (rnn, ref):
+        a = _fwd_dp(mod, unit, args, None, True, Act.TANH, Act.SIGMOID, ra, dp)
+        e = _fwd(mod, unit, args, None, True, Act.TANH, Act.SIGMOID, ra)
+        np.testing.assert_allclose(a[0], e[0], rtol=1e-12, atol=1e-12)
+        ga = _bwd_dp(mod, unit, args, None, True, Act.TANH, Act.SIGMOID, ra, a, wH, wh, wc,
+                     dp)
+        ge = _bwd(mod, unit, args, None, True, Act.TANH, Act.SIGMOID, ra, e, wH, wh, wc)
+        for x, y in zip(ga, ge):
+            np.testing.assert_allclose(x, y, rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize("unit", ["lstm", "gru", "gru_rb", "simple"])
+@pytest.mark.parametrize("mk, gb", [("none", False), ("random", True)])
+def test_dropout_gradients_finite_differences(unit, mk, gb):
+    """The backward under both dropout masks (C and reference) against
+    central differences of the reference forward, in float64."""
+    rng = np.random.default_rng(17)
+    ra = unit != "gru_rb"
+    unit = "gru" if unit.startswith("gru") else unit
+    B, T, F, U = 2, 4, 3, 3
+    args = list(_data(unit, B, T, F, U, np.float64, rng, ra))
+    mask = _mask(rng, B, T, mk)
+    dp = _dropout(rng, unit, B, F, U, np.float64, "both")
+    wH, wh, wc = (rng.standard_normal(s) for s in ((B, T, U), (B, U), (B, U)))
+    act, ract = Act.TANH, Act.SIGMOID
+
+    def loss(a):
+        out = _fwd_dp(ref, unit, tuple(a), mask, gb, act, ract, ra, dp)
+        val = (wH * out[0]).sum() + (wh * out[0][:, -1]).sum()
+        if unit == "lstm":
+            val += (wc * out[1][:, -1]).sum()
+        return val, out
+    _, saved = loss(args)
+    grads = [_bwd_dp(mod, unit, tuple(args), mask, gb, act, ract, ra,
+                     _fwd_dp(mod, unit, tuple(args), mask, gb, act, ract, ra, dp),
+                     wH, wh, wc, dp) for mod in (ref, rnn)]
+    order = [0, 1, 2, 3, 4] + ([5] if unit == "lstm" else [])
+    eps = 1e-6
+    for gi, ai in enumerate(order):
+        v = rng.standard_normal(args[ai].shape)
+        plus = [a.copy() for a in args]
+        minus = [a.copy() for a in args]
+        plus[ai] += eps * v
+        minus[ai] -= eps * v
+        fd = (loss(plus)[0] - loss(minus)[0]) / (2 * eps)
+        for g in grads:
+            np.testing.assert_allclose((g[gi] * v).sum(), fd, rtol=1e-6, atol=1e-7)
+
+
+def test_dropout_bad_masks():
+    rng = np.random.default_rng(0)
+    x, W, R, b, h0, c0 = _data("lstm", 2, 3, 4, 5, np.float32, rng)
+    for mod in (rnn, ref):
+        with pytest.raises(ValueError, match="input dropout masks"):
+            mod.lstm_fwd(x, W, R, b, h0, c0, None, False, Act.TANH, Act.SIGMOID,
+                         np.ones((3, 2, 4), np.float32), None)
+        with pytest.raises(ValueError, match="recurrent dropout masks"):
+            mod.gru_fwd(x, W[:, :15].copy(), R[:, :15].copy(), None, h0, None, False,
+                        Act.TANH, Act.SIGMOID, False, None, np.ones((3, 2, 4), np.float32))

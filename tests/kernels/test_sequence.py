@@ -82,10 +82,16 @@ def _edge_rows(dtype):
         [-2147483649.0], [9.2e18], [9.3e18], [float("nan"), 1.0], [float("inf")],
         [-float("inf"), 2], [3.4e38], [3.5e38, 1.0], [1e300], [True, 2],
         (1, 2, 3, 4, 5, 6), (), [], np.arange(5, dtype=dtype)[::-1],
+        # NumPy scalars (list(array)) and arrays of another dtype or byte order
+        [np.int64(4), np.int32(-5), np.uint8(200), np.int16(-3), np.longlong(7)],
+        [np.float32(6.5), np.float64(-2.25), 3], [np.int64(2 ** 31)], [np.int64(2 ** 53 + 1)],
+        [np.float64("nan")], [np.float32(3.4e38)], [np.float64(1e300)],
+        [np.uint64(5)], [np.float16(1.5)], [np.bool_(True)], [np.int64(-(2 ** 63))],
+        np.array([1, 2, 3], dtype=other), swapped, np.array([1.5, -2.5, 1e10]),
+        np.array([7, 8], np.uint16), np.arange(6.0)[::2],
     ]
-    never = [[np.int64(4)], [np.float32(6.5)], ["x"], [None], [[1, 2]], _ListSub([9, 8]),
-             range(3), "ab", np.array([1, 2, 3], dtype=other), swapped,
-             np.zeros((2, 2), dtype)]
+    never = [["x"], [None], [[1, 2]], _ListSub([9, 8]), range(3), "ab",
+             np.zeros((2, 2), dtype), np.array(["a"]), np.array([True, False])]
     return rows + never, len(never)
 
 

@@ -187,6 +187,52 @@ def test_dropout_seed_new_mask_each_call_reproducible_sequence():
     np.testing.assert_array_equal(a2, b2)
 
 
+def test_dropout_one_generator_per_layer_in_c(monkeypatch):
+    """The masks come from the layer's own C generator state (no NumPy
+    Generator per call, no float64 mask for float32 inputs): its counter
+    advances by the mask size at each call, unseeded layers take their key
+    from NumPy's global seed on first use, and the mask is the kernel's."""
+    from ckeras.kernels import kernels
+
+    def no_generator(*a, **k):
+        raise AssertionError("a NumPy Generator was made")
+    x = np.ones((6, 10), "float32")
+    layer = L.Dropout(0.4, seed=5)
+    monkeypatch.setattr(np.random, "default_rng", no_generator)
+    y1 = np.asarray(layer(x, training=True))
+    state = layer._dropout_state
+    assert state.dtype == np.uint64 and state[1] == 60
+    y2 = np.asarray(layer(x, training=True))
+    assert layer._dropout_state is state and state[1] == 120
+    monkeypatch.undo()
+    assert y1.dtype == np.float32 and not np.array_equal(y1, y2)
+    # the same stream drawn directly from the kernel
+    again = np.array([state[0], 0], np.uint64)
+    np.testing.assert_array_equal(y1, kernels().dropout_mask(again, 0.4, (6, 10), "float32"))
+    np.testing.assert_array_equal(y2, kernels().dropout_mask(again, 0.4, (6, 10), "float32"))
+    # unseeded: np.random.seed before the first call reproduces the stream
+    outs = []
+    for _ in range(2):
+        np.random.seed(3)
+        fresh = L.Dropout(0.5)
+        outs.append([np.asarray(fresh(x, training=True)) for _ in range(2)])
+    np.testing.assert_array_equal(outs[0][0], outs[1][0])
+    np.testing.assert_array_equal(outs[0][1], outs[1][1])
+    assert not np.array_equal(outs[0][0], outs[0][1])
+
+
+def test_dropout_float64_and_gradient_uses_the_mask():
+    from ckeras.autograd import Tensor, enable_grad, grad
+    x = Tensor(np.ones((30, 20)), requires_grad=True)
+    with enable_grad():
+        y = L.Dropout(0.3, seed=1, dtype="float64")(x, training=True)
+    g, = grad(y, [x], grad_outputs=[np.ones((30, 20))])
+    yv = np.asarray(y)
+    assert yv.dtype == np.float64
+    np.testing.assert_array_equal(g, yv)          # d(x*mask)/dx = mask, x = 1
+    np.testing.assert_allclose(np.unique(yv), [0.0, 1 / 0.7])
+
+
 def test_dropout_noise_shape_shares_mask():
     x = np.ones((8, 5, 6), "float32")
     y = np.asarray(L.Dropout(0.5, noise_shape=(None, 1, 6), seed=2)(x, training=True))

@@ -476,3 +476,92 @@ def test_lstm_inference_kernel_at_large_batch(return_sequences, go_backwards):
         expected = model.predict(x, batch_size=20, verbose=0)
     np.testing.assert_allclose(out, taped, rtol=2e-5, atol=2e-6)
     np.testing.assert_allclose(out, expected, rtol=2e-5, atol=2e-6)
+
+
+def _fast_and_slow(cls, kw, x, wrap=None):
+    """The kernel-path layer and the same layer on a subclassed cell (which
+    takes the per-step path), same weights."""
+    fast = cls(3, return_sequences=True, go_backwards=True, dtype="float64", **kw)
+    cell = type("C", (type(fast.cell),), {}).from_config(
+        dict(fast.cell.get_config(), dtype="float64"))
+    slow = RNN(cell, return_sequences=True, go_backwards=True, dtype="float64")
+    if wrap is not None:
+        fast, slow = wrap(fast), wrap(slow)
+    fast(x)
+    slow(x)
+    slow.set_weights(fast.get_weights())
+    return fast, slow
+
+
+DROPOUT_CASES = [(cls, dict(kw, **dp)) for cls, kw in
+                 ((LSTM, {}), (GRU, {}), (GRU, {"reset_after": False}), (SimpleRNN, {}))
+                 for dp in ({"dropout": 0.3}, {"recurrent_dropout": 0.4},
+                            {"dropout": 0.3, "recurrent_dropout": 0.4},
+                            {"dropout": 0.3, "implementation": 1})]
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("cls, kw", DROPOUT_CASES)
+def test_dropout_kernel_path_equals_step_path(cls, kw, bidirectional, monkeypatch):
+    """Training with dropout/recurrent_dropout runs on the C kernels (no
+    per-step path) and gives the per-step path's outputs and gradients for
+    the same masks (the same seed), with masking and go_backwards, alone or
+    in Bidirectional."""
+    from ckeras.layers import Bidirectional
+    if cls is SimpleRNN:
+        kw = {k: v for k, v in kw.items() if k != "implementation"}
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 5, 4))
+    mask = np.array([[1, 1, 1, 0, 0], [0, 1, 1, 1, 1], [1, 1, 1, 1, 1]], bool)
+    K.clear_session()
+    fast, slow = _fast_and_slow(cls, kw, x, Bidirectional if bidirectional else None)
+    seed = [np.cos(np.arange(90.0 if bidirectional else 45.0)).reshape(3, 5, -1)]
+    results = []
+    for layer, per_step in ((fast, False), (slow, True)):
+        if not per_step:
+            def no_steps(*a, **k):
+                raise AssertionError("the per-step path ran")
+            monkeypatch.setattr(K, "rnn", no_steps)
+        np.random.seed(11)
+        xt = Tensor(x, requires_grad=True)
+        with enable_grad():
+            y = layer(xt, mask=mask, training=True)
+        monkeypatch.undo()
+        results.append([np.asarray(y)] + grad(y, [xt] + layer.trainable_weights,
+                                               grad_outputs=seed))
+    np.random.seed(11)
+    plain = np.asarray(fast(x, mask=mask, training=False))
+    assert not np.allclose(results[0][0], plain)      # dropout did apply
+    for a, b in zip(*results):
+        assert np.any(a)
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
+
+
+def test_dropout_masks_as_tf_keras_draws_them():
+    """implementation=2 (the default) shares one input mask across the gates;
+    implementation=1 and any recurrent dropout use one per gate, and
+    recurrent_dropout switches the cell to implementation=1 (tf-keras)."""
+    from ckeras.layers.recurrent import _call_dropout_masks
+    x = np.ones((6, 2, 40), "float32")
+    h = np.ones((6, 30), "float32")
+    for cls, gates in ((LSTM, 4), (GRU, 3)):
+        layer = cls(30, dropout=0.5)
+        assert layer.implementation == 2
+        dpx, dph = _call_dropout_masks(layer.cell, x, h)
+        assert dph is None and dpx.shape == (1, 6, 40)     # one mask, every gate
+        assert set(np.unique(dpx)) == {0.0, 2.0}
+        layer = cls(30, dropout=0.5, recurrent_dropout=0.25)
+        assert layer.implementation == 1 and layer.get_config()["implementation"] == 1
+        dpx, dph = _call_dropout_masks(layer.cell, x, h)
+        assert dpx.shape == (gates, 6, 40) and dph.shape == (gates, 6, 30)
+        assert not np.array_equal(dpx[0], dpx[1]) and not np.array_equal(dph[0], dph[1])
+        np.testing.assert_allclose(np.unique(dph), [0.0, 1 / 0.75], rtol=1e-6)
+        assert 0.55 < (dph > 0).mean() < 0.95
+        # drawn fresh at each call, in float32, from the cell's one C generator
+        state = layer.cell._dropout_state
+        drawn = int(state[1])
+        again = _call_dropout_masks(layer.cell, x, h)
+        assert not np.array_equal(again[1], dph)
+        assert again[0].dtype == again[1].dtype == np.float32
+        assert layer.cell._dropout_state is state
+        assert int(state[1]) == drawn + gates * 6 * (40 + 30)

@@ -351,3 +351,35 @@ def test_timeseries_generator_shuffle_seeded():
     for k, r in enumerate(rows):
         np.testing.assert_array_equal(a[0][k], data[r - 3:r])
     assert '"class_name": "TimeseriesGenerator"' in gen.to_json()
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "float32", "float64"])
+@pytest.mark.parametrize("padding, truncating", [("pre", "pre"), ("post", "post")])
+def test_numpy_scalars_and_arrays_take_the_kernel_and_equal_keras(dtype, padding, truncating,
+                                                                  monkeypatch):
+    """Lists of NumPy scalars (`list(array)`) and 1-D arrays of any numeric
+    dtype are converted by the padding kernel (no per-row NumPy code), with
+    the values of Keras' own per-row conversion."""
+    rng = np.random.default_rng(4)
+    arrays = [rng.integers(-50, 50, int(rng.integers(0, 9))) for _ in range(40)]
+    cases = [
+        [list(a) for a in arrays],                                  # np.int64 items
+        [list(a.astype(np.int32)) for a in arrays],
+        [list(a.astype(np.float32) / 4) for a in arrays],
+        [list(a / 8) for a in arrays],                              # np.float64 items
+        arrays,                                                     # int64 arrays
+        [a.astype(np.float32) * 1.5 for a in arrays],
+        [a.astype(np.uint8) for a in arrays],
+    ]
+    expected = [S._pad_sequences_general(c, 6, dtype, padding, truncating, -1)
+                for c in cases]
+
+    def no_keras_rows(*a, **k):
+        raise AssertionError("a row took the per-row NumPy path")
+    monkeypatch.setattr(S, "_put_row", no_keras_rows)
+    monkeypatch.setattr(S, "_pad_sequences_general", no_keras_rows)
+    for c, e in zip(cases, expected):
+        out = S.pad_sequences(c, maxlen=6, dtype=dtype, padding=padding,
+                              truncating=truncating, value=-1)
+        assert out.dtype == e.dtype
+        np.testing.assert_array_equal(out, e)

@@ -53,6 +53,35 @@ def make_rng(seed):
     return np.random.default_rng(seed)
 
 
+def new_generator(seed=None):
+    """A dropout generator state for ``kernels().dropout_mask``: [key,
+    counter] (uint64). The key mixes `seed`, or a seed drawn from NumPy's
+    global state (so `np.random.seed(n)` reproduces unseeded dropout)."""
+    if seed is None:
+        seed = np.random.randint(0, 2**31 - 1)
+    z = (int(seed) * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) % 2**64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) % 2**64
+    return np.array([z ^ (z >> 27), 0], np.uint64)
+
+
+def layer_generator(owner, seed=None):
+    """The one dropout generator state of a layer (or cell), made on first
+    use: every mask it draws continues its stream."""
+    state = owner.__dict__.get("_dropout_state")
+    if state is None:
+        state = owner.__dict__["_dropout_state"] = new_generator(seed)
+    return state
+
+
+def dropout_mask(state, rate, shape, dtype):
+    """A mask of `shape` (0 or 1/(1-rate)) drawn in C from `state`, in
+    `dtype` (float32 or float64 directly; other floats converted)."""
+    dt = np.dtype(dtype)
+    name = dt.name if dt.name in ("float32", "float64") else "float32"
+    mask = kernels().dropout_mask(state, float(rate), tuple(int(s) for s in shape), name)
+    return mask if mask.dtype == dt else mask.astype(dt)
+
+
 # -- activations ---------------------------------------------------------------
 
 class _KernelActivation(Function):
@@ -492,11 +521,13 @@ class Dropout(Function):
     """Inverted dropout: keep with probability 1 - rate, scale kept by 1/(1 - rate).
 
     `noise_shape` (None entries take the input's size) broadcasts one mask
-    over axes; `seed` makes the mask reproducible.
+    over axes. The mask is drawn in C from `generator` (a layer's state, see
+    `layer_generator`), else from a new state of `seed`.
     """
 
     noise_shape = None
     seed = None
+    generator = None
 
     def forward(self, a):
         a = _as_float(a)
@@ -508,10 +539,8 @@ class Dropout(Function):
                     f"K.dropout: `noise_shape`={ns} must have one entry per axis of "
                     f"`x` (shape {a.shape}).")
             shape = tuple(s if d is None else int(d) for d, s in zip(ns, a.shape))
-        rng = make_rng(self.seed)
-        dt = np.float32 if a.dtype == np.float32 else np.float64
-        keep = rng.random(shape, dtype=dt) >= self.rate
-        self.mask = np.where(keep, 1 / (1 - self.rate), 0).astype(a.dtype)
+        state = self.generator if self.generator is not None else new_generator(self.seed)
+        self.mask = dropout_mask(state, self.rate, shape, a.dtype)
         self.src = a.shape
         return a * self.mask
 

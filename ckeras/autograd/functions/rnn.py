@@ -5,7 +5,13 @@ Each runs the C time loop (or its NumPy reference, through
 through time in one call. Inputs: x (B,T,F), kernel, recurrent_kernel, bias
 (or None), initial states (B,u). Attributes: ``mask`` (B,T) bool or None,
 ``go_backwards``, ``return_sequences``, ``act``/``ract`` (elementwise
-activation codes of ``ckeras.kernels.codes.Act``), ``reset_after`` (GRU).
+activation codes of ``ckeras.kernels.codes.Act``), ``reset_after`` (GRU),
+and the dropout masks of the call (training): ``dpx`` (gates,B,F) on the
+inputs and ``dph`` (gates,B,u) on the previous output, one per gate in the
+weights' gate order (4 LSTM, 3 GRU, 1 SimpleRNN), or None; they are
+constants (no gradient). A ``dpx`` of shape (1,B,F) is one input mask
+shared by every gate (tf-keras' implementation=2): it scales x once, and
+the kernel runs its plain input projection.
 Outputs: (output, *final_states), where output is the (B,T,u) sequence in
 processing order or the (B,u) last output.
 
@@ -43,6 +49,8 @@ class _Sequence(Function):
     zero_output_for_mask = False
     act = Act.TANH
     ract = Act.SIGMOID
+    dpx = None
+    dph = None
     n_states = 1
 
     def _prepare(self, x, arrays):
@@ -65,7 +73,18 @@ class _Sequence(Function):
                     np.logical_or.accumulate(order, axis=1)
                 if not seen.all():
                     self.seen = seen[:, :, None].astype(dt)
+        dpx = _arr(self.dpx, dt)
+        self.x_mask = None
+        if dpx is not None and dpx.shape[0] == 1:
+            self.x_mask = dpx[0][:, None, :]
+            out[0] = np.ascontiguousarray(out[0] * self.x_mask)
+            dpx = None
+        self.dropout = dict(dpx=dpx, dph=_arr(self.dph, dt))
         return out
+
+    def _dx(self, dx):
+        """The gradient on x of the kernel's (masked) input."""
+        return dx if dx is None or self.x_mask is None else dx * self.x_mask
 
     def _output(self, H):
         out = H if self.seen is None else H * self.seen
@@ -84,7 +103,7 @@ class _Sequence(Function):
     def _needs(self):
         need = self.needs_input_grad or (True,) * 6
         return dict(need_dx=bool(need[0]), need_dW=bool(need[1]), need_dR=bool(need[2]),
-                    need_db=bool(need[3]) and self.has_b)
+                    need_db=bool(need[3]) and self.has_b, **self.dropout)
 
 
 class LSTMSequence(_Sequence):
@@ -96,10 +115,10 @@ class LSTMSequence(_Sequence):
     def forward(self, x, W, R, b, h0, c0):
         x, W, R, b, h0, c0 = self._prepare(x, (W, R, b, h0, c0))
         self.has_b = b is not None
-        if self.needs_input_grad is None:
+        if self.needs_input_grad is None and self.dpx is None and self.dph is None:
             return self._infer(x, W, R, b, h0, c0)
         H, C, G = kernels().lstm_fwd(x, W, R, b, h0, c0, self.m, self.go_backwards,
-                                     self.act, self.ract)
+                                     self.act, self.ract, **self.dropout)
         self.saved = (x, W, R, h0, c0, G, H, C)
         return self._output(H), np.ascontiguousarray(H[:, -1]), np.ascontiguousarray(C[:, -1])
 
@@ -120,7 +139,7 @@ class LSTMSequence(_Sequence):
         dx, dW, dR, db, dh0, dc0 = kernels().lstm_bwd(
             x, W, R, h0, c0, self.m, self.go_backwards, self.act, self.ract, G, H, C,
             dH, dh, dc, **self._needs())
-        return dx, dW, dR, db, dh0, dc0
+        return self._dx(dx), dW, dR, db, dh0, dc0
 
 
 class GRUSequence(_Sequence):
@@ -134,7 +153,7 @@ class GRUSequence(_Sequence):
         x, W, R, b, h0 = self._prepare(x, (W, R, b, h0))
         self.has_b = b is not None
         H, G, HZH = kernels().gru_fwd(x, W, R, b, h0, self.m, self.go_backwards,
-                                      self.act, self.ract, self.reset_after)
+                                      self.act, self.ract, self.reset_after, **self.dropout)
         self.saved = (x, W, R, h0, G, H, HZH)
         return self._output(H), np.ascontiguousarray(H[:, -1])
 
@@ -144,7 +163,7 @@ class GRUSequence(_Sequence):
         dx, dW, dR, db, dh0 = kernels().gru_bwd(
             x, W, R, h0, self.m, self.go_backwards, self.act, self.ract,
             self.reset_after, G, H, HZH, dH, dh, **self._needs())
-        return dx, dW, dR, db, dh0
+        return self._dx(dx), dW, dR, db, dh0
 
 
 class SimpleRNNSequence(_Sequence):
@@ -154,7 +173,8 @@ class SimpleRNNSequence(_Sequence):
     def forward(self, x, W, R, b, h0):
         x, W, R, b, h0 = self._prepare(x, (W, R, b, h0))
         self.has_b = b is not None
-        H = kernels().simple_fwd(x, W, R, b, h0, self.m, self.go_backwards, self.act)
+        H = kernels().simple_fwd(x, W, R, b, h0, self.m, self.go_backwards, self.act,
+                                 **self.dropout)
         self.saved = (x, W, R, h0, H)
         return self._output(H), np.ascontiguousarray(H[:, -1])
 
@@ -163,4 +183,4 @@ class SimpleRNNSequence(_Sequence):
         dH, dh = self._out_grads(gO, gh)
         dx, dW, dR, db, dh0 = kernels().simple_bwd(
             x, W, R, h0, self.m, self.go_backwards, self.act, H, dH, dh, **self._needs())
-        return dx, dW, dR, db, dh0
+        return self._dx(dx), dW, dR, db, dh0

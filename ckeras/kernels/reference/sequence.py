@@ -59,16 +59,22 @@ def _exact_float(d, dtype):
     return True
 
 
+# NumPy scalars the kernel reads (by exact type), as ints or floats
+_NP_INTS = (np.int64, np.longlong, np.int32, np.uint32, np.int16, np.uint16, np.int8,
+            np.uint8)
+_NP_FLOATS = (np.float64, np.float32)
+
+
 def _convert(items, dtype):
     """The items as an array of `dtype` when each converts exactly (the
     kernel's rules), else None."""
     for v in items:
         t = type(v)
-        if t is int:
-            if not _exact_int(v, dtype):
+        if t is int or t in _NP_INTS:
+            if not _exact_int(int(v), dtype):
                 return None
-        elif t is float:
-            if not _exact_float(v, dtype):
+        elif t is float or t in _NP_FLOATS:
+            if not _exact_float(float(v), dtype):
                 return None
         else:
             return None
@@ -130,9 +136,10 @@ def pad_rows(sequences, out, value, pad_post, trunc_post, slow_row):
             elif m:
                 slow_row(idx, s)
         elif isinstance(s, np.ndarray):
-            if s.ndim == 1 and s.dtype == dtype and s.flags.aligned:
+            if s.ndim == 1 and s.dtype.kind in "iuf":
+                # another numeric dtype: Keras' own cast of the kept part
                 kept = s[:maxlen] if trunc_post else s[max(len(s) - maxlen, 0):]
-                _place(row, kept, pad_post)
+                _place(row, kept.astype(dtype, copy=False), pad_post)
             elif len(s):
                 slow_row(idx, s)
         elif len(s):
