@@ -3,11 +3,16 @@
 This is what lets `x[:, 0]`, `a + b` or `K.mean(x)` on symbolic tensors build
 a functional model, as TF-Keras does with its TFOpLambda layers.
 """
+import numpy as np
+
 from ckeras import backend as K
 from ckeras._internal import naming
 from ckeras.autograd import function as function_module
+from ckeras.autograd.functions import elementwise as E
+from ckeras.autograd.functions import shape as S
 from ckeras.autograd.tensor import SymbolicTensor
 from ckeras.engine.base_layer import Layer
+from ckeras.engine.tf_op_layer import SlicingOpLambda, TFOpLambda
 
 
 class _Slot:
@@ -57,7 +62,53 @@ class OpLambda(Layer):
         return config
 
 
+def _slice_spec(key):
+    """A `__getitem__` key in tf-keras' saved form, or None if it has parts
+    (arrays, Ellipsis) that form cannot hold."""
+    def one(k):
+        if isinstance(k, slice):
+            parts = (k.start, k.stop, k.step)
+            if all(p is None or isinstance(p, (int, np.integer)) for p in parts):
+                return {"start": k.start, "stop": k.stop, "step": k.step}
+            raise TypeError
+        if k is None or isinstance(k, (int, np.integer)) and not isinstance(k, bool):
+            return None if k is None else int(k)
+        raise TypeError
+    try:
+        return [one(k) for k in key] if isinstance(key, tuple) else one(key)
+    except TypeError:
+        return None
+
+
+def _tf_op(function, inputs, attrs):
+    """The tf-keras TFOpLambda form of a Function call, `(layer, first,
+    kwargs)`, for the ops tf-keras records that way; None otherwise."""
+    symbolic = [isinstance(v, SymbolicTensor) for v in inputs]
+    if function is S.GetItem and symbolic == [True]:
+        spec = _slice_spec(attrs.get("key"))
+        if spec is not None:
+            return SlicingOpLambda("__operators__.getitem"), inputs[0], {"slice_spec": spec}
+        return None
+    names = {E.Add: "__operators__.add", E.Mul: "math.multiply",
+             E.Sub: "math.subtract", E.Div: "math.truediv"}
+    if function not in names or len(inputs) != 2 or attrs:
+        return None
+    a, b = inputs
+    if not symbolic[0]:
+        if function not in (E.Add, E.Mul):
+            return None
+        a, b = b, a
+    if isinstance(b, np.ndarray) and b.ndim:
+        return None
+    b = b.item() if isinstance(b, np.generic) else b
+    return TFOpLambda(names[function]), a, {"y": b, "name": None}
+
+
 def symbolic_apply(function, inputs, attrs):
+    tf_op = _tf_op(function, inputs, attrs)
+    if tf_op is not None:
+        layer, first, kwargs = tf_op
+        return layer(first, **kwargs)
     tensors = []
     template = _template(tuple(inputs), tensors)
     layer = OpLambda(function, template, attrs)

@@ -3,6 +3,7 @@ import importlib
 
 from ckeras.engine import functional as _functional
 from ckeras.engine import sequential as _sequential
+from ckeras.engine import tf_op_layer as _tf_op_layer
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.input_layer import Input, InputLayer
 from ckeras.engine.input_spec import InputSpec
@@ -183,6 +184,8 @@ def module_objects():
     (what `deserialize` resolves class names against)."""
     objects = _Objects((name, obj) for name, obj in globals().items()
                        if isinstance(obj, type) and issubclass(obj, Layer))
+    objects.update({"TFOpLambda": _tf_op_layer.TFOpLambda,
+                    "SlicingOpLambda": _tf_op_layer.SlicingOpLambda})
     objects.update({"Model": _functional.Functional, "Functional": _functional.Functional,
                     "Sequential": _sequential.Sequential, "InputLayer": InputLayer})
     return objects

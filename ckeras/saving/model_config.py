@@ -226,8 +226,11 @@ def node_config(node, ref):
         if extra:
             first = [first] + extra
     kwargs = _plain(kwargs, ref)
-    return [ref(t) + [kwargs] if isinstance(t, KerasTensor)
-            else [_CONSTANT_VALUE, -1, _plain(t, ref), kwargs] for t in flatten(first)]
+    entries = [ref(t) + [kwargs] if isinstance(t, KerasTensor)
+               else [_CONSTANT_VALUE, -1, _plain(t, ref), kwargs] for t in flatten(first)]
+    if getattr(layer, "_saves_raw_node", False) and len(entries) == 1:
+        return entries[0]
+    return entries
 
 
 # ----------------------------------------------------------- node parsing
