@@ -98,13 +98,16 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, in
     known = MODELS.get(tuple(blocks))
     model = Model(imagenet_utils.model_inputs(input_tensor, img_input), x,
                   name=known[0] if known else "densenet")
-    if weights == "imagenet" and known:
+    if weights == "imagenet":
+        if not known:
+            raise ValueError("ImageNet weights exist only for the blocks of DenseNet121, 169 "
+                             f"and 201 ({sorted(MODELS)}). Received: blocks={blocks}")
         suffix = "" if include_top else "_notop"
         file_name = f"{known[0]}_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
         return imagenet_utils.load_weights(model, weights, file_name,
                                            BASE_WEIGHTS_PATH + file_name,
                                            known[1] if include_top else known[2])
-    return imagenet_utils.load_weights(model, None if weights == "imagenet" else weights)
+    return imagenet_utils.load_weights(model, weights)
 
 
 _DOC = """

@@ -15,8 +15,7 @@ import warnings
 
 import numpy as np
 
-from ckeras import activations
-from ckeras import backend
+from ckeras import activations, backend
 from ckeras.engine.input_layer import Input
 from ckeras.utils.file_utils import get_file
 from ckeras.utils.layer_utils import get_source_inputs

@@ -175,6 +175,15 @@ def test_keras_value_errors(fn, kwargs, match):
         getattr(applications, fn)(**kwargs)
 
 
+def test_densenet_custom_blocks_have_no_imagenet_weights():
+    K.clear_session()
+    model = applications.densenet.DenseNet([1, 1, 1, 1], weights=None, input_shape=(32, 32, 3))
+    assert model.name == "densenet"
+    assert model.get_layer("conv5_block1_concat") is not None
+    with pytest.raises(ValueError, match="blocks=\\[1, 1, 1, 1\\]"):
+        applications.densenet.DenseNet([1, 1, 1, 1], weights="imagenet")
+
+
 def test_input_tensor_and_pooling():
     K.clear_session()
     inp = ckeras.layers.Input((40, 48, 3))
