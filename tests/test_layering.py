@@ -50,6 +50,7 @@ LEVELS = {
     "ckeras.preprocessing": 9,
     "ckeras.datasets": 9,
     "ckeras.testing": 9,
+    "ckeras.applications": 9,
     "ckeras.__main__": 9,
     "ckeras.distribute": 9,
 }
