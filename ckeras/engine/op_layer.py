@@ -98,8 +98,6 @@ def _tf_op(function, inputs, attrs):
         if function not in (E.Add, E.Mul):
             return None
         a, b = b, a
-    if isinstance(b, np.ndarray) and b.ndim:
-        return None
     b = b.item() if isinstance(b, np.generic) else b
     return TFOpLambda(names[function]), a, {"y": b, "name": None}
 

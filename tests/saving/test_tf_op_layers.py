@@ -61,6 +61,23 @@ def test_symbolic_operators_are_saved_as_tf_keras_op_layers(tmp_path):
     assert isinstance(again.layers[-1], SlicingOpLambda)
 
 
+def test_array_operand_and_an_application_round_trip(tmp_path):
+    from ckeras import applications
+    inp = Input((2, 2, 3))
+    model = Model(inp, inp * np.reshape([0.5, 2.0, 4.0], (1, 1, 1, 3)))
+    x = np.ones((1, 2, 2, 3), "float32")
+    model.save(tmp_path / "scale.h5")
+    np.testing.assert_allclose(load_model(tmp_path / "scale.h5", compile=False).predict(
+        x, verbose=0)[0, 0, 0], [0.5, 2.0, 4.0])
+    net = applications.MobileNetV3Small(input_shape=(32, 32, 3), weights=None,
+                                        minimalistic=False)
+    images = np.random.default_rng(1).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+    want = net.predict(images, verbose=0)
+    net.save(tmp_path / "mnv3.h5")
+    np.testing.assert_allclose(load_model(tmp_path / "mnv3.h5", compile=False).predict(
+        images, verbose=0), want, rtol=1e-5, atol=1e-6)
+
+
 def test_ops_without_a_tf_keras_form_stay_graph_ops():
     inp = Input((4,))
     out = 1.0 - inp            # a constant first operand of a subtraction
