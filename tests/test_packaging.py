@@ -28,8 +28,9 @@ def test_version_option_prints_the_package_version(capsys):
     assert capsys.readouterr().out == f"ckeras {ckeras.__version__}\n"
 
 
-def test_python_m_ckeras_version():
-    r = subprocess.run([sys.executable, "-m", "ckeras", "--version"],
+def test_python_m_ckeras_version(tmp_path):
+    # From an empty folder: `-m` puts the working directory first on sys.path.
+    r = subprocess.run([sys.executable, "-m", "ckeras", "--version"], cwd=tmp_path,
                        capture_output=True, text=True, check=True)
     assert r.stdout.strip() == f"ckeras {ckeras.__version__}"
 
