@@ -51,7 +51,11 @@ def test_installed_metadata_matches_the_package_version():
 def test_metadata_long_description_classifiers_and_urls():
     project = PYPROJECT["project"]
     assert project["readme"] == {"file": "README.md", "content-type": "text/markdown"}
-    assert project["license"] == "Apache-2.0"
+    # ckeras' code, and the CC BY 4.0 digits bundled with their licence file
+    assert project["license"] == "Apache-2.0 AND CC-BY-4.0"
+    assert project["license-files"] == ["LICENSE", "ckeras/datasets/data/DIGITS_LICENSE.txt"]
+    assert all((ROOT / f).is_file() for f in project["license-files"])
+    assert "CC BY 4.0" in (ROOT / project["license-files"][1]).read_text(encoding="utf-8")
     classifiers = set(project["classifiers"])
     for minor in (10, 11, 12, 13):
         assert f"Programming Language :: Python :: 3.{minor}" in classifiers
