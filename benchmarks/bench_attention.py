@@ -11,11 +11,17 @@ Cases:
   MultiHeadAttention(8, 64) on (32, 128, 512), vs the torch module under
   `inference_mode` (`need_weights=False`, so torch takes its fused path);
 - mha_train_b32: one Adam/MSE train step of that model vs the same in torch;
+- encoder_train_b32: one Adam/MSE train step of a one-block Transformer
+  encoder as the Keras guide writes it (MultiHeadAttention(8, 32) over width
+  256, residual + LayerNormalization(1e-6), Dense(1024, relu) + Dense(256),
+  residual + LayerNormalization; dropout 0 so both sides do the same work) vs
+  `torch.nn.TransformerEncoderLayer(256, 8, 1024, dropout=0, post-norm)`;
 - sdpa_kernel_b32: the fused attention kernel alone (`_attention.sdpa_fwd`,
   probabilities included) vs `torch.nn.functional.scaled_dot_product_attention`
   on the projected (32, 8, 128, 64) tensors.
 
-Target (issue 16): forward and train step at most 1.0x torch's time.
+Target (issue 16): forward and train step at most 1.0x torch's time, the
+encoder train step too.
 """
 import functools
 
@@ -24,13 +30,35 @@ from peers import Results, main_parser, time_runs, wanted
 
 B, T, HEADS, KEY_DIM = 32, 128, 8, 64
 WIDTH = HEADS * KEY_DIM
-CASES = ("mha_forward_b32", "mha_train_b32", "sdpa_kernel_b32")
+CASES = ("mha_forward_b32", "mha_train_b32", "encoder_train_b32", "sdpa_kernel_b32")
+ENC_WIDTH, ENC_HEADS, ENC_FF = 256, 8, 1024
 LABEL = f"MultiHeadAttention({HEADS}, {KEY_DIM}) self-attention on ({B}, {T}, {WIDTH})"
 
 
 def _ck_model(layers, models):
     inp = layers.Input((T, WIDTH))
     return models.Model(inp, layers.MultiHeadAttention(HEADS, KEY_DIM)(inp, inp))
+
+
+def _ck_encoder(layers, models):
+    inp = layers.Input((T, ENC_WIDTH))
+    att = layers.MultiHeadAttention(ENC_HEADS, ENC_WIDTH // ENC_HEADS)(inp, inp)
+    h = layers.LayerNormalization(epsilon=1e-6)(inp + att)
+    ff = layers.Dense(ENC_WIDTH)(layers.Dense(ENC_FF, activation="relu")(h))
+    return models.Model(inp, layers.LayerNormalization(epsilon=1e-6)(h + ff))
+
+
+def _torch_encoder_train(torch, x, y):
+    enc = torch.nn.TransformerEncoderLayer(ENC_WIDTH, ENC_HEADS, ENC_FF, dropout=0.0,
+                                           layer_norm_eps=1e-6, batch_first=True)
+    opt = torch.optim.Adam(enc.parameters(), 1e-3)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def step():
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(enc(xt), yt).backward()
+        opt.step()
+    return step
 
 
 def _torch_forward(torch, mha, x):
@@ -90,6 +118,15 @@ def main(argv=None):
         m.compile(optimizers.Adam(1e-3), "mse")
         compare("mha_train_b32", f"{LABEL}, one Adam train step",
                 functools.partial(m.train_on_batch, x, y), _torch_train(torch, mha, x, y))
+    if wanted(args, "encoder_train_b32"):
+        xe = rng.standard_normal((B, T, ENC_WIDTH)).astype(np.float32)
+        ye = np.zeros_like(xe)
+        m = _ck_encoder(layers, models)
+        m.compile(optimizers.Adam(1e-3), "mse")
+        compare("encoder_train_b32",
+                f"Transformer encoder block (width {ENC_WIDTH}, {ENC_HEADS} heads, ff "
+                f"{ENC_FF}) on ({B}, {T}), one Adam train step",
+                functools.partial(m.train_on_batch, xe, ye), _torch_encoder_train(torch, xe, ye))
     if wanted(args, "sdpa_kernel_b32"):
         q, k, v = (rng.standard_normal((B, T, HEADS, KEY_DIM)).astype(np.float32)
                    for _ in range(3))

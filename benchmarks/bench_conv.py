@@ -1,5 +1,5 @@
 """Conv2D benchmarks (float32): forward as a share of the measured sgemm
-throughput, and a small-CNN training step against PyTorch.
+throughput, and small 2-D and 3-D CNN training steps against PyTorch.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_conv.py
     ... python benchmarks/bench_conv.py --threads 1 --repeat 9 [--case conv_fwd] [--quick]
@@ -9,7 +9,9 @@ forward with >= 32 input channels at >= 60% of sgemm throughput (measured
 here on a 2048^3 sgemm with the same thread count: `--case conv_fwd`); the
 training step of 28x28x1 -> Conv 32 -> MaxPool -> Conv 64 -> MaxPool ->
 Flatten -> Dense 10, batch 64, Adam, at most 1.5x PyTorch's time (`--case
-cnn_train_step`).
+cnn_train_step`). `--case cnn3d_train_step` (no target yet): 16x16x16x1 ->
+Conv3D 16 -> MaxPool3D -> Conv3D 32 -> GlobalAveragePooling3D -> Dense 10,
+batch 16, Adam.
 """
 import functools
 
@@ -18,7 +20,7 @@ from peers import Results, main_parser, time_runs, torch_or_none, wanted
 
 from ckeras._ext import _blas, _conv, _dense
 
-CASES = ("conv_fwd", "cnn_train_step")
+CASES = ("conv_fwd", "cnn_train_step", "cnn3d_train_step")
 CONV_SHAPES = [  # (N, H, W, C, KH, KW, O)
     (32, 26, 26, 32, 3, 3, 64),
     (8, 34, 34, 64, 3, 3, 64),
@@ -80,6 +82,45 @@ def _torch_cnn_step(torch, x, y):
     return step
 
 
+def _ck_cnn3d():
+    from ckeras import layers as L
+    from ckeras.engine.sequential import Sequential
+    model = Sequential([L.Conv3D(16, 3, activation="relu", input_shape=(16, 16, 16, 1)),
+                        L.MaxPooling3D(), L.Conv3D(32, 3, activation="relu"),
+                        L.GlobalAveragePooling3D(), L.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    return model
+
+
+def _torch_cnn3d_step(torch, x, y):
+    net = torch.nn.Sequential(
+        torch.nn.Conv3d(1, 16, 3), torch.nn.ReLU(), torch.nn.MaxPool3d(2),
+        torch.nn.Conv3d(16, 32, 3), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool3d(1),
+        torch.nn.Flatten(), torch.nn.Linear(32, 10))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 4, 1, 2, 3)))
+    yt = torch.from_numpy(y.argmax(1))
+    lossf = torch.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss = lossf(net(xt), yt)
+        loss.backward()
+        opt.step()
+    return step
+
+
+def cnn3d_step(repeat, number, threads):
+    """Timings of one train step of the small 3-D CNN: ckeras, and torch or None."""
+    rng = np.random.default_rng(0)
+    x = rng.random((16, 16, 16, 16, 1), dtype=np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 16)]
+    t_ck = time_runs(functools.partial(_ck_cnn3d().train_on_batch, x, y), number, repeat)
+    torch = torch_or_none(threads)
+    t_pt = None if torch is None else time_runs(_torch_cnn3d_step(torch, x, y), number, repeat)
+    return t_ck, t_pt
+
+
 def cnn_step(repeat, number, threads):
     """Timings of one train step of the small CNN: ckeras, and torch or None."""
     rng = np.random.default_rng(0)
@@ -125,6 +166,18 @@ def main(argv=None):
         line = f"small CNN train step (batch 64, Adam): ckeras {t_ck.median * 1e3:.2f} ms"
         if t_pt is not None:
             results.record("cnn_train_step", "torch", t_pt, number=number, label=label)
+            line += (f", PyTorch {t_pt.median * 1e3:.2f} ms, ratio "
+                     f"{t_ck.median / t_pt.median:.2f}x")
+        print(line)
+    if wanted(args, "cnn3d_train_step"):
+        number = 1 if args.quick else 5
+        t_ck, t_pt = cnn3d_step(repeat, number, threads)
+        label = ("small 3-D CNN train step (16x16x16x1, Conv3D 16, MaxPool3D, Conv3D 32, "
+                 f"GlobalAvgPool3D, Dense10; batch 16, Adam), {threads} BLAS thread(s)")
+        results.record("cnn3d_train_step", "ckeras", t_ck, number=number, label=label)
+        line = f"small 3-D CNN train step (batch 16, Adam): ckeras {t_ck.median * 1e3:.2f} ms"
+        if t_pt is not None:
+            results.record("cnn3d_train_step", "torch", t_pt, number=number, label=label)
             line += (f", PyTorch {t_pt.median * 1e3:.2f} ms, ratio "
                      f"{t_ck.median / t_pt.median:.2f}x")
         print(line)

@@ -23,7 +23,7 @@ from ckeras.engine import Input, Layer, Model, Sequential  # noqa: E402
 # Loaded on first attribute access (`ckeras.optimizers.Adam`), so that
 # `import ckeras` stays about as fast as `import numpy`.
 _LAZY = ("optimizers", "losses", "metrics", "callbacks", "preprocessing", "datasets",
-         "saving", "objectives")
+         "saving", "objectives", "distribute")
 
 
 def __getattr__(name):

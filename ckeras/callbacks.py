@@ -12,14 +12,19 @@ Example:
 """
 import collections.abc
 import csv
+import io
 import json
 import logging
 import os
+import time
+import types
 import warnings
 
 import numpy as np
 
+from ckeras import backend as K
 from ckeras.optimizers.optimizer import LearningRateValue
+from ckeras.optimizers.schedules import LearningRateSchedule
 from ckeras.utils.generic_utils import Progbar
 
 _log = logging.getLogger("ckeras.callbacks")
@@ -28,6 +33,7 @@ __all__ = [
     "Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
     "ModelCheckpoint", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger",
     "LambdaCallback", "TerminateOnNaN", "BackupAndRestore", "BaseLogger", "RemoteMonitor",
+    "TensorBoard",
 ]
 
 
@@ -1473,3 +1479,347 @@ class BackupAndRestore(Callback):
             self._epoch_rng = meta["epoch_rng"]
             self._pending_rng = meta["rng"]
             self.model._resume_point = (epoch, batch + 1)
+
+
+# -- TensorBoard -----------------------------------------------------------------------
+
+_TB_MISSING = ("The TensorBoard callback writes its event files with the `tensorboard` package, "
+               "which is not installed: `pip install tensorboard` (or `pip install "
+               "ckeras[tensorboard]`).")
+_profile_note_shown = False
+
+
+def _tensorboard():
+    """The parts of the `tensorboard` package the callback writes with."""
+    try:
+        from tensorboard.compat.proto import event_pb2, summary_pb2  # lazy: heavy
+        from tensorboard.plugins.histogram import summary_v2 as histogram  # lazy: heavy
+        from tensorboard.plugins.image import metadata as image_metadata  # lazy: heavy
+        from tensorboard.plugins.scalar import summary_v2 as scalar  # lazy: heavy
+        from tensorboard.summary.writer import event_file_writer  # lazy: heavy
+        from tensorboard.util import tensor_util  # lazy: heavy
+    except ImportError as e:
+        raise ImportError(_TB_MISSING) from e
+    return types.SimpleNamespace(
+        event_pb2=event_pb2, summary_pb2=summary_pb2, histogram=histogram,
+        image_metadata=image_metadata, scalar=scalar, event_file_writer=event_file_writer,
+        tensor_util=tensor_util)
+
+
+def _profile_range(profile_batch):
+    """`(start, stop)` batches of `profile_batch` as Keras validates it."""
+    message = ("profile_batch must be a non-negative integer or 2-tuple of positive integers. "
+               "A pair of positive integers signifies a range of batches to profile. "
+               f"Found: {profile_batch}")
+    value = profile_batch
+    if isinstance(value, str):
+        try:
+            value = [int(v) for v in value.split(",")]
+        except ValueError:
+            raise ValueError(message) from None
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        start = stop = int(value)
+    elif isinstance(value, (tuple, list)) and len(value) == 2:
+        start, stop = value
+    else:
+        raise ValueError(message)
+    if start < 0 or stop < start:
+        raise ValueError(message)
+    return start, stop
+
+
+def _is_embedding(layer):
+    return any(c.__name__ == "Embedding" for c in type(layer).__mro__)
+
+
+class TensorBoard(Callback):
+    """Writes TensorBoard event files: loss and metric curves, weight
+    histograms (and images), and the model's graph.
+
+    The files go to `log_dir/train` and `log_dir/validation`, with tf-keras'
+    tags: `epoch_<name>` every epoch (training values under `train/`, the
+    `val_` ones under `validation/`), `batch_<name>` every `update_freq`
+    training batches, `evaluation_<name>_vs_iterations` after each evaluation
+    (step: the optimizer's iterations), `<weight name>/histogram` every
+    `histogram_freq` epochs, and the model's config as the `keras` summary
+    the graph dashboard draws. Run `tensorboard --logdir log_dir` to see them.
+
+    The `tensorboard` package writes the files (`pip install
+    ckeras[tensorboard]`); it is imported when the callback is created.
+
+    Args:
+        log_dir: the folder of the event files.
+        histogram_freq: write weight histograms every this many epochs (0:
+            never).
+        write_graph: write the model's graph (Sequential and functional
+            models).
+        write_images: with `histogram_freq`, also write each weight as an
+            image (needs Pillow).
+        write_steps_per_second: also log training steps per second.
+        update_freq: `'epoch'`, `'batch'` (every batch) or an int N (every N
+            training batches) for the `batch_*` scalars.
+        profile_batch: accepted and validated as in Keras, then ignored:
+            ckeras has no TensorFlow profiler.
+        embeddings_freq: every this many epochs, write each `Embedding`
+            layer's matrix as a TSV file for TensorBoard's projector.
+        embeddings_metadata: a metadata file name for all Embedding layers,
+            or a dict from layer name to file name.
+        **kwargs: Keras 1's `write_grads`, `batch_size`,
+            `embeddings_layer_names`, `embeddings_data` are ignored with a
+            warning.
+
+    Example:
+        >>> tb = TensorBoard(log_dir="./logs", histogram_freq=1)
+        >>> # model.fit(x, y, epochs=5, callbacks=[tb])
+    """
+
+    _IGNORED = {"write_grads": "`write_grads` will be ignored in TensorFlow 2.0 for the "
+                               "`TensorBoard` Callback.",
+                "batch_size": "`batch_size` is no longer needed in the `TensorBoard` Callback "
+                              "and will be ignored in TensorFlow 2.0.",
+                "embeddings_layer_names": "`embeddings_layer_names` is not supported in "
+                                          "TensorFlow 2.0. Instead, all `Embedding` layers "
+                                          "will be visualized.",
+                "embeddings_data": "`embeddings_data` is not supported in TensorFlow 2.0. "
+                                   "Instead, all `Embedding` variables will be visualized."}
+
+    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
+                 write_steps_per_second=False, update_freq="epoch", profile_batch=0,
+                 embeddings_freq=0, embeddings_metadata=None, **kwargs):
+        super().__init__()
+        unknown = set(kwargs) - set(self._IGNORED)
+        if unknown:
+            raise ValueError(f"Unrecognized arguments in `TensorBoard` Callback: {unknown}. "
+                             f"Supported kwargs are: {set(self._IGNORED)}")
+        for name, message in self._IGNORED.items():
+            if kwargs.get(name):
+                _log.warning(message)
+        if update_freq == "batch":
+            update_freq = 1
+        if update_freq != "epoch" and (not isinstance(update_freq, (int, np.integer))
+                                       or isinstance(update_freq, bool) or update_freq < 1):
+            raise ValueError("TensorBoard: update_freq must be 'epoch', 'batch' or a positive "
+                             f"integer. Received: update_freq={update_freq!r}")
+        self._tb = _tensorboard()
+        self.log_dir = os.fspath(log_dir)
+        self.histogram_freq = histogram_freq
+        self.write_graph = write_graph
+        self.write_images = write_images
+        self.write_steps_per_second = write_steps_per_second
+        self.update_freq = update_freq
+        self.embeddings_freq = embeddings_freq
+        self.embeddings_metadata = embeddings_metadata
+        start, _ = _profile_range(profile_batch)
+        global _profile_note_shown
+        if start > 0 and not _profile_note_shown:
+            _profile_note_shown = True
+            _warn("TensorBoard: profile_batch is ignored: ckeras has no TensorFlow profiler "
+                  "to trace batches with.")
+        self._writers = {}
+        self._train_step = 0
+        self._batch_start = self._epoch_start = 0.0
+        self._epoch_start_iterations = 0
+
+    # ---------------------------------------------------------------- writing
+    def _writer(self, run):
+        if run not in self._writers:
+            folder = os.path.join(self.log_dir, run)
+            self._writers[run] = self._tb.event_file_writer.EventFileWriter(folder)
+        return self._writers[run]
+
+    def _write(self, run, summary, step):
+        event = self._tb.event_pb2.Event(wall_time=time.time(), step=int(step),
+                                         summary=summary)
+        self._writer(run).add_event(event)
+
+    def _scalar(self, run, tag, value, step):
+        value = _to_python(value)
+        if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+            self._write(run, self._tb.scalar.scalar_pb(tag, float(value)), step)
+
+    def _close_writers(self):
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}
+
+    def _write_model_config(self):
+        """The model's JSON config as the `keras` summary: TensorBoard's graph
+        dashboard draws it as the model's conceptual graph."""
+        if not (getattr(self.model, "_is_graph_network", False)
+                or type(self.model).__name__ == "Sequential"):
+            return
+        try:
+            config = self.model.to_json()
+        except Exception as e:  # noqa: BLE001 - a model that cannot serialize still trains
+            _log.warning("Model failed to serialize as JSON. Ignoring... %s", e)
+            return
+        tb = self._tb
+        metadata = tb.summary_pb2.SummaryMetadata()
+        metadata.plugin_data.plugin_name = "graph_keras_model"
+        metadata.plugin_data.content = b"1"
+        summary = tb.summary_pb2.Summary()
+        summary.value.add(tag="keras", metadata=metadata,
+                          tensor=tb.tensor_util.make_tensor_proto(
+                              np.array(config.encode("utf-8"), dtype=object)))
+        self._write("train", summary, 0)
+        self._writer("train").flush()
+
+    # ---------------------------------------------------------------- hooks
+    def set_model(self, model):
+        """Stores the model, starts new event files and writes its graph."""
+        self.model = model
+        self._close_writers()
+        if self.write_graph:
+            self._write_model_config()
+        if self.embeddings_freq:
+            self._check_embeddings_metadata()
+
+    def on_train_begin(self, logs=None):
+        self._train_step = 0
+
+    def on_train_end(self, logs=None):
+        self._close_writers()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.write_steps_per_second:
+            self._batch_start = time.time()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._train_step += 1
+        if self.update_freq == "epoch" or self._train_step % self.update_freq:
+            return
+        if self.write_steps_per_second:
+            elapsed = max(time.time() - self._batch_start, 1e-9)
+            self._scalar("train", "batch_steps_per_second", 1.0 / elapsed, self._train_step)
+        for name, value in (logs or {}).items():
+            self._scalar("train", "batch_" + name, value, self._train_step)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.write_steps_per_second:
+            self._epoch_start = time.time()
+            self._epoch_start_iterations = self._iterations()
+
+    def _iterations(self):
+        optimizer = getattr(self.model, "optimizer", None)
+        iterations = getattr(optimizer, "iterations", None)
+        return None if iterations is None else int(np.asarray(iterations))
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        train = {k: v for k, v in logs.items() if not k.startswith("val_")}
+        val = {k[4:]: v for k, v in logs.items() if k.startswith("val_")}
+        if train or val:
+            self._add_learning_rate(train)
+            if self.write_steps_per_second:
+                steps = (self._iterations() or 0) - (self._epoch_start_iterations or 0)
+                train["steps_per_second"] = steps / max(time.time() - self._epoch_start, 1e-9)
+        for run, values in (("train", train), ("validation", val)):
+            for name, value in values.items():
+                self._scalar(run, "epoch_" + name, value, epoch)
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            self._log_weights(epoch)
+        if self.embeddings_freq and epoch % self.embeddings_freq == 0:
+            self._log_embeddings(epoch)
+        for writer in self._writers.values():
+            writer.flush()
+
+    def on_test_end(self, logs=None):
+        iterations = self._iterations()
+        if iterations is None:
+            return
+        for name, value in (logs or {}).items():
+            self._scalar("validation", f"evaluation_{name}_vs_iterations", value, iterations)
+        self._writer("validation").flush()
+
+    def _add_learning_rate(self, logs):
+        optimizer = getattr(self.model, "optimizer", None)
+        schedule = getattr(optimizer, "_learning_rate", None)
+        if isinstance(schedule, LearningRateSchedule):
+            logs["learning_rate"] = float(schedule(self._iterations()))
+
+    # ---------------------------------------------------------------- weights
+    def _log_weights(self, epoch):
+        for layer in self.model.layers:
+            for weight in layer.weights:
+                name = weight.name.replace(":", "_")
+                value = np.asarray(weight.numpy() if hasattr(weight, "numpy") else weight)
+                self._write("train", self._tb.histogram.histogram_pb(name + "/histogram", value),
+                            epoch)
+                if self.write_images:
+                    self._log_weight_as_image(value, name + "/image", epoch)
+
+    def _log_weight_as_image(self, value, tag, epoch):
+        """A weight as a grey image, shaped as tf-keras does: a bias as one
+        row, a kernel with its longer side across, conv kernels one image
+        per input channel."""
+        img = np.squeeze(value)
+        if img.ndim == 1:
+            img = img.reshape(1, img.shape[0], 1, 1)
+        elif img.ndim == 2:
+            if img.shape[0] > img.shape[1]:
+                img = img.T
+            img = img.reshape(1, img.shape[0], img.shape[1], 1)
+        elif img.ndim == 3:
+            if K.image_data_format() == "channels_last":
+                img = np.transpose(img, (2, 0, 1))
+            img = img.reshape(img.shape + (1,))
+        if img.ndim != 4 or img.shape[-1] not in (1, 3, 4):
+            return
+        try:
+            from PIL import Image  # lazy: heavy
+        except ImportError:
+            _log.warning("TensorBoard: write_images needs Pillow to encode PNG images; "
+                         "skipping %s.", tag)
+            return
+        # As tf.summary.image converts floats: [0, 1] scaled to 0..255, clipped.
+        pixels = np.floor(np.clip(img, 0.0, 1.0) * 255.5).astype(np.uint8)
+        encoded = []
+        for picture in pixels[:3]:
+            buffer = io.BytesIO()
+            mode = {1: "L", 3: "RGB", 4: "RGBA"}[picture.shape[-1]]
+            data = picture[..., 0] if mode == "L" else picture
+            Image.fromarray(data, mode).save(buffer, format="PNG")
+            encoded.append(buffer.getvalue())
+        tb = self._tb
+        content = [str(img.shape[2]).encode(), str(img.shape[1]).encode()] + encoded
+        summary = tb.summary_pb2.Summary()
+        summary.value.add(tag=tag, metadata=tb.image_metadata.create_summary_metadata(
+                              display_name=None, description=None),
+                          tensor=tb.tensor_util.make_tensor_proto(
+                              np.array(content, dtype=object)))
+        self._write("train", summary, epoch)
+
+    # ---------------------------------------------------------------- embeddings
+    def _check_embeddings_metadata(self):
+        if not isinstance(self.embeddings_metadata, dict):
+            return
+        names = {layer.name for layer in self.model.layers if _is_embedding(layer)}
+        unknown = set(self.embeddings_metadata) - names
+        if unknown:
+            raise ValueError("Unrecognized `Embedding` layer names passed to "
+                             "`keras.callbacks.TensorBoard` `embeddings_metadata` argument: "
+                             f"{unknown}")
+
+    def _log_embeddings(self, epoch):
+        """Each Embedding matrix as `<layer>_embeddings.tsv` in `log_dir`, and
+        the projector config naming them (TensorBoard's projector reads TSV
+        tensors through `tensor_path`; tf-keras writes a TF checkpoint)."""
+        lines = []
+        for layer in self.model.layers:
+            if not _is_embedding(layer):
+                continue
+            filename = f"{layer.name}_embeddings.tsv"
+            np.savetxt(os.path.join(self.log_dir, filename),
+                       np.asarray(layer.embeddings.numpy()), delimiter="\t", fmt="%.8g")
+            lines += ["embeddings {", f'  tensor_name: "{layer.name}/embeddings"',
+                      f'  tensor_path: "{filename}"']
+            metadata = self.embeddings_metadata
+            if isinstance(metadata, dict):
+                metadata = metadata.get(layer.name)
+            if metadata:
+                lines.append(f'  metadata_path: "{metadata}"')
+            lines.append("}")
+        os.makedirs(self.log_dir, exist_ok=True)
+        with open(os.path.join(self.log_dir, "projector_config.pbtxt"), "w",
+                  encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")

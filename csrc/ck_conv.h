@@ -1,13 +1,17 @@
-/* Convolution and pooling on channels_last (NHWC) arrays, kernels HWIO.
+/* Convolution and pooling on channels_last (NDHWC) arrays, kernels DHWIO.
  *
  * Convolution is im2col + GEMM: the im2col matrix is built in row blocks of
- * about CK_CONV_BLOCK_BYTES, each block is multiplied by kernel.reshape(KH*KW*C, O), and bias and
- * activation are applied to the block's output rows right away. A 1x1,
- * stride-1, unpadded convolution needs no im2col: x already is the matrix.
- * 1-D convolution is the H == 1 case. The caller resolves 'valid'/'same'/
- * 'causal' into the leading pads (PT, PL) and the output size (OH, OW); the
- * trailing pad is implied. Every buffer is allocated by the caller; `col`
- * holds ck_conv2d_col_rows() * KH*KW*C elements (NULL when that is 0).
+ * about CK_CONV_BLOCK_BYTES, each block is multiplied by
+ * kernel.reshape(KD*KH*KW*C, O), and bias and activation are applied to the
+ * block's output rows right away. A 1x1x1, stride-1, unpadded convolution
+ * needs no im2col: x already is the matrix.
+ *
+ * The kernels are 3-D; 2-D is the D == 1 case and 1-D the D == H == 1 case.
+ * The ck_conv2d_* / ck_pool2d_* entries take the 2-D shape struct and run
+ * the 3-D kernels with D == 1. The caller resolves 'valid'/'same'/'causal'
+ * into the leading pads (PF, PT, PL) and the output sizes (OD, OH, OW); the
+ * trailing pads are implied. Every buffer is allocated by the caller; `col`
+ * holds ck_conv3d_col_rows() * KD*KH*KW*C elements (NULL when that is 0).
  */
 #ifndef CK_CONV_H
 #define CK_CONV_H
@@ -19,6 +23,16 @@
  * and 86-95% with 1; 8 MiB falls back (56-81%) as blocks leave the caches. */
 #define CK_CONV_BLOCK_BYTES ((size_t)1 << 22)
 
+typedef struct ck_conv3d_shape {
+    size_t N, D, H, W, C;   /* input (N, D, H, W, C) */
+    size_t KD, KH, KW, O;   /* kernel (KD, KH, KW, C, O) */
+    size_t SD, SH, SW;      /* strides */
+    size_t DD, DH, DW;      /* dilations */
+    size_t PF, PT, PL;      /* zero padding before planes / rows / columns */
+    size_t OD, OH, OW;      /* output (N, OD, OH, OW, O) */
+} ck_conv3d_shape;
+
+/* The 2-D shape: the 3-D one with D == KD == OD == 1. */
 typedef struct ck_conv2d_shape {
     size_t N, H, W, C;   /* input (N, H, W, C) */
     size_t KH, KW, O;    /* kernel (KH, KW, C, O) */
@@ -29,17 +43,31 @@ typedef struct ck_conv2d_shape {
 } ck_conv2d_shape;
 
 /* Rows per im2col block for element size `elem` (0: no im2col needed). */
+size_t ck_conv3d_col_rows(const ck_conv3d_shape *s, size_t elem);
 size_t ck_conv2d_col_rows(const ck_conv2d_shape *s, size_t elem);
 
+/* s as the 3-D shape with D == 1. */
+ck_conv3d_shape ck_conv2d_as_3d(const ck_conv2d_shape *s);
+
 /* y = act(conv(x, w) + b); b may be NULL. */
+int ck_conv3d_fwd_f32(const ck_conv3d_shape *s, const float *x, const float *w,
+                      const float *b, int code, float *col, float *y);
+int ck_conv3d_fwd_f64(const ck_conv3d_shape *s, const double *x, const double *w,
+                      const double *b, int code, double *col, double *y);
 int ck_conv2d_fwd_f32(const ck_conv2d_shape *s, const float *x, const float *w,
                       const float *b, int code, float *col, float *y);
 int ck_conv2d_fwd_f64(const ck_conv2d_shape *s, const double *x, const double *w,
                       const double *b, int code, double *col, double *y);
 
-/* Backward from the saved output y and dy. dz (N*OH*OW*O) receives
+/* Backward from the saved output y and dy. dz (N*OD*OH*OW*O) receives
  * dy * act'(y); it may be NULL only for the linear code (dy is used).
  * dx, dw, db may each be NULL (not wanted); x may be NULL when dw is. */
+int ck_conv3d_bwd_f32(const ck_conv3d_shape *s, const float *x, const float *w,
+                      const float *y, const float *dy, int code, float *dz,
+                      float *col, float *dx, float *dw, float *db);
+int ck_conv3d_bwd_f64(const ck_conv3d_shape *s, const double *x, const double *w,
+                      const double *y, const double *dy, int code, double *dz,
+                      double *col, double *dx, double *dw, double *db);
 int ck_conv2d_bwd_f32(const ck_conv2d_shape *s, const float *x, const float *w,
                       const float *y, const float *dy, int code, float *dz,
                       float *col, float *dx, float *dw, float *db);
@@ -47,23 +75,31 @@ int ck_conv2d_bwd_f64(const ck_conv2d_shape *s, const double *x, const double *w
                       const double *y, const double *dy, int code, double *dz,
                       double *col, double *dx, double *dw, double *db);
 
-/* Pooling windows (KH, KW), the same shape struct with O unused (== C). */
+/* Pooling windows (KD, KH, KW), the same shape structs with O unused (== C). */
 enum { CK_POOL_MAX = 0, CK_POOL_AVG = 1 };
 
 /* Max pooling as TensorFlow's CPU kernel computes it: y is the largest
  * entry of the window that is not NaN, and at least the lowest finite value
  * (-FLT_MAX, -DBL_MAX): NaN and -inf never win, so a window of only NaN or
  * -inf gives the lowest finite value, whatever the positions. Padded
- * entries are not part of the window. idx (N*OH*OW*C, may be NULL)
- * receives the flat position ih*W + iw of the first maximum, or of the
- * window's first entry when nothing exceeds the lowest finite value; an
- * empty window (impossible for valid/same) gives y = 0 and idx = -1
- * (CK_ERR_TOO_LARGE when H*W does not fit an int). */
+ * entries are not part of the window. idx (N*OD*OH*OW*C, may be NULL)
+ * receives the flat position (id*H + ih)*W + iw (ih*W + iw in 2-D) of the
+ * first maximum, or of the window's first entry when nothing exceeds the
+ * lowest finite value; an empty window (impossible for valid/same) gives
+ * y = 0 and idx = -1 (CK_ERR_TOO_LARGE when D*H*W does not fit an int). */
+int ck_pool3d_max_fwd_f32(const ck_conv3d_shape *s, const float *x, float *y, int *idx);
+int ck_pool3d_max_fwd_f64(const ck_conv3d_shape *s, const double *x, double *y, int *idx);
+int ck_pool3d_max_bwd_f32(const ck_conv3d_shape *s, const int *idx, const float *dy, float *dx);
+int ck_pool3d_max_bwd_f64(const ck_conv3d_shape *s, const int *idx, const double *dy, double *dx);
 int ck_pool2d_max_fwd_f32(const ck_conv2d_shape *s, const float *x, float *y, int *idx);
 int ck_pool2d_max_fwd_f64(const ck_conv2d_shape *s, const double *x, double *y, int *idx);
 int ck_pool2d_max_bwd_f32(const ck_conv2d_shape *s, const int *idx, const float *dy, float *dx);
 int ck_pool2d_max_bwd_f64(const ck_conv2d_shape *s, const int *idx, const double *dy, double *dx);
 /* Average pooling over the non-padded entries of each window (TF rule). */
+int ck_pool3d_avg_fwd_f32(const ck_conv3d_shape *s, const float *x, float *y);
+int ck_pool3d_avg_fwd_f64(const ck_conv3d_shape *s, const double *x, double *y);
+int ck_pool3d_avg_bwd_f32(const ck_conv3d_shape *s, const float *dy, float *dx);
+int ck_pool3d_avg_bwd_f64(const ck_conv3d_shape *s, const double *dy, double *dx);
 int ck_pool2d_avg_fwd_f32(const ck_conv2d_shape *s, const float *x, float *y);
 int ck_pool2d_avg_fwd_f64(const ck_conv2d_shape *s, const double *x, double *y);
 int ck_pool2d_avg_bwd_f32(const ck_conv2d_shape *s, const float *dy, float *dx);

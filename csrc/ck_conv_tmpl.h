@@ -1,40 +1,49 @@
 /* Body of ck_conv.c for one precision: included once per element type
  * `real` (see ck_tmpl.h); not a public header. */
 
-/* im2col of output rows [r0, r0 + m) into col (m, KH*KW*C). */
-static void CK_S(ck_conv_im2col)(const ck_conv2d_shape *s, const real *x, size_t r0,
+/* im2col of output rows [r0, r0 + m) into col (m, KD*KH*KW*C). */
+static void CK_S(ck_conv_im2col)(const ck_conv3d_shape *s, const real *x, size_t r0,
                                  size_t m, real *col)
 {
-    const size_t C = s->C, KW = s->KW, K = s->KH * KW * C;
-    const ptrdiff_t H = (ptrdiff_t)s->H, W = (ptrdiff_t)s->W;
-    size_t i, kh, kw;
+    const size_t C = s->C, KW = s->KW, K = s->KD * s->KH * KW * C;
+    const ptrdiff_t D = (ptrdiff_t)s->D, H = (ptrdiff_t)s->H, W = (ptrdiff_t)s->W;
+    size_t i, kd, kh, kw;
     for (i = 0; i < m; ++i) {
         const size_t r = r0 + i;
         const size_t ow = r % s->OW, t = r / s->OW;
-        const size_t oh = t % s->OH, n = t / s->OH;
-        const real *xn = x + n * s->H * s->W * C;
+        const size_t oh = t % s->OH, u = t / s->OH;
+        const size_t od = u % s->OD, n = u / s->OD;
+        const real *xn = x + n * s->D * s->H * s->W * C;
         const ptrdiff_t iw0 = (ptrdiff_t)(ow * s->SW) - (ptrdiff_t)s->PL;
         real *dst = col + i * K;
-        for (kh = 0; kh < s->KH; ++kh) {
-            const ptrdiff_t ih = (ptrdiff_t)(oh * s->SH + kh * s->DH) - (ptrdiff_t)s->PT;
-            const real *row;
-            if (ih < 0 || ih >= H) {
-                memset(dst, 0, KW * C * sizeof(real));
-                dst += KW * C;
+        for (kd = 0; kd < s->KD; ++kd) {
+            const ptrdiff_t id = (ptrdiff_t)(od * s->SD + kd * s->DD) - (ptrdiff_t)s->PF;
+            if (id < 0 || id >= D) {
+                memset(dst, 0, s->KH * KW * C * sizeof(real));
+                dst += s->KH * KW * C;
                 continue;
             }
-            row = xn + (size_t)ih * s->W * C;
-            if (s->DW == 1 && iw0 >= 0 && iw0 + (ptrdiff_t)KW <= W) {
-                memcpy(dst, row + (size_t)iw0 * C, KW * C * sizeof(real));
-                dst += KW * C;
-                continue;
-            }
-            for (kw = 0; kw < KW; ++kw, dst += C) {
-                const ptrdiff_t iw = iw0 + (ptrdiff_t)(kw * s->DW);
-                if (iw < 0 || iw >= W)
-                    memset(dst, 0, C * sizeof(real));
-                else
-                    memcpy(dst, row + (size_t)iw * C, C * sizeof(real));
+            for (kh = 0; kh < s->KH; ++kh) {
+                const ptrdiff_t ih = (ptrdiff_t)(oh * s->SH + kh * s->DH) - (ptrdiff_t)s->PT;
+                const real *row;
+                if (ih < 0 || ih >= H) {
+                    memset(dst, 0, KW * C * sizeof(real));
+                    dst += KW * C;
+                    continue;
+                }
+                row = xn + ((size_t)id * s->H + (size_t)ih) * s->W * C;
+                if (s->DW == 1 && iw0 >= 0 && iw0 + (ptrdiff_t)KW <= W) {
+                    memcpy(dst, row + (size_t)iw0 * C, KW * C * sizeof(real));
+                    dst += KW * C;
+                    continue;
+                }
+                for (kw = 0; kw < KW; ++kw, dst += C) {
+                    const ptrdiff_t iw = iw0 + (ptrdiff_t)(kw * s->DW);
+                    if (iw < 0 || iw >= W)
+                        memset(dst, 0, C * sizeof(real));
+                    else
+                        memcpy(dst, row + (size_t)iw * C, C * sizeof(real));
+                }
             }
         }
     }
@@ -42,50 +51,58 @@ static void CK_S(ck_conv_im2col)(const ck_conv2d_shape *s, const real *x, size_t
 
 /* dx += col2im(col) for output rows [r0, r0 + m). */
 CK_TARGET_CLONES
-static void CK_S(ck_conv_col2im)(const ck_conv2d_shape *s, const real *col, size_t r0,
+static void CK_S(ck_conv_col2im)(const ck_conv3d_shape *s, const real *col, size_t r0,
                                  size_t m, real *dx)
 {
-    const size_t C = s->C, KW = s->KW, K = s->KH * KW * C;
-    const ptrdiff_t H = (ptrdiff_t)s->H, W = (ptrdiff_t)s->W;
-    size_t i, kh, kw, c;
+    const size_t C = s->C, KW = s->KW, K = s->KD * s->KH * KW * C;
+    const ptrdiff_t D = (ptrdiff_t)s->D, H = (ptrdiff_t)s->H, W = (ptrdiff_t)s->W;
+    size_t i, kd, kh, kw, c;
     for (i = 0; i < m; ++i) {
         const size_t r = r0 + i;
         const size_t ow = r % s->OW, t = r / s->OW;
-        const size_t oh = t % s->OH, n = t / s->OH;
-        real *dn = dx + n * s->H * s->W * C;
+        const size_t oh = t % s->OH, u = t / s->OH;
+        const size_t od = u % s->OD, n = u / s->OD;
+        real *dn = dx + n * s->D * s->H * s->W * C;
         const ptrdiff_t iw0 = (ptrdiff_t)(ow * s->SW) - (ptrdiff_t)s->PL;
         const real *src = col + i * K;
-        for (kh = 0; kh < s->KH; ++kh) {
-            const ptrdiff_t ih = (ptrdiff_t)(oh * s->SH + kh * s->DH) - (ptrdiff_t)s->PT;
-            real *row;
-            if (ih < 0 || ih >= H) {
-                src += KW * C;
+        for (kd = 0; kd < s->KD; ++kd) {
+            const ptrdiff_t id = (ptrdiff_t)(od * s->SD + kd * s->DD) - (ptrdiff_t)s->PF;
+            if (id < 0 || id >= D) {
+                src += s->KH * KW * C;
                 continue;
             }
-            row = dn + (size_t)ih * s->W * C;
-            for (kw = 0; kw < KW; ++kw, src += C) {
-                const ptrdiff_t iw = iw0 + (ptrdiff_t)(kw * s->DW);
-                real *d;
-                if (iw < 0 || iw >= W) continue;
-                d = row + (size_t)iw * C;
-                for (c = 0; c < C; ++c) d[c] += src[c];
+            for (kh = 0; kh < s->KH; ++kh) {
+                const ptrdiff_t ih = (ptrdiff_t)(oh * s->SH + kh * s->DH) - (ptrdiff_t)s->PT;
+                real *row;
+                if (ih < 0 || ih >= H) {
+                    src += KW * C;
+                    continue;
+                }
+                row = dn + ((size_t)id * s->H + (size_t)ih) * s->W * C;
+                for (kw = 0; kw < KW; ++kw, src += C) {
+                    const ptrdiff_t iw = iw0 + (ptrdiff_t)(kw * s->DW);
+                    real *d;
+                    if (iw < 0 || iw >= W) continue;
+                    d = row + (size_t)iw * C;
+                    for (c = 0; c < C; ++c) d[c] += src[c];
+                }
             }
         }
     }
 }
 
-int CK_S(ck_conv2d_fwd)(const ck_conv2d_shape *s, const real *x, const real *w,
+int CK_S(ck_conv3d_fwd)(const ck_conv3d_shape *s, const real *x, const real *w,
                         const real *b, int code, real *col, real *y)
 {
-    const size_t M = s->N * s->OH * s->OW, K = s->KH * s->KW * s->C, O = s->O;
-    const size_t R = ck_conv2d_col_rows(s, sizeof(real));
+    const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
+    const size_t O = s->O, R = ck_conv3d_col_rows(s, sizeof(real));
     size_t r0;
     int st;
     if (code < 0 || code >= CK_ACT_NCODES) return CK_ERR_CODE;
     if (M == 0 || O == 0) return CK_OK;
     if (y == NULL || (K > 0 && (x == NULL || w == NULL))) return CK_ERR_ARG;
     if (R > 0 && col == NULL) return CK_ERR_ARG;
-    if (R == 0) { /* 1x1 stride 1: x is the (M, C) matrix */
+    if (R == 0) { /* 1x1x1 stride 1: x is the (M, C) matrix */
         st = CK_S(ck_gemm)(0, 0, M, O, K, (real)1, x, K, w, O, (real)0, y, O);
         if (st != CK_OK) return st;
         return CK_S(ck_act_bias_fwd)(code, M, O, b, y);
@@ -102,17 +119,17 @@ int CK_S(ck_conv2d_fwd)(const ck_conv2d_shape *s, const real *x, const real *w,
     return CK_OK;
 }
 
-int CK_S(ck_conv2d_bwd)(const ck_conv2d_shape *s, const real *x, const real *w,
+int CK_S(ck_conv3d_bwd)(const ck_conv3d_shape *s, const real *x, const real *w,
                         const real *y, const real *dy, int code, real *dz, real *col,
                         real *dx, real *dw, real *db)
 {
-    const size_t M = s->N * s->OH * s->OW, K = s->KH * s->KW * s->C, O = s->O;
-    const size_t R = ck_conv2d_col_rows(s, sizeof(real));
+    const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
+    const size_t O = s->O, R = ck_conv3d_col_rows(s, sizeof(real));
     const real *z;
     size_t r0, j;
     int st;
     if (code < 0 || code >= CK_ACT_NCODES) return CK_ERR_CODE;
-    if (dx != NULL) memset(dx, 0, s->N * s->H * s->W * s->C * sizeof(real));
+    if (dx != NULL) memset(dx, 0, s->N * s->D * s->H * s->W * s->C * sizeof(real));
     if (dw != NULL) memset(dw, 0, K * O * sizeof(real));
     if (db != NULL) for (j = 0; j < O; ++j) db[j] = (real)0;
     if (M == 0 || O == 0) return CK_OK;
@@ -165,58 +182,72 @@ int CK_S(ck_conv2d_bwd)(const ck_conv2d_shape *s, const real *x, const real *w,
 }
 
 /* ---------------------------------------------------------------- pooling */
+/* Visits every output position; inside, `o` is its offset in y, id0/ih0/iw0
+ * its window's first (possibly padded) input coordinates, xn the offset of
+ * sample n in x. The window loop is CK_POOL_WINDOW_BEGIN/END. */
 #define CK_POOL_LOOP_BEGIN                                                        \
     const size_t C = s->C;                                                        \
-    const ptrdiff_t H = (ptrdiff_t)s->H, W = (ptrdiff_t)s->W;                     \
-    size_t n, oh, ow, kh, kw, c;                                                  \
+    const ptrdiff_t D = (ptrdiff_t)s->D, H = (ptrdiff_t)s->H, W = (ptrdiff_t)s->W; \
+    size_t n, od, oh, ow, kd, kh, kw, c;                                          \
     for (n = 0; n < s->N; ++n)                                                    \
+        for (od = 0; od < s->OD; ++od)                                            \
         for (oh = 0; oh < s->OH; ++oh)                                            \
             for (ow = 0; ow < s->OW; ++ow) {                                      \
-                const size_t o = ((n * s->OH + oh) * s->OW + ow) * C;             \
+                const size_t o = (((n * s->OD + od) * s->OH + oh) * s->OW + ow) * C; \
+                const ptrdiff_t id0 = (ptrdiff_t)(od * s->SD) - (ptrdiff_t)s->PF; \
                 const ptrdiff_t ih0 = (ptrdiff_t)(oh * s->SH) - (ptrdiff_t)s->PT; \
                 const ptrdiff_t iw0 = (ptrdiff_t)(ow * s->SW) - (ptrdiff_t)s->PL; \
-                const size_t xn = n * s->H * s->W * C;
+                const size_t xn = n * s->D * s->H * s->W * C;
+
+/* Every non-padded window entry, in (kd, kh, kw) order; `at` is its flat
+ * position (id*H + ih)*W + iw. */
+#define CK_POOL_WINDOW_BEGIN                                                      \
+    for (kd = 0; kd < s->KD; ++kd) {                                              \
+        const ptrdiff_t id = id0 + (ptrdiff_t)kd;                                 \
+        if (id < 0 || id >= D) continue;                                          \
+        for (kh = 0; kh < s->KH; ++kh) {                                          \
+            const ptrdiff_t ih = ih0 + (ptrdiff_t)kh;                             \
+            if (ih < 0 || ih >= H) continue;                                      \
+            for (kw = 0; kw < s->KW; ++kw) {                                      \
+                const ptrdiff_t iw = iw0 + (ptrdiff_t)kw;                         \
+                size_t at;                                                        \
+                if (iw < 0 || iw >= W) continue;                                  \
+                at = (size_t)((id * H + ih) * W + iw);
+#define CK_POOL_WINDOW_END }}}
 
 /* TF's CPU rule (see ck_conv.h): each window starts at the lowest finite
  * value, at its first real entry, and an entry replaces it only when
  * greater, so NaN and -inf never win, wherever they sit. */
 CK_TARGET_CLONES
-int CK_S(ck_pool2d_max_fwd)(const ck_conv2d_shape *s, const real *x, real *y, int *idx)
+int CK_S(ck_pool3d_max_fwd)(const ck_conv3d_shape *s, const real *x, real *y, int *idx)
 {
     const real lo = CK_REAL_LOWEST;
-    if ((x == NULL || y == NULL) && s->N * s->OH * s->OW * s->C > 0) return CK_ERR_ARG;
-    /* idx holds positions ih*W + iw as int. */
-    if (idx != NULL && s->H * s->W > (size_t)INT_MAX) return CK_ERR_TOO_LARGE;
+    if ((x == NULL || y == NULL) && s->N * s->OD * s->OH * s->OW * s->C > 0)
+        return CK_ERR_ARG;
+    /* idx holds positions (id*H + ih)*W + iw as int. */
+    if (idx != NULL && s->D * s->H * s->W > (size_t)INT_MAX) return CK_ERR_TOO_LARGE;
     {
     CK_POOL_LOOP_BEGIN
         real *yo = y + o;
         int *io = idx ? idx + o : NULL;
         int first = 1;
-        for (kh = 0; kh < s->KH; ++kh) {
-            const ptrdiff_t ih = ih0 + (ptrdiff_t)kh;
-            if (ih < 0 || ih >= H) continue;
-            for (kw = 0; kw < s->KW; ++kw) {
-                const ptrdiff_t iw = iw0 + (ptrdiff_t)kw;
-                const size_t at = (size_t)(ih * W + iw);
-                const int pos = (int)at; /* < INT_MAX whenever stored in idx */
-                const real *xp;
-                if (iw < 0 || iw >= W) continue;
-                xp = x + xn + at * C;
-                if (first) {
-                    for (c = 0; c < C; ++c) yo[c] = xp[c] > lo ? xp[c] : lo;
-                    if (io) for (c = 0; c < C; ++c) io[c] = pos;
-                    first = 0;
-                } else if (io) {
-                    for (c = 0; c < C; ++c) {
-                        const int better = xp[c] > yo[c];
-                        yo[c] = better ? xp[c] : yo[c];
-                        io[c] = better ? pos : io[c];
-                    }
-                } else {
-                    for (c = 0; c < C; ++c) yo[c] = xp[c] > yo[c] ? xp[c] : yo[c];
+        CK_POOL_WINDOW_BEGIN
+            const int pos = (int)at; /* < INT_MAX whenever stored in idx */
+            const real *xp = x + xn + at * C;
+            if (first) {
+                for (c = 0; c < C; ++c) yo[c] = xp[c] > lo ? xp[c] : lo;
+                if (io) for (c = 0; c < C; ++c) io[c] = pos;
+                first = 0;
+            } else if (io) {
+                for (c = 0; c < C; ++c) {
+                    const int better = xp[c] > yo[c];
+                    yo[c] = better ? xp[c] : yo[c];
+                    io[c] = better ? pos : io[c];
                 }
+            } else {
+                for (c = 0; c < C; ++c) yo[c] = xp[c] > yo[c] ? xp[c] : yo[c];
             }
-        }
+        CK_POOL_WINDOW_END
         if (first) { /* empty window (cannot happen for valid/same) */
             for (c = 0; c < C; ++c) yo[c] = (real)0;
             if (io) for (c = 0; c < C; ++c) io[c] = -1;
@@ -227,21 +258,21 @@ int CK_S(ck_pool2d_max_fwd)(const ck_conv2d_shape *s, const real *x, real *y, in
 }
 
 CK_TARGET_CLONES
-int CK_S(ck_pool2d_max_bwd)(const ck_conv2d_shape *s, const int *idx, const real *dy, real *dx)
+int CK_S(ck_pool3d_max_bwd)(const ck_conv3d_shape *s, const int *idx, const real *dy, real *dx)
 {
-    const size_t C = s->C, HW = s->H * s->W;
+    const size_t C = s->C, DHW = s->D * s->H * s->W, P = s->OD * s->OH * s->OW;
     size_t n, p, c;
     if (dx == NULL) return CK_ERR_ARG;
-    memset(dx, 0, s->N * HW * C * sizeof(real));
+    memset(dx, 0, s->N * DHW * C * sizeof(real));
     for (n = 0; n < s->N; ++n) {
-        real *dn = dx + n * HW * C;
-        for (p = 0; p < s->OH * s->OW; ++p) {
-            const size_t o = (n * s->OH * s->OW + p) * C;
+        real *dn = dx + n * DHW * C;
+        for (p = 0; p < P; ++p) {
+            const size_t o = (n * P + p) * C;
             for (c = 0; c < C; ++c) {
-                /* -1 marks an empty window; a position outside the image
-                 * (not from ck_pool2d_max_fwd) is ignored too. */
+                /* -1 marks an empty window; a position outside the input
+                 * (not from ck_pool3d_max_fwd) is ignored too. */
                 const int q = idx[o + c];
-                if (q >= 0 && (size_t)q < HW) dn[(size_t)q * C + c] += dy[o + c];
+                if (q >= 0 && (size_t)q < DHW) dn[(size_t)q * C + c] += dy[o + c];
             }
         }
     }
@@ -249,26 +280,20 @@ int CK_S(ck_pool2d_max_bwd)(const ck_conv2d_shape *s, const int *idx, const real
 }
 
 CK_TARGET_CLONES
-int CK_S(ck_pool2d_avg_fwd)(const ck_conv2d_shape *s, const real *x, real *y)
+int CK_S(ck_pool3d_avg_fwd)(const ck_conv3d_shape *s, const real *x, real *y)
 {
-    if ((x == NULL || y == NULL) && s->N * s->OH * s->OW * s->C > 0) return CK_ERR_ARG;
+    if ((x == NULL || y == NULL) && s->N * s->OD * s->OH * s->OW * s->C > 0)
+        return CK_ERR_ARG;
     {
     CK_POOL_LOOP_BEGIN
         real *yo = y + o;
         size_t count = 0;
         for (c = 0; c < C; ++c) yo[c] = (real)0;
-        for (kh = 0; kh < s->KH; ++kh) {
-            const ptrdiff_t ih = ih0 + (ptrdiff_t)kh;
-            if (ih < 0 || ih >= H) continue;
-            for (kw = 0; kw < s->KW; ++kw) {
-                const ptrdiff_t iw = iw0 + (ptrdiff_t)kw;
-                const real *xp;
-                if (iw < 0 || iw >= W) continue;
-                xp = x + xn + (size_t)(ih * W + iw) * C;
-                for (c = 0; c < C; ++c) yo[c] += xp[c];
-                ++count;
-            }
-        }
+        CK_POOL_WINDOW_BEGIN
+            const real *xp = x + xn + at * C;
+            for (c = 0; c < C; ++c) yo[c] += xp[c];
+            ++count;
+        CK_POOL_WINDOW_END
         for (c = 0; c < C; ++c) yo[c] = count ? yo[c] / (real)count : (real)0;
     }
     }
@@ -276,37 +301,68 @@ int CK_S(ck_pool2d_avg_fwd)(const ck_conv2d_shape *s, const real *x, real *y)
 }
 
 CK_TARGET_CLONES
-int CK_S(ck_pool2d_avg_bwd)(const ck_conv2d_shape *s, const real *dy, real *dx)
+int CK_S(ck_pool3d_avg_bwd)(const ck_conv3d_shape *s, const real *dy, real *dx)
 {
     if (dx == NULL) return CK_ERR_ARG;
-    memset(dx, 0, s->N * s->H * s->W * s->C * sizeof(real));
+    memset(dx, 0, s->N * s->D * s->H * s->W * s->C * sizeof(real));
     {
     CK_POOL_LOOP_BEGIN
         const real *go = dy + o;
         size_t count = 0;
-        for (kh = 0; kh < s->KH; ++kh) {
-            const ptrdiff_t ih = ih0 + (ptrdiff_t)kh;
-            if (ih < 0 || ih >= H) continue;
-            for (kw = 0; kw < s->KW; ++kw) {
-                const ptrdiff_t iw = iw0 + (ptrdiff_t)kw;
-                if (iw >= 0 && iw < W) ++count;
-            }
-        }
+        CK_POOL_WINDOW_BEGIN
+            (void)at;
+            ++count;
+        CK_POOL_WINDOW_END
         if (count == 0) continue;
-        for (kh = 0; kh < s->KH; ++kh) {
-            const ptrdiff_t ih = ih0 + (ptrdiff_t)kh;
-            if (ih < 0 || ih >= H) continue;
-            for (kw = 0; kw < s->KW; ++kw) {
-                const ptrdiff_t iw = iw0 + (ptrdiff_t)kw;
-                real *dp;
-                if (iw < 0 || iw >= W) continue;
-                dp = dx + xn + (size_t)(ih * W + iw) * C;
-                for (c = 0; c < C; ++c) dp[c] += go[c] / (real)count;
-            }
-        }
+        CK_POOL_WINDOW_BEGIN
+            real *dp = dx + xn + at * C;
+            for (c = 0; c < C; ++c) dp[c] += go[c] / (real)count;
+        CK_POOL_WINDOW_END
     }
     }
     return CK_OK;
 }
 
 #undef CK_POOL_LOOP_BEGIN
+#undef CK_POOL_WINDOW_BEGIN
+#undef CK_POOL_WINDOW_END
+
+/* ------------------------------------------------- 2-D entries (D == 1) */
+int CK_S(ck_conv2d_fwd)(const ck_conv2d_shape *s, const real *x, const real *w,
+                        const real *b, int code, real *col, real *y)
+{
+    const ck_conv3d_shape t = ck_conv2d_as_3d(s);
+    return CK_S(ck_conv3d_fwd)(&t, x, w, b, code, col, y);
+}
+
+int CK_S(ck_conv2d_bwd)(const ck_conv2d_shape *s, const real *x, const real *w,
+                        const real *y, const real *dy, int code, real *dz, real *col,
+                        real *dx, real *dw, real *db)
+{
+    const ck_conv3d_shape t = ck_conv2d_as_3d(s);
+    return CK_S(ck_conv3d_bwd)(&t, x, w, y, dy, code, dz, col, dx, dw, db);
+}
+
+int CK_S(ck_pool2d_max_fwd)(const ck_conv2d_shape *s, const real *x, real *y, int *idx)
+{
+    const ck_conv3d_shape t = ck_conv2d_as_3d(s);
+    return CK_S(ck_pool3d_max_fwd)(&t, x, y, idx);
+}
+
+int CK_S(ck_pool2d_max_bwd)(const ck_conv2d_shape *s, const int *idx, const real *dy, real *dx)
+{
+    const ck_conv3d_shape t = ck_conv2d_as_3d(s);
+    return CK_S(ck_pool3d_max_bwd)(&t, idx, dy, dx);
+}
+
+int CK_S(ck_pool2d_avg_fwd)(const ck_conv2d_shape *s, const real *x, real *y)
+{
+    const ck_conv3d_shape t = ck_conv2d_as_3d(s);
+    return CK_S(ck_pool3d_avg_fwd)(&t, x, y);
+}
+
+int CK_S(ck_pool2d_avg_bwd)(const ck_conv2d_shape *s, const real *dy, real *dx)
+{
+    const ck_conv3d_shape t = ck_conv2d_as_3d(s);
+    return CK_S(ck_pool3d_avg_bwd)(&t, dy, dx);
+}

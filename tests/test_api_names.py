@@ -21,7 +21,6 @@ MISSING_BECAUSE = {
     "losses": {},
     "metrics": {"experimental": EXPERIMENTAL + " (PyMetric needs tf.function)"},
     "callbacks": {
-        "TensorBoard": "the TensorBoard event-file writer is issue 18 (ecosystem)",
         "SidecarEvaluatorModelExport": "exports TF checkpoints (a format ckeras does not "
                                        "write) for TF's SidecarEvaluator",
         "experimental": EXPERIMENTAL + " (BackupAndRestore is in callbacks)",

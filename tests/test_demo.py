@@ -19,7 +19,7 @@ def test_bundled_digits_load_and_split():
 def test_demo_trains_and_reports_accuracy(capsys):
     assert main(["demo", "--epochs", "3", "--verbose", "2", "--seed", "0"]) == 0
     out = capsys.readouterr().out
-    assert "Total params: 4,810" in out and "Epoch 3/3" in out
+    assert "Total params: 4810 (18.79 KB)" in out and "Epoch 3/3" in out
     acc = float(re.search(r"digits: test loss \S+ - test accuracy (\d\.\d+)", out).group(1))
     assert acc > 0.5  # chance is 0.1
     again = float(re.search(r"reloaded - test accuracy (\d\.\d+)", out).group(1))

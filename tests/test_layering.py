@@ -51,6 +51,7 @@ LEVELS = {
     "ckeras.datasets": 9,
     "ckeras.testing": 9,
     "ckeras.__main__": 9,
+    "ckeras.distribute": 9,
 }
 
 EXCEPTIONS = {
@@ -70,8 +71,11 @@ EXCEPTIONS = {
           "(one level, circular by design, as in tf-keras)",
     "E8": "BackupAndRestore writes its training-state file with the h5 format's crash-safe "
           "writer (callbacks -> saving)",
+    "E9": "Model.fit/evaluate/predict hand Dask collections and models compiled in a "
+          "DaskStrategy scope to ckeras.distribute (engine -> distribute)",
 }
-HEAVY = {"h5py", "yaml", "PIL", "scipy", "pandas", "tensorflow", "tf_keras", "torch", "dask"}
+HEAVY = {"h5py", "yaml", "PIL", "scipy", "pandas", "tensorflow", "tf_keras", "torch", "dask",
+         "pydot", "IPython", "tensorboard", "distributed"}
 TAG = re.compile(r"#\s*lazy:\s*(heavy|startup|E\d+)\b")
 
 

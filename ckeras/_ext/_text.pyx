@@ -459,3 +459,22 @@ def hash_buckets(tokens, long long m, salt, int64_t[::1] out):
         else:
             h = ck_farmhash64(<const unsigned char *> src, size)
         out[k] = <int64_t> (h % <uint64_t> m)
+
+
+def fingerprint64(tokens, uint64_t[::1] out):
+    """out[k] = FarmHash Fingerprint64 of tokens[k] (str hashed as UTF-8, or
+    bytes): the raw 64-bit value, for callers that combine hashes."""
+    cdef Py_ssize_t k, n = len(tokens), size
+    cdef const char *src
+    if out.shape[0] != n:
+        raise ValueError(f"out must hold {n} entries, got {out.shape[0]}")
+    for k in range(n):
+        w = tokens[k]
+        if isinstance(w, bytes):
+            src = w
+            size = len(<bytes> w)
+        elif PyUnicode_Check(w):
+            src = PyUnicode_AsUTF8AndSize(w, &size)
+        else:
+            raise TypeError(f"fingerprint64 expects str or bytes tokens, got {type(w).__name__}")
+        out[k] = ck_farmhash64(<const unsigned char *> src, size)

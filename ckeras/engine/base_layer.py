@@ -234,27 +234,51 @@ class Layer:
     def _own_weights(self):
         return _unique(self._weights_list + self._tracked_variables())
 
+    # tf-keras orders a layer's weights trainable first (its own, then its
+    # sub-layers'), then the non-trainable ones; a Model lists each layer's
+    # weights in turn and its own last (Model sets this True).
+    _weights_by_layer = False
+
+    def _own_split(self):
+        own = self._own_weights()
+        return [w for w in own if w.trainable], [w for w in own if not w.trainable]
+
     @property
     def weights(self):
-        """All weights: own ones in creation order, then each sub-layer's."""
-        out = self._own_weights()
-        for layer in self._flatten_layers():
-            out += layer.weights
-        return _unique(out)
+        """All weights, in tf-keras' order (see `_weights_by_layer`)."""
+        if self._weights_by_layer:
+            out = []
+            for layer in self._flatten_layers():
+                out += layer.weights
+            trainable, frozen = self._own_split()
+            return _unique(out + trainable + frozen)
+        return _unique(self.trainable_weights + self.non_trainable_weights)
 
     @property
     def trainable_weights(self):
         if not self.trainable:
             return []
-        out = [w for w in self._own_weights() if w.trainable]
+        out = []
         for layer in self._flatten_layers():
             out += layer.trainable_weights
-        return _unique(out)
+        own = self._own_split()[0]
+        return _unique(out + own if self._weights_by_layer else own + out)
 
     @property
     def non_trainable_weights(self):
-        trainable = {id(w) for w in self.trainable_weights}
-        return [w for w in self.weights if id(w) not in trainable]
+        if self._weights_by_layer:
+            trainable = {id(w) for w in self.trainable_weights}
+            return [w for w in self.weights if id(w) not in trainable]
+        trainable, frozen = self._own_split()
+        if not self.trainable:
+            out = trainable + frozen
+            for layer in self._flatten_layers():
+                out += layer.weights
+            return _unique(out)
+        out = list(frozen)
+        for layer in self._flatten_layers():
+            out += layer.non_trainable_weights
+        return _unique(out)
 
     variables = weights
     trainable_variables = trainable_weights

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ckeras._internal import naming
+from ckeras._internal import distribution, naming
 from ckeras._internal.nest import flatten, map_structure
 from ckeras.autograd.function import no_grad
 from ckeras.autograd.tensor import SymbolicTensor, Tensor
@@ -42,6 +42,7 @@ class Model(TrainingMixin, Layer):
 
     # Subclassed models define `call`; Functional and Sequential clear this.
     _subclassed = True
+    _weights_by_layer = True
 
     def __new__(cls, *args, **kwargs):
         graph_args = args or any(k in kwargs for k in ("inputs", "outputs", "input", "output"))
@@ -110,7 +111,10 @@ class Model(TrainingMixin, Layer):
     def _maybe_build(self, input_shapes):
         if not self._subclassed:
             return super()._maybe_build(input_shapes)
-        # The first call builds the layers it uses.
+        # The first call builds the layers it uses; a `build` the subclass
+        # defines runs first (tf-keras skips only Model's own default build).
+        if type(self).build is not Model.build:
+            self.build(input_shapes)
         self._build_input_shape = input_shapes
         self.built = True
         return None
@@ -140,6 +144,10 @@ class Model(TrainingMixin, Layer):
             A NumPy array, or a list of arrays for several outputs.
         """
         batch_size = data_adapter.check_batch_size(batch_size)
+        if distribution.holds_dask(x):
+            from ckeras.distribute import dispatch  # lazy: E9
+            return dispatch.predict(self, x=x, batch_size=batch_size, verbose=verbose,
+                                    steps=steps, callbacks=callbacks)
         feed = data_adapter.feed_options(workers, use_multiprocessing, max_queue_size)
         if self._structured("predict_step"):
             return self._predict_structured(x, batch_size, verbose, steps, callbacks, feed)
@@ -256,11 +264,26 @@ class Model(TrainingMixin, Layer):
         return list(self._flatten_layers())
 
     def summary(self, line_length=None, positions=None, print_fn=None,
-                expand_nested=False, show_trainable=False):
-        """Prints a string summary of the network (Keras 2 layout)."""
+                expand_nested=False, show_trainable=False, layer_range=None):
+        """Prints a string summary of the network, in tf-keras 2.x's layout.
+
+        Args:
+            line_length: total width of the lines.
+            positions: where each column ends, relative (<= 1) or absolute.
+            print_fn: called with each line (default `print`).
+            expand_nested: also list the layers of nested models.
+            show_trainable: add a `Trainable` column.
+            layer_range: two layer-name regexes bounding the layers listed.
+
+        Raises:
+            ValueError: if the model is not built yet.
+
+        See `ckeras.utils.layer_utils.print_summary`.
+        """
         self._assert_built("summary")
         print_summary(self, line_length=line_length, positions=positions,
-                      print_fn=print_fn)
+                      print_fn=print_fn, expand_nested=expand_nested,
+                      show_trainable=show_trainable, layer_range=layer_range)
 
     # ---------------------------------------------------------- saving
     # Thin entry points; the formats live in ckeras.saving.

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ckeras._internal import distribution
 from ckeras._internal.nest import flatten
 from ckeras.autograd.function import enable_grad, no_grad
 from ckeras.autograd.tape import grad
@@ -67,6 +68,7 @@ class TrainingMixin:
             self._capture_trainable()
         self.stop_training = False
         self._is_compiled = True
+        self._distribute_strategy = distribution.current_strategy()
 
     def _capture_trainable(self):
         self._train_vars = self.trainable_weights
@@ -352,6 +354,16 @@ class TrainingMixin:
             A `History` object whose `history` dict holds the logged values.
         """
         self._assert_compiled("training")
+        if getattr(self, "_distribute_strategy", None) is not None or \
+                distribution.holds_dask(x, y, sample_weight):
+            from ckeras.distribute import dispatch  # lazy: E9
+            return dispatch.fit(
+                self, x=x, y=y, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                callbacks=callbacks, validation_split=validation_split,
+                validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
+                sample_weight=sample_weight, initial_epoch=initial_epoch,
+                steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+                validation_batch_size=validation_batch_size, validation_freq=validation_freq)
         batch_size = data_adapter.check_batch_size(batch_size)
         if not 0.0 <= float(validation_split) < 1.0:
             raise ValueError(f"`validation_split` must be in [0, 1), received "
@@ -492,6 +504,11 @@ class TrainingMixin:
         """
         from ckeras import callbacks as callbacks_module  # lazy: startup
         self._assert_compiled("evaluating")
+        if distribution.holds_dask(x, y, sample_weight):
+            from ckeras.distribute import dispatch  # lazy: E9
+            return dispatch.evaluate(self, x=x, y=y, batch_size=batch_size, verbose=verbose,
+                                     sample_weight=sample_weight, steps=steps,
+                                     callbacks=callbacks, return_dict=return_dict)
         batch_size = data_adapter.check_batch_size(batch_size)
         batches = self._batches(x, y, sample_weight, None, batch_size, False, steps,
                                 "test_step", data_adapter.feed_options(workers, use_multiprocessing,

@@ -32,7 +32,8 @@ __all__ = ["FAMILIES", "RUNTIME", "kernels", "kernels_name", "set_kernels", "use
 FAMILIES = {
     "act": ("act_fwd", "act_bwd"),
     "dense": ("dense_fwd", "dense_bwd"),
-    "conv": ("conv2d_fwd", "conv2d_bwd", "pool2d_fwd", "pool2d_bwd"),
+    "conv": ("conv2d_fwd", "conv2d_bwd", "pool2d_fwd", "pool2d_bwd", "conv3d_fwd", "conv3d_bwd",
+             "pool3d_fwd", "pool3d_bwd"),
     "rnn": ("lstm_fwd", "lstm_bwd", "lstm_infer", "gru_fwd", "gru_bwd", "simple_fwd",
             "simple_bwd"),
     "bidirectional": ("reverse_time", "bidir_merge_fwd", "bidir_merge_bwd"),
@@ -40,7 +41,7 @@ FAMILIES = {
     "blas": ("gemm",),
     "sequence": ("lengths", "pad_rows"),
     "text": ("make_table", "words", "md5_mod_text", "md5_mod_tokens", "md5_int", "hash_mod_text",
-             "Vocab", "token_table", "tokenize", "hash_buckets"),
+             "Vocab", "token_table", "tokenize", "hash_buckets", "fingerprint64"),
     "image": ("affine", "spline_filter", "affine_spline", "resize_taps", "projective"),
 }
 # Compiled modules that hold no kernels: "threads" owns the kernels' helper

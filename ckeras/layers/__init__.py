@@ -9,13 +9,21 @@ from ckeras.engine.input_spec import InputSpec
 from ckeras.layers.advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
 from ckeras.layers.convolutional import (
     Conv1D,
+    Conv1DTranspose,
     Conv2D,
     Conv2DTranspose,
+    Conv3D,
+    Conv3DTranspose,
     Convolution1D,
+    Convolution1DTranspose,
     Convolution2D,
     Convolution2DTranspose,
+    Convolution3D,
+    Convolution3DTranspose,
     Cropping1D,
     Cropping2D,
+    Cropping3D,
+    DepthwiseConv1D,
     DepthwiseConv2D,
     SeparableConv1D,
     SeparableConv2D,
@@ -23,8 +31,10 @@ from ckeras.layers.convolutional import (
     SeparableConvolution2D,
     UpSampling1D,
     UpSampling2D,
+    UpSampling3D,
     ZeroPadding1D,
     ZeroPadding2D,
+    ZeroPadding3D,
 )
 from ckeras.layers.core import (
     Activation,
@@ -40,9 +50,11 @@ from ckeras.layers.core import (
     Reshape,
     SpatialDropout1D,
     SpatialDropout2D,
+    SpatialDropout3D,
 )
 from ckeras.layers.einsum_dense import EinsumDense
 from ckeras.layers.embeddings import Embedding
+from ckeras.layers.locally_connected import LocallyConnected1D, LocallyConnected2D
 from ckeras.layers.merge import (
     Add,
     Average,
@@ -71,20 +83,28 @@ from ckeras.layers.normalization import (
 from ckeras.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
+    AveragePooling3D,
     AvgPool1D,
     AvgPool2D,
+    AvgPool3D,
     GlobalAveragePooling1D,
     GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
     GlobalAvgPool1D,
     GlobalAvgPool2D,
+    GlobalAvgPool3D,
     GlobalMaxPool1D,
     GlobalMaxPool2D,
+    GlobalMaxPool3D,
     GlobalMaxPooling1D,
     GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
     MaxPool1D,
     MaxPool2D,
+    MaxPool3D,
     MaxPooling1D,
     MaxPooling2D,
+    MaxPooling3D,
 )
 from ckeras.layers.recurrent import (
     GRU,
@@ -97,6 +117,7 @@ from ckeras.layers.recurrent import (
     SimpleRNNCell,
     StackedRNNCells,
 )
+from ckeras.layers.spectral_normalization import SpectralNormalization
 from ckeras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
 from ckeras.saving import serialization as _serialization
 
@@ -108,6 +129,7 @@ _LAZY = {
     "CategoryEncoding": "ckeras.layers.preprocessing.category_encoding",
     "CenterCrop": "ckeras.layers.preprocessing.image_preprocessing",
     "Discretization": "ckeras.layers.preprocessing.discretization",
+    "HashedCrossing": "ckeras.layers.preprocessing.hashed_crossing",
     "Hashing": "ckeras.layers.preprocessing.hashing",
     "IntegerLookup": "ckeras.layers.preprocessing.integer_lookup",
     "MultiHeadAttention": "ckeras.layers.attention",
@@ -222,8 +244,15 @@ __all__ = ["AbstractRNNCell", "AdditiveAttention", "Attention", "EinsumDense",
            "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "add", "average",
            "concatenate", "deserialize", "dot", "maximum", "minimum", "multiply", "serialize",
            "subtract"]
+__all__ += ["AveragePooling3D", "AvgPool3D", "Conv1DTranspose", "Conv3D", "Conv3DTranspose",
+            "Convolution1DTranspose", "Convolution3D", "Convolution3DTranspose", "Cropping3D",
+            "DepthwiseConv1D", "GlobalAveragePooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D",
+            "GlobalMaxPooling3D", "MaxPool3D", "MaxPooling3D", "SpatialDropout3D",
+            "UpSampling3D", "ZeroPadding3D"]
 __all__ += ["CategoryEncoding", "Hashing", "IntegerLookup", "StringLookup",
             "TextVectorization"]
 __all__ += ["CenterCrop", "Discretization", "Normalization", "RandomBrightness",
             "RandomContrast", "RandomCrop", "RandomFlip", "RandomHeight", "RandomRotation",
             "RandomTranslation", "RandomWidth", "RandomZoom", "Rescaling", "Resizing"]
+__all__ += ["LocallyConnected1D", "LocallyConnected2D"]
+__all__ += ["HashedCrossing", "SpectralNormalization"]

@@ -1,11 +1,11 @@
-"""Convolution layers: Conv1D, Conv2D (Convolution2D), Conv2DTranspose,
-SeparableConv1D/2D, DepthwiseConv2D, and the reshaping layers of the family:
-ZeroPadding1D/2D, Cropping1D/2D, UpSampling1D/2D.
+"""Convolution layers: Conv1D/2D/3D (Convolution1D/2D/3D),
+Conv1D/2D/3DTranspose, SeparableConv1D/2D, DepthwiseConv1D/2D, and the
+reshaping layers of the family: ZeroPadding1D/2D/3D, Cropping1D/2D/3D,
+UpSampling1D/2D/3D.
 
 Everything runs channels_last; channels_first inputs are transposed to
-channels_last around the kernel. 1-D and 2-D convolutions run on the fused
-im2col + GEMM kernels (bias and activation fused when the activation has a
-kernel code).
+channels_last around the kernel. Convolutions run on the fused im2col + GEMM
+kernels (bias and activation fused when the activation has a kernel code).
 """
 import numpy as np
 
@@ -19,8 +19,10 @@ from ckeras.engine.input_spec import InputSpec
 from ckeras.layers.pooling import (  # noqa: F401 (Keras 2 exposed them here too)
     AveragePooling1D,
     AveragePooling2D,
+    AveragePooling3D,
     MaxPooling1D,
     MaxPooling2D,
+    MaxPooling3D,
 )
 from ckeras.utils.conv_utils import (
     channels_to_first,
@@ -303,28 +305,25 @@ Convolution1D = Conv1D
 Convolution2D = Conv2D
 
 
-class Conv2DTranspose(Conv2D):
-    """Transposed 2-D convolution (sometimes called deconvolution).
+class Conv3D(Conv):
+    """3-D convolution layer (spatial convolution over volumes).
 
-    The gradient of a Conv2D with respect to its input: maps `(rows, cols)` to
-    `rows * strides` (same) or `rows * strides + max(k - strides, 0)` (valid),
-    or `(rows - 1) * strides + k - 2 * pad + output_padding` when
-    `output_padding` is given. Kernel shape `(kh, kw, filters, channels)`.
+    Input `(batch, depth, rows, cols, channels)` (channels_last) or `(batch,
+    channels, depth, rows, cols)`; kernel `(kd, kh, kw, channels // groups,
+    filters)`. Output sizes as Conv2D's, per axis.
 
     Example:
-        >>> Conv2DTranspose(2, 3, strides=2, padding='same')(np.zeros((1, 3, 4, 3))).shape
-        (1, 6, 8, 2)
+        >>> Conv3D(2, 3, padding='same', strides=(1, 2, 2))(np.zeros((1, 4, 6, 6, 3))).shape
+        (1, 4, 3, 3, 2)
     """
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
-                 output_padding=None, data_format=None, dilation_rate=(1, 1),
-                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 **kwargs):
-        kwargs.pop("groups", None)
-        super().__init__(filters, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate,
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1, 1), groups=1, activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(3, filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate, groups=groups,
                          activation=activation, use_bias=use_bias,
                          kernel_initializer=kernel_initializer,
                          bias_initializer=bias_initializer,
@@ -333,8 +332,24 @@ class Conv2DTranspose(Conv2D):
                          activity_regularizer=activity_regularizer,
                          kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
                          **kwargs)
+
+
+Convolution3D = Conv3D
+
+
+class _Transposed:
+    """What Conv1D/2D/3DTranspose share, mixed in before the convolution each
+    subclasses (as in Keras, Conv2DTranspose is a Conv2D): the transposed
+    kernel `(*kernel_size, filters, channels)`, `output_padding` and the
+    output sizes of the transposed convolution."""
+
+    _allowed_padding = ("valid", "same")
+    # Keras' Conv3DTranspose accepts dilation_rate but never applies it.
+    _applies_dilation = True
+
+    def _init_transposed(self, output_padding):
         self.output_padding = None if output_padding is None else normalize_tuple(
-            output_padding, 2, "output_padding", allow_zero=True)
+            output_padding, self.rank, "output_padding", allow_zero=True)
         if self.output_padding is not None:
             for op, s in zip(self.output_padding, self.strides):
                 if op >= s:
@@ -343,6 +358,10 @@ class Conv2DTranspose(Conv2D):
                         f"{self.output_padding}. Received strides={self.strides}, "
                         f"output_padding={self.output_padding}.")
 
+    @property
+    def _dilations(self):
+        return self.dilation_rate if self._applies_dilation else (1,) * self.rank
+
     def _kernel_shape(self, channels):
         return self.kernel_size + (self.filters, channels)
 
@@ -350,9 +369,9 @@ class Conv2DTranspose(Conv2D):
         return
 
     def _out_sizes(self, spatial):
-        ops = self.output_padding or (None, None)
+        ops = self.output_padding or (None,) * self.rank
         return tuple(deconv_output_length(n, k, self.padding, op, s, d) for n, k, op, s, d in
-                     zip(spatial, self.kernel_size, ops, self.strides, self.dilation_rate))
+                     zip(spatial, self.kernel_size, ops, self.strides, self._dilations))
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
@@ -367,38 +386,136 @@ class Conv2DTranspose(Conv2D):
         fused = activations.fused_code(self.activation)
         out = self._out_sizes(tuple(x.shape[1:-1]))
         y = C.ConvTranspose.apply(x, self.kernel, self.bias, strides=self.strides,
-                                  dilations=self.dilation_rate, padding=self.padding,
+                                  dilations=self._dilations, padding=self.padding,
                                   out_sizes=out, code=fused if fused is not None else 0)
         return self._finish(y, fused)
 
     def get_config(self):
         config = super().get_config()
         config["output_padding"] = self.output_padding
+        if not self._applies_dilation:
+            config.pop("dilation_rate")
         return config
 
 
-Convolution2DTranspose = Conv2DTranspose
+_TRANSPOSED_DOC = """
+
+    The gradient of a {base} with respect to its input: maps each spatial size
+    n to `n * strides` (same) or `n * strides + max(k - strides, 0)` (valid),
+    or `(n - 1) * strides + k - 2 * pad + output_padding` when
+    `output_padding` is given (pad = k // 2 for same, 0 for valid). Kernel
+    shape `(*kernel_size, filters, channels)`; padding 'valid' or 'same'.
+"""
 
 
-class DepthwiseConv2D(Conv2D):
-    """Depthwise 2-D convolution: each input channel is convolved with its own
-    `depth_multiplier` filters; output channels `channels * depth_multiplier`
-    (channel `c * depth_multiplier + m`). Kernel
-    `(kh, kw, channels, depth_multiplier)` named `depthwise_kernel`.
-
+class Conv1DTranspose(_Transposed, Conv1D):
+    """Transposed 1-D convolution (sometimes called deconvolution).{doc}
     Example:
-        >>> DepthwiseConv2D(3, depth_multiplier=2)(np.zeros((1, 5, 5, 3))).shape
-        (1, 3, 3, 6)
+        >>> Conv1DTranspose(2, 3, strides=2)(np.zeros((1, 5, 3))).shape
+        (1, 11, 2)
     """
 
-    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
-                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        kwargs.pop("groups", None)
+        Conv1D.__init__(self, filters, kernel_size, strides=strides, padding=padding,
+                        data_format=data_format, dilation_rate=dilation_rate,
+                        activation=activation, use_bias=use_bias,
+                        kernel_initializer=kernel_initializer,
+                        bias_initializer=bias_initializer,
+                        kernel_regularizer=kernel_regularizer,
+                        bias_regularizer=bias_regularizer,
+                        activity_regularizer=activity_regularizer,
+                        kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+                        **kwargs)
+        self._init_transposed(output_padding)
+
+
+class Conv2DTranspose(_Transposed, Conv2D):
+    """Transposed 2-D convolution (sometimes called deconvolution).{doc}
+    Example:
+        >>> Conv2DTranspose(2, 3, strides=2, padding='same')(np.zeros((1, 3, 4, 3))).shape
+        (1, 6, 8, 2)
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 output_padding=None, data_format=None, dilation_rate=(1, 1),
+                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        kwargs.pop("groups", None)
+        Conv2D.__init__(self, filters, kernel_size, strides=strides, padding=padding,
+                        data_format=data_format, dilation_rate=dilation_rate,
+                        activation=activation, use_bias=use_bias,
+                        kernel_initializer=kernel_initializer,
+                        bias_initializer=bias_initializer,
+                        kernel_regularizer=kernel_regularizer,
+                        bias_regularizer=bias_regularizer,
+                        activity_regularizer=activity_regularizer,
+                        kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+                        **kwargs)
+        self._init_transposed(output_padding)
+
+
+class Conv3DTranspose(_Transposed, Conv3D):
+    """Transposed 3-D convolution (sometimes called deconvolution).{doc}
+    As in Keras, `dilation_rate` is accepted but not applied (and not in
+    get_config).
+
+    Example:
+        >>> Conv3DTranspose(2, 2, strides=2)(np.zeros((1, 2, 3, 4, 3))).shape
+        (1, 4, 6, 8, 2)
+    """
+
+    _applies_dilation = False
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 output_padding=None, data_format=None, dilation_rate=(1, 1, 1),
+                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        kwargs.pop("groups", None)
+        Conv3D.__init__(self, filters, kernel_size, strides=strides, padding=padding,
+                        data_format=data_format, dilation_rate=dilation_rate,
+                        activation=activation, use_bias=use_bias,
+                        kernel_initializer=kernel_initializer,
+                        bias_initializer=bias_initializer,
+                        kernel_regularizer=kernel_regularizer,
+                        bias_regularizer=bias_regularizer,
+                        activity_regularizer=activity_regularizer,
+                        kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+                        **kwargs)
+        self._init_transposed(output_padding)
+
+
+for _cls, _base in ((Conv1DTranspose, "Conv1D"), (Conv2DTranspose, "Conv2D"),
+                    (Conv3DTranspose, "Conv3D")):
+    _cls.__doc__ = _cls.__doc__.format(doc=_TRANSPOSED_DOC.format(base=_base))
+
+Convolution1DTranspose = Conv1DTranspose
+Convolution2DTranspose = Conv2DTranspose
+Convolution3DTranspose = Conv3DTranspose
+
+
+class DepthwiseConv(Conv):
+    """Base of the depthwise convolutions: each input channel is convolved
+    with its own `depth_multiplier` filters; output channels
+    `channels * depth_multiplier` (channel `c * depth_multiplier + m`). Kernel
+    `(*kernel_size, channels, depth_multiplier)` named `depthwise_kernel`."""
+
+    def __init__(self, rank, kernel_size, strides=1, padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
                  depthwise_initializer="glorot_uniform", bias_initializer="zeros",
                  depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, bias_constraint=None, **kwargs):
         kwargs.pop("groups", None)
         kwargs.pop("filters", None)
-        super().__init__(None, kernel_size, strides=strides, padding=padding,
+        super().__init__(rank, None, kernel_size, strides=strides, padding=padding,
                          data_format=data_format, dilation_rate=dilation_rate,
                          activation=activation, use_bias=use_bias,
                          bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
@@ -451,6 +568,61 @@ class DepthwiseConv2D(Conv2D):
         config["depthwise_regularizer"] = regularizers.serialize(self.depthwise_regularizer)
         config["depthwise_constraint"] = constraints.serialize(self.depthwise_constraint)
         return config
+
+
+class DepthwiseConv1D(DepthwiseConv):
+    """Depthwise 1-D convolution: each channel of `(batch, steps, channels)`
+    convolved with its own `depth_multiplier` filters. Kernel
+    `(k, channels, depth_multiplier)` named `depthwise_kernel`.
+
+    Example:
+        >>> DepthwiseConv1D(3, depth_multiplier=2)(np.zeros((1, 6, 3))).shape
+        (1, 4, 6)
+    """
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(1, kernel_size, strides=strides, padding=padding,
+                         depth_multiplier=depth_multiplier, data_format=data_format,
+                         dilation_rate=dilation_rate, activation=activation,
+                         use_bias=use_bias, depthwise_initializer=depthwise_initializer,
+                         bias_initializer=bias_initializer,
+                         depthwise_regularizer=depthwise_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         depthwise_constraint=depthwise_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
+
+
+class DepthwiseConv2D(DepthwiseConv):
+    """Depthwise 2-D convolution: each input channel is convolved with its own
+    `depth_multiplier` filters; output channels `channels * depth_multiplier`
+    (channel `c * depth_multiplier + m`). Kernel
+    `(kh, kw, channels, depth_multiplier)` named `depthwise_kernel`.
+
+    Example:
+        >>> DepthwiseConv2D(3, depth_multiplier=2)(np.zeros((1, 5, 5, 3))).shape
+        (1, 3, 3, 6)
+    """
+
+    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(2, kernel_size, strides=strides, padding=padding,
+                         depth_multiplier=depth_multiplier, data_format=data_format,
+                         dilation_rate=dilation_rate, activation=activation,
+                         use_bias=use_bias, depthwise_initializer=depthwise_initializer,
+                         bias_initializer=bias_initializer,
+                         depthwise_regularizer=depthwise_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         depthwise_constraint=depthwise_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
 
 
 class SeparableConv(Conv):
@@ -618,6 +790,8 @@ class _Spatial(Layer):
 def _pairs(value, rank, name):
     """int, tuple of `rank` ints or of `rank` pairs -> tuple of `rank` pairs."""
     if isinstance(value, (int, np.integer)):
+        if value < 0:
+            raise ValueError(f"`{name}` cannot be negative. Received: {value}.")
         return ((int(value), int(value)),) * rank
     value = tuple(value)
     if rank == 1:
@@ -708,6 +882,26 @@ class ZeroPadding2D(ZeroPadding1D):
         return config
 
 
+class ZeroPadding3D(ZeroPadding2D):
+    """Zero-padding layer for 3-D input (volumes).
+
+    Args:
+        padding: int, tuple of 3 ints `(sym_d1, sym_d2, sym_d3)`, or
+            `((left_d1, right_d1), (left_d2, right_d2), (left_d3, right_d3))`.
+        data_format: 'channels_last' or 'channels_first'.
+
+    Example:
+        >>> ZeroPadding3D((1, 0, 2))(np.ones((1, 2, 2, 2, 3))).shape
+        (1, 4, 2, 6, 3)
+    """
+
+    rank = 3
+
+    def __init__(self, padding=(1, 1, 1), data_format=None, **kwargs):
+        _Spatial.__init__(self, data_format=data_format, **kwargs)
+        self.padding = _pairs(padding, 3, "padding")
+
+
 class Cropping1D(_Spatial):
     """Cropping layer for 1-D input: removes `cropping = (start, end)` steps.
 
@@ -780,6 +974,22 @@ class Cropping2D(Cropping1D):
         return config
 
 
+class Cropping3D(Cropping2D):
+    """Cropping layer for 3-D input: `cropping` is an int, `(sym_d1, sym_d2,
+    sym_d3)` or `((left_d1, right_d1), (left_d2, right_d2), (left_d3, right_d3))`.
+
+    Example:
+        >>> Cropping3D(((1, 0), 1, (0, 2)))(np.zeros((1, 4, 5, 6, 2))).shape
+        (1, 3, 3, 4, 2)
+    """
+
+    rank = 3
+
+    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        _Spatial.__init__(self, data_format=data_format, **kwargs)
+        self.cropping = _pairs(cropping, 3, "cropping")
+
+
 class UpSampling1D(Layer):
     """Repeats each temporal step `size` times along the time axis.
 
@@ -846,4 +1056,39 @@ class UpSampling2D(_Spatial):
     def get_config(self):
         config = super().get_config()
         config.update({"size": self.size, "interpolation": self.interpolation})
+        return config
+
+
+class UpSampling3D(_Spatial):
+    """Repeats the three spatial axes `size = (d1, d2, d3)` times each
+    (nearest-neighbour upsampling of volumes).
+
+    Example:
+        >>> UpSampling3D((1, 2, 3))(np.zeros((1, 2, 2, 2, 4))).shape
+        (1, 2, 4, 6, 4)
+    """
+
+    rank = 3
+
+    def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.size = normalize_tuple(size, 3, "size")
+
+    def call(self, inputs):
+        y = inputs
+        for ax, s in zip(self._spatial_axes(), self.size):
+            if s != 1:
+                y = K.repeat_elements(y, s, axis=ax)
+        return y
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        for ax, s in zip(self._spatial_axes(), self.size):
+            if shape[ax] is not None:
+                shape[ax] *= s
+        return tuple(shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["size"] = self.size
         return config

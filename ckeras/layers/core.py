@@ -1,5 +1,5 @@
 """Core layers: Dense, Activation, Dropout, Flatten, Reshape, Permute,
-RepeatVector, Lambda, ActivityRegularization, Masking and SpatialDropout1D/2D
+RepeatVector, Lambda, ActivityRegularization, Masking and SpatialDropout1D/2D/3D
 (which Keras 2 kept here too)."""
 import inspect
 
@@ -311,6 +311,20 @@ class SpatialDropout2D(SpatialDropout1D):
         if self.data_format == "channels_first":
             return (shape[0], shape[1], 1, 1)
         return (shape[0], 1, 1, shape[3])
+
+
+class SpatialDropout3D(SpatialDropout2D):
+    """Drops entire 3-D feature maps: mask `(batch, 1, 1, 1, channels)`
+    (channels_last) or `(batch, channels, 1, 1, 1)` (channels_first)."""
+
+    def __init__(self, rate, data_format=None, **kwargs):
+        super().__init__(rate, data_format=data_format, **kwargs)
+        self.input_spec = InputSpec(ndim=5)
+
+    def _spatial_noise_shape(self, shape):
+        if self.data_format == "channels_first":
+            return (shape[0], shape[1], 1, 1, 1)
+        return (shape[0], 1, 1, 1, shape[4])
 
 
 # ------------------------------------------------------------------- Flatten

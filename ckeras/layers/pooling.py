@@ -1,5 +1,5 @@
-"""Pooling layers: Max/AveragePooling1D/2D (C kernels) and
-GlobalMax/AveragePooling1D/2D."""
+"""Pooling layers: Max/AveragePooling1D/2D/3D (C kernels) and
+GlobalMax/AveragePooling1D/2D/3D."""
 from ckeras import backend as K
 from ckeras._internal import config as _config
 from ckeras.autograd.functions import conv as C
@@ -128,8 +128,30 @@ class AveragePooling2D(MaxPooling2D):
     mode = "avg"
 
 
+class MaxPooling3D(Pooling):
+    """Max pooling over the three spatial axes of volumes.
+
+    Example:
+        >>> MaxPooling3D()(np.zeros((1, 4, 5, 6, 2))).shape
+        (1, 2, 2, 3, 2)
+    """
+
+    rank = 3
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
+                 **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling3D(MaxPooling3D):
+    """Average pooling over the three spatial axes of volumes."""
+
+    mode = "avg"
+
+
 MaxPool1D, AvgPool1D, MaxPool2D, AvgPool2D = (MaxPooling1D, AveragePooling1D, MaxPooling2D,
                                               AveragePooling2D)
+MaxPool3D, AvgPool3D = MaxPooling3D, AveragePooling3D
 
 
 class GlobalPooling(Layer):
@@ -219,5 +241,23 @@ class GlobalAveragePooling2D(GlobalMaxPooling2D):
     mode = "avg"
 
 
+class GlobalMaxPooling3D(GlobalPooling):
+    """Max over the three spatial axes: `(batch, d1, d2, d3, channels)` -> `(batch, channels)`."""
+
+    rank = 3
+
+
+class GlobalAveragePooling3D(GlobalMaxPooling3D):
+    """Mean over the three spatial axes (`keepdims=True` keeps them with size 1).
+
+    Example:
+        >>> GlobalAveragePooling3D(keepdims=True)(np.ones((2, 3, 4, 5, 6))).shape
+        (2, 1, 1, 1, 6)
+    """
+
+    mode = "avg"
+
+
 GlobalMaxPool1D, GlobalAvgPool1D = GlobalMaxPooling1D, GlobalAveragePooling1D
 GlobalMaxPool2D, GlobalAvgPool2D = GlobalMaxPooling2D, GlobalAveragePooling2D
+GlobalMaxPool3D, GlobalAvgPool3D = GlobalMaxPooling3D, GlobalAveragePooling3D

@@ -76,6 +76,14 @@ class Wrapper(Layer):
             self.layer._maybe_build(input_shape)
         self.built = True
 
+    def _adopt_weight_names(self):
+        """Renames the wrapped layer's weights into this wrapper's scope, as
+        tf-keras names them when the wrapper builds its layer."""
+        inner = self.layer.name + "/"
+        for w in self.layer.weights:
+            if w.name.startswith(inner):
+                w.name = f"{self.name}/{w.name[len(inner):]}"
+
     def get_config(self):
         from ckeras.layers import serialize
         config = super().get_config()
@@ -354,10 +362,7 @@ class TimeDistributed(Wrapper):
     def build(self, input_shape):
         shape = self._check(input_shape)
         self.layer._maybe_build((None,) + shape[2:])
-        inner = self.layer.name + "/"
-        for w in self.layer.weights:
-            if w.name.startswith(inner):
-                w.name = f"{self.name}/{w.name[len(inner):]}"
+        self._adopt_weight_names()
         self.built = True
 
     def call(self, inputs, mask=None, training=None):

@@ -1,4 +1,4 @@
-"""Utilities: summaries, progress bars, Sequence, one-hot encoding, custom
+"""Utilities: summaries, model plots, progress bars, Sequence, one-hot encoding, custom
 objects, `get_file`, image files, and the `*_dataset_from_directory`
 batch providers."""
 import importlib
@@ -25,6 +25,7 @@ from ckeras.utils.threads import (
     set_blas_threads,
     set_kernel_threads,
 )
+from ckeras.utils.vis_utils import model_to_dot, plot_model
 
 # Loaded on first use: downloads and directory datasets are not needed at startup.
 _LAZY = {"get_file": "ckeras.utils.file_utils",
@@ -47,6 +48,7 @@ def __getattr__(name):
 __all__ = ["custom_object_scope", "CustomObjectScope", "GeneratorEnqueuer", "get_blas_threads",
            "get_custom_objects", "get_file", "OrderedEnqueuer", "SequenceEnqueuer",
            "get_kernel_threads", "get_registered_name", "get_source_inputs", "normalize",
+           "model_to_dot", "plot_model",
            "image_dataset_from_directory", "img_to_array", "load_img", "array_to_img",
            "save_img", "text_dataset_from_directory", "timeseries_dataset_from_array",
            "pad_sequences", "print_summary", "Progbar", "register_keras_serializable", "Sequence",

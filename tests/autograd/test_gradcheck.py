@@ -18,12 +18,14 @@ from ckeras.autograd.functions import conv as C
 from ckeras.autograd.functions import ctc as CTC
 from ckeras.autograd.functions import elementwise as E
 from ckeras.autograd.functions import linalg as L
+from ckeras.autograd.functions import locally_connected as LC
 from ckeras.autograd.functions import math as M
 from ckeras.autograd.functions import nn as N
 from ckeras.autograd.functions import reduction as R
 from ckeras.autograd.functions import rnn as RNN
 from ckeras.autograd.functions import sequence as SEQ
 from ckeras.autograd.functions import shape as S
+from ckeras.layers.locally_connected import connectivity
 
 rng = np.random.default_rng(0)
 
@@ -53,6 +55,10 @@ _RESIZE_MATS = [r(6, 3), r(4, 2)]
 # The constant mask and score weights of the attention rows.
 _ATT_MASK = rng.random((2, 3, 5)) > 0.3
 _ATT_W = r(1, 2, 3, 4)
+# The connectivity of a LocallyConnected2D (implementation 3, 'same': border
+# windows read the zero slot).
+_LC_PATCH, _LC_WMAP = connectivity(
+    (4, 3), 2, (3, 2), (2, 1), "same", (2, 3), 2, "channels_last", 3)
 
 CASES = [
     (E.Add, "broadcast", lambda a, b: E.Add.apply(a, b), [r(3, 4), r(4)]),
@@ -83,6 +89,9 @@ CASES = [
      lambda q, k, v: ATT.ScaledDotProductAttention.apply(q, k, v, scale=0.7)[1]
      * _ATT_W.astype(q.dtype),
      [r(1, 3, 2, 2), r(1, 4, 2, 2), r(1, 4, 2, 3)]),
+    (LC.LocalConv, "same_padding",
+     lambda x, k: LC.LocalConv.apply(x, k, patch=_LC_PATCH, wmap=_LC_WMAP),
+     [r(3, 24), r(int((_LC_WMAP >= 0).sum()))]),
     (R.Sum, "axis", lambda a: R.Sum.apply(a, axis=1, keepdims=False), [r(2, 3, 4)]),
     (R.Mean, "axes_keep", lambda a: R.Mean.apply(a, axis=(0, 2), keepdims=True),
      [r(2, 3, 4)]),
@@ -208,16 +217,45 @@ CASES = [
      lambda x, w, b: C.Conv.apply(x, w, b, strides=(1, 2), dilations=(2, 1), padding="same",
                                   code=3),
      [r(2, 6, 5, 3), r(2, 3, 3, 2), r(2)]),
-    (C.Conv, "3-D valid (NumPy path)",
+    (C.Conv, "3-D valid sigmoid",
      lambda x, w, b: C.Conv.apply(x, w, b, strides=(1, 2, 1), dilations=(1, 1, 1),
                                   padding="valid", code=2),
      [r(1, 4, 5, 3, 2), r(2, 2, 2, 2, 3), r(3)]),
     (C.Pool, "1-D max valid", lambda x: C.Pool.apply(x, pool_size=(2,), strides=(2,),
                                                      padding="valid", mode="max"),
      [distinct(2, 7, 3)]),
-    (C.Pool, "3-D avg (NumPy path)", lambda x: C.Pool.apply(
+    (C.Pool, "3-D avg same", lambda x: C.Pool.apply(
         x, pool_size=(2, 2, 1), strides=(1, 2, 1), padding="same", mode="avg"),
      [r(1, 3, 4, 2, 2)]),
+    (C.Conv, "3-D same dilated relu-free tanh",
+     lambda x, w, b: C.Conv.apply(x, w, b, strides=(1, 1, 1), dilations=(2, 1, 2),
+                                  padding="same", code=3),
+     [r(2, 4, 3, 5, 2), r(2, 2, 2, 2, 3), r(3)]),
+    (C.Conv, "3-D same stride 2 no bias",
+     lambda x, w: C.Conv.apply(x, w, strides=(2, 1, 2), dilations=(1, 1, 1), padding="same"),
+     [r(1, 5, 3, 4, 2), r(3, 2, 2, 2, 2)]),
+    (C.Pool, "3-D max valid", lambda x: C.Pool.apply(
+        x, pool_size=(2, 2, 2), strides=(1, 2, 1), padding="valid", mode="max"),
+     [distinct(2, 3, 4, 3, 2)]),
+    (C.Pool, "3-D max same", lambda x: C.Pool.apply(
+        x, pool_size=(2, 3, 2), strides=(2, 2, 2), padding="same", mode="max"),
+     [distinct(1, 3, 5, 3, 2)]),
+    (C.ConvTranspose, "3-D same stride 2 sigmoid",
+     lambda x, w, b: C.ConvTranspose.apply(x, w, b, strides=(2, 1, 2), dilations=(1, 1, 1),
+                                           padding="same", out_sizes=(4, 3, 6), code=2),
+     [r(1, 2, 3, 3, 2), r(2, 2, 3, 3, 2), r(3)]),
+    (C.ConvTranspose, "3-D valid output_padding",
+     lambda x, w: C.ConvTranspose.apply(x, w, strides=(2, 2, 1), dilations=(1, 1, 1),
+                                        padding="valid", out_sizes=(6, 5, 4)),
+     [r(1, 2, 2, 3, 2), r(3, 2, 2, 2, 2)]),
+    (C.ConvTranspose, "1-D same dilated",
+     lambda x, w, b: C.ConvTranspose.apply(x, w, b, strides=(1,), dilations=(2,),
+                                           padding="same", out_sizes=(5,)),
+     [r(2, 5, 3), r(3, 2, 3), r(2)]),
+    (C.DepthwiseConv, "3-D same",
+     lambda x, w: C.DepthwiseConv.apply(x, w, strides=(1, 1, 1), dilations=(1, 1, 1),
+                                        padding="same"),
+     [r(1, 3, 3, 4, 2), r(2, 2, 2, 2, 2)]),
     (C.ConvTranspose, "2-D same stride 2 relu-free sigmoid",
      lambda x, w, b: C.ConvTranspose.apply(x, w, b, strides=(2, 2), dilations=(1, 1),
                                            padding="same", out_sizes=(6, 8), code=2),

@@ -301,3 +301,201 @@ def test_geometry_beyond_the_index_arithmetic_is_refused():
         _conv.pool2d_fwd(x, (2, 2), (2, 2), (2 ** 62, 0), (1, 1), 0)
     with pytest.raises(ValueError, match="window must have 2 sizes"):
         _conv.pool2d_fwd(x, (2,), (2, 2), (0, 0), (2, 2), 0)
+
+
+# ------------------------------------------------------------------ 3-D
+# (N, D, H, W, C, KD, KH, KW, O, strides, dilations, padding)
+CONV3D_CASES = [
+    (2, 4, 5, 6, 3, 2, 3, 3, 4, (1, 1, 1), (1, 1, 1), "valid"),
+    (1, 5, 5, 4, 2, 3, 3, 2, 3, (2, 2, 1), (1, 1, 1), "same"),
+    (2, 7, 6, 6, 2, 3, 2, 2, 2, (1, 1, 1), (2, 2, 1), "valid"),
+    (1, 6, 7, 5, 2, 2, 3, 3, 3, (1, 1, 1), (3, 1, 2), "same"),
+    (2, 3, 4, 5, 4, 1, 1, 1, 3, (1, 1, 1), (1, 1, 1), "valid"),   # 1x1x1: no im2col
+    (2, 5, 4, 5, 3, 1, 1, 1, 2, (2, 1, 2), (1, 1, 1), "valid"),   # 1x1x1 strided
+    (2, 12, 40, 40, 6, 3, 3, 3, 5, (1, 1, 1), (1, 1, 1), "same"),  # several im2col blocks
+]
+
+
+def _conv3d_problem(case, dtype, seed=0):
+    N, D, H, W, C, KD, KH, KW, n_out, strides, dilations, padding = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, D, H, W, C)).astype(dtype)
+    w = (rng.standard_normal((KD, KH, KW, C, n_out)) / np.sqrt(KD * KH * KW * C)).astype(dtype)
+    b = rng.standard_normal(n_out).astype(dtype)
+    pads, outs = conv_pads((D, H, W), (KD, KH, KW), strides, dilations, padding)
+    return x, w, b, strides, dilations, tuple(p[0] for p in pads), outs
+
+
+def _naive_conv3d(x, w, b, strides, dilations, pads, outs):
+    """The definition, one output entry at a time (float64)."""
+    N, D, H, W, C = x.shape
+    y = np.zeros((N,) + tuple(outs) + (w.shape[-1],))
+    for od, oh, ow in np.ndindex(*outs):
+        for kd, kh, kw in np.ndindex(*w.shape[:3]):
+            i = (od * strides[0] + kd * dilations[0] - pads[0],
+                 oh * strides[1] + kh * dilations[1] - pads[1],
+                 ow * strides[2] + kw * dilations[2] - pads[2])
+            if all(0 <= v < n for v, n in zip(i, (D, H, W))):
+                y[:, od, oh, ow] += x[:, i[0], i[1], i[2]] @ w[kd, kh, kw]
+    return y + b
+
+
+@pytest.mark.parametrize("case", CONV3D_CASES[:6])
+def test_conv3d_reference_is_the_definition(case):
+    x, w, b, s, d, pads, outs = _conv3d_problem(case, np.float64)
+    np.testing.assert_allclose(ref.conv3d_fwd(x, w, b, 0, s, d, pads, outs),
+                               _naive_conv3d(x, w, b, s, d, pads, outs), atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("code", [0, 1, 3])
+@pytest.mark.parametrize("case", CONV3D_CASES)
+def test_conv3d_fwd_bwd_c_matches_reference(case, code, dtype):
+    x, w, b, s, d, pads, outs = _conv3d_problem(case, dtype)
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    y_c = _conv.conv3d_fwd(x, w, b, code, s, d, pads, outs)
+    y_r = ref.conv3d_fwd(x, w, b, code, s, d, pads, outs)
+    assert y_c.dtype == dtype and y_c.shape == y_r.shape == (x.shape[0],) + outs + (w.shape[-1],)
+    np.testing.assert_allclose(y_c, y_r, atol=tol, rtol=tol)
+    dy = np.random.default_rng(1).standard_normal(y_r.shape).astype(dtype)
+    got = _conv.conv3d_bwd(x, w, y_r, dy, code, s, d, pads)
+    want = ref.conv3d_bwd(x, w, y_r, dy, code, s, d, pads)
+    for g, e, name in zip(got, want, ("dx", "dw", "db")):
+        assert g.shape == e.shape and g.dtype == dtype, name
+        np.testing.assert_allclose(g, e, atol=20 * tol, rtol=20 * tol, err_msg=name)
+
+
+@pytest.mark.parametrize("impl", ["c", "numpy"])
+@pytest.mark.parametrize("code", [0, 2])
+@pytest.mark.parametrize("case", [CONV3D_CASES[i] for i in (1, 2, 3, 5)])
+def test_conv3d_gradient_finite_differences(case, code, impl):
+    k = IMPLS[impl]
+    x, w, b, s, d, pads, outs = _conv3d_problem(case, np.float64)
+    dy = np.random.default_rng(2).standard_normal((x.shape[0],) + outs + (w.shape[-1],))
+
+    def loss(x_, w_, b_):
+        return float(np.sum(k.conv3d_fwd(x_, w_, b_, code, s, d, pads, outs) * dy))
+
+    y = k.conv3d_fwd(x, w, b, code, s, d, pads, outs)
+    dx, dw, db = k.conv3d_bwd(x, w, y, dy, code, s, d, pads)
+    for i, g in enumerate((dx, dw, db)):
+        _fd_check(loss, (x, w, b), i, g)
+
+
+@pytest.mark.parametrize("impl", ["c", "numpy"])
+def test_conv3d_with_depth_one_is_conv2d(impl):
+    k = IMPLS[impl]
+    x, w, b, s, d, pads, outs = _conv_problem(CONV_CASES[1], np.float64)
+    y2 = k.conv2d_fwd(x, w, b, 2, s, d, pads, outs)
+    y3 = k.conv3d_fwd(x[:, None], w[None], b, 2, (1,) + s, (1,) + d, (0,) + pads,
+                      (1,) + tuple(outs))
+    np.testing.assert_allclose(y3[:, 0], y2, atol=1e-13)
+    dy = np.random.default_rng(5).standard_normal(y2.shape)
+    g2 = k.conv2d_bwd(x, w, y2, dy, 2, s, d, pads)
+    g3 = k.conv3d_bwd(x[:, None], w[None], y3, dy[:, None], 2, (1,) + s, (1,) + d,
+                      (0,) + pads)
+    for a, e in zip((g3[0][:, 0], g3[1][0], g3[2]), g2):
+        np.testing.assert_allclose(a, e, atol=1e-12)
+
+
+@pytest.mark.parametrize("impl", ["c", "numpy"])
+def test_conv3d_partial_gradients_and_transposed_use(impl):
+    """x=None with x_shape (the transposed-convolution path) gives the same dx."""
+    k = IMPLS[impl]
+    x, w, b, s, d, pads, outs = _conv3d_problem(CONV3D_CASES[1], np.float64)
+    dy = np.random.default_rng(6).standard_normal((x.shape[0],) + outs + (w.shape[-1],))
+    dx, dw, db = k.conv3d_bwd(None, w, None, dy, 0, s, d, pads, need_dw=False,
+                              need_db=False, x_shape=x.shape)
+    assert dw is None and db is None
+    np.testing.assert_allclose(dx, k.conv3d_bwd(x, w, None, dy, 0, s, d, pads)[0],
+                               atol=1e-12)
+
+
+# (N, D, H, W, C, KD, KH, KW, strides, padding)
+POOL3D_CASES = [
+    (2, 4, 4, 4, 3, 2, 2, 2, (2, 2, 2), "valid"),
+    (1, 5, 7, 6, 2, 2, 3, 2, (2, 2, 1), "valid"),
+    (2, 5, 5, 3, 2, 3, 3, 2, (2, 1, 2), "same"),
+    (1, 3, 4, 5, 1, 3, 3, 3, (1, 1, 1), "same"),
+]
+
+
+def _pool3d_problem(case, dtype, seed=0):
+    N, D, H, W, C, KD, KH, KW, strides, padding = case
+    x = np.random.default_rng(seed).standard_normal((N, D, H, W, C)).astype(dtype)
+    pads, outs = conv_pads((D, H, W), (KD, KH, KW), strides, (1, 1, 1), padding)
+    return x, (KD, KH, KW), strides, tuple(p[0] for p in pads), outs
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mode", [0, 1])
+@pytest.mark.parametrize("case", POOL3D_CASES)
+def test_pool3d_c_matches_reference(case, mode, dtype):
+    x, k, s, pads, outs = _pool3d_problem(case, dtype)
+    y_c, i_c = _conv.pool3d_fwd(x, k, s, pads, outs, mode)
+    y_r, i_r = ref.pool3d_fwd(x, k, s, pads, outs, mode)
+    tol = 1e-6 if dtype == np.float32 else 1e-13
+    assert y_c.shape == (x.shape[0],) + outs + (x.shape[-1],)
+    np.testing.assert_allclose(y_c, y_r, atol=tol, rtol=tol)
+    if mode == 0:
+        np.testing.assert_array_equal(i_c, i_r)
+        if case[-1] == "valid" and k == s:   # non-overlapping: the blockwise max
+            N, D, H, W, C = x.shape
+            od, oh, ow = outs
+            blocks = x[:, :od * k[0], :oh * k[1], :ow * k[2]].reshape(
+                N, od, k[0], oh, k[1], ow, k[2], C)
+            np.testing.assert_array_equal(y_c, blocks.max(axis=(2, 4, 6)))
+    dy = np.random.default_rng(3).standard_normal(y_r.shape).astype(dtype)
+    dx_c = _conv.pool3d_bwd(dy, i_c, x.shape, k, s, pads, mode)
+    dx_r = ref.pool3d_bwd(dy, i_r, x.shape, k, s, pads, mode)
+    np.testing.assert_allclose(dx_c, dx_r, atol=tol, rtol=tol)
+
+
+@pytest.mark.parametrize("impl", ["c", "numpy"])
+@pytest.mark.parametrize("mode", [0, 1])
+@pytest.mark.parametrize("case", POOL3D_CASES)
+def test_pool3d_gradient_finite_differences(case, mode, impl):
+    k = IMPLS[impl]
+    x, ks, s, pads, outs = _pool3d_problem(case, np.float64)
+    y, idx = k.pool3d_fwd(x, ks, s, pads, outs, mode)
+    dy = np.random.default_rng(4).standard_normal(y.shape)
+    dx = k.pool3d_bwd(dy, idx, x.shape, ks, s, pads, mode)
+    _fd_check(lambda x_: float(np.sum(k.pool3d_fwd(x_, ks, s, pads, outs, mode)[0] * dy)),
+              (x,), 0, dx)
+
+
+@pytest.mark.parametrize("impl", ["c", "numpy"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_max_pool3d_nan_rule_and_average_counts_real_entries(impl, dtype):
+    """TF's rule in 3-D: NaN never wins, a window of only NaN gives the lowest
+    finite value; 'same' average divides by the non-padded entries only."""
+    k = IMPLS[impl]
+    x = np.arange(8, dtype=dtype).reshape(1, 2, 2, 2, 1)
+    x[0, 1, 1, 1, 0] = np.nan
+    y, idx = k.pool3d_fwd(x, (2, 2, 2), (2, 2, 2), (0, 0, 0), (1, 1, 1), 0)
+    assert y.ravel().tolist() == [6.0] and idx.ravel().tolist() == [6]
+    allnan = np.full((1, 2, 2, 2, 1), np.nan, dtype)
+    y, idx = k.pool3d_fwd(allnan, (2, 2, 2), (2, 2, 2), (0, 0, 0), (1, 1, 1), 0)
+    assert y.ravel().tolist() == [np.finfo(dtype).min] and idx.ravel().tolist() == [0]
+    ones = np.ones((1, 3, 3, 3, 1), dtype)
+    ones[0, 0, 0, 0, 0] = 28.0
+    y, _ = k.pool3d_fwd(ones, (2, 2, 2), (2, 2, 2), (0, 0, 0), (2, 2, 2), 1)
+    # the corner window has 8 real entries, the far corner only 1
+    assert y[0, 0, 0, 0, 0] == (28 + 7) / 8 and y[0, 1, 1, 1, 0] == 1.0
+
+
+def test_conv3d_argument_errors():
+    x = np.zeros((1, 4, 4, 4, 2), np.float32)
+    w = np.zeros((3, 3, 3, 2, 2), np.float32)
+    with pytest.raises(ValueError, match="x must be 5-D"):
+        _conv.conv3d_fwd(x[0], w, None, 0, (1,) * 3, (1,) * 3, (0,) * 3, (2,) * 3)
+    with pytest.raises(ValueError, match="expected"):
+        _conv.conv3d_fwd(x, np.zeros((3, 3, 3, 1, 2), np.float32), None, 0, (1,) * 3,
+                         (1,) * 3, (0,) * 3, (2,) * 3)
+    with pytest.raises(ValueError, match="3 values"):
+        _conv.conv3d_fwd(x, w, None, 0, (1, 1), (1,) * 3, (0,) * 3, (2,) * 3)
+    with pytest.raises(ValueError, match="< 2\\*\\*31"):
+        _conv.pool3d_fwd(x, (2, 2, 2), (2, 2, 2), (2 ** 40, 0, 0), (1, 1, 1), 0)
+    with pytest.raises(ValueError, match="idx must be"):
+        _conv.pool3d_bwd(np.zeros((1, 2, 2, 2, 2), np.float32), None, x.shape, (2, 2, 2),
+                         (2, 2, 2), (0, 0, 0), 0)

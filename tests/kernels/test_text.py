@@ -335,6 +335,21 @@ def test_farmhash64_golden(impl):
 
 
 @pytest.mark.parametrize("impl", IMPLS)
+def test_fingerprint64_golden(impl):
+    """The raw 64-bit Fingerprint64 (tf.fingerprint), str hashed as UTF-8."""
+    strings = [bytes.fromhex(h) for h in _HASHES["strings_hex"]]
+    out = np.empty(len(strings), dtype=np.uint64)
+    IMPLS[impl].fingerprint64(strings, out)
+    assert out.tolist() == _HASHES["farmhash64"]
+    text = np.empty(2, np.uint64)
+    IMPLS[impl].fingerprint64(["é", "abc"], text)
+    IMPLS[impl].fingerprint64(["é".encode(), b"abc"], out[:2])
+    assert text.tolist() == out[:2].tolist()
+    with pytest.raises(TypeError, match="str or bytes"):
+        IMPLS[impl].fingerprint64([3], text[:1])
+
+
+@pytest.mark.parametrize("impl", IMPLS)
 def test_siphash_golden(impl):
     """SipHash-2-4 (tf.strings.to_hash_bucket_strong) of every length 0..200."""
     strings = [bytes.fromhex(h) for h in _HASHES["strings_hex"]]

@@ -114,9 +114,37 @@ def test_custom_layer_tracks_nested_layers_variables_and_containers():
     block = Block()
     out = block(np.ones((3, 4), "float32"))
     assert out.shape == (3, 2)
-    names = [w.name for w in block.weights]
-    assert names[:2] == ["offset", "frozen"] and len(names) == 5
-    assert len(block.trainable_weights) == 4 and block.non_trainable_weights[0].name == "frozen"
+    # tf-keras 2.21's order (checked there): trainable first, own before the
+    # sub-layers'; then the non-trainable ones. A frozen layer lists its own
+    # weights first.
+    names = [w.name.split("/")[-1] for w in block.weights]
+    assert names == ["offset", "kernel:0", "bias:0", "kernel:0", "frozen"]
+    assert len(block.trainable_weights) == 4
+    assert [w.name for w in block.non_trainable_weights] == ["frozen"]
+    block.trainable = False
+    names = [w.name.split("/")[-1] for w in block.weights]
+    assert names == ["offset", "frozen", "kernel:0", "bias:0", "kernel:0"]
+
+
+def test_model_lists_each_layer_then_its_own_weights_trainable_first():
+    class M(Model):
+        def __init__(self):
+            super().__init__()
+            self.d = L.Dense(2)
+            self.bn = L.BatchNormalization()
+
+        def build(self, shape):
+            self.own = self.add_weight("own", shape=(2,), trainable=False)
+            self.own2 = self.add_weight("own2", shape=(2,))
+
+        def call(self, x):
+            return self.bn(self.d(x)) + self.own + self.own2
+
+    m = M()
+    m(np.ones((3, 4), "float32"))
+    names = [w.name.split("/")[-1].split(":")[0] for w in m.weights]
+    assert names == ["kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance",
+                     "own2", "own"]
 
 
 def test_build_with_a_shape_creates_the_weights_and_count_params():

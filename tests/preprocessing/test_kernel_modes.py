@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from ckeras import kernels as registry
-from ckeras.layers import Hashing, RandomRotation, Resizing, TextVectorization
+from ckeras.layers import HashedCrossing, Hashing, RandomRotation, Resizing, TextVectorization
 from ckeras.preprocessing import image, sequence, text
 
 FAMILIES = ("sequence", "text", "image")
@@ -59,6 +59,8 @@ def _run_everything(tag):
     tv.adapt(["The cat sat.", "the dog!"])
     out["textvec"] = np.asarray(tv(np.array(["the cat ran"]))).tolist()
     out["hashing"] = np.asarray(Hashing(num_bins=5, salt=1)(np.array(["a", "b"]))).tolist()
+    out["crossing"] = np.asarray(HashedCrossing(num_bins=7)(
+        [np.array(["a", "b"]), np.array([1, 2])])).tolist()
     return out
 
 

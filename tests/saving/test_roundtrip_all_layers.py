@@ -53,6 +53,15 @@ CASES = {
     "ZeroPadding2D": (lambda: L.ZeroPadding2D((1, 2)), (5, 5, 2), "f"),
     "UpSampling1D": (lambda: L.UpSampling1D(2), (6, 2), "f"),
     "UpSampling2D": (lambda: L.UpSampling2D(2, interpolation="bilinear"), (3, 3, 2), "f"),
+    "Conv3D": (lambda: L.Conv3D(4, 2, groups=2, padding="same"), (3, 4, 3, 2), "f"),
+    "Conv3DTranspose": (lambda: L.Conv3DTranspose(2, 2, strides=2, output_padding=1),
+                        (2, 3, 2, 2), "f"),
+    "Conv1DTranspose": (lambda: L.Conv1DTranspose(2, 3, strides=2, padding="same"), (5, 2),
+                        "f"),
+    "DepthwiseConv1D": (lambda: L.DepthwiseConv1D(3, depth_multiplier=2), (6, 2), "f"),
+    "Cropping3D": (lambda: L.Cropping3D(((1, 0), (0, 1), 1)), (3, 3, 4, 2), "f"),
+    "ZeroPadding3D": (lambda: L.ZeroPadding3D((1, 0, 2)), (2, 3, 2, 2), "f"),
+    "UpSampling3D": (lambda: L.UpSampling3D((1, 2, 2)), (2, 2, 3, 2), "f"),
     "Rescaling": (lambda: L.Rescaling(0.5, offset=1.0), (4,), "f"),
     "Normalization": (lambda: L.Normalization(axis=(1, 2)), (3, 4), "f"),
     "Discretization": (lambda: L.Discretization(num_bins=3, epsilon=0.25,
@@ -77,6 +86,11 @@ CASES = {
     "GlobalAveragePooling1D": (lambda: L.GlobalAveragePooling1D(), (6, 2), "f"),
     "GlobalMaxPooling2D": (lambda: L.GlobalMaxPooling2D(), (4, 4, 2), "f"),
     "GlobalAveragePooling2D": (lambda: L.GlobalAveragePooling2D(), (4, 4, 2), "f"),
+    "MaxPooling3D": (lambda: L.MaxPooling3D(2, padding="same"), (3, 4, 4, 2), "f"),
+    "AveragePooling3D": (lambda: L.AveragePooling3D((1, 2, 2)), (2, 4, 4, 2), "f"),
+    "GlobalMaxPooling3D": (lambda: L.GlobalMaxPooling3D(), (2, 3, 2, 2), "f"),
+    "GlobalAveragePooling3D": (lambda: L.GlobalAveragePooling3D(keepdims=True), (2, 3, 2, 2),
+                               "f"),
     "BatchNormalization": (lambda: L.BatchNormalization(momentum=0.5), (4, 3), "f"),
     "LayerNormalization": (lambda: L.LayerNormalization(), (4, 3), "f"),
     "EinsumDense": (lambda: L.EinsumDense("abc,cd->abd", (3, 4), bias_axes="d"), (3, 2), "f"),
@@ -85,9 +99,16 @@ CASES = {
     "Identity": (lambda: L.Identity(), (4,), "f"),
     "SpatialDropout1D": (lambda: L.SpatialDropout1D(0.3), (6, 2), "f"),
     "SpatialDropout2D": (lambda: L.SpatialDropout2D(0.3), (4, 4, 2), "f"),
+    "SpatialDropout3D": (lambda: L.SpatialDropout3D(0.3), (2, 3, 2, 2), "f"),
     "Lambda": (lambda: L.Lambda(np.tanh), (4,), "f"),
     "CategoryEncoding": (lambda: L.CategoryEncoding(10, output_mode="count"), (4,), "I"),
     "Hashing": (lambda: L.Hashing(7, salt=3, output_mode="multi_hot"), (4,), "I"),
+    "LocallyConnected1D": (lambda: L.LocallyConnected1D(3, 2, implementation=3,
+                                                         padding="same"), (5, 2), "f"),
+    "LocallyConnected2D": (lambda: L.LocallyConnected2D(2, (2, 3), strides=(1, 2)), (4, 5, 2),
+                           "f"),
+    "SpectralNormalization": (lambda: L.SpectralNormalization(L.Dense(3), power_iterations=2),
+                              (4,), "f"),
     "IntegerLookup": (lambda: L.IntegerLookup(vocabulary=[3, 1, 4], num_oov_indices=2),
                       (4,), "I"),
     "StringLookup": (lambda: L.StringLookup(vocabulary=["3", "1", "4"], mask_token="0",
@@ -101,7 +122,9 @@ CASES = {
 # tests/layers/test_attention.py) and the bases.
 EXEMPT = {"Layer", "InputLayer", "Add", "Subtract", "Multiply", "Average", "Maximum",
           "Minimum", "Concatenate", "Dot", "MultiHeadAttention", "Attention",
-          "AdditiveAttention", "Wrapper", "AbstractRNNCell"}
+          "AdditiveAttention", "Wrapper", "AbstractRNNCell",
+          # Several inputs: tests/layers/test_breadth.py saves it inside a functional model.
+          "HashedCrossing"}
 
 
 def test_every_layer_class_is_covered():

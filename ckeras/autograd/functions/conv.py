@@ -1,12 +1,11 @@
 """Convolution and pooling Functions on channels_last arrays.
 
-1-D and 2-D run on the kernels of `ckeras.kernels` (C im2col + GEMM with
-fused bias and activation, or the NumPy reference); 3-D uses the NumPy loops
-of `_ConvND`/`_PoolND` below. Those loop over the kernel/window offsets (a
-few iterations) and do one vectorised product or comparison per offset, so
-every spatial rank (1-D, 2-D, 3-D) shares the code. `pads` is one (before,
-after) pair per spatial axis, already resolved from 'valid'/'same'/'causal'
-by the caller.
+Convolution, transposed convolution and pooling run on the kernels of
+`ckeras.kernels` (C im2col + GEMM with fused bias and activation, or the
+NumPy reference): 2-D and 3-D directly, 1-D as the H == 1 case of 2-D.
+DepthwiseConv loops over the kernel offsets in NumPy (one vectorised product
+per offset), for every spatial rank. `pads` is one (before, after) pair per
+spatial axis, already resolved from 'valid'/'same'/'causal' by the caller.
 """
 import itertools
 
@@ -50,103 +49,8 @@ def _window(xp, offset, strides, dilations, outs):
     return tuple(idx)
 
 
-class _ConvND:
-    """(N-D NumPy) y = sum over kernel offsets of window(x) @ w[offset];
-    x (B, *S, Cin), w (*K, Cin, Cout)."""
-
-    def forward(self, x, w):
-        sp = x.ndim - 2
-        ksz = w.shape[:sp]
-        self.pads, self.outs = conv_pads(x.shape[1:-1], ksz, self.strides, self.dilations,
-                                         self.padding)
-        xp = np.pad(x, ((0, 0),) + self.pads + ((0, 0),)) if any(
-            a or b for a, b in self.pads) else x
-        y = np.zeros((x.shape[0],) + self.outs + (w.shape[-1],),
-                     dtype=np.result_type(x, w))
-        for off in itertools.product(*[range(k) for k in ksz]):
-            win = xp[_window(xp, off, self.strides, self.dilations, self.outs)]
-            y += win @ w[off]
-        self.xp, self.w, self.xshape = xp, w, x.shape
-        return y
-
-    def backward(self, g):
-        xp, w = self.xp, self.w
-        sp = len(self.outs)
-        need = self.needs_input_grad
-        dxp = np.zeros_like(xp) if need[0] else None
-        dw = np.zeros_like(w) if need[1] else None
-        g2 = g.reshape(-1, g.shape[-1])
-        for off in itertools.product(*[range(k) for k in w.shape[:sp]]):
-            sl = _window(xp, off, self.strides, self.dilations, self.outs)
-            if dw is not None:
-                dw[off] = xp[sl].reshape(-1, xp.shape[-1]).T @ g2
-            if dxp is not None:
-                dxp[sl] += g @ w[off].T
-        dx = None
-        if dxp is not None:
-            crop = (slice(None),) + tuple(slice(a, a + n) for (a, _), n in
-                                          zip(self.pads, self.xshape[1:-1])) + (slice(None),)
-            dx = dxp[crop]
-        return dx, dw
-
-
-class _PoolND:
-    """(N-D NumPy) Max or average pooling; average counts only the non-padded entries (as TF)."""
-
-    def forward(self, x):
-        sp = x.ndim - 2
-        ones = (1,) * sp
-        self.pads, self.outs = conv_pads(x.shape[1:-1], self.pool_size, self.strides, ones,
-                                         self.padding)
-        padded = any(a or b for a, b in self.pads)
-        width = ((0, 0),) + self.pads + ((0, 0),)
-        offsets = list(itertools.product(*[range(k) for k in self.pool_size]))
-        self.offsets, self.xshape = offsets, x.shape
-        if self.mode == "max":
-            xp = np.pad(x, width, constant_values=-np.inf) if padded else x
-            best = idx = None
-            for i, off in enumerate(offsets):
-                win = xp[_window(xp, off, self.strides, ones, self.outs)]
-                if best is None:
-                    best, idx = win.copy(), np.zeros(win.shape, np.int32)
-                else:
-                    better = win > best
-                    best = np.where(better, win, best)
-                    idx[better] = i
-            self.idx, self.xp_shape = idx, xp.shape
-            return best.astype(x.dtype, copy=False)
-        xp = np.pad(x, width) if padded else x
-        valid = np.pad(np.ones(x.shape[1:-1], x.dtype), self.pads) if padded else None
-        total = 0
-        count = 0
-        for off in offsets:
-            sl = _window(xp, off, self.strides, ones, self.outs)
-            total = total + xp[sl]
-            if valid is not None:
-                count = count + valid[sl[1:-1]]
-        if valid is None:
-            count = np.asarray(len(offsets), dtype=x.dtype)
-        else:
-            count = count[..., None]
-        self.count, self.xp_shape = count, xp.shape
-        return (total / count).astype(x.dtype, copy=False)
-
-    def backward(self, g):
-        ones = (1,) * len(self.outs)
-        dxp = np.zeros(self.xp_shape, dtype=g.dtype)
-        for i, off in enumerate(self.offsets):
-            sl = _window(dxp, off, self.strides, ones, self.outs)
-            if self.mode == "max":
-                dxp[sl] += np.where(self.idx == i, g, 0)
-            else:
-                dxp[sl] += g / self.count
-        crop = (slice(None),) + tuple(slice(a, a + n) for (a, _), n in
-                                      zip(self.pads, self.xshape[1:-1])) + (slice(None),)
-        return dxp[crop]
-
-
 # ----------------------------------------------------------------------------------
-# Kernel-backed Functions (1-D and 2-D)
+# Kernel-backed Functions
 # ----------------------------------------------------------------------------------
 def _c(a, dtype):
     if a.dtype != dtype or not a.flags.c_contiguous:
@@ -154,8 +58,10 @@ def _c(a, dtype):
     return a
 
 
-def _as_2d(x, w, strides, dilations, pads, outs):
-    """1-D problems as 2-D ones with H == 1 (views, no copies)."""
+def _as_kernel(x, w, strides, dilations, pads, outs):
+    """The kernel rank (2 or 3) and the problem in its terms: 1-D problems
+    become 2-D ones with H == 1 (views, no copies); `pads` keeps the leading
+    pad of each axis."""
     if x.ndim == 3:
         x = x[:, None]
         if w is not None:
@@ -163,7 +69,13 @@ def _as_2d(x, w, strides, dilations, pads, outs):
         strides, dilations = (1,) + tuple(strides), (1,) + tuple(dilations)
         pads = ((0, 0),) + tuple(pads)
         outs = (1,) + tuple(outs)
-    return x, w, tuple(strides), tuple(dilations), (pads[0][0], pads[1][0]), tuple(outs)
+    return (x.ndim - 2, x, w, tuple(strides), tuple(dilations), tuple(p[0] for p in pads),
+            tuple(outs))
+
+
+def _op(rank, name):
+    """The kernel op `name` ('convNd_fwd', 'poolNd_bwd', ...) of rank 2 or 3."""
+    return getattr(kernels(), name.replace("Nd", f"{rank}d"))
 
 
 def _work_dtype(*arrays):
@@ -173,7 +85,8 @@ def _work_dtype(*arrays):
 
 
 class Conv(Function):
-    """y = act(conv(x, w) + b) as one node; x (B, *S, Cin), w (*K, Cin, Cout).
+    """y = act(conv(x, w) + b) as one node; x (B, *S, Cin), w (*K, Cin, Cout),
+    1 to 3 spatial axes.
 
     Attributes: strides, dilations (one int per spatial axis), padding
     ('valid', 'same', 'causal'), code (fused activation, default linear).
@@ -184,40 +97,24 @@ class Conv(Function):
 
     def forward(self, x, w, b=None):
         sp = x.ndim - 2
-        if sp == 3:
-            self.nd = True
-            y = _ConvND.forward(self, x, w)
-            if b is not None:
-                y = y + b
-            if self.code != Act.LINEAR:
-                y = kernels().act_fwd(self.code, _c(y, y.dtype))
-            self.y = y
-            return y
-        self.nd = False
         dt = _work_dtype(x, w, b)
         x, w = _c(x, dt), _c(w, dt)
         b = None if b is None else _c(b, dt)
         pads, outs = conv_pads(x.shape[1:-1], w.shape[:sp], self.strides, self.dilations,
                                self.padding)
-        x4, w4, s, d, p, o = _as_2d(x, w, self.strides, self.dilations, pads, outs)
-        y = kernels().conv2d_fwd(_c(x4, dt), _c(w4, dt), b, self.code, s, d, p, o)
-        self.geom = (s, d, p)
-        self.x4, self.w4, self.y4, self.xshape, self.wshape = x4, w4, y, x.shape, w.shape
+        r, xk, wk, s, d, p, o = _as_kernel(x, w, self.strides, self.dilations, pads, outs)
+        y = _op(r, "convNd_fwd")(_c(xk, dt), _c(wk, dt), b, self.code, s, d, p, o)
+        self.geom = (r, s, d, p)
+        self.xk, self.wk, self.yk, self.xshape, self.wshape = xk, wk, y, x.shape, w.shape
         self.has_b = b is not None
         return y.reshape((x.shape[0],) + tuple(outs) + (w.shape[-1],))
 
     def backward(self, g):
         need = self.needs_input_grad
-        if self.nd:
-            dz = g if self.code == Act.LINEAR else \
-                kernels().act_bwd(self.code, self.y, _c(g, self.y.dtype))
-            dx, dw = _ConvND.backward(self, dz)
-            db = dz.reshape(-1, dz.shape[-1]).sum(0) if len(need) > 2 and need[2] else None
-            return (dx, dw, db)[:len(need)]
-        s, d, p = self.geom
-        g4 = _c(g.reshape(self.y4.shape), self.y4.dtype)
-        dx, dw, db = kernels().conv2d_bwd(
-            self.x4, self.w4, self.y4, g4, self.code, s, d, p, need_dx=bool(need[0]),
+        r, s, d, p = self.geom
+        gk = _c(g.reshape(self.yk.shape), self.yk.dtype)
+        dx, dw, db = _op(r, "convNd_bwd")(
+            self.xk, self.wk, self.yk, gk, self.code, s, d, p, need_dx=bool(need[0]),
             need_dw=bool(need[1]), need_db=len(need) > 2 and bool(need[2]) and self.has_b)
         if dx is not None:
             dx = dx.reshape(self.xshape)
@@ -227,7 +124,8 @@ class Conv(Function):
 
 
 class Pool(Function):
-    """Max or average pooling (average counts only the non-padded entries, as TF).
+    """Max or average pooling (average counts only the non-padded entries, as TF),
+    1 to 3 spatial axes.
 
     Attributes: pool_size, strides (one int per spatial axis), padding
     ('valid'/'same'), mode ('max'/'avg').
@@ -235,31 +133,25 @@ class Pool(Function):
 
     def forward(self, x):
         sp = x.ndim - 2
-        if sp == 3:
-            self.nd = True
-            return _PoolND.forward(self, x)
-        self.nd = False
         self.xdtype = x.dtype
         dt = _work_dtype(x)
         x = _c(x, dt)
         ones = (1,) * sp
         pads, outs = conv_pads(x.shape[1:-1], self.pool_size, self.strides, ones,
                                self.padding)
-        x4, k4, s, _, p, o = _as_2d(x, np.empty(tuple(self.pool_size) + (0, 0)), self.strides,
-                                    ones, pads, outs)
+        r, xk, kk, s, _, p, o = _as_kernel(x, np.empty(tuple(self.pool_size) + (0, 0)),
+                                           self.strides, ones, pads, outs)
         self.mode_code = PoolMode.MAX if self.mode == "max" else PoolMode.AVG
-        y, self.idx = kernels().pool2d_fwd(x4, k4.shape[:2], s, p, o, self.mode_code)
-        self.geom = (k4.shape[:2], s, p)
-        self.x4shape, self.xshape, self.y4shape = x4.shape, x.shape, y.shape
+        y, self.idx = _op(r, "poolNd_fwd")(xk, kk.shape[:r], s, p, o, self.mode_code)
+        self.geom = (r, kk.shape[:r], s, p)
+        self.xkshape, self.xshape, self.ykshape = xk.shape, x.shape, y.shape
         return y.reshape((x.shape[0],) + tuple(outs) + (x.shape[-1],)).astype(
             self.xdtype, copy=False)
 
     def backward(self, g):
-        if self.nd:
-            return _PoolND.backward(self, g)
-        k, s, p = self.geom
-        g4 = _c(g.reshape(self.y4shape), np.result_type(g.dtype, np.float32))
-        dx = kernels().pool2d_bwd(g4, self.idx, self.x4shape, k, s, p, self.mode_code)
+        r, k, s, p = self.geom
+        gk = _c(g.reshape(self.ykshape), np.result_type(g.dtype, np.float32))
+        dx = _op(r, "poolNd_bwd")(gk, self.idx, self.xkshape, k, s, p, self.mode_code)
         return dx.reshape(self.xshape)
 
 
@@ -279,7 +171,8 @@ def transpose_pads(in_sizes, out_sizes, k_sizes, strides, dilations, padding):
 
 class ConvTranspose(Function):
     """Transposed convolution y = act(conv_transpose(x, w) + b) (the gradient of
-    a convolution with respect to its input); x (B, *S, Cin), w (*K, Cout, Cin).
+    a convolution with respect to its input); x (B, *S, Cin), w (*K, Cout, Cin),
+    1 to 3 spatial axes.
 
     Attributes: strides, dilations, padding ('valid'/'same'), out_sizes (the
     spatial output sizes), code.
@@ -294,32 +187,32 @@ class ConvTranspose(Function):
         b = None if b is None else _c(b, dt)
         pads = transpose_pads(x.shape[1:-1], self.out_sizes, w.shape[:sp], self.strides,
                               self.dilations, self.padding)
-        x4, w4, s, d, p, _ = _as_2d(x, w, self.strides, self.dilations, pads, x.shape[1:-1])
-        out4 = (1,) + tuple(self.out_sizes) if sp == 1 else tuple(self.out_sizes)
-        yshape4 = (x.shape[0],) + out4 + (w.shape[-2],)
-        x4, w4 = _c(x4, dt), _c(w4, dt)
-        z, _, _ = kernels().conv2d_bwd(None, w4, None, x4, 0, s, d, p, need_dx=True,
-                                       need_dw=False, need_db=False, x_shape=yshape4)
+        r, xk, wk, s, d, p, _ = _as_kernel(x, w, self.strides, self.dilations, pads,
+                                           x.shape[1:-1])
+        outk = (1,) + tuple(self.out_sizes) if sp == 1 else tuple(self.out_sizes)
+        ykshape = (x.shape[0],) + outk + (w.shape[-2],)
+        xk, wk = _c(xk, dt), _c(wk, dt)
+        z, _, _ = _op(r, "convNd_bwd")(None, wk, None, xk, 0, s, d, p, need_dx=True,
+                                       need_dw=False, need_db=False, x_shape=ykshape)
         if b is not None:
             z += b
         y = z if self.code == Act.LINEAR else kernels().act_fwd(self.code, z)
-        self.geom = (s, d, p)
-        self.x4, self.w4, self.y4, self.xshape, self.wshape = x4, w4, y, x.shape, w.shape
+        self.geom = (r, s, d, p)
+        self.xk, self.wk, self.yk, self.xshape, self.wshape = xk, wk, y, x.shape, w.shape
         return y.reshape((x.shape[0],) + tuple(self.out_sizes) + (w.shape[-2],))
 
     def backward(self, g):
         need = self.needs_input_grad
-        s, d, p = self.geom
-        g4 = _c(g.reshape(self.y4.shape), self.y4.dtype)
-        dz = g4 if self.code == Act.LINEAR else kernels().act_bwd(self.code, self.y4, g4)
-        k = kernels()
+        r, s, d, p = self.geom
+        gk = _c(g.reshape(self.yk.shape), self.yk.dtype)
+        dz = gk if self.code == Act.LINEAR else kernels().act_bwd(self.code, self.yk, gk)
         dx = dw = db = None
         if need[0]:
-            dx = k.conv2d_fwd(dz, self.w4, None, 0, s, d, p, self.x4.shape[1:3])
+            dx = _op(r, "convNd_fwd")(dz, self.wk, None, 0, s, d, p, self.xk.shape[1:-1])
             dx = dx.reshape(self.xshape)
         if need[1]:
-            _, dw, _ = k.conv2d_bwd(dz, self.w4, None, self.x4, 0, s, d, p, need_dx=False,
-                                    need_dw=True, need_db=False)
+            _, dw, _ = _op(r, "convNd_bwd")(dz, self.wk, None, self.xk, 0, s, d, p,
+                                            need_dx=False, need_dw=True, need_db=False)
             dw = dw.reshape(self.wshape)
         if len(need) > 2 and need[2]:
             db = dz.reshape(-1, dz.shape[-1]).sum(0)

@@ -11,7 +11,7 @@ import hashlib
 from ckeras.kernels.checks import c_long_long
 
 __all__ = ["make_table", "words", "md5_mod_text", "md5_mod_tokens", "md5_int", "hash_mod_text",
-           "Vocab", "token_table", "tokenize", "hash_buckets"]
+           "Vocab", "token_table", "tokenize", "hash_buckets", "fingerprint64"]
 
 
 def make_table(filters, lower, split):
@@ -429,3 +429,15 @@ def hash_buckets(tokens, m, salt, out):
             raise TypeError(f"hash_buckets expects str or bytes tokens, got {type(w).__name__}")
         h = farmhash64(w) if salt is None else siphash24(k0, k1, w)
         out[k] = h % m
+
+
+def fingerprint64(tokens, out):
+    """out[k] = FarmHash Fingerprint64 of tokens[k] (str as UTF-8, or bytes)."""
+    if len(out) != len(tokens):
+        raise ValueError(f"out must hold {len(tokens)} entries, got {len(out)}")
+    for k, w in enumerate(tokens):
+        if isinstance(w, str):
+            w = w.encode("utf-8")
+        elif not isinstance(w, bytes):
+            raise TypeError(f"fingerprint64 expects str or bytes tokens, got {type(w).__name__}")
+        out[k] = farmhash64(w)

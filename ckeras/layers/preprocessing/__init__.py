@@ -3,6 +3,7 @@ also exported from `ckeras.layers` and `ckeras.layers.experimental.preprocessing
 from ckeras.layers.preprocessing.base_preprocessing_layer import PreprocessingLayer
 from ckeras.layers.preprocessing.category_encoding import CategoryEncoding
 from ckeras.layers.preprocessing.discretization import Discretization
+from ckeras.layers.preprocessing.hashed_crossing import HashedCrossing
 from ckeras.layers.preprocessing.hashing import Hashing
 from ckeras.layers.preprocessing.image_preprocessing import (
     CenterCrop,
@@ -26,6 +27,7 @@ from ckeras.layers.preprocessing.text_vectorization import TextVectorization
 __all__ = [
     "PreprocessingLayer",
     "CategoryEncoding",
+    "HashedCrossing",
     "Hashing",
     "IntegerLookup",
     "StringLookup",

@@ -1,0 +1,205 @@
+"""ckeras on a Dask LocalCluster of 2 single-threaded worker processes against
+one single-threaded process (issue 14), side by side in one run:
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_dask.py \
+        [--case predict_mlp fit_lstm sync_cost steps_per_sync] [--quick]
+
+- predict_mlp: an MLP 32-256-128-10 over a 2-million-row Dask array (20 blocks)
+  against `predict` on the NumPy array in this process; rows/s, the ratio
+  (target >= 1.7x), and the overhead per block (a 200-block predict of one
+  row per block).
+- fit_lstm: LSTM(128)+Dense(1) on (16 x 256, 50, 32), synchronous DaskStrategy
+  fit at global batch 256 against local fit(shuffle=False);
+  samples/s of the epochs after the first (which places the shards), the ratio
+  (target >= 1.5x).
+- sync_cost: the same model at a global batch of 2 rows (one per worker): the
+  step time is then the synchronisation (scatter weights, tree-sum
+  gradients, gather); ms per step and bytes per step.
+- steps_per_sync: samples/s of steps_per_sync 1 and 4 at global batches 8 to
+  256; the crossover is the largest batch at which 4 is faster.
+
+Timings on the shared 2-core box mean nothing; the lead measures on a quiet
+machine.
+"""
+import os
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+from peers import Results, Timing, main_parser, wanted  # noqa: E402
+
+CASES = ("predict_mlp", "fit_lstm", "sync_cost", "steps_per_sync")
+
+
+def _single_thread():
+    from ckeras.utils import set_blas_threads, set_kernel_threads
+    set_blas_threads(1)
+    set_kernel_threads(1)
+
+
+def _mlp():
+    from ckeras import Input, Sequential, layers
+    return Sequential([Input((32,)), layers.Dense(256, activation="relu"),
+                       layers.Dense(128, activation="relu"), layers.Dense(10)])
+
+
+def _lstm():
+    from ckeras import Input, Sequential, layers
+    return Sequential([Input((50, 32)), layers.LSTM(128), layers.Dense(1)])
+
+
+def _timed(fn, repeat):
+    fn()
+    runs = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - t0)
+    return Timing(runs)
+
+
+def bench_predict(client, results, quick, repeat):
+    import dask.array as da
+    rows = 200_000 if quick else 2_000_000
+    # made on the workers (a NumPy array would travel inside the graph)
+    dx = da.random.default_rng(0).standard_normal((rows, 32), chunks=(rows // 20, 32),
+                                                   dtype="float32").persist()
+    x = dx.compute()
+    model = _mlp()
+    local = _timed(lambda: model.predict(x, batch_size=4096), repeat)
+    dist = _timed(lambda: model.predict(dx, batch_size=4096).compute(), repeat)
+    tiny = dx[:200].rechunk((1, 32)).persist()
+    per_block = _timed(lambda: model.predict(tiny).compute(), repeat)
+    label = f"MLP 32-256-128-10 predict over {rows} rows"
+    results.record("predict_mlp", "ckeras", local, label=label + ", one process",
+                   note="rows/s = rows / time")
+    results.record("predict_mlp", "ckeras-dask2", dist, label=label + ", 2 Dask workers")
+    ratio = local.median / dist.median
+    results.record("predict_mlp_speedup", "ckeras", value=ratio, metric="speedup", unit="x",
+                   label="2 workers / one process, predict throughput (target >= 1.7)")
+    results.record("predict_block_overhead", "ckeras",
+                   value=per_block.median / 200, unit="s",
+                   label="overhead per predict block (200 one-row blocks)")
+    print(f"predict: one process {rows / local.median:,.0f} rows/s, 2 workers "
+          f"{rows / dist.median:,.0f} rows/s ({ratio:.2f}x); "
+          f"{per_block.median / 200 * 1e3:.2f} ms per block")
+
+
+def _fit_rate(model, x, y, batch, epochs, **kw):
+    """Samples/s of the epochs after the first (timed by a callback)."""
+    from ckeras.callbacks import Callback
+    marks = []
+
+    class Clock(Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            marks.append(time.perf_counter())
+
+        def on_train_end(self, logs=None):
+            marks.append(time.perf_counter())
+
+    model.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0,
+              callbacks=[Clock()], **kw)
+    per_epoch = np.diff(marks)[1:]
+    return Timing(list(per_epoch)), x.shape[0] / float(np.median(per_epoch))
+
+
+def _strategy_model(client, steps_per_sync=1):
+    from ckeras.distribute import DaskStrategy
+    strategy = DaskStrategy(client, steps_per_sync=steps_per_sync)
+    with strategy.scope():
+        model = _lstm()
+        model.compile("adam", "mse")
+    return model
+
+
+def _sequences(n, seed):
+    """(x, y) as Dask arrays made on the workers, persisted."""
+    import dask.array as da
+    rng = da.random.default_rng(seed)
+    chunk = max(1, n // 4)
+    x = rng.standard_normal((n, 50, 32), chunks=(chunk, 50, 32), dtype="float32")
+    y = rng.standard_normal((n, 1), chunks=(chunk, 1), dtype="float32")
+    return x.persist(), y.persist()
+
+
+def bench_fit(client, results, quick, repeat):
+    steps = 4 if quick else 16
+    dx, dy = _sequences(256 * steps, 1)
+    x, y = dx.compute(), dy.compute()
+    local = _lstm()
+    local.compile("adam", "mse")
+    t_local, rate_local = _fit_rate(local, x, y, 256, repeat + 1)
+    t_dist, rate_dist = _fit_rate(_strategy_model(client), dx, dy, 256, repeat + 1)
+    label = "LSTM(128)+Dense(1) on (256, 50, 32), Adam, one epoch"
+    results.record("fit_lstm", "ckeras", t_local, label=label + ", one process")
+    results.record("fit_lstm", "ckeras-dask2", t_dist, label=label + ", 2 Dask workers")
+    results.record("fit_lstm_speedup", "ckeras", value=rate_dist / rate_local,
+                   metric="speedup", unit="x",
+                   label="2 workers / one process, samples/s at global batch 256 "
+                         "(target >= 1.5)")
+    print(f"fit LSTM(128), batch 256: one process {rate_local:.0f} samples/s, 2 workers "
+          f"{rate_dist:.0f} samples/s ({rate_dist / rate_local:.2f}x)")
+
+
+def bench_sync(client, results, quick, repeat):
+    steps = 8 if quick else 40
+    x, y = _sequences(2 * steps, 2)
+    model = _strategy_model(client)
+    timing, _ = _fit_rate(model, x, y, 2, repeat + 1)
+    per_step = Timing([t / steps for t in timing.runs])
+    params = sum(int(np.prod(w.shape)) for w in model.get_weights())
+    results.record("sync_cost", "ckeras-dask2", per_step, number=steps,
+                   label="one synchronous step at 1 row per worker (the sync cost)",
+                   bytes_per_step=4 * params, params=params)
+    print(f"sync cost: {per_step.median * 1e3:.2f} ms per step, {4 * params / 1e3:.0f} kB "
+          "of weights down and gradients up per worker")
+
+
+def bench_steps_per_sync(client, results, quick, repeat):
+    batches = (8, 64) if quick else (8, 16, 32, 64, 128, 256)
+    crossover = None
+    for b in batches:
+        steps = 8
+        x, y = _sequences(b * steps, 3)
+        rates = {}
+        for k in (1, 4):
+            timing, rates[k] = _fit_rate(_strategy_model(client, k), x, y, b, repeat + 1)
+            results.record(f"steps_per_sync_b{b}", f"ckeras-dask2-k{k}", timing,
+                           label=f"LSTM(128) epoch of 8 steps, global batch {b}, "
+                                 f"steps_per_sync={k}")
+        if rates[4] > rates[1]:
+            crossover = b
+        print(f"global batch {b}: steps_per_sync=1 {rates[1]:.0f}, =4 {rates[4]:.0f} "
+              "samples/s")
+    results.record("steps_per_sync_crossover", "ckeras-dask2",
+                   value=-1 if crossover is None else crossover, metric="batch", unit="rows",
+                   label="largest global batch at which steps_per_sync=4 beats 1 "
+                         "(-1: never)")
+    print(f"crossover: steps_per_sync pays off up to global batch {crossover}")
+
+
+def main():
+    parser = main_parser(__doc__.splitlines()[0], CASES, tf=False, repeat=3)
+    args = parser.parse_args()
+    from distributed import Client, LocalCluster
+    _single_thread()
+    repeat = 1 if args.quick else args.repeat
+    results = Results("bench_dask.py", args)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           dashboard_address=":0")
+    client = Client(cluster)
+    try:
+        client.run(_single_thread)
+        for case, fn in (("predict_mlp", bench_predict), ("fit_lstm", bench_fit),
+                         ("sync_cost", bench_sync), ("steps_per_sync", bench_steps_per_sync)):
+            if wanted(args, case):
+                fn(client, results, args.quick, repeat)
+    finally:
+        client.close()
+        cluster.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""DaskStrategy: fit, evaluate and predict on a Dask cluster."""
+import contextlib
+import os
+
+from ckeras._internal import distribution
+from ckeras.utils import set_blas_threads, set_kernel_threads
+
+
+class DaskStrategy:
+    """Synchronous data parallelism on a Dask cluster, used like
+    `tf.distribute` strategies.
+
+    A model compiled inside `strategy.scope()` trains on the cluster: each
+    step, every worker computes the gradients of its share of the global
+    batch from rows that stay on it, the gradients are summed in a tree of
+    Dask tasks, and one optimizer update is applied; the new weights go
+    back to the workers with the next step. After N steps the weights are
+    those of `fit(shuffle=False)` in one process on the same global batches
+    (to float rounding). `evaluate` and `predict` on Dask collections run
+    block by block on the workers.
+
+    Args:
+        client: a `distributed.Client`. None starts, on first use, a
+            `LocalCluster` of single-threaded worker processes, one per
+            core (`n_workers` to choose).
+        n_workers: the size of the default local cluster.
+        steps_per_sync: 1 (exact synchronous training), or k > 1: each
+            worker takes k optimizer steps on its own rows of k global
+            batches, then the replicas' weights are averaged (local SGD;
+            approximate, for steps too short to pay a sync each).
+        custom_objects: classes and functions the model's config names
+            (custom layers, losses, metrics), as for `load_model`; the
+            workers rebuild the model from its config.
+        max_retries: how often a step is redone after workers die.
+
+    Example:
+        >>> strategy = DaskStrategy(client=Client(processes=False, n_workers=2))
+        >>> with strategy.scope():
+        ...     model = Sequential([Input((4,)), Dense(1)])
+        ...     model.compile("sgd", "mse")
+        >>> model.fit(dask_x, dask_y, batch_size=64, epochs=2)
+    """
+
+    def __init__(self, client=None, n_workers=None, steps_per_sync=1, custom_objects=None,
+                 max_retries=3):
+        if not isinstance(steps_per_sync, int) or steps_per_sync < 1:
+            raise ValueError(f"DaskStrategy: `steps_per_sync` must be a positive integer; "
+                             f"received {steps_per_sync!r}.")
+        if n_workers is not None and (not isinstance(n_workers, int) or n_workers < 1):
+            raise ValueError(f"DaskStrategy: `n_workers` must be a positive integer; "
+                             f"received {n_workers!r}.")
+        self._client = client
+        self._own_cluster = None
+        self.n_workers = n_workers
+        self.steps_per_sync = steps_per_sync
+        self.custom_objects = dict(custom_objects or {})
+        self.max_retries = int(max_retries)
+
+    @contextlib.contextmanager
+    def scope(self):
+        """Models compiled inside the scope train on this strategy's cluster."""
+        distribution.enter_scope(self)
+        try:
+            yield self
+        finally:
+            distribution.exit_scope(self)
+
+    @property
+    def client(self):
+        """The `distributed.Client` (the default local cluster's, started on
+        first access when none was given)."""
+        if self._client is None:
+            from distributed import Client, LocalCluster  # lazy: heavy
+            n = self.n_workers or os.cpu_count() or 1
+            self._own_cluster = LocalCluster(n_workers=n, threads_per_worker=1,
+                                             processes=True, dashboard_address=":0")
+            self._client = Client(self._own_cluster)
+            # One worker per core: each worker's kernels and BLAS stay on one
+            # thread, or they fight over the cores (also after a restart,
+            # hence a plugin rather than one client.run).
+            self._client.register_plugin(_one_thread_plugin())
+        return self._client
+
+    def workers(self):
+        """Addresses of the running workers (sorted); RuntimeError before any
+        work is sent when the client is closed or has no worker."""
+        client = self.client
+        status = getattr(client, "status", "running")
+        if status != "running":
+            raise RuntimeError(
+                f"DaskStrategy: the Dask client is not usable (status {status!r}); it was "
+                "closed or lost its scheduler. Create a new Client and DaskStrategy.")
+        try:
+            info = client.scheduler_info()
+        except Exception as e:
+            raise RuntimeError(f"DaskStrategy: the Dask scheduler is unreachable: {e}") from e
+        workers = sorted(info.get("workers", {}))
+        if not workers:
+            raise RuntimeError("DaskStrategy: the Dask cluster has no worker.")
+        return workers
+
+    def close(self):
+        """Closes the local cluster this strategy started (not a given client)."""
+        if self._own_cluster is not None:
+            self._client.close()
+            self._own_cluster.close()
+            self._client = self._own_cluster = None
+
+    def __repr__(self):
+        return (f"DaskStrategy(client={self._client!r}, steps_per_sync="
+                f"{self.steps_per_sync})")
+
+
+def single_threaded():
+    """Puts this process's kernels and BLAS on one thread each."""
+    set_blas_threads(1)
+    set_kernel_threads(1)
+
+
+def _one_thread_plugin():
+    from distributed import WorkerPlugin  # lazy: heavy
+
+    class OneThread(WorkerPlugin):
+        name = "ckeras-one-thread"
+
+        def setup(self, worker):
+            single_threaded()
+
+    return OneThread()
