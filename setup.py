@@ -50,7 +50,10 @@ MODULES = {
 # first finding of UBSan instead of going on; load the runtime into the
 # uninstrumented python with LD_PRELOAD. ThreadSanitizer crashes in the
 # ifunc resolvers of target_clones (they run before it is set up), so its
-# builds keep the baseline loops. CKERAS_DEBUG=1 adds -g.
+# builds keep the baseline loops.
+# CKERAS_DEBUG=1 keeps the debug info. Release builds add -g0 after
+# Python's own CFLAGS (which carry -g): the DWARF sections were two thirds
+# of the installed extensions, and nobody debugs a wheel from PyPI.
 SANITIZE = os.environ.get("CKERAS_SANITIZE", "").strip()
 MACROS = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
 if "thread" in SANITIZE.split(","):
@@ -67,8 +70,7 @@ else:
     COMPILE_ARGS = ["-O3", "-fno-trapping-math", "-std=c99", "-fvisibility=hidden",
                     "-pthread"]
     LINK_ARGS = ["-pthread"]
-    if os.environ.get("CKERAS_DEBUG") == "1":
-        COMPILE_ARGS.append("-g")
+    COMPILE_ARGS.append("-g" if os.environ.get("CKERAS_DEBUG") == "1" else "-g0")
 
 HEADERS = sorted(glob.glob(os.path.join(CSRC, "*.h")))
 

@@ -1,10 +1,13 @@
 """`python -m ckeras` / `ckeras`: the demo and the command-line tools."""
+from __future__ import annotations
+
 import argparse
 import os
 import sys
 import tempfile
 import time
 
+from ckeras import __version__
 from ckeras.datasets import digits, reviews
 from ckeras.layers import LSTM, Bidirectional, Dense, Dropout, Embedding
 from ckeras.models import Sequential, load_model
@@ -94,9 +97,10 @@ def _convert(args):
     return 0
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="ckeras", description="ckeras: the Keras 2 API on NumPy and C kernels.")
+    parser.add_argument("--version", action="version", version=f"ckeras {__version__}")
     sub = parser.add_subparsers(dest="command")
     demo = sub.add_parser("demo", help="train on the bundled digits and reviews (default)")
     for p in (parser, demo):

@@ -673,7 +673,8 @@ class ModelCheckpoint(Callback):
         options: accepted for API compatibility; ignored.
         initial_value_threshold: initial "best" value of the monitored
             quantity (only with `save_best_only=True`).
-        period: [Keras 2.2] save every `period` epochs (deprecated).
+        **kwargs: `period` ([Keras 2.2], deprecated): save every `period`
+            epochs.
 
     Raises:
         ValueError: if `save_freq` is neither `'epoch'` nor an integer.
@@ -869,7 +870,7 @@ class ReduceLROnPlateau(Callback):
         cooldown: number of epochs to wait after a reduction before resuming
             normal operation.
         min_lr: lower bound on the learning rate.
-        epsilon: [Keras 2.2] deprecated alias of `min_delta`.
+        **kwargs: `epsilon` ([Keras 2.2]), a deprecated alias of `min_delta`.
 
     Raises:
         ValueError: if `factor >= 1`.

@@ -17,9 +17,10 @@ Sources, tried in this order unless ``CKERAS_BLAS`` names others
     12.8 ms instead of 0.14 ms). It also loads nothing (~0.5 ms import vs
     ~1.4 ms), and measured as fast as 0.3.34 here (same kernels).
 ``scipy_openblas32``
-    The ``scipy-openblas32`` wheel (a runtime dependency): current OpenBLAS,
-    cblas row-major, 32-bit ints; for numpy builds that expose no cblas
-    (e.g. Accelerate or MKL builds). Its ``.so`` is opened directly:
+    The ``scipy-openblas32`` wheel (``pip install ckeras[openblas]``; a
+    dependency on Windows only, where this lookup of numpy's own BLAS
+    is not yet tested): current OpenBLAS, cblas row-major, 32-bit ints;
+    for numpy builds that expose no cblas (source builds without a BLAS). Its ``.so`` is opened directly:
     importing the ``scipy_openblas32`` package costs ~50 ms
     (importlib.metadata).
 ``scipy``
@@ -205,7 +206,7 @@ def _autoload():
         import warnings
         warnings.warn("ckeras: no usable BLAS found (" + "; ".join(
             f"{k}: {v}" for k, v in _failures.items()) + "); using slow C loops. "
-            "Install scipy-openblas32.", RuntimeWarning, stacklevel=2)
+            "Install one with: pip install 'ckeras[openblas]'", RuntimeWarning, stacklevel=2)
     use("naive")
 
 

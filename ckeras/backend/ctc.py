@@ -89,7 +89,7 @@ def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1,
         over the paths its beams kept. Works on symbolic tensors too (no
         gradient).
 
-    Example:
+    Examples:
         >>> y = np.eye(3, dtype="float32")[[[0, 0, 2, 1]]]
         >>> K.ctc_decode(y, np.array([4]))[0][0]
         array([[ 0,  1, -1, -1]])

@@ -404,7 +404,10 @@ def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding="valid",
         kernel: (rows, cols, output_channels, input_channels).
         output_shape: the 4-D output shape in `data_format` order (batch and
             channels included; the batch entry may be None).
-        strides, padding ('valid'/'same'), data_format, dilation_rate: as conv2d.
+        strides: as `conv2d`.
+        padding: 'valid' or 'same'.
+        data_format: as `conv2d`.
+        dilation_rate: as `conv2d`.
 
     Returns:
         A tensor of shape `output_shape`.
@@ -460,7 +463,10 @@ def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", data_
     Args:
         x: a 4-D tensor.
         depthwise_kernel: (rows, cols, input_channels, depth_multiplier).
-        strides, padding ('valid'/'same'), data_format, dilation_rate: as conv2d.
+        strides: as `conv2d`.
+        padding: 'valid' or 'same'.
+        data_format: as `conv2d`.
+        dilation_rate: as `conv2d`.
 
     Returns:
         input_channels * depth_multiplier channels, channel c * M + m from filter
@@ -480,7 +486,10 @@ def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padd
         x: a 4-D tensor.
         depthwise_kernel: (rows, cols, input_channels, depth_multiplier).
         pointwise_kernel: (1, 1, input_channels * depth_multiplier, filters).
-        strides, padding, data_format, dilation_rate: of the depthwise step.
+        strides: of the depthwise step.
+        padding: of the depthwise step ('valid' or 'same').
+        data_format: 'channels_last' or 'channels_first'.
+        dilation_rate: of the depthwise step.
     """
     data_format = config.normalize_data_format(data_format)
     pointwise_kernel = as_input(pointwise_kernel)
@@ -502,8 +511,10 @@ def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding="
         x: a 3-D tensor.
         depthwise_kernel: (width, input_channels, depth_multiplier).
         pointwise_kernel: (1, input_channels * depth_multiplier, filters).
-        strides, padding ('valid'/'same'), data_format, dilation_rate: of the
-            depthwise step.
+        strides: of the depthwise step.
+        padding: of the depthwise step ('valid' or 'same').
+        data_format: 'channels_last' or 'channels_first'.
+        dilation_rate: of the depthwise step.
     """
     data_format = config.normalize_data_format(data_format)
     x = as_input(x)
@@ -623,7 +634,8 @@ def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
 
     Args:
         x: a tensor.
-        gamma, beta: scale and offset, one per position of the kept axes (or None).
+        gamma: scale, one per position of the kept axes (or None).
+        beta: offset, one per position of the kept axes (or None).
         reduction_axes: the axes the statistics are taken over.
         epsilon: added to the variance.
 

@@ -105,7 +105,9 @@ def resize_volumes(x, depth_factor, height_factor, width_factor, data_format):
 
     Args:
         x: a 5-D tensor.
-        depth_factor, height_factor, width_factor: positive ints.
+        depth_factor: positive int.
+        height_factor: positive int.
+        width_factor: positive int.
         data_format: 'channels_last' or 'channels_first' (None: the default).
 
     Returns:

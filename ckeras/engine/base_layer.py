@@ -1,5 +1,9 @@
 """Layer: the base class of every ckeras layer and model."""
+from __future__ import annotations
+
 import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -16,6 +20,10 @@ from ckeras.engine.node import Node
 from ckeras.engine.structure import conform_call_input
 from ckeras.metrics.base import Mean, Metric
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
+
+_L = TypeVar("_L", bound="Layer")
 _ALLOWED_KWARGS = {"input_dim", "input_shape", "batch_input_shape", "batch_size",
                    "weights", "activity_regularizer", "autocast", "implementation"}
 
@@ -86,10 +94,12 @@ class Layer:
         trainable: whether the layer's weights are updated in training.
         name: unique name; default is the snake_case class name plus a counter.
         dtype: dtype of the weights and computations (default `K.floatx()`).
-        input_shape, batch_input_shape, batch_size, input_dim: the input shape,
-            for the first layer of a Sequential model.
-        weights: initial weights, set when the layer is built.
-        activity_regularizer: penalty on the layer's output.
+        dynamic: accepted for tf-keras compatibility (ckeras layers always
+            run eagerly).
+        **kwargs: `input_shape`, `batch_input_shape`, `batch_size` or
+            `input_dim` (the input shape, for the first layer of a
+            Sequential model); `weights` (initial weights, set when the layer
+            is built); `activity_regularizer` (a penalty on the output).
 
     Example:
         >>> class Scale(Layer):
@@ -108,7 +118,8 @@ class Layer:
         if fn is not None and not getattr(fn, "_graph_aware", False):
             cls.compute_mask = _graph_aware_mask(fn)
 
-    def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, **kwargs):
+    def __init__(self, trainable: bool = True, name: str | None = None,
+                 dtype: DTypeLike | None = None, dynamic: bool = False, **kwargs: Any) -> None:
         for key in kwargs:
             if key not in _ALLOWED_KWARGS:
                 raise TypeError(
@@ -429,9 +440,11 @@ class Layer:
         return [m for layer in self._all_layers() for m in layer._metrics]
 
     # -------------------------------------------------------------- weights
-    def add_weight(self, name=None, shape=None, dtype=None, initializer=None,
-                   regularizer=None, trainable=None, constraint=None, use_resource=None,
-                   synchronization="auto", aggregation="none", **kwargs):
+    def add_weight(self, name: str | None = None, shape: Sequence[int] | None = None,
+                   dtype: DTypeLike | None = None, initializer: Any = None, regularizer: Any = None,
+                   trainable: bool | None = None, constraint: Any = None,
+                   use_resource: bool | None = None, synchronization: str = "auto",
+                   aggregation: str = "none", **kwargs: Any) -> Variable:
         """Creates a weight Variable of this layer.
 
         Args:
@@ -445,9 +458,11 @@ class Layer:
             trainable: whether optimizers update it (default True, False
                 for `synchronization='on_read'` as in tf-keras).
             constraint: callable applied to the value after each update.
-            use_resource, synchronization, aggregation: TensorFlow
-                distribution settings, accepted for tf-keras compatibility
-                (one process here, so they change nothing else).
+            use_resource: accepted for tf-keras compatibility.
+            synchronization: a TensorFlow distribution setting; only
+                `'on_read'` changes anything (the `trainable` default).
+            aggregation: a TensorFlow distribution setting, accepted for
+                tf-keras compatibility (one process here).
             **kwargs: tf-keras' `getter`, `partitioner`,
                 `experimental_autocast`, `caching_device`; others raise.
 
@@ -483,11 +498,11 @@ class Layer:
             self._regularizers.append((var, reg))
         return var
 
-    def get_weights(self):
+    def get_weights(self) -> list[np.ndarray]:
         """Returns the weights as a list of NumPy arrays (copies)."""
         return [w.value.copy() for w in self.weights]
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: list[ArrayLike]) -> None:
         """Sets the weights from a list of NumPy arrays (shapes must match)."""
         params = self.weights
         weights = list(weights)
@@ -506,7 +521,7 @@ class Layer:
             arrays.append(w)
         weight_sync.assign(params, arrays)   # a concurrent predict sees all or none
 
-    def count_params(self):
+    def count_params(self) -> int:
         """Total number of scalars in the layer's weights."""
         if not self.built:
             raise ValueError(
@@ -535,7 +550,7 @@ class Layer:
             return None
         return mask
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if args:
             inputs, args = args[0], args[1:]
         else:
@@ -677,7 +692,7 @@ class Layer:
         return self._inbound_nodes[node_index].output_shapes
 
     # --------------------------------------------------------------- config
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Constructor arguments as a JSON-friendly dict."""
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._batch_input_shape is not None:
@@ -685,7 +700,7 @@ class Layer:
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls: type[_L], config: dict[str, Any]) -> _L:
         """Creates a layer from the output of `get_config()`."""
         return cls(**config)
 

@@ -8,7 +8,8 @@ class InputSpec:
         dtype: expected dtype, or None.
         shape: full expected shape (None entries are free), or None.
         ndim: exact rank, or None.
-        max_ndim, min_ndim: rank bounds, or None.
+        max_ndim: largest rank, or None.
+        min_ndim: smallest rank, or None.
         axes: dict {axis: size} of fixed sizes.
         allow_last_axis_squeeze: accepted for compatibility.
     """

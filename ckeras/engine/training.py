@@ -3,6 +3,10 @@
 Inference (`predict`, `predict_on_batch`, `__call__`) lives here; compile,
 fit and evaluate in `training_loop.TrainingMixin`.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from ckeras._internal import distribution, naming
@@ -16,6 +20,10 @@ from ckeras.engine.call import context as call_context
 from ckeras.engine.training_loop import TrainingMixin
 from ckeras.utils.generic_utils import Progbar
 from ckeras.utils.layer_utils import print_summary
+
+if TYPE_CHECKING:
+    from ckeras._internal.types import FilePath, H5Group, ModelData
+    from ckeras.callbacks import Callback
 
 
 class Model(TrainingMixin, Layer):
@@ -118,8 +126,10 @@ class Model(TrainingMixin, Layer):
                 f"`build()` or by calling the model on a batch of data ({what}).")
 
     # ----------------------------------------------------------- inference
-    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None,
-                max_queue_size=10, workers=1, use_multiprocessing=False):
+    def predict(self, x: ModelData, batch_size: int | None = None, verbose: int | str = 0,
+                steps: int | None = None, callbacks: list[Callback] | None = None,
+                max_queue_size: int = 10, workers: int = 1,
+                use_multiprocessing: bool = False) -> Any:
         """Generates output predictions for the input samples, batch by batch.
 
         Args:
@@ -202,7 +212,7 @@ class Model(TrainingMixin, Layer):
                    for i in range(total))
         return None, batches, total, arrays
 
-    def predict_on_batch(self, x):
+    def predict_on_batch(self, x: ModelData) -> Any:
         """Returns predictions for a single batch of samples (no batching)."""
         if self._structured("predict_step"):
             (bx,), _, _ = structure.as_structures(x)
@@ -230,7 +240,7 @@ class Model(TrainingMixin, Layer):
             "data or build() it with an input shape first.")
 
     # ----------------------------------------------------------- structure
-    def get_layer(self, name=None, index=None):
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """Retrieves a layer by its name or its index in `model.layers`."""
         if index is not None and name is not None:
             raise ValueError("Provide only a layer name or a layer index. Received: "
@@ -277,8 +287,9 @@ class Model(TrainingMixin, Layer):
 
     # ---------------------------------------------------------- saving
     # Thin entry points; the formats live in ckeras.saving.
-    def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None,
-             **kwargs):
+    def save(self, filepath: FilePath | H5Group, overwrite: bool = True,
+             include_optimizer: bool = True, save_format: str | None = None,
+             **kwargs: Any) -> None:
         """Saves the model (architecture, weights, training config, optimizer
         state): a `.keras` name writes Keras 3's archive, a `.h5` name the
         tf.keras 2 HDF5 layout. See `ckeras.saving.save.save_model`."""
@@ -286,14 +297,16 @@ class Model(TrainingMixin, Layer):
         save_model(self, filepath, overwrite=overwrite,
                    include_optimizer=include_optimizer, save_format=save_format, **kwargs)
 
-    def save_weights(self, filepath, overwrite=True, save_format=None, options=None):
+    def save_weights(self, filepath: FilePath | H5Group, overwrite: bool = True,
+                     save_format: str | None = None, options: Any = None) -> None:
         """Saves all layer weights: a `.weights.h5` name writes Keras 3's
         layout, other names the tf.keras 2 HDF5 layout. See
         `ckeras.saving.save.save_weights`."""
         from ckeras.saving.save import save_weights  # lazy: E2
         save_weights(self, filepath, overwrite=overwrite, save_format=save_format)
 
-    def load_weights(self, filepath, by_name=False, skip_mismatch=False, options=None):
+    def load_weights(self, filepath: FilePath | H5Group, by_name: bool = False,
+                     skip_mismatch: bool = False, options: Any = None) -> Any:
         """Loads weights from a Keras HDF5 weights or model file. See
         `ckeras.saving.save.load_weights`."""
         from ckeras.saving.save import load_weights  # lazy: E2
@@ -304,13 +317,13 @@ class Model(TrainingMixin, Layer):
                 "(or build() it) first, then load the weights.")
         load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
-    def to_json(self, **kwargs):
+    def to_json(self, **kwargs: Any) -> str:
         """JSON of `{'class_name', 'config', 'keras_version', 'backend'}`;
         `kwargs` go to `json.dumps`."""
         from ckeras.saving.model_config import model_to_json  # lazy: E2
         return model_to_json(self, **kwargs)
 
-    def to_yaml(self, **kwargs):
+    def to_yaml(self, **kwargs: Any) -> str:
         """YAML of the same dict as `to_json` (`yaml.safe_dump`); `kwargs` go
         to `yaml.safe_dump`."""
         from ckeras.saving.model_config import model_to_yaml  # lazy: E2

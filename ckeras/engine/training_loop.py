@@ -1,5 +1,8 @@
 """compile / fit / evaluate / train_on_batch / test_on_batch for Model."""
+from __future__ import annotations
+
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,14 +16,20 @@ from ckeras.engine.base_layer import layers_may_hold_metrics
 from ckeras.engine.call import context as call_context
 from ckeras.engine.call import signature as call_signature
 
+if TYPE_CHECKING:
+    from ckeras._internal.types import ModelData
+    from ckeras.callbacks import Callback, History
+
 
 class TrainingMixin:
     """Keras' training API; mixed into Model."""
 
     # ------------------------------------------------------------- compile
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
-                sample_weight_mode=None, weighted_metrics=None, target_tensors=None,
-                run_eagerly=None, steps_per_execution=None, **kwargs):
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None,
+                loss_weights: Any = None, sample_weight_mode: Any = None,
+                weighted_metrics: Any = None, target_tensors: Any = None,
+                run_eagerly: bool | None = None, steps_per_execution: int | None = None,
+                **kwargs: Any) -> None:
         """Configures the model for training.
 
         Args:
@@ -309,11 +318,16 @@ class TrainingMixin:
         return y, sw
 
     # ---------------------------------------------------------------- fit
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-            sample_weight=None, initial_epoch=0, steps_per_epoch=None,
-            validation_steps=None, validation_batch_size=None, validation_freq=1,
-            max_queue_size=10, workers=1, use_multiprocessing=False):
+    def fit(self, x: ModelData = None, y: ModelData = None, batch_size: int | None = None,
+            epochs: int = 1, verbose: int | str = 1,
+            callbacks: list[Callback] | None = None, validation_split: float = 0.0,
+            validation_data: Any = None, shuffle: bool | str = True,
+            class_weight: dict[int, float] | None = None, sample_weight: Any = None,
+            initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            validation_steps: int | None = None,
+            validation_batch_size: int | None = None, validation_freq: int | Any = 1,
+            max_queue_size: int = 10, workers: int = 1,
+            use_multiprocessing: bool = False) -> History:
         """Trains the model for a fixed number of epochs.
 
         Args:
@@ -475,9 +489,12 @@ class TrainingMixin:
         return logs
 
     # ----------------------------------------------------------- evaluate
-    def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None,
-                 steps=None, callbacks=None, max_queue_size=10, workers=1,
-                 use_multiprocessing=False, return_dict=False):
+    def evaluate(self, x: ModelData = None, y: ModelData = None,
+                 batch_size: int | None = None, verbose: int | str = 1,
+                 sample_weight: Any = None, steps: int | None = None,
+                 callbacks: list[Callback] | None = None, max_queue_size: int = 10,
+                 workers: int = 1, use_multiprocessing: bool = False,
+                 return_dict: bool = False) -> Any:
         """Returns the loss and metric values of the model in test mode.
 
         Returns:
@@ -549,8 +566,9 @@ class TrainingMixin:
                             max_queue_size=max_queue_size, workers=workers,
                             use_multiprocessing=use_multiprocessing, verbose=verbose)
 
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
-                       reset_metrics=True, return_dict=False):
+    def train_on_batch(self, x: ModelData, y: ModelData = None, sample_weight: Any = None,
+                       class_weight: dict[int, float] | None = None,
+                       reset_metrics: bool = True, return_dict: bool = False) -> Any:
         """Runs one gradient update on a single batch of data."""
         self._assert_compiled("training")
         batch = self._one_batch("train_step", x, y, sample_weight, class_weight)
@@ -558,8 +576,8 @@ class TrainingMixin:
             self.reset_metrics()
         return self._format_results(self._run_step("train_step", *batch), return_dict)
 
-    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True,
-                      return_dict=False):
+    def test_on_batch(self, x: ModelData, y: ModelData = None, sample_weight: Any = None,
+                      reset_metrics: bool = True, return_dict: bool = False) -> Any:
         """Returns the loss and metrics of the model on a single batch."""
         self._assert_compiled("evaluating")
         batch = self._one_batch("test_step", x, y, sample_weight, None)

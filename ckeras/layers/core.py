@@ -70,9 +70,11 @@ class Dense(Layer):
         kernel_initializer: initializer for the `kernel` weight, shape
             `(input_dim, units)`.
         bias_initializer: initializer for the `bias` vector, shape `(units,)`.
-        kernel_regularizer, bias_regularizer: regularizers of the weights.
+        kernel_regularizer: regularizer of the `kernel`.
+        bias_regularizer: regularizer of the `bias`.
         activity_regularizer: regularizer applied to the output.
-        kernel_constraint, bias_constraint: constraints of the weights.
+        kernel_constraint: constraint of the `kernel`.
+        bias_constraint: constraint of the `bias`.
 
     Input shape:
         N-D tensor `(batch_size, ..., input_dim)`.

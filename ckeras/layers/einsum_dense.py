@@ -124,10 +124,13 @@ class EinsumDense(Layer):
         activation: activation function; None means linear.
         bias_axes: output indices the bias spans (e.g. 'c'), or None for no
             bias.
-        kernel_initializer, bias_initializer: initializers of the weights.
-        kernel_regularizer, bias_regularizer: regularizers of the weights.
+        kernel_initializer: initializer of the kernel.
+        bias_initializer: initializer of the bias.
+        kernel_regularizer: regularizer of the kernel.
+        bias_regularizer: regularizer of the bias.
         activity_regularizer: regularizer applied to the output.
-        kernel_constraint, bias_constraint: constraints of the weights.
+        kernel_constraint: constraint of the kernel.
+        bias_constraint: constraint of the bias.
 
     Example:
         >>> layer = EinsumDense("abc,cde->abde", output_shape=(None, 4, 8),

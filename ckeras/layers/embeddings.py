@@ -14,8 +14,9 @@ class Embedding(Layer):
         output_dim: size of each vector.
         embeddings_initializer: initializer of the `(input_dim, output_dim)`
             matrix (default uniform in [-0.05, 0.05]).
-        embeddings_regularizer, activity_regularizer, embeddings_constraint:
-            as for other layers.
+        embeddings_regularizer: regularizer of the matrix.
+        activity_regularizer: regularizer applied to the output.
+        embeddings_constraint: constraint of the matrix.
         mask_zero: id 0 is padding and produces a mask (then `input_dim`
             must be vocabulary size + 1).
         input_length: length of the input sequences, when constant.

@@ -248,12 +248,12 @@ class LocallyConnected1D(LocallyConnected):
         strides: stride (int or tuple of 1 int).
         padding: 'valid' or 'same' ('same' needs `implementation` 2 or 3).
         data_format: 'channels_last' or 'channels_first'.
-        activation, use_bias, kernel_initializer, bias_initializer,
-        kernel_regularizer, bias_regularizer, activity_regularizer,
-        kernel_constraint, bias_constraint: as in Conv1D.
         implementation: 1 (one weight matrix per output position), 2 (a
             masked dense kernel) or 3 (the kernel's non-zero entries); all
             compute the same function and keep Keras' weight layout.
+
+    `activation`, `use_bias`, the initializers, regularizers (also
+    `activity_regularizer`) and constraints are as in Conv1D.
 
     Returns:
         The unshared convolution of the inputs.
@@ -293,10 +293,10 @@ class LocallyConnected2D(LocallyConnected):
         strides: strides (int or tuple of 2 ints).
         padding: 'valid' or 'same' ('same' needs `implementation` 2 or 3).
         data_format: 'channels_last' or 'channels_first'.
-        activation, use_bias, kernel_initializer, bias_initializer,
-        kernel_regularizer, bias_regularizer, activity_regularizer,
-        kernel_constraint, bias_constraint: as in Conv2D.
         implementation: 1, 2 or 3, as in LocallyConnected1D.
+
+    `activation`, `use_bias`, the initializers, regularizers (also
+    `activity_regularizer`) and constraints are as in Conv2D.
 
     Returns:
         The unshared convolution of the inputs.

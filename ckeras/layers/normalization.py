@@ -205,7 +205,7 @@ class LayerNormalization(_Norm):
     `gamma * (x - mean) / sqrt(var + epsilon) + beta` with per-sample
     (biased) statistics; gamma and beta have the shape of the normalized axes.
 
-    Example:
+    Examples:
         >>> y = LayerNormalization()(np.array([[1., 2., 3.]]))
         >>> [round(float(v), 3) for v in y[0]]
         [-1.224, 0.0, 1.224]
@@ -290,9 +290,14 @@ class GroupNormalization(_Norm):
         groups: number of groups; must divide the size of `axis`.
         axis: the channel axis.
         epsilon: added to the variance.
-        center, scale: use `beta`, `gamma` (each of the channel count).
-        beta_initializer, gamma_initializer, beta_regularizer,
-        gamma_regularizer, beta_constraint, gamma_constraint: of the weights.
+        center: use the offset `beta` (one per channel).
+        scale: use the scale `gamma` (one per channel).
+        beta_initializer: initializer of `beta`.
+        gamma_initializer: initializer of `gamma`.
+        beta_regularizer: regularizer of `beta`.
+        gamma_regularizer: regularizer of `gamma`.
+        beta_constraint: constraint of `beta`.
+        gamma_constraint: constraint of `gamma`.
 
     Example:
         >>> y = GroupNormalization(groups=2)(np.random.rand(4, 5, 6).astype("float32"))

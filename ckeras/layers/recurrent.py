@@ -265,13 +265,16 @@ class SimpleRNNCell(RecurrentCellBase):
         units: positive integer, dimensionality of the output space.
         activation: activation function (default `tanh`).
         use_bias: whether to use a bias vector.
-        kernel_initializer, recurrent_initializer, bias_initializer:
-            initializers of `kernel` (F, units), `recurrent_kernel`
-            (units, units) (default orthogonal) and `bias` (units,).
-        kernel_regularizer, recurrent_regularizer, bias_regularizer:
-            regularizers of the weights.
-        kernel_constraint, recurrent_constraint, bias_constraint:
-            constraints of the weights.
+        kernel_initializer: initializer of `kernel` (F, units).
+        recurrent_initializer: initializer of `recurrent_kernel` (units,
+            units) (default orthogonal).
+        bias_initializer: initializer of `bias` (units,).
+        kernel_regularizer: regularizer of `kernel`.
+        recurrent_regularizer: regularizer of `recurrent_kernel`.
+        bias_regularizer: regularizer of `bias`.
+        kernel_constraint: constraint of `kernel`.
+        recurrent_constraint: constraint of `recurrent_kernel`.
+        bias_constraint: constraint of `bias`.
         dropout: fraction of the input units to drop (training only).
         recurrent_dropout: fraction of the recurrent units to drop.
 
@@ -337,17 +340,25 @@ class LSTMCell(RecurrentCellBase):
             `tanh`).
         recurrent_activation: activation of the gates (default `sigmoid`).
         use_bias: whether to use a bias vector.
-        kernel_initializer, recurrent_initializer, bias_initializer:
-            initializers of `kernel` (F, 4u), `recurrent_kernel` (u, 4u)
-            (default orthogonal) and `bias` (4u,).
+        kernel_initializer: initializer of `kernel` (F, 4u).
+        recurrent_initializer: initializer of `recurrent_kernel` (u, 4u)
+            (default orthogonal).
+        bias_initializer: initializer of `bias` (4u,).
         unit_forget_bias: if True, add 1 to the forget-gate bias at
             initialization (and use zeros for the rest of the bias).
-        kernel_regularizer, recurrent_regularizer, bias_regularizer,
-        kernel_constraint, recurrent_constraint, bias_constraint: as usual.
-        dropout, recurrent_dropout: fractions dropped (training only).
-        implementation: 1 or 2, as in tf-keras: with 2 (the default) input
-            dropout draws one mask shared by the four gates, with 1 one per
-            gate; `recurrent_dropout` forces 1. Otherwise the same numbers.
+        kernel_regularizer: regularizer of `kernel`.
+        recurrent_regularizer: regularizer of `recurrent_kernel`.
+        bias_regularizer: regularizer of `bias`.
+        kernel_constraint: constraint of `kernel`.
+        recurrent_constraint: constraint of `recurrent_kernel`.
+        bias_constraint: constraint of `bias`.
+        dropout: fraction of the inputs dropped (training only).
+        recurrent_dropout: fraction of the recurrent state dropped (training
+            only).
+        **kwargs: `implementation` (1 or 2, as in tf-keras: with 2, the
+            default, input dropout draws one mask shared by the four gates,
+            with 1 one per gate; `recurrent_dropout` forces 1; otherwise the
+            same numbers), and the base Layer arguments.
 
     Example:
         >>> RNN(LSTMCell(4))(np.ones((2, 3, 5))).shape
@@ -441,12 +452,15 @@ class GRUCell(RecurrentCellBase):
         units: positive integer, dimensionality of the output space.
         activation: candidate activation (default `tanh`).
         recurrent_activation: gate activation (default `sigmoid`).
-        use_bias, kernel_initializer, recurrent_initializer (orthogonal),
-        bias_initializer, *_regularizer, *_constraint: as usual.
-        dropout, recurrent_dropout: fractions dropped (training only).
         reset_after: see above.
-        implementation: 1 or 2, as for `LSTMCell` (dropout masks per gate
-            or shared).
+        dropout: fraction of the inputs dropped (training only).
+        recurrent_dropout: fraction of the recurrent state dropped (training
+            only).
+        **kwargs: `implementation` (1 or 2, as for `LSTMCell`: dropout masks
+            per gate or shared), and the base Layer arguments.
+
+    `use_bias`, the initializers (`recurrent_initializer` defaults to
+    orthogonal), the regularizers and the constraints are as in `LSTMCell`.
 
     Example:
         >>> RNN(GRUCell(4))(np.ones((2, 3, 5))).shape
@@ -1094,13 +1108,12 @@ class SimpleRNN(_CellLayer):
     Args:
         units: positive integer, dimensionality of the output space.
         activation: default `tanh`.
-        use_bias, kernel_initializer, recurrent_initializer (orthogonal),
-        bias_initializer, kernel_regularizer, recurrent_regularizer,
-        bias_regularizer, activity_regularizer, kernel_constraint,
-        recurrent_constraint, bias_constraint, dropout, recurrent_dropout:
-            as in `SimpleRNNCell`.
-        return_sequences, return_state, go_backwards, stateful, unroll,
-        time_major: as in `RNN`.
+
+    `use_bias`, the initializers (`recurrent_initializer` defaults to
+    orthogonal), the regularizers (also `activity_regularizer`), the
+    constraints, `dropout` and `recurrent_dropout` are as in `SimpleRNNCell`;
+    `return_sequences`, `return_state`, `go_backwards`, `stateful`, `unroll`
+    and `time_major` as in `RNN`.
 
     Example:
         >>> SimpleRNN(4)(np.ones((32, 10, 8))).shape
@@ -1142,14 +1155,17 @@ class LSTM(_CellLayer):
 
     Args:
         units: positive integer, dimensionality of the output space.
-        activation: default `tanh`. recurrent_activation: default `sigmoid`.
-        use_bias, kernel_initializer, recurrent_initializer (orthogonal),
-        bias_initializer, unit_forget_bias (True), kernel_regularizer,
-        recurrent_regularizer, bias_regularizer, activity_regularizer,
-        kernel_constraint, recurrent_constraint, bias_constraint, dropout,
-        recurrent_dropout: as in `LSTMCell`.
-        return_sequences, return_state, go_backwards, stateful, unroll,
-        time_major: as in `RNN`. implementation: accepted (same numbers).
+        activation: default `tanh`.
+        recurrent_activation: default `sigmoid`.
+        **kwargs: `implementation`, accepted (same numbers), and the base
+            Layer arguments.
+
+    `use_bias`, the initializers (`recurrent_initializer` defaults to
+    orthogonal), `unit_forget_bias` (default True), the regularizers (also
+    `activity_regularizer`), the constraints, `dropout` and
+    `recurrent_dropout` are as in `LSTMCell`; `return_sequences`,
+    `return_state`, `go_backwards`, `stateful`, `unroll` and `time_major` as
+    in `RNN`.
 
     Example:
         >>> out, h, c = LSTM(4, return_state=True)(np.ones((32, 10, 8)))
@@ -1191,17 +1207,18 @@ class GRU(_CellLayer):
 
     Args:
         units: positive integer, dimensionality of the output space.
-        activation: default `tanh`. recurrent_activation: default `sigmoid`.
-        use_bias, kernel_initializer, recurrent_initializer (orthogonal),
-        bias_initializer, kernel_regularizer, recurrent_regularizer,
-        bias_regularizer, activity_regularizer, kernel_constraint,
-        recurrent_constraint, bias_constraint, dropout, recurrent_dropout:
-            as in `GRUCell`.
-        return_sequences, return_state, go_backwards, stateful, unroll,
-        time_major: as in `RNN`.
+        activation: default `tanh`.
+        recurrent_activation: default `sigmoid`.
         reset_after: True (TF2 default, bias (2, 3u)) or False (Keras 2.2
             and earlier, bias (3u,)).
-        implementation: accepted (same numbers).
+        **kwargs: `implementation`, accepted (same numbers), and the base
+            Layer arguments.
+
+    `use_bias`, the initializers (`recurrent_initializer` defaults to
+    orthogonal), the regularizers (also `activity_regularizer`), the
+    constraints, `dropout` and `recurrent_dropout` are as in `GRUCell`;
+    `return_sequences`, `return_state`, `go_backwards`, `stateful`, `unroll`
+    and `time_major` as in `RNN`.
 
     Example:
         >>> GRU(4, return_sequences=True)(np.ones((32, 10, 8))).shape

@@ -237,7 +237,7 @@ def serialize(metric, use_legacy_format=False):
     Returns:
         A name or a JSON-able dict.
 
-    Example:
+    Examples:
         >>> serialize(AUC())['config']['curve']
         'ROC'
     """

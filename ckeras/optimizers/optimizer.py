@@ -484,7 +484,8 @@ class Optimizer:
             grads_and_vars: iterable of `(gradient, variable)`: NumPy arrays
                 (or Tensors) and `ckeras.autograd.Variable`s. Pairs with a
                 None gradient are skipped (with a warning).
-            name, **kwargs: accepted for tf-keras compatibility
+            name: accepted for tf-keras compatibility, ignored.
+            **kwargs: accepted for tf-keras compatibility
                 (`skip_gradients_aggregation`, ...), ignored.
 
         Returns:

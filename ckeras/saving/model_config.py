@@ -24,10 +24,13 @@ tf-keras list format; Keras 3 dict-format nodes count from 0.
 Nothing in a config is ever imported or executed: classes come from
 ckeras, `custom_objects` and the registry; YAML is read with a SafeLoader.
 """
+from __future__ import annotations
+
 import copy
 import json
 import reprlib
 import warnings
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -47,6 +50,10 @@ from ckeras.saving.keras3.config_reader import from_keras3
 from ckeras.saving.legacy.model_file import convert_layer_entry
 from ckeras.saving.safe_mode import SafeModeScope
 from ckeras.saving.serialization import serialize_keras_object
+
+if TYPE_CHECKING:
+    from ckeras.engine.base_layer import Layer
+    from ckeras.engine.training import Model
 
 # The Keras version ckeras' files declare: the tf.keras 2.x layout it follows
 # (loaders only special-case the Keras 1 layout, keras_version "1").
@@ -525,7 +532,8 @@ def _check_envelope(config, what="config"):
                          f"'layers' list, received {brief(inner)}.")
 
 
-def model_from_config(config, custom_objects=None):
+def model_from_config(config: dict[str, Any],
+                      custom_objects: dict[str, Any] | None = None) -> Layer:
     """Instantiates a model (or layer) from a Keras 2, tf-keras or Keras 3 config.
 
     Args:
@@ -645,12 +653,13 @@ def model_to_dict(model):
     return d
 
 
-def model_to_json(model, **kwargs):
+def model_to_json(model: Model, **kwargs: Any) -> str:
     """JSON string of `{'class_name', 'config', 'keras_version', 'backend'}`."""
     return dumps(model_to_dict(model), **kwargs)
 
 
-def model_from_json(json_string, custom_objects=None, safe_mode=True):
+def model_from_json(json_string: str | bytes, custom_objects: dict[str, Any] | None = None,
+                    safe_mode: bool = True) -> Layer:
     """Instantiates a model from `to_json()` output (fresh weights).
 
     Args:
@@ -759,7 +768,7 @@ def _yaml():
     return yaml
 
 
-def model_to_yaml(model, **kwargs):
+def model_to_yaml(model: Model, **kwargs: Any) -> str:
     """YAML text of the same dict as `to_json` (`yaml.safe_dump` only)."""
     yaml = _yaml()
     return yaml.safe_dump(model_to_dict(model), **kwargs)
@@ -785,7 +794,8 @@ def load_yaml(yaml_string):
             f"objects are refused. ({e})") from e
 
 
-def model_from_yaml(yaml_string, custom_objects=None, safe_mode=True):
+def model_from_yaml(yaml_string: str | bytes, custom_objects: dict[str, Any] | None = None,
+                    safe_mode: bool = True) -> Layer:
     """Instantiates a model from `to_yaml()` output or legacy Keras 2 YAML.
 
     Args:
@@ -811,7 +821,8 @@ def model_from_yaml(yaml_string, custom_objects=None, safe_mode=True):
         return model_from_config(config, custom_objects=custom_objects)
 
 
-def clone_model(model, input_tensors=None, clone_function=None):
+def clone_model(model: Functional, input_tensors: Any = None,
+                clone_function: Callable[[Layer], Layer] | None = None) -> Functional:
     """Clones a Sequential or Functional model: same architecture, new weights.
 
     Args:

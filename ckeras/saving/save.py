@@ -11,11 +11,18 @@ does) unless `save_format` says which format to write. Writes are atomic
 (a temporary file replaces the target only once complete); loads are
 all-or-nothing.
 """
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING, Any
 
 from ckeras.saving import hdf5_access, hdf5_format
 from ckeras.saving.keras3 import archive, weights_store
 from ckeras.saving.safe_load import safe_load_model
+
+if TYPE_CHECKING:
+    from ckeras._internal.types import FilePath, H5Group
+    from ckeras.engine.training import Model
 
 _H5_FORMATS = ("h5", "hdf5", "keras_h5")
 _KERAS_FORMATS = ("keras", "keras_v3")
@@ -45,8 +52,9 @@ def _model_format(path, save_format):
         f"ckeras does not write the TensorFlow SavedModel format. Received: filepath={path}")
 
 
-def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None,
-               **kwargs):
+def save_model(model: Model, filepath: FilePath | H5Group, overwrite: bool = True,
+               include_optimizer: bool = True, save_format: str | None = None,
+               **kwargs: Any) -> None:
     """Saves a model to a `.keras` archive or a legacy `.h5` file (crash safe).
 
     The format follows the file name: `.keras` writes the Keras 3 archive
@@ -89,8 +97,9 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
                                        include_optimizer=include_optimizer)
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, options=None,
-               timeout=None):
+def load_model(filepath: FilePath | H5Group, custom_objects: dict[str, Any] | None = None,
+               compile: bool = True, safe_mode: bool = True, options: Any = None,
+               timeout: float | None = None) -> Model:
     """Loads a model saved with `model.save`: a `.keras` archive (Keras 3,
     tf-keras 2.13+, ckeras) or an `.h5` file (ckeras, tf.keras 2.x, Keras 3).
 
@@ -134,7 +143,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, opti
                                             compile=compile, safe_mode=safe_mode)
 
 
-def save_weights(model, filepath, overwrite=True, save_format=None):
+def save_weights(model: Model, filepath: FilePath | H5Group, overwrite: bool = True,
+                 save_format: str | None = None) -> None:
     """Saves the weights of every layer (crash safe).
 
     A name ending in `.weights.h5` gets the Keras 3 layout (Keras 3 loads
@@ -168,7 +178,8 @@ def save_weights(model, filepath, overwrite=True, save_format=None):
         hdf5_format.save_weights(model, path, overwrite=overwrite)
 
 
-def load_weights(model, filepath, by_name=False, skip_mismatch=False):
+def load_weights(model: Model, filepath: FilePath | H5Group, by_name: bool = False,
+                 skip_mismatch: bool = False) -> None:
     """Loads weights from a Keras HDF5 weights file or whole-model file.
 
     Args:

@@ -211,9 +211,10 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
     Args:
         model: a built Keras model.
         to_file: where to write the image.
-        show_shapes, show_dtype, show_layer_names, rankdir, expand_nested,
-        dpi, layer_range, show_layer_activations, show_trainable: as for
-            `model_to_dot`.
+
+    `show_shapes`, `show_dtype`, `show_layer_names`, `rankdir`,
+    `expand_nested`, `dpi`, `layer_range`, `show_layer_activations` and
+    `show_trainable` are as for `model_to_dot`.
 
     Returns:
         An `IPython.display.Image` (or `SVG`) of the file when IPython is

@@ -207,6 +207,7 @@ def test_env_var_selects_source_and_bad_name_warns():
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "naive"
     assert "RuntimeWarning" in r.stderr and "no usable BLAS" in r.stderr
+    assert "pip install 'ckeras[openblas]'" in r.stderr
 
 
 def test_import_stays_light():

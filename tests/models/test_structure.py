@@ -26,8 +26,10 @@ def test_dict_built_model_reads_inputs_by_its_keys_and_returns_its_output_dict(r
     called = model({"a": xa, "b": xb})
     for key in ("x", "y"):
         np.testing.assert_allclose(np.asarray(called[key]), pred[key], rtol=1e-6)
+    # atol: float32 round-off of a 3-term sum near zero (predict's batched GEMM
+    # and NumPy's `@` may add in different orders)
     np.testing.assert_allclose(pred["y"], xa @ model.get_layer("dy").get_weights()[0]
-                               + model.get_layer("dy").get_weights()[1], rtol=1e-5)
+                               + model.get_layer("dy").get_weights()[1], rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("run", [lambda m, x: m.predict(x), lambda m, x: m(x)],

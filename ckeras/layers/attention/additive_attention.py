@@ -12,7 +12,8 @@ class AdditiveAttention(BaseDenseAttention):
 
     Args:
         use_scale: learn the per-feature `scale` vector (glorot_uniform).
-        dropout: dropout rate on the attention weights, in training.
+        **kwargs: `dropout` (the rate on the attention weights, in training)
+            and the base Layer arguments.
 
     Example:
         >>> att = AdditiveAttention()

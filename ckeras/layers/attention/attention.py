@@ -16,7 +16,8 @@ class Attention(BaseDenseAttention):
     Args:
         use_scale: learn a scalar that multiplies the scores.
         score_mode: 'dot' or 'concat'.
-        dropout: dropout rate on the attention weights, in training.
+        **kwargs: `dropout` (the rate on the attention weights, in training)
+            and the base Layer arguments.
 
     Call arguments:
         inputs: `[query, value]` or `[query, value, key]`.

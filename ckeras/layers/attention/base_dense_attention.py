@@ -28,7 +28,8 @@ class BaseDenseAttention(Layer):
 
     Args:
         dropout: dropout rate on the attention weights, in training.
-        causal: deprecated form of `use_causal_mask=True` (tf-keras).
+        **kwargs: `causal`, the deprecated form of `use_causal_mask=True`
+            (tf-keras), and the base Layer arguments.
     """
 
     def __init__(self, dropout=0.0, **kwargs):

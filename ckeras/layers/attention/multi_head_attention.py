@@ -78,9 +78,13 @@ class MultiHeadAttention(Layer):
             dimension).
         attention_axes: axes attended over (default: every axis but the
             batch, heads and features ones).
-        kernel_initializer, bias_initializer, kernel_regularizer,
-        bias_regularizer, activity_regularizer, kernel_constraint,
-        bias_constraint: passed to the projections.
+        kernel_initializer: initializer of the projections' kernels.
+        bias_initializer: initializer of the projections' biases.
+        kernel_regularizer: regularizer of the projections' kernels.
+        bias_regularizer: regularizer of the projections' biases.
+        activity_regularizer: regularizer applied to the output.
+        kernel_constraint: constraint of the projections' kernels.
+        bias_constraint: constraint of the projections' biases.
         softmax_robust_masking: masked scores are replaced by -1e9 instead of
             getting -1e9 added.
 

@@ -124,7 +124,9 @@ def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis
         shear: Shear angle in degrees.
         zx: Zoom along the columns (horizontal); > 1 zooms out.
         zy: Zoom along the rows (vertical); > 1 zooms out.
-        row_axis, col_axis, channel_axis: Axes of x (channels first or last).
+        row_axis: Axis of the rows in `x`.
+        col_axis: Axis of the columns in `x`.
+        channel_axis: Axis of the channels in `x` (first or last).
         fill_mode: One of `'constant'`, `'nearest'`, `'reflect'`, `'wrap'`.
         cval: Fill value for `fill_mode='constant'`.
         order: Spline interpolation order, an int in [0, 5]: 0 nearest

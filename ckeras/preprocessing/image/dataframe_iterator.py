@@ -76,10 +76,13 @@ class DataFrameIterator(BatchFromFilesMixin, Iterator):
             `"multi_output"`: a list with one array per column of `y_col`
                 (which must be a list).
             `"input"`: the images themselves. None: images only.
-        batch_size, shuffle, seed: As in `Iterator`.
+        batch_size: As in `Iterator`.
+        shuffle: As in `Iterator`.
+        seed: As in `Iterator`.
         data_format: `"channels_first"` or `"channels_last"`.
-        save_to_dir, save_prefix, save_format: Optionally save the augmented
-            images.
+        save_to_dir: Optionally save the augmented images in this folder.
+        save_prefix: File name prefix of the saved images.
+        save_format: File format of the saved images.
         subset: `"training"` or `"validation"`: validation is the first
             `int(n * validation_split)` rows (after filtering), training the
             rest.
@@ -92,11 +95,14 @@ class DataFrameIterator(BatchFromFilesMixin, Iterator):
             not require the dot before the extension, ckeras does).
 
     Attributes:
-        filenames (of the kept rows), filepaths, samples, classes (class
-        index, or list of indices, per sample; None without classes),
-        class_indices (class name -> index; empty without classes), labels
-        (`classes`, or the targets of `"raw"`/`"multi_output"`),
-        sample_weight.
+        filenames: The file names of the kept rows.
+        filepaths: Their full paths.
+        samples: Number of kept rows.
+        classes: Class index, or list of indices, per sample; None without
+            classes.
+        class_indices: Class name -> index; empty without classes.
+        labels: `classes`, or the targets of `"raw"`/`"multi_output"`.
+        sample_weight: The weights of `weight_col`, or None.
 
     Raises:
         ValueError: for an unknown class_mode/color_mode/subset, or not two

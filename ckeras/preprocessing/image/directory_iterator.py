@@ -26,10 +26,13 @@ class DirectoryIterator(BatchFromFilesMixin, Iterator):
         class_mode: `"categorical"` (one-hot), `"binary"`/`"sparse"` (1-D
             float labels), `"input"` (the images themselves) or None (no
             labels).
-        batch_size, shuffle, seed: As in `Iterator`.
+        batch_size: As in `Iterator`.
+        shuffle: As in `Iterator`.
+        seed: As in `Iterator`.
         data_format: `"channels_first"` or `"channels_last"`.
-        save_to_dir, save_prefix, save_format: Optionally save the augmented
-            images.
+        save_to_dir: Optionally save the augmented images in this folder.
+        save_prefix: File name prefix of the saved images.
+        save_format: File format of the saved images.
         follow_links: Whether to follow symbolic links.
         subset: `"training"` or `"validation"`: per class, validation is the
             first `int(n * validation_split)` files, training the rest.
@@ -38,8 +41,13 @@ class DirectoryIterator(BatchFromFilesMixin, Iterator):
         dtype: Dtype of the generated arrays.
 
     Attributes:
-        filenames, classes (int32), samples, num_classes, class_indices,
-        filepaths, labels.
+        filenames: The image file names, relative to `directory`.
+        filepaths: Their full paths.
+        classes: Class index per sample (int32).
+        samples: Number of images.
+        num_classes: Number of classes.
+        class_indices: Class name -> index.
+        labels: The labels `class_mode` yields.
     """
 
     allowed_class_modes = {"categorical", "binary", "sparse", "input", None}

@@ -1,6 +1,9 @@
 """`ImageDataGenerator`: real-time data augmentation and normalisation of
 image batches."""
+from __future__ import annotations
+
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -15,6 +18,9 @@ from ckeras.preprocessing.image.affine import (
 from ckeras.preprocessing.image.dataframe_iterator import DataFrameIterator
 from ckeras.preprocessing.image.directory_iterator import DirectoryIterator
 from ckeras.preprocessing.image.numpy_array_iterator import NumpyArrayIterator
+
+if TYPE_CHECKING:
+    from ckeras._internal.types import ArrayLike, FilePath
 
 __all__ = ["ImageDataGenerator"]
 
@@ -164,9 +170,12 @@ class ImageDataGenerator:
 
     # -- batch providers ---------------------------------------------------
 
-    def flow(self, x, y=None, batch_size=32, shuffle=True, sample_weight=None, seed=None,
-             save_to_dir=None, save_prefix="", save_format="png", ignore_class_split=False,
-             subset=None):
+    def flow(self, x: Any, y: ArrayLike | None = None, batch_size: int = 32,
+             shuffle: bool = True, sample_weight: ArrayLike | None = None,
+             seed: int | None = None, save_to_dir: FilePath | None = None,
+             save_prefix: str = "", save_format: str = "png",
+             ignore_class_split: bool = False,
+             subset: str | None = None) -> NumpyArrayIterator:
         """Takes data & label arrays, generates batches of augmented data.
 
         Args:
@@ -194,11 +203,15 @@ class ImageDataGenerator:
             save_prefix=save_prefix, save_format=save_format,
             ignore_class_split=ignore_class_split, subset=subset, dtype=self.dtype)
 
-    def flow_from_directory(self, directory, target_size=(256, 256), color_mode="rgb",
-                            classes=None, class_mode="categorical", batch_size=32,
-                            shuffle=True, seed=None, save_to_dir=None, save_prefix="",
-                            save_format="png", follow_links=False, subset=None,
-                            interpolation="nearest", keep_aspect_ratio=False):
+    def flow_from_directory(self, directory: FilePath,
+                            target_size: tuple[int, int] = (256, 256),
+                            color_mode: str = "rgb", classes: list[str] | None = None,
+                            class_mode: str | None = "categorical", batch_size: int = 32,
+                            shuffle: bool = True, seed: int | None = None,
+                            save_to_dir: FilePath | None = None, save_prefix: str = "",
+                            save_format: str = "png", follow_links: bool = False,
+                            subset: str | None = None, interpolation: str = "nearest",
+                            keep_aspect_ratio: bool = False) -> DirectoryIterator:
         """Takes the path to a directory and generates batches of augmented data.
 
         See `DirectoryIterator` for the arguments. Needs Pillow.
@@ -215,12 +228,18 @@ class ImageDataGenerator:
             follow_links=follow_links, subset=subset, interpolation=interpolation,
             dtype=self.dtype)
 
-    def flow_from_dataframe(self, dataframe, directory=None, x_col="filename", y_col="class",
-                            weight_col=None, target_size=(256, 256), color_mode="rgb",
-                            classes=None, class_mode="categorical", batch_size=32,
-                            shuffle=True, seed=None, save_to_dir=None, save_prefix="",
-                            save_format="png", subset=None, interpolation="nearest",
-                            validate_filenames=True, **kwargs):
+    def flow_from_dataframe(self, dataframe: Any, directory: FilePath | None = None,
+                            x_col: str = "filename", y_col: str | list[str] = "class",
+                            weight_col: str | None = None,
+                            target_size: tuple[int, int] = (256, 256),
+                            color_mode: str = "rgb", classes: list[str] | None = None,
+                            class_mode: str | None = "categorical", batch_size: int = 32,
+                            shuffle: bool = True, seed: int | None = None,
+                            save_to_dir: FilePath | None = None, save_prefix: str = "",
+                            save_format: str = "png", subset: str | None = None,
+                            interpolation: str = "nearest",
+                            validate_filenames: bool = True,
+                            **kwargs: Any) -> DataFrameIterator:
         """Takes a dataframe of image file names (and targets) and generates
         batches of augmented data.
 
@@ -266,7 +285,7 @@ class ImageDataGenerator:
 
     # -- normalisation -----------------------------------------------------
 
-    def standardize(self, x):
+    def standardize(self, x: np.ndarray) -> np.ndarray:
         """Applies the normalization configuration to a batch or an image.
 
         Order: `preprocessing_function`, `rescale`, samplewise centre,
@@ -423,7 +442,7 @@ class ImageDataGenerator:
             x = apply_brightness_shift(x, p["brightness"], False, img_channel_axis)
         return np.ascontiguousarray(x)
 
-    def random_transform(self, x, seed=None):
+    def random_transform(self, x: np.ndarray, seed: int | None = None) -> np.ndarray:
         """Applies a random transformation to an image.
 
         Args:
@@ -436,7 +455,8 @@ class ImageDataGenerator:
         x = self._check_image(x)
         return self.apply_transform(x, self.get_random_transform(x.shape, seed))
 
-    def fit(self, x, augment=False, rounds=1, seed=None):
+    def fit(self, x: np.ndarray, augment: bool = False, rounds: int = 1,
+            seed: int | None = None) -> None:
         """Fits the data generator to some sample data.
 
         Computes the statistics of `featurewise_center`,

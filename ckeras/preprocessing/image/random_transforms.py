@@ -29,7 +29,9 @@ def random_rotation(x, rg, row_axis=1, col_axis=2, channel_axis=0, fill_mode="ne
     Args:
         x: 3D NumPy array, one image.
         rg: Rotation range, in degrees.
-        row_axis, col_axis, channel_axis: Axes of `x` (channels first by
+        row_axis: Axis of the rows in `x`.
+        col_axis: Axis of the columns in `x`.
+        channel_axis: Axis of the channels in `x` (channels first by
             default, as in Keras).
         fill_mode: One of `'constant'`, `'nearest'`, `'reflect'`, `'wrap'`.
         cval: Fill value for `fill_mode='constant'`.
@@ -63,7 +65,9 @@ def random_shift(x, wrg, hrg, row_axis=1, col_axis=2, channel_axis=0, fill_mode=
         x: 3D NumPy array, one image.
         wrg: Width shift range, a fraction of the width.
         hrg: Height shift range, a fraction of the height.
-        row_axis, col_axis, channel_axis: Axes of `x`.
+        row_axis: Axis of the rows in `x`.
+        col_axis: Axis of the columns in `x`.
+        channel_axis: Axis of the channels in `x`.
         fill_mode: One of `'constant'`, `'nearest'`, `'reflect'`, `'wrap'`.
         cval: Fill value for `fill_mode='constant'`.
         interpolation_order: Spline order, an int in [0, 5].
@@ -92,7 +96,9 @@ def random_shear(x, intensity, row_axis=1, col_axis=2, channel_axis=0, fill_mode
     Args:
         x: 3D NumPy array, one image.
         intensity: Shear range, in degrees.
-        row_axis, col_axis, channel_axis: Axes of `x`.
+        row_axis: Axis of the rows in `x`.
+        col_axis: Axis of the columns in `x`.
+        channel_axis: Axis of the channels in `x`.
         fill_mode: One of `'constant'`, `'nearest'`, `'reflect'`, `'wrap'`.
         cval: Fill value for `fill_mode='constant'`.
         interpolation_order: Spline order, an int in [0, 5].
@@ -119,7 +125,9 @@ def random_zoom(x, zoom_range, row_axis=1, col_axis=2, channel_axis=0, fill_mode
     Args:
         x: 3D NumPy array, one image.
         zoom_range: Tuple or list of two floats; factors > 1 zoom out.
-        row_axis, col_axis, channel_axis: Axes of `x`.
+        row_axis: Axis of the rows in `x`.
+        col_axis: Axis of the columns in `x`.
+        channel_axis: Axis of the channels in `x`.
         fill_mode: One of `'constant'`, `'nearest'`, `'reflect'`, `'wrap'`.
         cval: Fill value for `fill_mode='constant'`.
         interpolation_order: Spline order, an int in [0, 5].

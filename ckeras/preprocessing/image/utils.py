@@ -1,14 +1,20 @@
 """Image files and arrays: `load_img`, `save_img`, `array_to_img`,
 `img_to_array` (Pillow, an optional dependency, is imported when a function
 needs it), and the listing of image files for the iterators."""
+from __future__ import annotations
+
 import io
 import os
 import pathlib
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ckeras.backend import floatx, image_data_format
+
+if TYPE_CHECKING:
+    from ckeras._internal.types import ArrayLike, DTypeLike, FilePath
 
 __all__ = ["array_to_img", "img_to_array", "load_img", "save_img"]
 
@@ -42,7 +48,8 @@ def check_data_format(data_format):
     return data_format
 
 
-def array_to_img(x, data_format=None, scale=True, dtype=None):
+def array_to_img(x: ArrayLike, data_format: str | None = None, scale: bool = True,
+                 dtype: DTypeLike | None = None) -> Any:
     """Converts a 3D NumPy array to a PIL Image instance.
 
     Args:
@@ -62,31 +69,32 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
     """
     Image = _pil_image()
     data_format = check_data_format(data_format)
-    x = np.array(x, dtype=dtype or floatx())  # a copy: the input is never modified
-    if x.ndim != 3:
+    arr = np.array(x, dtype=dtype or floatx())  # a copy: the input is never modified
+    if arr.ndim != 3:
         raise ValueError("Expected image array to have rank 3 (single image). "
-                         f"Got array with shape: {x.shape}")
+                         f"Got array with shape: {arr.shape}")
     if data_format == "channels_first":
-        x = x.transpose(1, 2, 0)
+        arr = arr.transpose(1, 2, 0)
     if scale:
-        x = x - np.min(x)
-        x_max = np.max(x)
+        arr = arr - np.min(arr)
+        x_max = np.max(arr)
         if x_max != 0:
-            x /= x_max
-        x *= 255
-    channels = x.shape[2]
+            arr /= x_max
+        arr *= 255
+    channels = arr.shape[2]
     if channels == 4:
-        return Image.fromarray(x.astype("uint8"), "RGBA")
+        return Image.fromarray(arr.astype("uint8"), "RGBA")
     if channels == 3:
-        return Image.fromarray(x.astype("uint8"), "RGB")
+        return Image.fromarray(arr.astype("uint8"), "RGB")
     if channels == 1:
-        if np.max(x) > 255:  # 32-bit signed integer grayscale
-            return Image.fromarray(x[:, :, 0].astype("int32"), "I")
-        return Image.fromarray(x[:, :, 0].astype("uint8"), "L")
+        if np.max(arr) > 255:  # 32-bit signed integer grayscale
+            return Image.fromarray(arr[:, :, 0].astype("int32"), "I")
+        return Image.fromarray(arr[:, :, 0].astype("uint8"), "L")
     raise ValueError(f"Unsupported channel number: {channels} (expected 1, 3 or 4)")
 
 
-def img_to_array(img, data_format=None, dtype=None):
+def img_to_array(img: Any, data_format: str | None = None,
+                 dtype: DTypeLike | None = None) -> np.ndarray:
     """Converts a PIL Image instance to a NumPy array.
 
     Args:
@@ -113,7 +121,8 @@ def img_to_array(img, data_format=None, dtype=None):
     return x
 
 
-def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
+def save_img(path: FilePath | Any, x: ArrayLike, data_format: str | None = None,
+             file_format: str | None = None, scale: bool = True, **kwargs: Any) -> None:
     """Saves an image stored as a NumPy array to a path or file object.
 
     Args:
@@ -134,8 +143,9 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
     img.save(path, format=file_format, **kwargs)
 
 
-def load_img(path, grayscale=False, color_mode="rgb", target_size=None,
-             interpolation="nearest", keep_aspect_ratio=False):
+def load_img(path: FilePath | Any, grayscale: bool = False, color_mode: str = "rgb",
+             target_size: tuple[int, int] | None = None, interpolation: str = "nearest",
+             keep_aspect_ratio: bool = False) -> Any:
     """Loads an image into PIL format.
 
     Args:
