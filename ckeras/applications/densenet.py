@@ -60,9 +60,10 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, in
              pooling=None, classes=1000, classifier_activation="softmax"):
     """A DenseNet of four dense blocks of `blocks[i]` conv blocks.
 
+    The arguments not listed here are those of `DenseNet121`.
+
     Args:
         blocks: the number of conv blocks of each of the 4 dense blocks.
-        (the rest as `DenseNet121`)
 
     Returns:
         A `Model`.

@@ -67,6 +67,8 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
                  classes=1000, classifier_activation="softmax"):
     """The EfficientNet skeleton, scaled by width and depth coefficients.
 
+    The arguments not listed here are those of `EfficientNetB0`.
+
     Args:
         width_coefficient: scales the filters of every layer.
         depth_coefficient: scales the repeats of every block group.
@@ -79,7 +81,6 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
         blocks_args: a list of block-group dicts, or 'default'.
         model_name: the Model's name ('efficientnetb0' ...), also the weights'
             file name.
-        (the rest as `EfficientNetB0`)
 
     Returns:
         A `Model`.

@@ -63,11 +63,12 @@ def MobileNetV3(blocks, last_point_ch, input_shape=None, alpha=1.0, model_type="
                 include_preprocessing=True):
     """The MobileNetV3 skeleton shared by `MobileNetV3Small`/`Large`.
 
+    The arguments not listed here are those of `MobileNetV3Small`.
+
     Args:
         blocks: the inverted blocks (`SMALL_BLOCKS` or `LARGE_BLOCKS`).
         last_point_ch: the channels of the last 1x1 convolution of the top.
         model_type: 'small' or 'large' (the Model's name and weights key).
-        (the rest as `MobileNetV3Small`)
 
     Returns:
         A `Model`.

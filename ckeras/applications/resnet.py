@@ -41,7 +41,7 @@ def ResNet(stack_fn, preact, use_bias, model_name="resnet", include_top=True,
             a final batch norm + relu instead.
         use_bias: whether the stem convolution has a bias.
         model_name: the Model's name, also the key of the weight files.
-        (the rest as `ResNet50`)
+        **kwargs: the arguments of `ResNet50`.
 
     Returns:
         A `Model`.

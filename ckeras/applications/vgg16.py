@@ -20,12 +20,13 @@ def VGG(convs, model_name, weights_paths, weights_hashes, include_top=True,
     """The VGG family: five blocks of `convs[i]` 3x3 convolutions and a max
     pooling each, then two 4096-unit layers and the classifier.
 
+    The arguments not listed here are those of `VGG16`.
+
     Args:
         convs: the number of convolutions of each of the five blocks.
         model_name: the Model's name ('vgg16', 'vgg19').
         weights_paths: the (top, no-top) URLs of the ImageNet weights.
         weights_hashes: their (top, no-top) md5 digests.
-        (the rest as `VGG16`)
 
     Returns:
         A `Model`.

@@ -53,13 +53,9 @@ class ConvLSTMCell(Layer):
 
     Args:
         rank: number of spatial axes (1, 2 or 3).
-        filters, kernel_size, strides, padding, data_format, dilation_rate,
-        activation, recurrent_activation (any activation; those without a
-        kernel code step through taped ops), use_bias, kernel_initializer,
-        recurrent_initializer, bias_initializer, unit_forget_bias,
-        kernel_regularizer, recurrent_regularizer, bias_regularizer,
-        kernel_constraint, recurrent_constraint, bias_constraint, dropout,
-        recurrent_dropout: see `ConvLSTM2D`.
+        **kwargs: the other arguments of `ConvLSTM2D` (any activation and
+            recurrent_activation work: those without a kernel code step
+            through taped ops).
     """
 
     def __init__(self, rank, filters, kernel_size, strides=1, padding="valid",
