@@ -42,6 +42,20 @@ def _matmul(a, b, transpose_a=False, transpose_b=False, **_):
     return a @ b
 
 
+def _squeeze(input, axis=None):  # noqa: A002
+    if axis is None:
+        axis = [i for i, d in enumerate(input.shape) if d == 1]
+    for a in sorted((a % len(input.shape) for a in (axis if isinstance(axis, list)
+                                                     else [axis])), reverse=True):
+        input = K.squeeze(input, a)
+    return input
+
+
+def _l2_normalize(x, axis=None, epsilon=1e-12):
+    axis = _axis(axis)
+    return x / K.sqrt(K.maximum(K.sum(K.square(x), axis=axis, keepdims=True), epsilon))
+
+
 def _gelu(features, approximate=False):
     return activations.gelu(features, approximate=approximate)
 
@@ -87,10 +101,10 @@ TF_OPS = {
     "nn.gelu": _gelu,
     "nn.softmax": lambda logits, axis=None: K.softmax(logits, axis=-1 if axis is None
                                                      else axis),
-    "nn.l2_normalize": lambda x, axis=None, epsilon=1e-12: K.l2_normalize(x, axis=_axis(axis)),
+    "nn.l2_normalize": _l2_normalize,
     "reshape": lambda tensor, shape: K.reshape(tensor, tuple(shape)),
     "expand_dims": lambda input, axis: K.expand_dims(input, axis),  # noqa: A006
-    "squeeze": lambda input, axis=None: K.squeeze(input, axis),  # noqa: A006
+    "squeeze": _squeeze,
     "concat": lambda values, axis: K.concatenate(list(values), axis=axis),
     "stack": lambda values, axis=0: K.stack(list(values), axis=axis),
     "transpose": _transpose,

@@ -2,6 +2,7 @@
 SlicingOpLambda): loaded from a real tf-keras 2.21 file, written back in
 tf-keras' form by ckeras' own graphs, and refused clearly when unknown."""
 import json
+import math
 import pathlib
 
 import numpy as np
@@ -95,3 +96,55 @@ def test_unknown_tensorflow_function_is_refused_by_name():
             entry["config"]["function"] = "io.write_file"
     with pytest.raises(ValueError, match=r"tf\.io\.write_file, which ckeras has no op for"):
         model_from_json(json.dumps(config))
+
+
+def _sigmoid(v):
+    return 1 / (1 + np.exp(-v))
+
+
+_X = np.random.default_rng(3).uniform(0.5, 2.0, (2, 1, 3))
+_M = np.random.default_rng(4).normal(size=(2, 3, 4))
+# (function, positional args, keyword args, NumPy's answer): TensorFlow's
+# definitions, for the ops the fixture file does not use.
+_OPS = [
+    ("math.divide", (_X,), {"y": 2.0}, _X / 2.0),
+    ("math.negative", (_X,), {}, -_X),
+    ("math.pow", (_X,), {"y": 3.0}, _X ** 3),
+    ("math.minimum", (_X,), {"y": 1.0}, np.minimum(_X, 1.0)),
+    ("math.abs", (-_X,), {}, _X),
+    ("math.sqrt", (_X,), {}, np.sqrt(_X)),
+    ("math.rsqrt", (_X,), {}, 1 / np.sqrt(_X)),
+    ("math.exp", (_X,), {}, np.exp(_X)),
+    ("math.log", (_X,), {}, np.log(_X)),
+    ("math.tanh", (_X,), {}, np.tanh(_X)),
+    ("math.reduce_sum", (_X,), {"axis": [0, 2]}, _X.sum(axis=(0, 2))),
+    ("math.reduce_max", (_X,), {"axis": -1, "keepdims": True}, _X.max(-1, keepdims=True)),
+    ("math.reduce_min", (_X,), {}, _X.min()),
+    ("nn.relu", (_X - 1,), {}, np.maximum(_X - 1, 0)),
+    ("nn.silu", (_X,), {}, _X * _sigmoid(_X)),
+    ("nn.softmax", (_X,), {}, np.exp(_X) / np.exp(_X).sum(-1, keepdims=True)),
+    ("nn.l2_normalize", (_X,), {"axis": -1},
+     _X / np.linalg.norm(_X, axis=-1, keepdims=True)),
+    ("expand_dims", (_X,), {"axis": 0}, _X[None]),
+    ("squeeze", (_X,), {}, _X[:, 0]),
+    ("squeeze", (_X,), {"axis": [1]}, _X[:, 0]),
+    ("stack", ([_X, _X],), {"axis": 1}, np.stack([_X, _X], 1)),
+    ("cast", (_X,), {"dtype": "int32"}, _X.astype("int32")),
+    ("identity", (_X,), {}, _X),
+    ("clip_by_value", (_X,), {"clip_value_min": 0.8, "clip_value_max": 1.5},
+     np.clip(_X, 0.8, 1.5)),
+    ("linalg.matmul", (_M,), {"b": _M, "transpose_b": True}, _M @ _M.transpose(0, 2, 1)),
+    ("linalg.matmul", (_M,), {"b": _M, "transpose_a": True}, _M.transpose(0, 2, 1) @ _M),
+    ("transpose", (_M,), {}, _M.transpose(2, 1, 0)),
+    ("nn.gelu", (_X - 1,), {},
+     0.5 * (_X - 1) * (1 + np.vectorize(math.erf)((_X - 1) / math.sqrt(2)))),
+]
+
+
+@pytest.mark.parametrize("function, args, kwargs, want", _OPS,
+                         ids=[f"{o[0]}-{i}" for i, o in enumerate(_OPS)])
+def test_op_table_follows_tensorflow_definitions(function, args, kwargs, want):
+    layer = TFOpLambda(function)
+    got = np.asarray(layer(*args, **kwargs))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-12)
+    assert got.shape == np.shape(want)
