@@ -552,6 +552,17 @@ cdef inline uint64_t _u64(object v, str what) except? 0:
     return <uint64_t> v
 
 
+cdef const char *_token_bytes(object w, Py_ssize_t *size, str caller) except NULL:
+    """The bytes a hash reads of token w: bytes as they are, str as UTF-8
+    (valid while the caller holds w)."""
+    if isinstance(w, bytes):
+        size[0] = len(<bytes> w)
+        return <const char *> (<bytes> w)
+    if PyUnicode_Check(w):
+        return PyUnicode_AsUTF8AndSize(w, size)
+    raise TypeError(f"{caller} expects str or bytes tokens, got {type(w).__name__}")
+
+
 def hash_buckets(tokens, long long m, salt, int64_t[::1] out):
     """out[k] = hash(tokens[k]) % m, the hash being FarmHash Fingerprint64
     (salt None) or SipHash-2-4 keyed by salt = (k0, k1). Tokens are str
@@ -570,13 +581,7 @@ def hash_buckets(tokens, long long m, salt, int64_t[::1] out):
         raise ValueError(f"out must hold {n} entries, got {out.shape[0]}")
     for k in range(n):
         w = tokens[k]
-        if isinstance(w, bytes):
-            src = w
-            size = len(<bytes> w)
-        elif PyUnicode_Check(w):
-            src = PyUnicode_AsUTF8AndSize(w, &size)
-        else:
-            raise TypeError(f"hash_buckets expects str or bytes tokens, got {type(w).__name__}")
+        src = _token_bytes(w, &size, "hash_buckets")
         if strong:
             h = ck_siphash24(k0, k1, <const unsigned char *> src, size)
         else:
@@ -593,13 +598,7 @@ def fingerprint64(tokens, uint64_t[::1] out):
         raise ValueError(f"out must hold {n} entries, got {out.shape[0]}")
     for k in range(n):
         w = tokens[k]
-        if isinstance(w, bytes):
-            src = w
-            size = len(<bytes> w)
-        elif PyUnicode_Check(w):
-            src = PyUnicode_AsUTF8AndSize(w, &size)
-        else:
-            raise TypeError(f"fingerprint64 expects str or bytes tokens, got {type(w).__name__}")
+        src = _token_bytes(w, &size, "fingerprint64")
         out[k] = ck_farmhash64(<const unsigned char *> src, size)
 
 cdef class _DocScratch:

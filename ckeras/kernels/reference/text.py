@@ -465,6 +465,15 @@ def _u64(v, what):
     return v
 
 
+def _token_bytes(w, caller):
+    """The bytes a hash reads of token w: bytes as they are, str as UTF-8."""
+    if isinstance(w, str):
+        return w.encode("utf-8")
+    if not isinstance(w, bytes):
+        raise TypeError(f"{caller} expects str or bytes tokens, got {type(w).__name__}")
+    return w
+
+
 def hash_buckets(tokens, m, salt, out):
     """out[k] = hash(tokens[k]) % m: FarmHash Fingerprint64 (salt None) or
     SipHash-2-4 keyed by salt = (k0, k1); str tokens hash as UTF-8."""
@@ -478,10 +487,7 @@ def hash_buckets(tokens, m, salt, out):
     if len(out) != len(tokens):
         raise ValueError(f"out must hold {len(tokens)} entries, got {len(out)}")
     for k, w in enumerate(tokens):
-        if isinstance(w, str):
-            w = w.encode("utf-8")
-        elif not isinstance(w, bytes):
-            raise TypeError(f"hash_buckets expects str or bytes tokens, got {type(w).__name__}")
+        w = _token_bytes(w, "hash_buckets")
         h = farmhash64(w) if salt is None else siphash24(k0, k1, w)
         out[k] = h % m
 
@@ -491,11 +497,7 @@ def fingerprint64(tokens, out):
     if len(out) != len(tokens):
         raise ValueError(f"out must hold {len(tokens)} entries, got {len(out)}")
     for k, w in enumerate(tokens):
-        if isinstance(w, str):
-            w = w.encode("utf-8")
-        elif not isinstance(w, bytes):
-            raise TypeError(f"fingerprint64 expects str or bytes tokens, got {type(w).__name__}")
-        out[k] = farmhash64(w)
+        out[k] = farmhash64(_token_bytes(w, "fingerprint64"))
 
 def doc_ngrams(docs, table, chars, widths):
     """TextVectorization's token stream of each str of docs, as lists of str:
