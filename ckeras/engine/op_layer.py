@@ -80,6 +80,11 @@ def _slice_spec(key):
         return None
 
 
+# The binary Functions tf-keras records as TFOpLambda, by TF function name.
+_TF_BINARY = {E.Add: "__operators__.add", E.Mul: "math.multiply",
+              E.Sub: "math.subtract", E.Div: "math.truediv"}
+
+
 def _tf_op(function, inputs, attrs):
     """The tf-keras TFOpLambda form of a Function call, `(layer, first,
     kwargs)`, for the ops tf-keras records that way; None otherwise."""
@@ -89,9 +94,7 @@ def _tf_op(function, inputs, attrs):
         if spec is not None:
             return SlicingOpLambda("__operators__.getitem"), inputs[0], {"slice_spec": spec}
         return None
-    names = {E.Add: "__operators__.add", E.Mul: "math.multiply",
-             E.Sub: "math.subtract", E.Div: "math.truediv"}
-    if function not in names or len(inputs) != 2 or attrs:
+    if function not in _TF_BINARY or len(inputs) != 2 or attrs:
         return None
     a, b = inputs
     if not symbolic[0]:
@@ -99,7 +102,7 @@ def _tf_op(function, inputs, attrs):
             return None
         a, b = b, a
     b = b.item() if isinstance(b, np.generic) else b
-    return TFOpLambda(names[function]), a, {"y": b, "name": None}
+    return TFOpLambda(_TF_BINARY[function]), a, {"y": b, "name": None}
 
 
 def symbolic_apply(function, inputs, attrs):

@@ -32,14 +32,13 @@ def _transpose(a, perm=None, conjugate=False):
     return K.permute_dimensions(a, tuple(perm))
 
 
+def _swap_last(t):
+    n = len(t.shape)
+    return K.permute_dimensions(t, tuple(range(n - 2)) + (n - 1, n - 2))
+
+
 def _matmul(a, b, transpose_a=False, transpose_b=False, **_):
-    if transpose_a:
-        a = K.permute_dimensions(a, tuple(range(len(a.shape) - 2)) + (len(a.shape) - 1,
-                                                                     len(a.shape) - 2))
-    if transpose_b:
-        b = K.permute_dimensions(b, tuple(range(len(b.shape) - 2)) + (len(b.shape) - 1,
-                                                                     len(b.shape) - 2))
-    return a @ b
+    return (_swap_last(a) if transpose_a else a) @ (_swap_last(b) if transpose_b else b)
 
 
 def _squeeze(input, axis=None):  # noqa: A002

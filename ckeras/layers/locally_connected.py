@@ -22,7 +22,7 @@ import numpy as np
 from ckeras import activations, constraints, initializers, regularizers
 from ckeras import backend as K
 from ckeras._internal import config as _config
-from ckeras.autograd.functions.locally_connected import LocalConv
+from ckeras.autograd.functions.locally_connected import LocalConv, scatter_plan
 from ckeras.autograd.tensor import Tensor
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.input_spec import InputSpec
@@ -63,15 +63,15 @@ def connectivity(in_shape, channels, kernel_size, strides, padding, out_shape, f
     pos, inside = _windows(in_shape, kernel_size, strides, padding, out_shape)
     n_out, window = inside.shape
     c = np.arange(channels)
+    # Out-of-input positions are clipped to a real index here and sent to the
+    # zero slot below.
+    spatial = np.ravel_multi_index(
+        tuple(np.clip(pos, 0, np.asarray(in_shape) - 1).transpose(2, 0, 1)), in_shape)
     if first:
-        flat_in = c[None, :, None] * int(np.prod(in_shape)) + np.ravel_multi_index(
-            tuple(np.clip(pos, 0, np.asarray(in_shape) - 1).transpose(2, 0, 1)),
-            in_shape)[:, None, :]
+        flat_in = c[None, :, None] * int(np.prod(in_shape)) + spatial[:, None, :]
         ok = np.broadcast_to(inside[:, None, :], flat_in.shape)
     else:
-        flat_in = np.ravel_multi_index(
-            tuple(np.clip(pos, 0, np.asarray(in_shape) - 1).transpose(2, 0, 1)),
-            in_shape)[:, :, None] * channels + c[None, None, :]
+        flat_in = spatial[:, :, None] * channels + c[None, None, :]
         ok = np.broadcast_to(inside[:, :, None], flat_in.shape)
     in_size = int(np.prod(in_shape)) * channels
     flat_in = flat_in.reshape(n_out, -1)
@@ -167,6 +167,7 @@ class LocallyConnected(Layer):
         self.patch, self.wmap = connectivity(
             self._in_spatial, int(channels), self.kernel_size, self.strides, self.padding,
             out, self.filters, self.data_format, self.implementation)
+        self._scatter = scatter_plan(self.patch)
         self.kernel = self.add_weight(
             "kernel", shape=self._kernel_shape(int(channels)),
             initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
@@ -201,7 +202,7 @@ class LocallyConnected(Layer):
         if not isinstance(x, Tensor) and x.dtype != self.kernel.dtype:
             x = x.astype(self.kernel.dtype)
         y = LocalConv.apply(K.reshape(x, (-1, self._in_size)), self.kernel,
-            patch=self.patch, wmap=self.wmap)
+            patch=self.patch, wmap=self.wmap, scatter=self._scatter)
         if self.data_format == "channels_first":
             y = K.reshape(K.permute_dimensions(y, (0, 2, 1)), (-1, self.filters) + self._out)
             if self.bias is not None:

@@ -11,8 +11,10 @@ import numpy as np
 from ckeras.autograd.function import Function
 
 
-def _rows_to_scatter(index):
-    """Sort order and segment starts that sum the rows sharing an index."""
+def scatter_plan(patch):
+    """Sort order, segment starts and targets that sum the rows of a
+    `(P * K, ...)` array sharing a `patch` entry (computed once per layer)."""
+    index = patch.ravel()
     order = np.argsort(index, kind="stable")
     sorted_index = index[order]
     starts = np.flatnonzero(np.r_[True, sorted_index[1:] != sorted_index[:-1]])
@@ -23,7 +25,8 @@ class LocalConv(Function):
     """`y[n, p, f] = sum_k x[n, patch[p, k]] * kernel.flat[wmap[p, k, f]]`.
 
     Inputs: `x` of shape `(N, in_size)` and the kernel (any shape). Attributes:
-    `patch` `(P, K)` int array, `wmap` `(P, K, F)` int array. Output `(N, P, F)`.
+    `patch` `(P, K)` int array, `wmap` `(P, K, F)` int array, `scatter` the
+    `scatter_plan(patch)`. Output `(N, P, F)`.
     """
 
     def forward(self, x, kernel):
@@ -41,7 +44,7 @@ class LocalConv(Function):
         if self.needs_input_grad[0]:
             dxp = np.matmul(gp, self.w.transpose(0, 2, 1))        # (P, N, K)
             rows = dxp.transpose(0, 2, 1).reshape(-1, gp.shape[1])
-            order, starts, targets = _rows_to_scatter(self.patch.ravel())
+            order, starts, targets = self.scatter
             summed = np.add.reduceat(rows[order], starts, axis=0)
             gxt = np.zeros((self.xz.shape[1], gp.shape[1]), g.dtype)
             gxt[targets] = summed
