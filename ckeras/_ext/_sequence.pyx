@@ -7,8 +7,8 @@ and fills their padding; any other row is filled with the padding value and
 handed to the caller's `slow_row(idx, seq)`, which runs Keras' own per-row
 code, so values and errors are NumPy's.
 
-It works in two passes. The first converts rows whose items are all floats or
-ints of one 30-bit digit, reading nothing but memory (no Python API, no
+It works in two passes. The first converts rows whose items are all floats,
+ints of one 30-bit digit or NumPy integer/float scalars, reading nothing but memory (no Python API, no
 reference counts), so on large inputs it runs on two threads. The second,
 on the calling thread, takes the rows the first left, in order: bigger ints
 through the C API, arrays, and finally slow_row. (So the rows of the first
@@ -114,20 +114,6 @@ cdef extern from *:
         }
     }
 
-    /* The first pass's conversion of one item: exact floats and one-digit
-     * ints. Only reads memory, so it may run without the GIL (see above). */
-    CK_INLINE int ck_put_fast(PyObject *o, int kind, void *dst, Py_ssize_t k)
-    {
-        long v;
-        if (Py_IS_TYPE(o, &PyLong_Type)) {
-            if (!ck_small_int(o, &v)) return 0;
-            ck_store_int(kind, dst, k, v);
-            return 1;
-        }
-        if (Py_IS_TYPE(o, &PyFloat_Type)) return ck_store_float(kind, dst, k, PyFloat_AS_DOUBLE(o));
-        return 0;
-    }
-
     /* NumPy scalars (lists built from arrays hold them: list(array); not
      * array.tolist()), by exact type, since a subtype check walks the MRO:
      * 1 and *v for an integer of at most 64 signed bits, 2 and *d for a
@@ -150,34 +136,54 @@ cdef extern from *:
         return 1;
     }
 
+    /* Store an int when the output dtype holds it exactly (|v| <= 2**53
+     * for the float dtypes); 0 when NumPy must decide. */
+    static inline int ck_store_ll(int kind, void *dst, Py_ssize_t k, long long v)
+    {
+        if (kind == CK_I32 ? (v < INT32_MIN || v > INT32_MAX)
+                : kind != CK_I64 && (v > 9007199254740992LL || v < -9007199254740992LL))
+            return 0;
+        ck_store_int(kind, dst, k, v);
+        return 1;
+    }
+
+    /* The first pass's conversion of one item: exact floats, one-digit ints
+     * and NumPy scalars (immutable like them). Only reads memory, so it may
+     * run without the GIL (see above). */
+    CK_INLINE int ck_put_fast(PyObject *o, int kind, void *dst, Py_ssize_t k)
+    {
+        long v;
+        long long w = 0;
+        double d = 0.0;
+        int np_kind;
+        if (Py_IS_TYPE(o, &PyLong_Type)) {
+            if (!ck_small_int(o, &v)) return 0;
+            ck_store_int(kind, dst, k, v);
+            return 1;
+        }
+        if (Py_IS_TYPE(o, &PyFloat_Type)) return ck_store_float(kind, dst, k, PyFloat_AS_DOUBLE(o));
+        np_kind = ck_numpy_scalar(o, &w, &d);
+        if (np_kind == 2) return ck_store_float(kind, dst, k, d);
+        return np_kind == 1 && ck_store_ll(kind, dst, k, w);
+    }
+
     /* The second pass's conversion of items[0:m], with the GIL: also ints of
-     * more digits and NumPy integer and float32/float64 scalars, each only
-     * where the value converts exactly as NumPy would convert it. Returns
-     * the number converted before the first item that needs NumPy. */
+     * more digits, each only where the value converts exactly as NumPy would
+     * convert it. Returns the number converted before the first item that
+     * needs NumPy. */
     static Py_ssize_t ck_put_items(PyObject **it, Py_ssize_t m, int kind, void *dst)
     {
         Py_ssize_t k;
         for (k = 0; k < m; ++k) {
-            int ovf, np_kind;
-            long long v = 0;
-            double d = 0.0;
+            int ovf;
+            long long v;
             PyObject *o = it[k];
             if (ck_put_fast(o, kind, dst, k)) continue;
-            np_kind = ck_numpy_scalar(o, &v, &d);
-            if (np_kind == 2) {
-                if (!ck_store_float(kind, dst, k, d)) return k;
-                continue;
-            }
-            if (np_kind == 0) {
-                if (!PyLong_CheckExact(o)) return k;
-                v = PyLong_AsLongLongAndOverflow(o, &ovf);
-                if (ovf) return k;
-                if (v == -1 && PyErr_Occurred()) { PyErr_Clear(); return k; }
-            }
-            if (kind == CK_I32 ? (v < INT32_MIN || v > INT32_MAX)
-                    : kind != CK_I64 && (v > 9007199254740992LL || v < -9007199254740992LL))
-                return k;
-            ck_store_int(kind, dst, k, v);
+            if (!PyLong_CheckExact(o)) return k;
+            v = PyLong_AsLongLongAndOverflow(o, &ovf);
+            if (ovf) return k;
+            if (v == -1 && PyErr_Occurred()) { PyErr_Clear(); return k; }
+            if (!ck_store_ll(kind, dst, k, v)) return k;
         }
         return m;
     }
@@ -431,13 +437,27 @@ def pad_rows(sequences, cnp.ndarray out, cnp.ndarray value, int pad_post, int tr
     job.left = <unsigned char *> malloc(<size_t> n)
     if job.left == NULL:
         raise MemoryError()
+    cdef Py_ssize_t i
+    global _first_pass_left
     try:
         ck_pad_fast(&job)
+        _first_pass_left = 0
+        for i in range(n):
+            _first_pass_left += job.left[i]
         _second_pass(sequences, out, value, pad_post, trunc_post, slow_row, job.left,
                      job.kind)
     finally:
         free(job.left)
     return None
+
+
+cdef Py_ssize_t _first_pass_left = 0
+
+
+def first_pass_left():
+    """How many rows the first, GIL-free pass of the last pad_rows call left
+    to the second (tests check which rows it takes)."""
+    return _first_pass_left
 
 
 cdef _second_pass(sequences, cnp.ndarray out, cnp.ndarray value, int pad_post,

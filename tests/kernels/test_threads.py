@@ -38,6 +38,9 @@ def _pad(seqs, maxlen=80):
     out = np.empty((len(seqs), maxlen), np.int32)
     sequence.pad_rows(seqs, out, np.full(1, -1, np.int32), 0, 1,
                       lambda i, s: pytest.fail("no row needs the slow path"))
+    # every non-empty row belongs to the first, two-thread pass (an empty
+    # list has no item array, so the second pass fills it)
+    assert sequence.first_pass_left() == sum(len(s) == 0 for s in seqs)
     return out
 
 
@@ -58,8 +61,13 @@ def kernel_threads():
     set_kernel_threads(prev)
 
 
-def test_padding_pass_uses_the_helper_and_obeys_set_kernel_threads(kernel_threads):
+@pytest.mark.parametrize("items", ["ints", "numpy_scalars"])
+def test_padding_pass_uses_the_helper_and_obeys_set_kernel_threads(kernel_threads, items):
+    # NumPy scalars (`list(array)`) are immutable like ints: the first,
+    # two-thread pass takes them too.
     seqs = _rows()
+    if items == "numpy_scalars":
+        seqs = [list(np.array(s, np.int64)) for s in seqs]
     want = _pad_expected(seqs)
     set_kernel_threads(1)
     jobs = threads.helper_jobs_taken()
