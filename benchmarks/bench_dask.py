@@ -189,7 +189,8 @@ def main():
     results = Results("bench_dask.py", args)
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                            dashboard_address=":0")
-    client = Client(cluster)
+    # direct: fit's step calls go straight to the workers (see DaskStrategy)
+    client = Client(cluster, direct_to_workers=True)
     try:
         client.run(_single_thread)
         for case, fn in (("predict_mlp", bench_predict), ("fit_lstm", bench_fit),

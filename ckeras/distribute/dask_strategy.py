@@ -11,18 +11,20 @@ class DaskStrategy:
     `tf.distribute` strategies.
 
     A model compiled inside `strategy.scope()` trains on the cluster: each
-    step, every worker computes the gradients of its share of the global
-    batch from rows that stay on it, the gradients are summed in a tree of
-    Dask tasks, and one optimizer update is applied; the new weights go
-    back to the workers with the next step. After N steps the weights are
+    worker holds a Dask actor with its replica and its rows for the whole
+    fit; each step, the client calls every actor at once with the current
+    weights, each computes the gradients of its share of the global batch,
+    the client sums them and applies one optimizer update. After N steps the weights are
     those of `fit(shuffle=False)` in one process on the same global batches
     (to float rounding). `evaluate` and `predict` on Dask collections run
     block by block on the workers.
 
     Args:
-        client: a `distributed.Client`. None starts, on first use, a
-            `LocalCluster` of single-threaded worker processes, one per
-            core (`n_workers` to choose).
+        client: a `distributed.Client`; give it `direct_to_workers=True`
+            when it can reach the workers, or every step is relayed by the
+            scheduler. None starts, on first use, a `LocalCluster` of
+            single-threaded worker processes, one per core (`n_workers` to
+            choose), with a direct client.
         n_workers: the size of the default local cluster.
         steps_per_sync: 1 (exact synchronous training), or k > 1: each
             worker takes k optimizer steps on its own rows of k global
@@ -74,7 +76,10 @@ class DaskStrategy:
             n = self.n_workers or os.cpu_count() or 1
             self._own_cluster = LocalCluster(n_workers=n, threads_per_worker=1,
                                              processes=True, dashboard_address=":0")
-            self._client = Client(self._own_cluster)
+            # Direct: each step's calls go straight to the workers instead
+            # of through the scheduler (2.7 against 9.6 ms per 330 kB round
+            # trip, measured on 2 loaded cores).
+            self._client = Client(self._own_cluster, direct_to_workers=True)
             # One worker per core: each worker's kernels and BLAS stay on one
             # thread, or they fight over the cores (also after a restart,
             # hence a plugin rather than one client.run).

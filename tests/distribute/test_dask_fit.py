@@ -193,3 +193,36 @@ def test_checkpoint_and_progress_bar(strategy, tmp_path, capsys):
     saved = load_model(path)
     for a, b in zip(saved.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_steps_are_actor_calls_not_task_graphs(strategy, client):
+    # The scheduler's work (task transitions) is per fit, not per step: 16
+    # steps cost what 2 steps cost, while the weights still match local fit.
+    x, y = regression(256, seed=14)
+    scheduler = client.cluster.scheduler
+    counts = []
+    for batch in (128, 16):
+        local, dist = pair(strategy, mlp, lambda: dict(optimizer="sgd", loss="mse"))
+        before = scheduler.transition_counter
+        dist.fit(x, y, batch_size=batch, epochs=1, shuffle=False, verbose=0)
+        counts.append(scheduler.transition_counter - before)
+        local.fit(x, y, batch_size=batch, epochs=1, shuffle=False, verbose=0)
+        assert_same_weights(local, dist)
+    assert counts[0] == counts[1] > 0
+
+
+def test_pack_round_trips_mixed_shapes_and_dtypes():
+    rng = np.random.default_rng(5)
+    arrays = [rng.normal(size=(3, 4)).astype("float32"), np.arange(5, dtype="float32"),
+              np.float32(rng.normal(size=())).reshape(()), np.zeros((2, 0), "float32")]
+    flat = replica.pack(arrays)
+    assert flat.dtype == np.float32 and flat.shape == (18,) and flat.flags.c_contiguous
+    for a, b in zip(arrays, replica.unpack(flat, arrays)):
+        assert b.dtype == a.dtype and b.shape == a.shape
+        np.testing.assert_array_equal(a, b)
+    scaled = replica.pack(arrays, scale=0.25)
+    np.testing.assert_array_equal(scaled, flat * np.float32(0.25))
+    wide = replica.pack([np.ones(2, "float32"), np.full(3, 1 / 3)])     # float64 wins
+    assert wide.dtype == np.float64
+    back = replica.unpack(wide, [np.ones(2, "float32"), np.ones(3)])
+    assert back[0].dtype == np.float32 and back[1][0] == 1 / 3
