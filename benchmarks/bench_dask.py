@@ -25,7 +25,7 @@ buffers) and a client that talks to the workers directly.
   scaled gradients back, the sum and the update on the client); ms per step
   and bytes per step.
 - steps_per_sync: samples/s of steps_per_sync 1 and 4 at global batches 8 to
-  256; the crossover is the largest batch at which 4 is faster.
+  256; the crossover is the largest batch at which 4 gives 10% more samples/s.
 
 Timings on the shared 2-core box mean nothing; the lead measures on a quiet
 machine.
@@ -40,6 +40,9 @@ import numpy as np  # noqa: E402
 from peers import Results, Timing, main_parser, wanted  # noqa: E402
 
 CASES = ("predict_mlp", "fit_lstm", "sync_cost", "steps_per_sync")
+# steps_per_sync "pays off" from 10% more samples/s: a few percent is noise,
+# and local SGD is only approximate.
+PAYS_OFF = 1.10
 
 
 def _single_thread():
@@ -200,14 +203,14 @@ def bench_steps_per_sync(client, results, quick, repeat):
             results.record(f"steps_per_sync_b{b}", f"ckeras-dask2-k{k}", timing,
                            label=f"LSTM(128) epoch of 8 steps, global batch {b}, "
                                  f"steps_per_sync={k}")
-        if rates[4] > rates[1]:
+        if rates[4] > PAYS_OFF * rates[1]:
             crossover = b
         print(f"global batch {b}: steps_per_sync=1 {rates[1]:.0f}, =4 {rates[4]:.0f} "
               "samples/s")
     results.record("steps_per_sync_crossover", "ckeras-dask2",
                    value=-1 if crossover is None else crossover, metric="batch", unit="rows",
-                   label="largest global batch at which steps_per_sync=4 beats 1 "
-                         "(-1: never)")
+                   label="largest global batch at which steps_per_sync=4 gives 10% more "
+                         "samples/s than 1 (-1: never)")
     print(f"crossover: steps_per_sync pays off up to global batch {crossover}")
 
 
