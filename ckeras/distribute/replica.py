@@ -241,8 +241,8 @@ def merge(*results):
 
 def pack(arrays, scale=None):
     """`arrays` raveled into one contiguous buffer of their common dtype
-    (times `scale`, rounded to that dtype first as the update does): one
-    message body instead of a pickled list."""
+    (times `scale`, taken in that dtype): one message body instead of a
+    pickled list."""
     dtype = np.result_type(*arrays) if arrays else np.dtype(np.float32)
     out = np.empty(sum(int(a.size) for a in arrays), dtype)
     s = None if scale is None else np.asarray(scale, dtype)
