@@ -1,7 +1,8 @@
 """predict and evaluate over Dask collections.
 
 `predict` builds a lazy Dask array per model output: one task per row
-block, each cutting its block into batches on a worker. `evaluate` runs one
+block, each cutting its block into batches on a worker (for one input and
+one output, the task's result is the output's block itself). `evaluate` runs one
 task per block that returns the block's metric states (totals and counts),
 sums them in a tree of tasks and adds the sum to the client model's metrics,
 so the result is that of `evaluate` in memory, never a mean of means.
@@ -57,9 +58,11 @@ def predict(model, x, batch_size=None, verbose=0, steps=None, callbacks=None,
         xs = collections.aligned(xs, rows)
     payload = replica.ModelPayload(model, custom_objects)
     shipped = _payload_delayed(payload)
+    specs = _output_specs(model)
+    if len(xs) == 1 and len(specs) == 1:
+        return _predict_blockwise(xs[0], shipped, batch_size, *specs[0])
     blocks = [collections.row_blocks(a)[0] if hasattr(a, "to_delayed") else None
               for a in xs]
-    specs = _output_specs(model)
     run = dask.delayed(replica.predict_block, pure=True)
     per_output = [[] for _ in specs]
     for k, n in enumerate(rows):
@@ -69,6 +72,18 @@ def predict(model, x, batch_size=None, verbose=0, steps=None, callbacks=None,
             per_output[j].append(da.from_delayed(part, shape=(n,) + shape, dtype=dtype))
     arrays = [da.concatenate(parts, axis=0) for parts in per_output]
     return arrays[0] if len(arrays) == 1 else arrays
+
+
+def _predict_blockwise(x, shipped, batch_size, shape, dtype):
+    """One input, one output: one task per block, whose result is the
+    output array's block (no task to pick the output, none to join)."""
+    import dask.array as da  # lazy: heavy
+    x = x.rechunk({i: -1 for i in range(1, x.ndim)}) if x.ndim > 1 else x
+    empty = np.zeros((0,) + tuple(0 if np.isnan(d) else d for d in shape), dtype)
+    return da.map_blocks(replica.predict_rows, x, shipped, batch_size, empty, dtype=dtype,
+                         meta=empty, chunks=(x.chunks[0],) + tuple((d,) for d in shape),
+                         drop_axis=list(range(1, x.ndim)),
+                         new_axis=list(range(1, len(shape) + 1)))
 
 
 def _output(outputs, j, shape, dtype):

@@ -183,6 +183,15 @@ def predict_block(payload, batch_size, *arrays):
     return out if isinstance(out, list) else [out]
 
 
+def predict_rows(block, payload, batch_size, empty):
+    """Predictions of one block of rows of a one-input, one-output model,
+    cut into batches of `batch_size`; `empty` (no rows) for an empty block."""
+    rep = replica(payload)
+    if len(block) == 0:
+        return empty
+    return rep.model.predict(np.asarray(block), batch_size=batch_size, verbose=0)
+
+
 def evaluate_block(payload, batch_size, n_x, n_y, *arrays):
     """The metric states of one block evaluated batch by batch: the
     numbers `merge` sums across blocks (sums and counts, never means)."""
@@ -203,16 +212,12 @@ def evaluate_block(payload, batch_size, n_x, n_y, *arrays):
 
 class StepResult:
     """What a worker returns for a step or a block, summed by `merge`:
-    scaled gradients (trainable-weight order), the scaled change of the
-    non-trainable weights, metric states, and the rows it covered."""
+    scaled gradients (one flat buffer, trainable-weight order), the scaled
+    change of the non-trainable weights, metric states, and the rows it
+    covered."""
 
     def __init__(self, grads, nt_delta, metrics, rows):
         self.grads, self.nt_delta, self.metrics, self.rows = grads, nt_delta, metrics, rows
-
-
-def hold(value):
-    """A task's value as given (the weights of a step, as a Dask key)."""
-    return value
 
 
 def _add(a, b):
@@ -220,6 +225,8 @@ def _add(a, b):
         return b
     if b is None:
         return a
+    if isinstance(a, np.ndarray):
+        return a + b
     return [_add(u, v) if isinstance(u, list) else u + v for u, v in zip(a, b)]
 
 
@@ -232,51 +239,95 @@ def merge(*results):
     return out
 
 
-def grad_step(payload, weights, shard, lo, hi, scale, class_weight=None):
-    """One synchronous step's share: the replica takes the current weights,
-    runs the model's training step on rows [lo, hi) of its shard with the
-    gradient-capturing optimizer, and returns its gradients and
-    non-trainable-weight changes times `scale` (its rows / the global
-    batch), so that their sum over workers is the global batch's."""
-    rep = replica(payload)
-    if hi <= lo:
-        return StepResult(None, None, None, 0)
-    with rep.lock:
-        model = rep.model
-        model.set_weights(weights)
-        nt_before = [v.value.copy() for v in model.non_trainable_weights]
-        x, y, sw = shard.rows(lo, hi)
-        model.train_on_batch(_single(x), _single(y), _sw(sw), class_weight=class_weight,
-                             reset_metrics=True)
-        s = np.float32(scale)
-        grads = []
-        for v in model.trainable_weights:
-            g = rep.capture.captured.get(id(v))
-            g = np.zeros_like(v.value) if g is None else np.asarray(getattr(g, "value", g))
-            grads.append(g * s.astype(g.dtype))
-        nt_delta = [(v.value - old) * s.astype(old.dtype)
-                    for v, old in zip(model.non_trainable_weights, nt_before)]
-        return StepResult(grads, nt_delta, metric_states(model), hi - lo)
+def pack(arrays, scale=None):
+    """`arrays` raveled into one contiguous buffer of their common dtype
+    (times `scale`, taken in that dtype): one message body instead of a
+    pickled list."""
+    dtype = np.result_type(*arrays) if arrays else np.dtype(np.float32)
+    out = np.empty(sum(int(a.size) for a in arrays), dtype)
+    s = None if scale is None else np.asarray(scale, dtype)
+    at = 0
+    for a in arrays:
+        n = int(a.size)
+        if scale is None:
+            out[at:at + n] = a.reshape(-1)
+        else:
+            np.multiply(a.reshape(-1), s, out=out[at:at + n], casting="unsafe")
+        at += n
+    return out
 
 
-def local_steps(payload, weights, shard, bounds, scale, class_weight=None):
-    """`steps_per_sync` local steps: the replica trains on its rows of each
-    of the steps in `bounds` with its own optimizer, then returns its
-    weight change times `scale` (its share of the rows of those steps), so
-    the sum over workers is the averaged model (local SGD)."""
-    rep = replica(payload)
-    with rep.lock:
-        model = rep.model
-        model.set_weights(weights)
-        model.reset_metrics()
-        rows = 0
-        for lo, hi in bounds:
-            if hi > lo:
-                x, y, sw = shard.rows(lo, hi)
-                model.train_on_batch(_single(x), _single(y), _sw(sw),
-                                     class_weight=class_weight, reset_metrics=False)
-                rows += hi - lo
-        s = np.float32(scale)
-        delta = [(v.value - np.asarray(w)) * s.astype(v.value.dtype)
-                 for v, w in zip(model.weights, weights)]
-        return StepResult(delta, None, metric_states(model) if rows else None, rows)
+def unpack(flat, like):
+    """The arrays `pack` raveled, shaped and typed as the arrays of `like`
+    (views of `flat` where the dtype matches)."""
+    out, at = [], 0
+    for a in like:
+        n = int(np.prod(a.shape))
+        out.append(flat[at:at + n].reshape(a.shape).astype(a.dtype, copy=False))
+        at += n
+    return out
+
+
+class StepActor:
+    """One worker's part of a fit, a Dask actor living on that worker for
+    the whole call: its replica and its shard stay in memory, and each step
+    is one direct call from the client (weights in, scaled gradients out,
+    one flat buffer each way) with no task graph and no scheduler hop.
+
+    Args:
+        payload: the call's `ModelPayload`; shard: the worker's `Shard`.
+    """
+
+    def __init__(self, payload, shard):
+        self.rep = replica(payload)
+        self.shard = shard
+
+    def grad_step(self, weights, lo, hi, scale, class_weight=None):
+        """One synchronous step's share: the replica takes the current
+        weights (one flat buffer), runs the model's training step on rows
+        [lo, hi) of its shard with the gradient-capturing optimizer, and
+        returns its gradients (one flat buffer, trainable-weight order) and
+        non-trainable-weight changes times `scale` (its rows / the global
+        batch), so that their sum over workers is the global batch's."""
+        if hi <= lo:
+            return StepResult(None, None, None, 0)
+        rep = self.rep
+        with rep.lock:
+            model = rep.model
+            model.set_weights(unpack(weights, model.weights))
+            nt_before = [v.value.copy() for v in model.non_trainable_weights]
+            x, y, sw = self.shard.rows(lo, hi)
+            model.train_on_batch(_single(x), _single(y), _sw(sw), class_weight=class_weight,
+                                 reset_metrics=True)
+            grads = []
+            for v in model.trainable_weights:
+                g = rep.capture.captured.get(id(v))
+                grads.append(np.zeros_like(v.value) if g is None
+                             else np.asarray(getattr(g, "value", g)))
+            flat = pack(grads, scale=scale)
+            nt_delta = [(v.value - old) * np.asarray(scale, old.dtype)
+                        for v, old in zip(model.non_trainable_weights, nt_before)]
+            return StepResult(flat, nt_delta, metric_states(model), hi - lo)
+
+    def local_steps(self, weights, bounds, scale, class_weight=None):
+        """`steps_per_sync` local steps: the replica trains on its rows of
+        each of the steps in `bounds` with its own optimizer, then returns
+        its weight change times `scale` (its share of the rows of those
+        steps, one flat buffer), so the sum over workers is the averaged
+        model (local SGD)."""
+        rep = self.rep
+        with rep.lock:
+            model = rep.model
+            start = unpack(weights, model.weights)
+            model.set_weights(start)
+            model.reset_metrics()
+            rows = 0
+            for lo, hi in bounds:
+                if hi > lo:
+                    x, y, sw = self.shard.rows(lo, hi)
+                    model.train_on_batch(_single(x), _single(y), _sw(sw),
+                                         class_weight=class_weight, reset_metrics=False)
+                    rows += hi - lo
+            delta = [v.value - w for v, w in zip(model.weights, start)]
+            return StepResult(pack(delta, scale=scale), None,
+                              metric_states(model) if rows else None, rows)

@@ -6,14 +6,20 @@ Layout. Global batch i is rows [i*B, (i+1)*B) of the data, as in
 every batch: it is built once per fit, on that worker (computed from the
 Dask blocks, or from the in-memory arrays), and stays there.
 
-A step (steps_per_sync=1). The client submits the current weights with the
-step's tasks; each worker sets them on its replica, runs the model's training step on its
-part with an optimizer that only records the gradients, and returns them
-times (its rows / the global batch): the loss of a batch is a mean over its
+Actors. Each worker holds, for the whole fit, a Dask actor
+(`replica.StepActor`) with its replica of the model and its shard. A step
+is one direct call per actor, all in flight at once: no task graph, no
+scheduler decision, one message each way per worker (with a client made
+with `direct_to_workers=True`; otherwise the scheduler relays them).
+
+A step (steps_per_sync=1). The client sends the current weights (one flat
+buffer) to every actor; each sets them on its replica, runs the model's
+training step on its part with an optimizer that only records the
+gradients, and returns them times (its rows / the global batch), one flat
+buffer: the loss of a batch is a mean over its
 samples, so these scaled gradients sum to the gradient of the global batch's
 loss, and the regularization penalties, scaled the same way, add up to
-exactly one copy. The results are summed pairwise in a tree of tasks on the
-workers; the client receives the one sum, applies one optimizer update
+exactly one copy. The client sums the W buffers, applies one optimizer update
 (its own optimizer: clipping, schedules and slots as in local training) and
 the next step starts from the new weights. Metric states (totals, counts,
 confusion counts) are summed the same way and added to the client's
@@ -26,14 +32,16 @@ mean of the parts' variances. The normalization inside a training step uses
 each worker's own part (tf.distribute's default, without synchronized batch
 normalization).
 
-Faults: step tasks may move to another worker when theirs dies. If a step
-fails because workers died, the shards they held are placed again on the
+Faults: if an actor's call fails because its worker died (unreachable, or
+gone from the scheduler), the shards it held are placed again on the
 survivors (scattered again from the client's arrays, or computed again from
-the Dask graph) and the step is submitted again, up to `max_retries` times.
+the Dask graph), new actors are made there and the step is sent again, up
+to `max_retries` times.
 The client applies an update only once every part of a step has arrived,
 so a redone step gives the same weights.
 """
 import math
+import time
 
 import numpy as np
 
@@ -71,18 +79,21 @@ class ShardPlan:
 
 
 class _Cluster:
-    """The shards, the shipped model and the per-step tasks of one fit."""
+    """The shards, the shipped model and the step actors of one fit."""
 
     def __init__(self, strategy, model, xs, ys, sws, plan, with_optimizer):
         self.strategy, self.model, self.plan = strategy, model, plan
         self.client = strategy.client
         self.assign = strategy.workers()[:plan.workers]
+        self.dead = set()
         payload = replica.ModelPayload(model, strategy.custom_objects, with_optimizer)
         self.token = payload.token
         self.payload = self.client.scatter(payload, broadcast=True, hash=False)
         self.data = (xs, ys, sws)
         self.in_memory = not holds_dask(*(a for group in self.data for a in group or ()))
         self.shards = [self._place(k) for k in range(plan.workers)]
+        self.actors = [self._actor(k) for k in range(plan.workers)]
+        self.handles = [f.result() for f in self.actors]
 
     def _place(self, k):
         """Worker k's shard, on its worker: in-memory rows are scattered
@@ -99,56 +110,85 @@ class _Cluster:
             _take(xs, idx), _take(ys, idx), _take(sws, idx))
         return self.client.compute(shard, workers=[self.assign[k]], allow_other_workers=True)
 
-    def _submit(self, fn, args_of):
-        """One step as one graph (one message to the scheduler, where
-        separate submits would wait out the client's batching interval):
-        the weights, a task per shard pinned to its worker (another may
-        take over if it dies), and the tree of merges."""
-        import dask  # lazy: heavy
-        weights = dask.delayed(replica.hold, pure=False)(self.model.get_weights())
-        parts = []
-        for k, shard in enumerate(self.shards):
-            with dask.annotate(workers=[self.assign[k]], allow_other_workers=True):
-                parts.append(dask.delayed(fn, pure=False)(self.payload, weights, shard,
-                                                          *args_of(k)))
-        merge = dask.delayed(replica.merge, pure=False)
-        return self.client.compute(inference.tree(parts, merge))
+    def _actor(self, k):
+        """Worker k's `StepActor`, next to its shard."""
+        return self.client.submit(replica.StepActor, self.payload, self.shards[k], actor=True,
+                                  workers=[self.assign[k]], pure=False)
 
-    def run(self, fn, args_of):
-        """Runs `fn` on every shard and returns the summed `StepResult`; the
-        step is submitted again if workers died under it."""
+    def _step(self, method, args_of):
+        """One call per actor, all in flight at once; the summed result, or
+        the failures as {worker index: exception}."""
+        weights = replica.pack([v.value for v in self.model.weights])
+        calls, failed = {}, {}
+        for k, handle in enumerate(self.handles):
+            try:
+                calls[k] = getattr(handle, method)(weights, *args_of(k))
+            except Exception as e:      # the actor's worker is already known lost
+                failed[k] = e
+        results = []
+        for k, call in calls.items():
+            try:
+                results.append(call.result())
+            except Exception as e:
+                failed[k] = e
+        return (None, failed) if failed else (replica.merge(*results), failed)
+
+    def run(self, method, args_of):
+        """Runs the actors' `method` on every shard and returns the summed
+        `StepResult`; the step is redone if workers died under it."""
         last = None
         for _ in range(self.strategy.max_retries + 1):
-            try:
-                return self._submit(fn, args_of).result()
-            except Exception as e:
-                if not self._lost_workers(e):
-                    raise
-                last = e
+            result, failed = self._step(method, args_of)
+            if not failed:
+                return result
+            last = next(iter(failed.values()))
+            if not self._lost_workers(failed):
+                raise last
         raise RuntimeError(
             f"DaskStrategy: a training step failed {self.strategy.max_retries + 1} times "
             f"because workers died (last error: {last!r}); the model holds the weights of "
             "the last complete step.") from last
 
-    def _lost_workers(self, error):
-        """Whether `error` comes from workers that died (then the plan moves
-        their shards to the survivors) rather than from the step itself."""
+    def _lost_workers(self, failed):
+        """Whether the failures come from workers that died (then their
+        shards and actors move to the survivors) rather than from the step
+        itself: the worker is gone from the scheduler or unreachable."""
         from distributed import KilledWorker  # lazy: heavy
         alive = self.strategy.workers()
-        dead = [w for w in self.assign if w not in alive]
-        if not dead and not isinstance(error, KilledWorker) and \
-                type(error).__name__ not in ("CancelledError", "FutureCancelledError"):
+        lost = {k for k, e in failed.items()
+                if self.assign[k] not in alive or isinstance(e, (OSError, KilledWorker))
+                or "Actor was lost" in str(e)}
+        if lost != set(failed):
             return False
-        self.assign = [w if w in alive else alive[k % len(alive)]
-                       for k, w in enumerate(self.assign)]
-        for k, shard in enumerate(self.shards):
-            if shard.status != "finished":
-                shard.release()
+        self.dead.update(self.assign[k] for k in lost)
+        alive = self._survivors()
+        for k in range(len(self.assign)):
+            if self.assign[k] in self.dead:
+                self.assign[k] = alive[k % len(alive)]
+                self.shards[k].release()
+                self.actors[k].release()
                 self.shards[k] = self._place(k)
+                self.actors[k] = self._actor(k)
+        self.handles = [f.result() for f in self.actors]
         return True
 
+    def _survivors(self, timeout=30.0):
+        """The workers not known dead; waits for one (a nanny restarting
+        its worker) when none is left."""
+        deadline = time.monotonic() + timeout
+        while True:
+            alive = [w for w in self.strategy.workers() if w not in self.dead]
+            if alive or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        if not alive:
+            raise RuntimeError("DaskStrategy: every worker of the fit died and none "
+                               "replaced them; the model holds the weights of the last "
+                               "complete step.")
+        return alive
+
     def close(self):
-        for f in self.shards + [self.payload]:
+        for f in self.actors + self.shards + [self.payload]:
             f.release()
         try:
             self.client.run(replica.release, self.token)
@@ -258,10 +298,11 @@ def _sync_step(cluster, model, i, class_weight):
     plan = cluster.plan
     total = plan.rows(i)
     bounds = plan.bounds[i]
-    result = cluster.run(replica.grad_step,
+    result = cluster.run("grad_step",
                          lambda k: (*bounds[k], (bounds[k][1] - bounds[k][0]) / total,
                                     class_weight))
-    model.optimizer.apply_gradients(zip(result.grads, model.trainable_weights))
+    grads = replica.unpack(result.grads, [v.value for v in model.trainable_weights])
+    model.optimizer.apply_gradients(zip(grads, model.trainable_weights))
     for v, d in zip(model.non_trainable_weights, result.nt_delta or ()):
         v.value += d
     inference.add_states(model, result.metrics)
@@ -275,8 +316,9 @@ def _local_sgd(cluster, model, chunk, class_weight):
         bounds = [plan.bounds[int(i)][k] for i in chunk]
         return bounds, sum(hi - lo for lo, hi in bounds) / total, class_weight
 
-    result = cluster.run(replica.local_steps, args_of)
-    for v, d in zip(model.weights, result.grads):
+    result = cluster.run("local_steps", args_of)
+    for v, d in zip(model.weights, replica.unpack(result.grads,
+                                                  [v.value for v in model.weights])):
         v.value += d
     inference.add_states(model, result.metrics)
 

@@ -103,6 +103,27 @@ def test_worker_process_killed_mid_fit_gives_the_exact_weights(source):
         cluster.close()
 
 
+def _mmapped_bytes_of_a_batch_buffer():
+    """Bytes glibc hands out by mmap for a 4 MB buffer allocated after
+    another was freed (0 when malloc reuses its heap)."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in
+                    "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks "
+                    "keepcost".split()]
+
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallinfo2.restype = MallInfo2
+    freed = np.empty(4 << 20, np.uint8)
+    del freed
+    before = libc.mallinfo2().hblkhd
+    batch = np.empty(4 << 20, np.uint8)
+    grown = libc.mallinfo2().hblkhd - before
+    del batch
+    return grown
+
+
 def test_default_local_cluster_of_single_threaded_processes():
     from ckeras.utils import get_blas_threads
     strategy = DaskStrategy(n_workers=2)
@@ -110,6 +131,10 @@ def test_default_local_cluster_of_single_threaded_processes():
         threads = strategy.client.run(get_blas_threads)
         assert sorted(threads.values()) == [1, 1]
         assert all(a.startswith("tcp://") for a in threads)      # processes, not threads
+        # the nanny's MALLOC_TRIM_THRESHOLD_ would mmap every batch buffer afresh
+        assert set(strategy.client.run(os.getenv, "MALLOC_TRIM_THRESHOLD_").values()) == \
+            {"65536"}
+        assert list(strategy.client.run(_mmapped_bytes_of_a_batch_buffer).values()) == [0, 0]
         x, y = regression(64, seed=22)
         local = mlp()
         local.compile("sgd", "mse")

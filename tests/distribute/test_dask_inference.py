@@ -54,6 +54,18 @@ def test_model_shipped_once_per_worker_not_per_block(client):
     assert len(new) == 1 and 1 <= new[0] <= 2          # one call, at most one per worker
 
 
+def test_one_input_one_output_predict_is_one_task_per_block(client):
+    x, _ = regression(50, seed=5)
+    model = mlp()
+    dx = da.from_array(x, chunks=(10, 4))                   # 5 blocks, 5 keys
+    out = model.predict(dx, batch_size=4)
+    # the input's 5 keys, the model's one key, one predict task per block
+    assert len(dict(out.__dask_graph__())) == 5 + 1 + 5
+    assert out.chunks == ((10,) * 5, (1,))
+    np.testing.assert_allclose(out.compute(), model.predict(x, batch_size=4), rtol=1e-6,
+                               atol=1e-6)
+
+
 def test_evaluate_merges_sums_and_counts(client):
     # Uneven blocks (a mean of block means would be wrong), sample weights,
     # and metrics whose state is not a mean (AUC's confusion counts).
