@@ -292,35 +292,44 @@ CK_INLINE void u8_row(const u8_rows *r, size_t i, float *out)
 size_t ck_resize_u8_work_f32(size_t Hi, size_t Wi, size_t Cx, size_t Wo, size_t C, size_t Ho,
                              size_t Kr, size_t Kc)
 {
-    /* weights, one widened input row, then Hi rows of Wo*C + 1 floats (the
-     * slack of the 4-lane stores), then Hi flags */
-    return (Ho * Kr + Wo * Kc + Wi * Cx + Hi * (Wo * C + 1)) * sizeof(float) + Hi;
+    /* weights, one widened input row, at most Hi resampled rows of Wo*C + 1
+     * floats (the slack of the 4-lane stores), then their row tags */
+    return (Ho * Kr + Wo * Kc + Wi * Cx + Hi * (Wo * C + 1)) * sizeof(float)
+           + Hi * sizeof(ptrdiff_t) + sizeof(ptrdiff_t);
 }
 
-/* Cloned for AVX2/AVX-512: the row passes are long contiguous loops. */
+/* Cloned for AVX2/AVX-512: the row passes are long contiguous loops.
+ * Input row s, resampled along x, is kept in slot s % R of a ring of R
+ * rows, R the widest span of one output row's taps (a few rows for every
+ * tf.image.resize method), so the ring stays in L1/L2 instead of a
+ * resampled copy of the whole image going through memory. The rows of
+ * one output row then sit in distinct slots; a slot holding another row is
+ * refilled, so any taps are right, and monotone taps (TensorFlow's) fill
+ * each input row once. */
 CK_TARGET_CLONES
 static void resize_u8_rows(const u8_rows *r, size_t Ho, size_t Kr, const ptrdiff_t *ridx,
-                           const float *rw, float *rows, size_t rowstep, unsigned char *done,
-                           float *y)
+                           const float *rw, float *ring, size_t R, size_t rowstep,
+                           ptrdiff_t *tag, float *y)
 {
     const size_t rowlen = r->Wo * r->C;
     size_t i, a, q;
+    for (i = 0; i < R; ++i) tag[i] = -1;
     for (i = 0; i < Ho; ++i) {
         float *yr = y + i * rowlen;
         const ptrdiff_t *ix = ridx + i * Kr;
         const float *w = rw + i * Kr;
         for (a = 0; a < Kr; ++a) {
-            const size_t s = (size_t)ix[a];
-            if (!done[s]) {
-                u8_row(r, s, rows + s * rowstep);
-                done[s] = 1;
+            const size_t slot = (size_t)ix[a] % R;
+            if (tag[slot] != ix[a]) {
+                u8_row(r, (size_t)ix[a], ring + slot * rowstep);
+                tag[slot] = ix[a];
             }
         }
         {
-            const float *src0 = rows + (size_t)ix[0] * rowstep;
+            const float *src0 = ring + ((size_t)ix[0] % R) * rowstep;
             const float w0 = w[0], w1 = Kr > 1 ? w[1] : 0.f;
             if (w1 != 0) {
-                const float *src1 = rows + (size_t)ix[1] * rowstep;
+                const float *src1 = ring + ((size_t)ix[1] % R) * rowstep;
                 for (q = 0; q < rowlen; ++q) yr[q] = w0 * src0[q] + w1 * src1[q];
             } else {
                 for (q = 0; q < rowlen; ++q) yr[q] = w0 * src0[q];
@@ -328,7 +337,7 @@ static void resize_u8_rows(const u8_rows *r, size_t Ho, size_t Kr, const ptrdiff
         }
         for (a = 2; a < Kr; ++a) {
             const float wa = w[a];
-            const float *src = rows + (size_t)ix[a] * rowstep;
+            const float *src = ring + ((size_t)ix[a] % R) * rowstep;
             if (wa == 0) continue;
             for (q = 0; q < rowlen; ++q) yr[q] += wa * src[q];
         }
@@ -336,34 +345,47 @@ static void resize_u8_rows(const u8_rows *r, size_t Ho, size_t Kr, const ptrdiff
 }
 
 int ck_resize_u8_f32(size_t Hi, size_t Wi, size_t C, size_t Cx, const unsigned char *x,
-                     ptrdiff_t xs_r, ptrdiff_t xs_c, size_t Ho, size_t Wo, size_t Kr, const ptrdiff_t *ridx,
-                     const double *rw, size_t Kc, const ptrdiff_t *cidx, const double *cw,
-                     void *work, float *y)
+                     ptrdiff_t xs_r, ptrdiff_t xs_c, size_t Ho, size_t Wo, size_t Kr,
+                     const ptrdiff_t *ridx, const double *rw, size_t Kc, const ptrdiff_t *cidx,
+                     const double *cw, void *work, float *y)
 {
-    size_t i;
-    float *rwf, *cwf, *rows;
+    size_t i, a, R = 1;
+    float *rwf, *cwf, *ring;
+    ptrdiff_t *tag;
+    unsigned char *p;
     u8_rows r;
     if (Ho == 0 || Wo == 0 || C == 0) return CK_OK;
     if (Hi == 0 || Wi == 0 || Kr == 0 || Kc == 0 || Cx < C) return CK_ERR_ARG;
     if (x == NULL || y == NULL || ridx == NULL || rw == NULL || cidx == NULL || cw == NULL
         || work == NULL)
         return CK_ERR_ARG;
-    for (i = 0; i < Ho * Kr; ++i)
-        if (ridx[i] < 0 || (size_t)ridx[i] >= Hi) return CK_ERR_ARG;
+    for (i = 0; i < Ho; ++i) {
+        ptrdiff_t lo = ridx[i * Kr], hi = lo;
+        for (a = 0; a < Kr; ++a) {
+            const ptrdiff_t v = ridx[i * Kr + a];
+            if (v < 0 || (size_t)v >= Hi) return CK_ERR_ARG;
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        if ((size_t)(hi - lo) + 1 > R) R = (size_t)(hi - lo) + 1;
+    }
     for (i = 0; i < Wo * Kc; ++i)
         if (cidx[i] < 0 || (size_t)cidx[i] >= Wi) return CK_ERR_ARG;
-    /* `work` is float-aligned: the floats first, the byte flags last */
+    /* `work` is pointer-aligned: the floats first, then the tags, whose
+     * offset is rounded up to a pointer's alignment */
     rwf = (float *)work;
     cwf = rwf + Ho * Kr;
     r.fr = cwf + Wo * Kc;
-    rows = r.fr + Wi * Cx;
+    ring = r.fr + Wi * Cx;
+    p = (unsigned char *)(ring + R * (Wo * C + 1));
+    p += (sizeof(ptrdiff_t) - (size_t)(p - (unsigned char *)work) % sizeof(ptrdiff_t))
+         % sizeof(ptrdiff_t);
+    tag = (ptrdiff_t *)p;
     for (i = 0; i < Ho * Kr; ++i) rwf[i] = (float)rw[i];
     for (i = 0; i < Wo * Kc; ++i) cwf[i] = (float)cw[i];
-    memset(rows + Hi * (Wo * C + 1), 0, Hi);
     r.x = x; r.xs_r = xs_r; r.xs_c = xs_c; r.Wi = Wi; r.Wo = Wo; r.C = C; r.Cx = Cx; r.Kc = Kc;
     r.cidx = cidx; r.cw = cwf;
-    resize_u8_rows(&r, Ho, Kr, ridx, rwf, rows, Wo * C + 1,
-                   (unsigned char *)(rows + Hi * (Wo * C + 1)), y);
+    resize_u8_rows(&r, Ho, Kr, ridx, rwf, ring, R, Wo * C + 1, tag, y);
     return CK_OK;
 }
 

@@ -116,8 +116,9 @@ int ck_resize_taps_f64(size_t N, size_t Hi, size_t Wi, size_t C, const double *x
  * pixels of Cx bytes (channels adjacent), rows xs_r and pixels xs_c bytes
  * apart; the first C <= Cx channels are resampled, and with xs_c == Cx ==
  * 4 all four bytes of a pixel are read. y is C-ordered Ho x Wo x C, every
- * element written. `work` is float-aligned scratch of ck_resize_u8_work_f32
- * bytes. Runs on the calling thread only. */
+ * element written. `work` is pointer-aligned scratch of
+ * ck_resize_u8_work_f32 bytes (an upper bound: the kernel touches a ring
+ * of a few resampled rows of it). Runs on the calling thread only. */
 size_t ck_resize_u8_work_f32(size_t Hi, size_t Wi, size_t Cx, size_t Wo, size_t C, size_t Ho,
                              size_t Kr, size_t Kc);
 int ck_resize_u8_f32(size_t Hi, size_t Wi, size_t C, size_t Cx, const unsigned char *x,

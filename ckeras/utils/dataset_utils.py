@@ -168,13 +168,19 @@ def encode_labels(labels, label_mode, num_classes):
 
 
 _POOL = None
+_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 def _pool():
     global _POOL
     if _POOL is None:
-        _POOL = concurrent.futures.ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1)))
+        _POOL = concurrent.futures.ThreadPoolExecutor(_WORKERS)
     return _POOL
+
+
+def _fill_run(fill, indices, out):
+    for k, i in enumerate(indices):
+        fill(i, out[k])
 
 
 class DatasetSequence(Sequence):
@@ -263,7 +269,12 @@ class DatasetSequence(Sequence):
             return idx, [_pool().submit(self._load, i) for i in idx]
         fill, shape, dtype = self._load_into
         batch = np.empty((len(idx),) + tuple(shape), dtype)
-        return idx, (batch, [_pool().submit(fill, i, batch[k]) for k, i in enumerate(idx)])
+        # two runs of consecutive samples per worker: each task, and each
+        # wait for one, is a thread wake-up, which costs milliseconds on a
+        # busy machine, so a batch is not split into one task per sample
+        step = -(-len(idx) // (2 * _WORKERS))
+        return idx, (batch, [_pool().submit(_fill_run, fill, idx[k:k + step], batch[k:k + step])
+                             for k in range(0, len(idx), step)])
 
     def _assemble(self, idx, samples):
         """Batch of the samples (or futures of them) of indices `idx`."""
