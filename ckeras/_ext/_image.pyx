@@ -9,6 +9,9 @@ FILL_MODES below (SciPy's 'nearest', 'wrap', 'reflect', 'constant').
 linear kernel; `affine_spline` covers every order, with the
 coefficients of orders 2..5 prepared by `spline_filter` (see
 ckeras.preprocessing.image._resample for the whole recipe).
+`resize_u8` and `pillow_pixels` serve image_dataset_from_directory: a
+decoded 8-bit image, taken from Pillow's memory without a copy, resized
+into its float32 slot of a batch.
 """
 
 import numpy as np
