@@ -1,6 +1,11 @@
 """image_dataset_from_directory over generated JPEGs: images per second of
 one epoch (decode + resize to 224x224 + batch), ckeras vs tf-keras.
 
+Each side also records its CPU time per image (all threads of its
+process, `time.process_time`): on a loaded machine the wall-clock figure
+mostly says how many threads a side runs (tf.data runs more), while the
+CPU cost per image barely moves with the load.
+
 As a script it generates the JPEGs once (a temporary folder, or --dir),
 times one full pass over the batches on both sides and records the figures
 (tf-keras runs in another interpreter; see peers.py)::
@@ -12,6 +17,7 @@ Under pytest it is a pytest-benchmark suite of the ckeras side only.
 import os
 import sys
 import tempfile
+import time
 
 import numpy as np
 from peers import Results, Timing, main_parser, run_tf_keras, tf_python, time_runs
@@ -54,14 +60,27 @@ def one_epoch(image_dataset_from_directory, root, case):
     return run
 
 
+def timed_epochs(run, repeat):
+    """(Timing of `repeat` epochs after one untimed, process CPU seconds of
+    those epochs)."""
+    run()
+    c0 = time.process_time()
+    timing = time_runs(run, 1, repeat)
+    # time_runs calls run once more, untimed, before its runs
+    return timing, (time.process_time() - c0) * repeat / (repeat + 1)
+
+
 TF_WORKER = """
 import json, sys
 from tf_keras.utils import image_dataset_from_directory
-from bench_datasets import one_epoch
-from peers import time_runs, worker_reply
+from bench_datasets import one_epoch, timed_epochs
+from peers import worker_reply
 root, cases, repeat = json.loads(sys.argv[1])
-worker_reply({c: time_runs(one_epoch(image_dataset_from_directory, root, c), 1, repeat)
-              for c in cases})
+figures = {}
+for c in cases:
+    figures[c], figures[c + "/cpu"] = timed_epochs(
+        one_epoch(image_dataset_from_directory, root, c), repeat)
+worker_reply(figures)
 """
 
 
@@ -79,17 +98,22 @@ def main(argv=None):
         for case in cases:
             root = os.path.join(args.dir or tmp, f"{case}_{count}")
             make_jpegs(root, count, CASES[case]["size"])
-            ck = time_runs(one_epoch(image_dataset_from_directory, root, case), 1, repeat)
+            ck, ck_cpu = timed_epochs(one_epoch(image_dataset_from_directory, root, case),
+                                      repeat)
             tf = run_tf_keras(TF_WORKER, tf_python(args.tf_python), [root, [case], repeat])
             label = f"`image_dataset_from_directory` one epoch, {count} JPEGs 320x240 -> 224x224"
-            results.record(case, "ckeras", ck, number=1, label=label, images=count)
-            line = f"{case}: ckeras {count / ck.median:8.1f} images/s"
+            ck_us = ck_cpu / (repeat * count) * 1e6
+            results.record(case, "ckeras", ck, number=1, label=label, images=count,
+                           cpu_us_per_image=round(ck_us, 1))
+            line = f"{case}: ckeras {count / ck.median:8.1f} images/s ({ck_us:.0f} us CPU/image)"
             if tf:
                 t = Timing(tf["figures"][case])
+                tf_us = tf["figures"][case + "/cpu"] / (repeat * count) * 1e6
                 results.record(case, "tf-keras", t, number=1, label=label, images=count,
-                               versions=tf["versions"], threads=tf["threads"])
-                line += f", tf-keras {count / t.median:8.1f} images/s, " \
-                        f"ratio {t.median / ck.median:.2f}x"
+                               versions=tf["versions"], threads=tf["threads"],
+                               cpu_us_per_image=round(tf_us, 1))
+                line += f", tf-keras {count / t.median:8.1f} images/s ({tf_us:.0f} us " \
+                        f"CPU/image), ratio {t.median / ck.median:.2f}x"
             print(line)
 
 

@@ -198,6 +198,198 @@ CK_INLINE ptrdiff_t tap_index(float v)
 #undef CK_SUF
 
 /* ---------------------------------------------------------------------
+ * Resize of one 8-bit image into float32 (image_dataset_from_directory):
+ * the same sums as ck_resize_taps_f32 of the image cast to float, read
+ * straight from the decoder's pixels (any row and pixel stride).
+ * --------------------------------------------------------------------- */
+
+/* Row `fr` (Wi pixels of Cx floats) along x into out (Wo*C floats), C a
+ * constant where the caller passes one; the arithmetic of
+ * resize_row_c/_c2 above. */
+CK_INLINE void resize_row_u8(const float *fr, size_t Cx, size_t Wo, const ptrdiff_t *cidx,
+                             const float *cw, size_t Kc, float *out, const size_t C)
+{
+    size_t q, b, k;
+    if (Kc == 2) {
+        for (q = 0; q < Wo; ++q) {
+            const float w0 = cw[2 * q], w1 = cw[2 * q + 1];
+            const float *s0 = fr + (size_t)cidx[2 * q] * Cx;
+            const float *s1 = fr + (size_t)cidx[2 * q + 1] * Cx;
+            float *o = out + q * C;
+            for (k = 0; k < C; ++k) o[k] = w0 * s0[k] + w1 * s1[k];
+        }
+        return;
+    }
+    for (q = 0; q < Wo; ++q) {
+        const float *w = cw + q * Kc;
+        const ptrdiff_t *ix = cidx + q * Kc;
+        float *o = out + q * C;
+        const float *src = fr + (size_t)ix[0] * Cx;
+        for (k = 0; k < C; ++k) o[k] = w[0] * src[k];
+        for (b = 1; b < Kc; ++b) {
+            const float wb = w[b];
+            src = fr + (size_t)ix[b] * Cx;
+            for (k = 0; k < C; ++k) o[k] += wb * src[k];
+        }
+    }
+}
+
+/* Two taps over 4-float pixels (Pillow keeps RGB as RGBX): the four lanes
+ * are blended as one vector and stored whole; with C == 3 the fourth lane
+ * lands on the next pixel's first channel, which that pixel then
+ * overwrites (each row has one float of slack for the last pixel). */
+CK_INLINE void resize_row_x4(const float *fr, size_t Wo, const ptrdiff_t *cidx,
+                             const float *cw, float *out, const size_t C)
+{
+    size_t q, k;
+    for (q = 0; q < Wo; ++q) {
+        const float w0 = cw[2 * q], w1 = cw[2 * q + 1];
+        const float *s0 = fr + (size_t)cidx[2 * q] * 4;
+        const float *s1 = fr + (size_t)cidx[2 * q + 1] * 4;
+        float v[4];
+        for (k = 0; k < 4; ++k) v[k] = w0 * s0[k] + w1 * s1[k];
+        memcpy(out + q * C, v, sizeof v);
+    }
+}
+
+typedef struct {
+    const unsigned char *x;
+    ptrdiff_t xs_r, xs_c;
+    size_t Wi, Wo, C, Cx, Kc;
+    const ptrdiff_t *cidx;
+    const float *cw;
+    float *fr;   /* one input row as floats, Wi*Cx */
+} u8_rows;
+
+/* Input row i along x into out: the row is widened to floats first (one
+ * contiguous, vectorised pass when its pixels are adjacent), so the
+ * blends below read whole pixels. */
+CK_INLINE void u8_row(const u8_rows *r, size_t i, float *out)
+{
+    const unsigned char *xr = r->x + (ptrdiff_t)i * r->xs_r;
+    const size_t Cx = r->Cx, n = r->Wi * Cx;
+    float *fr = r->fr;
+    size_t q, k;
+    if (r->xs_c == (ptrdiff_t)Cx) {
+        for (q = 0; q < n; ++q) fr[q] = (float)xr[q];
+    } else {
+        for (q = 0; q < r->Wi; ++q)
+            for (k = 0; k < Cx; ++k) fr[q * Cx + k] = (float)xr[(ptrdiff_t)q * r->xs_c + k];
+    }
+    if (r->Kc == 2 && Cx == 4 && r->C >= 3) {
+        if (r->C == 3) resize_row_x4(fr, r->Wo, r->cidx, r->cw, out, 3);
+        else resize_row_x4(fr, r->Wo, r->cidx, r->cw, out, 4);
+        return;
+    }
+    switch (r->C) {
+    case 1: resize_row_u8(fr, Cx, r->Wo, r->cidx, r->cw, r->Kc, out, 1); break;
+    case 3: resize_row_u8(fr, Cx, r->Wo, r->cidx, r->cw, r->Kc, out, 3); break;
+    case 4: resize_row_u8(fr, Cx, r->Wo, r->cidx, r->cw, r->Kc, out, 4); break;
+    default: resize_row_u8(fr, Cx, r->Wo, r->cidx, r->cw, r->Kc, out, r->C); break;
+    }
+}
+
+size_t ck_resize_u8_work_f32(size_t Hi, size_t Wi, size_t Cx, size_t Wo, size_t C, size_t Ho,
+                             size_t Kr, size_t Kc)
+{
+    /* weights, one widened input row, at most Hi resampled rows of Wo*C + 1
+     * floats (the slack of the 4-lane stores), then their row tags */
+    return (Ho * Kr + Wo * Kc + Wi * Cx + Hi * (Wo * C + 1)) * sizeof(float)
+           + Hi * sizeof(ptrdiff_t) + sizeof(ptrdiff_t);
+}
+
+/* Cloned for AVX2/AVX-512: the row passes are long contiguous loops.
+ * Input row s, resampled along x, is kept in slot s % R of a ring of R
+ * rows, R the widest span of one output row's taps (a few rows for every
+ * tf.image.resize method), so the ring stays in L1/L2 instead of a
+ * resampled copy of the whole image going through memory. The rows of
+ * one output row then sit in distinct slots; a slot holding another row is
+ * refilled, so any taps are right, and monotone taps (TensorFlow's) fill
+ * each input row once. */
+CK_TARGET_CLONES
+static void resize_u8_rows(const u8_rows *r, size_t Ho, size_t Kr, const ptrdiff_t *ridx,
+                           const float *rw, float *ring, size_t R, size_t rowstep,
+                           ptrdiff_t *tag, float *y)
+{
+    const size_t rowlen = r->Wo * r->C;
+    size_t i, a, q;
+    for (i = 0; i < R; ++i) tag[i] = -1;
+    for (i = 0; i < Ho; ++i) {
+        float *yr = y + i * rowlen;
+        const ptrdiff_t *ix = ridx + i * Kr;
+        const float *w = rw + i * Kr;
+        for (a = 0; a < Kr; ++a) {
+            const size_t slot = (size_t)ix[a] % R;
+            if (tag[slot] != ix[a]) {
+                u8_row(r, (size_t)ix[a], ring + slot * rowstep);
+                tag[slot] = ix[a];
+            }
+        }
+        {
+            const float *src0 = ring + ((size_t)ix[0] % R) * rowstep;
+            const float w0 = w[0], w1 = Kr > 1 ? w[1] : 0.f;
+            if (w1 != 0) {
+                const float *src1 = ring + ((size_t)ix[1] % R) * rowstep;
+                for (q = 0; q < rowlen; ++q) yr[q] = w0 * src0[q] + w1 * src1[q];
+            } else {
+                for (q = 0; q < rowlen; ++q) yr[q] = w0 * src0[q];
+            }
+        }
+        for (a = 2; a < Kr; ++a) {
+            const float wa = w[a];
+            const float *src = ring + ((size_t)ix[a] % R) * rowstep;
+            if (wa == 0) continue;
+            for (q = 0; q < rowlen; ++q) yr[q] += wa * src[q];
+        }
+    }
+}
+
+int ck_resize_u8_f32(size_t Hi, size_t Wi, size_t C, size_t Cx, const unsigned char *x,
+                     ptrdiff_t xs_r, ptrdiff_t xs_c, size_t Ho, size_t Wo, size_t Kr,
+                     const ptrdiff_t *ridx, const double *rw, size_t Kc, const ptrdiff_t *cidx,
+                     const double *cw, void *work, float *y)
+{
+    size_t i, a, R = 1;
+    float *rwf, *cwf, *ring;
+    ptrdiff_t *tag;
+    unsigned char *p;
+    u8_rows r;
+    if (Ho == 0 || Wo == 0 || C == 0) return CK_OK;
+    if (Hi == 0 || Wi == 0 || Kr == 0 || Kc == 0 || Cx < C) return CK_ERR_ARG;
+    if (x == NULL || y == NULL || ridx == NULL || rw == NULL || cidx == NULL || cw == NULL
+        || work == NULL)
+        return CK_ERR_ARG;
+    for (i = 0; i < Ho; ++i) {
+        ptrdiff_t lo = ridx[i * Kr], hi = lo;
+        for (a = 0; a < Kr; ++a) {
+            const ptrdiff_t v = ridx[i * Kr + a];
+            if (v < 0 || (size_t)v >= Hi) return CK_ERR_ARG;
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        if ((size_t)(hi - lo) + 1 > R) R = (size_t)(hi - lo) + 1;
+    }
+    for (i = 0; i < Wo * Kc; ++i)
+        if (cidx[i] < 0 || (size_t)cidx[i] >= Wi) return CK_ERR_ARG;
+    /* `work` is pointer-aligned: the floats first, then the tags, whose
+     * offset is rounded up to a pointer's alignment */
+    rwf = (float *)work;
+    cwf = rwf + Ho * Kr;
+    r.fr = cwf + Wo * Kc;
+    ring = r.fr + Wi * Cx;
+    p = (unsigned char *)(ring + R * (Wo * C + 1));
+    p += (sizeof(ptrdiff_t) - (size_t)(p - (unsigned char *)work) % sizeof(ptrdiff_t))
+         % sizeof(ptrdiff_t);
+    tag = (ptrdiff_t *)p;
+    for (i = 0; i < Ho * Kr; ++i) rwf[i] = (float)rw[i];
+    for (i = 0; i < Wo * Kc; ++i) cwf[i] = (float)cw[i];
+    r.x = x; r.xs_r = xs_r; r.xs_c = xs_c; r.Wi = Wi; r.Wo = Wo; r.C = C; r.Cx = Cx; r.Kc = Kc;
+    r.cidx = cidx; r.cw = cwf;
+    resize_u8_rows(&r, Ho, Kr, ridx, rwf, ring, R, Wo * C + 1, tag, y);
+    return CK_OK;
+}
+
+/* ---------------------------------------------------------------------
  * Spline interpolation of orders 0..5 (SciPy's ndimage model: prefilter
  * the image into B-spline coefficients, then evaluate the spline).
  * --------------------------------------------------------------------- */

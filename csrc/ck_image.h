@@ -111,6 +111,21 @@ int ck_resize_taps_f64(size_t N, size_t Hi, size_t Wi, size_t C, const double *x
                        const double *rw, size_t Kc, const ptrdiff_t *cidx,
                        const double *cw, void *work, double *y);
 
+/* One 8-bit image resized into float32 through taps, as ck_resize_taps_f32
+ * of the image cast to float (the same sums, rounded alike). x is Hi x Wi
+ * pixels of Cx bytes (channels adjacent), rows xs_r and pixels xs_c bytes
+ * apart; the first C <= Cx channels are resampled, and with xs_c == Cx ==
+ * 4 all four bytes of a pixel are read. y is C-ordered Ho x Wo x C, every
+ * element written. `work` is pointer-aligned scratch of
+ * ck_resize_u8_work_f32 bytes (an upper bound: the kernel touches a ring
+ * of a few resampled rows of it). Runs on the calling thread only. */
+size_t ck_resize_u8_work_f32(size_t Hi, size_t Wi, size_t Cx, size_t Wo, size_t C, size_t Ho,
+                             size_t Kr, size_t Kc);
+int ck_resize_u8_f32(size_t Hi, size_t Wi, size_t C, size_t Cx, const unsigned char *x,
+                     ptrdiff_t xs_r, ptrdiff_t xs_c, size_t Ho, size_t Wo, size_t Kr,
+                     const ptrdiff_t *ridx, const double *rw, size_t Kc, const ptrdiff_t *cidx,
+                     const double *cw, void *work, float *y);
+
 /* TensorFlow's ImageProjectiveTransformV3 (the Random* layers): output
  * pixel (row i, col j) samples the input at x' = (t0*j + t1*i + t2) / k,
  * y' = (t3*j + t4*i + t5) / k, k = t6*j + t7*i + 1, with the transform of

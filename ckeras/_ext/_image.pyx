@@ -9,12 +9,20 @@ FILL_MODES below (SciPy's 'nearest', 'wrap', 'reflect', 'constant').
 linear kernel; `affine_spline` covers every order, with the
 coefficients of orders 2..5 prepared by `spline_filter` (see
 ckeras.preprocessing.image._resample for the whole recipe).
+`resize_u8` and `pillow_pixels` serve image_dataset_from_directory: a
+decoded 8-bit image, taken from Pillow's memory without a copy, resized
+into its float32 slot of a batch.
 """
 
 import numpy as np
 
 cimport numpy as cnp
+from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid
+from cpython.ref cimport Py_INCREF
 from cython cimport floating
+from libc.stdint cimport int64_t
+from libc.stdlib cimport free, malloc
+from libc.string cimport strcmp
 
 from ckeras._ext._checks cimport (check_array, check_status, check_strided, data_or_null,
                                    empty)
@@ -23,7 +31,8 @@ from ckeras._ext.ck_image cimport (
     CK_SPLINE_MIRROR, CK_SPLINE_NEAREST_PAD, CK_SPLINE_REFLECT, ck_affine, ck_affine_spline,
     ck_affine_spline_f64_f32, ck_spline_filter_f64, CK_INTERP_NEAREST, CK_INTERP_BILINEAR,
     CK_INTERP_NCODES, ck_resize_taps_f32, ck_resize_taps_f64, ck_resize_taps_work_f32,
-    ck_resize_taps_work_f64, ck_projective_f32, ck_projective_f64)
+    ck_resize_taps_work_f64, ck_resize_u8_f32, ck_resize_u8_work_f32, ck_projective_f32,
+    ck_projective_f64)
 from ckeras._ext.ck_threads cimport attach_threads
 
 cnp.import_array()
@@ -281,6 +290,142 @@ def resize_taps(x, row_idx, row_w, col_idx, col_w):
         raise ValueError("resize_taps: a tap index lies outside the input image")
     check_status(st, "resize_taps")
     return y
+
+
+def resize_u8(x, row_idx, row_w, col_idx, col_w, out):
+    """Resize one 8-bit image `x` (Hi, Wi, Cx) into the float32 array `out`
+    (Ho, Wo, C), C <= Cx: the first C channels, with the sums of
+    `resize_taps` on the image cast to float32 (so the same values).
+
+    `x` may have any row and pixel strides (a crop, or a decoder's padded
+    pixels) but adjacent channels; `out` is C-contiguous (a slot of a
+    batch) and every element is written. Runs on the calling thread with
+    the GIL released. Returns `out`.
+    """
+    if not cnp.PyArray_Check(x) or cnp.PyArray_TYPE(<cnp.ndarray> x) != cnp.NPY_UINT8 \
+            or cnp.PyArray_NDIM(<cnp.ndarray> x) != 3 or (x.strides[2] != 1 and x.shape[2] > 1):
+        raise ValueError("x must be a 3-D numpy.uint8 array (height, width, channels) with "
+                         f"adjacent channels; got {_describe(x)}")
+    check_array(out, "out", 3, cnp.NPY_FLOAT32)
+    if not cnp.PyArray_ISWRITEABLE(<cnp.ndarray> out):
+        raise ValueError("out must be writeable")
+    cdef Py_ssize_t Ho = out.shape[0], Wo = out.shape[1]
+    _check_taps(row_idx, row_w, Ho, "row")
+    _check_taps(col_idx, col_w, Wo, "col")
+    cdef size_t Hi = x.shape[0], Wi = x.shape[1], Cx = x.shape[2], C = out.shape[2]
+    if C > Cx:
+        raise ValueError(f"out has {C} channels but x only {Cx}")
+    cdef size_t Kr = row_idx.shape[1], Kc = col_idx.shape[1]
+    cdef ptrdiff_t sr = x.strides[0], sc = x.strides[1]
+    cdef const ptrdiff_t *ri = <const ptrdiff_t *> cnp.PyArray_DATA(<cnp.ndarray> row_idx)
+    cdef const ptrdiff_t *ci = <const ptrdiff_t *> cnp.PyArray_DATA(<cnp.ndarray> col_idx)
+    cdef const double *rw = <const double *> data_or_null(row_w)
+    cdef const double *cw = <const double *> data_or_null(col_w)
+    cdef const unsigned char *xp = <const unsigned char *> cnp.PyArray_DATA(<cnp.ndarray> x)
+    cdef float *yp = <float *> cnp.PyArray_DATA(<cnp.ndarray> out)
+    cdef void *wp
+    cdef int st = 0
+    if Ho * Wo * C == 0:
+        return out
+    with nogil:
+        wp = malloc(ck_resize_u8_work_f32(Hi, Wi, Cx, Wo, C, Ho, Kr, Kc))
+        if wp != NULL:
+            st = ck_resize_u8_f32(Hi, Wi, C, Cx, xp, sr, sc, Ho, Wo, Kr, ri, rw, Kc, ci, cw, wp,
+                                  yp)
+            free(wp)
+    if wp == NULL:
+        raise MemoryError("resize_u8: no memory for the scratch rows")
+    if st == -1 and Hi * Wi > 0:
+        raise ValueError("resize_u8: a tap index lies outside the input image")
+    check_status(st, "resize_u8")
+    return out
+
+
+cdef str _describe(object a):
+    if cnp.PyArray_Check(a):
+        return f"dtype {a.dtype}, shape {a.shape}, strides {a.strides}"
+    return type(a).__name__
+
+
+# The Arrow C data interface (arrow.apache.org/docs/format/CDataInterface):
+# Pillow exports an image's pixel memory through it without a copy.
+cdef struct ArrowSchema:
+    const char *format
+    const char *name
+    const char *metadata
+    int64_t flags
+    int64_t n_children
+    ArrowSchema **children
+    ArrowSchema *dictionary
+    void *release
+    void *private_data
+
+cdef struct ArrowArray:
+    int64_t length
+    int64_t null_count
+    int64_t offset
+    int64_t n_buffers
+    int64_t n_children
+    const void **buffers
+    ArrowArray **children
+    ArrowArray *dictionary
+    void *release
+    void *private_data
+
+
+cdef const unsigned char *_arrow_bytes(object schema, object array, int64_t n, int *bands):
+    """Start of the n pixels of a Pillow Arrow export of uint8 bands (a
+    plain uint8 array: 1 band; a fixed-size list of 4: 4 bands), or NULL."""
+    if not PyCapsule_IsValid(schema, "arrow_schema") \
+            or not PyCapsule_IsValid(array, "arrow_array"):
+        return NULL
+    cdef ArrowSchema *s = <ArrowSchema *> PyCapsule_GetPointer(schema, "arrow_schema")
+    cdef ArrowArray *a = <ArrowArray *> PyCapsule_GetPointer(array, "arrow_array")
+    if a.length != n or a.null_count != 0:
+        return NULL
+    if strcmp(s.format, "C") == 0 and s.n_children == 0 and a.n_buffers == 2:
+        bands[0] = 1
+        return <const unsigned char *> a.buffers[1] + a.offset
+    if strcmp(s.format, "+w:4") != 0 or s.n_children != 1 or a.n_children != 1 \
+            or strcmp(s.children[0].format, "C") != 0:
+        return NULL
+    cdef ArrowArray *c = a.children[0]
+    if c.n_buffers != 2 or c.null_count != 0 or c.length < 4 * (a.offset + n):
+        return NULL
+    bands[0] = 4
+    return <const unsigned char *> c.buffers[1] + c.offset + 4 * a.offset
+
+
+def pillow_pixels(image):
+    """The pixels of a loaded Pillow image as a read-only uint8 array
+    (height, width, stored bands) over Pillow's own memory, without a copy
+    (through Pillow's Arrow export): RGB comes with its padding byte (4
+    bands, the first 3 the colour), RGBA with 4, L with 1. Other modes, and
+    Pillow versions without the export, get `numpy.asarray(image)` (with a
+    band axis, in the mode's own dtype)."""
+    width, height = image.size
+    cdef int64_t n = <int64_t> width * <int64_t> height
+    cdef int bands = 0
+    cdef const unsigned char *p = NULL
+    export = getattr(image, "__arrow_c_array__", None)
+    if export is not None and n > 0 and image.mode in ("RGB", "RGBA", "L"):
+        try:
+            schema, array = export()
+        except ValueError:   # e.g. an image held in several memory blocks
+            schema = array = None
+        if array is not None:
+            p = _arrow_bytes(schema, array, n, &bands)
+    if p == NULL or (bands == 1) != (image.mode == "L"):
+        a = np.asarray(image)
+        return a[:, :, None] if a.ndim == 2 else a
+    cdef cnp.npy_intp dims[3]
+    dims[0], dims[1], dims[2] = height, width, bands
+    out = cnp.PyArray_SimpleNewFromData(3, dims, cnp.NPY_UINT8, <void *> p)
+    # the capsule keeps Pillow's memory alive (its release runs when it dies)
+    Py_INCREF(array)
+    cnp.PyArray_SetBaseObject(<cnp.ndarray> out, array)
+    cnp.PyArray_CLEARFLAGS(<cnp.ndarray> out, cnp.NPY_ARRAY_WRITEABLE)
+    return out
 
 
 def projective(x, transforms, int interpolation, int mode, double fill_value=0.0,

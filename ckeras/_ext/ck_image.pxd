@@ -85,6 +85,12 @@ cdef extern from "ck_image.h" nogil:
                            size_t Ho, size_t Wo, size_t Kr, const ptrdiff_t *ridx,
                            const double *rw, size_t Kc, const ptrdiff_t *cidx,
                            const double *cw, void *work, double *y)
+    size_t ck_resize_u8_work_f32(size_t Hi, size_t Wi, size_t Cx, size_t Wo, size_t C,
+                                 size_t Ho, size_t Kr, size_t Kc)
+    int ck_resize_u8_f32(size_t Hi, size_t Wi, size_t C, size_t Cx, const unsigned char *x,
+                         ptrdiff_t xs_r, ptrdiff_t xs_c, size_t Ho, size_t Wo, size_t Kr,
+                         const ptrdiff_t *ridx, const double *rw, size_t Kc,
+                         const ptrdiff_t *cidx, const double *cw, void *work, float *y)
     int ck_projective_f32(size_t N, size_t H, size_t W, size_t C, const float *x,
                           const float *transforms, size_t n_transforms, size_t Ho,
                           size_t Wo, int interpolation, int mode, float fill_value,

@@ -44,7 +44,8 @@ FAMILIES = {
     "text": ("make_table", "words", "md5_mod_text", "md5_mod_tokens", "md5_int", "hash_mod_text",
              "Vocab", "token_table", "tokenize", "hash_buckets", "fingerprint64",
              "bag_encode"),
-    "image": ("affine", "spline_filter", "affine_spline", "resize_taps", "projective"),
+    "image": ("affine", "spline_filter", "affine_spline", "resize_taps", "resize_u8",
+              "pillow_pixels", "projective"),
     "optim": ("adam_update", "rmsprop_update", "sgd_update"),
     "dropout": ("dropout_mask",),
 }

@@ -168,13 +168,19 @@ def encode_labels(labels, label_mode, num_classes):
 
 
 _POOL = None
+_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 def _pool():
     global _POOL
     if _POOL is None:
-        _POOL = concurrent.futures.ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1)))
+        _POOL = concurrent.futures.ThreadPoolExecutor(_WORKERS)
     return _POOL
+
+
+def _fill_run(fill, indices, out):
+    for k, i in enumerate(indices):
+        fill(i, out[k])
 
 
 class DatasetSequence(Sequence):
@@ -198,13 +204,18 @@ class DatasetSequence(Sequence):
     """
 
     def __init__(self, num_samples, load_sample, labels, batch_size, shuffle, seed,
-                 class_names=None, file_paths=None, threaded=True):
+                 class_names=None, file_paths=None, threaded=True, load_into=None):
         if batch_size is not None and (not isinstance(batch_size, (int, np.integer))
                                        or batch_size < 1):
             raise ValueError(f"`batch_size` must be a positive integer or None; received "
                              f"{batch_size!r}")
         self._n = int(num_samples)
         self._load = load_sample
+        # (fill(i, out), sample shape, dtype): samples written straight into
+        # their batch's slot, with no per-sample array and no stacking copy
+        self._load_into = load_into
+        if load_into is not None:
+            self._load = self._load_one
         self._labels = labels
         self.batch_size = batch_size
         self.shuffle = bool(shuffle)
@@ -244,13 +255,34 @@ class DatasetSequence(Sequence):
             yield self._assemble(*pending)
             pending = ahead
 
+    def _load_one(self, i):
+        fill, shape, dtype = self._load_into
+        out = np.empty(shape, dtype)
+        fill(i, out)
+        return out
+
     def _submit(self, index):
-        """(the sample indices of batch `index`, futures of their samples)."""
+        """(the sample indices of batch `index`, futures of their samples;
+        with `load_into`, the batch they fill and the futures of the fills)."""
         idx = self._order[index * self.batch_size:(index + 1) * self.batch_size]
-        return idx, [_pool().submit(self._load, i) for i in idx]
+        if self._load_into is None:
+            return idx, [_pool().submit(self._load, i) for i in idx]
+        fill, shape, dtype = self._load_into
+        batch = np.empty((len(idx),) + tuple(shape), dtype)
+        # two runs of consecutive samples per worker: each task, and each
+        # wait for one, is a thread wake-up, which costs milliseconds on a
+        # busy machine, so a batch is not split into one task per sample
+        step = -(-len(idx) // (2 * _WORKERS))
+        return idx, (batch, [_pool().submit(_fill_run, fill, idx[k:k + step], batch[k:k + step])
+                             for k in range(0, len(idx), step)])
 
     def _assemble(self, idx, samples):
         """Batch of the samples (or futures of them) of indices `idx`."""
+        if isinstance(samples, tuple):
+            batch, fills = samples
+            for f in fills:
+                f.result()
+            return batch if self._labels is None else (batch, self._labels[idx])
         samples = [s.result() if isinstance(s, concurrent.futures.Future) else s
                    for s in samples]
         if isinstance(samples[0], bytes):

@@ -3,12 +3,14 @@ class) as batches of float32 arrays."""
 import numpy as np
 
 from ckeras.backend import resize
+from ckeras.kernels import kernels
 from ckeras.utils import dataset_utils
 
 __all__ = ["image_dataset_from_directory", "resize_image", "smart_crop_box"]
 
 ALLOWLIST_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 _CHANNELS = {"rgb": 3, "rgba": 4, "grayscale": 1}
+_PIL_FORMATS = ("JPEG", "PNG", "GIF", "BMP")
 # TensorFlow's PNG decoder turns RGB into gray with libpng's fixed-point
 # weights of 0.299/0.587/0.114 out of 2**15, truncated (measured bit-exact
 # on random images); PIL's "L" rounds differently, off by one on most pixels.
@@ -51,26 +53,39 @@ def smart_crop_box(height, width, size):
 
 
 def _image_loader(paths, image_size, color_mode, interpolation, crop_to_aspect_ratio):
-    from ckeras.preprocessing.image.utils import load_img  # lazy: E6
+    """`load_into(i, out)`: image `i` decoded and resized into the float32
+    slot `out` (height, width, channels). The 8-bit pixels go from Pillow's
+    memory straight into the resize kernel (no array copy, no float image),
+    with the GIL released in both the decoder and the kernel, so the worker
+    threads of DatasetSequence run in parallel."""
+    from PIL import Image  # lazy: heavy
+    mode = "RGBA" if color_mode == "rgba" else "RGB"
 
-    def decode(path, mode):
+    def pixels(path):
         try:
-            return np.asarray(load_img(path, color_mode=mode))
+            # only the formats tf-keras reads are tried (Pillow's slowest
+            # step after decoding is probing every format it knows)
+            with Image.open(path, formats=_PIL_FORMATS) as img:
+                img.load()
+                if img.mode != mode:
+                    img = img.convert(mode)
+                return kernels().pillow_pixels(img)
         except (OSError, ValueError, SyntaxError) as e:  # PIL's errors on a bad file
             raise ValueError(f"image_dataset_from_directory could not decode the image file "
                              f"{path!r}: {type(e).__name__}: {e}") from None
 
-    def load(i):
+    def load_into(i, out):
+        x = pixels(paths[i])
         if color_mode == "grayscale":
-            rgb = decode(paths[i], "rgb").astype(np.int64)
-            x = (rgb @ _GRAY_WEIGHTS >> 15).astype(np.float32)[:, :, None]
-        else:
-            x = decode(paths[i], color_mode).astype(np.float32)
+            gray = x[:, :, :3].astype(np.int64) @ _GRAY_WEIGHTS >> 15
+            x = gray.astype(np.uint8)[:, :, None]
         if crop_to_aspect_ratio:
             top, left, ch, cw = smart_crop_box(x.shape[0], x.shape[1], image_size)
             x = x[top:top + ch, left:left + cw]
-        return resize_image(x, image_size, interpolation)
-    return load
+        ri, rw = resize.taps(x.shape[0], image_size[0], interpolation)
+        ci, cw = resize.taps(x.shape[1], image_size[1], interpolation)
+        kernels().resize_u8(x, ri, rw, ci, cw, out)
+    return load_into
 
 
 def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
@@ -171,15 +186,16 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
                 subset_name, "images")
             raise ValueError(f"No {what} found in directory {directory}. "
                              f"Allowed formats: {ALLOWLIST_FORMATS}")
-        loader = _image_loader(sub_paths, image_size, color_mode, interpolation,
-                               crop_to_aspect_ratio)
+        load_into = _image_loader(sub_paths, image_size, color_mode, interpolation,
+                                  crop_to_aspect_ratio)
         encoded = dataset_utils.encode_labels(sub_labels, label_mode, len(class_names))
         return dataset_utils.DatasetSequence(
-            len(sub_paths), loader, encoded, batch_size,
+            len(sub_paths), None, encoded, batch_size,
             # tf-keras leaves the validation half of subset="both" unshuffled
             shuffle and not (subset == "both" and subset_name == "validation"), seed,
             class_names=class_names,
-            file_paths=list(sub_paths))
+            file_paths=list(sub_paths),
+            load_into=(load_into, image_size + (_CHANNELS[color_mode],), np.float32))
 
     if subset == "both":
         return [make("training"), make("validation")]

@@ -148,3 +148,116 @@ def test_resize_taps_two_tap_rows_and_columns(dtype, c, sizes):
         got = im.resize_taps(x, ri, row_w, ci, cw)
         want = ref.resize_taps(x, ri, row_w, ci, cw)
         np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+# ---------------------------------------------------------------- resize_u8
+def _resize_u8_case(rng, c, cx, pixel_gap, taps):
+    """An 8-bit image (a strided view: padded pixels and a cropped window)
+    with its taps: `taps` is ("random", kr, kc) or a tf.image.resize method."""
+    from ckeras.backend import resize
+    hi, wi = (int(v) for v in rng.integers(1, 12, 2))
+    ho, wo = (int(v) for v in rng.integers(1, 10, 2))
+    full = rng.integers(0, 256, (hi + 3, wi + 2, cx + pixel_gap), dtype=np.uint8)
+    x = full[2:2 + hi, 1:1 + wi, :cx]
+    if taps[0] == "random":
+        ri, rw = _taps(rng, hi, ho, taps[1])
+        ci, cw = _taps(rng, wi, wo, taps[2])
+    else:
+        ri, rw = resize.taps(hi, ho, taps)
+        ci, cw = resize.taps(wi, wo, taps)
+    return x, ri, rw, ci, cw, (ho, wo, c)
+
+
+U8_TAPS = [("random", 1, 1), ("random", 2, 2), ("random", 3, 4), "bilinear", "nearest",
+           "bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic"]
+U8_CHANNELS = [(1, 1, 0), (3, 3, 0), (3, 4, 0), (4, 4, 0), (3, 4, 3), (2, 5, 0), (1, 4, 0)]
+
+
+@pytest.mark.parametrize("taps", U8_TAPS, ids=str)
+@pytest.mark.parametrize("c,cx,gap", U8_CHANNELS)
+def test_resize_u8_is_resize_taps_of_the_float_image(taps, c, cx, gap):
+    # (c, cx, gap): channels resized, channels stored, extra bytes per pixel;
+    # (3, 4, 0) is Pillow's RGBX, which takes the 4-lane path when 2 taps
+    for trial in range(4):
+        rng = _rng("resize_u8", str(taps), c, cx, gap, trial)
+        x, ri, rw, ci, cw, shape = _resize_u8_case(rng, c, cx, gap, taps)
+        out = np.full(shape, np.nan, np.float32)
+        assert im.resize_u8(x, ri, rw, ci, cw, out) is out
+        # the same float32 sums as the float kernel: bit for bit
+        want = im.resize_taps(np.ascontiguousarray(x[None, :, :, :c], np.float32),
+                              ri, rw, ci, cw)[0]
+        np.testing.assert_array_equal(out, want)
+        ref_out = np.full(shape, np.nan, np.float32)
+        ref.resize_u8(x, ri, rw, ci, cw, ref_out)
+        np.testing.assert_allclose(out, ref_out, rtol=1e-5, atol=1e-3)
+
+
+def test_resize_u8_writes_a_batch_slot_and_flipped_views():
+    rng = _rng("resize_u8_slot")
+    x = rng.integers(0, 256, (9, 13, 4), dtype=np.uint8)
+    from ckeras.backend import resize
+    ri, rw = resize.taps(9, 6, "bilinear")
+    ci, cw = resize.taps(13, 5, "bilinear")
+    batch = np.full((3, 6, 5, 3), -1, np.float32)
+    im.resize_u8(x[::-1, ::-1], ri, rw, ci, cw, batch[1])
+    want = im.resize_taps(np.ascontiguousarray(x[None, ::-1, ::-1, :3], np.float32),
+                          ri, rw, ci, cw)[0]
+    np.testing.assert_array_equal(batch[1], want)
+    assert (batch[0] == -1).all() and (batch[2] == -1).all()   # neighbours untouched
+
+
+@pytest.mark.parametrize("impl", [im, ref], ids=["c", "numpy"])
+def test_resize_u8_bad_arguments(impl):
+    x = np.zeros((3, 4, 3), np.uint8)
+    out = np.zeros((2, 2, 3), np.float32)
+    ri, rw = np.zeros((2, 1), np.intp), np.ones((2, 1))
+    with pytest.raises(ValueError, match="outside the input"):
+        impl.resize_u8(x, ri + 3, rw, ri, rw, out)
+    with pytest.raises(ValueError, match="outside the input"):
+        impl.resize_u8(x, ri, rw, ri - 1, rw, out)
+    with pytest.raises(ValueError, match="numpy.uint8"):
+        impl.resize_u8(x.astype(np.float32), ri, rw, ri, rw, out)
+    with pytest.raises(ValueError, match="numpy.uint8"):
+        impl.resize_u8(x[:, :, 0], ri, rw, ri, rw, out)
+    with pytest.raises(ValueError, match="adjacent channels"):
+        impl.resize_u8(x[:, :, ::2], ri, rw, ri, rw, out[:, :, :2])
+    with pytest.raises(ValueError, match="out"):
+        impl.resize_u8(x, ri, rw, ri, rw, out.astype(np.float64))
+    with pytest.raises(ValueError, match="out"):
+        impl.resize_u8(x, ri, rw, ri, rw, np.zeros((2, 4, 3), np.float32)[:, ::2])
+    ro = out.copy()
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="writeable"):
+        impl.resize_u8(x, ri, rw, ri, rw, ro)
+    with pytest.raises(ValueError, match="3 channels but x only 2"):
+        impl.resize_u8(x[:, :, :2], ri, rw, ri, rw, out)
+    with pytest.raises(ValueError, match=r"share a shape \(2, taps\)"):
+        impl.resize_u8(x, ri[:1], rw[:1], ri, rw, out)
+    with pytest.raises(ValueError, match="row_idx must be"):
+        impl.resize_u8(x, ri.astype(np.int32), rw, ri, rw, out)
+    assert (out == 0).all()                    # nothing written on a refused call
+    empty = np.zeros((0, 2, 3), np.float32)
+    assert impl.resize_u8(x, ri[:0], rw[:0], ri, rw, empty) is empty
+
+
+@pytest.mark.parametrize("mode,bands", [("RGB", 3), ("RGBA", 4), ("L", 1), ("P", 1),
+                                        ("I;16", 1), ("CMYK", 4)])
+def test_pillow_pixels_are_the_images_pixels(mode, bands):
+    Image = pytest.importorskip("PIL.Image")
+    rng = _rng("pillow_pixels", mode)
+    rgba = rng.integers(0, 256, (7, 5, 4), dtype=np.uint8)
+    img = Image.fromarray(rgba, "RGBA").convert(mode)
+    want = np.asarray(img)
+    want = want[:, :, None] if want.ndim == 2 else want
+    for impl in (im, ref):
+        px = impl.pillow_pixels(img)
+        assert px.shape[:2] == (7, 5) and px.shape[2] >= bands
+        np.testing.assert_array_equal(px[:, :, :bands], want)
+    px = im.pillow_pixels(img)
+    assert not px.flags.writeable
+    del img                                 # the array keeps Pillow's memory alive
+    import gc
+    gc.collect()
+    np.testing.assert_array_equal(px[:, :, :bands], want)
+    if mode == "RGB":                       # Pillow's own layout: no copy was made
+        assert px.shape[2] == 4 and px.base is not None

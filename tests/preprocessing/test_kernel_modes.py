@@ -1,12 +1,15 @@
 """Preprocessing runs on the active kernels (ckeras.kernels): in each mode,
 pad_sequences, the text functions, the Tokenizer, apply_affine_transform and
 the text and image preprocessing layers (TextVectorization, Hashing, Resizing,
-RandomRotation) call the ops of that mode and no other, and CKERAS_KERNELS=numpy
-reaches them."""
+RandomRotation) and image_dataset_from_directory call the ops of that mode and
+no other, and CKERAS_KERNELS=numpy reaches them."""
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -14,6 +17,7 @@ import pytest
 from ckeras import kernels as registry
 from ckeras.layers import HashedCrossing, Hashing, RandomRotation, Resizing, TextVectorization
 from ckeras.preprocessing import image, sequence, text
+from ckeras.utils import image_dataset_from_directory
 
 FAMILIES = ("sequence", "text", "image")
 
@@ -67,6 +71,14 @@ def _run_everything(tag):
     out["hashing"] = np.asarray(Hashing(num_bins=5, salt=1)(np.array(["a", "b"]))).tolist()
     out["crossing"] = np.asarray(HashedCrossing(num_bins=7)(
         [np.array(["a", "b"]), np.array([1, 2])])).tolist()
+    from PIL import Image  # the decoder of image_dataset_from_directory
+    with tempfile.TemporaryDirectory() as root, contextlib.redirect_stdout(io.StringIO()):
+        os.makedirs(os.path.join(root, "a"))
+        rgb = (np.arange(5 * 6 * 3) * 3 % 256).astype(np.uint8).reshape(5, 6, 3)
+        Image.fromarray(rgb).save(os.path.join(root, "a", "x.png"))
+        ds = image_dataset_from_directory(root, image_size=(3, 4), batch_size=1,
+                                          shuffle=False, label_mode=None)
+        out["dataset"] = np.asarray(ds[0]).tolist()
     return out
 
 
@@ -104,7 +116,7 @@ def test_environment_variable_reaches_preprocessing():
     with registry.use_kernels("c"):
         want = json.loads(json.dumps(_run_everything("\u2200")))
     del got["hash"], want["hash"]  # Python's str hash is salted per process
-    resampled = ("affine", "resizing", "rotation")  # float rounding differs between C and NumPy
+    resampled = ("affine", "resizing", "rotation", "dataset")  # float rounding differs between C and NumPy
     got_images = [got.pop(key) for key in resampled]
     want_images = [want.pop(key) for key in resampled]
     assert got == want

@@ -261,3 +261,43 @@ def test_iteration_prefetches_the_same_batches_as_indexing(tree, tmp_path):
         for x, _ in bad:
             got.append(x[:, 0, 0, 0].tolist())
     assert got == [[0.0, 1.0], [2.0, 3.0]]
+
+
+@pytest.mark.parametrize("kw", [
+    dict(color_mode="rgb"), dict(color_mode="rgba"), dict(color_mode="grayscale"),
+    dict(color_mode="rgb", crop_to_aspect_ratio=True),
+    dict(color_mode="rgb", interpolation="bicubic"),
+    dict(color_mode="rgb", interpolation="nearest", crop_to_aspect_ratio=True)],
+    ids=lambda kw: "-".join(str(v) for v in kw.values()))
+def test_decoded_pixels_resize_as_the_float_image_does(tmp_path, kw):
+    # JPEGs (Pillow keeps RGB as padded RGBX, resized straight from there)
+    # and a palette PNG: the batches hold exactly what resizing the decoded
+    # image as a float32 array gives, in every slot of a threaded batch
+    from ckeras.preprocessing.image import img_to_array, load_img
+    from ckeras.utils.image_dataset import smart_crop_box
+    Image = pytest.importorskip("PIL.Image")
+    rng = np.random.default_rng(5)
+    for k in range(7):
+        h, w = 20 + 3 * k, 31 - 2 * k
+        img = Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
+        (tmp_path / "a").mkdir(exist_ok=True)
+        if k == 6:
+            img.convert("P").save(tmp_path / "a" / f"{k}.png")
+        else:
+            img.save(tmp_path / "a" / f"{k}.jpg", quality=85)
+    size = (9, 13)
+    ds = image_dataset_from_directory(str(tmp_path), shuffle=False, image_size=size,
+                                      batch_size=4, label_mode=None, **kw)
+    got = np.concatenate(list(ds))
+    channels = {"rgb": 3, "rgba": 4, "grayscale": 1}[kw["color_mode"]]
+    assert got.shape == (7,) + size + (channels,)
+    for path, x in zip(ds.file_paths, got):
+        raw = img_to_array(load_img(path, color_mode=kw["color_mode"]))
+        if kw["color_mode"] == "grayscale":   # TensorFlow's RGB to gray weights
+            rgb = img_to_array(load_img(path)).astype(np.int64)
+            raw = (rgb @ np.array([9797, 19234, 3737]) >> 15).astype(np.float32)[:, :, None]
+        if kw.get("crop_to_aspect_ratio"):
+            top, left, ch, cw = smart_crop_box(raw.shape[0], raw.shape[1], size)
+            raw = raw[top:top + ch, left:left + cw]
+        np.testing.assert_array_equal(
+            x, resize_image(raw, size, kw.get("interpolation", "bilinear")))

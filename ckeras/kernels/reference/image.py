@@ -13,14 +13,17 @@ float64 and returned C-ordered.
 `resize_taps` and `projective` are the preprocessing layers' kernels:
 batches of C-ordered (N, H, W, C) images, TensorFlow's resampling rules
 (`projective` is ImageProjectiveTransformV3, computed in float32 as
-TensorFlow does).
+TensorFlow does). `resize_u8` resizes one 8-bit image (any row and pixel
+strides) into a float32 slot, as `resize_taps` of the image cast to float;
+`pillow_pixels` is a Pillow image's pixels as a uint8 (H, W, bands) array.
 """
 import numpy as np
 
 from ckeras.kernels.checks import c_double, c_int, check_array
 from ckeras.kernels.codes import Fill, Interp, SplineBoundary
 
-__all__ = ["affine", "spline_filter", "affine_spline", "resize_taps", "projective"]
+__all__ = ["affine", "spline_filter", "affine_spline", "resize_taps", "resize_u8",
+           "pillow_pixels", "projective"]
 
 
 def _read_matrix(matrix):
@@ -291,6 +294,46 @@ def resize_taps(x, row_idx, row_w, col_idx, col_w):
     rows = np.einsum("ik,nikwc->niwc", row_w, x.astype(np.float64)[:, row_idx])
     out = np.einsum("jk,nijkc->nijc", col_w, rows[:, :, col_idx])
     return out.astype(x.dtype)
+
+
+def resize_u8(x, row_idx, row_w, col_idx, col_w, out):
+    """Resize one uint8 image `x` (Hi, Wi, Cx) into the float32 array `out`
+    (Ho, Wo, C), C <= Cx (see ckeras._ext._image.resize_u8); returns `out`."""
+    if not isinstance(x, np.ndarray) or x.dtype != np.uint8 or x.ndim != 3 \
+            or (x.strides[2] != 1 and x.shape[2] > 1):
+        got = (f"dtype {x.dtype}, shape {x.shape}, strides {x.strides}"
+               if isinstance(x, np.ndarray) else type(x).__name__)
+        raise ValueError("x must be a 3-D numpy.uint8 array (height, width, channels) with "
+                         f"adjacent channels; got {got}")
+    check_array(out, "out", 3, np.float32)
+    if not out.flags.writeable:
+        raise ValueError("out must be writeable")
+    _check_taps(row_idx, row_w, "row")
+    _check_taps(col_idx, col_w, "col")
+    for name, idx, w, n_out in (("row", row_idx, row_w, out.shape[0]),
+                                ("col", col_idx, col_w, out.shape[1])):
+        if idx.shape[0] != n_out:
+            raise ValueError(f"{name}_idx and {name}_w must share a shape ({n_out}, taps), "
+                             f"got {idx.shape} and {w.shape}")
+    c = out.shape[2]
+    if c > x.shape[2]:
+        raise ValueError(f"out has {c} channels but x only {x.shape[2]}")
+    if out.size == 0:
+        return out
+    hi, wi = x.shape[:2]
+    if (row_idx < 0).any() or (row_idx >= hi).any() or (col_idx < 0).any() \
+            or (col_idx >= wi).any():
+        raise ValueError("resize_u8: a tap index lies outside the input image")
+    out[...] = resize_taps(np.ascontiguousarray(x[None, :, :, :c], np.float32),
+                           row_idx, row_w, col_idx, col_w)[0]
+    return out
+
+
+def pillow_pixels(image):
+    """The pixels of a Pillow image as an array (height, width, bands), uint8
+    for 8-bit modes (see ckeras._ext._image.pillow_pixels)."""
+    a = np.asarray(image)
+    return a[:, :, None] if a.ndim == 2 else a
 
 
 def _map_coord_tf(v, n, mode):
