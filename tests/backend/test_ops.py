@@ -692,7 +692,7 @@ def test_crossentropy_target_cast_to_output_dtype():
         assert fn(np.array([[0, 1]]), p).dtype == np.float32
 
 
-@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64])
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, ">i8", "<i4"])
 def test_sparse_crossentropy_rejects_negative_and_large_labels(dtype):
     # the range check reads the labels as unsigned: negatives must fail too,
     # for every integer width and for a strided label array

@@ -423,7 +423,7 @@ class SparseCategoricalCrossentropy(Function):
         # One reduction finds a label outside [0, n_cls): as unsigned, the
         # negative ones are the largest.
         if labels.size and np.maximum.reduce(
-                labels.view(f"u{labels.dtype.itemsize}")) >= n_cls:
+                labels.view(labels.dtype.str.replace("i", "u"))) >= n_cls:
             bad = labels[(labels < 0) | (labels >= n_cls)][0]
             raise ValueError(
                 f"K.sparse_categorical_crossentropy: received a label value of {bad} "
