@@ -16,7 +16,13 @@ share of GEMM-only throughput); import (`import ckeras` against `import
 numpy`); fit_overhead (fit's own cost per batch); threads (two Python threads
 predicting on one model); custom_loop (one GradientTape step on the MLP, batch 128:
 forward, loss, tape.gradient, Adam apply_gradients, against ckeras' own
-train_on_batch and the same loop in PyTorch).
+train_on_batch and the same loop in PyTorch); mlp_fit_epoch (one shuffled
+`fit` epoch of the MLP over 60k samples, batch 128, against the same loop in
+PyTorch (randperm, gather, Adam step), and against the sum of ckeras' own
+train steps on the batches that epoch saw).
+
+`--threads N` gives ckeras (BLAS and kernel threads) and torch N threads each;
+without it both run at their defaults.
 """
 import functools
 import os
@@ -47,7 +53,9 @@ MLP_CASES = {   # id: (kind, batch, calls per timed run, README label)
     "mlp_train_b128": ("train", 128, 50, "same, one Adam train step, batch 128"),
 }
 CASES = tuple(MLP_CASES) + ("dense_fused_b256", "import", "fit_overhead", "threads",
-                            "custom_loop")
+                            "custom_loop", "mlp_fit_epoch")
+FIT_EPOCH = (60000, 128, "MLP 784-256-128-10, one shuffled `fit` epoch, 60k samples, "
+                        "batch 128, Adam")
 CUSTOM_LOOP = ("train", 128, 50, "MLP 784-256-128-10, one GradientTape step "
                "(forward, loss, tape.gradient, Adam apply_gradients), batch 128")
 
@@ -106,7 +114,50 @@ def ck_dense(batch, fused):
     return functools.partial(kernels().dense_fwd, x, w, None, Act.LINEAR)
 
 
+def _fit_data(n):
+    rng = np.random.default_rng(0)
+    return rng.random((n, MLP[0]), dtype=np.float32), rng.integers(0, 10, (n, 1))
+
+
+def ck_fit_epoch(n, batch):
+    """One shuffled fit epoch, and the same epoch as bare train steps.
+
+    Returns:
+        (fit, steps): `fit()` runs one epoch; `steps()` runs the model's
+        train step on the batches of one shuffled epoch, gathered beforehand,
+        so it times the steps alone (no gather, no loop, no callbacks).
+    """
+    x, y = _fit_data(n)
+    model = _ck_mlp(compile_adam=True)
+
+    def fit():
+        model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+
+    order = np.random.default_rng(1).permutation(n)
+    batches = [([x[order[s:s + batch]]], [y[order[s:s + batch]]], [None])
+               for s in range(0, n, batch)]
+
+    def steps():
+        for bx, by, bsw in batches:
+            model._train_step(bx, by, bsw)
+    return fit, steps
+
+
 # ------------------------------------------------------------------- torch
+def torch_fit_epoch(torch, n, batch):
+    """The loop a PyTorch user writes for one shuffled epoch (randperm, gather, step)."""
+    x, y = _fit_data(n)
+    x, y = torch.from_numpy(x), torch.from_numpy(y[:, 0])
+    step = torch_mlp(torch, "train", batch)
+
+    def epoch():
+        order = torch.randperm(n)
+        for s in range(0, n, batch):
+            idx = order[s:s + batch]
+            step(x[idx], y[idx])
+    return epoch
+
+
 def torch_mlp(torch, kind, batch):
     nn = torch.nn
     layers = [nn.Linear(MLP[0], MLP[1]), nn.ReLU(), nn.Linear(MLP[1], MLP[2]), nn.ReLU(),
@@ -124,9 +175,9 @@ def torch_mlp(torch, kind, batch):
     loss_fn = nn.CrossEntropyLoss()
     y = torch.randint(0, 10, (batch,))
 
-    def step():
+    def step(xb=x, yb=y):   # fit_epoch passes its batches
         opt.zero_grad()
-        loss = loss_fn(model(x), y)
+        loss = loss_fn(model(xb), yb)
         loss.backward()
         opt.step()
         return loss
@@ -229,10 +280,18 @@ def _ratio(a, b):
 
 
 def main(argv=None):
-    args = main_parser(__doc__.splitlines()[0], CASES).parse_args(argv)
+    parser = main_parser(__doc__.splitlines()[0], CASES)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for ckeras (BLAS and kernels) and torch each "
+                             "(default: each library's default)")
+    args = parser.parse_args(argv)
     results = Results("compare.py", args)
     repeat = 2 if args.quick else args.repeat
-    torch = torch_or_none()
+    torch = torch_or_none(args.threads)
+    if args.threads:
+        from ckeras.utils import set_blas_threads, set_kernel_threads
+        set_blas_threads(args.threads)
+        set_kernel_threads(args.threads)
     tf_py = tf_python(args.tf_python)
 
     for case, (kind, batch, number, label) in MLP_CASES.items():
@@ -284,6 +343,36 @@ def main(argv=None):
               f"{fmt_time(tob.median)}  torch {fmt_time(t_pt.median if t_pt else None):>10s}"
               f"  tape/train_on_batch {loop.median / tob.median:.2f}  tape/torch "
               f"{_ratio(loop.median, t_pt.median if t_pt else None):.2f}", flush=True)
+
+    if wanted(args, "mlp_fit_epoch"):
+        n, batch, label = FIT_EPOCH
+        n = 2560 if args.quick else n
+        fit, steps = ck_fit_epoch(n, batch)
+        pt_epoch = torch_fit_epoch(torch, n, batch) if torch is not None else None
+        fit()
+        # fit, the bare steps and torch's loop alternate, so load changes hit all alike
+        runs = {"fit": [], "steps": [], "torch": []}
+        for _ in range(repeat):
+            for key, fn in (("fit", fit), ("steps", steps), ("torch", pt_epoch)):
+                if fn is not None:
+                    t0 = time.perf_counter()
+                    fn()
+                    runs[key].append(time.perf_counter() - t0)
+        t_fit, t_steps = Timing(runs["fit"]), Timing(runs["steps"])
+        results.record("mlp_fit_epoch", "ckeras", t_fit, number=1, label=label)
+        results.record("mlp_fit_epoch/steps", "ckeras", t_steps, number=1,
+                       label="the train steps of that epoch alone (batches gathered "
+                             "beforehand)")
+        results.record("mlp_fit_epoch/vs_steps", "ckeras",
+                       value=t_fit.median / t_steps.median, metric="ratio", unit="x",
+                       label="fit epoch / sum of its train steps (target <= 1.05)")
+        t_pt = Timing(runs["torch"]) if runs["torch"] else None
+        if t_pt is not None:
+            results.record("mlp_fit_epoch", "torch", t_pt, number=1, label=label)
+        print(f"mlp_fit_epoch      fit {fmt_time(t_fit.median)}  its steps "
+              f"{fmt_time(t_steps.median)}  torch {fmt_time(t_pt.median if t_pt else None)}"
+              f"  fit/steps {t_fit.median / t_steps.median:.3f}  ckeras/torch "
+              f"{_ratio(t_fit.median, t_pt.median if t_pt else None):.2f}", flush=True)
 
     if wanted(args, "dense_fused_b256"):
         # Alternate the two so that load changes on this noisy box hit both alike.

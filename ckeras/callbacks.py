@@ -273,6 +273,23 @@ class CallbackList:
     def __len__(self):
         return len(self.callbacks)
 
+    _BATCH_HOOKS = {"train": ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin",
+                              "on_batch_end"),
+                    "test": ("on_test_batch_begin", "on_test_batch_end"),
+                    "predict": ("on_predict_batch_begin", "on_predict_batch_end")}
+
+    def needs_batch_hooks(self, mode):
+        """Whether any callback overrides a batch hook of `mode` ('train',
+        'test' or 'predict'): when none does, the loops skip the batch hooks
+        and the per-batch logs (tf-keras skips them the same way)."""
+        names = self._BATCH_HOOKS[mode]
+        for cb in self.callbacks:
+            for name in names:
+                hook = getattr(cb, name)   # instances may set hooks (LambdaCallback)
+                if getattr(hook, "__func__", hook) is not getattr(Callback, name):
+                    return True
+        return False
+
     @staticmethod
     def _process_logs(logs):
         if not logs:

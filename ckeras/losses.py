@@ -724,7 +724,7 @@ def compute_weighted_loss(losses, sample_weight=None, reduction="sum_over_batch_
             return losses
         if reduction == Reduction.SUM:
             return _R.Sum.apply(losses, axis=None, keepdims=False)
-        if not isinstance(losses, SymbolicTensor) and int(np.prod(losses.shape)) == 0:
+        if not isinstance(losses, SymbolicTensor) and math.prod(losses.shape) == 0:
             return np.zeros((), np.dtype(losses.dtype))
         return _R.Mean.apply(losses, axis=None, keepdims=False)
     w = _weights_like(losses, sample_weight)

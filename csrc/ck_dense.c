@@ -1,5 +1,7 @@
 #include "ck_dense.h"
 
+#include <string.h>
+
 #include "ck_act.h"
 #include "ck_blas.h"
 #include "ck_tmpl.h"

@@ -27,4 +27,14 @@ int ck_dense_bwd_f64(size_t M, size_t K, size_t N, const double *X,
                      const double *W, const double *Y, const double *dY,
                      int code, double *dZ, double *dX, double *dW, double *db);
 
+/* Gradient of an embedding lookup Y = W[idx] (the dW of a dense layer whose
+ * input rows are one-hot): dW (V, D) is zeroed, then dW[idx[k]] += dY[k]
+ * for k = 0 .. n-1 in that order, so the sums are those of np.add.at, bit
+ * for bit. Ids count from the end when negative (-V <= id < V); another id
+ * returns CK_ERR_ARG. dY is (n, D). */
+int ck_dense_embedding_bwd_f32(size_t n, size_t D, size_t V, const ptrdiff_t *idx,
+                               const float *dY, float *dW);
+int ck_dense_embedding_bwd_f64(size_t n, size_t D, size_t V, const ptrdiff_t *idx,
+                               const double *dY, double *dW);
+
 #endif /* CK_DENSE_H */

@@ -1,4 +1,5 @@
-"""Fused dense kernels: y = act(x @ w + b) and its backward.
+"""Fused dense kernels: y = act(x @ w + b) and its backward; the gradient
+of an embedding lookup (a dense layer on one-hot rows).
 
 2-D C-contiguous inputs of one dtype (float32 or float64); the caller
 reshapes N-D inputs to 2-D. Activation codes as in ckeras._ext._act.
@@ -9,10 +10,11 @@ from cython cimport floating
 
 from ckeras._ext._checks cimport (
     check_array, check_code, check_status, data_or_null, empty)
-from ckeras._ext.ck_common cimport ck_fpmode, ck_ftz_enter, ck_ftz_leave
+from ckeras._ext.ck_common cimport CK_ERR_ARG, ck_fpmode, ck_ftz_enter, ck_ftz_leave
 from ckeras._ext.ck_act cimport CK_ACT_LINEAR, act_enum
 from ckeras._ext.ck_blas cimport attach_blas
-from ckeras._ext.ck_dense cimport ck_dense_bwd, ck_dense_fwd
+from ckeras._ext.ck_dense cimport (
+    ck_dense_bwd, ck_dense_embedding_bwd_f32, ck_dense_embedding_bwd_f64, ck_dense_fwd)
 
 cnp.import_array()
 attach_blas()
@@ -112,3 +114,38 @@ cdef int _bwd(const floating *dy, x, w, y, int code, dz, dx, dw, db, size_t M, s
         st = ck_dense_bwd(M, K, N, xp, wp, yp, dy, code, zp, dxp, dwp, dbp)
         ck_ftz_leave(fp)
     return check_status(st, "dense_bwd")
+
+
+def embedding_bwd(ids, dy, Py_ssize_t input_dim):
+    """dW (input_dim, D) of y = W[ids]: zeros, then dW[ids[k]] += dy[k] in
+    order (the sums of np.add.at); ids (n,) C-contiguous numpy.intp in
+    [-input_dim, input_dim), dy (n, D)."""
+    if not cnp.PyArray_Check(ids) or cnp.PyArray_TYPE(<cnp.ndarray> ids) != cnp.NPY_INTP \
+            or cnp.PyArray_NDIM(<cnp.ndarray> ids) != 1 \
+            or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> ids):
+        raise ValueError("ids must be a C-contiguous 1-D numpy.intp array")
+    cdef int t = check_array(dy, "dy", 2, -1)
+    cdef cnp.npy_intp *gd = cnp.PyArray_DIMS(<cnp.ndarray> dy)
+    cdef Py_ssize_t n = cnp.PyArray_DIMS(<cnp.ndarray> ids)[0]
+    if gd[0] != n:
+        raise ValueError(f"dy has shape {dy.shape}, expected ({n}, D) for {n} ids")
+    if input_dim < 0:
+        raise ValueError(f"input_dim must be >= 0, got {input_dim}")
+    cdef size_t D = gd[1]
+    dw = _empty2(input_dim, D, t)
+    cdef const Py_ssize_t *ip = <const Py_ssize_t *> cnp.PyArray_DATA(<cnp.ndarray> ids)
+    cdef const void *gp = data_or_null(dy)
+    cdef void *wp = data_or_null(dw)
+    cdef int st
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            st = ck_dense_embedding_bwd_f32(n, D, input_dim, ip, <const float *> gp,
+                                            <float *> wp)
+        else:
+            st = ck_dense_embedding_bwd_f64(n, D, input_dim, ip, <const double *> gp,
+                                            <double *> wp)
+    if st == CK_ERR_ARG:
+        bad = ids[(ids < -input_dim) | (ids >= input_dim)][0]
+        raise ValueError(f"ids contains {bad}, outside [-{input_dim}, {input_dim})")
+    check_status(st, "embedding_bwd")
+    return dw

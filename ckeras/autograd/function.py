@@ -143,13 +143,17 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **attrs):
         arrays = []
+        need = []   # which inputs take a gradient, found in the same pass
         taped = False
         for x in inputs:
             if type(x) is np.ndarray:
                 arrays.append(x)
+                need.append(False)
             elif isinstance(x, Tensor):
                 arrays.append(x.value)
-                taped = taped or x.requires_grad
+                r = x.requires_grad
+                need.append(r)
+                taped = taped or r
             elif isinstance(x, SymbolicTensor):
                 return symbolic_handler(cls, inputs, attrs)
             elif isinstance(x, (list, tuple)) and any(
@@ -157,6 +161,7 @@ class Function:
                 return symbolic_handler(cls, inputs, attrs)
             else:
                 arrays.append(x)
+                need.append(False)
         # Functions take no constructor arguments of their own: skipping
         # __init__ saves a call on every op of the inference path.
         fn = object.__new__(cls)
@@ -164,8 +169,7 @@ class Function:
             fn.__dict__.update(attrs)
         if not (taped and _state.mode is not False):
             return fn.forward(*arrays)
-        fn.needs_input_grad = tuple(
-            isinstance(x, Tensor) and x.requires_grad for x in inputs)
+        fn.needs_input_grad = tuple(need)
         out = fn.forward(*arrays)
         fn.inputs = inputs
         tapes = _state.tapes

@@ -69,19 +69,26 @@ def grad(outputs, inputs, grad_outputs=None, unconnected_gradients="zero",
         key = (id(t._fn), t._idx) if t._fn is not None else id(t)
         _accumulate(grads, key, g)
     for fn in _topological([t for t in outputs if isinstance(t, Tensor)], recorded):
-        out_grads = [grads.get((id(fn), i)) for i in range(len(fn.out_meta))]
-        if all(g is None for g in out_grads):
-            continue
-        out_grads = [np.zeros(shape, dtype) if g is None else g
-                     for g, (shape, dtype) in zip(out_grads, fn.out_meta)]
-        in_grads = fn.backward(*out_grads)
+        if fn.n_outputs == 1:
+            g = grads.get((id(fn), 0))
+            if g is None:
+                continue
+            in_grads = fn.backward(g)
+        else:
+            out_grads = [grads.get((id(fn), i)) for i in range(fn.n_outputs)]
+            if all(g is None for g in out_grads):
+                continue
+            out_grads = [np.zeros(shape, dtype) if g is None else g
+                         for g, (shape, dtype) in zip(out_grads, fn.out_meta)]
+            in_grads = fn.backward(*out_grads)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
         for x, g, need in zip(fn.inputs, in_grads, fn.needs_input_grad):
             if not need or g is None:
                 continue
             key = (id(x._fn), x._idx) if x._fn is not None else id(x)
-            _accumulate(grads, key, g)
+            prev = grads.get(key)
+            grads[key] = g if prev is None else prev + g
     zero = unconnected_gradients == "zero"
     result = []
     for x in inputs:

@@ -305,6 +305,8 @@ class Layer:
         then the activity penalties and tensors added during the latest
         call (tf-keras: each top-level call replaces those)."""
         out = []
+        if not call_module.layers_may_hold_losses():
+            return out
         for layer in self._all_layers():
             if layer._regularizers:
                 out += [reg(v) for v, reg in layer._regularizers]
@@ -341,6 +343,7 @@ class Layer:
                 continue
             if callable(loss) and not isinstance(loss, (Tensor, SymbolicTensor)):
                 self._callable_losses.append(loss)
+                call_module.note_loss_holder()
             elif isinstance(loss, SymbolicTensor):
                 self._add_symbolic("loss", loss)
             else:
@@ -496,6 +499,7 @@ class Layer:
         reg = regularizers.get(regularizer)
         if reg is not None:
             self._regularizers.append((var, reg))
+            call_module.note_loss_holder()
         return var
 
     def get_weights(self) -> list[np.ndarray]:

@@ -177,6 +177,21 @@ def _record_activity(layer, outputs):
         record_loss(layer, layer.activity_regularizer(o) / n)
 
 
+_loss_holders = [False]
+
+
+def note_loss_holder():
+    """Notes that some layer has a loss (a regularized weight, an `add_loss`
+    callable or a loss recorded in a call), so `Layer.losses` must look."""
+    _loss_holders[0] = True
+
+
+def layers_may_hold_losses():
+    """False until `note_loss_holder` is called: then `Layer.losses` is []
+    without walking the layers (once per training step)."""
+    return _loss_holders[0]
+
+
 def record_loss(layer, loss):
     """Adds a loss computed during a call to `layer.losses`. The first loss
     of a new top-level call replaces those of the previous one (tf-keras
@@ -186,6 +201,7 @@ def record_loss(layer, loss):
     state = call_state()
     if state.tracing:
         return
+    _loss_holders[0] = True
     generation = state.generation
     if generation is None or layer._loss_generation != generation:
         layer._eager_losses = []

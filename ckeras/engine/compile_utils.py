@@ -259,17 +259,16 @@ def _add_to_mean(mean, value, batch):
 
 def _batch_size(y_pred):
     for p in y_pred:
-        shape = np.shape(p.value if isinstance(p, Tensor) else p)
+        p = p.value if isinstance(p, Tensor) else p
+        shape = p.shape if type(p) is np.ndarray else np.shape(p)
         if shape:
             return shape[0]
     return 1
 
 
 def _scalar(value):
-    if isinstance(value, Tensor):
-        value = value.value
-    return float(np.asarray(value).reshape(-1)[0]) if np.size(value) == 1 else \
-        float(np.mean(value))
+    a = np.asarray(value.value if isinstance(value, Tensor) else value)
+    return float(a.reshape(-1)[0]) if a.size == 1 else float(np.mean(a))
 
 
 class MetricsContainer:

@@ -217,8 +217,10 @@ class TrainingMixin:
             self.compiled_loss(y, y_pred, sw, self.losses)
         self.compiled_metrics.update_state(y, y_pred, sw)
 
-    def _run_step(self, step, bx, by, bsw):
-        """One batch through `train_step`/`test_step`; returns the logs."""
+    def _run_step(self, step, bx, by, bsw, logs=True):
+        """One batch through `train_step`/`test_step`; returns the logs (None
+        when `logs` is False and the step is the built-in one: the loop reads
+        `_logs()` when it needs them, since the metrics hold them)."""
         if self._structured(step):
             data = data_adapter.pack_x_y_sample_weight(
                 structure.densify_all(bx[0]), None if by is None else by[0],
@@ -227,7 +229,7 @@ class TrainingMixin:
         bx = structure.densify_all(bx)
         by, bsw = self._prepare_targets(by, bsw, len(self.output_names))
         (self._train_step if step == "train_step" else self._test_step)(bx, by, bsw)
-        return self._logs()
+        return self._logs() if logs else None
 
     def _logs(self):
         return {m.name: float(m.result()) for m in self.metrics}
@@ -404,6 +406,7 @@ class TrainingMixin:
         if resume is not None:
             initial_epoch, skip = resume
         epoch_logs = {}
+        hooks = cbs.needs_batch_hooks("train")
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
@@ -412,12 +415,15 @@ class TrainingMixin:
                 if skip:
                     skip -= 1
                     continue
-                cbs.on_train_batch_begin(step)
-                logs = self._run_step("train_step", bx, by, bsw)
-                cbs.on_train_batch_end(step, logs)
+                if hooks:
+                    cbs.on_train_batch_begin(step)
+                    logs = self._run_step("train_step", bx, by, bsw)
+                    cbs.on_train_batch_end(step, logs)
+                else:
+                    logs = self._run_step("train_step", bx, by, bsw, logs=False)
                 if self.stop_training:
                     break
-            epoch_logs = dict(logs)
+            epoch_logs = dict(self._logs() if logs is None else logs)
             if val is not None and self._should_validate(epoch, validation_freq):
                 val_logs = self._run_evaluation(val, cbs)
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
@@ -478,12 +484,16 @@ class TrainingMixin:
         if cbs is not None:
             cbs.on_test_begin()
         logs = {}
+        hooks = cbs is not None and cbs.needs_batch_hooks("test")
         for step, (bx, by, bsw) in enumerate(batches.epoch()):
-            if cbs is not None:
+            if hooks:
                 cbs.on_test_batch_begin(step)
-            logs = self._run_step("test_step", bx, by, bsw)
-            if cbs is not None:
+                logs = self._run_step("test_step", bx, by, bsw)
                 cbs.on_test_batch_end(step, logs)
+            else:
+                logs = self._run_step("test_step", bx, by, bsw, logs=False)
+        if logs is None:
+            logs = self._logs()
         if cbs is not None:
             cbs.on_test_end(logs)
         return logs

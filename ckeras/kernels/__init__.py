@@ -31,7 +31,7 @@ __all__ = ["FAMILIES", "RUNTIME", "kernels", "kernels_name", "set_kernels", "use
 
 FAMILIES = {
     "act": ("act_fwd", "act_bwd"),
-    "dense": ("dense_fwd", "dense_bwd"),
+    "dense": ("dense_fwd", "dense_bwd", "embedding_bwd"),
     "conv": ("conv2d_fwd", "conv2d_bwd", "pool2d_fwd", "pool2d_bwd", "conv3d_fwd", "conv3d_bwd",
              "pool3d_fwd", "pool3d_bwd"),
     "rnn": ("lstm_fwd", "lstm_bwd", "lstm_infer", "gru_fwd", "gru_bwd", "simple_fwd",

@@ -139,8 +139,8 @@ class Reduce(Metric):
         """
         dt = self._dtype
         values = np.asarray(to_numpy(values), dtype=dt)
-        if sample_weight is None:
-            self.total += np.sum(values, dtype=dt)
+        if sample_weight is None:   # np.sum's own reduce, without its wrapper (per batch)
+            self.total += np.add.reduce(values, axis=None, dtype=dt)
             if self.reduction != "sum":
                 self.count += dt.type(values.size)
             return

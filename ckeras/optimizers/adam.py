@@ -67,5 +67,9 @@ class Adam(Optimizer):
         # one fused pass in C, under flush-to-zero (ckeras.kernels optim)
         one_b1, one_b2, alphas, eps, amsgrad = c
         alpha = alphas[1] if w.dtype == np.float32 else alphas[0]
-        fused_update(kernels().adam_update, w, g, s[0], s[1], s[2] if amsgrad else None,
-                     one_b1, one_b2, alpha, eps)
+        vhat = s[2] if amsgrad else None
+        if w.flags.c_contiguous and g.flags.c_contiguous:   # the usual case, one call less
+            kernels().adam_update(w, g, s[0], s[1], vhat, one_b1, one_b2, alpha, eps)
+        else:
+            fused_update(kernels().adam_update, w, g, s[0], s[1], vhat, one_b1, one_b2,
+                         alpha, eps)

@@ -137,6 +137,8 @@ CASES = [
     (S.BatchFlatten, "", lambda a: S.BatchFlatten.apply(a), [r(2, 3, 4)]),
     (S.Gather, "repeated", lambda a, i: S.Gather.apply(a, i),
      [r(5, 3), np.array([[4, 0], [2, 2]])]),
+    (S.Gather, "negative.1d", lambda a, i: S.Gather.apply(a, i),
+     [r(5), np.array([-1, 0, -1, 3])]),
     (S.PrintTensor, "", lambda a: S.PrintTensor.apply(a, message="gradcheck:"), [r(2)]),
     # linalg
     (L.Dot, "2d", lambda a, b: L.Dot.apply(a, b), [r(2, 3), r(3, 4)]),

@@ -690,3 +690,16 @@ def test_crossentropy_target_cast_to_output_dtype():
         assert fn(t64, p).dtype == np.float32
         assert fn(t64, p, from_logits=True).dtype == np.float32
         assert fn(np.array([[0, 1]]), p).dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, ">i8", "<i4"])
+def test_sparse_crossentropy_rejects_negative_and_large_labels(dtype):
+    # the range check reads the labels as unsigned: negatives must fail too,
+    # for every integer width and for a strided label array
+    p = a32([[0.2, 0.3, 0.5]] * 4)
+    for bad, labels in ((-1, np.array([[0, -1], [1, 2]], dtype)[:, 1:].ravel()),
+                        (3, np.array([0, 3], dtype))):
+        with pytest.raises(ValueError, match=f"label value of {bad} "):
+            K.sparse_categorical_crossentropy(labels, p[:len(labels)])
+    ok = K.sparse_categorical_crossentropy(np.array([2, 0, 1, 2], dtype), p)
+    np.testing.assert_allclose(ok, -np.log([0.5, 0.2, 0.3, 0.5]), rtol=1e-6)

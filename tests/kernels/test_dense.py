@@ -237,3 +237,36 @@ def test_bad_arguments(impl):
     for args, name in cases_bwd:
         with pytest.raises(ValueError, match=rf"^{name}\b"):
             m.dense_bwd(*args, Act.TANH)
+
+
+# ------------------------------------------------------------- embedding_bwd
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n,D,V", [(0, 3, 4), (1, 1, 1), (7, 5, 3), (300, 16, 40),
+                                   (5, 0, 3), (0, 2, 0)])
+def test_embedding_bwd_matches_add_at_bit_for_bit(dtype, n, D, V):
+    rng = np.random.default_rng(n + D + V)
+    # repeated and negative ids: the sums must follow np.add.at's order
+    ids = rng.integers(-V, V, n).astype(np.intp) if V else np.zeros(0, np.intp)
+    dy = rng.standard_normal((n, D)).astype(dtype)
+    got = _dense.embedding_bwd(ids, dy, V)
+    want = np.zeros((V, D), dtype)
+    np.add.at(want, ids, dy)
+    assert got.dtype == dtype and got.shape == (V, D)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(ref.embedding_bwd(ids, dy, V), want)
+
+
+@pytest.mark.parametrize("impl", list(IMPLS))
+def test_embedding_bwd_errors(impl):
+    fn = IMPLS[impl].embedding_bwd
+    dy = np.ones((2, 3), np.float32)
+    with pytest.raises(ValueError, match=r"ids contains 4, outside \[-4, 4\)"):
+        fn(np.array([1, 4], np.intp), dy, 4)
+    with pytest.raises(ValueError, match=r"ids contains -5, outside \[-4, 4\)"):
+        fn(np.array([-5, 0], np.intp), dy, 4)
+    with pytest.raises(ValueError, match="C-contiguous 1-D numpy.intp"):
+        fn(np.array([1, 2], np.int8), dy, 4)
+    with pytest.raises(ValueError, match=r"dy has shape \(2, 3\), expected \(3, D\)"):
+        fn(np.array([0, 1, 2], np.intp), dy, 4)
+    with pytest.raises(ValueError, match="dtype float32 or float64"):
+        fn(np.array([0, 1], np.intp), dy.astype(np.int32), 4)

@@ -34,7 +34,8 @@ class Mean(Function):
             np.asarray(np.mean(a, axis=_axis(self.axis), keepdims=self.keepdims), a.dtype)
 
     def backward(self, g):
-        g = _expand(g, self.src, self.axis, self.keepdims)
+        if self.axis is not None:   # a full reduction's scalar broadcasts as it is
+            g = _expand(g, self.src, self.axis, self.keepdims)
         out = np.empty(self.src, dtype=g.dtype)
         np.multiply(g, 1.0 / self.count, out=out, dtype=g.dtype)
         return out

@@ -1,7 +1,10 @@
 """Shape manipulation: reshape, transpose, indexing."""
+import math
+
 import numpy as np
 
 from ckeras.autograd.function import Function
+from ckeras.kernels import kernels
 
 
 class Reshape(Function):
@@ -179,6 +182,9 @@ class BatchFlatten(Function):
         return g.reshape(self.src)
 
 
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 class Gather(Function):
     """`reference[indices]` along axis 0; indices may be float (cast to int)."""
 
@@ -196,8 +202,14 @@ class Gather(Function):
         return np.take(ref, idx, axis=0)
 
     def backward(self, g):
-        out = np.zeros(*self.src)
-        rows = self.src[0][1:]
+        shape, dtype = self.src
+        rows = shape[1:]
+        if g.dtype == dtype and dtype in _FLOATS:
+            # the rows' sums in the order np.add.at adds them, in one C pass
+            ids = np.ascontiguousarray(self.idx.ravel(), dtype=np.intp)
+            g2 = np.ascontiguousarray(g).reshape(ids.shape[0], math.prod(rows))
+            return kernels().embedding_bwd(ids, g2, shape[0]).reshape(shape), None
+        out = np.zeros(shape, dtype)
         np.add.at(out, self.idx.ravel(), g.reshape((-1,) + rows))
         return out, None
 

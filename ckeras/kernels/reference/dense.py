@@ -4,7 +4,7 @@ import numpy as np
 from ckeras.kernels.checks import check_act, check_array
 from ckeras.kernels.reference.act import activate, activate_grad
 
-__all__ = ["dense_fwd", "dense_bwd"]
+__all__ = ["dense_fwd", "dense_bwd", "embedding_bwd"]
 
 
 def dense_fwd(x, w, b, code):
@@ -49,3 +49,25 @@ def dense_bwd(x, w, y, dy, code, need_dx=True, need_dw=True, need_db=True):
     dw = np.ascontiguousarray(x.T @ dz, dtype=dtype) if need_dw else None
     db = np.ascontiguousarray(dz.sum(axis=0), dtype=dtype) if need_db else None
     return dx, dw, db
+
+
+def embedding_bwd(ids, dy, input_dim):
+    """dW (input_dim, D) of y = W[ids]: zeros, then dW[ids[k]] += dy[k] in
+    order (np.add.at); ids (n,) C-contiguous numpy.intp in
+    [-input_dim, input_dim), dy (n, D)."""
+    if not (isinstance(ids, np.ndarray) and ids.dtype == np.intp and ids.ndim == 1
+            and ids.flags.c_contiguous):
+        raise ValueError("ids must be a C-contiguous 1-D numpy.intp array")
+    dtype = check_array(dy, "dy", 2)
+    n = ids.shape[0]
+    if dy.shape[0] != n:
+        raise ValueError(f"dy has shape {dy.shape}, expected ({n}, D) for {n} ids")
+    input_dim = int(input_dim)
+    if input_dim < 0:
+        raise ValueError(f"input_dim must be >= 0, got {input_dim}")
+    if n and (ids.min() < -input_dim or ids.max() >= input_dim):
+        bad = ids[(ids < -input_dim) | (ids >= input_dim)][0]
+        raise ValueError(f"ids contains {bad}, outside [-{input_dim}, {input_dim})")
+    dw = np.zeros((input_dim, dy.shape[1]), dtype)
+    np.add.at(dw, ids, dy)
+    return dw
