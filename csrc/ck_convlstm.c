@@ -26,8 +26,9 @@ size_t ck_convlstm_work_elems(const ck_convlstm_shape *s, size_t elem)
 {
     const size_t M = s->N * s->D * s->H * s->W, F = s->F;
     const size_t K = s->KD * s->KH * s->KW * F;
-    /* col block, z/dz (M, 4F), six (M, F) state buffers, 4F row scratch */
-    return ck_convlstm_col_rows(s, elem) * K + M * 4 * F + 6 * M * F + 4 * F;
+    /* a block of im2col rows and of their gate (gradient) rows, a 4F row
+     * scratch, and the backward's four (M, F) state gradients */
+    return ck_convlstm_col_rows(s, elem) * (K + 4 * F) + 4 * F + 4 * M * F;
 }
 
 #define real float
