@@ -18,11 +18,13 @@ from ckeras._ext.ck_act cimport (
     CK_ACT_HARD_SIGMOID, CK_ACT_LINEAR, CK_ACT_RELU, CK_ACT_SIGMOID, CK_ACT_TANH, act_enum)
 from ckeras._ext.ck_blas cimport attach_blas
 from ckeras._ext.ck_common cimport ck_fpmode, ck_ftz_enter, ck_ftz_leave
+from ckeras._ext.ck_threads cimport attach_threads
 from ckeras._ext.ck_convlstm cimport *
 import numpy as np
 
 cnp.import_array()
 attach_blas()
+attach_threads()
 
 ENUMS = {"Act": act_enum()}
 
