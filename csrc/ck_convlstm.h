@@ -17,6 +17,9 @@
  * (ck_conv's im2col is 2-D with contiguous batches; the state of step s-1
  * lives inside H with a sample stride of T*P*F, so the loop has its own
  * N-D im2col reading through that stride instead of copying the state).
+ * Each block's gates (forward) or gate gradients (backward) are computed
+ * right after or before its GEMMs, while the block is in cache. A zero h0
+ * (the default state) skips the first step's recurrent GEMMs.
  * The caller allocates everything; `work` holds ck_convlstm_work_elems()
  * elements. The backward never writes into a forward array.
  */
@@ -45,10 +48,13 @@ int ck_convlstm_fwd_f64(const ck_convlstm_shape *s, const double *xz, const doub
                         const double *h0, const double *c0, const unsigned char *mask,
                         const double *rmask, int go_backwards, int act, int ract,
                         double *work, double *H, double *C, double *G);
+/* G may be xz itself: each step overwrites the input projections it has
+ * read with the gates (a caller that no longer needs xz saves a buffer). */
 
 /* dH (N, T, P, F) or NULL: the gradient on H; dh, dc (N, P, F): on the
  * final states. Writes dxz (N, T, P, 4F; may be NULL), dR (may be NULL) and
- * the gradients on the initial states dh0, dc0. */
+ * the gradients on the initial states dh0 (may be NULL: not computed, which
+ * skips the first step's state-gradient GEMM) and dc0. */
 int ck_convlstm_bwd_f32(const ck_convlstm_shape *s, const float *R, const float *h0,
                         const float *c0, const unsigned char *mask, const float *rmask,
                         int go_backwards, int act, int ract, const float *G,

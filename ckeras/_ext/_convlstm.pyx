@@ -1,20 +1,30 @@
 """The ConvLSTM recurrence over whole sequences, forward and backward
 through time (csrc/ck_convlstm.h). Same signatures, results and errors as
 the NumPy reference (ckeras/kernels/reference/convlstm.py); arguments are
-checked here with the GIL held, then each kernel runs without it.
+checked here with the GIL held, then each kernel runs without it, with
+flush-to-zero on.
+
+The outputs and workspaces come from a pool of the arrays earlier calls
+made, reused once nothing else references them: a train step of the
+benchmark model allocates ~200 MB here, and fresh pages cost the operating
+system's zeroing, measured as a quarter of the kernels' time.
 """
 cimport numpy as cnp
+from cpython.ref cimport Py_REFCNT
 from cython cimport floating
 
 from ckeras._ext._checks cimport check_array, check_mask, check_status, data_or_null
 from ckeras._ext.ck_act cimport (
     CK_ACT_HARD_SIGMOID, CK_ACT_LINEAR, CK_ACT_RELU, CK_ACT_SIGMOID, CK_ACT_TANH, act_enum)
 from ckeras._ext.ck_blas cimport attach_blas
+from ckeras._ext.ck_common cimport ck_fpmode, ck_ftz_enter, ck_ftz_leave
+from ckeras._ext.ck_threads cimport attach_threads
 from ckeras._ext.ck_convlstm cimport *
 import numpy as np
 
 cnp.import_array()
 attach_blas()
+attach_threads()
 
 ENUMS = {"Act": act_enum()}
 
@@ -63,21 +73,75 @@ cdef int _check(ck_convlstm_shape *s, xz, R, h0, c0, mask, rmask) except -1:
     return t
 
 
+# (shape, dtype) -> arrays this module allocated; one is free when only the
+# list (and the loop variable) reference it. Arrays below _POOL_MIN bytes
+# are cheap to allocate; above _POOL_CAP bytes in all, new arrays are not
+# pooled, so the pool never holds more than the largest call's buffers.
+cdef dict _pool = {}
+cdef Py_ssize_t _pooled = 0
+cdef Py_ssize_t _POOL_MIN = 1 << 20
+cdef Py_ssize_t _POOL_CAP = 1 << 30
+
+
+cdef object _buffer(tuple shape, dt):
+    global _pooled
+    key = (shape, dt)
+    arrays = _pool.get(key)
+    if arrays is not None:
+        for a in arrays:
+            if Py_REFCNT(a) == 2:
+                return a
+    a = np.empty(shape, dt)
+    if a.nbytes >= _POOL_MIN:
+        if _pooled + a.nbytes > _POOL_CAP:
+            _release()
+        if _pooled + a.nbytes <= _POOL_CAP:
+            _pool.setdefault(key, []).append(a)
+            _pooled += a.nbytes
+    return a
+
+
+cdef void _release():
+    """Drops the free arrays from the pool."""
+    global _pooled
+    for key in list(_pool):
+        kept = [a for a in _pool[key] if Py_REFCNT(a) > 2]
+        _pooled -= sum(a.nbytes for a in _pool[key]) - sum(a.nbytes for a in kept)
+        if kept:
+            _pool[key] = kept
+        else:
+            del _pool[key]
+
+
+def pooled_bytes():
+    """Bytes of the arrays the pool holds (used or free); for tests."""
+    return _pooled
+
+
+def release_buffers():
+    """Lets go of the pooled arrays nothing else references."""
+    _release()
+
+
 cdef object _work(ck_convlstm_shape *s, int t):
     cdef size_t elem = 4 if t == cnp.NPY_FLOAT32 else 8
-    return np.empty(ck_convlstm_work_elems(s, elem), np.float32 if elem == 4 else np.float64)
+    return _buffer((<Py_ssize_t> ck_convlstm_work_elems(s, elem),),
+                   np.dtype(np.float32 if elem == 4 else np.float64))
 
 
-def convlstm_fwd(xz, R, h0, c0, mask, rmask, go_backwards, int act, int ract):
-    """The ConvLSTM recurrence over a sequence. Returns (H, C, G)."""
+def convlstm_fwd(xz, R, h0, c0, mask, rmask, go_backwards, int act, int ract,
+                 overwrite_xz=False):
+    """The ConvLSTM recurrence over a sequence. Returns (H, C, G); G is xz
+    itself, overwritten, when `overwrite_xz`."""
     _code(act, "act")
     _code(ract, "ract")
     cdef ck_convlstm_shape s
     cdef int t = _check(&s, xz, R, h0, c0, mask, rmask)
     dt = xz.dtype
-    H = np.empty(tuple(xz.shape)[:xz.ndim - 1] + (s.F,), dt)
-    C = np.empty_like(H)
-    G = np.empty_like(xz)
+    shape = tuple(xz.shape)
+    H = _buffer(shape[:xz.ndim - 1] + (s.F,), dt)
+    C = _buffer(shape[:xz.ndim - 1] + (s.F,), dt)
+    G = xz if overwrite_xz else _buffer(shape, dt)
     work = _work(&s, t)
     if t == cnp.NPY_FLOAT32:
         _fwd(<float *> data_or_null(work), &s, xz, R, h0, c0, mask, rmask, bool(go_backwards),
@@ -100,14 +164,18 @@ cdef int _fwd(floating *work, const ck_convlstm_shape *s, xz, R, h0, c0, mask, r
     cdef floating *Cp = <floating *> data_or_null(C)
     cdef floating *Gp = <floating *> data_or_null(G)
     cdef int st
+    cdef ck_fpmode fp
     with nogil:
+        fp = ck_ftz_enter()
         st = ck_convlstm_fwd(s, xp, rp, hp, cp, mp, rmp, gb, act, ract, work, Hp, Cp, Gp)
+        ck_ftz_leave(fp)
     return check_status(st, "convlstm_fwd")
 
 
 def convlstm_bwd(R, h0, c0, mask, rmask, go_backwards, int act, int ract, G, H, C, dH, dh,
-                 dc, need_dxz=True, need_dR=True):
-    """Backpropagation through time of convlstm_fwd -> (dxz, dR, dh0, dc0)."""
+                 dc, need_dxz=True, need_dR=True, need_dh0=True):
+    """Backpropagation through time of convlstm_fwd -> (dxz, dR, dh0, dc0),
+    None for the gradients not needed."""
     _code(act, "act")
     _code(ract, "ract")
     cdef ck_convlstm_shape s
@@ -125,9 +193,9 @@ def convlstm_bwd(R, h0, c0, mask, rmask, go_backwards, int act, int ract, G, H, 
         if dH.shape != H.shape:
             raise ValueError(f"dH has shape {dH.shape}, expected {H.shape}")
     dt = G.dtype
-    dxz = np.empty_like(G) if need_dxz else None
+    dxz = _buffer(tuple(G.shape), dt) if need_dxz else None
     dR = np.empty_like(R) if need_dR else None
-    dh0 = np.empty_like(h0)
+    dh0 = np.empty_like(h0) if need_dh0 else None
     dc0 = np.empty_like(c0)
     work = _work(&s, t)
     if t == cnp.NPY_FLOAT32:
@@ -157,7 +225,10 @@ cdef int _bwd(floating *work, const ck_convlstm_shape *s, R, h0, c0, mask, rmask
     cdef floating *dh0p = <floating *> data_or_null(dh0)
     cdef floating *dc0p = <floating *> data_or_null(dc0)
     cdef int st
+    cdef ck_fpmode fp
     with nogil:
+        fp = ck_ftz_enter()
         st = ck_convlstm_bwd(s, rp, hp, cp, mp, rmp, gb, act, ract, Gp, Hp, Cp, dHp, dhp, dcp,
                              work, dxp, dRp, dh0p, dc0p)
+        ck_ftz_leave(fp)
     return check_status(st, "convlstm_bwd")

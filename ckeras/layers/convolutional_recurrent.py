@@ -370,7 +370,7 @@ class ConvLSTM(Layer):
             out, h, c = ConvLSTMSequence.apply(
                 xz, cell.recurrent_kernel, h0, c0, mask=mask, rmask=rmask,
                 go_backwards=self.go_backwards, return_sequences=self.return_sequences,
-                act=act, ract=ract)
+                act=act, ract=ract, overwrite_xz=True)
         if self.stateful:
             self._states = [np.array(_value(s), dtype=self.dtype, copy=True) for s in (h, c)]
         if first:

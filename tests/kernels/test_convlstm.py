@@ -131,3 +131,81 @@ def test_bad_arguments_raise_the_same_errors(impl):
         k.convlstm_bwd(R, h0, c0, None, None, False, t, hs, G, H, C, c(H[:, :1]), h0, c0)
     with pytest.raises(ValueError, match="dc has shape"):
         k.convlstm_bwd(R, h0, c0, None, None, False, t, hs, G, H, C, None, h0, c0[:1])
+
+
+# Odd sizes, windows as wide as or wider than the state (the im2col copies
+# runs of in-range window columns), and a zero initial state, whose first
+# step's recurrent GEMMs the kernels skip.
+BLOCKS = [((7, 9), (3, 3), 5), ((2, 11), (5, 3), 3), ((13,), (7,), 4), ((3, 2, 5), (3, 1, 3), 2)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("S, K, F", BLOCKS)
+@pytest.mark.parametrize("masked, dropped, go_backwards",
+                         [(False, False, False), (True, True, True), (True, False, False)])
+def test_zero_initial_state_and_skipped_dh0(dtype, S, K, F, masked, dropped, go_backwards):
+    xz, R, h0, c0, mask, rmask, (dH, dh, dc) = _problem(3, 4, S, K, F, dtype, masked, dropped,
+                                                        seed=3)
+    h0 = np.zeros_like(h0)
+    args = (xz, R, h0, c0, mask, rmask, go_backwards, Act.TANH, Act.HARD_SIGMOID)
+    got, want = _convlstm.convlstm_fwd(*args), ref.convlstm_fwd(*args)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, atol=TOL[dtype], rtol=TOL[dtype])
+    H, C, G = want
+    bargs = (R, h0, c0, mask, rmask, go_backwards, Act.TANH, Act.HARD_SIGMOID, G, H, C, dH,
+             dh, dc)
+    for need_dh0 in (True, False):
+        got = _convlstm.convlstm_bwd(*bargs, need_dh0=need_dh0)
+        want = ref.convlstm_bwd(*bargs, need_dh0=need_dh0)
+        assert (got[2] is None) == (want[2] is None) == (not need_dh0)
+        for a, b in zip(got, want):
+            if b is not None:
+                np.testing.assert_allclose(a, b, atol=10 * TOL[dtype], rtol=10 * TOL[dtype])
+
+
+def test_large_state_spans_several_row_blocks():
+    # 2 * 40 * 40 = 3200 positions of 3x3x16 float32 im2col rows: 576 bytes
+    # a row, so the 4 MiB blocks hold 7281 rows; F = 64 makes 2304-byte rows
+    # and 1820-row blocks, two blocks with a short last one
+    xz, R, h0, c0, mask, rmask, (dH, dh, dc) = _problem(2, 2, (40, 40), (3, 3), 64,
+                                                        np.float64, True, True, seed=5)
+    mask[0] = True
+    args = (xz, R, h0, c0, mask, rmask, False, Act.TANH, Act.HARD_SIGMOID)
+    H, C, G = ref.convlstm_fwd(*args)
+    for a, b in zip(_convlstm.convlstm_fwd(*args), (H, C, G)):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+    bargs = (R, h0, c0, mask, rmask, False, Act.TANH, Act.HARD_SIGMOID, G, H, C, dH, dh, dc)
+    for a, b in zip(_convlstm.convlstm_bwd(*bargs), ref.convlstm_bwd(*bargs)):
+        np.testing.assert_allclose(a, b, atol=1e-10)
+
+
+@pytest.mark.parametrize("impl", sorted(IMPLS))
+def test_overwrite_xz_returns_the_gates_in_xz(impl):
+    xz, R, h0, c0, mask, rmask, _ = _problem(2, 3, (4, 3), (3, 3), 2, np.float64, True, True)
+    args = (R, h0, c0, mask, rmask, True, Act.TANH, Act.HARD_SIGMOID)
+    want = ref.convlstm_fwd(xz, *args)
+    buf = xz.copy()
+    got = IMPLS[impl].convlstm_fwd(buf, *args, overwrite_xz=True)
+    assert got[2] is buf
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+def test_pooled_outputs_are_reused_only_when_unreferenced():
+    # H is (2, 4, 32, 32, 32) float32: 1 MiB, the smallest size pooled
+    xz, R, h0, c0, _, _, _ = _problem(2, 4, (32, 32), (3, 3), 32, np.float32, False, False)
+    args = (R, h0, c0, None, None, False, Act.TANH, Act.HARD_SIGMOID)
+    H1, C1, G1 = _convlstm.convlstm_fwd(xz, *args)
+    keep = H1[:, -1]              # a view keeps H1's array in use
+    before = keep.copy()
+    H1_id = id(H1)
+    del H1
+    H2, C2, G2 = _convlstm.convlstm_fwd(xz * 0.5, *args)
+    assert keep.base is not None and id(H2) != H1_id
+    np.testing.assert_array_equal(keep, before)
+    assert len({id(H2), id(C2), id(G2), id(keep.base)}) == 4
+    del keep, H2
+    H3, _, _ = _convlstm.convlstm_fwd(xz, *args)
+    assert id(H3) == H1_id        # free again: reused, and overwritten correctly
+    np.testing.assert_allclose(H3, ref.convlstm_fwd(xz, *args)[0], atol=2e-5)
+    assert _convlstm.pooled_bytes() > 0

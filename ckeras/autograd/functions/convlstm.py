@@ -10,6 +10,10 @@ dropout masks or None, ``go_backwards``, ``return_sequences``, ``act`` and
 c_T), the output being the (N, T, *S, F) sequence in processing order or
 the last output.
 
+``overwrite_xz`` lets the forward write the activated gates over xz's
+array (the layer sets it: its xz is a fresh intermediate nothing else
+reads), saving an array of xz's size.
+
 Keras' rule at masked steps: the states are carried and the output repeats
 the previous output, zero before the first unmasked step.
 """
@@ -32,6 +36,7 @@ class ConvLSTMSequence(Function):
     return_sequences = False
     act = Act.TANH
     ract = Act.HARD_SIGMOID
+    overwrite_xz = False
 
     def forward(self, xz, R, h0, c0):
         dt = xz.dtype if xz.dtype.kind == "f" else np.dtype("float32")
@@ -49,7 +54,8 @@ class ConvLSTMSequence(Function):
         rm = None if self.rmask is None else np.ascontiguousarray(self.rmask, dtype=dt)
         self.rm = rm
         H, C, G = kernels().convlstm_fwd(xz, R, h0, c0, self.m, rm, self.go_backwards,
-                                         self.act, self.ract)
+                                         self.act, self.ract,
+                                         overwrite_xz=bool(self.overwrite_xz))
         if self.needs_input_grad is not None:
             self.saved = (R, h0, c0, G, H, C)
         out = H if self.seen is None else H * self.seen
@@ -71,5 +77,5 @@ class ConvLSTMSequence(Function):
         dxz, dR, dh0, dc0 = kernels().convlstm_bwd(
             R, h0, c0, self.m, self.rm, self.go_backwards, self.act, self.ract, G, H, C,
             dH, dh, np.ascontiguousarray(gc, dtype=dt), need_dxz=bool(need[0]),
-            need_dR=bool(need[1]))
+            need_dR=bool(need[1]), need_dh0=bool(need[2]))
         return dxz, dR, dh0, dc0

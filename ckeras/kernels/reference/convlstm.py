@@ -118,13 +118,14 @@ def _on(mask, t, ndim):
     return mask[:, t].astype(bool).reshape((-1,) + (1,) * (ndim - 1))
 
 
-def convlstm_fwd(xz, R, h0, c0, mask, rmask, go_backwards, act, ract):
-    """The ConvLSTM recurrence over a sequence. Returns (H, C, G)."""
+def convlstm_fwd(xz, R, h0, c0, mask, rmask, go_backwards, act, ract, overwrite_xz=False):
+    """The ConvLSTM recurrence over a sequence. Returns (H, C, G); G is xz
+    itself, overwritten, when `overwrite_xz`."""
     act, ract = check_recurrent_act(act, "act"), check_recurrent_act(ract, "ract")
     dt, N, T, S, F = check_convlstm(xz, R, h0, c0, mask, rmask)
     H = np.empty((N, T) + S + (F,), dt)
     C = np.empty_like(H)
-    G = np.empty_like(xz)
+    G = xz if overwrite_xz else np.empty_like(xz)
     for s, t in _steps(T, go_backwards):
         hp = h0 if s == 0 else H[:, s - 1]
         cp = c0 if s == 0 else C[:, s - 1]
@@ -142,12 +143,12 @@ def convlstm_fwd(xz, R, h0, c0, mask, rmask, go_backwards, act, ract):
 
 
 def convlstm_bwd(R, h0, c0, mask, rmask, go_backwards, act, ract, G, H, C, dH, dh, dc,
-                 need_dxz=True, need_dR=True):
+                 need_dxz=True, need_dR=True, need_dh0=True):
     """Backpropagation through time of convlstm_fwd.
 
     dH (N, T, *S, F) in processing order or None: the gradient on H; dh, dc:
     the gradients on the final states. Returns (dxz, dR, dh0, dc0), None
-    where not needed (dh0, dc0 always).
+    where not needed (dc0 always).
     """
     act, ract = check_recurrent_act(act, "act"), check_recurrent_act(ract, "ract")
     dt, N, T, S, F = check_convlstm(G, R, h0, c0, mask, rmask)
@@ -194,4 +195,4 @@ def convlstm_bwd(R, h0, c0, mask, rmask, go_backwards, act, ract, G, H, C, dH, d
         if dxz is not None:
             dxz[:, t] = dz
         dh, dc = dh_prev.astype(dt, copy=False), dc_prev.astype(dt, copy=False)
-    return dxz, (dR if need_dR else None), dh, dc
+    return dxz, (dR if need_dR else None), (dh if need_dh0 else None), dc
