@@ -105,10 +105,26 @@ size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed)
         + CK_RNN_TILE;
 }
 
+size_t ck_lstm_fwd_ws(size_t B, size_t T, size_t F, size_t U)
+{
+    /* The dropout scratch, then R packed for the training step's tiles and
+     * h_{t-1} under each gate's recurrent dropout mask. */
+    return ck_rnn_dropout_ws(B, T, F, U) + 4 * U * U + 4 * B * U;
+}
+
 #if defined(CK_RNN_AVX512)
 static int ck_rnn_fused_usable(int act, int ract)
 {
     return ck_rnn_fused && act == CK_ACT_TANH && ract == CK_ACT_SIGMOID && ck_rnn_avx512();
+}
+
+/* The float training kernels' register tiles: U % 16 == 0 is checked by
+ * the caller. The backward's dh product does not depend on the
+ * activations, but its cell pass is only vectorized well for the default
+ * ones, so both paths switch together. */
+static int ck_rnn_train_tiles(int act, int ract)
+{
+    return ck_rnn_fused_usable(act, ract);
 }
 #endif
 

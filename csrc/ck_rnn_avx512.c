@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "ck_act.h"
 #include "ck_rnn.h"
 
 #if defined(CK_RNN_AVX512)
@@ -145,6 +146,176 @@ void ck_lstm_z64_f32(size_t F, size_t U, size_t ld, size_t gs, const float *xt,
             }
     }
     for (g = 0; g < 16; ++g) memcpy(z + 16 * g, &a[g], sizeof(ck_v16));
+}
+
+/* ------------------------------------------------ batch-major training */
+/* The per-step products of batch-major training, C (M x N) += A (M x K)
+ * times a B operand packed once per call into column panels of 64 (the
+ * last narrower, N % 16 == 0): panel p starts at P + 64 p Ktot and holds
+ * (k, j) at k * w + j, w its width. OpenBLAS repacks B on every step
+ * call (M = 32 here), which held the (32 x 128)(128 x 512) step near 60%
+ * of sgemm; a 6-row x 64-column register tile (24 accumulators) reads
+ * each packed row once per 6 rows. */
+#define CK_RNN_MR 6
+
+/* The tile: mr rows x nv vectors of 16 columns, K deep. Vector v of row r
+ * reads A[v] + r lda (one broadcast per row when `shared`: the same A for
+ * every vector) and accumulates into C + r ldc + coff[v], loaded first
+ * when beta. */
+__attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast"), always_inline))
+static inline void rnn_tile_body_f32(size_t K, const float *const *A, size_t lda,
+                                     const float *restrict P, size_t w, float *C, size_t ldc,
+                                     const size_t *coff, int beta, const int mr, const int nv,
+                                     const int shared)
+{
+    ck_v16 acc[CK_RNN_MR][4], bv[4];
+    size_t k;
+    int r, v;
+    for (r = 0; r < mr; ++r)
+        for (v = 0; v < nv; ++v) {
+            if (beta)
+                memcpy(&acc[r][v], C + r * ldc + coff[v], sizeof(ck_v16));
+            else
+                acc[r][v] = (ck_v16){0};
+        }
+    for (k = 0; k < K; ++k) {
+        for (v = 0; v < nv; ++v) memcpy(&bv[v], P + k * w + 16 * v, sizeof(ck_v16));
+        for (r = 0; r < mr; ++r) {
+            if (shared) {
+                const float s = A[0][r * lda + k];
+                for (v = 0; v < nv; ++v) acc[r][v] += s * bv[v];
+            } else {
+                for (v = 0; v < nv; ++v) acc[r][v] += A[v][r * lda + k] * bv[v];
+            }
+        }
+    }
+    for (r = 0; r < mr; ++r)
+        for (v = 0; v < nv; ++v) memcpy(C + r * ldc + coff[v], &acc[r][v], sizeof(ck_v16));
+}
+
+typedef void (*rnn_tile_fn)(size_t K, const float *const *A, size_t lda, const float *P,
+                            size_t w, float *C, size_t ldc, const size_t *coff, int beta);
+
+#define CK_RNN_TILE_FN(mr, nv, sh)                                                      \
+    __attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast")))           \
+    static void rnn_tile_##mr##_##nv##_##sh(size_t K, const float *const *A, size_t lda, \
+                                            const float *P, size_t w, float *C,         \
+                                            size_t ldc, const size_t *coff, int beta)   \
+    {                                                                                   \
+        rnn_tile_body_f32(K, A, lda, P, w, C, ldc, coff, beta, mr, nv, sh);            \
+    }
+#define CK_RNN_TILE_ROW(nv, sh)                                                         \
+    CK_RNN_TILE_FN(1, nv, sh) CK_RNN_TILE_FN(2, nv, sh) CK_RNN_TILE_FN(3, nv, sh)       \
+    CK_RNN_TILE_FN(4, nv, sh) CK_RNN_TILE_FN(5, nv, sh) CK_RNN_TILE_FN(6, nv, sh)
+CK_RNN_TILE_ROW(1, 1)
+CK_RNN_TILE_ROW(2, 1)
+CK_RNN_TILE_ROW(3, 1)
+CK_RNN_TILE_ROW(4, 1)
+CK_RNN_TILE_ROW(4, 0)
+#define CK_RNN_TILE_PTRS(nv, sh)                                                        \
+    {rnn_tile_1_##nv##_##sh, rnn_tile_2_##nv##_##sh, rnn_tile_3_##nv##_##sh,            \
+     rnn_tile_4_##nv##_##sh, rnn_tile_5_##nv##_##sh, rnn_tile_6_##nv##_##sh}
+/* [nv - 1][mr - 1] with a shared A; the per-vector A (dropout's masked h
+ * per gate) only comes with four vectors. */
+static const rnn_tile_fn rnn_tiles_shared[4][CK_RNN_MR] = {
+    CK_RNN_TILE_PTRS(1, 1), CK_RNN_TILE_PTRS(2, 1), CK_RNN_TILE_PTRS(3, 1),
+    CK_RNN_TILE_PTRS(4, 1)};
+static const rnn_tile_fn rnn_tiles_split[CK_RNN_MR] = CK_RNN_TILE_PTRS(4, 0);
+
+void ck_rnn_pack_f32(size_t K, size_t N, const float *Bm, size_t ldb, int trans, float *P)
+{
+    size_t n0, k, j;
+    for (n0 = 0; n0 < N; n0 += 64) {
+        const size_t w = N - n0 < 64 ? N - n0 : 64;
+        float *panel = P + n0 * K;
+        for (k = 0; k < K; ++k)
+            for (j = 0; j < w; ++j)
+                panel[k * w + j] = trans ? Bm[(n0 + j) * ldb + k] : Bm[k * ldb + n0 + j];
+    }
+}
+
+void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot,
+                            const float *A, size_t lda, const float *P, float *C, size_t ldc,
+                            int beta)
+{
+    size_t n0, r0;
+    for (n0 = 0; n0 < N; n0 += 64) {
+        const size_t w = N - n0 < 64 ? N - n0 : 64, nv = w / 16;
+        const float *panel = P + n0 * Ktot + k0 * w;
+        const size_t coff[4] = {n0, n0 + 16, n0 + 32, n0 + 48};
+        for (r0 = 0; r0 < M; r0 += CK_RNN_MR) {
+            const size_t mr = M - r0 < CK_RNN_MR ? M - r0 : CK_RNN_MR;
+            const float *a = A + r0 * lda;
+            rnn_tiles_shared[nv - 1][mr - 1](K, &a, lda, panel, w, C + r0 * ldc, ldc, coff,
+                                             beta);
+        }
+    }
+}
+
+void ck_lstm_pack_gates_f32(size_t U, const float *R, float *P)
+{
+    const size_t G4 = 4 * U;
+    size_t u0, k, g, j;
+    for (u0 = 0; u0 < U; u0 += 16) {
+        float *panel = P + u0 * G4;
+        for (k = 0; k < U; ++k)
+            for (g = 0; g < 4; ++g)
+                for (j = 0; j < 16; ++j) panel[k * 64 + g * 16 + j] = R[k * G4 + g * U + u0 + j];
+    }
+}
+
+/* The default-activation cell of 16 units of one row, gates activated in
+ * place (training saves them), in lstm_cell's operation order. */
+__attribute__((target("arch=x86-64-v4")))
+static void lstm_train_cell16_f32(float *restrict z, size_t U, const float *restrict cp,
+                                  float *restrict c, float *restrict h)
+{
+    float *restrict zi = z, *restrict zf = z + U, *restrict zc = z + 2 * U,
+          *restrict zo = z + 3 * U;
+    int j;
+    for (j = 0; j < 16; ++j) {
+        const float i = ck_act_sigmoid_f32(zi[j]), f = ck_act_sigmoid_f32(zf[j]);
+        const float cc = ck_act_tanh_f32(zc[j]), o = ck_act_sigmoid_f32(zo[j]);
+        const float cn = f * cp[j] + i * cc;
+        zi[j] = i;
+        zf[j] = f;
+        zc[j] = cc;
+        zo[j] = o;
+        c[j] = cn;
+        h[j] = ck_act_tanh_f32(cn) * o;
+    }
+}
+
+void ck_lstm_train_step_f32(size_t B, size_t U, const float *P, const float *const *A,
+                            size_t lda, const float *hp, const float *cp, size_t ldp,
+                            float *Gt, size_t ldg, float *Hs, float *Cs, size_t ldh,
+                            const uint8_t *m, size_t mst)
+{
+    const size_t coff[4] = {0, U, 2 * U, 3 * U};
+    const int shared = A[0] == A[1] && A[0] == A[2] && A[0] == A[3];
+    size_t u0, r0, r;
+    for (u0 = 0; u0 < U; u0 += 16) {
+        const float *panel = P + u0 * 4 * U;
+        for (r0 = 0; r0 < B; r0 += CK_RNN_MR) {
+            const size_t mr = B - r0 < CK_RNN_MR ? B - r0 : CK_RNN_MR;
+            const float *a[4] = {A[0] + r0 * lda, A[1] + r0 * lda, A[2] + r0 * lda,
+                                 A[3] + r0 * lda};
+            float *g = Gt + r0 * ldg + u0;
+            if (shared)
+                rnn_tiles_shared[3][mr - 1](U, a, lda, panel, 64, g, ldg, coff, 1);
+            else
+                rnn_tiles_split[mr - 1](U, a, lda, panel, 64, g, ldg, coff, 1);
+            for (r = r0; r < r0 + mr; ++r) {
+                float *hr = Hs + r * ldh + u0, *cr = Cs + r * ldh + u0;
+                if (m != NULL && !m[r * mst]) {
+                    memcpy(hr, hp + r * ldp + u0, 16 * sizeof(float));
+                    memcpy(cr, cp + r * ldp + u0, 16 * sizeof(float));
+                    continue;
+                }
+                lstm_train_cell16_f32(Gt + r * ldg + u0, U, cp + r * ldp + u0, cr, hr);
+            }
+        }
+    }
 }
 #else
 int ck_rnn_fused = 0;

@@ -250,23 +250,47 @@ static void CK_S(lstm_cell)(size_t n, real *z, const real *cp, real *c, real *h,
 int CK_S(ck_lstm_fwd)(size_t B, size_t T, size_t F, size_t U, const real *x, const real *W,
                       const real *R, const real *b, const real *h0, const real *c0,
                       const uint8_t *mask, int gb, int act, int ract, const real *dpx,
-                      const real *dph, real *G, real *H, real *C, real *dws)
+                      const real *dph, real *G, real *H, real *C, real *ws)
 {
     const size_t G4 = 4 * U, ldg = T * G4, ldh = T * U;
+    real *dws = ws;
     size_t s, bi;
+#ifdef CK_LSTM_FUSED
+    real *P = ws == NULL ? NULL : ws + ck_rnn_dropout_ws(B, T, F, U), *hm = P + G4 * U;
+    const int tiles = ws != NULL && U % 16 == 0 && ck_rnn_train_tiles(act, ract);
+#endif
     const int st = ck_rnn_check(act, ract, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
     if (st != CK_RNN_RUN) return st;
     if (c0 == NULL || G == NULL || H == NULL || C == NULL
-        || ((dpx != NULL || dph != NULL) && dws == NULL))
+        || ((dpx != NULL || dph != NULL) && ws == NULL))
         return CK_ERR_ARG;
     /* The input projection of every timestep at once: the big GEMM. */
     CK_TRY(CK_S(rnn_proj)(B, T, F, U, 4, x, W, dpx, G, dws));
     if (b != NULL) CK_S(rnn_add_rows)(B * T, G4, b, G, G4);
+#ifdef CK_LSTM_FUSED
+    if (tiles) ck_lstm_pack_gates_f32(U, R, P);
+#endif
     for (s = 0; s < T; ++s) {
         const size_t t = gb ? T - 1 - s : s;
         const real *hp = s ? H + (s - 1) * U : h0;
         const real *cp = s ? C + (s - 1) * U : c0;
         const size_t ldp = s ? ldh : U;
+#ifdef CK_LSTM_FUSED
+        if (tiles) {
+            const real *A[4] = {hp, hp, hp, hp};
+            size_t lda = ldp, k;
+            if (dph != NULL) {
+                for (k = 0; k < 4; ++k) {
+                    CK_S(rnn_mask_rows)(B, 1, U, hp, ldp, dph + k * B * U, hm + k * B * U);
+                    A[k] = hm + k * B * U;
+                }
+                lda = U;
+            }
+            ck_lstm_train_step_f32(B, U, P, A, lda, hp, cp, ldp, G + t * G4, ldg, H + s * U,
+                                   C + s * U, ldh, mask == NULL ? NULL : mask + t, T);
+            continue;
+        }
+#endif
         /* Accumulate h_{s-1} R into the timestep-t rows in place (ld = T*4U). */
         if (dph != NULL)
             CK_TRY(CK_S(rnn_dp_rec)(B, U, 4, 0, 4, hp, ldp, dph, R, (real)1, G + t * G4, ldg,
@@ -347,6 +371,9 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
     real *dG = ws, *Hp = ws + B * T * G4, *ta = Hp + B * T * U, *tb = ta + U;
     real *Rt = tb + U; /* R^T (4U x U): an NN GEMM per step runs ~1.5x faster than NT */
     const int fused = act == CK_ACT_TANH && ract == CK_ACT_SIGMOID;
+#ifdef CK_LSTM_FUSED
+    const int tiles = U % 16 == 0 && ck_rnn_train_tiles(act, ract);
+#endif
     size_t s, bi, j;
     const int st = ck_rnn_check(act, ract, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
     if (st == CK_OK)
@@ -355,10 +382,15 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
     if (c0 == NULL || G == NULL || H == NULL || C == NULL || dh == NULL || dc == NULL
         || ws == NULL || ((dpx != NULL || dph != NULL) && dws == NULL))
         return CK_ERR_ARG;
-    for (j = 0; j < U; ++j) {
-        const real *rj = R + j * G4;
-        for (s = 0; s < G4; ++s) Rt[s * U + j] = rj[s];
-    }
+#ifdef CK_LSTM_FUSED
+    if (tiles)
+        ck_rnn_pack_f32(G4, U, R, G4, 1, Rt);
+    else
+#endif
+        for (j = 0; j < U; ++j) {
+            const real *rj = R + j * G4;
+            for (s = 0; s < G4; ++s) Rt[s * U + j] = rj[s];
+        }
     for (s = T; s-- > 0;) {
         const size_t t = gb ? T - 1 - s : s;
         const real *cp = s ? C + (s - 1) * U : c0;
@@ -389,6 +421,22 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
             CK_S(rnn_dact)(ract, U, g + 3 * U, dz + 3 * U);
         }
         /* dh_{s-1} = dZ R^T; masked rows have dZ = 0 and keep their dh. */
+#ifdef CK_LSTM_FUSED
+        if (tiles && dph != NULL) {
+            size_t k, i;
+            for (k = 0; k < 4; ++k) {
+                const real *m = dph + k * B * U;
+                ck_rnn_gemm_packed_f32(B, U, U, k * U, G4, dG + t * G4 + k * U, ldg, Rt, dws,
+                                       U, 0);
+                for (i = 0; i < B * U; ++i) dh[i] += dws[i] * m[i];
+            }
+            continue;
+        }
+        if (tiles) {
+            ck_rnn_gemm_packed_f32(B, U, G4, 0, G4, dG + t * G4, ldg, Rt, dh, U, 1);
+            continue;
+        }
+#endif
         if (dph != NULL)
             CK_TRY(CK_S(rnn_dp_dh)(B, U, 4, 0, 4, dG + t * G4, ldg, R, dph, dh, dws));
         else
