@@ -107,9 +107,9 @@ size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed)
 
 size_t ck_lstm_fwd_ws(size_t B, size_t T, size_t F, size_t U)
 {
-    /* The dropout scratch, then R packed for the training step's tiles and
-     * h_{t-1} under each gate's recurrent dropout mask. */
-    return ck_rnn_dropout_ws(B, T, F, U) + 4 * U * U + 4 * B * U;
+    /* The dropout scratch, then [W; R] packed for the training step's
+     * tiles, and x_t and h_{t-1} under each gate's dropout mask. */
+    return ck_rnn_dropout_ws(B, T, F, U) + 4 * U * (F + U) + 4 * B * U + 4 * B * F;
 }
 
 #if defined(CK_RNN_AVX512)

@@ -45,19 +45,23 @@ void ck_rnn_pack_f32(size_t K, size_t N, const float *Bm, size_t ldb, int trans,
 void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot,
                             const float *A, size_t lda, const float *P, float *C, size_t ldc,
                             int beta);
-/* R (U x 4U, U % 16 == 0) packed for ck_lstm_train_step_f32: per 16 units
- * a panel of 64 columns, the units' [i f c o] gate columns. */
-void ck_lstm_pack_gates_f32(size_t U, const float *R, float *P);
+/* [W; R] (F + U rows of 4U, U % 16 == 0) packed for
+ * ck_lstm_train_step_f32: per 16 units a panel of 64 columns, the units'
+ * [i f c o] gate columns. */
+void ck_lstm_pack_gates_f32(size_t F, size_t U, const float *W, const float *R, float *P);
 /* One training step for the default activations: the gate rows Gt (B x
- * 4U, ldg; x W + b on entry) get A R (A[g], rows lda apart, feeding gate
- * g: h_{t-1}, or under recurrent dropout h_{t-1} . dph_g) and are
- * activated in place; c into Cs, h into Hs (rows ldh apart) from the
- * previous hp, cp (ldp). A row r with m[r * mst] == 0 (m may be NULL)
- * carries hp, cp over. */
-void ck_lstm_train_step_f32(size_t B, size_t U, const float *P, const float *const *A,
-                            size_t lda, const float *hp, const float *cp, size_t ldp,
-                            float *Gt, size_t ldg, float *Hs, float *Cs, size_t ldh,
-                            const uint8_t *m, size_t mst);
+ * 4U, ldg) get bias + X W + A R, gate g reading X[g] (rows ldx apart:
+ * x_t, or under input dropout x_t . dpx_g) and A[g] (lda: h_{t-1}, or
+ * h_{t-1} . dph_g), and are activated in place; c into Cs, h into Hs
+ * (rows ldh apart) from the previous hp, cp (ldp). A row r with
+ * m[r * mst] == 0 (m may be NULL) carries hp, cp over. Gn: the next
+ * step's gate rows (prefetched with the next H and C rows), or NULL at
+ * the last step. */
+void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P,
+                            const float *const *X, size_t ldx, const float *const *A,
+                            size_t lda, const float *bias, const float *hp, const float *cp,
+                            size_t ldp, float *Gt, size_t ldg, float *Hs, float *Cs,
+                            size_t ldh, const uint8_t *m, size_t mst, const float *Gn);
 #endif
 
 #endif /* CK_RNN_AVX512_H */

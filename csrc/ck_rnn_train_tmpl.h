@@ -256,7 +256,11 @@ int CK_S(ck_lstm_fwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
     real *dws = ws;
     size_t s, bi;
 #ifdef CK_LSTM_FUSED
-    real *P = ws == NULL ? NULL : ws + ck_rnn_dropout_ws(B, T, F, U), *hm = P + G4 * U;
+    /* The tiles take the input projection and the bias into every step's
+     * product ([W; R] packed together): G is written once, in the step,
+     * instead of by a GEMM over all steps and again in each step. */
+    real *P = ws == NULL ? NULL : ws + ck_rnn_dropout_ws(B, T, F, U), *hm = P + G4 * (F + U);
+    real *xm = hm + 4 * B * U;
     const int tiles = ws != NULL && U % 16 == 0 && ck_rnn_train_tiles(act, ract);
 #endif
     const int st = ck_rnn_check(act, ract, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
@@ -264,12 +268,15 @@ int CK_S(ck_lstm_fwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
     if (c0 == NULL || G == NULL || H == NULL || C == NULL
         || ((dpx != NULL || dph != NULL) && ws == NULL))
         return CK_ERR_ARG;
-    /* The input projection of every timestep at once: the big GEMM. */
-    CK_TRY(CK_S(rnn_proj)(B, T, F, U, 4, x, W, dpx, G, dws));
-    if (b != NULL) CK_S(rnn_add_rows)(B * T, G4, b, G, G4);
 #ifdef CK_LSTM_FUSED
-    if (tiles) ck_lstm_pack_gates_f32(U, R, P);
+    if (tiles) ck_lstm_pack_gates_f32(F, U, W, R, P);
+    if (!tiles)
 #endif
+    {
+        /* The input projection of every timestep at once: the big GEMM. */
+        CK_TRY(CK_S(rnn_proj)(B, T, F, U, 4, x, W, dpx, G, dws));
+        if (b != NULL) CK_S(rnn_add_rows)(B * T, G4, b, G, G4);
+    }
     for (s = 0; s < T; ++s) {
         const size_t t = gb ? T - 1 - s : s;
         const real *hp = s ? H + (s - 1) * U : h0;
@@ -277,8 +284,16 @@ int CK_S(ck_lstm_fwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
         const size_t ldp = s ? ldh : U;
 #ifdef CK_LSTM_FUSED
         if (tiles) {
-            const real *A[4] = {hp, hp, hp, hp};
-            size_t lda = ldp, k;
+            const real *xt = x + t * F;
+            const real *X[4] = {xt, xt, xt, xt}, *A[4] = {hp, hp, hp, hp};
+            size_t ldx = T * F, lda = ldp, k;
+            if (dpx != NULL) {
+                for (k = 0; k < 4; ++k) {
+                    CK_S(rnn_mask_rows)(B, 1, F, xt, T * F, dpx + k * B * F, xm + k * B * F);
+                    X[k] = xm + k * B * F;
+                }
+                ldx = F;
+            }
             if (dph != NULL) {
                 for (k = 0; k < 4; ++k) {
                     CK_S(rnn_mask_rows)(B, 1, U, hp, ldp, dph + k * B * U, hm + k * B * U);
@@ -286,8 +301,10 @@ int CK_S(ck_lstm_fwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
                 }
                 lda = U;
             }
-            ck_lstm_train_step_f32(B, U, P, A, lda, hp, cp, ldp, G + t * G4, ldg, H + s * U,
-                                   C + s * U, ldh, mask == NULL ? NULL : mask + t, T);
+            ck_lstm_train_step_f32(B, F, U, P, X, ldx, A, lda, b, hp, cp, ldp, G + t * G4,
+                                   ldg, H + s * U, C + s * U, ldh,
+                                   mask == NULL ? NULL : mask + t, T,
+                                   s + 1 == T ? NULL : G + (gb ? t - 1 : t + 1) * G4);
             continue;
         }
 #endif
