@@ -48,8 +48,9 @@ static void ck_rnn_zero_grads(size_t size, size_t ndx, size_t ndW, size_t ndR, s
 
 size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t U)
 {
-    /* dG, Hp, two U-vectors, and R^T (4U x U) for the per-step dh GEMM. */
-    return B * T * 4 * U + B * T * U + 2 * U + 4 * U * U;
+    /* dG, Hp, two U-vectors, R^T (4U x U) for the per-step dh GEMM and
+     * the bias gradient's sums when the caller wants none. */
+    return B * T * 4 * U + B * T * U + 2 * U + 4 * U * U + 4 * U;
 }
 
 size_t ck_gru_bwd_ws(size_t B, size_t T, size_t U, int reset_after)
