@@ -46,11 +46,12 @@ static void ck_rnn_zero_grads(size_t size, size_t ndx, size_t ndW, size_t ndR, s
     if (db != NULL) memset(db, 0, ndb * size);
 }
 
-size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t U)
+size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t F, size_t U)
 {
-    /* dG, Hp, two U-vectors, R^T (4U x U) for the per-step dh GEMM and
-     * the bias gradient's sums when the caller wants none. */
-    return B * T * 4 * U + B * T * U + 2 * U + 4 * U * U + 4 * U;
+    /* dG, the rows [x_t, h_{t-1}] (or h_{t-1} alone), two U-vectors, R^T
+     * (4U x U) for the per-step dh GEMM, the bias gradient's sums when the
+     * caller wants none, and [dW; dR]. */
+    return B * T * 4 * U + B * T * (F + U) + 2 * U + 4 * U * U + 4 * U + (F + U) * 4 * U;
 }
 
 size_t ck_gru_bwd_ws(size_t B, size_t T, size_t U, int reset_after)

@@ -21,7 +21,7 @@
  * gradient on the initial states on return (they are the running buffers).
  * dx/dW/dR/db may be NULL when not needed; with B or U = 0 they are zeroed
  * (nothing else is read or written). ws is a workspace of
- * ck_<unit>_bwd_ws(B,T,U) elements.
+ * ck_<unit>_bwd_ws(B,T,U) elements (LSTM: ck_lstm_bwd_ws(B,T,F,U)).
  *
  * Dropout (Keras' dropout/recurrent_dropout, training): dpx (ng,B,F) holds
  * one input mask per gate, dph (ng,B,U) one recurrent mask per gate (ng =
@@ -54,7 +54,7 @@
 
 #include "ck_common.h"
 
-size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t U);
+size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t F, size_t U);
 size_t ck_gru_bwd_ws(size_t B, size_t T, size_t U, int reset_after);
 size_t ck_simple_bwd_ws(size_t B, size_t T, size_t U);
 size_t ck_rnn_dropout_ws(size_t B, size_t T, size_t F, size_t U);

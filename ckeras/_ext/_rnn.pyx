@@ -242,7 +242,7 @@ def lstm_bwd(x, W, R, h0, c0, mask, go_backwards, int act, int ract, G, H, C, dH
     dW = _new((F, 4 * U), t) if need_dW else None
     dR = _new((U, 4 * U), t) if need_dR else None
     db = _new((4 * U,), t) if need_db else None
-    ws = _new((ck_lstm_bwd_ws(B, T, U),), t)
+    ws = _new((ck_lstm_bwd_ws(B, T, F, U),), t)
     if t == cnp.NPY_FLOAT32:
         _lstm_bwd(<float *> data_or_null(ws), d, x, W, R, h0, c0, mask, gb, act,
                   ract, dpx, dph, G, H, C, dH, dh, dc, dx, dW, dR, db, dws)

@@ -3,7 +3,7 @@ from cython cimport floating
 from libc.stdint cimport uint8_t
 
 cdef extern from "ck_rnn.h" nogil:
-    size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t U)
+    size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t F, size_t U)
     size_t ck_gru_bwd_ws(size_t B, size_t T, size_t U, int reset_after)
     size_t ck_simple_bwd_ws(size_t B, size_t T, size_t U)
     size_t ck_rnn_dropout_ws(size_t B, size_t T, size_t F, size_t U)
