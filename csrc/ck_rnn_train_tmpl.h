@@ -411,7 +411,8 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
     real *dG = ws, *Hp = ws + B * T * G4, *ta = Hp + B * T * (F + U), *tb = ta + U;
     real *Rt = tb + U; /* R^T (4U x U): an NN GEMM per step runs ~1.5x faster than NT */
     real *dbw = db != NULL ? db : Rt + G4 * U; /* the fused rows' db sums */
-    real *dWR = Rt + G4 * U + G4; /* [dW; dR] of the merged GEMM */
+    real *dWR = Rt + G4 * U + G4; /* [dW; dR] of the merged GEMMs */
+    real *XM = dWR + (F + U) * G4; /* [x_t, h_{t-1}] under gate k's dropout masks */
     const int fused = act == CK_ACT_TANH && ract == CK_ACT_SIGMOID;
 #ifdef CK_LSTM_FUSED
     const int tiles = U % 16 == 0 && ck_rnn_train_tiles(act, ract);
@@ -491,19 +492,38 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
         else
             CK_TRY(GEMM(0, 0, B, U, G4, (real)1, dG + t * G4, ldg, Rt, U, (real)1, dh, U));
     }
-    if (dpx == NULL && dph == NULL && dW != NULL && dR != NULL) {
-        /* [dW; dR] = [x, h_{t-1}]^T dG as one GEMM: dG (B*T x 4U) outgrows
-         * L2, and two GEMMs would each pack it from memory. Hp here holds
-         * the rows [x_t, h_{t-1}]. */
-        const size_t K = F + U;
-        for (j = 0; j < B * T; ++j) CK_S(rnn_copy)(F, x + j * F, Hp + j * K);
+    if (dW != NULL && dR != NULL) {
+        /* [dW; dR] = [x, h_{t-1}]^T dG as one GEMM (per gate under
+         * dropout, on the masked rows): dG (B*T x 4U) outgrows L2, and
+         * separate GEMMs would each pack it from memory. Hp here holds the
+         * rows [x_t, h_{t-1}]. */
+        const size_t K = F + U, BT = B * T;
+        size_t k, i;
+        for (j = 0; j < BT; ++j) CK_S(rnn_copy)(F, x + j * F, Hp + j * K);
         CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp + F, K);
-        CK_TRY(GEMM(1, 0, K, G4, B * T, (real)1, Hp, K, dG, G4, (real)0, dWR, G4));
+        if (dpx == NULL && dph == NULL)
+            CK_TRY(GEMM(1, 0, K, G4, BT, (real)1, Hp, K, dG, G4, (real)0, dWR, G4));
+        for (k = 0; (dpx != NULL || dph != NULL) && k < 4; ++k) {
+            for (j = 0; j < BT; ++j) {
+                const real *src = Hp + j * K, *mx = dpx + (k * B + j / T) * F,
+                           *mh = dph + (k * B + j / T) * U;
+                real *dst = XM + j * K;
+                if (dpx != NULL)
+                    for (i = 0; i < F; ++i) dst[i] = src[i] * mx[i];
+                else
+                    CK_S(rnn_copy)(F, src, dst);
+                if (dph != NULL)
+                    for (i = 0; i < U; ++i) dst[F + i] = src[F + i] * mh[i];
+                else
+                    CK_S(rnn_copy)(U, src + F, dst + F);
+            }
+            CK_TRY(GEMM(1, 0, K, U, BT, (real)1, XM, K, dG + k * U, G4, (real)0, dWR + k * U,
+                        G4));
+        }
         CK_S(rnn_copy)(F * G4, dWR, dW);
         CK_S(rnn_copy)(U * G4, dWR + F * G4, dR);
-        if (dx != NULL)
-            CK_TRY(GEMM(0, 1, B * T, F, G4, (real)1, dG, G4, W, G4, (real)0, dx, F));
-        if (db != NULL && !fused) CK_S(rnn_colsum)(B * T, G4, dG, G4, db);
+        CK_TRY(CK_S(rnn_in_grads)(B, T, F, U, 4, x, W, dpx, dG, dx, NULL, dws));
+        if (db != NULL && !fused) CK_S(rnn_colsum)(BT, G4, dG, G4, db);
         return CK_OK;
     }
     CK_TRY(CK_S(rnn_in_grads)(B, T, F, U, 4, x, W, dpx, dG, dx, dW, dws));
