@@ -24,7 +24,10 @@ alternating with torch, and prints the median ratio.
 Targets (issue 4): batch-1 inference <= 0.5x PyTorch's time (`--case
 lstm_infer_b1`), batch 32 <= 1.0x (`--case lstm_infer_b32`), training step
 <= 1.0x (`--case lstm_train_b32`); forward at batch >= 32, units >= 64 at
->= 55% of the measured sgemm throughput (`--case lstm_kernel`).
+>= 55% of the measured sgemm throughput (`--case lstm_kernel`). Issue 20:
+training step and with dropout <= 0.8x, batch 32 inference <= 0.6x, batch 1
+<= 0.4x; the training forward and the backward through time at batch 32,
+units 128 at >= 70% of sgemm (`--case lstm_kernel` prints both shares).
 """
 import functools
 import statistics
@@ -58,6 +61,12 @@ def _data(dtype=np.float32):
 def lstm_flops(batch, steps, feat, units):
     """Multiply-adds x2 of the GEMMs of one LSTM forward."""
     return 2.0 * batch * steps * 4 * units * (feat + units)
+
+
+def lstm_bwd_flops(batch, steps, feat, units):
+    """Multiply-adds x2 of the GEMMs of one LSTM backward without dx (a
+    model's first layer): dh_{t-1} = dZ R^T per step, dR and dW."""
+    return 2.0 * batch * steps * 4 * units * (2 * units + feat)
 
 
 @pytest.fixture(scope="module")
@@ -256,21 +265,29 @@ def _kernel_shares(args, results, repeat, _rnn, _dense):
         b = np.zeros(4 * units, np.float32)
         h0 = np.zeros((batch, units), np.float32)
         shape = f"({batch},{T},{F})->{units}"
+        H, C, G = _rnn.lstm_fwd(x, W, R, b, h0, h0, None, False, 3, 2)
+        dH = np.ones_like(H)
         shares = []
-        for kind, fn in (
+        for kind, fn, flops in (
                 ("training forward (saves gates)",
-                 functools.partial(_rnn.lstm_fwd, x, W, R, b, h0, h0, None, False, 3, 2)),
+                 functools.partial(_rnn.lstm_fwd, x, W, R, b, h0, h0, None, False, 3, 2),
+                 lstm_flops(batch, T, F, units)),
+                ("backward through time (no dx)",
+                 functools.partial(_rnn.lstm_bwd, x, W, R, h0, h0, None, False, 3, 2, G, H,
+                                   C, dH, h0, h0, need_dx=False),
+                 lstm_bwd_flops(batch, T, F, units)),
                 ("inference forward",
                  functools.partial(_rnn.lstm_infer, x, W, R, b, h0, h0, None, False, 3, 2,
-                                   False, True))):
+                                   False, True),
+                 lstm_flops(batch, T, F, units))):
             t = time_runs(fn, 3, repeat)
-            share = 100 * lstm_flops(batch, T, F, units) / t.median / 1e9 / sg
+            share = 100 * flops / t.median / 1e9 / sg
             shares.append(share)
             results.record(f"lstm_kernel/{kind.split()[0]}/{shape}", "ckeras", value=share,
                            metric="share_of_sgemm", unit="%", runs=t.runs, number=3,
                            label=f"LSTM {kind}, {args.threads} thread(s): {shape}")
         print(f"lstm kernel {shape}: training fwd (saves gates) {shares[0]:.0f}% of sgemm, "
-              f"inference fwd {shares[1]:.0f}%")
+              f"bwd through time {shares[1]:.0f}%, inference fwd {shares[2]:.0f}%")
 
 
 def main(argv=None):

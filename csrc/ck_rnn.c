@@ -46,10 +46,14 @@ static void ck_rnn_zero_grads(size_t size, size_t ndx, size_t ndW, size_t ndR, s
     if (db != NULL) memset(db, 0, ndb * size);
 }
 
-size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t U)
+size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t F, size_t U)
 {
-    /* dG, Hp, two U-vectors, and R^T (4U x U) for the per-step dh GEMM. */
-    return B * T * 4 * U + B * T * U + 2 * U + 4 * U * U;
+    /* dG, the rows [x_t, h_{t-1}] (or h_{t-1} alone), two U-vectors, R^T
+     * (4U x U) for the per-step dh GEMM, the bias gradient's sums when the
+     * caller wants none, [dW; dR], and the rows under a gate's dropout
+     * masks. */
+    return B * T * 4 * U + 2 * B * T * (F + U) + 2 * U + 4 * U * U + 4 * U
+        + (F + U) * 4 * U;
 }
 
 size_t ck_gru_bwd_ws(size_t B, size_t T, size_t U, int reset_after)
@@ -105,10 +109,26 @@ size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed)
         + CK_RNN_TILE;
 }
 
+size_t ck_lstm_fwd_ws(size_t B, size_t T, size_t F, size_t U)
+{
+    /* The dropout scratch, then [W; R] packed for the training step's
+     * tiles, and x_t and h_{t-1} under each gate's dropout mask. */
+    return ck_rnn_dropout_ws(B, T, F, U) + 4 * U * (F + U) + 4 * B * U + 4 * B * F;
+}
+
 #if defined(CK_RNN_AVX512)
 static int ck_rnn_fused_usable(int act, int ract)
 {
     return ck_rnn_fused && act == CK_ACT_TANH && ract == CK_ACT_SIGMOID && ck_rnn_avx512();
+}
+
+/* The float training kernels' register tiles: U % 16 == 0 is checked by
+ * the caller. The backward's dh product does not depend on the
+ * activations, but its cell pass is only vectorized well for the default
+ * ones, so both paths switch together. */
+static int ck_rnn_train_tiles(int act, int ract)
+{
+    return ck_rnn_fused_usable(act, ract);
 }
 #endif
 

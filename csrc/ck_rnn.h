@@ -21,7 +21,7 @@
  * gradient on the initial states on return (they are the running buffers).
  * dx/dW/dR/db may be NULL when not needed; with B or U = 0 they are zeroed
  * (nothing else is read or written). ws is a workspace of
- * ck_<unit>_bwd_ws(B,T,U) elements.
+ * ck_<unit>_bwd_ws(B,T,U) elements (LSTM: ck_lstm_bwd_ws(B,T,F,U)).
  *
  * Dropout (Keras' dropout/recurrent_dropout, training): dpx (ng,B,F) holds
  * one input mask per gate, dph (ng,B,U) one recurrent mask per gate (ng =
@@ -30,6 +30,11 @@
  * candidate reads r . (h_{t-1} . dph_h)). NULL for none. With either, dws
  * is a scratch of ck_rnn_dropout_ws(B,T,F,U) elements (else unused, may be
  * NULL). The states themselves (and the GRU's z h_{t-1}) are not masked.
+ * ck_lstm_fwd's ws (ck_lstm_fwd_ws(B,T,F,U) elements) is that scratch and
+ * more: with it, float steps on AVX-512 CPUs with U % 16 == 0 and the
+ * default activations run register tiles over R packed once per call
+ * (the gates' cell pass fused in; the backward's dh product the same way);
+ * it may be NULL without dropout (then OpenBLAS runs every step).
  *
  * ck_lstm_infer is the forward without the saved arrays, for inference: it
  * writes H (processing order, may be NULL) and the final h and c (B,U),
@@ -49,14 +54,16 @@
 
 #include "ck_common.h"
 
-size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t U);
+size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t F, size_t U);
 size_t ck_gru_bwd_ws(size_t B, size_t T, size_t U, int reset_after);
 size_t ck_simple_bwd_ws(size_t B, size_t T, size_t U);
 size_t ck_rnn_dropout_ws(size_t B, size_t T, size_t F, size_t U);
+size_t ck_lstm_fwd_ws(size_t B, size_t T, size_t F, size_t U);
 /* Nonzero (the default where the CPU has AVX-512): ck_lstm_infer_f32's
  * transposed steps without masked rows run the fused product-and-cell
- * kernel instead of sgemm + the gate pass; tests clear it to reach the
- * other path. Not for use while kernels run. */
+ * kernel instead of sgemm + the gate pass, and the float training kernels
+ * their register tiles (see ws above); tests clear it to reach the other
+ * paths. Not for use while kernels run. */
 extern int ck_rnn_fused;
 
 /* Nonzero (tests only): batch-1 LSTM inference that got the helper thread
@@ -74,12 +81,12 @@ int ck_lstm_fwd_f32(size_t B, size_t T, size_t F, size_t U, const float *x, cons
                     const float *R, const float *b, const float *h0, const float *c0,
                     const uint8_t *mask, int go_backwards, int act, int ract,
                     const float *dpx, const float *dph, float *G,
-                    float *H, float *C, float *dws);
+                    float *H, float *C, float *ws);
 int ck_lstm_fwd_f64(size_t B, size_t T, size_t F, size_t U, const double *x,
                     const double *W, const double *R, const double *b, const double *h0,
                     const double *c0, const uint8_t *mask, int go_backwards, int act,
                     int ract, const double *dpx, const double *dph, double *G, double *H,
-                    double *C, double *dws);
+                    double *C, double *ws);
 int ck_lstm_bwd_f32(size_t B, size_t T, size_t F, size_t U, const float *x, const float *W,
                     const float *R, const float *h0, const float *c0, const uint8_t *mask,
                     int go_backwards, int act, int ract, const float *dpx, const float *dph,

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "ck_act.h"
 #include "ck_rnn.h"
 
 #if defined(CK_RNN_AVX512)
@@ -145,6 +146,225 @@ void ck_lstm_z64_f32(size_t F, size_t U, size_t ld, size_t gs, const float *xt,
             }
     }
     for (g = 0; g < 16; ++g) memcpy(z + 16 * g, &a[g], sizeof(ck_v16));
+}
+
+/* ------------------------------------------------ batch-major training */
+/* The per-step products of batch-major training, C (M x N) += A (M x K)
+ * times a B operand packed once per call into column panels of 64 (the
+ * last narrower, N % 16 == 0): panel p starts at P + 64 p Ktot and holds
+ * (k, j) at k * w + j, w its width. OpenBLAS repacks B on every step
+ * call (M = 32 here), which held the (32 x 128)(128 x 512) step near 60%
+ * of sgemm; a 6-row x 64-column register tile (24 accumulators) reads
+ * each packed row once per 6 rows. */
+#define CK_RNN_MR 6
+
+/* The tile: mr rows x nv vectors of 16 columns over two A segments, K1
+ * then K2 deep (the packed rows follow in that order). Vector v of row r
+ * reads A1[v] + r lda1, then A2[v] + r lda2 (one broadcast per row when
+ * `shared`: the same A for every vector); it starts from I + r ldi +
+ * coff[v] (I may be NULL: zero; ldi 0: a bias row) and ends in C + r ldc
+ * + coff[v]. */
+typedef struct {
+    size_t K1, lda1, K2, lda2, w, ldi, ldc;
+    const float *A1[4], *A2[4];
+    const float *P, *I;
+    float *C;
+    const size_t *coff;
+} rnn_tile_args;
+
+__attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast"), always_inline))
+static inline void rnn_tile_body_f32(const rnn_tile_args *t, const int mr, const int nv,
+                                     const int shared)
+{
+    ck_v16 acc[CK_RNN_MR][4], bv[4];
+    const float *restrict P = t->P;
+    const size_t w = t->w;
+    size_t k;
+    int r, v, seg;
+    for (r = 0; r < mr; ++r)
+        for (v = 0; v < nv; ++v) {
+            if (t->I != NULL)
+                memcpy(&acc[r][v], t->I + r * t->ldi + t->coff[v], sizeof(ck_v16));
+            else
+                acc[r][v] = (ck_v16){0};
+        }
+    for (seg = 0; seg < 2; ++seg) {
+        const size_t K = seg ? t->K2 : t->K1, lda = seg ? t->lda2 : t->lda1;
+        const float *const *A = seg ? t->A2 : t->A1;
+        for (k = 0; k < K; ++k) {
+            for (v = 0; v < nv; ++v) memcpy(&bv[v], P + k * w + 16 * v, sizeof(ck_v16));
+            for (r = 0; r < mr; ++r) {
+                if (shared) {
+                    const float s = A[0][r * lda + k];
+                    for (v = 0; v < nv; ++v) acc[r][v] += s * bv[v];
+                } else {
+                    for (v = 0; v < nv; ++v) acc[r][v] += A[v][r * lda + k] * bv[v];
+                }
+            }
+        }
+        P += K * w;
+    }
+    for (r = 0; r < mr; ++r)
+        for (v = 0; v < nv; ++v)
+            memcpy(t->C + r * t->ldc + t->coff[v], &acc[r][v], sizeof(ck_v16));
+}
+
+typedef void (*rnn_tile_fn)(const rnn_tile_args *t);
+
+#define CK_RNN_TILE_FN(mr, nv, sh)                                                      \
+    __attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast")))           \
+    static void rnn_tile_##mr##_##nv##_##sh(const rnn_tile_args *t)                     \
+    {                                                                                   \
+        rnn_tile_body_f32(t, mr, nv, sh);                                               \
+    }
+#define CK_RNN_TILE_ROW(nv, sh)                                                         \
+    CK_RNN_TILE_FN(1, nv, sh) CK_RNN_TILE_FN(2, nv, sh) CK_RNN_TILE_FN(3, nv, sh)       \
+    CK_RNN_TILE_FN(4, nv, sh) CK_RNN_TILE_FN(5, nv, sh) CK_RNN_TILE_FN(6, nv, sh)
+CK_RNN_TILE_ROW(1, 1)
+CK_RNN_TILE_ROW(2, 1)
+CK_RNN_TILE_ROW(3, 1)
+CK_RNN_TILE_ROW(4, 1)
+CK_RNN_TILE_ROW(4, 0)
+#define CK_RNN_TILE_PTRS(nv, sh)                                                        \
+    {rnn_tile_1_##nv##_##sh, rnn_tile_2_##nv##_##sh, rnn_tile_3_##nv##_##sh,            \
+     rnn_tile_4_##nv##_##sh, rnn_tile_5_##nv##_##sh, rnn_tile_6_##nv##_##sh}
+/* [nv - 1][mr - 1] with a shared A; the per-vector A (dropout's masked x
+ * or h per gate) only comes with four vectors. */
+static const rnn_tile_fn rnn_tiles_shared[4][CK_RNN_MR] = {
+    CK_RNN_TILE_PTRS(1, 1), CK_RNN_TILE_PTRS(2, 1), CK_RNN_TILE_PTRS(3, 1),
+    CK_RNN_TILE_PTRS(4, 1)};
+static const rnn_tile_fn rnn_tiles_split[CK_RNN_MR] = CK_RNN_TILE_PTRS(4, 0);
+
+void ck_rnn_pack_f32(size_t K, size_t N, const float *Bm, size_t ldb, int trans, float *P)
+{
+    size_t n0, k, j;
+    for (n0 = 0; n0 < N; n0 += 64) {
+        const size_t w = N - n0 < 64 ? N - n0 : 64;
+        float *panel = P + n0 * K;
+        for (k = 0; k < K; ++k)
+            for (j = 0; j < w; ++j)
+                panel[k * w + j] = trans ? Bm[(n0 + j) * ldb + k] : Bm[k * ldb + n0 + j];
+    }
+}
+
+void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot,
+                            const float *A, size_t lda, const float *P, float *C, size_t ldc,
+                            int beta)
+{
+    size_t n0, r0;
+    rnn_tile_args t;
+    t.K1 = K;
+    t.lda1 = lda;
+    t.K2 = 0;
+    t.lda2 = 0;
+    t.ldi = ldc;
+    t.ldc = ldc;
+    for (n0 = 0; n0 < N; n0 += 64) {
+        const size_t w = N - n0 < 64 ? N - n0 : 64, nv = w / 16;
+        const size_t coff[4] = {n0, n0 + 16, n0 + 32, n0 + 48};
+        t.w = w;
+        t.P = P + n0 * Ktot + k0 * w;
+        t.coff = coff;
+        for (r0 = 0; r0 < M; r0 += CK_RNN_MR) {
+            const size_t mr = M - r0 < CK_RNN_MR ? M - r0 : CK_RNN_MR;
+            t.A1[0] = A + r0 * lda;
+            t.A2[0] = t.A1[0];
+            t.C = C + r0 * ldc;
+            t.I = beta ? t.C : NULL;
+            rnn_tiles_shared[nv - 1][mr - 1](&t);
+        }
+    }
+}
+
+void ck_lstm_pack_gates_f32(size_t F, size_t U, const float *W, const float *R, float *P)
+{
+    const size_t G4 = 4 * U, K = F + U;
+    size_t u0, k, g, j;
+    for (u0 = 0; u0 < U; u0 += 16) {
+        float *panel = P + u0 * 4 * K;
+        for (k = 0; k < K; ++k) {
+            const float *src = k < F ? W + k * G4 : R + (k - F) * G4;
+            for (g = 0; g < 4; ++g)
+                for (j = 0; j < 16; ++j) panel[k * 64 + g * 16 + j] = src[g * U + u0 + j];
+        }
+    }
+}
+
+/* The default-activation cell of 16 units of one row, gates activated in
+ * place (training saves them), in lstm_cell's operation order. */
+__attribute__((target("arch=x86-64-v4")))
+static void lstm_train_cell16_f32(float *restrict z, size_t U, const float *restrict cp,
+                                  float *restrict c, float *restrict h)
+{
+    float *restrict zi = z, *restrict zf = z + U, *restrict zc = z + 2 * U,
+          *restrict zo = z + 3 * U;
+    int j;
+    for (j = 0; j < 16; ++j) {
+        const float i = ck_act_sigmoid_f32(zi[j]), f = ck_act_sigmoid_f32(zf[j]);
+        const float cc = ck_act_tanh_f32(zc[j]), o = ck_act_sigmoid_f32(zo[j]);
+        const float cn = f * cp[j] + i * cc;
+        zi[j] = i;
+        zf[j] = f;
+        zc[j] = cc;
+        zo[j] = o;
+        c[j] = cn;
+        h[j] = ck_act_tanh_f32(cn) * o;
+    }
+}
+
+void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P,
+                            const float *const *X, size_t ldx, const float *const *A,
+                            size_t lda, const float *bias, const float *hp, const float *cp,
+                            size_t ldp, float *Gt, size_t ldg, float *Hs, float *Cs,
+                            size_t ldh, const uint8_t *m, size_t mst, const float *Gn)
+{
+    const size_t coff[4] = {0, U, 2 * U, 3 * U}, K = F + U;
+    const int shared = A[0] == A[1] && A[0] == A[2] && A[0] == A[3] && X[0] == X[1]
+                    && X[0] == X[2] && X[0] == X[3];
+    size_t u0, r0, r;
+    int v;
+    rnn_tile_args t;
+    t.K1 = F;
+    t.lda1 = ldx;
+    t.K2 = U;
+    t.lda2 = lda;
+    t.w = 64;
+    t.ldi = 0;
+    t.ldc = ldg;
+    t.coff = coff;
+    for (u0 = 0; u0 < U; u0 += 16) {
+        t.P = P + u0 * 4 * K;
+        t.I = bias == NULL ? NULL : bias + u0;
+        for (r0 = 0; r0 < B; r0 += CK_RNN_MR) {
+            const size_t mr = B - r0 < CK_RNN_MR ? B - r0 : CK_RNN_MR;
+            for (v = 0; v < 4; ++v) {
+                t.A1[v] = X[v] + r0 * ldx;
+                t.A2[v] = A[v] + r0 * lda;
+            }
+            t.C = Gt + r0 * ldg + u0;
+            if (shared)
+                rnn_tiles_shared[3][mr - 1](&t);
+            else
+                rnn_tiles_split[mr - 1](&t);
+            for (r = r0; r < r0 + mr; ++r) {
+                float *hr = Hs + r * ldh + u0, *cr = Cs + r * ldh + u0;
+                if (Gn != NULL) {
+                    /* The next step's rows are far apart (a timestep of
+                     * every sample) and cold: fetch the lines this tile's
+                     * counterpart will write there. */
+                    for (v = 0; v < 4; ++v) __builtin_prefetch(Gn + r * ldg + v * U + u0, 1, 3);
+                    __builtin_prefetch(hr + U, 1, 3);
+                    __builtin_prefetch(cr + U, 1, 3);
+                }
+                if (m != NULL && !m[r * mst]) {
+                    memcpy(hr, hp + r * ldp + u0, 16 * sizeof(float));
+                    memcpy(cr, cp + r * ldp + u0, 16 * sizeof(float));
+                    continue;
+                }
+                lstm_train_cell16_f32(Gt + r * ldg + u0, U, cp + r * ldp + u0, cr, hr);
+            }
+        }
+    }
 }
 #else
 int ck_rnn_fused = 0;

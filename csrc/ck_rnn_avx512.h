@@ -4,6 +4,8 @@
 #ifndef CK_RNN_AVX512_H
 #define CK_RNN_AVX512_H
 
+#include <stdint.h>
+
 #include "ck_common.h"
 
 /* ck_lstm_infer pads the units of its transposed buffers to an even count
@@ -34,6 +36,32 @@ void ck_lstm_fused_step_f32(size_t K, size_t U, size_t Bp, const float *P, const
 void ck_lstm_z64_f32(size_t F, size_t U, size_t ld, size_t gs, const float *xt,
                      const float *W, const float *R, const float *h, const float *b,
                      float *z);
+
+/* Batch-major training (see ck_rnn_avx512.c): B operands (K x N, N % 16
+ * == 0, Bm[k, n] or with trans Bm[n, k], rows ldb apart) packed into
+ * column panels of 64, and C (M x N, ldc) = A (M x K, lda) times rows
+ * [k0, k0 + K) of such a packing of Ktot rows, plus C when beta. */
+void ck_rnn_pack_f32(size_t K, size_t N, const float *Bm, size_t ldb, int trans, float *P);
+void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot,
+                            const float *A, size_t lda, const float *P, float *C, size_t ldc,
+                            int beta);
+/* [W; R] (F + U rows of 4U, U % 16 == 0) packed for
+ * ck_lstm_train_step_f32: per 16 units a panel of 64 columns, the units'
+ * [i f c o] gate columns. */
+void ck_lstm_pack_gates_f32(size_t F, size_t U, const float *W, const float *R, float *P);
+/* One training step for the default activations: the gate rows Gt (B x
+ * 4U, ldg) get bias + X W + A R, gate g reading X[g] (rows ldx apart:
+ * x_t, or under input dropout x_t . dpx_g) and A[g] (lda: h_{t-1}, or
+ * h_{t-1} . dph_g), and are activated in place; c into Cs, h into Hs
+ * (rows ldh apart) from the previous hp, cp (ldp). A row r with
+ * m[r * mst] == 0 (m may be NULL) carries hp, cp over. Gn: the next
+ * step's gate rows (prefetched with the next H and C rows), or NULL at
+ * the last step. */
+void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P,
+                            const float *const *X, size_t ldx, const float *const *A,
+                            size_t lda, const float *bias, const float *hp, const float *cp,
+                            size_t ldp, float *Gt, size_t ldg, float *Hs, float *Cs,
+                            size_t ldh, const uint8_t *m, size_t mst, const float *Gn);
 #endif
 
 #endif /* CK_RNN_AVX512_H */

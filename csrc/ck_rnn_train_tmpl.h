@@ -60,17 +60,17 @@ static void CK_S(rnn_zero)(size_t n, real *dst)
     for (j = 0; j < n; ++j) dst[j] = (real)0;
 }
 
-/* Hp[b, t(s)] = h_{s-1}: the previous state aligned with the input-time
- * gate rows, so dR is one GEMM over all B*T rows. */
+/* Hp[b, t(s)] = h_{s-1} (rows ldp apart): the previous state aligned with
+ * the input-time gate rows, so dR is one GEMM over all B*T rows. */
 static void CK_S(rnn_prev_states)(size_t B, size_t T, size_t U, int gb, const real *h0,
-                                  const real *H, real *Hp)
+                                  const real *H, real *Hp, size_t ldp)
 {
     size_t bi, s;
     for (bi = 0; bi < B; ++bi)
         for (s = 0; s < T; ++s) {
             const size_t t = gb ? T - 1 - s : s;
             const real *src = s ? H + (bi * T + s - 1) * U : h0 + bi * U;
-            CK_S(rnn_copy)(U, src, Hp + (bi * T + t) * U);
+            CK_S(rnn_copy)(U, src, Hp + (bi * T + t) * ldp);
         }
 }
 
@@ -250,23 +250,64 @@ static void CK_S(lstm_cell)(size_t n, real *z, const real *cp, real *c, real *h,
 int CK_S(ck_lstm_fwd)(size_t B, size_t T, size_t F, size_t U, const real *x, const real *W,
                       const real *R, const real *b, const real *h0, const real *c0,
                       const uint8_t *mask, int gb, int act, int ract, const real *dpx,
-                      const real *dph, real *G, real *H, real *C, real *dws)
+                      const real *dph, real *G, real *H, real *C, real *ws)
 {
     const size_t G4 = 4 * U, ldg = T * G4, ldh = T * U;
+    real *dws = ws;
     size_t s, bi;
+#ifdef CK_LSTM_FUSED
+    /* The tiles take the input projection and the bias into every step's
+     * product ([W; R] packed together): G is written once, in the step,
+     * instead of by a GEMM over all steps and again in each step. */
+    real *P = ws == NULL ? NULL : ws + ck_rnn_dropout_ws(B, T, F, U), *hm = P + G4 * (F + U);
+    real *xm = hm + 4 * B * U;
+    const int tiles = ws != NULL && U % 16 == 0 && ck_rnn_train_tiles(act, ract);
+#endif
     const int st = ck_rnn_check(act, ract, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
     if (st != CK_RNN_RUN) return st;
     if (c0 == NULL || G == NULL || H == NULL || C == NULL
-        || ((dpx != NULL || dph != NULL) && dws == NULL))
+        || ((dpx != NULL || dph != NULL) && ws == NULL))
         return CK_ERR_ARG;
-    /* The input projection of every timestep at once: the big GEMM. */
-    CK_TRY(CK_S(rnn_proj)(B, T, F, U, 4, x, W, dpx, G, dws));
-    if (b != NULL) CK_S(rnn_add_rows)(B * T, G4, b, G, G4);
+#ifdef CK_LSTM_FUSED
+    if (tiles) ck_lstm_pack_gates_f32(F, U, W, R, P);
+    if (!tiles)
+#endif
+    {
+        /* The input projection of every timestep at once: the big GEMM. */
+        CK_TRY(CK_S(rnn_proj)(B, T, F, U, 4, x, W, dpx, G, dws));
+        if (b != NULL) CK_S(rnn_add_rows)(B * T, G4, b, G, G4);
+    }
     for (s = 0; s < T; ++s) {
         const size_t t = gb ? T - 1 - s : s;
         const real *hp = s ? H + (s - 1) * U : h0;
         const real *cp = s ? C + (s - 1) * U : c0;
         const size_t ldp = s ? ldh : U;
+#ifdef CK_LSTM_FUSED
+        if (tiles) {
+            const real *xt = x + t * F;
+            const real *X[4] = {xt, xt, xt, xt}, *A[4] = {hp, hp, hp, hp};
+            size_t ldx = T * F, lda = ldp, k;
+            if (dpx != NULL) {
+                for (k = 0; k < 4; ++k) {
+                    CK_S(rnn_mask_rows)(B, 1, F, xt, T * F, dpx + k * B * F, xm + k * B * F);
+                    X[k] = xm + k * B * F;
+                }
+                ldx = F;
+            }
+            if (dph != NULL) {
+                for (k = 0; k < 4; ++k) {
+                    CK_S(rnn_mask_rows)(B, 1, U, hp, ldp, dph + k * B * U, hm + k * B * U);
+                    A[k] = hm + k * B * U;
+                }
+                lda = U;
+            }
+            ck_lstm_train_step_f32(B, F, U, P, X, ldx, A, lda, b, hp, cp, ldp, G + t * G4,
+                                   ldg, H + s * U, C + s * U, ldh,
+                                   mask == NULL ? NULL : mask + t, T,
+                                   s + 1 == T ? NULL : G + (gb ? t - 1 : t + 1) * G4);
+            continue;
+        }
+#endif
         /* Accumulate h_{s-1} R into the timestep-t rows in place (ld = T*4U). */
         if (dph != NULL)
             CK_TRY(CK_S(rnn_dp_rec)(B, U, 4, 0, 4, hp, ldp, dph, R, (real)1, G + t * G4, ldg,
@@ -318,7 +359,7 @@ static void CK_S(lstm_bwd_cell)(size_t U, const real *restrict g, const real *re
 CK_TARGET_CLONES
 static void CK_S(lstm_bwd_row)(size_t U, const real *restrict g, const real *restrict cr,
                                const real *restrict cpr, real *restrict dhr,
-                               real *restrict dcr, real *restrict dz)
+                               real *restrict dcr, real *restrict dz, real *restrict db)
 {
     const real *restrict gi = g, *restrict gf = g + U, *restrict gc = g + 2 * U,
             *restrict go = g + 3 * U;
@@ -335,6 +376,29 @@ static void CK_S(lstm_bwd_row)(size_t U, const real *restrict g, const real *res
         dcr[j] = dct * gf[j];
         dhr[j] = (real)0; /* refilled by the dh GEMM */
     }
+    /* db here, while the row is in L1, rather than one more pass over all
+     * of dG (which does not fit in L2) after the loop. */
+    for (j = 0; j < 4 * U; ++j) db[j] += dz[j];
+}
+
+/* Fetch n reals from p on (for writing when w): the rows of the backward's
+ * next step sit a timestep of every sample apart, and the hardware
+ * prefetchers do not run ahead across them. */
+static void CK_S(rnn_prefetch)(const real *p, size_t n, int w)
+{
+#if defined(__GNUC__)
+    size_t j;
+    for (j = 0; j < n; j += 64 / sizeof(real)) {
+        if (w)
+            __builtin_prefetch(p + j, 1, 3);
+        else
+            __builtin_prefetch(p + j, 0, 3);
+    }
+#else
+    (void)p;
+    (void)n;
+    (void)w;
+#endif
 }
 
 int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, const real *W,
@@ -344,9 +408,15 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
                       real *dc, real *dx, real *dW, real *dR, real *db, real *ws, real *dws)
 {
     const size_t G4 = 4 * U, ldg = T * G4, ldh = T * U;
-    real *dG = ws, *Hp = ws + B * T * G4, *ta = Hp + B * T * U, *tb = ta + U;
+    real *dG = ws, *Hp = ws + B * T * G4, *ta = Hp + B * T * (F + U), *tb = ta + U;
     real *Rt = tb + U; /* R^T (4U x U): an NN GEMM per step runs ~1.5x faster than NT */
+    real *dbw = db != NULL ? db : Rt + G4 * U; /* the fused rows' db sums */
+    real *dWR = Rt + G4 * U + G4; /* [dW; dR] of the merged GEMMs */
+    real *XM = dWR + (F + U) * G4; /* [x_t, h_{t-1}] under gate k's dropout masks */
     const int fused = act == CK_ACT_TANH && ract == CK_ACT_SIGMOID;
+#ifdef CK_LSTM_FUSED
+    const int tiles = U % 16 == 0 && ck_rnn_train_tiles(act, ract);
+#endif
     size_t s, bi, j;
     const int st = ck_rnn_check(act, ract, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
     if (st == CK_OK)
@@ -355,12 +425,18 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
     if (c0 == NULL || G == NULL || H == NULL || C == NULL || dh == NULL || dc == NULL
         || ws == NULL || ((dpx != NULL || dph != NULL) && dws == NULL))
         return CK_ERR_ARG;
-    for (j = 0; j < U; ++j) {
-        const real *rj = R + j * G4;
-        for (s = 0; s < G4; ++s) Rt[s * U + j] = rj[s];
-    }
+#ifdef CK_LSTM_FUSED
+    if (tiles)
+        ck_rnn_pack_f32(G4, U, R, G4, 1, Rt);
+    else
+#endif
+        for (j = 0; j < U; ++j) {
+            const real *rj = R + j * G4;
+            for (s = 0; s < G4; ++s) Rt[s * U + j] = rj[s];
+        }
+    if (fused) CK_S(rnn_zero)(G4, dbw);
     for (s = T; s-- > 0;) {
-        const size_t t = gb ? T - 1 - s : s;
+        const size_t t = gb ? T - 1 - s : s, tn = gb ? t + 1 : t - 1;
         const real *cp = s ? C + (s - 1) * U : c0;
         const size_t ldp = s ? ldh : U;
         for (bi = 0; bi < B; ++bi) {
@@ -368,6 +444,12 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
             real *dz = dG + bi * ldg + t * G4;
             const real *g = G + bi * ldg + t * G4;
             const real *cr = C + bi * ldh + s * U, *cpr = cp + bi * ldp;
+            if (s > 0) {
+                CK_S(rnn_prefetch)(G + bi * ldg + tn * G4, G4, 0);
+                CK_S(rnn_prefetch)(dG + bi * ldg + tn * G4, G4, 1);
+                if (s > 1) CK_S(rnn_prefetch)(C + bi * ldh + (s - 2) * U, U, 0);
+                if (dH != NULL) CK_S(rnn_prefetch)(dH + bi * ldh + (s - 1) * U, U, 0);
+            }
             if (dH != NULL) {
                 const real *dHr = dH + bi * ldh + s * U;
                 for (j = 0; j < U; ++j) dhr[j] += dHr[j];
@@ -377,7 +459,7 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
                 continue;
             }
             if (fused) {
-                CK_S(lstm_bwd_row)(U, g, cr, cpr, dhr, dcr, dz);
+                CK_S(lstm_bwd_row)(U, g, cr, cpr, dhr, dcr, dz, dbw);
                 continue;
             }
             ACT(act, U, cr, ta); /* act(c_t), recomputed rather than stored */
@@ -389,20 +471,70 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
             CK_S(rnn_dact)(ract, U, g + 3 * U, dz + 3 * U);
         }
         /* dh_{s-1} = dZ R^T; masked rows have dZ = 0 and keep their dh. */
+#ifdef CK_LSTM_FUSED
+        if (tiles && dph != NULL) {
+            size_t k, i;
+            for (k = 0; k < 4; ++k) {
+                const real *m = dph + k * B * U;
+                ck_rnn_gemm_packed_f32(B, U, U, k * U, G4, dG + t * G4 + k * U, ldg, Rt, dws,
+                                       U, 0);
+                for (i = 0; i < B * U; ++i) dh[i] += dws[i] * m[i];
+            }
+            continue;
+        }
+        if (tiles) {
+            ck_rnn_gemm_packed_f32(B, U, G4, 0, G4, dG + t * G4, ldg, Rt, dh, U, 1);
+            continue;
+        }
+#endif
         if (dph != NULL)
             CK_TRY(CK_S(rnn_dp_dh)(B, U, 4, 0, 4, dG + t * G4, ldg, R, dph, dh, dws));
         else
             CK_TRY(GEMM(0, 0, B, U, G4, (real)1, dG + t * G4, ldg, Rt, U, (real)1, dh, U));
     }
+    if (dW != NULL && dR != NULL) {
+        /* [dW; dR] = [x, h_{t-1}]^T dG as one GEMM (per gate under
+         * dropout, on the masked rows): dG (B*T x 4U) outgrows L2, and
+         * separate GEMMs would each pack it from memory. Hp here holds the
+         * rows [x_t, h_{t-1}]. */
+        const size_t K = F + U, BT = B * T;
+        size_t k, i;
+        for (j = 0; j < BT; ++j) CK_S(rnn_copy)(F, x + j * F, Hp + j * K);
+        CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp + F, K);
+        if (dpx == NULL && dph == NULL)
+            CK_TRY(GEMM(1, 0, K, G4, BT, (real)1, Hp, K, dG, G4, (real)0, dWR, G4));
+        for (k = 0; (dpx != NULL || dph != NULL) && k < 4; ++k) {
+            for (j = 0; j < BT; ++j) {
+                const real *src = Hp + j * K, *mx = dpx + (k * B + j / T) * F,
+                           *mh = dph + (k * B + j / T) * U;
+                real *dst = XM + j * K;
+                if (dpx != NULL)
+                    for (i = 0; i < F; ++i) dst[i] = src[i] * mx[i];
+                else
+                    CK_S(rnn_copy)(F, src, dst);
+                if (dph != NULL)
+                    for (i = 0; i < U; ++i) dst[F + i] = src[F + i] * mh[i];
+                else
+                    CK_S(rnn_copy)(U, src + F, dst + F);
+            }
+            CK_TRY(GEMM(1, 0, K, U, BT, (real)1, XM, K, dG + k * U, G4, (real)0, dWR + k * U,
+                        G4));
+        }
+        CK_S(rnn_copy)(F * G4, dWR, dW);
+        CK_S(rnn_copy)(U * G4, dWR + F * G4, dR);
+        CK_TRY(CK_S(rnn_in_grads)(B, T, F, U, 4, x, W, dpx, dG, dx, NULL, dws));
+        if (db != NULL && !fused) CK_S(rnn_colsum)(BT, G4, dG, G4, db);
+        return CK_OK;
+    }
     CK_TRY(CK_S(rnn_in_grads)(B, T, F, U, 4, x, W, dpx, dG, dx, dW, dws));
     if (dR != NULL) {
-        CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp);
+        CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp, U);
         if (dph != NULL)
             CK_TRY(CK_S(rnn_dp_dR)(B, T, U, 4, 0, 4, Hp, dph, dG, G4, dR, dws));
         else
             CK_TRY(GEMM(1, 0, U, G4, B * T, (real)1, Hp, U, dG, G4, (real)0, dR, G4));
     }
-    if (db != NULL) CK_S(rnn_colsum)(B * T, G4, dG, G4, db);
+    if (db != NULL && !fused) CK_S(rnn_colsum)(B * T, G4, dG, G4, db);
     return CK_OK;
 }
 
@@ -582,7 +714,7 @@ int CK_S(ck_gru_bwd)(size_t B, size_t T, size_t F, size_t U, int ra, const real 
             CK_TRY(GEMM(0, 1, B, U, 2 * U, (real)1, dG + t * G3, ldg, R, G3, (real)1, dh, U));
     }
     CK_TRY(CK_S(rnn_in_grads)(B, T, F, U, 3, x, W, dpx, dG, dx, dW, dws));
-    if (dR != NULL) CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp);
+    if (dR != NULL) CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp, U);
     if (ra) {
         if (dR != NULL && dph != NULL)
             CK_TRY(CK_S(rnn_dp_dR)(B, T, U, 3, 0, 3, Hp, dph, dGR, G3, dR, dws));
@@ -687,7 +819,7 @@ int CK_S(ck_simple_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x,
     }
     CK_TRY(CK_S(rnn_in_grads)(B, T, F, U, 1, x, W, dpx, dG, dx, dW, dws));
     if (dR != NULL) {
-        CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp);
+        CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp, U);
         if (dph != NULL)
             CK_TRY(CK_S(rnn_dp_dR)(B, T, U, 1, 0, 1, Hp, dph, dG, U, dR, dws));
         else

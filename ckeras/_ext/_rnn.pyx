@@ -118,21 +118,22 @@ def lstm_fwd(x, W, R, b, h0, c0, mask, go_backwards, int act, int ract, dpx=None
     cdef bint gb = go_backwards
     cdef size_t d[4]
     cdef int t = _check_lstm(x, W, R, b, h0, c0, mask, d)
-    dws = _dropout_ws(_check_dropout(dpx, dph, 4, d, t), d, t)
+    _check_dropout(dpx, dph, 4, d, t)
+    ws = _workspace(ck_lstm_fwd_ws(d[0], d[1], d[2], d[3]), t)
     G = _new((d[0], d[1], 4 * d[3]), t)
     H = _new((d[0], d[1], d[3]), t)
     C = _new((d[0], d[1], d[3]), t)
     if t == cnp.NPY_FLOAT32:
         _lstm_fwd(<float *> data_or_null(G), d, x, W, R, b, h0, c0, mask, gb, act,
-                  ract, dpx, dph, H, C, dws)
+                  ract, dpx, dph, H, C, ws)
     else:
         _lstm_fwd(<double *> data_or_null(G), d, x, W, R, b, h0, c0, mask, gb, act,
-                  ract, dpx, dph, H, C, dws)
+                  ract, dpx, dph, H, C, ws)
     return H, C, G
 
 
 cdef int _lstm_fwd(floating *G, size_t *d, x, W, R, b, h0, c0, mask, bint gb, int act,
-                   int ract, dpx, dph, H, C, dws) except -1:
+                   int ract, dpx, dph, H, C, ws) except -1:
     cdef const floating *xp = <const floating *> data_or_null(x)
     cdef const floating *Wp = <const floating *> data_or_null(W)
     cdef const floating *Rp = <const floating *> data_or_null(R)
@@ -144,21 +145,22 @@ cdef int _lstm_fwd(floating *G, size_t *d, x, W, R, b, h0, c0, mask, bint gb, in
     cdef floating *Cp = <floating *> data_or_null(C)
     cdef const floating *dpxp = <const floating *> data_or_null(dpx)
     cdef const floating *dphp = <const floating *> data_or_null(dph)
-    cdef floating *dwsp = <floating *> data_or_null(dws)
+    cdef floating *wsp = <floating *> data_or_null(ws)
     cdef int st
     cdef ck_fpmode fp
     with nogil:
         fp = ck_ftz_enter()
         st = ck_lstm_fwd(d[0], d[1], d[2], d[3], xp, Wp, Rp, bp, h0p, c0p, mp, gb, act, ract,
-                         dpxp, dphp, G, Hp, Cp, dwsp)
+                         dpxp, dphp, G, Hp, Cp, wsp)
         ck_ftz_leave(fp)
     return check_status(st, "lstm_fwd")
 
 
 def set_fused_steps(bint on):
-    """Whether float LSTM inference may use the fused AVX-512 step (see
-    ck_rnn.h; it needs the CPU support too). Returns the previous setting.
-    For tests, which compare it with the sgemm step."""
+    """Whether float LSTM inference may use the fused AVX-512 step, and float
+    LSTM training its register tiles (see ck_rnn.h; they need the CPU support
+    too). Returns the previous setting. For tests, which compare them with the
+    sgemm steps."""
     global ck_rnn_fused
     prev = bool(ck_rnn_fused)
     ck_rnn_fused = 1 if on else 0
@@ -240,7 +242,7 @@ def lstm_bwd(x, W, R, h0, c0, mask, go_backwards, int act, int ract, G, H, C, dH
     dW = _new((F, 4 * U), t) if need_dW else None
     dR = _new((U, 4 * U), t) if need_dR else None
     db = _new((4 * U,), t) if need_db else None
-    ws = _new((ck_lstm_bwd_ws(B, T, U),), t)
+    ws = _new((ck_lstm_bwd_ws(B, T, F, U),), t)
     if t == cnp.NPY_FLOAT32:
         _lstm_bwd(<float *> data_or_null(ws), d, x, W, R, h0, c0, mask, gb, act,
                   ract, dpx, dph, G, H, C, dH, dh, dc, dx, dW, dR, db, dws)

@@ -3,10 +3,11 @@ from cython cimport floating
 from libc.stdint cimport uint8_t
 
 cdef extern from "ck_rnn.h" nogil:
-    size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t U)
+    size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t F, size_t U)
     size_t ck_gru_bwd_ws(size_t B, size_t T, size_t U, int reset_after)
     size_t ck_simple_bwd_ws(size_t B, size_t T, size_t U)
     size_t ck_rnn_dropout_ws(size_t B, size_t T, size_t F, size_t U)
+    size_t ck_lstm_fwd_ws(size_t B, size_t T, size_t F, size_t U)
     size_t ck_gru_fwd_ws(size_t B, size_t U, int reset_after)
     int ck_rnn_fused
     int ck_rnn_split_strict
@@ -27,12 +28,12 @@ cdef extern from "ck_rnn.h" nogil:
                         const float *W, const float *R, const float *b, const float *h0,
                         const float *c0, const uint8_t *mask, int go_backwards,
                         int act, int ract, const float *dpx, const float *dph, float *G,
-                        float *H, float *C, float *dws)
+                        float *H, float *C, float *ws)
     int ck_lstm_fwd_f64(size_t B, size_t T, size_t F, size_t U, const double *x,
                         const double *W, const double *R, const double *b, const double *h0,
                         const double *c0, const uint8_t *mask, int go_backwards,
                         int act, int ract, const double *dpx, const double *dph, double *G,
-                        double *H, double *C, double *dws)
+                        double *H, double *C, double *ws)
     int ck_lstm_bwd_f32(size_t B, size_t T, size_t F, size_t U, const float *x,
                         const float *W, const float *R, const float *h0, const float *c0,
                         const uint8_t *mask, int go_backwards, int act, int ract,
@@ -117,13 +118,13 @@ cdef inline int ck_lstm_fwd(size_t B, size_t T, size_t F, size_t U, const floati
                             const floating *h0, const floating *c0, const uint8_t *mask,
                             int go_backwards, int act, int ract, const floating *dpx,
                             const floating *dph, floating *G, floating *H,
-                            floating *C, floating *dws) noexcept nogil:
+                            floating *C, floating *ws) noexcept nogil:
     if floating is float:
         return ck_lstm_fwd_f32(B, T, F, U, x, W, R, b, h0, c0, mask, go_backwards, act,
-                               ract, dpx, dph, G, H, C, dws)
+                               ract, dpx, dph, G, H, C, ws)
     else:
         return ck_lstm_fwd_f64(B, T, F, U, x, W, R, b, h0, c0, mask, go_backwards, act,
-                               ract, dpx, dph, G, H, C, dws)
+                               ract, dpx, dph, G, H, C, ws)
 
 
 cdef inline int ck_lstm_bwd(size_t B, size_t T, size_t F, size_t U, const floating *x,
