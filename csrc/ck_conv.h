@@ -22,6 +22,11 @@
  * thin for 2 BLAS threads (31-53% of sgemm); 4 MiB gives 73-85% with 2 threads
  * and 86-95% with 1; 8 MiB falls back (56-81%) as blocks leave the caches. */
 #define CK_CONV_BLOCK_BYTES ((size_t)1 << 22)
+/* With one BLAS thread the GEMM is fastest on blocks that stay in the core's
+ * L2: measured at K = 288, O = 64, 1024-row blocks (1.2 MB) ran at 117-122
+ * GF/s where 3640-row (4 MB) ones ran at 79-90. The kernels then walk the
+ * caller's col buffer (sized by CK_CONV_BLOCK_BYTES) in blocks of this size. */
+#define CK_CONV_BLOCK1_BYTES ((size_t)1 << 20)
 
 typedef struct ck_conv3d_shape {
     size_t N, D, H, W, C;   /* input (N, D, H, W, C) */
