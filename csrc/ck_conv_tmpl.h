@@ -392,12 +392,35 @@ int CK_S(ck_pool3d_max_fwd)(const ck_conv3d_shape *s, const real *x, real *y, in
     return CK_OK;
 }
 
+/* Windows that tile the input exactly (window == stride, no padding, no
+ * remainder: MaxPooling's default) cover each input entry once, so dx is
+ * written in one pass, window by window, with no zero-fill and no scatter. */
+CK_TARGET_CLONES
+static int CK_S(ck_pool_max_bwd_tiled)(const ck_conv3d_shape *s, const int *idx,
+                                       const real *dy, real *dx)
+{
+    const real zero = (real)0;
+    CK_POOL_LOOP_BEGIN
+        const int *io = idx + o;
+        const real *go = dy + o;
+        CK_POOL_WINDOW_BEGIN
+            real *dp = dx + xn + at * C;
+            const int pos = (int)at;
+            for (c = 0; c < C; ++c) dp[c] = io[c] == pos ? go[c] : zero;
+        CK_POOL_WINDOW_END
+    }
+    return CK_OK;
+}
+
 CK_TARGET_CLONES
 int CK_S(ck_pool3d_max_bwd)(const ck_conv3d_shape *s, const int *idx, const real *dy, real *dx)
 {
     const size_t C = s->C, DHW = s->D * s->H * s->W, P = s->OD * s->OH * s->OW;
     size_t n, p, c;
     if (dx == NULL) return CK_ERR_ARG;
+    if (s->KD == s->SD && s->KH == s->SH && s->KW == s->SW && s->PF == 0 && s->PT == 0 &&
+        s->PL == 0 && s->OD * s->SD == s->D && s->OH * s->SH == s->H && s->OW * s->SW == s->W)
+        return CK_S(ck_pool_max_bwd_tiled)(s, idx, dy, dx);
     memset(dx, 0, s->N * DHW * C * sizeof(real));
     for (n = 0; n < s->N; ++n) {
         real *dn = dx + n * DHW * C;
