@@ -64,8 +64,9 @@ int ck_conv2d_fwd_f32(const ck_conv2d_shape *s, const float *x, const float *w,
 int ck_conv2d_fwd_f64(const ck_conv2d_shape *s, const double *x, const double *w,
                       const double *b, int code, double *col, double *y);
 
-/* Backward from the saved output y and dy. dz (N*OD*OH*OW*O) receives
- * dy * act'(y); it may be NULL only for the linear code (dy is used).
+/* Backward from the saved output y and dy. dz (N*OD*OH*OW*O) is scratch
+ * for dy * act'(y) (only its head is used when dx is not wanted and the
+ * window is small); it may be NULL only for the linear code (dy is used).
  * dx, dw, db may each be NULL (not wanted); x may be NULL when dw is. */
 int ck_conv3d_bwd_f32(const ck_conv3d_shape *s, const float *x, const float *w,
                       const float *y, const float *dy, int code, float *dz,

@@ -201,6 +201,29 @@ static void CK_S(ck_conv_direct_dw)(const ck_conv3d_shape *s, const real *x, con
     }
 }
 
+/* The first layer's backward (no dx wanted): dz = dy * act'(y) a tile at a
+ * time into the head of the caller's dz buffer, summed into db and
+ * multiplied into dw while it is in L1, instead of a pass over the whole
+ * output and a second read of it. dw and db arrive zeroed. */
+static int CK_S(ck_conv_direct_dw_act)(const ck_conv3d_shape *s, const real *x, const real *y,
+                                       const real *dy, int code, real *dz, real *dw, real *db)
+{
+    const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
+    const size_t O = s->O;
+    real patch[CK_CONV_DW_TILE * CK_CONV_DIRECT_K + CK_CONV_KG] = {0};
+    size_t r0, p, j;
+    for (r0 = 0; r0 < M; r0 += CK_CONV_DW_TILE) {
+        const size_t m = M - r0 < CK_CONV_DW_TILE ? M - r0 : CK_CONV_DW_TILE;
+        CK_TRY(CK_S(ck_act_bias_bwd)(code, m, O, y + r0 * O, dy + r0 * O, dz, NULL));
+        if (db != NULL)
+            for (p = 0; p < m; ++p)
+                for (j = 0; j < O; ++j) db[j] += dz[p * O + j];
+        CK_S(ck_conv_im2col)(s, x, r0, m, patch);
+        CK_S(ck_conv_direct_dw_tile)(m, K, O, patch, dz, dw);
+    }
+    return CK_OK;
+}
+
 static int CK_S(ck_conv3d_fwd_body)(const ck_conv3d_shape *s, const real *x, const real *w,
                         const real *b, int code, real *col, real *y)
 {
@@ -258,6 +281,8 @@ static int CK_S(ck_conv3d_bwd_body)(const ck_conv3d_shape *s, const real *x, con
         }
     } else {
         if (dz == NULL || y == NULL || dz == y || dz == dy) return CK_ERR_ARG;
+        if (dx == NULL && dw != NULL && K > 0 && K <= CK_CONV_DIRECT_K)
+            return CK_S(ck_conv_direct_dw_act)(s, x, y, dy, code, dz, dw, db);
         st = CK_S(ck_act_bias_bwd)(code, M, O, y, dy, dz, db);
         if (st != CK_OK) return st;
         z = dz;

@@ -70,6 +70,23 @@ def test_conv_fwd_bwd_c_matches_reference(case, code, dtype):
         np.testing.assert_allclose(g, e, atol=10 * tol, rtol=10 * tol, err_msg=name)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("code", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("case", [CONV_CASES[i] for i in (0, 11, 12, 13, 14)])
+def test_conv_weight_gradient_without_dx_matches_reference(case, code, dtype):
+    """A first layer's backward (no dx) folds the activation's gradient into
+    the weight-gradient tiles: dw and db as the reference gives them."""
+    x, w, b, s, d, pads, outs = _conv_problem(case, dtype)
+    tol = 2e-4 if dtype == np.float32 else 1e-11
+    y = ref.conv2d_fwd(x, w, b, code, s, d, pads, outs)
+    dy = np.random.default_rng(1).standard_normal(y.shape).astype(dtype)
+    dx, dw, db = _conv.conv2d_bwd(x, w, y, dy, code, s, d, pads, need_dx=False)
+    _, dw_r, db_r = ref.conv2d_bwd(x, w, y, dy, code, s, d, pads)
+    assert dx is None
+    np.testing.assert_allclose(dw, dw_r, atol=tol, rtol=tol)
+    np.testing.assert_allclose(db, db_r, atol=tol, rtol=tol)
+
+
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("case", [CONV_CASES[10], CONV_CASES[16]])
 def test_conv_blocks_per_blas_thread_count_match_reference(case, threads):
