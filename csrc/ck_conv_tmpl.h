@@ -261,7 +261,7 @@ static int CK_S(ck_conv3d_bwd_body)(const ck_conv3d_shape *s, const real *x, con
     const size_t O = s->O, R = ck_conv_block_rows(s, sizeof(real));
     const real *z;
     size_t r0, j;
-    int st;
+    int st, per_block = 0;
     if (code < 0 || code >= CK_ACT_NCODES) return CK_ERR_CODE;
     if (dx != NULL) memset(dx, 0, s->N * s->D * s->H * s->W * s->C * sizeof(real));
     if (dw != NULL) memset(dw, 0, K * O * sizeof(real));
@@ -283,9 +283,14 @@ static int CK_S(ck_conv3d_bwd_body)(const ck_conv3d_shape *s, const real *x, con
         if (dz == NULL || y == NULL || dz == y || dz == dy) return CK_ERR_ARG;
         if (dx == NULL && dw != NULL && K > 0 && K <= CK_CONV_DIRECT_K)
             return CK_S(ck_conv_direct_dw_act)(s, x, y, dy, code, dz, dw, db);
-        st = CK_S(ck_act_bias_bwd)(code, M, O, y, dy, dz, db);
-        if (st != CK_OK) return st;
         z = dz;
+        /* With im2col blocks, each block's dz is computed right before its
+         * two GEMMs read it, while it is in cache. */
+        per_block = R > 0 && K > CK_CONV_DIRECT_K;
+        if (!per_block) {
+            st = CK_S(ck_act_bias_bwd)(code, M, O, y, dy, dz, db);
+            if (st != CK_OK) return st;
+        }
     }
     if (K == 0) return CK_OK;
     if (dw != NULL && K <= CK_CONV_DIRECT_K) {
@@ -306,6 +311,14 @@ static int CK_S(ck_conv3d_bwd_body)(const ck_conv3d_shape *s, const real *x, con
     }
     for (r0 = 0; r0 < M; r0 += R) {
         const size_t m = M - r0 < R ? M - r0 : R;
+        if (per_block) {
+            real *zb = dz + r0 * O;
+            size_t i;
+            CK_TRY(CK_S(ck_act_bias_bwd)(code, m, O, y + r0 * O, dy + r0 * O, zb, NULL));
+            if (db != NULL)
+                for (i = 0; i < m; ++i)
+                    for (j = 0; j < O; ++j) db[j] += zb[i * O + j];
+        }
         if (dw != NULL) {
             CK_S(ck_conv_im2col)(s, x, r0, m, col);
             st = CK_S(ck_gemm)(1, 0, K, O, m, (real)1, col, K, z + r0 * O, O,

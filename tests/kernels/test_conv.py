@@ -31,6 +31,7 @@ CONV_CASES = [
     (2, 1, 13, 3, 1, 5, 24, (1, 1), (1, 1), "causal"),  # Conv1D, K = 15
     (1, 6, 6, 32, 1, 1, 17, (1, 1), (1, 1), "valid"),   # 1x1, K = 32: direct, not the GEMM
     (4, 40, 40, 8, 3, 3, 20, (1, 1), (1, 1), "same"),   # K = 72: two 1 MiB blocks
+    (2, 5, 4, 40, 1, 1, 6, (1, 1), (1, 1), "valid"),    # 1x1, K = 40: x is the GEMM operand
 ]
 
 
