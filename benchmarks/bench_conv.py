@@ -12,15 +12,37 @@ Flatten -> Dense 10, batch 64, Adam, at most 1.5x PyTorch's time (`--case
 cnn_train_step`). `--case cnn3d_train_step` (no target yet): 16x16x16x1 ->
 Conv3D 16 -> MaxPool3D -> Conv3D 32 -> GlobalAveragePooling3D -> Dense 10,
 batch 16, Adam.
+
+The model cases (issue 20 targets: ckeras / PyTorch <= 0.8 on each, one
+thread and default threads) time ckeras and PyTorch interleaved, one run of
+each per round, and report the median of the per-round ratios:
+`mnist_predict_b1`, `mnist_predict_b64`, `mnist_train_b64` (28x28x1 ->
+Conv 32 -> Conv 64 -> MaxPool -> Flatten -> Dense 128 -> Dense 10, the Keras
+MNIST convnet without its Dropout layers) and `cifar_predict_b1`,
+`cifar_predict_b64`, `cifar_train_b64` (32x32x3 -> Conv 32 same -> Conv 32 ->
+MaxPool -> Conv 64 same -> Conv 64 -> MaxPool -> Flatten -> Dense 512 ->
+Dense 10, the Keras CIFAR-10 convnet without Dropout); training is one Adam
+step. `--cpu-time` times with the process's CPU time instead of the wall
+clock (use it with --threads 1 on a loaded machine).
 """
 import functools
+import statistics
+import time
 
 import numpy as np
-from peers import Results, main_parser, time_runs, torch_or_none, wanted
+from peers import Results, Timing, main_parser, time_runs, torch_or_none, wanted
 
 from ckeras._ext import _blas, _conv, _dense
 
-CASES = ("conv_fwd", "cnn_train_step", "cnn3d_train_step")
+MODEL_CASES = {  # id: (model, kind, batch, calls per timed run)
+    "mnist_predict_b1": ("mnist", "predict", 1, 200),
+    "mnist_predict_b64": ("mnist", "predict", 64, 10),
+    "mnist_train_b64": ("mnist", "train", 64, 5),
+    "cifar_predict_b1": ("cifar", "predict", 1, 200),
+    "cifar_predict_b64": ("cifar", "predict", 64, 10),
+    "cifar_train_b64": ("cifar", "train", 64, 3),
+}
+CASES = ("conv_fwd", "cnn_train_step", "cnn3d_train_step") + tuple(MODEL_CASES)
 CONV_SHAPES = [  # (N, H, W, C, KH, KW, O)
     (32, 26, 26, 32, 3, 3, 64),
     (8, 34, 34, 64, 3, 3, 64),
@@ -52,6 +74,80 @@ def conv_forward(shapes, repeat):
         t = time_runs(fn, 3, repeat)
         rows.append((shape, t, 2.0 * n * oh * ow * kh * kw * c * o / t.median / 1e9))
     return rows
+
+
+def _ck_model(name):
+    from ckeras import layers as L
+    from ckeras.engine.sequential import Sequential
+    if name == "mnist":
+        stack = [L.Conv2D(32, 3, activation="relu", input_shape=(28, 28, 1)),
+                 L.Conv2D(64, 3, activation="relu"), L.MaxPooling2D(), L.Flatten(),
+                 L.Dense(128, activation="relu"), L.Dense(10, activation="softmax")]
+    else:
+        stack = [L.Conv2D(32, 3, padding="same", activation="relu", input_shape=(32, 32, 3)),
+                 L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(),
+                 L.Conv2D(64, 3, padding="same", activation="relu"),
+                 L.Conv2D(64, 3, activation="relu"), L.MaxPooling2D(), L.Flatten(),
+                 L.Dense(512, activation="relu"), L.Dense(10, activation="softmax")]
+    model = Sequential(stack)
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    return model
+
+
+def _torch_model(torch, name):
+    nn = torch.nn
+    if name == "mnist":
+        return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(),
+                             nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64 * 12 * 12, 128),
+                             nn.ReLU(), nn.Linear(128, 10))
+    return nn.Sequential(nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 32, 3),
+                         nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
+                         nn.Conv2d(64, 64, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(64 * 6 * 6, 512), nn.ReLU(), nn.Linear(512, 10))
+
+
+def model_fns(name, kind, batch, torch):
+    """(ckeras call, torch call or None) for one predict or train step."""
+    rng = np.random.default_rng(0)
+    x = rng.random((batch,) + ((28, 28, 1) if name == "mnist" else (32, 32, 3)),
+                   dtype=np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, batch)]
+    model = _ck_model(name)
+    ck = functools.partial(model.predict_on_batch if kind == "predict" else model.train_on_batch,
+                           *((x,) if kind == "predict" else (x, y)))
+    if torch is None:
+        return ck, None
+    net = _torch_model(torch, name)
+    xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+    if kind == "predict":
+        def pt():
+            with torch.no_grad():
+                net(xt)
+        return ck, pt
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    yt = torch.from_numpy(y.argmax(1))
+    lossf = torch.nn.CrossEntropyLoss()
+
+    def pt():
+        opt.zero_grad()
+        lossf(net(xt), yt).backward()
+        opt.step()
+    return ck, pt
+
+
+def interleaved(fns, number, repeat, clock):
+    """Per-call times of each of `fns` over `repeat` rounds; each round times
+    `number` calls of every fn in turn (after one untimed call each)."""
+    for fn in fns:
+        fn()
+    runs = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, r in zip(fns, runs):
+            t0 = clock()
+            for _ in range(number):
+                fn()
+            r.append((clock() - t0) / number)
+    return [Timing(r) for r in runs]
 
 
 def _ck_cnn():
@@ -136,6 +232,8 @@ def main(argv=None):
     ap = main_parser(__doc__.splitlines()[0], CASES, tf=False)
     ap.add_argument("--threads", type=int, default=None,
                     help="BLAS (and torch) threads; default: the BLAS default")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="time the model cases with process CPU time (single-threaded runs)")
     args = ap.parse_args(argv)
     results = Results("bench_conv.py", args)
     repeat = 2 if args.quick else args.repeat
@@ -181,6 +279,26 @@ def main(argv=None):
             line += (f", PyTorch {t_pt.median * 1e3:.2f} ms, ratio "
                      f"{t_ck.median / t_pt.median:.2f}x")
         print(line)
+
+    clock = time.process_time if args.cpu_time else time.perf_counter
+    for case, (name, kind, batch, number) in MODEL_CASES.items():
+        if not wanted(args, case):
+            continue
+        torch = torch_or_none(threads)
+        fns = model_fns(name, kind, batch, torch)
+        number = max(1, number // 5) if args.quick else number
+        timings = interleaved([f for f in fns if f is not None], number, repeat, clock)
+        label = (f"{name.upper()} CNN {kind} batch {batch}"
+                 + (" (one Adam step)" if kind == "train" else "")
+                 + f", {threads} thread(s){', CPU time' if args.cpu_time else ''}")
+        results.record(case, "ckeras", timings[0], number=number, label=label)
+        line = f"{case}: ckeras {timings[0].median * 1e3:.3f} ms"
+        if len(timings) > 1:
+            ratio = statistics.median(a / b for a, b in zip(timings[0].runs, timings[1].runs))
+            results.record(case, "torch", timings[1], number=number, label=label,
+                           ratio_median=ratio)
+            line += f", PyTorch {timings[1].median * 1e3:.3f} ms, ratio {ratio:.2f}"
+        print(line, flush=True)
 
 
 if __name__ == "__main__":

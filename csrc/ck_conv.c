@@ -10,6 +10,27 @@
 #include "ck_blas.h"
 #include "ck_tmpl.h"
 
+/* The direct path (ck_conv_tmpl.h) takes windows of at most CK_CONV_DIRECT_K
+ * entries (KD*KH*KW*C: 3x3 over 3 channels is 27). Its forward tiles hold
+ * CK_CONV_TILE output rows by one 64-byte vector of channels: 8 AVX-512
+ * accumulators, enough independent FMAs to cover their latency. The weight
+ * gradient keeps CK_CONV_KG window entries by one vector in registers over
+ * tiles of CK_CONV_DW_TILE rows. GCC/clang vector types lower to whatever
+ * the target_clones variant has (SSE2 at the baseline); elsewhere plain
+ * loops run. fp-contract is on there: -std=c99 turns FMA contraction off. */
+#define CK_CONV_DIRECT_K 32
+#define CK_CONV_TILE 8
+#define CK_CONV_KG 8
+#define CK_CONV_DW_TILE 64
+#if defined(__GNUC__) || defined(__clang__)
+#define CK_CONV_VEC 1
+typedef float ck_conv_vec_f32 __attribute__((vector_size(64)));
+typedef double ck_conv_vec_f64 __attribute__((vector_size(64)));
+#define CK_CONV_FMA __attribute__((optimize("fp-contract=fast")))
+#else
+#define CK_CONV_FMA
+#endif
+
 size_t ck_conv3d_col_rows(const ck_conv3d_shape *s, size_t elem)
 {
     const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
@@ -22,6 +43,20 @@ size_t ck_conv3d_col_rows(const ck_conv3d_shape *s, size_t elem)
     r = CK_CONV_BLOCK_BYTES / (K * elem);
     if (r < 32) r = 32; /* GEMMs thinner than this waste the packing */
     return r < M ? r : M;
+}
+
+/* The rows per im2col block a kernel call uses: the caller's buffer holds
+ * ck_conv3d_col_rows(); with one BLAS thread, L2-sized blocks (see
+ * CK_CONV_BLOCK1_BYTES), never more than the buffer holds. */
+static size_t ck_conv_block_rows(const ck_conv3d_shape *s, size_t elem)
+{
+    const size_t R = ck_conv3d_col_rows(s, elem);
+    const size_t K = s->KD * s->KH * s->KW * s->C;
+    size_t r1;
+    if (R == 0 || ck_blas_get_num_threads() != 1) return R;
+    r1 = CK_CONV_BLOCK1_BYTES / (K * elem);
+    if (r1 < 32) r1 = 32;
+    return r1 < R ? r1 : R;
 }
 
 ck_conv3d_shape ck_conv2d_as_3d(const ck_conv2d_shape *s)

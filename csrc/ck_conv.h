@@ -22,6 +22,11 @@
  * thin for 2 BLAS threads (31-53% of sgemm); 4 MiB gives 73-85% with 2 threads
  * and 86-95% with 1; 8 MiB falls back (56-81%) as blocks leave the caches. */
 #define CK_CONV_BLOCK_BYTES ((size_t)1 << 22)
+/* With one BLAS thread the GEMM is fastest on blocks that stay in the core's
+ * L2: measured at K = 288, O = 64, 1024-row blocks (1.2 MB) ran at 117-122
+ * GF/s where 3640-row (4 MB) ones ran at 79-90. The kernels then walk the
+ * caller's col buffer (sized by CK_CONV_BLOCK_BYTES) in blocks of this size. */
+#define CK_CONV_BLOCK1_BYTES ((size_t)1 << 20)
 
 typedef struct ck_conv3d_shape {
     size_t N, D, H, W, C;   /* input (N, D, H, W, C) */
@@ -59,8 +64,9 @@ int ck_conv2d_fwd_f32(const ck_conv2d_shape *s, const float *x, const float *w,
 int ck_conv2d_fwd_f64(const ck_conv2d_shape *s, const double *x, const double *w,
                       const double *b, int code, double *col, double *y);
 
-/* Backward from the saved output y and dy. dz (N*OD*OH*OW*O) receives
- * dy * act'(y); it may be NULL only for the linear code (dy is used).
+/* Backward from the saved output y and dy. dz (N*OD*OH*OW*O) is scratch
+ * for dy * act'(y) (only its head is used when dx is not wanted and the
+ * window is small); it may be NULL only for the linear code (dy is used).
  * dx, dw, db may each be NULL (not wanted); x may be NULL when dw is. */
 int ck_conv3d_bwd_f32(const ck_conv3d_shape *s, const float *x, const float *w,
                       const float *y, const float *dy, int code, float *dz,

@@ -91,16 +91,150 @@ static void CK_S(ck_conv_col2im)(const ck_conv3d_shape *s, const real *col, size
     }
 }
 
-int CK_S(ck_conv3d_fwd)(const ck_conv3d_shape *s, const real *x, const real *w,
+/* Direct convolution for a small window volume K (first layers, C = 1..3):
+ * im2col + GEMM spends most of its time copying there (a K = 9 GEMM runs at
+ * ~17 GF/s). Instead, CK_CONV_TILE output rows at a time are gathered into
+ * an L1-resident patch and multiplied in a register-blocked loop: each
+ * kernel row w[k, o0:o0 + lanes] is loaded once per tile and FMA'd into
+ * CK_CONV_TILE vector accumulators. */
+CK_TARGET_CLONES CK_CONV_FMA
+static void CK_S(ck_conv_direct_tile)(size_t m, size_t K, size_t O, const real *patch,
+                                      const real *w, const real *b, real *y)
+{
+    size_t o0 = 0, k, p, j;
+#ifdef CK_CONV_VEC
+    typedef CK_S(ck_conv_vec) vec;
+    enum { L = sizeof(vec) / sizeof(real) };
+    for (; o0 + L <= O; o0 += L) {
+        vec acc[CK_CONV_TILE], b0;
+        if (b) memcpy(&b0, b + o0, sizeof b0);
+        else memset(&b0, 0, sizeof b0);
+        for (p = 0; p < CK_CONV_TILE; ++p) acc[p] = b0;
+        for (k = 0; k < K; ++k) {
+            vec wk;
+            memcpy(&wk, w + k * O + o0, sizeof wk);
+            for (p = 0; p < CK_CONV_TILE; ++p) acc[p] += patch[p * K + k] * wk;
+        }
+        for (p = 0; p < m; ++p) memcpy(y + p * O + o0, &acc[p], sizeof(vec));
+    }
+#endif
+    for (p = 0; p < m && o0 < O; ++p) { /* the outputs past the last full vector */
+        real *yp = y + p * O;
+        for (j = o0; j < O; ++j) yp[j] = b ? b[j] : (real)0;
+        for (k = 0; k < K; ++k) {
+            const real xv = patch[p * K + k], *wk = w + k * O;
+            for (j = o0; j < O; ++j) yp[j] += xv * wk[j];
+        }
+    }
+}
+
+static int CK_S(ck_conv_direct_fwd)(const ck_conv3d_shape *s, const real *x, const real *w,
+                                    const real *b, int code, real *y)
+{
+    const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
+    const size_t O = s->O;
+    real patch[CK_CONV_TILE * CK_CONV_DIRECT_K];
+    size_t r0;
+    for (r0 = 0; r0 < M; r0 += CK_CONV_TILE) {
+        const size_t m = M - r0 < CK_CONV_TILE ? M - r0 : CK_CONV_TILE;
+        /* rows past m are zeros, so the full tile can always be computed */
+        if (m < CK_CONV_TILE) memset(patch, 0, sizeof patch);
+        CK_S(ck_conv_im2col)(s, x, r0, m, patch);
+        CK_S(ck_conv_direct_tile)(m, K, O, patch, w, b, y + r0 * O);
+        CK_TRY(CK_S(ck_act_bias_fwd)(code, m, O, NULL, y + r0 * O));
+    }
+    return CK_OK;
+}
+
+/* dw += patch^T dz over a tile of m output rows, for small K: a group of
+ * CK_CONV_KG gradient rows (one vector of outputs each) stays in registers
+ * while the tile's dz rows stream through. The patch has CK_CONV_KG columns
+ * of slack past its last row: a short last group reads them and drops them. */
+CK_TARGET_CLONES CK_CONV_FMA
+static void CK_S(ck_conv_direct_dw_tile)(size_t m, size_t K, size_t O, const real *patch,
+                                         const real *dz, real *dw)
+{
+    size_t o0 = 0, k0, k, p, j;
+#ifdef CK_CONV_VEC
+    typedef CK_S(ck_conv_vec) vec;
+    enum { L = sizeof(vec) / sizeof(real) };
+    for (; o0 + L <= O; o0 += L)
+        for (k0 = 0; k0 < K; k0 += CK_CONV_KG) {
+            vec acc[CK_CONV_KG];
+            memset(acc, 0, sizeof acc);
+            for (p = 0; p < m; ++p) {
+                const real *xp = patch + p * K + k0;
+                vec g;
+                memcpy(&g, dz + p * O + o0, sizeof g);
+                for (k = 0; k < CK_CONV_KG; ++k) acc[k] += xp[k] * g;
+            }
+            for (k = 0; k < CK_CONV_KG && k0 + k < K; ++k) {
+                vec d;
+                memcpy(&d, dw + (k0 + k) * O + o0, sizeof d);
+                d += acc[k];
+                memcpy(dw + (k0 + k) * O + o0, &d, sizeof d);
+            }
+        }
+#else
+    (void)k0;
+#endif
+    if (o0 < O)
+        for (k = 0; k < K; ++k) {
+            real *d = dw + k * O;
+            for (p = 0; p < m; ++p) {
+                const real xv = patch[p * K + k], *g = dz + p * O;
+                for (j = o0; j < O; ++j) d[j] += xv * g[j];
+            }
+        }
+}
+
+static void CK_S(ck_conv_direct_dw)(const ck_conv3d_shape *s, const real *x, const real *dz,
+                                    real *dw)
+{
+    const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
+    real patch[CK_CONV_DW_TILE * CK_CONV_DIRECT_K + CK_CONV_KG] = {0};
+    size_t r0;
+    for (r0 = 0; r0 < M; r0 += CK_CONV_DW_TILE) {
+        const size_t m = M - r0 < CK_CONV_DW_TILE ? M - r0 : CK_CONV_DW_TILE;
+        CK_S(ck_conv_im2col)(s, x, r0, m, patch);
+        CK_S(ck_conv_direct_dw_tile)(m, K, s->O, patch, dz + r0 * s->O, dw);
+    }
+}
+
+/* The first layer's backward (no dx wanted): dz = dy * act'(y) a tile at a
+ * time into the head of the caller's dz buffer, summed into db and
+ * multiplied into dw while it is in L1, instead of a pass over the whole
+ * output and a second read of it. dw and db arrive zeroed. */
+static int CK_S(ck_conv_direct_dw_act)(const ck_conv3d_shape *s, const real *x, const real *y,
+                                       const real *dy, int code, real *dz, real *dw, real *db)
+{
+    const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
+    const size_t O = s->O;
+    real patch[CK_CONV_DW_TILE * CK_CONV_DIRECT_K + CK_CONV_KG] = {0};
+    size_t r0, p, j;
+    for (r0 = 0; r0 < M; r0 += CK_CONV_DW_TILE) {
+        const size_t m = M - r0 < CK_CONV_DW_TILE ? M - r0 : CK_CONV_DW_TILE;
+        CK_TRY(CK_S(ck_act_bias_bwd)(code, m, O, y + r0 * O, dy + r0 * O, dz, NULL));
+        if (db != NULL)
+            for (p = 0; p < m; ++p)
+                for (j = 0; j < O; ++j) db[j] += dz[p * O + j];
+        CK_S(ck_conv_im2col)(s, x, r0, m, patch);
+        CK_S(ck_conv_direct_dw_tile)(m, K, O, patch, dz, dw);
+    }
+    return CK_OK;
+}
+
+static int CK_S(ck_conv3d_fwd_body)(const ck_conv3d_shape *s, const real *x, const real *w,
                         const real *b, int code, real *col, real *y)
 {
     const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
-    const size_t O = s->O, R = ck_conv3d_col_rows(s, sizeof(real));
+    const size_t O = s->O, R = ck_conv_block_rows(s, sizeof(real));
     size_t r0;
     int st;
     if (code < 0 || code >= CK_ACT_NCODES) return CK_ERR_CODE;
     if (M == 0 || O == 0) return CK_OK;
     if (y == NULL || (K > 0 && (x == NULL || w == NULL))) return CK_ERR_ARG;
+    if (K > 0 && K <= CK_CONV_DIRECT_K) return CK_S(ck_conv_direct_fwd)(s, x, w, b, code, y);
     if (R > 0 && col == NULL) return CK_ERR_ARG;
     if (R == 0) { /* 1x1x1 stride 1: x is the (M, C) matrix */
         st = CK_S(ck_gemm)(0, 0, M, O, K, (real)1, x, K, w, O, (real)0, y, O);
@@ -119,15 +253,15 @@ int CK_S(ck_conv3d_fwd)(const ck_conv3d_shape *s, const real *x, const real *w,
     return CK_OK;
 }
 
-int CK_S(ck_conv3d_bwd)(const ck_conv3d_shape *s, const real *x, const real *w,
+static int CK_S(ck_conv3d_bwd_body)(const ck_conv3d_shape *s, const real *x, const real *w,
                         const real *y, const real *dy, int code, real *dz, real *col,
                         real *dx, real *dw, real *db)
 {
     const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
-    const size_t O = s->O, R = ck_conv3d_col_rows(s, sizeof(real));
+    const size_t O = s->O, R = ck_conv_block_rows(s, sizeof(real));
     const real *z;
     size_t r0, j;
-    int st;
+    int st, per_block = 0;
     if (code < 0 || code >= CK_ACT_NCODES) return CK_ERR_CODE;
     if (dx != NULL) memset(dx, 0, s->N * s->D * s->H * s->W * s->C * sizeof(real));
     if (dw != NULL) memset(dw, 0, K * O * sizeof(real));
@@ -147,11 +281,23 @@ int CK_S(ck_conv3d_bwd)(const ck_conv3d_shape *s, const real *x, const real *w,
         }
     } else {
         if (dz == NULL || y == NULL || dz == y || dz == dy) return CK_ERR_ARG;
-        st = CK_S(ck_act_bias_bwd)(code, M, O, y, dy, dz, db);
-        if (st != CK_OK) return st;
+        if (dx == NULL && dw != NULL && K > 0 && K <= CK_CONV_DIRECT_K)
+            return CK_S(ck_conv_direct_dw_act)(s, x, y, dy, code, dz, dw, db);
         z = dz;
+        /* With im2col blocks, each block's dz is computed right before its
+         * two GEMMs read it, while it is in cache. */
+        per_block = R > 0 && K > CK_CONV_DIRECT_K;
+        if (!per_block) {
+            st = CK_S(ck_act_bias_bwd)(code, M, O, y, dy, dz, db);
+            if (st != CK_OK) return st;
+        }
     }
     if (K == 0) return CK_OK;
+    if (dw != NULL && K <= CK_CONV_DIRECT_K) {
+        CK_S(ck_conv_direct_dw)(s, x, z, dw);
+        dw = NULL; /* done */
+        if (dx == NULL) return CK_OK;
+    }
     if (R == 0) {
         if (dw != NULL) {
             st = CK_S(ck_gemm)(1, 0, K, O, M, (real)1, x, K, z, O, (real)0, dw, O);
@@ -165,6 +311,14 @@ int CK_S(ck_conv3d_bwd)(const ck_conv3d_shape *s, const real *x, const real *w,
     }
     for (r0 = 0; r0 < M; r0 += R) {
         const size_t m = M - r0 < R ? M - r0 : R;
+        if (per_block) {
+            real *zb = dz + r0 * O;
+            size_t i;
+            CK_TRY(CK_S(ck_act_bias_bwd)(code, m, O, y + r0 * O, dy + r0 * O, zb, NULL));
+            if (db != NULL)
+                for (i = 0; i < m; ++i)
+                    for (j = 0; j < O; ++j) db[j] += zb[i * O + j];
+        }
         if (dw != NULL) {
             CK_S(ck_conv_im2col)(s, x, r0, m, col);
             st = CK_S(ck_gemm)(1, 0, K, O, m, (real)1, col, K, z + r0 * O, O,
@@ -179,6 +333,25 @@ int CK_S(ck_conv3d_bwd)(const ck_conv3d_shape *s, const real *x, const real *w,
         }
     }
     return CK_OK;
+}
+
+int CK_S(ck_conv3d_fwd)(const ck_conv3d_shape *s, const real *x, const real *w,
+                        const real *b, int code, real *col, real *y)
+{
+    const ck_fpmode fp = ck_ftz_enter();
+    const int st = CK_S(ck_conv3d_fwd_body)(s, x, w, b, code, col, y);
+    ck_ftz_leave(fp);
+    return st;
+}
+
+int CK_S(ck_conv3d_bwd)(const ck_conv3d_shape *s, const real *x, const real *w,
+                        const real *y, const real *dy, int code, real *dz, real *col,
+                        real *dx, real *dw, real *db)
+{
+    const ck_fpmode fp = ck_ftz_enter();
+    const int st = CK_S(ck_conv3d_bwd_body)(s, x, w, y, dy, code, dz, col, dx, dw, db);
+    ck_ftz_leave(fp);
+    return st;
 }
 
 /* ---------------------------------------------------------------- pooling */
@@ -257,12 +430,35 @@ int CK_S(ck_pool3d_max_fwd)(const ck_conv3d_shape *s, const real *x, real *y, in
     return CK_OK;
 }
 
+/* Windows that tile the input exactly (window == stride, no padding, no
+ * remainder: MaxPooling's default) cover each input entry once, so dx is
+ * written in one pass, window by window, with no zero-fill and no scatter. */
+CK_TARGET_CLONES
+static int CK_S(ck_pool_max_bwd_tiled)(const ck_conv3d_shape *s, const int *idx,
+                                       const real *dy, real *dx)
+{
+    const real zero = (real)0;
+    CK_POOL_LOOP_BEGIN
+        const int *io = idx + o;
+        const real *go = dy + o;
+        CK_POOL_WINDOW_BEGIN
+            real *dp = dx + xn + at * C;
+            const int pos = (int)at;
+            for (c = 0; c < C; ++c) dp[c] = io[c] == pos ? go[c] : zero;
+        CK_POOL_WINDOW_END
+    }
+    return CK_OK;
+}
+
 CK_TARGET_CLONES
 int CK_S(ck_pool3d_max_bwd)(const ck_conv3d_shape *s, const int *idx, const real *dy, real *dx)
 {
     const size_t C = s->C, DHW = s->D * s->H * s->W, P = s->OD * s->OH * s->OW;
     size_t n, p, c;
     if (dx == NULL) return CK_ERR_ARG;
+    if (s->KD == s->SD && s->KH == s->SH && s->KW == s->SW && s->PF == 0 && s->PT == 0 &&
+        s->PL == 0 && s->OD * s->SD == s->D && s->OH * s->SH == s->H && s->OW * s->SW == s->W)
+        return CK_S(ck_pool_max_bwd_tiled)(s, idx, dy, dx);
     memset(dx, 0, s->N * DHW * C * sizeof(real));
     for (n = 0; n < s->N; ++n) {
         real *dn = dx + n * DHW * C;

@@ -23,6 +23,15 @@ CONV_CASES = [
     (1, 1, 10, 2, 1, 4, 3, (1, 3), (1, 1), "same"),    # Conv1D same strided
     (1, 3, 3, 2, 3, 3, 2, (1, 1), (1, 1), "same"),
     (4, 64, 61, 9, 3, 3, 7, (1, 1), (1, 1), "same"),    # several 4 MiB im2col blocks
+    # the direct path (window volume K <= 32) with full vectors of outputs
+    # (16 floats, 8 doubles), a remainder, and a last tile of < 8 rows
+    (3, 11, 10, 3, 3, 3, 37, (1, 1), (1, 1), "same"),
+    (2, 9, 9, 1, 3, 3, 32, (2, 2), (1, 1), "valid"),
+    (1, 8, 7, 2, 2, 2, 16, (1, 1), (2, 2), "same"),     # K = 8: one weight-gradient group
+    (2, 1, 13, 3, 1, 5, 24, (1, 1), (1, 1), "causal"),  # Conv1D, K = 15
+    (1, 6, 6, 32, 1, 1, 17, (1, 1), (1, 1), "valid"),   # 1x1, K = 32: direct, not the GEMM
+    (4, 40, 40, 8, 3, 3, 20, (1, 1), (1, 1), "same"),   # K = 72: two 1 MiB blocks
+    (2, 5, 4, 40, 1, 1, 6, (1, 1), (1, 1), "valid"),    # 1x1, K = 40: x is the GEMM operand
 ]
 
 
@@ -60,6 +69,44 @@ def test_conv_fwd_bwd_c_matches_reference(case, code, dtype):
     for g, e, name in zip(got, want, ("dx", "dw", "db")):
         assert g.shape == e.shape and g.dtype == dtype, name
         np.testing.assert_allclose(g, e, atol=10 * tol, rtol=10 * tol, err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("code", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("case", [CONV_CASES[i] for i in (0, 11, 12, 13, 14)])
+def test_conv_weight_gradient_without_dx_matches_reference(case, code, dtype):
+    """A first layer's backward (no dx) folds the activation's gradient into
+    the weight-gradient tiles: dw and db as the reference gives them."""
+    x, w, b, s, d, pads, outs = _conv_problem(case, dtype)
+    tol = 2e-4 if dtype == np.float32 else 1e-11
+    y = ref.conv2d_fwd(x, w, b, code, s, d, pads, outs)
+    dy = np.random.default_rng(1).standard_normal(y.shape).astype(dtype)
+    dx, dw, db = _conv.conv2d_bwd(x, w, y, dy, code, s, d, pads, need_dx=False)
+    _, dw_r, db_r = ref.conv2d_bwd(x, w, y, dy, code, s, d, pads)
+    assert dx is None
+    np.testing.assert_allclose(dw, dw_r, atol=tol, rtol=tol)
+    np.testing.assert_allclose(db, db_r, atol=tol, rtol=tol)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("case", [CONV_CASES[10], CONV_CASES[16]])
+def test_conv_blocks_per_blas_thread_count_match_reference(case, threads):
+    """One BLAS thread walks the im2col buffer in smaller (L2-sized) blocks
+    than two threads: both give the reference's values."""
+    from ckeras._ext import _blas
+    x, w, b, s, d, pads, outs = _conv_problem(case, np.float32)
+    old = _blas.get_num_threads()
+    _blas.set_num_threads(threads)
+    try:
+        y = _conv.conv2d_fwd(x, w, b, 1, s, d, pads, outs)
+        dy = np.random.default_rng(1).standard_normal(y.shape).astype(np.float32)
+        got = _conv.conv2d_bwd(x, w, y, dy, 1, s, d, pads)
+    finally:
+        _blas.set_num_threads(old)
+    np.testing.assert_allclose(y, ref.conv2d_fwd(x, w, b, 1, s, d, pads, outs), atol=2e-5,
+                               rtol=2e-5)
+    for g, e, name in zip(got, ref.conv2d_bwd(x, w, y, dy, 1, s, d, pads), ("dx", "dw", "db")):
+        np.testing.assert_allclose(g, e, atol=2e-4, rtol=2e-4, err_msg=name)
 
 
 @pytest.mark.parametrize("impl", ["c", "numpy"])
@@ -116,6 +163,8 @@ POOL_CASES = [
     (2, 5, 5, 1, 3, 3, (1, 1), "same"),
     (1, 1, 7, 4, 1, 2, (1, 2), "valid"),   # 1-D, L=7 -> 3
     (1, 1, 9, 2, 1, 3, (1, 2), "same"),
+    (2, 6, 8, 5, 2, 2, (2, 2), "same"),    # windows tile the input: one-pass backward
+    (1, 1, 8, 3, 1, 2, (1, 2), "valid"),   # the same in 1-D
 ]
 
 

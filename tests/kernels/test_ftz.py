@@ -1,5 +1,5 @@
-"""Flush-to-zero/denormals-are-zero inside the dense, recurrent and
-optimizer kernels: denormal operands read as zero there, and the caller's
+"""Flush-to-zero/denormals-are-zero inside the dense, recurrent, convolution
+and optimizer kernels: denormal operands read as zero there, and the caller's
 floating-point mode (x86 MXCSR) is the same after every call."""
 import numpy as np
 import pytest
@@ -9,6 +9,7 @@ from ckeras.kernels.codes import Act
 optim = pytest.importorskip("ckeras._ext._optim")
 dense = pytest.importorskip("ckeras._ext._dense")
 rnn = pytest.importorskip("ckeras._ext._rnn")
+conv = pytest.importorskip("ckeras._ext._conv")
 
 DENORMAL = np.float32(1e-40)
 
@@ -26,6 +27,12 @@ def _calls():
                                              Act.LINEAR)[1],
         "lstm_fwd": lambda: rnn.lstm_fwd(xs, W, R, None, h0, h0, None, False, Act.LINEAR,
                                          Act.LINEAR)[2],
+        "conv2d_fwd": lambda: conv.conv2d_fwd(x[None, None], w[None, None], None, Act.LINEAR,
+                                              (1, 1), (1, 1), (0, 0), (1, 1)),
+        "conv2d_bwd": lambda: conv.conv2d_bwd(x[None, None], w[None, None], None,
+                                              np.full((1, 1, 1, 1), 1e10, np.float32),
+                                              Act.LINEAR, (1, 1), (1, 1), (0, 0),
+                                              need_dx=False, need_db=False)[1],
         "simple_fwd": lambda: rnn.simple_fwd(xs, W[:, :1].copy(), R[:, :1].copy(), None, h0,
                                              None, False, Act.LINEAR),
     }
