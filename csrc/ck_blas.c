@@ -16,7 +16,8 @@ typedef int (*ck_get_threads_t)(void);
 
 /* Starts on the naive loops so a module that was never attached still
  * computes correct results. */
-static ck_blas_table ck_blas_own = {CK_BLAS_NAIVE, NULL, NULL, NULL, NULL};
+static ck_blas_table ck_blas_own = {CK_BLAS_NAIVE, NULL, NULL, NULL, NULL, 0, 0, NULL,
+                                    0.0, 0, 0, 0};
 static ck_blas_table *ck_blas_active = &ck_blas_own;
 
 ck_blas_table *ck_blas_table_get(void) { return ck_blas_active; }
@@ -44,6 +45,17 @@ int ck_blas_table_set(ck_blas_table *t, int kind, ck_blas_fn sgemm,
     t->set_num_threads = set_num_threads;
     t->get_num_threads = get_num_threads;
     t->kind = kind;
+    return CK_OK;
+}
+
+int ck_blas_set_policy(ck_blas_table *t, int threads, int shared_pool,
+                       const ck_threads_table *helper, double split_flops)
+{
+    if (t == NULL || threads < 0 || !(split_flops >= 0.0)) return CK_ERR_ARG;
+    t->threads = threads;
+    t->shared_pool = shared_pool != 0;
+    t->helper = helper;
+    t->split_flops = split_flops;
     return CK_OK;
 }
 
@@ -85,6 +97,90 @@ static int ck_fits_int32(size_t M, size_t N, size_t K, size_t lda, size_t ldb,
     return M <= INT_MAX && N <= INT_MAX && K <= INT_MAX && lda <= INT_MAX
         && ldb <= INT_MAX && ldc <= INT_MAX;
 }
+
+/* OpenBLAS runs a GEMM with M*N*K at most this on one thread whatever its
+ * thread count (interface/gemm.c: 65536 * GEMM_MULTITHREAD_THRESHOLD): such
+ * calls need no change of a shared pool's count. */
+#define CK_OPENBLAS_SMP_MIN 262144.0
+
+/* Chunks of a split GEMM are multiples of this many rows or columns (whole
+ * micro-tiles of the library's kernels), and about this many per call, so
+ * that a caller whose helper comes late can take over part of its share. */
+#define CK_SPLIT_ALIGN 16
+#define CK_SPLIT_CHUNKS 4
+
+static void ck_scope_lock(ck_blas_table *t)
+{
+    int free_ = 0;
+    while (!CK_CAS(&t->scope_lock, &free_, 1)) {
+        free_ = 0;
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
+}
+
+static void ck_scope_unlock(ck_blas_table *t) { CK_STORE(&t->scope_lock, 0); }
+
+/* While ckeras GEMMs run on a pool shared with NumPy, the pool has one
+ * thread: the first call in saves the user's count, the last one out puts
+ * it back. */
+static void ck_scope_enter(ck_blas_table *t)
+{
+    ck_scope_lock(t);
+    if (t->scope_count++ == 0) {
+        t->scope_saved = ((ck_get_threads_t)t->get_num_threads)();
+        if (t->scope_saved != 1) ((ck_set_threads_t)t->set_num_threads)(1);
+    }
+    ck_scope_unlock(t);
+}
+
+static void ck_scope_leave(ck_blas_table *t)
+{
+    ck_scope_lock(t);
+    if (--t->scope_count == 0 && t->scope_saved > 1)
+        ((ck_set_threads_t)t->set_num_threads)(t->scope_saved);
+    ck_scope_unlock(t);
+}
+
+/* Whether a GEMM runs on one library thread under the policy, and whether
+ * a shared pool must be narrowed for it. */
+static int ck_policy_auto(const ck_blas_table *t, int kind)
+{
+    if (kind == CK_BLAS_NAIVE) return 1;
+    return t->threads == 0 && (kind == CK_BLAS_CBLAS32 || kind == CK_BLAS_CBLAS64);
+}
+
+static int ck_needs_scope(const ck_blas_table *t, size_t M, size_t N, size_t K)
+{
+    return t->shared_pool && t->set_num_threads != NULL && t->get_num_threads != NULL
+        && (double)M * (double)N * (double)K > CK_OPENBLAS_SMP_MIN;
+}
+
+/* The chunk size of a split over `n` rows or columns, 0 for no split. */
+static size_t ck_split_chunk(const ck_blas_table *t, size_t n, double flops)
+{
+    size_t chunk;
+    if (t->helper == NULL || t->split_flops <= 0.0 || flops < t->split_flops
+        || n < 2 * CK_SPLIT_ALIGN)
+        return 0;
+    chunk = (n + CK_SPLIT_CHUNKS - 1) / CK_SPLIT_CHUNKS;
+    chunk = (chunk + CK_SPLIT_ALIGN - 1) / CK_SPLIT_ALIGN * CK_SPLIT_ALIGN;
+    return chunk;
+}
+
+/* The helper runs its chunks under the caller's floating-point mode
+ * (flush-to-zero set by a kernel), so a chunk's bits do not depend on the
+ * thread that computed it. */
+#if defined(__SSE2__) || defined(__x86_64__) || defined(_M_X64)
+typedef unsigned int ck_fpenv;
+#define CK_FPENV_GET() _mm_getcsr()
+#define CK_FPENV_SET(v) _mm_setcsr(v)
+#else
+typedef int ck_fpenv;
+#define CK_FPENV_GET() 0
+#define CK_FPENV_SET(v) ((void)(v))
+#endif
 
 /* CK_GEMM_FIELD: the table's pointer for this precision. */
 #define real float

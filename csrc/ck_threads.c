@@ -71,13 +71,22 @@ static long long now_ns(void)
 #define CK_CONTENDED_NS 20000000LL
 static long long contended_at = -CK_CONTENDED_NS;
 
+/* Calls nest (an LSTM call's GEMMs announce themselves too): only a
+ * thread's outermost call counts, or one call would look like two. */
+static __thread int depth;
+
 static void own_enter(void)
 {
+    if (depth++ > 0) return;
     if (__atomic_add_fetch(&calls, 1, __ATOMIC_SEQ_CST) > 1)
         __atomic_store_n(&contended_at, now_ns(), __ATOMIC_RELAXED);
 }
 
-static void own_leave(void) { __atomic_sub_fetch(&calls, 1, __ATOMIC_SEQ_CST); }
+static void own_leave(void)
+{
+    if (--depth > 0) return;
+    __atomic_sub_fetch(&calls, 1, __ATOMIC_SEQ_CST);
+}
 static int own_calls(void) { return __atomic_load_n(&calls, __ATOMIC_SEQ_CST); }
 static long own_jobs_taken(void) { return __atomic_load_n(&taken, __ATOMIC_RELAXED); }
 
@@ -86,8 +95,16 @@ static long own_jobs_taken(void) { return __atomic_load_n(&taken, __ATOMIC_RELAX
  * an idle process gives the core back quickly. */
 #define CK_IDLE_SPIN_NS 300000LL
 
+/* A caller whose helper has not finished its part polls this long, then
+ * sleeps until the helper is done. Blocking matters on a busy machine: a
+ * caller that polls (or only yields) keeps its core, so a helper that another
+ * process pushed off its own core cannot move to the caller's. */
+#define CK_FINISH_SPIN_NS 50000LL
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
+static int finishing;    /* the caller sleeps on `done` */
 static int spawned;      /* 0 not tried, 1 running, -1 could not start */
 static int atfork_set;
 static unsigned seq_at_spawn;
@@ -129,7 +146,14 @@ static void *helper_main(void *arg)
             ck_job *job = posted;
             __atomic_add_fetch(&taken, 1, __ATOMIC_RELAXED);
             job->run(job);
-            CK_STORE(&state, JOB_DONE);
+            /* seq_cst pairs with own_finish: either the caller sees DONE
+             * before it sleeps, or this thread sees it sleeping. */
+            __atomic_store_n(&state, JOB_DONE, __ATOMIC_SEQ_CST);
+            if (__atomic_load_n(&finishing, __ATOMIC_SEQ_CST)) {
+                pthread_mutex_lock(&lock);
+                pthread_cond_signal(&done);
+                pthread_mutex_unlock(&lock);
+            }
         }
     }
     return NULL;
@@ -140,6 +164,9 @@ static void after_fork_child(void)
 {
     pthread_mutex_init(&lock, NULL);
     pthread_cond_init(&wake, NULL);
+    pthread_cond_init(&done, NULL);
+    finishing = 0;
+    depth = 0;
     spawned = 0;
     busy = 0;
     state = JOB_NONE;
@@ -199,9 +226,22 @@ static int own_start(ck_job *job)
 static void own_finish(void)
 {
     int open = JOB_OPEN;
-    unsigned spins = 0;
-    if (!CK_CAS(&state, &open, JOB_CLOSED))
-        while (CK_LOAD(&state) != JOB_DONE) ck_spin_pause(&spins);
+    if (!CK_CAS(&state, &open, JOB_CLOSED)) {
+        const long long t0 = now_ns();
+        unsigned polls = 0;
+        while (CK_LOAD(&state) != JOB_DONE) {
+            if ((++polls & 63) == 0 && now_ns() - t0 > CK_FINISH_SPIN_NS) break;
+            cpu_relax();
+        }
+        if (CK_LOAD(&state) != JOB_DONE) {
+            pthread_mutex_lock(&lock);
+            __atomic_store_n(&finishing, 1, __ATOMIC_SEQ_CST);
+            while (__atomic_load_n(&state, __ATOMIC_SEQ_CST) != JOB_DONE)
+                pthread_cond_wait(&done, &lock);
+            __atomic_store_n(&finishing, 0, __ATOMIC_SEQ_CST);
+            pthread_mutex_unlock(&lock);
+        }
+    }
     CK_STORE(&busy, 0);
 }
 #else
@@ -221,7 +261,7 @@ static void own_finish(void) {}
 
 static const ck_threads_table own_table = {
     own_start, own_finish, own_enter, own_leave, own_calls,
-    own_set_enabled, own_enabled, own_jobs_taken,
+    own_set_enabled, own_enabled, own_jobs_taken, ck_threads_run_chunks,
 };
 
 /* ------------------------------------------- no helper, until attached */
@@ -244,7 +284,7 @@ static int none_set_enabled(int on)
 
 static const ck_threads_table none_table = {
     none_start, none_void, none_void, none_void, none_int,
-    none_set_enabled, none_int, none_long,
+    none_set_enabled, none_int, none_long, ck_threads_run_chunks,
 };
 
 /* Written once, at import, before any kernel of the module can run. */

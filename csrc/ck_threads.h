@@ -81,6 +81,10 @@ typedef struct ck_threads_table {
     int (*set_enabled)(int on);
     int (*enabled)(void);
     long (*jobs_taken)(void);
+    /* ck_threads_run_chunks: how code that does not compile ck_threads.c
+     * (the GEMM split in ck_blas.c) shares a call with the helper. */
+    void (*run_chunks)(void (*fn)(void *ctx, size_t lo, size_t hi), void *ctx, size_t n,
+                       size_t chunk);
 } ck_threads_table;
 
 /* This copy's own helper (what _threads publishes). */

@@ -134,7 +134,7 @@ def test_info_and_default_source():
     assert info["kind"] in ("naive", "cblas32", "cblas64", "f77")
     if info["source"] != "naive":
         assert info["library"]
-    # numpy's own OpenBLAS comes first (one thread pool); the wheel next.
+    # ckeras's own single-threaded copy (the wheel) comes first, numpy's next.
     if not os.environ.get("CKERAS_BLAS"):
         assert info["source"] == [s for s in _blas.DEFAULT_ORDER if s in SOURCES][0]
 
