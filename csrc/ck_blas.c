@@ -103,11 +103,16 @@ static int ck_fits_int32(size_t M, size_t N, size_t K, size_t lda, size_t ldb,
  * calls need no change of a shared pool's count. */
 #define CK_OPENBLAS_SMP_MIN 262144.0
 
-/* Chunks of a split GEMM are multiples of this many rows or columns (whole
- * micro-tiles of the library's kernels), and about this many per call, so
- * that a caller whose helper comes late can take over part of its share. */
+/* A split GEMM has at most CK_SPLIT_CHUNKS chunks (a few per thread, so
+ * that a caller whose helper comes late can take over part of its share),
+ * with bounds on multiples of CK_SPLIT_ALIGN rows (whole
+ * micro-tiles of the library's kernels). Every chunk keeps M*N*K above
+ * CK_SMALL_MNK: OpenBLAS computes products up to 100^3 with its
+ * "small-matrix" kernels, which sum in another order, so a chunk below it
+ * would not give the bits of the whole call. */
 #define CK_SPLIT_ALIGN 16
 #define CK_SPLIT_CHUNKS 4
+#define CK_SMALL_MNK 1000000.0
 
 static void ck_scope_lock(ck_blas_table *t)
 {
@@ -157,16 +162,28 @@ static int ck_needs_scope(const ck_blas_table *t, size_t M, size_t N, size_t K)
         && (double)M * (double)N * (double)K > CK_OPENBLAS_SMP_MIN;
 }
 
-/* The chunk size of a split over `n` rows or columns, 0 for no split. */
-static size_t ck_split_chunk(const ck_blas_table *t, size_t n, double flops)
+/* How many chunks a split over the `n` rows of C (each `other` long, K
+ * deep) gets, 0 for no split. */
+static size_t ck_split_chunks(const ck_blas_table *t, size_t n, size_t other, size_t K)
 {
-    size_t chunk;
-    if (t->helper == NULL || t->split_flops <= 0.0 || flops < t->split_flops
-        || n < 2 * CK_SPLIT_ALIGN)
+    double min_len;
+    size_t chunks;
+    if (t->helper == NULL || t->split_flops <= 0.0
+        || 2.0 * (double)n * (double)other * (double)K < t->split_flops)
         return 0;
-    chunk = (n + CK_SPLIT_CHUNKS - 1) / CK_SPLIT_CHUNKS;
-    chunk = (chunk + CK_SPLIT_ALIGN - 1) / CK_SPLIT_ALIGN * CK_SPLIT_ALIGN;
-    return chunk;
+    /* Chunk bounds move by up to CK_SPLIT_ALIGN: count that in. */
+    min_len = CK_SMALL_MNK / ((double)other * (double)K) + 1.0 + CK_SPLIT_ALIGN;
+    if (min_len < 2.0 * CK_SPLIT_ALIGN) min_len = 2.0 * CK_SPLIT_ALIGN;
+    if ((double)n < 2.0 * min_len) return 0;
+    chunks = (size_t)((double)n / min_len);
+    return chunks < CK_SPLIT_CHUNKS ? chunks : CK_SPLIT_CHUNKS;
+}
+
+/* The first row of chunk i of `chunks` over n. */
+static size_t ck_split_bound(size_t i, size_t chunks, size_t n)
+{
+    if (i >= chunks) return n;
+    return (size_t)((double)n * (double)i / (double)chunks) / CK_SPLIT_ALIGN * CK_SPLIT_ALIGN;
 }
 
 /* The helper runs its chunks under the caller's floating-point mode

@@ -65,9 +65,9 @@ int ck_blas_get_num_threads(void); /* -1 when unknown */
  * Threads, when the policy lets ckeras decide (the default): the library
  * runs every call on its caller's thread only, so its own pool, whose
  * workers spin while they wait for each other, never competes with another
- * process for a core. A GEMM of at least split_flops is split over its
- * larger dimension (rows of C or columns) into chunks that the caller and
- * ckeras's helper thread (ck_threads.h) claim one by one; each chunk is one
+ * process for a core. A GEMM of at least split_flops is split over the
+ * rows of C into chunks that the caller and ckeras's helper thread
+ * (ck_threads.h) claim one by one; each chunk is one
  * single-threaded library call with the same K order, so the result does
  * not depend on who computed what. When the helper is busy, disabled or
  * late, the caller computes the chunks itself. With a pool shared with

@@ -85,35 +85,32 @@ static void CK_S(ck_gemm_call)(const ck_blas_table *t, int kind, int transA, int
     }
 }
 
-/* A GEMM split over the rows of C (by_rows) or its columns, for
- * ck_threads_run_chunks: [lo, hi) is a range of those. */
+/* A GEMM split over the rows of C, for ck_threads_run_chunks: [first, end)
+ * is a range of chunk numbers. Only rows: OpenBLAS (0.3.31/0.3.34 here)
+ * computes a block of columns alone with other bits than inside the whole
+ * product (float64, a last block of 131 of 515 columns), a block of rows
+ * with the same bits. */
 typedef struct {
     const ck_blas_table *t;
-    int kind, transA, transB, by_rows;
-    size_t M, N, K, lda, ldb, ldc;
+    int kind, transA, transB;
+    size_t M, N, K, lda, ldb, ldc, chunks;
     real alpha, beta;
     const real *A, *B;
     real *C;
     ck_fpenv fpenv;
 } CK_S(ck_gemm_split);
 
-static void CK_S(ck_gemm_chunk)(void *ctx, size_t lo, size_t hi)
+static void CK_S(ck_gemm_chunk)(void *ctx, size_t first, size_t end)
 {
     const CK_S(ck_gemm_split) *g = (const CK_S(ck_gemm_split) *)ctx;
+    const size_t lo = ck_split_bound(first, g->chunks, g->M);
+    const size_t hi = ck_split_bound(end, g->chunks, g->M);
+    /* Rows lo..hi of op(A): rows of A, or its columns when transposed. */
+    const real *A = g->transA ? g->A + lo : g->A + lo * g->lda;
     const ck_fpenv mine = CK_FPENV_GET();
     if (mine != g->fpenv) CK_FPENV_SET(g->fpenv);
-    if (g->by_rows) {
-        /* Rows lo..hi of op(A): rows of A, or columns when transposed. */
-        const real *A = g->transA ? g->A + lo : g->A + lo * g->lda;
-        CK_S(ck_gemm_call)(g->t, g->kind, g->transA, g->transB, hi - lo, g->N, g->K,
-                           g->alpha, A, g->lda, g->B, g->ldb, g->beta, g->C + lo * g->ldc,
-                           g->ldc);
-    } else {
-        /* Columns lo..hi of op(B): columns of B, or rows when transposed. */
-        const real *B = g->transB ? g->B + lo * g->ldb : g->B + lo;
-        CK_S(ck_gemm_call)(g->t, g->kind, g->transA, g->transB, g->M, hi - lo, g->K,
-                           g->alpha, g->A, g->lda, B, g->ldb, g->beta, g->C + lo, g->ldc);
-    }
+    CK_S(ck_gemm_call)(g->t, g->kind, g->transA, g->transB, hi - lo, g->N, g->K, g->alpha,
+                       A, g->lda, g->B, g->ldb, g->beta, g->C + lo * g->ldc, g->ldc);
     if (mine != g->fpenv) CK_FPENV_SET(mine);
 }
 
@@ -124,7 +121,7 @@ int CK_S(ck_gemm)(int transA, int transB, size_t M, size_t N, size_t K, real alp
     ck_blas_table *t = ck_blas_active;
     const int kind = t->kind;
     int st = ck_gemm_check(transA, transB, M, N, K, A, lda, B, ldb, C, ldc);
-    size_t chunk;
+    size_t chunks;
     int scoped;
     if (st != CK_OK) return st;
     if (M == 0 || N == 0) return CK_OK;
@@ -151,9 +148,8 @@ int CK_S(ck_gemm)(int transA, int transB, size_t M, size_t N, size_t K, real alp
     }
     scoped = kind != CK_BLAS_NAIVE && ck_needs_scope(t, M, N, K);
     if (scoped) ck_scope_enter(t);
-    /* Splitting the larger dimension repacks the smaller operand per chunk. */
-    chunk = ck_split_chunk(t, M >= N ? M : N, 2.0 * (double)M * (double)N * (double)K);
-    if (chunk == 0) {
+    chunks = ck_split_chunks(t, M, N, K);
+    if (chunks == 0) {
         CK_S(ck_gemm_call)(t, kind, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C,
                            ldc);
     } else {
@@ -162,20 +158,20 @@ int CK_S(ck_gemm)(int transA, int transB, size_t M, size_t N, size_t K, real alp
         g.kind = kind;
         g.transA = transA;
         g.transB = transB;
-        g.by_rows = M >= N;
         g.M = M;
         g.N = N;
         g.K = K;
         g.lda = lda;
         g.ldb = ldb;
         g.ldc = ldc;
+        g.chunks = chunks;
         g.alpha = alpha;
         g.beta = beta;
         g.A = A;
         g.B = B;
         g.C = C;
         g.fpenv = CK_FPENV_GET();
-        t->helper->run_chunks(CK_S(ck_gemm_chunk), &g, g.by_rows ? M : N, chunk);
+        t->helper->run_chunks(CK_S(ck_gemm_chunk), &g, chunks, 1);
     }
     if (scoped) ck_scope_leave(t);
     return CK_OK;

@@ -49,9 +49,21 @@ static long taken;
 
 static int own_enabled(void) { return CK_LOAD(&enabled); }
 
+/* How long the helper stays out after a late job (see own_finish): 20 ms,
+ * doubling while it stays late, up to 1.28 s. */
+#define CK_LATE_BACKOFF_NS 20000000LL
+#define CK_LATE_BACKOFF_MAX_NS 1280000000LL
+static long long late_until; /* no job starts before this time */
+static long long backoff = CK_LATE_BACKOFF_NS;
+
+/* Enabling starts afresh: no backoff from earlier late jobs. */
 static int own_set_enabled(int on)
 {
     const int prev = CK_LOAD(&enabled);
+    if (on) {
+        __atomic_store_n(&late_until, 0LL, __ATOMIC_RELAXED);
+        backoff = CK_LATE_BACKOFF_NS;
+    }
     CK_STORE(&enabled, on != 0);
     return prev;
 }
@@ -71,6 +83,26 @@ static long long now_ns(void)
 #define CK_CONTENDED_NS 20000000LL
 static long long contended_at = -CK_CONTENDED_NS;
 
+/* Signs that other processes want the cores: the helper finished its part
+ * much later than the caller finished its own (more than CK_LATE_MIN_NS,
+ * and more than the caller's part took: a helper one chunk behind is not
+ * late), or the caller itself was off its core for more than CK_LATE_MIN_NS
+ * while it ran its part (waking the helper made the scheduler run another
+ * thread in its place). Then the helper stays out for a while: on a busy
+ * machine a call costs what it costs on one thread, instead of a scheduler
+ * time slice per call. */
+#define CK_LATE_MIN_NS 100000LL
+static long long started_at; /* when the job in flight was posted */
+static long long started_cpu; /* the caller's CPU time then */
+
+static long long thread_cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return -1;
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+static long late_count;
+
 /* Calls nest (an LSTM call's GEMMs announce themselves too): only a
  * thread's outermost call counts, or one call would look like two. */
 static __thread int depth;
@@ -89,6 +121,7 @@ static void own_leave(void)
 }
 static int own_calls(void) { return __atomic_load_n(&calls, __ATOMIC_SEQ_CST); }
 static long own_jobs_taken(void) { return __atomic_load_n(&taken, __ATOMIC_RELAXED); }
+static long own_jobs_late(void) { return __atomic_load_n(&late_count, __ATOMIC_RELAXED); }
 
 /* After a job the helper polls this long for the next one before sleeping:
  * longer than the Python work between two predict calls, short enough that
@@ -173,6 +206,8 @@ static void after_fork_child(void)
     sleeping = 0;
     calls = 0;
     contended_at = -CK_CONTENDED_NS;
+    late_until = 0;
+    backoff = CK_LATE_BACKOFF_NS;
 }
 
 static int ensure_thread(void)
@@ -209,9 +244,12 @@ static int own_start(ck_job *job)
     int free_ = 0;
     if (!CK_LOAD(&enabled) || own_calls() > 1
         || now_ns() - __atomic_load_n(&contended_at, __ATOMIC_RELAXED) < CK_CONTENDED_NS
+        || now_ns() < __atomic_load_n(&late_until, __ATOMIC_RELAXED)
         || !ensure_thread())
         return 0;
     if (!CK_CAS(&busy, &free_, 1)) return 0;
+    started_cpu = thread_cpu_ns();
+    started_at = now_ns();
     posted = job;
     CK_STORE(&state, JOB_OPEN);
     __atomic_add_fetch(&seq, 1, __ATOMIC_SEQ_CST);
@@ -226,8 +264,11 @@ static int own_start(ck_job *job)
 static void own_finish(void)
 {
     int open = JOB_OPEN;
+    const long long t0 = now_ns(), cpu = thread_cpu_ns();
+    int late = started_cpu >= 0 && cpu >= 0
+               && (t0 - started_at) - (cpu - started_cpu) > CK_LATE_MIN_NS;
     if (!CK_CAS(&state, &open, JOB_CLOSED)) {
-        const long long t0 = now_ns();
+        long long lag;
         unsigned polls = 0;
         while (CK_LOAD(&state) != JOB_DONE) {
             if ((++polls & 63) == 0 && now_ns() - t0 > CK_FINISH_SPIN_NS) break;
@@ -241,6 +282,16 @@ static void own_finish(void)
             __atomic_store_n(&finishing, 0, __ATOMIC_SEQ_CST);
             pthread_mutex_unlock(&lock);
         }
+        lag = now_ns() - t0;
+        if (lag > CK_LATE_MIN_NS && lag > t0 - started_at) late = 1;
+    }
+    /* Only the caller holding the helper (busy) writes backoff. */
+    if (late) {
+        __atomic_store_n(&late_until, now_ns() + backoff, __ATOMIC_RELAXED);
+        if (backoff < CK_LATE_BACKOFF_MAX_NS) backoff *= 2;
+        __atomic_add_fetch(&late_count, 1, __ATOMIC_RELAXED);
+    } else {
+        backoff = CK_LATE_BACKOFF_NS;
     }
     CK_STORE(&busy, 0);
 }
@@ -249,6 +300,7 @@ static void own_enter(void) { ++calls; }
 static void own_leave(void) { --calls; }
 static int own_calls(void) { return calls; }
 static long own_jobs_taken(void) { return taken; }
+static long own_jobs_late(void) { return 0; }
 
 static int own_start(ck_job *job)
 {
@@ -261,7 +313,7 @@ static void own_finish(void) {}
 
 static const ck_threads_table own_table = {
     own_start, own_finish, own_enter, own_leave, own_calls,
-    own_set_enabled, own_enabled, own_jobs_taken, ck_threads_run_chunks,
+    own_set_enabled, own_enabled, own_jobs_taken, ck_threads_run_chunks, own_jobs_late,
 };
 
 /* ------------------------------------------- no helper, until attached */
@@ -284,7 +336,7 @@ static int none_set_enabled(int on)
 
 static const ck_threads_table none_table = {
     none_start, none_void, none_void, none_void, none_int,
-    none_set_enabled, none_int, none_long, ck_threads_run_chunks,
+    none_set_enabled, none_int, none_long, ck_threads_run_chunks, none_long,
 };
 
 /* Written once, at import, before any kernel of the module can run. */
@@ -307,6 +359,7 @@ int ck_threads_calls(void) { return active->calls(); }
 int ck_threads_set_enabled(int on) { return active->set_enabled(on); }
 int ck_threads_enabled(void) { return active->enabled(); }
 long ck_threads_jobs_taken(void) { return active->jobs_taken(); }
+long ck_threads_jobs_late(void) { return active->jobs_late(); }
 
 /* --------------------------------------------------------------- chunks */
 

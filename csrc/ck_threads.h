@@ -61,6 +61,12 @@ int ck_threads_set_enabled(int on);
 int ck_threads_enabled(void);
 /* How many jobs the helper took part in since the process started (tests). */
 long ck_threads_jobs_taken(void);
+/* How many jobs the helper finished so late that it stayed out afterwards:
+ * more than 0.1 ms after the caller finished its part, and later than that
+ * part took. The helper then skips jobs for 20 ms, doubling (up to 1.28 s)
+ * while it stays late, so a machine whose other processes hold the cores
+ * gets single-threaded calls instead of a scheduler time slice per call. */
+long ck_threads_jobs_late(void);
 
 /* Call fn(ctx, lo, hi) on ranges of at most `chunk` indices that together
  * cover [0, n) once, the caller taking ranges from the front and the helper
@@ -85,6 +91,7 @@ typedef struct ck_threads_table {
      * (the GEMM split in ck_blas.c) shares a call with the helper. */
     void (*run_chunks)(void (*fn)(void *ctx, size_t lo, size_t hi), void *ctx, size_t n,
                        size_t chunk);
+    long (*jobs_late)(void);
 } ck_threads_table;
 
 /* This copy's own helper (what _threads publishes). */

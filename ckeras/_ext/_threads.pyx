@@ -13,7 +13,8 @@ import os
 from libc.stdint cimport uintptr_t
 
 from ckeras._ext.ck_threads cimport (
-    ck_threads_attach, ck_threads_enabled, ck_threads_jobs_taken, ck_threads_own,
+    ck_threads_attach, ck_threads_enabled, ck_threads_jobs_late, ck_threads_jobs_taken,
+    ck_threads_own,
     ck_threads_set_enabled)
 
 ck_threads_attach(ck_threads_own())
@@ -136,3 +137,9 @@ def helper_enabled():
 def helper_jobs_taken():
     """How many jobs the helper thread has taken part in (tests)."""
     return ck_threads_jobs_taken()
+
+
+def helper_jobs_late():
+    """How many jobs the helper finished so late that it stayed out of the
+    next ones for a while (another process held its core)."""
+    return ck_threads_jobs_late()
