@@ -62,7 +62,7 @@ static int own_set_enabled(int on)
     const int prev = CK_LOAD(&enabled);
     if (on) {
         __atomic_store_n(&late_until, 0LL, __ATOMIC_RELAXED);
-        backoff = CK_LATE_BACKOFF_NS;
+        __atomic_store_n(&backoff, CK_LATE_BACKOFF_NS, __ATOMIC_RELAXED);
     }
     CK_STORE(&enabled, on != 0);
     return prev;
@@ -287,11 +287,13 @@ static void own_finish(void)
     }
     /* Only the caller holding the helper (busy) writes backoff. */
     if (late) {
-        __atomic_store_n(&late_until, now_ns() + backoff, __ATOMIC_RELAXED);
-        if (backoff < CK_LATE_BACKOFF_MAX_NS) backoff *= 2;
+        const long long wait = __atomic_load_n(&backoff, __ATOMIC_RELAXED);
+        __atomic_store_n(&late_until, now_ns() + wait, __ATOMIC_RELAXED);
+        if (wait < CK_LATE_BACKOFF_MAX_NS)
+            __atomic_store_n(&backoff, 2 * wait, __ATOMIC_RELAXED);
         __atomic_add_fetch(&late_count, 1, __ATOMIC_RELAXED);
     } else {
-        backoff = CK_LATE_BACKOFF_NS;
+        __atomic_store_n(&backoff, CK_LATE_BACKOFF_NS, __ATOMIC_RELAXED);
     }
     CK_STORE(&busy, 0);
 }
