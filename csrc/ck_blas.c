@@ -103,8 +103,9 @@ static int ck_fits_int32(size_t M, size_t N, size_t K, size_t lda, size_t ldb,
  * calls need no change of a shared pool's count. */
 #define CK_OPENBLAS_SMP_MIN 262144.0
 
-/* A split GEMM has at most CK_SPLIT_CHUNKS chunks (a few per thread, so
- * that a caller whose helper comes late can take over part of its share),
+/* A split GEMM has 2 to CK_SPLIT_CHUNKS chunks (more than one per thread
+ * when they are large, so that a caller whose helper comes late can take
+ * over part of its share),
  * with bounds on multiples of CK_SPLIT_ALIGN rows (whole
  * micro-tiles of the library's kernels). Every chunk keeps M*N*K above
  * CK_SMALL_MNK: OpenBLAS computes products up to 100^3 with its
@@ -113,6 +114,10 @@ static int ck_fits_int32(size_t M, size_t N, size_t K, size_t lda, size_t ldb,
 #define CK_SPLIT_ALIGN 16
 #define CK_SPLIT_CHUNKS 4
 #define CK_SMALL_MNK 1000000.0
+/* Rows per chunk beyond the first two chunks: each chunk repacks all of B,
+ * which cost 8-31% more CPU time with 4 chunks of 64 rows than in one call
+ * (float32, K*N = 784*256 and 256*784), 0-6% with 2 chunks. */
+#define CK_SPLIT_ROWS 128
 
 static void ck_scope_lock(ck_blas_table *t)
 {
@@ -176,6 +181,7 @@ static size_t ck_split_chunks(const ck_blas_table *t, size_t n, size_t other, si
     if (min_len < 2.0 * CK_SPLIT_ALIGN) min_len = 2.0 * CK_SPLIT_ALIGN;
     if ((double)n < 2.0 * min_len) return 0;
     chunks = (size_t)((double)n / min_len);
+    if (chunks > n / CK_SPLIT_ROWS) chunks = n / CK_SPLIT_ROWS < 2 ? 2 : n / CK_SPLIT_ROWS;
     return chunks < CK_SPLIT_CHUNKS ? chunks : CK_SPLIT_CHUNKS;
 }
 
