@@ -122,6 +122,7 @@ static void own_leave(void)
 static int own_calls(void) { return __atomic_load_n(&calls, __ATOMIC_SEQ_CST); }
 static long own_jobs_taken(void) { return __atomic_load_n(&taken, __ATOMIC_RELAXED); }
 static long own_jobs_late(void) { return __atomic_load_n(&late_count, __ATOMIC_RELAXED); }
+static int own_backing_off(void) { return now_ns() < __atomic_load_n(&late_until, __ATOMIC_RELAXED); }
 
 /* After a job the helper polls this long for the next one before sleeping:
  * longer than the Python work between two predict calls, short enough that
@@ -244,7 +245,6 @@ static int own_start(ck_job *job)
     int free_ = 0;
     if (!CK_LOAD(&enabled) || own_calls() > 1
         || now_ns() - __atomic_load_n(&contended_at, __ATOMIC_RELAXED) < CK_CONTENDED_NS
-        || now_ns() < __atomic_load_n(&late_until, __ATOMIC_RELAXED)
         || !ensure_thread())
         return 0;
     if (!CK_CAS(&busy, &free_, 1)) return 0;
@@ -303,6 +303,7 @@ static void own_leave(void) { --calls; }
 static int own_calls(void) { return calls; }
 static long own_jobs_taken(void) { return taken; }
 static long own_jobs_late(void) { return 0; }
+static int own_backing_off(void) { return 0; }
 
 static int own_start(ck_job *job)
 {
@@ -316,6 +317,7 @@ static void own_finish(void) {}
 static const ck_threads_table own_table = {
     own_start, own_finish, own_enter, own_leave, own_calls,
     own_set_enabled, own_enabled, own_jobs_taken, ck_threads_run_chunks, own_jobs_late,
+    own_backing_off,
 };
 
 /* ------------------------------------------- no helper, until attached */
@@ -338,7 +340,7 @@ static int none_set_enabled(int on)
 
 static const ck_threads_table none_table = {
     none_start, none_void, none_void, none_void, none_int,
-    none_set_enabled, none_int, none_long, ck_threads_run_chunks, none_long,
+    none_set_enabled, none_int, none_long, ck_threads_run_chunks, none_long, none_int,
 };
 
 /* Written once, at import, before any kernel of the module can run. */
@@ -362,6 +364,7 @@ int ck_threads_set_enabled(int on) { return active->set_enabled(on); }
 int ck_threads_enabled(void) { return active->enabled(); }
 long ck_threads_jobs_taken(void) { return active->jobs_taken(); }
 long ck_threads_jobs_late(void) { return active->jobs_late(); }
+int ck_threads_backing_off(void) { return active->backing_off(); }
 
 /* --------------------------------------------------------------- chunks */
 
@@ -423,7 +426,7 @@ void ck_threads_run_chunks(void (*fn)(void *ctx, size_t lo, size_t hi), void *ct
     /* Chunks are handed out on demand rather than split in halves: when the
      * other core is busy and the helper starts late, the caller simply takes
      * more of them, and all of them when the helper never comes. */
-    if (nchunks > 1 && ck_threads_start(&c.job)) {
+    if (nchunks > 1 && !ck_threads_backing_off() && ck_threads_start(&c.job)) {
         chunks_drain(&c, 0);
         ck_threads_finish();
     } else {

@@ -140,6 +140,7 @@ def helper_jobs_taken():
 
 
 def helper_jobs_late():
-    """How many jobs the helper finished so late that it stayed out of the
-    next ones for a while (another process held its core)."""
+    """How many jobs were late (the helper, or the caller, lost its core to
+    another process for more than 0.1 ms); chunked work then stays on the
+    caller for a while (csrc/ck_threads.h)."""
     return ck_threads_jobs_late()

@@ -226,19 +226,3 @@ def test_nested_kernel_calls_count_once(kernel_threads):
         assert threads.helper_jobs_taken() == jobs + 1
     finally:
         rnn.set_split_strict(prev_strict)
-
-
-def test_enabling_clears_the_late_backoff(kernel_threads):
-    """helper_jobs_late counts jobs after which the helper stayed out; turning
-    the helper on again (set_kernel_threads) lets the next job use it."""
-    assert threads.helper_jobs_late() >= 0
-    set_kernel_threads(1)
-    set_kernel_threads(2)
-    args = _lstm_args()
-    prev_strict = rnn.set_split_strict(True)
-    try:
-        jobs = threads.helper_jobs_taken()
-        rnn.lstm_infer(*args)
-        assert threads.helper_jobs_taken() == jobs + 1
-    finally:
-        rnn.set_split_strict(prev_strict)
