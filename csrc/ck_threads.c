@@ -49,9 +49,21 @@ static long taken;
 
 static int own_enabled(void) { return CK_LOAD(&enabled); }
 
+/* How long the helper stays out after a late job (see own_finish): 20 ms,
+ * doubling while it stays late, up to 1.28 s. */
+#define CK_LATE_BACKOFF_NS 20000000LL
+#define CK_LATE_BACKOFF_MAX_NS 1280000000LL
+static long long late_until; /* no job starts before this time */
+static long long backoff = CK_LATE_BACKOFF_NS;
+
+/* Enabling starts afresh: no backoff from earlier late jobs. */
 static int own_set_enabled(int on)
 {
     const int prev = CK_LOAD(&enabled);
+    if (on) {
+        __atomic_store_n(&late_until, 0LL, __ATOMIC_RELAXED);
+        __atomic_store_n(&backoff, CK_LATE_BACKOFF_NS, __ATOMIC_RELAXED);
+    }
     CK_STORE(&enabled, on != 0);
     return prev;
 }
@@ -71,23 +83,62 @@ static long long now_ns(void)
 #define CK_CONTENDED_NS 20000000LL
 static long long contended_at = -CK_CONTENDED_NS;
 
+/* Signs that other processes want the cores: the helper finished its part
+ * much later than the caller finished its own (more than CK_LATE_MIN_NS,
+ * and more than the caller's part took: a helper one chunk behind is not
+ * late), or the caller itself was off its core for more than CK_LATE_MIN_NS
+ * while it ran its part (waking the helper made the scheduler run another
+ * thread in its place). Then the helper stays out for a while: on a busy
+ * machine a call costs what it costs on one thread, instead of a scheduler
+ * time slice per call. */
+#define CK_LATE_MIN_NS 100000LL
+static long long started_at; /* when the job in flight was posted */
+static long long started_cpu; /* the caller's CPU time then */
+
+static long long thread_cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return -1;
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+static long late_count;
+
+/* Calls nest (an LSTM call's GEMMs announce themselves too): only a
+ * thread's outermost call counts, or one call would look like two. */
+static __thread int depth;
+
 static void own_enter(void)
 {
+    if (depth++ > 0) return;
     if (__atomic_add_fetch(&calls, 1, __ATOMIC_SEQ_CST) > 1)
         __atomic_store_n(&contended_at, now_ns(), __ATOMIC_RELAXED);
 }
 
-static void own_leave(void) { __atomic_sub_fetch(&calls, 1, __ATOMIC_SEQ_CST); }
+static void own_leave(void)
+{
+    if (--depth > 0) return;
+    __atomic_sub_fetch(&calls, 1, __ATOMIC_SEQ_CST);
+}
 static int own_calls(void) { return __atomic_load_n(&calls, __ATOMIC_SEQ_CST); }
 static long own_jobs_taken(void) { return __atomic_load_n(&taken, __ATOMIC_RELAXED); }
+static long own_jobs_late(void) { return __atomic_load_n(&late_count, __ATOMIC_RELAXED); }
+static int own_backing_off(void) { return now_ns() < __atomic_load_n(&late_until, __ATOMIC_RELAXED); }
 
 /* After a job the helper polls this long for the next one before sleeping:
  * longer than the Python work between two predict calls, short enough that
  * an idle process gives the core back quickly. */
 #define CK_IDLE_SPIN_NS 300000LL
 
+/* A caller whose helper has not finished its part polls this long, then
+ * sleeps until the helper is done. Blocking matters on a busy machine: a
+ * caller that polls (or only yields) keeps its core, so a helper that another
+ * process pushed off its own core cannot move to the caller's. */
+#define CK_FINISH_SPIN_NS 50000LL
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
+static int finishing;    /* the caller sleeps on `done` */
 static int spawned;      /* 0 not tried, 1 running, -1 could not start */
 static int atfork_set;
 static unsigned seq_at_spawn;
@@ -129,7 +180,14 @@ static void *helper_main(void *arg)
             ck_job *job = posted;
             __atomic_add_fetch(&taken, 1, __ATOMIC_RELAXED);
             job->run(job);
-            CK_STORE(&state, JOB_DONE);
+            /* seq_cst pairs with own_finish: either the caller sees DONE
+             * before it sleeps, or this thread sees it sleeping. */
+            __atomic_store_n(&state, JOB_DONE, __ATOMIC_SEQ_CST);
+            if (__atomic_load_n(&finishing, __ATOMIC_SEQ_CST)) {
+                pthread_mutex_lock(&lock);
+                pthread_cond_signal(&done);
+                pthread_mutex_unlock(&lock);
+            }
         }
     }
     return NULL;
@@ -140,12 +198,17 @@ static void after_fork_child(void)
 {
     pthread_mutex_init(&lock, NULL);
     pthread_cond_init(&wake, NULL);
+    pthread_cond_init(&done, NULL);
+    finishing = 0;
+    depth = 0;
     spawned = 0;
     busy = 0;
     state = JOB_NONE;
     sleeping = 0;
     calls = 0;
     contended_at = -CK_CONTENDED_NS;
+    late_until = 0;
+    backoff = CK_LATE_BACKOFF_NS;
 }
 
 static int ensure_thread(void)
@@ -185,6 +248,8 @@ static int own_start(ck_job *job)
         || !ensure_thread())
         return 0;
     if (!CK_CAS(&busy, &free_, 1)) return 0;
+    started_cpu = thread_cpu_ns();
+    started_at = now_ns();
     posted = job;
     CK_STORE(&state, JOB_OPEN);
     __atomic_add_fetch(&seq, 1, __ATOMIC_SEQ_CST);
@@ -199,9 +264,37 @@ static int own_start(ck_job *job)
 static void own_finish(void)
 {
     int open = JOB_OPEN;
-    unsigned spins = 0;
-    if (!CK_CAS(&state, &open, JOB_CLOSED))
-        while (CK_LOAD(&state) != JOB_DONE) ck_spin_pause(&spins);
+    const long long t0 = now_ns(), cpu = thread_cpu_ns();
+    int late = started_cpu >= 0 && cpu >= 0
+               && (t0 - started_at) - (cpu - started_cpu) > CK_LATE_MIN_NS;
+    if (!CK_CAS(&state, &open, JOB_CLOSED)) {
+        long long lag;
+        unsigned polls = 0;
+        while (CK_LOAD(&state) != JOB_DONE) {
+            if ((++polls & 63) == 0 && now_ns() - t0 > CK_FINISH_SPIN_NS) break;
+            cpu_relax();
+        }
+        if (CK_LOAD(&state) != JOB_DONE) {
+            pthread_mutex_lock(&lock);
+            __atomic_store_n(&finishing, 1, __ATOMIC_SEQ_CST);
+            while (__atomic_load_n(&state, __ATOMIC_SEQ_CST) != JOB_DONE)
+                pthread_cond_wait(&done, &lock);
+            __atomic_store_n(&finishing, 0, __ATOMIC_SEQ_CST);
+            pthread_mutex_unlock(&lock);
+        }
+        lag = now_ns() - t0;
+        if (lag > CK_LATE_MIN_NS && lag > t0 - started_at) late = 1;
+    }
+    /* Only the caller holding the helper (busy) writes backoff. */
+    if (late) {
+        const long long wait = __atomic_load_n(&backoff, __ATOMIC_RELAXED);
+        __atomic_store_n(&late_until, now_ns() + wait, __ATOMIC_RELAXED);
+        if (wait < CK_LATE_BACKOFF_MAX_NS)
+            __atomic_store_n(&backoff, 2 * wait, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&late_count, 1, __ATOMIC_RELAXED);
+    } else {
+        __atomic_store_n(&backoff, CK_LATE_BACKOFF_NS, __ATOMIC_RELAXED);
+    }
     CK_STORE(&busy, 0);
 }
 #else
@@ -209,6 +302,8 @@ static void own_enter(void) { ++calls; }
 static void own_leave(void) { --calls; }
 static int own_calls(void) { return calls; }
 static long own_jobs_taken(void) { return taken; }
+static long own_jobs_late(void) { return 0; }
+static int own_backing_off(void) { return 0; }
 
 static int own_start(ck_job *job)
 {
@@ -221,7 +316,8 @@ static void own_finish(void) {}
 
 static const ck_threads_table own_table = {
     own_start, own_finish, own_enter, own_leave, own_calls,
-    own_set_enabled, own_enabled, own_jobs_taken,
+    own_set_enabled, own_enabled, own_jobs_taken, ck_threads_run_chunks, own_jobs_late,
+    own_backing_off,
 };
 
 /* ------------------------------------------- no helper, until attached */
@@ -244,7 +340,7 @@ static int none_set_enabled(int on)
 
 static const ck_threads_table none_table = {
     none_start, none_void, none_void, none_void, none_int,
-    none_set_enabled, none_int, none_long,
+    none_set_enabled, none_int, none_long, ck_threads_run_chunks, none_long, none_int,
 };
 
 /* Written once, at import, before any kernel of the module can run. */
@@ -267,6 +363,8 @@ int ck_threads_calls(void) { return active->calls(); }
 int ck_threads_set_enabled(int on) { return active->set_enabled(on); }
 int ck_threads_enabled(void) { return active->enabled(); }
 long ck_threads_jobs_taken(void) { return active->jobs_taken(); }
+long ck_threads_jobs_late(void) { return active->jobs_late(); }
+int ck_threads_backing_off(void) { return active->backing_off(); }
 
 /* --------------------------------------------------------------- chunks */
 
@@ -328,7 +426,7 @@ void ck_threads_run_chunks(void (*fn)(void *ctx, size_t lo, size_t hi), void *ct
     /* Chunks are handed out on demand rather than split in halves: when the
      * other core is busy and the helper starts late, the caller simply takes
      * more of them, and all of them when the helper never comes. */
-    if (nchunks > 1 && ck_threads_start(&c.job)) {
+    if (nchunks > 1 && !ck_threads_backing_off() && ck_threads_start(&c.job)) {
         chunks_drain(&c, 0);
         ck_threads_finish();
     } else {

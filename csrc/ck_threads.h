@@ -61,6 +61,17 @@ int ck_threads_set_enabled(int on);
 int ck_threads_enabled(void);
 /* How many jobs the helper took part in since the process started (tests). */
 long ck_threads_jobs_taken(void);
+/* How many jobs were late: the helper finished its part more than 0.1 ms
+ * after the caller finished its own (and later than that part took), or the
+ * caller was off its core for more than 0.1 ms during its part. After one,
+ * ck_threads_run_chunks runs on the caller alone for 20 ms, doubling (up to
+ * 1.28 s) while jobs stay late, so a machine whose other processes hold the
+ * cores gets single-threaded calls instead of a scheduler time slice per
+ * call. (ck_threads_start does not back off: a kernel that starts its own
+ * job, the batch-1 LSTM split, decides for itself.) Enabling the helper
+ * (ck_threads_set_enabled(1)) ends a back-off. */
+long ck_threads_jobs_late(void);
+int ck_threads_backing_off(void);
 
 /* Call fn(ctx, lo, hi) on ranges of at most `chunk` indices that together
  * cover [0, n) once, the caller taking ranges from the front and the helper
@@ -81,6 +92,12 @@ typedef struct ck_threads_table {
     int (*set_enabled)(int on);
     int (*enabled)(void);
     long (*jobs_taken)(void);
+    /* ck_threads_run_chunks: how code that does not compile ck_threads.c
+     * (the GEMM split in ck_blas.c) shares a call with the helper. */
+    void (*run_chunks)(void (*fn)(void *ctx, size_t lo, size_t hi), void *ctx, size_t n,
+                       size_t chunk);
+    long (*jobs_late)(void);
+    int (*backing_off)(void);
 } ck_threads_table;
 
 /* This copy's own helper (what _threads publishes). */

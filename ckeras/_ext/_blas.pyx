@@ -8,21 +8,27 @@ attaches to that table (``ck_blas.pxd: attach_blas``).
 Sources, tried in this order unless ``CKERAS_BLAS`` names others
 (comma-separated):
 
-``numpy``
-    The OpenBLAS numpy already loaded (ILP64 ``scipy_cblas_sgemm64_`` in
-    numpy >= 2 wheels). First because it shares numpy's thread pool: with
-    a second OpenBLAS pool on the same cores, each pool's spinning workers
-    starve the other, and alternating a ckeras GEMM with ``a @ b`` ran
-    5-90x slower (2 cores, both pools at 2 threads: 64x256x256 took
-    12.8 ms instead of 0.14 ms). It also loads nothing (~0.5 ms import vs
-    ~1.4 ms), and measured as fast as 0.3.34 here (same kernels).
 ``scipy_openblas32``
     The ``scipy-openblas32`` wheel (``pip install ckeras[openblas]``; a
-    dependency on Windows only, where this lookup of numpy's own BLAS
-    is not yet tested): current OpenBLAS, cblas row-major, 32-bit ints;
-    for numpy builds that expose no cblas (source builds without a BLAS). Its ``.so`` is opened directly:
-    importing the ``scipy_openblas32`` package costs ~50 ms
-    (importlib.metadata).
+    dependency on Windows only): current OpenBLAS, cblas row-major, 32-bit
+    ints. First because it is ckeras's own copy: it runs every call on its
+    caller's thread (its pool is set to one thread, at load already, so it
+    starts no worker), which NumPy's copy cannot do without changing
+    NumPy's thread count (OpenBLAS's ``openblas_set_num_threads_local`` is
+    per-thread only in OpenMP builds; the pthreads builds numpy ships set
+    the global count). OpenBLAS's own workers spin while they wait for each
+    other: with another process busy on a 2-core machine, a batch-256 MLP
+    predict went from 0.9 ms (one thread) to 64 ms on NumPy's pool at two
+    threads. ckeras shares large GEMMs with its own helper thread instead
+    (ck_blas.h). Measured as fast as numpy's 0.3.31 here (same kernels). Its
+    ``.so`` is opened directly: importing the ``scipy_openblas32`` package
+    costs ~50 ms (importlib.metadata).
+``numpy``
+    The OpenBLAS numpy already loaded (ILP64 ``scipy_cblas_sgemm64_`` in
+    numpy >= 2 wheels; loads nothing). Its pool is NumPy's: while ckeras
+    GEMMs run, ckeras sets its thread count to 1 and restores the user's
+    count after the last one (so a ``np.dot`` another thread runs meanwhile
+    gets one thread).
 ``scipy``
     ``scipy.linalg.cython_blas`` (Fortran gemm); importing scipy.linalg
     costs ~0.2 s, so it is only a fallback.
@@ -30,8 +36,10 @@ Sources, tried in this order unless ``CKERAS_BLAS`` names others
     Plain C loops: always available, slow; a RuntimeWarning says so when
     it is reached without being asked for.
 
-``use(name)`` switches at run time, ``info()`` tells what is in use, and
-``set_num_threads(n)`` sets the pool of the library in use.
+``use(name)`` switches at run time and ``info()`` tells what is in use.
+``set_threads(None)`` (the default) lets ckeras choose each GEMM's threads;
+``set_threads(n)`` hands every GEMM to the library's own pool of ``n``
+threads instead. ``set_num_threads(n)`` sets that pool directly.
 """
 
 import os
@@ -45,13 +53,22 @@ from libc.stdint cimport uintptr_t
 from ckeras._ext._checks cimport check_array, check_status, data_or_null, empty
 from ckeras._ext.ck_blas cimport (
     CK_BLAS_CBLAS32, CK_BLAS_CBLAS64, CK_BLAS_F77, CK_BLAS_NAIVE, ck_blas_fn,
-    ck_blas_get_num_threads, ck_blas_set_num_threads, ck_blas_table,
+    ck_blas_get_num_threads, ck_blas_set_num_threads, ck_blas_set_policy, ck_blas_table,
     ck_blas_table_get, ck_blas_table_set, ck_gemm)
 from ckeras._ext.ck_common cimport CK_ERR_NO_BLAS, CK_OK
+from ckeras._ext.ck_threads cimport ck_threads_table
+
+from ckeras._ext import _threads
 
 cnp.import_array()
 
-DEFAULT_ORDER = ("numpy", "scipy_openblas32", "scipy", "naive")
+DEFAULT_ORDER = ("scipy_openblas32", "numpy", "scipy", "naive")
+
+#: The smallest GEMM (2*M*N*K flops) that ckeras shares with its helper
+#: thread. Below it, posting the job and waking the helper cost more than
+#: half the call (measured on 2 cores: benchmarks/bench_threads.py --case
+#: split_gemm).
+SPLIT_FLOPS = 4e6
 _KIND_NAMES = {CK_BLAS_NAIVE: "naive", CK_BLAS_CBLAS32: "cblas32",
                CK_BLAS_CBLAS64: "cblas64", CK_BLAS_F77: "f77"}
 
@@ -59,6 +76,8 @@ _KIND_NAMES = {CK_BLAS_NAIVE: "naive", CK_BLAS_CBLAS32: "cblas32",
 cdef ck_blas_table *_table = ck_blas_table_get()
 
 _info = {"source": "naive", "library": None, "symbol": None, "kind": "naive"}
+_policy = {"threads": None,        # None: ckeras decides; n: the library's pool of n
+           "user_threads": None}   # NumPy's pool count before set_threads(n) changed it
 _failures = {}   # source -> why it could not be used (for info())
 _keep = []       # loaded libraries, referenced for the life of the process
 
@@ -100,7 +119,18 @@ def _load_scipy_openblas32():
     if sys.platform == "win32":
         os.add_dll_directory(libdir)
     path = os.path.join(libdir, names[0])
-    lib = ctypes.CDLL(path)
+    # OpenBLAS sizes its pool from the environment when it loads; ckeras
+    # runs it on one thread, so it should start no worker (one would spin
+    # ~30 ms of CPU right after the load).
+    saved = os.environ.get("OPENBLAS_NUM_THREADS")
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    try:
+        lib = ctypes.CDLL(path)
+    finally:
+        if saved is None:
+            del os.environ["OPENBLAS_NUM_THREADS"]
+        else:
+            os.environ["OPENBLAS_NUM_THREADS"] = saved
     found = _resolve(lib, [(CK_BLAS_CBLAS32, "scipy_cblas_sgemm", "scipy_cblas_dgemm",
                             "scipy_openblas_set_num_threads",
                             "scipy_openblas_get_num_threads")])
@@ -180,6 +210,7 @@ def use(source):
     if source == "naive":
         ck_blas_table_set(_table, CK_BLAS_NAIVE, NULL, NULL, NULL, NULL)
         _info.update(source="naive", library=None, symbol=None, kind="naive")
+        _apply_policy()
         return info()
     if source not in _LOADERS:
         raise ValueError(f"unknown BLAS source {source!r}; expected one of {DEFAULT_ORDER}")
@@ -188,7 +219,56 @@ def use(source):
     check_status(st, "use")
     _keep.append(lib)
     _info.update(source=source, library=path, symbol=symbol, kind=_KIND_NAMES[kind])
+    _apply_policy()
     return info()
+
+
+def _shared_pool():
+    """Whether the library in use is NumPy's (its thread count is the user's)."""
+    return _info["source"] == "numpy"
+
+
+def _apply_policy():
+    """Writes the thread policy into the C table and sets the library's pool
+    to match: one thread for ckeras's own copy when ckeras decides, n on
+    set_threads(n)."""
+    cdef uintptr_t helper = _threads._table_address()
+    n = _policy["threads"]
+    st = ck_blas_set_policy(_table, 0 if n is None else n, 1 if _shared_pool() else 0,
+                            <const ck_threads_table *> helper, SPLIT_FLOPS)
+    check_status(st, "set_policy")
+    if n is not None:
+        ck_blas_set_num_threads(n)
+    elif not _shared_pool():
+        ck_blas_set_num_threads(1)
+
+
+def set_threads(n):
+    """How many threads each GEMM of the kernels uses.
+
+    None (the default) lets ckeras decide per call: the library runs on the
+    calling thread only, and GEMMs of at least SPLIT_FLOPS are shared with
+    ckeras's helper thread when set_kernel_threads allows it. A positive n
+    hands every GEMM to the library's own pool of n threads and sets that
+    pool (NumPy's, when the library is NumPy's). Returns the previous value.
+    """
+    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
+        raise ValueError(f"`n` must be a positive integer or None, received {n!r}")
+    prev = _policy["threads"]
+    if _shared_pool():
+        # Going back to ckeras's choice gives NumPy its count back.
+        if n is not None and prev is None:
+            _policy["user_threads"] = get_num_threads()
+        elif n is None and prev is not None and _policy["user_threads"]:
+            ck_blas_set_num_threads(_policy["user_threads"])
+    _policy["threads"] = n
+    _apply_policy()
+    return prev
+
+
+def threads():
+    """None when ckeras decides each GEMM's threads, else set_threads' n."""
+    return _policy["threads"]
 
 
 def _autoload():
@@ -212,17 +292,21 @@ def _autoload():
 
 def info():
     """Which BLAS the kernels use: source, library (the file the symbols
-    were looked up in), symbol (the sgemm name found), kind, num_threads,
-    and why earlier sources in the order failed."""
+    were looked up in), symbol (the sgemm name found), kind, num_threads
+    (the library's pool), threads (set_threads' value), shared_pool (the
+    pool is NumPy's), and why earlier sources in the order failed."""
     d = dict(_info)
     d["failures"] = dict(_failures)
     d["num_threads"] = get_num_threads()
+    d["threads"] = _policy["threads"]
+    d["shared_pool"] = _shared_pool()
     return d
 
 
 def set_num_threads(int n):
-    """Set the BLAS thread count. Returns False if the active BLAS has no
-    thread control (scipy's, or the naive loops): use threadpoolctl there."""
+    """Set the library's own thread count (a low-level control: ckeras's
+    GEMMs use that pool only after set_threads(n)). Returns False if the
+    active BLAS has no thread control (scipy's, or the naive loops)."""
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
     st = ck_blas_set_num_threads(n)

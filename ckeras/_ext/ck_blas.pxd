@@ -5,6 +5,8 @@
 # its copy of the C code uses the process-wide table that _blas filled.
 from cython cimport floating
 
+from ckeras._ext.ck_threads cimport ck_threads_table
+
 cdef extern from "ck_blas.h" nogil:
     enum:
         CK_BLAS_NAIVE
@@ -26,6 +28,8 @@ cdef extern from "ck_blas.h" nogil:
     int ck_blas_table_set(ck_blas_table *t, int kind, ck_blas_fn sgemm,
                           ck_blas_fn dgemm, ck_blas_fn set_num_threads,
                           ck_blas_fn get_num_threads)
+    int ck_blas_set_policy(ck_blas_table *t, int threads, int shared_pool,
+                           const ck_threads_table *helper, double split_flops)
     int ck_blas_set_num_threads(int n)
     int ck_blas_get_num_threads()
 

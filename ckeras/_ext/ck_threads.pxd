@@ -13,6 +13,7 @@ cdef extern from "ck_threads.h" nogil:
     int ck_threads_set_enabled(int on)
     int ck_threads_enabled()
     long ck_threads_jobs_taken()
+    long ck_threads_jobs_late()
 
 
 cdef inline int attach_threads() except -1:

@@ -27,7 +27,7 @@ import warnings
 
 __all__ = ["FAMILIES", "RUNTIME", "kernels", "kernels_name", "set_kernels", "use_kernels",
            "c_module", "reference_module", "blas_info", "set_blas_threads", "get_blas_threads",
-           "set_helper_enabled", "helper_enabled"]
+           "set_helper_enabled", "helper_enabled", "core_budget"]
 
 FAMILIES = {
     "act": ("act_fwd", "act_bwd"),
@@ -154,13 +154,20 @@ def blas_info():
 
 
 def set_blas_threads(n):
-    """Sets the thread count of the BLAS in use; False if it has no control."""
-    return c_module("blas").set_num_threads(n)
+    """Threads of each kernel GEMM: None lets ckeras decide per call (the
+    default), n hands every GEMM to the BLAS's own pool of n threads.
+    Returns the previous value."""
+    return c_module("blas").set_threads(n)
 
 
 def get_blas_threads():
-    """The BLAS thread count, or None if the BLAS in use does not say."""
-    return c_module("blas").get_num_threads()
+    """None when ckeras decides each GEMM's threads, else set_blas_threads' n."""
+    return c_module("blas").threads()
+
+
+def core_budget():
+    """How many cores this process may use (affinity mask and cgroup quota)."""
+    return c_module("threads").core_budget()
 
 
 def set_helper_enabled(on):

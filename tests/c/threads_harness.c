@@ -131,12 +131,15 @@ static void lstm_cases_init(void)
     for (k = 0; k < 3; ++k)
         CHECK(lstm_run(&cases[k], cases[k].rows_H, cases[k].rows_h, cases[k].rows_c) == CK_OK,
               "rows LSTM %zu", k);
-    ck_threads_set_enabled(1);
-    /* The helper takes every upper half (strict). */
+    /* The helper takes every upper half (strict). Enabling it before each
+     * call clears the back-off that follows a late job (a busy machine),
+     * so that every strict call gets the helper. */
     ck_rnn_split_strict = 1;
-    for (k = 0; k < 3; ++k)
+    for (k = 0; k < 3; ++k) {
+        ck_threads_set_enabled(1);
         CHECK(lstm_run(&cases[k], cases[k].split_H, cases[k].split_h, cases[k].split_c)
               == CK_OK, "split LSTM %zu", k);
+    }
     ck_rnn_split_strict = 0;
     for (k = 0; k < 3; ++k) {
         const lstm_case *c = &cases[k];
@@ -157,6 +160,7 @@ typedef struct {
     pthread_t caller;
     int helper_ran;         /* a range ran on another thread */
     int wait_for_helper;    /* the caller's first range waits for the helper */
+    int helper_sleeps;      /* the helper's ranges take 5 ms more (a late helper) */
 } chunks_ctx;
 
 static void chunks_fn(void *ctx, size_t lo, size_t hi)
@@ -165,6 +169,10 @@ static void chunks_fn(void *ctx, size_t lo, size_t hi)
     size_t i;
     if (!pthread_equal(pthread_self(), c->caller)) {
         __atomic_store_n(&c->helper_ran, 1, __ATOMIC_RELEASE);
+        if (c->helper_sleeps) {
+            struct timespec late = {0, 5000000};
+            nanosleep(&late, NULL);
+        }
     } else if (c->wait_for_helper) {
         /* Hold the caller until the helper has taken a range (or 2 s
          * passed), so the two-thread path is what runs. */
@@ -177,7 +185,7 @@ static void chunks_fn(void *ctx, size_t lo, size_t hi)
     for (i = lo; i < hi; ++i) c->hits[i] += 1;
 }
 
-static void check_chunks(size_t n, size_t chunk, int wait_for_helper)
+static void run_chunks_checked(size_t n, size_t chunk, int wait_for_helper, int helper_sleeps)
 {
     chunks_ctx c;
     size_t i;
@@ -185,12 +193,35 @@ static void check_chunks(size_t n, size_t chunk, int wait_for_helper)
     c.caller = pthread_self();
     c.helper_ran = 0;
     c.wait_for_helper = wait_for_helper;
+    c.helper_sleeps = helper_sleeps;
+    if (wait_for_helper) ck_threads_set_enabled(1); /* no back-off from a late job */
     ck_threads_run_chunks(chunks_fn, &c, n, chunk);
     for (i = 0; i < n; ++i)
         CHECK(c.hits[i] == 1, "index %zu of %zu visited %u times", i, n, c.hits[i]);
     if (wait_for_helper)
         CHECK(__atomic_load_n(&c.helper_ran, __ATOMIC_ACQUIRE), "the helper took no range");
     free(c.hits);
+}
+
+static void check_chunks(size_t n, size_t chunk, int wait_for_helper)
+{
+    run_chunks_checked(n, chunk, wait_for_helper, 0);
+}
+
+/* A helper that finishes its range 5 ms after the caller makes the job
+ * late: chunked work then stays on the caller, and enabling ends that. */
+static void check_late_backoff(void)
+{
+    const long late = ck_threads_jobs_late();
+    long jobs;
+    run_chunks_checked(1000, 100, 1, 1);
+    CHECK(ck_threads_jobs_late() == late + 1, "a late helper was not counted");
+    CHECK(ck_threads_backing_off(), "no back-off after a late job");
+    jobs = ck_threads_jobs_taken();
+    check_chunks(100000, 1000, 0);
+    CHECK(ck_threads_jobs_taken() == jobs, "a job was taken while backing off");
+    ck_threads_set_enabled(1);
+    CHECK(!ck_threads_backing_off(), "enabling did not end the back-off");
 }
 
 /* ------------------------------------------------------------ threads */
@@ -236,6 +267,7 @@ int main(void)
     jobs = ck_threads_jobs_taken();
     for (it = 0; it < 9; ++it) {
         const lstm_case *c = &cases[it % 3];
+        ck_threads_set_enabled(1);
         CHECK(lstm_run(c, H, h, cc) == CK_OK, "strict LSTM");
         CHECK(same_as_split(c, H, h, cc), "strict LSTM result differs (call %d)", it);
     }
@@ -244,6 +276,7 @@ int main(void)
     ck_rnn_split_strict = 0;
     for (it = 0; it < 30; ++it) {
         const lstm_case *c = &cases[it % 3];
+        ck_threads_set_enabled(1);
         CHECK(lstm_run(c, H, h, cc) == CK_OK, "LSTM");
         CHECK(same_as_split(c, H, h, cc), "LSTM result differs (call %d)", it);
     }
@@ -259,6 +292,7 @@ int main(void)
     /* Helper after a sleep: the condition-variable wake-up. */
     sleep_ms(5);
     check_chunks(50000, 100, 1);
+    check_late_backoff();
 
     /* Four threads at once: calls overlap, the helper stays out or serves
      * one of them; every result stays the same. */

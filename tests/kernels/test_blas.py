@@ -134,7 +134,7 @@ def test_info_and_default_source():
     assert info["kind"] in ("naive", "cblas32", "cblas64", "f77")
     if info["source"] != "naive":
         assert info["library"]
-    # numpy's own OpenBLAS comes first (one thread pool); the wheel next.
+    # ckeras's own single-threaded copy (the wheel) comes first, numpy's next.
     if not os.environ.get("CKERAS_BLAS"):
         assert info["source"] == [s for s in _blas.DEFAULT_ORDER if s in SOURCES][0]
 
@@ -218,3 +218,146 @@ def test_import_stays_light():
              "('scipy', 'scipy_openblas32', 'h5py', 'yaml')))")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------- threading
+from ckeras._ext import _threads  # noqa: E402
+
+# Shapes above SPLIT_FLOPS (split over the rows of C), with
+# remainders that are not whole chunks or micro-tiles.
+SPLIT_SHAPES = [(256, 256, 784), (784, 256, 128), (515, 37, 300), (300, 97, 211),
+                (97, 33, 4000)]
+
+
+@pytest.fixture
+def policy():
+    """Restores the GEMM thread policy, the helper switch and the source."""
+    original = _blas.info()["source"]
+    prev_threads = _blas.threads()
+    prev_helper = _threads.helper_enabled()
+    yield
+    _blas.set_threads(prev_threads)
+    _blas.use(original)
+    _threads.set_helper_enabled(prev_helper)
+
+
+def _operands(m, n, k, ta, tb, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((k, m) if ta else (m, k)).astype(dtype)
+    b = rng.standard_normal((n, k) if tb else (k, n)).astype(dtype)
+    return a, b
+
+
+@pytest.mark.parametrize("source", [s for s in SOURCES if s != "scipy"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("ta, tb", [(0, 0), (0, 1), (1, 0), (1, 1)])
+@pytest.mark.parametrize("shape", SPLIT_SHAPES)
+def test_split_gemm_is_bit_identical(source, dtype, ta, tb, shape, policy):
+    """A GEMM split into chunks (claimed by the caller or the helper) gives
+    the bits of one unsplit call: the chunks keep the K order."""
+    if 2.0 * np.prod(shape) < _blas.SPLIT_FLOPS:
+        pytest.fail("shape below the split threshold: it would not test the split")
+    _blas.use(source)
+    a, b = _operands(*shape, ta, tb, dtype)
+    _threads.set_helper_enabled(False)
+    whole = _blas.gemm(a, b, ta, tb)
+    _check_gemm(a, b, ta, tb, whole)
+    _threads.set_helper_enabled(True)
+    for _ in range(5):
+        np.testing.assert_array_equal(_blas.gemm(a, b, ta, tb), whole)
+    # alpha and beta apply to each chunk's rows or columns once.
+    c0 = np.random.default_rng(3).standard_normal(whole.shape).astype(dtype)
+    _threads.set_helper_enabled(False)
+    want = _blas.gemm(a, b, ta, tb, alpha=0.5, beta=-2.0, out=c0.copy())
+    _threads.set_helper_enabled(True)
+    got = _blas.gemm(a, b, ta, tb, alpha=0.5, beta=-2.0, out=c0.copy())
+    np.testing.assert_array_equal(got, want)
+
+
+def test_split_gemm_uses_the_helper_only_when_large(policy):
+    """The helper takes chunks of large GEMMs (over enough calls), never of
+    small ones. The library's own pool of 2 threads (set_threads(2)) agrees
+    to rounding only: it splits the product otherwise (so ckeras's default
+    gives the same bits on 1 or 2 threads, and the pool does not)."""
+    a, b = _operands(512, 256, 784, 0, 0, np.float32)
+    _threads.set_helper_enabled(True)
+    auto = _blas.gemm(a, b)
+    jobs = _threads.helper_jobs_taken()
+    for _ in range(300):
+        np.testing.assert_array_equal(_blas.gemm(a, b), auto)
+        if _threads.helper_jobs_taken() > jobs:
+            break
+    assert _threads.helper_jobs_taken() > jobs
+    small_a, small_b = _operands(64, 64, 64, 0, 0, np.float32)
+    assert 2.0 * 64 ** 3 < _blas.SPLIT_FLOPS
+    jobs = _threads.helper_jobs_taken()
+    for _ in range(50):
+        _blas.gemm(small_a, small_b)
+    assert _threads.helper_jobs_taken() == jobs
+    if _blas.info()["kind"] in ("cblas32", "cblas64"):
+        _blas.set_threads(2)
+        _check_gemm(a, b, 0, 0, _blas.gemm(a, b))
+
+
+def test_set_kernel_threads_1_keeps_gemms_on_the_caller(policy):
+    from ckeras.utils import set_kernel_threads
+    a, b = _operands(512, 256, 784, 0, 0, np.float32)
+    set_kernel_threads(1)
+    jobs = _threads.helper_jobs_taken()
+    for _ in range(20):
+        _blas.gemm(a, b)
+    assert _threads.helper_jobs_taken() == jobs
+
+
+@pytest.mark.skipif("scipy_openblas32" not in SOURCES, reason="ckeras[openblas] not installed")
+def test_own_library_runs_on_one_thread_unless_overridden(policy):
+    _blas.use("scipy_openblas32")
+    _blas.set_threads(None)
+    info = _blas.info()
+    assert info["shared_pool"] is False and info["threads"] is None
+    assert _blas.get_num_threads() == 1
+    assert _blas.set_threads(3) is None
+    assert _blas.threads() == 3 and _blas.get_num_threads() == 3
+    assert _blas.set_threads(None) == 3
+    assert _blas.get_num_threads() == 1
+
+
+@pytest.mark.skipif("numpy" not in SOURCES, reason="numpy exposes no cblas")
+def test_numpy_pool_is_narrowed_only_while_ckeras_gemms_run(policy):
+    """With NumPy's own OpenBLAS, a ckeras GEMM leaves NumPy's thread count
+    as it found it, set_threads(n) sets it, and set_threads(None) gives the
+    user's count back."""
+    _blas.use("numpy")
+    _blas.set_threads(None)
+    assert _blas.info()["shared_pool"] is True
+    user = _blas.get_num_threads()
+    a, b = _operands(256, 256, 784, 0, 0, np.float32)
+    want = a.astype(np.float64) @ b.astype(np.float64)
+    got = _blas.gemm(a, b)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3)
+    assert _blas.get_num_threads() == user
+    _blas.set_threads(3)
+    assert _blas.get_num_threads() == 3
+    _check_gemm(a, b, 0, 0, _blas.gemm(a, b))
+    _blas.set_threads(None)
+    assert _blas.get_num_threads() == user
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True])
+def test_set_threads_rejects_bad_values(bad, policy):
+    before = _blas.threads()
+    with pytest.raises(ValueError, match=r"`n` must be a positive integer or None, received"):
+        _blas.set_threads(bad)
+    assert _blas.threads() == before
+
+
+def test_utils_overrides(policy):
+    """ckeras.utils' overrides reach the policy and return the previous one."""
+    from ckeras.utils import get_blas_threads, set_blas_threads
+    assert get_blas_threads() is None
+    assert set_blas_threads(1) is None
+    assert get_blas_threads() == 1 and _blas.info()["threads"] == 1
+    assert set_blas_threads(None) == 1
+    assert get_blas_threads() is None
+    with pytest.raises(ValueError, match="`n` must be a positive integer or None"):
+        set_blas_threads(0)

@@ -123,9 +123,114 @@ def test_one_helper_thread_for_every_kernel(kernel_threads):
         before = count()
         jobs = threads.helper_jobs_taken()
         for _ in range(5):
+            threads.set_helper_enabled(True)   # clears a back-off after a late job
             rnn.lstm_infer(*args)
             _pad(seqs)
         assert count() == before
         assert threads.helper_jobs_taken() >= jobs + 5
+    finally:
+        rnn.set_split_strict(prev_strict)
+
+
+# ------------------------------------------------------------- core budget
+def _fake_root(tmp_path, cgroup, files):
+    """A file system root with /proc/self/cgroup and files under /sys/fs/cgroup."""
+    proc = tmp_path / "proc" / "self"
+    proc.mkdir(parents=True)
+    (proc / "cgroup").write_text(cgroup)
+    for rel, text in files.items():
+        path = tmp_path / "sys" / "fs" / "cgroup" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return str(tmp_path)
+
+
+@pytest.mark.parametrize("cgroup, files, want", [
+    # cgroup v2: cpu.max "quota period"; the smallest along the path counts
+    ("0::/app/worker\n", {"app/worker/cpu.max": "150000 100000\n"}, 1.5),
+    ("0::/app/worker\n", {"app/worker/cpu.max": "max 100000\n", "app/cpu.max": "50000 100000"},
+     0.5),
+    ("0::/\n", {"cpu.max": "max 100000\n"}, None),
+    ("0::/\n", {"cpu.max": "300000 100000\n"}, 3.0),
+    ("0::/app\n", {"app/cpu.max": "garbage\n"}, None),
+    # cgroup v1: cfs quota / period, -1 for none, under the cpu hierarchy
+    ("4:cpu,cpuacct:/docker/abc\n2:memory:/docker/abc\n",
+     {"cpu,cpuacct/docker/abc/cpu.cfs_quota_us": "200000\n",
+      "cpu,cpuacct/docker/abc/cpu.cfs_period_us": "100000\n"}, 2.0),
+    ("4:cpu,cpuacct:/\n", {"cpu,cpuacct/cpu.cfs_quota_us": "-1\n",
+                           "cpu,cpuacct/cpu.cfs_period_us": "100000\n"}, None),
+    ("3:cpuacct,cpu:/x\n", {"cpu/x/cpu.cfs_quota_us": "100000\n",
+                            "cpu/x/cpu.cfs_period_us": "100000\n"}, 1.0),
+    ("2:memory:/x\n", {}, None),
+])
+def test_cgroup_cpu_limit(tmp_path, cgroup, files, want):
+    assert threads.cgroup_cpu_limit(_fake_root(tmp_path, cgroup, files)) == want
+
+
+def test_cgroup_cpu_limit_without_proc(tmp_path):
+    assert threads.cgroup_cpu_limit(str(tmp_path)) is None
+
+
+@pytest.mark.parametrize("cpus, quota, want", [
+    ({0, 1, 2, 3}, "150000 100000", 2),   # quota rounds up
+    ({0, 1, 2, 3}, "max 100000", 4),
+    ({0}, "800000 100000", 1),            # affinity caps
+    ({0, 1}, "10000 100000", 1),          # never below one
+])
+def test_core_budget(tmp_path, monkeypatch, cpus, quota, want):
+    root = _fake_root(tmp_path, "0::/\n", {"cpu.max": quota})
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: cpus, raising=False)
+    assert threads.core_budget(root) == want
+
+
+_ONE_CORE_CHILD = """
+import os, sys
+os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+from ckeras.utils import get_kernel_threads, set_kernel_threads
+from ckeras._ext import _threads
+assert _threads.core_budget() == 1
+print(get_kernel_threads())
+set_kernel_threads(2)     # the override still wins
+print(get_kernel_threads())
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs sched_setaffinity")
+def test_one_core_process_gets_no_helper_by_default():
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-c", _ONE_CORE_CHILD], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["1", "2"]
+
+
+def test_nested_kernel_calls_count_once(kernel_threads):
+    """A batch-32 LSTM inference (whose GEMMs announce themselves inside the
+    LSTM call) leaves no 'overlapping calls' back-off: the batch-1 split
+    right after it still gets the helper."""
+    rng = np.random.default_rng(4)
+    U = 128
+    x = rng.standard_normal((32, 40, 64)).astype(np.float32)
+    W = (rng.standard_normal((64, 4 * U)) * 0.1).astype(np.float32)
+    R = (rng.standard_normal((U, 4 * U)) * 0.1).astype(np.float32)
+    h0 = np.zeros((32, U), np.float32)
+    args = _lstm_args()
+    prev_strict = rnn.set_split_strict(True)
+    try:
+        # On a busy machine the batch-32 call's own split may find the helper
+        # late, which is a back-off of its own: retry until it does not.
+        for _ in range(50):
+            set_kernel_threads(2)
+            late = threads.helper_jobs_late()
+            rnn.lstm_infer(x, W, R, None, h0, h0.copy(), None, False, TANH, SIGMOID, True,
+                           False)
+            if threads.helper_jobs_late() == late:
+                break
+        else:
+            pytest.fail("the helper was late on every try")
+        jobs = threads.helper_jobs_taken()
+        rnn.lstm_infer(*args)
+        assert threads.helper_jobs_taken() == jobs + 1
     finally:
         rnn.set_split_strict(prev_strict)
