@@ -8,6 +8,9 @@
  * (mask (B, T, S), or NULL), as tf-keras' Softmax layer masks: a fully
  * masked row becomes uniform rather than NaN. Two GEMMs per head through
  * ck_blas, with ck_act's row softmax between them, in place on P.
+ *
+ * The (batch, head) pairs are shared with the helper thread (ck_threads.h);
+ * results are bit-identical with it or without.
  */
 #ifndef CK_ATTENTION_H
 #define CK_ATTENTION_H
@@ -16,17 +19,20 @@
 
 #define CK_ATTENTION_MASKED (-1e9)
 
+/* probs NULL: the probabilities are not kept (inference), each head's lives
+ * in a half of `work` (2 * T * S elements) while it is used, so it stays in
+ * cache. work may be NULL when probs is given. */
 int ck_attention_fwd_f32(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
                          const float *q, const float *k, const float *v,
                          const unsigned char *mask, double scale, float *probs,
-                         float *out);
+                         float *work, float *out);
 int ck_attention_fwd_f64(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
                          const double *q, const double *k, const double *v,
                          const unsigned char *mask, double scale, double *probs,
-                         double *out);
+                         double *work, double *out);
 
 /* Gradients from the saved probabilities: dout (B, T, N, Hv), dprobs
- * (B, N, T, S) or NULL; work holds T * S elements. dq, dk, dv are written
+ * (B, N, T, S) or NULL; work holds 2 * T * S elements. dq, dk, dv are written
  * (never read). */
 int ck_attention_bwd_f32(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
                          const float *q, const float *k, const float *v,

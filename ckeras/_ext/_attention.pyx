@@ -3,6 +3,7 @@
 q (B, T, N, H), k (B, S, N, H), v (B, S, N, Hv) of one dtype (float32 or
 float64), C-contiguous; mask (B, T, S) bool/uint8 or None (0 = masked: the
 score gets -1e9 added, as tf-keras). Returns arrays in the same layouts.
+The (batch, head) pairs are shared with the helper thread (ck_threads.h).
 """
 
 cimport numpy as cnp
@@ -11,9 +12,11 @@ from cython cimport floating
 from ckeras._ext._checks cimport check_array, check_status, data_or_null, empty
 from ckeras._ext.ck_attention cimport ck_attention_bwd, ck_attention_fwd
 from ckeras._ext.ck_blas cimport attach_blas
+from ckeras._ext.ck_threads cimport attach_threads
 
 cnp.import_array()
 attach_blas()
+attach_threads()
 
 ENUMS = {}
 
@@ -70,31 +73,38 @@ cdef int _check4(a, str name, tuple shape, int t) except -1:
     return 0
 
 
-def sdpa_fwd(q, k, v, mask, double scale):
+def sdpa_fwd(q, k, v, mask, double scale, bint keep_probs=True):
     """`(out (B, T, N, Hv), probs (B, N, T, S))` of
-    softmax(scale * q k^T + masked adder) v, per batch and head."""
+    softmax(scale * q k^T + masked adder) v, per batch and head; probs is
+    None with `keep_probs=False` (each head's then stays in cache)."""
     cdef Py_ssize_t d[6]
     cdef int t = _check_qkv(q, k, v, d)
     _check_mask(mask, d[0], d[1], d[4])
     out = _empty4(d[0], d[1], d[2], d[5], t)
-    probs = _empty4(d[0], d[2], d[1], d[4], t)
-    if t == cnp.NPY_FLOAT32:
-        _fwd(<float *> data_or_null(out), q, k, v, mask, scale, probs, d)
+    cdef cnp.npy_intp nw = max(2 * d[1] * d[4], 1)
+    if keep_probs:
+        probs, work = _empty4(d[0], d[2], d[1], d[4], t), None
     else:
-        _fwd(<double *> data_or_null(out), q, k, v, mask, scale, probs, d)
+        probs, work = None, empty(1, &nw, t)
+    if t == cnp.NPY_FLOAT32:
+        _fwd(<float *> data_or_null(out), q, k, v, mask, scale, probs, work, d)
+    else:
+        _fwd(<double *> data_or_null(out), q, k, v, mask, scale, probs, work, d)
     return out, probs
 
 
-cdef int _fwd(floating *out, q, k, v, mask, double scale, probs, Py_ssize_t *d) except -1:
+cdef int _fwd(floating *out, q, k, v, mask, double scale, probs, work,
+              Py_ssize_t *d) except -1:
     cdef const floating *qp = <const floating *> data_or_null(q)
     cdef const floating *kp = <const floating *> data_or_null(k)
     cdef const floating *vp = <const floating *> data_or_null(v)
     cdef const unsigned char *mp = <const unsigned char *> data_or_null(mask)
     cdef floating *pp = <floating *> data_or_null(probs)
+    cdef floating *wp = <floating *> data_or_null(work)
     cdef int st
     with nogil:
         st = ck_attention_fwd(d[0], d[1], d[4], d[2], d[3], d[5], qp, kp, vp, mp, scale,
-                              pp, out)
+                              pp, wp, out)
     return check_status(st, "sdpa_fwd")
 
 
@@ -110,7 +120,7 @@ def sdpa_bwd(q, k, v, probs, dout, dprobs, double scale):
     dq = _empty4(d[0], d[1], d[2], d[3], t)
     dk = _empty4(d[0], d[4], d[2], d[3], t)
     dv = _empty4(d[0], d[4], d[2], d[5], t)
-    cdef cnp.npy_intp nw = max(d[1] * d[4], 1)
+    cdef cnp.npy_intp nw = max(2 * d[1] * d[4], 1)
     work = empty(1, &nw, t)
     if t == cnp.NPY_FLOAT32:
         _bwd(<float *> data_or_null(work), q, k, v, probs, dout, dprobs, scale, dq, dk, dv, d)

@@ -5,11 +5,11 @@ cdef extern from "ck_attention.h" nogil:
     int ck_attention_fwd_f32(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
                              const float *q, const float *k, const float *v,
                              const unsigned char *mask, double scale, float *probs,
-                             float *out)
+                             float *work, float *out)
     int ck_attention_fwd_f64(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
                              const double *q, const double *k, const double *v,
                              const unsigned char *mask, double scale, double *probs,
-                             double *out)
+                             double *work, double *out)
     int ck_attention_bwd_f32(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
                              const float *q, const float *k, const float *v,
                              const float *probs, const float *dout, const float *dprobs,
@@ -27,11 +27,14 @@ cdef extern from "ck_attention.h" nogil:
 cdef inline int ck_attention_fwd(size_t B, size_t T, size_t S, size_t N, size_t H,
                                  size_t Hv, const floating *q, const floating *k,
                                  const floating *v, const unsigned char *mask, double scale,
-                                 floating *probs, floating *out) noexcept nogil:
+                                 floating *probs, floating *work,
+                                 floating *out) noexcept nogil:
     if floating is float:
-        return ck_attention_fwd_f32(B, T, S, N, H, Hv, q, k, v, mask, scale, probs, out)
+        return ck_attention_fwd_f32(B, T, S, N, H, Hv, q, k, v, mask, scale, probs, work,
+                                    out)
     else:
-        return ck_attention_fwd_f64(B, T, S, N, H, Hv, q, k, v, mask, scale, probs, out)
+        return ck_attention_fwd_f64(B, T, S, N, H, Hv, q, k, v, mask, scale, probs, work,
+                                    out)
 
 
 cdef inline int ck_attention_bwd(size_t B, size_t T, size_t S, size_t N, size_t H,

@@ -1,6 +1,8 @@
 """Fused scaled-dot-product attention (ckeras._ext._attention) against its
 NumPy reference, float32 and float64, with and without masks, plus a
 finite-difference check of the reference backward."""
+import time
+
 import numpy as np
 import pytest
 
@@ -151,3 +153,64 @@ def test_bad_arguments_raise_the_same_errors(impl):
         fns.sdpa_bwd(q, k, v, probs, np.zeros((2, 3, 2, 3), np.float32), None, 1.0)
     with pytest.raises(ValueError, match=r"probs has shape"):
         fns.sdpa_bwd(q, k, v, np.ascontiguousarray(probs[:, :1]), g, None, 1.0)
+
+
+@pytest.fixture
+def helper_on():
+    from ckeras._ext import _threads
+    prev = _threads.set_helper_enabled(True)
+    time.sleep(0.03)   # past the helper's back-off after overlapping calls
+    yield _threads
+    _threads.set_helper_enabled(prev)
+
+
+def _with_helper(threads, on, fn):
+    threads.set_helper_enabled(on)
+    try:
+        return fn()
+    finally:
+        threads.set_helper_enabled(True)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("shape", [(5, 7, 9, 3, 5, 6), (1, 17, 13, 5, 8, 4), (4, 32, 32, 4, 16, 16)])
+def test_helper_thread_gives_bit_identical_results(helper_on, dtype, masked, shape):
+    """The (batch, head) pairs split between caller and helper: forward (with
+    and without kept probabilities) and backward equal the one-thread run
+    exactly, and the kernel still matches the reference."""
+    B, T, S, N, H, Hv = shape
+    q, k, v, g, gp, mask = _problem(B, T, S, N, H, Hv, dtype, seed=5)
+    m = mask if masked else None
+    scale = 0.29
+
+    def run():
+        out, probs = _attention.sdpa_fwd(q, k, v, m, scale)
+        lean, none = _attention.sdpa_fwd(q, k, v, m, scale, False)
+        assert none is None
+        return (out, probs, lean) + _attention.sdpa_bwd(q, k, v, probs, g, gp, scale)
+
+    alone = _with_helper(helper_on, False, run)
+    jobs = helper_on.helper_jobs_taken()
+    for _ in range(100):
+        shared = run()
+        for a, b in zip(alone, shared):
+            np.testing.assert_array_equal(a, b)
+        if helper_on.helper_jobs_taken() > jobs:
+            break
+    assert helper_on.helper_jobs_taken() > jobs
+    np.testing.assert_array_equal(alone[0], alone[2])
+    want_o, want_p = ref.sdpa_fwd(q, k, v, m, scale)
+    np.testing.assert_allclose(alone[2], want_o, atol=TOL[dtype], rtol=TOL[dtype])
+    want = ref.sdpa_bwd(q, k, v, want_p, g, gp, scale)
+    for a, b in zip(alone[3:], want):
+        np.testing.assert_allclose(a, b, atol=10 * TOL[dtype], rtol=10 * TOL[dtype])
+
+
+@pytest.mark.parametrize("impl", list(IMPLS))
+def test_forward_without_kept_probabilities(impl):
+    q, k, v, _, _, mask = _problem(3, 6, 5, 2, 4, 3, np.float32, seed=6)
+    out, probs = IMPLS[impl].sdpa_fwd(q, k, v, mask, 0.5)
+    lean, none = IMPLS[impl].sdpa_fwd(q, k, v, mask, 0.5, False)
+    assert none is None and probs.shape == (3, 2, 6, 5)
+    np.testing.assert_array_equal(lean, out)

@@ -166,6 +166,25 @@ def test_fused_and_einsum_paths_agree_with_gradients():
     assert np.abs(_mha_grads(fused, q, v)[0]).sum() > 0
 
 
+def test_inference_without_scores_skips_them_and_gives_the_same_output():
+    """Off the tape, a call that does not ask for the scores runs the fused
+    kernel without keeping the probabilities; the output is the same."""
+    from ckeras.autograd.functions.attention import ScaledDotProductAttention
+    rng = np.random.default_rng(3)
+    q = rng.standard_normal((3, 7, 8)).astype("float32")
+    mask = rng.random((3, 7, 7)) > 0.3
+    layer = L.MultiHeadAttention(2, 4)
+    with_scores, scores = layer(q, q, attention_mask=mask, return_attention_scores=True)
+    alone = layer(q, q, attention_mask=mask)
+    np.testing.assert_array_equal(np.asarray(alone), np.asarray(with_scores))
+    assert scores.shape == (3, 2, 7, 7)
+    qkv = rng.standard_normal((3, 2, 7, 2, 4)).astype("float32")
+    out, probs = ScaledDotProductAttention.apply(*qkv, scale=0.5, keep_probs=False)
+    assert probs is None
+    want, _ = ScaledDotProductAttention.apply(*qkv, scale=0.5)
+    np.testing.assert_array_equal(out, want)
+
+
 def test_dropout_only_in_training_and_scores_are_not_dropped():
     rng = np.random.default_rng(1)
     x = rng.standard_normal((4, 6, 8)).astype("float32")

@@ -15,11 +15,14 @@ class ScaledDotProductAttention(Function):
     Inputs q (B, T, N, H), k (B, S, N, H), v (B, S, N, Hv); attribute `mask`
     (B, T, S) bool or None (constant: never differentiated) and `scale`.
     Outputs (B, T, N, Hv) and the probabilities (B, N, T, S), both
-    differentiable (a caller may use the returned scores).
+    differentiable (a caller may use the returned scores). Off the tape the
+    probabilities are None unless `keep_probs` (the kernel then never
+    writes them out).
     """
 
     n_outputs = 2
     mask = None
+    keep_probs = True
 
     def forward(self, q, k, v):
         dtype = np.result_type(q.dtype, k.dtype, v.dtype)
@@ -30,7 +33,11 @@ class ScaledDotProductAttention(Function):
         if mask is not None:
             mask = np.ascontiguousarray(np.broadcast_to(
                 mask, (q.shape[0], q.shape[1], k.shape[1])), dtype=np.bool_)
-        out, self.probs = kernels().sdpa_fwd(self.q, self.k, self.v, mask, float(self.scale))
+        # needs_input_grad is set only on the tape: off it nothing will ask
+        # for the backward, which is all the kept probabilities serve.
+        keep = self.keep_probs or self.needs_input_grad is not None
+        out, self.probs = kernels().sdpa_fwd(self.q, self.k, self.v, mask, float(self.scale),
+                                             keep)
         return out, self.probs
 
     def backward(self, g_out, g_probs):

@@ -43,9 +43,10 @@ def check_attention_mask(mask, B, T, S):
         raise ValueError("mask must be C-contiguous (use numpy.ascontiguousarray)")
 
 
-def sdpa_fwd(q, k, v, mask, scale):
+def sdpa_fwd(q, k, v, mask, scale, keep_probs=True):
     """`(out (B, T, N, Hv), probs (B, N, T, S))` of
-    softmax(scale * q k^T + masked adder) v, per batch and head."""
+    softmax(scale * q k^T + masked adder) v, per batch and head; probs is
+    None with `keep_probs=False`."""
     scale = c_double(scale)
     dtype, B, T, N, H, S, Hv = _check_qkv(q, k, v)
     check_attention_mask(mask, B, T, S)
@@ -56,7 +57,8 @@ def sdpa_fwd(q, k, v, mask, scale):
     p = np.exp(s)
     p /= p.sum(axis=-1, keepdims=True)
     out = np.einsum("bnts,bsnh->btnh", p, v)
-    return np.ascontiguousarray(out, dtype=dtype), np.ascontiguousarray(p, dtype=dtype)
+    return (np.ascontiguousarray(out, dtype=dtype),
+            np.ascontiguousarray(p, dtype=dtype) if keep_probs else None)
 
 
 def sdpa_bwd(q, k, v, probs, dout, dprobs, scale):

@@ -137,6 +137,7 @@ class MultiHeadAttention(Layer):
             attention_axes = (attention_axes,)
         self._attention_axes = attention_axes
         self._built_from_signature = False
+        self._scores_wanted = True
         self._query_shape = self._key_shape = self._value_shape = None
 
     # -------------------------------------------------------------- building
@@ -230,6 +231,9 @@ class MultiHeadAttention(Layer):
         q = self._query_dense(query)
         k = self._key_dense(key)
         v = self._value_dense(value)
+        # Kept out of _compute_attention's tf-keras signature, which
+        # subclasses override.
+        self._scores_wanted = bool(return_attention_scores)
         out, scores = self._compute_attention(q, k, v, attention_mask, training)
         out = self._output_dense(out)
         if return_attention_scores:
@@ -259,7 +263,9 @@ class MultiHeadAttention(Layer):
         return _bool(attention_mask) & auto
 
     def _compute_attention(self, query, key, value, attention_mask=None, training=None):
-        """`(output, scores)` of dot-product attention on projected tensors."""
+        """`(output, scores)` of dot-product attention on projected tensors
+        (the fused path gives None scores when the call did not ask for them
+        and nothing is taped)."""
         scale = 1.0 / math.sqrt(float(self._key_dim))
         dropping = bool(training) and self._dropout > 0
         mask = attention_mask
@@ -270,7 +276,8 @@ class MultiHeadAttention(Layer):
                     mask.ndim <= 3 or (mask.ndim == 4 and mask.shape[1] == 1)))):
             if mask is not None and mask.ndim == 4:   # (B, 1, T, S): one mask for all heads
                 mask = mask[:, 0]
-            return ScaledDotProductAttention.apply(query, key, value, mask=mask, scale=scale)
+            return ScaledDotProductAttention.apply(query, key, value, mask=mask, scale=scale,
+                                                   keep_probs=self._scores_wanted)
         query = query * np.asarray(scale, dtype=self.dtype)
         scores = Einsum.apply(key, query, equation=self._dot_product_equation)
         scores = self._masked_softmax(scores, mask)
