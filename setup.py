@@ -32,6 +32,7 @@ MODULES = {
     "_convlstm": ["ck_convlstm.c", "ck_act.c", "ck_blas.c"],
     "_optim": ["ck_optim.c", "ck_threads.c"],
     "_dropout": ["ck_dropout.c"],
+    "_normalization": ["ck_normalization.c", "ck_threads.c"],
 }
 
 # -O3 and -fno-trapping-math (so GCC if-converts the ternary clamps). Never
