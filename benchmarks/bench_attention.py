@@ -6,6 +6,10 @@ Self-attention with 8 heads of key_dim 64 (model width 512) on sequences of
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_attention.py \
         [--case mha_forward_b32 ...] [--threads 1] [--quick]
 
+`--threads N` gives both libraries N threads (ckeras: its BLAS and, from 2
+on, its kernels' helper thread; torch: intra-op threads); `--threads 0`
+leaves both at their defaults (all cores).
+
 Cases:
 - mha_forward_b32: `predict_on_batch` of a model that is one
   MultiHeadAttention(8, 64) on (32, 128, 512), vs the torch module under
@@ -84,7 +88,8 @@ def _torch_train(torch, mha, x, y):
 
 def main(argv=None):
     ap = main_parser(__doc__.splitlines()[0], CASES, tf=False)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="threads of each library; 0 = each library's default")
     args = ap.parse_args(argv)
     results = Results("bench_attention.py", args)
     repeat = 2 if args.quick else args.repeat
@@ -93,10 +98,13 @@ def main(argv=None):
     import torch
 
     from ckeras import layers, models, optimizers
-    from ckeras._ext import _attention, _blas
+    from ckeras._ext import _attention
+    from ckeras.utils import set_blas_threads, set_kernel_threads
 
-    torch.set_num_threads(args.threads)
-    _blas.set_num_threads(args.threads)
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+        set_blas_threads(args.threads)
+        set_kernel_threads(args.threads)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((B, T, WIDTH)).astype(np.float32)
     y = np.zeros((B, T, WIDTH), np.float32)

@@ -15,7 +15,7 @@ static void CK_S(attention_mask)(size_t T, size_t S, const unsigned char *mask, 
  * head runs the same code whoever takes it, so results are bit-identical
  * with the helper or without. */
 typedef struct {
-    size_t T, S, N, H, Hv;
+    size_t T, S, N, H, Hv, lq, lk, lv;
     const real *q, *k, *v, *probs_in, *dout, *dprobs;
     const unsigned char *mask;
     real scale, *probs, *work, *out, *dq, *dk, *dv;
@@ -40,16 +40,26 @@ static void CK_S(attention_fail)(CK_S(attention_job) *j, int st)
     if (st != CK_OK) CK_STORE(&j->status, st);
 }
 
+/* Row strides: NULL means packed (N * H, N * H, N * Hv). */
+static int CK_S(attention_strides)(CK_S(attention_job) *j, const ck_attention_ld *ld)
+{
+    j->lq = ld != NULL ? ld->q : j->N * j->H;
+    j->lk = ld != NULL ? ld->k : j->N * j->H;
+    j->lv = ld != NULL ? ld->v : j->N * j->Hv;
+    if (j->lq < j->N * j->H || j->lk < j->N * j->H || j->lv < j->N * j->Hv) return CK_ERR_ARG;
+    return CK_OK;
+}
+
 static int CK_S(attention_fwd_head)(CK_S(attention_job) *j, size_t bn, real *p)
 {
     const size_t T = j->T, S = j->S, N = j->N, H = j->H, Hv = j->Hv;
-    const size_t b = bn / N, n = bn % N;
-    CK_TRY(CK_S(ck_gemm)(0, 1, T, S, H, j->scale, j->q + b * T * N * H + n * H, N * H,
-                         j->k + b * S * N * H + n * H, N * H, (real)0, p, S));
+    const size_t b = bn / N, n = bn % N, lq = j->lq, lk = j->lk, lv = j->lv;
+    CK_TRY(CK_S(ck_gemm)(0, 1, T, S, H, j->scale, j->q + b * T * lq + n * H, lq,
+                         j->k + b * S * lk + n * H, lk, (real)0, p, S));
     if (j->mask != NULL) CK_S(attention_mask)(T, S, j->mask + b * T * S, p);
     CK_TRY(CK_S(ck_act_softmax_fwd)(T, S, p, p));
-    return CK_S(ck_gemm)(0, 0, T, Hv, S, (real)1, p, S, j->v + b * S * N * Hv + n * Hv,
-                         N * Hv, (real)0, j->out + b * T * N * Hv + n * Hv, N * Hv);
+    return CK_S(ck_gemm)(0, 0, T, Hv, S, (real)1, p, S, j->v + b * S * lv + n * Hv, lv,
+                         (real)0, j->out + b * T * N * Hv + n * Hv, N * Hv);
 }
 
 static void CK_S(attention_fwd_range)(void *ctx, size_t lo, size_t hi)
@@ -66,7 +76,8 @@ static void CK_S(attention_fwd_range)(void *ctx, size_t lo, size_t hi)
 }
 
 int CK_S(ck_attention_fwd)(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
-                           const real *q, const real *k, const real *v,
+                           const ck_attention_ld *ld, const real *q, const real *k,
+                           const real *v,
                            const unsigned char *mask, double scale, real *probs,
                            real *work, real *out)
 {
@@ -78,6 +89,7 @@ int CK_S(ck_attention_fwd)(size_t B, size_t T, size_t S, size_t N, size_t H, siz
         return CK_ERR_ARG;
     memset(&j, 0, sizeof j);
     j.T = T; j.S = S; j.N = N; j.H = H; j.Hv = Hv;
+    CK_TRY(CK_S(attention_strides)(&j, ld));
     j.q = q; j.k = k; j.v = v; j.mask = mask;
     j.scale = (real)scale; j.probs = probs; j.work = work; j.out = out;
     ck_threads_run_chunks(CK_S(attention_fwd_range), &j, B * N, 1);
@@ -88,25 +100,26 @@ static int CK_S(attention_bwd_head)(CK_S(attention_job) *j, size_t bn, real *wor
 {
     const size_t T = j->T, S = j->S, N = j->N, H = j->H, Hv = j->Hv;
     const size_t b = bn / N, n = bn % N, head = bn * T * S;
+    const size_t lq = j->lq, lk = j->lk, lv = j->lv;
     const real *p = j->probs_in + head;
-    const real *qb = j->q + b * T * N * H + n * H, *kb = j->k + b * S * N * H + n * H;
-    const real *vb = j->v + b * S * N * Hv + n * Hv;
+    const real *qb = j->q + b * T * lq + n * H, *kb = j->k + b * S * lk + n * H;
+    const real *vb = j->v + b * S * lv + n * Hv;
     const real *gb = j->dout + b * T * N * Hv + n * Hv;
     size_t i;
     /* dv = P^T dout; dP = dout v^T (+ dprobs) */
     CK_TRY(CK_S(ck_gemm)(1, 0, S, Hv, T, (real)1, p, S, gb, N * Hv, (real)0,
-                         j->dv + b * S * N * Hv + n * Hv, N * Hv));
-    CK_TRY(CK_S(ck_gemm)(0, 1, T, S, Hv, (real)1, gb, N * Hv, vb, N * Hv, (real)0, work, S));
+                         j->dv + b * S * lv + n * Hv, lv));
+    CK_TRY(CK_S(ck_gemm)(0, 1, T, S, Hv, (real)1, gb, N * Hv, vb, lv, (real)0, work, S));
     if (j->dprobs != NULL) {
         const real *gp = j->dprobs + head;
         for (i = 0; i < T * S; ++i) work[i] += gp[i];
     }
     /* dS = P (dP - rowsum(dP P)) in place; the scale goes into the GEMMs */
     CK_TRY(CK_S(ck_act_softmax_bwd)(T, S, p, work, work));
-    CK_TRY(CK_S(ck_gemm)(0, 0, T, H, S, j->scale, work, S, kb, N * H, (real)0,
-                         j->dq + b * T * N * H + n * H, N * H));
-    return CK_S(ck_gemm)(1, 0, S, H, T, j->scale, work, S, qb, N * H, (real)0,
-                         j->dk + b * S * N * H + n * H, N * H);
+    CK_TRY(CK_S(ck_gemm)(0, 0, T, H, S, j->scale, work, S, kb, lk, (real)0,
+                         j->dq + b * T * lq + n * H, lq));
+    return CK_S(ck_gemm)(1, 0, S, H, T, j->scale, work, S, qb, lq, (real)0,
+                         j->dk + b * S * lk + n * H, lk);
 }
 
 static void CK_S(attention_bwd_range)(void *ctx, size_t lo, size_t hi)
@@ -121,7 +134,8 @@ static void CK_S(attention_bwd_range)(void *ctx, size_t lo, size_t hi)
 }
 
 int CK_S(ck_attention_bwd)(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
-                           const real *q, const real *k, const real *v,
+                           const ck_attention_ld *ld, const real *q, const real *k,
+                           const real *v,
                            const real *probs, const real *dout, const real *dprobs,
                            double scale, real *work, real *dq, real *dk, real *dv)
 {
@@ -132,6 +146,7 @@ int CK_S(ck_attention_bwd)(size_t B, size_t T, size_t S, size_t N, size_t H, siz
         return CK_ERR_ARG;
     memset(&j, 0, sizeof j);
     j.T = T; j.S = S; j.N = N; j.H = H; j.Hv = Hv;
+    CK_TRY(CK_S(attention_strides)(&j, ld));
     j.q = q; j.k = k; j.v = v; j.probs_in = probs; j.dout = dout; j.dprobs = dprobs;
     j.scale = (real)scale; j.work = work; j.dq = dq; j.dk = dk; j.dv = dv;
     ck_threads_run_chunks(CK_S(attention_bwd_range), &j, B * N, 1);

@@ -103,7 +103,7 @@ def helper():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape", [(1000, 256), (257, 130)])
+@pytest.mark.parametrize("shape", [(8000, 256), (257, 130)])
 def test_helper_thread_gives_bit_identical_results(helper, dtype, shape):
     x, gamma, beta, dy = _problem(*shape, dtype, seed=1)
 
@@ -115,12 +115,14 @@ def test_helper_thread_gives_bit_identical_results(helper, dtype, shape):
     alone = run()
     helper.set_helper_enabled(True)
     jobs = helper.helper_jobs_taken()
-    for _ in range(100):
+    big = shape[0] == 8000   # small problems may end before the helper wakes
+    for _ in range(100 if big else 3):
         for a, b in zip(alone, run()):
             np.testing.assert_array_equal(a, b)
         if helper.helper_jobs_taken() > jobs:
             break
-    assert helper.helper_jobs_taken() > jobs
+    if big:
+        assert helper.helper_jobs_taken() > jobs
 
 
 @pytest.mark.parametrize("impl", list(IMPLS))
