@@ -28,7 +28,12 @@ class ScaledDotProductAttention(Function):
         dtype = np.result_type(q.dtype, k.dtype, v.dtype)
         if dtype not in (np.float32, np.float64):
             dtype = np.dtype(np.float32)
-        self.q, self.k, self.v = _real(q, dtype), _real(k, dtype), _real(v, dtype)
+        return self._attend(_real(q, dtype), _real(k, dtype), _real(v, dtype))
+
+    def _attend(self, q, k, v):
+        """The forward on q, k, v of one float dtype, each C-contiguous but
+        for its row stride."""
+        self.q, self.k, self.v = q, k, v
         mask = self.mask
         if mask is not None:
             mask = np.ascontiguousarray(np.broadcast_to(
@@ -45,3 +50,36 @@ class ScaledDotProductAttention(Function):
         g_probs = None if not np.any(g_probs) else _real(g_probs, dtype)
         return kernels().sdpa_bwd(self.q, self.k, self.v, self.probs, _real(g_out, dtype),
                                   g_probs, float(self.scale))
+
+
+def _blocks(qkv, heads, key_dim, value_dim):
+    """q, k, v as views of the column blocks of a packed (B, T, width) array."""
+    B, T, _ = qkv.shape
+    nk = heads * key_dim
+    return (qkv[:, :, :nk].reshape(B, T, heads, key_dim),
+            qkv[:, :, nk:2 * nk].reshape(B, T, heads, key_dim),
+            qkv[:, :, 2 * nk:].reshape(B, T, heads, value_dim))
+
+
+class PackedSelfAttention(ScaledDotProductAttention):
+    """ScaledDotProductAttention of the query, key and value of one packed
+    projection: input qkv (B, T, heads * (2 * key_dim + value_dim)), q, k and
+    v side by side on the last axis. The kernel reads them in place and
+    writes their gradients into one packed gradient, so self-attention
+    projects with one GEMM and copies nothing. Attributes: `heads`,
+    `key_dim`, `value_dim`, and those of ScaledDotProductAttention.
+    """
+
+    def forward(self, qkv):
+        dtype = qkv.dtype if qkv.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+        self.qkv = _real(qkv, dtype)
+        return self._attend(*_blocks(self.qkv, self.heads, self.key_dim, self.value_dim))
+
+    def backward(self, g_out, g_probs):
+        dtype = self.qkv.dtype
+        g_probs = None if not np.any(g_probs) else _real(g_probs, dtype)
+        dqkv = np.empty_like(self.qkv)
+        kernels().sdpa_bwd(self.q, self.k, self.v, self.probs, _real(g_out, dtype), g_probs,
+                           float(self.scale),
+                           out=_blocks(dqkv, self.heads, self.key_dim, self.value_dim))
+        return dqkv
