@@ -10,8 +10,10 @@
  * masked row becomes uniform rather than NaN. Two GEMMs per head through
  * ck_blas, with ck_act's row softmax between them, in place on P.
  *
- * The (batch, head) pairs are shared with the helper thread (ck_threads.h);
- * results are bit-identical with it or without.
+ * With threads > 1 the (batch, head) pairs are shared with the helper
+ * thread (ck_threads.h); results are bit-identical with it or without. Pass
+ * 1 when each GEMM already runs on several threads of the BLAS's own pool:
+ * two callers of that pool only wait for each other.
  */
 #ifndef CK_ATTENTION_H
 #define CK_ATTENTION_H
@@ -32,24 +34,24 @@ typedef struct {
  * in a half of `work` (2 * T * S elements) while it is used, so it stays in
  * cache. work may be NULL when probs is given. */
 int ck_attention_fwd_f32(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
-                         const ck_attention_ld *ld, const float *q, const float *k,
-                         const float *v, const unsigned char *mask, double scale, float *probs,
+                         const ck_attention_ld *ld, int threads, const float *q,
+                         const float *k, const float *v, const unsigned char *mask, double scale, float *probs,
                          float *work, float *out);
 int ck_attention_fwd_f64(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
-                         const ck_attention_ld *ld, const double *q, const double *k,
-                         const double *v, const unsigned char *mask, double scale, double *probs,
+                         const ck_attention_ld *ld, int threads, const double *q,
+                         const double *k, const double *v, const unsigned char *mask, double scale, double *probs,
                          double *work, double *out);
 
 /* Gradients from the saved probabilities: dout (B, T, N, Hv), dprobs
  * (B, N, T, S) or NULL; work holds 2 * T * S elements. dq, dk, dv are written
  * (never read). */
 int ck_attention_bwd_f32(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
-                         const ck_attention_ld *ld, const float *q, const float *k,
-                         const float *v, const float *probs, const float *dout, const float *dprobs,
+                         const ck_attention_ld *ld, int threads, const float *q,
+                         const float *k, const float *v, const float *probs, const float *dout, const float *dprobs,
                          double scale, float *work, float *dq, float *dk, float *dv);
 int ck_attention_bwd_f64(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
-                         const ck_attention_ld *ld, const double *q, const double *k,
-                         const double *v, const double *probs, const double *dout, const double *dprobs,
+                         const ck_attention_ld *ld, int threads, const double *q,
+                         const double *k, const double *v, const double *probs, const double *dout, const double *dprobs,
                          double scale, double *work, double *dq, double *dk, double *dv);
 
 #endif /* CK_ATTENTION_H */

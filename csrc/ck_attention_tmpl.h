@@ -76,10 +76,9 @@ static void CK_S(attention_fwd_range)(void *ctx, size_t lo, size_t hi)
 }
 
 int CK_S(ck_attention_fwd)(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
-                           const ck_attention_ld *ld, const real *q, const real *k,
-                           const real *v,
-                           const unsigned char *mask, double scale, real *probs,
-                           real *work, real *out)
+                           const ck_attention_ld *ld, int threads, const real *q,
+                           const real *k, const real *v, const unsigned char *mask,
+                           double scale, real *probs, real *work, real *out)
 {
     CK_S(attention_job) j;
     if (B == 0 || T == 0 || N == 0) return CK_OK;
@@ -92,7 +91,10 @@ int CK_S(ck_attention_fwd)(size_t B, size_t T, size_t S, size_t N, size_t H, siz
     CK_TRY(CK_S(attention_strides)(&j, ld));
     j.q = q; j.k = k; j.v = v; j.mask = mask;
     j.scale = (real)scale; j.probs = probs; j.work = work; j.out = out;
-    ck_threads_run_chunks(CK_S(attention_fwd_range), &j, B * N, 1);
+    if (threads > 1)
+        ck_threads_run_chunks(CK_S(attention_fwd_range), &j, B * N, 1);
+    else
+        CK_S(attention_fwd_range)(&j, 0, B * N);
     return j.status;
 }
 
@@ -134,9 +136,9 @@ static void CK_S(attention_bwd_range)(void *ctx, size_t lo, size_t hi)
 }
 
 int CK_S(ck_attention_bwd)(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
-                           const ck_attention_ld *ld, const real *q, const real *k,
-                           const real *v,
-                           const real *probs, const real *dout, const real *dprobs,
+                           const ck_attention_ld *ld, int threads, const real *q,
+                           const real *k, const real *v, const real *probs,
+                           const real *dout, const real *dprobs,
                            double scale, real *work, real *dq, real *dk, real *dv)
 {
     CK_S(attention_job) j;
@@ -149,6 +151,9 @@ int CK_S(ck_attention_bwd)(size_t B, size_t T, size_t S, size_t N, size_t H, siz
     CK_TRY(CK_S(attention_strides)(&j, ld));
     j.q = q; j.k = k; j.v = v; j.probs_in = probs; j.dout = dout; j.dprobs = dprobs;
     j.scale = (real)scale; j.work = work; j.dq = dq; j.dk = dk; j.dv = dv;
-    ck_threads_run_chunks(CK_S(attention_bwd_range), &j, B * N, 1);
+    if (threads > 1)
+        ck_threads_run_chunks(CK_S(attention_bwd_range), &j, B * N, 1);
+    else
+        CK_S(attention_bwd_range)(&j, 0, B * N);
     return j.status;
 }

@@ -4,7 +4,9 @@ q (B, T, N, H), k (B, S, N, H), v (B, S, N, Hv) of one dtype (float32 or
 float64), C-contiguous but for the stride of their second axis (so they may
 be column blocks of one packed projection, (B, T, ld) reshaped); mask (B, T, S) bool/uint8 or None (0 = masked: the
 score gets -1e9 added, as tf-keras). Returns arrays in the same layouts.
-The (batch, head) pairs are shared with the helper thread (ck_threads.h).
+With `threads=2` (the default) the (batch, head) pairs are shared with the
+helper thread (ck_threads.h); pass 1 when each GEMM already runs on several
+threads of the BLAS's own pool.
 """
 
 cimport numpy as cnp
@@ -93,7 +95,7 @@ cdef int _check4(a, str name, tuple shape, int t) except -1:
     return 0
 
 
-def sdpa_fwd(q, k, v, mask, double scale, bint keep_probs=True):
+def sdpa_fwd(q, k, v, mask, double scale, bint keep_probs=True, int threads=2):
     """`(out (B, T, N, Hv), probs (B, N, T, S))` of
     softmax(scale * q k^T + masked adder) v, per batch and head; probs is
     None with `keep_probs=False` (each head's then stays in cache)."""
@@ -109,14 +111,14 @@ def sdpa_fwd(q, k, v, mask, double scale, bint keep_probs=True):
     else:
         probs, work = None, empty(1, &nw, t)
     if t == cnp.NPY_FLOAT32:
-        _fwd(<float *> data_or_null(out), q, k, v, mask, scale, probs, work, d, &ld)
+        _fwd(<float *> data_or_null(out), q, k, v, mask, scale, probs, work, d, &ld, threads)
     else:
-        _fwd(<double *> data_or_null(out), q, k, v, mask, scale, probs, work, d, &ld)
+        _fwd(<double *> data_or_null(out), q, k, v, mask, scale, probs, work, d, &ld, threads)
     return out, probs
 
 
 cdef int _fwd(floating *out, q, k, v, mask, double scale, probs, work,
-              Py_ssize_t *d, const ck_attention_ld *ld) except -1:
+              Py_ssize_t *d, const ck_attention_ld *ld, int threads) except -1:
     cdef const floating *qp = <const floating *> data_or_null(q)
     cdef const floating *kp = <const floating *> data_or_null(k)
     cdef const floating *vp = <const floating *> data_or_null(v)
@@ -125,12 +127,12 @@ cdef int _fwd(floating *out, q, k, v, mask, double scale, probs, work,
     cdef floating *wp = <floating *> data_or_null(work)
     cdef int st
     with nogil:
-        st = ck_attention_fwd(d[0], d[1], d[4], d[2], d[3], d[5], ld, qp, kp, vp, mp, scale,
-                              pp, wp, out)
+        st = ck_attention_fwd(d[0], d[1], d[4], d[2], d[3], d[5], ld, threads, qp, kp, vp, mp,
+                              scale, pp, wp, out)
     return check_status(st, "sdpa_fwd")
 
 
-def sdpa_bwd(q, k, v, probs, dout, dprobs, double scale, out=None):
+def sdpa_bwd(q, k, v, probs, dout, dprobs, double scale, out=None, int threads=2):
     """`(dq, dk, dv)` of `sdpa_fwd` from its saved probabilities, the gradient
     of the output and (or None) the gradient of the probabilities. Each has
     the row stride of its input; `out`: a tuple of three writable arrays
@@ -152,10 +154,10 @@ def sdpa_bwd(q, k, v, probs, dout, dprobs, double scale, out=None):
     work = empty(1, &nw, t)
     if t == cnp.NPY_FLOAT32:
         _bwd(<float *> data_or_null(work), q, k, v, probs, dout, dprobs, scale, dq, dk, dv,
-             d, &ld)
+             d, &ld, threads)
     else:
         _bwd(<double *> data_or_null(work), q, k, v, probs, dout, dprobs, scale, dq, dk, dv,
-             d, &ld)
+             d, &ld, threads)
     return dq, dk, dv
 
 
@@ -192,7 +194,7 @@ cdef int _strides(q, k, v, ck_attention_ld *ld) except -1:
 
 
 cdef int _bwd(floating *work, q, k, v, probs, dout, dprobs, double scale, dq, dk, dv,
-              Py_ssize_t *d, const ck_attention_ld *ld) except -1:
+              Py_ssize_t *d, const ck_attention_ld *ld, int threads) except -1:
     cdef const floating *qp = <const floating *> data_or_null(q)
     cdef const floating *kp = <const floating *> data_or_null(k)
     cdef const floating *vp = <const floating *> data_or_null(v)
@@ -204,6 +206,6 @@ cdef int _bwd(floating *work, q, k, v, probs, dout, dprobs, double scale, dq, dk
     cdef floating *dvp = <floating *> data_or_null(dv)
     cdef int st
     with nogil:
-        st = ck_attention_bwd(d[0], d[1], d[4], d[2], d[3], d[5], ld, qp, kp, vp, pp, gp,
-                              gpp, scale, work, dqp, dkp, dvp)
+        st = ck_attention_bwd(d[0], d[1], d[4], d[2], d[3], d[5], ld, threads, qp, kp, vp, pp,
+                              gp, gpp, scale, work, dqp, dkp, dvp)
     return check_status(st, "sdpa_bwd")

@@ -257,3 +257,17 @@ def _blocks(packed, N, H, Hv):
     return (packed[:, :, :N * H].reshape(B, T, N, H),
             packed[:, :, N * H:2 * N * H].reshape(B, T, N, H),
             packed[:, :, 2 * N * H:].reshape(B, T, N, Hv))
+
+
+def test_threads_1_keeps_every_head_on_the_caller(helper_on):
+    """threads=1 (each GEMM on the BLAS's own pool) never wakes the helper
+    and gives the same results as the shared run."""
+    q, k, v, g, gp, mask = _problem(8, 96, 96, 4, 32, 32, np.float32, seed=8)
+    jobs = helper_on.helper_jobs_taken()
+    out, probs = _attention.sdpa_fwd(q, k, v, mask, 0.3, True, 1)
+    grads = _attention.sdpa_bwd(q, k, v, probs, g, gp, 0.3, None, 1)
+    assert helper_on.helper_jobs_taken() == jobs
+    shared = _attention.sdpa_fwd(q, k, v, mask, 0.3)
+    for a, b in zip((out, probs) + grads,
+                    shared + _attention.sdpa_bwd(q, k, v, probs, g, gp, 0.3)):
+        np.testing.assert_array_equal(a, b)

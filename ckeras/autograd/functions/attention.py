@@ -2,11 +2,18 @@
 import numpy as np
 
 from ckeras.autograd.function import Function
-from ckeras.kernels import kernels
+from ckeras.kernels import get_blas_threads, kernels
 
 
 def _real(a, dtype):
     return np.ascontiguousarray(a, dtype=dtype)
+
+
+def _threads():
+    """2 (heads shared with the kernels' helper thread) when each GEMM runs
+    on one BLAS thread; 1 when the BLAS's own pool threads every GEMM, whose
+    callers would only wait for each other."""
+    return 2 if get_blas_threads() in (None, 1) else 1
 
 
 class ScaledDotProductAttention(Function):
@@ -42,7 +49,7 @@ class ScaledDotProductAttention(Function):
         # for the backward, which is all the kept probabilities serve.
         keep = self.keep_probs or self.needs_input_grad is not None
         out, self.probs = kernels().sdpa_fwd(self.q, self.k, self.v, mask, float(self.scale),
-                                             keep)
+                                             keep, _threads())
         return out, self.probs
 
     def backward(self, g_out, g_probs):

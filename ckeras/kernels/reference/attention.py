@@ -65,10 +65,10 @@ def check_attention_mask(mask, B, T, S):
         raise ValueError("mask must be C-contiguous (use numpy.ascontiguousarray)")
 
 
-def sdpa_fwd(q, k, v, mask, scale, keep_probs=True):
+def sdpa_fwd(q, k, v, mask, scale, keep_probs=True, threads=2):
     """`(out (B, T, N, Hv), probs (B, N, T, S))` of
     softmax(scale * q k^T + masked adder) v, per batch and head; probs is
-    None with `keep_probs=False`."""
+    None with `keep_probs=False`. `threads` is the C kernel's (ignored)."""
     scale = c_double(scale)
     dtype, B, T, N, H, S, Hv = _check_qkv(q, k, v)
     check_attention_mask(mask, B, T, S)
@@ -83,11 +83,11 @@ def sdpa_fwd(q, k, v, mask, scale, keep_probs=True):
             np.ascontiguousarray(p, dtype=dtype) if keep_probs else None)
 
 
-def sdpa_bwd(q, k, v, probs, dout, dprobs, scale, out=None):
+def sdpa_bwd(q, k, v, probs, dout, dprobs, scale, out=None, threads=2):
     """`(dq, dk, dv)` of `sdpa_fwd` from its saved probabilities, the gradient
     of the output and (or None) the gradient of the probabilities; with
     `out` (three writable arrays shaped and strided as q, k and v) written
-    there."""
+    there. `threads` is the C kernel's (ignored)."""
     scale = c_double(scale)
     dtype, B, T, N, H, S, Hv = _check_qkv(q, k, v)
     check_array(probs, "probs", 4, dtype)
