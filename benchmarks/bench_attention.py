@@ -6,9 +6,11 @@ Self-attention with 8 heads of key_dim 64 (model width 512) on sequences of
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_attention.py \
         [--case mha_forward_b32 ...] [--threads 1] [--quick]
 
-`--threads N` gives both libraries N threads (ckeras: its BLAS and, from 2
-on, its kernels' helper thread; torch: intra-op threads); `--threads 0`
-leaves both at their defaults (all cores).
+`--threads 1` runs both libraries on one thread (ckeras: one BLAS thread, no
+helper thread). `--threads N` (N >= 2, 2 = default threads on this 2-core
+machine) gives torch N intra-op threads and leaves ckeras at its defaults
+(BLAS threading policy and helper thread on); `--threads 0` leaves both
+libraries at their defaults.
 
 Cases:
 - mha_forward_b32: `predict_on_batch` of a model that is one
@@ -103,8 +105,9 @@ def main(argv=None):
 
     if args.threads > 0:
         torch.set_num_threads(args.threads)
-        set_blas_threads(args.threads)
-        set_kernel_threads(args.threads)
+        set_kernel_threads(min(args.threads, 2))
+    if args.threads == 1:
+        set_blas_threads(1)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((B, T, WIDTH)).astype(np.float32)
     y = np.zeros((B, T, WIDTH), np.float32)
