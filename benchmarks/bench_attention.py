@@ -101,7 +101,7 @@ def main(argv=None):
 
     from ckeras import layers, models, optimizers
     from ckeras._ext import _attention
-    from ckeras.utils import set_blas_threads, set_kernel_threads
+    from ckeras.utils import get_blas_threads, set_blas_threads, set_kernel_threads
 
     if args.threads > 0:
         torch.set_num_threads(args.threads)
@@ -150,7 +150,11 @@ def main(argv=None):
                 return torch.nn.functional.scaled_dot_product_attention(qt, kt, vt)
         compare("sdpa_kernel_b32",
                 f"fused attention kernel ({B}, {T}, {HEADS} heads x {KEY_DIM})",
-                functools.partial(_attention.sdpa_fwd, q, k, v, None, scale), torch_sdpa)
+                functools.partial(_attention.sdpa_fwd, q, k, v, None, scale, True,
+                                  # as MultiHeadAttention calls it: heads shared
+                                  # with the helper unless OpenBLAS's pool
+                                  # threads each GEMM
+                                  2 if get_blas_threads() in (None, 1) else 1), torch_sdpa)
 
 
 if __name__ == "__main__":
