@@ -6,6 +6,12 @@ Self-attention with 8 heads of key_dim 64 (model width 512) on sequences of
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_attention.py \
         [--case mha_forward_b32 ...] [--threads 1] [--quick]
 
+`--threads 1` runs both libraries on one thread (ckeras: one BLAS thread, no
+helper thread). `--threads N` (N >= 2, 2 = default threads on this 2-core
+machine) gives torch N intra-op threads and leaves ckeras at its defaults
+(BLAS threading policy and helper thread on); `--threads 0` leaves both
+libraries at their defaults.
+
 Cases:
 - mha_forward_b32: `predict_on_batch` of a model that is one
   MultiHeadAttention(8, 64) on (32, 128, 512), vs the torch module under
@@ -84,7 +90,8 @@ def _torch_train(torch, mha, x, y):
 
 def main(argv=None):
     ap = main_parser(__doc__.splitlines()[0], CASES, tf=False)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="threads of each library; 0 = each library's default")
     args = ap.parse_args(argv)
     results = Results("bench_attention.py", args)
     repeat = 2 if args.quick else args.repeat
@@ -93,10 +100,14 @@ def main(argv=None):
     import torch
 
     from ckeras import layers, models, optimizers
-    from ckeras._ext import _attention, _blas
+    from ckeras._ext import _attention
+    from ckeras.utils import get_blas_threads, set_blas_threads, set_kernel_threads
 
-    torch.set_num_threads(args.threads)
-    _blas.set_num_threads(args.threads)
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+        set_kernel_threads(min(args.threads, 2))
+    if args.threads == 1:
+        set_blas_threads(1)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((B, T, WIDTH)).astype(np.float32)
     y = np.zeros((B, T, WIDTH), np.float32)
@@ -139,7 +150,11 @@ def main(argv=None):
                 return torch.nn.functional.scaled_dot_product_attention(qt, kt, vt)
         compare("sdpa_kernel_b32",
                 f"fused attention kernel ({B}, {T}, {HEADS} heads x {KEY_DIM})",
-                functools.partial(_attention.sdpa_fwd, q, k, v, None, scale), torch_sdpa)
+                functools.partial(_attention.sdpa_fwd, q, k, v, None, scale, True,
+                                  # as MultiHeadAttention calls it: heads shared
+                                  # with the helper unless OpenBLAS's pool
+                                  # threads each GEMM
+                                  2 if get_blas_threads() in (None, 1) else 1), torch_sdpa)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 #include "ck_attention.h"
 
+#include <string.h>
+
 #include "ck_act.h"
 #include "ck_blas.h"
+#include "ck_threads.h"
 #include "ck_tmpl.h"
 
 #define real float

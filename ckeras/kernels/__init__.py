@@ -48,6 +48,7 @@ FAMILIES = {
               "pillow_pixels", "projective"),
     "optim": ("adam_update", "rmsprop_update", "sgd_update"),
     "dropout": ("dropout_mask",),
+    "normalization": ("layer_norm_fwd", "layer_norm_bwd"),
 }
 # Compiled modules that hold no kernels: "threads" owns the kernels' helper
 # thread (csrc/ck_threads.h), which the other modules attach to at import.

@@ -3,6 +3,7 @@ import numpy as np
 
 from ckeras import backend as K
 from ckeras import constraints, initializers, regularizers
+from ckeras.autograd.functions.normalization import LayerNorm
 from ckeras.autograd.tensor import Tensor
 from ckeras.engine.base_layer import Layer
 from ckeras.engine.input_spec import InputSpec
@@ -225,6 +226,11 @@ class LayerNormalization(_Norm):
 
     def call(self, inputs):
         x = inputs
+        if self.axis == [len(x.shape) - 1] and x.dtype == self.dtype and \
+                x.dtype in (np.float32, np.float64):
+            # The usual case (the last axis, the layer's own float dtype) is
+            # one fused kernel, forward and backward.
+            return LayerNorm.apply(x, self.gamma, self.beta, epsilon=self.epsilon)
         axes = tuple(self.axis)
         mean = K.mean(x, axis=axes, keepdims=True)
         var = K.mean(K.square(x - mean), axis=axes, keepdims=True)

@@ -22,6 +22,7 @@ from ckeras.autograd.functions import linalg as L
 from ckeras.autograd.functions import locally_connected as LC
 from ckeras.autograd.functions import math as M
 from ckeras.autograd.functions import nn as N
+from ckeras.autograd.functions import normalization as NORM
 from ckeras.autograd.functions import reduction as R
 from ckeras.autograd.functions import rnn as RNN
 from ckeras.autograd.functions import sequence as SEQ
@@ -90,6 +91,24 @@ CASES = [
      lambda q, k, v: ATT.ScaledDotProductAttention.apply(q, k, v, scale=0.7)[1]
      * _ATT_W.astype(q.dtype),
      [r(1, 3, 2, 2), r(1, 4, 2, 2), r(1, 4, 2, 3)]),
+    (ATT.PackedSelfAttention, "masked, value_dim != key_dim",
+     lambda qkv: ATT.PackedSelfAttention.apply(
+         qkv, heads=2, key_dim=2, value_dim=3, mask=_ATT_MASK[:, :, :3], scale=0.7)[0],
+     [r(2, 3, 14)]),
+    (ATT.PackedSelfAttention, "scores_used",
+     lambda qkv: ATT.PackedSelfAttention.apply(qkv, heads=2, key_dim=2, value_dim=2,
+                                               scale=0.5)[1] * _ATT_W[:, :, :3, :3].astype(
+                                                   qkv.dtype),
+     [r(1, 3, 12)]),
+    (NORM.LayerNorm, "3-D, gamma and beta",
+     lambda x, g, b: NORM.LayerNorm.apply(x, g, b, epsilon=1e-3),
+     [r(2, 3, 5) * 2, r(5), r(5)]),
+    (NORM.LayerNorm, "gamma only, odd width",
+     lambda x, g: NORM.LayerNorm.apply(x, g, None, epsilon=0.5),
+     [r(4, 11), r(11)]),
+    (NORM.LayerNorm, "neither",
+     lambda x: NORM.LayerNorm.apply(x, None, None, epsilon=1e-6),
+     [r(3, 9)]),
     (LC.LocalConv, "same_padding",
      lambda x, k: LC.LocalConv.apply(x, k, patch=_LC_PATCH, wmap=_LC_WMAP,
                                      scatter=LC.scatter_plan(_LC_PATCH)),

@@ -1,6 +1,8 @@
 """Fused scaled-dot-product attention (ckeras._ext._attention) against its
 NumPy reference, float32 and float64, with and without masks, plus a
 finite-difference check of the reference backward."""
+import time
+
 import numpy as np
 import pytest
 
@@ -139,7 +141,10 @@ def test_bad_arguments_raise_the_same_errors(impl):
          "mask has shape (2, 2, 4), expected (2, 3, 4)"),
         ((q, k, v, mask.astype(np.int32), 1.0), ValueError, "mask must be a bool or uint8"),
         ((q, k, v, np.asfortranarray(mask), 1.0), ValueError, "mask must be C-contiguous"),
-        ((q[..., ::2], k, v, None, 1.0), ValueError, "must be C-contiguous"),
+        ((np.zeros((2, 3, 2, 6), np.float32)[..., ::2], k, v, None, 1.0), ValueError,
+         "q must be C-contiguous but for the stride of its axis 1"),
+        ((q, k, np.zeros((2, 4, 4, 2), np.float32)[:, :, ::2], None, 1.0), ValueError,
+         "v must be C-contiguous but for the stride of its axis 1"),
         ((q, k, v, None, "x"), TypeError, "must be real number"),
     ]
     for args, exc, msg in cases:
@@ -151,3 +156,118 @@ def test_bad_arguments_raise_the_same_errors(impl):
         fns.sdpa_bwd(q, k, v, probs, np.zeros((2, 3, 2, 3), np.float32), None, 1.0)
     with pytest.raises(ValueError, match=r"probs has shape"):
         fns.sdpa_bwd(q, k, v, np.ascontiguousarray(probs[:, :1]), g, None, 1.0)
+
+
+@pytest.fixture
+def helper_on():
+    from ckeras._ext import _threads
+    prev = _threads.set_helper_enabled(True)
+    time.sleep(0.03)   # past the helper's back-off after overlapping calls
+    yield _threads
+    _threads.set_helper_enabled(prev)
+
+
+def _with_helper(threads, on, fn):
+    threads.set_helper_enabled(on)
+    try:
+        return fn()
+    finally:
+        threads.set_helper_enabled(True)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("shape", [(5, 7, 9, 3, 5, 6), (1, 17, 13, 5, 8, 4),
+                                   (8, 96, 96, 4, 32, 32)])
+def test_helper_thread_gives_bit_identical_results(helper_on, dtype, masked, shape):
+    """The (batch, head) pairs split between caller and helper: forward (with
+    and without kept probabilities) and backward equal the one-thread run
+    exactly, and the kernel still matches the reference. (On small problems
+    the caller may finish before the helper wakes: only the largest one
+    checks that the helper took part.)"""
+    B, T, S, N, H, Hv = shape
+    q, k, v, g, gp, mask = _problem(B, T, S, N, H, Hv, dtype, seed=5)
+    m = mask if masked else None
+    scale = 0.29
+
+    def run():
+        out, probs = _attention.sdpa_fwd(q, k, v, m, scale)
+        lean, none = _attention.sdpa_fwd(q, k, v, m, scale, False)
+        assert none is None
+        return (out, probs, lean) + _attention.sdpa_bwd(q, k, v, probs, g, gp, scale)
+
+    alone = _with_helper(helper_on, False, run)
+    jobs = helper_on.helper_jobs_taken()
+    for _ in range(100 if shape[0] == 8 else 3):
+        shared = run()
+        for a, b in zip(alone, shared):
+            np.testing.assert_array_equal(a, b)
+        if helper_on.helper_jobs_taken() > jobs:
+            break
+    if shape[0] == 8:
+        assert helper_on.helper_jobs_taken() > jobs
+    np.testing.assert_array_equal(alone[0], alone[2])
+    want_o, want_p = ref.sdpa_fwd(q, k, v, m, scale)
+    np.testing.assert_allclose(alone[2], want_o, atol=TOL[dtype], rtol=TOL[dtype])
+    want = ref.sdpa_bwd(q, k, v, want_p, g, gp, scale)
+    for a, b in zip(alone[3:], want):
+        np.testing.assert_allclose(a, b, atol=10 * TOL[dtype], rtol=10 * TOL[dtype])
+
+
+@pytest.mark.parametrize("impl", list(IMPLS))
+def test_forward_without_kept_probabilities(impl):
+    q, k, v, _, _, mask = _problem(3, 6, 5, 2, 4, 3, np.float32, seed=6)
+    out, probs = IMPLS[impl].sdpa_fwd(q, k, v, mask, 0.5)
+    lean, none = IMPLS[impl].sdpa_fwd(q, k, v, mask, 0.5, False)
+    assert none is None and probs.shape == (3, 2, 6, 5)
+    np.testing.assert_array_equal(lean, out)
+
+
+@pytest.mark.parametrize("impl", list(IMPLS))
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_column_blocks_of_one_packed_projection(impl, dtype):
+    """q, k and v as column blocks of one (B, T, 2NH + NHv) array (what a
+    fused self-attention projection gives) equal the contiguous run, and
+    `out` writes the three gradients into the blocks of one packed array."""
+    fns = IMPLS[impl]
+    B, T, N, H, Hv = 3, 6, 2, 4, 5
+    q, k, v, g, gp, mask = _problem(B, T, T, N, H, Hv, dtype, seed=7)
+    packed = np.concatenate([a.reshape(B, T, -1) for a in (q, k, v)], axis=-1)
+    qs, ks, vs = _blocks(packed, N, H, Hv)
+    assert not qs.flags.c_contiguous
+    want_o, want_p = fns.sdpa_fwd(q, k, v, mask, 0.4)
+    out, probs = fns.sdpa_fwd(qs, ks, vs, mask, 0.4)
+    np.testing.assert_array_equal(out, want_o)
+    np.testing.assert_array_equal(probs, want_p)
+    want = fns.sdpa_bwd(q, k, v, probs, g, gp, 0.4)
+    grads = fns.sdpa_bwd(qs, ks, vs, probs, g, gp, 0.4)
+    dpacked = np.full_like(packed, np.nan)
+    written = fns.sdpa_bwd(qs, ks, vs, probs, g, gp, 0.4, out=_blocks(dpacked, N, H, Hv))
+    for a, b, c in zip(want, grads, written):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+    np.testing.assert_array_equal(
+        dpacked, np.concatenate([a.reshape(B, T, -1) for a in want], axis=-1))
+    with pytest.raises(ValueError, match="out's dk must have the shape and strides"):
+        fns.sdpa_bwd(qs, ks, vs, probs, g, gp, 0.4, out=(qs, k.copy(), vs))
+
+
+def _blocks(packed, N, H, Hv):
+    B, T, _ = packed.shape
+    return (packed[:, :, :N * H].reshape(B, T, N, H),
+            packed[:, :, N * H:2 * N * H].reshape(B, T, N, H),
+            packed[:, :, 2 * N * H:].reshape(B, T, N, Hv))
+
+
+def test_threads_1_keeps_every_head_on_the_caller(helper_on):
+    """threads=1 (each GEMM on the BLAS's own pool) never wakes the helper
+    and gives the same results as the shared run."""
+    q, k, v, g, gp, mask = _problem(8, 96, 96, 4, 32, 32, np.float32, seed=8)
+    jobs = helper_on.helper_jobs_taken()
+    out, probs = _attention.sdpa_fwd(q, k, v, mask, 0.3, True, 1)
+    grads = _attention.sdpa_bwd(q, k, v, probs, g, gp, 0.3, None, 1)
+    assert helper_on.helper_jobs_taken() == jobs
+    shared = _attention.sdpa_fwd(q, k, v, mask, 0.3)
+    for a, b in zip((out, probs) + grads,
+                    shared + _attention.sdpa_bwd(q, k, v, probs, g, gp, 0.3)):
+        np.testing.assert_array_equal(a, b)

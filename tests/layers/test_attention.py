@@ -166,6 +166,25 @@ def test_fused_and_einsum_paths_agree_with_gradients():
     assert np.abs(_mha_grads(fused, q, v)[0]).sum() > 0
 
 
+def test_inference_without_scores_skips_them_and_gives_the_same_output():
+    """Off the tape, a call that does not ask for the scores runs the fused
+    kernel without keeping the probabilities; the output is the same."""
+    from ckeras.autograd.functions.attention import ScaledDotProductAttention
+    rng = np.random.default_rng(3)
+    q = rng.standard_normal((3, 7, 8)).astype("float32")
+    mask = rng.random((3, 7, 7)) > 0.3
+    layer = L.MultiHeadAttention(2, 4)
+    with_scores, scores = layer(q, q, attention_mask=mask, return_attention_scores=True)
+    alone = layer(q, q, attention_mask=mask)
+    np.testing.assert_array_equal(np.asarray(alone), np.asarray(with_scores))
+    assert scores.shape == (3, 2, 7, 7)
+    qkv = rng.standard_normal((3, 2, 7, 2, 4)).astype("float32")
+    out, probs = ScaledDotProductAttention.apply(*qkv, scale=0.5, keep_probs=False)
+    assert probs is None
+    want, _ = ScaledDotProductAttention.apply(*qkv, scale=0.5)
+    np.testing.assert_array_equal(out, want)
+
+
 def test_dropout_only_in_training_and_scores_are_not_dropped():
     rng = np.random.default_rng(1)
     x = rng.standard_normal((4, 6, 8)).astype("float32")
@@ -345,3 +364,44 @@ def test_per_head_attention_mask_takes_the_general_path():
     _, s2 = layer(q, v, attention_mask=shared[:, 0], return_attention_scores=True)
     np.testing.assert_array_equal(s1, s2)
     assert np.all(s1[~np.broadcast_to(shared, s1.shape)] == 0)
+
+
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_self_attention_packs_the_projections_into_one_gemm(monkeypatch, use_bias):
+    """`layer(x, x)` projects q, k and v with one GEMM into one packed array
+    the kernel reads in place; output, scores and every gradient equal those
+    of the same layer on separate query and value tensors (three
+    projections)."""
+    from ckeras.autograd.functions.attention import PackedSelfAttention
+    calls = []
+    forward = PackedSelfAttention.forward
+    monkeypatch.setattr(PackedSelfAttention, "forward",
+                        lambda self, *a: calls.append(1) or forward(self, *a))
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 5, 6))
+    mask = rng.random((2, 5, 5)) > 0.3
+    w = rng.standard_normal((2, 5, 6))
+    layer = L.MultiHeadAttention(3, 2, value_dim=4, use_bias=use_bias, dtype="float64")
+    layer(x, x)
+    layer.set_weights([rng.standard_normal(a.shape) for a in layer.get_weights()])
+    results = []
+    for packed in (True, False):
+        xq = Tensor(x, requires_grad=True)
+        xv = xq if packed else Tensor(x.copy(), requires_grad=True)
+        before = len(calls)
+        with enable_grad():
+            out, scores = layer(xq, xv, attention_mask=mask, return_attention_scores=True)
+            loss = K.sum(out * w) + K.sum(scores * scores)
+        assert (len(calls) > before) == packed
+        grads = grad(loss, [xq] + layer.trainable_weights) if packed else \
+            grad(loss, [xq, xv] + layer.trainable_weights)
+        if not packed:
+            grads = [grads[0] + grads[1]] + list(grads[2:])
+        results.append([np.asarray(out.value), np.asarray(scores.value)]
+                       + [np.asarray(g) for g in grads])
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    before = len(calls)
+    y = layer(x, x, attention_mask=mask)   # off the tape, no scores kept
+    assert len(calls) > before
+    np.testing.assert_allclose(y, results[0][0], rtol=1e-12, atol=1e-12)

@@ -2,11 +2,18 @@
 import numpy as np
 
 from ckeras.autograd.function import Function
-from ckeras.kernels import kernels
+from ckeras.kernels import get_blas_threads, kernels
 
 
 def _real(a, dtype):
     return np.ascontiguousarray(a, dtype=dtype)
+
+
+def _threads():
+    """2 (heads shared with the kernels' helper thread) when each GEMM runs
+    on one BLAS thread; 1 when the BLAS's own pool threads every GEMM, whose
+    callers would only wait for each other."""
+    return 2 if get_blas_threads() in (None, 1) else 1
 
 
 class ScaledDotProductAttention(Function):
@@ -15,22 +22,34 @@ class ScaledDotProductAttention(Function):
     Inputs q (B, T, N, H), k (B, S, N, H), v (B, S, N, Hv); attribute `mask`
     (B, T, S) bool or None (constant: never differentiated) and `scale`.
     Outputs (B, T, N, Hv) and the probabilities (B, N, T, S), both
-    differentiable (a caller may use the returned scores).
+    differentiable (a caller may use the returned scores). Off the tape the
+    probabilities are None unless `keep_probs` (the kernel then never
+    writes them out).
     """
 
     n_outputs = 2
     mask = None
+    keep_probs = True
 
     def forward(self, q, k, v):
         dtype = np.result_type(q.dtype, k.dtype, v.dtype)
         if dtype not in (np.float32, np.float64):
             dtype = np.dtype(np.float32)
-        self.q, self.k, self.v = _real(q, dtype), _real(k, dtype), _real(v, dtype)
+        return self._attend(_real(q, dtype), _real(k, dtype), _real(v, dtype))
+
+    def _attend(self, q, k, v):
+        """The forward on q, k, v of one float dtype, each C-contiguous but
+        for its row stride."""
+        self.q, self.k, self.v = q, k, v
         mask = self.mask
         if mask is not None:
             mask = np.ascontiguousarray(np.broadcast_to(
                 mask, (q.shape[0], q.shape[1], k.shape[1])), dtype=np.bool_)
-        out, self.probs = kernels().sdpa_fwd(self.q, self.k, self.v, mask, float(self.scale))
+        # needs_input_grad is set only on the tape: off it nothing will ask
+        # for the backward, which is all the kept probabilities serve.
+        keep = self.keep_probs or self.needs_input_grad is not None
+        out, self.probs = kernels().sdpa_fwd(self.q, self.k, self.v, mask, float(self.scale),
+                                             keep, _threads())
         return out, self.probs
 
     def backward(self, g_out, g_probs):
@@ -38,3 +57,36 @@ class ScaledDotProductAttention(Function):
         g_probs = None if not np.any(g_probs) else _real(g_probs, dtype)
         return kernels().sdpa_bwd(self.q, self.k, self.v, self.probs, _real(g_out, dtype),
                                   g_probs, float(self.scale))
+
+
+def _blocks(qkv, heads, key_dim, value_dim):
+    """q, k, v as views of the column blocks of a packed (B, T, width) array."""
+    B, T, _ = qkv.shape
+    nk = heads * key_dim
+    return (qkv[:, :, :nk].reshape(B, T, heads, key_dim),
+            qkv[:, :, nk:2 * nk].reshape(B, T, heads, key_dim),
+            qkv[:, :, 2 * nk:].reshape(B, T, heads, value_dim))
+
+
+class PackedSelfAttention(ScaledDotProductAttention):
+    """ScaledDotProductAttention of the query, key and value of one packed
+    projection: input qkv (B, T, heads * (2 * key_dim + value_dim)), q, k and
+    v side by side on the last axis. The kernel reads them in place and
+    writes their gradients into one packed gradient, so self-attention
+    projects with one GEMM and copies nothing. Attributes: `heads`,
+    `key_dim`, `value_dim`, and those of ScaledDotProductAttention.
+    """
+
+    def forward(self, qkv):
+        dtype = qkv.dtype if qkv.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+        self.qkv = _real(qkv, dtype)
+        return self._attend(*_blocks(self.qkv, self.heads, self.key_dim, self.value_dim))
+
+    def backward(self, g_out, g_probs):
+        dtype = self.qkv.dtype
+        g_probs = None if not np.any(g_probs) else _real(g_probs, dtype)
+        dqkv = np.empty_like(self.qkv)
+        kernels().sdpa_bwd(self.q, self.k, self.v, self.probs, _real(g_out, dtype), g_probs,
+                           float(self.scale),
+                           out=_blocks(dqkv, self.heads, self.key_dim, self.value_dim))
+        return dqkv

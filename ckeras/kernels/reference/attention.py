@@ -2,7 +2,9 @@
 (``ckeras._ext._attention``).
 
 Layouts are those of Keras' MultiHeadAttention after its projections:
-q (B, T, N, H), k (B, S, N, H), v (B, S, N, Hv); the probabilities are
+q (B, T, N, H), k (B, S, N, H), v (B, S, N, Hv), C-contiguous but for the
+stride of their second axis (column blocks of one packed projection may be
+given); the probabilities are
 (B, N, T, S), the output (B, T, N, Hv). A mask (B, T, S) (bool or uint8,
 nonzero = attend) adds -1e9 to the masked scores before the softmax, as
 tf-keras' Softmax does, so a fully masked row becomes uniform.
@@ -16,10 +18,28 @@ __all__ = ["sdpa_fwd", "sdpa_bwd", "MASKED_SCORE"]
 MASKED_SCORE = -1e9
 
 
+def _row_stride(a, name):
+    """The stride of axis 1 in elements, for an array that is C-contiguous
+    but for it (raises otherwise)."""
+    B, T, N, H = a.shape
+    width = N * H
+    if a.flags.c_contiguous:
+        return max(width, 1)
+    item = a.itemsize
+    st = a.strides
+    ld = st[1] // item if T > 1 else (st[0] // item if B > 1 else width)
+    if ((H > 1 and st[3] != item) or (N > 1 and st[2] != H * item)
+            or (T > 1 and st[1] != ld * item) or (B > 1 and st[0] != T * ld * item)
+            or ld < width or ld < 1):
+        raise ValueError(f"{name} must be C-contiguous but for the stride of its axis 1 "
+                         f"(got strides {a.strides} for shape {a.shape})")
+    return ld
+
+
 def _check_qkv(q, k, v):
-    dtype = check_array(q, "q", 4)
-    check_array(k, "k", 4, dtype)
-    check_array(v, "v", 4, dtype)
+    dtype = check_array(q, "q", 4, contiguous=False)
+    check_array(k, "k", 4, dtype, contiguous=False)
+    check_array(v, "v", 4, dtype, contiguous=False)
     B, T, N, H = q.shape
     if k.shape[0] != B or k.shape[2] != N or k.shape[3] != H:
         raise ValueError(f"k has shape {k.shape}, expected ({B}, S, {N}, {H}) "
@@ -28,6 +48,8 @@ def _check_qkv(q, k, v):
     if v.shape[:3] != (B, S, N):
         raise ValueError(f"v has shape {v.shape}, expected ({B}, {S}, {N}, Hv) "
                          f"for k of shape {k.shape}")
+    for a, name in ((q, "q"), (k, "k"), (v, "v")):
+        _row_stride(a, name)
     return dtype, B, T, N, H, S, v.shape[3]
 
 
@@ -43,9 +65,10 @@ def check_attention_mask(mask, B, T, S):
         raise ValueError("mask must be C-contiguous (use numpy.ascontiguousarray)")
 
 
-def sdpa_fwd(q, k, v, mask, scale):
+def sdpa_fwd(q, k, v, mask, scale, keep_probs=True, threads=2):
     """`(out (B, T, N, Hv), probs (B, N, T, S))` of
-    softmax(scale * q k^T + masked adder) v, per batch and head."""
+    softmax(scale * q k^T + masked adder) v, per batch and head; probs is
+    None with `keep_probs=False`. `threads` is the C kernel's (ignored)."""
     scale = c_double(scale)
     dtype, B, T, N, H, S, Hv = _check_qkv(q, k, v)
     check_attention_mask(mask, B, T, S)
@@ -56,12 +79,15 @@ def sdpa_fwd(q, k, v, mask, scale):
     p = np.exp(s)
     p /= p.sum(axis=-1, keepdims=True)
     out = np.einsum("bnts,bsnh->btnh", p, v)
-    return np.ascontiguousarray(out, dtype=dtype), np.ascontiguousarray(p, dtype=dtype)
+    return (np.ascontiguousarray(out, dtype=dtype),
+            np.ascontiguousarray(p, dtype=dtype) if keep_probs else None)
 
 
-def sdpa_bwd(q, k, v, probs, dout, dprobs, scale):
+def sdpa_bwd(q, k, v, probs, dout, dprobs, scale, out=None, threads=2):
     """`(dq, dk, dv)` of `sdpa_fwd` from its saved probabilities, the gradient
-    of the output and (or None) the gradient of the probabilities."""
+    of the output and (or None) the gradient of the probabilities; with
+    `out` (three writable arrays shaped and strided as q, k and v) written
+    there. `threads` is the C kernel's (ignored)."""
     scale = c_double(scale)
     dtype, B, T, N, H, S, Hv = _check_qkv(q, k, v)
     check_array(probs, "probs", 4, dtype)
@@ -81,4 +107,18 @@ def sdpa_bwd(q, k, v, probs, dout, dprobs, scale):
     ds = probs * (dp - (dp * probs).sum(axis=-1, keepdims=True)) * dtype.type(scale)
     dq = np.einsum("bnts,bsnh->btnh", ds, k)
     dk = np.einsum("bnts,btnh->bsnh", ds, q)
-    return tuple(np.ascontiguousarray(a, dtype=dtype) for a in (dq, dk, dv))
+    grads = (dq, dk, dv)
+    if out is None:
+        return tuple(np.ascontiguousarray(a, dtype=dtype) for a in grads)
+    if not isinstance(out, tuple) or len(out) != 3:
+        raise ValueError("out must be a tuple (dq, dk, dv) or None")
+    for name, o, like, g in zip(("dq", "dk", "dv"), out, (q, k, v), grads):
+        check_array(o, name, 4, dtype, contiguous=False)
+        if o.shape != like.shape or o.strides != like.strides:
+            raise ValueError(f"out's {name} must have the shape and strides of its input: "
+                             f"got {o.shape} {o.strides}, expected {like.shape} "
+                             f"{like.strides}")
+        if not o.flags.writeable:
+            raise ValueError(f"out's {name} is read-only")
+        o[...] = g
+    return out

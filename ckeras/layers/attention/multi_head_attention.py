@@ -5,10 +5,11 @@ import string
 import numpy as np
 
 from ckeras import backend as K
-from ckeras import constraints, initializers, regularizers
-from ckeras.autograd.functions.attention import ScaledDotProductAttention
+from ckeras import activations, constraints, initializers, regularizers
+from ckeras.autograd.functions.attention import PackedSelfAttention, ScaledDotProductAttention
 from ckeras.autograd.functions.linalg import Einsum
 from ckeras.autograd.tensor import Tensor
+from ckeras.backend import nn as _nn
 from ckeras.engine.base_layer import Layer
 from ckeras.layers.attention.base_dense_attention import MASKED_SCORE
 from ckeras.layers.core import Dropout
@@ -51,6 +52,12 @@ def _shape_of(x):
         return None
     shape = x.shape if hasattr(x, "shape") else x
     return tuple(None if d is None else int(d) for d in shape)
+
+
+def _array(m):
+    if m is None:
+        return None
+    return m.value if isinstance(m, Tensor) else np.asarray(m)
 
 
 def _bool(m):
@@ -137,6 +144,7 @@ class MultiHeadAttention(Layer):
             attention_axes = (attention_axes,)
         self._attention_axes = attention_axes
         self._built_from_signature = False
+        self._scores_wanted = True
         self._query_shape = self._key_shape = self._value_shape = None
 
     # -------------------------------------------------------------- building
@@ -227,9 +235,19 @@ class MultiHeadAttention(Layer):
             key, key_mask = value, value_mask
         attention_mask = self._attention_mask(query, value, mask, value_mask, key_mask,
                                               attention_mask, use_causal_mask)
+        if value is query and key is value:
+            packed = self._packed_self_attention(query, attention_mask, training,
+                                                 return_attention_scores)
+            if packed is not None:
+                out, scores = packed
+                out = self._output_dense(out)
+                return (out, scores) if return_attention_scores else out
         q = self._query_dense(query)
         k = self._key_dense(key)
         v = self._value_dense(value)
+        # Kept out of _compute_attention's tf-keras signature, which
+        # subclasses override.
+        self._scores_wanted = bool(return_attention_scores)
         out, scores = self._compute_attention(q, k, v, attention_mask, training)
         out = self._output_dense(out)
         if return_attention_scores:
@@ -258,19 +276,55 @@ class MultiHeadAttention(Layer):
             return auto
         return _bool(attention_mask) & auto
 
-    def _compute_attention(self, query, key, value, attention_mask=None, training=None):
-        """`(output, scores)` of dot-product attention on projected tensors."""
-        scale = 1.0 / math.sqrt(float(self._key_dim))
+    def _fused_mask(self, attention_mask, training):
+        """`(True, mask)` when the fused kernel computes this attention
+        (mask as it takes it: (B, T, S) bool or None), else `(False, None)`."""
         dropping = bool(training) and self._dropout > 0
-        mask = attention_mask
-        if mask is not None:
-            mask = mask.value if isinstance(mask, Tensor) else np.asarray(mask)
+        mask = _array(attention_mask)
         if self._fused and not dropping and not self._softmax_robust_masking and (
                 mask is None or (mask.dtype == bool and (
                     mask.ndim <= 3 or (mask.ndim == 4 and mask.shape[1] == 1)))):
             if mask is not None and mask.ndim == 4:   # (B, 1, T, S): one mask for all heads
                 mask = mask[:, 0]
-            return ScaledDotProductAttention.apply(query, key, value, mask=mask, scale=scale)
+            return True, mask
+        return False, None
+
+    def _packed_self_attention(self, x, attention_mask, training, return_attention_scores):
+        """Self-attention with query, key and value projected by one GEMM into
+        one packed array that the kernel reads in place; None where the
+        general path is needed (a subclass's own attention, an activity
+        regularizer on the projections, another dtype, a mask or dropout the
+        kernel does not take)."""
+        fused, mask = self._fused_mask(attention_mask, training)
+        dense = (self._query_dense, self._key_dense, self._value_dense)
+        if not fused or self.activity_regularizer is not None or \
+                type(self)._compute_attention is not MultiHeadAttention._compute_attention or \
+                len(x.shape) != 3 or x.dtype != self._query_dense.kernel.dtype or \
+                any(d._plan is None or (d.bias is not None and not d._plan[2]) for d in dense):
+            return None
+        width = int(x.shape[-1])
+        kernel = K.concatenate([K.reshape(d.kernel, (width, -1)) for d in dense], axis=-1)
+        bias = None if self._query_dense.bias is None else \
+            K.concatenate([K.reshape(d.bias, (-1,)) for d in dense], axis=-1)
+        qkv = _nn.dense(K.reshape(x, (-1, width)), kernel, bias,
+                        activations.fused_code(activations.linear))
+        qkv = K.reshape(qkv, (int(x.shape[0]), int(x.shape[1]), -1))
+        return PackedSelfAttention.apply(
+            qkv, heads=self._num_heads, key_dim=self._key_dim, value_dim=self._value_dim,
+            mask=mask, scale=1.0 / math.sqrt(float(self._key_dim)),
+            keep_probs=bool(return_attention_scores))
+
+    def _compute_attention(self, query, key, value, attention_mask=None, training=None):
+        """`(output, scores)` of dot-product attention on projected tensors
+        (the fused path gives None scores when the call did not ask for them
+        and nothing is taped)."""
+        scale = 1.0 / math.sqrt(float(self._key_dim))
+        fused, mask = self._fused_mask(attention_mask, training)
+        if fused:
+            return ScaledDotProductAttention.apply(query, key, value, mask=mask, scale=scale,
+                                                   keep_probs=self._scores_wanted)
+        dropping = bool(training) and self._dropout > 0
+        mask = _array(attention_mask)
         query = query * np.asarray(scale, dtype=self.dtype)
         scores = Einsum.apply(key, query, equation=self._dot_product_equation)
         scores = self._masked_softmax(scores, mask)
