@@ -116,7 +116,8 @@ def test_environment_variable_reaches_preprocessing():
     with registry.use_kernels("c"):
         want = json.loads(json.dumps(_run_everything("\u2200")))
     del got["hash"], want["hash"]  # Python's str hash is salted per process
-    resampled = ("affine", "resizing", "rotation", "dataset")  # float rounding differs between C and NumPy
+    # float rounding differs between C and NumPy
+    resampled = ("affine", "resizing", "rotation", "dataset")
     got_images = [got.pop(key) for key in resampled]
     want_images = [want.pop(key) for key in resampled]
     assert got == want

@@ -4,8 +4,8 @@ import string
 
 import numpy as np
 
-from ckeras import backend as K
 from ckeras import activations, constraints, initializers, regularizers
+from ckeras import backend as K
 from ckeras.autograd.functions.attention import PackedSelfAttention, ScaledDotProductAttention
 from ckeras.autograd.functions.linalg import Einsum
 from ckeras.autograd.tensor import Tensor
