@@ -237,7 +237,11 @@ def main(argv=None):
     args = ap.parse_args(argv)
     results = Results("bench_conv.py", args)
     repeat = 2 if args.quick else args.repeat
-    if args.threads:
+    if args.threads == 1:   # one thread: no BLAS pool and no ckeras helper either
+        from ckeras.utils import set_blas_threads, set_kernel_threads
+        set_blas_threads(1)
+        set_kernel_threads(1)
+    elif args.threads:
         _blas.set_num_threads(args.threads)
     threads = _blas.get_num_threads()
     print(f"BLAS: {_blas.info()['source']} ({_blas.info()['symbol']}), threads={threads}")

@@ -305,10 +305,12 @@ def main(argv=None):
 
     from ckeras import layers, models, optimizers
     from ckeras._ext import _blas, _dense, _rnn
-    from ckeras.utils import set_kernel_threads
+    from ckeras.utils import set_blas_threads, set_kernel_threads
 
     torch.set_num_threads(args.threads)
-    _blas.set_num_threads(args.threads)
+    if args.threads == 1:   # one thread: no BLAS pool and no ckeras helper either
+        set_blas_threads(1)
+        set_kernel_threads(1)
     if args.batch1_rounds:
         return batch1_rounds(args.batch1_rounds, torch, layers, models, results)
     if wanted(args, "sgemm") or wanted(args, "lstm_kernel"):
