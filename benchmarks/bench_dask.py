@@ -10,12 +10,16 @@ buffers) and a client that talks to the workers directly.
 
 - predict_mlp: an MLP 32-256-128-10 over a 2-million-row Dask array (20 blocks)
   made on the workers and persisted before timing (data a user read in with
-  Dask), against `predict` on the NumPy array in this process. Timed: the
-  predict graph persisted on the workers (the predictions stay there, to be
-  written out or reduced, as when scoring more rows than one machine holds):
-  rows/s and the ratio (target >= 1.7x); also the same with the predictions
-  gathered into the client (`.compute()`: 80 MB more through the client), and
-  the overhead per block (a 200-block predict of one row per block).
+  Dask), against `predict` on the NumPy array in this process, both at
+  batch_size 4096, in interleaved rounds. Timed: the predict graph persisted
+  on the workers (the predictions stay there, to be written out or reduced,
+  as when scoring more rows than one machine holds): rows/s and the ratio
+  (target >= 1.7x), with the CPU time of the client+scheduler process and of
+  each worker per call and the blocks each worker computed; also the same with
+  the predictions gathered into the client (`.compute()`: 80 MB more through
+  the client), one process at the workers' batch size (they cut blocks into
+  cache-sized batches, `inference.tile_rows`), and the overhead per block (a
+  200-block predict of one row per block).
 - fit_lstm: LSTM(128)+Dense(1) on (16 x 256, 50, 32), synchronous DaskStrategy
   fit at global batch 256 against local fit(shuffle=False);
   samples/s of the epochs after the first (which places the shards), the ratio
@@ -72,10 +76,28 @@ def _timed(fn, repeat):
     return Timing(runs)
 
 
+def _cpu(client):
+    """CPU seconds so far of this process (the client and, for the local
+    cluster, the scheduler) and of each worker process."""
+    return time.process_time(), client.run(time.process_time)
+
+
+def _blocks_per_worker(client, out):
+    """How many of the persisted array `out`'s blocks each worker holds."""
+    counts = {}
+    for holders in client.who_has(out).values():
+        for w in holders:
+            counts[w] = counts.get(w, 0) + 1
+    return sorted(counts.values())
+
+
 def bench_predict(client, results, quick, repeat):
     import dask.array as da
     from distributed import wait
+
+    from ckeras.distribute.inference import tile_rows
     rows = 200_000 if quick else 2_000_000
+    batch = 4096
     # The rows are made on the workers and persisted before any timing, as
     # data a user has read in with Dask: nothing travels from the client.
     dx = da.random.default_rng(0).standard_normal((rows, 32), chunks=(rows // 20, 32),
@@ -83,42 +105,85 @@ def bench_predict(client, results, quick, repeat):
     wait(dx)
     x = dx.compute()
     model = _mlp()
+    tile = tile_rows(model, batch)
+    spread = {}
+
+    def local():
+        model.predict(x, batch_size=batch)
+
+    def local_tile():
+        # one process cutting its batches as a worker does
+        model.predict(x, batch_size=tile)
 
     def kept():
         # predictions persisted on the workers (to be written out or reduced
         # there, as when scoring more rows than the client holds)
-        out = model.predict(dx, batch_size=4096).persist()
+        out = model.predict(dx, batch_size=batch).persist()
         wait(out)
+        spread["blocks"] = _blocks_per_worker(client, out)
 
-    local = _timed(lambda: model.predict(x, batch_size=4096), repeat)
-    dist = _timed(kept, repeat)
-    gathered = _timed(lambda: model.predict(dx, batch_size=4096).compute(), repeat)
+    def gathered():
+        model.predict(dx, batch_size=batch).compute()
+
+    # Interleaved rounds (the first one untimed): load that comes and goes
+    # on a shared machine weighs on every peer alike.
+    walls = {f: [] for f in (local, local_tile, kept, gathered)}
+    cpu = {"client+scheduler": [], "workers": []}
+    for r in range(repeat + 1):
+        for fn in walls:
+            before = _cpu(client) if fn is kept else None
+            t0 = time.perf_counter()
+            fn()
+            wall = time.perf_counter() - t0
+            if r == 0:
+                continue
+            walls[fn].append(wall)
+            if before is not None:
+                after = _cpu(client)
+                cpu["client+scheduler"].append(after[0] - before[0])
+                cpu["workers"].append(sorted(after[1][w] - before[1][w] for w in after[1]))
     tiny = dx[:200].rechunk((1, 32)).persist()
     wait(tiny)
     per_block = _timed(lambda: wait(model.predict(tiny).persist()), repeat)
+    t_local, t_tile, t_dist, t_gather = (Timing(walls[f]) for f in walls)
     label = f"MLP 32-256-128-10 predict over {rows} rows"
-    results.record("predict_mlp", "ckeras", local, label=label + ", one process",
-                   note="rows/s = rows / time")
-    results.record("predict_mlp", "ckeras-dask2", dist,
-                   label=label + ", 2 Dask workers, predictions persisted on the workers")
-    results.record("predict_mlp", "ckeras-dask2-gather", gathered,
+    results.record("predict_mlp", "ckeras", t_local,
+                   label=label + f", one process, batch {batch}", note="rows/s = rows / time")
+    results.record("predict_mlp", "ckeras-tile", t_tile,
+                   label=label + f", one process, batch {tile} (the workers' batches)")
+    results.record("predict_mlp", "ckeras-dask2", t_dist,
+                   label=label + ", 2 Dask workers, predictions persisted on the workers",
+                   cpu_client_scheduler=cpu["client+scheduler"], cpu_workers=cpu["workers"],
+                   blocks_per_worker=spread.get("blocks"), worker_batch=tile)
+    results.record("predict_mlp", "ckeras-dask2-gather", t_gather,
                    label=label + ", 2 Dask workers, predictions gathered into the client")
-    ratio = local.median / dist.median
+    ratio = t_local.median / t_dist.median
     results.record("predict_mlp_speedup", "ckeras", value=ratio, metric="speedup", unit="x",
                    label="2 workers / one process, predict throughput, predictions kept on "
                          "the workers (target >= 1.7)")
-    results.record("predict_mlp_speedup_gather", "ckeras", value=local.median / gathered.median,
-                   metric="speedup", unit="x",
+    results.record("predict_mlp_speedup_gather", "ckeras",
+                   value=t_local.median / t_gather.median, metric="speedup", unit="x",
                    label="2 workers / one process, predict throughput, predictions gathered "
                          "into the client")
+    results.record("predict_mlp_speedup_same_batch", "ckeras",
+                   value=t_tile.median / t_dist.median, metric="speedup", unit="x",
+                   label=f"2 workers / one process at the workers' batch of {tile} rows, "
+                         "predictions kept on the workers")
     results.record("predict_block_overhead", "ckeras",
                    value=per_block.median / 200, unit="s",
                    label="overhead per predict block (200 one-row blocks, persisted)")
-    print(f"predict: one process {rows / local.median:,.0f} rows/s, 2 workers "
-          f"{rows / dist.median:,.0f} rows/s kept on the workers ({ratio:.2f}x), "
-          f"{rows / gathered.median:,.0f} rows/s gathered "
-          f"({local.median / gathered.median:.2f}x); "
+    med_cpu = float(np.median(cpu["client+scheduler"]))
+    med_workers = np.median(np.array(cpu["workers"]), axis=0)
+    print(f"predict: one process {rows / t_local.median:,.0f} rows/s at batch {batch}, "
+          f"{rows / t_tile.median:,.0f} at batch {tile}; 2 workers "
+          f"{rows / t_dist.median:,.0f} rows/s kept on the workers ({ratio:.2f}x; "
+          f"{t_tile.median / t_dist.median:.2f}x of batch {tile}), "
+          f"{rows / t_gather.median:,.0f} rows/s gathered "
+          f"({t_local.median / t_gather.median:.2f}x); "
           f"{per_block.median / 200 * 1e3:.2f} ms per block")
+    print(f"  CPU per kept predict: client+scheduler {med_cpu * 1e3:.0f} ms, workers "
+          f"{', '.join(f'{c * 1e3:.0f}' for c in med_workers)} ms; blocks per worker "
+          f"{spread.get('blocks')}; one-process wall {t_local.median * 1e3:.0f} ms")
 
 
 def _fit_rate(model, x, y, batch, epochs, **kw):

@@ -172,26 +172,6 @@ def metric_states(model):
 
 
 # ---------------------------------------------------------------- tasks
-def predict_block(payload, batch_size, *arrays):
-    """Predictions of one block of rows (one array per model input), cut
-    into batches of `batch_size`; a list with one array per output."""
-    rep = replica(payload)
-    if len(arrays[0]) == 0:
-        return None
-    out = rep.model.predict(_single([np.asarray(a) for a in arrays]),
-                            batch_size=batch_size, verbose=0)
-    return out if isinstance(out, list) else [out]
-
-
-def predict_rows(block, payload, batch_size, empty):
-    """Predictions of one block of rows of a one-input, one-output model,
-    cut into batches of `batch_size`; `empty` (no rows) for an empty block."""
-    rep = replica(payload)
-    if len(block) == 0:
-        return empty
-    return rep.model.predict(np.asarray(block), batch_size=batch_size, verbose=0)
-
-
 def evaluate_block(payload, batch_size, n_x, n_y, *arrays):
     """The metric states of one block evaluated batch by batch: the
     numbers `merge` sums across blocks (sums and counts, never means)."""

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from dask_helpers import mlp, regression, two_in_two_out
 
-from ckeras import Model, layers, metrics
-from ckeras.distribute import replica
+from ckeras import Input, Model, Sequential, layers, metrics
+from ckeras.distribute import inference, replica
 
 
 def test_predict_ragged_chunks_is_lazy_and_exact(client):
@@ -136,3 +136,39 @@ def test_subclassed_model_is_refused(client):
     net(x)
     with pytest.raises(ValueError, match="subclassed model has no config"):
         net.predict(da.from_array(x, chunks=4))
+
+
+def _wide_mlp():
+    np.random.seed(6)
+    return Sequential([Input((32,)), layers.Dense(256, activation="relu"),
+                       layers.Dense(128, activation="relu"), layers.Dense(10)])
+
+
+def test_worker_batches_are_cache_sized_and_at_most_batch_size(monkeypatch):
+    model = _wide_mlp()
+    # the widest layer takes 256 floats a row and makes 128: 1536 bytes a row
+    assert inference.tile_rows(model, 4096) == (2 << 20) // 1536 == 1365
+    assert inference.tile_rows(model, 100) == 100
+    # wider rows than the cache holds: the floor of 64 rows, unless batch_size is less
+    flat = Sequential([Input((65536,)), layers.Activation("relu")])
+    assert inference.tile_rows(flat, 4096) == 64
+    assert inference.tile_rows(flat, 16) == 16
+    sizes = []
+    run = model.predict_on_batch
+    monkeypatch.setattr(model, "predict_on_batch", lambda b: sizes.append(len(b)) or run(b))
+    x = np.random.default_rng(7).normal(size=(3000, 32)).astype("float32")
+    out = inference.predict_tiled(model, [x], 4096)
+    assert sizes == [1365, 1365, 270]
+    np.testing.assert_allclose(out[0], model.predict(x, batch_size=4096), rtol=1e-6,
+                               atol=1e-6)
+    sizes.clear()
+    inference.predict_tiled(model, [x[:50]], 7)       # small blocks still honour batch_size
+    assert sizes == [7] * 7 + [1]
+
+
+def test_predict_in_cache_sized_batches_matches_one_process(client):
+    model = _wide_mlp()
+    x = np.random.default_rng(8).normal(size=(3001, 32)).astype("float32")
+    out = model.predict(da.from_array(x, chunks=(1500, 32)), batch_size=4096)
+    np.testing.assert_allclose(out.compute(), model.predict(x, batch_size=4096), rtol=1e-6,
+                               atol=1e-6)
