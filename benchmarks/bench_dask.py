@@ -128,17 +128,19 @@ def bench_predict(client, results, quick, repeat):
     # Interleaved rounds (the first one untimed): load that comes and goes
     # on a shared machine weighs on every peer alike.
     walls = {f: [] for f in (local, local_tile, kept, gathered)}
-    cpu = {"client+scheduler": [], "workers": []}
+    cpu = {"local": [], "client+scheduler": [], "workers": []}
     for r in range(repeat + 1):
         for fn in walls:
-            before = _cpu(client) if fn is kept else None
+            before = _cpu(client) if fn is kept else (time.process_time(), None)
             t0 = time.perf_counter()
             fn()
             wall = time.perf_counter() - t0
             if r == 0:
                 continue
             walls[fn].append(wall)
-            if before is not None:
+            if fn is local:
+                cpu["local"].append(time.process_time() - before[0])
+            elif fn is kept:
                 after = _cpu(client)
                 cpu["client+scheduler"].append(after[0] - before[0])
                 cpu["workers"].append(sorted(after[1][w] - before[1][w] for w in after[1]))
@@ -148,7 +150,8 @@ def bench_predict(client, results, quick, repeat):
     t_local, t_tile, t_dist, t_gather = (Timing(walls[f]) for f in walls)
     label = f"MLP 32-256-128-10 predict over {rows} rows"
     results.record("predict_mlp", "ckeras", t_local,
-                   label=label + f", one process, batch {batch}", note="rows/s = rows / time")
+                   label=label + f", one process, batch {batch}", note="rows/s = rows / time",
+                   cpu=cpu["local"])
     results.record("predict_mlp", "ckeras-tile", t_tile,
                    label=label + f", one process, batch {tile} (the workers' batches)")
     results.record("predict_mlp", "ckeras-dask2", t_dist,
@@ -182,8 +185,9 @@ def bench_predict(client, results, quick, repeat):
           f"({t_local.median / t_gather.median:.2f}x); "
           f"{per_block.median / 200 * 1e3:.2f} ms per block")
     print(f"  CPU per kept predict: client+scheduler {med_cpu * 1e3:.0f} ms, workers "
-          f"{', '.join(f'{c * 1e3:.0f}' for c in med_workers)} ms; blocks per worker "
-          f"{spread.get('blocks')}; one-process wall {t_local.median * 1e3:.0f} ms")
+          f"{', '.join(f'{c * 1e3:.0f}' for c in med_workers)} ms; one process "
+          f"{np.median(cpu['local']) * 1e3:.0f} ms CPU, {t_local.median * 1e3:.0f} ms wall; "
+          f"blocks per worker {spread.get('blocks')}")
 
 
 def _fit_rate(model, x, y, batch, epochs, **kw):
