@@ -102,8 +102,10 @@ _MIN_TILE = 64
 
 
 def _floats_per_row(shape):
-    """Floats per row of a layer's input or output shape (a list for
-    several tensors); unknown dimensions count as 1."""
+    """Floats per row of a layer's input or output shape (a list or dict
+    for several tensors); unknown dimensions count as 1."""
+    if isinstance(shape, dict):
+        shape = list(shape.values())
     if isinstance(shape, list):
         return sum(_floats_per_row(s) for s in shape)
     if not isinstance(shape, tuple):
@@ -120,7 +122,7 @@ def tile_rows(model, batch_size):
         try:
             widest = max(widest, _floats_per_row(layer.input_shape)
                          + _floats_per_row(layer.output_shape))
-        except (AttributeError, RuntimeError):     # a layer used at several shapes
+        except AttributeError:         # a layer used at several shapes
             continue
     return min(batch_size, max(_MIN_TILE, _TILE_BYTES // (4 * widest)))
 
