@@ -15,11 +15,12 @@ buffers) and a client that talks to the workers directly.
   on the workers (the predictions stay there, to be written out or reduced,
   as when scoring more rows than one machine holds): rows/s and the ratio
   (target >= 1.7x), with the CPU time of the client+scheduler process and of
-  each worker per call and the blocks each worker computed; also the same with
-  the predictions gathered into the client (`.compute()`: 80 MB more through
-  the client), one process at the workers' batch size (they cut blocks into
-  cache-sized batches, `inference.tile_rows`), and the overhead per block (a
-  200-block predict of one row per block).
+  each worker per call (and their idle background per second, which weighs
+  more the longer load stretches a call) and the blocks each worker computed;
+  also the same with the predictions gathered into the client (`.compute()`:
+  80 MB more through the client), one process at the workers' batch size
+  (they cut blocks into cache-sized batches, `inference.tile_rows`), and the
+  overhead per block (a 200-block predict of one row per block).
 - fit_lstm: LSTM(128)+Dense(1) on (16 x 256, 50, 32), synchronous DaskStrategy
   fit at global batch 256 against local fit(shuffle=False);
   samples/s of the epochs after the first (which places the shards), the ratio
@@ -125,6 +126,15 @@ def bench_predict(client, results, quick, repeat):
     def gathered():
         model.predict(dx, batch_size=batch).compute()
 
+    # The processes' idle background (heartbeats, Dask's profiler), CPU
+    # seconds per second, to set against the per-call CPU figures below.
+    before = _cpu(client)
+    t0 = time.perf_counter()
+    time.sleep(2.0)
+    after = _cpu(client)
+    idle = time.perf_counter() - t0
+    background = {"client+scheduler": (after[0] - before[0]) / idle,
+                  "workers": sorted((after[1][w] - before[1][w]) / idle for w in after[1])}
     # Interleaved rounds (the first one untimed): load that comes and goes
     # on a shared machine weighs on every peer alike.
     walls = {f: [] for f in (local, local_tile, kept, gathered)}
@@ -157,7 +167,8 @@ def bench_predict(client, results, quick, repeat):
     results.record("predict_mlp", "ckeras-dask2", t_dist,
                    label=label + ", 2 Dask workers, predictions persisted on the workers",
                    cpu_client_scheduler=cpu["client+scheduler"], cpu_workers=cpu["workers"],
-                   blocks_per_worker=spread.get("blocks"), worker_batch=tile)
+                   blocks_per_worker=spread.get("blocks"), worker_batch=tile,
+                   idle_cpu_per_s=background)
     results.record("predict_mlp", "ckeras-dask2-gather", t_gather,
                    label=label + ", 2 Dask workers, predictions gathered into the client")
     ratio = t_local.median / t_dist.median
@@ -187,7 +198,9 @@ def bench_predict(client, results, quick, repeat):
     print(f"  CPU per kept predict: client+scheduler {med_cpu * 1e3:.0f} ms, workers "
           f"{', '.join(f'{c * 1e3:.0f}' for c in med_workers)} ms; one process "
           f"{np.median(cpu['local']) * 1e3:.0f} ms CPU, {t_local.median * 1e3:.0f} ms wall; "
-          f"blocks per worker {spread.get('blocks')}")
+          f"blocks per worker {spread.get('blocks')}; idle background (CPU s per s) "
+          f"client+scheduler {background['client+scheduler']:.3f}, workers "
+          f"{', '.join(f'{b:.3f}' for b in background['workers'])}")
 
 
 def _fit_rate(model, x, y, batch, epochs, **kw):
