@@ -20,7 +20,9 @@ class Sub(Function):
         return np.subtract(a, b)
 
     def backward(self, g):
-        return unbroadcast(g, self.sa), unbroadcast(-g, self.sb)
+        need = self.needs_input_grad
+        return (unbroadcast(g, self.sa) if need[0] else None,
+                unbroadcast(-g, self.sb) if need[1] else None)
 
 
 class Mul(Function):
