@@ -33,6 +33,7 @@ MODULES = {
     "_optim": ["ck_optim.c", "ck_threads.c"],
     "_dropout": ["ck_dropout.c"],
     "_normalization": ["ck_normalization.c", "ck_threads.c"],
+    "_elementwise": ["ck_elementwise.c", "ck_threads.c"],
 }
 
 # -O3 and -fno-trapping-math (so GCC if-converts the ternary clamps). Never
