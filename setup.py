@@ -28,11 +28,12 @@ MODULES = {
     "_image": ["ck_image.c", "ck_threads.c"],
     "_rnn": ["ck_rnn.c", "ck_rnn_avx512.c", "ck_threads.c", "ck_act.c", "ck_blas.c"],
     "_bidirectional": ["ck_bidirectional.c"],
-    "_attention": ["ck_attention.c", "ck_act.c", "ck_blas.c", "ck_threads.c"],
+    "_attention": ["ck_attention.c", "ck_attention_avx512.c", "ck_act.c", "ck_blas.c", "ck_threads.c"],
     "_convlstm": ["ck_convlstm.c", "ck_threads.c", "ck_act.c", "ck_blas.c"],
     "_optim": ["ck_optim.c", "ck_threads.c"],
     "_dropout": ["ck_dropout.c"],
     "_normalization": ["ck_normalization.c", "ck_threads.c"],
+    "_elementwise": ["ck_elementwise.c", "ck_threads.c"],
 }
 
 # -O3 and -fno-trapping-math (so GCC if-converts the ternary clamps). Never

@@ -7,8 +7,10 @@
  * Per batch and head: P = softmax(scale * q k^T + adder), out = P v, where
  * the adder is CK_ATTENTION_MASKED (-1e9) at positions whose mask byte is 0
  * (mask (B, T, S), or NULL), as tf-keras' Softmax layer masks: a fully
- * masked row becomes uniform rather than NaN. Two GEMMs per head through
- * ck_blas, with ck_act's row softmax between them, in place on P.
+ * masked row becomes uniform rather than NaN. Two products per head, with
+ * ck_act's row softmax between them, in place on P: for float on AVX-512
+ * CPUs with S, H and Hv multiples of 16 on register tiles
+ * (ck_attention_avx512.c), else through ck_blas.
  *
  * With threads > 1 the (batch, head) pairs are shared with the helper
  * thread (ck_threads.h); results are bit-identical with it or without. Pass
@@ -30,9 +32,13 @@ typedef struct {
     size_t q, k, v;
 } ck_attention_ld;
 
+/* Elements of the `work` both directions take: per running range (at most
+ * two) a head's T x S block and a copy of one operand, max(H, Hv) x
+ * max(T, S). */
+size_t ck_attention_work_size(size_t T, size_t S, size_t H, size_t Hv);
+
 /* probs NULL: the probabilities are not kept (inference), each head's lives
- * in a half of `work` (2 * T * S elements) while it is used, so it stays in
- * cache. work may be NULL when probs is given. */
+ * in `work` while it is used, so it stays in cache. */
 int ck_attention_fwd_f32(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
                          const ck_attention_ld *ld, int threads, const float *q,
                          const float *k, const float *v, const unsigned char *mask, double scale, float *probs,
@@ -43,7 +49,7 @@ int ck_attention_fwd_f64(size_t B, size_t T, size_t S, size_t N, size_t H, size_
                          double *work, double *out);
 
 /* Gradients from the saved probabilities: dout (B, T, N, Hv), dprobs
- * (B, N, T, S) or NULL; work holds 2 * T * S elements. dq, dk, dv are written
+ * (B, N, T, S) or NULL; work as the forward's. dq, dk, dv are written
  * (never read). */
 int ck_attention_bwd_f32(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
                          const ck_attention_ld *ld, int threads, const float *q,

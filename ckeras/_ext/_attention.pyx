@@ -14,7 +14,8 @@ from cython cimport floating
 
 from ckeras._ext._checks cimport (check_array, check_status, check_strided, data_or_null,
                                   empty)
-from ckeras._ext.ck_attention cimport ck_attention_bwd, ck_attention_fwd, ck_attention_ld
+from ckeras._ext.ck_attention cimport (ck_attention_bwd, ck_attention_fwd, ck_attention_ld,
+                                      ck_attention_tiled, ck_attention_work_size)
 from ckeras._ext.ck_blas cimport attach_blas
 from ckeras._ext.ck_threads cimport attach_threads
 
@@ -105,11 +106,9 @@ def sdpa_fwd(q, k, v, mask, double scale, bint keep_probs=True, int threads=2):
     _strides(q, k, v, &ld)
     _check_mask(mask, d[0], d[1], d[4])
     out = _empty4(d[0], d[1], d[2], d[5], t)
-    cdef cnp.npy_intp nw = max(2 * d[1] * d[4], 1)
-    if keep_probs:
-        probs, work = _empty4(d[0], d[2], d[1], d[4], t), None
-    else:
-        probs, work = None, empty(1, &nw, t)
+    cdef cnp.npy_intp nw = max(<cnp.npy_intp> ck_attention_work_size(d[1], d[4], d[3], d[5]), 1)
+    probs = _empty4(d[0], d[2], d[1], d[4], t) if keep_probs else None
+    work = empty(1, &nw, t)
     if t == cnp.NPY_FLOAT32:
         _fwd(<float *> data_or_null(out), q, k, v, mask, scale, probs, work, d, &ld, threads)
     else:
@@ -150,7 +149,7 @@ def sdpa_bwd(q, k, v, probs, dout, dprobs, double scale, out=None, int threads=2
         dq, dk, dv = _like_rows(q, ld.q, t), _like_rows(k, ld.k, t), _like_rows(v, ld.v, t)
     else:
         dq, dk, dv = _check_out(out, q, k, v, t)
-    cdef cnp.npy_intp nw = max(2 * d[1] * d[4], 1)
+    cdef cnp.npy_intp nw = max(<cnp.npy_intp> ck_attention_work_size(d[1], d[4], d[3], d[5]), 1)
     work = empty(1, &nw, t)
     if t == cnp.NPY_FLOAT32:
         _bwd(<float *> data_or_null(work), q, k, v, probs, dout, dprobs, scale, dq, dk, dv,
@@ -159,6 +158,17 @@ def sdpa_bwd(q, k, v, probs, dout, dprobs, double scale, out=None, int threads=2
         _bwd(<double *> data_or_null(work), q, k, v, probs, dout, dprobs, scale, dq, dk, dv,
              d, &ld, threads)
     return dq, dk, dv
+
+
+def set_tiled(bint on):
+    """Whether float attention may run its products on the AVX-512 register
+    tiles (see ck_attention.h; they need the CPU support and S, H, Hv
+    multiples of 16). Returns the previous setting. For tests, which compare
+    them with the BLAS path."""
+    global ck_attention_tiled
+    prev = bool(ck_attention_tiled)
+    ck_attention_tiled = 1 if on else 0
+    return prev
 
 
 cdef object _like_rows(a, size_t ld, int t):

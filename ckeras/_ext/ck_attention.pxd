@@ -5,6 +5,8 @@ cdef extern from "ck_attention.h" nogil:
     ctypedef struct ck_attention_ld:
         size_t q, k, v
 
+    size_t ck_attention_work_size(size_t T, size_t S, size_t H, size_t Hv)
+
     int ck_attention_fwd_f32(size_t B, size_t T, size_t S, size_t N, size_t H, size_t Hv,
                              const ck_attention_ld *ld, int threads, const float *q,
                              const float *k, const float *v, const unsigned char *mask, double scale,
@@ -23,6 +25,10 @@ cdef extern from "ck_attention.h" nogil:
                              const double *k, const double *v, const double *probs, const double *dout,
                              const double *dprobs, double scale, double *work, double *dq,
                              double *dk, double *dv)
+
+
+cdef extern from "ck_attention_avx512.h" nogil:
+    int ck_attention_tiled
 
 
 # One name per kernel for both precisions, picked by the pointers' element

@@ -130,6 +130,9 @@ class Function:
 
     needs_input_grad = None
     n_outputs = 1
+    # A multi-output Function whose backward takes None for an output nothing
+    # used (else the tape passes zeros of its shape).
+    takes_none_grads = False
 
     def __init__(self, **attrs):
         self.__dict__.update(attrs)

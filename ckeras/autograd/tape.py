@@ -78,8 +78,9 @@ def grad(outputs, inputs, grad_outputs=None, unconnected_gradients="zero",
             out_grads = [grads.get((id(fn), i)) for i in range(fn.n_outputs)]
             if all(g is None for g in out_grads):
                 continue
-            out_grads = [np.zeros(shape, dtype) if g is None else g
-                         for g, (shape, dtype) in zip(out_grads, fn.out_meta)]
+            if not fn.takes_none_grads:
+                out_grads = [np.zeros(shape, dtype) if g is None else g
+                             for g, (shape, dtype) in zip(out_grads, fn.out_meta)]
             in_grads = fn.backward(*out_grads)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)

@@ -49,6 +49,7 @@ FAMILIES = {
     "optim": ("adam_update", "rmsprop_update", "sgd_update"),
     "dropout": ("dropout_mask",),
     "normalization": ("layer_norm_fwd", "layer_norm_bwd"),
+    "elementwise": ("add", "mse_fwd", "mse_bwd"),
 }
 # Compiled modules that hold no kernels: "threads" owns the kernels' helper
 # thread (csrc/ck_threads.h), which the other modules attach to at import.

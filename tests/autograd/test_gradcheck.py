@@ -114,6 +114,8 @@ CASES = [
                                      scatter=LC.scatter_plan(_LC_PATCH)),
      [r(3, 24), r(int((_LC_WMAP >= 0).sum()))]),
     (R.Sum, "axis", lambda a: R.Sum.apply(a, axis=1, keepdims=False), [r(2, 3, 4)]),
+    (R.MeanSquaredDifference, "3-D, both inputs",
+     lambda a, b: R.MeanSquaredDifference.apply(a, b), [r(2, 3, 5), r(2, 3, 5)]),
     (R.Mean, "axes_keep", lambda a: R.Mean.apply(a, axis=(0, 2), keepdims=True),
      [r(2, 3, 4)]),
     # math

@@ -506,3 +506,25 @@ def test_the_training_loop_guide_with_model_losses_equals_train_on_batch(rng):
     assert reported == pytest.approx(float(loss_value), rel=1e-6)
     for w0, w1, g in zip(before, model.get_weights(), grads):
         np.testing.assert_array_equal(w1, w0 - g)
+
+
+def test_large_same_shape_add_and_mse_take_the_shared_kernels_and_match_numpy():
+    """A residual add over 2^16+ elements and a same-shape MSE run on the
+    elementwise kernels: results and gradients equal NumPy's arithmetic."""
+    from ckeras.autograd import enable_grad, grad
+    rng = np.random.default_rng(0)
+    a0 = rng.standard_normal((70, 1000)).astype(np.float32)
+    b0 = rng.standard_normal((70, 1000)).astype(np.float32)
+    t = rng.standard_normal((70, 1000)).astype(np.float32)
+    a, b = Variable(a0), Variable(b0)
+    with enable_grad():
+        s = a + b
+        loss = losses.mean_squared_error(t, s)
+        total = (loss * np.arange(70, dtype=np.float32)).sum()
+    np.testing.assert_array_equal(s.value, a0 + b0)
+    np.testing.assert_allclose(loss.value, np.mean(np.square(a0 + b0 - t), axis=-1),
+                               rtol=2e-6)
+    ga, gb = grad(total, [a, b])
+    want = (a0 + b0 - t) * (2 * np.arange(70, dtype=np.float32)[:, None] / 1000)
+    np.testing.assert_allclose(ga, want, rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(ga, gb)

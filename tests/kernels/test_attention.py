@@ -271,3 +271,64 @@ def test_threads_1_keeps_every_head_on_the_caller(helper_on):
     for a, b in zip((out, probs) + grads,
                     shared + _attention.sdpa_bwd(q, k, v, probs, g, gp, 0.3)):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.fixture(params=[True, False], ids=["tiled", "blas"])
+def tiled(request):
+    """Float attention on its AVX-512 register tiles (where the CPU has
+    them) and on the BLAS path, on the same machine."""
+    prev = _attention.set_tiled(request.param)
+    yield request.param
+    _attention.set_tiled(prev)
+
+
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("shape", [(2, 16, 16, 1, 16, 16), (3, 48, 32, 2, 32, 16),
+                                   (2, 37, 64, 3, 64, 48), (1, 128, 128, 2, 32, 32),
+                                   (2, 5, 80, 2, 16, 80)])
+def test_float_paths_match_the_loops_on_whole_vectors(tiled, masked, shape):
+    """S, H and Hv multiples of 16 (the tiles' shapes; T free), q, k and v
+    as column blocks of one packed array, the probabilities' gradient
+    included: both float paths match the float64 loops, forward and
+    backward, and the kept and unkept forwards agree exactly."""
+    B, T, S, N, H, Hv = shape
+    q, k, v, g, gp, mask = _problem(B, T, S, N, H, Hv, np.float32, seed=11)
+    m = mask if masked else None
+    scale = 1.0 / np.sqrt(H)
+    want_o, want_p = _naive(q, k, v, m, scale)
+    if masked:
+        # A fully masked row: in float32 every score + -1e9 rounds to about
+        # -1e9, so the row is (nearly) uniform, as in tf-keras' float32.
+        m[0, min(2, T - 1)] = False
+        r_o, r_p = ref.sdpa_fwd(q, k, v, m, scale)
+        want_o[0, min(2, T - 1)], want_p[0, :, min(2, T - 1)] = \
+            r_o[0, min(2, T - 1)], r_p[0, :, min(2, T - 1)]
+    if T == S:
+        packed = np.concatenate([a.reshape(B, T, -1) for a in (q, k, v)], axis=-1)
+        q, k, v = _blocks(packed, N, H, Hv)
+    out, probs = _attention.sdpa_fwd(q, k, v, m, scale)
+    lean, _ = _attention.sdpa_fwd(q, k, v, m, scale, False)
+    np.testing.assert_allclose(out, want_o, atol=2e-5, rtol=2e-5)
+    np.testing.assert_allclose(probs, want_p, atol=2e-6, rtol=2e-5)
+    np.testing.assert_array_equal(lean, out)
+    q64, k64, v64, g64, gp64, p64 = (a.astype(np.float64) for a in (q, k, v, g, gp, want_p))
+    want = ref.sdpa_bwd(q64, k64, v64, p64, g64, gp64, scale)
+    for got, w in zip(_attention.sdpa_bwd(q, k, v, probs, g, gp, scale), want):
+        np.testing.assert_allclose(got, w, atol=2e-4, rtol=2e-4)
+    for got, w in zip(_attention.sdpa_bwd(q, k, v, probs, g, None, scale),
+                      ref.sdpa_bwd(q64, k64, v64, p64, g64, None, scale)):
+        np.testing.assert_allclose(got, w, atol=2e-4, rtol=2e-4)
+
+
+def test_float_tiles_and_blas_agree_and_propagate_nan(tiled):
+    """A NaN score makes its row NaN on both paths (as x - max(x) does);
+    the other rows are finite and equal the reference."""
+    q, k, v, g, gp, _ = _problem(2, 32, 32, 2, 16, 16, np.float32, seed=12)
+    q[1, 3, 1, 0] = np.nan
+    out, probs = _attention.sdpa_fwd(q, k, v, None, 0.25)
+    assert np.isnan(probs[1, 1, 3]).all() and np.isnan(out[1, 3, 1]).all()
+    probs[1, 1, 3] = 0
+    assert np.isfinite(probs).all()
+    _, want_p = _naive(np.nan_to_num(q), k, v, None, 0.25)
+    want_p[1, 1, 3] = 0
+    np.testing.assert_allclose(probs, want_p, atol=2e-6, rtol=2e-5)

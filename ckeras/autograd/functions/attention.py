@@ -9,6 +9,12 @@ def _real(a, dtype):
     return np.ascontiguousarray(a, dtype=dtype)
 
 
+def _probs_grad(g, dtype):
+    """The probabilities' gradient for the kernel: None when nothing used
+    them (the tape passes None, and the kernel skips the add)."""
+    return None if g is None else _real(g, dtype)
+
+
 def _threads():
     """2 (heads shared with the kernels' helper thread) when each GEMM runs
     on one BLAS thread; 1 when the BLAS's own pool threads every GEMM, whose
@@ -28,6 +34,7 @@ class ScaledDotProductAttention(Function):
     """
 
     n_outputs = 2
+    takes_none_grads = True
     mask = None
     keep_probs = True
 
@@ -54,9 +61,9 @@ class ScaledDotProductAttention(Function):
 
     def backward(self, g_out, g_probs):
         dtype = self.q.dtype
-        g_probs = None if not np.any(g_probs) else _real(g_probs, dtype)
-        return kernels().sdpa_bwd(self.q, self.k, self.v, self.probs, _real(g_out, dtype),
-                                  g_probs, float(self.scale))
+        g_out = np.zeros(self.out_meta[0][0], dtype) if g_out is None else _real(g_out, dtype)
+        return kernels().sdpa_bwd(self.q, self.k, self.v, self.probs, g_out,
+                                  _probs_grad(g_probs, dtype), float(self.scale))
 
 
 def _blocks(qkv, heads, key_dim, value_dim):
@@ -84,9 +91,10 @@ class PackedSelfAttention(ScaledDotProductAttention):
 
     def backward(self, g_out, g_probs):
         dtype = self.qkv.dtype
-        g_probs = None if not np.any(g_probs) else _real(g_probs, dtype)
+        g_out = np.zeros(self.out_meta[0][0], dtype) if g_out is None else _real(g_out, dtype)
         dqkv = np.empty_like(self.qkv)
-        kernels().sdpa_bwd(self.q, self.k, self.v, self.probs, _real(g_out, dtype), g_probs,
+        kernels().sdpa_bwd(self.q, self.k, self.v, self.probs, g_out,
+                           _probs_grad(g_probs, dtype),
                            float(self.scale),
                            out=_blocks(dqkv, self.heads, self.key_dim, self.value_dim))
         return dqkv

@@ -3,6 +3,9 @@ import numpy as np
 
 from ckeras.autograd.function import Function
 from ckeras.autograd.functions._util import normalize_axis
+from ckeras.kernels import kernels
+
+_FLOATS = (np.float32, np.float64)
 
 
 def _expand(g, shape, axis, keepdims):
@@ -213,3 +216,39 @@ class InTopK(Function):
 
     def backward(self, g):
         return None, None
+
+
+class MeanSquaredDifference(Function):
+    """mean(square(a - b), axis=-1) of two arrays of one shape, as one node.
+
+    float32/float64 inputs of one dtype run on the elementwise kernels (one
+    pass each way, rows shared with the helper thread); others take NumPy's
+    Sub, Square and Mean arithmetic. The backward is d * (2 g / n), and b's
+    gradient (the targets') is computed only when asked for.
+    """
+
+    def forward(self, a, b):
+        a, b = np.asarray(a), np.asarray(b)
+        self.n = a.shape[-1]
+        if a.dtype == b.dtype and a.dtype in _FLOATS and self.n:
+            loss, self.d = kernels().mse_fwd(np.ascontiguousarray(a).reshape(-1, self.n),
+                                             np.ascontiguousarray(b).reshape(-1, self.n))
+            self.d = self.d.reshape(a.shape)
+            return loss.reshape(a.shape[:-1])
+        d = np.subtract(a, b)
+        self.d = d
+        total = np.add.reduce(np.square(d), axis=-1)
+        return np.multiply(total, 1.0 / self.n, dtype=d.dtype) if self.n else \
+            np.full(total.shape, np.nan, d.dtype)
+
+    def backward(self, g):
+        need = self.needs_input_grad
+        d = self.d
+        if d.dtype in _FLOATS and self.n:
+            ga = kernels().mse_bwd(d.reshape(-1, self.n), np.ascontiguousarray(
+                g, dtype=d.dtype).reshape(-1)).reshape(d.shape)
+        else:
+            # (g / n) * 2, then * d: Mean's, Square's and Sub's backward
+            scale = np.multiply(g, 1.0 / max(self.n, 1), dtype=d.dtype)
+            ga = np.multiply(d, np.multiply(scale, 2, dtype=d.dtype)[..., None])
+        return ga if need[0] else None, np.negative(ga) if need[1] else None

@@ -1,0 +1,23 @@
+#include "ck_elementwise.h"
+
+#include <string.h>
+
+#include "ck_threads.h"
+#include "ck_tmpl.h"
+
+/* Elements per claimed range of the add: 256 KB of float input. */
+#define CK_EW_CHUNK 32768
+/* Rows per claimed range of the loss: at least CK_EW_CHUNK elements. */
+#define CK_EW_ROWS(cols) ((cols) >= CK_EW_CHUNK ? 1 : CK_EW_CHUNK / (cols))
+
+#define real float
+#define CK_SUF f32
+#include "ck_elementwise_tmpl.h"
+#undef real
+#undef CK_SUF
+
+#define real double
+#define CK_SUF f64
+#include "ck_elementwise_tmpl.h"
+#undef real
+#undef CK_SUF
