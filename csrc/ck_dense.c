@@ -9,12 +9,17 @@
 
 /* The batch-1 forward (ck_gemv in ck_dense_tmpl.h): columns per block
  * (eight 512-bit vectors of either type), rows per partial sum, the smallest
- * W (bytes) worth sharing with the helper thread (below it, waking the
- * helper costs about what the second core saves), and the widest output
+ * W (bytes) worth sharing with the helper thread (below it W stays in the
+ * caller's L2 between calls and waking the helper gains little: one
+ * thread matches the library's GEMV there), and the widest output
  * whose rows are summed in two halves (a stack buffer holds one). */
 #define CK_GEMV_COLS(T) (512 / sizeof(T))
+/* Smaller W stay with the GEMM: they come from L1/L2, where the library's
+ * kernel is as fast, and a batch-1 row then keeps the bits it has inside a
+ * batch (a model's predict agrees with its call on small layers). */
+#define CK_GEMV_MIN_BYTES (128.0 * 1024.0)
 #define CK_GEMV_KB 64
-#define CK_GEMV_SPLIT_BYTES (512.0 * 1024.0)
+#define CK_GEMV_SPLIT_BYTES (1024.0 * 1024.0)
 #define CK_GEMV_HALVE_MAXN 1024
 
 /* On unless a test or benchmark turns it off to reach the GEMM path. */

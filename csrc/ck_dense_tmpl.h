@@ -1,39 +1,59 @@
 /* Body of ck_dense.c for one precision: included once per element type
  * `real` (see ck_tmpl.h); not a public header. */
 
-/* Columns [c0, c0 + w) of y = x[k0:k1] . W[k0:k1] for one row x,
- * w <= CK_GEMV_COLS. Batch-1 inference streams W once, so this is bound by
- * how fast W arrives: a full block reads whole rows of up to 512 bytes in
- * order (the prefetchers' best case) into 8 vector accumulators, enough to
- * hide the FMA latency; its width is a constant, so GCC unrolls it into
- * registers. Sums restart every CK_GEMV_KB rows and are added up after, so
- * the rounding error grows with K / CK_GEMV_KB + CK_GEMV_KB, not with K. */
-CK_TARGET_CLONES
-static void CK_S(ck_gemv_block)(size_t k0, size_t k1, size_t N, const real *restrict x,
-                                const real *restrict W, size_t c0, size_t w,
-                                real *restrict y)
+/* Columns [c0, c0 + CK_GEMV_COLS) of y = x[k0:k1] . W[k0:k1] for one row
+ * x. Batch-1 inference streams W once, so this is bound by how fast W
+ * arrives: a block reads whole rows of 512 bytes in order (the prefetchers'
+ * best case) into 8 vector accumulators held in registers, enough to hide
+ * the FMA latency. Sums restart every CK_GEMV_KB rows and are added up
+ * after, so the rounding error grows with K / CK_GEMV_KB + CK_GEMV_KB, not
+ * with K. */
+typedef real CK_S(ck_gemv_vec) __attribute__((vector_size(64)));
+
+CK_TARGET_CLONES __attribute__((optimize("fp-contract=fast")))
+static void CK_S(ck_gemv_full)(size_t k0, size_t k1, size_t N, const real *restrict x,
+                               const real *restrict W, size_t c0, real *restrict y)
+{
+    CK_S(ck_gemv_vec) s[8], a[8], r;
+    size_t k, kb;
+    int v;
+    const real *Wc = W + c0;
+    for (v = 0; v < 8; ++v) s[v] = (CK_S(ck_gemv_vec)){0};
+    for (kb = k0; kb < k1; kb += CK_GEMV_KB) {
+        const size_t ke = k1 - kb < CK_GEMV_KB ? k1 : kb + CK_GEMV_KB;
+        for (v = 0; v < 8; ++v) a[v] = (CK_S(ck_gemv_vec)){0};
+        for (k = kb; k < ke; ++k) {
+            const real xk = x[k];
+            const real *row = Wc + k * N;
+#pragma GCC unroll 8
+            for (v = 0; v < 8; ++v) {
+                memcpy(&r, row + v * (64 / sizeof(real)), sizeof r);
+                a[v] += xk * r;
+            }
+        }
+        for (v = 0; v < 8; ++v) s[v] += a[v];
+    }
+    for (v = 0; v < 8; ++v) memcpy(y + c0 + v * (64 / sizeof(real)), &s[v], sizeof s[v]);
+}
+
+/* The last, narrower block (w < CK_GEMV_COLS), summed the same way. */
+static void CK_S(ck_gemv_part)(size_t k0, size_t k1, size_t N, const real *restrict x,
+                               const real *restrict W, size_t c0, size_t w,
+                               real *restrict y)
 {
     real s[CK_GEMV_COLS(real)], a[CK_GEMV_COLS(real)];
     size_t j, k, kb;
     const real *Wc = W + c0;
-    for (j = 0; j < CK_GEMV_COLS(real); ++j) s[j] = (real)0;
+    for (j = 0; j < w; ++j) s[j] = (real)0;
     for (kb = k0; kb < k1; kb += CK_GEMV_KB) {
         const size_t ke = k1 - kb < CK_GEMV_KB ? k1 : kb + CK_GEMV_KB;
-        for (j = 0; j < CK_GEMV_COLS(real); ++j) a[j] = (real)0;
-        if (w == CK_GEMV_COLS(real)) {
-            for (k = kb; k < ke; ++k) {
-                const real xk = x[k];
-                const real *r = Wc + k * N;
-                for (j = 0; j < CK_GEMV_COLS(real); ++j) a[j] += xk * r[j];
-            }
-        } else {
-            for (k = kb; k < ke; ++k) {
-                const real xk = x[k];
-                const real *r = Wc + k * N;
-                for (j = 0; j < w; ++j) a[j] += xk * r[j];
-            }
+        for (j = 0; j < w; ++j) a[j] = (real)0;
+        for (k = kb; k < ke; ++k) {
+            const real xk = x[k];
+            const real *r = Wc + k * N;
+            for (j = 0; j < w; ++j) a[j] += xk * r[j];
         }
-        for (j = 0; j < CK_GEMV_COLS(real); ++j) s[j] += a[j];
+        for (j = 0; j < w; ++j) s[j] += a[j];
     }
     for (j = 0; j < w; ++j) y[c0 + j] = s[j];
 }
@@ -61,7 +81,10 @@ static void CK_S(ck_gemv_chunk)(void *ctx, size_t lo, size_t hi)
         const size_t w = g->N - c0 < CK_GEMV_COLS(real) ? g->N - c0 : CK_GEMV_COLS(real);
         const size_t k0 = g->parts == 1 ? 0 : p * half;
         const size_t k1 = g->parts == 1 || p == 1 ? g->K : half;
-        CK_S(ck_gemv_block)(k0, k1, g->N, g->x, g->W, c0, w, g->y[p]);
+        if (w == CK_GEMV_COLS(real))
+            CK_S(ck_gemv_full)(k0, k1, g->N, g->x, g->W, c0, g->y[p]);
+        else
+            CK_S(ck_gemv_part)(k0, k1, g->N, g->x, g->W, c0, w, g->y[p]);
     }
     if (mine != g->fp) ck_fp_set(mine);
 }
@@ -101,7 +124,8 @@ int CK_S(ck_dense_fwd)(size_t M, size_t K, size_t N, const real *X, const real *
     if (code < 0 || code >= CK_ACT_NCODES) return CK_ERR_CODE;
     if (M == 0 || N == 0) return CK_OK;
     if (Y == NULL || (K > 0 && (X == NULL || W == NULL))) return CK_ERR_ARG;
-    if (M == 1 && K > 0 && ck_dense_gemv)
+    if (M == 1 && K > 0 && ck_dense_gemv
+        && (double)K * (double)N * sizeof(real) >= CK_GEMV_MIN_BYTES)
         CK_S(ck_gemv)(K, N, X, W, Y);
     else
         CK_TRY(CK_S(ck_gemm)(0, 0, M, N, K, (real)1, X, K, W, N, (real)0, Y, N));

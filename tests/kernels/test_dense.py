@@ -273,11 +273,12 @@ def test_embedding_bwd_errors(impl):
 
 
 # ----------------------------------------------- batch-1 forward (M == 1)
-# Odd K and N: partial column blocks, an odd row left over, rows not a whole
-# number of partial-sum blocks; the large ones are halved by rows and shared
-# with the helper thread (>= 512 KiB of W), 9216 x 128 is the CNN's Dense.
-GEMV_SHAPES = [(1, 1), (7, 3), (65, 17), (129, 130), (1000, 257), (9216, 128),
-               (4097, 33), (301, 1500)]
+# W of at least 128 KiB (smaller ones stay with the GEMM). Odd K and N:
+# partial column blocks, an odd row left over, rows not a whole number of
+# partial-sum blocks; from 1 MiB the rows are halved (N <= 1024) or the
+# column blocks shared with the helper thread; 9216 x 128 is the CNN's Dense.
+GEMV_SHAPES = [(1, 40000), (33, 1001), (1001, 33), (129, 257), (65, 515), (9216, 128),
+               (8193, 33), (301, 1500), (700, 300)]
 
 
 @pytest.fixture
@@ -301,7 +302,7 @@ def test_batch1_forward_matches_reference(K, N, dtype, helper_switch):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("K, N", [(9216, 128), (4097, 33), (301, 1500), (2048, 2500)])
+@pytest.mark.parametrize("K, N", [(9216, 128), (8193, 33), (301, 1500), (2048, 2500)])
 def test_batch1_forward_same_bits_on_one_thread_or_two(K, N, dtype, helper_switch):
     """The helper claims row halves or column blocks; every sum keeps its
     order, so the bits never depend on the split (nor on the FP mode the
@@ -333,8 +334,17 @@ def test_batch1_forward_row_of_a_batch_agrees_with_gemm(helper_switch):
     np.testing.assert_allclose(fast, batch[:1], rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_small_weights_keep_the_gemm_bits(dtype, helper_switch):
+    """Below 128 KiB of W a batch-1 row takes the GEMM, as inside a batch."""
+    x, w, b, _ = _problem(1, 70, 90, dtype, seed=4)
+    fast = _dense.dense_fwd(x, w, b, Act.RELU)
+    _dense.set_gemv(False)
+    np.testing.assert_array_equal(fast, _dense.dense_fwd(x, w, b, Act.RELU))
+
+
 def test_batch1_forward_propagates_nan_and_inf(helper_switch):
-    x, w, b, _ = _problem(1, 700, 300, np.float32, seed=3)
+    x, w, b, _ = _problem(1, 1001, 300, np.float32, seed=3)
     x[0, 5] = np.nan
     w[10, 7] = np.inf
     y = _dense.dense_fwd(x, w, b, Act.LINEAR)
