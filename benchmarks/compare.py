@@ -13,7 +13,9 @@ Usage:
 Workloads (`--case`): mlp_predict_b1, mlp_predict_b64, mlp_train_b128 (MLP
 784-256-128-10, all three peers); dense_fused_b256 (fused dense forward as a
 share of GEMM-only throughput); import (`import ckeras` against `import
-numpy`); fit_overhead (fit's own cost per batch); threads (two Python threads
+numpy`); dense_gemv_b1 (the batch-1 forward of Dense(9216 -> 128), the
+MNIST CNN's, against torch's `linear` + `relu` and ckeras' own GEMM path, with
+the bandwidth W is read at); fit_overhead (fit's own cost per batch); threads (two Python threads
 predicting on one model); custom_loop (one GradientTape step on the MLP, batch 128:
 forward, loss, tape.gradient, Adam apply_gradients, against ckeras' own
 train_on_batch and the same loop in PyTorch); mlp_fit_epoch (one shuffled
@@ -52,8 +54,10 @@ MLP_CASES = {   # id: (kind, batch, calls per timed run, README label)
     "mlp_predict_b64": ("predict", 64, 300, "same, batch 64"),
     "mlp_train_b128": ("train", 128, 50, "same, one Adam train step, batch 128"),
 }
-CASES = tuple(MLP_CASES) + ("dense_fused_b256", "import", "fit_overhead", "threads",
-                            "custom_loop", "mlp_fit_epoch")
+CASES = tuple(MLP_CASES) + ("dense_fused_b256", "dense_gemv_b1", "import", "fit_overhead",
+                            "threads", "custom_loop", "mlp_fit_epoch")
+GEMV = (9216, 128, "Dense(9216 -> 128, relu) forward at batch 1 (the MNIST CNN's): "
+                   "W (4.5 MiB) streamed once")
 FIT_EPOCH = (60000, 128, "MLP 784-256-128-10, one shuffled `fit` epoch, 60k samples, "
                         "batch 128, Adam")
 CUSTOM_LOOP = ("train", 128, 50, "MLP 784-256-128-10, one GradientTape step "
@@ -141,6 +145,35 @@ def ck_fit_epoch(n, batch):
         for bx, by, bsw in batches:
             model._train_step(bx, by, bsw)
     return fit, steps
+
+
+def ck_gemv(gemm_path=False):
+    """dense_fwd of one row through W (9216, 128) with ReLU; `gemm_path`
+    sends it to the GEMM instead of the batch-1 kernel."""
+    from ckeras._ext import _dense
+    from ckeras.kernels.codes import Act
+    rng = np.random.default_rng(0)
+    k, n, _ = GEMV
+    x, w = rng.random((1, k), dtype=np.float32), rng.random((k, n), dtype=np.float32)
+    b = rng.random(n, dtype=np.float32)
+
+    def run():
+        prev = _dense.set_gemv(not gemm_path)
+        try:
+            return _dense.dense_fwd(x, w, b, Act.RELU)
+        finally:
+            _dense.set_gemv(prev)
+    return run
+
+
+def torch_gemv(torch):
+    k, n, _ = GEMV
+    x, w, b = torch.rand(1, k), torch.rand(n, k), torch.rand(n)
+
+    def run():
+        with torch.no_grad():
+            return torch.relu(torch.nn.functional.linear(x, w, b))
+    return run
 
 
 # ------------------------------------------------------------------- torch
@@ -389,6 +422,32 @@ def main(argv=None):
                                        "256x784x512: share of the GEMM-only throughput")
         print(f"dense_fused_b256   fused {fmt_time(fused.median)}  gemm-only "
               f"{fmt_time(gemm.median)}  fused throughput = {share:.0f}% of GEMM-only",
+              flush=True)
+
+    if wanted(args, "dense_gemv_b1"):
+        k, n, label = GEMV
+        number = 2 if args.quick else 200
+        fns = {"ckeras": ck_gemv(), "gemm": ck_gemv(gemm_path=True),
+               "torch": torch_gemv(torch) if torch is not None else None}
+        # the three alternate run by run, so load changes hit all alike
+        runs = {key: [] for key in fns}
+        for _ in range(repeat if args.quick else max(args.repeat, 9)):
+            for key, fn in fns.items():
+                if fn is not None:
+                    runs[key].append(time_runs(fn, number, 1).median)
+        t_ck, t_gemm = Timing(runs["ckeras"]), Timing(runs["gemm"])
+        t_pt = Timing(runs["torch"]) if runs["torch"] else None
+        gbs = 4.0 * k * n / t_ck.median / 1e9
+        results.record("dense_gemv_b1", "ckeras", t_ck, number=number, label=label)
+        results.record("dense_gemv_b1/gemm", "ckeras", t_gemm, number=number,
+                       label="the same through ckeras' GEMM path (`_dense.set_gemv(False)`)")
+        results.record("dense_gemv_b1", "ckeras", value=gbs, metric="bandwidth", unit="GB/s",
+                       label="bytes of W over the median time")
+        if t_pt is not None:
+            results.record("dense_gemv_b1", "torch", t_pt, number=number, label=label)
+        print(f"dense_gemv_b1      ckeras {fmt_time(t_ck.median)} ({gbs:.1f} GB/s)  GEMM path "
+              f"{fmt_time(t_gemm.median)}  torch {fmt_time(t_pt.median if t_pt else None)}"
+              f"  ckeras/torch {_ratio(t_ck.median, t_pt.median if t_pt else None):.2f}",
               flush=True)
 
     if wanted(args, "import"):

@@ -12,6 +12,13 @@ int ck_dense_fwd_f32(size_t M, size_t K, size_t N, const float *X,
 int ck_dense_fwd_f64(size_t M, size_t K, size_t N, const double *X,
                      const double *W, const double *b, int code, double *Y);
 
+/* With M == 1 and a W of at least 128 KiB the forward runs its own kernel
+ * (x . W streamed once, split by rows or columns with the helper thread
+ * when W is large; the same bits on one thread or two).
+ * ck_dense_set_gemv(0) sends it to the GEMM instead (tests, benchmarks);
+ * returns the previous setting. */
+int ck_dense_set_gemv(int on);
+
 /* Backward from the saved output Y and the upstream gradient dY (M, N):
  *   dZ = dY * act'(Y)   into the caller's workspace dZ (M, N), which must
  *                       not alias Y or dY (in-place reuse decayed into

@@ -14,7 +14,8 @@ from ckeras._ext.ck_common cimport CK_ERR_ARG, ck_fpmode, ck_ftz_enter, ck_ftz_l
 from ckeras._ext.ck_act cimport CK_ACT_LINEAR, act_enum
 from ckeras._ext.ck_blas cimport attach_blas
 from ckeras._ext.ck_dense cimport (
-    ck_dense_bwd, ck_dense_embedding_bwd_f32, ck_dense_embedding_bwd_f64, ck_dense_fwd)
+    ck_dense_bwd, ck_dense_embedding_bwd_f32, ck_dense_embedding_bwd_f64, ck_dense_fwd,
+    ck_dense_set_gemv)
 
 cnp.import_array()
 attach_blas()
@@ -62,6 +63,13 @@ cdef int _fwd(floating *y, x, w, b, int code, size_t M, size_t K, size_t N) exce
         st = ck_dense_fwd(M, K, N, xp, wp, bp, code, y)
         ck_ftz_leave(fp)
     return check_status(st, "dense_fwd")
+
+
+def set_gemv(bint on):
+    """Whether dense_fwd gives batch-1 inputs (M == 1) its own streaming
+    kernel (the default) or the GEMM; returns the previous setting. For
+    tests and benchmarks that compare the two."""
+    return bool(ck_dense_set_gemv(on))
 
 
 def dense_bwd(x, w, y, dy, int code, need_dx=True, need_dw=True, need_db=True):

@@ -12,6 +12,7 @@ cdef extern from "ck_dense.h" nogil:
     int ck_dense_bwd_f64(size_t M, size_t K, size_t N, const double *X,
                          const double *W, const double *Y, const double *dY,
                          int code, double *dZ, double *dX, double *dW, double *db)
+    int ck_dense_set_gemv(int on)
     int ck_dense_embedding_bwd_f32(size_t n, size_t D, size_t V, const Py_ssize_t *idx,
                                    const float *dY, float *dW)
     int ck_dense_embedding_bwd_f64(size_t n, size_t D, size_t V, const Py_ssize_t *idx,

@@ -223,6 +223,17 @@ def _taped_dense(x, kernel, bias, code):
     return N.Dense.apply(x, kernel, bias, code=code)
 
 
+def logits_split(code):
+    """How a taped `dense` with activation `code` applies it: a function of
+    the logits Tensor (the separate softmax/sigmoid node that crossentropy
+    losses look through), or None when the activation is fused.
+
+    Not a Keras name (ckeras.engine.dense_replay runs the taped step of a
+    Dense chain on the kernels and must apply it the same way).
+    """
+    return _LOGIT_ACTIVATIONS.get(code)
+
+
 def _logits_of(output, fn_class, axis=-1):
     """The taped logits under a softmax/sigmoid output, else None (as tf-keras'
     `_keras_logits`)."""

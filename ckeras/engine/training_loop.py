@@ -11,7 +11,7 @@ from ckeras._internal.nest import flatten
 from ckeras.autograd.function import enable_grad, no_grad
 from ckeras.autograd.tape import grad
 from ckeras.autograd.tensor import Tensor
-from ckeras.engine import compile_utils, data_adapter, structure
+from ckeras.engine import compile_utils, data_adapter, dense_replay, structure
 from ckeras.engine.base_layer import layers_may_hold_metrics
 from ckeras.engine.call import context as call_context
 from ckeras.engine.call import signature as call_signature
@@ -205,11 +205,27 @@ class TrainingMixin:
         arrays, one per input and output)."""
         if self._train_vars is None:
             self._capture_trainable()
+        if len(x) == 1:
+            y_pred = self._replay_step(x[0], y, sw)
+            if y_pred is not None:
+                self.compiled_metrics.update_state(y, y_pred, sw)
+                return
         with enable_grad(), self._freezing():
             y_pred = self._forward(x, training=True)
             total = self.compiled_loss(y, y_pred, sw, self.losses)
         self._apply_gradients(total)
         self.compiled_metrics.update_state(y, y_pred, sw)
+
+    def _replay_step(self, x, y, sw):
+        """The step of a plain Dense chain on the kernels (engine.dense_replay):
+        the model outputs, or None when this model or batch takes the taped
+        step. The plan is rebuilt when the graph, the trainable set (compile),
+        the loss or the optimizer change."""
+        replay = self.__dict__.get("_dense_replay")
+        if replay is None or not replay.matches(self):
+            replay = dense_replay.plan_for(self)
+            self.__dict__["_dense_replay"] = replay
+        return replay.run(self, x, y, sw)
 
     def _test_step(self, x, y, sw):
         with no_grad():

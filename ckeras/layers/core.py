@@ -88,6 +88,11 @@ class Dense(Layer):
         (None, 32)
     """
 
+    # The replay of ckeras.engine.dense_replay mirrors this class's `call`:
+    # it looks the flag up in the class's own dict, so subclasses (which may
+    # override `call`) take the taped step.
+    replays_dense_step = True
+
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None,

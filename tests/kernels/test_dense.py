@@ -270,3 +270,85 @@ def test_embedding_bwd_errors(impl):
         fn(np.array([0, 1, 2], np.intp), dy, 4)
     with pytest.raises(ValueError, match="dtype float32 or float64"):
         fn(np.array([0, 1], np.intp), dy.astype(np.int32), 4)
+
+
+# ----------------------------------------------- batch-1 forward (M == 1)
+# W of at least 128 KiB (smaller ones stay with the GEMM). Odd K and N:
+# partial column blocks, an odd row left over, rows not a whole number of
+# partial-sum blocks; from 1 MiB the rows are halved (N <= 1024) or the
+# column blocks shared with the helper thread; 9216 x 128 is the CNN's Dense.
+GEMV_SHAPES = [(1, 40000), (33, 1001), (1001, 33), (129, 257), (65, 515), (9216, 128),
+               (8193, 33), (301, 1500), (700, 300)]
+
+
+@pytest.fixture
+def helper_switch():
+    """Restores the helper switch and the batch-1 kernel's switch."""
+    threads = pytest.importorskip("ckeras._ext._threads")
+    prev, prev_gemv = threads.helper_enabled(), _dense.set_gemv(True)
+    yield threads
+    threads.set_helper_enabled(prev)
+    _dense.set_gemv(prev_gemv)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("K, N", GEMV_SHAPES)
+def test_batch1_forward_matches_reference(K, N, dtype, helper_switch):
+    x, w, b, _ = _problem(1, K, N, dtype, seed=K + N)
+    for code in (Act.LINEAR, Act.RELU, Act.SOFTMAX):
+        _check_fwd(x, w, b, code, _dense.dense_fwd(x, w, b, code), ref.dense_fwd(x, w, b, code))
+    _check_fwd(x, w, None, Act.LINEAR, _dense.dense_fwd(x, w, None, Act.LINEAR),
+               ref.dense_fwd(x, w, None, Act.LINEAR))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("K, N", [(9216, 128), (8193, 33), (301, 1500), (2048, 2500)])
+def test_batch1_forward_same_bits_on_one_thread_or_two(K, N, dtype, helper_switch):
+    """The helper claims row halves or column blocks; every sum keeps its
+    order, so the bits never depend on the split (nor on the FP mode the
+    helper thread had before)."""
+    threads = helper_switch
+    x, w, b, _ = _problem(1, K, N, dtype, seed=1)
+    threads.set_helper_enabled(False)
+    jobs = threads.helper_jobs_taken()
+    one = _dense.dense_fwd(x, w, b, Act.RELU)
+    assert threads.helper_jobs_taken() == jobs
+    threads.set_helper_enabled(True)
+    for _ in range(300):
+        np.testing.assert_array_equal(_dense.dense_fwd(x, w, b, Act.RELU), one)
+        if threads.helper_jobs_taken() > jobs:
+            break
+    assert threads.helper_jobs_taken() > jobs, "the helper never took part"
+
+
+def test_batch1_forward_row_of_a_batch_agrees_with_gemm(helper_switch):
+    """The GEMM path (set_gemv(False), and every batch above 1) and the
+    batch-1 kernel agree to rounding on the same row."""
+    x, w, b, _ = _problem(1, 9216, 128, np.float32, seed=2)
+    fast = _dense.dense_fwd(x, w, b, Act.RELU)
+    _dense.set_gemv(False)
+    slow = _dense.dense_fwd(x, w, b, Act.RELU)
+    _dense.set_gemv(True)
+    batch = _dense.dense_fwd(np.repeat(x, 3, axis=0), w, b, Act.RELU)
+    np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(fast, batch[:1], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_small_weights_keep_the_gemm_bits(dtype, helper_switch):
+    """Below 128 KiB of W a batch-1 row takes the GEMM, as inside a batch."""
+    x, w, b, _ = _problem(1, 70, 90, dtype, seed=4)
+    fast = _dense.dense_fwd(x, w, b, Act.RELU)
+    _dense.set_gemv(False)
+    np.testing.assert_array_equal(fast, _dense.dense_fwd(x, w, b, Act.RELU))
+
+
+def test_batch1_forward_propagates_nan_and_inf(helper_switch):
+    x, w, b, _ = _problem(1, 1001, 300, np.float32, seed=3)
+    x[0, 5] = np.nan
+    w[10, 7] = np.inf
+    y = _dense.dense_fwd(x, w, b, Act.LINEAR)
+    assert np.isnan(y).all()
+    x[0, 5] = 0.5
+    y = _dense.dense_fwd(x, w, b, Act.LINEAR)
+    assert np.isinf(y[0, 7]) and np.isfinite(np.delete(y[0], 7)).all()

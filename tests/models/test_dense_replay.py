@@ -1,0 +1,230 @@
+"""The Dense-chain training step on the kernels (ckeras.engine.dense_replay)
+gives the taped step's results bit for bit, is used only where it applies,
+and is rebuilt when the model, loss, optimizer or trainable set change."""
+import numpy as np
+import pytest
+
+import ckeras
+from ckeras import layers, regularizers
+from ckeras.engine import dense_replay
+from ckeras.models import Sequential
+
+
+def _taped(monkeypatch):
+    """Every model built from now on takes the taped step."""
+    monkeypatch.setattr(dense_replay, "plan_for", dense_replay.Taped)
+
+
+def _mlp(acts=("relu", "tanh", "softmax"), dtype="float32", use_bias=(True, False, True),
+         width=12, **kw):
+    model = Sequential([layers.Dense(16, activation=acts[0], use_bias=use_bias[0],
+                                     input_shape=(width,), dtype=dtype, **kw),
+                        layers.Dense(8, activation=acts[1], use_bias=use_bias[1], dtype=dtype),
+                        layers.Dense(5, activation=acts[2], use_bias=use_bias[2],
+                                     dtype=dtype)])
+    return model
+
+
+def _data(n=40, width=12, dtype=np.float32, classes=5, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, width)).astype(dtype)
+    return x, rng.integers(0, classes, (n, 1)), rng.random(n).astype(dtype)
+
+
+def _pair(build, compile_kw):
+    """Two models with the same weights, each compiled with its own
+    optimizer (`compile_kw` may be a function returning the arguments)."""
+    a, b = build(), build()
+    b.set_weights(a.get_weights())
+    for m in (a, b):
+        m.compile(**(compile_kw() if callable(compile_kw) else compile_kw))
+    return a, b
+
+
+def _kind(model):
+    return type(model.__dict__.get("_dense_replay")).__name__
+
+
+def _assert_same_state(a, b):
+    for p, q in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(p, q)
+    sa, sb = a.optimizer.variables(), b.optimizer.variables()
+    assert len(sa) == len(sb) > 1
+    for p, q in zip(sa, sb):
+        np.testing.assert_array_equal(np.asarray(p), np.asarray(q))
+
+
+CASES = {
+    "sparse_cce_softmax": (dict(), dict(optimizer="adam", loss="sparse_categorical_crossentropy",
+                                        metrics=["accuracy"])),
+    "cce_from_logits_linear": (dict(acts=("relu", "relu", "linear")),
+                               lambda: dict(optimizer=ckeras.optimizers.SGD(0.1, momentum=0.9),
+                                            loss=ckeras.losses.SparseCategoricalCrossentropy(
+                                                from_logits=True))),
+    "mse_sigmoid_rmsprop": (dict(acts=("elu", "selu", "sigmoid")),
+                            dict(optimizer="rmsprop", loss="mse", metrics=["mae"])),
+    "float64_adam_clipnorm": (dict(dtype="float64"),
+                              lambda: dict(optimizer=ckeras.optimizers.Adam(clipnorm=0.5),
+                                           loss="sparse_categorical_crossentropy")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_train_on_batch_is_bit_identical_to_the_taped_step(case, monkeypatch):
+    build_kw, compile_kw = CASES[case]
+    dtype = np.float64 if build_kw.get("dtype") == "float64" else np.float32
+    x, y, sw = _data(dtype=dtype)
+    if case.startswith("mse"):
+        y = np.eye(5, dtype=dtype)[y[:, 0]]
+    a, b = _pair(lambda: _mlp(**build_kw), compile_kw)
+    got = [a.train_on_batch(x, y) for _ in range(4)]
+    got.append(a.train_on_batch(x, y, sample_weight=sw))
+    assert _kind(a) == "DenseReplay"
+    _taped(monkeypatch)
+    want = [b.train_on_batch(x, y) for _ in range(4)]
+    want.append(b.train_on_batch(x, y, sample_weight=sw))
+    assert _kind(b) == "Taped"
+    assert got == want
+    _assert_same_state(a, b)
+
+
+def test_fit_is_bit_identical_to_the_taped_fit(monkeypatch):
+    x, y, _ = _data(n=100)
+    kw = dict(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    a, b = _pair(_mlp, kw)
+    cw = {0: 1.0, 1: 2.0, 2: 0.5, 3: 1.0, 4: 3.0}
+    ckeras.utils.set_random_seed(1)
+    ha = a.fit(x, y, batch_size=32, epochs=2, class_weight=cw, verbose=0).history
+    assert _kind(a) == "DenseReplay"
+    _taped(monkeypatch)
+    ckeras.utils.set_random_seed(1)
+    hb = b.fit(x, y, batch_size=32, epochs=2, class_weight=cw, verbose=0).history
+    assert ha == hb
+    _assert_same_state(a, b)
+
+
+@pytest.mark.parametrize("variant", [
+    "dropout", "regularizer", "activity", "softmax_inside", "custom_activation",
+    "dense_subclass", "frozen_layer"])
+def test_other_models_take_the_taped_step_with_the_same_results(variant, monkeypatch):
+    """Models the replay does not cover are found out (at plan time or per
+    step) and trained exactly as before."""
+    def build():
+        if variant == "dropout":
+            return Sequential([layers.Dense(16, activation="relu", input_shape=(12,)),
+                               layers.Dropout(0.0), layers.Dense(5, activation="softmax")])
+        if variant == "regularizer":
+            return _mlp(kernel_regularizer=regularizers.l2(0.01))
+        if variant == "activity":
+            return _mlp(activity_regularizer=regularizers.l1(0.01))
+        if variant == "softmax_inside":
+            return _mlp(acts=("softmax", "relu", "softmax"))
+        if variant == "custom_activation":
+            return _mlp(acts=(lambda t: t * 2.0, "relu", "softmax"))
+        if variant == "dense_subclass":
+            class MyDense(layers.Dense):
+                pass
+            return Sequential([MyDense(16, activation="relu", input_shape=(12,)),
+                               layers.Dense(5, activation="softmax")])
+        model = _mlp()
+        model.layers[1].trainable = False
+        return model
+
+    x, y, _ = _data()
+    kw = dict(optimizer="adam", loss="sparse_categorical_crossentropy")
+    a, b = _pair(build, kw)
+    got = [a.train_on_batch(x, y) for _ in range(3)]
+    if variant in ("dropout", "dense_subclass", "frozen_layer"):
+        assert _kind(a) == "Taped"
+    _taped(monkeypatch)
+    want = [b.train_on_batch(x, y) for _ in range(3)]
+    assert got == want
+    _assert_same_state(a, b)
+
+
+def test_the_plan_follows_compile_and_the_trainable_set(monkeypatch):
+    x, y, _ = _data()
+    model = _mlp()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.train_on_batch(x, y)
+    first = model.__dict__["_dense_replay"]
+    assert _kind(model) == "DenseReplay"
+    model.train_on_batch(x, y)
+    assert model.__dict__["_dense_replay"] is first
+    # a new optimizer and loss: a new plan bound to them
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    model.train_on_batch(x, y)
+    second = model.__dict__["_dense_replay"]
+    assert second is not first and second.optimizer is model.optimizer
+    # freezing a layer takes effect at the next compile (Keras): then the
+    # chain no longer trains all its variables and steps are taped
+    model.layers[0].trainable = False
+    frozen = model.layers[0].kernel.value.copy()
+    model.train_on_batch(x, y)
+    assert not np.array_equal(model.layers[0].kernel.value, frozen)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    frozen = model.layers[0].kernel.value.copy()
+    before = model.layers[2].kernel.value.copy()
+    model.train_on_batch(x, y)
+    assert _kind(model) == "Taped"
+    np.testing.assert_array_equal(model.layers[0].kernel.value, frozen)
+    assert not np.array_equal(model.layers[2].kernel.value, before)
+    # a layer added after compile changes the graph: the plan is redone
+    model.layers[0].trainable = True
+    model.add(layers.Dense(3, activation="softmax"))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.train_on_batch(x, np.minimum(y, 2))
+    assert _kind(model) == "DenseReplay"
+    assert len(model.__dict__["_dense_replay"].layers) == 4
+
+
+def test_per_step_conditions_fall_back_exactly(monkeypatch):
+    """An activation swapped after the plan was built, an open GradientTape
+    and a non-contiguous batch each send that step to the taped path."""
+    x, y, _ = _data()
+    kw = dict(optimizer="adam", loss="sparse_categorical_crossentropy")
+    a, b = _pair(_mlp, kw)
+
+    def steps(model):
+        out = [model.train_on_batch(x, y)]
+        model.layers[0].activation = lambda t: t * 0.5
+        out.append(model.train_on_batch(x, y))
+        model.layers[0].activation = ckeras.activations.get("relu")
+        with ckeras.GradientTape():
+            out.append(model.train_on_batch(x, y))
+        out.append(model.train_on_batch(np.asfortranarray(x), y))
+        out.append(model.train_on_batch(x, y))
+        return out
+
+    got = steps(a)
+    assert _kind(a) == "DenseReplay"
+    _taped(monkeypatch)
+    want = steps(b)
+    assert got == want
+    _assert_same_state(a, b)
+
+
+def test_the_replay_steps_are_used(monkeypatch):
+    """The replay must actually run for a plain MLP (it is the point)."""
+    x, y, _ = _data()
+    model = _mlp()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    calls = []
+    original = dense_replay.DenseReplay.run
+
+    def spy(self, *args):
+        out = original(self, *args)
+        calls.append(out is not None)
+        return out
+    monkeypatch.setattr(dense_replay.DenseReplay, "run", spy)
+    model.train_on_batch(x, y)
+    model.fit(x, y, batch_size=20, epochs=1, verbose=0)
+    assert calls == [True, True, True]
+
+
+def test_bad_input_still_raises_the_clear_error():
+    model = _mlp()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    x, y, _ = _data(width=11)
+    with pytest.raises(ValueError, match="12|11"):
+        model.train_on_batch(x, y)
