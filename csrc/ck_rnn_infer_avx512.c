@@ -15,40 +15,41 @@
 
 #if defined(CK_RNN_AVX512)
 #include <immintrin.h>
-typedef float ck_iv16 __attribute__((vector_size(64)));
-
 /* zt (4 gates x 2 units x 16 nv columns, gate-major, the layout of
  * ck_lstm_infer_cell_f32 with n = 32 nv) = panel (8 x K) times X (K x
- * 16 nv, rows ldx apart). */
-__attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast"), always_inline))
+ * 16 nv, rows ldx apart). Intrinsics, so the accumulators go from
+ * registers straight to zt (vector-extension arrays went through a zeroed
+ * stack copy: ~7% of a tile). */
+__attribute__((target("arch=x86-64-v4"), always_inline))
 static inline void infer_tile_body(size_t K, const float *restrict P,
                                    const float *restrict X, size_t ldx,
                                    float *restrict zt, const int nv)
 {
-    ck_iv16 a[8][2], xv[2];
+    __m512 a[8][2], xv[2];
     size_t k;
     int r, v;
     for (r = 0; r < 8; ++r)
-        for (v = 0; v < nv; ++v) a[r][v] = (ck_iv16){0};
+        for (v = 0; v < nv; ++v) a[r][v] = _mm512_setzero_ps();
     for (k = 0; k < K; ++k) {
         const float *wk = P + k * 8;
-        for (v = 0; v < nv; ++v) memcpy(&xv[v], X + k * ldx + 16 * v, sizeof(ck_iv16));
-        for (r = 0; r < 8; ++r)
-            for (v = 0; v < nv; ++v) a[r][v] += wk[r] * xv[v];
+        for (v = 0; v < nv; ++v) xv[v] = _mm512_loadu_ps(X + k * ldx + 16 * v);
+        for (r = 0; r < 8; ++r) {
+            const __m512 wr = _mm512_set1_ps(wk[r]);
+            for (v = 0; v < nv; ++v) a[r][v] = _mm512_fmadd_ps(wr, xv[v], a[r][v]);
+        }
     }
     for (r = 0; r < 8; ++r)
         for (v = 0; v < nv; ++v)
-            memcpy(zt + ((r % 4) * 2 + r / 4) * (16 * nv) + 16 * v, &a[r][v],
-                   sizeof(ck_iv16));
+            _mm512_storeu_ps(zt + ((r % 4) * 2 + r / 4) * (16 * nv) + 16 * v, a[r][v]);
 }
 
-__attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast")))
+__attribute__((target("arch=x86-64-v4")))
 static void infer_tile32(size_t K, const float *P, const float *X, size_t ldx, float *zt)
 {
     infer_tile_body(K, P, X, ldx, zt, 2);
 }
 
-__attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast")))
+__attribute__((target("arch=x86-64-v4")))
 static void infer_tile16(size_t K, const float *P, const float *X, size_t ldx, float *zt)
 {
     infer_tile_body(K, P, X, ldx, zt, 1);
@@ -56,27 +57,27 @@ static void infer_tile16(size_t K, const float *P, const float *X, size_t ldx, f
 
 /* Two pairs (panels P0, P1) against 16 columns: 16 accumulators where
  * infer_tile16 has 8, enough to cover the FMA latency on both ports. Each
- * lane sums in the same order as the other tiles. */
-__attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast")))
+ * lane sums in the same order as the other tiles. zt: the gates of the
+ * four units, gate-major (one cell pass over n = 64). */
+__attribute__((target("arch=x86-64-v4")))
 static void infer_tile16x2(size_t K, const float *restrict P0, const float *restrict P1,
-                           const float *restrict X, size_t ldx, float *restrict zt0,
-                           float *restrict zt1)
+                           const float *restrict X, size_t ldx, float *restrict zt)
 {
-    ck_iv16 a[16], xv;
+    __m512 a[16], xv;
     size_t k;
     int r;
-    for (r = 0; r < 16; ++r) a[r] = (ck_iv16){0};
+    for (r = 0; r < 16; ++r) a[r] = _mm512_setzero_ps();
     for (k = 0; k < K; ++k) {
         const float *w0 = P0 + k * 8, *w1 = P1 + k * 8;
-        memcpy(&xv, X + k * ldx, sizeof(ck_iv16));
+        xv = _mm512_loadu_ps(X + k * ldx);
         for (r = 0; r < 8; ++r) {
-            a[r] += w0[r] * xv;
-            a[8 + r] += w1[r] * xv;
+            a[r] = _mm512_fmadd_ps(_mm512_set1_ps(w0[r]), xv, a[r]);
+            a[8 + r] = _mm512_fmadd_ps(_mm512_set1_ps(w1[r]), xv, a[8 + r]);
         }
     }
     for (r = 0; r < 8; ++r) {
-        memcpy(zt0 + ((r % 4) * 2 + r / 4) * 16, &a[r], sizeof(ck_iv16));
-        memcpy(zt1 + ((r % 4) * 2 + r / 4) * 16, &a[8 + r], sizeof(ck_iv16));
+        _mm512_storeu_ps(zt + ((r % 4) * 4 + r / 4) * 16, a[r]);
+        _mm512_storeu_ps(zt + ((r % 4) * 4 + 2 + r / 4) * 16, a[8 + r]);
     }
 }
 
@@ -142,37 +143,70 @@ CK_V4 static inline __m512 v_tanh(__m512 x)
                                                      _CMP_LT_OQ), x);
 }
 
+CK_V4 static inline void cell16(size_t n, size_t k, const float *restrict z,
+                                float *restrict c, float *restrict h)
+{
+    const __m512 i = v_sigmoid(_mm512_loadu_ps(z + k));
+    const __m512 f = v_sigmoid(_mm512_loadu_ps(z + n + k));
+    const __m512 g = v_tanh(_mm512_loadu_ps(z + 2 * n + k));
+    const __m512 o = v_sigmoid(_mm512_loadu_ps(z + 3 * n + k));
+    const __m512 cn = _mm512_fmadd_ps(f, _mm512_loadu_ps(c + k), _mm512_mul_ps(i, g));
+    _mm512_storeu_ps(c + k, cn);
+    _mm512_storeu_ps(h + k, _mm512_mul_ps(o, v_tanh(cn)));
+}
+
 CK_V4 void ck_lstm_infer_cell16_f32(size_t n, const float *restrict z, float *restrict c,
                                     float *restrict h)
 {
     size_t k;
-    for (k = 0; k < n; k += 16) {
-        const __m512 i = v_sigmoid(_mm512_loadu_ps(z + k));
-        const __m512 f = v_sigmoid(_mm512_loadu_ps(z + n + k));
-        const __m512 g = v_tanh(_mm512_loadu_ps(z + 2 * n + k));
-        const __m512 o = v_sigmoid(_mm512_loadu_ps(z + 3 * n + k));
-        const __m512 cn = _mm512_fmadd_ps(f, _mm512_loadu_ps(c + k), _mm512_mul_ps(i, g));
-        _mm512_storeu_ps(c + k, cn);
-        _mm512_storeu_ps(h + k, _mm512_mul_ps(o, v_tanh(cn)));
+    /* Two vectors a round: their long dependency chains interleave. */
+    for (k = 0; k + 32 <= n; k += 32) {
+        cell16(n, k, z, c, h);
+        cell16(n, k + 16, z, c, h);
+    }
+    if (k < n) cell16(n, k, z, c, h);
+}
+
+void ck_lstm_infer_pack_f32(size_t F, size_t U, const float *W, const float *R,
+                            const float *b, size_t K, float *P)
+{
+    const size_t G4 = 4 * U, Up = CK_RNN_UPAD(U);
+    size_t k0, u0, k, g;
+    /* Blocks of 16 rows: their source lines stay in L1 while every panel
+     * gets its 16 rows (512 contiguous bytes). Row by row the panels'
+     * writes scatter; panel by panel the rows' lines fall out of L1. */
+    for (k0 = 0; k0 < K; k0 += 16) {
+        const size_t k1 = k0 + 16 < K ? k0 + 16 : K;
+        for (u0 = 0; u0 < Up; u0 += 2) {
+            float *panel = P + (u0 / 2) * K * 8;
+            const int two = u0 + 1 < U;
+            for (k = k0; k < k1; ++k) {
+                const float *src = k < F ? W + k * G4 : k < F + U ? R + (k - F) * G4 : b;
+                for (g = 0; g < 4; ++g) {
+                    panel[k * 8 + g] = src[g * U + u0];
+                    panel[k * 8 + 4 + g] = two ? src[g * U + u0 + 1] : 0.0f;
+                }
+            }
+        }
     }
 }
 
-/* The cell of units u0 (and u0 + 1 when nu == 2) for columns [c0, c0 +
- * wt) from their tile's gates z (2 wt per gate); ct and ht: 2 wt floats of
- * scratch. */
+/* The cell of units [u0, u0 + nu) for columns [c0, c0 + wt) from their
+ * tile's gates z (gate-major, `slots` units of wt values per gate, nu <=
+ * slots); ct and ht: slots wt floats of scratch. */
 static void infer_cell(size_t F, size_t w, size_t c0, size_t wt, size_t u0, size_t nu,
-                       const float *z, const float *XH, float *Ct, float *Hn,
+                       size_t slots, const float *z, const float *XH, float *Ct, float *Hn,
                        const uint8_t *on, float *ct, float *ht)
 {
     size_t j, du;
-    if (on == NULL && nu == 2 && wt == w) {
-        /* The two units' rows are adjacent: update them in place. */
-        ck_lstm_infer_cell16_f32(2 * wt, z, Ct + u0 * w, Hn + u0 * w);
+    if (on == NULL && nu == slots && wt == w) {
+        /* The units' rows are adjacent: update them in place. */
+        ck_lstm_infer_cell16_f32(slots * wt, z, Ct + u0 * w, Hn + u0 * w);
         return;
     }
-    for (du = 0; du < 2; ++du)
+    for (du = 0; du < slots; ++du)
         for (j = 0; j < wt; ++j) ct[du * wt + j] = du < nu ? Ct[(u0 + du) * w + c0 + j] : 0.0f;
-    ck_lstm_infer_cell16_f32(2 * wt, z, ct, ht);
+    ck_lstm_infer_cell16_f32(slots * wt, z, ct, ht);
     for (du = 0; du < nu; ++du) {
         float *cr = Ct + (u0 + du) * w + c0, *hr = Hn + (u0 + du) * w + c0;
         const float *hold = XH + (F + u0 + du) * w + c0;
@@ -189,25 +223,24 @@ void ck_lstm_infer_step_f32(size_t F, size_t K, size_t U, size_t w, const float 
                             float *zt)
 {
     const size_t Up = CK_RNN_UPAD(U);
-    float *z1 = zt + 8 * 16, *ct = zt + 8 * 32, *ht = ct + 2 * 32;
+    float *ct = zt + 8 * 32, *ht = ct + 2 * 32;
     size_t u0, c0;
     for (c0 = 0; c0 < w; c0 += 32) {
         const size_t wt = w - c0 >= 32 ? 32 : 16;
         for (u0 = 0; u0 < Up; u0 += 2) {
             const float *panel = P + (u0 / 2) * K * 8;
-            const size_t nu = u0 + 1 < U ? 2 : 1;
-            if (wt == 32) {
-                infer_tile32(K, panel, XH + c0, w, zt);
-            } else if (u0 + 2 < Up) {
-                infer_tile16x2(K, panel, panel + K * 8, XH + c0, w, zt, z1);
-                infer_cell(F, w, c0, wt, u0, nu, zt, XH, Ct, Hn, on, ct, ht);
+            if (wt == 16 && u0 + 2 < Up) {
+                infer_tile16x2(K, panel, panel + K * 8, XH + c0, w, zt);
+                infer_cell(F, w, c0, wt, u0, U - u0 < 4 ? U - u0 : 4, 4, zt, XH, Ct, Hn, on,
+                           ct, ht);
                 u0 += 2;
-                infer_cell(F, w, c0, wt, u0, u0 + 1 < U ? 2 : 1, z1, XH, Ct, Hn, on, ct, ht);
                 continue;
-            } else {
-                infer_tile16(K, panel, XH + c0, w, zt);
             }
-            infer_cell(F, w, c0, wt, u0, nu, zt, XH, Ct, Hn, on, ct, ht);
+            if (wt == 32)
+                infer_tile32(K, panel, XH + c0, w, zt);
+            else
+                infer_tile16(K, panel, XH + c0, w, zt);
+            infer_cell(F, w, c0, wt, u0, u0 + 1 < U ? 2 : 1, 2, zt, XH, Ct, Hn, on, ct, ht);
         }
     }
 }

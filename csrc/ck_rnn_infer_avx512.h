@@ -18,6 +18,11 @@
  * holds CK_RNN_TILE floats. Each column's values depend on that column
  * alone, computed the same way whatever w: splitting a batch into ranges
  * changes no bit. */
+/* ck_lstm_pack_panels_f32's panels (ck_rnn_avx512.h: [W; R; b] of every
+ * pair of units in 8-row panels, K = F + U, plus 1 with a bias), written
+ * panel by panel. */
+void ck_lstm_infer_pack_f32(size_t F, size_t U, const float *W, const float *R,
+                            const float *b, size_t K, float *P);
 /* ck_lstm_infer_cell_f32's update (gate blocks of n values, c in place)
  * for n % 16 == 0, on AVX-512 vectors: within 2e-7 of it, about twice as
  * fast. */

@@ -189,7 +189,7 @@ static void CK_S(lstm_infer_batch)(size_t B, size_t T, size_t F, size_t U, const
     j.h = h;
     j.c = c;
     j.ws = CK_S(rnn_align64)(P + 4 * CK_RNN_UPAD(U) * K);
-    ck_lstm_pack_panels_f32(F, U, W, R, b, K, P);
+    ck_lstm_infer_pack_f32(F, U, W, R, b, K, P);
     /* Two ranges as even as 16-column chunks allow: the tile runs 32
      * columns wide where it can. */
     ck_threads_run_chunks(CK_S(lstm_batch_cols), &j, nch,
