@@ -2,7 +2,8 @@
  * three templates: training (ck_rnn_train_tmpl.h), LSTM inference
  * (ck_rnn_infer_tmpl.h) and its batch-1 split between two threads
  * (ck_rnn_split_tmpl.h); the AVX-512 tiles of float inference are in
- * ck_rnn_avx512.c. */
+ * ck_rnn_infer_avx512.c (batched steps and the cell) and ck_rnn_avx512.c
+ * (the batch-1 gate block), those of float training in ck_rnn_avx512.c. */
 #include "ck_rnn.h"
 
 #include <string.h>

@@ -62,10 +62,11 @@ size_t ck_simple_bwd_ws(size_t B, size_t T, size_t U);
 size_t ck_rnn_dropout_ws(size_t B, size_t T, size_t F, size_t U);
 size_t ck_lstm_fwd_ws(size_t B, size_t T, size_t F, size_t U);
 /* Nonzero (the default where the CPU has AVX-512): ck_lstm_infer_f32's
- * transposed steps without masked rows run the fused product-and-cell
- * kernel instead of sgemm + the gate pass, and the float training kernels
- * their register tiles (see ws above); tests clear it to reach the other
- * paths. Not for use while kernels run. */
+ * transposed steps run the fused product-and-cell tiles (masked steps
+ * too) instead of sgemm + the gate pass, its default-activation cells
+ * the AVX-512 form, and the float training kernels their register tiles
+ * (see ws above); tests clear it to reach the other paths. Not for use
+ * while kernels run. */
 extern int ck_rnn_fused;
 
 /* Nonzero (tests only): batch-1 LSTM inference that got the helper thread

@@ -11,16 +11,18 @@
 
 #if defined(CK_RNN_AVX512)
 /* One transposed step over w columns (w % 16 == 0), every buffer w wide:
- * the gates of all units from the panels P (ck_lstm_pack_panels_f32)
+ * the gates of all units from the panels P (ck_lstm_infer_pack_f32)
  * against XH (K x w: x_t, h_{t-1} from row F, and a row of ones with a
  * bias), then the cell: c in place in Ct (U x w), the new h into Hn (U x
  * w). A column j with on != NULL and on[j] == 0 keeps its c and h. zt
  * holds CK_RNN_TILE floats. Each column's values depend on that column
  * alone, computed the same way whatever w: splitting a batch into ranges
  * changes no bit. */
-/* ck_lstm_pack_panels_f32's panels (ck_rnn_avx512.h: [W; R; b] of every
- * pair of units in 8-row panels, K = F + U, plus 1 with a bias), written
- * panel by panel. */
+/* [W; R; b] (K = F + U rows, plus 1 with a bias) of every pair of units
+ * in a panel: panel p holds units 2p and 2p + 1 as rows du * 4 + gate
+ * ([i f c o]), stored [k][8] so that row k of the product reads 8
+ * consecutive weights; the rows of a padding unit (U odd) are zero. P
+ * holds 4 CK_RNN_UPAD(U) K floats. */
 void ck_lstm_infer_pack_f32(size_t F, size_t U, const float *W, const float *R,
                             const float *b, size_t K, float *P);
 /* ck_lstm_infer_cell_f32's update (gate blocks of n values, c in place)

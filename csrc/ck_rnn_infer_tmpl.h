@@ -33,8 +33,9 @@ static real *CK_S(rnn_align64)(real *p)
 /* The default activations (tanh, sigmoid) over the gate blocks zi, zf,
  * zc, zo of n = U*B values each; c updated in place. Two flat loops run
  * faster than one (fewer live registers) and than loops over the rows of B
- * values. Not static: the AVX-512 step of ck_rnn_avx512.c runs it on its
- * tiles. */
+ * values. Not static: ck_rnn_avx512.c's fused step runs it on its tiles.
+ * Float on AVX-512 CPUs uses ck_lstm_infer_cell16_f32 instead (see
+ * lstm_infer_cell_any). */
 CK_TARGET_CLONES
 void CK_S(ck_lstm_infer_cell)(size_t n, const real *restrict z, real *restrict c,
                               real *restrict h)
