@@ -97,12 +97,16 @@ CK_V4 static inline __m512 v_recip(__m512 d)
 
 CK_V4 static inline __m512 v_sigmoid(__m512 x)
 {
-    /* e = exp(-|x|) <= 1, clamped where it would leave the normal range. */
-    const __m512 m = _mm512_max_ps(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_abs_ps(x)),
-                                   _mm512_set1_ps(-87.33654475055310f));
+    /* 1 / (1 + e^-x) with -x clamped to [-80, 80]: e^80 and its reciprocal
+     * stay normal floats, and beyond 80 the sigmoid is 0 or 1 to within
+     * 2e-35. A reciprocal keeps relative accuracy in the left tail, so no
+     * e/(1+e) branch is needed. */
+    const __m512 m = _mm512_min_ps(_mm512_max_ps(_mm512_sub_ps(_mm512_setzero_ps(), x),
+                                                 _mm512_set1_ps(-80.0f)),
+                                   _mm512_set1_ps(80.0f));
     const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(m, _mm512_set1_ps(1.44269504088896341f)),
                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r, p, e, s;
+    __m512 r, p;
     r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), m);
     r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
     p = _mm512_set1_ps(1.9875691500e-4f);
@@ -112,9 +116,7 @@ CK_V4 static inline __m512 v_sigmoid(__m512 x)
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
     p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    e = _mm512_scalef_ps(p, n);
-    s = v_recip(_mm512_add_ps(e, _mm512_set1_ps(1.0f)));
-    return _mm512_mask_mul_ps(s, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), e, s);
+    return v_recip(_mm512_add_ps(_mm512_scalef_ps(p, n), _mm512_set1_ps(1.0f)));
 }
 
 CK_V4 static inline __m512 v_tanh(__m512 x)
