@@ -170,16 +170,16 @@ CK_V4 void ck_lstm_infer_cell16_f32(size_t n, const float *restrict z, float *re
 }
 
 void ck_lstm_infer_pack_f32(size_t F, size_t U, const float *W, const float *R,
-                            const float *b, size_t K, float *P)
+                            const float *b, size_t K, size_t p0, size_t p1, float *P)
 {
-    const size_t G4 = 4 * U, Up = CK_RNN_UPAD(U);
+    const size_t G4 = 4 * U;
     size_t k0, u0, k, g;
     /* Blocks of 16 rows: their source lines stay in L1 while every panel
      * gets its 16 rows (512 contiguous bytes). Row by row the panels'
      * writes scatter; panel by panel the rows' lines fall out of L1. */
     for (k0 = 0; k0 < K; k0 += 16) {
         const size_t k1 = k0 + 16 < K ? k0 + 16 : K;
-        for (u0 = 0; u0 < Up; u0 += 2) {
+        for (u0 = 2 * p0; u0 < 2 * p1; u0 += 2) {
             float *panel = P + (u0 / 2) * K * 8;
             const int two = u0 + 1 < U;
             for (k = k0; k < k1; ++k) {

@@ -18,13 +18,13 @@
  * holds CK_RNN_TILE floats. Each column's values depend on that column
  * alone, computed the same way whatever w: splitting a batch into ranges
  * changes no bit. */
-/* [W; R; b] (K = F + U rows, plus 1 with a bias) of every pair of units
- * in a panel: panel p holds units 2p and 2p + 1 as rows du * 4 + gate
- * ([i f c o]), stored [k][8] so that row k of the product reads 8
- * consecutive weights; the rows of a padding unit (U odd) are zero. P
- * holds 4 CK_RNN_UPAD(U) K floats. */
+/* [W; R; b] (K = F + U rows, plus 1 with a bias) of the pairs of units
+ * [p0, p1) (all: 0, CK_RNN_UPAD(U) / 2) in panels: panel p holds units 2p
+ * and 2p + 1 as rows du * 4 + gate ([i f c o]), stored [k][8] so that row
+ * k of the product reads 8 consecutive weights; the rows of a padding unit
+ * (U odd) are zero. P holds 4 CK_RNN_UPAD(U) K floats. */
 void ck_lstm_infer_pack_f32(size_t F, size_t U, const float *W, const float *R,
-                            const float *b, size_t K, float *P);
+                            const float *b, size_t K, size_t p0, size_t p1, float *P);
 /* ck_lstm_infer_cell_f32's update (gate blocks of n values, c in place)
  * for n % 16 == 0, on AVX-512 vectors: within 2e-7 of it, about twice as
  * fast. */

@@ -116,7 +116,7 @@ static int CK_S(lstm_infer_one)(size_t T, size_t F, size_t U, const real *x, con
  * owns the chunks' space and lays its buffers out w = 16 (hi - lo) wide. */
 typedef struct {
     size_t B, T, F, U, K, per;
-    const real *x, *P, *h0, *c0;
+    const real *x, *P, *h0, *c0, *W, *R, *b;
     const uint8_t *mask;
     int gb, bias;
     real *H, *h, *c, *ws;
@@ -165,6 +165,13 @@ static void CK_S(lstm_batch_cols)(void *ctx, size_t lo, size_t hi)
     CK_S(rnn_transpose)(U, nb, Ct, w, j->c + b0 * U, U);
 }
 
+/* Packs the panels of the pairs [lo, hi) (ck_threads_run_chunks). */
+static void CK_S(lstm_batch_pack)(void *ctx, size_t lo, size_t hi)
+{
+    const CK_S(lstm_batch) *j = (const CK_S(lstm_batch) *)ctx;
+    ck_lstm_infer_pack_f32(j->F, j->U, j->W, j->R, j->b, j->K, lo, hi, (real *)j->P);
+}
+
 static void CK_S(lstm_infer_batch)(size_t B, size_t T, size_t F, size_t U, const real *x,
                                    const real *W, const real *R, const real *b,
                                    const real *h0, const real *c0, const uint8_t *mask,
@@ -190,7 +197,17 @@ static void CK_S(lstm_infer_batch)(size_t B, size_t T, size_t F, size_t U, const
     j.h = h;
     j.c = c;
     j.ws = CK_S(rnn_align64)(P + 4 * CK_RNN_UPAD(U) * K);
-    ck_lstm_infer_pack_f32(F, U, W, R, b, K, P);
+    j.W = W;
+    j.R = R;
+    j.b = b;
+    /* With two ranges the panels are packed by both threads too (~25 us
+     * for LSTM(128)), and the helper wakes during the packing rather than
+     * at the first range. */
+    if (nch > 1)
+        ck_threads_run_chunks(CK_S(lstm_batch_pack), &j, CK_RNN_UPAD(U) / 2,
+                              (CK_RNN_UPAD(U) / 2 + 1) / 2);
+    else
+        ck_lstm_infer_pack_f32(F, U, W, R, b, K, 0, CK_RNN_UPAD(U) / 2, P);
     /* Two ranges as even as 16-column chunks allow: the tile runs 32
      * columns wide where it can. */
     ck_threads_run_chunks(CK_S(lstm_batch_cols), &j, nch,
