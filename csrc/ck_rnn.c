@@ -2,7 +2,8 @@
  * three templates: training (ck_rnn_train_tmpl.h), LSTM inference
  * (ck_rnn_infer_tmpl.h) and its batch-1 split between two threads
  * (ck_rnn_split_tmpl.h); the AVX-512 tiles of float inference are in
- * ck_rnn_avx512.c. */
+ * ck_rnn_infer_avx512.c (batched steps and the cell) and ck_rnn_avx512.c
+ * (the batch-1 gate block), those of float training in ck_rnn_avx512.c. */
 #include "ck_rnn.h"
 
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "ck_act.h"
 #include "ck_blas.h"
 #include "ck_rnn_avx512.h"
+#include "ck_rnn_infer_avx512.h"
 #include "ck_threads.h"
 #include "ck_tmpl.h"
 
@@ -83,6 +85,11 @@ size_t ck_gru_fwd_ws(size_t B, size_t U, int reset_after)
  * 16 (one AVX-512 vector of floats). */
 #define CK_RNN_BPAD(B) (((B) + 15) / 16 * 16)
 
+/* Floats per 16 batch columns of the AVX-512 inference ranges: two step
+ * inputs [x_t; h; 1] (a step reads one and writes h into the other), c,
+ * the tile and the range's column flags. */
+#define CK_RNN_CHUNK_WS(K, U) (16 * (2 * (K) + (U)) + CK_RNN_TILE + 16)
+
 /* Batch-1 LSTM inference splits a step between two threads from this many
  * weights (4U(F+U)); below it the exchange of h costs more than it saves. */
 #define CK_RNN_SPLIT_MIN 16384
@@ -92,21 +99,25 @@ size_t ck_gru_fwd_ws(size_t B, size_t U, int reset_after)
 #define CK_RNN_PACK_MIN_T 8
 
 int ck_rnn_split_strict = 0;
+int ck_rnn_batch_chunk = 0;
 
 size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed)
 {
     const size_t Bp = CK_RNN_BPAD(B), K = F + U + 1;
-    /* Transposed: the stacked step input [x_t; h; 1]^T, gates, c, the new h
-     * and c, [W;R;b]^T for BLAS steps, the fused step's panels and its tile
-     * (8 x 32 gates, 2 x 32 of c and of h). Batch-major: the gates of every
+    size_t blas, tiles;
+    /* Transposed: for BLAS steps the stacked step input [x_t; h; 1]^T,
+     * gates, c, the new h and c and [W;R;b]^T. Batch-major: the gates of every
      * step, or at batch 1 what the split step needs if more: h of alternate
      * steps and the packed [W;R] of both halves, each aligned to 64 bytes. */
     if (!transposed) {
         const size_t rows = B * T * 4 * U, one = 2 * U + 4 * U * (F + U) + 32;
         return B == 1 && one > rows ? one : rows;
     }
-    return K * Bp + 4 * U * Bp + 3 * U * Bp + 4 * U * K + 4 * CK_RNN_UPAD(U) * K
-        + CK_RNN_TILE;
+    blas = K * Bp + 4 * U * Bp + 3 * U * Bp + 4 * U * K;
+    /* The AVX-512 ranges: the panels, then the chunks' buffers (see
+     * CK_RNN_CHUNK_WS), each start aligned to 64 bytes. */
+    tiles = 16 + 4 * CK_RNN_UPAD(U) * K + 16 + Bp / 16 * CK_RNN_CHUNK_WS(K, U);
+    return blas > tiles ? blas : tiles;
 }
 
 size_t ck_lstm_fwd_ws(size_t B, size_t T, size_t F, size_t U)

@@ -41,8 +41,10 @@
  * with a workspace of ck_lstm_infer_ws(B,T,F,U,transposed) elements.
  * `transposed` picks the step layout: gate rows of B values (padded to a
  * multiple of 16) with the input and recurrent products as one GEMM, or
- * for float on AVX-512 CPUs fused product-and-cell tiles (see ck_rnn_fused);
- * fast from B ~ 16. Otherwise the training kernel's batch-major rows, or at
+ * for float on AVX-512 CPUs fused product-and-cell tiles (see ck_rnn_fused)
+ * with the batch split in two halves between the caller and the helper
+ * thread of ck_threads.h, each running every step of its own columns (the
+ * same bits whoever runs which half); fast from B ~ 16. Otherwise the training kernel's batch-major rows, or at
  * B = 1 a step split by units between the caller and the helper thread of
  * ck_threads.h (the caller does it all when the helper is busy or disabled).
  * Results equal ck_lstm_fwd's up to summation order.
@@ -60,10 +62,11 @@ size_t ck_simple_bwd_ws(size_t B, size_t T, size_t U);
 size_t ck_rnn_dropout_ws(size_t B, size_t T, size_t F, size_t U);
 size_t ck_lstm_fwd_ws(size_t B, size_t T, size_t F, size_t U);
 /* Nonzero (the default where the CPU has AVX-512): ck_lstm_infer_f32's
- * transposed steps without masked rows run the fused product-and-cell
- * kernel instead of sgemm + the gate pass, and the float training kernels
- * their register tiles (see ws above); tests clear it to reach the other
- * paths. Not for use while kernels run. */
+ * transposed steps run the fused product-and-cell tiles (masked steps
+ * too) instead of sgemm + the gate pass, its default-activation cells
+ * the AVX-512 form, and the float training kernels their register tiles
+ * (see ws above); tests clear it to reach the other paths. Not for use
+ * while kernels run. */
 extern int ck_rnn_fused;
 
 /* Nonzero (tests only): batch-1 LSTM inference that got the helper thread
@@ -71,6 +74,13 @@ extern int ck_rnn_fused;
  * helper is late, so the two-thread exchange is what runs. Not for use
  * while kernels run. */
 extern int ck_rnn_split_strict;
+
+/* Tests only: nonzero makes float LSTM inference on the AVX-512 tiles
+ * (transposed, see ck_lstm_infer) run its batch in ranges of this many
+ * 16-column chunks instead of two halves, so that a test can check that a
+ * split changes no bit without depending on when the helper comes. Not
+ * for use while kernels run. */
+extern int ck_rnn_batch_chunk;
 
 /* LSTM inference workspace (see ck_lstm_infer). */
 size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed);

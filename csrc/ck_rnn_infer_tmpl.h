@@ -24,11 +24,18 @@ static void CK_S(rnn_transpose)(size_t rows, size_t cols, const real *src, size_
         }
 }
 
+/* p rounded up to a 64-byte boundary (workspaces carry the slack). */
+static real *CK_S(rnn_align64)(real *p)
+{
+    return (real *)(((uintptr_t)p + 63) & ~(uintptr_t)63);
+}
+
 /* The default activations (tanh, sigmoid) over the gate blocks zi, zf,
  * zc, zo of n = U*B values each; c updated in place. Two flat loops run
  * faster than one (fewer live registers) and than loops over the rows of B
- * values. Not static: the AVX-512 step of ck_rnn_avx512.c runs it on its
- * tiles. */
+ * values. Not static: ck_rnn_avx512.c's fused step runs it on its tiles.
+ * Float on AVX-512 CPUs uses ck_lstm_infer_cell16_f32 instead (see
+ * lstm_infer_cell_any). */
 CK_TARGET_CLONES
 void CK_S(ck_lstm_infer_cell)(size_t n, const real *restrict z, real *restrict c,
                               real *restrict h)
@@ -41,6 +48,19 @@ void CK_S(ck_lstm_infer_cell)(size_t n, const real *restrict z, real *restrict c
              + CK_S(ck_act_sigmoid)(zi[k]) * CK_S(ck_act_tanh)(zc[k]);
     for (k = 0; k < n; ++k)
         h[k] = CK_S(ck_act_sigmoid)(zo[k]) * CK_S(ck_act_tanh)(c[k]);
+}
+
+/* The default-activation cell of inference: the AVX-512 form for float
+ * where it runs (whole vectors), else ck_lstm_infer_cell. */
+static void CK_S(lstm_infer_cell_any)(size_t n, const real *z, real *c, real *h)
+{
+#ifdef CK_LSTM_FUSED
+    if (n % 16 == 0 && ck_rnn_fused_usable(CK_ACT_TANH, CK_ACT_SIGMOID)) {
+        ck_lstm_infer_cell16_f32(n, z, c, h);
+        return;
+    }
+#endif
+    CK_S(ck_lstm_infer_cell)(n, z, c, h);
 }
 
 /* Batch-major inference for small batches, where the transposed product
@@ -70,7 +90,7 @@ static int CK_S(lstm_infer_rows)(size_t B, size_t T, size_t F, size_t U, const r
             real *z = G + bi * ldg + t * G4;
             if (mask != NULL && !mask[bi * T + t]) continue;
             if (fused)
-                CK_S(ck_lstm_infer_cell)(U, z, c + bi * U, h + bi * U);
+                CK_S(lstm_infer_cell_any)(U, z, c + bi * U, h + bi * U);
             else
                 CK_S(lstm_cell)(U, z, c + bi * U, c + bi * U, h + bi * U, act, ract);
         }
@@ -87,6 +107,114 @@ static int CK_S(lstm_infer_one)(size_t T, size_t F, size_t U, const real *x, con
                                 const real *c0, const uint8_t *mask, int gb, int act,
                                 int ract, real *H, real *h, real *c, real *ws);
 
+#ifdef CK_LSTM_FUSED
+/* Batched float inference on the AVX-512 tiles: the batch in ranges of
+ * 16-column chunks, each range running the whole time loop alone with its
+ * own buffers (ck_rnn_infer_avx512.h), the caller and the helper thread
+ * each taking ranges (ck_threads_run_chunks): two cores and no exchange
+ * between steps. Chunk i's buffers start at ws + i * per: a range [lo, hi)
+ * owns the chunks' space and lays its buffers out w = 16 (hi - lo) wide. */
+typedef struct {
+    size_t B, T, F, U, K, per;
+    const real *x, *P, *h0, *c0, *W, *R, *b;
+    const uint8_t *mask;
+    int gb, bias;
+    real *H, *h, *c, *ws;
+} CK_S(lstm_batch);
+
+static void CK_S(lstm_batch_cols)(void *ctx, size_t lo, size_t hi)
+{
+    const CK_S(lstm_batch) *j = (const CK_S(lstm_batch) *)ctx;
+    const size_t T = j->T, F = j->F, U = j->U, K = j->K, w = 16 * (hi - lo), b0 = 16 * lo;
+    const size_t nb = (16 * hi < j->B ? 16 * hi : j->B) - b0;
+    real *XH[2], *Ct, *zt;
+    uint8_t *on;
+    size_t s, k;
+    XH[0] = j->ws + lo * j->per;
+    XH[1] = XH[0] + K * w;
+    Ct = XH[1] + K * w;
+    zt = Ct + U * w;
+    on = (uint8_t *)(zt + CK_RNN_TILE);
+    /* Padding columns compute from zeros and are never read out. */
+    CK_S(rnn_zero)((2 * K + U) * w, XH[0]);
+    memset(on, 1, w);
+    CK_S(rnn_transpose)(nb, U, j->h0 + b0 * U, U, XH[0] + F * w, w);
+    CK_S(rnn_transpose)(nb, U, j->c0 + b0 * U, U, Ct, w);
+    if (j->bias)
+        for (k = 0; k < w; ++k) XH[0][(F + U) * w + k] = XH[1][(F + U) * w + k] = (real)1;
+    for (s = 0; s < T; ++s) {
+        const size_t t = j->gb ? T - 1 - s : s;
+        real *cur = XH[s & 1], *nxt = XH[(s + 1) & 1];
+        size_t off = 0;
+        if (j->mask != NULL)
+            for (k = 0; k < nb; ++k) {
+                on[k] = j->mask[(b0 + k) * T + t] != 0;
+                off += !on[k];
+            }
+        if (off == nb) {
+            CK_S(rnn_copy)(U * w, cur + F * w, nxt + F * w);
+        } else {
+            CK_S(rnn_transpose)(nb, F, j->x + (b0 * T + t) * F, T * F, cur, w);
+            ck_lstm_infer_step_f32(F, K, U, w, j->P, cur, Ct, nxt + F * w,
+                                   off > 0 ? on : NULL, zt);
+        }
+        if (j->H != NULL)
+            CK_S(rnn_transpose)(U, nb, nxt + F * w, w, j->H + (b0 * T + s) * U, T * U);
+    }
+    CK_S(rnn_transpose)(U, nb, XH[T & 1] + F * w, w, j->h + b0 * U, U);
+    CK_S(rnn_transpose)(U, nb, Ct, w, j->c + b0 * U, U);
+}
+
+/* Packs the panels of the pairs [lo, hi) (ck_threads_run_chunks). */
+static void CK_S(lstm_batch_pack)(void *ctx, size_t lo, size_t hi)
+{
+    const CK_S(lstm_batch) *j = (const CK_S(lstm_batch) *)ctx;
+    ck_lstm_infer_pack_f32(j->F, j->U, j->W, j->R, j->b, j->K, lo, hi, (real *)j->P);
+}
+
+static void CK_S(lstm_infer_batch)(size_t B, size_t T, size_t F, size_t U, const real *x,
+                                   const real *W, const real *R, const real *b,
+                                   const real *h0, const real *c0, const uint8_t *mask,
+                                   int gb, real *H, real *h, real *c, real *ws)
+{
+    const size_t K = F + U + (b != NULL), nch = (B + 15) / 16;
+    real *P = CK_S(rnn_align64)(ws);
+    CK_S(lstm_batch) j;
+    j.B = B;
+    j.T = T;
+    j.F = F;
+    j.U = U;
+    j.K = K;
+    j.per = CK_RNN_CHUNK_WS(K, U);
+    j.x = x;
+    j.P = P;
+    j.h0 = h0;
+    j.c0 = c0;
+    j.mask = mask;
+    j.gb = gb;
+    j.bias = b != NULL;
+    j.H = H;
+    j.h = h;
+    j.c = c;
+    j.ws = CK_S(rnn_align64)(P + 4 * CK_RNN_UPAD(U) * K);
+    j.W = W;
+    j.R = R;
+    j.b = b;
+    /* With two ranges the panels are packed by both threads too (~25 us
+     * for LSTM(128)), and the helper wakes during the packing rather than
+     * at the first range. */
+    if (nch > 1)
+        ck_threads_run_chunks(CK_S(lstm_batch_pack), &j, CK_RNN_UPAD(U) / 2,
+                              (CK_RNN_UPAD(U) / 2 + 1) / 2);
+    else
+        ck_lstm_infer_pack_f32(F, U, W, R, b, K, 0, CK_RNN_UPAD(U) / 2, P);
+    /* Two ranges as even as 16-column chunks allow: the tile runs 32
+     * columns wide where it can. */
+    ck_threads_run_chunks(CK_S(lstm_batch_cols), &j, nch,
+                          ck_rnn_batch_chunk > 0 ? (size_t)ck_rnn_batch_chunk : (nch + 1) / 2);
+}
+#endif
+
 static int CK_S(lstm_infer)(size_t B, size_t T, size_t F, size_t U, const real *x,
                             const real *W, const real *R, const real *b, const real *h0,
                             const real *c0, const uint8_t *mask, int gb, int act, int ract,
@@ -99,11 +227,6 @@ static int CK_S(lstm_infer)(size_t B, size_t T, size_t F, size_t U, const real *
     real *XH = ws, *Z = XH + K * Bp, *Ct = Z + G4 * Bp, *Hn = Ct + n, *Cn = Hn + n;
     real *WRt = Cn + n, *Ht = XH + F * Bp;
     const int fused = act == CK_ACT_TANH && ract == CK_ACT_SIGMOID;
-    int packed = 0;
-#ifdef CK_LSTM_FUSED
-    real *P = WRt + G4 * K, *tile = P + 4 * CK_RNN_UPAD(U) * K;
-    const int tiles = ck_rnn_fused_usable(act, ract);
-#endif
     size_t s, j, k;
     /* T == 0 is not empty here: h and c are then h0 and c0. */
     const int st = ck_rnn_check(act, ract, B == 0 || U == 0, F, x, W, R, h0);
@@ -116,48 +239,40 @@ static int CK_S(lstm_infer)(size_t B, size_t T, size_t F, size_t U, const real *
     if (!transposed)
         return CK_S(lstm_infer_rows)(B, T, F, U, x, W, R, b, h0, c0, mask, gb, act,
                                      ract, H, h, c, ws);
+#ifdef CK_LSTM_FUSED
+    if (ck_rnn_fused_usable(act, ract)) {
+        CK_S(lstm_infer_batch)(B, T, F, U, x, W, R, b, h0, c0, mask, gb, H, h, c, ws);
+        return CK_OK;
+    }
+#endif
     CK_S(rnn_zero)(K * Bp + G4 * Bp + 3 * n, ws);
     CK_S(rnn_transpose)(B, U, h0, U, Ht, Bp);
     CK_S(rnn_transpose)(B, U, c0, U, Ct, Bp);
     if (b != NULL)
         for (k = 0; k < Bp; ++k) XH[(F + U) * Bp + k] = (real)1;
-#ifdef CK_LSTM_FUSED
-    if (tiles) ck_lstm_pack_panels_f32(F, U, W, R, b, K, P);
-#endif
+    CK_S(rnn_transpose)(F, G4, W, G4, WRt, K);
+    CK_S(rnn_transpose)(U, G4, R, G4, WRt + F, K);
+    if (b != NULL)
+        for (j = 0; j < G4; ++j) WRt[j * K + F + U] = b[j];
     for (s = 0; s < T; ++s) {
         const size_t t = gb ? T - 1 - s : s;
         size_t on = B;
         if (mask != NULL)
             for (on = 0, k = 0; k < B; ++k) on += mask[k * T + t] != 0;
-        if (on > 0) CK_S(rnn_transpose)(B, F, x + t * F, T * F, XH, Bp);
-#ifdef CK_LSTM_FUSED
-        if (tiles && on == B) {
-            ck_lstm_fused_step_f32(K, U, Bp, P, XH, Ct, Hn, tile);
-            CK_S(rnn_copy)(n, Hn, Ht);
-            if (H != NULL) CK_S(rnn_transpose)(U, B, Ht, Bp, H + s * U, T * U);
-            continue;
-        }
-#endif
         if (on > 0) {
-            if (!packed) {
-                CK_S(rnn_transpose)(F, G4, W, G4, WRt, K);
-                CK_S(rnn_transpose)(U, G4, R, G4, WRt + F, K);
-                if (b != NULL)
-                    for (j = 0; j < G4; ++j) WRt[j * K + F + U] = b[j];
-                packed = 1;
-            }
+            CK_S(rnn_transpose)(B, F, x + t * F, T * F, XH, Bp);
             CK_TRY(GEMM(0, 0, G4, Bp, K, (real)1, WRt, K, XH, Bp, (real)0, Z, Bp));
         }
         if (on == B) {
             /* No column carries its state: update h and c in place. */
             if (fused)
-                CK_S(ck_lstm_infer_cell)(n, Z, Ct, Ht);
+                CK_S(lstm_infer_cell_any)(n, Z, Ct, Ht);
             else
                 CK_S(lstm_cell)(n, Z, Ct, Ct, Ht, act, ract);
         } else if (on > 0) {
             for (j = 0; j < n; ++j) Cn[j] = Ct[j];
             if (fused)
-                CK_S(ck_lstm_infer_cell)(n, Z, Cn, Hn);
+                CK_S(lstm_infer_cell_any)(n, Z, Cn, Hn);
             else
                 CK_S(lstm_cell)(n, Z, Cn, Cn, Hn, act, ract);
             for (k = 0; k < B; ++k) {

@@ -102,7 +102,7 @@ static void CK_S(lstm_units)(const CK_S(lstm_split) *j, size_t s, size_t u0, siz
                 }
             }
             if (j->act == CK_ACT_TANH && j->ract == CK_ACT_SIGMOID)
-                CK_S(ck_lstm_infer_cell)(n, z, j->c + u, hn + u);
+                CK_S(lstm_infer_cell_any)(n, z, j->c + u, hn + u);
             else
                 CK_S(lstm_cell)(n, z, j->c + u, j->c + u, hn + u, j->act, j->ract);
         }
@@ -135,11 +135,6 @@ static void CK_S(lstm_split_run)(ck_job *job)
             ++s;
         }
     }
-}
-
-static real *CK_S(rnn_align64)(real *p)
-{
-    return (real *)(((uintptr_t)p + 63) & ~(uintptr_t)63);
 }
 
 static int CK_S(lstm_infer_one)(size_t T, size_t F, size_t U, const real *x, const real *W,

@@ -177,6 +177,18 @@ def set_split_strict(bint on):
     return prev
 
 
+def set_batch_chunk(int chunks):
+    """Tests: float LSTM inference on the AVX-512 tiles runs its batch in
+    ranges of this many 16-column chunks (0: two halves, the default; see
+    ck_rnn.h). Returns the previous setting."""
+    global ck_rnn_batch_chunk
+    if chunks < 0:
+        raise ValueError(f"set_batch_chunk: expected chunks >= 0, received {chunks}")
+    prev = ck_rnn_batch_chunk
+    ck_rnn_batch_chunk = chunks
+    return prev
+
+
 def lstm_infer(x, W, R, b, h0, c0, mask, go_backwards, int act, int ract,
                return_sequences, transposed):
     """LSTM forward for inference: (H or None, h_T, c_T); see ck_rnn.h."""

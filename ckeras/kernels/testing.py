@@ -3,7 +3,7 @@ every code path can be checked against the reference. Not for production
 code; nothing outside tests/ and benchmarks/ imports this module."""
 from ckeras.kernels import c_module
 
-__all__ = ["set_fused_steps", "set_split_strict", "helper_jobs_taken"]
+__all__ = ["set_fused_steps", "set_split_strict", "set_batch_chunk", "helper_jobs_taken"]
 
 
 def set_fused_steps(on):
@@ -19,6 +19,14 @@ def set_split_strict(on):
     split path ran; never while kernels run on other threads. Returns the
     previous setting."""
     return c_module("rnn").set_split_strict(bool(on))
+
+
+def set_batch_chunk(chunks):
+    """Batched float LSTM inference on the AVX-512 tiles: run the batch in
+    ranges of `chunks` 16-column chunks (0, the default: two halves, one
+    per thread), so a test can compare splits bit for bit. Returns the
+    previous setting."""
+    return c_module("rnn").set_batch_chunk(int(chunks))
 
 
 def helper_jobs_taken():

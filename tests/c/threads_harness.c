@@ -1,5 +1,7 @@
 /* ThreadSanitizer harness of the kernels' threading (csrc/ck_threads.h) and
- * of the batch-1 LSTM split that uses it (csrc/ck_rnn_split_tmpl.h).
+ * of the LSTM inference splits that use it: batch 1 by units
+ * (csrc/ck_rnn_split_tmpl.h), larger batches by columns on the AVX-512
+ * tiles (csrc/ck_rnn_infer_tmpl.h).
  *
  * A Python run under TSan would need an instrumented CPython (the GIL and
  * NumPy are invisible to TSan, and its runtime has to be loaded first), so
@@ -153,6 +155,71 @@ static void lstm_cases_init(void)
     }
 }
 
+/* --------------------------------------------- batched inference split */
+
+/* A batch of 40 (three 16-column chunks: ranges of 32 and 8 columns), odd
+ * units, masked steps; transposed, so on AVX-512 CPUs the batch is split
+ * between the caller and the helper. Its one-thread result, computed with
+ * the helper disabled, is what every later call must give bit for bit. */
+#define BB 40
+#define BT 6
+#define BF 5
+#define BU 18
+static float *bx, *bW, *bR, *bb, *bh0, *bc0, *bH, *bh, *bc;
+static uint8_t bmask[BB * BT];
+
+static int batch_run(float *H, float *h, float *cc)
+{
+    const size_t ws_n = ck_lstm_infer_ws(BB, BT, BF, BU, 1);
+    float *ws = malloc(ws_n * sizeof(float));
+    const int st = ck_lstm_infer_f32(BB, BT, BF, BU, bx, bW, bR, bb, bh0, bc0, bmask, 0,
+                                     CK_ACT_TANH, CK_ACT_SIGMOID, 1, H, h, cc, ws);
+    free(ws);
+    return st;
+}
+
+static int batch_same(const float *H, const float *h, const float *cc)
+{
+    return memcmp(H, bH, BB * BT * BU * sizeof(float)) == 0
+        && memcmp(h, bh, BB * BU * sizeof(float)) == 0
+        && memcmp(cc, bc, BB * BU * sizeof(float)) == 0;
+}
+
+static void batch_init(void)
+{
+    unsigned seed = 4;
+    size_t k;
+    const float scale = 2.0f / (float)(BF + BU);
+    bx = fill(BB * BT * BF, &seed, 2.0f);
+    bW = fill(BF * 4 * BU, &seed, scale);
+    bR = fill(BU * 4 * BU, &seed, scale);
+    bb = fill(4 * BU, &seed, 1.0f);
+    bh0 = fill(BB * BU, &seed, 1.0f);
+    bc0 = fill(BB * BU, &seed, 1.0f);
+    for (k = 0; k < BB * BT; ++k) bmask[k] = (uint8_t)((k / BT + k % BT) % 4 != 1);
+    bH = malloc(BB * BT * BU * sizeof(float));
+    bh = malloc(BB * BU * sizeof(float));
+    bc = malloc(BB * BU * sizeof(float));
+    ck_threads_set_enabled(0);
+    CHECK(batch_run(bH, bh, bc) == CK_OK, "batched LSTM, one thread");
+    ck_threads_set_enabled(1);
+}
+
+/* Calls with the helper allowed (each clearing a back-off): the same bits. */
+static void check_batch(int calls, const char *who)
+{
+    float *H = malloc(BB * BT * BU * sizeof(float)), *h = malloc(BB * BU * sizeof(float)),
+          *cc = malloc(BB * BU * sizeof(float));
+    int it;
+    for (it = 0; it < calls; ++it) {
+        CHECK(batch_run(H, h, cc) == CK_OK, "batched LSTM (%s)", who);
+        CHECK(batch_same(H, h, cc), "batched LSTM result differs (%s, call %d)", who, it);
+    }
+    free(H);
+    free(h);
+    free(cc);
+}
+
 /* ------------------------------------------------------------- chunks */
 
 typedef struct {
@@ -237,6 +304,7 @@ static void *worker(void *arg)
         CHECK(same_as_either(c, H, h, cc), "LSTM result of thread %u differs (call %d)", id,
               it);
         if (it % 5 == 0) check_chunks(1000 + 37 * id, 64, 0);
+        if (it % 5 == 2) check_batch(1, "several threads");
     }
     free(H);
     return NULL;
@@ -260,6 +328,7 @@ int main(void)
     ck_blas_table_set(ck_blas_table_get(), CK_BLAS_NAIVE, NULL, NULL, NULL, NULL);
     ck_threads_attach(ck_threads_own());
     lstm_cases_init();
+    batch_init();
 
     /* One thread, the helper taking every upper half (strict), then
      * claiming steps as they come: the same bits every time. */
@@ -280,6 +349,15 @@ int main(void)
         CHECK(lstm_run(c, H, h, cc) == CK_OK, "LSTM");
         CHECK(same_as_split(c, H, h, cc), "LSTM result differs (call %d)", it);
     }
+
+    /* Batched: the caller and the helper split the batch. */
+    jobs = ck_threads_jobs_taken();
+    for (it = 0; it < 10; ++it) {
+        ck_threads_set_enabled(1);
+        check_batch(1, "one caller");
+    }
+    printf("batched LSTM: the helper took part in %ld of 10 calls\n",
+           ck_threads_jobs_taken() - jobs);
 
     /* Chunks: every index once, with the helper made to take part, and
      * the edge cases (nothing, one chunk, a partial last chunk). */

@@ -391,6 +391,89 @@ def _infer_in_two_threads(cases, rounds, transposed):
     assert not errors
 
 
+# ------------------------------- batched inference split between two threads
+# Float transposed inference on the AVX-512 tiles runs its batch in ranges of
+# 16-column chunks, each range over every step on its own: by default two
+# halves, one for the caller and one for the helper thread (csrc/ck_rnn.h).
+# Batches around the chunks, odd units, F = 0, a wide range (96 columns).
+BATCH_SPLIT_SHAPES = [(32, 6, 5, 16), (33, 4, 3, 9), (48, 5, 0, 7), (70, 3, 4, 12),
+                      (100, 4, 6, 32), (192, 2, 3, 4)]
+
+
+def _avx512_tiles():
+    """Whether this CPU runs the float AVX-512 inference tiles (the flags
+    ck_rnn_avx512() checks)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = set(f.read().split())
+    except OSError:
+        return False
+    return {"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= flags
+
+
+@pytest.fixture
+def batch_chunk():
+    prev = testing.set_batch_chunk(0)
+    yield testing.set_batch_chunk
+    testing.set_batch_chunk(prev)
+
+
+@pytest.mark.parametrize("seq", [True, False])
+@pytest.mark.parametrize("mk", ["none", "random", "rows"])
+@pytest.mark.parametrize("shape", BATCH_SPLIT_SHAPES)
+def test_lstm_infer_batch_split_changes_no_bit(shape, mk, seq, batch_chunk):
+    """Every split of the batch (ranges of 1, 2 or 3 chunks, one range, the
+    default halves with and without the helper thread) gives the same bits,
+    and so does each sample run alone; all match the reference forward, in
+    both directions, with masks (a masked column keeps its state while the
+    others of its range step)."""
+    rng = np.random.default_rng(zlib.crc32(repr((shape, mk, "split")).encode()))
+    B, T, F, U = shape
+    x, W, R, b, h0, c0 = _data("lstm", B, T, F, U, np.float32, rng)
+    mask = _mask(rng, B, T, mk)
+    tiles = _avx512_tiles()
+
+    def run(gb, rows=slice(None)):
+        m = None if mask is None else np.ascontiguousarray(mask[rows])
+        return rnn.lstm_infer(np.ascontiguousarray(x[rows]), W, R, b,
+                              np.ascontiguousarray(h0[rows]), np.ascontiguousarray(c0[rows]),
+                              m, gb, Act.TANH, Act.SIGMOID, seq, True)
+
+    prev_on = kernels.set_helper_enabled(False)
+    try:
+        for gb in (False, True):
+            batch_chunk(1000)   # one range: no split
+            want = run(gb)
+            Hr, Cr, _ = ref.lstm_fwd(x, W, R, b, h0, c0, mask, gb, Act.TANH, Act.SIGMOID)
+            if seq:
+                np.testing.assert_allclose(want[0], Hr, rtol=2e-5, atol=2e-5)
+            np.testing.assert_allclose(want[1], Hr[:, -1], rtol=2e-5, atol=2e-5)
+            np.testing.assert_allclose(want[2], Cr[:, -1], rtol=2e-5, atol=2e-5)
+            if not tiles:
+                continue
+            for chunks, helper in ((1, False), (2, False), (3, False), (0, False), (0, True),
+                                   (1, True)):
+                batch_chunk(chunks)
+                kernels.set_helper_enabled(helper)
+                for _ in range(3 if helper else 1):
+                    for g, w in zip(run(gb), want):
+                        if w is not None:
+                            np.testing.assert_array_equal(g, w)
+            kernels.set_helper_enabled(False)
+            batch_chunk(0)
+            for i in sorted({0, B // 2, B - 1}):
+                for g, w in zip(run(gb, slice(i, i + 1)), want):
+                    if w is not None:
+                        np.testing.assert_array_equal(g, w[i:i + 1])
+    finally:
+        kernels.set_helper_enabled(prev_on)
+
+
+def test_set_batch_chunk_refuses_negative():
+    with pytest.raises(ValueError, match="chunks >= 0"):
+        testing.set_batch_chunk(-1)
+
+
 # ------------------------------------------- batch-1 inference on two threads
 # Batch-1 LSTM inference splits each step by units with the helper thread
 # (csrc/ck_threads.h) from 4U(F+U) >= 16384 weights; the last shape stays

@@ -1,0 +1,249 @@
+/* The AVX-512 step of float LSTM inference over a range of batch columns
+ * (ck_rnn_infer_avx512.h).
+ *
+ * Batched inference splits the batch between the caller and the helper
+ * thread, each running the whole time loop on its own columns with no
+ * exchange between steps; this is the step each of them runs. The register
+ * tile is the idea of the fused step of ck_rnn_avx512.c (8 gate rows of two
+ * units against 32 or 16 columns, the panel weights broadcast from L1), but
+ * the step works on buffers exactly as wide as its range and takes per
+ * column masks, so a masked step stays on the tiles (and a column's bits do
+ * not depend on which range or path computed it). */
+#include "ck_rnn_infer_avx512.h"
+
+#include <string.h>
+
+#if defined(CK_RNN_AVX512)
+#include <immintrin.h>
+/* zt (4 gates x 2 units x 16 nv columns, gate-major, the layout of
+ * ck_lstm_infer_cell_f32 with n = 32 nv) = panel (8 x K) times X (K x
+ * 16 nv, rows ldx apart). Intrinsics, so the accumulators go from
+ * registers straight to zt (vector-extension arrays went through a zeroed
+ * stack copy: ~7% of a tile). */
+__attribute__((target("arch=x86-64-v4"), always_inline))
+static inline void infer_tile_body(size_t K, const float *restrict P,
+                                   const float *restrict X, size_t ldx,
+                                   float *restrict zt, const int nv)
+{
+    __m512 a[8][2], xv[2];
+    size_t k;
+    int r, v;
+    for (r = 0; r < 8; ++r)
+        for (v = 0; v < nv; ++v) a[r][v] = _mm512_setzero_ps();
+    for (k = 0; k < K; ++k) {
+        const float *wk = P + k * 8;
+        for (v = 0; v < nv; ++v) xv[v] = _mm512_loadu_ps(X + k * ldx + 16 * v);
+        for (r = 0; r < 8; ++r) {
+            const __m512 wr = _mm512_set1_ps(wk[r]);
+            for (v = 0; v < nv; ++v) a[r][v] = _mm512_fmadd_ps(wr, xv[v], a[r][v]);
+        }
+    }
+    for (r = 0; r < 8; ++r)
+        for (v = 0; v < nv; ++v)
+            _mm512_storeu_ps(zt + ((r % 4) * 2 + r / 4) * (16 * nv) + 16 * v, a[r][v]);
+}
+
+__attribute__((target("arch=x86-64-v4")))
+static void infer_tile32(size_t K, const float *P, const float *X, size_t ldx, float *zt)
+{
+    infer_tile_body(K, P, X, ldx, zt, 2);
+}
+
+__attribute__((target("arch=x86-64-v4")))
+static void infer_tile16(size_t K, const float *P, const float *X, size_t ldx, float *zt)
+{
+    infer_tile_body(K, P, X, ldx, zt, 1);
+}
+
+/* Two pairs (panels P0, P1) against 16 columns: 16 accumulators where
+ * infer_tile16 has 8, enough to cover the FMA latency on both ports. Each
+ * lane sums in the same order as the other tiles. zt: the gates of the
+ * four units, gate-major (one cell pass over n = 64). */
+__attribute__((target("arch=x86-64-v4")))
+static void infer_tile16x2(size_t K, const float *restrict P0, const float *restrict P1,
+                           const float *restrict X, size_t ldx, float *restrict zt)
+{
+    __m512 a[16], xv;
+    size_t k;
+    int r;
+    for (r = 0; r < 16; ++r) a[r] = _mm512_setzero_ps();
+    for (k = 0; k < K; ++k) {
+        const float *w0 = P0 + k * 8, *w1 = P1 + k * 8;
+        xv = _mm512_loadu_ps(X + k * ldx);
+        for (r = 0; r < 8; ++r) {
+            a[r] = _mm512_fmadd_ps(_mm512_set1_ps(w0[r]), xv, a[r]);
+            a[8 + r] = _mm512_fmadd_ps(_mm512_set1_ps(w1[r]), xv, a[8 + r]);
+        }
+    }
+    for (r = 0; r < 8; ++r) {
+        _mm512_storeu_ps(zt + ((r % 4) * 4 + r / 4) * 16, a[r]);
+        _mm512_storeu_ps(zt + ((r % 4) * 4 + 2 + r / 4) * 16, a[8 + r]);
+    }
+}
+
+/* The default-activation cell on whole vectors. The scalar forms of
+ * ck_act.h (ck_lstm_infer_cell_f32) took ~40% as long as the tiles'
+ * products: their divisions become a reciprocal estimate refined by one
+ * Newton step (within 1e-7 relative), and 2^n comes from vscalefps. The
+ * approximations are ck_act.h's: exp through Cody-Waite and the Cephes
+ * polynomial, tanh as the 13/6 rational. */
+#define CK_V4 __attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast")))
+
+CK_V4 static inline __m512 v_recip(__m512 d)
+{
+    const __m512 r = _mm512_rcp14_ps(d);
+    return _mm512_fmadd_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(1.0f)), r);
+}
+
+CK_V4 static inline __m512 v_sigmoid(__m512 x)
+{
+    /* 1 / (1 + e^-x) with -x clamped to [-80, 80]: e^80 and its reciprocal
+     * stay normal floats, and beyond 80 the sigmoid is 0 or 1 to within
+     * 2e-35. A reciprocal keeps relative accuracy in the left tail, so no
+     * e/(1+e) branch is needed. */
+    const __m512 m = _mm512_min_ps(_mm512_max_ps(_mm512_sub_ps(_mm512_setzero_ps(), x),
+                                                 _mm512_set1_ps(-80.0f)),
+                                   _mm512_set1_ps(80.0f));
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(m, _mm512_set1_ps(1.44269504088896341f)),
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r, p;
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), m);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    return v_recip(_mm512_add_ps(_mm512_scalef_ps(p, n), _mm512_set1_ps(1.0f)));
+}
+
+CK_V4 static inline __m512 v_tanh(__m512 x)
+{
+    const __m512 clamp = _mm512_set1_ps(7.90531110763549805f);
+    const __m512 xc = _mm512_min_ps(_mm512_max_ps(x, _mm512_sub_ps(_mm512_setzero_ps(), clamp)),
+                                    clamp);
+    const __m512 x2 = _mm512_mul_ps(xc, xc);
+    __m512 p, q, y;
+    p = _mm512_set1_ps(-2.76076847742355e-16f);
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(2.00018790482477e-13f));
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-8.60467152213735e-11f));
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(5.12229709037114e-08f));
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(1.48572235717979e-05f));
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(6.37261928875436e-04f));
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(4.89352455891786e-03f));
+    p = _mm512_mul_ps(xc, p);
+    q = _mm512_set1_ps(1.19825839466702e-06f);
+    q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(1.18534705686654e-04f));
+    q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(2.26843463243900e-03f));
+    q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(4.89352518554385e-03f));
+    y = _mm512_mul_ps(p, v_recip(q));
+    y = _mm512_min_ps(_mm512_max_ps(y, _mm512_set1_ps(-1.0f)), _mm512_set1_ps(1.0f));
+    /* Below 4e-4 tanh(x) == x in float. */
+    return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(4e-4f),
+                                                     _CMP_LT_OQ), x);
+}
+
+CK_V4 static inline void cell16(size_t n, size_t k, const float *restrict z,
+                                float *restrict c, float *restrict h)
+{
+    const __m512 i = v_sigmoid(_mm512_loadu_ps(z + k));
+    const __m512 f = v_sigmoid(_mm512_loadu_ps(z + n + k));
+    const __m512 g = v_tanh(_mm512_loadu_ps(z + 2 * n + k));
+    const __m512 o = v_sigmoid(_mm512_loadu_ps(z + 3 * n + k));
+    const __m512 cn = _mm512_fmadd_ps(f, _mm512_loadu_ps(c + k), _mm512_mul_ps(i, g));
+    _mm512_storeu_ps(c + k, cn);
+    _mm512_storeu_ps(h + k, _mm512_mul_ps(o, v_tanh(cn)));
+}
+
+CK_V4 void ck_lstm_infer_cell16_f32(size_t n, const float *restrict z, float *restrict c,
+                                    float *restrict h)
+{
+    size_t k;
+    /* Two vectors a round: their long dependency chains interleave. */
+    for (k = 0; k + 32 <= n; k += 32) {
+        cell16(n, k, z, c, h);
+        cell16(n, k + 16, z, c, h);
+    }
+    if (k < n) cell16(n, k, z, c, h);
+}
+
+void ck_lstm_infer_pack_f32(size_t F, size_t U, const float *W, const float *R,
+                            const float *b, size_t K, size_t p0, size_t p1, float *P)
+{
+    const size_t G4 = 4 * U;
+    size_t k0, u0, k, g;
+    /* Blocks of 16 rows: their source lines stay in L1 while every panel
+     * gets its 16 rows (512 contiguous bytes). Row by row the panels'
+     * writes scatter; panel by panel the rows' lines fall out of L1. */
+    for (k0 = 0; k0 < K; k0 += 16) {
+        const size_t k1 = k0 + 16 < K ? k0 + 16 : K;
+        for (u0 = 2 * p0; u0 < 2 * p1; u0 += 2) {
+            float *panel = P + (u0 / 2) * K * 8;
+            const int two = u0 + 1 < U;
+            for (k = k0; k < k1; ++k) {
+                const float *src = k < F ? W + k * G4 : k < F + U ? R + (k - F) * G4 : b;
+                for (g = 0; g < 4; ++g) {
+                    panel[k * 8 + g] = src[g * U + u0];
+                    panel[k * 8 + 4 + g] = two ? src[g * U + u0 + 1] : 0.0f;
+                }
+            }
+        }
+    }
+}
+
+/* The cell of units [u0, u0 + nu) for columns [c0, c0 + wt) from their
+ * tile's gates z (gate-major, `slots` units of wt values per gate, nu <=
+ * slots); ct and ht: slots wt floats of scratch. */
+static void infer_cell(size_t F, size_t w, size_t c0, size_t wt, size_t u0, size_t nu,
+                       size_t slots, const float *z, const float *XH, float *Ct, float *Hn,
+                       const uint8_t *on, float *ct, float *ht)
+{
+    size_t j, du;
+    if (on == NULL && nu == slots && wt == w) {
+        /* The units' rows are adjacent: update them in place. */
+        ck_lstm_infer_cell16_f32(slots * wt, z, Ct + u0 * w, Hn + u0 * w);
+        return;
+    }
+    for (du = 0; du < slots; ++du)
+        for (j = 0; j < wt; ++j) ct[du * wt + j] = du < nu ? Ct[(u0 + du) * w + c0 + j] : 0.0f;
+    ck_lstm_infer_cell16_f32(slots * wt, z, ct, ht);
+    for (du = 0; du < nu; ++du) {
+        float *cr = Ct + (u0 + du) * w + c0, *hr = Hn + (u0 + du) * w + c0;
+        const float *hold = XH + (F + u0 + du) * w + c0;
+        for (j = 0; j < wt; ++j) {
+            const int keep = on != NULL && !on[c0 + j];
+            cr[j] = keep ? cr[j] : ct[du * wt + j];
+            hr[j] = keep ? hold[j] : ht[du * wt + j];
+        }
+    }
+}
+
+void ck_lstm_infer_step_f32(size_t F, size_t K, size_t U, size_t w, const float *P,
+                            const float *XH, float *Ct, float *Hn, const uint8_t *on,
+                            float *zt)
+{
+    const size_t Up = CK_RNN_UPAD(U);
+    float *ct = zt + 8 * 32, *ht = ct + 2 * 32;
+    size_t u0, c0;
+    for (c0 = 0; c0 < w; c0 += 32) {
+        const size_t wt = w - c0 >= 32 ? 32 : 16;
+        for (u0 = 0; u0 < Up; u0 += 2) {
+            const float *panel = P + (u0 / 2) * K * 8;
+            if (wt == 16 && u0 + 2 < Up) {
+                infer_tile16x2(K, panel, panel + K * 8, XH + c0, w, zt);
+                infer_cell(F, w, c0, wt, u0, U - u0 < 4 ? U - u0 : 4, 4, zt, XH, Ct, Hn, on,
+                           ct, ht);
+                u0 += 2;
+                continue;
+            }
+            if (wt == 32)
+                infer_tile32(K, panel, XH + c0, w, zt);
+            else
+                infer_tile16(K, panel, XH + c0, w, zt);
+            infer_cell(F, w, c0, wt, u0, u0 + 1 < U ? 2 : 1, 2, zt, XH, Ct, Hn, on, ct, ht);
+        }
+    }
+}
+#endif

@@ -1,0 +1,37 @@
+/* The AVX-512 step of float LSTM inference over a range of batch columns
+ * (ck_rnn_infer_avx512.c). Internal to the rnn family: not part of the C
+ * API of ck_rnn.h. */
+#ifndef CK_RNN_INFER_AVX512_H
+#define CK_RNN_INFER_AVX512_H
+
+#include <stdint.h>
+
+#include "ck_common.h"
+#include "ck_rnn_avx512.h"
+
+#if defined(CK_RNN_AVX512)
+/* One transposed step over w columns (w % 16 == 0), every buffer w wide:
+ * the gates of all units from the panels P (ck_lstm_infer_pack_f32)
+ * against XH (K x w: x_t, h_{t-1} from row F, and a row of ones with a
+ * bias), then the cell: c in place in Ct (U x w), the new h into Hn (U x
+ * w). A column j with on != NULL and on[j] == 0 keeps its c and h. zt
+ * holds CK_RNN_TILE floats. Each column's values depend on that column
+ * alone, computed the same way whatever w: splitting a batch into ranges
+ * changes no bit. */
+/* [W; R; b] (K = F + U rows, plus 1 with a bias) of the pairs of units
+ * [p0, p1) (all: 0, CK_RNN_UPAD(U) / 2) in panels: panel p holds units 2p
+ * and 2p + 1 as rows du * 4 + gate ([i f c o]), stored [k][8] so that row
+ * k of the product reads 8 consecutive weights; the rows of a padding unit
+ * (U odd) are zero. P holds 4 CK_RNN_UPAD(U) K floats. */
+void ck_lstm_infer_pack_f32(size_t F, size_t U, const float *W, const float *R,
+                            const float *b, size_t K, size_t p0, size_t p1, float *P);
+/* ck_lstm_infer_cell_f32's update (gate blocks of n values, c in place)
+ * for n % 16 == 0, on AVX-512 vectors: within 2e-7 of it, about twice as
+ * fast. */
+void ck_lstm_infer_cell16_f32(size_t n, const float *z, float *c, float *h);
+void ck_lstm_infer_step_f32(size_t F, size_t K, size_t U, size_t w, const float *P,
+                            const float *XH, float *Ct, float *Hn, const uint8_t *on,
+                            float *zt);
+#endif
+
+#endif /* CK_RNN_INFER_AVX512_H */
