@@ -302,7 +302,8 @@ static void CK_S(lstm_fwd_rows)(void *ctx, size_t lo, size_t hi)
             ck_lstm_train_step_f32(n, F, U, j->P, X, ldx, A, lda, j->b, hp, cp, ldp,
                                    G + t * G4, ldg, H + s * U, C + s * U, ldh,
                                    j->mask == NULL ? NULL : j->mask + r0 * T + t, T,
-                                   s + 1 == T ? NULL : G + (j->gb ? t - 1 : t + 1) * G4);
+                                   s + 1 == T ? NULL : G + (j->gb ? t - 1 : t + 1) * G4,
+                                   j->dpx != NULL || j->dph != NULL);
         }
     }
     ck_ftz_leave(fp);
@@ -335,7 +336,10 @@ int CK_S(ck_lstm_fwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
         const size_t nh = CK_S(rnn_halves)(B);
         CK_S(lstm_fwd_job) j = {B,   T, F,    U,  (B + nh - 1) / nh, x, b, h0, c0, dpx,
                                 dph, P, mask, gb, G, H, C, hm, xm};
-        ck_lstm_pack_gates_f32(F, U, W, R, P);
+        if (dpx != NULL || dph != NULL)
+            ck_lstm_pack_gate_major_f32(F, U, W, R, P);
+        else
+            ck_lstm_pack_gates_f32(F, U, W, R, P);
         ck_threads_run_chunks(CK_S(lstm_fwd_rows), &j, nh, 1);
         return CK_OK;
     }
