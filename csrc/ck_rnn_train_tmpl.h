@@ -445,6 +445,35 @@ static void CK_S(rnn_prefetch)(const real *p, size_t n, int w)
 #endif
 }
 
+/* XM = the rows [x_t, h_{t-1}] of Hp (F + U wide) under one gate's input
+ * and recurrent masks (rows of gate k's masks start at sample m0), over
+ * rows [lo, hi) of B*T: elementwise, so shared with the helper. */
+typedef struct {
+    size_t T, F, U, m0;
+    const real *Hp, *dpx, *dph;
+    real *XM;
+} CK_S(rnn_masked_rows_job);
+
+static void CK_S(rnn_masked_rows)(void *ctx, size_t lo, size_t hi)
+{
+    const CK_S(rnn_masked_rows_job) *j = (const CK_S(rnn_masked_rows_job) *)ctx;
+    const size_t F = j->F, U = j->U, K = F + U;
+    size_t r, i;
+    for (r = lo; r < hi; ++r) {
+        const size_t m = j->m0 + r / j->T;
+        const real *src = j->Hp + r * K;
+        real *dst = j->XM + r * K;
+        if (j->dpx != NULL)
+            for (i = 0; i < F; ++i) dst[i] = src[i] * j->dpx[m * F + i];
+        else
+            CK_S(rnn_copy)(F, src, dst);
+        if (j->dph != NULL)
+            for (i = 0; i < U; ++i) dst[F + i] = src[F + i] * j->dph[m * U + i];
+        else
+            CK_S(rnn_copy)(U, src + F, dst + F);
+    }
+}
+
 #ifdef CK_LSTM_FUSED
 /* The backward's time loop over one half of the batch (see lstm_fwd_rows):
  * its rows' cells, then their dh_{s-1} = dZ R^T against the packed Rt;
@@ -611,7 +640,7 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
          * separate GEMMs would each pack it from memory. Hp here holds the
          * rows [x_t, h_{t-1}]. */
         const size_t K = F + U, BT = B * T;
-        size_t k, i;
+        size_t k;
         if (!rows_ready) {
             for (j = 0; j < BT; ++j) CK_S(rnn_copy)(F, x + j * F, Hp + j * K);
             CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp + F, K);
@@ -619,19 +648,8 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
         if (dpx == NULL && dph == NULL)
             CK_TRY(GEMM(1, 0, K, G4, BT, (real)1, Hp, K, dG, G4, (real)0, dWR, G4));
         for (k = 0; (dpx != NULL || dph != NULL) && k < 4; ++k) {
-            for (j = 0; j < BT; ++j) {
-                const real *src = Hp + j * K, *mx = dpx + (k * B + j / T) * F,
-                           *mh = dph + (k * B + j / T) * U;
-                real *dst = XM + j * K;
-                if (dpx != NULL)
-                    for (i = 0; i < F; ++i) dst[i] = src[i] * mx[i];
-                else
-                    CK_S(rnn_copy)(F, src, dst);
-                if (dph != NULL)
-                    for (i = 0; i < U; ++i) dst[F + i] = src[F + i] * mh[i];
-                else
-                    CK_S(rnn_copy)(U, src + F, dst + F);
-            }
+            CK_S(rnn_masked_rows_job) jm = {T, F, U, B * k, Hp, dpx, dph, XM};
+            ck_threads_run_chunks(CK_S(rnn_masked_rows), &jm, BT, (BT + 1) / 2);
             CK_TRY(GEMM(1, 0, K, U, BT, (real)1, XM, K, dG + k * U, G4, (real)0, dWR + k * U,
                         G4));
         }
