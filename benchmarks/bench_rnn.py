@@ -31,6 +31,7 @@ units 128 at >= 70% of sgemm (`--case lstm_kernel` prints both shares).
 """
 import functools
 import statistics
+import time
 
 import numpy as np
 import pytest
@@ -136,7 +137,7 @@ def model_cases(unit):
 
 CASES = (("sgemm", "lstm_kernel") + tuple(c for u in UNITS for c, _, _ in model_cases(u))
          + ("lstm_infer_b1_one_core", "lstm_infer_b1_torch2", "bilstm_infer_b1_one_core",
-            "bilstm_infer_b1_torch2", "thread_scaling"))
+            "bilstm_infer_b1_torch2", "thread_scaling", "lstm_train_profile"))
 
 TF_WORKER = """
 import json, sys
@@ -290,6 +291,51 @@ def _kernel_shares(args, results, repeat, _rnn, _dense):
               f"bwd through time {shares[1]:.0f}%, inference fwd {shares[2]:.0f}%")
 
 
+def _train_profile(args, results, repeat, layers, models, optimizers, _rnn):
+    """Where one LSTM(128)+Dense(1) Adam step at batch 32 goes, in CPU time of
+    the calling thread (time.thread_time, which other processes barely move):
+    the whole step, the LSTM forward and backward kernels as the step calls
+    them, and the rest (Dense head, loss, Adam, Python). With --threads 2 the
+    helper's share of the kernels is not counted: read it at --threads 1."""
+    rng = np.random.default_rng(4)
+    xb = rng.standard_normal((32, T, F)).astype(np.float32)
+    yb = np.zeros((32, 1), np.float32)
+    for unit in ("LSTM", "LSTMdrop"):
+        m = _ck_model(unit, layers, models)
+        m.compile(optimizers.Adam(1e-3), "mse")
+        lstm = m.layers[0]
+        W, R, b = (w.numpy() for w in lstm.weights)
+        h0 = np.zeros((32, U), np.float32)
+        dp = {}
+        if unit == "LSTMdrop":
+            keep = [(rng.random((4, 32, n)) > DROP) / (1 - DROP) for n in (F, U)]
+            dp = dict(dpx=keep[0].astype(np.float32), dph=keep[1].astype(np.float32))
+        H, C, G = _rnn.lstm_fwd(xb, W, R, b, h0, h0, None, False, 3, 2, **dp)
+        dh = np.ones((32, U), np.float32)
+        parts = {"step": functools.partial(m.train_on_batch, xb, yb),
+                 "lstm_fwd": functools.partial(_rnn.lstm_fwd, xb, W, R, b, h0, h0, None, False,
+                                               3, 2, **dp),
+                 "lstm_bwd": functools.partial(_rnn.lstm_bwd, xb, W, R, h0, h0, None, False, 3,
+                                               2, G, H, C, None, dh, h0, need_dx=False, **dp)}
+        runs = {k: [] for k in parts}
+        for fn in parts.values():
+            fn()
+        for _ in range(max(repeat, 5) * 4):   # interleaved
+            for k, fn in parts.items():
+                t0 = time.thread_time()
+                fn()
+                runs[k].append(time.thread_time() - t0)
+        med = {k: statistics.median(v) for k, v in runs.items()}
+        med["rest"] = med["step"] - med["lstm_fwd"] - med["lstm_bwd"]
+        for k, v in med.items():
+            results.record(f"lstm_train_profile/{unit.lower()}/{k}", "ckeras", value=v,
+                           metric="cpu_time", unit="s", runs=runs.get(k),
+                           label=f"{LABELS[unit]}, one Adam train step, batch 32: {k} "
+                                 f"(thread_time, {args.threads} thread(s))")
+        print(f"{LABELS[unit]} train step CPU time (thread_time, {args.threads} thread(s)): "
+              + ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in med.items()), flush=True)
+
+
 def main(argv=None):
     ap = main_parser(__doc__.splitlines()[0], CASES)
     ap.add_argument("--threads", type=int, default=1)
@@ -374,6 +420,8 @@ def main(argv=None):
                     ck_fn, pt_fn, number)
             torch.set_num_threads(args.threads)
 
+    if wanted(args, "lstm_train_profile"):
+        _train_profile(args, results, repeat, layers, models, optimizers, _rnn)
     if not wanted(args, "thread_scaling"):
         return
     _blas.set_num_threads(1)

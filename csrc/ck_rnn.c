@@ -51,10 +51,10 @@ static void ck_rnn_zero_grads(size_t size, size_t ndx, size_t ndW, size_t ndR, s
 size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t F, size_t U)
 {
     /* dG, the rows [x_t, h_{t-1}] (or h_{t-1} alone), two U-vectors, R^T
-     * (4U x U) for the per-step dh GEMM, the bias gradient's sums when the
-     * caller wants none, [dW; dR], and the rows under a gate's dropout
+     * (4U x U) for the per-step dh GEMM, the bias gradient's sums of each
+     * half of the batch, [dW; dR], and the rows under a gate's dropout
      * masks. */
-    return B * T * 4 * U + 2 * B * T * (F + U) + 2 * U + 4 * U * U + 4 * U
+    return B * T * 4 * U + 2 * B * T * (F + U) + 2 * U + 4 * U * U + 8 * U
         + (F + U) * 4 * U;
 }
 

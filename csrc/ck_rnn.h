@@ -34,7 +34,11 @@
  * more: with it, float steps on AVX-512 CPUs with U % 16 == 0 and the
  * default activations run register tiles over R packed once per call
  * (the gates' cell pass fused in; the backward's dh product the same way);
- * it may be NULL without dropout (then OpenBLAS runs every step).
+ * it may be NULL without dropout (then OpenBLAS runs every step). From B = 4
+ * these tiles run each half of the batch through the whole time loop on
+ * its own, the caller and the helper thread of ck_threads.h one half each
+ * (the caller both when the helper is busy or disabled): the halves depend
+ * on B alone, so results are the same bits either way.
  *
  * ck_lstm_infer is the forward without the saved arrays, for inference: it
  * writes H (processing order, may be NULL) and the final h and c (B,U),

@@ -159,22 +159,20 @@ void ck_lstm_z64_f32(size_t F, size_t U, size_t ld, size_t gs, const float *xt,
 #define CK_RNN_MR 6
 
 /* The tile: mr rows x nv vectors of 16 columns over two A segments, K1
- * then K2 deep (the packed rows follow in that order). Vector v of row r
- * reads A1[v] + r lda1, then A2[v] + r lda2 (one broadcast per row when
- * `shared`: the same A for every vector); it starts from I + r ldi +
- * coff[v] (I may be NULL: zero; ldi 0: a bias row) and ends in C + r ldc
- * + coff[v]. */
+ * then K2 deep (the packed rows follow in that order). Row r reads A1 + r
+ * lda1, then A2 + r lda2 (one broadcast per row and k); vector v starts
+ * from I + r ldi + coff[v] (I may be NULL: zero; ldi 0: a bias row) and
+ * ends in C + r ldc + coff[v]. */
 typedef struct {
     size_t K1, lda1, K2, lda2, w, ldi, ldc;
-    const float *A1[4], *A2[4];
+    const float *A1, *A2;
     const float *P, *I;
     float *C;
     const size_t *coff;
 } rnn_tile_args;
 
 __attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast"), always_inline))
-static inline void rnn_tile_body_f32(const rnn_tile_args *t, const int mr, const int nv,
-                                     const int shared)
+static inline void rnn_tile_body_f32(const rnn_tile_args *t, const int mr, const int nv)
 {
     ck_v16 acc[CK_RNN_MR][4], bv[4];
     const float *restrict P = t->P;
@@ -190,16 +188,12 @@ static inline void rnn_tile_body_f32(const rnn_tile_args *t, const int mr, const
         }
     for (seg = 0; seg < 2; ++seg) {
         const size_t K = seg ? t->K2 : t->K1, lda = seg ? t->lda2 : t->lda1;
-        const float *const *A = seg ? t->A2 : t->A1;
+        const float *A = seg ? t->A2 : t->A1;
         for (k = 0; k < K; ++k) {
             for (v = 0; v < nv; ++v) memcpy(&bv[v], P + k * w + 16 * v, sizeof(ck_v16));
             for (r = 0; r < mr; ++r) {
-                if (shared) {
-                    const float s = A[0][r * lda + k];
-                    for (v = 0; v < nv; ++v) acc[r][v] += s * bv[v];
-                } else {
-                    for (v = 0; v < nv; ++v) acc[r][v] += A[v][r * lda + k] * bv[v];
-                }
+                const float s = A[r * lda + k];
+                for (v = 0; v < nv; ++v) acc[r][v] += s * bv[v];
             }
         }
         P += K * w;
@@ -211,29 +205,25 @@ static inline void rnn_tile_body_f32(const rnn_tile_args *t, const int mr, const
 
 typedef void (*rnn_tile_fn)(const rnn_tile_args *t);
 
-#define CK_RNN_TILE_FN(mr, nv, sh)                                                      \
+#define CK_RNN_TILE_FN(mr, nv)                                                          \
     __attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast")))           \
-    static void rnn_tile_##mr##_##nv##_##sh(const rnn_tile_args *t)                     \
+    static void rnn_tile_##mr##_##nv(const rnn_tile_args *t)                            \
     {                                                                                   \
-        rnn_tile_body_f32(t, mr, nv, sh);                                               \
+        rnn_tile_body_f32(t, mr, nv);                                                   \
     }
-#define CK_RNN_TILE_ROW(nv, sh)                                                         \
-    CK_RNN_TILE_FN(1, nv, sh) CK_RNN_TILE_FN(2, nv, sh) CK_RNN_TILE_FN(3, nv, sh)       \
-    CK_RNN_TILE_FN(4, nv, sh) CK_RNN_TILE_FN(5, nv, sh) CK_RNN_TILE_FN(6, nv, sh)
-CK_RNN_TILE_ROW(1, 1)
-CK_RNN_TILE_ROW(2, 1)
-CK_RNN_TILE_ROW(3, 1)
-CK_RNN_TILE_ROW(4, 1)
-CK_RNN_TILE_ROW(4, 0)
-#define CK_RNN_TILE_PTRS(nv, sh)                                                        \
-    {rnn_tile_1_##nv##_##sh, rnn_tile_2_##nv##_##sh, rnn_tile_3_##nv##_##sh,            \
-     rnn_tile_4_##nv##_##sh, rnn_tile_5_##nv##_##sh, rnn_tile_6_##nv##_##sh}
-/* [nv - 1][mr - 1] with a shared A; the per-vector A (dropout's masked x
- * or h per gate) only comes with four vectors. */
-static const rnn_tile_fn rnn_tiles_shared[4][CK_RNN_MR] = {
-    CK_RNN_TILE_PTRS(1, 1), CK_RNN_TILE_PTRS(2, 1), CK_RNN_TILE_PTRS(3, 1),
-    CK_RNN_TILE_PTRS(4, 1)};
-static const rnn_tile_fn rnn_tiles_split[CK_RNN_MR] = CK_RNN_TILE_PTRS(4, 0);
+#define CK_RNN_TILE_ROW(nv)                                                             \
+    CK_RNN_TILE_FN(1, nv) CK_RNN_TILE_FN(2, nv) CK_RNN_TILE_FN(3, nv)                   \
+    CK_RNN_TILE_FN(4, nv) CK_RNN_TILE_FN(5, nv) CK_RNN_TILE_FN(6, nv)
+CK_RNN_TILE_ROW(1)
+CK_RNN_TILE_ROW(2)
+CK_RNN_TILE_ROW(3)
+CK_RNN_TILE_ROW(4)
+#define CK_RNN_TILE_PTRS(nv)                                                            \
+    {rnn_tile_1_##nv, rnn_tile_2_##nv, rnn_tile_3_##nv,                                 \
+     rnn_tile_4_##nv, rnn_tile_5_##nv, rnn_tile_6_##nv}
+/* [nv - 1][mr - 1] */
+static const rnn_tile_fn rnn_tiles[4][CK_RNN_MR] = {CK_RNN_TILE_PTRS(1), CK_RNN_TILE_PTRS(2),
+                                                    CK_RNN_TILE_PTRS(3), CK_RNN_TILE_PTRS(4)};
 
 void ck_rnn_pack_f32(size_t K, size_t N, const float *Bm, size_t ldb, int trans, float *P)
 {
@@ -267,11 +257,11 @@ void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot
         t.coff = coff;
         for (r0 = 0; r0 < M; r0 += CK_RNN_MR) {
             const size_t mr = M - r0 < CK_RNN_MR ? M - r0 : CK_RNN_MR;
-            t.A1[0] = A + r0 * lda;
-            t.A2[0] = t.A1[0];
+            t.A1 = A + r0 * lda;
+            t.A2 = t.A1;
             t.C = C + r0 * ldc;
             t.I = beta ? t.C : NULL;
-            rnn_tiles_shared[nv - 1][mr - 1](&t);
+            rnn_tiles[nv - 1][mr - 1](&t);
         }
     }
 }
@@ -286,6 +276,22 @@ void ck_lstm_pack_gates_f32(size_t F, size_t U, const float *W, const float *R, 
             const float *src = k < F ? W + k * G4 : R + (k - F) * G4;
             for (g = 0; g < 4; ++g)
                 for (j = 0; j < 16; ++j) panel[k * 64 + g * 16 + j] = src[g * U + u0 + j];
+        }
+    }
+}
+
+void ck_lstm_pack_gate_major_f32(size_t F, size_t U, const float *W, const float *R, float *P)
+{
+    const size_t G4 = 4 * U, K = F + U;
+    size_t u0, g, k, j;
+    for (u0 = 0; u0 < U; u0 += 64) {
+        const size_t w = U - u0 < 64 ? U - u0 : 64;
+        for (g = 0; g < 4; ++g) {
+            float *panel = P + (u0 * 4 + g * w) * K;
+            for (k = 0; k < K; ++k) {
+                const float *src = (k < F ? W + k * G4 : R + (k - F) * G4) + g * U + u0;
+                for (j = 0; j < w; ++j) panel[k * w + j] = src[j];
+            }
         }
     }
 }
@@ -312,18 +318,93 @@ static void lstm_train_cell16_f32(float *restrict z, size_t U, const float *rest
     }
 }
 
+/* The rows' cells of units [u0, u0 + w) after their gates' products, with
+ * the next step's gate rows fetched and masked rows carrying hp, cp over. */
+static void lstm_train_cells_f32(size_t r0, size_t r1, size_t u0, size_t w, size_t U,
+                                 const float *hp, const float *cp, size_t ldp, float *Gt,
+                                 size_t ldg, float *Hs, float *Cs, size_t ldh,
+                                 const uint8_t *m, size_t mst, const float *Gn)
+{
+    size_t r, u, v;
+    for (r = r0; r < r1; ++r) {
+        float *hr = Hs + r * ldh + u0, *cr = Cs + r * ldh + u0;
+        if (Gn != NULL) {
+            /* The next step's rows are far apart (a timestep of every
+             * sample) and cold: fetch the lines this tile's counterpart
+             * will write there. */
+            for (u = 0; u < w; u += 16) {
+                for (v = 0; v < 4; ++v) __builtin_prefetch(Gn + r * ldg + v * U + u0 + u, 1, 3);
+                __builtin_prefetch(hr + U + u, 1, 3);
+                __builtin_prefetch(cr + U + u, 1, 3);
+            }
+        }
+        if (m != NULL && !m[r * mst]) {
+            memcpy(hr, hp + r * ldp + u0, w * sizeof(float));
+            memcpy(cr, cp + r * ldp + u0, w * sizeof(float));
+            continue;
+        }
+        for (u = 0; u < w; u += 16)
+            lstm_train_cell16_f32(Gt + r * ldg + u0 + u, U, cp + r * ldp + u0 + u, cr + u,
+                                  hr + u);
+    }
+}
+
+/* Under dropout every gate reads its own masked x and h: with the 16-unit
+ * panels of all four gates each row would need four broadcasts per k (the
+ * tile that did so ran load-bound at ~47% of sgemm). Gate-major panels of
+ * 64 units give each gate's product one operand, as without dropout. */
+static void lstm_train_step_gates_f32(size_t B, size_t F, size_t U, const float *P,
+                                      const float *const *X, size_t ldx,
+                                      const float *const *A, size_t lda, const float *bias,
+                                      const float *hp, const float *cp, size_t ldp,
+                                      float *Gt, size_t ldg, float *Hs, float *Cs, size_t ldh,
+                                      const uint8_t *m, size_t mst, const float *Gn)
+{
+    const size_t K = F + U;
+    size_t u0, r0, g;
+    rnn_tile_args t;
+    t.K1 = F;
+    t.lda1 = ldx;
+    t.K2 = U;
+    t.lda2 = lda;
+    t.ldi = 0;
+    t.ldc = ldg;
+    for (u0 = 0; u0 < U; u0 += 64) {
+        const size_t w = U - u0 < 64 ? U - u0 : 64;
+        const size_t coff[4] = {u0, u0 + 16, u0 + 32, u0 + 48};
+        t.w = w;
+        t.coff = coff;
+        for (r0 = 0; r0 < B; r0 += CK_RNN_MR) {
+            const size_t mr = B - r0 < CK_RNN_MR ? B - r0 : CK_RNN_MR;
+            for (g = 0; g < 4; ++g) {
+                t.P = P + (u0 * 4 + g * w) * K;
+                t.I = bias == NULL ? NULL : bias + g * U;
+                t.A1 = X[g] + r0 * ldx;
+                t.A2 = A[g] + r0 * lda;
+                t.C = Gt + r0 * ldg + g * U;
+                rnn_tiles[w / 16 - 1][mr - 1](&t);
+            }
+            lstm_train_cells_f32(r0, r0 + mr, u0, w, U, hp, cp, ldp, Gt, ldg, Hs, Cs, ldh, m,
+                                 mst, Gn);
+        }
+    }
+}
+
 void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P,
                             const float *const *X, size_t ldx, const float *const *A,
                             size_t lda, const float *bias, const float *hp, const float *cp,
                             size_t ldp, float *Gt, size_t ldg, float *Hs, float *Cs,
-                            size_t ldh, const uint8_t *m, size_t mst, const float *Gn)
+                            size_t ldh, const uint8_t *m, size_t mst, const float *Gn,
+                            int gate_major)
 {
     const size_t coff[4] = {0, U, 2 * U, 3 * U}, K = F + U;
-    const int shared = A[0] == A[1] && A[0] == A[2] && A[0] == A[3] && X[0] == X[1]
-                    && X[0] == X[2] && X[0] == X[3];
-    size_t u0, r0, r;
-    int v;
+    size_t u0, r0;
     rnn_tile_args t;
+    if (gate_major) {
+        lstm_train_step_gates_f32(B, F, U, P, X, ldx, A, lda, bias, hp, cp, ldp, Gt, ldg, Hs,
+                                  Cs, ldh, m, mst, Gn);
+        return;
+    }
     t.K1 = F;
     t.lda1 = ldx;
     t.K2 = U;
@@ -337,32 +418,12 @@ void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P,
         t.I = bias == NULL ? NULL : bias + u0;
         for (r0 = 0; r0 < B; r0 += CK_RNN_MR) {
             const size_t mr = B - r0 < CK_RNN_MR ? B - r0 : CK_RNN_MR;
-            for (v = 0; v < 4; ++v) {
-                t.A1[v] = X[v] + r0 * ldx;
-                t.A2[v] = A[v] + r0 * lda;
-            }
+            t.A1 = X[0] + r0 * ldx;
+            t.A2 = A[0] + r0 * lda;
             t.C = Gt + r0 * ldg + u0;
-            if (shared)
-                rnn_tiles_shared[3][mr - 1](&t);
-            else
-                rnn_tiles_split[mr - 1](&t);
-            for (r = r0; r < r0 + mr; ++r) {
-                float *hr = Hs + r * ldh + u0, *cr = Cs + r * ldh + u0;
-                if (Gn != NULL) {
-                    /* The next step's rows are far apart (a timestep of
-                     * every sample) and cold: fetch the lines this tile's
-                     * counterpart will write there. */
-                    for (v = 0; v < 4; ++v) __builtin_prefetch(Gn + r * ldg + v * U + u0, 1, 3);
-                    __builtin_prefetch(hr + U, 1, 3);
-                    __builtin_prefetch(cr + U, 1, 3);
-                }
-                if (m != NULL && !m[r * mst]) {
-                    memcpy(hr, hp + r * ldp + u0, 16 * sizeof(float));
-                    memcpy(cr, cp + r * ldp + u0, 16 * sizeof(float));
-                    continue;
-                }
-                lstm_train_cell16_f32(Gt + r * ldg + u0, U, cp + r * ldp + u0, cr, hr);
-            }
+            rnn_tiles[3][mr - 1](&t);
+            lstm_train_cells_f32(r0, r0 + mr, u0, 16, U, hp, cp, ldp, Gt, ldg, Hs, Cs, ldh, m,
+                                 mst, Gn);
         }
     }
 }

@@ -49,6 +49,10 @@ void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot
  * ck_lstm_train_step_f32: per 16 units a panel of 64 columns, the units'
  * [i f c o] gate columns. */
 void ck_lstm_pack_gates_f32(size_t F, size_t U, const float *W, const float *R, float *P);
+/* The same [W; R] packed per 64 units (the last block narrower) and per
+ * gate: ck_lstm_train_step_f32's layout under dropout. */
+void ck_lstm_pack_gate_major_f32(size_t F, size_t U, const float *W, const float *R,
+                                 float *P);
 /* One training step for the default activations: the gate rows Gt (B x
  * 4U, ldg) get bias + X W + A R, gate g reading X[g] (rows ldx apart:
  * x_t, or under input dropout x_t . dpx_g) and A[g] (lda: h_{t-1}, or
@@ -56,12 +60,15 @@ void ck_lstm_pack_gates_f32(size_t F, size_t U, const float *W, const float *R, 
  * (rows ldh apart) from the previous hp, cp (ldp). A row r with
  * m[r * mst] == 0 (m may be NULL) carries hp, cp over. Gn: the next
  * step's gate rows (prefetched with the next H and C rows), or NULL at
- * the last step. */
+ * the last step. P is packed by ck_lstm_pack_gate_major_f32 when
+ * gate_major (the gates read different X or A), else by
+ * ck_lstm_pack_gates_f32 (X[0] and A[0] serve every gate). */
 void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P,
                             const float *const *X, size_t ldx, const float *const *A,
                             size_t lda, const float *bias, const float *hp, const float *cp,
                             size_t ldp, float *Gt, size_t ldg, float *Hs, float *Cs,
-                            size_t ldh, const uint8_t *m, size_t mst, const float *Gn);
+                            size_t ldh, const uint8_t *m, size_t mst, const float *Gn,
+                            int gate_major);
 #endif
 
 #endif /* CK_RNN_AVX512_H */

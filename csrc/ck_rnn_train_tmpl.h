@@ -247,6 +247,69 @@ static void CK_S(lstm_cell)(size_t n, real *z, const real *cp, real *c, real *h,
     for (k = 0; k < n; ++k) h[k] *= zo[k];
 }
 
+#ifdef CK_LSTM_FUSED
+/* The tiles' time loop runs each half of the batch through every step on
+ * its own (a sample's forward and its dh recurrence need no other sample),
+ * the halves fixed by the shape alone: one per thread when the helper
+ * comes, both on the caller when not, with the same arithmetic per row
+ * either way. ck_threads_run_chunks hands out halves [lo, hi). */
+#define CK_RNN_TRAIN_SPLIT_MIN 4
+
+static size_t CK_S(rnn_halves)(size_t B) { return B >= CK_RNN_TRAIN_SPLIT_MIN ? 2 : 1; }
+
+typedef struct {
+    size_t B, T, F, U, Bh;
+    const real *x, *b, *h0, *c0, *dpx, *dph, *P;
+    const uint8_t *mask;
+    int gb;
+    real *G, *H, *C, *hm, *xm;
+} CK_S(lstm_fwd_job);
+
+static void CK_S(lstm_fwd_rows)(void *ctx, size_t lo, size_t hi)
+{
+    const CK_S(lstm_fwd_job) *j = (const CK_S(lstm_fwd_job) *)ctx;
+    const size_t B = j->B, T = j->T, F = j->F, U = j->U, G4 = 4 * U;
+    const size_t ldg = T * G4, ldh = T * U;
+    const ck_fpmode fp = ck_ftz_enter(); /* the helper's own FP state */
+    size_t h, s, k;
+    for (h = lo; h < hi; ++h) {
+        const size_t r0 = h * j->Bh, n = B - r0 < j->Bh ? B - r0 : j->Bh;
+        real *G = j->G + r0 * ldg, *H = j->H + r0 * ldh, *C = j->C + r0 * ldh;
+        for (s = 0; s < T; ++s) {
+            const size_t t = j->gb ? T - 1 - s : s;
+            const size_t ldp = s ? ldh : U;
+            const real *hp = s ? H + (s - 1) * U : j->h0 + r0 * U;
+            const real *cp = s ? C + (s - 1) * U : j->c0 + r0 * U;
+            const real *xt = j->x + r0 * T * F + t * F;
+            const real *X[4] = {xt, xt, xt, xt}, *A[4] = {hp, hp, hp, hp};
+            size_t ldx = T * F, lda = ldp;
+            if (j->dpx != NULL) {
+                for (k = 0; k < 4; ++k) {
+                    real *xm = j->xm + k * B * F + r0 * F;
+                    CK_S(rnn_mask_rows)(n, 1, F, xt, T * F, j->dpx + k * B * F + r0 * F, xm);
+                    X[k] = xm;
+                }
+                ldx = F;
+            }
+            if (j->dph != NULL) {
+                for (k = 0; k < 4; ++k) {
+                    real *hm = j->hm + k * B * U + r0 * U;
+                    CK_S(rnn_mask_rows)(n, 1, U, hp, ldp, j->dph + k * B * U + r0 * U, hm);
+                    A[k] = hm;
+                }
+                lda = U;
+            }
+            ck_lstm_train_step_f32(n, F, U, j->P, X, ldx, A, lda, j->b, hp, cp, ldp,
+                                   G + t * G4, ldg, H + s * U, C + s * U, ldh,
+                                   j->mask == NULL ? NULL : j->mask + r0 * T + t, T,
+                                   s + 1 == T ? NULL : G + (j->gb ? t - 1 : t + 1) * G4,
+                                   j->dpx != NULL || j->dph != NULL);
+        }
+    }
+    ck_ftz_leave(fp);
+}
+#endif
+
 int CK_S(ck_lstm_fwd)(size_t B, size_t T, size_t F, size_t U, const real *x, const real *W,
                       const real *R, const real *b, const real *h0, const real *c0,
                       const uint8_t *mask, int gb, int act, int ract, const real *dpx,
@@ -269,45 +332,26 @@ int CK_S(ck_lstm_fwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
         || ((dpx != NULL || dph != NULL) && ws == NULL))
         return CK_ERR_ARG;
 #ifdef CK_LSTM_FUSED
-    if (tiles) ck_lstm_pack_gates_f32(F, U, W, R, P);
-    if (!tiles)
-#endif
-    {
-        /* The input projection of every timestep at once: the big GEMM. */
-        CK_TRY(CK_S(rnn_proj)(B, T, F, U, 4, x, W, dpx, G, dws));
-        if (b != NULL) CK_S(rnn_add_rows)(B * T, G4, b, G, G4);
+    if (tiles) {
+        const size_t nh = CK_S(rnn_halves)(B);
+        CK_S(lstm_fwd_job) j = {B,   T, F,    U,  (B + nh - 1) / nh, x, b, h0, c0, dpx,
+                                dph, P, mask, gb, G, H, C, hm, xm};
+        if (dpx != NULL || dph != NULL)
+            ck_lstm_pack_gate_major_f32(F, U, W, R, P);
+        else
+            ck_lstm_pack_gates_f32(F, U, W, R, P);
+        ck_threads_run_chunks(CK_S(lstm_fwd_rows), &j, nh, 1);
+        return CK_OK;
     }
+#endif
+    /* The input projection of every timestep at once: the big GEMM. */
+    CK_TRY(CK_S(rnn_proj)(B, T, F, U, 4, x, W, dpx, G, dws));
+    if (b != NULL) CK_S(rnn_add_rows)(B * T, G4, b, G, G4);
     for (s = 0; s < T; ++s) {
         const size_t t = gb ? T - 1 - s : s;
         const real *hp = s ? H + (s - 1) * U : h0;
         const real *cp = s ? C + (s - 1) * U : c0;
         const size_t ldp = s ? ldh : U;
-#ifdef CK_LSTM_FUSED
-        if (tiles) {
-            const real *xt = x + t * F;
-            const real *X[4] = {xt, xt, xt, xt}, *A[4] = {hp, hp, hp, hp};
-            size_t ldx = T * F, lda = ldp, k;
-            if (dpx != NULL) {
-                for (k = 0; k < 4; ++k) {
-                    CK_S(rnn_mask_rows)(B, 1, F, xt, T * F, dpx + k * B * F, xm + k * B * F);
-                    X[k] = xm + k * B * F;
-                }
-                ldx = F;
-            }
-            if (dph != NULL) {
-                for (k = 0; k < 4; ++k) {
-                    CK_S(rnn_mask_rows)(B, 1, U, hp, ldp, dph + k * B * U, hm + k * B * U);
-                    A[k] = hm + k * B * U;
-                }
-                lda = U;
-            }
-            ck_lstm_train_step_f32(B, F, U, P, X, ldx, A, lda, b, hp, cp, ldp, G + t * G4,
-                                   ldg, H + s * U, C + s * U, ldh,
-                                   mask == NULL ? NULL : mask + t, T,
-                                   s + 1 == T ? NULL : G + (gb ? t - 1 : t + 1) * G4);
-            continue;
-        }
-#endif
         /* Accumulate h_{s-1} R into the timestep-t rows in place (ld = T*4U). */
         if (dph != NULL)
             CK_TRY(CK_S(rnn_dp_rec)(B, U, 4, 0, 4, hp, ldp, dph, R, (real)1, G + t * G4, ldg,
@@ -401,6 +445,107 @@ static void CK_S(rnn_prefetch)(const real *p, size_t n, int w)
 #endif
 }
 
+/* XM = the rows [x_t, h_{t-1}] of Hp (F + U wide) under one gate's input
+ * and recurrent masks (rows of gate k's masks start at sample m0), over
+ * rows [lo, hi) of B*T: elementwise, so shared with the helper. */
+typedef struct {
+    size_t T, F, U, m0;
+    const real *Hp, *dpx, *dph;
+    real *XM;
+} CK_S(rnn_masked_rows_job);
+
+static void CK_S(rnn_masked_rows)(void *ctx, size_t lo, size_t hi)
+{
+    const CK_S(rnn_masked_rows_job) *j = (const CK_S(rnn_masked_rows_job) *)ctx;
+    const size_t F = j->F, U = j->U, K = F + U;
+    size_t r, i;
+    for (r = lo; r < hi; ++r) {
+        const size_t m = j->m0 + r / j->T;
+        const real *src = j->Hp + r * K;
+        real *dst = j->XM + r * K;
+        if (j->dpx != NULL)
+            for (i = 0; i < F; ++i) dst[i] = src[i] * j->dpx[m * F + i];
+        else
+            CK_S(rnn_copy)(F, src, dst);
+        if (j->dph != NULL)
+            for (i = 0; i < U; ++i) dst[F + i] = src[F + i] * j->dph[m * U + i];
+        else
+            CK_S(rnn_copy)(U, src + F, dst + F);
+    }
+}
+
+#ifdef CK_LSTM_FUSED
+/* The backward's time loop over one half of the batch (see lstm_fwd_rows):
+ * its rows' cells, then their dh_{s-1} = dZ R^T against the packed Rt;
+ * the half's db sums in dbp + h * 4U (added in a fixed order after), and,
+ * when Hp is wanted, its samples' rows [x_t, h_{t-1}] for [dW; dR]. */
+typedef struct {
+    size_t B, T, F, U, Bh;
+    const real *x, *h0, *c0, *dph, *G, *H, *C, *dH, *Rt;
+    const uint8_t *mask;
+    int gb;
+    real *dh, *dc, *dG, *dbp, *dws, *Hp;
+} CK_S(lstm_bwd_job);
+
+static void CK_S(lstm_bwd_rows)(void *ctx, size_t lo, size_t hi)
+{
+    const CK_S(lstm_bwd_job) *j = (const CK_S(lstm_bwd_job) *)ctx;
+    const size_t B = j->B, T = j->T, F = j->F, U = j->U, G4 = 4 * U;
+    const size_t ldg = T * G4, ldh = T * U, K = F + U;
+    const ck_fpmode fp = ck_ftz_enter();
+    size_t h, s, bi, i, k;
+    for (h = lo; h < hi; ++h) {
+        const size_t r0 = h * j->Bh, r1 = B - r0 < j->Bh ? B : r0 + j->Bh;
+        real *db = j->dbp + h * G4;
+        CK_S(rnn_zero)(G4, db);
+        for (s = T; s-- > 0;) {
+            const size_t t = j->gb ? T - 1 - s : s, tn = j->gb ? t + 1 : t - 1;
+            const real *cp = s ? j->C + (s - 1) * U : j->c0;
+            const size_t ldp = s ? ldh : U;
+            for (bi = r0; bi < r1; ++bi) {
+                real *dhr = j->dh + bi * U, *dcr = j->dc + bi * U;
+                real *dz = j->dG + bi * ldg + t * G4;
+                if (s > 0) {
+                    CK_S(rnn_prefetch)(j->G + bi * ldg + tn * G4, G4, 0);
+                    CK_S(rnn_prefetch)(j->dG + bi * ldg + tn * G4, G4, 1);
+                    if (s > 1) CK_S(rnn_prefetch)(j->C + bi * ldh + (s - 2) * U, U, 0);
+                    if (j->dH != NULL) CK_S(rnn_prefetch)(j->dH + bi * ldh + (s - 1) * U, U, 0);
+                }
+                if (j->dH != NULL) {
+                    const real *dHr = j->dH + bi * ldh + s * U;
+                    for (i = 0; i < U; ++i) dhr[i] += dHr[i];
+                }
+                if (j->mask != NULL && !j->mask[bi * T + t]) {
+                    CK_S(rnn_zero)(G4, dz); /* states carried: dh, dc pass through */
+                    continue;
+                }
+                CK_S(lstm_bwd_row)(U, j->G + bi * ldg + t * G4, j->C + bi * ldh + s * U,
+                                   cp + bi * ldp, dhr, dcr, dz, db);
+            }
+            /* dh_{s-1} = dZ R^T; masked rows have dZ = 0 and keep their dh. */
+            if (j->dph != NULL) {
+                for (k = 0; k < 4; ++k) {
+                    const real *m = j->dph + k * B * U;
+                    ck_rnn_gemm_packed_f32(r1 - r0, U, U, k * U, G4,
+                                           j->dG + r0 * ldg + t * G4 + k * U, ldg, j->Rt,
+                                           j->dws + r0 * U, U, 0);
+                    for (i = r0 * U; i < r1 * U; ++i) j->dh[i] += j->dws[i] * m[i];
+                }
+            } else {
+                ck_rnn_gemm_packed_f32(r1 - r0, U, G4, 0, G4, j->dG + r0 * ldg + t * G4, ldg,
+                                       j->Rt, j->dh + r0 * U, U, 1);
+            }
+        }
+        if (j->Hp != NULL) {
+            for (i = r0 * T; i < r1 * T; ++i) CK_S(rnn_copy)(F, j->x + i * F, j->Hp + i * K);
+            CK_S(rnn_prev_states)(r1 - r0, T, U, j->gb, j->h0 + r0 * U, j->H + r0 * ldh,
+                                  j->Hp + r0 * T * K + F, K);
+        }
+    }
+    ck_ftz_leave(fp);
+}
+#endif
+
 int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, const real *W,
                       const real *R, const real *h0, const real *c0, const uint8_t *mask,
                       int gb, int act, int ract, const real *dpx, const real *dph,
@@ -410,13 +555,16 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
     const size_t G4 = 4 * U, ldg = T * G4, ldh = T * U;
     real *dG = ws, *Hp = ws + B * T * G4, *ta = Hp + B * T * (F + U), *tb = ta + U;
     real *Rt = tb + U; /* R^T (4U x U): an NN GEMM per step runs ~1.5x faster than NT */
-    real *dbw = db != NULL ? db : Rt + G4 * U; /* the fused rows' db sums */
-    real *dWR = Rt + G4 * U + G4; /* [dW; dR] of the merged GEMMs */
+    real *dbp = Rt + G4 * U; /* the db sums of each half of the batch (2 x 4U) */
+    real *dbw = db != NULL ? db : dbp; /* the fused rows' db sums */
+    real *dWR = dbp + 2 * G4; /* [dW; dR] of the merged GEMMs */
     real *XM = dWR + (F + U) * G4; /* [x_t, h_{t-1}] under gate k's dropout masks */
     const int fused = act == CK_ACT_TANH && ract == CK_ACT_SIGMOID;
 #ifdef CK_LSTM_FUSED
     const int tiles = U % 16 == 0 && ck_rnn_train_tiles(act, ract);
 #endif
+    const int both = dW != NULL && dR != NULL;
+    int rows_ready = 0; /* Hp holds [x_t, h_{t-1}] */
     size_t s, bi, j;
     const int st = ck_rnn_check(act, ract, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
     if (st == CK_OK)
@@ -426,97 +574,82 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
         || ws == NULL || ((dpx != NULL || dph != NULL) && dws == NULL))
         return CK_ERR_ARG;
 #ifdef CK_LSTM_FUSED
-    if (tiles)
+    if (tiles) {
+        const size_t nh = CK_S(rnn_halves)(B);
+        CK_S(lstm_bwd_job) jb = {B,  T,  F,  U,  (B + nh - 1) / nh,    x,   h0,  c0,
+                                 dph, G, H,  C,  dH, Rt, mask, gb, dh, dc, dG, dbp,
+                                 dws, both ? Hp : NULL};
         ck_rnn_pack_f32(G4, U, R, G4, 1, Rt);
-    else
+        ck_threads_run_chunks(CK_S(lstm_bwd_rows), &jb, nh, 1);
+        if (db != NULL)
+            for (j = 0; j < G4; ++j) db[j] = nh == 2 ? dbp[j] + dbp[G4 + j] : dbp[j];
+        rows_ready = both;
+    } else
 #endif
+    {
         for (j = 0; j < U; ++j) {
             const real *rj = R + j * G4;
             for (s = 0; s < G4; ++s) Rt[s * U + j] = rj[s];
         }
-    if (fused) CK_S(rnn_zero)(G4, dbw);
-    for (s = T; s-- > 0;) {
-        const size_t t = gb ? T - 1 - s : s, tn = gb ? t + 1 : t - 1;
-        const real *cp = s ? C + (s - 1) * U : c0;
-        const size_t ldp = s ? ldh : U;
-        for (bi = 0; bi < B; ++bi) {
-            real *dhr = dh + bi * U, *dcr = dc + bi * U;
-            real *dz = dG + bi * ldg + t * G4;
-            const real *g = G + bi * ldg + t * G4;
-            const real *cr = C + bi * ldh + s * U, *cpr = cp + bi * ldp;
-            if (s > 0) {
-                CK_S(rnn_prefetch)(G + bi * ldg + tn * G4, G4, 0);
-                CK_S(rnn_prefetch)(dG + bi * ldg + tn * G4, G4, 1);
-                if (s > 1) CK_S(rnn_prefetch)(C + bi * ldh + (s - 2) * U, U, 0);
-                if (dH != NULL) CK_S(rnn_prefetch)(dH + bi * ldh + (s - 1) * U, U, 0);
+        if (fused) CK_S(rnn_zero)(G4, dbw);
+        for (s = T; s-- > 0;) {
+            const size_t t = gb ? T - 1 - s : s, tn = gb ? t + 1 : t - 1;
+            const real *cp = s ? C + (s - 1) * U : c0;
+            const size_t ldp = s ? ldh : U;
+            for (bi = 0; bi < B; ++bi) {
+                real *dhr = dh + bi * U, *dcr = dc + bi * U;
+                real *dz = dG + bi * ldg + t * G4;
+                const real *g = G + bi * ldg + t * G4;
+                const real *cr = C + bi * ldh + s * U, *cpr = cp + bi * ldp;
+                if (s > 0) {
+                    CK_S(rnn_prefetch)(G + bi * ldg + tn * G4, G4, 0);
+                    CK_S(rnn_prefetch)(dG + bi * ldg + tn * G4, G4, 1);
+                    if (s > 1) CK_S(rnn_prefetch)(C + bi * ldh + (s - 2) * U, U, 0);
+                    if (dH != NULL) CK_S(rnn_prefetch)(dH + bi * ldh + (s - 1) * U, U, 0);
+                }
+                if (dH != NULL) {
+                    const real *dHr = dH + bi * ldh + s * U;
+                    for (j = 0; j < U; ++j) dhr[j] += dHr[j];
+                }
+                if (mask != NULL && !mask[bi * T + t]) {
+                    CK_S(rnn_zero)(G4, dz); /* states carried: dh, dc pass through */
+                    continue;
+                }
+                if (fused) {
+                    CK_S(lstm_bwd_row)(U, g, cr, cpr, dhr, dcr, dz, dbw);
+                    continue;
+                }
+                ACT(act, U, cr, ta); /* act(c_t), recomputed rather than stored */
+                for (j = 0; j < U; ++j) tb[j] = dhr[j] * g[3 * U + j];
+                CK_S(rnn_dact)(act, U, ta, tb);
+                CK_S(lstm_bwd_cell)(U, g, cpr, ta, tb, dhr, dcr, dz);
+                CK_S(rnn_dact)(ract, 2 * U, g, dz);
+                CK_S(rnn_dact)(act, U, g + 2 * U, dz + 2 * U);
+                CK_S(rnn_dact)(ract, U, g + 3 * U, dz + 3 * U);
             }
-            if (dH != NULL) {
-                const real *dHr = dH + bi * ldh + s * U;
-                for (j = 0; j < U; ++j) dhr[j] += dHr[j];
-            }
-            if (mask != NULL && !mask[bi * T + t]) {
-                CK_S(rnn_zero)(G4, dz); /* states carried: dh, dc pass through */
-                continue;
-            }
-            if (fused) {
-                CK_S(lstm_bwd_row)(U, g, cr, cpr, dhr, dcr, dz, dbw);
-                continue;
-            }
-            ACT(act, U, cr, ta); /* act(c_t), recomputed rather than stored */
-            for (j = 0; j < U; ++j) tb[j] = dhr[j] * g[3 * U + j];
-            CK_S(rnn_dact)(act, U, ta, tb);
-            CK_S(lstm_bwd_cell)(U, g, cpr, ta, tb, dhr, dcr, dz);
-            CK_S(rnn_dact)(ract, 2 * U, g, dz);
-            CK_S(rnn_dact)(act, U, g + 2 * U, dz + 2 * U);
-            CK_S(rnn_dact)(ract, U, g + 3 * U, dz + 3 * U);
+            /* dh_{s-1} = dZ R^T; masked rows have dZ = 0 and keep their dh. */
+            if (dph != NULL)
+                CK_TRY(CK_S(rnn_dp_dh)(B, U, 4, 0, 4, dG + t * G4, ldg, R, dph, dh, dws));
+            else
+                CK_TRY(GEMM(0, 0, B, U, G4, (real)1, dG + t * G4, ldg, Rt, U, (real)1, dh, U));
         }
-        /* dh_{s-1} = dZ R^T; masked rows have dZ = 0 and keep their dh. */
-#ifdef CK_LSTM_FUSED
-        if (tiles && dph != NULL) {
-            size_t k, i;
-            for (k = 0; k < 4; ++k) {
-                const real *m = dph + k * B * U;
-                ck_rnn_gemm_packed_f32(B, U, U, k * U, G4, dG + t * G4 + k * U, ldg, Rt, dws,
-                                       U, 0);
-                for (i = 0; i < B * U; ++i) dh[i] += dws[i] * m[i];
-            }
-            continue;
-        }
-        if (tiles) {
-            ck_rnn_gemm_packed_f32(B, U, G4, 0, G4, dG + t * G4, ldg, Rt, dh, U, 1);
-            continue;
-        }
-#endif
-        if (dph != NULL)
-            CK_TRY(CK_S(rnn_dp_dh)(B, U, 4, 0, 4, dG + t * G4, ldg, R, dph, dh, dws));
-        else
-            CK_TRY(GEMM(0, 0, B, U, G4, (real)1, dG + t * G4, ldg, Rt, U, (real)1, dh, U));
     }
-    if (dW != NULL && dR != NULL) {
+    if (both) {
         /* [dW; dR] = [x, h_{t-1}]^T dG as one GEMM (per gate under
          * dropout, on the masked rows): dG (B*T x 4U) outgrows L2, and
          * separate GEMMs would each pack it from memory. Hp here holds the
          * rows [x_t, h_{t-1}]. */
         const size_t K = F + U, BT = B * T;
-        size_t k, i;
-        for (j = 0; j < BT; ++j) CK_S(rnn_copy)(F, x + j * F, Hp + j * K);
-        CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp + F, K);
+        size_t k;
+        if (!rows_ready) {
+            for (j = 0; j < BT; ++j) CK_S(rnn_copy)(F, x + j * F, Hp + j * K);
+            CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp + F, K);
+        }
         if (dpx == NULL && dph == NULL)
             CK_TRY(GEMM(1, 0, K, G4, BT, (real)1, Hp, K, dG, G4, (real)0, dWR, G4));
         for (k = 0; (dpx != NULL || dph != NULL) && k < 4; ++k) {
-            for (j = 0; j < BT; ++j) {
-                const real *src = Hp + j * K, *mx = dpx + (k * B + j / T) * F,
-                           *mh = dph + (k * B + j / T) * U;
-                real *dst = XM + j * K;
-                if (dpx != NULL)
-                    for (i = 0; i < F; ++i) dst[i] = src[i] * mx[i];
-                else
-                    CK_S(rnn_copy)(F, src, dst);
-                if (dph != NULL)
-                    for (i = 0; i < U; ++i) dst[F + i] = src[F + i] * mh[i];
-                else
-                    CK_S(rnn_copy)(U, src + F, dst + F);
-            }
+            CK_S(rnn_masked_rows_job) jm = {T, F, U, B * k, Hp, dpx, dph, XM};
+            ck_threads_run_chunks(CK_S(rnn_masked_rows), &jm, BT, (BT + 1) / 2);
             CK_TRY(GEMM(1, 0, K, U, BT, (real)1, XM, K, dG + k * U, G4, (real)0, dWR + k * U,
                         G4));
         }

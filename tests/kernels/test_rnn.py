@@ -842,3 +842,45 @@ def test_lstm_train_tiles_reused_workspace():
         np.testing.assert_allclose(H, Hr, rtol=2e-5, atol=2e-5)
         outs.append(H)
     assert outs[0].shape != outs[1].shape
+
+
+# Batches the training tiles split into halves (B >= 4), with odd halves and
+# tails of the 6-row tiles; 3: below the split, all on the caller.
+SPLIT_TRAIN_SHAPES = [(32, 6, 5, 32), (13, 4, 3, 48), (5, 3, 2, 16), (3, 3, 2, 16)]
+
+
+@pytest.mark.parametrize("kind", ["none", "both"])
+@pytest.mark.parametrize("mk, gb", [("none", False), ("random", True)])
+@pytest.mark.parametrize("shape", SPLIT_TRAIN_SHAPES)
+def test_lstm_train_halves_same_bits_with_and_without_helper(shape, mk, gb, kind):
+    """The float training kernels run each half of the batch through the
+    whole sequence, on the helper thread when it comes: forward outputs and
+    every gradient are bit for bit those of the caller alone, over repeated
+    calls (whichever thread takes which half)."""
+    import time
+    rng = np.random.default_rng(zlib.crc32(repr((shape, mk, gb, kind)).encode()))
+    B, T, F, U = shape
+    args = _data("lstm", B, T, F, U, np.float32, rng)
+    mask = _mask(rng, B, T, mk)
+    dp = _dropout(rng, "lstm", B, F, U, np.float32, kind) if kind != "none" else (None, None)
+    dH = rng.standard_normal((B, T, U)).astype(np.float32)
+    dh = rng.standard_normal((B, U)).astype(np.float32)
+    dc = rng.standard_normal((B, U)).astype(np.float32)
+    act, ract = ACTS[0]
+
+    def run():
+        out = _fwd_dp(rnn, "lstm", args, mask, gb, act, ract, True, dp)
+        return out + _bwd_dp(rnn, "lstm", args, mask, gb, act, ract, True, out, dH, dh, dc, dp)
+
+    prev = kernels.set_helper_enabled(False)
+    try:
+        want = run()
+        kernels.set_helper_enabled(True)
+        time.sleep(0.03)   # past the helper's back-off after overlapping calls
+        for _ in range(20):
+            for g, w in zip(run(), want):
+                np.testing.assert_array_equal(g, w)
+    finally:
+        kernels.set_helper_enabled(prev)
+    out_r = _fwd_dp(ref, "lstm", args, mask, gb, act, ract, True, dp)
+    np.testing.assert_allclose(want[0], out_r[0], rtol=2e-5, atol=2e-5)
