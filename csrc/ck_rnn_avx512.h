@@ -24,14 +24,6 @@ void ck_lstm_infer_cell_f32(size_t n, const float *z, float *c, float *h);
 /* Nonzero when the CPU has the AVX-512 subsets the tiles are built for. */
 int ck_rnn_avx512(void);
 
-/* [W; R; b] of every pair of units packed into 8-row panels (K = F + U,
- * plus 1 with a bias). */
-void ck_lstm_pack_panels_f32(size_t F, size_t U, const float *W, const float *R,
-                             const float *b, size_t K, float *P);
-/* One unmasked transposed step: gates, c (in place in Ct) and h (into Hn)
- * of all units for Bp columns; zt holds CK_RNN_TILE floats. */
-void ck_lstm_fused_step_f32(size_t K, size_t U, size_t Bp, const float *P, const float *XH,
-                            float *Ct, float *Hn, float *zt);
 /* The batch-1 step's gates of 64 units, accumulated in registers. */
 void ck_lstm_z64_f32(size_t F, size_t U, size_t ld, size_t gs, const float *xt,
                      const float *W, const float *R, const float *h, const float *b,
