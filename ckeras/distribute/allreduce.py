@@ -12,7 +12,8 @@ whatever order they arrived in, so the sum is that of the former client
 loop and does not depend on timing); every owner then sends its summed
 chunk to every other rank, and the ranks copy it in. Each rank sends and
 receives 2 (W-1)/W of the buffer per step, as in a ring, but in two rounds
-of W-1 concurrent messages instead of 2 (W-1) hops in sequence.
+of W-1 concurrent messages instead of 2 (W-1) hops in sequence. Two ranks
+swap whole buffers instead: the same bytes in one round.
 
 Transport: each worker gets an rpc handler (`ckeras_allreduce`) that drops
 an incoming chunk into the mailbox of the rank it is addressed to; the
@@ -142,6 +143,8 @@ class Peers:
         if size == 1:
             return flat
         me = self.rank
+        if size == 2:
+            return self._exchange(flat, step)
         bounds = chunk_bounds(len(flat), size)
         others = [r for r in range(size) if r != me]
         sends = [self._send(r, (step, 0, me), flat[slice(*bounds[r])]) for r in others]
@@ -154,6 +157,16 @@ class Peers:
         for r, part in zip(others, self.box.take([(step, 1, r) for r in others], sends)):
             out[slice(*bounds[r])] = part
         return out
+
+
+    def _exchange(self, flat, step):
+        """Two ranks: each sends the other its whole buffer and both add
+        rank 0's and rank 1's. Same bytes as the two rounds (the whole
+        buffer each way), one round of messages instead of two."""
+        other = 1 - self.rank
+        sends = [self._send(other, (step, 0, self.rank), flat)]
+        (theirs,) = self.box.take([(step, 0, other)], sends)
+        return rank_sum([flat, theirs] if self.rank == 0 else [theirs, flat], flat.dtype)
 
 
 def release(group):

@@ -149,7 +149,9 @@ class _Cluster:
                                pure=False)
             for r, ks in enumerate(self.members)]
         self.handles = [f.result() for f in self.actors]
-        shipped.release()
+        # held until the actors go: a release now would make the scheduler
+        # work (transitions) during the first steps
+        self.shipped = shipped
 
     def _call(self, method, args_of, common):
         """Step `seq` on every rank, all in flight at once: {rank: result or
@@ -206,6 +208,7 @@ class _Cluster:
         survivors and a new set of actors starts from the client model)
         rather than from the step itself."""
         from distributed import KilledWorker  # lazy: heavy
+
         from ckeras.distribute import allreduce  # lazy: startup
         alive = self.strategy.workers()
         lost = {r for r, e in failed.items()
@@ -273,7 +276,7 @@ class _Cluster:
         return [h.traffic().result() for h in self.handles]
 
     def _release_actors(self):
-        for f in self.actors:
+        for f in self.actors + [self.shipped]:
             f.release()
         self.actors, self.handles = [], []
 

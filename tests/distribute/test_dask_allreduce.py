@@ -128,13 +128,11 @@ def test_client_bytes_per_step_do_not_grow_with_the_model(client, monkeypatch, k
     sent, received = _client_traffic(monkeypatch)
     per_model = []
     for width in (8, 2048):
-        def build():
-            np.random.seed(5)
-            return Sequential([Input((4,)), layers.Dense(width, activation="tanh"),
-                               layers.Dense(1)])
         strategy = DaskStrategy(client, steps_per_sync=k)
+        np.random.seed(5)
         with strategy.scope():
-            model = build()
+            model = Sequential([Input((4,)), layers.Dense(width, activation="tanh"),
+                                layers.Dense(1)])
             model.compile(optimizers.Adam(0.01), "mse", metrics=["mae"])
         del sent[:], received[:]
         model.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
@@ -169,6 +167,27 @@ def test_workers_send_their_share_of_the_ring(client3, monkeypatch):
     expected = [4 * 4 * (n - c + 2 * c) for c in chunks]    # 4 steps, float32
     assert traffic == [expected]
     assert abs(sum(expected) / 3 / 4 / (4 * n) - 2 * 2 / 3) < 0.01
+
+
+def test_two_workers_swap_whole_buffers(client, monkeypatch):
+    # Two ranks: one round, each sends its whole buffer (the same bytes as
+    # the two rounds of reduce-scatter and all-gather) once per step.
+    x, y = regression(96, seed=37)
+    traffic = []
+    close = training._Cluster.close
+
+    def recording_close(self):
+        traffic.append(self.traffic())
+        close(self)
+
+    monkeypatch.setattr(training._Cluster, "close", recording_close)
+    local, dist = pair(DaskStrategy(client), mlp,
+                       lambda: dict(optimizer=optimizers.Adam(0.01), loss="mse"))
+    local.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+    dist.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(local.get_weights(), dist.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert traffic == [[6 * 4 * 49, 6 * 4 * 49]]       # 6 steps, 49 float32
 
 
 def test_allreduce_sums_in_rank_order_whatever_the_arrival_order():
