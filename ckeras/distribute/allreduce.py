@@ -13,7 +13,9 @@ loop and does not depend on timing); every owner then sends its summed
 chunk to every other rank, and the ranks copy it in. Each rank sends and
 receives 2 (W-1)/W of the buffer per step, as in a ring, but in two rounds
 of W-1 concurrent messages instead of 2 (W-1) hops in sequence. Two ranks
-swap whole buffers instead: the same bytes in one round.
+swap whole buffers instead: the same bytes in one round; a power-of-two
+number of ranks uses recursive halving and doubling: the same bytes again,
+in 2 log2 W rounds of one message (see `Peers._halving_doubling`).
 
 Transport: each worker gets an rpc handler (`ckeras_allreduce`) that drops
 an incoming chunk into the mailbox of the rank it is addressed to; the
@@ -145,6 +147,8 @@ class Peers:
         me = self.rank
         if size == 2:
             return self._exchange(flat, step)
+        if size & (size - 1) == 0:
+            return self._halving_doubling(flat, step)
         bounds = chunk_bounds(len(flat), size)
         others = [r for r in range(size) if r != me]
         sends = [self._send(r, (step, 0, me), flat[slice(*bounds[r])]) for r in others]
@@ -167,6 +171,38 @@ class Peers:
         sends = [self._send(other, (step, 0, self.rank), flat)]
         (theirs,) = self.box.take([(step, 0, other)], sends)
         return rank_sum([flat, theirs] if self.rank == 0 else [theirs, flat], flat.dtype)
+
+
+    def _halving_doubling(self, flat, step):
+        """W a power of two: recursive halving, then doubling. In round j
+        rank r swaps with rank r ^ 2**j half of the segment it holds: it
+        keeps the half its bit j picks and adds the partner's partial sum
+        of it, the lower block of ranks' first, so every element is the
+        same fixed tree of sums ((g0 + g1) + (g2 + g3)) + ... whichever
+        rank computes it. After log2 W rounds each rank holds 1/W of the
+        total; the same rounds backwards give every rank the rest. Bytes
+        as in a ring, 2 log2 W messages instead of 2 (W-1)."""
+        me, size = self.rank, len(self.addresses)
+        part, lo, hi = flat, 0, len(flat)
+        rounds, bit, n = [], 1, 0
+        while bit < size:
+            partner, mid = me ^ bit, (lo + hi) // 2
+            low = not me & bit
+            keep, give = ((lo, mid), (mid, hi)) if low else ((mid, hi), (lo, mid))
+            sends = [self._send(partner, (step, n, me), part[give[0] - lo:give[1] - lo])]
+            (theirs,) = self.box.take([(step, n, partner)], sends)
+            mine = part[keep[0] - lo:keep[1] - lo]
+            part = rank_sum([mine, theirs] if low else [theirs, mine], flat.dtype)
+            rounds.append((partner, keep, give))
+            (lo, hi), bit, n = keep, bit << 1, n + 1
+        out = np.empty_like(flat)
+        out[lo:hi] = part
+        for partner, keep, give in reversed(rounds):
+            sends = [self._send(partner, (step, n, me), out[keep[0]:keep[1]])]
+            (theirs,) = self.box.take([(step, n, partner)], sends)
+            out[give[0]:give[1]] = theirs
+            n += 1
+        return out
 
 
 def release(group):

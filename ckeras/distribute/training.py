@@ -171,9 +171,10 @@ class _Cluster:
             out.update(self.client.sync(_first_failure, pending, _CHECK_EVERY))
             pending = {r: c for r, c in pending.items() if r not in out}
             if pending and not _failed(out):
-                alive = set(self.strategy.workers())
+                alive = self._known_workers()
                 out.update({r: OSError(f"the worker {self.ranks[r]} of rank {r} left the "
-                                       "cluster") for r in pending if self.ranks[r] not in alive})
+                                       "cluster") for r in pending
+                            if alive is not None and self.ranks[r] not in alive})
         if _failed(out) and pending:
             for r in pending:
                 self.handles[r].abort(f"a peer of rank {r} failed in step {self.seq}")
@@ -182,6 +183,14 @@ class _Cluster:
             out.update({r: OSError(f"rank {r} did not answer the abort") for r in pending
                         if r not in late})
         return out
+
+    def _known_workers(self):
+        """The scheduler's workers, or None when it cannot say right now (a
+        busy scheduler: the step's calls then go on waiting)."""
+        try:
+            return set(self.client.scheduler_info().get("workers", {})) or None
+        except Exception:
+            return None
 
     def run(self, method, args_of, common):
         """Runs the actors' `method` on every shard and returns the summed

@@ -285,3 +285,41 @@ def test_learning_rate_set_by_a_callback_reaches_the_replicas(strategy):
     const.fit(x, y, batch_size=32, epochs=3, shuffle=False, verbose=0)
     assert max(np.abs(a - b).max() for a, b in zip(const.get_weights(),
                                                     dist.get_weights())) > 1e-4
+
+
+def test_four_replicas_halve_and_double(replica_states, monkeypatch):
+    # W = 4, a power of two: recursive halving then doubling. Exact against
+    # local fit, the replicas bit-identical, and each rank sends halves and
+    # quarters: 2 (W-1)/W of the 1500-float buffer per step.
+    cluster = LocalCluster(n_workers=4, threads_per_worker=1, processes=False,
+                           dashboard_address=":0")
+    client4 = Client(cluster)
+    traffic = []
+    close = training._Cluster.close
+
+    def recording_close(self):
+        traffic.append(self.traffic())
+        close(self)
+
+    monkeypatch.setattr(training._Cluster, "close", recording_close)
+    try:
+        x, y = regression(200, seed=38)
+
+        def build():
+            np.random.seed(6)
+            return Sequential([Input((4,)), layers.Dense(300, activation="tanh",
+                                                         use_bias=False),
+                               layers.Dense(1, use_bias=False)])
+        local, dist = pair(DaskStrategy(client4), build,
+                           lambda: dict(optimizer=optimizers.Adam(0.01), loss="mse"))
+        local.fit(x, y, batch_size=40, epochs=2, shuffle=False, verbose=0)
+        dist.fit(x, y, batch_size=40, epochs=2, shuffle=False, verbose=0)
+        for a, b in zip(local.get_weights(), dist.get_weights()):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+        (states,) = replica_states[-1:]
+        assert len(states) == 4
+        assert_bit_identical(states)
+        assert traffic[-1] == [10 * 4 * (750 + 375 + 375 + 750)] * 4    # 10 steps
+    finally:
+        client4.close()
+        cluster.close()
