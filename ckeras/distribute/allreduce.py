@@ -121,10 +121,6 @@ class Peers:
         with _mailboxes_lock:
             _mailboxes[(group, rank)] = self.box
 
-    def close(self):
-        with _mailboxes_lock:
-            _mailboxes.pop((self.group, self.rank), None)
-
     def abort(self, reason):
         self.box.abort(reason)
 

@@ -308,9 +308,6 @@ class StepActor:
         beside the step that holds the actor's thread)."""
         self.peers.abort(reason)
 
-    def close(self):
-        self.peers.close()
-
     def traffic(self):
         """Bytes this rank has sent to its peers."""
         return self.peers.bytes_sent
@@ -323,6 +320,14 @@ class StepActor:
                          opt.get_weights())
         if learning_rate is not None and float(opt.learning_rate) != learning_rate:
             opt.learning_rate = learning_rate
+
+    def _restore(self):
+        """Back to the state the current step began from (a step that
+        failed half-way leaves no trace: non-trainable weights, slots)."""
+        _, weights, opt_weights = self.snapshot
+        for v, w in zip(self.rep.model.weights, weights):
+            v.value[...] = w
+        self.rep.optimizer.set_weights(opt_weights)
 
     def state_before(self, seq):
         """Weights (one flat buffer) and optimizer state at the start of step
@@ -354,37 +359,45 @@ class StepActor:
         rep = self.rep
         with rep.lock:
             self._begin(seq, learning_rate)
-            model = rep.model
-            nt_vars = model.non_trainable_weights
-            nt_before = [np.array(v.value, copy=True) for v in nt_vars]
-            flat, states, rows = None, None, 0
-            for shard, (lo, hi, scale) in zip(self.shards, parts):
-                if hi <= lo:
-                    continue
-                for v, old in zip(nt_vars, nt_before):
-                    v.value[...] = old      # each shard's step starts from the same state
-                x, y, sw = shard.rows(lo, hi)
-                model.train_on_batch(_single(x), _single(y), _sw(sw),
-                                     class_weight=class_weight, reset_metrics=True)
-                grads = []
-                for v in model.trainable_weights:
-                    g = rep.capture.captured.get(id(v))
-                    grads.append(np.zeros_like(v.value) if g is None
-                                 else np.asarray(getattr(g, "value", g)))
-                nt_delta = [v.value - old for v, old in zip(nt_vars, nt_before)]
-                part = pack(grads + nt_delta, scale=scale)
-                flat = part if flat is None else flat + part
-                states = _add(states, metric_states(model))
-                rows += hi - lo
-            if flat is None:      # no rows this step: the sum still needs this rank
-                flat = np.zeros_like(pack([v.value for v in model.trainable_weights + nt_vars]))
-            total = self.peers.allreduce(flat, seq)
-            n = self.n_trainable
-            grads = unpack(total[:n], [v.value for v in model.trainable_weights])
-            rep.optimizer.apply_gradients(zip(grads, model.trainable_weights))
-            for v, old, d in zip(nt_vars, nt_before, unpack(total[n:], nt_before)):
-                v.value[...] = old + d
-            return StepResult(None, None, states, rows)
+            try:
+                return self._step(parts, class_weight)
+            except BaseException:
+                self._restore()
+                raise
+
+    def _step(self, parts, class_weight):
+        rep, seq = self.rep, self.snapshot[0]
+        model = rep.model
+        nt_vars = model.non_trainable_weights
+        nt_before = [np.array(v.value, copy=True) for v in nt_vars]
+        flat, states, rows = None, None, 0
+        for shard, (lo, hi, scale) in zip(self.shards, parts):
+            if hi <= lo:
+                continue
+            for v, old in zip(nt_vars, nt_before):
+                v.value[...] = old      # each shard's step starts from the same state
+            x, y, sw = shard.rows(lo, hi)
+            model.train_on_batch(_single(x), _single(y), _sw(sw),
+                                 class_weight=class_weight, reset_metrics=True)
+            grads = []
+            for v in model.trainable_weights:
+                g = rep.capture.captured.get(id(v))
+                grads.append(np.zeros_like(v.value) if g is None
+                             else np.asarray(getattr(g, "value", g)))
+            nt_delta = [v.value - old for v, old in zip(nt_vars, nt_before)]
+            part = pack(grads + nt_delta, scale=scale)
+            flat = part if flat is None else flat + part
+            states = _add(states, metric_states(model))
+            rows += hi - lo
+        if flat is None:      # no rows this step: the sum still needs this rank
+            flat = np.zeros_like(pack([v.value for v in model.trainable_weights + nt_vars]))
+        total = self.peers.allreduce(flat, seq)
+        n = self.n_trainable
+        grads = unpack(total[:n], [v.value for v in model.trainable_weights])
+        rep.optimizer.apply_gradients(zip(grads, model.trainable_weights))
+        for v, old, d in zip(nt_vars, nt_before, unpack(total[n:], nt_before)):
+            v.value[...] = old + d
+        return StepResult(None, None, states, rows)
 
     def local_steps(self, seq, parts, class_weight=None, learning_rate=None):
         """`steps_per_sync` local steps, then the average: `parts` gives per
@@ -396,25 +409,33 @@ class StepActor:
         rep = self.rep
         with rep.lock:
             self._begin(seq, learning_rate)
-            model = rep.model
-            start = self.snapshot[1]
-            model.reset_metrics()
-            rows = 0
-            for step_bounds in zip(*(b for b, _ in parts)):
-                cuts = [shard.rows(lo, hi) for shard, (lo, hi) in zip(self.shards, step_bounds)
-                        if hi > lo]
-                if not cuts:
-                    continue
-                x, y, sw = (_joined([c[j] for c in cuts]) for j in range(3))
-                model.train_on_batch(_single(x), _single(y), _sw(sw),
-                                     class_weight=class_weight, reset_metrics=False)
-                rows += len(x[0])
-            scale = sum(s for _, s in parts)
-            delta = pack([v.value - w for v, w in zip(model.weights, start)], scale=scale)
-            total = self.peers.allreduce(delta, seq)
-            for v, w, d in zip(model.weights, start, unpack(total, start)):
-                v.value[...] = w + d
-            return StepResult(None, None, metric_states(model) if rows else None, rows)
+            try:
+                return self._local_steps(parts, class_weight)
+            except BaseException:
+                self._restore()
+                raise
+
+    def _local_steps(self, parts, class_weight):
+        rep, seq = self.rep, self.snapshot[0]
+        model = rep.model
+        start = self.snapshot[1]
+        model.reset_metrics()
+        rows = 0
+        for step_bounds in zip(*(b for b, _ in parts)):
+            cuts = [shard.rows(lo, hi) for shard, (lo, hi) in zip(self.shards, step_bounds)
+                    if hi > lo]
+            if not cuts:
+                continue
+            x, y, sw = (_joined([c[j] for c in cuts]) for j in range(3))
+            model.train_on_batch(_single(x), _single(y), _sw(sw),
+                                 class_weight=class_weight, reset_metrics=False)
+            rows += len(x[0])
+        scale = sum(s for _, s in parts)
+        delta = pack([v.value - w for v, w in zip(model.weights, start)], scale=scale)
+        total = self.peers.allreduce(delta, seq)
+        for v, w, d in zip(model.weights, start, unpack(total, start)):
+            v.value[...] = w + d
+        return StepResult(None, None, metric_states(model) if rows else None, rows)
 
 
 def _joined(groups):

@@ -111,7 +111,7 @@ class _Cluster:
         self.data = (xs, ys, sws)
         self.in_memory = not holds_dask(*(a for group in self.data for a in group or ()))
         self.shards = [self._place(k) for k in range(plan.workers)]
-        self.seq = 0
+        self.seq = self.completed = 0
         self.tokens, self.groups = [], []
         self.actors = []
         self._start_actors()
@@ -201,6 +201,7 @@ class _Cluster:
             out = self._call(method, args_of, common)
             failed = {r: v for r, v in out.items() if isinstance(v, BaseException)}
             if not failed:
+                self.completed = self.seq
                 return replica.merge(*(out[r] for r in range(len(self.handles))))
             last = next(iter(failed.values()))
             if not self._recover(failed):
@@ -269,8 +270,12 @@ class _Cluster:
 
     def pull(self):
         """The client model takes rank 0's weights and optimizer state
-        (every rank holds the same)."""
-        self._set_client_state(self.handles[0].state().result())
+        (every rank holds the same), those of the last complete step: a
+        failed step's ranks undid it, except those that finished it before
+        another failed, whose start of the step is taken instead."""
+        handle = self.handles[0]
+        self._set_client_state(handle.state().result() if self.completed == self.seq
+                               else handle.state_before(self.seq).result())
 
     def _set_client_state(self, state):
         flat, opt_weights = state
