@@ -19,6 +19,7 @@ import numpy as np
 from ckeras.optimizers import Optimizer
 from ckeras.saving.hdf5_format import compile_args, training_config_dict
 from ckeras.saving.model_config import model_from_json
+from ckeras.saving.object_registry import custom_object_scope
 
 # Replicas kept per process: one per (call, worker); older calls are dropped.
 _MAX_REPLICAS = 8
@@ -101,7 +102,9 @@ class Replica:
             self.optimizer = args["optimizer"]
             if payload.train != "local":
                 self.capture = args["optimizer"] = GradientCapture()
-            self.model.compile(**args)
+            # losses and metrics given by name resolve at compile
+            with custom_object_scope(payload.custom_objects):
+                self.model.compile(**args)
             if payload.train:
                 _restore_optimizer(self.optimizer, self.model, payload.optimizer_weights)
 

@@ -196,6 +196,7 @@ class _Cluster:
         """Runs the actors' `method` on every shard and returns the summed
         `StepResult` of the ranks (metric states and rows); the step is
         redone if workers died under it."""
+        from ckeras.distribute import allreduce  # lazy: startup
         last = None
         for _ in range(self.strategy.max_retries + 1):
             out = self._call(method, args_of, common)
@@ -203,7 +204,9 @@ class _Cluster:
             if not failed:
                 self.completed = self.seq
                 return replica.merge(*(out[r] for r in range(len(self.handles))))
-            last = next(iter(failed.values()))
+            # the cause, rather than the peers it made abandon the step
+            last = next((e for e in failed.values() if not isinstance(e, allreduce.Aborted)),
+                        next(iter(failed.values())))
             if not self._recover(failed):
                 raise last
         raise RuntimeError(

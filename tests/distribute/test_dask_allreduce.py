@@ -323,3 +323,32 @@ def test_four_replicas_halve_and_double(replica_states, monkeypatch):
     finally:
         client4.close()
         cluster.close()
+
+
+def picky_mse(y_true, y_pred):
+    """MSE that refuses targets above 1e5 (a step that fails on one worker)."""
+    from ckeras import losses
+    if np.max(np.asarray(getattr(y_true, "value", y_true))) > 1e5:
+        raise ValueError("picky_mse: a target above 1e5")
+    return losses.mean_squared_error(y_true, y_pred)
+
+
+def test_a_step_failing_on_one_worker_leaves_the_last_complete_step(client):
+    # Row 100 is in worker 0's half of batch 3: worker 0 raises, worker 1 is
+    # told to abandon the step; the error is worker 0's and the model holds
+    # the weights and optimizer state after batches 0-2.
+    x, y = regression(160, seed=39)
+    y[100] = 1e6
+    strategy = DaskStrategy(client, custom_objects={"picky_mse": picky_mse})
+    local = mlp()
+    local.compile(optimizers.Adam(0.01), picky_mse)
+    with strategy.scope():
+        dist = mlp()
+        dist.compile(optimizers.Adam(0.01), picky_mse)
+    dist.set_weights(local.get_weights())
+    local.fit(x[:96], y[:96], batch_size=32, epochs=1, shuffle=False, verbose=0)
+    with pytest.raises(ValueError, match="a target above 1e5"):
+        dist.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
+    for a, b in zip(local.get_weights(), dist.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert int(dist.optimizer.iterations) == 3
