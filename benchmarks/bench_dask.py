@@ -24,11 +24,14 @@ buffers) and a client that talks to the workers directly.
 - fit_lstm: LSTM(128)+Dense(1) on (16 x 256, 50, 32), synchronous DaskStrategy
   fit at global batch 256 against local fit(shuffle=False);
   samples/s of the epochs after the first (which places the shards), the ratio
-  (target >= 1.5x).
+  (target >= 1.5x), and the CPU per step of the one process, of the client
+  and of each worker (one process's over the busiest worker's: the ratio
+  two free cores would give, a load-robust check).
 - sync_cost: the same model at a global batch of 2 rows (one per worker): the
-  step time is then the synchronisation (weights to each worker's actor,
-  scaled gradients back, the sum and the update on the client); ms per step
-  and bytes per step.
+  step time is then the synchronisation (the step call to each worker's
+  actor, the gradients all-reduced among the workers, the update on each,
+  the metric states back); ms per step, bytes per worker per step, and the
+  CPU per step of the client and of each worker.
 - steps_per_sync: samples/s of steps_per_sync 1 and 4 at global batches 8 to
   256; the crossover is the largest batch at which 4 gives 10% more samples/s.
 
@@ -203,22 +206,34 @@ def bench_predict(client, results, quick, repeat):
           f"{', '.join(f'{b:.3f}' for b in background['workers'])}")
 
 
-def _fit_rate(model, x, y, batch, epochs, **kw):
-    """Samples/s of the epochs after the first (timed by a callback)."""
+def _fit_rate(model, x, y, batch, epochs, client=None, **kw):
+    """Samples/s of the epochs after the first (timed by a callback), and
+    the CPU seconds per epoch of this process and (with `client`) of each
+    worker over those epochs (process_time: load inflates it far less than
+    wall time)."""
     from ckeras.callbacks import Callback
-    marks = []
+    marks, cpu = [], []
+
+    def mark():
+        marks.append(time.perf_counter())
+        workers = client.run(time.process_time) if client is not None else {}
+        cpu.append((time.process_time(), [workers[a] for a in sorted(workers)]))
 
     class Clock(Callback):
         def on_epoch_begin(self, epoch, logs=None):
-            marks.append(time.perf_counter())
+            mark()
 
         def on_train_end(self, logs=None):
-            marks.append(time.perf_counter())
+            mark()
 
     model.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0,
               callbacks=[Clock()], **kw)
     per_epoch = np.diff(marks)[1:]
-    return Timing(list(per_epoch)), x.shape[0] / float(np.median(per_epoch))
+    n = len(per_epoch)
+    own = (cpu[-1][0] - cpu[1][0]) / n
+    workers = [(b - a) / n for a, b in zip(cpu[1][1], cpu[-1][1])]
+    return (Timing(list(per_epoch)), x.shape[0] / float(np.median(per_epoch)),
+            {"process": own, "workers": workers})
 
 
 def _strategy_model(client, steps_per_sync=1):
@@ -246,31 +261,54 @@ def bench_fit(client, results, quick, repeat):
     x, y = dx.compute(), dy.compute()
     local = _lstm()
     local.compile("adam", "mse")
-    t_local, rate_local = _fit_rate(local, x, y, 256, repeat + 1)
-    t_dist, rate_dist = _fit_rate(_strategy_model(client), dx, dy, 256, repeat + 1)
+    t_local, rate_local, cpu_local = _fit_rate(local, x, y, 256, repeat + 1)
+    t_dist, rate_dist, cpu_dist = _fit_rate(_strategy_model(client), dx, dy, 256, repeat + 1,
+                                            client=client)
     label = "LSTM(128)+Dense(1) on (256, 50, 32), Adam, one epoch"
-    results.record("fit_lstm", "ckeras", t_local, label=label + ", one process")
-    results.record("fit_lstm", "ckeras-dask2", t_dist, label=label + ", 2 Dask workers")
+    results.record("fit_lstm", "ckeras", t_local, label=label + ", one process",
+                   cpu_per_step=cpu_local["process"] / steps)
+    results.record("fit_lstm", "ckeras-dask2", t_dist, label=label + ", 2 Dask workers",
+                   client_cpu_per_step=cpu_dist["process"] / steps,
+                   worker_cpu_per_step=[c / steps for c in cpu_dist["workers"]])
     results.record("fit_lstm_speedup", "ckeras", value=rate_dist / rate_local,
                    metric="speedup", unit="x",
                    label="2 workers / one process, samples/s at global batch 256 "
                          "(target >= 1.5)")
+    # What the ratio would be if each worker had its core to itself: one
+    # process's CPU per step over the busiest worker's.
+    cpu_ratio = cpu_local["process"] / max(cpu_dist["workers"])
+    results.record("fit_lstm_cpu_ratio", "ckeras", value=cpu_ratio, metric="ratio", unit="x",
+                   label="one process's CPU per step / the busiest worker's, global batch "
+                         "256 (the speedup two free cores would give)")
     print(f"fit LSTM(128), batch 256: one process {rate_local:.0f} samples/s, 2 workers "
-          f"{rate_dist:.0f} samples/s ({rate_dist / rate_local:.2f}x)")
+          f"{rate_dist:.0f} samples/s ({rate_dist / rate_local:.2f}x); CPU per step: one "
+          f"process {cpu_local['process'] / steps * 1e3:.1f} ms, workers "
+          f"{', '.join(f'{c / steps * 1e3:.1f}' for c in cpu_dist['workers'])} ms, client "
+          f"{cpu_dist['process'] / steps * 1e3:.1f} ms ({cpu_ratio:.2f}x)")
 
 
 def bench_sync(client, results, quick, repeat):
     steps = 8 if quick else 40
     x, y = _sequences(2 * steps, 2)
     model = _strategy_model(client)
-    timing, _ = _fit_rate(model, x, y, 2, repeat + 1)
+    timing, _, cpu = _fit_rate(model, x, y, 2, repeat + 1, client=client)
     per_step = Timing([t / steps for t in timing.runs])
     params = sum(int(np.prod(w.shape)) for w in model.get_weights())
+    workers = len(cpu["workers"])
+    # each worker sends 2 (W-1)/W of the gradient buffer to its peers (the
+    # whole buffer at W = 2) and receives as much; the client only step
+    # numbers and metric states
+    peer_bytes = 2 * (workers - 1) / workers * 4 * params
     results.record("sync_cost", "ckeras-dask2", per_step, number=steps,
-                   label="one synchronous step at 1 row per worker (the sync cost)",
-                   bytes_per_step=4 * params, params=params)
-    print(f"sync cost: {per_step.median * 1e3:.2f} ms per step, {4 * params / 1e3:.0f} kB "
-          "of weights down and gradients up per worker")
+                   label="one synchronous step at 1 row per worker (the sync cost: "
+                         "the all-reduce among the workers and the update on each)",
+                   bytes_per_step_per_worker=peer_bytes, params=params,
+                   client_cpu_per_step=cpu["process"] / steps,
+                   worker_cpu_per_step=[c / steps for c in cpu["workers"]])
+    print(f"sync cost: {per_step.median * 1e3:.2f} ms per step, {peer_bytes / 1e3:.0f} kB "
+          f"sent and received per worker per step; CPU per step: client "
+          f"{cpu['process'] / steps * 1e3:.2f} ms, workers "
+          f"{', '.join(f'{c / steps * 1e3:.2f}' for c in cpu['workers'])} ms")
 
 
 def bench_steps_per_sync(client, results, quick, repeat):
@@ -281,7 +319,7 @@ def bench_steps_per_sync(client, results, quick, repeat):
         x, y = _sequences(b * steps, 3)
         rates = {}
         for k in (1, 4):
-            timing, rates[k] = _fit_rate(_strategy_model(client, k), x, y, b, repeat + 1)
+            timing, rates[k], _ = _fit_rate(_strategy_model(client, k), x, y, b, repeat + 1)
             results.record(f"steps_per_sync_b{b}", f"ckeras-dask2-k{k}", timing,
                            label=f"LSTM(128) epoch of 8 steps, global batch {b}, "
                                  f"steps_per_sync={k}")

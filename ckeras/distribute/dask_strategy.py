@@ -13,9 +13,11 @@ class DaskStrategy:
 
     A model compiled inside `strategy.scope()` trains on the cluster: each
     worker holds a Dask actor with its replica and its rows for the whole
-    fit; each step, the client calls every actor at once with the current
-    weights, each computes the gradients of its share of the global batch,
-    the client sums them and applies one optimizer update. After N steps the weights are
+    fit; each step, the client tells every actor which rows to train on,
+    each computes the gradients of its share of the global batch, the
+    workers sum them among themselves (an all-reduce, worker to worker) and
+    every replica applies the same optimizer update; the client receives
+    only the metric states. After N steps the weights are
     those of `fit(shuffle=False)` in one process on the same global batches
     (to float rounding). `evaluate` and `predict` on Dask collections run
     block by block on the workers.

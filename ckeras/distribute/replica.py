@@ -19,6 +19,7 @@ import numpy as np
 from ckeras.optimizers import Optimizer
 from ckeras.saving.hdf5_format import compile_args, training_config_dict
 from ckeras.saving.model_config import model_from_json
+from ckeras.saving.object_registry import custom_object_scope
 
 # Replicas kept per process: one per (call, worker); older calls are dropped.
 _MAX_REPLICAS = 8
@@ -36,11 +37,14 @@ class ModelPayload:
         model: a built Sequential or Functional model.
         custom_objects: classes and functions its config names (as for
             `load_model`).
-        with_optimizer: also ship the optimizer (for `steps_per_sync > 1`,
-            where the replicas run their own updates).
+        train: None (predict, evaluate), "sync" (the replica's training
+            step only records gradients; a separate copy of the optimizer
+            applies the all-reduced ones) or "local" (`steps_per_sync > 1`:
+            the replica's training step updates it). Both ship the
+            optimizer's state.
     """
 
-    def __init__(self, model, custom_objects=None, with_optimizer=False):
+    def __init__(self, model, custom_objects=None, train=None):
         check_shippable(model)
         self.token = uuid.uuid4().hex
         self.config = model.to_json()
@@ -48,9 +52,9 @@ class ModelPayload:
         tc = training_config_dict(model)
         self.training_config = None if tc is None else json.dumps(tc)
         self.custom_objects = dict(custom_objects or {})
-        self.with_optimizer = with_optimizer
+        self.train = train
         self.optimizer_weights = (model.optimizer.get_weights()
-                                  if with_optimizer and model.optimizer is not None else None)
+                                  if train and model.optimizer is not None else None)
 
 
 def check_shippable(model):
@@ -80,30 +84,37 @@ class GradientCapture(Optimizer):
 
 
 class Replica:
-    """A model rebuilt on a worker, with the lock its stateful tasks hold."""
+    """A model rebuilt on a worker, with the lock its stateful tasks hold.
+
+    `optimizer` is the one that trains it (the compiled one, or for "sync"
+    a twin the step actor applies the all-reduced gradients with); `capture`
+    the gradient-recording optimizer its training step calls, if any."""
 
     def __init__(self, payload):
         self.model = model_from_json(payload.config, custom_objects=payload.custom_objects)
         self.model.set_weights(payload.weights)
         self.lock = threading.Lock()
-        self.capture = None
+        self.capture = self.optimizer = None
         if payload.training_config is not None:
             args = compile_args(json.loads(payload.training_config),
                                 payload.custom_objects,
                                 getattr(self.model, "output_names", None))
-            if not payload.with_optimizer:
+            self.optimizer = args["optimizer"]
+            if payload.train != "local":
                 self.capture = args["optimizer"] = GradientCapture()
-            self.model.compile(**args)
-            if payload.optimizer_weights and len(payload.optimizer_weights) > 1:
-                _restore_optimizer(self.model, payload.optimizer_weights)
+            # losses and metrics given by name resolve at compile
+            with custom_object_scope(payload.custom_objects):
+                self.model.compile(**args)
+            if payload.train:
+                _restore_optimizer(self.optimizer, self.model, payload.optimizer_weights)
 
 
-def _restore_optimizer(model, weights):
-    """The client optimizer's slots (an unbuilt one has only its step
-    count, and a fresh optimizer is the same)."""
-    opt = model.optimizer
+def _restore_optimizer(opt, model, weights):
+    """Builds `opt` on the model's trainable weights and sets the client
+    optimizer's state (an unbuilt one has only its step count, zero)."""
     opt.build(model.trainable_weights)
-    opt.set_weights(weights)
+    if weights and len(weights) > 1:
+        opt.set_weights(weights)
 
 
 def _where():
@@ -250,64 +261,171 @@ def unpack(flat, like):
 
 class StepActor:
     """One worker's part of a fit, a Dask actor living on that worker for
-    the whole call: its replica and its shard stay in memory, and each step
-    is one direct call from the client (weights in, scaled gradients out,
-    one flat buffer each way) with no task graph and no scheduler hop.
+    the whole call: its replica, its shards (one, or more after a fault
+    moved a dead worker's shards here) and its end of the all-reduce.
+
+    Each step the client sends only which rows to train on; the actors sum
+    their gradients among themselves (`allreduce.Peers`), each applies the
+    same optimizer update to its replica, and the client gets back the
+    metric states (a few numbers). The replicas stay bit-identical: the
+    same sum, the same optimizer state, the same update code.
 
     Args:
-        payload: the call's `ModelPayload`; shard: the worker's `Shard`.
+        payload: the call's `ModelPayload` (train "sync" or "local").
+        shards: this rank's `Shard`s, in shard order.
+        group, rank, addresses: the all-reduce's group name, this actor's
+            rank, every rank's worker address.
     """
 
-    def __init__(self, payload, shard):
+    def __init__(self, payload, shards, group, rank, addresses):
+        from ckeras.distribute import allreduce  # lazy: startup
         self.rep = replica(payload)
-        self.shard = shard
+        self.shards = list(shards)
+        self.peers = allreduce.Peers(group, rank, addresses)
+        self.snapshot = None
+        model = self.rep.model
+        self.n_trainable = sum(int(v.value.size) for v in model.trainable_weights)
 
-    def grad_step(self, weights, lo, hi, scale, class_weight=None):
-        """One synchronous step's share: the replica takes the current
-        weights (one flat buffer), runs the model's training step on rows
-        [lo, hi) of its shard with the gradient-capturing optimizer, and
-        returns its gradients (one flat buffer, trainable-weight order) and
-        non-trainable-weight changes times `scale` (its rows / the global
-        batch), so that their sum over workers is the global batch's."""
-        if hi <= lo:
-            return StepResult(None, None, None, 0)
+    async def abort(self, reason="the client abandoned the step"):
+        """Wakes a step waiting for peers (runs on the worker's event loop,
+        beside the step that holds the actor's thread)."""
+        self.peers.abort(reason)
+
+    def traffic(self):
+        """Bytes this rank has sent to its peers."""
+        return self.peers.bytes_sent
+
+    def _begin(self, seq, learning_rate):
+        """Keeps the state a redone step starts from and takes the
+        client's learning rate (callbacks change it between steps)."""
+        model, opt = self.rep.model, self.rep.optimizer
+        self.snapshot = (seq, [np.array(v.value, copy=True) for v in model.weights],
+                         opt.get_weights())
+        if learning_rate is not None and float(opt.learning_rate) != learning_rate:
+            opt.learning_rate = learning_rate
+
+    def _restore(self):
+        """Back to the state the current step began from (a step that
+        failed half-way leaves no trace: non-trainable weights, slots)."""
+        _, weights, opt_weights = self.snapshot
+        for v, w in zip(self.rep.model.weights, weights):
+            v.value[...] = w
+        self.rep.optimizer.set_weights(opt_weights)
+
+    def state_before(self, seq):
+        """Weights (one flat buffer) and optimizer state at the start of step
+        `seq` (the current ones when this actor never began it)."""
+        with self.rep.lock:
+            model = self.rep.model
+            if self.snapshot is not None and self.snapshot[0] == seq:
+                return pack(self.snapshot[1]), self.snapshot[2]
+            return pack([v.value for v in model.weights]), self.rep.optimizer.get_weights()
+
+    def state(self):
+        """The replica's weights (one flat buffer) and optimizer state."""
+        with self.rep.lock:
+            return (pack([v.value for v in self.rep.model.weights]),
+                    self.rep.optimizer.get_weights())
+
+    def step(self, seq, parts, class_weight=None, learning_rate=None):
+        """Synchronous step `seq`: for each shard's (lo, hi, scale) in
+        `parts`, the model's training step on rows [lo, hi) with the
+        gradient-recording optimizer; the gradients and the changes of the
+        non-trainable weights times `scale` (the rows' share of the global
+        batch: the loss is a mean, so the shares sum to the global batch's
+        gradient) go in one flat buffer, summed over shards and then over
+        ranks; every rank applies the sum with its optimizer twin.
+
+        Returns:
+            `StepResult` with the metric states and rows only.
+        """
         rep = self.rep
         with rep.lock:
-            model = rep.model
-            model.set_weights(unpack(weights, model.weights))
-            nt_before = [v.value.copy() for v in model.non_trainable_weights]
-            x, y, sw = self.shard.rows(lo, hi)
-            model.train_on_batch(_single(x), _single(y), _sw(sw), class_weight=class_weight,
-                                 reset_metrics=True)
+            self._begin(seq, learning_rate)
+            try:
+                return self._step(parts, class_weight)
+            except BaseException:
+                self._restore()
+                raise
+
+    def _step(self, parts, class_weight):
+        rep, seq = self.rep, self.snapshot[0]
+        model = rep.model
+        nt_vars = model.non_trainable_weights
+        nt_before = [np.array(v.value, copy=True) for v in nt_vars]
+        flat, states, rows = None, None, 0
+        for shard, (lo, hi, scale) in zip(self.shards, parts):
+            if hi <= lo:
+                continue
+            for v, old in zip(nt_vars, nt_before):
+                v.value[...] = old      # each shard's step starts from the same state
+            x, y, sw = shard.rows(lo, hi)
+            model.train_on_batch(_single(x), _single(y), _sw(sw),
+                                 class_weight=class_weight, reset_metrics=True)
             grads = []
             for v in model.trainable_weights:
                 g = rep.capture.captured.get(id(v))
                 grads.append(np.zeros_like(v.value) if g is None
                              else np.asarray(getattr(g, "value", g)))
-            flat = pack(grads, scale=scale)
-            nt_delta = [(v.value - old) * np.asarray(scale, old.dtype)
-                        for v, old in zip(model.non_trainable_weights, nt_before)]
-            return StepResult(flat, nt_delta, metric_states(model), hi - lo)
+            nt_delta = [v.value - old for v, old in zip(nt_vars, nt_before)]
+            part = pack(grads + nt_delta, scale=scale)
+            flat = part if flat is None else flat + part
+            states = _add(states, metric_states(model))
+            rows += hi - lo
+        if flat is None:      # no rows this step: the sum still needs this rank
+            flat = np.zeros_like(pack([v.value for v in model.trainable_weights + nt_vars]))
+        total = self.peers.allreduce(flat, seq)
+        n = self.n_trainable
+        grads = unpack(total[:n], [v.value for v in model.trainable_weights])
+        rep.optimizer.apply_gradients(zip(grads, model.trainable_weights))
+        for v, old, d in zip(nt_vars, nt_before, unpack(total[n:], nt_before)):
+            v.value[...] = old + d
+        return StepResult(None, None, states, rows)
 
-    def local_steps(self, weights, bounds, scale, class_weight=None):
-        """`steps_per_sync` local steps: the replica trains on its rows of
-        each of the steps in `bounds` with its own optimizer, then returns
-        its weight change times `scale` (its share of the rows of those
-        steps, one flat buffer), so the sum over workers is the averaged
-        model (local SGD)."""
+    def local_steps(self, seq, parts, class_weight=None, learning_rate=None):
+        """`steps_per_sync` local steps, then the average: `parts` gives per
+        shard ([(lo, hi) of each step], scale). The replica trains on this
+        rank's rows of each step (the shards' rows together) with its own
+        optimizer; its weight change times its share of the rows of those
+        steps is all-reduced, and every rank adds the sum to the weights it
+        started from (local SGD)."""
         rep = self.rep
         with rep.lock:
-            model = rep.model
-            start = unpack(weights, model.weights)
-            model.set_weights(start)
-            model.reset_metrics()
-            rows = 0
-            for lo, hi in bounds:
-                if hi > lo:
-                    x, y, sw = self.shard.rows(lo, hi)
-                    model.train_on_batch(_single(x), _single(y), _sw(sw),
-                                         class_weight=class_weight, reset_metrics=False)
-                    rows += hi - lo
-            delta = [v.value - w for v, w in zip(model.weights, start)]
-            return StepResult(pack(delta, scale=scale), None,
-                              metric_states(model) if rows else None, rows)
+            self._begin(seq, learning_rate)
+            try:
+                return self._local_steps(parts, class_weight)
+            except BaseException:
+                self._restore()
+                raise
+
+    def _local_steps(self, parts, class_weight):
+        rep, seq = self.rep, self.snapshot[0]
+        model = rep.model
+        start = self.snapshot[1]
+        model.reset_metrics()
+        rows = 0
+        for step_bounds in zip(*(b for b, _ in parts)):
+            cuts = [shard.rows(lo, hi) for shard, (lo, hi) in zip(self.shards, step_bounds)
+                    if hi > lo]
+            if not cuts:
+                continue
+            x, y, sw = (_joined([c[j] for c in cuts]) for j in range(3))
+            model.train_on_batch(_single(x), _single(y), _sw(sw),
+                                 class_weight=class_weight, reset_metrics=False)
+            rows += len(x[0])
+        scale = sum(s for _, s in parts)
+        delta = pack([v.value - w for v, w in zip(model.weights, start)], scale=scale)
+        total = self.peers.allreduce(delta, seq)
+        for v, w, d in zip(model.weights, start, unpack(total, start)):
+            v.value[...] = w + d
+        return StepResult(None, None, metric_states(model) if rows else None, rows)
+
+
+def _joined(groups):
+    """The arrays of several shards' cuts (lists of arrays, or None),
+    concatenated row-wise."""
+    if groups[0] is None:
+        return None
+    if len(groups) == 1:
+        return groups[0]
+    return [None if parts[0] is None else np.concatenate(parts) for parts in zip(*groups)]
