@@ -77,7 +77,8 @@ int ck_convlstm_bwd_f64(const ck_convlstm_shape *s, const double *R, const doubl
  * gradients together. x (N, T, XD, XH, XW, Cin); the input convolution's
  * geometry is `in` (the state sizes of s are its output sizes). xmask
  * (4, N, XD, XH, XW, Cin) or NULL: input dropout, gate g convolves
- * x_t * xmask[g]. G is a separate (N, T, P, 4F) array here. */
+ * x_t * xmask[g]. G is a separate (N, T, P, 4F) array here, or NULL when
+ * no backward follows (inference): the gates are then not stored. */
 typedef struct ck_convlstm_input {
     size_t C;            /* input channels */
     size_t D, H, W;      /* input spatial sizes */

@@ -182,21 +182,26 @@ static void CK_S(cl_xcol)(const ck_convlstm_shape *s, const ck_convlstm_input *i
             const size_t id = (size_t)(bd + (ptrdiff_t)(kd * in->dd));
             for (kh = hlo; kh < hhi; ++kh) {
                 const size_t ih = (size_t)(bh + (ptrdiff_t)(kh * in->dh));
-                for (kw = wlo; kw < whi; ++kw) {
+                const size_t base = (id * in->H + ih) * in->W;
+                real *ck = row + (kd * s->KH + kh) * KW * Ci;
+                /* undilated along W, the in-range kw run is contiguous in x:
+                 * one pass over (whi - wlo) * Cin values */
+                const size_t step = in->dw == 1 ? whi - wlo : 1;
+                for (kw = wlo; kw < whi; kw += step) {
                     const size_t iw = (size_t)(bw + (ptrdiff_t)(kw * in->dw));
-                    const size_t off = ((id * in->H + ih) * in->W + iw) * Ci;
-                    real *c = row + ((kd * s->KH + kh) * KW + kw) * Ci;
+                    const size_t off = (base + iw) * Ci, len = step * Ci;
+                    real *c = ck + kw * Ci;
                     real *xv = xn + off;
                     if (add) {
                         if (mn == NULL)
-                            for (j = 0; j < Ci; ++j) xv[j] += c[j];
+                            for (j = 0; j < len; ++j) xv[j] += c[j];
                         else
-                            for (j = 0; j < Ci; ++j) xv[j] += c[j] * mn[off + j];
+                            for (j = 0; j < len; ++j) xv[j] += c[j] * mn[off + j];
                     } else {
                         if (mn == NULL)
-                            for (j = 0; j < Ci; ++j) c[j] = xv[j];
+                            for (j = 0; j < len; ++j) c[j] = xv[j];
                         else
-                            for (j = 0; j < Ci; ++j) c[j] = xv[j] * mn[off + j];
+                            for (j = 0; j < len; ++j) c[j] = xv[j] * mn[off + j];
                     }
                 }
             }
@@ -257,7 +262,7 @@ static void CK_S(cl_fwd_rows)(void *ctx, size_t lo, size_t hi)
         (void)CK_S(ck_act_fwd)(a->ract, 2 * F, zr, zr);
         (void)CK_S(ck_act_fwd)(a->act, F, zr + 2 * F, zr + 2 * F);
         (void)CK_S(ck_act_fwd)(a->ract, F, zr + 3 * F, zr + 3 * F);
-        memcpy(a->Gw + gi, zr, F4 * sizeof(real));
+        if (a->Gw != NULL) memcpy(a->Gw + gi, zr, F4 * sizeof(real));
         if (!on) {
             memcpy(c, cpr, F * sizeof(real));
             memcpy(h, hpr, F * sizeof(real));
@@ -595,7 +600,7 @@ int CK_S(ck_convlstm_fwdx)(const ck_convlstm_shape *s, const ck_convlstm_input *
     CK_TRY(CK_S(cl_codes)(act, ract));
     if (in == NULL) return CK_ERR_ARG;
     if (s->N * s->D * s->H * s->W == 0 || s->T == 0 || s->F == 0) return CK_OK;
-    if (!x || !Wc || !h0 || !c0 || !work || !H || !C || !G) return CK_ERR_ARG;
+    if (!x || !Wc || !h0 || !c0 || !work || !H || !C) return CK_ERR_ARG;
     if (in->sd == 0 || in->sh == 0 || in->sw == 0 || in->dd == 0 || in->dh == 0 || in->dw == 0)
         return CK_ERR_ARG;
     CK_S(cl_core_x)(&k, s, in, x, Wc, xmask, rmask);

@@ -304,9 +304,10 @@ cdef object _fused_weights(W, b, R, int rank):
 
 
 def convlstm_fwdx(x, W, b, R, h0, c0, mask, xmask, rmask, go_backwards, int act, int ract,
-                  strides, dilations, pads):
+                  strides, dilations, pads, need_gates=True):
     """The fused path's forward (the input convolution inside the time
-    loop); see the reference. Returns (H, C, G)."""
+    loop); see the reference. Returns (H, C, G), G None unless
+    `need_gates` (the backward needs it)."""
     _code(act, "act")
     _code(ract, "ract")
     cdef ck_convlstm_shape s
@@ -319,7 +320,7 @@ def convlstm_fwdx(x, W, b, R, h0, c0, mask, xmask, rmask, go_backwards, int act,
     lead = tuple(x.shape[:2]) + tuple(h0.shape[1:rank + 1])
     H = _buffer(lead + (s.F,), dt)
     C = _buffer(lead + (s.F,), dt)
-    G = _buffer(lead + (4 * s.F,), dt)
+    G = _buffer(lead + (4 * s.F,), dt) if need_gates else None
     cdef size_t elem = 4 if t == cnp.NPY_FLOAT32 else 8
     work = _buffer((<Py_ssize_t> ck_convlstm_work_elems_x(&s, &inp, elem),), dt)
     if t == cnp.NPY_FLOAT32:

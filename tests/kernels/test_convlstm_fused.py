@@ -94,7 +94,8 @@ def test_c_matches_reference(dtype, geo, masked, xdrop, rdrop, gb, h0zero):
     _compare(args, geo_args, grads, gb, dtype)
 
 
-@pytest.mark.parametrize("act, ract", [(Act.RELU, Act.SIGMOID), (Act.LINEAR, Act.TANH)])
+@pytest.mark.parametrize("act, ract", [(Act.RELU, Act.SIGMOID), (Act.LINEAR, Act.TANH),
+                                       (Act.TANH, Act.SIGMOID)])
 def test_no_bias_other_activations_and_skipped_gradients(act, ract):
     args, geo_args, grads = _problem(2, 3, GEOMETRY[3], 2, 3, np.float64, masked=True,
                                      bias=False)
@@ -104,6 +105,18 @@ def test_no_bias_other_activations_and_skipped_gradients(act, ract):
                     need_dW=False, need_dh0=False)
     assert part[:5] == (None,) * 5
     np.testing.assert_allclose(part[5], got[5], atol=1e-12)
+
+
+@pytest.mark.parametrize("impl", [_convlstm, ref], ids=["c", "numpy"])
+def test_forward_without_gates(impl):
+    """Inference stores no gates and computes the same states."""
+    args, geo_args, _ = _problem(2, 3, GEOMETRY[2], 3, 2, np.float64, masked=True)
+    fargs = args + (False, Act.TANH, Act.HARD_SIGMOID) + geo_args
+    H, C, G = impl.convlstm_fwdx(*fargs, need_gates=False)
+    assert G is None
+    want = ref.convlstm_fwdx(*fargs)
+    np.testing.assert_allclose(H, want[0], atol=1e-12)
+    np.testing.assert_allclose(C, want[1], atol=1e-12)
 
 
 def test_reference_is_the_unfused_path_after_the_input_convolution():

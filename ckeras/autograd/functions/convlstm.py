@@ -129,9 +129,11 @@ class ConvLSTMConvSequence(_Recurrence):
         self.geom = (tuple(self.strides), tuple(self.dilations), tuple(p[0] for p in pads))
         self._masks(dt, x.ndim)
         self.xm = None if self.xmask is None else np.ascontiguousarray(self.xmask, dtype=dt)
+        taped = self.needs_input_grad is not None
         H, C, G = kernels().convlstm_fwdx(x, W, b, R, h0, c0, self.m, self.xm, self.rm,
-                                          self.go_backwards, self.act, self.ract, *self.geom)
-        if self.needs_input_grad is not None:
+                                          self.go_backwards, self.act, self.ract, *self.geom,
+                                          need_gates=taped)
+        if taped:
             self.saved = (x, W, b, R, h0, c0, G, H, C)
         return self._outputs(H, C)
 

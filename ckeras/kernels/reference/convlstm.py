@@ -304,14 +304,15 @@ def _input_conv(x, W, b, xmask, strides, dilations, pads, S):
 
 
 def convlstm_fwdx(x, W, b, R, h0, c0, mask, xmask, rmask, go_backwards, act, ract, strides,
-                  dilations, pads):
+                  dilations, pads, need_gates=True):
     """The fused path's forward: the input convolution of every step, then
-    the recurrence. Returns (H, C, G)."""
+    the recurrence. Returns (H, C, G), G None unless `need_gates`."""
     act, ract = check_recurrent_act(act, "act"), check_recurrent_act(ract, "ract")
     check_convlstm_x(x, W, b, R, h0, mask, xmask, strides, dilations, pads)
     xz = _input_conv(x, W, b, xmask, strides, dilations, pads, h0.shape[1:-1])
-    return convlstm_fwd(xz, R, h0, c0, mask, rmask, go_backwards, act, ract,
-                        overwrite_xz=True)
+    H, C, G = convlstm_fwd(xz, R, h0, c0, mask, rmask, go_backwards, act, ract,
+                           overwrite_xz=True)
+    return H, C, (G if need_gates else None)
 
 
 def convlstm_bwdx(x, W, b, R, h0, c0, mask, xmask, rmask, go_backwards, act, ract, strides,
