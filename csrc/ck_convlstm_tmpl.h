@@ -137,8 +137,16 @@ static void CK_S(cl_range)(ptrdiff_t base, size_t dil, size_t k, size_t n, size_
                            size_t *hi)
 {
     const ptrdiff_t d = (ptrdiff_t)dil;
-    ptrdiff_t a = base < 0 ? (-base + d - 1) / d : 0;
-    ptrdiff_t b = base >= (ptrdiff_t)n ? 0 : ((ptrdiff_t)n - 1 - base) / d + 1;
+    ptrdiff_t a, b;
+    /* (the divisions cost more than the rest of a row's im2col) */
+    if (d == 1) {
+        a = base < 0 ? -base : 0;
+        b = (ptrdiff_t)n - base;
+    } else {
+        a = base < 0 ? (-base + d - 1) / d : 0;
+        b = base >= (ptrdiff_t)n ? 0 : ((ptrdiff_t)n - 1 - base) / d + 1;
+    }
+    if (b < 0) b = 0;
     if (b > (ptrdiff_t)k) b = (ptrdiff_t)k;
     if (a > b) a = b;
     *lo = (size_t)a;
