@@ -10,8 +10,8 @@ import pytest
 from ckeras._ext import _convlstm
 from ckeras.kernels import set_helper_enabled
 from ckeras.kernels.codes import Act
-from ckeras.kernels.reference import convlstm as ref
 from ckeras.kernels.reference import conv as ref_conv
+from ckeras.kernels.reference import convlstm as ref
 
 DTYPES = [np.float32, np.float64]
 TOL = {np.float32: 3e-5, np.float64: 1e-12}

@@ -224,8 +224,8 @@ def check_convlstm_x(x, W, b, R, h0, mask, xmask, strides, dilations, pads):
             raise ValueError(f"bias has shape {b.shape}, expected ({W.shape[-1]},)")
     for name, v in (("strides", strides), ("dilations", dilations), ("pads", pads)):
         if len(v) != rank or any(int(e) < (0 if name == "pads" else 1) for e in v):
-            raise ValueError(f"{name} must be {rank} {'non-negative' if name == 'pads' else 'positive'} "
-                             f"ints, got {tuple(v)}")
+            kind = "non-negative" if name == "pads" else "positive"
+            raise ValueError(f"{name} must be {rank} {kind} ints, got {tuple(v)}")
     F = R.shape[-2]
     if R.shape[-1] != 4 * F:
         raise ValueError(f"recurrent_kernel has shape {R.shape}, expected (*K, F, 4F)")
