@@ -167,9 +167,10 @@ static void CK_S(cl_xcol)(const ck_convlstm_shape *s, const ck_convlstm_input *i
     const size_t XP = in->D * in->H * in->W * Ci, KW = s->KW;
     const size_t Kx = s->KD * s->KH * KW * Ci;
     size_t i, kd, kh, kw, j;
+    /* the position of row r0, then stepped row by row: the divisions cost
+     * as much as a row's copies */
+    size_t n = r0 / P, ow = (r0 % P) % W, oh = ((r0 % P) / W) % H, od = (r0 % P) / (W * H);
     for (i = 0; i < m; ++i) {
-        const size_t r = r0 + i, n = r / P, p = r % P;
-        const size_t ow = p % W, oh = (p / W) % H, od = p / (W * H);
         const ptrdiff_t bd = (ptrdiff_t)(od * in->sd) - (ptrdiff_t)in->pd;
         const ptrdiff_t bh = (ptrdiff_t)(oh * in->sh) - (ptrdiff_t)in->ph;
         const ptrdiff_t bw = (ptrdiff_t)(ow * in->sw) - (ptrdiff_t)in->pw;
@@ -211,6 +212,16 @@ static void CK_S(cl_xcol)(const ck_convlstm_shape *s, const ck_convlstm_input *i
                         else
                             for (j = 0; j < len; ++j) c[j] = xv[j] * mn[off + j];
                     }
+                }
+            }
+        }
+        if (++ow == W) {
+            ow = 0;
+            if (++oh == H) {
+                oh = 0;
+                if (++od == s->D) {
+                    od = 0;
+                    ++n;
                 }
             }
         }

@@ -136,7 +136,7 @@ def test_reference_is_the_unfused_path_after_the_input_convolution():
 
 def test_threads_on_and_off_identical():
     """Blocks big enough to be shared with the helper thread: the same bits
-    either way."""
+    either way, and the reference's values."""
     args, geo_args, (dH, dh, dc) = _problem(4, 3, ((20, 24), (3, 3), (1, 1), (1, 1), "same"),
                                             5, 16, np.float32, masked=True)
     fargs = args + (False, Act.TANH, Act.HARD_SIGMOID) + geo_args
@@ -152,6 +152,11 @@ def test_threads_on_and_off_identical():
             set_helper_enabled(prev)
     for a, b in zip(*outs):
         np.testing.assert_array_equal(a, b)
+    # several im2col blocks, each starting inside a sample: the reference's values
+    H, C, G = ref.convlstm_fwdx(*fargs)
+    want = [H, C, G] + list(ref.convlstm_bwdx(*fargs, G, H, C, dH, dh, dc))
+    for a, b in zip(outs[0], want):
+        np.testing.assert_allclose(a, b, atol=2e-4, rtol=2e-4)
 
 
 @pytest.mark.parametrize("impl", [_convlstm, ref], ids=["c", "numpy"])
