@@ -17,15 +17,27 @@
 #define CK_CONVLSTM_SPLIT_MIN ((size_t)1 << 13)
 #define CK_CONVLSTM_CHUNK_ROWS ((size_t)64)
 
-size_t ck_convlstm_col_rows(const ck_convlstm_shape *s, size_t elem)
+/* Rows of an im2col block whose rows are Kc values long. */
+static size_t cl_block_rows(size_t M, size_t Kc, size_t elem)
 {
-    const size_t M = s->N * s->D * s->H * s->W;
-    const size_t K = s->KD * s->KH * s->KW * s->F;
     size_t r;
-    if (M == 0 || K == 0) return 0;
-    r = CK_CONVLSTM_BLOCK_BYTES / (K * elem);
+    if (M == 0 || Kc == 0) return 0;
+    r = CK_CONVLSTM_BLOCK_BYTES / (Kc * elem);
     if (r < 32) r = 32;
     return r < M ? r : M;
+}
+
+/* The im2col row length of the fused path: x's window, the bias column,
+ * the state's window. */
+static size_t cl_fused_cols(const ck_convlstm_shape *s, const ck_convlstm_input *in)
+{
+    const size_t KK = s->KD * s->KH * s->KW;
+    return KK * in->C + 1 + KK * s->F;
+}
+
+size_t ck_convlstm_col_rows(const ck_convlstm_shape *s, size_t elem)
+{
+    return cl_block_rows(s->N * s->D * s->H * s->W, s->KD * s->KH * s->KW * s->F, elem);
 }
 
 size_t ck_convlstm_work_elems(const ck_convlstm_shape *s, size_t elem)
@@ -35,6 +47,13 @@ size_t ck_convlstm_work_elems(const ck_convlstm_shape *s, size_t elem)
     /* a block of im2col rows and of their gate (gradient) rows, and the
      * backward's four (M, F) state gradients */
     return ck_convlstm_col_rows(s, elem) * (K + 4 * F) + 4 * M * F;
+}
+
+size_t ck_convlstm_work_elems_x(const ck_convlstm_shape *s, const ck_convlstm_input *in,
+                                size_t elem)
+{
+    const size_t M = s->N * s->D * s->H * s->W, F = s->F, Kc = cl_fused_cols(s, in);
+    return cl_block_rows(M, Kc, elem) * (Kc + 4 * F) + 4 * M * F;
 }
 
 #define real float

@@ -68,4 +68,51 @@ int ck_convlstm_bwd_f64(const ck_convlstm_shape *s, const double *R, const doubl
                         const double *dc, double *work, double *dxz, double *dR, double *dh0,
                         double *dc0);
 
+/* The fused path: the input convolution runs inside the time loop, one
+ * GEMM a step over the rows [im2col(x_t), 1, im2col(h_{t-1})] against
+ *   Wc (Kx + 1 + Kh, 4F) = [kernel (*K, Cin, 4F); bias; recurrent kernel]
+ * (Kx = KD*KH*KW*Cin, Kh = KD*KH*KW*F; a zero bias row for no bias), so the
+ * (N, T, P, 4F) input projections and their gradient are never stored, and
+ * the backward's one GEMM a step gives the kernel, bias and recurrent
+ * gradients together. x (N, T, XD, XH, XW, Cin); the input convolution's
+ * geometry is `in` (the state sizes of s are its output sizes). xmask
+ * (4, N, XD, XH, XW, Cin) or NULL: input dropout, gate g convolves
+ * x_t * xmask[g]. G is a separate (N, T, P, 4F) array here, or NULL when
+ * no backward follows (inference): the gates are then not stored. */
+typedef struct ck_convlstm_input {
+    size_t C;            /* input channels */
+    size_t D, H, W;      /* input spatial sizes */
+    size_t sd, sh, sw;   /* strides */
+    size_t dd, dh, dw;   /* dilations */
+    size_t pd, ph, pw;   /* zero padding before each axis */
+} ck_convlstm_input;
+
+size_t ck_convlstm_work_elems_x(const ck_convlstm_shape *s, const ck_convlstm_input *in,
+                                size_t elem);
+
+int ck_convlstm_fwdx_f32(const ck_convlstm_shape *s, const ck_convlstm_input *in,
+                         const float *x, const float *Wc, const float *h0, const float *c0,
+                         const unsigned char *mask, const float *xmask, const float *rmask,
+                         int go_backwards, int act, int ract, float *work, float *H, float *C,
+                         float *G);
+int ck_convlstm_fwdx_f64(const ck_convlstm_shape *s, const ck_convlstm_input *in,
+                         const double *x, const double *Wc, const double *h0, const double *c0,
+                         const unsigned char *mask, const double *xmask, const double *rmask,
+                         int go_backwards, int act, int ract, double *work, double *H,
+                         double *C, double *G);
+/* Writes dx (N, T, XD, XH, XW, Cin; may be NULL), dWc (may be NULL), dh0
+ * (may be NULL) and dc0, as ck_convlstm_bwd does. */
+int ck_convlstm_bwdx_f32(const ck_convlstm_shape *s, const ck_convlstm_input *in,
+                         const float *x, const float *Wc, const float *h0, const float *c0,
+                         const unsigned char *mask, const float *xmask, const float *rmask,
+                         int go_backwards, int act, int ract, const float *G, const float *H,
+                         const float *C, const float *dH, const float *dh, const float *dc,
+                         float *work, float *dx, float *dWc, float *dh0, float *dc0);
+int ck_convlstm_bwdx_f64(const ck_convlstm_shape *s, const ck_convlstm_input *in,
+                         const double *x, const double *Wc, const double *h0, const double *c0,
+                         const unsigned char *mask, const double *xmask, const double *rmask,
+                         int go_backwards, int act, int ract, const double *G, const double *H,
+                         const double *C, const double *dH, const double *dh, const double *dc,
+                         double *work, double *dx, double *dWc, double *dh0, double *dc0);
+
 #endif /* CK_CONVLSTM_H */

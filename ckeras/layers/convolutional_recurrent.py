@@ -1,10 +1,12 @@
 """Convolutional LSTM layers: ConvLSTM1D, ConvLSTM2D, ConvLSTM3D.
 
-An LSTM whose input and recurrent transformations are convolutions. The
-input convolution of every timestep runs as one batched convolution over the
-N*T frames (`autograd.functions.conv.Conv`); the recurrence (the stride-1
-'same' recurrent convolution, the gates, backpropagation through time) is
-one `ConvLSTMSequence` node over the C time loop of the `convlstm` kernels.
+An LSTM whose input and recurrent transformations are convolutions. A layer
+call is one `ConvLSTMConvSequence` node over the C time loop of the
+`convlstm` kernels, which run each step's input convolution and stride-1
+'same' recurrent convolution as one GEMM, then the gates, and
+backpropagation through time. Activations without a kernel code step
+through taped ops instead (the input convolution of all N*T frames as one
+`autograd.functions.conv.Conv`).
 channels_first inputs are transposed to channels_last around both.
 """
 import re
@@ -16,7 +18,7 @@ from ckeras import backend as K
 from ckeras._internal import config as _config
 from ckeras._internal import naming
 from ckeras.autograd.functions import conv as C
-from ckeras.autograd.functions.convlstm import ConvLSTMSequence
+from ckeras.autograd.functions.convlstm import ConvLSTMConvSequence
 from ckeras.autograd.tensor import Tensor
 from ckeras.engine.base_layer import Layer
 from ckeras.kernels.codes import RECURRENT_ACTS
@@ -354,10 +356,14 @@ class ConvLSTM(Layer):
             x = _to_last(x, rank, 2)
         N, T = int(shape[0]), int(shape[1])
         training = self._training(training)
-        xz = self._input_conv(x, N, T, training)
-        out_shape = tuple(int(v) for v in xz.shape[2:-1])
+        out_shape = tuple(int(v) for v in cell.output_spatial(tuple(x.shape[2:-1])))
         act, ract = _kernel_code(cell.activation), _kernel_code(cell.recurrent_activation)
         h0, c0 = self._initial(initial_state, N, out_shape)
+        xmask = None
+        if training and 0 < cell.dropout < 1:
+            # Keras 2: one mask per sample and gate, the same at every timestep.
+            ones = np.ones((N,) + tuple(int(v) for v in x.shape[2:]), self.dtype)
+            xmask = np.stack([_value(K.dropout(ones, cell.dropout)) for _ in range(4)])
         rmask = None
         if training and 0 < cell.recurrent_dropout < 1:
             ones = np.ones((N,) + out_shape + (self.filters,), self.dtype)
@@ -365,12 +371,17 @@ class ConvLSTM(Layer):
                               for _ in range(4)])
         mask = self._mask(mask, N, T)
         if act is None or ract is None:
+            xz = self._input_conv(x, N, T, xmask)
             out, h, c = self._steps(xz, h0, c0, mask, rmask)
         else:
-            out, h, c = ConvLSTMSequence.apply(
-                xz, cell.recurrent_kernel, h0, c0, mask=mask, rmask=rmask,
-                go_backwards=self.go_backwards, return_sequences=self.return_sequences,
-                act=act, ract=ract, overwrite_xz=True)
+            # the input convolution runs inside the kernels' time loop
+            args = (x, cell.kernel, cell.recurrent_kernel, h0, c0)
+            if cell.bias is not None:
+                args += (cell.bias,)
+            out, h, c = ConvLSTMConvSequence.apply(
+                *args, mask=mask, xmask=xmask, rmask=rmask, go_backwards=self.go_backwards,
+                return_sequences=self.return_sequences, act=act, ract=ract,
+                strides=cell.strides, dilations=cell.dilation_rate, padding=cell.padding)
         if self.stateful:
             self._states = [np.array(_value(s), dtype=self.dtype, copy=True) for s in (h, c)]
         if first:
@@ -386,19 +397,17 @@ class ConvLSTM(Layer):
             training = K.learning_phase()
         return bool(_value(training))
 
-    def _input_conv(self, x, N, T, training):
-        """The input convolution of all N*T frames, with the bias: (N, T, *S', 4F)."""
+    def _input_conv(self, x, N, T, xmask):
+        """The input convolution of all N*T frames, with the bias: (N, T, *S', 4F)
+        (for the step-by-step path; gate g convolves x * xmask[g] when set)."""
         cell = self.cell
         frames = K.reshape(x, (N * T,) + tuple(int(v) for v in x.shape[2:]))
         attrs = dict(strides=cell.strides, dilations=cell.dilation_rate, padding=cell.padding)
-        if training and 0 < cell.dropout < 1:
-            # Keras 2: one mask per sample and gate, the same at every timestep.
-            ones = np.ones((N,) + tuple(int(v) for v in x.shape[2:]), self.dtype)
+        if xmask is not None:
             f = self.filters
             parts = []
             for g in range(4):
-                m = _value(K.dropout(ones, cell.dropout))
-                xg = frames * np.repeat(m, T, axis=0)
+                xg = frames * np.repeat(xmask[g], T, axis=0)
                 b = None if cell.bias is None else cell.bias[g * f:(g + 1) * f]
                 parts.append(C.Conv.apply(xg, cell.kernel[..., g * f:(g + 1) * f], b, **attrs))
             z = K.concatenate(parts, axis=-1)

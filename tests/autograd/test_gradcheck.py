@@ -406,6 +406,30 @@ CASES += [
      [r(1, 3, 4, lo=-2, hi=2)]),
 ]
 
+# ConvLSTM with its input convolution inside the loop: (x, kernel, recurrent_kernel, h0,
+# c0[, bias]); strides, dilations, padding, masks, input and recurrent dropout
+_CL_XMASK = (rng.random((4, 2, 3, 3, 2)) > 0.3) / 0.7
+_CL_RMASK2 = (rng.random((4, 2, 3, 3, 2)) > 0.3) / 0.7
+for _x, _s, _k, _kw, _bias, _tag in [
+        ((5,), (2,), (3,), dict(strides=(2,), padding="valid", return_sequences=True), True,
+         "1-D stride 2 valid seq"),
+        ((3, 3), (3, 3), (3, 2), dict(strides=(1, 1), padding="same", mask=_CL_MASK,
+                                      xmask=_CL_XMASK, rmask=_CL_RMASK2,
+                                      go_backwards=True), True,
+         "2-D same, dropout, mask, backwards"),
+        ((5, 4), (1, 3), (3, 2), dict(dilations=(2, 1), padding="valid",
+                                      return_sequences=True), False,
+         "2-D dilated valid, no bias"),
+        ((2, 3, 2), (2, 3, 2), (2, 2, 1), dict(padding="same", act=2, ract=3), True,
+         "3-D same, sigmoid/tanh")]:
+    _kw = dict(dict(strides=(1,) * len(_x), dilations=(1,) * len(_x)), **_kw)
+    _ins = [r(*(2, 3) + _x + (2,)), r(*_k + (2, 8), lo=-0.6, hi=0.6),
+            r(*_k + (2, 8), lo=-0.6, hi=0.6), r(*(2,) + _s + (2,)), r(*(2,) + _s + (2,))]
+    if _bias:
+        _ins.append(r(8))
+    CASES.append((CL.ConvLSTMConvSequence, _tag,
+                  lambda *a, kw=_kw: CL.ConvLSTMConvSequence.apply(*a, **kw), _ins))
+
 EXEMPT = {
     E.Less: "comparison: boolean output",
     E.LessEqual: "comparison: boolean output",

@@ -10,6 +10,13 @@ t = T-1-s when go_backwards; H and C (N, T, *S, F) are in processing order,
 the activated gates G (N, T, *S, 4F) in input time order; a masked (n, t)
 carries sample n's states. `rmask` (4, N, *S, F) or None holds the
 recurrent-dropout masks: gate g convolves h * rmask[g] (Keras 2's rule).
+
+convlstm_fwdx/bwdx are the fused path: they take the input x
+(N, T, *Sx, Cin), the kernel W (*K, Cin, 4F) and bias b (4F or None) and
+run the input convolution themselves (strides, dilations, `pads` zeros
+before each axis, the state sizes S those of h0), gate g convolving
+x * xmask[g] when the input-dropout masks xmask (4, N, *Sx, Cin) are given.
+Here they are that convolution composed with convlstm_fwd/bwd.
 """
 import itertools
 
@@ -18,7 +25,7 @@ import numpy as np
 from ckeras.kernels.checks import check_array, check_mask, check_recurrent_act
 from ckeras.kernels.reference.act import activate, activate_grad
 
-__all__ = ["convlstm_fwd", "convlstm_bwd"]
+__all__ = ["convlstm_fwd", "convlstm_bwd", "convlstm_fwdx", "convlstm_bwdx"]
 
 
 def check_convlstm(xz, R, h0, c0, mask, rmask):
@@ -196,3 +203,143 @@ def convlstm_bwd(R, h0, c0, mask, rmask, go_backwards, act, ract, G, H, C, dH, d
             dxz[:, t] = dz
         dh, dc = dh_prev.astype(dt, copy=False), dc_prev.astype(dt, copy=False)
     return dxz, (dR if need_dR else None), (dh if need_dh0 else None), dc
+
+
+def check_convlstm_x(x, W, b, R, h0, mask, xmask, strides, dilations, pads):
+    """Checks of the fused path's input convolution; returns its dtype."""
+    dt = check_array(x, "x")
+    if not 4 <= x.ndim <= 6:
+        raise ValueError(f"x must have 1 to 3 spatial axes (N, T, *S, C), got shape {x.shape}")
+    rank = x.ndim - 3
+    check_array(W, "kernel", rank + 2, dt)
+    check_array(R, "recurrent_kernel", rank + 2, dt)
+    if W.shape[rank] != x.shape[-1] or W.shape[:rank] != R.shape[:rank] or \
+            W.shape[-1] != R.shape[-1]:
+        raise ValueError(f"kernel has shape {W.shape}, expected {R.shape[:rank]} + "
+                         f"({x.shape[-1]}, {R.shape[-1]}) for x {x.shape} and "
+                         f"recurrent_kernel {R.shape}")
+    if b is not None:
+        check_array(b, "bias", 1, dt)
+        if b.shape != (W.shape[-1],):
+            raise ValueError(f"bias has shape {b.shape}, expected ({W.shape[-1]},)")
+    for name, v in (("strides", strides), ("dilations", dilations), ("pads", pads)):
+        if len(v) != rank or any(int(e) < (0 if name == "pads" else 1) for e in v):
+            kind = "non-negative" if name == "pads" else "positive"
+            raise ValueError(f"{name} must be {rank} {kind} ints, got {tuple(v)}")
+    F = R.shape[-2]
+    if R.shape[-1] != 4 * F:
+        raise ValueError(f"recurrent_kernel has shape {R.shape}, expected (*K, F, 4F)")
+    if x.shape[1] == 0:
+        raise ValueError("the input sequence must have at least one timestep")
+    check_array(h0, "h0", rank + 2, dt)
+    if h0.shape[0] != x.shape[0] or h0.shape[-1] != F or 0 in h0.shape[1:-1]:
+        raise ValueError(f"h0 has shape {h0.shape}, expected ({x.shape[0]}, *S, {F}) with "
+                         "S the state's sizes")
+    if xmask is not None:
+        check_array(xmask, "xmask", rank + 3, dt)
+        want = (4, x.shape[0]) + tuple(x.shape[2:])
+        if xmask.shape != want:
+            raise ValueError(f"xmask has shape {xmask.shape}, expected {want}")
+    return dt
+
+
+def _xwin(off, strides, dilations, S):
+    return (slice(None),) + tuple(slice(o * d, o * d + (n - 1) * s + 1, s)
+                                  for o, s, d, n in zip(off, strides, dilations, S)) + \
+        (slice(None),)
+
+
+def _xpadded(x, K, strides, dilations, pads, S):
+    need = [(n - 1) * s + (k - 1) * d + 1 for n, s, k, d in zip(S, strides, K, dilations)]
+    after = [max(nd - p - L, 0) for nd, p, L in zip(need, pads, x.shape[1:-1])]
+    return np.pad(x, ((0, 0),) + tuple(zip(pads, after)) + ((0, 0),))
+
+
+def _xconv(x, W, strides, dilations, pads, S):
+    """Frames (B, *Sx, Cin) * W (*K, Cin, O) -> (B, *S, O)."""
+    xp = _xpadded(x, W.shape[:-2], strides, dilations, pads, S)
+    out = np.zeros((x.shape[0],) + tuple(S) + (W.shape[-1],), x.dtype)
+    for off in _offsets(W):
+        out += xp[_xwin(off, strides, dilations, S)] @ W[off]
+    return out
+
+
+def _xconv_bwd(x, W, strides, dilations, pads, dz, need_dx):
+    """(dx, dW) of _xconv from its output gradient dz."""
+    S = dz.shape[1:-1]
+    xp = _xpadded(x, W.shape[:-2], strides, dilations, pads, S)
+    dxp = np.zeros_like(xp) if need_dx else None
+    dW = np.zeros_like(W)
+    dz2 = dz.reshape(-1, dz.shape[-1])
+    for off in _offsets(W):
+        sl = _xwin(off, strides, dilations, S)
+        dW[off] = xp[sl].reshape(-1, x.shape[-1]).T @ dz2
+        if need_dx:
+            dxp[sl] += dz @ W[off].T
+    if not need_dx:
+        return None, dW
+    crop = (slice(None),) + tuple(slice(p, p + n) for p, n in zip(pads, x.shape[1:-1])) + \
+        (slice(None),)
+    return dxp[crop], dW
+
+
+def _frames(x, xmask, g):
+    """x as (N*T, *Sx, Cin) frames, times gate g's input-dropout mask."""
+    if xmask is not None:
+        x = x * xmask[g][:, None]
+    return x.reshape((-1,) + x.shape[2:])
+
+
+def _input_conv(x, W, b, xmask, strides, dilations, pads, S):
+    N, T = x.shape[:2]
+    F = W.shape[-1] // 4
+    if xmask is None:
+        z = _xconv(_frames(x, None, 0), W, strides, dilations, pads, S)
+    else:
+        z = np.concatenate([_xconv(_frames(x, xmask, g), W[..., g * F:(g + 1) * F], strides,
+                                   dilations, pads, S) for g in range(4)], axis=-1)
+    if b is not None:
+        z = z + b
+    return np.ascontiguousarray(z.reshape((N, T) + tuple(S) + (W.shape[-1],)), x.dtype)
+
+
+def convlstm_fwdx(x, W, b, R, h0, c0, mask, xmask, rmask, go_backwards, act, ract, strides,
+                  dilations, pads, need_gates=True):
+    """The fused path's forward: the input convolution of every step, then
+    the recurrence. Returns (H, C, G), G None unless `need_gates`."""
+    act, ract = check_recurrent_act(act, "act"), check_recurrent_act(ract, "ract")
+    check_convlstm_x(x, W, b, R, h0, mask, xmask, strides, dilations, pads)
+    xz = _input_conv(x, W, b, xmask, strides, dilations, pads, h0.shape[1:-1])
+    H, C, G = convlstm_fwd(xz, R, h0, c0, mask, rmask, go_backwards, act, ract,
+                           overwrite_xz=True)
+    return H, C, (G if need_gates else None)
+
+
+def convlstm_bwdx(x, W, b, R, h0, c0, mask, xmask, rmask, go_backwards, act, ract, strides,
+                  dilations, pads, G, H, C, dH, dh, dc, need_dx=True, need_dW=True,
+                  need_dh0=True):
+    """Backpropagation through time of convlstm_fwdx -> (dx, dW, db, dR, dh0,
+    dc0); dW, db and dR are None unless need_dW (db also without a bias),
+    dx and dh0 None unless needed."""
+    act, ract = check_recurrent_act(act, "act"), check_recurrent_act(ract, "ract")
+    dt = check_convlstm_x(x, W, b, R, h0, mask, xmask, strides, dilations, pads)
+    dxz, dR, dh0, dc0 = convlstm_bwd(R, h0, c0, mask, rmask, go_backwards, act, ract, G, H,
+                                     C, dH, dh, dc, need_dxz=True, need_dR=need_dW,
+                                     need_dh0=need_dh0)
+    N, T = x.shape[:2]
+    F = W.shape[-1] // 4
+    dzf = dxz.reshape((N * T,) + dxz.shape[2:])
+    dx = np.zeros(x.shape, dt) if need_dx else None
+    dW = np.zeros_like(W)
+    for g in (range(4) if xmask is not None else [None]):
+        sl = slice(None) if g is None else slice(g * F, (g + 1) * F)
+        xf = _frames(x, xmask, 0 if g is None else g)
+        dxg, dW[..., sl] = _xconv_bwd(xf, W[..., sl], strides, dilations, pads, dzf[..., sl],
+                                      need_dx)
+        if need_dx:
+            dxg = dxg.reshape(x.shape)
+            dx += dxg if g is None else dxg * xmask[g][:, None]
+    db = dzf.reshape(-1, dzf.shape[-1]).sum(axis=0).astype(dt) if b is not None else None
+    if not need_dW:
+        dW = db = None
+    return dx, dW, db, dR, dh0, dc0
