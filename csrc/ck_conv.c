@@ -97,14 +97,40 @@ static size_t ck_wino_ld(size_t n, size_t elem)
     return lines * 64 / elem;
 }
 
+/* Scratch elements of the Winograd forward (layout in ck_conv_tmpl.h). */
+static size_t ck_wino_need(const ck_conv3d_shape *s, size_t elem)
+{
+    const size_t T = ck_wino_tiles(s, elem);
+    return 16 * ck_wino_ld(s->C * s->O, elem) + s->C +
+           2 * 16 * (ck_wino_ld(T * s->C, elem) + ck_wino_ld(T * s->O, elem));
+}
+
+/* The data gradient of a 3x3 stride-1 convolution is a 3x3 stride-1
+ * convolution of dz with the flipped window and in/out channels swapped,
+ * padded by 2 - PT, 2 - PL: t is that problem when Winograd takes it. */
+static int ck_wino_dx_shape(const ck_conv3d_shape *s, ck_conv3d_shape *t)
+{
+    if (s->D != 1 || s->KD != 1 || s->KH != 3 || s->KW != 3 || s->SH != 1 || s->SW != 1 ||
+        s->DH != 1 || s->DW != 1 || s->PT > 2 || s->PL > 2)
+        return 0;
+    *t = *s;
+    t->H = s->OH; t->W = s->OW; t->C = s->O; t->O = s->C;
+    t->PT = 2 - s->PT; t->PL = 2 - s->PL;
+    t->OH = s->H; t->OW = s->W;
+    return ck_wino_applies(t);
+}
+
 size_t ck_conv3d_col_size(const ck_conv3d_shape *s, size_t elem)
 {
     const size_t K = s->KD * s->KH * s->KW * s->C;
-    size_t n = ck_conv3d_col_rows(s, elem) * K;
+    size_t n = ck_conv3d_col_rows(s, elem) * K, wn;
+    ck_conv3d_shape t;
     if (ck_wino_applies(s)) {
-        const size_t T = ck_wino_tiles(s, elem);
-        const size_t wn = 16 * ck_wino_ld(s->C * s->O, elem) + s->C +
-                          2 * 16 * (ck_wino_ld(T * s->C, elem) + ck_wino_ld(T * s->O, elem));
+        wn = ck_wino_need(s, elem);
+        if (wn > n) n = wn;
+    }
+    if (ck_wino_dx_shape(s, &t)) { /* and the flipped window after it */
+        wn = ck_wino_need(&t, elem) + 9 * s->C * s->O;
         if (wn > n) n = wn;
     }
     return n;

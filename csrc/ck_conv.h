@@ -8,7 +8,9 @@
  * convolution with at least 16 input and output channels runs Winograd
  * F(2x2, 3x3) instead (16 GEMMs over transformed 4x4 patches, 2.25x fewer
  * multiplies), its blocks of tiles split between the caller and ckeras's
- * helper thread (ck_threads.h) when the helper is enabled.
+ * helper thread (ck_threads.h) when the helper is enabled. Its backward
+ * computes dx the same way (a 3x3 stride-1 convolution of dz with the
+ * flipped window); dw stays im2col + GEMM.
  *
  * The kernels are 3-D; 2-D is the D == 1 case and 1-D the D == H == 1 case.
  * The ck_conv2d_* / ck_pool2d_* entries take the 2-D shape struct and run

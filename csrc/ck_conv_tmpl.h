@@ -509,8 +509,10 @@ static int CK_S(ck_conv3d_bwd_body)(const ck_conv3d_shape *s, const real *x, con
     const real *z;
     size_t r0, j;
     int st, per_block = 0;
+    ck_conv3d_shape t;
+    const int wino_dx = dx != NULL && M > 0 && O > 0 && ck_wino_dx_shape(s, &t);
     if (code < 0 || code >= CK_ACT_NCODES) return CK_ERR_CODE;
-    if (dx != NULL) memset(dx, 0, s->N * s->D * s->H * s->W * s->C * sizeof(real));
+    if (dx != NULL && !wino_dx) memset(dx, 0, s->N * s->D * s->H * s->W * s->C * sizeof(real));
     if (dw != NULL) memset(dw, 0, K * O * sizeof(real));
     if (db != NULL) for (j = 0; j < O; ++j) db[j] = (real)0;
     if (M == 0 || O == 0) return CK_OK;
@@ -533,7 +535,7 @@ static int CK_S(ck_conv3d_bwd_body)(const ck_conv3d_shape *s, const real *x, con
         z = dz;
         /* With im2col blocks, each block's dz is computed right before its
          * two GEMMs read it, while it is in cache. */
-        per_block = R > 0 && K > CK_CONV_DIRECT_K;
+        per_block = R > 0 && K > CK_CONV_DIRECT_K && !wino_dx;
         if (!per_block) {
             st = CK_S(ck_act_bias_bwd)(code, M, O, y, dy, dz, db);
             if (st != CK_OK) return st;
@@ -555,6 +557,24 @@ static int CK_S(ck_conv3d_bwd_body)(const ck_conv3d_shape *s, const real *x, con
             if (st != CK_OK) return st;
         }
         return CK_OK;
+    }
+    if (wino_dx) {
+        /* dx first (col is free until the dw blocks): the forward Winograd
+         * path on dz with the flipped window wf[2-kh][2-kw][o][c]. */
+        real *wf = col + ck_wino_need(&t, sizeof(real));
+        const size_t C = s->C;
+        size_t kh, kw, c, o;
+        if (w == NULL) return CK_ERR_ARG;
+        for (kh = 0; kh < 3; ++kh)
+            for (kw = 0; kw < 3; ++kw) {
+                const real *src = w + (kh * 3 + kw) * C * O;
+                real *dst = wf + ((2 - kh) * 3 + (2 - kw)) * O * C;
+                for (c = 0; c < C; ++c)
+                    for (o = 0; o < O; ++o) dst[o * C + c] = src[c * O + o];
+            }
+        CK_TRY(CK_S(ck_wino_fwd)(&t, z, wf, NULL, CK_ACT_LINEAR, col, dx));
+        dx = NULL;
+        if (dw == NULL) return CK_OK;
     }
     for (r0 = 0; r0 < M; r0 += R) {
         const size_t m = M - r0 < R ? M - r0 : R;
