@@ -146,7 +146,7 @@ def _fd_check(f, args, i, grad, eps=1e-6, n=6, seed=0):
 
 @pytest.mark.parametrize("impl", ["c", "numpy"])
 @pytest.mark.parametrize("code", [0, 2, 3])
-@pytest.mark.parametrize("case", [CONV_CASES[i] for i in (1, 3, 4, 5, 7)])
+@pytest.mark.parametrize("case", [CONV_CASES[i] for i in (1, 3, 4, 5, 7, -4, -2)])
 def test_conv_gradient_finite_differences(case, code, impl):
     k = IMPLS[impl]
     x, w, b, s, d, pads, outs = _conv_problem(case, np.float64)
