@@ -24,7 +24,7 @@ MODULES = {
     "_dense": ["ck_dense.c", "ck_act.c", "ck_blas.c"],
     "_text": ["ck_text.c"],
     "_sequence": ["ck_sequence.c", "ck_threads.c"],
-    "_conv": ["ck_conv.c", "ck_act.c", "ck_blas.c"],
+    "_conv": ["ck_conv.c", "ck_act.c", "ck_blas.c", "ck_threads.c"],
     "_image": ["ck_image.c", "ck_threads.c"],
     "_rnn": ["ck_rnn.c", "ck_rnn_avx512.c", "ck_rnn_infer_avx512.c", "ck_threads.c", "ck_act.c",
              "ck_blas.c"],

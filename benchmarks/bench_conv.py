@@ -261,7 +261,7 @@ def main(argv=None):
             print(f"  {shape}: {t.median * 1e3:8.2f} ms  {gf:6.1f} GF/s  {pct:5.1f}% of sgemm")
     if wanted(args, "cnn_train_step"):
         number = 1 if args.quick else 5
-        t_ck, t_pt = cnn_step(repeat, number, threads)
+        t_ck, t_pt = cnn_step(repeat, number, args.threads)
         label = ("small CNN train step (28x28x1, Conv32, Pool, Conv64, Pool, Dense10; batch "
                  f"64, Adam), {threads} BLAS thread(s)")
         results.record("cnn_train_step", "ckeras", t_ck, number=number, label=label)
@@ -273,7 +273,7 @@ def main(argv=None):
         print(line)
     if wanted(args, "cnn3d_train_step"):
         number = 1 if args.quick else 5
-        t_ck, t_pt = cnn3d_step(repeat, number, threads)
+        t_ck, t_pt = cnn3d_step(repeat, number, args.threads)
         label = ("small 3-D CNN train step (16x16x16x1, Conv3D 16, MaxPool3D, Conv3D 32, "
                  f"GlobalAvgPool3D, Dense10; batch 16, Adam), {threads} BLAS thread(s)")
         results.record("cnn3d_train_step", "ckeras", t_ck, number=number, label=label)
@@ -288,13 +288,15 @@ def main(argv=None):
     for case, (name, kind, batch, number) in MODEL_CASES.items():
         if not wanted(args, case):
             continue
-        torch = torch_or_none(threads)
+        # torch keeps its own default (intra-op = cores) unless --threads is given
+        torch = torch_or_none(args.threads)
         fns = model_fns(name, kind, batch, torch)
         number = max(1, number // 5) if args.quick else number
         timings = interleaved([f for f in fns if f is not None], number, repeat, clock)
         label = (f"{name.upper()} CNN {kind} batch {batch}"
                  + (" (one Adam step)" if kind == "train" else "")
-                 + f", {threads} thread(s){', CPU time' if args.cpu_time else ''}")
+                 + (f", {args.threads} thread(s)" if args.threads else ", default threads")
+                 + (", CPU time" if args.cpu_time else ""))
         results.record(case, "ckeras", timings[0], number=number, label=label)
         line = f"{case}: ckeras {timings[0].median * 1e3:.3f} ms"
         if len(timings) > 1:

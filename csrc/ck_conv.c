@@ -8,6 +8,7 @@
 
 #include "ck_act.h"
 #include "ck_blas.h"
+#include "ck_threads.h"
 #include "ck_tmpl.h"
 
 /* The direct path (ck_conv_tmpl.h) takes windows of at most CK_CONV_DIRECT_K
@@ -26,6 +27,8 @@
 #define CK_CONV_VEC 1
 typedef float ck_conv_vec_f32 __attribute__((vector_size(64)));
 typedef double ck_conv_vec_f64 __attribute__((vector_size(64)));
+typedef int ck_conv_mask_f32 __attribute__((vector_size(64)));
+typedef long long ck_conv_mask_f64 __attribute__((vector_size(64)));
 #define CK_CONV_FMA __attribute__((optimize("fp-contract=fast")))
 #else
 #define CK_CONV_FMA
@@ -57,6 +60,80 @@ static size_t ck_conv_block_rows(const ck_conv3d_shape *s, size_t elem)
     r1 = CK_CONV_BLOCK1_BYTES / (K * elem);
     if (r1 < 32) r1 = 32;
     return r1 < R ? r1 : R;
+}
+
+/* Winograd F(2x2, 3x3) (ck_conv_tmpl.h) takes 3x3, stride-1, undilated
+ * 2-D windows with enough channels that the transforms are cheap next to
+ * the 16 GEMMs. Its blocks hold CK_WINO_BYTES of transformed inputs and
+ * products per worker: they stay in L2 between the transforms and GEMMs. */
+#define CK_WINO_MIN_C 16
+#define CK_WINO_MIN_O 16
+#define CK_WINO_BYTES ((size_t)1 << 20)
+
+static int ck_wino_applies(const ck_conv3d_shape *s)
+{
+    return s->D == 1 && s->KD == 1 && s->KH == 3 && s->KW == 3 && s->SH == 1 && s->SW == 1 &&
+           s->DH == 1 && s->DW == 1 && s->C >= CK_WINO_MIN_C && s->O >= CK_WINO_MIN_O &&
+           s->N * s->OH * s->OW > 0;
+}
+
+/* Tiles per Winograd block. */
+static size_t ck_wino_tiles(const ck_conv3d_shape *s, size_t elem)
+{
+    const size_t ntiles = s->N * ((s->OH + 1) / 2) * ((s->OW + 1) / 2);
+    size_t t = CK_WINO_BYTES / (16 * (s->C + s->O) * elem);
+    if (t < 16) t = 16;
+    return t < ntiles ? t : ntiles;
+}
+
+/* The stride between the 16 planes of a block (n elements each): an odd
+ * number of 64-byte lines, so that the 16 planes a transform reads or writes
+ * together fall into 16 different L1 sets, not one (block sizes are often
+ * multiples of 4 KiB). */
+static size_t ck_wino_ld(size_t n, size_t elem)
+{
+    size_t lines = (n * elem + 63) / 64;
+    if (lines % 2 == 0) ++lines;
+    return lines * 64 / elem;
+}
+
+/* Scratch elements of the Winograd forward (layout in ck_conv_tmpl.h). */
+static size_t ck_wino_need(const ck_conv3d_shape *s, size_t elem)
+{
+    const size_t T = ck_wino_tiles(s, elem);
+    return 16 * ck_wino_ld(s->C * s->O, elem) + s->C +
+           2 * 16 * (ck_wino_ld(T * s->C, elem) + ck_wino_ld(T * s->O, elem));
+}
+
+/* The data gradient of a 3x3 stride-1 convolution is a 3x3 stride-1
+ * convolution of dz with the flipped window and in/out channels swapped,
+ * padded by 2 - PT, 2 - PL: t is that problem when Winograd takes it. */
+static int ck_wino_dx_shape(const ck_conv3d_shape *s, ck_conv3d_shape *t)
+{
+    if (s->D != 1 || s->KD != 1 || s->KH != 3 || s->KW != 3 || s->SH != 1 || s->SW != 1 ||
+        s->DH != 1 || s->DW != 1 || s->PT > 2 || s->PL > 2)
+        return 0;
+    *t = *s;
+    t->H = s->OH; t->W = s->OW; t->C = s->O; t->O = s->C;
+    t->PT = 2 - s->PT; t->PL = 2 - s->PL;
+    t->OH = s->H; t->OW = s->W;
+    return ck_wino_applies(t);
+}
+
+size_t ck_conv3d_col_size(const ck_conv3d_shape *s, size_t elem)
+{
+    const size_t K = s->KD * s->KH * s->KW * s->C;
+    size_t n = ck_conv3d_col_rows(s, elem) * K, wn;
+    ck_conv3d_shape t;
+    if (ck_wino_applies(s)) {
+        wn = ck_wino_need(s, elem);
+        if (wn > n) n = wn;
+    }
+    if (ck_wino_dx_shape(s, &t)) { /* and the flipped window after it */
+        wn = ck_wino_need(&t, elem) + 9 * s->C * s->O;
+        if (wn > n) n = wn;
+    }
+    return n;
 }
 
 ck_conv3d_shape ck_conv2d_as_3d(const ck_conv2d_shape *s)

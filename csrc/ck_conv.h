@@ -4,14 +4,20 @@
  * about CK_CONV_BLOCK_BYTES, each block is multiplied by
  * kernel.reshape(KD*KH*KW*C, O), and bias and activation are applied to the
  * block's output rows right away. A 1x1x1, stride-1, unpadded convolution
- * needs no im2col: x already is the matrix.
+ * needs no im2col: x already is the matrix. A 3x3, stride-1, undilated 2-D
+ * convolution with at least 16 input and output channels runs Winograd
+ * F(2x2, 3x3) instead (16 GEMMs over transformed 4x4 patches, 2.25x fewer
+ * multiplies), its blocks of tiles split between the caller and ckeras's
+ * helper thread (ck_threads.h) when the helper is enabled. Its backward
+ * computes dx the same way (a 3x3 stride-1 convolution of dz with the
+ * flipped window); dw stays im2col + GEMM.
  *
  * The kernels are 3-D; 2-D is the D == 1 case and 1-D the D == H == 1 case.
  * The ck_conv2d_* / ck_pool2d_* entries take the 2-D shape struct and run
  * the 3-D kernels with D == 1. The caller resolves 'valid'/'same'/'causal'
  * into the leading pads (PF, PT, PL) and the output sizes (OD, OH, OW); the
  * trailing pads are implied. Every buffer is allocated by the caller; `col`
- * holds ck_conv3d_col_rows() * KD*KH*KW*C elements (NULL when that is 0).
+ * holds ck_conv3d_col_size() elements (NULL when that is 0).
  */
 #ifndef CK_CONV_H
 #define CK_CONV_H
@@ -50,6 +56,11 @@ typedef struct ck_conv2d_shape {
 /* Rows per im2col block for element size `elem` (0: no im2col needed). */
 size_t ck_conv3d_col_rows(const ck_conv3d_shape *s, size_t elem);
 size_t ck_conv2d_col_rows(const ck_conv2d_shape *s, size_t elem);
+
+/* Elements of the caller's `col` scratch for one forward or backward call
+ * (0: none needed): the im2col blocks, or what the Winograd path of 3x3
+ * stride-1 layers needs, whichever is larger. */
+size_t ck_conv3d_col_size(const ck_conv3d_shape *s, size_t elem);
 
 /* s as the 3-D shape with D == 1. */
 ck_conv3d_shape ck_conv2d_as_3d(const ck_conv2d_shape *s);

@@ -224,6 +224,252 @@ static int CK_S(ck_conv_direct_dw_act)(const ck_conv3d_shape *s, const real *x, 
     return CK_OK;
 }
 
+/* ------------------------------------------- Winograd F(2x2, 3x3) forward
+ * For 3x3, stride-1, undilated 2-D windows: each 2x2 output tile is
+ * A^T [(G g G^T) . (B^T d B)] A over its 4x4 input patch d, 16 products per
+ * tile and channel pair instead of 36 (2.25x fewer multiplies). The products
+ * are 16 GEMMs per block of tiles (ck_wino_tiles), V[e] (tiles x C) times
+ * U[e] (C x O), V and the GEMM results staying in L2; the output transform
+ * adds the bias and applies the activation as it writes y. Layout of the
+ * scratch (ck_conv3d_col_size): U (16 planes of C O), C zeros (the
+ * padding's source rows), then per worker V (16 planes of T C) and P (16
+ * planes of T O), planes ck_wino_ld apart. */
+
+/* U[e] = (G g G^T)[e] for every (c, o), plane e at U + e * ck_wino_ld(C O). */
+CK_TARGET_CLONES
+static void CK_S(ck_wino_weights)(size_t C, size_t O, const real *w, real *U)
+{
+    const size_t Q = C * O, LD = ck_wino_ld(Q, sizeof(real));
+    const real h = (real)0.5;
+    size_t q;
+    for (q = 0; q < Q; ++q) {
+        real g[3][3], t[4][3];
+        size_t i, j;
+        for (i = 0; i < 3; ++i)
+            for (j = 0; j < 3; ++j) g[i][j] = w[(i * 3 + j) * Q + q];
+        for (j = 0; j < 3; ++j) {
+            t[0][j] = g[0][j];
+            t[1][j] = h * (g[0][j] + g[1][j] + g[2][j]);
+            t[2][j] = h * (g[0][j] - g[1][j] + g[2][j]);
+            t[3][j] = g[2][j];
+        }
+        for (i = 0; i < 4; ++i) {
+            U[(i * 4 + 0) * LD + q] = t[i][0];
+            U[(i * 4 + 1) * LD + q] = h * (t[i][0] + t[i][1] + t[i][2]);
+            U[(i * 4 + 2) * LD + q] = h * (t[i][0] - t[i][1] + t[i][2]);
+            U[(i * 4 + 3) * LD + q] = t[i][2];
+        }
+    }
+}
+
+/* d -> B^T d B into v, 4x4 arrays of T (real or vec); d is overwritten.
+ * Defined for both precisions' inclusions alike. */
+#define CK_WINO_BT(T, d, v)                                                      \
+    do {                                                                        \
+        int b_;                                                                 \
+        for (b_ = 0; b_ < 4; ++b_) {                                            \
+            const T r0 = d[0][b_] - d[2][b_];                 \
+            const T r1 = d[1][b_] + d[2][b_];                 \
+            const T r2 = d[2][b_] - d[1][b_];                 \
+            const T r3 = d[1][b_] - d[3][b_];                 \
+            d[0][b_] = r0; d[1][b_] = r1; d[2][b_] = r2; d[3][b_] = r3;         \
+        }                                                                       \
+        for (b_ = 0; b_ < 4; ++b_) {                                            \
+            v[b_][0] = d[b_][0] - d[b_][2];                                     \
+            v[b_][1] = d[b_][1] + d[b_][2];                                     \
+            v[b_][2] = d[b_][2] - d[b_][1];                                     \
+            v[b_][3] = d[b_][1] - d[b_][3];                                     \
+        }                                                                       \
+    } while (0)
+
+/* q (4x4) -> the 2x2 A^T q A in y[0..3], plus bias. */
+#define CK_WINO_AT(T, q, bo, y)                                                  \
+    do {                                                                        \
+        T s0_[4], s1_[4];                                                  \
+        int c_;                                                                 \
+        for (c_ = 0; c_ < 4; ++c_) {                                            \
+            s0_[c_] = q[0][c_] + q[1][c_] + q[2][c_];                           \
+            s1_[c_] = q[1][c_] - q[2][c_] - q[3][c_];                           \
+        }                                                                       \
+        y[0] = s0_[0] + s0_[1] + s0_[2] + bo;                                   \
+        y[1] = s0_[1] - s0_[2] - s0_[3] + bo;                                   \
+        y[2] = s1_[0] + s1_[1] + s1_[2] + bo;                                   \
+        y[3] = s1_[1] - s1_[2] - s1_[3] + bo;                                   \
+    } while (0)
+
+/* V[e][i][:] = (B^T d B)[e] for tiles t0 .. t0 + m of the (n, th, tw)
+ * order; plane e starts at V + e * ck_wino_ld(m * C). */
+CK_TARGET_CLONES
+static void CK_S(ck_wino_input)(const ck_conv3d_shape *s, const real *x, const real *zeros,
+                                size_t t0, size_t m, real *V)
+{
+    const size_t C = s->C, TW = (s->OW + 1) / 2, TH = (s->OH + 1) / 2;
+    const size_t MC = ck_wino_ld(m * C, sizeof(real));
+    const ptrdiff_t H = (ptrdiff_t)s->H, W = (ptrdiff_t)s->W;
+    size_t i, c;
+    for (i = 0; i < m; ++i) {
+        const size_t t = t0 + i, tw = t % TW, th = (t / TW) % TH, n = t / (TW * TH);
+        const ptrdiff_t ih0 = (ptrdiff_t)(2 * th) - (ptrdiff_t)s->PT;
+        const ptrdiff_t iw0 = (ptrdiff_t)(2 * tw) - (ptrdiff_t)s->PL;
+        const real *src[4][4];
+        real *v = V + i * C;
+        int a, b;
+        for (a = 0; a < 4; ++a)
+            for (b = 0; b < 4; ++b) {
+                const ptrdiff_t ih = ih0 + a, iw = iw0 + b;
+                src[a][b] = (ih < 0 || ih >= H || iw < 0 || iw >= W)
+                    ? zeros : x + ((n * s->H + (size_t)ih) * s->W + (size_t)iw) * C;
+            }
+        c = 0;
+#ifdef CK_CONV_VEC
+        {
+            typedef CK_S(ck_conv_vec) vec;
+            enum { L = sizeof(vec) / sizeof(real) };
+            for (; c + L <= C; c += L) {
+                vec d[4][4], r[4][4];
+                for (a = 0; a < 4; ++a)
+                    for (b = 0; b < 4; ++b) memcpy(&d[a][b], src[a][b] + c, sizeof(vec));
+                CK_WINO_BT(vec, d, r);
+                for (a = 0; a < 4; ++a)
+                    for (b = 0; b < 4; ++b) memcpy(v + (a * 4 + b) * MC + c, &r[a][b], sizeof(vec));
+            }
+        }
+#endif
+        for (; c < C; ++c) {
+            real d[4][4], r[4][4];
+            for (a = 0; a < 4; ++a)
+                for (b = 0; b < 4; ++b) d[a][b] = src[a][b][c];
+            CK_WINO_BT(real, d, r);
+            for (a = 0; a < 4; ++a)
+                for (b = 0; b < 4; ++b) v[(a * 4 + b) * MC + c] = r[a][b];
+        }
+    }
+}
+
+/* y tile = act(A^T P A + b) for tiles t0 .. t0 + m; P[e] is (m, O) at
+ * P + e * ck_wino_ld(m * O). A tile past the output's last row or column
+ * writes only its part inside. */
+CK_TARGET_CLONES
+static int CK_S(ck_wino_output)(const ck_conv3d_shape *s, const real *P, const real *b,
+                                int code, size_t t0, size_t m, real *y)
+{
+    const size_t O = s->O, TW = (s->OW + 1) / 2, TH = (s->OH + 1) / 2;
+    const size_t MO = ck_wino_ld(m * O, sizeof(real));
+    const int relu = code == CK_ACT_RELU, inline_act = code == CK_ACT_LINEAR || relu;
+    size_t i, o, k;
+    for (i = 0; i < m; ++i) {
+        const size_t t = t0 + i, tw = t % TW, th = (t / TW) % TH, n = t / (TW * TH);
+        const size_t oh = 2 * th, ow = 2 * tw;
+        const int two_r = oh + 1 < s->OH, two_c = ow + 1 < s->OW;
+        const real *p = P + i * O;
+        real *yt[4];
+        int a, c, keep[4];
+        yt[0] = y + ((n * s->OH + oh) * s->OW + ow) * O;
+        yt[1] = yt[0] + O;
+        yt[2] = yt[0] + s->OW * O;
+        yt[3] = yt[2] + O;
+        keep[0] = 1; keep[1] = two_c; keep[2] = two_r; keep[3] = two_r && two_c;
+        o = 0;
+#ifdef CK_CONV_VEC
+        {
+            typedef CK_S(ck_conv_vec) vec;
+            enum { L = sizeof(vec) / sizeof(real) };
+            const vec zero = {0};
+            for (; o + L <= O; o += L) {
+                vec q[4][4], r[4], bo = zero;
+                if (b) memcpy(&bo, b + o, sizeof bo);
+                for (a = 0; a < 4; ++a)
+                    for (c = 0; c < 4; ++c) memcpy(&q[a][c], p + (a * 4 + c) * MO + o, sizeof(vec));
+                CK_WINO_AT(vec, q, bo, r);
+                for (k = 0; k < 4; ++k) {
+                    if (relu) r[k] = (vec)((CK_S(ck_conv_mask))(r[k] > zero) &
+                                           (CK_S(ck_conv_mask))r[k]);
+                    if (keep[k]) memcpy(yt[k] + o, &r[k], sizeof(vec));
+                }
+            }
+        }
+#endif
+        for (; o < O; ++o) {
+            real q[4][4], r[4];
+            const real bo = b ? b[o] : (real)0;
+            for (a = 0; a < 4; ++a)
+                for (c = 0; c < 4; ++c) q[a][c] = p[(a * 4 + c) * MO + o];
+            CK_WINO_AT(real, q, bo, r);
+            for (k = 0; k < 4; ++k)
+                if (keep[k]) yt[k][o] = relu ? (r[k] > 0 ? r[k] : (real)0) : r[k];
+        }
+        if (!inline_act)
+            for (k = 0; k < 4; ++k)
+                if (keep[k]) CK_TRY(CK_S(ck_act_bias_fwd)(code, 1, O, NULL, yt[k]));
+    }
+    return CK_OK;
+}
+
+typedef struct CK_S(ck_wino_job) {
+    const ck_conv3d_shape *s;
+    const real *x, *b, *U, *zeros;
+    real *y, *work[2];
+    int busy[2];
+    int code, status;
+    size_t T, ntiles;
+} CK_S(ck_wino_job);
+
+/* Tile blocks [lo, hi): run by the caller and, at default threads, the
+ * helper; each call takes one of the two per-worker scratch areas. */
+static void CK_S(ck_wino_blocks)(void *ctx, size_t lo, size_t hi)
+{
+    CK_S(ck_wino_job) *j = (CK_S(ck_wino_job) *)ctx;
+    const ck_conv3d_shape *s = j->s;
+    const size_t C = s->C, O = s->O;
+    const ck_fpmode fp = ck_ftz_enter(); /* the helper's too, so both agree */
+    int slot = 0, expect = 0;
+    real *V, *P;
+    size_t blk, e;
+    while (!CK_CAS(&j->busy[slot], &expect, 1)) {
+        expect = 0;
+        slot ^= 1;
+    }
+    V = j->work[slot];
+    P = V + 16 * ck_wino_ld(j->T * C, sizeof(real));
+    for (blk = lo; blk < hi; ++blk) {
+        const size_t t0 = blk * j->T, m = j->ntiles - t0 < j->T ? j->ntiles - t0 : j->T;
+        const size_t ldv = ck_wino_ld(m * C, sizeof(real));
+        const size_t ldp = ck_wino_ld(m * O, sizeof(real)), ldu = ck_wino_ld(C * O, sizeof(real));
+        int st = CK_OK;
+        CK_S(ck_wino_input)(s, j->x, j->zeros, t0, m, V);
+        for (e = 0; e < 16 && st == CK_OK; ++e)
+            st = CK_S(ck_gemm)(0, 0, m, O, C, (real)1, V + e * ldv, C, j->U + e * ldu, O,
+                               (real)0, P + e * ldp, O);
+        if (st == CK_OK) st = CK_S(ck_wino_output)(s, P, j->b, j->code, t0, m, j->y);
+        if (st != CK_OK) CK_STORE(&j->status, st);
+    }
+    CK_STORE(&j->busy[slot], 0);
+    ck_ftz_leave(fp);
+}
+
+static int CK_S(ck_wino_fwd)(const ck_conv3d_shape *s, const real *x, const real *w,
+                             const real *b, int code, real *col, real *y)
+{
+    const size_t C = s->C, O = s->O;
+    const size_t ntiles = s->N * ((s->OH + 1) / 2) * ((s->OW + 1) / 2);
+    const size_t T = ck_wino_tiles(s, sizeof(real)), nblk = (ntiles + T - 1) / T;
+    CK_S(ck_wino_job) j;
+    real *zeros = col + 16 * ck_wino_ld(C * O, sizeof(real));
+    memset(zeros, 0, C * sizeof(real));
+    CK_S(ck_wino_weights)(C, O, w, col);
+    j.s = s; j.x = x; j.b = b; j.U = col; j.zeros = zeros; j.y = y;
+    j.work[0] = zeros + C;
+    j.work[1] = j.work[0] + 16 * (ck_wino_ld(T * C, sizeof(real)) +
+                                  ck_wino_ld(T * O, sizeof(real)));
+    j.busy[0] = j.busy[1] = 0;
+    j.code = code; j.status = CK_OK; j.T = T; j.ntiles = ntiles;
+    if (nblk > 1)
+        ck_threads_run_chunks(CK_S(ck_wino_blocks), &j, nblk, 1);
+    else
+        CK_S(ck_wino_blocks)(&j, 0, nblk);
+    return j.status;
+}
+
 static int CK_S(ck_conv3d_fwd_body)(const ck_conv3d_shape *s, const real *x, const real *w,
                         const real *b, int code, real *col, real *y)
 {
@@ -236,6 +482,7 @@ static int CK_S(ck_conv3d_fwd_body)(const ck_conv3d_shape *s, const real *x, con
     if (y == NULL || (K > 0 && (x == NULL || w == NULL))) return CK_ERR_ARG;
     if (K > 0 && K <= CK_CONV_DIRECT_K) return CK_S(ck_conv_direct_fwd)(s, x, w, b, code, y);
     if (R > 0 && col == NULL) return CK_ERR_ARG;
+    if (ck_wino_applies(s)) return CK_S(ck_wino_fwd)(s, x, w, b, code, col, y);
     if (R == 0) { /* 1x1x1 stride 1: x is the (M, C) matrix */
         st = CK_S(ck_gemm)(0, 0, M, O, K, (real)1, x, K, w, O, (real)0, y, O);
         if (st != CK_OK) return st;
@@ -262,8 +509,10 @@ static int CK_S(ck_conv3d_bwd_body)(const ck_conv3d_shape *s, const real *x, con
     const real *z;
     size_t r0, j;
     int st, per_block = 0;
+    ck_conv3d_shape t;
+    const int wino_dx = dx != NULL && M > 0 && O > 0 && ck_wino_dx_shape(s, &t);
     if (code < 0 || code >= CK_ACT_NCODES) return CK_ERR_CODE;
-    if (dx != NULL) memset(dx, 0, s->N * s->D * s->H * s->W * s->C * sizeof(real));
+    if (dx != NULL && !wino_dx) memset(dx, 0, s->N * s->D * s->H * s->W * s->C * sizeof(real));
     if (dw != NULL) memset(dw, 0, K * O * sizeof(real));
     if (db != NULL) for (j = 0; j < O; ++j) db[j] = (real)0;
     if (M == 0 || O == 0) return CK_OK;
@@ -286,7 +535,7 @@ static int CK_S(ck_conv3d_bwd_body)(const ck_conv3d_shape *s, const real *x, con
         z = dz;
         /* With im2col blocks, each block's dz is computed right before its
          * two GEMMs read it, while it is in cache. */
-        per_block = R > 0 && K > CK_CONV_DIRECT_K;
+        per_block = R > 0 && K > CK_CONV_DIRECT_K && !wino_dx;
         if (!per_block) {
             st = CK_S(ck_act_bias_bwd)(code, M, O, y, dy, dz, db);
             if (st != CK_OK) return st;
@@ -308,6 +557,24 @@ static int CK_S(ck_conv3d_bwd_body)(const ck_conv3d_shape *s, const real *x, con
             if (st != CK_OK) return st;
         }
         return CK_OK;
+    }
+    if (wino_dx) {
+        /* dx first (col is free until the dw blocks): the forward Winograd
+         * path on dz with the flipped window wf[2-kh][2-kw][o][c]. */
+        real *wf = col + ck_wino_need(&t, sizeof(real));
+        const size_t C = s->C;
+        size_t kh, kw, c, o;
+        if (w == NULL) return CK_ERR_ARG;
+        for (kh = 0; kh < 3; ++kh)
+            for (kw = 0; kw < 3; ++kw) {
+                const real *src = w + (kh * 3 + kw) * C * O;
+                real *dst = wf + ((2 - kh) * 3 + (2 - kw)) * O * C;
+                for (c = 0; c < C; ++c)
+                    for (o = 0; o < O; ++o) dst[o * C + c] = src[c * O + o];
+            }
+        CK_TRY(CK_S(ck_wino_fwd)(&t, z, wf, NULL, CK_ACT_LINEAR, col, dx));
+        dx = NULL;
+        if (dw == NULL) return CK_OK;
     }
     for (r0 = 0; r0 < M; r0 += R) {
         const size_t m = M - r0 < R ? M - r0 : R;

@@ -18,9 +18,11 @@ from ckeras._ext._checks cimport (
 from ckeras._ext.ck_act cimport CK_ACT_LINEAR, act_enum
 from ckeras._ext.ck_blas cimport attach_blas
 from ckeras._ext.ck_conv cimport *
+from ckeras._ext.ck_threads cimport attach_threads
 
 cnp.import_array()
 attach_blas()
+attach_threads()
 
 ENUMS = {"Act": act_enum(), "Pool": {"MAX": CK_POOL_MAX, "AVG": CK_POOL_AVG}}
 
@@ -75,9 +77,8 @@ cdef ck_conv2d_shape _as_2d(const ck_conv3d_shape *s) noexcept nogil:
 
 cdef object _col(ck_conv3d_shape *s, int t):
     cdef size_t elem = 4 if t == cnp.NPY_FLOAT32 else 8
-    cdef size_t rows = ck_conv3d_col_rows(s, elem)
-    cdef cnp.npy_intp n = rows * s.KD * s.KH * s.KW * s.C
-    if rows == 0:
+    cdef cnp.npy_intp n = ck_conv3d_col_size(s, elem)
+    if n == 0:
         return None
     return empty(1, &n, t)
 

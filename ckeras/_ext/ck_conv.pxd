@@ -24,6 +24,7 @@ cdef extern from "ck_conv.h" nogil:
 
     size_t ck_conv3d_col_rows(const ck_conv3d_shape *s, size_t elem)
     size_t ck_conv2d_col_rows(const ck_conv2d_shape *s, size_t elem)
+    size_t ck_conv3d_col_size(const ck_conv3d_shape *s, size_t elem)
     int ck_conv3d_fwd_f32(const ck_conv3d_shape *s, const float *x, const float *w,
                           const float *b, int code, float *col, float *y)
     int ck_conv3d_fwd_f64(const ck_conv3d_shape *s, const double *x, const double *w,

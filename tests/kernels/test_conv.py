@@ -32,6 +32,13 @@ CONV_CASES = [
     (1, 6, 6, 32, 1, 1, 17, (1, 1), (1, 1), "valid"),   # 1x1, K = 32: direct, not the GEMM
     (4, 40, 40, 8, 3, 3, 20, (1, 1), (1, 1), "same"),   # K = 72: two 1 MiB blocks
     (2, 5, 4, 40, 1, 1, 6, (1, 1), (1, 1), "valid"),    # 1x1, K = 40: x is the GEMM operand
+    # Winograd F(2x2, 3x3) (3x3, stride 1, C and O >= 16): odd output sizes
+    # (half tiles at the bottom and right), padding, O with a remainder past
+    # the last vector, one tile, and several blocks of tiles
+    (1, 9, 7, 16, 3, 3, 16, (1, 1), (1, 1), "same"),
+    (2, 12, 11, 20, 3, 3, 33, (1, 1), (1, 1), "valid"),
+    (1, 3, 4, 17, 3, 3, 18, (1, 1), (1, 1), "valid"),
+    (3, 30, 30, 24, 3, 3, 40, (1, 1), (1, 1), "same"),
 ]
 
 
@@ -89,7 +96,7 @@ def test_conv_weight_gradient_without_dx_matches_reference(case, code, dtype):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("case", [CONV_CASES[10], CONV_CASES[16]])
+@pytest.mark.parametrize("case", [CONV_CASES[10], CONV_CASES[16], CONV_CASES[-1]])
 def test_conv_blocks_per_blas_thread_count_match_reference(case, threads):
     """One BLAS thread walks the im2col buffer in smaller (L2-sized) blocks
     than two threads: both give the reference's values."""
@@ -139,7 +146,7 @@ def _fd_check(f, args, i, grad, eps=1e-6, n=6, seed=0):
 
 @pytest.mark.parametrize("impl", ["c", "numpy"])
 @pytest.mark.parametrize("code", [0, 2, 3])
-@pytest.mark.parametrize("case", [CONV_CASES[i] for i in (1, 3, 4, 5, 7)])
+@pytest.mark.parametrize("case", [CONV_CASES[i] for i in (1, 3, 4, 5, 7, -4, -2)])
 def test_conv_gradient_finite_differences(case, code, impl):
     k = IMPLS[impl]
     x, w, b, s, d, pads, outs = _conv_problem(case, np.float64)
