@@ -83,17 +83,25 @@ static long long now_ns(void)
 #define CK_CONTENDED_NS 20000000LL
 static long long contended_at = -CK_CONTENDED_NS;
 
-/* Signs that other processes want the cores: the helper finished its part
- * much later than the caller finished its own (more than CK_LATE_MIN_NS,
- * and more than the caller's part took: a helper one chunk behind is not
- * late), or the caller itself was off its core for more than CK_LATE_MIN_NS
- * while it ran its part (waking the helper made the scheduler run another
- * thread in its place). Then the helper stays out for a while: on a busy
- * machine a call costs what it costs on one thread, instead of a scheduler
- * time slice per call. */
-#define CK_LATE_MIN_NS 100000LL
+/* Signs that other processes want the cores (a scheduler time slice is
+ * 0.75-3 ms): the helper was off its core for more than CK_LATE_MIN_NS
+ * while it ran its part, or took more than
+ * CK_LATE_WAKE_NS to start it (a scheduler time slice: its core was busy),
+ * or the caller itself was off its core for more than CK_LATE_MIN_NS while
+ * it ran its part (waking the helper made the scheduler run another thread
+ * in its place). Then the helper stays out for a while: on a busy machine a
+ * call costs what it costs on one thread, instead of a scheduler time slice
+ * per call. On the idle VM a thread's start is delayed by 0.1-0.4 ms and it
+ * is stalled for 0.1-0.2 ms now and then (measured): counting those as late
+ * backed off the first calls after every pause, doubling, so batched LSTM
+ * inference ran on one core for most of its first second. */
+#define CK_LATE_MIN_NS 500000LL
+#define CK_LATE_WAKE_NS 1000000LL
 static long long started_at; /* when the job in flight was posted */
 static long long started_cpu; /* the caller's CPU time then */
+/* The helper's start delay and time off its core in the job it last ran,
+ * written before it marks the job done. */
+static long long helper_wake_ns, helper_off_ns;
 
 static long long thread_cpu_ns(void)
 {
@@ -178,8 +186,14 @@ static void *helper_main(void *arg)
         /* A job its caller already closed (it finished alone) stays closed. */
         if (CK_CAS(&state, &expected, JOB_TAKEN)) {
             ck_job *job = posted;
+            const long long w0 = now_ns(), c0 = thread_cpu_ns();
+            long long c1;
             __atomic_add_fetch(&taken, 1, __ATOMIC_RELAXED);
             job->run(job);
+            c1 = thread_cpu_ns();
+            __atomic_store_n(&helper_wake_ns, w0 - started_at, __ATOMIC_RELAXED);
+            __atomic_store_n(&helper_off_ns, c0 >= 0 && c1 >= 0 ? (now_ns() - w0) - (c1 - c0) : 0,
+                             __ATOMIC_RELAXED);
             /* seq_cst pairs with own_finish: either the caller sees DONE
              * before it sleeps, or this thread sees it sleeping. */
             __atomic_store_n(&state, JOB_DONE, __ATOMIC_SEQ_CST);
@@ -268,7 +282,6 @@ static void own_finish(void)
     int late = started_cpu >= 0 && cpu >= 0
                && (t0 - started_at) - (cpu - started_cpu) > CK_LATE_MIN_NS;
     if (!CK_CAS(&state, &open, JOB_CLOSED)) {
-        long long lag;
         unsigned polls = 0;
         while (CK_LOAD(&state) != JOB_DONE) {
             if ((++polls & 63) == 0 && now_ns() - t0 > CK_FINISH_SPIN_NS) break;
@@ -282,8 +295,9 @@ static void own_finish(void)
             __atomic_store_n(&finishing, 0, __ATOMIC_SEQ_CST);
             pthread_mutex_unlock(&lock);
         }
-        lag = now_ns() - t0;
-        if (lag > CK_LATE_MIN_NS && lag > t0 - started_at) late = 1;
+        if (__atomic_load_n(&helper_off_ns, __ATOMIC_RELAXED) > CK_LATE_MIN_NS
+            || __atomic_load_n(&helper_wake_ns, __ATOMIC_RELAXED) > CK_LATE_WAKE_NS)
+            late = 1;
     }
     /* Only the caller holding the helper (busy) writes backoff. */
     if (late) {
