@@ -176,8 +176,12 @@ class _Cluster:
                                        "cluster") for r in pending
                             if alive is not None and self.ranks[r] not in alive})
         if _failed(out) and pending:
-            for r in pending:
-                self.handles[r].abort(f"a peer of rank {r} failed in step {self.seq}")
+            for r in list(pending):
+                try:
+                    self.handles[r].abort(f"a peer of rank {r} failed in step {self.seq}")
+                except Exception as e:  # its worker is lost too (Dask says so at the call)
+                    out[r] = e
+                    del pending[r]
             late = self.client.sync(_first_failure, pending, _ABORT_WAIT, False)
             out.update(late)
             out.update({r: OSError(f"rank {r} did not answer the abort") for r in pending
