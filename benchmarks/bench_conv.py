@@ -30,7 +30,7 @@ import statistics
 import time
 
 import numpy as np
-from peers import Results, Timing, main_parser, time_runs, torch_or_none, wanted
+from peers import Results, Timing, main_parser, settle, time_runs, torch_or_none, wanted
 
 from ckeras._ext import _blas, _conv, _dense
 
@@ -137,12 +137,15 @@ def model_fns(name, kind, batch, torch):
 
 def interleaved(fns, number, repeat, clock):
     """Per-call times of each of `fns` over `repeat` rounds; each round times
-    `number` calls of every fn in turn (after one untimed call each)."""
+    `number` calls of every fn in turn, each block after a `settle` pause and
+    one untimed call."""
     for fn in fns:
         fn()
     runs = [[] for _ in fns]
     for _ in range(repeat):
         for fn, r in zip(fns, runs):
+            settle()
+            fn()
             t0 = clock()
             for _ in range(number):
                 fn()

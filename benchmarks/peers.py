@@ -66,9 +66,25 @@ class Timing:
         return f"Timing(median={self.median:.3g} s, runs={len(self.runs)})"
 
 
+# Pause before a peer's block of timed runs. After a call, PyTorch's OpenMP
+# workers keep polling for a few milliseconds, and ckeras's helper thread for
+# 0.3 ms: timed straight after the other library, a peer finds its second
+# core taken, and ckeras's helper counts as late and backs off (measured on
+# the quiet VM: LSTM(128) batch-32 predict 1.84 ms straight after torch
+# calls, 1.02 ms after a 10 ms pause, one core 2.1 ms). Each library is to
+# be measured as it runs alone.
+SETTLE_S = 0.05
+
+
+def settle():
+    """Wait out the idle polling of the threads of whatever ran before."""
+    time.sleep(SETTLE_S)
+
+
 def time_runs(fn, number, repeat):
-    """`repeat` runs of `number` calls of `fn` (after one untimed call); each
-    run's mean time per call."""
+    """`repeat` runs of `number` calls of `fn` (after a `settle` pause and one
+    untimed call); each run's mean time per call."""
+    settle()
     fn()
     runs = []
     for _ in range(repeat):
