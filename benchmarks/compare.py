@@ -40,6 +40,7 @@ from peers import (
     fmt_time,
     main_parser,
     run_tf_keras,
+    settle,
     tf_python,
     thread_scaling,
     time_runs,
@@ -388,6 +389,7 @@ def main(argv=None):
         for _ in range(repeat):
             for key, fn in (("fit", fit), ("steps", steps), ("torch", pt_epoch)):
                 if fn is not None:
+                    settle()
                     t0 = time.perf_counter()
                     fn()
                     runs[key].append(time.perf_counter() - t0)
