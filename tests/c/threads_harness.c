@@ -261,7 +261,8 @@ static void run_chunks_checked(size_t n, size_t chunk, int wait_for_helper, int 
     c.helper_ran = 0;
     c.wait_for_helper = wait_for_helper;
     c.helper_sleeps = helper_sleeps;
-    if (wait_for_helper) ck_threads_set_enabled(1); /* no back-off from a late job */
+    /* 1: from a clean slate (no back-off, no recent late jobs); 2: keep them. */
+    if (wait_for_helper == 1) ck_threads_set_enabled(1);
     ck_threads_run_chunks(chunks_fn, &c, n, chunk);
     for (i = 0; i < n; ++i)
         CHECK(c.hits[i] == 1, "index %zu of %zu visited %u times", i, n, c.hits[i]);
@@ -276,14 +277,19 @@ static void check_chunks(size_t n, size_t chunk, int wait_for_helper)
 }
 
 /* A helper that finishes its range 5 ms after the caller makes the job
- * late: chunked work then stays on the caller, and enabling ends that. */
+ * late. One late job alone is tolerated (the helper keeps taking work); a
+ * second one among the recent jobs backs off: chunked work then stays on
+ * the caller, and enabling ends that. */
 static void check_late_backoff(void)
 {
     const long late = ck_threads_jobs_late();
     long jobs;
     run_chunks_checked(1000, 100, 1, 1);
     CHECK(ck_threads_jobs_late() == late + 1, "a late helper was not counted");
-    CHECK(ck_threads_backing_off(), "no back-off after a late job");
+    CHECK(!ck_threads_backing_off(), "one late job backed off");
+    run_chunks_checked(1000, 100, 2, 1);
+    CHECK(ck_threads_jobs_late() == late + 2, "the second late helper was not counted");
+    CHECK(ck_threads_backing_off(), "no back-off after two late jobs");
     jobs = ck_threads_jobs_taken();
     check_chunks(100000, 1000, 0);
     CHECK(ck_threads_jobs_taken() == jobs, "a job was taken while backing off");
