@@ -61,15 +61,17 @@ int ck_threads_set_enabled(int on);
 int ck_threads_enabled(void);
 /* How many jobs the helper took part in since the process started (tests). */
 long ck_threads_jobs_taken(void);
-/* How many jobs were late: the helper finished its part more than 0.1 ms
- * after the caller finished its own (and later than that part took), or the
- * caller was off its core for more than 0.1 ms during its part. After one,
- * ck_threads_run_chunks runs on the caller alone for 20 ms, doubling (up to
- * 1.28 s) while jobs stay late, so a machine whose other processes hold the
- * cores gets single-threaded calls instead of a scheduler time slice per
- * call. (ck_threads_start does not back off: a kernel that starts its own
- * job, the batch-1 LSTM split, decides for itself.) Enabling the helper
- * (ck_threads_set_enabled(1)) ends a back-off. */
+/* How many jobs were late: the helper was off its core for more than
+ * 0.5 ms during its part or took more than 1 ms to start it, or the caller
+ * was off its core for more than 0.5 ms during its own. After a second late
+ * job among the last 16, ck_threads_run_chunks runs on the caller alone for
+ * 20 ms, doubling (up to 1.28 s) while jobs stay late, so a machine whose
+ * other processes hold the cores gets single-threaded calls instead of a
+ * scheduler time slice per call; a single late job (a tick lost now and
+ * then on an idle machine) does not back off. (ck_threads_start does not
+ * back off: a kernel that starts its own job, the batch-1 LSTM split,
+ * decides for itself.) Enabling the helper (ck_threads_set_enabled(1))
+ * ends a back-off and forgets the late jobs. */
 long ck_threads_jobs_late(void);
 int ck_threads_backing_off(void);
 

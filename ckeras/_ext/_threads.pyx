@@ -141,6 +141,7 @@ def helper_jobs_taken():
 
 def helper_jobs_late():
     """How many jobs were late (the helper, or the caller, lost its core to
-    another process for more than 0.1 ms); chunked work then stays on the
-    caller for a while (csrc/ck_threads.h)."""
+    another thread for more than 0.5 ms, or the helper took more than 1 ms
+    to start); after a second one among the last 16 jobs, chunked work
+    stays on the caller for a while (csrc/ck_threads.h)."""
     return ck_threads_jobs_late()
