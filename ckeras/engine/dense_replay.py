@@ -148,10 +148,17 @@ class DenseReplay(Taped):
         codes = self._codes(x)
         if codes is None or open_tapes() or model.losses:
             return None
+        last = len(self.layers) - 1
+        if self.xent is _UNSET:
+            self.xent = _SparseXent.of(self.loss, codes[last])
+        if self.xent is not None and self.xent.valid(self.loss, codes[last]):
+            labels = self.xent.labels(y, sw, x.shape[0],
+                                      self.layers[last].kernel.value.shape[1])
+            if labels is not None:
+                return self._fused(x, labels, codes)
         k = kernels()
         ins, outs = [], []
         h = x
-        last = len(self.layers) - 1
         split = logits_split(codes[last])
         for i, (layer, code) in enumerate(zip(self.layers, codes)):
             b = layer.bias
@@ -161,24 +168,14 @@ class DenseReplay(Taped):
             h = k.dense_fwd(h, layer.kernel.value, None if b is None else b.value,
                             0 if i == last and split is not None else code)
             outs.append(h)
-        if self.xent is _UNSET:
-            self.xent = _SparseXent.of(self.loss, codes[last])
-        g = None
-        if self.xent is not None and self.xent.valid(self.loss, codes[last]):
-            g = self.xent.run(self.loss, y, sw, h)
-        if g is not None:
-            # what the taped output node gives: the softmax of the logits
-            y_pred = [k.act_fwd(Act.SOFTMAX, h) if split is not None else h]
-        else:
-            with enable_grad():
-                logits = Tensor(h, True)
-                y_pred = [split(logits) if split is not None else logits]
-                total = self.loss(y, y_pred, sw, [])
-            if isinstance(total, Tensor) and total.requires_grad:
-                g = grad(total, logits)
+        with enable_grad():
+            logits = Tensor(h, True)
+            y_pred = [split(logits) if split is not None else logits]
+            total = self.loss(y, y_pred, sw, [])
         variables = self.train_vars
         grads = [None] * len(variables)
-        if g is not None:
+        if isinstance(total, Tensor) and total.requires_grad:
+            g = grad(total, logits)
             for i in range(last, -1, -1):
                 out = outs[i]
                 g2 = g.reshape(out.shape)
@@ -196,6 +193,23 @@ class DenseReplay(Taped):
         self.optimizer.apply_gradients(zip(grads, variables))
         return y_pred
 
+    def _fused(self, x, labels, codes):
+        """The step with the loss a `_SparseXent`: forward, loss and
+        backward in one kernel call, then the model's optimizer."""
+        weights = [layer.kernel.value for layer in self.layers]
+        biases = [None if layer.bias is None else layer.bias.value for layer in self.layers]
+        scale = self.xent.scale_for(x.shape[0], x.dtype)
+        loss, out, flat = kernels().chain_sparse_xent_step(
+            x, weights, biases, codes, codes[-1] == Act.SOFTMAX, labels, scale)
+        self.xent.track(self.loss, loss)
+        grads = [None] * len(self.train_vars)
+        for i, (kslot, bslot) in enumerate(self.slots):
+            grads[kslot] = flat[2 * i]
+            if bslot is not None:
+                grads[bslot] = flat[2 * i + 1]
+        self.optimizer.apply_gradients(zip(grads, self.train_vars))
+        return [out]
+
 
 _UNSET = object()
 
@@ -204,23 +218,24 @@ class _SparseXent:
     """The compiled loss when it is one sparse categorical crossentropy of
     the logits (of a softmax output, or `from_logits=True`), averaged over
     the batch without sample weights: its value and its gradient with
-    respect to the logits, computed with the same NumPy operations, in the
-    same order, as the taped Functions (`SparseCategoricalCrossentropy`,
-    `Mean` and their backwards), so the bits are the taped step's. Skips
-    the taped loss's Tensors, Functions and tape walk (about 0.2 ms of a
-    0.4 ms Python share of an MLP step). Anything else (sample weights,
-    bad labels, which must raise the taped path's error) returns None and
-    the step takes the taped loss.
+    respect to the logits, from the kernels the taped
+    `SparseCategoricalCrossentropy` Function calls and with `Mean`'s
+    arithmetic, so the bits are the taped step's; the softmax the kernel
+    returns has the bits of the model's softmax output. Skips the taped
+    loss's Tensors, Functions and tape walk (about 0.2 ms of a 0.4 ms Python
+    share of an MLP step). Anything else (sample weights, bad labels, which
+    must raise the taped path's error) returns None and the step takes the
+    taped loss.
     """
 
-    __slots__ = ("obj", "kwargs", "reduction", "code", "rows")
+    __slots__ = ("obj", "kwargs", "reduction", "code", "scale")
 
     def __init__(self, obj, code):
         self.obj = obj
         self.kwargs = dict(obj._fn_kwargs)
         self.reduction = obj.reduction
         self.code = code
-        self.rows = np.arange(0)
+        self.scale = np.zeros(0)
 
     @classmethod
     def of(cls, container, code):
@@ -252,42 +267,42 @@ class _SparseXent:
         if set(kw) - {"from_logits", "axis", "ignore_class"} or \
                 kw.get("ignore_class") is not None or kw.get("axis", -1) not in (-1, 1):
             return False
-        # from probabilities, only a softmax output is crossed at its logits
-        return code == Act.SOFTMAX if not kw.get("from_logits", False) else \
-            code != Act.SOFTMAX
+        # from probabilities, only a softmax output is crossed at its logits;
+        # from logits, the output itself must be them (a sigmoid output is
+        # the replay's split node, which the loss would take as logits)
+        if kw.get("from_logits", False):
+            return logits_split(code) is None
+        return code == Act.SOFTMAX
 
-    def run(self, container, y, sw, z):
-        """The gradient of the loss with respect to the logits `z` (and the
-        'loss' tracker updated), or None to take the taped loss."""
-        if y is None or y[0] is None or (sw is not None and sw[0] is not None):
+    def labels(self, y, sw, n, n_cls):
+        """The targets as the kernels' int64 labels (n,), or None when this
+        batch takes the taped loss (sample weights, other shapes, a label
+        outside [0, n_cls), which the taped loss reports)."""
+        if y is None or y[0] is None or (sw is not None and sw[0] is not None) or n == 0:
             return None
         labels = y[0]
-        n, n_cls = z.shape
-        if labels.ndim not in (1, 2) or labels.size != n or labels.shape[0] != n or n == 0:
+        if labels.ndim not in (1, 2) or labels.size != n or labels.shape[0] != n:
             return None
-        if labels.dtype.kind != "i":
-            if labels.dtype.kind not in "fub":
-                return None
-            labels = labels.astype(np.int64)
-        labels = labels.reshape(-1)
-        if np.maximum.reduce(labels.view(labels.dtype.str.replace("i", "u"))) >= n_cls:
+        if labels.dtype.kind not in "iufb":
             return None
-        rows = self.rows
-        if rows.shape[0] != n:
-            rows = self.rows = np.arange(n)
-        # SparseCategoricalCrossentropy.forward (from logits), then Mean
-        sh = z - np.maximum.reduce(z, axis=-1, keepdims=True)
-        logp = sh - np.log(np.add.reduce(np.exp(sh), axis=-1, keepdims=True))
-        per = -logp[rows, labels]
-        dtype = per.dtype
-        total = np.multiply(np.add.reduce(per, axis=None, keepdims=False), 1.0 / n,
-                            dtype=dtype)
+        labels = np.ascontiguousarray(labels.reshape(-1), dtype=np.int64)
+        if np.maximum.reduce(labels.view(np.uint64)) >= n_cls:
+            return None
+        return labels
+
+    def scale_for(self, n, dtype):
+        """Mean.backward of a ones seed: 1/n in the loss dtype for every row."""
+        scale = self.scale
+        if scale.shape[0] != n or scale.dtype != dtype:
+            scale = self.scale = np.full(n, 1.0 / n, dtype=dtype)
+        return scale
+
+    def track(self, container, loss):
+        """Mean.forward of the per-row losses, added to the 'loss' tracker
+        as LossesContainer does."""
+        n = loss.shape[0]
+        total = float(np.multiply(np.add.reduce(loss, axis=None), 1.0 / n, dtype=loss.dtype))
         mean = container._loss_metric
         dt = mean.total.dtype.type
-        mean.total += dt(float(total)) * dt(n)
+        mean.total += dt(total) * dt(n)
         mean.count += dt(n)
-        # Mean.backward of a ones seed, then the crossentropy's backward
-        d = np.exp(logp)
-        d[rows, labels] -= 1
-        d *= np.multiply(np.ones((), dtype), 1.0 / n, dtype=dtype)
-        return d
