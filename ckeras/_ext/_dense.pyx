@@ -266,8 +266,10 @@ def chain_sparse_xent_step(x, list weights, list biases, list codes, bint split,
 cdef int _check_labels(labels, Py_ssize_t rows, Py_ssize_t cols) except -1:
     """labels: C-contiguous int64 (rows,), each in [0, cols) (the message of
     `_elementwise.sparse_xent_fwd`)."""
-    if not cnp.PyArray_Check(labels) or cnp.PyArray_TYPE(<cnp.ndarray> labels) != cnp.NPY_INT64:
-        raise ValueError("labels must be a numpy.ndarray of dtype int64")
+    if not cnp.PyArray_Check(labels):
+        raise TypeError(f"labels must be a numpy.ndarray, got {type(labels).__name__}")
+    if cnp.PyArray_TYPE(<cnp.ndarray> labels) != cnp.NPY_INT64:
+        raise ValueError(f"labels must have dtype int64, got {labels.dtype}")
     if labels.shape != (rows,):
         raise ValueError(f"labels has shape {labels.shape}, expected {(rows,)}")
     if not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> labels) or \

@@ -228,3 +228,108 @@ def test_bad_input_still_raises_the_clear_error():
     x, y, _ = _data(width=11)
     with pytest.raises(ValueError, match="12|11"):
         model.train_on_batch(x, y)
+
+
+def _spy_fused(monkeypatch):
+    """Counts the steps that ran forward, loss and backward in one kernel call."""
+    calls = []
+    original = dense_replay.DenseReplay._fused
+
+    def spy(self, *args):
+        calls.append(1)
+        return original(self, *args)
+    monkeypatch.setattr(dense_replay.DenseReplay, "_fused", spy)
+    return calls
+
+
+@pytest.mark.parametrize("loss", ["sparse_categorical_crossentropy", "class", "from_logits",
+                                  "int32_labels", "float_labels"])
+def test_the_one_call_step_runs_for_sparse_crossentropy_with_the_same_bits(loss, monkeypatch):
+    acts = ("relu", "tanh", "linear" if loss == "from_logits" else "softmax")
+    spec = {"class": lambda: ckeras.losses.SparseCategoricalCrossentropy(),
+            "from_logits": lambda: ckeras.losses.SparseCategoricalCrossentropy(
+                from_logits=True)}.get(loss, lambda: "sparse_categorical_crossentropy")
+    x, y, _ = _data()
+    if loss == "int32_labels":
+        y = y.astype(np.int32)
+    elif loss == "float_labels":
+        y = y[:, 0].astype(np.float32)
+    a, b = _pair(lambda: _mlp(acts=acts),
+                 lambda: dict(optimizer="adam", loss=spec(), metrics=["accuracy", "mse"]))
+    calls = _spy_fused(monkeypatch)
+    got = [a.train_on_batch(x, y) for _ in range(3)]
+    got.append(a.evaluate(x, y, verbose=0))
+    assert len(calls) == 3
+    _taped(monkeypatch)
+    want = [b.train_on_batch(x, y) for _ in range(3)]
+    want.append(b.evaluate(x, y, verbose=0))
+    assert got == want
+    _assert_same_state(a, b)
+
+
+@pytest.mark.parametrize("variant", ["sample_weight", "sigmoid_from_logits", "loss_weight",
+                                     "ignore_class", "cce_onehot"])
+def test_other_losses_and_weighted_batches_skip_the_one_call_step(variant, monkeypatch):
+    x, y, sw = _data()
+    acts, loss, kw = ("relu", "tanh", "softmax"), "sparse_categorical_crossentropy", {}
+    if variant == "sigmoid_from_logits":
+        acts = ("relu", "tanh", "sigmoid")
+        loss = ckeras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    elif variant == "loss_weight":
+        kw = dict(loss_weights=[0.5])
+    elif variant == "ignore_class":
+        loss = ckeras.losses.SparseCategoricalCrossentropy(ignore_class=1)
+    elif variant == "cce_onehot":
+        loss, y = "categorical_crossentropy", np.eye(5, dtype=np.float32)[y[:, 0]]
+    a, b = _pair(lambda: _mlp(acts=acts), lambda: dict(optimizer="adam", loss=loss, **kw))
+    weights = sw if variant == "sample_weight" else None
+    calls = _spy_fused(monkeypatch)
+    got = [a.train_on_batch(x, y, sample_weight=weights) for _ in range(2)]
+    assert calls == [] and _kind(a) == "DenseReplay"
+    _taped(monkeypatch)
+    want = [b.train_on_batch(x, y, sample_weight=weights) for _ in range(2)]
+    assert got == want
+    _assert_same_state(a, b)
+
+
+def test_a_bad_label_raises_the_taped_losses_error_and_changes_nothing():
+    x, y, _ = _data()
+    model = _mlp()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.train_on_batch(x, y)
+    before = model.get_weights()
+    y_bad = y.copy()
+    y_bad[3] = 5
+    with pytest.raises(ValueError, match="label value of 5 which is outside the valid range"):
+        model.train_on_batch(x, y_bad)
+    for p, q in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_the_one_call_step_follows_the_compiled_loss(monkeypatch):
+    """The loss object found at the first step is checked at every step: a
+    loss changed in place (its arguments, its reduction, another object in
+    the container) sends the step back to the taped loss."""
+    x, y, _ = _data()
+    model = _mlp()
+    model.compile("adam", ckeras.losses.SparseCategoricalCrossentropy())
+    calls = _spy_fused(monkeypatch)
+    model.train_on_batch(x, y)
+    assert len(calls) == 1
+    obj = model.compiled_loss.losses[0]
+    obj.reduction = "sum"
+    model.train_on_batch(x, y)
+    assert len(calls) == 1
+    obj.reduction = "auto"
+    model.train_on_batch(x, y)
+    assert len(calls) == 2
+    obj._fn_kwargs["from_logits"] = True   # the softmax output is then no logits
+    model.train_on_batch(x, y)
+    assert len(calls) == 2
+    obj._fn_kwargs["from_logits"] = False
+    model.compiled_loss.losses[0] = ckeras.losses.SparseCategoricalCrossentropy()
+    model.train_on_batch(x, y)
+    assert len(calls) == 2
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.train_on_batch(x, y)
+    assert len(calls) == 3

@@ -71,11 +71,11 @@ def sparse_xent_fwd(z, labels):
     if z.shape[0] > 0 and z.shape[1] == 0:
         raise ValueError("z has no columns (classes)")
     _check_labels(labels, z.shape[0], z.shape[1])
-    p = act_fwd(Act.SOFTMAX, z)
     if not z.shape[0]:
-        return np.zeros(0, dtype), p
-    m = np.max(z, axis=-1, keepdims=True)
+        return np.zeros(0, dtype), act_fwd(Act.SOFTMAX, z)
     with np.errstate(invalid="ignore", over="ignore"):
+        p = act_fwd(Act.SOFTMAX, z)
+        m = np.max(z, axis=-1, keepdims=True)
         sh = z - m
         total = np.sum(np.exp(sh), axis=-1)
         loss = np.log(total) - sh[np.arange(z.shape[0]), labels]
