@@ -46,7 +46,7 @@ FAMILIES = {
              "bag_encode"),
     "image": ("affine", "spline_filter", "affine_spline", "resize_taps", "resize_u8",
               "pillow_pixels", "projective"),
-    "optim": ("adam_update", "rmsprop_update", "sgd_update"),
+    "optim": ("adam_update", "adam_update_many", "rmsprop_update", "sgd_update"),
     "dropout": ("dropout_mask",),
     "normalization": ("layer_norm_fwd", "layer_norm_bwd"),
     "elementwise": ("add", "mse_fwd", "mse_bwd", "sparse_xent_fwd", "sparse_xent_bwd"),

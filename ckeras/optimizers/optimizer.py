@@ -441,6 +441,12 @@ class Optimizer:
         followed by the scratch buffers."""
         raise NotImplementedError
 
+    def _apply_all(self, ws, gs, slots, c):
+        """`_apply` of every variable of a step (subclasses fuse them)."""
+        apply = self._apply
+        for w, g, s in zip(ws, gs, slots):
+            apply(w, g, s, c)
+
     def update_step(self, gradient, variable):
         """tf-keras hook for custom optimizers: update one variable in place."""
         raise NotImplementedError(
@@ -542,13 +548,14 @@ class Optimizer:
             for g, v in zip(grads, variables):
                 self.update_step(g, v)
         else:
-            c = self._coefficients(lr, step + 1)
-            apply = self._apply
-            for g, v in zip(grads, variables):
+            slots = []
+            for v in variables:
                 st = state[id(v)]
-                slots = [sv.value for sv in st.ordered]
-                slots.extend(st.scratch)
-                apply(v.value, g, slots, c)
+                s = [sv.value for sv in st.ordered]
+                s.extend(st.scratch)
+                slots.append(s)
+            self._apply_all([v.value for v in variables], grads, slots,
+                            self._coefficients(lr, step + 1))
         if self.use_ema and not self._is_legacy:
             self._update_ema(variables, step)
         for v in variables:
