@@ -1,4 +1,5 @@
-"""The training step of a chain of Dense layers, run straight on the kernels.
+"""The training step (and the inference) of a chain of Dense layers, run
+straight on the kernels.
 
 `fit`/`train_on_batch` on a model that is a plain chain of `Dense` layers (the
 common MLP) spend about a quarter of a small step in Python: each layer call
@@ -32,6 +33,62 @@ from ckeras.autograd.tensor import Tensor
 from ckeras.backend.nn import logits_split
 from ckeras.kernels import kernels
 from ckeras.kernels.codes import Act
+
+
+def infer(model, arrays):
+    """The outputs of `model` on one batch (a list of one array) when it is
+    a plain chain of Dense layers and `arrays` one C-contiguous 2-D array of
+    the kernels' dtype and width: the kernels the layers' inference calls
+    reach (`dense_fwd` with each layer's fused activation), in order, without
+    the graph plan, the layer calls and the backend between them (about half
+    of a batch-1 predict). None when anything else applies; then nothing
+    was changed and the model's own call runs."""
+    plan = getattr(model, "_plan", None)
+    entry = model.__dict__.get("_dense_infer")
+    if entry is None or entry[0] is not plan:
+        entry = (plan, _inference_chain(model))
+        model.__dict__["_dense_infer"] = entry
+    layers = entry[1]
+    if layers is None or len(arrays) != 1:
+        return None
+    h = arrays[0]
+    if type(h) is not np.ndarray or h.ndim != 2 or not h.flags.c_contiguous:
+        return None
+    k = kernels()
+    for layer in layers:
+        code = activations.fused_code(layer.activation)
+        w, b = layer.kernel.value, layer.bias
+        b = None if b is None else b.value
+        if (code is None or layer.activity_regularizer is not None or w.dtype != h.dtype
+                or w.shape[0] != h.shape[1] or not w.flags.c_contiguous
+                or (b is not None and (b.dtype != h.dtype or not b.flags.c_contiguous))):
+            return None
+        h = k.dense_fwd(h, w, b, code)
+    return [h]
+
+
+def _inference_chain(model):
+    """The Dense layers of a model whose call is its graph plan alone, in
+    order, or None."""
+    from ckeras.engine.functional import Functional  # lazy: E7
+    if getattr(type(model), "call", None) is not Functional.call:
+        return None
+    steps = getattr(model, "_plan", None)
+    if not steps or getattr(model, "_added", ()) or getattr(model, "_outputs_maybe_masked", True):
+        return None
+    if len(getattr(model, "_input_ids", ())) != 1 or len(getattr(model, "_output_ids", ())) != 1:
+        return None
+    key = model._input_ids[0]
+    layers = []
+    for step in steps:
+        layer = step.layer
+        if not type(layer).__dict__.get("replays_dense_step", False):
+            return None
+        if not step.single_in or not step.single_out or step.wants_mask or step.args != key:
+            return None
+        key = step.out_keys[0]
+        layers.append(layer)
+    return layers if key == model._output_ids[0] else None
 
 
 def plan_for(model):
