@@ -33,6 +33,7 @@ from ckeras.autograd.tensor import Tensor
 from ckeras.backend.nn import logits_split
 from ckeras.kernels import kernels
 from ckeras.kernels.codes import Act
+from ckeras.optimizers.optimizer import Optimizer
 
 
 def infer(model, arrays):
@@ -259,16 +260,26 @@ class DenseReplay(Taped):
         loss, out, flat = kernels().chain_sparse_xent_step(
             x, weights, biases, codes, codes[-1] == Act.SOFTMAX, labels, scale)
         self.xent.track(self.loss, loss)
-        grads = [None] * len(self.train_vars)
+        variables = self.train_vars
+        grads = [None] * len(variables)
         for i, (kslot, bslot) in enumerate(self.slots):
             grads[kslot] = flat[2 * i]
             if bslot is not None:
                 grads[bslot] = flat[2 * i + 1]
-        self.optimizer.apply_gradients(zip(grads, self.train_vars))
+        opt = self.optimizer
+        # the gradients are checked by construction (the variables' dtypes
+        # and shapes, none missing): skip apply_gradients' checks unless the
+        # optimizer defines its own
+        if type(opt).apply_gradients is _APPLY_GRADIENTS and all(
+                id(v) in opt._state for v in variables):
+            opt._apply_checked(grads, variables)
+        else:
+            opt.apply_gradients(zip(grads, variables))
         return [out]
 
 
 _UNSET = object()
+_APPLY_GRADIENTS = Optimizer.apply_gradients
 
 
 class _SparseXent:

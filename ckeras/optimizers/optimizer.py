@@ -533,6 +533,14 @@ class Optimizer:
         if missing:
             _log.warning("Gradients do not exist for variables %s when minimizing the loss.",
                          [getattr(v, "name", "?") for v in missing])
+        return self._apply_checked(grads, variables)
+
+    def _apply_checked(self, grads, variables):
+        """The update of `apply_gradients` once its arguments are checked:
+        `grads` arrays of their variables' dtypes and shapes, none missing,
+        the state built for every variable (the Dense-chain training step of
+        ckeras.engine.dense_replay calls this directly)."""
+        state = self._state
         if self.clipnorm is not None or self.clipvalue is not None or \
                 self.global_clipnorm is not None:
             grads = self._clip(grads)

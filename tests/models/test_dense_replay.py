@@ -435,3 +435,26 @@ def test_inference_follows_the_model(monkeypatch):
     assert used == [True] * 4
     with pytest.raises(ValueError, match="12|11"):
         model.predict_on_batch(x[:, :11].copy())
+
+
+def test_an_optimizer_with_its_own_apply_gradients_is_called(monkeypatch):
+    """The one-call step hands checked gradients to the update directly,
+    except to an optimizer that defines apply_gradients itself."""
+    seen = []
+
+    class Recording(ckeras.optimizers.SGD):
+        def apply_gradients(self, grads_and_vars, name=None, **kwargs):
+            pairs = list(grads_and_vars)
+            seen.append([g.shape for g, _ in pairs])
+            return super().apply_gradients(pairs)
+
+    x, y, _ = _data()
+    a, b = _pair(_mlp, lambda: dict(optimizer=Recording(0.1),
+                                    loss="sparse_categorical_crossentropy"))
+    calls = _spy_fused(monkeypatch)
+    got = [a.train_on_batch(x, y) for _ in range(2)]
+    assert len(calls) == 2 and len(seen) == 2
+    assert seen[0] == [w.shape for w in a.get_weights()]
+    _taped(monkeypatch)
+    assert got == [b.train_on_batch(x, y) for _ in range(2)]
+    _assert_same_state(a, b)
