@@ -369,7 +369,9 @@ class _SparseXent:
         """Mean.forward of the per-row losses, added to the 'loss' tracker
         as LossesContainer does."""
         n = loss.shape[0]
-        total = float(np.multiply(np.add.reduce(loss, axis=None), 1.0 / n, dtype=loss.dtype))
+        # 1/n rounded to the loss dtype, times the sum in that dtype: the
+        # arithmetic of np.multiply(sum, 1.0 / n, dtype=dtype)
+        total = float(np.add.reduce(loss) * loss.dtype.type(1.0 / n))
         mean = container._loss_metric
         dt = mean.total.dtype.type
         mean.total += dt(total) * dt(n)
