@@ -33,7 +33,6 @@ from ckeras.autograd.tensor import Tensor
 from ckeras.backend.nn import logits_split
 from ckeras.kernels import kernels
 from ckeras.kernels.codes import Act
-from ckeras.optimizers.optimizer import Optimizer
 
 
 def infer(model, arrays):
@@ -270,7 +269,8 @@ class DenseReplay(Taped):
         # the gradients are checked by construction (the variables' dtypes
         # and shapes, none missing): skip apply_gradients' checks unless the
         # optimizer defines its own
-        if type(opt).apply_gradients is _APPLY_GRADIENTS and all(
+        from ckeras.optimizers.optimizer import Optimizer  # lazy: startup
+        if type(opt).apply_gradients is Optimizer.apply_gradients and all(
                 id(v) in opt._state for v in variables):
             opt._apply_checked(grads, variables)
         else:
@@ -279,7 +279,6 @@ class DenseReplay(Taped):
 
 
 _UNSET = object()
-_APPLY_GRADIENTS = Optimizer.apply_gradients
 
 
 class _SparseXent:

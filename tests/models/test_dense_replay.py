@@ -458,3 +458,19 @@ def test_an_optimizer_with_its_own_apply_gradients_is_called(monkeypatch):
     _taped(monkeypatch)
     assert got == [b.train_on_batch(x, y) for _ in range(2)]
     _assert_same_state(a, b)
+
+
+def test_evaluate_on_the_kernels_gives_the_models_results(monkeypatch):
+    x, y, sw = _data(n=70)
+    model = _mlp(kernel_regularizer=regularizers.l2(0.01))
+    model.compile("adam", "sparse_categorical_crossentropy",
+                  metrics=["accuracy", "sparse_top_k_categorical_accuracy"])
+    used = _spy_infer(monkeypatch)
+    got = [model.evaluate(x, y, batch_size=32, verbose=0),
+           model.evaluate(x, y, sample_weight=sw, batch_size=32, verbose=0),
+           model.test_on_batch(x, y)]
+    assert used == [True] * 7
+    want = [_called(used, model.evaluate, x, y, batch_size=32, verbose=0),
+            _called(used, model.evaluate, x, y, sample_weight=sw, batch_size=32, verbose=0),
+            _called(used, model.test_on_batch, x, y)]
+    assert got == want
