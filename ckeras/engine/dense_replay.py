@@ -15,6 +15,18 @@ loss, the metrics and the update are those of the taped step, bit for bit;
 the optimizer, loss and metrics are the model's own, so everything they
 support (schedules, clipping, sample and class weights) is unchanged.
 
+When the compiled loss is a sparse categorical crossentropy of the logits
+(`_SparseXent`: a softmax output or `from_logits=True`, batch mean, no
+sample weights), the forward, the loss and the backward are one kernel call
+(`chain_sparse_xent_step`: the same kernels in the same order, so the same
+bits), and the checked gradients go to `Optimizer._apply_checked`: the
+Python between the kernels ran several times slower than alone, its caches
+evicted by the GEMMs.
+
+`infer` runs `predict`/`predict_on_batch`/`evaluate`'s forward of such a
+chain the same way: the layers' `dense_fwd` calls in order, without the
+graph plan, the layer calls and the backend.
+
 Anything else takes the taped step: a layer that is not exactly `Dense`, an
 activation without a fused kernel code, an activity regularizer, losses
 from `add_loss` or weight regularizers, masks, variables that do not all
