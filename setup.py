@@ -21,7 +21,7 @@ MODULES = {
     "_blas": ["ck_blas.c"],
     "_threads": ["ck_threads.c"],
     "_act": ["ck_act.c"],
-    "_dense": ["ck_dense.c", "ck_act.c", "ck_blas.c"],
+    "_dense": ["ck_dense.c", "ck_act.c", "ck_blas.c", "ck_elementwise.c", "ck_threads.c"],
     "_text": ["ck_text.c"],
     "_sequence": ["ck_sequence.c", "ck_threads.c"],
     "_conv": ["ck_conv.c", "ck_act.c", "ck_blas.c", "ck_threads.c"],
@@ -35,7 +35,7 @@ MODULES = {
     "_optim": ["ck_optim.c", "ck_threads.c"],
     "_dropout": ["ck_dropout.c"],
     "_normalization": ["ck_normalization.c", "ck_threads.c"],
-    "_elementwise": ["ck_elementwise.c", "ck_threads.c"],
+    "_elementwise": ["ck_elementwise.c", "ck_act.c", "ck_threads.c"],
 }
 
 # -O3 and -fno-trapping-math (so GCC if-converts the ternary clamps). Never

@@ -1,7 +1,9 @@
 #include "ck_elementwise.h"
 
+#include <math.h>
 #include <string.h>
 
+#include "ck_act.h"
 #include "ck_threads.h"
 #include "ck_tmpl.h"
 
@@ -9,6 +11,9 @@
 #define CK_EW_CHUNK 32768
 /* Rows per claimed range of the loss: at least CK_EW_CHUNK elements. */
 #define CK_EW_ROWS(cols) ((cols) >= CK_EW_CHUNK ? 1 : CK_EW_CHUNK / (cols))
+
+static float ck_ew_log_f32(float x) { return logf(x); }
+static double ck_ew_log_f64(double x) { return log(x); }
 
 #define real float
 #define CK_SUF f32

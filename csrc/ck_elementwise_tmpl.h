@@ -5,6 +5,7 @@ typedef struct {
     size_t cols;
     const real *a, *b, *g;
     real *out, *loss;
+    const int64_t *labels;
 } CK_S(ew_job);
 
 static CK_TARGET_CLONES void CK_S(ew_add_range)(void *ctx, size_t lo, size_t hi)
@@ -84,5 +85,78 @@ int CK_S(ck_mse_bwd)(size_t rows, size_t cols, const real *d, const real *g, rea
     memset(&j, 0, sizeof j);
     j.cols = cols; j.a = d; j.g = g; j.out = dp;
     ck_threads_run_chunks(CK_S(mse_bwd_rows), &j, rows, CK_EW_ROWS(cols));
+    return CK_OK;
+}
+
+static int CK_S(xent_labels_ok)(size_t rows, size_t cols, const int64_t *labels)
+{
+    size_t i;
+    for (i = 0; i < rows; ++i)
+        if (labels[i] < 0 || (uint64_t)labels[i] >= (uint64_t)cols) return 0;
+    return 1;
+}
+
+static CK_TARGET_CLONES void CK_S(xent_fwd_rows)(void *ctx, size_t lo, size_t hi)
+{
+    const CK_S(ew_job) *j = (const CK_S(ew_job) *)ctx;
+    const size_t C = j->cols;
+    size_t i, c, l;
+    CK_S(ck_act_softmax_fwd)(hi - lo, C, j->a + lo * C, j->out + lo * C);
+    for (i = lo; i < hi; ++i) {
+        const real *z = j->a + i * C;
+        real m = z[0], total;
+        real s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (c = 1; c < C; ++c) m = z[c] > m ? z[c] : m;
+        for (c = 0; c + 8 <= C; c += 8)
+            for (l = 0; l < 8; ++l) s[l] += CK_S(ck_act_exp)(z[c + l] - m);
+        for (; c < C; ++c) s[0] += CK_S(ck_act_exp)(z[c] - m);
+        total = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+        /* every z - m <= 0 keeps total <= C unless the row held NaN or +inf
+         * (ck_act_exp turns NaN into +inf) */
+        j->loss[i] = total < (real)HUGE_VAL
+                         ? CK_S(ck_ew_log)(total) - (z[j->labels[i]] - m) : (real)NAN;
+    }
+}
+
+int CK_S(ck_sparse_xent_fwd)(size_t rows, size_t cols, const real *z, const int64_t *labels,
+                             real *p, real *loss)
+{
+    CK_S(ew_job) j;
+    if (rows == 0) return CK_OK;
+    if (cols == 0 || z == NULL || labels == NULL || p == NULL || loss == NULL)
+        return CK_ERR_ARG;
+    if (!CK_S(xent_labels_ok)(rows, cols, labels)) return CK_ERR_ARG;
+    memset(&j, 0, sizeof j);
+    j.cols = cols; j.a = z; j.labels = labels; j.out = p; j.loss = loss;
+    ck_threads_run_chunks(CK_S(xent_fwd_rows), &j, rows, CK_EW_ROWS(cols));
+    return CK_OK;
+}
+
+static CK_TARGET_CLONES void CK_S(xent_bwd_rows)(void *ctx, size_t lo, size_t hi)
+{
+    const CK_S(ew_job) *j = (const CK_S(ew_job) *)ctx;
+    const size_t C = j->cols;
+    size_t i, c;
+    for (i = lo; i < hi; ++i) {
+        const real g = j->g[i];
+        const real *p = j->a + i * C;
+        real *o = j->out + i * C;
+        const int64_t t = j->labels[i];
+        const real pt = p[t];
+        for (c = 0; c < C; ++c) o[c] = p[c] * g;
+        o[t] = (pt - (real)1) * g;
+    }
+}
+
+int CK_S(ck_sparse_xent_bwd)(size_t rows, size_t cols, const real *p, const int64_t *labels,
+                             const real *g, real *dz)
+{
+    CK_S(ew_job) j;
+    if (rows == 0 || cols == 0) return CK_OK;
+    if (p == NULL || labels == NULL || g == NULL || dz == NULL) return CK_ERR_ARG;
+    if (!CK_S(xent_labels_ok)(rows, cols, labels)) return CK_ERR_ARG;
+    memset(&j, 0, sizeof j);
+    j.cols = cols; j.a = p; j.labels = labels; j.g = g; j.out = dz;
+    ck_threads_run_chunks(CK_S(xent_bwd_rows), &j, rows, CK_EW_ROWS(cols));
     return CK_OK;
 }

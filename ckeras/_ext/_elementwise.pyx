@@ -1,20 +1,29 @@
 """Large elementwise passes shared with the helper thread
-(csrc/ck_elementwise.h): the residual add and the mean squared error. Same
-signatures, results and errors as the NumPy reference.
+(csrc/ck_elementwise.h): the residual add, the mean squared error and the
+sparse softmax crossentropy. Same signatures, results and errors as the
+NumPy reference.
 
-Arrays are float32 or float64 (one dtype per call), C-contiguous.
+Arrays are float32 or float64 (one dtype per call), C-contiguous; labels
+int64, C-contiguous.
 """
+
+import numpy as np
 
 cimport numpy as cnp
 from cython cimport floating
 
 from ckeras._ext._checks cimport (check_array, check_shaped, check_status, data_or_null,
                                   empty, same_shape)
-from ckeras._ext.ck_elementwise cimport ck_ew_add, ck_mse_bwd, ck_mse_fwd
+from libc.stdint cimport int64_t
+
+from ckeras._ext.ck_elementwise cimport (ck_ew_add, ck_mse_bwd, ck_mse_fwd,
+                                         ck_sparse_xent_bwd, ck_sparse_xent_fwd)
 from ckeras._ext.ck_threads cimport attach_threads
 
 cnp.import_array()
 attach_threads()
+
+cdef object np_int64 = np.dtype(np.int64)
 
 ENUMS = {}
 
@@ -92,3 +101,75 @@ cdef int _mse_bwd(floating *dp, d, g) except -1:
     with nogil:
         st = ck_mse_bwd(rows, cols, dpp, gp, dp)
     return check_status(st, "mse_bwd")
+
+
+cdef int _check_labels(labels, Py_ssize_t rows, Py_ssize_t cols) except -1:
+    """labels: C-contiguous int64 (rows,), each in [0, cols)."""
+    if not isinstance(labels, cnp.ndarray):
+        raise TypeError(f"labels must be a numpy.ndarray, got {type(labels).__name__}")
+    if labels.dtype != np_int64 or not labels.dtype.isnative:
+        raise ValueError(f"labels must have dtype int64, got {labels.dtype}")
+    if labels.shape != (rows,):
+        raise ValueError(f"labels has shape {labels.shape}, expected {(rows,)}")
+    if not labels.flags.c_contiguous or not labels.flags.aligned:
+        raise ValueError("labels must be C-contiguous (use numpy.ascontiguousarray)")
+    cdef const int64_t *lp = <const int64_t *> cnp.PyArray_DATA(<cnp.ndarray> labels)
+    cdef Py_ssize_t i
+    for i in range(rows):
+        if lp[i] < 0 or lp[i] >= cols:
+            raise ValueError(f"labels[{i}] = {lp[i]} is outside the valid range [0, {cols})")
+    return 0
+
+
+def sparse_xent_fwd(z, labels):
+    """`(loss, p)` for (rows, cols) logits z and int64 labels (rows,):
+    p = softmax(z) per row (the softmax activation's bits) and loss (rows,)
+    = logsumexp(z) - z[label] per row."""
+    cdef int ty = check_array(z, "z", 2, -1)
+    if z.shape[0] > 0 and z.shape[1] == 0:
+        raise ValueError("z has no columns (classes)")
+    _check_labels(labels, z.shape[0], z.shape[1])
+    cdef cnp.npy_intp rows = z.shape[0]
+    p = empty(2, cnp.PyArray_DIMS(<cnp.ndarray> z), ty)
+    loss = empty(1, &rows, ty)
+    if ty == cnp.NPY_FLOAT32:
+        _xent_fwd(<float *> data_or_null(p), z, labels, loss)
+    else:
+        _xent_fwd(<double *> data_or_null(p), z, labels, loss)
+    return loss, p
+
+
+cdef int _xent_fwd(floating *p, z, labels, loss) except -1:
+    cdef size_t rows = z.shape[0], cols = z.shape[1]
+    cdef const floating *zp = <const floating *> data_or_null(z)
+    cdef const int64_t *lp = <const int64_t *> data_or_null(labels)
+    cdef floating *op = <floating *> data_or_null(loss)
+    cdef int st
+    with nogil:
+        st = ck_sparse_xent_fwd(rows, cols, zp, lp, p, op)
+    return check_status(st, "sparse_xent_fwd")
+
+
+def sparse_xent_bwd(p, labels, g):
+    """The gradient of `sparse_xent_fwd`'s loss with respect to z:
+    (p - onehot(labels)) * g per row, g (rows,)."""
+    cdef int ty = check_array(p, "p", 2, -1)
+    check_shaped(g, "g", (p.shape[0],), ty)
+    _check_labels(labels, p.shape[0], p.shape[1])
+    dz = empty(2, cnp.PyArray_DIMS(<cnp.ndarray> p), ty)
+    if ty == cnp.NPY_FLOAT32:
+        _xent_bwd(<float *> data_or_null(dz), p, labels, g)
+    else:
+        _xent_bwd(<double *> data_or_null(dz), p, labels, g)
+    return dz
+
+
+cdef int _xent_bwd(floating *dz, p, labels, g) except -1:
+    cdef size_t rows = p.shape[0], cols = p.shape[1]
+    cdef const floating *pp = <const floating *> data_or_null(p)
+    cdef const int64_t *lp = <const int64_t *> data_or_null(labels)
+    cdef const floating *gp = <const floating *> data_or_null(g)
+    cdef int st
+    with nogil:
+        st = ck_sparse_xent_bwd(rows, cols, pp, lp, gp, dz)
+    return check_status(st, "sparse_xent_bwd")

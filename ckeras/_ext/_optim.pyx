@@ -5,6 +5,7 @@ checked with the GIL held, then each update runs with the GIL released.
 """
 cimport numpy as cnp
 from cython cimport floating
+from libc.stdlib cimport free, malloc
 
 from ckeras._ext._checks cimport check_array, check_status, data_or_null, same_shape
 from ckeras._ext.ck_optim cimport *
@@ -54,6 +55,64 @@ def adam_update(w, g, m, v, vhat, double b1c, double b2c, double alpha, double e
             st = ck_adam_update_f64(n, <double *> wp, <const double *> gp, <double *> mp,
                                     <double *> vp, <double *> hp, b1c, b2c, alpha, eps)
     return check_status(st, "adam_update")
+
+
+def adam_update_many(list ws, list gs, list ms, list vs, vhats, double b1c, double b2c,
+                     double alpha, double eps):
+    """`adam_update` of every variable of a step (lists of one length;
+    vhats None, or a list for AMSGrad), every array checked first, then the
+    updates one after the other in one release of the GIL: a step's Python
+    per variable is one list entry. The same bits as the calls one by one."""
+    cdef Py_ssize_t n = len(ws), i
+    if len(gs) != n or len(ms) != n or len(vs) != n or (vhats is not None and len(vhats) != n):
+        raise ValueError(f"adam_update_many needs lists of one length; got {len(ws)} "
+                         f"variables, {len(gs)} gradients, {len(ms)} m and {len(vs)} v")
+    if n == 0:
+        return 0
+    cdef int t = -1, ti
+    for i in range(n):
+        h = None if vhats is None else vhats[i]
+        ti = _check(ws[i], gs[i], (ms[i], vs[i], h), ("m", "v", "vhat"))
+        if ms[i] is None or vs[i] is None:
+            raise ValueError("adam_update needs the m and v slots")
+        if t >= 0 and ti != t:
+            raise ValueError("adam_update_many needs variables of one dtype")
+        t = ti
+    cdef void **ptr = <void **> malloc(5 * n * sizeof(void *))
+    cdef size_t *sz = <size_t *> malloc(n * sizeof(size_t))
+    cdef int st = 0
+    if ptr == NULL or sz == NULL:
+        free(ptr)
+        free(sz)
+        raise MemoryError()
+    try:
+        for i in range(n):
+            sz[i] = ws[i].size
+            ptr[5 * i] = data_or_null(ws[i])
+            ptr[5 * i + 1] = data_or_null(gs[i])
+            ptr[5 * i + 2] = data_or_null(ms[i])
+            ptr[5 * i + 3] = data_or_null(vs[i])
+            ptr[5 * i + 4] = data_or_null(None if vhats is None else vhats[i])
+        with nogil:
+            for i in range(n):
+                if t == cnp.NPY_FLOAT32:
+                    st = ck_adam_update_f32(sz[i], <float *> ptr[5 * i],
+                                            <const float *> ptr[5 * i + 1],
+                                            <float *> ptr[5 * i + 2], <float *> ptr[5 * i + 3],
+                                            <float *> ptr[5 * i + 4], <float> b1c, <float> b2c,
+                                            <float> alpha, <float> eps)
+                else:
+                    st = ck_adam_update_f64(sz[i], <double *> ptr[5 * i],
+                                            <const double *> ptr[5 * i + 1],
+                                            <double *> ptr[5 * i + 2],
+                                            <double *> ptr[5 * i + 3],
+                                            <double *> ptr[5 * i + 4], b1c, b2c, alpha, eps)
+                if st != 0:
+                    break
+    finally:
+        free(ptr)
+        free(sz)
+    return check_status(st, "adam_update_many")
 
 
 def rmsprop_update(w, g, v, a, mom, double rc, double momentum, double lr, double eps,

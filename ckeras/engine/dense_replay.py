@@ -1,4 +1,5 @@
-"""The training step of a chain of Dense layers, run straight on the kernels.
+"""The training step (and the inference) of a chain of Dense layers, run
+straight on the kernels.
 
 `fit`/`train_on_batch` on a model that is a plain chain of `Dense` layers (the
 common MLP) spend about a quarter of a small step in Python: each layer call
@@ -14,6 +15,18 @@ loss, the metrics and the update are those of the taped step, bit for bit;
 the optimizer, loss and metrics are the model's own, so everything they
 support (schedules, clipping, sample and class weights) is unchanged.
 
+When the compiled loss is a sparse categorical crossentropy of the logits
+(`_SparseXent`: a softmax output or `from_logits=True`, batch mean, no
+sample weights), the forward, the loss and the backward are one kernel call
+(`chain_sparse_xent_step`: the same kernels in the same order, so the same
+bits), and the checked gradients go to `Optimizer._apply_checked`: the
+Python between the kernels ran several times slower than alone, its caches
+evicted by the GEMMs.
+
+`infer` runs `predict`/`predict_on_batch`/`evaluate`'s forward of such a
+chain the same way: the layers' `dense_fwd` calls in order, without the
+graph plan, the layer calls and the backend.
+
 Anything else takes the taped step: a layer that is not exactly `Dense`, an
 activation without a fused kernel code, an activity regularizer, losses
 from `add_loss` or weight regularizers, masks, variables that do not all
@@ -25,11 +38,69 @@ change between steps (activations, variables, flags) on every call.
 import numpy as np
 
 from ckeras import activations
+from ckeras import losses as losses_module
 from ckeras.autograd.function import enable_grad, open_tapes
 from ckeras.autograd.tape import grad
 from ckeras.autograd.tensor import Tensor
 from ckeras.backend.nn import logits_split
 from ckeras.kernels import kernels
+from ckeras.kernels.codes import Act
+
+
+def infer(model, arrays):
+    """The outputs of `model` on one batch (a list of one array) when it is
+    a plain chain of Dense layers and `arrays` one C-contiguous 2-D array of
+    the kernels' dtype and width: the kernels the layers' inference calls
+    reach (`dense_fwd` with each layer's fused activation), in order, without
+    the graph plan, the layer calls and the backend between them (about half
+    of a batch-1 predict). None when anything else applies; then nothing
+    was changed and the model's own call runs."""
+    plan = getattr(model, "_plan", None)
+    entry = model.__dict__.get("_dense_infer")
+    if entry is None or entry[0] is not plan:
+        entry = (plan, _inference_chain(model))
+        model.__dict__["_dense_infer"] = entry
+    layers = entry[1]
+    if layers is None or len(arrays) != 1:
+        return None
+    h = arrays[0]
+    if type(h) is not np.ndarray or h.ndim != 2 or not h.flags.c_contiguous:
+        return None
+    k = kernels()
+    for layer in layers:
+        code = activations.fused_code(layer.activation)
+        w, b = layer.kernel.value, layer.bias
+        b = None if b is None else b.value
+        if (code is None or layer.activity_regularizer is not None or w.dtype != h.dtype
+                or w.shape[0] != h.shape[1] or not w.flags.c_contiguous
+                or (b is not None and (b.dtype != h.dtype or not b.flags.c_contiguous))):
+            return None
+        h = k.dense_fwd(h, w, b, code)
+    return [h]
+
+
+def _inference_chain(model):
+    """The Dense layers of a model whose call is its graph plan alone, in
+    order, or None."""
+    from ckeras.engine.functional import Functional  # lazy: E7
+    if getattr(type(model), "call", None) is not Functional.call:
+        return None
+    steps = getattr(model, "_plan", None)
+    if not steps or getattr(model, "_added", ()) or getattr(model, "_outputs_maybe_masked", True):
+        return None
+    if len(getattr(model, "_input_ids", ())) != 1 or len(getattr(model, "_output_ids", ())) != 1:
+        return None
+    key = model._input_ids[0]
+    layers = []
+    for step in steps:
+        layer = step.layer
+        if not type(layer).__dict__.get("replays_dense_step", False):
+            return None
+        if not step.single_in or not step.single_out or step.wants_mask or step.args != key:
+            return None
+        key = step.out_keys[0]
+        layers.append(layer)
+    return layers if key == model._output_ids[0] else None
 
 
 def plan_for(model):
@@ -106,12 +177,13 @@ class DenseReplay(Taped):
     touching anything when this step must take the taped path.
     """
 
-    __slots__ = ("layers", "slots")
+    __slots__ = ("layers", "slots", "xent")
 
     def __init__(self, model, layers, slots):
         super().__init__(model)
         self.layers = layers
         self.slots = slots
+        self.xent = _UNSET
 
     def _codes(self, x):
         """Fused activation codes of the layers, or None when a step must
@@ -145,10 +217,17 @@ class DenseReplay(Taped):
         codes = self._codes(x)
         if codes is None or open_tapes() or model.losses:
             return None
+        last = len(self.layers) - 1
+        if self.xent is _UNSET:
+            self.xent = _SparseXent.of(self.loss, codes[last])
+        if self.xent is not None and self.xent.valid(self.loss, codes[last]):
+            labels = self.xent.labels(y, sw, x.shape[0],
+                                      self.layers[last].kernel.value.shape[1])
+            if labels is not None:
+                return self._fused(x, labels, codes)
         k = kernels()
         ins, outs = [], []
         h = x
-        last = len(self.layers) - 1
         split = logits_split(codes[last])
         for i, (layer, code) in enumerate(zip(self.layers, codes)):
             b = layer.bias
@@ -182,3 +261,129 @@ class DenseReplay(Taped):
                 g = dx
         self.optimizer.apply_gradients(zip(grads, variables))
         return y_pred
+
+    def _fused(self, x, labels, codes):
+        """The step with the loss a `_SparseXent`: forward, loss and
+        backward in one kernel call, then the model's optimizer."""
+        weights = [layer.kernel.value for layer in self.layers]
+        biases = [None if layer.bias is None else layer.bias.value for layer in self.layers]
+        scale = self.xent.scale_for(x.shape[0], x.dtype)
+        loss, out, flat = kernels().chain_sparse_xent_step(
+            x, weights, biases, codes, codes[-1] == Act.SOFTMAX, labels, scale)
+        self.xent.track(self.loss, loss)
+        variables = self.train_vars
+        grads = [None] * len(variables)
+        for i, (kslot, bslot) in enumerate(self.slots):
+            grads[kslot] = flat[2 * i]
+            if bslot is not None:
+                grads[bslot] = flat[2 * i + 1]
+        opt = self.optimizer
+        # the gradients are checked by construction (the variables' dtypes
+        # and shapes, none missing): skip apply_gradients' checks unless the
+        # optimizer defines its own
+        from ckeras.optimizers.optimizer import Optimizer  # lazy: startup
+        if type(opt).apply_gradients is Optimizer.apply_gradients and all(
+                id(v) in opt._state for v in variables):
+            opt._apply_checked(grads, variables)
+        else:
+            opt.apply_gradients(zip(grads, variables))
+        return [out]
+
+
+_UNSET = object()
+
+
+class _SparseXent:
+    """The compiled loss when it is one sparse categorical crossentropy of
+    the logits (of a softmax output, or `from_logits=True`), averaged over
+    the batch without sample weights: its value and its gradient with
+    respect to the logits, from the kernels the taped
+    `SparseCategoricalCrossentropy` Function calls and with `Mean`'s
+    arithmetic, so the bits are the taped step's; the softmax the kernel
+    returns has the bits of the model's softmax output. Skips the taped
+    loss's Tensors, Functions and tape walk (about 0.2 ms of a 0.4 ms Python
+    share of an MLP step). Anything else (sample weights, bad labels, which
+    must raise the taped path's error) returns None and the step takes the
+    taped loss.
+    """
+
+    __slots__ = ("obj", "kwargs", "reduction", "code", "scale")
+
+    def __init__(self, obj, code):
+        self.obj = obj
+        self.kwargs = dict(obj._fn_kwargs)
+        self.reduction = obj.reduction
+        self.code = code
+        self.scale = np.zeros(0)
+
+    @classmethod
+    def of(cls, container, code):
+        """A `_SparseXent` for a compiled loss container and the last
+        layer's activation code, or None."""
+        if not getattr(container, "built", False) or len(container.losses) != 1:
+            return None
+        obj = container.losses[0]
+        if type(obj) not in (losses_module.LossFunctionWrapper,
+                             losses_module.SparseCategoricalCrossentropy):
+            return None
+        if obj.fn is not losses_module.sparse_categorical_crossentropy:
+            return None
+        xent = cls(obj, code)
+        return xent if xent.valid(container, code) else None
+
+    def valid(self, container, code):
+        """Whether the container still holds this loss, unchanged."""
+        kw = self.kwargs
+        obj = self.obj
+        if (container.losses[0] is not obj or obj.reduction != self.reduction
+                or obj._fn_kwargs != kw or code != self.code
+                or container.loss_weights[0] != 1.0
+                or container._per_output_metrics[0] is not None):
+            return False
+        if self.reduction not in (losses_module.Reduction.AUTO,
+                                  losses_module.Reduction.SUM_OVER_BATCH_SIZE):
+            return False
+        if set(kw) - {"from_logits", "axis", "ignore_class"} or \
+                kw.get("ignore_class") is not None or kw.get("axis", -1) not in (-1, 1):
+            return False
+        # from probabilities, only a softmax output is crossed at its logits;
+        # from logits, the output itself must be them (a sigmoid output is
+        # the replay's split node, which the loss would take as logits)
+        if kw.get("from_logits", False):
+            return logits_split(code) is None
+        return code == Act.SOFTMAX
+
+    def labels(self, y, sw, n, n_cls):
+        """The targets as the kernels' int64 labels (n,), or None when this
+        batch takes the taped loss (sample weights, other shapes, a label
+        outside [0, n_cls), which the taped loss reports)."""
+        if y is None or y[0] is None or (sw is not None and sw[0] is not None) or n == 0:
+            return None
+        labels = y[0]
+        if labels.ndim not in (1, 2) or labels.size != n or labels.shape[0] != n:
+            return None
+        if labels.dtype.kind not in "iufb":
+            return None
+        labels = np.ascontiguousarray(labels.reshape(-1), dtype=np.int64)
+        if np.maximum.reduce(labels.view(np.uint64)) >= n_cls:
+            return None
+        return labels
+
+    def scale_for(self, n, dtype):
+        """Mean.backward of a ones seed: 1/n in the loss dtype for every row."""
+        scale = self.scale
+        if scale.shape[0] != n or scale.dtype != dtype:
+            scale = self.scale = np.full(n, 1.0 / n, dtype=dtype)
+        return scale
+
+    def track(self, container, loss):
+        """Mean.forward of the per-row losses, added to the 'loss' tracker
+        as LossesContainer does."""
+        n = loss.shape[0]
+        # 1/n rounded to the loss dtype, times the sum in that dtype: the
+        # arithmetic of np.multiply(sum, 1.0 / n, dtype=dtype)
+        total = float(np.add.reduce(loss) * loss.dtype.type(1.0 / n))
+        mean = container._loss_metric
+        dt = mean.total.dtype.type
+        mean.total += dt(total) * dt(n)
+        mean.count += dt(n)

@@ -31,7 +31,7 @@ __all__ = ["FAMILIES", "RUNTIME", "kernels", "kernels_name", "set_kernels", "use
 
 FAMILIES = {
     "act": ("act_fwd", "act_bwd"),
-    "dense": ("dense_fwd", "dense_bwd", "embedding_bwd"),
+    "dense": ("dense_fwd", "dense_bwd", "embedding_bwd", "chain_sparse_xent_step"),
     "conv": ("conv2d_fwd", "conv2d_bwd", "pool2d_fwd", "pool2d_bwd", "conv3d_fwd", "conv3d_bwd",
              "pool3d_fwd", "pool3d_bwd"),
     "rnn": ("lstm_fwd", "lstm_bwd", "lstm_infer", "gru_fwd", "gru_bwd", "simple_fwd",
@@ -46,10 +46,10 @@ FAMILIES = {
              "bag_encode"),
     "image": ("affine", "spline_filter", "affine_spline", "resize_taps", "resize_u8",
               "pillow_pixels", "projective"),
-    "optim": ("adam_update", "rmsprop_update", "sgd_update"),
+    "optim": ("adam_update", "adam_update_many", "rmsprop_update", "sgd_update"),
     "dropout": ("dropout_mask",),
     "normalization": ("layer_norm_fwd", "layer_norm_bwd"),
-    "elementwise": ("add", "mse_fwd", "mse_bwd"),
+    "elementwise": ("add", "mse_fwd", "mse_bwd", "sparse_xent_fwd", "sparse_xent_bwd"),
 }
 # Compiled modules that hold no kernels: "threads" owns the kernels' helper
 # thread (csrc/ck_threads.h), which the other modules attach to at import.

@@ -63,6 +63,20 @@ class Adam(Optimizer):
                         / (f32(1) - f32(b1) ** f32(step)))
         return 1.0 - b1, 1.0 - b2, (alpha, alpha32), self.epsilon, self.amsgrad
 
+    def _apply_all(self, ws, gs, slots, c):
+        # one kernel call for the whole step when every array may go to the
+        # kernel as it is (float32 variables take alpha32, see _coefficients)
+        dtype = ws[0].dtype
+        if type(self)._apply is Adam._apply and dtype == np.float32 and all(
+                w.dtype == dtype and w.flags.c_contiguous and g.flags.c_contiguous
+                for w, g in zip(ws, gs)):
+            one_b1, one_b2, alphas, eps, amsgrad = c
+            kernels().adam_update_many(ws, gs, [s[0] for s in slots], [s[1] for s in slots],
+                                       [s[2] for s in slots] if amsgrad else None,
+                                       one_b1, one_b2, alphas[1], eps)
+        else:
+            super()._apply_all(ws, gs, slots, c)
+
     def _apply(self, w, g, s, c):
         # one fused pass in C, under flush-to-zero (ckeras.kernels optim)
         one_b1, one_b2, alphas, eps, amsgrad = c

@@ -441,6 +441,12 @@ class Optimizer:
         followed by the scratch buffers."""
         raise NotImplementedError
 
+    def _apply_all(self, ws, gs, slots, c):
+        """`_apply` of every variable of a step (subclasses fuse them)."""
+        apply = self._apply
+        for w, g, s in zip(ws, gs, slots):
+            apply(w, g, s, c)
+
     def update_step(self, gradient, variable):
         """tf-keras hook for custom optimizers: update one variable in place."""
         raise NotImplementedError(
@@ -527,6 +533,14 @@ class Optimizer:
         if missing:
             _log.warning("Gradients do not exist for variables %s when minimizing the loss.",
                          [getattr(v, "name", "?") for v in missing])
+        return self._apply_checked(grads, variables)
+
+    def _apply_checked(self, grads, variables):
+        """The update of `apply_gradients` once its arguments are checked:
+        `grads` arrays of their variables' dtypes and shapes, none missing,
+        the state built for every variable (the Dense-chain training step of
+        ckeras.engine.dense_replay calls this directly)."""
+        state = self._state
         if self.clipnorm is not None or self.clipvalue is not None or \
                 self.global_clipnorm is not None:
             grads = self._clip(grads)
@@ -542,13 +556,14 @@ class Optimizer:
             for g, v in zip(grads, variables):
                 self.update_step(g, v)
         else:
-            c = self._coefficients(lr, step + 1)
-            apply = self._apply
-            for g, v in zip(grads, variables):
+            slots = []
+            for v in variables:
                 st = state[id(v)]
-                slots = [sv.value for sv in st.ordered]
-                slots.extend(st.scratch)
-                apply(v.value, g, slots, c)
+                s = [sv.value for sv in st.ordered]
+                s.extend(st.scratch)
+                slots.append(s)
+            self._apply_all([v.value for v in variables], grads, slots,
+                            self._coefficients(lr, step + 1))
         if self.use_ema and not self._is_legacy:
             self._update_ema(variables, step)
         for v in variables:

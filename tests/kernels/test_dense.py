@@ -352,3 +352,142 @@ def test_batch1_forward_propagates_nan_and_inf(helper_switch):
     x[0, 5] = 0.5
     y = _dense.dense_fwd(x, w, b, Act.LINEAR)
     assert np.isinf(y[0, 7]) and np.isfinite(np.delete(y[0], 7)).all()
+
+
+def _chain_problem(M, widths, dtype, biases, seed=11):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((M, widths[0])).astype(dtype)
+    ws = [(rng.standard_normal((a, b)) / np.sqrt(a)).astype(dtype)
+          for a, b in zip(widths[:-1], widths[1:])]
+    bs = [rng.standard_normal(b).astype(dtype) if has else None
+          for b, has in zip(widths[1:], biases)]
+    labels = rng.integers(0, widths[-1], M).astype(np.int64)
+    return x, ws, bs, labels, np.full(M, 1.0 / M, dtype)
+
+
+def _chain_by_ops(x, ws, bs, codes, split, labels, scale):
+    """The chain step as the separate kernels compute it, layer by layer."""
+    from ckeras._ext import _elementwise
+    eff = [Act.LINEAR if split and i == len(ws) - 1 else c for i, c in enumerate(codes)]
+    ins, outs, h = [], [], x
+    for w, b, c in zip(ws, bs, eff):
+        ins.append(h)
+        h = _dense.dense_fwd(h, w, b, c)
+        outs.append(h)
+    loss, p = _elementwise.sparse_xent_fwd(h, labels)
+    g = _elementwise.sparse_xent_bwd(p, labels, scale)
+    grads = [None] * (2 * len(ws))
+    for i in range(len(ws) - 1, -1, -1):
+        dx, dw, db = _dense.dense_bwd(ins[i], ws[i], outs[i], g, eff[i], need_dx=i > 0,
+                                      need_db=bs[i] is not None)
+        grads[2 * i], grads[2 * i + 1] = dw, db
+        g = dx
+    return loss, (p if split else h), grads
+
+
+CHAINS = {   # widths, activation codes, biases, split (softmax output)
+    "mlp_softmax": ((12, 16, 8, 5), (Act.RELU, Act.TANH, Act.SOFTMAX), (True, False, True),
+                    True),
+    "one_layer_logits": ((7, 3), (Act.LINEAR,), (True,), False),
+    "relu_logits": ((33, 65, 9), (Act.SIGMOID, Act.RELU), (False, True), False),
+    "wide": ((784, 256, 128, 10), (Act.RELU, Act.RELU, Act.SOFTMAX), (True, True, True), True),
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", sorted(CHAINS))
+@pytest.mark.parametrize("M", [1, 37, 128])
+def test_chain_step_is_the_kernels_layer_by_layer(case, M, dtype):
+    """Bit for bit what the separate kernel calls give (the taped step's
+    kernels), and within rounding of the NumPy reference."""
+    widths, codes, biases, split = CHAINS[case]
+    args = _chain_problem(M, widths, dtype, biases)
+    x, ws, bs, labels, scale = args
+    loss, out, grads = _dense.chain_sparse_xent_step(x, ws, bs, list(codes), split, labels,
+                                                     scale)
+    want = _chain_by_ops(x, ws, bs, codes, split, labels, scale)
+    np.testing.assert_array_equal(loss, want[0])
+    np.testing.assert_array_equal(out, want[1])
+    assert len(grads) == 2 * len(ws)
+    for got, exp in zip(grads, want[2]):
+        assert (got is None) == (exp is None)
+        if got is not None:
+            np.testing.assert_array_equal(got, exp)
+    r_loss, r_out, r_grads = ref.chain_sparse_xent_step(x, ws, bs, list(codes), split, labels,
+                                                        scale)
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(loss, r_loss, rtol=tol, atol=tol)
+    np.testing.assert_allclose(out, r_out, rtol=tol, atol=tol)
+    for got, exp in zip(grads, r_grads):
+        if got is not None:
+            np.testing.assert_allclose(got, exp, rtol=tol * 10, atol=tol)
+
+
+def test_chain_step_gradient_equals_a_finite_difference():
+    x, ws, bs, labels, _ = _chain_problem(6, (5, 4, 3), np.float64, (True, True), seed=12)
+    scale = np.linspace(0.5, 1.5, 6)
+    codes = [Act.TANH, Act.SOFTMAX]
+    _, _, grads = _dense.chain_sparse_xent_step(x, ws, bs, codes, True, labels, scale)
+
+    def total():
+        return _dense.chain_sparse_xent_step(x, ws, bs, codes, True, labels, scale)[0] @ scale
+    eps = 1e-6
+    for arr, g in ((ws[0], grads[0]), (bs[0], grads[1]), (ws[1], grads[2]), (bs[1], grads[3])):
+        for idx in [(0,) * arr.ndim, tuple(s - 1 for s in arr.shape)]:
+            old = arr[idx]
+            arr[idx] = old + eps
+            up = total()
+            arr[idx] = old - eps
+            down = total()
+            arr[idx] = old
+            assert abs((up - down) / (2 * eps) - g[idx]) < 1e-7
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_chain_step_is_bit_identical_with_and_without_the_helper(dtype):
+    threads = pytest.importorskip("ckeras._ext._threads")
+    args = _chain_problem(512, (784, 256, 128, 10), dtype, (True, True, True))
+    codes = [Act.RELU, Act.RELU, Act.SOFTMAX]
+    prev = threads.set_helper_enabled(False)
+    try:
+        alone = _dense.chain_sparse_xent_step(args[0], args[1], args[2], codes, True,
+                                              *args[3:])
+    finally:
+        threads.set_helper_enabled(True)
+    try:
+        jobs = threads.helper_jobs_taken()
+        for _ in range(50):
+            shared = _dense.chain_sparse_xent_step(args[0], args[1], args[2], codes, True,
+                                                   *args[3:])
+            np.testing.assert_array_equal(alone[0], shared[0])
+            np.testing.assert_array_equal(alone[1], shared[1])
+            for a, b in zip(alone[2], shared[2]):
+                np.testing.assert_array_equal(a, b)
+            if threads.helper_jobs_taken() > jobs:
+                break
+        assert threads.helper_jobs_taken() > jobs
+    finally:
+        threads.set_helper_enabled(prev)
+
+
+@pytest.mark.parametrize("impl", list(IMPLS))
+def test_chain_step_bad_input_gets_clear_errors(impl):
+    fn = IMPLS[impl].chain_sparse_xent_step
+    x, ws, bs, labels, scale = _chain_problem(4, (5, 3, 2), np.float32, (True, True))
+    codes = [Act.RELU, Act.SOFTMAX]
+    with pytest.raises(ValueError, match=r"weights\[1\] has shape \(4, 2\), expected \(3, N\)"):
+        fn(x, [ws[0], np.zeros((4, 2), np.float32)], bs, codes, True, labels, scale)
+    with pytest.raises(ValueError, match=r"biases\[0\] has shape \(2,\), expected \(3,\)"):
+        fn(x, ws, [np.zeros(2, np.float32), bs[1]], codes, True, labels, scale)
+    with pytest.raises(ValueError, match="one entry per layer"):
+        fn(x, ws, bs[:1], codes, True, labels, scale)
+    with pytest.raises(ValueError, match=r"labels\[0\] = 2 is outside the valid range \[0, 2\)"):
+        fn(x, ws, bs, codes, True, np.array([2, 0, 1, 0], np.int64), scale)
+    with pytest.raises(ValueError, match="labels must have dtype int64, got int32"):
+        fn(x, ws, bs, codes, True, labels.astype(np.int32), scale)
+    with pytest.raises(ValueError, match=r"scale has shape \(3,\), expected \(4,\)"):
+        fn(x, ws, bs, codes, True, labels, scale[:3])
+    with pytest.raises(ValueError, match="code must be an activation code"):
+        fn(x, ws, bs, [Act.RELU, 99], True, labels, scale)
+    with pytest.raises(ValueError, match=r"weights\[0\] has dtype float64, expected float32"):
+        fn(x, [ws[0].astype(np.float64), ws[1]], bs, codes, True, labels, scale)

@@ -138,3 +138,54 @@ def test_errors_same_as_reference():
             mod.rmsprop_update(np.zeros((4, 2), np.float32).T, np.zeros((2, 4), np.float32).T,
                                np.zeros((2, 4), np.float32).T, None, None, .1, 0., .1, .1,
                                False)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("ams", [False, True])
+def test_adam_update_many_is_the_updates_one_by_one(dtype, ams):
+    """One call over a step's variables (odd sizes, one past the helper's
+    share) gives each variable the bits of its own adam_update, in C and in
+    the reference."""
+    rng = np.random.default_rng(3)
+    states = [_state(rng, n, dtype, 3) for n in (5, 1, 70001, 130)]
+    for mod in (optim, ref):
+        one = [(w.copy(), [s.copy() for s in ss]) for w, _, ss in states]
+        many = [(w.copy(), [s.copy() for s in ss]) for w, _, ss in states]
+        for (w, ss), (_, g, _) in zip(one, states):
+            mod.adam_update(w, g, ss[0], ss[1], ss[2] if ams else None, 0.1, 0.001, 0.00123,
+                            1e-7)
+        mod.adam_update_many([w for w, _ in many], [g for _, g, _ in states],
+                             [ss[0] for _, ss in many], [ss[1] for _, ss in many],
+                             [ss[2] for _, ss in many] if ams else None,
+                             0.1, 0.001, 0.00123, 1e-7)
+        for (w1, s1), (w2, s2) in zip(one, many):
+            np.testing.assert_array_equal(w1, w2)
+            for a, b in zip(s1, s2):
+                np.testing.assert_array_equal(a, b)
+    c = [w.copy() for w, _, _ in states]
+    r = [w.copy() for w, _, _ in states]
+    for mod, ws in ((optim, c), (ref, r)):
+        ms = [ss[0].copy() for _, _, ss in states]
+        vs = [ss[1].copy() for _, _, ss in states]
+        mod.adam_update_many(ws, [g for _, g, _ in states], ms, vs, None, 0.1, 0.001, 1e-3,
+                             1e-7)
+    for a, b in zip(c, r):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("mod", [optim, ref], ids=["c", "numpy"])
+def test_adam_update_many_checks_everything_before_updating(mod):
+    w = [np.ones(3, np.float32), np.ones(2, np.float32)]
+    keep = [a.copy() for a in w]
+    g = [np.ones(3, np.float32), np.ones(3, np.float32)]
+    m = [np.zeros(3, np.float32), np.zeros(2, np.float32)]
+    v = [np.zeros(3, np.float32), np.zeros(2, np.float32)]
+    with pytest.raises(ValueError, match=r"gradient has shape \(3,\), expected \(2,\)"):
+        mod.adam_update_many(w, g, m, v, None, 0.1, 0.001, 1e-3, 1e-7)
+    for a, b in zip(w, keep):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="lists of one length"):
+        mod.adam_update_many(w, g[:1], m, v, None, 0.1, 0.001, 1e-3, 1e-7)
+    with pytest.raises(ValueError, match="variables of one dtype"):
+        mod.adam_update_many([w[0], np.ones(2)], [g[0], np.ones(2)], [m[0], np.zeros(2)],
+                             [v[0], np.zeros(2)], None, 0.1, 0.001, 1e-3, 1e-7)

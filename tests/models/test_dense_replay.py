@@ -228,3 +228,249 @@ def test_bad_input_still_raises_the_clear_error():
     x, y, _ = _data(width=11)
     with pytest.raises(ValueError, match="12|11"):
         model.train_on_batch(x, y)
+
+
+def _spy_fused(monkeypatch):
+    """Counts the steps that ran forward, loss and backward in one kernel call."""
+    calls = []
+    original = dense_replay.DenseReplay._fused
+
+    def spy(self, *args):
+        calls.append(1)
+        return original(self, *args)
+    monkeypatch.setattr(dense_replay.DenseReplay, "_fused", spy)
+    return calls
+
+
+@pytest.mark.parametrize("loss", ["sparse_categorical_crossentropy", "class", "from_logits",
+                                  "int32_labels", "float_labels"])
+def test_the_one_call_step_runs_for_sparse_crossentropy_with_the_same_bits(loss, monkeypatch):
+    acts = ("relu", "tanh", "linear" if loss == "from_logits" else "softmax")
+    spec = {"class": lambda: ckeras.losses.SparseCategoricalCrossentropy(),
+            "from_logits": lambda: ckeras.losses.SparseCategoricalCrossentropy(
+                from_logits=True)}.get(loss, lambda: "sparse_categorical_crossentropy")
+    x, y, _ = _data()
+    if loss == "int32_labels":
+        y = y.astype(np.int32)
+    elif loss == "float_labels":
+        y = y[:, 0].astype(np.float32)
+    a, b = _pair(lambda: _mlp(acts=acts),
+                 lambda: dict(optimizer="adam", loss=spec(), metrics=["accuracy", "mse"]))
+    calls = _spy_fused(monkeypatch)
+    got = [a.train_on_batch(x, y) for _ in range(3)]
+    got.append(a.evaluate(x, y, verbose=0))
+    assert len(calls) == 3
+    _taped(monkeypatch)
+    want = [b.train_on_batch(x, y) for _ in range(3)]
+    want.append(b.evaluate(x, y, verbose=0))
+    assert got == want
+    _assert_same_state(a, b)
+
+
+@pytest.mark.parametrize("variant", ["sample_weight", "sigmoid_from_logits", "loss_weight",
+                                     "ignore_class", "cce_onehot"])
+def test_other_losses_and_weighted_batches_skip_the_one_call_step(variant, monkeypatch):
+    x, y, sw = _data()
+    acts, loss, kw = ("relu", "tanh", "softmax"), "sparse_categorical_crossentropy", {}
+    if variant == "sigmoid_from_logits":
+        acts = ("relu", "tanh", "sigmoid")
+        loss = ckeras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    elif variant == "loss_weight":
+        kw = dict(loss_weights=[0.5])
+    elif variant == "ignore_class":
+        loss = ckeras.losses.SparseCategoricalCrossentropy(ignore_class=1)
+    elif variant == "cce_onehot":
+        loss, y = "categorical_crossentropy", np.eye(5, dtype=np.float32)[y[:, 0]]
+    a, b = _pair(lambda: _mlp(acts=acts), lambda: dict(optimizer="adam", loss=loss, **kw))
+    weights = sw if variant == "sample_weight" else None
+    calls = _spy_fused(monkeypatch)
+    got = [a.train_on_batch(x, y, sample_weight=weights) for _ in range(2)]
+    assert calls == [] and _kind(a) == "DenseReplay"
+    _taped(monkeypatch)
+    want = [b.train_on_batch(x, y, sample_weight=weights) for _ in range(2)]
+    assert got == want
+    _assert_same_state(a, b)
+
+
+def test_a_bad_label_raises_the_taped_losses_error_and_changes_nothing():
+    x, y, _ = _data()
+    model = _mlp()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.train_on_batch(x, y)
+    before = model.get_weights()
+    y_bad = y.copy()
+    y_bad[3] = 5
+    with pytest.raises(ValueError, match="label value of 5 which is outside the valid range"):
+        model.train_on_batch(x, y_bad)
+    for p, q in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_the_one_call_step_follows_the_compiled_loss(monkeypatch):
+    """The loss object found at the first step is checked at every step: a
+    loss changed in place (its arguments, its reduction, another object in
+    the container) sends the step back to the taped loss."""
+    x, y, _ = _data()
+    model = _mlp()
+    model.compile("adam", ckeras.losses.SparseCategoricalCrossentropy())
+    calls = _spy_fused(monkeypatch)
+    model.train_on_batch(x, y)
+    assert len(calls) == 1
+    obj = model.compiled_loss.losses[0]
+    obj.reduction = "sum"
+    model.train_on_batch(x, y)
+    assert len(calls) == 1
+    obj.reduction = "auto"
+    model.train_on_batch(x, y)
+    assert len(calls) == 2
+    obj._fn_kwargs["from_logits"] = True   # the softmax output is then no logits
+    model.train_on_batch(x, y)
+    assert len(calls) == 2
+    obj._fn_kwargs["from_logits"] = False
+    model.compiled_loss.losses[0] = ckeras.losses.SparseCategoricalCrossentropy()
+    model.train_on_batch(x, y)
+    assert len(calls) == 2
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.train_on_batch(x, y)
+    assert len(calls) == 3
+
+
+def _spy_infer(monkeypatch):
+    """Records whether each inference batch ran on the kernels directly;
+    `used.off = True` sends the next batches to the model's own call."""
+    class Used(list):
+        off = False
+    used = Used()
+    original = dense_replay.infer
+
+    def spy(model, arrays):
+        if used.off:
+            return None
+        out = original(model, arrays)
+        used.append(out is not None)
+        return out
+    monkeypatch.setattr(dense_replay, "infer", spy)
+    return used
+
+
+def _called(used, fn, *args, **kwargs):
+    """`fn(*args)` through the model's own call, the path `infer` replaces."""
+    used.off = True
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        used.off = False
+
+
+@pytest.mark.parametrize("build_kw", [dict(), dict(acts=("tanh", "relu", "sigmoid")),
+                                      dict(dtype="float64"), dict(use_bias=(False,) * 3),
+                                      dict(acts=("linear", "hard_sigmoid", "linear"))])
+def test_inference_on_the_kernels_gives_the_models_call_bits(build_kw, monkeypatch):
+    dtype = np.float64 if build_kw.get("dtype") == "float64" else np.float32
+    model = _mlp(**build_kw)
+    x, _, _ = _data(n=70, dtype=dtype)
+    used = _spy_infer(monkeypatch)
+    got_batch = model.predict_on_batch(x)
+    got_one = model.predict_on_batch(x[:1])
+    got_pred = model.predict(x, batch_size=32)
+    assert used == [True] * 5
+    np.testing.assert_array_equal(got_batch, _called(used, model.predict_on_batch, x))
+    np.testing.assert_array_equal(got_one, _called(used, model.predict_on_batch, x[:1]))
+    np.testing.assert_array_equal(got_pred, _called(used, model.predict, x, batch_size=32))
+
+
+@pytest.mark.parametrize("variant", ["dropout", "custom_activation", "dense_subclass",
+                                     "activity", "fortran_input", "functional_subclass_call"])
+def test_other_models_and_inputs_take_the_models_call(variant, monkeypatch):
+    x, _, _ = _data()
+    if variant == "dropout":
+        model = Sequential([layers.Dense(16, activation="relu", input_shape=(12,)),
+                            layers.Dropout(0.5), layers.Dense(5, activation="softmax")])
+    elif variant == "custom_activation":
+        model = _mlp(acts=("relu", lambda t: t * 2.0, "softmax"))
+    elif variant == "dense_subclass":
+        class MyDense(layers.Dense):
+            pass
+        model = Sequential([MyDense(16, activation="relu", input_shape=(12,)),
+                            layers.Dense(5, activation="softmax")])
+    elif variant == "activity":
+        model = _mlp(activity_regularizer=regularizers.l1(0.01))
+    elif variant == "functional_subclass_call":
+        class Doubling(ckeras.Model):
+            def call(self, inputs, training=None):
+                return super().call(inputs, training=training) * 2.0
+        inp = ckeras.Input((12,))
+        model = Doubling(inp, layers.Dense(5)(layers.Dense(16, activation="relu")(inp)))
+    else:
+        model = _mlp()
+    if variant == "fortran_input":
+        x = np.asfortranarray(x)
+    used = _spy_infer(monkeypatch)
+    got = model.predict_on_batch(x)
+    assert used == [False]
+    np.testing.assert_array_equal(got, _called(used, model.predict_on_batch, x))
+    if variant == "functional_subclass_call":
+        inner = ckeras.Model(model.inputs, model.outputs)
+        np.testing.assert_array_equal(got, 2.0 * inner.predict_on_batch(x))
+
+
+def test_inference_follows_the_model(monkeypatch):
+    """Weights set, an activation swapped and a layer added after the first
+    batch all show in the next one; a wrong width raises the model's error."""
+    model = _mlp()
+    x, _, _ = _data()
+    used = _spy_infer(monkeypatch)
+    first = model.predict_on_batch(x)
+    model.set_weights([w * 0.5 for w in model.get_weights()])
+    second = model.predict_on_batch(x)
+    assert not np.array_equal(first, second)
+    np.testing.assert_array_equal(second, _called(used, model.predict_on_batch, x))
+    model.layers[1].activation = ckeras.activations.get("relu")
+    np.testing.assert_array_equal(model.predict_on_batch(x),
+                                  _called(used, model.predict_on_batch, x))
+    model.add(layers.Dense(3, activation="softmax"))
+    out = model.predict_on_batch(x)
+    assert out.shape == (40, 3)
+    np.testing.assert_array_equal(out, _called(used, model.predict_on_batch, x))
+    assert used == [True] * 4
+    with pytest.raises(ValueError, match="12|11"):
+        model.predict_on_batch(x[:, :11].copy())
+
+
+def test_an_optimizer_with_its_own_apply_gradients_is_called(monkeypatch):
+    """The one-call step hands checked gradients to the update directly,
+    except to an optimizer that defines apply_gradients itself."""
+    seen = []
+
+    class Recording(ckeras.optimizers.SGD):
+        def apply_gradients(self, grads_and_vars, name=None, **kwargs):
+            pairs = list(grads_and_vars)
+            seen.append([g.shape for g, _ in pairs])
+            return super().apply_gradients(pairs)
+
+    x, y, _ = _data()
+    a, b = _pair(_mlp, lambda: dict(optimizer=Recording(0.1),
+                                    loss="sparse_categorical_crossentropy"))
+    calls = _spy_fused(monkeypatch)
+    got = [a.train_on_batch(x, y) for _ in range(2)]
+    assert len(calls) == 2 and len(seen) == 2
+    assert seen[0] == [w.shape for w in a.get_weights()]
+    _taped(monkeypatch)
+    assert got == [b.train_on_batch(x, y) for _ in range(2)]
+    _assert_same_state(a, b)
+
+
+def test_evaluate_on_the_kernels_gives_the_models_results(monkeypatch):
+    x, y, sw = _data(n=70)
+    model = _mlp(kernel_regularizer=regularizers.l2(0.01))
+    model.compile("adam", "sparse_categorical_crossentropy",
+                  metrics=["accuracy", "sparse_top_k_categorical_accuracy"])
+    used = _spy_infer(monkeypatch)
+    got = [model.evaluate(x, y, batch_size=32, verbose=0),
+           model.evaluate(x, y, sample_weight=sw, batch_size=32, verbose=0),
+           model.test_on_batch(x, y)]
+    assert used == [True] * 7
+    want = [_called(used, model.evaluate, x, y, batch_size=32, verbose=0),
+            _called(used, model.evaluate, x, y, sample_weight=sw, batch_size=32, verbose=0),
+            _called(used, model.test_on_batch, x, y)]
+    assert got == want

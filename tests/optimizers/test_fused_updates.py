@@ -79,3 +79,42 @@ def test_c_updates_equal_numpy_and_take_strided_arrays(make):
     for g in grads:
         _step(opt, w, g)
     np.testing.assert_array_equal(w.value, results[0])
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_updates_all_float32_variables_in_one_call_with_the_same_bits(amsgrad,
+                                                                          monkeypatch):
+    """A step's float32 variables go to adam_update_many together; the bits
+    are those of the variable-by-variable updates. A non-contiguous
+    gradient, float64 variables or a subclass with its own _apply keep the
+    one-by-one path."""
+    from ckeras.kernels import kernels
+    from ckeras.optimizers.optimizer import Optimizer
+    rng = np.random.default_rng(0)
+    shapes = [(7, 5), (5,), (300, 301), (1,)]
+    inits = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    grads = [[rng.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(3)]
+
+    def run(fused):
+        ws = [Variable(a.copy()) for a in inits]
+        opt = optimizers.Adam(1e-2, amsgrad=amsgrad)
+        if not fused:
+            monkeypatch.setattr(opt, "_apply_all", Optimizer._apply_all.__get__(opt))
+        for gs in grads:
+            opt.apply_gradients(zip(gs, ws))
+        return [w.value for w in ws] + [np.asarray(s) for s in opt.variables()]
+
+    calls = []
+    many = kernels().adam_update_many
+    monkeypatch.setattr(kernels(), "adam_update_many",
+                        lambda *a: calls.append(1) or many(*a))
+    fused = run(True)
+    assert len(calls) == 3
+    for a, b in zip(fused, run(False)):
+        np.testing.assert_array_equal(a, b)
+    assert len(calls) == 3
+    # a transposed (non-contiguous) gradient: the one-by-one path
+    w = Variable(np.ones((3, 4), np.float32))
+    opt = optimizers.Adam(1e-2)
+    opt.apply_gradients([(np.ones((4, 3), np.float32).T, w)])
+    assert len(calls) == 3 and np.all(w.value < 1)

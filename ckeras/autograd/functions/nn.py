@@ -428,6 +428,16 @@ class SparseCategoricalCrossentropy(Function):
             raise ValueError(
                 f"K.sparse_categorical_crossentropy: received a label value of {bad} "
                 f"which is outside the valid range of [0, {n_cls}).")
+        self.ax, self.om_shape = ax, om.shape
+        if self.from_logits and (z.dtype == np.float32 or z.dtype == np.float64):
+            # one kernel pass: the softmax (kept for the backward) and the
+            # per-row log-sum-exp (ckeras.engine.dense_replay calls the same
+            # kernels, so its step keeps these bits)
+            labels = np.ascontiguousarray(labels, dtype=np.int64)
+            loss, self.p = kernels().sparse_xent_fwd(np.ascontiguousarray(z), labels)
+            self.labels = labels
+            return loss.reshape(om.shape[:-1])
+        self.p = None
         if not self.from_logits:
             eps = self.eps
             self.inside = (z >= eps) & (z <= 1 - eps)
@@ -438,10 +448,16 @@ class SparseCategoricalCrossentropy(Function):
         logp = sh - np.log(np.add.reduce(np.exp(sh), axis=-1, keepdims=True))
         rows = np.arange(labels.shape[0])
         self.logp, self.labels, self.rows = logp, labels, rows
-        self.ax, self.om_shape = ax, om.shape
         return (-logp[rows, labels]).reshape(om.shape[:-1])
 
     def backward(self, g):
+        if self.p is not None:
+            p = self.p
+            d = kernels().sparse_xent_bwd(p, self.labels, np.ascontiguousarray(
+                np.broadcast_to(g, self.om_shape[:-1]), dtype=p.dtype).reshape(-1))
+            d = d.reshape(self.om_shape)
+            return None, (d if self.ax == len(self.om_shape) - 1 else
+                          np.moveaxis(d, -1, self.ax))
         d = np.exp(self.logp)
         d[self.rows, self.labels] -= 1
         d *= g.reshape(-1, 1)

@@ -2,9 +2,11 @@
 import numpy as np
 
 from ckeras.kernels.checks import check_act, check_array
+from ckeras.kernels.codes import Act
 from ckeras.kernels.reference.act import activate, activate_grad
+from ckeras.kernels.reference.elementwise import sparse_xent_bwd, sparse_xent_fwd
 
-__all__ = ["dense_fwd", "dense_bwd", "embedding_bwd"]
+__all__ = ["dense_fwd", "dense_bwd", "embedding_bwd", "chain_sparse_xent_step"]
 
 
 def dense_fwd(x, w, b, code):
@@ -71,3 +73,56 @@ def embedding_bwd(ids, dy, input_dim):
     dw = np.zeros((input_dim, dy.shape[1]), dtype)
     np.add.at(dw, ids, dy)
     return dw
+
+
+def chain_sparse_xent_step(x, weights, biases, codes, split, labels, scale):
+    """The forward and backward of a training step of dense layers in a
+    chain ending in a sparse softmax crossentropy: `dense_fwd` layer by
+    layer (the last one linear with `split`, the softmax being the loss's),
+    `sparse_xent_fwd`/`sparse_xent_bwd` on the last output with `scale` the
+    gradient of each row's loss, then `dense_bwd` layer by layer back.
+
+    Returns:
+        (loss (M,), out, grads): out is the softmax of the logits with
+        `split`, else the last layer's output; grads lists dW_i and db_i
+        (None without a bias) layer by layer.
+    """
+    n_layers = len(weights)
+    if n_layers < 1 or len(biases) != n_layers or len(codes) != n_layers:
+        raise ValueError(f"weights, biases and codes must have one entry per layer (>= 1); "
+                         f"got {len(weights)}, {len(biases)} and {len(codes)}")
+    dtype = check_array(x, "x", 2)
+    k = x.shape[1]
+    eff = []
+    for i, (w, b, code) in enumerate(zip(weights, biases, codes)):
+        check_array(w, f"weights[{i}]", 2, dtype)
+        if w.shape[0] != k:
+            raise ValueError(f"weights[{i}] has shape {w.shape}, expected ({k}, N)")
+        if b is not None:
+            check_array(b, f"biases[{i}]", 1, dtype)
+            if b.shape != (w.shape[1],):
+                raise ValueError(f"biases[{i}] has shape {b.shape}, expected {(w.shape[1],)}")
+        code = check_act(code)
+        eff.append(Act.LINEAR if split and i == n_layers - 1 else code)
+        k = w.shape[1]
+    if x.shape[0] == 0 or k == 0:
+        raise ValueError(f"the step needs rows and classes; got x of shape {x.shape} and "
+                         f"{k} outputs")
+    check_array(scale, "scale", 1, dtype)
+    if scale.shape != (x.shape[0],):
+        raise ValueError(f"scale has shape {scale.shape}, expected {(x.shape[0],)}")
+    ins, outs = [], []
+    h = x
+    for w, b, code in zip(weights, biases, eff):
+        ins.append(h)
+        h = dense_fwd(h, w, b, code)
+        outs.append(h)
+    loss, p = sparse_xent_fwd(h, labels)
+    g = sparse_xent_bwd(p, labels, scale)
+    grads = [None] * (2 * n_layers)
+    for i in range(n_layers - 1, -1, -1):
+        dx, dw, db = dense_bwd(ins[i], weights[i], outs[i], g, eff[i], need_dx=i > 0,
+                               need_db=biases[i] is not None)
+        grads[2 * i], grads[2 * i + 1] = dw, db
+        g = dx
+    return loss, (p if split else h), grads

@@ -10,7 +10,7 @@ import numpy as np
 
 from ckeras.kernels.checks import check_array
 
-__all__ = ["adam_update", "rmsprop_update", "sgd_update"]
+__all__ = ["adam_update", "adam_update_many", "rmsprop_update", "sgd_update"]
 
 
 def _check(w, g, slots, names):
@@ -50,6 +50,25 @@ def adam_update(w, g, m, v, vhat, b1c, b2c, alpha, eps):
     np.divide(m, t, out=t)
     t *= alpha
     w -= t
+
+
+def adam_update_many(ws, gs, ms, vs, vhats, b1c, b2c, alpha, eps):
+    """`adam_update` of every variable of a step (lists of one length;
+    vhats None, or a list for AMSGrad), every array checked first."""
+    n = len(ws)
+    if len(gs) != n or len(ms) != n or len(vs) != n or (vhats is not None and len(vhats) != n):
+        raise ValueError(f"adam_update_many needs lists of one length; got {len(ws)} "
+                         f"variables, {len(gs)} gradients, {len(ms)} m and {len(vs)} v")
+    hats = [None] * n if vhats is None else vhats
+    for w, g, m, v, h in zip(ws, gs, ms, vs, hats):
+        _check(w, g, (m, v, h), ("m", "v", "vhat"))
+        if m is None or v is None:
+            raise ValueError("adam_update needs the m and v slots")
+        if w.dtype != ws[0].dtype:
+            raise ValueError("adam_update_many needs variables of one dtype")
+    for args in zip(ws, gs, ms, vs, hats):
+        adam_update(*args, b1c, b2c, alpha, eps)
+    return 0
 
 
 def rmsprop_update(w, g, v, a, mom, rc, momentum, lr, eps, eps_outside):
