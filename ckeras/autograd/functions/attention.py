@@ -17,6 +17,17 @@ def _probs_grad(g, dtype):
     return None if g is None else _real(g, dtype)
 
 
+def _refs(arrays, i):
+    """The reference count of arrays[i] as Buffers.take reads it."""
+    a = arrays[i]
+    return sys.getrefcount(a)
+
+
+# What _refs reads for an array only its list refers to: measured, not
+# assumed, since interpreters differ in the references a call holds.
+_FREE = _refs([np.empty(0)], 0)
+
+
 class Buffers:
     """A layer's attention outputs and gradients, reused from call to call.
 
@@ -40,9 +51,8 @@ class Buffers:
         arrays = self._arrays.setdefault(key, [])
         spare = None
         for i in range(len(arrays)):
-            a = arrays[i]
-            # the references: the list's, `a` and getrefcount's argument
-            if sys.getrefcount(a) <= 3:
+            if _refs(arrays, i) <= _FREE:
+                a = arrays[i]
                 if a.shape == shape and a.dtype == dtype:
                     return a
                 spare = i
