@@ -7,7 +7,10 @@ import numpy as np
 from ckeras import activations, constraints, initializers, regularizers
 from ckeras import backend as K
 from ckeras.autograd.functions.attention import (
-    Buffers, PackedSelfAttention, ScaledDotProductAttention)
+    Buffers,
+    PackedSelfAttention,
+    ScaledDotProductAttention,
+)
 from ckeras.autograd.functions.linalg import Einsum
 from ckeras.autograd.tensor import Tensor
 from ckeras.backend import nn as _nn
