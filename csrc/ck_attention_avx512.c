@@ -16,6 +16,8 @@ int ck_attention_tiled = 1;
 #include <math.h>
 #include <string.h>
 
+#include "ck_exp_avx512.h"
+
 int ck_attention_avx512(void)
 {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
@@ -61,16 +63,9 @@ static inline __m512 attn_exp_neg(__m512 x)
     const __m512 xc = _mm512_max_ps(lo, x);   /* NaN passes through */
     const __m512 k = _mm512_fmadd_ps(xc, _mm512_set1_ps(1.44269504088896341f), shifter);
     const __m512 fn = _mm512_sub_ps(k, shifter);
-    __m512 r, p;
+    const __m512 r = ck_exp512_reduce(xc, fn);
+    __m512 p = ck_exp512_poly(r);
     __m512i e;
-    r = _mm512_fnmadd_ps(fn, _mm512_set1_ps(0.693359375f), xc);
-    r = _mm512_fnmadd_ps(fn, _mm512_set1_ps(-2.12194440e-4f), r);
-    p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
     p = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
     /* k's low mantissa bits hold n; minus the shifter's bits, plus the bias */
     e = _mm512_sub_epi32(_mm512_castps_si512(k), _mm512_set1_epi32(0x4B400000 - 127));

@@ -27,26 +27,11 @@ static size_t cl_block_rows(size_t M, size_t Kc, size_t elem)
     return r < M ? r : M;
 }
 
-/* The im2col row length of the fused path: x's window, the bias column,
- * the state's window. */
+/* The im2col row length: x's window, the bias column, the state's window. */
 static size_t cl_fused_cols(const ck_convlstm_shape *s, const ck_convlstm_input *in)
 {
     const size_t KK = s->KD * s->KH * s->KW;
     return KK * in->C + 1 + KK * s->F;
-}
-
-size_t ck_convlstm_col_rows(const ck_convlstm_shape *s, size_t elem)
-{
-    return cl_block_rows(s->N * s->D * s->H * s->W, s->KD * s->KH * s->KW * s->F, elem);
-}
-
-size_t ck_convlstm_work_elems(const ck_convlstm_shape *s, size_t elem)
-{
-    const size_t M = s->N * s->D * s->H * s->W, F = s->F;
-    const size_t K = s->KD * s->KH * s->KW * F;
-    /* a block of im2col rows and of their gate (gradient) rows, and the
-     * backward's four (M, F) state gradients */
-    return ck_convlstm_col_rows(s, elem) * (K + 4 * F) + 4 * M * F;
 }
 
 size_t ck_convlstm_work_elems_x(const ck_convlstm_shape *s, const ck_convlstm_input *in,

@@ -228,11 +228,9 @@ static void CK_S(cl_xcol)(const ck_convlstm_shape *s, const ck_convlstm_input *i
     }
 }
 
-/* The shape of one call: `in` is NULL for the xz path, whose rows are the
- * state's window only (off = 0); the fused path's rows are
- * [x window (Kx), 1, state window (Kh)], the state part at off = Kx + 1.
- * B0 is the weight matrix whose row k multiplies column k of a row (R, or
- * Wc); its state rows start at row off. */
+/* The shape of one call: im2col rows are [x window (Kx), 1, state window
+ * (Kh)], the state part at off = Kx + 1. B0 is Wc, whose row k multiplies
+ * column k of a row; its state rows start at row off. */
 typedef struct CK_S(cl_core) {
     const ck_convlstm_shape *s;
     const ck_convlstm_input *in;
@@ -248,14 +246,13 @@ typedef struct CK_S(cl_rows) {
     size_t st, t, ns, r0;
     int skip, act, ract;
     const unsigned char *mask;
-    const real *xz, *hp, *cp, *G, *C, *dH, *dc, *h, *rm, *xm;
-    real *zb, *H, *Cw, *Gw, *dh, *dcn, *dxz, *col;
+    const real *hp, *cp, *G, *C, *dH, *dc, *h, *rm, *xm;
+    real *zb, *H, *Cw, *Gw, *dh, *dcn, *col;
 } CK_S(cl_rows);
 
 /* The gates and states of block rows [lo, hi) at step st (input time t):
- * zb holds their pre-activations without xz (nothing when `skip` on the
- * xz path: a zero state); xz (or NULL: the fused path) and G rows are
- * (N, T, P, 4F), G may be xz. */
+ * zb holds their pre-activations; the gates go to Gw's (N, T, P, 4F) rows
+ * unless Gw is NULL (inference). */
 static void CK_S(cl_fwd_rows)(void *ctx, size_t lo, size_t hi)
 {
     const CK_S(cl_rows) *a = (const CK_S(cl_rows) *)ctx;
@@ -271,13 +268,6 @@ static void CK_S(cl_fwd_rows)(void *ctx, size_t lo, size_t hi)
         const real *i_ = zr, *f_ = zr + F, *g_ = zr + 2 * F, *o_ = zr + 3 * F;
         const real *cpr = a->cp + n * ns + p * F, *hpr = a->hp + n * ns + p * F;
         real *c = a->Cw + (n * T + st) * PF + p * F, *h = a->H + (n * T + st) * PF + p * F;
-        if (a->xz != NULL) {
-            const real *xr = a->xz + gi;
-            if (a->skip)
-                memcpy(zr, xr, F4 * sizeof(real));
-            else
-                for (j = 0; j < F4; ++j) zr[j] += xr[j];
-        }
         (void)CK_S(ck_act_fwd)(a->ract, 2 * F, zr, zr);
         (void)CK_S(ck_act_fwd)(a->act, F, zr + 2 * F, zr + 2 * F);
         (void)CK_S(ck_act_fwd)(a->ract, F, zr + 3 * F, zr + 3 * F);
@@ -293,16 +283,14 @@ static void CK_S(cl_fwd_rows)(void *ctx, size_t lo, size_t hi)
     }
 }
 
-/* im2col of block rows [lo, hi): the x part on the fused path, the state
- * part unless `skip` (a zero state). */
+/* im2col of block rows [lo, hi): the x part, and the state part unless
+ * `skip` (a zero state). */
 static void CK_S(cl_im2col_rows)(void *ctx, size_t lo, size_t hi)
 {
     const CK_S(cl_rows) *a = (const CK_S(cl_rows) *)ctx;
     const CK_S(cl_core) *k = a->k;
     real *col = a->col + lo * k->Kc;
-    if (k->in != NULL)
-        CK_S(cl_xcol)(a->s, k->in, a->xm, a->t, a->r0 + lo, hi - lo, col, k->Kc,
-                      (real *)k->x, 0);
+    CK_S(cl_xcol)(a->s, k->in, a->xm, a->t, a->r0 + lo, hi - lo, col, k->Kc, (real *)k->x, 0);
     if (!a->skip)
         CK_S(cl_im2col)(a->s, a->h, a->ns, a->rm, a->r0 + lo, hi - lo, col + k->off, k->Kc);
 }
@@ -328,23 +316,21 @@ static void CK_S(cl_im2col_split)(const CK_S(cl_core) *k, const real *h, size_t 
     memset(&a, 0, sizeof(a));
     a.k = k; a.s = s; a.h = h; a.ns = ns; a.t = t; a.skip = skip; a.r0 = r0; a.col = col;
     if (g >= 0 && k->rmask != NULL) a.rm = k->rmask + (size_t)g * M * s->F;
-    if (g >= 0 && k->xmask != NULL && k->in != NULL)
+    if (g >= 0 && k->xmask != NULL)
         a.xm = k->xmask + (size_t)g * s->N * k->in->D * k->in->H * k->in->W * k->in->C;
     CK_S(cl_split)(CK_S(cl_im2col_rows), &a, m);
 }
 
-/* zb (m, 4F) = rows [r0, r0 + m) of the step's convolutions: the state h
- * (sample stride ns) against the recurrent kernel and, on the fused path,
- * x_t against the kernel and bias. A zero state (`skip`) leaves out the
- * state part; on the xz path that is the whole GEMM. With dropout masks
- * each gate convolves its own masked values: four thinner GEMMs. */
+/* zb (m, 4F) = rows [r0, r0 + m) of the step's convolutions: x_t against
+ * the kernel and bias, and the state h (sample stride ns) against the
+ * recurrent kernel unless `skip` (a zero state). With dropout masks each
+ * gate convolves its own masked values: four thinner GEMMs. */
 static int CK_S(cl_zconv)(const CK_S(cl_core) *k, const real *h, size_t ns, size_t t,
                           int skip, size_t r0, size_t m, real *col, real *zb)
 {
     const size_t F = k->s->F, F4 = 4 * F, Kuse = skip ? k->off : k->Kc;
-    const int per_gate = k->rmask != NULL || (k->in != NULL && k->xmask != NULL);
+    const int per_gate = k->rmask != NULL || k->xmask != NULL;
     int g;
-    if (Kuse == 0) return CK_OK;
     if (!per_gate) {
         CK_S(cl_im2col_split)(k, h, ns, t, skip, -1, r0, m, col);
         return CK_S(ck_gemm)(0, 0, m, F4, Kuse, (real)1, col, k->Kc, k->B0, F4, (real)0, zb,
@@ -360,9 +346,8 @@ static int CK_S(cl_zconv)(const CK_S(cl_core) *k, const real *h, size_t ns, size
 
 /* Backward of cl_zconv for rows [r0, r0 + m) and their gradient dzb:
  * dB0 += im2col^T dzb when dB0 is set (a zero state: only its first off
- * rows), dh += col2im(dzb Wh^T) when dh is set and, on the fused path,
- * dx += col2im(dzb Wx^T) when dx is set (times the gate's mask at the
- * destination). */
+ * rows), dh += col2im(dzb Wh^T) when dh is set and dx += col2im(dzb Wx^T)
+ * when dx is set (times the gate's mask at the destination). */
 static int CK_S(cl_zconv_bwd)(const CK_S(cl_core) *k, const real *h, size_t ns, size_t t,
                               int hzero, const real *dzb, size_t r0, size_t m, real *col,
                               real *dB0, real *dh, real *dx)
@@ -370,7 +355,7 @@ static int CK_S(cl_zconv_bwd)(const CK_S(cl_core) *k, const real *h, size_t ns, 
     const ck_convlstm_shape *s = k->s;
     const size_t M = s->N * s->D * s->H * s->W, F = s->F, F4 = 4 * F;
     const size_t Kd = hzero ? k->off : k->Kc;
-    const int per_gate = k->rmask != NULL || (k->in != NULL && k->xmask != NULL);
+    const int per_gate = k->rmask != NULL || k->xmask != NULL;
     const size_t ng = per_gate ? 4 : 1, cols = per_gate ? F : F4;
     size_t g;
     for (g = 0; g < ng; ++g) {
@@ -386,7 +371,7 @@ static int CK_S(cl_zconv_bwd)(const CK_S(cl_core) *k, const real *h, size_t ns, 
                                  k->B0 + k->off * F4 + gF, F4, (real)0, col, k->Kh));
             CK_S(cl_col2im)(s, col, k->Kh, rm, r0, m, dh);
         }
-        if (dx != NULL && k->in != NULL) {
+        if (dx != NULL) {
             const ck_convlstm_input *in = k->in;
             const real *xm = k->xmask == NULL
                                  ? NULL : k->xmask + g * s->N * in->D * in->H * in->W * in->C;
@@ -413,8 +398,7 @@ static int CK_S(cl_all_zero)(size_t n, const real *a)
     return 1;
 }
 
-static int CK_S(cl_fwd_core)(const CK_S(cl_core) *k, const real *xz, const real *h0,
-                             const real *c0, const unsigned char *mask, int go_backwards,
+static int CK_S(cl_fwd_core)(const CK_S(cl_core) *k, const real *h0, const real *c0, const unsigned char *mask, int go_backwards,
                              int act, int ract, real *work, real *H, real *C, real *G)
 {
     const ck_convlstm_shape *s = k->s;
@@ -437,7 +421,7 @@ static int CK_S(cl_fwd_core)(const CK_S(cl_core) *k, const real *xz, const real 
          * is still in cache */
         memset(&a, 0, sizeof(a));
         a.k = k; a.s = s; a.st = st; a.t = t; a.ns = ns; a.skip = skip; a.act = act;
-        a.ract = ract; a.mask = mask; a.xz = xz; a.hp = hp; a.cp = cp; a.zb = zb; a.H = H;
+        a.ract = ract; a.mask = mask; a.hp = hp; a.cp = cp; a.zb = zb; a.H = H;
         a.Cw = C; a.Gw = G;
         for (r0 = 0; r0 < M; r0 += RB) {
             const size_t m = M - r0 < RB ? M - r0 : RB;
@@ -450,7 +434,7 @@ static int CK_S(cl_fwd_core)(const CK_S(cl_core) *k, const real *xz, const real 
 }
 
 /* The gate gradients of block rows [lo, hi) at step st into zb (the
- * block's (m, 4F) rows) and dxz (when set), the cell gradient carried to
+ * block's (m, 4F) rows), the cell gradient carried to
  * step st-1 into dcn; dh (N, P, F) gets dH's step added in place (a masked
  * row carries it). Each row's dz row is its only scratch. */
 static void CK_S(cl_bwd_rows)(void *ctx, size_t lo, size_t hi)
@@ -495,15 +479,14 @@ static void CK_S(cl_bwd_rows)(void *ctx, size_t lo, size_t hi)
             CK_S(cl_dact)(act, F, g_, dzr + 2 * F);
             CK_S(cl_dact)(ract, F, o_, dzr + 3 * F);
         }
-        if (a->dxz != NULL) memcpy(a->dxz + gi, dzr, F4 * sizeof(real));
     }
 }
 
 static int CK_S(cl_bwd_core)(const CK_S(cl_core) *k, const real *h0, const real *c0,
                              const unsigned char *mask, int go_backwards, int act, int ract,
                              const real *G, const real *H, const real *C, const real *dH,
-                             const real *dh_in, const real *dc_in, real *work, real *dxz,
-                             real *dx, real *dB0, real *dh0, real *dc0)
+                             const real *dh_in, const real *dc_in, real *work, real *dx,
+                             real *dB0, real *dh0, real *dc0)
 {
     const ck_convlstm_shape *s = k->s;
     const size_t N = s->N, T = s->T, P = s->D * s->H * s->W, F = s->F, F4 = 4 * F;
@@ -514,7 +497,7 @@ static int CK_S(cl_bwd_core)(const CK_S(cl_core) *k, const real *h0, const real 
     size_t st, n, r0;
     int h0zero;
     if (dB0 != NULL) memset(dB0, 0, k->Kc * F4 * sizeof(real));
-    if (dx != NULL && k->in != NULL)
+    if (dx != NULL)
         memset(dx, 0, N * T * k->in->D * k->in->H * k->in->W * k->in->C * sizeof(real));
     if (M == 0 || F == 0) return CK_OK;
     h0zero = CK_S(cl_all_zero)(M * F, h0);
@@ -535,7 +518,7 @@ static int CK_S(cl_bwd_core)(const CK_S(cl_core) *k, const real *h0, const real 
         memset(&a, 0, sizeof(a));
         a.k = k; a.s = s; a.st = st; a.t = t; a.ns = ns; a.act = act; a.ract = ract;
         a.mask = mask; a.cp = cp; a.G = G; a.C = C; a.dH = dH; a.dh = dh; a.dc = dc;
-        a.zb = dzb; a.dcn = dcn; a.dxz = dxz;
+        a.zb = dzb; a.dcn = dcn;
         for (r0 = 0; r0 < M; r0 += RB) {
             const size_t m = M - r0 < RB ? M - r0 : RB;
             a.r0 = r0;
@@ -553,17 +536,7 @@ static int CK_S(cl_bwd_core)(const CK_S(cl_core) *k, const real *h0, const real 
     return CK_OK;
 }
 
-/* The xz path's core: rows are the state's window only. */
-static void CK_S(cl_core_xz)(CK_S(cl_core) *k, const ck_convlstm_shape *s, const real *R,
-                             const real *rmask)
-{
-    memset(k, 0, sizeof(*k));
-    k->s = s; k->B0 = R; k->rmask = rmask;
-    k->Kh = k->Kc = s->KD * s->KH * s->KW * s->F;
-    k->RB = ck_convlstm_col_rows(s, sizeof(real));
-}
-
-/* The fused path's core: rows [x window, 1, state window]. */
+/* The core of a call: rows [x window, 1, state window]. */
 static void CK_S(cl_core_x)(CK_S(cl_core) *k, const ck_convlstm_shape *s,
                             const ck_convlstm_input *in, const real *x, const real *Wc,
                             const real *xmask, const real *rmask)
@@ -576,37 +549,6 @@ static void CK_S(cl_core_x)(CK_S(cl_core) *k, const ck_convlstm_shape *s,
     k->Kh = KK * s->F;
     k->Kc = cl_fused_cols(s, in);
     k->RB = cl_block_rows(s->N * s->D * s->H * s->W, k->Kc, sizeof(real));
-}
-
-int CK_S(ck_convlstm_fwd)(const ck_convlstm_shape *s, const real *xz, const real *R,
-                          const real *h0, const real *c0, const unsigned char *mask,
-                          const real *rmask, int go_backwards, int act, int ract,
-                          real *work, real *H, real *C, real *G)
-{
-    CK_S(cl_core) k;
-    CK_TRY(CK_S(cl_codes)(act, ract));
-    if (s->N * s->D * s->H * s->W == 0 || s->T == 0 || s->F == 0) return CK_OK;
-    if (!xz || !R || !h0 || !c0 || !work || !H || !C || !G) return CK_ERR_ARG;
-    CK_S(cl_core_xz)(&k, s, R, rmask);
-    return CK_S(cl_fwd_core)(&k, xz, h0, c0, mask, go_backwards, act, ract, work, H, C, G);
-}
-
-int CK_S(ck_convlstm_bwd)(const ck_convlstm_shape *s, const real *R, const real *h0,
-                          const real *c0, const unsigned char *mask, const real *rmask,
-                          int go_backwards, int act, int ract, const real *G, const real *H,
-                          const real *C, const real *dH, const real *dh_in,
-                          const real *dc_in, real *work, real *dxz, real *dR, real *dh0,
-                          real *dc0)
-{
-    CK_S(cl_core) k;
-    CK_TRY(CK_S(cl_codes)(act, ract));
-    CK_S(cl_core_xz)(&k, s, R, rmask);
-    if (dR != NULL) memset(dR, 0, k.Kc * 4 * s->F * sizeof(real));
-    if (s->N * s->D * s->H * s->W == 0 || s->F == 0) return CK_OK;
-    if (!R || !h0 || !c0 || !G || !H || !C || !dh_in || !dc_in || !work || !dc0)
-        return CK_ERR_ARG;
-    return CK_S(cl_bwd_core)(&k, h0, c0, mask, go_backwards, act, ract, G, H, C, dH, dh_in,
-                             dc_in, work, dxz, NULL, dR, dh0, dc0);
 }
 
 int CK_S(ck_convlstm_fwdx)(const ck_convlstm_shape *s, const ck_convlstm_input *in,
@@ -623,7 +565,7 @@ int CK_S(ck_convlstm_fwdx)(const ck_convlstm_shape *s, const ck_convlstm_input *
     if (in->sd == 0 || in->sh == 0 || in->sw == 0 || in->dd == 0 || in->dh == 0 || in->dw == 0)
         return CK_ERR_ARG;
     CK_S(cl_core_x)(&k, s, in, x, Wc, xmask, rmask);
-    return CK_S(cl_fwd_core)(&k, NULL, h0, c0, mask, go_backwards, act, ract, work, H, C, G);
+    return CK_S(cl_fwd_core)(&k, h0, c0, mask, go_backwards, act, ract, work, H, C, G);
 }
 
 int CK_S(ck_convlstm_bwdx)(const ck_convlstm_shape *s, const ck_convlstm_input *in,
@@ -647,5 +589,5 @@ int CK_S(ck_convlstm_bwdx)(const ck_convlstm_shape *s, const ck_convlstm_input *
     if (!x || !Wc || !h0 || !c0 || !G || !H || !C || !dh_in || !dc_in || !work || !dc0)
         return CK_ERR_ARG;
     return CK_S(cl_bwd_core)(&k, h0, c0, mask, go_backwards, act, ract, G, H, C, dH, dh_in,
-                             dc_in, work, NULL, dx, dWc, dh0, dc0);
+                             dc_in, work, dx, dWc, dh0, dc0);
 }

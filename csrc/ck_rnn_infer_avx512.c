@@ -15,6 +15,8 @@
 
 #if defined(CK_RNN_AVX512)
 #include <immintrin.h>
+
+#include "ck_exp_avx512.h"
 /* zt (4 gates x 2 units x 16 nv columns, gate-major, the layout of
  * ck_lstm_infer_cell_f32 with n = 32 nv) = panel (8 x K) times X (K x
  * 16 nv, rows ldx apart). Intrinsics, so the accumulators go from
@@ -106,15 +108,8 @@ CK_V4 static inline __m512 v_sigmoid(__m512 x)
                                    _mm512_set1_ps(80.0f));
     const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(m, _mm512_set1_ps(1.44269504088896341f)),
                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r, p;
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), m);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    const __m512 r = ck_exp512_reduce(m, n);
+    __m512 p = ck_exp512_poly(r);
     p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
     return v_recip(_mm512_add_ps(_mm512_scalef_ps(p, n), _mm512_set1_ps(1.0f)));
 }

@@ -96,18 +96,24 @@ cdef int _check4(a, str name, tuple shape, int t) except -1:
     return 0
 
 
-def sdpa_fwd(q, k, v, mask, double scale, bint keep_probs=True, int threads=2):
+def sdpa_fwd(q, k, v, mask, double scale, bint keep_probs=True, int threads=2, out=None):
     """`(out (B, T, N, Hv), probs (B, N, T, S))` of
     softmax(scale * q k^T + masked adder) v, per batch and head; probs is
-    None with `keep_probs=False` (each head's then stays in cache)."""
+    None with `keep_probs=False` (each head's then stays in cache). `out`: a
+    tuple of two writable C-contiguous arrays to write them into (a caller
+    reusing its buffers), the second None without `keep_probs`."""
     cdef Py_ssize_t d[6]
     cdef int t = _check_qkv(q, k, v, d)
     cdef ck_attention_ld ld
     _strides(q, k, v, &ld)
     _check_mask(mask, d[0], d[1], d[4])
-    out = _empty4(d[0], d[1], d[2], d[5], t)
     cdef cnp.npy_intp nw = max(<cnp.npy_intp> ck_attention_work_size(d[1], d[4], d[3], d[5]), 1)
-    probs = _empty4(d[0], d[2], d[1], d[4], t) if keep_probs else None
+    if out is None:
+        probs = _empty4(d[0], d[2], d[1], d[4], t) if keep_probs else None
+        out = _empty4(d[0], d[1], d[2], d[5], t)
+    else:
+        out, probs = _check_fwd_out(out, (d[0], d[1], d[2], d[5]), (d[0], d[2], d[1], d[4]),
+                                    keep_probs, t)
     work = empty(1, &nw, t)
     if t == cnp.NPY_FLOAT32:
         _fwd(<float *> data_or_null(out), q, k, v, mask, scale, probs, work, d, &ld, threads)
@@ -180,6 +186,21 @@ cdef object _like_rows(a, size_t ld, int t):
     if ld == <size_t> (a.shape[2] * a.shape[3]):
         return _empty4(a.shape[0], a.shape[1], a.shape[2], a.shape[3], t)
     return empty(3, dims, t)[:, :, :a.shape[2] * a.shape[3]].reshape(a.shape)
+
+
+cdef tuple _check_fwd_out(out, tuple shape, tuple pshape, bint keep_probs, int t):
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise ValueError("out must be a tuple (out, probs) or None")
+    o, p = out
+    _check4(o, "out's out", shape, t)
+    if keep_probs:
+        _check4(p, "out's probs", pshape, t)
+    elif p is not None:
+        raise ValueError("out's probs must be None when keep_probs is False")
+    for name, a in (("out", o), ("probs", p)):
+        if a is not None and not cnp.PyArray_ISWRITEABLE(<cnp.ndarray> a):
+            raise ValueError(f"out's {name} is read-only")
+    return o, p
 
 
 cdef tuple _check_out(out, q, k, v, int t):

@@ -37,42 +37,6 @@ cdef int _code(int code, str name) except -1:
     return 0
 
 
-cdef int _check(ck_convlstm_shape *s, xz, R, h0, c0, mask, rmask) except -1:
-    """The reference's check_convlstm; fills s. Returns the type number."""
-    cdef int t = check_array(xz, "xz", -1, -1)
-    if not 4 <= xz.ndim <= 6:
-        raise ValueError(f"xz must have 1 to 3 spatial axes (N, T, *S, 4F), got shape "
-                         f"{xz.shape}")
-    # (this module is compiled without wraparound: no negative indices)
-    cdef int rank = xz.ndim - 3
-    check_array(R, "recurrent_kernel", rank + 2, t)
-    xs, rs = tuple(xz.shape), tuple(R.shape)
-    N, T = xs[0], xs[1]
-    S = xs[2:2 + rank]
-    F = rs[rank]
-    if rs[rank + 1] != 4 * F or xs[rank + 2] != 4 * F:
-        raise ValueError(f"recurrent_kernel has shape {R.shape} and xz {xz.shape}, expected "
-                         f"(*K, F, 4F) and (N, T, *S, 4F)")
-    if T == 0:
-        raise ValueError("the input sequence must have at least one timestep")
-    for name, a in (("h0", h0), ("c0", c0)):
-        check_array(a, name, rank + 2, t)
-        if a.shape != (N,) + S + (F,):
-            raise ValueError(f"{name} has shape {a.shape}, expected {(N,) + S + (F,)}")
-    if mask is not None:
-        check_mask(mask, N, T)
-    if rmask is not None:
-        check_array(rmask, "rmask", rank + 3, t)
-        if rmask.shape != (4, N) + S + (F,):
-            raise ValueError(f"rmask has shape {rmask.shape}, expected {(4, N) + S + (F,)}")
-    dims = (1,) * (3 - rank) + S
-    kdims = (1,) * (3 - rank) + rs[:rank]
-    s.N, s.T, s.F = N, T, F
-    s.D, s.H, s.W = dims
-    s.KD, s.KH, s.KW = kdims
-    return t
-
-
 # (shape, dtype) -> arrays this module allocated; one is free when only the
 # list (and the loop variable) reference it. Arrays below _POOL_MIN bytes
 # are cheap to allocate; above _POOL_CAP bytes in all, new arrays are not
@@ -123,120 +87,9 @@ def release_buffers():
     _release()
 
 
-cdef object _work(ck_convlstm_shape *s, int t):
-    cdef size_t elem = 4 if t == cnp.NPY_FLOAT32 else 8
-    return _buffer((<Py_ssize_t> ck_convlstm_work_elems(s, elem),),
-                   np.dtype(np.float32 if elem == 4 else np.float64))
-
-
-def convlstm_fwd(xz, R, h0, c0, mask, rmask, go_backwards, int act, int ract,
-                 overwrite_xz=False):
-    """The ConvLSTM recurrence over a sequence. Returns (H, C, G); G is xz
-    itself, overwritten, when `overwrite_xz`."""
-    _code(act, "act")
-    _code(ract, "ract")
-    cdef ck_convlstm_shape s
-    cdef int t = _check(&s, xz, R, h0, c0, mask, rmask)
-    dt = xz.dtype
-    shape = tuple(xz.shape)
-    H = _buffer(shape[:xz.ndim - 1] + (s.F,), dt)
-    C = _buffer(shape[:xz.ndim - 1] + (s.F,), dt)
-    G = xz if overwrite_xz else _buffer(shape, dt)
-    work = _work(&s, t)
-    if t == cnp.NPY_FLOAT32:
-        _fwd(<float *> data_or_null(work), &s, xz, R, h0, c0, mask, rmask, bool(go_backwards),
-             act, ract, H, C, G)
-    else:
-        _fwd(<double *> data_or_null(work), &s, xz, R, h0, c0, mask, rmask,
-             bool(go_backwards), act, ract, H, C, G)
-    return H, C, G
-
-
-cdef int _fwd(floating *work, const ck_convlstm_shape *s, xz, R, h0, c0, mask, rmask,
-              bint gb, int act, int ract, H, C, G) except -1:
-    cdef const floating *xp = <const floating *> data_or_null(xz)
-    cdef const floating *rp = <const floating *> data_or_null(R)
-    cdef const floating *hp = <const floating *> data_or_null(h0)
-    cdef const floating *cp = <const floating *> data_or_null(c0)
-    cdef const unsigned char *mp = <const unsigned char *> data_or_null(mask)
-    cdef const floating *rmp = <const floating *> data_or_null(rmask)
-    cdef floating *Hp = <floating *> data_or_null(H)
-    cdef floating *Cp = <floating *> data_or_null(C)
-    cdef floating *Gp = <floating *> data_or_null(G)
-    cdef int st
-    cdef ck_fpmode fp
-    with nogil:
-        fp = ck_ftz_enter()
-        st = ck_convlstm_fwd(s, xp, rp, hp, cp, mp, rmp, gb, act, ract, work, Hp, Cp, Gp)
-        ck_ftz_leave(fp)
-    return check_status(st, "convlstm_fwd")
-
-
-def convlstm_bwd(R, h0, c0, mask, rmask, go_backwards, int act, int ract, G, H, C, dH, dh,
-                 dc, need_dxz=True, need_dR=True, need_dh0=True):
-    """Backpropagation through time of convlstm_fwd -> (dxz, dR, dh0, dc0),
-    None for the gradients not needed."""
-    _code(act, "act")
-    _code(ract, "ract")
-    cdef ck_convlstm_shape s
-    cdef int t = _check(&s, G, R, h0, c0, mask, rmask)
-    N, T = G.shape[0], G.shape[1]
-    S = tuple(G.shape)[2:G.ndim - 1]
-    F = s.F
-    for name, a, shape in (("H", H, (N, T) + S + (F,)), ("C", C, (N, T) + S + (F,)),
-                           ("dh", dh, h0.shape), ("dc", dc, h0.shape)):
-        check_array(a, name, len(shape), t)
-        if a.shape != shape:
-            raise ValueError(f"{name} has shape {a.shape}, expected {shape}")
-    if dH is not None:
-        check_array(dH, "dH", H.ndim, t)
-        if dH.shape != H.shape:
-            raise ValueError(f"dH has shape {dH.shape}, expected {H.shape}")
-    dt = G.dtype
-    dxz = _buffer(tuple(G.shape), dt) if need_dxz else None
-    dR = np.empty_like(R) if need_dR else None
-    dh0 = np.empty_like(h0) if need_dh0 else None
-    dc0 = np.empty_like(c0)
-    work = _work(&s, t)
-    if t == cnp.NPY_FLOAT32:
-        _bwd(<float *> data_or_null(work), &s, R, h0, c0, mask, rmask, bool(go_backwards),
-             act, ract, G, H, C, dH, dh, dc, dxz, dR, dh0, dc0)
-    else:
-        _bwd(<double *> data_or_null(work), &s, R, h0, c0, mask, rmask, bool(go_backwards),
-             act, ract, G, H, C, dH, dh, dc, dxz, dR, dh0, dc0)
-    return dxz, dR, dh0, dc0
-
-
-cdef int _bwd(floating *work, const ck_convlstm_shape *s, R, h0, c0, mask, rmask, bint gb,
-              int act, int ract, G, H, C, dH, dh, dc, dxz, dR, dh0, dc0) except -1:
-    cdef const floating *rp = <const floating *> data_or_null(R)
-    cdef const floating *hp = <const floating *> data_or_null(h0)
-    cdef const floating *cp = <const floating *> data_or_null(c0)
-    cdef const unsigned char *mp = <const unsigned char *> data_or_null(mask)
-    cdef const floating *rmp = <const floating *> data_or_null(rmask)
-    cdef const floating *Gp = <const floating *> data_or_null(G)
-    cdef const floating *Hp = <const floating *> data_or_null(H)
-    cdef const floating *Cp = <const floating *> data_or_null(C)
-    cdef const floating *dHp = <const floating *> data_or_null(dH)
-    cdef const floating *dhp = <const floating *> data_or_null(dh)
-    cdef const floating *dcp = <const floating *> data_or_null(dc)
-    cdef floating *dxp = <floating *> data_or_null(dxz)
-    cdef floating *dRp = <floating *> data_or_null(dR)
-    cdef floating *dh0p = <floating *> data_or_null(dh0)
-    cdef floating *dc0p = <floating *> data_or_null(dc0)
-    cdef int st
-    cdef ck_fpmode fp
-    with nogil:
-        fp = ck_ftz_enter()
-        st = ck_convlstm_bwd(s, rp, hp, cp, mp, rmp, gb, act, ract, Gp, Hp, Cp, dHp, dhp, dcp,
-                             work, dxp, dRp, dh0p, dc0p)
-        ck_ftz_leave(fp)
-    return check_status(st, "convlstm_bwd")
-
-
 cdef int _check_x(ck_convlstm_shape *s, ck_convlstm_input *inp, x, W, b, R, h0, c0, mask,
                   xmask, rmask, strides, dilations, pads) except -1:
-    """The reference's check_convlstm_x and check_convlstm; fills s and inp.
+    """The reference's check_convlstm_x; fills s and inp.
     Returns the type number."""
     cdef int t = check_array(x, "x", -1, -1)
     if not 4 <= x.ndim <= 6:

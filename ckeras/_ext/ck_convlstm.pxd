@@ -14,29 +14,8 @@ cdef extern from "ck_convlstm.h" nogil:
         size_t dd, dh, dw
         size_t pd, ph, pw
 
-    size_t ck_convlstm_work_elems(const ck_convlstm_shape *s, size_t elem)
     size_t ck_convlstm_work_elems_x(const ck_convlstm_shape *s, const ck_convlstm_input *inp,
                                     size_t elem)
-    int ck_convlstm_fwd_f32(const ck_convlstm_shape *s, const float *xz, const float *R,
-                            const float *h0, const float *c0, const unsigned char *mask,
-                            const float *rmask, int go_backwards, int act, int ract,
-                            float *work, float *H, float *C, float *G)
-    int ck_convlstm_fwd_f64(const ck_convlstm_shape *s, const double *xz, const double *R,
-                            const double *h0, const double *c0, const unsigned char *mask,
-                            const double *rmask, int go_backwards, int act, int ract,
-                            double *work, double *H, double *C, double *G)
-    int ck_convlstm_bwd_f32(const ck_convlstm_shape *s, const float *R, const float *h0,
-                            const float *c0, const unsigned char *mask, const float *rmask,
-                            int go_backwards, int act, int ract, const float *G,
-                            const float *H, const float *C, const float *dH,
-                            const float *dh, const float *dc, float *work, float *dxz,
-                            float *dR, float *dh0, float *dc0)
-    int ck_convlstm_bwd_f64(const ck_convlstm_shape *s, const double *R, const double *h0,
-                            const double *c0, const unsigned char *mask, const double *rmask,
-                            int go_backwards, int act, int ract, const double *G,
-                            const double *H, const double *C, const double *dH,
-                            const double *dh, const double *dc, double *work, double *dxz,
-                            double *dR, double *dh0, double *dc0)
     int ck_convlstm_fwdx_f32(const ck_convlstm_shape *s, const ck_convlstm_input *inp,
                              const float *x, const float *Wc, const float *h0,
                              const float *c0, const unsigned char *mask, const float *xmask,
@@ -66,35 +45,6 @@ from cython cimport floating
 
 
 # One name per kernel for both precisions, picked by the pointers' element type.
-
-cdef inline int ck_convlstm_fwd(const ck_convlstm_shape *s, const floating *xz,
-                                const floating *R, const floating *h0, const floating *c0,
-                                const unsigned char *mask, const floating *rmask,
-                                int go_backwards, int act, int ract, floating *work,
-                                floating *H, floating *C, floating *G) noexcept nogil:
-    if floating is float:
-        return ck_convlstm_fwd_f32(s, xz, R, h0, c0, mask, rmask, go_backwards, act, ract,
-                                   work, H, C, G)
-    else:
-        return ck_convlstm_fwd_f64(s, xz, R, h0, c0, mask, rmask, go_backwards, act, ract,
-                                   work, H, C, G)
-
-
-cdef inline int ck_convlstm_bwd(const ck_convlstm_shape *s, const floating *R,
-                                const floating *h0, const floating *c0,
-                                const unsigned char *mask, const floating *rmask,
-                                int go_backwards, int act, int ract, const floating *G,
-                                const floating *H, const floating *C, const floating *dH,
-                                const floating *dh, const floating *dc, floating *work,
-                                floating *dxz, floating *dR, floating *dh0,
-                                floating *dc0) noexcept nogil:
-    if floating is float:
-        return ck_convlstm_bwd_f32(s, R, h0, c0, mask, rmask, go_backwards, act, ract, G, H,
-                                   C, dH, dh, dc, work, dxz, dR, dh0, dc0)
-    else:
-        return ck_convlstm_bwd_f64(s, R, h0, c0, mask, rmask, go_backwards, act, ract, G, H,
-                                   C, dH, dh, dc, work, dxz, dR, dh0, dc0)
-
 
 cdef inline int ck_convlstm_fwdx(const ck_convlstm_shape *s, const ck_convlstm_input *inp,
                                  const floating *x, const floating *Wc, const floating *h0,

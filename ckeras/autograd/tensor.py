@@ -119,8 +119,15 @@ class Variable(Tensor):
         array([1., 1., 1.])
     """
 
-    __slots__ = ("name", "trainable", "constraint", "_uid")
+    __slots__ = ("name", "trainable", "constraint", "_uid", "version")
     _ids = itertools.count()
+    # Write stamps: a write (assign*, weight_sync.assign, or a caller's
+    # mark_written) gives the variable the next stamp as its `version`, and
+    # `Variable.clock` is the last stamp handed out, so one comparison says
+    # whether any variable was written since a moment (DaskStrategy's fit
+    # sends what a callback set to the replicas without comparing arrays).
+    _stamps = itertools.count(1)
+    clock = 0
 
     def __init__(self, value, dtype=None, name=None, trainable=True, constraint=None):
         super().__init__(_aligned_copy(value, dtype), requires_grad=trainable)
@@ -128,6 +135,11 @@ class Variable(Tensor):
         self.trainable = trainable
         self.constraint = constraint
         self._uid = next(self._ids)
+        self.version = 0
+
+    def mark_written(self):
+        """Records a write into the variable (made through `value` in place)."""
+        self.version = Variable.clock = next(Variable._stamps)
 
     def assign(self, value):
         """Writes `value` into the variable in place (shape must match)."""
@@ -137,14 +149,17 @@ class Variable(Tensor):
                 f"Cannot assign to variable {self.name}: expected shape "
                 f"{self.value.shape}, received {value.shape}.")
         self.value[...] = value
+        self.mark_written()
         return self
 
     def assign_add(self, delta):
         self.value += np.asarray(delta, dtype=self.value.dtype)
+        self.mark_written()
         return self
 
     def assign_sub(self, delta):
         self.value -= np.asarray(delta, dtype=self.value.dtype)
+        self.mark_written()
         return self
 
     def __repr__(self):

@@ -166,6 +166,7 @@ def set_value(x, value):
             f"K.set_value: `value` has shape {value.shape}, but variable "
             f"'{x.name}' has shape {x.value.shape}.")
     x.value[...] = value
+    x.mark_written()
 
 
 def batch_set_value(tuples):

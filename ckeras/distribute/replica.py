@@ -295,10 +295,17 @@ class StepActor:
         """Bytes this rank has sent to its peers."""
         return self.peers.bytes_sent
 
-    def _begin(self, seq, learning_rate):
-        """Keeps the state a redone step starts from and takes the
-        client's learning rate (callbacks change it between steps)."""
+    def _begin(self, seq, learning_rate, written):
+        """Takes the weights a callback set on the client since the last
+        step (`written`: [(index in model.weights, array)] or None) and the
+        client's learning rate (callbacks change both between steps), then
+        keeps the state a redone step starts from: with those weights, so
+        a step redone after a fault keeps them."""
         model, opt = self.rep.model, self.rep.optimizer
+        if written:
+            weights = model.weights
+            for i, w in written:
+                weights[i].value[...] = w
         self.snapshot = (seq, [np.array(v.value, copy=True) for v in model.weights],
                          opt.get_weights())
         if learning_rate is not None and float(opt.learning_rate) != learning_rate:
@@ -327,7 +334,7 @@ class StepActor:
             return (pack([v.value for v in self.rep.model.weights]),
                     self.rep.optimizer.get_weights())
 
-    def step(self, seq, parts, class_weight=None, learning_rate=None):
+    def step(self, seq, parts, class_weight=None, learning_rate=None, written=None):
         """Synchronous step `seq`: for each shard's (lo, hi, scale) in
         `parts`, the model's training step on rows [lo, hi) with the
         gradient-recording optimizer; the gradients and the changes of the
@@ -341,7 +348,7 @@ class StepActor:
         """
         rep = self.rep
         with rep.lock:
-            self._begin(seq, learning_rate)
+            self._begin(seq, learning_rate, written)
             try:
                 return self._step(parts, class_weight)
             except BaseException:
@@ -382,7 +389,7 @@ class StepActor:
             v.value[...] = old + d
         return StepResult(None, None, states, rows)
 
-    def local_steps(self, seq, parts, class_weight=None, learning_rate=None):
+    def local_steps(self, seq, parts, class_weight=None, learning_rate=None, written=None):
         """`steps_per_sync` local steps, then the average: `parts` gives per
         shard ([(lo, hi) of each step], scale). The replica trains on this
         rank's rows of each step (the shards' rows together) with its own
@@ -391,7 +398,7 @@ class StepActor:
         started from (local SGD)."""
         rep = self.rep
         with rep.lock:
-            self._begin(seq, learning_rate)
+            self._begin(seq, learning_rate, written)
             try:
                 return self._local_steps(parts, class_weight)
             except BaseException:

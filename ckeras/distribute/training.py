@@ -33,8 +33,10 @@ every epoch (before validation and the epoch-end callbacks: checkpoints,
 early stopping), at the end of the fit, and after every step when a
 callback may read them between steps (`reads_weights_per_batch`: a batch
 hook of its own, or a checkpoint every few batches). Weights a callback
-sets on the client during the fit do not reach the replicas; the learning
-rate does.
+sets on the client during the fit (`set_weights`, `assign`, `K.set_value`)
+go to the replicas with the next step, as the learning rate does: each
+write stamps its variable (`Variable.version`), so finding them costs one
+comparison when nothing was written.
 
 Non-trainable weights (BatchNormalization moving statistics): each worker
 adds its change times its share to the all-reduced buffer; each replica
@@ -62,6 +64,7 @@ import uuid
 import numpy as np
 
 from ckeras._internal.distribution import holds_dask
+from ckeras.autograd.tensor import Variable
 from ckeras.distribute import collections, inference, replica
 from ckeras.optimizers.optimizer import LearningRateValue
 
@@ -106,6 +109,7 @@ class _Cluster:
     def __init__(self, strategy, model, xs, ys, sws, plan, train):
         self.strategy, self.model, self.plan, self.train = strategy, model, plan, train
         self.client = strategy.client
+        self.weights = model.weights
         self.assign = strategy.workers()[:plan.workers]
         self.dead = set()
         self.data = (xs, ys, sws)
@@ -149,6 +153,7 @@ class _Cluster:
                                pure=False)
             for r, ks in enumerate(self.members)]
         self.handles = [f.result() for f in self.actors]
+        self.synced = Variable.clock
         # held until the actors go: a release now would make the scheduler
         # work (transitions) during the first steps
         self.shipped = shipped
@@ -279,10 +284,15 @@ class _Cluster:
         """The client model takes rank 0's weights and optimizer state
         (every rank holds the same), those of the last complete step: a
         failed step's ranks undid it, except those that finished it before
-        another failed, whose start of the step is taken instead."""
+        another failed, whose start of the step is taken instead. Weights
+        a callback wrote since the last step stay the newest: written again
+        over the replicas', they go with the next step."""
         handle = self.handles[0]
+        pending = self.written()
         self._set_client_state(handle.state().result() if self.completed == self.seq
                                else handle.state_before(self.seq).result())
+        for i, w in pending or ():
+            self.weights[i].assign(w)
 
     def _set_client_state(self, state):
         flat, opt_weights = state
@@ -291,6 +301,19 @@ class _Cluster:
         if model.optimizer is not None and opt_weights:
             model.optimizer.build(model.trainable_weights)
             model.optimizer.set_weights(opt_weights)
+        self.synced = Variable.clock
+
+    def written(self):
+        """The client model's weights written since the replicas last held
+        the same (a callback's `set_weights`): [(index in model.weights, a
+        copy)] for the next step to carry, or None. No variable written
+        anywhere since: one comparison."""
+        if Variable.clock == self.synced:
+            return None
+        since, self.synced = self.synced, Variable.clock
+        out = [(i, np.array(v.value, copy=True)) for i, v in enumerate(self.weights)
+               if v.version > since]
+        return out or None
 
     def traffic(self):
         """Bytes each rank has sent to its peers so far."""
@@ -508,7 +531,7 @@ def _sync_step(cluster, model, i, class_weight):
     bounds = cluster.plan.bounds[i]
     total = cluster.plan.rows(i)
     result = cluster.run("step", lambda k: (*bounds[k], (bounds[k][1] - bounds[k][0]) / total),
-                         (class_weight, _client_lr(model.optimizer)))
+                         (class_weight, _client_lr(model.optimizer), cluster.written()))
     inference.add_states(model, result.metrics)
 
 
@@ -520,7 +543,8 @@ def _local_sgd(cluster, model, chunk, class_weight):
         bounds = [plan.bounds[int(i)][k] for i in chunk]
         return bounds, sum(hi - lo for lo, hi in bounds) / total
 
-    result = cluster.run("local_steps", args_of, (class_weight, _client_lr(model.optimizer)))
+    result = cluster.run("local_steps", args_of,
+                         (class_weight, _client_lr(model.optimizer), cluster.written()))
     inference.add_states(model, result.metrics)
 
 

@@ -62,5 +62,6 @@ def assign(variables, arrays):
                 time.sleep(1e-4)
             for v, a in zip(variables, arrays):
                 v.value[...] = a
+                v.mark_written()
         finally:
             _writing = False

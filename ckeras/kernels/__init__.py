@@ -38,7 +38,7 @@ FAMILIES = {
             "simple_bwd"),
     "bidirectional": ("reverse_time", "bidir_merge_fwd", "bidir_merge_bwd"),
     "attention": ("sdpa_fwd", "sdpa_bwd"),
-    "convlstm": ("convlstm_fwd", "convlstm_bwd", "convlstm_fwdx", "convlstm_bwdx"),
+    "convlstm": ("convlstm_fwdx", "convlstm_bwdx"),
     "blas": ("gemm",),
     "sequence": ("lengths", "pad_rows"),
     "text": ("make_table", "words", "md5_mod_text", "md5_mod_tokens", "md5_int", "hash_mod_text",

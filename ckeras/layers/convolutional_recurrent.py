@@ -419,7 +419,7 @@ class ConvLSTM(Layer):
 
     def _steps(self, xz, h, c, mask, rmask):
         """The recurrence step by step on taped ops, for activations the
-        kernel has no code for (same rules as ConvLSTMSequence)."""
+        kernel has no code for (same rules as ConvLSTMConvSequence)."""
         cell, f, rank = self.cell, self.filters, self.rank
         R = cell.recurrent_kernel
         attrs = dict(strides=(1,) * rank, dilations=(1,) * rank, padding="same")

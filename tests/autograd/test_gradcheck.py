@@ -361,21 +361,8 @@ CASES.append((RNN.LSTMSequence, "no bias, hard_sigmoid",
               lambda x, w, u, h, c: RNN.LSTMSequence.apply(x, w, u, None, h, c, ract=5),
               [r(2, 3, 2), r(2, 8), r(2, 8), r(2, 2), r(2, 2)]))
 
-# ConvLSTM: the recurrence (xz, recurrent_kernel, h0, c0) over 1, 2 and 3 spatial axes
 _CL_MASK = np.array([[True, False, True], [False, True, True]])
 _CL_RMASK = (rng.random((4, 2, 3, 2, 2)) > 0.3) / 0.7
-for _shape, _k, _kw, _tag in [
-        ((4,), (3,), dict(return_sequences=True), "1-D seq"),
-        ((3, 2), (3, 2), {}, "2-D last"),
-        ((3, 2), (2, 2), dict(return_sequences=True, go_backwards=True, mask=_CL_MASK),
-         "2-D seq, backwards, mask"),
-        ((3, 2), (3, 3), dict(rmask=_CL_RMASK, mask=_CL_MASK), "2-D recurrent dropout, mask"),
-        ((2, 2, 2), (2, 1, 2), dict(return_sequences=True, act=2, ract=3),
-         "3-D seq, sigmoid/tanh")]:
-    CASES.append((CL.ConvLSTMSequence, _tag,
-                  lambda x, u, h, c, kw=_kw: CL.ConvLSTMSequence.apply(x, u, h, c, **kw),
-                  [r(*(2, 3) + _shape + (8,)), r(*_k + (2, 8), lo=-0.6, hi=0.6),
-                   r(*(2,) + _shape + (2,)), r(*(2,) + _shape + (2,))]))
 
 # Bidirectional: time reverse and the merge of the two halves
 CASES += [
@@ -406,8 +393,9 @@ CASES += [
      [r(1, 3, 4, lo=-2, hi=2)]),
 ]
 
-# ConvLSTM with its input convolution inside the loop: (x, kernel, recurrent_kernel, h0,
-# c0[, bias]); strides, dilations, padding, masks, input and recurrent dropout
+# ConvLSTM, its input convolution inside the loop: (x, kernel, recurrent_kernel, h0,
+# c0[, bias]) over 1, 2 and 3 spatial axes; strides, dilations, padding, masks, input
+# and recurrent dropout, go_backwards, the last output or the sequence
 _CL_XMASK = (rng.random((4, 2, 3, 3, 2)) > 0.3) / 0.7
 _CL_RMASK2 = (rng.random((4, 2, 3, 3, 2)) > 0.3) / 0.7
 for _x, _s, _k, _kw, _bias, _tag in [
@@ -421,7 +409,12 @@ for _x, _s, _k, _kw, _bias, _tag in [
                                       return_sequences=True), False,
          "2-D dilated valid, no bias"),
         ((2, 3, 2), (2, 3, 2), (2, 2, 1), dict(padding="same", act=2, ract=3), True,
-         "3-D same, sigmoid/tanh")]:
+         "3-D same, sigmoid/tanh"),
+        ((3, 2), (3, 2), (3, 3), dict(padding="same", rmask=_CL_RMASK, mask=_CL_MASK), True,
+         "2-D same last, recurrent dropout, mask"),
+        ((2, 2, 2), (2, 2, 2), (2, 1, 2), dict(padding="same", return_sequences=True,
+                                               go_backwards=True, mask=_CL_MASK), True,
+         "3-D same seq, mask, backwards")]:
     _kw = dict(dict(strides=(1,) * len(_x), dilations=(1,) * len(_x)), **_kw)
     _ins = [r(*(2, 3) + _x + (2,)), r(*_k + (2, 8), lo=-0.6, hi=0.6),
             r(*_k + (2, 8), lo=-0.6, hi=0.6), r(*(2,) + _s + (2,)), r(*(2,) + _s + (2,))]

@@ -6,6 +6,7 @@ import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+import pytest
 from dask_helpers import mlp, regression, two_in_two_out
 
 from ckeras import Input, Sequential, callbacks, layers, optimizers, regularizers
@@ -165,6 +166,64 @@ def test_steps_per_sync_averages_local_sgd_replicas(client):
         replicas.append(m.get_weights())
     for got, w0, w1 in zip(dist.get_weights(), *replicas):
         np.testing.assert_allclose(got, (w0 + w1) / 2, rtol=1e-5, atol=1e-6)
+
+
+class _HalveFirstKernel(callbacks.Callback):
+    """Writes weights mid-fit, as a user's callback does: halves the first
+    Dense kernel at the start of epoch 1 (`Layer.set_weights`) and sets the
+    last bias after batch 2 of every epoch (`Variable.assign`)."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 1:
+            first = self.model.layers[0]
+            first.set_weights([w * 0.5 if w.ndim == 2 else w for w in first.get_weights()])
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 2:
+            self.model.layers[-1].bias.assign(np.full((1,), 0.25, "float32"))
+
+
+def test_weights_set_by_callbacks_reach_the_replicas(strategy):
+    # Adam: the replicas train on from the written weights, so a write that
+    # stayed on the client would change every later step (and the client's
+    # weights are replaced by the replicas' at the end of each epoch).
+    x, y = regression(200, seed=13)
+    def compile_kwargs():
+        return dict(optimizer=optimizers.Adam(0.01), loss="mse")
+    local, dist = pair(strategy, mlp, compile_kwargs)
+    h_local = local.fit(x, y, batch_size=32, epochs=3, shuffle=False, verbose=0,
+                        callbacks=[_HalveFirstKernel()])
+    h_dist = dist.fit(da.from_array(x, chunks=60), da.from_array(y, chunks=60),
+                      batch_size=32, epochs=3, shuffle=False, verbose=0,
+                      callbacks=[_HalveFirstKernel()])
+    assert_same_weights(local, dist)
+    np.testing.assert_allclose(h_dist.history["loss"], h_local.history["loss"], rtol=1e-5)
+
+
+class _SetOnEpochBegin(callbacks.Callback):
+    """Sets the first kernel to 0.25 everywhere at the start of epoch 1, with
+    no batch hook (the client does not take the replicas' weights between
+    steps)."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 1:
+            kernel = self.model.layers[0].kernel
+            self.model.layers[0].set_weights([np.full(kernel.shape, 0.25, "float32"),
+                                              self.model.layers[0].bias.numpy()])
+
+
+@pytest.mark.parametrize("steps_per_sync", [1, 2])
+def test_weights_set_at_epoch_begin_reach_the_replicas(client, steps_per_sync):
+    # Learning rate 0: training changes nothing, so after the fit the
+    # kernel is what the callback set only if the replicas took it.
+    x, y = regression(64, seed=14)
+    strategy = DaskStrategy(client, steps_per_sync=steps_per_sync)
+    with strategy.scope():
+        dist = mlp()
+        dist.compile(optimizers.SGD(0.0), "mse")
+    dist.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0,
+             callbacks=[_SetOnEpochBegin()])
+    np.testing.assert_array_equal(dist.layers[0].kernel.numpy(), 0.25)
 
 
 def test_model_shipped_once_per_worker(strategy):

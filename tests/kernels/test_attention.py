@@ -225,6 +225,37 @@ def test_forward_without_kept_probabilities(impl):
 
 @pytest.mark.parametrize("impl", list(IMPLS))
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_forward_writes_into_given_arrays(impl, dtype):
+    """`out=(out, probs)`: the same values written into the caller's arrays
+    (whatever they held), which are returned; bad arrays are refused before
+    anything is written."""
+    fns = IMPLS[impl]
+    q, k, v, _, _, mask = _problem(2, 6, 5, 3, 4, 7, dtype, seed=8)
+    want_o, want_p = fns.sdpa_fwd(q, k, v, mask, 0.5)
+    o, p = np.full((2, 6, 3, 7), np.nan, dtype), np.full((2, 3, 6, 5), np.nan, dtype)
+    got = fns.sdpa_fwd(q, k, v, mask, 0.5, True, 2, out=(o, p))
+    assert got[0] is o and got[1] is p
+    np.testing.assert_array_equal(o, want_o)
+    np.testing.assert_array_equal(p, want_p)
+    o[...] = np.nan
+    lean = fns.sdpa_fwd(q, k, v, mask, 0.5, False, 2, out=(o, None))
+    assert lean[0] is o and lean[1] is None
+    np.testing.assert_array_equal(o, want_o)
+    with pytest.raises(ValueError, match=r"out's probs has shape \(2, 3, 5, 6\)"):
+        fns.sdpa_fwd(q, k, v, mask, 0.5, True, 2, out=(o, np.empty((2, 3, 5, 6), dtype)))
+    with pytest.raises(ValueError, match="out's probs must be None"):
+        fns.sdpa_fwd(q, k, v, mask, 0.5, False, 2, out=(o, p))
+    o[...] = np.nan
+    p.flags.writeable = False
+    with pytest.raises(ValueError, match="out's probs is read-only"):
+        fns.sdpa_fwd(q, k, v, mask, 0.5, True, 2, out=(o, p))
+    assert np.isnan(o).all()
+    with pytest.raises(ValueError, match=r"out must be a tuple \(out, probs\)"):
+        fns.sdpa_fwd(q, k, v, mask, 0.5, True, 2, out=[o, p])
+
+
+@pytest.mark.parametrize("impl", list(IMPLS))
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_column_blocks_of_one_packed_projection(impl, dtype):
     """q, k and v as column blocks of one (B, T, 2NH + NHv) array (what a
     fused self-attention projection gives) equal the contiguous run, and

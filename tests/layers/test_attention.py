@@ -405,3 +405,75 @@ def test_self_attention_packs_the_projections_into_one_gemm(monkeypatch, use_bia
     y = layer(x, x, attention_mask=mask)   # off the tape, no scores kept
     assert len(calls) > before
     np.testing.assert_allclose(y, results[0][0], rtol=1e-12, atol=1e-12)
+
+
+def test_attention_buffers_reuse_only_arrays_nothing_else_holds():
+    from ckeras.autograd.functions.attention import Buffers
+    pool = Buffers()
+    a = pool.take("p", (2, 3), np.float32)
+    a_id = id(a)
+    del a
+    b = pool.take("p", (2, 3), np.float32)
+    assert id(b) == a_id                       # free: the same array again
+    b[...] = 7
+    c = pool.take("p", (2, 3), np.float32)     # b still held: a new one
+    assert c is not b and (b == 7).all()
+    view = c[0]
+    del c
+    assert not np.shares_memory(pool.take("p", (2, 3), np.float32), view)  # a view holds it
+    assert pool.take("p", (3, 2), np.float32).shape == (3, 2)
+    assert pool.take("p", (3, 2), np.float64).dtype == np.float64
+
+
+def _twice_shared_mha_model():
+    """One MultiHeadAttention applied twice in a model (its buffers taken by
+    two calls of one step)."""
+    inp = L.Input((6, 8))
+    mha = L.MultiHeadAttention(2, 4, name="mha")
+    h = mha(inp, inp)
+    h = mha(h, h)
+    return Model(inp, L.Dense(3)(L.GlobalAveragePooling1D()(h)))
+
+
+@pytest.mark.parametrize("make, calls", [(_mha_model, 1), (_twice_shared_mha_model, 2)])
+def test_attention_buffers_change_no_bit_of_training(make, calls):
+    """Train steps with the layer's reused buffers give the bits of steps
+    with new arrays every call (buffers=None), the layer called once or
+    twice a step; and the steps do reuse the probabilities' array."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((5, 6, 8)).astype("float32")
+    y = rng.standard_normal((5, 3)).astype("float32")
+    models = []
+    for reuse in (True, False):
+        np.random.seed(5)
+        m = make()
+        m.compile(optimizers.Adam(0.01), "mse")
+        if not reuse:
+            m.get_layer("mha")._attention_buffers = None
+        models.append(m)
+    models[1].set_weights(models[0].get_weights())
+    pool = models[0].get_layer("mha")._attention_buffers
+    seen = []
+    for _ in range(3):
+        losses = [m.train_on_batch(x, y) for m in models]
+        assert losses[0] == losses[1]
+        seen.append([id(a) for a in pool._arrays["probs"]])
+    for a, b in zip(*(m.get_weights() for m in models), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert seen[0] == seen[1] == seen[2] and len(seen[0]) == calls
+
+
+def test_returned_scores_are_never_overwritten_by_a_later_call():
+    rng = np.random.default_rng(6)
+    q1, q2 = (rng.standard_normal((3, 7, 8)).astype("float32") for _ in range(2))
+    layer = L.MultiHeadAttention(2, 4)
+    out1, scores1 = layer(q1, q1, return_attention_scores=True)
+    kept = np.array(scores1, copy=True)
+    out2, scores2 = layer(q2, q2, return_attention_scores=True)
+    np.testing.assert_array_equal(scores1, kept)
+    fresh = L.MultiHeadAttention(2, 4)
+    fresh(q2, q2)
+    fresh.set_weights(layer.get_weights())
+    fresh._attention_buffers = None
+    np.testing.assert_array_equal(scores2, fresh(q2, q2, return_attention_scores=True)[1])
+    assert not np.array_equal(scores1, scores2)

@@ -275,9 +275,9 @@ def test_dropout_masks_are_per_sample_and_gate_for_the_whole_call():
     k, r, b = layer.get_weights()
     xz = np.concatenate([_conv_same(x * m[:, None], k[..., g * 2:(g + 1) * 2])
                          + b[g * 2:(g + 1) * 2] for g, m in enumerate(drawn)], axis=-1)
-    from ckeras.kernels.reference.convlstm import convlstm_fwd
-    H, _, _ = convlstm_fwd(xz.astype("float32"), r, np.zeros((2, 4, 4, 2), "float32"),
-                           np.zeros((2, 4, 4, 2), "float32"), None, None, False, 3, 5)
+    from ckeras.kernels.reference.convlstm import _recurrence_fwd
+    H, _, _ = _recurrence_fwd(xz.astype("float32"), r, np.zeros((2, 4, 4, 2), "float32"),
+                              np.zeros((2, 4, 4, 2), "float32"), None, None, False, 3, 5)
     assert_close(got, H)
 
 

@@ -1,25 +1,13 @@
 """The ConvLSTM recurrence over a whole sequence: one tape node per layer call.
 
-Two Functions share the recurrence's rules: `ConvLSTMSequence` takes the
-input convolution of every step precomputed (xz), `ConvLSTMConvSequence`
-takes the input and the kernel and runs that convolution inside the time
-loop (the fused kernels: no (N, T, *S, 4F) projection array, and one GEMM a
-step gives the kernel, bias and recurrent gradients together).
-
-ConvLSTMSequence:
-Inputs (xz, recurrent_kernel, h0, c0): xz (N, T, *S, 4F) is the input
-convolution of every timestep with its bias (the caller computes it, one
-batched convolution over N*T frames), the recurrent kernel (*K, F, 4F) and
-the initial states (N, *S, F), channels_last, 1 to 3 spatial axes.
+`ConvLSTMConvSequence` takes the input and the kernel and runs the input
+convolution inside the C time loop (no (N, T, *S, 4F) projection array, and
+one GEMM a step gives the kernel, bias and recurrent gradients together).
 Attributes: ``mask`` (N, T) bool or None, ``rmask`` (4, N, *S, F) recurrent
 dropout masks or None, ``go_backwards``, ``return_sequences``, ``act`` and
 ``ract`` (codes of ``ckeras.kernels.codes.Act``). Outputs (output, h_T,
 c_T), the output being the (N, T, *S, F) sequence in processing order or
 the last output.
-
-``overwrite_xz`` lets the forward write the activated gates over xz's
-array (the layer sets it: its xz is a fresh intermediate nothing else
-reads), saving an array of xz's size.
 
 Keras' rule at masked steps: the states are carried and the output repeats
 the previous output, zero before the first unmasked step.
@@ -31,11 +19,11 @@ from ckeras.autograd.functions.conv import conv_pads
 from ckeras.kernels import kernels
 from ckeras.kernels.codes import Act
 
-__all__ = ["ConvLSTMSequence", "ConvLSTMConvSequence"]
+__all__ = ["ConvLSTMConvSequence"]
 
 
 class _Recurrence(Function):
-    """The attributes and the output and mask rules both Functions share."""
+    """The recurrence's attributes and its output and mask rules."""
 
     mask = None
     rmask = None
@@ -75,43 +63,13 @@ class _Recurrence(Function):
         return None, dh
 
 
-class ConvLSTMSequence(_Recurrence):
-    """ConvLSTM over a sequence: inputs (xz, recurrent_kernel, h0, c0), outputs
-    (output, h_T, c_T); gate order [i, f, c, o]."""
-
-    overwrite_xz = False
-
-    def forward(self, xz, R, h0, c0):
-        dt = xz.dtype if xz.dtype.kind == "f" else np.dtype("float32")
-        self.dtype = dt
-        xz, R, h0, c0 = (np.ascontiguousarray(a, dtype=dt) for a in (xz, R, h0, c0))
-        self._masks(dt, xz.ndim)
-        H, C, G = kernels().convlstm_fwd(xz, R, h0, c0, self.m, self.rm, self.go_backwards,
-                                         self.act, self.ract,
-                                         overwrite_xz=bool(self.overwrite_xz))
-        if self.needs_input_grad is not None:
-            self.saved = (R, h0, c0, G, H, C)
-        return self._outputs(H, C)
-
-    def backward(self, gO, gh, gc):
-        R, h0, c0, G, H, C = self.saved
-        dt = self.dtype
-        dH, dh = self._state_grads(gO, gh)
-        need = self.needs_input_grad or (True,) * 4
-        dxz, dR, dh0, dc0 = kernels().convlstm_bwd(
-            R, h0, c0, self.m, self.rm, self.go_backwards, self.act, self.ract, G, H, C,
-            dH, dh, np.ascontiguousarray(gc, dtype=dt), need_dxz=bool(need[0]),
-            need_dR=bool(need[1]), need_dh0=bool(need[2]))
-        return dxz, dR, dh0, dc0
-
-
 class ConvLSTMConvSequence(_Recurrence):
     """ConvLSTM over a sequence with its input convolution: inputs (x, kernel,
     recurrent_kernel, h0, c0[, bias]), outputs (output, h_T, c_T).
 
     x (N, T, *Sx, Cin) channels_last; kernel (*K, Cin, 4F); the states
     (N, *S, F) with S the input convolution's output sizes. Attributes as
-    ConvLSTMSequence, plus ``strides``, ``dilations``, ``padding`` ('valid'
+    in the module docstring, plus ``strides``, ``dilations``, ``padding`` ('valid'
     or 'same') of the input convolution and ``xmask`` (4, N, *Sx, Cin) or
     None: input dropout, gate g convolving x * xmask[g] at every step.
     """

@@ -65,10 +65,12 @@ def check_attention_mask(mask, B, T, S):
         raise ValueError("mask must be C-contiguous (use numpy.ascontiguousarray)")
 
 
-def sdpa_fwd(q, k, v, mask, scale, keep_probs=True, threads=2):
+def sdpa_fwd(q, k, v, mask, scale, keep_probs=True, threads=2, out=None):
     """`(out (B, T, N, Hv), probs (B, N, T, S))` of
     softmax(scale * q k^T + masked adder) v, per batch and head; probs is
-    None with `keep_probs=False`. `threads` is the C kernel's (ignored)."""
+    None with `keep_probs=False`; with `out` (two writable C-contiguous
+    arrays, the second None without `keep_probs`) written there. `threads`
+    is the C kernel's (ignored)."""
     scale = c_double(scale)
     dtype, B, T, N, H, S, Hv = _check_qkv(q, k, v)
     check_attention_mask(mask, B, T, S)
@@ -78,9 +80,24 @@ def sdpa_fwd(q, k, v, mask, scale, keep_probs=True, threads=2):
     s = s - s.max(axis=-1, keepdims=True)
     p = np.exp(s)
     p /= p.sum(axis=-1, keepdims=True)
-    out = np.einsum("bnts,bsnh->btnh", p, v)
-    return (np.ascontiguousarray(out, dtype=dtype),
-            np.ascontiguousarray(p, dtype=dtype) if keep_probs else None)
+    o = np.ascontiguousarray(np.einsum("bnts,bsnh->btnh", p, v), dtype=dtype)
+    p = np.ascontiguousarray(p, dtype=dtype) if keep_probs else None
+    if out is None:
+        return o, p
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise ValueError("out must be a tuple (out, probs) or None")
+    if not keep_probs and out[1] is not None:
+        raise ValueError("out's probs must be None when keep_probs is False")
+    pairs = [(dst, src) for dst, src in zip(out, (o, p)) if src is not None]
+    for name, (dst, src) in zip(("out", "probs"), pairs):
+        check_array(dst, f"out's {name}", 4, dtype)
+        if dst.shape != src.shape:
+            raise ValueError(f"out's {name} has shape {dst.shape}, expected {src.shape}")
+        if not dst.flags.writeable:
+            raise ValueError(f"out's {name} is read-only")
+    for dst, src in pairs:
+        dst[...] = src
+    return out
 
 
 def sdpa_bwd(q, k, v, probs, dout, dprobs, scale, out=None, threads=2):

@@ -1,22 +1,21 @@
 """NumPy reference of the ConvLSTM time loop (``ckeras._ext._convlstm``).
 
-The input convolution of every timestep (with the bias) is done by the
-caller; these kernels run the recurrence. Arrays are channels_last with 1 to
-3 spatial axes S: xz (N, T, *S, 4F) the input convolution, R (*K, F, 4F)
-the recurrent kernel (a stride-1 'same' convolution of the state), h0 and
-c0 (N, *S, F). Gate order [i, f, c, o] as in Keras. As for the LSTM kernels
-(see ckeras/kernels/reference/rnn.py): step s reads input time
-t = T-1-s when go_backwards; H and C (N, T, *S, F) are in processing order,
-the activated gates G (N, T, *S, 4F) in input time order; a masked (n, t)
-carries sample n's states. `rmask` (4, N, *S, F) or None holds the
+convlstm_fwdx/bwdx take the input x (N, T, *Sx, Cin), channels_last with 1
+to 3 spatial axes, the kernel W (*K, Cin, 4F) and bias b (4F or None), and
+run the input convolution of every step (strides, dilations, `pads` zeros
+before each axis, the state sizes S those of h0), gate g convolving
+x * xmask[g] when the input-dropout masks xmask (4, N, *Sx, Cin) are given;
+R (*K, F, 4F) is the recurrent kernel (a stride-1 'same' convolution of the
+state), h0 and c0 (N, *S, F). Gate order [i, f, c, o] as in Keras. As for
+the LSTM kernels (see ckeras/kernels/reference/rnn.py): step s reads input
+time t = T-1-s when go_backwards; H and C (N, T, *S, F) are in processing
+order, the activated gates G (N, T, *S, 4F) in input time order; a masked
+(n, t) carries sample n's states. `rmask` (4, N, *S, F) or None holds the
 recurrent-dropout masks: gate g convolves h * rmask[g] (Keras 2's rule).
 
-convlstm_fwdx/bwdx are the fused path: they take the input x
-(N, T, *Sx, Cin), the kernel W (*K, Cin, 4F) and bias b (4F or None) and
-run the input convolution themselves (strides, dilations, `pads` zeros
-before each axis, the state sizes S those of h0), gate g convolving
-x * xmask[g] when the input-dropout masks xmask (4, N, *Sx, Cin) are given.
-Here they are that convolution composed with convlstm_fwd/bwd.
+Here the input convolution is computed for all steps first (xz, with the
+bias), then the recurrence runs on it (_recurrence_fwd/_bwd); the C kernels
+run it inside the time loop.
 """
 import itertools
 
@@ -25,11 +24,12 @@ import numpy as np
 from ckeras.kernels.checks import check_array, check_mask, check_recurrent_act
 from ckeras.kernels.reference.act import activate, activate_grad
 
-__all__ = ["convlstm_fwd", "convlstm_bwd", "convlstm_fwdx", "convlstm_bwdx"]
+__all__ = ["convlstm_fwdx", "convlstm_bwdx"]
 
 
-def check_convlstm(xz, R, h0, c0, mask, rmask):
-    """Checks shared by both kernels; returns (dtype, N, T, S, F)."""
+def _check_recurrence(xz, R, h0, c0, mask, rmask):
+    """Checks of the recurrence's arguments (xz the input convolution of
+    every step, (N, T, *S, 4F)); returns (dtype, N, T, S, F)."""
     dt = check_array(xz, "xz")
     if not 4 <= xz.ndim <= 6:
         raise ValueError(f"xz must have 1 to 3 spatial axes (N, T, *S, 4F), got shape {xz.shape}")
@@ -125,14 +125,13 @@ def _on(mask, t, ndim):
     return mask[:, t].astype(bool).reshape((-1,) + (1,) * (ndim - 1))
 
 
-def convlstm_fwd(xz, R, h0, c0, mask, rmask, go_backwards, act, ract, overwrite_xz=False):
-    """The ConvLSTM recurrence over a sequence. Returns (H, C, G); G is xz
-    itself, overwritten, when `overwrite_xz`."""
-    act, ract = check_recurrent_act(act, "act"), check_recurrent_act(ract, "ract")
-    dt, N, T, S, F = check_convlstm(xz, R, h0, c0, mask, rmask)
+def _recurrence_fwd(xz, R, h0, c0, mask, rmask, go_backwards, act, ract):
+    """The recurrence over a sequence from the input convolution of every
+    step, xz, whose array it overwrites with the gates. Returns (H, C, G)."""
+    dt, N, T, S, F = _check_recurrence(xz, R, h0, c0, mask, rmask)
     H = np.empty((N, T) + S + (F,), dt)
     C = np.empty_like(H)
-    G = xz if overwrite_xz else np.empty_like(xz)
+    G = xz
     for s, t in _steps(T, go_backwards):
         hp = h0 if s == 0 else H[:, s - 1]
         cp = c0 if s == 0 else C[:, s - 1]
@@ -149,16 +148,15 @@ def convlstm_fwd(xz, R, h0, c0, mask, rmask, go_backwards, act, ract, overwrite_
     return H, C, G
 
 
-def convlstm_bwd(R, h0, c0, mask, rmask, go_backwards, act, ract, G, H, C, dH, dh, dc,
-                 need_dxz=True, need_dR=True, need_dh0=True):
-    """Backpropagation through time of convlstm_fwd.
+def _recurrence_bwd(R, h0, c0, mask, rmask, go_backwards, act, ract, G, H, C, dH, dh, dc,
+                    need_dR, need_dh0):
+    """Backpropagation through time of _recurrence_fwd.
 
     dH (N, T, *S, F) in processing order or None: the gradient on H; dh, dc:
-    the gradients on the final states. Returns (dxz, dR, dh0, dc0), None
-    where not needed (dc0 always).
+    the gradients on the final states. Returns (dxz, dR, dh0, dc0), dR and
+    dh0 None where not needed.
     """
-    act, ract = check_recurrent_act(act, "act"), check_recurrent_act(ract, "ract")
-    dt, N, T, S, F = check_convlstm(G, R, h0, c0, mask, rmask)
+    dt, N, T, S, F = _check_recurrence(G, R, h0, c0, mask, rmask)
     for name, a, shape in (("H", H, (N, T) + S + (F,)), ("C", C, (N, T) + S + (F,)),
                            ("dh", dh, h0.shape), ("dc", dc, h0.shape)):
         check_array(a, name, len(shape), dt)
@@ -168,7 +166,7 @@ def convlstm_bwd(R, h0, c0, mask, rmask, go_backwards, act, ract, G, H, C, dH, d
         check_array(dH, "dH", H.ndim, dt)
         if dH.shape != H.shape:
             raise ValueError(f"dH has shape {dH.shape}, expected {H.shape}")
-    dxz = np.zeros_like(G) if need_dxz else None
+    dxz = np.zeros_like(G)
     dR = np.zeros_like(R)
     dh, dc = dh.copy(), dc.copy()
     for s, t in reversed(_steps(T, go_backwards)):
@@ -199,14 +197,13 @@ def convlstm_bwd(R, h0, c0, mask, rmask, go_backwards, act, ract, G, H, C, dH, d
         if on is not None:
             dh_prev = np.where(on, dh_prev, dh)
             dc_prev = np.where(on, dc_prev, dc)
-        if dxz is not None:
-            dxz[:, t] = dz
+        dxz[:, t] = dz
         dh, dc = dh_prev.astype(dt, copy=False), dc_prev.astype(dt, copy=False)
     return dxz, (dR if need_dR else None), (dh if need_dh0 else None), dc
 
 
 def check_convlstm_x(x, W, b, R, h0, mask, xmask, strides, dilations, pads):
-    """Checks of the fused path's input convolution; returns its dtype."""
+    """Checks of the input convolution's arguments; returns its dtype."""
     dt = check_array(x, "x")
     if not 4 <= x.ndim <= 6:
         raise ValueError(f"x must have 1 to 3 spatial axes (N, T, *S, C), got shape {x.shape}")
@@ -305,13 +302,12 @@ def _input_conv(x, W, b, xmask, strides, dilations, pads, S):
 
 def convlstm_fwdx(x, W, b, R, h0, c0, mask, xmask, rmask, go_backwards, act, ract, strides,
                   dilations, pads, need_gates=True):
-    """The fused path's forward: the input convolution of every step, then
-    the recurrence. Returns (H, C, G), G None unless `need_gates`."""
+    """The forward: the input convolution of every step, then the
+    recurrence. Returns (H, C, G), G None unless `need_gates`."""
     act, ract = check_recurrent_act(act, "act"), check_recurrent_act(ract, "ract")
     check_convlstm_x(x, W, b, R, h0, mask, xmask, strides, dilations, pads)
     xz = _input_conv(x, W, b, xmask, strides, dilations, pads, h0.shape[1:-1])
-    H, C, G = convlstm_fwd(xz, R, h0, c0, mask, rmask, go_backwards, act, ract,
-                           overwrite_xz=True)
+    H, C, G = _recurrence_fwd(xz, R, h0, c0, mask, rmask, go_backwards, act, ract)
     return H, C, (G if need_gates else None)
 
 
@@ -323,9 +319,8 @@ def convlstm_bwdx(x, W, b, R, h0, c0, mask, xmask, rmask, go_backwards, act, rac
     dx and dh0 None unless needed."""
     act, ract = check_recurrent_act(act, "act"), check_recurrent_act(ract, "ract")
     dt = check_convlstm_x(x, W, b, R, h0, mask, xmask, strides, dilations, pads)
-    dxz, dR, dh0, dc0 = convlstm_bwd(R, h0, c0, mask, rmask, go_backwards, act, ract, G, H,
-                                     C, dH, dh, dc, need_dxz=True, need_dR=need_dW,
-                                     need_dh0=need_dh0)
+    dxz, dR, dh0, dc0 = _recurrence_bwd(R, h0, c0, mask, rmask, go_backwards, act, ract, G,
+                                        H, C, dH, dh, dc, need_dW, need_dh0)
     N, T = x.shape[:2]
     F = W.shape[-1] // 4
     dzf = dxz.reshape((N * T,) + dxz.shape[2:])

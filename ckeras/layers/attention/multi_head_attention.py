@@ -6,7 +6,11 @@ import numpy as np
 
 from ckeras import activations, constraints, initializers, regularizers
 from ckeras import backend as K
-from ckeras.autograd.functions.attention import PackedSelfAttention, ScaledDotProductAttention
+from ckeras.autograd.functions.attention import (
+    Buffers,
+    PackedSelfAttention,
+    ScaledDotProductAttention,
+)
 from ckeras.autograd.functions.linalg import Einsum
 from ckeras.autograd.tensor import Tensor
 from ckeras.backend import nn as _nn
@@ -146,6 +150,8 @@ class MultiHeadAttention(Layer):
         self._built_from_signature = False
         self._scores_wanted = True
         self._query_shape = self._key_shape = self._value_shape = None
+        # the fused kernel's outputs and gradients, kept between calls
+        self._attention_buffers = Buffers()
 
     # -------------------------------------------------------------- building
     def __call__(self, *args, **kwargs):
@@ -312,7 +318,7 @@ class MultiHeadAttention(Layer):
         return PackedSelfAttention.apply(
             qkv, heads=self._num_heads, key_dim=self._key_dim, value_dim=self._value_dim,
             mask=mask, scale=1.0 / math.sqrt(float(self._key_dim)),
-            keep_probs=bool(return_attention_scores))
+            keep_probs=bool(return_attention_scores), buffers=self._attention_buffers)
 
     def _compute_attention(self, query, key, value, attention_mask=None, training=None):
         """`(output, scores)` of dot-product attention on projected tensors
@@ -322,7 +328,8 @@ class MultiHeadAttention(Layer):
         fused, mask = self._fused_mask(attention_mask, training)
         if fused:
             return ScaledDotProductAttention.apply(query, key, value, mask=mask, scale=scale,
-                                                   keep_probs=self._scores_wanted)
+                                                   keep_probs=self._scores_wanted,
+                                                   buffers=self._attention_buffers)
         dropping = bool(training) and self._dropout > 0
         mask = _array(attention_mask)
         query = query * np.asarray(scale, dtype=self.dtype)
