@@ -695,21 +695,24 @@ _GATES = {"LSTMCell": 4, "GRUCell": 3, "SimpleRNNCell": 1}
 
 def _call_dropout_masks(cell, x, h0):
     """The dropout masks of one call, as the cell's first step draws them
-    (input masks, then recurrent ones), stacked per gate: (gates, B, F) and
-    (gates, B, u), each None without that dropout; (1, B, F) when the gates
-    share one input mask (implementation=2)."""
+    (input masks, then recurrent ones, from the cell's one generator):
+    (gates, B, F) and (gates, B, u), each None without that dropout;
+    (1, B, F) when the gates share one input mask (implementation=2). Each
+    kind is one draw: the generator is counter-based, so a (gates, B, n)
+    draw holds the same values as `gates` successive (B, n) ones."""
     n = _GATES[type(cell).__name__]
-    cell.reset_dropout_mask()
-    try:
-        step = np.broadcast_to(np.zeros((), cell.dtype), (x.shape[0], x.shape[2]))
-        dp = cell._masks("_dp_mask", cell.dropout, step, n, True)
-        rdp = cell._masks("_rdp_mask", cell.recurrent_dropout, _value(h0), n, True)
-    finally:
-        cell.reset_dropout_mask()
-    if dp is not None and all(m is dp[0] for m in dp):
-        dp = dp[:1]
-    return tuple(None if m is None else np.stack([np.asarray(k) for k in m])
-                 for m in (dp, rdp))
+    B, F, u = x.shape[0], x.shape[2], _value(h0).shape[-1]
+    shared = getattr(cell, "implementation", 1) != 1
+    cell.reset_dropout_mask()   # a call starts without the masks of an earlier one
+    out = []
+    for rate, count, width in ((cell.dropout, 1 if shared else n, F),
+                               (cell.recurrent_dropout, n, u)):
+        if rate <= 0:
+            out.append(None)
+            continue
+        out.append(_N.dropout_mask(_N.layer_generator(cell), rate, (count, B, width),
+                                   cell.dtype))
+    return tuple(out)
 
 
 # ------------------------------------------------------------------- RNN
