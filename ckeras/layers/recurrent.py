@@ -77,6 +77,8 @@ def _kernel_code(fn):
 def state_sizes(cell):
     size = cell.state_size
     if isinstance(size, (list, tuple)):
+        if all(type(s) is int for s in size):   # flat already (the built-in cells)
+            return list(size)
         return [int(s) for s in flatten(list(size))]
     return [int(size)]
 
@@ -691,6 +693,8 @@ def _cell_step(cell, x, states, training, constants=None):
 
 
 _GATES = {"LSTMCell": 4, "GRUCell": 3, "SimpleRNNCell": 1}
+# The cells whose whole sequence runs in one kernel call: their state count.
+_KERNEL_CELLS = {LSTMCell: 2, GRUCell: 1, SimpleRNNCell: 1}
 
 
 def _call_dropout_masks(cell, x, h0):
@@ -970,6 +974,11 @@ class RNN(Layer):
                 self._stateful_batch = B
                 self.reset_states()
             states = list(self._states)
+        elif type(self.cell) in _KERNEL_CELLS:
+            # what the cell's get_initial_state gives, without the checks
+            # (a batch-1 predict spends ~5 us there)
+            states = [np.zeros((B, self.cell.units), self.dtype)
+                      for _ in range(_KERNEL_CELLS[type(self.cell)])]
         else:
             states = self._check_states(initial_states(self.cell, B, self.dtype), B)
         training = _training(training)
@@ -985,13 +994,16 @@ class RNN(Layer):
     def _fast_fn(self, training):
         cell = self.cell
         kind = type(cell)
-        if kind not in (LSTMCell, GRUCell, SimpleRNNCell):
+        if kind not in _KERNEL_CELLS:
             return None
-        act = _kernel_code(cell.activation)
-        ract = _kernel_code(getattr(cell, "recurrent_activation", activations.sigmoid))
-        if act is None or ract is None:
-            return None
-        return kind, act, ract
+        acts = (cell.activation, getattr(cell, "recurrent_activation", activations.sigmoid))
+        cached = self.__dict__.get("_fast_cache")
+        if cached is not None and cached[0] is acts[0] and cached[1] is acts[1]:
+            return cached[2]
+        act, ract = _kernel_code(acts[0]), _kernel_code(acts[1])
+        fast = None if act is None or ract is None else (kind, act, ract)
+        self.__dict__["_fast_cache"] = acts + (fast,)
+        return fast
 
     def _run(self, x, states, mask, training, constants=None):
         fast = None if constants is not None else self._fast_fn(training)
