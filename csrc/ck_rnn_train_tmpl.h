@@ -358,7 +358,7 @@ int CK_S(ck_lstm_fwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
             ck_lstm_pack_gate_major_f32(F, U, W, R, P);
         else
             ck_lstm_pack_gates_f32(F, U, W, R, P);
-        ck_threads_run_chunks(CK_S(lstm_fwd_rows), &j, nh, 1);
+        ck_rnn_run_halves(CK_S(lstm_fwd_rows), &j, nh);
         return CK_OK;
     }
 #endif
@@ -599,7 +599,7 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
                                  dph, G, H,  C,  dH, Rt, mask, gb, dh, dc, dG, dbp,
                                  dws, both ? Hp : NULL};
         ck_rnn_pack_f32(G4, U, R, G4, 1, Rt);
-        ck_threads_run_chunks(CK_S(lstm_bwd_rows), &jb, nh, 1);
+        ck_rnn_run_halves(CK_S(lstm_bwd_rows), &jb, nh);
         if (db != NULL)
             for (j = 0; j < G4; ++j) db[j] = nh == 2 ? dbp[j] + dbp[G4 + j] : dbp[j];
         rows_ready = both;
