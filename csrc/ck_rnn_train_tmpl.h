@@ -537,8 +537,8 @@ static void CK_S(lstm_bwd_rows)(void *ctx, size_t lo, size_t hi)
                     CK_S(rnn_zero)(G4, dz); /* states carried: dh, dc pass through */
                     continue;
                 }
-                CK_S(lstm_bwd_row)(U, j->G + bi * ldg + t * G4, j->C + bi * ldh + s * U,
-                                   cp + bi * ldp, dhr, dcr, dz, db);
+                ck_lstm_train_bwd_row_f32(U, j->G + bi * ldg + t * G4, j->C + bi * ldh + s * U,
+                                          cp + bi * ldp, dhr, dcr, dz, db);
             }
             /* dh_{s-1} = dZ R^T; masked rows have dZ = 0 and keep their dh. */
             if (j->dph != NULL) {
