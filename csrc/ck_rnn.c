@@ -100,6 +100,45 @@ size_t ck_gru_fwd_ws(size_t B, size_t U, int reset_after)
 
 int ck_rnn_split_strict = 0;
 int ck_rnn_batch_chunk = 0;
+int ck_rnn_train_strict = 0;
+long ck_rnn_train_strict_runs = 0;
+
+#if defined(CK_RNN_AVX512)
+/* The strict split of ck_rnn_train_strict: the helper runs half 1. */
+typedef struct {
+    ck_job job;
+    void (*fn)(void *ctx, size_t lo, size_t hi);
+    void *ctx;
+    int done;
+} ck_rnn_strict_job;
+
+static void ck_rnn_strict_run(ck_job *job)
+{
+    ck_rnn_strict_job *j = (ck_rnn_strict_job *)job;
+    j->fn(j->ctx, 1, 2);
+    CK_STORE(&j->done, 1);
+}
+
+/* fn over the halves [0, nh) of a training call: through
+ * ck_threads_run_chunks, or under ck_rnn_train_strict (and nh == 2) one
+ * half on each thread when the helper starts. */
+static void ck_rnn_run_halves(void (*fn)(void *ctx, size_t lo, size_t hi), void *ctx,
+                              size_t nh)
+{
+    if (ck_rnn_train_strict && nh == 2) {
+        ck_rnn_strict_job j = {{ck_rnn_strict_run}, fn, ctx, 0};
+        if (ck_threads_start(&j.job)) {
+            unsigned spins = 0;
+            fn(ctx, 0, 1);
+            while (!CK_LOAD(&j.done)) ck_spin_pause(&spins);
+            ck_threads_finish();
+            ++ck_rnn_train_strict_runs;
+            return;
+        }
+    }
+    ck_threads_run_chunks(fn, ctx, nh, 1);
+}
+#endif
 
 size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed)
 {

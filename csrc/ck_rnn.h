@@ -86,6 +86,15 @@ extern int ck_rnn_split_strict;
  * for use while kernels run. */
 extern int ck_rnn_batch_chunk;
 
+/* Tests only: nonzero makes the float LSTM training kernels' two halves
+ * (see ck_lstm_fwd's ws) run one on the caller and one on the helper
+ * thread whenever the helper can start, the caller waiting for the
+ * helper's half instead of taking it, so that a test can check that the
+ * split changes no bit; ck_rnn_train_strict_runs counts the halves the
+ * helper ran so. Not for use while kernels run. */
+extern int ck_rnn_train_strict;
+extern long ck_rnn_train_strict_runs;
+
 /* LSTM inference workspace (see ck_lstm_infer). */
 size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed);
 /* GRU forward workspace: (B,3U) for reset_after, (B,U) otherwise. */

@@ -7,8 +7,8 @@
 
 #include <string.h>
 
-#include "ck_act.h"
 #include "ck_rnn.h"
+#include "ck_rnn_infer_avx512.h"
 
 #if defined(CK_RNN_AVX512)
 /* On unless a test turns it off to reach the BLAS step on the same
@@ -202,28 +202,6 @@ void ck_lstm_pack_gate_major_f32(size_t F, size_t U, const float *W, const float
     }
 }
 
-/* The default-activation cell of 16 units of one row, gates activated in
- * place (training saves them), in lstm_cell's operation order. */
-__attribute__((target("arch=x86-64-v4")))
-static void lstm_train_cell16_f32(float *restrict z, size_t U, const float *restrict cp,
-                                  float *restrict c, float *restrict h)
-{
-    float *restrict zi = z, *restrict zf = z + U, *restrict zc = z + 2 * U,
-          *restrict zo = z + 3 * U;
-    int j;
-    for (j = 0; j < 16; ++j) {
-        const float i = ck_act_sigmoid_f32(zi[j]), f = ck_act_sigmoid_f32(zf[j]);
-        const float cc = ck_act_tanh_f32(zc[j]), o = ck_act_sigmoid_f32(zo[j]);
-        const float cn = f * cp[j] + i * cc;
-        zi[j] = i;
-        zf[j] = f;
-        zc[j] = cc;
-        zo[j] = o;
-        c[j] = cn;
-        h[j] = ck_act_tanh_f32(cn) * o;
-    }
-}
-
 /* The rows' cells of units [u0, u0 + w) after their gates' products, with
  * the next step's gate rows fetched and masked rows carrying hp, cp over. */
 static void lstm_train_cells_f32(size_t r0, size_t r1, size_t u0, size_t w, size_t U,
@@ -249,9 +227,7 @@ static void lstm_train_cells_f32(size_t r0, size_t r1, size_t u0, size_t w, size
             memcpy(cr, cp + r * ldp + u0, w * sizeof(float));
             continue;
         }
-        for (u = 0; u < w; u += 16)
-            lstm_train_cell16_f32(Gt + r * ldg + u0 + u, U, cp + r * ldp + u0 + u, cr + u,
-                                  hr + u);
+        ck_lstm_train_cell16_f32(w, Gt + r * ldg + u0, U, cp + r * ldp + u0, cr, hr);
     }
 }
 

@@ -241,4 +241,66 @@ void ck_lstm_infer_step_f32(size_t F, size_t K, size_t U, size_t w, const float 
         }
     }
 }
+
+/* The training forward's cell on n units (n % 16 == 0) of one row: the
+ * gates z (blocks of [i f c o] `gs` apart) activated in place (the
+ * backward reads them), c from cp, h. The inference cell's vector forms:
+ * the scalar ones of ck_act.h took a quarter of the training forward. */
+CK_V4 void ck_lstm_train_cell16_f32(size_t n, float *restrict z, size_t gs,
+                                    const float *restrict cp, float *restrict c,
+                                    float *restrict h)
+{
+    size_t k;
+    for (k = 0; k < n; k += 16) {
+        const __m512 i = v_sigmoid(_mm512_loadu_ps(z + k));
+        const __m512 f = v_sigmoid(_mm512_loadu_ps(z + gs + k));
+        const __m512 g = v_tanh(_mm512_loadu_ps(z + 2 * gs + k));
+        const __m512 o = v_sigmoid(_mm512_loadu_ps(z + 3 * gs + k));
+        const __m512 cn = _mm512_fmadd_ps(f, _mm512_loadu_ps(cp + k), _mm512_mul_ps(i, g));
+        _mm512_storeu_ps(z + k, i);
+        _mm512_storeu_ps(z + gs + k, f);
+        _mm512_storeu_ps(z + 2 * gs + k, g);
+        _mm512_storeu_ps(z + 3 * gs + k, o);
+        _mm512_storeu_ps(c + k, cn);
+        _mm512_storeu_ps(h + k, _mm512_mul_ps(o, v_tanh(cn)));
+    }
+}
+
+/* The backward's default-activation cell of one row (U % 16 == 0), in
+ * the generic lstm_bwd_row's operation order with tanh(c_t) recomputed by
+ * the vector form; the row's gate gradients also summed into db. */
+CK_V4 void ck_lstm_train_bwd_row_f32(size_t U, const float *restrict g,
+                                     const float *restrict cr, const float *restrict cpr,
+                                     float *restrict dhr, float *restrict dcr,
+                                     float *restrict dz, float *restrict db)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    size_t k;
+    for (k = 0; k < U; k += 16) {
+        const __m512 gi = _mm512_loadu_ps(g + k), gf = _mm512_loadu_ps(g + U + k);
+        const __m512 gc = _mm512_loadu_ps(g + 2 * U + k), go = _mm512_loadu_ps(g + 3 * U + k);
+        const __m512 a = v_tanh(_mm512_loadu_ps(cr + k)), dh = _mm512_loadu_ps(dhr + k);
+        const __m512 dct = _mm512_add_ps(
+            _mm512_loadu_ps(dcr + k),
+            _mm512_mul_ps(_mm512_mul_ps(dh, go), _mm512_sub_ps(one, _mm512_mul_ps(a, a))));
+        const __m512 zo = _mm512_mul_ps(_mm512_mul_ps(dh, a),
+                                        _mm512_mul_ps(go, _mm512_sub_ps(one, go)));
+        const __m512 zi = _mm512_mul_ps(_mm512_mul_ps(dct, gc),
+                                        _mm512_mul_ps(gi, _mm512_sub_ps(one, gi)));
+        const __m512 zc = _mm512_mul_ps(_mm512_mul_ps(dct, gi),
+                                        _mm512_sub_ps(one, _mm512_mul_ps(gc, gc)));
+        const __m512 zf = _mm512_mul_ps(_mm512_mul_ps(dct, _mm512_loadu_ps(cpr + k)),
+                                        _mm512_mul_ps(gf, _mm512_sub_ps(one, gf)));
+        _mm512_storeu_ps(dz + k, zi);
+        _mm512_storeu_ps(dz + U + k, zf);
+        _mm512_storeu_ps(dz + 2 * U + k, zc);
+        _mm512_storeu_ps(dz + 3 * U + k, zo);
+        _mm512_storeu_ps(db + k, _mm512_add_ps(_mm512_loadu_ps(db + k), zi));
+        _mm512_storeu_ps(db + U + k, _mm512_add_ps(_mm512_loadu_ps(db + U + k), zf));
+        _mm512_storeu_ps(db + 2 * U + k, _mm512_add_ps(_mm512_loadu_ps(db + 2 * U + k), zc));
+        _mm512_storeu_ps(db + 3 * U + k, _mm512_add_ps(_mm512_loadu_ps(db + 3 * U + k), zo));
+        _mm512_storeu_ps(dcr + k, _mm512_mul_ps(dct, gf));
+        _mm512_storeu_ps(dhr + k, _mm512_setzero_ps()); /* refilled by the dh product */
+    }
+}
 #endif

@@ -29,6 +29,14 @@ void ck_lstm_infer_pack_f32(size_t F, size_t U, const float *W, const float *R,
  * for n % 16 == 0, on AVX-512 vectors: within 2e-7 of it, about twice as
  * fast. */
 void ck_lstm_infer_cell16_f32(size_t n, const float *z, float *c, float *h);
+/* The training forward's default-activation cell of n units (n % 16 ==
+ * 0) of one row: gate blocks gs apart, activated in place; c from cp, h. */
+void ck_lstm_train_cell16_f32(size_t n, float *z, size_t gs, const float *cp, float *c,
+                              float *h);
+/* The training backward's default-activation cell of one row (U % 16 ==
+ * 0): gate gradients into dz and added to db, dc updated, dh zeroed. */
+void ck_lstm_train_bwd_row_f32(size_t U, const float *g, const float *cr, const float *cpr,
+                               float *dhr, float *dcr, float *dz, float *db);
 void ck_lstm_infer_step_f32(size_t F, size_t K, size_t U, size_t w, const float *P,
                             const float *XH, float *Ct, float *Hn, const uint8_t *on,
                             float *zt);

@@ -60,6 +60,24 @@ static void CK_S(rnn_zero)(size_t n, real *dst)
     for (j = 0; j < n; ++j) dst[j] = (real)0;
 }
 
+/* The dropout passes' elementwise products, cloned so they run on whole
+ * AVX-512 vectors (the template's other loops are SSE2 at the baseline). */
+CK_TARGET_CLONES
+static void CK_S(rnn_mul)(size_t n, const real *restrict a, const real *restrict m,
+                          real *restrict out)
+{
+    size_t j;
+    for (j = 0; j < n; ++j) out[j] = a[j] * m[j];
+}
+
+CK_TARGET_CLONES
+static void CK_S(rnn_mul_acc)(size_t n, const real *restrict a, const real *restrict m,
+                              real *restrict out)
+{
+    size_t j;
+    for (j = 0; j < n; ++j) out[j] += a[j] * m[j];
+}
+
 /* Hp[b, t(s)] = h_{s-1} (rows ldp apart): the previous state aligned with
  * the input-time gate rows, so dR is one GEMM over all B*T rows. */
 static void CK_S(rnn_prev_states)(size_t B, size_t T, size_t U, int gb, const real *h0,
@@ -95,12 +113,12 @@ static int CK_S(rnn_input_grads)(size_t BT, size_t F, size_t N, const real *x,
 static void CK_S(rnn_mask_rows)(size_t B, size_t T, size_t n, const real *A, size_t lda,
                                 const real *m, real *out)
 {
-    size_t bi, t, j;
+    size_t bi, t;
     for (bi = 0; bi < B; ++bi)
         for (t = 0; t < T; ++t) {
             const real *a = A + (bi * T + t) * lda;
             real *o = out + (bi * T + t) * n;
-            for (j = 0; j < n; ++j) o[j] = a[j] * m[bi * n + j];
+            CK_S(rnn_mul)(n, a, m + bi * n, o);
         }
 }
 
@@ -138,12 +156,12 @@ static int CK_S(rnn_dp_dh)(size_t B, size_t U, size_t ng, size_t k0, size_t k1,
                            const real *dZ, size_t ldz, const real *R, const real *dph,
                            real *dh, real *dws)
 {
-    size_t k, i;
+    size_t k;
     for (k = k0; k < k1; ++k) {
         const real *m = dph + k * B * U;
         CK_TRY(GEMM(0, 1, B, U, U, (real)1, dZ + k * U, ldz, R + k * U, ng * U, (real)0, dws,
                     U));
-        for (i = 0; i < B * U; ++i) dh[i] += dws[i] * m[i];
+        CK_S(rnn_mul_acc)(B * U, dws, m, dh);
     }
     return CK_OK;
 }
@@ -340,7 +358,7 @@ int CK_S(ck_lstm_fwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
             ck_lstm_pack_gate_major_f32(F, U, W, R, P);
         else
             ck_lstm_pack_gates_f32(F, U, W, R, P);
-        ck_threads_run_chunks(CK_S(lstm_fwd_rows), &j, nh, 1);
+        ck_rnn_run_halves(CK_S(lstm_fwd_rows), &j, nh);
         return CK_OK;
     }
 #endif
@@ -458,17 +476,17 @@ static void CK_S(rnn_masked_rows)(void *ctx, size_t lo, size_t hi)
 {
     const CK_S(rnn_masked_rows_job) *j = (const CK_S(rnn_masked_rows_job) *)ctx;
     const size_t F = j->F, U = j->U, K = F + U;
-    size_t r, i;
+    size_t r;
     for (r = lo; r < hi; ++r) {
         const size_t m = j->m0 + r / j->T;
         const real *src = j->Hp + r * K;
         real *dst = j->XM + r * K;
         if (j->dpx != NULL)
-            for (i = 0; i < F; ++i) dst[i] = src[i] * j->dpx[m * F + i];
+            CK_S(rnn_mul)(F, src, j->dpx + m * F, dst);
         else
             CK_S(rnn_copy)(F, src, dst);
         if (j->dph != NULL)
-            for (i = 0; i < U; ++i) dst[F + i] = src[F + i] * j->dph[m * U + i];
+            CK_S(rnn_mul)(U, src + F, j->dph + m * U, dst + F);
         else
             CK_S(rnn_copy)(U, src + F, dst + F);
     }
@@ -519,8 +537,8 @@ static void CK_S(lstm_bwd_rows)(void *ctx, size_t lo, size_t hi)
                     CK_S(rnn_zero)(G4, dz); /* states carried: dh, dc pass through */
                     continue;
                 }
-                CK_S(lstm_bwd_row)(U, j->G + bi * ldg + t * G4, j->C + bi * ldh + s * U,
-                                   cp + bi * ldp, dhr, dcr, dz, db);
+                ck_lstm_train_bwd_row_f32(U, j->G + bi * ldg + t * G4, j->C + bi * ldh + s * U,
+                                          cp + bi * ldp, dhr, dcr, dz, db);
             }
             /* dh_{s-1} = dZ R^T; masked rows have dZ = 0 and keep their dh. */
             if (j->dph != NULL) {
@@ -529,7 +547,8 @@ static void CK_S(lstm_bwd_rows)(void *ctx, size_t lo, size_t hi)
                     ck_rnn_gemm_packed_f32(r1 - r0, U, U, k * U, G4,
                                            j->dG + r0 * ldg + t * G4 + k * U, ldg, j->Rt,
                                            j->dws + r0 * U, U, 0);
-                    for (i = r0 * U; i < r1 * U; ++i) j->dh[i] += j->dws[i] * m[i];
+                    CK_S(rnn_mul_acc)((r1 - r0) * U, j->dws + r0 * U, m + r0 * U,
+                                      j->dh + r0 * U);
                 }
             } else {
                 ck_rnn_gemm_packed_f32(r1 - r0, U, G4, 0, G4, j->dG + r0 * ldg + t * G4, ldg,
@@ -580,7 +599,7 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
                                  dph, G, H,  C,  dH, Rt, mask, gb, dh, dc, dG, dbp,
                                  dws, both ? Hp : NULL};
         ck_rnn_pack_f32(G4, U, R, G4, 1, Rt);
-        ck_threads_run_chunks(CK_S(lstm_bwd_rows), &jb, nh, 1);
+        ck_rnn_run_halves(CK_S(lstm_bwd_rows), &jb, nh);
         if (db != NULL)
             for (j = 0; j < G4; ++j) db[j] = nh == 2 ? dbp[j] + dbp[G4 + j] : dbp[j];
         rows_ready = both;

@@ -177,6 +177,21 @@ def set_split_strict(bint on):
     return prev
 
 
+def set_train_strict(bint on):
+    """Tests: the float LSTM training kernels run one half of the batch on
+    the helper thread whenever it can start, the caller waiting for it (see
+    ck_rnn.h). Returns the previous setting."""
+    global ck_rnn_train_strict
+    prev = bool(ck_rnn_train_strict)
+    ck_rnn_train_strict = 1 if on else 0
+    return prev
+
+
+def train_strict_runs():
+    """Tests: how many training halves the helper ran under set_train_strict."""
+    return ck_rnn_train_strict_runs
+
+
 def set_batch_chunk(int chunks):
     """Tests: float LSTM inference on the AVX-512 tiles runs its batch in
     ranges of this many 16-column chunks (0: two halves, the default; see

@@ -12,6 +12,8 @@ cdef extern from "ck_rnn.h" nogil:
     int ck_rnn_fused
     int ck_rnn_split_strict
     int ck_rnn_batch_chunk
+    int ck_rnn_train_strict
+    long ck_rnn_train_strict_runs
     size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed)
 
     int ck_lstm_infer_f32(size_t B, size_t T, size_t F, size_t U, const float *x,

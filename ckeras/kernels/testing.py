@@ -3,7 +3,8 @@ every code path can be checked against the reference. Not for production
 code; nothing outside tests/ and benchmarks/ imports this module."""
 from ckeras.kernels import c_module
 
-__all__ = ["set_fused_steps", "set_split_strict", "set_batch_chunk", "helper_jobs_taken"]
+__all__ = ["set_fused_steps", "set_split_strict", "set_batch_chunk", "set_train_strict",
+           "train_strict_runs", "helper_jobs_taken"]
 
 
 def set_fused_steps(on):
@@ -27,6 +28,20 @@ def set_batch_chunk(chunks):
     per thread), so a test can compare splits bit for bit. Returns the
     previous setting."""
     return c_module("rnn").set_batch_chunk(int(chunks))
+
+
+def set_train_strict(on):
+    """Float LSTM training on the register tiles: with True, whenever the
+    helper thread can start, it runs one half of the batch and the caller
+    waits for it (instead of taking that half when the helper is late), so
+    a test can compare the split with the caller alone bit for bit; never
+    while kernels run on other threads. Returns the previous setting."""
+    return c_module("rnn").set_train_strict(bool(on))
+
+
+def train_strict_runs():
+    """How many training halves the helper thread ran under set_train_strict."""
+    return c_module("rnn").train_strict_runs()
 
 
 def helper_jobs_taken():

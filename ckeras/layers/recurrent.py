@@ -77,6 +77,8 @@ def _kernel_code(fn):
 def state_sizes(cell):
     size = cell.state_size
     if isinstance(size, (list, tuple)):
+        if all(type(s) is int for s in size):   # flat already (the built-in cells)
+            return list(size)
         return [int(s) for s in flatten(list(size))]
     return [int(size)]
 
@@ -691,25 +693,30 @@ def _cell_step(cell, x, states, training, constants=None):
 
 
 _GATES = {"LSTMCell": 4, "GRUCell": 3, "SimpleRNNCell": 1}
+# The cells whose whole sequence runs in one kernel call: their state count.
+_KERNEL_CELLS = {LSTMCell: 2, GRUCell: 1, SimpleRNNCell: 1}
 
 
 def _call_dropout_masks(cell, x, h0):
     """The dropout masks of one call, as the cell's first step draws them
-    (input masks, then recurrent ones), stacked per gate: (gates, B, F) and
-    (gates, B, u), each None without that dropout; (1, B, F) when the gates
-    share one input mask (implementation=2)."""
+    (input masks, then recurrent ones, from the cell's one generator):
+    (gates, B, F) and (gates, B, u), each None without that dropout;
+    (1, B, F) when the gates share one input mask (implementation=2). Each
+    kind is one draw: the generator is counter-based, so a (gates, B, n)
+    draw holds the same values as `gates` successive (B, n) ones."""
     n = _GATES[type(cell).__name__]
-    cell.reset_dropout_mask()
-    try:
-        step = np.broadcast_to(np.zeros((), cell.dtype), (x.shape[0], x.shape[2]))
-        dp = cell._masks("_dp_mask", cell.dropout, step, n, True)
-        rdp = cell._masks("_rdp_mask", cell.recurrent_dropout, _value(h0), n, True)
-    finally:
-        cell.reset_dropout_mask()
-    if dp is not None and all(m is dp[0] for m in dp):
-        dp = dp[:1]
-    return tuple(None if m is None else np.stack([np.asarray(k) for k in m])
-                 for m in (dp, rdp))
+    B, F, u = x.shape[0], x.shape[2], _value(h0).shape[-1]
+    shared = getattr(cell, "implementation", 1) != 1
+    cell.reset_dropout_mask()   # a call starts without the masks of an earlier one
+    out = []
+    for rate, count, width in ((cell.dropout, 1 if shared else n, F),
+                               (cell.recurrent_dropout, n, u)):
+        if rate <= 0:
+            out.append(None)
+            continue
+        out.append(_N.dropout_mask(_N.layer_generator(cell), rate, (count, B, width),
+                                   cell.dtype))
+    return tuple(out)
 
 
 # ------------------------------------------------------------------- RNN
@@ -967,6 +974,11 @@ class RNN(Layer):
                 self._stateful_batch = B
                 self.reset_states()
             states = list(self._states)
+        elif type(self.cell) in _KERNEL_CELLS:
+            # what the cell's get_initial_state gives, without the checks
+            # (a batch-1 predict spends ~5 us there)
+            states = [np.zeros((B, self.cell.units), self.dtype)
+                      for _ in range(_KERNEL_CELLS[type(self.cell)])]
         else:
             states = self._check_states(initial_states(self.cell, B, self.dtype), B)
         training = _training(training)
@@ -982,13 +994,16 @@ class RNN(Layer):
     def _fast_fn(self, training):
         cell = self.cell
         kind = type(cell)
-        if kind not in (LSTMCell, GRUCell, SimpleRNNCell):
+        if kind not in _KERNEL_CELLS:
             return None
-        act = _kernel_code(cell.activation)
-        ract = _kernel_code(getattr(cell, "recurrent_activation", activations.sigmoid))
-        if act is None or ract is None:
-            return None
-        return kind, act, ract
+        acts = (cell.activation, getattr(cell, "recurrent_activation", activations.sigmoid))
+        cached = self.__dict__.get("_fast_cache")
+        if cached is not None and cached[0] is acts[0] and cached[1] is acts[1]:
+            return cached[2]
+        act, ract = _kernel_code(acts[0]), _kernel_code(acts[1])
+        fast = None if act is None or ract is None else (kind, act, ract)
+        self.__dict__["_fast_cache"] = acts + (fast,)
+        return fast
 
     def _run(self, x, states, mask, training, constants=None):
         fast = None if constants is not None else self._fast_fn(training)

@@ -25,6 +25,21 @@ def test_c_equals_reference_and_advances(shape, rate, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n", [16, 17, 1023, 20480])
+def test_c_equals_reference_long_draws(n, dtype):
+    """Draws long enough for the vectorized clones' main loops and their
+    tails (the sizes of a recurrent layer's per-call masks among them)
+    give the reference's bits, whatever the counter."""
+    for counter in (0, 3, 2**40 + 5):
+        sc = np.array([0x0123456789ABCDEF, counter], np.uint64)
+        sr = sc.copy()
+        for rate in (0.2, 0.37):
+            np.testing.assert_array_equal(drop.dropout_mask(sc, rate, (n,), dtype),
+                                          ref.dropout_mask(sr, rate, (n,), dtype))
+        np.testing.assert_array_equal(sc, sr)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("rate", [0.2, 0.5, 0.75])
 def test_keep_rate_scale_and_fresh_masks(rate, dtype):
     state = np.array([12345, 0], np.uint64)

@@ -884,3 +884,49 @@ def test_lstm_train_halves_same_bits_with_and_without_helper(shape, mk, gb, kind
         kernels.set_helper_enabled(prev)
     out_r = _fwd_dp(ref, "lstm", args, mask, gb, act, ract, True, dp)
     np.testing.assert_allclose(want[0], out_r[0], rtol=2e-5, atol=2e-5)
+
+
+@pytest.mark.parametrize("kind", ["none", "both"])
+@pytest.mark.parametrize("mk, gb", [("none", False), ("random", True)])
+@pytest.mark.parametrize("shape", SPLIT_TRAIN_SHAPES[:3])
+def test_lstm_train_forced_split_same_bits(shape, mk, gb, kind):
+    """With the split forced (testing.set_train_strict), the helper thread
+    runs one half of the batch in both the forward and the backward, as the
+    counter of its halves shows, and the outputs and every gradient are bit
+    for bit those of the caller alone."""
+    import time
+    rng = np.random.default_rng(zlib.crc32(repr((shape, mk, gb, kind, "forced")).encode()))
+    B, T, F, U = shape
+    args = _data("lstm", B, T, F, U, np.float32, rng)
+    mask = _mask(rng, B, T, mk)
+    dp = _dropout(rng, "lstm", B, F, U, np.float32, kind) if kind != "none" else (None, None)
+    dH = rng.standard_normal((B, T, U)).astype(np.float32)
+    dh = rng.standard_normal((B, U)).astype(np.float32)
+    dc = rng.standard_normal((B, U)).astype(np.float32)
+    act, ract = ACTS[0]
+
+    def run():
+        out = _fwd_dp(rnn, "lstm", args, mask, gb, act, ract, True, dp)
+        return out + _bwd_dp(rnn, "lstm", args, mask, gb, act, ract, True, out, dH, dh, dc, dp)
+
+    prev_on = kernels.set_helper_enabled(False)
+    prev_strict = testing.set_train_strict(True)
+    try:
+        runs = testing.train_strict_runs()
+        want = run()
+        assert testing.train_strict_runs() == runs      # helper off: the caller alone
+        split = 0
+        for _ in range(50 if _avx512_tiles() else 0):   # else no tiles, no halves
+            kernels.set_helper_enabled(True)   # also ends a back-off
+            runs = testing.train_strict_runs()
+            got = run()
+            for g, w in zip(got, want):
+                np.testing.assert_array_equal(g, w)
+            split += testing.train_strict_runs() - runs == 2   # forward and backward
+            if split >= 3:
+                break
+            time.sleep(0.03)   # the helper does not start for 20 ms after overlapping calls
+        assert split >= 3 or not _avx512_tiles()
+    finally:
+        testing.set_train_strict(prev_strict)
+        kernels.set_helper_enabled(prev_on)
