@@ -128,22 +128,52 @@ static void CK_S(ck_conv_direct_tile)(size_t m, size_t K, size_t O, const real *
     }
 }
 
+typedef struct CK_S(ck_conv_direct_job) {
+    const ck_conv3d_shape *s;
+    const real *x, *w, *b;
+    real *y;
+    int code, status;
+} CK_S(ck_conv_direct_job);
+
+/* Tiles [lo, hi) of CK_CONV_TILE output rows: run by the caller and, for
+ * large enough layers, the helper; each row is computed the same way
+ * whoever takes it. */
+static void CK_S(ck_conv_direct_tiles)(void *ctx, size_t lo, size_t hi)
+{
+    CK_S(ck_conv_direct_job) *j = (CK_S(ck_conv_direct_job) *)ctx;
+    const ck_conv3d_shape *s = j->s;
+    const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
+    const size_t O = s->O;
+    const ck_fpmode fp = ck_ftz_enter(); /* the helper's too, so both agree */
+    real patch[CK_CONV_TILE * CK_CONV_DIRECT_K];
+    size_t t;
+    for (t = lo; t < hi; ++t) {
+        const size_t r0 = t * CK_CONV_TILE;
+        const size_t m = M - r0 < CK_CONV_TILE ? M - r0 : CK_CONV_TILE;
+        int st;
+        /* rows past m are zeros, so the full tile can always be computed */
+        if (m < CK_CONV_TILE) memset(patch, 0, sizeof patch);
+        CK_S(ck_conv_im2col)(s, j->x, r0, m, patch);
+        CK_S(ck_conv_direct_tile)(m, K, O, patch, j->w, j->b, j->y + r0 * O);
+        st = CK_S(ck_act_bias_fwd)(j->code, m, O, NULL, j->y + r0 * O);
+        if (st != CK_OK) CK_STORE(&j->status, st);
+    }
+    ck_ftz_leave(fp);
+}
+
 static int CK_S(ck_conv_direct_fwd)(const ck_conv3d_shape *s, const real *x, const real *w,
                                     const real *b, int code, real *y)
 {
     const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
-    const size_t O = s->O;
-    real patch[CK_CONV_TILE * CK_CONV_DIRECT_K];
-    size_t r0;
-    for (r0 = 0; r0 < M; r0 += CK_CONV_TILE) {
-        const size_t m = M - r0 < CK_CONV_TILE ? M - r0 : CK_CONV_TILE;
-        /* rows past m are zeros, so the full tile can always be computed */
-        if (m < CK_CONV_TILE) memset(patch, 0, sizeof patch);
-        CK_S(ck_conv_im2col)(s, x, r0, m, patch);
-        CK_S(ck_conv_direct_tile)(m, K, O, patch, w, b, y + r0 * O);
-        CK_TRY(CK_S(ck_act_bias_fwd)(code, m, O, NULL, y + r0 * O));
-    }
-    return CK_OK;
+    const size_t ntiles = (M + CK_CONV_TILE - 1) / CK_CONV_TILE;
+    const size_t chunk = ck_conv_split_chunk(ntiles, 2.0 * (double)M * (double)K * (double)s->O);
+    CK_S(ck_conv_direct_job) j;
+    j.s = s; j.x = x; j.w = w; j.b = b; j.y = y; j.code = code; j.status = CK_OK;
+    if (chunk < ntiles)
+        ck_threads_run_chunks(CK_S(ck_conv_direct_tiles), &j, ntiles, chunk);
+    else
+        CK_S(ck_conv_direct_tiles)(&j, 0, ntiles);
+    return j.status;
 }
 
 /* dw += patch^T dz over a tile of m output rows, for small K: a group of
@@ -202,24 +232,88 @@ static void CK_S(ck_conv_direct_dw)(const ck_conv3d_shape *s, const real *x, con
 }
 
 /* The first layer's backward (no dx wanted): dz = dy * act'(y) a tile at a
- * time into the head of the caller's dz buffer, summed into db and
+ * time into a per-thread tile of the caller's dz buffer, summed into db and
  * multiplied into dw while it is in L1, instead of a pass over the whole
- * output and a second read of it. dw and db arrive zeroed. */
+ * output and a second read of it. The tiles are summed in ck_dw_parts-like
+ * parts (ck_direct_dw_parts), each into its own partial dw and db that are
+ * added in part order at the end, so the bits do not depend on the helper;
+ * the partials of parts 1.. and the two threads' tiles sit in dz. */
+typedef struct CK_S(ck_direct_dw_job) {
+    const ck_conv3d_shape *s;
+    const real *x, *y, *dy;
+    real *tile[2], *dwp[CK_DW_MAX_PARTS], *dbp[CK_DW_MAX_PARTS];
+    int busy[2];
+    int code, status;
+    size_t ntiles, parts;
+} CK_S(ck_direct_dw_job);
+
+static void CK_S(ck_direct_dw_run)(void *ctx, size_t lo, size_t hi)
+{
+    CK_S(ck_direct_dw_job) *j = (CK_S(ck_direct_dw_job) *)ctx;
+    const ck_conv3d_shape *s = j->s;
+    const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
+    const size_t O = s->O;
+    const ck_fpmode fp = ck_ftz_enter(); /* the helper's too, so both agree */
+    real patch[CK_CONV_DW_TILE * CK_CONV_DIRECT_K + CK_CONV_KG] = {0};
+    int slot = 0, expect = 0;
+    size_t part, t, p, c;
+    real *dz;
+    while (!CK_CAS(&j->busy[slot], &expect, 1)) {
+        expect = 0;
+        slot ^= 1;
+    }
+    dz = j->tile[slot];
+    for (part = lo; part < hi; ++part) {
+        const size_t t0 = part * j->ntiles / j->parts, t1 = (part + 1) * j->ntiles / j->parts;
+        real *dw = j->dwp[part], *db = j->dbp[part];
+        for (c = 0; c < K * O; ++c) dw[c] = (real)0;
+        if (db != NULL) for (c = 0; c < O; ++c) db[c] = (real)0;
+        for (t = t0; t < t1; ++t) {
+            const size_t r0 = t * CK_CONV_DW_TILE;
+            const size_t m = M - r0 < CK_CONV_DW_TILE ? M - r0 : CK_CONV_DW_TILE;
+            const int st = CK_S(ck_act_bias_bwd)(j->code, m, O, j->y + r0 * O, j->dy + r0 * O,
+                                                 dz, NULL);
+            if (st != CK_OK) {
+                CK_STORE(&j->status, st);
+                break;
+            }
+            if (db != NULL)
+                for (p = 0; p < m; ++p)
+                    for (c = 0; c < O; ++c) db[c] += dz[p * O + c];
+            CK_S(ck_conv_im2col)(s, j->x, r0, m, patch);
+            CK_S(ck_conv_direct_dw_tile)(m, K, O, patch, dz, dw);
+        }
+    }
+    CK_STORE(&j->busy[slot], 0);
+    ck_ftz_leave(fp);
+}
+
 static int CK_S(ck_conv_direct_dw_act)(const ck_conv3d_shape *s, const real *x, const real *y,
                                        const real *dy, int code, real *dz, real *dw, real *db)
 {
     const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
-    const size_t O = s->O;
-    real patch[CK_CONV_DW_TILE * CK_CONV_DIRECT_K + CK_CONV_KG] = {0};
-    size_t r0, p, j;
-    for (r0 = 0; r0 < M; r0 += CK_CONV_DW_TILE) {
-        const size_t m = M - r0 < CK_CONV_DW_TILE ? M - r0 : CK_CONV_DW_TILE;
-        CK_TRY(CK_S(ck_act_bias_bwd)(code, m, O, y + r0 * O, dy + r0 * O, dz, NULL));
+    const size_t O = s->O, ntiles = (M + CK_CONV_DW_TILE - 1) / CK_CONV_DW_TILE;
+    const size_t parts = ck_direct_dw_parts(s);
+    CK_S(ck_direct_dw_job) j;
+    size_t p, c;
+    j.s = s; j.x = x; j.y = y; j.dy = dy;
+    j.tile[0] = dz; j.tile[1] = parts > 1 ? dz + CK_CONV_DW_TILE * O : dz;
+    j.busy[0] = j.busy[1] = 0;
+    j.code = code; j.status = CK_OK; j.ntiles = ntiles; j.parts = parts;
+    j.dwp[0] = dw; j.dbp[0] = db;
+    for (p = 1; p < parts; ++p) {
+        j.dwp[p] = dz + 2 * CK_CONV_DW_TILE * O + (p - 1) * (K * O + O);
+        j.dbp[p] = db != NULL ? j.dwp[p] + K * O : NULL;
+    }
+    if (parts > 1)
+        ck_threads_run_chunks(CK_S(ck_direct_dw_run), &j, parts, 1);
+    else
+        CK_S(ck_direct_dw_run)(&j, 0, 1);
+    if (j.status != CK_OK) return j.status;
+    for (p = 1; p < parts; ++p) {
+        for (c = 0; c < K * O; ++c) dw[c] += j.dwp[p][c];
         if (db != NULL)
-            for (p = 0; p < m; ++p)
-                for (j = 0; j < O; ++j) db[j] += dz[p * O + j];
-        CK_S(ck_conv_im2col)(s, x, r0, m, patch);
-        CK_S(ck_conv_direct_dw_tile)(m, K, O, patch, dz, dw);
+            for (c = 0; c < O; ++c) db[c] += j.dbp[p][c];
     }
     return CK_OK;
 }
@@ -438,8 +532,8 @@ static void CK_S(ck_wino_blocks)(void *ctx, size_t lo, size_t hi)
         int st = CK_OK;
         CK_S(ck_wino_input)(s, j->x, j->zeros, t0, m, V);
         for (e = 0; e < 16 && st == CK_OK; ++e)
-            st = CK_S(ck_gemm)(0, 0, m, O, C, (real)1, V + e * ldv, C, j->U + e * ldu, O,
-                               (real)0, P + e * ldp, O);
+            st = CK_S(ck_gemm_own)(0, 0, m, O, C, (real)1, V + e * ldv, C, j->U + e * ldu, O,
+                                   (real)0, P + e * ldp, O);
         if (st == CK_OK) st = CK_S(ck_wino_output)(s, P, j->b, j->code, t0, m, j->y);
         if (st != CK_OK) CK_STORE(&j->status, st);
     }
@@ -468,6 +562,101 @@ static int CK_S(ck_wino_fwd)(const ck_conv3d_shape *s, const real *x, const real
     else
         CK_S(ck_wino_blocks)(&j, 0, nblk);
     return j.status;
+}
+
+/* ------------------------------------------- weight gradient in parts
+ * dw (and, with the activation folded in, dz and db) over the im2col blocks
+ * of the output rows, split into ck_dw_parts() parts of whole blocks: part
+ * p sums its blocks into its own partial dw (and db), and the partials are
+ * added in part order at the end. The parts depend on the shape alone, so
+ * the bits do not depend on whether the helper took any. Scratch (col):
+ * two im2col blocks (one per thread) then the partials of parts 1.. (part
+ * 0 sums into dw and db). */
+typedef struct CK_S(ck_dw_job) {
+    const ck_conv3d_shape *s;
+    const real *x, *y, *dy, *z;
+    real *dz, *col[2], *dwp[CK_DW_MAX_PARTS], *dbp[CK_DW_MAX_PARTS];
+    int busy[2];
+    int code, act, status;
+    size_t R, nblk, parts;
+} CK_S(ck_dw_job);
+
+static void CK_S(ck_dw_parts_run)(void *ctx, size_t lo, size_t hi)
+{
+    CK_S(ck_dw_job) *j = (CK_S(ck_dw_job) *)ctx;
+    const ck_conv3d_shape *s = j->s;
+    const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
+    const size_t O = s->O;
+    const ck_fpmode fp = ck_ftz_enter(); /* the helper's too, so both agree */
+    int slot = 0, expect = 0;
+    size_t p, blk, i, c;
+    real *col;
+    while (!CK_CAS(&j->busy[slot], &expect, 1)) {
+        expect = 0;
+        slot ^= 1;
+    }
+    col = j->col[slot];
+    for (p = lo; p < hi; ++p) {
+        const size_t b0 = p * j->nblk / j->parts, b1 = (p + 1) * j->nblk / j->parts;
+        real *dw = j->dwp[p], *db = j->dbp[p];
+        int st = CK_OK;
+        if (db != NULL) for (c = 0; c < O; ++c) db[c] = (real)0;
+        for (blk = b0; blk < b1 && st == CK_OK; ++blk) {
+            const size_t r0 = blk * j->R, m = M - r0 < j->R ? M - r0 : j->R;
+            if (j->act) {
+                real *zb = j->dz + r0 * O;
+                st = CK_S(ck_act_bias_bwd)(j->code, m, O, j->y + r0 * O, j->dy + r0 * O, zb,
+                                           NULL);
+                if (db != NULL)
+                    for (i = 0; i < m; ++i)
+                        for (c = 0; c < O; ++c) db[c] += zb[i * O + c];
+            }
+            CK_S(ck_conv_im2col)(s, j->x, r0, m, col);
+            if (st == CK_OK)
+                st = CK_S(ck_gemm_own)(1, 0, K, O, m, (real)1, col, K, j->z + r0 * O, O,
+                                       blk == b0 ? (real)0 : (real)1, dw, O);
+        }
+        if (b0 == b1) /* an empty part (not made by ck_dw_parts) sums nothing */
+            for (c = 0; c < K * O; ++c) dw[c] = (real)0;
+        if (st != CK_OK) CK_STORE(&j->status, st);
+    }
+    CK_STORE(&j->busy[slot], 0);
+    ck_ftz_leave(fp);
+}
+
+/* dw = sum over the rows of im2col(x)^T z; with act, dz = dy * act'(y) is
+ * written block by block first (z == dz) and db summed from it. */
+static int CK_S(ck_dw_parts)(const ck_conv3d_shape *s, const real *x, const real *y,
+                             const real *dy, int code, int act, real *dz, const real *z,
+                             real *col, size_t R, real *dw, real *db)
+{
+    const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
+    const size_t O = s->O, RK = ck_conv3d_col_rows(s, sizeof(real)) * K;
+    const size_t nblk = (M + R - 1) / R, parts = ck_dw_parts(s, R);
+    CK_S(ck_dw_job) j;
+    real *part = col + 2 * RK;
+    size_t p, c;
+    j.s = s; j.x = x; j.y = y; j.dy = dy; j.z = z; j.dz = dz;
+    j.col[0] = col; j.col[1] = col + RK;
+    j.busy[0] = j.busy[1] = 0;
+    j.code = code; j.act = act; j.status = CK_OK;
+    j.R = R; j.nblk = nblk; j.parts = parts;
+    j.dwp[0] = dw; j.dbp[0] = act ? db : NULL;
+    for (p = 1; p < parts; ++p) {
+        j.dwp[p] = part + (p - 1) * (K * O + O);
+        j.dbp[p] = act && db != NULL ? j.dwp[p] + K * O : NULL;
+    }
+    if (parts > 1)
+        ck_threads_run_chunks(CK_S(ck_dw_parts_run), &j, parts, 1);
+    else
+        CK_S(ck_dw_parts_run)(&j, 0, parts);
+    if (j.status != CK_OK) return j.status;
+    for (p = 1; p < parts; ++p) {
+        for (c = 0; c < K * O; ++c) dw[c] += j.dwp[p][c];
+        if (j.dbp[p] != NULL)
+            for (c = 0; c < O; ++c) db[c] += j.dbp[p][c];
+    }
+    return CK_OK;
 }
 
 static int CK_S(ck_conv3d_fwd_body)(const ck_conv3d_shape *s, const real *x, const real *w,
@@ -534,8 +723,9 @@ static int CK_S(ck_conv3d_bwd_body)(const ck_conv3d_shape *s, const real *x, con
             return CK_S(ck_conv_direct_dw_act)(s, x, y, dy, code, dz, dw, db);
         z = dz;
         /* With im2col blocks, each block's dz is computed right before its
-         * two GEMMs read it, while it is in cache. */
-        per_block = R > 0 && K > CK_CONV_DIRECT_K && !wino_dx;
+         * GEMMs read it, while it is in cache (Winograd's dx reads it after
+         * the dw parts wrote it all). */
+        per_block = R > 0 && K > CK_CONV_DIRECT_K && (!wino_dx || dw != NULL);
         if (!per_block) {
             st = CK_S(ck_act_bias_bwd)(code, M, O, y, dy, dz, db);
             if (st != CK_OK) return st;
@@ -558,8 +748,14 @@ static int CK_S(ck_conv3d_bwd_body)(const ck_conv3d_shape *s, const real *x, con
         }
         return CK_OK;
     }
+    if (dw != NULL && (dx == NULL || wino_dx)) {
+        CK_TRY(CK_S(ck_dw_parts)(s, x, y, dy, code, per_block, dz, z, col, R, dw, db));
+        if (dx == NULL) return CK_OK;
+        dw = NULL;
+        per_block = 0;
+    }
     if (wino_dx) {
-        /* dx first (col is free until the dw blocks): the forward Winograd
+        /* dx after dw (which left dz complete and col free): the forward Winograd
          * path on dz with the flipped window wf[2-kh][2-kw][o][c]. */
         real *wf = col + ck_wino_need(&t, sizeof(real));
         const size_t C = s->C;
@@ -622,22 +818,25 @@ int CK_S(ck_conv3d_bwd)(const ck_conv3d_shape *s, const real *x, const real *w,
 }
 
 /* ---------------------------------------------------------------- pooling */
-/* Visits every output position; inside, `o` is its offset in y, id0/ih0/iw0
- * its window's first (possibly padded) input coordinates, xn the offset of
- * sample n in x. The window loop is CK_POOL_WINDOW_BEGIN/END. */
-#define CK_POOL_LOOP_BEGIN                                                        \
+/* Visits the output positions of output rows [lo, hi) (row r = (n*OD +
+ * od)*OH + oh); inside, `o` is a position's offset in y, id0/ih0/iw0 its
+ * window's first (possibly padded) input coordinates, xn the offset of
+ * sample n in x. The window loop is CK_POOL_WINDOW_BEGIN/END; the row loop
+ * ends with CK_POOL_LOOP_END. */
+#define CK_POOL_LOOP_BEGIN(lo, hi)                                                \
     const size_t C = s->C;                                                        \
     const ptrdiff_t D = (ptrdiff_t)s->D, H = (ptrdiff_t)s->H, W = (ptrdiff_t)s->W; \
-    size_t n, od, oh, ow, kd, kh, kw, c;                                          \
-    for (n = 0; n < s->N; ++n)                                                    \
-        for (od = 0; od < s->OD; ++od)                                            \
-        for (oh = 0; oh < s->OH; ++oh)                                            \
-            for (ow = 0; ow < s->OW; ++ow) {                                      \
-                const size_t o = (((n * s->OD + od) * s->OH + oh) * s->OW + ow) * C; \
-                const ptrdiff_t id0 = (ptrdiff_t)(od * s->SD) - (ptrdiff_t)s->PF; \
-                const ptrdiff_t ih0 = (ptrdiff_t)(oh * s->SH) - (ptrdiff_t)s->PT; \
-                const ptrdiff_t iw0 = (ptrdiff_t)(ow * s->SW) - (ptrdiff_t)s->PL; \
-                const size_t xn = n * s->D * s->H * s->W * C;
+    size_t r, ow, kd, kh, kw, c;                                                  \
+    for (r = (lo); r < (hi); ++r) {                                               \
+        const size_t oh = r % s->OH, od = (r / s->OH) % s->OD;                    \
+        const size_t n = r / (s->OH * s->OD);                                     \
+        for (ow = 0; ow < s->OW; ++ow) {                                          \
+            const size_t o = (r * s->OW + ow) * C;                                \
+            const ptrdiff_t id0 = (ptrdiff_t)(od * s->SD) - (ptrdiff_t)s->PF;     \
+            const ptrdiff_t ih0 = (ptrdiff_t)(oh * s->SH) - (ptrdiff_t)s->PT;     \
+            const ptrdiff_t iw0 = (ptrdiff_t)(ow * s->SW) - (ptrdiff_t)s->PL;     \
+            const size_t xn = n * s->D * s->H * s->W * C;
+#define CK_POOL_LOOP_END }}
 
 /* Every non-padded window entry, in (kd, kh, kw) order; `at` is its flat
  * position (id*H + ih)*W + iw. */
@@ -655,19 +854,29 @@ int CK_S(ck_conv3d_bwd)(const ck_conv3d_shape *s, const real *x, const real *w,
                 at = (size_t)((id * H + ih) * W + iw);
 #define CK_POOL_WINDOW_END }}}
 
+/* The pooling passes that write each output (forward) or input (the tiled
+ * max backward) entry from one row's windows alone: their rows are shared
+ * with the helper. */
+typedef struct CK_S(ck_pool_job) {
+    const ck_conv3d_shape *s;
+    const real *x, *dy;
+    const int *idx_in;
+    real *y;
+    int *idx;
+} CK_S(ck_pool_job);
+
 /* TF's CPU rule (see ck_conv.h): each window starts at the lowest finite
  * value, at its first real entry, and an entry replaces it only when
  * greater, so NaN and -inf never win, wherever they sit. */
 CK_TARGET_CLONES
-int CK_S(ck_pool3d_max_fwd)(const ck_conv3d_shape *s, const real *x, real *y, int *idx)
+static void CK_S(ck_pool_max_rows)(void *ctx, size_t lo, size_t hi)
 {
-    const real lo = CK_REAL_LOWEST;
-    if ((x == NULL || y == NULL) && s->N * s->OD * s->OH * s->OW * s->C > 0)
-        return CK_ERR_ARG;
-    /* idx holds positions (id*H + ih)*W + iw as int. */
-    if (idx != NULL && s->D * s->H * s->W > (size_t)INT_MAX) return CK_ERR_TOO_LARGE;
-    {
-    CK_POOL_LOOP_BEGIN
+    const CK_S(ck_pool_job) *j = (const CK_S(ck_pool_job) *)ctx;
+    const ck_conv3d_shape *s = j->s;
+    const real lo_ = CK_REAL_LOWEST, *x = j->x;
+    real *y = j->y;
+    int *idx = j->idx;
+    CK_POOL_LOOP_BEGIN(lo, hi)
         real *yo = y + o;
         int *io = idx ? idx + o : NULL;
         int first = 1;
@@ -675,7 +884,7 @@ int CK_S(ck_pool3d_max_fwd)(const ck_conv3d_shape *s, const real *x, real *y, in
             const int pos = (int)at; /* < INT_MAX whenever stored in idx */
             const real *xp = x + xn + at * C;
             if (first) {
-                for (c = 0; c < C; ++c) yo[c] = xp[c] > lo ? xp[c] : lo;
+                for (c = 0; c < C; ++c) yo[c] = xp[c] > lo_ ? xp[c] : lo_;
                 if (io) for (c = 0; c < C; ++c) io[c] = pos;
                 first = 0;
             } else if (io) {
@@ -692,20 +901,41 @@ int CK_S(ck_pool3d_max_fwd)(const ck_conv3d_shape *s, const real *x, real *y, in
             for (c = 0; c < C; ++c) yo[c] = (real)0;
             if (io) for (c = 0; c < C; ++c) io[c] = -1;
         }
-    }
-    }
-    return CK_OK;
+    CK_POOL_LOOP_END
+}
+
+CK_TARGET_CLONES
+static void CK_S(ck_pool_avg_rows)(void *ctx, size_t lo, size_t hi)
+{
+    const CK_S(ck_pool_job) *j = (const CK_S(ck_pool_job) *)ctx;
+    const ck_conv3d_shape *s = j->s;
+    const real *x = j->x;
+    real *y = j->y;
+    CK_POOL_LOOP_BEGIN(lo, hi)
+        real *yo = y + o;
+        size_t count = 0;
+        for (c = 0; c < C; ++c) yo[c] = (real)0;
+        CK_POOL_WINDOW_BEGIN
+            const real *xp = x + xn + at * C;
+            for (c = 0; c < C; ++c) yo[c] += xp[c];
+            ++count;
+        CK_POOL_WINDOW_END
+        for (c = 0; c < C; ++c) yo[c] = count ? yo[c] / (real)count : (real)0;
+    CK_POOL_LOOP_END
 }
 
 /* Windows that tile the input exactly (window == stride, no padding, no
  * remainder: MaxPooling's default) cover each input entry once, so dx is
  * written in one pass, window by window, with no zero-fill and no scatter. */
 CK_TARGET_CLONES
-static int CK_S(ck_pool_max_bwd_tiled)(const ck_conv3d_shape *s, const int *idx,
-                                       const real *dy, real *dx)
+static void CK_S(ck_pool_max_bwd_tiled_rows)(void *ctx, size_t lo, size_t hi)
 {
-    const real zero = (real)0;
-    CK_POOL_LOOP_BEGIN
+    const CK_S(ck_pool_job) *j = (const CK_S(ck_pool_job) *)ctx;
+    const ck_conv3d_shape *s = j->s;
+    const real zero = (real)0, *dy = j->dy;
+    const int *idx = j->idx_in;
+    real *dx = j->y;
+    CK_POOL_LOOP_BEGIN(lo, hi)
         const int *io = idx + o;
         const real *go = dy + o;
         CK_POOL_WINDOW_BEGIN
@@ -713,7 +943,32 @@ static int CK_S(ck_pool_max_bwd_tiled)(const ck_conv3d_shape *s, const int *idx,
             const int pos = (int)at;
             for (c = 0; c < C; ++c) dp[c] = io[c] == pos ? go[c] : zero;
         CK_POOL_WINDOW_END
-    }
+    CK_POOL_LOOP_END
+}
+
+/* fn over the output rows of s, shared with the helper when the pass reads
+ * enough bytes (its input once). */
+static void CK_S(ck_pool_run)(const ck_conv3d_shape *s, void (*fn)(void *, size_t, size_t),
+                              CK_S(ck_pool_job) *j)
+{
+    const size_t rows = s->N * s->OD * s->OH;
+    const double bytes = (double)(s->N * s->D * s->H * s->W * s->C) * sizeof(real);
+    const size_t chunk = ck_conv_split_chunk(rows, bytes);
+    if (chunk < rows)
+        ck_threads_run_chunks(fn, j, rows, chunk);
+    else
+        fn(j, 0, rows);
+}
+
+int CK_S(ck_pool3d_max_fwd)(const ck_conv3d_shape *s, const real *x, real *y, int *idx)
+{
+    CK_S(ck_pool_job) j;
+    if ((x == NULL || y == NULL) && s->N * s->OD * s->OH * s->OW * s->C > 0)
+        return CK_ERR_ARG;
+    /* idx holds positions (id*H + ih)*W + iw as int. */
+    if (idx != NULL && s->D * s->H * s->W > (size_t)INT_MAX) return CK_ERR_TOO_LARGE;
+    j.s = s; j.x = x; j.dy = NULL; j.idx_in = NULL; j.y = y; j.idx = idx;
+    CK_S(ck_pool_run)(s, CK_S(ck_pool_max_rows), &j);
     return CK_OK;
 }
 
@@ -724,8 +979,12 @@ int CK_S(ck_pool3d_max_bwd)(const ck_conv3d_shape *s, const int *idx, const real
     size_t n, p, c;
     if (dx == NULL) return CK_ERR_ARG;
     if (s->KD == s->SD && s->KH == s->SH && s->KW == s->SW && s->PF == 0 && s->PT == 0 &&
-        s->PL == 0 && s->OD * s->SD == s->D && s->OH * s->SH == s->H && s->OW * s->SW == s->W)
-        return CK_S(ck_pool_max_bwd_tiled)(s, idx, dy, dx);
+        s->PL == 0 && s->OD * s->SD == s->D && s->OH * s->SH == s->H && s->OW * s->SW == s->W) {
+        CK_S(ck_pool_job) j;
+        j.s = s; j.x = NULL; j.dy = dy; j.idx_in = idx; j.y = dx; j.idx = NULL;
+        CK_S(ck_pool_run)(s, CK_S(ck_pool_max_bwd_tiled_rows), &j);
+        return CK_OK;
+    }
     memset(dx, 0, s->N * DHW * C * sizeof(real));
     for (n = 0; n < s->N; ++n) {
         real *dn = dx + n * DHW * C;
@@ -742,24 +1001,13 @@ int CK_S(ck_pool3d_max_bwd)(const ck_conv3d_shape *s, const int *idx, const real
     return CK_OK;
 }
 
-CK_TARGET_CLONES
 int CK_S(ck_pool3d_avg_fwd)(const ck_conv3d_shape *s, const real *x, real *y)
 {
+    CK_S(ck_pool_job) j;
     if ((x == NULL || y == NULL) && s->N * s->OD * s->OH * s->OW * s->C > 0)
         return CK_ERR_ARG;
-    {
-    CK_POOL_LOOP_BEGIN
-        real *yo = y + o;
-        size_t count = 0;
-        for (c = 0; c < C; ++c) yo[c] = (real)0;
-        CK_POOL_WINDOW_BEGIN
-            const real *xp = x + xn + at * C;
-            for (c = 0; c < C; ++c) yo[c] += xp[c];
-            ++count;
-        CK_POOL_WINDOW_END
-        for (c = 0; c < C; ++c) yo[c] = count ? yo[c] / (real)count : (real)0;
-    }
-    }
+    j.s = s; j.x = x; j.dy = NULL; j.idx_in = NULL; j.y = y; j.idx = NULL;
+    CK_S(ck_pool_run)(s, CK_S(ck_pool_avg_rows), &j);
     return CK_OK;
 }
 
@@ -769,7 +1017,7 @@ int CK_S(ck_pool3d_avg_bwd)(const ck_conv3d_shape *s, const real *dy, real *dx)
     if (dx == NULL) return CK_ERR_ARG;
     memset(dx, 0, s->N * s->D * s->H * s->W * s->C * sizeof(real));
     {
-    CK_POOL_LOOP_BEGIN
+    CK_POOL_LOOP_BEGIN(0, s->N * s->OD * s->OH)
         const real *go = dy + o;
         size_t count = 0;
         CK_POOL_WINDOW_BEGIN
@@ -781,12 +1029,13 @@ int CK_S(ck_pool3d_avg_bwd)(const ck_conv3d_shape *s, const real *dy, real *dx)
             real *dp = dx + xn + at * C;
             for (c = 0; c < C; ++c) dp[c] += go[c] / (real)count;
         CK_POOL_WINDOW_END
-    }
+    CK_POOL_LOOP_END
     }
     return CK_OK;
 }
 
 #undef CK_POOL_LOOP_BEGIN
+#undef CK_POOL_LOOP_END
 #undef CK_POOL_WINDOW_BEGIN
 #undef CK_POOL_WINDOW_END
 
