@@ -160,6 +160,26 @@ static size_t ck_wino_need(const ck_conv3d_shape *s, size_t elem)
            2 * 16 * (ck_wino_ld(T * s->C, elem) + ck_wino_ld(T * s->O, elem));
 }
 
+/* Parts of the Winograd weight gradient: up to CK_DW_MAX_PARTS, each of
+ * whole blocks of tiles. */
+static size_t ck_wino_dw_parts(const ck_conv3d_shape *s)
+{
+    const size_t ntiles = s->N * ((s->OH + 1) / 2) * ((s->OW + 1) / 2);
+    const size_t T = ck_wino_tiles(s, sizeof(float)), nblk = (ntiles + T - 1) / T;
+    if (32.0 * (double)ntiles * (double)s->C * (double)s->O < CK_CONV_SPLIT_WORK) return 1;
+    return nblk < CK_DW_MAX_PARTS ? nblk : CK_DW_MAX_PARTS;
+}
+
+/* Scratch elements of the Winograd weight gradient: the forward's, the
+ * zeros sized for the larger channel count, and the partial dU (and db) of
+ * parts 1.. . */
+static size_t ck_wino_dw_need(const ck_conv3d_shape *s, size_t elem)
+{
+    const size_t big = s->C > s->O ? s->C : s->O;
+    return ck_wino_need(s, elem) - s->C + big +
+           (CK_DW_MAX_PARTS - 1) * (16 * ck_wino_ld(s->C * s->O, elem) + s->O);
+}
+
 /* The data gradient of a 3x3 stride-1 convolution is a 3x3 stride-1
  * convolution of dz with the flipped window and in/out channels swapped,
  * padded by 2 - PT, 2 - PL: t is that problem when Winograd takes it. */
@@ -183,7 +203,7 @@ size_t ck_conv3d_col_size(const ck_conv3d_shape *s, size_t elem)
     /* the weight gradient's two blocks and partial sums */
     if (n > 0) n = 2 * n + (CK_DW_MAX_PARTS - 1) * (K * s->O + s->O);
     if (ck_wino_applies(s)) {
-        wn = ck_wino_need(s, elem);
+        wn = ck_wino_dw_need(s, elem);
         if (wn > n) n = wn;
     }
     if (ck_wino_dx_shape(s, &t)) { /* and the flipped window after it */

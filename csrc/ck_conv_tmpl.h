@@ -659,6 +659,225 @@ static int CK_S(ck_dw_parts)(const ck_conv3d_shape *s, const real *x, const real
     return CK_OK;
 }
 
+/* ------------------------------------------ Winograd F(2x2, 3x3) weight gradient
+ * The forward's y = A^T [U . V] A per tile and channel pair, differentiated:
+ * dP = A dz A^T (4x4 per tile from its 2x2 dz, zero outside the output),
+ * dU[e] = sum over tiles V[e]^T dP[e] (16 GEMMs per block of tiles, C x O),
+ * dw = G^T dU G: 16 products per tile and channel pair instead of the 36 of
+ * im2col. The blocks of tiles are summed in ck_wino_dw_parts() parts, each
+ * into its own dU (the first in the forward's U area, the others after the
+ * work areas), added in part order; with act, each tile's dz (and db) is
+ * computed as its dP is built. */
+typedef struct CK_S(ck_wdw_job) {
+    const ck_conv3d_shape *s;
+    const real *x, *y, *dy, *zeros;
+    real *dz, *work[2], *dU[CK_DW_MAX_PARTS], *dbp[CK_DW_MAX_PARTS];
+    int busy[2];
+    int code, act, status;
+    size_t T, ntiles, nblk, parts;
+} CK_S(ck_wdw_job);
+
+/* dP = A g A^T for one tile's 2x2 gradients g0..g3 (T = real or vec),
+ * written to the 16 planes at p (MO apart). */
+#define CK_WINO_DP(T, d00, d01, d10, d11, p, MO)                                 \
+    do {                                                                        \
+        const T r_[4][2] = {{d00, d01}, {d00 + d10, d01 + d11},                 \
+                            {d00 - d10, d01 - d11}, {-d10, -d11}};              \
+        int a_;                                                                 \
+        for (a_ = 0; a_ < 4; ++a_) {                                            \
+            const T e0_ = r_[a_][0], e1_ = r_[a_][0] + r_[a_][1];               \
+            const T e2_ = r_[a_][0] - r_[a_][1], e3_ = -r_[a_][1];              \
+            memcpy((p) + (a_ * 4 + 0) * (MO), &e0_, sizeof(T));                 \
+            memcpy((p) + (a_ * 4 + 1) * (MO), &e1_, sizeof(T));                 \
+            memcpy((p) + (a_ * 4 + 2) * (MO), &e2_, sizeof(T));                 \
+            memcpy((p) + (a_ * 4 + 3) * (MO), &e3_, sizeof(T));                 \
+        }                                                                       \
+    } while (0)
+
+/* dP planes (16, each m x O, ck_wino_ld(m O) apart) of tiles t0 .. t0 + m,
+ * from dz (computed here from y and dy when act, summed into db; relu and
+ * linear inline, as ck_act_bias_bwd computes them). */
+CK_TARGET_CLONES
+static int CK_S(ck_wino_dz)(const CK_S(ck_wdw_job) *j, size_t t0, size_t m, real *P, real *db)
+{
+    const ck_conv3d_shape *s = j->s;
+    const size_t O = s->O, TW = (s->OW + 1) / 2, TH = (s->OH + 1) / 2;
+    const size_t MO = ck_wino_ld(m * O, sizeof(real));
+    const int relu = j->act && j->code == CK_ACT_RELU;
+    const int call = j->act && !relu && j->code != CK_ACT_LINEAR;
+    size_t i, o, k;
+    for (i = 0; i < m; ++i) {
+        const size_t t = t0 + i, tw = t % TW, th = (t / TW) % TH, n = t / (TW * TH);
+        const size_t oh = 2 * th, ow = 2 * tw;
+        const int two_r = oh + 1 < s->OH, two_c = ow + 1 < s->OW;
+        const real *g[4], *yk[4];
+        real *zk[4], *p = P + i * O;
+        int keep[4];
+        size_t off[4];
+        off[0] = ((n * s->OH + oh) * s->OW + ow) * O;
+        off[1] = off[0] + O;
+        off[2] = off[0] + s->OW * O;
+        off[3] = off[2] + O;
+        keep[0] = 1; keep[1] = two_c; keep[2] = two_r; keep[3] = two_r && two_c;
+        for (k = 0; k < 4; ++k) {
+            /* a missing output reads zeros and writes to the (unused) zk
+             * of output 0 only when nothing else does: never for act */
+            g[k] = keep[k] ? (j->act ? j->dy : j->dz) + off[k] : j->zeros;
+            yk[k] = keep[k] ? j->y + off[k] : j->zeros;
+            zk[k] = keep[k] ? j->dz + off[k] : NULL;
+            if (call && keep[k]) {
+                CK_TRY(CK_S(ck_act_bias_bwd)(j->code, 1, O, yk[k], g[k], zk[k], NULL));
+                g[k] = zk[k];
+            }
+        }
+        o = 0;
+#ifdef CK_CONV_VEC
+        {
+            typedef CK_S(ck_conv_vec) vec;
+            enum { L = sizeof(vec) / sizeof(real) };
+            const vec zero = {0};
+            for (; o + L <= O; o += L) {
+                vec d[4];
+                for (k = 0; k < 4; ++k) {
+                    memcpy(&d[k], g[k] + o, sizeof(vec));
+                    if (relu) {
+                        vec yv;
+                        memcpy(&yv, yk[k] + o, sizeof(vec));
+                        d[k] = (vec)((CK_S(ck_conv_mask))(yv > zero) & (CK_S(ck_conv_mask))d[k]);
+                    }
+                    if (j->act && keep[k] && !call) memcpy(zk[k] + o, &d[k], sizeof(vec));
+                    if (db != NULL && keep[k]) {
+                        vec acc;
+                        memcpy(&acc, db + o, sizeof(vec));
+                        acc += d[k];
+                        memcpy(db + o, &acc, sizeof(vec));
+                    }
+                }
+                CK_WINO_DP(vec, d[0], d[1], d[2], d[3], p + o, MO);
+            }
+        }
+#endif
+        for (; o < O; ++o) {
+            real d[4];
+            for (k = 0; k < 4; ++k) {
+                d[k] = g[k][o];
+                if (relu) d[k] = yk[k][o] > (real)0 ? d[k] : (real)0;
+                if (j->act && keep[k] && !call) zk[k][o] = d[k];
+                if (db != NULL && keep[k]) db[o] += d[k];
+            }
+            CK_WINO_DP(real, d[0], d[1], d[2], d[3], p + o, MO);
+        }
+    }
+    return CK_OK;
+}
+
+static void CK_S(ck_wdw_run)(void *ctx, size_t lo, size_t hi)
+{
+    CK_S(ck_wdw_job) *j = (CK_S(ck_wdw_job) *)ctx;
+    const ck_conv3d_shape *s = j->s;
+    const size_t C = s->C, O = s->O, ldu = ck_wino_ld(C * O, sizeof(real));
+    const ck_fpmode fp = ck_ftz_enter(); /* the helper's too, so both agree */
+    int slot = 0, expect = 0;
+    size_t part, blk, e, o;
+    real *V, *P;
+    while (!CK_CAS(&j->busy[slot], &expect, 1)) {
+        expect = 0;
+        slot ^= 1;
+    }
+    V = j->work[slot];
+    P = V + 16 * ck_wino_ld(j->T * C, sizeof(real));
+    for (part = lo; part < hi; ++part) {
+        const size_t b0 = part * j->nblk / j->parts, b1 = (part + 1) * j->nblk / j->parts;
+        real *dU = j->dU[part], *db = j->dbp[part];
+        int st = CK_OK;
+        if (db != NULL) for (o = 0; o < O; ++o) db[o] = (real)0;
+        if (b0 == b1)
+            for (e = 0; e < 16; ++e)
+                for (o = 0; o < C * O; ++o) dU[e * ldu + o] = (real)0;
+        for (blk = b0; blk < b1 && st == CK_OK; ++blk) {
+            const size_t t0 = blk * j->T, m = j->ntiles - t0 < j->T ? j->ntiles - t0 : j->T;
+            const size_t ldv = ck_wino_ld(m * C, sizeof(real));
+            const size_t ldp = ck_wino_ld(m * O, sizeof(real));
+            CK_S(ck_wino_input)(s, j->x, j->zeros, t0, m, V);
+            st = CK_S(ck_wino_dz)(j, t0, m, P, db);
+            for (e = 0; e < 16 && st == CK_OK; ++e)
+                st = CK_S(ck_gemm_own)(1, 0, C, O, m, (real)1, V + e * ldv, C, P + e * ldp, O,
+                                       blk == b0 ? (real)0 : (real)1, dU + e * ldu, O);
+        }
+        if (st != CK_OK) CK_STORE(&j->status, st);
+    }
+    CK_STORE(&j->busy[slot], 0);
+    ck_ftz_leave(fp);
+}
+
+/* dw (3, 3, C, O) = G^T dU G for every (c, o). */
+CK_TARGET_CLONES
+static void CK_S(ck_wino_dw_out)(size_t C, size_t O, const real *dU, real *dw)
+{
+    const size_t Q = C * O, LD = ck_wino_ld(Q, sizeof(real));
+    const real h = (real)0.5;
+    size_t q;
+    for (q = 0; q < Q; ++q) {
+        real u[4][4], t[3][4];
+        size_t a, b;
+        for (a = 0; a < 4; ++a)
+            for (b = 0; b < 4; ++b) u[a][b] = dU[(a * 4 + b) * LD + q];
+        /* G^T rows: (1, .5, .5, 0), (0, .5, -.5, 0), (0, .5, .5, 1) */
+        for (b = 0; b < 4; ++b) {
+            t[0][b] = u[0][b] + h * (u[1][b] + u[2][b]);
+            t[1][b] = h * (u[1][b] - u[2][b]);
+            t[2][b] = h * (u[1][b] + u[2][b]) + u[3][b];
+        }
+        for (a = 0; a < 3; ++a) {
+            dw[(a * 3 + 0) * Q + q] = t[a][0] + h * (t[a][1] + t[a][2]);
+            dw[(a * 3 + 1) * Q + q] = h * (t[a][1] - t[a][2]);
+            dw[(a * 3 + 2) * Q + q] = h * (t[a][1] + t[a][2]) + t[a][3];
+        }
+    }
+}
+
+/* dw (and with act dz, db) of a layer Winograd takes; z is dz or, without
+ * act, the gradient itself. */
+static int CK_S(ck_wino_dw)(const ck_conv3d_shape *s, const real *x, const real *y,
+                            const real *dy, int code, int act, real *z, real *col, real *dw,
+                            real *db)
+{
+    const size_t C = s->C, O = s->O, ldu = ck_wino_ld(C * O, sizeof(real));
+    const size_t ntiles = s->N * ((s->OH + 1) / 2) * ((s->OW + 1) / 2);
+    const size_t T = ck_wino_tiles(s, sizeof(real)), nblk = (ntiles + T - 1) / T;
+    const size_t parts = ck_wino_dw_parts(s);
+    const size_t work = 16 * (ck_wino_ld(T * C, sizeof(real)) + ck_wino_ld(T * O, sizeof(real)));
+    CK_S(ck_wdw_job) j;
+    real *zeros = col + 16 * ldu, *extra;
+    size_t p, c, e;
+    memset(zeros, 0, (C > O ? C : O) * sizeof(real));
+    j.s = s; j.x = x; j.y = y; j.dy = dy; j.zeros = zeros; j.dz = z;
+    j.work[0] = zeros + (C > O ? C : O);
+    j.work[1] = j.work[0] + work;
+    extra = j.work[1] + work;
+    j.busy[0] = j.busy[1] = 0;
+    j.code = code; j.act = act; j.status = CK_OK;
+    j.T = T; j.ntiles = ntiles; j.nblk = nblk; j.parts = parts;
+    j.dU[0] = col; j.dbp[0] = act ? db : NULL;
+    for (p = 1; p < parts; ++p) {
+        j.dU[p] = extra + (p - 1) * (16 * ldu + O);
+        j.dbp[p] = act && db != NULL ? j.dU[p] + 16 * ldu : NULL;
+    }
+    if (parts > 1)
+        ck_threads_run_chunks(CK_S(ck_wdw_run), &j, parts, 1);
+    else
+        CK_S(ck_wdw_run)(&j, 0, parts);
+    if (j.status != CK_OK) return j.status;
+    for (p = 1; p < parts; ++p) {
+        for (e = 0; e < 16; ++e)
+            for (c = 0; c < C * O; ++c) col[e * ldu + c] += j.dU[p][e * ldu + c];
+        if (j.dbp[p] != NULL)
+            for (c = 0; c < O; ++c) db[c] += j.dbp[p][c];
+    }
+    CK_S(ck_wino_dw_out)(C, O, col, dw);
+    return CK_OK;
+}
+
 static int CK_S(ck_conv3d_fwd_body)(const ck_conv3d_shape *s, const real *x, const real *w,
                         const real *b, int code, real *col, real *y)
 {
@@ -748,7 +967,13 @@ static int CK_S(ck_conv3d_bwd_body)(const ck_conv3d_shape *s, const real *x, con
         }
         return CK_OK;
     }
-    if (dw != NULL && (dx == NULL || wino_dx)) {
+    if (dw != NULL && ck_wino_applies(s)) {
+        CK_TRY(CK_S(ck_wino_dw)(s, x, y, dy, code, per_block, per_block ? dz : (real *)z,
+                                col, dw, db));
+        if (dx == NULL) return CK_OK;
+        dw = NULL;
+        per_block = 0;
+    } else if (dw != NULL && (dx == NULL || wino_dx)) {
         CK_TRY(CK_S(ck_dw_parts)(s, x, y, dy, code, per_block, dz, z, col, R, dw, db));
         if (dx == NULL) return CK_OK;
         dw = NULL;
