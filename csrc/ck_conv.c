@@ -30,8 +30,10 @@ typedef double ck_conv_vec_f64 __attribute__((vector_size(64)));
 typedef int ck_conv_mask_f32 __attribute__((vector_size(64)));
 typedef long long ck_conv_mask_f64 __attribute__((vector_size(64)));
 #define CK_CONV_FMA __attribute__((optimize("fp-contract=fast")))
+#define CK_INLINE_FN __inline__ __attribute__((always_inline))
 #else
 #define CK_CONV_FMA
+#define CK_INLINE_FN
 #endif
 
 /* Work split with the helper (ck_threads_run_chunks) by the kernels whose

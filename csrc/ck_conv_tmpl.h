@@ -1,18 +1,34 @@
 /* Body of ck_conv.c for one precision: included once per element type
  * `real` (see ck_tmpl.h); not a public header. */
 
-/* im2col of output rows [r0, r0 + m) into col (m, KD*KH*KW*C). */
+/* d[0..n) = s[0..n): the window rows of first layers are a few elements
+ * (3x3 over 1-3 channels: 3-9), where a memcpy call of unknown size costs
+ * more than the copy; constant sizes compile to plain moves. */
+#define CK_CONV_COPY_CASE(k) \
+    case k: memcpy(d, src, k * sizeof(real)); return;
+static CK_INLINE_FN void CK_S(ck_conv_copy)(real *d, const real *src, size_t n)
+{
+    switch (n) {
+    CK_CONV_COPY_CASE(1) CK_CONV_COPY_CASE(2) CK_CONV_COPY_CASE(3) CK_CONV_COPY_CASE(4)
+    CK_CONV_COPY_CASE(6) CK_CONV_COPY_CASE(8) CK_CONV_COPY_CASE(9) CK_CONV_COPY_CASE(12)
+    CK_CONV_COPY_CASE(16)
+    default: memcpy(d, src, n * sizeof(real));
+    }
+}
+#undef CK_CONV_COPY_CASE
+
+/* im2col of output rows [r0, r0 + m) into col (m, KD*KH*KW*C). The row's
+ * coordinates are advanced row by row, not divided out of r each time. */
 static void CK_S(ck_conv_im2col)(const ck_conv3d_shape *s, const real *x, size_t r0,
                                  size_t m, real *col)
 {
     const size_t C = s->C, KW = s->KW, K = s->KD * s->KH * KW * C;
     const ptrdiff_t D = (ptrdiff_t)s->D, H = (ptrdiff_t)s->H, W = (ptrdiff_t)s->W;
     size_t i, kd, kh, kw;
+    size_t ow = r0 % s->OW, t = r0 / s->OW;
+    size_t oh = t % s->OH, u = t / s->OH;
+    size_t od = u % s->OD, n = u / s->OD;
     for (i = 0; i < m; ++i) {
-        const size_t r = r0 + i;
-        const size_t ow = r % s->OW, t = r / s->OW;
-        const size_t oh = t % s->OH, u = t / s->OH;
-        const size_t od = u % s->OD, n = u / s->OD;
         const real *xn = x + n * s->D * s->H * s->W * C;
         const ptrdiff_t iw0 = (ptrdiff_t)(ow * s->SW) - (ptrdiff_t)s->PL;
         real *dst = col + i * K;
@@ -33,16 +49,27 @@ static void CK_S(ck_conv_im2col)(const ck_conv3d_shape *s, const real *x, size_t
                 }
                 row = xn + ((size_t)id * s->H + (size_t)ih) * s->W * C;
                 if (s->DW == 1 && iw0 >= 0 && iw0 + (ptrdiff_t)KW <= W) {
-                    memcpy(dst, row + (size_t)iw0 * C, KW * C * sizeof(real));
+                    CK_S(ck_conv_copy)(dst, row + (size_t)iw0 * C, KW * C);
                     dst += KW * C;
                     continue;
                 }
                 for (kw = 0; kw < KW; ++kw, dst += C) {
                     const ptrdiff_t iw = iw0 + (ptrdiff_t)(kw * s->DW);
+                    size_t c;
                     if (iw < 0 || iw >= W)
-                        memset(dst, 0, C * sizeof(real));
+                        for (c = 0; c < C; ++c) dst[c] = (real)0;
                     else
-                        memcpy(dst, row + (size_t)iw * C, C * sizeof(real));
+                        CK_S(ck_conv_copy)(dst, row + (size_t)iw * C, C);
+                }
+            }
+        }
+        if (++ow == s->OW) {
+            ow = 0;
+            if (++oh == s->OH) {
+                oh = 0;
+                if (++od == s->OD) {
+                    od = 0;
+                    ++n;
                 }
             }
         }
