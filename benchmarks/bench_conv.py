@@ -32,7 +32,7 @@ import time
 import numpy as np
 from peers import Results, Timing, main_parser, settle, time_runs, torch_or_none, wanted
 
-from ckeras._ext import _blas, _conv, _dense
+from ckeras._ext import _blas, _conv, _dense, _threads
 
 MODEL_CASES = {  # id: (model, kind, batch, calls per timed run)
     "mnist_predict_b1": ("mnist", "predict", 1, 200),
@@ -295,19 +295,24 @@ def main(argv=None):
         torch = torch_or_none(args.threads)
         fns = model_fns(name, kind, batch, torch)
         number = max(1, number // 5) if args.quick else number
+        jobs, late = _threads.helper_jobs_taken(), _threads.helper_jobs_late()
         timings = interleaved([f for f in fns if f is not None], number, repeat, clock)
+        # the helper's share: jobs it took part in, and late ones (each late
+        # job sends ckeras to one thread for 20+ ms: a busy machine)
+        jobs, late = _threads.helper_jobs_taken() - jobs, _threads.helper_jobs_late() - late
         label = (f"{name.upper()} CNN {kind} batch {batch}"
                  + (" (one Adam step)" if kind == "train" else "")
                  + (f", {args.threads} thread(s)" if args.threads else ", default threads")
                  + (", CPU time" if args.cpu_time else ""))
-        results.record(case, "ckeras", timings[0], number=number, label=label)
+        results.record(case, "ckeras", timings[0], number=number, label=label,
+                       helper_jobs=jobs, helper_jobs_late=late)
         line = f"{case}: ckeras {timings[0].median * 1e3:.3f} ms"
         if len(timings) > 1:
             ratio = statistics.median(a / b for a, b in zip(timings[0].runs, timings[1].runs))
             results.record(case, "torch", timings[1], number=number, label=label,
                            ratio_median=ratio)
             line += f", PyTorch {timings[1].median * 1e3:.3f} ms, ratio {ratio:.2f}"
-        print(line, flush=True)
+        print(f"{line} (helper jobs {jobs}, late {late})", flush=True)
 
 
 if __name__ == "__main__":

@@ -82,4 +82,15 @@ int ck_gemm_f64(int transA, int transB, size_t M, size_t N, size_t K,
                 double alpha, const double *A, size_t lda, const double *B,
                 size_t ldb, double beta, double *C, size_t ldc);
 
+/* ck_gemm on the calling thread alone, never split with the helper: for
+ * kernels whose own jobs run GEMMs on both threads (a GEMM split from the
+ * helper thread would count as a second concurrent call and turn the helper
+ * off for a while). Same bits as ck_gemm: a split keeps each row's sums. */
+int ck_gemm_own_f32(int transA, int transB, size_t M, size_t N, size_t K,
+                    float alpha, const float *A, size_t lda, const float *B,
+                    size_t ldb, float beta, float *C, size_t ldc);
+int ck_gemm_own_f64(int transA, int transB, size_t M, size_t N, size_t K,
+                    double alpha, const double *A, size_t lda, const double *B,
+                    size_t ldb, double beta, double *C, size_t ldc);
+
 #endif /* CK_BLAS_H */

@@ -176,3 +176,25 @@ int CK_S(ck_gemm)(int transA, int transB, size_t M, size_t N, size_t K, real alp
     if (scoped) ck_scope_leave(t);
     return CK_OK;
 }
+
+int CK_S(ck_gemm_own)(int transA, int transB, size_t M, size_t N, size_t K, real alpha,
+                      const real *A, size_t lda, const real *B, size_t ldb, real beta,
+                      real *C, size_t ldc)
+{
+    ck_blas_table *t = ck_blas_active;
+    const int kind = t->kind;
+    int scoped;
+    /* K == 0 and explicit thread counts never split in ck_gemm either */
+    if (K == 0 || !ck_policy_auto(t, kind))
+        return CK_S(ck_gemm)(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    CK_TRY(ck_gemm_check(transA, transB, M, N, K, A, lda, B, ldb, C, ldc));
+    if (M == 0 || N == 0) return CK_OK;
+    if (kind != CK_BLAS_NAIVE && kind != CK_BLAS_CBLAS64
+        && !ck_fits_int32(M, N, K, lda, ldb, ldc))
+        return CK_ERR_TOO_LARGE;
+    scoped = kind != CK_BLAS_NAIVE && ck_needs_scope(t, M, N, K);
+    if (scoped) ck_scope_enter(t);
+    CK_S(ck_gemm_call)(t, kind, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    if (scoped) ck_scope_leave(t);
+    return CK_OK;
+}

@@ -30,9 +30,33 @@ typedef double ck_conv_vec_f64 __attribute__((vector_size(64)));
 typedef int ck_conv_mask_f32 __attribute__((vector_size(64)));
 typedef long long ck_conv_mask_f64 __attribute__((vector_size(64)));
 #define CK_CONV_FMA __attribute__((optimize("fp-contract=fast")))
+#define CK_INLINE_FN __inline__ __attribute__((always_inline))
 #else
 #define CK_CONV_FMA
+#define CK_INLINE_FN
 #endif
+
+/* Work split with the helper (ck_threads_run_chunks) by the kernels whose
+ * passes would otherwise run on the caller alone (the direct path, pooling):
+ * only above CK_CONV_SPLIT_WORK flops (or bytes for pooling), since posting
+ * a job and waking the helper costs a few microseconds, in chunks of about
+ * CK_CONV_CHUNK_WORK, at most CK_CONV_MAX_CHUNKS, so that a helper that starts
+ * late still finds chunks to take. */
+#define CK_CONV_SPLIT_WORK 1.0e6
+#define CK_CONV_CHUNK_WORK 2.5e5
+#define CK_CONV_MAX_CHUNKS 32
+
+/* Items per chunk for n items costing `work` in all; n for no split. */
+static size_t ck_conv_split_chunk(size_t n, double work)
+{
+    size_t chunks;
+    if (work < CK_CONV_SPLIT_WORK || n < 2) return n;
+    chunks = (size_t)(work / CK_CONV_CHUNK_WORK);
+    if (chunks > CK_CONV_MAX_CHUNKS) chunks = CK_CONV_MAX_CHUNKS;
+    if (chunks > n) chunks = n;
+    if (chunks < 2) chunks = 2;
+    return (n + chunks - 1) / chunks;
+}
 
 size_t ck_conv3d_col_rows(const ck_conv3d_shape *s, size_t elem)
 {
@@ -62,6 +86,34 @@ static size_t ck_conv_block_rows(const ck_conv3d_shape *s, size_t elem)
     return r1 < R ? r1 : R;
 }
 
+/* The weight gradient over im2col blocks (ck_conv_tmpl.h) is summed in up
+ * to CK_DW_MAX_PARTS parts of whole blocks, two per thread, so that a helper
+ * that starts late still finds one to take; below CK_CONV_SPLIT_WORK flops
+ * it is one part. */
+#define CK_DW_MAX_PARTS 4
+
+static size_t ck_dw_parts(const ck_conv3d_shape *s, size_t R)
+{
+    const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
+    const size_t nblk = R ? (M + R - 1) / R : 0;
+    if (2.0 * (double)M * (double)K * (double)s->O < CK_CONV_SPLIT_WORK || nblk < 2) return 1;
+    return nblk < CK_DW_MAX_PARTS ? nblk : CK_DW_MAX_PARTS;
+}
+
+/* Parts of the first layer's weight gradient (the direct path, no dx):
+ * tiles of CK_CONV_DW_TILE rows, the scratch (two tiles and the partials)
+ * taken from the caller's dz of M rows. */
+static size_t ck_direct_dw_parts(const ck_conv3d_shape *s)
+{
+    const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
+    const size_t ntiles = (M + CK_CONV_DW_TILE - 1) / CK_CONV_DW_TILE;
+    size_t parts = ntiles < CK_DW_MAX_PARTS ? ntiles : CK_DW_MAX_PARTS;
+    if (2.0 * (double)M * (double)K * (double)s->O < CK_CONV_SPLIT_WORK) return 1;
+    while (parts > 1 && 2 * CK_CONV_DW_TILE * s->O + (parts - 1) * (K + 1) * s->O > M * s->O)
+        --parts;
+    return parts ? parts : 1;
+}
+
 /* Winograd F(2x2, 3x3) (ck_conv_tmpl.h) takes 3x3, stride-1, undilated
  * 2-D windows with enough channels that the transforms are cheap next to
  * the 16 GEMMs. Its blocks hold CK_WINO_BYTES of transformed inputs and
@@ -83,6 +135,11 @@ static size_t ck_wino_tiles(const ck_conv3d_shape *s, size_t elem)
     const size_t ntiles = s->N * ((s->OH + 1) / 2) * ((s->OW + 1) / 2);
     size_t t = CK_WINO_BYTES / (16 * (s->C + s->O) * elem);
     if (t < 16) t = 16;
+    /* A layer of one block (batch 1) still gets two, one per thread: at
+     * 50-150 us a layer, the helper (awake between back-to-back layers)
+     * halves it. The blocks depend on the shape alone, so the bits do not
+     * depend on who computes them. */
+    if (t >= ntiles && ntiles >= 32) t = (ntiles + 1) / 2;
     return t < ntiles ? t : ntiles;
 }
 
@@ -105,6 +162,26 @@ static size_t ck_wino_need(const ck_conv3d_shape *s, size_t elem)
            2 * 16 * (ck_wino_ld(T * s->C, elem) + ck_wino_ld(T * s->O, elem));
 }
 
+/* Parts of the Winograd weight gradient: up to CK_DW_MAX_PARTS, each of
+ * whole blocks of tiles. */
+static size_t ck_wino_dw_parts(const ck_conv3d_shape *s)
+{
+    const size_t ntiles = s->N * ((s->OH + 1) / 2) * ((s->OW + 1) / 2);
+    const size_t T = ck_wino_tiles(s, sizeof(float)), nblk = (ntiles + T - 1) / T;
+    if (32.0 * (double)ntiles * (double)s->C * (double)s->O < CK_CONV_SPLIT_WORK) return 1;
+    return nblk < CK_DW_MAX_PARTS ? nblk : CK_DW_MAX_PARTS;
+}
+
+/* Scratch elements of the Winograd weight gradient: the forward's, the
+ * zeros sized for the larger channel count, and the partial dU (and db) of
+ * parts 1.. . */
+static size_t ck_wino_dw_need(const ck_conv3d_shape *s, size_t elem)
+{
+    const size_t big = s->C > s->O ? s->C : s->O;
+    return ck_wino_need(s, elem) - s->C + big +
+           (CK_DW_MAX_PARTS - 1) * (16 * ck_wino_ld(s->C * s->O, elem) + s->O);
+}
+
 /* The data gradient of a 3x3 stride-1 convolution is a 3x3 stride-1
  * convolution of dz with the flipped window and in/out channels swapped,
  * padded by 2 - PT, 2 - PL: t is that problem when Winograd takes it. */
@@ -125,8 +202,10 @@ size_t ck_conv3d_col_size(const ck_conv3d_shape *s, size_t elem)
     const size_t K = s->KD * s->KH * s->KW * s->C;
     size_t n = ck_conv3d_col_rows(s, elem) * K, wn;
     ck_conv3d_shape t;
+    /* the weight gradient's two blocks and partial sums */
+    if (n > 0) n = 2 * n + (CK_DW_MAX_PARTS - 1) * (K * s->O + s->O);
     if (ck_wino_applies(s)) {
-        wn = ck_wino_need(s, elem);
+        wn = ck_wino_dw_need(s, elem);
         if (wn > n) n = wn;
     }
     if (ck_wino_dx_shape(s, &t)) { /* and the flipped window after it */

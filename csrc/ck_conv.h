@@ -10,7 +10,14 @@
  * multiplies), its blocks of tiles split between the caller and ckeras's
  * helper thread (ck_threads.h) when the helper is enabled. Its backward
  * computes dx the same way (a 3x3 stride-1 convolution of dz with the
- * flipped window); dw stays im2col + GEMM.
+ * flipped window) and dw through the same transforms (16 GEMMs of V^T dP
+ * per block of tiles); other layers' dw is im2col + GEMM.
+ *
+ * Work the caller would otherwise do alone is shared with the helper too:
+ * the direct first-layer path's tiles, pooling rows, and the weight
+ * gradients, which are summed in up to 4 parts of whole blocks (partial dw
+ * and db added in part order). Every split is fixed by the shape alone, so
+ * results are bit-identical whether the helper takes part or not.
  *
  * The kernels are 3-D; 2-D is the D == 1 case and 1-D the D == H == 1 case.
  * The ck_conv2d_* / ck_pool2d_* entries take the 2-D shape struct and run

@@ -1,18 +1,34 @@
 /* Body of ck_conv.c for one precision: included once per element type
  * `real` (see ck_tmpl.h); not a public header. */
 
-/* im2col of output rows [r0, r0 + m) into col (m, KD*KH*KW*C). */
+/* d[0..n) = s[0..n): the window rows of first layers are a few elements
+ * (3x3 over 1-3 channels: 3-9), where a memcpy call of unknown size costs
+ * more than the copy; constant sizes compile to plain moves. */
+#define CK_CONV_COPY_CASE(k) \
+    case k: memcpy(d, src, k * sizeof(real)); return;
+static CK_INLINE_FN void CK_S(ck_conv_copy)(real *d, const real *src, size_t n)
+{
+    switch (n) {
+    CK_CONV_COPY_CASE(1) CK_CONV_COPY_CASE(2) CK_CONV_COPY_CASE(3) CK_CONV_COPY_CASE(4)
+    CK_CONV_COPY_CASE(6) CK_CONV_COPY_CASE(8) CK_CONV_COPY_CASE(9) CK_CONV_COPY_CASE(12)
+    CK_CONV_COPY_CASE(16)
+    default: memcpy(d, src, n * sizeof(real));
+    }
+}
+#undef CK_CONV_COPY_CASE
+
+/* im2col of output rows [r0, r0 + m) into col (m, KD*KH*KW*C). The row's
+ * coordinates are advanced row by row, not divided out of r each time. */
 static void CK_S(ck_conv_im2col)(const ck_conv3d_shape *s, const real *x, size_t r0,
                                  size_t m, real *col)
 {
     const size_t C = s->C, KW = s->KW, K = s->KD * s->KH * KW * C;
     const ptrdiff_t D = (ptrdiff_t)s->D, H = (ptrdiff_t)s->H, W = (ptrdiff_t)s->W;
     size_t i, kd, kh, kw;
+    size_t ow = r0 % s->OW, t = r0 / s->OW;
+    size_t oh = t % s->OH, u = t / s->OH;
+    size_t od = u % s->OD, n = u / s->OD;
     for (i = 0; i < m; ++i) {
-        const size_t r = r0 + i;
-        const size_t ow = r % s->OW, t = r / s->OW;
-        const size_t oh = t % s->OH, u = t / s->OH;
-        const size_t od = u % s->OD, n = u / s->OD;
         const real *xn = x + n * s->D * s->H * s->W * C;
         const ptrdiff_t iw0 = (ptrdiff_t)(ow * s->SW) - (ptrdiff_t)s->PL;
         real *dst = col + i * K;
@@ -33,16 +49,27 @@ static void CK_S(ck_conv_im2col)(const ck_conv3d_shape *s, const real *x, size_t
                 }
                 row = xn + ((size_t)id * s->H + (size_t)ih) * s->W * C;
                 if (s->DW == 1 && iw0 >= 0 && iw0 + (ptrdiff_t)KW <= W) {
-                    memcpy(dst, row + (size_t)iw0 * C, KW * C * sizeof(real));
+                    CK_S(ck_conv_copy)(dst, row + (size_t)iw0 * C, KW * C);
                     dst += KW * C;
                     continue;
                 }
                 for (kw = 0; kw < KW; ++kw, dst += C) {
                     const ptrdiff_t iw = iw0 + (ptrdiff_t)(kw * s->DW);
+                    size_t c;
                     if (iw < 0 || iw >= W)
-                        memset(dst, 0, C * sizeof(real));
+                        for (c = 0; c < C; ++c) dst[c] = (real)0;
                     else
-                        memcpy(dst, row + (size_t)iw * C, C * sizeof(real));
+                        CK_S(ck_conv_copy)(dst, row + (size_t)iw * C, C);
+                }
+            }
+        }
+        if (++ow == s->OW) {
+            ow = 0;
+            if (++oh == s->OH) {
+                oh = 0;
+                if (++od == s->OD) {
+                    od = 0;
+                    ++n;
                 }
             }
         }
@@ -128,22 +155,52 @@ static void CK_S(ck_conv_direct_tile)(size_t m, size_t K, size_t O, const real *
     }
 }
 
+typedef struct CK_S(ck_conv_direct_job) {
+    const ck_conv3d_shape *s;
+    const real *x, *w, *b;
+    real *y;
+    int code, status;
+} CK_S(ck_conv_direct_job);
+
+/* Tiles [lo, hi) of CK_CONV_TILE output rows: run by the caller and, for
+ * large enough layers, the helper; each row is computed the same way
+ * whoever takes it. */
+static void CK_S(ck_conv_direct_tiles)(void *ctx, size_t lo, size_t hi)
+{
+    CK_S(ck_conv_direct_job) *j = (CK_S(ck_conv_direct_job) *)ctx;
+    const ck_conv3d_shape *s = j->s;
+    const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
+    const size_t O = s->O;
+    const ck_fpmode fp = ck_ftz_enter(); /* the helper's too, so both agree */
+    real patch[CK_CONV_TILE * CK_CONV_DIRECT_K];
+    size_t t;
+    for (t = lo; t < hi; ++t) {
+        const size_t r0 = t * CK_CONV_TILE;
+        const size_t m = M - r0 < CK_CONV_TILE ? M - r0 : CK_CONV_TILE;
+        int st;
+        /* rows past m are zeros, so the full tile can always be computed */
+        if (m < CK_CONV_TILE) memset(patch, 0, sizeof patch);
+        CK_S(ck_conv_im2col)(s, j->x, r0, m, patch);
+        CK_S(ck_conv_direct_tile)(m, K, O, patch, j->w, j->b, j->y + r0 * O);
+        st = CK_S(ck_act_bias_fwd)(j->code, m, O, NULL, j->y + r0 * O);
+        if (st != CK_OK) CK_STORE(&j->status, st);
+    }
+    ck_ftz_leave(fp);
+}
+
 static int CK_S(ck_conv_direct_fwd)(const ck_conv3d_shape *s, const real *x, const real *w,
                                     const real *b, int code, real *y)
 {
     const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
-    const size_t O = s->O;
-    real patch[CK_CONV_TILE * CK_CONV_DIRECT_K];
-    size_t r0;
-    for (r0 = 0; r0 < M; r0 += CK_CONV_TILE) {
-        const size_t m = M - r0 < CK_CONV_TILE ? M - r0 : CK_CONV_TILE;
-        /* rows past m are zeros, so the full tile can always be computed */
-        if (m < CK_CONV_TILE) memset(patch, 0, sizeof patch);
-        CK_S(ck_conv_im2col)(s, x, r0, m, patch);
-        CK_S(ck_conv_direct_tile)(m, K, O, patch, w, b, y + r0 * O);
-        CK_TRY(CK_S(ck_act_bias_fwd)(code, m, O, NULL, y + r0 * O));
-    }
-    return CK_OK;
+    const size_t ntiles = (M + CK_CONV_TILE - 1) / CK_CONV_TILE;
+    const size_t chunk = ck_conv_split_chunk(ntiles, 2.0 * (double)M * (double)K * (double)s->O);
+    CK_S(ck_conv_direct_job) j;
+    j.s = s; j.x = x; j.w = w; j.b = b; j.y = y; j.code = code; j.status = CK_OK;
+    if (chunk < ntiles)
+        ck_threads_run_chunks(CK_S(ck_conv_direct_tiles), &j, ntiles, chunk);
+    else
+        CK_S(ck_conv_direct_tiles)(&j, 0, ntiles);
+    return j.status;
 }
 
 /* dw += patch^T dz over a tile of m output rows, for small K: a group of
@@ -202,24 +259,88 @@ static void CK_S(ck_conv_direct_dw)(const ck_conv3d_shape *s, const real *x, con
 }
 
 /* The first layer's backward (no dx wanted): dz = dy * act'(y) a tile at a
- * time into the head of the caller's dz buffer, summed into db and
+ * time into a per-thread tile of the caller's dz buffer, summed into db and
  * multiplied into dw while it is in L1, instead of a pass over the whole
- * output and a second read of it. dw and db arrive zeroed. */
+ * output and a second read of it. The tiles are summed in ck_dw_parts-like
+ * parts (ck_direct_dw_parts), each into its own partial dw and db that are
+ * added in part order at the end, so the bits do not depend on the helper;
+ * the partials of parts 1.. and the two threads' tiles sit in dz. */
+typedef struct CK_S(ck_direct_dw_job) {
+    const ck_conv3d_shape *s;
+    const real *x, *y, *dy;
+    real *tile[2], *dwp[CK_DW_MAX_PARTS], *dbp[CK_DW_MAX_PARTS];
+    int busy[2];
+    int code, status;
+    size_t ntiles, parts;
+} CK_S(ck_direct_dw_job);
+
+static void CK_S(ck_direct_dw_run)(void *ctx, size_t lo, size_t hi)
+{
+    CK_S(ck_direct_dw_job) *j = (CK_S(ck_direct_dw_job) *)ctx;
+    const ck_conv3d_shape *s = j->s;
+    const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
+    const size_t O = s->O;
+    const ck_fpmode fp = ck_ftz_enter(); /* the helper's too, so both agree */
+    real patch[CK_CONV_DW_TILE * CK_CONV_DIRECT_K + CK_CONV_KG] = {0};
+    int slot = 0, expect = 0;
+    size_t part, t, p, c;
+    real *dz;
+    while (!CK_CAS(&j->busy[slot], &expect, 1)) {
+        expect = 0;
+        slot ^= 1;
+    }
+    dz = j->tile[slot];
+    for (part = lo; part < hi; ++part) {
+        const size_t t0 = part * j->ntiles / j->parts, t1 = (part + 1) * j->ntiles / j->parts;
+        real *dw = j->dwp[part], *db = j->dbp[part];
+        for (c = 0; c < K * O; ++c) dw[c] = (real)0;
+        if (db != NULL) for (c = 0; c < O; ++c) db[c] = (real)0;
+        for (t = t0; t < t1; ++t) {
+            const size_t r0 = t * CK_CONV_DW_TILE;
+            const size_t m = M - r0 < CK_CONV_DW_TILE ? M - r0 : CK_CONV_DW_TILE;
+            const int st = CK_S(ck_act_bias_bwd)(j->code, m, O, j->y + r0 * O, j->dy + r0 * O,
+                                                 dz, NULL);
+            if (st != CK_OK) {
+                CK_STORE(&j->status, st);
+                break;
+            }
+            if (db != NULL)
+                for (p = 0; p < m; ++p)
+                    for (c = 0; c < O; ++c) db[c] += dz[p * O + c];
+            CK_S(ck_conv_im2col)(s, j->x, r0, m, patch);
+            CK_S(ck_conv_direct_dw_tile)(m, K, O, patch, dz, dw);
+        }
+    }
+    CK_STORE(&j->busy[slot], 0);
+    ck_ftz_leave(fp);
+}
+
 static int CK_S(ck_conv_direct_dw_act)(const ck_conv3d_shape *s, const real *x, const real *y,
                                        const real *dy, int code, real *dz, real *dw, real *db)
 {
     const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
-    const size_t O = s->O;
-    real patch[CK_CONV_DW_TILE * CK_CONV_DIRECT_K + CK_CONV_KG] = {0};
-    size_t r0, p, j;
-    for (r0 = 0; r0 < M; r0 += CK_CONV_DW_TILE) {
-        const size_t m = M - r0 < CK_CONV_DW_TILE ? M - r0 : CK_CONV_DW_TILE;
-        CK_TRY(CK_S(ck_act_bias_bwd)(code, m, O, y + r0 * O, dy + r0 * O, dz, NULL));
+    const size_t O = s->O, ntiles = (M + CK_CONV_DW_TILE - 1) / CK_CONV_DW_TILE;
+    const size_t parts = ck_direct_dw_parts(s);
+    CK_S(ck_direct_dw_job) j;
+    size_t p, c;
+    j.s = s; j.x = x; j.y = y; j.dy = dy;
+    j.tile[0] = dz; j.tile[1] = parts > 1 ? dz + CK_CONV_DW_TILE * O : dz;
+    j.busy[0] = j.busy[1] = 0;
+    j.code = code; j.status = CK_OK; j.ntiles = ntiles; j.parts = parts;
+    j.dwp[0] = dw; j.dbp[0] = db;
+    for (p = 1; p < parts; ++p) {
+        j.dwp[p] = dz + 2 * CK_CONV_DW_TILE * O + (p - 1) * (K * O + O);
+        j.dbp[p] = db != NULL ? j.dwp[p] + K * O : NULL;
+    }
+    if (parts > 1)
+        ck_threads_run_chunks(CK_S(ck_direct_dw_run), &j, parts, 1);
+    else
+        CK_S(ck_direct_dw_run)(&j, 0, 1);
+    if (j.status != CK_OK) return j.status;
+    for (p = 1; p < parts; ++p) {
+        for (c = 0; c < K * O; ++c) dw[c] += j.dwp[p][c];
         if (db != NULL)
-            for (p = 0; p < m; ++p)
-                for (j = 0; j < O; ++j) db[j] += dz[p * O + j];
-        CK_S(ck_conv_im2col)(s, x, r0, m, patch);
-        CK_S(ck_conv_direct_dw_tile)(m, K, O, patch, dz, dw);
+            for (c = 0; c < O; ++c) db[c] += j.dbp[p][c];
     }
     return CK_OK;
 }
@@ -438,8 +559,8 @@ static void CK_S(ck_wino_blocks)(void *ctx, size_t lo, size_t hi)
         int st = CK_OK;
         CK_S(ck_wino_input)(s, j->x, j->zeros, t0, m, V);
         for (e = 0; e < 16 && st == CK_OK; ++e)
-            st = CK_S(ck_gemm)(0, 0, m, O, C, (real)1, V + e * ldv, C, j->U + e * ldu, O,
-                               (real)0, P + e * ldp, O);
+            st = CK_S(ck_gemm_own)(0, 0, m, O, C, (real)1, V + e * ldv, C, j->U + e * ldu, O,
+                                   (real)0, P + e * ldp, O);
         if (st == CK_OK) st = CK_S(ck_wino_output)(s, P, j->b, j->code, t0, m, j->y);
         if (st != CK_OK) CK_STORE(&j->status, st);
     }
@@ -468,6 +589,320 @@ static int CK_S(ck_wino_fwd)(const ck_conv3d_shape *s, const real *x, const real
     else
         CK_S(ck_wino_blocks)(&j, 0, nblk);
     return j.status;
+}
+
+/* ------------------------------------------- weight gradient in parts
+ * dw (and, with the activation folded in, dz and db) over the im2col blocks
+ * of the output rows, split into ck_dw_parts() parts of whole blocks: part
+ * p sums its blocks into its own partial dw (and db), and the partials are
+ * added in part order at the end. The parts depend on the shape alone, so
+ * the bits do not depend on whether the helper took any. Scratch (col):
+ * two im2col blocks (one per thread) then the partials of parts 1.. (part
+ * 0 sums into dw and db). */
+typedef struct CK_S(ck_dw_job) {
+    const ck_conv3d_shape *s;
+    const real *x, *y, *dy, *z;
+    real *dz, *col[2], *dwp[CK_DW_MAX_PARTS], *dbp[CK_DW_MAX_PARTS];
+    int busy[2];
+    int code, act, status;
+    size_t R, nblk, parts;
+} CK_S(ck_dw_job);
+
+static void CK_S(ck_dw_parts_run)(void *ctx, size_t lo, size_t hi)
+{
+    CK_S(ck_dw_job) *j = (CK_S(ck_dw_job) *)ctx;
+    const ck_conv3d_shape *s = j->s;
+    const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
+    const size_t O = s->O;
+    const ck_fpmode fp = ck_ftz_enter(); /* the helper's too, so both agree */
+    int slot = 0, expect = 0;
+    size_t p, blk, i, c;
+    real *col;
+    while (!CK_CAS(&j->busy[slot], &expect, 1)) {
+        expect = 0;
+        slot ^= 1;
+    }
+    col = j->col[slot];
+    for (p = lo; p < hi; ++p) {
+        const size_t b0 = p * j->nblk / j->parts, b1 = (p + 1) * j->nblk / j->parts;
+        real *dw = j->dwp[p], *db = j->dbp[p];
+        int st = CK_OK;
+        if (db != NULL) for (c = 0; c < O; ++c) db[c] = (real)0;
+        for (blk = b0; blk < b1 && st == CK_OK; ++blk) {
+            const size_t r0 = blk * j->R, m = M - r0 < j->R ? M - r0 : j->R;
+            if (j->act) {
+                real *zb = j->dz + r0 * O;
+                st = CK_S(ck_act_bias_bwd)(j->code, m, O, j->y + r0 * O, j->dy + r0 * O, zb,
+                                           NULL);
+                if (db != NULL)
+                    for (i = 0; i < m; ++i)
+                        for (c = 0; c < O; ++c) db[c] += zb[i * O + c];
+            }
+            CK_S(ck_conv_im2col)(s, j->x, r0, m, col);
+            if (st == CK_OK)
+                st = CK_S(ck_gemm_own)(1, 0, K, O, m, (real)1, col, K, j->z + r0 * O, O,
+                                       blk == b0 ? (real)0 : (real)1, dw, O);
+        }
+        if (b0 == b1) /* an empty part (not made by ck_dw_parts) sums nothing */
+            for (c = 0; c < K * O; ++c) dw[c] = (real)0;
+        if (st != CK_OK) CK_STORE(&j->status, st);
+    }
+    CK_STORE(&j->busy[slot], 0);
+    ck_ftz_leave(fp);
+}
+
+/* dw = sum over the rows of im2col(x)^T z; with act, dz = dy * act'(y) is
+ * written block by block first (z == dz) and db summed from it. */
+static int CK_S(ck_dw_parts)(const ck_conv3d_shape *s, const real *x, const real *y,
+                             const real *dy, int code, int act, real *dz, const real *z,
+                             real *col, size_t R, real *dw, real *db)
+{
+    const size_t M = s->N * s->OD * s->OH * s->OW, K = s->KD * s->KH * s->KW * s->C;
+    const size_t O = s->O, RK = ck_conv3d_col_rows(s, sizeof(real)) * K;
+    const size_t nblk = (M + R - 1) / R, parts = ck_dw_parts(s, R);
+    CK_S(ck_dw_job) j;
+    real *part = col + 2 * RK;
+    size_t p, c;
+    j.s = s; j.x = x; j.y = y; j.dy = dy; j.z = z; j.dz = dz;
+    j.col[0] = col; j.col[1] = col + RK;
+    j.busy[0] = j.busy[1] = 0;
+    j.code = code; j.act = act; j.status = CK_OK;
+    j.R = R; j.nblk = nblk; j.parts = parts;
+    j.dwp[0] = dw; j.dbp[0] = act ? db : NULL;
+    for (p = 1; p < parts; ++p) {
+        j.dwp[p] = part + (p - 1) * (K * O + O);
+        j.dbp[p] = act && db != NULL ? j.dwp[p] + K * O : NULL;
+    }
+    if (parts > 1)
+        ck_threads_run_chunks(CK_S(ck_dw_parts_run), &j, parts, 1);
+    else
+        CK_S(ck_dw_parts_run)(&j, 0, parts);
+    if (j.status != CK_OK) return j.status;
+    for (p = 1; p < parts; ++p) {
+        for (c = 0; c < K * O; ++c) dw[c] += j.dwp[p][c];
+        if (j.dbp[p] != NULL)
+            for (c = 0; c < O; ++c) db[c] += j.dbp[p][c];
+    }
+    return CK_OK;
+}
+
+/* ------------------------------------------ Winograd F(2x2, 3x3) weight gradient
+ * The forward's y = A^T [U . V] A per tile and channel pair, differentiated:
+ * dP = A dz A^T (4x4 per tile from its 2x2 dz, zero outside the output),
+ * dU[e] = sum over tiles V[e]^T dP[e] (16 GEMMs per block of tiles, C x O),
+ * dw = G^T dU G: 16 products per tile and channel pair instead of the 36 of
+ * im2col. The blocks of tiles are summed in ck_wino_dw_parts() parts, each
+ * into its own dU (the first in the forward's U area, the others after the
+ * work areas), added in part order; with act, each tile's dz (and db) is
+ * computed as its dP is built. */
+typedef struct CK_S(ck_wdw_job) {
+    const ck_conv3d_shape *s;
+    const real *x, *y, *dy, *zeros;
+    real *dz, *work[2], *dU[CK_DW_MAX_PARTS], *dbp[CK_DW_MAX_PARTS];
+    int busy[2];
+    int code, act, status;
+    size_t T, ntiles, nblk, parts;
+} CK_S(ck_wdw_job);
+
+/* dP = A g A^T for one tile's 2x2 gradients g0..g3 (T = real or vec),
+ * written to the 16 planes at p (MO apart). */
+#define CK_WINO_DP(T, d00, d01, d10, d11, p, MO)                                 \
+    do {                                                                        \
+        const T r_[4][2] = {{d00, d01}, {d00 + d10, d01 + d11},                 \
+                            {d00 - d10, d01 - d11}, {-d10, -d11}};              \
+        int a_;                                                                 \
+        for (a_ = 0; a_ < 4; ++a_) {                                            \
+            const T e0_ = r_[a_][0], e1_ = r_[a_][0] + r_[a_][1];               \
+            const T e2_ = r_[a_][0] - r_[a_][1], e3_ = -r_[a_][1];              \
+            memcpy((p) + (a_ * 4 + 0) * (MO), &e0_, sizeof(T));                 \
+            memcpy((p) + (a_ * 4 + 1) * (MO), &e1_, sizeof(T));                 \
+            memcpy((p) + (a_ * 4 + 2) * (MO), &e2_, sizeof(T));                 \
+            memcpy((p) + (a_ * 4 + 3) * (MO), &e3_, sizeof(T));                 \
+        }                                                                       \
+    } while (0)
+
+/* dP planes (16, each m x O, ck_wino_ld(m O) apart) of tiles t0 .. t0 + m,
+ * from dz (computed here from y and dy when act, summed into db; relu and
+ * linear inline, as ck_act_bias_bwd computes them). */
+CK_TARGET_CLONES
+static int CK_S(ck_wino_dz)(const CK_S(ck_wdw_job) *j, size_t t0, size_t m, real *P, real *db)
+{
+    const ck_conv3d_shape *s = j->s;
+    const size_t O = s->O, TW = (s->OW + 1) / 2, TH = (s->OH + 1) / 2;
+    const size_t MO = ck_wino_ld(m * O, sizeof(real));
+    const int relu = j->act && j->code == CK_ACT_RELU;
+    const int call = j->act && !relu && j->code != CK_ACT_LINEAR;
+    size_t i, o, k;
+    for (i = 0; i < m; ++i) {
+        const size_t t = t0 + i, tw = t % TW, th = (t / TW) % TH, n = t / (TW * TH);
+        const size_t oh = 2 * th, ow = 2 * tw;
+        const int two_r = oh + 1 < s->OH, two_c = ow + 1 < s->OW;
+        const real *g[4], *yk[4];
+        real *zk[4], *p = P + i * O;
+        int keep[4];
+        size_t off[4];
+        off[0] = ((n * s->OH + oh) * s->OW + ow) * O;
+        off[1] = off[0] + O;
+        off[2] = off[0] + s->OW * O;
+        off[3] = off[2] + O;
+        keep[0] = 1; keep[1] = two_c; keep[2] = two_r; keep[3] = two_r && two_c;
+        for (k = 0; k < 4; ++k) {
+            /* a missing output reads zeros and writes to the (unused) zk
+             * of output 0 only when nothing else does: never for act */
+            g[k] = keep[k] ? (j->act ? j->dy : j->dz) + off[k] : j->zeros;
+            yk[k] = keep[k] ? j->y + off[k] : j->zeros;
+            zk[k] = keep[k] ? j->dz + off[k] : NULL;
+            if (call && keep[k]) {
+                CK_TRY(CK_S(ck_act_bias_bwd)(j->code, 1, O, yk[k], g[k], zk[k], NULL));
+                g[k] = zk[k];
+            }
+        }
+        o = 0;
+#ifdef CK_CONV_VEC
+        {
+            typedef CK_S(ck_conv_vec) vec;
+            enum { L = sizeof(vec) / sizeof(real) };
+            const vec zero = {0};
+            for (; o + L <= O; o += L) {
+                vec d[4];
+                for (k = 0; k < 4; ++k) {
+                    memcpy(&d[k], g[k] + o, sizeof(vec));
+                    if (relu) {
+                        vec yv;
+                        memcpy(&yv, yk[k] + o, sizeof(vec));
+                        d[k] = (vec)((CK_S(ck_conv_mask))(yv > zero) & (CK_S(ck_conv_mask))d[k]);
+                    }
+                    if (j->act && keep[k] && !call) memcpy(zk[k] + o, &d[k], sizeof(vec));
+                    if (db != NULL && keep[k]) {
+                        vec acc;
+                        memcpy(&acc, db + o, sizeof(vec));
+                        acc += d[k];
+                        memcpy(db + o, &acc, sizeof(vec));
+                    }
+                }
+                CK_WINO_DP(vec, d[0], d[1], d[2], d[3], p + o, MO);
+            }
+        }
+#endif
+        for (; o < O; ++o) {
+            real d[4];
+            for (k = 0; k < 4; ++k) {
+                d[k] = g[k][o];
+                if (relu) d[k] = yk[k][o] > (real)0 ? d[k] : (real)0;
+                if (j->act && keep[k] && !call) zk[k][o] = d[k];
+                if (db != NULL && keep[k]) db[o] += d[k];
+            }
+            CK_WINO_DP(real, d[0], d[1], d[2], d[3], p + o, MO);
+        }
+    }
+    return CK_OK;
+}
+
+static void CK_S(ck_wdw_run)(void *ctx, size_t lo, size_t hi)
+{
+    CK_S(ck_wdw_job) *j = (CK_S(ck_wdw_job) *)ctx;
+    const ck_conv3d_shape *s = j->s;
+    const size_t C = s->C, O = s->O, ldu = ck_wino_ld(C * O, sizeof(real));
+    const ck_fpmode fp = ck_ftz_enter(); /* the helper's too, so both agree */
+    int slot = 0, expect = 0;
+    size_t part, blk, e, o;
+    real *V, *P;
+    while (!CK_CAS(&j->busy[slot], &expect, 1)) {
+        expect = 0;
+        slot ^= 1;
+    }
+    V = j->work[slot];
+    P = V + 16 * ck_wino_ld(j->T * C, sizeof(real));
+    for (part = lo; part < hi; ++part) {
+        const size_t b0 = part * j->nblk / j->parts, b1 = (part + 1) * j->nblk / j->parts;
+        real *dU = j->dU[part], *db = j->dbp[part];
+        int st = CK_OK;
+        if (db != NULL) for (o = 0; o < O; ++o) db[o] = (real)0;
+        if (b0 == b1)
+            for (e = 0; e < 16; ++e)
+                for (o = 0; o < C * O; ++o) dU[e * ldu + o] = (real)0;
+        for (blk = b0; blk < b1 && st == CK_OK; ++blk) {
+            const size_t t0 = blk * j->T, m = j->ntiles - t0 < j->T ? j->ntiles - t0 : j->T;
+            const size_t ldv = ck_wino_ld(m * C, sizeof(real));
+            const size_t ldp = ck_wino_ld(m * O, sizeof(real));
+            CK_S(ck_wino_input)(s, j->x, j->zeros, t0, m, V);
+            st = CK_S(ck_wino_dz)(j, t0, m, P, db);
+            for (e = 0; e < 16 && st == CK_OK; ++e)
+                st = CK_S(ck_gemm_own)(1, 0, C, O, m, (real)1, V + e * ldv, C, P + e * ldp, O,
+                                       blk == b0 ? (real)0 : (real)1, dU + e * ldu, O);
+        }
+        if (st != CK_OK) CK_STORE(&j->status, st);
+    }
+    CK_STORE(&j->busy[slot], 0);
+    ck_ftz_leave(fp);
+}
+
+/* dw (3, 3, C, O) = G^T dU G for every (c, o). */
+CK_TARGET_CLONES
+static void CK_S(ck_wino_dw_out)(size_t C, size_t O, const real *dU, real *dw)
+{
+    const size_t Q = C * O, LD = ck_wino_ld(Q, sizeof(real));
+    const real h = (real)0.5;
+    size_t q;
+    for (q = 0; q < Q; ++q) {
+        real u[4][4], t[3][4];
+        size_t a, b;
+        for (a = 0; a < 4; ++a)
+            for (b = 0; b < 4; ++b) u[a][b] = dU[(a * 4 + b) * LD + q];
+        /* G^T rows: (1, .5, .5, 0), (0, .5, -.5, 0), (0, .5, .5, 1) */
+        for (b = 0; b < 4; ++b) {
+            t[0][b] = u[0][b] + h * (u[1][b] + u[2][b]);
+            t[1][b] = h * (u[1][b] - u[2][b]);
+            t[2][b] = h * (u[1][b] + u[2][b]) + u[3][b];
+        }
+        for (a = 0; a < 3; ++a) {
+            dw[(a * 3 + 0) * Q + q] = t[a][0] + h * (t[a][1] + t[a][2]);
+            dw[(a * 3 + 1) * Q + q] = h * (t[a][1] - t[a][2]);
+            dw[(a * 3 + 2) * Q + q] = h * (t[a][1] + t[a][2]) + t[a][3];
+        }
+    }
+}
+
+/* dw (and with act dz, db) of a layer Winograd takes; z is dz or, without
+ * act, the gradient itself. */
+static int CK_S(ck_wino_dw)(const ck_conv3d_shape *s, const real *x, const real *y,
+                            const real *dy, int code, int act, real *z, real *col, real *dw,
+                            real *db)
+{
+    const size_t C = s->C, O = s->O, ldu = ck_wino_ld(C * O, sizeof(real));
+    const size_t ntiles = s->N * ((s->OH + 1) / 2) * ((s->OW + 1) / 2);
+    const size_t T = ck_wino_tiles(s, sizeof(real)), nblk = (ntiles + T - 1) / T;
+    const size_t parts = ck_wino_dw_parts(s);
+    const size_t work = 16 * (ck_wino_ld(T * C, sizeof(real)) + ck_wino_ld(T * O, sizeof(real)));
+    CK_S(ck_wdw_job) j;
+    real *zeros = col + 16 * ldu, *extra;
+    size_t p, c, e;
+    memset(zeros, 0, (C > O ? C : O) * sizeof(real));
+    j.s = s; j.x = x; j.y = y; j.dy = dy; j.zeros = zeros; j.dz = z;
+    j.work[0] = zeros + (C > O ? C : O);
+    j.work[1] = j.work[0] + work;
+    extra = j.work[1] + work;
+    j.busy[0] = j.busy[1] = 0;
+    j.code = code; j.act = act; j.status = CK_OK;
+    j.T = T; j.ntiles = ntiles; j.nblk = nblk; j.parts = parts;
+    j.dU[0] = col; j.dbp[0] = act ? db : NULL;
+    for (p = 1; p < parts; ++p) {
+        j.dU[p] = extra + (p - 1) * (16 * ldu + O);
+        j.dbp[p] = act && db != NULL ? j.dU[p] + 16 * ldu : NULL;
+    }
+    if (parts > 1)
+        ck_threads_run_chunks(CK_S(ck_wdw_run), &j, parts, 1);
+    else
+        CK_S(ck_wdw_run)(&j, 0, parts);
+    if (j.status != CK_OK) return j.status;
+    for (p = 1; p < parts; ++p) {
+        for (e = 0; e < 16; ++e)
+            for (c = 0; c < C * O; ++c) col[e * ldu + c] += j.dU[p][e * ldu + c];
+        if (j.dbp[p] != NULL)
+            for (c = 0; c < O; ++c) db[c] += j.dbp[p][c];
+    }
+    CK_S(ck_wino_dw_out)(C, O, col, dw);
+    return CK_OK;
 }
 
 static int CK_S(ck_conv3d_fwd_body)(const ck_conv3d_shape *s, const real *x, const real *w,
@@ -534,8 +969,9 @@ static int CK_S(ck_conv3d_bwd_body)(const ck_conv3d_shape *s, const real *x, con
             return CK_S(ck_conv_direct_dw_act)(s, x, y, dy, code, dz, dw, db);
         z = dz;
         /* With im2col blocks, each block's dz is computed right before its
-         * two GEMMs read it, while it is in cache. */
-        per_block = R > 0 && K > CK_CONV_DIRECT_K && !wino_dx;
+         * GEMMs read it, while it is in cache (Winograd's dx reads it after
+         * the dw parts wrote it all). */
+        per_block = R > 0 && K > CK_CONV_DIRECT_K && (!wino_dx || dw != NULL);
         if (!per_block) {
             st = CK_S(ck_act_bias_bwd)(code, M, O, y, dy, dz, db);
             if (st != CK_OK) return st;
@@ -558,8 +994,20 @@ static int CK_S(ck_conv3d_bwd_body)(const ck_conv3d_shape *s, const real *x, con
         }
         return CK_OK;
     }
+    if (dw != NULL && ck_wino_applies(s)) {
+        CK_TRY(CK_S(ck_wino_dw)(s, x, y, dy, code, per_block, per_block ? dz : (real *)z,
+                                col, dw, db));
+        if (dx == NULL) return CK_OK;
+        dw = NULL;
+        per_block = 0;
+    } else if (dw != NULL && (dx == NULL || wino_dx)) {
+        CK_TRY(CK_S(ck_dw_parts)(s, x, y, dy, code, per_block, dz, z, col, R, dw, db));
+        if (dx == NULL) return CK_OK;
+        dw = NULL;
+        per_block = 0;
+    }
     if (wino_dx) {
-        /* dx first (col is free until the dw blocks): the forward Winograd
+        /* dx after dw (which left dz complete and col free): the forward Winograd
          * path on dz with the flipped window wf[2-kh][2-kw][o][c]. */
         real *wf = col + ck_wino_need(&t, sizeof(real));
         const size_t C = s->C;
@@ -622,22 +1070,25 @@ int CK_S(ck_conv3d_bwd)(const ck_conv3d_shape *s, const real *x, const real *w,
 }
 
 /* ---------------------------------------------------------------- pooling */
-/* Visits every output position; inside, `o` is its offset in y, id0/ih0/iw0
- * its window's first (possibly padded) input coordinates, xn the offset of
- * sample n in x. The window loop is CK_POOL_WINDOW_BEGIN/END. */
-#define CK_POOL_LOOP_BEGIN                                                        \
+/* Visits the output positions of output rows [lo, hi) (row r = (n*OD +
+ * od)*OH + oh); inside, `o` is a position's offset in y, id0/ih0/iw0 its
+ * window's first (possibly padded) input coordinates, xn the offset of
+ * sample n in x. The window loop is CK_POOL_WINDOW_BEGIN/END; the row loop
+ * ends with CK_POOL_LOOP_END. */
+#define CK_POOL_LOOP_BEGIN(lo, hi)                                                \
     const size_t C = s->C;                                                        \
     const ptrdiff_t D = (ptrdiff_t)s->D, H = (ptrdiff_t)s->H, W = (ptrdiff_t)s->W; \
-    size_t n, od, oh, ow, kd, kh, kw, c;                                          \
-    for (n = 0; n < s->N; ++n)                                                    \
-        for (od = 0; od < s->OD; ++od)                                            \
-        for (oh = 0; oh < s->OH; ++oh)                                            \
-            for (ow = 0; ow < s->OW; ++ow) {                                      \
-                const size_t o = (((n * s->OD + od) * s->OH + oh) * s->OW + ow) * C; \
-                const ptrdiff_t id0 = (ptrdiff_t)(od * s->SD) - (ptrdiff_t)s->PF; \
-                const ptrdiff_t ih0 = (ptrdiff_t)(oh * s->SH) - (ptrdiff_t)s->PT; \
-                const ptrdiff_t iw0 = (ptrdiff_t)(ow * s->SW) - (ptrdiff_t)s->PL; \
-                const size_t xn = n * s->D * s->H * s->W * C;
+    size_t r, ow, kd, kh, kw, c;                                                  \
+    for (r = (lo); r < (hi); ++r) {                                               \
+        const size_t oh = r % s->OH, od = (r / s->OH) % s->OD;                    \
+        const size_t n = r / (s->OH * s->OD);                                     \
+        for (ow = 0; ow < s->OW; ++ow) {                                          \
+            const size_t o = (r * s->OW + ow) * C;                                \
+            const ptrdiff_t id0 = (ptrdiff_t)(od * s->SD) - (ptrdiff_t)s->PF;     \
+            const ptrdiff_t ih0 = (ptrdiff_t)(oh * s->SH) - (ptrdiff_t)s->PT;     \
+            const ptrdiff_t iw0 = (ptrdiff_t)(ow * s->SW) - (ptrdiff_t)s->PL;     \
+            const size_t xn = n * s->D * s->H * s->W * C;
+#define CK_POOL_LOOP_END }}
 
 /* Every non-padded window entry, in (kd, kh, kw) order; `at` is its flat
  * position (id*H + ih)*W + iw. */
@@ -655,19 +1106,29 @@ int CK_S(ck_conv3d_bwd)(const ck_conv3d_shape *s, const real *x, const real *w,
                 at = (size_t)((id * H + ih) * W + iw);
 #define CK_POOL_WINDOW_END }}}
 
+/* The pooling passes that write each output (forward) or input (the tiled
+ * max backward) entry from one row's windows alone: their rows are shared
+ * with the helper. */
+typedef struct CK_S(ck_pool_job) {
+    const ck_conv3d_shape *s;
+    const real *x, *dy;
+    const int *idx_in;
+    real *y;
+    int *idx;
+} CK_S(ck_pool_job);
+
 /* TF's CPU rule (see ck_conv.h): each window starts at the lowest finite
  * value, at its first real entry, and an entry replaces it only when
  * greater, so NaN and -inf never win, wherever they sit. */
 CK_TARGET_CLONES
-int CK_S(ck_pool3d_max_fwd)(const ck_conv3d_shape *s, const real *x, real *y, int *idx)
+static void CK_S(ck_pool_max_rows)(void *ctx, size_t lo, size_t hi)
 {
-    const real lo = CK_REAL_LOWEST;
-    if ((x == NULL || y == NULL) && s->N * s->OD * s->OH * s->OW * s->C > 0)
-        return CK_ERR_ARG;
-    /* idx holds positions (id*H + ih)*W + iw as int. */
-    if (idx != NULL && s->D * s->H * s->W > (size_t)INT_MAX) return CK_ERR_TOO_LARGE;
-    {
-    CK_POOL_LOOP_BEGIN
+    const CK_S(ck_pool_job) *j = (const CK_S(ck_pool_job) *)ctx;
+    const ck_conv3d_shape *s = j->s;
+    const real lo_ = CK_REAL_LOWEST, *x = j->x;
+    real *y = j->y;
+    int *idx = j->idx;
+    CK_POOL_LOOP_BEGIN(lo, hi)
         real *yo = y + o;
         int *io = idx ? idx + o : NULL;
         int first = 1;
@@ -675,7 +1136,7 @@ int CK_S(ck_pool3d_max_fwd)(const ck_conv3d_shape *s, const real *x, real *y, in
             const int pos = (int)at; /* < INT_MAX whenever stored in idx */
             const real *xp = x + xn + at * C;
             if (first) {
-                for (c = 0; c < C; ++c) yo[c] = xp[c] > lo ? xp[c] : lo;
+                for (c = 0; c < C; ++c) yo[c] = xp[c] > lo_ ? xp[c] : lo_;
                 if (io) for (c = 0; c < C; ++c) io[c] = pos;
                 first = 0;
             } else if (io) {
@@ -692,20 +1153,41 @@ int CK_S(ck_pool3d_max_fwd)(const ck_conv3d_shape *s, const real *x, real *y, in
             for (c = 0; c < C; ++c) yo[c] = (real)0;
             if (io) for (c = 0; c < C; ++c) io[c] = -1;
         }
-    }
-    }
-    return CK_OK;
+    CK_POOL_LOOP_END
+}
+
+CK_TARGET_CLONES
+static void CK_S(ck_pool_avg_rows)(void *ctx, size_t lo, size_t hi)
+{
+    const CK_S(ck_pool_job) *j = (const CK_S(ck_pool_job) *)ctx;
+    const ck_conv3d_shape *s = j->s;
+    const real *x = j->x;
+    real *y = j->y;
+    CK_POOL_LOOP_BEGIN(lo, hi)
+        real *yo = y + o;
+        size_t count = 0;
+        for (c = 0; c < C; ++c) yo[c] = (real)0;
+        CK_POOL_WINDOW_BEGIN
+            const real *xp = x + xn + at * C;
+            for (c = 0; c < C; ++c) yo[c] += xp[c];
+            ++count;
+        CK_POOL_WINDOW_END
+        for (c = 0; c < C; ++c) yo[c] = count ? yo[c] / (real)count : (real)0;
+    CK_POOL_LOOP_END
 }
 
 /* Windows that tile the input exactly (window == stride, no padding, no
  * remainder: MaxPooling's default) cover each input entry once, so dx is
  * written in one pass, window by window, with no zero-fill and no scatter. */
 CK_TARGET_CLONES
-static int CK_S(ck_pool_max_bwd_tiled)(const ck_conv3d_shape *s, const int *idx,
-                                       const real *dy, real *dx)
+static void CK_S(ck_pool_max_bwd_tiled_rows)(void *ctx, size_t lo, size_t hi)
 {
-    const real zero = (real)0;
-    CK_POOL_LOOP_BEGIN
+    const CK_S(ck_pool_job) *j = (const CK_S(ck_pool_job) *)ctx;
+    const ck_conv3d_shape *s = j->s;
+    const real zero = (real)0, *dy = j->dy;
+    const int *idx = j->idx_in;
+    real *dx = j->y;
+    CK_POOL_LOOP_BEGIN(lo, hi)
         const int *io = idx + o;
         const real *go = dy + o;
         CK_POOL_WINDOW_BEGIN
@@ -713,7 +1195,32 @@ static int CK_S(ck_pool_max_bwd_tiled)(const ck_conv3d_shape *s, const int *idx,
             const int pos = (int)at;
             for (c = 0; c < C; ++c) dp[c] = io[c] == pos ? go[c] : zero;
         CK_POOL_WINDOW_END
-    }
+    CK_POOL_LOOP_END
+}
+
+/* fn over the output rows of s, shared with the helper when the pass reads
+ * enough bytes (its input once). */
+static void CK_S(ck_pool_run)(const ck_conv3d_shape *s, void (*fn)(void *, size_t, size_t),
+                              CK_S(ck_pool_job) *j)
+{
+    const size_t rows = s->N * s->OD * s->OH;
+    const double bytes = (double)(s->N * s->D * s->H * s->W * s->C) * sizeof(real);
+    const size_t chunk = ck_conv_split_chunk(rows, bytes);
+    if (chunk < rows)
+        ck_threads_run_chunks(fn, j, rows, chunk);
+    else
+        fn(j, 0, rows);
+}
+
+int CK_S(ck_pool3d_max_fwd)(const ck_conv3d_shape *s, const real *x, real *y, int *idx)
+{
+    CK_S(ck_pool_job) j;
+    if ((x == NULL || y == NULL) && s->N * s->OD * s->OH * s->OW * s->C > 0)
+        return CK_ERR_ARG;
+    /* idx holds positions (id*H + ih)*W + iw as int. */
+    if (idx != NULL && s->D * s->H * s->W > (size_t)INT_MAX) return CK_ERR_TOO_LARGE;
+    j.s = s; j.x = x; j.dy = NULL; j.idx_in = NULL; j.y = y; j.idx = idx;
+    CK_S(ck_pool_run)(s, CK_S(ck_pool_max_rows), &j);
     return CK_OK;
 }
 
@@ -724,8 +1231,12 @@ int CK_S(ck_pool3d_max_bwd)(const ck_conv3d_shape *s, const int *idx, const real
     size_t n, p, c;
     if (dx == NULL) return CK_ERR_ARG;
     if (s->KD == s->SD && s->KH == s->SH && s->KW == s->SW && s->PF == 0 && s->PT == 0 &&
-        s->PL == 0 && s->OD * s->SD == s->D && s->OH * s->SH == s->H && s->OW * s->SW == s->W)
-        return CK_S(ck_pool_max_bwd_tiled)(s, idx, dy, dx);
+        s->PL == 0 && s->OD * s->SD == s->D && s->OH * s->SH == s->H && s->OW * s->SW == s->W) {
+        CK_S(ck_pool_job) j;
+        j.s = s; j.x = NULL; j.dy = dy; j.idx_in = idx; j.y = dx; j.idx = NULL;
+        CK_S(ck_pool_run)(s, CK_S(ck_pool_max_bwd_tiled_rows), &j);
+        return CK_OK;
+    }
     memset(dx, 0, s->N * DHW * C * sizeof(real));
     for (n = 0; n < s->N; ++n) {
         real *dn = dx + n * DHW * C;
@@ -742,24 +1253,13 @@ int CK_S(ck_pool3d_max_bwd)(const ck_conv3d_shape *s, const int *idx, const real
     return CK_OK;
 }
 
-CK_TARGET_CLONES
 int CK_S(ck_pool3d_avg_fwd)(const ck_conv3d_shape *s, const real *x, real *y)
 {
+    CK_S(ck_pool_job) j;
     if ((x == NULL || y == NULL) && s->N * s->OD * s->OH * s->OW * s->C > 0)
         return CK_ERR_ARG;
-    {
-    CK_POOL_LOOP_BEGIN
-        real *yo = y + o;
-        size_t count = 0;
-        for (c = 0; c < C; ++c) yo[c] = (real)0;
-        CK_POOL_WINDOW_BEGIN
-            const real *xp = x + xn + at * C;
-            for (c = 0; c < C; ++c) yo[c] += xp[c];
-            ++count;
-        CK_POOL_WINDOW_END
-        for (c = 0; c < C; ++c) yo[c] = count ? yo[c] / (real)count : (real)0;
-    }
-    }
+    j.s = s; j.x = x; j.dy = NULL; j.idx_in = NULL; j.y = y; j.idx = NULL;
+    CK_S(ck_pool_run)(s, CK_S(ck_pool_avg_rows), &j);
     return CK_OK;
 }
 
@@ -769,7 +1269,7 @@ int CK_S(ck_pool3d_avg_bwd)(const ck_conv3d_shape *s, const real *dy, real *dx)
     if (dx == NULL) return CK_ERR_ARG;
     memset(dx, 0, s->N * s->D * s->H * s->W * s->C * sizeof(real));
     {
-    CK_POOL_LOOP_BEGIN
+    CK_POOL_LOOP_BEGIN(0, s->N * s->OD * s->OH)
         const real *go = dy + o;
         size_t count = 0;
         CK_POOL_WINDOW_BEGIN
@@ -781,12 +1281,13 @@ int CK_S(ck_pool3d_avg_bwd)(const ck_conv3d_shape *s, const real *dy, real *dx)
             real *dp = dx + xn + at * C;
             for (c = 0; c < C; ++c) dp[c] += go[c] / (real)count;
         CK_POOL_WINDOW_END
-    }
+    CK_POOL_LOOP_END
     }
     return CK_OK;
 }
 
 #undef CK_POOL_LOOP_BEGIN
+#undef CK_POOL_LOOP_END
 #undef CK_POOL_WINDOW_BEGIN
 #undef CK_POOL_WINDOW_END
 

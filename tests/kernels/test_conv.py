@@ -39,6 +39,12 @@ CONV_CASES = [
     (2, 12, 11, 20, 3, 3, 33, (1, 1), (1, 1), "valid"),
     (1, 3, 4, 17, 3, 3, 18, (1, 1), (1, 1), "valid"),
     (3, 30, 30, 24, 3, 3, 40, (1, 1), (1, 1), "same"),
+    # work shared with the helper thread: the weight gradient summed in parts
+    # (Winograd dx after it; the first layer's direct path), and a batch-1
+    # Winograd layer of two blocks
+    (8, 40, 40, 16, 3, 3, 16, (1, 1), (1, 1), "same"),
+    (4, 20, 21, 3, 3, 3, 35, (1, 1), (1, 1), "same"),
+    (1, 26, 26, 32, 3, 3, 48, (1, 1), (1, 1), "valid"),
 ]
 
 
@@ -80,7 +86,7 @@ def test_conv_fwd_bwd_c_matches_reference(case, code, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("code", [1, 2, 3, 4, 5])
-@pytest.mark.parametrize("case", [CONV_CASES[i] for i in (0, 11, 12, 13, 14)])
+@pytest.mark.parametrize("case", [CONV_CASES[i] for i in (0, 11, 12, 13, 14, -2)])
 def test_conv_weight_gradient_without_dx_matches_reference(case, code, dtype):
     """A first layer's backward (no dx) folds the activation's gradient into
     the weight-gradient tiles: dw and db as the reference gives them."""
@@ -172,6 +178,8 @@ POOL_CASES = [
     (1, 1, 9, 2, 1, 3, (1, 2), "same"),
     (2, 6, 8, 5, 2, 2, (2, 2), "same"),    # windows tile the input: one-pass backward
     (1, 1, 8, 3, 1, 2, (1, 2), "valid"),   # the same in 1-D
+    (6, 40, 38, 24, 2, 2, (2, 2), "valid"),  # rows shared with the helper thread
+    (5, 41, 37, 20, 3, 3, (2, 2), "same"),
 ]
 
 
@@ -555,3 +563,63 @@ def test_conv3d_argument_errors():
     with pytest.raises(ValueError, match="idx must be"):
         _conv.pool3d_bwd(np.zeros((1, 2, 2, 2, 2), np.float32), None, x.shape, (2, 2, 2),
                          (2, 2, 2), (0, 0, 0), 0)
+
+
+# ------------------------------------------ work shared with the helper thread
+# Each is large enough for the kernels to share it with the helper: the direct
+# forward's tiles and the first layer's weight gradient in parts; Winograd's
+# blocks (two at batch 1) and its weight gradient in parts; an im2col weight
+# gradient in parts (dilated, so no Winograd); max and average pooling rows
+# and the one-pass max backward.
+SPLIT_CONV = [
+    (8, 30, 30, 3, 3, 3, 32, (1, 1), (1, 1), "same"),
+    (16, 20, 20, 16, 3, 3, 24, (1, 1), (1, 1), "valid"),
+    (1, 26, 26, 32, 3, 3, 64, (1, 1), (1, 1), "valid"),
+    (8, 48, 40, 9, 3, 3, 20, (1, 1), (2, 2), "same"),
+]
+
+
+@pytest.fixture
+def helper():
+    threads = pytest.importorskip("ckeras._ext._threads")
+    prev = threads.helper_enabled()
+    yield threads
+    threads.set_helper_enabled(prev)
+
+
+def _split_outputs(case, dtype):
+    x, w, b, s, d, pads, outs = _conv_problem(case, dtype)
+    first = case[3] <= 3
+    y = _conv.conv2d_fwd(x, w, b, 1, s, d, pads, outs)
+    dy = np.random.default_rng(1).standard_normal(y.shape).astype(dtype)
+    got = [y, *(g for g in _conv.conv2d_bwd(x, w, y, dy, 1, s, d, pads, need_dx=not first)
+                if g is not None)]
+    oh, ow = y.shape[1] // 2, y.shape[2] // 2
+    for mode in (0, 1):
+        p, idx = _conv.pool2d_fwd(y, (2, 2), (2, 2), (0, 0), (oh, ow), mode)
+        got += [p, _conv.pool2d_bwd(p, idx, y.shape, (2, 2), (2, 2), (0, 0), mode)]
+    return got
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", SPLIT_CONV)
+def test_conv_and_pool_same_bits_with_or_without_the_helper(case, dtype, helper):
+    """The kernels split their work in parts fixed by the shape alone, so the
+    bits are the same whether the helper took some parts or none; and they
+    are the reference's values."""
+    helper.set_helper_enabled(False)
+    jobs = helper.helper_jobs_taken()
+    one = _split_outputs(case, dtype)
+    assert helper.helper_jobs_taken() == jobs
+    x, w, b, s, d, pads, outs = _conv_problem(case, dtype)
+    tol = 2e-4 if dtype == np.float32 else 1e-11
+    np.testing.assert_allclose(one[0], ref.conv2d_fwd(x, w, b, 1, s, d, pads, outs),
+                               atol=tol, rtol=tol)
+    for _ in range(300):
+        helper.set_helper_enabled(True)  # ends a back-off after a late job
+        two = _split_outputs(case, dtype)
+        for a, e in zip(two, one):
+            np.testing.assert_array_equal(a, e)
+        if helper.helper_jobs_taken() - jobs >= 8:
+            break
+    assert helper.helper_jobs_taken() - jobs >= 8, "the helper never took part"
