@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from ckeras import kernels
 from ckeras._internal import config as _backend_config
 from ckeras.saving import serialization as _serialization
 
@@ -567,7 +568,10 @@ class Orthogonal(Initializer):
         rng = _generator(self.seed)
         a = rng.standard_normal((max(num_rows, num_cols), min(num_rows, num_cols)),
                                 dtype=_work_dtype(dtype))
-        q, r = np.linalg.qr(a)
+        # One thread: a threaded QR leaves NumPy's OpenBLAS workers spinning
+        # for ~0.1 s on the core the kernels' helper thread needs next.
+        with kernels.numpy_blas_one_thread():
+            q, r = np.linalg.qr(a)
         d = np.sign(np.diagonal(r))
         d[d == 0] = 1.0
         q *= d

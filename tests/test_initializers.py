@@ -414,3 +414,25 @@ def test_custom_initializer_via_custom_objects():
         initializers.deserialize(cfg)
     init = initializers.deserialize(cfg, custom_objects={"Fives": Fives})
     np.testing.assert_array_equal(init((2,)), [5.0, 5.0])
+
+
+def test_orthogonal_runs_its_qr_with_numpy_blas_on_one_thread(monkeypatch):
+    # A threaded QR left NumPy's OpenBLAS workers spinning on the core the
+    # kernels' helper thread needs right after the model is built.
+    from ckeras import kernels
+    blas = kernels.c_module("blas")
+    before = blas.numpy_pool_threads(2)
+    seen, real_qr = [], np.linalg.qr
+
+    def qr(a):
+        seen.append(blas.numpy_pool_threads())
+        return real_qr(a)
+
+    monkeypatch.setattr(np.linalg, "qr", qr)
+    try:
+        w = initializers.Orthogonal(seed=3)((64, 32))
+        assert seen == [1]
+        assert blas.numpy_pool_threads() == 2
+    finally:
+        blas.numpy_pool_threads(before)
+    np.testing.assert_allclose(w.T @ w, np.eye(32), atol=1e-5)

@@ -22,11 +22,13 @@ the first ``kernels()`` call.
 import contextlib
 import importlib
 import os
+import threading
 import types
 import warnings
 
 __all__ = ["FAMILIES", "RUNTIME", "kernels", "kernels_name", "set_kernels", "use_kernels",
            "c_module", "reference_module", "blas_info", "set_blas_threads", "get_blas_threads",
+           "numpy_blas_one_thread",
            "set_helper_enabled", "helper_enabled", "core_budget"]
 
 FAMILIES = {
@@ -165,6 +167,37 @@ def set_blas_threads(n):
 def get_blas_threads():
     """None when ckeras decides each GEMM's threads, else set_blas_threads' n."""
     return c_module("blas").threads()
+
+
+_numpy_pool_lock = threading.Lock()
+_numpy_pool_users = [0, None]   # blocks inside numpy_blas_one_thread, saved count
+
+
+@contextlib.contextmanager
+def numpy_blas_one_thread():
+    """``with numpy_blas_one_thread(): q, r = np.linalg.qr(a)`` runs the
+    block's NumPy BLAS/LAPACK calls on one thread, then gives NumPy's pool
+    its count back. For small factorizations ckeras makes itself (build
+    time), whose threaded form leaves OpenBLAS workers spinning on the core
+    the kernels' helper thread needs (see ``_blas.numpy_pool_threads``).
+    Nested and concurrent blocks restore the count once, after the last."""
+    try:
+        control = c_module("blas").numpy_pool_threads
+    except ImportError:   # no compiled BLAS module: nothing to narrow
+        control = None
+    if control is not None:
+        with _numpy_pool_lock:
+            if _numpy_pool_users[0] == 0:
+                _numpy_pool_users[1] = control(1)
+            _numpy_pool_users[0] += 1
+    try:
+        yield
+    finally:
+        if control is not None:
+            with _numpy_pool_lock:
+                _numpy_pool_users[0] -= 1
+                if _numpy_pool_users[0] == 0 and _numpy_pool_users[1] not in (None, 1):
+                    control(_numpy_pool_users[1])
 
 
 def core_budget():

@@ -361,3 +361,23 @@ def test_utils_overrides(policy):
     assert get_blas_threads() is None
     with pytest.raises(ValueError, match="`n` must be a positive integer or None"):
         set_blas_threads(0)
+
+
+def test_numpy_blas_one_thread_nests_and_restores_numpy_pool():
+    from ckeras import kernels
+    blas = kernels.c_module("blas")
+    before = blas.numpy_pool_threads(2)
+    try:
+        with kernels.numpy_blas_one_thread():
+            with kernels.numpy_blas_one_thread():
+                assert blas.numpy_pool_threads() == 1
+            assert blas.numpy_pool_threads() == 1
+        assert blas.numpy_pool_threads() == 2
+        with pytest.raises(ValueError, match="n must be >= 1"):
+            blas.numpy_pool_threads(0)
+        with pytest.raises(RuntimeError):
+            with kernels.numpy_blas_one_thread():
+                raise RuntimeError("inside")
+        assert blas.numpy_pool_threads() == 2
+    finally:
+        blas.numpy_pool_threads(before)
