@@ -85,6 +85,13 @@ def _inference_chain(model):
     from ckeras.engine.functional import Functional  # lazy: E7
     if getattr(type(model), "call", None) is not Functional.call:
         return None
+    return _plan_layers(model)
+
+
+def _plan_layers(model):
+    """The layers of `model`'s graph plan when it is a single-input,
+    single-output chain of layers that replay a Dense step, in order, or
+    None."""
     steps = getattr(model, "_plan", None)
     if not steps or getattr(model, "_added", ()) or getattr(model, "_outputs_maybe_masked", True):
         return None
@@ -115,24 +122,10 @@ def plan_for(model):
 def _chain(model):
     """(Dense layers, slots of their variables in the trainable list), or
     None."""
-    steps = getattr(model, "_plan", None)
-    if not steps or getattr(model, "_added", ()) or getattr(model, "_outputs_maybe_masked", True):
-        return None
-    if len(getattr(model, "_input_ids", ())) != 1 or len(getattr(model, "_output_ids", ())) != 1:
-        return None
     if getattr(model, "_frozen_vars", None):
         return None
-    key = model._input_ids[0]
-    layers = []
-    for step in steps:
-        layer = step.layer
-        if not type(layer).__dict__.get("replays_dense_step", False):
-            return None
-        if not step.single_in or not step.single_out or step.wants_mask or step.args != key:
-            return None
-        key = step.out_keys[0]
-        layers.append(layer)
-    if key != model._output_ids[0]:
+    layers = _plan_layers(model)
+    if layers is None:
         return None
     index = {id(v): i for i, v in enumerate(model._train_vars)}
     slots = []
