@@ -4,10 +4,12 @@ ckeras/_ext/_blas.pyx). Metadata lives in pyproject.toml."""
 import glob
 import os
 import shutil
+import threading
 
 import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 from setuptools.command.build_py import build_py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -103,6 +105,36 @@ def extensions():
     )
 
 
+class BuildExtOwnObjects(build_ext):
+    """Each module's objects in a directory of its own (build_temp/<module>).
+
+    Several modules compile the same csrc file (ck_act.c, ck_threads.c,
+    ...), and `-j` builds modules in parallel threads: with one shared
+    object path, a module found another's half-written ck_act.o newer than
+    its source, skipped compiling it and linked it (measured: an ASan build
+    whose _conv lacked ck_act_bias_fwd_f64). Per-module directories also
+    keep MODULE_ARGS flags to their own module's copies. The directory is
+    per thread, since the parallel builds share this command object.
+    """
+
+    _per_thread = threading.local()
+
+    @property
+    def build_temp(self):
+        return getattr(self._per_thread, "build_temp", None) or self.__dict__.get("_build_temp")
+
+    @build_temp.setter
+    def build_temp(self, value):
+        self.__dict__["_build_temp"] = value
+
+    def build_extension(self, ext):
+        self._per_thread.build_temp = os.path.join(self.__dict__["_build_temp"], ext.name)
+        try:
+            super().build_extension(ext)
+        finally:
+            self._per_thread.build_temp = None
+
+
 class BuildPyWithHeaders(build_py):
     """Ship csrc/*.h as ckeras/_ext/include/ so the installed .pxd files
     (which `cdef extern from` those headers) can be cimported elsewhere."""
@@ -115,4 +147,5 @@ class BuildPyWithHeaders(build_py):
             shutil.copy2(os.path.join(HERE, header), dest)
 
 
-setup(ext_modules=extensions(), cmdclass={"build_py": BuildPyWithHeaders})
+setup(ext_modules=extensions(),
+      cmdclass={"build_py": BuildPyWithHeaders, "build_ext": BuildExtOwnObjects})
