@@ -11,6 +11,7 @@
 # (ckeras.kernels.reference), so both raise the same errors.
 
 cimport numpy as cnp
+from libc.stdint cimport int64_t
 
 from ckeras._ext.ck_act cimport CK_ACT_NCODES
 from ckeras._ext.ck_common cimport CK_OK, CK_ERR_ARG, CK_ERR_CODE, CK_ERR_TOO_LARGE, CK_ERR_NO_BLAS
@@ -136,3 +137,23 @@ cdef inline void *data_or_null(object a) noexcept:
 cdef inline object empty(int nd, cnp.npy_intp *dims, int typenum):
     """A new C-ordered array (allocated with the GIL held)."""
     return cnp.PyArray_EMPTY(nd, dims, typenum, 0)
+
+
+cdef inline int check_labels(object labels, Py_ssize_t rows, Py_ssize_t cols) except -1:
+    """Class labels: a C-contiguous, aligned, native int64 array (rows,),
+    each in [0, cols)."""
+    if not cnp.PyArray_Check(labels):
+        raise TypeError(f"labels must be a numpy.ndarray, got {type(labels).__name__}")
+    cdef cnp.ndarray arr = <cnp.ndarray> labels
+    if cnp.PyArray_TYPE(arr) != cnp.NPY_INT64 or not cnp.PyArray_ISNOTSWAPPED(arr):
+        raise ValueError(f"labels must have dtype int64, got {labels.dtype}")
+    if labels.shape != (rows,):
+        raise ValueError(f"labels has shape {labels.shape}, expected {(rows,)}")
+    if not cnp.PyArray_IS_C_CONTIGUOUS(arr) or not cnp.PyArray_ISALIGNED(arr):
+        raise ValueError("labels must be C-contiguous (use numpy.ascontiguousarray)")
+    cdef const int64_t *lp = <const int64_t *> cnp.PyArray_DATA(arr)
+    cdef Py_ssize_t i
+    for i in range(rows):
+        if lp[i] < 0 or lp[i] >= cols:
+            raise ValueError(f"labels[{i}] = {lp[i]} is outside the valid range [0, {cols})")
+    return 0

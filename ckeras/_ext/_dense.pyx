@@ -12,7 +12,7 @@ from libc.stdint cimport int64_t
 from libc.stdlib cimport free, malloc
 
 from ckeras._ext._checks cimport (
-    check_array, check_code, check_shaped, check_status, data_or_null, empty)
+    check_array, check_code, check_labels, check_shaped, check_status, data_or_null, empty)
 from ckeras._ext.ck_common cimport CK_ERR_ARG, ck_fpmode, ck_ftz_enter, ck_ftz_leave
 from ckeras._ext.ck_act cimport CK_ACT_LINEAR, act_enum
 from ckeras._ext.ck_blas cimport attach_blas
@@ -216,7 +216,7 @@ def chain_sparse_xent_step(x, list weights, list biases, list codes, bint split,
         raise ValueError(f"the step needs rows and classes; got x of shape {x.shape} and "
                          f"{N} outputs")
     check_shaped(scale, "scale", (M,), t)
-    _check_labels(labels, M, N)
+    check_labels(labels, M, N)
     outs = [_empty2(M, n, t) for _, n in dims]
     dzs = [None if eff[i] == CK_ACT_LINEAR else _empty2(M, dims[i][1], t) for i in range(L)]
     dxs = [None] + [_empty2(M, dims[i][0], t) for i in range(1, L)]
@@ -261,26 +261,6 @@ def chain_sparse_xent_step(x, list weights, list biases, list codes, bint split,
         free(ptr)
         free(sz)
     return loss, (p if split else outs[L - 1]), grads
-
-
-cdef int _check_labels(labels, Py_ssize_t rows, Py_ssize_t cols) except -1:
-    """labels: C-contiguous int64 (rows,), each in [0, cols) (the message of
-    `_elementwise.sparse_xent_fwd`)."""
-    if not cnp.PyArray_Check(labels):
-        raise TypeError(f"labels must be a numpy.ndarray, got {type(labels).__name__}")
-    if cnp.PyArray_TYPE(<cnp.ndarray> labels) != cnp.NPY_INT64:
-        raise ValueError(f"labels must have dtype int64, got {labels.dtype}")
-    if labels.shape != (rows,):
-        raise ValueError(f"labels has shape {labels.shape}, expected {(rows,)}")
-    if not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> labels) or \
-            not cnp.PyArray_ISBEHAVED_RO(<cnp.ndarray> labels):
-        raise ValueError("labels must be C-contiguous (use numpy.ascontiguousarray)")
-    cdef const int64_t *lp = <const int64_t *> cnp.PyArray_DATA(<cnp.ndarray> labels)
-    cdef Py_ssize_t i
-    for i in range(rows):
-        if lp[i] < 0 or lp[i] >= cols:
-            raise ValueError(f"labels[{i}] = {lp[i]} is outside the valid range [0, {cols})")
-    return 0
 
 
 cdef int _chain(floating *p, void **ptr, size_t *sz, Py_ssize_t L, size_t M, labels, scale,

@@ -7,13 +7,12 @@ Arrays are float32 or float64 (one dtype per call), C-contiguous; labels
 int64, C-contiguous.
 """
 
-import numpy as np
 
 cimport numpy as cnp
 from cython cimport floating
 
-from ckeras._ext._checks cimport (check_array, check_shaped, check_status, data_or_null,
-                                  empty, same_shape)
+from ckeras._ext._checks cimport (check_array, check_labels, check_shaped, check_status,
+                                  data_or_null, empty, same_shape)
 from libc.stdint cimport int64_t
 
 from ckeras._ext.ck_elementwise cimport (ck_ew_add, ck_mse_bwd, ck_mse_fwd,
@@ -23,7 +22,6 @@ from ckeras._ext.ck_threads cimport attach_threads
 cnp.import_array()
 attach_threads()
 
-cdef object np_int64 = np.dtype(np.int64)
 
 ENUMS = {}
 
@@ -103,24 +101,6 @@ cdef int _mse_bwd(floating *dp, d, g) except -1:
     return check_status(st, "mse_bwd")
 
 
-cdef int _check_labels(labels, Py_ssize_t rows, Py_ssize_t cols) except -1:
-    """labels: C-contiguous int64 (rows,), each in [0, cols)."""
-    if not isinstance(labels, cnp.ndarray):
-        raise TypeError(f"labels must be a numpy.ndarray, got {type(labels).__name__}")
-    if labels.dtype != np_int64 or not labels.dtype.isnative:
-        raise ValueError(f"labels must have dtype int64, got {labels.dtype}")
-    if labels.shape != (rows,):
-        raise ValueError(f"labels has shape {labels.shape}, expected {(rows,)}")
-    if not labels.flags.c_contiguous or not labels.flags.aligned:
-        raise ValueError("labels must be C-contiguous (use numpy.ascontiguousarray)")
-    cdef const int64_t *lp = <const int64_t *> cnp.PyArray_DATA(<cnp.ndarray> labels)
-    cdef Py_ssize_t i
-    for i in range(rows):
-        if lp[i] < 0 or lp[i] >= cols:
-            raise ValueError(f"labels[{i}] = {lp[i]} is outside the valid range [0, {cols})")
-    return 0
-
-
 def sparse_xent_fwd(z, labels):
     """`(loss, p)` for (rows, cols) logits z and int64 labels (rows,):
     p = softmax(z) per row (the softmax activation's bits) and loss (rows,)
@@ -128,7 +108,7 @@ def sparse_xent_fwd(z, labels):
     cdef int ty = check_array(z, "z", 2, -1)
     if z.shape[0] > 0 and z.shape[1] == 0:
         raise ValueError("z has no columns (classes)")
-    _check_labels(labels, z.shape[0], z.shape[1])
+    check_labels(labels, z.shape[0], z.shape[1])
     cdef cnp.npy_intp rows = z.shape[0]
     p = empty(2, cnp.PyArray_DIMS(<cnp.ndarray> z), ty)
     loss = empty(1, &rows, ty)
@@ -155,7 +135,7 @@ def sparse_xent_bwd(p, labels, g):
     (p - onehot(labels)) * g per row, g (rows,)."""
     cdef int ty = check_array(p, "p", 2, -1)
     check_shaped(g, "g", (p.shape[0],), ty)
-    _check_labels(labels, p.shape[0], p.shape[1])
+    check_labels(labels, p.shape[0], p.shape[1])
     dz = empty(2, cnp.PyArray_DIMS(<cnp.ndarray> p), ty)
     if ty == cnp.NPY_FLOAT32:
         _xent_bwd(<float *> data_or_null(dz), p, labels, g)
