@@ -106,24 +106,23 @@ def _torch_model(torch, name):
                          nn.Linear(64 * 6 * 6, 512), nn.ReLU(), nn.Linear(512, 10))
 
 
-def model_fns(name, kind, batch, torch):
-    """(ckeras call, torch call or None) for one predict or train step."""
+def _model_data(name, batch):
     rng = np.random.default_rng(0)
     x = rng.random((batch,) + ((28, 28, 1) if name == "mnist" else (32, 32, 3)),
                    dtype=np.float32)
-    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, batch)]
-    model = _ck_model(name)
-    ck = functools.partial(model.predict_on_batch if kind == "predict" else model.train_on_batch,
-                           *((x,) if kind == "predict" else (x, y)))
-    if torch is None:
-        return ck, None
+    return x, np.eye(10, dtype=np.float32)[rng.integers(0, 10, batch)]
+
+
+def torch_model_fn(torch, name, kind, batch):
+    """PyTorch's predict (no_grad) or Adam train step of model `name`."""
+    x, y = _model_data(name, batch)
     net = _torch_model(torch, name)
     xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
     if kind == "predict":
         def pt():
             with torch.no_grad():
                 net(xt)
-        return ck, pt
+        return pt
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     yt = torch.from_numpy(y.argmax(1))
     lossf = torch.nn.CrossEntropyLoss()
@@ -132,7 +131,16 @@ def model_fns(name, kind, batch, torch):
         opt.zero_grad()
         lossf(net(xt), yt).backward()
         opt.step()
-    return ck, pt
+    return pt
+
+
+def model_fns(name, kind, batch, torch):
+    """(ckeras call, torch call or None) for one predict or train step."""
+    x, y = _model_data(name, batch)
+    model = _ck_model(name)
+    ck = functools.partial(model.predict_on_batch if kind == "predict" else model.train_on_batch,
+                           *((x,) if kind == "predict" else (x, y)))
+    return ck, None if torch is None else torch_model_fn(torch, name, kind, batch)
 
 
 def interleaved(fns, number, repeat, clock):

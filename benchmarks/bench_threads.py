@@ -5,10 +5,15 @@ default threads; the figure is the slowdown (busy time / quiet time).
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_threads.py \\
         [--case mlp_predict_b256 ...] [--neighbours 1 2] [--rounds 3] [--quick]
 
-Workloads (`--case`): mlp_predict_b256 and mlp_train_b128 (the MLP
-784-256-128-10 of compare.py, Adam), cnn_predict_b64 (the CNN of
-bench_conv.py), lstm_train_b32 (LSTM(128) on (32, 50, 32) then Dense(1),
-Adam/MSE, as in bench_rnn.py); split_gemm (kernel level: float32 GEMMs of
+Workloads (`--case`): mlp_predict_b256, mlp_train_b128 and mlp_fit_epoch
+(the MLP 784-256-128-10 of compare.py, Adam; one shuffled 60k-sample epoch
+of `fit` at batch 128 against PyTorch's loop), cnn_predict_b64 (the small
+CNN of bench_conv.py), the MNIST- and CIFAR-style model cases of
+bench_conv.py (mnist_/cifar_ predict_b1, predict_b64, train_b64),
+lstm_train_b32, lstmdrop_train_b32, lstm_infer_b32 and lstm_infer_b1
+(LSTM(128) on (B, 50, 32) then Dense(1), Adam/MSE, as in bench_rnn.py;
+dropout=0.2, recurrent_dropout=0.2 against PyTorch's input dropout);
+split_gemm (kernel level: float32 GEMMs of
 growing size on one thread and split with the helper, quiet only: where
 ckeras's split threshold, _blas.SPLIT_FLOPS, comes from).
 
@@ -36,18 +41,32 @@ import time
 import numpy as np
 from peers import Results, fmt_time, main_parser, peer_env, time_runs, wanted
 
-WORKLOADS = ("mlp_predict_b256", "mlp_train_b128", "cnn_predict_b64", "lstm_train_b32")
+CNN_CASES = ("mnist_predict_b1", "mnist_predict_b64", "mnist_train_b64", "cifar_predict_b1",
+             "cifar_predict_b64", "cifar_train_b64")
+LSTM_CASES = ("lstm_train_b32", "lstmdrop_train_b32", "lstm_infer_b32", "lstm_infer_b1")
+WORKLOADS = ("mlp_predict_b256", "mlp_train_b128", "mlp_fit_epoch", "cnn_predict_b64") \
+    + CNN_CASES + LSTM_CASES
 CASES = WORKLOADS + ("split_gemm",)
 PEERS = ("ckeras", "ckeras-1", "ckeras-pool2", "torch")
 LABELS = {
     "mlp_predict_b256": "MLP 784-256-128-10 `predict_on_batch`, batch 256",
     "mlp_train_b128": "MLP 784-256-128-10, one Adam train step, batch 128",
     "cnn_predict_b64": "CNN (Conv32-Pool-Conv64-Pool-Dense10) `predict_on_batch`, batch 64",
+    "mlp_fit_epoch": "MLP 784-256-128-10, one shuffled fit epoch (60k samples, batch 128)",
     "lstm_train_b32": "LSTM(128) on (32, 50, 32) + Dense(1), one Adam train step",
+    "lstmdrop_train_b32": "LSTM(128, dropout=0.2, recurrent_dropout=0.2) on (32, 50, 32) "
+                          "+ Dense(1), one Adam train step",
+    "lstm_infer_b32": "LSTM(128) on (32, 50, 32) + Dense(1), `predict_on_batch`",
+    "lstm_infer_b1": "LSTM(128) on (1, 50, 32) + Dense(1), `predict_on_batch`",
 }
+LABELS.update({c: f"{c.split('_')[0].upper()} CNN {c.split('_')[1]}, batch "
+               f"{c.rsplit('_b', 1)[1]}" for c in CNN_CASES})
 # Calls per timed run, quiet; a run with neighbours takes the same calls.
-NUMBER = {"mlp_predict_b256": 20, "mlp_train_b128": 10, "cnn_predict_b64": 5,
-          "lstm_train_b32": 2}
+NUMBER = {"mlp_predict_b256": 20, "mlp_train_b128": 10, "mlp_fit_epoch": 1,
+          "cnn_predict_b64": 5, "mnist_predict_b1": 50, "mnist_predict_b64": 3,
+          "mnist_train_b64": 2, "cifar_predict_b1": 50, "cifar_predict_b64": 3,
+          "cifar_train_b64": 1, "lstm_train_b32": 2, "lstmdrop_train_b32": 2,
+          "lstm_infer_b32": 10, "lstm_infer_b1": 50}
 
 
 # ------------------------------------------------------------------ neighbours
@@ -90,16 +109,22 @@ def _data(kind, rng):
         return rng.random((batch, 784), dtype=np.float32), rng.integers(0, 10, (batch, 1))
     if kind == "cnn_predict_b64":
         return rng.random((64, 28, 28, 1), dtype=np.float32), None
-    return (rng.standard_normal((32, 50, 32)).astype(np.float32),
-            np.zeros((32, 1), np.float32))
+    batch = 1 if kind.endswith("_b1") else 32
+    return (rng.standard_normal((batch, 50, 32)).astype(np.float32),
+            np.zeros((batch, 1), np.float32))
 
 
 def ckeras_workload(kind):
-    from bench_conv import _ck_cnn
+    from bench_conv import MODEL_CASES, _ck_cnn, model_fns
     from bench_rnn import _ck_model
-    from compare import _ck_mlp
+    from compare import _ck_mlp, ck_fit_epoch
 
     from ckeras import layers, models
+    if kind in CNN_CASES:
+        name, step, batch, _ = MODEL_CASES[kind]
+        return model_fns(name, step, batch, None)[0]
+    if kind == "mlp_fit_epoch":
+        return ck_fit_epoch(60000, 128)[0]
     x, y = _data(kind, np.random.default_rng(0))
     if kind == "mlp_predict_b256":
         return functools.partial(_ck_mlp().predict_on_batch, x)
@@ -107,15 +132,23 @@ def ckeras_workload(kind):
         return functools.partial(_ck_mlp(compile_adam=True).train_on_batch, x, y)
     if kind == "cnn_predict_b64":
         return functools.partial(_ck_cnn().predict_on_batch, x)
-    model = _ck_model("LSTM", layers, models)
+    model = _ck_model("LSTMdrop" if kind.startswith("lstmdrop") else "LSTM", layers, models)
+    if "_infer_" in kind:
+        return functools.partial(model.predict_on_batch, x)
     model.compile("adam", "mse")
     return functools.partial(model.train_on_batch, x, y)
 
 
 def torch_workload(kind):
     import torch
-    from bench_rnn import _torch_model, _torch_train
-    from compare import torch_mlp
+    from bench_conv import MODEL_CASES, torch_model_fn
+    from bench_rnn import _torch_infer, _torch_model, _torch_train
+    from compare import torch_fit_epoch, torch_mlp
+    if kind in CNN_CASES:
+        name, step, batch, _ = MODEL_CASES[kind]
+        return torch_model_fn(torch, name, step, batch)
+    if kind == "mlp_fit_epoch":
+        return torch_fit_epoch(torch, 60000, 128)
     x, y = _data(kind, np.random.default_rng(0))
     if kind == "mlp_predict_b256":
         return torch_mlp(torch, "predict", 256)
@@ -132,7 +165,9 @@ def torch_workload(kind):
             with torch.inference_mode():
                 return net(xt)
         return run
-    forward, params = _torch_model("LSTM", torch)
+    forward, params = _torch_model("LSTMdrop" if kind.startswith("lstmdrop") else "LSTM", torch)
+    if "_infer_" in kind:
+        return _torch_infer(torch, forward, x)
     return _torch_train(torch, forward, params, x, y)
 
 

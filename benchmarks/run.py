@@ -42,8 +42,9 @@ ROOT = os.path.dirname(HERE)
 UNSET = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 # (name, script, arguments, whether the script has a tf-keras side). The
-# one-thread runs repeat their workloads with other thread counts, and the
-# cold-start run spends a minute importing TensorFlow: --quick leaves them out.
+# one-thread runs repeat their workloads with other thread counts, the
+# cold-start run spends a minute importing TensorFlow, and the busy-neighbour
+# run times every workload three ways: --quick leaves them out.
 PLAN = (
     ("mlp", "compare.py", [], True),
     ("conv", "bench_conv.py", [], False),
@@ -59,8 +60,9 @@ PLAN = (
     ("datasets", "bench_datasets.py", [], True),
     ("dask", "bench_dask.py", [], False),
     ("load", "bench_load.py", [], True),
+    ("threads", "bench_threads.py", ["--peers", "ckeras", "torch"], False),
 )
-NOT_QUICK = ("conv_1thread", "rnn_1thread", "attention_1thread", "load")
+NOT_QUICK = ("conv_1thread", "rnn_1thread", "attention_1thread", "load", "threads")
 
 
 def child_env():
