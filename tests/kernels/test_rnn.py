@@ -264,7 +264,10 @@ def test_errors_same_as_reference(case):
 
 # batches around the 16- and 32-column chunks of the fused step, odd units
 INFER_SHAPES = SHAPES + [(17, 6, 5, 7), (33, 3, 0, 4), (16, 4, 3, 9), (32, 5, 3, 8),
-                         (48, 3, 2, 5), (70, 2, 4, 6)]
+                         (48, 3, 2, 5), (70, 2, 4, 6),
+                         # the panels' vector packing (16 units a block) with
+                         # scalar pairs after it, split between threads or not
+                         (20, 2, 3, 40), (9, 2, 3, 37)]
 
 
 @pytest.fixture(params=["fused", "sgemm"])
@@ -397,7 +400,7 @@ def _infer_in_two_threads(cases, rounds, transposed):
 # halves, one for the caller and one for the helper thread (csrc/ck_rnn.h).
 # Batches around the chunks, odd units, F = 0, a wide range (96 columns).
 BATCH_SPLIT_SHAPES = [(32, 6, 5, 16), (33, 4, 3, 9), (48, 5, 0, 7), (70, 3, 4, 12),
-                      (100, 4, 6, 32), (192, 2, 3, 4)]
+                      (100, 4, 6, 32), (192, 2, 3, 4), (33, 3, 4, 37)]
 
 
 def _avx512_tiles():
