@@ -248,6 +248,57 @@ void ck_lstm_infer_pack_f32(size_t F, size_t U, const float *W, const float *R,
     }
 }
 
+/* dst (16 x 16, rows ldd apart) = src^T (rows lds apart) in registers:
+ * 32-bit and 64-bit interleaves, then 128-bit lanes. Row 4L + k of the
+ * result is lane L of u[k], u[4 + k], u[8 + k], u[12 + k]. */
+__attribute__((target("arch=x86-64-v4")))
+static void transpose16(const float *src, size_t lds, float *dst, size_t ldd)
+{
+    __m512 t[16], u[16];
+    int i, k;
+    #pragma GCC unroll 16
+    for (i = 0; i < 8; ++i) {
+        const __m512 a = _mm512_loadu_ps(src + 2 * i * lds);
+        const __m512 b = _mm512_loadu_ps(src + (2 * i + 1) * lds);
+        t[2 * i] = _mm512_unpacklo_ps(a, b);
+        t[2 * i + 1] = _mm512_unpackhi_ps(a, b);
+    }
+    #pragma GCC unroll 16
+    for (i = 0; i < 4; ++i) {
+        const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 2]);
+        const __m512d c = _mm512_castps_pd(t[4 * i + 1]), d = _mm512_castps_pd(t[4 * i + 3]);
+        u[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
+        u[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
+        u[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(c, d));
+        u[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(c, d));
+    }
+    #pragma GCC unroll 16
+    for (k = 0; k < 4; ++k) {
+        const __m512 a = _mm512_shuffle_f32x4(u[k], u[4 + k], 0x44);
+        const __m512 b = _mm512_shuffle_f32x4(u[k], u[4 + k], 0xEE);
+        const __m512 c = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0x44);
+        const __m512 d = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0xEE);
+        _mm512_storeu_ps(dst + k * ldd, _mm512_shuffle_f32x4(a, c, 0x88));
+        _mm512_storeu_ps(dst + (4 + k) * ldd, _mm512_shuffle_f32x4(a, c, 0xDD));
+        _mm512_storeu_ps(dst + (8 + k) * ldd, _mm512_shuffle_f32x4(b, d, 0x88));
+        _mm512_storeu_ps(dst + (12 + k) * ldd, _mm512_shuffle_f32x4(b, d, 0xDD));
+    }
+}
+
+void ck_rnn_transpose_f32(size_t rows, size_t cols, const float *src, size_t lds, float *dst,
+                          size_t ldd)
+{
+    const size_t r16 = rows / 16 * 16, c16 = cols / 16 * 16;
+    size_t i, j;
+    for (i = 0; i < r16; i += 16)
+        for (j = 0; j < c16; j += 16) transpose16(src + i * lds + j, lds, dst + j * ldd + i, ldd);
+    /* the edges: the columns past c16 of every row, then the rows past r16 */
+    for (i = 0; i < r16; ++i)
+        for (j = c16; j < cols; ++j) dst[j * ldd + i] = src[i * lds + j];
+    for (i = r16; i < rows; ++i)
+        for (j = 0; j < cols; ++j) dst[j * ldd + i] = src[i * lds + j];
+}
+
 /* The cell of units [u0, u0 + nu) for columns [c0, c0 + wt) from their
  * tile's gates z (gate-major, `slots` units of wt values per gate, nu <=
  * slots); ct and ht: slots wt floats of scratch. */
