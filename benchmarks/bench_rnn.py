@@ -137,7 +137,8 @@ def model_cases(unit):
 
 CASES = (("sgemm", "lstm_kernel") + tuple(c for u in UNITS for c, _, _ in model_cases(u))
          + ("lstm_infer_b1_one_core", "lstm_infer_b1_torch2", "bilstm_infer_b1_one_core",
-            "bilstm_infer_b1_torch2", "thread_scaling", "lstm_train_profile"))
+            "bilstm_infer_b1_torch2", "thread_scaling", "lstm_train_profile",
+            "lstm_infer_profile"))
 
 TF_WORKER = """
 import json, sys
@@ -336,6 +337,52 @@ def _train_profile(args, results, repeat, layers, models, optimizers, _rnn):
               + ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in med.items()), flush=True)
 
 
+def _infer_profile(args, results, repeat, layers, models, torch, _rnn):
+    """Where an LSTM(128)+Dense(1) `predict_on_batch` at batch 1 and 32 goes,
+    in CPU time of the calling thread (time.thread_time, which other
+    processes barely move, so it reads on a busy machine): the whole call,
+    the LSTM inference kernel as the call runs it, the rest (Dense head,
+    Python), and torch's call on its calling thread. With --threads 2 the
+    calling thread waits for the helper by polling, so its CPU time is about
+    the call's wall time while the helper keeps up; the helper's own share
+    is not counted."""
+    for batch in (1, 32):
+        xb = np.random.default_rng(5).standard_normal((batch, T, F)).astype(np.float32)
+        m = _ck_model("LSTM", layers, models)
+        W, R, b = (w.numpy() for w in m.layers[0].weights)
+        h0 = np.zeros((batch, U), np.float32)
+        fwd, _ = _torch_model("LSTM", torch)
+        parts = {"predict": functools.partial(m.predict_on_batch, xb),
+                 "kernel": functools.partial(_rnn.lstm_infer, xb, W, R, b, h0, h0, None, False,
+                                             3, 2, False, batch >= 16),
+                 "torch": _torch_infer(torch, fwd, xb)}
+        runs = {k: [] for k in parts}
+        number = 50 if batch == 1 else 5
+        for fn in parts.values():
+            for _ in range(10):
+                fn()
+        # Interleaved by rounds of `number` calls, each side with warm caches
+        # (per call, each evicted the other's code and data).
+        for _ in range(max(repeat, 5) * 4):
+            for k, fn in parts.items():
+                t0 = time.thread_time()
+                for _ in range(number):
+                    fn()
+                runs[k].append((time.thread_time() - t0) / number)
+        med = {k: statistics.median(v) for k, v in runs.items()}
+        med["rest"] = med["predict"] - med["kernel"]
+        for k, v in med.items():
+            results.record(f"lstm_infer_profile/b{batch}/{k}", "torch" if k == "torch" else
+                           "ckeras", value=v, metric="cpu_time", unit="s", runs=runs.get(k),
+                           label=f"{LABELS['LSTM']}, predict_on_batch, batch {batch}: {k} "
+                                 f"(thread_time of the calling thread, {args.threads} "
+                                 "thread(s))")
+        print(f"{LABELS['LSTM']} predict batch {batch} CPU time of the calling thread "
+              f"({args.threads} thread(s)): " + ", ".join(f"{k} {v * 1e3:.3f} ms"
+                                                          for k, v in med.items())
+              + f"; ratio {med['predict'] / med['torch']:.2f}x", flush=True)
+
+
 def main(argv=None):
     ap = main_parser(__doc__.splitlines()[0], CASES)
     ap.add_argument("--threads", type=int, default=1)
@@ -422,6 +469,8 @@ def main(argv=None):
 
     if wanted(args, "lstm_train_profile"):
         _train_profile(args, results, repeat, layers, models, optimizers, _rnn)
+    if wanted(args, "lstm_infer_profile"):
+        _infer_profile(args, results, repeat, layers, models, torch, _rnn)
     if not wanted(args, "thread_scaling"):
         return
     _blas.set_num_threads(1)

@@ -37,6 +37,10 @@ void ck_lstm_train_cell16_f32(size_t n, float *z, size_t gs, const float *cp, fl
  * 0): gate gradients into dz and added to db, dc updated, dh zeroed. */
 void ck_lstm_train_bwd_row_f32(size_t U, const float *g, const float *cr, const float *cpr,
                                float *dhr, float *dcr, float *dz, float *db);
+/* dst (cols x rows, ld ldd) = src^T (rows x cols, ld lds): the template's
+ * rnn_transpose for float, 16 x 16 blocks in registers. */
+void ck_rnn_transpose_f32(size_t rows, size_t cols, const float *src, size_t lds, float *dst,
+                          size_t ldd);
 void ck_lstm_infer_step_f32(size_t F, size_t K, size_t U, size_t w, const float *P,
                             const float *XH, float *Ct, float *Hn, const uint8_t *on,
                             float *zt);

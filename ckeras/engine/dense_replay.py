@@ -25,7 +25,10 @@ evicted by the GEMMs.
 
 `infer` runs `predict`/`predict_on_batch`/`evaluate`'s forward of such a
 chain the same way: the layers' `dense_fwd` calls in order, without the
-graph plan, the layer calls and the backend.
+graph plan, the layer calls and the backend. The chain it replays may start
+with a layer whose class sets `replays_inference` (LSTM): its `replay_infer`
+gives the layer's output from its kernel call, or None to take the model's
+call.
 
 Anything else takes the taped step: a layer that is not exactly `Dense`, an
 activation without a fused kernel code, an activity regularizer, losses
@@ -53,8 +56,10 @@ def infer(model, arrays):
     the kernels' dtype and width: the kernels the layers' inference calls
     reach (`dense_fwd` with each layer's fused activation), in order, without
     the graph plan, the layer calls and the backend between them (about half
-    of a batch-1 predict). None when anything else applies; then nothing
-    was changed and the model's own call runs."""
+    of a batch-1 predict). The chain may start with a layer that replays its
+    own inference (`replays_inference`: LSTM) on a C-contiguous array. None
+    when anything else applies; then nothing was changed and the model's own
+    call runs."""
     plan = getattr(model, "_plan", None)
     entry = model.__dict__.get("_dense_infer")
     if entry is None or entry[0] is not plan:
@@ -64,49 +69,83 @@ def infer(model, arrays):
     if layers is None or len(arrays) != 1:
         return None
     h = arrays[0]
-    if type(h) is not np.ndarray or h.ndim != 2 or not h.flags.c_contiguous:
+    if type(h) is not np.ndarray or not h.flags.c_contiguous:
         return None
+    first = None if type(layers[0]).__dict__.get("replays_dense_step", False) else layers[0]
+    if first is None and h.ndim != 2:
+        return None
+    dense = []
+    for layer in layers if first is None else layers[1:]:
+        args = _dense_args(layer, h.dtype)
+        if args is None:
+            return None
+        dense.append(args)
+    if first is not None:
+        h = first.replay_infer(h)
+        if h is None:
+            return None
     k = kernels()
-    for layer in layers:
-        code = activations.fused_code(layer.activation)
-        w, b = layer.kernel.value, layer.bias
-        b = None if b is None else b.value
-        if (code is None or layer.activity_regularizer is not None or w.dtype != h.dtype
-                or w.shape[0] != h.shape[1] or not w.flags.c_contiguous
-                or (b is not None and (b.dtype != h.dtype or not b.flags.c_contiguous))):
+    for w, b, code in dense:
+        if w.shape[0] != h.shape[1]:
             return None
         h = k.dense_fwd(h, w, b, code)
     return [h]
 
 
+def _dense_args(layer, dtype):
+    """(kernel, bias or None, fused activation code) of a Dense layer whose
+    inference the replay runs on arrays of `dtype`, or None."""
+    code = activations.fused_code(layer.activation)
+    w, b = layer.kernel.value, layer.bias
+    b = None if b is None else b.value
+    if (code is None or layer.activity_regularizer is not None or w.dtype != dtype
+            or not w.flags.c_contiguous
+            or (b is not None and (b.dtype != dtype or not b.flags.c_contiguous))):
+        return None
+    return w, b, code
+
+
 def _inference_chain(model):
-    """The Dense layers of a model whose call is its graph plan alone, in
-    order, or None."""
+    """The layers of a model whose call is its graph plan alone, in order:
+    Dense layers, the first of which may instead be a layer that replays
+    its inference (`replays_inference`); or None."""
     from ckeras.engine.functional import Functional  # lazy: E7
     if getattr(type(model), "call", None) is not Functional.call:
         return None
-    return _plan_layers(model)
+    return _plan_layers(model, entry="replays_inference")
 
 
-def _plan_layers(model):
+def _plan_layers(model, entry=None):
     """The layers of `model`'s graph plan when it is a single-input,
     single-output chain of layers that replay a Dense step, in order, or
-    None."""
+    None. With `entry`, the first layer may instead be one whose class sets
+    that flag."""
     steps = getattr(model, "_plan", None)
-    if not steps or getattr(model, "_added", ()) or getattr(model, "_outputs_maybe_masked", True):
+    if not steps or getattr(model, "_added", ()):
         return None
     if len(getattr(model, "_input_ids", ())) != 1 or len(getattr(model, "_output_ids", ())) != 1:
         return None
     key = model._input_ids[0]
     layers = []
+    # Masks: an entry layer's input (the model's) carries none, and its
+    # replay gives none (LSTM.replay_infer: no sequences, no states); the
+    # graph still marks what follows an RNN as maybe masked (RNN has its
+    # own compute_mask).
+    unmasked = False
     for step in steps:
         layer = step.layer
-        if not type(layer).__dict__.get("replays_dense_step", False):
+        flags = type(layer).__dict__
+        if not flags.get("replays_dense_step", False) and not (
+                entry is not None and not layers and flags.get(entry, False)):
             return None
-        if not step.single_in or not step.single_out or step.wants_mask or step.args != key:
+        if not step.single_in or not step.single_out or step.args != key or (
+                step.wants_mask and not unmasked):
             return None
+        unmasked = unmasked or not flags.get("replays_dense_step", False)
         key = step.out_keys[0]
         layers.append(layer)
+    if getattr(model, "_outputs_maybe_masked", True) and not unmasked:
+        return None
     return layers if key == model._output_ids[0] else None
 
 

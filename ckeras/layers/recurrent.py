@@ -1191,6 +1191,10 @@ class LSTM(_CellLayer):
     _cell_class = LSTMCell
     _cell_name = "lstm_cell"
     _delegated = tuple(a for a in _CellLayer._delegated if a != "reset_after")
+    # ckeras.engine.dense_replay's predict replay calls `replay_infer`; it
+    # looks the flag up in the class's own dict, so subclasses (which may
+    # override `call`) take their call.
+    replays_inference = True
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
                  use_bias=True, kernel_initializer="glorot_uniform",
@@ -1214,6 +1218,34 @@ class LSTM(_CellLayer):
         kwargs["activity_regularizer"] = activity_regularizer
         self._init(cell_kwargs, return_sequences, return_state, go_backwards, stateful,
                    unroll, time_major, kwargs)
+
+    def replay_infer(self, x):
+        """`self.call(x, training=False)` of an unmasked (batch, time,
+        features) array of the layer's dtype, C-contiguous, as one kernel
+        call: the same call with the same arrays as `LSTMSequence`'s
+        inference, so the same bits, without the layer call, the Function
+        and the state arrays between (about a fifth of a batch-1
+        LSTM(128) predict). None when anything else applies (states kept
+        or returned, sequences, time-major, constants, an activation with
+        no kernel code, weights of another dtype or layout); then nothing
+        was changed and the layer's own call runs."""
+        cell = self.cell
+        if (type(x) is not np.ndarray or x.ndim != 3 or x.dtype != self.dtype
+                or not x.flags.c_contiguous or type(cell) is not LSTMCell or self.stateful
+                or self.return_state or self.return_sequences or self.time_major
+                or self._num_constants or self.activity_regularizer is not None):
+            return None
+        fast = self._fast_fn(False)
+        W, R = cell.kernel.value, cell.recurrent_kernel.value
+        b = None if cell.bias is None else cell.bias.value
+        if fast is None or W.shape[0] != x.shape[2]:
+            return None
+        for w in (W, R) if b is None else (W, R, b):
+            if w.dtype != x.dtype or not w.flags.c_contiguous:
+                return None
+        h0 = np.zeros((x.shape[0], cell.units), x.dtype)   # the kernel only reads it
+        return _rnn_fn.lstm_infer(x, W, R, b, h0, h0, None, self.go_backwards, fast[1],
+                                  fast[2], False)[1]
 
 
 @_delegate

@@ -264,7 +264,10 @@ def test_errors_same_as_reference(case):
 
 # batches around the 16- and 32-column chunks of the fused step, odd units
 INFER_SHAPES = SHAPES + [(17, 6, 5, 7), (33, 3, 0, 4), (16, 4, 3, 9), (32, 5, 3, 8),
-                         (48, 3, 2, 5), (70, 2, 4, 6)]
+                         (48, 3, 2, 5), (70, 2, 4, 6),
+                         # the panels' vector packing (16 units a block) with
+                         # scalar pairs after it, split between threads or not
+                         (20, 2, 3, 40), (9, 2, 3, 37)]
 
 
 @pytest.fixture(params=["fused", "sgemm"])
@@ -397,7 +400,7 @@ def _infer_in_two_threads(cases, rounds, transposed):
 # halves, one for the caller and one for the helper thread (csrc/ck_rnn.h).
 # Batches around the chunks, odd units, F = 0, a wide range (96 columns).
 BATCH_SPLIT_SHAPES = [(32, 6, 5, 16), (33, 4, 3, 9), (48, 5, 0, 7), (70, 3, 4, 12),
-                      (100, 4, 6, 32), (192, 2, 3, 4)]
+                      (100, 4, 6, 32), (192, 2, 3, 4), (33, 3, 4, 37)]
 
 
 def _avx512_tiles():
@@ -930,3 +933,32 @@ def test_lstm_train_forced_split_same_bits(shape, mk, gb, kind):
     finally:
         testing.set_train_strict(prev_strict)
         kernels.set_helper_enabled(prev_on)
+
+
+@pytest.mark.parametrize("B", [1, 5, 33])   # the batch-1 split, the rows, the tiles
+def test_lstm_infer_saturated_tiny_and_nan_gates(B):
+    """The float cell's activations where their approximations are weakest:
+    gates driven far into saturation (|z| up to ~300, past every clamp) and
+    down to 1e-6 (tanh(z) ~ z), against the float64 reference; and a NaN
+    input makes its own sample's h and c NaN (as the reference) and leaves
+    the other samples alone."""
+    rng = np.random.default_rng(7)
+    T, F, U = 3, 4, 128
+    x, W, R, b, h0, c0 = _data("lstm", B, T, F, U, np.float32, rng)
+    scale = np.geomspace(1e-6, 100.0, 4 * U)
+    rng.shuffle(scale)
+    W = (W * scale).astype(np.float32)
+    R = (R * 0.1).astype(np.float32)
+    b = (b * scale).astype(np.float32)
+    args64 = [a.astype(np.float64) for a in (x, W, R, b, h0, c0)]
+    Hr, Cr, _ = ref.lstm_fwd(*args64, None, False, Act.TANH, Act.SIGMOID)
+    _, hc, cc = rnn.lstm_infer(x, W, R, b, h0, c0, None, False, Act.TANH, Act.SIGMOID, False,
+                               B >= 16)
+    np.testing.assert_allclose(hc, Hr[:, -1], rtol=1e-5, atol=2e-6)
+    np.testing.assert_allclose(cc, Cr[:, -1], rtol=1e-5, atol=2e-6)
+    x[0, 1, 0] = np.nan
+    _, hn, cn = rnn.lstm_infer(x, W, R, b, h0, c0, None, False, Act.TANH, Act.SIGMOID, False,
+                               B >= 16)
+    assert np.isnan(hn[0]).all() and np.isnan(cn[0]).all()
+    np.testing.assert_array_equal(hn[1:], hc[1:])
+    np.testing.assert_array_equal(cn[1:], cc[1:])

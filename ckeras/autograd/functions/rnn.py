@@ -26,7 +26,7 @@ from ckeras.autograd.function import Function
 from ckeras.kernels import kernels
 from ckeras.kernels.codes import Act
 
-__all__ = ["LSTMSequence", "GRUSequence", "SimpleRNNSequence"]
+__all__ = ["LSTMSequence", "GRUSequence", "SimpleRNNSequence", "lstm_infer"]
 
 # From this batch size up, LSTM inference steps in the transposed layout
 # (gate rows of B values, one GEMM for the input and recurrent products);
@@ -34,6 +34,17 @@ __all__ = ["LSTMSequence", "GRUSequence", "SimpleRNNSequence"]
 # batch-major rows win (LSTM(128), 50 steps: batch 12 1.18 vs 1.40 ms,
 # batch 16 2.05 vs 1.86 ms).
 _TRANSPOSED_MIN_BATCH = 16
+
+
+def lstm_infer(x, W, R, b, h0, c0, mask, go_backwards, act, ract, return_sequences):
+    """The inference kernel of `LSTMSequence` (no gates saved; nothing will
+    call backward): (H or None, h_T, c_T) from arrays of one float dtype,
+    C-contiguous, and the kernel's transposed layout from
+    `_TRANSPOSED_MIN_BATCH` on. The predict replay of a plain LSTM
+    (`LSTM.replay_infer`) calls it with the same arguments as the layer's
+    call, so the two give the same bits."""
+    return kernels().lstm_infer(x, W, R, b, h0, c0, mask, go_backwards, act, ract,
+                                return_sequences, x.shape[0] >= _TRANSPOSED_MIN_BATCH)
 
 
 def _arr(a, dtype):
@@ -124,9 +135,8 @@ class LSTMSequence(_Sequence):
 
     def _infer(self, x, W, R, b, h0, c0):
         """Nothing will call backward (no tape): the kernel that saves no gates."""
-        H, h, c = kernels().lstm_infer(x, W, R, b, h0, c0, self.m, self.go_backwards,
-                                       self.act, self.ract, self.return_sequences,
-                                       x.shape[0] >= _TRANSPOSED_MIN_BATCH)
+        H, h, c = lstm_infer(x, W, R, b, h0, c0, self.m, self.go_backwards, self.act,
+                             self.ract, self.return_sequences)
         if self.return_sequences:
             return self._output(H), h, c
         out = h if self.seen is None else h * self.seen[:, -1]
