@@ -7,6 +7,10 @@
 
 #include <string.h>
 
+#if defined(CK_RNN_AVX512)
+#include <immintrin.h>
+#endif
+
 #include "ck_rnn.h"
 #include "ck_rnn_infer_avx512.h"
 
@@ -170,6 +174,140 @@ void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot
             rnn_tiles[nv - 1][mr - 1](&t);
         }
     }
+}
+
+/* The backward's [dW; dR] accumulation, C (M x N) += A Bm over an inner
+ * index of nseg segments of len: A (M rows, lda) holds it along its rows,
+ * row k of segment q of Bm is at Bm + q segb + k ldb (N values, N % 16 ==
+ * 0, read unpacked: a chunk of dG rows hot in L2, read once per 6 rows of
+ * C). A 6 x 64 register tile again. */
+typedef struct {
+    size_t nseg, len, lda, ldb, segb, ldc;
+    const float *A, *Bm;
+    float *C;
+} rnn_acc_args;
+
+__attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast"), always_inline))
+static inline void rnn_acc_body_f32(const rnn_acc_args *t, const int mr, const int nv)
+{
+    ck_v16 acc[CK_RNN_MR][4], bv[4];
+    const size_t n = t->nseg * t->len, len = t->len, lda = t->lda, ldb = t->ldb;
+    const size_t skip = t->segb - len * ldb;
+    const float *restrict A = t->A, *restrict Bm = t->Bm;
+    size_t q = 0, k;
+    int r, v;
+    for (r = 0; r < mr; ++r)
+        for (v = 0; v < nv; ++v) memcpy(&acc[r][v], t->C + r * t->ldc + 16 * v, sizeof(ck_v16));
+    /* One flat loop over the inner index (the segments' A rows are
+     * contiguous): with a loop per segment GCC spilled the accumulators
+     * between segments. */
+    for (k = 0; k < n; ++k) {
+        for (v = 0; v < nv; ++v) memcpy(&bv[v], Bm + 16 * v, sizeof(ck_v16));
+        for (r = 0; r < mr; ++r) {
+            const float s = A[r * lda + k];
+            for (v = 0; v < nv; ++v) acc[r][v] += s * bv[v];
+        }
+        Bm += ldb;
+        if (++q == len) {
+            q = 0;
+            Bm += skip;
+        }
+    }
+    for (r = 0; r < mr; ++r)
+        for (v = 0; v < nv; ++v) memcpy(t->C + r * t->ldc + 16 * v, &acc[r][v], sizeof(ck_v16));
+}
+
+typedef void (*rnn_acc_fn)(const rnn_acc_args *t);
+
+#define CK_RNN_ACC_FN(mr, nv)                                                           \
+    __attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast")))           \
+    static void rnn_acc_##mr##_##nv(const rnn_acc_args *t)                              \
+    {                                                                                   \
+        rnn_acc_body_f32(t, mr, nv);                                                    \
+    }
+#define CK_RNN_ACC_ROW(nv)                                                              \
+    CK_RNN_ACC_FN(1, nv) CK_RNN_ACC_FN(2, nv) CK_RNN_ACC_FN(3, nv)                      \
+    CK_RNN_ACC_FN(4, nv) CK_RNN_ACC_FN(5, nv) CK_RNN_ACC_FN(6, nv)
+CK_RNN_ACC_ROW(1)
+CK_RNN_ACC_ROW(2)
+CK_RNN_ACC_ROW(3)
+CK_RNN_ACC_ROW(4)
+#define CK_RNN_ACC_PTRS(nv)                                                             \
+    {rnn_acc_1_##nv, rnn_acc_2_##nv, rnn_acc_3_##nv,                                    \
+     rnn_acc_4_##nv, rnn_acc_5_##nv, rnn_acc_6_##nv}
+/* [nv - 1][mr - 1] */
+static const rnn_acc_fn rnn_accs[4][CK_RNN_MR] = {CK_RNN_ACC_PTRS(1), CK_RNN_ACC_PTRS(2),
+                                                  CK_RNN_ACC_PTRS(3), CK_RNN_ACC_PTRS(4)};
+
+void ck_rnn_gemm_tn_acc_f32(size_t M, size_t N, size_t nseg, size_t len, const float *A,
+                            size_t lda, const float *Bm, size_t ldb, size_t segb, float *C,
+                            size_t ldc)
+{
+    size_t n0, r0;
+    rnn_acc_args t;
+    t.nseg = nseg;
+    t.len = len;
+    t.lda = lda;
+    t.ldb = ldb;
+    t.segb = segb;
+    t.ldc = ldc;
+    /* Panels outer: one panel's rows of Bm (64 columns) stay in L1 while
+     * every row tile of C passes over them. */
+    for (n0 = 0; n0 < N; n0 += 64) {
+        const size_t nv = (N - n0 < 64 ? N - n0 : 64) / 16;
+        t.Bm = Bm + n0;
+        for (r0 = 0; r0 < M; r0 += CK_RNN_MR) {
+            const size_t mr = M - r0 < CK_RNN_MR ? M - r0 : CK_RNN_MR;
+            t.A = A + r0 * lda;
+            t.C = C + r0 * ldc + n0;
+            rnn_accs[nv - 1][mr - 1](&t);
+        }
+    }
+}
+
+/* dst[c ldd + r] = src[r lds + c] for rows x cols: 16 x 16 blocks through
+ * registers (scalar stores a row apart ran at ~1 element per 2 cycles and
+ * took a fifth of the backward), the edges by element. */
+__attribute__((target("arch=x86-64-v4")))
+void ck_rnn_transpose_f32(size_t rows, size_t cols, const float *src, size_t lds, float *dst,
+                          size_t ldd)
+{
+    size_t r0, c0, r, c;
+    for (r0 = 0; r0 + 16 <= rows; r0 += 16)
+        for (c0 = 0; c0 + 16 <= cols; c0 += 16) {
+            __m512 a[16], b[16];
+            int i;
+            for (i = 0; i < 16; ++i) a[i] = _mm512_loadu_ps(src + (r0 + i) * lds + c0);
+            for (i = 0; i < 16; i += 2) {
+                b[i] = _mm512_unpacklo_ps(a[i], a[i + 1]);
+                b[i + 1] = _mm512_unpackhi_ps(a[i], a[i + 1]);
+            }
+            for (i = 0; i < 16; i += 4) {
+                a[i] = _mm512_castpd_ps(
+                    _mm512_unpacklo_pd(_mm512_castps_pd(b[i]), _mm512_castps_pd(b[i + 2])));
+                a[i + 1] = _mm512_castpd_ps(
+                    _mm512_unpackhi_pd(_mm512_castps_pd(b[i]), _mm512_castps_pd(b[i + 2])));
+                a[i + 2] = _mm512_castpd_ps(
+                    _mm512_unpacklo_pd(_mm512_castps_pd(b[i + 1]), _mm512_castps_pd(b[i + 3])));
+                a[i + 3] = _mm512_castpd_ps(
+                    _mm512_unpackhi_pd(_mm512_castps_pd(b[i + 1]), _mm512_castps_pd(b[i + 3])));
+            }
+            /* a[4q + j]: rows 4q..4q+3, column j + 4 lane of each 128-bit lane */
+            for (i = 0; i < 4; ++i) {
+                b[i] = _mm512_shuffle_f32x4(a[i], a[4 + i], 0x88);
+                b[4 + i] = _mm512_shuffle_f32x4(a[i], a[4 + i], 0xdd);
+                b[8 + i] = _mm512_shuffle_f32x4(a[8 + i], a[12 + i], 0x88);
+                b[12 + i] = _mm512_shuffle_f32x4(a[8 + i], a[12 + i], 0xdd);
+            }
+            for (i = 0; i < 8; ++i) {
+                a[i] = _mm512_shuffle_f32x4(b[i], b[8 + i], 0x88);
+                a[8 + i] = _mm512_shuffle_f32x4(b[i], b[8 + i], 0xdd);
+            }
+            for (i = 0; i < 16; ++i) _mm512_storeu_ps(dst + (c0 + i) * ldd + r0, a[i]);
+        }
+    for (r = 0; r < rows; ++r)
+        for (c = r < rows / 16 * 16 ? cols / 16 * 16 : 0; c < cols; ++c)
+            dst[c * ldd + r] = src[r * lds + c];
 }
 
 void ck_lstm_pack_gates_f32(size_t F, size_t U, const float *W, const float *R, float *P)

@@ -37,6 +37,16 @@ void ck_rnn_pack_f32(size_t K, size_t N, const float *Bm, size_t ldb, int trans,
 void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot,
                             const float *A, size_t lda, const float *P, float *C, size_t ldc,
                             int beta);
+/* C (M x N, ldc; N % 16 == 0) += A Bm, A (M x nseg len, lda) and row k of
+ * segment q of Bm at Bm + q segb + k ldb: the backward's [dW; dR] +=
+ * [x_t, h_{t-1}]^T dG over a chunk of steps, the transposed rows in A and
+ * the dG rows read in place (a run of len steps of each of nseg samples). */
+void ck_rnn_gemm_tn_acc_f32(size_t M, size_t N, size_t nseg, size_t len, const float *A,
+                            size_t lda, const float *Bm, size_t ldb, size_t segb, float *C,
+                            size_t ldc);
+/* dst (cols x rows, ldd) = the transpose of src (rows x cols, lds). */
+void ck_rnn_transpose_f32(size_t rows, size_t cols, const float *src, size_t lds, float *dst,
+                          size_t ldd);
 /* [W; R] (F + U rows of 4U, U % 16 == 0) packed for
  * ck_lstm_train_step_f32: per 16 units a panel of 64 columns, the units'
  * [i f c o] gate columns. */
