@@ -79,6 +79,7 @@ typedef struct {
     const float *P, *I;
     float *C;
     const size_t *coff;
+    const float *M; /* not NULL: C = C + M . (A P), M laid out as C */
 } rnn_tile_args;
 
 __attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast"), always_inline))
@@ -91,7 +92,7 @@ static inline void rnn_tile_body_f32(const rnn_tile_args *t, const int mr, const
     int r, v, seg;
     for (r = 0; r < mr; ++r)
         for (v = 0; v < nv; ++v) {
-            if (t->I != NULL)
+            if (t->I != NULL && t->M == NULL)
                 memcpy(&acc[r][v], t->I + r * t->ldi + t->coff[v], sizeof(ck_v16));
             else
                 acc[r][v] = (ck_v16){0};
@@ -108,6 +109,14 @@ static inline void rnn_tile_body_f32(const rnn_tile_args *t, const int mr, const
         }
         P += K * w;
     }
+    if (t->M != NULL)
+        for (r = 0; r < mr; ++r)
+            for (v = 0; v < nv; ++v) {
+                ck_v16 c, m;
+                memcpy(&c, t->C + r * t->ldc + t->coff[v], sizeof(ck_v16));
+                memcpy(&m, t->M + r * t->ldc + t->coff[v], sizeof(ck_v16));
+                acc[r][v] = c + m * acc[r][v];
+            }
     for (r = 0; r < mr; ++r)
         for (v = 0; v < nv; ++v)
             memcpy(t->C + r * t->ldc + t->coff[v], &acc[r][v], sizeof(ck_v16));
@@ -149,7 +158,7 @@ void ck_rnn_pack_f32(size_t K, size_t N, const float *Bm, size_t ldb, int trans,
 
 void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot,
                             const float *A, size_t lda, const float *P, float *C, size_t ldc,
-                            int beta)
+                            int beta, const float *Mk)
 {
     size_t n0, r0;
     rnn_tile_args t;
@@ -171,6 +180,7 @@ void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot
             t.A2 = t.A1;
             t.C = C + r0 * ldc;
             t.I = beta ? t.C : NULL;
+            t.M = Mk == NULL ? NULL : Mk + r0 * ldc;
             rnn_tiles[nv - 1][mr - 1](&t);
         }
     }
@@ -389,6 +399,7 @@ static void lstm_train_step_gates_f32(size_t B, size_t F, size_t U, const float 
     t.lda2 = lda;
     t.ldi = 0;
     t.ldc = ldg;
+    t.M = NULL;
     for (u0 = 0; u0 < U; u0 += 64) {
         const size_t w = U - u0 < 64 ? U - u0 : 64;
         const size_t coff[4] = {u0, u0 + 16, u0 + 32, u0 + 48};
@@ -433,6 +444,7 @@ void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P,
     t.ldi = 0;
     t.ldc = ldg;
     t.coff = coff;
+    t.M = NULL;
     for (u0 = 0; u0 < U; u0 += 16) {
         t.P = P + u0 * 4 * K;
         t.I = bias == NULL ? NULL : bias + u0;

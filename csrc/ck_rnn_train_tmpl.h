@@ -109,16 +109,20 @@ static int CK_S(rnn_input_grads)(size_t BT, size_t F, size_t N, const real *x,
  * own GEMM over its column block (blocks of U columns, ng of them, rows
  * ng*U apart); dws is the scratch of ck_rnn_dropout_ws. */
 
-/* out[b*T+t, :] = A[b*T+t, :] * m[b, :]: rows of one sample share its mask. */
+/* out[b*T+t, :] = A[b*T+t, :] * m[b, :]: rows of one sample share its mask.
+ * Cloned with its loops inside: the training step masks a few short rows
+ * per gate and step, and a call per row cost as much as the products. */
+CK_TARGET_CLONES
 static void CK_S(rnn_mask_rows)(size_t B, size_t T, size_t n, const real *A, size_t lda,
                                 const real *m, real *out)
 {
-    size_t bi, t;
+    size_t bi, t, j;
     for (bi = 0; bi < B; ++bi)
         for (t = 0; t < T; ++t) {
-            const real *a = A + (bi * T + t) * lda;
-            real *o = out + (bi * T + t) * n;
-            CK_S(rnn_mul)(n, a, m + bi * n, o);
+            const real *restrict a = A + (bi * T + t) * lda;
+            const real *restrict mb = m + bi * n;
+            real *restrict o = out + (bi * T + t) * n;
+            for (j = 0; j < n; ++j) o[j] = a[j] * mb[j];
         }
 }
 
@@ -511,7 +515,7 @@ typedef struct {
     const real *x, *h0, *c0, *dpx, *dph, *G, *H, *C, *dH, *Rt;
     const uint8_t *mask;
     int gb;
-    real *dh, *dc, *dG, *dbp, *dws, *wr, *Ac, *Z;
+    real *dh, *dc, *dG, *dbp, *wr, *Ac, *Z;
 } CK_S(lstm_bwd_job);
 
 /* wr += the [x_t, h_{t-1}] rows of steps [s0, s1) of samples [r0, r1),
@@ -599,16 +603,12 @@ static void CK_S(lstm_bwd_rows)(void *ctx, size_t lo, size_t hi)
             }
             /* dh_{s-1} = dZ R^T; masked rows have dZ = 0 and keep their dh. */
             if (j->dph != NULL) {
-                for (k = 0; k < 4; ++k) {
-                    const real *m = j->dph + k * B * U;
+                for (k = 0; k < 4; ++k)
                     ck_rnn_gemm_packed_f32(r1 - r0, U, U, k * U, G4, Zs + k * U, ldr, j->Rt,
-                                           j->dws + r0 * U, U, 0);
-                    CK_S(rnn_mul_acc)((r1 - r0) * U, j->dws + r0 * U, m + r0 * U,
-                                      j->dh + r0 * U);
-                }
+                                           j->dh + r0 * U, U, 1, j->dph + (k * B + r0) * U);
             } else {
                 ck_rnn_gemm_packed_f32(r1 - r0, U, G4, 0, G4, Zs, ldr, j->Rt, j->dh + r0 * U, U,
-                                       1);
+                                       1, NULL);
             }
             if (s % CK_RNN_WR_STEPS != 0) continue;
             if (wr != NULL) CK_S(lstm_bwd_wr)(j, r0, r1, s, s1, Zh, j->Ac + h * j->acn, wr);
@@ -687,7 +687,6 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
                                  dc,
                                  dx != NULL ? dG : NULL,
                                  dbp,
-                                 dws,
                                  wanted ? Hp : NULL,
                                  Hp + 2 * K * G4,
                                  Hp + 2 * K * G4 + 6 * steps * (B + 1) * K};
