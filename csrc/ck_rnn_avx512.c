@@ -206,8 +206,10 @@ static inline void rnn_acc_body_f32(const rnn_acc_args *t, const int mr, const i
     const float *restrict A = t->A, *restrict Bm = t->Bm;
     size_t q = 0, k;
     int r, v;
+    /* C joins at the end: loaded first, every accumulator's first FMA
+     * waited on a line of C from L2. */
     for (r = 0; r < mr; ++r)
-        for (v = 0; v < nv; ++v) memcpy(&acc[r][v], t->C + r * t->ldc + 16 * v, sizeof(ck_v16));
+        for (v = 0; v < nv; ++v) acc[r][v] = (ck_v16){0};
     /* One flat loop over the inner index (the segments' A rows are
      * contiguous): with a loop per segment GCC spilled the accumulators
      * between segments. */
@@ -224,7 +226,12 @@ static inline void rnn_acc_body_f32(const rnn_acc_args *t, const int mr, const i
         }
     }
     for (r = 0; r < mr; ++r)
-        for (v = 0; v < nv; ++v) memcpy(t->C + r * t->ldc + 16 * v, &acc[r][v], sizeof(ck_v16));
+        for (v = 0; v < nv; ++v) {
+            ck_v16 c;
+            memcpy(&c, t->C + r * t->ldc + 16 * v, sizeof(ck_v16));
+            c += acc[r][v];
+            memcpy(t->C + r * t->ldc + 16 * v, &c, sizeof(ck_v16));
+        }
 }
 
 typedef void (*rnn_acc_fn)(const rnn_acc_args *t);
