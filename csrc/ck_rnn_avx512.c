@@ -156,13 +156,19 @@ void ck_rnn_pack_f32(size_t K, size_t N, const float *Bm, size_t ldb, int trans,
     }
 }
 
+/* Depth per pass of ck_rnn_gemm_packed_f32 without a mask: a 64-column
+ * panel of 128 packed rows (32 KB) stays in L1 while every row tile of C
+ * passes over it; the whole depth (the backward's 4U = 512) streamed the
+ * panel from L2 once per row tile. */
+#define CK_RNN_KC 128
+
 void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot,
                             const float *A, size_t lda, const float *P, float *C, size_t ldc,
                             int beta, const float *Mk)
 {
-    size_t n0, r0;
+    const size_t kc = Mk == NULL ? CK_RNN_KC : K; /* the mask's store needs one pass */
+    size_t n0, r0, ka;
     rnn_tile_args t;
-    t.K1 = K;
     t.lda1 = lda;
     t.K2 = 0;
     t.lda2 = 0;
@@ -172,16 +178,19 @@ void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot
         const size_t w = N - n0 < 64 ? N - n0 : 64, nv = w / 16;
         const size_t coff[4] = {n0, n0 + 16, n0 + 32, n0 + 48};
         t.w = w;
-        t.P = P + n0 * Ktot + k0 * w;
         t.coff = coff;
-        for (r0 = 0; r0 < M; r0 += CK_RNN_MR) {
-            const size_t mr = M - r0 < CK_RNN_MR ? M - r0 : CK_RNN_MR;
-            t.A1 = A + r0 * lda;
-            t.A2 = t.A1;
-            t.C = C + r0 * ldc;
-            t.I = beta ? t.C : NULL;
-            t.M = Mk == NULL ? NULL : Mk + r0 * ldc;
-            rnn_tiles[nv - 1][mr - 1](&t);
+        for (ka = 0; ka < K; ka += kc) {
+            t.K1 = K - ka < kc ? K - ka : kc;
+            t.P = P + n0 * Ktot + (k0 + ka) * w;
+            for (r0 = 0; r0 < M; r0 += CK_RNN_MR) {
+                const size_t mr = M - r0 < CK_RNN_MR ? M - r0 : CK_RNN_MR;
+                t.A1 = A + r0 * lda + ka;
+                t.A2 = t.A1;
+                t.C = C + r0 * ldc;
+                t.I = beta || ka > 0 ? t.C : NULL;
+                t.M = Mk == NULL ? NULL : Mk + r0 * ldc;
+                rnn_tiles[nv - 1][mr - 1](&t);
+            }
         }
     }
 }
