@@ -930,7 +930,7 @@ def test_lstm_train_halves_same_bits_with_and_without_helper(shape, mk, gb, kind
 
 @pytest.mark.parametrize("kind", ["none", "both"])
 @pytest.mark.parametrize("mk, gb", [("none", False), ("random", True)])
-@pytest.mark.parametrize("shape", SPLIT_TRAIN_SHAPES[:3])
+@pytest.mark.parametrize("shape", SPLIT_TRAIN_SHAPES[:-1])
 def test_lstm_train_forced_split_same_bits(shape, mk, gb, kind):
     """With the split forced (testing.set_train_strict), the helper thread
     runs one half of the batch in both the forward and the backward, as the
