@@ -508,8 +508,8 @@ static void CK_S(rnn_masked_rows)(void *ctx, size_t lo, size_t hi)
  * did); each time it fills, [dW; dR] takes the chunk's product, from its
  * rows [x_t, h_{t-1}] transposed (then masked per gate under dropout) into
  * Ac + h * acn so the product's broadcasts run along contiguous rows, and
- * when dx is wanted the rows are copied out to dG (B, T, ldz) for it. All
- * of dG never passes through memory otherwise. */
+ * when dx is wanted the rows are copied out to dG (B, T, ldz) for it;
+ * otherwise no full dG is written. */
 typedef struct {
     size_t B, T, F, U, Bh, i0, i1, acn, ldz, zn;
     const real *x, *h0, *c0, *dpx, *dph, *G, *H, *C, *dH, *Rt;
