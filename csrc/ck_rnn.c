@@ -48,14 +48,24 @@ static void ck_rnn_zero_grads(size_t size, size_t ndx, size_t ndW, size_t ndR, s
     if (db != NULL) memset(db, 0, ndb * size);
 }
 
+/* Steps per chunk of the tiled LSTM backward's [dW; dR] accumulation: a
+ * half's chunk of dG rows (8 steps x 16 samples x 4U at U = 128: 256 KB)
+ * is still in L2 when its product runs. */
+#define CK_RNN_WR_STEPS 8
+
 size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t F, size_t U)
 {
-    /* dG, the rows [x_t, h_{t-1}] (or h_{t-1} alone), two U-vectors, R^T
-     * (4U x U) for the per-step dh GEMM, the bias gradient's sums of each
-     * half of the batch, [dW; dR], and the rows under a gate's dropout
-     * masks. */
-    return B * T * 4 * U + 2 * B * T * (F + U) + 2 * U + 4 * U * U + 8 * U
-        + (F + U) * 4 * U;
+    /* dG (rows 4U + 16 apart in the tiles' path), R^T (4U x U) for the per-step dh product, the bias gradient's
+     * sums of each half of the batch, two U-vectors; then for the BLAS
+     * path the rows [x_t, h_{t-1}] (or h_{t-1} alone), [dW; dR] and the
+     * rows under a gate's dropout masks, or for the tiles each half's
+     * [dW; dR], its chunk's rows and their transposes under each gate's
+     * masks, and its ring of dG rows (see
+     * ck_rnn_train_tmpl.h). */
+    const size_t K = F + U, steps = T < CK_RNN_WR_STEPS ? T : CK_RNN_WR_STEPS;
+    const size_t blas = 2 * B * T * K + K * 4 * U, tiles = 2 * K * 4 * U + 6 * steps * (B + 1) * K
+                       + CK_RNN_WR_STEPS * (B + 1) * (4 * U + 16);
+    return B * T * (4 * U + 16) + 4 * U * U + 8 * U + 2 * U + (blas > tiles ? blas : tiles);
 }
 
 size_t ck_gru_bwd_ws(size_t B, size_t T, size_t U, int reset_after)

@@ -7,6 +7,10 @@
 
 #include <string.h>
 
+#if defined(CK_RNN_AVX512)
+#include <immintrin.h>
+#endif
+
 #include "ck_rnn.h"
 #include "ck_rnn_infer_avx512.h"
 
@@ -75,6 +79,7 @@ typedef struct {
     const float *P, *I;
     float *C;
     const size_t *coff;
+    const float *M; /* not NULL: C = C + M . (A P), M laid out as C */
 } rnn_tile_args;
 
 __attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast"), always_inline))
@@ -87,7 +92,7 @@ static inline void rnn_tile_body_f32(const rnn_tile_args *t, const int mr, const
     int r, v, seg;
     for (r = 0; r < mr; ++r)
         for (v = 0; v < nv; ++v) {
-            if (t->I != NULL)
+            if (t->I != NULL && t->M == NULL)
                 memcpy(&acc[r][v], t->I + r * t->ldi + t->coff[v], sizeof(ck_v16));
             else
                 acc[r][v] = (ck_v16){0};
@@ -104,6 +109,14 @@ static inline void rnn_tile_body_f32(const rnn_tile_args *t, const int mr, const
         }
         P += K * w;
     }
+    if (t->M != NULL)
+        for (r = 0; r < mr; ++r)
+            for (v = 0; v < nv; ++v) {
+                ck_v16 c, m;
+                memcpy(&c, t->C + r * t->ldc + t->coff[v], sizeof(ck_v16));
+                memcpy(&m, t->M + r * t->ldc + t->coff[v], sizeof(ck_v16));
+                acc[r][v] = c + m * acc[r][v];
+            }
     for (r = 0; r < mr; ++r)
         for (v = 0; v < nv; ++v)
             memcpy(t->C + r * t->ldc + t->coff[v], &acc[r][v], sizeof(ck_v16));
@@ -143,13 +156,19 @@ void ck_rnn_pack_f32(size_t K, size_t N, const float *Bm, size_t ldb, int trans,
     }
 }
 
+/* Depth per pass of ck_rnn_gemm_packed_f32 without a mask: a 64-column
+ * panel of 128 packed rows (32 KB) stays in L1 while every row tile of C
+ * passes over it; the whole depth (the backward's 4U = 512) streamed the
+ * panel from L2 once per row tile. */
+#define CK_RNN_KC 128
+
 void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot,
                             const float *A, size_t lda, const float *P, float *C, size_t ldc,
-                            int beta)
+                            int beta, const float *Mk)
 {
-    size_t n0, r0;
+    const size_t kc = Mk == NULL ? CK_RNN_KC : K; /* the mask's store needs one pass */
+    size_t n0, r0, ka;
     rnn_tile_args t;
-    t.K1 = K;
     t.lda1 = lda;
     t.K2 = 0;
     t.lda2 = 0;
@@ -159,15 +178,115 @@ void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot
         const size_t w = N - n0 < 64 ? N - n0 : 64, nv = w / 16;
         const size_t coff[4] = {n0, n0 + 16, n0 + 32, n0 + 48};
         t.w = w;
-        t.P = P + n0 * Ktot + k0 * w;
         t.coff = coff;
+        for (ka = 0; ka < K; ka += kc) {
+            t.K1 = K - ka < kc ? K - ka : kc;
+            t.P = P + n0 * Ktot + (k0 + ka) * w;
+            for (r0 = 0; r0 < M; r0 += CK_RNN_MR) {
+                const size_t mr = M - r0 < CK_RNN_MR ? M - r0 : CK_RNN_MR;
+                t.A1 = A + r0 * lda + ka;
+                t.A2 = t.A1;
+                t.C = C + r0 * ldc;
+                t.I = beta || ka > 0 ? t.C : NULL;
+                t.M = Mk == NULL ? NULL : Mk + r0 * ldc;
+                rnn_tiles[nv - 1][mr - 1](&t);
+            }
+        }
+    }
+}
+
+/* The backward's [dW; dR] accumulation, C (M x N) += A Bm over an inner
+ * index of nseg segments of len: A (M rows, lda) holds it along its rows,
+ * row k of segment q of Bm is at Bm + q segb + k ldb (N values, N % 16 ==
+ * 0, read unpacked: a chunk of dG rows hot in L2, read once per 6 rows of
+ * C). A 6 x 64 register tile again. */
+typedef struct {
+    size_t nseg, len, lda, ldb, segb, ldc;
+    const float *A, *Bm;
+    float *C;
+} rnn_acc_args;
+
+__attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast"), always_inline))
+static inline void rnn_acc_body_f32(const rnn_acc_args *t, const int mr, const int nv)
+{
+    ck_v16 acc[CK_RNN_MR][4], bv[4];
+    const size_t n = t->nseg * t->len, len = t->len, lda = t->lda, ldb = t->ldb;
+    const size_t skip = t->segb - len * ldb;
+    const float *restrict A = t->A, *restrict Bm = t->Bm;
+    size_t q = 0, k;
+    int r, v;
+    /* C joins at the end: loaded first, every accumulator's first FMA
+     * waited on a line of C from L2. */
+    for (r = 0; r < mr; ++r)
+        for (v = 0; v < nv; ++v) acc[r][v] = (ck_v16){0};
+    /* One flat loop over the inner index (the segments' A rows are
+     * contiguous): with a loop per segment GCC spilled the accumulators
+     * between segments. */
+    for (k = 0; k < n; ++k) {
+        for (v = 0; v < nv; ++v) memcpy(&bv[v], Bm + 16 * v, sizeof(ck_v16));
+        for (r = 0; r < mr; ++r) {
+            const float s = A[r * lda + k];
+            for (v = 0; v < nv; ++v) acc[r][v] += s * bv[v];
+        }
+        Bm += ldb;
+        if (++q == len) {
+            q = 0;
+            Bm += skip;
+        }
+    }
+    for (r = 0; r < mr; ++r)
+        for (v = 0; v < nv; ++v) {
+            ck_v16 c;
+            memcpy(&c, t->C + r * t->ldc + 16 * v, sizeof(ck_v16));
+            c += acc[r][v];
+            memcpy(t->C + r * t->ldc + 16 * v, &c, sizeof(ck_v16));
+        }
+}
+
+typedef void (*rnn_acc_fn)(const rnn_acc_args *t);
+
+#define CK_RNN_ACC_FN(mr, nv)                                                           \
+    __attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast")))           \
+    static void rnn_acc_##mr##_##nv(const rnn_acc_args *t)                              \
+    {                                                                                   \
+        rnn_acc_body_f32(t, mr, nv);                                                    \
+    }
+#define CK_RNN_ACC_ROW(nv)                                                              \
+    CK_RNN_ACC_FN(1, nv) CK_RNN_ACC_FN(2, nv) CK_RNN_ACC_FN(3, nv)                      \
+    CK_RNN_ACC_FN(4, nv) CK_RNN_ACC_FN(5, nv) CK_RNN_ACC_FN(6, nv)
+CK_RNN_ACC_ROW(1)
+CK_RNN_ACC_ROW(2)
+CK_RNN_ACC_ROW(3)
+CK_RNN_ACC_ROW(4)
+#define CK_RNN_ACC_PTRS(nv)                                                             \
+    {rnn_acc_1_##nv, rnn_acc_2_##nv, rnn_acc_3_##nv,                                    \
+     rnn_acc_4_##nv, rnn_acc_5_##nv, rnn_acc_6_##nv}
+/* [nv - 1][mr - 1] */
+static const rnn_acc_fn rnn_accs[4][CK_RNN_MR] = {CK_RNN_ACC_PTRS(1), CK_RNN_ACC_PTRS(2),
+                                                  CK_RNN_ACC_PTRS(3), CK_RNN_ACC_PTRS(4)};
+
+void ck_rnn_gemm_tn_acc_f32(size_t M, size_t N, size_t nseg, size_t len, const float *A,
+                            size_t lda, const float *Bm, size_t ldb, size_t segb, float *C,
+                            size_t ldc)
+{
+    size_t n0, r0;
+    rnn_acc_args t;
+    t.nseg = nseg;
+    t.len = len;
+    t.lda = lda;
+    t.ldb = ldb;
+    t.segb = segb;
+    t.ldc = ldc;
+    /* Panels outer: one panel's rows of Bm (64 columns) stay in L1 while
+     * every row tile of C passes over them. */
+    for (n0 = 0; n0 < N; n0 += 64) {
+        const size_t nv = (N - n0 < 64 ? N - n0 : 64) / 16;
+        t.Bm = Bm + n0;
         for (r0 = 0; r0 < M; r0 += CK_RNN_MR) {
             const size_t mr = M - r0 < CK_RNN_MR ? M - r0 : CK_RNN_MR;
-            t.A1 = A + r0 * lda;
-            t.A2 = t.A1;
-            t.C = C + r0 * ldc;
-            t.I = beta ? t.C : NULL;
-            rnn_tiles[nv - 1][mr - 1](&t);
+            t.A = A + r0 * lda;
+            t.C = C + r0 * ldc + n0;
+            rnn_accs[nv - 1][mr - 1](&t);
         }
     }
 }
@@ -251,6 +370,7 @@ static void lstm_train_step_gates_f32(size_t B, size_t F, size_t U, const float 
     t.lda2 = lda;
     t.ldi = 0;
     t.ldc = ldg;
+    t.M = NULL;
     for (u0 = 0; u0 < U; u0 += 64) {
         const size_t w = U - u0 < 64 ? U - u0 : 64;
         const size_t coff[4] = {u0, u0 + 16, u0 + 32, u0 + 48};
@@ -295,6 +415,7 @@ void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P,
     t.ldi = 0;
     t.ldc = ldg;
     t.coff = coff;
+    t.M = NULL;
     for (u0 = 0; u0 < U; u0 += 16) {
         t.P = P + u0 * 4 * K;
         t.I = bias == NULL ? NULL : bias + u0;

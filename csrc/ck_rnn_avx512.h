@@ -32,11 +32,20 @@ void ck_lstm_z64_f32(size_t F, size_t U, size_t ld, size_t gs, const float *xt,
 /* Batch-major training (see ck_rnn_avx512.c): B operands (K x N, N % 16
  * == 0, Bm[k, n] or with trans Bm[n, k], rows ldb apart) packed into
  * column panels of 64, and C (M x N, ldc) = A (M x K, lda) times rows
- * [k0, k0 + K) of such a packing of Ktot rows, plus C when beta. */
+ * [k0, k0 + K) of such a packing of Ktot rows, plus C when beta; with a
+ * mask Mk (laid out as C), C += Mk . (A P) instead: the backward's dh
+ * under recurrent dropout without a pass over a scratch product. */
 void ck_rnn_pack_f32(size_t K, size_t N, const float *Bm, size_t ldb, int trans, float *P);
 void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot,
                             const float *A, size_t lda, const float *P, float *C, size_t ldc,
-                            int beta);
+                            int beta, const float *Mk);
+/* C (M x N, ldc; N % 16 == 0) += A Bm, A (M x nseg len, lda) and row k of
+ * segment q of Bm at Bm + q segb + k ldb: the backward's [dW; dR] +=
+ * [x_t, h_{t-1}]^T dG over a chunk of steps, the transposed rows in A and
+ * the dG rows read in place (a run of len steps of each of nseg samples). */
+void ck_rnn_gemm_tn_acc_f32(size_t M, size_t N, size_t nseg, size_t len, const float *A,
+                            size_t lda, const float *Bm, size_t ldb, size_t segb, float *C,
+                            size_t ldc);
 /* [W; R] (F + U rows of 4U, U % 16 == 0) packed for
  * ck_lstm_train_step_f32: per 16 units a panel of 64 columns, the units'
  * [i f c o] gate columns. */

@@ -95,10 +95,10 @@ static void CK_S(rnn_prev_states)(size_t B, size_t T, size_t U, int gb, const re
 /* The weight gradients shared by every unit, as GEMMs over all B*T rows:
  * dW = x^T dG, dx = dG W^T. */
 static int CK_S(rnn_input_grads)(size_t BT, size_t F, size_t N, const real *x,
-                                 const real *W, const real *dG, real *dx, real *dW)
+                                 const real *W, const real *dG, size_t ldd, real *dx, real *dW)
 {
-    if (dW != NULL) CK_TRY(GEMM(1, 0, F, N, BT, (real)1, x, F, dG, N, (real)0, dW, N));
-    if (dx != NULL) CK_TRY(GEMM(0, 1, BT, F, N, (real)1, dG, N, W, N, (real)0, dx, F));
+    if (dW != NULL) CK_TRY(GEMM(1, 0, F, N, BT, (real)1, x, F, dG, ldd, (real)0, dW, N));
+    if (dx != NULL) CK_TRY(GEMM(0, 1, BT, F, N, (real)1, dG, ldd, W, N, (real)0, dx, F));
     return CK_OK;
 }
 
@@ -109,16 +109,20 @@ static int CK_S(rnn_input_grads)(size_t BT, size_t F, size_t N, const real *x,
  * own GEMM over its column block (blocks of U columns, ng of them, rows
  * ng*U apart); dws is the scratch of ck_rnn_dropout_ws. */
 
-/* out[b*T+t, :] = A[b*T+t, :] * m[b, :]: rows of one sample share its mask. */
+/* out[b*T+t, :] = A[b*T+t, :] * m[b, :]: rows of one sample share its mask.
+ * Cloned with its loops inside: the training step masks a few short rows
+ * per gate and step, and a call per row cost as much as the products. */
+CK_TARGET_CLONES
 static void CK_S(rnn_mask_rows)(size_t B, size_t T, size_t n, const real *A, size_t lda,
                                 const real *m, real *out)
 {
-    size_t bi, t;
+    size_t bi, t, j;
     for (bi = 0; bi < B; ++bi)
         for (t = 0; t < T; ++t) {
-            const real *a = A + (bi * T + t) * lda;
-            real *o = out + (bi * T + t) * n;
-            CK_S(rnn_mul)(n, a, m + bi * n, o);
+            const real *restrict a = A + (bi * T + t) * lda;
+            const real *restrict mb = m + bi * n;
+            real *restrict o = out + (bi * T + t) * n;
+            for (j = 0; j < n; ++j) o[j] = a[j] * mb[j];
         }
 }
 
@@ -180,24 +184,25 @@ static int CK_S(rnn_dp_dR)(size_t B, size_t T, size_t U, size_t ng, size_t k0, s
     return CK_OK;
 }
 
-/* dW_k = (x . dpx_k)^T dG_k and dx = sum_k (dG_k W_k^T) . dpx_k. */
+/* dW_k = (x . dpx_k)^T dG_k and dx = sum_k (dG_k W_k^T) . dpx_k (dG rows
+ * ldd apart). */
 static int CK_S(rnn_dp_input_grads)(size_t B, size_t T, size_t F, size_t U, size_t ng,
                                     const real *x, const real *W, const real *dpx,
-                                    const real *dG, real *dx, real *dW, real *dws)
+                                    const real *dG, size_t ldd, real *dx, real *dW, real *dws)
 {
     const size_t N = ng * U, BT = B * T;
     size_t k, bi, t, j;
     if (dW != NULL)
         for (k = 0; k < ng; ++k) {
             CK_S(rnn_mask_rows)(B, T, F, x, F, dpx + k * B * F, dws);
-            CK_TRY(GEMM(1, 0, F, U, BT, (real)1, dws, F, dG + k * U, N, (real)0, dW + k * U,
+            CK_TRY(GEMM(1, 0, F, U, BT, (real)1, dws, F, dG + k * U, ldd, (real)0, dW + k * U,
                         N));
         }
     if (dx == NULL) return CK_OK;
     CK_S(rnn_zero)(BT * F, dx);
     for (k = 0; k < ng; ++k) {
         const real *m = dpx + k * B * F;
-        CK_TRY(GEMM(0, 1, BT, F, U, (real)1, dG + k * U, N, W + k * U, N, (real)0, dws, F));
+        CK_TRY(GEMM(0, 1, BT, F, U, (real)1, dG + k * U, ldd, W + k * U, N, (real)0, dws, F));
         for (bi = 0; bi < B; ++bi)
             for (t = 0; t < T; ++t) {
                 real *o = dx + (bi * T + t) * F;
@@ -216,14 +221,14 @@ static int CK_S(rnn_proj)(size_t B, size_t T, size_t F, size_t U, size_t ng,
     return GEMM(0, 0, B * T, ng * U, F, (real)1, x, F, W, ng * U, (real)0, G, ng * U);
 }
 
-/* dx/dW, plain or under input dropout. */
+/* dx/dW, plain or under input dropout (dG rows ldd apart). */
 static int CK_S(rnn_in_grads)(size_t B, size_t T, size_t F, size_t U, size_t ng,
                               const real *x, const real *W, const real *dpx, const real *dG,
-                              real *dx, real *dW, real *dws)
+                              size_t ldd, real *dx, real *dW, real *dws)
 {
     if (dpx != NULL)
-        return CK_S(rnn_dp_input_grads)(B, T, F, U, ng, x, W, dpx, dG, dx, dW, dws);
-    return CK_S(rnn_input_grads)(B * T, F, ng * U, x, W, dG, dx, dW);
+        return CK_S(rnn_dp_input_grads)(B, T, F, U, ng, x, W, dpx, dG, ldd, dx, dW, dws);
+    return CK_S(rnn_input_grads)(B * T, F, ng * U, x, W, dG, ldd, dx, dW);
 }
 
 /* ------------------------------------------------------------------ LSTM */
@@ -495,37 +500,112 @@ static void CK_S(rnn_masked_rows)(void *ctx, size_t lo, size_t hi)
 #ifdef CK_LSTM_FUSED
 /* The backward's time loop over one half of the batch (see lstm_fwd_rows):
  * its rows' cells, then their dh_{s-1} = dZ R^T against the packed Rt;
- * the half's db sums in dbp + h * 4U (added in a fixed order after), and,
- * when Hp is wanted, its samples' rows [x_t, h_{t-1}] for [dW; dR]. */
+ * the half's db sums in dbp + h * 4U (added in a fixed order after), and
+ * rows [i0, i1) of its [dW; dR] = [x_t, h_{t-1}]^T dG in wr + h * (F + U)
+ * * 4U. The rows dZ of the last CK_RNN_WR_STEPS steps live in a ring, Z +
+ * h * zn (a sample's steps adjacent, rows ldz = 4U + 16 apart, so a chunk's
+ * rows read unpacked do not all fall into two sets of L1 as rows 2 KB apart
+ * did); each time it fills, [dW; dR] takes the chunk's product, from its
+ * rows [x_t, h_{t-1}] transposed (then masked per gate under dropout) into
+ * Ac + h * acn so the product's broadcasts run along contiguous rows, and
+ * when dx is wanted the rows are copied out to dG (B, T, ldz) for it;
+ * otherwise no full dG is written. */
 typedef struct {
-    size_t B, T, F, U, Bh;
-    const real *x, *h0, *c0, *dph, *G, *H, *C, *dH, *Rt;
+    size_t B, T, F, U, Bh, i0, i1, acn, ldz, zn;
+    const real *x, *h0, *c0, *dpx, *dph, *G, *H, *C, *dH, *Rt;
     const uint8_t *mask;
     int gb;
-    real *dh, *dc, *dG, *dbp, *dws, *Hp;
+    real *dh, *dc, *dG, *dbp, *wr, *Ac, *Z;
 } CK_S(lstm_bwd_job);
+
+/* out = the transposed chunk rows tr (F + U rows of nseg runs of len)
+ * under one gate's masks, mx (nseg x F) on the rows of x, mh (nseg x U) on
+ * those of h (either may be NULL: no mask); one call per gate, cloned, so
+ * the runs are whole vectors rather than the template's SSE2. */
+CK_TARGET_CLONES
+static void CK_S(rnn_mask_runs)(size_t F, size_t U, size_t nseg, size_t len,
+                                const real *restrict tr, const real *mx, const real *mh,
+                                real *restrict out)
+{
+    const size_t K = F + U, N = nseg * len;
+    size_t i, b, q;
+    for (i = 0; i < K; ++i) {
+        const real *m = i < F ? (mx == NULL ? NULL : mx + i) : (mh == NULL ? NULL : mh + i - F);
+        const size_t ms = i < F ? F : U;
+        const real *restrict src = tr + i * N;
+        real *restrict dst = out + i * N;
+        if (m == NULL) {
+            for (q = 0; q < N; ++q) dst[q] = src[q];
+            continue;
+        }
+        for (b = 0; b < nseg; ++b) {
+            const real a = m[b * ms];
+            for (q = 0; q < len; ++q) dst[b * len + q] = a * src[b * len + q];
+        }
+    }
+}
+
+/* wr += the [x_t, h_{t-1}] rows of steps [s0, s1) of samples [r0, r1),
+ * transposed, times their dZ rows in the ring Zh: per gate under dropout
+ * (each gate's rows under its own masks), else once for all 4U columns. */
+static void CK_S(lstm_bwd_wr)(const CK_S(lstm_bwd_job) *j, size_t r0, size_t r1, size_t s0,
+                              size_t s1, const real *Zh, real *Ac, real *wr)
+{
+    const size_t T = j->T, F = j->F, U = j->U, G4 = 4 * U, K = F + U, ldh = T * U;
+    const size_t ldz = j->ldz, len = s1 - s0, N = (r1 - r0) * len;
+    const size_t ng = j->dpx != NULL || j->dph != NULL ? 4 : 1;
+    /* the chunk's rows, then under dropout their transpose before the masks */
+    real *rows = Ac + 4 * N * K, *tr = ng == 1 ? Ac : rows + N * K;
+    size_t bi, q, g;
+    for (bi = r0; bi < r1; ++bi)
+        for (q = 0; q < len; ++q) {
+            const size_t s = s0 + q, t = j->gb ? T - 1 - s : s;
+            const real *hr = s ? j->H + bi * ldh + (s - 1) * U : j->h0 + bi * U;
+            real *dst = rows + ((bi - r0) * len + q) * K;
+            CK_S(rnn_copy)(F, j->x + (bi * T + t) * F, dst);
+            CK_S(rnn_copy)(U, hr, dst + F);
+        }
+    ck_rnn_transpose_f32(N, K, rows, K, tr, N);
+    /* Each gate's rows under its masks, constant along a sample's run of
+     * len steps in the transposed rows: one pass over them, not a masked
+     * copy and a transpose per gate. */
+    for (g = 0; ng > 1 && g < 4; ++g)
+        CK_S(rnn_mask_runs)(F, U, r1 - r0, len, tr,
+                            j->dpx == NULL ? NULL : j->dpx + (g * j->B + r0) * F,
+                            j->dph == NULL ? NULL : j->dph + (g * j->B + r0) * U,
+                            Ac + g * N * K);
+    for (g = 0; g < ng; ++g) {
+        const size_t n = ng == 1 ? G4 : U, c0 = g * U;
+        ck_rnn_gemm_tn_acc_f32(j->i1 - j->i0, n, r1 - r0, len, Ac + (g * K + j->i0) * N, N,
+                               Zh + c0, ldz, CK_RNN_WR_STEPS * ldz, wr + j->i0 * G4 + c0, G4);
+    }
+}
 
 static void CK_S(lstm_bwd_rows)(void *ctx, size_t lo, size_t hi)
 {
     const CK_S(lstm_bwd_job) *j = (const CK_S(lstm_bwd_job) *)ctx;
     const size_t B = j->B, T = j->T, F = j->F, U = j->U, G4 = 4 * U;
-    const size_t ldg = T * G4, ldh = T * U, K = F + U;
+    const size_t ldg = T * G4, ldh = T * U, K = F + U, ldz = j->ldz;
+    const size_t ldr = CK_RNN_WR_STEPS * ldz; /* a sample's ring */
     const ck_fpmode fp = ck_ftz_enter();
-    size_t h, s, bi, i, k;
+    size_t h, s, bi, i, k, q;
     for (h = lo; h < hi; ++h) {
         const size_t r0 = h * j->Bh, r1 = B - r0 < j->Bh ? B : r0 + j->Bh;
-        real *db = j->dbp + h * G4;
+        real *db = j->dbp + h * G4, *wr = j->wr == NULL ? NULL : j->wr + h * K * G4;
+        real *Zh = j->Z + h * j->zn;
+        size_t s1 = T; /* the steps since the last [dW; dR] chunk end here */
         CK_S(rnn_zero)(G4, db);
+        if (wr != NULL) CK_S(rnn_zero)(K * G4, wr);
         for (s = T; s-- > 0;) {
             const size_t t = j->gb ? T - 1 - s : s, tn = j->gb ? t + 1 : t - 1;
             const real *cp = s ? j->C + (s - 1) * U : j->c0;
             const size_t ldp = s ? ldh : U;
+            real *Zs = Zh + (s % CK_RNN_WR_STEPS) * ldz; /* step s's rows, ldr apart */
             for (bi = r0; bi < r1; ++bi) {
                 real *dhr = j->dh + bi * U, *dcr = j->dc + bi * U;
-                real *dz = j->dG + bi * ldg + t * G4;
+                real *dz = Zs + (bi - r0) * ldr;
                 if (s > 0) {
                     CK_S(rnn_prefetch)(j->G + bi * ldg + tn * G4, G4, 0);
-                    CK_S(rnn_prefetch)(j->dG + bi * ldg + tn * G4, G4, 1);
                     if (s > 1) CK_S(rnn_prefetch)(j->C + bi * ldh + (s - 2) * U, U, 0);
                     if (j->dH != NULL) CK_S(rnn_prefetch)(j->dH + bi * ldh + (s - 1) * U, U, 0);
                 }
@@ -542,23 +622,20 @@ static void CK_S(lstm_bwd_rows)(void *ctx, size_t lo, size_t hi)
             }
             /* dh_{s-1} = dZ R^T; masked rows have dZ = 0 and keep their dh. */
             if (j->dph != NULL) {
-                for (k = 0; k < 4; ++k) {
-                    const real *m = j->dph + k * B * U;
-                    ck_rnn_gemm_packed_f32(r1 - r0, U, U, k * U, G4,
-                                           j->dG + r0 * ldg + t * G4 + k * U, ldg, j->Rt,
-                                           j->dws + r0 * U, U, 0);
-                    CK_S(rnn_mul_acc)((r1 - r0) * U, j->dws + r0 * U, m + r0 * U,
-                                      j->dh + r0 * U);
-                }
+                for (k = 0; k < 4; ++k)
+                    ck_rnn_gemm_packed_f32(r1 - r0, U, U, k * U, G4, Zs + k * U, ldr, j->Rt,
+                                           j->dh + r0 * U, U, 1, j->dph + (k * B + r0) * U);
             } else {
-                ck_rnn_gemm_packed_f32(r1 - r0, U, G4, 0, G4, j->dG + r0 * ldg + t * G4, ldg,
-                                       j->Rt, j->dh + r0 * U, U, 1);
+                ck_rnn_gemm_packed_f32(r1 - r0, U, G4, 0, G4, Zs, ldr, j->Rt, j->dh + r0 * U, U,
+                                       1, NULL);
             }
-        }
-        if (j->Hp != NULL) {
-            for (i = r0 * T; i < r1 * T; ++i) CK_S(rnn_copy)(F, j->x + i * F, j->Hp + i * K);
-            CK_S(rnn_prev_states)(r1 - r0, T, U, j->gb, j->h0 + r0 * U, j->H + r0 * ldh,
-                                  j->Hp + r0 * T * K + F, K);
+            if (s % CK_RNN_WR_STEPS != 0) continue;
+            if (wr != NULL) CK_S(lstm_bwd_wr)(j, r0, r1, s, s1, Zh, j->Ac + h * j->acn, wr);
+            for (bi = r0; j->dG != NULL && bi < r1; ++bi)
+                for (q = s; q < s1; ++q)
+                    CK_S(rnn_copy)(G4, Zh + (bi - r0) * ldr + (q - s) * ldz,
+                                   j->dG + (bi * T + (j->gb ? T - 1 - q : q)) * ldz);
+            s1 = s;
         }
     }
     ck_ftz_leave(fp);
@@ -572,18 +649,21 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
                       real *dc, real *dx, real *dW, real *dR, real *db, real *ws, real *dws)
 {
     const size_t G4 = 4 * U, ldg = T * G4, ldh = T * U;
-    real *dG = ws, *Hp = ws + B * T * G4, *ta = Hp + B * T * (F + U), *tb = ta + U;
-    real *Rt = tb + U; /* R^T (4U x U): an NN GEMM per step runs ~1.5x faster than NT */
+    /* The layout of ck_lstm_bwd_ws: dG, R^T, the halves' db sums, two
+     * U-vectors, then the BLAS path's rows or the tiles' partial sums. */
+    real *dG = ws;
+    real *Rt = dG + B * T * (G4 + 16); /* R^T (4U x U): an NN GEMM per step runs ~1.5x faster than NT */
     real *dbp = Rt + G4 * U; /* the db sums of each half of the batch (2 x 4U) */
+    real *ta = dbp + 2 * G4, *tb = ta + U;
     real *dbw = db != NULL ? db : dbp; /* the fused rows' db sums */
-    real *dWR = dbp + 2 * G4; /* [dW; dR] of the merged GEMMs */
+    real *Hp = tb + U; /* rows [x_t, h_{t-1}] (or h_{t-1}) for the BLAS path's dW, dR */
+    real *dWR = Hp + B * T * (F + U); /* [dW; dR] of the merged GEMMs */
     real *XM = dWR + (F + U) * G4; /* [x_t, h_{t-1}] under gate k's dropout masks */
     const int fused = act == CK_ACT_TANH && ract == CK_ACT_SIGMOID;
 #ifdef CK_LSTM_FUSED
     const int tiles = U % 16 == 0 && ck_rnn_train_tiles(act, ract);
 #endif
     const int both = dW != NULL && dR != NULL;
-    int rows_ready = 0; /* Hp holds [x_t, h_{t-1}] */
     size_t s, bi, j;
     const int st = ck_rnn_check(act, ract, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
     if (st == CK_OK)
@@ -594,15 +674,55 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
         return CK_ERR_ARG;
 #ifdef CK_LSTM_FUSED
     if (tiles) {
-        const size_t nh = CK_S(rnn_halves)(B);
-        CK_S(lstm_bwd_job) jb = {B,  T,  F,  U,  (B + nh - 1) / nh,    x,   h0,  c0,
-                                 dph, G, H,  C,  dH, Rt, mask, gb, dh, dc, dG, dbp,
-                                 dws, both ? Hp : NULL};
+        const size_t nh = CK_S(rnn_halves)(B), Bh = (B + nh - 1) / nh, K = F + U;
+        const size_t ldz = G4 + 16;
+        const size_t steps = T < CK_RNN_WR_STEPS ? T : CK_RNN_WR_STEPS;
+        const int wanted = dW != NULL || dR != NULL;
+        /* wr: Hp and on, the halves' [dW; dR] (the BLAS path's rows are not
+         * needed), then their chunks' rows. */
+        CK_S(lstm_bwd_job) jb = {B,
+                                 T,
+                                 F,
+                                 U,
+                                 Bh,
+                                 dW != NULL ? 0 : F,
+                                 dR != NULL ? K : F,
+                                 6 * steps * Bh * K,
+                                 ldz,
+                                 CK_RNN_WR_STEPS * Bh * ldz,
+                                 x,
+                                 h0,
+                                 c0,
+                                 dpx,
+                                 dph,
+                                 G,
+                                 H,
+                                 C,
+                                 dH,
+                                 Rt,
+                                 mask,
+                                 gb,
+                                 dh,
+                                 dc,
+                                 dx != NULL ? dG : NULL,
+                                 dbp,
+                                 wanted ? Hp : NULL,
+                                 Hp + 2 * K * G4,
+                                 Hp + 2 * K * G4 + 6 * steps * (B + 1) * K};
         ck_rnn_pack_f32(G4, U, R, G4, 1, Rt);
         ck_rnn_run_halves(CK_S(lstm_bwd_rows), &jb, nh);
         if (db != NULL)
             for (j = 0; j < G4; ++j) db[j] = nh == 2 ? dbp[j] + dbp[G4 + j] : dbp[j];
-        rows_ready = both;
+        for (j = 0; wanted && j < K * G4; ++j) {
+            const real v = nh == 2 ? Hp[j] + Hp[K * G4 + j] : Hp[j];
+            if (j < F * G4) {
+                if (dW != NULL) dW[j] = v;
+            } else if (dR != NULL) {
+                dR[j - F * G4] = v;
+            }
+        }
+        CK_TRY(CK_S(rnn_in_grads)(B, T, F, U, 4, x, W, dpx, dG, ldz, dx, NULL, dws));
+        return CK_OK;
     } else
 #endif
     {
@@ -660,10 +780,8 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
          * rows [x_t, h_{t-1}]. */
         const size_t K = F + U, BT = B * T;
         size_t k;
-        if (!rows_ready) {
-            for (j = 0; j < BT; ++j) CK_S(rnn_copy)(F, x + j * F, Hp + j * K);
-            CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp + F, K);
-        }
+        for (j = 0; j < BT; ++j) CK_S(rnn_copy)(F, x + j * F, Hp + j * K);
+        CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp + F, K);
         if (dpx == NULL && dph == NULL)
             CK_TRY(GEMM(1, 0, K, G4, BT, (real)1, Hp, K, dG, G4, (real)0, dWR, G4));
         for (k = 0; (dpx != NULL || dph != NULL) && k < 4; ++k) {
@@ -674,11 +792,11 @@ int CK_S(ck_lstm_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
         }
         CK_S(rnn_copy)(F * G4, dWR, dW);
         CK_S(rnn_copy)(U * G4, dWR + F * G4, dR);
-        CK_TRY(CK_S(rnn_in_grads)(B, T, F, U, 4, x, W, dpx, dG, dx, NULL, dws));
+        CK_TRY(CK_S(rnn_in_grads)(B, T, F, U, 4, x, W, dpx, dG, G4, dx, NULL, dws));
         if (db != NULL && !fused) CK_S(rnn_colsum)(BT, G4, dG, G4, db);
         return CK_OK;
     }
-    CK_TRY(CK_S(rnn_in_grads)(B, T, F, U, 4, x, W, dpx, dG, dx, dW, dws));
+    CK_TRY(CK_S(rnn_in_grads)(B, T, F, U, 4, x, W, dpx, dG, G4, dx, dW, dws));
     if (dR != NULL) {
         CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp, U);
         if (dph != NULL)
@@ -865,7 +983,7 @@ int CK_S(ck_gru_bwd)(size_t B, size_t T, size_t F, size_t U, int ra, const real 
         else
             CK_TRY(GEMM(0, 1, B, U, 2 * U, (real)1, dG + t * G3, ldg, R, G3, (real)1, dh, U));
     }
-    CK_TRY(CK_S(rnn_in_grads)(B, T, F, U, 3, x, W, dpx, dG, dx, dW, dws));
+    CK_TRY(CK_S(rnn_in_grads)(B, T, F, U, 3, x, W, dpx, dG, G3, dx, dW, dws));
     if (dR != NULL) CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp, U);
     if (ra) {
         if (dR != NULL && dph != NULL)
@@ -969,7 +1087,7 @@ int CK_S(ck_simple_bwd)(size_t B, size_t T, size_t F, size_t U, const real *x,
         else
             CK_TRY(GEMM(0, 1, B, U, U, (real)1, dG + t * U, ldg, R, U, (real)1, dh, U));
     }
-    CK_TRY(CK_S(rnn_in_grads)(B, T, F, U, 1, x, W, dpx, dG, dx, dW, dws));
+    CK_TRY(CK_S(rnn_in_grads)(B, T, F, U, 1, x, W, dpx, dG, U, dx, dW, dws));
     if (dR != NULL) {
         CK_S(rnn_prev_states)(B, T, U, gb, h0, H, Hp, U);
         if (dph != NULL)

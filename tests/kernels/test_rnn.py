@@ -832,6 +832,46 @@ def test_lstm_train_tiles_match_reference(shape, mk, gb, kind, dtype, float_step
         np.testing.assert_allclose(a, e, rtol=20 * tol, atol=20 * tol * gscale)
 
 
+# Sequences longer than the backward's chunk of 8 steps (its [dW; dR] is
+# summed per chunk from a ring of dG rows): a partial first chunk (19, 17,
+# 9), whole chunks only (16, 8), with odd halves and 6-row tile tails.
+CHUNK_SHAPES = [(5, 19, 3, 32), (16, 17, 4, 16), (1, 9, 2, 48), (9, 16, 5, 16), (7, 8, 3, 80)]
+NEEDS = [dict(), dict(need_dx=False), dict(need_dW=False), dict(need_dR=False, need_db=False),
+         dict(need_dW=False, need_dR=False)]
+
+
+@pytest.mark.parametrize("needs", range(len(NEEDS)))
+@pytest.mark.parametrize("kind", ["none", "x", "h", "both"])
+@pytest.mark.parametrize("mk, gb", [("none", False), ("random", True), ("rows", True)])
+@pytest.mark.parametrize("shape", CHUNK_SHAPES)
+def test_lstm_train_tiles_chunked_backward(shape, mk, gb, kind, needs):
+    """The float tiles' backward over sequences of several chunks, with masks,
+    go_backwards, dropout masks and each subset of wanted gradients: every
+    gradient against the reference, and the ones not wanted are None."""
+    rng = np.random.default_rng(zlib.crc32(repr((shape, mk, gb, kind, needs)).encode()))
+    B, T, F, U = shape
+    x, W, R, b, h0, c0 = _data("lstm", B, T, F, U, np.float32, rng)
+    mask = _mask(rng, B, T, mk)
+    dpx, dph = (_dropout(rng, "lstm", B, F, U, np.float32, kind) if kind != "none"
+                else (None, None))
+    act, ract = ACTS[0]
+    dH = rng.standard_normal((B, T, U)).astype(np.float32)
+    dh = rng.standard_normal((B, U)).astype(np.float32)
+    dc = rng.standard_normal((B, U)).astype(np.float32)
+    kw = dict(NEEDS[needs], dpx=dpx, dph=dph)
+
+    def run(mod):
+        H, C, G = mod.lstm_fwd(x, W, R, b, h0, c0, mask, gb, act, ract, dpx, dph)
+        return mod.lstm_bwd(x, W, R, h0, c0, mask, gb, act, ract, G, H, C, dH, dh, dc, **kw)
+    got, want = run(rnn), run(ref)
+    for name, a, e in zip(("dx", "dW", "dR", "db", "dh0", "dc0"), got, want):
+        if e is None:
+            assert a is None, name
+            continue
+        gscale = max(1.0, float(np.abs(e).max()))
+        np.testing.assert_allclose(a, e, rtol=4e-4, atol=4e-4 * gscale, err_msg=name)
+
+
 def test_lstm_train_tiles_reused_workspace():
     """The forward's workspace is kept per thread between calls: a second
     call with other weights and a smaller batch gives its own result, not
@@ -849,7 +889,9 @@ def test_lstm_train_tiles_reused_workspace():
 
 # Batches the training tiles split into halves (B >= 4), with odd halves and
 # tails of the 6-row tiles; 3: below the split, all on the caller.
-SPLIT_TRAIN_SHAPES = [(32, 6, 5, 32), (13, 4, 3, 48), (5, 3, 2, 16), (3, 3, 2, 16)]
+# 19 steps: the backward's chunks of 8 steps, a partial one first.
+SPLIT_TRAIN_SHAPES = [(32, 6, 5, 32), (13, 4, 3, 48), (5, 3, 2, 16), (9, 19, 3, 16),
+                      (3, 3, 2, 16)]
 
 
 @pytest.mark.parametrize("kind", ["none", "both"])
@@ -891,7 +933,7 @@ def test_lstm_train_halves_same_bits_with_and_without_helper(shape, mk, gb, kind
 
 @pytest.mark.parametrize("kind", ["none", "both"])
 @pytest.mark.parametrize("mk, gb", [("none", False), ("random", True)])
-@pytest.mark.parametrize("shape", SPLIT_TRAIN_SHAPES[:3])
+@pytest.mark.parametrize("shape", SPLIT_TRAIN_SHAPES[:-1])
 def test_lstm_train_forced_split_same_bits(shape, mk, gb, kind):
     """With the split forced (testing.set_train_strict), the helper thread
     runs one half of the batch in both the forward and the backward, as the
