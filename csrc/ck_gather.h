@@ -1,0 +1,30 @@
+/* Batch gathers: rows of a dataset picked by index into a batch buffer
+ * (what `fit` does for every shuffled batch).
+ *
+ * ck_gather_rows copies row idx[i] of `src` (n_src rows, row_bytes each,
+ * the first byte of row r at src + r * src_stride) to dst + i * row_bytes,
+ * for i in [0, n_idx). Every index must be in [0, n_src): they are all
+ * checked before anything is written, so a bad index leaves dst unchanged
+ * and returns CK_ERR_ARG (so does a NULL pointer where bytes are copied).
+ *
+ * A large gather is split over the caller and the kernels' helper thread
+ * (ck_threads.h) by halves of the batch, on the bounds ck_gemm splits a
+ * batch at (multiples of 16 rows): a batch feeding a Dense layer is read
+ * by the two threads in those halves, so each core writes the rows it then
+ * reads from its own cache. The bytes are the same whoever copied them.
+ */
+#ifndef CK_GATHER_H
+#define CK_GATHER_H
+
+#include <stdint.h>
+
+#include "ck_common.h"
+
+int ck_gather_rows(const void *src, size_t n_src, ptrdiff_t src_stride, size_t row_bytes,
+                   const int64_t *idx, size_t n_idx, void *dst);
+
+/* Whether ck_gather_rows shares its copies with the helper: 1 (default)
+ * when the gather is large enough, 0 never. Returns the previous setting. */
+int ck_gather_set_split(int on);
+
+#endif /* CK_GATHER_H */
