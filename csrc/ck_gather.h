@@ -9,9 +9,14 @@
  *
  * A large gather is split over the caller and the kernels' helper thread
  * (ck_threads.h) by halves of the batch, on the bounds ck_gemm splits a
- * batch at (multiples of 16 rows): a batch feeding a Dense layer is read
- * by the two threads in those halves, so each core writes the rows it then
- * reads from its own cache. The bytes are the same whoever copied them.
+ * batch at (multiples of 16 rows; a batch of 256 rows or more splits in up
+ * to 4 chunks there, which the two threads, when both are prompt, take in
+ * the same halves): a batch feeding a Dense layer is read by the two
+ * threads in those halves, so each core mostly reads rows it copied itself.
+ * Both threads copy from memory at once, so on a machine whose memory
+ * bandwidth a single core cannot use up, the gather also takes less time.
+ * The bytes are the same whoever copied them. The caller's buffers must
+ * not overlap.
  */
 #ifndef CK_GATHER_H
 #define CK_GATHER_H

@@ -61,6 +61,10 @@ def gather_rows(src, idx, out=None):
               and cnp.PyArray_ISWRITEABLE(<cnp.ndarray> out)):
         raise ValueError(f"out must be a writable C-contiguous {s.dtype} array of shape "
                          f"{shape}")
+    elif np.may_share_memory(out, src):
+        # rows copied in place could overwrite rows still to be read
+        out[...] = gather_rows(src, idx)
+        return out
     cdef cnp.ndarray o = <cnp.ndarray> out
     cdef size_t n_src = cnp.PyArray_DIMS(s)[0]
     cdef size_t n_idx = cnp.PyArray_DIMS(ix)[0]

@@ -152,3 +152,13 @@ def test_small_gathers_and_one_thread_stay_on_the_caller(two_threads):
     for _ in range(50):
         gather.gather_rows(src, np.arange(128))
     assert threads.helper_jobs_taken() == jobs
+
+
+@pytest.mark.parametrize("impl", IMPLS, ids=["c", "reference"])
+def test_out_overlapping_src_gets_the_rows_src_held_before(impl, split):
+    src = np.arange(400 * 64, dtype=np.float32).reshape(400, 64)
+    idx = np.arange(127, -1, -1)     # rows 64-127 of out are rows 0-63 of src, written first
+    want = src[idx].copy()
+    out = src[:128]
+    assert impl(src, idx, out) is out
+    np.testing.assert_array_equal(out, want)
