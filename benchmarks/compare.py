@@ -24,7 +24,9 @@ PyTorch (randperm, gather, Adam step), and against the sum of ckeras' own
 train steps on the batches that epoch saw); fit_gather (the gather of one such
 shuffled batch, 128 random rows of the 60k x 784 float32 data: ckeras' C gather
 against NumPy fancy indexing and a contiguous copy of as many bytes, the copy
-speed of the machine).
+speed of the machine); mlp_fit_gathers (the mlp_fit_epoch fit with ckeras'
+gather and with NumPy fancy indexing in its place, against the bare steps, in CPU
+time of the calling thread, which a loaded machine barely moves).
 
 `--threads N` gives ckeras (BLAS and kernel threads) and torch N threads each;
 without it both run at their defaults.
@@ -59,7 +61,8 @@ MLP_CASES = {   # id: (kind, batch, calls per timed run, README label)
     "mlp_train_b128": ("train", 128, 50, "same, one Adam train step, batch 128"),
 }
 CASES = tuple(MLP_CASES) + ("dense_fused_b256", "dense_gemv_b1", "import", "fit_overhead",
-                            "threads", "custom_loop", "mlp_fit_epoch", "fit_gather")
+                            "threads", "custom_loop", "mlp_fit_epoch", "fit_gather",
+                            "mlp_fit_gathers")
 GEMV = (9216, 128, "Dense(9216 -> 128, relu) forward at batch 1 (the MNIST CNN's): "
                    "W (4.5 MiB) streamed once")
 FIT_EPOCH = (60000, 128, "MLP 784-256-128-10, one shuffled `fit` epoch, 60k samples, "
@@ -186,6 +189,35 @@ def fit_gather(n, batch, rounds):
             fn(order)
             runs[key].append((time.perf_counter() - t0) / (full // batch))
     return {k: Timing(v) for k, v in runs.items()}, buf.nbytes
+
+
+def fit_gathers_cpu(n, batch, rounds):
+    """The fit epoch of `ck_fit_epoch` with ckeras' batch gather and with
+    NumPy's `x[idx]` in its place, and its bare steps, interleaved, timed
+    in CPU time of the calling thread (`time.thread_time`: a loaded machine
+    barely moves it; it counts the caller's waits for the helper thread
+    while it polls, not its preemption).
+
+    Returns:
+        {"ckeras" | "numpy" | "steps": Timing of one epoch}.
+    """
+    from ckeras.engine import structure
+    fit, steps = ck_fit_epoch(n, batch)
+    fit()
+    ours = structure.take_rows
+    variants = {"ckeras": ours, "numpy": lambda a, index: a[index], "steps": None}
+    runs = {k: [] for k in variants}
+    try:
+        for _ in range(rounds):
+            for key, take in variants.items():
+                structure.take_rows = take or ours
+                settle()
+                t0 = time.thread_time()
+                (steps if take is None else fit)()
+                runs[key].append(time.thread_time() - t0)
+    finally:
+        structure.take_rows = ours
+    return {k: Timing(v) for k, v in runs.items()}
 
 
 def ck_gemv(gemm_path=False):
@@ -461,6 +493,27 @@ def main(argv=None):
         print("fit_gather         " + "  ".join(
             f"{key} {fmt_time(t.median)} ({nbytes / t.median / 1e9:.1f} GB/s)"
             for key, t in gathers.items()), flush=True)
+
+    if wanted(args, "mlp_fit_gathers"):
+        n, batch, _ = FIT_EPOCH
+        cpu = fit_gathers_cpu(2560 if args.quick else n, batch, 3 if args.quick else repeat)
+        steps_cpu = cpu["steps"].median
+        results.record("mlp_fit_gathers/steps", "ckeras", cpu["steps"], number=1,
+                       metric="thread_time", label="the bare train steps of one shuffled "
+                       "epoch, CPU time of the calling thread")
+        for key, what in (("ckeras", "ckeras' C gather"), ("numpy", "NumPy fancy indexing")):
+            results.record(f"mlp_fit_gathers/{key}", "ckeras", cpu[key], number=1,
+                           metric="thread_time",
+                           label=f"the fit epoch with {what}, CPU time of the calling thread")
+            results.record(f"mlp_fit_gathers/{key}_vs_steps", "ckeras",
+                           value=cpu[key].median / steps_cpu, metric="ratio", unit="x",
+                           label=f"fit epoch with {what} / its steps, in CPU time of the "
+                                 "calling thread")
+        print(f"mlp_fit_gathers    CPU time of the calling thread: steps "
+              f"{fmt_time(steps_cpu)}  fit {fmt_time(cpu['ckeras'].median)} "
+              f"(x{cpu['ckeras'].median / steps_cpu:.3f})  fit with NumPy's gather "
+              f"{fmt_time(cpu['numpy'].median)} (x{cpu['numpy'].median / steps_cpu:.3f})",
+              flush=True)
 
     if wanted(args, "dense_fused_b256"):
         # Alternate the two so that load changes on this noisy box hit both alike.
