@@ -7,16 +7,15 @@
  * checked before anything is written, so a bad index leaves dst unchanged
  * and returns CK_ERR_ARG (so does a NULL pointer where bytes are copied).
  *
- * A large gather is split over the caller and the kernels' helper thread
- * (ck_threads.h) by halves of the batch, on the bounds ck_gemm splits a
- * batch at (multiples of 16 rows; a batch of 256 rows or more splits in up
- * to 4 chunks there, which the two threads, when both are prompt, take in
- * the same halves): a batch feeding a Dense layer is read by the two
- * threads in those halves, so each core mostly reads rows it copied itself.
- * Both threads copy from memory at once, so on a machine whose memory
- * bandwidth a single core cannot use up, the gather also takes less time.
- * The bytes are the same whoever copied them. The caller's buffers must
- * not overlap.
+ * A large gather is shared with the kernels' helper thread (ck_threads.h)
+ * in chunks of 16 rows, the caller taking them from the front of the batch
+ * and the helper from the back: with both prompt, each copies about the
+ * half of the batch its share of ck_gemm's row split then reads (bounds on
+ * multiples of 16 rows there too), so each core mostly reads rows it copied
+ * itself; a late helper leaves the caller more chunks. Both threads copy
+ * from memory at once, which a single core's memory bandwidth does not
+ * use up. The bytes are the same whoever copied them. The caller's buffers
+ * must not overlap.
  */
 #ifndef CK_GATHER_H
 #define CK_GATHER_H

@@ -237,8 +237,8 @@ def slice_structure(data, index):
 def take_rows(a, index):
     """`a[index]`: a slice gives a view; int64 indices into an array of
     plain values gather their rows with the C kernel (on both cores when
-    the batch is large, each core copying the half of the batch its share
-    of the next Dense layer's GEMM reads: csrc/ck_gather.h)."""
+    the batch is large, each core copying about the half of the batch its
+    share of the next Dense layer's GEMM reads: csrc/ck_gather.h)."""
     if type(index) is np.ndarray and type(a) is np.ndarray and index.dtype == np.int64 \
             and a.ndim and a.flags.c_contiguous and a.flags.aligned and not a.dtype.hasobject:
         return kernels().gather_rows(a, index)
