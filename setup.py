@@ -38,6 +38,7 @@ MODULES = {
     "_dropout": ["ck_dropout.c"],
     "_normalization": ["ck_normalization.c", "ck_threads.c"],
     "_elementwise": ["ck_elementwise.c", "ck_act.c", "ck_threads.c"],
+    "_gather": ["ck_gather.c", "ck_threads.c"],
 }
 
 # -O3 and -fno-trapping-math (so GCC if-converts the ternary clamps). Never

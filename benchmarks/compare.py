@@ -21,7 +21,12 @@ forward, loss, tape.gradient, Adam apply_gradients, against ckeras' own
 train_on_batch and the same loop in PyTorch); mlp_fit_epoch (one shuffled
 `fit` epoch of the MLP over 60k samples, batch 128, against the same loop in
 PyTorch (randperm, gather, Adam step), and against the sum of ckeras' own
-train steps on the batches that epoch saw).
+train steps on the batches that epoch saw); fit_gather (the gather of one such
+shuffled batch, 128 random rows of the 60k x 784 float32 data: ckeras' C gather
+against NumPy fancy indexing and a contiguous copy of as many bytes, the copy
+speed of the machine); mlp_fit_gathers (the mlp_fit_epoch fit with ckeras'
+gather and with NumPy fancy indexing in its place, against the bare steps, in CPU
+time of the calling thread, which a loaded machine barely moves).
 
 `--threads N` gives ckeras (BLAS and kernel threads) and torch N threads each;
 without it both run at their defaults.
@@ -56,7 +61,8 @@ MLP_CASES = {   # id: (kind, batch, calls per timed run, README label)
     "mlp_train_b128": ("train", 128, 50, "same, one Adam train step, batch 128"),
 }
 CASES = tuple(MLP_CASES) + ("dense_fused_b256", "dense_gemv_b1", "import", "fit_overhead",
-                            "threads", "custom_loop", "mlp_fit_epoch")
+                            "threads", "custom_loop", "mlp_fit_epoch", "fit_gather",
+                            "mlp_fit_gathers")
 GEMV = (9216, 128, "Dense(9216 -> 128, relu) forward at batch 1 (the MNIST CNN's): "
                    "W (4.5 MiB) streamed once")
 FIT_EPOCH = (60000, 128, "MLP 784-256-128-10, one shuffled `fit` epoch, 60k samples, "
@@ -146,6 +152,72 @@ def ck_fit_epoch(n, batch):
         for bx, by, bsw in batches:
             model._train_step(bx, by, bsw)
     return fit, steps
+
+
+def fit_gather(n, batch, rounds):
+    """Per-batch times of the batch gathers of one shuffled epoch (the
+    rounds interleaved): ckeras' (`engine.structure.take_rows`, the C gather
+    shared with the helper thread), NumPy's `x[idx]`, and a contiguous copy
+    of the same bytes into a reused buffer.
+
+    Returns:
+        ({variant: Timing per batch}, bytes per batch).
+    """
+    from ckeras.engine.structure import take_rows
+    x, _ = _fit_data(n)
+    buf = np.empty((batch, x.shape[1]), x.dtype)
+    full = n // batch * batch
+
+    def ckeras(order):
+        for s in range(0, full, batch):   # each batch dropped, as fit drops it
+            take_rows(x, order[s:s + batch])
+
+    def numpy(order):
+        for s in range(0, full, batch):
+            x[order[s:s + batch]]
+
+    def copy(order):
+        for s in range(0, full, batch):
+            np.copyto(buf, x[s:s + batch])
+    variants = {"ckeras": ckeras, "numpy": numpy, "copy": copy}
+    runs = {k: [] for k in variants}
+    for _ in range(rounds):
+        for key, fn in variants.items():
+            order = np.random.permutation(n)
+            settle()
+            t0 = time.perf_counter()
+            fn(order)
+            runs[key].append((time.perf_counter() - t0) / (full // batch))
+    return {k: Timing(v) for k, v in runs.items()}, buf.nbytes
+
+
+def fit_gathers_cpu(n, batch, rounds):
+    """The fit epoch of `ck_fit_epoch` with ckeras' batch gather and with
+    NumPy's `x[idx]` in its place, and its bare steps, interleaved, timed
+    in CPU time of the calling thread (`time.thread_time`: a loaded machine
+    barely moves it; it counts the caller's waits for the helper thread
+    while it polls, not its preemption).
+
+    Returns:
+        {"ckeras" | "numpy" | "steps": Timing of one epoch}.
+    """
+    from ckeras.engine import structure
+    fit, steps = ck_fit_epoch(n, batch)
+    fit()
+    ours = structure.take_rows
+    variants = {"ckeras": ours, "numpy": lambda a, index: a[index], "steps": None}
+    runs = {k: [] for k in variants}
+    try:
+        for _ in range(rounds):
+            for key, take in variants.items():
+                structure.take_rows = take or ours
+                settle()
+                t0 = time.thread_time()
+                (steps if take is None else fit)()
+                runs[key].append(time.thread_time() - t0)
+    finally:
+        structure.take_rows = ours
+    return {k: Timing(v) for k, v in runs.items()}
 
 
 def ck_gemv(gemm_path=False):
@@ -408,6 +480,40 @@ def main(argv=None):
               f"{fmt_time(t_steps.median)}  torch {fmt_time(t_pt.median if t_pt else None)}"
               f"  fit/steps {t_fit.median / t_steps.median:.3f}  ckeras/torch "
               f"{_ratio(t_fit.median, t_pt.median if t_pt else None):.2f}", flush=True)
+
+    if wanted(args, "fit_gather"):
+        n, batch, _ = FIT_EPOCH
+        gathers, nbytes = fit_gather(2560 if args.quick else n, batch, 3 if args.quick else repeat)
+        labels = {"ckeras": "gather of one shuffled fit batch (128 rows of 784 float32)",
+                  "numpy": "the same with NumPy fancy indexing",
+                  "copy": "a contiguous copy of as many bytes (the machine's copy speed)"}
+        for key, t in gathers.items():
+            results.record(f"fit_gather/{key}", "ckeras", t, number=1, label=labels[key],
+                           bytes=nbytes)
+        print("fit_gather         " + "  ".join(
+            f"{key} {fmt_time(t.median)} ({nbytes / t.median / 1e9:.1f} GB/s)"
+            for key, t in gathers.items()), flush=True)
+
+    if wanted(args, "mlp_fit_gathers"):
+        n, batch, _ = FIT_EPOCH
+        cpu = fit_gathers_cpu(2560 if args.quick else n, batch, 3 if args.quick else repeat)
+        steps_cpu = cpu["steps"].median
+        results.record("mlp_fit_gathers/steps", "ckeras", cpu["steps"], number=1,
+                       metric="thread_time", label="the bare train steps of one shuffled "
+                       "epoch, CPU time of the calling thread")
+        for key, what in (("ckeras", "ckeras' C gather"), ("numpy", "NumPy fancy indexing")):
+            results.record(f"mlp_fit_gathers/{key}", "ckeras", cpu[key], number=1,
+                           metric="thread_time",
+                           label=f"the fit epoch with {what}, CPU time of the calling thread")
+            results.record(f"mlp_fit_gathers/{key}_vs_steps", "ckeras",
+                           value=cpu[key].median / steps_cpu, metric="ratio", unit="x",
+                           label=f"fit epoch with {what} / its steps, in CPU time of the "
+                                 "calling thread")
+        print(f"mlp_fit_gathers    CPU time of the calling thread: steps "
+              f"{fmt_time(steps_cpu)}  fit {fmt_time(cpu['ckeras'].median)} "
+              f"(x{cpu['ckeras'].median / steps_cpu:.3f})  fit with NumPy's gather "
+              f"{fmt_time(cpu['numpy'].median)} (x{cpu['numpy'].median / steps_cpu:.3f})",
+              flush=True)
 
     if wanted(args, "dense_fused_b256"):
         # Alternate the two so that load changes on this noisy box hit both alike.

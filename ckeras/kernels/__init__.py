@@ -52,6 +52,7 @@ FAMILIES = {
     "dropout": ("dropout_mask",),
     "normalization": ("layer_norm_fwd", "layer_norm_bwd"),
     "elementwise": ("add", "mse_fwd", "mse_bwd", "sparse_xent_fwd", "sparse_xent_bwd"),
+    "gather": ("gather_rows",),
 }
 # Compiled modules that hold no kernels: "threads" owns the kernels' helper
 # thread (csrc/ck_threads.h), which the other modules attach to at import.
