@@ -124,25 +124,30 @@ static inline void rnn_tile_body_f32(const rnn_tile_args *t, const int mr, const
 
 typedef void (*rnn_tile_fn)(const rnn_tile_args *t);
 
-#define CK_RNN_TILE_FN(mr, nv)                                                          \
+/* Each (mr, nv) shape of a register tile as its own function, so the
+ * accumulators' counts are constants and stay in registers: NAME_mr_nv
+ * runs BODY(t, mr, nv) on ARGS; CK_RNN_SHAPE_PTRS(NAME, nv) lists one nv's six. */
+#define CK_RNN_SHAPE_FN(name, body, args, mr, nv)                                       \
     __attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast")))           \
-    static void rnn_tile_##mr##_##nv(const rnn_tile_args *t)                            \
+    static void name##_##mr##_##nv(const args *t)                                       \
     {                                                                                   \
-        rnn_tile_body_f32(t, mr, nv);                                                   \
+        body(t, mr, nv);                                                                \
     }
-#define CK_RNN_TILE_ROW(nv)                                                             \
-    CK_RNN_TILE_FN(1, nv) CK_RNN_TILE_FN(2, nv) CK_RNN_TILE_FN(3, nv)                   \
-    CK_RNN_TILE_FN(4, nv) CK_RNN_TILE_FN(5, nv) CK_RNN_TILE_FN(6, nv)
-CK_RNN_TILE_ROW(1)
-CK_RNN_TILE_ROW(2)
-CK_RNN_TILE_ROW(3)
-CK_RNN_TILE_ROW(4)
-#define CK_RNN_TILE_PTRS(nv)                                                            \
-    {rnn_tile_1_##nv, rnn_tile_2_##nv, rnn_tile_3_##nv,                                 \
-     rnn_tile_4_##nv, rnn_tile_5_##nv, rnn_tile_6_##nv}
+#define CK_RNN_SHAPES(name, body, args, nv)                                             \
+    CK_RNN_SHAPE_FN(name, body, args, 1, nv) CK_RNN_SHAPE_FN(name, body, args, 2, nv)   \
+    CK_RNN_SHAPE_FN(name, body, args, 3, nv) CK_RNN_SHAPE_FN(name, body, args, 4, nv)   \
+    CK_RNN_SHAPE_FN(name, body, args, 5, nv) CK_RNN_SHAPE_FN(name, body, args, 6, nv)
+#define CK_RNN_SHAPE_PTRS(name, nv)                                                     \
+    {name##_1_##nv, name##_2_##nv, name##_3_##nv, name##_4_##nv, name##_5_##nv,         \
+     name##_6_##nv}
+CK_RNN_SHAPES(rnn_tile, rnn_tile_body_f32, rnn_tile_args, 1)
+CK_RNN_SHAPES(rnn_tile, rnn_tile_body_f32, rnn_tile_args, 2)
+CK_RNN_SHAPES(rnn_tile, rnn_tile_body_f32, rnn_tile_args, 3)
+CK_RNN_SHAPES(rnn_tile, rnn_tile_body_f32, rnn_tile_args, 4)
 /* [nv - 1][mr - 1] */
-static const rnn_tile_fn rnn_tiles[4][CK_RNN_MR] = {CK_RNN_TILE_PTRS(1), CK_RNN_TILE_PTRS(2),
-                                                    CK_RNN_TILE_PTRS(3), CK_RNN_TILE_PTRS(4)};
+static const rnn_tile_fn rnn_tiles[4][CK_RNN_MR] = {
+    CK_RNN_SHAPE_PTRS(rnn_tile, 1), CK_RNN_SHAPE_PTRS(rnn_tile, 2),
+    CK_RNN_SHAPE_PTRS(rnn_tile, 3), CK_RNN_SHAPE_PTRS(rnn_tile, 4)};
 
 void ck_rnn_pack_f32(size_t K, size_t N, const float *Bm, size_t ldb, int trans, float *P)
 {
@@ -245,25 +250,14 @@ static inline void rnn_acc_body_f32(const rnn_acc_args *t, const int mr, const i
 
 typedef void (*rnn_acc_fn)(const rnn_acc_args *t);
 
-#define CK_RNN_ACC_FN(mr, nv)                                                           \
-    __attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast")))           \
-    static void rnn_acc_##mr##_##nv(const rnn_acc_args *t)                              \
-    {                                                                                   \
-        rnn_acc_body_f32(t, mr, nv);                                                    \
-    }
-#define CK_RNN_ACC_ROW(nv)                                                              \
-    CK_RNN_ACC_FN(1, nv) CK_RNN_ACC_FN(2, nv) CK_RNN_ACC_FN(3, nv)                      \
-    CK_RNN_ACC_FN(4, nv) CK_RNN_ACC_FN(5, nv) CK_RNN_ACC_FN(6, nv)
-CK_RNN_ACC_ROW(1)
-CK_RNN_ACC_ROW(2)
-CK_RNN_ACC_ROW(3)
-CK_RNN_ACC_ROW(4)
-#define CK_RNN_ACC_PTRS(nv)                                                             \
-    {rnn_acc_1_##nv, rnn_acc_2_##nv, rnn_acc_3_##nv,                                    \
-     rnn_acc_4_##nv, rnn_acc_5_##nv, rnn_acc_6_##nv}
+CK_RNN_SHAPES(rnn_acc, rnn_acc_body_f32, rnn_acc_args, 1)
+CK_RNN_SHAPES(rnn_acc, rnn_acc_body_f32, rnn_acc_args, 2)
+CK_RNN_SHAPES(rnn_acc, rnn_acc_body_f32, rnn_acc_args, 3)
+CK_RNN_SHAPES(rnn_acc, rnn_acc_body_f32, rnn_acc_args, 4)
 /* [nv - 1][mr - 1] */
-static const rnn_acc_fn rnn_accs[4][CK_RNN_MR] = {CK_RNN_ACC_PTRS(1), CK_RNN_ACC_PTRS(2),
-                                                  CK_RNN_ACC_PTRS(3), CK_RNN_ACC_PTRS(4)};
+static const rnn_acc_fn rnn_accs[4][CK_RNN_MR] = {
+    CK_RNN_SHAPE_PTRS(rnn_acc, 1), CK_RNN_SHAPE_PTRS(rnn_acc, 2),
+    CK_RNN_SHAPE_PTRS(rnn_acc, 3), CK_RNN_SHAPE_PTRS(rnn_acc, 4)};
 
 void ck_rnn_gemm_tn_acc_f32(size_t M, size_t N, size_t nseg, size_t len, const float *A,
                             size_t lda, const float *Bm, size_t ldb, size_t segb, float *C,

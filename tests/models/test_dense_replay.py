@@ -335,53 +335,26 @@ def test_the_one_call_step_follows_the_compiled_loss(monkeypatch):
     assert len(calls) == 3
 
 
-def _spy_infer(monkeypatch):
-    """Records whether each inference batch ran on the kernels directly;
-    `used.off = True` sends the next batches to the model's own call."""
-    class Used(list):
-        off = False
-    used = Used()
-    original = dense_replay.infer
-
-    def spy(model, arrays):
-        if used.off:
-            return None
-        out = original(model, arrays)
-        used.append(out is not None)
-        return out
-    monkeypatch.setattr(dense_replay, "infer", spy)
-    return used
-
-
-def _called(used, fn, *args, **kwargs):
-    """`fn(*args)` through the model's own call, the path `infer` replaces."""
-    used.off = True
-    try:
-        return fn(*args, **kwargs)
-    finally:
-        used.off = False
-
-
 @pytest.mark.parametrize("build_kw", [dict(), dict(acts=("tanh", "relu", "sigmoid")),
                                       dict(dtype="float64"), dict(use_bias=(False,) * 3),
                                       dict(acts=("linear", "hard_sigmoid", "linear"))])
-def test_inference_on_the_kernels_gives_the_models_call_bits(build_kw, monkeypatch):
+def test_inference_on_the_kernels_gives_the_models_call_bits(build_kw, infer_spy):
     dtype = np.float64 if build_kw.get("dtype") == "float64" else np.float32
     model = _mlp(**build_kw)
     x, _, _ = _data(n=70, dtype=dtype)
-    used = _spy_infer(monkeypatch)
+    used = infer_spy
     got_batch = model.predict_on_batch(x)
     got_one = model.predict_on_batch(x[:1])
     got_pred = model.predict(x, batch_size=32)
     assert used == [True] * 5
-    np.testing.assert_array_equal(got_batch, _called(used, model.predict_on_batch, x))
-    np.testing.assert_array_equal(got_one, _called(used, model.predict_on_batch, x[:1]))
-    np.testing.assert_array_equal(got_pred, _called(used, model.predict, x, batch_size=32))
+    np.testing.assert_array_equal(got_batch, used.called(model.predict_on_batch, x))
+    np.testing.assert_array_equal(got_one, used.called(model.predict_on_batch, x[:1]))
+    np.testing.assert_array_equal(got_pred, used.called(model.predict, x, batch_size=32))
 
 
 @pytest.mark.parametrize("variant", ["dropout", "custom_activation", "dense_subclass",
                                      "activity", "fortran_input", "functional_subclass_call"])
-def test_other_models_and_inputs_take_the_models_call(variant, monkeypatch):
+def test_other_models_and_inputs_take_the_models_call(variant, infer_spy):
     x, _, _ = _data()
     if variant == "dropout":
         model = Sequential([layers.Dense(16, activation="relu", input_shape=(12,)),
@@ -405,33 +378,33 @@ def test_other_models_and_inputs_take_the_models_call(variant, monkeypatch):
         model = _mlp()
     if variant == "fortran_input":
         x = np.asfortranarray(x)
-    used = _spy_infer(monkeypatch)
+    used = infer_spy
     got = model.predict_on_batch(x)
     assert used == [False]
-    np.testing.assert_array_equal(got, _called(used, model.predict_on_batch, x))
+    np.testing.assert_array_equal(got, used.called(model.predict_on_batch, x))
     if variant == "functional_subclass_call":
         inner = ckeras.Model(model.inputs, model.outputs)
         np.testing.assert_array_equal(got, 2.0 * inner.predict_on_batch(x))
 
 
-def test_inference_follows_the_model(monkeypatch):
+def test_inference_follows_the_model(infer_spy):
     """Weights set, an activation swapped and a layer added after the first
     batch all show in the next one; a wrong width raises the model's error."""
     model = _mlp()
     x, _, _ = _data()
-    used = _spy_infer(monkeypatch)
+    used = infer_spy
     first = model.predict_on_batch(x)
     model.set_weights([w * 0.5 for w in model.get_weights()])
     second = model.predict_on_batch(x)
     assert not np.array_equal(first, second)
-    np.testing.assert_array_equal(second, _called(used, model.predict_on_batch, x))
+    np.testing.assert_array_equal(second, used.called(model.predict_on_batch, x))
     model.layers[1].activation = ckeras.activations.get("relu")
     np.testing.assert_array_equal(model.predict_on_batch(x),
-                                  _called(used, model.predict_on_batch, x))
+                                  used.called(model.predict_on_batch, x))
     model.add(layers.Dense(3, activation="softmax"))
     out = model.predict_on_batch(x)
     assert out.shape == (40, 3)
-    np.testing.assert_array_equal(out, _called(used, model.predict_on_batch, x))
+    np.testing.assert_array_equal(out, used.called(model.predict_on_batch, x))
     assert used == [True] * 4
     with pytest.raises(ValueError, match="12|11"):
         model.predict_on_batch(x[:, :11].copy())
@@ -460,17 +433,17 @@ def test_an_optimizer_with_its_own_apply_gradients_is_called(monkeypatch):
     _assert_same_state(a, b)
 
 
-def test_evaluate_on_the_kernels_gives_the_models_results(monkeypatch):
+def test_evaluate_on_the_kernels_gives_the_models_results(infer_spy):
     x, y, sw = _data(n=70)
     model = _mlp(kernel_regularizer=regularizers.l2(0.01))
     model.compile("adam", "sparse_categorical_crossentropy",
                   metrics=["accuracy", "sparse_top_k_categorical_accuracy"])
-    used = _spy_infer(monkeypatch)
+    used = infer_spy
     got = [model.evaluate(x, y, batch_size=32, verbose=0),
            model.evaluate(x, y, sample_weight=sw, batch_size=32, verbose=0),
            model.test_on_batch(x, y)]
     assert used == [True] * 7
-    want = [_called(used, model.evaluate, x, y, batch_size=32, verbose=0),
-            _called(used, model.evaluate, x, y, sample_weight=sw, batch_size=32, verbose=0),
-            _called(used, model.test_on_batch, x, y)]
+    want = [used.called(model.evaluate, x, y, batch_size=32, verbose=0),
+            used.called(model.evaluate, x, y, sample_weight=sw, batch_size=32, verbose=0),
+            used.called(model.test_on_batch, x, y)]
     assert got == want

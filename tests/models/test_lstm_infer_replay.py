@@ -6,37 +6,9 @@ import pytest
 
 import ckeras
 from ckeras import layers
-from ckeras.engine import dense_replay
 from ckeras.models import Sequential
 
 T, F = 7, 5
-
-
-def _spy_infer(monkeypatch):
-    """Records whether each inference batch ran on the kernels directly;
-    `used.off = True` sends the next batches to the model's own call."""
-    class Used(list):
-        off = False
-    used = Used()
-    original = dense_replay.infer
-
-    def spy(model, arrays):
-        if used.off:
-            return None
-        out = original(model, arrays)
-        used.append(out is not None)
-        return out
-    monkeypatch.setattr(dense_replay, "infer", spy)
-    return used
-
-
-def _called(used, fn, *args, **kwargs):
-    """`fn(*args)` through the model's own call, the path `infer` replaces."""
-    used.off = True
-    try:
-        return fn(*args, **kwargs)
-    finally:
-        used.off = False
 
 
 def _x(n, dtype=np.float32, seed=0):
@@ -75,16 +47,16 @@ BUILDS = {
 
 @pytest.mark.parametrize("build", sorted(BUILDS))
 @pytest.mark.parametrize("n", [1, 5, 33])   # batch-1 split, rows, transposed tiles
-def test_predict_on_the_kernels_gives_the_models_call_bits(build, n, monkeypatch):
+def test_predict_on_the_kernels_gives_the_models_call_bits(build, n, infer_spy):
     model = BUILDS[build]()
     x = _x(n, np.float64 if build == "float64" else np.float32)
-    used = _spy_infer(monkeypatch)
+    used = infer_spy
     got = model.predict_on_batch(x)
     got_pred = model.predict(x, batch_size=16, verbose=0)
     assert used == [True] * (1 + -(-n // 16))
-    want = _called(used, model.predict_on_batch, x)
+    want = used.called(model.predict_on_batch, x)
     np.testing.assert_array_equal(got, want)
-    np.testing.assert_array_equal(got_pred, _called(used, model.predict, x, batch_size=16,
+    np.testing.assert_array_equal(got_pred, used.called(model.predict, x, batch_size=16,
                                                     verbose=0))
 
 
@@ -110,31 +82,31 @@ VARIANTS = {
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_other_models_and_inputs_take_the_models_call(variant, monkeypatch):
+def test_other_models_and_inputs_take_the_models_call(variant, infer_spy):
     model = VARIANTS[variant]()
     x = _x(4)
     if variant == "fortran_input":
         x = np.asfortranarray(x)
     elif variant == "masking_first":
         x[1, 3:] = 0.0
-    used = _spy_infer(monkeypatch)
+    used = infer_spy
     got = model.predict_on_batch(x)
     if variant == "stateful":
         model.reset_states()
     assert used == [False]
-    np.testing.assert_array_equal(got, _called(used, model.predict_on_batch, x))
+    np.testing.assert_array_equal(got, used.called(model.predict_on_batch, x))
 
 
-def test_predict_follows_the_weights_and_raises_the_models_error(monkeypatch):
+def test_predict_follows_the_weights_and_raises_the_models_error(infer_spy):
     model = _model()
     x = _x(3)
-    used = _spy_infer(monkeypatch)
+    used = infer_spy
     first = model.predict_on_batch(x)
     model.set_weights([w * 0.5 for w in model.get_weights()])
     second = model.predict_on_batch(x)
     assert used == [True, True]
     assert not np.array_equal(first, second)
-    np.testing.assert_array_equal(second, _called(used, model.predict_on_batch, x))
+    np.testing.assert_array_equal(second, used.called(model.predict_on_batch, x))
     with pytest.raises(ValueError, match=str(F)):
         model.predict_on_batch(_x(3)[:, :, :F - 1].copy())
 
