@@ -177,7 +177,12 @@ static int CK_S(lstm_infer_one)(size_t T, size_t F, size_t U, const real *x, con
     /* The helper may start on step 0 as soon as it has the job. */
     CK_S(rnn_copy)(U, h0, ws);
     CK_S(rnn_copy)(U, c0, c);
-    if (!ck_threads_start(&j.job)) return 0;
+    /* Backing off (the helper was late twice lately: another process wants
+     * its core) counts as no helper, as in ck_threads_run_chunks. Measured
+     * with one CPU-burning neighbour: the helper, preempted while it held a
+     * step, stalled the caller for a time slice (p99 4.4 ms of a 0.12 ms
+     * call) in 3-5% of calls, and the calls took 2.1-2.6x their quiet time. */
+    if (ck_threads_backing_off() || !ck_threads_start(&j.job)) return 0;
     lo = j.pack ? CK_S(lstm_cols_pack)(F, U, W, R, 0, j.split, Plo)
                 : CK_S(lstm_cols_orig)(U, W, R, 0);
     /* Upper units this thread claims (the helper is late): from the

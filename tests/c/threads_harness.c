@@ -283,6 +283,7 @@ static void check_chunks(size_t n, size_t chunk, int wait_for_helper)
 static void check_late_backoff(void)
 {
     const long late = ck_threads_jobs_late();
+    float *H = malloc(cases[0].T * cases[0].U * sizeof(float)), h[128], cc[128];
     long jobs;
     run_chunks_checked(1000, 100, 1, 1);
     CHECK(ck_threads_jobs_late() == late + 1, "a late helper was not counted");
@@ -291,10 +292,15 @@ static void check_late_backoff(void)
     CHECK(ck_threads_jobs_late() == late + 2, "the second late helper was not counted");
     CHECK(ck_threads_backing_off(), "no back-off after two late jobs");
     jobs = ck_threads_jobs_taken();
+    /* The batch-1 LSTM split stays out too: the caller's rows step. */
+    CHECK(lstm_run(&cases[0], H, h, cc) == CK_OK
+          && same(&cases[0], H, h, cc, cases[0].rows_H, cases[0].rows_h, cases[0].rows_c),
+          "batch-1 LSTM while backing off");
     check_chunks(100000, 1000, 0);
     CHECK(ck_threads_jobs_taken() == jobs, "a job was taken while backing off");
     ck_threads_set_enabled(1);
     CHECK(!ck_threads_backing_off(), "enabling did not end the back-off");
+    free(H);
 }
 
 /* ------------------------------------------------------------ threads */
