@@ -444,30 +444,11 @@ def test_chain_step_gradient_equals_a_finite_difference():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_chain_step_is_bit_identical_with_and_without_the_helper(dtype):
-    threads = pytest.importorskip("ckeras._ext._threads")
+def test_chain_step_is_bit_identical_with_and_without_the_helper(dtype, same_with_helper):
     args = _chain_problem(512, (784, 256, 128, 10), dtype, (True, True, True))
     codes = [Act.RELU, Act.RELU, Act.SOFTMAX]
-    prev = threads.set_helper_enabled(False)
-    try:
-        alone = _dense.chain_sparse_xent_step(args[0], args[1], args[2], codes, True,
-                                              *args[3:])
-    finally:
-        threads.set_helper_enabled(True)
-    try:
-        jobs = threads.helper_jobs_taken()
-        for _ in range(50):
-            shared = _dense.chain_sparse_xent_step(args[0], args[1], args[2], codes, True,
-                                                   *args[3:])
-            np.testing.assert_array_equal(alone[0], shared[0])
-            np.testing.assert_array_equal(alone[1], shared[1])
-            for a, b in zip(alone[2], shared[2]):
-                np.testing.assert_array_equal(a, b)
-            if threads.helper_jobs_taken() > jobs:
-                break
-        assert threads.helper_jobs_taken() > jobs
-    finally:
-        threads.set_helper_enabled(prev)
+    same_with_helper(lambda: _dense.chain_sparse_xent_step(args[0], args[1], args[2], codes,
+                                                           True, *args[3:]), 50)
 
 
 @pytest.mark.parametrize("impl", list(IMPLS))

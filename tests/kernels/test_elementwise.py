@@ -5,7 +5,7 @@ off (bit-identical), and the same errors from both implementations."""
 import numpy as np
 import pytest
 
-from ckeras._ext import _elementwise, _threads
+from ckeras._ext import _elementwise
 from ckeras.kernels.codes import Act
 from ckeras.kernels.reference import elementwise as ref
 
@@ -65,7 +65,7 @@ def test_mse_gradient_equals_a_finite_difference():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_helper_thread_gives_bit_identical_results(dtype):
+def test_helper_thread_gives_bit_identical_results(dtype, same_with_helper):
     """Rows and element ranges shared with the helper give the caller-only
     results exactly; on the largest problem the helper takes part."""
     a, b = _pair((2048, 257), dtype, seed=4)
@@ -75,22 +75,7 @@ def test_helper_thread_gives_bit_identical_results(dtype):
         loss, d = _elementwise.mse_fwd(a, b)
         return _elementwise.add(a, b), loss, d, _elementwise.mse_bwd(d, g)
 
-    prev = _threads.set_helper_enabled(False)
-    try:
-        alone = run()
-    finally:
-        _threads.set_helper_enabled(True)
-    try:
-        jobs = _threads.helper_jobs_taken()
-        for _ in range(200):
-            shared = run()
-            for x, y in zip(alone, shared):
-                np.testing.assert_array_equal(x, y)
-            if _threads.helper_jobs_taken() > jobs:
-                break
-        assert _threads.helper_jobs_taken() > jobs
-    finally:
-        _threads.set_helper_enabled(prev)
+    same_with_helper(run, 200)
 
 
 @pytest.mark.parametrize("impl", list(IMPLS))
@@ -188,7 +173,7 @@ def test_sparse_xent_gradient_equals_a_finite_difference():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_sparse_xent_helper_thread_gives_bit_identical_results(dtype):
+def test_sparse_xent_helper_thread_gives_bit_identical_results(dtype, same_with_helper):
     z, labels = _logits(8192, 10, dtype, seed=8)
     g = z[:, 0].copy()
 
@@ -196,22 +181,7 @@ def test_sparse_xent_helper_thread_gives_bit_identical_results(dtype):
         loss, p = _elementwise.sparse_xent_fwd(z, labels)
         return loss, p, _elementwise.sparse_xent_bwd(p, labels, g)
 
-    prev = _threads.set_helper_enabled(False)
-    try:
-        alone = run()
-    finally:
-        _threads.set_helper_enabled(True)
-    try:
-        jobs = _threads.helper_jobs_taken()
-        for _ in range(200):
-            shared = run()
-            for x, y in zip(alone, shared):
-                np.testing.assert_array_equal(x, y)
-            if _threads.helper_jobs_taken() > jobs:
-                break
-        assert _threads.helper_jobs_taken() > jobs
-    finally:
-        _threads.set_helper_enabled(prev)
+    same_with_helper(run, 200)
 
 
 @pytest.mark.parametrize("impl", list(IMPLS))
