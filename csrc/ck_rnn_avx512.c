@@ -285,6 +285,75 @@ void ck_rnn_gemm_tn_acc_f32(size_t M, size_t N, size_t nseg, size_t len, const f
     }
 }
 
+/* Rows [r0, r0 + mr) of A (n = nseg len values each) into the same rows
+ * of Am, each sample's run of len values scaled by its mask: row i reads
+ * m1[b ld1 + i] below M1, else m2[b ld2 + i - M1] (NULL: unscaled). */
+__attribute__((target("arch=x86-64-v4")))
+static void rnn_mask_tile_rows(size_t mr, size_t r0, size_t nseg, size_t len, const float *A,
+                               size_t lda, size_t M1, const float *m1, size_t ld1,
+                               const float *m2, size_t ld2, float *Am)
+{
+    typedef float v8 __attribute__((vector_size(32)));
+    const size_t n = nseg * len;
+    size_t r, b, q;
+    for (r = 0; r < mr; ++r) {
+        const size_t i = r0 + r, ms = i < M1 ? ld1 : ld2;
+        const float *m = i < M1 ? (m1 == NULL ? NULL : m1 + i) : (m2 == NULL ? NULL : m2 + i - M1);
+        const float *src = A + i * lda;
+        float *dst = Am + i * n;
+        if (m == NULL) {
+            memcpy(dst, src, n * sizeof(float));
+        } else if (len == 8) {
+            /* the chunk's usual run: one 8-wide product per sample */
+            for (b = 0; b < nseg; ++b) {
+                v8 v;
+                memcpy(&v, src + 8 * b, sizeof v);
+                v *= m[b * ms];
+                memcpy(dst + 8 * b, &v, sizeof v);
+            }
+        } else {
+            for (b = 0; b < nseg; ++b)
+                for (q = 0; q < len; ++q) dst[b * len + q] = m[b * ms] * src[b * len + q];
+        }
+    }
+}
+
+void ck_rnn_gemm_tn_acc_runs_f32(size_t M, size_t N, size_t nseg, size_t len, const float *A,
+                                 size_t lda, size_t M1, const float *m1, size_t ld1,
+                                 const float *m2, size_t ld2, const float *Bm, size_t ldb,
+                                 size_t segb, float *C, size_t ldc, float *Am)
+{
+    const size_t n = nseg * len;
+    size_t n0, r0, i;
+    rnn_acc_args t;
+    t.nseg = nseg;
+    t.len = len;
+    t.lda = n;
+    t.ldb = ldb;
+    t.segb = segb;
+    t.ldc = ldc;
+    /* Panels outer as in ck_rnn_gemm_tn_acc_f32. The first panel's row
+     * tiles mask their rows into Am just before their product (the next
+     * tile's rows fetched meanwhile); the other panels read them back. */
+    for (n0 = 0; n0 < N; n0 += 64) {
+        const size_t nv = (N - n0 < 64 ? N - n0 : 64) / 16;
+        t.Bm = Bm + n0;
+        for (r0 = 0; r0 < M; r0 += CK_RNN_MR) {
+            const size_t mr = M - r0 < CK_RNN_MR ? M - r0 : CK_RNN_MR;
+            if (n0 == 0) {
+                rnn_mask_tile_rows(mr, r0, nseg, len, A, lda, M1, m1, ld1, m2, ld2, Am);
+                for (i = r0 + mr; i < r0 + mr + CK_RNN_MR && i < M; ++i) {
+                    size_t k;
+                    for (k = 0; k < n; k += 16) __builtin_prefetch(A + i * lda + k, 0, 3);
+                }
+            }
+            t.A = Am + r0 * n;
+            t.C = C + r0 * ldc + n0;
+            rnn_accs[nv - 1][mr - 1](&t);
+        }
+    }
+}
+
 void ck_lstm_pack_gates_f32(size_t F, size_t U, const float *W, const float *R, float *P)
 {
     const size_t G4 = 4 * U, K = F + U;

@@ -518,33 +518,6 @@ typedef struct {
     real *dh, *dc, *dG, *dbp, *wr, *Ac, *Z;
 } CK_S(lstm_bwd_job);
 
-/* out = the transposed chunk rows tr (F + U rows of nseg runs of len)
- * under one gate's masks, mx (nseg x F) on the rows of x, mh (nseg x U) on
- * those of h (either may be NULL: no mask); one call per gate, cloned, so
- * the runs are whole vectors rather than the template's SSE2. */
-CK_TARGET_CLONES
-static void CK_S(rnn_mask_runs)(size_t F, size_t U, size_t nseg, size_t len,
-                                const real *restrict tr, const real *mx, const real *mh,
-                                real *restrict out)
-{
-    const size_t K = F + U, N = nseg * len;
-    size_t i, b, q;
-    for (i = 0; i < K; ++i) {
-        const real *m = i < F ? (mx == NULL ? NULL : mx + i) : (mh == NULL ? NULL : mh + i - F);
-        const size_t ms = i < F ? F : U;
-        const real *restrict src = tr + i * N;
-        real *restrict dst = out + i * N;
-        if (m == NULL) {
-            for (q = 0; q < N; ++q) dst[q] = src[q];
-            continue;
-        }
-        for (b = 0; b < nseg; ++b) {
-            const real a = m[b * ms];
-            for (q = 0; q < len; ++q) dst[b * len + q] = a * src[b * len + q];
-        }
-    }
-}
-
 /* wr += the [x_t, h_{t-1}] rows of steps [s0, s1) of samples [r0, r1),
  * transposed, times their dZ rows in the ring Zh: per gate under dropout
  * (each gate's rows under its own masks), else once for all 4U columns. */
@@ -553,9 +526,9 @@ static void CK_S(lstm_bwd_wr)(const CK_S(lstm_bwd_job) *j, size_t r0, size_t r1,
 {
     const size_t T = j->T, F = j->F, U = j->U, G4 = 4 * U, K = F + U, ldh = T * U;
     const size_t ldz = j->ldz, len = s1 - s0, N = (r1 - r0) * len;
-    const size_t ng = j->dpx != NULL || j->dph != NULL ? 4 : 1;
-    /* the chunk's rows, then under dropout their transpose before the masks */
-    real *rows = Ac + 4 * N * K, *tr = ng == 1 ? Ac : rows + N * K;
+    /* the chunk's rows, then their transpose, and under dropout the
+     * transpose under a gate's masks */
+    real *rows = Ac + 4 * N * K, *tr = Ac;
     size_t bi, q, g;
     for (bi = r0; bi < r1; ++bi)
         for (q = 0; q < len; ++q) {
@@ -566,19 +539,20 @@ static void CK_S(lstm_bwd_wr)(const CK_S(lstm_bwd_job) *j, size_t r0, size_t r1,
             CK_S(rnn_copy)(U, hr, dst + F);
         }
     ck_rnn_transpose_f32(N, K, rows, K, tr, N);
-    /* Each gate's rows under its masks, constant along a sample's run of
-     * len steps in the transposed rows: one pass over them, not a masked
-     * copy and a transpose per gate. */
-    for (g = 0; ng > 1 && g < 4; ++g)
-        CK_S(rnn_mask_runs)(F, U, r1 - r0, len, tr,
-                            j->dpx == NULL ? NULL : j->dpx + (g * j->B + r0) * F,
-                            j->dph == NULL ? NULL : j->dph + (g * j->B + r0) * U,
-                            Ac + g * N * K);
-    for (g = 0; g < ng; ++g) {
-        const size_t n = ng == 1 ? G4 : U, c0 = g * U;
-        ck_rnn_gemm_tn_acc_f32(j->i1 - j->i0, n, r1 - r0, len, Ac + (g * K + j->i0) * N, N,
-                               Zh + c0, ldz, CK_RNN_WR_STEPS * ldz, wr + j->i0 * G4 + c0, G4);
+    if (j->dpx == NULL && j->dph == NULL) {
+        ck_rnn_gemm_tn_acc_f32(j->i1 - j->i0, G4, r1 - r0, len, tr + j->i0 * N, N, Zh, ldz,
+                               CK_RNN_WR_STEPS * ldz, wr + j->i0 * G4, G4);
+        return;
     }
+    /* Each gate's masks are constant along a sample's run of len steps in
+     * the transposed rows: the product scales each row tile as it runs
+     * (the rows from i0, 0 or F: those of x are the first F - i0). */
+    for (g = 0; g < 4; ++g)
+        ck_rnn_gemm_tn_acc_runs_f32(
+            j->i1 - j->i0, U, r1 - r0, len, tr + j->i0 * N, N, F - j->i0,
+            j->dpx == NULL || j->i0 == F ? NULL : j->dpx + (g * j->B + r0) * F, F,
+            j->dph == NULL ? NULL : j->dph + (g * j->B + r0) * U, U, Zh + g * U, ldz,
+            CK_RNN_WR_STEPS * ldz, wr + j->i0 * G4 + g * U, G4, Ac + N * K);
 }
 
 static void CK_S(lstm_bwd_rows)(void *ctx, size_t lo, size_t hi)
