@@ -172,8 +172,9 @@ size_t ck_lstm_infer_ws(size_t B, size_t T, size_t F, size_t U, int transposed)
 size_t ck_lstm_fwd_ws(size_t B, size_t T, size_t F, size_t U)
 {
     /* The dropout scratch, then [W; R] packed for the training step's
-     * tiles, and x_t and h_{t-1} under each gate's dropout mask. */
-    return ck_rnn_dropout_ws(B, T, F, U) + 4 * U * (F + U) + 4 * B * U + 4 * B * F;
+     * tiles, and h_{t-1} and x_t under each gate's dropout mask, two of
+     * each (a step writes the next one's). */
+    return ck_rnn_dropout_ws(B, T, F, U) + 4 * U * (F + U) + 8 * B * U + 8 * B * F;
 }
 
 #if defined(CK_RNN_AVX512)

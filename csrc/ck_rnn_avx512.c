@@ -413,13 +413,33 @@ static void lstm_train_cells_f32(size_t r0, size_t r1, size_t u0, size_t w, size
     }
 }
 
+/* dst[g] rows = src rows . m[g] rows for each gate g with a mask: rows
+ * [0, n) of w values, src rows lds apart, the others ld apart. */
+__attribute__((target("arch=x86-64-v4")))
+static void lstm_mask_gates(size_t n, size_t w, const float *src, size_t lds,
+                            const float *const *m, float *const *dst, size_t ld)
+{
+    size_t g, r, j;
+    for (g = 0; g < 4; ++g) {
+        const float *restrict mg = m[g];
+        float *restrict dg = dst[g];
+        if (mg == NULL) continue;
+        for (r = 0; r < n; ++r)
+            for (j = 0; j < w; ++j) dg[r * ld + j] = src[r * lds + j] * mg[r * ld + j];
+    }
+}
+
 /* Under dropout every gate reads its own masked x and h: with the 16-unit
  * panels of all four gates each row would need four broadcasts per k (the
  * tile that did so ran load-bound at ~47% of sgemm). Gate-major panels of
- * 64 units give each gate's product one operand, as without dropout. */
+ * 64 units give each gate's product one operand, as without dropout. Each
+ * gate's panel (K x 64) serves every row tile while it is in L1 (taken per
+ * row tile, the four panels streamed from L2 once per tile), then the
+ * block's cells run and, the new h still in L1, its masked copies for the
+ * next step are written (and with the first block the next step's masked
+ * x rows). */
 static void lstm_train_step_gates_f32(size_t B, size_t F, size_t U, const float *P,
-                                      const float *const *X, size_t ldx,
-                                      const float *const *A, size_t lda, const float *bias,
+                                      const ck_lstm_drop_ops *o, const float *bias,
                                       const float *hp, const float *cp, size_t ldp,
                                       float *Gt, size_t ldg, float *Hs, float *Cs, size_t ldh,
                                       const uint8_t *m, size_t mst, const float *Gn)
@@ -428,9 +448,9 @@ static void lstm_train_step_gates_f32(size_t B, size_t F, size_t U, const float 
     size_t u0, r0, g;
     rnn_tile_args t;
     t.K1 = F;
-    t.lda1 = ldx;
+    t.lda1 = o->ldx;
     t.K2 = U;
-    t.lda2 = lda;
+    t.lda2 = o->lda;
     t.ldi = 0;
     t.ldc = ldg;
     t.M = NULL;
@@ -439,20 +459,39 @@ static void lstm_train_step_gates_f32(size_t B, size_t F, size_t U, const float 
         const size_t coff[4] = {u0, u0 + 16, u0 + 32, u0 + 48};
         t.w = w;
         t.coff = coff;
-        for (r0 = 0; r0 < B; r0 += CK_RNN_MR) {
-            const size_t mr = B - r0 < CK_RNN_MR ? B - r0 : CK_RNN_MR;
-            for (g = 0; g < 4; ++g) {
-                t.P = P + (u0 * 4 + g * w) * K;
-                t.I = bias == NULL ? NULL : bias + g * U;
-                t.A1 = X[g] + r0 * ldx;
-                t.A2 = A[g] + r0 * lda;
+        for (g = 0; g < 4; ++g) {
+            t.P = P + (u0 * 4 + g * w) * K;
+            t.I = bias == NULL ? NULL : bias + g * U;
+            for (r0 = 0; r0 < B; r0 += CK_RNN_MR) {
+                const size_t mr = B - r0 < CK_RNN_MR ? B - r0 : CK_RNN_MR;
+                t.A1 = o->X[g] + r0 * o->ldx;
+                t.A2 = o->A[g] + r0 * o->lda;
                 t.C = Gt + r0 * ldg + g * U;
                 rnn_tiles[w / 16 - 1][mr - 1](&t);
             }
-            lstm_train_cells_f32(r0, r0 + mr, u0, w, U, hp, cp, ldp, Gt, ldg, Hs, Cs, ldh, m,
-                                 mst, Gn);
         }
+        lstm_train_cells_f32(0, B, u0, w, U, hp, cp, ldp, Gt, ldg, Hs, Cs, ldh, m, mst, Gn);
+        if (o->An[0] != NULL || o->An[1] != NULL || o->An[2] != NULL || o->An[3] != NULL) {
+            const float *mh[4];
+            float *An[4];
+            for (g = 0; g < 4; ++g) {
+                mh[g] = o->An[g] == NULL ? NULL : o->mh[g] + u0;
+                An[g] = o->An[g] == NULL ? NULL : o->An[g] + u0;
+            }
+            lstm_mask_gates(B, w, Hs + u0, ldh, mh, An, U);
+        }
+        if (u0 == 0 && o->xn != NULL) lstm_mask_gates(B, F, o->xn, o->ldxn, o->mx, o->Xn, F);
     }
+}
+
+void ck_lstm_train_step_drop_f32(size_t B, size_t F, size_t U, const float *P,
+                                 const ck_lstm_drop_ops *o, const float *bias, const float *hp,
+                                 const float *cp, size_t ldp, float *Gt, size_t ldg, float *Hs,
+                                 float *Cs, size_t ldh, const uint8_t *m, size_t mst,
+                                 const float *Gn)
+{
+    lstm_train_step_gates_f32(B, F, U, P, o, bias, hp, cp, ldp, Gt, ldg, Hs, Cs, ldh, m, mst,
+                              Gn);
 }
 
 void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P,
@@ -466,8 +505,10 @@ void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P,
     size_t u0, r0;
     rnn_tile_args t;
     if (gate_major) {
-        lstm_train_step_gates_f32(B, F, U, P, X, ldx, A, lda, bias, hp, cp, ldp, Gt, ldg, Hs,
-                                  Cs, ldh, m, mst, Gn);
+        /* nothing for a next step */
+        const ck_lstm_drop_ops o = {{X[0], X[1], X[2], X[3]}, {A[0], A[1], A[2], A[3]}, ldx, lda};
+        lstm_train_step_gates_f32(B, F, U, P, &o, bias, hp, cp, ldp, Gt, ldg, Hs, Cs, ldh, m,
+                                  mst, Gn);
         return;
     }
     t.K1 = F;

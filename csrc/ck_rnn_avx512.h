@@ -79,6 +79,27 @@ void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P,
                             size_t ldp, float *Gt, size_t ldg, float *Hs, float *Cs,
                             size_t ldh, const uint8_t *m, size_t mst, const float *Gn,
                             int gate_major);
+/* The operands of a training step under dropout (gate g reads X[g], rows
+ * ldx apart, and A[g], lda), and what ck_lstm_train_step_drop_f32 writes
+ * for the next step while the new rows are in L1: Xn[g] = xn . mx[g]
+ * (rows F apart, xn's ldxn; xn NULL: none, the last step or no input
+ * masks) and An[g] = h . mh[g] (rows U apart; NULL: none). Zero-filled
+ * members are unused. */
+typedef struct {
+    const float *X[4], *A[4];
+    size_t ldx, lda;
+    const float *xn;
+    size_t ldxn;
+    const float *mx[4], *mh[4];
+    float *Xn[4], *An[4];
+} ck_lstm_drop_ops;
+/* ck_lstm_train_step_f32's gate-major step on the operands of o (the
+ * other arguments as there), writing o's next operands. */
+void ck_lstm_train_step_drop_f32(size_t B, size_t F, size_t U, const float *P,
+                                 const ck_lstm_drop_ops *o, const float *bias, const float *hp,
+                                 const float *cp, size_t ldp, float *Gt, size_t ldg, float *Hs,
+                                 float *Cs, size_t ldh, const uint8_t *m, size_t mst,
+                                 const float *Gn);
 #endif
 
 #endif /* CK_RNN_AVX512_H */

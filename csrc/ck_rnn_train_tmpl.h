@@ -288,16 +288,74 @@ typedef struct {
     real *G, *H, *C, *hm, *xm;
 } CK_S(lstm_fwd_job);
 
+/* One half's steps under dropout (rows r0, r0 + n): each step's masked
+ * operands were written by the step before (double-buffered in xm and hm,
+ * as the step's later unit blocks still read the current ones), the
+ * first step's here. */
+static void CK_S(lstm_fwd_drop_half)(const CK_S(lstm_fwd_job) *j, size_t r0, size_t n)
+{
+    const size_t B = j->B, T = j->T, F = j->F, U = j->U, G4 = 4 * U;
+    const size_t ldg = T * G4, ldh = T * U;
+    real *G = j->G + r0 * ldg, *H = j->H + r0 * ldh, *C = j->C + r0 * ldh;
+    const real *x = j->x + r0 * T * F;
+    size_t s, k, cur = 0;
+    for (k = 0; k < 4; ++k) {
+        if (j->dpx != NULL)
+            CK_S(rnn_mask_rows)(n, 1, F, x + (j->gb ? T - 1 : 0) * F, T * F,
+                                j->dpx + k * B * F + r0 * F, j->xm + k * B * F + r0 * F);
+        if (j->dph != NULL)
+            CK_S(rnn_mask_rows)(n, 1, U, j->h0 + r0 * U, U, j->dph + k * B * U + r0 * U,
+                                j->hm + k * B * U + r0 * U);
+    }
+    for (s = 0; s < T; ++s) {
+        const size_t t = j->gb ? T - 1 - s : s, tn = j->gb ? t - 1 : t + 1;
+        const size_t ldp = s ? ldh : U;
+        const real *hp = s ? H + (s - 1) * U : j->h0 + r0 * U;
+        const real *cp = s ? C + (s - 1) * U : j->c0 + r0 * U;
+        ck_lstm_drop_ops o;
+        memset(&o, 0, sizeof o);
+        o.ldx = j->dpx != NULL ? F : T * F;
+        o.lda = j->dph != NULL ? U : ldp;
+        for (k = 0; k < 4; ++k) {
+            real *xm = j->xm + k * B * F + r0 * F, *hm = j->hm + k * B * U + r0 * U;
+            o.X[k] = j->dpx != NULL ? xm + cur * 4 * B * F : x + t * F;
+            o.A[k] = j->dph != NULL ? hm + cur * 4 * B * U : hp;
+            if (s + 1 == T) continue;
+            if (j->dpx != NULL) {
+                o.mx[k] = j->dpx + k * B * F + r0 * F;
+                o.Xn[k] = xm + (cur ^ 1) * 4 * B * F;
+            }
+            if (j->dph != NULL) {
+                o.mh[k] = j->dph + k * B * U + r0 * U;
+                o.An[k] = hm + (cur ^ 1) * 4 * B * U;
+            }
+        }
+        if (j->dpx != NULL && s + 1 < T) {
+            o.xn = x + tn * F;
+            o.ldxn = T * F;
+        }
+        ck_lstm_train_step_drop_f32(n, F, U, j->P, &o, j->b, hp, cp, ldp, G + t * G4, ldg,
+                                    H + s * U, C + s * U, ldh,
+                                    j->mask == NULL ? NULL : j->mask + r0 * T + t, T,
+                                    s + 1 == T ? NULL : G + tn * G4);
+        cur ^= 1;
+    }
+}
+
 static void CK_S(lstm_fwd_rows)(void *ctx, size_t lo, size_t hi)
 {
     const CK_S(lstm_fwd_job) *j = (const CK_S(lstm_fwd_job) *)ctx;
     const size_t B = j->B, T = j->T, F = j->F, U = j->U, G4 = 4 * U;
     const size_t ldg = T * G4, ldh = T * U;
     const ck_fpmode fp = ck_ftz_enter(); /* the helper's own FP state */
-    size_t h, s, k;
+    size_t h, s;
     for (h = lo; h < hi; ++h) {
         const size_t r0 = h * j->Bh, n = B - r0 < j->Bh ? B - r0 : j->Bh;
         real *G = j->G + r0 * ldg, *H = j->H + r0 * ldh, *C = j->C + r0 * ldh;
+        if (j->dpx != NULL || j->dph != NULL) {
+            CK_S(lstm_fwd_drop_half)(j, r0, n);
+            continue;
+        }
         for (s = 0; s < T; ++s) {
             const size_t t = j->gb ? T - 1 - s : s;
             const size_t ldp = s ? ldh : U;
@@ -305,28 +363,10 @@ static void CK_S(lstm_fwd_rows)(void *ctx, size_t lo, size_t hi)
             const real *cp = s ? C + (s - 1) * U : j->c0 + r0 * U;
             const real *xt = j->x + r0 * T * F + t * F;
             const real *X[4] = {xt, xt, xt, xt}, *A[4] = {hp, hp, hp, hp};
-            size_t ldx = T * F, lda = ldp;
-            if (j->dpx != NULL) {
-                for (k = 0; k < 4; ++k) {
-                    real *xm = j->xm + k * B * F + r0 * F;
-                    CK_S(rnn_mask_rows)(n, 1, F, xt, T * F, j->dpx + k * B * F + r0 * F, xm);
-                    X[k] = xm;
-                }
-                ldx = F;
-            }
-            if (j->dph != NULL) {
-                for (k = 0; k < 4; ++k) {
-                    real *hm = j->hm + k * B * U + r0 * U;
-                    CK_S(rnn_mask_rows)(n, 1, U, hp, ldp, j->dph + k * B * U + r0 * U, hm);
-                    A[k] = hm;
-                }
-                lda = U;
-            }
-            ck_lstm_train_step_f32(n, F, U, j->P, X, ldx, A, lda, j->b, hp, cp, ldp,
+            ck_lstm_train_step_f32(n, F, U, j->P, X, T * F, A, ldp, j->b, hp, cp, ldp,
                                    G + t * G4, ldg, H + s * U, C + s * U, ldh,
                                    j->mask == NULL ? NULL : j->mask + r0 * T + t, T,
-                                   s + 1 == T ? NULL : G + (j->gb ? t - 1 : t + 1) * G4,
-                                   j->dpx != NULL || j->dph != NULL);
+                                   s + 1 == T ? NULL : G + (j->gb ? t - 1 : t + 1) * G4, 0);
         }
     }
     ck_ftz_leave(fp);
@@ -346,7 +386,7 @@ int CK_S(ck_lstm_fwd)(size_t B, size_t T, size_t F, size_t U, const real *x, con
      * product ([W; R] packed together): G is written once, in the step,
      * instead of by a GEMM over all steps and again in each step. */
     real *P = ws == NULL ? NULL : ws + ck_rnn_dropout_ws(B, T, F, U), *hm = P + G4 * (F + U);
-    real *xm = hm + 4 * B * U;
+    real *xm = hm + 8 * B * U;
     const int tiles = ws != NULL && U % 16 == 0 && ck_rnn_train_tiles(act, ract);
 #endif
     const int st = ck_rnn_check(act, ract, B == 0 || T == 0 || U == 0, F, x, W, R, h0);
