@@ -872,6 +872,62 @@ def test_lstm_train_tiles_chunked_backward(shape, mk, gb, kind, needs):
         np.testing.assert_allclose(a, e, rtol=4e-4, atol=4e-4 * gscale, err_msg=name)
 
 
+# Dropout through the float tiles at widths the benchmark runs: several
+# 64-unit blocks per step (each step writes the next one's masked operands
+# while later blocks still read the current ones; 192: three, 80 and 64:
+# a narrow last block or one), F past a 6-row tile (the x and h rows of
+# the backward's masked [dW; dR] tiles meet inside a tile), runs of 8 steps
+# and shorter ones, T = 1, B = 1 and odd halves.
+DROP_WIDE_SHAPES = [(32, 50, 32, 128), (1, 9, 32, 128), (7, 3, 12, 192), (5, 17, 20, 80),
+                    (3, 1, 8, 64)]
+
+
+@pytest.mark.parametrize("needs", [0, 2])
+@pytest.mark.parametrize("kind", ["x", "h", "both"])
+@pytest.mark.parametrize("mk, gb", [("none", False), ("random", True), ("rows", False)])
+@pytest.mark.parametrize("shape", DROP_WIDE_SHAPES)
+def test_lstm_train_tiles_dropout_wide(shape, mk, gb, kind, needs):
+    """Float LSTM forward and backward under input and/or recurrent dropout
+    masks with zeros in every gate, at widths of several unit blocks and
+    row tiles, with masks and go_backwards: outputs, saved gates of the
+    steps that ran and every wanted gradient against the reference."""
+    rng = np.random.default_rng(zlib.crc32(repr((shape, mk, gb, kind, needs)).encode()))
+    B, T, F, U = shape
+    x, W, R, b, h0, c0 = _data("lstm", B, T, F, U, np.float32, rng)
+    W, R = W * np.float32(2 / np.sqrt(F + U)), R * np.float32(2 / np.sqrt(F + U))
+    mask = _mask(rng, B, T, mk)
+    dpx, dph = _dropout(rng, "lstm", B, F, U, np.float32, kind)
+    for m in (dpx, dph):
+        if m is not None:
+            for k in range(4):
+                m[k, 0, 0] = 0          # a dropped input in every gate
+                m[k, -1, -1] = 1 / 0.6  # and a kept one
+    act, ract = ACTS[0]
+    dH = rng.standard_normal((B, T, U)).astype(np.float32)
+    dh = rng.standard_normal((B, U)).astype(np.float32)
+    dc = rng.standard_normal((B, U)).astype(np.float32)
+    outs = {}
+    for name, mod in (("c", rnn), ("ref", ref)):
+        H, C, G = mod.lstm_fwd(x, W, R, b, h0, c0, mask, gb, act, ract, dpx, dph)
+        grads = mod.lstm_bwd(x, W, R, h0, c0, mask, gb, act, ract, G, H, C, dH, dh, dc,
+                             dpx=dpx, dph=dph, **NEEDS[needs])
+        outs[name] = (H, C, G, grads)
+    (H, C, G, got), (Hr, Cr, Gr, want) = outs["c"], outs["ref"]
+    np.testing.assert_allclose(H, Hr, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(C, Cr, rtol=1e-4, atol=1e-4)
+    live = np.ones((B, T), bool) if mask is None else mask
+    np.testing.assert_allclose(G[live], Gr[live], rtol=1e-4, atol=1e-4)
+    if live.any():   # the masks change what the steps that ran computed
+        plain = ref.lstm_fwd(x, W, R, b, h0, c0, mask, gb, act, ract)[0]
+        assert not np.allclose(plain[live], Hr[live], atol=1e-3)
+    for name, a, e in zip(("dx", "dW", "dR", "db", "dh0", "dc0"), got, want):
+        if e is None:
+            assert a is None, name
+            continue
+        gscale = max(1.0, float(np.abs(e).max()))
+        np.testing.assert_allclose(a, e, rtol=4e-4, atol=4e-4 * gscale, err_msg=name)
+
+
 def test_lstm_train_tiles_reused_workspace():
     """The forward's workspace is kept per thread between calls: a second
     call with other weights and a smaller batch gives its own result, not
