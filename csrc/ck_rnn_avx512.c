@@ -171,7 +171,10 @@ void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot
                             const float *A, size_t lda, const float *P, float *C, size_t ldc,
                             int beta, const float *Mk)
 {
-    const size_t kc = Mk == NULL ? CK_RNN_KC : K; /* the mask's store needs one pass */
+    /* With a mask each pass adds Mk . (its part of A P) to C: the sum of
+     * the passes' masked parts is the masked product, so the mask keeps
+     * the depth's L1 blocking too. */
+    const size_t kc = CK_RNN_KC;
     size_t n0, r0, ka;
     rnn_tile_args t;
     t.lda1 = lda;
