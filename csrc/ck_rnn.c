@@ -59,8 +59,8 @@ size_t ck_lstm_bwd_ws(size_t B, size_t T, size_t F, size_t U)
      * sums of each half of the batch, two U-vectors; then for the BLAS
      * path the rows [x_t, h_{t-1}] (or h_{t-1} alone), [dW; dR] and the
      * rows under a gate's dropout masks, or for the tiles each half's
-     * [dW; dR], its chunk's rows and their transposes under each gate's
-     * masks, and its ring of dG rows (see
+     * [dW; dR], its chunk's rows, their transpose and under dropout that
+     * under one gate's masks, and its ring of dG rows (see
      * ck_rnn_train_tmpl.h). */
     const size_t K = F + U, steps = T < CK_RNN_WR_STEPS ? T : CK_RNN_WR_STEPS;
     const size_t blas = 2 * B * T * K + K * 4 * U, tiles = 2 * K * 4 * U + 6 * steps * (B + 1) * K
