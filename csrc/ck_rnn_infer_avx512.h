@@ -33,10 +33,15 @@ void ck_lstm_infer_cell16_f32(size_t n, const float *z, float *c, float *h);
  * 0) of one row: gate blocks gs apart, activated in place; c from cp, h. */
 void ck_lstm_train_cell16_f32(size_t n, float *z, size_t gs, const float *cp, float *c,
                               float *h);
-/* The training backward's default-activation cell of one row (U % 16 ==
- * 0): gate gradients into dz and added to db, dc updated, dh zeroed. */
-void ck_lstm_train_bwd_row_f32(size_t U, const float *g, const float *cr, const float *cpr,
-                               float *dhr, float *dcr, float *dz, float *db);
+/* The training backward's default-activation cell of n rows (U % 16 ==
+ * 0; g, cr, cpr, dz rows ldg, ldc, ldp, ldz apart, dh and dc U apart):
+ * gate gradients into dz and added to db, dc updated, dh zeroed; rows
+ * with m[r mst] == 0 (m may be NULL) get dz = 0 and keep dh, dc. gn, cn
+ * (may be NULL): the next step's rows of g and cr, fetched on the way. */
+void ck_lstm_train_bwd_rows_f32(size_t n, size_t U, const float *g, size_t ldg,
+                                const float *cr, size_t ldc, const float *cpr, size_t ldp,
+                                float *dh, float *dc, float *dz, size_t ldz, float *db,
+                                const uint8_t *m, size_t mst, const float *gn, const float *cn);
 /* dst (cols x rows, ld ldd) = src^T (rows x cols, ld lds): the template's
  * rnn_transpose for float, 16 x 16 blocks in registers. */
 void ck_rnn_transpose_f32(size_t rows, size_t cols, const float *src, size_t lds, float *dst,

@@ -601,25 +601,18 @@ static void CK_S(lstm_bwd_rows)(void *ctx, size_t lo, size_t hi)
             const real *cp = s ? j->C + (s - 1) * U : j->c0;
             const size_t ldp = s ? ldh : U;
             real *Zs = Zh + (s % CK_RNN_WR_STEPS) * ldz; /* step s's rows, ldr apart */
-            for (bi = r0; bi < r1; ++bi) {
-                real *dhr = j->dh + bi * U, *dcr = j->dc + bi * U;
-                real *dz = Zs + (bi - r0) * ldr;
-                if (s > 0) {
-                    CK_S(rnn_prefetch)(j->G + bi * ldg + tn * G4, G4, 0);
-                    if (s > 1) CK_S(rnn_prefetch)(j->C + bi * ldh + (s - 2) * U, U, 0);
-                    if (j->dH != NULL) CK_S(rnn_prefetch)(j->dH + bi * ldh + (s - 1) * U, U, 0);
-                }
-                if (j->dH != NULL) {
-                    const real *dHr = j->dH + bi * ldh + s * U;
-                    for (i = 0; i < U; ++i) dhr[i] += dHr[i];
-                }
-                if (j->mask != NULL && !j->mask[bi * T + t]) {
-                    CK_S(rnn_zero)(G4, dz); /* states carried: dh, dc pass through */
-                    continue;
-                }
-                ck_lstm_train_bwd_row_f32(U, j->G + bi * ldg + t * G4, j->C + bi * ldh + s * U,
-                                          cp + bi * ldp, dhr, dcr, dz, db);
+            for (bi = r0; j->dH != NULL && bi < r1; ++bi) {
+                const real *dHr = j->dH + bi * ldh + s * U;
+                real *dhr = j->dh + bi * U;
+                if (s > 0) CK_S(rnn_prefetch)(dHr - U, U, 0);
+                for (i = 0; i < U; ++i) dhr[i] += dHr[i];
             }
+            ck_lstm_train_bwd_rows_f32(r1 - r0, U, j->G + r0 * ldg + t * G4, ldg,
+                                       j->C + r0 * ldh + s * U, ldh, cp + r0 * ldp, ldp,
+                                       j->dh + r0 * U, j->dc + r0 * U, Zs, ldr, db,
+                                       j->mask == NULL ? NULL : j->mask + r0 * T + t, T,
+                                       s > 0 ? j->G + r0 * ldg + tn * G4 : NULL,
+                                       s > 1 ? j->C + r0 * ldh + (s - 2) * U : NULL);
             /* dh_{s-1} = dZ R^T; masked rows have dZ = 0 and keep their dh. */
             if (j->dph != NULL) {
                 for (k = 0; k < 4; ++k)
