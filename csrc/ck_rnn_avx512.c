@@ -316,31 +316,29 @@ void ck_lstm_pack_gate_major_f32(size_t F, size_t U, const float *W, const float
 }
 
 /* The rows' cells of units [u0, u0 + w) after their gates' products, with
- * the next step's gate rows fetched and masked rows carrying hp, cp over. */
+ * the next step's rows (gate rows in Gn, NULL: none) fetched and masked
+ * rows carrying hp, cp over. */
 static void lstm_train_cells_f32(size_t r0, size_t r1, size_t u0, size_t w, size_t U,
                                  const float *hp, const float *cp, size_t ldp, float *Gt,
                                  size_t ldg, float *Hs, float *Cs, size_t ldh,
                                  const uint8_t *m, size_t mst, const float *Gn)
 {
-    size_t r, u, v;
+    size_t r;
+    if (m == NULL) {
+        ck_lstm_train_cells16_f32(r1 - r0, w, Gt + r0 * ldg + u0, ldg, U, cp + r0 * ldp + u0,
+                                  ldp, Cs + r0 * ldh + u0, Hs + r0 * ldh + u0, ldh,
+                                  Gn == NULL ? NULL : Gn + r0 * ldg + u0);
+        return;
+    }
     for (r = r0; r < r1; ++r) {
         float *hr = Hs + r * ldh + u0, *cr = Cs + r * ldh + u0;
-        if (Gn != NULL) {
-            /* The next step's rows are far apart (a timestep of every
-             * sample) and cold: fetch the lines this tile's counterpart
-             * will write there. */
-            for (u = 0; u < w; u += 16) {
-                for (v = 0; v < 4; ++v) __builtin_prefetch(Gn + r * ldg + v * U + u0 + u, 1, 3);
-                __builtin_prefetch(hr + U + u, 1, 3);
-                __builtin_prefetch(cr + U + u, 1, 3);
-            }
-        }
-        if (m != NULL && !m[r * mst]) {
+        if (!m[r * mst]) {
             memcpy(hr, hp + r * ldp + u0, w * sizeof(float));
             memcpy(cr, cp + r * ldp + u0, w * sizeof(float));
             continue;
         }
-        ck_lstm_train_cell16_f32(w, Gt + r * ldg + u0, U, cp + r * ldp + u0, cr, hr);
+        ck_lstm_train_cells16_f32(1, w, Gt + r * ldg + u0, ldg, U, cp + r * ldp + u0, ldp, cr,
+                                  hr, ldh, Gn == NULL ? NULL : Gn + r * ldg + u0);
     }
 }
 

@@ -353,27 +353,54 @@ void ck_lstm_infer_step_f32(size_t F, size_t K, size_t U, size_t w, const float 
     }
 }
 
-/* The training forward's cell on n units (n % 16 == 0) of one row: the
- * gates z (blocks of [i f c o] `gs` apart) activated in place (the
+/* The training forward's cells: the gates activated in place (the
  * backward reads them), c from cp, h. The inference cell's vector forms:
  * the scalar ones of ck_act.h took a quarter of the training forward. */
-CK_V4 void ck_lstm_train_cell16_f32(size_t n, float *restrict z, size_t gs,
-                                    const float *restrict cp, float *restrict c,
-                                    float *restrict h)
+CK_V4 static inline void train_cell16(float *restrict z, size_t gs, const float *restrict cp,
+                                      float *restrict c, float *restrict h)
 {
-    size_t k;
-    for (k = 0; k < n; k += 16) {
-        const __m512 i = v_sigmoid(_mm512_loadu_ps(z + k));
-        const __m512 f = v_sigmoid(_mm512_loadu_ps(z + gs + k));
-        const __m512 g = v_tanh(_mm512_loadu_ps(z + 2 * gs + k));
-        const __m512 o = v_sigmoid(_mm512_loadu_ps(z + 3 * gs + k));
-        const __m512 cn = _mm512_fmadd_ps(f, _mm512_loadu_ps(cp + k), _mm512_mul_ps(i, g));
-        _mm512_storeu_ps(z + k, i);
-        _mm512_storeu_ps(z + gs + k, f);
-        _mm512_storeu_ps(z + 2 * gs + k, g);
-        _mm512_storeu_ps(z + 3 * gs + k, o);
-        _mm512_storeu_ps(c + k, cn);
-        _mm512_storeu_ps(h + k, _mm512_mul_ps(o, v_tanh(cn)));
+    const __m512 i = v_sigmoid(_mm512_loadu_ps(z));
+    const __m512 f = v_sigmoid(_mm512_loadu_ps(z + gs));
+    const __m512 g = v_tanh(_mm512_loadu_ps(z + 2 * gs));
+    const __m512 o = v_sigmoid(_mm512_loadu_ps(z + 3 * gs));
+    const __m512 cn = _mm512_fmadd_ps(f, _mm512_loadu_ps(cp), _mm512_mul_ps(i, g));
+    _mm512_storeu_ps(z, i);
+    _mm512_storeu_ps(z + gs, f);
+    _mm512_storeu_ps(z + 2 * gs, g);
+    _mm512_storeu_ps(z + 3 * gs, o);
+    _mm512_storeu_ps(c, cn);
+    _mm512_storeu_ps(h, _mm512_mul_ps(o, v_tanh(cn)));
+}
+
+CK_V4 void ck_lstm_train_cells16_f32(size_t n, size_t w, float *z, size_t ldz, size_t gs,
+                                     const float *cp, size_t ldp, float *c, float *h,
+                                     size_t ldh, const float *zn)
+{
+    size_t r, k;
+    for (r = 0; r < n; r += 2) {
+        const int two = r + 1 < n;
+        float *z0 = z + r * ldz, *c0 = c + r * ldh, *h0 = h + r * ldh;
+        const float *p0 = cp + r * ldp;
+        for (k = 0; k < w; k += 16) {
+            if (zn != NULL) {
+                /* the lines the next step will write, cold (a timestep of
+                 * every sample apart): to L2, a few per vector, as a
+                 * burst per row stalled on the fill buffers */
+                int j;
+                for (j = 0; j <= two; ++j) {
+                    const float *q = zn + (r + j) * ldz + k;
+                    _mm_prefetch((const char *)q, _MM_HINT_T1);
+                    _mm_prefetch((const char *)(q + gs), _MM_HINT_T1);
+                    _mm_prefetch((const char *)(q + 2 * gs), _MM_HINT_T1);
+                    _mm_prefetch((const char *)(q + 3 * gs), _MM_HINT_T1);
+                    _mm_prefetch((const char *)(h0 + j * ldh + gs + k), _MM_HINT_T1);
+                    _mm_prefetch((const char *)(c0 + j * ldh + gs + k), _MM_HINT_T1);
+                }
+            }
+            /* two rows a round: their long dependency chains interleave */
+            train_cell16(z0 + k, gs, p0 + k, c0 + k, h0 + k);
+            if (two) train_cell16(z0 + ldz + k, gs, p0 + ldp + k, c0 + ldh + k, h0 + ldh + k);
+        }
     }
 }
 

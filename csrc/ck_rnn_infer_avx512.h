@@ -29,10 +29,14 @@ void ck_lstm_infer_pack_f32(size_t F, size_t U, const float *W, const float *R,
  * for n % 16 == 0, on AVX-512 vectors: within 2e-7 of it, about twice as
  * fast. */
 void ck_lstm_infer_cell16_f32(size_t n, const float *z, float *c, float *h);
-/* The training forward's default-activation cell of n units (n % 16 ==
- * 0) of one row: gate blocks gs apart, activated in place; c from cp, h. */
-void ck_lstm_train_cell16_f32(size_t n, float *z, size_t gs, const float *cp, float *c,
-                              float *h);
+/* The training forward's default-activation cell on w units (w % 16 ==
+ * 0) of n rows: z (gate blocks gs apart, rows ldz apart) activated in
+ * place; c and h (rows ldh apart) from cp (rows ldp apart). zn (may be
+ * NULL): the next step's z rows, fetched on the way with the next step's
+ * c and h (gs after this step's). */
+void ck_lstm_train_cells16_f32(size_t n, size_t w, float *z, size_t ldz, size_t gs,
+                               const float *cp, size_t ldp, float *c, float *h, size_t ldh,
+                               const float *zn);
 /* The training backward's default-activation cell of n rows (U % 16 ==
  * 0; g, cr, cpr, dz rows ldg, ldc, ldp, ldz apart, dh and dc U apart):
  * gate gradients into dz and added to db, dc updated, dh zeroed; rows
