@@ -68,6 +68,16 @@ void ck_lstm_z64_f32(size_t F, size_t U, size_t ld, size_t gs, const float *xt,
  * each packed row once per 6 rows. */
 #define CK_RNN_MR 6
 
+/* Rows of the row tile at r0 of n rows cut into as few tiles as 6-row
+ * ones would need, as even as can be (16 = 6 + 5 + 5): a 4-row tile read
+ * its panel from L2 for fewer FMAs than it could hide the reads behind. */
+static size_t rnn_tile_rows(size_t n, size_t r0)
+{
+    const size_t nt = (n + CK_RNN_MR - 1) / CK_RNN_MR, base = n / nt, extra = n % nt;
+    /* the first extra tiles take base + 1 rows */
+    return r0 < extra * (base + 1) ? base + 1 : base;
+}
+
 /* The tile: mr rows x nv vectors of 16 columns over two A segments, K1
  * then K2 deep (the packed rows follow in that order). Row r reads A1 + r
  * lda1, then A2 + r lda2 (one broadcast per row and k); vector v starts
@@ -172,7 +182,7 @@ void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot
                             int beta, const float *Mk)
 {
     const size_t kc = Mk == NULL ? CK_RNN_KC : K; /* the mask's store needs one pass */
-    size_t n0, r0, ka;
+    size_t n0, r0, ka, mr;
     rnn_tile_args t;
     t.lda1 = lda;
     t.K2 = 0;
@@ -187,8 +197,8 @@ void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot
         for (ka = 0; ka < K; ka += kc) {
             t.K1 = K - ka < kc ? K - ka : kc;
             t.P = P + n0 * Ktot + (k0 + ka) * w;
-            for (r0 = 0; r0 < M; r0 += CK_RNN_MR) {
-                const size_t mr = M - r0 < CK_RNN_MR ? M - r0 : CK_RNN_MR;
+            for (r0 = 0; r0 < M; r0 += mr) {
+                mr = rnn_tile_rows(M, r0);
                 t.A1 = A + r0 * lda + ka;
                 t.A2 = t.A1;
                 t.C = C + r0 * ldc;
@@ -392,7 +402,7 @@ void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P,
                             int gate_major)
 {
     const size_t coff[4] = {0, U, 2 * U, 3 * U}, K = F + U;
-    size_t u0, r0;
+    size_t u0, r0, mr;
     rnn_tile_args t;
     if (gate_major) {
         lstm_train_step_gates_f32(B, F, U, P, X, ldx, A, lda, bias, hp, cp, ldp, Gt, ldg, Hs,
@@ -411,8 +421,8 @@ void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P,
     for (u0 = 0; u0 < U; u0 += 16) {
         t.P = P + u0 * 4 * K;
         t.I = bias == NULL ? NULL : bias + u0;
-        for (r0 = 0; r0 < B; r0 += CK_RNN_MR) {
-            const size_t mr = B - r0 < CK_RNN_MR ? B - r0 : CK_RNN_MR;
+        for (r0 = 0; r0 < B; r0 += mr) {
+            mr = rnn_tile_rows(B, r0);
             t.A1 = X[0] + r0 * ldx;
             t.A2 = A[0] + r0 * lda;
             t.C = Gt + r0 * ldg + u0;
