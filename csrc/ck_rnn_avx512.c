@@ -165,9 +165,14 @@ void ck_rnn_pack_f32(size_t K, size_t N, const float *Bm, size_t ldb, int trans,
     for (n0 = 0; n0 < N; n0 += 64) {
         const size_t w = N - n0 < 64 ? N - n0 : 64;
         float *panel = P + n0 * K;
+        if (trans) {
+            /* 16 x 16 blocks in registers: the strided gather per value
+             * was ~1% of the backward, packed on every call */
+            ck_rnn_transpose_f32(w, K, Bm + n0 * ldb, ldb, panel, w);
+            continue;
+        }
         for (k = 0; k < K; ++k)
-            for (j = 0; j < w; ++j)
-                panel[k * w + j] = trans ? Bm[(n0 + j) * ldb + k] : Bm[k * ldb + n0 + j];
+            for (j = 0; j < w; ++j) panel[k * w + j] = Bm[k * ldb + n0 + j];
     }
 }
 
