@@ -404,15 +404,52 @@ CK_V4 void ck_lstm_train_cells16_f32(size_t n, size_t w, float *z, size_t ldz, s
     }
 }
 
-/* The backward's default-activation cell of n rows (U % 16 == 0), in the
+/* One vector of the backward's cell for one row (rows as in
+ * ck_lstm_train_bwd_rows_f32, offset to the vector's units), in the
  * generic lstm_bwd_row's operation order with tanh(c_t) recomputed by the
- * vector form; the rows' gate gradients also summed into db in row order.
- * Rows outer: the rows sit a multiple of 4 KB apart, and units outer
- * (db in registers across the rows) thrashed their L1 sets. The next
- * step's lines (gn, cn: rows as g's and cr's; NULL: none) are fetched a
- * few per vector, where a row's 40 in one burst filled the fill buffers
- * and stalled. Rows with m[r mst] == 0 (m may be NULL) get dz = 0 and
- * keep dh, dc. */
+ * vector form; the gate gradients also added to b[0..3]. */
+CK_V4 static inline void train_bwd16(size_t U, const float *restrict g,
+                                     const float *restrict cr, const float *restrict cpr,
+                                     float *restrict dhr, float *restrict dcr,
+                                     float *restrict dz, __m512 *b)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    const __m512 gi = _mm512_loadu_ps(g), gf = _mm512_loadu_ps(g + U);
+    const __m512 gc = _mm512_loadu_ps(g + 2 * U), go = _mm512_loadu_ps(g + 3 * U);
+    const __m512 a = v_tanh(_mm512_loadu_ps(cr)), dh = _mm512_loadu_ps(dhr);
+    const __m512 dct = _mm512_add_ps(
+        _mm512_loadu_ps(dcr),
+        _mm512_mul_ps(_mm512_mul_ps(dh, go), _mm512_sub_ps(one, _mm512_mul_ps(a, a))));
+    const __m512 zo = _mm512_mul_ps(_mm512_mul_ps(dh, a),
+                                    _mm512_mul_ps(go, _mm512_sub_ps(one, go)));
+    const __m512 zi = _mm512_mul_ps(_mm512_mul_ps(dct, gc),
+                                    _mm512_mul_ps(gi, _mm512_sub_ps(one, gi)));
+    const __m512 zc = _mm512_mul_ps(_mm512_mul_ps(dct, gi),
+                                    _mm512_sub_ps(one, _mm512_mul_ps(gc, gc)));
+    const __m512 zf = _mm512_mul_ps(_mm512_mul_ps(dct, _mm512_loadu_ps(cpr)),
+                                    _mm512_mul_ps(gf, _mm512_sub_ps(one, gf)));
+    _mm512_storeu_ps(dz, zi);
+    _mm512_storeu_ps(dz + U, zf);
+    _mm512_storeu_ps(dz + 2 * U, zc);
+    _mm512_storeu_ps(dz + 3 * U, zo);
+    b[0] = _mm512_add_ps(b[0], zi);
+    b[1] = _mm512_add_ps(b[1], zf);
+    b[2] = _mm512_add_ps(b[2], zc);
+    b[3] = _mm512_add_ps(b[3], zo);
+    _mm512_storeu_ps(dcr, _mm512_mul_ps(dct, gf));
+    _mm512_storeu_ps(dhr, _mm512_setzero_ps()); /* refilled by the dh product */
+}
+
+/* The backward's default-activation cell of n rows (U % 16 == 0), two
+ * rows a round: their chains interleave, and db's vectors stay in
+ * registers across the pair (summed in row order, as row by row did) for
+ * half the loads and stores (the stores, with dz's, filled the store
+ * buffer). Units inside rows: the rows sit a multiple of 4 KB apart, and
+ * units outer across all the rows thrashed their L1 sets. The next step's
+ * lines (gn, cn: rows as g's and cr's; NULL: none) go to L2 a few per
+ * vector, where a row's 40 in one burst filled the fill buffers and
+ * stalled; the next pair's to L1. Rows with m[r mst] == 0 (m may be NULL)
+ * get dz = 0 and keep dh, dc. */
 CK_V4 void ck_lstm_train_bwd_rows_f32(size_t n, size_t U, const float *restrict g,
                                       size_t ldg, const float *restrict cr, size_t ldc,
                                       const float *restrict cpr, size_t ldp,
@@ -421,72 +458,33 @@ CK_V4 void ck_lstm_train_bwd_rows_f32(size_t n, size_t U, const float *restrict 
                                       const uint8_t *m, size_t mst, const float *gn,
                                       const float *cn)
 {
-    const __m512 one = _mm512_set1_ps(1.0f);
-    size_t k, r;
-    for (r = 0; r < n; ++r) {
-        const float *gr = g + r * ldg, *crr = cr + r * ldc, *cpp = cpr + r * ldp;
-        float *dzr = dz + r * ldz, *dhr = dh + r * U, *dcr = dc + r * U;
-        const int on = m == NULL || m[r * mst];
+    size_t k, r, j, q;
+    for (r = 0; r < n; r += 2) {
+        const size_t nr = n - r < 2 ? n - r : 2;
         for (k = 0; k < U; k += 16) {
-            if (gn != NULL) {
-                const float *p = gn + r * ldg + k;
-                _mm_prefetch((const char *)p, _MM_HINT_T1);
-                _mm_prefetch((const char *)(p + U), _MM_HINT_T1);
-                _mm_prefetch((const char *)(p + 2 * U), _MM_HINT_T1);
-                _mm_prefetch((const char *)(p + 3 * U), _MM_HINT_T1);
+            __m512 b[4];
+            for (q = 0; q < 4; ++q) b[q] = _mm512_loadu_ps(db + q * U + k);
+            for (j = r; j < r + nr; ++j) {
+                float *dzr = dz + j * ldz + k;
+                if (gn != NULL)
+                    for (q = 0; q < 4; ++q)
+                        _mm_prefetch((const char *)(gn + j * ldg + q * U + k), _MM_HINT_T1);
+                if (cn != NULL) _mm_prefetch((const char *)(cn + j * ldc + k), _MM_HINT_T1);
+                if (j + 2 < n) {
+                    for (q = 0; q < 4; ++q)
+                        _mm_prefetch((const char *)(g + (j + 2) * ldg + q * U + k),
+                                     _MM_HINT_T0);
+                    _mm_prefetch((const char *)(cr + (j + 2) * ldc + k), _MM_HINT_T0);
+                    _mm_prefetch((const char *)(cpr + (j + 2) * ldp + k), _MM_HINT_T0);
+                }
+                if (m != NULL && !m[j * mst]) {
+                    for (q = 0; q < 4; ++q) _mm512_storeu_ps(dzr + q * U, _mm512_setzero_ps());
+                    continue;
+                }
+                train_bwd16(U, g + j * ldg + k, cr + j * ldc + k, cpr + j * ldp + k,
+                            dh + j * U + k, dc + j * U + k, dzr, b);
             }
-            if (cn != NULL) _mm_prefetch((const char *)(cn + r * ldc + k), _MM_HINT_T1);
-            if (r + 1 < n) {
-                const float *p = gr + ldg + k;
-                _mm_prefetch((const char *)p, _MM_HINT_T0);
-                _mm_prefetch((const char *)(p + U), _MM_HINT_T0);
-                _mm_prefetch((const char *)(p + 2 * U), _MM_HINT_T0);
-                _mm_prefetch((const char *)(p + 3 * U), _MM_HINT_T0);
-                _mm_prefetch((const char *)(crr + ldc + k), _MM_HINT_T0);
-                _mm_prefetch((const char *)(cpp + ldp + k), _MM_HINT_T0);
-            }
-            if (!on) {
-                _mm512_storeu_ps(dzr + k, _mm512_setzero_ps());
-                _mm512_storeu_ps(dzr + U + k, _mm512_setzero_ps());
-                _mm512_storeu_ps(dzr + 2 * U + k, _mm512_setzero_ps());
-                _mm512_storeu_ps(dzr + 3 * U + k, _mm512_setzero_ps());
-                continue;
-            }
-            {
-                const __m512 gi = _mm512_loadu_ps(gr + k), gf = _mm512_loadu_ps(gr + U + k);
-                const __m512 gc = _mm512_loadu_ps(gr + 2 * U + k);
-                const __m512 go = _mm512_loadu_ps(gr + 3 * U + k);
-                /* db read before dz is written: a load behind a store 4 KB
-                 * apart in the addresses waits for it (the ring's rows
-                 * meet db's offset on some steps). */
-                const __m512 b0 = _mm512_loadu_ps(db + k), b1 = _mm512_loadu_ps(db + U + k);
-                const __m512 b2 = _mm512_loadu_ps(db + 2 * U + k);
-                const __m512 b3 = _mm512_loadu_ps(db + 3 * U + k);
-                const __m512 a = v_tanh(_mm512_loadu_ps(crr + k));
-                const __m512 dhv = _mm512_loadu_ps(dhr + k);
-                const __m512 dct = _mm512_add_ps(
-                    _mm512_loadu_ps(dcr + k),
-                    _mm512_mul_ps(_mm512_mul_ps(dhv, go),
-                                  _mm512_sub_ps(one, _mm512_mul_ps(a, a))));
-                const __m512 zo = _mm512_mul_ps(_mm512_mul_ps(dhv, a),
-                                                _mm512_mul_ps(go, _mm512_sub_ps(one, go)));
-                const __m512 zi = _mm512_mul_ps(_mm512_mul_ps(dct, gc),
-                                                _mm512_mul_ps(gi, _mm512_sub_ps(one, gi)));
-                const __m512 zc = _mm512_mul_ps(_mm512_mul_ps(dct, gi),
-                                                _mm512_sub_ps(one, _mm512_mul_ps(gc, gc)));
-                const __m512 zf = _mm512_mul_ps(_mm512_mul_ps(dct, _mm512_loadu_ps(cpp + k)),
-                                                _mm512_mul_ps(gf, _mm512_sub_ps(one, gf)));
-                _mm512_storeu_ps(dzr + k, zi);
-                _mm512_storeu_ps(dzr + U + k, zf);
-                _mm512_storeu_ps(dzr + 2 * U + k, zc);
-                _mm512_storeu_ps(dzr + 3 * U + k, zo);
-                _mm512_storeu_ps(db + k, _mm512_add_ps(b0, zi));
-                _mm512_storeu_ps(db + U + k, _mm512_add_ps(b1, zf));
-                _mm512_storeu_ps(db + 2 * U + k, _mm512_add_ps(b2, zc));
-                _mm512_storeu_ps(db + 3 * U + k, _mm512_add_ps(b3, zo));
-                _mm512_storeu_ps(dcr + k, _mm512_mul_ps(dct, gf));
-                _mm512_storeu_ps(dhr + k, _mm512_setzero_ps()); /* refilled by the dh product */
-            }
+            for (q = 0; q < 4; ++q) _mm512_storeu_ps(db + q * U + k, b[q]);
         }
     }
 }
