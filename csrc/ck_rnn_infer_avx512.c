@@ -252,14 +252,17 @@ void ck_lstm_infer_pack_f32(size_t F, size_t U, const float *W, const float *R,
  * 32-bit and 64-bit interleaves, then 128-bit lanes. Row 4L + k of the
  * result is lane L of u[k], u[4 + k], u[8 + k], u[12 + k]. */
 __attribute__((target("arch=x86-64-v4")))
-static void transpose16(const float *src, size_t lds, float *dst, size_t ldd)
+__attribute__((target("arch=x86-64-v4"), always_inline))
+static inline void transpose16_core(const float *src, size_t lds, const float *const *rows,
+                                    size_t j, float *dst, size_t ldd)
 {
     __m512 t[16], u[16];
     int i, k;
     #pragma GCC unroll 16
     for (i = 0; i < 8; ++i) {
-        const __m512 a = _mm512_loadu_ps(src + 2 * i * lds);
-        const __m512 b = _mm512_loadu_ps(src + (2 * i + 1) * lds);
+        const __m512 a = _mm512_loadu_ps(rows != NULL ? rows[2 * i] + j : src + 2 * i * lds);
+        const __m512 b = _mm512_loadu_ps(rows != NULL ? rows[2 * i + 1] + j
+                                                      : src + (2 * i + 1) * lds);
         t[2 * i] = _mm512_unpacklo_ps(a, b);
         t[2 * i + 1] = _mm512_unpackhi_ps(a, b);
     }
@@ -285,6 +288,19 @@ static void transpose16(const float *src, size_t lds, float *dst, size_t ldd)
     }
 }
 
+__attribute__((target("arch=x86-64-v4")))
+static void transpose16(const float *src, size_t lds, float *dst, size_t ldd)
+{
+    transpose16_core(src, lds, NULL, 0, dst, ldd);
+}
+
+/* The 16 rows from their own pointers (columns from j on). */
+__attribute__((target("arch=x86-64-v4")))
+static void transpose16_rows(const float *const *rows, size_t j, float *dst, size_t ldd)
+{
+    transpose16_core(NULL, 0, rows, j, dst, ldd);
+}
+
 void ck_rnn_transpose_f32(size_t rows, size_t cols, const float *src, size_t lds, float *dst,
                           size_t ldd)
 {
@@ -297,6 +313,17 @@ void ck_rnn_transpose_f32(size_t rows, size_t cols, const float *src, size_t lds
         for (j = c16; j < cols; ++j) dst[j * ldd + i] = src[i * lds + j];
     for (i = r16; i < rows; ++i)
         for (j = 0; j < cols; ++j) dst[j * ldd + i] = src[i * lds + j];
+}
+
+void ck_rnn_transpose_rows_f32(size_t rows, size_t cols, const float *const *src, float *dst,
+                               size_t ldd)
+{
+    const size_t c16 = cols / 16 * 16;
+    size_t i, j;
+    if (rows == 16)
+        for (j = 0; j < c16; j += 16) transpose16_rows(src, j, dst + j * ldd, ldd);
+    for (i = 0; i < rows; ++i)
+        for (j = rows == 16 ? c16 : 0; j < cols; ++j) dst[j * ldd + i] = src[i][j];
 }
 
 /* The cell of units [u0, u0 + nu) for columns [c0, c0 + wt) from their

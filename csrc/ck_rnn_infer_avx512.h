@@ -50,6 +50,10 @@ void ck_lstm_train_bwd_rows_f32(size_t n, size_t U, const float *g, size_t ldg,
  * rnn_transpose for float, 16 x 16 blocks in registers. */
 void ck_rnn_transpose_f32(size_t rows, size_t cols, const float *src, size_t lds, float *dst,
                           size_t ldd);
+/* The same with row i at src[i] (rows <= 16): rows gathered from anywhere
+ * without a copy first. */
+void ck_rnn_transpose_rows_f32(size_t rows, size_t cols, const float *const *src, float *dst,
+                               size_t ldd);
 void ck_lstm_infer_step_f32(size_t F, size_t K, size_t U, size_t w, const float *P,
                             const float *XH, float *Ct, float *Hn, const uint8_t *on,
                             float *zt);

@@ -554,18 +554,24 @@ static void CK_S(lstm_bwd_wr)(const CK_S(lstm_bwd_job) *j, size_t r0, size_t r1,
     const size_t T = j->T, F = j->F, U = j->U, G4 = 4 * U, K = F + U, ldh = T * U;
     const size_t ldz = j->ldz, len = s1 - s0, N = (r1 - r0) * len;
     const size_t ng = j->dpx != NULL || j->dph != NULL ? 4 : 1;
-    /* the chunk's rows, then under dropout their transpose before the masks */
+    /* under dropout the transpose goes past the gates' masked copies */
     real *rows = Ac + 4 * N * K, *tr = ng == 1 ? Ac : rows + N * K;
-    size_t bi, q, g;
-    for (bi = r0; bi < r1; ++bi)
-        for (q = 0; q < len; ++q) {
-            const size_t s = s0 + q, t = j->gb ? T - 1 - s : s;
-            const real *hr = s ? j->H + bi * ldh + (s - 1) * U : j->h0 + bi * U;
-            real *dst = rows + ((bi - r0) * len + q) * K;
-            CK_S(rnn_copy)(F, j->x + (bi * T + t) * F, dst);
-            CK_S(rnn_copy)(U, hr, dst + F);
+    size_t bi, g, n0, i;
+    /* the chunk's rows [x_t, h_{t-1}] transposed 16 at a time straight
+     * from x and H (copied to rows first, the copies cost as much as the
+     * transpose) */
+    for (n0 = 0; n0 < N; n0 += 16) {
+        const size_t nb = N - n0 < 16 ? N - n0 : 16;
+        const real *px[16], *ph[16];
+        for (i = 0; i < nb; ++i) {
+            const size_t s = s0 + (n0 + i) % len, t = j->gb ? T - 1 - s : s;
+            bi = r0 + (n0 + i) / len;
+            px[i] = j->x + (bi * T + t) * F;
+            ph[i] = s ? j->H + bi * ldh + (s - 1) * U : j->h0 + bi * U;
         }
-    ck_rnn_transpose_f32(N, K, rows, K, tr, N);
+        ck_rnn_transpose_rows_f32(nb, F, px, tr + n0, N);
+        ck_rnn_transpose_rows_f32(nb, U, ph, tr + F * N + n0, N);
+    }
     /* Each gate's rows under its masks, constant along a sample's run of
      * len steps in the transposed rows: one pass over them, not a masked
      * copy and a transpose per gate. */
