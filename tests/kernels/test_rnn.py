@@ -826,8 +826,11 @@ def test_dropout_bad_masks():
 
 # Units that are multiples of 16 reach the float training kernels' register
 # tiles (AVX-512): batches around the 6-row tiles, units around the 64-column
-# panels of the backward's dh product (80: a 16-column tail panel).
-TILE_SHAPES = [(1, 3, 4, 16), (7, 4, 3, 32), (13, 3, 5, 48), (6, 2, 1, 80), (33, 3, 2, 16)]
+# panels of the backward's dh product (80: a 16-column tail panel); halves
+# of 16 and 13 rows cut 6 + 5 + 5 and 5 + 4 + 4, with 9 steps (a partial
+# backward chunk); 144 units: a tail panel after two whole ones.
+TILE_SHAPES = [(1, 3, 4, 16), (7, 4, 3, 32), (13, 3, 5, 48), (6, 2, 1, 80), (33, 3, 2, 16),
+               (32, 9, 3, 48), (26, 5, 2, 16), (3, 2, 2, 144)]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
