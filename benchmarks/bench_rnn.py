@@ -19,7 +19,8 @@ Batch-1 LSTM inference uses a second core by default
 (ckeras.utils.set_kernel_threads); the script also times it on one core
 (case lstm_infer_b1_one_core) and against torch allowed two threads
 (lstm_infer_b1_torch2). `--batch1-rounds 8` times only that model,
-alternating with torch, and prints the median ratio.
+alternating with torch, and prints the median ratio; `--train-rounds 10`
+does the same for the two LSTM(128) training steps at batch 32.
 
 Targets (issue 4): batch-1 inference <= 0.5x PyTorch's time (`--case
 lstm_infer_b1`), batch 32 <= 1.0x (`--case lstm_infer_b32`), training step
@@ -221,32 +222,59 @@ def _torch_train(torch, forward, params, x, y):
     return step
 
 
+def alternating_rounds(results, case, label, ck_fn, pt_fn, number, rounds, command):
+    """ckeras and torch timed in alternation for `rounds` rounds (each side's
+    round: the median of 5 runs of `number` calls), so a drift in the
+    machine's speed shifts both sides alike; records both sides' rounds and
+    the median of the per-round ratios, and returns that ratio."""
+    ck_runs, pt_runs = [], []
+    for _ in range(rounds):
+        tc = time_runs(ck_fn, number, 5).median
+        tt = time_runs(pt_fn, number, 5).median
+        ck_runs.append(tc)
+        pt_runs.append(tt)
+        print(f"  ckeras {tc * 1e3:.3f} ms  torch {tt * 1e3:.3f} ms  ratio {tc / tt:.3f}x",
+              flush=True)
+    for peer, runs in (("ckeras", ck_runs), ("torch", pt_runs)):
+        results.record(case, peer, runs, number=number, label=label, command=command)
+    ratios = sorted(c / t for c, t in zip(ck_runs, pt_runs, strict=True))
+    ratio = statistics.median(ratios)
+    results.record(case, "ckeras", value=ratio, metric="ratio", unit="x", rounds=rounds,
+                   round_ratios=ratios,
+                   label=f"{label}: median of the per-round ratios to torch",
+                   command=command)
+    print(f"{label}: median ratio over {rounds} rounds {ratio:.3f}x "
+          f"(rounds {ratios[0]:.3f}-{ratios[-1]:.3f})", flush=True)
+    return ratio
+
+
 def batch1_rounds(rounds, torch, layers, models, results):
-    """LSTM(128)+Dense(1) at batch 1, ckeras and torch timed in alternation
-    (a noisy machine shifts both alike), median of the per-round ratios."""
+    """LSTM(128)+Dense(1) at batch 1, ckeras and torch in alternating rounds."""
     xb = np.random.default_rng(1).standard_normal((1, T, F)).astype(np.float32)
     m = _ck_model("LSTM", layers, models)
     fwd, _ = _torch_model("LSTM", torch)
-    ck_fn, pt_fn = functools.partial(m.predict_on_batch, xb), _torch_infer(torch, fwd, xb)
-    ck_runs, pt_runs = [], []
-    for _ in range(rounds):
-        tc = time_runs(ck_fn, 50, 5).median
-        tt = time_runs(pt_fn, 50, 5).median
-        ck_runs.append(tc)
-        pt_runs.append(tt)
-        print(f"ckeras {tc * 1e3:.3f} ms  torch {tt * 1e3:.3f} ms  ratio {tc / tt:.3f}x",
-              flush=True)
-    label = f"{LABELS['LSTM']}, inference, batch 1, alternating rounds"
-    command = f"bench_rnn.py --batch1-rounds {rounds}"
-    results.record("lstm_infer_b1_rounds", "ckeras", ck_runs, number=50, label=label,
-                   command=command)
-    results.record("lstm_infer_b1_rounds", "torch", pt_runs, number=50, label=label,
-                   command=command)
-    ratio = statistics.median(c / t for c, t in zip(ck_runs, pt_runs, strict=True))
-    results.record("lstm_infer_b1_rounds", "ckeras", value=ratio, metric="ratio", unit="x",
-                   rounds=rounds, label=f"{label}: median of the per-round ratios to torch",
-                   command=command)
-    print(f"LSTM(128) batch 1, median ratio over {rounds} rounds: {ratio:.3f}x")
+    return alternating_rounds(results, "lstm_infer_b1_rounds",
+                              f"{LABELS['LSTM']}, inference, batch 1, alternating rounds",
+                              functools.partial(m.predict_on_batch, xb),
+                              _torch_infer(torch, fwd, xb), 50, rounds,
+                              f"bench_rnn.py --batch1-rounds {rounds}")
+
+
+def train_rounds(rounds, threads, torch, layers, models, optimizers, results):
+    """The LSTM(128) training steps (plain and under dropout) at batch 32,
+    ckeras and torch in alternating rounds of 3 steps."""
+    xb = np.random.default_rng(2).standard_normal((32, T, F)).astype(np.float32)
+    yb = np.zeros((32, 1), np.float32)
+    for unit in ("LSTM", "LSTMdrop"):
+        m = _ck_model(unit, layers, models)
+        m.compile(optimizers.Adam(1e-3), "mse")
+        fwd, params = _torch_model(unit, torch)
+        alternating_rounds(results, f"{unit.lower()}_train_b32_rounds",
+                           f"{LABELS[unit]}, one Adam train step, batch 32, {threads} "
+                           "thread(s), alternating rounds",
+                           functools.partial(m.train_on_batch, xb, yb),
+                           _torch_train(torch, fwd, params, xb, yb), 3, rounds,
+                           f"bench_rnn.py --threads {threads} --train-rounds {rounds}")
 
 
 def _kernel_shares(args, results, repeat, _rnn, _dense):
@@ -390,6 +418,10 @@ def main(argv=None):
     ap.add_argument("--batch1-rounds", type=int, default=0,
                     help="only time LSTM(128) at batch 1, alternating with torch for "
                          "this many rounds of 50 calls, and print the median ratio")
+    ap.add_argument("--train-rounds", type=int, default=0,
+                    help="only time the LSTM(128) training steps (plain and with dropout) "
+                         "at batch 32, alternating with torch for this many rounds, and "
+                         "print the median ratios")
     args = ap.parse_args(argv)
     results = Results("bench_rnn.py", args)
     repeat = 2 if args.quick else args.repeat
@@ -406,6 +438,9 @@ def main(argv=None):
         set_kernel_threads(1)
     if args.batch1_rounds:
         return batch1_rounds(args.batch1_rounds, torch, layers, models, results)
+    if args.train_rounds:
+        return train_rounds(args.train_rounds, args.threads, torch, layers, models, optimizers,
+                            results)
     if wanted(args, "sgemm") or wanted(args, "lstm_kernel"):
         _kernel_shares(args, results, repeat, _rnn, _dense)
 

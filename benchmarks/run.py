@@ -51,6 +51,9 @@ PLAN = (
     ("conv_1thread", "bench_conv.py", ["--threads", "1"], False),
     ("rnn", "bench_rnn.py", ["--threads", "2"], True),
     ("rnn_1thread", "bench_rnn.py", ["--threads", "1"], True),
+    ("rnn_train_rounds", "bench_rnn.py", ["--threads", "1", "--train-rounds", "10"], False),
+    ("rnn_train_rounds_2threads", "bench_rnn.py", ["--threads", "2", "--train-rounds", "10"],
+     False),
     ("attention", "bench_attention.py", ["--threads", "2"], False),
     ("attention_1thread", "bench_attention.py", ["--threads", "1"], False),
     ("convlstm", "bench_convlstm.py", [], True),
@@ -62,7 +65,8 @@ PLAN = (
     ("load", "bench_load.py", [], True),
     ("threads", "bench_threads.py", ["--peers", "ckeras", "torch"], False),
 )
-NOT_QUICK = ("conv_1thread", "rnn_1thread", "attention_1thread", "load", "threads")
+NOT_QUICK = ("conv_1thread", "rnn_1thread", "rnn_train_rounds", "rnn_train_rounds_2threads",
+             "attention_1thread", "load", "threads")
 
 
 def child_env():

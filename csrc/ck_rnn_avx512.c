@@ -68,6 +68,16 @@ void ck_lstm_z64_f32(size_t F, size_t U, size_t ld, size_t gs, const float *xt,
  * each packed row once per 6 rows. */
 #define CK_RNN_MR 6
 
+/* Rows of the row tile at r0 of n rows cut into as few tiles as 6-row
+ * ones would need, as even as can be (16 = 6 + 5 + 5): a 4-row tile read
+ * its panel from L2 for fewer FMAs than it could hide the reads behind. */
+static size_t rnn_tile_rows(size_t n, size_t r0)
+{
+    const size_t nt = (n + CK_RNN_MR - 1) / CK_RNN_MR, base = n / nt, extra = n % nt;
+    /* the first extra tiles take base + 1 rows */
+    return r0 < extra * (base + 1) ? base + 1 : base;
+}
+
 /* The tile: mr rows x nv vectors of 16 columns over two A segments, K1
  * then K2 deep (the packed rows follow in that order). Row r reads A1 + r
  * lda1, then A2 + r lda2 (one broadcast per row and k); vector v starts
@@ -155,9 +165,14 @@ void ck_rnn_pack_f32(size_t K, size_t N, const float *Bm, size_t ldb, int trans,
     for (n0 = 0; n0 < N; n0 += 64) {
         const size_t w = N - n0 < 64 ? N - n0 : 64;
         float *panel = P + n0 * K;
+        if (trans) {
+            /* 16 x 16 blocks in registers: the strided gather per value
+             * was ~1% of the backward, packed on every call */
+            ck_rnn_transpose_f32(w, K, Bm + n0 * ldb, ldb, panel, w);
+            continue;
+        }
         for (k = 0; k < K; ++k)
-            for (j = 0; j < w; ++j)
-                panel[k * w + j] = trans ? Bm[(n0 + j) * ldb + k] : Bm[k * ldb + n0 + j];
+            for (j = 0; j < w; ++j) panel[k * w + j] = Bm[k * ldb + n0 + j];
     }
 }
 
@@ -175,7 +190,7 @@ void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot
      * the passes' masked parts is the masked product, so the mask keeps
      * the depth's L1 blocking too. */
     const size_t kc = CK_RNN_KC;
-    size_t n0, r0, ka;
+    size_t n0, r0, ka, mr;
     rnn_tile_args t;
     t.lda1 = lda;
     t.K2 = 0;
@@ -190,8 +205,8 @@ void ck_rnn_gemm_packed_f32(size_t M, size_t N, size_t K, size_t k0, size_t Ktot
         for (ka = 0; ka < K; ka += kc) {
             t.K1 = K - ka < kc ? K - ka : kc;
             t.P = P + n0 * Ktot + (k0 + ka) * w;
-            for (r0 = 0; r0 < M; r0 += CK_RNN_MR) {
-                const size_t mr = M - r0 < CK_RNN_MR ? M - r0 : CK_RNN_MR;
+            for (r0 = 0; r0 < M; r0 += mr) {
+                mr = rnn_tile_rows(M, r0);
                 t.A1 = A + r0 * lda + ka;
                 t.A2 = t.A1;
                 t.C = C + r0 * ldc;
@@ -388,31 +403,29 @@ void ck_lstm_pack_gate_major_f32(size_t F, size_t U, const float *W, const float
 }
 
 /* The rows' cells of units [u0, u0 + w) after their gates' products, with
- * the next step's gate rows fetched and masked rows carrying hp, cp over. */
+ * the next step's rows (gate rows in Gn, NULL: none) fetched and masked
+ * rows carrying hp, cp over. */
 static void lstm_train_cells_f32(size_t r0, size_t r1, size_t u0, size_t w, size_t U,
                                  const float *hp, const float *cp, size_t ldp, float *Gt,
                                  size_t ldg, float *Hs, float *Cs, size_t ldh,
                                  const uint8_t *m, size_t mst, const float *Gn)
 {
-    size_t r, u, v;
+    size_t r;
+    if (m == NULL) {
+        ck_lstm_train_cells16_f32(r1 - r0, w, Gt + r0 * ldg + u0, ldg, U, cp + r0 * ldp + u0,
+                                  ldp, Cs + r0 * ldh + u0, Hs + r0 * ldh + u0, ldh,
+                                  Gn == NULL ? NULL : Gn + r0 * ldg + u0);
+        return;
+    }
     for (r = r0; r < r1; ++r) {
         float *hr = Hs + r * ldh + u0, *cr = Cs + r * ldh + u0;
-        if (Gn != NULL) {
-            /* The next step's rows are far apart (a timestep of every
-             * sample) and cold: fetch the lines this tile's counterpart
-             * will write there. */
-            for (u = 0; u < w; u += 16) {
-                for (v = 0; v < 4; ++v) __builtin_prefetch(Gn + r * ldg + v * U + u0 + u, 1, 3);
-                __builtin_prefetch(hr + U + u, 1, 3);
-                __builtin_prefetch(cr + U + u, 1, 3);
-            }
-        }
-        if (m != NULL && !m[r * mst]) {
+        if (!m[r * mst]) {
             memcpy(hr, hp + r * ldp + u0, w * sizeof(float));
             memcpy(cr, cp + r * ldp + u0, w * sizeof(float));
             continue;
         }
-        ck_lstm_train_cell16_f32(w, Gt + r * ldg + u0, U, cp + r * ldp + u0, cr, hr);
+        ck_lstm_train_cells16_f32(1, w, Gt + r * ldg + u0, ldg, U, cp + r * ldp + u0, ldp, cr,
+                                  hr, ldh, Gn == NULL ? NULL : Gn + r * ldg + u0);
     }
 }
 
@@ -448,7 +461,7 @@ static void lstm_train_step_gates_f32(size_t B, size_t F, size_t U, const float 
                                       const uint8_t *m, size_t mst, const float *Gn)
 {
     const size_t K = F + U;
-    size_t u0, r0, g;
+    size_t u0, r0, g, mr;
     rnn_tile_args t;
     t.K1 = F;
     t.lda1 = o->ldx;
@@ -465,8 +478,8 @@ static void lstm_train_step_gates_f32(size_t B, size_t F, size_t U, const float 
         for (g = 0; g < 4; ++g) {
             t.P = P + (u0 * 4 + g * w) * K;
             t.I = bias == NULL ? NULL : bias + g * U;
-            for (r0 = 0; r0 < B; r0 += CK_RNN_MR) {
-                const size_t mr = B - r0 < CK_RNN_MR ? B - r0 : CK_RNN_MR;
+            for (r0 = 0; r0 < B; r0 += mr) {
+                mr = rnn_tile_rows(B, r0);
                 t.A1 = o->X[g] + r0 * o->ldx;
                 t.A2 = o->A[g] + r0 * o->lda;
                 t.C = Gt + r0 * ldg + g * U;
@@ -505,7 +518,7 @@ void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P,
                             int gate_major)
 {
     const size_t coff[4] = {0, U, 2 * U, 3 * U}, K = F + U;
-    size_t u0, r0;
+    size_t u0, r0, mr;
     rnn_tile_args t;
     if (gate_major) {
         /* nothing for a next step */
@@ -526,8 +539,8 @@ void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P,
     for (u0 = 0; u0 < U; u0 += 16) {
         t.P = P + u0 * 4 * K;
         t.I = bias == NULL ? NULL : bias + u0;
-        for (r0 = 0; r0 < B; r0 += CK_RNN_MR) {
-            const size_t mr = B - r0 < CK_RNN_MR ? B - r0 : CK_RNN_MR;
+        for (r0 = 0; r0 < B; r0 += mr) {
+            mr = rnn_tile_rows(B, r0);
             t.A1 = X[0] + r0 * ldx;
             t.A2 = A[0] + r0 * lda;
             t.C = Gt + r0 * ldg + u0;

@@ -252,14 +252,17 @@ void ck_lstm_infer_pack_f32(size_t F, size_t U, const float *W, const float *R,
  * 32-bit and 64-bit interleaves, then 128-bit lanes. Row 4L + k of the
  * result is lane L of u[k], u[4 + k], u[8 + k], u[12 + k]. */
 __attribute__((target("arch=x86-64-v4")))
-static void transpose16(const float *src, size_t lds, float *dst, size_t ldd)
+__attribute__((target("arch=x86-64-v4"), always_inline))
+static inline void transpose16_core(const float *src, size_t lds, const float *const *rows,
+                                    size_t j, float *dst, size_t ldd)
 {
     __m512 t[16], u[16];
     int i, k;
     #pragma GCC unroll 16
     for (i = 0; i < 8; ++i) {
-        const __m512 a = _mm512_loadu_ps(src + 2 * i * lds);
-        const __m512 b = _mm512_loadu_ps(src + (2 * i + 1) * lds);
+        const __m512 a = _mm512_loadu_ps(rows != NULL ? rows[2 * i] + j : src + 2 * i * lds);
+        const __m512 b = _mm512_loadu_ps(rows != NULL ? rows[2 * i + 1] + j
+                                                      : src + (2 * i + 1) * lds);
         t[2 * i] = _mm512_unpacklo_ps(a, b);
         t[2 * i + 1] = _mm512_unpackhi_ps(a, b);
     }
@@ -285,6 +288,19 @@ static void transpose16(const float *src, size_t lds, float *dst, size_t ldd)
     }
 }
 
+__attribute__((target("arch=x86-64-v4")))
+static void transpose16(const float *src, size_t lds, float *dst, size_t ldd)
+{
+    transpose16_core(src, lds, NULL, 0, dst, ldd);
+}
+
+/* The 16 rows from their own pointers (columns from j on). */
+__attribute__((target("arch=x86-64-v4")))
+static void transpose16_rows(const float *const *rows, size_t j, float *dst, size_t ldd)
+{
+    transpose16_core(NULL, 0, rows, j, dst, ldd);
+}
+
 void ck_rnn_transpose_f32(size_t rows, size_t cols, const float *src, size_t lds, float *dst,
                           size_t ldd)
 {
@@ -297,6 +313,17 @@ void ck_rnn_transpose_f32(size_t rows, size_t cols, const float *src, size_t lds
         for (j = c16; j < cols; ++j) dst[j * ldd + i] = src[i * lds + j];
     for (i = r16; i < rows; ++i)
         for (j = 0; j < cols; ++j) dst[j * ldd + i] = src[i * lds + j];
+}
+
+void ck_rnn_transpose_rows_f32(size_t rows, size_t cols, const float *const *src, float *dst,
+                               size_t ldd)
+{
+    const size_t c16 = cols / 16 * 16;
+    size_t i, j;
+    if (rows == 16)
+        for (j = 0; j < c16; j += 16) transpose16_rows(src, j, dst + j * ldd, ldd);
+    for (i = 0; i < rows; ++i)
+        for (j = rows == 16 ? c16 : 0; j < cols; ++j) dst[j * ldd + i] = src[i][j];
 }
 
 /* The cell of units [u0, u0 + nu) for columns [c0, c0 + wt) from their
@@ -353,65 +380,139 @@ void ck_lstm_infer_step_f32(size_t F, size_t K, size_t U, size_t w, const float 
     }
 }
 
-/* The training forward's cell on n units (n % 16 == 0) of one row: the
- * gates z (blocks of [i f c o] `gs` apart) activated in place (the
+/* The training forward's cells: the gates activated in place (the
  * backward reads them), c from cp, h. The inference cell's vector forms:
  * the scalar ones of ck_act.h took a quarter of the training forward. */
-CK_V4 void ck_lstm_train_cell16_f32(size_t n, float *restrict z, size_t gs,
-                                    const float *restrict cp, float *restrict c,
-                                    float *restrict h)
+CK_V4 static inline void train_cell16(float *restrict z, size_t gs, const float *restrict cp,
+                                      float *restrict c, float *restrict h)
 {
-    size_t k;
-    for (k = 0; k < n; k += 16) {
-        const __m512 i = v_sigmoid(_mm512_loadu_ps(z + k));
-        const __m512 f = v_sigmoid(_mm512_loadu_ps(z + gs + k));
-        const __m512 g = v_tanh(_mm512_loadu_ps(z + 2 * gs + k));
-        const __m512 o = v_sigmoid(_mm512_loadu_ps(z + 3 * gs + k));
-        const __m512 cn = _mm512_fmadd_ps(f, _mm512_loadu_ps(cp + k), _mm512_mul_ps(i, g));
-        _mm512_storeu_ps(z + k, i);
-        _mm512_storeu_ps(z + gs + k, f);
-        _mm512_storeu_ps(z + 2 * gs + k, g);
-        _mm512_storeu_ps(z + 3 * gs + k, o);
-        _mm512_storeu_ps(c + k, cn);
-        _mm512_storeu_ps(h + k, _mm512_mul_ps(o, v_tanh(cn)));
+    const __m512 i = v_sigmoid(_mm512_loadu_ps(z));
+    const __m512 f = v_sigmoid(_mm512_loadu_ps(z + gs));
+    const __m512 g = v_tanh(_mm512_loadu_ps(z + 2 * gs));
+    const __m512 o = v_sigmoid(_mm512_loadu_ps(z + 3 * gs));
+    const __m512 cn = _mm512_fmadd_ps(f, _mm512_loadu_ps(cp), _mm512_mul_ps(i, g));
+    _mm512_storeu_ps(z, i);
+    _mm512_storeu_ps(z + gs, f);
+    _mm512_storeu_ps(z + 2 * gs, g);
+    _mm512_storeu_ps(z + 3 * gs, o);
+    _mm512_storeu_ps(c, cn);
+    _mm512_storeu_ps(h, _mm512_mul_ps(o, v_tanh(cn)));
+}
+
+CK_V4 void ck_lstm_train_cells16_f32(size_t n, size_t w, float *z, size_t ldz, size_t gs,
+                                     const float *cp, size_t ldp, float *c, float *h,
+                                     size_t ldh, const float *zn)
+{
+    size_t r, k;
+    for (r = 0; r < n; r += 2) {
+        const int two = r + 1 < n;
+        float *z0 = z + r * ldz, *c0 = c + r * ldh, *h0 = h + r * ldh;
+        const float *p0 = cp + r * ldp;
+        for (k = 0; k < w; k += 16) {
+            if (zn != NULL) {
+                /* the lines the next step will write, cold (a timestep of
+                 * every sample apart): to L2, a few per vector, as a
+                 * burst per row stalled on the fill buffers */
+                int j;
+                for (j = 0; j <= two; ++j) {
+                    const float *q = zn + (r + j) * ldz + k;
+                    _mm_prefetch((const char *)q, _MM_HINT_T1);
+                    _mm_prefetch((const char *)(q + gs), _MM_HINT_T1);
+                    _mm_prefetch((const char *)(q + 2 * gs), _MM_HINT_T1);
+                    _mm_prefetch((const char *)(q + 3 * gs), _MM_HINT_T1);
+                    _mm_prefetch((const char *)(h0 + j * ldh + gs + k), _MM_HINT_T1);
+                    _mm_prefetch((const char *)(c0 + j * ldh + gs + k), _MM_HINT_T1);
+                }
+            }
+            /* two rows a round: their long dependency chains interleave */
+            train_cell16(z0 + k, gs, p0 + k, c0 + k, h0 + k);
+            if (two) train_cell16(z0 + ldz + k, gs, p0 + ldp + k, c0 + ldh + k, h0 + ldh + k);
+        }
     }
 }
 
-/* The backward's default-activation cell of one row (U % 16 == 0), in
- * the generic lstm_bwd_row's operation order with tanh(c_t) recomputed by
- * the vector form; the row's gate gradients also summed into db. */
-CK_V4 void ck_lstm_train_bwd_row_f32(size_t U, const float *restrict g,
+/* One vector of the backward's cell for one row (rows as in
+ * ck_lstm_train_bwd_rows_f32, offset to the vector's units), in the
+ * generic lstm_bwd_row's operation order with tanh(c_t) recomputed by the
+ * vector form; the gate gradients also added to b[0..3]. */
+CK_V4 static inline void train_bwd16(size_t U, const float *restrict g,
                                      const float *restrict cr, const float *restrict cpr,
                                      float *restrict dhr, float *restrict dcr,
-                                     float *restrict dz, float *restrict db)
+                                     float *restrict dz, __m512 *b)
 {
     const __m512 one = _mm512_set1_ps(1.0f);
-    size_t k;
-    for (k = 0; k < U; k += 16) {
-        const __m512 gi = _mm512_loadu_ps(g + k), gf = _mm512_loadu_ps(g + U + k);
-        const __m512 gc = _mm512_loadu_ps(g + 2 * U + k), go = _mm512_loadu_ps(g + 3 * U + k);
-        const __m512 a = v_tanh(_mm512_loadu_ps(cr + k)), dh = _mm512_loadu_ps(dhr + k);
-        const __m512 dct = _mm512_add_ps(
-            _mm512_loadu_ps(dcr + k),
-            _mm512_mul_ps(_mm512_mul_ps(dh, go), _mm512_sub_ps(one, _mm512_mul_ps(a, a))));
-        const __m512 zo = _mm512_mul_ps(_mm512_mul_ps(dh, a),
-                                        _mm512_mul_ps(go, _mm512_sub_ps(one, go)));
-        const __m512 zi = _mm512_mul_ps(_mm512_mul_ps(dct, gc),
-                                        _mm512_mul_ps(gi, _mm512_sub_ps(one, gi)));
-        const __m512 zc = _mm512_mul_ps(_mm512_mul_ps(dct, gi),
-                                        _mm512_sub_ps(one, _mm512_mul_ps(gc, gc)));
-        const __m512 zf = _mm512_mul_ps(_mm512_mul_ps(dct, _mm512_loadu_ps(cpr + k)),
-                                        _mm512_mul_ps(gf, _mm512_sub_ps(one, gf)));
-        _mm512_storeu_ps(dz + k, zi);
-        _mm512_storeu_ps(dz + U + k, zf);
-        _mm512_storeu_ps(dz + 2 * U + k, zc);
-        _mm512_storeu_ps(dz + 3 * U + k, zo);
-        _mm512_storeu_ps(db + k, _mm512_add_ps(_mm512_loadu_ps(db + k), zi));
-        _mm512_storeu_ps(db + U + k, _mm512_add_ps(_mm512_loadu_ps(db + U + k), zf));
-        _mm512_storeu_ps(db + 2 * U + k, _mm512_add_ps(_mm512_loadu_ps(db + 2 * U + k), zc));
-        _mm512_storeu_ps(db + 3 * U + k, _mm512_add_ps(_mm512_loadu_ps(db + 3 * U + k), zo));
-        _mm512_storeu_ps(dcr + k, _mm512_mul_ps(dct, gf));
-        _mm512_storeu_ps(dhr + k, _mm512_setzero_ps()); /* refilled by the dh product */
+    const __m512 gi = _mm512_loadu_ps(g), gf = _mm512_loadu_ps(g + U);
+    const __m512 gc = _mm512_loadu_ps(g + 2 * U), go = _mm512_loadu_ps(g + 3 * U);
+    const __m512 a = v_tanh(_mm512_loadu_ps(cr)), dh = _mm512_loadu_ps(dhr);
+    const __m512 dct = _mm512_add_ps(
+        _mm512_loadu_ps(dcr),
+        _mm512_mul_ps(_mm512_mul_ps(dh, go), _mm512_sub_ps(one, _mm512_mul_ps(a, a))));
+    const __m512 zo = _mm512_mul_ps(_mm512_mul_ps(dh, a),
+                                    _mm512_mul_ps(go, _mm512_sub_ps(one, go)));
+    const __m512 zi = _mm512_mul_ps(_mm512_mul_ps(dct, gc),
+                                    _mm512_mul_ps(gi, _mm512_sub_ps(one, gi)));
+    const __m512 zc = _mm512_mul_ps(_mm512_mul_ps(dct, gi),
+                                    _mm512_sub_ps(one, _mm512_mul_ps(gc, gc)));
+    const __m512 zf = _mm512_mul_ps(_mm512_mul_ps(dct, _mm512_loadu_ps(cpr)),
+                                    _mm512_mul_ps(gf, _mm512_sub_ps(one, gf)));
+    _mm512_storeu_ps(dz, zi);
+    _mm512_storeu_ps(dz + U, zf);
+    _mm512_storeu_ps(dz + 2 * U, zc);
+    _mm512_storeu_ps(dz + 3 * U, zo);
+    b[0] = _mm512_add_ps(b[0], zi);
+    b[1] = _mm512_add_ps(b[1], zf);
+    b[2] = _mm512_add_ps(b[2], zc);
+    b[3] = _mm512_add_ps(b[3], zo);
+    _mm512_storeu_ps(dcr, _mm512_mul_ps(dct, gf));
+    _mm512_storeu_ps(dhr, _mm512_setzero_ps()); /* refilled by the dh product */
+}
+
+/* The backward's default-activation cell of n rows (U % 16 == 0), two
+ * rows a round: their chains interleave, and db's vectors stay in
+ * registers across the pair (summed in row order, as row by row did) for
+ * half the loads and stores (the stores, with dz's, filled the store
+ * buffer). Units inside rows: the rows sit a multiple of 4 KB apart, and
+ * units outer across all the rows thrashed their L1 sets. The next step's
+ * lines (gn, cn: rows as g's and cr's; NULL: none) go to L2 a few per
+ * vector, where a row's 40 in one burst filled the fill buffers and
+ * stalled; the next pair's to L1. Rows with m[r mst] == 0 (m may be NULL)
+ * get dz = 0 and keep dh, dc. */
+CK_V4 void ck_lstm_train_bwd_rows_f32(size_t n, size_t U, const float *restrict g,
+                                      size_t ldg, const float *restrict cr, size_t ldc,
+                                      const float *restrict cpr, size_t ldp,
+                                      float *restrict dh, float *restrict dc,
+                                      float *restrict dz, size_t ldz, float *restrict db,
+                                      const uint8_t *m, size_t mst, const float *gn,
+                                      const float *cn)
+{
+    size_t k, r, j, q;
+    for (r = 0; r < n; r += 2) {
+        const size_t nr = n - r < 2 ? n - r : 2;
+        for (k = 0; k < U; k += 16) {
+            __m512 b[4];
+            for (q = 0; q < 4; ++q) b[q] = _mm512_loadu_ps(db + q * U + k);
+            for (j = r; j < r + nr; ++j) {
+                float *dzr = dz + j * ldz + k;
+                if (gn != NULL)
+                    for (q = 0; q < 4; ++q)
+                        _mm_prefetch((const char *)(gn + j * ldg + q * U + k), _MM_HINT_T1);
+                if (cn != NULL) _mm_prefetch((const char *)(cn + j * ldc + k), _MM_HINT_T1);
+                if (j + 2 < n) {
+                    for (q = 0; q < 4; ++q)
+                        _mm_prefetch((const char *)(g + (j + 2) * ldg + q * U + k),
+                                     _MM_HINT_T0);
+                    _mm_prefetch((const char *)(cr + (j + 2) * ldc + k), _MM_HINT_T0);
+                    _mm_prefetch((const char *)(cpr + (j + 2) * ldp + k), _MM_HINT_T0);
+                }
+                if (m != NULL && !m[j * mst]) {
+                    for (q = 0; q < 4; ++q) _mm512_storeu_ps(dzr + q * U, _mm512_setzero_ps());
+                    continue;
+                }
+                train_bwd16(U, g + j * ldg + k, cr + j * ldc + k, cpr + j * ldp + k,
+                            dh + j * U + k, dc + j * U + k, dzr, b);
+            }
+            for (q = 0; q < 4; ++q) _mm512_storeu_ps(db + q * U + k, b[q]);
+        }
     }
 }
 #endif

@@ -29,18 +29,31 @@ void ck_lstm_infer_pack_f32(size_t F, size_t U, const float *W, const float *R,
  * for n % 16 == 0, on AVX-512 vectors: within 2e-7 of it, about twice as
  * fast. */
 void ck_lstm_infer_cell16_f32(size_t n, const float *z, float *c, float *h);
-/* The training forward's default-activation cell of n units (n % 16 ==
- * 0) of one row: gate blocks gs apart, activated in place; c from cp, h. */
-void ck_lstm_train_cell16_f32(size_t n, float *z, size_t gs, const float *cp, float *c,
-                              float *h);
-/* The training backward's default-activation cell of one row (U % 16 ==
- * 0): gate gradients into dz and added to db, dc updated, dh zeroed. */
-void ck_lstm_train_bwd_row_f32(size_t U, const float *g, const float *cr, const float *cpr,
-                               float *dhr, float *dcr, float *dz, float *db);
+/* The training forward's default-activation cell on w units (w % 16 ==
+ * 0) of n rows: z (gate blocks gs apart, rows ldz apart) activated in
+ * place; c and h (rows ldh apart) from cp (rows ldp apart). zn (may be
+ * NULL): the next step's z rows, fetched on the way with the next step's
+ * c and h (gs after this step's). */
+void ck_lstm_train_cells16_f32(size_t n, size_t w, float *z, size_t ldz, size_t gs,
+                               const float *cp, size_t ldp, float *c, float *h, size_t ldh,
+                               const float *zn);
+/* The training backward's default-activation cell of n rows (U % 16 ==
+ * 0; g, cr, cpr, dz rows ldg, ldc, ldp, ldz apart, dh and dc U apart):
+ * gate gradients into dz and added to db, dc updated, dh zeroed; rows
+ * with m[r mst] == 0 (m may be NULL) get dz = 0 and keep dh, dc. gn, cn
+ * (may be NULL): the next step's rows of g and cr, fetched on the way. */
+void ck_lstm_train_bwd_rows_f32(size_t n, size_t U, const float *g, size_t ldg,
+                                const float *cr, size_t ldc, const float *cpr, size_t ldp,
+                                float *dh, float *dc, float *dz, size_t ldz, float *db,
+                                const uint8_t *m, size_t mst, const float *gn, const float *cn);
 /* dst (cols x rows, ld ldd) = src^T (rows x cols, ld lds): the template's
  * rnn_transpose for float, 16 x 16 blocks in registers. */
 void ck_rnn_transpose_f32(size_t rows, size_t cols, const float *src, size_t lds, float *dst,
                           size_t ldd);
+/* The same with row i at src[i] (rows <= 16): rows gathered from anywhere
+ * without a copy first. */
+void ck_rnn_transpose_rows_f32(size_t rows, size_t cols, const float *const *src, float *dst,
+                               size_t ldd);
 void ck_lstm_infer_step_f32(size_t F, size_t K, size_t U, size_t w, const float *P,
                             const float *XH, float *Ct, float *Hn, const uint8_t *on,
                             float *zt);

@@ -100,8 +100,9 @@ static int CK_S(lstm_infer_rows)(size_t B, size_t T, size_t F, size_t U, const r
     return CK_OK;
 }
 
-/* Batch-1 inference on two threads (ck_rnn_split_tmpl.h); 0 when it did
- * not run (no helper), and the caller takes the rows path. */
+/* Batch-1 inference split by units (ck_rnn_split_tmpl.h), on two threads
+ * when the helper comes; 0 when the shape does not split, and the caller
+ * takes the rows path. */
 static int CK_S(lstm_infer_one)(size_t T, size_t F, size_t U, const real *x, const real *W,
                                 const real *R, const real *b, const real *h0,
                                 const real *c0, const uint8_t *mask, int gb, int act,

@@ -566,19 +566,23 @@ static void CK_S(lstm_bwd_wr)(const CK_S(lstm_bwd_job) *j, size_t r0, size_t r1,
 {
     const size_t T = j->T, F = j->F, U = j->U, G4 = 4 * U, K = F + U, ldh = T * U;
     const size_t ldz = j->ldz, len = s1 - s0, N = (r1 - r0) * len;
-    /* the chunk's rows, then their transpose, and under dropout the
-     * transpose under a gate's masks */
-    real *rows = Ac + 4 * N * K, *tr = Ac;
-    size_t bi, q, g;
-    for (bi = r0; bi < r1; ++bi)
-        for (q = 0; q < len; ++q) {
-            const size_t s = s0 + q, t = j->gb ? T - 1 - s : s;
-            const real *hr = s ? j->H + bi * ldh + (s - 1) * U : j->h0 + bi * U;
-            real *dst = rows + ((bi - r0) * len + q) * K;
-            CK_S(rnn_copy)(F, j->x + (bi * T + t) * F, dst);
-            CK_S(rnn_copy)(U, hr, dst + F);
+    real *tr = Ac; /* and under dropout a gate's masked transpose after it */
+    size_t bi, g, n0, i;
+    /* the chunk's rows [x_t, h_{t-1}] transposed 16 at a time straight
+     * from x and H (copied to rows first, the copies cost as much as the
+     * transpose) */
+    for (n0 = 0; n0 < N; n0 += 16) {
+        const size_t nb = N - n0 < 16 ? N - n0 : 16;
+        const real *px[16], *ph[16];
+        for (i = 0; i < nb; ++i) {
+            const size_t s = s0 + (n0 + i) % len, t = j->gb ? T - 1 - s : s;
+            bi = r0 + (n0 + i) / len;
+            px[i] = j->x + (bi * T + t) * F;
+            ph[i] = s ? j->H + bi * ldh + (s - 1) * U : j->h0 + bi * U;
         }
-    ck_rnn_transpose_f32(N, K, rows, K, tr, N);
+        ck_rnn_transpose_rows_f32(nb, F, px, tr + n0, N);
+        ck_rnn_transpose_rows_f32(nb, U, ph, tr + F * N + n0, N);
+    }
     if (j->dpx == NULL && j->dph == NULL) {
         ck_rnn_gemm_tn_acc_f32(j->i1 - j->i0, G4, r1 - r0, len, tr + j->i0 * N, N, Zh, ldz,
                                CK_RNN_WR_STEPS * ldz, wr + j->i0 * G4, G4);
@@ -615,25 +619,18 @@ static void CK_S(lstm_bwd_rows)(void *ctx, size_t lo, size_t hi)
             const real *cp = s ? j->C + (s - 1) * U : j->c0;
             const size_t ldp = s ? ldh : U;
             real *Zs = Zh + (s % CK_RNN_WR_STEPS) * ldz; /* step s's rows, ldr apart */
-            for (bi = r0; bi < r1; ++bi) {
-                real *dhr = j->dh + bi * U, *dcr = j->dc + bi * U;
-                real *dz = Zs + (bi - r0) * ldr;
-                if (s > 0) {
-                    CK_S(rnn_prefetch)(j->G + bi * ldg + tn * G4, G4, 0);
-                    if (s > 1) CK_S(rnn_prefetch)(j->C + bi * ldh + (s - 2) * U, U, 0);
-                    if (j->dH != NULL) CK_S(rnn_prefetch)(j->dH + bi * ldh + (s - 1) * U, U, 0);
-                }
-                if (j->dH != NULL) {
-                    const real *dHr = j->dH + bi * ldh + s * U;
-                    for (i = 0; i < U; ++i) dhr[i] += dHr[i];
-                }
-                if (j->mask != NULL && !j->mask[bi * T + t]) {
-                    CK_S(rnn_zero)(G4, dz); /* states carried: dh, dc pass through */
-                    continue;
-                }
-                ck_lstm_train_bwd_row_f32(U, j->G + bi * ldg + t * G4, j->C + bi * ldh + s * U,
-                                          cp + bi * ldp, dhr, dcr, dz, db);
+            for (bi = r0; j->dH != NULL && bi < r1; ++bi) {
+                const real *dHr = j->dH + bi * ldh + s * U;
+                real *dhr = j->dh + bi * U;
+                if (s > 0) CK_S(rnn_prefetch)(dHr - U, U, 0);
+                for (i = 0; i < U; ++i) dhr[i] += dHr[i];
             }
+            ck_lstm_train_bwd_rows_f32(r1 - r0, U, j->G + r0 * ldg + t * G4, ldg,
+                                       j->C + r0 * ldh + s * U, ldh, cp + r0 * ldp, ldp,
+                                       j->dh + r0 * U, j->dc + r0 * U, Zs, ldr, db,
+                                       j->mask == NULL ? NULL : j->mask + r0 * T + t, T,
+                                       s > 0 ? j->G + r0 * ldg + tn * G4 : NULL,
+                                       s > 1 ? j->C + r0 * ldh + (s - 2) * U : NULL);
             /* dh_{s-1} = dZ R^T; masked rows have dZ = 0 and keep their dh. */
             if (j->dph != NULL) {
                 for (k = 0; k < 4; ++k)

@@ -23,6 +23,14 @@ bits), and the checked gradients go to `Optimizer._apply_checked`: the
 Python between the kernels ran several times slower than alone, its caches
 evicted by the GEMMs.
 
+The chain may start with an LSTM (a layer whose class sets
+`replays_training`): its `replay_train` runs the layer's training call as
+the taped step would (the same Function's forward on the same arrays and
+dropout masks, drawn as the call draws them) and returns the backward that
+turns the first Dense layer's input gradient into its own gradients. The
+fused sparse crossentropy kernel needs the chain's input to be the batch,
+so such a chain's loss is the compiled loss, as for other losses.
+
 `infer` runs `predict`/`predict_on_batch`/`evaluate`'s forward of such a
 chain the same way: the layers' `dense_fwd` calls in order, without the
 graph plan, the layer calls and the backend. The chain it replays may start
@@ -34,7 +42,9 @@ Anything else takes the taped step: a layer that is not exactly `Dense`, an
 activation without a fused kernel code, an activity regularizer, losses
 from `add_loss` or weight regularizers, masks, variables that do not all
 train, frozen variables, an open `GradientTape`, an input that is not a
-C-contiguous 2-D array of the kernels' dtype and width. `plan_for` checks
+C-contiguous 2-D array of the kernels' dtype and width (3-D for an LSTM
+entry, which also declines what `LSTM._replay_args` lists: sequences or
+states returned, stateful, time-major, other cells). `plan_for` checks
 the structure once per compile and graph; `DenseReplay.run` checks what may
 change between steps (activations, variables, flags) on every call.
 """
@@ -151,7 +161,8 @@ def _plan_layers(model, entry=None):
 
 def plan_for(model):
     """A `DenseReplay` of `model`'s training step, or a `Taped` when the
-    model is not a plain chain of Dense layers (see the module docstring)."""
+    model is not a plain chain of Dense layers, maybe after an LSTM (see the
+    module docstring)."""
     layers_slots = _chain(model)
     if layers_slots is None:
         return Taped(model)
@@ -159,21 +170,27 @@ def plan_for(model):
 
 
 def _chain(model):
-    """(Dense layers, slots of their variables in the trainable list), or
-    None."""
+    """(layers, slots of their variables in the trainable list), or None:
+    Dense layers, the first of which may be a layer that replays its
+    training call (`replays_training`: LSTM), whose slots are those of its
+    cell's kernel, recurrent kernel and bias."""
     if getattr(model, "_frozen_vars", None):
         return None
-    layers = _plan_layers(model)
+    layers = _plan_layers(model, entry="replays_training")
     if layers is None:
         return None
     index = {id(v): i for i, v in enumerate(model._train_vars)}
     slots = []
     for layer in layers:
-        kernel, bias = layer.kernel, layer.bias
-        if id(kernel) not in index or (bias is not None and id(bias) not in index):
+        if type(layer).__dict__.get("replays_dense_step", False):
+            owned = (layer.kernel, layer.bias)
+        else:
+            cell = layer.cell
+            owned = (cell.kernel, cell.recurrent_kernel, cell.bias)
+        if any(v is not None and id(v) not in index for v in owned):
             return None
-        slots.append((index[id(kernel)], None if bias is None else index[id(bias)]))
-    if len(model._train_vars) != sum(1 + (b is not None) for _, b in slots):
+        slots.append(tuple(None if v is None else index[id(v)] for v in owned))
+    if len(model._train_vars) != sum(s is not None for slot in slots for s in slot):
         return None
     return layers, slots
 
@@ -206,31 +223,35 @@ class DenseReplay(Taped):
 
     `run(model, x, y, sw)` updates the model and returns its outputs (a
     list, as the taped forward gives them), or returns None without
-    touching anything when this step must take the taped path.
+    touching anything when this step must take the taped path. The chain
+    may start with a layer that replays its own training call (`entry`,
+    an LSTM: `replay_train`); its gradients come from the backward that
+    call returns, given the first Dense layer's input gradient.
     """
 
-    __slots__ = ("layers", "slots", "xent")
+    __slots__ = ("entry", "entry_slots", "layers", "slots", "xent")
 
     def __init__(self, model, layers, slots):
         super().__init__(model)
-        self.layers = layers
-        self.slots = slots
+        dense = type(layers[0]).__dict__.get("replays_dense_step", False)
+        self.entry = None if dense else layers[0]
+        self.entry_slots = None if dense else slots[0]
+        self.layers = layers if dense else layers[1:]
+        self.slots = slots if dense else slots[1:]
         self.xent = _UNSET
 
-    def _codes(self, x):
-        """Fused activation codes of the layers, or None when a step must
-        take the taped path."""
-        if type(x) is not np.ndarray or x.ndim != 2 or not x.flags.c_contiguous:
-            return None
+    def _codes(self, dtype, width):
+        """Fused activation codes of the Dense layers on inputs of `dtype`
+        and `width` columns, or None when a step must take the taped path."""
         codes = []
         for layer in self.layers:
             kernel, bias = layer.kernel, layer.bias
             w = kernel.value
             if (layer.activity_regularizer is not None or not kernel.requires_grad
                     or (bias is not None and not bias.requires_grad)
-                    or w.dtype != x.dtype or not w.flags.c_contiguous):
+                    or w.dtype != dtype or not w.flags.c_contiguous):
                 return None
-            if bias is not None and (bias.value.dtype != x.dtype
+            if bias is not None and (bias.value.dtype != dtype
                                      or not bias.value.flags.c_contiguous):
                 return None
             code = activations.fused_code(layer.activation)
@@ -241,26 +262,52 @@ class DenseReplay(Taped):
         # its own backward on the tape.
         if any(logits_split(c) is not None for c in codes[:-1]):
             return None
-        if x.shape[1] != self.layers[0].kernel.value.shape[0]:
+        if codes and width != self.layers[0].kernel.value.shape[0]:
             return None
         return codes
 
+    def _entry_width(self):
+        """The width of the entry layer's output, or None when its variables
+        do not all train (the tape would leave them out)."""
+        cell = self.entry.cell
+        if any(v is not None and not v.requires_grad
+               for v in (cell.kernel, cell.recurrent_kernel, cell.bias)):
+            return None
+        return cell.units
+
     def run(self, model, x, y, sw):
-        codes = self._codes(x)
-        if codes is None or open_tapes() or model.losses:
+        if type(x) is not np.ndarray or open_tapes() or model.losses:
+            return None
+        entry = self.entry
+        if entry is None:
+            if x.ndim != 2 or not x.flags.c_contiguous:
+                return None
+            codes = self._codes(x.dtype, x.shape[1])
+        else:
+            width = self._entry_width()
+            codes = None if width is None else self._codes(x.dtype, width)
+        if codes is None:
             return None
         last = len(self.layers) - 1
-        if self.xent is _UNSET:
-            self.xent = _SparseXent.of(self.loss, codes[last])
-        if self.xent is not None and self.xent.valid(self.loss, codes[last]):
-            labels = self.xent.labels(y, sw, x.shape[0],
-                                      self.layers[last].kernel.value.shape[1])
-            if labels is not None:
-                return self._fused(x, labels, codes)
+        if entry is None:
+            if self.xent is _UNSET:
+                self.xent = _SparseXent.of(self.loss, codes[last])
+            if self.xent is not None and self.xent.valid(self.loss, codes[last]):
+                labels = self.xent.labels(y, sw, x.shape[0],
+                                          self.layers[last].kernel.value.shape[1])
+                if labels is not None:
+                    return self._fused(x, labels, codes)
+            h = x
+        else:
+            # the entry's replay checks x itself; it draws its dropout masks
+            # only once it runs
+            replayed = entry.replay_train(x)
+            if replayed is None:
+                return None
+            h, entry_backward = replayed
         k = kernels()
         ins, outs = [], []
-        h = x
-        split = logits_split(codes[last])
+        split = logits_split(codes[last]) if codes else None
         for i, (layer, code) in enumerate(zip(self.layers, codes)):
             b = layer.bias
             ins.append(h)
@@ -285,12 +332,16 @@ class DenseReplay(Taped):
                 kslot, bslot = self.slots[i]
                 code = 0 if i == last and split is not None else codes[i]
                 dx, dw, db = k.dense_bwd(ins[i], self.layers[i].kernel.value, out, g2, code,
-                                         need_dx=i > 0, need_dw=True,
+                                         need_dx=i > 0 or entry is not None, need_dw=True,
                                          need_db=bslot is not None)
                 grads[kslot] = dw
                 if bslot is not None:
                     grads[bslot] = db
                 g = dx
+            if entry is not None:
+                for slot, value in zip(self.entry_slots, entry_backward(g)):
+                    if slot is not None:
+                        grads[slot] = value
         self.optimizer.apply_gradients(zip(grads, variables))
         return y_pred
 

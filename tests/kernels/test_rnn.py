@@ -571,6 +571,35 @@ def test_lstm_infer_batch1_split_same_bits_whoever_computes(shape, dtype):
             np.testing.assert_array_equal(g, w)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(50, 32, 128), (9, 40, 130), (12, 0, 80)])
+def test_lstm_infer_batch1_same_bits_with_or_without_the_helper(shape, dtype):
+    """Without the helper (disabled, busy or backing off) the caller runs
+    both unit ranges of the split itself: the same bits as with the helper,
+    so a result depends neither on the thread setting nor on the load."""
+    rng = np.random.default_rng(8)
+    T, F, U = shape
+    x, W, R, b, h0, c0 = _data1(T, F, U, dtype, rng)
+    mask = _mask(rng, 1, T, "random")
+    args = (x, W, R, b, h0, c0, mask, False, Act.TANH, Act.SIGMOID, True, False)
+    prev_on = kernels.set_helper_enabled(False)
+    try:
+        jobs = testing.helper_jobs_taken()
+        alone = rnn.lstm_infer(*args)
+        assert testing.helper_jobs_taken() == jobs
+    finally:
+        kernels.set_helper_enabled(prev_on)
+    prev = testing.set_split_strict(True)
+    try:
+        jobs = testing.helper_jobs_taken()
+        split = rnn.lstm_infer(*args)
+        assert testing.helper_jobs_taken() == jobs + 1
+    finally:
+        testing.set_split_strict(prev)
+    for a, s in zip(alone, split, strict=True):
+        np.testing.assert_array_equal(a, s)
+
+
 def test_lstm_infer_batch1_threads_at_once():
     """Calls from two threads at once: one may hold the helper while the
     other runs alone, or both run alone; every result stays right."""
@@ -797,8 +826,11 @@ def test_dropout_bad_masks():
 
 # Units that are multiples of 16 reach the float training kernels' register
 # tiles (AVX-512): batches around the 6-row tiles, units around the 64-column
-# panels of the backward's dh product (80: a 16-column tail panel).
-TILE_SHAPES = [(1, 3, 4, 16), (7, 4, 3, 32), (13, 3, 5, 48), (6, 2, 1, 80), (33, 3, 2, 16)]
+# panels of the backward's dh product (80: a 16-column tail panel); halves
+# of 16 and 13 rows cut 6 + 5 + 5 and 5 + 4 + 4, with 9 steps (a partial
+# backward chunk); 144 units: a tail panel after two whole ones.
+TILE_SHAPES = [(1, 3, 4, 16), (7, 4, 3, 32), (13, 3, 5, 48), (6, 2, 1, 80), (33, 3, 2, 16),
+               (32, 9, 3, 48), (26, 5, 2, 16), (3, 2, 2, 144)]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
