@@ -454,11 +454,11 @@ static void lstm_mask_gates(size_t n, size_t w, const float *src, size_t lds,
  * block's cells run and, the new h still in L1, its masked copies for the
  * next step are written (and with the first block the next step's masked
  * x rows). */
-static void lstm_train_step_gates_f32(size_t B, size_t F, size_t U, const float *P,
-                                      const ck_lstm_drop_ops *o, const float *bias,
-                                      const float *hp, const float *cp, size_t ldp,
-                                      float *Gt, size_t ldg, float *Hs, float *Cs, size_t ldh,
-                                      const uint8_t *m, size_t mst, const float *Gn)
+void ck_lstm_train_step_drop_f32(size_t B, size_t F, size_t U, const float *P,
+                                 const ck_lstm_drop_ops *o, const float *bias, const float *hp,
+                                 const float *cp, size_t ldp, float *Gt, size_t ldg, float *Hs,
+                                 float *Cs, size_t ldh, const uint8_t *m, size_t mst,
+                                 const float *Gn)
 {
     const size_t K = F + U;
     size_t u0, r0, g, mr;
@@ -500,37 +500,18 @@ static void lstm_train_step_gates_f32(size_t B, size_t F, size_t U, const float 
     }
 }
 
-void ck_lstm_train_step_drop_f32(size_t B, size_t F, size_t U, const float *P,
-                                 const ck_lstm_drop_ops *o, const float *bias, const float *hp,
-                                 const float *cp, size_t ldp, float *Gt, size_t ldg, float *Hs,
-                                 float *Cs, size_t ldh, const uint8_t *m, size_t mst,
-                                 const float *Gn)
-{
-    lstm_train_step_gates_f32(B, F, U, P, o, bias, hp, cp, ldp, Gt, ldg, Hs, Cs, ldh, m, mst,
-                              Gn);
-}
-
-void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P,
-                            const float *const *X, size_t ldx, const float *const *A,
-                            size_t lda, const float *bias, const float *hp, const float *cp,
+void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P, const float *X,
+                            size_t ldx, const float *bias, const float *hp, const float *cp,
                             size_t ldp, float *Gt, size_t ldg, float *Hs, float *Cs,
-                            size_t ldh, const uint8_t *m, size_t mst, const float *Gn,
-                            int gate_major)
+                            size_t ldh, const uint8_t *m, size_t mst, const float *Gn)
 {
     const size_t coff[4] = {0, U, 2 * U, 3 * U}, K = F + U;
     size_t u0, r0, mr;
     rnn_tile_args t;
-    if (gate_major) {
-        /* nothing for a next step */
-        const ck_lstm_drop_ops o = {{X[0], X[1], X[2], X[3]}, {A[0], A[1], A[2], A[3]}, ldx, lda};
-        lstm_train_step_gates_f32(B, F, U, P, &o, bias, hp, cp, ldp, Gt, ldg, Hs, Cs, ldh, m,
-                                  mst, Gn);
-        return;
-    }
     t.K1 = F;
     t.lda1 = ldx;
     t.K2 = U;
-    t.lda2 = lda;
+    t.lda2 = ldp;
     t.w = 64;
     t.ldi = 0;
     t.ldc = ldg;
@@ -541,8 +522,8 @@ void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P,
         t.I = bias == NULL ? NULL : bias + u0;
         for (r0 = 0; r0 < B; r0 += mr) {
             mr = rnn_tile_rows(B, r0);
-            t.A1 = X[0] + r0 * ldx;
-            t.A2 = A[0] + r0 * lda;
+            t.A1 = X + r0 * ldx;
+            t.A2 = hp + r0 * ldp;
             t.C = Gt + r0 * ldg + u0;
             rnn_tiles[3][mr - 1](&t);
             lstm_train_cells_f32(r0, r0 + mr, u0, 16, U, hp, cp, ldp, Gt, ldg, Hs, Cs, ldh, m,

@@ -60,25 +60,20 @@ void ck_rnn_gemm_tn_acc_runs_f32(size_t M, size_t N, size_t nseg, size_t len, co
  * [i f c o] gate columns. */
 void ck_lstm_pack_gates_f32(size_t F, size_t U, const float *W, const float *R, float *P);
 /* The same [W; R] packed per 64 units (the last block narrower) and per
- * gate: ck_lstm_train_step_f32's layout under dropout. */
+ * gate: ck_lstm_train_step_drop_f32's layout. */
 void ck_lstm_pack_gate_major_f32(size_t F, size_t U, const float *W, const float *R,
                                  float *P);
 /* One training step for the default activations: the gate rows Gt (B x
- * 4U, ldg) get bias + X W + A R, gate g reading X[g] (rows ldx apart:
- * x_t, or under input dropout x_t . dpx_g) and A[g] (lda: h_{t-1}, or
- * h_{t-1} . dph_g), and are activated in place; c into Cs, h into Hs
- * (rows ldh apart) from the previous hp, cp (ldp). A row r with
- * m[r * mst] == 0 (m may be NULL) carries hp, cp over. Gn: the next
- * step's gate rows (prefetched with the next H and C rows), or NULL at
- * the last step. P is packed by ck_lstm_pack_gate_major_f32 when
- * gate_major (the gates read different X or A), else by
- * ck_lstm_pack_gates_f32 (X[0] and A[0] serve every gate). */
-void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P,
-                            const float *const *X, size_t ldx, const float *const *A,
-                            size_t lda, const float *bias, const float *hp, const float *cp,
+ * 4U, ldg) get bias + x_t W + h_{t-1} R from the rows X (ldx apart) and
+ * hp (ldp), and are activated in place; c into Cs, h into Hs (rows ldh
+ * apart) from the previous hp, cp. A row r with m[r * mst] == 0 (m may be
+ * NULL) carries hp, cp over. Gn: the next step's gate rows (prefetched
+ * with the next H and C rows), or NULL at the last step. P is packed by
+ * ck_lstm_pack_gates_f32. */
+void ck_lstm_train_step_f32(size_t B, size_t F, size_t U, const float *P, const float *X,
+                            size_t ldx, const float *bias, const float *hp, const float *cp,
                             size_t ldp, float *Gt, size_t ldg, float *Hs, float *Cs,
-                            size_t ldh, const uint8_t *m, size_t mst, const float *Gn,
-                            int gate_major);
+                            size_t ldh, const uint8_t *m, size_t mst, const float *Gn);
 /* The operands of a training step under dropout (gate g reads X[g], rows
  * ldx apart, and A[g], lda), and what ck_lstm_train_step_drop_f32 writes
  * for the next step while the new rows are in L1: Xn[g] = xn . mx[g]
@@ -93,8 +88,9 @@ typedef struct {
     const float *mx[4], *mh[4];
     float *Xn[4], *An[4];
 } ck_lstm_drop_ops;
-/* ck_lstm_train_step_f32's gate-major step on the operands of o (the
- * other arguments as there), writing o's next operands. */
+/* The training step under dropout on the operands of o, P packed by
+ * ck_lstm_pack_gate_major_f32 (the other arguments as in
+ * ck_lstm_train_step_f32), writing o's next operands. */
 void ck_lstm_train_step_drop_f32(size_t B, size_t F, size_t U, const float *P,
                                  const ck_lstm_drop_ops *o, const float *bias, const float *hp,
                                  const float *cp, size_t ldp, float *Gt, size_t ldg, float *Hs,

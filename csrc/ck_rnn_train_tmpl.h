@@ -362,11 +362,10 @@ static void CK_S(lstm_fwd_rows)(void *ctx, size_t lo, size_t hi)
             const real *hp = s ? H + (s - 1) * U : j->h0 + r0 * U;
             const real *cp = s ? C + (s - 1) * U : j->c0 + r0 * U;
             const real *xt = j->x + r0 * T * F + t * F;
-            const real *X[4] = {xt, xt, xt, xt}, *A[4] = {hp, hp, hp, hp};
-            ck_lstm_train_step_f32(n, F, U, j->P, X, T * F, A, ldp, j->b, hp, cp, ldp,
-                                   G + t * G4, ldg, H + s * U, C + s * U, ldh,
+            ck_lstm_train_step_f32(n, F, U, j->P, xt, T * F, j->b, hp, cp, ldp, G + t * G4, ldg,
+                                   H + s * U, C + s * U, ldh,
                                    j->mask == NULL ? NULL : j->mask + r0 * T + t, T,
-                                   s + 1 == T ? NULL : G + (j->gb ? t - 1 : t + 1) * G4, 0);
+                                   s + 1 == T ? NULL : G + (j->gb ? t - 1 : t + 1) * G4);
         }
     }
     ck_ftz_leave(fp);
