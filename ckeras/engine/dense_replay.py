@@ -23,6 +23,12 @@ bits), and the checked gradients go to `Optimizer._apply_checked`: the
 Python between the kernels ran several times slower than alone, its caches
 evicted by the GEMMs.
 
+When the compiled loss is a mean squared error of the output (`_MeanSquared`:
+no sigmoid or softmax node after the last Dense, batch mean, no sample weights,
+targets of the output's shape), its value and its gradient come from the
+kernels the taped `MeanSquaredDifference` calls, with `Mean`'s arithmetic, so
+the same bits without the taped loss.
+
 The chain may start with an LSTM (a layer whose class sets
 `replays_training`): its `replay_train` runs the layer's training call as
 the taped step would (the same Function's forward on the same arrays and
@@ -229,7 +235,7 @@ class DenseReplay(Taped):
     call returns, given the first Dense layer's input gradient.
     """
 
-    __slots__ = ("entry", "entry_slots", "layers", "slots", "xent")
+    __slots__ = ("entry", "entry_slots", "layers", "slots", "xent", "mse")
 
     def __init__(self, model, layers, slots):
         super().__init__(model)
@@ -239,6 +245,7 @@ class DenseReplay(Taped):
         self.layers = layers if dense else layers[1:]
         self.slots = slots if dense else slots[1:]
         self.xent = _UNSET
+        self.mse = _UNSET
 
     def _codes(self, dtype, width):
         """Fused activation codes of the Dense layers on inputs of `dtype`
@@ -316,14 +323,19 @@ class DenseReplay(Taped):
             h = k.dense_fwd(h, layer.kernel.value, None if b is None else b.value,
                             0 if i == last and split is not None else code)
             outs.append(h)
-        with enable_grad():
-            logits = Tensor(h, True)
-            y_pred = [split(logits) if split is not None else logits]
-            total = self.loss(y, y_pred, sw, [])
         variables = self.train_vars
         grads = [None] * len(variables)
-        if isinstance(total, Tensor) and total.requires_grad:
-            g = grad(total, logits)
+        g = self._mse_gradient(h, y, sw, codes[last] if codes else 0)
+        if g is not None:
+            y_pred = [h]
+        else:
+            with enable_grad():
+                logits = Tensor(h, True)
+                y_pred = [split(logits) if split is not None else logits]
+                total = self.loss(y, y_pred, sw, [])
+            if isinstance(total, Tensor) and total.requires_grad:
+                g = grad(total, logits)
+        if g is not None:
             for i in range(last, -1, -1):
                 out = outs[i]
                 g2 = g.reshape(out.shape)
@@ -344,6 +356,18 @@ class DenseReplay(Taped):
                         grads[slot] = value
         self.optimizer.apply_gradients(zip(grads, variables))
         return y_pred
+
+    def _mse_gradient(self, out, y, sw, code):
+        """The gradient of a mean squared error loss on the outputs `out`,
+        its value tracked, when the compiled loss is one (`_MeanSquared`)
+        and this batch's targets suit it; else None, with nothing done."""
+        if self.mse is _UNSET:
+            self.mse = _MeanSquared.of(self.loss, code)
+        mse = self.mse
+        if mse is None or not mse.valid(self.loss, code):
+            return None
+        t = mse.targets(y, sw, out)
+        return None if t is None else mse.gradient(self.loss, out, t)
 
     def _fused(self, x, labels, codes):
         """The step with the loss a `_SparseXent`: forward, loss and
@@ -403,13 +427,10 @@ class _SparseXent:
     def of(cls, container, code):
         """A `_SparseXent` for a compiled loss container and the last
         layer's activation code, or None."""
-        if not getattr(container, "built", False) or len(container.losses) != 1:
-            return None
-        obj = container.losses[0]
-        if type(obj) not in (losses_module.LossFunctionWrapper,
-                             losses_module.SparseCategoricalCrossentropy):
-            return None
-        if obj.fn is not losses_module.sparse_categorical_crossentropy:
+        obj = _one_loss(container, (losses_module.LossFunctionWrapper,
+                                    losses_module.SparseCategoricalCrossentropy),
+                        losses_module.sparse_categorical_crossentropy)
+        if obj is None:
             return None
         xent = cls(obj, code)
         return xent if xent.valid(container, code) else None
@@ -462,11 +483,95 @@ class _SparseXent:
     def track(self, container, loss):
         """Mean.forward of the per-row losses, added to the 'loss' tracker
         as LossesContainer does."""
+        _track_mean(container, loss)
+
+
+def _track_mean(container, loss):
+    """Mean.forward of the per-row losses `loss`, added to the container's
+    'loss' tracker as LossesContainer does."""
+    n = loss.shape[0]
+    # 1/n rounded to the loss dtype, times the sum in that dtype: the
+    # arithmetic of np.multiply(sum, 1.0 / n, dtype=dtype)
+    total = float(np.add.reduce(loss) * loss.dtype.type(1.0 / n))
+    mean = container._loss_metric
+    dt = mean.total.dtype.type
+    mean.total += dt(total) * dt(n)
+    mean.count += dt(n)
+
+
+def _one_loss(container, types, fn):
+    """The built container's one loss object when it is of `types` around
+    `fn`, or None."""
+    if not getattr(container, "built", False) or len(container.losses) != 1:
+        return None
+    obj = container.losses[0]
+    if type(obj) not in types or obj.fn is not fn:
+        return None
+    return obj
+
+
+class _MeanSquared:
+    """The compiled loss when it is one mean squared error of the model's
+    output (no sigmoid or softmax node after the last Dense), averaged over
+    the batch without sample weights: its value and its gradient with
+    respect to the output from the kernels the taped `MeanSquaredDifference`
+    calls (`mse_fwd`, then `mse_bwd` of `Mean`'s backward, 1/n per row), so
+    the bits are the taped step's. Skips the taped loss's Tensors,
+    Functions and tape walk, whose Python ran cold after an LSTM's
+    kernels (about 0.15 ms of an LSTM(128) step). Targets of another shape,
+    or sample weights, take the taped loss.
+    """
+
+    __slots__ = ("obj", "reduction", "scale")
+
+    def __init__(self, obj):
+        self.obj = obj
+        self.reduction = obj.reduction
+        self.scale = np.zeros(0)
+
+    @classmethod
+    def of(cls, container, code):
+        """A `_MeanSquared` for a compiled loss container and the last
+        layer's activation code, or None."""
+        obj = _one_loss(container, (losses_module.LossFunctionWrapper,
+                                    losses_module.MeanSquaredError),
+                        losses_module.mean_squared_error)
+        if obj is None:
+            return None
+        mse = cls(obj)
+        return mse if mse.valid(container, code) else None
+
+    def valid(self, container, code):
+        """Whether the container still holds this loss, unchanged, on an
+        output the loss sees as it is."""
+        obj = self.obj
+        return (container.losses[0] is obj and obj.reduction == self.reduction
+                and not obj._fn_kwargs and container.loss_weights[0] == 1.0
+                and container._per_output_metrics[0] is None
+                and self.reduction in (losses_module.Reduction.AUTO,
+                                       losses_module.Reduction.SUM_OVER_BATCH_SIZE)
+                and logits_split(code) is None)
+
+    @staticmethod
+    def targets(y, sw, out):
+        """The targets in the outputs' dtype and shape, C-contiguous, or None
+        when this batch takes the taped loss."""
+        if y is None or y[0] is None or (sw is not None and sw[0] is not None):
+            return None
+        t = y[0]
+        if (type(t) is not np.ndarray or t.shape != out.shape or out.ndim != 2
+                or out.shape[0] == 0 or out.shape[1] == 0 or t.dtype.kind not in "biuf"):
+            return None
+        return np.ascontiguousarray(t, dtype=out.dtype)
+
+    def gradient(self, container, out, t):
+        """The loss's gradient on `out` (its value added to the 'loss'
+        tracker)."""
+        k = kernels()
+        loss, d = k.mse_fwd(out, t)
+        _track_mean(container, loss)
         n = loss.shape[0]
-        # 1/n rounded to the loss dtype, times the sum in that dtype: the
-        # arithmetic of np.multiply(sum, 1.0 / n, dtype=dtype)
-        total = float(np.add.reduce(loss) * loss.dtype.type(1.0 / n))
-        mean = container._loss_metric
-        dt = mean.total.dtype.type
-        mean.total += dt(total) * dt(n)
-        mean.count += dt(n)
+        scale = self.scale
+        if scale.shape[0] != n or scale.dtype != out.dtype:
+            scale = self.scale = np.full(n, 1.0 / n, dtype=out.dtype)
+        return k.mse_bwd(d, scale)
