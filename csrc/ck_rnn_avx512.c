@@ -277,32 +277,6 @@ static const rnn_acc_fn rnn_accs[4][CK_RNN_MR] = {
     CK_RNN_SHAPE_PTRS(rnn_acc, 1), CK_RNN_SHAPE_PTRS(rnn_acc, 2),
     CK_RNN_SHAPE_PTRS(rnn_acc, 3), CK_RNN_SHAPE_PTRS(rnn_acc, 4)};
 
-void ck_rnn_gemm_tn_acc_f32(size_t M, size_t N, size_t nseg, size_t len, const float *A,
-                            size_t lda, const float *Bm, size_t ldb, size_t segb, float *C,
-                            size_t ldc)
-{
-    size_t n0, r0;
-    rnn_acc_args t;
-    t.nseg = nseg;
-    t.len = len;
-    t.lda = lda;
-    t.ldb = ldb;
-    t.segb = segb;
-    t.ldc = ldc;
-    /* Panels outer: one panel's rows of Bm (64 columns) stay in L1 while
-     * every row tile of C passes over them. */
-    for (n0 = 0; n0 < N; n0 += 64) {
-        const size_t nv = (N - n0 < 64 ? N - n0 : 64) / 16;
-        t.Bm = Bm + n0;
-        for (r0 = 0; r0 < M; r0 += CK_RNN_MR) {
-            const size_t mr = M - r0 < CK_RNN_MR ? M - r0 : CK_RNN_MR;
-            t.A = A + r0 * lda;
-            t.C = C + r0 * ldc + n0;
-            rnn_accs[nv - 1][mr - 1](&t);
-        }
-    }
-}
-
 /* Rows [r0, r0 + mr) of A (n = nseg len values each) into the same rows
  * of Am, each sample's run of len values scaled by its mask: row i reads
  * m1[b ld1 + i] below M1, else m2[b ld2 + i - M1] (NULL: unscaled). */
@@ -346,30 +320,40 @@ void ck_rnn_gemm_tn_acc_runs_f32(size_t M, size_t N, size_t nseg, size_t len, co
     rnn_acc_args t;
     t.nseg = nseg;
     t.len = len;
-    t.lda = n;
+    t.lda = Am == NULL ? lda : n;
     t.ldb = ldb;
     t.segb = segb;
     t.ldc = ldc;
-    /* Panels outer as in ck_rnn_gemm_tn_acc_f32. The first panel's row
-     * tiles mask their rows into Am just before their product (the next
-     * tile's rows fetched meanwhile); the other panels read them back. */
+    /* Panels outer: one panel's rows of Bm (64 columns) stay in L1 while
+     * every row tile of C passes over them. Under masks the first panel's
+     * row tiles mask their rows into Am just before their product (the
+     * next tile's rows fetched meanwhile); the other panels read them
+     * back. */
     for (n0 = 0; n0 < N; n0 += 64) {
         const size_t nv = (N - n0 < 64 ? N - n0 : 64) / 16;
         t.Bm = Bm + n0;
         for (r0 = 0; r0 < M; r0 += CK_RNN_MR) {
             const size_t mr = M - r0 < CK_RNN_MR ? M - r0 : CK_RNN_MR;
-            if (n0 == 0) {
+            if (Am != NULL && n0 == 0) {
                 rnn_mask_tile_rows(mr, r0, nseg, len, A, lda, M1, m1, ld1, m2, ld2, Am);
                 for (i = r0 + mr; i < r0 + mr + CK_RNN_MR && i < M; ++i) {
                     size_t k;
                     for (k = 0; k < n; k += 16) __builtin_prefetch(A + i * lda + k, 0, 3);
                 }
             }
-            t.A = Am + r0 * n;
+            t.A = Am == NULL ? A + r0 * lda : Am + r0 * n;
             t.C = C + r0 * ldc + n0;
             rnn_accs[nv - 1][mr - 1](&t);
         }
     }
+}
+
+void ck_rnn_gemm_tn_acc_f32(size_t M, size_t N, size_t nseg, size_t len, const float *A,
+                            size_t lda, const float *Bm, size_t ldb, size_t segb, float *C,
+                            size_t ldc)
+{
+    ck_rnn_gemm_tn_acc_runs_f32(M, N, nseg, len, A, lda, 0, NULL, 0, NULL, 0, Bm, ldb, segb, C,
+                                ldc, NULL);
 }
 
 void ck_lstm_pack_gates_f32(size_t F, size_t U, const float *W, const float *R, float *P)

@@ -49,8 +49,9 @@ void ck_rnn_gemm_tn_acc_f32(size_t M, size_t N, size_t nseg, size_t len, const f
 /* ck_rnn_gemm_tn_acc_f32 with A's rows under dropout masks constant
  * along each segment: row i of segment b is scaled by m1[b ld1 + i] for i
  * < M1, else by m2[b ld2 + i - M1] (a NULL mask scales by 1), the masked
- * rows written to Am (M x nseg len floats). The backward's per-gate [dW; dR] under
- * input and recurrent dropout. */
+ * rows written to Am (M x nseg len floats; NULL: no masks, A read as it
+ * is). The backward's per-gate [dW; dR] under input and recurrent
+ * dropout. */
 void ck_rnn_gemm_tn_acc_runs_f32(size_t M, size_t N, size_t nseg, size_t len, const float *A,
                                  size_t lda, size_t M1, const float *m1, size_t ld1,
                                  const float *m2, size_t ld2, const float *Bm, size_t ldb,

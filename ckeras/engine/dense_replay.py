@@ -400,7 +400,40 @@ class DenseReplay(Taped):
 _UNSET = object()
 
 
-class _SparseXent:
+class _FusedLoss:
+    """A compiled loss whose value and gradient a replay computes from the
+    kernels its taped Function calls: `of` finds it in a built container
+    holding one loss of `types` around `fn`, and `valid` checks it is still
+    there, unchanged, on an output of activation code `code`."""
+
+    __slots__ = ("obj", "reduction", "scale")
+    types = ()
+    fn = None
+
+    def __init__(self, obj, code):
+        self.obj = obj
+        self.reduction = obj.reduction
+        self.scale = np.zeros(0)
+
+    @classmethod
+    def of(cls, container, code):
+        """An instance for a compiled loss container and the last layer's
+        activation code, or None."""
+        obj = _one_loss(container, cls.types, cls.fn)
+        if obj is None:
+            return None
+        fused = cls(obj, code)
+        return fused if fused.valid(container, code) else None
+
+    def scale_for(self, n, dtype):
+        """Mean.backward of a ones seed: 1/n in the loss dtype for every row."""
+        scale = self.scale
+        if scale.shape[0] != n or scale.dtype != dtype:
+            scale = self.scale = np.full(n, 1.0 / n, dtype=dtype)
+        return scale
+
+
+class _SparseXent(_FusedLoss):
     """The compiled loss when it is one sparse categorical crossentropy of
     the logits (of a softmax output, or `from_logits=True`), averaged over
     the batch without sample weights: its value and its gradient with
@@ -414,26 +447,14 @@ class _SparseXent:
     taped loss.
     """
 
-    __slots__ = ("obj", "kwargs", "reduction", "code", "scale")
+    __slots__ = ("kwargs", "code")
+    types = (losses_module.LossFunctionWrapper, losses_module.SparseCategoricalCrossentropy)
+    fn = staticmethod(losses_module.sparse_categorical_crossentropy)
 
     def __init__(self, obj, code):
-        self.obj = obj
+        super().__init__(obj, code)
         self.kwargs = dict(obj._fn_kwargs)
-        self.reduction = obj.reduction
         self.code = code
-        self.scale = np.zeros(0)
-
-    @classmethod
-    def of(cls, container, code):
-        """A `_SparseXent` for a compiled loss container and the last
-        layer's activation code, or None."""
-        obj = _one_loss(container, (losses_module.LossFunctionWrapper,
-                                    losses_module.SparseCategoricalCrossentropy),
-                        losses_module.sparse_categorical_crossentropy)
-        if obj is None:
-            return None
-        xent = cls(obj, code)
-        return xent if xent.valid(container, code) else None
 
     def valid(self, container, code):
         """Whether the container still holds this loss, unchanged."""
@@ -473,13 +494,6 @@ class _SparseXent:
             return None
         return labels
 
-    def scale_for(self, n, dtype):
-        """Mean.backward of a ones seed: 1/n in the loss dtype for every row."""
-        scale = self.scale
-        if scale.shape[0] != n or scale.dtype != dtype:
-            scale = self.scale = np.full(n, 1.0 / n, dtype=dtype)
-        return scale
-
     def track(self, container, loss):
         """Mean.forward of the per-row losses, added to the 'loss' tracker
         as LossesContainer does."""
@@ -510,7 +524,7 @@ def _one_loss(container, types, fn):
     return obj
 
 
-class _MeanSquared:
+class _MeanSquared(_FusedLoss):
     """The compiled loss when it is one mean squared error of the model's
     output (no sigmoid or softmax node after the last Dense), averaged over
     the batch without sample weights: its value and its gradient with
@@ -518,28 +532,13 @@ class _MeanSquared:
     calls (`mse_fwd`, then `mse_bwd` of `Mean`'s backward, 1/n per row), so
     the bits are the taped step's. Skips the taped loss's Tensors,
     Functions and tape walk, whose Python ran cold after an LSTM's
-    kernels (about 0.15 ms of an LSTM(128) step). Targets of another shape,
-    or sample weights, take the taped loss.
+    kernels (about 0.06-0.1 ms of an LSTM(128) step). Targets of another
+    shape, or sample weights, take the taped loss.
     """
 
-    __slots__ = ("obj", "reduction", "scale")
-
-    def __init__(self, obj):
-        self.obj = obj
-        self.reduction = obj.reduction
-        self.scale = np.zeros(0)
-
-    @classmethod
-    def of(cls, container, code):
-        """A `_MeanSquared` for a compiled loss container and the last
-        layer's activation code, or None."""
-        obj = _one_loss(container, (losses_module.LossFunctionWrapper,
-                                    losses_module.MeanSquaredError),
-                        losses_module.mean_squared_error)
-        if obj is None:
-            return None
-        mse = cls(obj)
-        return mse if mse.valid(container, code) else None
+    __slots__ = ()
+    types = (losses_module.LossFunctionWrapper, losses_module.MeanSquaredError)
+    fn = staticmethod(losses_module.mean_squared_error)
 
     def valid(self, container, code):
         """Whether the container still holds this loss, unchanged, on an
@@ -570,8 +569,4 @@ class _MeanSquared:
         k = kernels()
         loss, d = k.mse_fwd(out, t)
         _track_mean(container, loss)
-        n = loss.shape[0]
-        scale = self.scale
-        if scale.shape[0] != n or scale.dtype != out.dtype:
-            scale = self.scale = np.full(n, 1.0 / n, dtype=out.dtype)
-        return k.mse_bwd(d, scale)
+        return k.mse_bwd(d, self.scale_for(loss.shape[0], out.dtype))

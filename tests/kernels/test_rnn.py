@@ -872,6 +872,17 @@ NEEDS = [dict(), dict(need_dx=False), dict(need_dW=False), dict(need_dR=False, n
          dict(need_dW=False, need_dR=False)]
 
 
+def _assert_lstm_grads(got, want):
+    """The float LSTM backward's gradients (dx, dW, dR, db, dh0, dc0)
+    against the reference's, None where the reference gives None."""
+    for name, a, e in zip(("dx", "dW", "dR", "db", "dh0", "dc0"), got, want, strict=True):
+        if e is None:
+            assert a is None, name
+            continue
+        gscale = max(1.0, float(np.abs(e).max()))
+        np.testing.assert_allclose(a, e, rtol=4e-4, atol=4e-4 * gscale, err_msg=name)
+
+
 @pytest.mark.parametrize("needs", range(len(NEEDS)))
 @pytest.mark.parametrize("kind", ["none", "x", "h", "both"])
 @pytest.mark.parametrize("mk, gb", [("none", False), ("random", True), ("rows", True)])
@@ -896,12 +907,7 @@ def test_lstm_train_tiles_chunked_backward(shape, mk, gb, kind, needs):
         H, C, G = mod.lstm_fwd(x, W, R, b, h0, c0, mask, gb, act, ract, dpx, dph)
         return mod.lstm_bwd(x, W, R, h0, c0, mask, gb, act, ract, G, H, C, dH, dh, dc, **kw)
     got, want = run(rnn), run(ref)
-    for name, a, e in zip(("dx", "dW", "dR", "db", "dh0", "dc0"), got, want):
-        if e is None:
-            assert a is None, name
-            continue
-        gscale = max(1.0, float(np.abs(e).max()))
-        np.testing.assert_allclose(a, e, rtol=4e-4, atol=4e-4 * gscale, err_msg=name)
+    _assert_lstm_grads(got, want)
 
 
 # Dropout through the float tiles at widths the benchmark runs: several
@@ -952,12 +958,7 @@ def test_lstm_train_tiles_dropout_wide(shape, mk, gb, kind, needs):
     if live.any():   # the masks change what the steps that ran computed
         plain = ref.lstm_fwd(x, W, R, b, h0, c0, mask, gb, act, ract)[0]
         assert not np.allclose(plain[live], Hr[live], atol=1e-3)
-    for name, a, e in zip(("dx", "dW", "dR", "db", "dh0", "dc0"), got, want):
-        if e is None:
-            assert a is None, name
-            continue
-        gscale = max(1.0, float(np.abs(e).max()))
-        np.testing.assert_allclose(a, e, rtol=4e-4, atol=4e-4 * gscale, err_msg=name)
+    _assert_lstm_grads(got, want)
 
 
 def test_lstm_train_tiles_reused_workspace():

@@ -33,3 +33,18 @@ def infer_spy(monkeypatch):
         return out
     monkeypatch.setattr(dense_replay, "infer", spy)
     return used
+
+
+@pytest.fixture
+def replay_spy(monkeypatch):
+    """Whether each training step a `DenseReplay` was asked for ran on it
+    (one bool a step; a plan that is `Taped` adds nothing)."""
+    used = []
+    original = dense_replay.DenseReplay.run
+
+    def spy(self, *args):
+        out = original(self, *args)
+        used.append(out is not None)
+        return out
+    monkeypatch.setattr(dense_replay.DenseReplay, "run", spy)
+    return used

@@ -207,22 +207,14 @@ def test_per_step_conditions_fall_back_exactly(monkeypatch):
     _assert_same_state(a, b)
 
 
-def test_the_replay_steps_are_used(monkeypatch):
+def test_the_replay_steps_are_used(replay_spy):
     """The replay must actually run for a plain MLP (it is the point)."""
     x, y, _ = _data()
     model = _mlp()
     model.compile("adam", "sparse_categorical_crossentropy")
-    calls = []
-    original = dense_replay.DenseReplay.run
-
-    def spy(self, *args):
-        out = original(self, *args)
-        calls.append(out is not None)
-        return out
-    monkeypatch.setattr(dense_replay.DenseReplay, "run", spy)
     model.train_on_batch(x, y)
     model.fit(x, y, batch_size=20, epochs=1, verbose=0)
-    assert calls == [True, True, True]
+    assert replay_spy == [True, True, True]
 
 
 def test_bad_input_still_raises_the_clear_error():

@@ -12,20 +12,6 @@ from ckeras.models import Sequential
 T, F = 7, 5
 
 
-@pytest.fixture
-def replay_spy(monkeypatch):
-    """Whether each training step ran on the replay (one bool a step)."""
-    used = []
-    original = dense_replay.DenseReplay.run
-
-    def spy(self, *args):
-        out = original(self, *args)
-        used.append(out is not None)
-        return out
-    monkeypatch.setattr(dense_replay.DenseReplay, "run", spy)
-    return used
-
-
 def _taped(monkeypatch):
     """Every model planned from now on (at its first step) takes the taped
     step."""
