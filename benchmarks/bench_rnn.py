@@ -39,6 +39,7 @@ import pytest
 from peers import (
     Results,
     Timing,
+    alternating_rounds,
     main_parser,
     run_tf_keras,
     tf_python,
@@ -220,32 +221,6 @@ def _torch_train(torch, forward, params, x, y):
         loss.backward()
         opt.step()
     return step
-
-
-def alternating_rounds(results, case, label, ck_fn, pt_fn, number, rounds, command):
-    """ckeras and torch timed in alternation for `rounds` rounds (each side's
-    round: the median of 5 runs of `number` calls), so a drift in the
-    machine's speed shifts both sides alike; records both sides' rounds and
-    the median of the per-round ratios, and returns that ratio."""
-    ck_runs, pt_runs = [], []
-    for _ in range(rounds):
-        tc = time_runs(ck_fn, number, 5).median
-        tt = time_runs(pt_fn, number, 5).median
-        ck_runs.append(tc)
-        pt_runs.append(tt)
-        print(f"  ckeras {tc * 1e3:.3f} ms  torch {tt * 1e3:.3f} ms  ratio {tc / tt:.3f}x",
-              flush=True)
-    for peer, runs in (("ckeras", ck_runs), ("torch", pt_runs)):
-        results.record(case, peer, runs, number=number, label=label, command=command)
-    ratios = sorted(c / t for c, t in zip(ck_runs, pt_runs, strict=True))
-    ratio = statistics.median(ratios)
-    results.record(case, "ckeras", value=ratio, metric="ratio", unit="x", rounds=rounds,
-                   round_ratios=ratios,
-                   label=f"{label}: median of the per-round ratios to torch",
-                   command=command)
-    print(f"{label}: median ratio over {rounds} rounds {ratio:.3f}x "
-          f"(rounds {ratios[0]:.3f}-{ratios[-1]:.3f})", flush=True)
-    return ratio
 
 
 def batch1_rounds(rounds, torch, layers, models, results):

@@ -9,6 +9,7 @@ Usage:
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/compare.py
     python benchmarks/compare.py --case mlp_predict_b1 mlp_train_b128 --repeat 9
     python benchmarks/compare.py --quick --results /tmp/smoke.jsonl   # pipeline check
+    python benchmarks/compare.py [--threads 1] --rounds 10   # MLP step, alternating rounds
 
 Workloads (`--case`): mlp_predict_b1, mlp_predict_b64, mlp_train_b128 (MLP
 784-256-128-10, all three peers); dense_fused_b256 (fused dense forward as a
@@ -42,6 +43,7 @@ import numpy as np
 from peers import (
     Results,
     Timing,
+    alternating_rounds,
     fmt_time,
     main_parser,
     run_tf_keras,
@@ -385,11 +387,31 @@ def _ratio(a, b):
     return a / b if a is not None and b else float("nan")
 
 
+def mlp_rounds(args, results, torch):
+    """The MLP cases (`--case`, default the train step) in rounds that
+    alternate ckeras and torch, so a drift in the machine's speed shifts
+    both alike."""
+    if torch is None:
+        raise SystemExit("compare.py --rounds needs torch")
+    threads = f"--threads {args.threads} " if args.threads else ""
+    for case, (kind, batch, number, label) in MLP_CASES.items():
+        if not (wanted(args, case) if args.case else case == "mlp_train_b128"):
+            continue
+        number = max(number // 10, 2)
+        alternating_rounds(results, f"{case}_rounds", f"{label}, alternating rounds",
+                           ck_mlp(kind, batch), torch_mlp(torch, kind, batch), number,
+                           args.rounds, f"compare.py {threads}--rounds {args.rounds}")
+
+
 def main(argv=None):
     parser = main_parser(__doc__.splitlines()[0], CASES)
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for ckeras (BLAS and kernels) and torch each "
                              "(default: each library's default)")
+    parser.add_argument("--rounds", type=int, default=0,
+                        help="only time the MLP cases asked for (--case; default the train "
+                             "step), ckeras alternating with torch for this many rounds, and "
+                             "print the median of the per-round ratios")
     args = parser.parse_args(argv)
     results = Results("compare.py", args)
     repeat = 2 if args.quick else args.repeat
@@ -398,6 +420,8 @@ def main(argv=None):
         from ckeras.utils import set_blas_threads, set_kernel_threads
         set_blas_threads(args.threads)
         set_kernel_threads(args.threads)
+    if args.rounds:
+        return mlp_rounds(args, results, torch)
     tf_py = tf_python(args.tf_python)
 
     for case, (kind, batch, number, label) in MLP_CASES.items():

@@ -47,6 +47,8 @@ UNSET = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 # run times every workload three ways: --quick leaves them out.
 PLAN = (
     ("mlp", "compare.py", [], True),
+    ("mlp_rounds", "compare.py", ["--rounds", "10"], False),
+    ("mlp_rounds_1thread", "compare.py", ["--threads", "1", "--rounds", "10"], False),
     ("conv", "bench_conv.py", [], False),
     ("conv_1thread", "bench_conv.py", ["--threads", "1"], False),
     ("rnn", "bench_rnn.py", ["--threads", "2"], True),
@@ -65,8 +67,9 @@ PLAN = (
     ("load", "bench_load.py", [], True),
     ("threads", "bench_threads.py", ["--peers", "ckeras", "torch"], False),
 )
-NOT_QUICK = ("conv_1thread", "rnn_1thread", "rnn_train_rounds", "rnn_train_rounds_2threads",
-             "attention_1thread", "load", "threads")
+NOT_QUICK = ("mlp_rounds", "mlp_rounds_1thread", "conv_1thread", "rnn_1thread",
+             "rnn_train_rounds", "rnn_train_rounds_2threads", "attention_1thread", "load",
+             "threads")
 
 
 def child_env():

@@ -1,7 +1,6 @@
-"""benchmarks/bench_rnn.py: ckeras and torch timed in alternating rounds."""
+"""benchmarks/peers.py: ckeras and torch timed in alternating rounds."""
 import importlib.util
 import pathlib
-import sys
 
 import pytest
 
@@ -9,13 +8,11 @@ BENCH = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 @pytest.fixture
-def bench_rnn(monkeypatch):
-    monkeypatch.syspath_prepend(str(BENCH))
-    spec = importlib.util.spec_from_file_location("bench_rnn_rounds", BENCH / "bench_rnn.py")
+def peers():
+    spec = importlib.util.spec_from_file_location("peers_rounds", BENCH / "peers.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    yield module
-    sys.modules.pop("peers", None)
+    return module
 
 
 class _Recorder:
@@ -26,19 +23,19 @@ class _Recorder:
         self.rows.append((case, peer, timing, fields))
 
 
-def test_rounds_alternate_the_peers_and_report_the_median_round_ratio(bench_rnn, monkeypatch):
+def test_rounds_alternate_the_peers_and_report_the_median_round_ratio(peers, monkeypatch):
     calls = []
     # each side's round time is its next value: the ratios per round are 0.5, 0.9, 0.7
     times = {"ck": iter([1.0, 9.0, 7.0]), "pt": iter([2.0, 10.0, 10.0])}
 
     def fake_time_runs(fn, number, repeat):
         calls.append(fn())
-        return bench_rnn.Timing([next(times[calls[-1]])])
+        return peers.Timing([next(times[calls[-1]])])
 
-    monkeypatch.setattr(bench_rnn, "time_runs", fake_time_runs)
+    monkeypatch.setattr(peers, "time_runs", fake_time_runs)
     rec = _Recorder()
-    ratio = bench_rnn.alternating_rounds(rec, "case", "label", lambda: "ck", lambda: "pt", 3, 3,
-                                         "cmd")
+    ratio = peers.alternating_rounds(rec, "case", "label", lambda: "ck", lambda: "pt", 3, 3,
+                                     "cmd")
     assert calls == ["ck", "pt"] * 3
     assert ratio == pytest.approx(0.7)
     by_peer = {(r[1], r[3].get("metric")): r for r in rec.rows}
