@@ -150,14 +150,17 @@ typedef void (*rnn_tile_fn)(const rnn_tile_args *t);
 #define CK_RNN_SHAPE_PTRS(name, nv)                                                     \
     {name##_1_##nv, name##_2_##nv, name##_3_##nv, name##_4_##nv, name##_5_##nv,         \
      name##_6_##nv}
-CK_RNN_SHAPES(rnn_tile, rnn_tile_body_f32, rnn_tile_args, 1)
-CK_RNN_SHAPES(rnn_tile, rnn_tile_body_f32, rnn_tile_args, 2)
-CK_RNN_SHAPES(rnn_tile, rnn_tile_body_f32, rnn_tile_args, 3)
-CK_RNN_SHAPES(rnn_tile, rnn_tile_body_f32, rnn_tile_args, 4)
-/* [nv - 1][mr - 1] */
-static const rnn_tile_fn rnn_tiles[4][CK_RNN_MR] = {
-    CK_RNN_SHAPE_PTRS(rnn_tile, 1), CK_RNN_SHAPE_PTRS(rnn_tile, 2),
-    CK_RNN_SHAPE_PTRS(rnn_tile, 3), CK_RNN_SHAPE_PTRS(rnn_tile, 4)};
+/* Every shape of BODY for nv = 1..4 and the table TABLE[nv - 1][mr - 1]
+ * of them, of function type FN. */
+#define CK_RNN_SHAPE_TABLE(table, fn, name, body, args)                                 \
+    CK_RNN_SHAPES(name, body, args, 1)                                                  \
+    CK_RNN_SHAPES(name, body, args, 2)                                                  \
+    CK_RNN_SHAPES(name, body, args, 3)                                                  \
+    CK_RNN_SHAPES(name, body, args, 4)                                                  \
+    static const fn table[4][CK_RNN_MR] = {                                             \
+        CK_RNN_SHAPE_PTRS(name, 1), CK_RNN_SHAPE_PTRS(name, 2),                         \
+        CK_RNN_SHAPE_PTRS(name, 3), CK_RNN_SHAPE_PTRS(name, 4)};
+CK_RNN_SHAPE_TABLE(rnn_tiles, rnn_tile_fn, rnn_tile, rnn_tile_body_f32, rnn_tile_args)
 
 void ck_rnn_pack_f32(size_t K, size_t N, const float *Bm, size_t ldb, int trans, float *P)
 {
@@ -268,14 +271,7 @@ static inline void rnn_acc_body_f32(const rnn_acc_args *t, const int mr, const i
 
 typedef void (*rnn_acc_fn)(const rnn_acc_args *t);
 
-CK_RNN_SHAPES(rnn_acc, rnn_acc_body_f32, rnn_acc_args, 1)
-CK_RNN_SHAPES(rnn_acc, rnn_acc_body_f32, rnn_acc_args, 2)
-CK_RNN_SHAPES(rnn_acc, rnn_acc_body_f32, rnn_acc_args, 3)
-CK_RNN_SHAPES(rnn_acc, rnn_acc_body_f32, rnn_acc_args, 4)
-/* [nv - 1][mr - 1] */
-static const rnn_acc_fn rnn_accs[4][CK_RNN_MR] = {
-    CK_RNN_SHAPE_PTRS(rnn_acc, 1), CK_RNN_SHAPE_PTRS(rnn_acc, 2),
-    CK_RNN_SHAPE_PTRS(rnn_acc, 3), CK_RNN_SHAPE_PTRS(rnn_acc, 4)};
+CK_RNN_SHAPE_TABLE(rnn_accs, rnn_acc_fn, rnn_acc, rnn_acc_body_f32, rnn_acc_args)
 
 /* Rows [r0, r0 + mr) of A (n = nseg len values each) into the same rows
  * of Am, each sample's run of len values scaled by its mask: row i reads

@@ -1,4 +1,6 @@
+import importlib.util
 import os
+import pathlib
 
 import numpy as np
 import pytest
@@ -24,3 +26,17 @@ def _fresh_session():
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def bench_module():
+    """Loads a script of benchmarks/ (not a package) by path:
+    `bench_module("run")` is benchmarks/run.py as a fresh module."""
+    here = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
+
+    def load(name):
+        spec = importlib.util.spec_from_file_location(f"bench_{name}", here / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    return load

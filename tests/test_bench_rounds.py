@@ -1,18 +1,10 @@
 """benchmarks/peers.py: ckeras and torch timed in alternating rounds."""
-import importlib.util
-import pathlib
-
 import pytest
-
-BENCH = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 @pytest.fixture
-def peers():
-    spec = importlib.util.spec_from_file_location("peers_rounds", BENCH / "peers.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def peers(bench_module):
+    return bench_module("peers")
 
 
 class _Recorder:

@@ -1,5 +1,4 @@
 """benchmarks/run.py: the one runner of every benchmark script."""
-import importlib.util
 import pathlib
 import sys
 
@@ -9,11 +8,8 @@ BENCH = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 @pytest.fixture
-def run():
-    spec = importlib.util.spec_from_file_location("bench_run", BENCH / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def run(bench_module):
+    return bench_module("run")
 
 
 def _opts(run, *argv):
