@@ -27,7 +27,10 @@ shuffled batch, 128 random rows of the 60k x 784 float32 data: ckeras' C gather
 against NumPy fancy indexing and a contiguous copy of as many bytes, the copy
 speed of the machine); mlp_fit_gathers (the mlp_fit_epoch fit with ckeras'
 gather and with NumPy fancy indexing in its place, against the bare steps, in CPU
-time of the calling thread, which a loaded machine barely moves).
+time of the calling thread, which a loaded machine barely moves); mlp_train_profile
+(the MLP train step's kernel call, Adam update and the rest in CPU time, beside
+torch's step and the step's products at the 2048^3 sgemm rate: the limit of the
+train step's ratio).
 
 `--threads N` gives ckeras (BLAS and kernel threads) and torch N threads each;
 without it both run at their defaults.
@@ -64,7 +67,7 @@ MLP_CASES = {   # id: (kind, batch, calls per timed run, README label)
 }
 CASES = tuple(MLP_CASES) + ("dense_fused_b256", "dense_gemv_b1", "import", "fit_overhead",
                             "threads", "custom_loop", "mlp_fit_epoch", "fit_gather",
-                            "mlp_fit_gathers")
+                            "mlp_fit_gathers", "mlp_train_profile")
 GEMV = (9216, 128, "Dense(9216 -> 128, relu) forward at batch 1 (the MNIST CNN's): "
                    "W (4.5 MiB) streamed once")
 FIT_EPOCH = (60000, 128, "MLP 784-256-128-10, one shuffled `fit` epoch, 60k samples, "
@@ -92,6 +95,100 @@ def ck_mlp(kind, batch):
         return functools.partial(_ck_mlp().predict_on_batch, x)
     y = rng.integers(0, 10, (batch, 1))
     return functools.partial(_ck_mlp(compile_adam=True).train_on_batch, x, y)
+
+
+def mlp_step_parts(batch):
+    """The MLP train step (`train_on_batch`) and its two parts as the step
+    runs them: the forward, loss and backward kernel call
+    (`chain_sparse_xent_step` on the model's own weights) and the Adam
+    update of the model's variables from that call's gradients."""
+    from ckeras.kernels import kernels
+    from ckeras.kernels.codes import Act
+    rng = np.random.default_rng(0)
+    x = rng.random((batch, MLP[0]), dtype=np.float32)
+    y = rng.integers(0, 10, (batch, 1))
+    model = _ck_mlp(compile_adam=True)
+    model.train_on_batch(x, y)
+    weights = [layer.kernel.value for layer in model.layers]
+    biases = [layer.bias.value for layer in model.layers]
+    labels = y[:, 0].astype(np.int64)
+    scale = np.full(batch, 1.0 / batch, np.float32)
+    codes = [int(Act.RELU), int(Act.RELU), int(Act.SOFTMAX)]
+    chain = functools.partial(kernels().chain_sparse_xent_step, x, weights, biases, codes,
+                              True, labels, scale)
+    grads = chain()[2]
+    adam = functools.partial(model.optimizer._apply_checked, grads,
+                             model.trainable_variables)
+    return functools.partial(model.train_on_batch, x, y), chain, adam
+
+
+def mlp_gemm_flops(batch):
+    """Flops of the MLP step's products: each layer's forward and dW, and
+    dX for every layer but the first."""
+    dims = list(zip(MLP[:-1], MLP[1:]))
+    return sum(2 * 2 * batch * k * n for k, n in dims) + sum(
+        2 * batch * k * n for k, n in dims[1:])
+
+
+def mlp_train_profile(args, results, torch, repeat):
+    """Where the MLP train step goes, against its limit: the step, its
+    kernel call and its Adam update in CPU time of the calling thread
+    (time.thread_time; with more than one thread the helper's share is not
+    counted: read it at --threads 1), torch's step interleaved with them,
+    and the sgemm rate of 2048^3 on the same threads. The step's products
+    at that rate are the floor no GEMM running at the BLAS's best can go
+    under; over torch's step it is the lowest ratio such kernels allow."""
+    from ckeras._ext import _dense
+    batch = MLP_CASES["mlp_train_b128"][1]
+    step, chain, adam = mlp_step_parts(batch)
+    parts = {"step": step, "chain": chain, "adam": adam}
+    if torch is not None:
+        parts["torch_step"] = torch_mlp(torch, "train", batch)
+    n = 2048
+    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
+    sgemm = time_runs(functools.partial(_dense.dense_fwd, a, a.copy(), None, 0), 1, repeat)
+    rate = 2.0 * n ** 3 / sgemm.median
+    for fn in parts.values():
+        fn()
+    runs = {k: [] for k in parts}
+    for _ in range(2 if args.quick else 60):   # interleaved, 10 calls a sample
+        for k, fn in parts.items():
+            t0 = time.thread_time()
+            for _ in range(10):
+                fn()
+            runs[k].append((time.thread_time() - t0) / 10)
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    med["rest"] = med["step"] - med["chain"] - med["adam"]
+    threads = args.threads or "default"
+    for k, v in med.items():
+        results.record(f"mlp_train_profile/{k}", "torch" if k == "torch_step" else "ckeras",
+                       value=v, metric="cpu_time", unit="s", runs=runs.get(k), number=10,
+                       label=f"MLP train step, batch 128: {k} (thread_time, {threads} "
+                             "thread(s))")
+    flops = mlp_gemm_flops(batch)
+    floor = flops / rate
+    results.record("mlp_train_profile/sgemm", "ckeras", value=rate / 1e9, metric="gflops",
+                   unit="GF/s", runs=sgemm.runs, label=f"sgemm 2048^3, {threads} thread(s)")
+    results.record("mlp_train_profile/chain_share_of_sgemm", "ckeras",
+                   value=100 * floor / med["chain"], metric="share_of_sgemm", unit="%",
+                   label="the step's kernel call (products, activations, loss) as a share "
+                         "of the sgemm rate")
+    line = (f"mlp_train_profile  ({threads} thread(s)) step {fmt_time(med['step'])} = chain "
+            f"{fmt_time(med['chain'])} + adam {fmt_time(med['adam'])} + rest "
+            f"{fmt_time(med['rest'])}; products {flops / 1e6:.1f} MFLOP at the sgemm rate "
+            f"({rate / 1e9:.0f} GF/s) {fmt_time(floor)}: chain at "
+            f"{100 * floor / med['chain']:.0f}% of it")
+    if "torch_step" in med:
+        pt = med["torch_step"]
+        results.record("mlp_train_profile/floor_vs_torch", "ckeras", value=floor / pt,
+                       metric="ratio", unit="x",
+                       label="the step's products at the sgemm rate / torch's step")
+        results.record("mlp_train_profile/floor_adam_vs_torch", "ckeras",
+                       value=(floor + med["adam"]) / pt, metric="ratio", unit="x",
+                       label="those products plus ckeras' Adam update / torch's step")
+        line += (f"; torch step {fmt_time(pt)}, step/torch {med['step'] / pt:.3f}, floor/torch "
+                 f"{floor / pt:.3f}, (floor + adam)/torch {(floor + med['adam']) / pt:.3f}")
+    print(line, flush=True)
 
 
 def ck_custom_loop(batch):
@@ -446,6 +543,9 @@ def main(argv=None):
               f"  tf-keras {fmt_time(med['tf']):>10s}  ckeras/torch "
               f"{_ratio(med['ck'], med['pt']):.2f}  ckeras/tf "
               f"{_ratio(med['ck'], med['tf']):.3f}", flush=True)
+
+    if wanted(args, "mlp_train_profile"):
+        mlp_train_profile(args, results, torch, repeat)
 
     if wanted(args, "custom_loop"):
         kind, batch, number, label = CUSTOM_LOOP

@@ -169,9 +169,12 @@ def render_meta(records):
     runs = len({r["run"] for r in records})
     dates = dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
     names = ("python", "numpy", "blas", "torch", "tensorflow", "tf_keras", "ckeras_commit")
+    cpus = sorted({r["versions"]["cpu"] for r in records if r.get("versions", {}).get("cpu")})
     text = [f"Recorded on {', '.join(hosts)}, {dates} ({runs} script runs, "
             f"{len(records)} figures); "
             + ", ".join(f"{k} {versions[k]}" for k in names if versions.get(k)) + "."]
+    if cpus:
+        text.append("CPU: " + "; ".join(cpus) + ".")
     if loads:
         text.append(f"1-minute load average at measurement: {min(loads):.2f}–{max(loads):.2f}.")
     if unset:
