@@ -22,6 +22,7 @@ Smoke runs (`--quick`) are left out unless --include-quick.
     python benchmarks/render.py --all --check        # exit 1 if the README is stale
 """
 import argparse
+import collections
 import glob
 import json
 import os
@@ -169,12 +170,14 @@ def render_meta(records):
     runs = len({r["run"] for r in records})
     dates = dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
     names = ("python", "numpy", "blas", "torch", "tensorflow", "tf_keras", "ckeras_commit")
-    cpus = sorted({r["versions"]["cpu"] for r in records if r.get("versions", {}).get("cpu")})
+    cpus = collections.Counter(r.get("versions", {}).get("cpu") for r in records)
     text = [f"Recorded on {', '.join(hosts)}, {dates} ({runs} script runs, "
             f"{len(records)} figures); "
             + ", ".join(f"{k} {versions[k]}" for k in names if versions.get(k)) + "."]
-    if cpus:
-        text.append("CPU: " + "; ".join(cpus) + ".")
+    if any(cpus):
+        text.append("CPU: " + "; ".join(f"{cpu or 'not recorded'} ({n} figures)"
+                                         for cpu, n in sorted(cpus.items(),
+                                                              key=lambda c: c[0] or "")) + ".")
     if loads:
         text.append(f"1-minute load average at measurement: {min(loads):.2f}–{max(loads):.2f}.")
     if unset:

@@ -73,3 +73,14 @@ def test_missing_marker_is_an_error(tmp_path):
     out, _ = _render(tmp_path, [_record("mlp", "ckeras", 1e-3, "a")])
     assert out.returncode != 0 and "render:meta" in out.stderr
     assert readme.read_text() == "# no markers\n"
+
+
+def test_meta_counts_the_figures_of_each_cpu(tmp_path):
+    zen4 = {"python": "3.11.7", "cpu": "AMD EPYC (family 25, model 17)"}
+    records = [_record("a", "ckeras", 1.0, "r1"),
+               _record("a", "ckeras", 1.1, "r2", versions=zen4),
+               _record("b", "ckeras", 2.0, "r2", versions=zen4)]
+    out, readme = _render(tmp_path, records)
+    assert out.returncode == 0, out.stderr
+    assert ("CPU: not recorded (1 figures); AMD EPYC (family 25, model 17) (2 figures)."
+            in readme.read_text())
