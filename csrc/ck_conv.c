@@ -20,6 +20,10 @@
  * the target_clones variant has (SSE2 at the baseline); elsewhere plain
  * loops run. fp-contract is on there: -std=c99 turns FMA contraction off. */
 #define CK_CONV_DIRECT_K 32
+/* im2col's interior rows copy at most this many KD x KH segments from a
+ * table of offsets (7x7 windows use 49); larger windows take the general
+ * loop. */
+#define CK_IM2COL_MAX_SEGS 64
 #define CK_CONV_TILE 8
 #define CK_CONV_KG 8
 #define CK_CONV_DW_TILE 64

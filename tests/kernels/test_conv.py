@@ -377,6 +377,11 @@ CONV3D_CASES = [
     (2, 3, 4, 5, 4, 1, 1, 1, 3, (1, 1, 1), (1, 1, 1), "valid"),   # 1x1x1: no im2col
     (2, 5, 4, 5, 3, 1, 1, 1, 2, (2, 1, 2), (1, 1, 1), "valid"),   # 1x1x1 strided
     (2, 12, 40, 40, 6, 3, 3, 3, 5, (1, 1, 1), (1, 1, 1), "same"),  # several im2col blocks
+    # first layers (the direct path): im2col's interior rows copy from an
+    # offset table, border rows take the general loop, rows of both in a tile
+    (2, 6, 7, 8, 1, 3, 3, 3, 16, (1, 1, 1), (1, 1, 1), "same"),
+    (1, 9, 8, 9, 2, 3, 3, 3, 16, (2, 1, 1), (2, 2, 1), "same"),
+    (2, 5, 6, 7, 1, 3, 3, 3, 16, (1, 1, 1), (1, 1, 1), "valid"),
 ]
 
 
