@@ -30,9 +30,18 @@ import statistics
 import time
 
 import numpy as np
-from peers import Results, Timing, main_parser, settle, time_runs, torch_or_none, wanted
+from peers import (
+    Results,
+    Timing,
+    main_parser,
+    settle,
+    sgemm_gflops,
+    time_runs,
+    torch_or_none,
+    wanted,
+)
 
-from ckeras._ext import _blas, _conv, _dense, _threads
+from ckeras._ext import _blas, _conv, _threads
 
 MODEL_CASES = {  # id: (model, kind, batch, calls per timed run)
     "mnist_predict_b1": ("mnist", "predict", 1, 200),
@@ -50,14 +59,6 @@ CONV_SHAPES = [  # (N, H, W, C, KH, KW, O)
     (8, 32, 32, 128, 1, 1, 64),
     (32, 28, 28, 1, 3, 3, 32),
 ]
-
-
-def sgemm_gflops(repeat):
-    """GF/s of a 2048^3 sgemm, and its Timing."""
-    n = 2048
-    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
-    t = time_runs(functools.partial(_dense.dense_fwd, a, a.copy(), None, 0), 1, repeat)
-    return 2.0 * n ** 3 / t.median / 1e9, t
 
 
 def conv_forward(shapes, repeat):

@@ -42,6 +42,7 @@ from peers import (
     alternating_rounds,
     main_parser,
     run_tf_keras,
+    sgemm_gflops,
     tf_python,
     thread_scaling,
     time_runs,
@@ -252,11 +253,8 @@ def train_rounds(rounds, threads, torch, layers, models, optimizers, results):
                            f"bench_rnn.py --threads {threads} --train-rounds {rounds}")
 
 
-def _kernel_shares(args, results, repeat, _rnn, _dense):
-    n = 2048
-    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
-    sgemm = time_runs(functools.partial(_dense.dense_fwd, a, a, None, 0), 1, 3)
-    sg = 2.0 * n ** 3 / sgemm.median / 1e9
+def _kernel_shares(args, results, repeat, _rnn):
+    sg, sgemm = sgemm_gflops(3)
     results.record("sgemm", "ckeras", value=sg, metric="gflops", unit="GF/s",
                    label=f"sgemm 2048^3, {args.threads} thread(s)", runs=sgemm.runs)
     print(f"sgemm 2048^3: {sg:.0f} GF/s ({args.threads} thread(s))")
@@ -404,7 +402,7 @@ def main(argv=None):
     import torch
 
     from ckeras import layers, models, optimizers
-    from ckeras._ext import _blas, _dense, _rnn
+    from ckeras._ext import _blas, _rnn
     from ckeras.utils import get_kernel_threads, set_blas_threads, set_kernel_threads
 
     torch.set_num_threads(args.threads)
@@ -417,7 +415,7 @@ def main(argv=None):
         return train_rounds(args.train_rounds, args.threads, torch, layers, models, optimizers,
                             results)
     if wanted(args, "sgemm") or wanted(args, "lstm_kernel"):
-        _kernel_shares(args, results, repeat, _rnn, _dense)
+        _kernel_shares(args, results, repeat, _rnn)
 
     def needed(case):   # the one-core / two-thread variants reuse the base case's setup
         return any(wanted(args, c) for c in (case, f"{case}_one_core", f"{case}_torch2"))

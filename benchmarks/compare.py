@@ -51,6 +51,7 @@ from peers import (
     main_parser,
     run_tf_keras,
     settle,
+    sgemm_gflops,
     tf_python,
     thread_scaling,
     time_runs,
@@ -142,16 +143,13 @@ def mlp_train_profile(args, results, torch, repeat):
     both stubbed out) plus what the interleaving costs the step's caches:
     run alone in its own process the step took 1.62 ms where the kernel
     call and update back to back took 1.67 ms."""
-    from ckeras._ext import _dense
     batch = MLP_CASES["mlp_train_b128"][1]
     step, chain, adam = mlp_step_parts(batch)
     parts = {"step": step, "chain": chain, "adam": adam}
     if torch is not None:
         parts["torch_step"] = torch_mlp(torch, "train", batch)
-    n = 2048
-    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
-    sgemm = time_runs(functools.partial(_dense.dense_fwd, a, a.copy(), None, 0), 1, repeat)
-    rate = 2.0 * n ** 3 / sgemm.median
+    gflops, sgemm = sgemm_gflops(repeat)
+    rate = gflops * 1e9
     for fn in parts.values():
         fn()
     runs = {k: [] for k in parts}

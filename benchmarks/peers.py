@@ -95,6 +95,19 @@ def time_runs(fn, number, repeat):
     return Timing(runs)
 
 
+def sgemm_gflops(repeat):
+    """GF/s of a 2048^3 float32 product through ckeras's dense forward (the
+    BLAS on ckeras's current threads), and its Timing: the rate the
+    kernel shares and floors of the scripts are measured against."""
+    import numpy as np
+
+    from ckeras._ext import _dense
+    n = 2048
+    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
+    t = time_runs(lambda: _dense.dense_fwd(a, a, None, 0), 1, repeat)
+    return 2.0 * n ** 3 / t.median / 1e9, t
+
+
 def alternating_rounds(results, case, label, ck_fn, pt_fn, number, rounds, command):
     """ckeras and torch timed in alternation for `rounds` rounds (each side's
     round: the median of 5 runs of `number` calls), so a drift in the

@@ -42,7 +42,7 @@ def test_mlp_train_profile_splits_the_step_and_sets_it_against_its_floor(compare
     monkeypatch.setattr(compare, "torch_mlp", lambda torch, kind, batch: part("torch"))
     # the 2048^3 sgemm at 100 GF/s
     sgemm = compare.Timing([2.0 * 2048 ** 3 / 100e9])
-    monkeypatch.setattr(compare, "time_runs", lambda fn, number, repeat: sgemm)
+    monkeypatch.setattr(compare, "sgemm_gflops", lambda repeat: (100.0, sgemm))
     args = type("Args", (), {"quick": True, "threads": 1})()
     rec = _Recorder()
     compare.mlp_train_profile(args, rec, object(), 1)
