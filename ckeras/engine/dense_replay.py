@@ -377,7 +377,7 @@ class DenseReplay(Taped):
         scale = self.xent.scale_for(x.shape[0], x.dtype)
         loss, out, flat = kernels().chain_sparse_xent_step(
             x, weights, biases, codes, codes[-1] == Act.SOFTMAX, labels, scale)
-        self.xent.track(self.loss, loss)
+        _track_mean(self.loss, loss)
         variables = self.train_vars
         grads = [None] * len(variables)
         for i, (kslot, bslot) in enumerate(self.slots):
@@ -493,11 +493,6 @@ class _SparseXent(_FusedLoss):
         if np.maximum.reduce(labels.view(np.uint64)) >= n_cls:
             return None
         return labels
-
-    def track(self, container, loss):
-        """Mean.forward of the per-row losses, added to the 'loss' tracker
-        as LossesContainer does."""
-        _track_mean(container, loss)
 
 
 def _track_mean(container, loss):
