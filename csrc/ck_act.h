@@ -222,6 +222,12 @@ int ck_act_bwd_f64(int code, size_t n, const double *y, const double *dy, double
 /* Row-wise softmax over a (rows, cols) row-major array; y may be x. */
 int ck_act_softmax_fwd_f32(size_t rows, size_t cols, const float *x, float *y);
 int ck_act_softmax_fwd_f64(size_t rows, size_t cols, const double *x, double *y);
+/* The same softmax, also giving each row's max m (rows,) and the sum s
+ * (rows,) of its exp(x - m): log(s) + m is the row's log-sum-exp. */
+int ck_act_softmax_stats_fwd_f32(size_t rows, size_t cols, const float *x, float *y, float *m,
+                                 float *s);
+int ck_act_softmax_stats_fwd_f64(size_t rows, size_t cols, const double *x, double *y,
+                                 double *m, double *s);
 /* dx = y * (dy - sum(dy * y, row)). dx must not alias y. */
 int ck_act_softmax_bwd_f32(size_t rows, size_t cols, const float *y, const float *dy, float *dx);
 int ck_act_softmax_bwd_f64(size_t rows, size_t cols, const double *y, const double *dy, double *dx);

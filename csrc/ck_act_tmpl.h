@@ -48,6 +48,58 @@ CK_INLINE real CK_S(ck_act_rowsum)(size_t n, const real *x)
         }                                                                               \
     }
 
+/* Softmax of n <= CK_ACT_SM_ROWS rows of x (+ b when not NULL) into y, with
+ * each row's max in m and exp sum in s. The exps run over the whole block
+ * in one loop: a row loop over 10 classes would leave the vector units no
+ * full vector. The values and the sums' order are those of a row at a time,
+ * so the results are too. */
+CK_INLINE void CK_S(ck_act_softmax_block)(size_t n, size_t cols, const real *x, const real *b,
+                                          real *y, real *m, real *s)
+{
+    size_t i, j, k;
+    for (i = 0; i < n; ++i) {
+        const real *xi = x + i * cols;
+        real *yi = y + i * cols;
+        real mi;
+        if (b != NULL) {
+            for (j = 0; j < cols; ++j) yi[j] = xi[j] + b[j];
+            xi = yi;
+        }
+        mi = CK_S(ck_act_rowmax)(cols, xi);
+        for (j = 0; j < cols; ++j) yi[j] = xi[j] - mi;
+        m[i] = mi;
+    }
+    for (k = 0; k < n * cols; ++k) y[k] = CK_S(ck_act_exp)(y[k]);
+    for (i = 0; i < n; ++i) {
+        real *yi = y + i * cols;
+        const real si = CK_S(ck_act_rowsum)(cols, yi);
+        s[i] = si;
+        /* Every x - m is <= 0, so s <= cols unless one was NaN (a NaN or
+         * +inf in the row, or m = -inf): float exp gives +inf for it,
+         * double exp NaN. Such a row is NaN, as x - max(x) is. */
+        if (!(si < (real)HUGE_VAL)) {
+            for (j = 0; j < cols; ++j) yi[j] = (real)NAN;
+            continue;
+        }
+        for (j = 0; j < cols; ++j) yi[j] = yi[j] / si;
+    }
+}
+
+CK_TARGET_CLONES
+static int CK_S(ck_act_softmax_rows)(size_t rows, size_t cols, const real *x, const real *b,
+                                     real *y, real *m, real *s)
+{
+    real mb[CK_ACT_SM_ROWS], sb[CK_ACT_SM_ROWS];
+    size_t i, n, per = cols >= CK_ACT_SM_ELEMS ? 1 : CK_ACT_SM_ELEMS / cols;
+    if (per > CK_ACT_SM_ROWS) per = CK_ACT_SM_ROWS;
+    for (i = 0; i < rows; i += n) {
+        n = rows - i < per ? rows - i : per;
+        CK_S(ck_act_softmax_block)(n, cols, x + i * cols, b, y + i * cols,
+                                   m != NULL ? m + i : mb, s != NULL ? s + i : sb);
+    }
+    return CK_OK;
+}
+
 CK_TARGET_CLONES
 static int CK_S(ck_act_rows_fwd)(int code, size_t rows, size_t cols, const real *x,
                                  const real *b, real *y)
@@ -75,27 +127,7 @@ static int CK_S(ck_act_rows_fwd)(int code, size_t rows, size_t cols, const real 
         return CK_OK;
     case CK_ACT_SOFTMAX:
         if (cols == 0) return CK_OK;
-        for (i = 0; i < rows; ++i) {
-            const real *xi = x + i * cols;
-            real *yi = y + i * cols;
-            real m, s;
-            if (b != NULL) {
-                for (j = 0; j < cols; ++j) yi[j] = xi[j] + b[j];
-                xi = yi;
-            }
-            m = CK_S(ck_act_rowmax)(cols, xi);
-            for (j = 0; j < cols; ++j) yi[j] = CK_S(ck_act_exp)(xi[j] - m);
-            s = CK_S(ck_act_rowsum)(cols, yi);
-            /* Every x - m is <= 0, so s <= cols unless one was NaN (a NaN
-             * or +inf in the row, or m = -inf): float exp gives +inf for
-             * it, double exp NaN. Such a row is NaN, as x - max(x) is. */
-            if (!(s < (real)HUGE_VAL)) {
-                for (j = 0; j < cols; ++j) yi[j] = (real)NAN;
-                continue;
-            }
-            for (j = 0; j < cols; ++j) yi[j] = yi[j] / s;
-        }
-        return CK_OK;
+        return CK_S(ck_act_softmax_rows)(rows, cols, x, b, y, NULL, NULL);
     default:
         return CK_ERR_CODE;
     }
@@ -189,6 +221,14 @@ int CK_S(ck_act_softmax_fwd)(size_t rows, size_t cols, const real *x, real *y)
     if (rows == 0 || cols == 0) return CK_OK;
     if (x == NULL || y == NULL) return CK_ERR_ARG;
     return CK_S(ck_act_rows_fwd)(CK_ACT_SOFTMAX, rows, cols, x, NULL, y);
+}
+
+int CK_S(ck_act_softmax_stats_fwd)(size_t rows, size_t cols, const real *x, real *y, real *m,
+                                   real *s)
+{
+    if (rows == 0 || cols == 0) return CK_OK;
+    if (x == NULL || y == NULL || m == NULL || s == NULL) return CK_ERR_ARG;
+    return CK_S(ck_act_softmax_rows)(rows, cols, x, NULL, y, m, s);
 }
 
 int CK_S(ck_act_softmax_bwd)(size_t rows, size_t cols, const real *y, const real *dy, real *dx)

@@ -96,25 +96,22 @@ static int CK_S(xent_labels_ok)(size_t rows, size_t cols, const int64_t *labels)
     return 1;
 }
 
-static CK_TARGET_CLONES void CK_S(xent_fwd_rows)(void *ctx, size_t lo, size_t hi)
+static void CK_S(xent_fwd_rows)(void *ctx, size_t lo, size_t hi)
 {
     const CK_S(ew_job) *j = (const CK_S(ew_job) *)ctx;
     const size_t C = j->cols;
-    size_t i, c, l;
-    CK_S(ck_act_softmax_fwd)(hi - lo, C, j->a + lo * C, j->out + lo * C);
-    for (i = lo; i < hi; ++i) {
-        const real *z = j->a + i * C;
-        real m = z[0], total;
-        real s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        for (c = 1; c < C; ++c) m = z[c] > m ? z[c] : m;
-        for (c = 0; c + 8 <= C; c += 8)
-            for (l = 0; l < 8; ++l) s[l] += CK_S(ck_act_exp)(z[c + l] - m);
-        for (; c < C; ++c) s[0] += CK_S(ck_act_exp)(z[c] - m);
-        total = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-        /* every z - m <= 0 keeps total <= C unless the row held NaN or +inf
-         * (ck_act_exp turns NaN into +inf) */
-        j->loss[i] = total < (real)HUGE_VAL
-                         ? CK_S(ck_ew_log)(total) - (z[j->labels[i]] - m) : (real)NAN;
+    real m[CK_EW_XENT_ROWS], s[CK_EW_XENT_ROWS];
+    size_t i, k, n;
+    for (i = lo; i < hi; i += n) {
+        n = hi - i < CK_EW_XENT_ROWS ? hi - i : CK_EW_XENT_ROWS;
+        CK_S(ck_act_softmax_stats_fwd)(n, C, j->a + i * C, j->out + i * C, m, s);
+        /* s <= C unless the row held NaN or +inf (ck_act_exp turns NaN
+         * into +inf) */
+        for (k = 0; k < n; ++k) {
+            const real zt = j->a[(i + k) * C + j->labels[i + k]];
+            j->loss[i + k] = s[k] < (real)HUGE_VAL ? CK_S(ck_ew_log)(s[k]) - (zt - m[k])
+                                                   : (real)NAN;
+        }
     }
 }
 

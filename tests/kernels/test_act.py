@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ckeras._ext import _act
+from ckeras._ext import _act, _dense
 from ckeras.kernels.codes import Act
 from ckeras.kernels.reference import act as ref
 
@@ -137,6 +137,31 @@ def test_nan_and_inf_rows(dtype):
         np.testing.assert_array_equal(np.isnan(_act.act_fwd(code, x)), np.isnan(x))
         np.testing.assert_array_equal(np.isnan(_act.act_fwd(code, np.tile(x, 9))),
                                       np.isnan(np.tile(x, 9)))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("cols", [1, 10, 33, 3000])
+def test_softmax_blocks_give_each_row_its_own_bits(dtype, cols):
+    """The kernel takes the exps of a block of rows in one loop (up to 2048
+    values): each row of a many-block call, NaN rows in later blocks among
+    them, has exactly the bits of that row's softmax on its own, also where
+    the dense kernel applies it in place after its bias."""
+    rng = np.random.default_rng(9)
+    x = (rng.standard_normal((700, cols)) * 4).astype(dtype)
+    x[650, cols // 2] = np.nan
+    x[300, 0] = np.inf
+    got = _act.act_fwd(Act.SOFTMAX, x)
+    for i in (0, 1, 203, 204, 299, 300, 301, 500, 650, 699):
+        np.testing.assert_array_equal(got[i], _act.act_fwd(Act.SOFTMAX, x[i:i + 1])[0])
+    assert np.isnan(got[[300, 650]]).all() and not np.isnan(np.delete(got, [300, 650], 0)).any()
+    with np.errstate(invalid="ignore", over="ignore"):
+        want = ref.act_fwd(Act.SOFTMAX, x)
+    ok = ~np.isnan(want).any(axis=1)
+    np.testing.assert_allclose(got[ok], want[ok], **TOL[dtype])
+    if cols <= 33:      # x @ I is x exactly: the dense kernel's softmax of x + b
+        b = rng.standard_normal(cols).astype(dtype)
+        fused = _dense.dense_fwd(x, np.eye(cols, dtype=dtype), b, Act.SOFTMAX)
+        np.testing.assert_array_equal(fused, _act.act_fwd(Act.SOFTMAX, x + b))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
