@@ -54,6 +54,10 @@ class UnconnectedGradients(str, enum.Enum):
 
 
 def _unconnected(value):
+    if value is UnconnectedGradients.NONE or value is UnconnectedGradients.ZERO:
+        return value.value
+    if type(value) is str and (value == "none" or value == "zero"):
+        return value
     try:
         return UnconnectedGradients(value).value
     except ValueError:
@@ -213,7 +217,10 @@ class GradientTape:
 
     # ------------------------------------------------------------- gradient
     def _sources(self, sources):
-        flat = flatten(sources)
+        """The leaves of `sources` (`sources` itself when it is a flat list,
+        as `model.trainable_weights` is), checked to be Tensors."""
+        flat = sources if type(sources) is list and all(
+            isinstance(s, Tensor) for s in sources) else flatten(sources)
         for s in flat:
             if not isinstance(s, Tensor):
                 raise TypeError(_not_a_tensor("GradientTape.gradient: `sources`", s))
@@ -268,23 +275,25 @@ class GradientTape:
                 raise ValueError(
                     f"GradientTape.gradient: `output_gradients` has {len(seeds)} "
                     f"element(s) but `target` has {len(targets)}.")
-        unique = list({id(s): s for s in flat_sources}.values())
-        traced = [s for s in unique if self._traced(s)]
+        unique = {id(s): s for s in flat_sources}
+        traced = [s for s in unique.values() if self._traced(s)]
         found = grad(targets, traced, seeds, unconnected_gradients="none",
                      recorded=self._recorded) if traced else []
-        by_id = dict(zip((id(s) for s in traced), found))
+        result = dict(zip((id(s) for s in traced), found))
         outer = tuple(t for t in open_tapes() if t is not self)
-        result = {}
-        for s in unique:
-            g = by_id.get(id(s))
-            if g is None and mode == "zero":
-                g = np.zeros_like(s.value)
-            elif g is not None and outer:
-                g = _as_nested_second_order(g, outer)
-            result[id(s)] = g
+        if outer or mode == "zero":
+            for key, s in unique.items():
+                g = result.get(key)
+                if g is None and mode == "zero":
+                    g = np.zeros_like(s.value)
+                elif g is not None and outer:
+                    g = _as_nested_second_order(g, outer)
+                result[key] = g
         if not self._persistent:
             self._recorded = {}
-        return map_structure(lambda s: result[id(s)], sources)
+        if flat_sources is sources:
+            return [result.get(id(s)) for s in sources]
+        return map_structure(lambda s: result.get(id(s)), sources)
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
                  parallel_iterations=None, experimental_use_pfor=True):

@@ -4,9 +4,8 @@ import numpy as np
 from ckeras.autograd.tensor import Tensor
 
 
-def _topological(outputs, recorded=None):
-    """Functions reachable from `outputs`, each after all that consume it
-    (only those in `recorded`, when given)."""
+def _topological(outputs):
+    """Functions reachable from `outputs`, each after all that consume it."""
     order, seen = [], set()
     stack = [(t._fn, False) for t in outputs if t._fn is not None]
     while stack:
@@ -14,7 +13,7 @@ def _topological(outputs, recorded=None):
         if done:
             order.append(fn)
             continue
-        if id(fn) in seen or (recorded is not None and id(fn) not in recorded):
+        if id(fn) in seen:
             continue
         seen.add(id(fn))
         stack.append((fn, True))
@@ -42,8 +41,9 @@ def grad(outputs, inputs, grad_outputs=None, unconnected_gradients="zero",
         unconnected_gradients: what an input that the outputs do not depend
             on gets: "zero" (zeros of its shape) or "none" (None, as
             tf.GradientTape gives by default).
-        recorded: optional set of ids of the Functions that may be walked
-            (a GradientTape's record); others are treated as constants.
+        recorded: optional dict, id -> Function, of the Functions that may
+            be walked, in the order they were taped (a GradientTape's
+            record); others are treated as constants.
 
     Returns:
         A list of NumPy arrays, one per input (or one array for one input).
@@ -68,7 +68,16 @@ def grad(outputs, inputs, grad_outputs=None, unconnected_gradients="zero",
         g = np.ones_like(t.value) if g is None else np.asarray(g, dtype=t.value.dtype)
         key = (id(t._fn), t._idx) if t._fn is not None else id(t)
         _accumulate(grads, key, g)
-    for fn in _topological([t for t in outputs if isinstance(t, Tensor)], recorded):
+    if recorded is None:
+        order = _topological([t for t in outputs if isinstance(t, Tensor)])
+    else:
+        # A Function is taped after the Functions that made its inputs, so the
+        # record read backwards visits every consumer before its producers,
+        # without the walk (Functions no output reaches get no gradient and
+        # are skipped below).
+        order = list(recorded.values())
+        order.reverse()
+    for fn in order:
         if fn.n_outputs == 1:
             g = grads.get((id(fn), 0))
             if g is None:

@@ -73,6 +73,12 @@ def _leaves(value):
     return []
 
 
+# Argument types that are never or never hold symbolic tensors: a call with
+# one such input and such keyword values needs no walk to rule them out.
+_CONCRETE = (np.ndarray, Tensor, Variable)
+_PLAIN = (bool, int, float, str, type(None))
+
+
 def _unique(items):
     out, seen = [], set()
     for x in items:
@@ -559,16 +565,22 @@ class Layer:
             inputs, args = args[0], args[1:]
         else:
             inputs = kwargs.pop("inputs")
-        if any(isinstance(t, SymbolicTensor) for t in flatten((inputs, args, kwargs))):
+        single = type(inputs) in _CONCRETE
+        if not (single and not args and all(type(v) in _PLAIN for v in kwargs.values())) and any(
+                isinstance(t, SymbolicTensor) for t in flatten((inputs, args, kwargs))):
             return self._symbolic_call(inputs, args, kwargs)
-        inputs = map_structure(lambda x: conform_call_input(x, self._dtype), inputs)
+        if single:     # one array or Tensor: the structure helpers' walk skipped
+            inputs = conform_call_input(inputs, self._dtype)
+        else:
+            inputs = map_structure(lambda x: conform_call_input(x, self._dtype), inputs)
         shapes = _shapes_of(inputs)
         if not self.built:
             self._maybe_build(shapes)
         assert_input_compatibility(self.input_spec, _as_list(shapes), self.name)
         in_mask = kwargs.get("mask")
         if in_mask is None:
-            in_mask = call_module.input_mask(inputs)
+            in_mask = getattr(inputs, "_keras_mask", None) if single else \
+                call_module.input_mask(inputs)
         with call_module.context(kwargs.get("training")) as ctx:
             outputs, out_mask = call_module.invoke(self, inputs, args, kwargs,
                                                    training=ctx.training, in_mask=in_mask)

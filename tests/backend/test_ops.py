@@ -413,6 +413,12 @@ def test_crossentropy_axis_and_errors(rng):
     np.testing.assert_allclose(out, ref, rtol=1e-5)
     with pytest.raises(ValueError, match="outside the valid range of \\[0, 4\\)"):
         K.sparse_categorical_crossentropy(np.array([4]), a32([[1, 1, 1, 1]]))
+    # logits go to the kernel, whose own label check must still end in Keras' message
+    for bad, dtype in ((-1, np.float32), (4, np.float64)):
+        with pytest.raises(ValueError, match=f"label value of {bad} which is outside the "
+                                             "valid range of \\[0, 4\\)"):
+            K.sparse_categorical_crossentropy(np.array([0, bad]), np.ones((2, 4), dtype),
+                                              from_logits=True)
     with pytest.raises(ValueError, match="same shape"):
         K.categorical_crossentropy(a32([[0, 1]]), a32([[0.5, 0.2, 0.3]]))
 

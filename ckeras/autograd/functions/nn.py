@@ -391,6 +391,17 @@ class SoftmaxCrossentropy(Function):
         return gt, gz
 
 
+def _check_label_range(labels, n_cls):
+    # One reduction finds a label outside [0, n_cls): as unsigned, the
+    # negative ones are the largest.
+    if labels.size and np.maximum.reduce(
+            labels.view(labels.dtype.str.replace("i", "u"))) >= n_cls:
+        bad = labels[(labels < 0) | (labels >= n_cls)][0]
+        raise ValueError(
+            f"K.sparse_categorical_crossentropy: received a label value of {bad} "
+            f"which is outside the valid range of [0, {n_cls}).")
+
+
 class SparseCategoricalCrossentropy(Function):
     """Crossentropy with integer labels, as tf-keras computes it.
 
@@ -420,23 +431,21 @@ class SparseCategoricalCrossentropy(Function):
                 "K.sparse_categorical_crossentropy: `target` must hold one label per "
                 f"row of `output`; received target.shape={np.shape(target)}, "
                 f"output.shape={out.shape}.")
-        # One reduction finds a label outside [0, n_cls): as unsigned, the
-        # negative ones are the largest.
-        if labels.size and np.maximum.reduce(
-                labels.view(labels.dtype.str.replace("i", "u"))) >= n_cls:
-            bad = labels[(labels < 0) | (labels >= n_cls)][0]
-            raise ValueError(
-                f"K.sparse_categorical_crossentropy: received a label value of {bad} "
-                f"which is outside the valid range of [0, {n_cls}).")
         self.ax, self.om_shape = ax, om.shape
         if self.from_logits and (z.dtype == np.float32 or z.dtype == np.float64):
             # one kernel pass: the softmax (kept for the backward) and the
             # per-row log-sum-exp (ckeras.engine.dense_replay calls the same
-            # kernels, so its step keeps these bits)
+            # kernels, so its step keeps these bits); the kernel checks the
+            # labels, Keras' message comes from the check below
             labels = np.ascontiguousarray(labels, dtype=np.int64)
-            loss, self.p = kernels().sparse_xent_fwd(np.ascontiguousarray(z), labels)
+            try:
+                loss, self.p = kernels().sparse_xent_fwd(np.ascontiguousarray(z), labels)
+            except ValueError:
+                _check_label_range(labels, n_cls)
+                raise
             self.labels = labels
             return loss.reshape(om.shape[:-1])
+        _check_label_range(labels, n_cls)
         self.p = None
         if not self.from_logits:
             eps = self.eps
@@ -453,8 +462,10 @@ class SparseCategoricalCrossentropy(Function):
     def backward(self, g):
         if self.p is not None:
             p = self.p
-            d = kernels().sparse_xent_bwd(p, self.labels, np.ascontiguousarray(
-                np.broadcast_to(g, self.om_shape[:-1]), dtype=p.dtype).reshape(-1))
+            # a mean's gradient arrives as one value for every row
+            scale = np.full(p.shape[0], g, p.dtype) if g.ndim == 0 else np.ascontiguousarray(
+                np.broadcast_to(g, self.om_shape[:-1]), dtype=p.dtype).reshape(-1)
+            d = kernels().sparse_xent_bwd(p, self.labels, scale)
             d = d.reshape(self.om_shape)
             return None, (d if self.ax == len(self.om_shape) - 1 else
                           np.moveaxis(d, -1, self.ax))
