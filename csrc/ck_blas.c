@@ -167,6 +167,13 @@ static int ck_needs_scope(const ck_blas_table *t, size_t M, size_t N, size_t K)
         && (double)M * (double)N * (double)K > CK_OPENBLAS_SMP_MIN;
 }
 
+int ck_blas_may_share(double flops)
+{
+    const ck_blas_table *t = ck_blas_active;
+    return ck_policy_auto(t, t->kind) && t->helper != NULL && t->split_flops > 0.0
+        && flops >= t->split_flops;
+}
+
 /* How many chunks a split over the `n` rows of C (each `other` long, K
  * deep) gets, 0 for no split. */
 static size_t ck_split_chunks(const ck_blas_table *t, size_t n, size_t other, size_t K)

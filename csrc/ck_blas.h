@@ -56,6 +56,12 @@ int ck_blas_table_set(ck_blas_table *t, int kind, ck_blas_fn sgemm,
 int ck_blas_set_policy(ck_blas_table *t, int threads, int shared_pool,
                        const ck_threads_table *helper, double split_flops);
 
+/* Whether ckeras may share `flops` (2*M*N*K) of GEMM work with the helper
+ * under the current policy: ckeras decides, a helper is attached, and the
+ * work reaches split_flops. Kernels that run independent GEMMs side by side
+ * (ck_dense_bwd's dW and dX) ask this, then call ck_gemm_own in each part. */
+int ck_blas_may_share(double flops);
+
 /* Returns CK_ERR_NO_BLAS when the library exposes no thread control. */
 int ck_blas_set_num_threads(int n);
 int ck_blas_get_num_threads(void); /* -1 when unknown */

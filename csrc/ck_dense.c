@@ -22,6 +22,12 @@
 #define CK_GEMV_SPLIT_BYTES (1024.0 * 1024.0)
 #define CK_GEMV_HALVE_MAXN 1024
 
+/* The largest dW (and dX) product, 2*M*K*N flops, that ck_dense_bwd runs
+ * beside the other on the two threads rather than splitting each: larger
+ * ones split into up to four chunks, which a caller whose helper is late
+ * can share out better than two. */
+#define CK_DENSE_PAIR_MAX_FLOPS 64e6
+
 /* On unless a test or benchmark turns it off to reach the GEMM path. */
 static int ck_dense_gemv = 1;
 

@@ -132,6 +132,31 @@ int CK_S(ck_dense_fwd)(size_t M, size_t K, size_t N, const real *X, const real *
     return CK_S(ck_act_bias_fwd)(code, M, N, b, Y);
 }
 
+typedef struct {
+    size_t M, K, N;
+    const real *X, *W, *z;
+    real *dX, *dW;
+    ck_fpmode fp;
+    int st[2];
+} CK_S(ck_dense_pair);
+
+/* Part 0 is dW = X^T z, part 1 dX = z W^T, each a whole product on
+ * whichever thread claims it, under the caller's floating-point mode: the
+ * bits of the sequential calls. */
+static void CK_S(ck_dense_pair_run)(void *ctx, size_t lo, size_t hi)
+{
+    CK_S(ck_dense_pair) *p = (CK_S(ck_dense_pair) *)ctx;
+    const ck_fpmode mine = ck_fp_get();
+    size_t i;
+    if (mine != p->fp) ck_fp_set(p->fp);
+    for (i = lo; i < hi; ++i)
+        p->st[i] = i == 0 ? CK_S(ck_gemm_own)(1, 0, p->K, p->N, p->M, (real)1, p->X, p->K,
+                                              p->z, p->N, (real)0, p->dW, p->N)
+                          : CK_S(ck_gemm_own)(0, 1, p->M, p->K, p->N, (real)1, p->z, p->N,
+                                              p->W, p->N, (real)0, p->dX, p->K);
+    if (mine != p->fp) ck_fp_set(mine);
+}
+
 int CK_S(ck_dense_bwd)(size_t M, size_t K, size_t N, const real *X, const real *W,
                        const real *Y, const real *dY, int code, real *dZ, real *dX,
                        real *dW, real *db)
@@ -155,6 +180,23 @@ int CK_S(ck_dense_bwd)(size_t M, size_t K, size_t N, const real *X, const real *
         if (dZ != NULL && (dZ == Y || dZ == dY)) return CK_ERR_ARG;
         CK_TRY(CK_S(ck_act_bias_bwd)(code, M, N, Y, dY, dZ, db));
         z = dZ;
+    }
+    if (dW != NULL && dX != NULL) {
+        /* dW and dX are independent products of equal size (2*M*K*N flops
+         * each): side by side, one per thread, each packs its operands once,
+         * where splitting each over rows repacks the shared one per chunk
+         * (a 128x256x128 layer gains nothing from a split). Past
+         * CK_DENSE_PAIR_MAX_FLOPS each splits finely on its own instead. */
+        const double flops = 2.0 * (double)M * (double)K * (double)N;
+        if (flops < CK_DENSE_PAIR_MAX_FLOPS && ck_blas_may_share(2.0 * flops)) {
+            CK_S(ck_dense_pair) p;
+            p.M = M; p.K = K; p.N = N;
+            p.X = X; p.W = W; p.z = z; p.dX = dX; p.dW = dW;
+            p.fp = ck_fp_get();
+            p.st[0] = p.st[1] = CK_OK;
+            ck_blas_table_get()->helper->run_chunks(CK_S(ck_dense_pair_run), &p, 2, 1);
+            return p.st[0] != CK_OK ? p.st[0] : p.st[1];
+        }
     }
     if (dW != NULL) CK_TRY(CK_S(ck_gemm)(1, 0, K, N, M, (real)1, X, K, z, N, (real)0, dW, N));
     if (dX != NULL) CK_TRY(CK_S(ck_gemm)(0, 1, M, K, N, (real)1, z, N, W, N, (real)0, dX, K));

@@ -451,6 +451,32 @@ def test_chain_step_is_bit_identical_with_and_without_the_helper(dtype, same_wit
                                                            True, *args[3:]), 50)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(32, 512, 128), (128, 256, 128), (257, 300, 70),
+                                   (256, 784, 256)])
+def test_backward_side_by_side_keeps_the_sequential_bits(shape, dtype, same_with_helper):
+    """With dX and dW both wanted, the two products run side by side, one
+    per thread (up to 64 MFLOP each, larger ones split by rows): the bits
+    of each product made whole on one thread, which the library's own
+    single-thread pool (set_blas_threads(1), no ckeras threading) also
+    gives, whichever thread took which part."""
+    from ckeras.utils import get_blas_threads, set_blas_threads
+    M, K, N = shape
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((M, K)).astype(dtype), rng.standard_normal((K, N)).astype(dtype)
+    y = _dense.dense_fwd(x, w, None, Act.RELU)
+    g = rng.standard_normal((M, N)).astype(dtype)
+    prev = get_blas_threads()
+    set_blas_threads(1)
+    try:
+        library = _dense.dense_bwd(x, w, y, g, Act.RELU)
+    finally:
+        set_blas_threads(prev)
+    for got, want in zip(_dense.dense_bwd(x, w, y, g, Act.RELU), library):
+        np.testing.assert_array_equal(got, want)
+    same_with_helper(lambda: _dense.dense_bwd(x, w, y, g, Act.RELU), 50)
+
+
 @pytest.mark.parametrize("impl", list(IMPLS))
 def test_chain_step_bad_input_gets_clear_errors(impl):
     fn = IMPLS[impl].chain_sparse_xent_step
