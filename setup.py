@@ -36,6 +36,7 @@ MODULES = {
     "_convlstm": ["ck_convlstm.c", "ck_threads.c", "ck_act.c", "ck_blas.c"],
     "_optim": ["ck_optim.c", "ck_threads.c"],
     "_dropout": ["ck_dropout.c"],
+    "_memory": ["ck_memory.c"],
     "_normalization": ["ck_normalization.c", "ck_threads.c"],
     "_elementwise": ["ck_elementwise.c", "ck_act.c", "ck_threads.c"],
     "_gather": ["ck_gather.c", "ck_threads.c"],

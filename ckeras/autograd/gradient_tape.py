@@ -38,6 +38,7 @@ from ckeras._internal.nest import flatten, map_structure
 from ckeras.autograd.function import Function, open_tapes, set_open_tapes, swap_mode
 from ckeras.autograd.tape import grad
 from ckeras.autograd.tensor import SymbolicTensor, Tensor, Variable
+from ckeras.kernels import buffers
 
 __all__ = ["GradientTape", "UnconnectedGradients"]
 
@@ -277,8 +278,9 @@ class GradientTape:
                     f"element(s) but `target` has {len(targets)}.")
         unique = {id(s): s for s in flat_sources}
         traced = [s for s in unique.values() if self._traced(s)]
-        found = grad(targets, traced, seeds, unconnected_gradients="none",
-                     recorded=self._recorded) if traced else []
+        with buffers.cached():
+            found = grad(targets, traced, seeds, unconnected_gradients="none",
+                         recorded=self._recorded) if traced else []
         result = dict(zip((id(s) for s in traced), found))
         outer = tuple(t for t in open_tapes() if t is not self)
         if outer or mode == "zero":

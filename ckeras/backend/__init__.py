@@ -1,6 +1,5 @@
 """The Keras 2 backend API (`from ckeras import backend as K`)."""
 from ckeras._internal.config import (
-    clear_session,
     epsilon,
     floatx,
     image_data_format,
@@ -141,6 +140,7 @@ from ckeras.backend.variables import (  # noqa: E402
     batch_get_value,
     batch_set_value,
     cast_to_floatx,
+    clear_session,
     constant,
     count_params,
     dtype,

@@ -9,11 +9,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ckeras._internal import naming
+from ckeras._internal import config, naming
 from ckeras._internal.config import floatx
 from ckeras.autograd.functions import elementwise as E
 from ckeras.autograd.functions import shape as S
 from ckeras.autograd.tensor import SymbolicTensor, Tensor, Variable
+from ckeras.kernels import buffers
 
 TENSOR_TYPES = (Tensor, SymbolicTensor)
 
@@ -318,6 +319,20 @@ def get_uid(prefix=""):
 def reset_uids():
     """Restarts every `get_uid` counter (and so the default layer names)."""
     naming.reset()
+
+
+def clear_session():
+    """Resets global state: the default layer names (as `reset_uids`), and
+    frees the array buffers ckeras keeps from one step to the next
+    (`ckeras.kernels.buffers`).
+
+    Example:
+        >>> K.clear_session()
+        >>> Dense(1).name
+        'dense'
+    """
+    config.clear_session()
+    buffers.release()
 
 
 def manual_variable_initialization(value):

@@ -79,6 +79,11 @@ _CONCRETE = (np.ndarray, Tensor, Variable)
 _PLAIN = (bool, int, float, str, type(None))
 
 
+# The input size from which a top-level call allocates through the buffer
+# cache: smaller calls (batch-1 predict) make no array it would keep.
+_BUFFERED_INPUT = 16 * 1024
+
+
 def _unique(items):
     out, seen = [], set()
     for x in items:
@@ -581,7 +586,8 @@ class Layer:
         if in_mask is None:
             in_mask = getattr(inputs, "_keras_mask", None) if single else \
                 call_module.input_mask(inputs)
-        with call_module.context(kwargs.get("training")) as ctx:
+        with call_module.context(kwargs.get("training"), buffers=not single or (
+                inputs.size * inputs.dtype.itemsize >= _BUFFERED_INPUT)) as ctx:
             outputs, out_mask = call_module.invoke(self, inputs, args, kwargs,
                                                    training=ctx.training, in_mask=in_mask)
         return _eager_outputs(outputs, out_mask)

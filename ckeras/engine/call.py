@@ -24,6 +24,7 @@ import numpy as np
 
 from ckeras._internal.nest import flatten, map_structure
 from ckeras.autograd.function import swap_mode
+from ckeras.kernels import buffers
 
 
 def _defines_own(cls, name):
@@ -103,13 +104,18 @@ class context:
         training: the call's explicit `training` argument, or None.
         may_record: False for calls that never record, even inside a
             recording context (predict).
+        buffers: whether a top-level call allocates through the buffer cache
+            (`ckeras.kernels.buffers`); Layer.__call__ passes False for small
+            inputs, whose call makes no array the cache would keep and would
+            only pay for switching NumPy's allocator (about 1 us).
     """
 
-    __slots__ = ("training", "_may_record", "_state", "_saved", "_mode")
+    __slots__ = ("training", "_may_record", "_state", "_saved", "_mode", "_buffers")
 
-    def __init__(self, training=None, may_record=True):
+    def __init__(self, training=None, may_record=True, buffers=True):
         self.training = training
         self._may_record = may_record
+        self._buffers = buffers
 
     def __enter__(self):
         st = self._state = call_state()
@@ -118,6 +124,9 @@ class context:
             self.training = st.training
         if not st.depth:
             st.generation = next(_generations)
+            self._buffers = buffers.enter() if self._buffers else None
+        else:
+            self._buffers = None
         st.depth += 1
         st.training = self.training
         # Nothing records, unless the call may and the thread is recording.
@@ -130,6 +139,7 @@ class context:
         swap_mode(self._mode)
         st = self._state
         st.depth, st.training, st.generation = self._saved
+        buffers.leave(self._buffers)
         return False
 
 

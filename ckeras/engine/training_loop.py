@@ -15,6 +15,7 @@ from ckeras.engine import compile_utils, data_adapter, dense_replay, structure
 from ckeras.engine.base_layer import layers_may_hold_metrics
 from ckeras.engine.call import context as call_context
 from ckeras.engine.call import signature as call_signature
+from ckeras.kernels import buffers
 
 if TYPE_CHECKING:
     from ckeras._internal.types import ModelData
@@ -239,16 +240,19 @@ class TrainingMixin:
     def _run_step(self, step, bx, by, bsw, logs=True):
         """One batch through `train_step`/`test_step`; returns the logs (None
         when `logs` is False and the step is the built-in one: the loop reads
-        `_logs()` when it needs them, since the metrics hold them)."""
-        if self._structured(step):
-            data = data_adapter.pack_x_y_sample_weight(
-                structure.densify_all(bx[0]), None if by is None else by[0],
-                None if bsw is None else bsw[0])
-            return _python_logs(getattr(self, step)(data))
-        bx = structure.densify_all(bx)
-        by, bsw = self._prepare_targets(by, bsw, len(self.output_names))
-        (self._train_step if step == "train_step" else self._test_step)(bx, by, bsw)
-        return self._logs() if logs else None
+        `_logs()` when it needs them, since the metrics hold them). Its
+        arrays come from the buffer cache (ckeras.kernels.buffers): the
+        next step finds them again instead of faulting fresh pages in."""
+        with buffers.cached():
+            if self._structured(step):
+                data = data_adapter.pack_x_y_sample_weight(
+                    structure.densify_all(bx[0]), None if by is None else by[0],
+                    None if bsw is None else bsw[0])
+                return _python_logs(getattr(self, step)(data))
+            bx = structure.densify_all(bx)
+            by, bsw = self._prepare_targets(by, bsw, len(self.output_names))
+            (self._train_step if step == "train_step" else self._test_step)(bx, by, bsw)
+            return self._logs() if logs else None
 
     def _logs(self):
         return {m.name: float(m.result()) for m in self.metrics}

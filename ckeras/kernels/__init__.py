@@ -56,7 +56,7 @@ FAMILIES = {
 }
 # Compiled modules that hold no kernels: "threads" owns the kernels' helper
 # thread (csrc/ck_threads.h), which the other modules attach to at import.
-RUNTIME = ("threads",)
+RUNTIME = ("threads", "memory")
 _NAMES = ("c", "numpy")
 
 _active = None   # the namespace kernels() returns
@@ -64,9 +64,9 @@ _name = None     # 'c' or 'numpy'
 
 
 def c_module(family):
-    """The compiled module of a kernel family, or of the kernels' helper
-    thread (``"threads"``: not a family, it owns no kernels); ImportError when
-    not built."""
+    """The compiled module of a kernel family, or of a RUNTIME module: the
+    kernels' helper thread (``"threads"``) or the array buffer cache
+    (``"memory"``), which own no kernels; ImportError when not built."""
     return importlib.import_module(f"ckeras._ext._{family}")
 
 
