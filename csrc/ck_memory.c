@@ -131,22 +131,12 @@ void ck_memory_free(void *ptr, size_t size)
     free(ptr);
 }
 
-size_t ck_memory_cached_bytes(void)
+void ck_memory_cached(size_t *bytes, size_t *blocks)
 {
-    size_t n;
     pthread_mutex_lock(&lock);
-    n = total_bytes;
+    *bytes = total_bytes;
+    *blocks = total_blocks;
     pthread_mutex_unlock(&lock);
-    return n;
-}
-
-size_t ck_memory_cached_blocks(void)
-{
-    size_t n;
-    pthread_mutex_lock(&lock);
-    n = total_blocks;
-    pthread_mutex_unlock(&lock);
-    return n;
 }
 
 void ck_memory_release(void)

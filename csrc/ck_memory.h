@@ -31,8 +31,7 @@ void *ck_memory_calloc(size_t nelem, size_t elsize);
 void ck_memory_free(void *ptr, size_t size);
 
 /* Bytes held in the cache, and the number of blocks. */
-size_t ck_memory_cached_bytes(void);
-size_t ck_memory_cached_blocks(void);
+void ck_memory_cached(size_t *bytes, size_t *blocks);
 /* Frees every cached block (backend.clear_session). */
 void ck_memory_release(void);
 

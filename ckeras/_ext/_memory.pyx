@@ -21,18 +21,15 @@ cdef extern from "numpy/arrayobject.h":
         uint8_t version
         PyDataMemAllocator allocator
     object PyDataMem_SetHandler(object handler)
+    PyObject *PyDataMem_DefaultHandler
 
 cdef extern from "ck_memory.h" nogil:
     size_t CK_MEMORY_MIN_BYTES
     void *ck_memory_malloc(size_t size)
     void *ck_memory_calloc(size_t nelem, size_t elsize)
     void ck_memory_free(void *ptr, size_t size)
-    size_t ck_memory_cached_bytes()
-    size_t ck_memory_cached_blocks()
+    void ck_memory_cached(size_t *nbytes, size_t *blocks)
     void ck_memory_release()
-
-cdef extern from "numpy/arrayobject.h":
-    PyObject *PyDataMem_DefaultHandler
 
 # Small blocks go to NumPy's default allocator (its own small-block cache
 # is faster than malloc there); large ones to the cache. Both end in
@@ -48,7 +45,9 @@ cdef void *_malloc(void *ctx, size_t size) noexcept nogil:
 
 
 cdef void *_calloc(void *ctx, size_t nelem, size_t elsize) noexcept nogil:
-    if elsize == 0 or nelem < CK_MEMORY_MIN_BYTES // elsize:
+    # the size test of _free, so that each block goes back where it came from
+    if elsize == 0 or nelem > (<size_t> -1) // elsize \
+            or nelem * elsize < CK_MEMORY_MIN_BYTES:
         return _default.calloc(_default.ctx, nelem, elsize)
     return ck_memory_calloc(nelem, elsize)
 
@@ -77,7 +76,6 @@ _handler.allocator.realloc = _realloc
 _handler.allocator.free = _free
 
 HANDLER = PyCapsule_New(&_handler, "mem_handler", NULL)
-NAME = "ckeras_buffer_cache"
 
 
 def set_handler(handler):
@@ -86,14 +84,11 @@ def set_handler(handler):
     return PyDataMem_SetHandler(handler)
 
 
-def cached_bytes():
-    """Bytes of freed buffers the cache holds."""
-    return ck_memory_cached_bytes()
-
-
-def cached_blocks():
-    """Number of freed buffers the cache holds."""
-    return ck_memory_cached_blocks()
+def cached():
+    """(bytes, blocks) of the freed buffers the cache holds."""
+    cdef size_t nbytes, blocks
+    ck_memory_cached(&nbytes, &blocks)
+    return nbytes, blocks
 
 
 def release():

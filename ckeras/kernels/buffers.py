@@ -63,7 +63,7 @@ class cached:
 def cached_bytes():
     """Bytes of freed buffers the cache holds."""
     m = _module()
-    return 0 if m is None else m.cached_bytes()
+    return 0 if m is None else m.cached()[0]
 
 
 def release():
